@@ -1,0 +1,36 @@
+package dev.servicekit.core;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * Logback's first configuration when no {@code logback.xml} exists: WARN and above to stderr, so
+ * libraries stay quiet until the host applies the service's own log settings. (Logback's built-in
+ * fallback would print DEBUG from every library.) Ranked below Logback's file-based configurator, so a
+ * {@code logback.xml} or {@code logback-test.xml} on the class path still wins.
+ */
+@ch.qos.logback.classic.spi.ConfiguratorRank(ch.qos.logback.classic.spi.ConfiguratorRank.NOMINAL)
+public final class BootstrapLogbackConfigurator extends ContextAwareBase implements Configurator {
+
+    /** Called by Logback through ServiceLoader. */
+    public BootstrapLogbackConfigurator() {
+    }
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(ch.qos.logback.classic.Level.WARN);
+        ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent> console = new ch.qos.logback.core.ConsoleAppender<>();
+        console.setContext(context);
+        console.setTarget("System.err");
+        ch.qos.logback.classic.encoder.PatternLayoutEncoder encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(LoggingConfigurator.TEXT_PATTERN);
+        encoder.start();
+        console.setEncoder(encoder);
+        console.start();
+        root.addAppender(console);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.servicekit.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A validated, immutable configuration: every key of its {@link ConfigSchema} with the value that won
+ * (default &lt; file &lt; environment &lt; {@code --set}) and where it came from. Safe to share between
+ * threads; a reload builds a new instance and swaps it.
+ */
+public final class Config {
+
+    /** The text that replaces secret values in every output. */
+    public static final String MASK = "******";
+
+    private final ConfigSchema schema;
+    private final Map<String, Object> values;
+    private final Map<String, String> sources;
+
+    Config(ConfigSchema schema, Map<String, Object> values, Map<String, String> sources) {
+        this.schema = schema;
+        this.values = Map.copyOf(values);
+        this.sources = Map.copyOf(sources);
+    }
+
+    /** The schema this configuration was validated against. */
+    public ConfigSchema schema() {
+        return schema;
+    }
+
+    /**
+     * The value of a key that always has one (set, or defaulted).
+     *
+     * @throws IllegalArgumentException if the key is not in the schema or has neither value nor default
+     */
+    public <T> T get(ConfigKey<T> key) {
+        return find(key).orElseThrow(() -> new IllegalArgumentException(
+                "Config key \"" + key.name() + "\" has no value and no default; use find() for optional keys"));
+    }
+
+    /** The value of a key, or its default, or empty for an unset optional key. */
+    public <T> Optional<T> find(ConfigKey<T> key) {
+        Objects.requireNonNull(key, "key");
+        if (schema.key(key.name()).isEmpty()) {
+            throw new IllegalArgumentException("Config key \"" + key.name() + "\" is not part of this configuration's schema");
+        }
+        @SuppressWarnings("unchecked")
+        T value = (T) values.get(key.name());
+        return value != null ? Optional.of(value) : key.defaultValue();
+    }
+
+    /** Where the key's value came from: {@code default}, a file name, {@code environment NAME}, or {@code --set}. */
+    public String source(ConfigKey<?> key) {
+        return sources.getOrDefault(key.name(), "default");
+    }
+
+    /**
+     * The effective configuration as a nested map in schema order (for {@code config show}); secret values
+     * are replaced by {@link #MASK}. Optional keys without a value are left out.
+     */
+    public Map<String, Object> toMap() {
+        return toMap(true);
+    }
+
+    /**
+     * A short, stable hash of the effective configuration (SHA-256, first 12 hex digits), shown in status
+     * output so operators can tell whether two instances run the same configuration.
+     */
+    public String hash() {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            toFlatText(digest);
+            return HexFormat.of().formatHex(digest.digest()).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    private void toFlatText(MessageDigest digest) {
+        for (ConfigKey<?> key : schema.keys()) {
+            find(key).ifPresent(v -> digest.update((key.name() + "=" + formatted(key, v) + "\n").getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    Map<String, Object> toMap(boolean mask) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        for (ConfigKey<?> key : schema.keys()) {
+            Optional<?> value = find(key);
+            if (value.isEmpty()) {
+                continue;
+            }
+            Object shown = key.secret() && mask ? MASK : formatted(key, value.get());
+            String[] parts = key.name().split("\\.");
+            Map<String, Object> node = root;
+            for (int i = 0; i < parts.length - 1; i++) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> child = (Map<String, Object>) node.computeIfAbsent(parts[i], k -> new LinkedHashMap<String, Object>());
+                node = child;
+            }
+            node.put(parts[parts.length - 1], shown);
+        }
+        return root;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Object formatted(ConfigKey<T> key, Object value) {
+        return key.type().format((T) value);
+    }
+}

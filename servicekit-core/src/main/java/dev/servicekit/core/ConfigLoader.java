@@ -1,0 +1,258 @@
+package dev.servicekit.core;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+
+/**
+ * Loads a {@link Config} from, in rising precedence: the schema's defaults, one YAML file, environment
+ * variables ({@code PREFIX_HTTP_PORT} for {@code http.port}) and {@code --set key=value} overrides.
+ *
+ * <p>Every source is read completely and every problem is collected before anything fails: unknown keys
+ * (with a "did you mean"), values that do not parse (quoted, with what is expected), YAML syntax errors
+ * (with line and column), then the schema's cross-key checks. {@link #load()} either returns a fully
+ * valid configuration or throws one {@link ConfigException} listing all problems.
+ *
+ * {@snippet :
+ * Config config = ConfigLoader.builder(schema)
+ *         .environmentPrefix("USERS_SERVICE")
+ *         .environment(System.getenv())
+ *         .file(Path.of("config.yaml"), false)
+ *         .overrides(List.of("http.port=8081"))
+ *         .build()
+ *         .load();
+ * }
+ */
+public final class ConfigLoader {
+
+    private final ConfigSchema schema;
+    private final String environmentPrefix;
+    private final Map<String, String> environment;
+    private final Optional<Path> file;
+    private final boolean fileRequired;
+    private final List<String> overrides;
+
+    private ConfigLoader(Builder b) {
+        this.schema = b.schema;
+        this.environmentPrefix = b.environmentPrefix;
+        this.environment = Map.copyOf(b.environment);
+        this.file = Optional.ofNullable(b.file);
+        this.fileRequired = b.fileRequired;
+        this.overrides = List.copyOf(b.overrides);
+    }
+
+    /** Starts a loader for a schema. */
+    public static Builder builder(ConfigSchema schema) {
+        return new Builder(schema);
+    }
+
+    /**
+     * Reads every source and validates the result.
+     *
+     * @throws ConfigException listing every problem found
+     */
+    public Config load() {
+        List<ConfigProblem> problems = new ArrayList<>();
+        Map<String, Object> values = new HashMap<>();
+        Map<String, String> sources = new HashMap<>();
+
+        file.ifPresent(path -> readFile(path, values, sources, problems));
+        readEnvironment(values, sources, problems);
+        readOverrides(values, sources, problems);
+
+        if (problems.isEmpty()) {
+            Config config = new Config(schema, values, sources);
+            problems.addAll(schema.check(config));
+            if (problems.isEmpty()) {
+                return config;
+            }
+        }
+        throw new ConfigException(problems);
+    }
+
+    private void readFile(Path path, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+        String source = path.toString();
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (NoSuchFileException e) {
+            if (fileRequired) {
+                problems.add(new ConfigProblem(source, source, "the configuration file does not exist; check the path given to --config"));
+            }
+            return;
+        } catch (IOException e) {
+            problems.add(new ConfigProblem(source, source, "the configuration file cannot be read (" + e.getMessage()
+                    + "); check that it exists and that this account may read it"));
+            return;
+        }
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            problems.add(new ConfigProblem(source, source, "is not valid YAML" + where + ": " + e.getOriginalMessage()
+                    + "; fix the syntax (indent with spaces, 'key: value' pairs)"));
+            return;
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return; // an empty file means "all defaults"
+        }
+        if (!root.isObject()) {
+            problems.add(new ConfigProblem(source, source, "must be a YAML mapping of keys (e.g. 'http:' then '  port: 8080'), not a "
+                    + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+            return;
+        }
+        Map<String, JsonNode> flat = new LinkedHashMap<>();
+        flatten("", root, flat);
+        for (Map.Entry<String, JsonNode> entry : flat.entrySet()) {
+            String name = entry.getKey();
+            JsonNode node = entry.getValue();
+            Optional<ConfigKey<?>> key = schema.key(name);
+            if (key.isEmpty()) {
+                problems.add(unknownKey(name, source));
+                continue;
+            }
+            if (node.isNull()) {
+                problems.add(new ConfigProblem(name, source, "has no value; give it one or remove the line to use the default ("
+                        + key.get().defaultText() + ")"));
+                continue;
+            }
+            if (node.isContainerNode() && !(node.isArray() && key.get().type().docName().startsWith("list of"))) {
+                problems.add(new ConfigProblem(name, source, "must be a single value (" + key.get().type().docName() + "), not a "
+                        + (node.isArray() ? "list" : "mapping")));
+                continue;
+            }
+            String raw = node.isArray()
+                    ? StreamSupport.stream(node.spliterator(), false).map(JsonNode::asText).collect(Collectors.joining(","))
+                    : node.asText();
+            accept(key.get(), raw, source, values, sources, problems);
+        }
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {
+        if (node.isObject() && (prefix.isEmpty() || !node.isEmpty())) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                flatten(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), out);
+            }
+        } else {
+            out.put(prefix, node);
+        }
+    }
+
+    private void readEnvironment(Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+        if (environmentPrefix == null) {
+            return;
+        }
+        for (ConfigKey<?> key : schema.keys()) {
+            String variable = key.environmentVariable(environmentPrefix);
+            String raw = environment.get(variable);
+            if (raw != null) {
+                accept(key, raw, "environment " + variable, values, sources, problems);
+            }
+        }
+    }
+
+    private void readOverrides(Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+        for (String override : overrides) {
+            int eq = override.indexOf('=');
+            if (eq <= 0) {
+                problems.add(new ConfigProblem(override, "--set", "\"" + override + "\" is not key=value; write e.g. --set http.port=8081"));
+                continue;
+            }
+            String name = override.substring(0, eq).strip();
+            String raw = override.substring(eq + 1);
+            Optional<ConfigKey<?>> key = schema.key(name);
+            if (key.isEmpty()) {
+                problems.add(unknownKey(name, "--set"));
+                continue;
+            }
+            accept(key.get(), raw, "--set", values, sources, problems);
+        }
+    }
+
+    private ConfigProblem unknownKey(String name, String source) {
+        String hint = schema.suggest(name).map(s -> "did you mean \"" + s + "\"?")
+                .orElse("see docs/configuration.md for every key");
+        return new ConfigProblem(name, source, "is not a known configuration key; " + hint);
+    }
+
+    private static <T> void accept(ConfigKey<T> key, String raw, String source, Map<String, Object> values,
+                                   Map<String, String> sources, List<ConfigProblem> problems) {
+        switch (key.type().parse(raw)) {
+            case ConfigType.Parsed.Ok<T> ok -> {
+                values.put(key.name(), ok.value());
+                sources.put(key.name(), source);
+            }
+            case ConfigType.Parsed.Invalid<T> invalid -> {
+                String shown = key.secret() ? Config.MASK : raw;
+                problems.add(new ConfigProblem(key.name(), source, "\"" + shown + "\" is not valid; expected " + invalid.expected()));
+            }
+        }
+    }
+
+    /** Builds a {@link ConfigLoader}. */
+    public static final class Builder {
+        private final ConfigSchema schema;
+        private String environmentPrefix;
+        private Map<String, String> environment = Map.of();
+        private Path file;
+        private boolean fileRequired;
+        private final List<String> overrides = new ArrayList<>();
+
+        private Builder(ConfigSchema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+        }
+
+        /** The prefix of environment variables, e.g. {@code USERS_SERVICE}. */
+        public Builder environmentPrefix(String prefix) {
+            this.environmentPrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /** The environment to read (normally {@code System.getenv()}; tests pass their own). */
+        public Builder environment(Map<String, String> variables) {
+            this.environment = Objects.requireNonNull(variables, "variables");
+            return this;
+        }
+
+        /**
+         * The YAML file. When {@code required} is false a missing file means "defaults"; when true
+         * (the user named it with {@code --config}) a missing file is a problem.
+         */
+        public Builder file(Path path, boolean required) {
+            this.file = Objects.requireNonNull(path, "path");
+            this.fileRequired = required;
+            return this;
+        }
+
+        /** {@code key=value} overrides, applied last. */
+        public Builder overrides(List<String> keyValues) {
+            this.overrides.addAll(Objects.requireNonNull(keyValues, "keyValues"));
+            return this;
+        }
+
+        /** Builds the loader. */
+        public ConfigLoader build() {
+            return new ConfigLoader(this);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.servicekit.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** The configuration keys every Servicekit host understands: data directory, logging, shutdown. */
+public final class CoreConfigKeys {
+
+    /** Where the service keeps its data (database, generated keys); relative paths are against the working directory. */
+    public static final ConfigKey<Path> DATA_DIR = ConfigKey.builder("data-dir", ConfigType.path())
+            .defaultValue(Path.of("."))
+            .defaultText(". (run mode); the service manager's data directory when installed")
+            .description("Directory for the service's data: the SQLite database and generated files.")
+            .build();
+
+    /** Root log level. */
+    public static final ConfigKey<String> LOG_LEVEL = ConfigKey.builder("log.level",
+                    ConfigType.oneOf("trace", "debug", "info", "warn", "error"))
+            .defaultValue("info")
+            .reloadable()
+            .description("Root log level.")
+            .build();
+
+    /** Console log format. */
+    public static final ConfigKey<String> LOG_FORMAT = ConfigKey.builder("log.format", ConfigType.oneOf("text", "json"))
+            .defaultValue("text")
+            .description("Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId.")
+            .build();
+
+    /** The log file; no file logging when unset. */
+    public static final ConfigKey<Path> LOG_FILE_PATH = ConfigKey.builder("log.file.path", ConfigType.path())
+            .description("Also write logs to this file, rolled daily and by size and gzip-compressed; unset means console only.")
+            .build();
+
+    /** Size at which the log file rolls. */
+    public static final ConfigKey<Long> LOG_FILE_MAX_SIZE = ConfigKey.builder("log.file.max-size", ConfigType.byteSize())
+            .defaultValue(10L * 1024 * 1024)
+            .description("Roll the log file when it reaches this size.")
+            .build();
+
+    /** Age after which rolled log files are deleted. */
+    public static final ConfigKey<Duration> LOG_FILE_MAX_AGE = ConfigKey.builder("log.file.max-age", ConfigType.duration())
+            .defaultValue(Duration.ofDays(7))
+            .description("Delete rolled log files older than this (whole days).")
+            .build();
+
+    /** Total size cap of rolled log files. */
+    public static final ConfigKey<Long> LOG_FILE_TOTAL_SIZE_CAP = ConfigKey.builder("log.file.total-size-cap", ConfigType.byteSize())
+            .defaultValue(1024L * 1024 * 1024)
+            .description("Delete the oldest rolled log files when together they exceed this size.")
+            .build();
+
+    /** Whether an access log line is written per request. */
+    public static final ConfigKey<Boolean> LOG_ACCESS = ConfigKey.builder("log.access", ConfigType.bool())
+            .defaultValue(true)
+            .description("Write one access log line per HTTP request (logger dev.servicekit.http.access).")
+            .build();
+
+    /** How long in-flight requests may take to finish after a stop request. */
+    public static final ConfigKey<Duration> SHUTDOWN_DRAIN_TIMEOUT = ConfigKey.builder("shutdown.drain-timeout", ConfigType.duration())
+            .defaultValue(Duration.ofSeconds(20))
+            .description("At stop, how long in-flight requests may run before listeners are closed anyway.")
+            .build();
+
+    /** Hard bound on the whole stop. */
+    public static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = ConfigKey.builder("shutdown.timeout", ConfigType.duration())
+            .defaultValue(Duration.ofSeconds(30))
+            .description("Hard bound on a graceful stop; past it the process exits at once. Must exceed shutdown.drain-timeout.")
+            .build();
+
+    private CoreConfigKeys() {
+    }
+
+    /** Every core key, in documentation order. */
+    public static List<ConfigKey<?>> all() {
+        return List.of(DATA_DIR, LOG_LEVEL, LOG_FORMAT, LOG_FILE_PATH, LOG_FILE_MAX_SIZE, LOG_FILE_MAX_AGE,
+                LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT);
+    }
+
+    /** Cross-key checks of the core keys. */
+    public static List<ConfigProblem> check(Config config) {
+        Duration drain = config.get(SHUTDOWN_DRAIN_TIMEOUT);
+        Duration total = config.get(SHUTDOWN_TIMEOUT);
+        if (drain.compareTo(total) >= 0) {
+            return List.of(new ConfigProblem(SHUTDOWN_DRAIN_TIMEOUT.name(), config.source(SHUTDOWN_DRAIN_TIMEOUT),
+                    "\"" + ConfigType.formatDuration(drain) + "\" must be shorter than shutdown.timeout (\""
+                            + ConfigType.formatDuration(total) + "\"); lower it or raise shutdown.timeout"));
+        }
+        return List.of();
+    }
+}

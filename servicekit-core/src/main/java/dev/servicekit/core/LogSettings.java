@@ -1,0 +1,49 @@
+package dev.servicekit.core;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the host configures logging: root level, console format, optional rolling file and whether the
+ * per-request access log is written.
+ *
+ * @param level        root level: trace, debug, info, warn, error
+ * @param format       {@code text} or {@code json} (JSON lines with ts, level, logger, msg, requestId, ...)
+ * @param console      where console lines go ({@code System.out} for {@code run}, {@code System.err} for other verbs)
+ * @param file         the active log file, when file logging is on
+ * @param fileMaxSize  roll the file when it grows past this many bytes
+ * @param fileMaxAge   delete rolled files older than this (rolled daily and by size, gzip-compressed)
+ * @param fileTotalCap delete the oldest rolled files when all of them exceed this many bytes
+ * @param accessLog    whether one access log line per request is written
+ */
+public record LogSettings(String level, String format, PrintStream console, Optional<Path> file, long fileMaxSize,
+                          Duration fileMaxAge, long fileTotalCap, boolean accessLog) {
+
+    /** Checks values. */
+    public LogSettings {
+        Objects.requireNonNull(level, "level");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(console, "console");
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(fileMaxAge, "fileMaxAge");
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new IllegalArgumentException("log format must be text or json, was \"" + format + "\"");
+        }
+    }
+
+    /** Settings from the core configuration keys, with console lines going to {@code console}. */
+    public static LogSettings from(Config config, PrintStream console) {
+        return new LogSettings(
+                config.get(CoreConfigKeys.LOG_LEVEL),
+                config.get(CoreConfigKeys.LOG_FORMAT),
+                console,
+                config.find(CoreConfigKeys.LOG_FILE_PATH),
+                config.get(CoreConfigKeys.LOG_FILE_MAX_SIZE),
+                config.get(CoreConfigKeys.LOG_FILE_MAX_AGE),
+                config.get(CoreConfigKeys.LOG_FILE_TOTAL_SIZE_CAP),
+                config.get(CoreConfigKeys.LOG_ACCESS));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.servicekit.core;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.util.FileSize;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Configures Logback from {@link LogSettings}: console (text or JSON lines), an optional rolling file
+ * (daily and by size, gzip-compressed, with age and total-size caps), and the access logger. Also routes
+ * {@code java.util.logging} (used by Helidon) into SLF4J. Idempotent: each call replaces the previous
+ * configuration, which is how a reload changes the level.
+ */
+public final class LoggingConfigurator {
+
+    /** The logger that writes one line per HTTP request. */
+    public static final String ACCESS_LOGGER = "dev.servicekit.http.access";
+
+    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
+
+    private LoggingConfigurator() {
+    }
+
+    /** Applies the settings, replacing any earlier configuration. */
+    public static void configure(LogSettings settings) {
+        LoggerContext context = context();
+        context.reset();
+        installJulBridge(context);
+
+        Appender<ILoggingEvent> console = consoleAppender(context, settings.format(), settings.console());
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.toLevel(settings.level().toUpperCase(Locale.ROOT), Level.INFO));
+        root.addAppender(console);
+        settings.file().ifPresent(file -> root.addAppender(fileAppender(context, settings, file)));
+
+        Logger access = context.getLogger(ACCESS_LOGGER);
+        access.setLevel(settings.accessLog() ? Level.INFO : Level.OFF);
+        // Helidon logs routine connection events at INFO through JUL; keep them at WARN unless asked.
+        quiet(context, "io.helidon", settings.level());
+        quiet(context, "com.zaxxer.hikari", settings.level());
+        quiet(context, "org.flywaydb", settings.level());
+    }
+
+    /** The configuration used before the service's own configuration is loaded: WARN and up to stderr. */
+    public static void configureBootstrap() {
+        configure(new LogSettings("warn", "text", System.err, java.util.Optional.empty(), 0, java.time.Duration.ofDays(1), 0, false));
+    }
+
+    /** Flushes and stops all appenders; call once before the process exits. */
+    public static void shutdown() {
+        context().stop();
+    }
+
+    private static LoggerContext context() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            return context;
+        }
+        throw new IllegalStateException("Servicekit configures Logback, but SLF4J is bound to "
+                + LoggerFactory.getILoggerFactory().getClass().getName() + "; remove the other SLF4J provider from the class path");
+    }
+
+    private static void quiet(LoggerContext context, String name, String rootLevel) {
+        boolean verbose = rootLevel.equals("debug") || rootLevel.equals("trace");
+        context.getLogger(name).setLevel(verbose ? null : Level.WARN);
+    }
+
+    private static void installJulBridge(LoggerContext context) {
+        LevelChangePropagator propagator = new LevelChangePropagator();
+        propagator.setContext(context);
+        propagator.setResetJUL(true);
+        propagator.start();
+        context.addListener(propagator);
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
+    }
+
+    private static Encoder<ILoggingEvent> encoder(LoggerContext context, String format) {
+        if (format.equals("json")) {
+            JsonLinesEncoder json = new JsonLinesEncoder();
+            json.setContext(context);
+            json.start();
+            return json;
+        }
+        PatternLayoutEncoder text = new PatternLayoutEncoder();
+        text.setContext(context);
+        text.setPattern(TEXT_PATTERN);
+        text.start();
+        return text;
+    }
+
+    private static Appender<ILoggingEvent> consoleAppender(LoggerContext context, String format, PrintStream stream) {
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+        appender.setContext(context);
+        appender.setName("console");
+        appender.setEncoder(encoder(context, format));
+        appender.setImmediateFlush(true);
+        appender.setOutputStream(new NonClosingOutputStream(stream));
+        appender.start();
+        return appender;
+    }
+
+    private static Appender<ILoggingEvent> fileAppender(LoggerContext context, LogSettings settings, Path file) {
+        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        appender.setContext(context);
+        appender.setName("file");
+        appender.setFile(file.toString());
+        SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+        policy.setContext(context);
+        policy.setParent(appender);
+        policy.setFileNamePattern(file + ".%d{yyyy-MM-dd}.%i.gz");
+        policy.setMaxFileSize(new FileSize(settings.fileMaxSize()));
+        policy.setMaxHistory((int) Math.max(1, settings.fileMaxAge().toDays()));
+        policy.setTotalSizeCap(new FileSize(settings.fileTotalCap()));
+        policy.start();
+        appender.setRollingPolicy(policy);
+        appender.setEncoder(encoder(context, settings.format()));
+        appender.start();
+        return appender;
+    }
+
+    /** Keeps Logback from closing System.out/System.err when it stops or reconfigures. */
+    private static final class NonClosingOutputStream extends java.io.FilterOutputStream {
+        NonClosingOutputStream(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.servicekit.core;
+
+import java.util.Locale;
+
+/**
+ * What an application tells Servicekit about itself: its name, version, configuration schema, and how
+ * to build its {@link Service} from a validated configuration. {@link ServiceCli} turns it into the
+ * whole command line ({@code run}, {@code config validate}, {@code config show}, {@code version}, ...).
+ *
+ * {@snippet :
+ * public static void main(String[] args) {
+ *     ServiceCli.main(new UsersServiceApplication(), args);
+ * }
+ * }
+ */
+public interface ServiceApplication {
+
+    /** The service name, lower-case with dashes, e.g. {@code users-service}; also the command name. */
+    String name();
+
+    /** The application version, shown by {@code version} and {@code /admin/status}. */
+    String version();
+
+    /** Every configuration key the application accepts, including {@link CoreConfigKeys#all()}. */
+    ConfigSchema configSchema();
+
+    /**
+     * Builds the service from a validated configuration. Must not open resources: that happens in
+     * {@link Service#start(StartContext)}.
+     */
+    Service createService(Config config);
+
+    /** The prefix of environment variables: the name upper-cased with dashes as underscores ({@code USERS_SERVICE}). */
+    default String environmentPrefix() {
+        return name().toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+}

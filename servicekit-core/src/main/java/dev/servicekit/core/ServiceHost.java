@@ -1,0 +1,435 @@
+package dev.servicekit.core;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Runs one {@link Service} through the lifecycle documented on {@link Service}: start, run, pause and
+ * continue, graceful stop bounded by a timeout. Thread-safe: {@link #stop()} may be called from a
+ * signal handler or a service-manager thread while another thread runs {@link #start()}.
+ *
+ * {@snippet :
+ * ServiceHost host = ServiceHost.builder("users-service", service)
+ *         .shutdownTimeout(Duration.ofSeconds(30))
+ *         .build();
+ * host.start();              // returns when RUNNING, or throws ServiceStartException
+ * host.awaitTermination();   // until someone calls host.stop()
+ * }
+ */
+public final class ServiceHost {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceHost.class);
+
+    private final String name;
+    private final Service service;
+    private final Duration shutdownTimeout;
+    private final Clock clock;
+    private final List<Consumer<StateChange>> listeners = new CopyOnWriteArrayList<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Deque<NamedStop> stopActions = new ArrayDeque<>();
+    private ServiceState state = ServiceState.NEW;
+    private boolean stopRequested;
+    private Throwable failure;
+    private Instant startedAt;
+    private volatile String progress = "";
+
+    private ServiceHost(Builder b) {
+        this.name = b.name;
+        this.service = b.service;
+        this.shutdownTimeout = b.shutdownTimeout;
+        this.clock = b.clock;
+        this.listeners.addAll(b.listeners);
+    }
+
+    /** Starts building a host for a service. */
+    public static Builder builder(String name, Service service) {
+        return new Builder(name, service);
+    }
+
+    /** A state transition, given to listeners. */
+    public record StateChange(ServiceState from, ServiceState to, Instant at) {
+    }
+
+    /** The service's name, as used in logs and by service managers. */
+    public String name() {
+        return name;
+    }
+
+    /** The current state. */
+    public ServiceState state() {
+        lock.lock();
+        try {
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True only while {@link ServiceState#RUNNING}: the host is willing to take work. */
+    public boolean isReady() {
+        return state() == ServiceState.RUNNING;
+    }
+
+    /** The failure that made the host {@link ServiceState#FAILED}, if any. */
+    public Optional<Throwable> failure() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** When the host reached RUNNING, if it did. */
+    public Optional<Instant> startedAt() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(startedAt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The last progress message reported by start or stop. */
+    public String progress() {
+        return progress;
+    }
+
+    /** Adds a listener called on every state change, on the thread that made the change. */
+    public void addListener(Consumer<StateChange> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Starts the service on the calling thread and returns once it is {@link ServiceState#RUNNING}.
+     * If a stop was requested while starting, the host stops right after start and this method returns
+     * normally in state {@link ServiceState#STOPPED}.
+     *
+     * @throws ServiceStartException if start failed; what had started was stopped, and the state is FAILED
+     * @throws IllegalStateException if the host was already started
+     */
+    public void start() {
+        lock.lock();
+        try {
+            if (state != ServiceState.NEW) {
+                throw new IllegalStateException("Service host \"" + name + "\" was already started (state " + state
+                        + "); a stopped host cannot be restarted, build a new one");
+            }
+            transition(ServiceState.STARTING);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Starting {}", name);
+        long begin = System.nanoTime();
+        try {
+            service.start(new HostStartContext());
+        } catch (Throwable e) {
+            ServiceStartException failed = e instanceof ServiceStartException sse ? sse
+                    : new ServiceStartException(name + " failed to start: " + describe(e), e);
+            runStopActions(failed);
+            lock.lock();
+            try {
+                failure = failed;
+                transition(ServiceState.FAILED);
+            } finally {
+                lock.unlock();
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw failed;
+        }
+        boolean stopNow;
+        lock.lock();
+        try {
+            startedAt = clock.instant();
+            transition(ServiceState.RUNNING);
+            stopNow = stopRequested;
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{} is running (started in {} ms)", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        if (stopNow) {
+            stop();
+        }
+    }
+
+    /** Pauses a running host: readiness turns false, the process stays up. No effect unless RUNNING. */
+    public void pause() {
+        lock.lock();
+        try {
+            if (state == ServiceState.RUNNING) {
+                transition(ServiceState.PAUSED);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Resumes a paused host. No effect unless PAUSED. */
+    public void resume() {
+        lock.lock();
+        try {
+            if (state == ServiceState.PAUSED) {
+                transition(ServiceState.RUNNING);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops the host gracefully and waits until it is stopped, at most the shutdown timeout. Idempotent:
+     * a second call waits for the first. Called while starting, it records the request; start stops the
+     * host as soon as it finishes.
+     *
+     * @return the final state ({@link ServiceState#STOPPED}, or {@link ServiceState#FAILED} when a stop
+     *         action failed or the shutdown timeout passed), or {@link ServiceState#STARTING} if a start is
+     *         still under way
+     */
+    public ServiceState stop() {
+        lock.lock();
+        try {
+            switch (state) {
+                case NEW -> {
+                    transition(ServiceState.STOPPED);
+                    return state;
+                }
+                case STARTING -> {
+                    stopRequested = true;
+                    return state;
+                }
+                case STOPPING -> {
+                    awaitFinal(shutdownTimeout);
+                    return state;
+                }
+                case STOPPED, FAILED -> {
+                    return state;
+                }
+                case RUNNING, PAUSED -> transition(ServiceState.STOPPING);
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("Stopping {}", name);
+        Thread stopper = Thread.ofPlatform().name(name + "-stop").daemon(true).unstarted(() -> {
+            ServiceException problems = new ServiceException(name + " did not stop cleanly");
+            runStopActions(problems);
+            lock.lock();
+            try {
+                if (problems.getSuppressed().length > 0) {
+                    failure = problems;
+                    transition(ServiceState.FAILED);
+                } else if (state == ServiceState.STOPPING) {
+                    transition(ServiceState.STOPPED);
+                }
+            } finally {
+                lock.unlock();
+            }
+        });
+        stopper.start();
+        lock.lock();
+        try {
+            if (!awaitFinal(shutdownTimeout) && state == ServiceState.STOPPING) {
+                failure = new ServiceException(name + " did not stop within shutdown.timeout (" + ConfigType.formatDuration(shutdownTimeout)
+                        + ") while " + progress + "; raise shutdown.timeout or shorten shutdown.drain-timeout");
+                transition(ServiceState.FAILED);
+            }
+            if (state == ServiceState.STOPPED) {
+                LOG.info("{} stopped", name);
+            } else {
+                LOG.error("{}", failure.getMessage(), failure);
+            }
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until the host is STOPPED or FAILED. */
+    public void awaitTermination() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!state.isFinal()) {
+                changed.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to {@code timeout} until the host is STOPPED or FAILED; true if it is. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = timeout.toNanos();
+            while (!state.isFinal()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = changed.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The shutdown timeout this host enforces. */
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    private boolean awaitFinal(Duration timeout) {
+        long nanos = timeout.toNanos();
+        boolean interrupted = false;
+        try {
+            while (!state.isFinal()) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                try {
+                    nanos = changed.awaitNanos(nanos);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Runs registered stop actions in reverse order; failures are added to {@code collector} as suppressed. */
+    private void runStopActions(Throwable collector) {
+        while (true) {
+            NamedStop next;
+            lock.lock();
+            try {
+                next = stopActions.pollLast();
+            } finally {
+                lock.unlock();
+            }
+            if (next == null) {
+                return;
+            }
+            progress = "stopping " + next.name();
+            LOG.debug("Stopping {}", next.name());
+            try {
+                next.action().stop();
+            } catch (Throwable e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.warn("Stopping {} failed: {}", next.name(), describe(e), e);
+                collector.addSuppressed(e);
+            }
+        }
+    }
+
+    private void transition(ServiceState to) {
+        ServiceState from = state;
+        state = to;
+        changed.signalAll();
+        StateChange change = new StateChange(from, to, clock.instant());
+        for (Consumer<StateChange> listener : listeners) {
+            try {
+                listener.accept(change);
+            } catch (RuntimeException e) {
+                LOG.warn("A state listener failed on {} -> {}", from, to, e);
+            }
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    private record NamedStop(String name, StartContext.StopAction action) {
+    }
+
+    private final class HostStartContext implements StartContext {
+        @Override
+        public void onStop(String what, StopAction action) {
+            Objects.requireNonNull(what, "what");
+            Objects.requireNonNull(action, "action");
+            lock.lock();
+            try {
+                stopActions.addLast(new NamedStop(what, action));
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public ServiceHost host() {
+            return ServiceHost.this;
+        }
+
+        @Override
+        public void progress(String message) {
+            progress = Objects.requireNonNull(message, "message");
+            LOG.debug("{}: {}", name, message);
+        }
+    }
+
+    /** Builds a {@link ServiceHost}. */
+    public static final class Builder {
+        private final String name;
+        private final Service service;
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+        private final List<Consumer<StateChange>> listeners = new ArrayList<>();
+
+        private Builder(String name, Service service) {
+            this.name = Objects.requireNonNull(name, "name");
+            this.service = Objects.requireNonNull(service, "service");
+        }
+
+        /** The bound on a graceful stop (default 30 s, the {@code shutdown.timeout} key). */
+        public Builder shutdownTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("shutdownTimeout must be positive, was " + timeout);
+            }
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** The clock for timestamps (tests inject a fixed one). */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /** Adds a state listener. */
+        public Builder listener(Consumer<StateChange> listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Builds the host in state {@link ServiceState#NEW}. */
+        public ServiceHost build() {
+            return new ServiceHost(this);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.servicekit.core;
+
+/**
+ * Given to {@link Service#start(StartContext)}: registers what must be undone at stop (or after a failed
+ * start) and reports start progress. Used only on the thread that runs {@code start}.
+ */
+public interface StartContext {
+
+    /**
+     * Registers a stop action. Actions run in reverse registration order at stop, and also when a later
+     * step of start fails.
+     *
+     * @param name   what is being stopped, for logs and progress (e.g. {@code "API listener"})
+     * @param action the action; it should honour the drain/stop timeouts it was configured with
+     */
+    void onStop(String name, StopAction action);
+
+    /** The host running this service (read its state for readiness checks). */
+    ServiceHost host();
+
+    /** Reports what start is doing now (e.g. {@code "migrating the store"}); cheap, may be called often. */
+    void progress(String message);
+
+    /** An action run at stop. */
+    @FunctionalInterface
+    interface StopAction {
+        /** Stops one resource. */
+        void stop() throws Exception;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.servicekit.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class ConfigLoaderTest {
+
+    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080)
+            .description("port").build();
+    static final ConfigKey<String> HOST = ConfigKey.builder("http.host", ConfigType.host()).defaultValue("127.0.0.1")
+            .description("host").build();
+    static final ConfigKey<String> SECRET = ConfigKey.builder("auth.secret", ConfigType.nonBlankString()).secret()
+            .description("secret").build();
+    static final ConfigKey<List<String>> ORIGINS = ConfigKey.builder("cors.origins", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(List.of()).description("origins").build();
+
+    static final ConfigSchema SCHEMA = ConfigSchema.builder()
+            .add(CoreConfigKeys.all())
+            .add(PORT, HOST, SECRET, ORIGINS)
+            .check(CoreConfigKeys::check)
+            .build();
+
+    @TempDir
+    Path dir;
+
+    private ConfigLoader.Builder loader() {
+        return ConfigLoader.builder(SCHEMA).environmentPrefix("MY_APP");
+    }
+
+    private Path yaml(String text) throws IOException {
+        Path file = dir.resolve("config.yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void defaultsApplyWhenNothingIsSet() {
+        Config config = loader().build().load();
+
+        assertThat(config.get(PORT)).isEqualTo(8080);
+        assertThat(config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT)).isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.find(SECRET)).isEmpty();
+        assertThat(config.source(PORT)).isEqualTo("default");
+    }
+
+    @Test
+    void setBeatsEnvironmentWhichBeatsFileWhichBeatsDefault() throws IOException {
+        Path file = yaml("""
+                http:
+                  port: 1000
+                  host: 0.0.0.0
+                log:
+                  level: debug
+                """);
+        Config config = loader()
+                .file(file, true)
+                .environment(Map.of("MY_APP_HTTP_PORT", "2000", "MY_APP_LOG_LEVEL", "warn"))
+                .overrides(List.of("http.port=3000"))
+                .build().load();
+
+        assertThat(config.get(PORT)).isEqualTo(3000);
+        assertThat(config.source(PORT)).isEqualTo("--set");
+        assertThat(config.get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+        assertThat(config.source(CoreConfigKeys.LOG_LEVEL)).isEqualTo("environment MY_APP_LOG_LEVEL");
+        assertThat(config.get(HOST)).isEqualTo("0.0.0.0");
+        assertThat(config.source(HOST)).isEqualTo(file.toString());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithKeyValueAndFix() throws IOException {
+        Path file = yaml("""
+                htp:
+                  port: 8080
+                shutdown:
+                  drain-timeout: soon
+                """);
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
+                .file(file, true)
+                .overrides(List.of("http.port=abc"))
+                .build().load());
+
+        assertThat(e.problems()).hasSize(3);
+        assertThat(e.problems()).anySatisfy(p -> {
+            assertThat(p.key()).isEqualTo("htp.port");
+            assertThat(p.message()).contains("did you mean \"http.port\"?");
+        });
+        assertThat(e.problems()).anySatisfy(p -> {
+            assertThat(p.key()).isEqualTo("shutdown.drain-timeout");
+            assertThat(p.message()).contains("\"soon\"").contains("500ms, 20s");
+        });
+        assertThat(e.problems()).anySatisfy(p -> {
+            assertThat(p.key()).isEqualTo("http.port");
+            assertThat(p.source()).isEqualTo("--set");
+            assertThat(p.message()).contains("\"abc\"").contains("0 to 65535");
+        });
+        assertThat(e.getMessage()).contains("3 problems");
+    }
+
+    @Test
+    void yamlSyntaxErrorsNameTheLine() throws IOException {
+        Path file = yaml("http:\n  port: [1, 2\n");
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().file(file, true).build().load());
+
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("not valid YAML at line"));
+    }
+
+    @Test
+    void aNamedFileMustExistButTheDefaultFileMayNot() {
+        Path missing = dir.resolve("nope.yaml");
+
+        assertThat(loader().file(missing, false).build().load().get(PORT)).isEqualTo(8080);
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().file(missing, true).build().load());
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("does not exist"));
+    }
+
+    @Test
+    void crossKeyChecksRunAfterParsing() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
+                .overrides(List.of("shutdown.drain-timeout=40s")).build().load());
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.key()).isEqualTo("shutdown.drain-timeout");
+            assertThat(p.message()).contains("\"40s\"").contains("shutdown.timeout");
+        });
+    }
+
+    @Test
+    void secretsAreMaskedInProblemsAndInTheEffectiveConfig() {
+        Config config = loader().overrides(List.of("auth.secret=hunter2hunter2")).build().load();
+
+        assertThat(config.get(SECRET)).isEqualTo("hunter2hunter2");
+        assertThat(config.toMap().toString()).doesNotContain("hunter2").contains(Config.MASK);
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
+                .overrides(List.of("auth.secret=  ")).build().load());
+        assertThat(e.getMessage()).doesNotContain("  \"").contains(Config.MASK);
+    }
+
+    @Test
+    void listsComeFromYamlSequencesOrCommaSeparatedText() throws IOException {
+        Path file = yaml("cors:\n  origins: [https://a.example, https://b.example]\n");
+
+        assertThat(loader().file(file, true).build().load().get(ORIGINS)).containsExactly("https://a.example", "https://b.example");
+        assertThat(loader().environment(Map.of("MY_APP_CORS_ORIGINS", "x,y")).build().load().get(ORIGINS)).containsExactly("x", "y");
+    }
+
+    @Test
+    void mappingWhereAValueBelongsIsAProblem() throws IOException {
+        Path file = yaml("http:\n  port:\n    number: 1\n");
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().file(file, true).build().load());
+
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.key()).isEqualTo("http.port.number"));
+    }
+
+    @Test
+    void setWithoutEqualsSignIsAProblem() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().overrides(List.of("http.port")).build().load());
+
+        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("--set http.port=8081"));
+    }
+
+    @Test
+    void hashChangesWithTheEffectiveValues() {
+        String a = loader().build().load().hash();
+        String b = loader().overrides(List.of("http.port=81")).build().load().hash();
+
+        assertThat(a).hasSize(12).isNotEqualTo(b);
+        assertThat(loader().build().load().hash()).isEqualTo(a);
+    }
+}

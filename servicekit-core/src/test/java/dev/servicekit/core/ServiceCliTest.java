@@ -1,0 +1,170 @@
+package dev.servicekit.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ServiceCliTest {
+
+    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080)
+            .description("port").build();
+    static final ConfigKey<String> PASSWORD = ConfigKey.builder("store.password", ConfigType.string()).secret()
+            .description("password").build();
+
+    @TempDir
+    Path dir;
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    final CountDownLatch started = new CountDownLatch(1);
+    final AtomicInteger stops = new AtomicInteger();
+
+    final ServiceApplication app = new ServiceApplication() {
+        @Override
+        public String name() {
+            return "demo-service";
+        }
+
+        @Override
+        public String version() {
+            return "1.2.3";
+        }
+
+        @Override
+        public ConfigSchema configSchema() {
+            return ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, PASSWORD).check(CoreConfigKeys::check).build();
+        }
+
+        @Override
+        public Service createService(Config config) {
+            return ctx -> {
+                ctx.onStop("thing", stops::incrementAndGet);
+                started.countDown();
+            };
+        }
+    };
+
+    private int run(Map<String, String> env, String... args) {
+        return ServiceCli.builder(app)
+                .environment(env)
+                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
+                .build()
+                .execute(args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void configValidateExits78AndListsEveryProblem() throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "http:\n  prot: 1\nlog:\n  level: loud\n");
+
+        int code = run(Map.of(), "config", "validate", "--config", file.toString(), "--set", "http.port=abc");
+
+        assertThat(code).isEqualTo(78);
+        assertThat(err()).contains("3 problems")
+                .contains("http.prot").contains("did you mean \"http.port\"?")
+                .contains("log.level").contains("\"loud\"").contains("one of trace, debug, info, warn, error")
+                .contains("http.port (from --set): \"abc\" is not valid");
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void configValidateSucceedsOnAGoodFile() throws Exception {
+        Path file = dir.resolve("good.yaml");
+        Files.writeString(file, "http:\n  port: 9000\n");
+
+        assertThat(run(Map.of(), "config", "validate", "--config", file.toString())).isZero();
+        assertThat(out()).startsWith("Configuration is valid");
+    }
+
+    @Test
+    void configShowPrintsEffectiveYamlWithSecretsMasked() {
+        int code = run(Map.of("DEMO_SERVICE_STORE_PASSWORD", "s3cret-value", "DEMO_SERVICE_HTTP_PORT", "9191"),
+                "config", "show", "--set", "data-dir=" + dir);
+
+        assertThat(code).isZero();
+        assertThat(out()).contains("port: 9191").contains("drain-timeout: 20s").contains("password: '******'")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
+    void configShowJsonIsJson() throws Exception {
+        int code = run(Map.of(), "config", "show", "--json", "--set", "data-dir=" + dir);
+
+        assertThat(code).isZero();
+        Map<?, ?> parsed = new com.fasterxml.jackson.databind.ObjectMapper().readValue(out(), Map.class);
+        assertThat(((Map<?, ?>) parsed.get("http")).get("port")).isEqualTo(8080);
+    }
+
+    @Test
+    void theDefaultConfigFileLivesInTheDataDir() throws Exception {
+        Files.writeString(dir.resolve("config.yaml"), "http:\n  port: 7007\n");
+
+        assertThat(run(Map.of("DEMO_SERVICE_DATA_DIR", dir.toString()), "config", "show")).isZero();
+        assertThat(out()).contains("port: 7007");
+    }
+
+    @Test
+    void versionPrintsNameAndVersion() {
+        assertThat(run(Map.of(), "version")).isZero();
+        assertThat(out()).startsWith("demo-service 1.2.3 (Java ");
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        assertThat(run(Map.of(), "run", "--bogus")).isEqualTo(2);
+        assertThat(err()).contains("--bogus");
+    }
+
+    @Test
+    void runStopsGracefullyOnTheFirstSignalAndForcesExitOnTheSecond() throws Exception {
+        AtomicInteger forced = new AtomicInteger();
+        // Exercises the stopper directly: a real signal would also hit the test JVM. Real signals to a
+        // child JVM are covered in users-service.
+        ServiceHost host = ServiceHost.builder("demo", ctx -> ctx.onStop("x", stops::incrementAndGet)).build();
+        host.start();
+        SignalStopper stopper = new SignalStopper(host, forced::incrementAndGet);
+
+        stopper.onSignal("SIGTERM");
+        assertThat(host.awaitTermination(java.time.Duration.ofSeconds(5))).isTrue();
+        stopper.onSignal("SIGTERM");
+
+        assertThat(host.state()).isEqualTo(ServiceState.STOPPED);
+        assertThat(stops.get()).isEqualTo(1);
+        assertThat(forced.get()).isEqualTo(1);
+    }
+
+    @Test
+    void runWithInvalidConfigExits78BeforeStartingAnything() {
+        int code = run(Map.of(), "run", "--set", "http.port=-1");
+
+        assertThat(code).isEqualTo(78);
+        assertThat(started.getCount()).isEqualTo(1);
+        assertThat(err()).contains("http.port");
+    }
+
+    @Test
+    void helpListsTheExitCodes() {
+        run(Map.of(), "--help");
+
+        assertThat(out()).contains("78  configuration error").contains("run").contains("config");
+    }
+}
