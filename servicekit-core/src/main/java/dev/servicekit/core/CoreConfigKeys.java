@@ -18,7 +18,6 @@ public final class CoreConfigKeys {
     public static final ConfigKey<String> LOG_LEVEL = ConfigKey.builder("log.level",
                     ConfigType.oneOf("trace", "debug", "info", "warn", "error"))
             .defaultValue("info")
-            .reloadable()
             .description("Root log level.")
             .build();
 

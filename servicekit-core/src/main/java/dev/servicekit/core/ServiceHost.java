@@ -234,10 +234,16 @@ public final class ServiceHost {
             runStopActions(problems);
             lock.lock();
             try {
+                // Log before the transition: whoever waits for the final state may exit the JVM right after it.
+                if (state != ServiceState.STOPPING) {
+                    return; // the shutdown timeout already ended the stop
+                }
                 if (problems.getSuppressed().length > 0) {
                     failure = problems;
+                    LOG.error("{}", problems.getMessage(), problems);
                     transition(ServiceState.FAILED);
-                } else if (state == ServiceState.STOPPING) {
+                } else {
+                    LOG.info("{} stopped", name);
                     transition(ServiceState.STOPPED);
                 }
             } finally {
@@ -250,12 +256,8 @@ public final class ServiceHost {
             if (!awaitFinal(shutdownTimeout) && state == ServiceState.STOPPING) {
                 failure = new ServiceException(name + " did not stop within shutdown.timeout (" + ConfigType.formatDuration(shutdownTimeout)
                         + ") while " + progress + "; raise shutdown.timeout or shorten shutdown.drain-timeout");
+                LOG.error("{}", failure.getMessage());
                 transition(ServiceState.FAILED);
-            }
-            if (state == ServiceState.STOPPED) {
-                LOG.info("{} stopped", name);
-            } else {
-                LOG.error("{}", failure.getMessage(), failure);
             }
             return state;
         } finally {

@@ -1,0 +1,109 @@
+package dev.servicekit.http;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The API listener: serves the given {@link Route}s over HTTP/1.1 with the Servicekit middleware.
+ *
+ * {@snippet :
+ * ApiServer api = ApiServer.create(ApiServerConfig.create("127.0.0.1", 8080, "http.port"),
+ *                                  List.of(Route.get("/api/v1/users/{id}", users::get)));
+ * api.start();   // throws HttpBindException if the port is taken
+ * // ... on shutdown, from any thread:
+ * api.stop();    // drains in-flight requests for up to drainTimeout
+ * }
+ *
+ * <p>Every request passes, in order: request id ({@code X-Request-Id} echoed when valid, otherwise
+ * generated; in the MDC as {@code requestId}), access log (one INFO line on
+ * {@code dev.servicekit.http.access}), {@code X-Content-Type-Options: nosniff}, then the route. Every
+ * failure becomes {@code application/problem+json}: {@link ProblemException}s as thrown, unknown paths
+ * 404, known paths with another method 405 with {@code Allow}, bodies over {@code maxBodyBytes} 413,
+ * malformed requests 400, and any other exception a generic 500 whose details stay in the log.
+ * Route scopes are recorded on the route; they are enforced once an authentication filter is configured.
+ *
+ * <p><b>Threading.</b> Each connection is served on its own virtual thread, and handlers may block.
+ * {@link #start()}, {@link #stop()}, {@link #port()} and {@link #inFlight()} may be called from any
+ * thread; start and stop are serialized, so a {@code stop()} issued (for example by a signal handler)
+ * while {@code start()} runs takes effect once start returns.
+ *
+ * <p><b>Lifecycle.</b>
+ * <ol>
+ *   <li>{@link #create} validates the routes and returns an unstarted server.</li>
+ *   <li>{@link #start()} binds and returns once connections are accepted; it throws
+ *       {@link HttpBindException} (leaving nothing running) if the address cannot be bound.</li>
+ *   <li>{@link #stop()} drains: new connects are refused at once, idle keep-alive connections are
+ *       closed, requests in flight (including ones still sending their body) finish and get their
+ *       responses (with {@code Connection: close}); after {@code drainTimeout} the remaining request
+ *       threads are interrupted and stop returns. A server cannot be started again after stop.</li>
+ * </ol>
+ */
+public final class ApiServer {
+
+    private final HelidonListener listener;
+
+    private ApiServer(HelidonListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Creates an unstarted API server.
+     *
+     * @param config listener settings
+     * @param routes the routes; each method and path template at most once
+     * @return the server
+     * @throws IllegalArgumentException if a route is registered twice or a path template is invalid
+     */
+    public static ApiServer create(ApiServerConfig config, List<Route> routes) {
+        Objects.requireNonNull(config, "config");
+        List<Route> copy = List.copyOf(Objects.requireNonNull(routes, "routes"));
+        ListenerSettings settings = new ListenerSettings("API", config.host(), config.port(), config.portKey(),
+                                                         config.maxBodyBytes(), config.drainTimeout());
+        InFlightRequests inFlight = new InFlightRequests();
+        AccessLog accessLog = new AccessLog();
+        ServerRouting.build(copy, inFlight, accessLog); // fail fast on bad routes
+        return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog),
+                                                 inFlight, accessLog));
+    }
+
+    /**
+     * Binds the listener; returns once it accepts connections. Calling it again while running does nothing.
+     *
+     * @throws HttpBindException     if the host/port cannot be bound; the message names the port key to change
+     * @throws IllegalStateException if the server was already stopped
+     */
+    public void start() {
+        listener.start();
+    }
+
+    /**
+     * The port the listener is bound to: the configured one, or the one the OS chose for port 0. Still
+     * answers after {@link #stop()}.
+     *
+     * @return the bound port
+     * @throws IllegalStateException if the server was never started
+     */
+    public int port() {
+        return listener.port();
+    }
+
+    /**
+     * Requests currently inside the middleware (from routing until their response is written).
+     *
+     * @return the number of in-flight requests
+     */
+    public int inFlight() {
+        return listener.inFlight();
+    }
+
+    /**
+     * Stops gracefully, bounded by the configured {@code drainTimeout} (see the class lifecycle). Blocks
+     * until the listener is closed. Idempotent; safe from any thread, including a signal handler; concurrent
+     * callers all return once the server is stopped. If the calling thread is interrupted, the drain still
+     * happens and the interrupt flag is restored afterwards. Stopping a never-started server only marks it
+     * stopped.
+     */
+    public void stop() {
+        listener.stop();
+    }
+}

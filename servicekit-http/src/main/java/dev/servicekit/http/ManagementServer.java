@@ -1,0 +1,128 @@
+package dev.servicekit.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The management listener: health endpoints plus any extra management routes, with the same middleware
+ * as the {@link ApiServer} (request id, access log, problem+json, 404/405).
+ *
+ * <ul>
+ *   <li>{@code GET /health/live}: 200 {@code {"status":"UP"}} whenever the server can answer.</li>
+ *   <li>{@code GET /health/ready}: 200 {@code {"status":"UP","state":…,"checks":{…}}} when the supplied
+ *       {@link Readiness} is ready, otherwise 503 with {@code "status":"DOWN"}. The supplier is called once
+ *       per request on the request's virtual thread; if it throws, the answer is 503 and the exception is
+ *       logged.</li>
+ * </ul>
+ *
+ * {@snippet :
+ * ManagementServer management = ManagementServer.create(
+ *         new ManagementServerConfig("127.0.0.1", 9090, "management.port"),
+ *         lifecycle::readiness,
+ *         List.of());
+ * management.start();
+ * }
+ *
+ * <p>Threading and lifecycle are those of {@link ApiServer}; {@link #stop()} waits at most
+ * {@value #DRAIN_MILLIS} ms for in-flight requests, as health checks are short. Request bodies are limited
+ * to {@value #MAX_BODY_BYTES} bytes.
+ */
+public final class ManagementServer {
+
+    static final long MAX_BODY_BYTES = 64 * 1024;
+    static final long DRAIN_MILLIS = 1000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
+
+    private final HelidonListener listener;
+
+    private ManagementServer(HelidonListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Creates an unstarted management server.
+     *
+     * @param config      listener settings
+     * @param readiness   answers {@code /health/ready}; called per request, must be fast and thread-safe
+     * @param extraRoutes further management routes, for example {@code /metrics}; must not repeat the health paths
+     * @return the server
+     */
+    public static ManagementServer create(ManagementServerConfig config,
+                                          Supplier<Readiness> readiness,
+                                          List<Route> extraRoutes) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(readiness, "readiness");
+        List<Route> routes = new ArrayList<>();
+        routes.add(Route.get("/health/live", ManagementServer::live));
+        routes.add(Route.get("/health/ready", (req, res) -> ready(readiness, res)));
+        routes.addAll(Objects.requireNonNull(extraRoutes, "extraRoutes"));
+        List<Route> copy = List.copyOf(routes);
+        ListenerSettings settings = new ListenerSettings("management", config.host(), config.port(), config.portKey(),
+                                                         MAX_BODY_BYTES, Duration.ofMillis(DRAIN_MILLIS));
+        InFlightRequests inFlight = new InFlightRequests();
+        AccessLog accessLog = new AccessLog();
+        ServerRouting.build(copy, inFlight, accessLog);
+        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog),
+                                                        inFlight, accessLog));
+    }
+
+    /**
+     * Binds the listener; returns once it accepts connections.
+     *
+     * @throws HttpBindException     if the host/port cannot be bound
+     * @throws IllegalStateException if the server was already stopped
+     */
+    public void start() {
+        listener.start();
+    }
+
+    /**
+     * The bound port (the OS-chosen one for port 0).
+     *
+     * @return the port
+     * @throws IllegalStateException if the server was never started
+     */
+    public int port() {
+        return listener.port();
+    }
+
+    /** Stops within about a second; idempotent and safe from any thread, like {@link ApiServer#stop()}. */
+    public void stop() {
+        listener.stop();
+    }
+
+    private static void live(ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        JsonBodies.send(res, Status.OK_200, Map.of("status", "UP"));
+    }
+
+    private static void ready(Supplier<Readiness> readiness, ServerResponse res) {
+        Readiness current;
+        try {
+            current = Objects.requireNonNull(readiness.get(), "readiness supplier returned null");
+        } catch (RuntimeException e) {
+            LOG.warn("Readiness check failed; reporting not ready", e);
+            current = Readiness.notReady("UNKNOWN", Map.of("readiness", "check failed; see the server log"));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", current.ready() ? "UP" : "DOWN");
+        body.put("state", current.state());
+        body.put("checks", current.checks());
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        JsonBodies.send(res, current.ready() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, body);
+    }
+}

@@ -1,0 +1,194 @@
+package dev.servicekit.http;
+
+import io.helidon.http.HeaderValues;
+import io.helidon.http.HttpException;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatcher;
+import io.helidon.http.PathMatchers;
+import io.helidon.webserver.http.ErrorHandler;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds the Helidon routing shared by both servers: the middleware filters in order (request id,
+ * access log, security headers), the routes, a fallback that answers 404/405, and the single error
+ * mapper that turns every exception into problem+json.
+ */
+final class ServerRouting {
+
+    private ServerRouting() {
+    }
+
+    static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog) {
+        rejectDuplicates(routes);
+        List<CompiledRoute> compiled = routes.stream()
+                .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
+                .toList();
+        HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(new RequestIdFilter())
+                .addFilter(new AccessLogFilter(inFlight, accessLog))
+                .addFilter(new SecurityHeadersFilter())
+                .error(Throwable.class, new ProblemErrorMapper());
+        for (Route route : routes) {
+            routing.route(route.method(), route.pathTemplate(), route.handler());
+        }
+        // Registered last: reached only when no route matched.
+        routing.any(new UnmatchedRequestHandler(compiled));
+        return routing;
+    }
+
+    private static void rejectDuplicates(List<Route> routes) {
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new LinkedHashSet<>();
+        for (Route route : routes) {
+            String key = route.method().text() + " " + route.pathTemplate();
+            if (!seen.add(key)) {
+                duplicates.add(key);
+            }
+        }
+        if (!duplicates.isEmpty()) {
+            throw new IllegalArgumentException("Routes registered more than once: " + String.join(", ", duplicates)
+                                                       + "; register each method and path once");
+        }
+    }
+
+    private record CompiledRoute(Method method, PathMatcher matcher) {
+    }
+
+    /** Assigns the request id and makes it visible to everything that follows, including the log MDC. */
+    private static final class RequestIdFilter implements Filter {
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            String id = RequestIds.acceptOrGenerate(req.headers().first(RequestIds.HEADER));
+            RequestIds.attach(req, id);
+            res.header(RequestIds.HEADER, id);
+            MDC.put(RequestIds.MDC_KEY, id);
+            try {
+                chain.proceed();
+            } finally {
+                MDC.remove(RequestIds.MDC_KEY);
+            }
+        }
+    }
+
+    /** Counts the request as in flight and logs one line once the response is written. */
+    private static final class AccessLogFilter implements Filter {
+        private final InFlightRequests inFlight;
+        private final AccessLog accessLog;
+
+        AccessLogFilter(InFlightRequests inFlight, AccessLog accessLog) {
+            this.inFlight = inFlight;
+            this.accessLog = accessLog;
+        }
+
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            long start = System.nanoTime();
+            inFlight.enter();
+            // While draining, tell the client not to reuse this connection: the server closes it anyway.
+            res.beforeSend(() -> {
+                if (inFlight.draining()) {
+                    res.header(HeaderValues.CONNECTION_CLOSE);
+                }
+            });
+            try {
+                chain.proceed();
+            } finally {
+                inFlight.exit();
+                long durationMs = (System.nanoTime() - start) / 1_000_000;
+                String subject = req.context().get(AccessLog.SUBJECT_CONTEXT_KEY, String.class).orElse("-");
+                accessLog.log(req.prologue().method().text(),
+                              req.prologue().uriPath().rawPath(),
+                              res.status().code(),
+                              bodyBytes(res),
+                              durationMs,
+                              RequestIds.current(req),
+                              subject);
+            }
+        }
+    }
+
+    /**
+     * Body bytes: the Content-Length Helidon set when sending; for streamed responses Helidon only counts all
+     * bytes written, which is the closest figure available.
+     */
+    private static long bodyBytes(RoutingResponse res) {
+        return res.headers().contentLength().orElseGet(res::bytesWritten);
+    }
+
+    private static final class SecurityHeadersFilter implements Filter {
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            res.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
+            chain.proceed();
+        }
+    }
+
+    /** 405 with {@code Allow} when another method matches the path, otherwise 404. */
+    private record UnmatchedRequestHandler(List<CompiledRoute> routes) implements Handler {
+        @Override
+        public void handle(ServerRequest req, ServerResponse res) {
+            String path = req.prologue().uriPath().rawPath();
+            List<Method> allowed = new ArrayList<>();
+            for (CompiledRoute route : routes) {
+                if (route.matcher().match(req.prologue().uriPath()).accepted()) {
+                    allowed.add(route.method());
+                }
+            }
+            if (allowed.isEmpty()) {
+                throw ProblemException.notFound("No resource at \"" + path + "\"; check the path");
+            }
+            throw ProblemException.methodNotAllowed(req.prologue().method().text(), path, allowed);
+        }
+    }
+
+    /** The single error mapper: typed problems as they are, everything else as a generic 500. */
+    private static final class ProblemErrorMapper implements ErrorHandler<Throwable> {
+        private static final Logger LOG = LoggerFactory.getLogger(ProblemErrorMapper.class);
+
+        @Override
+        public void handle(ServerRequest req, ServerResponse res, Throwable thrown) {
+            String requestId = RequestIds.current(req);
+            String method = req.prologue().method().text();
+            String path = req.prologue().uriPath().rawPath();
+            ProblemException problem = switch (thrown) {
+                case ProblemException p -> {
+                    if (p.status() >= 500) {
+                        LOG.warn("Request {} {} failed: {}", method, path, p.getMessage());
+                    } else {
+                        LOG.debug("Request {} {} rejected: {}", method, path, p.getMessage());
+                    }
+                    yield p;
+                }
+                case HttpException h when h.status().code() >= 400 && h.status().code() < 500 -> {
+                    // Helidon's own client errors, for example an unparsable query parameter.
+                    LOG.debug("Request {} {} rejected by Helidon", method, path, h);
+                    int status = h.status().code();
+                    yield ProblemException.of(status, ProblemException.reasonPhrase(status),
+                                              "The request cannot be processed: " + h.getMessage());
+                }
+                default -> {
+                    LOG.error("Unhandled exception while handling {} {} (request {})", method, path, requestId, thrown);
+                    yield ProblemResponses.internalError(requestId);
+                }
+            };
+            ProblemResponses.send(req, res, problem);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.servicekit.http;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ApiServerLifecycleTest {
+
+    private static final List<Route> ROUTES = List.of(Route.get("/ok", (req, res) -> res.send("ok")));
+
+    @Test
+    void bindFailureOnAnOccupiedPortSaysWhichPortAndWhichKeyToChange() throws Exception {
+        try (ServerSocket occupied = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int port = occupied.getLocalPort();
+            ApiServer server = ApiServer.create(
+                    new ApiServerConfig("127.0.0.1", port, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
+
+            assertThatThrownBy(server::start)
+                    .isInstanceOfSatisfying(HttpBindException.class, e -> {
+                        assertThat(e.port()).isEqualTo(port);
+                        assertThat(e.portKey()).isEqualTo("http.port");
+                        assertThat(e.host()).isEqualTo("127.0.0.1");
+                    })
+                    .hasMessage("Port " + port + " on 127.0.0.1 is already in use by another process; "
+                                        + "stop that process or set http.port to a free port");
+            assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void bindFailureOnAnAddressOfAnotherMachineSaysSo() {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+        ApiServer server = ApiServer.create(
+                new ApiServerConfig("192.0.2.1", 0, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
+
+        assertThatThrownBy(server::start)
+                .isInstanceOf(HttpBindException.class)
+                .hasMessageContaining("\"192.0.2.1\" is not an address of this machine")
+                .hasMessageContaining("http.port");
+    }
+
+    @Test
+    void unresolvableHostSaysWhatToSetInstead() {
+        // .invalid never resolves (RFC 6761), so this fails in the resolver without network access.
+        ApiServer server = ApiServer.create(
+                new ApiServerConfig("nonexistent.invalid", 8080, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
+
+        assertThatThrownBy(server::start)
+                .isInstanceOf(HttpBindException.class)
+                .hasMessageContaining("Host \"nonexistent.invalid\"")
+                .hasMessageContaining("does not resolve")
+                .hasMessageContaining("127.0.0.1 or 0.0.0.0");
+    }
+
+    @Test
+    void portZeroBindsAFreePortReportedByPort() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        try {
+            assertThat(server.port()).isPositive();
+            assertThat(HttpTestSupport.get(server.port(), "/ok").body()).isEqualTo("ok");
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void stopIsIdempotentAndConcurrentCallersAllReturn() throws Exception {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        int port = server.port();
+
+        CompletableFuture<Void> first = CompletableFuture.runAsync(server::stop);
+        CompletableFuture<Void> second = CompletableFuture.runAsync(server::stop);
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        server.stop();
+
+        assertThat(HttpTestSupport.connectionRefused(port)).isTrue();
+        assertThat(server.port()).isEqualTo(port);
+    }
+
+    @Test
+    void stoppedServerCannotBeRestarted() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        server.stop();
+
+        assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("create a new one");
+    }
+
+    @Test
+    void stopBeforeStartOnlyMarksTheServerStopped() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+
+        server.stop();
+
+        assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void stopFromAnInterruptedThreadStillStopsAndKeepsTheInterruptFlag() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        int port = server.port();
+
+        Thread.currentThread().interrupt();
+        try {
+            server.stop();
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(HttpTestSupport.connectionRefused(port)).isTrue();
+    }
+
+    @Test
+    void configValidationReportsEveryProblemAtOnce() {
+        assertThatThrownBy(() -> new ApiServerConfig(" ", 70000, "http.port", 0, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("host is blank")
+                .hasMessageContaining("port is 70000 (http.port)")
+                .hasMessageContaining("maxBodyBytes is 0")
+                .hasMessageContaining("drainTimeout is PT-1S");
+    }
+}

@@ -1,0 +1,175 @@
+package dev.servicekit.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.helidon.http.Status;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static dev.servicekit.http.HttpTestSupport.json;
+import static dev.servicekit.http.HttpTestSupport.postJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JsonBodiesTest {
+
+    record Address(String city, String zip) {
+    }
+
+    record NewUser(String name, String email, int age, Instant since, Address address) {
+        NewUser {
+            if (name != null && name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+        }
+    }
+
+    private static ApiServer server;
+
+    @BeforeAll
+    static void start() {
+        server = ApiServer.create(HttpTestSupport.apiConfig(4096, Duration.ofSeconds(5)), List.of(
+                Route.post("/users", (req, res) -> JsonBodies.send(res, Status.CREATED_201, JsonBodies.read(req, NewUser.class)))));
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+    }
+
+    private static HttpResponse<String> post(String body) {
+        return postJson(server.port(), "/users", "application/json", body);
+    }
+
+    private static JsonNode problem(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        return json(response.body());
+    }
+
+    @Test
+    void readsAndWritesJsonWithInstantsAsIsoStrings() {
+        HttpResponse<String> response = post("""
+                {"name":"Ada","email":"ada@example.com","age":36,"since":"2024-01-31T12:00:00Z",
+                 "address":{"city":"London","zip":"N1"}}""");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
+        JsonNode user = json(response.body());
+        assertThat(user.get("since").asText()).isEqualTo("2024-01-31T12:00:00Z");
+        assertThat(user.get("address").get("city").asText()).isEqualTo("London");
+    }
+
+    @Test
+    void acceptsJsonWithCharsetAndStructuredSyntaxSuffix() {
+        assertThat(postJson(server.port(), "/users", "application/json; charset=utf-8", "{\"age\":1}").statusCode())
+                .isEqualTo(201);
+        assertThat(postJson(server.port(), "/users", "application/merge-patch+json", "{\"age\":1}").statusCode())
+                .isEqualTo(201);
+    }
+
+    @Test
+    void missingContentTypeIs415() {
+        JsonNode problem = problem(postJson(server.port(), "/users", null, "{}"), 415);
+
+        assertThat(problem.get("detail").asText()).contains("application/json");
+    }
+
+    @Test
+    void nonJsonContentTypeIs415NamingTheTypeSent() {
+        JsonNode problem = problem(postJson(server.port(), "/users", "text/plain", "{}"), 415);
+
+        assertThat(problem.get("detail").asText()).contains("\"text/plain\"").contains("application/json");
+    }
+
+    @Test
+    void emptyBodyIs400() {
+        JsonNode problem = problem(post(""), 400);
+
+        assertThat(problem.get("detail").asText()).contains("empty");
+    }
+
+    @Test
+    void malformedJsonIs400WithLineAndColumnAndWithoutEchoingTheBody() {
+        JsonNode problem = problem(post("{\"name\":\"Ada\",\n \"email\": s3cr3t-token}"), 400);
+
+        assertThat(problem.get("detail").asText())
+                .contains("not valid JSON")
+                .contains("line 2, column")
+                .doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void unknownFieldIs400NamingTheFieldAndSuggestingTheNearestKnownOne() {
+        JsonNode problem = problem(post("{\"age\":1,\"nmae\":\"Ada\"}"), 400);
+
+        assertThat(problem.get("detail").asText()).isEqualTo("unknown field \"nmae\"; did you mean \"name\"?");
+        assertThat(problem.get("type").asText()).isEqualTo("https://servicekit.dev/problems/validation");
+        assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("nmae");
+    }
+
+    @Test
+    void unknownNestedFieldIsNamedWithItsPath() {
+        JsonNode problem = problem(post("{\"age\":1,\"address\":{\"city\":\"x\",\"country\":\"UK\"}}"), 400);
+
+        assertThat(problem.get("detail").asText()).startsWith("unknown field \"address.country\"");
+    }
+
+    @Test
+    void wrongTypeIs400NamingTheFieldAndTheExpectedType() {
+        JsonNode problem = problem(post("{\"age\":\"old\"}"), 400);
+
+        assertThat(problem.get("detail").asText()).isEqualTo("field \"age\" must be an integer");
+        assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("age");
+    }
+
+    @Test
+    void nullOrMissingPrimitiveIs400NamingTheField() {
+        assertThat(problem(post("{\"age\":null}"), 400).get("detail").asText())
+                .isEqualTo("field \"age\" is missing or null; it must be an integer");
+        assertThat(problem(post("{\"name\":\"Ada\"}"), 400).get("detail").asText())
+                .isEqualTo("field \"age\" is missing or null; it must be an integer");
+    }
+
+    @Test
+    void invalidTimestampIs400NamingTheField() {
+        assertThat(problem(post("{\"age\":1,\"since\":\"yesterday\"}"), 400).get("detail").asText())
+                .contains("\"since\"").contains("ISO-8601");
+    }
+
+    @Test
+    void trailingContentAfterTheValueIs400() {
+        assertThat(problem(post("{\"age\":1} {}"), 400).get("detail").asText()).contains("after the JSON value");
+    }
+
+    @Test
+    void wrongRootShapeAndNullBodyAre400() {
+        assertThat(problem(post("[1,2]"), 400).get("detail").asText()).contains("must be a JSON object");
+        assertThat(problem(post("null"), 400).get("detail").asText()).contains("null");
+    }
+
+    @Test
+    void constructorValidationMessageIsReported() {
+        assertThat(problem(post("{\"age\":1,\"name\":\" \"}"), 400).get("detail").asText()).contains("name must not be blank");
+    }
+
+    @Test
+    void nearestSuggestsOnlyPlausibleNames() {
+        assertThat(JsonBodies.nearest("emial", List.of("email", "name"))).hasValue("email");
+        assertThat(JsonBodies.nearest("zzzzzz", List.of("email", "name"))).isEmpty();
+    }
+
+    @Test
+    void sharedMapperWritesInstantsAsIsoStrings() throws Exception {
+        assertThat(JsonBodies.mapper().writeValueAsString(Map.of("at", Instant.parse("2024-01-31T12:00:00Z"))))
+                .isEqualTo("{\"at\":\"2024-01-31T12:00:00Z\"}");
+    }
+}

@@ -1,0 +1,105 @@
+package dev.servicekit.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A small HTTP client for tests against a service on loopback: JSON in, {@link TestResponse} out,
+ * with a timeout on every request so a hung server fails the test instead of hanging it.
+ *
+ * {@snippet :
+ * TestHttpClient http = TestHttpClient.create("http://127.0.0.1:" + port);
+ * TestResponse created = http.post("/api/v1/users", "{\"name\":\"Ada\",\"email\":\"ada@example.com\"}");
+ * assertThat(created.status()).isEqualTo(201);
+ * }
+ */
+public final class TestHttpClient {
+
+    private final URI base;
+    private final HttpClient client;
+    private final Duration timeout;
+
+    private TestHttpClient(URI base, Duration timeout) {
+        this.base = base;
+        this.timeout = timeout;
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
+    }
+
+    /** A client for a base URL such as {@code http://127.0.0.1:8080}, with a 10 s timeout per request. */
+    public static TestHttpClient create(String baseUrl) {
+        return new TestHttpClient(URI.create(Objects.requireNonNull(baseUrl, "baseUrl")), Duration.ofSeconds(10));
+    }
+
+    /** A copy with another per-request timeout. */
+    public TestHttpClient withTimeout(Duration value) {
+        return new TestHttpClient(base, value);
+    }
+
+    /** {@code GET path}. */
+    public TestResponse get(String path, String... headers) {
+        return send("GET", path, null, headers);
+    }
+
+    /** {@code POST path} with a JSON body. */
+    public TestResponse post(String path, String json, String... headers) {
+        return send("POST", path, json, withJson(headers));
+    }
+
+    /** {@code PUT path} with a JSON body. */
+    public TestResponse put(String path, String json, String... headers) {
+        return send("PUT", path, json, withJson(headers));
+    }
+
+    /** {@code DELETE path}. */
+    public TestResponse delete(String path, String... headers) {
+        return send("DELETE", path, null, headers);
+    }
+
+    /**
+     * Sends any request. {@code headers} are name, value pairs; a {@code null} body sends none.
+     *
+     * @throws UncheckedIOException when the connection fails (refused, reset, timed out)
+     */
+    public TestResponse send(String method, String path, String body, String... headers) {
+        if (headers.length % 2 != 0) {
+            throw new IllegalArgumentException("headers must be name, value pairs");
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(timeout)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new TestResponse(response.statusCode(), response.headers().map(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during " + method + " " + path, e);
+        }
+    }
+
+    private static String[] withJson(String[] headers) {
+        for (int i = 0; i < headers.length; i += 2) {
+            if (headers[i].equalsIgnoreCase("Content-Type")) {
+                return headers;
+            }
+        }
+        String[] all = new String[headers.length + 2];
+        all[0] = "Content-Type";
+        all[1] = "application/json";
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        return all;
+    }
+}

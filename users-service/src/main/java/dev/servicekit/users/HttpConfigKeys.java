@@ -1,0 +1,66 @@
+package dev.servicekit.users;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigKey;
+import dev.servicekit.core.ConfigProblem;
+import dev.servicekit.core.ConfigType;
+import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.http.ApiServerConfig;
+import dev.servicekit.http.ManagementServerConfig;
+
+import java.util.List;
+
+/** The listener keys: API and management host/port, request limits. */
+final class HttpConfigKeys {
+
+    static final ConfigKey<String> HTTP_HOST = ConfigKey.builder("http.host", ConfigType.host())
+            .defaultValue("127.0.0.1")
+            .description("Address the API listener binds to; 0.0.0.0 or :: for every interface.")
+            .build();
+
+    static final ConfigKey<Integer> HTTP_PORT = ConfigKey.builder("http.port", ConfigType.port())
+            .defaultValue(8080)
+            .description("TCP port of the API listener; 0 picks a free port (logged at start).")
+            .build();
+
+    static final ConfigKey<String> MANAGEMENT_HOST = ConfigKey.builder("management.host", ConfigType.host())
+            .defaultValue("127.0.0.1")
+            .description("Address the management listener (health, later metrics and admin) binds to.")
+            .build();
+
+    static final ConfigKey<Integer> MANAGEMENT_PORT = ConfigKey.builder("management.port", ConfigType.port())
+            .defaultValue(9090)
+            .description("TCP port of the management listener; 0 picks a free port (logged at start).")
+            .build();
+
+    static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder("limits.max-body-size", ConfigType.byteSize())
+            .defaultValue(1024L * 1024)
+            .description("Largest request body accepted; larger ones get 413.")
+            .build();
+
+    private HttpConfigKeys() {
+    }
+
+    static List<ConfigKey<?>> all() {
+        return List.of(HTTP_HOST, HTTP_PORT, MANAGEMENT_HOST, MANAGEMENT_PORT, LIMITS_MAX_BODY_SIZE);
+    }
+
+    static ApiServerConfig apiServer(Config config) {
+        return new ApiServerConfig(config.get(HTTP_HOST), config.get(HTTP_PORT), HTTP_PORT.name(),
+                config.get(LIMITS_MAX_BODY_SIZE), config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT));
+    }
+
+    static ManagementServerConfig managementServer(Config config) {
+        return new ManagementServerConfig(config.get(MANAGEMENT_HOST), config.get(MANAGEMENT_PORT), MANAGEMENT_PORT.name());
+    }
+
+    static List<ConfigProblem> check(Config config) {
+        int api = config.get(HTTP_PORT);
+        int management = config.get(MANAGEMENT_PORT);
+        if (api != 0 && api == management) {
+            return List.of(new ConfigProblem(MANAGEMENT_PORT.name(), config.source(MANAGEMENT_PORT),
+                    "\"" + management + "\" is also http.port; the API and management listeners need different ports"));
+        }
+        return List.of();
+    }
+}

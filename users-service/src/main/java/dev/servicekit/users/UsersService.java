@@ -1,0 +1,95 @@
+package dev.servicekit.users;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.Service;
+import dev.servicekit.core.ServiceHost;
+import dev.servicekit.core.StartContext;
+import dev.servicekit.http.ApiServer;
+import dev.servicekit.http.ApiServerConfig;
+import dev.servicekit.http.ManagementServer;
+import dev.servicekit.http.ManagementServerConfig;
+import dev.servicekit.http.Readiness;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The running users-service: opens the store (migrating it), then the management listener, then the
+ * API listener. Stop runs the other way: the API drains, management closes, the store closes last.
+ */
+final class UsersService implements Service {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsersService.class);
+    private static final Duration STORE_CHECK_TIMEOUT = Duration.ofSeconds(1);
+
+    private final Config config;
+    private final Clock clock;
+    private final PasswordHasher hasher;
+    private volatile int apiPort = -1;
+    private volatile int managementPort = -1;
+
+    UsersService(Config config, Clock clock, PasswordHasher hasher) {
+        this.config = config;
+        this.clock = clock;
+        this.hasher = hasher;
+    }
+
+    @Override
+    public void start(StartContext context) {
+        ServiceHost host = context.host();
+
+        context.progress("opening the store");
+        StoreConfig storeConfig = UsersConfigKeys.storeConfig(config);
+        UserStore store = UserStores.open(storeConfig, clock);
+        context.onStop("store", store::close);
+        LOG.info("Store: {}", store.describe());
+
+        context.progress("starting the management listener");
+        ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
+        ManagementServer management = ManagementServer.create(managementConfig, () -> readiness(host, store), List.of());
+        management.start();
+        context.onStop("management listener", management::stop);
+
+        context.progress("starting the API listener");
+        ApiServerConfig apiConfig = HttpConfigKeys.apiServer(config);
+        ApiServer api = ApiServer.create(apiConfig, new UsersApi(store, hasher).routes());
+        api.start();
+        context.onStop("API listener", api::stop);
+
+        apiPort = api.port();
+        managementPort = management.port();
+        LOG.info("API listening on {}", url(apiConfig.host(), api.port()));
+        LOG.info("Management listening on {}", url(managementConfig.host(), management.port()));
+    }
+
+    /** The bound API port once started (useful with port 0), else -1. */
+    int apiPort() {
+        return apiPort;
+    }
+
+    /** The bound management port once started, else -1. */
+    int managementPort() {
+        return managementPort;
+    }
+
+    private static Readiness readiness(ServiceHost host, UserStore store) {
+        String state = host.state().name();
+        String storeState;
+        try {
+            store.ping(STORE_CHECK_TIMEOUT);
+            storeState = "UP";
+        } catch (RuntimeException e) {
+            storeState = "DOWN";
+        }
+        Map<String, Object> checks = Map.of("store", storeState);
+        return host.isReady() && storeState.equals("UP") ? Readiness.ready(state, checks) : Readiness.notReady(state, checks);
+    }
+
+    static String url(String host, int port) {
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+}

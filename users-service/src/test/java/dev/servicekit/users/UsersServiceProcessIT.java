@@ -1,0 +1,274 @@
+package dev.servicekit.users;
+
+import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import dev.servicekit.testing.TestResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** users-service.jar in a child JVM, receiving real signals. */
+class UsersServiceProcessIT {
+
+    static final Path JAR = Path.of(System.getProperty("users-service.jar", "target/users-service.jar"));
+    static final Pattern API = Pattern.compile("API listening on http://127\\.0\\.0\\.1:(\\d+)");
+    static final Pattern MANAGEMENT = Pattern.compile("Management listening on http://127\\.0\\.0\\.1:(\\d+)");
+    static final Duration START = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private ServiceProcess.Builder service(String name, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("run", "--set", "http.port=0", "--set", "management.port=0",
+                "--set", "data-dir=" + dir.resolve("data")));
+        args.addAll(List.of(extraArgs));
+        return ServiceProcess.builder(JAR, dir)
+                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                .outputName(name)
+                .args(args.toArray(String[]::new));
+    }
+
+    private static int port(ServiceProcess process, Pattern pattern) {
+        return Integer.parseInt(process.awaitOutput(pattern, START).group(1));
+    }
+
+    @Test
+    void sigtermDrainsInFlightRequestsThenExitsZero() throws Exception {
+        try (ServiceProcess process = service("drain", "--set", "shutdown.drain-timeout=20s", "--set", "shutdown.timeout=30s").start()) {
+            int apiPort = port(process, API);
+            int managementPort = port(process, MANAGEMENT);
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort);
+            TestHttpClient management = TestHttpClient.create("http://127.0.0.1:" + managementPort);
+            assertThat(management.get("/health/ready").status()).isEqualTo(200);
+
+            List<SlowPut> inFlight = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                TestResponse created = api.post("/api/v1/users", "{\"name\":\"Slow " + i + "\",\"email\":\"slow" + i + "@example.com\"}");
+                assertThat(created.status()).isEqualTo(201);
+                inFlight.add(SlowPut.begin(apiPort, created.json().path("id").asLong(),
+                        "{\"name\":\"Drained " + i + "\",\"email\":\"slow" + i + "@example.com\"}"));
+            }
+
+            process.signal("TERM");
+
+            // Readiness turns 503 while the API drains.
+            boolean sawNotReady = pollUntil(Duration.ofSeconds(10), () -> {
+                try {
+                    return management.get("/health/ready").status() == 503;
+                } catch (UncheckedIOException e) {
+                    return false;
+                }
+            });
+            assertThat(sawNotReady).as("/health/ready was 503 during the drain").isTrue();
+
+            // A new connection (a new client, not the pooled keep-alive one) is refused, or answered with 503.
+            try {
+                TestResponse late = TestHttpClient.create("http://127.0.0.1:" + apiPort).get("/api/v1/users");
+                assertThat(late.status()).isEqualTo(503);
+            } catch (UncheckedIOException e) {
+                assertThat(e.getCause()).isInstanceOf(ConnectException.class);
+            }
+
+            for (SlowPut put : inFlight) {
+                put.finish();
+            }
+            for (SlowPut put : inFlight) {
+                assertThat(put.statusLine()).startsWith("HTTP/1.1 200");
+            }
+            assertThat(process.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(process.stdout()).contains("Received SIGTERM").contains("users-service stopped");
+        }
+    }
+
+    @Test
+    void kill9LosesNoAcknowledgedWrite() throws Exception {
+        Map<Long, String> acknowledged = new ConcurrentHashMap<>();
+        try (ServiceProcess process = service("kill9").start()) {
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(process, API)).withTimeout(Duration.ofSeconds(5));
+            CountDownLatch enough = new CountDownLatch(150);
+            AtomicBoolean killed = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                writers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 2000 && !killed.get(); i++) {
+                        String email = "w" + thread + "-" + i + "@example.com";
+                        try {
+                            TestResponse response = api.post("/api/v1/users", "{\"name\":\"W\",\"email\":\"" + email + "\"}");
+                            if (response.status() == 201) {
+                                acknowledged.put(response.json().path("id").asLong(), email);
+                                enough.countDown();
+                            }
+                        } catch (UncheckedIOException e) {
+                            return; // the server is gone
+                        }
+                    }
+                }));
+            }
+            assertThat(enough.await(60, TimeUnit.SECONDS)).as("150 writes acknowledged").isTrue();
+            process.kill9();
+            killed.set(true);
+            for (Thread writer : writers) {
+                writer.join(30_000);
+            }
+        }
+        assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(150);
+
+        try (ServiceProcess restarted = service("after-kill9").start()) {
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(restarted, API));
+            for (Map.Entry<Long, String> entry : acknowledged.entrySet()) {
+                TestResponse got = api.get("/api/v1/users/" + entry.getKey());
+                assertThat(got.status()).as("user %d acknowledged before kill -9", entry.getKey()).isEqualTo(200);
+                assertThat(got.json().path("email").asText()).isEqualTo(entry.getValue());
+            }
+            restarted.signal("TERM");
+            assertThat(restarted.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
+    void configFileWithThreeMistakesExits78AndNamesAllThree() throws IOException {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                http:
+                  host: 127.0.0.1
+                shutdown:
+                  drain-timeout: forever
+                log:
+                  levle: debug
+                """);
+        try (ServiceProcess process = ServiceProcess.builder(JAR, dir).outputName("bad-config")
+                .args("run", "--config", config.toString(), "--set", "http.port=abc").start()) {
+            assertThat(process.awaitExit(START)).isEqualTo(78);
+            String err = process.stderr();
+            assertThat(err).contains("3 problems");
+            assertThat(err).contains("http.port (from --set): \"abc\" is not valid; expected a port number from 0 to 65535");
+            assertThat(err).contains("shutdown.drain-timeout (from " + config + "): \"forever\" is not valid; expected a duration such as 500ms, 20s");
+            assertThat(err).contains("log.levle (from " + config + "): is not a known configuration key; did you mean \"log.level\"?");
+        }
+    }
+
+    @Test
+    void portAlreadyInUseExitsNonZeroNamingThePortAndTheKey() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            try (ServiceProcess process = ServiceProcess.builder(JAR, dir).outputName("port-in-use")
+                    .args("run", "--set", "http.port=" + port, "--set", "management.port=0", "--set", "data-dir=" + dir.resolve("data"))
+                    .start()) {
+                assertThat(process.awaitExit(START)).isEqualTo(1);
+                assertThat(process.output()).contains("Port " + port).contains("already in use").contains("http.port");
+                // One clear line, no stack trace.
+                assertThat(process.output()).doesNotContain("\tat ");
+            }
+        }
+    }
+
+    @Test
+    void dataSurvivesARestartAndConfigShowPrintsTheEffectiveConfig() throws Exception {
+        long id;
+        try (ServiceProcess first = service("first").start()) {
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(first, API));
+            TestResponse created = api.post("/api/v1/users", "{\"name\":\"Keeper\",\"email\":\"keeper@example.com\"}");
+            assertThat(created.status()).isEqualTo(201);
+            id = created.json().path("id").asLong();
+            first.signal("INT");
+            assertThat(first.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+        assertThat(dir.resolve("data/users.db")).exists();
+        try (ServiceProcess second = service("second").start()) {
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(second, API));
+            assertThat(api.get("/api/v1/users/" + id).json().path("name").asText()).isEqualTo("Keeper");
+            second.signal("TERM");
+            assertThat(second.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+
+        try (ServiceProcess show = ServiceProcess.builder(JAR, dir).outputName("show")
+                .environment("USERS_SERVICE_HTTP_PORT", "8181")
+                .args("config", "show", "--set", "data-dir=" + dir.resolve("data")).start()) {
+            assertThat(show.awaitExit(START)).isZero();
+            assertThat(show.stdout()).contains("port: 8181").contains("drain-timeout: 20s").contains("data-dir: " + dir.resolve("data"));
+        }
+        try (ServiceProcess show = ServiceProcess.builder(JAR, dir).outputName("show-json")
+                .args("config", "show", "--json").start()) {
+            assertThat(show.awaitExit(START)).isZero();
+            assertThat(show.stdout()).contains("\"port\" : 8080");
+        }
+    }
+
+    private static boolean pollUntil(Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(25);
+        }
+        return false;
+    }
+
+    /** A PUT whose body is sent in two halves, so it stays in flight until {@link #finish()}. */
+    private static final class SlowPut {
+        private final Socket socket;
+        private final byte[] rest;
+
+        private SlowPut(Socket socket, byte[] rest) {
+            this.socket = socket;
+            this.rest = rest;
+        }
+
+        static SlowPut begin(int port, long id, String json) throws IOException {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            Socket socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            String head = "PUT /api/v1/users/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            int half = body.length / 2;
+            out.write(body, 0, half);
+            out.flush();
+            byte[] rest = new byte[body.length - half];
+            System.arraycopy(body, half, rest, 0, rest.length);
+            return new SlowPut(socket, rest);
+        }
+
+        void finish() throws IOException {
+            OutputStream out = socket.getOutputStream();
+            out.write(rest);
+            out.flush();
+        }
+
+        String statusLine() throws IOException {
+            try (socket) {
+                InputStream in = socket.getInputStream();
+                String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                int end = response.indexOf("\r\n");
+                return end < 0 ? response : response.substring(0, end);
+            }
+        }
+    }
+
+}
