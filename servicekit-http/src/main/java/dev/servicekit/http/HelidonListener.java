@@ -95,7 +95,7 @@ final class HelidonListener {
             server = candidate;
             boundPort = candidate.port();
             state = State.RUNNING;
-            LOG.info("{} server listening on {}:{}", settings.name(), settings.host(), boundPort);
+            LOG.debug("{} server listening on {}:{}", settings.name(), settings.host(), boundPort);
         } finally {
             lifecycle.unlock();
         }

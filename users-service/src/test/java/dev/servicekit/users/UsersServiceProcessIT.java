@@ -103,6 +103,30 @@ class UsersServiceProcessIT {
     }
 
     @Test
+    void aSecondSigtermDuringTheDrainExitsAtOnceWith130() throws Exception {
+        try (ServiceProcess process = service("double-term", "--set", "shutdown.drain-timeout=20s", "--set", "shutdown.timeout=30s").start()) {
+            int apiPort = port(process, API);
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort);
+            long id = api.post("/api/v1/users", "{\"name\":\"Stuck\",\"email\":\"stuck@example.com\"}").json().path("id").asLong();
+            SlowPut stuck = SlowPut.begin(apiPort, id, "{\"name\":\"Never\",\"email\":\"stuck@example.com\"}");
+            // Requests on another connection after it give the server time to take the slow one into its handler.
+            for (int i = 0; i < 5; i++) {
+                assertThat(api.get("/api/v1/users/" + id).status()).isEqualTo(200);
+            }
+
+            process.signal("TERM");
+            process.awaitOutput(Pattern.compile("API server stopping: 1 request"), Duration.ofSeconds(10));
+            long begin = System.nanoTime();
+            process.signal("TERM");
+
+            assertThat(process.awaitExit(Duration.ofSeconds(10))).isEqualTo(130);
+            assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(10));
+            assertThat(process.stdout()).contains("Received SIGTERM again; exiting now");
+            stuck.socket.close();
+        }
+    }
+
+    @Test
     void kill9LosesNoAcknowledgedWrite() throws Exception {
         Map<Long, String> acknowledged = new ConcurrentHashMap<>();
         try (ServiceProcess process = service("kill9").start()) {

@@ -1,0 +1,115 @@
+package dev.servicekit.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LoggingConfiguratorTest {
+
+    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
+    private final Logger log = LoggerFactory.getLogger("test.logger");
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void restore() {
+        MDC.clear();
+        LoggingConfigurator.configureBootstrap();
+    }
+
+    private void configure(String format, Optional<Path> file, boolean accessLog) {
+        LoggingConfigurator.configure(new LogSettings("info", format, new PrintStream(console, true, StandardCharsets.UTF_8),
+                file, 10L * 1024 * 1024, Duration.ofDays(7), 1024L * 1024 * 1024, accessLog));
+    }
+
+    private String console() {
+        return console.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void jsonLinesCarryTheDocumentedFields() throws IOException {
+        configure("json", Optional.empty(), true);
+        MDC.put("requestId", "req-42");
+        log.info("hello {}", "world");
+        MDC.clear();
+        log.error("it broke", new IllegalStateException("boom"));
+
+        String[] lines = console().split("\n");
+        assertThat(lines).hasSize(2);
+        JsonNode first = new ObjectMapper().readTree(lines[0]);
+        assertThat(first.path("ts").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(first.path("level").asText()).isEqualTo("INFO");
+        assertThat(first.path("logger").asText()).isEqualTo("test.logger");
+        assertThat(first.path("msg").asText()).isEqualTo("hello world");
+        assertThat(first.path("requestId").asText()).isEqualTo("req-42");
+        JsonNode second = new ObjectMapper().readTree(lines[1]);
+        assertThat(second.path("exception").asText()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(second.path("exceptionMessage").asText()).isEqualTo("boom");
+        assertThat(second.path("stack").asText()).contains("LoggingConfiguratorTest");
+        assertThat(second.has("requestId")).isFalse();
+    }
+
+    @Test
+    void textLinesShowTheRequestIdWhenThereIsOne() {
+        configure("text", Optional.empty(), true);
+        MDC.put("requestId", "req-7");
+        log.info("inside");
+        MDC.clear();
+        log.info("outside");
+
+        assertThat(console()).contains("test.logger [req-7] - inside").contains("test.logger - outside");
+    }
+
+    @Test
+    void debugIsFilteredAtInfo() {
+        configure("text", Optional.empty(), true);
+        log.debug("hidden");
+
+        assertThat(console()).isEmpty();
+    }
+
+    @Test
+    void fileLoggingWritesTheSameLinesToTheFile() throws IOException {
+        Path file = dir.resolve("logs/service.log");
+        configure("json", Optional.of(file), true);
+        log.warn("to both");
+        LoggingConfigurator.configureBootstrap(); // closes the file
+
+        assertThat(Files.readString(file)).contains("\"msg\":\"to both\"");
+        assertThat(console()).contains("\"msg\":\"to both\"");
+    }
+
+    @Test
+    void accessLogCanBeTurnedOff() {
+        configure("text", Optional.empty(), false);
+        LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER).info("GET / 200");
+        log.info("still logged");
+
+        assertThat(console()).doesNotContain("GET / 200").contains("still logged");
+    }
+
+    @Test
+    void julRecordsReachTheConfiguredOutput() {
+        configure("text", Optional.empty(), true);
+        java.util.logging.Logger.getLogger("jul.source").warning("from jul");
+
+        assertThat(console()).contains("jul.source - from jul");
+    }
+}
