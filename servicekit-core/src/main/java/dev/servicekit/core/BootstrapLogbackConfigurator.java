@@ -7,8 +7,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * Logback's first configuration when no {@code logback.xml} exists: WARN and above to stderr, so
  * libraries stay quiet until the host applies the service's own log settings. (Logback's built-in
- * fallback would print DEBUG from every library.) Ranked below Logback's file-based configurator, so a
- * {@code logback.xml} or {@code logback-test.xml} on the class path still wins.
+ * fallback would print DEBUG from every library.) A {@code logback.xml} or {@code logback-test.xml} on the
+ * class path still wins: this configurator then steps aside.
  */
 @ch.qos.logback.classic.spi.ConfiguratorRank(ch.qos.logback.classic.spi.ConfiguratorRank.NOMINAL)
 public final class BootstrapLogbackConfigurator extends ContextAwareBase implements Configurator {
@@ -19,6 +19,11 @@ public final class BootstrapLogbackConfigurator extends ContextAwareBase impleme
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : BootstrapLogbackConfigurator.class.getClassLoader();
+        if (loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null) {
+            return ExecutionStatus.NEUTRAL; // an explicit configuration file wins; Logback's file configurator reads it
+        }
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(ch.qos.logback.classic.Level.WARN);
         ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent> console = new ch.qos.logback.core.ConsoleAppender<>();

@@ -6,6 +6,7 @@ import dev.servicekit.core.ServiceHost;
 import dev.servicekit.core.StartContext;
 import dev.servicekit.http.ApiServer;
 import dev.servicekit.http.ApiServerConfig;
+import dev.servicekit.http.HttpConfigKeys;
 import dev.servicekit.http.ManagementServer;
 import dev.servicekit.http.ManagementServerConfig;
 import dev.servicekit.http.Readiness;

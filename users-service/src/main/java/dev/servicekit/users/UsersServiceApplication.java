@@ -5,6 +5,7 @@ import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
+import dev.servicekit.http.HttpConfigKeys;
 
 import java.io.IOException;
 import java.io.InputStream;

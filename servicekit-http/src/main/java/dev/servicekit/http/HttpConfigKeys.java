@@ -1,39 +1,49 @@
-package dev.servicekit.users;
+package dev.servicekit.http;
 
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.CoreConfigKeys;
-import dev.servicekit.http.ApiServerConfig;
-import dev.servicekit.http.ManagementServerConfig;
 
 import java.util.List;
 
-/** The listener keys: API and management host/port, request limits. */
-final class HttpConfigKeys {
+/**
+ * The configuration keys of the two listeners (API and management) and of request limits, and how they
+ * become {@link ApiServerConfig} and {@link ManagementServerConfig}. Add {@link #all()} to an
+ * application's schema and {@link #check} to its checks.
+ *
+ * {@snippet :
+ * ConfigSchema schema = ConfigSchema.builder()
+ *         .add(HttpConfigKeys.all()).add(CoreConfigKeys.all())
+ *         .check(HttpConfigKeys::check).check(CoreConfigKeys::check)
+ *         .build();
+ * ApiServer api = ApiServer.create(HttpConfigKeys.apiServer(config), routes);
+ * }
+ */
+public final class HttpConfigKeys {
 
-    static final ConfigKey<String> HTTP_HOST = ConfigKey.builder("http.host", ConfigType.host())
+    public static final ConfigKey<String> HTTP_HOST = ConfigKey.builder("http.host", ConfigType.host())
             .defaultValue("127.0.0.1")
             .description("Address the API listener binds to; 0.0.0.0 or :: for every interface.")
             .build();
 
-    static final ConfigKey<Integer> HTTP_PORT = ConfigKey.builder("http.port", ConfigType.port())
+    public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.builder("http.port", ConfigType.port())
             .defaultValue(8080)
             .description("TCP port of the API listener; 0 picks a free port (logged at start).")
             .build();
 
-    static final ConfigKey<String> MANAGEMENT_HOST = ConfigKey.builder("management.host", ConfigType.host())
+    public static final ConfigKey<String> MANAGEMENT_HOST = ConfigKey.builder("management.host", ConfigType.host())
             .defaultValue("127.0.0.1")
             .description("Address the management listener (health, later metrics and admin) binds to.")
             .build();
 
-    static final ConfigKey<Integer> MANAGEMENT_PORT = ConfigKey.builder("management.port", ConfigType.port())
+    public static final ConfigKey<Integer> MANAGEMENT_PORT = ConfigKey.builder("management.port", ConfigType.port())
             .defaultValue(9090)
             .description("TCP port of the management listener; 0 picks a free port (logged at start).")
             .build();
 
-    static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder("limits.max-body-size", ConfigType.byteSize())
+    public static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder("limits.max-body-size", ConfigType.byteSize())
             .defaultValue(1024L * 1024)
             .description("Largest request body accepted; larger ones get 413.")
             .build();
@@ -41,20 +51,24 @@ final class HttpConfigKeys {
     private HttpConfigKeys() {
     }
 
-    static List<ConfigKey<?>> all() {
+    /** Every listener key, in documentation order. */
+    public static List<ConfigKey<?>> all() {
         return List.of(HTTP_HOST, HTTP_PORT, MANAGEMENT_HOST, MANAGEMENT_PORT, LIMITS_MAX_BODY_SIZE);
     }
 
-    static ApiServerConfig apiServer(Config config) {
+    /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */
+    public static ApiServerConfig apiServer(Config config) {
         return new ApiServerConfig(config.get(HTTP_HOST), config.get(HTTP_PORT), HTTP_PORT.name(),
                 config.get(LIMITS_MAX_BODY_SIZE), config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT));
     }
 
-    static ManagementServerConfig managementServer(Config config) {
+    /** The management listener's settings. */
+    public static ManagementServerConfig managementServer(Config config) {
         return new ManagementServerConfig(config.get(MANAGEMENT_HOST), config.get(MANAGEMENT_PORT), MANAGEMENT_PORT.name());
     }
 
-    static List<ConfigProblem> check(Config config) {
+    /** Cross-key checks: the two listeners need different ports. */
+    public static List<ConfigProblem> check(Config config) {
         int api = config.get(HTTP_PORT);
         int management = config.get(MANAGEMENT_PORT);
         if (api != 0 && api == management) {
