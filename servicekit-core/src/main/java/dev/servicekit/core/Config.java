@@ -44,7 +44,7 @@ public final class Config {
                 "Config key \"" + key.name() + "\" has no value and no default; use find() for optional keys"));
     }
 
-    /** The value of a key, or its default, or empty for an unset optional key. */
+    /** The value of a key, or its default (fixed or derived from other keys), or empty for an unset optional key. */
     public <T> Optional<T> find(ConfigKey<T> key) {
         Objects.requireNonNull(key, "key");
         if (schema.key(key.name()).isEmpty()) {
@@ -52,7 +52,10 @@ public final class Config {
         }
         @SuppressWarnings("unchecked")
         T value = (T) values.get(key.name());
-        return value != null ? Optional.of(value) : key.defaultValue();
+        if (value != null) {
+            return Optional.of(value);
+        }
+        return key.defaultValue().or(() -> key.derivedDefault().map(compute -> compute.apply(this)));
     }
 
     /** Where the key's value came from: {@code default}, a file name, {@code environment NAME}, or {@code --set}. */

@@ -3,6 +3,7 @@ package dev.servicekit.core;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -21,13 +22,16 @@ import java.util.regex.Pattern;
  * @param type         how values are parsed and shown
  * @param defaultValue the default, empty when the key is optional or its default is computed
  * @param defaultText  how the default is documented (e.g. {@code <data-dir>/users.db} for a computed one)
+ * @param derivedDefault computes the default from other keys when there is no fixed one (e.g. a path
+ *                     under {@code data-dir}); empty for keys without one
  * @param reloadable   whether a change applies without a restart
  * @param secret       whether the value is masked in {@code config show}, status output and logs
  * @param description  one sentence for the docs
  * @param <T>          the value type
  */
 public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultValue, String defaultText,
-                           boolean reloadable, boolean secret, String description) {
+                           Optional<Function<Config, T>> derivedDefault, boolean reloadable, boolean secret,
+                           String description) {
 
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*(\\.[a-z][a-z0-9]*(-[a-z0-9]+)*)*");
 
@@ -37,6 +41,7 @@ public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultV
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(defaultValue, "defaultValue");
         Objects.requireNonNull(defaultText, "defaultText");
+        Objects.requireNonNull(derivedDefault, "derivedDefault");
         Objects.requireNonNull(description, "description");
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("Config key \"" + name + "\" must be dotted kebab-case, e.g. http.max-body-size");
@@ -65,6 +70,7 @@ public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultV
         private final ConfigType<T> type;
         private T defaultValue;
         private String defaultText;
+        private Function<Config, T> derivedDefault;
         private boolean reloadable;
         private boolean secret;
         private String description = "";
@@ -77,6 +83,16 @@ public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultV
         /** The default value (also documented). */
         public Builder<T> defaultValue(T value) {
             this.defaultValue = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Computes the default from other keys (it must not read this key); {@code documented} is how the
+         * docs show it, e.g. {@code jdbc:sqlite:<data-dir>/users.db}.
+         */
+        public Builder<T> derivedDefault(Function<Config, T> compute, String documented) {
+            this.derivedDefault = Objects.requireNonNull(compute, "compute");
+            this.defaultText = Objects.requireNonNull(documented, "documented");
             return this;
         }
 
@@ -109,7 +125,7 @@ public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultV
             Optional<T> def = Optional.ofNullable(defaultValue);
             String text = defaultText != null ? defaultText
                     : def.map(v -> String.valueOf(type.format(v))).orElse("(none)");
-            return new ConfigKey<>(name, type, def, text, reloadable, secret, description);
+            return new ConfigKey<>(name, type, def, text, Optional.ofNullable(derivedDefault), reloadable, secret, description);
         }
     }
 }

@@ -128,8 +128,13 @@ public final class ServiceCli {
             description = "Runs and manages the service.",
             footerHeading = "%nExit codes:%n",
             footer = {"  0   success (status: running)", "  1   failure", "  2   usage error", "  3   not running (status)",
-                "  4   not installed", "  77  permission denied", "  78  configuration error"})
-    final class Root implements Callable<Integer> {
+                "  4   not installed", "  77  permission denied", "  78  configuration error",
+                "  130 forced exit by a second stop signal"})
+    final class Root extends UsageCommand {
+    }
+
+    /** A command that only groups subcommands: run alone, it prints its usage and exits with {@link ExitCode#USAGE}. */
+    abstract class UsageCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -171,15 +176,7 @@ public final class ServiceCli {
 
     @Command(name = "config", mixinStandardHelpOptions = true, description = "Checks or shows the configuration.",
             subcommands = {ValidateCommand.class, ShowCommand.class})
-    final class ConfigCommand implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(err);
-            return ExitCode.USAGE.code();
-        }
+    final class ConfigCommand extends UsageCommand {
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,

@@ -24,9 +24,13 @@ class ConfigLoaderTest {
     static final ConfigKey<List<String>> ORIGINS = ConfigKey.builder("cors.origins", ConfigType.listOf(ConfigType.nonBlankString()))
             .defaultValue(List.of()).description("origins").build();
 
+    static final ConfigKey<Path> DB = ConfigKey.builder("store.file", ConfigType.path())
+            .derivedDefault(config -> config.get(CoreConfigKeys.DATA_DIR).resolve("app.db"), "<data-dir>/app.db")
+            .description("db").build();
+
     static final ConfigSchema SCHEMA = ConfigSchema.builder()
             .add(CoreConfigKeys.all())
-            .add(PORT, HOST, SECRET, ORIGINS)
+            .add(PORT, HOST, SECRET, ORIGINS, DB)
             .check(CoreConfigKeys::check)
             .build();
 
@@ -169,6 +173,14 @@ class ConfigLoaderTest {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().overrides(List.of("http.port")).build().load());
 
         assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("--set http.port=8081"));
+    }
+
+    @Test
+    void derivedDefaultsFollowTheKeysTheyDependOnUnlessSetThemselves() {
+        assertThat(loader().overrides(List.of("data-dir=/srv/app")).build().load().get(DB)).isEqualTo(Path.of("/srv/app/app.db"));
+        assertThat(loader().overrides(List.of("data-dir=/srv/app", "store.file=/x.db")).build().load().get(DB)).isEqualTo(Path.of("/x.db"));
+        assertThat(loader().overrides(List.of("data-dir=/srv/app")).build().load().toMap().toString()).contains("file=/srv/app/app.db");
+        assertThat(DB.defaultText()).isEqualTo("<data-dir>/app.db");
     }
 
     @Test

@@ -14,7 +14,8 @@ import java.util.List;
 final class UsersConfigKeys {
 
     static final ConfigKey<String> STORE_URL = ConfigKey.builder("store.url", ConfigType.nonBlankString())
-            .defaultText("jdbc:sqlite:<data-dir>/users.db")
+            .derivedDefault(config -> "jdbc:sqlite:" + config.get(CoreConfigKeys.DATA_DIR).resolve("users.db"),
+                    "jdbc:sqlite:<data-dir>/users.db")
             .description("Where users are stored: jdbc:sqlite:<path> (SQLite file, WAL, synchronous=FULL), or memory: for tests and benchmarks.")
             .build();
 
@@ -35,14 +36,8 @@ final class UsersConfigKeys {
         return List.of(STORE_URL, STORE_POOL_SIZE, STORE_POOL_CONNECTION_TIMEOUT);
     }
 
-    /** The store URL: as configured, else {@code jdbc:sqlite:<data-dir>/users.db}. */
-    static String storeUrl(Config config) {
-        return config.find(STORE_URL)
-                .orElseGet(() -> "jdbc:sqlite:" + config.get(CoreConfigKeys.DATA_DIR).resolve("users.db"));
-    }
-
     static StoreConfig storeConfig(Config config) {
-        return new StoreConfig(storeUrl(config), config.get(STORE_POOL_SIZE), config.get(STORE_POOL_CONNECTION_TIMEOUT));
+        return new StoreConfig(config.get(STORE_URL), config.get(STORE_POOL_SIZE), config.get(STORE_POOL_CONNECTION_TIMEOUT));
     }
 
     static List<ConfigProblem> check(Config config) {

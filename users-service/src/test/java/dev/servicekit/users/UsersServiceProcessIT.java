@@ -233,7 +233,8 @@ class UsersServiceProcessIT {
                 .environment("USERS_SERVICE_HTTP_PORT", "8181")
                 .args("config", "show", "--set", "data-dir=" + dir.resolve("data")).start()) {
             assertThat(show.awaitExit(START)).isZero();
-            assertThat(show.stdout()).contains("port: 8181").contains("drain-timeout: 20s").contains("data-dir: " + dir.resolve("data"));
+            assertThat(show.stdout()).contains("port: 8181").contains("drain-timeout: 20s").contains("data-dir: " + dir.resolve("data"))
+                    .contains("url: jdbc:sqlite:" + dir.resolve("data").resolve("users.db"));
         }
         try (ServiceProcess show = ServiceProcess.builder(JAR, dir).outputName("show-json")
                 .args("config", "show", "--json").start()) {
