@@ -1,5 +1,7 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ServiceState;
+
 /**
  * The application's part of a long-running service: what it opens at start. A {@link ServiceHost} runs
  * it the same way in the foreground ({@code run}) and under a service manager.

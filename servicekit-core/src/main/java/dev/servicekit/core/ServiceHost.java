@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ServiceState;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
-package dev.servicekit.core;
+package dev.servicekit.spi;
 
 /**
- * The states of a {@link ServiceHost}:
+ * The states of a service host:
  * {@code NEW → STARTING → RUNNING → (PAUSED ↔ RUNNING) → STOPPING → STOPPED}, and {@code FAILED} when
  * start or stop failed. {@code STOPPED} and {@code FAILED} are final.
  */

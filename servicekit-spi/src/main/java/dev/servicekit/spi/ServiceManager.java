@@ -1,0 +1,59 @@
+package dev.servicekit.spi;
+
+import java.util.OptionalInt;
+
+/**
+ * One platform's service manager: the Windows Service Control Manager, systemd, launchd, or the
+ * detached daemon. Implementations live in platform modules and are found with
+ * {@link java.util.ServiceLoader}; {@link ServiceManagers} picks one by {@link #platform()} (the
+ * {@code --platform} option) or by {@link #order()} among those {@link #isAvailable() available}.
+ * Core never asks which operating system it runs on.
+ *
+ * <p>Commands block until the target state is reached or their timeout passes, reporting steps to
+ * {@link Progress}; they fail with {@link ServiceManagerException} carrying the exit code.
+ */
+public interface ServiceManager {
+
+    /** The {@code --platform} name: {@code windows}, {@code systemd}, {@code launchd} or {@code daemon}. */
+    String platform();
+
+    /** Preference among available managers; lower first (Windows and systemd before the daemon fallback). */
+    int order();
+
+    /** Whether this manager can manage services on this machine right now (e.g. systemd is PID 1). */
+    boolean isAvailable();
+
+    /**
+     * What {@code install} would do, exactly, without doing it ({@code --dry-run}): Windows prints the
+     * equivalent {@code sc.exe} commands and registry values; systemd the unit file and the commands.
+     * Pure: touches nothing.
+     */
+    String describeInstall(InstallRequest request);
+
+    /** Installs (and, where the platform does that at install, starts) the service. */
+    void install(InstallRequest request, Progress progress);
+
+    /** Stops the service if it runs, then removes everything {@code install} created. */
+    void uninstall(ServiceRef service, Progress progress);
+
+    /** Starts the service and waits until it runs. */
+    void start(ServiceRef service, Progress progress);
+
+    /** Stops the service and waits until it stopped. */
+    void stop(ServiceRef service, Progress progress);
+
+    /** Asks the running service to reload its configuration. */
+    void reload(ServiceRef service, Progress progress);
+
+    /** The manager's view of the service. */
+    ServiceStatus status(ServiceRef service);
+
+    /**
+     * Runs the service under this manager if this manager launched the current process, and blocks until
+     * it stopped (Windows: the SCM dispatcher; systemd: {@code sd_notify} around a foreground run; daemon:
+     * the pid file and readiness handshake).
+     *
+     * @return the process exit code, or empty when this manager did not launch the process
+     */
+    OptionalInt runManaged(ManagedService service);
+}
