@@ -30,6 +30,15 @@ public interface ServiceApplication {
      */
     Service createService(Config config);
 
+    /**
+     * JVM options that {@code install} puts in the service's command line unless {@code --jvm-option} is
+     * given: a bounded heap (a service should never size itself from the machine) and exit on
+     * out-of-memory so the service manager restarts a clean process.
+     */
+    default java.util.List<String> defaultJvmOptions() {
+        return java.util.List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
+    }
+
     /** The prefix of environment variables: the name upper-cased with dashes as underscores ({@code USERS_SERVICE}). */
     default String environmentPrefix() {
         return name().toUpperCase(Locale.ROOT).replace('-', '_');

@@ -1,25 +1,37 @@
 package dev.servicekit.core;
 
-import dev.servicekit.spi.ServiceState;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
+import dev.servicekit.spi.Durations;
+import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.LaunchCommand;
+import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceManager;
+import dev.servicekit.spi.ServiceManagerException;
+import dev.servicekit.spi.ServiceManagers;
+import dev.servicekit.spi.ServiceRef;
+import dev.servicekit.spi.ServiceStatus;
+import dev.servicekit.spi.StartType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 /**
@@ -35,11 +47,16 @@ import java.util.concurrent.Callable;
  */
 public final class ServiceCli {
 
+    /** Bound on a start, used for service-manager wait hints. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
     private final ServiceApplication app;
     private final Map<String, String> environment;
     private final PrintStream out;
     private final PrintStream err;
     private final Runnable forceExit;
+    private final ServiceManagers managers;
+    private final InputStream in;
 
     private ServiceCli(Builder b) {
         this.app = b.app;
@@ -47,6 +64,8 @@ public final class ServiceCli {
         this.out = b.out;
         this.err = b.err;
         this.forceExit = b.forceExit;
+        this.managers = b.managers != null ? b.managers : ServiceManagers.load();
+        this.in = b.in;
     }
 
     /** Runs the command line with the process's environment and exits the JVM with the verb's exit code. */
@@ -72,10 +91,15 @@ public final class ServiceCli {
         cli.setCommandName(app.name());
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException config) {
                 printProblems(config);
                 return ExitCode.CONFIG_ERROR.code();
+            }
+            if (e instanceof ServiceManagerException manager) {
+                err.println(app.name() + ": " + manager.getMessage());
+                return manager.exitCode();
             }
             err.println(app.name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return ExitCode.FAILURE.code();
@@ -125,7 +149,9 @@ public final class ServiceCli {
     }
 
     @Command(mixinStandardHelpOptions = true,
-            subcommands = {RunCommand.class, ConfigCommand.class, VersionCommand.class},
+            subcommands = {RunCommand.class, ServiceCommand.class, InstallCommand.class, UninstallCommand.class,
+                StartCommand.class, StopCommand.class, RestartCommand.class, StatusCommand.class, ReloadCommand.class,
+                ConfigCommand.class, VersionCommand.class},
             description = "Runs and manages the service.",
             footerHeading = "%nExit codes:%n",
             footer = {"  0   success (status: running)", "  1   failure", "  2   usage error", "  3   not running (status)",
@@ -153,25 +179,273 @@ public final class ServiceCli {
         ConfigOptions options = new ConfigOptions();
 
         @Override
-        public Integer call() throws Exception {
-            Config config = loadConfig(options);
-            LoggingConfigurator.configure(LogSettings.from(config, out));
-            Logger log = LoggerFactory.getLogger(ServiceCli.class);
-            ServiceHost host = ServiceHost.builder(app.name(), app.createService(config))
-                    .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
-                    .build();
-            SignalStopper signals = new SignalStopper(host, forceExit);
-            signals.install();
-            try {
-                host.start();
-            } catch (ServiceStartException e) {
-                // One clear line; the stack trace only when debugging.
-                log.error("{}", e.getMessage());
-                log.debug("Start failure detail", e);
-                return ExitCode.FAILURE.code();
+        public Integer call() {
+            return runService(options);
+        }
+    }
+
+    @Command(name = "service", hidden = true,
+            description = "Runs the service under the service manager that launched it (used in installed command lines).")
+    final class ServiceCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @Override
+        public Integer call() {
+            return runService(options);
+        }
+    }
+
+    /** {@code run}: under the service manager that launched this process, if one did, else in the foreground. */
+    int runService(ConfigOptions options) {
+        Config config = loadConfig(options);
+        LoggingConfigurator.configure(LogSettings.from(config, out));
+        ServiceHost host = ServiceHost.builder(app.name(), app.createService(config))
+                .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
+                .build();
+        HostedService service = new HostedService(host, START_TIMEOUT, forceExit);
+        for (ServiceManager manager : managers.all()) {
+            if (manager.isAvailable()) {
+                OptionalInt code = manager.runManaged(service);
+                if (code.isPresent()) {
+                    return code.getAsInt();
+                }
             }
-            host.awaitTermination();
-            return host.state() == ServiceState.STOPPED ? ExitCode.OK.code() : ExitCode.FAILURE.code();
+        }
+        return service.runInForeground();
+    }
+
+    /** Options naming which installed service a manager command acts on. */
+    static final class TargetOptions {
+        @Option(names = "--name", paramLabel = "NAME", description = "Service name (default: the application's name).")
+        String name;
+
+        @Option(names = "--platform", paramLabel = "PLATFORM",
+                description = "Service manager: windows, systemd, launchd or daemon (default: detected).")
+        String platform;
+
+        @Option(names = "--user", description = "A per-user service (systemd --user, LaunchAgents) instead of a system one.")
+        boolean user;
+
+        @Option(names = "--root", paramLabel = "DIR", description = "Write files under DIR instead of the live system; call no service manager.")
+        Path root;
+    }
+
+    ServiceRef ref(TargetOptions target) {
+        return new ServiceRef(target.name != null ? target.name : app.name(), target.user, Optional.ofNullable(target.root));
+    }
+
+    ServiceManager manager(TargetOptions target) {
+        return managers.select(Optional.ofNullable(target.platform));
+    }
+
+    Progress progress() {
+        return message -> err.println(message);
+    }
+
+    @Command(name = "install", mixinStandardHelpOptions = true,
+            description = "Registers the service with the service manager (and starts it where that is the platform's custom).")
+    final class InstallCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @Option(names = "--display-name", paramLabel = "TEXT", description = "Name shown in service lists.")
+        String displayName;
+
+        @Option(names = "--description", paramLabel = "TEXT", description = "One sentence for service lists.")
+        String description;
+
+        @Option(names = "--start-type", paramLabel = "TYPE", defaultValue = "auto",
+                description = "auto, delayed, manual or disabled (default: ${DEFAULT-VALUE}).")
+        StartType startType;
+
+        @Option(names = "--account", paramLabel = "ACCOUNT",
+                description = "Account to run as (default: least privilege: NT SERVICE\\<name> on Windows, DynamicUser on systemd).")
+        String account;
+
+        @Option(names = "--password-stdin", description = "Read the account's password from standard input.")
+        boolean passwordStdin;
+
+        @Option(names = "--depends-on", paramLabel = "SERVICE", description = "A service that must run first (repeatable).")
+        List<String> dependsOn = new ArrayList<>();
+
+        @Option(names = "--on-failure", paramLabel = "ACTIONS", defaultValue = "restart:5s,restart:30s,none",
+                description = "Recovery actions, e.g. restart:5s,restart:30s,none (default: ${DEFAULT-VALUE}).")
+        String onFailure;
+
+        @Option(names = "--reset-after", paramLabel = "DURATION", defaultValue = "1d",
+                description = "Reset the failure count after this long without a failure (default: ${DEFAULT-VALUE}).")
+        String resetAfter;
+
+        @Option(names = "--stop-timeout", paramLabel = "DURATION",
+                description = "How long the manager waits for a stop before killing (default: shutdown.timeout plus 5s).")
+        String stopTimeout;
+
+        @Option(names = "--jvm-option", paramLabel = "OPTION", description = "A JVM option for the service (repeatable; replaces the defaults).")
+        List<String> jvmOptions = new ArrayList<>();
+
+        @Option(names = "--dry-run", description = "Print exactly what would be done, and do nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            Config config = loadConfig(options); // never install a service that cannot start
+            ServiceRef service = ref(target);
+            List<FailureAction> actions;
+            Duration reset;
+            Duration stop;
+            try {
+                actions = FailureAction.parseList(onFailure);
+                reset = Durations.parse(resetAfter);
+                stop = stopTimeout != null ? Durations.parse(stopTimeout)
+                        : config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT).plusSeconds(5);
+            } catch (IllegalArgumentException e) {
+                err.println(app.name() + ": " + e.getMessage());
+                return ExitCode.USAGE.code();
+            }
+            Optional<String> password = Optional.empty();
+            if (passwordStdin) {
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                if (line == null || line.isEmpty()) {
+                    err.println(app.name() + ": --password-stdin was given but standard input had no password line");
+                    return ExitCode.USAGE.code();
+                }
+                password = Optional.of(line);
+            }
+            List<String> arguments = new ArrayList<>();
+            if (options.configFile != null) {
+                arguments.add("--config");
+                arguments.add(options.configFile.toAbsolutePath().normalize().toString());
+            }
+            LaunchCommand launch = new LaunchCommand(javaExecutable(), jvmOptions.isEmpty() ? app.defaultJvmOptions() : jvmOptions,
+                    applicationJar(), arguments);
+            InstallRequest request = new InstallRequest(service,
+                    displayName != null ? displayName : service.name(),
+                    description != null ? description : service.name() + " " + app.version(),
+                    startType, Optional.ofNullable(account), password, dependsOn, actions, reset, stop, launch, dryRun);
+            ServiceManager manager = manager(target);
+            if (dryRun) {
+                out.print(manager.describeInstall(request));
+                return ExitCode.OK.code();
+            }
+            manager.install(request, progress());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Stops the service and removes it from the service manager.")
+    final class UninstallCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @Override
+        public Integer call() {
+            manager(target).uninstall(ref(target), progress());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts the installed service and waits until it runs.")
+    final class StartCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @Override
+        public Integer call() {
+            manager(target).start(ref(target), progress());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stops the running service and waits until it stopped.")
+    final class StopCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @Override
+        public Integer call() {
+            manager(target).stop(ref(target), progress());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stops the service if it runs, then starts it.")
+    final class RestartCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @Override
+        public Integer call() {
+            ServiceManager manager = manager(target);
+            ServiceRef service = ref(target);
+            if (manager.status(service).running()) {
+                manager.stop(service, progress());
+            }
+            manager.start(service, progress());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "reload", mixinStandardHelpOptions = true, description = "Asks the running service to reload its configuration.")
+    final class ReloadCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @Override
+        public Integer call() {
+            manager(target).reload(ref(target), progress());
+            return ExitCode.OK.code();
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Shows the service manager's view of the service; exit 0 running, 3 not running, 4 not installed.")
+    final class StatusCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        TargetOptions target = new TargetOptions();
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ServiceManager manager = manager(target);
+            ServiceRef service = ref(target);
+            ServiceStatus status = manager.status(service);
+            if (json) {
+                Map<String, Object> view = new LinkedHashMap<>();
+                view.put("name", service.name());
+                view.put("platform", manager.platform());
+                view.put("installed", status.installed());
+                view.put("running", status.running());
+                view.put("state", status.managerState());
+                view.put("pid", status.pid().isPresent() ? status.pid().getAsLong() : null);
+                view.put("lastExitCode", status.lastExitCode().isPresent() ? status.lastExitCode().getAsInt() : null);
+                view.put("restarts", status.restarts().isPresent() ? status.restarts().getAsInt() : null);
+                out.println(new ObjectMapper().writeValueAsString(view));
+            } else {
+                out.println(service.name() + ": " + status.summary());
+            }
+            return status.exitCode();
+        }
+    }
+
+    /** The java executable running this process, for the installed command line. */
+    static Path javaExecutable() {
+        return ProcessHandle.current().info().command().map(Path::of)
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    /** The jar (or classes directory) the application was loaded from. */
+    Path applicationJar() {
+        try {
+            return Path.of(app.getClass().getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new ServiceException("Cannot tell which jar " + app.name() + " runs from (" + e.getMessage()
+                    + "); run it with java -jar <jar> install", e);
         }
     }
 
@@ -250,6 +524,22 @@ public final class ServiceCli {
                 made = new Root();
             } else if (type == RunCommand.class) {
                 made = new RunCommand();
+            } else if (type == ServiceCommand.class) {
+                made = new ServiceCommand();
+            } else if (type == InstallCommand.class) {
+                made = new InstallCommand();
+            } else if (type == UninstallCommand.class) {
+                made = new UninstallCommand();
+            } else if (type == StartCommand.class) {
+                made = new StartCommand();
+            } else if (type == StopCommand.class) {
+                made = new StopCommand();
+            } else if (type == RestartCommand.class) {
+                made = new RestartCommand();
+            } else if (type == StatusCommand.class) {
+                made = new StatusCommand();
+            } else if (type == ReloadCommand.class) {
+                made = new ReloadCommand();
             } else if (type == ConfigCommand.class) {
                 made = new ConfigCommand();
             } else if (type == ValidateCommand.class) {
@@ -271,6 +561,8 @@ public final class ServiceCli {
         private Map<String, String> environment = System.getenv();
         private PrintStream out = System.out;
         private PrintStream err = System.err;
+        private ServiceManagers managers;
+        private InputStream in = System.in;
         private Runnable forceExit = () -> {
             LoggingConfigurator.shutdown();
             Runtime.getRuntime().halt(SignalStopper.FORCED_EXIT);
@@ -301,6 +593,18 @@ public final class ServiceCli {
         /** What a second stop signal does (default: halt the JVM with exit code 130). */
         public Builder forceExit(Runnable action) {
             this.forceExit = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
+        /** The service managers to choose from (default: those found with ServiceLoader). */
+        public Builder managers(ServiceManagers value) {
+            this.managers = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /** Where {@code --password-stdin} reads from. */
+        public Builder in(InputStream stream) {
+            this.in = Objects.requireNonNull(stream, "stream");
             return this;
         }
 

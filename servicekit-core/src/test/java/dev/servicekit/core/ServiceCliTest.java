@@ -142,7 +142,7 @@ class ServiceCliTest {
         // child JVM are covered in users-service.
         ServiceHost host = ServiceHost.builder("demo", ctx -> ctx.onStop("x", stops::incrementAndGet)).build();
         host.start();
-        SignalStopper stopper = new SignalStopper(host, forced::incrementAndGet);
+        SignalStopper stopper = new SignalStopper(host, forced::incrementAndGet, () -> { });
 
         stopper.onSignal("SIGTERM");
         assertThat(host.awaitTermination(java.time.Duration.ofSeconds(5))).isTrue();

@@ -1,0 +1,115 @@
+package dev.servicekit.core;
+
+import dev.servicekit.spi.ManagedService;
+import dev.servicekit.spi.ManagedServiceException;
+import dev.servicekit.spi.ReloadOutcome;
+import dev.servicekit.spi.ServiceState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * A {@link ServiceHost} as service managers drive it ({@link ManagedService}): the same lifecycle in
+ * the console, under the Windows SCM, under systemd and as a detached daemon.
+ */
+final class HostedService implements ManagedService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostedService.class);
+
+    /** The service-specific exit code reported when start fails. */
+    static final int START_FAILED = 1;
+
+    private final ServiceHost host;
+    private final Duration startTimeout;
+    private final Runnable forceExit;
+
+    HostedService(ServiceHost host, Duration startTimeout, Runnable forceExit) {
+        this.host = Objects.requireNonNull(host, "host");
+        this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
+        this.forceExit = Objects.requireNonNull(forceExit, "forceExit");
+    }
+
+    @Override
+    public String name() {
+        return host.name();
+    }
+
+    @Override
+    public void start() {
+        try {
+            host.start();
+        } catch (ServiceStartException e) {
+            // One clear line; the stack trace only when debugging.
+            LOG.error("{}", e.getMessage());
+            LOG.debug("Start failure detail", e);
+            throw new ManagedServiceException(e.getMessage(), START_FAILED, e);
+        }
+    }
+
+    @Override
+    public ServiceState stop() {
+        return host.stop();
+    }
+
+    @Override
+    public void pause() {
+        host.pause();
+    }
+
+    @Override
+    public void resume() {
+        host.resume();
+    }
+
+    @Override
+    public ReloadOutcome reload() {
+        LOG.warn("Reload requested, but {} cannot reload its configuration yet; restart it to apply changes", host.name());
+        return new ReloadOutcome(false, "reloading is not supported yet; restart the service to apply configuration changes");
+    }
+
+    @Override
+    public ServiceState state() {
+        return host.state();
+    }
+
+    @Override
+    public String progress() {
+        return host.progress();
+    }
+
+    @Override
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    @Override
+    public Duration stopTimeout() {
+        return host.shutdownTimeout();
+    }
+
+    @Override
+    public void addStateListener(Consumer<ServiceState> listener) {
+        Objects.requireNonNull(listener, "listener");
+        host.addListener(change -> listener.accept(change.to()));
+    }
+
+    @Override
+    public int runInForeground() {
+        new SignalStopper(host, forceExit, this::reload).install();
+        try {
+            start();
+        } catch (ManagedServiceException e) {
+            return e.exitCode();
+        }
+        try {
+            host.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            host.stop();
+        }
+        return host.state() == ServiceState.STOPPED ? ExitCode.OK.code() : ExitCode.FAILURE.code();
+    }
+}

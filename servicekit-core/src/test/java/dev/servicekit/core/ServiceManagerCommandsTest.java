@@ -1,0 +1,292 @@
+package dev.servicekit.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.ManagedService;
+import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceManager;
+import dev.servicekit.spi.ServiceManagerException;
+import dev.servicekit.spi.ServiceManagers;
+import dev.servicekit.spi.ServiceRef;
+import dev.servicekit.spi.ServiceStatus;
+import dev.servicekit.spi.StartType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The service-manager verbs of the command line, against a recording manager. */
+class ServiceManagerCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    final RecordingManager manager = new RecordingManager("fake", true);
+    final List<String> events = new CopyOnWriteArrayList<>();
+
+    final ServiceApplication app = new ServiceApplication() {
+        @Override
+        public String name() {
+            return "demo-service";
+        }
+
+        @Override
+        public String version() {
+            return "1.2.3";
+        }
+
+        @Override
+        public ConfigSchema configSchema() {
+            return ConfigSchema.builder().add(CoreConfigKeys.all()).check(CoreConfigKeys::check).build();
+        }
+
+        @Override
+        public Service createService(Config config) {
+            return ctx -> {
+                events.add("started");
+                ctx.onStop("thing", () -> events.add("stopped"));
+            };
+        }
+    };
+
+    private int runWithInput(String stdin, String... args) {
+        return ServiceCli.builder(app)
+                .environment(Map.of())
+                .managers(ServiceManagers.of(List.of(manager, new RecordingManager("other", false))))
+                .in(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)))
+                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
+                .build()
+                .execute(args);
+    }
+
+    private int run(String... args) {
+        return runWithInput("", args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void installBuildsTheRequestFromOptionsAndDefaults() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, "log:\n  level: info\n");
+
+        int code = run("install", "--config", config.toString(), "--start-type", "DELAYED", "--depends-on", "postgresql",
+                "--on-failure", "restart:10s,none", "--account", "svc-user");
+
+        assertThat(code).isZero();
+        InstallRequest request = manager.installed.getFirst();
+        assertThat(request.name()).isEqualTo("demo-service");
+        assertThat(request.displayName()).isEqualTo("demo-service");
+        assertThat(request.startType()).isEqualTo(StartType.DELAYED);
+        assertThat(request.dependsOn()).containsExactly("postgresql");
+        assertThat(request.onFailure()).containsExactly(new FailureAction(FailureAction.Kind.RESTART, Duration.ofSeconds(10)),
+                new FailureAction(FailureAction.Kind.NONE, Duration.ZERO));
+        assertThat(request.resetAfter()).isEqualTo(Duration.ofDays(1));
+        assertThat(request.stopTimeout()).isEqualTo(Duration.ofSeconds(35)); // shutdown.timeout + 5 s
+        assertThat(request.account()).contains("svc-user");
+        assertThat(request.launch().jvmOptions()).isEqualTo(app.defaultJvmOptions());
+        assertThat(request.launch().arguments()).containsExactly("--config", config.toAbsolutePath().toString());
+        assertThat(request.launch().java()).isAbsolute();
+        assertThat(err()).contains("fake: installed demo-service");
+    }
+
+    @Test
+    void installDryRunPrintsThePlanAndChangesNothing() {
+        assertThat(run("install", "--dry-run", "--name", "other-name")).isZero();
+
+        assertThat(out()).isEqualTo("plan for other-name\n");
+        assertThat(manager.installed).isEmpty();
+    }
+
+    @Test
+    void installRefusesAnInvalidConfigurationWith78() {
+        assertThat(run("install", "--set", "shutdown.timeout=soon")).isEqualTo(78);
+        assertThat(manager.installed).isEmpty();
+    }
+
+    @Test
+    void badFailureActionsAreAUsageError() {
+        assertThat(run("install", "--on-failure", "reboot")).isEqualTo(2);
+        assertThat(err()).contains("\"reboot\" is not a failure action");
+    }
+
+    @Test
+    void passwordComesFromStdinAndIsNeverPrinted() {
+        assertThat(runWithInput("hunter2hunter2\n", "install", "--account", ".\\svc", "--password-stdin")).isZero();
+
+        assertThat(manager.installed.getFirst().password()).contains("hunter2hunter2");
+        assertThat(manager.installed.getFirst().toString()).doesNotContain("hunter2");
+        assertThat(out() + err()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void statusExitCodesFollowTheSpec() throws Exception {
+        manager.status = new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.of(2));
+        assertThat(run("status")).isZero();
+        assertThat(out()).contains("demo-service: running (active (running), pid 42, 2 restarts)");
+
+        manager.status = new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.of(1), OptionalInt.empty());
+        assertThat(run("status")).isEqualTo(3);
+
+        manager.status = ServiceStatus.notInstalled();
+        out.reset();
+        assertThat(run("status", "--json")).isEqualTo(4);
+        JsonNode json = new ObjectMapper().readTree(out());
+        assertThat(json.path("installed").asBoolean()).isFalse();
+        assertThat(json.path("platform").asText()).isEqualTo("fake");
+    }
+
+    @Test
+    void managerFailuresExitWithTheirCodeAndMessage() {
+        manager.failure = new ServiceManagerException("Access denied; run from an elevated prompt", ServiceManagerException.PERMISSION_DENIED);
+
+        assertThat(run("start")).isEqualTo(77);
+        assertThat(err()).contains("Access denied; run from an elevated prompt");
+    }
+
+    @Test
+    void anUnknownPlatformIsAUsageErrorListingTheChoices() {
+        assertThat(run("status", "--platform", "solaris")).isEqualTo(2);
+        assertThat(err()).contains("solaris").contains("fake, other");
+    }
+
+    @Test
+    void theFirstAvailableManagerIsChosenUnlessOneIsNamed() {
+        run("stop");
+        run("stop", "--platform", "other");
+
+        assertThat(manager.calls).containsExactly("stop demo-service");
+    }
+
+    @Test
+    void restartStopsARunningServiceThenStartsIt() {
+        manager.status = new ServiceStatus(true, true, "running", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+
+        assertThat(run("restart", "--user")).isZero();
+        assertThat(manager.calls).containsExactly("stop demo-service", "start demo-service");
+        assertThat(manager.lastRef.user()).isTrue();
+    }
+
+    @Test
+    void runHandsTheServiceToTheManagerThatLaunchedTheProcess() {
+        manager.runManaged = service -> {
+            service.start();
+            events.add("state " + service.state());
+            events.add("stop -> " + service.stop());
+            return OptionalInt.of(42);
+        };
+
+        assertThat(run("run", "--set", "log.level=error")).isEqualTo(42);
+        assertThat(events).containsExactly("started", "state RUNNING", "stopped", "stop -> STOPPED");
+    }
+
+    /** A manager that records what it was asked to do. */
+    static final class RecordingManager implements ServiceManager {
+        final String platform;
+        final boolean available;
+        final List<InstallRequest> installed = new ArrayList<>();
+        final List<String> calls = new ArrayList<>();
+        ServiceStatus status = ServiceStatus.notInstalled();
+        ServiceManagerException failure;
+        ServiceRef lastRef;
+        java.util.function.Function<ManagedService, OptionalInt> runManaged = s -> OptionalInt.empty();
+
+        RecordingManager(String platform, boolean available) {
+            this.platform = platform;
+            this.available = available;
+        }
+
+        private void call(String what, ServiceRef ref) {
+            if (failure != null) {
+                throw failure;
+            }
+            lastRef = ref;
+            calls.add(what + " " + ref.name());
+        }
+
+        @Override
+        public String platform() {
+            return platform;
+        }
+
+        @Override
+        public int order() {
+            return platform.equals("fake") ? 1 : 2;
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return available;
+        }
+
+        @Override
+        public String describeInstall(InstallRequest request) {
+            return "plan for " + request.name() + "\n";
+        }
+
+        @Override
+        public void install(InstallRequest request, Progress progress) {
+            installed.add(request);
+            progress.step(platform + ": installed " + request.name());
+        }
+
+        @Override
+        public void uninstall(ServiceRef service, Progress progress) {
+            call("uninstall", service);
+        }
+
+        @Override
+        public void start(ServiceRef service, Progress progress) {
+            call("start", service);
+        }
+
+        @Override
+        public void stop(ServiceRef service, Progress progress) {
+            call("stop", service);
+        }
+
+        @Override
+        public void reload(ServiceRef service, Progress progress) {
+            call("reload", service);
+        }
+
+        @Override
+        public ServiceStatus status(ServiceRef service) {
+            if (failure != null) {
+                throw failure;
+            }
+            return status;
+        }
+
+        @Override
+        public OptionalInt runManaged(ManagedService service) {
+            return runManaged.apply(service);
+        }
+    }
+
+}
