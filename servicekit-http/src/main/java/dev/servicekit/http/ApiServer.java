@@ -41,9 +41,11 @@ import java.util.Objects;
 public final class ApiServer {
 
     private final HelidonListener listener;
+    private final InFlightRequests requests;
 
-    private ApiServer(HelidonListener listener) {
+    private ApiServer(HelidonListener listener, InFlightRequests requests) {
         this.listener = listener;
+        this.requests = requests;
     }
 
     /**
@@ -63,7 +65,7 @@ public final class ApiServer {
         AccessLog accessLog = new AccessLog();
         ServerRouting.build(copy, inFlight, accessLog); // fail fast on bad routes
         return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog),
-                                                 inFlight, accessLog));
+                                                 inFlight, accessLog), inFlight);
     }
 
     /**
@@ -105,5 +107,23 @@ public final class ApiServer {
      */
     public void stop() {
         listener.stop();
+    }
+
+    /**
+     * Pauses serving (Windows PAUSE): every new request gets 503 with {@code Retry-After} until
+     * {@link #resume()}; requests already running finish. Connections stay open.
+     */
+    public void pause() {
+        requests.paused(true);
+    }
+
+    /** Serves again after {@link #pause()}. */
+    public void resume() {
+        requests.paused(false);
+    }
+
+    /** Whether the server is paused. */
+    public boolean isPaused() {
+        return requests.paused();
     }
 }

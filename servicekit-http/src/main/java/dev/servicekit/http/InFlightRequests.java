@@ -2,11 +2,12 @@ package dev.servicekit.http;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts requests inside the middleware and remembers that the listener is draining. */
+/** Counts requests inside the middleware and remembers whether the listener is draining or paused. */
 final class InFlightRequests {
 
     private final AtomicInteger count = new AtomicInteger();
     private volatile boolean draining;
+    private volatile boolean paused;
 
     void enter() {
         count.incrementAndGet();
@@ -26,5 +27,13 @@ final class InFlightRequests {
 
     boolean draining() {
         return draining;
+    }
+
+    void paused(boolean value) {
+        paused = value;
+    }
+
+    boolean paused() {
+        return paused;
     }
 }

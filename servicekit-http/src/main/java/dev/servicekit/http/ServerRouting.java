@@ -44,6 +44,7 @@ final class ServerRouting {
                 .addFilter(new RequestIdFilter())
                 .addFilter(new AccessLogFilter(inFlight, accessLog))
                 .addFilter(new SecurityHeadersFilter())
+                .addFilter(new PauseFilter(inFlight))
                 .error(Throwable.class, new ProblemErrorMapper());
         for (Route route : routes) {
             routing.route(route.method(), route.pathTemplate(), route.handler());
@@ -86,6 +87,25 @@ final class ServerRouting {
             }
         }
     }
+
+    /** While the service is paused (Windows PAUSE), answers 503 with Retry-After instead of serving. */
+    private static final class PauseFilter implements Filter {
+        private final InFlightRequests state;
+
+        PauseFilter(InFlightRequests state) {
+            this.state = state;
+        }
+
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            if (state.paused()) {
+                throw ProblemException.serviceUnavailable("The service is paused by its operator; retry later", PAUSED_RETRY_AFTER);
+            }
+            chain.proceed();
+        }
+    }
+
+    static final java.time.Duration PAUSED_RETRY_AFTER = java.time.Duration.ofSeconds(5);
 
     /** Counts the request as in flight and logs one line once the response is written. */
     private static final class AccessLogFilter implements Filter {

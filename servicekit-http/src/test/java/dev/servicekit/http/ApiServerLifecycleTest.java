@@ -131,4 +131,23 @@ class ApiServerLifecycleTest {
                 .hasMessageContaining("maxBodyBytes is 0")
                 .hasMessageContaining("drainTimeout is PT-1S");
     }
+
+    @Test
+    void pausedServerAnswers503WithRetryAfterUntilResumed() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        try {
+            server.pause();
+            java.net.http.HttpResponse<String> paused = HttpTestSupport.get(server.port(), "/ok");
+            assertThat(paused.statusCode()).isEqualTo(503);
+            assertThat(paused.headers().firstValue("Retry-After")).contains("5");
+            assertThat(paused.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+            assertThat(server.isPaused()).isTrue();
+
+            server.resume();
+            assertThat(HttpTestSupport.get(server.port(), "/ok").statusCode()).isEqualTo(200);
+        } finally {
+            server.stop();
+        }
+    }
 }

@@ -10,6 +10,7 @@ import dev.servicekit.http.HttpConfigKeys;
 import dev.servicekit.http.ManagementServer;
 import dev.servicekit.http.ManagementServerConfig;
 import dev.servicekit.http.Readiness;
+import dev.servicekit.spi.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,14 @@ final class UsersService implements Service {
         ApiServer api = ApiServer.create(apiConfig, new UsersApi(store, hasher).routes());
         api.start();
         context.onStop("API listener", api::stop);
+        // PAUSED (Windows PAUSE) answers 503 on the API; readiness already follows the host's state.
+        host.addListener(change -> {
+            if (change.to() == ServiceState.PAUSED) {
+                api.pause();
+            } else if (change.from() == ServiceState.PAUSED) {
+                api.resume();
+            }
+        });
 
         apiPort = api.port();
         managementPort = management.port();

@@ -251,4 +251,20 @@ class UsersApiTest {
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.json().path("checks").path("store").asText()).isEqualTo("UP");
     }
+
+    @Test
+    void pausingTheHostTurnsReadinessAndTheApiTo503UntilResumed() {
+        service.host.pause();
+        try {
+            assertThat(service.management.get("/health/ready").status()).isEqualTo(503);
+            TestResponse paused = service.api.get("/api/v1/users");
+            assertProblem(paused, 503);
+            assertThat(paused.header("Retry-After")).isPresent();
+            assertThat(service.management.get("/health/live").status()).isEqualTo(200);
+        } finally {
+            service.host.resume();
+        }
+        assertThat(service.management.get("/health/ready").status()).isEqualTo(200);
+        assertThat(service.api.get("/api/v1/users").status()).isEqualTo(200);
+    }
 }
