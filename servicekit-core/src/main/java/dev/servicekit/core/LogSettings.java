@@ -18,9 +18,11 @@ import java.util.Optional;
  * @param fileMaxAge   delete rolled files older than this (rolled daily and by size, gzip-compressed)
  * @param fileTotalCap delete the oldest rolled files when all of them exceed this many bytes
  * @param accessLog    whether one access log line per request is written
+ * @param journal      console lines go to the systemd journal: prefix each with its syslog priority
+ *                     ({@code <3>} error … {@code <7>} debug) and leave the timestamp to journald
  */
 public record LogSettings(String level, String format, PrintStream console, Optional<Path> file, long fileMaxSize,
-                          Duration fileMaxAge, long fileTotalCap, boolean accessLog) {
+                          Duration fileMaxAge, long fileTotalCap, boolean accessLog, boolean journal) {
 
     /** Checks values. */
     public LogSettings {
@@ -35,7 +37,7 @@ public record LogSettings(String level, String format, PrintStream console, Opti
     }
 
     /** Settings from the core configuration keys, with console lines going to {@code console}. */
-    public static LogSettings from(Config config, PrintStream console) {
+    public static LogSettings from(Config config, PrintStream console, boolean journal) {
         return new LogSettings(
                 config.get(CoreConfigKeys.LOG_LEVEL),
                 config.get(CoreConfigKeys.LOG_FORMAT),
@@ -44,6 +46,7 @@ public record LogSettings(String level, String format, PrintStream console, Opti
                 config.get(CoreConfigKeys.LOG_FILE_MAX_SIZE),
                 config.get(CoreConfigKeys.LOG_FILE_MAX_AGE),
                 config.get(CoreConfigKeys.LOG_FILE_TOTAL_SIZE_CAP),
-                config.get(CoreConfigKeys.LOG_ACCESS));
+                config.get(CoreConfigKeys.LOG_ACCESS),
+                journal);
     }
 }

@@ -32,6 +32,8 @@ public final class LoggingConfigurator {
 
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
+    static final String JOURNAL_TEXT_PATTERN = "%-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
+
     private LoggingConfigurator() {
     }
 
@@ -41,7 +43,7 @@ public final class LoggingConfigurator {
         context.reset();
         installJulBridge(context);
 
-        Appender<ILoggingEvent> console = consoleAppender(context, settings.format(), settings.console());
+        Appender<ILoggingEvent> console = consoleAppender(context, settings.format(), settings.console(), settings.journal());
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(settings.level().toUpperCase(Locale.ROOT), Level.INFO));
         root.addAppender(console);
@@ -57,7 +59,7 @@ public final class LoggingConfigurator {
 
     /** The configuration used before the service's own configuration is loaded: WARN and up to stderr. */
     public static void configureBootstrap() {
-        configure(new LogSettings("warn", "text", System.err, java.util.Optional.empty(), 0, java.time.Duration.ofDays(1), 0, false));
+        configure(new LogSettings("warn", "text", System.err, java.util.Optional.empty(), 0, java.time.Duration.ofDays(1), 0, false, false));
     }
 
     /** Flushes and stops all appenders; call once before the process exits. */
@@ -104,15 +106,33 @@ public final class LoggingConfigurator {
         return text;
     }
 
-    private static Appender<ILoggingEvent> consoleAppender(LoggerContext context, String format, PrintStream stream) {
+    private static Appender<ILoggingEvent> consoleAppender(LoggerContext context, String format, PrintStream stream, boolean journal) {
         OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
         appender.setContext(context);
         appender.setName("console");
-        appender.setEncoder(encoder(context, format));
+        appender.setEncoder(journal ? journalEncoder(context, format) : encoder(context, format));
         appender.setImmediateFlush(true);
         appender.setOutputStream(new NonClosingOutputStream(stream));
         appender.start();
         return appender;
+    }
+
+    /** For the journal: a syslog priority prefix, and no timestamp (journald records its own). */
+    private static Encoder<ILoggingEvent> journalEncoder(LoggerContext context, String format) {
+        Encoder<ILoggingEvent> inner;
+        if (format.equals("json")) {
+            inner = encoder(context, format);
+        } else {
+            PatternLayoutEncoder text = new PatternLayoutEncoder();
+            text.setContext(context);
+            text.setPattern(JOURNAL_TEXT_PATTERN);
+            text.start();
+            inner = text;
+        }
+        JournalPriorityEncoder journal = new JournalPriorityEncoder(inner);
+        journal.setContext(context);
+        journal.start();
+        return journal;
     }
 
     private static Appender<ILoggingEvent> fileAppender(LoggerContext context, LogSettings settings, Path file) {

@@ -199,7 +199,7 @@ public final class ServiceCli {
     /** {@code run}: under the service manager that launched this process, if one did, else in the foreground. */
     int runService(ConfigOptions options) {
         Config config = loadConfig(options);
-        LoggingConfigurator.configure(LogSettings.from(config, out));
+        LoggingConfigurator.configure(LogSettings.from(config, out, out == System.out && JournalStream.isStdout(environment)));
         ServiceHost host = ServiceHost.builder(app.name(), app.createService(config))
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .build();

@@ -36,7 +36,7 @@ class LoggingConfiguratorTest {
 
     private void configure(String format, Optional<Path> file, boolean accessLog) {
         LoggingConfigurator.configure(new LogSettings("info", format, new PrintStream(console, true, StandardCharsets.UTF_8),
-                file, 10L * 1024 * 1024, Duration.ofDays(7), 1024L * 1024 * 1024, accessLog));
+                file, 10L * 1024 * 1024, Duration.ofDays(7), 1024L * 1024 * 1024, accessLog, false));
     }
 
     private String console() {
@@ -111,5 +111,21 @@ class LoggingConfiguratorTest {
         java.util.logging.Logger.getLogger("jul.source").warning("from jul");
 
         assertThat(console()).contains("jul.source - from jul");
+    }
+
+    @Test
+    void journalLinesCarrySyslogPrioritiesAndNoTimestamp() {
+        LoggingConfigurator.configure(new LogSettings("debug", "text", new PrintStream(console, true, StandardCharsets.UTF_8),
+                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, true));
+        log.error("bad");
+        log.warn("careful");
+        log.info("fine");
+        log.debug("detail");
+
+        assertThat(console().split("\n")).containsExactly(
+                "<3>ERROR [main] test.logger - bad",
+                "<4>WARN  [main] test.logger - careful",
+                "<6>INFO  [main] test.logger - fine",
+                "<7>DEBUG [main] test.logger - detail");
     }
 }
