@@ -2,13 +2,16 @@ package dev.servicekit.core;
 
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.ManagedServiceException;
+import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +28,7 @@ final class HostedService implements ManagedService {
     private final ServiceHost host;
     private final Duration startTimeout;
     private final Runnable forceExit;
+    private final List<ReloadListener> reloadListeners = new CopyOnWriteArrayList<>();
 
     HostedService(ServiceHost host, Duration startTimeout, Runnable forceExit) {
         this.host = Objects.requireNonNull(host, "host");
@@ -66,8 +70,16 @@ final class HostedService implements ManagedService {
 
     @Override
     public ReloadOutcome reload() {
+        reloadListeners.forEach(ReloadListener::reloadStarting);
         LOG.warn("Reload requested, but {} cannot reload its configuration yet; restart it to apply changes", host.name());
-        return new ReloadOutcome(false, "reloading is not supported yet; restart the service to apply configuration changes");
+        ReloadOutcome outcome = new ReloadOutcome(false, "reloading is not supported yet; restart the service to apply configuration changes");
+        reloadListeners.forEach(listener -> listener.reloadFinished(outcome));
+        return outcome;
+    }
+
+    @Override
+    public void addReloadListener(ReloadListener listener) {
+        reloadListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     @Override
