@@ -204,12 +204,12 @@ public final class ServiceCli {
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .build();
         HostedService service = new HostedService(host, START_TIMEOUT, forceExit);
+        // Every manager is asked, available or not: systemd may have launched this process in a container
+        // where it is not PID 1. Each one answers empty at once unless it launched the process.
         for (ServiceManager manager : managers.all()) {
-            if (manager.isAvailable()) {
-                OptionalInt code = manager.runManaged(service);
-                if (code.isPresent()) {
-                    return code.getAsInt();
-                }
+            OptionalInt code = manager.runManaged(service);
+            if (code.isPresent()) {
+                return code.getAsInt();
             }
         }
         return service.runInForeground();

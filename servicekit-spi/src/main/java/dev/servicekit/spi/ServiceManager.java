@@ -53,6 +53,10 @@ public interface ServiceManager {
      * it stopped (Windows: the SCM dispatcher; systemd: {@code sd_notify} around a foreground run; daemon:
      * the pid file and readiness handshake).
      *
+     * <p>Called for every registered manager, whether {@link #isAvailable()} or not, on any operating
+     * system: an implementation must return empty promptly, without native calls that may not exist
+     * here, unless it recognises its own launch marker.
+     *
      * @return the process exit code, or empty when this manager did not launch the process
      */
     OptionalInt runManaged(ManagedService service);

@@ -1,0 +1,449 @@
+package dev.servicekit.systemd;
+
+import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.ManagedService;
+import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceManager;
+import dev.servicekit.spi.ServiceManagerException;
+import dev.servicekit.spi.ServiceRef;
+import dev.servicekit.spi.ServiceStatus;
+import dev.servicekit.spi.StartType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * The systemd service manager ({@code --platform systemd}): renders a hardened {@code Type=notify} unit, drives
+ * it with {@code systemctl}, and runs the service under systemd with {@code sd_notify} from the JVM.
+ *
+ * <ul>
+ *   <li>{@code install}: writes {@code /etc/systemd/system/<name>.service} (or {@code ~/.config/systemd/user/}
+ *       with {@code --user}) and the optional drop-in, runs {@code systemctl daemon-reload} and
+ *       {@code systemctl enable --now <name>.service}, and waits until the unit is {@code active}; on failure
+ *       the message carries the unit's last journal lines. With {@code --root DIR} it only writes the files
+ *       under {@code DIR}. A system install as non-root fails with exit 77.</li>
+ *   <li>{@code uninstall}: {@code stop}, {@code disable}, removes the unit and drop-in, {@code daemon-reload}.</li>
+ *   <li>{@code start}/{@code stop}/{@link #restart}/{@code reload}: {@code systemctl start|stop|restart|reload},
+ *       waiting for the target state within the wait timeout.</li>
+ *   <li>{@code status}: {@code systemctl show} mapped to {@link ServiceStatus} (SPEC §4 exit codes).</li>
+ *   <li>{@link #runManaged}: under {@code NOTIFY_SOCKET}, runs the service in the foreground and reports
+ *       {@code READY=1}, {@code RELOADING=1}, {@code STOPPING=1}, watchdog pings and timeout extensions.</li>
+ * </ul>
+ *
+ * <p>Commands block until the target state or the wait timeout (2 minutes); they throw
+ * {@link ServiceManagerException} with SPEC §4's exit code. Instances are immutable and thread-safe.
+ *
+ * <pre>{@code
+ * ServiceManager systemd = new SystemdServiceManager()
+ *         .withUnitOptions(SystemdUnitOptions.builder().bindPrivilegedPorts(true).build());
+ * System.out.print(systemd.describeInstall(request));
+ * }</pre>
+ */
+public final class SystemdServiceManager implements ServiceManager {
+
+    private static final int JOURNAL_LINES = 20;
+
+    private final Systemctl systemctl;
+    private final LongSupplier effectiveUid;
+    private final Map<String, String> environment;
+    private final Path systemUnitDirectory;
+    private final Path userHome;
+    private final BooleanSupplier systemdRunning;
+    private final SystemdUnitOptions unitOptions;
+    private final Duration waitTimeout;
+    private final Duration pollInterval;
+    private final Duration extendTick;
+
+    /** The manager for this machine (found by {@link java.util.ServiceLoader}). */
+    public SystemdServiceManager() {
+        this(new ProcessSystemctl(Duration.ofMinutes(5)), () -> LibC.INSTANCE.geteuid(), System.getenv(),
+                UnitLocation.SYSTEM_UNIT_DIRECTORY, Path.of(System.getProperty("user.home")), () -> Files.isDirectory(Path.of("/run/systemd/system")),
+                SystemdUnitOptions.defaults(), Duration.ofMinutes(2), Duration.ofMillis(250), Duration.ofSeconds(5));
+    }
+
+    SystemdServiceManager(Systemctl systemctl, LongSupplier effectiveUid, Map<String, String> environment,
+                          Path systemUnitDirectory, Path userHome, BooleanSupplier systemdRunning, SystemdUnitOptions unitOptions, Duration waitTimeout,
+                          Duration pollInterval, Duration extendTick) {
+        this.systemctl = Objects.requireNonNull(systemctl, "systemctl");
+        this.effectiveUid = Objects.requireNonNull(effectiveUid, "effectiveUid");
+        this.environment = Map.copyOf(environment);
+        this.systemUnitDirectory = Objects.requireNonNull(systemUnitDirectory, "systemUnitDirectory");
+        this.userHome = Objects.requireNonNull(userHome, "userHome");
+        this.systemdRunning = Objects.requireNonNull(systemdRunning, "systemdRunning");
+        this.unitOptions = Objects.requireNonNull(unitOptions, "unitOptions");
+        this.waitTimeout = Objects.requireNonNull(waitTimeout, "waitTimeout");
+        this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+        this.extendTick = Objects.requireNonNull(extendTick, "extendTick");
+    }
+
+    /** A copy of this manager that renders units with these options (watchdog, privileged ports, drop-in). */
+    public SystemdServiceManager withUnitOptions(SystemdUnitOptions options) {
+        return new SystemdServiceManager(systemctl, effectiveUid, environment, systemUnitDirectory, userHome, systemdRunning,
+                Objects.requireNonNull(options, "options"), waitTimeout, pollInterval, extendTick);
+    }
+
+    /** The options units are rendered with. */
+    public SystemdUnitOptions unitOptions() {
+        return unitOptions;
+    }
+
+    /** {@code systemd}. */
+    @Override
+    public String platform() {
+        return "systemd";
+    }
+
+    /** 20: before the detached daemon fallback. */
+    @Override
+    public int order() {
+        return 20;
+    }
+
+    /** Whether systemd is PID 1 ({@code /run/systemd/system} exists, as {@code sd_booted(3)} checks). */
+    @Override
+    public boolean isAvailable() {
+        return systemdRunning.getAsBoolean();
+    }
+
+    /**
+     * The unit file, the drop-in if any, where they go, and the {@code systemctl} commands {@code install} runs.
+     * Pure apart from reading the user's home for {@code --user}.
+     *
+     * @throws ServiceManagerException (exit 2) listing every value systemd cannot take
+     */
+    @Override
+    public String describeInstall(InstallRequest request) {
+        Objects.requireNonNull(request, "request");
+        String unit = SystemdUnitRenderer.render(request, unitOptions);
+        UnitLocation location = location(request.service());
+        StringBuilder out = new StringBuilder();
+        out.append("# ").append(location.unitFile()).append('\n').append(unit);
+        unitOptions.dropIn().ifPresent(dropIn -> out.append("\n# ").append(location.dropInFile()).append('\n').append(withNewline(dropIn)));
+        List<List<String>> commands = installCommands(request);
+        if (request.service().root().isPresent()) {
+            out.append("\n# --root writes the files only and runs nothing. On the target system, run:\n");
+            commands.forEach(c -> out.append("#   ").append(command(request.service(), c)).append('\n'));
+        } else {
+            out.append("\n# Then:\n");
+            commands.forEach(c -> out.append(command(request.service(), c)).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /**
+     * Writes the unit (and drop-in), reloads systemd, enables and starts the unit according to the start type,
+     * and waits until it is active. With {@code --root} it writes the files and stops there.
+     *
+     * @throws ServiceManagerException 77 when a system unit is installed without root; 2 for values systemd
+     *                                 cannot take; 1 when systemctl fails or the unit does not become active
+     */
+    @Override
+    public void install(InstallRequest request, Progress progress) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(progress, "progress");
+        ServiceRef service = request.service();
+        if (request.dryRun()) {
+            progress.step(describeInstall(request));
+            return;
+        }
+        String unit = SystemdUnitRenderer.render(request, unitOptions);
+        UnitLocation location = location(service);
+        if (service.root().isEmpty()) {
+            requireRoot(service, "install");
+        }
+        write(location.unitFile(), unit);
+        progress.step("Wrote " + location.unitFile());
+        if (unitOptions.dropIn().isPresent()) {
+            write(location.dropInFile(), withNewline(unitOptions.dropIn().get()));
+            progress.step("Wrote " + location.dropInFile());
+        }
+        if (service.root().isPresent()) {
+            progress.step("--root: systemctl not called; on the target system run: "
+                    + String.join(" && ", installCommands(request).stream().map(c -> command(service, c)).toList()));
+            return;
+        }
+        for (List<String> c : installCommands(request)) {
+            progress.step(command(service, c));
+            check(service, systemctl.run(service.user(), c), c);
+        }
+        switch (request.startType()) {
+            case AUTO, DELAYED, MANUAL -> awaitActive(service, progress);
+            case DISABLED -> progress.step(service.name() + " is installed but disabled; enable it with: "
+                    + command(service, List.of("enable", "--now", UnitLocation.unitName(service))));
+        }
+    }
+
+    /**
+     * Stops and disables the unit, removes its file and drop-in, and reloads systemd; with {@code --root} removes
+     * the files only.
+     *
+     * @throws ServiceManagerException 4 when no unit file of this name exists; 77 without root for a system unit
+     */
+    @Override
+    public void uninstall(ServiceRef service, Progress progress) {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(progress, "progress");
+        UnitLocation location = location(service);
+        if (!Files.exists(location.unitFile())) {
+            throw new ServiceManagerException(service.name() + " is not installed: there is no unit file "
+                    + location.unitFile() + (service.user() ? "" : "; for a --user service add --user"), ServiceManagerException.NOT_INSTALLED);
+        }
+        String unit = UnitLocation.unitName(service);
+        if (service.root().isEmpty()) {
+            requireRoot(service, "uninstall");
+            for (List<String> c : List.of(List.of("stop", unit), List.of("disable", unit))) {
+                progress.step(command(service, c));
+                check(service, systemctl.run(service.user(), c), c);
+            }
+        }
+        delete(location.dropInFile());
+        delete(location.dropInDirectory());
+        delete(location.unitFile());
+        progress.step("Removed " + location.unitFile());
+        if (service.root().isEmpty()) {
+            List<String> reload = List.of("daemon-reload");
+            progress.step(command(service, reload));
+            check(service, systemctl.run(service.user(), reload), reload);
+            systemctl.run(service.user(), List.of("reset-failed", unit)); // forget a failed state; fails harmlessly when there is none
+        }
+    }
+
+    /** {@code systemctl start}, then waits until the unit is active. */
+    @Override
+    public void start(ServiceRef service, Progress progress) {
+        requireInstalled(service, "start");
+        List<String> c = List.of("start", UnitLocation.unitName(service));
+        progress.step("Starting " + service.name() + "…");
+        check(service, systemctl.run(service.user(), c), c);
+        awaitActive(service, progress);
+    }
+
+    /** {@code systemctl stop}, then waits until the unit is inactive or failed. */
+    @Override
+    public void stop(ServiceRef service, Progress progress) {
+        requireInstalled(service, "stop");
+        List<String> c = List.of("stop", UnitLocation.unitName(service));
+        progress.step("Stopping " + service.name() + "…");
+        long begun = System.nanoTime();
+        check(service, systemctl.run(service.user(), c), c);
+        UnitStatus status = await(service, UnitStatus::ended, "stop");
+        progress.step(status.describe() + " (" + seconds(begun) + ")");
+    }
+
+    /**
+     * {@code systemctl restart}, then waits until the unit is active again.
+     *
+     * @throws ServiceManagerException 4 not installed, 77 permission denied, 1 when it does not become active
+     */
+    public void restart(ServiceRef service, Progress progress) {
+        requireInstalled(service, "restart");
+        List<String> c = List.of("restart", UnitLocation.unitName(service));
+        progress.step("Restarting " + service.name() + "…");
+        check(service, systemctl.run(service.user(), c), c);
+        awaitActive(service, progress);
+    }
+
+    /**
+     * {@code systemctl reload}: systemd runs {@code ExecReload=} (SIGHUP to the main process).
+     *
+     * @throws ServiceManagerException 3 when the service is not running
+     */
+    @Override
+    public void reload(ServiceRef service, Progress progress) {
+        UnitStatus status = requireInstalled(service, "reload");
+        if (!status.running()) {
+            throw new ServiceManagerException(service.name() + " is not running (" + status.describe() + "); start it with: "
+                    + command(service, List.of("start", UnitLocation.unitName(service))), ServiceManagerException.NOT_RUNNING);
+        }
+        List<String> c = List.of("reload", UnitLocation.unitName(service));
+        progress.step(command(service, c));
+        check(service, systemctl.run(service.user(), c), c);
+    }
+
+    /**
+     * {@code systemctl show} mapped to a status; with {@code --root}, whether the staged unit file exists.
+     */
+    @Override
+    public ServiceStatus status(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        if (service.root().isPresent()) {
+            UnitLocation location = location(service);
+            return Files.exists(location.unitFile())
+                    ? new ServiceStatus(true, false, "staged at " + location.unitFile(), java.util.OptionalLong.empty(),
+                    OptionalInt.empty(), OptionalInt.empty())
+                    : ServiceStatus.notInstalled();
+        }
+        return show(service).toServiceStatus();
+    }
+
+    /**
+     * When systemd started this process ({@code NOTIFY_SOCKET} set), runs the service in the foreground and
+     * reports its lifecycle to systemd; blocks until it stopped.
+     *
+     * @return the exit code of {@link ManagedService#runInForeground()}, or empty without {@code NOTIFY_SOCKET}
+     */
+    @Override
+    public OptionalInt runManaged(ManagedService service) {
+        Objects.requireNonNull(service, "service");
+        SdNotify notify = SdNotify.fromEnvironment(environment);
+        if (!notify.enabled()) {
+            return OptionalInt.empty();
+        }
+        try (SystemdNotifier notifier = new SystemdNotifier(notify, extendTick)) {
+            notifier.attach(service);
+            return OptionalInt.of(service.runInForeground());
+        }
+    }
+
+    private UnitLocation location(ServiceRef service) {
+        return UnitLocation.of(service, systemUnitDirectory, userHome, environment);
+    }
+
+    private static List<List<String>> installCommands(InstallRequest request) {
+        String unit = UnitLocation.unitName(request.service());
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(List.of("daemon-reload"));
+        StartType type = request.startType();
+        switch (type) {
+            case AUTO, DELAYED -> commands.add(List.of("enable", "--now", unit)); // systemd has no "delayed": like AUTO
+            case MANUAL -> commands.add(List.of("start", unit));
+            case DISABLED -> { }
+        }
+        return commands;
+    }
+
+    private static String command(ServiceRef service, List<String> arguments) {
+        return "systemctl " + (service.user() ? "--user " : "") + String.join(" ", arguments);
+    }
+
+    private void requireRoot(ServiceRef service, String verb) {
+        if (!service.user() && effectiveUid.getAsLong() != 0) {
+            throw new ServiceManagerException("Cannot " + verb + " the system service " + service.name()
+                    + " as a regular user: " + verb + " a system service with sudo, or add --user to "
+                    + verb + " it as a service of your own user", ServiceManagerException.PERMISSION_DENIED);
+        }
+    }
+
+    private UnitStatus requireInstalled(ServiceRef service, String verb) {
+        Objects.requireNonNull(service, "service");
+        if (service.root().isPresent()) {
+            throw new ServiceManagerException("Cannot " + verb + " " + service.name() + " under --root " + service.root().get()
+                    + ": --root only stages files; " + verb + " it on the target system", 2);
+        }
+        UnitStatus status = show(service);
+        if (!status.installed()) {
+            throw new ServiceManagerException(service.name() + " is not installed as a systemd " + (service.user() ? "user " : "")
+                    + "unit; install it first" + (service.user() ? " with --user" : " (or add --user if it is a user service)"),
+                    ServiceManagerException.NOT_INSTALLED);
+        }
+        return status;
+    }
+
+    private UnitStatus show(ServiceRef service) {
+        List<String> c = List.of("show", "-p", String.join(",", UnitStatus.PROPERTIES), UnitLocation.unitName(service));
+        Systemctl.Result result = systemctl.run(service.user(), c);
+        check(service, result, c);
+        return UnitStatus.parse(result.stdout());
+    }
+
+    private void awaitActive(ServiceRef service, Progress progress) {
+        long begun = System.nanoTime();
+        progress.step("Starting " + service.name() + "…");
+        UnitStatus status = await(service, s -> s.running() || s.ended(), "start");
+        if (!status.running()) {
+            throw startFailure(service, status, "did not start");
+        }
+        progress.step("running (" + seconds(begun) + ")");
+    }
+
+    /** Polls {@code systemctl show} until {@code done} holds or the wait timeout passes. */
+    private UnitStatus await(ServiceRef service, java.util.function.Predicate<UnitStatus> done, String what) {
+        long deadline = System.nanoTime() + waitTimeout.toNanos();
+        while (true) {
+            UnitStatus status = show(service);
+            if (done.test(status)) {
+                return status;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw startFailure(service, status, "did not " + what + " within " + waitTimeout.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(pollInterval.toMillis()); // polling with a deadline: systemctl has no "wait for state"
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ServiceManagerException("Interrupted while waiting for " + service.name() + " to " + what,
+                        ServiceManagerException.FAILURE, e);
+            }
+        }
+    }
+
+    private ServiceManagerException startFailure(ServiceRef service, UnitStatus status, String what) {
+        String unit = UnitLocation.unitName(service);
+        List<String> journal = systemctl.journal(service.user(), unit, JOURNAL_LINES);
+        StringBuilder message = new StringBuilder(service.name()).append(' ').append(what).append(": ").append(status.describe());
+        status.execMainStatus().ifPresent(code -> message.append(", last exit status ").append(code));
+        message.append(journal.isEmpty() ? "\n(no journal lines)" : "\nLast journal lines:\n  " + String.join("\n  ", journal));
+        message.append("\nSee: journalctl ").append(service.user() ? "--user " : "").append("-u ").append(unit)
+                .append(" and systemctl ").append(service.user() ? "--user " : "").append("status ").append(unit);
+        return new ServiceManagerException(message.toString(), ServiceManagerException.FAILURE);
+    }
+
+    private static void check(ServiceRef service, Systemctl.Result result, List<String> arguments) {
+        if (result.ok()) {
+            return;
+        }
+        String said = (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip();
+        String lower = said.toLowerCase(Locale.ROOT);
+        String command = command(service, arguments);
+        if (lower.contains("access denied") || lower.contains("authentication required") || lower.contains("permission denied")) {
+            throw new ServiceManagerException("\"" + command + "\" was refused: " + said + "; run it with sudo, or use --user for a service of your own user",
+                    ServiceManagerException.PERMISSION_DENIED);
+        }
+        throw new ServiceManagerException("\"" + command + "\" failed (exit " + result.exitCode() + "): " + said,
+                ServiceManagerException.FAILURE);
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(temporary, content, StandardCharsets.UTF_8);
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ServiceManagerException("Cannot write \"" + file + "\": permission denied; use sudo, or --user for a service of your own user",
+                    ServiceManagerException.PERMISSION_DENIED, e);
+        } catch (IOException e) {
+            throw new ServiceManagerException("Cannot write \"" + file + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
+        }
+    }
+
+    private static void delete(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // the user keeps other drop-ins there; leave the directory
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot remove \"" + path + "\": " + e.getMessage(), e);
+        }
+    }
+
+    private static String withNewline(String text) {
+        return text.endsWith("\n") ? text : text + "\n";
+    }
+
+    private static String seconds(long begunNanos) {
+        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - begunNanos) / 1e9);
+    }
+}

@@ -1,0 +1,255 @@
+package dev.servicekit.users;
+
+import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code --platform daemon} with real processes: users-service.jar starts, stops and reloads itself in the background. */
+class DaemonModeIT {
+
+    static final Path JAR = Path.of(System.getProperty("users-service.jar", "target/users-service.jar")).toAbsolutePath();
+    static final Pattern API = Pattern.compile("API listening on http://127\\.0\\.0\\.1:(\\d+)");
+    static final Duration COMMAND = Duration.ofSeconds(120);
+
+    @TempDir
+    Path dir;
+
+    private final Set<Long> daemons = new HashSet<>();
+    private int commands;
+
+    private Path root() {
+        return dir.resolve("state");
+    }
+
+    private Path pidFile() {
+        return root().resolve("users-service.pid");
+    }
+
+    private Path logFile() {
+        return root().resolve("users-service.log");
+    }
+
+    /** Runs one command of the jar to its end. */
+    private ServiceProcess command(String... args) {
+        ServiceProcess process = ServiceProcess.builder(JAR, dir).outputName("cmd" + (++commands))
+                .jvmOptions("-XX:TieredStopAtLevel=1").args(args).start();
+        process.awaitExit(COMMAND);
+        return process;
+    }
+
+    private ServiceProcess daemonCommand(String verb) {
+        return command(verb, "--platform", "daemon", "--root", root().toString());
+    }
+
+    private void install(int httpPort) throws IOException {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                data-dir: %s
+                http:
+                  port: %d
+                management:
+                  port: 0
+                """.formatted(dir.resolve("data"), httpPort));
+        try (ServiceProcess install = command("install", "--platform", "daemon", "--root", root().toString(), "--config", config.toString(),
+                "--jvm-option=-Xmx128m", "--jvm-option=-XX:+UseSerialGC", "--jvm-option=-XX:TieredStopAtLevel=1", "--stop-timeout", "40s")) {
+            assertThat(install.awaitExit(COMMAND)).as(install.output()).isZero();
+        }
+        assertThat(root().resolve("users-service.daemon.json")).content().contains("\"stopTimeout\" : \"40s\"").contains(config.toString());
+    }
+
+    private long daemonPid() throws IOException {
+        long pid = Long.parseLong(Files.readString(pidFile()).strip());
+        daemons.add(pid);
+        return pid;
+    }
+
+    /** The port of the latest "API listening" line in the daemon's log. */
+    private int apiPort() throws IOException {
+        Matcher last = null;
+        for (String line : Files.readAllLines(logFile())) {
+            Matcher m = API.matcher(line);
+            if (m.find()) {
+                last = m;
+            }
+        }
+        assertThat(last).as("an API line in %s", logFile()).isNotNull();
+        return Integer.parseInt(last.group(1));
+    }
+
+    private static long count(String text, String part) {
+        return text.lines().filter(line -> line.contains(part)).count();
+    }
+
+    private static boolean isGone(long pid) {
+        return ProcessHandle.of(pid).map(handle -> !handle.isAlive() || isZombie(pid)).orElse(true);
+    }
+
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static boolean pollUntil(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private String log() {
+        try {
+            return Files.exists(logFile()) ? Files.readString(logFile()) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void killLeftovers() throws IOException {
+        if (Files.exists(pidFile())) {
+            try {
+                daemons.add(Long.parseLong(Files.readString(pidFile()).strip()));
+            } catch (NumberFormatException e) {
+                // empty or garbled: nothing to kill from it
+            }
+        }
+        for (long pid : daemons) {
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+            if (handle.isPresent() && handle.get().isAlive() && handle.get().info().commandLine().orElse("").contains(JAR.toString())) {
+                handle.get().destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void startWaitsForReadinessASecondStartIsANoOpAndStopEndsTheDaemon() throws Exception {
+        install(0);
+
+        try (ServiceProcess start = daemonCommand("start")) {
+            assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
+            assertThat(start.stderr()).contains("Starting users-service").containsPattern("users-service is running \\(\\d+\\.\\d s, pid \\d+\\)");
+        }
+        long pid = daemonPid();
+        assertThat(ProcessHandle.of(pid)).get().matches(ProcessHandle::isAlive);
+        // Readiness came first: the API answers at once, without waiting.
+        TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort());
+        assertThat(api.post("/api/v1/users", "{\"name\":\"Daemon\",\"email\":\"daemon@example.com\"}").status()).isEqualTo(201);
+
+        try (ServiceProcess again = daemonCommand("start")) {
+            assertThat(again.awaitExit(COMMAND)).as(again.output()).isZero();
+            assertThat(again.stderr()).contains("users-service is already running (pid " + pid + ")");
+        }
+        assertThat(daemonPid()).isEqualTo(pid);
+        assertThat(count(log(), "runs as a detached daemon")).as("daemons launched; log:\n" + log()).isEqualTo(1);
+
+        try (ServiceProcess status = daemonCommand("status")) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+            assertThat(status.stdout()).contains("users-service: running").contains("pid " + pid);
+        }
+
+        try (ServiceProcess reload = daemonCommand("reload")) {
+            assertThat(reload.awaitExit(COMMAND)).as(reload.output()).isZero();
+        }
+        assertThat(pollUntil(Duration.ofSeconds(20), () -> log().contains("Received SIGHUP"))).as(log()).isTrue();
+        assertThat(api.get("/api/v1/users").status()).as("still serving after SIGHUP").isEqualTo(200);
+
+        long began = System.nanoTime();
+        try (ServiceProcess stop = daemonCommand("stop")) {
+            assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+            assertThat(stop.stderr()).contains("Stopping users-service (pid " + pid + ")").contains("users-service stopped");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(40 + 30));
+        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(pid))).as("pid %d gone", pid).isTrue();
+        assertThat(pidFile()).doesNotExist();
+        assertThat(log()).contains("users-service stopped");
+
+        try (ServiceProcess status = daemonCommand("status")) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(3);
+            assertThat(status.stdout()).contains("users-service: not running");
+        }
+        try (ServiceProcess stopAgain = daemonCommand("stop")) {
+            assertThat(stopAgain.awaitExit(COMMAND)).as(stopAgain.output()).isZero();
+            assertThat(stopAgain.stderr()).contains("users-service is not running");
+        }
+    }
+
+    @Test
+    void aStalePidFileIsDetectedAndReplaced() throws Exception {
+        install(0);
+        Process gone = new ProcessBuilder("true").start();
+        assertThat(gone.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        long deadPid = gone.pid();
+        Files.createDirectories(root());
+        Files.writeString(pidFile(), deadPid + "\n");
+
+        try (ServiceProcess status = daemonCommand("status")) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(3);
+            assertThat(status.stdout()).contains("stale pid file");
+        }
+        try (ServiceProcess start = daemonCommand("start")) {
+            assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
+            assertThat(start.stderr()).contains("Replacing stale pid file").contains("pid " + deadPid + " is not running")
+                    .contains("users-service is running");
+        }
+        long pid = daemonPid();
+        assertThat(pid).isNotEqualTo(deadPid);
+        assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort()).get("/api/v1/users").status()).isEqualTo(200);
+        try (ServiceProcess status = daemonCommand("status")) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+        }
+        try (ServiceProcess stop = daemonCommand("stop")) {
+            assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+        }
+        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(pid))).isTrue();
+    }
+
+    @Test
+    void aDaemonThatCannotStartFailsTheStartWithItsLastLogLines() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            install(taken.getLocalPort());
+            try (ServiceProcess start = daemonCommand("start")) {
+                assertThat(start.awaitExit(COMMAND)).as(start.output()).isEqualTo(1);
+                assertThat(start.stderr()).contains("last lines of " + logFile())
+                        .contains("Port " + taken.getLocalPort()).contains("already in use");
+            }
+            try (ServiceProcess status = daemonCommand("status")) {
+                assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(3);
+            }
+            assertThat(pidFile()).doesNotExist();
+        }
+        try (ServiceProcess uninstall = daemonCommand("uninstall")) {
+            assertThat(uninstall.awaitExit(COMMAND)).as(uninstall.output()).isZero();
+        }
+        assertThat(List.of(root().resolve("users-service.daemon.json"), root().resolve("users-service.state"), pidFile()))
+                .allMatch(file -> !Files.exists(file));
+    }
+}
