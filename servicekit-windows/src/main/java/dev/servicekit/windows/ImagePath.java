@@ -1,0 +1,45 @@
+package dev.servicekit.windows;
+
+import dev.servicekit.spi.LaunchCommand;
+
+/**
+ * The service's {@code ImagePath}: the quoted {@code java.exe}, the JVM options, {@code -jar}, the quoted jar,
+ * the verb {@code service} and the launch arguments (e.g. {@code --config <file>}).
+ */
+final class ImagePath {
+
+    /** The verb the SCM runs the jar with; the CLI's {@code service} verb calls {@code runManaged}. */
+    static final String SERVICE_VERB = "service";
+
+    private ImagePath() {
+    }
+
+    /**
+     * The image path, with {@code --set data-dir=<dataDirectory>} added unless the arguments set
+     * {@code data-dir} themselves: a service starts in {@code System32}, so the run-mode default ({@code .})
+     * would put the database there.
+     */
+    static String of(LaunchCommand launch, String dataDirectory) {
+        boolean setsDataDir = launch.arguments().stream().anyMatch(a -> a.startsWith("data-dir=") || a.startsWith("--set=data-dir="));
+        if (setsDataDir) {
+            return of(launch);
+        }
+        java.util.List<String> arguments = new java.util.ArrayList<>(launch.arguments());
+        arguments.add("--set");
+        arguments.add("data-dir=" + dataDirectory);
+        return of(new LaunchCommand(launch.java(), launch.jvmOptions(), launch.jar(), arguments));
+    }
+
+    static String of(LaunchCommand launch) {
+        StringBuilder line = new StringBuilder(WindowsCommandLine.quoteAlways(launch.java().toString()));
+        if (!launch.jvmOptions().isEmpty()) {
+            line.append(' ').append(WindowsCommandLine.join(launch.jvmOptions()));
+        }
+        line.append(" -jar ").append(WindowsCommandLine.quoteAlways(launch.jar().toString()));
+        line.append(' ').append(SERVICE_VERB);
+        if (!launch.arguments().isEmpty()) {
+            line.append(' ').append(WindowsCommandLine.join(launch.arguments()));
+        }
+        return line.toString();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.servicekit.windows;
+
+import dev.servicekit.spi.ServiceManagerException;
+import java.util.function.IntFunction;
+
+/** Turns Win32 errors of SCM calls into {@link ServiceManagerException}s with the exit codes of SPEC §4. */
+final class ScmErrors {
+
+    static final int ERROR_ACCESS_DENIED = 5;
+    static final int ERROR_SERVICE_DOES_NOT_EXIST = 1060;
+
+    private ScmErrors() {
+    }
+
+    /**
+     * 5 → exit 77 with "run from an elevated prompt (Run as Administrator)"; 1060 → exit 4 "not installed";
+     * anything else → exit 1 with the error number and the system's message for it.
+     */
+    static ServiceManagerException failure(String what, String name, int error, IntFunction<String> systemMessage) {
+        if (error == ERROR_ACCESS_DENIED) {
+            return new ServiceManagerException("Could not " + what + ": access denied; run from an elevated prompt (Run as Administrator)",
+                    ServiceManagerException.PERMISSION_DENIED);
+        }
+        if (error == ERROR_SERVICE_DOES_NOT_EXIST) {
+            return new ServiceManagerException("Service \"" + name + "\" is not installed; install it with the install command",
+                    ServiceManagerException.NOT_INSTALLED);
+        }
+        return new ServiceManagerException("Could not " + what + ": Win32 error " + error + " (" + systemMessage.apply(error) + ")",
+                ServiceManagerException.FAILURE);
+    }
+}

@@ -1,0 +1,223 @@
+package dev.servicekit.windows;
+
+import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.ServiceManagerException;
+import dev.servicekit.spi.StartType;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What {@code install} does on Windows, as values: the arguments of {@code CreateService} and
+ * {@code ChangeServiceConfig2}, which the SCM stores as registry values under
+ * {@code HKLM\SYSTEM\CurrentControlSet\Services\<name>}, plus the Event Log source and the data directory.
+ * Built by a pure function from an {@link InstallRequest}; the installer and {@code --dry-run} both read it.
+ *
+ * @param name                     service name (the registry key)
+ * @param displayName              {@code DisplayName}
+ * @param description              {@code Description}
+ * @param imagePath                {@code ImagePath}
+ * @param startType                the {@link StartType} asked for
+ * @param objectName               {@code ObjectName}: the account
+ * @param account                  what kind of account that is
+ * @param password                 the user account's password; never printed
+ * @param dependencies             {@code DependOnService}
+ * @param failureActions           recovery actions, in order
+ * @param resetPeriod              the failure count resets after this long without failure
+ * @param preshutdownTimeout       {@code PreshutdownTimeout}: the stop timeout
+ */
+record ScmInstallPlan(String name, String displayName, String description, String imagePath, StartType startType,
+                      String objectName, AccountKind account, Optional<String> password, List<String> dependencies,
+                      List<FailureAction> failureActions, Duration resetPeriod, Duration preshutdownTimeout) {
+
+    /** {@code SERVICE_WIN32_OWN_PROCESS}. */
+    static final int SERVICE_WIN32_OWN_PROCESS = 0x10;
+    /** {@code SERVICE_ERROR_NORMAL}. */
+    static final int SERVICE_ERROR_NORMAL = 1;
+    /** {@code SERVICE_SID_TYPE_UNRESTRICTED}: the service gets its own SID {@code NT SERVICE\<name>} in its token. */
+    static final int SERVICE_SID_TYPE_UNRESTRICTED = 1;
+    static final String SERVICES_KEY = "SYSTEM\\CurrentControlSet\\Services\\";
+    static final String EVENT_LOG_KEY = "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\";
+    /**
+     * The message file of Go's {@code eventlog.InstallAsEventCreate}: EventCreate.exe holds messages 1..1000 that
+     * render their single insertion string, so Event Viewer shows our text instead of "description cannot be found".
+     */
+    static final String EVENT_MESSAGE_FILE = "%SystemRoot%\\System32\\EventCreate.exe";
+    /** {@code EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE}. */
+    static final int EVENT_TYPES_SUPPORTED = 7;
+
+    /** The kinds of account a service can run as. */
+    enum AccountKind {
+        /** {@code NT SERVICE\<name>}: least privilege, no password, its own profile and SID. */
+        VIRTUAL,
+        /** LocalSystem, NT AUTHORITY\LocalService, NT AUTHORITY\NetworkService. */
+        BUILT_IN,
+        /** A group managed service account ({@code DOMAIN\name$}): no password. */
+        MANAGED,
+        /** A local or domain user with a password. */
+        USER
+    }
+
+    ScmInstallPlan {
+        Objects.requireNonNull(password, "password");
+        dependencies = List.copyOf(dependencies);
+        failureActions = List.copyOf(failureActions);
+    }
+
+    /**
+     * Turns the request into the plan, checking everything first.
+     *
+     * @throws ServiceManagerException exit 2 listing every problem at once
+     */
+    static ScmInstallPlan from(InstallRequest request) {
+        List<String> problems = new ArrayList<>();
+        String name = request.name();
+        if (name.length() > 256 || name.contains("/") || name.contains("\\")) {
+            problems.add("service name \"" + name + "\" must be at most 256 characters without \"/\" or \"\\\"; choose another --name");
+        }
+        if (request.service().user()) {
+            problems.add("--user is not supported on Windows: services are system-wide; drop --user");
+        }
+        if (request.service().root().isPresent()) {
+            problems.add("--root \"" + request.service().root().get() + "\" is not supported on Windows: the plan lives in the SCM and the "
+                    + "registry, not in files; use --dry-run to see it");
+        }
+        String objectName;
+        AccountKind kind;
+        String account = request.account().map(String::strip).orElse("");
+        String lower = account.toLowerCase(Locale.ROOT);
+        if (account.isEmpty()) {
+            objectName = "NT SERVICE\\" + name;
+            kind = AccountKind.VIRTUAL;
+        } else if (lower.equals("localsystem") || lower.equals(".\\localsystem") || lower.equals("nt authority\\system")) {
+            objectName = "LocalSystem";
+            kind = AccountKind.BUILT_IN;
+        } else if (lower.equals("localservice") || lower.equals("nt authority\\localservice")) {
+            objectName = "NT AUTHORITY\\LocalService";
+            kind = AccountKind.BUILT_IN;
+        } else if (lower.equals("networkservice") || lower.equals("nt authority\\networkservice")) {
+            objectName = "NT AUTHORITY\\NetworkService";
+            kind = AccountKind.BUILT_IN;
+        } else if (lower.startsWith("nt service\\")) {
+            objectName = account;
+            kind = AccountKind.VIRTUAL;
+        } else if (account.endsWith("$")) {
+            objectName = account;
+            kind = AccountKind.MANAGED;
+        } else {
+            objectName = account.contains("\\") || account.contains("@") ? account : ".\\" + account;
+            kind = AccountKind.USER;
+        }
+        if (kind == AccountKind.USER && request.password().isEmpty()) {
+            problems.add("account \"" + objectName + "\" is a user account and needs its password; pass --password-stdin and write it to "
+                    + "stdin, or use the default virtual account (omit --account)");
+        }
+        if (kind != AccountKind.USER && request.password().isPresent()) {
+            problems.add("account \"" + objectName + "\" has no password; drop --password-stdin (only user accounts take one)");
+        }
+        for (String dependency : request.dependsOn()) {
+            if (dependency.isBlank() || dependency.contains("/")) {
+                problems.add("--depends-on \"" + dependency + "\" is not a service name; give the service name, e.g. --depends-on Tcpip");
+            }
+        }
+        for (FailureAction action : request.onFailure()) {
+            if (action.delay().toMillis() > 0xFFFF_FFFFL) {
+                problems.add("--on-failure delay \"" + action + "\" is longer than Windows allows (49 days)");
+            }
+        }
+        if (request.resetAfter().getSeconds() > 0xFFFF_FFFFL || request.resetAfter().isNegative()) {
+            problems.add("--reset-after \"" + request.resetAfter() + "\" is out of range (0 .. 136 years)");
+        }
+        if (request.stopTimeout().isNegative() || request.stopTimeout().toMillis() > 0xFFFF_FFFFL) {
+            problems.add("--stop-timeout \"" + request.stopTimeout() + "\" is out of range");
+        }
+        if (!problems.isEmpty()) {
+            throw new ServiceManagerException("Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems), 2);
+        }
+        return new ScmInstallPlan(name, request.displayName(), request.description(),
+                ImagePath.of(request.launch(), programData() + "\\" + name),
+                request.startType(), objectName, kind, request.password(), request.dependsOn(), request.onFailure(),
+                request.resetAfter(), request.stopTimeout());
+    }
+
+    /** {@code Start}: 2 automatic (also for delayed), 3 manual (demand), 4 disabled. */
+    int startValue() {
+        switch (startType) {
+            case AUTO:
+            case DELAYED:
+                return 2;
+            case MANUAL:
+                return 3;
+            default:
+                return 4;
+        }
+    }
+
+    boolean delayedAutoStart() {
+        return startType == StartType.DELAYED;
+    }
+
+    /** Recovery actions on exits with a service-specific code too, not only on crashes. */
+    boolean failureActionsOnNonCrashFailures() {
+        return !failureActions.isEmpty();
+    }
+
+    /** {@code CreateService}'s account argument: null for LocalSystem. */
+    Optional<String> createServiceAccount() {
+        return objectName.equals("LocalSystem") ? Optional.empty() : Optional.of(objectName);
+    }
+
+    /** {@code %ProgramData%} of this machine, {@code C:\ProgramData} where it is not set (off Windows, in tests). */
+    static String programData() {
+        String value = System.getenv("ProgramData");
+        return value == null || value.isBlank() ? "C:\\ProgramData" : value;
+    }
+
+    /** The data directory, with the environment variable unexpanded. */
+    String dataDirectory() {
+        return "%ProgramData%\\" + name;
+    }
+
+    /**
+     * The {@code FailureActions} registry value: {@code SERVICE_FAILURE_ACTIONS} in its 32-bit registry layout
+     * (reset period in seconds, reboot message and command offsets 0, the action count, the offset 0x14 of the
+     * actions), then one {@code SC_ACTION} (type, delay in ms) per action.
+     */
+    byte[] failureActionsValue() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        writeDword(out, resetPeriod.getSeconds());
+        writeDword(out, 0);
+        writeDword(out, 0);
+        writeDword(out, failureActions.size());
+        writeDword(out, failureActions.isEmpty() ? 0 : 0x14);
+        for (FailureAction action : failureActions) {
+            writeDword(out, scActionType(action));
+            writeDword(out, action.delay().toMillis());
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code SC_ACTION_NONE} 0 or {@code SC_ACTION_RESTART} 1. */
+    static int scActionType(FailureAction action) {
+        return action.kind() == FailureAction.Kind.RESTART ? 1 : 0;
+    }
+
+    private static void writeDword(ByteArrayOutputStream out, long value) {
+        for (int i = 0; i < 4; i++) {
+            out.write((int) (value >>> (8 * i)) & 0xFF);
+        }
+    }
+
+    /** Never shows the password. */
+    @Override
+    public String toString() {
+        return "ScmInstallPlan[name=" + name + ", imagePath=" + imagePath + ", startType=" + startType + ", objectName=" + objectName
+                + ", password=" + (password.isPresent() ? "******" : "none") + ", dependencies=" + dependencies
+                + ", failureActions=" + failureActions + ", resetPeriod=" + resetPeriod + ", preshutdownTimeout=" + preshutdownTimeout + "]";
+    }
+}

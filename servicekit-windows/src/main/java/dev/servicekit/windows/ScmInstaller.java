@@ -1,0 +1,460 @@
+package dev.servicekit.windows;
+
+import com.sun.jna.Function;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.platform.win32.Advapi32;
+import com.sun.jna.platform.win32.Advapi32Util;
+import com.sun.jna.platform.win32.Kernel32Util;
+import com.sun.jna.platform.win32.Win32Exception;
+import com.sun.jna.platform.win32.WinReg;
+import com.sun.jna.platform.win32.Winsvc;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.win32.W32APIOptions;
+import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceManagerException;
+import dev.servicekit.spi.ServiceStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.AclEntry;
+import java.nio.file.attribute.AclEntryFlag;
+import java.nio.file.attribute.AclEntryPermission;
+import java.nio.file.attribute.AclEntryType;
+import java.nio.file.attribute.AclFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Installs and controls services through the SCM API with JNA (never by running {@code sc.exe}). Every
+ * method opens and closes its own handles; Win32 errors become {@link ServiceManagerException}s: access denied
+ * → exit 77 with "run from an elevated prompt", a missing service → exit 4.
+ */
+final class ScmInstaller {
+
+    static final int ERROR_INVALID_LEVEL = 124;
+    static final int ERROR_SERVICE_ALREADY_RUNNING = 1056;
+    static final int ERROR_SERVICE_NOT_ACTIVE = 1062;
+    static final int ERROR_SERVICE_MARKED_FOR_DELETE = 1072;
+    static final int ERROR_SERVICE_EXISTS = 1073;
+
+    private static final Advapi32 A = Advapi32.INSTANCE;
+    private static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
+
+    // -------------------------------------------------------------------------------------------- install
+
+    void install(ScmInstallPlan plan, Progress progress) {
+        progress.step("Installing " + plan.name() + "...");
+        Winsvc.SC_HANDLE scm = openScm(Winsvc.SC_MANAGER_CONNECT | Winsvc.SC_MANAGER_CREATE_SERVICE, "install " + plan.name());
+        try {
+            String dependencies = plan.dependencies().isEmpty() ? null : String.join("\0", plan.dependencies()) + "\0";
+            Winsvc.SC_HANDLE service = A.CreateService(scm, plan.name(), plan.displayName(), Winsvc.SERVICE_ALL_ACCESS,
+                    ScmInstallPlan.SERVICE_WIN32_OWN_PROCESS, plan.startValue(), ScmInstallPlan.SERVICE_ERROR_NORMAL,
+                    plan.imagePath(), null, null, dependencies, plan.createServiceAccount().orElse(null), plan.password().orElse(null));
+            if (service == null) {
+                int error = Native.getLastError();
+                if (error == ERROR_SERVICE_EXISTS || error == ERROR_SERVICE_MARKED_FOR_DELETE) {
+                    throw new ServiceManagerException("Service \"" + plan.name() + "\" is already installed; run uninstall first, or "
+                            + "choose another --name", ServiceManagerException.FAILURE);
+                }
+                throw failure("create service \"" + plan.name() + "\"", plan.name(), error);
+            }
+            try {
+                configure(service, plan, progress);
+            } catch (RuntimeException e) {
+                if (!A.DeleteService(service)) {
+                    e.addSuppressed(new IllegalStateException("could not delete the half-installed service: Win32 error " + Native.getLastError()));
+                }
+                throw e;
+            } finally {
+                A.CloseServiceHandle(service);
+            }
+        } finally {
+            A.CloseServiceHandle(scm);
+        }
+        progress.step("registered with the SCM (" + plan.objectName() + ", start type " + plan.startType().cliName() + ")");
+        try {
+            registerEventSource(plan.name());
+        } catch (RuntimeException e) {
+            deleteAfterFailure(plan.name(), e);
+            throw e;
+        }
+        progress.step("Event Log source \"" + plan.name() + "\" registered");
+        Path data = createDataDirectory(plan, progress);
+        progress.step("installed " + plan.name() + "; data directory " + data);
+    }
+
+    /** Removes a service whose install failed half-way, so that install can simply be run again. */
+    private static void deleteAfterFailure(String name, RuntimeException failure) {
+        Winsvc.SC_HANDLE scm = A.OpenSCManager(null, null, Winsvc.SC_MANAGER_CONNECT);
+        if (scm == null) {
+            failure.addSuppressed(new IllegalStateException("could not remove the half-installed service: Win32 error " + Native.getLastError()));
+            return;
+        }
+        try {
+            Winsvc.SC_HANDLE service = A.OpenService(scm, name, WinNtDelete.DELETE);
+            if (service == null || !A.DeleteService(service)) {
+                failure.addSuppressed(new IllegalStateException("could not remove the half-installed service: Win32 error " + Native.getLastError()));
+            }
+            if (service != null) {
+                A.CloseServiceHandle(service);
+            }
+        } finally {
+            A.CloseServiceHandle(scm);
+        }
+    }
+
+    private static void configure(Winsvc.SC_HANDLE service, ScmInstallPlan plan, Progress progress) {
+        Winsvc.SERVICE_DESCRIPTION description = new Winsvc.SERVICE_DESCRIPTION();
+        description.lpDescription = plan.description();
+        config2(service, Winsvc.SERVICE_CONFIG_DESCRIPTION, description, "description", progress);
+        if (plan.delayedAutoStart()) {
+            config2Dword(service, Winsvc.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, 1, "delayed auto-start", progress);
+        }
+        if (!plan.failureActions().isEmpty()) {
+            Winsvc.SERVICE_FAILURE_ACTIONS actions = new Winsvc.SERVICE_FAILURE_ACTIONS();
+            actions.dwResetPeriod = (int) plan.resetPeriod().getSeconds();
+            actions.cActions = plan.failureActions().size();
+            Winsvc.SC_ACTION.ByReference first = new Winsvc.SC_ACTION.ByReference();
+            Winsvc.SC_ACTION[] array = (Winsvc.SC_ACTION[]) first.toArray(plan.failureActions().size());
+            for (int i = 0; i < array.length; i++) {
+                FailureAction action = plan.failureActions().get(i);
+                array[i].type = ScmInstallPlan.scActionType(action);
+                array[i].delay = (int) action.delay().toMillis();
+                array[i].write();
+            }
+            actions.lpsaActions = first;
+            config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS, actions, "failure actions", progress);
+            Winsvc.SERVICE_FAILURE_ACTIONS_FLAG flag = new Winsvc.SERVICE_FAILURE_ACTIONS_FLAG();
+            flag.fFailureActionsOnNonCrashFailures = 1;
+            config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, flag, "failure actions flag", progress);
+        }
+        config2Dword(service, Winsvc.SERVICE_CONFIG_SERVICE_SID_INFO, ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED, "service SID type", progress);
+        config2Dword(service, Winsvc.SERVICE_CONFIG_PRESHUTDOWN_INFO, (int) plan.preshutdownTimeout().toMillis(), "pre-shutdown timeout", progress);
+    }
+
+    private static void config2(Winsvc.SC_HANDLE service, int level, Winsvc.ChangeServiceConfig2Info info, String what, Progress progress) {
+        if (!A.ChangeServiceConfig2(service, level, info)) {
+            unsupportedOrFail(what, Native.getLastError(), progress);
+        }
+    }
+
+    /**
+     * ERROR_INVALID_LEVEL: this SCM does not know the setting at all (Windows has known every level used here since
+     * Vista; Wine's SCM knows only some). Installing without it beats failing; the warning says what is missing.
+     */
+    private static void unsupportedOrFail(String what, int error, Progress progress) {
+        if (error == ERROR_INVALID_LEVEL) {
+            progress.step("warning: this Service Control Manager does not support the " + what + " setting (Win32 error 124); "
+                    + "installed without it");
+            return;
+        }
+        throw failure("set the " + what, "", error);
+    }
+
+    /**
+     * The one-DWORD infos (delayed auto-start, SID type, pre-shutdown timeout) have no jna-platform structure;
+     * pass a 4-byte buffer to {@code ChangeServiceConfig2W} directly.
+     */
+    private static void config2Dword(Winsvc.SC_HANDLE service, int level, int value, String what, Progress progress) {
+        Memory info = new Memory(4);
+        info.setInt(0, value);
+        Function f = NativeLibrary.getInstance("Advapi32", W32APIOptions.UNICODE_OPTIONS).getFunction("ChangeServiceConfig2W");
+        if (f.invokeInt(new Object[] {service, level, info}) == 0) {
+            unsupportedOrFail(what, Native.getLastError(), progress);
+        }
+    }
+
+    static void registerEventSource(String name) {
+        String key = ScmInstallPlan.EVENT_LOG_KEY + name;
+        try {
+            Advapi32Util.registryCreateKey(WinReg.HKEY_LOCAL_MACHINE, key);
+            Advapi32Util.registrySetExpandableStringValue(WinReg.HKEY_LOCAL_MACHINE, key, "EventMessageFile", ScmInstallPlan.EVENT_MESSAGE_FILE);
+            Advapi32Util.registrySetIntValue(WinReg.HKEY_LOCAL_MACHINE, key, "TypesSupported", ScmInstallPlan.EVENT_TYPES_SUPPORTED);
+        } catch (Win32Exception e) {
+            throw failure("register the Event Log source HKLM\\" + key, name, e.getErrorCode());
+        }
+    }
+
+    static void removeEventSource(String name, Progress progress) {
+        String key = ScmInstallPlan.EVENT_LOG_KEY + name;
+        try {
+            if (Advapi32Util.registryKeyExists(WinReg.HKEY_LOCAL_MACHINE, key)) {
+                Advapi32Util.registryDeleteKey(WinReg.HKEY_LOCAL_MACHINE, key);
+                progress.step("Event Log source \"" + name + "\" removed");
+            }
+        } catch (Win32Exception e) {
+            throw failure("remove the Event Log source HKLM\\" + key, name, e.getErrorCode());
+        }
+    }
+
+    /**
+     * {@code %ProgramData%\<name>} with an explicit ACL: SYSTEM and Administrators full control, the service's
+     * own SID (and its user account, if it runs as one) modify, inherited by files and subdirectories. The
+     * service SID exists once CreateService succeeded with SID type unrestricted, so this runs after it.
+     */
+    static Path createDataDirectory(ScmInstallPlan plan, Progress progress) {
+        String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
+        Path dir = Path.of(programData, plan.name());
+        String serviceSid = "NT SERVICE\\" + plan.name();
+        String fix = "; restrict it by hand: icacls \"" + dir + "\" /inheritance:r /grant:r SYSTEM:(OI)(CI)F Administrators:(OI)(CI)F \""
+                + serviceSid + "\":(OI)(CI)M";
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            // the service is installed and can run; the directory is not worth undoing the install for
+            progress.step("warning: could not create the data directory " + dir + ": " + e + "; create it by hand" + fix);
+            return dir;
+        }
+        AclFileAttributeView view = Files.getFileAttributeView(dir, AclFileAttributeView.class);
+        if (view == null) {
+            progress.step("warning: " + dir + " has no ACL support; its permissions stay inherited" + fix);
+            return dir;
+        }
+        try {
+            UserPrincipalLookupService lookup = dir.getFileSystem().getUserPrincipalLookupService();
+            Set<AclEntryFlag> inherit = EnumSet.of(AclEntryFlag.FILE_INHERIT, AclEntryFlag.DIRECTORY_INHERIT);
+            Set<AclEntryPermission> full = EnumSet.allOf(AclEntryPermission.class);
+            Set<AclEntryPermission> modify = EnumSet.allOf(AclEntryPermission.class);
+            modify.removeAll(EnumSet.of(AclEntryPermission.WRITE_ACL, AclEntryPermission.WRITE_OWNER));
+            List<AclEntry> acl = new ArrayList<>();
+            acl.add(allow(lookup.lookupPrincipalByName("NT AUTHORITY\\SYSTEM"), full, inherit));
+            acl.add(allow(lookup.lookupPrincipalByName("BUILTIN\\Administrators"), full, inherit));
+            acl.add(allow(lookup.lookupPrincipalByName(serviceSid), modify, inherit));
+            if (plan.account() == ScmInstallPlan.AccountKind.USER || plan.account() == ScmInstallPlan.AccountKind.MANAGED) {
+                acl.add(allow(lookup.lookupPrincipalByName(plan.objectName().replace(".\\", "")), modify, inherit));
+            }
+            view.setAcl(acl);
+            progress.step("data directory " + dir + " restricted to SYSTEM, Administrators and " + serviceSid);
+        } catch (IOException | UnsupportedOperationException e) {
+            // e.g. the service SID cannot be resolved (Wine does not know NT SERVICE\ accounts)
+            progress.step("warning: could not set the ACL of " + dir + " (" + e + "); its permissions stay inherited" + fix);
+        }
+        return dir;
+    }
+
+    private static AclEntry allow(UserPrincipal who, Set<AclEntryPermission> permissions, Set<AclEntryFlag> flags) {
+        return AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(who).setPermissions(permissions).setFlags(flags).build();
+    }
+
+    // -------------------------------------------------------------------------------------------- uninstall
+
+    void uninstall(String name, Progress progress) {
+        progress.step("Uninstalling " + name + "...");
+        withService(name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | WinNtDelete.DELETE, "uninstall", service -> {
+            Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
+            if (status.dwCurrentState != ScmApi.SERVICE_STOPPED) {
+                stopAndWait(service, name, progress);
+            }
+            if (!A.DeleteService(service)) {
+                int error = Native.getLastError();
+                if (error != ERROR_SERVICE_MARKED_FOR_DELETE) {
+                    throw failure("delete service \"" + name + "\"", name, error);
+                }
+            }
+            progress.step("service \"" + name + "\" deleted");
+            return null;
+        });
+        removeEventSource(name, progress);
+        String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
+        progress.step("uninstalled " + name + "; the data directory " + Path.of(programData, name) + " was kept (delete it by hand to remove the data)");
+    }
+
+    /** The {@code DELETE} standard access right. */
+    private static final class WinNtDelete {
+        static final int DELETE = 0x00010000;
+    }
+
+    // -------------------------------------------------------------------------------------------- controls
+
+    void start(String name, Progress progress) {
+        progress.step("Starting " + name + "...");
+        long t0 = System.nanoTime();
+        withService(name, Winsvc.SERVICE_START | Winsvc.SERVICE_QUERY_STATUS, "start", service -> {
+            if (!A.StartService(service, 0, null)) {
+                int error = Native.getLastError();
+                if (error == ERROR_SERVICE_ALREADY_RUNNING) {
+                    progress.step("already running");
+                    return null;
+                }
+                throw failure("start service \"" + name + "\"", name, error);
+            }
+            Winsvc.SERVICE_STATUS_PROCESS status = waitWhile(service, name, ScmApi.SERVICE_START_PENDING, progress);
+            if (status.dwCurrentState != ScmApi.SERVICE_RUNNING) {
+                throw new ServiceManagerException("Service \"" + name + "\" did not start: it is " + ScmStatus.stateName(status.dwCurrentState)
+                        + exitText(status) + "; see the Application log in Event Viewer (source \"" + name + "\")", ServiceManagerException.FAILURE);
+            }
+            progress.step(String.format(Locale.ROOT, "running (%.1f s, pid %d)", (System.nanoTime() - t0) / 1e9, status.dwProcessId));
+            return null;
+        });
+    }
+
+    void stop(String name, Progress progress) {
+        progress.step("Stopping " + name + "...");
+        long t0 = System.nanoTime();
+        withService(name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS, "stop", service -> {
+            stopAndWait(service, name, progress);
+            progress.step(String.format(Locale.ROOT, "stopped (%.1f s)", (System.nanoTime() - t0) / 1e9));
+            return null;
+        });
+    }
+
+    private static void stopAndWait(Winsvc.SC_HANDLE service, String name, Progress progress) {
+        Winsvc.SERVICE_STATUS status = new Winsvc.SERVICE_STATUS();
+        if (!A.ControlService(service, ScmApi.SERVICE_CONTROL_STOP, status)) {
+            int error = Native.getLastError();
+            if (error == ERROR_SERVICE_NOT_ACTIVE) {
+                progress.step("not running");
+                return;
+            }
+            if (error != 1061) { // ERROR_SERVICE_CANNOT_ACCEPT_CTRL: already stopping, wait below
+                throw failure("stop service \"" + name + "\"", name, error);
+            }
+        }
+        Winsvc.SERVICE_STATUS_PROCESS after = waitWhile(service, name, ScmApi.SERVICE_STOP_PENDING, progress);
+        if (after.dwCurrentState != ScmApi.SERVICE_STOPPED) {
+            throw new ServiceManagerException("Service \"" + name + "\" did not stop: it is " + ScmStatus.stateName(after.dwCurrentState)
+                    + "; try again, or end its process (pid " + after.dwProcessId + ") in Task Manager", ServiceManagerException.FAILURE);
+        }
+    }
+
+    void reload(String name, Progress progress) {
+        withService(name, 0x0040 /* SERVICE_PAUSE_CONTINUE: needed for PARAMCHANGE */ | Winsvc.SERVICE_QUERY_STATUS, "reload", service -> {
+            Winsvc.SERVICE_STATUS status = new Winsvc.SERVICE_STATUS();
+            if (!A.ControlService(service, ScmApi.SERVICE_CONTROL_PARAMCHANGE, status)) {
+                int error = Native.getLastError();
+                if (error == ERROR_SERVICE_NOT_ACTIVE) {
+                    throw new ServiceManagerException("Service \"" + name + "\" is not running; start it first", ServiceManagerException.NOT_RUNNING);
+                }
+                throw failure("send PARAMCHANGE (reload) to \"" + name + "\"", name, error);
+            }
+            progress.step("reload requested (PARAMCHANGE sent); the outcome is logged in the Application log");
+            return null;
+        });
+    }
+
+    ServiceStatus status(String name) {
+        Winsvc.SC_HANDLE scm = openScm(Winsvc.SC_MANAGER_CONNECT, "query " + name);
+        try {
+            Winsvc.SC_HANDLE service = A.OpenService(scm, name, Winsvc.SERVICE_QUERY_STATUS);
+            if (service == null) {
+                int error = Native.getLastError();
+                if (error == ScmErrors.ERROR_SERVICE_DOES_NOT_EXIST) {
+                    return ServiceStatus.notInstalled();
+                }
+                throw failure("open service \"" + name + "\"", name, error);
+            }
+            try {
+                Winsvc.SERVICE_STATUS_PROCESS s = query(service, name);
+                boolean running = s.dwCurrentState == ScmApi.SERVICE_RUNNING;
+                OptionalInt exit = s.dwCurrentState == ScmApi.SERVICE_STOPPED
+                        ? OptionalInt.of(s.dwWin32ExitCode == ScmApi.ERROR_SERVICE_SPECIFIC_ERROR ? s.dwServiceSpecificExitCode : s.dwWin32ExitCode)
+                        : OptionalInt.empty();
+                return new ServiceStatus(true, running, ScmStatus.stateName(s.dwCurrentState),
+                        s.dwProcessId > 0 ? OptionalLong.of(s.dwProcessId) : OptionalLong.empty(), exit, OptionalInt.empty());
+            } finally {
+                A.CloseServiceHandle(service);
+            }
+        } finally {
+            A.CloseServiceHandle(scm);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------- helpers
+
+    private interface ServiceAction<T> {
+        T apply(Winsvc.SC_HANDLE service);
+    }
+
+    private static <T> T withService(String name, int access, String verb, ServiceAction<T> action) {
+        Winsvc.SC_HANDLE scm = openScm(Winsvc.SC_MANAGER_CONNECT, verb + " " + name);
+        try {
+            Winsvc.SC_HANDLE service = A.OpenService(scm, name, access);
+            if (service == null) {
+                throw failure(verb + " service \"" + name + "\"", name, Native.getLastError());
+            }
+            try {
+                return action.apply(service);
+            } finally {
+                A.CloseServiceHandle(service);
+            }
+        } finally {
+            A.CloseServiceHandle(scm);
+        }
+    }
+
+    private static Winsvc.SC_HANDLE openScm(int access, String what) {
+        Winsvc.SC_HANDLE scm = A.OpenSCManager(null, null, access);
+        if (scm == null) {
+            throw failure(what + " (OpenSCManager)", "", Native.getLastError());
+        }
+        return scm;
+    }
+
+    private static Winsvc.SERVICE_STATUS_PROCESS query(Winsvc.SC_HANDLE service, String name) {
+        Winsvc.SERVICE_STATUS_PROCESS status = new Winsvc.SERVICE_STATUS_PROCESS();
+        if (!A.QueryServiceStatusEx(service, Winsvc.SC_STATUS_TYPE.SC_STATUS_PROCESS_INFO, status, status.size(), new IntByReference())) {
+            throw failure("query service \"" + name + "\"", name, Native.getLastError());
+        }
+        return status;
+    }
+
+    /**
+     * Polls while the service is in {@code pendingState}: every wait hint / 10 (between 100 ms and 1 s); gives up
+     * when the checkpoint has not advanced within the wait hint (at least 10 s), or after {@link #DEFAULT_WAIT} overall.
+     */
+    private static Winsvc.SERVICE_STATUS_PROCESS waitWhile(Winsvc.SC_HANDLE service, String name, int pendingState, Progress progress) {
+        long deadline = System.nanoTime() + DEFAULT_WAIT.toNanos();
+        Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
+        int lastCheckPoint = status.dwCheckPoint;
+        long lastProgress = System.nanoTime();
+        while (status.dwCurrentState == pendingState) {
+            long hint = Math.max(status.dwWaitHint, 10_000);
+            try {
+                Thread.sleep(Math.min(1000, Math.max(100, status.dwWaitHint / 10)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ServiceManagerException("Interrupted while waiting for \"" + name + "\"", ServiceManagerException.FAILURE, e);
+            }
+            status = query(service, name);
+            long now = System.nanoTime();
+            if (status.dwCheckPoint != lastCheckPoint) {
+                lastCheckPoint = status.dwCheckPoint;
+                lastProgress = now;
+            } else if (now - lastProgress > hint * 1_000_000L || now > deadline) {
+                throw new ServiceManagerException("Service \"" + name + "\" is stuck in " + ScmStatus.stateName(pendingState)
+                        + " (checkpoint " + status.dwCheckPoint + "); check the Application log in Event Viewer", ServiceManagerException.FAILURE);
+            }
+        }
+        return status;
+    }
+
+    private static String exitText(Winsvc.SERVICE_STATUS_PROCESS status) {
+        if (status.dwWin32ExitCode == ScmApi.ERROR_SERVICE_SPECIFIC_ERROR) {
+            return " with service-specific exit code " + status.dwServiceSpecificExitCode;
+        }
+        return status.dwWin32ExitCode == 0 ? "" : " with Win32 exit code " + status.dwWin32ExitCode;
+    }
+
+    static ServiceManagerException failure(String what, String name, int error) {
+        return ScmErrors.failure(what, name, error, ScmInstaller::message);
+    }
+
+    private static String message(int error) {
+        try {
+            return Kernel32Util.formatMessage(error).strip();
+        } catch (RuntimeException | LinkageError e) {
+            return "no system message";
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.servicekit.windows;
+
+import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.ManagedService;
+import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceManager;
+import dev.servicekit.spi.ServiceRef;
+import dev.servicekit.spi.ServiceStatus;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+
+/**
+ * The Windows Service Control Manager, in process through JNA: no wrapper exe, no XML. {@code install} registers
+ * the running JVM's {@code java.exe} with {@code -jar <jar> service …} through {@code CreateService} and
+ * {@code ChangeServiceConfig2}; {@link #runManaged} connects the process to the SCM's dispatcher when the SCM
+ * started it. Found by {@link java.util.ServiceLoader} as platform {@code windows}, available on Windows.
+ *
+ * <pre>{@code
+ * ServiceManager scm = new WindowsServiceManager();
+ * OptionalInt exit = scm.runManaged(service);   // empty: not started by the SCM, run in the console instead
+ * }</pre>
+ *
+ * <p>Everything here compiles for Java 17 so that it runs on the Java 17 Windows JVM used for the real-SCM tests.
+ */
+public final class WindowsServiceManager implements ServiceManager {
+
+    private final Supplier<ScmApi> scmApi;
+    private final Duration checkpointTick;
+    private final boolean realScm;
+
+    /** The manager on the real SCM (what {@link java.util.ServiceLoader} creates). */
+    public WindowsServiceManager() {
+        this(JnaScmApi::new, Duration.ofSeconds(1), true);
+    }
+
+    private WindowsServiceManager(Supplier<ScmApi> scmApi, Duration checkpointTick, boolean realScm) {
+        this.scmApi = scmApi;
+        this.checkpointTick = checkpointTick;
+        this.realScm = realScm;
+    }
+
+    /**
+     * A manager whose {@link #runManaged} talks to the given SCM, e.g. a simulated one in tests; the installer
+     * and controls still use the real SCM API.
+     *
+     * @param scm            the dispatcher, handler registration and status calls
+     * @param checkpointTick how often checkpoints advance while a state is pending (1 s on the real SCM)
+     */
+    public static WindowsServiceManager withScm(ScmApi scm, Duration checkpointTick) {
+        Objects.requireNonNull(scm, "scm");
+        Objects.requireNonNull(checkpointTick, "checkpointTick");
+        return new WindowsServiceManager(() -> scm, checkpointTick, false);
+    }
+
+    @Override
+    public String platform() {
+        return "windows";
+    }
+
+    @Override
+    public int order() {
+        return 10;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    }
+
+    /** The equivalent {@code sc.exe} commands and the registry values; pure, works on any OS; never prints the password. */
+    @Override
+    public String describeInstall(InstallRequest request) {
+        return ScmInstallPlanRenderer.render(ScmInstallPlan.from(Objects.requireNonNull(request, "request")));
+    }
+
+    /**
+     * Creates the service, configures description, delayed start, failure actions (and the non-crash flag), SID
+     * type and pre-shutdown timeout, registers the Event Log source and creates {@code %ProgramData%\<name>}. On a
+     * dry run it only reports the plan to {@code progress}.
+     */
+    @Override
+    public void install(InstallRequest request, Progress progress) {
+        ScmInstallPlan plan = ScmInstallPlan.from(Objects.requireNonNull(request, "request"));
+        if (request.dryRun()) {
+            progress.step(ScmInstallPlanRenderer.render(plan));
+            return;
+        }
+        new ScmInstaller().install(plan, progress);
+    }
+
+    /** Stops the service (waiting), deletes it and removes its Event Log source; keeps the data directory. */
+    @Override
+    public void uninstall(ServiceRef service, Progress progress) {
+        new ScmInstaller().uninstall(service.name(), progress);
+    }
+
+    @Override
+    public void start(ServiceRef service, Progress progress) {
+        new ScmInstaller().start(service.name(), progress);
+    }
+
+    @Override
+    public void stop(ServiceRef service, Progress progress) {
+        new ScmInstaller().stop(service.name(), progress);
+    }
+
+    /** Sends {@code SERVICE_CONTROL_PARAMCHANGE}; the service reloads on its own thread and logs the outcome. */
+    @Override
+    public void reload(ServiceRef service, Progress progress) {
+        new ScmInstaller().reload(service.name(), progress);
+    }
+
+    @Override
+    public ServiceStatus status(ServiceRef service) {
+        return new ScmInstaller().status(service.name());
+    }
+
+    /**
+     * Calls {@code StartServiceCtrlDispatcherW} on the calling thread (call it from {@code main}, early: the SCM
+     * waits only 30 s) and blocks until the service reported STOPPED.
+     *
+     * @return the exit code (0 after a clean stop, the service-specific code after a failed start), or empty
+     *         when the SCM did not start this process (error 1063): run in the console instead
+     */
+    @Override
+    public OptionalInt runManaged(ManagedService service) {
+        Objects.requireNonNull(service, "service");
+        if (realScm && !isAvailable()) {
+            return OptionalInt.empty(); // no SCM off Windows: certainly not started by one
+        }
+        Runnable attachEventLog = realScm ? () -> EventLogAppender.attachToRoot(service.name()) : () -> { };
+        return new ScmServiceRunner(scmApi.get(), checkpointTick, attachEventLog).run(service);
+    }
+}

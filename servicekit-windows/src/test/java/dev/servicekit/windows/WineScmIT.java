@@ -1,0 +1,288 @@
+package dev.servicekit.windows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The real SCM end to end, under Wine: the Java 17 fixture service (built on this module) installs itself with
+ * {@code java.exe -jar fixture.jar install}, is started with {@code sc start}, answers HTTP from Linux, takes
+ * PARAMCHANGE/PAUSE/CONTINUE through the SCM, stops with {@code sc stop} and uninstalls itself.
+ *
+ * <p>Needs {@code wine} on the PATH and the Windows JRE: {@code -Dservicekit.windowsJre=<dir with bin/java.exe>} or
+ * {@code SERVICEKIT_WINDOWS_JRE} (CI: the npm package {@code @node-plantuml-2/jre-win32-x64@1.1.8}, {@code package/jre}).
+ * Skips with the reason when either is missing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class WineScmIT {
+
+    private static final Duration CMD = Duration.ofSeconds(90);
+    private static final Duration STATE = Duration.ofSeconds(30);
+
+    private WineSession wine;
+    private Path work;
+    private Path javaExe;
+    private Path fixtureJar;
+
+    @BeforeAll
+    void openSession() throws Exception {
+        String jre = Optional.ofNullable(System.getProperty("servicekit.windowsJre")).orElse(System.getenv("SERVICEKIT_WINDOWS_JRE"));
+        String skip = WineSession.wineExecutable().isEmpty() ? "no `wine` on the PATH (apt-get install wine wine64 libwine)"
+                : jre == null || !Files.exists(Path.of(jre, "bin", "java.exe"))
+                ? "no Windows JRE; set -Dservicekit.windowsJre or SERVICEKIT_WINDOWS_JRE to the jre directory of npm "
+                        + "@node-plantuml-2/jre-win32-x64@1.1.8 (was: " + jre + ")"
+                : null;
+        if (skip != null && "true".equals(System.getenv("CI"))) {
+            // .ci/run installs Wine and the JRE: on CI a missing one is a broken build, not a reason to skip.
+            throw new AssertionError("WineScmIT cannot run on CI: " + skip);
+        }
+        if (skip != null) {
+            System.out.println("WineScmIT skipped: " + skip); // JUnit reports a class-level skip as 0 tests; say why
+        }
+        assumeTrue(skip == null, "Wine E2E skipped: " + skip);
+        javaExe = Path.of(jre, "bin", "java.exe");
+        work = Path.of("target", "wine-e2e").toAbsolutePath();
+        fixtureJar = FixtureJar.build(work.resolve("fixture"));
+        wine = WineSession.open(work);
+    }
+
+    @AfterAll
+    void closeSession() throws Exception {
+        if (wine != null) {
+            wine.close();
+        }
+    }
+
+    private WineSession.Result fixture(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(windowsPath(javaExe), "-jar", windowsPath(fixtureJar)));
+        command.addAll(List.of(args));
+        return wine.wine(CMD, command.toArray(new String[0]));
+    }
+
+    private static String windowsPath(Path p) {
+        return "Z:" + p.toAbsolutePath().toString().replace('/', '\\');
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A one-shot HTTP GET from Linux: the status line and body, or empty when nothing listens. */
+    private static Optional<String> http(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String awaitHttp(int port, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + STATE.toNanos();
+        Optional<String> last = Optional.empty();
+        while (System.nanoTime() < deadline) {
+            last = http(port);
+            if (last.isPresent() && last.get().contains(expected)) {
+                return last.get();
+            }
+            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
+        }
+        throw new AssertionError("HTTP on port " + port + " never contained \"" + expected + "\"; last answer: " + last);
+    }
+
+    private String logOf(String name) throws IOException {
+        Path log = wine.driveC().resolve("servicekit-e2e-" + name + ".log");
+        return Files.exists(log) ? Files.readString(log) : "(no log)";
+    }
+
+    private String fixtureLogArg(String name) {
+        return "C:\\servicekit-e2e-" + name + ".log";
+    }
+
+    @Test
+    void installStartServeControlStopAndUninstallThroughTheRealScm() throws Exception {
+        String name = "skE2E" + ProcessHandle.current().pid();
+        int port = freePort();
+
+        WineSession.Result install = fixture("install", name, String.valueOf(port), fixtureLogArg(name));
+        assertThat(install.exitCode()).as("install output: %s", install.all()).isZero();
+        assertThat(install.stdout()).contains("installed " + name);
+        assertThat(wine.scState(name)).contains("STOPPED");
+
+        assertThat(wine.wine(CMD, "sc", "start", name).exitCode()).isZero();
+        wine.awaitScState(name, s -> s.equals(Optional.of("RUNNING")), STATE);
+        assertThat(awaitHttp(port, "state=RUNNING")).startsWith("HTTP/1.0 200").contains("reloads=0");
+
+        WineSession.Result reload = fixture("reload", name);
+        assertThat(reload.exitCode()).as("reload: %s", reload.all()).isZero();
+        awaitHttp(port, "reloads=1");
+
+        assertThat(fixture("pause", name).exitCode()).isZero();
+        wine.awaitScState(name, s -> s.equals(Optional.of("PAUSED")), STATE);
+        assertThat(awaitHttp(port, "state=PAUSED")).startsWith("HTTP/1.0 503");
+        assertThat(fixture("continue", name).exitCode()).isZero();
+        wine.awaitScState(name, s -> s.equals(Optional.of("RUNNING")), STATE);
+        assertThat(awaitHttp(port, "state=RUNNING")).startsWith("HTTP/1.0 200");
+
+        WineSession.Result status = fixture("status", name);
+        assertThat(status.exitCode()).as("status: %s", status.all()).isZero();
+        assertThat(status.stdout()).contains("running (RUNNING, pid");
+
+        assertThat(wine.wine(CMD, "sc", "stop", name).exitCode()).isZero();
+        wine.awaitScState(name, s -> s.equals(Optional.of("STOPPED")), STATE);
+        awaitPortClosed(port);
+        assertThat(fixture("status", name).exitCode()).as("status of a stopped service").isEqualTo(3);
+
+        WineSession.Result start = fixture("start", name);
+        assertThat(start.exitCode()).as("start: %s", start.all()).isZero();
+        assertThat(start.stdout()).contains("running (");
+        awaitHttp(port, "state=RUNNING");
+        WineSession.Result stop = fixture("stop", name);
+        assertThat(stop.exitCode()).as("stop: %s", stop.all()).isZero();
+        assertThat(stop.stdout()).contains("stopped (");
+        awaitPortClosed(port);
+
+        WineSession.Result uninstall = fixture("uninstall", name);
+        assertThat(uninstall.exitCode()).as("uninstall: %s", uninstall.all()).isZero();
+        assertThat(wine.scState(name)).as("sc query after uninstall").isEmpty();
+        assertThat(fixture("status", name).exitCode()).as("status of an uninstalled service").isEqualTo(4);
+
+        assertThat(logOf(name)).contains("started on port " + port, "reload 1", "pause", "resume", "stopped", "runManaged returned 0");
+        assertThat(wine.sessionLog()).as("Event Log calls in the Wine trace").contains("ReportEventW L\"" + name + " started",
+                "ReportEventW L\"" + name + " reloaded its configuration", "ReportEventW L\"" + name + " stopped");
+    }
+
+    @Test
+    void aStartFailureEndsStoppedWithTheServiceSpecificExitCode() throws Exception {
+        String name = "skE2EFail" + ProcessHandle.current().pid();
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            int port = taken.getLocalPort();
+            assertThat(fixture("install", name, String.valueOf(port), fixtureLogArg(name)).exitCode()).isZero();
+            try {
+                wine.wine(CMD, "sc", "start", name);
+                wine.awaitScState(name, s -> s.equals(Optional.of("STOPPED")), STATE);
+                awaitLog(name, "runManaged returned 75");
+
+                WineSession.Result start = fixture("start", name);
+                assertThat(start.exitCode()).as("our start command on a failing service: %s", start.all()).isEqualTo(1);
+                assertThat(start.stderr()).contains("did not start");
+            } finally {
+                assertThat(fixture("uninstall", name).exitCode()).isZero();
+            }
+        }
+        assertThat(logOf(name)).contains("start failed: port");
+        assertThat(wine.sessionLog()).as("the failed start as an Event Log error in the Wine trace")
+                .contains("err:eventlog:ReportEventW L\"" + name + " failed to start: Port");
+    }
+
+    private void awaitLog(String name, String expected) throws Exception {
+        long deadline = System.nanoTime() + STATE.toNanos();
+        while (!logOf(name).contains(expected)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fixture log never contained \"" + expected + "\":\n" + logOf(name) + "\nsession:\n" + wine.sessionLog());
+            }
+            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
+        }
+    }
+
+    private static void awaitPortClosed(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + STATE.toNanos();
+        while (http(port).isPresent()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("port " + port + " still answers after the stop");
+            }
+            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
+        }
+    }
+
+    /** Builds fixture.jar (the fixture classes, Class-Path to lib/) and lib/ from this test's class path. */
+    static final class FixtureJar {
+        private static final List<String> RUNTIME = List.of("servicekit-spi", "servicekit-windows", "jna-5", "jna-platform-", "slf4j-api-",
+                "logback-classic-", "logback-core-");
+
+        static Path build(Path dir) throws IOException {
+            Path lib = dir.resolve("lib");
+            Files.createDirectories(lib);
+            List<String> classPath = new ArrayList<>();
+            Path testClasses = null;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path p = Path.of(entry);
+                String s = p.toString();
+                if (s.endsWith("test-classes")) {
+                    testClasses = p;
+                    continue;
+                }
+                Optional<String> kind = RUNTIME.stream().filter(s::contains).findFirst();
+                if (kind.isEmpty()) {
+                    continue;
+                }
+                String jarName = Files.isDirectory(p) ? kind.get().replaceAll("[-.]$", "") + "-classes.jar" : p.getFileName().toString();
+                if (Files.isDirectory(p)) {
+                    jarDirectory(p, lib.resolve(jarName), null, path -> true);
+                } else {
+                    Files.copy(p, lib.resolve(jarName), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                classPath.add("lib/" + jarName);
+            }
+            if (testClasses == null) {
+                throw new IllegalStateException("test-classes not on the class path: " + System.getProperty("java.class.path"));
+            }
+            Manifest manifest = new Manifest();
+            manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "dev.servicekit.windows.fixture.WineFixtureService");
+            manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
+            Path jar = dir.resolve("fixture.jar");
+            jarDirectory(testClasses, jar, manifest, path -> path.startsWith("dev/servicekit/windows/fixture/"));
+            return jar;
+        }
+
+        private static void jarDirectory(Path root, Path jar, Manifest manifest, java.util.function.Predicate<String> include) throws IOException {
+            try (JarOutputStream out = manifest == null ? new JarOutputStream(Files.newOutputStream(jar))
+                    : new JarOutputStream(Files.newOutputStream(jar), manifest);
+                 Stream<Path> files = Files.walk(root)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    String name = root.relativize(f).toString().replace('\\', '/');
+                    if (!include.test(name)) {
+                        continue;
+                    }
+                    out.putNextEntry(new JarEntry(name));
+                    Files.copy(f, out);
+                    out.closeEntry();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.servicekit.windows;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A headless Wine session with its own prefix, kept alive by a holder process ({@code wine cmd} reading a pipe
+ * the test holds open): Wine ends a session, and kills its services, when the last ordinary Wine process exits.
+ * The holder is the session's first process and runs with {@code WINEDEBUG=-all,+eventlog}, so services' Event
+ * Log calls appear on its stderr ({@link #sessionLog()}). See docs in shared/notes/windows-and-systemd-testing.md.
+ */
+final class WineSession implements AutoCloseable {
+
+    /** One finished command. */
+    record Result(int exitCode, String stdout, String stderr) {
+        String all() {
+            return stdout + stderr;
+        }
+    }
+
+    private final Path prefix;
+    private final Path sessionErr;
+    private final Process holder;
+
+    private WineSession(Path prefix, Path sessionErr, Process holder) {
+        this.prefix = prefix;
+        this.sessionErr = sessionErr;
+        this.holder = holder;
+    }
+
+    /** {@code wine} on the PATH, if any. */
+    static Optional<Path> wineExecutable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path wine = Path.of(dir, "wine");
+            if (Files.isExecutable(wine)) {
+                return Optional.of(wine);
+            }
+        }
+        return Optional.empty();
+    }
+
+    static WineSession open(Path workDir) throws IOException, InterruptedException {
+        Path prefix = workDir.resolve("wineprefix");
+        Files.createDirectories(workDir);
+        if (!Files.exists(prefix.resolve("system.reg"))) {
+            Result boot = run(prefix, Duration.ofSeconds(120), "-all", "wineboot", "-i");
+            run(prefix, Duration.ofSeconds(60), "-all", "wineserver", "-w"); // the registry files are written when the session ends
+            if (!Files.exists(prefix.resolve("system.reg"))) {
+                throw new IllegalStateException("wineboot -i did not create the prefix " + prefix + ": " + boot.all());
+            }
+        }
+        run(prefix, Duration.ofSeconds(60), "-all", "wineserver", "-w"); // let the boot session end: the holder must start the next
+        Path sessionErr = workDir.resolve("wine-session.err");
+        ProcessBuilder pb = new ProcessBuilder("wine", "cmd");
+        environment(pb.environment(), prefix, "-all,+eventlog");
+        Path holderOut = workDir.resolve("wine-holder.out");
+        Files.deleteIfExists(holderOut);
+        pb.redirectOutput(holderOut.toFile());
+        pb.redirectError(sessionErr.toFile());
+        Process holder = pb.start(); // stdin stays an open pipe: cmd waits on it for as long as we hold it
+        // the holder must own the session (services.exe inherits its stderr, where the eventlog trace goes):
+        // wait for cmd's banner before anything else starts a Wine process
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(holderOut) || Files.size(holderOut) == 0) {
+            if (!holder.isAlive() || System.nanoTime() > deadline) {
+                holder.destroyForcibly();
+                throw new IllegalStateException("the Wine session holder (wine cmd) did not come up; stderr: " + text(sessionErr));
+            }
+            TimeUnit.MILLISECONDS.sleep(100); // polling interval of a deadline-bounded wait
+        }
+        return new WineSession(prefix, sessionErr, holder);
+    }
+
+    Path prefix() {
+        return prefix;
+    }
+
+    /** {@code C:\} of the prefix. */
+    Path driveC() {
+        return prefix.resolve("drive_c");
+    }
+
+    /** Runs {@code wine <args>} in this session. */
+    Result wine(Duration timeout, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add("wine");
+        command.addAll(List.of(args));
+        return run(prefix, timeout, "-all", command.toArray(new String[0]));
+    }
+
+    /** The Win32 state word of {@code sc query} (e.g. {@code RUNNING}), or empty when the service does not exist. */
+    Optional<String> scState(String service) throws IOException, InterruptedException {
+        Result r = wine(Duration.ofSeconds(30), "sc", "query", service);
+        if (r.exitCode() != 0) {
+            return Optional.empty();
+        }
+        for (String line : r.stdout().replace("\r", "").split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("STATE")) {
+                String[] words = t.split("\\s+");
+                return Optional.of(words[words.length - 1]);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Polls {@code sc query} until the state matches; returns the states seen. */
+    List<String> awaitScState(String service, Predicate<Optional<String>> done, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> seen = new ArrayList<>();
+        while (true) {
+            Optional<String> state = scState(service);
+            String word = state.orElse("(no such service)");
+            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(word)) {
+                seen.add(word);
+            }
+            if (done.test(state)) {
+                return seen;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("service " + service + " did not reach the expected state within " + timeout + "; states seen " + seen
+                        + "\nsession log:\n" + sessionLog());
+            }
+            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
+        }
+    }
+
+    String sessionLog() {
+        try {
+            return Files.exists(sessionErr) ? text(sessionErr) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        holder.getOutputStream().close();
+        holder.destroy();
+        if (!holder.waitFor(10, TimeUnit.SECONDS)) {
+            holder.destroyForcibly();
+        }
+        // ends this prefix's wineserver and whatever still runs in it (only our session uses the prefix)
+        run(prefix, Duration.ofSeconds(30), "-all", "wineserver", "-k");
+    }
+
+    private static String text(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8); // lenient: Wine may print other encodings
+    }
+
+    private static void environment(Map<String, String> env, Path prefix, String debug) {
+        env.put("WINEPREFIX", prefix.toString());
+        env.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
+        env.put("WINEDEBUG", debug);
+        env.remove("DISPLAY");
+    }
+
+    private static Result run(Path prefix, Duration timeout, String debug, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        environment(pb.environment(), prefix, debug);
+        Path out = Files.createTempFile("wine-out", ".txt");
+        Path err = Files.createTempFile("wine-err", ".txt");
+        pb.redirectOutput(out.toFile());
+        pb.redirectError(err.toFile());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout + "\nstdout: "
+                        + text(out) + "\nstderr: " + text(err));
+            }
+            return new Result(p.exitValue(), text(out), text(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}
