@@ -379,12 +379,7 @@ public final class ServiceCli {
 
         @Override
         public Integer call() {
-            ServiceManager manager = manager(target);
-            ServiceRef service = ref(target);
-            if (manager.status(service).running()) {
-                manager.stop(service, progress());
-            }
-            manager.start(service, progress());
+            manager(target).restart(ref(target), progress());
             return ExitCode.OK.code();
         }
     }

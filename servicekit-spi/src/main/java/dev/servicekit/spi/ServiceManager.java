@@ -42,6 +42,17 @@ public interface ServiceManager {
     /** Stops the service and waits until it stopped. */
     void stop(ServiceRef service, Progress progress);
 
+    /**
+     * Restarts the service: by default stops it if it runs, then starts it; managers with a native restart
+     * ({@code systemctl restart}, {@code launchctl kickstart -k}) override this.
+     */
+    default void restart(ServiceRef service, Progress progress) {
+        if (status(service).running()) {
+            stop(service, progress);
+        }
+        start(service, progress);
+    }
+
     /** Asks the running service to reload its configuration. */
     void reload(ServiceRef service, Progress progress);
 

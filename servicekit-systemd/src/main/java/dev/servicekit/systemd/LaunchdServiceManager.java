@@ -284,6 +284,7 @@ public final class LaunchdServiceManager implements ServiceManager {
      *
      * @throws ServiceManagerException 4 not installed, 77 permission denied, 1 when it does not run again
      */
+    @Override
     public void restart(ServiceRef service, Progress progress) {
         LaunchdLocation location = requireInstalled(service, "restart");
         if (print(location).isEmpty()) {

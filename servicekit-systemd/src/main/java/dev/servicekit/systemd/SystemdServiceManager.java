@@ -247,6 +247,7 @@ public final class SystemdServiceManager implements ServiceManager {
      *
      * @throws ServiceManagerException 4 not installed, 77 permission denied, 1 when it does not become active
      */
+    @Override
     public void restart(ServiceRef service, Progress progress) {
         requireInstalled(service, "restart");
         List<String> c = List.of("restart", UnitLocation.unitName(service));
