@@ -396,14 +396,14 @@ public final class LaunchdServiceManager implements ServiceManager {
         return b.toString();
     }
 
-    private Launchctl.Result run(List<String> arguments) {
+    private CommandResult run(List<String> arguments) {
         return launchctl.run(arguments);
     }
 
     /** The job as launchd has it loaded, or empty when launchd cannot find it. */
     private Optional<LaunchdJobStatus> print(LaunchdLocation location) {
         List<String> c = List.of("print", target(location));
-        Launchctl.Result result = run(c);
+        CommandResult result = run(c);
         if (!result.ok() && (result.said().contains("Could not find service") || result.exitCode() == 113)) {
             return Optional.empty();
         }
@@ -486,7 +486,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         }
     }
 
-    private static void check(Launchctl.Result result, List<String> arguments) {
+    private static void check(CommandResult result, List<String> arguments) {
         if (result.ok()) {
             return;
         }

@@ -1,14 +1,10 @@
 package dev.servicekit.systemd;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /** {@link Systemctl} by running the real {@code systemctl} and {@code journalctl} executables. */
 final class ProcessSystemctl implements Systemctl {
@@ -21,7 +17,7 @@ final class ProcessSystemctl implements Systemctl {
     }
 
     @Override
-    public Result run(boolean user, List<String> arguments) {
+    public CommandResult run(boolean user, List<String> arguments) {
         List<String> command = new ArrayList<>();
         command.add("systemctl");
         if (user) {
@@ -40,49 +36,13 @@ final class ProcessSystemctl implements Systemctl {
         command.add("-u");
         command.add(unit);
         try {
-            Result r = exec(command);
+            CommandResult r = exec(command);
             return r.ok() ? r.stdout().lines().toList() : List.of();
         } catch (UncheckedIOException e) {
             return List.of();
         }
     }
-
-    private Result exec(List<String> command) {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("SYSTEMD_PAGER", "");
-        pb.environment().put("LC_ALL", "C");
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot run \"" + String.join(" ", command) + "\": " + e.getMessage()
-                    + "; is systemd installed (systemctl on the PATH)?", e);
-        }
-        try {
-            p.getOutputStream().close();
-        } catch (IOException e) {
-            // nothing to tell a command that reads no input
-        }
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        try {
-            if (!p.waitFor(commandTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return new Result(124, out.getNow(""), "\"" + String.join(" ", command) + "\" did not finish within " + commandTimeout);
-            }
-            return new Result(p.exitValue(), out.join(), err.join());
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            return new Result(130, "", "interrupted while running \"" + String.join(" ", command) + "\"");
-        }
-    }
-
-    private static String read(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+    private CommandResult exec(List<String> command) {
+        return CommandRunner.run(command, Map.of("SYSTEMD_PAGER", ""), commandTimeout, "is systemd installed (systemctl on the PATH)?");
     }
 }

@@ -354,7 +354,7 @@ public final class SystemdServiceManager implements ServiceManager {
 
     private UnitStatus show(ServiceRef service) {
         List<String> c = List.of("show", "-p", String.join(",", UnitStatus.PROPERTIES), UnitLocation.unitName(service));
-        Systemctl.Result result = systemctl.run(service.user(), c);
+        CommandResult result = systemctl.run(service.user(), c);
         check(service, result, c);
         return UnitStatus.parse(result.stdout());
     }
@@ -401,7 +401,7 @@ public final class SystemdServiceManager implements ServiceManager {
         return new ServiceManagerException(message.toString(), ServiceManagerException.FAILURE);
     }
 
-    private static void check(ServiceRef service, Systemctl.Result result, List<String> arguments) {
+    private static void check(ServiceRef service, CommandResult result, List<String> arguments) {
         if (result.ok()) {
             return;
         }

@@ -29,7 +29,7 @@ final class FakeLaunchd implements Launchctl {
     private final Path liveRoot;
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final Map<String, Job> loaded = new HashMap<>();
-    private final Map<String, Result> failures = new HashMap<>();
+    private final Map<String, CommandResult> failures = new HashMap<>();
     private int spawnDelay;
     private int crashExitCode;
     private int stopExitCode;
@@ -59,7 +59,7 @@ final class FakeLaunchd implements Launchctl {
 
     /** Makes {@code launchctl <verb> …} fail. */
     FakeLaunchd failing(String verb, int exitCode, String stderr) {
-        failures.put(verb, new Result(exitCode, "", stderr));
+        failures.put(verb, new CommandResult(exitCode, "", stderr));
         return this;
     }
 
@@ -78,7 +78,7 @@ final class FakeLaunchd implements Launchctl {
     }
 
     @Override
-    public synchronized Result run(List<String> arguments) {
+    public synchronized CommandResult run(List<String> arguments) {
         commands.add("launchctl " + String.join(" ", arguments));
         String verb = arguments.get(0);
         if (failures.containsKey(verb)) {
@@ -90,26 +90,26 @@ final class FakeLaunchd implements Launchctl {
             case "kickstart" -> kickstart(arguments.get(arguments.size() - 1), arguments.contains("-k"));
             case "kill" -> kill(arguments.get(1), arguments.get(2));
             case "print" -> print(arguments.get(1));
-            default -> new Result(64, "", "Unrecognized subcommand: " + verb);
+            default -> new CommandResult(64, "", "Unrecognized subcommand: " + verb);
         };
     }
 
-    private Result bootstrap(String domain, Path plist) {
+    private CommandResult bootstrap(String domain, Path plist) {
         Path onDisk = liveRoot.resolve(plist.getRoot().relativize(plist));
         Document document;
         try {
             if (Files.getPosixFilePermissions(onDisk).stream().anyMatch(p -> p == PosixFilePermission.GROUP_WRITE || p == PosixFilePermission.OTHERS_WRITE)) {
-                return new Result(5, "", "Bootstrap failed: 5: Input/output error");
+                return new CommandResult(5, "", "Bootstrap failed: 5: Input/output error");
             }
             document = LaunchdPlists.parse(onDisk);
         } catch (Exception e) {
-            return new Result(5, "", "Bootstrap failed: 5: Input/output error");
+            return new CommandResult(5, "", "Bootstrap failed: 5: Input/output error");
         }
         Map<String, Node> top = LaunchdPlists.topLevel(document);
         String label = ((Element) top.get("Label")).getTextContent();
         String target = domain + "/" + label;
         if (loaded.containsKey(target)) {
-            return new Result(5, "", "Bootstrap failed: 5: Input/output error");
+            return new CommandResult(5, "", "Bootstrap failed: 5: Input/output error");
         }
         Job job = new Job(plist);
         loaded.put(target, job);
@@ -120,7 +120,7 @@ final class FakeLaunchd implements Launchctl {
         return ok();
     }
 
-    private Result kickstart(String target, boolean kill) {
+    private CommandResult kickstart(String target, boolean kill) {
         Job job = loaded.get(target);
         if (job == null) {
             return notFound(target);
@@ -135,13 +135,13 @@ final class FakeLaunchd implements Launchctl {
         return ok();
     }
 
-    private Result kill(String signal, String target) {
+    private CommandResult kill(String signal, String target) {
         Job job = loaded.get(target);
         if (job == null) {
             return notFound(target);
         }
         if (!job.running()) {
-            return new Result(3, "", "Could not signal service: 3: No such process");
+            return new CommandResult(3, "", "Could not signal service: 3: No such process");
         }
         if (signal.equals("SIGTERM")) {
             job.exit(stopExitCode);
@@ -156,7 +156,7 @@ final class FakeLaunchd implements Launchctl {
         return List.copyOf(loaded.get(target).signals);
     }
 
-    private Result print(String target) {
+    private CommandResult print(String target) {
         Job job = loaded.get(target);
         if (job == null) {
             return notFound(target);
@@ -178,15 +178,15 @@ final class FakeLaunchd implements Launchctl {
         out.append("\tlast exit code = ").append(job.lastExit == null ? "(never exited)" : job.lastExit + (job.lastExit == 78 ? ": EX_CONFIG" : ""))
                 .append('\n');
         out.append("}\n");
-        return new Result(0, out.toString(), "");
+        return new CommandResult(0, out.toString(), "");
     }
 
-    private static Result ok() {
-        return new Result(0, "", "");
+    private static CommandResult ok() {
+        return new CommandResult(0, "", "");
     }
 
-    private static Result notFound(String target) {
-        return new Result(113, "", "Could not find service \"" + target.substring(target.lastIndexOf('/') + 1) + "\" in domain for port");
+    private static CommandResult notFound(String target) {
+        return new CommandResult(113, "", "Could not find service \"" + target.substring(target.lastIndexOf('/') + 1) + "\" in domain for port");
     }
 
     private static final class Job {

@@ -22,7 +22,7 @@ final class FakeSystemctl implements Systemctl {
 
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final Deque<String> shows = new ArrayDeque<>();
-    private final Map<String, Result> failures = new HashMap<>();
+    private final Map<String, CommandResult> failures = new HashMap<>();
     private List<String> journal = List.of();
     private String lastShow = NOT_FOUND;
 
@@ -34,7 +34,7 @@ final class FakeSystemctl implements Systemctl {
 
     /** Makes {@code systemctl <verb> …} fail. */
     FakeSystemctl failing(String verb, int exitCode, String stderr) {
-        failures.put(verb, new Result(exitCode, "", stderr));
+        failures.put(verb, new CommandResult(exitCode, "", stderr));
         return this;
     }
 
@@ -54,7 +54,7 @@ final class FakeSystemctl implements Systemctl {
     }
 
     @Override
-    public synchronized Result run(boolean user, List<String> arguments) {
+    public synchronized CommandResult run(boolean user, List<String> arguments) {
         List<String> line = new ArrayList<>(List.of("systemctl"));
         if (user) {
             line.add("--user");
@@ -69,9 +69,9 @@ final class FakeSystemctl implements Systemctl {
             if (!shows.isEmpty()) {
                 lastShow = shows.poll();
             }
-            return new Result(0, lastShow, "");
+            return new CommandResult(0, lastShow, "");
         }
-        return new Result(0, "", "");
+        return new CommandResult(0, "", "");
     }
 
     @Override
