@@ -2,6 +2,7 @@ package dev.servicekit.http;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The API listener: serves the given {@link Route}s over HTTP/1.1 with the Servicekit middleware.
@@ -57,15 +58,62 @@ public final class ApiServer {
      * @throws IllegalArgumentException if a route is registered twice or a path template is invalid
      */
     public static ApiServer create(ApiServerConfig config, List<Route> routes) {
-        Objects.requireNonNull(config, "config");
-        List<Route> copy = List.copyOf(Objects.requireNonNull(routes, "routes"));
-        ListenerSettings settings = new ListenerSettings("API", config.host(), config.port(), config.portKey(),
-                                                         config.maxBodyBytes(), config.drainTimeout());
-        InFlightRequests inFlight = new InFlightRequests();
-        AccessLog accessLog = new AccessLog();
-        ServerRouting.build(copy, inFlight, accessLog); // fail fast on bad routes
-        return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog),
-                                                 inFlight, accessLog), inFlight);
+        return builder(config).routes(routes).build();
+    }
+
+    /** Starts building an API server with optional authentication and TLS. */
+    public static Builder builder(ApiServerConfig config) {
+        return new Builder(config);
+    }
+
+    /** Builds an {@link ApiServer}. */
+    public static final class Builder {
+        private final ApiServerConfig config;
+        private List<Route> routes = List.of();
+        private Optional<RequestAuthenticator> authenticator = Optional.empty();
+        private Optional<TlsSettings> tls = Optional.empty();
+
+        private Builder(ApiServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The routes; each method and path template at most once. */
+        public Builder routes(List<Route> value) {
+            this.routes = List.copyOf(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Authenticates every route that declares scopes. Without one, routes with scopes are served
+         * without a check (auth disabled).
+         */
+        public Builder authenticator(RequestAuthenticator value) {
+            this.authenticator = Optional.of(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Serves HTTPS instead of HTTP. */
+        public Builder tls(TlsSettings value) {
+            this.tls = Optional.of(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Creates the unstarted server.
+         *
+         * @throws IllegalArgumentException if a route is registered twice or a path template is invalid
+         */
+        public ApiServer build() {
+            ListenerSettings settings = new ListenerSettings("API", config.host(), config.port(), config.portKey(),
+                                                             config.maxBodyBytes(), config.drainTimeout());
+            InFlightRequests inFlight = new InFlightRequests();
+            AccessLog accessLog = new AccessLog();
+            List<Route> copy = routes;
+            Optional<RequestAuthenticator> auth = authenticator;
+            ServerRouting.build(copy, inFlight, accessLog, auth); // fail fast on bad routes
+            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, auth),
+                                                     inFlight, accessLog, tls), inFlight);
+        }
     }
 
     /**

@@ -41,6 +41,7 @@ final class HelidonListener {
     private final InFlightRequests inFlight;
     private final AccessLog accessLog;
     private final ReentrantLock lifecycle = new ReentrantLock();
+    private final Optional<TlsSettings> tls;
 
     private volatile State state = State.NEW;
     private volatile int boundPort = -1;
@@ -50,6 +51,15 @@ final class HelidonListener {
                     Supplier<HttpRouting.Builder> routing,
                     InFlightRequests inFlight,
                     AccessLog accessLog) {
+        this(settings, routing, inFlight, accessLog, Optional.empty());
+    }
+
+    HelidonListener(ListenerSettings settings,
+                    Supplier<HttpRouting.Builder> routing,
+                    InFlightRequests inFlight,
+                    AccessLog accessLog,
+                    Optional<TlsSettings> tls) {
+        this.tls = Objects.requireNonNull(tls, "tls");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.routing = Objects.requireNonNull(routing, "routing");
         this.inFlight = Objects.requireNonNull(inFlight, "inFlight");

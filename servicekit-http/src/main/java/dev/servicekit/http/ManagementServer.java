@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -75,8 +76,8 @@ public final class ManagementServer {
                                                          MAX_BODY_BYTES, Duration.ofMillis(DRAIN_MILLIS));
         InFlightRequests inFlight = new InFlightRequests();
         AccessLog accessLog = new AccessLog();
-        ServerRouting.build(copy, inFlight, accessLog);
-        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog),
+        ServerRouting.build(copy, inFlight, accessLog, Optional.empty());
+        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, Optional.empty()),
                                                         inFlight, accessLog));
     }
 

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,7 +36,8 @@ final class ServerRouting {
     private ServerRouting() {
     }
 
-    static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog) {
+    static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
+                                     Optional<RequestAuthenticator> authenticator) {
         rejectDuplicates(routes);
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
