@@ -25,7 +25,7 @@ import java.util.stream.StreamSupport;
  *
  * <p>Every source is read completely and every problem is collected before anything fails: unknown keys
  * (with a "did you mean"), values that do not parse (quoted, with what is expected), YAML syntax errors
- * (with line and column), then the schema's cross-key checks. {@link #load()} either returns a fully
+ * (with line and column), then the schema's cross-key checks and secret-file permissions (owner-only on POSIX). {@link #load()} either returns a fully
  * valid configuration or throws one {@link ConfigException} listing all problems.
  *
  * {@snippet :
@@ -78,6 +78,7 @@ public final class ConfigLoader {
         if (problems.isEmpty()) {
             Config config = new Config(schema, values, sources);
             problems.addAll(schema.check(config));
+            problems.addAll(SecretFilePermissions.check(config, file));
             if (problems.isEmpty()) {
                 return config;
             }

@@ -30,11 +30,22 @@ public final class ConfigType<T> {
     private final String docName;
     private final Function<String, Parsed<T>> parser;
     private final Function<T, Object> formatter;
+    private final boolean secretFile;
 
     private ConfigType(String docName, Function<String, Parsed<T>> parser, Function<T, Object> formatter) {
+        this(docName, parser, formatter, false);
+    }
+
+    private ConfigType(String docName, Function<String, Parsed<T>> parser, Function<T, Object> formatter, boolean secretFile) {
         this.docName = docName;
         this.parser = parser;
         this.formatter = formatter;
+        this.secretFile = secretFile;
+    }
+
+    /** Whether values are paths of files holding secrets (checked for owner-only permissions at load). */
+    public boolean isSecretFile() {
+        return secretFile;
     }
 
     /** The result of parsing one value: the value, or a message saying what is expected. */
@@ -185,6 +196,15 @@ public final class ConfigType<T> {
                 return new Parsed.Invalid<>("a valid file system path (" + e.getReason() + ")");
             }
         }, Path::toString);
+    }
+
+    /**
+     * The path of a file that holds a secret (a key, a password). The path itself is shown by
+     * {@code config show}; on POSIX file systems loading fails unless only the owner may read the file.
+     */
+    public static ConfigType<Path> secretFile() {
+        ConfigType<Path> path = path();
+        return new ConfigType<>("path of a secret file (owner-only permissions)", path.parser, path.formatter, true);
     }
 
     /** One of a fixed set of lower-case words; input is matched case-insensitively. */

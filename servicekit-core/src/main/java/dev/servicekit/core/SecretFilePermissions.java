@@ -1,0 +1,69 @@
+package dev.servicekit.core;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Refuses secrets that other accounts can read (SPEC §8): every secret file named by a
+ * {@link ConfigType#secretFile()} key, and the configuration file itself when it holds a secret value,
+ * must be readable by its owner only. On file systems without POSIX permissions (Windows) nothing is
+ * checked here: there {@code install} restricts the data directory's ACL instead.
+ */
+final class SecretFilePermissions {
+
+    private SecretFilePermissions() {
+    }
+
+    static List<ConfigProblem> check(Config config, Optional<Path> configFile) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        boolean fileHoldsSecret = false;
+        for (ConfigKey<?> key : config.schema().keys()) {
+            Optional<?> value = config.find(key);
+            if (value.isEmpty()) {
+                continue;
+            }
+            if (key.type().isSecretFile() && value.get() instanceof Path file) {
+                problem(key.name(), config.source(key), file, true).ifPresent(problems::add);
+            }
+            if (key.secret() && configFile.isPresent() && config.source(key).equals(configFile.get().toString())) {
+                fileHoldsSecret = true;
+            }
+        }
+        if (fileHoldsSecret) {
+            Path file = configFile.get();
+            problem(file.toString(), file.toString(), file, false).ifPresent(problems::add);
+        }
+        return problems;
+    }
+
+    private static Optional<ConfigProblem> problem(String key, String source, Path file, boolean mustExist) {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        } catch (NoSuchFileException e) {
+            return mustExist
+                    ? Optional.of(new ConfigProblem(key, source, "\"" + file + "\" does not exist; create it (owner-only: chmod 600) or fix the path"))
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(new ConfigProblem(key, source, "\"" + file + "\" cannot be read (" + e.getMessage()
+                    + "); check that it exists and that this account may read it"));
+        }
+        boolean shared = permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)
+                || permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE);
+        if (!shared) {
+            return Optional.empty();
+        }
+        return Optional.of(new ConfigProblem(key, source, "\"" + file + "\" holds a secret but other accounts may read or change it ("
+                + PosixFilePermissions.toString(permissions) + "); run: chmod 600 " + file));
+    }
+}
