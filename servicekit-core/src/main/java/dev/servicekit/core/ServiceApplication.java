@@ -39,6 +39,14 @@ public interface ServiceApplication {
         return java.util.List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
     }
 
+    /**
+     * The application's own commands (picocli {@code @Command} objects), added next to the built-in ones,
+     * e.g. {@code token issue}. They read the configuration through {@code context}.
+     */
+    default java.util.List<Object> commands(ServiceCli.CommandContext context) {
+        return java.util.List.of();
+    }
+
     /** The prefix of environment variables: the name upper-cased with dashes as underscores ({@code USERS_SERVICE}). */
     default String environmentPrefix() {
         return name().toUpperCase(Locale.ROOT).replace('-', '_');

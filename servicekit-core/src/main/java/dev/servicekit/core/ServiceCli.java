@@ -89,9 +89,29 @@ public final class ServiceCli {
     CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Root(), new Factory());
         cli.setCommandName(app.name());
+        CommandContext context = new CommandContext() {
+            @Override
+            public Config loadConfig(ConfigOptions options) {
+                return ServiceCli.this.loadConfig(options);
+            }
+
+            @Override
+            public PrintStream out() {
+                return out;
+            }
+
+            @Override
+            public PrintStream err() {
+                return err;
+            }
+        };
+        for (Object command : app.commands(context)) {
+            cli.addSubcommand(command);
+        }
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException config) {
                 printProblems(config);
@@ -138,7 +158,7 @@ public final class ServiceCli {
     }
 
     /** Options shared by every verb that reads the configuration. */
-    static final class ConfigOptions {
+    public static final class ConfigOptions {
         @Option(names = "--config", paramLabel = "FILE",
                 description = "YAML configuration file (default: <data-dir>/config.yaml when it exists).")
         Path configFile;
@@ -146,6 +166,26 @@ public final class ServiceCli {
         @Option(names = "--set", paramLabel = "KEY=VALUE",
                 description = "Override one configuration key, e.g. --set http.port=8081 (repeatable).")
         List<String> overrides = new ArrayList<>();
+
+        /** For picocli ({@code @Mixin}). */
+        public ConfigOptions() {
+        }
+    }
+
+    /**
+     * What an application's own commands ({@link ServiceApplication#commands}) get from the command line:
+     * the configuration (loaded exactly as {@code run} loads it; a {@link ConfigException} becomes exit 78
+     * with every problem listed) and the output streams.
+     */
+    public interface CommandContext {
+        /** Loads and validates the configuration named by the options (declare them with {@code @Mixin ConfigOptions}). */
+        Config loadConfig(ConfigOptions options);
+
+        /** Where results go. */
+        PrintStream out();
+
+        /** Where diagnostics go. */
+        PrintStream err();
     }
 
     @Command(mixinStandardHelpOptions = true,
