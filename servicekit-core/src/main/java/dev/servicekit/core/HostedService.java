@@ -25,6 +25,9 @@ final class HostedService implements ManagedService {
     /** The service-specific exit code reported when start fails. */
     static final int START_FAILED = 1;
 
+    /** How long the liveness check waits for a virtual thread to run. */
+    static final Duration LIVENESS_BOUND = Duration.ofSeconds(1);
+
     private final ServiceHost host;
     private final Duration startTimeout;
     private final Runnable forceExit;
@@ -100,6 +103,20 @@ final class HostedService implements ManagedService {
     @Override
     public Duration stopTimeout() {
         return host.shutdownTimeout();
+    }
+
+    /**
+     * Alive when a fresh virtual thread gets to run within {@link #LIVENESS_BOUND}: a JVM whose carrier
+     * threads are all blocked, or that is stuck in garbage collection, fails this.
+     */
+    @Override
+    public boolean isLive() {
+        try {
+            return Thread.ofVirtual().name("liveness-check").start(() -> { }).join(LIVENESS_BOUND);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override

@@ -55,6 +55,15 @@ public interface ManagedService {
     /** The bound on {@link #stop()} ({@code shutdown.timeout}). */
     Duration stopTimeout();
 
+    /**
+     * Whether the service is alive enough to do work (not wedged): answers within about a second. Managers
+     * with a watchdog (systemd {@code WATCHDOG=1}) stop pinging when it says no, so the platform restarts the
+     * process. The default says yes.
+     */
+    default boolean isLive() {
+        return true;
+    }
+
     /** Adds a listener called with the new state after every transition, on the thread that made it. */
     void addStateListener(Consumer<ServiceState> listener);
 

@@ -33,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class SystemdNotifier implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SystemdNotifier.class);
+
+
     private final SdNotify notify;
     private final Duration extendTick;
     private final ScheduledExecutorService timer;
@@ -119,10 +122,18 @@ final class SystemdNotifier implements AutoCloseable {
 
     // Pings and extensions run under the lock and re-check the flags that transitions clear under the same lock,
     // so none is sent after the transition that ended them (e.g. no WATCHDOG=1 after STOPPING=1).
-    private synchronized void ping() {
-        ServiceState now = service.state();
-        if (pinging && (now == ServiceState.RUNNING || now == ServiceState.PAUSED)) {
-            notify.watchdog();
+    // A wedged service must stop pinging so systemd restarts it: liveness is checked first, outside the lock
+    // (it may take up to its own bound), and a failed check skips this ping.
+    private void ping() {
+        if (!service.isLive()) {
+            LOG.warn("{} failed its liveness check; not pinging the systemd watchdog", service.name());
+            return;
+        }
+        synchronized (this) {
+            ServiceState now = service.state();
+            if (pinging && (now == ServiceState.RUNNING || now == ServiceState.PAUSED)) {
+                notify.watchdog();
+            }
         }
     }
 

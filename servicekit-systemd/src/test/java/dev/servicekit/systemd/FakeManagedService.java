@@ -18,9 +18,20 @@ final class FakeManagedService implements ManagedService {
     private final Duration startTimeout;
     private volatile ServiceState state = ServiceState.NEW;
     private volatile String progress = "";
+    private volatile boolean live = true;
 
     FakeManagedService(Duration startTimeout) {
         this.startTimeout = startTimeout;
+    }
+
+    /** Makes {@link #isLive()} answer {@code value} (false: a wedged service). */
+    void live(boolean value) {
+        live = value;
+    }
+
+    @Override
+    public boolean isLive() {
+        return live;
     }
 
     /** Moves to {@code next} and tells the state listeners on this thread. */

@@ -87,6 +87,25 @@ class SystemdNotifierTest {
     }
 
     @Test
+    void aWedgedServiceStopsPingingTheWatchdogUntilItRecovers(@TempDir Path dir) throws Exception {
+        try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
+             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
+            FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+            notifier.attach(service);
+            service.start();
+            assertThat(socket.until("WATCHDOG=1", WAIT)).isNotEmpty();
+
+            service.live(false);
+            socket.next(Duration.ofMillis(100)); // a ping already under way may still arrive
+            socket.drain();
+            assertThat(socket.next(Duration.ofMillis(400))).isEmpty();
+
+            service.live(true);
+            assertThat(socket.until("WATCHDOG=1", WAIT)).isNotEmpty();
+        }
+    }
+
+    @Test
     void extendsTheStartTimeoutWithProgressWhileStartingWithinTheServicesOwnBound(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(100))) {
