@@ -1,13 +1,11 @@
 package dev.servicekit.systemd;
 
-import dev.servicekit.spi.Durations;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceManagerException;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -23,8 +21,6 @@ import java.util.regex.Pattern;
  */
 final class LaunchdPlistRenderer {
 
-    /** Names we generate labels and directories from: letters, digits, {@code _ . -}. */
-    private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     /** A macOS short user or group name (e.g. {@code _users}, {@code svc-users}) or a numeric id. */
     private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*|[0-9]+");
     /** launchd's own default {@code ThrottleInterval}. */
@@ -106,14 +102,7 @@ final class LaunchdPlistRenderer {
 
     /** {@code <java> <jvm options> -jar <jar> run <arguments>}, one element per word. */
     static List<String> programArguments(LaunchCommand launch) {
-        List<String> words = new ArrayList<>();
-        words.add(launch.java().toString());
-        words.addAll(launch.jvmOptions());
-        words.add("-jar");
-        words.add(launch.jar().toString());
-        words.add("run");
-        words.addAll(launch.arguments());
-        return words;
+        return ProgramArguments.of(launch);
     }
 
     /** {@code ThrottleInterval}: the first restart delay in whole seconds (rounded up), at least 1. */
@@ -168,45 +157,21 @@ final class LaunchdPlistRenderer {
     }
 
     private static void validate(InstallRequest request) {
-        List<String> problems = new ArrayList<>();
-        String name = request.name();
-        if (!SERVICE_NAME.matcher(name).matches()) {
-            problems.add("service name \"" + name + "\" cannot name a launchd job and its directories; use letters, digits, '_', '.' and '-', "
-                    + "starting with a letter or digit, e.g. --name users-service");
-        }
-        LaunchCommand launch = request.launch();
-        if (!launch.java().isAbsolute()) {
-            problems.add("java executable \"" + launch.java() + "\" is not an absolute path; launchd needs one in ProgramArguments");
-        }
-        if (!launch.jar().isAbsolute()) {
-            problems.add("jar \"" + launch.jar() + "\" is not an absolute path; launchd starts the job in its own working directory");
-        }
-        for (String word : programArguments(launch)) {
+        RequestValidator problems = new RequestValidator(request).nameAndLaunch("a launchd job",
+                "launchd needs one in ProgramArguments", "launchd starts the job in its own working directory");
+        for (String word : programArguments(request.launch())) {
             if (word.chars().anyMatch(c -> c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
                 problems.add("argument \"" + word.replaceAll("\\p{Cntrl}", "?") + "\" contains a control character, which an XML "
                         + "property list cannot hold; remove it");
             }
         }
-        if (request.account().isPresent()) {
-            String account = request.account().get().strip();
-            if (request.service().user()) {
-                problems.add("--account \"" + account + "\" applies to system daemons only; a --user agent runs as you: drop --account, "
-                        + "or drop --user and install with sudo");
-            } else {
-                String[] parts = account.split(":", 2);
-                boolean ok = ACCOUNT.matcher(parts[0]).matches() && (parts.length == 1 || ACCOUNT.matcher(parts[1]).matches());
-                if (!ok) {
-                    problems.add("--account \"" + account + "\" is not a macOS user name; write e.g. --account _users (or user:group), "
-                            + "or leave it out to run as root");
-                }
-            }
+        if (request.account().isPresent() && request.service().user()) {
+            problems.add("--account \"" + request.account().get().strip() + "\" applies to system daemons only; a --user agent runs as you: "
+                    + "drop --account, or drop --user and install with sudo");
         }
-        if (request.stopTimeout().isZero() || request.stopTimeout().isNegative()) {
-            problems.add("--stop-timeout \"" + Durations.format(request.stopTimeout()) + "\" must be positive, e.g. --stop-timeout 30s");
-        }
-        if (!problems.isEmpty()) {
-            throw new ServiceManagerException("Cannot render the launchd property list for \"" + name + "\":\n  - "
-                    + String.join("\n  - ", problems), 2);
-        }
+        problems.systemAccount(ACCOUNT, account -> "--account \"" + account + "\" is not a macOS user name; write e.g. --account _users "
+                + "(or user:group), or leave it out to run as root");
+        problems.stopTimeout();
+        problems.throwIfAny("the launchd property list");
     }
 }

@@ -10,17 +10,14 @@ import dev.servicekit.spi.ServiceStatus;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -70,6 +67,8 @@ import java.util.regex.Pattern;
 public final class LaunchdServiceManager implements ServiceManager {
 
     private static final int LOG_LINES = 20;
+    private static final ManagerSupport.Wording WORDING = new ManagerSupport.Wording("daemon", "it", "LaunchAgent", "an agent");
+    private static final List<String> REFUSALS = List.of("operation not permitted", "permission denied", "not privileged");
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@%+=,-]+");
 
     private final Launchctl launchctl;
@@ -78,8 +77,7 @@ public final class LaunchdServiceManager implements ServiceManager {
     private final Path userHome;
     private final BooleanSupplier launchctlPresent;
     private final BiConsumer<Path, String> chown;
-    private final Duration waitTimeout;
-    private final Duration pollInterval;
+    private final ManagerSupport support;
 
     /** The manager for this machine (found by {@link java.util.ServiceLoader}). */
     public LaunchdServiceManager() {
@@ -101,8 +99,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         this.userHome = Objects.requireNonNull(userHome, "userHome");
         this.launchctlPresent = Objects.requireNonNull(launchctlPresent, "launchctlPresent");
         this.chown = Objects.requireNonNull(chown, "chown");
-        this.waitTimeout = Objects.requireNonNull(waitTimeout, "waitTimeout");
-        this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+        this.support = new ManagerSupport(WORDING, effectiveUid, waitTimeout, pollInterval);
     }
 
     /** {@code launchd}. */
@@ -173,19 +170,19 @@ public final class LaunchdServiceManager implements ServiceManager {
         String plist = LaunchdPlistRenderer.render(request, location);
         boolean live = service.root().isEmpty();
         if (live) {
-            requireRoot(service, "install");
+            support.requireRoot(service, "install");
         }
         if (!service.user() && request.account().isEmpty()) {
             progress.step("No --account: " + service.name() + " will run as root; reinstall with --account <user> to run it as that user");
         }
         for (Path directory : List.of(location.workingDirectory(), location.logDirectory())) {
             Path onDisk = location.onDisk(directory);
-            createDirectory(onDisk);
+            support.createDirectory(onDisk);
             if (live && !service.user() && request.account().isPresent()) {
                 chown.accept(onDisk, request.account().get().strip());
             }
         }
-        write(location.plistOnDisk(), plist);
+        support.write(location.plistOnDisk(), plist, Optional.of(PosixFilePermissions.fromString("rw-r--r--")));
         progress.step("Wrote " + location.plistOnDisk());
         List<List<String>> commands = installCommands(request, location);
         if (!live) {
@@ -225,7 +222,7 @@ public final class LaunchdServiceManager implements ServiceManager {
                     + location.plistOnDisk() + (service.user() ? "" : "; for a --user agent add --user"), ServiceManagerException.NOT_INSTALLED);
         }
         if (service.root().isEmpty()) {
-            requireRoot(service, "uninstall");
+            support.requireRoot(service, "uninstall");
             if (print(location).isPresent()) {
                 List<String> bootout = bootout(location);
                 progress.step(command(bootout));
@@ -272,7 +269,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         long begun = System.nanoTime();
         check(run(kill), kill);
         LaunchdJobStatus status = await(location, s -> !s.running(), "stop");
-        progress.step("stopped (" + seconds(begun) + ")");
+        progress.step("stopped (" + ManagerSupport.seconds(begun) + ")");
         if (status.lastExitCode().isPresent() && status.lastExitCode().getAsInt() != 0) {
             progress.step(service.name() + " exited with code " + status.lastExitCode().getAsInt()
                     + ", which KeepAlive counts as a failure: launchd will start it again. To keep it stopped: " + command(bootout(location)));
@@ -322,9 +319,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = location(service);
         boolean plistExists = Files.exists(location.plistOnDisk());
         if (service.root().isPresent()) {
-            return plistExists
-                    ? new ServiceStatus(true, false, "staged at " + location.plistOnDisk(), OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty())
-                    : ServiceStatus.notInstalled();
+            return plistExists ? ManagerSupport.staged(location.plistOnDisk()) : ServiceStatus.notInstalled();
         }
         Optional<LaunchdJobStatus> job = print(location);
         if (job.isPresent()) {
@@ -411,20 +406,9 @@ public final class LaunchdServiceManager implements ServiceManager {
         return Optional.of(LaunchdJobStatus.parse(result.stdout()));
     }
 
-    private void requireRoot(ServiceRef service, String verb) {
-        if (!service.user() && effectiveUid.getAsLong() != 0) {
-            throw new ServiceManagerException("Cannot " + verb + " the system daemon " + service.name()
-                    + " as a regular user: " + verb + " it with sudo, or add --user to " + verb + " it as a LaunchAgent of your own user",
-                    ServiceManagerException.PERMISSION_DENIED);
-        }
-    }
-
     private LaunchdLocation requireInstalled(ServiceRef service, String verb) {
         Objects.requireNonNull(service, "service");
-        if (service.root().isPresent()) {
-            throw new ServiceManagerException("Cannot " + verb + " " + service.name() + " under --root " + service.root().get()
-                    + ": --root only stages files; " + verb + " it on the target system", 2);
-        }
+        ManagerSupport.requireLive(service, verb);
         LaunchdLocation location = location(service);
         if (!Files.exists(location.plistOnDisk()) && print(location).isEmpty()) {
             throw new ServiceManagerException(service.name() + " is not installed as a launchd " + (service.user() ? "agent" : "daemon")
@@ -435,36 +419,21 @@ public final class LaunchdServiceManager implements ServiceManager {
     }
 
     private void awaitRunning(LaunchdLocation location, Progress progress) {
-        long begun = System.nanoTime();
-        progress.step("Starting " + location.service().name() + "…");
-        LaunchdJobStatus status = await(location, s -> s.running() || s.exited(), "start");
-        if (!status.running()) {
-            throw startFailure(location, status, "did not start");
-        }
-        progress.step("running (" + seconds(begun) + ")");
+        support.awaitRunning(location.service().name(), progress, () -> poll(location, "start"), LaunchdJobStatus::running,
+                LaunchdJobStatus::exited, (status, what) -> startFailure(location, status, what));
     }
 
     /** Polls {@code launchctl print} until {@code done} holds or the wait timeout passes. */
     private LaunchdJobStatus await(LaunchdLocation location, Predicate<LaunchdJobStatus> done, String what) {
-        long deadline = System.nanoTime() + waitTimeout.toNanos();
-        while (true) {
-            LaunchdJobStatus status = print(location).orElseThrow(() -> new ServiceManagerException(location.label()
-                    + " disappeared from launchd while waiting for it to " + what + "; see " + command(List.of("print", target(location))),
-                    ServiceManagerException.FAILURE));
-            if (done.test(status)) {
-                return status;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw startFailure(location, status, "did not " + what + " within " + waitTimeout.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(pollInterval.toMillis()); // polling with a deadline: launchctl has no "wait for state"
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ServiceManagerException("Interrupted while waiting for " + location.service().name() + " to " + what,
-                        ServiceManagerException.FAILURE, e);
-            }
-        }
+        return support.await(location.service().name(), () -> poll(location, what), done, what,
+                (status, failure) -> startFailure(location, status, failure));
+    }
+
+    /** The loaded job; a job that disappeared while we wait for it to {@code what} is a failure. */
+    private LaunchdJobStatus poll(LaunchdLocation location, String what) {
+        return print(location).orElseThrow(() -> new ServiceManagerException(location.label()
+                + " disappeared from launchd while waiting for it to " + what + "; see " + command(List.of("print", target(location))),
+                ServiceManagerException.FAILURE));
     }
 
     private ServiceManagerException startFailure(LaunchdLocation location, LaunchdJobStatus status, String what) {
@@ -486,53 +455,15 @@ public final class LaunchdServiceManager implements ServiceManager {
         }
     }
 
-    private static void check(CommandResult result, List<String> arguments) {
-        if (result.ok()) {
-            return;
-        }
-        String said = result.said();
-        String lower = said.toLowerCase(Locale.ROOT);
-        String command = command(arguments);
-        if (lower.contains("operation not permitted") || lower.contains("permission denied") || lower.contains("not privileged")) {
-            throw new ServiceManagerException("\"" + command + "\" was refused: " + said + "; run it with sudo, or use --user for an agent of your own user",
-                    ServiceManagerException.PERMISSION_DENIED);
-        }
+    private void check(CommandResult result, List<String> arguments) {
         String hint = arguments.get(0).equals("bootstrap") && result.exitCode() == 5
                 ? "; launchd rejected the property list: check it with plutil -lint, and that it is owned by root:wheel with mode 644"
                 : "";
-        throw new ServiceManagerException("\"" + command + "\" failed (exit " + result.exitCode() + "): " + said + hint,
-                ServiceManagerException.FAILURE);
+        support.check(result, command(arguments), REFUSALS, hint);
     }
 
     private static String ownerNote(InstallRequest request) {
         return !request.service().user() && request.account().isPresent() ? ", owned by " + request.account().get().strip() : "";
-    }
-
-    private static void createDirectory(Path directory) {
-        try {
-            Files.createDirectories(directory);
-        } catch (AccessDeniedException e) {
-            throw new ServiceManagerException("Cannot create \"" + directory + "\": permission denied; use sudo, or --user for an agent of your own user",
-                    ServiceManagerException.PERMISSION_DENIED, e);
-        } catch (IOException e) {
-            throw new ServiceManagerException("Cannot create \"" + directory + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
-        }
-    }
-
-    /** Writes atomically with mode 644: launchd refuses a daemon plist that group or others can write. */
-    private static void write(Path file, String content) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(temporary, content, StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AccessDeniedException e) {
-            throw new ServiceManagerException("Cannot write \"" + file + "\": permission denied; use sudo, or --user for an agent of your own user",
-                    ServiceManagerException.PERMISSION_DENIED, e);
-        } catch (IOException e) {
-            throw new ServiceManagerException("Cannot write \"" + file + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
-        }
     }
 
     private static void delete(Path path) {
@@ -560,9 +491,5 @@ public final class LaunchdServiceManager implements ServiceManager {
             throw new ServiceManagerException("Cannot give \"" + directory + "\" to \"" + account + "\": " + e.getMessage(),
                     ServiceManagerException.FAILURE, e);
         }
-    }
-
-    private static String seconds(long begunNanos) {
-        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - begunNanos) / 1e9);
     }
 }

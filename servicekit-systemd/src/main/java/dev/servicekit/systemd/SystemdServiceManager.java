@@ -11,18 +11,18 @@ import dev.servicekit.spi.StartType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The systemd service manager ({@code --platform systemd}): renders a hardened {@code Type=notify} unit, drives
@@ -54,6 +54,8 @@ import java.util.function.LongSupplier;
 public final class SystemdServiceManager implements ServiceManager {
 
     private static final int JOURNAL_LINES = 20;
+    private static final ManagerSupport.Wording WORDING = new ManagerSupport.Wording("service", "a system service", "service", "a service");
+    private static final List<String> REFUSALS = List.of("access denied", "authentication required", "permission denied");
 
     private final Systemctl systemctl;
     private final LongSupplier effectiveUid;
@@ -65,6 +67,7 @@ public final class SystemdServiceManager implements ServiceManager {
     private final Duration waitTimeout;
     private final Duration pollInterval;
     private final Duration extendTick;
+    private final ManagerSupport support;
 
     /** The manager for this machine (found by {@link java.util.ServiceLoader}). */
     public SystemdServiceManager() {
@@ -86,6 +89,7 @@ public final class SystemdServiceManager implements ServiceManager {
         this.waitTimeout = Objects.requireNonNull(waitTimeout, "waitTimeout");
         this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
         this.extendTick = Objects.requireNonNull(extendTick, "extendTick");
+        this.support = new ManagerSupport(WORDING, effectiveUid, waitTimeout, pollInterval);
     }
 
     /** A copy of this manager that renders units with these options (watchdog, privileged ports, drop-in). */
@@ -161,12 +165,12 @@ public final class SystemdServiceManager implements ServiceManager {
         String unit = SystemdUnitRenderer.render(request, unitOptions);
         UnitLocation location = location(service);
         if (service.root().isEmpty()) {
-            requireRoot(service, "install");
+            support.requireRoot(service, "install");
         }
-        write(location.unitFile(), unit);
+        support.write(location.unitFile(), unit, Optional.empty());
         progress.step("Wrote " + location.unitFile());
         if (unitOptions.dropIn().isPresent()) {
-            write(location.dropInFile(), withNewline(unitOptions.dropIn().get()));
+            support.write(location.dropInFile(), withNewline(unitOptions.dropIn().get()), Optional.empty());
             progress.step("Wrote " + location.dropInFile());
         }
         if (service.root().isPresent()) {
@@ -202,7 +206,7 @@ public final class SystemdServiceManager implements ServiceManager {
         }
         String unit = UnitLocation.unitName(service);
         if (service.root().isEmpty()) {
-            requireRoot(service, "uninstall");
+            support.requireRoot(service, "uninstall");
             for (List<String> c : List.of(List.of("stop", unit), List.of("disable", unit))) {
                 progress.step(command(service, c));
                 check(service, systemctl.run(service.user(), c), c);
@@ -239,7 +243,7 @@ public final class SystemdServiceManager implements ServiceManager {
         long begun = System.nanoTime();
         check(service, systemctl.run(service.user(), c), c);
         UnitStatus status = await(service, UnitStatus::ended, "stop");
-        progress.step(status.describe() + " (" + seconds(begun) + ")");
+        progress.step(status.describe() + " (" + ManagerSupport.seconds(begun) + ")");
     }
 
     /**
@@ -281,10 +285,7 @@ public final class SystemdServiceManager implements ServiceManager {
         Objects.requireNonNull(service, "service");
         if (service.root().isPresent()) {
             UnitLocation location = location(service);
-            return Files.exists(location.unitFile())
-                    ? new ServiceStatus(true, false, "staged at " + location.unitFile(), java.util.OptionalLong.empty(),
-                    OptionalInt.empty(), OptionalInt.empty())
-                    : ServiceStatus.notInstalled();
+            return Files.exists(location.unitFile()) ? ManagerSupport.staged(location.unitFile()) : ServiceStatus.notInstalled();
         }
         return show(service).toServiceStatus();
     }
@@ -329,20 +330,9 @@ public final class SystemdServiceManager implements ServiceManager {
         return "systemctl " + (service.user() ? "--user " : "") + String.join(" ", arguments);
     }
 
-    private void requireRoot(ServiceRef service, String verb) {
-        if (!service.user() && effectiveUid.getAsLong() != 0) {
-            throw new ServiceManagerException("Cannot " + verb + " the system service " + service.name()
-                    + " as a regular user: " + verb + " a system service with sudo, or add --user to "
-                    + verb + " it as a service of your own user", ServiceManagerException.PERMISSION_DENIED);
-        }
-    }
-
     private UnitStatus requireInstalled(ServiceRef service, String verb) {
         Objects.requireNonNull(service, "service");
-        if (service.root().isPresent()) {
-            throw new ServiceManagerException("Cannot " + verb + " " + service.name() + " under --root " + service.root().get()
-                    + ": --root only stages files; " + verb + " it on the target system", 2);
-        }
+        ManagerSupport.requireLive(service, verb);
         UnitStatus status = show(service);
         if (!status.installed()) {
             throw new ServiceManagerException(service.name() + " is not installed as a systemd " + (service.user() ? "user " : "")
@@ -360,34 +350,13 @@ public final class SystemdServiceManager implements ServiceManager {
     }
 
     private void awaitActive(ServiceRef service, Progress progress) {
-        long begun = System.nanoTime();
-        progress.step("Starting " + service.name() + "…");
-        UnitStatus status = await(service, s -> s.running() || s.ended(), "start");
-        if (!status.running()) {
-            throw startFailure(service, status, "did not start");
-        }
-        progress.step("running (" + seconds(begun) + ")");
+        support.awaitRunning(service.name(), progress, () -> show(service), UnitStatus::running, UnitStatus::ended,
+                (status, what) -> startFailure(service, status, what));
     }
 
     /** Polls {@code systemctl show} until {@code done} holds or the wait timeout passes. */
-    private UnitStatus await(ServiceRef service, java.util.function.Predicate<UnitStatus> done, String what) {
-        long deadline = System.nanoTime() + waitTimeout.toNanos();
-        while (true) {
-            UnitStatus status = show(service);
-            if (done.test(status)) {
-                return status;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw startFailure(service, status, "did not " + what + " within " + waitTimeout.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(pollInterval.toMillis()); // polling with a deadline: systemctl has no "wait for state"
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ServiceManagerException("Interrupted while waiting for " + service.name() + " to " + what,
-                        ServiceManagerException.FAILURE, e);
-            }
-        }
+    private UnitStatus await(ServiceRef service, Predicate<UnitStatus> done, String what) {
+        return support.await(service.name(), () -> show(service), done, what, (status, failure) -> startFailure(service, status, failure));
     }
 
     private ServiceManagerException startFailure(ServiceRef service, UnitStatus status, String what) {
@@ -401,33 +370,8 @@ public final class SystemdServiceManager implements ServiceManager {
         return new ServiceManagerException(message.toString(), ServiceManagerException.FAILURE);
     }
 
-    private static void check(ServiceRef service, CommandResult result, List<String> arguments) {
-        if (result.ok()) {
-            return;
-        }
-        String said = (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip();
-        String lower = said.toLowerCase(Locale.ROOT);
-        String command = command(service, arguments);
-        if (lower.contains("access denied") || lower.contains("authentication required") || lower.contains("permission denied")) {
-            throw new ServiceManagerException("\"" + command + "\" was refused: " + said + "; run it with sudo, or use --user for a service of your own user",
-                    ServiceManagerException.PERMISSION_DENIED);
-        }
-        throw new ServiceManagerException("\"" + command + "\" failed (exit " + result.exitCode() + "): " + said,
-                ServiceManagerException.FAILURE);
-    }
-
-    private static void write(Path file, String content) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(temporary, content, StandardCharsets.UTF_8);
-            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new ServiceManagerException("Cannot write \"" + file + "\": permission denied; use sudo, or --user for a service of your own user",
-                    ServiceManagerException.PERMISSION_DENIED, e);
-        } catch (IOException e) {
-            throw new ServiceManagerException("Cannot write \"" + file + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
-        }
+    private void check(ServiceRef service, CommandResult result, List<String> arguments) {
+        support.check(result, command(service, arguments), REFUSALS, "");
     }
 
     private static void delete(Path path) {
@@ -442,9 +386,5 @@ public final class SystemdServiceManager implements ServiceManager {
 
     private static String withNewline(String text) {
         return text.endsWith("\n") ? text : text + "\n";
-    }
-
-    private static String seconds(long begunNanos) {
-        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - begunNanos) / 1e9);
     }
 }

@@ -22,8 +22,6 @@ import java.util.regex.Pattern;
  */
 final class SystemdUnitRenderer {
 
-    /** Unit names we generate directories and users from: letters, digits, {@code _ . -}; no templates. */
-    private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     /** A unit name as systemd accepts it (systemd.unit(5)), e.g. {@code postgresql.service}, {@code getty@tty1.service}. */
     private static final Pattern UNIT_NAME = Pattern.compile("[A-Za-z0-9:_.@\\\\-]+");
     private static final Pattern UNIT_SUFFIX = Pattern.compile(
@@ -155,15 +153,8 @@ final class SystemdUnitRenderer {
 
     /** {@code ExecStart=}'s value: {@code <java> <jvm options> -jar <jar> run <arguments>}. */
     static String execStart(LaunchCommand launch) {
-        List<String> words = new ArrayList<>();
-        words.add(launch.java().toString());
-        words.addAll(launch.jvmOptions());
-        words.add("-jar");
-        words.add(launch.jar().toString());
-        words.add("run");
-        words.addAll(launch.arguments());
         List<String> quoted = new ArrayList<>();
-        for (String word : words) {
+        for (String word : ProgramArguments.of(launch)) {
             quoted.add(execArgument(word));
         }
         return String.join(" ", quoted);
@@ -232,42 +223,20 @@ final class SystemdUnitRenderer {
     }
 
     private static void validate(InstallRequest request) {
-        List<String> problems = new ArrayList<>();
-        String name = request.name();
-        if (!SERVICE_NAME.matcher(name).matches()) {
-            problems.add("service name \"" + name + "\" cannot name a systemd unit and its directories; use letters, digits, '_', '.' and '-', "
-                    + "starting with a letter or digit, e.g. --name users-service");
-        }
-        LaunchCommand launch = request.launch();
-        if (!launch.java().isAbsolute()) {
-            problems.add("java executable \"" + launch.java() + "\" is not an absolute path; systemd needs one for ExecStart");
-        }
-        if (!launch.jar().isAbsolute()) {
-            problems.add("jar \"" + launch.jar() + "\" is not an absolute path; systemd starts the service in its own working directory");
-        }
+        RequestValidator problems = new RequestValidator(request).nameAndLaunch("a systemd unit",
+                "systemd needs one for ExecStart", "systemd starts the service in its own working directory");
         for (String dependency : request.dependsOn()) {
             if (!UNIT_NAME.matcher(dependency.strip()).matches()) {
                 problems.add("--depends-on \"" + dependency + "\" is not a systemd unit name; write e.g. postgresql or postgresql.service");
             }
         }
-        if (request.account().isPresent() && !request.service().user()) {
-            String account = request.account().get().strip();
-            String[] parts = account.split(":", 2);
-            boolean ok = ACCOUNT.matcher(parts[0]).matches() && (parts.length == 1 || ACCOUNT.matcher(parts[1]).matches());
-            if (!ok) {
-                problems.add("--account \"" + account + "\" is not a Unix user name; write e.g. --account users-service "
-                        + "(or user:group), or leave it out to run as a dynamic user (DynamicUser=yes)");
-            }
-        }
-        if (request.stopTimeout().isZero() || request.stopTimeout().isNegative()) {
-            problems.add("--stop-timeout \"" + Durations.format(request.stopTimeout()) + "\" must be positive, e.g. --stop-timeout 30s");
-        }
+        problems.systemAccount(ACCOUNT, account -> "--account \"" + account + "\" is not a Unix user name; write e.g. --account users-service "
+                + "(or user:group), or leave it out to run as a dynamic user (DynamicUser=yes)");
+        problems.stopTimeout();
         if (request.resetAfter().isNegative()) {
             problems.add("--reset-after \"" + request.resetAfter() + "\" must not be negative, e.g. --reset-after 1d");
         }
-        if (!problems.isEmpty()) {
-            throw new ServiceManagerException("Cannot render the systemd unit for \"" + name + "\":\n  - " + String.join("\n  - ", problems), 2);
-        }
+        problems.throwIfAny("the systemd unit");
     }
 
     /**
