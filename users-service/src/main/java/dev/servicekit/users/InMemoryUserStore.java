@@ -131,7 +131,7 @@ final class InMemoryUserStore implements UserStore {
     }
 
     @Override
-    public Optional<String> passwordHash(String email) {
+    public Optional<UserCredentials> credentials(String email) {
         Objects.requireNonNull(email, "email");
         ensureOpen();
         String key = EmailKey.of(email);
@@ -141,7 +141,7 @@ final class InMemoryUserStore implements UserStore {
         if (row == null || !EmailKey.of(row.user().email()).equals(key)) {
             return Optional.empty();
         }
-        return row.passwordHash();
+        return row.passwordHash().map(hash -> new UserCredentials(row.user(), hash));
     }
 
     @Override

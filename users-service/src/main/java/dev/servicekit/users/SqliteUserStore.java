@@ -260,14 +260,17 @@ final class SqliteUserStore implements UserStore {
     }
 
     @Override
-    public Optional<String> passwordHash(String email) {
+    public Optional<UserCredentials> credentials(String email) {
         Objects.requireNonNull(email, "email");
-        return read("look up a password hash", connection -> {
+        return read("look up credentials", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT password_hash FROM users WHERE email_key = ?")) {
+                    "SELECT " + COLUMNS + ", password_hash FROM users WHERE email_key = ?")) {
                 select.setString(1, EmailKey.of(email));
                 try (ResultSet rs = select.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
+                    if (!rs.next() || rs.getString(8) == null) {
+                        return Optional.<UserCredentials>empty();
+                    }
+                    return Optional.of(new UserCredentials(toUser(rs), rs.getString(8)));
                 }
             }
         });

@@ -110,14 +110,13 @@ public interface UserStore extends AutoCloseable {
     boolean delete(long id);
 
     /**
-     * The encoded password hash of the user with this email (ignoring case), for checking a login with
-     * {@link PasswordHasher#matches(char[], String)}.
+     * The user with this email (ignoring case) together with its password hash, for a login.
      *
      * @param email the email to look up
-     * @return the hash, or empty if there is no such user or the user has no password
+     * @return the credentials, or empty if there is no such user or the user has no password
      * @throws StoreUnavailableException if the store cannot answer
      */
-    Optional<String> passwordHash(String email);
+    Optional<UserCredentials> credentials(String email);
 
     /**
      * Checks that the store answers a query on the users table, for readiness checks. Returns promptly:

@@ -80,7 +80,7 @@ class SqliteUserStoreTest extends UserStoreContractTest {
 
         assertThat(store.find(ada.id())).contains(ada);
         assertThat(store.find(bob.id())).contains(bobV2);
-        assertThat(store.passwordHash("ada@example.org")).contains("h");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("h");
         assertThat(store.create(draft("Cy", "cy@example.org")).id()).isGreaterThan(bob.id());
     }
 

@@ -194,7 +194,7 @@ abstract class UserStoreContractTest {
                 new UserDraft("Ada", "ADA@example.org", List.of("reader"), Optional.of("hash")), OptionalLong.empty());
 
         assertThat(replaced.email()).isEqualTo("ADA@example.org");
-        assertThat(store.passwordHash("ada@example.org")).contains("hash");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("hash");
         assertThatThrownBy(() -> store.create(draft("Copy", "ada@EXAMPLE.org")))
                 .isInstanceOf(DuplicateEmailException.class);
     }
@@ -213,16 +213,18 @@ abstract class UserStoreContractTest {
     void passwordHashIsFoundByEmailIgnoringCase() {
         store.create(new UserDraft("Ada", "Ada@Example.org", List.of("reader"), Optional.of("pbkdf2-sha256$1$c2FsdA$aGFzaA")));
 
-        assertThat(store.passwordHash("ada@example.org")).contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
-        assertThat(store.passwordHash("ADA@EXAMPLE.ORG")).contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
+        assertThat(store.credentials("ADA@EXAMPLE.ORG").map(UserCredentials::passwordHash)).contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
+        assertThat(store.credentials("ada@example.org").map(c -> c.user().name())).contains("Ada");
+        assertThat(store.credentials("ada@example.org").map(c -> c.user().roles())).contains(List.of("reader"));
     }
 
     @Test
     void passwordHashIsEmptyForAnUnknownEmailOrAUserWithoutPassword() {
         store.create(draft("Bob", "bob@example.org"));
 
-        assertThat(store.passwordHash("nobody@example.org")).isEmpty();
-        assertThat(store.passwordHash("bob@example.org")).isEmpty();
+        assertThat(store.credentials("nobody@example.org").map(UserCredentials::passwordHash)).isEmpty();
+        assertThat(store.credentials("bob@example.org").map(UserCredentials::passwordHash)).isEmpty();
     }
 
     @Test
@@ -231,7 +233,7 @@ abstract class UserStoreContractTest {
 
         store.replace(ada.id(), draft("Ada", "ada@example.org"), OptionalLong.empty());
 
-        assertThat(store.passwordHash("ada@example.org")).isEmpty();
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).isEmpty();
     }
 
     @Test
@@ -241,7 +243,7 @@ abstract class UserStoreContractTest {
         store.replace(ada.id(), new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("new-hash")),
                 OptionalLong.empty());
 
-        assertThat(store.passwordHash("ada@example.org")).contains("new-hash");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("new-hash");
     }
 
     @Test
@@ -250,7 +252,7 @@ abstract class UserStoreContractTest {
 
         assertThat(store.delete(ada.id())).isTrue();
         assertThat(store.find(ada.id())).isEmpty();
-        assertThat(store.passwordHash("ada@example.org")).isEmpty();
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).isEmpty();
         assertThat(store.delete(ada.id())).isFalse();
         assertThatThrownBy(() -> store.replace(ada.id(), draft("Ada", "ada@example.org"), OptionalLong.empty()))
                 .isInstanceOf(UserNotFoundException.class);
@@ -352,6 +354,6 @@ abstract class UserStoreContractTest {
         assertThatThrownBy(() -> store.replace(ada.id(), draft("Ada", "ada@example.org"), OptionalLong.empty()))
                 .isInstanceOf(StoreUnavailableException.class);
         assertThatThrownBy(() -> store.delete(ada.id())).isInstanceOf(StoreUnavailableException.class);
-        assertThatThrownBy(() -> store.passwordHash("ada@example.org")).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.credentials("ada@example.org").map(UserCredentials::passwordHash)).isInstanceOf(StoreUnavailableException.class);
     }
 }
