@@ -21,7 +21,7 @@ import java.util.Optional;
  * failure becomes {@code application/problem+json}: {@link ProblemException}s as thrown, unknown paths
  * 404, known paths with another method 405 with {@code Allow}, bodies over {@code maxBodyBytes} 413,
  * malformed requests 400, and any other exception a generic 500 whose details stay in the log.
- * Route scopes are recorded on the route; they are enforced once an authentication filter is configured.
+ * Routes that declare scopes run behind the configured {@link RequestAuthenticator} (401/403 problems); without one they are served unchecked.
  *
  * <p><b>Threading.</b> Each connection is served on its own virtual thread, and handlers may block.
  * {@link #start()}, {@link #stop()}, {@link #port()} and {@link #inFlight()} may be called from any

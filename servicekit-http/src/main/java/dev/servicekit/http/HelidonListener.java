@@ -1,6 +1,7 @@
 package dev.servicekit.http;
 
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 
 import org.slf4j.Logger;
@@ -12,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Objects;
@@ -29,6 +31,13 @@ import java.util.function.Supplier;
  * We set the grace period to the drain timeout and add what Helidon lacks: a clear bind failure
  * (Helidon only logs it and returns from {@code start()} without throwing), idempotent thread-safe stop,
  * and no JVM shutdown hook (the service lifecycle owns stopping).
+ *
+ * <p>TLS, when set, is Helidon's: the material is loaded and checked by {@link TlsMaterialLoader} before binding
+ * (all problems in one {@link TlsConfigurationException}), then handed to the listener as a Helidon {@code Tls}.
+ * A {@link TlsFileWatcher} reloads it when the files change, through {@code WebServer#reloadTls}, which swaps the
+ * key and trust managers behind the listener's existing {@code SSLContext} (verified in the 4.5.0 source,
+ * {@code ConfiguredTlsManager.reload}): handshakes after the swap present the new certificate, and established
+ * connections keep their session. Unusable new files are logged as a warning and the current certificate stays.
  */
 final class HelidonListener {
 
@@ -42,10 +51,12 @@ final class HelidonListener {
     private final AccessLog accessLog;
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final Optional<TlsSettings> tls;
+    private final Duration tlsPollInterval;
 
     private volatile State state = State.NEW;
     private volatile int boundPort = -1;
     private WebServer server;
+    private Optional<TlsFileWatcher> tlsWatcher = Optional.empty();
 
     HelidonListener(ListenerSettings settings,
                     Supplier<HttpRouting.Builder> routing,
@@ -59,7 +70,18 @@ final class HelidonListener {
                     InFlightRequests inFlight,
                     AccessLog accessLog,
                     Optional<TlsSettings> tls) {
+        this(settings, routing, inFlight, accessLog, tls, TlsFileWatcher.DEFAULT_POLL_INTERVAL);
+    }
+
+    /** With the polling interval of the TLS file watcher, for tests of the polling fallback. */
+    HelidonListener(ListenerSettings settings,
+                    Supplier<HttpRouting.Builder> routing,
+                    InFlightRequests inFlight,
+                    AccessLog accessLog,
+                    Optional<TlsSettings> tls,
+                    Duration tlsPollInterval) {
         this.tls = Objects.requireNonNull(tls, "tls");
+        this.tlsPollInterval = Objects.requireNonNull(tlsPollInterval, "tlsPollInterval");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.routing = Objects.requireNonNull(routing, "routing");
         this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
@@ -78,6 +100,16 @@ final class HelidonListener {
                 case NEW -> {
                 }
             }
+            // Configuration first: a broken certificate is reported before anything binds.
+            Optional<TlsFileWatcher> watcher = Optional.empty();
+            Optional<TlsMaterial> material = Optional.empty();
+            if (tls.isPresent()) {
+                TlsSettings tlsSettings = tls.get();
+                // The watcher takes its baseline before loading, so a change during start is not missed.
+                watcher = Optional.of(new TlsFileWatcher(settings.name(), TlsMaterialLoader.files(tlsSettings), tlsPollInterval,
+                                                         TlsFileWatcher.DEFAULT_DEBOUNCE, () -> reloadTls(tlsSettings)));
+                material = Optional.of(TlsMaterialLoader.load(settings.name(), tlsSettings));
+            }
             InetAddress address = resolve();
             if (settings.port() != 0) {
                 // Probe first: when the port is taken, Helidon would log a stack trace before failing, and the
@@ -87,7 +119,7 @@ final class HelidonListener {
                     throw unavailable.get();
                 }
             }
-            WebServer candidate = WebServer.builder()
+            WebServerConfig.Builder builder = WebServer.builder()
                     .address(address)
                     .port(settings.port())
                     .maxPayloadSize(settings.maxBodyBytes())
@@ -95,8 +127,9 @@ final class HelidonListener {
                     .shutdownHook(false)
                     .errorHandling(e -> e.includeEntity(true))
                     .directHandlers(new ProblemDirectHandler(settings.maxBodyBytes(), accessLog).asDirectHandlers())
-                    .routing(routing.get())
-                    .build();
+                    .routing(routing.get());
+            material.ifPresent(m -> builder.tls(m.toHelidonTls()));
+            WebServer candidate = builder.build();
             candidate.start();
             if (!candidate.isRunning()) {
                 // Helidon logs the bind failure and returns normally; find out why, for a message that says what to do.
@@ -106,6 +139,13 @@ final class HelidonListener {
             boundPort = candidate.port();
             state = State.RUNNING;
             LOG.debug("{} server listening on {}:{}", settings.name(), settings.host(), boundPort);
+            if (material.isPresent()) {
+                LOG.info("{} server serves HTTPS ({}) with the certificate {}{}", settings.name(),
+                         String.join(", ", TlsMaterial.PROTOCOLS), material.get().describe(),
+                         material.get().clientCas().isEmpty() ? "" : "; client certificates required");
+            }
+            tlsWatcher = watcher;
+            watcher.ifPresent(TlsFileWatcher::start);
         } finally {
             lifecycle.unlock();
         }
@@ -118,6 +158,7 @@ final class HelidonListener {
                 state = State.STOPPED;
                 return;
             }
+            tlsWatcher.ifPresent(TlsFileWatcher::close);
             inFlight.startDraining();
             // Helidon skips the drain wait if this thread is interrupted; drain anyway, then restore the flag.
             boolean interrupted = Thread.interrupted();
@@ -135,6 +176,34 @@ final class HelidonListener {
         } finally {
             lifecycle.unlock();
         }
+    }
+
+    /**
+     * Runs on the watcher thread. Deliberately without the lifecycle lock: stop() holds it while joining the
+     * watcher. Reloading a listener that is stopping is harmless (it swaps key managers nobody uses any more).
+     */
+    private void reloadTls(TlsSettings tlsSettings) {
+        WebServer current = server;
+        if (current == null) {
+            return;
+        }
+        TlsMaterial material;
+        try {
+            material = TlsMaterialLoader.load(settings.name(), tlsSettings);
+        } catch (TlsConfigurationException e) {
+            LOG.warn("{} server keeps its current TLS certificate: the changed files cannot be used. {}",
+                     settings.name(), e.getMessage());
+            return;
+        }
+        try {
+            current.reloadTls(material.toHelidonTls());
+        } catch (RuntimeException e) {
+            LOG.warn("{} server keeps its current TLS certificate: Helidon refused the new one ({})",
+                     settings.name(), material.describe(), e);
+            return;
+        }
+        LOG.info("{} server reloaded its TLS certificate without a restart: {}; new connections use it",
+                 settings.name(), material.describe());
     }
 
     int port() {

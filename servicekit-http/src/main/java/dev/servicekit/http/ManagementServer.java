@@ -65,6 +65,31 @@ public final class ManagementServer {
     public static ManagementServer create(ManagementServerConfig config,
                                           Supplier<Readiness> readiness,
                                           List<Route> extraRoutes) {
+        return create(config, readiness, extraRoutes, Optional.empty());
+    }
+
+    /**
+     * Creates an unstarted management server that serves HTTPS; with {@link TlsSettings#clientCa()} set, only
+     * clients presenting a certificate from those CAs can connect (mutual TLS). Certificate files are reloaded
+     * when they change, as for {@link ApiServer}.
+     *
+     * @param config      listener settings
+     * @param readiness   answers {@code /health/ready}; called per request, must be fast and thread-safe
+     * @param extraRoutes further management routes; must not repeat the health paths
+     * @param tls         certificate, key and optional client CAs
+     * @return the server; {@link #start()} throws {@link TlsConfigurationException} if the TLS files are unusable
+     */
+    public static ManagementServer create(ManagementServerConfig config,
+                                          Supplier<Readiness> readiness,
+                                          List<Route> extraRoutes,
+                                          TlsSettings tls) {
+        return create(config, readiness, extraRoutes, Optional.of(Objects.requireNonNull(tls, "tls")));
+    }
+
+    private static ManagementServer create(ManagementServerConfig config,
+                                           Supplier<Readiness> readiness,
+                                           List<Route> extraRoutes,
+                                           Optional<TlsSettings> tls) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(readiness, "readiness");
         List<Route> routes = new ArrayList<>();
@@ -78,7 +103,7 @@ public final class ManagementServer {
         AccessLog accessLog = new AccessLog();
         ServerRouting.build(copy, inFlight, accessLog, Optional.empty());
         return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, Optional.empty()),
-                                                        inFlight, accessLog));
+                                                        inFlight, accessLog, tls));
     }
 
     /**

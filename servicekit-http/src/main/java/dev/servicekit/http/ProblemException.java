@@ -123,6 +123,31 @@ public final class ProblemException extends HttpServerException {
     }
 
     /**
+     * 401 Unauthorized with the {@code WWW-Authenticate} challenge the client must answer, for example
+     * {@code Bearer realm="api", error="invalid_token", error_description="The access token has expired"}
+     * (RFC 6750). Neither the detail nor the challenge may contain the credential itself.
+     *
+     * @param detail    why the credential is missing or not accepted
+     * @param challenge the {@code WWW-Authenticate} header value
+     * @return the problem
+     */
+    public static ProblemException unauthorized(String detail, String challenge) {
+        Objects.requireNonNull(challenge, "challenge");
+        return standard(401, detail).withHeader("WWW-Authenticate", challenge);
+    }
+
+    /**
+     * 403 Forbidden: the caller is known but may not do this. Add a {@code WWW-Authenticate} header with
+     * {@link #withHeader} when the refusal is about token scopes ({@code error="insufficient_scope"}).
+     *
+     * @param detail what the caller lacks
+     * @return the problem
+     */
+    public static ProblemException forbidden(String detail) {
+        return standard(403, detail);
+    }
+
+    /**
      * 404 Not Found.
      *
      * @param detail which resource does not exist

@@ -1,5 +1,7 @@
 package dev.servicekit.http;
 
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.Method;
@@ -49,11 +51,22 @@ final class ServerRouting {
                 .addFilter(new PauseFilter(inFlight))
                 .error(Throwable.class, new ProblemErrorMapper());
         for (Route route : routes) {
-            routing.route(route.method(), route.pathTemplate(), route.handler());
+            routing.route(route.method(), route.pathTemplate(), guarded(route, authenticator));
         }
         // Registered last: reached only when no route matched.
         routing.any(new UnmatchedRequestHandler(compiled));
         return routing;
+    }
+
+    /**
+     * The route's handler, behind the authenticator when the route declares scopes and one is configured.
+     * Without an authenticator, auth is disabled and routes with scopes are served as they are.
+     */
+    private static Handler guarded(Route route, Optional<RequestAuthenticator> authenticator) {
+        if (route.scopes().isEmpty() || authenticator.isEmpty()) {
+            return route.handler();
+        }
+        return new AuthenticatedHandler(authenticator.get(), route.scopes(), route.handler());
     }
 
     private static void rejectDuplicates(List<Route> routes) {
@@ -159,6 +172,30 @@ final class ServerRouting {
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
             res.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
             chain.proceed();
+        }
+    }
+
+    private static final Header CACHE_NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
+
+    /**
+     * Runs the authenticator before the route's handler. {@code Cache-Control: no-store} is set first, so
+     * the 401/403 answers carry it too (the error mapper keeps it). The caller's subject goes into the
+     * request context for the access log; the {@link AuthenticatedCaller} itself is registered in the
+     * context by its class, for handlers that need to know who is calling.
+     */
+    private record AuthenticatedHandler(RequestAuthenticator authenticator, Set<String> scopes, Handler next)
+            implements Handler {
+        @Override
+        public void handle(ServerRequest req, ServerResponse res) throws Exception {
+            res.header(CACHE_NO_STORE);
+            AuthenticatedCaller caller = authenticator.authenticate(req, scopes);
+            if (caller == null) {
+                throw new IllegalStateException("RequestAuthenticator " + authenticator.getClass().getName()
+                                                        + " returned null; it must return a caller or throw");
+            }
+            req.context().register(AccessLog.SUBJECT_CONTEXT_KEY, caller.subject());
+            req.context().register(caller);
+            next.handle(req, res);
         }
     }
 

@@ -9,6 +9,16 @@ import java.util.Optional;
  * optionally the PEM certificates of client CAs for mutual TLS. TLS 1.2 and 1.3 only. The files are watched:
  * when they change, new connections get the new certificate without a restart.
  *
+ * <p>PEM: the certificate file holds the server certificate first, then any intermediates; the key file holds
+ * an unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY}) RSA or EC key, or a PKCS#1 RSA key. PKCS#12: exactly one
+ * private key entry, with the keystore password also protecting the key. Problems are reported by
+ * {@link ApiServer#start()} as a {@link TlsConfigurationException} naming each file.
+ *
+ * {@snippet :
+ * TlsSettings tls = TlsSettings.pem(Path.of("/etc/app/cert.pem"), Path.of("/etc/app/key.pem"));
+ * ApiServer server = ApiServer.builder(config).routes(routes).tls(tls).build();
+ * }
+ *
  * @param certificate     PEM certificate chain, or the PKCS#12 keystore file
  * @param privateKey      PEM private key; empty for PKCS#12
  * @param keystorePassword PKCS#12 password; empty for PEM (masked in {@link #toString()})
@@ -32,6 +42,18 @@ public record TlsSettings(Path certificate, Optional<Path> privateKey, Optional<
     /** A PKCS#12 keystore. */
     public static TlsSettings pkcs12(Path keystore, String password) {
         return new TlsSettings(keystore, Optional.empty(), Optional.of(password), Optional.empty());
+    }
+
+    /**
+     * The same settings, requiring clients to present a certificate issued by one of the CAs in the PEM file
+     * (mutual TLS).
+     *
+     * @param caCertificates PEM file with one or more CA certificates
+     * @return new settings
+     */
+    public TlsSettings withClientCa(Path caCertificates) {
+        return new TlsSettings(certificate, privateKey, keystorePassword,
+                               Optional.of(Objects.requireNonNull(caCertificates, "caCertificates")));
     }
 
     /** Never shows the password. */

@@ -1,0 +1,134 @@
+package dev.servicekit.http;
+
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The keys of a JWKS URL, fetched lazily and cached. A fetch happens when the cache is empty, when it is
+ * older than {@code cacheTtl}, or when no cached key matches a token (a signer rotated in a new {@code kid});
+ * in every case at most once per {@code minRefreshInterval}, so a flood of tokens with made-up {@code kid}s
+ * cannot turn this service into a load generator against the identity provider. If a fetch fails, the keys
+ * already cached stay in use.
+ *
+ * <p>Nimbus's {@code JWKSourceBuilder} does the same but reads the system time; this cache uses the injected
+ * {@link Clock} so the rate limit and expiry are testable. Parsing stays with Nimbus ({@link JWKSet#parse}).
+ *
+ * <p>Thread-safe: fetches are serialized under a lock (request threads are virtual, so waiting is cheap), and
+ * a thread that waited re-reads the keys another thread just fetched.
+ */
+final class JwksKeyCache implements JWKSource<SecurityContext> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JwksKeyCache.class);
+    static final int MAX_JWKS_BYTES = 1024 * 1024;
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
+
+    private final URI url;
+    private final Duration cacheTtl;
+    private final Duration minRefreshInterval;
+    private final Clock clock;
+    private final HttpClient client;
+    private final ReentrantLock fetchLock = new ReentrantLock();
+
+    private record Snapshot(JWKSet keys, Instant fetchedAt) {
+    }
+
+    private volatile Snapshot snapshot;
+    /** Guarded by fetchLock. */
+    private Instant lastAttempt;
+
+    JwksKeyCache(JwtKeySource.Jwks source, Clock clock) {
+        this.url = source.url();
+        this.cacheTtl = source.cacheTtl();
+        this.minRefreshInterval = source.minRefreshInterval();
+        this.clock = clock;
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(FETCH_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    @Override
+    public List<JWK> get(JWKSelector selector, SecurityContext context) throws KeySourceException {
+        Snapshot current = snapshot;
+        if (current == null || !clock.instant().isBefore(current.fetchedAt().plus(cacheTtl))) {
+            current = refreshIfAllowed();
+        }
+        List<JWK> matches = current == null ? List.of() : selector.select(current.keys());
+        if (matches.isEmpty()) {
+            current = refreshIfAllowed();
+            matches = current == null ? List.of() : selector.select(current.keys());
+        }
+        if (current == null) {
+            throw new KeySourceException("No keys could be fetched from the JWKS URL " + url + " yet");
+        }
+        return matches;
+    }
+
+    /** Fetches unless a fetch was attempted less than {@code minRefreshInterval} ago; returns the newest keys. */
+    private Snapshot refreshIfAllowed() {
+        fetchLock.lock();
+        try {
+            Instant now = clock.instant();
+            if (lastAttempt != null && now.isBefore(lastAttempt.plus(minRefreshInterval))) {
+                return snapshot;
+            }
+            lastAttempt = now;
+            try {
+                JWKSet fetched = fetch();
+                snapshot = new Snapshot(fetched, now);
+                LOG.debug("Fetched {} keys from JWKS {}", fetched.size(), url);
+            } catch (IOException | ParseException e) {
+                LOG.warn("Cannot fetch the JWKS from {}: {}; {}", url, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
+                         snapshot == null ? "tokens cannot be verified until it answers"
+                                          : "keeping the " + snapshot.keys().size() + " keys fetched before");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warn("Interrupted while fetching the JWKS from {}", url);
+            }
+            return snapshot;
+        } finally {
+            fetchLock.unlock();
+        }
+    }
+
+    private JWKSet fetch() throws IOException, InterruptedException, ParseException {
+        HttpRequest request = HttpRequest.newBuilder(url)
+                .timeout(FETCH_TIMEOUT)
+                .header("Accept", JWKSet.MIME_TYPE + ", application/json")
+                .GET()
+                .build();
+        HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IOException("HTTP status " + response.statusCode());
+            }
+            byte[] bytes = body.readNBytes(MAX_JWKS_BYTES + 1);
+            if (bytes.length > MAX_JWKS_BYTES) {
+                throw new IOException("the JWKS is larger than " + MAX_JWKS_BYTES + " bytes");
+            }
+            // Public keys only: a JWKS that (wrongly) carries private or symmetric keys must not make them usable.
+            return JWKSet.parse(new String(bytes, StandardCharsets.UTF_8)).toPublicJWKSet();
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.servicekit.http;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.BadJWSException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.EncryptedJWT;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.Key;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Verifies {@code Authorization: Bearer} JWT access tokens with Nimbus JOSE+JWT and enforces route scopes.
+ *
+ * {@snippet :
+ * JwtAuthenticator auth = JwtAuthenticator.create(JwtSettings.builder()
+ *         .issuer("https://users.example.com").audience("users-api")
+ *         .keySource(JwtKeySource.publicKeyPem(Path.of("jwt-public.pem")))
+ *         .build());
+ * ApiServer api = ApiServer.builder(config).routes(routes).authenticator(auth).build();
+ * }
+ *
+ * <p><b>What is accepted.</b> Only signed JWTs (never {@code alg: none}, never encrypted), with an algorithm
+ * allowed for the configured key source: HS256 for a secret, RS256 for an RSA key, ES256 for an EC key, RS256
+ * or ES256 for a JWKS. The token cannot pick its verification: an HS256 token against an RSA key is refused
+ * before any key is touched. {@code typ}, when present, must be {@code JWT} or {@code at+jwt}. Claims: {@code exp}
+ * required and in the future, {@code nbf} and {@code iat} not in the future, all with the configured skew;
+ * {@code iss} equal to the issuer; {@code aud} containing the audience; {@code sub} present. Scopes come from
+ * {@code scope} (space-separated) and {@code scp} (array or string). Tokens longer than the size limit are
+ * refused before parsing.
+ *
+ * <p><b>Answers</b> (RFC 6750, bodies are problem+json):
+ * <ul>
+ *   <li>no {@code Authorization: Bearer} header: 401, {@code WWW-Authenticate: Bearer realm="api"};</li>
+ *   <li>an invalid token: 401, {@code Bearer realm="api", error="invalid_token", error_description="…"} with a
+ *       fixed description (the token is never echoed, in responses or logs);</li>
+ *   <li>more than one {@code Authorization} header: 400 {@code error="invalid_request"};</li>
+ *   <li>a valid token without a required scope: 403, {@code error="insufficient_scope", scope="…"};</li>
+ *   <li>JWKS keys that could never be fetched: 503 with {@code Retry-After}.</li>
+ * </ul>
+ *
+ * <p><b>Threading.</b> Immutable after {@link #create} and safe for concurrent use. With a JWKS source,
+ * {@link #authenticate} may block for up to a few seconds while keys are fetched (see {@link JwtKeySource#jwks}).
+ */
+public final class JwtAuthenticator implements RequestAuthenticator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
+    private static final Duration KEYS_UNAVAILABLE_RETRY_AFTER = Duration.ofSeconds(30);
+    private static final JOSEObjectType ACCESS_TOKEN_TYPE = new JOSEObjectType("at+jwt");
+
+    private final JwtSettings settings;
+    /** Holds the allow-list of algorithms for the key source; checked before anything else. */
+    private final JWSVerificationKeySelector<SecurityContext> keySelector;
+    private final DefaultJWTProcessor<SecurityContext> processor;
+    private final DefaultJOSEObjectTypeVerifier<SecurityContext> typeVerifier;
+
+    private JwtAuthenticator(JwtSettings settings, JWSVerificationKeySelector<SecurityContext> keySelector) {
+        this.settings = settings;
+        this.keySelector = keySelector;
+        this.typeVerifier = new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, ACCESS_TOKEN_TYPE, null);
+        this.processor = new DefaultJWTProcessor<>();
+        processor.setJWSTypeVerifier(typeVerifier);
+        processor.setJWSKeySelector(keySelector);
+        processor.setJWTClaimsSetVerifier(new JwtClaimsRules(settings.issuer(), settings.audience(),
+                                                             settings.clockSkew(), settings.clock()));
+    }
+
+    /**
+     * Creates the authenticator. No network access happens here: JWKS keys are fetched on first use.
+     *
+     * @param settings issuer, audience, skew, size limit, clock and key source
+     * @return the authenticator
+     */
+    public static JwtAuthenticator create(JwtSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        return switch (settings.keySource()) {
+            case JwtKeySource.HmacSecret hmac -> new JwtAuthenticator(
+                    settings, singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256")));
+            case JwtKeySource.VerificationKey key -> switch (key.key()) {
+                case RSAPublicKey rsa -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.RS256, rsa));
+                case ECPublicKey ec -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.ES256, ec));
+                default -> throw new IllegalStateException("VerificationKey admitted a " + key.key().getAlgorithm() + " key");
+            };
+            case JwtKeySource.Jwks jwks -> new JwtAuthenticator(
+                    settings, new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
+                                                               new JwksKeyCache(jwks, settings.clock())));
+        };
+    }
+
+    /**
+     * The one configured key, for its one algorithm. The token's {@code kid} plays no part: there is nothing
+     * to choose from (Nimbus's JWK matcher would instead refuse every token that names a kid).
+     */
+    private static JWSVerificationKeySelector<SecurityContext> singleKey(JWSAlgorithm algorithm, Key key) {
+        return new JWSVerificationKeySelector<>(algorithm, (selector, context) -> List.of()) {
+            @Override
+            public List<Key> selectJWSKeys(JWSHeader header, SecurityContext context) {
+                return algorithm.equals(header.getAlgorithm()) ? List.of(key) : List.of();
+            }
+        };
+    }
+
+    @Override
+    public AuthenticatedCaller authenticate(ServerRequest request, Set<String> requiredScopes) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(requiredScopes, "requiredScopes");
+        List<String> authorization = request.headers().all(HeaderNames.AUTHORIZATION, List::of);
+        if (authorization.size() > 1) {
+            throw ProblemException.badRequest("Send one Authorization header, not " + authorization.size())
+                    .withHeader("WWW-Authenticate", challenge("invalid_request", "More than one Authorization header"));
+        }
+        String token = authorization.isEmpty() ? null : bearerToken(authorization.getFirst());
+        if (token == null) {
+            throw ProblemException.unauthorized("This resource needs an access token; send \"Authorization: Bearer <token>\"",
+                                                "Bearer realm=\"" + settings.realm() + "\"");
+        }
+        AuthenticatedCaller caller = verify(token);
+        Set<String> missing = new TreeSet<>(requiredScopes);
+        missing.removeAll(caller.scopes());
+        if (!missing.isEmpty()) {
+            String required = String.join(" ", new TreeSet<>(requiredScopes));
+            throw ProblemException.forbidden("The access token lacks the scope \"" + String.join(" ", missing)
+                                                     + "\" that this resource requires")
+                    .withHeader("WWW-Authenticate", challenge("insufficient_scope",
+                                                              "The access token lacks a required scope")
+                            + ", scope=\"" + required + "\"");
+        }
+        return caller;
+    }
+
+    /**
+     * Verifies one token; package-private so the rules can be tested without a server.
+     *
+     * @throws ProblemException 401 {@code invalid_token}, or 503 when JWKS keys cannot be fetched
+     */
+    AuthenticatedCaller verify(String token) {
+        if (token.length() > settings.maxTokenBytes()) {
+            throw invalidToken("The access token is longer than " + settings.maxTokenBytes() + " bytes");
+        }
+        try {
+            JWT jwt = JWTParser.parse(token);
+            SignedJWT signed = switch (jwt) {
+                case SignedJWT s -> s;
+                case PlainJWT p -> throw invalidToken("Unsigned access tokens (alg none) are not accepted");
+                case EncryptedJWT e -> throw invalidToken("Encrypted access tokens are not accepted");
+                default -> throw invalidToken("The access token is malformed");
+            };
+            if (!keySelector.isAllowed(signed.getHeader().getAlgorithm())) {
+                throw invalidToken("The access token is signed with an algorithm this service does not accept");
+            }
+            try {
+                typeVerifier.verify(signed.getHeader().getType(), null);
+            } catch (BadJOSEException e) {
+                throw invalidToken("The access token has a type (typ) other than JWT or at+jwt");
+            }
+            JWTClaimsSet claims = processor.process(signed, null);
+            return JwtClaimsRules.caller(claims);
+        } catch (ParseException e) {
+            throw invalidToken("The access token is malformed");
+        } catch (JwtClaimsRules.RejectedClaims e) {
+            throw invalidToken(e.getMessage());
+        } catch (BadJWTException e) {
+            throw invalidToken("The access token is malformed");
+        } catch (BadJWSException e) {
+            throw invalidToken("The access token signature is invalid");
+        } catch (BadJOSEException e) {
+            // No key for this kid/algorithm, a rejected typ, or a claims set Nimbus cannot read.
+            LOG.debug("Access token rejected: {}", e.getMessage());
+            throw invalidToken("The access token is not signed by a key this service trusts");
+        } catch (KeySourceException e) {
+            LOG.warn("Cannot verify access tokens: {}", e.getMessage());
+            throw ProblemException.serviceUnavailable("The keys that verify access tokens cannot be loaded right now;"
+                                                              + " retry later", KEYS_UNAVAILABLE_RETRY_AFTER);
+        } catch (JOSEException e) {
+            LOG.debug("Access token verification failed", e);
+            throw invalidToken("The access token cannot be verified");
+        }
+    }
+
+    /** The token of a {@code Bearer} credential, or null if the header uses another scheme. */
+    private String bearerToken(String header) {
+        String value = header.strip();
+        int space = value.indexOf(' ');
+        String scheme = space < 0 ? value : value.substring(0, space);
+        if (!scheme.toLowerCase(Locale.ROOT).equals("bearer")) {
+            return null;
+        }
+        String token = space < 0 ? "" : value.substring(space + 1).strip();
+        if (token.isEmpty()) {
+            throw invalidToken("The Authorization header has no token after \"Bearer\"");
+        }
+        return token;
+    }
+
+    private ProblemException invalidToken(String safeDescription) {
+        return ProblemException.unauthorized(safeDescription, challenge("invalid_token", safeDescription));
+    }
+
+    /** RFC 6750 §3; descriptions are fixed sentences (no quotes or backslashes), never token content. */
+    private String challenge(String error, String description) {
+        return "Bearer realm=\"" + settings.realm() + "\", error=\"" + error + "\", error_description=\""
+                + description.replace('"', '\'') + "\"";
+    }
+}

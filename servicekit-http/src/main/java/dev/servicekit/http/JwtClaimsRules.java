@@ -1,0 +1,115 @@
+package dev.servicekit.http;
+
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The claim checks of a token whose signature is already verified: {@code exp} (required), {@code nbf},
+ * {@code iat}, {@code iss}, {@code aud}, {@code sub}, with bounded skew against the injected clock, and the
+ * caller's scopes from {@code scope} (space-separated) and/or {@code scp} (array or string).
+ *
+ * <p>Nimbus's {@code DefaultJWTClaimsVerifier} reads the system time, so the time checks live here. Every
+ * rejection message is a fixed sentence: it ends up in a response header and must never carry token content.
+ */
+final class JwtClaimsRules implements JWTClaimsSetVerifier<SecurityContext> {
+
+    private final String issuer;
+    private final String audience;
+    private final Duration skew;
+    private final Clock clock;
+
+    JwtClaimsRules(String issuer, String audience, Duration skew, Clock clock) {
+        this.issuer = issuer;
+        this.audience = audience;
+        this.skew = skew;
+        this.clock = clock;
+    }
+
+    @Override
+    public void verify(JWTClaimsSet claims, SecurityContext context) throws BadJWTException {
+        Instant now = clock.instant();
+        Date exp = claims.getExpirationTime();
+        if (exp == null) {
+            throw new RejectedClaims("The access token has no expiry (exp)");
+        }
+        if (!now.isBefore(exp.toInstant().plus(skew))) {
+            throw new RejectedClaims("The access token has expired");
+        }
+        Date nbf = claims.getNotBeforeTime();
+        if (nbf != null && now.plus(skew).isBefore(nbf.toInstant())) {
+            throw new RejectedClaims("The access token is not valid yet (nbf)");
+        }
+        Date iat = claims.getIssueTime();
+        if (iat != null && iat.toInstant().isAfter(now.plus(skew))) {
+            throw new RejectedClaims("The access token is issued in the future (iat)");
+        }
+        if (!issuer.equals(claims.getIssuer())) {
+            throw new RejectedClaims("The access token has the wrong issuer (iss)");
+        }
+        List<String> aud = claims.getAudience();
+        if (aud == null || !aud.contains(audience)) {
+            throw new RejectedClaims("The access token is not meant for this service (aud)");
+        }
+        String sub = claims.getSubject();
+        if (sub == null || sub.isBlank()) {
+            throw new RejectedClaims("The access token has no subject (sub)");
+        }
+        scopes(claims);
+    }
+
+    /** The caller of a verified token. */
+    static AuthenticatedCaller caller(JWTClaimsSet claims) throws BadJWTException {
+        return new AuthenticatedCaller(claims.getSubject(), scopes(claims));
+    }
+
+    /** The union of {@code scope} (space-separated string) and {@code scp} (array of strings, or a string). */
+    static Set<String> scopes(JWTClaimsSet claims) throws BadJWTException {
+        Set<String> scopes = new LinkedHashSet<>();
+        Object scope = claims.getClaim("scope");
+        if (scope instanceof String s) {
+            addSpaceSeparated(s, scopes);
+        } else if (scope != null) {
+            throw new RejectedClaims("The access token's scope claim is not a space-separated string");
+        }
+        Object scp = claims.getClaim("scp");
+        switch (scp) {
+            case null -> { }
+            case String s -> addSpaceSeparated(s, scopes);
+            case List<?> list -> {
+                for (Object item : list) {
+                    if (!(item instanceof String s)) {
+                        throw new RejectedClaims("The access token's scp claim is not an array of strings");
+                    }
+                    addSpaceSeparated(s, scopes);
+                }
+            }
+            default -> throw new RejectedClaims("The access token's scp claim is not an array of strings");
+        }
+        return scopes;
+    }
+
+    private static void addSpaceSeparated(String value, Set<String> into) {
+        for (String part : value.split(" ")) {
+            if (!part.isEmpty()) {
+                into.add(part);
+            }
+        }
+    }
+
+    /** A claim check failed; the message is a fixed, client-safe sentence. */
+    static final class RejectedClaims extends BadJWTException {
+        RejectedClaims(String safeDescription) {
+            super(safeDescription);
+        }
+    }
+}
