@@ -14,12 +14,20 @@ import java.util.Set;
 /**
  * Refuses secrets that other accounts can read (SPEC §8): every secret file named by a
  * {@link ConfigType#secretFile()} key, and the configuration file itself when it holds a secret value,
- * must be readable by its owner only. On file systems without POSIX permissions (Windows) nothing is
+ * must be readable by its owner only. Applications check files they create themselves with {@link #problem(Path)}. On file systems without POSIX permissions (Windows) nothing is
  * checked here: there {@code install} restricts the data directory's ACL instead.
  */
-final class SecretFilePermissions {
+public final class SecretFilePermissions {
 
     private SecretFilePermissions() {
+    }
+
+    /**
+     * What is wrong with a secret file's permissions, with the {@code chmod 600} fix; empty when only the
+     * owner may read it, when it does not exist, or where the file system has no POSIX permissions.
+     */
+    public static Optional<String> problem(Path file) {
+        return problem("secret", "file", file, false).map(ConfigProblem::message);
     }
 
     static List<ConfigProblem> check(Config config, Optional<Path> configFile) {

@@ -165,6 +165,14 @@ public final class ApiServer {
         requests.paused(true);
     }
 
+    /**
+     * Starts refusing new requests with 503 (and {@code Connection: close}) ahead of {@link #stop()}, e.g. as
+     * soon as the host begins stopping; requests already running are not affected. Cannot be undone.
+     */
+    public void refuseNewRequests() {
+        requests.startDraining();
+    }
+
     /** Serves again after {@link #pause()}. */
     public void resume() {
         requests.paused(false);

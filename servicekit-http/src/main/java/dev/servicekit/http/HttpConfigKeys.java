@@ -6,7 +6,9 @@ import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.CoreConfigKeys;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The configuration keys of the two listeners (API and management) and of request limits, and how they
@@ -48,18 +50,42 @@ public final class HttpConfigKeys {
             .description("Largest request body accepted; larger ones get 413.")
             .build();
 
+    /** The API listener's certificate (PEM chain or PKCS#12 keystore); HTTPS when set. */
+    public static final ConfigKey<Path> TLS_CERTIFICATE_FILE = ConfigKey.builder("http.tls.certificate-file", ConfigType.path())
+            .description("Serve HTTPS with this PEM certificate chain (with http.tls.private-key-file) or PKCS#12 keystore (with http.tls.keystore-password); reloaded when the files change.")
+            .build();
+
+    /** The PEM private key. */
+    public static final ConfigKey<Path> TLS_PRIVATE_KEY_FILE = ConfigKey.builder("http.tls.private-key-file", ConfigType.secretFile())
+            .description("PEM private key (PKCS#8 or PKCS#1 RSA) of http.tls.certificate-file; owner-only permissions.")
+            .build();
+
+    /** The PKCS#12 password. */
+    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = ConfigKey.builder("http.tls.keystore-password", ConfigType.string())
+            .secret()
+            .description("Password of the PKCS#12 keystore in http.tls.certificate-file.")
+            .build();
+
     private HttpConfigKeys() {
     }
 
     /** Every listener key, in documentation order. */
     public static List<ConfigKey<?>> all() {
-        return List.of(HTTP_HOST, HTTP_PORT, MANAGEMENT_HOST, MANAGEMENT_PORT, LIMITS_MAX_BODY_SIZE);
+        return List.of(HTTP_HOST, HTTP_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
+                MANAGEMENT_HOST, MANAGEMENT_PORT, LIMITS_MAX_BODY_SIZE);
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */
     public static ApiServerConfig apiServer(Config config) {
         return new ApiServerConfig(config.get(HTTP_HOST), config.get(HTTP_PORT), HTTP_PORT.name(),
                 config.get(LIMITS_MAX_BODY_SIZE), config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT));
+    }
+
+    /** TLS for the API listener, when {@code http.tls.certificate-file} is set. */
+    public static Optional<TlsSettings> apiTls(Config config) {
+        return config.find(TLS_CERTIFICATE_FILE).map(certificate -> config.find(TLS_PRIVATE_KEY_FILE)
+                .map(key -> TlsSettings.pem(certificate, key))
+                .orElseGet(() -> TlsSettings.pkcs12(certificate, config.find(TLS_KEYSTORE_PASSWORD).orElse(""))));
     }
 
     /** The management listener's settings. */
@@ -69,6 +95,21 @@ public final class HttpConfigKeys {
 
     /** Cross-key checks: the two listeners need different ports. */
     public static List<ConfigProblem> check(Config config) {
+        List<ConfigProblem> problems = new java.util.ArrayList<>();
+        if (config.find(TLS_CERTIFICATE_FILE).isEmpty()
+                && (config.find(TLS_PRIVATE_KEY_FILE).isPresent() || config.find(TLS_KEYSTORE_PASSWORD).isPresent())) {
+            problems.add(new ConfigProblem(TLS_CERTIFICATE_FILE.name(), "default",
+                    "is not set, but http.tls.private-key-file or http.tls.keystore-password is; set the certificate file too"));
+        }
+        if (config.find(TLS_PRIVATE_KEY_FILE).isPresent() && config.find(TLS_KEYSTORE_PASSWORD).isPresent()) {
+            problems.add(new ConfigProblem(TLS_KEYSTORE_PASSWORD.name(), config.source(TLS_KEYSTORE_PASSWORD),
+                    "is set together with http.tls.private-key-file; use a PEM key or a PKCS#12 keystore, not both"));
+        }
+        problems.addAll(portProblems(config));
+        return problems;
+    }
+
+    private static List<ConfigProblem> portProblems(Config config) {
         int api = config.get(HTTP_PORT);
         int management = config.get(MANAGEMENT_PORT);
         if (api != 0 && api == management) {

@@ -103,7 +103,7 @@ final class ServerRouting {
         }
     }
 
-    /** While the service is paused (Windows PAUSE), answers 503 with Retry-After instead of serving. */
+    /** While the service is paused (Windows PAUSE) or shutting down, answers 503 with Retry-After instead of serving. */
     private static final class PauseFilter implements Filter {
         private final InFlightRequests state;
 
@@ -113,6 +113,10 @@ final class ServerRouting {
 
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            if (state.draining()) {
+                // Stopping: requests already running finish, new ones go elsewhere (readiness already says 503).
+                throw ProblemException.serviceUnavailable("The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
+            }
             if (state.paused()) {
                 throw ProblemException.serviceUnavailable("The service is paused by its operator; retry later", PAUSED_RETRY_AFTER);
             }

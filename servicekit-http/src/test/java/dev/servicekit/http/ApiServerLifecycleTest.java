@@ -150,4 +150,20 @@ class ApiServerLifecycleTest {
             server.stop();
         }
     }
+
+    @Test
+    void refusingNewRequestsAnswers503WithConnectionCloseBeforeStop() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        try {
+            assertThat(HttpTestSupport.get(server.port(), "/ok").statusCode()).isEqualTo(200);
+            server.refuseNewRequests();
+            java.net.http.HttpResponse<String> refused = HttpTestSupport.get(server.port(), "/ok");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(refused.body()).contains("shutting down");
+        } finally {
+            server.stop();
+        }
+    }
 }

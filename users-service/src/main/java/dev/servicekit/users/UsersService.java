@@ -6,6 +6,12 @@ import dev.servicekit.core.ServiceHost;
 import dev.servicekit.core.StartContext;
 import dev.servicekit.http.ApiServer;
 import dev.servicekit.http.ApiServerConfig;
+import dev.servicekit.http.AuthConfigKeys;
+import dev.servicekit.http.JwtAuthenticator;
+import dev.servicekit.http.JwtIssuer;
+import dev.servicekit.http.JwtKeySource;
+import dev.servicekit.http.JwtSettings;
+import dev.servicekit.http.Route;
 import dev.servicekit.http.HttpConfigKeys;
 import dev.servicekit.http.ManagementServer;
 import dev.servicekit.http.ManagementServerConfig;
@@ -16,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +34,9 @@ final class UsersService implements Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(UsersService.class);
     private static final Duration STORE_CHECK_TIMEOUT = Duration.ofSeconds(1);
+    /** Failed logins per client and per account allowed within {@link #LOGIN_WINDOW}; the next gets 429. */
+    static final int LOGIN_FAILURES = 5;
+    static final Duration LOGIN_WINDOW = Duration.ofMinutes(1);
 
     private final Config config;
     private final Clock clock;
@@ -58,12 +68,28 @@ final class UsersService implements Service {
 
         context.progress("starting the API listener");
         ApiServerConfig apiConfig = HttpConfigKeys.apiServer(config);
-        ApiServer api = ApiServer.create(apiConfig, new UsersApi(store, hasher).routes());
+        List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
+        ApiServer.Builder apiBuilder = ApiServer.builder(apiConfig);
+        HttpConfigKeys.apiTls(config).ifPresent(apiBuilder::tls);
+        if (config.get(AuthConfigKeys.ENABLED)) {
+            JwtSettings jwt = AuthConfigKeys.settings(config, AuthKeys.resolve(config, host.name()), clock);
+            apiBuilder.authenticator(JwtAuthenticator.create(jwt));
+            if (jwt.keySource() instanceof JwtKeySource.HmacSecret) {
+                routes.addAll(new AuthApi(store, hasher, JwtIssuer.create(jwt), config.get(AuthConfigKeys.TOKEN_TTL),
+                        new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock)).routes());
+            }
+        } else {
+            LOG.warn("auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
+                    apiConfig.host(), apiConfig.port());
+        }
+        ApiServer api = apiBuilder.routes(routes).build();
         api.start();
         context.onStop("API listener", api::stop);
-        // PAUSED (Windows PAUSE) answers 503 on the API; readiness already follows the host's state.
+        // PAUSED (Windows PAUSE) and STOPPING answer 503 on the API; readiness already follows the host's state.
         host.addListener(change -> {
-            if (change.to() == ServiceState.PAUSED) {
+            if (change.to() == ServiceState.STOPPING) {
+                api.refuseNewRequests(); // before the stop actions run: no new request slips in while readiness is 503
+            } else if (change.to() == ServiceState.PAUSED) {
                 api.pause();
             } else if (change.from() == ServiceState.PAUSED) {
                 api.resume();

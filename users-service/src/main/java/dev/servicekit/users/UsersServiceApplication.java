@@ -5,6 +5,8 @@ import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
+import dev.servicekit.core.ServiceCli;
+import dev.servicekit.http.AuthConfigKeys;
 import dev.servicekit.http.HttpConfigKeys;
 
 import java.io.IOException;
@@ -18,10 +20,12 @@ public final class UsersServiceApplication implements ServiceApplication {
 
     static final ConfigSchema SCHEMA = ConfigSchema.builder()
             .add(HttpConfigKeys.all())
+            .add(AuthConfigKeys.all())
             .add(UsersConfigKeys.all())
             .add(CoreConfigKeys.all())
             .check(CoreConfigKeys::check)
             .check(HttpConfigKeys::check)
+            .check(AuthConfigKeys::check)
             .check(UsersConfigKeys::check)
             .build();
 
@@ -51,6 +55,11 @@ public final class UsersServiceApplication implements ServiceApplication {
     @Override
     public ConfigSchema configSchema() {
         return SCHEMA;
+    }
+
+    @Override
+    public java.util.List<Object> commands(ServiceCli.CommandContext context) {
+        return java.util.List.of(new TokenCommand(context, name(), clock));
     }
 
     @Override

@@ -69,6 +69,8 @@ class DaemonModeIT {
                   port: %d
                 management:
                   port: 0
+                auth:
+                  enabled: false
                 """.formatted(dir.resolve("data"), httpPort));
         try (ServiceProcess install = command("install", "--platform", "daemon", "--root", root().toString(), "--config", config.toString(),
                 "--jvm-option=-Xmx128m", "--jvm-option=-XX:+UseSerialGC", "--jvm-option=-XX:TieredStopAtLevel=1", "--stop-timeout", "40s")) {

@@ -30,17 +30,20 @@ class ReadmeCommandsIT {
                 .args("run", "--set", "http.port=0", "--set", "management.port=0").start()) {
             String api = service.awaitOutput(UsersServiceProcessIT.API, Duration.ofSeconds(60)).group(1);
             String management = service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, Duration.ofSeconds(60)).group(1);
-            StringBuilder output = new StringBuilder();
+            String java = ProcessHandle.current().info().command().orElse("java");
+            StringBuilder script = new StringBuilder("set -euo pipefail\n");
             for (String command : commands) {
-                String local = command.replace("localhost:8080", "localhost:" + api).replace("localhost:9090", "localhost:" + management);
-                Process process = new ProcessBuilder("bash", "-c", local).redirectErrorStream(true).start();
-                assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(process.exitValue()).as("%s printed %s", command, printed).isZero();
-                output.append(printed).append('\n');
+                script.append(command.replace("localhost:8080", "localhost:" + api).replace("localhost:9090", "localhost:" + management)
+                        .replace("java -jar users-service/target/users-service.jar", "'" + java + "' -jar '" + UsersServiceProcessIT.JAR.toAbsolutePath() + "'"))
+                        .append("\necho\n");
             }
+            // One shell, in the service's working directory: the token command finds the key the service generated.
+            Process process = new ProcessBuilder("bash", "-c", script.toString()).directory(dir.toFile()).redirectErrorStream(true).start();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.exitValue()).as("README commands printed:%n%s", output).isZero();
             assertThat(output).contains("HTTP/1.1 201").contains("\"name\":\"Ada Lovelace\"").contains("\"items\":[")
-                    .contains("\"name\":\"Ada King\"").contains("HTTP/1.1 204").contains("\"status\":\"UP\"");
+                    .contains("\"access_token\"").contains("\"name\":\"Ada King\"").contains("HTTP/1.1 204").contains("\"status\":\"UP\"");
             service.signal("TERM");
             assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
         }

@@ -31,7 +31,7 @@ final class RunningUsersService implements AutoCloseable {
 
     static RunningUsersService start(Path dataDir, String... overrides) {
         List<String> all = new ArrayList<>(List.of("http.port=0", "management.port=0", "data-dir=" + dataDir,
-                "shutdown.drain-timeout=2s", "shutdown.timeout=10s"));
+                "shutdown.drain-timeout=2s", "shutdown.timeout=10s", "auth.enabled=false"));
         all.addAll(List.of(overrides));
         Config config = ConfigLoader.builder(UsersServiceApplication.SCHEMA)
                 .environment(Map.of())

@@ -52,7 +52,7 @@ class ScmHostedUsersServiceTest {
 
     private CompletableFuture<Integer> runUnderScm(String... overrides) {
         List<String> args = new ArrayList<>(List.of("service", "--set", "management.port=0", "--set", "data-dir=" + dir,
-                "--set", "shutdown.drain-timeout=15s", "--set", "shutdown.timeout=25s"));
+                "--set", "shutdown.drain-timeout=15s", "--set", "shutdown.timeout=25s", "--set", "auth.enabled=false"));
         for (String override : overrides) {
             args.add("--set");
             args.add(override);

@@ -42,7 +42,7 @@ class UsersServiceProcessIT {
 
     private ServiceProcess.Builder service(String name, String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("run", "--set", "http.port=0", "--set", "management.port=0",
-                "--set", "data-dir=" + dir.resolve("data")));
+                "--set", "data-dir=" + dir.resolve("data"), "--set", "auth.enabled=false"));
         args.addAll(List.of(extraArgs));
         return ServiceProcess.builder(JAR, dir)
                 .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")

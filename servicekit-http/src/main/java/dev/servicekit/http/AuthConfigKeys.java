@@ -1,0 +1,127 @@
+package dev.servicekit.http;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigKey;
+import dev.servicekit.core.ConfigProblem;
+import dev.servicekit.core.ConfigType;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The configuration keys of API authentication (JWT): one key source (an HS256 secret file, an RS256/ES256
+ * public-key PEM file, or a JWKS URL), the expected issuer and audience, clock skew, size limit and the
+ * lifetime of tokens this service issues.
+ */
+public final class AuthConfigKeys {
+
+    /** Whether API routes that declare scopes require a token. */
+    public static final ConfigKey<Boolean> ENABLED = ConfigKey.builder("auth.enabled", ConfigType.bool())
+            .defaultValue(true)
+            .description("Require a JWT on every API route that declares scopes. false serves them to anyone (a warning is logged at every start).")
+            .build();
+
+    /** The HS256 secret file. */
+    public static final ConfigKey<Path> HS256_SECRET_FILE = ConfigKey.builder("auth.hs256-secret-file", ConfigType.secretFile())
+            .defaultText("<data-dir>/jwt-hs256.key, generated on first start when no key source is set")
+            .description("File with the base64 HS256 signing secret (at least 256 bits); owner-only permissions.")
+            .build();
+
+    /** An RS256/ES256 public key. */
+    public static final ConfigKey<Path> PUBLIC_KEY_FILE = ConfigKey.builder("auth.public-key-file", ConfigType.path())
+            .description("PEM public key (RSA ≥ 2048 bits for RS256, P-256 for ES256) that verifies tokens issued elsewhere.")
+            .build();
+
+    /** A JWKS URL. */
+    public static final ConfigKey<String> JWKS_URL = ConfigKey.builder("auth.jwks-url", ConfigType.nonBlankString())
+            .description("JWKS URL of an identity provider (https; http only for loopback); keys are cached and refreshed.")
+            .build();
+
+    /** Expected {@code iss}. */
+    public static final ConfigKey<String> ISSUER = ConfigKey.builder("auth.issuer", ConfigType.nonBlankString())
+            .defaultValue("servicekit")
+            .description("The iss claim tokens must carry (and that issued tokens get).")
+            .build();
+
+    /** Expected {@code aud}. */
+    public static final ConfigKey<String> AUDIENCE = ConfigKey.builder("auth.audience", ConfigType.nonBlankString())
+            .defaultValue("api")
+            .description("The aud claim tokens must carry (and that issued tokens get).")
+            .build();
+
+    /** Clock skew. */
+    public static final ConfigKey<Duration> CLOCK_SKEW = ConfigKey.builder("auth.clock-skew", ConfigType.duration())
+            .defaultValue(JwtSettings.DEFAULT_CLOCK_SKEW)
+            .description("Allowed clock difference when checking exp, nbf and iat (at most 5m).")
+            .build();
+
+    /** Token size limit. */
+    public static final ConfigKey<Long> MAX_TOKEN_SIZE = ConfigKey.builder("auth.max-token-size", ConfigType.byteSize())
+            .defaultValue((long) JwtSettings.DEFAULT_MAX_TOKEN_BYTES)
+            .description("Largest bearer token accepted; larger ones get 401.")
+            .build();
+
+    /** Lifetime of issued tokens. */
+    public static final ConfigKey<Duration> TOKEN_TTL = ConfigKey.builder("auth.token-ttl", ConfigType.duration())
+            .defaultValue(Duration.ofHours(1))
+            .description("Lifetime of tokens issued by POST /api/v1/auth/token and `token issue` (default for --ttl).")
+            .build();
+
+    private AuthConfigKeys() {
+    }
+
+    /** Every auth key, in documentation order. */
+    public static List<ConfigKey<?>> all() {
+        return List.of(ENABLED, HS256_SECRET_FILE, PUBLIC_KEY_FILE, JWKS_URL, ISSUER, AUDIENCE, CLOCK_SKEW, MAX_TOKEN_SIZE, TOKEN_TTL);
+    }
+
+    /** At most one key source; a JWKS URL must be a URL. */
+    public static List<ConfigProblem> check(Config config) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        config.find(HS256_SECRET_FILE).ifPresent(v -> sources.add(HS256_SECRET_FILE.name()));
+        config.find(PUBLIC_KEY_FILE).ifPresent(v -> sources.add(PUBLIC_KEY_FILE.name()));
+        config.find(JWKS_URL).ifPresent(v -> sources.add(JWKS_URL.name()));
+        if (sources.size() > 1) {
+            problems.add(new ConfigProblem(sources.get(1), config.source(config.schema().key(sources.get(1)).orElseThrow()),
+                    "only one key source may be set, but " + String.join(" and ", sources) + " are; keep one"));
+        }
+        config.find(JWKS_URL).ifPresent(url -> {
+            try {
+                URI uri = new URI(url);
+                if (uri.getScheme() == null || uri.getHost() == null) {
+                    throw new URISyntaxException(url, "needs a scheme and a host");
+                }
+            } catch (URISyntaxException e) {
+                problems.add(new ConfigProblem(JWKS_URL.name(), config.source(JWKS_URL), "\"" + url
+                        + "\" is not a URL; write e.g. https://login.example.com/.well-known/jwks.json"));
+            }
+        });
+        return problems;
+    }
+
+    /** The configured key source other than the HS256 secret file, if any. */
+    public static Optional<JwtKeySource> publicKeySource(Config config) {
+        if (config.find(PUBLIC_KEY_FILE).isPresent()) {
+            return Optional.of(JwtKeySource.publicKeyPem(config.get(PUBLIC_KEY_FILE)));
+        }
+        return config.find(JWKS_URL).map(url -> JwtKeySource.jwks(URI.create(url)));
+    }
+
+    /** Settings for the authenticator and issuer with the given key source. */
+    public static JwtSettings settings(Config config, JwtKeySource keySource, java.time.Clock clock) {
+        return JwtSettings.builder()
+                .issuer(config.get(ISSUER))
+                .audience(config.get(AUDIENCE))
+                .clockSkew(config.get(CLOCK_SKEW))
+                .maxTokenBytes((int) Math.min(Integer.MAX_VALUE, config.get(MAX_TOKEN_SIZE)))
+                .clock(clock)
+                .keySource(keySource)
+                .build();
+    }
+}

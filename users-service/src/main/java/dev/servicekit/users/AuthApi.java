@@ -1,0 +1,123 @@
+package dev.servicekit.users;
+
+import dev.servicekit.http.FieldError;
+import dev.servicekit.http.JsonBodies;
+import dev.servicekit.http.JwtIssuer;
+import dev.servicekit.http.ProblemException;
+import dev.servicekit.http.Route;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code POST /api/v1/auth/token}: email and password in, a signed bearer token with the scopes of the
+ * user's roles out. Unknown emails and wrong passwords get the same answer after the same amount of work;
+ * repeated failures per client and per account get 429 with {@code Retry-After}.
+ */
+final class AuthApi {
+
+    static final String TOKEN_PATH = "/api/v1/auth/token";
+
+    private final UserStore store;
+    private final PasswordHasher hasher;
+    private final JwtIssuer issuer;
+    private final Duration ttl;
+    private final LoginRateLimiter limiter;
+    /** Checked against when the email is unknown, so both failures cost one hash. */
+    private final String decoyHash;
+
+    AuthApi(UserStore store, PasswordHasher hasher, JwtIssuer issuer, Duration ttl, LoginRateLimiter limiter) {
+        this.store = store;
+        this.hasher = hasher;
+        this.issuer = issuer;
+        this.ttl = ttl;
+        this.limiter = limiter;
+        this.decoyHash = hasher.hash("decoy-password-never-matches".toCharArray());
+    }
+
+    List<Route> routes() {
+        return List.of(Route.post(TOKEN_PATH, UsersApi.guard(this::token)));
+    }
+
+    /** The body of a token request. */
+    record TokenRequest(String email, String password) {
+        @Override
+        public String toString() {
+            return "TokenRequest[email=" + email + ", password=******]";
+        }
+    }
+
+    /** The OAuth 2.0 style token response. */
+    record TokenResponse(String access_token, String token_type, long expires_in) {
+    }
+
+    /** The scopes a user's roles grant: reader → users:read; writer → + users:write; admin → + admin. */
+    static Set<String> scopesOf(List<String> roles) {
+        Set<String> scopes = new LinkedHashSet<>();
+        if (roles.contains("reader") || roles.contains("writer") || roles.contains("admin")) {
+            scopes.add(UsersApi.READ);
+        }
+        if (roles.contains("writer") || roles.contains("admin")) {
+            scopes.add(UsersApi.WRITE);
+        }
+        if (roles.contains("admin")) {
+            scopes.add("admin");
+        }
+        return scopes;
+    }
+
+    private void token(ServerRequest req, ServerResponse res) {
+        TokenRequest body = JsonBodies.read(req, TokenRequest.class);
+        List<FieldError> errors = new ArrayList<>();
+        if (body.email() == null || body.email().isBlank()) {
+            errors.add(new FieldError("email", "is required"));
+        }
+        if (body.password() == null || body.password().isEmpty()) {
+            errors.add(new FieldError("password", "is required"));
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.validation(errors);
+        }
+        String client = clientAddress(req);
+        Optional<Duration> wait = limiter.retryAfter(client, body.email());
+        if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            throw ProblemException.of(429, "Too Many Requests", "Too many failed logins; try again in " + seconds + " s")
+                    .withHeader("Retry-After", Long.toString(seconds));
+        }
+        Optional<UserCredentials> credentials = store.credentials(body.email());
+        char[] password = body.password().toCharArray();
+        boolean ok;
+        if (credentials.isPresent()) {
+            ok = hasher.matches(password, credentials.get().passwordHash());
+        } else {
+            hasher.matches(password, decoyHash); // the same work as for a known email, and always a failure
+            ok = false;
+        }
+        if (!ok) {
+            limiter.recordFailure(client, body.email());
+            throw ProblemException.of(401, "Unauthorized", "The email or password is wrong");
+        }
+        limiter.recordSuccess(body.email());
+        User user = credentials.get().user();
+        String token = issuer.issue(Long.toString(user.id()), scopesOf(user.roles()), ttl);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        JsonBodies.send(res, Status.OK_200, new TokenResponse(token, "Bearer", ttl.toSeconds()));
+    }
+
+    private static String clientAddress(ServerRequest req) {
+        SocketAddress address = req.remotePeer().address();
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(address);
+    }
+}

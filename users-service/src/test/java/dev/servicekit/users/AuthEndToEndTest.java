@@ -1,0 +1,148 @@
+package dev.servicekit.users;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigLoader;
+import dev.servicekit.core.ServiceCli;
+import dev.servicekit.core.ServiceHost;
+import dev.servicekit.testing.TestHttpClient;
+import dev.servicekit.testing.TestResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** users-service with authentication on (the default): tokens from the CLI and the token endpoint. */
+class AuthEndToEndTest {
+
+    @TempDir
+    Path dir;
+
+    ServiceHost host;
+    UsersService service;
+    TestHttpClient api;
+    final ByteArrayOutputStream cliOut = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void start() {
+        Config config = ConfigLoader.builder(UsersServiceApplication.SCHEMA).environment(Map.of())
+                .overrides(List.of("http.port=0", "management.port=0", "data-dir=" + dir, "shutdown.drain-timeout=1s"))
+                .build().load();
+        service = new UsersService(config, Clock.systemUTC(), PasswordHasher.withIterations(1000));
+        host = ServiceHost.builder("users-service", service).build();
+        host.start();
+        api = TestHttpClient.create("http://127.0.0.1:" + service.apiPort());
+    }
+
+    @AfterEach
+    void stop() {
+        host.stop();
+    }
+
+    private String issue(String scopes) {
+        cliOut.reset();
+        int code = ServiceCli.builder(new UsersServiceApplication(Clock.systemUTC(), PasswordHasher.withIterations(1000)))
+                .environment(Map.of())
+                .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
+                .build()
+                .execute("token", "issue", "--subject", "operator", "--scope", scopes, "--set", "data-dir=" + dir);
+        assertThat(code).as(cliOut.toString(StandardCharsets.UTF_8)).isZero();
+        return cliOut.toString(StandardCharsets.UTF_8).strip();
+    }
+
+    private TestResponse createUser(String token, String email, String roles, String password) {
+        return api.post("/api/v1/users", "{\"name\":\"U\",\"email\":\"" + email + "\",\"roles\":" + roles + ",\"password\":\"" + password + "\"}",
+                "Authorization", "Bearer " + token);
+    }
+
+    private TestResponse login(String email, String password) {
+        return api.post("/api/v1/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}");
+    }
+
+    @Test
+    void theFirstStartGeneratesAnOwnerOnlyKeyAndTheApiRequiresATokenWithTheRightScope() throws Exception {
+        Path key = dir.resolve("jwt-hs256.key");
+        assertThat(key).exists();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+
+        TestResponse anonymous = api.get("/api/v1/users");
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.header("WWW-Authenticate")).hasValueSatisfying(h -> assertThat(h).startsWith("Bearer"));
+
+        String reader = issue("users:read");
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + reader).status()).isEqualTo(200);
+        TestResponse forbidden = createUser(reader, "nope@example.com", "[\"reader\"]", "correct horse battery");
+        assertThat(forbidden.status()).isEqualTo(403);
+        assertThat(forbidden.header("WWW-Authenticate")).hasValueSatisfying(h -> assertThat(h).contains("insufficient_scope"));
+
+        String writer = issue("users:read users:write");
+        assertThat(createUser(writer, "ada@example.com", "[\"writer\"]", "correct horse battery").status()).isEqualTo(201);
+    }
+
+    @Test
+    void theTokenEndpointTradesAPasswordForATokenThatWorksOnTheApi() {
+        String admin = issue("users:read users:write admin");
+        assertThat(createUser(admin, "grace@example.com", "[\"writer\"]", "correct horse battery").status()).isEqualTo(201);
+
+        TestResponse ok = login("Grace@Example.com", "correct horse battery");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.header("Cache-Control")).contains("no-store");
+        JsonNode body = ok.json();
+        assertThat(body.path("token_type").asText()).isEqualTo("Bearer");
+        assertThat(body.path("expires_in").asLong()).isEqualTo(3600);
+        String token = body.path("access_token").asText();
+
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(200);
+        assertThat(createUser(token, "new@example.com", "[\"reader\"]", "another long password").status()).isEqualTo(201);
+    }
+
+    @Test
+    void unknownEmailAndWrongPasswordGetTheSameAnswerAndTheSixthFailureIs429() {
+        String admin = issue("users:read users:write admin");
+        assertThat(createUser(admin, "linus@example.com", "[\"reader\"]", "correct horse battery").status()).isEqualTo(201);
+
+        TestResponse wrongPassword = login("linus@example.com", "wrong password!!");
+        TestResponse unknownEmail = login("nobody@example.com", "wrong password!!");
+        assertThat(wrongPassword.status()).isEqualTo(401).isEqualTo(unknownEmail.status());
+        for (String field : List.of("type", "title", "status", "detail", "instance")) {
+            assertThat(wrongPassword.json().path(field)).isEqualTo(unknownEmail.json().path(field));
+        }
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(login("linus@example.com", "still wrong!!").status()).isEqualTo(401);
+        }
+        TestResponse limited = login("linus@example.com", "correct horse battery");
+        assertThat(limited.status()).isEqualTo(429);
+        assertThat(limited.header("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+    }
+
+    @Test
+    void noSecretAppearsInConfigShowOrErrorBodies() throws Exception {
+        String secret = Files.readString(dir.resolve("jwt-hs256.key")).strip();
+        cliOut.reset();
+        int code = ServiceCli.builder(new UsersServiceApplication()).environment(Map.of())
+                .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8)).err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
+                .build().execute("config", "show", "--set", "data-dir=" + dir, "--set", "http.tls.certificate-file=" + dir.resolve("x.p12"),
+                        "--set", "http.tls.keystore-password=Sup3r-Secret-Passw0rd");
+        assertThat(code).isZero();
+        assertThat(cliOut.toString(StandardCharsets.UTF_8)).doesNotContain("Sup3r-Secret-Passw0rd").doesNotContain(secret).contains("******");
+
+        String token = issue("users:read");
+        TestResponse bad = api.get("/api/v1/users/abc", "Authorization", "Bearer " + token + "x");
+        assertThat(bad.status()).isEqualTo(401);
+        assertThat(bad.body() + bad.headers()).doesNotContain(token).doesNotContain(secret);
+    }
+}
