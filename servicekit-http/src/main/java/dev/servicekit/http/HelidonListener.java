@@ -111,6 +111,10 @@ final class HelidonListener {
                 material = Optional.of(TlsMaterialLoader.load(settings.name(), tlsSettings));
             }
             InetAddress address = resolve();
+            if (tls.isEmpty() && !address.isLoopbackAddress()) {
+                LOG.warn("The {} server listens on {} without TLS: anyone on the network can read its traffic, tokens included; "
+                        + "configure TLS or bind to 127.0.0.1", settings.name(), settings.host());
+            }
             if (settings.port() != 0) {
                 // Probe first: when the port is taken, Helidon would log a stack trace before failing, and the
                 // operator should see one clear line instead. The probe socket is closed before Helidon binds.

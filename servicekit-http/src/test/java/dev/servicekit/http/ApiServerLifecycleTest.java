@@ -166,4 +166,20 @@ class ApiServerLifecycleTest {
             server.stop();
         }
     }
+
+    @Test
+    void listeningOnAllInterfacesWithoutTlsLogsAWarning() {
+        try (LogCapture log = LogCapture.of("dev.servicekit.http.HelidonListener")) {
+            ApiServer wide = ApiServer.create(new ApiServerConfig("0.0.0.0", 0, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
+            ApiServer loopback = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+            wide.start();
+            loopback.start();
+            wide.stop();
+            loopback.stop();
+
+            assertThat(log.events()).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("0.0.0.0 without TLS").contains("configure TLS"));
+        }
+    }
 }

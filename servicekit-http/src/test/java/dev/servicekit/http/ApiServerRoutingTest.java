@@ -67,6 +67,7 @@ class ApiServerRoutingTest {
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
         assertThat(json(response.body()).get("id").asText()).isEqualTo("42");
         assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(response.headers().firstValue("Strict-Transport-Security")).isEmpty(); // plain HTTP: no HSTS
         assertThat(response.headers().firstValue("X-Request-Id")).isPresent();
     }
 

@@ -76,6 +76,7 @@ class ApiServerTlsTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("ok");
         assertThat(response.sslSession()).hasValueSatisfying(session -> assertThat(session.getProtocol()).isEqualTo("TLSv1.3"));
+        assertThat(response.headers().firstValue("Strict-Transport-Security")).contains("max-age=31536000");
     }
 
     @Test
