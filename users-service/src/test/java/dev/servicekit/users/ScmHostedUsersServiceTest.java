@@ -96,11 +96,11 @@ class ScmHostedUsersServiceTest {
         pollUntil(() -> out.toString(StandardCharsets.UTF_8).contains("Reload requested"));
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
-        scm.awaitState(SimulatedScm.SERVICE_PAUSED, WAIT);
+        scm.awaitCurrentState(SimulatedScm.SERVICE_PAUSED, WAIT);
         assertThat(management.get("/health/ready").status()).isEqualTo(503);
         assertThat(api.get("/api/v1/users").status()).isEqualTo(503);
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_CONTINUE)).isEqualTo(SimulatedScm.NO_ERROR);
-        scm.awaitState(SimulatedScm.SERVICE_RUNNING, WAIT);
+        scm.awaitCurrentState(SimulatedScm.SERVICE_RUNNING, WAIT); // the latest report: RUNNING was also reported at start
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
 
         List<SlowPut> inFlight = new ArrayList<>();
