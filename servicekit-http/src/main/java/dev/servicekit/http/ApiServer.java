@@ -17,7 +17,8 @@ import java.util.Optional;
  *
  * <p>Every request passes, in order: request id ({@code X-Request-Id} echoed when valid, otherwise
  * generated; in the MDC as {@code requestId}), access log (one INFO line on
- * {@code dev.servicekit.http.access}), {@code X-Content-Type-Options: nosniff}, then the route. Every
+ * {@code dev.servicekit.http.access}), {@code X-Content-Type-Options: nosniff}, CORS (only when
+ * {@linkplain Builder#cors configured}), then the route. Every
  * failure becomes {@code application/problem+json}: {@link ProblemException}s as thrown, unknown paths
  * 404, known paths with another method 405 with {@code Allow}, bodies over {@code maxBodyBytes} 413,
  * malformed requests 400, and any other exception a generic 500 whose details stay in the log.
@@ -61,7 +62,7 @@ public final class ApiServer {
         return builder(config).routes(routes).build();
     }
 
-    /** Starts building an API server with optional authentication and TLS. */
+    /** Starts building an API server with optional authentication, TLS and CORS. */
     public static Builder builder(ApiServerConfig config) {
         return new Builder(config);
     }
@@ -72,6 +73,7 @@ public final class ApiServer {
         private List<Route> routes = List.of();
         private Optional<RequestAuthenticator> authenticator = Optional.empty();
         private Optional<TlsSettings> tls = Optional.empty();
+        private Optional<CorsSettings> cors = Optional.empty();
 
         private Builder(ApiServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -99,6 +101,17 @@ public final class ApiServer {
         }
 
         /**
+         * Lets browser pages from exactly the given origins call the API (see {@link CorsSettings}): their
+         * requests get {@code Access-Control-Allow-Origin}, and their preflight {@code OPTIONS} requests are
+         * answered with 204 before authentication. Without this call no CORS header is sent and
+         * {@code OPTIONS} gets 405 like any other unrouted method.
+         */
+        public Builder cors(CorsSettings value) {
+            this.cors = Optional.of(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
          * Creates the unstarted server.
          *
          * @throws IllegalArgumentException if a route is registered twice or a path template is invalid
@@ -110,8 +123,9 @@ public final class ApiServer {
             AccessLog accessLog = new AccessLog();
             List<Route> copy = routes;
             Optional<RequestAuthenticator> auth = authenticator;
-            ServerRouting.build(copy, inFlight, accessLog, auth); // fail fast on bad routes
-            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, auth),
+            Optional<CorsSettings> corsSettings = cors;
+            ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings); // fail fast on bad routes
+            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings),
                                                      inFlight, accessLog, tls), inFlight);
         }
     }

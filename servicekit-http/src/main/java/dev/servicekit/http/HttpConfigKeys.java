@@ -66,12 +66,21 @@ public final class HttpConfigKeys {
             .description("Password of the PKCS#12 keystore in http.tls.certificate-file.")
             .build();
 
+    /** Browser origins that may call the API cross-origin; empty (the default) keeps CORS off. */
+    public static final ConfigKey<List<String>> CORS_ALLOWED_ORIGINS = ConfigKey.builder("http.cors.allowed-origins",
+                    ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(List.of())
+            .defaultText("(empty: CORS off)")
+            .description("Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly scheme://host[:port] such as https://app.example.com: no path, no trailing slash, no wildcard; matched exactly, never by prefix or suffix. Empty keeps CORS off (no CORS headers, OPTIONS gets 405). Credentials are never allowed.")
+            .build();
+
     private HttpConfigKeys() {
     }
 
     /** Every listener key, in documentation order. */
     public static List<ConfigKey<?>> all() {
         return List.of(HTTP_HOST, HTTP_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
+                CORS_ALLOWED_ORIGINS,
                 MANAGEMENT_HOST, MANAGEMENT_PORT, LIMITS_MAX_BODY_SIZE);
     }
 
@@ -88,12 +97,23 @@ public final class HttpConfigKeys {
                 .orElseGet(() -> TlsSettings.pkcs12(certificate, config.find(TLS_KEYSTORE_PASSWORD).orElse(""))));
     }
 
+    /**
+     * CORS for the API listener, when {@code http.cors.allowed-origins} lists at least one origin; preflight
+     * answers are cached for {@link CorsSettings#DEFAULT_MAX_AGE}.
+     *
+     * @throws IllegalArgumentException if an origin is malformed ({@link #check} reports that first)
+     */
+    public static Optional<CorsSettings> apiCors(Config config) {
+        List<String> origins = config.get(CORS_ALLOWED_ORIGINS);
+        return origins.isEmpty() ? Optional.empty() : Optional.of(CorsSettings.allowing(origins));
+    }
+
     /** The management listener's settings. */
     public static ManagementServerConfig managementServer(Config config) {
         return new ManagementServerConfig(config.get(MANAGEMENT_HOST), config.get(MANAGEMENT_PORT), MANAGEMENT_PORT.name());
     }
 
-    /** Cross-key checks: the two listeners need different ports. */
+    /** Cross-key checks: TLS key material is consistent, CORS origins are well-formed, the two listeners need different ports. */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new java.util.ArrayList<>();
         if (config.find(TLS_CERTIFICATE_FILE).isEmpty()
@@ -104,6 +124,9 @@ public final class HttpConfigKeys {
         if (config.find(TLS_PRIVATE_KEY_FILE).isPresent() && config.find(TLS_KEYSTORE_PASSWORD).isPresent()) {
             problems.add(new ConfigProblem(TLS_KEYSTORE_PASSWORD.name(), config.source(TLS_KEYSTORE_PASSWORD),
                     "is set together with http.tls.private-key-file; use a PEM key or a PKCS#12 keystore, not both"));
+        }
+        for (String problem : CorsSettings.originProblems(config.get(CORS_ALLOWED_ORIGINS))) {
+            problems.add(new ConfigProblem(CORS_ALLOWED_ORIGINS.name(), config.source(CORS_ALLOWED_ORIGINS), problem));
         }
         problems.addAll(portProblems(config));
         return problems;

@@ -101,8 +101,8 @@ public final class ManagementServer {
                                                          MAX_BODY_BYTES, Duration.ofMillis(DRAIN_MILLIS));
         InFlightRequests inFlight = new InFlightRequests();
         AccessLog accessLog = new AccessLog();
-        ServerRouting.build(copy, inFlight, accessLog, Optional.empty());
-        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, Optional.empty()),
+        ServerRouting.build(copy, inFlight, accessLog, Optional.empty(), Optional.empty());
+        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, Optional.empty(), Optional.empty()),
                                                         inFlight, accessLog, tls));
     }
 

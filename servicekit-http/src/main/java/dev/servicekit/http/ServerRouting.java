@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import io.helidon.common.uri.UriPath;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -7,6 +8,7 @@ import io.helidon.http.HttpException;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatcher;
 import io.helidon.http.PathMatchers;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -27,10 +29,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Builds the Helidon routing shared by both servers: the middleware filters in order (request id,
- * access log, security headers), the routes, a fallback that answers 404/405, and the single error
+ * access log, security headers, CORS when configured, pause), the routes, a fallback that answers 404/405, and the single error
  * mapper that turns every exception into problem+json.
  */
 final class ServerRouting {
@@ -39,7 +42,7 @@ final class ServerRouting {
     }
 
     static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
-                                     Optional<RequestAuthenticator> authenticator) {
+                                     Optional<RequestAuthenticator> authenticator, Optional<CorsSettings> cors) {
         rejectDuplicates(routes);
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
@@ -47,8 +50,10 @@ final class ServerRouting {
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(new RequestIdFilter())
                 .addFilter(new AccessLogFilter(inFlight, accessLog))
-                .addFilter(new SecurityHeadersFilter())
-                .addFilter(new PauseFilter(inFlight))
+                .addFilter(new SecurityHeadersFilter());
+        // Before the pause filter, so a browser can read the 503 of a paused service too.
+        cors.ifPresent(settings -> routing.addFilter(new CorsFilter(settings, compiled)));
+        routing.addFilter(new PauseFilter(inFlight))
                 .error(Throwable.class, new ProblemErrorMapper());
         for (Route route : routes) {
             routing.route(route.method(), route.pathTemplate(), guarded(route, authenticator));
@@ -85,6 +90,78 @@ final class ServerRouting {
     }
 
     private record CompiledRoute(Method method, PathMatcher matcher) {
+    }
+
+    /** The methods of the routes whose template matches the path; empty for an unknown path. */
+    private static List<Method> allowedMethods(List<CompiledRoute> routes, UriPath path) {
+        List<Method> allowed = new ArrayList<>();
+        for (CompiledRoute route : routes) {
+            if (route.matcher().match(path).accepted()) {
+                allowed.add(route.method());
+            }
+        }
+        return allowed;
+    }
+
+    private static final String CORS_ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id";
+    private static final String CORS_EXPOSED_HEADERS = "ETag, Location, X-Request-Id";
+
+    /**
+     * CORS for exactly the configured origins. A request whose {@code Origin} is allowed gets
+     * {@code Access-Control-Allow-Origin} (its own origin, never {@code *}) and the exposed headers, also on
+     * error responses (the error mapper keeps them). A preflight ({@code OPTIONS} with
+     * {@code Access-Control-Request-Method}) from an allowed origin to a known path is answered here with 204,
+     * before any route or authenticator runs: preflights never carry credentials. A preflight from any other
+     * origin gets 403; its other requests are served without CORS headers, so the browser withholds the
+     * answer from the page. {@code Access-Control-Allow-Credentials} is never sent.
+     */
+    private static final class CorsFilter implements Filter {
+        private final CorsSettings settings;
+        private final List<CompiledRoute> routes;
+        private final String maxAgeSeconds;
+
+        CorsFilter(CorsSettings settings, List<CompiledRoute> routes) {
+            this.settings = settings;
+            this.routes = routes;
+            this.maxAgeSeconds = Long.toString(settings.maxAge().toSeconds());
+        }
+
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            // Every answer depends on Origin once CORS is on, including those without CORS headers: a shared
+            // cache must not hand the answer for one origin (or for none) to another.
+            res.header(HeaderNames.VARY, "Origin");
+            Optional<String> origin = req.headers().first(HeaderNames.ORIGIN);
+            if (origin.isEmpty()) {
+                chain.proceed();
+                return;
+            }
+            boolean preflight = req.prologue().method().equals(Method.OPTIONS)
+                    && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+            if (!settings.allows(origin.get())) {
+                if (preflight) {
+                    throw ProblemException.forbidden("Origin \"" + origin.get() + "\" may not call this API from a browser;"
+                                                             + " add it to the allowed CORS origins (http.cors.allowed-origins)");
+                }
+                chain.proceed();
+                return;
+            }
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin.get());
+            if (!preflight) {
+                res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, CORS_EXPOSED_HEADERS);
+                chain.proceed();
+                return;
+            }
+            List<Method> allowed = allowedMethods(routes, req.prologue().uriPath());
+            if (allowed.isEmpty()) {
+                throw ProblemException.notFound("No resource at \"" + req.prologue().uriPath().rawPath() + "\"; check the path");
+            }
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS,
+                       allowed.stream().map(Method::text).distinct().sorted().collect(Collectors.joining(", ")));
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, CORS_ALLOWED_HEADERS);
+            res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, maxAgeSeconds);
+            res.status(Status.NO_CONTENT_204).send();
+        }
     }
 
     /** Assigns the request id and makes it visible to everything that follows, including the log MDC. */
@@ -215,12 +292,7 @@ final class ServerRouting {
         @Override
         public void handle(ServerRequest req, ServerResponse res) {
             String path = req.prologue().uriPath().rawPath();
-            List<Method> allowed = new ArrayList<>();
-            for (CompiledRoute route : routes) {
-                if (route.matcher().match(req.prologue().uriPath()).accepted()) {
-                    allowed.add(route.method());
-                }
-            }
+            List<Method> allowed = allowedMethods(routes, req.prologue().uriPath());
             if (allowed.isEmpty()) {
                 throw ProblemException.notFound("No resource at \"" + path + "\"; check the path");
             }

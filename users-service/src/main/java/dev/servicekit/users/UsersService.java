@@ -71,6 +71,7 @@ final class UsersService implements Service {
         List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
         ApiServer.Builder apiBuilder = ApiServer.builder(apiConfig);
         HttpConfigKeys.apiTls(config).ifPresent(apiBuilder::tls);
+        HttpConfigKeys.apiCors(config).ifPresent(apiBuilder::cors);
         if (config.get(AuthConfigKeys.ENABLED)) {
             JwtSettings jwt = AuthConfigKeys.settings(config, AuthKeys.resolve(config, host.name()), clock);
             apiBuilder.authenticator(JwtAuthenticator.create(jwt));
