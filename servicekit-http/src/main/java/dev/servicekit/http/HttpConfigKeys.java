@@ -74,6 +74,27 @@ public final class HttpConfigKeys {
             .description("Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly scheme://host[:port] such as https://app.example.com: no path, no trailing slash, no wildcard; matched exactly, never by prefix or suffix. Empty keeps CORS off (no CORS headers, OPTIONS gets 405). Credentials are never allowed.")
             .build();
 
+    /** The management listener's certificate; HTTPS when set. */
+    public static final ConfigKey<Path> MANAGEMENT_TLS_CERTIFICATE_FILE = ConfigKey.builder("management.tls.certificate-file", ConfigType.path())
+            .description("Serve the management listener over HTTPS with this PEM certificate chain or PKCS#12 keystore.")
+            .build();
+
+    /** The management listener's PEM private key. */
+    public static final ConfigKey<Path> MANAGEMENT_TLS_PRIVATE_KEY_FILE = ConfigKey.builder("management.tls.private-key-file", ConfigType.secretFile())
+            .description("PEM private key of management.tls.certificate-file; owner-only permissions.")
+            .build();
+
+    /** The management listener's PKCS#12 password. */
+    public static final ConfigKey<String> MANAGEMENT_TLS_KEYSTORE_PASSWORD = ConfigKey.builder("management.tls.keystore-password", ConfigType.string())
+            .secret()
+            .description("Password of the PKCS#12 keystore in management.tls.certificate-file.")
+            .build();
+
+    /** Client CAs for mutual TLS on the management listener. */
+    public static final ConfigKey<Path> MANAGEMENT_TLS_CLIENT_CA_FILE = ConfigKey.builder("management.tls.client-ca-file", ConfigType.path())
+            .description("PEM CA certificates; when set, management clients must present a certificate from one of them (mutual TLS).")
+            .build();
+
     private HttpConfigKeys() {
     }
 
@@ -81,7 +102,8 @@ public final class HttpConfigKeys {
     public static List<ConfigKey<?>> all() {
         return List.of(HTTP_HOST, HTTP_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
                 CORS_ALLOWED_ORIGINS,
-                MANAGEMENT_HOST, MANAGEMENT_PORT, LIMITS_MAX_BODY_SIZE);
+                MANAGEMENT_HOST, MANAGEMENT_PORT, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE,
+                MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, LIMITS_MAX_BODY_SIZE);
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */
@@ -92,9 +114,38 @@ public final class HttpConfigKeys {
 
     /** TLS for the API listener, when {@code http.tls.certificate-file} is set. */
     public static Optional<TlsSettings> apiTls(Config config) {
-        return config.find(TLS_CERTIFICATE_FILE).map(certificate -> config.find(TLS_PRIVATE_KEY_FILE)
+        return tls(config, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD);
+    }
+
+    /** TLS (and mutual TLS) for the management listener, when {@code management.tls.certificate-file} is set. */
+    public static Optional<TlsSettings> managementTls(Config config) {
+        return tls(config, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE, MANAGEMENT_TLS_KEYSTORE_PASSWORD)
+                .map(settings -> config.find(MANAGEMENT_TLS_CLIENT_CA_FILE).map(settings::withClientCa).orElse(settings));
+    }
+
+    private static Optional<TlsSettings> tls(Config config, ConfigKey<Path> certificateKey, ConfigKey<Path> privateKey,
+                                             ConfigKey<String> passwordKey) {
+        return config.find(certificateKey).map(certificate -> config.find(privateKey)
                 .map(key -> TlsSettings.pem(certificate, key))
-                .orElseGet(() -> TlsSettings.pkcs12(certificate, config.find(TLS_KEYSTORE_PASSWORD).orElse(""))));
+                .orElseGet(() -> TlsSettings.pkcs12(certificate, config.find(passwordKey).orElse(""))));
+    }
+
+    private static List<ConfigProblem> tlsProblems(Config config, ConfigKey<Path> certificateKey, ConfigKey<Path> privateKey,
+                                                   ConfigKey<String> passwordKey, List<ConfigKey<?>> needingCertificate) {
+        List<ConfigProblem> problems = new java.util.ArrayList<>();
+        if (config.find(certificateKey).isEmpty()) {
+            for (ConfigKey<?> key : needingCertificate) {
+                if (config.find(key).isPresent()) {
+                    problems.add(new ConfigProblem(key.name(), config.source(key),
+                            "is set, but " + certificateKey.name() + " is not; set the certificate file too"));
+                }
+            }
+        }
+        if (config.find(privateKey).isPresent() && config.find(passwordKey).isPresent()) {
+            problems.add(new ConfigProblem(passwordKey.name(), config.source(passwordKey),
+                    "is set together with " + privateKey.name() + "; use a PEM key or a PKCS#12 keystore, not both"));
+        }
+        return problems;
     }
 
     /**
@@ -116,15 +167,10 @@ public final class HttpConfigKeys {
     /** Cross-key checks: TLS key material is consistent, CORS origins are well-formed, the two listeners need different ports. */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new java.util.ArrayList<>();
-        if (config.find(TLS_CERTIFICATE_FILE).isEmpty()
-                && (config.find(TLS_PRIVATE_KEY_FILE).isPresent() || config.find(TLS_KEYSTORE_PASSWORD).isPresent())) {
-            problems.add(new ConfigProblem(TLS_CERTIFICATE_FILE.name(), "default",
-                    "is not set, but http.tls.private-key-file or http.tls.keystore-password is; set the certificate file too"));
-        }
-        if (config.find(TLS_PRIVATE_KEY_FILE).isPresent() && config.find(TLS_KEYSTORE_PASSWORD).isPresent()) {
-            problems.add(new ConfigProblem(TLS_KEYSTORE_PASSWORD.name(), config.source(TLS_KEYSTORE_PASSWORD),
-                    "is set together with http.tls.private-key-file; use a PEM key or a PKCS#12 keystore, not both"));
-        }
+        problems.addAll(tlsProblems(config, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
+                List.of(TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD)));
+        problems.addAll(tlsProblems(config, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE, MANAGEMENT_TLS_KEYSTORE_PASSWORD,
+                List.of(MANAGEMENT_TLS_PRIVATE_KEY_FILE, MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE)));
         for (String problem : CorsSettings.originProblems(config.get(CORS_ALLOWED_ORIGINS))) {
             problems.add(new ConfigProblem(CORS_ALLOWED_ORIGINS.name(), config.source(CORS_ALLOWED_ORIGINS), problem));
         }

@@ -65,7 +65,7 @@ public final class ManagementServer {
     public static ManagementServer create(ManagementServerConfig config,
                                           Supplier<Readiness> readiness,
                                           List<Route> extraRoutes) {
-        return create(config, readiness, extraRoutes, Optional.empty());
+        return create(config, readiness, extraRoutes, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -83,13 +83,59 @@ public final class ManagementServer {
                                           Supplier<Readiness> readiness,
                                           List<Route> extraRoutes,
                                           TlsSettings tls) {
-        return create(config, readiness, extraRoutes, Optional.of(Objects.requireNonNull(tls, "tls")));
+        return create(config, readiness, extraRoutes, Optional.of(Objects.requireNonNull(tls, "tls")), Optional.empty());
+    }
+
+    /**
+     * Starts building a management server with optional TLS and an authenticator: routes that declare scopes
+     * (admin endpoints require {@code admin}) are served only with a valid token; the health routes stay open.
+     */
+    public static Builder builder(ManagementServerConfig config, Supplier<Readiness> readiness) {
+        return new Builder(config, readiness);
+    }
+
+    /** Builds a {@link ManagementServer}. */
+    public static final class Builder {
+        private final ManagementServerConfig config;
+        private final Supplier<Readiness> readiness;
+        private List<Route> routes = List.of();
+        private Optional<TlsSettings> tls = Optional.empty();
+        private Optional<RequestAuthenticator> authenticator = Optional.empty();
+
+        private Builder(ManagementServerConfig config, Supplier<Readiness> readiness) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.readiness = Objects.requireNonNull(readiness, "readiness");
+        }
+
+        /** Further management routes, e.g. admin endpoints with {@code requireScopes("admin")}. */
+        public Builder routes(List<Route> value) {
+            this.routes = List.copyOf(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Serves HTTPS (mutual TLS when the settings name client CAs). */
+        public Builder tls(TlsSettings value) {
+            this.tls = Optional.of(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Authenticates routes that declare scopes. */
+        public Builder authenticator(RequestAuthenticator value) {
+            this.authenticator = Optional.of(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Creates the unstarted server. */
+        public ManagementServer build() {
+            return create(config, readiness, routes, tls, authenticator);
+        }
     }
 
     private static ManagementServer create(ManagementServerConfig config,
                                            Supplier<Readiness> readiness,
                                            List<Route> extraRoutes,
-                                           Optional<TlsSettings> tls) {
+                                           Optional<TlsSettings> tls,
+                                           Optional<RequestAuthenticator> authenticator) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(readiness, "readiness");
         List<Route> routes = new ArrayList<>();
@@ -101,8 +147,8 @@ public final class ManagementServer {
                                                          MAX_BODY_BYTES, Duration.ofMillis(DRAIN_MILLIS));
         InFlightRequests inFlight = new InFlightRequests();
         AccessLog accessLog = new AccessLog();
-        ServerRouting.build(copy, inFlight, accessLog, Optional.empty(), Optional.empty());
-        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, Optional.empty(), Optional.empty()),
+        ServerRouting.build(copy, inFlight, accessLog, authenticator, Optional.empty());
+        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, authenticator, Optional.empty()),
                                                         inFlight, accessLog, tls));
     }
 

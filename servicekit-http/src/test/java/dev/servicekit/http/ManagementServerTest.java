@@ -108,4 +108,30 @@ class ManagementServerTest {
                     .hasMessageContaining("set management.port to a free port");
         }
     }
+
+    @Test
+    void adminRoutesNeedTheAdminScopeWhileHealthStaysOpen() {
+        RequestAuthenticator adminOnly = (request, scopes) -> {
+            String header = request.headers().first(io.helidon.http.HeaderNames.AUTHORIZATION).orElse("");
+            if (!header.equals("Bearer admin-token")) {
+                throw ProblemException.unauthorized("A bearer token is required", "Bearer realm=\"management\"");
+            }
+            return new AuthenticatedCaller("ops", java.util.Set.of("admin"));
+        };
+        server = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"), () -> Readiness.ready("RUNNING"))
+                .routes(List.of(Route.post("/admin/reload", (req, res) -> res.send("reloaded")).requireScopes("admin")))
+                .authenticator(adminOnly)
+                .build();
+        server.start();
+
+        assertThat(get(server.port(), "/health/live").statusCode()).isEqualTo(200);
+        assertThat(get(server.port(), "/health/ready").statusCode()).isEqualTo(200);
+        java.net.http.HttpResponse<String> anonymous = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/admin/reload")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        java.net.http.HttpResponse<String> admin = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/admin/reload")
+                .header("Authorization", "Bearer admin-token").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(admin.statusCode()).isEqualTo(200);
+        assertThat(admin.body()).isEqualTo("reloaded");
+    }
 }

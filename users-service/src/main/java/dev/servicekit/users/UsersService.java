@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The running users-service: opens the store (migrating it), then the management listener, then the
@@ -60,9 +61,18 @@ final class UsersService implements Service {
         context.onStop("store", store::close);
         LOG.info("Store: {}", store.describe());
 
+        // One authenticator for both listeners: admin routes on the management listener need the admin scope.
+        Optional<JwtSettings> jwt = config.get(AuthConfigKeys.ENABLED)
+                ? Optional.of(AuthConfigKeys.settings(config, AuthKeys.resolve(config, host.name()), clock))
+                : Optional.empty();
+        Optional<JwtAuthenticator> authenticator = jwt.map(JwtAuthenticator::create);
+
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
-        ManagementServer management = ManagementServer.create(managementConfig, () -> readiness(host, store), List.of());
+        ManagementServer.Builder managementBuilder = ManagementServer.builder(managementConfig, () -> readiness(host, store));
+        HttpConfigKeys.managementTls(config).ifPresent(managementBuilder::tls);
+        authenticator.ifPresent(managementBuilder::authenticator);
+        ManagementServer management = managementBuilder.build();
         management.start();
         context.onStop("management listener", management::stop);
 
@@ -72,14 +82,12 @@ final class UsersService implements Service {
         ApiServer.Builder apiBuilder = ApiServer.builder(apiConfig);
         HttpConfigKeys.apiTls(config).ifPresent(apiBuilder::tls);
         HttpConfigKeys.apiCors(config).ifPresent(apiBuilder::cors);
-        if (config.get(AuthConfigKeys.ENABLED)) {
-            JwtSettings jwt = AuthConfigKeys.settings(config, AuthKeys.resolve(config, host.name()), clock);
-            apiBuilder.authenticator(JwtAuthenticator.create(jwt));
-            if (jwt.keySource() instanceof JwtKeySource.HmacSecret) {
-                routes.addAll(new AuthApi(store, hasher, JwtIssuer.create(jwt), config.get(AuthConfigKeys.TOKEN_TTL),
-                        new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock)).routes());
-            }
-        } else {
+        authenticator.ifPresent(apiBuilder::authenticator);
+        if (jwt.isPresent() && jwt.get().keySource() instanceof JwtKeySource.HmacSecret) {
+            routes.addAll(new AuthApi(store, hasher, JwtIssuer.create(jwt.get()), config.get(AuthConfigKeys.TOKEN_TTL),
+                    new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock)).routes());
+        }
+        if (jwt.isEmpty()) {
             LOG.warn("auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
                     apiConfig.host(), apiConfig.port());
         }
