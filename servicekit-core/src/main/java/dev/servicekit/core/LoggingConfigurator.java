@@ -18,6 +18,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Configures Logback from {@link LogSettings}: console (text or JSON lines), an optional rolling file
@@ -65,6 +66,42 @@ public final class LoggingConfigurator {
     /** Flushes and stops all appenders; call once before the process exits. */
     public static void shutdown() {
         context().stop();
+    }
+
+    /** The levels of one logger, for {@code GET /admin/loggers/{name}}. */
+    public record LoggerLevel(String name, Optional<String> configuredLevel, String effectiveLevel) {
+    }
+
+    /** The root logger's name in the admin API. */
+    public static final String ROOT = "ROOT";
+
+    /** The configured and effective level of a logger ({@link #ROOT} for the root logger). */
+    public static LoggerLevel level(String name) {
+        Logger logger = context().getLogger(name.equals(ROOT) ? org.slf4j.Logger.ROOT_LOGGER_NAME : name);
+        return new LoggerLevel(name, Optional.ofNullable(logger.getLevel()).map(Level::toString), logger.getEffectiveLevel().toString());
+    }
+
+    /**
+     * Sets a logger's level at runtime (until the next restart or logging reconfiguration); empty clears it so
+     * the logger inherits its parent's level (not allowed for the root).
+     *
+     * @throws IllegalArgumentException for an unknown level name, listing the valid ones
+     */
+    public static LoggerLevel setLevel(String name, Optional<String> level) {
+        Logger logger = context().getLogger(name.equals(ROOT) ? org.slf4j.Logger.ROOT_LOGGER_NAME : name);
+        if (level.isEmpty()) {
+            if (name.equals(ROOT)) {
+                throw new IllegalArgumentException("The root logger needs a level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+            }
+            logger.setLevel(null);
+        } else {
+            String wanted = level.get().toUpperCase(Locale.ROOT);
+            if (!java.util.List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(wanted)) {
+                throw new IllegalArgumentException("\"" + level.get() + "\" is not a log level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+            }
+            logger.setLevel(Level.toLevel(wanted));
+        }
+        return level(name);
     }
 
     private static LoggerContext context() {

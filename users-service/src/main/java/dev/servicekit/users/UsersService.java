@@ -70,6 +70,14 @@ final class UsersService implements Service {
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
         ManagementServer.Builder managementBuilder = ManagementServer.builder(managementConfig, () -> readiness(host, store));
+        if (authenticator.isPresent() || isLoopback(managementConfig.host())) {
+            // Without auth the admin routes are served only on a loopback management listener.
+            managementBuilder.routes(new AdminApi(host, config, UsersServiceApplication.Version.VALUE, store, clock,
+                    Map.of("api", () -> apiPort, "management", () -> managementPort)).routes());
+        } else {
+            LOG.warn("auth.enabled is false and management.host {} is not loopback: the /admin endpoints are not served",
+                    managementConfig.host());
+        }
         HttpConfigKeys.managementTls(config).ifPresent(managementBuilder::tls);
         authenticator.ifPresent(managementBuilder::authenticator);
         ManagementServer management = managementBuilder.build();
@@ -132,6 +140,14 @@ final class UsersService implements Service {
         }
         Map<String, Object> checks = Map.of("store", storeState);
         return host.isReady() && storeState.equals("UP") ? Readiness.ready(state, checks) : Readiness.notReady(state, checks);
+    }
+
+    static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     static String url(String host, int port) {

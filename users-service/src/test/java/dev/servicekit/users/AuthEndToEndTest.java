@@ -44,7 +44,10 @@ class AuthEndToEndTest {
         host = ServiceHost.builder("users-service", service).build();
         host.start();
         api = TestHttpClient.create("http://127.0.0.1:" + service.apiPort());
+        management = TestHttpClient.create("http://127.0.0.1:" + service.managementPort());
     }
+
+    TestHttpClient management;
 
     @AfterEach
     void stop() {
@@ -144,5 +147,13 @@ class AuthEndToEndTest {
         TestResponse bad = api.get("/api/v1/users/abc", "Authorization", "Bearer " + token + "x");
         assertThat(bad.status()).isEqualTo(401);
         assertThat(bad.body() + bad.headers()).doesNotContain(token).doesNotContain(secret);
+    }
+
+    @Test
+    void adminEndpointsNeedTheAdminScopeWhileHealthStaysOpen() {
+        assertThat(management.get("/health/ready").status()).isEqualTo(200);
+        assertThat(management.get("/admin/status").status()).isEqualTo(401);
+        assertThat(management.get("/admin/status", "Authorization", "Bearer " + issue("users:read users:write")).status()).isEqualTo(403);
+        assertThat(management.get("/admin/status", "Authorization", "Bearer " + issue("admin")).status()).isEqualTo(200);
     }
 }

@@ -14,7 +14,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every secret the service handles stays out of its logs (debug level, console and file) and error bodies. */
+/**
+ * Every secret the service handles stays out of its logs (debug level, console and file), {@code /admin/status}
+ * and error bodies.
+ */
 class SecretsDoNotLeakIT {
 
     static final Duration WAIT = Duration.ofSeconds(60);
@@ -59,6 +62,11 @@ class SecretsDoNotLeakIT {
                 bodies.add(r.body() + r.headers());
             }
             assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + userToken).status()).isEqualTo(200);
+            TestHttpClient management = TestHttpClient.create("http://127.0.0.1:"
+                    + service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, WAIT).group(1));
+            TestResponse status = management.get("/admin/status", "Authorization", bearer);
+            assertThat(status.status()).isEqualTo(200);
+            bodies.add(status.body());
 
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();

@@ -267,4 +267,33 @@ class UsersApiTest {
         assertThat(service.management.get("/health/ready").status()).isEqualTo(200);
         assertThat(service.api.get("/api/v1/users").status()).isEqualTo(200);
     }
+
+    @Test
+    void adminStatusDescribesTheRunningService() {
+        TestResponse response = service.management.get("/admin/status");
+
+        assertThat(response.status()).isEqualTo(200);
+        JsonNode status = response.json();
+        assertThat(status.path("name").asText()).isEqualTo("users-service");
+        assertThat(status.path("state").asText()).isEqualTo("RUNNING");
+        assertThat(status.path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(status.path("listeners").path("api").asInt()).isEqualTo(service.apiPort());
+        assertThat(status.path("store").path("state").asText()).isEqualTo("UP");
+        assertThat(status.path("config").path("hash").asText()).hasSize(12);
+        assertThat(status.path("jvm").path("heapUsedBytes").asLong()).isPositive();
+    }
+
+    @Test
+    void loggerLevelsCanBeReadAndChangedAtRuntime() {
+        String name = "dev.servicekit.users.SomeLogger";
+        assertThat(service.management.get("/admin/loggers/" + name).json().path("configuredLevel").isNull()).isTrue();
+
+        TestResponse changed = service.management.put("/admin/loggers/" + name, "{\"level\":\"debug\"}");
+        assertThat(changed.status()).isEqualTo(200);
+        assertThat(changed.json().path("effectiveLevel").asText()).isEqualTo("DEBUG");
+        assertThat(org.slf4j.LoggerFactory.getLogger(name).isDebugEnabled()).isTrue();
+
+        assertProblem(service.management.put("/admin/loggers/" + name, "{\"level\":\"LOUD\"}"), 400);
+        assertThat(service.management.put("/admin/loggers/" + name, "{\"level\":null}").json().path("configuredLevel").isNull()).isTrue();
+    }
 }

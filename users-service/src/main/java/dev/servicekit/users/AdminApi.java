@@ -1,0 +1,117 @@
+package dev.servicekit.users;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.LoggingConfigurator;
+import dev.servicekit.core.ServiceHost;
+import dev.servicekit.http.FieldError;
+import dev.servicekit.http.JsonBodies;
+import dev.servicekit.http.ProblemException;
+import dev.servicekit.http.Route;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+
+/**
+ * Management routes that need the {@code admin} scope: {@code GET /admin/status} and
+ * {@code GET/PUT /admin/loggers/{name}}. Served on the management listener.
+ */
+final class AdminApi {
+
+    static final String ADMIN = "admin";
+
+    private final ServiceHost host;
+    private final Config config;
+    private final String version;
+    private final UserStore store;
+    private final Clock clock;
+    private final Map<String, IntSupplier> listenerPorts;
+
+    AdminApi(ServiceHost host, Config config, String version, UserStore store, Clock clock, Map<String, IntSupplier> listenerPorts) {
+        this.host = host;
+        this.config = config;
+        this.version = version;
+        this.store = store;
+        this.clock = clock;
+        this.listenerPorts = listenerPorts;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                Route.get("/admin/status", this::status).requireScopes(ADMIN),
+                Route.get("/admin/loggers/{name}", this::logger).requireScopes(ADMIN),
+                Route.put("/admin/loggers/{name}", this::setLogger).requireScopes(ADMIN));
+    }
+
+    /** The body of {@code PUT /admin/loggers/{name}}; a null level clears the logger's own level. */
+    record LevelRequest(String level) {
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("name", host.name());
+        status.put("version", version);
+        status.put("state", host.state().name());
+        status.put("pid", ProcessHandle.current().pid());
+        host.startedAt().ifPresent(at -> {
+            status.put("startedAt", at.toString());
+            status.put("uptimeSeconds", Duration.between(at, clock.instant()).toSeconds());
+        });
+        Map<String, Object> listeners = new LinkedHashMap<>();
+        listenerPorts.forEach((name, port) -> listeners.put(name, port.getAsInt()));
+        status.put("listeners", listeners);
+        String storeState;
+        try {
+            store.ping(Duration.ofSeconds(1));
+            storeState = "UP";
+        } catch (RuntimeException e) {
+            storeState = "DOWN";
+        }
+        status.put("store", Map.of("kind", store.describe(), "state", storeState));
+        Map<String, Object> configuration = new LinkedHashMap<>();
+        configuration.put("hash", config.hash());
+        configuration.put("lastReload", null); // hot reload arrives with the operability work
+        status.put("config", configuration);
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        Map<String, Object> jvm = new LinkedHashMap<>();
+        jvm.put("version", Runtime.version().toString());
+        jvm.put("vendor", System.getProperty("java.vendor"));
+        jvm.put("heapUsedBytes", heap.getUsed());
+        jvm.put("heapMaxBytes", heap.getMax());
+        jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+        jvm.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+        status.put("jvm", jvm);
+        JsonBodies.send(res, Status.OK_200, status);
+    }
+
+    private void logger(ServerRequest req, ServerResponse res) {
+        JsonBodies.send(res, Status.OK_200, view(LoggingConfigurator.level(req.path().pathParameters().get("name"))));
+    }
+
+    private void setLogger(ServerRequest req, ServerResponse res) {
+        String name = req.path().pathParameters().get("name");
+        LevelRequest body = JsonBodies.read(req, LevelRequest.class);
+        try {
+            JsonBodies.send(res, Status.OK_200, view(LoggingConfigurator.setLevel(name, Optional.ofNullable(body.level()))));
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.validation(List.of(new FieldError("level", e.getMessage())));
+        }
+    }
+
+    private static Map<String, Object> view(LoggingConfigurator.LoggerLevel level) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", level.name());
+        view.put("configuredLevel", level.configuredLevel().orElse(null));
+        view.put("effectiveLevel", level.effectiveLevel());
+        return view;
+    }
+}
