@@ -95,6 +95,11 @@ public final class HttpConfigKeys {
             .description("PEM CA certificates; when set, management clients must present a certificate from one of them (mutual TLS).")
             .build();
 
+    /** A scope the health (and metrics) routes require; unset: open. */
+    public static final ConfigKey<String> MANAGEMENT_HEALTH_SCOPE = ConfigKey.builder("management.health-scope", ConfigType.nonBlankString())
+            .description("Require a token with this scope for /health/* (and /metrics) too; unset keeps them open, as probes expect on a loopback or private management listener.")
+            .build();
+
     private HttpConfigKeys() {
     }
 
@@ -103,7 +108,7 @@ public final class HttpConfigKeys {
         return List.of(HTTP_HOST, HTTP_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
                 CORS_ALLOWED_ORIGINS,
                 MANAGEMENT_HOST, MANAGEMENT_PORT, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE,
-                MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, LIMITS_MAX_BODY_SIZE);
+                MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, MANAGEMENT_HEALTH_SCOPE, LIMITS_MAX_BODY_SIZE);
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */

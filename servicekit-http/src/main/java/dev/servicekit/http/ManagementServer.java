@@ -65,7 +65,7 @@ public final class ManagementServer {
     public static ManagementServer create(ManagementServerConfig config,
                                           Supplier<Readiness> readiness,
                                           List<Route> extraRoutes) {
-        return create(config, readiness, extraRoutes, Optional.empty(), Optional.empty());
+        return create(config, readiness, extraRoutes, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -83,7 +83,7 @@ public final class ManagementServer {
                                           Supplier<Readiness> readiness,
                                           List<Route> extraRoutes,
                                           TlsSettings tls) {
-        return create(config, readiness, extraRoutes, Optional.of(Objects.requireNonNull(tls, "tls")), Optional.empty());
+        return create(config, readiness, extraRoutes, Optional.of(Objects.requireNonNull(tls, "tls")), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -101,6 +101,7 @@ public final class ManagementServer {
         private List<Route> routes = List.of();
         private Optional<TlsSettings> tls = Optional.empty();
         private Optional<RequestAuthenticator> authenticator = Optional.empty();
+        private Optional<String> healthScope = Optional.empty();
 
         private Builder(ManagementServerConfig config, Supplier<Readiness> readiness) {
             this.config = Objects.requireNonNull(config, "config");
@@ -125,9 +126,18 @@ public final class ManagementServer {
             return this;
         }
 
+        /**
+         * Protects the health routes too: callers need this scope (by default they are open, as probes and
+         * load balancers expect on a loopback or private management listener).
+         */
+        public Builder healthScope(String scope) {
+            this.healthScope = Optional.of(Objects.requireNonNull(scope, "scope"));
+            return this;
+        }
+
         /** Creates the unstarted server. */
         public ManagementServer build() {
-            return create(config, readiness, routes, tls, authenticator);
+            return create(config, readiness, routes, tls, authenticator, healthScope);
         }
     }
 
@@ -135,12 +145,15 @@ public final class ManagementServer {
                                            Supplier<Readiness> readiness,
                                            List<Route> extraRoutes,
                                            Optional<TlsSettings> tls,
-                                           Optional<RequestAuthenticator> authenticator) {
+                                           Optional<RequestAuthenticator> authenticator,
+                                           Optional<String> healthScope) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(readiness, "readiness");
         List<Route> routes = new ArrayList<>();
-        routes.add(Route.get("/health/live", ManagementServer::live));
-        routes.add(Route.get("/health/ready", (req, res) -> ready(readiness, res)));
+        Route live = Route.get("/health/live", ManagementServer::live);
+        Route ready = Route.get("/health/ready", (req, res) -> ready(readiness, res));
+        routes.add(healthScope.map(live::requireScopes).orElse(live));
+        routes.add(healthScope.map(ready::requireScopes).orElse(ready));
         routes.addAll(Objects.requireNonNull(extraRoutes, "extraRoutes"));
         List<Route> copy = List.copyOf(routes);
         ListenerSettings settings = new ListenerSettings("management", config.host(), config.port(), config.portKey(),

@@ -134,4 +134,19 @@ class ManagementServerTest {
         assertThat(admin.statusCode()).isEqualTo(200);
         assertThat(admin.body()).isEqualTo("reloaded");
     }
+
+    @Test
+    void healthCanBeProtectedWithAScope() {
+        RequestAuthenticator nobody = (request, scopes) -> {
+            throw ProblemException.unauthorized("A bearer token is required", "Bearer realm=\"management\"");
+        };
+        server = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"), () -> Readiness.ready("RUNNING"))
+                .authenticator(nobody)
+                .healthScope("monitoring")
+                .build();
+        server.start();
+
+        assertThat(get(server.port(), "/health/live").statusCode()).isEqualTo(401);
+        assertThat(get(server.port(), "/health/ready").statusCode()).isEqualTo(401);
+    }
 }

@@ -80,6 +80,7 @@ final class UsersService implements Service {
         }
         HttpConfigKeys.managementTls(config).ifPresent(managementBuilder::tls);
         authenticator.ifPresent(managementBuilder::authenticator);
+        config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE).ifPresent(managementBuilder::healthScope);
         ManagementServer management = managementBuilder.build();
         management.start();
         context.onStop("management listener", management::stop);
