@@ -74,6 +74,7 @@ public final class ApiServer {
         private Optional<RequestAuthenticator> authenticator = Optional.empty();
         private Optional<TlsSettings> tls = Optional.empty();
         private Optional<CorsSettings> cors = Optional.empty();
+        private Optional<HttpMetrics> metrics = Optional.empty();
 
         private Builder(ApiServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -112,6 +113,16 @@ public final class ApiServer {
         }
 
         /**
+         * Records every request in the given metrics: the {@value HttpMetrics#REQUESTS} timer by route template,
+         * method and status, the in-flight gauge and the rejected counter (see {@link HttpMetrics}). Serve them
+         * with {@link HttpMetrics#scrapeRoute()} on the management server. Without this call nothing is recorded.
+         */
+        public Builder metrics(HttpMetrics value) {
+            this.metrics = Optional.of(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
          * Creates the unstarted server.
          *
          * @throws IllegalArgumentException if a route is registered twice or a path template is invalid
@@ -124,9 +135,11 @@ public final class ApiServer {
             List<Route> copy = routes;
             Optional<RequestAuthenticator> auth = authenticator;
             Optional<CorsSettings> corsSettings = cors;
-            ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings); // fail fast on bad routes
-            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings),
-                                                     inFlight, accessLog, tls), inFlight);
+            Optional<HttpMetrics> meters = metrics;
+            ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings, meters); // fail fast on bad routes
+            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings, meters),
+                                                     inFlight, accessLog, tls, TlsFileWatcher.DEFAULT_POLL_INTERVAL, meters),
+                                 inFlight);
         }
     }
 

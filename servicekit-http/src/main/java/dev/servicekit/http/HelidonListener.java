@@ -52,6 +52,7 @@ final class HelidonListener {
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final Optional<TlsSettings> tls;
     private final Duration tlsPollInterval;
+    private final Optional<HttpMetrics> metrics;
 
     private volatile State state = State.NEW;
     private volatile int boundPort = -1;
@@ -80,6 +81,18 @@ final class HelidonListener {
                     AccessLog accessLog,
                     Optional<TlsSettings> tls,
                     Duration tlsPollInterval) {
+        this(settings, routing, inFlight, accessLog, tls, tlsPollInterval, Optional.empty());
+    }
+
+    /** With the metrics that count the requests Helidon refuses before routing (413). */
+    HelidonListener(ListenerSettings settings,
+                    Supplier<HttpRouting.Builder> routing,
+                    InFlightRequests inFlight,
+                    AccessLog accessLog,
+                    Optional<TlsSettings> tls,
+                    Duration tlsPollInterval,
+                    Optional<HttpMetrics> metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.tls = Objects.requireNonNull(tls, "tls");
         this.tlsPollInterval = Objects.requireNonNull(tlsPollInterval, "tlsPollInterval");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -130,7 +143,7 @@ final class HelidonListener {
                     .shutdownGracePeriod(settings.drainTimeout())
                     .shutdownHook(false)
                     .errorHandling(e -> e.includeEntity(true))
-                    .directHandlers(new ProblemDirectHandler(settings.maxBodyBytes(), accessLog).asDirectHandlers())
+                    .directHandlers(new ProblemDirectHandler(settings.maxBodyBytes(), accessLog, metrics).asDirectHandlers())
                     .routing(routing.get());
             material.ifPresent(m -> builder.tls(m.toHelidonTls()));
             WebServer candidate = builder.build();

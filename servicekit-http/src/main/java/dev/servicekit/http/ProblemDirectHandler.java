@@ -33,10 +33,16 @@ final class ProblemDirectHandler implements DirectHandler {
 
     private final long maxBodyBytes;
     private final AccessLog accessLog;
+    private final Optional<HttpMetrics> metrics;
 
     ProblemDirectHandler(long maxBodyBytes, AccessLog accessLog) {
+        this(maxBodyBytes, accessLog, Optional.empty());
+    }
+
+    ProblemDirectHandler(long maxBodyBytes, AccessLog accessLog, Optional<HttpMetrics> metrics) {
         this.maxBodyBytes = maxBodyBytes;
         this.accessLog = accessLog;
+        this.metrics = metrics;
     }
 
     DirectHandlers asDirectHandlers() {
@@ -86,6 +92,7 @@ final class ProblemDirectHandler implements DirectHandler {
     private ProblemException problemFor(EventType eventType, Status status, String message, String requestId) {
         int code = status.code();
         if (code == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
+            metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.PAYLOAD_TOO_LARGE));
             return ProblemException.payloadTooLarge("The request body is larger than the limit of " + maxBodyBytes
                                                             + " bytes; send a smaller body");
         }

@@ -43,20 +43,29 @@ final class ServerRouting {
 
     static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
                                      Optional<RequestAuthenticator> authenticator, Optional<CorsSettings> cors) {
+        return build(routes, inFlight, accessLog, authenticator, cors, Optional.empty());
+    }
+
+    /** As above; with metrics, every request is timed by route template and rejections are counted. */
+    static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
+                                     Optional<RequestAuthenticator> authenticator, Optional<CorsSettings> cors,
+                                     Optional<HttpMetrics> metrics) {
         rejectDuplicates(routes);
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
                 .toList();
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(new RequestIdFilter())
-                .addFilter(new AccessLogFilter(inFlight, accessLog))
+                .addFilter(new AccessLogFilter(inFlight, accessLog, metrics))
                 .addFilter(new SecurityHeadersFilter());
         // Before the pause filter, so a browser can read the 503 of a paused service too.
         cors.ifPresent(settings -> routing.addFilter(new CorsFilter(settings, compiled)));
-        routing.addFilter(new PauseFilter(inFlight))
+        routing.addFilter(new PauseFilter(inFlight, metrics))
                 .error(Throwable.class, new ProblemErrorMapper());
         for (Route route : routes) {
-            routing.route(route.method(), route.pathTemplate(), guarded(route, authenticator));
+            // Outermost, so even a 401 from the authenticator is recorded under the route's template.
+            routing.route(route.method(), route.pathTemplate(),
+                          new TemplateRecordingHandler(route.pathTemplate(), guarded(route, authenticator)));
         }
         // Registered last: reached only when no route matched.
         routing.any(new UnmatchedRequestHandler(compiled));
@@ -183,18 +192,22 @@ final class ServerRouting {
     /** While the service is paused (Windows PAUSE) or shutting down, answers 503 with Retry-After instead of serving. */
     private static final class PauseFilter implements Filter {
         private final InFlightRequests state;
+        private final Optional<HttpMetrics> metrics;
 
-        PauseFilter(InFlightRequests state) {
+        PauseFilter(InFlightRequests state, Optional<HttpMetrics> metrics) {
             this.state = state;
+            this.metrics = metrics;
         }
 
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
             if (state.draining()) {
+                metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.SHUTTING_DOWN));
                 // Stopping: requests already running finish, new ones go elsewhere (readiness already says 503).
                 throw ProblemException.serviceUnavailable("The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
             }
             if (state.paused()) {
+                metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.PAUSED));
                 throw ProblemException.serviceUnavailable("The service is paused by its operator; retry later", PAUSED_RETRY_AFTER);
             }
             chain.proceed();
@@ -203,41 +216,69 @@ final class ServerRouting {
 
     static final java.time.Duration PAUSED_RETRY_AFTER = java.time.Duration.ofSeconds(5);
 
-    /** Counts the request as in flight and logs one line once the response is written. */
+    /**
+     * Counts the request as in flight, logs one line once the response is written and, with metrics, times it
+     * under the route template that {@link TemplateRecordingHandler} left in the request context.
+     */
     private static final class AccessLogFilter implements Filter {
         private final InFlightRequests inFlight;
         private final AccessLog accessLog;
+        private final Optional<HttpMetrics> metrics;
 
-        AccessLogFilter(InFlightRequests inFlight, AccessLog accessLog) {
+        AccessLogFilter(InFlightRequests inFlight, AccessLog accessLog, Optional<HttpMetrics> metrics) {
             this.inFlight = inFlight;
             this.accessLog = accessLog;
+            this.metrics = metrics;
         }
 
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
             long start = System.nanoTime();
             inFlight.enter();
+            metrics.ifPresent(HttpMetrics::requestStarted);
             // While draining, tell the client not to reuse this connection: the server closes it anyway.
             res.beforeSend(() -> {
                 if (inFlight.draining()) {
                     res.header(HeaderValues.CONNECTION_CLOSE);
                 }
             });
+            RuntimeException failure = null;
             try {
                 chain.proceed();
+            } catch (RuntimeException e) {
+                failure = e;
+                throw e;
             } finally {
                 inFlight.exit();
-                long durationMs = (System.nanoTime() - start) / 1_000_000;
+                long durationNanos = System.nanoTime() - start;
+                long durationMs = durationNanos / 1_000_000;
+                // An exception from a later filter (pause, CORS) leaves here before the error mapper answers it,
+                // so the response still says 200: take the status the mapper is about to send.
+                int status = failure == null || res.isSent() ? res.status().code() : statusFor(failure);
+                metrics.ifPresent(m -> m.requestFinished(
+                        req.prologue().method(),
+                        req.context().get(HttpMetrics.ROUTE_TEMPLATE_CONTEXT_KEY, String.class).orElse(HttpMetrics.URI_UNMATCHED),
+                        status,
+                        durationNanos));
                 String subject = req.context().get(AccessLog.SUBJECT_CONTEXT_KEY, String.class).orElse("-");
                 accessLog.log(req.prologue().method().text(),
                               req.prologue().uriPath().rawPath(),
-                              res.status().code(),
+                              status,
                               bodyBytes(res),
                               durationMs,
                               RequestIds.current(req),
                               subject);
             }
         }
+    }
+
+    /** The status {@link ProblemErrorMapper} answers the exception with. */
+    private static int statusFor(Throwable thrown) {
+        return switch (thrown) {
+            case ProblemException p -> p.status();
+            case HttpException h when h.status().code() >= 400 && h.status().code() < 500 -> h.status().code();
+            default -> 500;
+        };
     }
 
     /**
@@ -287,6 +328,20 @@ final class ServerRouting {
         }
     }
 
+    /**
+     * Leaves the route's path template in the request context for the metrics, which must never be tagged with
+     * the raw path. Our own wrapper rather than Helidon's {@code ServerRequest#matchingPattern()}: that is a
+     * default method returning empty unless the request implementation overrides it, and our template is
+     * exactly what the application registered.
+     */
+    private record TemplateRecordingHandler(String template, Handler next) implements Handler {
+        @Override
+        public void handle(ServerRequest req, ServerResponse res) throws Exception {
+            req.context().register(HttpMetrics.ROUTE_TEMPLATE_CONTEXT_KEY, template);
+            next.handle(req, res);
+        }
+    }
+
     /** 405 with {@code Allow} when another method matches the path, otherwise 404. */
     private record UnmatchedRequestHandler(List<CompiledRoute> routes) implements Handler {
         @Override
@@ -294,6 +349,7 @@ final class ServerRouting {
             String path = req.prologue().uriPath().rawPath();
             List<Method> allowed = allowedMethods(routes, req.prologue().uriPath());
             if (allowed.isEmpty()) {
+                req.context().register(HttpMetrics.ROUTE_TEMPLATE_CONTEXT_KEY, HttpMetrics.URI_NOT_FOUND);
                 throw ProblemException.notFound("No resource at \"" + path + "\"; check the path");
             }
             throw ProblemException.methodNotAllowed(req.prologue().method().text(), path, allowed);

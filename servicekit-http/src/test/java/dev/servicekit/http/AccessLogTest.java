@@ -88,4 +88,17 @@ class AccessLogTest {
                 .containsEntry("method", "POST")
                 .containsEntry("path", "/hello");
     }
+
+    @Test
+    void requestRefusedByAFilterIsLoggedWithTheStatusItGets() {
+        // Regression: the pause filter's exception reaches the error mapper only after the access log filter's
+        // finally block, which used to log the response's default 200.
+        server.pause();
+        HttpResponse<String> response = HttpTestSupport.get(server.port(), "/hello");
+        assertThat(response.statusCode()).isEqualTo(503);
+
+        ILoggingEvent line = awaitLineFor(response.headers().firstValue("X-Request-Id").orElseThrow());
+
+        assertThat(line.getMDCPropertyMap()).containsEntry("status", "503").containsEntry("path", "/hello");
+    }
 }

@@ -13,6 +13,7 @@ import dev.servicekit.http.JwtKeySource;
 import dev.servicekit.http.JwtSettings;
 import dev.servicekit.http.Route;
 import dev.servicekit.http.HttpConfigKeys;
+import dev.servicekit.http.HttpMetrics;
 import dev.servicekit.http.ManagementServer;
 import dev.servicekit.http.ManagementServerConfig;
 import dev.servicekit.http.Readiness;
@@ -67,16 +68,25 @@ final class UsersService implements Service {
                 : Optional.empty();
         Optional<JwtAuthenticator> authenticator = jwt.map(JwtAuthenticator::create);
 
+        HttpMetrics metrics = HttpMetrics.create();
+        context.onStop("metrics", metrics::close);
+        io.micrometer.core.instrument.Gauge.builder("service.running", host, h -> h.state() == ServiceState.RUNNING ? 1 : 0)
+                .description("1 while the service is RUNNING (serving), 0 while starting, paused or stopping")
+                .register(metrics.registry());
+
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
         ManagementServer.Builder managementBuilder = ManagementServer.builder(managementConfig, () -> readiness(host, store));
         if (authenticator.isPresent() || isLoopback(managementConfig.host())) {
             // Without auth the admin routes are served only on a loopback management listener.
-            managementBuilder.routes(new AdminApi(host, config, UsersServiceApplication.Version.VALUE, store, clock,
+            List<Route> managementRoutes = new ArrayList<>(new AdminApi(host, config, UsersServiceApplication.Version.VALUE, store, clock,
                     Map.of("api", () -> apiPort, "management", () -> managementPort)).routes());
+            managementRoutes.add(scrape(metrics));
+            managementBuilder.routes(managementRoutes);
         } else {
             LOG.warn("auth.enabled is false and management.host {} is not loopback: the /admin endpoints are not served",
                     managementConfig.host());
+            managementBuilder.routes(List.of(scrape(metrics)));
         }
         HttpConfigKeys.managementTls(config).ifPresent(managementBuilder::tls);
         authenticator.ifPresent(managementBuilder::authenticator);
@@ -91,6 +101,7 @@ final class UsersService implements Service {
         ApiServer.Builder apiBuilder = ApiServer.builder(apiConfig);
         HttpConfigKeys.apiTls(config).ifPresent(apiBuilder::tls);
         HttpConfigKeys.apiCors(config).ifPresent(apiBuilder::cors);
+        apiBuilder.metrics(metrics);
         authenticator.ifPresent(apiBuilder::authenticator);
         if (jwt.isPresent() && jwt.get().keySource() instanceof JwtKeySource.HmacSecret) {
             routes.addAll(new AuthApi(store, hasher, JwtIssuer.create(jwt.get()), config.get(AuthConfigKeys.TOKEN_TTL),
@@ -141,6 +152,12 @@ final class UsersService implements Service {
         }
         Map<String, Object> checks = Map.of("store", storeState);
         return host.isReady() && storeState.equals("UP") ? Readiness.ready(state, checks) : Readiness.notReady(state, checks);
+    }
+
+    /** {@code GET /metrics}, behind {@code management.health-scope} when one is configured, like the health routes. */
+    private Route scrape(HttpMetrics metrics) {
+        Route route = metrics.scrapeRoute();
+        return config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE).map(route::requireScopes).orElse(route);
     }
 
     static boolean isLoopback(String host) {

@@ -296,4 +296,24 @@ class UsersApiTest {
         assertProblem(service.management.put("/admin/loggers/" + name, "{\"level\":\"LOUD\"}"), 400);
         assertThat(service.management.put("/admin/loggers/" + name, "{\"level\":null}").json().path("configuredLevel").isNull()).isTrue();
     }
+
+    @Test
+    void metricsAreLabelledByRouteTemplateNeverByRawPath() throws Exception {
+        String location = createUser("Metered", uniqueEmail()).header("Location").orElseThrow();
+        assertThat(service.api.get(location).status()).isEqualTo(200);
+
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        String scrape;
+        do {
+            scrape = service.management.get("/metrics").body();
+        } while (!scrape.contains("uri=\"/api/v1/users/{id}\"") && System.nanoTime() < deadline && sleep());
+        assertThat(scrape).contains("http_server_requests_seconds_count{")
+                .contains("uri=\"/api/v1/users/{id}\"").contains("service_running 1.0")
+                .doesNotContain("uri=\"" + location + "\"");
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(20);
+        return true;
+    }
 }

@@ -1,0 +1,235 @@
+package dev.servicekit.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.http.Outcome;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Prometheus metrics for a service: one Micrometer {@link PrometheusMeterRegistry} with the JVM and
+ * process meters bound, the HTTP server meters an {@link ApiServer} records when built with
+ * {@link ApiServer.Builder#metrics(HttpMetrics)}, and the {@code GET /metrics} route that exposes them.
+ *
+ * {@snippet :
+ * HttpMetrics metrics = HttpMetrics.create();
+ * ApiServer api = ApiServer.builder(apiConfig).routes(routes).metrics(metrics).build();
+ * ManagementServer management = ManagementServer.builder(managementConfig, lifecycle::readiness)
+ *         .routes(List.of(metrics.scrapeRoute()))
+ *         .build();
+ * metrics.registry().gauge("users_store_pool_active", pool, Pool::active); // the application's own meters
+ * }
+ *
+ * <p><b>HTTP meters</b> (Prometheus names in brackets):
+ * <ul>
+ *   <li>{@value #REQUESTS} [{@code http_server_requests_seconds}]: a timer per request with a latency
+ *       histogram (percentile histogram plus SLO buckets from 5 ms to 5 s), tagged {@code method},
+ *       {@code uri} (the matched route's path <em>template</em> such as {@code /api/v1/users/{id}};
+ *       {@value #URI_NOT_FOUND} when no route matched the path, {@value #URI_UNMATCHED} for requests
+ *       answered before a route was chosen: 405, CORS preflights, paused or shutting-down 503s; never the
+ *       raw path), {@code status} (the code) and {@code outcome} ({@code SUCCESS}, {@code CLIENT_ERROR},
+ *       {@code SERVER_ERROR}, …).</li>
+ *   <li>{@value #ACTIVE} [{@code http_server_requests_active}]: requests in flight.</li>
+ *   <li>{@value #REJECTED} [{@code http_server_requests_rejected_total}]: requests refused, tagged
+ *       {@code reason}: {@code paused}, {@code shutting_down}, {@code payload_too_large}. Every reason
+ *       is registered at 0 so that rates work from the first scrape.</li>
+ * </ul>
+ *
+ * <p><b>JVM and process meters</b>: memory and buffer pools, GC, platform threads and thread states,
+ * virtual threads (pinned and failed-to-start, from JFR), class loading, CPU, uptime and open file
+ * descriptors.
+ *
+ * <p><b>Threading.</b> All methods are thread-safe. One instance may serve several servers; its HTTP meters
+ * then add up their requests. {@link #close()} stops the GC and virtual-thread listeners; call it once
+ * the servers have stopped.
+ */
+public final class HttpMetrics implements AutoCloseable {
+
+    /** The request timer's name. */
+    public static final String REQUESTS = "http.server.requests";
+    /** The in-flight gauge's name. */
+    public static final String ACTIVE = "http.server.requests.active";
+    /** The rejected-requests counter's name. */
+    public static final String REJECTED = "http.server.requests.rejected";
+    /** The {@code uri} tag of requests whose path matched no route. */
+    public static final String URI_NOT_FOUND = "NOT_FOUND";
+    /** The {@code uri} tag of requests answered before a route was chosen (405, preflight, rejected). */
+    public static final String URI_UNMATCHED = "UNMATCHED";
+
+    /** Prometheus text format 0.0.4 (also what Micrometer's registry names {@code TextFormat.CONTENT_TYPE_004}). */
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    /** OpenMetrics text 1.0.0. */
+    static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    /** Request-context key under which the route wrapper stores the matched path template. */
+    static final String ROUTE_TEMPLATE_CONTEXT_KEY = "dev.servicekit.http.route-template";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpMetrics.class);
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+                                                            "OPTIONS", "TRACE", "CONNECT");
+    private static final Duration[] SLO_BUCKETS = {
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofMillis(2500), Duration.ofSeconds(5)};
+
+    /** Why a request was refused without being served. */
+    enum Rejection {
+        PAUSED("paused"), SHUTTING_DOWN("shutting_down"), PAYLOAD_TOO_LARGE("payload_too_large");
+
+        private final String tag;
+
+        Rejection(String tag) {
+            this.tag = tag;
+        }
+    }
+
+    private final PrometheusMeterRegistry registry;
+    private final AtomicInteger active = new AtomicInteger();
+    private final Map<Rejection, Counter> rejected = new EnumMap<>(Rejection.class);
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    private HttpMetrics(PrometheusMeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder(ACTIVE, active, AtomicInteger::get)
+                .description("HTTP requests in flight")
+                .register(registry);
+        for (Rejection reason : Rejection.values()) {
+            rejected.put(reason, Counter.builder(REJECTED)
+                    .description("HTTP requests refused without being served")
+                    .tag("reason", reason.tag)
+                    .register(registry));
+        }
+        bind(new JvmMemoryMetrics());
+        JvmGcMetrics gc = new JvmGcMetrics();
+        closeables.add(gc);
+        bind(gc);
+        bind(new JvmThreadMetrics());
+        bind(new ClassLoaderMetrics());
+        bind(new ProcessorMetrics());
+        bind(new UptimeMetrics());
+        bind(new FileDescriptorMetrics());
+        try {
+            VirtualThreadMetrics virtualThreads = new VirtualThreadMetrics();
+            closeables.add(virtualThreads);
+            bind(virtualThreads);
+        } catch (RuntimeException | LinkageError e) {
+            // A JVM without JFR (some minimal images) still gets every other meter.
+            LOG.warn("Virtual-thread metrics are unavailable in this JVM (JFR is missing or disabled): {}", e.toString());
+        }
+    }
+
+    private void bind(MeterBinder binder) {
+        binder.bindTo(registry);
+    }
+
+    /**
+     * Creates a registry with the JVM and process meters bound and the HTTP meters registered.
+     *
+     * @return the metrics; close them when the service stops
+     */
+    public static HttpMetrics create() {
+        return new HttpMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /**
+     * The registry, for the application's own meters (store pool, reloads, service state, …). Meter names
+     * use Micrometer's dotted convention; the registry renders them in Prometheus style.
+     *
+     * @return the registry
+     */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * {@code GET /metrics}: the registry in Prometheus text format 0.0.4, or in OpenMetrics 1.0.0 when the
+     * {@code Accept} header names {@code application/openmetrics-text}. Without scopes; add them with
+     * {@link Route#requireScopes} if the management listener is not private.
+     *
+     * @return the route, for the management server
+     */
+    public Route scrapeRoute() {
+        return Route.get("/metrics", this::scrape);
+    }
+
+    private void scrape(ServerRequest req, ServerResponse res) {
+        boolean openMetrics = req.headers().values(HeaderNames.ACCEPT).stream()
+                .anyMatch(value -> value.toLowerCase(Locale.ROOT).contains("application/openmetrics-text"));
+        String contentType = openMetrics ? OPENMETRICS_TEXT : PROMETHEUS_TEXT;
+        String body = registry.scrape(contentType);
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Stops the GC and virtual-thread listeners and closes the registry. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (closeables) {
+            for (AutoCloseable closeable : closeables) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.debug("Closing {} failed", closeable, e);
+                }
+            }
+            closeables.clear();
+        }
+        registry.close();
+    }
+
+    void requestStarted() {
+        active.incrementAndGet();
+    }
+
+    /** Records one finished request; {@code uri} is a route template or one of the fixed {@code URI_*} values. */
+    void requestFinished(Method method, String uri, int status, long durationNanos) {
+        active.decrementAndGet();
+        String methodTag = KNOWN_METHODS.contains(method.text()) ? method.text() : "OTHER";
+        Timer.builder(REQUESTS)
+                .description("HTTP requests served, by route template, method and status")
+                .tag("method", methodTag)
+                .tag("uri", uri)
+                .tag("status", Integer.toString(status))
+                .tag("outcome", Outcome.forStatus(status).name())
+                .publishPercentileHistogram()
+                .serviceLevelObjectives(SLO_BUCKETS)
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry)
+                .record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void rejected(Rejection reason) {
+        rejected.get(reason).increment();
+    }
+}
