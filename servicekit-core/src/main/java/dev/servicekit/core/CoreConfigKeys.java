@@ -18,6 +18,7 @@ public final class CoreConfigKeys {
     public static final ConfigKey<String> LOG_LEVEL = ConfigKey.builder("log.level",
                     ConfigType.oneOf("trace", "debug", "info", "warn", "error"))
             .defaultValue("info")
+            .reloadable()
             .description("Root log level.")
             .build();
 
@@ -53,6 +54,7 @@ public final class CoreConfigKeys {
     /** Whether an access log line is written per request. */
     public static final ConfigKey<Boolean> LOG_ACCESS = ConfigKey.builder("log.access", ConfigType.bool())
             .defaultValue(true)
+            .reloadable()
             .description("Write one access log line per HTTP request (logger dev.servicekit.http.access).")
             .build();
 

@@ -74,8 +74,8 @@ final class HostedService implements ManagedService {
     @Override
     public ReloadOutcome reload() {
         reloadListeners.forEach(ReloadListener::reloadStarting);
-        LOG.warn("Reload requested, but {} cannot reload its configuration yet; restart it to apply changes", host.name());
-        ReloadOutcome outcome = new ReloadOutcome(false, "reloading is not supported yet; restart the service to apply configuration changes");
+        ReloadReport report = host.reload();
+        ReloadOutcome outcome = new ReloadOutcome(report.ok(), report.summary());
         reloadListeners.forEach(listener -> listener.reloadFinished(outcome));
         return outcome;
     }

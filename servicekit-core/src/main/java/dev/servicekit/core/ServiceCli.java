@@ -240,9 +240,13 @@ public final class ServiceCli {
     int runService(ConfigOptions options) {
         Config config = loadConfig(options);
         LoggingConfigurator.configure(LogSettings.from(config, out, out == System.out && JournalStream.isStdout(environment)));
-        ServiceHost host = ServiceHost.builder(app.name(), app.createService(config))
+        Service appService = app.createService(config);
+        ServiceHost host = ServiceHost.builder(app.name(), appService)
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .build();
+        boolean journal = out == System.out && JournalStream.isStdout(environment);
+        host.reloader(new ConfigReloader(config, () -> loadConfig(options),
+                next -> LoggingConfigurator.configure(LogSettings.from(next, out, journal)), appService, java.time.Clock.systemUTC()));
         HostedService service = new HostedService(host, START_TIMEOUT, forceExit);
         // Every manager is asked, available or not: systemd may have launched this process in a container
         // where it is not PID 1. Each one answers empty at once unless it launched the process.

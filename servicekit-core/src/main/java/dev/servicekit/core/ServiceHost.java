@@ -50,6 +50,7 @@ public final class ServiceHost {
     private Throwable failure;
     private Instant startedAt;
     private volatile String progress = "";
+    private volatile ConfigReloader reloader;
 
     private ServiceHost(Builder b) {
         this.name = b.name;
@@ -106,6 +107,30 @@ public final class ServiceHost {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Reloads the configuration (validate everything, then apply the reloadable keys; see
+     * {@link ReloadableService}). Without a configuration to reload from (a host built directly in code), the
+     * reload is refused.
+     */
+    public ReloadReport reload() {
+        ConfigReloader current = reloader;
+        if (current == null) {
+            return new ReloadReport(clock.instant(), false, java.util.List.of(), java.util.List.of(),
+                    Optional.of(name + " was started without a reloadable configuration; restart it to apply changes"));
+        }
+        return current.reload();
+    }
+
+    /** What the last reload did, if there was one. */
+    public Optional<ReloadReport> lastReload() {
+        ConfigReloader current = reloader;
+        return current == null ? Optional.empty() : current.last();
+    }
+
+    void reloader(ConfigReloader value) {
+        this.reloader = Objects.requireNonNull(value, "value");
     }
 
     /** The last progress message reported by start or stop. */

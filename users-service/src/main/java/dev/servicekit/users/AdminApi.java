@@ -2,6 +2,7 @@ package dev.servicekit.users;
 
 import dev.servicekit.core.Config;
 import dev.servicekit.core.LoggingConfigurator;
+import dev.servicekit.core.ReloadReport;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.http.FieldError;
 import dev.servicekit.http.JsonBodies;
@@ -22,8 +23,8 @@ import java.util.Optional;
 import java.util.function.IntSupplier;
 
 /**
- * Management routes that need the {@code admin} scope: {@code GET /admin/status} and
- * {@code GET/PUT /admin/loggers/{name}}. Served on the management listener.
+ * Management routes that need the {@code admin} scope: {@code GET /admin/status}, {@code POST /admin/reload}
+ * and {@code GET/PUT /admin/loggers/{name}}. Served on the management listener.
  */
 final class AdminApi {
 
@@ -48,6 +49,7 @@ final class AdminApi {
     List<Route> routes() {
         return List.of(
                 Route.get("/admin/status", this::status).requireScopes(ADMIN),
+                Route.post("/admin/reload", this::reload).requireScopes(ADMIN),
                 Route.get("/admin/loggers/{name}", this::logger).requireScopes(ADMIN),
                 Route.put("/admin/loggers/{name}", this::setLogger).requireScopes(ADMIN));
     }
@@ -79,7 +81,7 @@ final class AdminApi {
         status.put("store", Map.of("kind", store.describe(), "state", storeState));
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("hash", config.hash());
-        configuration.put("lastReload", null); // hot reload arrives with the operability work
+        configuration.put("lastReload", host.lastReload().map(AdminApi::view).orElse(null));
         status.put("config", configuration);
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         Map<String, Object> jvm = new LinkedHashMap<>();
@@ -91,6 +93,24 @@ final class AdminApi {
         jvm.put("availableProcessors", Runtime.getRuntime().availableProcessors());
         status.put("jvm", jvm);
         JsonBodies.send(res, Status.OK_200, status);
+    }
+
+    private void reload(ServerRequest req, ServerResponse res) {
+        ReloadReport report = host.reload();
+        if (!report.ok()) {
+            throw ProblemException.of(422, "Configuration not reloaded", report.summary()).withExtension("lastReload", view(report));
+        }
+        JsonBodies.send(res, Status.OK_200, view(report));
+    }
+
+    private static Map<String, Object> view(ReloadReport report) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("at", report.at().toString());
+        view.put("ok", report.ok());
+        view.put("applied", report.applied());
+        view.put("requiresRestart", report.requiresRestart());
+        view.put("error", report.error().orElse(null));
+        return view;
     }
 
     private void logger(ServerRequest req, ServerResponse res) {

@@ -1,0 +1,109 @@
+package dev.servicekit.core;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConfigReloaderTest {
+
+    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080).description("port").build();
+    static final ConfigKey<Integer> LIMIT = ConfigKey.builder("limits.rate", ConfigType.integer(1, 1000)).defaultValue(10)
+            .reloadable().description("rate").build();
+    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, LIMIT).build();
+
+    final AtomicReference<List<String>> overrides = new AtomicReference<>(List.of());
+    final List<String> applied = new ArrayList<>();
+    final List<Config> appliedToService = new ArrayList<>();
+
+    private Config load() {
+        return ConfigLoader.builder(SCHEMA).overrides(overrides.get()).build().load();
+    }
+
+    private ConfigReloader reloader() {
+        ReloadableService service = new ReloadableService() {
+            @Override
+            public void start(StartContext context) {
+            }
+
+            @Override
+            public void applyConfig(Config config) {
+                appliedToService.add(config);
+            }
+        };
+        return new ConfigReloader(load(), this::load, next -> applied.add(next.get(CoreConfigKeys.LOG_LEVEL)), service, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void restoreLogging() {
+        LoggingConfigurator.configureBootstrap();
+    }
+
+    @Test
+    void reloadableKeysAreAppliedAndRestartKeysReportedNeverApplied() {
+        ConfigReloader reloader = reloader();
+        overrides.set(List.of("log.level=debug", "limits.rate=20", "http.port=9999"));
+
+        ReloadReport report = reloader.reload();
+
+        assertThat(report.ok()).isTrue();
+        assertThat(report.applied()).containsExactly("log.level", "limits.rate");
+        assertThat(report.requiresRestart()).containsExactly("http.port");
+        assertThat(applied).containsExactly("debug");
+        assertThat(appliedToService).singleElement().satisfies(c -> assertThat(c.get(LIMIT)).isEqualTo(20));
+        assertThat(reloader.last()).contains(report);
+    }
+
+    @Test
+    void anInvalidConfigurationIsRefusedAndTheRunningOneStays() {
+        ConfigReloader reloader = reloader();
+        overrides.set(List.of("log.level=loud", "limits.rate=0"));
+
+        ReloadReport report = reloader.reload();
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("log.level").contains("limits.rate"));
+        assertThat(applied).isEmpty();
+        assertThat(appliedToService).isEmpty();
+        assertThat(report.summary()).startsWith("reload refused, the running configuration stays");
+    }
+
+    @Test
+    void nothingChangedAppliesNothing() {
+        ReloadReport report = reloader().reload();
+
+        assertThat(report.ok()).isTrue();
+        assertThat(report.applied()).isEmpty();
+        assertThat(report.summary()).isEqualTo("configuration unchanged");
+        assertThat(appliedToService).isEmpty();
+    }
+
+    @Test
+    void aReloadedLogLevelTakesEffect() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        ConfigReloader reloader = new ConfigReloader(load(), this::load,
+                next -> LoggingConfigurator.configure(LogSettings.from(next, sink, false)), ctx -> { }, Clock.systemUTC());
+        overrides.set(List.of("log.level=error"));
+
+        reloader.reload();
+
+        assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.ERROR);
+    }
+
+    @Test
+    void aHostWithoutAReloaderRefusesReloads() {
+        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
+
+        assertThat(host.reload().ok()).isFalse();
+        assertThat(host.lastReload()).isEmpty();
+    }
+}
