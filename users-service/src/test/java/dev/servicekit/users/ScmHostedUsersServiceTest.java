@@ -93,7 +93,7 @@ class ScmHostedUsersServiceTest {
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PARAMCHANGE)).isEqualTo(SimulatedScm.NO_ERROR);
-        pollUntil(() -> out.toString(StandardCharsets.UTF_8).contains("Reload requested"));
+        pollUntil(() -> out.toString(StandardCharsets.UTF_8).contains("Configuration reload: configuration unchanged"));
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
         scm.awaitCurrentState(SimulatedScm.SERVICE_PAUSED, WAIT);
