@@ -239,21 +239,9 @@ public final class ConfigType<T> {
         }, list -> list.stream().map(element::format).toList());
     }
 
+    /** The shortest exact short spelling ({@code 90s}, {@code 2m}); the same as the command line's. */
     static String formatDuration(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 86_400_000 == 0 && ms != 0) {
-            return ms / 86_400_000 + "d";
-        }
-        if (ms % 3_600_000 == 0 && ms != 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0 && ms != 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms % 1000 == 0) {
-            return ms / 1000 + "s";
-        }
-        return ms + "ms";
+        return dev.servicekit.spi.Durations.format(d);
     }
 
     static String formatSize(long bytes) {

@@ -27,7 +27,7 @@ public final class SecretFilePermissions {
      * owner may read it, when it does not exist, or where the file system has no POSIX permissions.
      */
     public static Optional<String> problem(Path file) {
-        return problem("secret", "file", file, false).map(ConfigProblem::message);
+        return message(file, false);
     }
 
     static List<ConfigProblem> check(Config config, Optional<Path> configFile) {
@@ -39,7 +39,7 @@ public final class SecretFilePermissions {
                 continue;
             }
             if (key.type().isSecretFile() && value.get() instanceof Path file) {
-                problem(key.name(), config.source(key), file, true).ifPresent(problems::add);
+                message(file, true).ifPresent(m -> problems.add(new ConfigProblem(key.name(), config.source(key), m)));
             }
             if (key.secret() && configFile.isPresent() && config.source(key).equals(configFile.get().toString())) {
                 fileHoldsSecret = true;
@@ -47,12 +47,12 @@ public final class SecretFilePermissions {
         }
         if (fileHoldsSecret) {
             Path file = configFile.get();
-            problem(file.toString(), file.toString(), file, false).ifPresent(problems::add);
+            message(file, false).ifPresent(m -> problems.add(new ConfigProblem(file.toString(), file.toString(), m)));
         }
         return problems;
     }
 
-    private static Optional<ConfigProblem> problem(String key, String source, Path file, boolean mustExist) {
+    private static Optional<String> message(Path file, boolean mustExist) {
         Set<PosixFilePermission> permissions;
         try {
             permissions = Files.getPosixFilePermissions(file);
@@ -60,18 +60,18 @@ public final class SecretFilePermissions {
             return Optional.empty();
         } catch (NoSuchFileException e) {
             return mustExist
-                    ? Optional.of(new ConfigProblem(key, source, "\"" + file + "\" does not exist; create it (owner-only: chmod 600) or fix the path"))
+                    ? Optional.of("\"" + file + "\" does not exist; create it (owner-only: chmod 600) or fix the path")
                     : Optional.empty();
         } catch (IOException e) {
-            return Optional.of(new ConfigProblem(key, source, "\"" + file + "\" cannot be read (" + e.getMessage()
-                    + "); check that it exists and that this account may read it"));
+            return Optional.of("\"" + file + "\" cannot be read (" + e.getMessage()
+                    + "); check that it exists and that this account may read it");
         }
         boolean shared = permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)
                 || permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE);
         if (!shared) {
             return Optional.empty();
         }
-        return Optional.of(new ConfigProblem(key, source, "\"" + file + "\" holds a secret but other accounts may read or change it ("
-                + PosixFilePermissions.toString(permissions) + "); run: chmod 600 " + file));
+        return Optional.of("\"" + file + "\" holds a secret but other accounts may read or change it ("
+                + PosixFilePermissions.toString(permissions) + "); run: chmod 600 " + file);
     }
 }

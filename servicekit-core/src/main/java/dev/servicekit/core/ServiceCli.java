@@ -239,12 +239,12 @@ public final class ServiceCli {
     /** {@code run}: under the service manager that launched this process, if one did, else in the foreground. */
     int runService(ConfigOptions options) {
         Config config = loadConfig(options);
-        LoggingConfigurator.configure(LogSettings.from(config, out, out == System.out && JournalStream.isStdout(environment)));
+        boolean journal = out == System.out && JournalStream.isStdout(environment);
+        LoggingConfigurator.configure(LogSettings.from(config, out, journal));
         Service appService = app.createService(config);
         ServiceHost host = ServiceHost.builder(app.name(), appService)
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .build();
-        boolean journal = out == System.out && JournalStream.isStdout(environment);
         host.reloader(new ConfigReloader(config, () -> loadConfig(options),
                 next -> LoggingConfigurator.configure(LogSettings.from(next, out, journal)), appService, java.time.Clock.systemUTC()));
         HostedService service = new HostedService(host, START_TIMEOUT, forceExit);

@@ -71,14 +71,7 @@ final class AdminApi {
         Map<String, Object> listeners = new LinkedHashMap<>();
         listenerPorts.forEach((name, port) -> listeners.put(name, port.getAsInt()));
         status.put("listeners", listeners);
-        String storeState;
-        try {
-            store.ping(Duration.ofSeconds(1));
-            storeState = "UP";
-        } catch (RuntimeException e) {
-            storeState = "DOWN";
-        }
-        status.put("store", Map.of("kind", store.describe(), "state", storeState));
+        status.put("store", Map.of("kind", store.describe(), "state", UsersService.storeState(store)));
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("hash", config.hash());
         configuration.put("lastReload", host.lastReload().map(AdminApi::view).orElse(null));

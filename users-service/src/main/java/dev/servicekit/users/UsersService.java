@@ -143,13 +143,7 @@ final class UsersService implements Service {
 
     private static Readiness readiness(ServiceHost host, UserStore store) {
         String state = host.state().name();
-        String storeState;
-        try {
-            store.ping(STORE_CHECK_TIMEOUT);
-            storeState = "UP";
-        } catch (RuntimeException e) {
-            storeState = "DOWN";
-        }
+        String storeState = storeState(store);
         Map<String, Object> checks = Map.of("store", storeState);
         return host.isReady() && storeState.equals("UP") ? Readiness.ready(state, checks) : Readiness.notReady(state, checks);
     }
@@ -158,6 +152,16 @@ final class UsersService implements Service {
     private Route scrape(HttpMetrics metrics) {
         Route route = metrics.scrapeRoute();
         return config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE).map(route::requireScopes).orElse(route);
+    }
+
+    /** {@code UP} when the store answers within {@link #STORE_CHECK_TIMEOUT}, else {@code DOWN}. */
+    static String storeState(UserStore store) {
+        try {
+            store.ping(STORE_CHECK_TIMEOUT);
+            return "UP";
+        } catch (RuntimeException e) {
+            return "DOWN";
+        }
     }
 
     static boolean isLoopback(String host) {
