@@ -155,7 +155,7 @@ public final class EtcdConfigSource implements AutoCloseable {
         } catch (IOException e) {
             unreachable = Optional.of(e.getMessage());
             if (!required) {
-                LOG.warn("etcd configuration not read: {}; starting from the local configuration and retrying in the background",
+                LOG.warn("etcd configuration not read: {}; using the local configuration (file, environment, --set) until etcd answers",
                         e.getMessage());
             }
             return false;
