@@ -74,6 +74,7 @@ public final class EtcdConfigSource implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean changePending = new AtomicBoolean();
     private final Object lock = new Object();
+    private final Object notifying = new Object();
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile Optional<String> unreachable = Optional.empty();
@@ -356,10 +357,12 @@ public final class EtcdConfigSource implements AutoCloseable {
             if (closed.get()) {
                 return;
             }
-            try {
-                onChange.run();
-            } catch (RuntimeException e) {
-                LOG.warn("Reloading after an etcd change failed: {}", describe(e), e);
+            synchronized (notifying) { // a change during a slow onChange starts a second thread: it waits its turn
+                try {
+                    onChange.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("Reloading after an etcd change failed: {}", describe(e), e);
+                }
             }
         });
     }
