@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
 /**
- * Loads a {@link Config} from, in rising precedence: the schema's defaults, one YAML file, environment
- * variables ({@code PREFIX_HTTP_PORT} for {@code http.port}) and {@code --set key=value} overrides.
+ * Loads a {@link Config} from, in rising precedence: the schema's defaults, one YAML file, extra
+ * {@linkplain ConfigLayer layers} such as etcd (in the order added), environment variables
+ * ({@code PREFIX_HTTP_PORT} for {@code http.port}) and {@code --set key=value} overrides.
  *
  * <p>Every source is read completely and every problem is collected before anything fails: unknown keys
  * (with a "did you mean"), values that do not parse (quoted, with what is expected), YAML syntax errors
@@ -46,6 +47,7 @@ public final class ConfigLoader {
     private final Optional<Path> file;
     private final boolean fileRequired;
     private final List<String> overrides;
+    private final List<ConfigLayer> layers;
 
     private ConfigLoader(Builder b) {
         this.schema = b.schema;
@@ -54,6 +56,7 @@ public final class ConfigLoader {
         this.file = Optional.ofNullable(b.file);
         this.fileRequired = b.fileRequired;
         this.overrides = List.copyOf(b.overrides);
+        this.layers = List.copyOf(b.layers);
     }
 
     /** Starts a loader for a schema. */
@@ -72,6 +75,7 @@ public final class ConfigLoader {
         Map<String, String> sources = new HashMap<>();
 
         file.ifPresent(path -> readFile(path, values, sources, problems));
+        layers.forEach(layer -> readLayer(layer, values, sources, problems));
         readEnvironment(values, sources, problems);
         readOverrides(values, sources, problems);
 
@@ -146,6 +150,18 @@ public final class ConfigLoader {
         }
     }
 
+    private void readLayer(ConfigLayer layer, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+        problems.addAll(layer.problems());
+        for (ConfigLayer.Value value : layer.values()) {
+            Optional<ConfigKey<?>> key = schema.key(value.key());
+            if (key.isEmpty()) {
+                problems.add(unknownKey(value.key(), value.source()));
+                continue;
+            }
+            accept(key.get(), value.raw(), value.source(), values, sources, problems);
+        }
+    }
+
     private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {
         if (node.isObject() && (prefix.isEmpty() || !node.isEmpty())) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
@@ -215,6 +231,7 @@ public final class ConfigLoader {
         private Path file;
         private boolean fileRequired;
         private final List<String> overrides = new ArrayList<>();
+        private final List<ConfigLayer> layers = new ArrayList<>();
 
         private Builder(ConfigSchema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -239,6 +256,15 @@ public final class ConfigLoader {
         public Builder file(Path path, boolean required) {
             this.file = Objects.requireNonNull(path, "path");
             this.fileRequired = required;
+            return this;
+        }
+
+        /**
+         * A layer read after the file and before the environment (e.g. the current etcd snapshot,
+         * {@link EtcdConfigSource#layer()}); layers added later win over earlier ones.
+         */
+        public Builder layer(ConfigLayer value) {
+            this.layers.add(Objects.requireNonNull(value, "value"));
             return this;
         }
 

@@ -1,5 +1,7 @@
 package dev.servicekit.core;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -219,6 +221,23 @@ public final class ConfigType<T> {
             Optional<String> near = Suggestions.nearest(lower, valid);
             return new Parsed.Invalid<>(near.map(n -> expected + " (did you mean \"" + n + "\"?)").orElse(expected));
         }, v -> v);
+    }
+
+    /** An absolute {@code http://} or {@code https://} URL with a host, such as {@code https://etcd-1:2379}. */
+    public static ConfigType<URI> httpUrl() {
+        String expected = "an http:// or https:// URL with a host, such as https://etcd-1.example.com:2379";
+        return new ConfigType<>("http(s) URL", s -> {
+            try {
+                URI uri = new URI(s);
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                    return new Parsed.Ok<>(uri);
+                }
+            } catch (URISyntaxException ignored) {
+                // falls through to the message below
+            }
+            return new Parsed.Invalid<>(expected);
+        }, URI::toString);
     }
 
     /** A comma-separated list (or a YAML sequence) of values of another type. */

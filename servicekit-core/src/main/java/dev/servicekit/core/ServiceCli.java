@@ -135,15 +135,37 @@ public final class ServiceCli {
         }
     }
 
+    /**
+     * The configuration as {@code run} would start with it: file, environment, {@code --set}, and etcd when
+     * {@code config.etcd.endpoints} is set. etcd is read once (best effort): when it does not answer and is not
+     * required, stderr says the result is the local configuration only.
+     */
     Config loadConfig(ConfigOptions options) {
+        Config local = loadLocalConfig(options, Optional.empty());
+        Optional<EtcdConfigSource> etcd = EtcdConfigSource.fromConfig(local, app.name());
+        if (etcd.isEmpty()) {
+            return local;
+        }
+        try (EtcdConfigSource source = etcd.get()) {
+            if (!source.load() && !local.get(CoreConfigKeys.CONFIG_ETCD_REQUIRED)) {
+                err.println(app.name() + ": note: etcd (" + local.get(CoreConfigKeys.CONFIG_ETCD_ENDPOINTS).stream()
+                        .map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
+                        + ") did not answer; this is the local configuration only (file, environment, --set)");
+            }
+            return loadLocalConfig(options, Optional.of(source.layer()));
+        }
+    }
+
+    /** File, then the layer (etcd's snapshot) if any, then environment and {@code --set}; no network I/O. */
+    private Config loadLocalConfig(ConfigOptions options, Optional<ConfigLayer> layer) {
         Path file = options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
-        return ConfigLoader.builder(app.configSchema())
+        ConfigLoader.Builder loader = ConfigLoader.builder(app.configSchema())
                 .environmentPrefix(app.environmentPrefix())
                 .environment(environment)
                 .file(file, options.configFile != null)
-                .overrides(options.overrides)
-                .build()
-                .load();
+                .overrides(options.overrides);
+        layer.ifPresent(loader::layer);
+        return loader.build().load();
     }
 
     /** {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory. */
@@ -238,14 +260,28 @@ public final class ServiceCli {
 
     /** {@code run}: under the service manager that launched this process, if one did, else in the foreground. */
     int runService(ConfigOptions options) {
-        Config config = loadConfig(options);
+        Config local = loadLocalConfig(options, Optional.empty());
         boolean journal = out == System.out && JournalStream.isStdout(environment);
-        LoggingConfigurator.configure(LogSettings.from(config, out, journal));
+        LoggingConfigurator.configure(LogSettings.from(local, out, journal));
+        Optional<EtcdConfigSource> etcd = EtcdConfigSource.fromConfig(local, app.name());
+        Config config = local;
+        if (etcd.isPresent()) {
+            EtcdConfigSource source = etcd.get();
+            source.load(); // a failure is a warning, or the layer's problem when config.etcd.required is true
+            try {
+                config = loadLocalConfig(options, Optional.of(source.layer()));
+            } catch (RuntimeException e) {
+                source.close();
+                throw e;
+            }
+            LoggingConfigurator.configure(LogSettings.from(config, out, journal));
+        }
         Service appService = app.createService(config);
-        ServiceHost host = ServiceHost.builder(app.name(), appService)
+        ServiceHost host = ServiceHost.builder(app.name(), etcd.isEmpty() ? appService : watchingEtcd(appService, etcd.get()))
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .build();
-        host.reloader(new ConfigReloader(config, () -> loadConfig(options),
+        // Reloads read etcd's in-memory snapshot, never the network: a reload is as quick with etcd as without.
+        host.reloader(new ConfigReloader(config, () -> loadLocalConfig(options, etcd.map(EtcdConfigSource::layer)),
                 next -> LoggingConfigurator.configure(LogSettings.from(next, out, journal)), appService, java.time.Clock.systemUTC()));
         HostedService service = new HostedService(host, START_TIMEOUT, forceExit);
         // Every manager is asked, available or not: systemd may have launched this process in a container
@@ -257,6 +293,23 @@ public final class ServiceCli {
             }
         }
         return service.runInForeground();
+    }
+
+    /**
+     * The application's service, then a watch on etcd that reloads the host on every change. The watch is
+     * registered last so that it stops first: no reload starts while the service shuts down.
+     */
+    private static Service watchingEtcd(Service appService, EtcdConfigSource etcd) {
+        return context -> {
+            try {
+                appService.start(context);
+            } catch (Exception | Error e) {
+                etcd.close();
+                throw e;
+            }
+            etcd.watch(() -> context.host().reload());
+            context.onStop("etcd configuration watch", etcd::close);
+        };
     }
 
     /** Options naming which installed service a manager command acts on. */
@@ -508,7 +561,7 @@ public final class ServiceCli {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Prints the effective configuration (defaults, file, environment, --set) with secrets masked.")
+            description = "Prints the effective configuration (defaults, file, etcd, environment, --set) with secrets masked.")
     final class ShowCommand implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions options = new ConfigOptions();

@@ -81,6 +81,52 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aLayerSitsBetweenTheFileAndTheEnvironmentAndItsProblemsAreReportedWithTheFiles() throws IOException {
+        Path file = yaml("http:\n  port: 1000\n  host: 0.0.0.0\nlog:\n  level: debug\n");
+        ConfigLayer etcd = new ConfigLayer("etcd", List.of(
+                new ConfigLayer.Value("http.port", "2000", "etcd e /p/http.port"),
+                new ConfigLayer.Value("log.level", "error", "etcd e /p/log.level")), List.of());
+        Config config = loader().file(file, true).layer(etcd)
+                .environment(Map.of("MY_APP_LOG_LEVEL", "warn"))
+                .build().load();
+
+        assertThat(config.get(HOST)).isEqualTo("0.0.0.0");
+        assertThat(config.get(PORT)).isEqualTo(2000);
+        assertThat(config.source(PORT)).isEqualTo("etcd e /p/http.port");
+        assertThat(config.get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+
+        ConfigLayer bad = new ConfigLayer("etcd", List.of(
+                new ConfigLayer.Value("http.prot", "1", "etcd e /p/http.prot"),
+                new ConfigLayer.Value("http.port", "x", "etcd e /p/http.port")),
+                List.of(new ConfigProblem("config.etcd.endpoints", "etcd", "unreachable")));
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> loader().file(yaml("log:\n  level: loud\n"), true).layer(bad).build().load());
+        assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
+                "log.level (from " + file + "): \"loud\" is not valid; expected one of trace, debug, info, warn, error",
+                "config.etcd.endpoints (from etcd): unreachable",
+                "http.prot (from etcd e /p/http.prot): is not a known configuration key; did you mean \"http.port\"?",
+                "http.port (from etcd e /p/http.port): \"x\" is not valid; expected a port number from 0 to 65535 (0 picks a free port)");
+    }
+
+    @Test
+    void etcdEndpointsMustBeHttpUrlsAndRequiredNeedsOne() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
+                .overrides(List.of("config.etcd.endpoints=http://a:2379,etcd-2:2379")).build().load());
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("config.etcd.endpoints");
+        assertThat(e.problems().getFirst().message()).contains("\"http://a:2379,etcd-2:2379\"").contains("http:// or https:// URL");
+
+        e = catchThrowableOfType(ConfigException.class, () -> loader()
+                .overrides(List.of("config.etcd.required=true")).build().load());
+        assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactly("config.etcd.required (from --set): "
+                + "\"true\" needs at least one etcd endpoint; set config.etcd.endpoints or set config.etcd.required to false");
+
+        Config ok = loader().overrides(List.of("config.etcd.endpoints=https://etcd-1:2379, http://127.0.0.1:2379")).build().load();
+        assertThat(ok.get(CoreConfigKeys.CONFIG_ETCD_ENDPOINTS)).extracting(Object::toString)
+                .containsExactly("https://etcd-1:2379", "http://127.0.0.1:2379");
+        assertThat(ok.find(CoreConfigKeys.CONFIG_ETCD_PREFIX)).isEmpty();
+    }
+
+    @Test
     void everyProblemIsReportedAtOnceWithKeyValueAndFix() throws IOException {
         Path file = yaml("""
                 htp:

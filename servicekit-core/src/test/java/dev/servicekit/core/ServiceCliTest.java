@@ -163,6 +163,36 @@ class ServiceCliTest {
     }
 
     @Test
+    void runWithRequiredEtcdThatDoesNotAnswerExits78BeforeStartingAnything() throws Exception {
+        String endpoint = "http://127.0.0.1:" + closedPort();
+
+        int code = run(Map.of(), "run", "--set", "config.etcd.endpoints=" + endpoint, "--set", "config.etcd.required=true",
+                "--set", "config.etcd.timeout=2s");
+
+        assertThat(code).isEqualTo(78);
+        assertThat(err()).contains("config.etcd.endpoints (from etcd): configuration is required from etcd but no etcd endpoint answered ("
+                + endpoint + ": connection refused").contains("set config.etcd.required to false");
+        assertThat(started.getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void configShowSaysWhenEtcdDidNotAnswerAndShowsTheLocalConfiguration() throws Exception {
+        String endpoint = "http://127.0.0.1:" + closedPort();
+
+        int code = run(Map.of(), "config", "show", "--set", "config.etcd.endpoints=" + endpoint, "--set", "log.level=debug");
+
+        assertThat(code).isZero();
+        assertThat(err()).contains("demo-service: note: etcd (" + endpoint + ") did not answer; this is the local configuration only");
+        assertThat(out()).contains("level: debug");
+    }
+
+    private static int closedPort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
     void helpListsTheExitCodes() {
         run(Map.of(), "--help");
 

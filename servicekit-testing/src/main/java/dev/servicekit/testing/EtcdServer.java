@@ -1,0 +1,224 @@
+package dev.servicekit.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-member etcd ({@code /usr/bin/etcd}, Debian package {@code etcd-server}) for tests, on free
+ * loopback ports with its own data directory. {@link #stop()} and {@link #start()} keep the ports and the data,
+ * so a restart looks to clients like the same server coming back. Keys are written through etcd's JSON gateway.
+ *
+ * {@snippet :
+ * try (EtcdServer etcd = EtcdServer.start(tempDir)) {
+ *     etcd.put("/users-service/config/log.level", "debug");
+ *     String url = etcd.endpoint();   // http://127.0.0.1:<port>
+ * }
+ * }
+ */
+public final class EtcdServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration HEALTHY = Duration.ofSeconds(30);
+
+    private final Path dir;
+    private final int clientPort;
+    private final int peerPort;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+
+    private EtcdServer(Path dir, int clientPort, int peerPort) {
+        this.dir = dir;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+    }
+
+    /**
+     * Why etcd cannot run here (no {@code etcd} executable on the PATH), or empty when it can. Tests skip on a
+     * reason locally and fail on CI ({@code CI=true}), where {@code .ci/run} installs etcd.
+     */
+    public static Optional<String> unavailableReason() {
+        return executable().isPresent() ? Optional.empty()
+                : Optional.of("no `etcd` on the PATH (apt-get install etcd-server)");
+    }
+
+    /** Starts etcd with its data under {@code dir} and waits until it is healthy. */
+    public static EtcdServer start(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        EtcdServer server = new EtcdServer(dir.toAbsolutePath(), freePort(), freePort());
+        server.start();
+        return server;
+    }
+
+    /** The client URL, {@code http://127.0.0.1:<port>}. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    /** Whether the etcd process runs. */
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * (Re)starts etcd on the same ports and data directory and waits until {@code /health} says healthy.
+     *
+     * @throws IllegalStateException if it is already running or does not become healthy within 30 s
+     */
+    public synchronized void start() {
+        if (isRunning()) {
+            throw new IllegalStateException("etcd is already running on " + endpoint());
+        }
+        String peer = "http://127.0.0.1:" + peerPort;
+        try {
+            Files.createDirectories(dir);
+            process = new ProcessBuilder(executable().map(Path::toString)
+                    .orElseThrow(() -> new IllegalStateException(unavailableReason().orElseThrow())),
+                    "--name", "test", "--data-dir", dir.resolve("data").toString(),
+                    "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-outputs", "stderr")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("etcd did not start: " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + HEALTHY.toNanos();
+        while (true) {
+            try {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && JSON.readTree(health.body()).path("health").asText().equals("true")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for etcd", e);
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("etcd on " + endpoint() + " did not become healthy within " + HEALTHY
+                        + " (alive: " + process.isAlive() + "); see " + dir.resolve("etcd.log") + ":\n" + log());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for etcd", e);
+            }
+        }
+    }
+
+    /** Stops etcd (SIGTERM, then SIGKILL after 10 s) and waits until it exited; the data stays. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Sets a key; returns the revision of the write. */
+    public long put(String key, String value) {
+        return post("/v3/kv/put", Map.of("key", b64(key), "value", b64(value))).path("header").path("revision").asLong();
+    }
+
+    /** Deletes a key; returns the revision after the delete. */
+    public long delete(String key) {
+        return post("/v3/kv/deleterange", Map.of("key", b64(key))).path("header").path("revision").asLong();
+    }
+
+    /** The current revision of the store. */
+    public long revision() {
+        return post("/v3/kv/range", Map.of("key", b64("\0"), "count_only", true)).path("header").path("revision").asLong();
+    }
+
+    /** Compacts the history up to {@code revision}: older revisions can no longer be watched from. */
+    public void compact(long revision) {
+        post("/v3/kv/compaction", Map.of("revision", Long.toString(revision), "physical", true));
+    }
+
+    /** What etcd wrote to its log so far. */
+    public String log() {
+        try {
+            return Files.readString(dir.resolve("etcd.log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Stops etcd. */
+    @Override
+    public void close() {
+        stop();
+        http.close();
+    }
+
+    private JsonNode post(String path, Map<String, Object> body) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(endpoint() + path))
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                    .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("etcd " + path + " answered HTTP " + response.statusCode() + ": " + response.body());
+            }
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("etcd " + path + " on " + endpoint() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted calling etcd " + path, e);
+        }
+    }
+
+    private static String b64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Optional<Path> executable() {
+        for (String entry : List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))) {
+            Path candidate = Path.of(entry.isEmpty() ? "." : entry, "etcd");
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port: " + e.getMessage(), e);
+        }
+    }
+}

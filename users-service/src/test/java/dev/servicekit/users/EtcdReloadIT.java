@@ -1,0 +1,143 @@
+package dev.servicekit.users;
+
+import dev.servicekit.testing.EtcdServer;
+import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A fleet of two users-service child JVMs sharing one etcd prefix: a change put into etcd reaches both within
+ * 2 s, both keep serving while etcd is down, and both follow etcd again once it is back.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class EtcdReloadIT {
+
+    static final String PREFIX = "/users-service/config/";
+    static final Duration APPLY = Duration.ofSeconds(2);
+    static final Duration RECONNECT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    EtcdServer etcd;
+
+    /** Skips without etcd locally; on CI (CI=true) .ci/run installs it, so a missing etcd fails. */
+    @BeforeAll
+    static void etcdInstalled() {
+        Optional<String> missing = EtcdServer.unavailableReason();
+        if (missing.isPresent() && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("EtcdReloadIT cannot run on CI: " + missing.get());
+        }
+        missing.ifPresent(reason -> System.out.println("EtcdReloadIT skipped: " + reason));
+        assumeTrue(missing.isEmpty(), "etcd E2E skipped: " + missing.orElse(""));
+    }
+
+    @BeforeEach
+    void startEtcd() {
+        etcd = EtcdServer.start(dir.resolve("etcd"));
+    }
+
+    @AfterEach
+    void stopEtcd() {
+        etcd.close();
+    }
+
+    /** One running instance and its two listeners. */
+    record Instance(ServiceProcess process, TestHttpClient api, TestHttpClient management) {
+        String rootLevel() {
+            return management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText();
+        }
+    }
+
+    private ServiceProcess launch(String name) {
+        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                .outputName(name)
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "auth.enabled=false",
+                        "--set", "data-dir=" + dir.resolve(name), "--set", "config.etcd.endpoints=" + etcd.endpoint())
+                .start();
+    }
+
+    @Test
+    void bothInstancesApplyALogLevelPutIntoEtcdKeepServingWhileEtcdIsDownAndFollowItAfterARestart() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        try (ServiceProcess a = launch("a"); ServiceProcess b = launch("b")) {
+            List<Instance> fleet = List.of(instance(a), instance(b));
+            for (Instance instance : fleet) {
+                assertThat(instance.rootLevel()).isEqualTo("INFO");
+            }
+
+            etcd.put(PREFIX + "log.level", "debug");
+            awaitAll(fleet, APPLY, instance -> instance.rootLevel().equals("DEBUG"), "log.level debug from etcd");
+
+            etcd.stop();
+            for (Instance instance : fleet) {
+                instance.process().awaitOutput(java.util.regex.Pattern.compile("etcd configuration: lost"), RECONNECT);
+                assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
+                assertThat(instance.management().get("/health/ready").status()).isEqualTo(200);
+                assertThat(instance.rootLevel()).as("the last etcd snapshot stays in force").isEqualTo("DEBUG");
+            }
+
+            etcd.start();
+            etcd.put(PREFIX + "log.level", "warn");
+            awaitAll(fleet, RECONNECT, instance -> instance.rootLevel().equals("WARN"), "log.level warn after etcd restarted");
+            for (Instance instance : fleet) {
+                assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
+                instance.process().signal("TERM");
+                assertThat(instance.process().awaitExit(UsersServiceProcessIT.START)).isZero();
+            }
+        }
+    }
+
+    /**
+     * Needs {@code limits.max-body-size} to be reloadable (a separate change); until that is merged this fails,
+     * because the reload reports the key as "requires restart" and the old 1MB limit stays.
+     */
+    @Test
+    void bothInstancesApplyAChangedBodyLimitPutIntoEtcd() throws Exception {
+        String body = "{\"name\":\"Limit\",\"email\":\"limit@example.com\",\"padding\":\"" + "x".repeat(200) + "\"}";
+        try (ServiceProcess a = launch("a"); ServiceProcess b = launch("b")) {
+            List<Instance> fleet = List.of(instance(a), instance(b));
+            for (Instance instance : fleet) {
+                assertThat(instance.api().post("/api/v1/users", body).status()).as("a 250-byte body under the default 1MB limit")
+                        .isNotEqualTo(413);
+            }
+
+            etcd.put(PREFIX + "limits.max-body-size", "100");
+            awaitAll(fleet, APPLY, instance -> instance.api().post("/api/v1/users", body).status() == 413,
+                    "a body over the new 100-byte limit from etcd to get 413");
+        }
+    }
+
+    private Instance instance(ServiceProcess process) {
+        return new Instance(process,
+                TestHttpClient.create("http://127.0.0.1:" + process.awaitOutput(UsersServiceProcessIT.API, UsersServiceProcessIT.START).group(1)),
+                TestHttpClient.create("http://127.0.0.1:" + process.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START).group(1)));
+    }
+
+    private static void awaitAll(List<Instance> fleet, Duration within, Predicate<Instance> applied, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (Instance instance : fleet) {
+            while (!applied.test(instance)) {
+                assertThat(System.nanoTime()).as("instance %s applied %s within %s; output:%n%s", instance.process().pid(), what, within,
+                        instance.process().output()).isLessThan(deadline);
+                Thread.sleep(25);
+            }
+        }
+    }
+}
