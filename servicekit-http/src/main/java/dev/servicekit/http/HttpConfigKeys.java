@@ -48,7 +48,7 @@ public final class HttpConfigKeys {
     public static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder("limits.max-body-size", ConfigType.byteSize())
             .defaultValue(1024L * 1024)
             .reloadable()
-            .description("Largest request body accepted; larger ones get 413. A reload can raise it up to 16MiB or the value at start, whichever is larger; beyond that needs a restart.")
+            .description("Largest request body accepted; larger ones get 413. A reload can raise it up to 16MB or the value at start, whichever is larger; beyond that needs a restart.")
             .build();
 
     /** Requests the API serves at once before new ones queue (0: unlimited). */
