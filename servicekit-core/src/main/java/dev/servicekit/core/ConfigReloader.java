@@ -3,7 +3,15 @@ package dev.servicekit.core;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +24,8 @@ import java.util.function.Supplier;
  * {@code reload} verb): load and validate the whole new configuration first; if anything is wrong keep the
  * running one and say why; otherwise apply the changed reloadable keys (log settings here, the rest through
  * {@link ReloadableService}) and report changed keys that need a restart — never half-apply them.
+ * A reloadable key naming a file (a key rotated in place, such as {@code auth.hs256-secret-file}) counts as
+ * changed when the file's content changed since the last applied configuration, even if its path did not.
  * Thread-safe: reloads run one at a time.
  */
 final class ConfigReloader {
@@ -27,6 +37,8 @@ final class ConfigReloader {
     private final Optional<ReloadableService> service;
     private final Clock clock;
     private Config current;
+    /** Digests of the files named by reloadable path keys of {@link #current}, by key name. */
+    private Map<String, Optional<String>> fileDigests;
     private volatile Optional<ReloadReport> last = Optional.empty();
 
     ConfigReloader(Config initial, Supplier<Config> loader, Consumer<Config> applyLogging, Service service, Clock clock) {
@@ -35,6 +47,7 @@ final class ConfigReloader {
         this.applyLogging = Objects.requireNonNull(applyLogging, "applyLogging");
         this.service = service instanceof ReloadableService reloadable ? Optional.of(reloadable) : Optional.empty();
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.fileDigests = fileDigests(initial);
     }
 
     /** The report of the last reload, if there was one. */
@@ -55,8 +68,10 @@ final class ConfigReloader {
         List<String> applied = new ArrayList<>();
         List<String> restart = new ArrayList<>();
         boolean loggingChanged = false;
+        Map<String, Optional<String>> nextDigests = fileDigests(next);
         for (ConfigKey<?> key : next.schema().keys()) {
-            if (current.find(key).equals(next.find(key))) {
+            if (current.find(key).equals(next.find(key))
+                    && Objects.equals(fileDigests.get(key.name()), nextDigests.get(key.name()))) {
                 continue;
             }
             if (key.reloadable()) {
@@ -79,8 +94,28 @@ final class ConfigReloader {
                         Optional.of("applying " + String.join(", ", applied) + " failed: " + e.getMessage())));
             }
             current = next;
+            fileDigests = nextDigests;
         }
         return finish(new ReloadReport(clock.instant(), true, applied, restart, Optional.empty()));
+    }
+
+    /** SHA-256 of each file a reloadable key names (empty when unreadable: the checks report that). */
+    private static Map<String, Optional<String>> fileDigests(Config config) {
+        Map<String, Optional<String>> digests = new HashMap<>();
+        for (ConfigKey<?> key : config.schema().keys()) {
+            if (key.reloadable() && config.find(key).orElse(null) instanceof Path file) {
+                digests.put(key.name(), digest(file));
+            }
+        }
+        return digests;
+    }
+
+    private static Optional<String> digest(Path file) {
+        try {
+            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return Optional.empty();
+        }
     }
 
     private ReloadReport finish(ReloadReport report) {

@@ -18,7 +18,9 @@ class ConfigReloaderTest {
     static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080).description("port").build();
     static final ConfigKey<Integer> LIMIT = ConfigKey.builder("limits.rate", ConfigType.integer(1, 1000)).defaultValue(10)
             .reloadable().description("rate").build();
-    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, LIMIT).build();
+    static final ConfigKey<java.nio.file.Path> KEY_FILE = ConfigKey.builder("auth.key-file", ConfigType.path())
+            .reloadable().description("a key rotated in place").build();
+    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, LIMIT, KEY_FILE).build();
 
     final AtomicReference<List<String>> overrides = new AtomicReference<>(List.of());
     final List<String> applied = new ArrayList<>();
@@ -84,6 +86,24 @@ class ConfigReloaderTest {
         assertThat(report.applied()).isEmpty();
         assertThat(report.summary()).isEqualTo("configuration unchanged");
         assertThat(appliedToService).isEmpty();
+    }
+
+    @Test
+    void aFileRotatedInPlaceUnderAReloadableKeyIsApplied(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("key"), "old");
+        overrides.set(List.of("auth.key-file=" + file));
+        ConfigReloader reloader = reloader();
+
+        ReloadReport unchanged = reloader.reload();
+        java.nio.file.Files.writeString(file, "new");
+        ReloadReport rotated = reloader.reload();
+        ReloadReport again = reloader.reload();
+
+        assertThat(unchanged.applied()).isEmpty();
+        assertThat(rotated.ok()).isTrue();
+        assertThat(rotated.applied()).containsExactly("auth.key-file");
+        assertThat(appliedToService).hasSize(1);
+        assertThat(again.applied()).isEmpty();
     }
 
     @Test

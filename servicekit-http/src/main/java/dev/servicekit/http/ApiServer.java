@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,6 +25,13 @@ import java.util.Optional;
  * malformed requests 400, and any other exception a generic 500 whose details stay in the log.
  * Routes that declare scopes run behind the configured {@link RequestAuthenticator} (401/403 problems); without one they are served unchecked.
  *
+ * <p><b>Overload.</b> At most {@link ApiSettings#maxConcurrentRequests()} requests run at once; others wait in
+ * arrival order for up to {@link ApiSettings#queueTimeout()} and are then shed with 503 and {@code Retry-After}
+ * (see {@link Builder#concurrency}).
+ *
+ * <p><b>Reload.</b> Body limit, concurrency limit, CORS and authenticator form one {@link ApiSettings} snapshot
+ * that {@link #apply} replaces while the server runs.
+ *
  * <p><b>Threading.</b> Each connection is served on its own virtual thread, and handlers may block.
  * {@link #start()}, {@link #stop()}, {@link #port()} and {@link #inFlight()} may be called from any
  * thread; start and stop are serialized, so a {@code stop()} issued (for example by a signal handler)
@@ -44,10 +52,12 @@ public final class ApiServer {
 
     private final HelidonListener listener;
     private final InFlightRequests requests;
+    private final LiveSettings live;
 
-    private ApiServer(HelidonListener listener, InFlightRequests requests) {
+    private ApiServer(HelidonListener listener, InFlightRequests requests, LiveSettings live) {
         this.listener = listener;
         this.requests = requests;
+        this.live = live;
     }
 
     /**
@@ -75,6 +85,8 @@ public final class ApiServer {
         private Optional<TlsSettings> tls = Optional.empty();
         private Optional<CorsSettings> cors = Optional.empty();
         private Optional<HttpMetrics> metrics = Optional.empty();
+        private int maxConcurrentRequests = ApiSettings.DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private Duration queueTimeout = ApiSettings.DEFAULT_QUEUE_TIMEOUT;
 
         private Builder(ApiServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -123,23 +135,41 @@ public final class ApiServer {
         }
 
         /**
+         * Sheds overload: at most {@code maxConcurrent} requests are served at once ({@code 0}: unlimited); the next
+         * ones wait in arrival order for up to {@code queueTimeout}, then get 503 with {@code Retry-After} (the
+         * timeout rounded up to whole seconds, at least 1) and count as rejected {@code overloaded}. Defaults:
+         * {@value ApiSettings#DEFAULT_MAX_CONCURRENT_REQUESTS} requests, 1 s.
+         *
+         * @throws IllegalArgumentException from {@link #build()} if a value is out of range (see {@link ApiSettings})
+         */
+        public Builder concurrency(int maxConcurrent, Duration timeout) {
+            this.maxConcurrentRequests = maxConcurrent;
+            this.queueTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
          * Creates the unstarted server.
          *
-         * @throws IllegalArgumentException if a route is registered twice or a path template is invalid
+         * @throws IllegalArgumentException if a route is registered twice, a path template is invalid or a
+         *                                  concurrency value is out of range
          */
         public ApiServer build() {
+            ApiSettings initial = new ApiSettings(config.maxBodyBytes(), maxConcurrentRequests, queueTimeout, cors, authenticator);
+            LiveSettings live = new LiveSettings("API", initial, true);
+            // Helidon's own limit is the framing backstop, fixed for the listener's life; the routing enforces the
+            // current limit below it.
             ListenerSettings settings = new ListenerSettings("API", config.host(), config.port(), config.portKey(),
-                                                             config.maxBodyBytes(), config.drainTimeout());
+                                                             live.framingLimit(), config.drainTimeout());
             InFlightRequests inFlight = new InFlightRequests();
             AccessLog accessLog = new AccessLog();
             List<Route> copy = routes;
-            Optional<RequestAuthenticator> auth = authenticator;
-            Optional<CorsSettings> corsSettings = cors;
             Optional<HttpMetrics> meters = metrics;
-            ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings, meters); // fail fast on bad routes
-            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, auth, corsSettings, meters),
-                                                     inFlight, accessLog, tls, TlsFileWatcher.DEFAULT_POLL_INTERVAL, meters),
-                                 inFlight);
+            ServerRouting.build(copy, inFlight, accessLog, live, meters); // fail fast on bad routes
+            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, live, meters),
+                                                     inFlight, accessLog, tls, TlsFileWatcher.DEFAULT_POLL_INTERVAL, meters,
+                                                     () -> live.current().maxBodyBytes()),
+                                 inFlight, live);
         }
     }
 
@@ -203,6 +233,35 @@ public final class ApiServer {
     /** Serves again after {@link #pause()}. */
     public void resume() {
         requests.paused(false);
+    }
+
+    /**
+     * The settings requests arriving now are served with: those of the builder, or of the last {@link #apply}.
+     *
+     * @return the current snapshot
+     */
+    public ApiSettings settings() {
+        return live.current();
+    }
+
+    /**
+     * Serves every request that arrives from now on with {@code next}, atomically: a request reads the settings
+     * once when it arrives, so it sees the old or the new ones, never a mix; requests already running finish with
+     * the old. Works before {@link #start()}, while running and while paused. Thread-safe; concurrent calls are
+     * applied one after the other. Resizing the concurrency limit keeps the requests already admitted: lowering it
+     * admits no one new until enough of them finish.
+     *
+     * {@snippet :
+     * api.apply(api.settings().withMaxBodyBytes(2 * 1024 * 1024));
+     * }
+     *
+     * @param next the new settings
+     * @throws IllegalArgumentException if {@code next.maxBodyBytes()} is above what the running listener can
+     *                                  enforce without a restart (see {@link ApiSettings#MAX_BODY_BYTES_CEILING});
+     *                                  the current settings then stay
+     */
+    public void apply(ApiSettings next) {
+        live.apply(next);
     }
 
     /** Whether the server is paused. */

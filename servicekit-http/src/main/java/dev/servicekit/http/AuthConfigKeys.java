@@ -17,6 +17,11 @@ import java.util.Optional;
  * The configuration keys of API authentication (JWT): one key source (an HS256 secret file, an RS256/ES256
  * public-key PEM file, or a JWKS URL), the expected issuer and audience, clock skew, size limit and the
  * lifetime of tokens this service issues.
+ *
+ * <p>Every key except {@code auth.enabled} is reloadable: on a reload the application builds a new
+ * {@link JwtAuthenticator} (and issuer) from the new values and swaps it in with {@link ApiServer#apply} and
+ * {@link ManagementServer#applyAuthenticator}; if the new key material cannot be loaded the reload fails and the
+ * running authenticator stays.
  */
 public final class AuthConfigKeys {
 
@@ -29,46 +34,54 @@ public final class AuthConfigKeys {
     /** The HS256 secret file. */
     public static final ConfigKey<Path> HS256_SECRET_FILE = ConfigKey.builder("auth.hs256-secret-file", ConfigType.secretFile())
             .defaultText("<data-dir>/jwt-hs256.key, generated on first start when no key source is set")
+            .reloadable()
             .description("File with the base64 HS256 signing secret (at least 256 bits); owner-only permissions.")
             .build();
 
     /** An RS256/ES256 public key. */
     public static final ConfigKey<Path> PUBLIC_KEY_FILE = ConfigKey.builder("auth.public-key-file", ConfigType.path())
+            .reloadable()
             .description("PEM public key (RSA ≥ 2048 bits for RS256, P-256 for ES256) that verifies tokens issued elsewhere.")
             .build();
 
     /** A JWKS URL. */
     public static final ConfigKey<String> JWKS_URL = ConfigKey.builder("auth.jwks-url", ConfigType.nonBlankString())
+            .reloadable()
             .description("JWKS URL of an identity provider (https; http only for loopback); keys are cached and refreshed.")
             .build();
 
     /** Expected {@code iss}. */
     public static final ConfigKey<String> ISSUER = ConfigKey.builder("auth.issuer", ConfigType.nonBlankString())
             .defaultValue("servicekit")
+            .reloadable()
             .description("The iss claim tokens must carry (and that issued tokens get).")
             .build();
 
     /** Expected {@code aud}. */
     public static final ConfigKey<String> AUDIENCE = ConfigKey.builder("auth.audience", ConfigType.nonBlankString())
             .defaultValue("api")
+            .reloadable()
             .description("The aud claim tokens must carry (and that issued tokens get).")
             .build();
 
     /** Clock skew. */
     public static final ConfigKey<Duration> CLOCK_SKEW = ConfigKey.builder("auth.clock-skew", ConfigType.duration())
             .defaultValue(JwtSettings.DEFAULT_CLOCK_SKEW)
+            .reloadable()
             .description("Allowed clock difference when checking exp, nbf and iat (at most 5m).")
             .build();
 
     /** Token size limit. */
     public static final ConfigKey<Long> MAX_TOKEN_SIZE = ConfigKey.builder("auth.max-token-size", ConfigType.byteSize())
             .defaultValue((long) JwtSettings.DEFAULT_MAX_TOKEN_BYTES)
+            .reloadable()
             .description("Largest bearer token accepted; larger ones get 401.")
             .build();
 
     /** Lifetime of issued tokens. */
     public static final ConfigKey<Duration> TOKEN_TTL = ConfigKey.builder("auth.token-ttl", ConfigType.duration())
             .defaultValue(Duration.ofHours(1))
+            .reloadable()
             .description("Lifetime of tokens issued by POST /api/v1/auth/token and `token issue` (default for --ttl).")
             .build();
 

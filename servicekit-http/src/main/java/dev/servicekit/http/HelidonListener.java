@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +54,7 @@ final class HelidonListener {
     private final Optional<TlsSettings> tls;
     private final Duration tlsPollInterval;
     private final Optional<HttpMetrics> metrics;
+    private final LongSupplier currentBodyLimit;
 
     private volatile State state = State.NEW;
     private volatile int boundPort = -1;
@@ -92,6 +94,22 @@ final class HelidonListener {
                     Optional<TlsSettings> tls,
                     Duration tlsPollInterval,
                     Optional<HttpMetrics> metrics) {
+        this(settings, routing, inFlight, accessLog, tls, tlsPollInterval, metrics, settings::maxBodyBytes);
+    }
+
+    /**
+     * With the body limit that 413 answers name: the routing's current one, which may be below the framing limit
+     * ({@link ListenerSettings#maxBodyBytes()}) that Helidon enforces itself.
+     */
+    HelidonListener(ListenerSettings settings,
+                    Supplier<HttpRouting.Builder> routing,
+                    InFlightRequests inFlight,
+                    AccessLog accessLog,
+                    Optional<TlsSettings> tls,
+                    Duration tlsPollInterval,
+                    Optional<HttpMetrics> metrics,
+                    LongSupplier currentBodyLimit) {
+        this.currentBodyLimit = Objects.requireNonNull(currentBodyLimit, "currentBodyLimit");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.tls = Objects.requireNonNull(tls, "tls");
         this.tlsPollInterval = Objects.requireNonNull(tlsPollInterval, "tlsPollInterval");
@@ -143,7 +161,7 @@ final class HelidonListener {
                     .shutdownGracePeriod(settings.drainTimeout())
                     .shutdownHook(false)
                     .errorHandling(e -> e.includeEntity(true))
-                    .directHandlers(new ProblemDirectHandler(settings.maxBodyBytes(), accessLog, metrics).asDirectHandlers())
+                    .directHandlers(new ProblemDirectHandler(currentBodyLimit, accessLog, metrics).asDirectHandlers())
                     .routing(routing.get());
             material.ifPresent(m -> builder.tls(m.toHelidonTls()));
             WebServer candidate = builder.build();

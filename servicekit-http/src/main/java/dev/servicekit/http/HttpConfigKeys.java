@@ -47,7 +47,23 @@ public final class HttpConfigKeys {
 
     public static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder("limits.max-body-size", ConfigType.byteSize())
             .defaultValue(1024L * 1024)
-            .description("Largest request body accepted; larger ones get 413.")
+            .reloadable()
+            .description("Largest request body accepted; larger ones get 413. A reload can raise it up to 16MB or the value at start, whichever is larger; beyond that needs a restart.")
+            .build();
+
+    /** Requests the API serves at once before new ones queue (0: unlimited). */
+    public static final ConfigKey<Integer> LIMITS_MAX_CONCURRENT_REQUESTS = ConfigKey.builder("limits.max-concurrent-requests",
+                    ConfigType.integer(0, 1_000_000))
+            .defaultValue(ApiSettings.DEFAULT_MAX_CONCURRENT_REQUESTS)
+            .reloadable()
+            .description("API requests served at the same time; further ones wait up to limits.queue-timeout for a slot (first come, first served), then get 503 with Retry-After. 0 means unlimited. Management endpoints are never limited.")
+            .build();
+
+    /** How long a request waits for a slot before it is shed. */
+    public static final ConfigKey<java.time.Duration> LIMITS_QUEUE_TIMEOUT = ConfigKey.builder("limits.queue-timeout", ConfigType.duration())
+            .defaultValue(ApiSettings.DEFAULT_QUEUE_TIMEOUT)
+            .reloadable()
+            .description("How long an API request may wait for one of limits.max-concurrent-requests slots before it gets 503 (at most 1m); 0 sheds at once when all slots are busy.")
             .build();
 
     /** The API listener's certificate (PEM chain or PKCS#12 keystore); HTTPS when set. */
@@ -70,6 +86,7 @@ public final class HttpConfigKeys {
     public static final ConfigKey<List<String>> CORS_ALLOWED_ORIGINS = ConfigKey.builder("http.cors.allowed-origins",
                     ConfigType.listOf(ConfigType.nonBlankString()))
             .defaultValue(List.of())
+            .reloadable()
             .defaultText("(empty: CORS off)")
             .description("Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly scheme://host[:port] such as https://app.example.com: no path, no trailing slash, no wildcard; matched exactly, never by prefix or suffix. Empty keeps CORS off (no CORS headers, OPTIONS gets 405). Credentials are never allowed.")
             .build();
@@ -108,13 +125,32 @@ public final class HttpConfigKeys {
         return List.of(HTTP_HOST, HTTP_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
                 CORS_ALLOWED_ORIGINS,
                 MANAGEMENT_HOST, MANAGEMENT_PORT, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE,
-                MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, MANAGEMENT_HEALTH_SCOPE, LIMITS_MAX_BODY_SIZE);
+                MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, MANAGEMENT_HEALTH_SCOPE, LIMITS_MAX_BODY_SIZE,
+                LIMITS_MAX_CONCURRENT_REQUESTS, LIMITS_QUEUE_TIMEOUT);
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */
     public static ApiServerConfig apiServer(Config config) {
         return new ApiServerConfig(config.get(HTTP_HOST), config.get(HTTP_PORT), HTTP_PORT.name(),
                 config.get(LIMITS_MAX_BODY_SIZE), config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT));
+    }
+
+    /**
+     * The API listener's reloadable settings: {@code limits.max-body-size}, {@code limits.max-concurrent-requests},
+     * {@code limits.queue-timeout} and {@code http.cors.allowed-origins}; no authenticator (add one with
+     * {@link ApiSettings#withAuthenticator}). Build the server with them, and pass them to
+     * {@link ApiServer#apply} after a reload.
+     *
+     * {@snippet :
+     * api.apply(HttpConfigKeys.apiSettings(newConfig).withAuthenticator(newAuthenticator));
+     * }
+     *
+     * @throws IllegalArgumentException if an origin is malformed ({@link #check} reports that first)
+     */
+    public static ApiSettings apiSettings(Config config) {
+        ApiSettings settings = new ApiSettings(config.get(LIMITS_MAX_BODY_SIZE), config.get(LIMITS_MAX_CONCURRENT_REQUESTS),
+                config.get(LIMITS_QUEUE_TIMEOUT), apiCors(config), Optional.empty());
+        return settings;
     }
 
     /** TLS for the API listener, when {@code http.tls.certificate-file} is set. */
@@ -180,6 +216,11 @@ public final class HttpConfigKeys {
             problems.add(new ConfigProblem(CORS_ALLOWED_ORIGINS.name(), config.source(CORS_ALLOWED_ORIGINS), problem));
         }
         problems.addAll(portProblems(config));
+        java.time.Duration queueTimeout = config.get(LIMITS_QUEUE_TIMEOUT);
+        if (queueTimeout.compareTo(ApiSettings.MAX_QUEUE_TIMEOUT) > 0) {
+            problems.add(new ConfigProblem(LIMITS_QUEUE_TIMEOUT.name(), config.source(LIMITS_QUEUE_TIMEOUT),
+                    "\"" + dev.servicekit.spi.Durations.format(queueTimeout) + "\" is longer than 1m; waiting longer only holds connections, use 1s or less"));
+        }
         return problems;
     }
 

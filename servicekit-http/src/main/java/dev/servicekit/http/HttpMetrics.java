@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code SERVER_ERROR}, …).</li>
  *   <li>{@value #ACTIVE} [{@code http_server_requests_active}]: requests in flight.</li>
  *   <li>{@value #REJECTED} [{@code http_server_requests_rejected_total}]: requests refused, tagged
- *       {@code reason}: {@code paused}, {@code shutting_down}, {@code payload_too_large}. Every reason
+ *       {@code reason}: {@code paused}, {@code shutting_down}, {@code payload_too_large}, {@code overloaded}
+ *       (shed by the concurrency limit, see {@link ApiSettings#maxConcurrentRequests()}). Every reason
  *       is registered at 0 so that rates work from the first scrape.</li>
  * </ul>
  *
@@ -103,7 +104,7 @@ public final class HttpMetrics implements AutoCloseable {
 
     /** Why a request was refused without being served. */
     enum Rejection {
-        PAUSED("paused"), SHUTTING_DOWN("shutting_down"), PAYLOAD_TOO_LARGE("payload_too_large");
+        PAUSED("paused"), SHUTTING_DOWN("shutting_down"), PAYLOAD_TOO_LARGE("payload_too_large"), OVERLOADED("overloaded");
 
         private final String tag;
 

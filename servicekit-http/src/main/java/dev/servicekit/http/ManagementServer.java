@@ -49,9 +49,11 @@ public final class ManagementServer {
     private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
 
     private final HelidonListener listener;
+    private final LiveSettings live;
 
-    private ManagementServer(HelidonListener listener) {
+    private ManagementServer(HelidonListener listener, LiveSettings live) {
         this.listener = listener;
+        this.live = live;
     }
 
     /**
@@ -160,9 +162,32 @@ public final class ManagementServer {
                                                          MAX_BODY_BYTES, Duration.ofMillis(DRAIN_MILLIS));
         InFlightRequests inFlight = new InFlightRequests();
         AccessLog accessLog = new AccessLog();
-        ServerRouting.build(copy, inFlight, accessLog, authenticator, Optional.empty());
-        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, authenticator, Optional.empty()),
-                                                        inFlight, accessLog, tls));
+        LiveSettings current = new LiveSettings("management", settingsWith(authenticator), false);
+        ServerRouting.build(copy, inFlight, accessLog, current, Optional.empty());
+        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, current, Optional.empty()),
+                                                        inFlight, accessLog, tls),
+                                    current);
+    }
+
+    /** The management listener's fixed limits (never shed, 64 KiB bodies, no CORS) with the given authenticator. */
+    private static ApiSettings settingsWith(Optional<RequestAuthenticator> authenticator) {
+        return new ApiSettings(MAX_BODY_BYTES, 0, Duration.ZERO, Optional.empty(), authenticator);
+    }
+
+    /**
+     * Checks routes that declare scopes with {@code authenticator} from now on, for example after the signing key
+     * was rotated; requests already running finish with the previous one. Atomic and thread-safe like
+     * {@link ApiServer#apply}. The health routes follow the authenticator only when a health scope is set.
+     *
+     * @param authenticator the new authenticator
+     */
+    public void applyAuthenticator(RequestAuthenticator authenticator) {
+        live.apply(settingsWith(Optional.of(Objects.requireNonNull(authenticator, "authenticator"))));
+    }
+
+    /** The authenticator routes with scopes are checked with now, if any. */
+    public Optional<RequestAuthenticator> authenticator() {
+        return live.current().authenticator();
     }
 
     /**

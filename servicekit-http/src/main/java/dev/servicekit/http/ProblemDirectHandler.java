@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Problem+json for the errors Helidon answers itself, without running routing: a malformed request
@@ -31,15 +32,16 @@ final class ProblemDirectHandler implements DirectHandler {
     /** What Helidon says instead of a message that could echo request bytes. */
     private static final String HELIDON_HIDDEN_MESSAGE = "see server log";
 
-    private final long maxBodyBytes;
+    private final LongSupplier maxBodyBytes;
     private final AccessLog accessLog;
     private final Optional<HttpMetrics> metrics;
 
     ProblemDirectHandler(long maxBodyBytes, AccessLog accessLog) {
-        this(maxBodyBytes, accessLog, Optional.empty());
+        this(() -> maxBodyBytes, accessLog, Optional.empty());
     }
 
-    ProblemDirectHandler(long maxBodyBytes, AccessLog accessLog, Optional<HttpMetrics> metrics) {
+    /** @param maxBodyBytes the body limit to name in 413 answers: the current one, which a reload may change */
+    ProblemDirectHandler(LongSupplier maxBodyBytes, AccessLog accessLog, Optional<HttpMetrics> metrics) {
         this.maxBodyBytes = maxBodyBytes;
         this.accessLog = accessLog;
         this.metrics = metrics;
@@ -93,8 +95,7 @@ final class ProblemDirectHandler implements DirectHandler {
         int code = status.code();
         if (code == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
             metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.PAYLOAD_TOO_LARGE));
-            return ProblemException.payloadTooLarge("The request body is larger than the limit of " + maxBodyBytes
-                                                            + " bytes; send a smaller body");
+            return ServerRouting.bodyTooLarge(maxBodyBytes.getAsLong());
         }
         if (code == 431) {
             return ProblemException.of(431, ProblemException.reasonPhrase(431),

@@ -28,12 +28,14 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Builds the Helidon routing shared by both servers: the middleware filters in order (request id,
- * access log, security headers, CORS when configured, pause), the routes, a fallback that answers 404/405, and the single error
+ * Builds the Helidon routing shared by both servers: the middleware filters in order (request id and the
+ * request's settings snapshot, access log, security headers, CORS when configured, pause, body limit, overload
+ * shedding on the API listener), the routes, a fallback that answers 404/405, and the single error
  * mapper that turns every exception into problem+json.
  */
 final class ServerRouting {
@@ -41,31 +43,33 @@ final class ServerRouting {
     private ServerRouting() {
     }
 
+    /**
+     * The routing of one listener. Every request pins the current snapshot of {@code live} when it arrives and
+     * uses it throughout: body limit, CORS, overload slots and the authenticator.
+     */
     static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
-                                     Optional<RequestAuthenticator> authenticator, Optional<CorsSettings> cors) {
-        return build(routes, inFlight, accessLog, authenticator, cors, Optional.empty());
-    }
-
-    /** As above; with metrics, every request is timed by route template and rejections are counted. */
-    static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
-                                     Optional<RequestAuthenticator> authenticator, Optional<CorsSettings> cors,
-                                     Optional<HttpMetrics> metrics) {
+                                     LiveSettings live, Optional<HttpMetrics> metrics) {
         rejectDuplicates(routes);
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
                 .toList();
         HttpRouting.Builder routing = HttpRouting.builder()
-                .addFilter(new RequestIdFilter())
+                .addFilter(new RequestIdFilter(live))
                 .addFilter(new AccessLogFilter(inFlight, accessLog, metrics))
-                .addFilter(new SecurityHeadersFilter());
-        // Before the pause filter, so a browser can read the 503 of a paused service too.
-        cors.ifPresent(settings -> routing.addFilter(new CorsFilter(settings, compiled)));
-        routing.addFilter(new PauseFilter(inFlight, metrics))
-                .error(Throwable.class, new ProblemErrorMapper());
+                .addFilter(new SecurityHeadersFilter())
+                // Before the pause filter, so a browser can read the 503 of a paused service too.
+                .addFilter(new CorsFilter(live, compiled))
+                .addFilter(new PauseFilter(inFlight, metrics))
+                // Before the overload filter: a body that is refused anyway never takes a slot.
+                .addFilter(new BodyLimitFilter(live, metrics));
+        if (live.shedsOverload()) {
+            routing.addFilter(new OverloadFilter(live, metrics));
+        }
+        routing.error(Throwable.class, new ProblemErrorMapper());
         for (Route route : routes) {
             // Outermost, so even a 401 from the authenticator is recorded under the route's template.
             routing.route(route.method(), route.pathTemplate(),
-                          new TemplateRecordingHandler(route.pathTemplate(), guarded(route, authenticator)));
+                          new TemplateRecordingHandler(route.pathTemplate(), guarded(route, live)));
         }
         // Registered last: reached only when no route matched.
         routing.any(new UnmatchedRequestHandler(compiled));
@@ -73,14 +77,14 @@ final class ServerRouting {
     }
 
     /**
-     * The route's handler, behind the authenticator when the route declares scopes and one is configured.
-     * Without an authenticator, auth is disabled and routes with scopes are served as they are.
+     * The route's handler, behind the request's authenticator when the route declares scopes. Without an
+     * authenticator in the request's settings, auth is disabled and routes with scopes are served as they are.
      */
-    private static Handler guarded(Route route, Optional<RequestAuthenticator> authenticator) {
-        if (route.scopes().isEmpty() || authenticator.isEmpty()) {
+    private static Handler guarded(Route route, LiveSettings live) {
+        if (route.scopes().isEmpty()) {
             return route.handler();
         }
-        return new AuthenticatedHandler(authenticator.get(), route.scopes(), route.handler());
+        return new AuthenticatedHandler(live, route.scopes(), route.handler());
     }
 
     private static void rejectDuplicates(List<Route> routes) {
@@ -125,18 +129,23 @@ final class ServerRouting {
      * answer from the page. {@code Access-Control-Allow-Credentials} is never sent.
      */
     private static final class CorsFilter implements Filter {
-        private final CorsSettings settings;
+        private final LiveSettings live;
         private final List<CompiledRoute> routes;
-        private final String maxAgeSeconds;
 
-        CorsFilter(CorsSettings settings, List<CompiledRoute> routes) {
-            this.settings = settings;
+        CorsFilter(LiveSettings live, List<CompiledRoute> routes) {
+            this.live = live;
             this.routes = routes;
-            this.maxAgeSeconds = Long.toString(settings.maxAge().toSeconds());
         }
 
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            Optional<CorsSettings> configured = live.of(req).cors();
+            if (configured.isEmpty()) {
+                // CORS off: no CORS header at all, and OPTIONS falls through to 405 like any unrouted method.
+                chain.proceed();
+                return;
+            }
+            CorsSettings settings = configured.get();
             // Every answer depends on Origin once CORS is on, including those without CORS headers: a shared
             // cache must not hand the answer for one origin (or for none) to another.
             res.header(HeaderNames.VARY, "Origin");
@@ -168,15 +177,23 @@ final class ServerRouting {
             res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS,
                        allowed.stream().map(Method::text).distinct().sorted().collect(Collectors.joining(", ")));
             res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, CORS_ALLOWED_HEADERS);
-            res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, maxAgeSeconds);
+            res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, Long.toString(settings.maxAge().toSeconds()));
             res.status(Status.NO_CONTENT_204).send();
         }
     }
 
     /** Assigns the request id and makes it visible to everything that follows, including the log MDC. */
     private static final class RequestIdFilter implements Filter {
+        private final LiveSettings live;
+
+        RequestIdFilter(LiveSettings live) {
+            this.live = live;
+        }
+
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            // First thing: from here on the request uses this one snapshot of the settings, whatever a reload does.
+            live.pin(req);
             String id = RequestIds.acceptOrGenerate(req.headers().first(RequestIds.HEADER));
             RequestIds.attach(req, id);
             res.header(RequestIds.HEADER, id);
@@ -215,6 +232,101 @@ final class ServerRouting {
     }
 
     static final java.time.Duration PAUSED_RETRY_AFTER = java.time.Duration.ofSeconds(5);
+
+    /**
+     * The body limit of the request's settings. A {@code Content-Length} over it is refused before the body is read;
+     * a chunked body is counted as the handler reads it and refused once it grows past the limit. Both answers
+     * close the connection, so the rest of the body is never read. (Helidon's own framing limit, fixed at start,
+     * stays as the backstop: see {@link ApiSettings#MAX_BODY_BYTES_CEILING}.)
+     */
+    private static final class BodyLimitFilter implements Filter {
+        private final LiveSettings live;
+        private final Optional<HttpMetrics> metrics;
+
+        BodyLimitFilter(LiveSettings live, Optional<HttpMetrics> metrics) {
+            this.live = live;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            long limit = live.of(req).maxBodyBytes();
+            OptionalLong declared = contentLength(req);
+            if (declared.isPresent() && declared.getAsLong() > limit) {
+                throw tooLarge(limit);
+            }
+            req.streamFilter(in -> new BodyLimitInputStream(in, limit, () -> tooLarge(limit)));
+            chain.proceed();
+        }
+
+        private ProblemException tooLarge(long limit) {
+            metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.PAYLOAD_TOO_LARGE));
+            return bodyTooLarge(limit);
+        }
+
+        private static OptionalLong contentLength(RoutingRequest req) {
+            try {
+                return req.headers().contentLength();
+            } catch (RuntimeException e) {
+                return OptionalLong.empty(); // Helidon already refused malformed framing before routing
+            }
+        }
+    }
+
+    /** The 413 for a body over {@code limit} bytes, closing the connection so the rest of the body is not read. */
+    static ProblemException bodyTooLarge(long limit) {
+        return ProblemException.payloadTooLarge("The request body is larger than the limit of " + limit
+                                                        + " bytes; send a smaller body")
+                .withHeader("Connection", "close");
+    }
+
+    /**
+     * Overload shedding: at most {@link ApiSettings#maxConcurrentRequests()} requests run at once; the next ones
+     * wait in arrival order for up to {@link ApiSettings#queueTimeout()}, then get 503 with {@code Retry-After}.
+     * Only on the API listener: the management listener never sheds, so health and metrics answer under load.
+     */
+    private static final class OverloadFilter implements Filter {
+        private final LiveSettings live;
+        private final Optional<HttpMetrics> metrics;
+
+        OverloadFilter(LiveSettings live, Optional<HttpMetrics> metrics) {
+            this.live = live;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            ApiSettings settings = live.of(req);
+            ConcurrencyLimiter limiter = live.limiter();
+            boolean admitted;
+            try {
+                admitted = limiter.acquire(settings.queueTimeout());
+            } catch (InterruptedException e) {
+                // Only the drain timeout interrupts request threads: the server is going away.
+                Thread.currentThread().interrupt();
+                metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.SHUTTING_DOWN));
+                throw ProblemException.serviceUnavailable("The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
+            }
+            if (!admitted) {
+                metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.OVERLOADED));
+                throw ProblemException.serviceUnavailable(
+                        "The service is overloaded: all " + settings.maxConcurrentRequests() + " request slots stayed busy for "
+                                + settings.queueTimeout().toMillis() + " ms; retry later",
+                        overloadRetryAfter(settings));
+            }
+            try {
+                chain.proceed();
+            } finally {
+                limiter.release();
+            }
+        }
+    }
+
+    /** Retry-After for a shed request: the queue timeout rounded up to whole seconds, at least one. */
+    static java.time.Duration overloadRetryAfter(ApiSettings settings) {
+        return settings.queueTimeout().compareTo(java.time.Duration.ofSeconds(1)) < 0
+                ? java.time.Duration.ofSeconds(1) : settings.queueTimeout();
+    }
 
     /**
      * Counts the request as in flight, logs one line once the response is written and, with metrics, times it
@@ -312,10 +424,16 @@ final class ServerRouting {
      * request context for the access log; the {@link AuthenticatedCaller} itself is registered in the
      * context by its class, for handlers that need to know who is calling.
      */
-    private record AuthenticatedHandler(RequestAuthenticator authenticator, Set<String> scopes, Handler next)
+    private record AuthenticatedHandler(LiveSettings live, Set<String> scopes, Handler next)
             implements Handler {
         @Override
         public void handle(ServerRequest req, ServerResponse res) throws Exception {
+            Optional<RequestAuthenticator> configured = live.of(req).authenticator();
+            if (configured.isEmpty()) {
+                next.handle(req, res);
+                return;
+            }
+            RequestAuthenticator authenticator = configured.get();
             res.header(CACHE_NO_STORE);
             AuthenticatedCaller caller = authenticator.authenticate(req, scopes);
             if (caller == null) {

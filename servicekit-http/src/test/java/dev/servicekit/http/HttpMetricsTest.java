@@ -172,11 +172,13 @@ class HttpMetricsTest {
                 api.port(), "POST /items HTTP/1.1\r\nHost: a\r\nContent-Length: " + (BODY_LIMIT + 1) + "\r\n\r\n");
         assertThat(tooLarge.status()).isEqualTo(413);
 
-        // The 413 is answered before routing, so only the paused request is timed.
-        PrometheusSamples after = awaitRecorded(1);
+        // Both are answered before a route is chosen, so both are timed as unmatched.
+        PrometheusSamples after = awaitRecorded(2);
         assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "paused"))).isEqualTo(1.0);
         assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "payload_too_large"))).isEqualTo(1.0);
         assertThat(after.value(TIMER_COUNT, labels("GET", HttpMetrics.URI_UNMATCHED, "503", "SERVER_ERROR"))).isEqualTo(1.0);
+        assertThat(after.value(TIMER_COUNT, labels("POST", HttpMetrics.URI_UNMATCHED, "413", "CLIENT_ERROR"))).isEqualTo(1.0);
+        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "overloaded"))).isZero();
     }
 
     @Test

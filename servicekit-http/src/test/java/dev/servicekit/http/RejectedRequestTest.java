@@ -66,12 +66,15 @@ class RejectedRequestTest {
 
     @Test
     void chunkedBodyGrowingOverTheLimitIsA413Problem() {
-        // One chunk within the limit, then a chunk header that would exceed it (its data is never sent).
+        // One chunk within the limit, then one that takes the body past it; the terminating chunk is never sent:
+        // the body is refused as it is read, and the connection closed.
         HttpTestSupport.RawResponse response = HttpTestSupport.raw(
                 server.port(), "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + "200\r\n" + "a".repeat(0x200) + "\r\n" + "300\r\n");
+                        + "200\r\n" + "a".repeat(0x200) + "\r\n" + "300\r\n" + "b".repeat(0x300) + "\r\n");
 
         assertProblem(response, 413);
+        assertThat(response.headers()).containsEntry("connection", "close");
+        assertThat(json(response.body()).get("detail").asText()).contains("limit of " + LIMIT + " bytes");
         assertThat(json(response.body()).get("instance").asText()).isEqualTo("/upload");
     }
 

@@ -23,6 +23,10 @@ import java.util.Set;
  * {@code POST /api/v1/auth/token}: email and password in, a signed bearer token with the scopes of the
  * user's roles out. Unknown emails and wrong passwords get the same answer after the same amount of work;
  * repeated failures per client and per account get 429 with {@code Retry-After}.
+ *
+ * <p>Tokens are issued only while the key source is an HS256 secret; with a public key or JWKS the service only
+ * verifies, and the route answers 404. The issuer and lifetime are one snapshot that a configuration reload
+ * replaces ({@link #apply}); each request uses the snapshot it read first.
  */
 final class AuthApi {
 
@@ -30,19 +34,26 @@ final class AuthApi {
 
     private final UserStore store;
     private final PasswordHasher hasher;
-    private final JwtIssuer issuer;
-    private final Duration ttl;
+    private volatile Optional<Issuing> issuing;
     private final LoginRateLimiter limiter;
     /** Checked against when the email is unknown, so both failures cost one hash. */
     private final String decoyHash;
 
-    AuthApi(UserStore store, PasswordHasher hasher, JwtIssuer issuer, Duration ttl, LoginRateLimiter limiter) {
+    /** What signs the tokens and for how long they live; replaced whole on a reload. */
+    record Issuing(JwtIssuer issuer, Duration ttl) {
+    }
+
+    AuthApi(UserStore store, PasswordHasher hasher, Optional<Issuing> issuing, LoginRateLimiter limiter) {
         this.store = store;
         this.hasher = hasher;
-        this.issuer = issuer;
-        this.ttl = ttl;
+        this.issuing = issuing;
         this.limiter = limiter;
         this.decoyHash = hasher.hash("decoy-password-never-matches".toCharArray());
+    }
+
+    /** Issues tokens with {@code next} from now on; empty stops issuing (the key source only verifies). */
+    void apply(Optional<Issuing> next) {
+        this.issuing = next;
     }
 
     List<Route> routes() {
@@ -77,6 +88,13 @@ final class AuthApi {
     }
 
     private void token(ServerRequest req, ServerResponse res) {
+        Optional<Issuing> current = issuing;
+        if (current.isEmpty()) {
+            throw ProblemException.notFound("This service does not issue tokens: its key source is auth.public-key-file or "
+                    + "auth.jwks-url; get a token from that identity provider");
+        }
+        JwtIssuer issuer = current.get().issuer();
+        Duration ttl = current.get().ttl();
         TokenRequest body = JsonBodies.read(req, TokenRequest.class);
         List<FieldError> errors = new ArrayList<>();
         if (body.email() == null || body.email().isBlank()) {

@@ -1,11 +1,12 @@
 package dev.servicekit.users;
 
 import dev.servicekit.core.Config;
-import dev.servicekit.core.Service;
+import dev.servicekit.core.ReloadableService;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.core.StartContext;
 import dev.servicekit.http.ApiServer;
 import dev.servicekit.http.ApiServerConfig;
+import dev.servicekit.http.ApiSettings;
 import dev.servicekit.http.AuthConfigKeys;
 import dev.servicekit.http.JwtAuthenticator;
 import dev.servicekit.http.JwtIssuer;
@@ -31,8 +32,12 @@ import java.util.Optional;
 /**
  * The running users-service: opens the store (migrating it), then the management listener, then the
  * API listener. Stop runs the other way: the API drains, management closes, the store closes last.
+ *
+ * <p>A reload ({@link #applyConfig}) builds everything the reloadable keys describe first (limits, CORS, the JWT
+ * authenticator from the new key material, the token issuer), then swaps each into place; if building fails,
+ * nothing is swapped and the reload is reported as failed.
  */
-final class UsersService implements Service {
+final class UsersService implements ReloadableService {
 
     private static final Logger LOG = LoggerFactory.getLogger(UsersService.class);
     private static final Duration STORE_CHECK_TIMEOUT = Duration.ofSeconds(1);
@@ -45,6 +50,11 @@ final class UsersService implements Service {
     private final PasswordHasher hasher;
     private volatile int apiPort = -1;
     private volatile int managementPort = -1;
+    /** What a reload swaps settings into; set once both listeners run. */
+    private volatile Optional<Reloadable> reloadable = Optional.empty();
+
+    private record Reloadable(String serviceName, ApiServer api, ManagementServer management, Optional<AuthApi> authApi) {
+    }
 
     UsersService(Config config, Clock clock, PasswordHasher hasher) {
         this.config = config;
@@ -101,12 +111,14 @@ final class UsersService implements Service {
         ApiServer.Builder apiBuilder = ApiServer.builder(apiConfig);
         HttpConfigKeys.apiTls(config).ifPresent(apiBuilder::tls);
         HttpConfigKeys.apiCors(config).ifPresent(apiBuilder::cors);
+        ApiSettings limits = HttpConfigKeys.apiSettings(config);
+        apiBuilder.concurrency(limits.maxConcurrentRequests(), limits.queueTimeout());
         apiBuilder.metrics(metrics);
         authenticator.ifPresent(apiBuilder::authenticator);
-        if (jwt.isPresent() && jwt.get().keySource() instanceof JwtKeySource.HmacSecret) {
-            routes.addAll(new AuthApi(store, hasher, JwtIssuer.create(jwt.get()), config.get(AuthConfigKeys.TOKEN_TTL),
-                    new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock)).routes());
-        }
+        // With auth on, the token route always exists; it issues while the key source is an HS256 secret (a reload may change that).
+        Optional<AuthApi> authApi = jwt.map(settings -> new AuthApi(store, hasher, issuing(settings, config),
+                new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock)));
+        authApi.ifPresent(a -> routes.addAll(a.routes()));
         if (jwt.isEmpty()) {
             LOG.warn("auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
                     apiConfig.host(), apiConfig.port());
@@ -127,8 +139,43 @@ final class UsersService implements Service {
 
         apiPort = api.port();
         managementPort = management.port();
+        reloadable = Optional.of(new Reloadable(host.name(), api, management, authApi));
         LOG.info("API listening on {}", url(apiConfig.host(), api.port()));
         LOG.info("Management listening on {}", url(managementConfig.host(), management.port()));
+    }
+
+    /**
+     * Applies the reloadable keys: {@code limits.*}, {@code http.cors.allowed-origins} and the {@code auth.*} key
+     * material and checks ({@code auth.enabled} needs a restart). Builds the new authenticator, issuer and API
+     * settings first, so a key file that cannot be loaded fails the reload before anything changes.
+     *
+     * @throws RuntimeException if the new settings cannot be built or applied; the running ones stay
+     */
+    @Override
+    public void applyConfig(Config next) {
+        Reloadable target = reloadable.orElseThrow(() -> new IllegalStateException(
+                "the service is still starting; reload again once it runs"));
+        boolean authEnabled = target.authApi().isPresent();
+        Optional<JwtSettings> jwt = authEnabled
+                ? Optional.of(AuthConfigKeys.settings(next, AuthKeys.resolve(next, target.serviceName()), clock))
+                : Optional.empty();
+        Optional<JwtAuthenticator> authenticator = jwt.map(JwtAuthenticator::create);
+        ApiSettings apiSettings = HttpConfigKeys.apiSettings(next);
+        if (authenticator.isPresent()) {
+            apiSettings = apiSettings.withAuthenticator(authenticator.get());
+        }
+        Optional<AuthApi.Issuing> issuing = jwt.flatMap(settings -> issuing(settings, next));
+        // Everything is built; the API goes first because it is the only swap that can still refuse (body limit).
+        target.api().apply(apiSettings);
+        authenticator.ifPresent(target.management()::applyAuthenticator);
+        target.authApi().ifPresent(a -> a.apply(issuing));
+    }
+
+    /** Tokens are issued only with an HS256 secret; a public key or JWKS only verifies. */
+    private static Optional<AuthApi.Issuing> issuing(JwtSettings settings, Config config) {
+        return settings.keySource() instanceof JwtKeySource.HmacSecret
+                ? Optional.of(new AuthApi.Issuing(JwtIssuer.create(settings), config.get(AuthConfigKeys.TOKEN_TTL)))
+                : Optional.empty();
     }
 
     /** The bound API port once started (useful with port 0), else -1. */

@@ -1,0 +1,186 @@
+package dev.servicekit.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static dev.servicekit.http.HttpTestSupport.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Overload shedding over real sockets: handlers block on a latch so the slots stay taken, and the JDK client
+ * fires concurrent requests. No timing is asserted: the queue timeout only decides when the overflow gives up.
+ */
+class OverloadTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicInteger entered = new AtomicInteger();
+    private final HttpMetrics metrics = HttpMetrics.create();
+    private ApiServer api;
+    private ManagementServer management;
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        if (api != null) {
+            api.stop();
+        }
+        if (management != null) {
+            management.stop();
+        }
+        metrics.close();
+    }
+
+    private void start(int maxConcurrent, Duration queueTimeout) {
+        api = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)))
+                .routes(List.of(Route.get("/slow", (req, res) -> {
+                    entered.incrementAndGet();
+                    if (!release.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the test never opened the latch");
+                    }
+                    res.send("done");
+                })))
+                .concurrency(maxConcurrent, queueTimeout)
+                .metrics(metrics)
+                .build();
+        api.start();
+        management = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
+                                              () -> Readiness.ready("RUNNING", Map.of()))
+                .routes(List.of(metrics.scrapeRoute()))
+                .build();
+        management.start();
+    }
+
+    private List<CompletableFuture<HttpResponse<String>>> fire(int count) {
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            responses.add(HttpTestSupport.CLIENT.sendAsync(HttpTestSupport.request(api.port(), "/slow").GET().build(),
+                                                           HttpResponse.BodyHandlers.ofString()));
+        }
+        return responses;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private double rejected(String reason) {
+        String text = HttpTestSupport.get(management.port(), "/metrics").body();
+        return PrometheusSamples.parse(text).value("http_server_requests_rejected_total", Map.of("reason", reason));
+    }
+
+    @Test
+    void exactlyTheOverflowIsShedWith503RetryAfterAndTheAdmittedRequestsComplete() throws Exception {
+        start(2, Duration.ofMillis(200));
+
+        List<CompletableFuture<HttpResponse<String>>> responses = fire(6);
+        await("two requests hold the two slots", () -> entered.get() == 2);
+        // The overflow gives up after the queue timeout, while the admitted two still hold their slots.
+        await("four requests were shed", () -> responses.stream().filter(CompletableFuture::isDone).count() == 4);
+        // Health and metrics are on the management listener, which never sheds.
+        assertThat(HttpTestSupport.get(management.port(), "/health/live").statusCode()).isEqualTo(200);
+        assertThat(HttpTestSupport.get(management.port(), "/health/ready").statusCode()).isEqualTo(200);
+        release.countDown();
+
+        List<HttpResponse<String>> all = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            all.add(response.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+        List<HttpResponse<String>> shed = all.stream().filter(r -> r.statusCode() == 503).toList();
+        assertThat(all).extracting(HttpResponse::statusCode).containsOnly(200, 503);
+        assertThat(all.stream().filter(r -> r.statusCode() == 200)).hasSize(2).allSatisfy(r -> assertThat(r.body()).isEqualTo("done"));
+        assertThat(shed).hasSize(4).allSatisfy(r -> {
+            assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            JsonNode problem = json(r.body());
+            assertThat(problem.get("status").asInt()).isEqualTo(503);
+            assertThat(problem.get("detail").asText()).contains("overloaded").contains("2 request slots");
+        });
+        assertThat(entered.get()).isEqualTo(2);
+        assertThat(rejected("overloaded")).isEqualTo(4.0);
+        assertThat(rejected("paused")).isZero();
+    }
+
+    @Test
+    void aQueuedRequestIsServedWhenASlotFreesWithinTheQueueTimeout() throws Exception {
+        start(1, Duration.ofSeconds(30));
+
+        List<CompletableFuture<HttpResponse<String>>> responses = fire(2);
+        // Both are inside the middleware, but only one reached the handler: the other waits for the slot.
+        await("one request runs and one waits", () -> entered.get() == 1 && api.inFlight() == 2);
+        release.countDown();
+
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+        assertThat(entered.get()).isEqualTo(2);
+        assertThat(rejected("overloaded")).isZero();
+    }
+
+    @Test
+    void aZeroQueueTimeoutShedsAtOnceAndARetryAfterTheSlotFreesIsServed() throws Exception {
+        start(1, Duration.ZERO);
+
+        CompletableFuture<HttpResponse<String>> first = fire(1).getFirst();
+        await("the first request holds the slot", () -> entered.get() == 1);
+        HttpResponse<String> second = HttpTestSupport.get(api.port(), "/slow");
+        release.countDown();
+
+        assertThat(second.statusCode()).isEqualTo(503);
+        assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(HttpTestSupport.get(api.port(), "/slow").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void raisingTheLimitByApplyAdmitsTheNextRequestWhileTheOldSlotsAreStillTaken() throws Exception {
+        start(1, Duration.ZERO);
+        CompletableFuture<HttpResponse<String>> first = fire(1).getFirst();
+        await("the first request holds the slot", () -> entered.get() == 1);
+        assertThat(HttpTestSupport.get(api.port(), "/slow").statusCode()).isEqualTo(503);
+
+        api.apply(api.settings().withConcurrency(2, Duration.ZERO));
+        CompletableFuture<HttpResponse<String>> second = fire(1).getFirst();
+        await("the second request holds the new slot", () -> entered.get() == 2);
+        HttpResponse<String> third = HttpTestSupport.get(api.port(), "/slow");
+        release.countDown();
+
+        assertThat(third.statusCode()).isEqualTo(503);
+        assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(second.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(rejected("overloaded")).isEqualTo(2.0);
+    }
+
+    @Test
+    void unlimitedAdmitsEveryConcurrentRequest() throws Exception {
+        start(0, Duration.ZERO);
+
+        List<CompletableFuture<HttpResponse<String>>> responses = fire(5);
+        await("all five requests run at once", () -> entered.get() == 5);
+        release.countDown();
+
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertThat(response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+}
