@@ -101,7 +101,7 @@ final class SqliteUserStore implements UserStore {
         this.timeout = timeout;
         this.pool = pool;
         this.metrics = metrics;
-        // Strong reference: the registry outlives nothing here, the gauge is removed in close().
+        // Strong reference: the gauge reads the pool for as long as the store is open; close() removes it.
         this.usageRatio = metrics.map(registry -> Gauge.builder(USAGE_RATIO, pool, SqliteUserStore::usageRatio)
                 .description("Connections of the store's pool in use, as a fraction of its maximum size (0..1)")
                 .tag("pool", POOL_NAME)
