@@ -2,7 +2,10 @@ package dev.servicekit.users;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,10 +60,27 @@ import org.sqlite.SQLiteException;
  * {@code busy_timeout}, no failures but p99 80-105 ms (max 630 ms with 32 threads) from the busy handler's
  * sleeps; with neither, about 90% of the writes failed with {@code SQLITE_BUSY}. Throughput was the same
  * (one fsync per commit bounds it).
+ *
+ * <p>Readiness. {@link #ping(Duration)} checks that the store could take a write now: {@code BEGIN IMMEDIATE}
+ * (which takes SQLite's write lock) then {@code ROLLBACK}, on a connection whose {@code busy_timeout} is
+ * lowered to the ping's budget for that one check. So readiness goes down while another process holds the
+ * write lock (a stuck writer, a backup tool, the {@code sqlite3} shell in a transaction) and comes back when
+ * it is released. The ping does not take the in-process write lock: an in-process write holds SQLite's lock
+ * for milliseconds and the ping waits for it in the busy handler, and a ping holds it for microseconds.
+ *
+ * <p>Metrics. Given a {@link MeterRegistry}, the pool (named {@value #POOL_NAME}) reports HikariCP's meters
+ * ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending}, {@code _max}, {@code _min},
+ * {@code hikaricp_connections}, {@code hikaricp_connections_timeout_total}, and the acquire, usage and
+ * creation timers, all tagged {@code pool}) plus {@value #USAGE_RATIO} (active / maximum, 0..1). They are
+ * removed from the registry when the store closes.
  */
 final class SqliteUserStore implements UserStore {
 
     static final String MIGRATIONS = "classpath:db/migration/sqlite";
+    /** The HikariCP pool name: the {@code pool} tag of the pool's meters. */
+    static final String POOL_NAME = "users-store";
+    /** The pool-usage gauge (Prometheus {@code store_pool_usage_ratio}). */
+    static final String USAGE_RATIO = "store.pool.usage.ratio";
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteUserStore.class);
 
@@ -70,13 +91,30 @@ final class SqliteUserStore implements UserStore {
     private final Duration timeout;
     private final HikariDataSource pool;
     private final ReentrantLock writeLock = new ReentrantLock(true);
+    private final Optional<MeterRegistry> metrics;
+    private final Optional<Gauge> usageRatio;
     private volatile boolean closed;
 
-    private SqliteUserStore(Path file, Clock clock, Duration timeout, HikariDataSource pool) {
+    private SqliteUserStore(Path file, Clock clock, Duration timeout, HikariDataSource pool, Optional<MeterRegistry> metrics) {
         this.file = file;
         this.clock = clock;
         this.timeout = timeout;
         this.pool = pool;
+        this.metrics = metrics;
+        // Strong reference: the gauge reads the pool for as long as the store is open; close() removes it.
+        this.usageRatio = metrics.map(registry -> Gauge.builder(USAGE_RATIO, pool, SqliteUserStore::usageRatio)
+                .description("Connections of the store's pool in use, as a fraction of its maximum size (0..1)")
+                .tag("pool", POOL_NAME)
+                .strongReference(true)
+                .register(registry));
+    }
+
+    private static double usageRatio(HikariDataSource pool) {
+        var bean = pool.getHikariPoolMXBean();
+        if (bean == null || pool.isClosed()) {
+            return 0;
+        }
+        return (double) bean.getActiveConnections() / pool.getMaximumPoolSize();
     }
 
     /**
@@ -86,10 +124,20 @@ final class SqliteUserStore implements UserStore {
      * @throws StoreException if the schema cannot be migrated
      */
     static SqliteUserStore open(Path file, int poolSize, Duration connectionTimeout, Clock clock) {
+        return open(file, poolSize, connectionTimeout, clock, Optional.empty());
+    }
+
+    /**
+     * Opens the database like {@link #open(Path, int, Duration, Clock)}, reporting the pool's meters to
+     * {@code metrics} when present.
+     */
+    static SqliteUserStore open(Path file, int poolSize, Duration connectionTimeout, Clock clock,
+            Optional<MeterRegistry> metrics) {
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(metrics, "metrics");
         Path absolute = file.toAbsolutePath().normalize();
         createParentDirectories(absolute);
-        HikariDataSource pool = openPool(absolute, poolSize, connectionTimeout);
+        HikariDataSource pool = openPool(absolute, poolSize, connectionTimeout, metrics);
         try {
             MigrateResult result = Flyway.configure(SqliteUserStore.class.getClassLoader())
                     .dataSource(pool)
@@ -108,7 +156,11 @@ final class SqliteUserStore implements UserStore {
             pool.close();
             throw e;
         }
-        return new SqliteUserStore(absolute, clock, connectionTimeout, pool);
+        return new SqliteUserStore(absolute, clock, connectionTimeout, pool, metrics);
+    }
+
+    private static int busyTimeoutMillis(Duration connectionTimeout) {
+        return Math.toIntExact(Math.min(Integer.MAX_VALUE, connectionTimeout.toMillis()));
     }
 
     private static void createParentDirectories(Path file) {
@@ -124,18 +176,20 @@ final class SqliteUserStore implements UserStore {
         }
     }
 
-    private static HikariDataSource openPool(Path file, int poolSize, Duration connectionTimeout) {
+    private static HikariDataSource openPool(Path file, int poolSize, Duration connectionTimeout,
+            Optional<MeterRegistry> metrics) {
         SQLiteConfig sqlite = new SQLiteConfig();
         // sqlite-jdbc applies these PRAGMAs to every connection it opens, so every pooled connection has them.
         sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
         sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        sqlite.setBusyTimeout(Math.toIntExact(Math.min(Integer.MAX_VALUE, connectionTimeout.toMillis())));
+        sqlite.setBusyTimeout(busyTimeoutMillis(connectionTimeout));
         sqlite.enforceForeignKeys(true);
         SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
         dataSource.setUrl("jdbc:sqlite:" + file);
 
         HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("users-sqlite");
+        hikari.setPoolName(POOL_NAME);
+        metrics.ifPresent(registry -> hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
         hikari.setDataSource(dataSource);
         hikari.setMaximumPoolSize(poolSize);
         hikari.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis())); // HikariCP's minimum
@@ -276,6 +330,14 @@ final class SqliteUserStore implements UserStore {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Checks that the store could take a write now: {@code BEGIN IMMEDIATE}, a read of the users table,
+     * {@code ROLLBACK}. The connection's {@code busy_timeout} is lowered to what is left of {@code timeout}
+     * (less a margin) for the check, so a write lock held by another process fails the ping with
+     * {@code SQLITE_BUSY} inside the budget and the connection goes back to the pool at once.
+     */
     @Override
     public void ping(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -283,19 +345,15 @@ final class SqliteUserStore implements UserStore {
             throw new IllegalArgumentException("Ping timeout must be positive, got '" + timeout + "'");
         }
         ensureOpen();
+        long deadline = System.nanoTime() + timeout.toNanos();
         // The pool's own wait is bounded by the connection timeout, which may be longer than a readiness
-        // probe allows: run the query on a virtual thread and stop waiting for it after `timeout`.
-        FutureTask<Boolean> query = new FutureTask<>(() -> read("answer a ping", connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM users LIMIT 1");
-                    ResultSet rs = select.executeQuery()) {
-                return rs.next();
-            }
-        }));
-        Thread.ofVirtual().name("users-sqlite-ping").start(query);
+        // probe allows: run the check on a virtual thread and stop waiting for it after `timeout`.
+        FutureTask<Boolean> check = new FutureTask<>(() -> read("answer a ping", connection -> writableCheck(connection, deadline, timeout)));
+        Thread.ofVirtual().name("users-sqlite-ping").start(check);
         try {
-            query.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            check.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            query.cancel(true);
+            check.cancel(true);
             throw new StoreUnavailableException("SQLite database '" + file + "' did not answer within " + timeout
                     + "; it may be locked by another process or the disk may be stalled", e);
         } catch (ExecutionException e) {
@@ -306,8 +364,27 @@ final class SqliteUserStore implements UserStore {
                     + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            query.cancel(true);
+            check.cancel(true);
             throw new StoreUnavailableException("Interrupted while pinging SQLite database '" + file + "'", e);
+        }
+    }
+
+    private boolean writableCheck(Connection connection, long deadline, Duration timeout) throws SQLException {
+        // Leave a margin so SQLite gives up (SQLITE_BUSY) before the caller stops waiting.
+        long margin = Math.min(TimeUnit.MILLISECONDS.toNanos(100), timeout.toNanos() / 4);
+        long busyMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - margin - System.nanoTime()));
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = " + busyMillis);
+            try {
+                statement.execute("BEGIN IMMEDIATE");
+                try (ResultSet rs = statement.executeQuery("SELECT 1 FROM users LIMIT 1")) {
+                    return rs.next();
+                } finally {
+                    statement.execute("ROLLBACK");
+                }
+            } finally {
+                statement.execute("PRAGMA busy_timeout = " + busyTimeoutMillis(this.timeout));
+            }
         }
     }
 
@@ -322,7 +399,8 @@ final class SqliteUserStore implements UserStore {
             return;
         }
         closed = true;
-        pool.close();
+        usageRatio.ifPresent(gauge -> metrics.orElseThrow().remove(gauge));
+        pool.close(); // HikariCP removes its own meters
         LOG.info("Closed SQLite user store {}", file);
     }
 

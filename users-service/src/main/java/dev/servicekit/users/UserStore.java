@@ -119,8 +119,9 @@ public interface UserStore extends AutoCloseable {
     Optional<UserCredentials> credentials(String email);
 
     /**
-     * Checks that the store answers a query on the users table, for readiness checks. Returns promptly:
-     * waits at most {@code timeout}.
+     * Checks that the store answers a query on the users table and could take a write now (a store whose
+     * writes would block, such as a SQLite file whose write lock another process holds, is unavailable), for
+     * readiness checks. Returns promptly: waits at most {@code timeout}.
      *
      * @param timeout how long to wait for the answer, positive
      * @throws StoreUnavailableException if the store is closed, fails, or does not answer in time

@@ -66,9 +66,13 @@ final class UsersService implements ReloadableService {
     public void start(StartContext context) {
         ServiceHost host = context.host();
 
+        // Metrics first: the store registers its pool meters; the store closes before the registry does.
+        HttpMetrics metrics = HttpMetrics.create();
+        context.onStop("metrics", metrics::close);
+
         context.progress("opening the store");
         StoreConfig storeConfig = UsersConfigKeys.storeConfig(config);
-        UserStore store = UserStores.open(storeConfig, clock);
+        UserStore store = UserStores.open(storeConfig, clock, metrics.registry());
         context.onStop("store", store::close);
         LOG.info("Store: {}", store.describe());
 
@@ -78,8 +82,6 @@ final class UsersService implements ReloadableService {
                 : Optional.empty();
         Optional<JwtAuthenticator> authenticator = jwt.map(JwtAuthenticator::create);
 
-        HttpMetrics metrics = HttpMetrics.create();
-        context.onStop("metrics", metrics::close);
         io.micrometer.core.instrument.Gauge.builder("service.running", host, h -> h.state() == ServiceState.RUNNING ? 1 : 0)
                 .description("1 while the service is RUNNING (serving), 0 while starting, paused or stopping")
                 .register(metrics.registry());
