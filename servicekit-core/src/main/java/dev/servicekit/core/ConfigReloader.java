@@ -26,6 +26,7 @@ final class ConfigReloader {
     private final Consumer<Config> applyLogging;
     private final Optional<ReloadableService> service;
     private final Clock clock;
+    /** What is in effect: the start configuration with every applied reload's reloadable keys. */
     private Config current;
     private volatile Optional<ReloadReport> last = Optional.empty();
 
@@ -67,18 +68,21 @@ final class ConfigReloader {
             }
         }
         if (!applied.isEmpty()) {
+            // Only the reloadable keys move; restart-only keys keep their running values, so the service never
+            // sees a value that is not in effect, and the next reload still reports them until a restart.
+            Config effective = current.withReloadableKeysOf(next);
             try {
                 if (loggingChanged) {
-                    applyLogging.accept(next);
+                    applyLogging.accept(effective);
                 }
                 if (service.isPresent()) {
-                    service.get().applyConfig(next);
+                    service.get().applyConfig(effective);
                 }
             } catch (RuntimeException e) {
                 return finish(new ReloadReport(clock.instant(), false, List.of(), restart,
                         Optional.of("applying " + String.join(", ", applied) + " failed: " + e.getMessage())));
             }
-            current = next;
+            current = effective;
         }
         return finish(new ReloadReport(clock.instant(), true, applied, restart, Optional.empty()));
     }
