@@ -70,24 +70,47 @@ public final class CoreConfigKeys {
             .description("Hard bound on a graceful stop; past it the process exits at once. Must exceed shutdown.drain-timeout.")
             .build();
 
+    /** Whether the configuration file is watched and reloaded when its content changes. */
+    public static final ConfigKey<Boolean> RELOAD_WATCH = ConfigKey.builder("reload.watch", ConfigType.bool())
+            .defaultValue(true)
+            .description("Reload the configuration when its file's content changes (WatchService on the file's directory, "
+                    + "polling as a fallback); SIGHUP, the reload verb and POST /admin/reload work either way.")
+            .build();
+
+    /** How often the file is polled when the WatchService cannot be used. */
+    public static final ConfigKey<Duration> RELOAD_POLL_INTERVAL = ConfigKey.builder("reload.poll-interval", ConfigType.duration())
+            .defaultValue(Duration.ofSeconds(1))
+            .description("How often the configuration file is checked (modification time, size, then content hash) when "
+                    + "the WatchService cannot be used, e.g. on macOS or when inotify watches run out. At least 100ms.")
+            .build();
+
+    /** The smallest {@link #RELOAD_POLL_INTERVAL}. */
+    static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(100);
+
     private CoreConfigKeys() {
     }
 
     /** Every core key, in documentation order. */
     public static List<ConfigKey<?>> all() {
         return List.of(DATA_DIR, LOG_LEVEL, LOG_FORMAT, LOG_FILE_PATH, LOG_FILE_MAX_SIZE, LOG_FILE_MAX_AGE,
-                LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT);
+                LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT, RELOAD_WATCH, RELOAD_POLL_INTERVAL);
     }
 
     /** Cross-key checks of the core keys. */
     public static List<ConfigProblem> check(Config config) {
+        List<ConfigProblem> problems = new java.util.ArrayList<>();
         Duration drain = config.get(SHUTDOWN_DRAIN_TIMEOUT);
         Duration total = config.get(SHUTDOWN_TIMEOUT);
         if (drain.compareTo(total) >= 0) {
-            return List.of(new ConfigProblem(SHUTDOWN_DRAIN_TIMEOUT.name(), config.source(SHUTDOWN_DRAIN_TIMEOUT),
+            problems.add(new ConfigProblem(SHUTDOWN_DRAIN_TIMEOUT.name(), config.source(SHUTDOWN_DRAIN_TIMEOUT),
                     "\"" + ConfigType.formatDuration(drain) + "\" must be shorter than shutdown.timeout (\""
                             + ConfigType.formatDuration(total) + "\"); lower it or raise shutdown.timeout"));
         }
-        return List.of();
+        Duration poll = config.get(RELOAD_POLL_INTERVAL);
+        if (poll.compareTo(MIN_POLL_INTERVAL) < 0) {
+            problems.add(new ConfigProblem(RELOAD_POLL_INTERVAL.name(), config.source(RELOAD_POLL_INTERVAL),
+                    "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
+        }
+        return List.copyOf(problems);
     }
 }

@@ -136,14 +136,18 @@ public final class ServiceCli {
     }
 
     Config loadConfig(ConfigOptions options) {
-        Path file = options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
         return ConfigLoader.builder(app.configSchema())
                 .environmentPrefix(app.environmentPrefix())
                 .environment(environment)
-                .file(file, options.configFile != null)
+                .file(configFile(options), options.configFile != null)
                 .overrides(options.overrides)
                 .build()
                 .load();
+    }
+
+    /** The file {@link #loadConfig} reads: {@code --config}, else the default one. */
+    Path configFile(ConfigOptions options) {
+        return options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
     }
 
     /** {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory. */
@@ -247,6 +251,11 @@ public final class ServiceCli {
                 .build();
         host.reloader(new ConfigReloader(config, () -> loadConfig(options),
                 next -> LoggingConfigurator.configure(LogSettings.from(next, out, journal)), appService, java.time.Clock.systemUTC()));
+        if (config.get(CoreConfigKeys.RELOAD_WATCH)) {
+            // The file given with --config, else the default one even if it does not exist yet: one that appears
+            // later is picked up (a missing file is never a change, see ConfigFileWatcher).
+            host.watchConfigFile(configFile(options), config.get(CoreConfigKeys.RELOAD_POLL_INTERVAL));
+        }
         HostedService service = new HostedService(host, START_TIMEOUT, forceExit);
         // Every manager is asked, available or not: systemd may have launched this process in a container
         // where it is not PID 1. Each one answers empty at once unless it launched the process.

@@ -105,6 +105,8 @@ class ConfigReloaderTest {
 
         assertThat(host.reload().ok()).isFalse();
         assertThat(host.lastReload()).isEmpty();
+        assertThat(host.reloadAttempts()).isEqualTo(1);
+        assertThat(host.reloadFailures()).isEqualTo(1);
     }
 
     @Test
@@ -146,5 +148,20 @@ class ConfigReloaderTest {
 
         assertThat(report.requiresRestart()).isEmpty();
         assertThat(report.summary()).isEqualTo("configuration unchanged");
+    }
+
+    @Test
+    void theHostCountsReloadAttemptsAndFailures() {
+        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
+        host.reloader(reloader());
+
+        overrides.set(List.of("limits.rate=20"));
+        host.reload();
+        overrides.set(List.of("limits.rate=0"));
+        host.reload();
+        host.reload();
+
+        assertThat(host.reloadAttempts()).isEqualTo(3);
+        assertThat(host.reloadFailures()).isEqualTo(2);
     }
 }
