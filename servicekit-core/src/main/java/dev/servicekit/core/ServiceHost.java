@@ -56,6 +56,7 @@ public final class ServiceHost {
     private volatile ConfigWatch configWatch;
     private final AtomicLong reloadAttempts = new AtomicLong();
     private final AtomicLong reloadFailures = new AtomicLong();
+    private final AtomicLong reloadSuccesses = new AtomicLong();
 
     private ServiceHost(Builder b) {
         this.name = b.name;
@@ -125,11 +126,20 @@ public final class ServiceHost {
                 ? new ReloadReport(clock.instant(), false, java.util.List.of(), java.util.List.of(),
                         Optional.of(name + " was started without a reloadable configuration; restart it to apply changes"))
                 : current.reload();
+        // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see reloadSuccesses).
+        (report.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
         reloadAttempts.incrementAndGet();
-        if (!report.ok()) {
-            reloadFailures.incrementAndGet();
-        }
         return report;
+    }
+
+    /**
+     * How many of the {@link #reloadAttempts()} succeeded (the new configuration passed and its reloadable keys
+     * are in effect). Kept as its own counter rather than attempts minus failures: two separate reads of those
+     * could catch a reload between its two increments, and a counter that moves backwards looks like a reset
+     * to Prometheus. Never decreases; lock-free.
+     */
+    public long reloadSuccesses() {
+        return reloadSuccesses.get();
     }
 
     /**

@@ -163,5 +163,6 @@ class ConfigReloaderTest {
 
         assertThat(host.reloadAttempts()).isEqualTo(3);
         assertThat(host.reloadFailures()).isEqualTo(2);
+        assertThat(host.reloadSuccesses()).isEqualTo(1);
     }
 }

@@ -13,6 +13,7 @@ import dev.servicekit.http.JwtKeySource;
 import dev.servicekit.http.JwtSettings;
 import dev.servicekit.http.Route;
 import dev.servicekit.http.HttpConfigKeys;
+import dev.servicekit.http.HostMetrics;
 import dev.servicekit.http.HttpMetrics;
 import dev.servicekit.http.ManagementServer;
 import dev.servicekit.http.ManagementServerConfig;
@@ -70,9 +71,7 @@ final class UsersService implements Service {
 
         HttpMetrics metrics = HttpMetrics.create();
         context.onStop("metrics", metrics::close);
-        io.micrometer.core.instrument.Gauge.builder("service.running", host, h -> h.state() == ServiceState.RUNNING ? 1 : 0)
-                .description("1 while the service is RUNNING (serving), 0 while starting, paused or stopping")
-                .register(metrics.registry());
+        HostMetrics.of(host).bindTo(metrics.registry());
 
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
