@@ -58,6 +58,29 @@ public final class Config {
         return key.defaultValue().or(() -> key.derivedDefault().map(compute -> compute.apply(this)));
     }
 
+    /**
+     * This running configuration with the reloadable keys taken from {@code next} and every restart-only key
+     * kept as it runs now: what is really in effect after a reload that applied {@code next}. Keeping the
+     * running values is what lets a later reload still report a pending restart-only change.
+     */
+    Config withReloadableKeysOf(Config next) {
+        Objects.requireNonNull(next, "next");
+        Map<String, Object> mergedValues = new java.util.HashMap<>();
+        Map<String, String> mergedSources = new java.util.HashMap<>();
+        for (ConfigKey<?> key : schema.keys()) {
+            Config from = key.reloadable() ? next : this;
+            Object value = from.values.get(key.name());
+            if (value != null) {
+                mergedValues.put(key.name(), value);
+            }
+            String source = from.sources.get(key.name());
+            if (source != null) {
+                mergedSources.put(key.name(), source);
+            }
+        }
+        return new Config(schema, mergedValues, mergedSources);
+    }
+
     /** Where the key's value came from: {@code default}, a file name, {@code environment NAME}, or {@code --set}. */
     public String source(ConfigKey<?> key) {
         return sources.getOrDefault(key.name(), "default");

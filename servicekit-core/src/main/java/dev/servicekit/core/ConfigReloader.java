@@ -36,6 +36,7 @@ final class ConfigReloader {
     private final Consumer<Config> applyLogging;
     private final Optional<ReloadableService> service;
     private final Clock clock;
+    /** What is in effect: the start configuration with every applied reload's reloadable keys. */
     private Config current;
     /** Digests of the files named by reloadable path keys of {@link #current}, by key name. */
     private Map<String, Optional<String>> fileDigests;
@@ -82,18 +83,21 @@ final class ConfigReloader {
             }
         }
         if (!applied.isEmpty()) {
+            // Only the reloadable keys move; restart-only keys keep their running values, so the service never
+            // sees a value that is not in effect, and the next reload still reports them until a restart.
+            Config effective = current.withReloadableKeysOf(next);
             try {
                 if (loggingChanged) {
-                    applyLogging.accept(next);
+                    applyLogging.accept(effective);
                 }
                 if (service.isPresent()) {
-                    service.get().applyConfig(next);
+                    service.get().applyConfig(effective);
                 }
             } catch (RuntimeException e) {
                 return finish(new ReloadReport(clock.instant(), false, List.of(), restart,
                         Optional.of("applying " + String.join(", ", applied) + " failed: " + e.getMessage())));
             }
-            current = next;
+            current = effective;
             fileDigests = nextDigests;
         }
         return finish(new ReloadReport(clock.instant(), true, applied, restart, Optional.empty()));

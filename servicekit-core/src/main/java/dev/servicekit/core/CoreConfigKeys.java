@@ -103,6 +103,23 @@ public final class CoreConfigKeys {
                     + "stays open). Read only from the file, environment or --set.")
             .build();
 
+    /** Whether the configuration file is watched and reloaded when its content changes. */
+    public static final ConfigKey<Boolean> RELOAD_WATCH = ConfigKey.builder("reload.watch", ConfigType.bool())
+            .defaultValue(true)
+            .description("Reload the configuration when its file's content changes (WatchService on the file's directory, "
+                    + "polling as a fallback); SIGHUP, the reload verb and POST /admin/reload work either way.")
+            .build();
+
+    /** How often the file is polled when the WatchService cannot be used. */
+    public static final ConfigKey<Duration> RELOAD_POLL_INTERVAL = ConfigKey.builder("reload.poll-interval", ConfigType.duration())
+            .defaultValue(Duration.ofSeconds(1))
+            .description("How often the configuration file is checked (modification time, size, then content hash) when "
+                    + "the WatchService cannot be used, e.g. on macOS or when inotify watches run out. At least 100ms.")
+            .build();
+
+    /** The smallest {@link #RELOAD_POLL_INTERVAL}. */
+    static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(100);
+
     private CoreConfigKeys() {
     }
 
@@ -110,7 +127,8 @@ public final class CoreConfigKeys {
     public static List<ConfigKey<?>> all() {
         return List.of(DATA_DIR, LOG_LEVEL, LOG_FORMAT, LOG_FILE_PATH, LOG_FILE_MAX_SIZE, LOG_FILE_MAX_AGE,
                 LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT,
-                CONFIG_ETCD_ENDPOINTS, CONFIG_ETCD_PREFIX, CONFIG_ETCD_REQUIRED, CONFIG_ETCD_TIMEOUT);
+                CONFIG_ETCD_ENDPOINTS, CONFIG_ETCD_PREFIX, CONFIG_ETCD_REQUIRED, CONFIG_ETCD_TIMEOUT,
+                RELOAD_WATCH, RELOAD_POLL_INTERVAL);
     }
 
     /** Cross-key checks of the core keys. */
@@ -131,6 +149,11 @@ public final class CoreConfigKeys {
             problems.add(new ConfigProblem(CONFIG_ETCD_TIMEOUT.name(), config.source(CONFIG_ETCD_TIMEOUT),
                     "\"0s\" leaves no time to reach etcd; use e.g. 5s"));
         }
-        return problems;
+        Duration poll = config.get(RELOAD_POLL_INTERVAL);
+        if (poll.compareTo(MIN_POLL_INTERVAL) < 0) {
+            problems.add(new ConfigProblem(RELOAD_POLL_INTERVAL.name(), config.source(RELOAD_POLL_INTERVAL),
+                    "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
+        }
+        return List.copyOf(problems);
     }
 }

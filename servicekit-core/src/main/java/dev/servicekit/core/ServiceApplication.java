@@ -47,6 +47,21 @@ public interface ServiceApplication {
         return java.util.List.of();
     }
 
+    /**
+     * How the {@code reload} verb reaches this application's running instance when no service manager runs it:
+     * typically its management listener on loopback, with whatever credential the application can mint for
+     * itself. Called only by that verb, with the configuration it loaded (the same {@code --config} and
+     * {@code --set} the instance was started with). The default, empty, means there is no such way, and the verb
+     * says so.
+     *
+     * @throws RuntimeException (a {@link ServiceException}) when the configuration rules it out, e.g. a
+     *         management listener that is not on loopback, or keys the application cannot sign with; the message
+     *         says what to do instead
+     */
+    default java.util.Optional<LocalAdminAccess> localAdminAccess(Config config) {
+        return java.util.Optional.empty();
+    }
+
     /** The prefix of environment variables: the name upper-cased with dashes as underscores ({@code USERS_SERVICE}). */
     default String environmentPrefix() {
         return name().toUpperCase(Locale.ROOT).replace('-', '_');

@@ -158,14 +158,18 @@ public final class ServiceCli {
 
     /** File, then the layer (etcd's snapshot) if any, then environment and {@code --set}; no network I/O. */
     private Config loadLocalConfig(ConfigOptions options, Optional<ConfigLayer> layer) {
-        Path file = options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
         ConfigLoader.Builder loader = ConfigLoader.builder(app.configSchema())
                 .environmentPrefix(app.environmentPrefix())
                 .environment(environment)
-                .file(file, options.configFile != null)
+                .file(configFile(options), options.configFile != null)
                 .overrides(options.overrides);
         layer.ifPresent(loader::layer);
         return loader.build().load();
+    }
+
+    /** The file {@link #loadConfig} reads: {@code --config}, else the default one. */
+    Path configFile(ConfigOptions options) {
+        return options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
     }
 
     /** {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory. */
@@ -283,6 +287,11 @@ public final class ServiceCli {
         // Reloads read etcd's in-memory snapshot, never the network: a reload is as quick with etcd as without.
         host.reloader(new ConfigReloader(config, () -> loadLocalConfig(options, etcd.map(EtcdConfigSource::layer)),
                 next -> LoggingConfigurator.configure(LogSettings.from(next, out, journal)), appService, java.time.Clock.systemUTC()));
+        if (config.get(CoreConfigKeys.RELOAD_WATCH)) {
+            // The file given with --config, else the default one even if it does not exist yet: one that appears
+            // later is picked up (a missing file is never a change, see ConfigFileWatcher).
+            host.watchConfigFile(configFile(options), config.get(CoreConfigKeys.RELOAD_POLL_INTERVAL));
+        }
         HostedService service = new HostedService(host, START_TIMEOUT, forceExit);
         // Every manager is asked, available or not: systemd may have launched this process in a container
         // where it is not PID 1. Each one answers empty at once unless it launched the process.
@@ -481,15 +490,81 @@ public final class ServiceCli {
         }
     }
 
-    @Command(name = "reload", mixinStandardHelpOptions = true, description = "Asks the running service to reload its configuration.")
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = {"Asks the running service to reload its configuration: through the service manager that runs it,"
+                    + " else through the management listener on loopback (taken from --config/--set).",
+                "Exit 0 when reloaded, 78 when the service refused the new configuration (it keeps the running one),"
+                    + " 3 when nothing is running."})
     final class ReloadCommand implements Callable<Integer> {
         @CommandLine.Mixin
         TargetOptions target = new TargetOptions();
 
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
         @Override
         public Integer call() {
-            manager(target).reload(ref(target), progress());
-            return ExitCode.OK.code();
+            ServiceRef service = ref(target);
+            if (target.platform != null || target.root != null) {
+                manager(target).reload(service, progress());
+                return ExitCode.OK.code();
+            }
+            List<String> seen = new ArrayList<>();
+            for (ServiceManager manager : managers.all()) {
+                if (!manager.isAvailable()) {
+                    continue;
+                }
+                ServiceStatus status;
+                try {
+                    status = manager.status(service);
+                } catch (ServiceManagerException e) {
+                    seen.add(manager.platform() + ": " + e.getMessage());
+                    continue;
+                }
+                // Running is what counts: the daemon manager answers "installed" for any name, and a service
+                // installed but stopped may still run in the foreground elsewhere.
+                if (status.running()) {
+                    manager.reload(service, progress());
+                    return ExitCode.OK.code();
+                }
+                seen.add(manager.platform() + ": " + status.summary());
+            }
+            String managersSaid = seen.isEmpty() ? "no service manager is available here"
+                    : "no service manager runs it (" + String.join("; ", seen) + ")";
+            Optional<LocalAdminAccess> access = app.localAdminAccess(loadConfig(options));
+            if (access.isEmpty()) {
+                err.println(app.name() + ": " + service.name() + " is not running: " + managersSaid
+                        + ", and " + app.name() + " has no management listener to ask; start it, or send SIGHUP to its process");
+                return ExitCode.NOT_RUNNING.code();
+            }
+            err.println(service.name() + ": " + managersSaid + "; asking the management listener at " + access.get().managementUri());
+            ReloadReport report;
+            try {
+                report = access.get().reload();
+            } catch (ServiceManagerException e) {
+                err.println(app.name() + ": " + service.name() + " is not running: " + managersSaid + ", and " + e.getMessage());
+                return e.exitCode();
+            }
+            printReport(service.name(), report);
+            return report.ok() ? ExitCode.OK.code() : ExitCode.CONFIG_ERROR.code();
+        }
+    }
+
+    private void printReport(String service, ReloadReport report) {
+        if (!report.ok()) {
+            out.println(service + " refused the new configuration and keeps running with the old one:");
+            out.println("  error: " + report.error().orElse("(no reason given)"));
+            return;
+        }
+        if (report.applied().isEmpty() && report.requiresRestart().isEmpty()) {
+            out.println(service + " reloaded its configuration: unchanged");
+            return;
+        }
+        out.println(service + " reloaded its configuration:");
+        out.println("  applied:          " + (report.applied().isEmpty() ? "(nothing)" : String.join(", ", report.applied())));
+        if (!report.requiresRestart().isEmpty()) {
+            out.println("  requires restart: " + String.join(", ", report.requiresRestart())
+                    + " (restart " + service + " to apply)");
         }
     }
 

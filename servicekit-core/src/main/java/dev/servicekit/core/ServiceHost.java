@@ -4,6 +4,7 @@ import dev.servicekit.spi.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -51,6 +53,10 @@ public final class ServiceHost {
     private Instant startedAt;
     private volatile String progress = "";
     private volatile ConfigReloader reloader;
+    private volatile ConfigWatch configWatch;
+    private final AtomicLong reloadAttempts = new AtomicLong();
+    private final AtomicLong reloadFailures = new AtomicLong();
+    private final AtomicLong reloadSuccesses = new AtomicLong();
 
     private ServiceHost(Builder b) {
         this.name = b.name;
@@ -116,11 +122,40 @@ public final class ServiceHost {
      */
     public ReloadReport reload() {
         ConfigReloader current = reloader;
-        if (current == null) {
-            return new ReloadReport(clock.instant(), false, java.util.List.of(), java.util.List.of(),
-                    Optional.of(name + " was started without a reloadable configuration; restart it to apply changes"));
-        }
-        return current.reload();
+        ReloadReport report = current == null
+                ? new ReloadReport(clock.instant(), false, java.util.List.of(), java.util.List.of(),
+                        Optional.of(name + " was started without a reloadable configuration; restart it to apply changes"))
+                : current.reload();
+        // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see reloadSuccesses).
+        (report.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
+        reloadAttempts.incrementAndGet();
+        return report;
+    }
+
+    /**
+     * How many of the {@link #reloadAttempts()} succeeded (the new configuration passed and its reloadable keys
+     * are in effect). Kept as its own counter rather than attempts minus failures: two separate reads of those
+     * could catch a reload between its two increments, and a counter that moves backwards looks like a reset
+     * to Prometheus. Never decreases; lock-free.
+     */
+    public long reloadSuccesses() {
+        return reloadSuccesses.get();
+    }
+
+    /**
+     * How many reloads were attempted since the host was built, whatever triggered them (a signal, the service
+     * manager, {@code POST /admin/reload}, the configuration file watcher). Never decreases; lock-free.
+     */
+    public long reloadAttempts() {
+        return reloadAttempts.get();
+    }
+
+    /**
+     * How many of the {@link #reloadAttempts()} were refused (invalid configuration, unreadable file, a
+     * failure while applying); the running configuration stayed each time. Never decreases; lock-free.
+     */
+    public long reloadFailures() {
+        return reloadFailures.get();
     }
 
     /** What the last reload did, if there was one. */
@@ -131,6 +166,14 @@ public final class ServiceHost {
 
     void reloader(ConfigReloader value) {
         this.reloader = Objects.requireNonNull(value, "value");
+    }
+
+    /** Watch this configuration file once the service runs; see {@link ConfigFileWatcher}. */
+    void watchConfigFile(Path file, Duration pollInterval) {
+        this.configWatch = new ConfigWatch(Objects.requireNonNull(file, "file"), Objects.requireNonNull(pollInterval, "pollInterval"));
+    }
+
+    private record ConfigWatch(Path file, Duration pollInterval) {
     }
 
     /** The last progress message reported by start or stop. */
@@ -182,6 +225,7 @@ public final class ServiceHost {
             }
             throw failed;
         }
+        startConfigWatch();
         boolean stopNow;
         lock.lock();
         try {
@@ -194,6 +238,30 @@ public final class ServiceHost {
         LOG.info("{} is running (started in {} ms)", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
         if (stopNow) {
             stop();
+        }
+    }
+
+    /**
+     * Starts the configuration file watcher, if one was asked for, as the last stop action's counterpart: it
+     * is the first thing stopped. A watcher that cannot start is logged, never fatal: reloads still work
+     * through the other triggers.
+     */
+    private void startConfigWatch() {
+        ConfigWatch watch = configWatch;
+        if (watch == null) {
+            return;
+        }
+        try {
+            ConfigFileWatcher watcher = ConfigFileWatcher.start(watch.file(), watch.pollInterval(), this::reload);
+            lock.lock();
+            try {
+                stopActions.addLast(new NamedStop("configuration file watcher", watcher::close));
+            } finally {
+                lock.unlock();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Not watching {} for changes ({}); reload with SIGHUP, the reload verb or POST /admin/reload",
+                    watch.file(), describe(e), e);
         }
     }
 

@@ -125,5 +125,64 @@ class ConfigReloaderTest {
 
         assertThat(host.reload().ok()).isFalse();
         assertThat(host.lastReload()).isEmpty();
+        assertThat(host.reloadAttempts()).isEqualTo(1);
+        assertThat(host.reloadFailures()).isEqualTo(1);
+    }
+
+    @Test
+    void aRestartOnlyChangeSeenWithAnAppliedChangeIsStillReportedByLaterReloads() {
+        ConfigReloader reloader = reloader();
+        overrides.set(List.of("limits.rate=20", "http.port=9999"));
+        assertThat(reloader.reload().requiresRestart()).containsExactly("http.port");
+
+        overrides.set(List.of("limits.rate=30", "http.port=9999"));
+        ReloadReport second = reloader.reload();
+
+        assertThat(second.applied()).containsExactly("limits.rate");
+        assertThat(second.requiresRestart()).containsExactly("http.port");
+        assertThat(reloader.reload().requiresRestart()).as("a third, unchanged reload").containsExactly("http.port");
+    }
+
+    @Test
+    void theServiceIsGivenTheRunningValuesOfRestartOnlyKeys() {
+        ConfigReloader reloader = reloader();
+        overrides.set(List.of("limits.rate=20", "http.port=9999"));
+
+        reloader.reload();
+
+        assertThat(appliedToService).singleElement().satisfies(c -> {
+            assertThat(c.get(LIMIT)).isEqualTo(20);
+            assertThat(c.get(PORT)).isEqualTo(8080);
+            assertThat(c.source(PORT)).isEqualTo("default");
+        });
+    }
+
+    @Test
+    void revertingAPendingRestartOnlyChangeClearsIt() {
+        ConfigReloader reloader = reloader();
+        overrides.set(List.of("limits.rate=20", "http.port=9999"));
+        reloader.reload();
+
+        overrides.set(List.of("limits.rate=20"));
+        ReloadReport report = reloader.reload();
+
+        assertThat(report.requiresRestart()).isEmpty();
+        assertThat(report.summary()).isEqualTo("configuration unchanged");
+    }
+
+    @Test
+    void theHostCountsReloadAttemptsAndFailures() {
+        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
+        host.reloader(reloader());
+
+        overrides.set(List.of("limits.rate=20"));
+        host.reload();
+        overrides.set(List.of("limits.rate=0"));
+        host.reload();
+        host.reload();
+
+        assertThat(host.reloadAttempts()).isEqualTo(3);
+        assertThat(host.reloadFailures()).isEqualTo(2);
+        assertThat(host.reloadSuccesses()).isEqualTo(1);
     }
 }

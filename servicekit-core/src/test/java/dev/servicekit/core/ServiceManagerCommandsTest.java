@@ -78,6 +78,26 @@ class ServiceManagerCommandsTest {
                 .execute(args);
     }
 
+    @Test
+    void reloadGoesThroughTheManagerThatRunsTheService() {
+        manager.status = new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.empty());
+
+        assertThat(run("reload")).isZero();
+
+        assertThat(manager.calls).containsExactly("reload demo-service");
+    }
+
+    @Test
+    void reloadWithNoManagerRunningItAndNoManagementListenerSaysNotRunning() {
+        manager.status = new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+
+        assertThat(run("reload")).isEqualTo(ExitCode.NOT_RUNNING.code());
+
+        assertThat(manager.calls).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("demo-service is not running")
+                .contains("fake: not running (inactive (dead))").contains("has no management listener to ask");
+    }
+
     private int run(String... args) {
         return runWithInput("", args);
     }

@@ -14,6 +14,7 @@ import dev.servicekit.http.JwtKeySource;
 import dev.servicekit.http.JwtSettings;
 import dev.servicekit.http.Route;
 import dev.servicekit.http.HttpConfigKeys;
+import dev.servicekit.http.HostMetrics;
 import dev.servicekit.http.HttpMetrics;
 import dev.servicekit.http.ManagementServer;
 import dev.servicekit.http.ManagementServerConfig;
@@ -82,9 +83,7 @@ final class UsersService implements ReloadableService {
                 : Optional.empty();
         Optional<JwtAuthenticator> authenticator = jwt.map(JwtAuthenticator::create);
 
-        io.micrometer.core.instrument.Gauge.builder("service.running", host, h -> h.state() == ServiceState.RUNNING ? 1 : 0)
-                .description("1 while the service is RUNNING (serving), 0 while starting, paused or stopping")
-                .register(metrics.registry());
+        HostMetrics.of(host).bindTo(metrics.registry());
 
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);

@@ -3,17 +3,25 @@ package dev.servicekit.users;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.core.LocalAdminAccess;
 import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
+import dev.servicekit.core.ServiceException;
 import dev.servicekit.http.AuthConfigKeys;
 import dev.servicekit.http.HttpConfigKeys;
+import dev.servicekit.http.JwtIssuer;
+import dev.servicekit.http.JwtKeySource;
+import dev.servicekit.http.ManagementClient;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 
 /** users-service as a Servicekit application: its name, version, configuration keys and service. */
 public final class UsersServiceApplication implements ServiceApplication {
@@ -61,6 +69,32 @@ public final class UsersServiceApplication implements ServiceApplication {
     public java.util.List<Object> commands(ServiceCli.CommandContext context) {
         return java.util.List.of(new TokenCommand(context, name(), clock));
     }
+
+    /**
+     * The management listener on loopback. With auth on and the HS256 secret file, a 60-second token with the
+     * {@code admin} scope is minted from that file (whoever can read it can mint any token anyway); with a public
+     * key or JWKS this process cannot sign, so it says how to reload instead.
+     */
+    @Override
+    public Optional<LocalAdminAccess> localAdminAccess(Config config) {
+        if (!config.get(AuthConfigKeys.ENABLED)) {
+            return Optional.of(ManagementClient.forConfig(config, Optional.empty()));
+        }
+        JwtKeySource key = AuthKeys.resolve(config, name());
+        if (!(key instanceof JwtKeySource.HmacSecret)) {
+            throw new ServiceException("Cannot authenticate the reload: " + name() + " verifies tokens with "
+                    + (config.find(AuthConfigKeys.JWKS_URL).isPresent() ? "a JWKS URL" : "a public key")
+                    + " and this command cannot sign one. Use POST /admin/reload on the management listener with an admin"
+                    + " token from your identity provider, or send SIGHUP to its process");
+        }
+        String token = JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
+                .issue(RELOAD_SUBJECT, Set.of(AdminApi.ADMIN), RELOAD_TOKEN_TTL);
+        return Optional.of(ManagementClient.forConfig(config, Optional.of(token)));
+    }
+
+    /** The subject of the token the {@code reload} verb mints for itself, as it shows in access logs. */
+    static final String RELOAD_SUBJECT = "reload-verb";
+    static final Duration RELOAD_TOKEN_TTL = Duration.ofSeconds(60);
 
     @Override
     public Service createService(Config config) {

@@ -13,7 +13,10 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Configuration reload in a child JVM: SIGHUP and POST /admin/reload, valid and invalid files. */
+/**
+ * Configuration reload in a child JVM: SIGHUP and POST /admin/reload, valid and invalid files. File watching is
+ * off here so each reload is the trigger's own (FileWatchReloadIT covers the watcher).
+ */
 class ReloadIT {
 
     static final Duration WAIT = Duration.ofSeconds(60);
@@ -32,6 +35,8 @@ class ReloadIT {
                   enabled: false
                 log:
                   level: %s
+                reload:
+                  watch: false
                 """.formatted(dir, apiPort, logLevel));
     }
 
@@ -60,6 +65,15 @@ class ReloadIT {
             assertThat(management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText()).isEqualTo("DEBUG");
             assertThat(management.get("/admin/status").json().path("config").path("lastReload").path("ok").asBoolean()).isFalse();
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            writeConfig("warn", 18089);
+            TestResponse posted = management.post("/admin/reload", "");
+            assertThat(posted.status()).isEqualTo(200);
+            assertThat(posted.json().path("applied").toString()).isEqualTo("[\"log.level\"]");
+            assertThat(posted.json().path("requiresRestart").toString())
+                    .as("http.port changed at the first reload and is still not in effect").isEqualTo("[\"http.port\"]");
+            assertThat(management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText()).isEqualTo("WARN");
+            assertThat(api.get("/api/v1/users").status()).as("still on the port it started with").isEqualTo(200);
 
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();

@@ -1,0 +1,292 @@
+package dev.servicekit.core;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Watches the configuration file and calls back (the host's {@code reload()}) when its content changes.
+ *
+ * <ul>
+ *   <li>The {@link WatchService} watches the file's <em>parent directory</em>, not the file: editors that save
+ *       by writing a temporary file and renaming it over the original (vim, {@code mv tmp config.yaml}), and
+ *       Kubernetes ConfigMap volumes, which swap a {@code ..data} symlink, replace the file rather than modify
+ *       it. Events are filtered to the file's name; when the file is a symbolic link every event in the
+ *       directory counts, since the link's target may have moved.</li>
+ *   <li>Debounced: the file is read {@link #DEBOUNCE} after the last event, so a burst of writes gives one
+ *       reload of the final content.</li>
+ *   <li>Content, not timestamps, decides: the file's SHA-256 is compared with the last one seen, so touching
+ *       it or rewriting the same bytes does not reload.</li>
+ *   <li>A missing file is not a change: editors and ConfigMap swaps remove it for a moment. The running
+ *       configuration stays; when a file appears (again, or for the first time at a default path that did not
+ *       exist at start) with new content, it is reloaded.</li>
+ *   <li>Polling fallback: when the directory cannot be registered (no WatchService, inotify watch limit
+ *       reached, the directory does not exist) or the JDK's WatchService is itself a polling one, the file's
+ *       modification time and size are read every {@code pollInterval} and, when they changed, its hash.</li>
+ * </ul>
+ *
+ * <p>How fast it is: on Linux the JDK's WatchService is built on inotify and events arrive at once, so a change
+ * is reloaded about {@link #DEBOUNCE} after the last write. On macOS the JDK's WatchService polls (every few
+ * seconds), so this class polls on its own at {@code pollInterval} instead. Network file systems may deliver no
+ * events for changes made on another machine; SIGHUP and the other triggers work everywhere.
+ *
+ * <p>One daemon platform thread per watcher; the callback runs on it, one at a time. {@link #close()} stops it.
+ */
+final class ConfigFileWatcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigFileWatcher.class);
+
+    /** Quiet time after the last event before the file is read. */
+    static final Duration DEBOUNCE = Duration.ofMillis(200);
+
+    /** Opens the WatchService: the seam tests use to force the polling fallback. */
+    @FunctionalInterface
+    interface WatchServiceFactory {
+        WatchService open(FileSystem fileSystem) throws IOException;
+    }
+
+    private final Path file;
+    private final Path directory;
+    private final Path name;
+    private final Duration pollInterval;
+    private final Duration debounce;
+    private final Runnable onChange;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicLong checks = new AtomicLong();
+    private final AtomicLong changes = new AtomicLong();
+    private volatile Optional<WatchService> watchService = Optional.empty();
+    private Optional<String> lastHash;
+    private Optional<Stat> lastStat;
+    private Thread thread;
+
+    private ConfigFileWatcher(Path file, Duration pollInterval, Duration debounce, Runnable onChange) {
+        this.file = file.toAbsolutePath().normalize();
+        this.directory = Objects.requireNonNull(this.file.getParent(), "a file path has a parent");
+        this.name = this.file.getFileName();
+        this.pollInterval = pollInterval;
+        this.debounce = debounce;
+        this.onChange = onChange;
+    }
+
+    /** Starts watching {@code file} with the JDK's WatchService (polling if it cannot be used). */
+    static ConfigFileWatcher start(Path file, Duration pollInterval, Runnable onChange) {
+        return start(file, pollInterval, DEBOUNCE, onChange, FileSystem::newWatchService);
+    }
+
+    /**
+     * Starts watching {@code file}; returns once the watch is registered (or polling is set up), so a write
+     * after this returns is seen.
+     */
+    static ConfigFileWatcher start(Path file, Duration pollInterval, Duration debounce, Runnable onChange, WatchServiceFactory factory) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(onChange, "onChange");
+        Objects.requireNonNull(factory, "factory");
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
+        }
+        ConfigFileWatcher watcher = new ConfigFileWatcher(file, pollInterval, debounce, onChange);
+        watcher.begin(factory);
+        return watcher;
+    }
+
+    private void begin(WatchServiceFactory factory) {
+        lastHash = hash();
+        lastStat = stat();
+        Optional<String> whyPolling = Optional.empty();
+        try {
+            WatchService service = factory.open(directory.getFileSystem());
+            if (service.getClass().getName().endsWith("PollingWatchService")) {
+                service.close();
+                whyPolling = Optional.of("the JDK's WatchService polls on this platform");
+            } else {
+                try {
+                    directory.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                            StandardWatchEventKinds.ENTRY_DELETE);
+                    watchService = Optional.of(service);
+                } catch (IOException | RuntimeException e) {
+                    service.close();
+                    throw e;
+                }
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            whyPolling = Optional.of("watching " + directory + " failed: " + describe(e));
+        }
+        Runnable loop;
+        if (watchService.isPresent()) {
+            WatchService service = watchService.get();
+            LOG.info("Watching {} for changes (WatchService on {})", file, directory);
+            loop = () -> watch(service);
+        } else {
+            LOG.info("Watching {} for changes by polling every {} ({})", file, ConfigType.formatDuration(pollInterval), whyPolling.orElse(""));
+            loop = this::poll;
+        }
+        thread = Thread.ofPlatform().name("config-file-watcher").daemon(true).start(loop);
+    }
+
+    /** True when the fallback polls instead of the WatchService. */
+    boolean polling() {
+        return watchService.isEmpty();
+    }
+
+    /** How often the file's content was compared (each debounced event or changed stat); for tests. */
+    long checks() {
+        return checks.get();
+    }
+
+    /** How often the content had changed and the callback ran. */
+    long changes() {
+        return changes.get();
+    }
+
+    /** Stops watching and waits (briefly) for the watcher thread to end. Idempotent. */
+    @Override
+    public void close() throws InterruptedException {
+        closed.countDown();
+        if (watchService.isPresent()) {
+            try {
+                watchService.get().close();
+            } catch (IOException e) {
+                LOG.debug("Closing the WatchService failed", e);
+            }
+        }
+        if (thread != Thread.currentThread()) {
+            thread.join(Duration.ofSeconds(5).toMillis());
+        }
+    }
+
+    private boolean isClosed() {
+        return closed.getCount() == 0;
+    }
+
+    private void watch(WatchService service) {
+        long dueAt = 0;
+        boolean pending = false;
+        try {
+            while (!isClosed()) {
+                WatchKey key;
+                if (pending) {
+                    long wait = dueAt - System.nanoTime();
+                    key = wait > 0 ? service.poll(wait, TimeUnit.NANOSECONDS) : null;
+                } else {
+                    key = service.take();
+                }
+                if (key != null) {
+                    boolean relevant = false;
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        relevant |= event.kind() == StandardWatchEventKinds.OVERFLOW || name.equals(event.context())
+                                || Files.isSymbolicLink(file);
+                    }
+                    boolean valid = key.reset();
+                    if (relevant) {
+                        pending = true;
+                        dueAt = System.nanoTime() + debounce.toNanos();
+                    }
+                    if (!valid) {
+                        LOG.warn("{} can no longer be watched (the directory was removed?); polling every {} instead",
+                                directory, ConfigType.formatDuration(pollInterval));
+                        service.close();
+                        poll();
+                        return;
+                    }
+                } else if (pending && System.nanoTime() - dueAt >= 0) {
+                    pending = false;
+                    check();
+                }
+            }
+        } catch (ClosedWatchServiceException e) {
+            // closed: done
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.debug("Closing the WatchService failed", e);
+        }
+    }
+
+    private void poll() {
+        try {
+            while (!closed.await(pollInterval.toNanos(), TimeUnit.NANOSECONDS)) {
+                Optional<Stat> now = stat();
+                if (now.isEmpty() || now.equals(lastStat)) {
+                    continue;
+                }
+                // Changed: let a writer finish (the same quiet time as with events), then compare content.
+                if (closed.await(debounce.toNanos(), TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+                lastStat = stat();
+                check();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void check() {
+        checks.incrementAndGet();
+        Optional<String> now = hash();
+        if (now.isEmpty() || now.equals(lastHash)) {
+            return; // missing (mid-swap) or the same bytes: nothing to reload
+        }
+        lastHash = now;
+        changes.incrementAndGet();
+        LOG.info("{} changed; reloading the configuration", file);
+        try {
+            onChange.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Reloading after a change to {} failed: {}", file, describe(e), e);
+        }
+    }
+
+    /** The file's SHA-256, or empty when it does not exist or cannot be read now. */
+    private Optional<String> hash() {
+        try {
+            byte[] content = Files.readAllBytes(file);
+            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            LOG.debug("Cannot read {} now: {}", file, describe(e));
+            return Optional.empty();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    private Optional<Stat> stat() {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return Optional.of(new Stat(attributes.lastModifiedTime().toMillis(), attributes.size(),
+                    Optional.ofNullable(attributes.fileKey()).map(Object::toString)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What polling compares before hashing; the file key (inode) catches a rename-over with the same size and time. */
+    private record Stat(long modifiedMillis, long size, Optional<String> fileKey) {
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.servicekit.core;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Real files in a temp directory, the JDK's real WatchService (inotify on Linux), and the forced polling fallback. */
+class ConfigFileWatcherTest {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration POLL = Duration.ofMillis(100);
+
+    @TempDir
+    Path dir;
+
+    final AtomicInteger reloads = new AtomicInteger();
+    final List<ConfigFileWatcher> started = new ArrayList<>();
+
+    @AfterEach
+    void stopWatchers() throws InterruptedException {
+        for (ConfigFileWatcher watcher : started) {
+            watcher.close();
+        }
+    }
+
+    private ConfigFileWatcher watch(Path file) {
+        ConfigFileWatcher watcher = ConfigFileWatcher.start(file, POLL, reloads::incrementAndGet);
+        started.add(watcher);
+        return watcher;
+    }
+
+    private ConfigFileWatcher watchByPolling(Path file) {
+        ConfigFileWatcher watcher = ConfigFileWatcher.start(file, POLL, ConfigFileWatcher.DEBOUNCE, reloads::incrementAndGet,
+                fileSystem -> {
+                    throw new IOException("User limit of inotify watches reached");
+                });
+        started.add(watcher);
+        return watcher;
+    }
+
+    private Path config(String content) throws IOException {
+        return Files.writeString(dir.resolve("config.yaml"), content);
+    }
+
+    @Test
+    void anInPlaceWriteReloads() throws Exception {
+        Path file = config("log:\n  level: info\n");
+        ConfigFileWatcher watcher = watch(file);
+        assertThat(watcher.polling()).as("the JDK's WatchService is used where it works").isFalse();
+
+        Files.writeString(file, "log:\n  level: debug\n");
+
+        awaitAtLeast(reloads::get, 1);
+        assertThat(watcher.changes()).isEqualTo(1);
+    }
+
+    @Test
+    void anAtomicRenameOverTheFileReloads() throws Exception {
+        Path file = config("log:\n  level: info\n");
+        watch(file);
+
+        Path temporary = Files.writeString(dir.resolve(".config.yaml.swp"), "log:\n  level: warn\n");
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+        awaitAtLeast(reloads::get, 1);
+    }
+
+    @Test
+    void aConfigMapStyleSymlinkSwapReloads() throws Exception {
+        Path first = Files.createDirectories(dir.resolve("..2024_01"));
+        Files.writeString(first.resolve("config.yaml"), "log:\n  level: info\n");
+        Files.createSymbolicLink(dir.resolve("..data"), Path.of("..2024_01"));
+        Path file = Files.createSymbolicLink(dir.resolve("config.yaml"), Path.of("..data/config.yaml"));
+        watch(file);
+
+        Path second = Files.createDirectories(dir.resolve("..2024_02"));
+        Files.writeString(second.resolve("config.yaml"), "log:\n  level: error\n");
+        Path link = Files.createSymbolicLink(dir.resolve("..data_tmp"), Path.of("..2024_02"));
+        Files.move(link, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+        awaitAtLeast(reloads::get, 1);
+        assertThat(Files.readString(file)).contains("error");
+    }
+
+    @Test
+    void touchingOrRewritingTheSameContentDoesNotReload() throws Exception {
+        Path file = config("log:\n  level: info\n");
+        ConfigFileWatcher watcher = watch(file);
+
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+        Files.writeString(file, "log:\n  level: info\n");
+
+        awaitAtLeast(watcher::checks, 1);
+        assertThat(reloads.get()).as("the content was compared and found unchanged").isZero();
+    }
+
+    @Test
+    void aBurstOfWritesGivesOneReloadOfTheLastContent() throws Exception {
+        Path file = config("n: 0\n");
+        List<String> seen = new ArrayList<>();
+        ConfigFileWatcher watcher = ConfigFileWatcher.start(file, POLL, () -> {
+            reloads.incrementAndGet();
+            try {
+                seen.add(Files.readString(file));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        started.add(watcher);
+
+        for (int i = 1; i <= 10; i++) {
+            Files.writeString(file, "n: " + i + "\n");
+        }
+
+        awaitAtLeast(reloads::get, 1);
+        assertStays(reloads::get, 1, ConfigFileWatcher.DEBOUNCE.multipliedBy(3));
+        assertThat(watcher.checks()).as("one debounced check for the whole burst").isEqualTo(1);
+        assertThat(seen).containsExactly("n: 10\n");
+    }
+
+    @Test
+    void theMissingFileIsIgnoredAndAFileAppearingLaterReloads() throws Exception {
+        Path file = dir.resolve("config.yaml");
+        ConfigFileWatcher watcher = watch(file);
+
+        Files.writeString(file, "log:\n  level: debug\n");
+        awaitAtLeast(reloads::get, 1);
+
+        Files.delete(file);
+        awaitAtLeast(watcher::checks, 2);
+        assertThat(reloads.get()).as("a deleted file keeps the running configuration").isEqualTo(1);
+
+        Files.writeString(file, "log:\n  level: debug\n");
+        awaitAtLeast(watcher::checks, 3);
+        assertThat(reloads.get()).as("the same content reappearing is no change").isEqualTo(1);
+    }
+
+    @Test
+    void thePollingFallbackSeesAChangeButNotATouch() throws Exception {
+        Path file = config("log:\n  level: info\n");
+        ConfigFileWatcher watcher = watchByPolling(file);
+        assertThat(watcher.polling()).isTrue();
+
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
+        awaitAtLeast(watcher::checks, 1);
+        assertThat(reloads.get()).isZero();
+
+        Files.writeString(file, "log:\n  level: warn\n");
+        awaitAtLeast(reloads::get, 1);
+    }
+
+    @Test
+    void aDirectoryThatCannotBeWatchedFallsBackToPolling() throws Exception {
+        Path file = dir.resolve("not-yet").resolve("config.yaml");
+        ConfigFileWatcher watcher = watch(file);
+        assertThat(watcher.polling()).as("the directory does not exist, so it cannot be registered").isTrue();
+
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "log:\n  level: warn\n");
+
+        awaitAtLeast(reloads::get, 1);
+    }
+
+    @Test
+    void afterCloseNoChangeIsSeen() throws Exception {
+        Path file = config("a: 1\n");
+        ConfigFileWatcher watcher = watch(file);
+        watcher.close();
+
+        Files.writeString(file, "a: 2\n");
+
+        assertStays(watcher::checks, 0, ConfigFileWatcher.DEBOUNCE.multipliedBy(3));
+        assertThat(reloads.get()).isZero();
+    }
+
+    private static void awaitAtLeast(LongSupplier value, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (value.getAsLong() < expected) {
+            assertThat(System.nanoTime()).as("reached %d within %s", expected, WAIT).isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /** Checks that a count does not move for a while: the only way to see that something did not happen. */
+    private static void assertStays(LongSupplier value, long expected, Duration during) throws InterruptedException {
+        long end = System.nanoTime() + during.toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(value.getAsLong()).isEqualTo(expected);
+            Thread.sleep(10);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.servicekit.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.core.Config;
+import dev.servicekit.core.LocalAdminAccess;
+import dev.servicekit.core.ReloadReport;
+import dev.servicekit.core.ServiceException;
+import dev.servicekit.spi.ServiceManagerException;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@code reload} verb's way to a running instance no service manager runs: {@code POST /admin/reload} on
+ * the loopback management listener named by the same configuration ({@code management.host},
+ * {@code management.port}), with the JDK's HTTP client. Plain HTTP on loopback only: the token (if any) never
+ * leaves the machine, and nothing on the network can be asked to reload.
+ *
+ * {@snippet :
+ * LocalAdminAccess access = ManagementClient.forConfig(config, Optional.of(adminToken));
+ * ReloadReport report = access.reload();
+ * }
+ */
+public final class ManagementClient implements LocalAdminAccess {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI base;
+    private final Optional<String> bearerToken;
+    private final HttpClient client;
+
+    private ManagementClient(URI base, Optional<String> bearerToken) {
+        this.base = base;
+        this.bearerToken = bearerToken;
+        this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /**
+     * A client for the management listener of {@code config}.
+     *
+     * @param bearerToken a token with the {@code admin} scope when the listener requires one; empty when auth is off
+     * @throws ServiceException when {@code management.host} is not a loopback address, {@code management.port}
+     *         is 0 (a random port cannot be found again) or the management listener uses TLS
+     */
+    public static ManagementClient forConfig(Config config, Optional<String> bearerToken) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(bearerToken, "bearerToken");
+        String host = config.get(HttpConfigKeys.MANAGEMENT_HOST);
+        int port = config.get(HttpConfigKeys.MANAGEMENT_PORT);
+        List<String> problems = new ArrayList<>();
+        if (!isLoopback(host)) {
+            problems.add("management.host \"" + host + "\" is not a loopback address, and this command only talks to a"
+                    + " management listener on this machine's loopback (127.0.0.1 or ::1)");
+        }
+        if (port == 0) {
+            problems.add("management.port is 0 (a random port), so the running instance's listener cannot be found;"
+                    + " set a fixed management.port");
+        }
+        if (HttpConfigKeys.managementTls(config).isPresent()) {
+            problems.add("the management listener uses TLS (management.tls.certificate-file), which this command does not speak");
+        }
+        if (!problems.isEmpty()) {
+            throw new ServiceException("Cannot reach the running instance through its management listener: "
+                    + String.join("; ", problems) + ". Send SIGHUP to its process (kill -HUP <pid>), or use"
+                    + " POST /admin/reload with an admin token where the listener is reachable");
+        }
+        return create(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port), bearerToken);
+    }
+
+    /** A client for the management listener at {@code base} (no checks; tests and {@link #forConfig}). */
+    public static ManagementClient create(URI base, Optional<String> bearerToken) {
+        return new ManagementClient(Objects.requireNonNull(base, "base"), Objects.requireNonNull(bearerToken, "bearerToken"));
+    }
+
+    @Override
+    public URI managementUri() {
+        return base;
+    }
+
+    @Override
+    public ReloadReport reload() {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/admin/reload"))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json, application/problem+json")
+                .POST(HttpRequest.BodyPublishers.noBody());
+        bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        HttpResponse<String> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new ServiceManagerException("nothing answers at " + base + " (its management listener, from management.host"
+                    + " and management.port); start it with run or start, or pass the --config/--set it runs with",
+                    ServiceManagerException.NOT_RUNNING, e);
+        } catch (IOException e) {
+            throw new ServiceException("POST " + base + "/admin/reload failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceException("Interrupted while waiting for " + base + "/admin/reload", e);
+        }
+        JsonNode body = parse(response);
+        return switch (response.statusCode()) {
+            case 200 -> report(body);
+            case 422 -> report(body.path("lastReload"));
+            case 401, 403 -> throw new ServiceException("The management listener at " + base + " refused the reload ("
+                    + response.statusCode() + " " + body.path("detail").asText("") + "); the token needs the admin scope"
+                    + " and must be signed with the key the running instance uses");
+            case 404 -> throw new ServiceException("The management listener at " + base + " has no /admin/reload (404): its"
+                    + " admin routes are off (auth.enabled is false on a non-loopback management.host?) or another program"
+                    + " owns the port");
+            default -> throw new ServiceException("The management listener at " + base + " answered " + response.statusCode()
+                    + " to POST /admin/reload: " + body.path("detail").asText(response.body()));
+        };
+    }
+
+    private JsonNode parse(HttpResponse<String> response) {
+        try {
+            return JsonBodies.mapper().readTree(response.body().isEmpty() ? "{}" : response.body());
+        } catch (IOException e) {
+            throw new ServiceException("The program at " + base + " answered POST /admin/reload with " + response.statusCode()
+                    + " and no JSON; is management.port the service's management listener?", e);
+        }
+    }
+
+    private ReloadReport report(JsonNode view) {
+        if (!view.path("ok").isBoolean() || !view.path("at").isTextual()) {
+            throw new ServiceException("The answer of " + base + "/admin/reload is not a reload report: " + view);
+        }
+        return new ReloadReport(Instant.parse(view.path("at").asText()), view.path("ok").asBoolean(),
+                strings(view.path("applied")), strings(view.path("requiresRestart")),
+                view.path("error").isTextual() ? Optional.of(view.path("error").asText()) : Optional.empty());
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(node -> values.add(node.asText()));
+        return values;
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.servicekit.users;
+
+import dev.servicekit.core.ReloadReport;
+import dev.servicekit.core.ServiceException;
+import dev.servicekit.http.ManagementClient;
+import dev.servicekit.spi.ServiceManagerException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The reload verb's HTTP client against the real management listener of users-service (in this JVM, port 0). */
+class ManagementClientTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRefusedReloadComesBackAsAFailedReportNotAnException() {
+        try (RunningUsersService service = RunningUsersService.start(dir)) {
+            ManagementClient client = ManagementClient.create(URI.create("http://127.0.0.1:" + service.service.managementPort()), Optional.empty());
+
+            ReloadReport report = client.reload();
+
+            assertThat(report.ok()).isFalse();
+            assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("without a reloadable configuration"));
+        }
+    }
+
+    @Test
+    void aMissingTokenIsExplained() {
+        try (RunningUsersService service = RunningUsersService.start(dir, "auth.enabled=true")) {
+            ManagementClient client = ManagementClient.create(URI.create("http://127.0.0.1:" + service.service.managementPort()), Optional.empty());
+
+            assertThatThrownBy(client::reload).isInstanceOf(ServiceException.class)
+                    .hasMessageContaining("refused the reload (401").hasMessageContaining("admin scope");
+        }
+    }
+
+    @Test
+    void nothingListeningMeansNotRunning() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        ManagementClient client = ManagementClient.create(URI.create("http://127.0.0.1:" + port), Optional.empty());
+
+        assertThatThrownBy(client::reload).isInstanceOfSatisfying(ServiceManagerException.class,
+                e -> assertThat(e.exitCode()).isEqualTo(3));
+    }
+}
