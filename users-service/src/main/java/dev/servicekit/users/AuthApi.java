@@ -36,8 +36,12 @@ final class AuthApi {
     private final PasswordHasher hasher;
     private volatile Optional<Issuing> issuing;
     private final LoginRateLimiter limiter;
-    /** Checked against when the email is unknown, so both failures cost one hash. */
-    private final String decoyHash;
+    /**
+     * Checked against when the email is unknown, so both failures cost one hash. Computing it is a full
+     * PBKDF2 run (hundreds of milliseconds), so it is made off the start path: by {@link #prepare()} once the
+     * service runs, or by the first login that needs it, whichever comes first.
+     */
+    private volatile String decoyHash;
 
     /** What signs the tokens and for how long they live; replaced whole on a reload. */
     record Issuing(JwtIssuer issuer, Duration ttl) {
@@ -48,7 +52,25 @@ final class AuthApi {
         this.hasher = hasher;
         this.issuing = issuing;
         this.limiter = limiter;
-        this.decoyHash = hasher.hash("decoy-password-never-matches".toCharArray());
+    }
+
+    /** Computes the decoy hash now, if no login has needed it yet (called in the background after start). */
+    void prepare() {
+        decoyHash();
+    }
+
+    private String decoyHash() {
+        String hash = decoyHash;
+        if (hash == null) {
+            synchronized (this) {
+                hash = decoyHash;
+                if (hash == null) {
+                    hash = hasher.hash("decoy-password-never-matches".toCharArray());
+                    decoyHash = hash;
+                }
+            }
+        }
+        return hash;
     }
 
     /** Issues tokens with {@code next} from now on; empty stops issuing (the key source only verifies). */
@@ -119,7 +141,7 @@ final class AuthApi {
         if (credentials.isPresent()) {
             ok = hasher.matches(password, credentials.get().passwordHash());
         } else {
-            hasher.matches(password, decoyHash); // the same work as for a known email, and always a failure
+            hasher.matches(password, decoyHash()); // the same work as for a known email, and always a failure
             ok = false;
         }
         if (!ok) {

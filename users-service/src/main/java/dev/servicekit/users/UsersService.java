@@ -45,6 +45,8 @@ final class UsersService implements ReloadableService {
     /** Failed logins per client and per account allowed within {@link #LOGIN_WINDOW}; the next gets 429. */
     static final int LOGIN_FAILURES = 5;
     static final Duration LOGIN_WINDOW = Duration.ofMinutes(1);
+    /** How long after start the decoy password hash is made in the background. */
+    private static final Duration DECOY_HASH_DELAY = Duration.ofSeconds(2);
 
     private final Config config;
     private final Clock clock;
@@ -135,6 +137,18 @@ final class UsersService implements ReloadableService {
                 api.pause();
             } else if (change.from() == ServiceState.PAUSED) {
                 api.resume();
+            }
+            if (change.to() == ServiceState.RUNNING && change.from() == ServiceState.STARTING) {
+                // Off the start path: the decoy password hash (a full PBKDF2 run) is made shortly after the
+                // first requests are served, unless a login has needed it already.
+                authApi.ifPresent(a -> Thread.ofVirtual().name("auth-decoy-hash").start(() -> {
+                    try {
+                        Thread.sleep(DECOY_HASH_DELAY);
+                        a.prepare();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
             }
         });
 
