@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,6 +141,7 @@ func startup(args []string) {
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	logFile := fs.String("log", "/dev/null", "server stdout and stderr go here")
 	keep := fs.Bool("keep", false, "leave the server running and print its pid (default: stop it)")
+	dir := fs.String("dir", "", "working directory of the server (default: this one)")
 	var headers headerList
 	fs.Var(&headers, "header", "extra request header, repeatable")
 	_ = fs.Parse(args)
@@ -164,6 +166,7 @@ func startup(args []string) {
 
 	cmd := exec.Command(cmdArgs[0], cmdArgs[1:]...)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Dir = *dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	exited := make(chan error, 1)
 	start := time.Now()
@@ -171,6 +174,15 @@ func startup(args []string) {
 		fail(1, "cannot start '%s': %v", cmdArgs[0], err)
 	}
 	go func() { exited <- cmd.Wait() }()
+	// Interrupted while polling (Ctrl+C, the harness's trap): take the server down too, as it runs in
+	// its own process group and would not get the signal.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-signals
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		os.Exit(130)
+	}()
 	deadline := start.Add(*timeout)
 	last := 0
 	for {
