@@ -29,6 +29,7 @@ Environment:
                          when present)
   BENCH_JVM_OPTS         extra JVM options for every users-service run, e.g. "-XX:+UseSerialGC -Xmx64m"
   BENCH_SPRING_JVM_OPTS  extra JVM options for the Spring Boot peer
+  BENCH_APP_OPTS         extra users-service arguments after `run`, e.g. "--set log.access=false"
   BENCH_DURATION         seconds per measured wrk run (default 20; --quick 3)
   BENCH_WARMUP           seconds of GET-by-id warm-up (default 10; --quick 2); GET-list and POST get half
   BENCH_COLD_STARTS      cold starts per server (default 5; --quick 3)
@@ -68,7 +69,7 @@ else
   IDLE_SETTLE=3
 fi
 : "${BENCH_CONNECTIONS:=64}" "${BENCH_THREADS:=2}" "${BENCH_OVERLOAD_LIMIT:=8}" "${BENCH_OVERLOAD_QUEUE_TIMEOUT:=}"
-: "${BENCH_JVM_OPTS:=}" "${BENCH_SPRING_JVM_OPTS:=}" "${BENCH_SERVER_CPU:=0}" "${BENCH_CLIENT_CPU:=1}"
+: "${BENCH_JVM_OPTS:=}" "${BENCH_SPRING_JVM_OPTS:=}" "${BENCH_APP_OPTS:=}" "${BENCH_SERVER_CPU:=0}" "${BENCH_CLIENT_CPU:=1}"
 HALF_WARMUP=$(( (BENCH_WARMUP + 1) / 2 ))
 
 ALL_SERVERS=(go-nethttp users-memory users-sqlite users-auth spring-boot)
@@ -207,12 +208,13 @@ build() {
 # server_cmd NAME DIR PORT MGMT_PORT: sets CMD (the argv) and HEADERS (curl/wrk-style request headers).
 read -r -a USERS_JVM <<<"$BENCH_JVM_OPTS"
 read -r -a SPRING_JVM <<<"$BENCH_SPRING_JVM_OPTS"
+read -r -a USERS_APP <<<"$BENCH_APP_OPTS"
 AUTH_DIR=$OUT/auth
 TOKEN=""
 users_cmd() { # users_cmd DIR PORT MGMT_PORT EXTRA_SET...
   local dir=$1 port=$2 mport=$3; shift 3
   CMD=("$JAVA" "${USERS_JVM[@]}" -jar "$USERS_JAR" run
-       --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" "$@")
+       --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" "$@" "${USERS_APP[@]}")
 }
 server_cmd() {
   local name=$1 dir=$2 port=$3 mport=$4
@@ -243,7 +245,7 @@ issue_token() { # one signing key and one token for every users-auth instance
   mkdir -p "$AUTH_DIR"
   chmod 700 "$AUTH_DIR"
   TOKEN=$(cd "$AUTH_DIR" && "$JAVA" -jar "$USERS_JAR" token issue --subject bench --scope "users:read users:write" \
-            --ttl 12h --set "data-dir=$AUTH_DIR" --set "auth.hs256-secret-file=$AUTH_DIR/jwt-hs256.key" 2>"$AUTH_DIR/token.err") ||
+            --ttl 12h --set "data-dir=$AUTH_DIR" 2>"$AUTH_DIR/token.err") || # generates <data-dir>/jwt-hs256.key
     { cat "$AUTH_DIR/token.err" >&2; die "'users-service token issue' failed"; }
   [[ $TOKEN == *.*.* ]] || die "'users-service token issue' printed no JWT: '$TOKEN'"
 }
@@ -366,7 +368,7 @@ overload() {
   # The limits keys are new; an older jar rejects an unknown key with exit code 78 before starting.
   if ! msg=$(cd "$OUT" && "$JAVA" -jar "$USERS_JAR" config validate --set store.url=memory: --set auth.enabled=false \
                --set "limits.max-concurrent-requests=$limit" 2>&1); then
-    OVERLOAD_SUMMARY="skipped: this users-service jar does not accept limits.max-concurrent-requests ($(grep -m1 -i 'max-concurrent' <<<"$msg" | tr -s ' ' | cut -c1-160))"
+    OVERLOAD_SUMMARY="skipped: this users-service jar does not accept limits.max-concurrent-requests (it says: $(grep -m1 -i 'max-concurrent' <<<"$msg" | sed 's/^[ -]*//' | cut -c1-160))"
     log "overload: $OVERLOAD_SUMMARY"
     return 0
   fi
@@ -468,7 +470,7 @@ settings() {
   echo "- rounds: $ROUNDS (interleaved), cold starts per server: $BENCH_COLD_STARTS, seeded users: $BENCH_SEED_USERS"
   echo "- wrk: -t$BENCH_THREADS -c$BENCH_CONNECTIONS, ${BENCH_WARMUP} s GET-by-id warm-up, ${HALF_WARMUP} s GET-list and POST warm-ups, ${BENCH_DURATION} s per measured run"
   echo "- pinning: server on CPU $BENCH_SERVER_CPU, wrk and helpers on CPU $BENCH_CLIENT_CPU"
-  echo "- BENCH_JVM_OPTS (users-service): '${BENCH_JVM_OPTS}'; BENCH_SPRING_JVM_OPTS: '${BENCH_SPRING_JVM_OPTS}'"
+  echo "- BENCH_JVM_OPTS (users-service): '${BENCH_JVM_OPTS}'; BENCH_APP_OPTS: '${BENCH_APP_OPTS}'; BENCH_SPRING_JVM_OPTS: '${BENCH_SPRING_JVM_OPTS}'"
 }
 
 write_results() {
@@ -480,7 +482,7 @@ write_results() {
     echo
     echo '```'
     local v
-    for v in BENCH_JVM_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+    for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
       [[ -n ${!v:-} && ${ENV_GIVEN[$v]:-0} == 1 ]] && printf '%s=%q ' "$v" "${!v}"
     done
     echo "JAVA_HOME=$JAVA_HOME $COMMAND_LINE"
@@ -514,7 +516,7 @@ write_results() {
 
 # ------------------------------------------------------------------------------------------- main
 declare -A ENV_GIVEN=()
-for v in BENCH_JVM_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
   [[ -n ${!v:-} ]] && ENV_GIVEN[$v]=1
 done
 ((QUICK)) && ENV_GIVEN=() # quick's own defaults are implied by --quick
