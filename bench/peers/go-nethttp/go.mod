@@ -1,0 +1,3 @@
+module servicekit.dev/bench/go-nethttp
+
+go 1.19

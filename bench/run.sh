@@ -1,0 +1,562 @@
+#!/usr/bin/env bash
+# The Servicekit benchmark (SPEC §12): users-service against a Go net/http peer and a Spring Boot peer.
+# Usage: bench/run.sh [--quick] [--no-build] [--only NAMES] [--rounds N] [--help]
+# See docs/performance.md for what is measured and what every column means.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+COMMAND_LINE="bench/run.sh $*"
+
+usage() {
+  cat <<'EOF'
+Usage: bench/run.sh [--quick] [--no-build] [--only NAMES] [--rounds N]
+
+Builds users-service, the peers (bench/peers/go-nethttp, bench/peers/spring-boot) and bench's helper,
+then measures each server, one at a time, interleaved over rounds (A B C A B C): cold start to the
+first 200, RSS, GET-by-id / GET-list / POST throughput and latency, artifact size; then the overload
+scenario. The server runs on CPU 0, wrk and the helpers on CPU 1. A full run writes bench/RESULTS.md.
+
+  --quick       1 round, 3 cold starts, 2 s warm-ups, 3 s runs, 200 seeded users (< 3 minutes
+                with the artifacts built); prints the table and writes it only under bench/out/
+  --no-build    use the artifacts as they are (fail if one is missing)
+  --only NAMES  comma-separated subset of: go-nethttp, users-memory, users-sqlite, users-auth,
+                spring-boot, overload (go-nethttp is the ratio anchor; keep it in)
+  --rounds N    interleaved rounds (default 2; 1 with --quick)
+
+Environment:
+  JAVA_HOME              JDK 21+ for building and running (default: /usr/lib/jvm/temurin-25-jdk-amd64
+                         when present)
+  BENCH_JVM_OPTS         extra JVM options for every users-service run, e.g. "-XX:+UseSerialGC -Xmx64m"
+  BENCH_SPRING_JVM_OPTS  extra JVM options for the Spring Boot peer
+  BENCH_APP_OPTS         extra users-service arguments after `run`, e.g. "--set log.access=false"
+  BENCH_DURATION         seconds per measured wrk run (default 20; --quick 3)
+  BENCH_WARMUP           seconds of GET-by-id warm-up (default 10; --quick 2); GET-list and POST get half
+  BENCH_COLD_STARTS      cold starts per server (default 5; --quick 3)
+  BENCH_CONNECTIONS      wrk connections (default 64);  BENCH_THREADS  wrk threads (default 2)
+  BENCH_SEED_USERS       users created before the GET runs (default 1000; --quick 200)
+  BENCH_OVERLOAD_LIMIT   limits.max-concurrent-requests in the overload scenario (default 8; 4x connections)
+  BENCH_OVERLOAD_QUEUE_TIMEOUT  limits.queue-timeout there, when the jar knows the key (default: the app's)
+  BENCH_SERVER_CPU / BENCH_CLIENT_CPU  CPUs for the server and the load (default 0 / 1)
+  BENCH_OUT              directory for logs and raw results (default bench/out/<UTC timestamp>)
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------- options
+QUICK=0
+BUILD=1
+ONLY=""
+ROUNDS=""
+while (($#)); do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --no-build) BUILD=0 ;;
+    --only) ONLY=${2:?"--only needs a comma-separated list of names"}; shift ;;
+    --only=*) ONLY=${1#--only=} ;;
+    --rounds) ROUNDS=${2:?"--rounds needs a number"}; shift ;;
+    --rounds=*) ROUNDS=${1#--rounds=} ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown option '$1'; see bench/run.sh --help" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if ((QUICK)); then
+  : "${ROUNDS:=1}" "${BENCH_DURATION:=3}" "${BENCH_WARMUP:=2}" "${BENCH_COLD_STARTS:=3}" "${BENCH_SEED_USERS:=200}"
+  IDLE_SETTLE=1
+else
+  : "${ROUNDS:=2}" "${BENCH_DURATION:=20}" "${BENCH_WARMUP:=10}" "${BENCH_COLD_STARTS:=5}" "${BENCH_SEED_USERS:=1000}"
+  IDLE_SETTLE=3
+fi
+: "${BENCH_CONNECTIONS:=64}" "${BENCH_THREADS:=2}" "${BENCH_OVERLOAD_LIMIT:=8}" "${BENCH_OVERLOAD_QUEUE_TIMEOUT:=}"
+: "${BENCH_JVM_OPTS:=}" "${BENCH_SPRING_JVM_OPTS:=}" "${BENCH_APP_OPTS:=}" "${BENCH_SERVER_CPU:=0}" "${BENCH_CLIENT_CPU:=1}"
+HALF_WARMUP=$(( (BENCH_WARMUP + 1) / 2 ))
+
+ALL_SERVERS=(go-nethttp users-memory users-sqlite users-auth spring-boot)
+SERVERS=()
+RUN_OVERLOAD=1
+if [[ -n $ONLY ]]; then
+  RUN_OVERLOAD=0
+  IFS=',' read -r -a wanted <<<"$ONLY"
+  for w in "${wanted[@]}"; do
+    case "$w" in
+      go-nethttp|users-memory|users-sqlite|users-auth|spring-boot) SERVERS+=("$w") ;;
+      overload) RUN_OVERLOAD=1 ;;
+      *) echo "run.sh: --only '$w' is not a server; use go-nethttp, users-memory, users-sqlite, users-auth, spring-boot or overload" >&2; exit 2 ;;
+    esac
+  done
+else
+  SERVERS=("${ALL_SERVERS[@]}")
+fi
+
+# ------------------------------------------------------------------------------------------- tools
+die() { echo "run.sh: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+if [[ -z ${JAVA_HOME:-} && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+command -v "$JAVA" >/dev/null || die "no java found; set JAVA_HOME to a JDK 21 or later"
+JAVA_FEATURE=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+((JAVA_FEATURE >= 21)) || die "java at '$JAVA' is version $JAVA_FEATURE; users-service needs 21 or later: set JAVA_HOME (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)"
+command -v wrk >/dev/null || die "wrk is missing; install it with: apt-get install -y wrk"
+command -v go >/dev/null || die "go is missing; install it with: apt-get install -y golang-go"
+command -v taskset >/dev/null || die "taskset is missing; install it with: apt-get install -y util-linux"
+CPUS=$(nproc)
+if ((CPUS < 2)); then
+  die "this machine has $CPUS CPU; the benchmark pins the server and the load generator to different CPUs and needs 2"
+fi
+SERVER_PIN=(taskset -c "$BENCH_SERVER_CPU")
+CLIENT_PIN=(taskset -c "$BENCH_CLIENT_CPU")
+
+OUT=${BENCH_OUT:-$BENCH_DIR/out/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+RAW=$OUT/raw.tsv
+printf 'round\tserver\tmetric\tvalue\n' >"$RAW"
+BIN=$BENCH_DIR/bin
+mkdir -p "$BIN"
+USERS_JAR=$ROOT/users-service/target/users-service.jar
+SPRING_JAR=$BENCH_DIR/peers/spring-boot/target/spring-boot-peer.jar
+GO_PEER=$BIN/go-nethttp
+BENCHTOOL=$BIN/benchtool
+
+# ------------------------------------------------------------------------------- cleanup of servers
+# Every server runs in its own process group (benchtool startup sets it up); its pid is the group id.
+STARTED=()
+BG_PID=""
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  [[ -n $BG_PID ]] && kill "$BG_PID" 2>/dev/null || true
+  local pid
+  for pid in "${STARTED[@]}"; do
+    stop_group "$pid"
+  done
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_group() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "process group $pid did not stop within 20 s of SIGTERM; killing it"
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}
+
+forget() { # drop a stopped pid from STARTED
+  local gone=$1 kept=() pid
+  for pid in "${STARTED[@]}"; do [[ $pid == "$gone" ]] || kept+=("$pid"); done
+  STARTED=("${kept[@]}")
+}
+
+# Runs a command in the background and waits for it, so that a signal to this script runs the trap
+# at once instead of after the command.
+run_waiting() {
+  "$@" &
+  BG_PID=$!
+  local status=0
+  wait "$BG_PID" || status=$?
+  BG_PID=""
+  return "$status"
+}
+
+# --------------------------------------------------------------------------------------------- build
+newer_sources() { # newer_sources ARTIFACT DIR... : true when the artifact is missing or a source is newer
+  local artifact=$1; shift
+  [[ -e $artifact ]] || return 0
+  [[ -n $(find "$@" -newer "$artifact" -type f \( -name '*.java' -o -name '*.go' -o -name 'pom.xml' -o -name '*.properties' -o -name '*.xml' -o -name '*.yaml' -o -name 'go.mod' \) -not -path '*/target/*' -print -quit 2>/dev/null) ]]
+}
+
+build() {
+  local t0=$SECONDS
+  if ((BUILD)); then
+    if newer_sources "$USERS_JAR" "$ROOT"/pom.xml "$ROOT"/servicekit-* "$ROOT"/users-service; then
+      log "building users-service (./mvnw -q -DskipTests package)"
+      (cd "$ROOT" && ./mvnw -q -DskipTests package) >"$OUT/build-users-service.log" 2>&1 ||
+        { tail -30 "$OUT/build-users-service.log" >&2; die "the users-service build failed; see $OUT/build-users-service.log"; }
+    fi
+    if [[ " ${SERVERS[*]} " == *" spring-boot "* ]] && newer_sources "$SPRING_JAR" "$BENCH_DIR/peers/spring-boot"; then
+      log "building the Spring Boot peer"
+      (cd "$ROOT" && ./mvnw -f bench/peers/spring-boot/pom.xml -q package) >"$OUT/build-spring-boot.log" 2>&1 ||
+        { tail -30 "$OUT/build-spring-boot.log" >&2; die "the Spring Boot peer build failed; see $OUT/build-spring-boot.log"; }
+    fi
+    # Standard library only: GOPROXY=off and GOFLAGS=-mod=mod keep it offline, GOTOOLCHAIN pins newer Go.
+    local gobuild=(env GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 go build -trimpath)
+    if newer_sources "$GO_PEER" "$BENCH_DIR/peers/go-nethttp"; then
+      log "building the Go peer"
+      (cd "$BENCH_DIR/peers/go-nethttp" && "${gobuild[@]}" -o "$GO_PEER" .) || die "the Go peer build failed"
+    fi
+    if newer_sources "$BENCHTOOL" "$BENCH_DIR/tools/benchtool"; then
+      (cd "$BENCH_DIR/tools/benchtool" && "${gobuild[@]}" -o "$BENCHTOOL" .) || die "the benchtool build failed"
+    fi
+  fi
+  local a
+  for a in "$USERS_JAR" "$GO_PEER" "$BENCHTOOL"; do [[ -e $a ]] || die "'$a' is missing; run without --no-build"; done
+  if [[ " ${SERVERS[*]} " == *" spring-boot "* ]]; then [[ -e $SPRING_JAR ]] || die "'$SPRING_JAR' is missing; run without --no-build"; fi
+  log "artifacts ready ($((SECONDS - t0)) s)"
+}
+
+# ------------------------------------------------------------------------------------ server commands
+# server_cmd NAME DIR PORT MGMT_PORT: sets CMD (the argv) and HEADERS (curl/wrk-style request headers).
+read -r -a USERS_JVM <<<"$BENCH_JVM_OPTS"
+read -r -a SPRING_JVM <<<"$BENCH_SPRING_JVM_OPTS"
+read -r -a USERS_APP <<<"$BENCH_APP_OPTS"
+AUTH_DIR=$OUT/auth
+TOKEN=""
+users_cmd() { # users_cmd DIR PORT MGMT_PORT EXTRA_SET...
+  local dir=$1 port=$2 mport=$3; shift 3
+  CMD=("$JAVA" "${USERS_JVM[@]}" -jar "$USERS_JAR" run
+       --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" "$@" "${USERS_APP[@]}")
+}
+server_cmd() {
+  local name=$1 dir=$2 port=$3 mport=$4
+  HEADERS=()
+  case "$name" in
+    go-nethttp) CMD=(env "PORT=$port" "$GO_PEER") ;;
+    spring-boot) CMD=(env "PORT=$port" "$JAVA" "${SPRING_JVM[@]}" -jar "$SPRING_JAR") ;;
+    users-memory) users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=false ;;
+    users-overload) # users-memory plus the limits keys (set by overload())
+      users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=false "${OVERLOAD_SETS[@]}" ;;
+    users-sqlite) users_cmd "$dir" "$port" "$mport" --set "store.url=jdbc:sqlite:$dir/users.db" --set auth.enabled=false ;;
+    users-auth)
+      users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=true \
+        --set "auth.hs256-secret-file=$AUTH_DIR/jwt-hs256.key"
+      HEADERS=("Authorization: Bearer $TOKEN") ;;
+    *) die "internal: unknown server '$name'" ;;
+  esac
+}
+artifact_bytes() {
+  case "$1" in
+    go-nethttp) stat -c %s "$GO_PEER" ;;
+    spring-boot) stat -c %s "$SPRING_JAR" ;;
+    *) stat -c %s "$USERS_JAR" ;;
+  esac
+}
+
+issue_token() { # one signing key and one token for every users-auth instance
+  mkdir -p "$AUTH_DIR"
+  chmod 700 "$AUTH_DIR"
+  TOKEN=$(cd "$AUTH_DIR" && "$JAVA" -jar "$USERS_JAR" token issue --subject bench --scope "users:read users:write" \
+            --ttl 12h --set "data-dir=$AUTH_DIR" 2>"$AUTH_DIR/token.err") || # generates <data-dir>/jwt-hs256.key
+    { cat "$AUTH_DIR/token.err" >&2; die "'users-service token issue' failed"; }
+  [[ $TOKEN == *.*.* ]] || die "'users-service token issue' printed no JWT: '$TOKEN'"
+}
+
+free_port() {
+  local port
+  port=$("$BENCHTOOL" freeport)
+  ! "$BENCHTOOL" listening "$port" || die "port $port on 127.0.0.1 is already in use by another process"
+  echo "$port"
+}
+
+# start_server NAME ROUND TAG [PROBE_HEADER_ARGS]: cold-starts NAME (pinned) and, with TAG=keep,
+# leaves it running. Sets STARTUP_MS, RSS_FIRST_KIB, SERVER_PID, PORT, SERVER_LOG, SERVER_DIR.
+start_server() {
+  local name=$1 tag=$2; shift 2
+  SERVER_DIR=$OUT/servers/$name-$tag
+  rm -rf "$SERVER_DIR"
+  mkdir -p "$SERVER_DIR"
+  PORT=$(free_port)
+  local mport
+  mport=$(free_port)
+  [[ $mport != "$PORT" ]] || mport=$(free_port)
+  server_cmd "$name" "$SERVER_DIR" "$PORT" "$mport"
+  SERVER_LOG=$SERVER_DIR/server.log
+  local probe=() h keep=()
+  for h in "${HEADERS[@]}"; do probe+=(-header "$h"); done
+  [[ $tag == keep* ]] && keep=(-keep)
+  local line
+  line=$("${CLIENT_PIN[@]}" "$BENCHTOOL" startup -port "$PORT" -dir "$SERVER_DIR" -log "$SERVER_LOG" \
+           -path "/api/v1/users?limit=1" "${probe[@]}" "${keep[@]}" -- "${SERVER_PIN[@]}" "${CMD[@]}") ||
+    { tail -20 "$SERVER_LOG" >&2 2>/dev/null || true; die "$name did not start; see $SERVER_LOG"; }
+  STARTUP_MS=$(sed -n 's/.*startup_ms=\([0-9.]*\).*/\1/p' <<<"$line")
+  RSS_FIRST_KIB=$(sed -n 's/.*rss_kib=\([0-9-]*\).*/\1/p' <<<"$line")
+  SERVER_PID=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$line")
+  ((${#keep[@]})) && STARTED+=("$SERVER_PID")
+  return 0
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo -1; }
+
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW"; }
+
+# wrk_run ROUND NAME KIND SECONDS SCRIPT [SCRIPT_ARGS...]: runs wrk pinned, with HEADERS as -H. SCRIPT "-"
+# means no script and the path /api/v1/users?limit=10. KIND "warmup-*" is run but not recorded.
+wrk_run() {
+  local round=$1 name=$2 kind=$3 secs=$4 script=$5; shift 5
+  local out=$SERVER_DIR/wrk-$kind.txt args=() h
+  for h in "${HEADERS[@]}"; do args+=(-H "$h"); done
+  if [[ $script == - ]]; then
+    args+=("http://127.0.0.1:$PORT/api/v1/users?limit=10")
+  else
+    args+=(-s "$BENCH_DIR/lua/$script" "http://127.0.0.1:$PORT" -- "$@")
+  fi
+  run_waiting "${CLIENT_PIN[@]}" wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${secs}s" --latency --timeout 10s \
+    "${args[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed against $name; see $out"; }
+  [[ $kind == warmup-* ]] && return 0
+  local rps p50 p99 non2xx sockerr
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+  p50=$(awk '$1 == "50%" {print $2}' "$out" | to_ms)
+  p99=$(awk '$1 == "99%" {print $2}' "$out" | to_ms)
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
+  sockerr=$(awk -F'[ ,]+' '/Socket errors:/ {print $4 + $6 + $8 + $10}' "$out")
+  record "$round" "$name" "$kind.rps" "${rps:-0}"
+  record "$round" "$name" "$kind.p50_ms" "${p50:--1}"
+  record "$round" "$name" "$kind.p99_ms" "${p99:--1}"
+  record "$round" "$name" "errors" "$(( ${non2xx:-0} + ${sockerr:-0} ))"
+  log "  $kind: ${rps:-?} req/s, p50 ${p50:-?} ms, p99 ${p99:-?} ms, non-2xx ${non2xx:-0}, socket errors ${sockerr:-0}"
+}
+
+to_ms() { # wrk latency (e.g. 812.00us, 1.23ms, 2.01s) to milliseconds
+  awk '{ v = $1; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+         if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000;
+         printf "%.3f\n", v }'
+}
+
+seed_and_check() {
+  local hdr=() h
+  for h in "${HEADERS[@]}"; do hdr+=(-header "$h"); done
+  "${CLIENT_PIN[@]}" "$BENCHTOOL" seed -url "http://127.0.0.1:$PORT" -n "$BENCH_SEED_USERS" "${hdr[@]}" >"$SERVER_DIR/seed.txt" ||
+    die "seeding $1 failed; see $SERVER_LOG"
+  "${CLIENT_PIN[@]}" "$BENCHTOOL" check -url "http://127.0.0.1:$PORT" -n "$BENCH_SEED_USERS" "${hdr[@]}" >"$SERVER_DIR/check.txt" ||
+    die "$1 does not serve the benchmark's API subset as expected (above)"
+}
+
+check_log_for_oom() {
+  if grep -q OutOfMemoryError "$SERVER_LOG" 2>/dev/null; then
+    record "$1" "$2" oom 1
+    log "  $2: OutOfMemoryError in $SERVER_LOG"
+  fi
+}
+
+# load_round ROUND NAME: one warm instance; idle RSS, seed, warm-up, the three measured runs, RSS.
+load_round() {
+  local round=$1 name=$2
+  log "round $round: $name"
+  start_server "$name" "keep-r$round"
+  record "$round" "$name" load_startup_ms "$STARTUP_MS"
+  sleep "$IDLE_SETTLE"
+  record "$round" "$name" rss_idle_kib "$(rss_kib "$SERVER_PID")"
+  seed_and_check "$name"
+  local prefix="r$round-$RANDOM"
+  wrk_run "$round" "$name" warmup-get-id "$BENCH_WARMUP" get-by-id.lua "$BENCH_SEED_USERS"
+  wrk_run "$round" "$name" get_id "$BENCH_DURATION" get-by-id.lua "$BENCH_SEED_USERS"
+  wrk_run "$round" "$name" warmup-get-list "$HALF_WARMUP" -
+  wrk_run "$round" "$name" get_list "$BENCH_DURATION" -
+  record "$round" "$name" rss_after_get_kib "$(rss_kib "$SERVER_PID")"
+  wrk_run "$round" "$name" warmup-post "$HALF_WARMUP" post-user.lua "$prefix-w"
+  wrk_run "$round" "$name" post "$BENCH_DURATION" post-user.lua "$prefix-m"
+  record "$round" "$name" rss_after_load_kib "$(rss_kib "$SERVER_PID")"
+  check_log_for_oom "$round" "$name"
+  stop_group "$SERVER_PID"
+  forget "$SERVER_PID"
+}
+
+# ------------------------------------------------------------------------------------------ overload
+OVERLOAD_SUMMARY="not run"
+OVERLOAD_SETS=()
+overload() {
+  local limit=$BENCH_OVERLOAD_LIMIT conns=$((BENCH_OVERLOAD_LIMIT * 4)) extra=() msg
+  # The limits keys are new; an older jar rejects an unknown key with exit code 78 before starting.
+  if ! msg=$(cd "$OUT" && "$JAVA" -jar "$USERS_JAR" config validate --set store.url=memory: --set auth.enabled=false \
+               --set "limits.max-concurrent-requests=$limit" 2>&1); then
+    OVERLOAD_SUMMARY="skipped: this users-service jar does not accept limits.max-concurrent-requests (it says: $(grep -m1 -i 'max-concurrent' <<<"$msg" | sed 's/^[ -]*//' | cut -c1-160))"
+    log "overload: $OVERLOAD_SUMMARY"
+    return 0
+  fi
+  extra+=(--set "limits.max-concurrent-requests=$limit")
+  if [[ -n $BENCH_OVERLOAD_QUEUE_TIMEOUT ]]; then
+    (cd "$OUT" && "$JAVA" -jar "$USERS_JAR" config validate --set "limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT" >/dev/null 2>&1) ||
+      die "BENCH_OVERLOAD_QUEUE_TIMEOUT is set but this jar rejects limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT"
+    extra+=(--set "limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT")
+  fi
+  log "overload: users-memory with limits.max-concurrent-requests=$limit, $conns connections"
+  OVERLOAD_SETS=("${extra[@]}")
+  start_server users-overload keep
+  seed_and_check users-overload
+  wrk_run overload users-overload warmup-get-id "$BENCH_WARMUP" get-by-id.lua "$BENCH_SEED_USERS"
+  local out=$SERVER_DIR/wrk-overload.txt
+  run_waiting "${CLIENT_PIN[@]}" wrk -t"$BENCH_THREADS" -c"$conns" -d"${BENCH_DURATION}s" --latency --timeout 10s \
+    -s "$BENCH_DIR/lua/count-status.lua" "http://127.0.0.1:$PORT" -- "$BENCH_SEED_USERS" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "wrk failed in the overload scenario; see $out"; }
+  local counts p99 rps
+  counts=$(grep -m1 '^status_2xx=' "$out" || echo "status_2xx=? status_503=? status_other=?")
+  p99=$(awk '$1 == "99%" {print $2}' "$out" | to_ms)
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+  local per_class
+  per_class=$("${CLIENT_PIN[@]}" "$BENCHTOOL" overload -url "http://127.0.0.1:$PORT" -c "$conns" -d "${BENCH_DURATION}s" \
+                -n "$BENCH_SEED_USERS" 2>>"$SERVER_DIR/overload-client.err") || per_class="benchtool overload failed"
+  echo "$per_class" >"$SERVER_DIR/overload-client.txt"
+  local oom="no OutOfMemoryError in the server log"
+  grep -q OutOfMemoryError "$SERVER_LOG" && oom="OutOfMemoryError FOUND in $SERVER_LOG"
+  stop_group "$SERVER_PID"
+  forget "$SERVER_PID"
+  OVERLOAD_SUMMARY="limits.max-concurrent-requests=$limit${BENCH_OVERLOAD_QUEUE_TIMEOUT:+, limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT}, $conns connections, ${BENCH_DURATION} s each.
+- wrk (Lua response() hook): $counts; $rps responses/s; p99 of all responses ${p99:-?} ms
+- benchtool overload (latency per class): $per_class
+- $oom"
+  log "overload: $counts; $per_class; $oom"
+}
+
+# ------------------------------------------------------------------------------------------- report
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+values() { awk -F'\t' -v s="$1" -v m="$2" '$2 == s && $3 == m { print $4 }' "$RAW"; }
+med() { values "$1" "$2" | median; }
+fmt_int() { # 74404.2 -> 74,404
+  [[ -z $1 ]] && { echo "–"; return; }
+  awk -v v="$1" 'BEGIN { s = sprintf("%.0f", v); r = ""
+    while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+    print s r }'
+}
+fmt_mb() { [[ -z $1 || $1 == -1 ]] && { echo "–"; return; }; awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+fmt_ms() { [[ -z $1 ]] && { echo "–"; return; }; awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v; else printf "%.2f", v }'; }
+ratio() { [[ -z $1 || -z $2 ]] && return; awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf " (%.2f×)", a / b }'; }
+
+report() {
+  local go=go-nethttp name
+  echo "| server | startup ms (median of $BENCH_COLD_STARTS cold) | RSS at first 200 MB | RSS idle MB | RSS after load MB | GET id req/s (×Go) | GET id p50 / p99 ms (p99 ×Go) | GET list req/s (×Go) | GET list p50 / p99 ms (p99 ×Go) | POST req/s (×Go) | POST p50 / p99 ms (p99 ×Go) | errors | artifact MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for name in "${SERVERS[@]}"; do
+    local row="| $name | $(fmt_int "$(med "$name" startup_ms)") | $(fmt_mb "$(med "$name" rss_first_kib)") | $(fmt_mb "$(med "$name" rss_idle_kib)") | $(fmt_mb "$(med "$name" rss_after_load_kib)")"
+    local kind
+    for kind in get_id get_list post; do
+      local rps p50 p99
+      rps=$(med "$name" "$kind.rps"); p50=$(med "$name" "$kind.p50_ms"); p99=$(med "$name" "$kind.p99_ms")
+      row+=" | $(fmt_int "$rps")$(ratio "$rps" "$(med $go "$kind.rps")") | $(fmt_ms "$p50") / $(fmt_ms "$p99")$(ratio "$p99" "$(med $go "$kind.p99_ms")")"
+    done
+    local errors
+    errors=$(values "$name" errors | awk '{ s += $1 } END { print s + 0 }')
+    row+=" | $errors | $(awk -v b="$(artifact_bytes "$name")" 'BEGIN { printf "%.1f", b / 1048576 }') |"
+    echo "$row"
+  done
+}
+
+per_round() {
+  echo "| round | server | GET id req/s | GET list req/s | POST req/s | GET id p99 ms | RSS idle MB |"
+  echo "|---|---|---|---|---|---|---|"
+  awk -F'\t' 'NR > 1 && $1 ~ /^[0-9]+$/ { k = $1 "\t" $2; v[k, $3] = $4; if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+    END { for (i = 1; i <= n; i++) { k = order[i]; split(k, p, "\t");
+      printf "| %s | %s | %.0f | %.0f | %.0f | %s | %.0f |\n", p[1], p[2], v[k, "get_id.rps"], v[k, "get_list.rps"], v[k, "post.rps"], v[k, "get_id.p99_ms"], v[k, "rss_idle_kib"] / 1024 } }' "$RAW"
+  echo
+  echo "Cold starts (ms, in order): "
+  local name
+  for name in "${SERVERS[@]}"; do
+    echo "- $name: $(awk -F'\t' -v s="$name" '$2 == s && $3 == "startup_ms" { printf "%s%s", sep, $4; sep = ", " }' "$RAW")"
+  done
+}
+
+machine() {
+  local model kernel jdk gov wrkv
+  model=$(lscpu | awk -F': +' '/^Model name/ {print $2; exit}')
+  kernel=$(uname -sr)
+  jdk=$("$JAVA" -version 2>&1 | sed -n 2p)
+  gov=$(go version | awk '{print $3}')
+  wrkv=$(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')
+  echo "- CPU: $model, $CPUS CPUs ($(lscpu | awk -F': +' '/^Hypervisor vendor/ {print "VM, " $2; exit}'))"
+  echo "- memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); kernel: $kernel; OS: $( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)"
+  echo "- JDK: $jdk; Go: $gov; $wrkv"
+  echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+settings() {
+  echo "- rounds: $ROUNDS (interleaved), cold starts per server: $BENCH_COLD_STARTS, seeded users: $BENCH_SEED_USERS"
+  echo "- wrk: -t$BENCH_THREADS -c$BENCH_CONNECTIONS, ${BENCH_WARMUP} s GET-by-id warm-up, ${HALF_WARMUP} s GET-list and POST warm-ups, ${BENCH_DURATION} s per measured run"
+  echo "- pinning: server on CPU $BENCH_SERVER_CPU, wrk and helpers on CPU $BENCH_CLIENT_CPU"
+  echo "- BENCH_JVM_OPTS (users-service): '${BENCH_JVM_OPTS}'; BENCH_APP_OPTS: '${BENCH_APP_OPTS}'; BENCH_SPRING_JVM_OPTS: '${BENCH_SPRING_JVM_OPTS}'"
+}
+
+write_results() {
+  local file=$1 title=$2 started=$3
+  {
+    echo "# $title"
+    echo
+    echo "Run $(date -u +%Y-%m-%d) from $started to $(date -u +%H:%M) UTC, ${SECONDS} s in all. Command (from the repository root):"
+    echo
+    echo '```'
+    local v
+    for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+      [[ -n ${!v:-} && ${ENV_GIVEN[$v]:-0} == 1 ]] && printf '%s=%q ' "$v" "${!v}"
+    done
+    echo "JAVA_HOME=$JAVA_HOME $COMMAND_LINE"
+    echo '```'
+    echo
+    echo "Commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo
+    echo "## Machine"
+    echo
+    machine
+    echo
+    echo "## Settings"
+    echo
+    settings
+    echo
+    echo "## Results (medians over rounds; ratios against go-nethttp)"
+    echo
+    report
+    echo
+    echo "## Overload"
+    echo
+    echo "$OVERLOAD_SUMMARY"
+    echo
+    echo "## Per round"
+    echo
+    per_round
+    echo
+    echo "Raw values: \`$RAW\` (not committed). Column meanings: docs/performance.md."
+  } >"$file"
+}
+
+# ------------------------------------------------------------------------------------------- main
+declare -A ENV_GIVEN=()
+for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+  [[ -n ${!v:-} ]] && ENV_GIVEN[$v]=1
+done
+((QUICK)) && ENV_GIVEN=() # quick's own defaults are implied by --quick
+STARTED_AT=$(date -u +%H:%M)
+log "output in $OUT"
+build
+
+[[ " ${SERVERS[*]} " == *" users-auth "* ]] && issue_token
+
+log "cold starts: $BENCH_COLD_STARTS per server, interleaved"
+for ((i = 1; i <= BENCH_COLD_STARTS; i++)); do
+  for name in "${SERVERS[@]}"; do
+    start_server "$name" "cold$i"
+    record cold "$name" startup_ms "$STARTUP_MS"
+    record cold "$name" rss_first_kib "$RSS_FIRST_KIB"
+    log "  $name cold start $i: $STARTUP_MS ms, RSS at first 200 $((RSS_FIRST_KIB / 1024)) MB"
+  done
+done
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  for name in "${SERVERS[@]}"; do
+    load_round "$r" "$name"
+  done
+done
+
+((RUN_OVERLOAD)) && overload
+
+echo
+echo "## Results (medians over $ROUNDS round(s); ratios against go-nethttp)$( ((QUICK)) && echo ' — QUICK RUN, not for RESULTS.md')"
+echo
+report
+echo
+echo "Overload: $OVERLOAD_SUMMARY"
+echo
+if ((QUICK)) || [[ -n $ONLY ]]; then
+  write_results "$OUT/RESULTS.md" "Benchmark results (quick or partial run, not recorded)" "$STARTED_AT"
+  log "quick/partial run: written to $OUT/RESULTS.md only (bench/RESULTS.md is for full runs)"
+else
+  write_results "$BENCH_DIR/RESULTS.md" "Benchmark results" "$STARTED_AT"
+  cp "$BENCH_DIR/RESULTS.md" "$OUT/RESULTS.md"
+  log "written to bench/RESULTS.md"
+fi
+log "done in $SECONDS s"

@@ -1,0 +1,3 @@
+module servicekit.dev/bench/benchtool
+
+go 1.19
