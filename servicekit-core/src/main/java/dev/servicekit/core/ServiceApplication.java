@@ -32,11 +32,21 @@ public interface ServiceApplication {
 
     /**
      * JVM options that {@code install} puts in the service's command line unless {@code --jvm-option} is
-     * given: a bounded heap (a service should never size itself from the machine) and exit on
-     * out-of-memory so the service manager restarts a clean process.
+     * given (measured in {@code bench/}; see docs/performance.md):
+     * <ul>
+     *   <li>the Serial collector and a bounded heap that starts small: a service should never size itself
+     *       from the machine, and a small service idles in far less memory this way;</li>
+     *   <li>exit on out-of-memory, so the service manager restarts a clean process;</li>
+     *   <li>an application class-data archive ({@code <name>.jsa}, relative to the service's working
+     *       directory, which every service manager sets to the data directory) that the JVM writes when the
+     *       service first stops and maps at every later start ({@code -XX:+AutoCreateSharedArchive}, JDK 19+;
+     *       it is rewritten by itself after a JDK or jar change). Its log lines are silenced: the archive is
+     *       an optimisation, and a start without it is only slower.</li>
+     * </ul>
      */
     default java.util.List<String> defaultJvmOptions() {
-        return java.util.List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
+        return java.util.List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-XX:+ExitOnOutOfMemoryError",
+                "-XX:SharedArchiveFile=" + name() + ".jsa", "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     }
 
     /**

@@ -20,6 +20,7 @@ final class ImagePath {
      * would put the database there.
      */
     static String of(LaunchCommand launch, String dataDirectory) {
+        launch = new LaunchCommand(launch.java(), archiveInDataDirectory(launch.jvmOptions(), dataDirectory), launch.jar(), launch.arguments());
         boolean setsDataDir = launch.arguments().stream().anyMatch(a -> a.startsWith("data-dir=") || a.startsWith("--set=data-dir="));
         if (setsDataDir) {
             return of(launch);
@@ -28,6 +29,22 @@ final class ImagePath {
         arguments.add("--set");
         arguments.add("data-dir=" + dataDirectory);
         return of(new LaunchCommand(launch.java(), launch.jvmOptions(), launch.jar(), arguments));
+    }
+
+    /**
+     * A relative {@code -XX:SharedArchiveFile=} (the default JVM options name one) resolved against the data
+     * directory: the SCM starts services in {@code System32}, where the archive must not go.
+     */
+    static java.util.List<String> archiveInDataDirectory(java.util.List<String> jvmOptions, String dataDirectory) {
+        String flag = "-XX:SharedArchiveFile=";
+        return jvmOptions.stream().map(option -> {
+            if (!option.startsWith(flag)) {
+                return option;
+            }
+            String file = option.substring(flag.length());
+            boolean absolute = file.startsWith("\\") || file.startsWith("/") || file.startsWith("%") || file.matches("^[A-Za-z]:.*");
+            return absolute ? option : flag + dataDirectory + "\\" + file;
+        }).toList();
     }
 
     static String of(LaunchCommand launch) {

@@ -38,4 +38,20 @@ class ImagePathTest {
 
         assertThat(CommandLineToArgv.parse(ImagePath.of(launch))).endsWith("--data-dir", "C:\\Users Data\\svc\\");
     }
+
+    @Test
+    void aRelativeClassDataArchiveGoesToTheDataDirectoryNotSystem32() {
+        LaunchCommand launch = new LaunchCommand(Path.of("C:\\java\\bin\\java.exe"),
+                List.of("-XX:SharedArchiveFile=users-service.jsa", "-XX:+AutoCreateSharedArchive"), Path.of("C:\\apps\\app.jar"), List.of());
+
+        assertThat(CommandLineToArgv.parse(ImagePath.of(launch, "%ProgramData%\\users-service")))
+                .contains("-XX:SharedArchiveFile=%ProgramData%\\users-service\\users-service.jsa", "-XX:+AutoCreateSharedArchive")
+                .endsWith("--set", "data-dir=%ProgramData%\\users-service");
+    }
+
+    @Test
+    void anAbsoluteClassDataArchiveIsLeftAlone() {
+        assertThat(ImagePath.archiveInDataDirectory(List.of("-XX:SharedArchiveFile=D:\\cds\\app.jsa", "-Xmx64m"), "%ProgramData%\\svc"))
+                .containsExactly("-XX:SharedArchiveFile=D:\\cds\\app.jsa", "-Xmx64m");
+    }
 }

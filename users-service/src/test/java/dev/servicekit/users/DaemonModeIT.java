@@ -62,6 +62,10 @@ class DaemonModeIT {
     }
 
     private void install(int httpPort) throws IOException {
+        install(httpPort, List.of("--jvm-option=-Xmx128m", "--jvm-option=-XX:+UseSerialGC", "--jvm-option=-XX:TieredStopAtLevel=1"));
+    }
+
+    private void install(int httpPort, List<String> jvmOptions) throws IOException {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 data-dir: %s
@@ -72,8 +76,10 @@ class DaemonModeIT {
                 auth:
                   enabled: false
                 """.formatted(dir.resolve("data"), httpPort));
-        try (ServiceProcess install = command("install", "--platform", "daemon", "--root", root().toString(), "--config", config.toString(),
-                "--jvm-option=-Xmx128m", "--jvm-option=-XX:+UseSerialGC", "--jvm-option=-XX:TieredStopAtLevel=1", "--stop-timeout", "40s")) {
+        List<String> args = new java.util.ArrayList<>(List.of("install", "--platform", "daemon", "--root", root().toString(),
+                "--config", config.toString(), "--stop-timeout", "40s"));
+        args.addAll(jvmOptions);
+        try (ServiceProcess install = command(args.toArray(String[]::new))) {
             assertThat(install.awaitExit(COMMAND)).as(install.output()).isZero();
         }
         assertThat(root().resolve("users-service.daemon.json")).content().contains("\"stopTimeout\" : \"40s\"").contains(config.toString());
@@ -149,6 +155,35 @@ class DaemonModeIT {
                 handle.get().destroyForcibly();
             }
         }
+    }
+
+    @Test
+    void theDefaultJvmOptionsWriteAClassDataArchiveAtTheFirstStopAndMapItAtTheNextStart() throws Exception {
+        install(0, List.of()); // the shipped JVM options, with -XX:+AutoCreateSharedArchive
+        Path archive = root().resolve("users-service.jsa");
+        assertThat(root().resolve("users-service.daemon.json")).content().contains("-XX:SharedArchiveFile=users-service.jsa");
+
+        try (ServiceProcess start = daemonCommand("start")) {
+            assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
+        }
+        long first = daemonPid();
+        assertThat(archive).as("no archive before the first stop").doesNotExist();
+        try (ServiceProcess stop = daemonCommand("stop")) {
+            assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+        }
+        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(first))).isTrue();
+        assertThat(archive).as("written when the JVM exited; log:\n" + log()).isNotEmptyFile();
+
+        try (ServiceProcess start = daemonCommand("start")) {
+            assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
+        }
+        long second = daemonPid();
+        assertThat(Files.readString(Path.of("/proc/" + second + "/maps"))).as("the JVM maps the archive").contains(archive.getFileName().toString());
+        assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort()).get("/api/v1/users").status()).isEqualTo(200);
+        try (ServiceProcess stop = daemonCommand("stop")) {
+            assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+        }
+        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(second))).isTrue();
     }
 
     @Test
