@@ -4,7 +4,7 @@
 # have built the artifacts (bench/bin/benchtool, users-service/target/users-service.jar).
 #
 # Usage: bench/jvm-options.sh [--starts N] [--store memory|sqlite] [--load SECONDS] [SET...]
-#   SET names (default: all): defaults install serial64 lean lean-c1 appcds aot aot-lean
+#   SET names (default: all): defaults install serial64 lean lean-c1 appcds aot aot-lean install-appcds install-aot
 #   --load S also runs S seconds of GET-by-id warm-up and S seconds measured (C1-only costs throughput)
 # Starts are interleaved over the sets; the server is on CPU 0, the probe on CPU 1, as in run.sh.
 set -euo pipefail
@@ -26,7 +26,7 @@ while (($#)); do
   esac
   shift
 done
-((${#SETS[@]})) || SETS=(defaults install serial64 lean lean-c1 appcds aot aot-lean)
+((${#SETS[@]})) || SETS=(defaults install serial64 lean lean-c1 appcds aot aot-lean install-appcds install-aot)
 
 die() { echo "jvm-options.sh: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -41,11 +41,13 @@ mkdir -p "$OUT"
 LEAN="-XX:+UseSerialGC -Xss256k -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2"
 declare -A OPTS=(
   [defaults]=""
-  [install]="-Xmx256m -XX:+ExitOnOutOfMemoryError"
+  [install]="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError"
   [serial64]="-XX:+UseSerialGC -Xmx64m"
   [lean]="$LEAN"
   [lean-c1]="-XX:+UseSerialGC -Xss256k -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
   [appcds]="-XX:SharedArchiveFile=$OUT/app.jsa"
+  [install-appcds]="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=$OUT/app.jsa"
+  [install-aot]="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError -XX:AOTCache=$OUT/app.aot"
   [aot]="-XX:AOTCache=$OUT/app.aot"
   [aot-lean]="-XX:AOTCache=$OUT/app.aot $LEAN"
 )
@@ -87,15 +89,17 @@ start() {
 }
 
 # Training runs: AppCDS dumps its archive at exit; the AOT cache is written at exit of the training run.
-if [[ " ${SETS[*]} " == *" appcds "* ]]; then
+if [[ " ${SETS[*]} " == *"appcds "* ]]; then
   log "training AppCDS archive"
-  start appcds train "-XX:+AutoCreateSharedArchive" >/dev/null
+  train_set=appcds; [[ " ${SETS[*]} " == *" install-appcds "* ]] && train_set=install-appcds
+  start "$train_set" train "-XX:+AutoCreateSharedArchive" >/dev/null
   ls -l "$OUT/app.jsa" >&2 || die "no AppCDS archive was written"
 fi
-if [[ " ${SETS[*]} " == *" aot"* ]]; then
+if [[ " ${SETS[*]} " == *"aot"* ]]; then
   log "training AOT cache (with 1000 POSTs and GETs so that request handling is in the cache)"
   saved=$LOAD; LOAD=${LOAD:-0}; ((LOAD)) || LOAD=3
   OPTS[aot-train]="-XX:AOTCacheOutput=$OUT/app.aot"
+  [[ " ${SETS[*]} " == *" install-aot "* ]] && OPTS[aot-train]="${OPTS[install]} -XX:AOTCacheOutput=$OUT/app.aot"
   start aot-train train >/dev/null
   LOAD=$saved
   ls -l "$OUT/app.aot" >&2 || die "no AOT cache was written"

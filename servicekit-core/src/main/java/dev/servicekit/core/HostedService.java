@@ -49,9 +49,8 @@ final class HostedService implements ManagedService {
         try {
             host.start();
         } catch (ServiceStartException e) {
-            // One clear line; the stack trace only when debugging.
-            LOG.error("{}", e.getMessage());
-            LOG.debug("Start failure detail", e);
+            // Not logged here: whoever called start logs it once (runInForeground below; the Windows SCM runner
+            // logs it with its Event Log marker).
             throw new ManagedServiceException(e.getMessage(), START_FAILED, e);
         }
     }
@@ -131,6 +130,9 @@ final class HostedService implements ManagedService {
         try {
             start();
         } catch (ManagedServiceException e) {
+            // One clear line; the stack trace only when debugging.
+            LOG.error("{}", e.getMessage());
+            LOG.debug("Start failure detail", e);
             return e.exitCode();
         }
         try {

@@ -144,6 +144,9 @@ class ScmHostedUsersServiceTest {
             assertThat(stopped.serviceSpecificExitCode()).isNotZero();
             assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(stopped.serviceSpecificExitCode());
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("Port " + taken.getLocalPort()).contains("http.port");
+            assertThat(out.toString(StandardCharsets.UTF_8).lines().filter(line -> line.contains(" ERROR ") && line.contains("Port " + taken.getLocalPort())))
+                    .as("the failed start is logged once, by the SCM runner with its Event Log marker:%n%s", out)
+                    .hasSize(1).allMatch(line -> line.contains("ScmServiceRunner"));
         }
     }
 
