@@ -29,9 +29,8 @@ public final class BootstrapLogbackConfigurator extends ContextAwareBase impleme
         ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent> console = new ch.qos.logback.core.ConsoleAppender<>();
         console.setContext(context);
         console.setTarget("System.err");
-        ch.qos.logback.classic.encoder.PatternLayoutEncoder encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        TextLineEncoder encoder = new TextLineEncoder(true); // LoggingConfigurator.TEXT_PATTERN
         encoder.setContext(context);
-        encoder.setPattern(LoggingConfigurator.TEXT_PATTERN);
         encoder.start();
         console.setEncoder(encoder);
         console.start();

@@ -3,7 +3,6 @@ package dev.servicekit.core;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
@@ -31,8 +30,10 @@ public final class LoggingConfigurator {
     /** The logger that writes one line per HTTP request. */
     public static final String ACCESS_LOGGER = "dev.servicekit.http.access";
 
+    /** The text format, as a Logback pattern; {@link TextLineEncoder} writes it. */
     static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
+    /** The text format for the journal (no timestamp), as a Logback pattern; {@link TextLineEncoder} writes it. */
     static final String JOURNAL_TEXT_PATTERN = "%-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
     private LoggingConfigurator() {
@@ -136,9 +137,8 @@ public final class LoggingConfigurator {
             json.start();
             return json;
         }
-        PatternLayoutEncoder text = new PatternLayoutEncoder();
+        TextLineEncoder text = new TextLineEncoder(true); // TEXT_PATTERN, without Logback's pattern machinery
         text.setContext(context);
-        text.setPattern(TEXT_PATTERN);
         text.start();
         return text;
     }
@@ -160,9 +160,8 @@ public final class LoggingConfigurator {
         if (format.equals("json")) {
             inner = encoder(context, format);
         } else {
-            PatternLayoutEncoder text = new PatternLayoutEncoder();
+            TextLineEncoder text = new TextLineEncoder(false); // JOURNAL_TEXT_PATTERN
             text.setContext(context);
-            text.setPattern(JOURNAL_TEXT_PATTERN);
             text.start();
             inner = text;
         }

@@ -117,6 +117,12 @@ public final class HttpConfigKeys {
             .description("Require a token with this scope for /health/* (and /metrics) too; unset keeps them open, as probes expect on a loopback or private management listener.")
             .build();
 
+    /** Opt-in virtual-thread event meters, from a JFR recording stream (see {@link HttpMetrics.Builder#virtualThreadEvents}). */
+    public static final ConfigKey<Boolean> METRICS_VIRTUAL_THREADS = ConfigKey.builder("metrics.virtual-threads", ConfigType.bool())
+            .defaultValue(false)
+            .description("Also export jvm_threads_virtual_pinned_seconds and jvm_threads_virtual_submit_failed_total; they need a JFR recording stream for the life of the process, which adds about 270 classes, tens of ms to start and several MB of memory, so they are off by default. The scheduler gauges (jvm_threads_virtual_live_threads, pool size, parallelism; JDK 24+) and the platform jvm_threads_* meters are always exported.")
+            .build();
+
     private HttpConfigKeys() {
     }
 
@@ -126,7 +132,12 @@ public final class HttpConfigKeys {
                 CORS_ALLOWED_ORIGINS,
                 MANAGEMENT_HOST, MANAGEMENT_PORT, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE,
                 MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, MANAGEMENT_HEALTH_SCOPE, LIMITS_MAX_BODY_SIZE,
-                LIMITS_MAX_CONCURRENT_REQUESTS, LIMITS_QUEUE_TIMEOUT);
+                LIMITS_MAX_CONCURRENT_REQUESTS, LIMITS_QUEUE_TIMEOUT, METRICS_VIRTUAL_THREADS);
+    }
+
+    /** The metrics registry {@code metrics.*} asks for; close it when the service stops. */
+    public static HttpMetrics metrics(Config config) {
+        return HttpMetrics.builder().virtualThreadEvents(config.get(METRICS_VIRTUAL_THREADS)).build();
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */

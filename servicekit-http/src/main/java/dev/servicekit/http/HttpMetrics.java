@@ -65,12 +65,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       is registered at 0 so that rates work from the first scrape.</li>
  * </ul>
  *
- * <p><b>JVM and process meters</b>: memory and buffer pools, GC, platform threads and thread states,
- * virtual threads (pinned and failed-to-start, from JFR), class loading, CPU, uptime and open file
- * descriptors.
+ * <p><b>JVM and process meters</b>: memory and buffer pools, GC, platform threads and thread states, the
+ * virtual-thread scheduler ({@code jvm_threads_virtual_live_threads} by scheduling status, pool size and
+ * parallelism, on JDK 24+), class loading, CPU, uptime and open file descriptors. The virtual-thread
+ * <em>event</em> meters ({@code jvm_threads_virtual_pinned_seconds}, {@code jvm_threads_virtual_submit_failed_total})
+ * need a JFR recording stream running for the life of the process, which costs about 270 classes and several MB
+ * at start; they are opt-in: {@link Builder#virtualThreadEvents(boolean)}.
  *
  * <p><b>Threading.</b> All methods are thread-safe. One instance may serve several servers; its HTTP meters
- * then add up their requests. {@link #close()} stops the GC and virtual-thread listeners; call it once
+ * then add up their requests. {@link #close()} stops the GC listener and the JFR stream, if any; call it once
  * the servers have stopped.
  */
 public final class HttpMetrics implements AutoCloseable {
@@ -118,7 +121,7 @@ public final class HttpMetrics implements AutoCloseable {
     private final Map<Rejection, Counter> rejected = new EnumMap<>(Rejection.class);
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    private HttpMetrics(PrometheusMeterRegistry registry) {
+    private HttpMetrics(PrometheusMeterRegistry registry, boolean virtualThreadEvents) {
         this.registry = registry;
         Gauge.builder(ACTIVE, active, AtomicInteger::get)
                 .description("HTTP requests in flight")
@@ -138,14 +141,19 @@ public final class HttpMetrics implements AutoCloseable {
         bind(new ProcessorMetrics());
         bind(new UptimeMetrics());
         bind(new FileDescriptorMetrics());
-        try {
-            VirtualThreadMetrics virtualThreads = new VirtualThreadMetrics();
-            closeables.add(virtualThreads);
-            bind(virtualThreads);
-        } catch (RuntimeException | LinkageError e) {
-            // A JVM without JFR (some minimal images) still gets every other meter.
-            LOG.warn("Virtual-thread metrics are unavailable in this JVM (JFR is missing or disabled): {}", e.toString());
+        if (virtualThreadEvents) {
+            try {
+                // Also registers the scheduler gauges, under the same names as VirtualThreadSchedulerMetrics.
+                VirtualThreadMetrics virtualThreads = new VirtualThreadMetrics();
+                closeables.add(virtualThreads);
+                bind(virtualThreads);
+                return;
+            } catch (RuntimeException | LinkageError e) {
+                // A JVM without JFR (some minimal images) still gets every other meter.
+                LOG.warn("Virtual-thread event metrics are unavailable in this JVM (JFR is missing or disabled): {}", e.toString());
+            }
         }
+        bind(new VirtualThreadSchedulerMetrics());
     }
 
     private void bind(MeterBinder binder) {
@@ -153,12 +161,59 @@ public final class HttpMetrics implements AutoCloseable {
     }
 
     /**
-     * Creates a registry with the JVM and process meters bound and the HTTP meters registered.
+     * Creates a registry with the JVM and process meters bound and the HTTP meters registered, without the
+     * virtual-thread event meters (see {@link Builder#virtualThreadEvents(boolean)}).
      *
      * @return the metrics; close them when the service stops
      */
     public static HttpMetrics create() {
-        return new HttpMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        return builder().build();
+    }
+
+    /**
+     * A builder, for the opt-in meters.
+     *
+     * {@snippet :
+     * HttpMetrics metrics = HttpMetrics.builder().virtualThreadEvents(true).build();
+     * }
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link HttpMetrics}. Not thread-safe; use it on one thread. */
+    public static final class Builder {
+
+        private boolean virtualThreadEvents;
+
+        private Builder() {
+        }
+
+        /**
+         * Whether to record the virtual-thread events {@code jvm_threads_virtual_pinned_seconds} (pinned longer
+         * than 20 ms) and {@code jvm_threads_virtual_submit_failed_total}. They come from a JFR recording stream
+         * that runs until {@link HttpMetrics#close()}, which costs about 270 loaded classes, tens of milliseconds
+         * and several MB of resident memory from the start; default {@code false}. Without JFR in the JVM the
+         * meters are skipped with a warning.
+         *
+         * @param enabled {@code true} to start the JFR stream
+         * @return this builder
+         */
+        public Builder virtualThreadEvents(boolean enabled) {
+            this.virtualThreadEvents = enabled;
+            return this;
+        }
+
+        /**
+         * Creates the registry with the meters bound.
+         *
+         * @return the metrics; close them when the service stops
+         */
+        public HttpMetrics build() {
+            return new HttpMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), virtualThreadEvents);
+        }
     }
 
     /**
@@ -192,7 +247,7 @@ public final class HttpMetrics implements AutoCloseable {
         res.send(body.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Stops the GC and virtual-thread listeners and closes the registry. Idempotent. */
+    /** Stops the GC listener and the JFR stream, if any, and closes the registry. Idempotent. */
     @Override
     public void close() {
         synchronized (closeables) {

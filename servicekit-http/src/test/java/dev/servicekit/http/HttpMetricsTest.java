@@ -2,6 +2,7 @@ package dev.servicekit.http;
 
 import io.helidon.http.Status;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -212,6 +213,26 @@ class HttpMetricsTest {
                              "jvm_threads_states_threads", "jvm_classes_loaded_classes", "process_cpu_usage",
                              "system_cpu_count", "process_uptime_seconds", "process_files_open_files"))
                 .allSatisfy(name -> assertThat(samples.has(name)).as(name + " is exposed").isTrue());
+    }
+
+    @Test
+    void exposesTheVirtualThreadSchedulerButNotTheJfrEventMetersByDefault() {
+        PrometheusSamples samples = samples();
+
+        assertThat(samples.has("jvm_threads_virtual_live_threads")).as("scheduler gauge, JDK 24+").isEqualTo(Runtime.version().feature() >= 24);
+        assertThat(samples.has("jvm_threads_virtual_pinned_seconds_count")).isFalse();
+        assertThat(samples.has("jvm_threads_virtual_submit_failed_total")).isFalse();
+    }
+
+    @Test
+    void virtualThreadEventMetersAreOptIn() {
+        try (HttpMetrics withEvents = HttpMetrics.builder().virtualThreadEvents(true).build()) {
+            PrometheusSamples samples = PrometheusSamples.parse(((PrometheusMeterRegistry) withEvents.registry()).scrape());
+
+            assertThat(samples.has("jvm_threads_virtual_pinned_seconds_count")).isTrue();
+            assertThat(samples.has("jvm_threads_virtual_submit_failed_total")).isTrue();
+            assertThat(samples.has("jvm_threads_virtual_live_threads")).isEqualTo(Runtime.version().feature() >= 24);
+        }
     }
 
     @Test

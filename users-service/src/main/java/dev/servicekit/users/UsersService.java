@@ -70,7 +70,7 @@ final class UsersService implements ReloadableService {
         ServiceHost host = context.host();
 
         // Metrics first: the store registers its pool meters; the store closes before the registry does.
-        HttpMetrics metrics = HttpMetrics.create();
+        HttpMetrics metrics = HttpConfigKeys.metrics(config);
         context.onStop("metrics", metrics::close);
 
         context.progress("opening the store");

@@ -23,6 +23,10 @@ class MonitoredMetricNamesTest {
     /** Made by Prometheus when it scrapes, never by the service. */
     static final Set<String> MADE_BY_PROMETHEUS = Set.of("up");
 
+    /** Exported only with {@code metrics.virtual-threads: true} (a JFR recording stream); the dashboard says so. */
+    static final Set<String> OPT_IN_VIRTUAL_THREAD_EVENTS = Set.of("jvm_threads_virtual_pinned_seconds_count",
+                                                                   "jvm_threads_virtual_submit_failed_total");
+
     @TempDir
     static Path dataDir;
 
@@ -52,13 +56,27 @@ class MonitoredMetricNamesTest {
         }
         assertThat(used).as("names read by the alerts and the dashboard")
                 .contains("store_pool_usage_ratio", "hikaricp_connections_active", "http_server_requests_seconds_bucket");
-        assertThat(used).as("every allow-listed name is still used").containsAll(MADE_BY_PROMETHEUS);
+        assertThat(used).as("every allow-listed name is still used").containsAll(MADE_BY_PROMETHEUS)
+                .containsAll(OPT_IN_VIRTUAL_THREAD_EVENTS);
+        assertThat(scraped).as("virtual-thread event meters are opt-in: no JFR stream by default")
+                .doesNotContainAnyElementsOf(OPT_IN_VIRTUAL_THREAD_EVENTS);
 
         Set<String> missing = new TreeSet<>(used);
         missing.removeAll(scraped);
         missing.removeAll(MADE_BY_PROMETHEUS);
+        missing.removeAll(OPT_IN_VIRTUAL_THREAD_EVENTS);
         assertThat(missing).as("metric names in alerts.yml or users-service.json that /metrics does not expose;"
                 + " scraped names are %s", scraped).isEmpty();
+    }
+
+    @Test
+    void theOptInVirtualThreadEventMetersAreScrapedWhenEnabled(@TempDir Path otherDataDir) {
+        try (RunningUsersService withEvents = RunningUsersService.start(otherDataDir, "metrics.virtual-threads=true")) {
+            TestResponse scrape = withEvents.management.get("/metrics");
+            assertThat(scrape.status()).isEqualTo(200);
+            assertThat(sampleNames(scrape.body())).containsAll(OPT_IN_VIRTUAL_THREAD_EVENTS)
+                    .contains("jvm_threads_virtual_live_threads");
+        }
     }
 
     @Test

@@ -1,0 +1,72 @@
+package dev.servicekit.core;
+
+import ch.qos.logback.classic.pattern.Abbreviator;
+import ch.qos.logback.classic.pattern.TargetLengthBasedClassNameAbbreviator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.encoder.EncoderBase;
+
+import java.nio.charset.Charset;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.regex.Pattern;
+
+/**
+ * The text log line, written by hand: exactly what a {@code PatternLayoutEncoder} with
+ * {@link LoggingConfigurator#TEXT_PATTERN} (or, without the timestamp, {@link LoggingConfigurator#JOURNAL_TEXT_PATTERN})
+ * writes, stack traces included ({@code TextLineEncoderTest} compares the two). Why not the pattern: Logback's
+ * {@code PatternLayout} builds its table of about 80 converter constructors, each a lambda, when first used; with the
+ * pattern parser and converters that is about 250 classes and a good part of Logback's start, for one fixed format.
+ */
+final class TextLineEncoder extends EncoderBase<ILoggingEvent> {
+
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    /** {@code %replace( [%X{requestId}]){' \[\]', ''}}: the bracketed request id, dropped when it is empty. */
+    private static final Pattern EMPTY_REQUEST_ID = Pattern.compile(" \\[\\]");
+    private static final byte[] NONE = new byte[0];
+
+    private final boolean timestamp;
+    private final Abbreviator loggerName = new TargetLengthBasedClassNameAbbreviator(36);
+    private final ZoneId zone = ZoneId.systemDefault();
+
+    /** @param timestamp whether lines start with the local time ({@code false} for the journal, which records its own) */
+    TextLineEncoder(boolean timestamp) {
+        this.timestamp = timestamp;
+    }
+
+    @Override
+    public byte[] headerBytes() {
+        return NONE;
+    }
+
+    @Override
+    public byte[] footerBytes() {
+        return NONE;
+    }
+
+    @Override
+    public byte[] encode(ILoggingEvent event) {
+        StringBuilder line = new StringBuilder(128);
+        if (timestamp) {
+            TIMESTAMP.formatTo(Instant.ofEpochMilli(event.getTimeStamp()).atZone(zone), line);
+            line.append(' ');
+        }
+        String level = event.getLevel().toString();
+        line.append(level);
+        for (int i = level.length(); i < 5; i++) {
+            line.append(' ');
+        }
+        line.append(" [").append(event.getThreadName()).append("] ")
+                .append(loggerName.abbreviate(event.getLoggerName()));
+        String requestId = event.getMDCPropertyMap().get("requestId");
+        line.append(EMPTY_REQUEST_ID.matcher(" [" + (requestId == null ? "" : requestId) + "]").replaceAll(""));
+        line.append(" - ").append(event.getFormattedMessage()).append(System.lineSeparator());
+        IThrowableProxy thrown = event.getThrowableProxy();
+        if (thrown != null) {
+            line.append(ThrowableProxyUtil.asString(thrown));
+        }
+        return line.toString().getBytes(Charset.defaultCharset());
+    }
+}
