@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>The {@link WatchService} watches the file's <em>parent directory</em>, not the file: editors that save
  *       by writing a temporary file and renaming it over the original (vim, {@code mv tmp config.yaml}), and
  *       Kubernetes ConfigMap volumes, which swap a {@code ..data} symlink, replace the file rather than modify
- *       it. Events are filtered to the file's name; when the file is a symbolic link every event in the
- *       directory counts, since the link's target may have moved.</li>
+ *       it. Events are filtered by name alone, without touching the disk, so a busy directory (a log file or a
+ *       database written next to the configuration) costs nothing: the file's own name, and when the file is a
+ *       symbolic link the first element of its relative target and the {@code ..}-prefixed names of a
+ *       ConfigMap swap ({@code ..data}, {@code ..data_tmp}, {@code ..2024_01_01...}).</li>
  *   <li>Debounced: the file is read {@link #DEBOUNCE} after the last event, so a burst of writes gives one
  *       reload of the final content.</li>
  *   <li>Content, not timestamps, decides: the file's SHA-256 is compared with the last one seen, so touching
@@ -75,6 +77,9 @@ final class ConfigFileWatcher implements AutoCloseable {
     private final AtomicLong checks = new AtomicLong();
     private final AtomicLong changes = new AtomicLong();
     private volatile Optional<WatchService> watchService = Optional.empty();
+    /** Directory entries whose events may change the file's content: its name, and a symlink's target. */
+    private volatile java.util.Set<Path> relevantNames = java.util.Set.of();
+    private volatile boolean symlink;
     private Optional<String> lastHash;
     private Optional<Stat> lastStat;
     private Thread thread;
@@ -110,6 +115,7 @@ final class ConfigFileWatcher implements AutoCloseable {
     }
 
     private void begin(WatchServiceFactory factory) {
+        learnLink();
         lastHash = hash();
         lastStat = stat();
         Optional<String> whyPolling = Optional.empty();
@@ -193,8 +199,7 @@ final class ConfigFileWatcher implements AutoCloseable {
                 if (key != null) {
                     boolean relevant = false;
                     for (WatchEvent<?> event : key.pollEvents()) {
-                        relevant |= event.kind() == StandardWatchEventKinds.OVERFLOW || name.equals(event.context())
-                                || Files.isSymbolicLink(file);
+                        relevant |= event.kind() == StandardWatchEventKinds.OVERFLOW || isRelevant(event.context());
                     }
                     boolean valid = key.reset();
                     if (relevant) {
@@ -241,8 +246,35 @@ final class ConfigFileWatcher implements AutoCloseable {
         }
     }
 
+    private boolean isRelevant(Object context) {
+        if (!(context instanceof Path entry)) {
+            return false;
+        }
+        return name.equals(entry) || relevantNames.contains(entry) || symlink && entry.toString().startsWith("..");
+    }
+
+    /** Whether the file is a symbolic link, and the directory entry its relative target goes through. */
+    private void learnLink() {
+        java.util.Set<Path> names = new java.util.HashSet<>();
+        names.add(name);
+        boolean link = Files.isSymbolicLink(file);
+        if (link) {
+            try {
+                Path target = Files.readSymbolicLink(file);
+                if (!target.isAbsolute() && target.getNameCount() > 0) {
+                    names.add(target.getName(0));
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.debug("Cannot read the link {}: {}", file, describe(e));
+            }
+        }
+        relevantNames = java.util.Set.copyOf(names);
+        symlink = link;
+    }
+
     private void check() {
         checks.incrementAndGet();
+        learnLink();
         Optional<String> now = hash();
         if (now.isEmpty() || now.equals(lastHash)) {
             return; // missing (mid-swap) or the same bytes: nothing to reload

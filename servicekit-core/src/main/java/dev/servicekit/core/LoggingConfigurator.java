@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -42,17 +43,26 @@ public final class LoggingConfigurator {
     /** Applies the settings, replacing any earlier configuration. */
     public static void configure(LogSettings settings) {
         LoggerContext context = context();
+        drainAccessLog(context);
         context.reset();
         installJulBridge(context);
 
         Appender<ILoggingEvent> console = consoleAppender(context, settings.format(), settings.console(), settings.journal());
+        Optional<Appender<ILoggingEvent>> file = settings.file().map(path -> fileAppender(context, settings, path));
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(settings.level().toUpperCase(Locale.ROOT), Level.INFO));
         root.addAppender(console);
-        settings.file().ifPresent(file -> root.addAppender(fileAppender(context, settings, file)));
+        file.ifPresent(root::addAppender);
 
         Logger access = context.getLogger(ACCESS_LOGGER);
         access.setLevel(settings.accessLog() ? Level.INFO : Level.OFF);
+        // One line per request, written by one platform thread: a request's virtual thread only queues its line.
+        // Blocking file writes from virtual threads make the JDK add carrier threads for every write, which
+        // measured 5x fewer requests per second on one CPU (bench/RESULTS.md). Nothing is dropped: a full queue
+        // makes requests wait (back-pressure), and stopping the context drains the queue.
+        access.setAdditive(false);
+        access.addAppender(accessAppender(context, console));
+        file.ifPresent(target -> access.addAppender(accessAppender(context, target)));
         // Helidon logs routine connection events at INFO through JUL; keep them at WARN unless asked.
         quiet(context, "io.helidon", settings.level());
         quiet(context, "com.zaxxer.hikari", settings.level());
@@ -66,7 +76,17 @@ public final class LoggingConfigurator {
 
     /** Flushes and stops all appenders; call once before the process exits. */
     public static void shutdown() {
-        context().stop();
+        LoggerContext context = context();
+        drainAccessLog(context);
+        context.stop();
+    }
+
+    /**
+     * Stops the access log's queues first, while the console and file they write to still run: Logback's own
+     * reset stops the root's appenders before its children's, which would drop the queued lines.
+     */
+    private static void drainAccessLog(LoggerContext context) {
+        context.getLogger(ACCESS_LOGGER).detachAndStopAllAppenders();
     }
 
     /** The levels of one logger, for {@code GET /admin/loggers/{name}}. */
@@ -141,6 +161,24 @@ public final class LoggingConfigurator {
         text.setContext(context);
         text.start();
         return text;
+    }
+
+    /** Lines queued in memory for the access log writer before requests wait for it. */
+    static final int ACCESS_QUEUE_SIZE = 8192;
+
+    /** A queue and writer thread in front of one target (Logback's AsyncAppender takes exactly one). */
+    private static Appender<ILoggingEvent> accessAppender(LoggerContext context, Appender<ILoggingEvent> target) {
+        AsyncAppender async = new AsyncAppender();
+        async.setContext(context);
+        async.setName("access-" + target.getName());
+        async.setQueueSize(ACCESS_QUEUE_SIZE);
+        async.setDiscardingThreshold(0); // never drop a line, whatever its level
+        async.setNeverBlock(false);
+        async.setIncludeCallerData(false);
+        async.setMaxFlushTime(5_000); // at stop, up to 5 s to write what is queued
+        async.addAppender(target);
+        async.start();
+        return async;
     }
 
     private static Appender<ILoggingEvent> consoleAppender(LoggerContext context, String format, PrintStream stream, boolean journal) {

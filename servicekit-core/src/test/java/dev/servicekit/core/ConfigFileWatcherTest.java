@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,6 +95,21 @@ class ConfigFileWatcherTest {
 
         awaitAtLeast(reloads::get, 1);
         assertThat(Files.readString(file)).contains("error");
+    }
+
+    @Test
+    void writesToOtherFilesInTheDirectoryAreNotLookedAt() throws Exception {
+        Path file = config("log:\n  level: info\n");
+        ConfigFileWatcher watcher = watch(file);
+        Path log = dir.resolve("users-service.log");
+
+        for (int i = 0; i < 200; i++) {
+            Files.writeString(log, "line " + i + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        Files.writeString(file, "log:\n  level: warn\n");
+
+        awaitAtLeast(reloads::get, 1);
+        assertThat(watcher.checks()).as("only the configuration's own events lead to a check").isEqualTo(1);
     }
 
     @Test

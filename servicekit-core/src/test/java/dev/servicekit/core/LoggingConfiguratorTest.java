@@ -97,6 +97,27 @@ class LoggingConfiguratorTest {
     }
 
     @Test
+    void everyQueuedAccessLineReachesConsoleAndFileOnReconfigureAndShutdown() throws IOException {
+        Path file = dir.resolve("logs/access.log");
+        configure("text", Optional.of(file), true);
+        Logger access = LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER);
+        int lines = LoggingConfigurator.ACCESS_QUEUE_SIZE * 2; // more than one queue's worth: writers wait, nothing is dropped
+        for (int i = 0; i < lines; i++) {
+            access.info("GET /item/{} 200", i);
+        }
+        LoggingConfigurator.configureBootstrap(); // a reconfigure (as a reload does) drains the queues first
+
+        assertThat(console().lines().filter(line -> line.contains("GET /item/"))).hasSize(lines);
+        assertThat(Files.readAllLines(file).stream().filter(line -> line.contains("GET /item/"))).hasSize(lines);
+        assertThat(console()).contains("GET /item/" + (lines - 1) + " 200");
+
+        configure("text", Optional.empty(), true);
+        access.info("GET /last 200");
+        LoggingConfigurator.shutdown();
+        assertThat(console()).contains("GET /last 200");
+    }
+
+    @Test
     void accessLogCanBeTurnedOff() {
         configure("text", Optional.empty(), false);
         LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER).info("GET / 200");
