@@ -462,12 +462,13 @@ per_round() {
 
 machine() {
   local model kernel jdk gov wrkv
-  model=$(lscpu | awk -F': +' '/^Model name/ {print $2; exit}')
+  # No early exit in these awk filters: under pipefail, a producer killed by SIGPIPE fails the script.
+  model=$(lscpu | awk -F': +' '/^Model name/ && !seen++ {print $2}')
   kernel=$(uname -sr)
   jdk=$("$JAVA" -version 2>&1 | sed -n 2p)
   gov=$(go version | awk '{print $3}')
   wrkv=$(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')
-  echo "- CPU: $model, $CPUS CPUs ($(lscpu | awk -F': +' '/^Hypervisor vendor/ {print "VM, " $2; exit}'))"
+  echo "- CPU: $model, $CPUS CPUs ($(lscpu | awk -F': +' '/^Hypervisor vendor/ && !seen++ {print "VM, " $2}'))"
   echo "- memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); kernel: $kernel; OS: $( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)"
   echo "- JDK: $jdk; Go: $gov; $wrkv"
   echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -495,7 +496,7 @@ write_results() {
     echo "JAVA_HOME=$JAVA_HOME $COMMAND_LINE"
     echo '```'
     echo
-    echo "Commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "Commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo ' (with uncommitted changes)')"
     echo
     echo "## Machine"
     echo
