@@ -38,16 +38,18 @@ BENCHTOOL=$BENCH_DIR/bin/benchtool
 OUT=$BENCH_DIR/out/jvm-options-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 
+# The options `install` ships (ServiceApplication.defaultJvmOptions) without the archive flags.
+INSTALL="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError"
 LEAN="-XX:+UseSerialGC -Xss256k -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2"
 declare -A OPTS=(
   [defaults]=""
-  [install]="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError"
+  [install]="$INSTALL"
   [serial64]="-XX:+UseSerialGC -Xmx64m"
   [lean]="$LEAN"
   [lean-c1]="-XX:+UseSerialGC -Xss256k -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
   [appcds]="-XX:SharedArchiveFile=$OUT/app.jsa"
-  [install-appcds]="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError -XX:SharedArchiveFile=$OUT/app.jsa"
-  [install-aot]="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError -XX:AOTCache=$OUT/app.aot"
+  [install-appcds]="$INSTALL -XX:SharedArchiveFile=$OUT/app.jsa"
+  [install-aot]="$INSTALL -XX:AOTCache=$OUT/app.aot"
   [aot]="-XX:AOTCache=$OUT/app.aot"
   [aot-lean]="-XX:AOTCache=$OUT/app.aot $LEAN"
 )

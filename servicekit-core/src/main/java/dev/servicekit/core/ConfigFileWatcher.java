@@ -250,7 +250,7 @@ final class ConfigFileWatcher implements AutoCloseable {
         if (!(context instanceof Path entry)) {
             return false;
         }
-        return name.equals(entry) || relevantNames.contains(entry) || symlink && entry.toString().startsWith("..");
+        return relevantNames.contains(entry) || symlink && entry.toString().startsWith(".."); // the names include the file's own
     }
 
     /** Whether the file is a symbolic link, and the directory entry its relative target goes through. */

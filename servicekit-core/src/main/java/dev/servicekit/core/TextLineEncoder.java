@@ -11,7 +11,6 @@ import java.nio.charset.Charset;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.regex.Pattern;
 
 /**
  * The text log line, written by hand: exactly what a {@code PatternLayoutEncoder} with
@@ -24,7 +23,7 @@ final class TextLineEncoder extends EncoderBase<ILoggingEvent> {
 
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     /** {@code %replace( [%X{requestId}]){' \[\]', ''}}: the bracketed request id, dropped when it is empty. */
-    private static final Pattern EMPTY_REQUEST_ID = Pattern.compile(" \\[\\]");
+    private static final String EMPTY_REQUEST_ID = " []"; // a literal, as the pattern's regex is: no Matcher per line
     private static final byte[] NONE = new byte[0];
 
     private final boolean timestamp;
@@ -61,7 +60,7 @@ final class TextLineEncoder extends EncoderBase<ILoggingEvent> {
         line.append(" [").append(event.getThreadName()).append("] ")
                 .append(loggerName.abbreviate(event.getLoggerName()));
         String requestId = event.getMDCPropertyMap().get("requestId");
-        line.append(EMPTY_REQUEST_ID.matcher(" [" + (requestId == null ? "" : requestId) + "]").replaceAll(""));
+        line.append((" [" + (requestId == null ? "" : requestId) + "]").replace(EMPTY_REQUEST_ID, ""));
         line.append(" - ").append(event.getFormattedMessage()).append(System.lineSeparator());
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
