@@ -33,13 +33,16 @@ Environment:
   BENCH_SPRING_JVM_OPTS  extra JVM options for the Spring Boot peer
   BENCH_APP_OPTS         extra users-service arguments after `run`, e.g. "--set log.access=false"
   BENCH_DURATION         seconds per measured wrk run (default 20; --quick 3)
-  BENCH_WARMUP           seconds of GET-by-id warm-up (default 10; --quick 2); GET-list and POST get half
+  BENCH_WARMUP           seconds of GET-by-id warm-up (default 30; --quick 2); GET-list and POST get half.
+                         Pinned to one CPU, the JIT compilers share the server's CPU and were still at
+                         work 20 s into the load; 10 s warm-ups measured up to 2x below steady state
   BENCH_COLD_STARTS      cold starts per server (default 5; --quick 3)
   BENCH_CONNECTIONS      wrk connections (default 64);  BENCH_THREADS  wrk threads (default 2)
   BENCH_SEED_USERS       users created before the GET runs (default 1000; --quick 200)
-  BENCH_OVERLOAD_LIMIT   limits.max-concurrent-requests in the overload scenario (default 8; 4x connections)
-  BENCH_OVERLOAD_QUEUE_TIMEOUT  limits.queue-timeout there (default 10ms: requests are fast, so with the
-                         app's 1s default the queue absorbs 4x the limit and nothing is shed)
+  BENCH_OVERLOAD_LIMIT   limits.max-concurrent-requests in the overload scenario (default 8; 4x connections),
+                         which POSTs new users to the SQLite store (writes wait for SQLite's write lock)
+  BENCH_OVERLOAD_QUEUE_TIMEOUT  limits.queue-timeout there (default 10ms: with the app's 1s default the
+                         queue absorbs 4x the limit and little is shed)
   BENCH_SERVER_CPU / BENCH_CLIENT_CPU  CPUs for the server and the load (default 0 / 1)
   BENCH_OUT              directory for logs and raw results (default bench/out/<UTC timestamp>)
 EOF
@@ -72,7 +75,7 @@ if ((QUICK)); then
   : "${ROUNDS:=1}" "${BENCH_DURATION:=3}" "${BENCH_WARMUP:=2}" "${BENCH_COLD_STARTS:=2}" "${BENCH_SEED_USERS:=200}"
   IDLE_SETTLE=1
 else
-  : "${ROUNDS:=2}" "${BENCH_DURATION:=20}" "${BENCH_WARMUP:=10}" "${BENCH_COLD_STARTS:=5}" "${BENCH_SEED_USERS:=1000}"
+  : "${ROUNDS:=2}" "${BENCH_DURATION:=20}" "${BENCH_WARMUP:=30}" "${BENCH_COLD_STARTS:=5}" "${BENCH_SEED_USERS:=1000}"
   IDLE_SETTLE=3
 fi
 : "${BENCH_CONNECTIONS:=64}" "${BENCH_THREADS:=2}" "${BENCH_OVERLOAD_LIMIT:=8}" "${BENCH_OVERLOAD_QUEUE_TIMEOUT:=10ms}"
@@ -230,8 +233,8 @@ server_cmd() {
     go-nethttp) CMD=(env "PORT=$port" "$GO_PEER") ;;
     spring-boot) CMD=(env "PORT=$port" "$JAVA" "${SPRING_JVM[@]}" -jar "$SPRING_JAR") ;;
     users-memory) users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=false ;;
-    users-overload) # users-memory plus the limits keys (set by overload())
-      users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=false "${OVERLOAD_SETS[@]}" ;;
+    users-overload) # users-sqlite plus the limits keys (set by overload())
+      users_cmd "$dir" "$port" "$mport" --set "store.url=jdbc:sqlite:$dir/users.db" --set auth.enabled=false "${OVERLOAD_SETS[@]}" ;;
     users-sqlite) users_cmd "$dir" "$port" "$mport" --set "store.url=jdbc:sqlite:$dir/users.db" --set auth.enabled=false ;;
     users-auth)
       users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=true \
@@ -385,14 +388,18 @@ overload() {
       die "BENCH_OVERLOAD_QUEUE_TIMEOUT is set but this jar rejects limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT"
     extra+=(--set "limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT")
   fi
-  log "overload: users-memory with limits.max-concurrent-requests=$limit, $conns connections"
+  # POSTs to the SQLite store: a write waits for SQLite's single write lock, so requests hold their slots
+  # while they wait and the limit is reached. (In-memory GETs never wait: on one CPU they run one after
+  # another and never reach any limit.)
+  log "overload: users-sqlite POST with limits.max-concurrent-requests=$limit, $conns connections"
   OVERLOAD_SETS=("${extra[@]}")
   start_server users-overload keep
   seed_and_check users-overload
-  wrk_run overload users-overload warmup-get-id "$BENCH_WARMUP" get-by-id.lua "$BENCH_SEED_USERS"
+  local prefix="ov-$RANDOM"
+  wrk_run overload users-overload warmup-post "$BENCH_WARMUP" post-user.lua "$prefix-w"
   local out=$SERVER_DIR/wrk-overload.txt
   run_waiting "${CLIENT_PIN[@]}" wrk -t"$BENCH_THREADS" -c"$conns" -d"${BENCH_DURATION}s" --latency --timeout 10s \
-    -s "$BENCH_DIR/lua/count-status.lua" "http://127.0.0.1:$PORT" -- "$BENCH_SEED_USERS" >"$out" 2>&1 ||
+    -s "$BENCH_DIR/lua/count-status.lua" "http://127.0.0.1:$PORT" -- post "$prefix-m" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk failed in the overload scenario; see $out"; }
   local counts p99 rps
   counts=$(grep -m1 '^status_2xx=' "$out" || echo "status_2xx=? status_503=? status_other=?")
@@ -400,7 +407,7 @@ overload() {
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
   local per_class
   per_class=$("${CLIENT_PIN[@]}" "$BENCHTOOL" overload -url "http://127.0.0.1:$PORT" -c "$conns" -d "${BENCH_DURATION}s" \
-                -n "$BENCH_SEED_USERS" 2>>"$SERVER_DIR/overload-client.err") || per_class="benchtool overload failed"
+                -post "$prefix-b" 2>>"$SERVER_DIR/overload-client.err") || per_class="benchtool overload failed"
   echo "$per_class" >"$SERVER_DIR/overload-client.txt"
   local oom="no OutOfMemoryError in the server log"
   grep -q OutOfMemoryError "$SERVER_LOG" && oom="OutOfMemoryError FOUND in $SERVER_LOG"

@@ -1,4 +1,6 @@
--- The overload scenario: GET /api/v1/users/{id} like get-by-id.lua, and a response() hook that counts
+-- The overload scenario: GET /api/v1/users/{id} like get-by-id.lua (script argument 1: the number of
+-- seeded users), or with argument 1 "post" and argument 2 a prefix, POST /api/v1/users with a unique email
+-- like post-user.lua; and a response() hook that counts
 -- 2xx, 503 and other statuses per thread; done() prints the totals as
 --   status_2xx=N status_503=N status_other=N
 -- (wrk's own "Non-2xx or 3xx responses" line cannot tell a 503 shed from any other failure.)
@@ -11,16 +13,30 @@ function setup(thread)
   thread:set("tid", #thread_list)
 end
 
+local post_prefix = nil
+local counter = 0
+
 function init(args)
+  ok, shed, other = 0, 0, 0
+  if args[1] == "post" then
+    post_prefix = args[2] or "overload"
+    wrk.headers["Content-Type"] = "application/json"
+    return
+  end
   local n = tonumber(args[1]) or 1000
   for id = 1, n do
     requests[id] = wrk.format("GET", "/api/v1/users/" .. id)
   end
   next_index = ((tid or 1) * 7919) % n
-  ok, shed, other = 0, 0, 0
 end
 
 function request()
+  if post_prefix then
+    counter = counter + 1
+    local body = string.format('{"name":"Overload %d %d","email":"%s-%d-%d@bench.example"}',
+      tid or 0, counter, post_prefix, tid or 0, counter)
+    return wrk.format("POST", "/api/v1/users", nil, body)
+  end
   next_index = next_index % #requests + 1
   return requests[next_index]
 end

@@ -372,6 +372,7 @@ func overload(args []string) {
 	conns := fs.Int("c", 32, "connections")
 	dur := fs.Duration("d", 10*time.Second, "duration")
 	n := fs.Int("n", 1000, "ids cycle over 1..n")
+	post := fs.String("post", "", "POST a new user with this email prefix on every request instead of GET by id")
 	var headers headerList
 	fs.Var(&headers, "header", "extra request header, repeatable")
 	_ = fs.Parse(args)
@@ -394,9 +395,17 @@ func overload(args []string) {
 			r := &results[i]
 			r.otherCodes = map[int]int{}
 			for k := 0; time.Now().Before(end); k++ {
-				id := (i*7919+k)%*n + 1
 				t0 := time.Now()
-				code, h, _, err := do(c, "GET", fmt.Sprintf("%s/api/v1/users/%d", *url, id), headers, nil)
+				var code int
+				var h http.Header
+				var err error
+				if *post != "" {
+					body := fmt.Sprintf(`{"name":"Overload %d %d","email":"%s-%d-%d@bench.example"}`, i, k, *post, i, k)
+					code, h, _, err = do(c, "POST", *url+"/api/v1/users", headers, []byte(body))
+				} else {
+					id := (i*7919+k)%*n + 1
+					code, h, _, err = do(c, "GET", fmt.Sprintf("%s/api/v1/users/%d", *url, id), headers, nil)
+				}
 				lat := time.Since(t0)
 				switch {
 				case err != nil:

@@ -1,22 +1,22 @@
 package dev.servicekit.core;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
-import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
+import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -47,8 +47,8 @@ public final class LoggingConfigurator {
         context.reset();
         installJulBridge(context);
 
-        Appender<ILoggingEvent> console = consoleAppender(context, settings.format(), settings.console(), settings.journal());
-        Optional<Appender<ILoggingEvent>> file = settings.file().map(path -> fileAppender(context, settings, path));
+        LineBlockAppenders.Console console = consoleAppender(context, settings.format(), settings.console(), settings.journal());
+        Optional<LineBlockAppenders.File> file = settings.file().map(path -> fileAppender(context, settings, path));
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(settings.level().toUpperCase(Locale.ROOT), Level.INFO));
         root.addAppender(console);
@@ -56,13 +56,15 @@ public final class LoggingConfigurator {
 
         Logger access = context.getLogger(ACCESS_LOGGER);
         access.setLevel(settings.accessLog() ? Level.INFO : Level.OFF);
-        // One line per request, written by one platform thread: a request's virtual thread only queues its line.
-        // Blocking file writes from virtual threads make the JDK add carrier threads for every write, which
-        // measured 5x fewer requests per second on one CPU (bench/RESULTS.md). Nothing is dropped: a full queue
-        // makes requests wait (back-pressure), and stopping the context drains the queue.
+        // One line per request, written in blocks by one platform thread: a request's virtual thread only queues
+        // its line. Blocking file writes from virtual threads make the JDK add carrier threads for every write,
+        // and a write(2) per line halved the throughput on one CPU (bench/RESULTS.md). Nothing is dropped: a full
+        // queue makes requests wait (back-pressure), and stopping the context drains the queue.
         access.setAdditive(false);
-        access.addAppender(accessAppender(context, console));
-        file.ifPresent(target -> access.addAppender(accessAppender(context, target)));
+        List<LineBlockAppenders.LineBlockAppender> targets = new ArrayList<>();
+        targets.add(console);
+        file.ifPresent(targets::add);
+        access.addAppender(accessAppender(context, targets));
         // Helidon logs routine connection events at INFO through JUL; keep them at WARN unless asked.
         quiet(context, "io.helidon", settings.level());
         quiet(context, "com.zaxxer.hikari", settings.level());
@@ -166,28 +168,22 @@ public final class LoggingConfigurator {
     /** Lines queued in memory for the access log writer before requests wait for it. */
     static final int ACCESS_QUEUE_SIZE = 8192;
 
-    /** A queue and writer thread in front of one target (Logback's AsyncAppender takes exactly one). */
-    private static Appender<ILoggingEvent> accessAppender(LoggerContext context, Appender<ILoggingEvent> target) {
-        AsyncAppender async = new AsyncAppender();
-        async.setContext(context);
-        async.setName("access-" + target.getName());
-        async.setQueueSize(ACCESS_QUEUE_SIZE);
-        async.setDiscardingThreshold(0); // never drop a line, whatever its level
-        async.setNeverBlock(false);
-        async.setIncludeCallerData(false);
-        async.setMaxFlushTime(5_000); // at stop, up to 5 s to write what is queued
-        async.addAppender(target);
-        async.start();
-        return async;
+    /** The queue and writer thread in front of the targets. */
+    private static Appender<ILoggingEvent> accessAppender(LoggerContext context, List<LineBlockAppenders.LineBlockAppender> targets) {
+        AccessLogAppender appender = new AccessLogAppender(targets, ACCESS_QUEUE_SIZE);
+        appender.setContext(context);
+        appender.setName("access");
+        appender.start();
+        return appender;
     }
 
-    private static Appender<ILoggingEvent> consoleAppender(LoggerContext context, String format, PrintStream stream, boolean journal) {
-        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    private static LineBlockAppenders.Console consoleAppender(LoggerContext context, String format, PrintStream stream, boolean journal) {
+        LineBlockAppenders.Console appender = new LineBlockAppenders.Console();
         appender.setContext(context);
         appender.setName("console");
         appender.setEncoder(journal ? journalEncoder(context, format) : encoder(context, format));
-        appender.setImmediateFlush(true);
-        appender.setOutputStream(new NonClosingOutputStream(stream));
+        appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
+        appender.setOutputStream(new BufferedOutputStream(new NonClosingOutputStream(stream), LineBlockAppenders.BLOCK_BYTES));
         appender.start();
         return appender;
     }
@@ -209,8 +205,8 @@ public final class LoggingConfigurator {
         return journal;
     }
 
-    private static Appender<ILoggingEvent> fileAppender(LoggerContext context, LogSettings settings, Path file) {
-        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+    private static LineBlockAppenders.File fileAppender(LoggerContext context, LogSettings settings, Path file) {
+        LineBlockAppenders.File appender = new LineBlockAppenders.File();
         appender.setContext(context);
         appender.setName("file");
         appender.setFile(file.toString());
@@ -224,6 +220,7 @@ public final class LoggingConfigurator {
         policy.start();
         appender.setRollingPolicy(policy);
         appender.setEncoder(encoder(context, settings.format()));
+        appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
         appender.start();
         return appender;
     }

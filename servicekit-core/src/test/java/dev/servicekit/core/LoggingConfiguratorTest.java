@@ -11,12 +11,18 @@ import org.slf4j.MDC;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -115,6 +121,62 @@ class LoggingConfiguratorTest {
         access.info("GET /last 200");
         LoggingConfigurator.shutdown();
         assertThat(console()).contains("GET /last 200");
+    }
+
+    @Test
+    void accessLinesAreWrittenInBlocksOfWholeLines() throws Exception {
+        CountDownLatch writerBlocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> writes = Collections.synchronizedList(new ArrayList<>());
+        OutputStream recording = new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writerBlocked.countDown();
+                try {
+                    release.await(); // the first write holds the writer while the queue fills
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                writes.add(new String(b, off, len, StandardCharsets.UTF_8));
+            }
+        };
+        LoggingConfigurator.configure(new LogSettings("info", "text", new PrintStream(recording, false, StandardCharsets.UTF_8),
+                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, false));
+        Logger access = LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER);
+        access.info("GET /item/0 200");
+        assertThat(writerBlocked.await(5, TimeUnit.SECONDS)).as("the first line is written without a stop").isTrue();
+        int lines = 500;
+        for (int i = 1; i < lines; i++) {
+            access.info("GET /item/{} 200", i);
+        }
+        release.countDown();
+        LoggingConfigurator.configureBootstrap();
+
+        String all = String.join("", writes);
+        assertThat(all.lines().filter(line -> line.contains("GET /item/"))).hasSize(lines);
+        assertThat(writes).allSatisfy(block -> {
+            assertThat(block).endsWith("\n");
+            assertThat(block.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(LineBlockAppenders.BLOCK_BYTES);
+        });
+        // About 80 bytes a line: 499 queued lines fit in about ten blocks of 4 KiB, not 499 writes.
+        assertThat(writes.size()).isLessThan(lines / 20);
+    }
+
+    @Test
+    void anAccessLineIsWrittenSoonWithoutAStop() throws InterruptedException {
+        configure("text", Optional.empty(), true);
+        LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER).info("GET /soon 200");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!console().contains("GET /soon 200") && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(console()).contains("GET /soon 200");
     }
 
     @Test

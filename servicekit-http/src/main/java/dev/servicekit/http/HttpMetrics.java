@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -120,6 +122,7 @@ public final class HttpMetrics implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final Map<Rejection, Counter> rejected = new EnumMap<>(Rejection.class);
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ConcurrentMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
     private HttpMetrics(PrometheusMeterRegistry registry, boolean virtualThreadEvents) {
         this.registry = registry;
@@ -271,18 +274,27 @@ public final class HttpMetrics implements AutoCloseable {
     void requestFinished(Method method, String uri, int status, long durationNanos) {
         active.decrementAndGet();
         String methodTag = KNOWN_METHODS.contains(method.text()) ? method.text() : "OTHER";
-        Timer.builder(REQUESTS)
+        // Looked up, not built, per request: the builder, its tags and the registry's own lookup cost more than
+        // the recording itself. The keys are bounded: known methods, route templates, and status codes.
+        timers.computeIfAbsent(new TimerKey(methodTag, uri, status), this::requestTimer)
+                .record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private record TimerKey(String method, String uri, int status) {
+    }
+
+    private Timer requestTimer(TimerKey key) {
+        return Timer.builder(REQUESTS)
                 .description("HTTP requests served, by route template, method and status")
-                .tag("method", methodTag)
-                .tag("uri", uri)
-                .tag("status", Integer.toString(status))
-                .tag("outcome", Outcome.forStatus(status).name())
+                .tag("method", key.method())
+                .tag("uri", key.uri())
+                .tag("status", Integer.toString(key.status()))
+                .tag("outcome", Outcome.forStatus(key.status()).name())
                 .publishPercentileHistogram()
                 .serviceLevelObjectives(SLO_BUCKETS)
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry)
-                .record(durationNanos, TimeUnit.NANOSECONDS);
+                .register(registry);
     }
 
     void rejected(Rejection reason) {

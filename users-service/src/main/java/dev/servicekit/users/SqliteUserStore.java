@@ -25,8 +25,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -93,6 +98,13 @@ final class SqliteUserStore implements UserStore {
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final Optional<MeterRegistry> metrics;
     private final Optional<Gauge> usageRatio;
+    /**
+     * Platform threads, one per pooled connection, that run every JDBC call. SQLite runs inside native code,
+     * and a virtual thread in native code pins its carrier: with one carrier per CPU, a commit waiting for the
+     * disk would stop every other request, health checks included. Here the request's virtual thread waits
+     * for the answer unmounted, and the carrier goes on serving (and shedding) other requests.
+     */
+    private final ExecutorService io;
     private volatile boolean closed;
 
     private SqliteUserStore(Path file, Clock clock, Duration timeout, HikariDataSource pool, Optional<MeterRegistry> metrics) {
@@ -101,6 +113,8 @@ final class SqliteUserStore implements UserStore {
         this.timeout = timeout;
         this.pool = pool;
         this.metrics = metrics;
+        this.io = Executors.newFixedThreadPool(pool.getMaximumPoolSize(),
+                                               Thread.ofPlatform().daemon().name("users-sqlite-", 1).factory());
         // Strong reference: the gauge reads the pool for as long as the store is open; close() removes it.
         this.usageRatio = metrics.map(registry -> Gauge.builder(USAGE_RATIO, pool, SqliteUserStore::usageRatio)
                 .description("Connections of the store's pool in use, as a fraction of its maximum size (0..1)")
@@ -400,6 +414,7 @@ final class SqliteUserStore implements UserStore {
         }
         closed = true;
         usageRatio.ifPresent(gauge -> metrics.orElseThrow().remove(gauge));
+        io.shutdown();
         pool.close(); // HikariCP removes its own meters
         LOG.info("Closed SQLite user store {}", file);
     }
@@ -416,10 +431,52 @@ final class SqliteUserStore implements UserStore {
 
     private <T> T read(String action, SqlWork<T> work) {
         ensureOpen();
+        return onIoThread(action, () -> withConnection(action, work));
+    }
+
+    private <T> T withConnection(String action, SqlWork<T> work) {
         try (Connection connection = pool.getConnection()) {
             return work.run(connection);
         } catch (SQLException e) {
             throw failure(action, e);
+        }
+    }
+
+    /** Runs {@code work} on an {@link #io} thread when called from a virtual thread, else right here. */
+    private <T> T onIoThread(String action, Callable<T> work) {
+        if (!Thread.currentThread().isVirtual()) {
+            return call(work);
+        }
+        Future<T> answer;
+        try {
+            answer = io.submit(work);
+        } catch (RejectedExecutionException e) {
+            throw new StoreUnavailableException("Could not " + action + ": the SQLite user store '" + file + "' is closed", e);
+        }
+        try {
+            return answer.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new StoreException("Could not " + action + " in SQLite database '" + file + "': " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("Interrupted while waiting to " + action + " in SQLite database '" + file + "'", e);
+        }
+    }
+
+    private static <T> T call(Callable<T> work) {
+        try {
+            return work.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Store work threw a checked exception it does not declare", e);
         }
     }
 
@@ -435,10 +492,9 @@ final class SqliteUserStore implements UserStore {
             throw new StoreUnavailableException("Interrupted while waiting to " + action + " in SQLite database '"
                     + file + "'", e);
         }
-        try (Connection connection = pool.getConnection()) {
-            return work.run(connection);
-        } catch (SQLException e) {
-            throw failure(action, e);
+        try {
+            // The lock is taken on the request's own thread, so waiting writers wait unmounted.
+            return onIoThread(action, () -> withConnection(action, work));
         } finally {
             writeLock.unlock();
         }

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -67,6 +68,40 @@ class SqliteUserStoreTest extends UserStoreContractTest {
     void opensTheFileCreatingMissingParentDirectoriesAndDescribesIt() {
         assertThat(file()).isRegularFile();
         assertThat(store.describe()).isEqualTo("sqlite " + file().toAbsolutePath());
+    }
+
+    @Test
+    void sqlFromAVirtualThreadRunsOnAPlatformThreadSoItNeverPinsTheCarrier() throws Exception {
+        store.close();
+        List<Thread> sqlThreads = Collections.synchronizedList(new ArrayList<>());
+        Clock recording = new Clock() { // the store reads the clock inside its SQL work
+            @Override
+            public java.time.Instant instant() {
+                sqlThreads.add(Thread.currentThread());
+                return clock.instant();
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        store = open(recording);
+
+        Thread request = Thread.ofVirtual().start(() -> store.create(draft("Vera", "vera@example.org")));
+        request.join();
+        store.create(draft("Paul", "paul@example.org")); // from this platform thread: run right here
+
+        assertThat(sqlThreads).hasSize(2);
+        assertThat(sqlThreads.get(0).isVirtual()).isFalse();
+        assertThat(sqlThreads.get(0).getName()).startsWith("users-sqlite-");
+        assertThat(sqlThreads.get(1)).isSameAs(Thread.currentThread());
+        assertThat(store.find(1)).map(User::name).contains("Vera");
     }
 
     @Test
