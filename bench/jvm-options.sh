@@ -38,8 +38,9 @@ BENCHTOOL=$BENCH_DIR/bin/benchtool
 OUT=$BENCH_DIR/out/jvm-options-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 
-# The options `install` ships (ServiceApplication.defaultJvmOptions) without the archive flags.
-INSTALL="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError"
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
+INSTALL=$(shipped_jvm_opts "$JAVA" "$JAR") || die "cannot read the shipped JVM options from $JAR"
 LEAN="-XX:+UseSerialGC -Xss256k -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:CICompilerCount=2"
 declare -A OPTS=(
   [defaults]=""

@@ -12,8 +12,10 @@ JAVA=$JAVA_HOME/bin/java
 JAR=$ROOT/users-service/target/users-service.jar
 BENCHTOOL=$BENCH_DIR/bin/benchtool
 [[ -x $BENCHTOOL && -e $JAR ]] || { echo "profile-startup.sh: build first (bench/run.sh --quick)" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 OPTS=("$@")
-((${#OPTS[@]})) || OPTS=(-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError)
+((${#OPTS[@]})) || read -r -a OPTS <<<"$(shipped_jvm_opts "$JAVA" "$JAR")"
 OUT=$BENCH_DIR/out/profile-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 port=$("$BENCHTOOL" freeport); mport=$("$BENCHTOOL" freeport)

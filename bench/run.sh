@@ -28,8 +28,8 @@ Environment:
   JAVA_HOME              JDK 21+ for building and running (default: /usr/lib/jvm/temurin-25-jdk-amd64
                          when present)
   BENCH_JVM_OPTS         JVM options for every users-service run (default: the options `install` ships,
-                         without the class-data archive: "-XX:+UseSerialGC -Xms16m -Xmx128m
-                         -XX:+ExitOnOutOfMemoryError"; set it to "" for the JVM's defaults)
+                         as `users-service version --jvm-options` prints them, without the class-data
+                         archive flags; set it to "" for the JVM's defaults)
   BENCH_SPRING_JVM_OPTS  extra JVM options for the Spring Boot peer
   BENCH_APP_OPTS         extra users-service arguments after `run`, e.g. "--set log.access=false"
   BENCH_DURATION         seconds per measured wrk run (default 20; --quick 3)
@@ -49,10 +49,8 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------- options
-# The JVM options `install` ships (ServiceApplication.defaultJvmOptions), without the class-data archive
-# flags: the throughput and no-cache startup figures are taken with these; bench/jvm-options.sh measures
-# the archive and the AOT cache.
-SHIPPED_JVM_OPTS="-XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError"
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 QUICK=0
 BUILD=1
 ONLY=""
@@ -79,7 +77,7 @@ else
   IDLE_SETTLE=3
 fi
 : "${BENCH_CONNECTIONS:=64}" "${BENCH_THREADS:=2}" "${BENCH_OVERLOAD_LIMIT:=8}" "${BENCH_OVERLOAD_QUEUE_TIMEOUT:=10ms}"
-: "${BENCH_JVM_OPTS=$SHIPPED_JVM_OPTS}" "${BENCH_SPRING_JVM_OPTS:=}" "${BENCH_APP_OPTS:=}" "${BENCH_SERVER_CPU:=0}" "${BENCH_CLIENT_CPU:=1}"
+: "${BENCH_SPRING_JVM_OPTS:=}" "${BENCH_APP_OPTS:=}" "${BENCH_SERVER_CPU:=0}" "${BENCH_CLIENT_CPU:=1}"
 HALF_WARMUP=$(( (BENCH_WARMUP + 1) / 2 ))
 
 ALL_SERVERS=(go-nethttp users-memory users-sqlite users-auth spring-boot)
@@ -216,7 +214,7 @@ build() {
 
 # ------------------------------------------------------------------------------------ server commands
 # server_cmd NAME DIR PORT MGMT_PORT: sets CMD (the argv) and HEADERS (curl/wrk-style request headers).
-read -r -a USERS_JVM <<<"$BENCH_JVM_OPTS"
+USERS_JVM=() # set after the build, from the jar (shipped_jvm_opts) unless BENCH_JVM_OPTS is set
 read -r -a SPRING_JVM <<<"$BENCH_SPRING_JVM_OPTS"
 read -r -a USERS_APP <<<"$BENCH_APP_OPTS"
 AUTH_DIR=$OUT/auth
@@ -538,6 +536,8 @@ done
 STARTED_AT=$(date -u +%H:%M)
 log "output in $OUT"
 build
+[[ -v BENCH_JVM_OPTS ]] || BENCH_JVM_OPTS=$(shipped_jvm_opts "$JAVA" "$USERS_JAR") || die "cannot read the shipped JVM options from $USERS_JAR"
+read -r -a USERS_JVM <<<"$BENCH_JVM_OPTS"
 
 [[ " ${SERVERS[*]} " == *" users-auth "* ]] && issue_token
 

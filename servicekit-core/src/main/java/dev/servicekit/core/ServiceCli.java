@@ -664,13 +664,21 @@ public final class ServiceCli {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
+        @Option(names = "--jvm-options", description = "Print the JVM options install gives the service, one per line.")
+        boolean jvmOptions;
+
         @Override
         public Integer call() throws Exception {
-            Map<String, String> info = new LinkedHashMap<>();
+            if (jvmOptions) {
+                app.defaultJvmOptions().forEach(out::println);
+                return ExitCode.OK.code();
+            }
+            Map<String, Object> info = new LinkedHashMap<>();
             info.put("name", app.name());
             info.put("version", app.version());
             info.put("java", Runtime.version().toString());
             info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+            info.put("jvmOptions", app.defaultJvmOptions());
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(info));
             } else {

@@ -130,6 +130,17 @@ class ServiceCliTest {
     }
 
     @Test
+    void versionPrintsTheJvmOptionsInstallUsesOnePerLine() throws Exception {
+        assertThat(run(Map.of(), "version", "--jvm-options")).isZero();
+        assertThat(out().lines()).containsExactlyElementsOf(app.defaultJvmOptions()).contains("-XX:+UseSerialGC");
+
+        out.reset();
+        assertThat(run(Map.of(), "version", "--json")).isZero();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(out()).path("jvmOptions"))
+                .extracting(com.fasterxml.jackson.databind.JsonNode::asText).contains("-XX:+ExitOnOutOfMemoryError");
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         assertThat(run(Map.of(), "run", "--bogus")).isEqualTo(2);
         assertThat(err()).contains("--bogus");
