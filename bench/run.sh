@@ -472,7 +472,7 @@ machine() {
   kernel=$(uname -sr)
   jdk=$("$JAVA" -version 2>&1 | sed -n 2p)
   gov=$(go version | awk '{print $3}')
-  wrkv=$(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}')
+  wrkv=$( (wrk -v 2>&1 || true) | awk 'NR == 1 {print $1, $2}') # wrk -v exits with 1
   echo "- CPU: $model, $CPUS CPUs ($(lscpu | awk -F': +' '/^Hypervisor vendor/ && !seen++ {print "VM, " $2}'))"
   echo "- memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); kernel: $kernel; OS: $( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)"
   echo "- JDK: $jdk; Go: $gov; $wrkv"
