@@ -13,8 +13,6 @@ import org.slf4j.MDC;
 final class AccessLog {
 
     static final String LOGGER_NAME = "dev.servicekit.http.access";
-    /** Request-context key under which an authentication filter stores the caller's subject. */
-    static final String SUBJECT_CONTEXT_KEY = "dev.servicekit.http.subject";
 
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
     private static final String[] FIELD_KEYS = {"method", "path", "status", "bytes", "durationMs", "subject"};

@@ -96,8 +96,6 @@ public final class HttpMetrics implements AutoCloseable {
     /** OpenMetrics text 1.0.0. */
     static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-    /** Request-context key under which the route wrapper stores the matched path template. */
-    static final String ROUTE_TEMPLATE_CONTEXT_KEY = "dev.servicekit.http.route-template";
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpMetrics.class);
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",

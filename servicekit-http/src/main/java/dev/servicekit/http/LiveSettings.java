@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * The current {@link ApiSettings} of one listener and the limiter sized by them. {@link #apply} swaps the
- * snapshot in one volatile write; the routing pins the snapshot into each request's context when it arrives
- * ({@link #pin}), and every later step of that request reads the pinned one ({@link #of}).
+ * snapshot in one volatile write; the routing pins the snapshot into each request's {@link RequestState} when it
+ * arrives, and every later step of that request reads the pinned one ({@link #of}).
  */
 final class LiveSettings {
 
@@ -62,15 +62,9 @@ final class LiveSettings {
         current = next;
     }
 
-    /** Pins the current snapshot to the request, so that all of it uses the same settings. */
-    ApiSettings pin(ServerRequest req) {
-        ApiSettings snapshot = current;
-        req.context().register(ApiSettings.class, snapshot);
-        return snapshot;
-    }
-
-    /** The snapshot pinned to the request, or the current one if the request was not pinned (not expected). */
+    /** The snapshot pinned to the request ({@link RequestState}), or the current one if it was not pinned (not expected). */
     ApiSettings of(ServerRequest req) {
-        return req.context().get(ApiSettings.class, ApiSettings.class).orElseGet(this::current);
+        RequestState state = RequestState.find(req);
+        return state != null ? state.settings() : current;
     }
 }

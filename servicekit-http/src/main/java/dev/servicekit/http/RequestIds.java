@@ -28,7 +28,6 @@ public final class RequestIds {
     public static final String MDC_KEY = "requestId";
 
     static final int MAX_LENGTH = 128;
-    private static final String CONTEXT_KEY = "dev.servicekit.http.requestId";
 
     private RequestIds() {
     }
@@ -42,15 +41,14 @@ public final class RequestIds {
      */
     public static String current(ServerRequest request) {
         Objects.requireNonNull(request, "request");
-        return request.context().get(CONTEXT_KEY, String.class)
-                .or(() -> Optional.ofNullable(MDC.get(MDC_KEY)))
+        RequestState state = RequestState.find(request);
+        if (state != null) {
+            return state.requestId();
+        }
+        return Optional.ofNullable(MDC.get(MDC_KEY))
                 .orElseThrow(() -> new IllegalStateException(
                         "No request id on this request; RequestIds.current works only for requests served by a "
                                 + "Servicekit ApiServer or ManagementServer"));
-    }
-
-    static void attach(ServerRequest request, String id) {
-        request.context().register(CONTEXT_KEY, id);
     }
 
     /** The incoming id if it is safe to echo, otherwise a new one. */

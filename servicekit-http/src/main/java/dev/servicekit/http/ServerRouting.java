@@ -192,10 +192,9 @@ final class ServerRouting {
 
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            // First thing: from here on the request uses this one snapshot of the settings, whatever a reload does.
-            live.pin(req);
             String id = RequestIds.acceptOrGenerate(req.headers().first(RequestIds.HEADER));
-            RequestIds.attach(req, id);
+            // First thing: from here on the request uses this one snapshot of the settings, whatever a reload does.
+            RequestState.attach(req, live.current(), id);
             res.header(RequestIds.HEADER, id);
             MDC.put(RequestIds.MDC_KEY, id);
             try {
@@ -330,7 +329,7 @@ final class ServerRouting {
 
     /**
      * Counts the request as in flight, logs one line once the response is written and, with metrics, times it
-     * under the route template that {@link TemplateRecordingHandler} left in the request context.
+     * under the route template that {@link TemplateRecordingHandler} left in the {@link RequestState}.
      */
     private static final class AccessLogFilter implements Filter {
         private final InFlightRequests inFlight;
@@ -367,19 +366,15 @@ final class ServerRouting {
                 // An exception from a later filter (pause, CORS) leaves here before the error mapper answers it,
                 // so the response still says 200: take the status the mapper is about to send.
                 int status = failure == null || res.isSent() ? res.status().code() : statusFor(failure);
-                metrics.ifPresent(m -> m.requestFinished(
-                        req.prologue().method(),
-                        req.context().get(HttpMetrics.ROUTE_TEMPLATE_CONTEXT_KEY, String.class).orElse(HttpMetrics.URI_UNMATCHED),
-                        status,
-                        durationNanos));
-                String subject = req.context().get(AccessLog.SUBJECT_CONTEXT_KEY, String.class).orElse("-");
+                RequestState state = RequestState.find(req);
+                metrics.ifPresent(m -> m.requestFinished(req.prologue().method(), state.routeTemplate(), status, durationNanos));
                 accessLog.log(req.prologue().method().text(),
                               req.prologue().uriPath().rawPath(),
                               status,
                               bodyBytes(res),
                               durationMs,
-                              RequestIds.current(req),
-                              subject);
+                              state.requestId(),
+                              state.subject());
             }
         }
     }
@@ -421,8 +416,8 @@ final class ServerRouting {
     /**
      * Runs the authenticator before the route's handler. {@code Cache-Control: no-store} is set first, so
      * the 401/403 answers carry it too (the error mapper keeps it). The caller's subject goes into the
-     * request context for the access log; the {@link AuthenticatedCaller} itself is registered in the
-     * context by its class, for handlers that need to know who is calling.
+     * request's {@link RequestState} for the access log; the {@link AuthenticatedCaller} itself is registered in
+     * the request context by its class, for handlers that need to know who is calling.
      */
     private record AuthenticatedHandler(LiveSettings live, Set<String> scopes, Handler next)
             implements Handler {
@@ -440,14 +435,14 @@ final class ServerRouting {
                 throw new IllegalStateException("RequestAuthenticator " + authenticator.getClass().getName()
                                                         + " returned null; it must return a caller or throw");
             }
-            req.context().register(AccessLog.SUBJECT_CONTEXT_KEY, caller.subject());
+            RequestState.find(req).subject(caller.subject());
             req.context().register(caller);
             next.handle(req, res);
         }
     }
 
     /**
-     * Leaves the route's path template in the request context for the metrics, which must never be tagged with
+     * Leaves the route's path template in the {@link RequestState} for the metrics, which must never be tagged with
      * the raw path. Our own wrapper rather than Helidon's {@code ServerRequest#matchingPattern()}: that is a
      * default method returning empty unless the request implementation overrides it, and our template is
      * exactly what the application registered.
@@ -455,7 +450,7 @@ final class ServerRouting {
     private record TemplateRecordingHandler(String template, Handler next) implements Handler {
         @Override
         public void handle(ServerRequest req, ServerResponse res) throws Exception {
-            req.context().register(HttpMetrics.ROUTE_TEMPLATE_CONTEXT_KEY, template);
+            RequestState.find(req).routeTemplate(template);
             next.handle(req, res);
         }
     }
@@ -467,7 +462,7 @@ final class ServerRouting {
             String path = req.prologue().uriPath().rawPath();
             List<Method> allowed = allowedMethods(routes, req.prologue().uriPath());
             if (allowed.isEmpty()) {
-                req.context().register(HttpMetrics.ROUTE_TEMPLATE_CONTEXT_KEY, HttpMetrics.URI_NOT_FOUND);
+                RequestState.find(req).routeTemplate(HttpMetrics.URI_NOT_FOUND);
                 throw ProblemException.notFound("No resource at \"" + path + "\"; check the path");
             }
             throw ProblemException.methodNotAllowed(req.prologue().method().text(), path, allowed);
