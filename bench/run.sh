@@ -17,8 +17,9 @@ then measures each server, one at a time, interleaved over rounds (A B C A B C):
 first 200, RSS, GET-by-id / GET-list / POST throughput and latency, artifact size; then the overload
 scenario. The server runs on CPU 0, wrk and the helpers on CPU 1. A full run writes bench/RESULTS.md.
 
-  --quick       1 round, 2 cold starts, 2 s warm-ups, 3 s runs, 200 seeded users (< 3 minutes
-                with the artifacts built); prints the table and writes it only under bench/out/
+  --quick       1 round, 1 cold start, 2 s warm-ups, 3 s runs, 200 seeded users (< 3 minutes
+                with the artifacts built); prints the table and writes it only under bench/out/.
+                A smoke test: after 2 s the JIT is still cold, so its figures say nothing of speed
   --no-build    use the artifacts as they are (fail if one is missing)
   --only NAMES  comma-separated subset of: go-nethttp, users-memory, users-sqlite, users-auth,
                 spring-boot, overload (go-nethttp is the ratio anchor; keep it in)
@@ -36,7 +37,7 @@ Environment:
   BENCH_WARMUP           seconds of GET-by-id warm-up (default 30; --quick 2); GET-list and POST get half.
                          Pinned to one CPU, the JIT compilers share the server's CPU and were still at
                          work 20 s into the load; 10 s warm-ups measured up to 2x below steady state
-  BENCH_COLD_STARTS      cold starts per server (default 5; --quick 3)
+  BENCH_COLD_STARTS      cold starts per server (default 5; --quick 1)
   BENCH_CONNECTIONS      wrk connections (default 64);  BENCH_THREADS  wrk threads (default 2)
   BENCH_SEED_USERS       users created before the GET runs (default 1000; --quick 200)
   BENCH_OVERLOAD_LIMIT   limits.max-concurrent-requests in the overload scenario (default 8; 4x connections),
@@ -69,8 +70,15 @@ while (($#)); do
   shift
 done
 
+# The settings given in the environment, before the defaults fill in the rest: the command line written to
+# RESULTS.md names exactly these.
+declare -A ENV_GIVEN=()
+for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+  [[ -v $v ]] && ENV_GIVEN[$v]=1
+done
+
 if ((QUICK)); then
-  : "${ROUNDS:=1}" "${BENCH_DURATION:=3}" "${BENCH_WARMUP:=2}" "${BENCH_COLD_STARTS:=2}" "${BENCH_SEED_USERS:=200}"
+  : "${ROUNDS:=1}" "${BENCH_DURATION:=3}" "${BENCH_WARMUP:=2}" "${BENCH_COLD_STARTS:=1}" "${BENCH_SEED_USERS:=200}"
   IDLE_SETTLE=1
 else
   : "${ROUNDS:=2}" "${BENCH_DURATION:=20}" "${BENCH_WARMUP:=30}" "${BENCH_COLD_STARTS:=5}" "${BENCH_SEED_USERS:=1000}"
@@ -496,7 +504,7 @@ write_results() {
     echo '```'
     local v
     for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
-      [[ -n ${!v:-} && ${ENV_GIVEN[$v]:-0} == 1 ]] && printf '%s=%q ' "$v" "${!v}"
+      [[ ${ENV_GIVEN[$v]:-0} == 1 ]] && printf '%s=%q ' "$v" "${!v:-}"
     done
     echo "JAVA_HOME=$JAVA_HOME $COMMAND_LINE"
     echo '```'
@@ -528,11 +536,6 @@ write_results() {
 }
 
 # ------------------------------------------------------------------------------------------- main
-declare -A ENV_GIVEN=()
-for v in BENCH_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
-  [[ -n ${!v:-} ]] && ENV_GIVEN[$v]=1
-done
-((QUICK)) && ENV_GIVEN=() # quick's own defaults are implied by --quick
 STARTED_AT=$(date -u +%H:%M)
 log "output in $OUT"
 build
