@@ -7,17 +7,13 @@ import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -116,7 +112,7 @@ final class ConfigFileWatcher implements AutoCloseable {
 
     private void begin(WatchServiceFactory factory) {
         learnLink();
-        lastHash = hash();
+        lastHash = ConfigReloader.digest(file);
         lastStat = stat();
         Optional<String> whyPolling = Optional.empty();
         try {
@@ -275,7 +271,7 @@ final class ConfigFileWatcher implements AutoCloseable {
     private void check() {
         checks.incrementAndGet();
         learnLink();
-        Optional<String> now = hash();
+        Optional<String> now = ConfigReloader.digest(file);
         if (now.isEmpty() || now.equals(lastHash)) {
             return; // missing (mid-swap) or the same bytes: nothing to reload
         }
@@ -286,21 +282,6 @@ final class ConfigFileWatcher implements AutoCloseable {
             onChange.run();
         } catch (RuntimeException e) {
             LOG.warn("Reloading after a change to {} failed: {}", file, describe(e), e);
-        }
-    }
-
-    /** The file's SHA-256, or empty when it does not exist or cannot be read now. */
-    private Optional<String> hash() {
-        try {
-            byte[] content = Files.readAllBytes(file);
-            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            LOG.debug("Cannot read {} now: {}", file, describe(e));
-            return Optional.empty();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
     }
 

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -114,11 +115,17 @@ final class ConfigReloader {
         return digests;
     }
 
-    private static Optional<String> digest(Path file) {
+    /** The file's SHA-256, or empty when it does not exist or cannot be read now. Also what {@link ConfigFileWatcher} compares. */
+    static Optional<String> digest(Path file) {
         try {
             return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
-        } catch (IOException | NoSuchAlgorithmException e) {
+        } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            LOG.debug("Cannot read {} now: {}", file, e.toString());
+            return Optional.empty();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
     }
 
