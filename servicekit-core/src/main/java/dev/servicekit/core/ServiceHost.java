@@ -54,7 +54,6 @@ public final class ServiceHost {
     private volatile String progress = "";
     private volatile ConfigReloader reloader;
     private volatile ConfigWatch configWatch;
-    private final AtomicLong reloadAttempts = new AtomicLong();
     private final AtomicLong reloadFailures = new AtomicLong();
     private final AtomicLong reloadSuccesses = new AtomicLong();
 
@@ -128,7 +127,6 @@ public final class ServiceHost {
                 : current.reload();
         // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see reloadSuccesses).
         (report.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
-        reloadAttempts.incrementAndGet();
         return report;
     }
 
@@ -147,7 +145,7 @@ public final class ServiceHost {
      * manager, {@code POST /admin/reload}, the configuration file watcher). Never decreases; lock-free.
      */
     public long reloadAttempts() {
-        return reloadAttempts.get();
+        return reloadSuccesses.get() + reloadFailures.get(); // both only grow, so their sum never decreases
     }
 
     /**
