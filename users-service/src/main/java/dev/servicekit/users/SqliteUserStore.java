@@ -30,11 +30,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -361,9 +361,9 @@ final class SqliteUserStore implements UserStore {
         ensureOpen();
         long deadline = System.nanoTime() + timeout.toNanos();
         // The pool's own wait is bounded by the connection timeout, which may be longer than a readiness
-        // probe allows: run the check on a virtual thread and stop waiting for it after `timeout`.
-        FutureTask<Boolean> check = new FutureTask<>(() -> read("answer a ping", connection -> writableCheck(connection, deadline, timeout)));
-        Thread.ofVirtual().name("users-sqlite-ping").start(check);
+        // probe allows: run the check on an io thread and stop waiting for it after `timeout`.
+        String action = "answer a ping";
+        Future<Boolean> check = submit(action, () -> withConnection(action, connection -> writableCheck(connection, deadline, timeout)));
         try {
             check.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -443,16 +443,11 @@ final class SqliteUserStore implements UserStore {
     }
 
     /** Runs {@code work} on an {@link #io} thread when called from a virtual thread, else right here. */
-    private <T> T onIoThread(String action, Callable<T> work) {
+    private <T> T onIoThread(String action, Supplier<T> work) {
         if (!Thread.currentThread().isVirtual()) {
-            return call(work);
+            return work.get();
         }
-        Future<T> answer;
-        try {
-            answer = io.submit(work);
-        } catch (RejectedExecutionException e) {
-            throw new StoreUnavailableException("Could not " + action + ": the SQLite user store '" + file + "' is closed", e);
-        }
+        Future<T> answer = submit(action, work);
         try {
             return answer.get();
         } catch (ExecutionException e) {
@@ -470,13 +465,11 @@ final class SqliteUserStore implements UserStore {
         }
     }
 
-    private static <T> T call(Callable<T> work) {
+    private <T> Future<T> submit(String action, Supplier<T> work) {
         try {
-            return work.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("Store work threw a checked exception it does not declare", e);
+            return io.submit((Callable<T>) work::get);
+        } catch (RejectedExecutionException e) {
+            throw new StoreUnavailableException("Could not " + action + ": the SQLite user store '" + file + "' is closed", e);
         }
     }
 
