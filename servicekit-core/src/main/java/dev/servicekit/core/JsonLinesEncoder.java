@@ -4,7 +4,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.encoder.EncoderBase;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 
@@ -20,20 +19,9 @@ import java.util.Map;
  * {@code thread}, {@code msg}, {@code requestId} (when in MDC), other MDC entries, and for errors
  * {@code exception}, {@code exceptionMessage} and {@code stack}. JSON is written with Jackson.
  */
-final class JsonLinesEncoder extends EncoderBase<ILoggingEvent> {
+final class JsonLinesEncoder extends LineEncoder {
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final byte[] NONE = new byte[0];
-
-    @Override
-    public byte[] headerBytes() {
-        return NONE;
-    }
-
-    @Override
-    public byte[] footerBytes() {
-        return NONE;
-    }
 
     @Override
     public byte[] encode(ILoggingEvent event) {

@@ -5,7 +5,6 @@ import ch.qos.logback.classic.pattern.TargetLengthBasedClassNameAbbreviator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.encoder.EncoderBase;
 
 import java.nio.charset.Charset;
 import java.time.Instant;
@@ -19,12 +18,11 @@ import java.time.format.DateTimeFormatter;
  * {@code PatternLayout} builds its table of about 80 converter constructors, each a lambda, when first used; with the
  * pattern parser and converters that is about 250 classes and a good part of Logback's start, for one fixed format.
  */
-final class TextLineEncoder extends EncoderBase<ILoggingEvent> {
+final class TextLineEncoder extends LineEncoder {
 
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     /** {@code %replace( [%X{requestId}]){' \[\]', ''}}: the bracketed request id, dropped when it is empty. */
     private static final String EMPTY_REQUEST_ID = " []"; // a literal, as the pattern's regex is: no Matcher per line
-    private static final byte[] NONE = new byte[0];
 
     private final boolean timestamp;
     private final Abbreviator loggerName = new TargetLengthBasedClassNameAbbreviator(36);
@@ -33,16 +31,6 @@ final class TextLineEncoder extends EncoderBase<ILoggingEvent> {
     /** @param timestamp whether lines start with the local time ({@code false} for the journal, which records its own) */
     TextLineEncoder(boolean timestamp) {
         this.timestamp = timestamp;
-    }
-
-    @Override
-    public byte[] headerBytes() {
-        return NONE;
-    }
-
-    @Override
-    public byte[] footerBytes() {
-        return NONE;
     }
 
     @Override
