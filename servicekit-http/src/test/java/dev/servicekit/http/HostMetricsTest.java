@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,11 +23,7 @@ class HostMetricsTest {
         metrics = HttpMetrics.create();
         host = ServiceHost.builder("svc", context -> { }).build();
         HostMetrics.of(host).bindTo(metrics.registry());
-        management = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
-                        () -> Readiness.ready("RUNNING"))
-                .routes(List.of(metrics.scrapeRoute()))
-                .build();
-        management.start();
+        management = HttpTestSupport.startedMetricsServer(metrics);
     }
 
     @AfterEach

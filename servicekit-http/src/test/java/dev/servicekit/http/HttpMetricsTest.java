@@ -47,11 +47,7 @@ class HttpMetricsTest {
                 .metrics(metrics)
                 .build();
         api.start();
-        management = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
-                                              () -> Readiness.ready("RUNNING"))
-                .routes(List.of(metrics.scrapeRoute()))
-                .build();
-        management.start();
+        management = HttpTestSupport.startedMetricsServer(metrics);
     }
 
     @AfterEach

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -35,6 +36,16 @@ final class HttpTestSupport {
 
     static ApiServerConfig apiConfig(long maxBodyBytes, Duration drainTimeout) {
         return new ApiServerConfig(HOST, 0, "http.port", maxBodyBytes, drainTimeout);
+    }
+
+    /** A started management listener on a free loopback port, always ready, serving {@code metrics}' scrape route. */
+    static ManagementServer startedMetricsServer(HttpMetrics metrics) {
+        ManagementServer management = ManagementServer.builder(new ManagementServerConfig(HOST, 0, "management.port"),
+                                                               () -> Readiness.ready("RUNNING"))
+                .routes(List.of(metrics.scrapeRoute()))
+                .build();
+        management.start();
+        return management;
     }
 
     static URI uri(int port, String path) {

@@ -58,11 +58,7 @@ class OverloadTest {
                 .metrics(metrics)
                 .build();
         api.start();
-        management = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
-                                              () -> Readiness.ready("RUNNING", Map.of()))
-                .routes(List.of(metrics.scrapeRoute()))
-                .build();
-        management.start();
+        management = HttpTestSupport.startedMetricsServer(metrics);
     }
 
     private List<CompletableFuture<HttpResponse<String>>> fire(int count) {
