@@ -1,0 +1,28 @@
+package dev.servicekit.users;
+
+import dev.servicekit.testing.ServiceProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What {@code install} puts on the installed command line, read from {@code --dry-run} of the real jar. */
+class InstallCommandLineIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void installKeepsEverySetOverrideOnTheInstalledCommandLine() throws Exception {
+        try (ServiceProcess install = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .args("install", "--dry-run", "--platform", "systemd", "--set", "http.port=8081", "--set", "log.level=debug")
+                .start()) {
+            assertThat(install.awaitExit(Duration.ofSeconds(60))).as(install.output()).isZero();
+            String execStart = install.stdout().lines().filter(line -> line.startsWith("ExecStart=")).findFirst().orElseThrow();
+            assertThat(execStart).contains(" service --set http.port=8081 --set log.level=debug");
+        }
+    }
+}
