@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A validated, immutable configuration: every key of its {@link ConfigSchema} with the value that won
@@ -59,16 +60,17 @@ public final class Config {
     }
 
     /**
-     * This running configuration with the reloadable keys taken from {@code next} and every restart-only key
-     * kept as it runs now: what is really in effect after a reload that applied {@code next}. Keeping the
-     * running values is what lets a later reload still report a pending restart-only change.
+     * This configuration with the values (and sources) of the named keys taken from {@code next} and every other key
+     * kept: what is really in effect after a reload that applied those keys. Keeping the running values of the rest
+     * is what lets a later reload still report a pending restart-only change.
      */
-    Config withReloadableKeysOf(Config next) {
+    Config withKeysOf(Config next, Set<String> names) {
         Objects.requireNonNull(next, "next");
+        Objects.requireNonNull(names, "names");
         Map<String, Object> mergedValues = new java.util.HashMap<>();
         Map<String, String> mergedSources = new java.util.HashMap<>();
         for (ConfigKey<?> key : schema.keys()) {
-            Config from = key.reloadable() ? next : this;
+            Config from = names.contains(key.name()) ? next : this;
             Object value = from.values.get(key.name());
             if (value != null) {
                 mergedValues.put(key.name(), value);

@@ -1,12 +1,14 @@
 package dev.servicekit.core;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The configuration keys every Servicekit host understands: data directory, logging, shutdown, the etcd source. */
+/**
+ * The configuration keys every Servicekit host understands: data directory, logging, shutdown, reload; and those
+ * of every {@link SharedConfigSource} on the class path ({@code config.etcd.*} with servicekit-etcd).
+ */
 public final class CoreConfigKeys {
 
     /** Where the service keeps its data (database, generated keys); relative paths are against the working directory. */
@@ -72,37 +74,6 @@ public final class CoreConfigKeys {
             .description("Hard bound on a graceful stop; past it the process exits at once. Must exceed shutdown.drain-timeout.")
             .build();
 
-    /** etcd endpoints to read configuration from; empty means etcd is off. */
-    public static final ConfigKey<List<URI>> CONFIG_ETCD_ENDPOINTS = ConfigKey.builder("config.etcd.endpoints",
-                    ConfigType.listOf(ConfigType.httpUrl()))
-            .defaultValue(List.of())
-            .defaultText("(empty: etcd is off)")
-            .description("etcd v3 endpoints (http:// or https://, the JSON gateway on the client port) holding configuration "
-                    + "under config.etcd.prefix, tried in order; see docs/etcd.md. Read only from the file, environment or --set.")
-            .build();
-
-    /** The etcd key prefix under which each configuration key is one etcd key. */
-    public static final ConfigKey<String> CONFIG_ETCD_PREFIX = ConfigKey.builder("config.etcd.prefix", ConfigType.nonBlankString())
-            .defaultText("/<service name>/config/ (e.g. /users-service/config/)")
-            .description("etcd key prefix: the value of etcd key <prefix><dotted.key> (e.g. /users-service/config/log.level) "
-                    + "sets that configuration key. Read only from the file, environment or --set.")
-            .build();
-
-    /** Whether the service refuses to start when no etcd endpoint answers. */
-    public static final ConfigKey<Boolean> CONFIG_ETCD_REQUIRED = ConfigKey.builder("config.etcd.required", ConfigType.bool())
-            .defaultValue(false)
-            .description("When true, start fails (exit 78) if no etcd endpoint answers; when false the service starts from the "
-                    + "local configuration, warns, and picks up etcd's values once it connects. Read only from the file, "
-                    + "environment or --set.")
-            .build();
-
-    /** Bound on connecting to etcd and on each read. */
-    public static final ConfigKey<Duration> CONFIG_ETCD_TIMEOUT = ConfigKey.builder("config.etcd.timeout", ConfigType.duration())
-            .defaultValue(Duration.ofSeconds(5))
-            .description("Bound on connecting to an etcd endpoint and on each read of the prefix (the watch stream itself "
-                    + "stays open). Read only from the file, environment or --set.")
-            .build();
-
     /** Whether the configuration file is watched and reloaded when its content changes. */
     public static final ConfigKey<Boolean> RELOAD_WATCH = ConfigKey.builder("reload.watch", ConfigType.bool())
             .defaultValue(true)
@@ -123,15 +94,16 @@ public final class CoreConfigKeys {
     private CoreConfigKeys() {
     }
 
-    /** Every core key, in documentation order. */
+    /** Every core key, in documentation order, then the keys of every shared configuration source on the class path. */
     public static List<ConfigKey<?>> all() {
-        return List.of(DATA_DIR, LOG_LEVEL, LOG_FORMAT, LOG_FILE_PATH, LOG_FILE_MAX_SIZE, LOG_FILE_MAX_AGE,
-                LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT,
-                CONFIG_ETCD_ENDPOINTS, CONFIG_ETCD_PREFIX, CONFIG_ETCD_REQUIRED, CONFIG_ETCD_TIMEOUT,
-                RELOAD_WATCH, RELOAD_POLL_INTERVAL);
+        List<ConfigKey<?>> keys = new ArrayList<>(List.of(DATA_DIR, LOG_LEVEL, LOG_FORMAT, LOG_FILE_PATH, LOG_FILE_MAX_SIZE,
+                LOG_FILE_MAX_AGE, LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT,
+                RELOAD_WATCH, RELOAD_POLL_INTERVAL));
+        SharedConfigSource.providers().forEach(provider -> keys.addAll(provider.keys()));
+        return List.copyOf(keys);
     }
 
-    /** Cross-key checks of the core keys. */
+    /** Cross-key checks of the core keys and of every shared configuration source's keys. */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
         Duration drain = config.get(SHUTDOWN_DRAIN_TIMEOUT);
@@ -141,19 +113,12 @@ public final class CoreConfigKeys {
                     "\"" + ConfigType.formatDuration(drain) + "\" must be shorter than shutdown.timeout (\""
                             + ConfigType.formatDuration(total) + "\"); lower it or raise shutdown.timeout"));
         }
-        if (config.get(CONFIG_ETCD_REQUIRED) && config.get(CONFIG_ETCD_ENDPOINTS).isEmpty()) {
-            problems.add(new ConfigProblem(CONFIG_ETCD_REQUIRED.name(), config.source(CONFIG_ETCD_REQUIRED),
-                    "\"true\" needs at least one etcd endpoint; set config.etcd.endpoints or set config.etcd.required to false"));
-        }
-        if (config.get(CONFIG_ETCD_TIMEOUT).isZero()) {
-            problems.add(new ConfigProblem(CONFIG_ETCD_TIMEOUT.name(), config.source(CONFIG_ETCD_TIMEOUT),
-                    "\"0s\" leaves no time to reach etcd; use e.g. 5s"));
-        }
         Duration poll = config.get(RELOAD_POLL_INTERVAL);
         if (poll.compareTo(MIN_POLL_INTERVAL) < 0) {
             problems.add(new ConfigProblem(RELOAD_POLL_INTERVAL.name(), config.source(RELOAD_POLL_INTERVAL),
                     "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
         }
+        SharedConfigSource.providers().forEach(provider -> problems.addAll(provider.check(config)));
         return List.copyOf(problems);
     }
 }

@@ -58,7 +58,7 @@ record DaemonLaunchSpec(LaunchCommand launch, Duration stopTimeout) {
             throw new IllegalStateException("cannot tell which jar to launch: the class path is \"" + classPath
                     + "\", not a single jar; run the application with java -jar <jar>, or run install --platform daemon first");
         }
-        return new DaemonLaunchSpec(new LaunchCommand(ServiceCli.javaExecutable(), List.of(),
+        return new DaemonLaunchSpec(new LaunchCommand(InstallCommand.javaExecutable(), List.of(),
                 Path.of(classPath).toAbsolutePath().normalize(), List.of()), stopTimeout);
     }
 

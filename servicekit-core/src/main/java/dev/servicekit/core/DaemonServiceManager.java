@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.Durations;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
@@ -177,7 +178,7 @@ public final class DaemonServiceManager implements ServiceManager {
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new ServiceManagerException("Cannot write " + files.launchFile() + " (" + e.getMessage()
-                    + "); choose a writable state directory with --root", ServiceManagerException.FAILURE, e);
+                    + "); choose a writable state directory with --root", ExitCode.FAILURE, e);
         }
         progress.step("Wrote " + files.launchFile());
         if (request.account().isPresent() || !request.dependsOn().isEmpty()) {
@@ -196,14 +197,14 @@ public final class DaemonServiceManager implements ServiceManager {
             try {
                 if (file.equals(files.pidFile()) && DaemonPidFile.inspect(file) instanceof DaemonPidFile.Running) {
                     throw new ServiceManagerException(service.name() + " started again while uninstalling (pid file " + file
-                            + " is locked); stop it and run uninstall again", ServiceManagerException.FAILURE);
+                            + " is locked); stop it and run uninstall again", ExitCode.FAILURE);
                 }
                 if (Files.deleteIfExists(file)) {
                     progress.step("Removed " + file);
                 }
             } catch (IOException e) {
                 throw new ServiceManagerException("Cannot remove " + file + " (" + e.getMessage() + "); remove it by hand",
-                        ServiceManagerException.FAILURE, e);
+                        ExitCode.FAILURE, e);
             }
         }
         if (Files.exists(files.logFile())) {
@@ -257,7 +258,7 @@ public final class DaemonServiceManager implements ServiceManager {
         } catch (IOException e) {
             throw new ServiceManagerException("Cannot launch " + String.join(" ", command) + " (" + e.getMessage()
                     + "); check the java and jar paths in " + files.launchFile() + " or run install --platform daemon again",
-                    ServiceManagerException.FAILURE, e);
+                    ExitCode.FAILURE, e);
         }
     }
 
@@ -276,21 +277,21 @@ public final class DaemonServiceManager implements ServiceManager {
                 if (current.isFinal() || current == ServiceState.STOPPING) {
                     awaitGone(lockedPid, KILL_WAIT);
                     throw new ServiceManagerException(name + " failed to start (state " + current + "); "
-                            + logTail(files.logFile(), logOffset), ServiceManagerException.FAILURE);
+                            + logTail(files.logFile(), logOffset), ExitCode.FAILURE);
                 }
             }
             if (!launched.isAlive() && lockedPid.isEmpty()) {
                 // setsid execs the JVM in place (a ProcessBuilder child is no process-group leader), so the
                 // launched process is the daemon: it is gone, and nobody holds the pid file.
                 throw new ServiceManagerException(name + " exited with code " + launched.exitValue()
-                        + " before it was running; " + logTail(files.logFile(), logOffset), ServiceManagerException.FAILURE);
+                        + " before it was running; " + logTail(files.logFile(), logOffset), ExitCode.FAILURE);
             }
             if (System.nanoTime() - deadline > 0) {
                 String tail = logTail(files.logFile(), logOffset);
                 String stopped = terminate(lockedPid.isPresent() ? lockedPid : OptionalLong.of(launched.pid()), files,
                         defaultStopTimeout, Progress.none());
                 throw new ServiceManagerException(name + " was not running within " + Durations.format(startTimeout) + " ("
-                        + stopped + "); " + tail, ServiceManagerException.FAILURE);
+                        + stopped + "); " + tail, ExitCode.FAILURE);
             }
             pause();
         }
@@ -308,7 +309,7 @@ public final class DaemonServiceManager implements ServiceManager {
             case DaemonPidFile.Running running -> {
                 if (running.pid().isEmpty()) {
                     throw new ServiceManagerException(service.name() + " is still starting (its pid file " + files.pidFile()
-                            + " is locked but empty); try again in a moment", ServiceManagerException.FAILURE);
+                            + " is locked but empty); try again in a moment", ExitCode.FAILURE);
                 }
                 Duration timeout = launchSpecIfInstalled(files).map(DaemonLaunchSpec::stopTimeout).orElse(defaultStopTimeout);
                 long began = System.nanoTime();
@@ -337,7 +338,7 @@ public final class DaemonServiceManager implements ServiceManager {
         handle.get().destroyForcibly();
         if (!awaitGone(pid, KILL_WAIT)) {
             throw new ServiceManagerException(files.name() + " (pid " + pid.getAsLong() + ") is still running after SIGKILL; "
-                    + "check it with ps and kill it by hand", ServiceManagerException.FAILURE);
+                    + "check it with ps and kill it by hand", ExitCode.FAILURE);
         }
         return "killed after " + Durations.format(timeout);
     }
@@ -373,20 +374,20 @@ public final class DaemonServiceManager implements ServiceManager {
         DaemonFiles files = DaemonFiles.of(service, workingDir);
         if (!(DaemonPidFile.inspect(files.pidFile()) instanceof DaemonPidFile.Running running) || running.pid().isEmpty()) {
             throw new ServiceManagerException(service.name() + " is not running; start it with start --platform daemon",
-                    ServiceManagerException.NOT_RUNNING);
+                    ExitCode.NOT_RUNNING);
         }
         long pid = running.pid().getAsLong();
         try {
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true).start();
             String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new ServiceManagerException("kill -HUP " + pid + " failed: " + output, ServiceManagerException.FAILURE);
+                throw new ServiceManagerException("kill -HUP " + pid + " failed: " + output, ExitCode.FAILURE);
             }
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot run kill -HUP " + pid + " (" + e.getMessage() + ")", ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException("Cannot run kill -HUP " + pid + " (" + e.getMessage() + ")", ExitCode.FAILURE, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ServiceManagerException("Interrupted while sending SIGHUP to " + pid, ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException("Interrupted while sending SIGHUP to " + pid, ExitCode.FAILURE, e);
         }
         progress.step("Sent SIGHUP to " + service.name() + " (pid " + pid + "); see " + files.logFile() + " for the outcome");
     }
@@ -455,7 +456,7 @@ public final class DaemonServiceManager implements ServiceManager {
             try {
                 return DaemonLaunchSpec.current(classPath, defaultStopTimeout);
             } catch (IllegalStateException e) {
-                throw new ServiceManagerException(e.getMessage(), ServiceManagerException.FAILURE, e);
+                throw new ServiceManagerException(e.getMessage(), ExitCode.FAILURE, e);
             }
         });
     }
@@ -464,7 +465,7 @@ public final class DaemonServiceManager implements ServiceManager {
         try {
             return DaemonLaunchSpec.read(files.launchFile());
         } catch (IllegalArgumentException | UncheckedIOException e) {
-            throw new ServiceManagerException(e.getMessage(), ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException(e.getMessage(), ExitCode.FAILURE, e);
         }
     }
 
@@ -536,7 +537,7 @@ public final class DaemonServiceManager implements ServiceManager {
             Thread.sleep(POLL_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ServiceManagerException("Interrupted while waiting for the daemon", ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException("Interrupted while waiting for the daemon", ExitCode.FAILURE, e);
         }
     }
 

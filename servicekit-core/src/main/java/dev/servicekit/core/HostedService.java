@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.ManagedServiceException;
 import dev.servicekit.spi.ReloadListener;
@@ -9,9 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -31,7 +30,6 @@ final class HostedService implements ManagedService {
     private final ServiceHost host;
     private final Duration startTimeout;
     private final Runnable forceExit;
-    private final List<ReloadListener> reloadListeners = new CopyOnWriteArrayList<>();
 
     HostedService(ServiceHost host, Duration startTimeout, Runnable forceExit) {
         this.host = Objects.requireNonNull(host, "host");
@@ -72,16 +70,14 @@ final class HostedService implements ManagedService {
 
     @Override
     public ReloadOutcome reload() {
-        reloadListeners.forEach(ReloadListener::reloadStarting);
         ReloadReport report = host.reload();
-        ReloadOutcome outcome = new ReloadOutcome(report.ok(), report.summary());
-        reloadListeners.forEach(listener -> listener.reloadFinished(outcome));
-        return outcome;
+        return new ReloadOutcome(report.ok(), report.summary());
     }
 
+    /** Listens to every reload of the host, whatever triggered it (not only the manager's). */
     @Override
     public void addReloadListener(ReloadListener listener) {
-        reloadListeners.add(Objects.requireNonNull(listener, "listener"));
+        host.addReloadListener(listener);
     }
 
     @Override

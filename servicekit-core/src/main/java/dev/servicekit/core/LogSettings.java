@@ -1,5 +1,7 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ConsoleLogTarget;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,19 +12,19 @@ import java.util.Optional;
  * How the host configures logging: root level, console format, optional rolling file and whether the
  * per-request access log is written.
  *
- * @param level        root level: trace, debug, info, warn, error
- * @param format       {@code text} or {@code json} (JSON lines with ts, level, logger, msg, requestId, ...)
- * @param console      where console lines go ({@code System.out} for {@code run}, {@code System.err} for other verbs)
- * @param file         the active log file, when file logging is on
- * @param fileMaxSize  roll the file when it grows past this many bytes
- * @param fileMaxAge   delete rolled files older than this (rolled daily and by size, gzip-compressed)
- * @param fileTotalCap delete the oldest rolled files when all of them exceed this many bytes
- * @param accessLog    whether one access log line per request is written
- * @param journal      console lines go to the systemd journal: prefix each with its syslog priority
- *                     ({@code <3>} error … {@code <7>} debug) and leave the timestamp to journald
+ * @param level         root level: trace, debug, info, warn, error
+ * @param format        {@code text} or {@code json} (JSON lines with ts, level, logger, msg, requestId, ...)
+ * @param console       where console lines go ({@code System.out} for {@code run}, {@code System.err} for other verbs)
+ * @param file          the active log file, when file logging is on
+ * @param fileMaxSize   roll the file when it grows past this many bytes
+ * @param fileMaxAge    delete rolled files older than this (rolled daily and by size, gzip-compressed)
+ * @param fileTotalCap  delete the oldest rolled files when all of them exceed this many bytes
+ * @param accessLog     whether one access log line per request is written
+ * @param consoleTarget the log collector that reads the console (the systemd journal), when one does: console lines
+ *                      then get its per-severity prefix, and no timestamp when it records its own
  */
 public record LogSettings(String level, String format, PrintStream console, Optional<Path> file, long fileMaxSize,
-                          Duration fileMaxAge, long fileTotalCap, boolean accessLog, boolean journal) {
+                          Duration fileMaxAge, long fileTotalCap, boolean accessLog, Optional<ConsoleLogTarget> consoleTarget) {
 
     /** Checks values. */
     public LogSettings {
@@ -31,13 +33,14 @@ public record LogSettings(String level, String format, PrintStream console, Opti
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(fileMaxAge, "fileMaxAge");
+        Objects.requireNonNull(consoleTarget, "consoleTarget");
         if (!format.equals("text") && !format.equals("json")) {
             throw new IllegalArgumentException("log format must be text or json, was \"" + format + "\"");
         }
     }
 
     /** Settings from the core configuration keys, with console lines going to {@code console}. */
-    public static LogSettings from(Config config, PrintStream console, boolean journal) {
+    public static LogSettings from(Config config, PrintStream console, Optional<ConsoleLogTarget> consoleTarget) {
         return new LogSettings(
                 config.get(CoreConfigKeys.LOG_LEVEL),
                 config.get(CoreConfigKeys.LOG_FORMAT),
@@ -47,6 +50,6 @@ public record LogSettings(String level, String format, PrintStream console, Opti
                 config.get(CoreConfigKeys.LOG_FILE_MAX_AGE),
                 config.get(CoreConfigKeys.LOG_FILE_TOTAL_SIZE_CAP),
                 config.get(CoreConfigKeys.LOG_ACCESS),
-                journal);
+                consoleTarget);
     }
 }

@@ -9,6 +9,7 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
+import dev.servicekit.spi.ConsoleLogTarget;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -19,12 +20,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Configures Logback from {@link LogSettings}: console (text or JSON lines), an optional rolling file
  * (daily and by size, gzip-compressed, with age and total-size caps), and the access logger. Also routes
- * {@code java.util.logging} (used by Helidon) into SLF4J. Idempotent: each call replaces the previous
- * configuration, which is how a reload changes the level.
+ * {@code java.util.logging} (used by Helidon) into SLF4J.
+ *
+ * <p>{@link #configure} runs once when the process starts (each call replaces the whole configuration). A reload
+ * never reconfigures: its {@link #reloadStep() step} only sets the levels that {@code log.level} and
+ * {@code log.access} decide, so appenders attached since (the Windows Event Log) and levels set at runtime through
+ * {@link #setLevel} ({@code PUT /admin/loggers}) survive it. A reload that changes {@code log.level} sets the root
+ * level (replacing a root level set at runtime: the key names the root) and the level of the libraries quieted to
+ * WARN below debug ({@code io.helidon}, {@code com.zaxxer.hikari}, {@code org.flywaydb}) unless one of those was
+ * set at runtime.
  */
 public final class LoggingConfigurator {
 
@@ -37,25 +47,32 @@ public final class LoggingConfigurator {
     /** The text format for the journal (no timestamp), as a Logback pattern; {@link TextLineEncoder} writes it. */
     static final String JOURNAL_TEXT_PATTERN = "%-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
+    /** Libraries that log routine events at INFO; kept at WARN unless the root level is debug or trace. */
+    private static final List<String> QUIETED = List.of("io.helidon", "com.zaxxer.hikari", "org.flywaydb");
+
+    /** Loggers whose level was set through {@link #setLevel} since the last {@link #configure}. */
+    private static final Set<String> RUNTIME_LEVELS = ConcurrentHashMap.newKeySet();
+
     private LoggingConfigurator() {
     }
 
-    /** Applies the settings, replacing any earlier configuration. */
+    /** Applies the settings, replacing any earlier configuration (appenders and levels alike). */
     public static void configure(LogSettings settings) {
         LoggerContext context = context();
         drainAccessLog(context);
         context.reset();
+        RUNTIME_LEVELS.clear();
         installJulBridge(context);
 
-        LineBlockAppenders.Console console = consoleAppender(context, settings.format(), settings.console(), settings.journal());
+        LineBlockAppenders.Console console = consoleAppender(context, settings);
         Optional<LineBlockAppenders.File> file = settings.file().map(path -> fileAppender(context, settings, path));
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(settings.level().toUpperCase(Locale.ROOT), Level.INFO));
         root.addAppender(console);
         file.ifPresent(root::addAppender);
+        applyRootLevel(context, settings.level());
 
         Logger access = context.getLogger(ACCESS_LOGGER);
-        access.setLevel(settings.accessLog() ? Level.INFO : Level.OFF);
+        applyAccessLog(context, settings.accessLog());
         // One line per request, written in blocks by one platform thread: a request's virtual thread only queues
         // its line. Blocking file writes from virtual threads make the JDK add carrier threads for every write,
         // and a write(2) per line halved the throughput on one CPU (bench/RESULTS.md). Nothing is dropped: a full
@@ -65,15 +82,61 @@ public final class LoggingConfigurator {
         targets.add(console);
         file.ifPresent(targets::add);
         access.addAppender(accessAppender(context, targets));
-        // Helidon logs routine connection events at INFO through JUL; keep them at WARN unless asked.
-        quiet(context, "io.helidon", settings.level());
-        quiet(context, "com.zaxxer.hikari", settings.level());
-        quiet(context, "org.flywaydb", settings.level());
+    }
+
+    /**
+     * The logging part of every reload: applies {@code log.level} and {@code log.access} by setting levels, never by
+     * reconfiguring (see the class comment). Prepares nothing that can fail: the values were validated.
+     *
+     * @return the step
+     */
+    public static ReloadStep reloadStep() {
+        return (next, changed) -> {
+            boolean level = changed.contains(CoreConfigKeys.LOG_LEVEL.name());
+            boolean access = changed.contains(CoreConfigKeys.LOG_ACCESS.name());
+            if (!level && !access) {
+                return ReloadPlan.none();
+            }
+            String rootLevel = next.get(CoreConfigKeys.LOG_LEVEL);
+            boolean accessLog = next.get(CoreConfigKeys.LOG_ACCESS);
+            Set<String> keys = new java.util.LinkedHashSet<>();
+            if (level) {
+                keys.add(CoreConfigKeys.LOG_LEVEL.name());
+            }
+            if (access) {
+                keys.add(CoreConfigKeys.LOG_ACCESS.name());
+            }
+            return ReloadPlan.applying(keys, () -> {
+                LoggerContext context = context();
+                if (level) {
+                    applyRootLevel(context, rootLevel);
+                }
+                if (access) {
+                    applyAccessLog(context, accessLog);
+                }
+            });
+        };
+    }
+
+    /** The root level, and the quieted libraries' levels that follow it (except those set at runtime). */
+    private static void applyRootLevel(LoggerContext context, String level) {
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level.toUpperCase(Locale.ROOT), Level.INFO));
+        boolean verbose = level.equals("debug") || level.equals("trace");
+        for (String name : QUIETED) {
+            if (!RUNTIME_LEVELS.contains(name)) {
+                // Helidon logs routine connection events at INFO through JUL; keep them at WARN unless asked.
+                context.getLogger(name).setLevel(verbose ? null : Level.WARN);
+            }
+        }
+    }
+
+    private static void applyAccessLog(LoggerContext context, boolean on) {
+        context.getLogger(ACCESS_LOGGER).setLevel(on ? Level.INFO : Level.OFF);
     }
 
     /** The configuration used before the service's own configuration is loaded: WARN and up to stderr. */
     public static void configureBootstrap() {
-        configure(new LogSettings("warn", "text", System.err, java.util.Optional.empty(), 0, java.time.Duration.ofDays(1), 0, false, false));
+        configure(new LogSettings("warn", "text", System.err, Optional.empty(), 0, java.time.Duration.ofDays(1), 0, false, Optional.empty()));
     }
 
     /** Flushes and stops all appenders; call once before the process exits. */
@@ -105,8 +168,9 @@ public final class LoggingConfigurator {
     }
 
     /**
-     * Sets a logger's level at runtime (until the next restart or logging reconfiguration); empty clears it so
-     * the logger inherits its parent's level (not allowed for the root).
+     * Sets a logger's level at runtime, until the process restarts; a reload keeps it (except the root's, when the
+     * reload changes {@code log.level}). Empty clears it so the logger inherits its parent's level (not allowed for
+     * the root).
      *
      * @throws IllegalArgumentException for an unknown level name, listing the valid ones
      */
@@ -117,12 +181,14 @@ public final class LoggingConfigurator {
                 throw new IllegalArgumentException("The root logger needs a level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
             }
             logger.setLevel(null);
+            RUNTIME_LEVELS.remove(name);
         } else {
             String wanted = level.get().toUpperCase(Locale.ROOT);
             if (!java.util.List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(wanted)) {
                 throw new IllegalArgumentException("\"" + level.get() + "\" is not a log level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
             }
             logger.setLevel(Level.toLevel(wanted));
+            RUNTIME_LEVELS.add(name);
         }
         return level(name);
     }
@@ -133,11 +199,6 @@ public final class LoggingConfigurator {
         }
         throw new IllegalStateException("Servicekit configures Logback, but SLF4J is bound to "
                 + LoggerFactory.getILoggerFactory().getClass().getName() + "; remove the other SLF4J provider from the class path");
-    }
-
-    private static void quiet(LoggerContext context, String name, String rootLevel) {
-        boolean verbose = rootLevel.equals("debug") || rootLevel.equals("trace");
-        context.getLogger(name).setLevel(verbose ? null : Level.WARN);
     }
 
     private static void installJulBridge(LoggerContext context) {
@@ -177,21 +238,22 @@ public final class LoggingConfigurator {
         return appender;
     }
 
-    private static LineBlockAppenders.Console consoleAppender(LoggerContext context, String format, PrintStream stream, boolean journal) {
+    private static LineBlockAppenders.Console consoleAppender(LoggerContext context, LogSettings settings) {
         LineBlockAppenders.Console appender = new LineBlockAppenders.Console();
         appender.setContext(context);
         appender.setName("console");
-        appender.setEncoder(journal ? journalEncoder(context, format) : encoder(context, format));
+        appender.setEncoder(settings.consoleTarget().map(target -> targetEncoder(context, settings.format(), target))
+                .orElseGet(() -> encoder(context, settings.format())));
         appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
-        appender.setOutputStream(new BufferedOutputStream(new NonClosingOutputStream(stream), LineBlockAppenders.BLOCK_BYTES));
+        appender.setOutputStream(new BufferedOutputStream(new NonClosingOutputStream(settings.console()), LineBlockAppenders.BLOCK_BYTES));
         appender.start();
         return appender;
     }
 
-    /** For the journal: a syslog priority prefix, and no timestamp (journald records its own). */
-    private static Encoder<ILoggingEvent> journalEncoder(LoggerContext context, String format) {
+    /** For a collector that reads the console (the journal): its line prefix, and no timestamp if it records its own. */
+    private static Encoder<ILoggingEvent> targetEncoder(LoggerContext context, String format, ConsoleLogTarget target) {
         Encoder<ILoggingEvent> inner;
-        if (format.equals("json")) {
+        if (format.equals("json") || target.timestamps()) {
             inner = encoder(context, format);
         } else {
             TextLineEncoder text = new TextLineEncoder(false); // JOURNAL_TEXT_PATTERN
@@ -199,10 +261,10 @@ public final class LoggingConfigurator {
             text.start();
             inner = text;
         }
-        JournalPriorityEncoder journal = new JournalPriorityEncoder(inner);
-        journal.setContext(context);
-        journal.start();
-        return journal;
+        LinePrefixEncoder prefixed = new LinePrefixEncoder(inner, target);
+        prefixed.setContext(context);
+        prefixed.start();
+        return prefixed;
     }
 
     private static LineBlockAppenders.File fileAppender(LoggerContext context, LogSettings settings, Path file) {

@@ -39,7 +39,9 @@ public final class SecretFilePermissions {
                 continue;
             }
             if (key.type().isSecretFile() && value.get() instanceof Path file) {
-                message(file, true).ifPresent(m -> problems.add(new ConfigProblem(key.name(), config.source(key), m)));
+                // A file named by a default may not exist yet: the application creates it (e.g. a generated key).
+                boolean named = !config.source(key).equals("default");
+                message(file, named).ifPresent(m -> problems.add(new ConfigProblem(key.name(), config.source(key), m)));
             }
             if (key.secret() && configFile.isPresent() && config.source(key).equals(configFile.get().toString())) {
                 fileHoldsSecret = true;

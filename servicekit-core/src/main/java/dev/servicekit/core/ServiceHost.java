@@ -1,9 +1,12 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ReloadListener;
+import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,14 +15,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs one {@link Service} through the lifecycle documented on {@link Service}: start, run, pause and
@@ -52,8 +58,10 @@ public final class ServiceHost {
     private Throwable failure;
     private Instant startedAt;
     private volatile String progress = "";
-    private volatile ConfigReloader reloader;
-    private volatile ConfigWatch configWatch;
+    private final Optional<ConfigReloader> reloader;
+    private final Optional<ConfigWatch> configWatch;
+    private final List<ReloadListener> reloadListeners = new CopyOnWriteArrayList<>();
+    private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
     private final AtomicLong reloadFailures = new AtomicLong();
     private final AtomicLong reloadSuccesses = new AtomicLong();
 
@@ -63,6 +71,14 @@ public final class ServiceHost {
         this.shutdownTimeout = b.shutdownTimeout;
         this.clock = b.clock;
         this.listeners.addAll(b.listeners);
+        this.configWatch = Optional.ofNullable(b.configWatch);
+        this.reloader = Optional.ofNullable(b.initialConfig).map(initial -> {
+            List<ReloadStep> steps = new ArrayList<>(b.reloadSteps);
+            if (service instanceof ReloadableService reloadable) {
+                steps.add(reloadable);
+            }
+            return new ConfigReloader(initial, b.reloadLoader, steps, clock);
+        });
     }
 
     /** Starts building a host for a service. */
@@ -115,19 +131,49 @@ public final class ServiceHost {
     }
 
     /**
-     * Reloads the configuration (validate everything, then apply the reloadable keys; see
-     * {@link ReloadableService}). Without a configuration to reload from (a host built directly in code), the
-     * reload is refused.
+     * Reloads the configuration as one transaction (validate everything, let every {@link ReloadStep} prepare, then
+     * commit all or nothing; see {@link ConfigReloader}), whatever asked for it: a signal, the service manager,
+     * {@code POST /admin/reload}, the file watcher, etcd. {@linkplain #addReloadListener Reload listeners} hear of
+     * it before and after (systemd gets {@code RELOADING=1} and {@code READY=1}). Without a configuration to reload
+     * from (a host built in code without {@link Builder#configuration}), the reload is refused. Never throws for a
+     * bad configuration: the report says why it was refused.
      */
     public ReloadReport reload() {
-        ConfigReloader current = reloader;
-        ReloadReport report = current == null
-                ? new ReloadReport(clock.instant(), false, java.util.List.of(), java.util.List.of(),
-                        Optional.of(name + " was started without a reloadable configuration; restart it to apply changes"))
-                : current.reload();
+        reloadListeners.forEach(ReloadListener::reloadStarting);
+        ReloadReport report = reloader.map(ConfigReloader::reload)
+                .orElseGet(() -> ReloadReport.refused(clock.instant(), List.of(),
+                        name + " was started without a reloadable configuration; restart it to apply changes"));
         // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see reloadSuccesses).
         (report.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
+        ReloadOutcome outcome = new ReloadOutcome(report.ok(), report.summary());
+        reloadListeners.forEach(listener -> listener.reloadFinished(outcome));
         return report;
+    }
+
+    /** Adds a listener told before and after every {@link #reload()}, on the reloading thread. */
+    public void addReloadListener(ReloadListener listener) {
+        reloadListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * The configuration in effect: the one the host started with, with the keys every successful reload applied.
+     * Empty for a host built without {@link Builder#configuration}.
+     */
+    public Optional<Config> configuration() {
+        return reloader.map(ConfigReloader::current);
+    }
+
+    /**
+     * Records where the service listens, by name ({@code api}, {@code management}), once it is bound; shown by
+     * {@code /admin/status} and used by tests to find ports chosen by the OS.
+     */
+    public void endpoint(String endpointName, URI uri) {
+        endpoints.put(Objects.requireNonNull(endpointName, "endpointName"), Objects.requireNonNull(uri, "uri"));
+    }
+
+    /** Where the service listens, by name, in no particular order. */
+    public Map<String, URI> endpoints() {
+        return Map.copyOf(endpoints);
     }
 
     /**
@@ -158,17 +204,7 @@ public final class ServiceHost {
 
     /** What the last reload did, if there was one. */
     public Optional<ReloadReport> lastReload() {
-        ConfigReloader current = reloader;
-        return current == null ? Optional.empty() : current.last();
-    }
-
-    void reloader(ConfigReloader value) {
-        this.reloader = Objects.requireNonNull(value, "value");
-    }
-
-    /** Watch this configuration file once the service runs; see {@link ConfigFileWatcher}. */
-    void watchConfigFile(Path file, Duration pollInterval) {
-        this.configWatch = new ConfigWatch(Objects.requireNonNull(file, "file"), Objects.requireNonNull(pollInterval, "pollInterval"));
+        return reloader.flatMap(ConfigReloader::last);
     }
 
     private record ConfigWatch(Path file, Duration pollInterval) {
@@ -223,6 +259,7 @@ public final class ServiceHost {
             }
             throw failed;
         }
+        reloader.ifPresent(ConfigReloader::baseline);
         startConfigWatch();
         boolean stopNow;
         lock.lock();
@@ -245,10 +282,10 @@ public final class ServiceHost {
      * through the other triggers.
      */
     private void startConfigWatch() {
-        ConfigWatch watch = configWatch;
-        if (watch == null) {
+        if (configWatch.isEmpty()) {
             return;
         }
+        ConfigWatch watch = configWatch.get();
         try {
             ConfigFileWatcher watcher = ConfigFileWatcher.start(watch.file(), watch.pollInterval(), this::reload);
             lock.lock();
@@ -494,6 +531,10 @@ public final class ServiceHost {
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private final List<Consumer<StateChange>> listeners = new ArrayList<>();
+        private Config initialConfig;
+        private Supplier<Config> reloadLoader;
+        private final List<ReloadStep> reloadSteps = new ArrayList<>();
+        private ConfigWatch configWatch;
 
         private Builder(String name, Service service) {
             this.name = Objects.requireNonNull(name, "name");
@@ -518,6 +559,29 @@ public final class ServiceHost {
         /** Adds a state listener. */
         public Builder listener(Consumer<StateChange> listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Makes the host reloadable: {@code initial} is what it starts with, {@code loader} reads and validates the
+         * next configuration on every {@link ServiceHost#reload()} (throwing {@link ConfigException} when it is
+         * invalid). The service takes part in every reload when it is a {@link ReloadableService}.
+         */
+        public Builder configuration(Config initial, Supplier<Config> loader) {
+            this.initialConfig = Objects.requireNonNull(initial, "initial");
+            this.reloadLoader = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /** Adds a step to every reload transaction, before the service's own (the bootstrap adds logging's). */
+        public Builder reloadStep(ReloadStep step) {
+            reloadSteps.add(Objects.requireNonNull(step, "step"));
+            return this;
+        }
+
+        /** Reloads when this file's content changes, once the service runs; see {@link ConfigFileWatcher}. */
+        Builder watchConfigFile(Path file, Duration pollInterval) {
+            this.configWatch = new ConfigWatch(Objects.requireNonNull(file, "file"), Objects.requireNonNull(pollInterval, "pollInterval"));
             return this;
         }
 

@@ -16,9 +16,6 @@ final class SignalStopper {
 
     private static final Logger LOG = LoggerFactory.getLogger(SignalStopper.class);
 
-    /** Exit status of a forced exit: 128 + SIGINT, as shells report an interrupted program. */
-    static final int FORCED_EXIT = 130;
-
     private final ServiceHost host;
     private final Runnable forceExit;
     private final Runnable reload;

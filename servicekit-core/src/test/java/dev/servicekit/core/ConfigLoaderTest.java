@@ -109,24 +109,6 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void etcdEndpointsMustBeHttpUrlsAndRequiredNeedsOne() {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
-                .overrides(List.of("config.etcd.endpoints=http://a:2379,etcd-2:2379")).build().load());
-        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("config.etcd.endpoints");
-        assertThat(e.problems().getFirst().message()).contains("\"http://a:2379,etcd-2:2379\"").contains("http:// or https:// URL");
-
-        e = catchThrowableOfType(ConfigException.class, () -> loader()
-                .overrides(List.of("config.etcd.required=true")).build().load());
-        assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactly("config.etcd.required (from --set): "
-                + "\"true\" needs at least one etcd endpoint; set config.etcd.endpoints or set config.etcd.required to false");
-
-        Config ok = loader().overrides(List.of("config.etcd.endpoints=https://etcd-1:2379, http://127.0.0.1:2379")).build().load();
-        assertThat(ok.get(CoreConfigKeys.CONFIG_ETCD_ENDPOINTS)).extracting(Object::toString)
-                .containsExactly("https://etcd-1:2379", "http://127.0.0.1:2379");
-        assertThat(ok.find(CoreConfigKeys.CONFIG_ETCD_PREFIX)).isEmpty();
-    }
-
-    @Test
     void everyProblemIsReportedAtOnceWithKeyValueAndFix() throws IOException {
         Path file = yaml("""
                 htp:

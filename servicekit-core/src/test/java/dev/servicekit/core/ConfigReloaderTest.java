@@ -2,46 +2,66 @@ package dev.servicekit.core;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import dev.servicekit.spi.ReloadListener;
+import dev.servicekit.spi.ReloadOutcome;
+import dev.servicekit.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** A reload is one transaction: validate, let every step prepare, then commit all or nothing (SPEC §17). */
 class ConfigReloaderTest {
 
     static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080).description("port").build();
     static final ConfigKey<Integer> LIMIT = ConfigKey.builder("limits.rate", ConfigType.integer(1, 1000)).defaultValue(10)
             .reloadable().description("rate").build();
-    static final ConfigKey<java.nio.file.Path> KEY_FILE = ConfigKey.builder("auth.key-file", ConfigType.path())
+    static final ConfigKey<Integer> UNUSED = ConfigKey.builder("feature.level", ConfigType.integer(1, 1000)).defaultValue(1)
+            .reloadable().description("a reloadable key nothing applies").build();
+    static final ConfigKey<Path> KEY_FILE = ConfigKey.builder("auth.key-file", ConfigType.path())
             .reloadable().description("a key rotated in place").build();
-    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, LIMIT, KEY_FILE).build();
+    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, LIMIT, UNUSED, KEY_FILE).build();
 
     final AtomicReference<List<String>> overrides = new AtomicReference<>(List.of());
-    final List<String> applied = new ArrayList<>();
-    final List<Config> appliedToService = new ArrayList<>();
+    final List<Config> committedToService = new CopyOnWriteArrayList<>();
+    final List<Set<String>> changedSeenByService = new CopyOnWriteArrayList<>();
+
+    /** The service's step: applies limits.rate and the key file; fails to prepare a rate of 999. */
+    final ReloadStep serviceStep = (next, changed) -> {
+        changedSeenByService.add(Set.copyOf(changed));
+        Set<String> mine = new java.util.HashSet<>(changed);
+        mine.retainAll(Set.of(LIMIT.name(), KEY_FILE.name()));
+        if (mine.isEmpty()) {
+            return ReloadPlan.none();
+        }
+        if (next.get(LIMIT) == 999) {
+            throw new IllegalArgumentException("limits.rate \"999\" is above what the running listener allows");
+        }
+        return ReloadPlan.applying(mine, () -> committedToService.add(next));
+    };
 
     private Config load() {
         return ConfigLoader.builder(SCHEMA).overrides(overrides.get()).build().load();
     }
 
-    private ConfigReloader reloader() {
-        ReloadableService service = new ReloadableService() {
-            @Override
-            public void start(StartContext context) {
-            }
+    private ConfigReloader reloader(ReloadStep... steps) {
+        return new ConfigReloader(load(), this::load, List.of(steps), Clock.systemUTC());
+    }
 
-            @Override
-            public void applyConfig(Config config) {
-                appliedToService.add(config);
-            }
-        };
-        return new ConfigReloader(load(), this::load, next -> applied.add(next.get(CoreConfigKeys.LOG_LEVEL)), service, Clock.systemUTC());
+    private static Level rootLevel() {
+        return ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel();
     }
 
     @AfterEach
@@ -50,8 +70,8 @@ class ConfigReloaderTest {
     }
 
     @Test
-    void reloadableKeysAreAppliedAndRestartKeysReportedNeverApplied() {
-        ConfigReloader reloader = reloader();
+    void reloadableKeysAreAppliedByTheirStepsAndRestartKeysReportedNeverApplied() {
+        ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep(), serviceStep);
         overrides.set(List.of("log.level=debug", "limits.rate=20", "http.port=9999"));
 
         ReloadReport report = reloader.reload();
@@ -59,79 +79,172 @@ class ConfigReloaderTest {
         assertThat(report.ok()).isTrue();
         assertThat(report.applied()).containsExactly("log.level", "limits.rate");
         assertThat(report.requiresRestart()).containsExactly("http.port");
-        assertThat(applied).containsExactly("debug");
-        assertThat(appliedToService).singleElement().satisfies(c -> assertThat(c.get(LIMIT)).isEqualTo(20));
+        assertThat(rootLevel()).isEqualTo(Level.DEBUG);
+        assertThat(committedToService).singleElement().satisfies(c -> assertThat(c.get(LIMIT)).isEqualTo(20));
         assertThat(reloader.last()).contains(report);
+        assertThat(reloader.current().get(LIMIT)).isEqualTo(20);
+        assertThat(reloader.current().get(PORT)).as("restart-only keys keep their running value").isEqualTo(8080);
     }
 
     @Test
     void anInvalidConfigurationIsRefusedAndTheRunningOneStays() {
-        ConfigReloader reloader = reloader();
+        ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep(), serviceStep);
+        Config before = reloader.current();
         overrides.set(List.of("log.level=loud", "limits.rate=0"));
 
         ReloadReport report = reloader.reload();
 
         assertThat(report.ok()).isFalse();
         assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("log.level").contains("limits.rate"));
-        assertThat(applied).isEmpty();
-        assertThat(appliedToService).isEmpty();
+        assertThat(committedToService).isEmpty();
+        assertThat(changedSeenByService).isEmpty();
+        assertThat(reloader.current()).isSameAs(before);
         assertThat(report.summary()).startsWith("reload refused, the running configuration stays");
     }
 
     @Test
+    void aStepThatCannotPrepareRefusesTheWholeReloadLoggingIncluded() {
+        LoggingConfigurator.setLevel(LoggingConfigurator.ROOT, Optional.of("INFO"));
+        ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep(), serviceStep);
+        String hash = reloader.current().hash();
+        overrides.set(List.of("log.level=debug", "limits.rate=999"));
+
+        ReloadReport report = reloader.reload();
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("limits.rate").contains("\"999\""));
+        assertThat(report.applied()).isEmpty();
+        assertThat(rootLevel()).as("the logging step prepared, but nothing is committed when another step fails").isEqualTo(Level.INFO);
+        assertThat(committedToService).isEmpty();
+        assertThat(reloader.current().hash()).isEqualTo(hash);
+
+        overrides.set(List.of("log.level=debug", "limits.rate=20"));
+        assertThat(reloader.reload().applied()).as("the next good reload applies both").containsExactly("log.level", "limits.rate");
+        assertThat(rootLevel()).isEqualTo(Level.DEBUG);
+    }
+
+    @Test
+    void aReloadableKeyThatNoStepAppliesIsReportedAsRequiringARestartAndStaysPending() {
+        ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep(), serviceStep);
+        overrides.set(List.of("feature.level=5", "limits.rate=20"));
+
+        ReloadReport report = reloader.reload();
+
+        assertThat(report.ok()).isTrue();
+        assertThat(report.applied()).containsExactly("limits.rate");
+        assertThat(report.requiresRestart()).containsExactly("feature.level");
+        assertThat(reloader.current().get(UNUSED)).isEqualTo(1);
+        assertThat(reloader.reload().requiresRestart()).as("still pending at the next reload").containsExactly("feature.level");
+    }
+
+    @Test
+    void aServiceThatTakesNoPartInReloadsGetsItsKeysReportedAsRequiringARestart() {
+        ServiceHost host = ServiceHost.builder("svc", ctx -> { })
+                .configuration(load(), this::load)
+                .reloadStep(LoggingConfigurator.reloadStep())
+                .build();
+        overrides.set(List.of("limits.rate=20", "log.level=warn"));
+
+        ReloadReport report = host.reload();
+
+        assertThat(report.applied()).containsExactly("log.level");
+        assertThat(report.requiresRestart()).containsExactly("limits.rate");
+    }
+
+    @Test
+    void keysAStepFindsWithoutEffectAreRecordedAsInactiveNotApplied() {
+        ReloadStep authOff = (next, changed) -> changed.contains(KEY_FILE.name()) ? ReloadPlan.inactive(Set.of(KEY_FILE.name())) : ReloadPlan.none();
+        ConfigReloader reloader = reloader(authOff);
+        overrides.set(List.of("auth.key-file=/etc/keys/new"));
+
+        ReloadReport report = reloader.reload();
+
+        assertThat(report.applied()).isEmpty();
+        assertThat(report.inactive()).containsExactly("auth.key-file");
+        assertThat(report.requiresRestart()).isEmpty();
+        assertThat(report.summary()).isEqualTo("nothing applied; not in use: auth.key-file");
+        assertThat(reloader.current().find(KEY_FILE)).contains(Path.of("/etc/keys/new"));
+        assertThat(reloader.reload().summary()).as("recorded, so not reported again").isEqualTo("configuration unchanged");
+    }
+
+    @Test
+    void stepsAreToldOnlyWhichKeysChanged() {
+        ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep(), serviceStep);
+        overrides.set(List.of("log.level=warn"));
+
+        reloader.reload();
+
+        assertThat(changedSeenByService).containsExactly(Set.of("log.level"));
+        assertThat(committedToService).as("the service had nothing to rebuild").isEmpty();
+    }
+
+    @Test
     void nothingChangedAppliesNothing() {
-        ReloadReport report = reloader().reload();
+        ReloadReport report = reloader(serviceStep).reload();
 
         assertThat(report.ok()).isTrue();
         assertThat(report.applied()).isEmpty();
         assertThat(report.summary()).isEqualTo("configuration unchanged");
-        assertThat(appliedToService).isEmpty();
+        assertThat(changedSeenByService).isEmpty();
     }
 
     @Test
-    void aFileRotatedInPlaceUnderAReloadableKeyIsApplied(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("key"), "old");
+    void aFileRotatedInPlaceUnderAReloadableKeyIsApplied(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("key"), "old");
         overrides.set(List.of("auth.key-file=" + file));
-        ConfigReloader reloader = reloader();
+        ConfigReloader reloader = reloader(serviceStep);
 
         ReloadReport unchanged = reloader.reload();
-        java.nio.file.Files.writeString(file, "new");
+        Files.writeString(file, "new");
         ReloadReport rotated = reloader.reload();
         ReloadReport again = reloader.reload();
 
         assertThat(unchanged.applied()).isEmpty();
         assertThat(rotated.ok()).isTrue();
         assertThat(rotated.applied()).containsExactly("auth.key-file");
-        assertThat(appliedToService).hasSize(1);
+        assertThat(committedToService).hasSize(1);
         assertThat(again.applied()).isEmpty();
     }
 
     @Test
-    void aReloadedLogLevelTakesEffect() {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    void aReloadedLogLevelKeepsAttachedAppendersAndLevelsSetAtRuntime() {
         java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-        ConfigReloader reloader = new ConfigReloader(load(), this::load,
-                next -> LoggingConfigurator.configure(LogSettings.from(next, sink, false)), ctx -> { }, Clock.systemUTC());
-        overrides.set(List.of("log.level=error"));
+        LoggingConfigurator.configure(LogSettings.from(load(), sink, Optional.empty()));
+        // An appender attached after start, as the Windows service manager attaches the Event Log appender.
+        try (LogCapture eventLog = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
+            LoggingConfigurator.setLevel("dev.servicekit.example", Optional.of("DEBUG"));
+            LoggingConfigurator.setLevel("io.helidon", Optional.of("TRACE"));
+            ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep());
+            overrides.set(List.of("log.level=error", "log.access=false"));
 
-        reloader.reload();
+            ReloadReport report = reloader.reload();
+            LoggerFactory.getLogger("dev.servicekit.example").error("after the reload");
 
-        assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.ERROR);
+            assertThat(report.applied()).containsExactly("log.level", "log.access");
+            assertThat(rootLevel()).isEqualTo(Level.ERROR);
+            assertThat(eventLog.attached()).isTrue();
+            assertThat(eventLog.messages()).contains("after the reload");
+            assertThat(LoggingConfigurator.level("dev.servicekit.example").configuredLevel()).contains("DEBUG");
+            assertThat(LoggingConfigurator.level("io.helidon").configuredLevel()).as("a quieted library set at runtime").contains("TRACE");
+            assertThat(LoggingConfigurator.level("com.zaxxer.hikari").configuredLevel()).contains("WARN");
+            assertThat(LoggingConfigurator.level(LoggingConfigurator.ACCESS_LOGGER).configuredLevel()).contains("OFF");
+        }
     }
 
     @Test
-    void aHostWithoutAReloaderRefusesReloads() {
+    void aHostWithoutAConfigurationRefusesReloads() {
         ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
 
         assertThat(host.reload().ok()).isFalse();
         assertThat(host.lastReload()).isEmpty();
+        assertThat(host.configuration()).isEmpty();
         assertThat(host.reloadAttempts()).isEqualTo(1);
         assertThat(host.reloadFailures()).isEqualTo(1);
     }
 
     @Test
     void aRestartOnlyChangeSeenWithAnAppliedChangeIsStillReportedByLaterReloads() {
-        ConfigReloader reloader = reloader();
+        ConfigReloader reloader = reloader(serviceStep);
         overrides.set(List.of("limits.rate=20", "http.port=9999"));
         assertThat(reloader.reload().requiresRestart()).containsExactly("http.port");
 
@@ -144,13 +257,13 @@ class ConfigReloaderTest {
     }
 
     @Test
-    void theServiceIsGivenTheRunningValuesOfRestartOnlyKeys() {
-        ConfigReloader reloader = reloader();
+    void theStepsAreGivenTheRunningValuesOfRestartOnlyKeys() {
+        ConfigReloader reloader = reloader(serviceStep);
         overrides.set(List.of("limits.rate=20", "http.port=9999"));
 
         reloader.reload();
 
-        assertThat(appliedToService).singleElement().satisfies(c -> {
+        assertThat(committedToService).singleElement().satisfies(c -> {
             assertThat(c.get(LIMIT)).isEqualTo(20);
             assertThat(c.get(PORT)).isEqualTo(8080);
             assertThat(c.source(PORT)).isEqualTo("default");
@@ -159,7 +272,7 @@ class ConfigReloaderTest {
 
     @Test
     void revertingAPendingRestartOnlyChangeClearsIt() {
-        ConfigReloader reloader = reloader();
+        ConfigReloader reloader = reloader(serviceStep);
         overrides.set(List.of("limits.rate=20", "http.port=9999"));
         reloader.reload();
 
@@ -171,12 +284,25 @@ class ConfigReloaderTest {
     }
 
     @Test
-    void theHostCountsReloadAttemptsAndFailures() {
-        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
-        host.reloader(reloader());
+    void theHostCountsReloadsTellsListenersOfEachAndShowsTheConfigurationInEffect() {
+        List<String> heard = new ArrayList<>();
+        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).configuration(load(), this::load).reloadStep(serviceStep).build();
+        host.addReloadListener(new ReloadListener() {
+            @Override
+            public void reloadStarting() {
+                heard.add("starting");
+            }
+
+            @Override
+            public void reloadFinished(ReloadOutcome outcome) {
+                heard.add(outcome.ok() ? "reloaded" : "refused");
+            }
+        });
+        String hash = host.configuration().orElseThrow().hash();
 
         overrides.set(List.of("limits.rate=20"));
         host.reload();
+        String applied = host.configuration().orElseThrow().hash();
         overrides.set(List.of("limits.rate=0"));
         host.reload();
         host.reload();
@@ -184,5 +310,8 @@ class ConfigReloaderTest {
         assertThat(host.reloadAttempts()).isEqualTo(3);
         assertThat(host.reloadFailures()).isEqualTo(2);
         assertThat(host.reloadSuccesses()).isEqualTo(1);
+        assertThat(heard).containsExactly("starting", "reloaded", "starting", "refused", "starting", "refused");
+        assertThat(applied).isNotEqualTo(hash);
+        assertThat(host.configuration().orElseThrow().hash()).isEqualTo(applied);
     }
 }

@@ -54,7 +54,7 @@ class DaemonLaunchSpecTest {
         DaemonLaunchSpec current = DaemonLaunchSpec.current("app.jar", Duration.ofSeconds(30));
 
         assertThat(current.launch().jar()).isEqualTo(Path.of("app.jar").toAbsolutePath());
-        assertThat(current.launch().java()).isEqualTo(ServiceCli.javaExecutable());
+        assertThat(current.launch().java()).isEqualTo(InstallCommand.javaExecutable());
         assertThat(current.commandLine(Optional.empty())).endsWith("-jar", Path.of("app.jar").toAbsolutePath().toString(), "run");
     }
 

@@ -308,7 +308,7 @@ class DaemonServiceManagerTest {
                     }
                 }
                 """);
-        Process process = new ProcessBuilder(ServiceCli.javaExecutable().toString(), "-XX:TieredStopAtLevel=1", source.toString(),
+        Process process = new ProcessBuilder(InstallCommand.javaExecutable().toString(), "-XX:TieredStopAtLevel=1", source.toString(),
                 files().pidFile().toString(), ignoreTerm ? "ignore-term" : "honour-term")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         children.add(process);

@@ -2,6 +2,7 @@ package dev.servicekit.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.spi.ConsoleLogTarget;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +43,7 @@ class LoggingConfiguratorTest {
 
     private void configure(String format, Optional<Path> file, boolean accessLog) {
         LoggingConfigurator.configure(new LogSettings("info", format, new PrintStream(console, true, StandardCharsets.UTF_8),
-                file, 10L * 1024 * 1024, Duration.ofDays(7), 1024L * 1024 * 1024, accessLog, false));
+                file, 10L * 1024 * 1024, Duration.ofDays(7), 1024L * 1024 * 1024, accessLog, Optional.empty()));
     }
 
     private String console() {
@@ -146,7 +147,7 @@ class LoggingConfiguratorTest {
             }
         };
         LoggingConfigurator.configure(new LogSettings("info", "text", new PrintStream(recording, false, StandardCharsets.UTF_8),
-                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, false));
+                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, Optional.empty()));
         Logger access = LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER);
         access.info("GET /item/0 200");
         assertThat(writerBlocked.await(5, TimeUnit.SECONDS)).as("the first line is written without a stop").isTrue();
@@ -197,9 +198,30 @@ class LoggingConfiguratorTest {
     }
 
     @Test
-    void journalLinesCarrySyslogPrioritiesAndNoTimestamp() {
+    void linesForAConsoleCollectorCarryItsSeverityPrefixAndNoTimestamp() {
+        ConsoleLogTarget journal = new ConsoleLogTarget() {
+            @Override
+            public boolean readsStdout(java.util.Map<String, String> environment) {
+                return true;
+            }
+
+            @Override
+            public String linePrefix(int severity) {
+                return "<" + severity + ">";
+            }
+
+            @Override
+            public boolean timestamps() {
+                return false;
+            }
+
+            @Override
+            public String name() {
+                return "journal";
+            }
+        };
         LoggingConfigurator.configure(new LogSettings("debug", "text", new PrintStream(console, true, StandardCharsets.UTF_8),
-                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, true));
+                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, Optional.of(journal)));
         log.error("bad");
         log.warn("careful");
         log.info("fine");

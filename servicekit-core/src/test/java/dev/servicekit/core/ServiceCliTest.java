@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,39 +175,39 @@ class ServiceCliTest {
     }
 
     @Test
-    void runWithRequiredEtcdThatDoesNotAnswerExits78BeforeStartingAnything() throws Exception {
-        String endpoint = "http://127.0.0.1:" + closedPort();
+    void helpListsEveryExitCodeFromTheOneTable() {
+        run(Map.of(), "--help");
 
-        int code = run(Map.of(), "run", "--set", "config.etcd.endpoints=" + endpoint, "--set", "config.etcd.required=true",
-                "--set", "config.etcd.timeout=2s");
-
-        assertThat(code).isEqualTo(78);
-        assertThat(err()).contains("config.etcd.endpoints (from etcd): configuration is required from etcd but no etcd endpoint answered ("
-                + endpoint + ": connection refused").contains("set config.etcd.required to false");
-        assertThat(started.getCount()).isEqualTo(1);
-    }
-
-    @Test
-    void configShowSaysWhenEtcdDidNotAnswerAndShowsTheLocalConfiguration() throws Exception {
-        String endpoint = "http://127.0.0.1:" + closedPort();
-
-        int code = run(Map.of(), "config", "show", "--set", "config.etcd.endpoints=" + endpoint, "--set", "log.level=debug");
-
-        assertThat(code).isZero();
-        assertThat(err()).contains("demo-service: note: etcd (" + endpoint + ") did not answer; this is the local configuration only");
-        assertThat(out()).contains("level: debug");
-    }
-
-    private static int closedPort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        assertThat(out()).contains("78  configuration error").contains("run").contains("config");
+        for (ExitCode code : ExitCode.values()) {
+            assertThat(out()).contains(code.code() + " ").contains(code.meaning());
         }
     }
 
     @Test
-    void helpListsTheExitCodes() {
-        run(Map.of(), "--help");
+    void theExitCodeTableInTheDocsIsTheOneInTheCode() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "cli.md"));
+        assertThat(doc).as("docs/cli.md shows ExitCode.markdownTable()").contains(ExitCode.markdownTable());
+    }
 
-        assertThat(out()).contains("78  configuration error").contains("run").contains("config");
+    @Test
+    void startRunsTheServiceInThisJvmAsRunWouldAndReloadsFromTheSameSources() throws Exception {
+        Path file = dir.resolve("config.yaml");
+        Files.writeString(file, "log:\n  level: info\n");
+        ServiceHost host = ServiceCli.builder(app).environment(Map.of("DEMO_SERVICE_DATA_DIR", dir.toString())).build()
+                .start("reload.watch=false");
+        try {
+            assertThat(host.state()).isEqualTo(ServiceState.RUNNING);
+            assertThat(started.getCount()).isZero();
+            Files.writeString(file, "log:\n  level: warn\n");
+
+            ReloadReport report = host.reload();
+
+            assertThat(report.applied()).containsExactly("log.level");
+            assertThat(host.configuration().orElseThrow().get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+        } finally {
+            host.stop();
+            LoggingConfigurator.configureBootstrap();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ExitCode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.FailureAction;
@@ -12,6 +13,7 @@ import dev.servicekit.spi.ServiceManagers;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
+import dev.servicekit.testing.FakeServiceManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +41,7 @@ class ServiceManagerCommandsTest {
 
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    final RecordingManager manager = new RecordingManager("fake", true);
+    final FakeServiceManager manager = FakeServiceManager.named("fake", true);
     final List<String> events = new CopyOnWriteArrayList<>();
 
     final ServiceApplication app = new ServiceApplication() {
@@ -70,7 +72,7 @@ class ServiceManagerCommandsTest {
     private int runWithInput(String stdin, String... args) {
         return ServiceCli.builder(app)
                 .environment(Map.of())
-                .managers(ServiceManagers.of(List.of(manager, new RecordingManager("other", false))))
+                .managers(ServiceManagers.of(List.of(manager, FakeServiceManager.named("other", false))))
                 .in(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)))
                 .out(new PrintStream(out, true, StandardCharsets.UTF_8))
                 .err(new PrintStream(err, true, StandardCharsets.UTF_8))
@@ -80,20 +82,20 @@ class ServiceManagerCommandsTest {
 
     @Test
     void reloadGoesThroughTheManagerThatRunsTheService() {
-        manager.status = new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.empty());
+        manager.reports(new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.empty()));
 
         assertThat(run("reload")).isZero();
 
-        assertThat(manager.calls).containsExactly("reload demo-service");
+        assertThat(manager.calls()).containsExactly("reload demo-service");
     }
 
     @Test
     void reloadWithNoManagerRunningItAndNoManagementListenerSaysNotRunning() {
-        manager.status = new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+        manager.reports(new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
 
         assertThat(run("reload")).isEqualTo(ExitCode.NOT_RUNNING.code());
 
-        assertThat(manager.calls).isEmpty();
+        assertThat(manager.calls()).isEmpty();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("demo-service is not running")
                 .contains("fake: not running (inactive (dead))").contains("has no management listener to ask");
     }
@@ -119,7 +121,7 @@ class ServiceManagerCommandsTest {
                 "--on-failure", "restart:10s,none", "--account", "svc-user");
 
         assertThat(code).isZero();
-        InstallRequest request = manager.installed.getFirst();
+        InstallRequest request = manager.installed().getFirst();
         assertThat(request.name()).isEqualTo("demo-service");
         assertThat(request.displayName()).isEqualTo("demo-service");
         assertThat(request.startType()).isEqualTo(StartType.DELAYED);
@@ -140,13 +142,13 @@ class ServiceManagerCommandsTest {
         assertThat(run("install", "--dry-run", "--name", "other-name")).isZero();
 
         assertThat(out()).isEqualTo("plan for other-name\n");
-        assertThat(manager.installed).isEmpty();
+        assertThat(manager.installed()).isEmpty();
     }
 
     @Test
     void installRefusesAnInvalidConfigurationWith78() {
         assertThat(run("install", "--set", "shutdown.timeout=soon")).isEqualTo(78);
-        assertThat(manager.installed).isEmpty();
+        assertThat(manager.installed()).isEmpty();
     }
 
     @Test
@@ -159,21 +161,21 @@ class ServiceManagerCommandsTest {
     void passwordComesFromStdinAndIsNeverPrinted() {
         assertThat(runWithInput("hunter2hunter2\n", "install", "--account", ".\\svc", "--password-stdin")).isZero();
 
-        assertThat(manager.installed.getFirst().password()).contains("hunter2hunter2");
-        assertThat(manager.installed.getFirst().toString()).doesNotContain("hunter2");
+        assertThat(manager.installed().getFirst().password()).contains("hunter2hunter2");
+        assertThat(manager.installed().getFirst().toString()).doesNotContain("hunter2");
         assertThat(out() + err()).doesNotContain("hunter2");
     }
 
     @Test
     void statusExitCodesFollowTheSpec() throws Exception {
-        manager.status = new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.of(2));
+        manager.reports(new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.of(2)));
         assertThat(run("status")).isZero();
         assertThat(out()).contains("demo-service: running (active (running), pid 42, 2 restarts)");
 
-        manager.status = new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.of(1), OptionalInt.empty());
+        manager.reports(new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.of(1), OptionalInt.empty()));
         assertThat(run("status")).isEqualTo(3);
 
-        manager.status = ServiceStatus.notInstalled();
+        manager.reports(ServiceStatus.notInstalled());
         out.reset();
         assertThat(run("status", "--json")).isEqualTo(4);
         JsonNode json = new ObjectMapper().readTree(out());
@@ -183,7 +185,7 @@ class ServiceManagerCommandsTest {
 
     @Test
     void managerFailuresExitWithTheirCodeAndMessage() {
-        manager.failure = new ServiceManagerException("Access denied; run from an elevated prompt", ServiceManagerException.PERMISSION_DENIED);
+        manager.failsWith(new ServiceManagerException("Access denied; run from an elevated prompt", ExitCode.PERMISSION_DENIED));
 
         assertThat(run("start")).isEqualTo(77);
         assertThat(err()).contains("Access denied; run from an elevated prompt");
@@ -200,113 +202,28 @@ class ServiceManagerCommandsTest {
         run("stop");
         run("stop", "--platform", "other");
 
-        assertThat(manager.calls).containsExactly("stop demo-service");
+        assertThat(manager.calls()).containsExactly("stop demo-service");
     }
 
     @Test
     void restartStopsARunningServiceThenStartsIt() {
-        manager.status = new ServiceStatus(true, true, "running", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+        manager.reports(new ServiceStatus(true, true, "running", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
 
         assertThat(run("restart", "--user")).isZero();
-        assertThat(manager.calls).containsExactly("stop demo-service", "start demo-service");
-        assertThat(manager.lastRef.user()).isTrue();
+        assertThat(manager.calls()).containsExactly("stop demo-service", "start demo-service");
+        assertThat(manager.lastRef().orElseThrow().user()).isTrue();
     }
 
     @Test
     void runHandsTheServiceToTheManagerThatLaunchedTheProcess() {
-        manager.runManaged = service -> {
+        manager.runsManaged(service -> {
             service.start();
             events.add("state " + service.state());
             events.add("stop -> " + service.stop());
             return OptionalInt.of(42);
-        };
+        });
 
         assertThat(run("run", "--set", "log.level=error")).isEqualTo(42);
         assertThat(events).containsExactly("started", "state RUNNING", "stopped", "stop -> STOPPED");
     }
-
-    /** A manager that records what it was asked to do. */
-    static final class RecordingManager implements ServiceManager {
-        final String platform;
-        final boolean available;
-        final List<InstallRequest> installed = new ArrayList<>();
-        final List<String> calls = new ArrayList<>();
-        ServiceStatus status = ServiceStatus.notInstalled();
-        ServiceManagerException failure;
-        ServiceRef lastRef;
-        java.util.function.Function<ManagedService, OptionalInt> runManaged = s -> OptionalInt.empty();
-
-        RecordingManager(String platform, boolean available) {
-            this.platform = platform;
-            this.available = available;
-        }
-
-        private void call(String what, ServiceRef ref) {
-            if (failure != null) {
-                throw failure;
-            }
-            lastRef = ref;
-            calls.add(what + " " + ref.name());
-        }
-
-        @Override
-        public String platform() {
-            return platform;
-        }
-
-        @Override
-        public int order() {
-            return platform.equals("fake") ? 1 : 2;
-        }
-
-        @Override
-        public boolean isAvailable() {
-            return available;
-        }
-
-        @Override
-        public String describeInstall(InstallRequest request) {
-            return "plan for " + request.name() + "\n";
-        }
-
-        @Override
-        public void install(InstallRequest request, Progress progress) {
-            installed.add(request);
-            progress.step(platform + ": installed " + request.name());
-        }
-
-        @Override
-        public void uninstall(ServiceRef service, Progress progress) {
-            call("uninstall", service);
-        }
-
-        @Override
-        public void start(ServiceRef service, Progress progress) {
-            call("start", service);
-        }
-
-        @Override
-        public void stop(ServiceRef service, Progress progress) {
-            call("stop", service);
-        }
-
-        @Override
-        public void reload(ServiceRef service, Progress progress) {
-            call("reload", service);
-        }
-
-        @Override
-        public ServiceStatus status(ServiceRef service) {
-            if (failure != null) {
-                throw failure;
-            }
-            return status;
-        }
-
-        @Override
-        public OptionalInt runManaged(ManagedService service) {
-            return runManaged.apply(service);
-        }
-    }
-
 }

@@ -264,6 +264,18 @@ public final class ApiServer {
         live.apply(next);
     }
 
+    /**
+     * Checks that {@link #apply} would take {@code next}, without applying it: what a reload prepares before it
+     * changes anything.
+     *
+     * @param next the settings a reload would apply
+     * @throws IllegalArgumentException if {@code next.maxBodyBytes()} is above what the running listener can enforce
+     *                                  without a restart
+     */
+    public void check(ApiSettings next) {
+        live.check(next);
+    }
+
     /** Whether the server is paused. */
     public boolean isPaused() {
         return requests.paused();

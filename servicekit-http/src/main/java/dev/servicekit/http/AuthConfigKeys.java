@@ -18,10 +18,12 @@ import java.util.Optional;
  * public-key PEM file, or a JWKS URL), the expected issuer and audience, clock skew, size limit and the
  * lifetime of tokens this service issues.
  *
- * <p>Every key except {@code auth.enabled} is reloadable: on a reload the application builds a new
- * {@link JwtAuthenticator} (and issuer) from the new values and swaps it in with {@link ApiServer#apply} and
- * {@link ManagementServer#applyAuthenticator}; if the new key material cannot be loaded the reload fails and the
- * running authenticator stays.
+ * <p>Every key except {@code auth.enabled} is reloadable: a reload that changes a key the authenticator uses (the
+ * key source or the file it names, issuer, audience, clock skew, token size) builds a new {@link JwtAuthenticator}
+ * and swaps it into both listeners; one that changes what issuing uses (key, issuer, audience, {@code auth.token-ttl})
+ * builds a new issuer. If the new key material cannot be loaded the reload fails and nothing changes. A reload that
+ * changes no auth key keeps the running authenticator and its cached JWKS keys. While {@code auth.enabled} is false
+ * a changed auth key is reported as not in use.
  */
 public final class AuthConfigKeys {
 
@@ -31,9 +33,12 @@ public final class AuthConfigKeys {
             .description("Require a JWT on every API route that declares scopes. false serves them to anyone (a warning is logged at every start).")
             .build();
 
-    /** The HS256 secret file. */
+    /** The file name of the HS256 secret generated in the data directory when no key source is configured. */
+    static final String DEFAULT_SECRET_FILE = "jwt-hs256.key";
+
+    /** The HS256 secret file; by default {@code <data-dir>/jwt-hs256.key} unless a public key or JWKS is configured. */
     public static final ConfigKey<Path> HS256_SECRET_FILE = ConfigKey.builder("auth.hs256-secret-file", ConfigType.secretFile())
-            .defaultText("<data-dir>/jwt-hs256.key, generated on first start when no key source is set")
+            .derivedDefault(AuthConfigKeys::defaultSecretFile, "<data-dir>/jwt-hs256.key, generated on first start when no key source is set")
             .reloadable()
             .description("File with the base64 HS256 signing secret (at least 256 bits); owner-only permissions.")
             .build();
@@ -88,6 +93,14 @@ public final class AuthConfigKeys {
     private AuthConfigKeys() {
     }
 
+    /** {@code <data-dir>/jwt-hs256.key}, or null (no default) when a public key or JWKS is the key source. */
+    private static Path defaultSecretFile(Config config) {
+        if (config.find(PUBLIC_KEY_FILE).isPresent() || config.find(JWKS_URL).isPresent()) {
+            return null;
+        }
+        return config.get(dev.servicekit.core.CoreConfigKeys.DATA_DIR).resolve(DEFAULT_SECRET_FILE);
+    }
+
     /** Every auth key, in documentation order. */
     public static List<ConfigKey<?>> all() {
         return List.of(ENABLED, HS256_SECRET_FILE, PUBLIC_KEY_FILE, JWKS_URL, ISSUER, AUDIENCE, CLOCK_SKEW, MAX_TOKEN_SIZE, TOKEN_TTL);
@@ -97,7 +110,9 @@ public final class AuthConfigKeys {
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
         List<String> sources = new ArrayList<>();
-        config.find(HS256_SECRET_FILE).ifPresent(v -> sources.add(HS256_SECRET_FILE.name()));
+        if (!config.source(HS256_SECRET_FILE).equals("default")) {
+            sources.add(HS256_SECRET_FILE.name());
+        }
         config.find(PUBLIC_KEY_FILE).ifPresent(v -> sources.add(PUBLIC_KEY_FILE.name()));
         config.find(JWKS_URL).ifPresent(v -> sources.add(JWKS_URL.name()));
         if (sources.size() > 1) {

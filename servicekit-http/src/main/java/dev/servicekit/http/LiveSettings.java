@@ -53,13 +53,22 @@ final class LiveSettings {
      * @throws IllegalArgumentException if the body limit is above what the running listener can enforce
      */
     synchronized void apply(ApiSettings next) {
-        Objects.requireNonNull(next, "next");
-        if (next.maxBodyBytes() > framingLimit) {
-            throw new IllegalArgumentException("The " + serverName + " server cannot raise its body limit to \"" + next.maxBodyBytes()
-                    + "\" bytes while running: above " + framingLimit + " bytes it needs a restart");
-        }
+        check(next);
         limiter.resize(next.maxConcurrentRequests());
         current = next;
+    }
+
+    /**
+     * Whether {@link #apply} would take {@code next}; changes nothing.
+     *
+     * @throws IllegalArgumentException if the body limit is above what the running listener can enforce
+     */
+    void check(ApiSettings next) {
+        Objects.requireNonNull(next, "next");
+        if (next.maxBodyBytes() > framingLimit) {
+            throw new IllegalArgumentException("limits.max-body-size \"" + next.maxBodyBytes() + "\" bytes is above what the running "
+                    + serverName + " listener can enforce (" + framingLimit + " bytes, fixed when it started); restart to raise it that far");
+        }
     }
 
     /** The snapshot pinned to the request ({@link RequestState}), or the current one if it was not pinned (not expected). */

@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.spi.ExitCode;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.LocalAdminAccess;
@@ -105,7 +106,7 @@ public final class ManagementClient implements LocalAdminAccess {
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new ServiceManagerException("nothing answers at " + base + " (its management listener, from management.host"
                     + " and management.port); start it with run or start, or pass the --config/--set it runs with",
-                    ServiceManagerException.NOT_RUNNING, e);
+                    ExitCode.NOT_RUNNING, e);
         } catch (IOException e) {
             throw new ServiceException("POST " + base + "/admin/reload failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -141,7 +142,7 @@ public final class ManagementClient implements LocalAdminAccess {
             throw new ServiceException("The answer of " + base + "/admin/reload is not a reload report: " + view);
         }
         return new ReloadReport(Instant.parse(view.path("at").asText()), view.path("ok").asBoolean(),
-                strings(view.path("applied")), strings(view.path("requiresRestart")),
+                strings(view.path("applied")), strings(view.path("inactive")), strings(view.path("requiresRestart")),
                 view.path("error").isTextual() ? Optional.of(view.path("error").asText()) : Optional.empty());
     }
 

@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.testing.LogCapture;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 

@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

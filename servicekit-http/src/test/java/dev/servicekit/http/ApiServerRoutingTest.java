@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.testing.LogCapture;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.helidon.http.Method;

@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.testing.LogCapture;
 import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.AfterEach;

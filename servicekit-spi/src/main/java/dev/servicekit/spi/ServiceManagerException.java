@@ -1,38 +1,35 @@
 package dev.servicekit.spi;
 
+import java.util.Objects;
+
 /**
- * A service-manager command failed. The message says what failed and how to fix it;
- * {@link #exitCode()} is the command's exit code from SPEC §4's table (1 failure, 3 not running,
- * 4 not installed, 77 permission denied).
+ * A service-manager command failed. The message says what failed and how to fix it; {@link #exitCode()} is the
+ * command's {@link ExitCode} (failure, not running, not installed, permission denied, usage).
  */
 public class ServiceManagerException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    /** Exit code: the command failed. */
-    public static final int FAILURE = 1;
-    /** Exit code: the service is not running. */
-    public static final int NOT_RUNNING = 3;
-    /** Exit code: the service is not installed. */
-    public static final int NOT_INSTALLED = 4;
-    /** Exit code: permission denied (the message says: run as Administrator / use sudo or --user). */
-    public static final int PERMISSION_DENIED = 77;
-
-    private final int exitCode;
+    private final ExitCode exitCode;
 
     /** Creates the exception. */
-    public ServiceManagerException(String message, int exitCode) {
+    public ServiceManagerException(String message, ExitCode exitCode) {
         this(message, exitCode, null);
     }
 
     /** Creates the exception with a cause. */
-    public ServiceManagerException(String message, int exitCode, Throwable cause) {
+    public ServiceManagerException(String message, ExitCode exitCode, Throwable cause) {
         super(message, cause);
-        this.exitCode = exitCode;
+        this.exitCode = Objects.requireNonNull(exitCode, "exitCode");
     }
 
     /** The command's exit code. */
     public int exitCode() {
+        return exitCode.code();
+    }
+
+    /** The command's exit code as the table entry. */
+    public ExitCode code() {
         return exitCode;
     }
 }

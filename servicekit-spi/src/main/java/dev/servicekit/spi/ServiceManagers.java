@@ -48,11 +48,11 @@ public final class ServiceManagers {
             String wanted = platform.get().toLowerCase(Locale.ROOT);
             return managers.stream().filter(m -> m.platform().equals(wanted)).findFirst()
                     .orElseThrow(() -> new ServiceManagerException("--platform \"" + platform.get() + "\" is not available in this build; "
-                            + "choose one of " + names(), 2));
+                            + "choose one of " + names(), ExitCode.USAGE));
         }
         return managers.stream().filter(ServiceManager::isAvailable).findFirst()
                 .orElseThrow(() -> new ServiceManagerException("No service manager is available here (tried " + names()
-                        + "); choose one with --platform", ServiceManagerException.FAILURE));
+                        + "); choose one with --platform", ExitCode.FAILURE));
     }
 
     private String names() {

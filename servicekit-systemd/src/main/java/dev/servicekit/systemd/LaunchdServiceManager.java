@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
@@ -219,7 +220,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = location(service);
         if (!Files.exists(location.plistOnDisk())) {
             throw new ServiceManagerException(service.name() + " is not installed: there is no property list "
-                    + location.plistOnDisk() + (service.user() ? "" : "; for a --user agent add --user"), ServiceManagerException.NOT_INSTALLED);
+                    + location.plistOnDisk() + (service.user() ? "" : "; for a --user agent add --user"), ExitCode.NOT_INSTALLED);
         }
         if (service.root().isEmpty()) {
             support.requireRoot(service, "uninstall");
@@ -305,7 +306,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         Optional<LaunchdJobStatus> status = print(location);
         if (status.isEmpty() || !status.get().running()) {
             throw new ServiceManagerException(service.name() + " is not running (" + status.map(LaunchdJobStatus::describe).orElse("not loaded")
-                    + "); start it with: " + command(List.of("kickstart", target(location))), ServiceManagerException.NOT_RUNNING);
+                    + "); start it with: " + command(List.of("kickstart", target(location))), ExitCode.NOT_RUNNING);
         }
         List<String> kill = List.of("kill", "SIGHUP", target(location));
         progress.step(command(kill));
@@ -413,7 +414,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         if (!Files.exists(location.plistOnDisk()) && print(location).isEmpty()) {
             throw new ServiceManagerException(service.name() + " is not installed as a launchd " + (service.user() ? "agent" : "daemon")
                     + " (no " + location.plistOnDisk() + "); install it first" + (service.user() ? " with --user" : " (or add --user if it is an agent)"),
-                    ServiceManagerException.NOT_INSTALLED);
+                    ExitCode.NOT_INSTALLED);
         }
         return location;
     }
@@ -433,7 +434,7 @@ public final class LaunchdServiceManager implements ServiceManager {
     private LaunchdJobStatus poll(LaunchdLocation location, String what) {
         return print(location).orElseThrow(() -> new ServiceManagerException(location.label()
                 + " disappeared from launchd while waiting for it to " + what + "; see " + command(List.of("print", target(location))),
-                ServiceManagerException.FAILURE));
+                ExitCode.FAILURE));
     }
 
     private ServiceManagerException startFailure(LaunchdLocation location, LaunchdJobStatus status, String what) {
@@ -443,7 +444,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         List<String> lines = tail(log);
         message.append(lines.isEmpty() ? "\n(no log lines in " + log + ")" : "\nLast lines of " + log + ":\n  " + String.join("\n  ", lines));
         message.append("\nSee: ").append(command(List.of("print", target(location))));
-        return new ServiceManagerException(message.toString(), ServiceManagerException.FAILURE);
+        return new ServiceManagerException(message.toString(), ExitCode.FAILURE);
     }
 
     private static List<String> tail(Path log) {
@@ -470,7 +471,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot remove \"" + path + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException("Cannot remove \"" + path + "\": " + e.getMessage(), ExitCode.FAILURE, e);
         }
     }
 
@@ -486,10 +487,10 @@ public final class LaunchdServiceManager implements ServiceManager {
             }
         } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
             throw new ServiceManagerException("--account \"" + account + "\" names no user or group on this Mac; create it first "
-                    + "(sysadminctl -addUser, or dscl) or choose another account", 2, e);
+                    + "(sysadminctl -addUser, or dscl) or choose another account", ExitCode.USAGE, e);
         } catch (IOException e) {
             throw new ServiceManagerException("Cannot give \"" + directory + "\" to \"" + account + "\": " + e.getMessage(),
-                    ServiceManagerException.FAILURE, e);
+                    ExitCode.FAILURE, e);
         }
     }
 }

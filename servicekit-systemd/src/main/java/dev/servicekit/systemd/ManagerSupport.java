@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
@@ -66,7 +67,7 @@ final class ManagerSupport {
         if (!service.user() && effectiveUid.getAsLong() != 0) {
             throw new ServiceManagerException("Cannot " + verb + " the system " + wording.systemKind() + " " + service.name()
                     + " as a regular user: " + verb + " " + wording.sudoObject() + " with sudo, or add --user to " + verb
-                    + " it as a " + wording.userKind() + " of your own user", ServiceManagerException.PERMISSION_DENIED);
+                    + " it as a " + wording.userKind() + " of your own user", ExitCode.PERMISSION_DENIED);
         }
     }
 
@@ -74,7 +75,7 @@ final class ManagerSupport {
     static void requireLive(ServiceRef service, String verb) {
         if (service.root().isPresent()) {
             throw new ServiceManagerException("Cannot " + verb + " " + service.name() + " under --root " + service.root().get()
-                    + ": --root only stages files; " + verb + " it on the target system", 2);
+                    + ": --root only stages files; " + verb + " it on the target system", ExitCode.USAGE);
         }
     }
 
@@ -95,10 +96,10 @@ final class ManagerSupport {
         String lower = said.toLowerCase(Locale.ROOT);
         if (refusals.stream().anyMatch(lower::contains)) {
             throw new ServiceManagerException("\"" + command + "\" was refused: " + said + "; run it with sudo, or use --user for "
-                    + wording.ownUserKind() + " of your own user", ServiceManagerException.PERMISSION_DENIED);
+                    + wording.ownUserKind() + " of your own user", ExitCode.PERMISSION_DENIED);
         }
         throw new ServiceManagerException("\"" + command + "\" failed (exit " + result.exitCode() + "): " + said + hint,
-                ServiceManagerException.FAILURE);
+                ExitCode.FAILURE);
     }
 
     /** Creates a directory and its parents. */
@@ -107,9 +108,9 @@ final class ManagerSupport {
             Files.createDirectories(directory);
         } catch (AccessDeniedException e) {
             throw new ServiceManagerException("Cannot create \"" + directory + "\": permission denied; use sudo, or --user for "
-                    + wording.ownUserKind() + " of your own user", ServiceManagerException.PERMISSION_DENIED, e);
+                    + wording.ownUserKind() + " of your own user", ExitCode.PERMISSION_DENIED, e);
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot create \"" + directory + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException("Cannot create \"" + directory + "\": " + e.getMessage(), ExitCode.FAILURE, e);
         }
     }
 
@@ -128,9 +129,9 @@ final class ManagerSupport {
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AccessDeniedException e) {
             throw new ServiceManagerException("Cannot write \"" + file + "\": permission denied; use sudo, or --user for "
-                    + wording.ownUserKind() + " of your own user", ServiceManagerException.PERMISSION_DENIED, e);
+                    + wording.ownUserKind() + " of your own user", ExitCode.PERMISSION_DENIED, e);
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot write \"" + file + "\": " + e.getMessage(), ServiceManagerException.FAILURE, e);
+            throw new ServiceManagerException("Cannot write \"" + file + "\": " + e.getMessage(), ExitCode.FAILURE, e);
         }
     }
 
@@ -172,7 +173,7 @@ final class ManagerSupport {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ServiceManagerException("Interrupted while waiting for " + name + " to " + what,
-                        ServiceManagerException.FAILURE, e);
+                        ExitCode.FAILURE, e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.Durations;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
@@ -90,7 +91,7 @@ final class RequestValidator {
     void throwIfAny(String what) {
         if (!problems.isEmpty()) {
             throw new ServiceManagerException("Cannot render " + what + " for \"" + request.name() + "\":\n  - "
-                    + String.join("\n  - ", problems), 2);
+                    + String.join("\n  - ", problems), ExitCode.USAGE);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
@@ -202,7 +203,7 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitLocation location = location(service);
         if (!Files.exists(location.unitFile())) {
             throw new ServiceManagerException(service.name() + " is not installed: there is no unit file "
-                    + location.unitFile() + (service.user() ? "" : "; for a --user service add --user"), ServiceManagerException.NOT_INSTALLED);
+                    + location.unitFile() + (service.user() ? "" : "; for a --user service add --user"), ExitCode.NOT_INSTALLED);
         }
         String unit = UnitLocation.unitName(service);
         if (service.root().isEmpty()) {
@@ -270,7 +271,7 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitStatus status = requireInstalled(service, "reload");
         if (!status.running()) {
             throw new ServiceManagerException(service.name() + " is not running (" + status.describe() + "); start it with: "
-                    + command(service, List.of("start", UnitLocation.unitName(service))), ServiceManagerException.NOT_RUNNING);
+                    + command(service, List.of("start", UnitLocation.unitName(service))), ExitCode.NOT_RUNNING);
         }
         List<String> c = List.of("reload", UnitLocation.unitName(service));
         progress.step(command(service, c));
@@ -337,7 +338,7 @@ public final class SystemdServiceManager implements ServiceManager {
         if (!status.installed()) {
             throw new ServiceManagerException(service.name() + " is not installed as a systemd " + (service.user() ? "user " : "")
                     + "unit; install it first" + (service.user() ? " with --user" : " (or add --user if it is a user service)"),
-                    ServiceManagerException.NOT_INSTALLED);
+                    ExitCode.NOT_INSTALLED);
         }
         return status;
     }
@@ -367,7 +368,7 @@ public final class SystemdServiceManager implements ServiceManager {
         message.append(journal.isEmpty() ? "\n(no journal lines)" : "\nLast journal lines:\n  " + String.join("\n  ", journal));
         message.append("\nSee: journalctl ").append(service.user() ? "--user " : "").append("-u ").append(unit)
                 .append(" and systemctl ").append(service.user() ? "--user " : "").append("status ").append(unit);
-        return new ServiceManagerException(message.toString(), ServiceManagerException.FAILURE);
+        return new ServiceManagerException(message.toString(), ExitCode.FAILURE);
     }
 
     private void check(ServiceRef service, CommandResult result, List<String> arguments) {

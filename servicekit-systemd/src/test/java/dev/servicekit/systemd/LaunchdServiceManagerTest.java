@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.testing.FakeManagedService;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
@@ -378,7 +379,7 @@ class LaunchdServiceManagerTest {
     @Test
     @Timeout(value = 2, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void runManagedReturnsEmptyPromptlyWithoutTouchingTheService() {
-        FakeManagedService service = new FakeManagedService(Duration.ofSeconds(5));
+        FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(5)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
         LaunchdServiceManager manager = new LaunchdServiceManager(
                 arguments -> { throw new AssertionError("launchctl called: " + arguments); },
                 () -> { throw new AssertionError("uid asked"); }, live, LaunchdRequests.HOME,
@@ -392,7 +393,7 @@ class LaunchdServiceManagerTest {
 
     @Test
     void theDefaultManagerRunsManagedReturnsEmptyOnAnyOperatingSystem() {
-        assertThat(new LaunchdServiceManager().runManaged(new FakeManagedService(Duration.ofSeconds(5)))).isEmpty();
+        assertThat(new LaunchdServiceManager().runManaged(FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(5)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce())).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.testing.FakeManagedService;
 import dev.servicekit.testing.NotifySocketReceiver;
 import dev.servicekit.spi.ServiceState;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class SystemdNotifierTest {
     void reportsReadyReloadAndStoppingInOrder(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofSeconds(5))) {
-            FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
             notifier.attach(service);
 
             service.start();
@@ -44,7 +45,7 @@ class SystemdNotifierTest {
     void pingsTheWatchdogAtHalfTheIntervalWhileRunningAndNotAfterStop() throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.abstractNamed("servicekit-watchdog-" + UUID.randomUUID());
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "400000")), Duration.ofSeconds(5))) {
-            FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
             notifier.attach(service);
             service.start();
             socket.until("READY=1", WAIT);
@@ -73,7 +74,7 @@ class SystemdNotifierTest {
     void keepsPingingWhilePausedButNotWhileStopping(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
-            FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
             notifier.attach(service);
             service.start();
             service.pause();
@@ -90,7 +91,7 @@ class SystemdNotifierTest {
     void aWedgedServiceStopsPingingTheWatchdogUntilItRecovers(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
-            FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
             notifier.attach(service);
             service.start();
             assertThat(socket.until("WATCHDOG=1", WAIT)).isNotEmpty();
@@ -109,7 +110,7 @@ class SystemdNotifierTest {
     void extendsTheStartTimeoutWithProgressWhileStartingWithinTheServicesOwnBound(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(100))) {
-            FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
             notifier.attach(service);
             service.progress("running migrations");
             service.transition(ServiceState.STARTING);
@@ -130,7 +131,7 @@ class SystemdNotifierTest {
     void stopsExtendingOnceTheServicesOwnStartBoundHasPassed(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
              SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(50))) {
-            FakeManagedService service = new FakeManagedService(Duration.ofMillis(120));
+            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofMillis(120)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
             notifier.attach(service);
             service.transition(ServiceState.STARTING);
             socket.until("STATUS=Starting users-service", WAIT);
@@ -151,7 +152,7 @@ class SystemdNotifierTest {
                     Map.of("NOTIFY_SOCKET", socket.notifySocket()), dir, dir, () -> true, SystemdUnitOptions.defaults(),
                     Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5));
 
-            OptionalInt exit = manager.runManaged(new FakeManagedService(Duration.ofSeconds(30)));
+            OptionalInt exit = manager.runManaged(FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce());
 
             assertThat(exit).hasValue(0);
             assertThat(texts(socket.until("STATUS=Stopped", WAIT)))
@@ -163,7 +164,7 @@ class SystemdNotifierTest {
     void runManagedDoesNothingWithoutNotifySocket(@TempDir Path dir) {
         SystemdServiceManager manager = new SystemdServiceManager(new FakeSystemctl(), () -> 0, Map.of(), dir, dir, () -> true,
                 SystemdUnitOptions.defaults(), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5));
-        FakeManagedService service = new FakeManagedService(Duration.ofSeconds(30));
+        FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
 
         assertThat(manager.runManaged(service)).isEmpty();
         assertThat(service.state()).isEqualTo(ServiceState.NEW);

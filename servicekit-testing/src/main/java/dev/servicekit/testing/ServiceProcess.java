@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A service running in a child JVM ({@code java -jar app.jar run ...}) that a test can send real
+ * A service running in a child JVM ({@code java -jar app.jar run ...}, or a main class) that a test can send real
  * signals to. Output goes to {@code stdout.log} and {@code stderr.log} in the working directory, so it
  * survives the process and can be searched while it runs. {@link #close()} kills the process if it is
  * still alive, so a failing test never leaves one behind.
@@ -41,9 +41,18 @@ public final class ServiceProcess implements AutoCloseable {
         this.stderr = stderr;
     }
 
-    /** Starts describing a child JVM running {@code jar} in {@code workingDir}. */
+    /** Starts describing a child JVM running {@code jar} ({@code java -jar}) in {@code workingDir}. */
     public static Builder builder(Path jar, Path workingDir) {
-        return new Builder(jar, workingDir);
+        return new Builder(List.of("-jar", Objects.requireNonNull(jar, "jar").toAbsolutePath().toString()), workingDir);
+    }
+
+    /**
+     * Starts describing a child JVM running {@code mainClass} from {@code classPath} ({@code java -cp}) in
+     * {@code workingDir}; e.g. the test's own class path, {@code System.getProperty("java.class.path")}.
+     */
+    public static Builder builder(String mainClass, String classPath, Path workingDir) {
+        return new Builder(List.of("-cp", Objects.requireNonNull(classPath, "classPath"), Objects.requireNonNull(mainClass, "mainClass")),
+                workingDir);
     }
 
     /** The child's process id. */
@@ -162,15 +171,15 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Describes a child JVM. */
     public static final class Builder {
-        private final Path jar;
+        private final List<String> launch;
         private final Path workingDir;
         private final List<String> jvmOptions = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> environment = new HashMap<>();
         private String outputName = "";
 
-        private Builder(Path jar, Path workingDir) {
-            this.jar = Objects.requireNonNull(jar, "jar");
+        private Builder(List<String> launch, Path workingDir) {
+            this.launch = launch;
             this.workingDir = Objects.requireNonNull(workingDir, "workingDir");
         }
 
@@ -205,8 +214,7 @@ public final class ServiceProcess implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(java);
             command.addAll(jvmOptions);
-            command.add("-jar");
-            command.add(jar.toAbsolutePath().toString());
+            command.addAll(launch);
             command.addAll(args);
             Path out = workingDir.resolve("stdout" + outputName + ".log");
             Path err = workingDir.resolve("stderr" + outputName + ".log");

@@ -1,5 +1,7 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.Advapi32;

@@ -1,5 +1,6 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceManagerException;
 import java.util.function.IntFunction;
 
@@ -19,13 +20,13 @@ final class ScmErrors {
     static ServiceManagerException failure(String what, String name, int error, IntFunction<String> systemMessage) {
         if (error == ERROR_ACCESS_DENIED) {
             return new ServiceManagerException("Could not " + what + ": access denied; run from an elevated prompt (Run as Administrator)",
-                    ServiceManagerException.PERMISSION_DENIED);
+                    ExitCode.PERMISSION_DENIED);
         }
         if (error == ERROR_SERVICE_DOES_NOT_EXIST) {
             return new ServiceManagerException("Service \"" + name + "\" is not installed; install it with the install command",
-                    ServiceManagerException.NOT_INSTALLED);
+                    ExitCode.NOT_INSTALLED);
         }
         return new ServiceManagerException("Could not " + what + ": Win32 error " + error + " (" + systemMessage.apply(error) + ")",
-                ServiceManagerException.FAILURE);
+                ExitCode.FAILURE);
     }
 }

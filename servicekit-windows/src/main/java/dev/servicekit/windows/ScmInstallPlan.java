@@ -1,5 +1,6 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ServiceManagerException;
@@ -137,7 +138,7 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
             problems.add("--stop-timeout \"" + request.stopTimeout() + "\" is out of range");
         }
         if (!problems.isEmpty()) {
-            throw new ServiceManagerException("Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems), 2);
+            throw new ServiceManagerException("Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems), ExitCode.USAGE);
         }
         return new ScmInstallPlan(name, request.displayName(), request.description(),
                 ImagePath.of(request.launch(), programData() + "\\" + name),

@@ -1,5 +1,8 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
+import dev.servicekit.spi.ExitCode;
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
@@ -65,7 +68,7 @@ final class ScmInstaller {
                 int error = Native.getLastError();
                 if (error == ERROR_SERVICE_EXISTS || error == ERROR_SERVICE_MARKED_FOR_DELETE) {
                     throw new ServiceManagerException("Service \"" + plan.name() + "\" is already installed; run uninstall first, or "
-                            + "choose another --name", ServiceManagerException.FAILURE);
+                            + "choose another --name", ExitCode.FAILURE);
                 }
                 throw failure("create service \"" + plan.name() + "\"", plan.name(), error);
             }
@@ -292,7 +295,7 @@ final class ScmInstaller {
             Winsvc.SERVICE_STATUS_PROCESS status = waitWhile(service, name, ScmApi.SERVICE_START_PENDING, progress);
             if (status.dwCurrentState != ScmApi.SERVICE_RUNNING) {
                 throw new ServiceManagerException("Service \"" + name + "\" did not start: it is " + ScmStatus.stateName(status.dwCurrentState)
-                        + exitText(status) + "; see the Application log in Event Viewer (source \"" + name + "\")", ServiceManagerException.FAILURE);
+                        + exitText(status) + "; see the Application log in Event Viewer (source \"" + name + "\")", ExitCode.FAILURE);
             }
             progress.step(String.format(Locale.ROOT, "running (%.1f s, pid %d)", (System.nanoTime() - t0) / 1e9, status.dwProcessId));
             return null;
@@ -324,7 +327,7 @@ final class ScmInstaller {
         Winsvc.SERVICE_STATUS_PROCESS after = waitWhile(service, name, ScmApi.SERVICE_STOP_PENDING, progress);
         if (after.dwCurrentState != ScmApi.SERVICE_STOPPED) {
             throw new ServiceManagerException("Service \"" + name + "\" did not stop: it is " + ScmStatus.stateName(after.dwCurrentState)
-                    + "; try again, or end its process (pid " + after.dwProcessId + ") in Task Manager", ServiceManagerException.FAILURE);
+                    + "; try again, or end its process (pid " + after.dwProcessId + ") in Task Manager", ExitCode.FAILURE);
         }
     }
 
@@ -334,7 +337,7 @@ final class ScmInstaller {
             if (!A.ControlService(service, ScmApi.SERVICE_CONTROL_PARAMCHANGE, status)) {
                 int error = Native.getLastError();
                 if (error == ERROR_SERVICE_NOT_ACTIVE) {
-                    throw new ServiceManagerException("Service \"" + name + "\" is not running; start it first", ServiceManagerException.NOT_RUNNING);
+                    throw new ServiceManagerException("Service \"" + name + "\" is not running; start it first", ExitCode.NOT_RUNNING);
                 }
                 throw failure("send PARAMCHANGE (reload) to \"" + name + "\"", name, error);
             }
@@ -424,7 +427,7 @@ final class ScmInstaller {
                 Thread.sleep(Math.min(1000, Math.max(100, status.dwWaitHint / 10)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ServiceManagerException("Interrupted while waiting for \"" + name + "\"", ServiceManagerException.FAILURE, e);
+                throw new ServiceManagerException("Interrupted while waiting for \"" + name + "\"", ExitCode.FAILURE, e);
             }
             status = query(service, name);
             long now = System.nanoTime();
@@ -433,7 +436,7 @@ final class ScmInstaller {
                 lastProgress = now;
             } else if (now - lastProgress > hint * 1_000_000L || now > deadline) {
                 throw new ServiceManagerException("Service \"" + name + "\" is stuck in " + ScmStatus.stateName(pendingState)
-                        + " (checkpoint " + status.dwCheckPoint + "); check the Application log in Event Viewer", ServiceManagerException.FAILURE);
+                        + " (checkpoint " + status.dwCheckPoint + "); check the Application log in Event Viewer", ExitCode.FAILURE);
             }
         }
         return status;

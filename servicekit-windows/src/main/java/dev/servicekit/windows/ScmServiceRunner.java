@@ -1,5 +1,7 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.ManagedServiceException;
 import dev.servicekit.spi.ReloadOutcome;
@@ -80,7 +82,7 @@ final class ScmServiceRunner {
         try {
             if (rc != ScmApi.NO_ERROR) {
                 throw new ServiceManagerException("StartServiceCtrlDispatcher for \"" + service.name() + "\" failed with Win32 error "
-                        + rc + "; check that the service is installed under this name", ServiceManagerException.FAILURE);
+                        + rc + "; check that the service is installed under this name", ExitCode.FAILURE);
             }
             session.awaitStopped();
             return OptionalInt.of(session.exitCode);

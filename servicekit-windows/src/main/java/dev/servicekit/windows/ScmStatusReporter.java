@@ -1,5 +1,7 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

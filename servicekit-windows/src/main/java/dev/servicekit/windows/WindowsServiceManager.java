@@ -1,5 +1,6 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.scm.ScmApi;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;

@@ -1,5 +1,6 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.testing.FakeManagedService;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_ACCEPT_PARAMCHANGE;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_ACCEPT_PAUSE_CONTINUE;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_ACCEPT_PRESHUTDOWN;
@@ -37,7 +38,7 @@ class ScmServiceRunnerTest {
     private static final Duration TICK = Duration.ofMillis(20);
 
     private final SimulatedScm scm = SimulatedScm.builder("users-service").build();
-    private final WindowsServiceManager manager = WindowsServiceManager.withScm(new SimulatedScmApi(scm), TICK);
+    private final WindowsServiceManager manager = WindowsServiceManager.withScm(scm.api(), TICK);
 
     @AfterEach
     void theServiceKeptEveryScmRule() {
@@ -68,12 +69,12 @@ class ScmServiceRunnerTest {
 
     @Test
     void startReportsAdvancingStartPendingCheckpointsThenRunningWithEveryControl() throws Exception {
-        FakeManagedService service = new FakeManagedService().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
 
-        assertThat(service.startEntered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.startEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         awaitReports(SERVICE_START_PENDING, 4);
-        service.startGate.countDown();
+        service.openStart();
         ScmStatusReport running = scm.awaitState(SERVICE_RUNNING, WAIT);
 
         List<ScmStatusReport> pending = scm.reportsOf(SERVICE_START_PENDING);
@@ -90,14 +91,14 @@ class ScmServiceRunnerTest {
 
     @Test
     void controlsAreRefusedByTheScmWhileStartIsPending() throws Exception {
-        FakeManagedService service = new FakeManagedService().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
-        assertThat(service.startEntered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.startEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         scm.awaitState(SERVICE_START_PENDING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.ERROR_SERVICE_CANNOT_ACCEPT_CTRL);
 
-        service.startGate.countDown();
+        service.openStart();
         scm.awaitState(SERVICE_RUNNING, WAIT);
         scm.sendControl(SERVICE_CONTROL_STOP);
         assertThat(exitOf(exit)).hasValue(0);
@@ -105,14 +106,14 @@ class ScmServiceRunnerTest {
 
     @Test
     void paramChangeReloadsAndTheServiceKeepsRunning() throws Exception {
-        FakeManagedService service = new FakeManagedService().startsAtOnce().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_PARAMCHANGE)).isEqualTo(SimulatedScm.NO_ERROR);
 
-        assertThat(service.reloaded.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-        assertThat(service.reloads).hasValue(1);
+        assertThat(service.reloaded().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.reloads()).isEqualTo(1);
         assertThat(scm.history()).last().extracting(ScmStatusReport::currentState).isEqualTo(SERVICE_RUNNING);
         scm.sendControl(SERVICE_CONTROL_STOP);
         assertThat(exitOf(exit)).hasValue(0);
@@ -120,18 +121,18 @@ class ScmServiceRunnerTest {
 
     @Test
     void pauseThenContinueCallPauseAndResumeAndReportPausedThenRunning() throws Exception {
-        FakeManagedService service = new FakeManagedService().startsAtOnce().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
         ScmStatusReport paused = scm.awaitCurrentState(SERVICE_PAUSED, WAIT);
-        assertThat(service.pauses).hasValue(1);
+        assertThat(service.pauses()).isEqualTo(1);
         assertThat(paused.controlsAccepted() & SERVICE_ACCEPT_PAUSE_CONTINUE).isNotZero();
 
         assertThat(scm.sendControl(SERVICE_CONTROL_CONTINUE)).isEqualTo(SimulatedScm.NO_ERROR);
         scm.awaitCurrentState(SERVICE_RUNNING, WAIT);
-        assertThat(service.resumes).hasValue(1);
+        assertThat(service.resumes()).isEqualTo(1);
 
         scm.sendControl(SERVICE_CONTROL_STOP);
         assertThat(exitOf(exit)).hasValue(0);
@@ -139,16 +140,16 @@ class ScmServiceRunnerTest {
 
     @Test
     void stopReportsAdvancingStopPendingCheckpointsWhileTheDrainRunsThenStoppedWithExitCodeZero() throws Exception {
-        FakeManagedService service = new FakeManagedService().startsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
-        assertThat(service.stopEntered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.stopEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         awaitReports(SERVICE_STOP_PENDING, 4);
         assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).as("no control while stop is pending")
                 .isEqualTo(SimulatedScm.ERROR_SERVICE_CANNOT_ACCEPT_CTRL);
-        service.drainGate.countDown();
+        service.openStop();
 
         assertThat(exitOf(exit)).hasValue(0);
         assertThat(scm.reportsOf(SERVICE_STOP_PENDING)).extracting(ScmStatusReport::checkPoint).isSorted().doesNotHaveDuplicates();
@@ -163,8 +164,8 @@ class ScmServiceRunnerTest {
     void shutdownAndPreshutdownStopLikeStop() throws Exception {
         for (int control : new int[] {SERVICE_CONTROL_SHUTDOWN, SERVICE_CONTROL_PRESHUTDOWN}) {
             SimulatedScm own = SimulatedScm.builder("users-service").build();
-            WindowsServiceManager m = WindowsServiceManager.withScm(new SimulatedScmApi(own), TICK);
-            FakeManagedService service = new FakeManagedService().startsAtOnce().stopsAtOnce();
+            WindowsServiceManager m = WindowsServiceManager.withScm(own.api(), TICK);
+            FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
             CompletableFuture<OptionalInt> exit = CompletableFuture.supplyAsync(() -> m.runManaged(service));
             own.awaitState(SERVICE_RUNNING, WAIT);
 
@@ -178,7 +179,7 @@ class ScmServiceRunnerTest {
 
     @Test
     void failedStartReportsStoppedWithTheServiceSpecificExitCode() throws Exception {
-        FakeManagedService service = new FakeManagedService().failsToStartWith(75).startsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").failsToStartWith(75).startsAtOnce();
 
         OptionalInt exit = exitOf(run(service));
 
@@ -193,7 +194,7 @@ class ScmServiceRunnerTest {
 
     @Test
     void serviceThatFailsWhileRunningIsReportedStoppedWithAServiceSpecificCode() throws Exception {
-        FakeManagedService service = new FakeManagedService().startsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
@@ -208,7 +209,7 @@ class ScmServiceRunnerTest {
 
     @Test
     void interrogateReportsTheCurrentStatusAgain() throws Exception {
-        FakeManagedService service = new FakeManagedService().startsAtOnce().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
         int before = scm.history().size();
@@ -222,7 +223,7 @@ class ScmServiceRunnerTest {
 
     @Test
     void controlsTheServiceDoesNotHandleAreAnsweredCallNotImplemented() throws Exception {
-        FakeManagedService service = new FakeManagedService().startsAtOnce().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
@@ -235,12 +236,12 @@ class ScmServiceRunnerTest {
     @Test
     void processNotStartedByTheScmRunsInConsoleMode() {
         SimulatedScm console = SimulatedScm.builder("users-service").notStartedByScm().build();
-        FakeManagedService service = new FakeManagedService();
+        FakeManagedService service = FakeManagedService.named("users-service");
 
-        OptionalInt exit = WindowsServiceManager.withScm(new SimulatedScmApi(console), TICK).runManaged(service);
+        OptionalInt exit = WindowsServiceManager.withScm(console.api(), TICK).runManaged(service);
 
         assertThat(exit).isEmpty();
-        assertThat(service.startEntered.getCount()).as("start was not called").isEqualTo(1);
+        assertThat(service.startEntered().getCount()).as("start was not called").isEqualTo(1);
         assertThat(console.history()).isEmpty();
     }
 }

@@ -1,5 +1,8 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.testing.FakeManagedService;
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.servicekit.spi.ServiceManager;
@@ -29,7 +32,7 @@ class WindowsServiceManagerTest {
         if (System.getProperty("os.name").startsWith("Windows")) {
             return; // on Windows this would talk to the real SCM
         }
-        assertThat(new WindowsServiceManager().runManaged(new FakeManagedService())).isEmpty();
+        assertThat(new WindowsServiceManager().runManaged(FakeManagedService.named("users-service"))).isEmpty();
     }
 
     @Test

@@ -230,7 +230,7 @@ class WineScmIT {
 
     /** Builds fixture.jar (the fixture classes, Class-Path to lib/) and lib/ from this test's class path. */
     static final class FixtureJar {
-        private static final List<String> RUNTIME = List.of("servicekit-spi", "servicekit-windows", "jna-5", "jna-platform-", "slf4j-api-",
+        private static final List<String> RUNTIME = List.of("servicekit-spi", "servicekit-scm-api", "servicekit-windows", "jna-5", "jna-platform-", "slf4j-api-",
                 "logback-classic-", "logback-core-");
 
         static Path build(Path dir) throws IOException {

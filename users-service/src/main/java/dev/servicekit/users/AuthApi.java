@@ -2,7 +2,7 @@ package dev.servicekit.users;
 
 import dev.servicekit.http.FieldError;
 import dev.servicekit.http.JsonBodies;
-import dev.servicekit.http.JwtIssuer;
+import dev.servicekit.http.TokenIssuance;
 import dev.servicekit.http.ProblemException;
 import dev.servicekit.http.Route;
 import io.helidon.http.HeaderNames;
@@ -25,8 +25,8 @@ import java.util.Set;
  * repeated failures per client and per account get 429 with {@code Retry-After}.
  *
  * <p>Tokens are issued only while the key source is an HS256 secret; with a public key or JWKS the service only
- * verifies, and the route answers 404. The issuer and lifetime are one snapshot that a configuration reload
- * replaces ({@link #apply}); each request uses the snapshot it read first.
+ * verifies, and the route answers 404. The issuer and lifetime are the toolkit's {@link TokenIssuance}, which a
+ * configuration reload replaces; each request uses the one it read first.
  */
 final class AuthApi {
 
@@ -34,7 +34,7 @@ final class AuthApi {
 
     private final UserStore store;
     private final PasswordHasher hasher;
-    private volatile Optional<Issuing> issuing;
+    private final TokenIssuance tokens;
     private final LoginRateLimiter limiter;
     /**
      * Checked against when the email is unknown, so both failures cost one hash. Computing it is a full
@@ -43,14 +43,10 @@ final class AuthApi {
      */
     private volatile String decoyHash;
 
-    /** What signs the tokens and for how long they live; replaced whole on a reload. */
-    record Issuing(JwtIssuer issuer, Duration ttl) {
-    }
-
-    AuthApi(UserStore store, PasswordHasher hasher, Optional<Issuing> issuing, LoginRateLimiter limiter) {
+    AuthApi(UserStore store, PasswordHasher hasher, TokenIssuance tokens, LoginRateLimiter limiter) {
         this.store = store;
         this.hasher = hasher;
-        this.issuing = issuing;
+        this.tokens = tokens;
         this.limiter = limiter;
     }
 
@@ -71,11 +67,6 @@ final class AuthApi {
             }
         }
         return hash;
-    }
-
-    /** Issues tokens with {@code next} from now on; empty stops issuing (the key source only verifies). */
-    void apply(Optional<Issuing> next) {
-        this.issuing = next;
     }
 
     List<Route> routes() {
@@ -110,13 +101,13 @@ final class AuthApi {
     }
 
     private void token(ServerRequest req, ServerResponse res) {
-        Optional<Issuing> current = issuing;
+        Optional<TokenIssuance.Issuing> current = tokens.current();
         if (current.isEmpty()) {
             throw ProblemException.notFound("This service does not issue tokens: its key source is auth.public-key-file or "
                     + "auth.jwks-url; get a token from that identity provider");
         }
-        JwtIssuer issuer = current.get().issuer();
-        Duration ttl = current.get().ttl();
+        TokenIssuance.Issuing issuer = current.get();
+        Duration ttl = issuer.ttl();
         TokenRequest body = JsonBodies.read(req, TokenRequest.class);
         List<FieldError> errors = new ArrayList<>();
         if (body.email() == null || body.email().isBlank()) {
@@ -150,7 +141,7 @@ final class AuthApi {
         }
         limiter.recordSuccess(body.email());
         User user = credentials.get().user();
-        String token = issuer.issue(Long.toString(user.id()), scopesOf(user.roles()), ttl);
+        String token = issuer.issue(Long.toString(user.id()), scopesOf(user.roles()));
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         JsonBodies.send(res, Status.OK_200, new TokenResponse(token, "Bearer", ttl.toSeconds()));
     }

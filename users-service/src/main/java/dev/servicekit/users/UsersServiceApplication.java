@@ -1,41 +1,26 @@
 package dev.servicekit.users;
 
 import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigKey;
+import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigSchema;
-import dev.servicekit.core.CoreConfigKeys;
-import dev.servicekit.core.LocalAdminAccess;
-import dev.servicekit.core.Service;
-import dev.servicekit.core.ServiceApplication;
-import dev.servicekit.core.ServiceCli;
-import dev.servicekit.core.ServiceException;
-import dev.servicekit.http.AuthConfigKeys;
-import dev.servicekit.http.HttpConfigKeys;
-import dev.servicekit.http.JwtIssuer;
-import dev.servicekit.http.JwtKeySource;
-import dev.servicekit.http.ManagementClient;
+import dev.servicekit.http.HttpApplication;
+import dev.servicekit.http.HttpServiceContext;
+import dev.servicekit.http.HttpServiceHost;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 
-/** users-service as a Servicekit application: its name, version, configuration keys and service. */
-public final class UsersServiceApplication implements ServiceApplication {
-
-    static final ConfigSchema SCHEMA = ConfigSchema.builder()
-            .add(HttpConfigKeys.all())
-            .add(AuthConfigKeys.all())
-            .add(UsersConfigKeys.all())
-            .add(CoreConfigKeys.all())
-            .check(CoreConfigKeys::check)
-            .check(HttpConfigKeys::check)
-            .check(AuthConfigKeys::check)
-            .check(UsersConfigKeys::check)
-            .build();
+/**
+ * users-service as a Servicekit HTTP application: its name, version, store keys, and its domain
+ * ({@link UsersService}). Everything else — listeners, admin routes, auth, reload, the command line — is the
+ * toolkit's ({@link HttpServiceHost}).
+ */
+public final class UsersServiceApplication implements HttpApplication {
 
     private final Clock clock;
     private final PasswordHasher hasher;
@@ -61,44 +46,23 @@ public final class UsersServiceApplication implements ServiceApplication {
     }
 
     @Override
-    public ConfigSchema configSchema() {
-        return SCHEMA;
+    public List<ConfigKey<?>> configKeys() {
+        return UsersConfigKeys.all();
     }
 
     @Override
-    public java.util.List<Object> commands(ServiceCli.CommandContext context) {
-        return java.util.List.of(new TokenCommand(context, name(), clock));
+    public List<ConfigProblem> checkConfig(Config config) {
+        return UsersConfigKeys.check(config);
     }
 
-    /**
-     * The management listener on loopback. With auth on and the HS256 secret file, a 60-second token with the
-     * {@code admin} scope is minted from that file (whoever can read it can mint any token anyway); with a public
-     * key or JWKS this process cannot sign, so it says how to reload instead.
-     */
     @Override
-    public Optional<LocalAdminAccess> localAdminAccess(Config config) {
-        if (!config.get(AuthConfigKeys.ENABLED)) {
-            return Optional.of(ManagementClient.forConfig(config, Optional.empty()));
-        }
-        JwtKeySource key = AuthKeys.resolve(config, name());
-        if (!(key instanceof JwtKeySource.HmacSecret)) {
-            throw new ServiceException("Cannot authenticate the reload: " + name() + " verifies tokens with "
-                    + (config.find(AuthConfigKeys.JWKS_URL).isPresent() ? "a JWKS URL" : "a public key")
-                    + " and this command cannot sign one. Use POST /admin/reload on the management listener with an admin"
-                    + " token from your identity provider, or send SIGHUP to its process");
-        }
-        String token = JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
-                .issue(RELOAD_SUBJECT, Set.of(AdminApi.ADMIN), RELOAD_TOKEN_TTL);
-        return Optional.of(ManagementClient.forConfig(config, Optional.of(token)));
+    public void start(HttpServiceContext context) {
+        new UsersService(clock, hasher).start(context);
     }
 
-    /** The subject of the token the {@code reload} verb mints for itself, as it shows in access logs. */
-    static final String RELOAD_SUBJECT = "reload-verb";
-    static final Duration RELOAD_TOKEN_TTL = Duration.ofSeconds(60);
-
-    @Override
-    public Service createService(Config config) {
-        return new UsersService(config, clock, hasher);
+    /** Every configuration key of users-service, the toolkit's included (docs/configuration.md is rendered from it). */
+    static ConfigSchema schema() {
+        return HttpServiceHost.schema(new UsersServiceApplication());
     }
 
     /** The version Maven wrote into {@code users-service.properties} at build time. */

@@ -1,8 +1,8 @@
 package dev.servicekit.users;
 
-import dev.servicekit.core.ServiceCli;
+import dev.servicekit.http.HttpServiceHost;
 
-/** Entry point of {@code users-service.jar}: the command line ({@code run}, {@code config}, {@code version}). */
+/** Entry point of {@code users-service.jar}: the command line ({@code run}, {@code install}, {@code token issue}, ...). */
 public final class UsersServiceMain {
 
     private UsersServiceMain() {
@@ -10,6 +10,6 @@ public final class UsersServiceMain {
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
-        ServiceCli.main(new UsersServiceApplication(), args);
+        HttpServiceHost.main(new UsersServiceApplication(), args);
     }
 }

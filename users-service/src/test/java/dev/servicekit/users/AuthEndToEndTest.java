@@ -1,10 +1,7 @@
 package dev.servicekit.users;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.servicekit.core.Config;
-import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ServiceCli;
-import dev.servicekit.core.ServiceHost;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
@@ -30,33 +26,26 @@ class AuthEndToEndTest {
     @TempDir
     Path dir;
 
-    ServiceHost host;
-    UsersService service;
+    RunningUsersService service;
     TestHttpClient api;
+    TestHttpClient management;
     final ByteArrayOutputStream cliOut = new ByteArrayOutputStream();
 
     @BeforeEach
     void start() {
-        Config config = ConfigLoader.builder(UsersServiceApplication.SCHEMA).environment(Map.of())
-                .overrides(List.of("http.port=0", "management.port=0", "data-dir=" + dir, "shutdown.drain-timeout=1s"))
-                .build().load();
-        service = new UsersService(config, Clock.systemUTC(), PasswordHasher.withIterations(1000));
-        host = ServiceHost.builder("users-service", service).build();
-        host.start();
-        api = TestHttpClient.create("http://127.0.0.1:" + service.apiPort());
-        management = TestHttpClient.create("http://127.0.0.1:" + service.managementPort());
+        service = RunningUsersService.start(dir, "auth.enabled=true", "shutdown.drain-timeout=1s");
+        api = service.api;
+        management = service.management;
     }
-
-    TestHttpClient management;
 
     @AfterEach
     void stop() {
-        host.stop();
+        service.close();
     }
 
     private String issue(String scopes) {
         cliOut.reset();
-        int code = ServiceCli.builder(new UsersServiceApplication(Clock.systemUTC(), PasswordHasher.withIterations(1000)))
+        int code = ServiceCli.builder(RunningUsersService.application())
                 .environment(Map.of())
                 .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
                 .err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
@@ -136,7 +125,7 @@ class AuthEndToEndTest {
     void noSecretAppearsInConfigShowOrErrorBodies() throws Exception {
         String secret = Files.readString(dir.resolve("jwt-hs256.key")).strip();
         cliOut.reset();
-        int code = ServiceCli.builder(new UsersServiceApplication()).environment(Map.of())
+        int code = ServiceCli.builder(RunningUsersService.application()).environment(Map.of())
                 .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8)).err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
                 .build().execute("config", "show", "--set", "data-dir=" + dir, "--set", "http.tls.certificate-file=" + dir.resolve("x.p12"),
                         "--set", "http.tls.keystore-password=Sup3r-Secret-Passw0rd");

@@ -21,7 +21,7 @@ class ConfigurationDocsTest {
 
     @Test
     void configurationReferenceMatchesTheCode() throws IOException {
-        String table = ConfigDocumentation.markdownTable(UsersServiceApplication.SCHEMA, "USERS_SERVICE");
+        String table = ConfigDocumentation.markdownTable(UsersServiceApplication.schema(), "USERS_SERVICE");
         String doc = Files.readString(DOC);
         int start = doc.indexOf(START);
         int end = doc.indexOf(END);

@@ -112,7 +112,7 @@ class FileWatchReloadIT {
             }
             assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort).get("/api/v1/users").status())
                     .as("the API stays on the port it started with (auth is on, so 401)").isEqualTo(401);
-            assertThat(service.output()).contains(UsersServiceApplication.RELOAD_SUBJECT);
+            assertThat(service.output()).contains("reload-verb");
 
             Files.writeString(config(), initial.replace("level: info", "level: loud"));
             try (ServiceProcess reload = verb("reload-invalid", "reload", "--config", config().toString())) {

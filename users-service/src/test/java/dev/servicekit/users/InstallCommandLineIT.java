@@ -22,7 +22,7 @@ class InstallCommandLineIT {
                 .start()) {
             assertThat(install.awaitExit(Duration.ofSeconds(60))).as(install.output()).isZero();
             String execStart = install.stdout().lines().filter(line -> line.startsWith("ExecStart=")).findFirst().orElseThrow();
-            assertThat(execStart).contains(" service --set http.port=8081 --set log.level=debug");
+            assertThat(execStart).endsWith("users-service.jar run --set http.port=8081 --set log.level=debug");
         }
     }
 }

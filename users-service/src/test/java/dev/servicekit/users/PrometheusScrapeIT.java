@@ -100,7 +100,7 @@ class PrometheusScrapeIT {
     static void start() throws IOException, InterruptedException {
         Path executable = prometheusExecutable();
         service = RunningUsersService.start(dir.resolve("data"));
-        textFormatPassThrough = startTextFormatPassThrough(service.service.managementPort());
+        textFormatPassThrough = startTextFormatPassThrough(service.managementPort());
         int prometheusPort = freePort();
         prometheusApi = TestHttpClient.create("http://127.0.0.1:" + prometheusPort);
         Path config = dir.resolve("prometheus.yml");
@@ -117,7 +117,7 @@ class PrometheusScrapeIT {
                     metrics_path: /metrics
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
-                """.formatted(OPENMETRICS_JOB, service.service.managementPort(),
+                """.formatted(OPENMETRICS_JOB, service.managementPort(),
                 TEXT_JOB, textFormatPassThrough.getAddress().getPort()));
         prometheus = new ProcessBuilder(executable.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + prometheusPort)

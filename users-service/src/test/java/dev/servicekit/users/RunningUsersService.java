@@ -1,8 +1,9 @@
 package dev.servicekit.users;
 
-import dev.servicekit.core.Config;
-import dev.servicekit.core.ConfigLoader;
+import dev.servicekit.core.ServiceApplication;
+import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceHost;
+import dev.servicekit.http.HttpServiceHost;
 import dev.servicekit.testing.TestHttpClient;
 
 import java.nio.file.Path;
@@ -12,41 +13,40 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * users-service started in this JVM on free ports (port 0) with its real SQLite store in a temp
- * directory, for tests that need real sockets but not a child process.
+ * users-service started in this JVM as {@code run} starts it ({@link ServiceCli#start}), on free ports (port 0)
+ * with its real SQLite store in a temp directory, for tests that need real sockets but not a child process.
  */
 final class RunningUsersService implements AutoCloseable {
 
     final ServiceHost host;
-    final UsersService service;
     final TestHttpClient api;
     final TestHttpClient management;
 
-    private RunningUsersService(ServiceHost host, UsersService service) {
+    private RunningUsersService(ServiceHost host) {
         this.host = host;
-        this.service = service;
-        this.api = TestHttpClient.create("http://127.0.0.1:" + service.apiPort());
-        this.management = TestHttpClient.create("http://127.0.0.1:" + service.managementPort());
+        this.api = TestHttpClient.create(host.endpoints().get("api").toString());
+        this.management = TestHttpClient.create(host.endpoints().get("management").toString());
     }
 
+    /** The application as tests run it: a low PBKDF2 iteration count keeps them fast (PasswordHasherTest checks the real one). */
+    static ServiceApplication application() {
+        return HttpServiceHost.application(new UsersServiceApplication(Clock.systemUTC(), PasswordHasher.withIterations(1000)));
+    }
+
+    /** Starts with auth off; {@code overrides} ({@code key=value}) come last and win. */
     static RunningUsersService start(Path dataDir, String... overrides) {
         List<String> all = new ArrayList<>(List.of("http.port=0", "management.port=0", "data-dir=" + dataDir,
-                "shutdown.drain-timeout=2s", "shutdown.timeout=10s", "auth.enabled=false"));
+                "shutdown.drain-timeout=2s", "shutdown.timeout=10s", "auth.enabled=false", "reload.watch=false"));
         all.addAll(List.of(overrides));
-        Config config = ConfigLoader.builder(UsersServiceApplication.SCHEMA)
-                .environment(Map.of())
-                .overrides(all)
-                .build()
-                .load();
-        // A low iteration count keeps tests fast; the production count is tested in PasswordHasherTest.
-        UsersService service = new UsersService(config, Clock.systemUTC(), PasswordHasher.withIterations(1000));
-        ServiceHost host = ServiceHost.builder("users-service", service).build();
-        host.start();
-        return new RunningUsersService(host, service);
+        return new RunningUsersService(ServiceCli.builder(application()).environment(Map.of()).build().start(all.toArray(String[]::new)));
     }
 
     int apiPort() {
-        return service.apiPort();
+        return host.endpoints().get("api").getPort();
+    }
+
+    int managementPort() {
+        return host.endpoints().get("management").getPort();
     }
 
     @Override

@@ -57,9 +57,9 @@ class ScmHostedUsersServiceTest {
             args.add("--set");
             args.add(override);
         }
-        ServiceCli cli = ServiceCli.builder(new UsersServiceApplication(java.time.Clock.systemUTC(), PasswordHasher.withIterations(1000)))
+        ServiceCli cli = ServiceCli.builder(RunningUsersService.application())
                 .environment(Map.of())
-                .managers(ServiceManagers.of(List.of(WindowsServiceManager.withScm(new SimulatedScmAdapter(scm), Duration.ofMillis(100)))))
+                .managers(ServiceManagers.of(List.of(WindowsServiceManager.withScm(scm.api(), Duration.ofMillis(100)))))
                 .out(new PrintStream(out, true, StandardCharsets.UTF_8))
                 .err(new PrintStream(out, true, StandardCharsets.UTF_8))
                 .build();

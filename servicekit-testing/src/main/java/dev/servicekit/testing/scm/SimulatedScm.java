@@ -1,5 +1,8 @@
 package dev.servicekit.testing.scm;
 
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -278,6 +281,32 @@ public final class SimulatedScm {
     }
 
     // ------------------------------------------------------------------------------------ the test's side
+
+    /**
+     * This simulated SCM behind the {@link ScmApi} seam that servicekit-windows' service runner calls, in place of
+     * the JNA one: {@code WindowsServiceManager.withScm(scm.api(), tick)}.
+     *
+     * @return the adapter; every call goes to this simulator
+     */
+    public ScmApi api() {
+        return new ScmApi() {
+            @Override
+            public int startServiceCtrlDispatcher(String serviceName, ServiceMain serviceMain) {
+                return SimulatedScm.this.startServiceCtrlDispatcher(serviceName, serviceMain::run);
+            }
+
+            @Override
+            public long registerServiceCtrlHandler(String serviceName, ControlHandler handler) {
+                return SimulatedScm.this.registerServiceCtrlHandler(serviceName, handler::handle);
+            }
+
+            @Override
+            public boolean setServiceStatus(long statusHandle, ScmStatus s) {
+                return SimulatedScm.this.setServiceStatus(statusHandle, SERVICE_WIN32_OWN_PROCESS, s.currentState(), s.controlsAccepted(),
+                        s.win32ExitCode(), s.serviceSpecificExitCode(), s.checkPoint(), s.waitHintMillis());
+            }
+        };
+    }
 
     /**
      * {@code ControlService}: refuses like the SCM, else delivers the control to the handler on the dispatcher

@@ -1,0 +1,66 @@
+package dev.servicekit.core;
+
+import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceManager;
+import dev.servicekit.spi.ServiceManagers;
+import dev.servicekit.spi.ServiceRef;
+import picocli.CommandLine.Option;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What every command of one {@link ServiceCli} shares: the application, the process's environment and streams, the
+ * service managers, and the one way configuration is loaded ({@link #bootstrap()}).
+ */
+record CliContext(ServiceApplication app, Map<String, String> environment, PrintStream out, PrintStream err, InputStream in,
+                  ServiceManagers managers, Runnable forceExit) implements ServiceCli.CommandContext {
+
+    ConfigBootstrap bootstrap() {
+        return new ConfigBootstrap(app, environment, err);
+    }
+
+    @Override
+    public Config loadConfig(ServiceCli.ConfigOptions options) {
+        return bootstrap().read(options);
+    }
+
+    Progress progress() {
+        return err::println;
+    }
+
+    ServiceRef ref(TargetOptions target) {
+        return new ServiceRef(target.name != null ? target.name : app.name(), target.user, Optional.ofNullable(target.root));
+    }
+
+    ServiceManager manager(TargetOptions target) {
+        return managers.select(Optional.ofNullable(target.platform));
+    }
+
+    void printProblems(ConfigException e) {
+        err.println(app.name() + ": invalid configuration, " + e.problems().size()
+                + (e.problems().size() == 1 ? " problem:" : " problems:"));
+        for (ConfigProblem problem : e.problems()) {
+            err.println("  - " + problem);
+        }
+    }
+
+    /** Options naming which installed service a manager command acts on. */
+    static final class TargetOptions {
+        @Option(names = "--name", paramLabel = "NAME", description = "Service name (default: the application's name).")
+        String name;
+
+        @Option(names = "--platform", paramLabel = "PLATFORM",
+                description = "Service manager: windows, systemd, launchd or daemon (default: detected).")
+        String platform;
+
+        @Option(names = "--user", description = "A per-user service (systemd --user, LaunchAgents) instead of a system one.")
+        boolean user;
+
+        @Option(names = "--root", paramLabel = "DIR", description = "Write files under DIR instead of the live system; call no service manager.")
+        Path root;
+    }
+}

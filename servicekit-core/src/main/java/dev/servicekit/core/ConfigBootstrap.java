@@ -1,0 +1,114 @@
+package dev.servicekit.core;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Loads an application's configuration the one way every verb does: the file, then the shared source (etcd) when
+ * the file, environment or {@code --set} name one, then the environment and {@code --set}. The local part is read
+ * once to find the shared source; the source is read once; the result is validated once.
+ */
+final class ConfigBootstrap {
+
+    private final ServiceApplication app;
+    private final Map<String, String> environment;
+    private final PrintStream err;
+
+    ConfigBootstrap(ServiceApplication app, Map<String, String> environment, PrintStream err) {
+        this.app = app;
+        this.environment = environment;
+        this.err = err;
+    }
+
+    /**
+     * The configuration {@code run} starts with, the shared source it came from (open, for reloads and watching),
+     * and how to read the next one on a reload (from the source's in-memory snapshot, never the network).
+     *
+     * @throws ConfigException listing every problem
+     */
+    Loaded load(ServiceCli.ConfigOptions options) {
+        Config local = loadLocal(options, Optional.empty());
+        Optional<SharedConfigSource> shared = Optional.empty();
+        for (SharedConfigSource.Provider provider : SharedConfigSource.providers()) {
+            shared = provider.open(local, app.name());
+            if (shared.isPresent()) {
+                break;
+            }
+        }
+        Path file = configFile(options);
+        if (shared.isEmpty()) {
+            return new Loaded(local, Optional.empty(), () -> loadLocal(options, Optional.empty()), file, true);
+        }
+        SharedConfigSource source = shared.get();
+        try {
+            boolean answered = source.load(); // a failure is a warning, or the layer's problem when the source is required
+            Config config = loadLocal(options, Optional.of(source.layer()));
+            return new Loaded(config, shared, () -> loadLocal(options, Optional.of(source.layer())), file, answered);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The configuration for verbs that only read it ({@code config show}, {@code install}, an application's own
+     * commands): the source is read once and closed; when it did not answer, stderr says the result is local only.
+     */
+    Config read(ServiceCli.ConfigOptions options) {
+        try (Loaded loaded = load(options)) {
+            if (!loaded.sharedAnswered()) {
+                err.println(app.name() + ": note: " + loaded.shared().map(SharedConfigSource::describe).orElse("")
+                        + " did not answer; this is the local configuration only (file, environment, --set)");
+            }
+            return loaded.config();
+        }
+    }
+
+    /** File, then the layer (the shared source's snapshot) if any, then environment and {@code --set}; no network I/O. */
+    private Config loadLocal(ServiceCli.ConfigOptions options, Optional<ConfigLayer> layer) {
+        ConfigLoader.Builder loader = ConfigLoader.builder(app.configSchema())
+                .environmentPrefix(app.environmentPrefix())
+                .environment(environment)
+                .file(configFile(options), options.configFile != null)
+                .overrides(options.overrides);
+        layer.ifPresent(loader::layer);
+        return loader.build().load();
+    }
+
+    /** The file {@link #load} reads: {@code --config}, else {@code <data-dir>/config.yaml}. */
+    Path configFile(ServiceCli.ConfigOptions options) {
+        return options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
+    }
+
+    /** {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory. */
+    private Path defaultConfigFile(List<String> overrides) {
+        String dataDir = environment.get(CoreConfigKeys.DATA_DIR.environmentVariable(app.environmentPrefix()));
+        for (String override : overrides) {
+            if (override.startsWith(CoreConfigKeys.DATA_DIR.name() + "=")) {
+                dataDir = override.substring(CoreConfigKeys.DATA_DIR.name().length() + 1);
+            }
+        }
+        return Path.of(dataDir == null || dataDir.isBlank() ? "." : dataDir.strip()).resolve("config.yaml");
+    }
+
+    /**
+     * A loaded configuration.
+     *
+     * @param config         the validated configuration
+     * @param shared         the shared source it came from, still open
+     * @param reload         reads and validates the next configuration (file, the source's snapshot, environment, --set)
+     * @param file           the configuration file (it may not exist)
+     * @param sharedAnswered false when a shared source was asked and did not answer
+     */
+    record Loaded(Config config, Optional<SharedConfigSource> shared, Supplier<Config> reload, Path file, boolean sharedAnswered)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            shared.ifPresent(SharedConfigSource::close);
+        }
+    }
+}

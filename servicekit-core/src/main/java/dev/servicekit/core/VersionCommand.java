@@ -1,0 +1,48 @@
+package dev.servicekit.core;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.spi.ExitCode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code version [--json | --jvm-options]}. */
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Prints the version.")
+final class VersionCommand implements Callable<Integer> {
+
+    private final CliContext cli;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Option(names = "--jvm-options", description = "Print the JVM options install gives the service, one per line.")
+    boolean jvmOptions;
+
+    VersionCommand(CliContext cli) {
+        this.cli = cli;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServiceApplication app = cli.app();
+        if (jvmOptions) {
+            app.defaultJvmOptions().forEach(cli.out()::println);
+            return ExitCode.OK.code();
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("name", app.name());
+        info.put("version", app.version());
+        info.put("java", Runtime.version().toString());
+        info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        info.put("jvmOptions", app.defaultJvmOptions());
+        if (json) {
+            cli.out().println(new ObjectMapper().writeValueAsString(info));
+        } else {
+            cli.out().println(app.name() + " " + app.version() + " (Java " + info.get("java") + ", " + info.get("os") + ")");
+        }
+        return ExitCode.OK.code();
+    }
+}

@@ -1,0 +1,544 @@
+package dev.servicekit.etcd;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigLayer;
+import dev.servicekit.core.ConfigProblem;
+import dev.servicekit.core.SharedConfigSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Configuration kept in etcd v3: every configuration key is one etcd key {@code <prefix><dotted.key>} holding
+ * the raw string value (e.g. {@code /users-service/config/limits.max-body-size} = {@code 100}). Talks to etcd's
+ * documented JSON gRPC gateway ({@code POST /v3/kv/range}, streaming {@code POST /v3/watch}) with the JDK
+ * HTTP client; etcd authentication and client certificates are not supported (see docs/etcd.md).
+ *
+ * <ol>
+ *   <li>{@link #load()} reads the prefix once, synchronously, bounded by the timeout per endpoint. If no endpoint
+ *       answers, a {@linkplain Builder#required required} source reports a problem in {@link #layer()} (the
+ *       loader turns it into exit 78); an optional one logs a warning and holds no values.</li>
+ *   <li>{@link #layer()} returns the current in-memory snapshot; it never does network I/O, so a reload that
+ *       uses it is as fast as a file reload.</li>
+ *   <li>{@link #watch(Runnable)} starts one daemon thread that re-reads the prefix, then follows it with one
+ *       long-lived watch stream from the revision after that read. Every change updates the snapshot and, after
+ *       a short debounce (bursts become one call), runs {@code onChange} on a daemon thread. When the stream
+ *       breaks it keeps the last snapshot, retries with exponential backoff and jitter, and on reconnect
+ *       re-reads the whole prefix (so a compaction or a missed event cannot lose a change), calling
+ *       {@code onChange} if the snapshot differs. Connects and disconnects are logged once per transition.</li>
+ *   <li>{@link #close()} stops the threads and aborts the stream; it is idempotent.</li>
+ * </ol>
+ *
+ * {@snippet :
+ * EtcdConfigSource etcd = EtcdConfigSource.builder(List.of(URI.create("http://127.0.0.1:2379")), "/users-service/config/")
+ *         .build();
+ * etcd.load();
+ * Config config = ConfigLoader.builder(schema).file(file, false).layer(etcd.layer()).build().load();
+ * etcd.watch(host::reload);
+ * }
+ *
+ * <p>Thread-safe.
+ */
+public final class EtcdConfigSource implements SharedConfigSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdConfigSource.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BOOTSTRAP_PREFIX = "config.etcd.";
+
+    private final List<URI> endpoints;
+    private final String prefix;
+    private final boolean required;
+    private final Duration timeout;
+    private final Duration backoffInitial;
+    private final Duration backoffMax;
+    private final Duration debounce;
+    private final HttpClient http;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean changePending = new AtomicBoolean();
+    private final Object lock = new Object();
+    private final Object notifying = new Object();
+
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile Optional<String> unreachable = Optional.empty();
+    private volatile boolean connected;
+    private int endpointIndex;
+    private Thread watcher;
+    private InputStream stream;
+
+    /** One read of the prefix: dotted key to raw value, the revision it reflects and the endpoint that served it. */
+    private record Snapshot(Map<String, String> values, long revision, String endpoint) {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), 0, "");
+    }
+
+    private EtcdConfigSource(Builder b) {
+        this.endpoints = List.copyOf(b.endpoints);
+        this.prefix = b.prefix;
+        this.required = b.required;
+        this.timeout = b.timeout;
+        this.backoffInitial = b.backoffInitial;
+        this.backoffMax = b.backoffMax;
+        this.debounce = b.debounce;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    }
+
+    /**
+     * Starts a source.
+     *
+     * @param endpoints etcd client URLs ({@code http://} or {@code https://}), tried in order; not empty
+     * @param prefix    the etcd key prefix, e.g. {@code /users-service/config/}
+     */
+    public static Builder builder(List<URI> endpoints, String prefix) {
+        return new Builder(endpoints, prefix);
+    }
+
+    /**
+     * The source the {@code config.etcd.*} keys of a (file, environment, {@code --set}) configuration describe,
+     * or empty when {@code config.etcd.endpoints} is empty.
+     */
+    public static Optional<EtcdConfigSource> fromConfig(Config bootstrap, String serviceName) {
+        Objects.requireNonNull(bootstrap, "bootstrap");
+        Objects.requireNonNull(serviceName, "serviceName");
+        List<URI> endpoints = bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_ENDPOINTS);
+        if (endpoints.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(builder(endpoints, bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX).orElse(defaultPrefix(serviceName)))
+                .required(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_REQUIRED))
+                .timeout(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_TIMEOUT))
+                .build());
+    }
+
+    /** The prefix used when {@code config.etcd.prefix} is not set: {@code /<service name>/config/}. */
+    public static String defaultPrefix(String serviceName) {
+        return "/" + Objects.requireNonNull(serviceName, "serviceName") + "/config/";
+    }
+
+    @Override
+    public String describe() {
+        return "etcd (" + endpoints.stream().map(URI::toString).collect(java.util.stream.Collectors.joining(", ")) + ")";
+    }
+
+    /** The etcd key prefix. */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** Whether the last read or watch succeeded and the watch stream (if started) is open. */
+    public boolean connected() {
+        return connected;
+    }
+
+    /**
+     * Reads the prefix once from the first endpoint that answers, replacing the snapshot. Blocks for at most
+     * the timeout per endpoint.
+     *
+     * @return true if an endpoint answered; false if none did (see the class documentation for what follows)
+     */
+    @Override
+    public boolean load() {
+        try {
+            snapshot = rangeAnyEndpoint();
+            unreachable = Optional.empty();
+            markConnected(snapshot.endpoint(), "read " + snapshot.values().size() + " key(s) at revision " + snapshot.revision());
+            return true;
+        } catch (IOException e) {
+            unreachable = Optional.of(e.getMessage());
+            if (!required) {
+                LOG.warn("etcd configuration not read: {}; using the local configuration (file, environment, --set) until etcd answers",
+                        e.getMessage());
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unreachable = Optional.of("interrupted while reading etcd");
+            return false;
+        }
+    }
+
+    /**
+     * The current snapshot as a configuration layer; never blocks. Keys under {@code config.etcd.} are refused
+     * (they configure this source and come only from the file, environment or {@code --set}). When the source is
+     * required and was never read, the layer carries that problem.
+     */
+    @Override
+    public ConfigLayer layer() {
+        Snapshot current = snapshot;
+        List<ConfigLayer.Value> values = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
+        current.values().forEach((key, raw) -> {
+            String source = "etcd " + current.endpoint() + " " + prefix + key;
+            if (key.startsWith(BOOTSTRAP_PREFIX)) {
+                problems.add(new ConfigProblem(key, source, "cannot be set in etcd, it tells the service how to reach etcd; "
+                        + "set it in the configuration file, the environment or with --set, and delete the etcd key"));
+            } else {
+                values.add(new ConfigLayer.Value(key, raw, source));
+            }
+        });
+        if (required && current == Snapshot.EMPTY && unreachable.isPresent()) {
+            problems.add(new ConfigProblem(EtcdConfigKeys.CONFIG_ETCD_ENDPOINTS.name(), "etcd",
+                    "configuration is required from etcd but " + unreachable.get()
+                            + "; start etcd or fix config.etcd.endpoints, or set config.etcd.required to false to start from the local configuration"));
+        }
+        return new ConfigLayer("etcd", values, problems);
+    }
+
+    /**
+     * Starts following the prefix on a daemon thread (see the class documentation). {@code onChange} runs on a
+     * daemon thread, never concurrently with itself, after the snapshot changed; it should reload the
+     * configuration from {@link #layer()}.
+     *
+     * @throws IllegalStateException if already watching or closed
+     */
+    @Override
+    public void watch(Runnable onChange) {
+        Objects.requireNonNull(onChange, "onChange");
+        synchronized (lock) {
+            if (watcher != null || closed.get()) {
+                throw new IllegalStateException("etcd source for " + prefix + " is already watching or closed; build a new one");
+            }
+            watcher = Thread.ofPlatform().daemon().name("etcd-config-watch").start(() -> followLoop(onChange));
+        }
+    }
+
+    /** Stops the watch thread and aborts the stream; waits at most the timeout for the thread to end. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Thread running;
+        synchronized (lock) {
+            running = watcher;
+            closeStream();
+        }
+        http.shutdownNow();
+        if (running != null) {
+            running.interrupt();
+            try {
+                running.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void followLoop(Runnable onChange) {
+        Duration backoff = backoffInitial;
+        while (!closed.get()) {
+            URI endpoint = currentEndpoint();
+            try {
+                Snapshot fresh = range(endpoint);
+                Snapshot previous = snapshot;
+                snapshot = fresh;
+                unreachable = Optional.empty();
+                markConnected(fresh.endpoint(), "watching from revision " + (fresh.revision() + 1));
+                backoff = backoffInitial;
+                if (!fresh.values().equals(previous.values())) {
+                    changed(onChange);
+                }
+                followStream(endpoint, fresh.revision() + 1, onChange);
+                throw new IOException("the watch stream ended");
+            } catch (IOException | RuntimeException e) {
+                if (closed.get()) {
+                    return;
+                }
+                if (connected) {
+                    connected = false;
+                    LOG.warn("etcd configuration: lost {} ({}); serving the last configuration (revision {}) and reconnecting",
+                            endpoint, describe(e), snapshot.revision());
+                }
+                nextEndpoint();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                long millis = backoff.toMillis();
+                Thread.sleep(millis / 2 + ThreadLocalRandom.current().nextLong(millis / 2 + 1));
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoff = backoff.multipliedBy(2).compareTo(backoffMax) > 0 ? backoffMax : backoff.multipliedBy(2);
+        }
+    }
+
+    /** Reads watch responses (one JSON object per line) until the stream ends or fails. */
+    private void followStream(URI endpoint, long fromRevision, Runnable onChange) throws IOException, InterruptedException {
+        Map<String, Object> create = new LinkedHashMap<>();
+        create.put("key", b64(prefix));
+        create.put("range_end", b64(rangeEnd(prefix)));
+        create.put("start_revision", Long.toString(fromRevision));
+        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/watch"))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("create_request", create))))
+                .header("Content-Type", "application/json")
+                .build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        synchronized (lock) {
+            if (closed.get()) {
+                response.body().close();
+                return;
+            }
+            stream = response.body();
+        }
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            if (response.statusCode() != 200) {
+                throw new IOException("watch answered HTTP " + response.statusCode());
+            }
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode message = JSON.readTree(line);
+                if (message.has("error")) {
+                    throw new IOException("watch failed: " + message.path("error").path("message").asText(message.path("error").toString()));
+                }
+                JsonNode result = message.path("result");
+                if (result.path("compact_revision").asLong(0) > 0 || result.path("canceled").asBoolean(false)) {
+                    throw new IOException("the watch was cancelled by etcd (compacted at revision "
+                            + result.path("compact_revision").asText("?") + "); re-reading the prefix");
+                }
+                if (applyEvents(result)) {
+                    changed(onChange);
+                }
+            }
+        } finally {
+            synchronized (lock) {
+                stream = null;
+            }
+        }
+    }
+
+    /** Applies one watch response's events to the snapshot; true if a value changed. */
+    private boolean applyEvents(JsonNode result) {
+        JsonNode events = result.path("events");
+        if (!events.isArray() || events.isEmpty()) {
+            return false;
+        }
+        Snapshot current = snapshot;
+        Map<String, String> values = new TreeMap<>(current.values());
+        long revision = current.revision();
+        for (JsonNode event : events) {
+            JsonNode kv = event.path("kv");
+            String key = unb64(kv.path("key").asText()).substring(prefix.length());
+            if ("DELETE".equals(event.path("type").asText())) {
+                values.remove(key);
+            } else {
+                values.put(key, unb64(kv.path("value").asText("")));
+            }
+            revision = Math.max(revision, kv.path("mod_revision").asLong(revision));
+        }
+        revision = Math.max(revision, result.path("header").path("revision").asLong(revision));
+        snapshot = new Snapshot(Map.copyOf(values), revision, current.endpoint());
+        return !values.equals(current.values());
+    }
+
+    /** Runs {@code onChange} once after the debounce, however many changes arrive meanwhile. */
+    private void changed(Runnable onChange) {
+        if (!changePending.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("etcd-config-reload").start(() -> {
+            try {
+                Thread.sleep(debounce.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            changePending.set(false);
+            if (closed.get()) {
+                return;
+            }
+            synchronized (notifying) { // a change during a slow onChange starts a second thread: it waits its turn
+                try {
+                    onChange.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("Reloading after an etcd change failed: {}", describe(e), e);
+                }
+            }
+        });
+    }
+
+    private Snapshot rangeAnyEndpoint() throws IOException, InterruptedException {
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            URI endpoint = currentEndpoint();
+            try {
+                return range(endpoint);
+            } catch (IOException | RuntimeException e) {
+                failures.add(endpoint + ": " + describe(e));
+                nextEndpoint();
+            }
+        }
+        throw new IOException("no etcd endpoint answered (" + String.join("; ", failures) + ")");
+    }
+
+    private Snapshot range(URI endpoint) throws IOException, InterruptedException {
+        String body = JSON.writeValueAsString(Map.of("key", b64(prefix), "range_end", b64(rangeEnd(prefix))));
+        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/kv/range"))
+                .timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json")
+                .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("range answered HTTP " + response.statusCode() + ": " + response.body().strip());
+        }
+        JsonNode root = JSON.readTree(response.body());
+        Map<String, String> values = new TreeMap<>();
+        for (JsonNode kv : root.path("kvs")) {
+            values.put(unb64(kv.path("key").asText()).substring(prefix.length()), unb64(kv.path("value").asText("")));
+        }
+        return new Snapshot(Map.copyOf(values), root.path("header").path("revision").asLong(0), endpoint.toString());
+    }
+
+    private void markConnected(String endpoint, String what) {
+        if (!connected) {
+            connected = true;
+            LOG.info("etcd configuration: connected to {} for {} ({})", endpoint, prefix, what);
+        }
+    }
+
+    private URI currentEndpoint() {
+        synchronized (lock) {
+            return endpoints.get(endpointIndex);
+        }
+    }
+
+    private void nextEndpoint() {
+        synchronized (lock) {
+            endpointIndex = (endpointIndex + 1) % endpoints.size();
+        }
+    }
+
+    private void closeStream() {
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException ignored) {
+                // closing only aborts the stream; nothing to report
+            }
+        }
+    }
+
+    /** The etcd range end that selects every key starting with {@code prefix}: the prefix with its last byte plus one. */
+    static byte[] rangeEnd(String prefix) {
+        byte[] bytes = prefix.getBytes(StandardCharsets.UTF_8);
+        for (int i = bytes.length - 1; i >= 0; i--) {
+            if (bytes[i] != (byte) 0xff) {
+                bytes[i]++;
+                return java.util.Arrays.copyOf(bytes, i + 1);
+            }
+        }
+        return new byte[] {0}; // every key
+    }
+
+    private static String b64(String text) {
+        return b64(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static String unb64(String text) {
+        return new String(Base64.getDecoder().decode(text), StandardCharsets.UTF_8);
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused (is etcd running there?)";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within the timeout (config.etcd.timeout)";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    /** Builds an {@link EtcdConfigSource}. */
+    public static final class Builder {
+        private final List<URI> endpoints;
+        private final String prefix;
+        private boolean required;
+        private Duration timeout = Duration.ofSeconds(5);
+        private Duration backoffInitial = Duration.ofMillis(100);
+        private Duration backoffMax = Duration.ofSeconds(5);
+        private Duration debounce = Duration.ofMillis(100);
+
+        private Builder(List<URI> endpoints, String prefix) {
+            Objects.requireNonNull(endpoints, "endpoints");
+            Objects.requireNonNull(prefix, "prefix");
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("An etcd source needs at least one endpoint, e.g. http://127.0.0.1:2379");
+            }
+            if (prefix.isBlank()) {
+                throw new IllegalArgumentException("The etcd prefix must not be blank; use e.g. /users-service/config/");
+            }
+            this.endpoints = List.copyOf(endpoints);
+            this.prefix = prefix;
+        }
+
+        /** When true, {@link #layer()} reports a problem if the first read found no endpoint answering (default false). */
+        public Builder required(boolean value) {
+            this.required = value;
+            return this;
+        }
+
+        /** Bound on connecting and on each read of the prefix (default 5s). */
+        public Builder timeout(Duration value) {
+            this.timeout = positive(value, "timeout");
+            return this;
+        }
+
+        /** Reconnect delays: start at {@code initial}, double per failure up to {@code max}, with jitter (default 100ms, 5s). */
+        public Builder reconnectBackoff(Duration initial, Duration max) {
+            this.backoffInitial = positive(initial, "initial");
+            this.backoffMax = positive(max, "max");
+            if (max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("The reconnect backoff maximum (" + max + ") must not be below its start (" + initial + ")");
+            }
+            return this;
+        }
+
+        /** How long to wait after a change before calling {@code onChange}, so bursts become one call (default 100ms). */
+        public Builder debounce(Duration value) {
+            this.debounce = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /** Builds the source; nothing is read until {@link #load()} or {@link #watch(Runnable)}. */
+        public EtcdConfigSource build() {
+            return new EtcdConfigSource(this);
+        }
+
+        private static Duration positive(Duration value, String what) {
+            Objects.requireNonNull(value, what);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("The etcd " + what + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

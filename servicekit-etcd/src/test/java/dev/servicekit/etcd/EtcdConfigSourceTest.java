@@ -1,0 +1,237 @@
+package dev.servicekit.etcd;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigException;
+import dev.servicekit.core.ConfigLayer;
+import dev.servicekit.core.ConfigLoader;
+import dev.servicekit.core.ConfigSchema;
+import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.testing.EtcdServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@link EtcdConfigSource} against a real etcd on loopback ({@link EtcdServer} from the test kit). */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class EtcdConfigSourceTest {
+
+    static final String PREFIX = "/svc/config/";
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).build();
+
+    @TempDir
+    Path dir;
+
+    EtcdServer etcd;
+    EtcdConfigSource source;
+
+    /** Skips without etcd locally; on CI (CI=true) .ci/run installs it, so a missing etcd fails. */
+    static void requireEtcd() {
+        Optional<String> missing = EtcdServer.unavailableReason();
+        if (missing.isPresent() && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("etcd tests cannot run on CI: " + missing.get());
+        }
+        missing.ifPresent(reason -> System.out.println("EtcdConfigSourceTest skipped: " + reason));
+        assumeTrue(missing.isEmpty(), "etcd tests skipped: " + missing.orElse(""));
+    }
+
+    @BeforeAll
+    static void etcdInstalled() {
+        requireEtcd();
+    }
+
+    @BeforeEach
+    void startEtcd() {
+        etcd = EtcdServer.start(dir.resolve("etcd"));
+    }
+
+    @AfterEach
+    void stopAll() {
+        if (source != null) {
+            source.close();
+        }
+        etcd.close();
+    }
+
+    private EtcdConfigSource.Builder source() {
+        return EtcdConfigSource.builder(List.of(URI.create(etcd.endpoint())), PREFIX).timeout(Duration.ofSeconds(2));
+    }
+
+    private Config load(ConfigLayer layer, Map<String, String> environment, String... overrides) throws Exception {
+        Path file = dir.resolve("config.yaml");
+        Files.writeString(file, "log:\n  level: warn\n  format: json\n  access: false\n");
+        return ConfigLoader.builder(SCHEMA).file(file, true).layer(layer)
+                .environmentPrefix("SVC").environment(environment).overrides(List.of(overrides))
+                .build().load();
+    }
+
+    @Test
+    void readsThePrefixOnlyAndLayersItBetweenTheFileAndTheEnvironment() throws Exception {
+        etcd.put(PREFIX + "log.level", "debug");
+        etcd.put(PREFIX + "log.format", "text");
+        etcd.put(PREFIX + "log.access", "true");
+        etcd.put("/svc/configx/log.level", "error"); // shares the prefix's text but not the prefix
+        etcd.put("/other/config/log.level", "trace");
+        source = source().build();
+
+        assertThat(source.load()).isTrue();
+        Config config = load(source.layer(), Map.of("SVC_LOG_FORMAT", "json"), "log.access=false");
+
+        assertThat(config.get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("debug"); // etcd beats the file
+        assertThat(config.source(CoreConfigKeys.LOG_LEVEL)).isEqualTo("etcd " + etcd.endpoint() + " " + PREFIX + "log.level");
+        assertThat(config.get(CoreConfigKeys.LOG_FORMAT)).isEqualTo("json"); // the environment beats etcd
+        assertThat(config.get(CoreConfigKeys.LOG_ACCESS)).isFalse(); // --set beats etcd
+        assertThat(source.layer().values()).extracting(ConfigLayer.Value::key)
+                .containsExactlyInAnyOrder("log.level", "log.format", "log.access");
+    }
+
+    @Test
+    void badValuesUnknownKeysAndBootstrapKeysFromEtcdAreAllReportedWithTheirSource() throws Exception {
+        etcd.put(PREFIX + "log.level", "loud");
+        etcd.put(PREFIX + "log.levle", "debug");
+        etcd.put(PREFIX + "config.etcd.required", "true");
+        source = source().build();
+        source.load();
+
+        assertThatThrownBy(() -> load(source.layer(), Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(Object::toString)
+                        .containsExactlyInAnyOrder(
+                                "log.level (from etcd " + etcd.endpoint() + " /svc/config/log.level): \"loud\" is not valid; "
+                                        + "expected one of trace, debug, info, warn, error",
+                                "log.levle (from etcd " + etcd.endpoint() + " /svc/config/log.levle): is not a known "
+                                        + "configuration key; did you mean \"log.level\"?",
+                                "config.etcd.required (from etcd " + etcd.endpoint() + " /svc/config/config.etcd.required): "
+                                        + "cannot be set in etcd, it tells the service how to reach etcd; set it in the "
+                                        + "configuration file, the environment or with --set, and delete the etcd key"));
+    }
+
+    @Test
+    void requiredSourceThatIsDownIsAConfigProblemAnOptionalOneIsNot() throws Exception {
+        etcd.stop();
+        EtcdConfigSource required = source().required(true).build();
+        EtcdConfigSource optional = source().build();
+        try (required; optional) {
+            assertThat(required.load()).isFalse();
+            assertThat(optional.load()).isFalse();
+
+            assertThat(optional.layer().problems()).isEmpty();
+            assertThat(load(optional.layer(), Map.of()).get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+            assertThat(required.layer().problems()).singleElement().satisfies(problem -> {
+                assertThat(problem.key()).isEqualTo("config.etcd.endpoints");
+                assertThat(problem.message()).contains("configuration is required from etcd but no etcd endpoint answered (" + etcd.endpoint())
+                        .contains("set config.etcd.required to false");
+            });
+            assertThatThrownBy(() -> load(required.layer(), Map.of())).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("config.etcd.endpoints (from etcd)");
+        }
+    }
+
+    @Test
+    void watchFollowsPutsAndDeletesAndDebouncesABurstIntoFewReloads() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        source = source().build();
+        source.load();
+        source.watch(reloads::incrementAndGet);
+
+        etcd.put(PREFIX + "log.level", "debug");
+        awaitLayer(values -> "debug".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
+
+        etcd.delete(PREFIX + "log.level");
+        awaitLayer(values -> !values.containsKey("log.level"));
+        awaitCount(reloads, 2);
+
+        int before = reloads.get();
+        for (int i = 0; i < 20; i++) {
+            etcd.put(PREFIX + "log.file.max-size", (i + 1) + "MB");
+        }
+        awaitLayer(values -> "20MB".equals(values.get("log.file.max-size")));
+        awaitCount(reloads, before + 1);
+        Thread.sleep(300); // let any trailing debounced call land before counting
+        assertThat(reloads.get() - before).as("20 puts in a burst cause a few reloads, not 20").isBetween(1, 5);
+    }
+
+    @Test
+    void reconnectsAfterARestartAndReReadsChangesMadeMeanwhileDespiteCompaction() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        etcd.put(PREFIX + "log.format", "json");
+        AtomicInteger reloads = new AtomicInteger();
+        // A long first retry, so the changes below land while the source is still disconnected: only a re-read
+        // of the whole prefix can see them (the watch from the old revision is compacted away).
+        source = source().reconnectBackoff(Duration.ofSeconds(6), Duration.ofSeconds(6)).build();
+        source.load();
+        source.watch(reloads::incrementAndGet);
+        awaitTrue(source::connected, "connected");
+
+        etcd.stop();
+        awaitTrue(() -> !source.connected(), "disconnected");
+        assertThat(source.layer().values()).as("the last snapshot is kept while etcd is down").hasSize(2);
+        etcd.start();
+        etcd.put(PREFIX + "log.level", "debug");
+        etcd.delete(PREFIX + "log.format");
+        etcd.compact(etcd.revision());
+        assertThat(source.connected()).as("still waiting to reconnect when the changes were made").isFalse();
+        int before = reloads.get();
+
+        awaitLayer(values -> "debug".equals(values.get("log.level")) && !values.containsKey("log.format"));
+        awaitCount(reloads, before + 1);
+        assertThat(source.connected()).isTrue();
+
+        etcd.put(PREFIX + "log.level", "trace"); // and the new watch follows live changes again
+        awaitLayer(values -> "trace".equals(values.get("log.level")));
+    }
+
+    @Test
+    void startsWithoutEtcdAndPicksItsValuesUpWhenItComes() throws Exception {
+        etcd.put(PREFIX + "log.level", "error");
+        etcd.stop();
+        AtomicInteger reloads = new AtomicInteger();
+        source = source().reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).build();
+        assertThat(source.load()).isFalse();
+        assertThat(source.layer().values()).isEmpty();
+        source.watch(reloads::incrementAndGet);
+
+        etcd.start();
+        awaitLayer(values -> "error".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
+    }
+
+    private void awaitLayer(Predicate<Map<String, String>> condition) throws InterruptedException {
+        awaitTrue(() -> condition.test(values(source.layer())), "the etcd snapshot to match");
+    }
+
+    private static Map<String, String> values(ConfigLayer layer) {
+        return layer.values().stream().collect(java.util.stream.Collectors.toMap(ConfigLayer.Value::key, ConfigLayer.Value::raw));
+    }
+
+    private static void awaitCount(AtomicInteger counter, int atLeast) throws InterruptedException {
+        awaitTrue(() -> counter.get() >= atLeast, "at least " + atLeast + " change notification(s)");
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited %s for %s", WAIT, what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.servicekit.http;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ReloadStep;
+import dev.servicekit.core.ServiceHost;
+import dev.servicekit.core.StartContext;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * What {@link HttpApplication#start} gets from the toolkit: the configuration, the host, a clock and the metrics
+ * registry, and the places to declare routes, readiness checks, status sections and reload steps. Used only on the
+ * starting thread, during {@code start}.
+ */
+public interface HttpServiceContext {
+
+    /** The validated configuration the service starts with. */
+    Config config();
+
+    /** The host running the service (its state, reloads, listeners). */
+    ServiceHost host();
+
+    /** The clock for timestamps and token times. */
+    Clock clock();
+
+    /** The Prometheus registry {@code GET /metrics} serves; the application's own meters go here. */
+    MeterRegistry meterRegistry();
+
+    /** Registers a stop action; stop actions run in reverse order, after both listeners stopped. */
+    void onStop(String what, StartContext.StopAction action);
+
+    /** Reports what start is doing now (service managers show it). */
+    void progress(String message);
+
+    /** Adds API routes; each method and path template at most once. */
+    void routes(List<Route> routes);
+
+    /** Adds API routes. */
+    default void routes(Route... routes) {
+        routes(List.of(routes));
+    }
+
+    /**
+     * Adds a readiness check: {@code GET /health/ready} answers 200 only while the host runs and every check is up,
+     * and lists each as {@code "UP"} or {@code "DOWN"} (a check that throws is down). Called per request; keep it
+     * fast and bounded.
+     */
+    void readinessCheck(String name, BooleanSupplier up);
+
+    /** Adds a section to {@code GET /admin/status} (e.g. {@code "store"}); its value must serialize to JSON. */
+    void statusSection(String name, Supplier<Object> view);
+
+    /** Whether requests to routes that declare scopes must carry a valid token ({@code auth.enabled}). */
+    boolean authEnabled();
+
+    /** The token issuer in effect, which a reload may replace; see {@link TokenIssuance}. */
+    TokenIssuance tokens();
+
+    /**
+     * Takes part in every reload with the application's own reloadable keys: the step prepares from the new
+     * configuration (and may refuse it), then its swap runs only if every other part of the reload prepared too.
+     */
+    void onReload(ReloadStep step);
+}

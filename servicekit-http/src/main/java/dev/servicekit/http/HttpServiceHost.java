@@ -1,0 +1,139 @@
+package dev.servicekit.http;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigSchema;
+import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.core.LocalAdminAccess;
+import dev.servicekit.core.Service;
+import dev.servicekit.core.ServiceApplication;
+import dev.servicekit.core.ServiceCli;
+import dev.servicekit.core.ServiceException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Hosts an {@link HttpApplication}: the whole command line ({@code run}, {@code install}, {@code reload},
+ * {@code token issue}, ...), configuration with the toolkit's keys, logging, and the service described on
+ * {@link HttpApplication}. An application's {@code main} is one line.
+ *
+ * {@snippet :
+ * public static void main(String[] args) {
+ *     HttpServiceHost.main(new HelloApplication(), args);   // never returns
+ * }
+ * }
+ *
+ * <p>For tests and embedding, {@link #application} gives the same application as a {@link ServiceApplication}:
+ * {@code ServiceCli.builder(HttpServiceHost.application(app)).build().start("http.port=0", "management.port=0")} starts
+ * it in this JVM exactly as {@code run} would.
+ */
+public final class HttpServiceHost {
+
+    /** The subject of the token the {@code reload} verb mints for itself, as it shows in access logs. */
+    static final String RELOAD_SUBJECT = "reload-verb";
+    /** How long that token lives. */
+    static final Duration RELOAD_TOKEN_TTL = Duration.ofSeconds(60);
+
+    private HttpServiceHost() {
+    }
+
+    /** Runs the command line for {@code app} with the process's environment and exits the JVM with the verb's exit code. */
+    public static void main(HttpApplication app, String... args) {
+        ServiceCli.main(application(app), args);
+    }
+
+    /** The application as the command line runs it, with the system clock. */
+    public static ServiceApplication application(HttpApplication app) {
+        return application(app, Clock.systemUTC());
+    }
+
+    /** The application as the command line runs it, with {@code clock} for token times and timestamps (tests). */
+    public static ServiceApplication application(HttpApplication app, Clock clock) {
+        return new Hosted(Objects.requireNonNull(app, "app"), Objects.requireNonNull(clock, "clock"));
+    }
+
+    /**
+     * Every key the hosted application accepts, in documentation order: the API and management listeners, limits,
+     * authentication, the application's own keys, then the core keys (data directory, logging, shutdown, reload, and
+     * a shared source such as etcd when its module is on the class path), with every check.
+     */
+    public static ConfigSchema schema(HttpApplication app) {
+        return ConfigSchema.builder()
+                .add(HttpConfigKeys.all())
+                .add(AuthConfigKeys.all())
+                .add(app.configKeys())
+                .add(CoreConfigKeys.all())
+                .check(CoreConfigKeys::check)
+                .check(HttpConfigKeys::check)
+                .check(AuthConfigKeys::check)
+                .check(app::checkConfig)
+                .build();
+    }
+
+    /** An {@link HttpApplication} as core's command line sees it. */
+    private static final class Hosted implements ServiceApplication {
+        private final HttpApplication app;
+        private final Clock clock;
+        private final ConfigSchema schema;
+
+        Hosted(HttpApplication app, Clock clock) {
+            this.app = app;
+            this.clock = clock;
+            this.schema = schema(app);
+        }
+
+        @Override
+        public String name() {
+            return app.name();
+        }
+
+        @Override
+        public String version() {
+            return app.version();
+        }
+
+        @Override
+        public ConfigSchema configSchema() {
+            return schema;
+        }
+
+        @Override
+        public Service createService(Config config) {
+            return new HttpService(app, config, clock);
+        }
+
+        @Override
+        public List<Object> commands(ServiceCli.CommandContext context) {
+            List<Object> commands = new ArrayList<>(app.commands(context));
+            commands.add(new TokenCommand(context, app.name(), clock));
+            return commands;
+        }
+
+        /**
+         * The management listener on loopback. With auth on and the HS256 secret file, a 60-second token with the
+         * {@code admin} scope is minted from that file (whoever can read it can mint any token anyway); with a public
+         * key or JWKS this process cannot sign, so it says how to reload instead.
+         */
+        @Override
+        public Optional<LocalAdminAccess> localAdminAccess(Config config) {
+            if (!config.get(AuthConfigKeys.ENABLED)) {
+                return Optional.of(ManagementClient.forConfig(config, Optional.empty()));
+            }
+            JwtKeySource key = AuthKeys.resolve(config, name());
+            if (!(key instanceof JwtKeySource.HmacSecret)) {
+                throw new ServiceException("Cannot authenticate the reload: " + name() + " verifies tokens with "
+                        + (config.find(AuthConfigKeys.JWKS_URL).isPresent() ? "a JWKS URL" : "a public key")
+                        + " and this command cannot sign one. Use POST /admin/reload on the management listener with an admin"
+                        + " token from your identity provider, or send SIGHUP to its process");
+            }
+            String token = JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
+                    .issue(RELOAD_SUBJECT, Set.of(AdminRoutes.ADMIN), RELOAD_TOKEN_TTL);
+            return Optional.of(ManagementClient.forConfig(config, Optional.of(token)));
+        }
+    }
+}
