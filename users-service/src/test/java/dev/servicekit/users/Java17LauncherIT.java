@@ -68,8 +68,11 @@ class Java17LauncherIT {
     void theServiceRunsUnderTheLauncherWhichPassesSignalsOnAndLeavesNoChildBehind() throws Exception {
         Path childJavaHome = Path.of(System.getProperty("java.home")).toRealPath();
         long childPid = -1;
+        // Through env --default-signal=INT (coreutils 8.31+): a build started from a shell's background job hands
+        // SIGINT down ignored, and an ignored SIGINT would make the check below pass whatever the launcher does.
         try (ServiceProcess launcher = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .java(oldJavaHome.resolve("bin/java"))
+                .java(Path.of("/usr/bin/env"))
+                .jvmOptions("--default-signal=INT", oldJavaHome.resolve("bin/java").toString())
                 .environment("JAVA_HOME", childJavaHome.toString())
                 .args("run", "--set", "http.port=0", "--set", "management.port=0")
                 .start()) {
