@@ -1,6 +1,6 @@
 # Sourced by ../mvnw before anything else: exports JAVA_HOME as a JDK 21 or newer, or stops the build with
-# one line saying what to install. Maven itself must run on 21+: the formatter plugins and shade run inside
-# Maven's JVM and read Java 21 class files and syntax, so toolchains would not do (docs/decisions.md,
+# one line saying what to install. Maven itself must run on 21+: plugins such as shade and formatters run
+# inside Maven's JVM and read Java 21 class files and syntax, so toolchains would not do (docs/decisions.md,
 # "JDK selection").
 #
 # Order: JAVA_HOME if it is a JDK 21+; else the javac on PATH if it is; else the newest JDK 21+ in the
