@@ -32,6 +32,12 @@
 @SET __MVNW_ERROR__=
 @SET __MVNW_PSMODULEP_SAVE=%PSModulePath%
 @SET PSModulePath=
+@REM Servicekit: Maven must run on JDK 21+. .mvn\select-jdk.ps1 prints one (JAVA_HOME, PATH, the usual places), or nothing and one line on stderr saying what to install.
+@SET __MVNW_JDK__=
+@FOR /F "usebackq delims=" %%J IN (`powershell -noprofile "& {icm -ScriptBlock ([Scriptblock]::Create((Get-Content -Raw '%~dp0.mvn\select-jdk.ps1'))) -NoNewScope}"`) DO @SET "__MVNW_JDK__=%%J"
+@IF "%__MVNW_JDK__%"=="" (SET "PSModulePath=%__MVNW_PSMODULEP_SAVE%" & EXIT /B 1)
+@SET "JAVA_HOME=%__MVNW_JDK__%"
+@SET __MVNW_JDK__=
 @FOR /F "usebackq tokens=1* delims==" %%A IN (`powershell -noprofile "& {$scriptDir='%~dp0'; $script='%__MVNW_ARG0_NAME__%'; icm -ScriptBlock ([Scriptblock]::Create((Get-Content -Raw '%~f0'))) -NoNewScope}"`) DO @(
   IF "%%A"=="MVN_CMD" (set __MVNW_CMD__=%%B) ELSE IF "%%B"=="" (echo %%A) ELSE (echo %%A=%%B)
 )

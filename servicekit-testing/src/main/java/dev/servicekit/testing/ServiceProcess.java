@@ -177,6 +177,7 @@ public final class ServiceProcess implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> environment = new HashMap<>();
         private String outputName = "";
+        private Path java;
 
         private Builder(List<String> launch, Path workingDir) {
             this.launch = launch;
@@ -201,15 +202,21 @@ public final class ServiceProcess implements AutoCloseable {
             return this;
         }
 
+        /** The {@code java} to start the child with; by default the one that runs the test. */
+        public Builder java(Path executable) {
+            this.java = Objects.requireNonNull(executable, "executable");
+            return this;
+        }
+
         /** A suffix for the output file names, so several runs in one directory keep their own logs. */
         public Builder outputName(String suffix) {
             this.outputName = "-" + suffix;
             return this;
         }
 
-        /** Starts the child with the same {@code java} that runs the test. */
+        /** Starts the child, with the same {@code java} that runs the test unless {@link #java(Path)} says otherwise. */
         public ServiceProcess start() {
-            String java = ProcessHandle.current().info().command()
+            String java = this.java != null ? this.java.toString() : ProcessHandle.current().info().command()
                     .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
             List<String> command = new ArrayList<>();
             command.add(java);

@@ -1,0 +1,261 @@
+package dev.servicekit.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
+/**
+ * The {@code Main-Class} of an application jar that needs Java {@value #REQUIRED_FEATURE}, written so that any
+ * {@code java} can load it (it is compiled for Java 8), so that {@code java -jar app.jar} works, or fails
+ * with one line that says what to install, whatever the machine's default {@code java} is.
+ *
+ * <ol>
+ *   <li>The real main class is the system property {@value #MAIN_CLASS_PROPERTY}, else the manifest attribute
+ *       {@value #MAIN_CLASS_ATTRIBUTE} of the jar this class is in.</li>
+ *   <li>On Java {@value #REQUIRED_FEATURE}+ it calls the real {@code main} in this JVM, on this thread: no child
+ *       process; what it costs is reading the manifest once.</li>
+ *   <li>On an older Java it looks for a Java {@value #REQUIRED_FEATURE}+ the way {@code ./mvnw} looks for a JDK:
+ *       {@code JAVA_HOME}, the {@code java} on {@code PATH}, then the usual places ({@code /usr/lib/jvm/*},
+ *       {@code /usr/java/*}, {@code /usr/local/lib/jvm/*}, {@code /opt/java/*}, {@code /opt/jdk*}, SDKMAN,
+ *       {@code ~/.jdks}, {@code /Library/Java/JavaVirtualMachines}; on Windows under {@code %ProgramFiles%}),
+ *       newest first. {@code -D}{@value #JDK_DIRS_PROPERTY} or the environment variable
+ *       {@value #JDK_DIRS_ENVIRONMENT} (directories whose children are Java homes) replaces the usual places.
+ *       The version is read from each installation's {@code release} file.</li>
+ *   <li>It starts {@code <that home>/bin/java <this JVM's options> -cp <this jar> <real main> <arguments>} with
+ *       the standard streams inherited; the manifest's {@code Enable-Native-Access}, {@code Add-Opens} and
+ *       {@code Add-Exports}, which only {@code -jar} reads, become the matching options. While the child runs,
+ *       SIGTERM to this process is passed on (graceful stop), SIGHUP too (reload; not on Java 8, which prints a
+ *       note instead), and SIGINT is ignored (a terminal's Ctrl+C reaches the child by itself). It exits with
+ *       the child's exit code.</li>
+ *   <li>When there is none it prints one line on stderr, naming the application ({@code Implementation-Title}),
+ *       the Java that ran it and what to install, and exits with 1.</li>
+ * </ol>
+ *
+ * Wiring, in the application's {@code pom.xml} (shade plugin):
+ * <pre>{@code
+ * <transformer implementation="org.apache.maven.plugins.shade.resource.ManifestResourceTransformer">
+ *   <mainClass>dev.servicekit.launcher.Launcher</mainClass>
+ *   <manifestEntries>
+ *     <Servicekit-Main-Class>com.example.HelloMain</Servicekit-Main-Class>
+ *   </manifestEntries>
+ * </transformer>
+ * }</pre>
+ */
+public final class Launcher {
+
+    /** The Java feature release the application needs: {@value}. */
+    public static final int REQUIRED_FEATURE = 21;
+
+    /** Manifest attribute naming the real main class: {@value}. */
+    public static final String MAIN_CLASS_ATTRIBUTE = "Servicekit-Main-Class";
+
+    /** System property naming the real main class; wins over {@link #MAIN_CLASS_ATTRIBUTE}: {@value}. */
+    public static final String MAIN_CLASS_PROPERTY = "servicekit.main-class";
+
+    /** Environment variable whose directories replace the usual places to look for a Java: {@value}. */
+    public static final String JDK_DIRS_ENVIRONMENT = "SERVICEKIT_JDK_DIRS";
+
+    /** System property that does the same and wins over {@link #JDK_DIRS_ENVIRONMENT}: {@value}. */
+    public static final String JDK_DIRS_PROPERTY = "servicekit.jdk-dirs";
+
+    private Launcher() {
+    }
+
+    /**
+     * Runs the real main class on a Java {@value #REQUIRED_FEATURE}+, this one or one found on the machine.
+     * Returns when the real {@code main} returns (same JVM); otherwise exits the JVM with the child's exit code,
+     * or with 1 when there is no Java {@value #REQUIRED_FEATURE}+ or no real main class.
+     *
+     * @param args the application's arguments, passed on unchanged
+     * @throws Throwable whatever the real {@code main} throws, unwrapped
+     */
+    public static void main(String[] args) throws Throwable {
+        PrintStream err = System.err;
+        Path jar = ownJar();
+        Optional<Manifest> manifest = Optional.empty();
+        Optional<String> mainClass = Optional.ofNullable(System.getProperty(MAIN_CLASS_PROPERTY)).filter(s -> !s.trim().isEmpty());
+        if (!mainClass.isPresent()) {
+            manifest = readManifest(jar);
+            mainClass = manifest.map(m -> m.getMainAttributes().getValue(MAIN_CLASS_ATTRIBUTE)).filter(s -> !s.trim().isEmpty());
+        }
+        if (!mainClass.isPresent()) {
+            err.println("servicekit launcher: " + jar + " names no main class to run; add the manifest attribute "
+                    + MAIN_CLASS_ATTRIBUTE + " or set -D" + MAIN_CLASS_PROPERTY + "=<class>");
+            System.exit(1);
+            return;
+        }
+        int runningFeature = runningFeature();
+        if (runningFeature >= REQUIRED_FEATURE) {
+            invokeMain(mainClass.get().trim(), args);
+            return;
+        }
+        if (!manifest.isPresent()) {
+            manifest = readManifest(jar);
+        }
+        Attributes attributes = manifest.map(Manifest::getMainAttributes).orElseGet(Attributes::new);
+        JavaRuntimeSearch search = JavaRuntimeSearch.ofThisProcess();
+        Optional<JavaRuntime> java = search.find(REQUIRED_FEATURE);
+        if (!java.isPresent()) {
+            err.println(noJavaMessage(applicationName(attributes), runningFeature, Paths.get(System.getProperty("java.home", "?")),
+                    search.placesDescription(), search.windows()));
+            System.exit(1);
+            return;
+        }
+        List<String> command = childCommand(java.get().javaExecutable(search.windows()),
+                ManagementFactory.getRuntimeMXBean().getInputArguments(), System.getenv(), runningFeature, attributes,
+                jar.toString(), mainClass.get().trim(), args);
+        System.exit(runChild(command, err, runningFeature));
+    }
+
+    /** The one line printed when no Java {@value #REQUIRED_FEATURE}+ is found. */
+    static String noJavaMessage(String application, int runningFeature, Path runningHome, String places, boolean windows) {
+        String install = windows
+                ? "winget install EclipseAdoptium.Temurin." + REQUIRED_FEATURE + ".JRE, or https://adoptium.net"
+                : "Debian/Ubuntu: apt-get install openjdk-" + REQUIRED_FEATURE + "-jre-headless; elsewhere: https://adoptium.net";
+        return application + ": running needs Java " + REQUIRED_FEATURE + " or newer; this is Java " + runningFeature
+                + " (" + runningHome + ") and JAVA_HOME, PATH and " + places + " have none. Install one (" + install
+                + ") or set JAVA_HOME to it.";
+    }
+
+    /**
+     * The child's command line: {@code java}, the manifest's module options, this JVM's options (less those the
+     * child reads itself from {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS}), {@code -cp <jar> <main>},
+     * the arguments.
+     */
+    static List<String> childCommand(Path java, List<String> inputArguments, Map<String, String> environment, int runningFeature,
+            Attributes manifest, String classPath, String mainClass, String[] args) {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        String nativeAccess = manifest.getValue("Enable-Native-Access");
+        if (nativeAccess != null && !nativeAccess.trim().isEmpty()) {
+            command.add("--enable-native-access=" + nativeAccess.trim());
+        }
+        for (String opens : words(manifest.getValue("Add-Opens"))) {
+            command.add("--add-opens=" + opens + "=ALL-UNNAMED");
+        }
+        for (String exports : words(manifest.getValue("Add-Exports"))) {
+            command.add("--add-exports=" + exports + "=ALL-UNNAMED");
+        }
+        // The JVM puts JAVA_TOOL_OPTIONS, then (launcher of 9+) JDK_JAVA_OPTIONS, before the command line's own
+        // options; the child inherits both variables and would read them a second time.
+        List<String> options = dropPrefix(inputArguments, words(environment.get("JAVA_TOOL_OPTIONS")));
+        if (runningFeature >= 9) {
+            options = dropPrefix(options, words(environment.get("JDK_JAVA_OPTIONS")));
+        }
+        command.addAll(options);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(mainClass);
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    /** The application's name for messages: {@code Implementation-Title}, else "servicekit". */
+    static String applicationName(Attributes manifest) {
+        String title = manifest.getValue(Attributes.Name.IMPLEMENTATION_TITLE);
+        return title == null || title.trim().isEmpty() ? "servicekit" : title.trim();
+    }
+
+    /** The running JVM's feature release, from {@code java.specification.version} ("1.8" on Java 8). */
+    static int runningFeature() {
+        return JavaRuntime.parseVersion(System.getProperty("java.specification.version", "0")).map(v -> v[0]).orElse(0);
+    }
+
+    private static void invokeMain(String className, String[] args) throws Throwable {
+        Method main;
+        try {
+            main = Class.forName(className, true, Launcher.class.getClassLoader()).getMethod("main", String[].class);
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            System.err.println("servicekit launcher: cannot run " + className + " (" + e + "); " + MAIN_CLASS_ATTRIBUTE
+                    + " or -D" + MAIN_CLASS_PROPERTY + " must name a class with public static void main(String[])");
+            System.exit(1);
+            return;
+        }
+        if (!Modifier.isStatic(main.getModifiers())) {
+            System.err.println("servicekit launcher: " + className + ".main is not static; it must be public static void main(String[])");
+            System.exit(1);
+            return;
+        }
+        try {
+            main.invoke(null, (Object) args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static int runChild(List<String> command, PrintStream err, int runningFeature) throws InterruptedException {
+        SignalForwarding forwarding = new SignalForwarding(err, runningFeature);
+        forwarding.install();
+        Process child;
+        try {
+            child = new ProcessBuilder(command).inheritIO().start();
+        } catch (IOException e) {
+            err.println("servicekit launcher: cannot start " + command.get(0) + " (" + e.getMessage() + ")");
+            return 1;
+        }
+        forwarding.childStarted(child);
+        // Should this JVM exit some other way (a signal the forwarding could not take over), the child goes too.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (child.isAlive()) {
+                child.destroy();
+            }
+        }, "servicekit-launcher-child-stop"));
+        return child.waitFor();
+    }
+
+    /** The jar (or classes directory) this class was loaded from. */
+    private static Path ownJar() {
+        CodeSource source = Launcher.class.getProtectionDomain().getCodeSource();
+        try {
+            if (source != null && source.getLocation() != null) {
+                return Paths.get(source.getLocation().toURI()).toAbsolutePath();
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // fall through to the class path
+        }
+        return Paths.get(System.getProperty("java.class.path", "").split(File.pathSeparator)[0]).toAbsolutePath();
+    }
+
+    private static Optional<Manifest> readManifest(Path jar) {
+        if (!Files.isRegularFile(jar)) {
+            return Optional.empty();
+        }
+        try (JarFile file = new JarFile(jar.toFile(), false)) {
+            return Optional.ofNullable(file.getManifest());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> words(String text) {
+        if (text == null || text.trim().isEmpty()) {
+            return Collections.emptyList();
+        }
+        return Arrays.asList(text.trim().split("\\s+"));
+    }
+
+    private static List<String> dropPrefix(List<String> list, List<String> prefix) {
+        if (!prefix.isEmpty() && list.size() >= prefix.size() && list.subList(0, prefix.size()).equals(prefix)) {
+            return list.subList(prefix.size(), list.size());
+        }
+        return list;
+    }
+}
