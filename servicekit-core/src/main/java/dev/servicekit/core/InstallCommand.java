@@ -144,7 +144,7 @@ final class InstallCommand implements Callable<Integer> {
     /** The jar (or classes directory) the application was loaded from. */
     private Path applicationJar() {
         try {
-            return Path.of(cli.app().getClass().getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            return Path.of(cli.app().applicationClass().getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
         } catch (URISyntaxException | RuntimeException e) {
             throw new ServiceException("Cannot tell which jar " + cli.app().name() + " runs from (" + e.getMessage()
                     + "); run it with java -jar <jar> install", e);

@@ -72,6 +72,14 @@ public interface ServiceApplication {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The application's own class: {@code install} puts the jar it was loaded from on the installed command line.
+     * Adapters (such as the HTTP host's) answer with the class they adapt.
+     */
+    default Class<?> applicationClass() {
+        return getClass();
+    }
+
     /** The prefix of environment variables: the name upper-cased with dashes as underscores ({@code USERS_SERVICE}). */
     default String environmentPrefix() {
         return name().toUpperCase(Locale.ROOT).replace('-', '_');

@@ -103,6 +103,11 @@ public final class HttpServiceHost {
         }
 
         @Override
+        public Class<?> applicationClass() {
+            return app.getClass();
+        }
+
+        @Override
         public Service createService(Config config) {
             return new HttpService(app, config, clock);
         }
