@@ -162,7 +162,7 @@ final class ConfigFileWatcher implements AutoCloseable {
 
     /** Stops watching and waits (briefly) for the watcher thread to end. Idempotent. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed.countDown();
         if (watchService.isPresent()) {
             try {
@@ -172,7 +172,11 @@ final class ConfigFileWatcher implements AutoCloseable {
             }
         }
         if (thread != Thread.currentThread()) {
-            thread.join(Duration.ofSeconds(5).toMillis());
+            try {
+                thread.join(Duration.ofSeconds(5).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

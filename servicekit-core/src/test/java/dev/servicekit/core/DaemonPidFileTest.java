@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@SuppressWarnings("try") // the resources are pid-file locks, held for the block and released by close
 class DaemonPidFileTest {
 
     @TempDir

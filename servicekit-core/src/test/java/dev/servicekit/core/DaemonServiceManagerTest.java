@@ -31,6 +31,7 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@SuppressWarnings("try") // some resources are pid-file locks, held for the block and released by close
 class DaemonServiceManagerTest {
 
     @TempDir

@@ -14,6 +14,8 @@ import java.util.Objects;
  */
 public final class HttpBindException extends HttpServerException {
 
+    private static final long serialVersionUID = 1L;
+
     private final String host;
     private final int port;
     private final String portKey;

@@ -8,6 +8,8 @@ package dev.servicekit.http;
  */
 public class HttpServerException extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     /**
      * Creates an exception with a message that says what failed and how to fix it.
      *

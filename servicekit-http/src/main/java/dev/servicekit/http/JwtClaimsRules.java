@@ -108,6 +108,8 @@ final class JwtClaimsRules implements JWTClaimsSetVerifier<SecurityContext> {
 
     /** A claim check failed; the message is a fixed, client-safe sentence. */
     static final class RejectedClaims extends BadJWTException {
+        private static final long serialVersionUID = 1L;
+
         RejectedClaims(String safeDescription) {
             super(safeDescription);
         }

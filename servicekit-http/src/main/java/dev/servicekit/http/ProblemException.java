@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
  */
 public final class ProblemException extends HttpServerException {
 
+    private static final long serialVersionUID = 1L;
+
     /** The RFC 9457 default type: the problem has no semantics beyond its status code. */
     public static final URI ABOUT_BLANK = URI.create("about:blank");
     /** Type of problems that list invalid request fields under {@code errors}. */
@@ -45,7 +47,9 @@ public final class ProblemException extends HttpServerException {
     private final URI type;
     private final String title;
     private final String detail;
+    @SuppressWarnings("serial") // an immutable copy; problems are mapped to responses, never serialized
     private final Map<String, Object> extensions;
+    @SuppressWarnings("serial") // as above
     private final Map<String, String> headers;
 
     private ProblemException(int status,

@@ -17,6 +17,9 @@ import java.util.Objects;
  */
 public final class TlsConfigurationException extends HttpServerException {
 
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // an immutable copy; the exception is reported, never serialized
     private final List<String> problems;
 
     TlsConfigurationException(String listenerName, List<String> problems, Throwable cause) {

@@ -153,9 +153,14 @@ public final class NotifySocketReceiver implements AutoCloseable {
 
     /** Stops reading and closes the socket. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed = true;
-        reader.join(2000);
-        Sockets.INSTANCE.close(fd);
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            Sockets.INSTANCE.close(fd);
+        }
     }
 }

@@ -45,11 +45,10 @@ public final class EventLogAppender extends AppenderBase<ILoggingEvent> {
         this.writers = writers;
     }
 
-    /** The event source: the service name. */
     /**
      * Adds an Event Log appender for {@code source} to Logback's root logger, when Logback is the SLF4J
      * backend; does nothing otherwise. Called once the SCM has started the service, so console runs never
-     * write to the Event Log.
+     * write to the Event Log. A configuration reload keeps it: reloads set levels and never reset Logback.
      *
      * @param source the registered Event Log source, the service name
      */

@@ -144,14 +144,19 @@ final class WineSession implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         holder.getOutputStream().close();
         holder.destroy();
-        if (!holder.waitFor(10, TimeUnit.SECONDS)) {
+        try {
+            if (!holder.waitFor(10, TimeUnit.SECONDS)) {
+                holder.destroyForcibly();
+            }
+            // ends this prefix's wineserver and whatever still runs in it (only our session uses the prefix)
+            run(prefix, Duration.ofSeconds(30), "-all", "wineserver", "-k");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             holder.destroyForcibly();
         }
-        // ends this prefix's wineserver and whatever still runs in it (only our session uses the prefix)
-        run(prefix, Duration.ofSeconds(30), "-all", "wineserver", "-k");
     }
 
     private static String text(Path file) throws IOException {

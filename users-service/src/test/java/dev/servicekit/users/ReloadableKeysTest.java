@@ -55,6 +55,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * schema: a new reloadable key without a probe here fails the build, and so does a probe for a key that is no
  * longer reloadable (SPEC §17, HOUSE-STYLE 24).
  */
+@SuppressWarnings("try") // held requests are sockets kept open for the block and closed by it
 class ReloadableKeysTest {
 
     @TempDir
