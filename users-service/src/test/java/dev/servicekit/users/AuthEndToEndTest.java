@@ -139,6 +139,21 @@ class AuthEndToEndTest {
     }
 
     @Test
+    void theGeneratedKeyRotatedInPlaceIsPickedUpByAReload() throws Exception {
+        String before = issue("users:read");
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + before).status()).isEqualTo(200);
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        Files.writeString(dir.resolve("jwt-hs256.key"), java.util.Base64.getEncoder().encodeToString(secret) + "\n");
+
+        dev.servicekit.core.ReloadReport report = service.host.reload();
+
+        assertThat(report.applied()).as(report.summary()).contains("auth.hs256-secret-file");
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + before).status()).as("signed with the old key").isEqualTo(401);
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + issue("users:read")).status()).isEqualTo(200);
+    }
+
+    @Test
     void adminEndpointsNeedTheAdminScopeWhileHealthStaysOpen() {
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
         assertThat(management.get("/admin/status").status()).isEqualTo(401);
