@@ -30,7 +30,7 @@ done
 
 die() { echo "jvm-options.sh: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-[[ -n ${JAVA_HOME:-} ]] || export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+. "$ROOT/.mvn/select-jdk.sh" # the same JDK 21+ as ./mvnw
 JAVA=$JAVA_HOME/bin/java
 JAR=$ROOT/users-service/target/users-service.jar
 BENCHTOOL=$BENCH_DIR/bin/benchtool

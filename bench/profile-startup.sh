@@ -7,7 +7,7 @@
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-[[ -n ${JAVA_HOME:-} ]] || export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+. "$ROOT/.mvn/select-jdk.sh" # the same JDK 21+ as ./mvnw
 JAVA=$JAVA_HOME/bin/java
 JAR=$ROOT/users-service/target/users-service.jar
 BENCHTOOL=$BENCH_DIR/bin/benchtool

@@ -26,8 +26,8 @@ scenario. The server runs on CPU 0, wrk and the helpers on CPU 1. A full run wri
   --rounds N    interleaved rounds (default 2; 1 with --quick)
 
 Environment:
-  JAVA_HOME              JDK 21+ for building and running (default: /usr/lib/jvm/temurin-25-jdk-amd64
-                         when present)
+  JAVA_HOME              JDK 21+ for building and running (default: the one ./mvnw picks, .mvn/select-jdk.sh:
+                         JAVA_HOME, the javac on PATH, else the newest JDK 21+ in the usual places)
   BENCH_JVM_OPTS         JVM options for every users-service run (default: the options `install` ships,
                          as `users-service version --jvm-options` prints them, without the class-data
                          archive flags; set it to "" for the JVM's defaults)
@@ -109,13 +109,12 @@ fi
 die() { echo "run.sh: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-if [[ -z ${JAVA_HOME:-} && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# The same JDK 21+ as ./mvnw: JAVA_HOME if it is one, else the javac on PATH, else the newest in the usual places.
+. "$ROOT/.mvn/select-jdk.sh" || die "no JDK 21 or newer found (see above)"
+JAVA=$JAVA_HOME/bin/java
 command -v "$JAVA" >/dev/null || die "no java found; set JAVA_HOME to a JDK 21 or later"
 JAVA_FEATURE=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
-((JAVA_FEATURE >= 21)) || die "java at '$JAVA' is version $JAVA_FEATURE; users-service needs 21 or later: set JAVA_HOME (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)"
+((JAVA_FEATURE >= 21)) || die "java at '$JAVA' is version $JAVA_FEATURE; users-service needs 21 or later: set JAVA_HOME to a JDK 21+"
 command -v wrk >/dev/null || die "wrk is missing; install it with: apt-get install -y wrk"
 command -v go >/dev/null || die "go is missing; install it with: apt-get install -y golang-go"
 command -v taskset >/dev/null || die "taskset is missing; install it with: apt-get install -y util-linux"
