@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,7 +144,7 @@ class ConfigFileWatcherTest {
         }
 
         awaitAtLeast(reloads::get, 1);
-        assertStays(reloads::get, 1, ConfigFileWatcher.DEBOUNCE.multipliedBy(3));
+        Poll.during(ConfigFileWatcher.DEBOUNCE.multipliedBy(3), "one reload only", () -> reloads.get() == 1);
         assertThat(watcher.checks()).as("one debounced check for the whole burst").isEqualTo(1);
         assertThat(seen).containsExactly("n: 10\n");
     }
@@ -199,24 +200,11 @@ class ConfigFileWatcherTest {
 
         Files.writeString(file, "a: 2\n");
 
-        assertStays(watcher::checks, 0, ConfigFileWatcher.DEBOUNCE.multipliedBy(3));
+        Poll.during(ConfigFileWatcher.DEBOUNCE.multipliedBy(3), "no check after close", () -> watcher.checks() == 0);
         assertThat(reloads.get()).isZero();
     }
 
-    private static void awaitAtLeast(LongSupplier value, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (value.getAsLong() < expected) {
-            assertThat(System.nanoTime()).as("reached %d within %s", expected, WAIT).isLessThan(deadline);
-            Thread.sleep(10);
-        }
-    }
-
-    /** Checks that a count does not move for a while: the only way to see that something did not happen. */
-    private static void assertStays(LongSupplier value, long expected, Duration during) throws InterruptedException {
-        long end = System.nanoTime() + during.toNanos();
-        while (System.nanoTime() < end) {
-            assertThat(value.getAsLong()).isEqualTo(expected);
-            Thread.sleep(10);
-        }
+    private static void awaitAtLeast(LongSupplier value, long expected) {
+        Poll.until(WAIT, "a count of at least " + expected, () -> value.getAsLong() >= expected);
     }
 }

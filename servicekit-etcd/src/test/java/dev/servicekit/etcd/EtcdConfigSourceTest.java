@@ -7,6 +7,7 @@ import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.testing.EtcdServer;
+import dev.servicekit.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,7 +167,8 @@ class EtcdConfigSourceTest {
         }
         awaitLayer(values -> "20MB".equals(values.get("log.file.max-size")));
         awaitCount(reloads, before + 1);
-        Thread.sleep(300); // let any trailing debounced call land before counting
+        // a trailing debounced call may still land: watch for a while before counting
+        Poll.during(Duration.ofMillis(300), "20 puts in a burst to cause a few reloads, not 20", () -> reloads.get() - before <= 5);
         assertThat(reloads.get() - before).as("20 puts in a burst cause a few reloads, not 20").isBetween(1, 5);
     }
 
@@ -180,10 +182,10 @@ class EtcdConfigSourceTest {
         source = source().reconnectBackoff(Duration.ofSeconds(6), Duration.ofSeconds(6)).build();
         source.load();
         source.watch(reloads::incrementAndGet);
-        awaitTrue(source::connected, "connected");
+        Poll.until(WAIT, "connected", source::connected);
 
         etcd.stop();
-        awaitTrue(() -> !source.connected(), "disconnected");
+        Poll.until(WAIT, "disconnected", () -> !source.connected());
         assertThat(source.layer().values()).as("the last snapshot is kept while etcd is down").hasSize(2);
         etcd.start();
         etcd.put(PREFIX + "log.level", "debug");
@@ -215,23 +217,15 @@ class EtcdConfigSourceTest {
         awaitCount(reloads, 1);
     }
 
-    private void awaitLayer(Predicate<Map<String, String>> condition) throws InterruptedException {
-        awaitTrue(() -> condition.test(values(source.layer())), "the etcd snapshot to match");
+    private void awaitLayer(Predicate<Map<String, String>> condition) {
+        Poll.until(WAIT, "the etcd snapshot to match", () -> values(source.layer()), condition);
     }
 
     private static Map<String, String> values(ConfigLayer layer) {
         return layer.values().stream().collect(java.util.stream.Collectors.toMap(ConfigLayer.Value::key, ConfigLayer.Value::raw));
     }
 
-    private static void awaitCount(AtomicInteger counter, int atLeast) throws InterruptedException {
-        awaitTrue(() -> counter.get() >= atLeast, "at least " + atLeast + " change notification(s)");
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited %s for %s", WAIT, what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    private static void awaitCount(AtomicInteger counter, int atLeast) {
+        Poll.until(WAIT, "at least " + atLeast + " change notification(s)", () -> counter.get() >= atLeast);
     }
 }

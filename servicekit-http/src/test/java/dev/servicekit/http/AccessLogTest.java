@@ -1,6 +1,7 @@
 package dev.servicekit.http;
 
 import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 
@@ -35,9 +36,8 @@ class AccessLogTest {
     }
 
     private ILoggingEvent awaitLineFor(String requestId) {
-        HttpTestSupport.awaitUntil(() -> accessLog.events().stream()
-                                           .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))),
-                                   Duration.ofSeconds(10), "the access log line of request " + requestId);
+        Poll.until(Duration.ofSeconds(10), "the access log line of request " + requestId, () -> accessLog.events().stream()
+                .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))));
         List<ILoggingEvent> lines = accessLog.events().stream()
                 .filter(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
                 .toList();

@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,13 +67,12 @@ class ApiServerDrainTest {
             out.flush();
 
             assertThat(entered.await(20, TimeUnit.SECONDS)).as("all requests reached their handlers").isTrue();
-            HttpTestSupport.awaitUntil(() -> server.inFlight() == BLOCKED_REQUESTS + 1, Duration.ofSeconds(10),
-                                       "all requests are in flight");
+            Poll.until(Duration.ofSeconds(10), "all requests are in flight", () -> server.inFlight() == BLOCKED_REQUESTS + 1);
 
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop, stopper);
 
-            HttpTestSupport.awaitUntil(() -> HttpTestSupport.connectionRefused(port), Duration.ofSeconds(10),
-                                       "new connections are refused after stop began");
+            Poll.until(Duration.ofSeconds(10), "new connections are refused after stop began",
+                       () -> HttpTestSupport.connectionRefused(port));
             assertThat(stopping).as("stop waits for in-flight requests").isNotDone();
             assertThat(blocked).noneMatch(CompletableFuture::isDone);
 

@@ -1,6 +1,7 @@
 package dev.servicekit.http;
 
 import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import ch.qos.logback.classic.Level;
 
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +25,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
-import static dev.servicekit.http.HttpTestSupport.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -129,8 +129,8 @@ class ApiServerTlsTest {
             TestCertificates.replaceAtomically(second.privateKeyPem(), key);
             TestCertificates.replaceAtomically(second.certificatePem(), certificate);
 
-            awaitUntil(() -> serialServed(server.port(), both).equals(second.certificate().getSerialNumber().toString()),
-                       SWITCH_DEADLINE, "new connections are served the replacement certificate");
+            Poll.until(SWITCH_DEADLINE, "new connections are served the replacement certificate",
+                       () -> serialServed(server.port(), both).equals(second.certificate().getSerialNumber().toString()));
             assertThat(TestCertificates.servedCertificate(server.port(), both).getSubjectX500Principal())
                     .isEqualTo(second.certificate().getSubjectX500Principal());
             // The connection opened before the switch still works, on its original session.
@@ -153,8 +153,8 @@ class ApiServerTlsTest {
             Files.writeString(garbage, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
             TestCertificates.replaceAtomically(garbage, certificate);
 
-            awaitUntil(() -> log.events().stream().anyMatch(e -> e.getLevel() == Level.WARN),
-                       SWITCH_DEADLINE, "the watcher warns about the corrupt certificate");
+            Poll.until(SWITCH_DEADLINE, "the watcher warns about the corrupt certificate",
+                       () -> log.events().stream().anyMatch(e -> e.getLevel() == Level.WARN));
             assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.WARN).first()
                     .satisfies(e -> assertThat(e.getFormattedMessage())
                             .contains("keeps its current TLS certificate")
@@ -164,8 +164,8 @@ class ApiServerTlsTest {
 
             TestCertificates.replaceAtomically(second.privateKeyPem(), key);
             TestCertificates.replaceAtomically(second.certificatePem(), certificate);
-            awaitUntil(() -> serialServed(server.port(), both).equals(second.certificate().getSerialNumber().toString()),
-                       SWITCH_DEADLINE, "the good replacement is served after the corrupt one");
+            Poll.until(SWITCH_DEADLINE, "the good replacement is served after the corrupt one",
+                       () -> serialServed(server.port(), both).equals(second.certificate().getSerialNumber().toString()));
         }
     }
 

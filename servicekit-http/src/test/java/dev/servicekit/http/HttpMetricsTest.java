@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.testing.Poll;
 import io.helidon.http.Status;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -82,15 +83,16 @@ class HttpMetricsTest {
     private PrometheusSamples awaitRecorded(int requests) {
         PrometheusSamples[] last = new PrometheusSamples[1];
         try {
-            HttpTestSupport.awaitUntil(() -> {
+            return Poll.until(Duration.ofSeconds(10), requests + " requests are recorded and none is active", () -> {
                 last[0] = samples();
                 double total = last[0].find(TIMER_COUNT, Map.of()).stream().mapToDouble(PrometheusSamples.Sample::value).sum();
-                return total == requests && last[0].value("http_server_requests_active", Map.of()) == 0;
-            }, Duration.ofSeconds(10), requests + " requests are recorded and none is active");
+                return total == requests && last[0].value("http_server_requests_active", Map.of()) == 0
+                        ? Optional.of(last[0]) : Optional.empty();
+            });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; recorded: " + last[0].find(TIMER_COUNT, Map.of()), e);
+            throw new AssertionError(e.getMessage() + "; recorded: "
+                    + (last[0] == null ? "no scrape" : last[0].find(TIMER_COUNT, Map.of())), e);
         }
-        return last[0];
     }
 
     private static Map<String, String> labels(String method, String uri, String status, String outcome) {

@@ -20,9 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
-/** Real-socket helpers: a JDK HttpClient pinned to HTTP/1.1, raw sockets for malformed input, polling. */
+/** Real-socket helpers: a JDK HttpClient pinned to HTTP/1.1, raw sockets for malformed input. */
 final class HttpTestSupport {
 
     static final String HOST = "127.0.0.1";
@@ -109,22 +108,6 @@ final class HttpTestSupport {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    static void awaitUntil(BooleanSupplier condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out after " + timeout + " waiting until " + what);
-            }
-            try {
-                // polling interval of a deadline-bounded wait, not a timing assumption
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted while waiting until " + what, e);
-            }
         }
     }
 

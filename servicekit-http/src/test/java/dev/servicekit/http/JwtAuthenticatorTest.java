@@ -1,6 +1,7 @@
 package dev.servicekit.http;
 
 import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -187,9 +188,8 @@ class JwtAuthenticatorTest {
                 assertThat(response.statusCode()).isEqualTo(201);
                 String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
 
-                HttpTestSupport.awaitUntil(() -> accessLog.events().stream()
-                                                   .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))),
-                                           Duration.ofSeconds(10), "the access log line");
+                Poll.until(Duration.ofSeconds(10), "the access log line", () -> accessLog.events().stream()
+                        .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))));
                 ILoggingEvent line = accessLog.events().stream()
                         .filter(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
                         .findFirst().orElseThrow();

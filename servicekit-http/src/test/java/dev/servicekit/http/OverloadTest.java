@@ -1,6 +1,7 @@
 package dev.servicekit.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.Poll;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static dev.servicekit.http.HttpTestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,16 +70,6 @@ class OverloadTest {
         return responses;
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     private double rejected(String reason) {
         String text = HttpTestSupport.get(management.port(), "/metrics").body();
         return PrometheusSamples.parse(text).value("http_server_requests_rejected_total", Map.of("reason", reason));
@@ -90,9 +80,9 @@ class OverloadTest {
         start(2, Duration.ofMillis(200));
 
         List<CompletableFuture<HttpResponse<String>>> responses = fire(6);
-        await("two requests hold the two slots", () -> entered.get() == 2);
+        Poll.until(WAIT, "two requests hold the two slots", () -> entered.get() == 2);
         // The overflow gives up after the queue timeout, while the admitted two still hold their slots.
-        await("four requests were shed", () -> responses.stream().filter(CompletableFuture::isDone).count() == 4);
+        Poll.until(WAIT, "four requests were shed", () -> responses.stream().filter(CompletableFuture::isDone).count() == 4);
         // Health and metrics are on the management listener, which never sheds.
         assertThat(HttpTestSupport.get(management.port(), "/health/live").statusCode()).isEqualTo(200);
         assertThat(HttpTestSupport.get(management.port(), "/health/ready").statusCode()).isEqualTo(200);
@@ -123,7 +113,7 @@ class OverloadTest {
 
         List<CompletableFuture<HttpResponse<String>>> responses = fire(2);
         // Both are inside the middleware, but only one reached the handler: the other waits for the slot.
-        await("one request runs and one waits", () -> entered.get() == 1 && api.inFlight() == 2);
+        Poll.until(WAIT, "one request runs and one waits", () -> entered.get() == 1 && api.inFlight() == 2);
         release.countDown();
 
         for (CompletableFuture<HttpResponse<String>> response : responses) {
@@ -138,7 +128,7 @@ class OverloadTest {
         start(1, Duration.ZERO);
 
         CompletableFuture<HttpResponse<String>> first = fire(1).getFirst();
-        await("the first request holds the slot", () -> entered.get() == 1);
+        Poll.until(WAIT, "the first request holds the slot", () -> entered.get() == 1);
         HttpResponse<String> second = HttpTestSupport.get(api.port(), "/slow");
         release.countDown();
 
@@ -152,12 +142,12 @@ class OverloadTest {
     void raisingTheLimitByApplyAdmitsTheNextRequestWhileTheOldSlotsAreStillTaken() throws Exception {
         start(1, Duration.ZERO);
         CompletableFuture<HttpResponse<String>> first = fire(1).getFirst();
-        await("the first request holds the slot", () -> entered.get() == 1);
+        Poll.until(WAIT, "the first request holds the slot", () -> entered.get() == 1);
         assertThat(HttpTestSupport.get(api.port(), "/slow").statusCode()).isEqualTo(503);
 
         api.apply(api.settings().withConcurrency(2, Duration.ZERO));
         CompletableFuture<HttpResponse<String>> second = fire(1).getFirst();
-        await("the second request holds the new slot", () -> entered.get() == 2);
+        Poll.until(WAIT, "the second request holds the new slot", () -> entered.get() == 2);
         HttpResponse<String> third = HttpTestSupport.get(api.port(), "/slow");
         release.countDown();
 
@@ -172,7 +162,7 @@ class OverloadTest {
         start(0, Duration.ZERO);
 
         List<CompletableFuture<HttpResponse<String>>> responses = fire(5);
-        await("all five requests run at once", () -> entered.get() == 5);
+        Poll.until(WAIT, "all five requests run at once", () -> entered.get() == 5);
         release.countDown();
 
         for (CompletableFuture<HttpResponse<String>> response : responses) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -23,6 +24,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
+import dev.servicekit.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -109,17 +111,9 @@ class WineScmIT {
         }
     }
 
-    private static String awaitHttp(int port, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + STATE.toNanos();
-        Optional<String> last = Optional.empty();
-        while (System.nanoTime() < deadline) {
-            last = http(port);
-            if (last.isPresent() && last.get().contains(expected)) {
-                return last.get();
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
-        }
-        throw new AssertionError("HTTP on port " + port + " never contained \"" + expected + "\"; last answer: " + last);
+    private static String awaitHttp(int port, String expected) {
+        return Poll.until(STATE, "HTTP on port " + port + " to contain \"" + expected + "\"", () -> http(port),
+                          answer -> answer.isPresent() && answer.get().contains(expected)).orElseThrow();
     }
 
     private String logOf(String name) throws IOException {
@@ -209,23 +203,21 @@ class WineScmIT {
     }
 
     private void awaitLog(String name, String expected) throws Exception {
-        long deadline = System.nanoTime() + STATE.toNanos();
-        while (!logOf(name).contains(expected)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("fixture log never contained \"" + expected + "\":\n" + logOf(name) + "\nsession:\n" + wine.sessionLog());
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
+        try {
+            Poll.until(STATE, "the fixture log to contain \"" + expected + "\"", () -> {
+                try {
+                    return logOf(name).contains(expected);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; fixture log:\n" + logOf(name) + "\nsession:\n" + wine.sessionLog(), e);
         }
     }
 
-    private static void awaitPortClosed(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + STATE.toNanos();
-        while (http(port).isPresent()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("port " + port + " still answers after the stop");
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
-        }
+    private static void awaitPortClosed(int port) {
+        Poll.until(STATE, "port " + port + " to stop answering after the stop", () -> http(port).isEmpty());
     }
 
     /** Builds fixture.jar (the fixture classes, Class-Path to lib/) and lib/ from this test's class path. */

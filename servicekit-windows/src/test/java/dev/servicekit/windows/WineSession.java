@@ -1,5 +1,7 @@
 package dev.servicekit.windows;
 
+import dev.servicekit.testing.Poll;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -70,13 +72,17 @@ final class WineSession implements AutoCloseable {
         Process holder = pb.start(); // stdin stays an open pipe: cmd waits on it for as long as we hold it
         // the holder must own the session (services.exe inherits its stderr, where the eventlog trace goes):
         // wait for cmd's banner before anything else starts a Wine process
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(holderOut) || Files.size(holderOut) == 0) {
-            if (!holder.isAlive() || System.nanoTime() > deadline) {
-                holder.destroyForcibly();
-                throw new IllegalStateException("the Wine session holder (wine cmd) did not come up; stderr: " + text(sessionErr));
-            }
-            TimeUnit.MILLISECONDS.sleep(100); // polling interval of a deadline-bounded wait
+        File banner = holderOut.toFile(); // length() is 0 while the file does not exist
+        try {
+            Poll.until(Duration.ofSeconds(60), "the Wine session holder (wine cmd) to print its banner or exit",
+                       () -> banner.length() > 0 || !holder.isAlive());
+        } catch (AssertionError e) {
+            holder.destroyForcibly();
+            throw new IllegalStateException("the Wine session holder (wine cmd) did not come up: " + e.getMessage() + "; stderr: "
+                    + text(sessionErr), e);
+        }
+        if (banner.length() == 0) {
+            throw new IllegalStateException("the Wine session holder (wine cmd) exited before it came up; stderr: " + text(sessionErr));
         }
         return new WineSession(prefix, sessionErr, holder);
     }
@@ -115,24 +121,29 @@ final class WineSession implements AutoCloseable {
     }
 
     /** Polls {@code sc query} until the state matches; returns the states seen. */
-    List<String> awaitScState(String service, Predicate<Optional<String>> done, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> awaitScState(String service, Predicate<Optional<String>> done, Duration timeout) {
         List<String> seen = new ArrayList<>();
-        while (true) {
-            Optional<String> state = scState(service);
-            String word = state.orElse("(no such service)");
-            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(word)) {
-                seen.add(word);
-            }
-            if (done.test(state)) {
-                return seen;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("service " + service + " did not reach the expected state within " + timeout + "; states seen " + seen
-                        + "\nsession log:\n" + sessionLog());
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // polling interval of a deadline-bounded wait
+        try {
+            Poll.until(timeout, "service " + service + " to reach the expected state", () -> {
+                Optional<String> state;
+                try {
+                    state = scState(service);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                String word = state.orElse("(no such service)");
+                if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(word)) {
+                    seen.add(word);
+                }
+                return done.test(state);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; states seen " + seen + "\nsession log:\n" + sessionLog(), e);
         }
+        return seen;
     }
 
     String sessionLog() {

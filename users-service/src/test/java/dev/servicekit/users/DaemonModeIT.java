@@ -1,5 +1,6 @@
 package dev.servicekit.users;
 
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -121,17 +121,6 @@ class DaemonModeIT {
         }
     }
 
-    private static boolean pollUntil(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
-    }
-
     private String log() {
         try {
             return Files.exists(logFile()) ? Files.readString(logFile()) : "";
@@ -171,7 +160,7 @@ class DaemonModeIT {
         try (ServiceProcess stop = daemonCommand("stop")) {
             assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
         }
-        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(first))).isTrue();
+        Poll.until(Duration.ofSeconds(30), "the first daemon JVM (pid " + first + ") to be gone", () -> isGone(first));
         assertThat(archive).as("written when the JVM exited; log:\n" + log()).isNotEmptyFile();
 
         try (ServiceProcess start = daemonCommand("start")) {
@@ -183,7 +172,7 @@ class DaemonModeIT {
         try (ServiceProcess stop = daemonCommand("stop")) {
             assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
         }
-        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(second))).isTrue();
+        Poll.until(Duration.ofSeconds(30), "the second daemon JVM (pid " + second + ") to be gone", () -> isGone(second));
     }
 
     @Test
@@ -215,7 +204,7 @@ class DaemonModeIT {
         try (ServiceProcess reload = daemonCommand("reload")) {
             assertThat(reload.awaitExit(COMMAND)).as(reload.output()).isZero();
         }
-        assertThat(pollUntil(Duration.ofSeconds(20), () -> log().contains("Received SIGHUP"))).as(log()).isTrue();
+        Poll.until(Duration.ofSeconds(20), "the daemon to log that it received SIGHUP", this::log, log -> log.contains("Received SIGHUP"));
         assertThat(api.get("/api/v1/users").status()).as("still serving after SIGHUP").isEqualTo(200);
 
         long began = System.nanoTime();
@@ -224,7 +213,7 @@ class DaemonModeIT {
             assertThat(stop.stderr()).contains("Stopping users-service (pid " + pid + ")").contains("users-service stopped");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(40 + 30));
-        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(pid))).as("pid %d gone", pid).isTrue();
+        Poll.until(Duration.ofSeconds(30), "pid " + pid + " to be gone", () -> isGone(pid));
         assertThat(pidFile()).doesNotExist();
         assertThat(log()).contains("users-service stopped");
 
@@ -265,7 +254,7 @@ class DaemonModeIT {
         try (ServiceProcess stop = daemonCommand("stop")) {
             assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
         }
-        assertThat(pollUntil(Duration.ofSeconds(30), () -> isGone(pid))).isTrue();
+        Poll.until(Duration.ofSeconds(30), "pid " + pid + " to be gone", () -> isGone(pid));
     }
 
     @Test

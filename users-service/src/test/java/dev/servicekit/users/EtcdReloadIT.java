@@ -1,6 +1,7 @@
 package dev.servicekit.users;
 
 import dev.servicekit.testing.EtcdServer;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -130,14 +132,18 @@ class EtcdReloadIT {
                 TestHttpClient.create("http://127.0.0.1:" + process.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START).group(1)));
     }
 
-    private static void awaitAll(List<Instance> fleet, Duration within, Predicate<Instance> applied, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        for (Instance instance : fleet) {
-            while (!applied.test(instance)) {
-                assertThat(System.nanoTime()).as("instance %s applied %s within %s; output:%n%s", instance.process().pid(), what, within,
-                        instance.process().output()).isLessThan(deadline);
-                Thread.sleep(25);
-            }
+    /** Waits, within one deadline for the whole fleet, until every instance shows {@code applied}. */
+    private static void awaitAll(List<Instance> fleet, Duration within, Predicate<Instance> applied, String what) {
+        List<Instance> waiting = new ArrayList<>(fleet);
+        try {
+            Poll.until(within, "every instance to apply " + what, () -> {
+                waiting.removeIf(applied);
+                return waiting.isEmpty();
+            });
+        } catch (AssertionError e) {
+            Instance late = waiting.getFirst();
+            throw new AssertionError(String.format("instance %s did not apply %s within %s; output:%n%s", late.process().pid(), what, within,
+                    late.process().output()), e);
         }
     }
 }

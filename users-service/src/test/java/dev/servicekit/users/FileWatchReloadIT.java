@@ -1,6 +1,7 @@
 package dev.servicekit.users;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import org.junit.jupiter.api.Test;
@@ -10,8 +11,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,22 +58,22 @@ class FileWatchReloadIT {
             assertThat(reloads(management, "ok")).isZero();
 
             writeConfig("debug");
-            assertThat(awaitWithin(EDIT_VISIBLE, () -> rootLevel(management), "DEBUG"::equals))
-                    .as("log.level applied within %s of the write", EDIT_VISIBLE).isEqualTo("DEBUG");
-            assertThat(awaitWithin(WAIT, () -> reloads(management, "ok"), n -> n == 1)).isEqualTo(1);
+            Poll.until(EDIT_VISIBLE, "log.level DEBUG applied within " + EDIT_VISIBLE + " of the write", () -> rootLevel(management),
+                       "DEBUG"::equals);
+            Poll.until(WAIT, "one ok reload", () -> reloads(management, "ok"), n -> n == 1);
             assertThat(reloads(management, "failed")).isZero();
 
             Files.writeString(config(), Files.readString(config()).replace("level: debug", "level: loud"));
-            JsonNode refused = awaitWithin(WAIT, () -> lastReload(management), r -> !r.path("ok").asBoolean(true));
+            JsonNode refused = Poll.until(WAIT, "a refused reload", () -> lastReload(management), r -> !r.path("ok").asBoolean(true));
             assertThat(refused.path("error").asText()).contains("log.level").contains("\"loud\"");
             assertThat(rootLevel(management)).as("the running configuration stays").isEqualTo("DEBUG");
-            assertThat(awaitWithin(WAIT, () -> reloads(management, "failed"), n -> n == 1)).isEqualTo(1);
+            Poll.until(WAIT, "one failed reload", () -> reloads(management, "failed"), n -> n == 1);
 
             writeConfig("warn");
-            JsonNode recovered = awaitWithin(WAIT, () -> lastReload(management), r -> r.path("ok").asBoolean(false));
+            JsonNode recovered = Poll.until(WAIT, "a successful reload", () -> lastReload(management), r -> r.path("ok").asBoolean(false));
             assertThat(recovered.path("applied").toString()).isEqualTo("[\"log.level\"]");
             assertThat(rootLevel(management)).isEqualTo("WARN");
-            assertThat(awaitWithin(WAIT, () -> reloads(management, "ok"), n -> n == 2)).isEqualTo(2);
+            Poll.until(WAIT, "two ok reloads", () -> reloads(management, "ok"), n -> n == 2);
 
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();
@@ -181,16 +180,5 @@ class FileWatchReloadIT {
             }
         }
         throw new AssertionError("no servicekit_reloads_total{result=\"" + result + "\"} in /metrics");
-    }
-
-    private static <T> T awaitWithin(Duration within, Supplier<T> read, Predicate<T> done) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (true) {
-            T value = read.get();
-            if (done.test(value) || System.nanoTime() - deadline > 0) {
-                return value;
-            }
-            Thread.sleep(25);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.servicekit.users;
 
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +44,7 @@ class MonitoredMetricNamesTest {
     }
 
     @Test
-    void everyMetricInTheAlertsAndTheDashboardIsScraped() throws IOException, InterruptedException {
+    void everyMetricInTheAlertsAndTheDashboardIsScraped() throws IOException {
         // Some requests, so the request timer exists; a GC, so the GC pause timer exists.
         assertThat(service.api.post("/api/v1/users", "{\"name\":\"Ada\",\"email\":\"ada@example.com\"}").status()).isEqualTo(201);
         assertThat(service.api.get("/api/v1/users").status()).isEqualTo(200);
@@ -89,20 +90,13 @@ class MonitoredMetricNamesTest {
                 .containsExactlyInAnyOrder("http_server_requests_seconds_bucket", "up", "store_pool_usage_ratio");
     }
 
-    private static Set<String> scrapedNamesOnceGcIsRecorded(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Set<String> names;
-        do {
+    private static Set<String> scrapedNamesOnceGcIsRecorded(Duration timeout) {
+        return Poll.until(timeout, "a scrape with the GC pause timer", () -> {
             System.gc(); // the GC pause timer is registered at the first GC notification
             TestResponse scrape = service.management.get("/metrics");
             assertThat(scrape.status()).isEqualTo(200);
-            names = sampleNames(scrape.body());
-            if (names.contains("jvm_gc_pause_seconds_count")) {
-                return names;
-            }
-            Thread.sleep(100); // polling with a deadline
-        } while (System.nanoTime() < deadline);
-        return names;
+            return sampleNames(scrape.body());
+        }, names -> names.contains("jvm_gc_pause_seconds_count"));
     }
 
     private static Set<String> sampleNames(String exposition) {

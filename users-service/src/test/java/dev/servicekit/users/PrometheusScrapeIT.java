@@ -3,6 +3,7 @@ package dev.servicekit.users;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -265,29 +266,28 @@ class PrometheusScrapeIT {
         return result.isEmpty() ? -1 : (long) result.path(0).path("value").path(1).asDouble();
     }
 
-    private static void awaitPrometheus(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + SCRAPED.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            assertThat(prometheus.isAlive()).as("prometheus is running; %s", prometheusLogTail()).isTrue();
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-                last = null;
-            } catch (UncheckedIOException | AssertionError e) {
-                last = e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-            Thread.sleep(100); // polling with a deadline
-        }
-        String seen;
+    private static void awaitPrometheus(String what, BooleanSupplier condition) {
         try {
-            seen = "up " + query("up") + ", requests " + query("http_server_requests_seconds_count");
-        } catch (RuntimeException | AssertionError e) {
-            seen = e.toString();
+            Poll.until(SCRAPED, "Prometheus to show " + what, () -> {
+                if (!prometheus.isAlive()) {
+                    return true; // no use waiting: fails below, with its log
+                }
+                try {
+                    return condition.getAsBoolean();
+                } catch (AssertionError e) {
+                    throw new IllegalStateException(e.getMessage(), e); // a query Prometheus refused: ask again
+                }
+            });
+        } catch (AssertionError e) {
+            String seen;
+            try {
+                seen = "up " + query("up") + ", requests " + query("http_server_requests_seconds_count");
+            } catch (RuntimeException | AssertionError problem) {
+                seen = problem.toString();
+            }
+            throw new AssertionError(e.getMessage() + "; it shows " + seen + "; " + prometheusLogTail(), e);
         }
-        throw new AssertionError("Prometheus did not show " + what + " within " + SCRAPED + "; it shows " + seen
-                + "; " + prometheusLogTail(), last);
+        assertThat(prometheus.isAlive()).as("prometheus is running; %s", prometheusLogTail()).isTrue();
     }
 
     private static String prometheusLogTail() {

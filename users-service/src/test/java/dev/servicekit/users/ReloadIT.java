@@ -1,6 +1,7 @@
 package dev.servicekit.users;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
@@ -153,27 +154,9 @@ class ReloadIT {
         }
     }
 
-    private static JsonNode awaitLastReload(TestHttpClient management, String... headers) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            JsonNode last = management.get("/admin/status", headers).json().path("config").path("lastReload");
-            if (!last.isNull() && !last.isMissingNode()) {
-                return last;
-            }
-            assertThat(System.nanoTime()).as("a reload was reported within %s", WAIT).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    private static JsonNode awaitLastReload(TestHttpClient management) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            JsonNode last = management.get("/admin/status").json().path("config").path("lastReload");
-            if (!last.isNull() && !last.isMissingNode()) {
-                return last;
-            }
-            assertThat(System.nanoTime()).as("a reload was reported within %s", WAIT).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    private static JsonNode awaitLastReload(TestHttpClient management, String... headers) {
+        return Poll.until(WAIT, "a reload to be reported",
+                          () -> management.get("/admin/status", headers).json().path("config").path("lastReload"),
+                          last -> !last.isNull() && !last.isMissingNode());
     }
 }

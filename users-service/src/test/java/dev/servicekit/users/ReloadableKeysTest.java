@@ -19,6 +19,7 @@ import dev.servicekit.core.ReloadReport;
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import org.junit.jupiter.api.DynamicTest;
@@ -160,10 +161,13 @@ class ReloadableKeysTest {
             try (LogCapture access = LogCapture.of(LoggingConfigurator.ACCESS_LOGGER)) {
                 LoggingConfigurator.setLevel(LoggingConfigurator.ACCESS_LOGGER, Optional.of("INFO"));
                 service.api.get("/api/v1/users/1", service.bearer());
-                assertThat(access.messages()).anyMatch(line -> line.contains("/api/v1/users/1"));
+                // The line is logged just after the response is sent, so it may come after the client has the response.
+                Poll.until(Duration.ofSeconds(5), "the access line of /api/v1/users/1", access::messages,
+                           lines -> lines.stream().anyMatch(line -> line.contains("/api/v1/users/1")));
                 service.reload("log.access", "false");
                 service.api.get("/api/v1/users/2", service.bearer());
-                assertThat(access.events()).extracting(ILoggingEvent::getFormattedMessage).noneMatch(line -> line.contains("/api/v1/users/2"));
+                Poll.during(Duration.ofMillis(500), "no access line for /api/v1/users/2", () -> access.events().stream()
+                        .map(ILoggingEvent::getFormattedMessage).noneMatch(line -> line.contains("/api/v1/users/2")));
             } finally {
                 LoggingConfigurator.setLevel(LoggingConfigurator.ACCESS_LOGGER, Optional.empty());
             }
@@ -349,13 +353,13 @@ class ReloadableKeysTest {
          * Returns once the request is inside the service (its handler reads the body).
          */
         Socket holdARequest() throws Exception {
-            dev.servicekit.testing.Poll.until(Duration.ofSeconds(5), "no API request in flight", () -> activeRequests() == 0);
+            Poll.until(Duration.ofSeconds(5), "no API request in flight", () -> activeRequests() == 0);
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), host.endpoints().get("api").getPort());
             String head = "POST /api/v1/users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
                     + bearer()[0] + ": " + bearer()[1] + "\r\n\r\n{\"name\":";
             socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            dev.servicekit.testing.Poll.until(Duration.ofSeconds(5), "the held request to take a slot", () -> activeRequests() == 1);
+            Poll.until(Duration.ofSeconds(5), "the held request to take a slot", () -> activeRequests() == 1);
             return socket;
         }
 

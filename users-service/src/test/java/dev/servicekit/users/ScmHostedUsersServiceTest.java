@@ -2,6 +2,7 @@ package dev.servicekit.users;
 
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.spi.ServiceManagers;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import dev.servicekit.testing.scm.ScmStatusReport;
@@ -93,7 +94,8 @@ class ScmHostedUsersServiceTest {
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PARAMCHANGE)).isEqualTo(SimulatedScm.NO_ERROR);
-        pollUntil(() -> out.toString(StandardCharsets.UTF_8).contains("Configuration reload: configuration unchanged"));
+        Poll.until(WAIT, "the log to say the reload found the configuration unchanged",
+                   () -> out.toString(StandardCharsets.UTF_8).contains("Configuration reload: configuration unchanged"));
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
         scm.awaitCurrentState(SimulatedScm.SERVICE_PAUSED, WAIT);
@@ -147,14 +149,6 @@ class ScmHostedUsersServiceTest {
             assertThat(out.toString(StandardCharsets.UTF_8).lines().filter(line -> line.contains(" ERROR ") && line.contains("Port " + taken.getLocalPort())))
                     .as("the failed start is logged once, by the SCM runner with its Event Log marker:%n%s", out)
                     .hasSize(1).allMatch(line -> line.contains("ScmServiceRunner"));
-        }
-    }
-
-    private static void pollUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within %s", WAIT).isLessThan(deadline);
-            Thread.sleep(20);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.servicekit.users;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -302,18 +303,10 @@ class UsersApiTest {
         String location = createUser("Metered", uniqueEmail()).header("Location").orElseThrow();
         assertThat(service.api.get(location).status()).isEqualTo(200);
 
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-        String scrape;
-        do {
-            scrape = service.management.get("/metrics").body();
-        } while (!scrape.contains("uri=\"/api/v1/users/{id}\"") && System.nanoTime() < deadline && sleep());
+        String scrape = Poll.until(java.time.Duration.ofSeconds(10), "the request to be recorded under its route template",
+                () -> service.management.get("/metrics").body(), body -> body.contains("uri=\"/api/v1/users/{id}\""));
         assertThat(scrape).contains("http_server_requests_seconds_count{")
                 .contains("uri=\"/api/v1/users/{id}\"").contains("service_running 1.0")
                 .doesNotContain("uri=\"" + location + "\"");
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(20);
-        return true;
     }
 }

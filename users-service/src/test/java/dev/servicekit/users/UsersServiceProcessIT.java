@@ -1,5 +1,6 @@
 package dev.servicekit.users;
 
+import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
@@ -73,15 +74,9 @@ class UsersServiceProcessIT {
 
             process.signal("TERM");
 
-            // Readiness turns 503 while the API drains.
-            boolean sawNotReady = pollUntil(Duration.ofSeconds(10), () -> {
-                try {
-                    return management.get("/health/ready").status() == 503;
-                } catch (UncheckedIOException e) {
-                    return false;
-                }
-            });
-            assertThat(sawNotReady).as("/health/ready was 503 during the drain").isTrue();
+            // Readiness turns 503 while the API drains (a refused connection counts as not yet).
+            Poll.until(Duration.ofSeconds(10), "/health/ready to be 503 during the drain",
+                       () -> management.get("/health/ready").status() == 503);
 
             // A new connection (a new client, not the pooled keep-alive one) is refused, or answered with 503.
             try {
@@ -241,16 +236,5 @@ class UsersServiceProcessIT {
             assertThat(show.awaitExit(START)).isZero();
             assertThat(show.stdout()).contains("\"port\" : 8080");
         }
-    }
-
-    private static boolean pollUntil(Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(25);
-        }
-        return false;
     }
 }

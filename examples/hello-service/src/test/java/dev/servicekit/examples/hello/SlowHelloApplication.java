@@ -34,7 +34,7 @@ public final class SlowHelloApplication implements HttpApplication {
         context.routes(Route.get("/slow", (req, res) -> {
             LoggerFactory.getLogger(SlowHelloApplication.class).info("slow request started");
             try {
-                Thread.sleep(1500);
+                Thread.sleep(1500); // the slow handler a drain must wait for: behaviour under test, not a wait
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
