@@ -2,7 +2,6 @@ package dev.servicekit.core;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -147,8 +146,8 @@ final class AccessLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> 
             Thread.currentThread().interrupt();
         }
         if (writer.isAlive()) {
-            addWarn("The access log writer did not finish within " + STOP_WAIT_MILLIS + " ms; "
-                            + queue.size() + " queued lines are not written");
+            addWarn("The access log writer did not finish within " + STOP_WAIT_MILLIS + " ms; " + queue.size()
+                    + " queued lines are not written");
             return;
         }
         // A request that passed the started check just before stop() may have queued one more line.

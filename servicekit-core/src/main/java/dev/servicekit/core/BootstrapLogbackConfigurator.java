@@ -14,19 +14,20 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 public final class BootstrapLogbackConfigurator extends ContextAwareBase implements Configurator {
 
     /** Called by Logback through ServiceLoader. */
-    public BootstrapLogbackConfigurator() {
-    }
+    public BootstrapLogbackConfigurator() {}
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
-                ? Thread.currentThread().getContextClassLoader() : BootstrapLogbackConfigurator.class.getClassLoader();
+                ? Thread.currentThread().getContextClassLoader()
+                : BootstrapLogbackConfigurator.class.getClassLoader();
         if (loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null) {
             return ExecutionStatus.NEUTRAL; // an explicit configuration file wins; Logback's file configurator reads it
         }
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(ch.qos.logback.classic.Level.WARN);
-        ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent> console = new ch.qos.logback.core.ConsoleAppender<>();
+        ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent> console =
+                new ch.qos.logback.core.ConsoleAppender<>();
         console.setContext(context);
         console.setTarget("System.err");
         TextLineEncoder encoder = new TextLineEncoder(true); // LoggingConfigurator.TEXT_PATTERN

@@ -4,20 +4,26 @@ import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagers;
 import dev.servicekit.spi.ServiceRef;
-import picocli.CommandLine.Option;
-
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine.Option;
 
 /**
  * What every command of one {@link ServiceCli} shares: the application, the process's environment and streams, the
  * service managers, and the one way configuration is loaded ({@link #bootstrap()}).
  */
-record CliContext(ServiceApplication app, Map<String, String> environment, PrintStream out, PrintStream err, InputStream in,
-                  ServiceManagers managers, Runnable forceExit) implements ServiceCli.CommandContext {
+record CliContext(
+        ServiceApplication app,
+        Map<String, String> environment,
+        PrintStream out,
+        PrintStream err,
+        InputStream in,
+        ServiceManagers managers,
+        Runnable forceExit)
+        implements ServiceCli.CommandContext {
 
     ConfigBootstrap bootstrap() {
         return new ConfigBootstrap(app, environment, err);
@@ -33,7 +39,8 @@ record CliContext(ServiceApplication app, Map<String, String> environment, Print
     }
 
     ServiceRef ref(TargetOptions target) {
-        return new ServiceRef(target.name != null ? target.name : app.name(), target.user, Optional.ofNullable(target.root));
+        return new ServiceRef(
+                target.name != null ? target.name : app.name(), target.user, Optional.ofNullable(target.root));
     }
 
     ServiceManager manager(TargetOptions target) {
@@ -53,14 +60,21 @@ record CliContext(ServiceApplication app, Map<String, String> environment, Print
         @Option(names = "--name", paramLabel = "NAME", description = "Service name (default: the application's name).")
         String name;
 
-        @Option(names = "--platform", paramLabel = "PLATFORM",
+        @Option(
+                names = "--platform",
+                paramLabel = "PLATFORM",
                 description = "Service manager: windows, systemd, launchd or daemon (default: detected).")
         String platform;
 
-        @Option(names = "--user", description = "A per-user service (systemd --user, LaunchAgents) instead of a system one.")
+        @Option(
+                names = "--user",
+                description = "A per-user service (systemd --user, LaunchAgents) instead of a system one.")
         boolean user;
 
-        @Option(names = "--root", paramLabel = "DIR", description = "Write files under DIR instead of the live system; call no service manager.")
+        @Option(
+                names = "--root",
+                paramLabel = "DIR",
+                description = "Write files under DIR instead of the live system; call no service manager.")
         Path root;
     }
 }

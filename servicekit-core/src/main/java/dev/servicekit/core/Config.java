@@ -41,15 +41,17 @@ public final class Config {
      * @throws IllegalArgumentException if the key is not in the schema or has neither value nor default
      */
     public <T> T get(ConfigKey<T> key) {
-        return find(key).orElseThrow(() -> new IllegalArgumentException(
-                "Config key \"" + key.name() + "\" has no value and no default; use find() for optional keys"));
+        return find(key)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "Config key \"" + key.name() + "\" has no value and no default; use find() for optional keys"));
     }
 
     /** The value of a key, or its default (fixed or derived from other keys), or empty for an unset optional key. */
     public <T> Optional<T> find(ConfigKey<T> key) {
         Objects.requireNonNull(key, "key");
         if (schema.key(key.name()).isEmpty()) {
-            throw new IllegalArgumentException("Config key \"" + key.name() + "\" is not part of this configuration's schema");
+            throw new IllegalArgumentException(
+                    "Config key \"" + key.name() + "\" is not part of this configuration's schema");
         }
         @SuppressWarnings("unchecked")
         T value = (T) values.get(key.name());
@@ -112,7 +114,9 @@ public final class Config {
 
     private void toFlatText(MessageDigest digest) {
         for (ConfigKey<?> key : schema.keys()) {
-            find(key).ifPresent(v -> digest.update((key.name() + "=" + formatted(key, v) + "\n").getBytes(StandardCharsets.UTF_8)));
+            find(key)
+                    .ifPresent(v -> digest.update(
+                            (key.name() + "=" + formatted(key, v) + "\n").getBytes(StandardCharsets.UTF_8)));
         }
     }
 
@@ -128,7 +132,8 @@ public final class Config {
             Map<String, Object> node = root;
             for (int i = 0; i < parts.length - 1; i++) {
                 @SuppressWarnings("unchecked")
-                Map<String, Object> child = (Map<String, Object>) node.computeIfAbsent(parts[i], k -> new LinkedHashMap<String, Object>());
+                Map<String, Object> child =
+                        (Map<String, Object>) node.computeIfAbsent(parts[i], k -> new LinkedHashMap<String, Object>());
                 node = child;
             }
             node.put(parts[parts.length - 1], shown);

@@ -45,7 +45,8 @@ final class ConfigBootstrap {
         }
         SharedConfigSource source = shared.get();
         try {
-            boolean answered = source.load(); // a failure is a warning, or the layer's problem when the source is required
+            boolean answered =
+                    source.load(); // a failure is a warning, or the layer's problem when the source is required
             Config config = loadLocal(options, Optional.of(source.layer()));
             return new Loaded(config, shared, () -> loadLocal(options, Optional.of(source.layer())), file, answered);
         } catch (RuntimeException e) {
@@ -61,7 +62,8 @@ final class ConfigBootstrap {
     Config read(ServiceCli.ConfigOptions options) {
         try (Loaded loaded = load(options)) {
             if (!loaded.sharedAnswered()) {
-                err.println(app.name() + ": note: " + loaded.shared().map(SharedConfigSource::describe).orElse("")
+                err.println(app.name() + ": note: "
+                        + loaded.shared().map(SharedConfigSource::describe).orElse("")
                         + " did not answer; this is the local configuration only (file, environment, --set)");
             }
             return loaded.config();
@@ -92,7 +94,8 @@ final class ConfigBootstrap {
                 dataDir = override.substring(CoreConfigKeys.DATA_DIR.name().length() + 1);
             }
         }
-        return Path.of(dataDir == null || dataDir.isBlank() ? "." : dataDir.strip()).resolve("config.yaml");
+        return Path.of(dataDir == null || dataDir.isBlank() ? "." : dataDir.strip())
+                .resolve("config.yaml");
     }
 
     /**
@@ -104,7 +107,12 @@ final class ConfigBootstrap {
      * @param file           the configuration file (it may not exist)
      * @param sharedAnswered false when a shared source was asked and did not answer
      */
-    record Loaded(Config config, Optional<SharedConfigSource> shared, Supplier<Config> reload, Path file, boolean sharedAnswered)
+    record Loaded(
+            Config config,
+            Optional<SharedConfigSource> shared,
+            Supplier<Config> reload,
+            Path file,
+            boolean sharedAnswered)
             implements AutoCloseable {
         @Override
         public void close() {

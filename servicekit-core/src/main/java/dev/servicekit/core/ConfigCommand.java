@@ -6,11 +6,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.servicekit.spi.ExitCode;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.util.concurrent.Callable;
 
 /** {@code config validate} and {@code config show [--json]}: the configuration as {@code run} would start with it. */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Checks or shows the configuration.")
@@ -23,7 +22,9 @@ final class ConfigCommand extends ServiceCli.UsageCommand {
         return line;
     }
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
+    @Command(
+            name = "validate",
+            mixinStandardHelpOptions = true,
             description = "Checks the configuration and lists every problem (exit 78 when there is one).")
     static final class Validate implements Callable<Integer> {
         private final CliContext cli;
@@ -43,8 +44,11 @@ final class ConfigCommand extends ServiceCli.UsageCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Prints the effective configuration (defaults, file, etcd, environment, --set) with secrets masked.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Prints the effective configuration (defaults, file, etcd, environment, --set) with secrets masked.")
     static final class Show implements Callable<Integer> {
         private final CliContext cli;
 
@@ -63,8 +67,10 @@ final class ConfigCommand extends ServiceCli.UsageCommand {
             Config config = cli.loadConfig(options);
             ObjectMapper mapper = json
                     ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    : new YAMLMapper(YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
+                    : new YAMLMapper(YAMLFactory.builder()
+                            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                            .build());
             cli.out().print(mapper.writeValueAsString(config.toMap()));
             if (json) {
                 cli.out().println();

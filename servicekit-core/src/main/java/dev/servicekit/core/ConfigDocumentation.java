@@ -9,8 +9,7 @@ import java.util.Objects;
  */
 public final class ConfigDocumentation {
 
-    private ConfigDocumentation() {
-    }
+    private ConfigDocumentation() {}
 
     /** The Markdown table for every key of {@code schema}, with environment variables under {@code prefix}. */
     public static String markdownTable(ConfigSchema schema, String environmentPrefix) {
@@ -20,12 +19,20 @@ public final class ConfigDocumentation {
         out.append("| key | type | default | reloadable | environment variable | description |\n");
         out.append("|---|---|---|---|---|---|\n");
         for (ConfigKey<?> key : schema.keys()) {
-            out.append("| `").append(key.name()).append("`")
-                    .append(" | ").append(escape(key.type().docName()))
-                    .append(" | ").append(key.secret() ? "(secret)" : "`" + escape(key.defaultText()) + "`")
-                    .append(" | ").append(key.reloadable() ? "yes" : "no, restart")
-                    .append(" | `").append(key.environmentVariable(environmentPrefix)).append("`")
-                    .append(" | ").append(escape(key.description()))
+            out.append("| `")
+                    .append(key.name())
+                    .append("`")
+                    .append(" | ")
+                    .append(escape(key.type().docName()))
+                    .append(" | ")
+                    .append(key.secret() ? "(secret)" : "`" + escape(key.defaultText()) + "`")
+                    .append(" | ")
+                    .append(key.reloadable() ? "yes" : "no, restart")
+                    .append(" | `")
+                    .append(key.environmentVariable(environmentPrefix))
+                    .append("`")
+                    .append(" | ")
+                    .append(escape(key.description()))
                     .append(key.secret() ? " Secret: masked in every output." : "")
                     .append(" |\n");
         }

@@ -1,8 +1,5 @@
 package dev.servicekit.core;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystem;
@@ -19,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches the configuration file and calls back (the host's {@code reload()}) when its content changes.
@@ -75,6 +74,7 @@ final class ConfigFileWatcher implements AutoCloseable {
     private volatile Optional<WatchService> watchService = Optional.empty();
     /** Directory entries whose events may change the file's content: its name, and a symlink's target. */
     private volatile java.util.Set<Path> relevantNames = java.util.Set.of();
+
     private volatile boolean symlink;
     private Optional<String> lastHash;
     private Optional<Stat> lastStat;
@@ -98,7 +98,8 @@ final class ConfigFileWatcher implements AutoCloseable {
      * Starts watching {@code file}; returns once the watch is registered (or polling is set up), so a write
      * after this returns is seen.
      */
-    static ConfigFileWatcher start(Path file, Duration pollInterval, Duration debounce, Runnable onChange, WatchServiceFactory factory) {
+    static ConfigFileWatcher start(
+            Path file, Duration pollInterval, Duration debounce, Runnable onChange, WatchServiceFactory factory) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(onChange, "onChange");
         Objects.requireNonNull(factory, "factory");
@@ -122,7 +123,10 @@ final class ConfigFileWatcher implements AutoCloseable {
                 whyPolling = Optional.of("the JDK's WatchService polls on this platform");
             } else {
                 try {
-                    directory.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    directory.register(
+                            service,
+                            StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY,
                             StandardWatchEventKinds.ENTRY_DELETE);
                     watchService = Optional.of(service);
                 } catch (IOException | RuntimeException e) {
@@ -139,7 +143,11 @@ final class ConfigFileWatcher implements AutoCloseable {
             LOG.info("Watching {} for changes (WatchService on {})", file, directory);
             loop = () -> watch(service);
         } else {
-            LOG.info("Watching {} for changes by polling every {} ({})", file, ConfigType.formatDuration(pollInterval), whyPolling.orElse(""));
+            LOG.info(
+                    "Watching {} for changes by polling every {} ({})",
+                    file,
+                    ConfigType.formatDuration(pollInterval),
+                    whyPolling.orElse(""));
             loop = this::poll;
         }
         thread = Thread.ofPlatform().name("config-file-watcher").daemon(true).start(loop);
@@ -207,8 +215,10 @@ final class ConfigFileWatcher implements AutoCloseable {
                         dueAt = System.nanoTime() + debounce.toNanos();
                     }
                     if (!valid) {
-                        LOG.warn("{} can no longer be watched (the directory was removed?); polling every {} instead",
-                                directory, ConfigType.formatDuration(pollInterval));
+                        LOG.warn(
+                                "{} can no longer be watched (the directory was removed?); polling every {} instead",
+                                directory,
+                                ConfigType.formatDuration(pollInterval));
                         service.close();
                         poll();
                         return;
@@ -250,7 +260,8 @@ final class ConfigFileWatcher implements AutoCloseable {
         if (!(context instanceof Path entry)) {
             return false;
         }
-        return relevantNames.contains(entry) || symlink && entry.toString().startsWith(".."); // the names include the file's own
+        return relevantNames.contains(entry)
+                || symlink && entry.toString().startsWith(".."); // the names include the file's own
     }
 
     /** Whether the file is a symbolic link, and the directory entry its relative target goes through. */
@@ -292,7 +303,9 @@ final class ConfigFileWatcher implements AutoCloseable {
     private Optional<Stat> stat() {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            return Optional.of(new Stat(attributes.lastModifiedTime().toMillis(), attributes.size(),
+            return Optional.of(new Stat(
+                    attributes.lastModifiedTime().toMillis(),
+                    attributes.size(),
                     Optional.ofNullable(attributes.fileKey()).map(Object::toString)));
         } catch (IOException e) {
             return Optional.empty();
@@ -300,10 +313,11 @@ final class ConfigFileWatcher implements AutoCloseable {
     }
 
     /** What polling compares before hashing; the file key (inode) catches a rename-over with the same size and time. */
-    private record Stat(long modifiedMillis, long size, Optional<String> fileKey) {
-    }
+    private record Stat(long modifiedMillis, long size, Optional<String> fileKey) {}
 
     private static String describe(Exception e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        return e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 }

@@ -29,9 +29,15 @@ import java.util.regex.Pattern;
  * @param description  one sentence for the docs
  * @param <T>          the value type
  */
-public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultValue, String defaultText,
-                           Optional<Function<Config, T>> derivedDefault, boolean reloadable, boolean secret,
-                           String description) {
+public record ConfigKey<T>(
+        String name,
+        ConfigType<T> type,
+        Optional<T> defaultValue,
+        String defaultText,
+        Optional<Function<Config, T>> derivedDefault,
+        boolean reloadable,
+        boolean secret,
+        String description) {
 
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*(\\.[a-z][a-z0-9]*(-[a-z0-9]+)*)*");
 
@@ -44,7 +50,8 @@ public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultV
         Objects.requireNonNull(derivedDefault, "derivedDefault");
         Objects.requireNonNull(description, "description");
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("Config key \"" + name + "\" must be dotted kebab-case, e.g. http.max-body-size");
+            throw new IllegalArgumentException(
+                    "Config key \"" + name + "\" must be dotted kebab-case, e.g. http.max-body-size");
         }
         if (description.isBlank()) {
             throw new IllegalArgumentException("Config key \"" + name + "\" needs a description for the docs");
@@ -123,9 +130,11 @@ public record ConfigKey<T>(String name, ConfigType<T> type, Optional<T> defaultV
         /** Builds the key. */
         public ConfigKey<T> build() {
             Optional<T> def = Optional.ofNullable(defaultValue);
-            String text = defaultText != null ? defaultText
+            String text = defaultText != null
+                    ? defaultText
                     : def.map(v -> String.valueOf(type.format(v))).orElse("(none)");
-            return new ConfigKey<>(name, type, def, text, Optional.ofNullable(derivedDefault), reloadable, secret, description);
+            return new ConfigKey<>(
+                    name, type, def, text, Optional.ofNullable(derivedDefault), reloadable, secret, description);
         }
     }
 }

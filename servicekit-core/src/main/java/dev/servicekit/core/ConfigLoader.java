@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -90,19 +89,24 @@ public final class ConfigLoader {
         throw new ConfigException(problems);
     }
 
-    private void readFile(Path path, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+    private void readFile(
+            Path path, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
         String source = path.toString();
         String text;
         try {
             text = Files.readString(path);
         } catch (NoSuchFileException e) {
             if (fileRequired) {
-                problems.add(new ConfigProblem(source, source, "the configuration file does not exist; check the path given to --config"));
+                problems.add(new ConfigProblem(
+                        source, source, "the configuration file does not exist; check the path given to --config"));
             }
             return;
         } catch (IOException e) {
-            problems.add(new ConfigProblem(source, source, "the configuration file cannot be read (" + e.getMessage()
-                    + "); check that it exists and that this account may read it"));
+            problems.add(new ConfigProblem(
+                    source,
+                    source,
+                    "the configuration file cannot be read (" + e.getMessage()
+                            + "); check that it exists and that this account may read it"));
             return;
         }
         JsonNode root;
@@ -111,16 +115,22 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            problems.add(new ConfigProblem(source, source, "is not valid YAML" + where + ": " + e.getOriginalMessage()
-                    + "; fix the syntax (indent with spaces, 'key: value' pairs)"));
+            problems.add(new ConfigProblem(
+                    source,
+                    source,
+                    "is not valid YAML" + where + ": " + e.getOriginalMessage()
+                            + "; fix the syntax (indent with spaces, 'key: value' pairs)"));
             return;
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return; // an empty file means "all defaults"
         }
         if (!root.isObject()) {
-            problems.add(new ConfigProblem(source, source, "must be a YAML mapping of keys (e.g. 'http:' then '  port: 8080'), not a "
-                    + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+            problems.add(new ConfigProblem(
+                    source,
+                    source,
+                    "must be a YAML mapping of keys (e.g. 'http:' then '  port: 8080'), not a "
+                            + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
             return;
         }
         Map<String, JsonNode> flat = new LinkedHashMap<>();
@@ -134,23 +144,33 @@ public final class ConfigLoader {
                 continue;
             }
             if (node.isNull()) {
-                problems.add(new ConfigProblem(name, source, "has no value; give it one or remove the line to use the default ("
-                        + key.get().defaultText() + ")"));
+                problems.add(new ConfigProblem(
+                        name,
+                        source,
+                        "has no value; give it one or remove the line to use the default ("
+                                + key.get().defaultText() + ")"));
                 continue;
             }
-            if (node.isContainerNode() && !(node.isArray() && key.get().type().docName().startsWith("list of"))) {
-                problems.add(new ConfigProblem(name, source, "must be a single value (" + key.get().type().docName() + "), not a "
-                        + (node.isArray() ? "list" : "mapping")));
+            if (node.isContainerNode()
+                    && !(node.isArray() && key.get().type().docName().startsWith("list of"))) {
+                problems.add(new ConfigProblem(
+                        name,
+                        source,
+                        "must be a single value (" + key.get().type().docName() + "), not a "
+                                + (node.isArray() ? "list" : "mapping")));
                 continue;
             }
             String raw = node.isArray()
-                    ? StreamSupport.stream(node.spliterator(), false).map(JsonNode::asText).collect(Collectors.joining(","))
+                    ? StreamSupport.stream(node.spliterator(), false)
+                            .map(JsonNode::asText)
+                            .collect(Collectors.joining(","))
                     : node.asText();
             accept(key.get(), raw, source, values, sources, problems);
         }
     }
 
-    private void readLayer(ConfigLayer layer, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+    private void readLayer(
+            ConfigLayer layer, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
         problems.addAll(layer.problems());
         for (ConfigLayer.Value value : layer.values()) {
             Optional<ConfigKey<?>> key = schema.key(value.key());
@@ -172,7 +192,8 @@ public final class ConfigLoader {
         }
     }
 
-    private void readEnvironment(Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+    private void readEnvironment(
+            Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
         if (environmentPrefix == null) {
             return;
         }
@@ -189,7 +210,8 @@ public final class ConfigLoader {
         for (String override : overrides) {
             int eq = override.indexOf('=');
             if (eq <= 0) {
-                problems.add(new ConfigProblem(override, "--set", "\"" + override + "\" is not key=value; write e.g. --set http.port=8081"));
+                problems.add(new ConfigProblem(
+                        override, "--set", "\"" + override + "\" is not key=value; write e.g. --set http.port=8081"));
                 continue;
             }
             String name = override.substring(0, eq).strip();
@@ -204,13 +226,19 @@ public final class ConfigLoader {
     }
 
     private ConfigProblem unknownKey(String name, String source) {
-        String hint = schema.suggest(name).map(s -> "did you mean \"" + s + "\"?")
+        String hint = schema.suggest(name)
+                .map(s -> "did you mean \"" + s + "\"?")
                 .orElse("see docs/configuration.md for every key");
         return new ConfigProblem(name, source, "is not a known configuration key; " + hint);
     }
 
-    private static <T> void accept(ConfigKey<T> key, String raw, String source, Map<String, Object> values,
-                                   Map<String, String> sources, List<ConfigProblem> problems) {
+    private static <T> void accept(
+            ConfigKey<T> key,
+            String raw,
+            String source,
+            Map<String, Object> values,
+            Map<String, String> sources,
+            List<ConfigProblem> problems) {
         switch (key.type().parse(raw)) {
             case ConfigType.Parsed.Ok<T> ok -> {
                 values.put(key.name(), ok.value());
@@ -218,7 +246,8 @@ public final class ConfigLoader {
             }
             case ConfigType.Parsed.Invalid<T> invalid -> {
                 String shown = key.secret() ? Config.MASK : raw;
-                problems.add(new ConfigProblem(key.name(), source, "\"" + shown + "\" is not valid; expected " + invalid.expected()));
+                problems.add(new ConfigProblem(
+                        key.name(), source, "\"" + shown + "\" is not valid; expected " + invalid.expected()));
             }
         }
     }

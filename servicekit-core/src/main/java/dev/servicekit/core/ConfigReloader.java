@@ -1,8 +1,5 @@
 package dev.servicekit.core;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,6 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One configuration reload, whatever triggered it (SIGHUP, SCM PARAMCHANGE, {@code POST /admin/reload}, the
@@ -48,6 +47,7 @@ final class ConfigReloader {
     private volatile Config current;
     /** Digests of the files named by reloadable path keys of {@link #current}, by key name. */
     private Map<String, Optional<String>> fileDigests;
+
     private volatile Optional<ReloadReport> last = Optional.empty();
 
     ConfigReloader(Config initial, Supplier<Config> loader, List<ReloadStep> steps, Clock clock) {
@@ -83,7 +83,8 @@ final class ConfigReloader {
         } catch (ConfigException e) {
             return finish(ReloadReport.refused(clock.instant(), List.of(), e.getMessage()));
         } catch (RuntimeException e) {
-            return finish(ReloadReport.refused(clock.instant(), List.of(), "the configuration could not be read: " + e.getMessage()));
+            return finish(ReloadReport.refused(
+                    clock.instant(), List.of(), "the configuration could not be read: " + e.getMessage()));
         }
         Map<String, Optional<String>> nextDigests = fileDigests(next);
         Set<String> changed = new LinkedHashSet<>();
@@ -96,7 +97,8 @@ final class ConfigReloader {
             (key.reloadable() ? changed : restartOnly).add(key.name());
         }
         if (changed.isEmpty()) {
-            return finish(new ReloadReport(clock.instant(), true, List.of(), List.of(), List.copyOf(restartOnly), Optional.empty()));
+            return finish(new ReloadReport(
+                    clock.instant(), true, List.of(), List.of(), List.copyOf(restartOnly), Optional.empty()));
         }
         Config candidate = current.withKeysOf(next, changed);
         Set<String> changedView = Collections.unmodifiableSet(changed);
@@ -106,7 +108,9 @@ final class ConfigReloader {
                 plan = plan.and(step.prepare(candidate, changedView));
             }
         } catch (RuntimeException e) {
-            return finish(ReloadReport.refused(clock.instant(), List.copyOf(restartOnly),
+            return finish(ReloadReport.refused(
+                    clock.instant(),
+                    List.copyOf(restartOnly),
                     "the new configuration cannot be applied (" + String.join(", ", changed) + "): " + describe(e)));
         }
         Set<String> claimed = new LinkedHashSet<>(plan.applied());
@@ -116,8 +120,13 @@ final class ConfigReloader {
         Map<String, Optional<String>> digests = new HashMap<>(fileDigests);
         claimed.forEach(name -> digests.put(name, nextDigests.get(name)));
         fileDigests = digests;
-        return finish(new ReloadReport(clock.instant(), true, inSchemaOrder(next, changed, plan.applied()),
-                inSchemaOrder(next, changed, plan.inactive()), restart(next, changed, claimed, restartOnly), Optional.empty()));
+        return finish(new ReloadReport(
+                clock.instant(),
+                true,
+                inSchemaOrder(next, changed, plan.applied()),
+                inSchemaOrder(next, changed, plan.inactive()),
+                restart(next, changed, claimed, restartOnly),
+                Optional.empty()));
     }
 
     /** The changed keys in {@code subset}, in schema order. */
@@ -132,7 +141,8 @@ final class ConfigReloader {
     }
 
     /** Restart-only keys that changed, and reloadable ones that no step applied, in schema order. */
-    private static List<String> restart(Config config, Set<String> changed, Set<String> claimed, Set<String> restartOnly) {
+    private static List<String> restart(
+            Config config, Set<String> changed, Set<String> claimed, Set<String> restartOnly) {
         List<String> names = new ArrayList<>();
         for (ConfigKey<?> key : config.schema().keys()) {
             if (restartOnly.contains(key.name()) || (changed.contains(key.name()) && !claimed.contains(key.name()))) {
@@ -156,7 +166,8 @@ final class ConfigReloader {
     /** The file's SHA-256, or empty when it does not exist or cannot be read now. Also what {@link ConfigFileWatcher} compares. */
     static Optional<String> digest(Path file) {
         try {
-            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
+            return Optional.of(HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

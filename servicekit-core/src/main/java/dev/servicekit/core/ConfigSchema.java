@@ -67,8 +67,7 @@ public final class ConfigSchema {
         private final Map<String, ConfigKey<?>> keys = new LinkedHashMap<>();
         private final List<Function<Config, List<ConfigProblem>>> checks = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Adds keys; a name may appear only once. */
         public Builder add(Collection<? extends ConfigKey<?>> more) {

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 public final class ConfigType<T> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|KiB|MiB|GiB)?", Pattern.CASE_INSENSITIVE);
 
     private final String docName;
     private final Function<String, Parsed<T>> parser;
@@ -38,7 +39,8 @@ public final class ConfigType<T> {
         this(docName, parser, formatter, false);
     }
 
-    private ConfigType(String docName, Function<String, Parsed<T>> parser, Function<T, Object> formatter, boolean secretFile) {
+    private ConfigType(
+            String docName, Function<String, Parsed<T>> parser, Function<T, Object> formatter, boolean secretFile) {
         this.docName = docName;
         this.parser = parser;
         this.formatter = formatter;
@@ -53,12 +55,10 @@ public final class ConfigType<T> {
     /** The result of parsing one value: the value, or a message saying what is expected. */
     public sealed interface Parsed<T> {
         /** A successfully parsed value. */
-        record Ok<T>(T value) implements Parsed<T> {
-        }
+        record Ok<T>(T value) implements Parsed<T> {}
 
         /** A failure; {@code expected} completes "... is not valid; expected ...". */
-        record Invalid<T>(String expected) implements Parsed<T> {
-        }
+        record Invalid<T>(String expected) implements Parsed<T> {}
     }
 
     /** Parses text into a value. */
@@ -84,48 +84,59 @@ public final class ConfigType<T> {
 
     /** A string that must not be blank. */
     public static ConfigType<String> nonBlankString() {
-        return new ConfigType<>("string", s -> s.isBlank()
-                ? new Parsed.Invalid<>("a non-empty value")
-                : new Parsed.Ok<>(s), s -> s);
+        return new ConfigType<>(
+                "string", s -> s.isBlank() ? new Parsed.Invalid<>("a non-empty value") : new Parsed.Ok<>(s), s -> s);
     }
 
     /** A host name or IP address to bind to. */
     public static ConfigType<String> host() {
-        return new ConfigType<>("host", s -> s.isBlank() || s.chars().anyMatch(Character::isWhitespace)
-                ? new Parsed.Invalid<>("a host name or IP address such as 127.0.0.1, ::1 or 0.0.0.0")
-                : new Parsed.Ok<>(s), s -> s);
+        return new ConfigType<>(
+                "host",
+                s -> s.isBlank() || s.chars().anyMatch(Character::isWhitespace)
+                        ? new Parsed.Invalid<>("a host name or IP address such as 127.0.0.1, ::1 or 0.0.0.0")
+                        : new Parsed.Ok<>(s),
+                s -> s);
     }
 
     /** A whole number within {@code [min, max]}. */
     public static ConfigType<Integer> integer(int min, int max) {
-        return new ConfigType<>("integer (" + min + ".." + max + ")", s -> {
-            try {
-                int value = Integer.parseInt(s);
-                if (value >= min && value <= max) {
-                    return new Parsed.Ok<>(value);
-                }
-            } catch (NumberFormatException ignored) {
-                // falls through to the message below
-            }
-            return new Parsed.Invalid<>("a whole number from " + min + " to " + max);
-        }, v -> v);
+        return new ConfigType<>(
+                "integer (" + min + ".." + max + ")",
+                s -> {
+                    try {
+                        int value = Integer.parseInt(s);
+                        if (value >= min && value <= max) {
+                            return new Parsed.Ok<>(value);
+                        }
+                    } catch (NumberFormatException ignored) {
+                        // falls through to the message below
+                    }
+                    return new Parsed.Invalid<>("a whole number from " + min + " to " + max);
+                },
+                v -> v);
     }
 
     /** A TCP port, 0 meaning "any free port". */
     public static ConfigType<Integer> port() {
         ConfigType<Integer> base = integer(0, 65535);
-        return new ConfigType<>("port (0..65535)", s -> base.parse(s) instanceof Parsed.Ok<Integer> ok
-                ? ok
-                : new Parsed.Invalid<>("a port number from 0 to 65535 (0 picks a free port)"), v -> v);
+        return new ConfigType<>(
+                "port (0..65535)",
+                s -> base.parse(s) instanceof Parsed.Ok<Integer> ok
+                        ? ok
+                        : new Parsed.Invalid<>("a port number from 0 to 65535 (0 picks a free port)"),
+                v -> v);
     }
 
     /** {@code true} or {@code false} (also {@code yes}/{@code no}, {@code on}/{@code off}). */
     public static ConfigType<Boolean> bool() {
-        return new ConfigType<>("boolean", s -> switch (s.toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> new Parsed.Ok<>(true);
-            case "false", "no", "off" -> new Parsed.Ok<>(false);
-            default -> new Parsed.Invalid<>("true or false");
-        }, v -> v);
+        return new ConfigType<>(
+                "boolean",
+                s -> switch (s.toLowerCase(Locale.ROOT)) {
+                    case "true", "yes", "on" -> new Parsed.Ok<>(true);
+                    case "false", "no", "off" -> new Parsed.Ok<>(false);
+                    default -> new Parsed.Invalid<>("true or false");
+                },
+                v -> v);
     }
 
     /**
@@ -133,71 +144,81 @@ public final class ConfigType<T> {
      * duration such as {@code PT20S}.
      */
     public static ConfigType<Duration> duration() {
-        return new ConfigType<>("duration", s -> {
-            Matcher m = DURATION.matcher(s);
-            if (m.matches()) {
-                try {
-                    long n = Long.parseLong(m.group(1));
-                    return new Parsed.Ok<>(switch (m.group(2)) {
-                        case "ms" -> Duration.ofMillis(n);
-                        case "s" -> Duration.ofSeconds(n);
-                        case "m" -> Duration.ofMinutes(n);
-                        case "h" -> Duration.ofHours(n);
-                        default -> Duration.ofDays(n);
-                    });
-                } catch (NumberFormatException | ArithmeticException ignored) {
-                    return new Parsed.Invalid<>("a duration that fits in a long number of milliseconds");
-                }
-            }
-            if (s.toUpperCase(Locale.ROOT).startsWith("P")) {
-                try {
-                    Duration d = Duration.parse(s);
-                    if (!d.isNegative()) {
-                        return new Parsed.Ok<>(d);
+        return new ConfigType<>(
+                "duration",
+                s -> {
+                    Matcher m = DURATION.matcher(s);
+                    if (m.matches()) {
+                        try {
+                            long n = Long.parseLong(m.group(1));
+                            return new Parsed.Ok<>(
+                                    switch (m.group(2)) {
+                                        case "ms" -> Duration.ofMillis(n);
+                                        case "s" -> Duration.ofSeconds(n);
+                                        case "m" -> Duration.ofMinutes(n);
+                                        case "h" -> Duration.ofHours(n);
+                                        default -> Duration.ofDays(n);
+                                    });
+                        } catch (NumberFormatException | ArithmeticException ignored) {
+                            return new Parsed.Invalid<>("a duration that fits in a long number of milliseconds");
+                        }
                     }
-                } catch (RuntimeException ignored) {
-                    // falls through to the message below
-                }
-            }
-            return new Parsed.Invalid<>("a duration such as 500ms, 20s, 5m, 1h or 1d");
-        }, ConfigType::formatDuration);
+                    if (s.toUpperCase(Locale.ROOT).startsWith("P")) {
+                        try {
+                            Duration d = Duration.parse(s);
+                            if (!d.isNegative()) {
+                                return new Parsed.Ok<>(d);
+                            }
+                        } catch (RuntimeException ignored) {
+                            // falls through to the message below
+                        }
+                    }
+                    return new Parsed.Invalid<>("a duration such as 500ms, 20s, 5m, 1h or 1d");
+                },
+                ConfigType::formatDuration);
     }
 
     /** A byte size such as {@code 1048576}, {@code 512KB}, {@code 1MB}, {@code 1GB} (1 KB = 1024 bytes). */
     public static ConfigType<Long> byteSize() {
-        return new ConfigType<>("size", s -> {
-            Matcher m = SIZE.matcher(s);
-            if (m.matches()) {
-                try {
-                    long n = Long.parseLong(m.group(1));
-                    String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-                    long factor = switch (unit) {
-                        case "KB", "KIB" -> 1024L;
-                        case "MB", "MIB" -> 1024L * 1024;
-                        case "GB", "GIB" -> 1024L * 1024 * 1024;
-                        default -> 1L;
-                    };
-                    return new Parsed.Ok<>(Math.multiplyExact(n, factor));
-                } catch (NumberFormatException | ArithmeticException ignored) {
-                    // falls through to the message below
-                }
-            }
-            return new Parsed.Invalid<>("a size such as 1048576, 512KB, 1MB or 1GB");
-        }, ConfigType::formatSize);
+        return new ConfigType<>(
+                "size",
+                s -> {
+                    Matcher m = SIZE.matcher(s);
+                    if (m.matches()) {
+                        try {
+                            long n = Long.parseLong(m.group(1));
+                            String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+                            long factor = switch (unit) {
+                                case "KB", "KIB" -> 1024L;
+                                case "MB", "MIB" -> 1024L * 1024;
+                                case "GB", "GIB" -> 1024L * 1024 * 1024;
+                                default -> 1L;
+                            };
+                            return new Parsed.Ok<>(Math.multiplyExact(n, factor));
+                        } catch (NumberFormatException | ArithmeticException ignored) {
+                            // falls through to the message below
+                        }
+                    }
+                    return new Parsed.Invalid<>("a size such as 1048576, 512KB, 1MB or 1GB");
+                },
+                ConfigType::formatSize);
     }
 
     /** A file system path. */
     public static ConfigType<Path> path() {
-        return new ConfigType<>("path", s -> {
-            if (s.isEmpty()) {
-                return new Parsed.Invalid<>("a file system path");
-            }
-            try {
-                return new Parsed.Ok<>(Path.of(s));
-            } catch (InvalidPathException e) {
-                return new Parsed.Invalid<>("a valid file system path (" + e.getReason() + ")");
-            }
-        }, Path::toString);
+        return new ConfigType<>(
+                "path",
+                s -> {
+                    if (s.isEmpty()) {
+                        return new Parsed.Invalid<>("a file system path");
+                    }
+                    try {
+                        return new Parsed.Ok<>(Path.of(s));
+                    } catch (InvalidPathException e) {
+                        return new Parsed.Invalid<>("a valid file system path (" + e.getReason() + ")");
+                    }
+                },
+                Path::toString);
     }
 
     /**
@@ -212,50 +233,61 @@ public final class ConfigType<T> {
     /** One of a fixed set of lower-case words; input is matched case-insensitively. */
     public static ConfigType<String> oneOf(String... choices) {
         List<String> valid = List.of(choices);
-        return new ConfigType<>("one of " + String.join(", ", valid), s -> {
-            String lower = s.toLowerCase(Locale.ROOT);
-            if (valid.contains(lower)) {
-                return new Parsed.Ok<>(lower);
-            }
-            String expected = "one of " + String.join(", ", valid);
-            Optional<String> near = Suggestions.nearest(lower, valid);
-            return new Parsed.Invalid<>(near.map(n -> expected + " (did you mean \"" + n + "\"?)").orElse(expected));
-        }, v -> v);
+        return new ConfigType<>(
+                "one of " + String.join(", ", valid),
+                s -> {
+                    String lower = s.toLowerCase(Locale.ROOT);
+                    if (valid.contains(lower)) {
+                        return new Parsed.Ok<>(lower);
+                    }
+                    String expected = "one of " + String.join(", ", valid);
+                    Optional<String> near = Suggestions.nearest(lower, valid);
+                    return new Parsed.Invalid<>(near.map(n -> expected + " (did you mean \"" + n + "\"?)")
+                            .orElse(expected));
+                },
+                v -> v);
     }
 
     /** An absolute {@code http://} or {@code https://} URL with a host, such as {@code https://etcd-1:2379}. */
     public static ConfigType<URI> httpUrl() {
         String expected = "an http:// or https:// URL with a host, such as https://etcd-1.example.com:2379";
-        return new ConfigType<>("http(s) URL", s -> {
-            try {
-                URI uri = new URI(s);
-                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-                if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                    return new Parsed.Ok<>(uri);
-                }
-            } catch (URISyntaxException ignored) {
-                // falls through to the message below
-            }
-            return new Parsed.Invalid<>(expected);
-        }, URI::toString);
+        return new ConfigType<>(
+                "http(s) URL",
+                s -> {
+                    try {
+                        URI uri = new URI(s);
+                        String scheme =
+                                uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                        if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                            return new Parsed.Ok<>(uri);
+                        }
+                    } catch (URISyntaxException ignored) {
+                        // falls through to the message below
+                    }
+                    return new Parsed.Invalid<>(expected);
+                },
+                URI::toString);
     }
 
     /** A comma-separated list (or a YAML sequence) of values of another type. */
     public static <E> ConfigType<List<E>> listOf(ConfigType<E> element) {
-        return new ConfigType<>("list of " + element.docName(), s -> {
-            List<E> values = new ArrayList<>();
-            if (s.isEmpty()) {
-                return new Parsed.Ok<>(List.of());
-            }
-            for (String part : Arrays.asList(s.split(","))) {
-                Parsed<E> parsed = element.parse(part);
-                if (parsed instanceof Parsed.Invalid<E> bad) {
-                    return new Parsed.Invalid<>("a comma-separated list where each item is " + bad.expected());
-                }
-                values.add(((Parsed.Ok<E>) parsed).value());
-            }
-            return new Parsed.Ok<>(List.copyOf(values));
-        }, list -> list.stream().map(element::format).toList());
+        return new ConfigType<>(
+                "list of " + element.docName(),
+                s -> {
+                    List<E> values = new ArrayList<>();
+                    if (s.isEmpty()) {
+                        return new Parsed.Ok<>(List.of());
+                    }
+                    for (String part : Arrays.asList(s.split(","))) {
+                        Parsed<E> parsed = element.parse(part);
+                        if (parsed instanceof Parsed.Invalid<E> bad) {
+                            return new Parsed.Invalid<>("a comma-separated list where each item is " + bad.expected());
+                        }
+                        values.add(((Parsed.Ok<E>) parsed).value());
+                    }
+                    return new Parsed.Ok<>(List.copyOf(values));
+                },
+                list -> list.stream().map(element::format).toList());
     }
 
     /** The shortest exact short spelling ({@code 90s}, {@code 2m}); the same as the command line's. */

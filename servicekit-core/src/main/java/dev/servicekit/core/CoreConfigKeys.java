@@ -19,8 +19,8 @@ public final class CoreConfigKeys {
             .build();
 
     /** Root log level. */
-    public static final ConfigKey<String> LOG_LEVEL = ConfigKey.builder("log.level",
-                    ConfigType.oneOf("trace", "debug", "info", "warn", "error"))
+    public static final ConfigKey<String> LOG_LEVEL = ConfigKey.builder(
+                    "log.level", ConfigType.oneOf("trace", "debug", "info", "warn", "error"))
             .defaultValue("info")
             .reloadable()
             .description("Root log level.")
@@ -29,28 +29,33 @@ public final class CoreConfigKeys {
     /** Console log format. */
     public static final ConfigKey<String> LOG_FORMAT = ConfigKey.builder("log.format", ConfigType.oneOf("text", "json"))
             .defaultValue("text")
-            .description("Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId.")
+            .description(
+                    "Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId.")
             .build();
 
     /** The log file; no file logging when unset. */
     public static final ConfigKey<Path> LOG_FILE_PATH = ConfigKey.builder("log.file.path", ConfigType.path())
-            .description("Also write logs to this file, rolled daily and by size and gzip-compressed; unset means console only.")
+            .description(
+                    "Also write logs to this file, rolled daily and by size and gzip-compressed; unset means console only.")
             .build();
 
     /** Size at which the log file rolls. */
-    public static final ConfigKey<Long> LOG_FILE_MAX_SIZE = ConfigKey.builder("log.file.max-size", ConfigType.byteSize())
+    public static final ConfigKey<Long> LOG_FILE_MAX_SIZE = ConfigKey.builder(
+                    "log.file.max-size", ConfigType.byteSize())
             .defaultValue(10L * 1024 * 1024)
             .description("Roll the log file when it reaches this size.")
             .build();
 
     /** Age after which rolled log files are deleted. */
-    public static final ConfigKey<Duration> LOG_FILE_MAX_AGE = ConfigKey.builder("log.file.max-age", ConfigType.duration())
+    public static final ConfigKey<Duration> LOG_FILE_MAX_AGE = ConfigKey.builder(
+                    "log.file.max-age", ConfigType.duration())
             .defaultValue(Duration.ofDays(7))
             .description("Delete rolled log files older than this (whole days).")
             .build();
 
     /** Total size cap of rolled log files. */
-    public static final ConfigKey<Long> LOG_FILE_TOTAL_SIZE_CAP = ConfigKey.builder("log.file.total-size-cap", ConfigType.byteSize())
+    public static final ConfigKey<Long> LOG_FILE_TOTAL_SIZE_CAP = ConfigKey.builder(
+                    "log.file.total-size-cap", ConfigType.byteSize())
             .defaultValue(1024L * 1024 * 1024)
             .description("Delete the oldest rolled log files when together they exceed this size.")
             .build();
@@ -63,42 +68,57 @@ public final class CoreConfigKeys {
             .build();
 
     /** How long in-flight requests may take to finish after a stop request. */
-    public static final ConfigKey<Duration> SHUTDOWN_DRAIN_TIMEOUT = ConfigKey.builder("shutdown.drain-timeout", ConfigType.duration())
+    public static final ConfigKey<Duration> SHUTDOWN_DRAIN_TIMEOUT = ConfigKey.builder(
+                    "shutdown.drain-timeout", ConfigType.duration())
             .defaultValue(Duration.ofSeconds(20))
             .description("At stop, how long in-flight requests may run before listeners are closed anyway.")
             .build();
 
     /** Hard bound on the whole stop. */
-    public static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = ConfigKey.builder("shutdown.timeout", ConfigType.duration())
+    public static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = ConfigKey.builder(
+                    "shutdown.timeout", ConfigType.duration())
             .defaultValue(Duration.ofSeconds(30))
-            .description("Hard bound on a graceful stop; past it the process exits at once. Must exceed shutdown.drain-timeout.")
+            .description(
+                    "Hard bound on a graceful stop; past it the process exits at once. Must exceed shutdown.drain-timeout.")
             .build();
 
     /** Whether the configuration file is watched and reloaded when its content changes. */
     public static final ConfigKey<Boolean> RELOAD_WATCH = ConfigKey.builder("reload.watch", ConfigType.bool())
             .defaultValue(true)
-            .description("Reload the configuration when its file's content changes (WatchService on the file's directory, "
-                    + "polling as a fallback); SIGHUP, the reload verb and POST /admin/reload work either way.")
+            .description(
+                    "Reload the configuration when its file's content changes (WatchService on the file's directory, "
+                            + "polling as a fallback); SIGHUP, the reload verb and POST /admin/reload work either way.")
             .build();
 
     /** How often the file is polled when the WatchService cannot be used. */
-    public static final ConfigKey<Duration> RELOAD_POLL_INTERVAL = ConfigKey.builder("reload.poll-interval", ConfigType.duration())
+    public static final ConfigKey<Duration> RELOAD_POLL_INTERVAL = ConfigKey.builder(
+                    "reload.poll-interval", ConfigType.duration())
             .defaultValue(Duration.ofSeconds(1))
-            .description("How often the configuration file is checked (modification time, size, then content hash) when "
-                    + "the WatchService cannot be used, e.g. on macOS or when inotify watches run out. At least 100ms.")
+            .description(
+                    "How often the configuration file is checked (modification time, size, then content hash) when "
+                            + "the WatchService cannot be used, e.g. on macOS or when inotify watches run out. At least 100ms.")
             .build();
 
     /** The smallest {@link #RELOAD_POLL_INTERVAL}. */
     static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(100);
 
-    private CoreConfigKeys() {
-    }
+    private CoreConfigKeys() {}
 
     /** Every core key, in documentation order, then the keys of every shared configuration source on the class path. */
     public static List<ConfigKey<?>> all() {
-        List<ConfigKey<?>> keys = new ArrayList<>(List.of(DATA_DIR, LOG_LEVEL, LOG_FORMAT, LOG_FILE_PATH, LOG_FILE_MAX_SIZE,
-                LOG_FILE_MAX_AGE, LOG_FILE_TOTAL_SIZE_CAP, LOG_ACCESS, SHUTDOWN_DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT,
-                RELOAD_WATCH, RELOAD_POLL_INTERVAL));
+        List<ConfigKey<?>> keys = new ArrayList<>(List.of(
+                DATA_DIR,
+                LOG_LEVEL,
+                LOG_FORMAT,
+                LOG_FILE_PATH,
+                LOG_FILE_MAX_SIZE,
+                LOG_FILE_MAX_AGE,
+                LOG_FILE_TOTAL_SIZE_CAP,
+                LOG_ACCESS,
+                SHUTDOWN_DRAIN_TIMEOUT,
+                SHUTDOWN_TIMEOUT,
+                RELOAD_WATCH,
+                RELOAD_POLL_INTERVAL));
         SharedConfigSource.providers().forEach(provider -> keys.addAll(provider.keys()));
         return List.copyOf(keys);
     }
@@ -109,13 +129,17 @@ public final class CoreConfigKeys {
         Duration drain = config.get(SHUTDOWN_DRAIN_TIMEOUT);
         Duration total = config.get(SHUTDOWN_TIMEOUT);
         if (drain.compareTo(total) >= 0) {
-            problems.add(new ConfigProblem(SHUTDOWN_DRAIN_TIMEOUT.name(), config.source(SHUTDOWN_DRAIN_TIMEOUT),
+            problems.add(new ConfigProblem(
+                    SHUTDOWN_DRAIN_TIMEOUT.name(),
+                    config.source(SHUTDOWN_DRAIN_TIMEOUT),
                     "\"" + ConfigType.formatDuration(drain) + "\" must be shorter than shutdown.timeout (\""
                             + ConfigType.formatDuration(total) + "\"); lower it or raise shutdown.timeout"));
         }
         Duration poll = config.get(RELOAD_POLL_INTERVAL);
         if (poll.compareTo(MIN_POLL_INTERVAL) < 0) {
-            problems.add(new ConfigProblem(RELOAD_POLL_INTERVAL.name(), config.source(RELOAD_POLL_INTERVAL),
+            problems.add(new ConfigProblem(
+                    RELOAD_POLL_INTERVAL.name(),
+                    config.source(RELOAD_POLL_INTERVAL),
                     "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
         }
         SharedConfigSource.providers().forEach(provider -> problems.addAll(provider.check(config)));

@@ -1,7 +1,6 @@
 package dev.servicekit.core;
 
 import dev.servicekit.spi.ServiceRef;
-
 import java.nio.file.Path;
 import java.util.Objects;
 

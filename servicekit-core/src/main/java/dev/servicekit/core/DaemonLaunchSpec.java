@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.servicekit.spi.Durations;
 import dev.servicekit.spi.LaunchCommand;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,11 +54,17 @@ record DaemonLaunchSpec(LaunchCommand launch, Duration stopTimeout) {
     static DaemonLaunchSpec current(String classPath, Duration stopTimeout) {
         Objects.requireNonNull(classPath, "classPath");
         if (classPath.isBlank() || classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar")) {
-            throw new IllegalStateException("cannot tell which jar to launch: the class path is \"" + classPath
-                    + "\", not a single jar; run the application with java -jar <jar>, or run install --platform daemon first");
+            throw new IllegalStateException(
+                    "cannot tell which jar to launch: the class path is \"" + classPath
+                            + "\", not a single jar; run the application with java -jar <jar>, or run install --platform daemon first");
         }
-        return new DaemonLaunchSpec(new LaunchCommand(InstallCommand.javaExecutable(), List.of(),
-                Path.of(classPath).toAbsolutePath().normalize(), List.of()), stopTimeout);
+        return new DaemonLaunchSpec(
+                new LaunchCommand(
+                        InstallCommand.javaExecutable(),
+                        List.of(),
+                        Path.of(classPath).toAbsolutePath().normalize(),
+                        List.of()),
+                stopTimeout);
     }
 
     /** The daemon's command line, behind {@code setsid} when there is one: {@code java <options> -jar <jar> run <arguments>}. */
@@ -105,8 +110,13 @@ record DaemonLaunchSpec(LaunchCommand launch, Duration stopTimeout) {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("is not a JSON object");
         }
-        return new DaemonLaunchSpec(new LaunchCommand(Path.of(text(root, "java")), strings(root, "jvmOptions"),
-                Path.of(text(root, "jar")), strings(root, "arguments")), Durations.parse(text(root, "stopTimeout")));
+        return new DaemonLaunchSpec(
+                new LaunchCommand(
+                        Path.of(text(root, "java")),
+                        strings(root, "jvmOptions"),
+                        Path.of(text(root, "jar")),
+                        strings(root, "arguments")),
+                Durations.parse(text(root, "stopTimeout")));
     }
 
     /**
@@ -123,7 +133,8 @@ record DaemonLaunchSpec(LaunchCommand launch, Duration stopTimeout) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + " " + e.getMessage() + "; run install --platform daemon again to rewrite it", e);
+            throw new IllegalArgumentException(
+                    file + " " + e.getMessage() + "; run install --platform daemon again to rewrite it", e);
         }
     }
 

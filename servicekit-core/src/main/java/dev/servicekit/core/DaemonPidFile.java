@@ -31,20 +31,16 @@ import java.util.OptionalLong;
 final class DaemonPidFile implements AutoCloseable {
 
     /** What a look at a pid file found. */
-    sealed interface Observed permits Absent, Running, Stale {
-    }
+    sealed interface Observed permits Absent, Running, Stale {}
 
     /** There is no pid file: the daemon is not running (or never ran). */
-    record Absent() implements Observed {
-    }
+    record Absent() implements Observed {}
 
     /** A process holds the lock: the daemon runs. The pid is empty while the daemon is still writing it. */
-    record Running(OptionalLong pid) implements Observed {
-    }
+    record Running(OptionalLong pid) implements Observed {}
 
     /** The file exists but nobody holds its lock: the daemon died without cleaning up. */
-    record Stale(OptionalLong pid, String reason) implements Observed {
-    }
+    record Stale(OptionalLong pid, String reason) implements Observed {}
 
     private final Path path;
     private final FileChannel channel;
@@ -91,8 +87,10 @@ final class DaemonPidFile implements AutoCloseable {
         if (pid.isEmpty()) {
             return "the pid file is empty or garbled and nobody holds its lock";
         }
-        boolean alive = ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false);
-        return alive ? "pid " + pid.getAsLong() + " belongs to another process now; the daemon does not hold the lock"
+        boolean alive =
+                ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false);
+        return alive
+                ? "pid " + pid.getAsLong() + " belongs to another process now; the daemon does not hold the lock"
                 : "pid " + pid.getAsLong() + " is not running";
     }
 
@@ -106,7 +104,8 @@ final class DaemonPidFile implements AutoCloseable {
         Objects.requireNonNull(path, "path");
         try {
             Files.createDirectories(path.toAbsolutePath().getParent());
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             long deadline = System.nanoTime() + patience.toNanos();
             FileLock lock = null;
             while (lock == null) {
@@ -128,8 +127,10 @@ final class DaemonPidFile implements AutoCloseable {
             channel.force(true);
             return Optional.of(new DaemonPidFile(path, channel, lock));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create pid file " + path + ": " + e.getMessage()
-                    + "; check that the directory exists and is writable", e);
+            throw new UncheckedIOException(
+                    "cannot create pid file " + path + ": " + e.getMessage()
+                            + "; check that the directory exists and is writable",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

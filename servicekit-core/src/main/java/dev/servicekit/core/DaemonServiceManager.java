@@ -1,7 +1,7 @@
 package dev.servicekit.core;
 
-import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.Durations;
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
@@ -10,9 +10,6 @@ import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceState;
 import dev.servicekit.spi.ServiceStatus;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -33,6 +30,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The detached daemon ({@code --platform daemon}): runs the service in the background without a service
@@ -92,13 +91,21 @@ public final class DaemonServiceManager implements ServiceManager {
     /** Set in the daemon's environment: the service name its files are named after. */
     static final String NAME_VARIABLE = "SERVICEKIT_DAEMON_NAME";
     /** Variables of an enclosing service manager that must not make the daemon think systemd runs it. */
-    static final List<String> MANAGER_VARIABLES = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "INVOCATION_ID",
-            "JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
+    static final List<String> MANAGER_VARIABLES = List.of(
+            "NOTIFY_SOCKET",
+            "WATCHDOG_USEC",
+            "WATCHDOG_PID",
+            "INVOCATION_ID",
+            "JOURNAL_STREAM",
+            "LISTEN_FDS",
+            "LISTEN_PID",
+            "LISTEN_FDNAMES");
 
     static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
     static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
     /** How long to wait for the process to vanish after SIGKILL. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
     private static final int LOG_TAIL_LINES = 20;
     private static final long POLL_MILLIS = 50;
 
@@ -111,12 +118,22 @@ public final class DaemonServiceManager implements ServiceManager {
 
     /** The manager ServiceLoader finds: the process's environment, working directory and class path. */
     public DaemonServiceManager() {
-        this(System.getenv(), Path.of("").toAbsolutePath(), System.getProperty("java.class.path", ""),
-                DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT, findOnPath(System.getenv("PATH"), "setsid"));
+        this(
+                System.getenv(),
+                Path.of("").toAbsolutePath(),
+                System.getProperty("java.class.path", ""),
+                DEFAULT_START_TIMEOUT,
+                DEFAULT_STOP_TIMEOUT,
+                findOnPath(System.getenv("PATH"), "setsid"));
     }
 
-    DaemonServiceManager(Map<String, String> environment, Path workingDir, String classPath, Duration startTimeout,
-                         Duration defaultStopTimeout, Optional<Path> setsid) {
+    DaemonServiceManager(
+            Map<String, String> environment,
+            Path workingDir,
+            String classPath,
+            Duration startTimeout,
+            Duration defaultStopTimeout,
+            Optional<Path> setsid) {
         this.environment = Map.copyOf(environment);
         this.workingDir = workingDir.toAbsolutePath().normalize();
         this.classPath = Objects.requireNonNull(classPath, "classPath");
@@ -150,15 +167,33 @@ public final class DaemonServiceManager implements ServiceManager {
         DaemonFiles files = DaemonFiles.of(request.service(), workingDir);
         DaemonLaunchSpec spec = new DaemonLaunchSpec(request.launch(), request.stopTimeout());
         StringBuilder text = new StringBuilder();
-        text.append("# Detached daemon \"").append(request.name()).append("\" in ").append(files.dir()).append('\n');
+        text.append("# Detached daemon \"")
+                .append(request.name())
+                .append("\" in ")
+                .append(files.dir())
+                .append('\n');
         text.append("# write ").append(files.launchFile()).append(":\n");
         text.append(spec.toJson());
-        text.append("# start: ").append(String.join(" ", spec.commandLine(setsid))).append('\n');
-        text.append("#   in ").append(files.dir()).append(", stdin </dev/null, stdout and stderr >>").append(files.logFile())
-                .append(", ").append(DIR_VARIABLE).append('=').append(files.dir()).append('\n');
-        text.append("#   pid file ").append(files.pidFile()).append(" (locked while running), readiness via ")
-                .append(files.stateFile()).append('\n');
-        text.append("# stop: SIGTERM, SIGKILL after ").append(Durations.format(request.stopTimeout())).append('\n');
+        text.append("# start: ")
+                .append(String.join(" ", spec.commandLine(setsid)))
+                .append('\n');
+        text.append("#   in ")
+                .append(files.dir())
+                .append(", stdin </dev/null, stdout and stderr >>")
+                .append(files.logFile())
+                .append(", ")
+                .append(DIR_VARIABLE)
+                .append('=')
+                .append(files.dir())
+                .append('\n');
+        text.append("#   pid file ")
+                .append(files.pidFile())
+                .append(" (locked while running), readiness via ")
+                .append(files.stateFile())
+                .append('\n');
+        text.append("# stop: SIGTERM, SIGKILL after ")
+                .append(Durations.format(request.stopTimeout()))
+                .append('\n');
         text.append("# reload: SIGHUP\n");
         text.append("# not applied by the daemon: start at boot, account, dependencies, recovery actions\n");
         return text.toString();
@@ -174,15 +209,22 @@ public final class DaemonServiceManager implements ServiceManager {
             Files.createDirectories(files.dir());
             Path temp = files.launchFile().resolveSibling(files.launchFile().getFileName() + ".tmp");
             Files.writeString(temp, json, StandardCharsets.UTF_8);
-            Files.move(temp, files.launchFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    temp,
+                    files.launchFile(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot write " + files.launchFile() + " (" + e.getMessage()
-                    + "); choose a writable state directory with --root", ExitCode.FAILURE, e);
+            throw new ServiceManagerException(
+                    "Cannot write " + files.launchFile() + " (" + e.getMessage()
+                            + "); choose a writable state directory with --root",
+                    ExitCode.FAILURE,
+                    e);
         }
         progress.step("Wrote " + files.launchFile());
         if (request.account().isPresent() || !request.dependsOn().isEmpty()) {
-            progress.step("Note: the detached daemon runs as the user who starts it and ignores --account and --depends-on");
+            progress.step(
+                    "Note: the detached daemon runs as the user who starts it and ignores --account and --depends-on");
         }
         progress.step("Installed " + request.name() + " as a detached daemon; start it with: start --platform daemon"
                 + request.service().root().map(root -> " --root " + root).orElse(""));
@@ -196,15 +238,17 @@ public final class DaemonServiceManager implements ServiceManager {
         for (Path file : List.of(files.launchFile(), files.stateFile(), files.pidFile())) {
             try {
                 if (file.equals(files.pidFile()) && DaemonPidFile.inspect(file) instanceof DaemonPidFile.Running) {
-                    throw new ServiceManagerException(service.name() + " started again while uninstalling (pid file " + file
-                            + " is locked); stop it and run uninstall again", ExitCode.FAILURE);
+                    throw new ServiceManagerException(
+                            service.name() + " started again while uninstalling (pid file " + file
+                                    + " is locked); stop it and run uninstall again",
+                            ExitCode.FAILURE);
                 }
                 if (Files.deleteIfExists(file)) {
                     progress.step("Removed " + file);
                 }
             } catch (IOException e) {
-                throw new ServiceManagerException("Cannot remove " + file + " (" + e.getMessage() + "); remove it by hand",
-                        ExitCode.FAILURE, e);
+                throw new ServiceManagerException(
+                        "Cannot remove " + file + " (" + e.getMessage() + "); remove it by hand", ExitCode.FAILURE, e);
             }
         }
         if (Files.exists(files.logFile())) {
@@ -223,22 +267,25 @@ public final class DaemonServiceManager implements ServiceManager {
                 progress.step(service.name() + " is already running" + pidText(running.pid()));
                 return;
             }
-            case DaemonPidFile.Stale stale -> progress.step("Replacing stale pid file " + files.pidFile() + ": " + stale.reason());
+            case DaemonPidFile.Stale stale ->
+                progress.step("Replacing stale pid file " + files.pidFile() + ": " + stale.reason());
             case DaemonPidFile.Absent absent -> {
                 // nothing to replace
             }
         }
         DaemonLaunchSpec spec = launchSpec(files);
         if (setsid.isEmpty()) {
-            progress.step("Warning: setsid was not found on PATH; " + service.name()
-                    + " runs as a plain background process in this session and may get its hangup signal (install util-linux)");
+            progress.step(
+                    "Warning: setsid was not found on PATH; " + service.name()
+                            + " runs as a plain background process in this session and may get its hangup signal (install util-linux)");
         }
         long logOffset = logSize(files.logFile());
         long began = System.nanoTime();
         progress.step("Starting " + service.name() + "… (log: " + files.logFile() + ")");
         Process launched = launch(files, spec);
         OptionalLong ready = awaitReady(files, launched, logOffset, service.name());
-        progress.step(service.name() + " is running (" + seconds(System.nanoTime() - began) + ", pid " + ready.getAsLong() + ")");
+        progress.step(service.name() + " is running (" + seconds(System.nanoTime() - began) + ", pid "
+                + ready.getAsLong() + ")");
     }
 
     private Process launch(DaemonFiles files, DaemonLaunchSpec spec) {
@@ -256,9 +303,12 @@ public final class DaemonServiceManager implements ServiceManager {
             Files.createDirectories(files.dir());
             return builder.start();
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot launch " + String.join(" ", command) + " (" + e.getMessage()
-                    + "); check the java and jar paths in " + files.launchFile() + " or run install --platform daemon again",
-                    ExitCode.FAILURE, e);
+            throw new ServiceManagerException(
+                    "Cannot launch " + String.join(" ", command) + " (" + e.getMessage()
+                            + "); check the java and jar paths in " + files.launchFile()
+                            + " or run install --platform daemon again",
+                    ExitCode.FAILURE,
+                    e);
         }
     }
 
@@ -267,7 +317,8 @@ public final class DaemonServiceManager implements ServiceManager {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         while (true) {
             DaemonPidFile.Observed observed = DaemonPidFile.inspect(files.pidFile());
-            OptionalLong lockedPid = observed instanceof DaemonPidFile.Running running ? running.pid() : OptionalLong.empty();
+            OptionalLong lockedPid =
+                    observed instanceof DaemonPidFile.Running running ? running.pid() : OptionalLong.empty();
             Optional<DaemonStateFile> state = DaemonStateFile.read(files.stateFile());
             if (lockedPid.isPresent() && state.isPresent() && state.get().pid() == lockedPid.getAsLong()) {
                 ServiceState current = state.get().state();
@@ -276,22 +327,30 @@ public final class DaemonServiceManager implements ServiceManager {
                 }
                 if (current.isFinal() || current == ServiceState.STOPPING) {
                     awaitGone(lockedPid, KILL_WAIT);
-                    throw new ServiceManagerException(name + " failed to start (state " + current + "); "
-                            + logTail(files.logFile(), logOffset), ExitCode.FAILURE);
+                    throw new ServiceManagerException(
+                            name + " failed to start (state " + current + "); " + logTail(files.logFile(), logOffset),
+                            ExitCode.FAILURE);
                 }
             }
             if (!launched.isAlive() && lockedPid.isEmpty()) {
                 // setsid execs the JVM in place (a ProcessBuilder child is no process-group leader), so the
                 // launched process is the daemon: it is gone, and nobody holds the pid file.
-                throw new ServiceManagerException(name + " exited with code " + launched.exitValue()
-                        + " before it was running; " + logTail(files.logFile(), logOffset), ExitCode.FAILURE);
+                throw new ServiceManagerException(
+                        name + " exited with code " + launched.exitValue() + " before it was running; "
+                                + logTail(files.logFile(), logOffset),
+                        ExitCode.FAILURE);
             }
             if (System.nanoTime() - deadline > 0) {
                 String tail = logTail(files.logFile(), logOffset);
-                String stopped = terminate(lockedPid.isPresent() ? lockedPid : OptionalLong.of(launched.pid()), files,
-                        defaultStopTimeout, Progress.none());
-                throw new ServiceManagerException(name + " was not running within " + Durations.format(startTimeout) + " ("
-                        + stopped + "); " + tail, ExitCode.FAILURE);
+                String stopped = terminate(
+                        lockedPid.isPresent() ? lockedPid : OptionalLong.of(launched.pid()),
+                        files,
+                        defaultStopTimeout,
+                        Progress.none());
+                throw new ServiceManagerException(
+                        name + " was not running within " + Durations.format(startTimeout) + " (" + stopped + "); "
+                                + tail,
+                        ExitCode.FAILURE);
             }
             pause();
         }
@@ -304,16 +363,22 @@ public final class DaemonServiceManager implements ServiceManager {
         DaemonFiles files = DaemonFiles.of(service, workingDir);
         switch (DaemonPidFile.inspect(files.pidFile())) {
             case DaemonPidFile.Absent absent -> progress.step(service.name() + " is not running");
-            case DaemonPidFile.Stale stale -> progress.step(service.name() + " is not running (stale pid file " + files.pidFile()
-                    + ": " + stale.reason() + ")");
+            case DaemonPidFile.Stale stale ->
+                progress.step(service.name() + " is not running (stale pid file " + files.pidFile() + ": "
+                        + stale.reason() + ")");
             case DaemonPidFile.Running running -> {
                 if (running.pid().isEmpty()) {
-                    throw new ServiceManagerException(service.name() + " is still starting (its pid file " + files.pidFile()
-                            + " is locked but empty); try again in a moment", ExitCode.FAILURE);
+                    throw new ServiceManagerException(
+                            service.name() + " is still starting (its pid file " + files.pidFile()
+                                    + " is locked but empty); try again in a moment",
+                            ExitCode.FAILURE);
                 }
-                Duration timeout = launchSpecIfInstalled(files).map(DaemonLaunchSpec::stopTimeout).orElse(defaultStopTimeout);
+                Duration timeout = launchSpecIfInstalled(files)
+                        .map(DaemonLaunchSpec::stopTimeout)
+                        .orElse(defaultStopTimeout);
                 long began = System.nanoTime();
-                progress.step("Stopping " + service.name() + " (pid " + running.pid().getAsLong() + ")…");
+                progress.step(
+                        "Stopping " + service.name() + " (pid " + running.pid().getAsLong() + ")…");
                 String how = terminate(running.pid(), files, timeout, progress);
                 progress.step(service.name() + " " + how + " (" + seconds(System.nanoTime() - began) + ")");
             }
@@ -334,11 +399,14 @@ public final class DaemonServiceManager implements ServiceManager {
         if (awaitGone(pid, timeout)) {
             return "stopped";
         }
-        progress.step(files.name() + " did not stop within " + Durations.format(timeout) + " after SIGTERM; killing it (SIGKILL)");
+        progress.step(files.name() + " did not stop within " + Durations.format(timeout)
+                + " after SIGTERM; killing it (SIGKILL)");
         handle.get().destroyForcibly();
         if (!awaitGone(pid, KILL_WAIT)) {
-            throw new ServiceManagerException(files.name() + " (pid " + pid.getAsLong() + ") is still running after SIGKILL; "
-                    + "check it with ps and kill it by hand", ExitCode.FAILURE);
+            throw new ServiceManagerException(
+                    files.name() + " (pid " + pid.getAsLong() + ") is still running after SIGKILL; "
+                            + "check it with ps and kill it by hand",
+                    ExitCode.FAILURE);
         }
         return "killed after " + Durations.format(timeout);
     }
@@ -348,8 +416,11 @@ public final class DaemonServiceManager implements ServiceManager {
      * other resource, and in a container pid 1 may never reap it.
      */
     private static boolean awaitGone(OptionalLong pid, Duration timeout) {
-        return pollUntil(timeout, () -> pid.stream().mapToObj(ProcessHandle::of)
-                .noneMatch(h -> h.map(DaemonServiceManager::isLive).orElse(false)));
+        return pollUntil(
+                timeout,
+                () -> pid.stream()
+                        .mapToObj(ProcessHandle::of)
+                        .noneMatch(h -> h.map(DaemonServiceManager::isLive).orElse(false)));
     }
 
     /** Alive and not a zombie waiting for a parent (in a container, pid 1 may never reap it). */
@@ -372,24 +443,29 @@ public final class DaemonServiceManager implements ServiceManager {
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(progress, "progress");
         DaemonFiles files = DaemonFiles.of(service, workingDir);
-        if (!(DaemonPidFile.inspect(files.pidFile()) instanceof DaemonPidFile.Running running) || running.pid().isEmpty()) {
-            throw new ServiceManagerException(service.name() + " is not running; start it with start --platform daemon",
-                    ExitCode.NOT_RUNNING);
+        if (!(DaemonPidFile.inspect(files.pidFile()) instanceof DaemonPidFile.Running running)
+                || running.pid().isEmpty()) {
+            throw new ServiceManagerException(
+                    service.name() + " is not running; start it with start --platform daemon", ExitCode.NOT_RUNNING);
         }
         long pid = running.pid().getAsLong();
         try {
-            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true).start();
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new ServiceManagerException("kill -HUP " + pid + " failed: " + output, ExitCode.FAILURE);
             }
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot run kill -HUP " + pid + " (" + e.getMessage() + ")", ExitCode.FAILURE, e);
+            throw new ServiceManagerException(
+                    "Cannot run kill -HUP " + pid + " (" + e.getMessage() + ")", ExitCode.FAILURE, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceManagerException("Interrupted while sending SIGHUP to " + pid, ExitCode.FAILURE, e);
         }
-        progress.step("Sent SIGHUP to " + service.name() + " (pid " + pid + "); see " + files.logFile() + " for the outcome");
+        progress.step(
+                "Sent SIGHUP to " + service.name() + " (pid " + pid + "); see " + files.logFile() + " for the outcome");
     }
 
     @Override
@@ -397,15 +473,35 @@ public final class DaemonServiceManager implements ServiceManager {
         Objects.requireNonNull(service, "service");
         DaemonFiles files = DaemonFiles.of(service, workingDir);
         return switch (DaemonPidFile.inspect(files.pidFile())) {
-            case DaemonPidFile.Running running -> new ServiceStatus(true, true,
-                    DaemonStateFile.read(files.stateFile()).map(s -> s.state().name().toLowerCase(Locale.ROOT)).orElse("running"),
-                    running.pid(), OptionalInt.empty(), OptionalInt.empty());
-            case DaemonPidFile.Stale stale -> new ServiceStatus(true, false, "stale pid file: " + stale.reason(),
-                    OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
-            case DaemonPidFile.Absent absent -> new ServiceStatus(true, false,
-                    DaemonStateFile.read(files.stateFile()).filter(s -> s.state() == ServiceState.FAILED)
-                            .map(s -> "failed; see " + files.logFile()).orElse("stopped"),
-                    OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+            case DaemonPidFile.Running running ->
+                new ServiceStatus(
+                        true,
+                        true,
+                        DaemonStateFile.read(files.stateFile())
+                                .map(s -> s.state().name().toLowerCase(Locale.ROOT))
+                                .orElse("running"),
+                        running.pid(),
+                        OptionalInt.empty(),
+                        OptionalInt.empty());
+            case DaemonPidFile.Stale stale ->
+                new ServiceStatus(
+                        true,
+                        false,
+                        "stale pid file: " + stale.reason(),
+                        OptionalLong.empty(),
+                        OptionalInt.empty(),
+                        OptionalInt.empty());
+            case DaemonPidFile.Absent absent ->
+                new ServiceStatus(
+                        true,
+                        false,
+                        DaemonStateFile.read(files.stateFile())
+                                .filter(s -> s.state() == ServiceState.FAILED)
+                                .map(s -> "failed; see " + files.logFile())
+                                .orElse("stopped"),
+                        OptionalLong.empty(),
+                        OptionalInt.empty(),
+                        OptionalInt.empty());
         };
     }
 
@@ -425,8 +521,14 @@ public final class DaemonServiceManager implements ServiceManager {
         long pid = ProcessHandle.current().pid();
         Optional<DaemonPidFile> held = DaemonPidFile.acquire(files.pidFile(), pid, Duration.ofSeconds(1));
         if (held.isEmpty()) {
-            LOG.error("{} is already running (pid file {} is locked by pid {}); not starting a second instance", name,
-                    files.pidFile(), DaemonPidFile.readPid(files.pidFile()).stream().mapToObj(Long::toString).findFirst().orElse("?"));
+            LOG.error(
+                    "{} is already running (pid file {} is locked by pid {}); not starting a second instance",
+                    name,
+                    files.pidFile(),
+                    DaemonPidFile.readPid(files.pidFile()).stream()
+                            .mapToObj(Long::toString)
+                            .findFirst()
+                            .orElse("?"));
             return OptionalInt.of(ExitCode.FAILURE.code());
         }
         try (DaemonPidFile pidFile = held.get()) {

@@ -1,7 +1,6 @@
 package dev.servicekit.core;
 
 import dev.servicekit.spi.ServiceState;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

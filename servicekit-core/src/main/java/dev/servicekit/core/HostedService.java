@@ -6,12 +6,11 @@ import dev.servicekit.spi.ManagedServiceException;
 import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ServiceHost} as service managers drive it ({@link ManagedService}): the same lifecycle in
@@ -107,7 +106,7 @@ final class HostedService implements ManagedService {
     @Override
     public boolean isLive() {
         try {
-            return Thread.ofVirtual().name("liveness-check").start(() -> { }).join(LIVENESS_BOUND);
+            return Thread.ofVirtual().name("liveness-check").start(() -> {}).join(LIVENESS_BOUND);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -8,10 +8,6 @@ import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.StartType;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URISyntaxException;
@@ -22,14 +18,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code install}: validates the configuration (a service that cannot start is never installed), then registers
  * the service with the manager. The installed command line is the running {@code java}, the JVM options, this jar,
  * {@code service}, and the {@code --config} and every {@code --set} given here.
  */
-@Command(name = "install", mixinStandardHelpOptions = true,
-        description = "Registers the service with the service manager (and starts it where that is the platform's custom).")
+@Command(
+        name = "install",
+        mixinStandardHelpOptions = true,
+        description =
+                "Registers the service with the service manager (and starts it where that is the platform's custom).")
 final class InstallCommand implements Callable<Integer> {
 
     private final CliContext cli;
@@ -46,12 +48,18 @@ final class InstallCommand implements Callable<Integer> {
     @Option(names = "--description", paramLabel = "TEXT", description = "One sentence for service lists.")
     String description;
 
-    @Option(names = "--start-type", paramLabel = "TYPE", defaultValue = "auto",
+    @Option(
+            names = "--start-type",
+            paramLabel = "TYPE",
+            defaultValue = "auto",
             description = "auto, delayed, manual or disabled (default: ${DEFAULT-VALUE}).")
     StartType startType;
 
-    @Option(names = "--account", paramLabel = "ACCOUNT",
-            description = "Account to run as (default: least privilege: NT SERVICE\\<name> on Windows, DynamicUser on systemd).")
+    @Option(
+            names = "--account",
+            paramLabel = "ACCOUNT",
+            description =
+                    "Account to run as (default: least privilege: NT SERVICE\\<name> on Windows, DynamicUser on systemd).")
     String account;
 
     @Option(names = "--password-stdin", description = "Read the account's password from standard input.")
@@ -60,19 +68,30 @@ final class InstallCommand implements Callable<Integer> {
     @Option(names = "--depends-on", paramLabel = "SERVICE", description = "A service that must run first (repeatable).")
     List<String> dependsOn = new ArrayList<>();
 
-    @Option(names = "--on-failure", paramLabel = "ACTIONS", defaultValue = "restart:5s,restart:30s,none",
+    @Option(
+            names = "--on-failure",
+            paramLabel = "ACTIONS",
+            defaultValue = "restart:5s,restart:30s,none",
             description = "Recovery actions, e.g. restart:5s,restart:30s,none (default: ${DEFAULT-VALUE}).")
     String onFailure;
 
-    @Option(names = "--reset-after", paramLabel = "DURATION", defaultValue = "1d",
+    @Option(
+            names = "--reset-after",
+            paramLabel = "DURATION",
+            defaultValue = "1d",
             description = "Reset the failure count after this long without a failure (default: ${DEFAULT-VALUE}).")
     String resetAfter;
 
-    @Option(names = "--stop-timeout", paramLabel = "DURATION",
+    @Option(
+            names = "--stop-timeout",
+            paramLabel = "DURATION",
             description = "How long the manager waits for a stop before killing (default: shutdown.timeout plus 5s).")
     String stopTimeout;
 
-    @Option(names = "--jvm-option", paramLabel = "OPTION", description = "A JVM option for the service (repeatable; replaces the defaults).")
+    @Option(
+            names = "--jvm-option",
+            paramLabel = "OPTION",
+            description = "A JVM option for the service (repeatable; replaces the defaults).")
     List<String> jvmOptions = new ArrayList<>();
 
     @Option(names = "--dry-run", description = "Print exactly what would be done, and do nothing.")
@@ -92,7 +111,9 @@ final class InstallCommand implements Callable<Integer> {
         try {
             actions = FailureAction.parseList(onFailure);
             reset = Durations.parse(resetAfter);
-            stop = stopTimeout != null ? Durations.parse(stopTimeout) : config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT).plusSeconds(5);
+            stop = stopTimeout != null
+                    ? Durations.parse(stopTimeout)
+                    : config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT).plusSeconds(5);
         } catch (IllegalArgumentException e) {
             cli.err().println(cli.app().name() + ": " + e.getMessage());
             return ExitCode.USAGE.code();
@@ -101,17 +122,33 @@ final class InstallCommand implements Callable<Integer> {
         if (passwordStdin) {
             String line = new BufferedReader(new InputStreamReader(cli.in(), StandardCharsets.UTF_8)).readLine();
             if (line == null || line.isEmpty()) {
-                cli.err().println(cli.app().name() + ": --password-stdin was given but standard input had no password line");
+                cli.err()
+                        .println(cli.app().name()
+                                + ": --password-stdin was given but standard input had no password line");
                 return ExitCode.USAGE.code();
             }
             password = Optional.of(line);
         }
-        LaunchCommand launch = new LaunchCommand(javaExecutable(), jvmOptions.isEmpty() ? cli.app().defaultJvmOptions() : jvmOptions,
-                applicationJar(), serviceArguments(options));
-        InstallRequest request = new InstallRequest(service,
+        LaunchCommand launch = new LaunchCommand(
+                javaExecutable(),
+                jvmOptions.isEmpty() ? cli.app().defaultJvmOptions() : jvmOptions,
+                applicationJar(),
+                serviceArguments(options));
+        InstallRequest request = new InstallRequest(
+                service,
                 displayName != null ? displayName : service.name(),
-                description != null ? description : service.name() + " " + cli.app().version(),
-                startType, Optional.ofNullable(account), password, dependsOn, actions, reset, stop, launch, dryRun);
+                description != null
+                        ? description
+                        : service.name() + " " + cli.app().version(),
+                startType,
+                Optional.ofNullable(account),
+                password,
+                dependsOn,
+                actions,
+                reset,
+                stop,
+                launch,
+                dryRun);
         ServiceManager manager = cli.manager(target);
         if (dryRun) {
             cli.out().print(manager.describeInstall(request));
@@ -137,17 +174,28 @@ final class InstallCommand implements Callable<Integer> {
 
     /** The java executable running this process, for the installed command line. */
     static Path javaExecutable() {
-        return ProcessHandle.current().info().command().map(Path::of)
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .map(Path::of)
                 .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java"));
     }
 
     /** The jar (or classes directory) the application was loaded from. */
     private Path applicationJar() {
         try {
-            return Path.of(cli.app().applicationClass().getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            return Path.of(cli.app()
+                            .applicationClass()
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toAbsolutePath();
         } catch (URISyntaxException | RuntimeException e) {
-            throw new ServiceException("Cannot tell which jar " + cli.app().name() + " runs from (" + e.getMessage()
-                    + "); run it with java -jar <jar> install", e);
+            throw new ServiceException(
+                    "Cannot tell which jar " + cli.app().name() + " runs from (" + e.getMessage()
+                            + "); run it with java -jar <jar> install",
+                    e);
         }
     }
 }

@@ -4,7 +4,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.rolling.RollingFileAppender;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.locks.ReentrantLock;
@@ -21,8 +20,7 @@ final class LineBlockAppenders {
     /** The console buffer: POSIX PIPE_BUF, the largest write a pipe keeps whole. */
     static final int BLOCK_BYTES = 4096;
 
-    private LineBlockAppenders() {
-    }
+    private LineBlockAppenders() {}
 
     /** An appender whose access-log lines wait in its buffer until {@link #flush()}. */
     interface LineBlockAppender extends Appender<ILoggingEvent> {
@@ -58,7 +56,8 @@ final class LineBlockAppenders {
         }
     }
 
-    private static void flushUnlessAccess(OutputStreamAppender<ILoggingEvent> appender, ILoggingEvent event, ReentrantLock lock) {
+    private static void flushUnlessAccess(
+            OutputStreamAppender<ILoggingEvent> appender, ILoggingEvent event, ReentrantLock lock) {
         if (!LoggingConfigurator.ACCESS_LOGGER.equals(event.getLoggerName())) {
             flush(appender, lock);
         }

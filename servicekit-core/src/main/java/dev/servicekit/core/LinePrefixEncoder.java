@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.encoder.Encoder;
 import dev.servicekit.spi.ConsoleLogTarget;
-
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,7 +1,6 @@
 package dev.servicekit.core;
 
 import dev.servicekit.spi.ConsoleLogTarget;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +22,16 @@ import java.util.Optional;
  * @param consoleTarget the log collector that reads the console (the systemd journal), when one does: console lines
  *                      then get its per-severity prefix, and no timestamp when it records its own
  */
-public record LogSettings(String level, String format, PrintStream console, Optional<Path> file, long fileMaxSize,
-                          Duration fileMaxAge, long fileTotalCap, boolean accessLog, Optional<ConsoleLogTarget> consoleTarget) {
+public record LogSettings(
+        String level,
+        String format,
+        PrintStream console,
+        Optional<Path> file,
+        long fileMaxSize,
+        Duration fileMaxAge,
+        long fileTotalCap,
+        boolean accessLog,
+        Optional<ConsoleLogTarget> consoleTarget) {
 
     /** Checks values. */
     public LogSettings {

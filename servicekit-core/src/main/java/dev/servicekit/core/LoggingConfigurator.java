@@ -10,9 +10,6 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import dev.servicekit.spi.ConsoleLogTarget;
-import org.slf4j.LoggerFactory;
-import org.slf4j.bridge.SLF4JBridgeHandler;
-
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -22,6 +19,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Configures Logback from {@link LogSettings}: console (text or JSON lines), an optional rolling file
@@ -42,10 +41,12 @@ public final class LoggingConfigurator {
     public static final String ACCESS_LOGGER = "dev.servicekit.http.access";
 
     /** The text format, as a Logback pattern; {@link TextLineEncoder} writes it. */
-    static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
+    static final String TEXT_PATTERN =
+            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
     /** The text format for the journal (no timestamp), as a Logback pattern; {@link TextLineEncoder} writes it. */
-    static final String JOURNAL_TEXT_PATTERN = "%-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
+    static final String JOURNAL_TEXT_PATTERN =
+            "%-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
     /** Libraries that log routine events at INFO; kept at WARN unless the root level is debug or trace. */
     private static final List<String> QUIETED = List.of("io.helidon", "com.zaxxer.hikari", "org.flywaydb");
@@ -53,8 +54,7 @@ public final class LoggingConfigurator {
     /** Loggers whose level was set through {@link #setLevel} since the last {@link #configure}. */
     private static final Set<String> RUNTIME_LEVELS = ConcurrentHashMap.newKeySet();
 
-    private LoggingConfigurator() {
-    }
+    private LoggingConfigurator() {}
 
     /** Applies the settings, replacing any earlier configuration (appenders and levels alike). */
     public static void configure(LogSettings settings) {
@@ -120,7 +120,8 @@ public final class LoggingConfigurator {
 
     /** The root level, and the quieted libraries' levels that follow it (except those set at runtime). */
     private static void applyRootLevel(LoggerContext context, String level) {
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level.toUpperCase(Locale.ROOT), Level.INFO));
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+                .setLevel(Level.toLevel(level.toUpperCase(Locale.ROOT), Level.INFO));
         boolean verbose = level.equals("debug") || level.equals("trace");
         for (String name : QUIETED) {
             if (!RUNTIME_LEVELS.contains(name)) {
@@ -136,7 +137,16 @@ public final class LoggingConfigurator {
 
     /** The configuration used before the service's own configuration is loaded: WARN and up to stderr. */
     public static void configureBootstrap() {
-        configure(new LogSettings("warn", "text", System.err, Optional.empty(), 0, java.time.Duration.ofDays(1), 0, false, Optional.empty()));
+        configure(new LogSettings(
+                "warn",
+                "text",
+                System.err,
+                Optional.empty(),
+                0,
+                java.time.Duration.ofDays(1),
+                0,
+                false,
+                Optional.empty()));
     }
 
     /** Flushes and stops all appenders; call once before the process exits. */
@@ -155,8 +165,7 @@ public final class LoggingConfigurator {
     }
 
     /** The levels of one logger, for {@code GET /admin/loggers/{name}}. */
-    public record LoggerLevel(String name, Optional<String> configuredLevel, String effectiveLevel) {
-    }
+    public record LoggerLevel(String name, Optional<String> configuredLevel, String effectiveLevel) {}
 
     /** The root logger's name in the admin API. */
     public static final String ROOT = "ROOT";
@@ -164,7 +173,10 @@ public final class LoggingConfigurator {
     /** The configured and effective level of a logger ({@link #ROOT} for the root logger). */
     public static LoggerLevel level(String name) {
         Logger logger = context().getLogger(name.equals(ROOT) ? org.slf4j.Logger.ROOT_LOGGER_NAME : name);
-        return new LoggerLevel(name, Optional.ofNullable(logger.getLevel()).map(Level::toString), logger.getEffectiveLevel().toString());
+        return new LoggerLevel(
+                name,
+                Optional.ofNullable(logger.getLevel()).map(Level::toString),
+                logger.getEffectiveLevel().toString());
     }
 
     /**
@@ -178,14 +190,17 @@ public final class LoggingConfigurator {
         Logger logger = context().getLogger(name.equals(ROOT) ? org.slf4j.Logger.ROOT_LOGGER_NAME : name);
         if (level.isEmpty()) {
             if (name.equals(ROOT)) {
-                throw new IllegalArgumentException("The root logger needs a level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+                throw new IllegalArgumentException(
+                        "The root logger needs a level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
             }
             logger.setLevel(null);
             RUNTIME_LEVELS.remove(name);
         } else {
             String wanted = level.get().toUpperCase(Locale.ROOT);
-            if (!java.util.List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(wanted)) {
-                throw new IllegalArgumentException("\"" + level.get() + "\" is not a log level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+            if (!java.util.List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF")
+                    .contains(wanted)) {
+                throw new IllegalArgumentException(
+                        "\"" + level.get() + "\" is not a log level; use one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
             }
             logger.setLevel(Level.toLevel(wanted));
             RUNTIME_LEVELS.add(name);
@@ -198,7 +213,8 @@ public final class LoggingConfigurator {
             return context;
         }
         throw new IllegalStateException("Servicekit configures Logback, but SLF4J is bound to "
-                + LoggerFactory.getILoggerFactory().getClass().getName() + "; remove the other SLF4J provider from the class path");
+                + LoggerFactory.getILoggerFactory().getClass().getName()
+                + "; remove the other SLF4J provider from the class path");
     }
 
     private static void installJulBridge(LoggerContext context) {
@@ -230,7 +246,8 @@ public final class LoggingConfigurator {
     static final int ACCESS_QUEUE_SIZE = 8192;
 
     /** The queue and writer thread in front of the targets. */
-    private static Appender<ILoggingEvent> accessAppender(LoggerContext context, List<LineBlockAppenders.LineBlockAppender> targets) {
+    private static Appender<ILoggingEvent> accessAppender(
+            LoggerContext context, List<LineBlockAppenders.LineBlockAppender> targets) {
         AccessLogAppender appender = new AccessLogAppender(targets, ACCESS_QUEUE_SIZE);
         appender.setContext(context);
         appender.setName("access");
@@ -242,10 +259,12 @@ public final class LoggingConfigurator {
         LineBlockAppenders.Console appender = new LineBlockAppenders.Console();
         appender.setContext(context);
         appender.setName("console");
-        appender.setEncoder(settings.consoleTarget().map(target -> targetEncoder(context, settings.format(), target))
+        appender.setEncoder(settings.consoleTarget()
+                .map(target -> targetEncoder(context, settings.format(), target))
                 .orElseGet(() -> encoder(context, settings.format())));
         appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
-        appender.setOutputStream(new BufferedOutputStream(new NonClosingOutputStream(settings.console()), LineBlockAppenders.BLOCK_BYTES));
+        appender.setOutputStream(new BufferedOutputStream(
+                new NonClosingOutputStream(settings.console()), LineBlockAppenders.BLOCK_BYTES));
         appender.start();
         return appender;
     }

@@ -5,23 +5,26 @@ import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * {@code reload}: asks the running instance to reload, through the service manager that runs it, else through
  * the application's management listener on loopback ({@link ServiceApplication#localAdminAccess}).
  */
-@Command(name = "reload", mixinStandardHelpOptions = true,
-        description = {"Asks the running service to reload its configuration: through the service manager that runs it,"
-                + " else through the management listener on loopback (taken from --config/--set).",
+@Command(
+        name = "reload",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Asks the running service to reload its configuration: through the service manager that runs it,"
+                    + " else through the management listener on loopback (taken from --config/--set).",
             "Exit 0 when reloaded, 78 when the service refused the new configuration (it keeps the running one),"
-                + " 3 when nothing is running."})
+                    + " 3 when nothing is running."
+        })
 final class ReloadCommand implements Callable<Integer> {
 
     private final CliContext cli;
@@ -63,21 +66,27 @@ final class ReloadCommand implements Callable<Integer> {
             }
             seen.add(manager.platform() + ": " + status.summary());
         }
-        String managersSaid = seen.isEmpty() ? "no service manager is available here"
+        String managersSaid = seen.isEmpty()
+                ? "no service manager is available here"
                 : "no service manager runs it (" + String.join("; ", seen) + ")";
         String name = cli.app().name();
         Optional<LocalAdminAccess> access = cli.app().localAdminAccess(cli.loadConfig(options));
         if (access.isEmpty()) {
-            cli.err().println(name + ": " + service.name() + " is not running: " + managersSaid
-                    + ", and " + name + " has no management listener to ask; start it, or send SIGHUP to its process");
+            cli.err()
+                    .println(name + ": " + service.name() + " is not running: " + managersSaid + ", and " + name
+                            + " has no management listener to ask; start it, or send SIGHUP to its process");
             return ExitCode.NOT_RUNNING.code();
         }
-        cli.err().println(service.name() + ": " + managersSaid + "; asking the management listener at " + access.get().managementUri());
+        cli.err()
+                .println(service.name() + ": " + managersSaid + "; asking the management listener at "
+                        + access.get().managementUri());
         ReloadReport report;
         try {
             report = access.get().reload();
         } catch (ServiceManagerException e) {
-            cli.err().println(name + ": " + service.name() + " is not running: " + managersSaid + ", and " + e.getMessage());
+            cli.err()
+                    .println(name + ": " + service.name() + " is not running: " + managersSaid + ", and "
+                            + e.getMessage());
             return e.exitCode();
         }
         print(service.name(), report);
@@ -90,18 +99,25 @@ final class ReloadCommand implements Callable<Integer> {
             cli.out().println("  error: " + report.error().orElse("(no reason given)"));
             return;
         }
-        if (report.applied().isEmpty() && report.inactive().isEmpty() && report.requiresRestart().isEmpty()) {
+        if (report.applied().isEmpty()
+                && report.inactive().isEmpty()
+                && report.requiresRestart().isEmpty()) {
             cli.out().println(service + " reloaded its configuration: unchanged");
             return;
         }
         cli.out().println(service + " reloaded its configuration:");
-        cli.out().println("  applied:          " + (report.applied().isEmpty() ? "(nothing)" : String.join(", ", report.applied())));
+        cli.out()
+                .println("  applied:          "
+                        + (report.applied().isEmpty() ? "(nothing)" : String.join(", ", report.applied())));
         if (!report.inactive().isEmpty()) {
-            cli.out().println("  not in use:       " + String.join(", ", report.inactive()) + " (recorded; nothing uses them now)");
+            cli.out()
+                    .println("  not in use:       " + String.join(", ", report.inactive())
+                            + " (recorded; nothing uses them now)");
         }
         if (!report.requiresRestart().isEmpty()) {
-            cli.out().println("  requires restart: " + String.join(", ", report.requiresRestart())
-                    + " (restart " + service + " to apply)");
+            cli.out()
+                    .println("  requires restart: " + String.join(", ", report.requiresRestart()) + " (restart "
+                            + service + " to apply)");
         }
     }
 }

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public record ReloadPlan(Set<String> applied, Set<String> inactive, Runnable commit) {
 
-    private static final ReloadPlan NONE = new ReloadPlan(Set.of(), Set.of(), () -> { });
+    private static final ReloadPlan NONE = new ReloadPlan(Set.of(), Set.of(), () -> {});
 
     /** Copies the sets. */
     public ReloadPlan {
@@ -37,7 +37,7 @@ public record ReloadPlan(Set<String> applied, Set<String> inactive, Runnable com
 
     /** Records {@code keys} as changed but without effect here. */
     public static ReloadPlan inactive(Set<String> keys) {
-        return new ReloadPlan(Set.of(), keys, () -> { });
+        return new ReloadPlan(Set.of(), keys, () -> {});
     }
 
     /** This plan and {@code other}: both sets of keys, and this commit before the other's. */

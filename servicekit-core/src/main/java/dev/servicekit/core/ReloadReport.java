@@ -18,8 +18,13 @@ import java.util.Optional;
  * @param requiresRestart changed keys that take effect only after a restart (not applied)
  * @param error           why the reload was refused, when it was
  */
-public record ReloadReport(Instant at, boolean ok, List<String> applied, List<String> inactive, List<String> requiresRestart,
-                           Optional<String> error) {
+public record ReloadReport(
+        Instant at,
+        boolean ok,
+        List<String> applied,
+        List<String> inactive,
+        List<String> requiresRestart,
+        Optional<String> error) {
 
     /** Copies lists and checks for nulls. */
     public ReloadReport {

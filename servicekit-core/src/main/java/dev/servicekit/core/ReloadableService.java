@@ -6,5 +6,4 @@ package dev.servicekit.core;
  * when a key marked {@linkplain ConfigKey#reloadable() reloadable} changed; a changed reloadable key that no step
  * applies is reported as needing a restart, never as applied.
  */
-public interface ReloadableService extends Service, ReloadStep {
-}
+public interface ReloadableService extends Service, ReloadStep {}

@@ -2,12 +2,11 @@ package dev.servicekit.core;
 
 import dev.servicekit.spi.ConsoleLogTarget;
 import dev.servicekit.spi.ServiceManager;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * {@code run} (and the hidden {@code service} that installed command lines use): loads the configuration once,
@@ -31,11 +30,13 @@ final class RunCommand implements Callable<Integer> {
 
     static CommandLine commandLine(CliContext cli, boolean service) {
         CommandLine line = new CommandLine(new RunCommand(cli));
-        line.getCommandSpec().usageMessage()
+        line.getCommandSpec()
+                .usageMessage()
                 .hidden(service)
-                .description(service
-                        ? "Runs the service under the service manager that launched it (used in installed command lines)."
-                        : "Runs the service in the foreground until SIGTERM or Ctrl+C (a second one exits at once).");
+                .description(
+                        service
+                                ? "Runs the service under the service manager that launched it (used in installed command lines)."
+                                : "Runs the service in the foreground until SIGTERM or Ctrl+C (a second one exits at once).");
         return line;
     }
 
@@ -44,7 +45,9 @@ final class RunCommand implements Callable<Integer> {
         ConfigBootstrap.Loaded loaded = cli.bootstrap().load(options);
         ServiceHost host;
         try {
-            LoggingConfigurator.configure(LogSettings.from(loaded.config(), cli.out(),
+            LoggingConfigurator.configure(LogSettings.from(
+                    loaded.config(),
+                    cli.out(),
                     cli.out() == System.out ? ConsoleLogTarget.detect(cli.environment()) : java.util.Optional.empty()));
             host = host(cli, loaded);
         } catch (RuntimeException e) {
@@ -77,8 +80,11 @@ final class RunCommand implements Callable<Integer> {
             loaded.close();
             throw e;
         }
-        ServiceHost.Builder builder = ServiceHost.builder(cli.app().name(),
-                        loaded.shared().<Service>map(source -> new SharedSourceWatch(service, source)).orElse(service))
+        ServiceHost.Builder builder = ServiceHost.builder(
+                        cli.app().name(),
+                        loaded.shared()
+                                .<Service>map(source -> new SharedSourceWatch(service, source))
+                                .orElse(service))
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .configuration(config, loaded.reload())
                 .reloadStep(LoggingConfigurator.reloadStep());

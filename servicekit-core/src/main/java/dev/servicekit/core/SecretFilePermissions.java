@@ -19,8 +19,7 @@ import java.util.Set;
  */
 public final class SecretFilePermissions {
 
-    private SecretFilePermissions() {
-    }
+    private SecretFilePermissions() {}
 
     /**
      * What is wrong with a secret file's permissions, with the {@code chmod 600} fix; empty when only the
@@ -43,7 +42,9 @@ public final class SecretFilePermissions {
                 boolean named = !config.source(key).equals("default");
                 message(file, named).ifPresent(m -> problems.add(new ConfigProblem(key.name(), config.source(key), m)));
             }
-            if (key.secret() && configFile.isPresent() && config.source(key).equals(configFile.get().toString())) {
+            if (key.secret()
+                    && configFile.isPresent()
+                    && config.source(key).equals(configFile.get().toString())) {
                 fileHoldsSecret = true;
             }
         }
@@ -68,8 +69,10 @@ public final class SecretFilePermissions {
             return Optional.of("\"" + file + "\" cannot be read (" + e.getMessage()
                     + "); check that it exists and that this account may read it");
         }
-        boolean shared = permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)
-                || permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE);
+        boolean shared = permissions.contains(PosixFilePermission.GROUP_READ)
+                || permissions.contains(PosixFilePermission.OTHERS_READ)
+                || permissions.contains(PosixFilePermission.GROUP_WRITE)
+                || permissions.contains(PosixFilePermission.OTHERS_WRITE);
         if (!shared) {
             return Optional.empty();
         }

@@ -45,8 +45,15 @@ public interface ServiceApplication {
      * </ul>
      */
     default java.util.List<String> defaultJvmOptions() {
-        return java.util.List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-XX:+ExitOnOutOfMemoryError",
-                "-XX:SharedArchiveFile=" + name() + ".jsa", "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        return java.util.List.of(
+                "-XX:+UseSerialGC",
+                "-Xms16m",
+                "-Xmx128m",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:SharedArchiveFile=" + name() + ".jsa",
+                "-XX:+AutoCreateSharedArchive",
+                "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off");
     }
 
     /**

@@ -3,10 +3,6 @@ package dev.servicekit.core;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -16,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The command line of a Servicekit application, and its composition root: {@code run}, {@code install},
@@ -35,8 +34,14 @@ public final class ServiceCli {
     private final CliContext context;
 
     private ServiceCli(Builder b) {
-        this.context = new CliContext(b.app, Map.copyOf(b.environment), b.out, b.err, b.in,
-                b.managers != null ? b.managers : ServiceManagers.load(), b.forceExit);
+        this.context = new CliContext(
+                b.app,
+                Map.copyOf(b.environment),
+                b.out,
+                b.err,
+                b.in,
+                b.managers != null ? b.managers : ServiceManagers.load(),
+                b.forceExit);
     }
 
     /** Runs the command line with the process's environment and exits the JVM with the verb's exit code. */
@@ -103,7 +108,8 @@ public final class ServiceCli {
                 context.err().println(context.app().name() + ": " + manager.getMessage());
                 return manager.exitCode();
             }
-            context.err().println(context.app().name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            context.err()
+                    .println(context.app().name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return ExitCode.FAILURE.code();
         });
         return cli;
@@ -111,17 +117,20 @@ public final class ServiceCli {
 
     /** Options shared by every verb that reads the configuration. */
     public static final class ConfigOptions {
-        @Option(names = "--config", paramLabel = "FILE",
+        @Option(
+                names = "--config",
+                paramLabel = "FILE",
                 description = "YAML configuration file (default: <data-dir>/config.yaml when it exists).")
         Path configFile;
 
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
                 description = "Override one configuration key, e.g. --set http.port=8081 (repeatable).")
         List<String> overrides = new ArrayList<>();
 
         /** For picocli ({@code @Mixin}). */
-        public ConfigOptions() {
-        }
+        public ConfigOptions() {}
     }
 
     /**
@@ -140,9 +149,11 @@ public final class ServiceCli {
         PrintStream err();
     }
 
-    @Command(mixinStandardHelpOptions = true, description = "Runs and manages the service.", footerHeading = "%nExit codes:%n")
-    static final class Root extends UsageCommand {
-    }
+    @Command(
+            mixinStandardHelpOptions = true,
+            description = "Runs and manages the service.",
+            footerHeading = "%nExit codes:%n")
+    static final class Root extends UsageCommand {}
 
     /** A command that only groups subcommands: run alone, it prints its usage and exits with {@link ExitCode#USAGE}. */
     abstract static class UsageCommand implements Callable<Integer> {

@@ -3,9 +3,6 @@ package dev.servicekit.core;
 import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,6 +23,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one {@link Service} through the lifecycle documented on {@link Service}: start, run, pause and
@@ -87,8 +86,7 @@ public final class ServiceHost {
     }
 
     /** A state transition, given to listeners. */
-    public record StateChange(ServiceState from, ServiceState to, Instant at) {
-    }
+    public record StateChange(ServiceState from, ServiceState to, Instant at) {}
 
     /** The service's name, as used in logs and by service managers. */
     public String name() {
@@ -141,9 +139,12 @@ public final class ServiceHost {
     public ReloadReport reload() {
         reloadListeners.forEach(ReloadListener::reloadStarting);
         ReloadReport report = reloader.map(ConfigReloader::reload)
-                .orElseGet(() -> ReloadReport.refused(clock.instant(), List.of(),
+                .orElseGet(() -> ReloadReport.refused(
+                        clock.instant(),
+                        List.of(),
                         name + " was started without a reloadable configuration; restart it to apply changes"));
-        // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see reloadSuccesses).
+        // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see
+        // reloadSuccesses).
         (report.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
         ReloadOutcome outcome = new ReloadOutcome(report.ok(), report.summary());
         reloadListeners.forEach(listener -> listener.reloadFinished(outcome));
@@ -207,8 +208,7 @@ public final class ServiceHost {
         return reloader.flatMap(ConfigReloader::last);
     }
 
-    private record ConfigWatch(Path file, Duration pollInterval) {
-    }
+    private record ConfigWatch(Path file, Duration pollInterval) {}
 
     /** The last progress message reported by start or stop. */
     public String progress() {
@@ -244,7 +244,8 @@ public final class ServiceHost {
         try {
             service.start(new HostStartContext());
         } catch (Throwable e) {
-            ServiceStartException failed = e instanceof ServiceStartException sse ? sse
+            ServiceStartException failed = e instanceof ServiceStartException sse
+                    ? sse
                     : new ServiceStartException(name + " failed to start: " + describe(e), e);
             runStopActions(failed);
             lock.lock();
@@ -295,8 +296,11 @@ public final class ServiceHost {
                 lock.unlock();
             }
         } catch (RuntimeException e) {
-            LOG.warn("Not watching {} for changes ({}); reload with SIGHUP, the reload verb or POST /admin/reload",
-                    watch.file(), describe(e), e);
+            LOG.warn(
+                    "Not watching {} for changes ({}); reload with SIGHUP, the reload verb or POST /admin/reload",
+                    watch.file(),
+                    describe(e),
+                    e);
         }
     }
 
@@ -383,8 +387,9 @@ public final class ServiceHost {
         lock.lock();
         try {
             if (!awaitFinal(shutdownTimeout) && state == ServiceState.STOPPING) {
-                failure = new ServiceException(name + " did not stop within shutdown.timeout (" + ConfigType.formatDuration(shutdownTimeout)
-                        + ") while " + progress + "; raise shutdown.timeout or shorten shutdown.drain-timeout");
+                failure = new ServiceException(
+                        name + " did not stop within shutdown.timeout (" + ConfigType.formatDuration(shutdownTimeout)
+                                + ") while " + progress + "; raise shutdown.timeout or shorten shutdown.drain-timeout");
                 LOG.error("{}", failure.getMessage());
                 transition(ServiceState.FAILED);
             }
@@ -496,8 +501,7 @@ public final class ServiceHost {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    private record NamedStop(String name, StartContext.StopAction action) {
-    }
+    private record NamedStop(String name, StartContext.StopAction action) {}
 
     private final class HostStartContext implements StartContext {
         @Override
@@ -581,7 +585,8 @@ public final class ServiceHost {
 
         /** Reloads when this file's content changes, once the service runs; see {@link ConfigFileWatcher}. */
         Builder watchConfigFile(Path file, Duration pollInterval) {
-            this.configWatch = new ConfigWatch(Objects.requireNonNull(file, "file"), Objects.requireNonNull(pollInterval, "pollInterval"));
+            this.configWatch = new ConfigWatch(
+                    Objects.requireNonNull(file, "file"), Objects.requireNonNull(pollInterval, "pollInterval"));
             return this;
         }
 

@@ -61,6 +61,8 @@ public interface SharedConfigSource extends AutoCloseable {
 
     /** Every provider on the class path, in class-path order. */
     static List<Provider> providers() {
-        return ServiceLoader.load(Provider.class).stream().map(ServiceLoader.Provider::get).toList();
+        return ServiceLoader.load(Provider.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .toList();
     }
 }

@@ -1,11 +1,10 @@
 package dev.servicekit.core;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns SIGTERM and SIGINT into a graceful {@link ServiceHost#stop()}; a second signal while stopping
@@ -56,26 +55,30 @@ final class SignalStopper {
             Class<?> signalType = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
             Object signal = signalType.getConstructor(String.class).newInstance(name);
-            Object proxy = Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType}, (self, method, args) -> {
-                return switch (method.getName()) {
-                    case "handle" -> {
-                        handler.run();
-                        yield null;
-                    }
-                    case "hashCode" -> System.identityHashCode(self);
-                    case "equals" -> self == args[0];
-                    default -> "SignalStopper handler for SIG" + name;
-                };
-            });
+            Object proxy = Proxy.newProxyInstance(
+                    handlerType.getClassLoader(), new Class<?>[] {handlerType}, (self, method, args) -> {
+                        return switch (method.getName()) {
+                            case "handle" -> {
+                                handler.run();
+                                yield null;
+                            }
+                            case "hashCode" -> System.identityHashCode(self);
+                            case "equals" -> self == args[0];
+                            default -> "SignalStopper handler for SIG" + name;
+                        };
+                    });
             signalType.getMethod("handle", signalType, handlerType).invoke(null, signal, proxy);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof IllegalArgumentException illegal) {
                 throw illegal;
             }
-            throw new IllegalStateException("Cannot install the SIG" + name + " handler: " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "Cannot install the SIG" + name + " handler: " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("sun.misc.Signal (module jdk.unsupported) is missing from this JVM; "
-                    + "run on a full JDK or JRE, not a jlink image without jdk.unsupported", e);
+            throw new IllegalStateException(
+                    "sun.misc.Signal (module jdk.unsupported) is missing from this JVM; "
+                            + "run on a full JDK or JRE, not a jlink image without jdk.unsupported",
+                    e);
         }
     }
 

@@ -4,17 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
 /** {@code status [--json]}: the service manager's view; exit 0 running, 3 not running, 4 not installed. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Shows the service manager's view of the service; exit 0 running, 3 not running, 4 not installed.")
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description =
+                "Shows the service manager's view of the service; exit 0 running, 3 not running, 4 not installed.")
 final class StatusCommand implements Callable<Integer> {
 
     private final CliContext cli;
@@ -42,8 +44,12 @@ final class StatusCommand implements Callable<Integer> {
             view.put("running", status.running());
             view.put("state", status.managerState());
             view.put("pid", status.pid().isPresent() ? status.pid().getAsLong() : null);
-            view.put("lastExitCode", status.lastExitCode().isPresent() ? status.lastExitCode().getAsInt() : null);
-            view.put("restarts", status.restarts().isPresent() ? status.restarts().getAsInt() : null);
+            view.put(
+                    "lastExitCode",
+                    status.lastExitCode().isPresent() ? status.lastExitCode().getAsInt() : null);
+            view.put(
+                    "restarts",
+                    status.restarts().isPresent() ? status.restarts().getAsInt() : null);
             cli.out().println(new ObjectMapper().writeValueAsString(view));
         } else {
             cli.out().println(service.name() + ": " + status.summary());

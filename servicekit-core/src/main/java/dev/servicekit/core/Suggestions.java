@@ -7,8 +7,7 @@ import java.util.Optional;
 /** "Did you mean" suggestions by edit distance. */
 final class Suggestions {
 
-    private Suggestions() {
-    }
+    private Suggestions() {}
 
     /** The candidate closest to {@code input}, if it is close enough to be a plausible typo. */
     static Optional<String> nearest(String input, Collection<String> candidates) {

@@ -4,10 +4,9 @@ import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceRef;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-
-import java.util.concurrent.Callable;
 
 /** {@code uninstall}, {@code start}, {@code stop} and {@code restart}: one manager call on the named service, waited for. */
 @Command(mixinStandardHelpOptions = true)

@@ -5,7 +5,6 @@ import ch.qos.logback.classic.pattern.TargetLengthBasedClassNameAbbreviator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-
 import java.nio.charset.Charset;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -45,7 +44,9 @@ final class TextLineEncoder extends LineEncoder {
         for (int i = level.length(); i < 5; i++) {
             line.append(' ');
         }
-        line.append(" [").append(event.getThreadName()).append("] ")
+        line.append(" [")
+                .append(event.getThreadName())
+                .append("] ")
                 .append(loggerName.abbreviate(event.getLoggerName()));
         String requestId = event.getMDCPropertyMap().get("requestId");
         line.append((" [" + (requestId == null ? "" : requestId) + "]").replace(EMPTY_REQUEST_ID, ""));

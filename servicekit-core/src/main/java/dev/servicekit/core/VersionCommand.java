@@ -2,12 +2,11 @@ package dev.servicekit.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ExitCode;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code version [--json | --jvm-options]}. */
 @Command(name = "version", mixinStandardHelpOptions = true, description = "Prints the version.")
@@ -41,7 +40,9 @@ final class VersionCommand implements Callable<Integer> {
         if (json) {
             cli.out().println(new ObjectMapper().writeValueAsString(info));
         } else {
-            cli.out().println(app.name() + " " + app.version() + " (Java " + info.get("java") + ", " + info.get("os") + ")");
+            cli.out()
+                    .println(app.name() + " " + app.version() + " (Java " + info.get("java") + ", " + info.get("os")
+                            + ")");
         }
         return ExitCode.OK.code();
     }

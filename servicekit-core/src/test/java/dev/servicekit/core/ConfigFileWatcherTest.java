@@ -1,10 +1,8 @@
 package dev.servicekit.core;
 
-import dev.servicekit.testing.Poll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Real files in a temp directory, the JDK's real WatchService (inotify on Linux), and the forced polling fallback. */
 class ConfigFileWatcherTest {
@@ -46,8 +45,8 @@ class ConfigFileWatcherTest {
     }
 
     private ConfigFileWatcher watchByPolling(Path file) {
-        ConfigFileWatcher watcher = ConfigFileWatcher.start(file, POLL, ConfigFileWatcher.DEBOUNCE, reloads::incrementAndGet,
-                fileSystem -> {
+        ConfigFileWatcher watcher = ConfigFileWatcher.start(
+                file, POLL, ConfigFileWatcher.DEBOUNCE, reloads::incrementAndGet, fileSystem -> {
                     throw new IOException("User limit of inotify watches reached");
                 });
         started.add(watcher);
@@ -62,7 +61,9 @@ class ConfigFileWatcherTest {
     void anInPlaceWriteReloads() throws Exception {
         Path file = config("log:\n  level: info\n");
         ConfigFileWatcher watcher = watch(file);
-        assertThat(watcher.polling()).as("the JDK's WatchService is used where it works").isFalse();
+        assertThat(watcher.polling())
+                .as("the JDK's WatchService is used where it works")
+                .isFalse();
 
         Files.writeString(file, "log:\n  level: debug\n");
 
@@ -110,7 +111,9 @@ class ConfigFileWatcherTest {
         Files.writeString(file, "log:\n  level: warn\n");
 
         awaitAtLeast(reloads::get, 1);
-        assertThat(watcher.checks()).as("only the configuration's own events lead to a check").isEqualTo(1);
+        assertThat(watcher.checks())
+                .as("only the configuration's own events lead to a check")
+                .isEqualTo(1);
     }
 
     @Test
@@ -122,7 +125,9 @@ class ConfigFileWatcherTest {
         Files.writeString(file, "log:\n  level: info\n");
 
         awaitAtLeast(watcher::checks, 1);
-        assertThat(reloads.get()).as("the content was compared and found unchanged").isZero();
+        assertThat(reloads.get())
+                .as("the content was compared and found unchanged")
+                .isZero();
     }
 
     @Test
@@ -145,7 +150,9 @@ class ConfigFileWatcherTest {
 
         awaitAtLeast(reloads::get, 1);
         Poll.during(ConfigFileWatcher.DEBOUNCE.multipliedBy(3), "one reload only", () -> reloads.get() == 1);
-        assertThat(watcher.checks()).as("one debounced check for the whole burst").isEqualTo(1);
+        assertThat(watcher.checks())
+                .as("one debounced check for the whole burst")
+                .isEqualTo(1);
         assertThat(seen).containsExactly("n: 10\n");
     }
 
@@ -159,11 +166,15 @@ class ConfigFileWatcherTest {
 
         Files.delete(file);
         awaitAtLeast(watcher::checks, 2);
-        assertThat(reloads.get()).as("a deleted file keeps the running configuration").isEqualTo(1);
+        assertThat(reloads.get())
+                .as("a deleted file keeps the running configuration")
+                .isEqualTo(1);
 
         Files.writeString(file, "log:\n  level: debug\n");
         awaitAtLeast(watcher::checks, 3);
-        assertThat(reloads.get()).as("the same content reappearing is no change").isEqualTo(1);
+        assertThat(reloads.get())
+                .as("the same content reappearing is no change")
+                .isEqualTo(1);
     }
 
     @Test
@@ -184,7 +195,9 @@ class ConfigFileWatcherTest {
     void aDirectoryThatCannotBeWatchedFallsBackToPolling() throws Exception {
         Path file = dir.resolve("not-yet").resolve("config.yaml");
         ConfigFileWatcher watcher = watch(file);
-        assertThat(watcher.polling()).as("the directory does not exist, so it cannot be registered").isTrue();
+        assertThat(watcher.polling())
+                .as("the directory does not exist, so it cannot be registered")
+                .isTrue();
 
         Files.createDirectories(file.getParent());
         Files.writeString(file, "log:\n  level: warn\n");

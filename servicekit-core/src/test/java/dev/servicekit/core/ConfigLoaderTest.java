@@ -1,7 +1,7 @@
 package dev.servicekit.core;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,24 +9,33 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
-    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080)
-            .description("port").build();
-    static final ConfigKey<String> HOST = ConfigKey.builder("http.host", ConfigType.host()).defaultValue("127.0.0.1")
-            .description("host").build();
-    static final ConfigKey<String> SECRET = ConfigKey.builder("auth.secret", ConfigType.nonBlankString()).secret()
-            .description("secret").build();
-    static final ConfigKey<List<String>> ORIGINS = ConfigKey.builder("cors.origins", ConfigType.listOf(ConfigType.nonBlankString()))
-            .defaultValue(List.of()).description("origins").build();
+    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port())
+            .defaultValue(8080)
+            .description("port")
+            .build();
+    static final ConfigKey<String> HOST = ConfigKey.builder("http.host", ConfigType.host())
+            .defaultValue("127.0.0.1")
+            .description("host")
+            .build();
+    static final ConfigKey<String> SECRET = ConfigKey.builder("auth.secret", ConfigType.nonBlankString())
+            .secret()
+            .description("secret")
+            .build();
+    static final ConfigKey<List<String>> ORIGINS = ConfigKey.builder(
+                    "cors.origins", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(List.of())
+            .description("origins")
+            .build();
 
     static final ConfigKey<Path> DB = ConfigKey.builder("store.file", ConfigType.path())
             .derivedDefault(config -> config.get(CoreConfigKeys.DATA_DIR).resolve("app.db"), "<data-dir>/app.db")
-            .description("db").build();
+            .description("db")
+            .build();
 
     static final ConfigSchema SCHEMA = ConfigSchema.builder()
             .add(CoreConfigKeys.all())
@@ -66,11 +75,11 @@ class ConfigLoaderTest {
                 log:
                   level: debug
                 """);
-        Config config = loader()
-                .file(file, true)
+        Config config = loader().file(file, true)
                 .environment(Map.of("MY_APP_HTTP_PORT", "2000", "MY_APP_LOG_LEVEL", "warn"))
                 .overrides(List.of("http.port=3000"))
-                .build().load();
+                .build()
+                .load();
 
         assertThat(config.get(PORT)).isEqualTo(3000);
         assertThat(config.source(PORT)).isEqualTo("--set");
@@ -83,29 +92,43 @@ class ConfigLoaderTest {
     @Test
     void aLayerSitsBetweenTheFileAndTheEnvironmentAndItsProblemsAreReportedWithTheFiles() throws IOException {
         Path file = yaml("http:\n  port: 1000\n  host: 0.0.0.0\nlog:\n  level: debug\n");
-        ConfigLayer etcd = new ConfigLayer("etcd", List.of(
-                new ConfigLayer.Value("http.port", "2000", "etcd e /p/http.port"),
-                new ConfigLayer.Value("log.level", "error", "etcd e /p/log.level")), List.of());
-        Config config = loader().file(file, true).layer(etcd)
+        ConfigLayer etcd = new ConfigLayer(
+                "etcd",
+                List.of(
+                        new ConfigLayer.Value("http.port", "2000", "etcd e /p/http.port"),
+                        new ConfigLayer.Value("log.level", "error", "etcd e /p/log.level")),
+                List.of());
+        Config config = loader().file(file, true)
+                .layer(etcd)
                 .environment(Map.of("MY_APP_LOG_LEVEL", "warn"))
-                .build().load();
+                .build()
+                .load();
 
         assertThat(config.get(HOST)).isEqualTo("0.0.0.0");
         assertThat(config.get(PORT)).isEqualTo(2000);
         assertThat(config.source(PORT)).isEqualTo("etcd e /p/http.port");
         assertThat(config.get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
 
-        ConfigLayer bad = new ConfigLayer("etcd", List.of(
-                new ConfigLayer.Value("http.prot", "1", "etcd e /p/http.prot"),
-                new ConfigLayer.Value("http.port", "x", "etcd e /p/http.port")),
+        ConfigLayer bad = new ConfigLayer(
+                "etcd",
+                List.of(
+                        new ConfigLayer.Value("http.prot", "1", "etcd e /p/http.prot"),
+                        new ConfigLayer.Value("http.port", "x", "etcd e /p/http.port")),
                 List.of(new ConfigProblem("config.etcd.endpoints", "etcd", "unreachable")));
-        ConfigException e = catchThrowableOfType(ConfigException.class,
-                () -> loader().file(yaml("log:\n  level: loud\n"), true).layer(bad).build().load());
-        assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactlyInAnyOrder(
-                "log.level (from " + file + "): \"loud\" is not valid; expected one of trace, debug, info, warn, error",
-                "config.etcd.endpoints (from etcd): unreachable",
-                "http.prot (from etcd e /p/http.prot): is not a known configuration key; did you mean \"http.port\"?",
-                "http.port (from etcd e /p/http.port): \"x\" is not valid; expected a port number from 0 to 65535 (0 picks a free port)");
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(yaml("log:\n  level: loud\n"), true)
+                        .layer(bad)
+                        .build()
+                        .load());
+        assertThat(e.problems())
+                .extracting(ConfigProblem::toString)
+                .containsExactlyInAnyOrder(
+                        "log.level (from " + file
+                                + "): \"loud\" is not valid; expected one of trace, debug, info, warn, error",
+                        "config.etcd.endpoints (from etcd): unreachable",
+                        "http.prot (from etcd e /p/http.prot): is not a known configuration key; did you mean \"http.port\"?",
+                        "http.port (from etcd e /p/http.port): \"x\" is not valid; expected a port number from 0 to 65535 (0 picks a free port)");
     }
 
     @Test
@@ -116,10 +139,12 @@ class ConfigLoaderTest {
                 shutdown:
                   drain-timeout: soon
                 """);
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
-                .file(file, true)
-                .overrides(List.of("http.port=abc"))
-                .build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(file, true)
+                        .overrides(List.of("http.port=abc"))
+                        .build()
+                        .load());
 
         assertThat(e.problems()).hasSize(3);
         assertThat(e.problems()).anySatisfy(p -> {
@@ -142,9 +167,12 @@ class ConfigLoaderTest {
     void yamlSyntaxErrorsNameTheLine() throws IOException {
         Path file = yaml("http:\n  port: [1, 2\n");
 
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().file(file, true).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> loader().file(file, true).build().load());
 
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("not valid YAML at line"));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("not valid YAML at line"));
     }
 
     @Test
@@ -152,14 +180,21 @@ class ConfigLoaderTest {
         Path missing = dir.resolve("nope.yaml");
 
         assertThat(loader().file(missing, false).build().load().get(PORT)).isEqualTo(8080);
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().file(missing, true).build().load());
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("does not exist"));
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(missing, true).build().load());
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("does not exist"));
     }
 
     @Test
     void crossKeyChecksRunAfterParsing() {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
-                .overrides(List.of("shutdown.drain-timeout=40s")).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("shutdown.drain-timeout=40s"))
+                        .build()
+                        .load());
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.key()).isEqualTo("shutdown.drain-timeout");
@@ -169,13 +204,16 @@ class ConfigLoaderTest {
 
     @Test
     void secretsAreMaskedInProblemsAndInTheEffectiveConfig() {
-        Config config = loader().overrides(List.of("auth.secret=hunter2hunter2")).build().load();
+        Config config = loader().overrides(List.of("auth.secret=hunter2hunter2"))
+                .build()
+                .load();
 
         assertThat(config.get(SECRET)).isEqualTo("hunter2hunter2");
         assertThat(config.toMap().toString()).doesNotContain("hunter2").contains(Config.MASK);
 
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader()
-                .overrides(List.of("auth.secret=  ")).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("auth.secret=  ")).build().load());
         assertThat(e.getMessage()).doesNotContain("  \"").contains(Config.MASK);
     }
 
@@ -183,31 +221,56 @@ class ConfigLoaderTest {
     void listsComeFromYamlSequencesOrCommaSeparatedText() throws IOException {
         Path file = yaml("cors:\n  origins: [https://a.example, https://b.example]\n");
 
-        assertThat(loader().file(file, true).build().load().get(ORIGINS)).containsExactly("https://a.example", "https://b.example");
-        assertThat(loader().environment(Map.of("MY_APP_CORS_ORIGINS", "x,y")).build().load().get(ORIGINS)).containsExactly("x", "y");
+        assertThat(loader().file(file, true).build().load().get(ORIGINS))
+                .containsExactly("https://a.example", "https://b.example");
+        assertThat(loader().environment(Map.of("MY_APP_CORS_ORIGINS", "x,y"))
+                        .build()
+                        .load()
+                        .get(ORIGINS))
+                .containsExactly("x", "y");
     }
 
     @Test
     void mappingWhereAValueBelongsIsAProblem() throws IOException {
         Path file = yaml("http:\n  port:\n    number: 1\n");
 
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().file(file, true).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> loader().file(file, true).build().load());
 
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.key()).isEqualTo("http.port.number"));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.key()).isEqualTo("http.port.number"));
     }
 
     @Test
     void setWithoutEqualsSignIsAProblem() {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader().overrides(List.of("http.port")).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("http.port")).build().load());
 
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("--set http.port=8081"));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("--set http.port=8081"));
     }
 
     @Test
     void derivedDefaultsFollowTheKeysTheyDependOnUnlessSetThemselves() {
-        assertThat(loader().overrides(List.of("data-dir=/srv/app")).build().load().get(DB)).isEqualTo(Path.of("/srv/app/app.db"));
-        assertThat(loader().overrides(List.of("data-dir=/srv/app", "store.file=/x.db")).build().load().get(DB)).isEqualTo(Path.of("/x.db"));
-        assertThat(loader().overrides(List.of("data-dir=/srv/app")).build().load().toMap().toString()).contains("file=/srv/app/app.db");
+        assertThat(loader().overrides(List.of("data-dir=/srv/app"))
+                        .build()
+                        .load()
+                        .get(DB))
+                .isEqualTo(Path.of("/srv/app/app.db"));
+        assertThat(loader().overrides(List.of("data-dir=/srv/app", "store.file=/x.db"))
+                        .build()
+                        .load()
+                        .get(DB))
+                .isEqualTo(Path.of("/x.db"));
+        assertThat(loader().overrides(List.of("data-dir=/srv/app"))
+                        .build()
+                        .load()
+                        .toMap()
+                        .toString())
+                .contains("file=/srv/app/app.db");
         assertThat(DB.defaultText()).isEqualTo("<data-dir>/app.db");
     }
 

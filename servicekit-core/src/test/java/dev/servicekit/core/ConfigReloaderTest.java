@@ -1,15 +1,12 @@
 package dev.servicekit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.testing.LogCapture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,20 +16,36 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** A reload is one transaction: validate, let every step prepare, then commit all or nothing (SPEC §17). */
 class ConfigReloaderTest {
 
-    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080).description("port").build();
-    static final ConfigKey<Integer> LIMIT = ConfigKey.builder("limits.rate", ConfigType.integer(1, 1000)).defaultValue(10)
-            .reloadable().description("rate").build();
-    static final ConfigKey<Integer> UNUSED = ConfigKey.builder("feature.level", ConfigType.integer(1, 1000)).defaultValue(1)
-            .reloadable().description("a reloadable key nothing applies").build();
+    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port())
+            .defaultValue(8080)
+            .description("port")
+            .build();
+    static final ConfigKey<Integer> LIMIT = ConfigKey.builder("limits.rate", ConfigType.integer(1, 1000))
+            .defaultValue(10)
+            .reloadable()
+            .description("rate")
+            .build();
+    static final ConfigKey<Integer> UNUSED = ConfigKey.builder("feature.level", ConfigType.integer(1, 1000))
+            .defaultValue(1)
+            .reloadable()
+            .description("a reloadable key nothing applies")
+            .build();
     static final ConfigKey<Path> KEY_FILE = ConfigKey.builder("auth.key-file", ConfigType.path())
-            .reloadable().description("a key rotated in place").build();
-    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, LIMIT, UNUSED, KEY_FILE).build();
+            .reloadable()
+            .description("a key rotated in place")
+            .build();
+    static final ConfigSchema SCHEMA = ConfigSchema.builder()
+            .add(CoreConfigKeys.all())
+            .add(PORT, LIMIT, UNUSED, KEY_FILE)
+            .build();
 
     final AtomicReference<List<String>> overrides = new AtomicReference<>(List.of());
     final List<Config> committedToService = new CopyOnWriteArrayList<>();
@@ -61,7 +74,9 @@ class ConfigReloaderTest {
     }
 
     private static Level rootLevel() {
-        return ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel();
+        return ((LoggerContext) LoggerFactory.getILoggerFactory())
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+                .getLevel();
     }
 
     @AfterEach
@@ -80,10 +95,14 @@ class ConfigReloaderTest {
         assertThat(report.applied()).containsExactly("log.level", "limits.rate");
         assertThat(report.requiresRestart()).containsExactly("http.port");
         assertThat(rootLevel()).isEqualTo(Level.DEBUG);
-        assertThat(committedToService).singleElement().satisfies(c -> assertThat(c.get(LIMIT)).isEqualTo(20));
+        assertThat(committedToService)
+                .singleElement()
+                .satisfies(c -> assertThat(c.get(LIMIT)).isEqualTo(20));
         assertThat(reloader.last()).contains(report);
         assertThat(reloader.current().get(LIMIT)).isEqualTo(20);
-        assertThat(reloader.current().get(PORT)).as("restart-only keys keep their running value").isEqualTo(8080);
+        assertThat(reloader.current().get(PORT))
+                .as("restart-only keys keep their running value")
+                .isEqualTo(8080);
     }
 
     @Test
@@ -95,7 +114,8 @@ class ConfigReloaderTest {
         ReloadReport report = reloader.reload();
 
         assertThat(report.ok()).isFalse();
-        assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("log.level").contains("limits.rate"));
+        assertThat(report.error())
+                .hasValueSatisfying(e -> assertThat(e).contains("log.level").contains("limits.rate"));
         assertThat(committedToService).isEmpty();
         assertThat(changedSeenByService).isEmpty();
         assertThat(reloader.current()).isSameAs(before);
@@ -112,14 +132,19 @@ class ConfigReloaderTest {
         ReloadReport report = reloader.reload();
 
         assertThat(report.ok()).isFalse();
-        assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("limits.rate").contains("\"999\""));
+        assertThat(report.error())
+                .hasValueSatisfying(e -> assertThat(e).contains("limits.rate").contains("\"999\""));
         assertThat(report.applied()).isEmpty();
-        assertThat(rootLevel()).as("the logging step prepared, but nothing is committed when another step fails").isEqualTo(Level.INFO);
+        assertThat(rootLevel())
+                .as("the logging step prepared, but nothing is committed when another step fails")
+                .isEqualTo(Level.INFO);
         assertThat(committedToService).isEmpty();
         assertThat(reloader.current().hash()).isEqualTo(hash);
 
         overrides.set(List.of("log.level=debug", "limits.rate=20"));
-        assertThat(reloader.reload().applied()).as("the next good reload applies both").containsExactly("log.level", "limits.rate");
+        assertThat(reloader.reload().applied())
+                .as("the next good reload applies both")
+                .containsExactly("log.level", "limits.rate");
         assertThat(rootLevel()).isEqualTo(Level.DEBUG);
     }
 
@@ -134,12 +159,14 @@ class ConfigReloaderTest {
         assertThat(report.applied()).containsExactly("limits.rate");
         assertThat(report.requiresRestart()).containsExactly("feature.level");
         assertThat(reloader.current().get(UNUSED)).isEqualTo(1);
-        assertThat(reloader.reload().requiresRestart()).as("still pending at the next reload").containsExactly("feature.level");
+        assertThat(reloader.reload().requiresRestart())
+                .as("still pending at the next reload")
+                .containsExactly("feature.level");
     }
 
     @Test
     void aServiceThatTakesNoPartInReloadsGetsItsKeysReportedAsRequiringARestart() {
-        ServiceHost host = ServiceHost.builder("svc", ctx -> { })
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {})
                 .configuration(load(), this::load)
                 .reloadStep(LoggingConfigurator.reloadStep())
                 .build();
@@ -153,7 +180,8 @@ class ConfigReloaderTest {
 
     @Test
     void keysAStepFindsWithoutEffectAreRecordedAsInactiveNotApplied() {
-        ReloadStep authOff = (next, changed) -> changed.contains(KEY_FILE.name()) ? ReloadPlan.inactive(Set.of(KEY_FILE.name())) : ReloadPlan.none();
+        ReloadStep authOff = (next, changed) ->
+                changed.contains(KEY_FILE.name()) ? ReloadPlan.inactive(Set.of(KEY_FILE.name())) : ReloadPlan.none();
         ConfigReloader reloader = reloader(authOff);
         overrides.set(List.of("auth.key-file=/etc/keys/new"));
 
@@ -164,7 +192,9 @@ class ConfigReloaderTest {
         assertThat(report.requiresRestart()).isEmpty();
         assertThat(report.summary()).isEqualTo("nothing applied; not in use: auth.key-file");
         assertThat(reloader.current().find(KEY_FILE)).contains(Path.of("/etc/keys/new"));
-        assertThat(reloader.reload().summary()).as("recorded, so not reported again").isEqualTo("configuration unchanged");
+        assertThat(reloader.reload().summary())
+                .as("recorded, so not reported again")
+                .isEqualTo("configuration unchanged");
     }
 
     @Test
@@ -224,16 +254,22 @@ class ConfigReloaderTest {
             assertThat(rootLevel()).isEqualTo(Level.ERROR);
             assertThat(eventLog.attached()).isTrue();
             assertThat(eventLog.messages()).contains("after the reload");
-            assertThat(LoggingConfigurator.level("dev.servicekit.example").configuredLevel()).contains("DEBUG");
-            assertThat(LoggingConfigurator.level("io.helidon").configuredLevel()).as("a quieted library set at runtime").contains("TRACE");
-            assertThat(LoggingConfigurator.level("com.zaxxer.hikari").configuredLevel()).contains("WARN");
-            assertThat(LoggingConfigurator.level(LoggingConfigurator.ACCESS_LOGGER).configuredLevel()).contains("OFF");
+            assertThat(LoggingConfigurator.level("dev.servicekit.example").configuredLevel())
+                    .contains("DEBUG");
+            assertThat(LoggingConfigurator.level("io.helidon").configuredLevel())
+                    .as("a quieted library set at runtime")
+                    .contains("TRACE");
+            assertThat(LoggingConfigurator.level("com.zaxxer.hikari").configuredLevel())
+                    .contains("WARN");
+            assertThat(LoggingConfigurator.level(LoggingConfigurator.ACCESS_LOGGER)
+                            .configuredLevel())
+                    .contains("OFF");
         }
     }
 
     @Test
     void aHostWithoutAConfigurationRefusesReloads() {
-        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {}).build();
 
         assertThat(host.reload().ok()).isFalse();
         assertThat(host.lastReload()).isEmpty();
@@ -253,7 +289,9 @@ class ConfigReloaderTest {
 
         assertThat(second.applied()).containsExactly("limits.rate");
         assertThat(second.requiresRestart()).containsExactly("http.port");
-        assertThat(reloader.reload().requiresRestart()).as("a third, unchanged reload").containsExactly("http.port");
+        assertThat(reloader.reload().requiresRestart())
+                .as("a third, unchanged reload")
+                .containsExactly("http.port");
     }
 
     @Test
@@ -286,7 +324,10 @@ class ConfigReloaderTest {
     @Test
     void theHostCountsReloadsTellsListenersOfEachAndShowsTheConfigurationInEffect() {
         List<String> heard = new ArrayList<>();
-        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).configuration(load(), this::load).reloadStep(serviceStep).build();
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {})
+                .configuration(load(), this::load)
+                .reloadStep(serviceStep)
+                .build();
         host.addReloadListener(new ReloadListener() {
             @Override
             public void reloadStarting() {

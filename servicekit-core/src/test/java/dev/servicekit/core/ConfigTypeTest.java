@@ -1,10 +1,9 @@
 package dev.servicekit.core;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ConfigTypeTest {
 
@@ -54,8 +53,10 @@ class ConfigTypeTest {
     void oneOfSuggestsTheNearestChoice() {
         ConfigType.Parsed<String> parsed = ConfigType.oneOf("text", "json").parse("jsno");
 
-        assertThat(parsed).isInstanceOfSatisfying(ConfigType.Parsed.Invalid.class,
-                bad -> assertThat(bad.expected()).contains("did you mean \"json\"?"));
+        assertThat(parsed)
+                .isInstanceOfSatisfying(
+                        ConfigType.Parsed.Invalid.class,
+                        bad -> assertThat(bad.expected()).contains("did you mean \"json\"?"));
         assertThat(ok(ConfigType.oneOf("text", "json"), "JSON")).isEqualTo("json");
     }
 

@@ -1,7 +1,6 @@
 package dev.servicekit.core;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +8,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @SuppressWarnings("try") // the resources are pid-file locks, held for the block and released by close
 class DaemonPidFileTest {
@@ -32,7 +31,8 @@ class DaemonPidFileTest {
     @Test
     void aHeldPidFileIsRunningWithItsPidAndDisappearsWhenReleased() throws Exception {
         Path file = dir.resolve("svc.pid");
-        try (DaemonPidFile held = DaemonPidFile.acquire(file, 4242, Duration.ZERO).orElseThrow()) {
+        try (DaemonPidFile held =
+                DaemonPidFile.acquire(file, 4242, Duration.ZERO).orElseThrow()) {
             assertThat(file).content().isEqualTo("4242\n");
             assertThat(DaemonPidFile.inspect(file)).isEqualTo(new DaemonPidFile.Running(OptionalLong.of(4242)));
         }
@@ -43,7 +43,8 @@ class DaemonPidFileTest {
     @Test
     void aSecondAcquireFailsWhileTheLockIsHeld() {
         Path file = dir.resolve("svc.pid");
-        try (DaemonPidFile held = DaemonPidFile.acquire(file, 4242, Duration.ZERO).orElseThrow()) {
+        try (DaemonPidFile held =
+                DaemonPidFile.acquire(file, 4242, Duration.ZERO).orElseThrow()) {
             Optional<DaemonPidFile> second = DaemonPidFile.acquire(file, 4343, Duration.ofMillis(200));
             assertThat(second).isEmpty();
             assertThat(DaemonPidFile.readPid(file)).hasValue(4242);
@@ -75,7 +76,8 @@ class DaemonPidFileTest {
         DaemonPidFile.Observed observed = DaemonPidFile.inspect(file);
 
         assertThat(observed).isInstanceOf(DaemonPidFile.Stale.class);
-        assertThat(((DaemonPidFile.Stale) observed).reason()).contains("pid " + live + " belongs to another process now");
+        assertThat(((DaemonPidFile.Stale) observed).reason())
+                .contains("pid " + live + " belongs to another process now");
     }
 
     @Test
@@ -84,6 +86,7 @@ class DaemonPidFileTest {
         Files.writeString(file, "not a pid");
 
         assertThat(DaemonPidFile.inspect(file))
-                .isEqualTo(new DaemonPidFile.Stale(OptionalLong.empty(), "the pid file is empty or garbled and nobody holds its lock"));
+                .isEqualTo(new DaemonPidFile.Stale(
+                        OptionalLong.empty(), "the pid file is empty or garbled and nobody holds its lock"));
     }
 }

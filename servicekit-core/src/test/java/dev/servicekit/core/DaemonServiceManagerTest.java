@@ -1,5 +1,8 @@
 package dev.servicekit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ManagedService;
@@ -9,10 +12,6 @@ import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceState;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -27,9 +26,9 @@ import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @SuppressWarnings("try") // some resources are pid-file locks, held for the block and released by close
 class DaemonServiceManagerTest {
@@ -49,7 +48,8 @@ class DaemonServiceManagerTest {
     }
 
     DaemonServiceManager manager(Map<String, String> environment, Duration startTimeout, Duration stopTimeout) {
-        return new DaemonServiceManager(environment, dir.resolve("elsewhere"), "", startTimeout, stopTimeout, Optional.empty());
+        return new DaemonServiceManager(
+                environment, dir.resolve("elsewhere"), "", startTimeout, stopTimeout, Optional.empty());
     }
 
     DaemonServiceManager manager() {
@@ -60,8 +60,12 @@ class DaemonServiceManagerTest {
     void killChildren() {
         children.forEach(Process::destroyForcibly);
         // What a start launched through a fake java script: "sleep 600", or a command under the temp dir.
-        ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().map(line -> line.contains(dir.toString()) || line.startsWith("sleep 600")).orElse(false))
+        ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info()
+                        .commandLine()
+                        .map(line -> line.contains(dir.toString()) || line.startsWith("sleep 600"))
+                        .orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
     }
 
@@ -75,7 +79,12 @@ class DaemonServiceManagerTest {
 
     @Test
     void dryRunShowsTheLaunchFileAndHowStartAndStopWork() {
-        DaemonServiceManager manager = new DaemonServiceManager(Map.of(), dir, "", Duration.ofSeconds(60), Duration.ofSeconds(30),
+        DaemonServiceManager manager = new DaemonServiceManager(
+                Map.of(),
+                dir,
+                "",
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
                 Optional.of(Path.of("/usr/bin/setsid")));
 
         String text = manager.describeInstall(request(true)).replace(dir.toString(), "<root>");
@@ -106,7 +115,8 @@ class DaemonServiceManagerTest {
 
         manager.install(request(false), progress::add);
 
-        assertThat(DaemonLaunchSpec.read(files().launchFile())).hasValue(new DaemonLaunchSpec(request(false).launch(), Duration.ofSeconds(35)));
+        assertThat(DaemonLaunchSpec.read(files().launchFile()))
+                .hasValue(new DaemonLaunchSpec(request(false).launch(), Duration.ofSeconds(35)));
         assertThat(progress).contains("Wrote " + files().launchFile());
 
         Files.writeString(files().logFile(), "old log\n");
@@ -114,8 +124,12 @@ class DaemonServiceManagerTest {
 
         assertThat(files().launchFile()).doesNotExist();
         assertThat(files().logFile()).exists();
-        assertThat(progress).contains("svc is not running", "Removed " + files().launchFile(), "Kept the log " + files().logFile(),
-                "Uninstalled svc");
+        assertThat(progress)
+                .contains(
+                        "svc is not running",
+                        "Removed " + files().launchFile(),
+                        "Kept the log " + files().logFile(),
+                        "Uninstalled svc");
     }
 
     @Test
@@ -132,7 +146,8 @@ class DaemonServiceManagerTest {
         assertThat(stale.exitCode()).isEqualTo(3);
         assertThat(stale.summary()).isEqualTo("not running (stale pid file: pid " + dead + " is not running)");
 
-        try (DaemonPidFile held = DaemonPidFile.acquire(files().pidFile(), 4242, Duration.ZERO).orElseThrow()) {
+        try (DaemonPidFile held =
+                DaemonPidFile.acquire(files().pidFile(), 4242, Duration.ZERO).orElseThrow()) {
             new DaemonStateFile(ServiceState.RUNNING, 4242).write(files().stateFile());
             ServiceStatus running = manager.status(ref());
             assertThat(running.exitCode()).isZero();
@@ -142,7 +157,8 @@ class DaemonServiceManagerTest {
 
     @Test
     void startIsANoOpWhenTheDaemonAlreadyRuns() {
-        try (DaemonPidFile held = DaemonPidFile.acquire(files().pidFile(), 4242, Duration.ZERO).orElseThrow()) {
+        try (DaemonPidFile held =
+                DaemonPidFile.acquire(files().pidFile(), 4242, Duration.ZERO).orElseThrow()) {
             // Nothing to launch: the class path is empty, so a launch would fail.
             manager().start(ref(), progress::add);
         }
@@ -153,9 +169,11 @@ class DaemonServiceManagerTest {
     void stopAndReloadOfADaemonThatDoesNotRun() {
         manager().stop(ref(), progress::add);
         assertThat(progress).containsExactly("svc is not running");
-        assertThatThrownBy(() -> manager().reload(ref(), progress::add)).isInstanceOf(ServiceManagerException.class)
+        assertThatThrownBy(() -> manager().reload(ref(), progress::add))
+                .isInstanceOf(ServiceManagerException.class)
                 .hasMessage("svc is not running; start it with start --platform daemon")
-                .extracting(e -> ((ServiceManagerException) e).exitCode()).isEqualTo(3);
+                .extracting(e -> ((ServiceManagerException) e).exitCode())
+                .isEqualTo(3);
     }
 
     @Test
@@ -163,10 +181,13 @@ class DaemonServiceManagerTest {
         Path fakeJava = script("fake-java", "echo \"Error: cannot open the store\"\nexit 3\n");
         installWith(fakeJava);
 
-        assertThatThrownBy(() -> manager().start(ref(), progress::add)).isInstanceOf(ServiceManagerException.class)
-                .hasMessageStartingWith("svc exited with code 3 before it was running; last lines of " + files().logFile() + ":")
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageStartingWith(
+                        "svc exited with code 3 before it was running; last lines of " + files().logFile() + ":")
                 .hasMessageContaining("Error: cannot open the store")
-                .extracting(e -> ((ServiceManagerException) e).exitCode()).isEqualTo(1);
+                .extracting(e -> ((ServiceManagerException) e).exitCode())
+                .isEqualTo(1);
         assertThat(progress).anyMatch(line -> line.startsWith("Warning: setsid was not found on PATH"));
     }
 
@@ -175,12 +196,16 @@ class DaemonServiceManagerTest {
         Path fakeJava = script("fake-java", "echo booting\nexec sleep 600\n");
         installWith(fakeJava);
 
-        assertThatThrownBy(() -> manager(Map.of(), Duration.ofMillis(700), Duration.ofSeconds(10)).start(ref(), progress::add))
+        assertThatThrownBy(() -> manager(Map.of(), Duration.ofMillis(700), Duration.ofSeconds(10))
+                        .start(ref(), progress::add))
                 .isInstanceOf(ServiceManagerException.class)
                 .hasMessageStartingWith("svc was not running within 700ms (stopped); last lines of")
                 .hasMessageContaining("booting");
-        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-                .filter(child -> child.info().command().orElse("").endsWith("sleep"))).isEmpty();
+        assertThat(ProcessHandle.current()
+                        .children()
+                        .filter(ProcessHandle::isAlive)
+                        .filter(child -> child.info().command().orElse("").endsWith("sleep")))
+                .isEmpty();
     }
 
     @Test
@@ -208,7 +233,7 @@ class DaemonServiceManagerTest {
 
     @Test
     void runManagedDoesNothingOutsideADaemon() {
-        FakeService service = new FakeService(ServiceState.STOPPED, () -> { });
+        FakeService service = new FakeService(ServiceState.STOPPED, () -> {});
         assertThat(manager().runManaged(service)).isEmpty();
         assertThat(service.ran).isFalse();
     }
@@ -219,24 +244,30 @@ class DaemonServiceManagerTest {
         List<String> seenWhileRunning = new ArrayList<>();
         FakeService service = new FakeService(ServiceState.STOPPED, () -> {
             seenWhileRunning.add(DaemonPidFile.inspect(files().pidFile()).toString());
-            seenWhileRunning.add(DaemonStateFile.read(files().stateFile()).orElseThrow().toString());
+            seenWhileRunning.add(
+                    DaemonStateFile.read(files().stateFile()).orElseThrow().toString());
         });
-        Map<String, String> env = Map.of(DaemonServiceManager.DIR_VARIABLE, dir.toString(), DaemonServiceManager.NAME_VARIABLE, "svc");
+        Map<String, String> env =
+                Map.of(DaemonServiceManager.DIR_VARIABLE, dir.toString(), DaemonServiceManager.NAME_VARIABLE, "svc");
 
-        OptionalInt code = manager(env, Duration.ofSeconds(60), Duration.ofSeconds(30)).runManaged(service);
+        OptionalInt code =
+                manager(env, Duration.ofSeconds(60), Duration.ofSeconds(30)).runManaged(service);
 
         assertThat(code).hasValue(0);
-        assertThat(seenWhileRunning).containsExactly("Running[pid=OptionalLong[" + pid + "]]",
-                "DaemonStateFile[state=RUNNING, pid=" + pid + "]");
+        assertThat(seenWhileRunning)
+                .containsExactly(
+                        "Running[pid=OptionalLong[" + pid + "]]", "DaemonStateFile[state=RUNNING, pid=" + pid + "]");
         assertThat(files().pidFile()).doesNotExist();
         assertThat(files().stateFile()).doesNotExist();
     }
 
     @Test
     void aFailedDaemonLeavesItsStateForStatus() {
-        Map<String, String> env = Map.of(DaemonServiceManager.DIR_VARIABLE, dir.toString(), DaemonServiceManager.NAME_VARIABLE, "svc");
+        Map<String, String> env =
+                Map.of(DaemonServiceManager.DIR_VARIABLE, dir.toString(), DaemonServiceManager.NAME_VARIABLE, "svc");
 
-        OptionalInt code = manager(env, Duration.ofSeconds(60), Duration.ofSeconds(30)).runManaged(new FakeService(ServiceState.FAILED, () -> { }));
+        OptionalInt code = manager(env, Duration.ofSeconds(60), Duration.ofSeconds(30))
+                .runManaged(new FakeService(ServiceState.FAILED, () -> {}));
 
         assertThat(code).hasValue(1);
         assertThat(files().pidFile()).doesNotExist();
@@ -245,10 +276,14 @@ class DaemonServiceManagerTest {
 
     @Test
     void aSecondDaemonExitsWithOneWhileTheFirstHoldsThePidFile() {
-        Map<String, String> env = Map.of(DaemonServiceManager.DIR_VARIABLE, dir.toString(), DaemonServiceManager.NAME_VARIABLE, "svc");
-        FakeService second = new FakeService(ServiceState.STOPPED, () -> { });
-        try (DaemonPidFile first = DaemonPidFile.acquire(files().pidFile(), 4242, Duration.ZERO).orElseThrow()) {
-            assertThat(manager(env, Duration.ofSeconds(60), Duration.ofSeconds(30)).runManaged(second)).hasValue(1);
+        Map<String, String> env =
+                Map.of(DaemonServiceManager.DIR_VARIABLE, dir.toString(), DaemonServiceManager.NAME_VARIABLE, "svc");
+        FakeService second = new FakeService(ServiceState.STOPPED, () -> {});
+        try (DaemonPidFile first =
+                DaemonPidFile.acquire(files().pidFile(), 4242, Duration.ZERO).orElseThrow()) {
+            assertThat(manager(env, Duration.ofSeconds(60), Duration.ofSeconds(30))
+                            .runManaged(second))
+                    .hasValue(1);
         }
         assertThat(second.ran).isFalse();
     }
@@ -265,19 +300,40 @@ class DaemonServiceManagerTest {
 
         String tail = DaemonServiceManager.logTail(log, offset);
 
-        assertThat(tail).startsWith("last lines of " + log + ":\n  line 6\n").endsWith("  line 25").doesNotContain("earlier");
+        assertThat(tail)
+                .startsWith("last lines of " + log + ":\n  line 6\n")
+                .endsWith("  line 25")
+                .doesNotContain("earlier");
         assertThat(DaemonServiceManager.logTail(log, Files.size(log))).isEqualTo("it wrote nothing to " + log);
     }
 
     private InstallRequest request(boolean dryRun) {
-        return new InstallRequest(ref(), "Svc", "A service", StartType.AUTO, Optional.empty(), Optional.empty(), List.of(), List.of(),
-                Duration.ofDays(1), Duration.ofSeconds(35), new LaunchCommand(Path.of("/opt/java/bin/java"), List.of("-Xmx256m"),
-                        Path.of("/opt/svc/svc.jar"), List.of("--config", "/etc/svc/config.yaml")), dryRun);
+        return new InstallRequest(
+                ref(),
+                "Svc",
+                "A service",
+                StartType.AUTO,
+                Optional.empty(),
+                Optional.empty(),
+                List.of(),
+                List.of(),
+                Duration.ofDays(1),
+                Duration.ofSeconds(35),
+                new LaunchCommand(
+                        Path.of("/opt/java/bin/java"),
+                        List.of("-Xmx256m"),
+                        Path.of("/opt/svc/svc.jar"),
+                        List.of("--config", "/etc/svc/config.yaml")),
+                dryRun);
     }
 
     private void installWith(Path java) throws Exception {
-        Files.writeString(files().launchFile(),
-                new DaemonLaunchSpec(new LaunchCommand(java, List.of(), dir.resolve("svc.jar"), List.of()), Duration.ofSeconds(5)).toJson());
+        Files.writeString(
+                files().launchFile(),
+                new DaemonLaunchSpec(
+                                new LaunchCommand(java, List.of(), dir.resolve("svc.jar"), List.of()),
+                                Duration.ofSeconds(5))
+                        .toJson());
     }
 
     private Path script(String name, String body) throws Exception {
@@ -309,11 +365,17 @@ class DaemonServiceManagerTest {
                     }
                 }
                 """);
-        Process process = new ProcessBuilder(InstallCommand.javaExecutable().toString(), "-XX:TieredStopAtLevel=1", source.toString(),
-                files().pidFile().toString(), ignoreTerm ? "ignore-term" : "honour-term")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(
+                        InstallCommand.javaExecutable().toString(),
+                        "-XX:TieredStopAtLevel=1",
+                        source.toString(),
+                        files().pidFile().toString(),
+                        ignoreTerm ? "ignore-term" : "honour-term")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         children.add(process);
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).as("the lock holder locked the pid file").isEqualTo("locked");
         return process;
     }
@@ -352,12 +414,10 @@ class DaemonServiceManagerTest {
         }
 
         @Override
-        public void pause() {
-        }
+        public void pause() {}
 
         @Override
-        public void resume() {
-        }
+        public void resume() {}
 
         @Override
         public ReloadOutcome reload() {

@@ -1,16 +1,11 @@
 package dev.servicekit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ConsoleLogTarget;
 import dev.servicekit.testing.Poll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,8 +20,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 class LoggingConfiguratorTest {
 
@@ -43,8 +42,16 @@ class LoggingConfiguratorTest {
     }
 
     private void configure(String format, Optional<Path> file, boolean accessLog) {
-        LoggingConfigurator.configure(new LogSettings("info", format, new PrintStream(console, true, StandardCharsets.UTF_8),
-                file, 10L * 1024 * 1024, Duration.ofDays(7), 1024L * 1024 * 1024, accessLog, Optional.empty()));
+        LoggingConfigurator.configure(new LogSettings(
+                "info",
+                format,
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                file,
+                10L * 1024 * 1024,
+                Duration.ofDays(7),
+                1024L * 1024 * 1024,
+                accessLog,
+                Optional.empty()));
     }
 
     private String console() {
@@ -109,14 +116,17 @@ class LoggingConfiguratorTest {
         Path file = dir.resolve("logs/access.log");
         configure("text", Optional.of(file), true);
         Logger access = LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER);
-        int lines = LoggingConfigurator.ACCESS_QUEUE_SIZE * 2; // more than one queue's worth: writers wait, nothing is dropped
+        int lines = LoggingConfigurator.ACCESS_QUEUE_SIZE
+                * 2; // more than one queue's worth: writers wait, nothing is dropped
         for (int i = 0; i < lines; i++) {
             access.info("GET /item/{} 200", i);
         }
         LoggingConfigurator.configureBootstrap(); // a reconfigure (as a reload does) drains the queues first
 
-        assertThat(console().lines().filter(line -> line.contains("GET /item/"))).hasSize(lines);
-        assertThat(Files.readAllLines(file).stream().filter(line -> line.contains("GET /item/"))).hasSize(lines);
+        assertThat(console().lines().filter(line -> line.contains("GET /item/")))
+                .hasSize(lines);
+        assertThat(Files.readAllLines(file).stream().filter(line -> line.contains("GET /item/")))
+                .hasSize(lines);
         assertThat(console()).contains("GET /item/" + (lines - 1) + " 200");
 
         configure("text", Optional.empty(), true);
@@ -147,11 +157,21 @@ class LoggingConfiguratorTest {
                 writes.add(new String(b, off, len, StandardCharsets.UTF_8));
             }
         };
-        LoggingConfigurator.configure(new LogSettings("info", "text", new PrintStream(recording, false, StandardCharsets.UTF_8),
-                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, Optional.empty()));
+        LoggingConfigurator.configure(new LogSettings(
+                "info",
+                "text",
+                new PrintStream(recording, false, StandardCharsets.UTF_8),
+                Optional.empty(),
+                1024,
+                Duration.ofDays(1),
+                1024,
+                true,
+                Optional.empty()));
         Logger access = LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER);
         access.info("GET /item/0 200");
-        assertThat(writerBlocked.await(5, TimeUnit.SECONDS)).as("the first line is written without a stop").isTrue();
+        assertThat(writerBlocked.await(5, TimeUnit.SECONDS))
+                .as("the first line is written without a stop")
+                .isTrue();
         int lines = 500;
         for (int i = 1; i < lines; i++) {
             access.info("GET /item/{} 200", i);
@@ -163,7 +183,8 @@ class LoggingConfiguratorTest {
         assertThat(all.lines().filter(line -> line.contains("GET /item/"))).hasSize(lines);
         assertThat(writes).allSatisfy(block -> {
             assertThat(block).endsWith("\n");
-            assertThat(block.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(LineBlockAppenders.BLOCK_BYTES);
+            assertThat(block.getBytes(StandardCharsets.UTF_8).length)
+                    .isLessThanOrEqualTo(LineBlockAppenders.BLOCK_BYTES);
         });
         // About 80 bytes a line: 499 queued lines fit in about ten blocks of 4 KiB, not 499 writes.
         assertThat(writes.size()).isLessThan(lines / 20);
@@ -174,7 +195,11 @@ class LoggingConfiguratorTest {
         configure("text", Optional.empty(), true);
         LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER).info("GET /soon 200");
 
-        Poll.until(Duration.ofSeconds(5), "the access line on the console", this::console, out -> out.contains("GET /soon 200"));
+        Poll.until(
+                Duration.ofSeconds(5),
+                "the access line on the console",
+                this::console,
+                out -> out.contains("GET /soon 200"));
     }
 
     @Test
@@ -217,17 +242,26 @@ class LoggingConfiguratorTest {
                 return "journal";
             }
         };
-        LoggingConfigurator.configure(new LogSettings("debug", "text", new PrintStream(console, true, StandardCharsets.UTF_8),
-                Optional.empty(), 1024, Duration.ofDays(1), 1024, true, Optional.of(journal)));
+        LoggingConfigurator.configure(new LogSettings(
+                "debug",
+                "text",
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                Optional.empty(),
+                1024,
+                Duration.ofDays(1),
+                1024,
+                true,
+                Optional.of(journal)));
         log.error("bad");
         log.warn("careful");
         log.info("fine");
         log.debug("detail");
 
-        assertThat(console().split("\n")).containsExactly(
-                "<3>ERROR [main] test.logger - bad",
-                "<4>WARN  [main] test.logger - careful",
-                "<6>INFO  [main] test.logger - fine",
-                "<7>DEBUG [main] test.logger - detail");
+        assertThat(console().split("\n"))
+                .containsExactly(
+                        "<3>ERROR [main] test.logger - bad",
+                        "<4>WARN  [main] test.logger - careful",
+                        "<6>INFO  [main] test.logger - fine",
+                        "<7>DEBUG [main] test.logger - detail");
     }
 }

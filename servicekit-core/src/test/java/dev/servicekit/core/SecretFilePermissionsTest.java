@@ -1,24 +1,29 @@
 package dev.servicekit.core;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SecretFilePermissionsTest {
 
     static final ConfigKey<Path> KEY_FILE = ConfigKey.builder("auth.secret-file", ConfigType.secretFile())
-            .description("key").build();
-    static final ConfigKey<String> PASSWORD = ConfigKey.builder("store.password", ConfigType.string()).secret()
-            .description("password").build();
-    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).add(KEY_FILE, PASSWORD).build();
+            .description("key")
+            .build();
+    static final ConfigKey<String> PASSWORD = ConfigKey.builder("store.password", ConfigType.string())
+            .secret()
+            .description("password")
+            .build();
+    static final ConfigSchema SCHEMA = ConfigSchema.builder()
+            .add(CoreConfigKeys.all())
+            .add(KEY_FILE, PASSWORD)
+            .build();
 
     @TempDir
     Path dir;
@@ -33,12 +38,19 @@ class SecretFilePermissionsTest {
     void aWorldReadableSecretFileIsRefusedWithTheChmodFix() throws IOException {
         Path secret = file("secret.key", "0123456789abcdef0123456789abcdef", "rw-r--r--");
 
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.builder(SCHEMA)
-                .overrides(List.of("auth.secret-file=" + secret)).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> ConfigLoader.builder(SCHEMA)
+                        .overrides(List.of("auth.secret-file=" + secret))
+                        .build()
+                        .load());
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.key()).isEqualTo("auth.secret-file");
-            assertThat(p.message()).contains("\"" + secret + "\"").contains("rw-r--r--").contains("chmod 600 " + secret);
+            assertThat(p.message())
+                    .contains("\"" + secret + "\"")
+                    .contains("rw-r--r--")
+                    .contains("chmod 600 " + secret);
         });
     }
 
@@ -46,7 +58,10 @@ class SecretFilePermissionsTest {
     void anOwnerOnlySecretFileIsAccepted() throws IOException {
         Path secret = file("secret.key", "0123456789abcdef0123456789abcdef", "rw-------");
 
-        Config config = ConfigLoader.builder(SCHEMA).overrides(List.of("auth.secret-file=" + secret)).build().load();
+        Config config = ConfigLoader.builder(SCHEMA)
+                .overrides(List.of("auth.secret-file=" + secret))
+                .build()
+                .load();
 
         assertThat(config.get(KEY_FILE)).isEqualTo(secret);
         assertThat(config.toMap().toString()).contains(secret.toString()); // the path is not the secret
@@ -54,20 +69,29 @@ class SecretFilePermissionsTest {
 
     @Test
     void aMissingSecretFileIsAProblem() {
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.builder(SCHEMA)
-                .overrides(List.of("auth.secret-file=" + dir.resolve("nope"))).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> ConfigLoader.builder(SCHEMA)
+                        .overrides(List.of("auth.secret-file=" + dir.resolve("nope")))
+                        .build()
+                        .load());
 
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("does not exist"));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("does not exist"));
     }
 
     @Test
     void aConfigFileHoldingASecretMustBeOwnerOnly() throws IOException {
         Path config = file("config.yaml", "store:\n  password: hunter2hunter2\n", "rw-r--r--");
 
-        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.builder(SCHEMA)
-                .file(config, true).build().load());
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> ConfigLoader.builder(SCHEMA).file(config, true).build().load());
 
-        assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("chmod 600 " + config));
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("chmod 600 " + config));
         assertThat(e.getMessage()).doesNotContain("hunter2");
     }
 
@@ -75,6 +99,11 @@ class SecretFilePermissionsTest {
     void aConfigFileWithoutSecretsMayBeReadable() throws IOException {
         Path config = file("config.yaml", "log:\n  level: warn\n", "rw-r--r--");
 
-        assertThat(ConfigLoader.builder(SCHEMA).file(config, true).build().load().get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+        assertThat(ConfigLoader.builder(SCHEMA)
+                        .file(config, true)
+                        .build()
+                        .load()
+                        .get(CoreConfigKeys.LOG_LEVEL))
+                .isEqualTo("warn");
     }
 }

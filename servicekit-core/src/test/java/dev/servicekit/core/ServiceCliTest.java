@@ -1,10 +1,9 @@
 package dev.servicekit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceState;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,15 +12,19 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ServiceCliTest {
 
-    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port()).defaultValue(8080)
-            .description("port").build();
-    static final ConfigKey<String> PASSWORD = ConfigKey.builder("store.password", ConfigType.string()).secret()
-            .description("password").build();
+    static final ConfigKey<Integer> PORT = ConfigKey.builder("http.port", ConfigType.port())
+            .defaultValue(8080)
+            .description("port")
+            .build();
+    static final ConfigKey<String> PASSWORD = ConfigKey.builder("store.password", ConfigType.string())
+            .secret()
+            .description("password")
+            .build();
 
     @TempDir
     Path dir;
@@ -44,7 +47,11 @@ class ServiceCliTest {
 
         @Override
         public ConfigSchema configSchema() {
-            return ConfigSchema.builder().add(CoreConfigKeys.all()).add(PORT, PASSWORD).check(CoreConfigKeys::check).build();
+            return ConfigSchema.builder()
+                    .add(CoreConfigKeys.all())
+                    .add(PORT, PASSWORD)
+                    .check(CoreConfigKeys::check)
+                    .build();
         }
 
         @Override
@@ -81,9 +88,13 @@ class ServiceCliTest {
         int code = run(Map.of(), "config", "validate", "--config", file.toString(), "--set", "http.port=abc");
 
         assertThat(code).isEqualTo(78);
-        assertThat(err()).contains("3 problems")
-                .contains("http.prot").contains("did you mean \"http.port\"?")
-                .contains("log.level").contains("\"loud\"").contains("one of trace, debug, info, warn, error")
+        assertThat(err())
+                .contains("3 problems")
+                .contains("http.prot")
+                .contains("did you mean \"http.port\"?")
+                .contains("log.level")
+                .contains("\"loud\"")
+                .contains("one of trace, debug, info, warn, error")
                 .contains("http.port (from --set): \"abc\" is not valid");
         assertThat(out()).isEmpty();
     }
@@ -93,17 +104,25 @@ class ServiceCliTest {
         Path file = dir.resolve("good.yaml");
         Files.writeString(file, "http:\n  port: 9000\n");
 
-        assertThat(run(Map.of(), "config", "validate", "--config", file.toString())).isZero();
+        assertThat(run(Map.of(), "config", "validate", "--config", file.toString()))
+                .isZero();
         assertThat(out()).startsWith("Configuration is valid");
     }
 
     @Test
     void configShowPrintsEffectiveYamlWithSecretsMasked() {
-        int code = run(Map.of("DEMO_SERVICE_STORE_PASSWORD", "s3cret-value", "DEMO_SERVICE_HTTP_PORT", "9191"),
-                "config", "show", "--set", "data-dir=" + dir);
+        int code = run(
+                Map.of("DEMO_SERVICE_STORE_PASSWORD", "s3cret-value", "DEMO_SERVICE_HTTP_PORT", "9191"),
+                "config",
+                "show",
+                "--set",
+                "data-dir=" + dir);
 
         assertThat(code).isZero();
-        assertThat(out()).contains("port: 9191").contains("drain-timeout: 20s").contains("password: '******'")
+        assertThat(out())
+                .contains("port: 9191")
+                .contains("drain-timeout: 20s")
+                .contains("password: '******'")
                 .doesNotContain("s3cret");
     }
 
@@ -120,7 +139,8 @@ class ServiceCliTest {
     void theDefaultConfigFileLivesInTheDataDir() throws Exception {
         Files.writeString(dir.resolve("config.yaml"), "http:\n  port: 7007\n");
 
-        assertThat(run(Map.of("DEMO_SERVICE_DATA_DIR", dir.toString()), "config", "show")).isZero();
+        assertThat(run(Map.of("DEMO_SERVICE_DATA_DIR", dir.toString()), "config", "show"))
+                .isZero();
         assertThat(out()).contains("port: 7007");
     }
 
@@ -133,12 +153,17 @@ class ServiceCliTest {
     @Test
     void versionPrintsTheJvmOptionsInstallUsesOnePerLine() throws Exception {
         assertThat(run(Map.of(), "version", "--jvm-options")).isZero();
-        assertThat(out().lines()).containsExactlyElementsOf(app.defaultJvmOptions()).contains("-XX:+UseSerialGC");
+        assertThat(out().lines())
+                .containsExactlyElementsOf(app.defaultJvmOptions())
+                .contains("-XX:+UseSerialGC");
 
         out.reset();
         assertThat(run(Map.of(), "version", "--json")).isZero();
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(out()).path("jvmOptions"))
-                .extracting(com.fasterxml.jackson.databind.JsonNode::asText).contains("-XX:+ExitOnOutOfMemoryError");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(out())
+                        .path("jvmOptions"))
+                .extracting(com.fasterxml.jackson.databind.JsonNode::asText)
+                .contains("-XX:+ExitOnOutOfMemoryError");
     }
 
     @Test
@@ -152,9 +177,10 @@ class ServiceCliTest {
         AtomicInteger forced = new AtomicInteger();
         // Exercises the stopper directly: a real signal would also hit the test JVM. Real signals to a
         // child JVM are covered in users-service.
-        ServiceHost host = ServiceHost.builder("demo", ctx -> ctx.onStop("x", stops::incrementAndGet)).build();
+        ServiceHost host = ServiceHost.builder("demo", ctx -> ctx.onStop("x", stops::incrementAndGet))
+                .build();
         host.start();
-        SignalStopper stopper = new SignalStopper(host, forced::incrementAndGet, () -> { });
+        SignalStopper stopper = new SignalStopper(host, forced::incrementAndGet, () -> {});
 
         stopper.onSignal("SIGTERM");
         assertThat(host.awaitTermination(java.time.Duration.ofSeconds(5))).isTrue();
@@ -194,7 +220,9 @@ class ServiceCliTest {
     void startRunsTheServiceInThisJvmAsRunWouldAndReloadsFromTheSameSources() throws Exception {
         Path file = dir.resolve("config.yaml");
         Files.writeString(file, "log:\n  level: info\n");
-        ServiceHost host = ServiceCli.builder(app).environment(Map.of("DEMO_SERVICE_DATA_DIR", dir.toString())).build()
+        ServiceHost host = ServiceCli.builder(app)
+                .environment(Map.of("DEMO_SERVICE_DATA_DIR", dir.toString()))
+                .build()
                 .start("reload.watch=false");
         try {
             assertThat(host.state()).isEqualTo(ServiceState.RUNNING);
@@ -204,7 +232,8 @@ class ServiceCliTest {
             ReloadReport report = host.reload();
 
             assertThat(report.applied()).containsExactly("log.level");
-            assertThat(host.configuration().orElseThrow().get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+            assertThat(host.configuration().orElseThrow().get(CoreConfigKeys.LOG_LEVEL))
+                    .isEqualTo("warn");
         } finally {
             host.stop();
             LoggingConfigurator.configureBootstrap();

@@ -1,18 +1,17 @@
 package dev.servicekit.core;
 
-import dev.servicekit.spi.ServiceState;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.servicekit.spi.ServiceState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.Test;
 
 class ServiceHostTest {
 
@@ -21,11 +20,12 @@ class ServiceHostTest {
     @Test
     void startReachesRunningAndStopRunsStopActionsInReverseOrder() {
         ServiceHost host = ServiceHost.builder("svc", ctx -> {
-            events.add("open store");
-            ctx.onStop("store", () -> events.add("close store"));
-            events.add("open listener");
-            ctx.onStop("listener", () -> events.add("close listener"));
-        }).build();
+                    events.add("open store");
+                    ctx.onStop("store", () -> events.add("close store"));
+                    events.add("open listener");
+                    ctx.onStop("listener", () -> events.add("close listener"));
+                })
+                .build();
         List<ServiceState> states = new CopyOnWriteArrayList<>();
         host.addListener(change -> states.add(change.to()));
 
@@ -35,17 +35,22 @@ class ServiceHostTest {
         assertThat(host.stop()).isEqualTo(ServiceState.STOPPED);
 
         assertThat(events).containsExactly("open store", "open listener", "close listener", "close store");
-        assertThat(states).containsExactly(ServiceState.STARTING, ServiceState.RUNNING, ServiceState.STOPPING, ServiceState.STOPPED);
+        assertThat(states)
+                .containsExactly(
+                        ServiceState.STARTING, ServiceState.RUNNING, ServiceState.STOPPING, ServiceState.STOPPED);
     }
 
     @Test
     void readinessIsFalseWhileStopActionsRun() throws Exception {
         CountDownLatch stopping = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ServiceHost host = ServiceHost.builder("svc", ctx -> ctx.onStop("listener", () -> {
-            stopping.countDown();
-            release.await(5, TimeUnit.SECONDS);
-        })).build();
+        ServiceHost host = ServiceHost.builder(
+                        "svc",
+                        ctx -> ctx.onStop("listener", () -> {
+                            stopping.countDown();
+                            release.await(5, TimeUnit.SECONDS);
+                        }))
+                .build();
         host.start();
 
         Thread stopper = Thread.ofPlatform().start(host::stop);
@@ -61,18 +66,21 @@ class ServiceHostTest {
     @Test
     void failedStartCleansUpWhatStartedAndKeepsTheFirstFailure() {
         ServiceHost host = ServiceHost.builder("svc", ctx -> {
-            ctx.onStop("store", () -> events.add("close store"));
-            ctx.onStop("metrics", () -> {
-                throw new IOException("metrics would not close");
-            });
-            throw new IllegalStateException("Port 8080 is already in use");
-        }).build();
+                    ctx.onStop("store", () -> events.add("close store"));
+                    ctx.onStop("metrics", () -> {
+                        throw new IOException("metrics would not close");
+                    });
+                    throw new IllegalStateException("Port 8080 is already in use");
+                })
+                .build();
 
         ServiceStartException e = catchThrowableOfType(ServiceStartException.class, host::start);
 
         assertThat(e.getMessage()).isEqualTo("svc failed to start: Port 8080 is already in use");
         assertThat(e.getCause()).isInstanceOf(IllegalStateException.class);
-        assertThat(e.getSuppressed()).singleElement().satisfies(s -> assertThat(s).hasMessage("metrics would not close"));
+        assertThat(e.getSuppressed())
+                .singleElement()
+                .satisfies(s -> assertThat(s).hasMessage("metrics would not close"));
         assertThat(events).containsExactly("close store");
         assertThat(host.state()).isEqualTo(ServiceState.FAILED);
         assertThat(host.failure()).containsSame(e);
@@ -82,9 +90,10 @@ class ServiceHostTest {
     void aStopRequestedDuringStartStopsRightAfterStart() {
         ServiceHost[] self = new ServiceHost[1];
         self[0] = ServiceHost.builder("svc", ctx -> {
-            ctx.onStop("listener", () -> events.add("closed"));
-            assertThat(self[0].stop()).isEqualTo(ServiceState.STARTING);
-        }).build();
+                    ctx.onStop("listener", () -> events.add("closed"));
+                    assertThat(self[0].stop()).isEqualTo(ServiceState.STARTING);
+                })
+                .build();
 
         self[0].start();
 
@@ -105,14 +114,16 @@ class ServiceHostTest {
 
         assertThat(end).isEqualTo(ServiceState.FAILED);
         assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(5));
-        assertThat(host.failure()).hasValueSatisfying(f -> assertThat(f.getMessage())
-                .contains("did not stop within shutdown.timeout (200ms)").contains("stopping wedged"));
+        assertThat(host.failure())
+                .hasValueSatisfying(f -> assertThat(f.getMessage())
+                        .contains("did not stop within shutdown.timeout (200ms)")
+                        .contains("stopping wedged"));
         never.countDown();
     }
 
     @Test
     void pauseAndResumeToggleReadiness() {
-        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {}).build();
         host.start();
 
         host.pause();
@@ -125,21 +136,26 @@ class ServiceHostTest {
 
     @Test
     void aStoppedHostCannotBeRestarted() {
-        ServiceHost host = ServiceHost.builder("svc", ctx -> { }).build();
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {}).build();
         host.start();
         host.stop();
 
-        assertThatThrownBy(host::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("build a new one");
+        assertThatThrownBy(host::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("build a new one");
     }
 
     @Test
     void secondStopWaitsForTheFirst() throws Exception {
         CountDownLatch inStop = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ServiceHost host = ServiceHost.builder("svc", ctx -> ctx.onStop("slow", () -> {
-            inStop.countDown();
-            release.await(5, TimeUnit.SECONDS);
-        })).build();
+        ServiceHost host = ServiceHost.builder(
+                        "svc",
+                        ctx -> ctx.onStop("slow", () -> {
+                            inStop.countDown();
+                            release.await(5, TimeUnit.SECONDS);
+                        }))
+                .build();
         host.start();
         Thread first = Thread.ofPlatform().start(host::stop);
         assertThat(inStop.await(5, TimeUnit.SECONDS)).isTrue();

@@ -1,22 +1,17 @@
 package dev.servicekit.core;
 
-import dev.servicekit.spi.ExitCode;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
-import dev.servicekit.spi.ManagedService;
-import dev.servicekit.spi.Progress;
-import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
-import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
 import dev.servicekit.testing.FakeServiceManager;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -24,14 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The service-manager verbs of the command line, against a recording manager. */
 class ServiceManagerCommandsTest {
@@ -57,7 +51,10 @@ class ServiceManagerCommandsTest {
 
         @Override
         public ConfigSchema configSchema() {
-            return ConfigSchema.builder().add(CoreConfigKeys.all()).check(CoreConfigKeys::check).build();
+            return ConfigSchema.builder()
+                    .add(CoreConfigKeys.all())
+                    .check(CoreConfigKeys::check)
+                    .build();
         }
 
         @Override
@@ -82,7 +79,8 @@ class ServiceManagerCommandsTest {
 
     @Test
     void reloadGoesThroughTheManagerThatRunsTheService() {
-        manager.reports(new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.empty()));
+        manager.reports(new ServiceStatus(
+                true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.empty()));
 
         assertThat(run("reload")).isZero();
 
@@ -91,13 +89,16 @@ class ServiceManagerCommandsTest {
 
     @Test
     void reloadWithNoManagerRunningItAndNoManagementListenerSaysNotRunning() {
-        manager.reports(new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
+        manager.reports(new ServiceStatus(
+                true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
 
         assertThat(run("reload")).isEqualTo(ExitCode.NOT_RUNNING.code());
 
         assertThat(manager.calls()).isEmpty();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("demo-service is not running")
-                .contains("fake: not running (inactive (dead))").contains("has no management listener to ask");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("demo-service is not running")
+                .contains("fake: not running (inactive (dead))")
+                .contains("has no management listener to ask");
     }
 
     private int run(String... args) {
@@ -117,8 +118,18 @@ class ServiceManagerCommandsTest {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, "log:\n  level: info\n");
 
-        int code = run("install", "--config", config.toString(), "--start-type", "DELAYED", "--depends-on", "postgresql",
-                "--on-failure", "restart:10s,none", "--account", "svc-user");
+        int code = run(
+                "install",
+                "--config",
+                config.toString(),
+                "--start-type",
+                "DELAYED",
+                "--depends-on",
+                "postgresql",
+                "--on-failure",
+                "restart:10s,none",
+                "--account",
+                "svc-user");
 
         assertThat(code).isZero();
         InstallRequest request = manager.installed().getFirst();
@@ -126,13 +137,16 @@ class ServiceManagerCommandsTest {
         assertThat(request.displayName()).isEqualTo("demo-service");
         assertThat(request.startType()).isEqualTo(StartType.DELAYED);
         assertThat(request.dependsOn()).containsExactly("postgresql");
-        assertThat(request.onFailure()).containsExactly(new FailureAction(FailureAction.Kind.RESTART, Duration.ofSeconds(10)),
-                new FailureAction(FailureAction.Kind.NONE, Duration.ZERO));
+        assertThat(request.onFailure())
+                .containsExactly(
+                        new FailureAction(FailureAction.Kind.RESTART, Duration.ofSeconds(10)),
+                        new FailureAction(FailureAction.Kind.NONE, Duration.ZERO));
         assertThat(request.resetAfter()).isEqualTo(Duration.ofDays(1));
         assertThat(request.stopTimeout()).isEqualTo(Duration.ofSeconds(35)); // shutdown.timeout + 5 s
         assertThat(request.account()).contains("svc-user");
         assertThat(request.launch().jvmOptions()).isEqualTo(app.defaultJvmOptions());
-        assertThat(request.launch().arguments()).containsExactly("--config", config.toAbsolutePath().toString());
+        assertThat(request.launch().arguments())
+                .containsExactly("--config", config.toAbsolutePath().toString());
         assertThat(request.launch().java()).isAbsolute();
         assertThat(err()).contains("fake: installed demo-service");
     }
@@ -159,7 +173,8 @@ class ServiceManagerCommandsTest {
 
     @Test
     void passwordComesFromStdinAndIsNeverPrinted() {
-        assertThat(runWithInput("hunter2hunter2\n", "install", "--account", ".\\svc", "--password-stdin")).isZero();
+        assertThat(runWithInput("hunter2hunter2\n", "install", "--account", ".\\svc", "--password-stdin"))
+                .isZero();
 
         assertThat(manager.installed().getFirst().password()).contains("hunter2hunter2");
         assertThat(manager.installed().getFirst().toString()).doesNotContain("hunter2");
@@ -168,11 +183,13 @@ class ServiceManagerCommandsTest {
 
     @Test
     void statusExitCodesFollowTheSpec() throws Exception {
-        manager.reports(new ServiceStatus(true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.of(2)));
+        manager.reports(new ServiceStatus(
+                true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.of(2)));
         assertThat(run("status")).isZero();
         assertThat(out()).contains("demo-service: running (active (running), pid 42, 2 restarts)");
 
-        manager.reports(new ServiceStatus(true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.of(1), OptionalInt.empty()));
+        manager.reports(new ServiceStatus(
+                true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.of(1), OptionalInt.empty()));
         assertThat(run("status")).isEqualTo(3);
 
         manager.reports(ServiceStatus.notInstalled());
@@ -185,7 +202,8 @@ class ServiceManagerCommandsTest {
 
     @Test
     void managerFailuresExitWithTheirCodeAndMessage() {
-        manager.failsWith(new ServiceManagerException("Access denied; run from an elevated prompt", ExitCode.PERMISSION_DENIED));
+        manager.failsWith(
+                new ServiceManagerException("Access denied; run from an elevated prompt", ExitCode.PERMISSION_DENIED));
 
         assertThat(run("start")).isEqualTo(77);
         assertThat(err()).contains("Access denied; run from an elevated prompt");
@@ -207,7 +225,8 @@ class ServiceManagerCommandsTest {
 
     @Test
     void restartStopsARunningServiceThenStartsIt() {
-        manager.reports(new ServiceStatus(true, true, "running", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
+        manager.reports(new ServiceStatus(
+                true, true, "running", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
 
         assertThat(run("restart", "--user")).isZero();
         assertThat(manager.calls()).containsExactly("stop demo-service", "start demo-service");

@@ -1,19 +1,18 @@
 package dev.servicekit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The hand-written text encoder writes byte for byte what Logback's pattern layout writes for the same pattern. */
 class TextLineEncoderTest {
@@ -36,7 +35,8 @@ class TextLineEncoderTest {
         encoder.setContext(context);
         encoder.start();
 
-        assertThat(text(encoder.encode(event(Level.INFO, "dev.servicekit.http.access", "GET / 200", Map.of("requestId", "r-1"), null))))
+        assertThat(text(encoder.encode(event(
+                        Level.INFO, "dev.servicekit.http.access", "GET / 200", Map.of("requestId", "r-1"), null))))
                 .isEqualTo("INFO  [main] dev.servicekit.http.access [r-1] - GET / 200" + System.lineSeparator());
         assertThat(text(encoder.encode(event(Level.WARN, "x", "no id", Map.of(), null))))
                 .isEqualTo("WARN  [main] x - no id" + System.lineSeparator());
@@ -65,18 +65,30 @@ class TextLineEncoderTest {
         for (Level level : List.of(Level.ERROR, Level.WARN, Level.INFO, Level.DEBUG, Level.TRACE)) {
             events.add(event(level, "dev.servicekit.users.UsersService", "plain {}", Map.of(), null));
         }
-        events.add(event(Level.INFO, "dev.servicekit.http.access", "GET /api/v1/users 200", Map.of("requestId", "0af7651916cd43dd8448eb211c80319c"), null));
+        events.add(event(
+                Level.INFO,
+                "dev.servicekit.http.access",
+                "GET /api/v1/users 200",
+                Map.of("requestId", "0af7651916cd43dd8448eb211c80319c"),
+                null));
         events.add(event(Level.INFO, "short", "empty id", Map.of("requestId", ""), null));
-        events.add(event(Level.INFO, "io.helidon.webserver.http1.Http1Connection.SomeVeryLongInnerName", "long logger", Map.of("other", "x"), null));
+        events.add(event(
+                Level.INFO,
+                "io.helidon.webserver.http1.Http1Connection.SomeVeryLongInnerName",
+                "long logger",
+                Map.of("other", "x"),
+                null));
         events.add(event(Level.INFO, "odd", "id with brackets", Map.of("requestId", "a []"), null));
         events.add(event(Level.INFO, "unicode", "h\u00e9llo \u2603 line\nbreak", Map.of(), null));
-        events.add(event(Level.ERROR, "dev.servicekit.core.ServiceHost", "failed", Map.of("requestId", "r"), withSuppressed));
+        events.add(event(
+                Level.ERROR, "dev.servicekit.core.ServiceHost", "failed", Map.of("requestId", "r"), withSuppressed));
         events.add(event(Level.WARN, "w", "no message exception", Map.of(), new NullPointerException()));
         return events;
     }
 
     private LoggingEvent event(Level level, String logger, String message, Map<String, String> mdc, Throwable thrown) {
-        LoggingEvent event = new LoggingEvent("fqcn", context.getLogger(logger), level, message, thrown, new Object[] {"arg"});
+        LoggingEvent event =
+                new LoggingEvent("fqcn", context.getLogger(logger), level, message, thrown, new Object[] {"arg"});
         event.setThreadName("main");
         event.setTimeStamp(1_764_300_000_123L);
         event.setMDCPropertyMap(mdc);

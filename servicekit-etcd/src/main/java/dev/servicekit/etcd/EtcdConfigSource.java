@@ -1,15 +1,11 @@
 package dev.servicekit.etcd;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigLayer;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.SharedConfigSource;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +26,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Configuration kept in etcd v3: every configuration key is one etcd key {@code <prefix><dotted.key>} holding
@@ -101,7 +99,10 @@ public final class EtcdConfigSource implements SharedConfigSource {
         this.backoffInitial = b.backoffInitial;
         this.backoffMax = b.backoffMax;
         this.debounce = b.debounce;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
     }
 
     /**
@@ -125,7 +126,9 @@ public final class EtcdConfigSource implements SharedConfigSource {
         if (endpoints.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(builder(endpoints, bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX).orElse(defaultPrefix(serviceName)))
+        return Optional.of(builder(
+                        endpoints,
+                        bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX).orElse(defaultPrefix(serviceName)))
                 .required(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_REQUIRED))
                 .timeout(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_TIMEOUT))
                 .build());
@@ -138,7 +141,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
 
     @Override
     public String describe() {
-        return "etcd (" + endpoints.stream().map(URI::toString).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        return "etcd (" + endpoints.stream().map(URI::toString).collect(java.util.stream.Collectors.joining(", "))
+                + ")";
     }
 
     /** The etcd key prefix. */
@@ -162,12 +166,15 @@ public final class EtcdConfigSource implements SharedConfigSource {
         try {
             snapshot = rangeAnyEndpoint();
             unreachable = Optional.empty();
-            markConnected(snapshot.endpoint(), "read " + snapshot.values().size() + " key(s) at revision " + snapshot.revision());
+            markConnected(
+                    snapshot.endpoint(),
+                    "read " + snapshot.values().size() + " key(s) at revision " + snapshot.revision());
             return true;
         } catch (IOException e) {
             unreachable = Optional.of(e.getMessage());
             if (!required) {
-                LOG.warn("etcd configuration not read: {}; using the local configuration (file, environment, --set) until etcd answers",
+                LOG.warn(
+                        "etcd configuration not read: {}; using the local configuration (file, environment, --set) until etcd answers",
                         e.getMessage());
             }
             return false;
@@ -191,16 +198,23 @@ public final class EtcdConfigSource implements SharedConfigSource {
         current.values().forEach((key, raw) -> {
             String source = "etcd " + current.endpoint() + " " + prefix + key;
             if (key.startsWith(BOOTSTRAP_PREFIX)) {
-                problems.add(new ConfigProblem(key, source, "cannot be set in etcd, it tells the service how to reach etcd; "
-                        + "set it in the configuration file, the environment or with --set, and delete the etcd key"));
+                problems.add(
+                        new ConfigProblem(
+                                key,
+                                source,
+                                "cannot be set in etcd, it tells the service how to reach etcd; "
+                                        + "set it in the configuration file, the environment or with --set, and delete the etcd key"));
             } else {
                 values.add(new ConfigLayer.Value(key, raw, source));
             }
         });
         if (required && current == Snapshot.EMPTY && unreachable.isPresent()) {
-            problems.add(new ConfigProblem(EtcdConfigKeys.CONFIG_ETCD_ENDPOINTS.name(), "etcd",
-                    "configuration is required from etcd but " + unreachable.get()
-                            + "; start etcd or fix config.etcd.endpoints, or set config.etcd.required to false to start from the local configuration"));
+            problems.add(
+                    new ConfigProblem(
+                            EtcdConfigKeys.CONFIG_ETCD_ENDPOINTS.name(),
+                            "etcd",
+                            "configuration is required from etcd but " + unreachable.get()
+                                    + "; start etcd or fix config.etcd.endpoints, or set config.etcd.required to false to start from the local configuration"));
         }
         return new ConfigLayer("etcd", values, problems);
     }
@@ -217,7 +231,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
         Objects.requireNonNull(onChange, "onChange");
         synchronized (lock) {
             if (watcher != null || closed.get()) {
-                throw new IllegalStateException("etcd source for " + prefix + " is already watching or closed; build a new one");
+                throw new IllegalStateException(
+                        "etcd source for " + prefix + " is already watching or closed; build a new one");
             }
             watcher = Thread.ofPlatform().daemon().name("etcd-config-watch").start(() -> followLoop(onChange));
         }
@@ -267,8 +282,11 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 }
                 if (connected) {
                     connected = false;
-                    LOG.warn("etcd configuration: lost {} ({}); serving the last configuration (revision {}) and reconnecting",
-                            endpoint, describe(e), snapshot.revision());
+                    LOG.warn(
+                            "etcd configuration: lost {} ({}); serving the last configuration (revision {}) and reconnecting",
+                            endpoint,
+                            describe(e),
+                            snapshot.revision());
                 }
                 nextEndpoint();
             } catch (InterruptedException e) {
@@ -285,7 +303,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
     }
 
     /** Reads watch responses (one JSON object per line) until the stream ends or fails. */
-    private void followStream(URI endpoint, long fromRevision, Runnable onChange) throws IOException, InterruptedException {
+    private void followStream(URI endpoint, long fromRevision, Runnable onChange)
+            throws IOException, InterruptedException {
         Map<String, Object> create = new LinkedHashMap<>();
         create.put("key", b64(prefix));
         create.put("range_end", b64(rangeEnd(prefix)));
@@ -302,7 +321,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
             }
             stream = response.body();
         }
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines =
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             if (response.statusCode() != 200) {
                 throw new IOException("watch answered HTTP " + response.statusCode());
             }
@@ -313,10 +333,14 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 }
                 JsonNode message = JSON.readTree(line);
                 if (message.has("error")) {
-                    throw new IOException("watch failed: " + message.path("error").path("message").asText(message.path("error").toString()));
+                    throw new IOException("watch failed: "
+                            + message.path("error")
+                                    .path("message")
+                                    .asText(message.path("error").toString()));
                 }
                 JsonNode result = message.path("result");
-                if (result.path("compact_revision").asLong(0) > 0 || result.path("canceled").asBoolean(false)) {
+                if (result.path("compact_revision").asLong(0) > 0
+                        || result.path("canceled").asBoolean(false)) {
                     throw new IOException("the watch was cancelled by etcd (compacted at revision "
                             + result.path("compact_revision").asText("?") + "); re-reading the prefix");
                 }
@@ -403,14 +427,18 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 .build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new IOException("range answered HTTP " + response.statusCode() + ": " + response.body().strip());
+            throw new IOException("range answered HTTP " + response.statusCode() + ": "
+                    + response.body().strip());
         }
         JsonNode root = JSON.readTree(response.body());
         Map<String, String> values = new TreeMap<>();
         for (JsonNode kv : root.path("kvs")) {
-            values.put(unb64(kv.path("key").asText()).substring(prefix.length()), unb64(kv.path("value").asText("")));
+            values.put(
+                    unb64(kv.path("key").asText()).substring(prefix.length()),
+                    unb64(kv.path("value").asText("")));
         }
-        return new Snapshot(Map.copyOf(values), root.path("header").path("revision").asLong(0), endpoint.toString());
+        return new Snapshot(
+                Map.copyOf(values), root.path("header").path("revision").asLong(0), endpoint.toString());
     }
 
     private void markConnected(String endpoint, String what) {
@@ -491,10 +519,12 @@ public final class EtcdConfigSource implements SharedConfigSource {
             Objects.requireNonNull(endpoints, "endpoints");
             Objects.requireNonNull(prefix, "prefix");
             if (endpoints.isEmpty()) {
-                throw new IllegalArgumentException("An etcd source needs at least one endpoint, e.g. http://127.0.0.1:2379");
+                throw new IllegalArgumentException(
+                        "An etcd source needs at least one endpoint, e.g. http://127.0.0.1:2379");
             }
             if (prefix.isBlank()) {
-                throw new IllegalArgumentException("The etcd prefix must not be blank; use e.g. /users-service/config/");
+                throw new IllegalArgumentException(
+                        "The etcd prefix must not be blank; use e.g. /users-service/config/");
             }
             this.endpoints = List.copyOf(endpoints);
             this.prefix = prefix;
@@ -517,7 +547,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
             this.backoffInitial = positive(initial, "initial");
             this.backoffMax = positive(max, "max");
             if (max.compareTo(initial) < 0) {
-                throw new IllegalArgumentException("The reconnect backoff maximum (" + max + ") must not be below its start (" + initial + ")");
+                throw new IllegalArgumentException(
+                        "The reconnect backoff maximum (" + max + ") must not be below its start (" + initial + ")");
             }
             return this;
         }

@@ -4,7 +4,6 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.SharedConfigSource;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -12,8 +11,7 @@ import java.util.Optional;
 public final class EtcdSourceProvider implements SharedConfigSource.Provider {
 
     /** For ServiceLoader. */
-    public EtcdSourceProvider() {
-    }
+    public EtcdSourceProvider() {}
 
     @Override
     public List<ConfigKey<?>> keys() {

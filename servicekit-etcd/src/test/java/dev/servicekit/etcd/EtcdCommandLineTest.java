@@ -1,20 +1,19 @@
 package dev.servicekit.etcd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The command line with etcd as the shared configuration source, when etcd does not answer. */
 class EtcdCommandLineTest {
@@ -36,7 +35,10 @@ class EtcdCommandLineTest {
 
         @Override
         public ConfigSchema configSchema() {
-            return ConfigSchema.builder().add(CoreConfigKeys.all()).check(CoreConfigKeys::check).build();
+            return ConfigSchema.builder()
+                    .add(CoreConfigKeys.all())
+                    .check(CoreConfigKeys::check)
+                    .build();
         }
 
         @Override
@@ -66,12 +68,22 @@ class EtcdCommandLineTest {
     void runWithRequiredEtcdThatDoesNotAnswerExits78BeforeStartingAnything() throws Exception {
         String endpoint = "http://127.0.0.1:" + closedPort();
 
-        int code = run(Map.of(), "run", "--set", "config.etcd.endpoints=" + endpoint, "--set", "config.etcd.required=true",
-                "--set", "config.etcd.timeout=2s");
+        int code = run(
+                Map.of(),
+                "run",
+                "--set",
+                "config.etcd.endpoints=" + endpoint,
+                "--set",
+                "config.etcd.required=true",
+                "--set",
+                "config.etcd.timeout=2s");
 
         assertThat(code).isEqualTo(78);
-        assertThat(err()).contains("config.etcd.endpoints (from etcd): configuration is required from etcd but no etcd endpoint answered ("
-                + endpoint + ": connection refused").contains("set config.etcd.required to false");
+        assertThat(err())
+                .contains(
+                        "config.etcd.endpoints (from etcd): configuration is required from etcd but no etcd endpoint answered ("
+                                + endpoint + ": connection refused")
+                .contains("set config.etcd.required to false");
         assertThat(started.getCount()).isEqualTo(1);
     }
 
@@ -79,17 +91,20 @@ class EtcdCommandLineTest {
     void configShowSaysWhenEtcdDidNotAnswerAndShowsTheLocalConfiguration() throws Exception {
         String endpoint = "http://127.0.0.1:" + closedPort();
 
-        int code = run(Map.of(), "config", "show", "--set", "config.etcd.endpoints=" + endpoint, "--set", "log.level=debug");
+        int code = run(
+                Map.of(), "config", "show", "--set", "config.etcd.endpoints=" + endpoint, "--set", "log.level=debug");
 
         assertThat(code).isZero();
-        assertThat(err()).contains("demo-service: note: etcd (" + endpoint + ") did not answer; this is the local configuration only");
+        assertThat(err())
+                .contains("demo-service: note: etcd (" + endpoint
+                        + ") did not answer; this is the local configuration only");
         assertThat(out()).contains("level: debug");
     }
 
     private static int closedPort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
-
 }

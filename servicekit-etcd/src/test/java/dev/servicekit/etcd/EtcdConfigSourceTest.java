@@ -1,5 +1,9 @@
 package dev.servicekit.etcd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigException;
 import dev.servicekit.core.ConfigLayer;
@@ -8,13 +12,6 @@ import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.testing.EtcdServer;
 import dev.servicekit.testing.Poll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +22,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link EtcdConfigSource} against a real etcd on loopback ({@link EtcdServer} from the test kit). */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -36,7 +35,8 @@ class EtcdConfigSourceTest {
 
     static final String PREFIX = "/svc/config/";
     static final Duration WAIT = Duration.ofSeconds(10);
-    static final ConfigSchema SCHEMA = ConfigSchema.builder().add(CoreConfigKeys.all()).build();
+    static final ConfigSchema SCHEMA =
+            ConfigSchema.builder().add(CoreConfigKeys.all()).build();
 
     @TempDir
     Path dir;
@@ -73,15 +73,21 @@ class EtcdConfigSourceTest {
     }
 
     private EtcdConfigSource.Builder source() {
-        return EtcdConfigSource.builder(List.of(URI.create(etcd.endpoint())), PREFIX).timeout(Duration.ofSeconds(2));
+        return EtcdConfigSource.builder(List.of(URI.create(etcd.endpoint())), PREFIX)
+                .timeout(Duration.ofSeconds(2));
     }
 
     private Config load(ConfigLayer layer, Map<String, String> environment, String... overrides) throws Exception {
         Path file = dir.resolve("config.yaml");
         Files.writeString(file, "log:\n  level: warn\n  format: json\n  access: false\n");
-        return ConfigLoader.builder(SCHEMA).file(file, true).layer(layer)
-                .environmentPrefix("SVC").environment(environment).overrides(List.of(overrides))
-                .build().load();
+        return ConfigLoader.builder(SCHEMA)
+                .file(file, true)
+                .layer(layer)
+                .environmentPrefix("SVC")
+                .environment(environment)
+                .overrides(List.of(overrides))
+                .build()
+                .load();
     }
 
     @Test
@@ -97,10 +103,12 @@ class EtcdConfigSourceTest {
         Config config = load(source.layer(), Map.of("SVC_LOG_FORMAT", "json"), "log.access=false");
 
         assertThat(config.get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("debug"); // etcd beats the file
-        assertThat(config.source(CoreConfigKeys.LOG_LEVEL)).isEqualTo("etcd " + etcd.endpoint() + " " + PREFIX + "log.level");
+        assertThat(config.source(CoreConfigKeys.LOG_LEVEL))
+                .isEqualTo("etcd " + etcd.endpoint() + " " + PREFIX + "log.level");
         assertThat(config.get(CoreConfigKeys.LOG_FORMAT)).isEqualTo("json"); // the environment beats etcd
         assertThat(config.get(CoreConfigKeys.LOG_ACCESS)).isFalse(); // --set beats etcd
-        assertThat(source.layer().values()).extracting(ConfigLayer.Value::key)
+        assertThat(source.layer().values())
+                .extracting(ConfigLayer.Value::key)
                 .containsExactlyInAnyOrder("log.level", "log.format", "log.access");
     }
 
@@ -113,15 +121,21 @@ class EtcdConfigSourceTest {
         source.load();
 
         assertThatThrownBy(() -> load(source.layer(), Map.of()))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(Object::toString)
-                        .containsExactlyInAnyOrder(
-                                "log.level (from etcd " + etcd.endpoint() + " /svc/config/log.level): \"loud\" is not valid; "
-                                        + "expected one of trace, debug, info, warn, error",
-                                "log.levle (from etcd " + etcd.endpoint() + " /svc/config/log.levle): is not a known "
-                                        + "configuration key; did you mean \"log.level\"?",
-                                "config.etcd.required (from etcd " + etcd.endpoint() + " /svc/config/config.etcd.required): "
-                                        + "cannot be set in etcd, it tells the service how to reach etcd; set it in the "
-                                        + "configuration file, the environment or with --set, and delete the etcd key"));
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Object::toString)
+                                .containsExactlyInAnyOrder(
+                                        "log.level (from etcd " + etcd.endpoint()
+                                                + " /svc/config/log.level): \"loud\" is not valid; "
+                                                + "expected one of trace, debug, info, warn, error",
+                                        "log.levle (from etcd " + etcd.endpoint()
+                                                + " /svc/config/log.levle): is not a known "
+                                                + "configuration key; did you mean \"log.level\"?",
+                                        "config.etcd.required (from etcd " + etcd.endpoint()
+                                                + " /svc/config/config.etcd.required): "
+                                                + "cannot be set in etcd, it tells the service how to reach etcd; set it in the "
+                                                + "configuration file, the environment or with --set, and delete the etcd key"));
     }
 
     @Test
@@ -129,18 +143,23 @@ class EtcdConfigSourceTest {
         etcd.stop();
         EtcdConfigSource required = source().required(true).build();
         EtcdConfigSource optional = source().build();
-        try (required; optional) {
+        try (required;
+                optional) {
             assertThat(required.load()).isFalse();
             assertThat(optional.load()).isFalse();
 
             assertThat(optional.layer().problems()).isEmpty();
-            assertThat(load(optional.layer(), Map.of()).get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+            assertThat(load(optional.layer(), Map.of()).get(CoreConfigKeys.LOG_LEVEL))
+                    .isEqualTo("warn");
             assertThat(required.layer().problems()).singleElement().satisfies(problem -> {
                 assertThat(problem.key()).isEqualTo("config.etcd.endpoints");
-                assertThat(problem.message()).contains("configuration is required from etcd but no etcd endpoint answered (" + etcd.endpoint())
+                assertThat(problem.message())
+                        .contains(
+                                "configuration is required from etcd but no etcd endpoint answered (" + etcd.endpoint())
                         .contains("set config.etcd.required to false");
             });
-            assertThatThrownBy(() -> load(required.layer(), Map.of())).isInstanceOf(ConfigException.class)
+            assertThatThrownBy(() -> load(required.layer(), Map.of()))
+                    .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("config.etcd.endpoints (from etcd)");
         }
     }
@@ -168,8 +187,13 @@ class EtcdConfigSourceTest {
         awaitLayer(values -> "20MB".equals(values.get("log.file.max-size")));
         awaitCount(reloads, before + 1);
         // a trailing debounced call may still land: watch for a while before counting
-        Poll.during(Duration.ofMillis(300), "20 puts in a burst to cause a few reloads, not 20", () -> reloads.get() - before <= 5);
-        assertThat(reloads.get() - before).as("20 puts in a burst cause a few reloads, not 20").isBetween(1, 5);
+        Poll.during(
+                Duration.ofMillis(300),
+                "20 puts in a burst to cause a few reloads, not 20",
+                () -> reloads.get() - before <= 5);
+        assertThat(reloads.get() - before)
+                .as("20 puts in a burst cause a few reloads, not 20")
+                .isBetween(1, 5);
     }
 
     @Test
@@ -179,19 +203,24 @@ class EtcdConfigSourceTest {
         AtomicInteger reloads = new AtomicInteger();
         // A long first retry, so the changes below land while the source is still disconnected: only a re-read
         // of the whole prefix can see them (the watch from the old revision is compacted away).
-        source = source().reconnectBackoff(Duration.ofSeconds(6), Duration.ofSeconds(6)).build();
+        source = source().reconnectBackoff(Duration.ofSeconds(6), Duration.ofSeconds(6))
+                .build();
         source.load();
         source.watch(reloads::incrementAndGet);
         Poll.until(WAIT, "connected", source::connected);
 
         etcd.stop();
         Poll.until(WAIT, "disconnected", () -> !source.connected());
-        assertThat(source.layer().values()).as("the last snapshot is kept while etcd is down").hasSize(2);
+        assertThat(source.layer().values())
+                .as("the last snapshot is kept while etcd is down")
+                .hasSize(2);
         etcd.start();
         etcd.put(PREFIX + "log.level", "debug");
         etcd.delete(PREFIX + "log.format");
         etcd.compact(etcd.revision());
-        assertThat(source.connected()).as("still waiting to reconnect when the changes were made").isFalse();
+        assertThat(source.connected())
+                .as("still waiting to reconnect when the changes were made")
+                .isFalse();
         int before = reloads.get();
 
         awaitLayer(values -> "debug".equals(values.get("log.level")) && !values.containsKey("log.format"));
@@ -207,7 +236,8 @@ class EtcdConfigSourceTest {
         etcd.put(PREFIX + "log.level", "error");
         etcd.stop();
         AtomicInteger reloads = new AtomicInteger();
-        source = source().reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).build();
+        source = source().reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                .build();
         assertThat(source.load()).isFalse();
         assertThat(source.layer().values()).isEmpty();
         source.watch(reloads::incrementAndGet);
@@ -222,7 +252,8 @@ class EtcdConfigSourceTest {
     }
 
     private static Map<String, String> values(ConfigLayer layer) {
-        return layer.values().stream().collect(java.util.stream.Collectors.toMap(ConfigLayer.Value::key, ConfigLayer.Value::raw));
+        return layer.values().stream()
+                .collect(java.util.stream.Collectors.toMap(ConfigLayer.Value::key, ConfigLayer.Value::raw));
     }
 
     private static void awaitCount(AtomicInteger counter, int atLeast) {

@@ -32,8 +32,15 @@ final class AccessLog {
         MDC.put("durationMs", Long.toString(durationMs));
         MDC.put("subject", subject);
         try {
-            LOG.info("{} {} {} {}B {}ms requestId={} subject={}",
-                     method, path, status, bytes, durationMs, requestId, subject);
+            LOG.info(
+                    "{} {} {} {}B {}ms requestId={} subject={}",
+                    method,
+                    path,
+                    status,
+                    bytes,
+                    durationMs,
+                    requestId,
+                    subject);
         } finally {
             for (String key : FIELD_KEYS) {
                 MDC.remove(key);

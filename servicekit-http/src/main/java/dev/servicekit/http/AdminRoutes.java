@@ -6,7 +6,6 @@ import dev.servicekit.core.ServiceHost;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Clock;
@@ -50,8 +49,7 @@ final class AdminRoutes {
     }
 
     /** The body of {@code PUT /admin/loggers/{name}}; a null level clears the logger's own level. */
-    record LevelRequest(String level) {
-    }
+    record LevelRequest(String level) {}
 
     private void status(ServerRequest req, ServerResponse res) {
         Map<String, Object> status = new LinkedHashMap<>();
@@ -86,7 +84,8 @@ final class AdminRoutes {
     private void reload(ServerRequest req, ServerResponse res) {
         ReloadReport report = host.reload();
         if (!report.ok()) {
-            throw ProblemException.of(422, "Configuration not reloaded", report.summary()).withExtension("lastReload", view(report));
+            throw ProblemException.of(422, "Configuration not reloaded", report.summary())
+                    .withExtension("lastReload", view(report));
         }
         JsonBodies.send(res, Status.OK_200, view(report));
     }
@@ -103,14 +102,18 @@ final class AdminRoutes {
     }
 
     private void logger(ServerRequest req, ServerResponse res) {
-        JsonBodies.send(res, Status.OK_200, view(LoggingConfigurator.level(req.path().pathParameters().get("name"))));
+        JsonBodies.send(
+                res,
+                Status.OK_200,
+                view(LoggingConfigurator.level(req.path().pathParameters().get("name"))));
     }
 
     private void setLogger(ServerRequest req, ServerResponse res) {
         String name = req.path().pathParameters().get("name");
         LevelRequest body = JsonBodies.read(req, LevelRequest.class);
         try {
-            JsonBodies.send(res, Status.OK_200, view(LoggingConfigurator.setLevel(name, Optional.ofNullable(body.level()))));
+            JsonBodies.send(
+                    res, Status.OK_200, view(LoggingConfigurator.setLevel(name, Optional.ofNullable(body.level()))));
         } catch (IllegalArgumentException e) {
             throw ProblemException.validation(List.of(new FieldError("level", e.getMessage())));
         }

@@ -155,21 +155,30 @@ public final class ApiServer {
          *                                  concurrency value is out of range
          */
         public ApiServer build() {
-            ApiSettings initial = new ApiSettings(config.maxBodyBytes(), maxConcurrentRequests, queueTimeout, cors, authenticator);
+            ApiSettings initial =
+                    new ApiSettings(config.maxBodyBytes(), maxConcurrentRequests, queueTimeout, cors, authenticator);
             LiveSettings live = new LiveSettings("API", initial, true);
             // Helidon's own limit is the framing backstop, fixed for the listener's life; the routing enforces the
             // current limit below it.
-            ListenerSettings settings = new ListenerSettings("API", config.host(), config.port(), config.portKey(),
-                                                             live.framingLimit(), config.drainTimeout());
+            ListenerSettings settings = new ListenerSettings(
+                    "API", config.host(), config.port(), config.portKey(), live.framingLimit(), config.drainTimeout());
             InFlightRequests inFlight = new InFlightRequests();
             AccessLog accessLog = new AccessLog();
             List<Route> copy = routes;
             Optional<HttpMetrics> meters = metrics;
             ServerRouting.build(copy, inFlight, accessLog, live, meters); // fail fast on bad routes
-            return new ApiServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, live, meters),
-                                                     inFlight, accessLog, tls, TlsFileWatcher.DEFAULT_POLL_INTERVAL, meters,
-                                                     () -> live.current().maxBodyBytes()),
-                                 inFlight, live);
+            return new ApiServer(
+                    new HelidonListener(
+                            settings,
+                            () -> ServerRouting.build(copy, inFlight, accessLog, live, meters),
+                            inFlight,
+                            accessLog,
+                            tls,
+                            TlsFileWatcher.DEFAULT_POLL_INTERVAL,
+                            meters,
+                            () -> live.current().maxBodyBytes()),
+                    inFlight,
+                    live);
         }
     }
 

@@ -33,7 +33,7 @@ public record ApiServerConfig(String host, int port, String portKey, long maxBod
         ListenerSettings.checkAddress(host, port, portKey, problems);
         if (maxBodyBytes < 1) {
             problems.add("maxBodyBytes is " + maxBodyBytes + "; use a positive number of bytes, for example "
-                                 + DEFAULT_MAX_BODY_BYTES);
+                    + DEFAULT_MAX_BODY_BYTES);
         }
         if (drainTimeout == null) {
             problems.add("drainTimeout is missing; use a duration such as " + DEFAULT_DRAIN_TIMEOUT);

@@ -29,11 +29,12 @@ import java.util.Optional;
  * @param cors                  the CORS origins, or empty for CORS off
  * @param authenticator         checks routes that declare scopes, or empty to serve them unchecked
  */
-public record ApiSettings(long maxBodyBytes,
-                          int maxConcurrentRequests,
-                          Duration queueTimeout,
-                          Optional<CorsSettings> cors,
-                          Optional<RequestAuthenticator> authenticator) {
+public record ApiSettings(
+        long maxBodyBytes,
+        int maxConcurrentRequests,
+        Duration queueTimeout,
+        Optional<CorsSettings> cors,
+        Optional<RequestAuthenticator> authenticator) {
 
     /** Default for {@link #maxConcurrentRequests()}: 256. */
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 256;
@@ -59,11 +60,11 @@ public record ApiSettings(long maxBodyBytes,
         List<String> problems = new ArrayList<>();
         if (maxBodyBytes < 1) {
             problems.add("maxBodyBytes is \"" + maxBodyBytes + "\"; use a positive number of bytes, for example "
-                                 + ApiServerConfig.DEFAULT_MAX_BODY_BYTES);
+                    + ApiServerConfig.DEFAULT_MAX_BODY_BYTES);
         }
         if (maxConcurrentRequests < 0) {
             problems.add("maxConcurrentRequests is \"" + maxConcurrentRequests + "\"; use a positive number such as "
-                                 + DEFAULT_MAX_CONCURRENT_REQUESTS + ", or 0 for unlimited");
+                    + DEFAULT_MAX_CONCURRENT_REQUESTS + ", or 0 for unlimited");
         }
         if (queueTimeout == null) {
             problems.add("queueTimeout is missing; use a duration such as " + DEFAULT_QUEUE_TIMEOUT);
@@ -80,8 +81,12 @@ public record ApiSettings(long maxBodyBytes,
      * @return the default settings
      */
     public static ApiSettings defaults() {
-        return new ApiSettings(ApiServerConfig.DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_REQUESTS,
-                               DEFAULT_QUEUE_TIMEOUT, Optional.empty(), Optional.empty());
+        return new ApiSettings(
+                ApiServerConfig.DEFAULT_MAX_BODY_BYTES,
+                DEFAULT_MAX_CONCURRENT_REQUESTS,
+                DEFAULT_QUEUE_TIMEOUT,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** A copy with another body limit. */
@@ -91,13 +96,18 @@ public record ApiSettings(long maxBodyBytes,
 
     /** A copy with another concurrency limit ({@code 0}: unlimited) and queue timeout. */
     public ApiSettings withConcurrency(int maxConcurrent, Duration timeout) {
-        return new ApiSettings(maxBodyBytes, maxConcurrent, Objects.requireNonNull(timeout, "timeout"), cors, authenticator);
+        return new ApiSettings(
+                maxBodyBytes, maxConcurrent, Objects.requireNonNull(timeout, "timeout"), cors, authenticator);
     }
 
     /** A copy that allows the given CORS origins. */
     public ApiSettings withCors(CorsSettings value) {
-        return new ApiSettings(maxBodyBytes, maxConcurrentRequests, queueTimeout,
-                               Optional.of(Objects.requireNonNull(value, "value")), authenticator);
+        return new ApiSettings(
+                maxBodyBytes,
+                maxConcurrentRequests,
+                queueTimeout,
+                Optional.of(Objects.requireNonNull(value, "value")),
+                authenticator);
     }
 
     /** A copy with CORS off. */
@@ -107,8 +117,12 @@ public record ApiSettings(long maxBodyBytes,
 
     /** A copy with another authenticator. */
     public ApiSettings withAuthenticator(RequestAuthenticator value) {
-        return new ApiSettings(maxBodyBytes, maxConcurrentRequests, queueTimeout, cors,
-                               Optional.of(Objects.requireNonNull(value, "value")));
+        return new ApiSettings(
+                maxBodyBytes,
+                maxConcurrentRequests,
+                queueTimeout,
+                cors,
+                Optional.of(Objects.requireNonNull(value, "value")));
     }
 
     /** A copy that serves routes with scopes unchecked (auth off). */

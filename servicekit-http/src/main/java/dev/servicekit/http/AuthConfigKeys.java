@@ -4,7 +4,6 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -30,15 +29,19 @@ public final class AuthConfigKeys {
     /** Whether API routes that declare scopes require a token. */
     public static final ConfigKey<Boolean> ENABLED = ConfigKey.builder("auth.enabled", ConfigType.bool())
             .defaultValue(true)
-            .description("Require a JWT on every API route that declares scopes. false serves them to anyone (a warning is logged at every start).")
+            .description(
+                    "Require a JWT on every API route that declares scopes. false serves them to anyone (a warning is logged at every start).")
             .build();
 
     /** The file name of the HS256 secret generated in the data directory when no key source is configured. */
     static final String DEFAULT_SECRET_FILE = "jwt-hs256.key";
 
     /** The HS256 secret file; by default {@code <data-dir>/jwt-hs256.key} unless a public key or JWKS is configured. */
-    public static final ConfigKey<Path> HS256_SECRET_FILE = ConfigKey.builder("auth.hs256-secret-file", ConfigType.secretFile())
-            .derivedDefault(AuthConfigKeys::defaultSecretFile, "<data-dir>/jwt-hs256.key, generated on first start when no key source is set")
+    public static final ConfigKey<Path> HS256_SECRET_FILE = ConfigKey.builder(
+                    "auth.hs256-secret-file", ConfigType.secretFile())
+            .derivedDefault(
+                    AuthConfigKeys::defaultSecretFile,
+                    "<data-dir>/jwt-hs256.key, generated on first start when no key source is set")
             .reloadable()
             .description("File with the base64 HS256 signing secret (at least 256 bits); owner-only permissions.")
             .build();
@@ -46,13 +49,15 @@ public final class AuthConfigKeys {
     /** An RS256/ES256 public key. */
     public static final ConfigKey<Path> PUBLIC_KEY_FILE = ConfigKey.builder("auth.public-key-file", ConfigType.path())
             .reloadable()
-            .description("PEM public key (RSA ≥ 2048 bits for RS256, P-256 for ES256) that verifies tokens issued elsewhere.")
+            .description(
+                    "PEM public key (RSA ≥ 2048 bits for RS256, P-256 for ES256) that verifies tokens issued elsewhere.")
             .build();
 
     /** A JWKS URL. */
     public static final ConfigKey<String> JWKS_URL = ConfigKey.builder("auth.jwks-url", ConfigType.nonBlankString())
             .reloadable()
-            .description("JWKS URL of an identity provider (https; http only for loopback); keys are cached and refreshed.")
+            .description(
+                    "JWKS URL of an identity provider (https; http only for loopback); keys are cached and refreshed.")
             .build();
 
     /** Expected {@code iss}. */
@@ -90,8 +95,7 @@ public final class AuthConfigKeys {
             .description("Lifetime of tokens issued by POST /api/v1/auth/token and `token issue` (default for --ttl).")
             .build();
 
-    private AuthConfigKeys() {
-    }
+    private AuthConfigKeys() {}
 
     /** {@code <data-dir>/jwt-hs256.key}, or null (no default) when a public key or JWKS is the key source. */
     private static Path defaultSecretFile(Config config) {
@@ -103,7 +107,16 @@ public final class AuthConfigKeys {
 
     /** Every auth key, in documentation order. */
     public static List<ConfigKey<?>> all() {
-        return List.of(ENABLED, HS256_SECRET_FILE, PUBLIC_KEY_FILE, JWKS_URL, ISSUER, AUDIENCE, CLOCK_SKEW, MAX_TOKEN_SIZE, TOKEN_TTL);
+        return List.of(
+                ENABLED,
+                HS256_SECRET_FILE,
+                PUBLIC_KEY_FILE,
+                JWKS_URL,
+                ISSUER,
+                AUDIENCE,
+                CLOCK_SKEW,
+                MAX_TOKEN_SIZE,
+                TOKEN_TTL);
     }
 
     /** At most one key source; a JWKS URL must be a URL. */
@@ -116,7 +129,9 @@ public final class AuthConfigKeys {
         config.find(PUBLIC_KEY_FILE).ifPresent(v -> sources.add(PUBLIC_KEY_FILE.name()));
         config.find(JWKS_URL).ifPresent(v -> sources.add(JWKS_URL.name()));
         if (sources.size() > 1) {
-            problems.add(new ConfigProblem(sources.get(1), config.source(config.schema().key(sources.get(1)).orElseThrow()),
+            problems.add(new ConfigProblem(
+                    sources.get(1),
+                    config.source(config.schema().key(sources.get(1)).orElseThrow()),
                     "only one key source may be set, but " + String.join(" and ", sources) + " are; keep one"));
         }
         config.find(JWKS_URL).ifPresent(url -> {
@@ -126,8 +141,10 @@ public final class AuthConfigKeys {
                     throw new URISyntaxException(url, "needs a scheme and a host");
                 }
             } catch (URISyntaxException e) {
-                problems.add(new ConfigProblem(JWKS_URL.name(), config.source(JWKS_URL), "\"" + url
-                        + "\" is not a URL; write e.g. https://login.example.com/.well-known/jwks.json"));
+                problems.add(new ConfigProblem(
+                        JWKS_URL.name(),
+                        config.source(JWKS_URL),
+                        "\"" + url + "\" is not a URL; write e.g. https://login.example.com/.well-known/jwks.json"));
             }
         });
         return problems;

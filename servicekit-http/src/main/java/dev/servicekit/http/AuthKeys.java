@@ -4,9 +4,6 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.SecretFilePermissions;
 import dev.servicekit.core.ServiceException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,6 +13,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Key discovery and creation: the JWT key comes from the configured public key or JWKS (verify only), or an HS256
@@ -28,8 +27,7 @@ final class AuthKeys {
     private static final Logger LOG = LoggerFactory.getLogger(AuthKeys.class);
     private static final int SECRET_BYTES = 32;
 
-    private AuthKeys() {
-    }
+    private AuthKeys() {}
 
     /** The key source; generates the default secret file when no key source is configured and it is missing. */
     static JwtKeySource resolve(Config config, String serviceName) {
@@ -62,7 +60,8 @@ final class AuthKeys {
                 Files.createDirectories(parent);
             }
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(
+                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
                 Files.createFile(file); // no POSIX permissions here (Windows): the data directory's ACL protects it
             }
@@ -70,11 +69,16 @@ final class AuthKeys {
         } catch (FileAlreadyExistsException e) {
             return; // another process (the service, or `token issue`) generated it first
         } catch (IOException e) {
-            throw new ServiceException("Cannot create the JWT signing key " + file + " (" + e.getMessage()
-                    + "); make the data directory writable, or set auth.hs256-secret-file", e);
+            throw new ServiceException(
+                    "Cannot create the JWT signing key " + file + " (" + e.getMessage()
+                            + "); make the data directory writable, or set auth.hs256-secret-file",
+                    e);
         }
-        LOG.info("Generated a 256-bit JWT signing key at {} (owner-only). Issue a token with: {} token issue --subject <you> "
-                + "--scope \"admin\" (and the scopes your routes require)", file.toAbsolutePath(), serviceName);
+        LOG.info(
+                "Generated a 256-bit JWT signing key at {} (owner-only). Issue a token with: {} token issue --subject <you> "
+                        + "--scope \"admin\" (and the scopes your routes require)",
+                file.toAbsolutePath(),
+                serviceName);
     }
 
     private static byte[] read(Path file) {
@@ -82,11 +86,15 @@ final class AuthKeys {
             String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
             return Base64.getDecoder().decode(text);
         } catch (IOException e) {
-            throw new ServiceException("Cannot read the JWT signing key " + file + " (" + e.getMessage()
-                    + "); check auth.hs256-secret-file and that this account may read it", e);
+            throw new ServiceException(
+                    "Cannot read the JWT signing key " + file + " (" + e.getMessage()
+                            + "); check auth.hs256-secret-file and that this account may read it",
+                    e);
         } catch (IllegalArgumentException e) {
-            throw new ServiceException("The JWT signing key " + file + " is not base64 text; put a base64-encoded secret of at "
-                    + "least 32 bytes in it (e.g. head -c 32 /dev/urandom | base64)", e);
+            throw new ServiceException(
+                    "The JWT signing key " + file + " is not base64 text; put a base64-encoded secret of at "
+                            + "least 32 bytes in it (e.g. head -c 32 /dev/urandom | base64)",
+                    e);
         }
     }
 }

@@ -53,7 +53,8 @@ public record CorsSettings(List<String> allowedOrigins, Duration maxAge) {
         allowedOrigins = List.copyOf(allowedOrigins);
         List<String> problems = new ArrayList<>();
         if (allowedOrigins.isEmpty()) {
-            problems.add("the list of allowed origins is empty; list at least one origin, or leave CORS unconfigured to keep it off");
+            problems.add(
+                    "the list of allowed origins is empty; list at least one origin, or leave CORS unconfigured to keep it off");
         }
         problems.addAll(originProblems(allowedOrigins));
         if (maxAge.isNegative()) {
@@ -107,7 +108,8 @@ public record CorsSettings(List<String> allowedOrigins, Duration maxAge) {
             return Optional.of(quoted + " is empty; " + FORMAT_HINT);
         }
         if (origin.contains("*")) {
-            return Optional.of(quoted + " contains a wildcard; list each allowed origin exactly, e.g. https://app.example.com");
+            return Optional.of(
+                    quoted + " contains a wildcard; list each allowed origin exactly, e.g. https://app.example.com");
         }
         if (!origin.equals(origin.strip())) {
             return Optional.of(quoted + " has surrounding spaces; remove them");
@@ -124,7 +126,8 @@ public record CorsSettings(List<String> allowedOrigins, Duration maxAge) {
         int pathStart = indexOfAny(authority, "/?#");
         if (pathStart >= 0) {
             if (pathStart == authority.length() - 1 && authority.endsWith("/")) {
-                return Optional.of(quoted + " ends with a slash; remove it (\"" + origin.substring(0, origin.length() - 1) + "\")");
+                return Optional.of(quoted + " ends with a slash; remove it (\""
+                        + origin.substring(0, origin.length() - 1) + "\")");
             }
             return Optional.of(quoted + " has a path, query or fragment; " + FORMAT_HINT);
         }
@@ -144,7 +147,7 @@ public record CorsSettings(List<String> allowedOrigins, Duration maxAge) {
             if ((schemeName.equals("https") && number == 443) || (schemeName.equals("http") && number == 80)) {
                 String withoutPort = origin.substring(0, origin.length() - port.length() - 1);
                 return Optional.of(quoted + " names the default port, which browsers leave out of Origin; write \""
-                                           + withoutPort + "\"");
+                        + withoutPort + "\"");
             }
         }
         return Optional.empty();

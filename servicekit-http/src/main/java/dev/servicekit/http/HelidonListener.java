@@ -3,10 +3,6 @@ package dev.servicekit.http;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -15,11 +11,13 @@ import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One Helidon WebServer with one listener, and the lifecycle both public servers share.
@@ -44,7 +42,11 @@ final class HelidonListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(HelidonListener.class);
 
-    private enum State { NEW, RUNNING, STOPPED }
+    private enum State {
+        NEW,
+        RUNNING,
+        STOPPED
+    }
 
     private final ListenerSettings settings;
     private final Supplier<HttpRouting.Builder> routing;
@@ -61,39 +63,43 @@ final class HelidonListener {
     private WebServer server;
     private Optional<TlsFileWatcher> tlsWatcher = Optional.empty();
 
-    HelidonListener(ListenerSettings settings,
-                    Supplier<HttpRouting.Builder> routing,
-                    InFlightRequests inFlight,
-                    AccessLog accessLog) {
+    HelidonListener(
+            ListenerSettings settings,
+            Supplier<HttpRouting.Builder> routing,
+            InFlightRequests inFlight,
+            AccessLog accessLog) {
         this(settings, routing, inFlight, accessLog, Optional.empty());
     }
 
-    HelidonListener(ListenerSettings settings,
-                    Supplier<HttpRouting.Builder> routing,
-                    InFlightRequests inFlight,
-                    AccessLog accessLog,
-                    Optional<TlsSettings> tls) {
+    HelidonListener(
+            ListenerSettings settings,
+            Supplier<HttpRouting.Builder> routing,
+            InFlightRequests inFlight,
+            AccessLog accessLog,
+            Optional<TlsSettings> tls) {
         this(settings, routing, inFlight, accessLog, tls, TlsFileWatcher.DEFAULT_POLL_INTERVAL);
     }
 
     /** With the polling interval of the TLS file watcher, for tests of the polling fallback. */
-    HelidonListener(ListenerSettings settings,
-                    Supplier<HttpRouting.Builder> routing,
-                    InFlightRequests inFlight,
-                    AccessLog accessLog,
-                    Optional<TlsSettings> tls,
-                    Duration tlsPollInterval) {
+    HelidonListener(
+            ListenerSettings settings,
+            Supplier<HttpRouting.Builder> routing,
+            InFlightRequests inFlight,
+            AccessLog accessLog,
+            Optional<TlsSettings> tls,
+            Duration tlsPollInterval) {
         this(settings, routing, inFlight, accessLog, tls, tlsPollInterval, Optional.empty());
     }
 
     /** With the metrics that count the requests Helidon refuses before routing (413). */
-    HelidonListener(ListenerSettings settings,
-                    Supplier<HttpRouting.Builder> routing,
-                    InFlightRequests inFlight,
-                    AccessLog accessLog,
-                    Optional<TlsSettings> tls,
-                    Duration tlsPollInterval,
-                    Optional<HttpMetrics> metrics) {
+    HelidonListener(
+            ListenerSettings settings,
+            Supplier<HttpRouting.Builder> routing,
+            InFlightRequests inFlight,
+            AccessLog accessLog,
+            Optional<TlsSettings> tls,
+            Duration tlsPollInterval,
+            Optional<HttpMetrics> metrics) {
         this(settings, routing, inFlight, accessLog, tls, tlsPollInterval, metrics, settings::maxBodyBytes);
     }
 
@@ -101,14 +107,15 @@ final class HelidonListener {
      * With the body limit that 413 answers name: the routing's current one, which may be below the framing limit
      * ({@link ListenerSettings#maxBodyBytes()}) that Helidon enforces itself.
      */
-    HelidonListener(ListenerSettings settings,
-                    Supplier<HttpRouting.Builder> routing,
-                    InFlightRequests inFlight,
-                    AccessLog accessLog,
-                    Optional<TlsSettings> tls,
-                    Duration tlsPollInterval,
-                    Optional<HttpMetrics> metrics,
-                    LongSupplier currentBodyLimit) {
+    HelidonListener(
+            ListenerSettings settings,
+            Supplier<HttpRouting.Builder> routing,
+            InFlightRequests inFlight,
+            AccessLog accessLog,
+            Optional<TlsSettings> tls,
+            Duration tlsPollInterval,
+            Optional<HttpMetrics> metrics,
+            LongSupplier currentBodyLimit) {
         this.currentBodyLimit = Objects.requireNonNull(currentBodyLimit, "currentBodyLimit");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.tls = Objects.requireNonNull(tls, "tls");
@@ -126,10 +133,10 @@ final class HelidonListener {
                 case RUNNING -> {
                     return;
                 }
-                case STOPPED -> throw new IllegalStateException(
-                        "The " + settings.name() + " server was stopped and cannot be started again; create a new one");
-                case NEW -> {
-                }
+                case STOPPED ->
+                    throw new IllegalStateException("The " + settings.name()
+                            + " server was stopped and cannot be started again; create a new one");
+                case NEW -> {}
             }
             // Configuration first: a broken certificate is reported before anything binds.
             Optional<TlsFileWatcher> watcher = Optional.empty();
@@ -137,14 +144,21 @@ final class HelidonListener {
             if (tls.isPresent()) {
                 TlsSettings tlsSettings = tls.get();
                 // The watcher takes its baseline before loading, so a change during start is not missed.
-                watcher = Optional.of(new TlsFileWatcher(settings.name(), TlsMaterialLoader.files(tlsSettings), tlsPollInterval,
-                                                         TlsFileWatcher.DEFAULT_DEBOUNCE, () -> reloadTls(tlsSettings)));
+                watcher = Optional.of(new TlsFileWatcher(
+                        settings.name(),
+                        TlsMaterialLoader.files(tlsSettings),
+                        tlsPollInterval,
+                        TlsFileWatcher.DEFAULT_DEBOUNCE,
+                        () -> reloadTls(tlsSettings)));
                 material = Optional.of(TlsMaterialLoader.load(settings.name(), tlsSettings));
             }
             InetAddress address = resolve();
             if (tls.isEmpty() && !address.isLoopbackAddress()) {
-                LOG.warn("The {} server listens on {} without TLS: anyone on the network can read its traffic, tokens included; "
-                        + "configure TLS or bind to 127.0.0.1", settings.name(), settings.host());
+                LOG.warn(
+                        "The {} server listens on {} without TLS: anyone on the network can read its traffic, tokens included; "
+                                + "configure TLS or bind to 127.0.0.1",
+                        settings.name(),
+                        settings.host());
             }
             if (settings.port() != 0) {
                 // Probe first: when the port is taken, Helidon would log a stack trace before failing, and the
@@ -175,9 +189,12 @@ final class HelidonListener {
             state = State.RUNNING;
             LOG.debug("{} server listening on {}:{}", settings.name(), settings.host(), boundPort);
             if (material.isPresent()) {
-                LOG.info("{} server serves HTTPS ({}) with the certificate {}{}", settings.name(),
-                         String.join(", ", TlsMaterial.PROTOCOLS), material.get().describe(),
-                         material.get().clientCas().isEmpty() ? "" : "; client certificates required");
+                LOG.info(
+                        "{} server serves HTTPS ({}) with the certificate {}{}",
+                        settings.name(),
+                        String.join(", ", TlsMaterial.PROTOCOLS),
+                        material.get().describe(),
+                        material.get().clientCas().isEmpty() ? "" : "; client certificates required");
             }
             tlsWatcher = watcher;
             watcher.ifPresent(TlsFileWatcher::start);
@@ -198,8 +215,11 @@ final class HelidonListener {
             // Helidon skips the drain wait if this thread is interrupted; drain anyway, then restore the flag.
             boolean interrupted = Thread.interrupted();
             try {
-                LOG.info("{} server stopping: {} request(s) in flight, waiting up to {}",
-                         settings.name(), inFlight.count(), settings.drainTimeout());
+                LOG.info(
+                        "{} server stopping: {} request(s) in flight, waiting up to {}",
+                        settings.name(),
+                        inFlight.count(),
+                        settings.drainTimeout());
                 server.stop();
             } finally {
                 state = State.STOPPED;
@@ -226,25 +246,33 @@ final class HelidonListener {
         try {
             material = TlsMaterialLoader.load(settings.name(), tlsSettings);
         } catch (TlsConfigurationException e) {
-            LOG.warn("{} server keeps its current TLS certificate: the changed files cannot be used. {}",
-                     settings.name(), e.getMessage());
+            LOG.warn(
+                    "{} server keeps its current TLS certificate: the changed files cannot be used. {}",
+                    settings.name(),
+                    e.getMessage());
             return;
         }
         try {
             current.reloadTls(material.toHelidonTls());
         } catch (RuntimeException e) {
-            LOG.warn("{} server keeps its current TLS certificate: Helidon refused the new one ({})",
-                     settings.name(), material.describe(), e);
+            LOG.warn(
+                    "{} server keeps its current TLS certificate: Helidon refused the new one ({})",
+                    settings.name(),
+                    material.describe(),
+                    e);
             return;
         }
-        LOG.info("{} server reloaded its TLS certificate without a restart: {}; new connections use it",
-                 settings.name(), material.describe());
+        LOG.info(
+                "{} server reloaded its TLS certificate without a restart: {}; new connections use it",
+                settings.name(),
+                material.describe());
     }
 
     int port() {
         int port = boundPort;
         if (port < 0) {
-            throw new IllegalStateException("The " + settings.name() + " server has not been started; call start() first");
+            throw new IllegalStateException(
+                    "The " + settings.name() + " server has not been started; call start() first");
         }
         return port;
     }
@@ -257,19 +285,30 @@ final class HelidonListener {
         try {
             return InetAddress.getByName(settings.host());
         } catch (UnknownHostException e) {
-            throw new HttpBindException("Host \"" + settings.host() + "\" of the " + settings.name()
-                                                + " server does not resolve to an address; set the host next to "
-                                                + settings.portKey() + " to an address of this machine, such as "
-                                                + "127.0.0.1 or 0.0.0.0",
-                                        settings.host(), settings.port(), settings.portKey(), e);
+            throw new HttpBindException(
+                    "Host \"" + settings.host() + "\" of the " + settings.name()
+                            + " server does not resolve to an address; set the host next to "
+                            + settings.portKey() + " to an address of this machine, such as "
+                            + "127.0.0.1 or 0.0.0.0",
+                    settings.host(),
+                    settings.port(),
+                    settings.portKey(),
+                    e);
         }
     }
 
     /** Re-creates the bind with a probe socket to learn the reason Helidon only logged. */
     private HttpBindException bindFailure(InetAddress address) {
-        return probeBind(address).orElseGet(() -> new HttpBindException("The " + settings.name() + " server could not listen on port "
-                + settings.port() + " on " + settings.host() + "; see the log above for Helidon's reason, and check "
-                + settings.portKey() + " and its host", settings.host(), settings.port(), settings.portKey(), null));
+        return probeBind(address)
+                .orElseGet(() -> new HttpBindException(
+                        "The " + settings.name() + " server could not listen on port "
+                                + settings.port() + " on " + settings.host()
+                                + "; see the log above for Helidon's reason, and check "
+                                + settings.portKey() + " and its host",
+                        settings.host(),
+                        settings.port(),
+                        settings.portKey(),
+                        null));
     }
 
     /** Binds a probe socket to the listener's address; the failure, with a message that says what to do, if it fails. */
@@ -294,13 +333,18 @@ final class HelidonListener {
                 message = "This process may not listen on port " + port + " on " + host
                         + " (ports below 1024 need elevated privileges); set " + key + " to 1024 or higher";
             } else {
-                message = "Cannot listen on port " + port + " on " + host + ": " + e.getMessage()
-                        + "; set " + key + " to a free port";
+                message = "Cannot listen on port " + port + " on " + host + ": " + e.getMessage() + "; set " + key
+                        + " to a free port";
             }
             return Optional.of(new HttpBindException(message, host, port, key, e));
         } catch (IOException e) {
-            return Optional.of(new HttpBindException("Cannot listen on port " + port + " on " + host + ": " + e.getMessage()
-                                                 + "; set " + key + " to a free port", host, port, key, e));
+            return Optional.of(new HttpBindException(
+                    "Cannot listen on port " + port + " on " + host + ": " + e.getMessage() + "; set " + key
+                            + " to a free port",
+                    host,
+                    port,
+                    key,
+                    e));
         }
         return Optional.empty();
     }

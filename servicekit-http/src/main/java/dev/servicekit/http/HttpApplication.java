@@ -4,7 +4,6 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ServiceCli;
-
 import java.util.List;
 
 /**

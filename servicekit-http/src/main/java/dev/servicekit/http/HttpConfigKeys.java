@@ -5,7 +5,6 @@ import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.CoreConfigKeys;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -45,105 +44,143 @@ public final class HttpConfigKeys {
             .description("TCP port of the management listener; 0 picks a free port (logged at start).")
             .build();
 
-    public static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder("limits.max-body-size", ConfigType.byteSize())
+    public static final ConfigKey<Long> LIMITS_MAX_BODY_SIZE = ConfigKey.builder(
+                    "limits.max-body-size", ConfigType.byteSize())
             .defaultValue(1024L * 1024)
             .reloadable()
-            .description("Largest request body accepted; larger ones get 413. A reload can raise it up to 16MB or the value at start, whichever is larger; beyond that needs a restart.")
+            .description(
+                    "Largest request body accepted; larger ones get 413. A reload can raise it up to 16MB or the value at start, whichever is larger; beyond that needs a restart.")
             .build();
 
     /** Requests the API serves at once before new ones queue (0: unlimited). */
-    public static final ConfigKey<Integer> LIMITS_MAX_CONCURRENT_REQUESTS = ConfigKey.builder("limits.max-concurrent-requests",
-                    ConfigType.integer(0, 1_000_000))
+    public static final ConfigKey<Integer> LIMITS_MAX_CONCURRENT_REQUESTS = ConfigKey.builder(
+                    "limits.max-concurrent-requests", ConfigType.integer(0, 1_000_000))
             .defaultValue(ApiSettings.DEFAULT_MAX_CONCURRENT_REQUESTS)
             .reloadable()
-            .description("API requests served at the same time; further ones wait up to limits.queue-timeout for a slot (first come, first served), then get 503 with Retry-After. 0 means unlimited. Management endpoints are never limited.")
+            .description(
+                    "API requests served at the same time; further ones wait up to limits.queue-timeout for a slot (first come, first served), then get 503 with Retry-After. 0 means unlimited. Management endpoints are never limited.")
             .build();
 
     /** How long a request waits for a slot before it is shed. */
-    public static final ConfigKey<java.time.Duration> LIMITS_QUEUE_TIMEOUT = ConfigKey.builder("limits.queue-timeout", ConfigType.duration())
+    public static final ConfigKey<java.time.Duration> LIMITS_QUEUE_TIMEOUT = ConfigKey.builder(
+                    "limits.queue-timeout", ConfigType.duration())
             .defaultValue(ApiSettings.DEFAULT_QUEUE_TIMEOUT)
             .reloadable()
-            .description("How long an API request may wait for one of limits.max-concurrent-requests slots before it gets 503 (at most 1m); 0 sheds at once when all slots are busy.")
+            .description(
+                    "How long an API request may wait for one of limits.max-concurrent-requests slots before it gets 503 (at most 1m); 0 sheds at once when all slots are busy.")
             .build();
 
     /** The API listener's certificate (PEM chain or PKCS#12 keystore); HTTPS when set. */
-    public static final ConfigKey<Path> TLS_CERTIFICATE_FILE = ConfigKey.builder("http.tls.certificate-file", ConfigType.path())
-            .description("Serve HTTPS with this PEM certificate chain (with http.tls.private-key-file) or PKCS#12 keystore (with http.tls.keystore-password); reloaded when the files change.")
+    public static final ConfigKey<Path> TLS_CERTIFICATE_FILE = ConfigKey.builder(
+                    "http.tls.certificate-file", ConfigType.path())
+            .description(
+                    "Serve HTTPS with this PEM certificate chain (with http.tls.private-key-file) or PKCS#12 keystore (with http.tls.keystore-password); reloaded when the files change.")
             .build();
 
     /** The PEM private key. */
-    public static final ConfigKey<Path> TLS_PRIVATE_KEY_FILE = ConfigKey.builder("http.tls.private-key-file", ConfigType.secretFile())
+    public static final ConfigKey<Path> TLS_PRIVATE_KEY_FILE = ConfigKey.builder(
+                    "http.tls.private-key-file", ConfigType.secretFile())
             .description("PEM private key (PKCS#8 or PKCS#1 RSA) of http.tls.certificate-file; owner-only permissions.")
             .build();
 
     /** The PKCS#12 password. */
-    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = ConfigKey.builder("http.tls.keystore-password", ConfigType.string())
+    public static final ConfigKey<String> TLS_KEYSTORE_PASSWORD = ConfigKey.builder(
+                    "http.tls.keystore-password", ConfigType.string())
             .secret()
             .description("Password of the PKCS#12 keystore in http.tls.certificate-file.")
             .build();
 
     /** Browser origins that may call the API cross-origin; empty (the default) keeps CORS off. */
-    public static final ConfigKey<List<String>> CORS_ALLOWED_ORIGINS = ConfigKey.builder("http.cors.allowed-origins",
-                    ConfigType.listOf(ConfigType.nonBlankString()))
+    public static final ConfigKey<List<String>> CORS_ALLOWED_ORIGINS = ConfigKey.builder(
+                    "http.cors.allowed-origins", ConfigType.listOf(ConfigType.nonBlankString()))
             .defaultValue(List.of())
             .reloadable()
             .defaultText("(empty: CORS off)")
-            .description("Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly scheme://host[:port] such as https://app.example.com: no path, no trailing slash, no wildcard; matched exactly, never by prefix or suffix. Empty keeps CORS off (no CORS headers, OPTIONS gets 405). Credentials are never allowed.")
+            .description(
+                    "Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly scheme://host[:port] such as https://app.example.com: no path, no trailing slash, no wildcard; matched exactly, never by prefix or suffix. Empty keeps CORS off (no CORS headers, OPTIONS gets 405). Credentials are never allowed.")
             .build();
 
     /** The management listener's certificate; HTTPS when set. */
-    public static final ConfigKey<Path> MANAGEMENT_TLS_CERTIFICATE_FILE = ConfigKey.builder("management.tls.certificate-file", ConfigType.path())
-            .description("Serve the management listener over HTTPS with this PEM certificate chain or PKCS#12 keystore.")
+    public static final ConfigKey<Path> MANAGEMENT_TLS_CERTIFICATE_FILE = ConfigKey.builder(
+                    "management.tls.certificate-file", ConfigType.path())
+            .description(
+                    "Serve the management listener over HTTPS with this PEM certificate chain or PKCS#12 keystore.")
             .build();
 
     /** The management listener's PEM private key. */
-    public static final ConfigKey<Path> MANAGEMENT_TLS_PRIVATE_KEY_FILE = ConfigKey.builder("management.tls.private-key-file", ConfigType.secretFile())
+    public static final ConfigKey<Path> MANAGEMENT_TLS_PRIVATE_KEY_FILE = ConfigKey.builder(
+                    "management.tls.private-key-file", ConfigType.secretFile())
             .description("PEM private key of management.tls.certificate-file; owner-only permissions.")
             .build();
 
     /** The management listener's PKCS#12 password. */
-    public static final ConfigKey<String> MANAGEMENT_TLS_KEYSTORE_PASSWORD = ConfigKey.builder("management.tls.keystore-password", ConfigType.string())
+    public static final ConfigKey<String> MANAGEMENT_TLS_KEYSTORE_PASSWORD = ConfigKey.builder(
+                    "management.tls.keystore-password", ConfigType.string())
             .secret()
             .description("Password of the PKCS#12 keystore in management.tls.certificate-file.")
             .build();
 
     /** Client CAs for mutual TLS on the management listener. */
-    public static final ConfigKey<Path> MANAGEMENT_TLS_CLIENT_CA_FILE = ConfigKey.builder("management.tls.client-ca-file", ConfigType.path())
-            .description("PEM CA certificates; when set, management clients must present a certificate from one of them (mutual TLS).")
+    public static final ConfigKey<Path> MANAGEMENT_TLS_CLIENT_CA_FILE = ConfigKey.builder(
+                    "management.tls.client-ca-file", ConfigType.path())
+            .description(
+                    "PEM CA certificates; when set, management clients must present a certificate from one of them (mutual TLS).")
             .build();
 
     /** A scope the health (and metrics) routes require; unset: open. */
-    public static final ConfigKey<String> MANAGEMENT_HEALTH_SCOPE = ConfigKey.builder("management.health-scope", ConfigType.nonBlankString())
-            .description("Require a token with this scope for /health/* (and /metrics) too; unset keeps them open, as probes expect on a loopback or private management listener.")
+    public static final ConfigKey<String> MANAGEMENT_HEALTH_SCOPE = ConfigKey.builder(
+                    "management.health-scope", ConfigType.nonBlankString())
+            .description(
+                    "Require a token with this scope for /health/* (and /metrics) too; unset keeps them open, as probes expect on a loopback or private management listener.")
             .build();
 
     /** Opt-in virtual-thread event meters, from a JFR recording stream (see {@link HttpMetrics.Builder#virtualThreadEvents}). */
-    public static final ConfigKey<Boolean> METRICS_VIRTUAL_THREADS = ConfigKey.builder("metrics.virtual-threads", ConfigType.bool())
+    public static final ConfigKey<Boolean> METRICS_VIRTUAL_THREADS = ConfigKey.builder(
+                    "metrics.virtual-threads", ConfigType.bool())
             .defaultValue(false)
-            .description("Also export jvm_threads_virtual_pinned_seconds and jvm_threads_virtual_submit_failed_total; they need a JFR recording stream for the life of the process, which adds about 270 classes, tens of ms to start and several MB of memory, so they are off by default. The scheduler gauges (jvm_threads_virtual_live_threads, pool size, parallelism; JDK 24+) and the platform jvm_threads_* meters are always exported.")
+            .description(
+                    "Also export jvm_threads_virtual_pinned_seconds and jvm_threads_virtual_submit_failed_total; they need a JFR recording stream for the life of the process, which adds about 270 classes, tens of ms to start and several MB of memory, so they are off by default. The scheduler gauges (jvm_threads_virtual_live_threads, pool size, parallelism; JDK 24+) and the platform jvm_threads_* meters are always exported.")
             .build();
 
-    private HttpConfigKeys() {
-    }
+    private HttpConfigKeys() {}
 
     /** Every listener key, in documentation order. */
     public static List<ConfigKey<?>> all() {
-        return List.of(HTTP_HOST, HTTP_PORT, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
+        return List.of(
+                HTTP_HOST,
+                HTTP_PORT,
+                TLS_CERTIFICATE_FILE,
+                TLS_PRIVATE_KEY_FILE,
+                TLS_KEYSTORE_PASSWORD,
                 CORS_ALLOWED_ORIGINS,
-                MANAGEMENT_HOST, MANAGEMENT_PORT, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE,
-                MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE, MANAGEMENT_HEALTH_SCOPE, LIMITS_MAX_BODY_SIZE,
-                LIMITS_MAX_CONCURRENT_REQUESTS, LIMITS_QUEUE_TIMEOUT, METRICS_VIRTUAL_THREADS);
+                MANAGEMENT_HOST,
+                MANAGEMENT_PORT,
+                MANAGEMENT_TLS_CERTIFICATE_FILE,
+                MANAGEMENT_TLS_PRIVATE_KEY_FILE,
+                MANAGEMENT_TLS_KEYSTORE_PASSWORD,
+                MANAGEMENT_TLS_CLIENT_CA_FILE,
+                MANAGEMENT_HEALTH_SCOPE,
+                LIMITS_MAX_BODY_SIZE,
+                LIMITS_MAX_CONCURRENT_REQUESTS,
+                LIMITS_QUEUE_TIMEOUT,
+                METRICS_VIRTUAL_THREADS);
     }
 
     /** The metrics registry {@code metrics.*} asks for; close it when the service stops. */
     public static HttpMetrics metrics(Config config) {
-        return HttpMetrics.builder().virtualThreadEvents(config.get(METRICS_VIRTUAL_THREADS)).build();
+        return HttpMetrics.builder()
+                .virtualThreadEvents(config.get(METRICS_VIRTUAL_THREADS))
+                .build();
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */
     public static ApiServerConfig apiServer(Config config) {
-        return new ApiServerConfig(config.get(HTTP_HOST), config.get(HTTP_PORT), HTTP_PORT.name(),
-                config.get(LIMITS_MAX_BODY_SIZE), config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT));
+        return new ApiServerConfig(
+                config.get(HTTP_HOST),
+                config.get(HTTP_PORT),
+                HTTP_PORT.name(),
+                config.get(LIMITS_MAX_BODY_SIZE),
+                config.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT));
     }
 
     /**
@@ -159,8 +196,12 @@ public final class HttpConfigKeys {
      * @throws IllegalArgumentException if an origin is malformed ({@link #check} reports that first)
      */
     public static ApiSettings apiSettings(Config config) {
-        ApiSettings settings = new ApiSettings(config.get(LIMITS_MAX_BODY_SIZE), config.get(LIMITS_MAX_CONCURRENT_REQUESTS),
-                config.get(LIMITS_QUEUE_TIMEOUT), apiCors(config), Optional.empty());
+        ApiSettings settings = new ApiSettings(
+                config.get(LIMITS_MAX_BODY_SIZE),
+                config.get(LIMITS_MAX_CONCURRENT_REQUESTS),
+                config.get(LIMITS_QUEUE_TIMEOUT),
+                apiCors(config),
+                Optional.empty());
         return settings;
     }
 
@@ -171,30 +212,46 @@ public final class HttpConfigKeys {
 
     /** TLS (and mutual TLS) for the management listener, when {@code management.tls.certificate-file} is set. */
     public static Optional<TlsSettings> managementTls(Config config) {
-        return tls(config, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE, MANAGEMENT_TLS_KEYSTORE_PASSWORD)
-                .map(settings -> config.find(MANAGEMENT_TLS_CLIENT_CA_FILE).map(settings::withClientCa).orElse(settings));
+        return tls(
+                        config,
+                        MANAGEMENT_TLS_CERTIFICATE_FILE,
+                        MANAGEMENT_TLS_PRIVATE_KEY_FILE,
+                        MANAGEMENT_TLS_KEYSTORE_PASSWORD)
+                .map(settings -> config.find(MANAGEMENT_TLS_CLIENT_CA_FILE)
+                        .map(settings::withClientCa)
+                        .orElse(settings));
     }
 
-    private static Optional<TlsSettings> tls(Config config, ConfigKey<Path> certificateKey, ConfigKey<Path> privateKey,
-                                             ConfigKey<String> passwordKey) {
-        return config.find(certificateKey).map(certificate -> config.find(privateKey)
-                .map(key -> TlsSettings.pem(certificate, key))
-                .orElseGet(() -> TlsSettings.pkcs12(certificate, config.find(passwordKey).orElse(""))));
+    private static Optional<TlsSettings> tls(
+            Config config, ConfigKey<Path> certificateKey, ConfigKey<Path> privateKey, ConfigKey<String> passwordKey) {
+        return config.find(certificateKey)
+                .map(certificate -> config.find(privateKey)
+                        .map(key -> TlsSettings.pem(certificate, key))
+                        .orElseGet(() -> TlsSettings.pkcs12(
+                                certificate, config.find(passwordKey).orElse(""))));
     }
 
-    private static List<ConfigProblem> tlsProblems(Config config, ConfigKey<Path> certificateKey, ConfigKey<Path> privateKey,
-                                                   ConfigKey<String> passwordKey, List<ConfigKey<?>> needingCertificate) {
+    private static List<ConfigProblem> tlsProblems(
+            Config config,
+            ConfigKey<Path> certificateKey,
+            ConfigKey<Path> privateKey,
+            ConfigKey<String> passwordKey,
+            List<ConfigKey<?>> needingCertificate) {
         List<ConfigProblem> problems = new java.util.ArrayList<>();
         if (config.find(certificateKey).isEmpty()) {
             for (ConfigKey<?> key : needingCertificate) {
                 if (config.find(key).isPresent()) {
-                    problems.add(new ConfigProblem(key.name(), config.source(key),
+                    problems.add(new ConfigProblem(
+                            key.name(),
+                            config.source(key),
                             "is set, but " + certificateKey.name() + " is not; set the certificate file too"));
                 }
             }
         }
         if (config.find(privateKey).isPresent() && config.find(passwordKey).isPresent()) {
-            problems.add(new ConfigProblem(passwordKey.name(), config.source(passwordKey),
+            problems.add(new ConfigProblem(
+                    passwordKey.name(),
+                    config.source(passwordKey),
                     "is set together with " + privateKey.name() + "; use a PEM key or a PKCS#12 keystore, not both"));
         }
         return problems;
@@ -213,24 +270,39 @@ public final class HttpConfigKeys {
 
     /** The management listener's settings. */
     public static ManagementServerConfig managementServer(Config config) {
-        return new ManagementServerConfig(config.get(MANAGEMENT_HOST), config.get(MANAGEMENT_PORT), MANAGEMENT_PORT.name());
+        return new ManagementServerConfig(
+                config.get(MANAGEMENT_HOST), config.get(MANAGEMENT_PORT), MANAGEMENT_PORT.name());
     }
 
     /** Cross-key checks: TLS key material is consistent, CORS origins are well-formed, the two listeners need different ports. */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new java.util.ArrayList<>();
-        problems.addAll(tlsProblems(config, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD,
+        problems.addAll(tlsProblems(
+                config,
+                TLS_CERTIFICATE_FILE,
+                TLS_PRIVATE_KEY_FILE,
+                TLS_KEYSTORE_PASSWORD,
                 List.of(TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD)));
-        problems.addAll(tlsProblems(config, MANAGEMENT_TLS_CERTIFICATE_FILE, MANAGEMENT_TLS_PRIVATE_KEY_FILE, MANAGEMENT_TLS_KEYSTORE_PASSWORD,
-                List.of(MANAGEMENT_TLS_PRIVATE_KEY_FILE, MANAGEMENT_TLS_KEYSTORE_PASSWORD, MANAGEMENT_TLS_CLIENT_CA_FILE)));
+        problems.addAll(tlsProblems(
+                config,
+                MANAGEMENT_TLS_CERTIFICATE_FILE,
+                MANAGEMENT_TLS_PRIVATE_KEY_FILE,
+                MANAGEMENT_TLS_KEYSTORE_PASSWORD,
+                List.of(
+                        MANAGEMENT_TLS_PRIVATE_KEY_FILE,
+                        MANAGEMENT_TLS_KEYSTORE_PASSWORD,
+                        MANAGEMENT_TLS_CLIENT_CA_FILE)));
         for (String problem : CorsSettings.originProblems(config.get(CORS_ALLOWED_ORIGINS))) {
             problems.add(new ConfigProblem(CORS_ALLOWED_ORIGINS.name(), config.source(CORS_ALLOWED_ORIGINS), problem));
         }
         problems.addAll(portProblems(config));
         java.time.Duration queueTimeout = config.get(LIMITS_QUEUE_TIMEOUT);
         if (queueTimeout.compareTo(ApiSettings.MAX_QUEUE_TIMEOUT) > 0) {
-            problems.add(new ConfigProblem(LIMITS_QUEUE_TIMEOUT.name(), config.source(LIMITS_QUEUE_TIMEOUT),
-                    "\"" + dev.servicekit.spi.Durations.format(queueTimeout) + "\" is longer than 1m; waiting longer only holds connections, use 1s or less"));
+            problems.add(new ConfigProblem(
+                    LIMITS_QUEUE_TIMEOUT.name(),
+                    config.source(LIMITS_QUEUE_TIMEOUT),
+                    "\"" + dev.servicekit.spi.Durations.format(queueTimeout)
+                            + "\" is longer than 1m; waiting longer only holds connections, use 1s or less"));
         }
         return problems;
     }
@@ -239,7 +311,9 @@ public final class HttpConfigKeys {
         int api = config.get(HTTP_PORT);
         int management = config.get(MANAGEMENT_PORT);
         if (api != 0 && api == management) {
-            return List.of(new ConfigProblem(MANAGEMENT_PORT.name(), config.source(MANAGEMENT_PORT),
+            return List.of(new ConfigProblem(
+                    MANAGEMENT_PORT.name(),
+                    config.source(MANAGEMENT_PORT),
                     "\"" + management + "\" is also http.port; the API and management listeners need different ports"));
         }
         return List.of();

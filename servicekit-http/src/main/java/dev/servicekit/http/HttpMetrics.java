@@ -20,10 +20,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Prometheus metrics for a service: one Micrometer {@link PrometheusMeterRegistry} with the JVM and
@@ -96,18 +94,21 @@ public final class HttpMetrics implements AutoCloseable {
     /** OpenMetrics text 1.0.0. */
     static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-
     private static final Logger LOG = LoggerFactory.getLogger(HttpMetrics.class);
-    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
-                                                            "OPTIONS", "TRACE", "CONNECT");
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
     private static final Duration[] SLO_BUCKETS = {
-            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-            Duration.ofMillis(2500), Duration.ofSeconds(5)};
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5)
+    };
 
     /** Why a request was refused without being served. */
     enum Rejection {
-        PAUSED("paused"), SHUTTING_DOWN("shutting_down"), PAYLOAD_TOO_LARGE("payload_too_large"), OVERLOADED("overloaded");
+        PAUSED("paused"),
+        SHUTTING_DOWN("shutting_down"),
+        PAYLOAD_TOO_LARGE("payload_too_large"),
+        OVERLOADED("overloaded");
 
         private final String tag;
 
@@ -128,10 +129,12 @@ public final class HttpMetrics implements AutoCloseable {
                 .description("HTTP requests in flight")
                 .register(registry);
         for (Rejection reason : Rejection.values()) {
-            rejected.put(reason, Counter.builder(REJECTED)
-                    .description("HTTP requests refused without being served")
-                    .tag("reason", reason.tag)
-                    .register(registry));
+            rejected.put(
+                    reason,
+                    Counter.builder(REJECTED)
+                            .description("HTTP requests refused without being served")
+                            .tag("reason", reason.tag)
+                            .register(registry));
         }
         bind(new JvmMemoryMetrics());
         JvmGcMetrics gc = new JvmGcMetrics();
@@ -151,7 +154,9 @@ public final class HttpMetrics implements AutoCloseable {
                 return;
             } catch (RuntimeException | LinkageError e) {
                 // A JVM without JFR (some minimal images) still gets every other meter.
-                LOG.warn("Virtual-thread event metrics are unavailable in this JVM (JFR is missing or disabled): {}", e.toString());
+                LOG.warn(
+                        "Virtual-thread event metrics are unavailable in this JVM (JFR is missing or disabled): {}",
+                        e.toString());
             }
         }
         bind(new VirtualThreadSchedulerMetrics());
@@ -189,8 +194,7 @@ public final class HttpMetrics implements AutoCloseable {
 
         private boolean virtualThreadEvents;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Whether to record the virtual-thread events {@code jvm_threads_virtual_pinned_seconds} (pinned longer
@@ -278,8 +282,7 @@ public final class HttpMetrics implements AutoCloseable {
                 .record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
-    private record TimerKey(String method, String uri, int status) {
-    }
+    private record TimerKey(String method, String uri, int status) {}
 
     private Timer requestTimer(TimerKey key) {
         return Timer.builder(REQUESTS)

@@ -8,9 +8,6 @@ import dev.servicekit.core.ServiceHost;
 import dev.servicekit.core.StartContext;
 import dev.servicekit.spi.ServiceState;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -24,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every HTTP service the toolkit hosts runs (SPEC §17), around the application's own part:
@@ -47,16 +46,28 @@ final class HttpService implements ReloadableService {
     private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
 
     /** Keys the API listener's settings read. */
-    private static final Set<String> API_KEYS = Set.of(HttpConfigKeys.LIMITS_MAX_BODY_SIZE.name(),
-            HttpConfigKeys.LIMITS_MAX_CONCURRENT_REQUESTS.name(), HttpConfigKeys.LIMITS_QUEUE_TIMEOUT.name(),
+    private static final Set<String> API_KEYS = Set.of(
+            HttpConfigKeys.LIMITS_MAX_BODY_SIZE.name(),
+            HttpConfigKeys.LIMITS_MAX_CONCURRENT_REQUESTS.name(),
+            HttpConfigKeys.LIMITS_QUEUE_TIMEOUT.name(),
             HttpConfigKeys.CORS_ALLOWED_ORIGINS.name());
     /** Keys the authenticator reads (a file key also when its content changed). */
-    private static final Set<String> VERIFY_KEYS = Set.of(AuthConfigKeys.HS256_SECRET_FILE.name(), AuthConfigKeys.PUBLIC_KEY_FILE.name(),
-            AuthConfigKeys.JWKS_URL.name(), AuthConfigKeys.ISSUER.name(), AuthConfigKeys.AUDIENCE.name(),
-            AuthConfigKeys.CLOCK_SKEW.name(), AuthConfigKeys.MAX_TOKEN_SIZE.name());
+    private static final Set<String> VERIFY_KEYS = Set.of(
+            AuthConfigKeys.HS256_SECRET_FILE.name(),
+            AuthConfigKeys.PUBLIC_KEY_FILE.name(),
+            AuthConfigKeys.JWKS_URL.name(),
+            AuthConfigKeys.ISSUER.name(),
+            AuthConfigKeys.AUDIENCE.name(),
+            AuthConfigKeys.CLOCK_SKEW.name(),
+            AuthConfigKeys.MAX_TOKEN_SIZE.name());
     /** Keys the issuer reads. */
-    private static final Set<String> ISSUE_KEYS = Set.of(AuthConfigKeys.HS256_SECRET_FILE.name(), AuthConfigKeys.PUBLIC_KEY_FILE.name(),
-            AuthConfigKeys.JWKS_URL.name(), AuthConfigKeys.ISSUER.name(), AuthConfigKeys.AUDIENCE.name(), AuthConfigKeys.TOKEN_TTL.name());
+    private static final Set<String> ISSUE_KEYS = Set.of(
+            AuthConfigKeys.HS256_SECRET_FILE.name(),
+            AuthConfigKeys.PUBLIC_KEY_FILE.name(),
+            AuthConfigKeys.JWKS_URL.name(),
+            AuthConfigKeys.ISSUER.name(),
+            AuthConfigKeys.AUDIENCE.name(),
+            AuthConfigKeys.TOKEN_TTL.name());
 
     private final HttpApplication app;
     private final Config config;
@@ -67,8 +78,7 @@ final class HttpService implements ReloadableService {
     /** The listeners a reload applies settings to; set once both run. */
     private volatile Optional<Listeners> listeners = Optional.empty();
 
-    private record Listeners(String serviceName, ApiServer api, ManagementServer management) {
-    }
+    private record Listeners(String serviceName, ApiServer api, ManagementServer management) {}
 
     HttpService(HttpApplication app, Config config, Clock clock) {
         this.app = app;
@@ -97,16 +107,20 @@ final class HttpService implements ReloadableService {
 
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
-        ManagementServer.Builder managementBuilder = ManagementServer.builder(managementConfig, () -> readiness(host, declared.checks));
-        Route scrape = config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE).map(metrics.scrapeRoute()::requireScopes)
+        ManagementServer.Builder managementBuilder =
+                ManagementServer.builder(managementConfig, () -> readiness(host, declared.checks));
+        Route scrape = config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE)
+                .map(metrics.scrapeRoute()::requireScopes)
                 .orElse(metrics.scrapeRoute());
         if (authenticator.isPresent() || isLoopback(managementConfig.host())) {
             // Without auth the admin routes are served only on a loopback management listener.
-            List<Route> managementRoutes = new ArrayList<>(new AdminRoutes(host, app.version(), clock, declared.sections).routes());
+            List<Route> managementRoutes =
+                    new ArrayList<>(new AdminRoutes(host, app.version(), clock, declared.sections).routes());
             managementRoutes.add(scrape);
             managementBuilder.routes(managementRoutes);
         } else {
-            LOG.warn("auth.enabled is false and management.host {} is not loopback: the /admin endpoints are not served",
+            LOG.warn(
+                    "auth.enabled is false and management.host {} is not loopback: the /admin endpoints are not served",
                     managementConfig.host());
             managementBuilder.routes(List.of(scrape));
         }
@@ -127,8 +141,10 @@ final class HttpService implements ReloadableService {
         apiBuilder.metrics(metrics);
         authenticator.ifPresent(apiBuilder::authenticator);
         if (!authEnabled) {
-            LOG.warn("auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
-                    apiConfig.host(), apiConfig.port());
+            LOG.warn(
+                    "auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
+                    apiConfig.host(),
+                    apiConfig.port());
         }
         ApiServer api = apiBuilder.routes(declared.routes).build();
         api.start();
@@ -144,9 +160,18 @@ final class HttpService implements ReloadableService {
             }
         });
 
-        host.endpoint("api", URI.create(url(apiConfig.host(), api.port(), HttpConfigKeys.apiTls(config).isPresent())));
-        host.endpoint("management", URI.create(url(managementConfig.host(), management.port(),
-                HttpConfigKeys.managementTls(config).isPresent())));
+        host.endpoint(
+                "api",
+                URI.create(url(
+                        apiConfig.host(),
+                        api.port(),
+                        HttpConfigKeys.apiTls(config).isPresent())));
+        host.endpoint(
+                "management",
+                URI.create(url(
+                        managementConfig.host(),
+                        management.port(),
+                        HttpConfigKeys.managementTls(config).isPresent())));
         listeners = Optional.of(new Listeners(host.name(), api, management));
         LOG.info("API listening on {}", host.endpoints().get("api"));
         LOG.info("Management listening on {}", host.endpoints().get("management"));
@@ -162,8 +187,8 @@ final class HttpService implements ReloadableService {
      */
     @Override
     public ReloadPlan prepare(Config next, Set<String> changedKeys) {
-        Listeners target = listeners.orElseThrow(() -> new IllegalStateException(
-                "the service is still starting; reload again once it runs"));
+        Listeners target = listeners.orElseThrow(
+                () -> new IllegalStateException("the service is still starting; reload again once it runs"));
         Set<String> api = intersection(changedKeys, API_KEYS);
         Set<String> verify = intersection(changedKeys, VERIFY_KEYS);
         Set<String> issue = intersection(changedKeys, ISSUE_KEYS);
@@ -178,11 +203,15 @@ final class HttpService implements ReloadableService {
         Optional<JwtSettings> jwt = verify.isEmpty() && issue.isEmpty()
                 ? Optional.empty()
                 : Optional.of(AuthConfigKeys.settings(next, AuthKeys.resolve(next, target.serviceName()), clock));
-        Optional<JwtAuthenticator> authenticator = verify.isEmpty() ? Optional.empty() : jwt.map(JwtAuthenticator::create);
-        Optional<Optional<TokenIssuance.Issuing>> issuer = issue.isEmpty() ? Optional.empty() : jwt.map(settings -> issuing(settings, next));
+        Optional<JwtAuthenticator> authenticator =
+                verify.isEmpty() ? Optional.empty() : jwt.map(JwtAuthenticator::create);
+        Optional<Optional<TokenIssuance.Issuing>> issuer =
+                issue.isEmpty() ? Optional.empty() : jwt.map(settings -> issuing(settings, next));
         if (!api.isEmpty() || authenticator.isPresent()) {
             ApiSettings settings = HttpConfigKeys.apiSettings(next);
-            Optional<RequestAuthenticator> current = authenticator.<RequestAuthenticator>map(a -> a).or(() -> target.api().settings().authenticator());
+            Optional<RequestAuthenticator> current = authenticator
+                    .<RequestAuthenticator>map(a -> a)
+                    .or(() -> target.api().settings().authenticator());
             ApiSettings applied = current.map(settings::withAuthenticator).orElse(settings);
             target.api().check(applied);
             Set<String> keys = new LinkedHashSet<>(api);
@@ -211,7 +240,8 @@ final class HttpService implements ReloadableService {
     /** Tokens are issued only with an HS256 secret; a public key or JWKS only verifies. */
     private static Optional<TokenIssuance.Issuing> issuing(JwtSettings settings, Config config) {
         return settings.keySource() instanceof JwtKeySource.HmacSecret
-                ? Optional.of(new TokenIssuance.Issuing(JwtIssuer.create(settings), config.get(AuthConfigKeys.TOKEN_TTL)))
+                ? Optional.of(
+                        new TokenIssuance.Issuing(JwtIssuer.create(settings), config.get(AuthConfigKeys.TOKEN_TTL)))
                 : Optional.empty();
     }
 
@@ -304,7 +334,9 @@ final class HttpService implements ReloadableService {
         @Override
         public void readinessCheck(String name, BooleanSupplier up) {
             open("Readiness checks");
-            if (checks.putIfAbsent(java.util.Objects.requireNonNull(name, "name"), java.util.Objects.requireNonNull(up, "up")) != null) {
+            if (checks.putIfAbsent(
+                            java.util.Objects.requireNonNull(name, "name"), java.util.Objects.requireNonNull(up, "up"))
+                    != null) {
                 throw new IllegalArgumentException("Readiness check \"" + name + "\" is declared twice");
             }
         }
@@ -312,7 +344,10 @@ final class HttpService implements ReloadableService {
         @Override
         public void statusSection(String name, Supplier<Object> view) {
             open("Status sections");
-            if (sections.putIfAbsent(java.util.Objects.requireNonNull(name, "name"), java.util.Objects.requireNonNull(view, "view")) != null) {
+            if (sections.putIfAbsent(
+                            java.util.Objects.requireNonNull(name, "name"),
+                            java.util.Objects.requireNonNull(view, "view"))
+                    != null) {
                 throw new IllegalArgumentException("Status section \"" + name + "\" is declared twice");
             }
         }

@@ -5,7 +5,6 @@ import dev.servicekit.core.ReloadStep;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.core.StartContext;
 import io.micrometer.core.instrument.MeterRegistry;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.function.BooleanSupplier;

@@ -8,7 +8,6 @@ import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceException;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,8 +38,7 @@ public final class HttpServiceHost {
     /** How long that token lives. */
     static final Duration RELOAD_TOKEN_TTL = Duration.ofSeconds(60);
 
-    private HttpServiceHost() {
-    }
+    private HttpServiceHost() {}
 
     /** Runs the command line for {@code app} with the process's environment and exits the JVM with the verb's exit code. */
     public static void main(HttpApplication app, String... args) {

@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-
 import io.helidon.common.media.type.MediaType;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -23,7 +22,6 @@ import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -63,6 +61,7 @@ public final class JsonBodies {
 
     /** The content type of every JSON response. */
     public static final String JSON_UTF8 = "application/json; charset=utf-8";
+
     private static final Header JSON_CONTENT_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, JSON_UTF8);
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -77,8 +76,7 @@ public final class JsonBodies {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    private JsonBodies() {
-    }
+    private JsonBodies() {}
 
     /**
      * The shared strict mapper. Use it (for example through {@code mapper().writerFor(…)}) rather than
@@ -143,8 +141,10 @@ public final class JsonBodies {
         try {
             return MAPPER.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
-            throw new HttpServerException("Cannot serialize a " + body.getClass().getName()
-                                                  + " to JSON; make it a record or add Jackson annotations", e);
+            throw new HttpServerException(
+                    "Cannot serialize a " + body.getClass().getName()
+                            + " to JSON; make it a record or add Jackson annotations",
+                    e);
         }
     }
 
@@ -164,9 +164,8 @@ public final class JsonBodies {
         String main = mediaType.type().toLowerCase(Locale.ROOT);
         String sub = mediaType.subtype().toLowerCase(Locale.ROOT);
         if (!main.equals("application") || !(sub.equals("json") || sub.endsWith("+json"))) {
-            throw ProblemException.unsupportedMediaType(
-                    "Content-Type \"" + mediaType.text() + "\" is not supported; send the body as JSON with "
-                            + "Content-Type: application/json");
+            throw ProblemException.unsupportedMediaType("Content-Type \"" + mediaType.text()
+                    + "\" is not supported; send the body as JSON with " + "Content-Type: application/json");
         }
     }
 
@@ -197,10 +196,11 @@ public final class JsonBodies {
             case UnrecognizedPropertyException u -> unknownField(u);
             case ValueInstantiationException v -> invalidValue(v, type);
             case MismatchedInputException m -> mismatchedInput(m, type);
-            case StreamReadException s -> ProblemException.badRequest(
-                    "The request body is not valid JSON" + at(s.getLocation()) + "; check quotes, commas and brackets");
-            case JsonMappingException j -> ProblemException.badRequest(
-                    "The request body cannot be read as " + describe(type) + fieldSuffix(j));
+            case StreamReadException s ->
+                ProblemException.badRequest("The request body is not valid JSON" + at(s.getLocation())
+                        + "; check quotes, commas and brackets");
+            case JsonMappingException j ->
+                ProblemException.badRequest("The request body cannot be read as " + describe(type) + fieldSuffix(j));
             default -> ProblemException.badRequest("The request body cannot be read as JSON");
         };
         if (problem.getCause() == null) {
@@ -212,7 +212,8 @@ public final class JsonBodies {
     private static ProblemException unknownField(UnrecognizedPropertyException e) {
         String field = path(e);
         String name = e.getPropertyName();
-        List<String> known = e.getKnownPropertyIds() == null ? List.of()
+        List<String> known = e.getKnownPropertyIds() == null
+                ? List.of()
                 : e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
         String hint = nearest(name, known)
                 .map(suggestion -> "; did you mean \"" + suggestion + "\"?")
@@ -226,7 +227,7 @@ public final class JsonBodies {
             String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
             if (original.startsWith("Trailing token")) {
                 return ProblemException.badRequest("The request body has content after the JSON value"
-                                                           + at(e.getLocation()) + "; send exactly one JSON value");
+                        + at(e.getLocation()) + "; send exactly one JSON value");
             }
             return ProblemException.badRequest("The request body must be " + describe(rootType) + at(e.getLocation()));
         }
@@ -247,9 +248,11 @@ public final class JsonBodies {
         // A record's compact constructor rejected the value: its IllegalArgumentException message is
         // written for the caller, anything else may be internal and stays in the cause.
         String reason = e.getCause() instanceof IllegalArgumentException iae && iae.getMessage() != null
-                ? iae.getMessage() : "the value is not valid";
+                ? iae.getMessage()
+                : "the value is not valid";
         if (field.isEmpty()) {
-            return ProblemException.badRequest("The request body is not a valid " + rootType.getSimpleName() + ": " + reason);
+            return ProblemException.badRequest(
+                    "The request body is not a valid " + rootType.getSimpleName() + ": " + reason);
         }
         return fieldProblem(field, reason, "field \"" + field + "\": " + reason);
     }
@@ -294,22 +297,33 @@ public final class JsonBodies {
         if (type == String.class || type == Character.class || type == char.class) {
             return "a string";
         }
-        if (type == int.class || type == Integer.class || type == long.class || type == Long.class
-                || type == short.class || type == Short.class || type == byte.class || type == Byte.class
+        if (type == int.class
+                || type == Integer.class
+                || type == long.class
+                || type == Long.class
+                || type == short.class
+                || type == Short.class
+                || type == byte.class
+                || type == Byte.class
                 || type == BigInteger.class) {
             return "an integer";
         }
-        if (type == double.class || type == Double.class || type == float.class || type == Float.class
-                || type == BigDecimal.class || Number.class.isAssignableFrom(type)) {
+        if (type == double.class
+                || type == Double.class
+                || type == float.class
+                || type == Float.class
+                || type == BigDecimal.class
+                || Number.class.isAssignableFrom(type)) {
             return "a number";
         }
         if (type == boolean.class || type == Boolean.class) {
             return "true or false";
         }
         if (type.isEnum()) {
-            return "one of " + Arrays.stream(type.getEnumConstants())
-                    .map(c -> "\"" + ((Enum<?>) c).name() + "\"")
-                    .collect(Collectors.joining(", "));
+            return "one of "
+                    + Arrays.stream(type.getEnumConstants())
+                            .map(c -> "\"" + ((Enum<?>) c).name() + "\"")
+                            .collect(Collectors.joining(", "));
         }
         if (type.isArray() || Collection.class.isAssignableFrom(type)) {
             return "an array";
@@ -338,7 +352,8 @@ public final class JsonBodies {
         return known.stream()
                 .map(k -> Map.entry(k, distance(typo.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT))))
                 .filter(e -> e.getValue() <= threshold)
-                .min(Comparator.comparingInt(Map.Entry<String, Integer>::getValue).thenComparing(Map.Entry::getKey))
+                .min(Comparator.comparingInt(Map.Entry<String, Integer>::getValue)
+                        .thenComparing(Map.Entry::getKey))
                 .map(Map.Entry::getKey);
     }
 

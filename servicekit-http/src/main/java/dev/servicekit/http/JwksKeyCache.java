@@ -6,10 +6,6 @@ import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -23,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The keys of a JWKS URL, fetched lazily and cached. A fetch happens when the cache is empty, when it is
@@ -50,8 +48,7 @@ final class JwksKeyCache implements JWKSource<SecurityContext> {
     private final HttpClient client;
     private final ReentrantLock fetchLock = new ReentrantLock();
 
-    private record Snapshot(JWKSet keys, Instant fetchedAt) {
-    }
+    private record Snapshot(JWKSet keys, Instant fetchedAt) {}
 
     private volatile Snapshot snapshot;
     /** Guarded by fetchLock. */
@@ -99,9 +96,13 @@ final class JwksKeyCache implements JWKSource<SecurityContext> {
                 snapshot = new Snapshot(fetched, now);
                 LOG.debug("Fetched {} keys from JWKS {}", fetched.size(), url);
             } catch (IOException | ParseException e) {
-                LOG.warn("Cannot fetch the JWKS from {}: {}; {}", url, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
-                         snapshot == null ? "tokens cannot be verified until it answers"
-                                          : "keeping the " + snapshot.keys().size() + " keys fetched before");
+                LOG.warn(
+                        "Cannot fetch the JWKS from {}: {}; {}",
+                        url,
+                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
+                        snapshot == null
+                                ? "tokens cannot be verified until it answers"
+                                : "keeping the " + snapshot.keys().size() + " keys fetched before");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.warn("Interrupted while fetching the JWKS from {}", url);

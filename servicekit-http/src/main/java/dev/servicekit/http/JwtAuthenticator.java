@@ -18,13 +18,8 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.security.Key;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -35,8 +30,9 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Verifies {@code Authorization: Bearer} JWT access tokens with Nimbus JOSE+JWT and enforces route scopes.
@@ -80,6 +76,7 @@ public final class JwtAuthenticator implements RequestAuthenticator {
     private final JwtSettings settings;
     /** Holds the allow-list of algorithms for the key source; checked before anything else. */
     private final JWSVerificationKeySelector<SecurityContext> keySelector;
+
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final DefaultJOSEObjectTypeVerifier<SecurityContext> typeVerifier;
 
@@ -90,8 +87,9 @@ public final class JwtAuthenticator implements RequestAuthenticator {
         this.processor = new DefaultJWTProcessor<>();
         processor.setJWSTypeVerifier(typeVerifier);
         processor.setJWSKeySelector(keySelector);
-        processor.setJWTClaimsSetVerifier(new JwtClaimsRules(settings.issuer(), settings.audience(),
-                                                             settings.clockSkew(), settings.clock()));
+        processor.setJWTClaimsSetVerifier(new JwtClaimsRules(
+                settings.issuer(), settings.audience(),
+                settings.clockSkew(), settings.clock()));
     }
 
     /**
@@ -103,16 +101,23 @@ public final class JwtAuthenticator implements RequestAuthenticator {
     public static JwtAuthenticator create(JwtSettings settings) {
         Objects.requireNonNull(settings, "settings");
         return switch (settings.keySource()) {
-            case JwtKeySource.HmacSecret hmac -> new JwtAuthenticator(
-                    settings, singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256")));
-            case JwtKeySource.VerificationKey key -> switch (key.key()) {
-                case RSAPublicKey rsa -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.RS256, rsa));
-                case ECPublicKey ec -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.ES256, ec));
-                default -> throw new IllegalStateException("VerificationKey admitted a " + key.key().getAlgorithm() + " key");
-            };
-            case JwtKeySource.Jwks jwks -> new JwtAuthenticator(
-                    settings, new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
-                                                               new JwksKeyCache(jwks, settings.clock())));
+            case JwtKeySource.HmacSecret hmac ->
+                new JwtAuthenticator(
+                        settings, singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256")));
+            case JwtKeySource.VerificationKey key ->
+                switch (key.key()) {
+                    case RSAPublicKey rsa -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.RS256, rsa));
+                    case ECPublicKey ec -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.ES256, ec));
+                    default ->
+                        throw new IllegalStateException(
+                                "VerificationKey admitted a " + key.key().getAlgorithm() + " key");
+                };
+            case JwtKeySource.Jwks jwks ->
+                new JwtAuthenticator(
+                        settings,
+                        new JWSVerificationKeySelector<>(
+                                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
+                                new JwksKeyCache(jwks, settings.clock())));
         };
     }
 
@@ -140,8 +145,9 @@ public final class JwtAuthenticator implements RequestAuthenticator {
         }
         String token = authorization.isEmpty() ? null : bearerToken(authorization.getFirst());
         if (token == null) {
-            throw ProblemException.unauthorized("This resource needs an access token; send \"Authorization: Bearer <token>\"",
-                                                "Bearer realm=\"" + settings.realm() + "\"");
+            throw ProblemException.unauthorized(
+                    "This resource needs an access token; send \"Authorization: Bearer <token>\"",
+                    "Bearer realm=\"" + settings.realm() + "\"");
         }
         AuthenticatedCaller caller = verify(token);
         Set<String> missing = new TreeSet<>(requiredScopes);
@@ -149,10 +155,11 @@ public final class JwtAuthenticator implements RequestAuthenticator {
         if (!missing.isEmpty()) {
             String required = String.join(" ", new TreeSet<>(requiredScopes));
             throw ProblemException.forbidden("The access token lacks the scope \"" + String.join(" ", missing)
-                                                     + "\" that this resource requires")
-                    .withHeader("WWW-Authenticate", challenge("insufficient_scope",
-                                                              "The access token lacks a required scope")
-                            + ", scope=\"" + required + "\"");
+                            + "\" that this resource requires")
+                    .withHeader(
+                            "WWW-Authenticate",
+                            challenge("insufficient_scope", "The access token lacks a required scope") + ", scope=\""
+                                    + required + "\"");
         }
         return caller;
     }
@@ -198,8 +205,9 @@ public final class JwtAuthenticator implements RequestAuthenticator {
             throw invalidToken("The access token is not signed by a key this service trusts");
         } catch (KeySourceException e) {
             LOG.warn("Cannot verify access tokens: {}", e.getMessage());
-            throw ProblemException.serviceUnavailable("The keys that verify access tokens cannot be loaded right now;"
-                                                              + " retry later", KEYS_UNAVAILABLE_RETRY_AFTER);
+            throw ProblemException.serviceUnavailable(
+                    "The keys that verify access tokens cannot be loaded right now;" + " retry later",
+                    KEYS_UNAVAILABLE_RETRY_AFTER);
         } catch (JOSEException e) {
             LOG.debug("Access token verification failed", e);
             throw invalidToken("The access token cannot be verified");

@@ -4,7 +4,6 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,7 +82,7 @@ final class JwtClaimsRules implements JWTClaimsSetVerifier<SecurityContext> {
         }
         Object scp = claims.getClaim("scp");
         switch (scp) {
-            case null -> { }
+            case null -> {}
             case String s -> addSpaceSeparated(s, scopes);
             case List<?> list -> {
                 for (Object item : list) {

@@ -7,7 +7,6 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -49,9 +48,10 @@ public final class JwtIssuer {
     public static JwtIssuer create(JwtSettings settings) {
         Objects.requireNonNull(settings, "settings");
         if (!(settings.keySource() instanceof JwtKeySource.HmacSecret hmac)) {
-            throw new IllegalArgumentException("Tokens can only be issued with an HS256 secret; the configured key source is "
-                                                       + settings.keySource().getClass().getSimpleName()
-                                                       + ", which holds no signing key. Configure an HS256 secret file");
+            throw new IllegalArgumentException(
+                    "Tokens can only be issued with an HS256 secret; the configured key source is "
+                            + settings.keySource().getClass().getSimpleName()
+                            + ", which holds no signing key. Configure an HS256 secret file");
         }
         try {
             return new JwtIssuer(settings, new MACSigner(hmac.secret()));
@@ -81,7 +81,7 @@ public final class JwtIssuer {
         for (String scope : scopes) {
             if (scope.isEmpty() || scope.chars().anyMatch(c -> c <= 0x20 || c == '"' || c == '\\' || c > 0x7e)) {
                 throw new IllegalArgumentException("Scope \"" + scope + "\" is not valid; scopes are printable ASCII"
-                                                           + " without spaces, quotes or backslashes, for example users:read");
+                        + " without spaces, quotes or backslashes, for example users:read");
             }
         }
         Instant now = settings.clock().instant();
@@ -94,7 +94,11 @@ public final class JwtIssuer {
                 .jwtID(UUID.randomUUID().toString())
                 .claim("scope", String.join(" ", new TreeSet<>(scopes)))
                 .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.HS256)
+                        .type(JOSEObjectType.JWT)
+                        .build(),
+                claims);
         try {
             jwt.sign(signer);
         } catch (JOSEException e) {

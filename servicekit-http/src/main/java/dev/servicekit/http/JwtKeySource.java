@@ -100,9 +100,9 @@ public sealed interface JwtKeySource {
         public HmacSecret {
             Objects.requireNonNull(secret, "secret");
             if (secret.length < MIN_SECRET_BYTES) {
-                throw new IllegalArgumentException(
-                        "The HS256 secret is " + secret.length * 8 + " bits long; at least 256 bits (" + MIN_SECRET_BYTES
-                                + " bytes) are required. Use a random secret, for example from `openssl rand 32`");
+                throw new IllegalArgumentException("The HS256 secret is " + secret.length * 8
+                        + " bits long; at least 256 bits (" + MIN_SECRET_BYTES
+                        + " bytes) are required. Use a random secret, for example from `openssl rand 32`");
             }
             secret = secret.clone();
         }
@@ -142,16 +142,20 @@ public sealed interface JwtKeySource {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(origin, "origin");
             switch (key) {
-                case RSAPublicKey rsa when rsa.getModulus().bitLength() < 2048 -> throw new IllegalArgumentException(
-                        "The RSA key in " + origin + " has " + rsa.getModulus().bitLength()
-                                + " bits; RS256 needs at least 2048. Use a 2048-bit or larger key");
-                case RSAPublicKey rsa -> { }
-                case ECPublicKey ec when !PemPublicKeys.isP256(ec) -> throw new IllegalArgumentException(
-                        "The EC key in " + origin + " is not on curve P-256; ES256 needs a P-256 (prime256v1) key");
-                case ECPublicKey ec -> { }
-                default -> throw new IllegalArgumentException(
-                        "The key in " + origin + " is a \"" + key.getAlgorithm()
-                                + "\" key; expected an RSA key (RS256) or an EC P-256 key (ES256)");
+                case RSAPublicKey rsa
+                when rsa.getModulus().bitLength() < 2048 ->
+                    throw new IllegalArgumentException("The RSA key in " + origin + " has "
+                            + rsa.getModulus().bitLength()
+                            + " bits; RS256 needs at least 2048. Use a 2048-bit or larger key");
+                case RSAPublicKey rsa -> {}
+                case ECPublicKey ec
+                when !PemPublicKeys.isP256(ec) ->
+                    throw new IllegalArgumentException(
+                            "The EC key in " + origin + " is not on curve P-256; ES256 needs a P-256 (prime256v1) key");
+                case ECPublicKey ec -> {}
+                default ->
+                    throw new IllegalArgumentException("The key in " + origin + " is a \"" + key.getAlgorithm()
+                            + "\" key; expected an RSA key (RS256) or an EC P-256 key (ES256)");
             }
         }
     }
@@ -171,18 +175,21 @@ public sealed interface JwtKeySource {
             Objects.requireNonNull(cacheTtl, "cacheTtl");
             Objects.requireNonNull(minRefreshInterval, "minRefreshInterval");
             String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-            boolean loopback = "localhost".equalsIgnoreCase(url.getHost()) || "127.0.0.1".equals(url.getHost())
+            boolean loopback = "localhost".equalsIgnoreCase(url.getHost())
+                    || "127.0.0.1".equals(url.getHost())
                     || "[::1]".equals(url.getHost());
             if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
-                throw new IllegalArgumentException("The JWKS URL \"" + url + "\" must use https (http is allowed only for"
-                                                           + " localhost); keys fetched in the clear could be replaced");
+                throw new IllegalArgumentException(
+                        "The JWKS URL \"" + url + "\" must use https (http is allowed only for"
+                                + " localhost); keys fetched in the clear could be replaced");
             }
             if (cacheTtl.isNegative() || cacheTtl.isZero()) {
-                throw new IllegalArgumentException("The JWKS cache lifetime \"" + cacheTtl + "\" must be positive, for example 5m");
+                throw new IllegalArgumentException(
+                        "The JWKS cache lifetime \"" + cacheTtl + "\" must be positive, for example 5m");
             }
             if (minRefreshInterval.isNegative() || minRefreshInterval.isZero()) {
                 throw new IllegalArgumentException("The JWKS minimum refresh interval \"" + minRefreshInterval
-                                                           + "\" must be positive, for example 30s");
+                        + "\" must be positive, for example 30s");
             }
         }
     }

@@ -25,13 +25,14 @@ import java.util.Objects;
  * @param clock         the time source for all time checks and for issuing
  * @param keySource     the one key source
  */
-public record JwtSettings(String realm,
-                          String issuer,
-                          String audience,
-                          Duration clockSkew,
-                          int maxTokenBytes,
-                          Clock clock,
-                          JwtKeySource keySource) {
+public record JwtSettings(
+        String realm,
+        String issuer,
+        String audience,
+        Duration clockSkew,
+        int maxTokenBytes,
+        Clock clock,
+        JwtKeySource keySource) {
 
     /** The default challenge realm. */
     public static final String DEFAULT_REALM = "api";
@@ -53,22 +54,26 @@ public record JwtSettings(String realm,
             problems.add("realm \"" + realm + "\" must be non-empty printable ASCII without '\"' or '\\'");
         }
         if (issuer == null || issuer.isBlank()) {
-            problems.add("issuer is required: the exact \"iss\" value tokens carry, for example \"https://users.example.com\"");
+            problems.add(
+                    "issuer is required: the exact \"iss\" value tokens carry, for example \"https://users.example.com\"");
         }
         if (audience == null || audience.isBlank()) {
             problems.add("audience is required: a value the tokens' \"aud\" contains, for example \"users-api\"");
         }
         if (clockSkew == null || clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
-            problems.add("clock skew \"" + clockSkew + "\" must be between 0 and " + MAX_CLOCK_SKEW + "; the default is 60s");
+            problems.add("clock skew \"" + clockSkew + "\" must be between 0 and " + MAX_CLOCK_SKEW
+                    + "; the default is 60s");
         }
         if (maxTokenBytes < 256 || maxTokenBytes > 64 * 1024) {
-            problems.add("max token size \"" + maxTokenBytes + "\" must be between 256 and 65536 bytes; the default is 8192");
+            problems.add("max token size \"" + maxTokenBytes
+                    + "\" must be between 256 and 65536 bytes; the default is 8192");
         }
         if (clock == null) {
             problems.add("clock is required");
         }
         if (keySource == null) {
-            problems.add("a key source is required: an HS256 secret, an RS256/ES256 public key PEM file, or a JWKS URL");
+            problems.add(
+                    "a key source is required: an HS256 secret, an RS256/ES256 public key PEM file, or a JWKS URL");
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid JWT settings: " + String.join("; ", problems));
@@ -98,8 +103,7 @@ public record JwtSettings(String realm,
         private Clock clock = Clock.systemUTC();
         private JwtKeySource keySource;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The challenge realm; default {@value JwtSettings#DEFAULT_REALM}. */
         public Builder realm(String value) {

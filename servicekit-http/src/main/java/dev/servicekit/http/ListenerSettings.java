@@ -9,15 +9,15 @@ record ListenerSettings(String name, String host, int port, String portKey, long
     static void checkAddress(String host, int port, String portKey, List<String> problems) {
         if (host == null || host.isBlank()) {
             problems.add("host is " + (host == null ? "missing" : "blank")
-                                 + "; use an address such as 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)");
+                    + "; use an address such as 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)");
         }
         if (portKey == null || portKey.isBlank()) {
             problems.add("portKey is " + (portKey == null ? "missing" : "blank")
-                                 + "; use the configuration key of the port, for example http.port");
+                    + "; use the configuration key of the port, for example http.port");
         }
         if (port < 0 || port > 65535) {
             problems.add("port is " + port + (portKey == null || portKey.isBlank() ? "" : " (" + portKey + ")")
-                                 + "; use 1..65535, or 0 for any free port");
+                    + "; use 1..65535, or 0 for any free port");
         }
     }
 

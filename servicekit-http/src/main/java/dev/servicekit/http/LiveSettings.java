@@ -1,7 +1,6 @@
 package dev.servicekit.http;
 
 import io.helidon.webserver.http.ServerRequest;
-
 import java.util.Objects;
 
 /**
@@ -66,8 +65,9 @@ final class LiveSettings {
     void check(ApiSettings next) {
         Objects.requireNonNull(next, "next");
         if (next.maxBodyBytes() > framingLimit) {
-            throw new IllegalArgumentException("limits.max-body-size \"" + next.maxBodyBytes() + "\" bytes is above what the running "
-                    + serverName + " listener can enforce (" + framingLimit + " bytes, fixed when it started); restart to raise it that far");
+            throw new IllegalArgumentException("limits.max-body-size \"" + next.maxBodyBytes()
+                    + "\" bytes is above what the running " + serverName + " listener can enforce (" + framingLimit
+                    + " bytes, fixed when it started); restart to raise it that far");
         }
     }
 

@@ -1,13 +1,12 @@
 package dev.servicekit.http;
 
-import dev.servicekit.spi.ExitCode;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.LocalAdminAccess;
 import dev.servicekit.core.ReloadReport;
 import dev.servicekit.core.ServiceException;
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceManagerException;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -48,7 +47,10 @@ public final class ManagementClient implements LocalAdminAccess {
     private ManagementClient(URI base, Optional<String> bearerToken) {
         this.base = base;
         this.bearerToken = bearerToken;
-        this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /**
@@ -73,7 +75,8 @@ public final class ManagementClient implements LocalAdminAccess {
                     + " set a fixed management.port");
         }
         if (HttpConfigKeys.managementTls(config).isPresent()) {
-            problems.add("the management listener uses TLS (management.tls.certificate-file), which this command does not speak");
+            problems.add(
+                    "the management listener uses TLS (management.tls.certificate-file), which this command does not speak");
         }
         if (!problems.isEmpty()) {
             throw new ServiceException("Cannot reach the running instance through its management listener: "
@@ -85,7 +88,8 @@ public final class ManagementClient implements LocalAdminAccess {
 
     /** A client for the management listener at {@code base} (no checks; tests and {@link #forConfig}). */
     public static ManagementClient create(URI base, Optional<String> bearerToken) {
-        return new ManagementClient(Objects.requireNonNull(base, "base"), Objects.requireNonNull(bearerToken, "bearerToken"));
+        return new ManagementClient(
+                Objects.requireNonNull(base, "base"), Objects.requireNonNull(bearerToken, "bearerToken"));
     }
 
     @Override
@@ -104,9 +108,11 @@ public final class ManagementClient implements LocalAdminAccess {
         try {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new ServiceManagerException("nothing answers at " + base + " (its management listener, from management.host"
-                    + " and management.port); start it with run or start, or pass the --config/--set it runs with",
-                    ExitCode.NOT_RUNNING, e);
+            throw new ServiceManagerException(
+                    "nothing answers at " + base + " (its management listener, from management.host"
+                            + " and management.port); start it with run or start, or pass the --config/--set it runs with",
+                    ExitCode.NOT_RUNNING,
+                    e);
         } catch (IOException e) {
             throw new ServiceException("POST " + base + "/admin/reload failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -117,14 +123,18 @@ public final class ManagementClient implements LocalAdminAccess {
         return switch (response.statusCode()) {
             case 200 -> report(body);
             case 422 -> report(body.path("lastReload"));
-            case 401, 403 -> throw new ServiceException("The management listener at " + base + " refused the reload ("
-                    + response.statusCode() + " " + body.path("detail").asText("") + "); the token needs the admin scope"
-                    + " and must be signed with the key the running instance uses");
-            case 404 -> throw new ServiceException("The management listener at " + base + " has no /admin/reload (404): its"
-                    + " admin routes are off (auth.enabled is false on a non-loopback management.host?) or another program"
-                    + " owns the port");
-            default -> throw new ServiceException("The management listener at " + base + " answered " + response.statusCode()
-                    + " to POST /admin/reload: " + body.path("detail").asText(response.body()));
+            case 401, 403 ->
+                throw new ServiceException("The management listener at " + base + " refused the reload ("
+                        + response.statusCode() + " " + body.path("detail").asText("")
+                        + "); the token needs the admin scope"
+                        + " and must be signed with the key the running instance uses");
+            case 404 ->
+                throw new ServiceException("The management listener at " + base + " has no /admin/reload (404): its"
+                        + " admin routes are off (auth.enabled is false on a non-loopback management.host?) or another program"
+                        + " owns the port");
+            default ->
+                throw new ServiceException("The management listener at " + base + " answered " + response.statusCode()
+                        + " to POST /admin/reload: " + body.path("detail").asText(response.body()));
         };
     }
 
@@ -132,8 +142,10 @@ public final class ManagementClient implements LocalAdminAccess {
         try {
             return JsonBodies.mapper().readTree(response.body().isEmpty() ? "{}" : response.body());
         } catch (IOException e) {
-            throw new ServiceException("The program at " + base + " answered POST /admin/reload with " + response.statusCode()
-                    + " and no JSON; is management.port the service's management listener?", e);
+            throw new ServiceException(
+                    "The program at " + base + " answered POST /admin/reload with " + response.statusCode()
+                            + " and no JSON; is management.port the service's management listener?",
+                    e);
         }
     }
 
@@ -141,8 +153,12 @@ public final class ManagementClient implements LocalAdminAccess {
         if (!view.path("ok").isBoolean() || !view.path("at").isTextual()) {
             throw new ServiceException("The answer of " + base + "/admin/reload is not a reload report: " + view);
         }
-        return new ReloadReport(Instant.parse(view.path("at").asText()), view.path("ok").asBoolean(),
-                strings(view.path("applied")), strings(view.path("inactive")), strings(view.path("requiresRestart")),
+        return new ReloadReport(
+                Instant.parse(view.path("at").asText()),
+                view.path("ok").asBoolean(),
+                strings(view.path("applied")),
+                strings(view.path("inactive")),
+                strings(view.path("requiresRestart")),
                 view.path("error").isTextual() ? Optional.of(view.path("error").asText()) : Optional.empty());
     }
 

@@ -4,10 +4,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The management listener: health endpoints plus any extra management routes, with the same middleware
@@ -64,9 +62,8 @@ public final class ManagementServer {
      * @param extraRoutes further management routes, for example {@code /metrics}; must not repeat the health paths
      * @return the server
      */
-    public static ManagementServer create(ManagementServerConfig config,
-                                          Supplier<Readiness> readiness,
-                                          List<Route> extraRoutes) {
+    public static ManagementServer create(
+            ManagementServerConfig config, Supplier<Readiness> readiness, List<Route> extraRoutes) {
         return create(config, readiness, extraRoutes, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
@@ -81,11 +78,15 @@ public final class ManagementServer {
      * @param tls         certificate, key and optional client CAs
      * @return the server; {@link #start()} throws {@link TlsConfigurationException} if the TLS files are unusable
      */
-    public static ManagementServer create(ManagementServerConfig config,
-                                          Supplier<Readiness> readiness,
-                                          List<Route> extraRoutes,
-                                          TlsSettings tls) {
-        return create(config, readiness, extraRoutes, Optional.of(Objects.requireNonNull(tls, "tls")), Optional.empty(), Optional.empty());
+    public static ManagementServer create(
+            ManagementServerConfig config, Supplier<Readiness> readiness, List<Route> extraRoutes, TlsSettings tls) {
+        return create(
+                config,
+                readiness,
+                extraRoutes,
+                Optional.of(Objects.requireNonNull(tls, "tls")),
+                Optional.empty(),
+                Optional.empty());
     }
 
     /**
@@ -143,12 +144,13 @@ public final class ManagementServer {
         }
     }
 
-    private static ManagementServer create(ManagementServerConfig config,
-                                           Supplier<Readiness> readiness,
-                                           List<Route> extraRoutes,
-                                           Optional<TlsSettings> tls,
-                                           Optional<RequestAuthenticator> authenticator,
-                                           Optional<String> healthScope) {
+    private static ManagementServer create(
+            ManagementServerConfig config,
+            Supplier<Readiness> readiness,
+            List<Route> extraRoutes,
+            Optional<TlsSettings> tls,
+            Optional<RequestAuthenticator> authenticator,
+            Optional<String> healthScope) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(readiness, "readiness");
         List<Route> routes = new ArrayList<>();
@@ -158,15 +160,25 @@ public final class ManagementServer {
         routes.add(healthScope.map(ready::requireScopes).orElse(ready));
         routes.addAll(Objects.requireNonNull(extraRoutes, "extraRoutes"));
         List<Route> copy = List.copyOf(routes);
-        ListenerSettings settings = new ListenerSettings("management", config.host(), config.port(), config.portKey(),
-                                                         MAX_BODY_BYTES, Duration.ofMillis(DRAIN_MILLIS));
+        ListenerSettings settings = new ListenerSettings(
+                "management",
+                config.host(),
+                config.port(),
+                config.portKey(),
+                MAX_BODY_BYTES,
+                Duration.ofMillis(DRAIN_MILLIS));
         InFlightRequests inFlight = new InFlightRequests();
         AccessLog accessLog = new AccessLog();
         LiveSettings current = new LiveSettings("management", settingsWith(authenticator), false);
         ServerRouting.build(copy, inFlight, accessLog, current, Optional.empty());
-        return new ManagementServer(new HelidonListener(settings, () -> ServerRouting.build(copy, inFlight, accessLog, current, Optional.empty()),
-                                                        inFlight, accessLog, tls),
-                                    current);
+        return new ManagementServer(
+                new HelidonListener(
+                        settings,
+                        () -> ServerRouting.build(copy, inFlight, accessLog, current, Optional.empty()),
+                        inFlight,
+                        accessLog,
+                        tls),
+                current);
     }
 
     /** The management listener's fixed limits (never shed, 64 KiB bodies, no CORS) with the given authenticator. */

@@ -6,13 +6,11 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
-
+import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-
-import java.util.Optional;
-import java.util.function.LongSupplier;
 
 /**
  * Problem+json for the errors Helidon answers itself, without running routing: a malformed request
@@ -56,17 +54,20 @@ final class ProblemDirectHandler implements DirectHandler {
     }
 
     @Override
-    public TransportResponse handle(TransportRequest request,
-                                    EventType eventType,
-                                    Status defaultStatus,
-                                    ServerResponseHeaders responseHeaders,
-                                    String message) {
+    public TransportResponse handle(
+            TransportRequest request,
+            EventType eventType,
+            Status defaultStatus,
+            ServerResponseHeaders responseHeaders,
+            String message) {
         String inRoutingId = MDC.get(RequestIds.MDC_KEY);
         String requestId = inRoutingId != null
                 ? inRoutingId
                 : RequestIds.acceptOrGenerate(request.headers().first(RequestIds.HEADER));
         ProblemException problem = problemFor(eventType, defaultStatus, message, requestId);
-        if (inRoutingId == null && eventType == EventType.INTERNAL_ERROR && request.method().isEmpty()) {
+        if (inRoutingId == null
+                && eventType == EventType.INTERNAL_ERROR
+                && request.method().isEmpty()) {
             // Helidon 4.5.0 reports some unparsable request lines (for example an invalid method token such as
             // "G@T") as an internal error before it knows the method. Nothing of ours has run yet: it is the
             // client's malformed request, so answer 400 rather than 500.
@@ -98,8 +99,10 @@ final class ProblemDirectHandler implements DirectHandler {
             return ServerRouting.bodyTooLarge(maxBodyBytes.getAsLong());
         }
         if (code == 431) {
-            return ProblemException.of(431, ProblemException.reasonPhrase(431),
-                                       "The request headers are too large; send fewer or shorter headers");
+            return ProblemException.of(
+                    431,
+                    ProblemException.reasonPhrase(431),
+                    "The request headers are too large; send fewer or shorter headers");
         }
         if (code == Status.HTTP_VERSION_NOT_SUPPORTED_505.code()) {
             return ProblemException.of(505, ProblemException.reasonPhrase(505), "Only HTTP/1.1 is supported");

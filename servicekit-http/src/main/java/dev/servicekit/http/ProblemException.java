@@ -2,7 +2,6 @@ package dev.servicekit.http;
 
 import io.helidon.http.Method;
 import io.helidon.http.Status;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
@@ -47,17 +46,20 @@ public final class ProblemException extends HttpServerException {
     private final URI type;
     private final String title;
     private final String detail;
+
     @SuppressWarnings("serial") // an immutable copy; problems are mapped to responses, never serialized
     private final Map<String, Object> extensions;
+
     @SuppressWarnings("serial") // as above
     private final Map<String, String> headers;
 
-    private ProblemException(int status,
-                             URI type,
-                             String title,
-                             String detail,
-                             Map<String, Object> extensions,
-                             Map<String, String> headers) {
+    private ProblemException(
+            int status,
+            URI type,
+            String title,
+            String detail,
+            Map<String, Object> extensions,
+            Map<String, String> headers) {
         super(status + " " + title + ": " + detail);
         if (status < 400 || status > 599) {
             throw new IllegalArgumentException("Problem status " + status + " is not an error status; use 400..599");
@@ -120,10 +122,11 @@ public final class ProblemException extends HttpServerException {
         }
         String fields = copy.stream().map(FieldError::field).distinct().collect(Collectors.joining(", "));
         String detail = copy.size() == 1
-                ? "Field \"" + copy.getFirst().field() + "\" is invalid: " + copy.getFirst().message()
+                ? "Field \"" + copy.getFirst().field() + "\" is invalid: "
+                        + copy.getFirst().message()
                 : copy.size() + " fields are invalid: " + fields + "; see errors";
-        return new ProblemException(400, VALIDATION, "Request validation failed", detail,
-                                    Map.of("errors", copy), Map.of());
+        return new ProblemException(
+                400, VALIDATION, "Request validation failed", detail, Map.of("errors", copy), Map.of());
     }
 
     /**
@@ -241,8 +244,8 @@ public final class ProblemException extends HttpServerException {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
         if (STANDARD_MEMBERS.contains(name)) {
-            throw new IllegalArgumentException("Extension member \"" + name + "\" would replace a standard problem member; "
-                                                       + "pick a name other than " + STANDARD_MEMBERS);
+            throw new IllegalArgumentException("Extension member \"" + name
+                    + "\" would replace a standard problem member; " + "pick a name other than " + STANDARD_MEMBERS);
         }
         Map<String, Object> copy = new LinkedHashMap<>(extensions);
         copy.put(name, value);
@@ -261,7 +264,8 @@ public final class ProblemException extends HttpServerException {
         Objects.requireNonNull(value, "value");
         String lower = name.toLowerCase(Locale.ROOT);
         if (lower.equals("content-type") || lower.equals("content-length") || lower.equals("x-request-id")) {
-            throw new IllegalArgumentException("Header \"" + name + "\" is set by the error mapper and cannot be overridden");
+            throw new IllegalArgumentException(
+                    "Header \"" + name + "\" is set by the error mapper and cannot be overridden");
         }
         Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);

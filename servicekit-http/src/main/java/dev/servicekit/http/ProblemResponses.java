@@ -6,7 +6,6 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,15 +17,15 @@ final class ProblemResponses {
     static final String PROBLEM_JSON = "application/problem+json";
 
     /** Headers a handler may have set for the success case that must not leak into an error response. */
-    private static final List<HeaderName> ENTITY_HEADERS = List.of(HeaderNames.ETAG,
-                                                                   HeaderNames.LOCATION,
-                                                                   HeaderNames.LAST_MODIFIED,
-                                                                   HeaderNames.CONTENT_LENGTH,
-                                                                   HeaderNames.CONTENT_ENCODING,
-                                                                   HeaderNames.CONTENT_DISPOSITION);
+    private static final List<HeaderName> ENTITY_HEADERS = List.of(
+            HeaderNames.ETAG,
+            HeaderNames.LOCATION,
+            HeaderNames.LAST_MODIFIED,
+            HeaderNames.CONTENT_LENGTH,
+            HeaderNames.CONTENT_ENCODING,
+            HeaderNames.CONTENT_DISPOSITION);
 
-    private ProblemResponses() {
-    }
+    private ProblemResponses() {}
 
     /** The problem body: standard members first, then extensions. */
     static byte[] body(ProblemException problem, Optional<String> instance, String requestId) {
@@ -56,7 +55,9 @@ final class ProblemResponses {
 
     /** The generic 500: says nothing about the cause, only where to look. */
     static ProblemException internalError(String requestId) {
-        return ProblemException.of(500, "Internal Server Error",
-                                   "An unexpected error occurred; see the server log for request " + requestId);
+        return ProblemException.of(
+                500,
+                "Internal Server Error",
+                "An unexpected error occurred; see the server log for request " + requestId);
     }
 }

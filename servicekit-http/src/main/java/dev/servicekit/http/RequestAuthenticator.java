@@ -1,7 +1,6 @@
 package dev.servicekit.http;
 
 import io.helidon.webserver.http.ServerRequest;
-
 import java.util.Set;
 
 /**

@@ -3,13 +3,11 @@ package dev.servicekit.http;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-
-import org.slf4j.MDC;
-
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.MDC;
 
 /**
  * The request id every Servicekit response carries in {@code X-Request-Id} and every problem body in
@@ -29,8 +27,7 @@ public final class RequestIds {
 
     static final int MAX_LENGTH = 128;
 
-    private RequestIds() {
-    }
+    private RequestIds() {}
 
     /**
      * The id of the request being handled.
@@ -62,8 +59,17 @@ public final class RequestIds {
         }
         for (int i = 0; i < candidate.length(); i++) {
             char c = candidate.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '/' || c == '+' || c == '=' || c == '-';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == ':'
+                    || c == '@'
+                    || c == '/'
+                    || c == '+'
+                    || c == '='
+                    || c == '-';
             if (!ok) {
                 return false;
             }

@@ -2,7 +2,6 @@ package dev.servicekit.http;
 
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
-
 import java.util.Objects;
 import java.util.Set;
 

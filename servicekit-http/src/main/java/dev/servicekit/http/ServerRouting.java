@@ -18,11 +18,6 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -31,6 +26,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Builds the Helidon routing shared by both servers: the middleware filters in order (request id and the
@@ -40,15 +38,18 @@ import java.util.stream.Collectors;
  */
 final class ServerRouting {
 
-    private ServerRouting() {
-    }
+    private ServerRouting() {}
 
     /**
      * The routing of one listener. Every request pins the current snapshot of {@code live} when it arrives and
      * uses it throughout: body limit, CORS, overload slots and the authenticator.
      */
-    static HttpRouting.Builder build(List<Route> routes, InFlightRequests inFlight, AccessLog accessLog,
-                                     LiveSettings live, Optional<HttpMetrics> metrics) {
+    static HttpRouting.Builder build(
+            List<Route> routes,
+            InFlightRequests inFlight,
+            AccessLog accessLog,
+            LiveSettings live,
+            Optional<HttpMetrics> metrics) {
         rejectDuplicates(routes);
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
@@ -68,8 +69,10 @@ final class ServerRouting {
         routing.error(Throwable.class, new ProblemErrorMapper());
         for (Route route : routes) {
             // Outermost, so even a 401 from the authenticator is recorded under the route's template.
-            routing.route(route.method(), route.pathTemplate(),
-                          new TemplateRecordingHandler(route.pathTemplate(), guarded(route, live)));
+            routing.route(
+                    route.method(),
+                    route.pathTemplate(),
+                    new TemplateRecordingHandler(route.pathTemplate(), guarded(route, live)));
         }
         // Registered last: reached only when no route matched.
         routing.any(new UnmatchedRequestHandler(compiled));
@@ -98,12 +101,11 @@ final class ServerRouting {
         }
         if (!duplicates.isEmpty()) {
             throw new IllegalArgumentException("Routes registered more than once: " + String.join(", ", duplicates)
-                                                       + "; register each method and path once");
+                    + "; register each method and path once");
         }
     }
 
-    private record CompiledRoute(Method method, PathMatcher matcher) {
-    }
+    private record CompiledRoute(Method method, PathMatcher matcher) {}
 
     /** The methods of the routes whose template matches the path; empty for an unknown path. */
     private static List<Method> allowedMethods(List<CompiledRoute> routes, UriPath path) {
@@ -116,7 +118,8 @@ final class ServerRouting {
         return allowed;
     }
 
-    private static final String CORS_ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id";
+    private static final String CORS_ALLOWED_HEADERS =
+            "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id";
     private static final String CORS_EXPOSED_HEADERS = "ETag, Location, X-Request-Id";
 
     /**
@@ -158,8 +161,9 @@ final class ServerRouting {
                     && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
             if (!settings.allows(origin.get())) {
                 if (preflight) {
-                    throw ProblemException.forbidden("Origin \"" + origin.get() + "\" may not call this API from a browser;"
-                                                             + " add it to the allowed CORS origins (http.cors.allowed-origins)");
+                    throw ProblemException.forbidden(
+                            "Origin \"" + origin.get() + "\" may not call this API from a browser;"
+                                    + " add it to the allowed CORS origins (http.cors.allowed-origins)");
                 }
                 chain.proceed();
                 return;
@@ -172,12 +176,16 @@ final class ServerRouting {
             }
             List<Method> allowed = allowedMethods(routes, req.prologue().uriPath());
             if (allowed.isEmpty()) {
-                throw ProblemException.notFound("No resource at \"" + req.prologue().uriPath().rawPath() + "\"; check the path");
+                throw ProblemException.notFound(
+                        "No resource at \"" + req.prologue().uriPath().rawPath() + "\"; check the path");
             }
-            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS,
-                       allowed.stream().map(Method::text).distinct().sorted().collect(Collectors.joining(", ")));
+            res.header(
+                    HeaderNames.ACCESS_CONTROL_ALLOW_METHODS,
+                    allowed.stream().map(Method::text).distinct().sorted().collect(Collectors.joining(", ")));
             res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, CORS_ALLOWED_HEADERS);
-            res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, Long.toString(settings.maxAge().toSeconds()));
+            res.header(
+                    HeaderNames.ACCESS_CONTROL_MAX_AGE,
+                    Long.toString(settings.maxAge().toSeconds()));
             res.status(Status.NO_CONTENT_204).send();
         }
     }
@@ -220,11 +228,13 @@ final class ServerRouting {
             if (state.draining()) {
                 metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.SHUTTING_DOWN));
                 // Stopping: requests already running finish, new ones go elsewhere (readiness already says 503).
-                throw ProblemException.serviceUnavailable("The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
+                throw ProblemException.serviceUnavailable(
+                        "The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
             }
             if (state.paused()) {
                 metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.PAUSED));
-                throw ProblemException.serviceUnavailable("The service is paused by its operator; retry later", PAUSED_RETRY_AFTER);
+                throw ProblemException.serviceUnavailable(
+                        "The service is paused by its operator; retry later", PAUSED_RETRY_AFTER);
             }
             chain.proceed();
         }
@@ -274,8 +284,8 @@ final class ServerRouting {
 
     /** The 413 for a body over {@code limit} bytes, closing the connection so the rest of the body is not read. */
     static ProblemException bodyTooLarge(long limit) {
-        return ProblemException.payloadTooLarge("The request body is larger than the limit of " + limit
-                                                        + " bytes; send a smaller body")
+        return ProblemException.payloadTooLarge(
+                        "The request body is larger than the limit of " + limit + " bytes; send a smaller body")
                 .withHeader("Connection", "close");
     }
 
@@ -304,12 +314,14 @@ final class ServerRouting {
                 // Only the drain timeout interrupts request threads: the server is going away.
                 Thread.currentThread().interrupt();
                 metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.SHUTTING_DOWN));
-                throw ProblemException.serviceUnavailable("The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
+                throw ProblemException.serviceUnavailable(
+                        "The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
             }
             if (!admitted) {
                 metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.OVERLOADED));
                 throw ProblemException.serviceUnavailable(
-                        "The service is overloaded: all " + settings.maxConcurrentRequests() + " request slots stayed busy for "
+                        "The service is overloaded: all " + settings.maxConcurrentRequests()
+                                + " request slots stayed busy for "
                                 + settings.queueTimeout().toMillis() + " ms; retry later",
                         overloadRetryAfter(settings));
             }
@@ -324,7 +336,8 @@ final class ServerRouting {
     /** Retry-After for a shed request: the queue timeout rounded up to whole seconds, at least one. */
     static java.time.Duration overloadRetryAfter(ApiSettings settings) {
         return settings.queueTimeout().compareTo(java.time.Duration.ofSeconds(1)) < 0
-                ? java.time.Duration.ofSeconds(1) : settings.queueTimeout();
+                ? java.time.Duration.ofSeconds(1)
+                : settings.queueTimeout();
     }
 
     /**
@@ -367,14 +380,16 @@ final class ServerRouting {
                 // so the response still says 200: take the status the mapper is about to send.
                 int status = failure == null || res.isSent() ? res.status().code() : statusFor(failure);
                 RequestState state = RequestState.find(req);
-                metrics.ifPresent(m -> m.requestFinished(req.prologue().method(), state.routeTemplate(), status, durationNanos));
-                accessLog.log(req.prologue().method().text(),
-                              req.prologue().uriPath().rawPath(),
-                              status,
-                              bodyBytes(res),
-                              durationMs,
-                              state.requestId(),
-                              state.subject());
+                metrics.ifPresent(
+                        m -> m.requestFinished(req.prologue().method(), state.routeTemplate(), status, durationNanos));
+                accessLog.log(
+                        req.prologue().method().text(),
+                        req.prologue().uriPath().rawPath(),
+                        status,
+                        bodyBytes(res),
+                        durationMs,
+                        state.requestId(),
+                        state.subject());
             }
         }
     }
@@ -383,7 +398,9 @@ final class ServerRouting {
     private static int statusFor(Throwable thrown) {
         return switch (thrown) {
             case ProblemException p -> p.status();
-            case HttpException h when h.status().code() >= 400 && h.status().code() < 500 -> h.status().code();
+            case HttpException h
+            when h.status().code() >= 400 && h.status().code() < 500 ->
+                h.status().code();
             default -> 500;
         };
     }
@@ -419,8 +436,7 @@ final class ServerRouting {
      * request's {@link RequestState} for the access log; the {@link AuthenticatedCaller} itself is registered in
      * the request context by its class, for handlers that need to know who is calling.
      */
-    private record AuthenticatedHandler(LiveSettings live, Set<String> scopes, Handler next)
-            implements Handler {
+    private record AuthenticatedHandler(LiveSettings live, Set<String> scopes, Handler next) implements Handler {
         @Override
         public void handle(ServerRequest req, ServerResponse res) throws Exception {
             Optional<RequestAuthenticator> configured = live.of(req).authenticator();
@@ -432,8 +448,8 @@ final class ServerRouting {
             res.header(CACHE_NO_STORE);
             AuthenticatedCaller caller = authenticator.authenticate(req, scopes);
             if (caller == null) {
-                throw new IllegalStateException("RequestAuthenticator " + authenticator.getClass().getName()
-                                                        + " returned null; it must return a caller or throw");
+                throw new IllegalStateException("RequestAuthenticator "
+                        + authenticator.getClass().getName() + " returned null; it must return a caller or throw");
             }
             RequestState.find(req).subject(caller.subject());
             req.context().register(caller);
@@ -487,12 +503,15 @@ final class ServerRouting {
                     }
                     yield p;
                 }
-                case HttpException h when h.status().code() >= 400 && h.status().code() < 500 -> {
+                case HttpException h
+                when h.status().code() >= 400 && h.status().code() < 500 -> {
                     // Helidon's own client errors, for example an unparsable query parameter.
                     LOG.debug("Request {} {} rejected by Helidon", method, path, h);
                     int status = h.status().code();
-                    yield ProblemException.of(status, ProblemException.reasonPhrase(status),
-                                              "The request cannot be processed: " + h.getMessage());
+                    yield ProblemException.of(
+                            status,
+                            ProblemException.reasonPhrase(status),
+                            "The request cannot be processed: " + h.getMessage());
                 }
                 default -> {
                     LOG.error("Unhandled exception while handling {} {} (request {})", method, path, requestId, thrown);

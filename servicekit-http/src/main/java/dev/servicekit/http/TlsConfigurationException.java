@@ -41,7 +41,8 @@ public final class TlsConfigurationException extends HttpServerException {
         if (problems.isEmpty()) {
             throw new IllegalArgumentException("problems must not be empty");
         }
-        StringBuilder message = new StringBuilder("TLS for the ").append(listenerName).append(" server cannot be set up:");
+        StringBuilder message =
+                new StringBuilder("TLS for the ").append(listenerName).append(" server cannot be set up:");
         for (String problem : problems) {
             message.append("\n  - ").append(problem);
         }

@@ -1,8 +1,5 @@
 package dev.servicekit.http;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -23,6 +20,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches TLS files and runs a callback once after they change and then stay unchanged for the debounce
@@ -60,8 +59,13 @@ final class TlsFileWatcher implements AutoCloseable {
     }
 
     /** {@code useWatchService} false: polling only, as on file systems without change events (for tests). */
-    TlsFileWatcher(String name, List<Path> files, Duration pollInterval, Duration debounce, Runnable onChange,
-                   boolean useWatchService) {
+    TlsFileWatcher(
+            String name,
+            List<Path> files,
+            Duration pollInterval,
+            Duration debounce,
+            Runnable onChange,
+            boolean useWatchService) {
         this.useWatchService = useWatchService;
         this.name = Objects.requireNonNull(name, "name");
         this.files = List.copyOf(files);
@@ -77,7 +81,10 @@ final class TlsFileWatcher implements AutoCloseable {
             return;
         }
         watchService = useWatchService ? openWatchService() : Optional.empty();
-        thread = Thread.ofPlatform().daemon().name("servicekit-tls-watcher-" + name).unstarted(this::run);
+        thread = Thread.ofPlatform()
+                .daemon()
+                .name("servicekit-tls-watcher-" + name)
+                .unstarted(this::run);
         thread.start();
     }
 
@@ -102,10 +109,17 @@ final class TlsFileWatcher implements AutoCloseable {
     private Optional<WatchService> openWatchService() {
         try {
             WatchService service = FileSystems.getDefault().newWatchService();
-            for (Path directory : files.stream().map(Path::getParent).filter(Objects::nonNull).distinct().toList()) {
+            for (Path directory : files.stream()
+                    .map(Path::getParent)
+                    .filter(Objects::nonNull)
+                    .distinct()
+                    .toList()) {
                 try {
-                    directory.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                                       StandardWatchEventKinds.ENTRY_DELETE);
+                    directory.register(
+                            service,
+                            StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY,
+                            StandardWatchEventKinds.ENTRY_DELETE);
                 } catch (IOException e) {
                     LOG.debug("Cannot watch {} for TLS file changes; polling every {}", directory, pollInterval, e);
                 }
@@ -131,7 +145,8 @@ final class TlsFileWatcher implements AutoCloseable {
                 if (now.equals(applied)) {
                     pending = null;
                 } else if (!now.equals(pending)) {
-                    // Changed (again): wait until writers are done, e.g. certificate and key written one after the other.
+                    // Changed (again): wait until writers are done, e.g. certificate and key written one after the
+                    // other.
                     pending = now;
                     pendingSince = System.nanoTime();
                 } else if (System.nanoTime() - pendingSince >= debounce.toNanos()) {
@@ -194,8 +209,12 @@ final class TlsFileWatcher implements AutoCloseable {
             try {
                 long modified = Files.getLastModifiedTime(file).toMillis();
                 byte[] content = Files.readAllBytes(file);
-                return new Fingerprint(false, modified, content.length,
-                                       HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
+                return new Fingerprint(
+                        false,
+                        modified,
+                        content.length,
+                        HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
             } catch (NoSuchFileException e) {
                 return MISSING;
             } catch (IOException e) {

@@ -2,7 +2,6 @@ package dev.servicekit.http;
 
 import io.helidon.common.tls.Tls;
 import io.helidon.common.tls.TlsClientAuth;
-
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -49,8 +48,9 @@ record TlsMaterial(List<X509Certificate> chain, PrivateKey privateKey, List<X509
     /** Subject, serial and expiry of the served certificate, for logs. */
     String describe() {
         X509Certificate leaf = chain.getFirst();
-        return "subject \"" + leaf.getSubjectX500Principal().getName() + "\", serial " + leaf.getSerialNumber().toString(16)
-                + ", valid until " + leaf.getNotAfter().toInstant();
+        return "subject \"" + leaf.getSubjectX500Principal().getName() + "\", serial "
+                + leaf.getSerialNumber().toString(16) + ", valid until "
+                + leaf.getNotAfter().toInstant();
     }
 
     /** Never shows the key. */

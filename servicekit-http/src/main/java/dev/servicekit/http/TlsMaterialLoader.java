@@ -3,7 +3,6 @@ package dev.servicekit.http;
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
 import io.helidon.common.pki.PemReader;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +36,7 @@ final class TlsMaterialLoader {
     private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
     private static final String CONVERT_TO_PKCS8 = "openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem";
 
-    private TlsMaterialLoader() {
-    }
+    private TlsMaterialLoader() {}
 
     /** The files whose changes mean the material must be loaded again. */
     static List<Path> files(TlsSettings settings) {
@@ -46,7 +44,10 @@ final class TlsMaterialLoader {
         files.add(settings.certificate());
         settings.privateKey().ifPresent(files::add);
         settings.clientCa().ifPresent(files::add);
-        return files.stream().map(path -> path.toAbsolutePath().normalize()).distinct().toList();
+        return files.stream()
+                .map(path -> path.toAbsolutePath().normalize())
+                .distinct()
+                .toList();
     }
 
     /**
@@ -62,28 +63,33 @@ final class TlsMaterialLoader {
 
         if (settings.privateKey().isPresent() && settings.keystorePassword().isPresent()) {
             problems.add("TLS is configured with both a private key file (PEM) and a keystore password (PKCS#12) for \""
-                                 + settings.certificate() + "\"; set only the private key for PEM files, or only the "
-                                 + "keystore password for a PKCS#12 keystore");
+                    + settings.certificate() + "\"; set only the private key for PEM files, or only the "
+                    + "keystore password for a PKCS#12 keystore");
         } else if (settings.privateKey().isPresent()) {
             chain = readPemCertificates("Certificate", settings.certificate(), problems, causes);
             key = readPemPrivateKey(settings.privateKey().get(), problems, causes);
-            if (!chain.isEmpty() && key.isPresent() && !matches(key.get(), chain.getFirst().getPublicKey())) {
-                problems.add("Private key file \"" + settings.privateKey().get() + "\" does not belong to the certificate in \""
-                                     + settings.certificate() + "\" (subject \""
-                                     + chain.getFirst().getSubjectX500Principal().getName()
-                                     + "\"); use the key the certificate was issued for, and put the server certificate "
-                                     + "first in the certificate file");
+            if (!chain.isEmpty()
+                    && key.isPresent()
+                    && !matches(key.get(), chain.getFirst().getPublicKey())) {
+                problems.add("Private key file \"" + settings.privateKey().get()
+                        + "\" does not belong to the certificate in \""
+                        + settings.certificate() + "\" (subject \""
+                        + chain.getFirst().getSubjectX500Principal().getName()
+                        + "\"); use the key the certificate was issued for, and put the server certificate "
+                        + "first in the certificate file");
                 key = Optional.empty();
             }
         } else if (settings.keystorePassword().isPresent()) {
-            Optional<KeyEntry> entry = readPkcs12(settings.certificate(), settings.keystorePassword().get(), problems, causes);
+            Optional<KeyEntry> entry = readPkcs12(
+                    settings.certificate(), settings.keystorePassword().get(), problems, causes);
             if (entry.isPresent()) {
                 chain = entry.get().chain();
                 key = Optional.of(entry.get().key());
             }
         } else {
-            problems.add("TLS certificate \"" + settings.certificate() + "\" has neither a private key file nor a keystore "
-                                 + "password; set the private key (PEM) or the keystore password (PKCS#12)");
+            problems.add(
+                    "TLS certificate \"" + settings.certificate() + "\" has neither a private key file nor a keystore "
+                            + "password; set the private key (PEM) or the keystore password (PKCS#12)");
         }
 
         List<X509Certificate> clientCas = settings.clientCa()
@@ -92,11 +98,11 @@ final class TlsMaterialLoader {
 
         if (!problems.isEmpty() || key.isEmpty() || chain.isEmpty()) {
             if (problems.isEmpty()) {
-                problems.add("TLS material from \"" + settings.certificate() + "\" is incomplete; check the certificate "
-                                     + "and key files");
+                problems.add("TLS material from \"" + settings.certificate()
+                        + "\" is incomplete; check the certificate " + "and key files");
             }
-            TlsConfigurationException failure = new TlsConfigurationException(
-                    listenerName, problems, causes.isEmpty() ? null : causes.getFirst());
+            TlsConfigurationException failure =
+                    new TlsConfigurationException(listenerName, problems, causes.isEmpty() ? null : causes.getFirst());
             causes.stream().skip(1).forEach(failure::addSuppressed);
             throw failure;
         }
@@ -118,27 +124,29 @@ final class TlsMaterialLoader {
         try {
             byte[] bytes = Files.readAllBytes(path);
             if (bytes.length == 0) {
-                problems.add(what + " file \"" + path + "\" is empty; write the " + what.toLowerCase(java.util.Locale.ROOT)
-                                     + " into it");
+                problems.add(what + " file \"" + path + "\" is empty; write the "
+                        + what.toLowerCase(java.util.Locale.ROOT) + " into it");
                 return Optional.empty();
             }
             return Optional.of(bytes);
         } catch (NoSuchFileException e) {
-            problems.add(what + " file \"" + path + "\" does not exist; check the path (relative paths are resolved from \""
-                                 + Path.of("").toAbsolutePath() + "\")");
+            problems.add(
+                    what + " file \"" + path + "\" does not exist; check the path (relative paths are resolved from \""
+                            + Path.of("").toAbsolutePath() + "\")");
         } catch (AccessDeniedException e) {
             problems.add(what + " file \"" + path + "\" cannot be read by this process (permission denied); give the "
-                                 + "service's user read access, for example chown it to that user and chmod 600");
+                    + "service's user read access, for example chown it to that user and chmod 600");
             causes.add(e);
         } catch (IOException e) {
-            problems.add(what + " file \"" + path + "\" cannot be read: " + e.getMessage() + "; check the file and its disk");
+            problems.add(what + " file \"" + path + "\" cannot be read: " + e.getMessage()
+                    + "; check the file and its disk");
             causes.add(e);
         }
         return Optional.empty();
     }
 
-    private static List<X509Certificate> readPemCertificates(String what, Path path, List<String> problems,
-                                                             List<Throwable> causes) {
+    private static List<X509Certificate> readPemCertificates(
+            String what, Path path, List<String> problems, List<Throwable> causes) {
         Optional<byte[]> bytes = read(what, path, problems, causes);
         if (bytes.isEmpty()) {
             return List.of();
@@ -147,23 +155,23 @@ final class TlsMaterialLoader {
         List<String> labels = pemLabels(text);
         if (labels.isEmpty()) {
             problems.add(what + " file \"" + path + "\" is not PEM (no \"-----BEGIN CERTIFICATE-----\" line)"
-                                 + (looksBinary(bytes.get())
-                                    ? "; it looks like binary DER or PKCS#12: for a PKCS#12 keystore set the keystore "
-                                      + "password instead of a private key, for DER convert it with "
-                                      + "openssl x509 -inform der -in cert.der -out cert.pem"
-                                    : "; provide the certificates in PEM format"));
+                    + (looksBinary(bytes.get())
+                            ? "; it looks like binary DER or PKCS#12: for a PKCS#12 keystore set the keystore "
+                                    + "password instead of a private key, for DER convert it with "
+                                    + "openssl x509 -inform der -in cert.der -out cert.pem"
+                            : "; provide the certificates in PEM format"));
             return List.of();
         }
         if (!labels.contains("CERTIFICATE")) {
             problems.add(what + " file \"" + path + "\" holds " + String.join(", ", labels)
-                                 + " but no CERTIFICATE; did you swap the certificate and key settings?");
+                    + " but no CERTIFICATE; did you swap the certificate and key settings?");
             return List.of();
         }
         try {
             return List.copyOf(PemReader.readCertificates(new ByteArrayInputStream(bytes.get())));
         } catch (RuntimeException e) {
             problems.add(what + " file \"" + path + "\" has a certificate that cannot be parsed (" + reason(e)
-                                 + "); replace it with an intact PEM copy");
+                    + "); replace it with an intact PEM copy");
             causes.add(e);
             return List.of();
         }
@@ -187,49 +195,52 @@ final class TlsMaterialLoader {
         }
         if (label == null) {
             List<String> labels = pemLabels(text);
-            problems.add("Private key file \"" + path + "\" " + (labels.isEmpty()
-                    ? "is not PEM (no \"-----BEGIN PRIVATE KEY-----\" line); provide the key in PEM, PKCS#8 format"
-                    : "holds " + String.join(", ", labels) + " but no PRIVATE KEY; did you swap the certificate and key settings?"));
+            problems.add("Private key file \"" + path + "\" "
+                    + (labels.isEmpty()
+                            ? "is not PEM (no \"-----BEGIN PRIVATE KEY-----\" line); provide the key in PEM, PKCS#8 format"
+                            : "holds " + String.join(", ", labels)
+                                    + " but no PRIVATE KEY; did you swap the certificate and key settings?"));
             return Optional.empty();
         }
         switch (label) {
-            case "PRIVATE KEY", "RSA PRIVATE KEY" -> {
-            }
+            case "PRIVATE KEY", "RSA PRIVATE KEY" -> {}
             case "ENCRYPTED PRIVATE KEY" -> {
                 problems.add("Private key file \"" + path + "\" is encrypted, which Servicekit does not read; store it "
-                                     + "unencrypted with owner-only permissions: openssl pkcs8 -in key.pem -out key-plain.pem "
-                                     + "&& chmod 600 key-plain.pem");
+                        + "unencrypted with owner-only permissions: openssl pkcs8 -in key.pem -out key-plain.pem "
+                        + "&& chmod 600 key-plain.pem");
                 return Optional.empty();
             }
             default -> {
                 problems.add("Private key file \"" + path + "\" is a \"" + label + "\" key, not PKCS#8; convert it: "
-                                     + CONVERT_TO_PKCS8);
+                        + CONVERT_TO_PKCS8);
                 return Optional.empty();
             }
         }
         // Hand Helidon just the key block: its reader detects the key type from the first line, which
         // tools such as "openssl pkcs12" precede with attribute lines.
         int end = text.indexOf("-----END " + label + "-----", start);
-        String block = end < 0 ? text.substring(start) : text.substring(start, end + ("-----END " + label + "-----").length());
+        String block =
+                end < 0 ? text.substring(start) : text.substring(start, end + ("-----END " + label + "-----").length());
         try {
             Keys keys = Keys.builder()
                     .pem(pem -> pem.key(Resource.create(path.toString(), block.getBytes(StandardCharsets.ISO_8859_1))))
                     .build();
             Optional<PrivateKey> key = keys.privateKey();
             if (key.isEmpty()) {
-                problems.add("Private key file \"" + path + "\" contains no usable private key; provide an RSA or EC key "
-                                     + "in PEM, PKCS#8 format");
+                problems.add("Private key file \"" + path
+                        + "\" contains no usable private key; provide an RSA or EC key " + "in PEM, PKCS#8 format");
             }
             return key;
         } catch (RuntimeException e) {
-            problems.add("Private key file \"" + path + "\" cannot be parsed (" + reason(e) + "); provide an unencrypted "
-                                 + "RSA or EC key in PEM, PKCS#8 format (" + CONVERT_TO_PKCS8 + ")");
+            problems.add("Private key file \"" + path + "\" cannot be parsed (" + reason(e)
+                    + "); provide an unencrypted " + "RSA or EC key in PEM, PKCS#8 format (" + CONVERT_TO_PKCS8 + ")");
             causes.add(e);
             return Optional.empty();
         }
     }
 
-    private static Optional<KeyEntry> readPkcs12(Path path, String password, List<String> problems, List<Throwable> causes) {
+    private static Optional<KeyEntry> readPkcs12(
+            Path path, String password, List<String> problems, List<Throwable> causes) {
         Optional<byte[]> bytes = read("Keystore", path, problems, causes);
         if (bytes.isEmpty()) {
             return Optional.empty();
@@ -240,13 +251,15 @@ final class TlsMaterialLoader {
             keyStore = KeyStore.getInstance("PKCS12");
             keyStore.load(new ByteArrayInputStream(bytes.get()), secret);
         } catch (IOException e) {
-            if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
+            if (e.getCause() instanceof UnrecoverableKeyException
+                    || String.valueOf(e.getMessage()).contains("password")) {
                 problems.add("Keystore \"" + path + "\" cannot be opened with the configured keystore password (wrong "
-                                     + "password?); set the password the keystore was created with");
+                        + "password?); set the password the keystore was created with");
             } else {
-                problems.add("Keystore \"" + path + "\" is not a readable PKCS#12 keystore (" + reason(e) + "); provide a "
-                                     + "PKCS#12 file (.p12/.pfx), or for PEM files set the private key instead of a "
-                                     + "keystore password");
+                problems.add(
+                        "Keystore \"" + path + "\" is not a readable PKCS#12 keystore (" + reason(e) + "); provide a "
+                                + "PKCS#12 file (.p12/.pfx), or for PEM files set the private key instead of a "
+                                + "keystore password");
             }
             causes.add(e);
             return Optional.empty();
@@ -264,8 +277,8 @@ final class TlsMaterialLoader {
             }
             if (keyAliases.size() != 1) {
                 problems.add("Keystore \"" + path + "\" holds " + keyAliases.size() + " private keys"
-                                     + (keyAliases.isEmpty() ? "" : " (aliases " + keyAliases + ")")
-                                     + "; it must hold exactly one private key with its certificate chain");
+                        + (keyAliases.isEmpty() ? "" : " (aliases " + keyAliases + ")")
+                        + "; it must hold exactly one private key with its certificate chain");
                 return Optional.empty();
             }
             String alias = keyAliases.getFirst();
@@ -273,7 +286,7 @@ final class TlsMaterialLoader {
             Certificate[] certificates = keyStore.getCertificateChain(alias);
             if (!(key instanceof PrivateKey privateKey) || certificates == null || certificates.length == 0) {
                 problems.add("Keystore \"" + path + "\" entry \"" + alias + "\" has no private key with a certificate "
-                                     + "chain; create it with keytool -genkeypair or openssl pkcs12 -export");
+                        + "chain; create it with keytool -genkeypair or openssl pkcs12 -export");
                 return Optional.empty();
             }
             List<X509Certificate> chain = new ArrayList<>();
@@ -286,8 +299,9 @@ final class TlsMaterialLoader {
             }
             return Optional.of(new KeyEntry(List.copyOf(chain), privateKey));
         } catch (UnrecoverableKeyException e) {
-            problems.add("Keystore \"" + path + "\" opens with the configured password, but its private key has another "
-                                 + "password; give the key the same password as the keystore");
+            problems.add(
+                    "Keystore \"" + path + "\" opens with the configured password, but its private key has another "
+                            + "password; give the key the same password as the keystore");
             causes.add(e);
         } catch (GeneralSecurityException e) {
             problems.add("Keystore \"" + path + "\" cannot be read (" + reason(e) + "); recreate the PKCS#12 keystore");

@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param keystorePassword PKCS#12 password; empty for PEM (masked in {@link #toString()})
  * @param clientCa        PEM CA certificates clients must present a certificate from; empty: no client certificates
  */
-public record TlsSettings(Path certificate, Optional<Path> privateKey, Optional<String> keystorePassword, Optional<Path> clientCa) {
+public record TlsSettings(
+        Path certificate, Optional<Path> privateKey, Optional<String> keystorePassword, Optional<Path> clientCa) {
 
     /** Checks for nulls. */
     public TlsSettings {
@@ -52,8 +53,11 @@ public record TlsSettings(Path certificate, Optional<Path> privateKey, Optional<
      * @return new settings
      */
     public TlsSettings withClientCa(Path caCertificates) {
-        return new TlsSettings(certificate, privateKey, keystorePassword,
-                               Optional.of(Objects.requireNonNull(caCertificates, "caCertificates")));
+        return new TlsSettings(
+                certificate,
+                privateKey,
+                keystorePassword,
+                Optional.of(Objects.requireNonNull(caCertificates, "caCertificates")));
     }
 
     /** Never shows the password. */

@@ -5,22 +5,24 @@ import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceException;
 import dev.servicekit.spi.Durations;
 import dev.servicekit.spi.ExitCode;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code token issue --subject S --scope "users:read users:write" [--ttl 1h]}: the operator's way in, signed with
  * the key the service itself uses (found, or generated, as the service finds it). Every HTTP service gets it.
  */
-@Command(name = "token", mixinStandardHelpOptions = true, description = "Issues API tokens signed with the service's key.",
+@Command(
+        name = "token",
+        mixinStandardHelpOptions = true,
+        description = "Issues API tokens signed with the service's key.",
         subcommands = TokenCommand.Issue.class)
 final class TokenCommand implements Callable<Integer> {
 
@@ -36,11 +38,15 @@ final class TokenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        context.err().println("Usage: " + serviceName + " token issue --subject S --scope \"users:read users:write\" [--ttl 1h]");
+        context.err()
+                .println("Usage: " + serviceName
+                        + " token issue --subject S --scope \"users:read users:write\" [--ttl 1h]");
         return ExitCode.USAGE.code();
     }
 
-    @Command(name = "issue", mixinStandardHelpOptions = true,
+    @Command(
+            name = "issue",
+            mixinStandardHelpOptions = true,
             description = "Prints a signed bearer token (HS256 with the service's key; generated on first use).")
     static final class Issue implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
@@ -49,14 +55,24 @@ final class TokenCommand implements Callable<Integer> {
         @Mixin
         ServiceCli.ConfigOptions options = new ServiceCli.ConfigOptions();
 
-        @Option(names = "--subject", required = true, paramLabel = "S", description = "The token's subject (sub), e.g. an operator name.")
+        @Option(
+                names = "--subject",
+                required = true,
+                paramLabel = "S",
+                description = "The token's subject (sub), e.g. an operator name.")
         String subject;
 
-        @Option(names = "--scope", required = true, paramLabel = "SCOPES",
+        @Option(
+                names = "--scope",
+                required = true,
+                paramLabel = "SCOPES",
                 description = "Space-separated scopes, e.g. \"users:read users:write admin\".")
         String scope;
 
-        @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime, e.g. 15m, 1h, 7d (default: auth.token-ttl).")
+        @Option(
+                names = "--ttl",
+                paramLabel = "DURATION",
+                description = "Lifetime, e.g. 15m, 1h, 7d (default: auth.token-ttl).")
         String ttl;
 
         @Override
@@ -64,8 +80,9 @@ final class TokenCommand implements Callable<Integer> {
             Config config = parent.context.loadConfig(options);
             JwtKeySource key = AuthKeys.resolve(config, parent.serviceName);
             if (!(key instanceof JwtKeySource.HmacSecret)) {
-                throw new ServiceException("This service verifies tokens with " + (config.find(AuthConfigKeys.JWKS_URL).isPresent()
-                        ? "a JWKS URL" : "a public key") + " and cannot sign any; issue tokens with your identity provider");
+                throw new ServiceException("This service verifies tokens with "
+                        + (config.find(AuthConfigKeys.JWKS_URL).isPresent() ? "a JWKS URL" : "a public key")
+                        + " and cannot sign any; issue tokens with your identity provider");
             }
             Duration lifetime;
             try {

@@ -3,7 +3,6 @@ package dev.servicekit.http;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -23,9 +22,12 @@ final class VirtualThreadSchedulerMetrics implements MeterBinder {
 
     private static final String MXBEAN = "jdk.management.VirtualThreadSchedulerMXBean";
 
-    private record Accessors(PlatformManagedObject bean, MethodHandle parallelism, MethodHandle poolSize,
-                             MethodHandle mounted, MethodHandle queued) {
-    }
+    private record Accessors(
+            PlatformManagedObject bean,
+            MethodHandle parallelism,
+            MethodHandle poolSize,
+            MethodHandle mounted,
+            MethodHandle queued) {}
 
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -39,7 +41,8 @@ final class VirtualThreadSchedulerMetrics implements MeterBinder {
                 .register(registry);
         Gauge.builder("jvm.threads.virtual.pool.size", a.bean(), bean -> read(a.poolSize(), bean))
                 .baseUnit("threads")
-                .description("Current number of platform threads that the scheduler has started but have not terminated; -1 if not known.")
+                .description(
+                        "Current number of platform threads that the scheduler has started but have not terminated; -1 if not known.")
                 .register(registry);
         Gauge.builder("jvm.threads.virtual.live", a.bean(), bean -> read(a.mounted(), bean))
                 .tag("scheduling.status", "mounted")
@@ -58,13 +61,17 @@ final class VirtualThreadSchedulerMetrics implements MeterBinder {
             Class<? extends PlatformManagedObject> type = Class.forName(MXBEAN).asSubclass(PlatformManagedObject.class);
             PlatformManagedObject bean = ManagementFactory.getPlatformMXBean(type);
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            return Optional.of(new Accessors(bean,
+            return Optional.of(new Accessors(
+                    bean,
                     lookup.findVirtual(type, "getParallelism", MethodType.methodType(int.class)),
                     lookup.findVirtual(type, "getPoolSize", MethodType.methodType(int.class)),
                     lookup.findVirtual(type, "getMountedVirtualThreadCount", MethodType.methodType(int.class)),
                     lookup.findVirtual(type, "getQueuedVirtualThreadCount", MethodType.methodType(long.class))));
-        } catch (ClassNotFoundException | ClassCastException | NoSuchMethodException | IllegalAccessException
-                 | IllegalArgumentException e) {
+        } catch (ClassNotFoundException
+                | ClassCastException
+                | NoSuchMethodException
+                | IllegalAccessException
+                | IllegalArgumentException e) {
             return Optional.empty(); // JDK 21 to 23: no scheduler MXBean
         }
     }

@@ -1,20 +1,18 @@
 package dev.servicekit.http;
 
-import dev.servicekit.testing.LogCapture;
-import dev.servicekit.testing.Poll;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
+import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class AccessLogTest {
 
@@ -24,8 +22,9 @@ class AccessLogTest {
     @BeforeEach
     void start() {
         accessLog = LogCapture.of("dev.servicekit.http.access");
-        server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)),
-                                  List.of(Route.get("/hello", (req, res) -> res.send("hello"))));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)),
+                List.of(Route.get("/hello", (req, res) -> res.send("hello"))));
         server.start();
     }
 
@@ -36,8 +35,11 @@ class AccessLogTest {
     }
 
     private ILoggingEvent awaitLineFor(String requestId) {
-        Poll.until(Duration.ofSeconds(10), "the access log line of request " + requestId, () -> accessLog.events().stream()
-                .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))));
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the access log line of request " + requestId,
+                () -> accessLog.events().stream()
+                        .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))));
         List<ILoggingEvent> lines = accessLog.events().stream()
                 .filter(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
                 .toList();
@@ -60,7 +62,8 @@ class AccessLogTest {
                 .endsWith("subject=-")
                 .doesNotContain("secret");
         Map<String, String> mdc = line.getMDCPropertyMap();
-        assertThat(mdc).containsEntry("method", "GET")
+        assertThat(mdc)
+                .containsEntry("method", "GET")
                 .containsEntry("path", "/hello")
                 .containsEntry("status", "200")
                 .containsEntry("bytes", "5")
@@ -73,19 +76,21 @@ class AccessLogTest {
     void notFoundIsLoggedWithItsStatus() {
         HttpResponse<String> response = HttpTestSupport.get(server.port(), "/missing");
 
-        ILoggingEvent line = awaitLineFor(response.headers().firstValue("X-Request-Id").orElseThrow());
+        ILoggingEvent line =
+                awaitLineFor(response.headers().firstValue("X-Request-Id").orElseThrow());
 
         assertThat(line.getMDCPropertyMap()).containsEntry("status", "404").containsEntry("path", "/missing");
     }
 
     @Test
     void requestRejectedBeforeRoutingIsLoggedToo() {
-        HttpTestSupport.RawResponse response = HttpTestSupport.raw(
-                server.port(), "POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n");
+        HttpTestSupport.RawResponse response =
+                HttpTestSupport.raw(server.port(), "POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n");
 
         ILoggingEvent line = awaitLineFor(response.headers().get("x-request-id"));
 
-        assertThat(line.getMDCPropertyMap()).containsEntry("status", "413")
+        assertThat(line.getMDCPropertyMap())
+                .containsEntry("status", "413")
                 .containsEntry("method", "POST")
                 .containsEntry("path", "/hello");
     }
@@ -98,7 +103,8 @@ class AccessLogTest {
         HttpResponse<String> response = HttpTestSupport.get(server.port(), "/hello");
         assertThat(response.statusCode()).isEqualTo(503);
 
-        ILoggingEvent line = awaitLineFor(response.headers().firstValue("X-Request-Id").orElseThrow());
+        ILoggingEvent line =
+                awaitLineFor(response.headers().firstValue("X-Request-Id").orElseThrow());
 
         assertThat(line.getMDCPropertyMap()).containsEntry("status", "503").containsEntry("path", "/hello");
     }

@@ -1,10 +1,11 @@
 package dev.servicekit.http;
 
+import static dev.servicekit.http.HttpTestSupport.json;
+import static dev.servicekit.http.HttpTestSupport.request;
+import static dev.servicekit.http.HttpTestSupport.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.helidon.http.Status;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,11 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static dev.servicekit.http.HttpTestSupport.json;
-import static dev.servicekit.http.HttpTestSupport.request;
-import static dev.servicekit.http.HttpTestSupport.send;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class ApiServerCorsTest {
 
@@ -37,11 +35,22 @@ class ApiServerCorsTest {
         ApiServer.Builder builder = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)))
                 .routes(List.of(
                         Route.get("/api/v1/users/{id}", (req, res) -> {
-                            res.header("ETag", "\"v1\"");
-                            JsonBodies.send(res, Status.OK_200, Map.of("id", req.path().pathParameters().get("id")));
-                        }).requireScopes("users:read"),
-                        Route.delete("/api/v1/users/{id}", (req, res) -> res.status(204).send()).requireScopes("users:write"),
-                        Route.get("/api/v1/open", (req, res) -> JsonBodies.send(res, Status.OK_200, Map.of("open", true)))))
+                                    res.header("ETag", "\"v1\"");
+                                    JsonBodies.send(
+                                            res,
+                                            Status.OK_200,
+                                            Map.of(
+                                                    "id",
+                                                    req.path().pathParameters().get("id")));
+                                })
+                                .requireScopes("users:read"),
+                        Route.delete(
+                                        "/api/v1/users/{id}",
+                                        (req, res) -> res.status(204).send())
+                                .requireScopes("users:write"),
+                        Route.get(
+                                "/api/v1/open",
+                                (req, res) -> JsonBodies.send(res, Status.OK_200, Map.of("open", true)))))
                 .authenticator((req, scopes) -> {
                     throw ProblemException.unauthorized("No bearer token", CHALLENGE);
                 });
@@ -60,15 +69,17 @@ class ApiServerCorsTest {
 
     private HttpResponse<String> preflight(String path, String origin, String method) {
         return send(request(server.port(), path)
-                            .header("Origin", origin)
-                            .header("Access-Control-Request-Method", method)
-                            .header("Access-Control-Request-Headers", "authorization, content-type")
-                            .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                            .build());
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", method)
+                .header("Access-Control-Request-Headers", "authorization, content-type")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     private static List<String> corsHeaderNames(HttpHeaders headers) {
-        return headers.map().keySet().stream().filter(name -> name.toLowerCase(java.util.Locale.ROOT).startsWith("access-control-")).toList();
+        return headers.map().keySet().stream()
+                .filter(name -> name.toLowerCase(java.util.Locale.ROOT).startsWith("access-control-"))
+                .toList();
     }
 
     @Test
@@ -80,8 +91,10 @@ class ApiServerCorsTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().allValues("Access-Control-Allow-Origin")).containsExactly(APP);
         assertThat(response.headers().firstValue("Vary")).hasValue("Origin");
-        assertThat(response.headers().firstValue("Access-Control-Expose-Headers")).hasValue("ETag, Location, X-Request-Id");
-        assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
+        assertThat(response.headers().firstValue("Access-Control-Expose-Headers"))
+                .hasValue("ETag, Location, X-Request-Id");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Credentials"))
+                .isEmpty();
     }
 
     @Test
@@ -105,8 +118,10 @@ class ApiServerCorsTest {
         assertThat(notFound.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
         assertThat(notFound.headers().firstValue("Vary")).hasValue("Origin");
         assertThat(unauthorized.statusCode()).isEqualTo(401);
-        assertThat(unauthorized.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
-        assertThat(unauthorized.headers().firstValue("Access-Control-Expose-Headers")).hasValue("ETag, Location, X-Request-Id");
+        assertThat(unauthorized.headers().firstValue("Access-Control-Allow-Origin"))
+                .hasValue(APP);
+        assertThat(unauthorized.headers().firstValue("Access-Control-Expose-Headers"))
+                .hasValue("ETag, Location, X-Request-Id");
     }
 
     @Test
@@ -136,16 +151,21 @@ class ApiServerCorsTest {
         HttpResponse<String> response = preflight("/api/v1/nothing-here", APP, "GET");
 
         assertThat(response.statusCode()).isEqualTo(404);
-        assertThat(response.headers().firstValue("Access-Control-Allow-Methods")).isEmpty();
+        assertThat(response.headers().firstValue("Access-Control-Allow-Methods"))
+                .isEmpty();
     }
 
     @Test
     void otherOriginsGetNoCorsHeaders() {
         startWithCors();
 
-        for (String origin : List.of("https://evil.example", "https://app.example.com.evil.net",
-                                     "https://evilapp.example.com", "http://app.example.com", "https://app.example.com:8443",
-                                     "null")) {
+        for (String origin : List.of(
+                "https://evil.example",
+                "https://app.example.com.evil.net",
+                "https://evilapp.example.com",
+                "http://app.example.com",
+                "https://app.example.com:8443",
+                "null")) {
             HttpResponse<String> response = get("/api/v1/open", origin);
 
             assertThat(response.statusCode()).as(origin).isEqualTo(200);
@@ -163,8 +183,10 @@ class ApiServerCorsTest {
             assertThat(response.statusCode()).as(origin).isEqualTo(403);
             assertThat(response.headers().firstValue("Content-Type")).as(origin).hasValue("application/problem+json");
             assertThat(corsHeaderNames(response.headers())).as(origin).isEmpty();
-            assertThat(json(response.body()).get("detail").asText()).as(origin)
-                    .contains("\"" + origin + "\"").contains("http.cors.allowed-origins");
+            assertThat(json(response.body()).get("detail").asText())
+                    .as(origin)
+                    .contains("\"" + origin + "\"")
+                    .contains("http.cors.allowed-origins");
         }
     }
 
@@ -172,7 +194,8 @@ class ApiServerCorsTest {
     void aRequestWithoutOriginIsServedAsBefore() {
         startWithCors();
 
-        HttpResponse<String> response = send(request(server.port(), "/api/v1/open").GET().build());
+        HttpResponse<String> response =
+                send(request(server.port(), "/api/v1/open").GET().build());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(corsHeaderNames(response.headers())).isEmpty();

@@ -1,9 +1,8 @@
 package dev.servicekit.http;
 
-import dev.servicekit.testing.Poll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.Poll;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -17,8 +16,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** stop() drains: no new connections, in-flight requests finish, bounded by the drain timeout. */
 class ApiServerDrainTest {
@@ -41,38 +40,48 @@ class ApiServerDrainTest {
     @Test
     void stopDrainsInFlightRequestsIncludingASlowUploadAndRefusesNewConnections() throws Exception {
         CountDownLatch entered = new CountDownLatch(BLOCKED_REQUESTS + 1);
-        server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(30)), List.of(
-                Route.get("/block", (req, res) -> {
-                    entered.countDown();
-                    release.await();
-                    res.send("done");
-                }),
-                Route.post("/upload", (req, res) -> {
-                    entered.countDown();
-                    res.send("got " + req.content().inputStream().readAllBytes().length);
-                })));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, Duration.ofSeconds(30)),
+                List.of(
+                        Route.get("/block", (req, res) -> {
+                            entered.countDown();
+                            release.await();
+                            res.send("done");
+                        }),
+                        Route.post("/upload", (req, res) -> {
+                            entered.countDown();
+                            res.send("got " + req.content().inputStream().readAllBytes().length);
+                        })));
         server.start();
         int port = server.port();
 
         List<CompletableFuture<HttpResponse<String>>> blocked = new ArrayList<>();
         for (int i = 0; i < BLOCKED_REQUESTS; i++) {
-            blocked.add(HttpTestSupport.CLIENT.sendAsync(HttpTestSupport.request(port, "/block").GET().build(),
-                                                         HttpResponse.BodyHandlers.ofString()));
+            blocked.add(HttpTestSupport.CLIENT.sendAsync(
+                    HttpTestSupport.request(port, "/block").GET().build(), HttpResponse.BodyHandlers.ofString()));
         }
         try (Socket upload = new Socket()) {
             upload.connect(new InetSocketAddress(HttpTestSupport.HOST, port), 5000);
             upload.setSoTimeout(20_000);
             OutputStream out = upload.getOutputStream();
-            out.write("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n12345".getBytes(StandardCharsets.US_ASCII));
+            out.write("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n12345"
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
 
-            assertThat(entered.await(20, TimeUnit.SECONDS)).as("all requests reached their handlers").isTrue();
-            Poll.until(Duration.ofSeconds(10), "all requests are in flight", () -> server.inFlight() == BLOCKED_REQUESTS + 1);
+            assertThat(entered.await(20, TimeUnit.SECONDS))
+                    .as("all requests reached their handlers")
+                    .isTrue();
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "all requests are in flight",
+                    () -> server.inFlight() == BLOCKED_REQUESTS + 1);
 
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop, stopper);
 
-            Poll.until(Duration.ofSeconds(10), "new connections are refused after stop began",
-                       () -> HttpTestSupport.connectionRefused(port));
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "new connections are refused after stop began",
+                    () -> HttpTestSupport.connectionRefused(port));
             assertThat(stopping).as("stop waits for in-flight requests").isNotDone();
             assertThat(blocked).noneMatch(CompletableFuture::isDone);
 
@@ -96,21 +105,26 @@ class ApiServerDrainTest {
 
     @Test
     void idleKeepAliveConnectionDoesNotDelayStop() throws Exception {
-        server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(30)),
-                                  List.of(Route.get("/ok", (req, res) -> res.send("ok"))));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, Duration.ofSeconds(30)),
+                List.of(Route.get("/ok", (req, res) -> res.send("ok"))));
         server.start();
         try (Socket idle = new Socket()) {
             idle.connect(new InetSocketAddress(HttpTestSupport.HOST, server.port()), 5000);
             idle.setSoTimeout(20_000);
             idle.getOutputStream().write("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(HttpTestSupport.RawResponse.readFrom(idle.getInputStream()).status()).isEqualTo(200);
+            assertThat(HttpTestSupport.RawResponse.readFrom(idle.getInputStream())
+                            .status())
+                    .isEqualTo(200);
 
             long started = System.nanoTime();
             stopper.submit(server::stop).get(20, TimeUnit.SECONDS);
 
             // far below the 30 s drain timeout: the idle connection is closed, not waited for
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
-            assertThat(idle.getInputStream().read()).as("idle connection closed by the server").isEqualTo(-1);
+            assertThat(idle.getInputStream().read())
+                    .as("idle connection closed by the server")
+                    .isEqualTo(-1);
         }
     }
 
@@ -118,8 +132,8 @@ class ApiServerDrainTest {
     void handlerThatNeverFinishesMakesStopReturnAfterTheDrainTimeout() throws Exception {
         Duration drainTimeout = Duration.ofMillis(500);
         CountDownLatch entered = new CountDownLatch(1);
-        server = ApiServer.create(HttpTestSupport.apiConfig(1024, drainTimeout), List.of(
-                Route.get("/hang", (req, res) -> {
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, drainTimeout), List.of(Route.get("/hang", (req, res) -> {
                     entered.countDown();
                     // ignores interruption on purpose: the worst kind of handler
                     while (release.getCount() > 0) {
@@ -132,8 +146,8 @@ class ApiServerDrainTest {
                     res.send("late");
                 })));
         server.start();
-        HttpTestSupport.CLIENT.sendAsync(HttpTestSupport.request(server.port(), "/hang").GET().build(),
-                                         HttpResponse.BodyHandlers.discarding());
+        HttpTestSupport.CLIENT.sendAsync(
+                HttpTestSupport.request(server.port(), "/hang").GET().build(), HttpResponse.BodyHandlers.discarding());
         assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
 
         long started = System.nanoTime();
@@ -143,5 +157,4 @@ class ApiServerDrainTest {
         assertThat(took).isGreaterThanOrEqualTo(drainTimeout.minusMillis(50)).isLessThan(Duration.ofSeconds(10));
         assertThat(HttpTestSupport.connectionRefused(server.port())).isTrue();
     }
-
 }

@@ -1,17 +1,16 @@
 package dev.servicekit.http;
 
-import dev.servicekit.testing.LogCapture;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.servicekit.testing.LogCapture;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ApiServerLifecycleTest {
 
@@ -31,7 +30,7 @@ class ApiServerLifecycleTest {
                         assertThat(e.host()).isEqualTo("127.0.0.1");
                     })
                     .hasMessage("Port " + port + " on 127.0.0.1 is already in use by another process; "
-                                        + "stop that process or set http.port to a free port");
+                            + "stop that process or set http.port to a free port");
             assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
         }
     }
@@ -39,8 +38,8 @@ class ApiServerLifecycleTest {
     @Test
     void bindFailureOnAnAddressOfAnotherMachineSaysSo() {
         // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
-        ApiServer server = ApiServer.create(
-                new ApiServerConfig("192.0.2.1", 0, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
+        ApiServer server =
+                ApiServer.create(new ApiServerConfig("192.0.2.1", 0, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
 
         assertThatThrownBy(server::start)
                 .isInstanceOf(HttpBindException.class)
@@ -95,7 +94,9 @@ class ApiServerLifecycleTest {
         server.start();
         server.stop();
 
-        assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("create a new one");
+        assertThatThrownBy(server::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("create a new one");
     }
 
     @Test
@@ -142,7 +143,8 @@ class ApiServerLifecycleTest {
             java.net.http.HttpResponse<String> paused = HttpTestSupport.get(server.port(), "/ok");
             assertThat(paused.statusCode()).isEqualTo(503);
             assertThat(paused.headers().firstValue("Retry-After")).contains("5");
-            assertThat(paused.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+            assertThat(paused.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
             assertThat(server.isPaused()).isTrue();
 
             server.resume();
@@ -171,16 +173,20 @@ class ApiServerLifecycleTest {
     @Test
     void listeningOnAllInterfacesWithoutTlsLogsAWarning() {
         try (LogCapture log = LogCapture.of("dev.servicekit.http.HelidonListener")) {
-            ApiServer wide = ApiServer.create(new ApiServerConfig("0.0.0.0", 0, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
+            ApiServer wide = ApiServer.create(
+                    new ApiServerConfig("0.0.0.0", 0, "http.port", 1024, Duration.ofSeconds(1)), ROUTES);
             ApiServer loopback = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
             wide.start();
             loopback.start();
             wide.stop();
             loopback.stop();
 
-            assertThat(log.events()).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+            assertThat(log.events())
+                    .filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
                     .singleElement()
-                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("0.0.0.0 without TLS").contains("configure TLS"));
+                    .satisfies(e -> assertThat(e.getFormattedMessage())
+                            .contains("0.0.0.0 without TLS")
+                            .contains("configure TLS"));
         }
     }
 }

@@ -1,7 +1,10 @@
 package dev.servicekit.http;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static dev.servicekit.http.HttpTestSupport.json;
+import static dev.servicekit.http.HttpTestSupport.request;
+import static dev.servicekit.http.HttpTestSupport.send;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
@@ -14,12 +17,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static dev.servicekit.http.HttpTestSupport.json;
-import static dev.servicekit.http.HttpTestSupport.request;
-import static dev.servicekit.http.HttpTestSupport.send;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** {@link ApiServer#apply} and {@link ManagementServer#applyAuthenticator} change a running server, over real sockets. */
 class ApiServerReloadTest {
@@ -43,7 +42,10 @@ class ApiServerReloadTest {
     private void start(Optional<RequestAuthenticator> authenticator) {
         ApiServer.Builder builder = ApiServer.builder(HttpTestSupport.apiConfig(LIMIT, Duration.ofSeconds(5)))
                 .routes(List.of(
-                        Route.post("/upload", (req, res) -> res.send("got " + req.content().inputStream().readAllBytes().length)),
+                        Route.post(
+                                "/upload",
+                                (req, res) -> res.send(
+                                        "got " + req.content().inputStream().readAllBytes().length)),
                         Route.get("/items", (req, res) -> res.send("items")).requireScopes("items:read")));
         authenticator.ifPresent(builder::authenticator);
         api = builder.build();
@@ -51,14 +53,17 @@ class ApiServerReloadTest {
     }
 
     private HttpResponse<String> upload(int bytes) {
-        return send(request(api.port(), "/upload").POST(HttpRequest.BodyPublishers.ofString("x".repeat(bytes))).build());
+        return send(request(api.port(), "/upload")
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(bytes)))
+                .build());
     }
 
     /** A body of unknown length: the JDK client sends it chunked. */
     private HttpResponse<String> uploadChunked(int bytes) {
         byte[] body = "y".repeat(bytes).getBytes(StandardCharsets.US_ASCII);
         return send(request(api.port(), "/upload")
-                            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build());
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build());
     }
 
     private static byte[] secret() {
@@ -68,17 +73,26 @@ class ApiServerReloadTest {
     }
 
     private static JwtAuthenticator hs256(byte[] secret, String issuer, String audience) {
-        return JwtAuthenticator.create(JwtSettings.builder().issuer(issuer).audience(audience)
-                                               .clock(Clock.fixed(JwtTestTokens.NOW, ZoneOffset.UTC))
-                                               .keySource(JwtKeySource.hs256Secret(secret)).build());
+        return JwtAuthenticator.create(JwtSettings.builder()
+                .issuer(issuer)
+                .audience(audience)
+                .clock(Clock.fixed(JwtTestTokens.NOW, ZoneOffset.UTC))
+                .keySource(JwtKeySource.hs256Secret(secret))
+                .build());
     }
 
     private static String token(byte[] secret, String issuer, String audience) {
-        return JwtTestTokens.hs256(secret, JwtTestTokens.claims("ada", "items:read admin", b -> b.issuer(issuer).audience(audience)));
+        return JwtTestTokens.hs256(
+                secret,
+                JwtTestTokens.claims(
+                        "ada", "items:read admin", b -> b.issuer(issuer).audience(audience)));
     }
 
     private HttpResponse<String> items(String token) {
-        return send(request(api.port(), "/items").header("Authorization", "Bearer " + token).GET().build());
+        return send(request(api.port(), "/items")
+                .header("Authorization", "Bearer " + token)
+                .GET()
+                .build());
     }
 
     @Test
@@ -120,23 +134,32 @@ class ApiServerReloadTest {
     @Test
     void aCorsOriginIsAllowedOnceApplied() {
         start(Optional.empty());
-        HttpRequest fromApp = request(api.port(), "/upload").header("Origin", APP)
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build();
-        HttpRequest preflight = request(api.port(), "/upload").header("Origin", APP)
-                .header("Access-Control-Request-Method", "POST").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
-        assertThat(send(fromApp).headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        HttpRequest fromApp = request(api.port(), "/upload")
+                .header("Origin", APP)
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build();
+        HttpRequest preflight = request(api.port(), "/upload")
+                .header("Origin", APP)
+                .header("Access-Control-Request-Method", "POST")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .build();
+        assertThat(send(fromApp).headers().firstValue("Access-Control-Allow-Origin"))
+                .isEmpty();
         assertThat(send(preflight).statusCode()).isEqualTo(405);
 
         api.apply(api.settings().withCors(CorsSettings.allowing(List.of(APP))));
 
-        assertThat(send(fromApp).headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
+        assertThat(send(fromApp).headers().firstValue("Access-Control-Allow-Origin"))
+                .hasValue(APP);
         HttpResponse<String> answered = send(preflight);
         assertThat(answered.statusCode()).isEqualTo(204);
-        assertThat(answered.headers().firstValue("Access-Control-Allow-Methods")).hasValue("POST");
+        assertThat(answered.headers().firstValue("Access-Control-Allow-Methods"))
+                .hasValue("POST");
 
         api.apply(api.settings().withoutCors());
 
-        assertThat(send(fromApp).headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        assertThat(send(fromApp).headers().firstValue("Access-Control-Allow-Origin"))
+                .isEmpty();
     }
 
     @Test
@@ -154,7 +177,8 @@ class ApiServerReloadTest {
         assertThat(items(newToken).statusCode()).isEqualTo(200);
         HttpResponse<String> rejected = items(oldToken);
         assertThat(rejected.statusCode()).isEqualTo(401);
-        assertThat(rejected.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("invalid_token"));
+        assertThat(rejected.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).contains("invalid_token"));
     }
 
     @Test
@@ -178,19 +202,25 @@ class ApiServerReloadTest {
     void theManagementListenerChecksAdminRoutesWithTheAppliedAuthenticator() {
         byte[] oldKey = secret();
         byte[] newKey = secret();
-        management = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
-                                              () -> Readiness.ready("RUNNING", Map.of()))
-                .routes(List.of(Route.get("/admin/status", (req, res) -> res.send("status")).requireScopes("admin")))
+        management = ManagementServer.builder(
+                        new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
+                        () -> Readiness.ready("RUNNING", Map.of()))
+                .routes(List.of(Route.get("/admin/status", (req, res) -> res.send("status"))
+                        .requireScopes("admin")))
                 .authenticator(hs256(oldKey, JwtTestTokens.ISSUER, JwtTestTokens.AUDIENCE))
                 .build();
         management.start();
         String newToken = token(newKey, JwtTestTokens.ISSUER, JwtTestTokens.AUDIENCE);
-        HttpRequest status = request(management.port(), "/admin/status").header("Authorization", "Bearer " + newToken).GET().build();
+        HttpRequest status = request(management.port(), "/admin/status")
+                .header("Authorization", "Bearer " + newToken)
+                .GET()
+                .build();
         assertThat(send(status).statusCode()).isEqualTo(401);
 
         management.applyAuthenticator(hs256(newKey, JwtTestTokens.ISSUER, JwtTestTokens.AUDIENCE));
 
         assertThat(send(status).statusCode()).isEqualTo(200);
-        assertThat(HttpTestSupport.get(management.port(), "/health/live").statusCode()).isEqualTo(200);
+        assertThat(HttpTestSupport.get(management.port(), "/health/live").statusCode())
+                .isEqualTo(200);
     }
 }

@@ -1,25 +1,22 @@
 package dev.servicekit.http;
 
-import dev.servicekit.testing.LogCapture;
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.helidon.http.Method;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-
 import static dev.servicekit.http.HttpTestSupport.get;
 import static dev.servicekit.http.HttpTestSupport.json;
 import static dev.servicekit.http.HttpTestSupport.request;
 import static dev.servicekit.http.HttpTestSupport.send;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.LogCapture;
+import io.helidon.http.Method;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class ApiServerRoutingTest {
 
@@ -27,31 +24,44 @@ class ApiServerRoutingTest {
 
     @BeforeEach
     void start() {
-        server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)), List.of(
-                Route.get("/api/v1/users/{id}", (req, res) ->
-                        JsonBodies.send(res, io.helidon.http.Status.OK_200,
-                                        java.util.Map.of("id", req.path().pathParameters().get("id")))),
-                Route.delete("/api/v1/users/{id}", (req, res) -> res.status(204).send()),
-                Route.get("/conflict", (req, res) -> {
-                    throw ProblemException.conflict("A user with email \"a@example.com\" already exists");
-                }),
-                Route.get("/busy", (req, res) -> {
-                    throw ProblemException.serviceUnavailable("The store is reconnecting", Duration.ofMillis(1500))
-                            .withExtension("retryable", true);
-                }),
-                Route.get("/invalid", (req, res) -> {
-                    throw ProblemException.validation(List.of(new FieldError("name", "must not be blank"),
-                                                              new FieldError("email", "must contain '@'")));
-                }),
-                Route.get("/boom", (req, res) -> {
-                    throw new IllegalStateException("database password is hunter2");
-                }),
-                Route.get("/stale-etag", (req, res) -> {
-                    res.header("ETag", "\"v1\"");
-                    throw ProblemException.preconditionFailed("The user changed; fetch it again");
-                }),
-                Route.get("/request-id", (req, res) -> res.send(RequestIds.current(req) + " "
-                        + org.slf4j.MDC.get("requestId")))));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)),
+                List.of(
+                        Route.get(
+                                "/api/v1/users/{id}",
+                                (req, res) -> JsonBodies.send(
+                                        res,
+                                        io.helidon.http.Status.OK_200,
+                                        java.util.Map.of(
+                                                "id",
+                                                req.path().pathParameters().get("id")))),
+                        Route.delete(
+                                "/api/v1/users/{id}",
+                                (req, res) -> res.status(204).send()),
+                        Route.get("/conflict", (req, res) -> {
+                            throw ProblemException.conflict("A user with email \"a@example.com\" already exists");
+                        }),
+                        Route.get("/busy", (req, res) -> {
+                            throw ProblemException.serviceUnavailable(
+                                            "The store is reconnecting", Duration.ofMillis(1500))
+                                    .withExtension("retryable", true);
+                        }),
+                        Route.get("/invalid", (req, res) -> {
+                            throw ProblemException.validation(List.of(
+                                    new FieldError("name", "must not be blank"),
+                                    new FieldError("email", "must contain '@'")));
+                        }),
+                        Route.get("/boom", (req, res) -> {
+                            throw new IllegalStateException("database password is hunter2");
+                        }),
+                        Route.get("/stale-etag", (req, res) -> {
+                            res.header("ETag", "\"v1\"");
+                            throw ProblemException.preconditionFailed("The user changed; fetch it again");
+                        }),
+                        Route.get(
+                                "/request-id",
+                                (req, res) ->
+                                        res.send(RequestIds.current(req) + " " + org.slf4j.MDC.get("requestId")))));
         server.start();
     }
 
@@ -93,14 +103,16 @@ class ApiServerRoutingTest {
     @Test
     void wrongMethodOnAKnownPathIsA405WithAllowListingTheRouteMethods() {
         HttpResponse<String> response = send(request(server.port(), "/api/v1/users/7")
-                                                      .PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
+                .PUT(HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
 
         assertThat(response.statusCode()).isEqualTo(405);
         assertThat(response.headers().firstValue("Allow")).hasValue("DELETE, GET");
         JsonNode problem = json(response.body());
         assertThat(problem.get("status").asInt()).isEqualTo(405);
         assertThat(problem.get("detail").asText()).contains("PUT").contains("DELETE, GET");
-        assertThat(problem.get("requestId").asText()).isEqualTo(response.headers().firstValue("X-Request-Id").orElseThrow());
+        assertThat(problem.get("requestId").asText())
+                .isEqualTo(response.headers().firstValue("X-Request-Id").orElseThrow());
     }
 
     @Test
@@ -109,7 +121,8 @@ class ApiServerRoutingTest {
 
         assertThat(response.statusCode()).isEqualTo(409);
         JsonNode problem = json(response.body());
-        assertThat(problem.fieldNames()).toIterable()
+        assertThat(problem.fieldNames())
+                .toIterable()
                 .containsExactly("type", "title", "status", "detail", "instance", "requestId");
         assertThat(problem.get("title").asText()).isEqualTo("Conflict");
         assertThat(problem.get("detail").asText()).isEqualTo("A user with email \"a@example.com\" already exists");
@@ -149,12 +162,11 @@ class ApiServerRoutingTest {
             JsonNode problem = json(response.body());
             assertThat(problem.get("detail").asText())
                     .isEqualTo("An unexpected error occurred; see the server log for request " + requestId);
-            assertThat(errors.events())
-                    .anySatisfy(event -> {
-                        assertThat(event.getLevel().toString()).isEqualTo("ERROR");
-                        assertThat(event.getThrowableProxy().getMessage()).contains("hunter2");
-                        assertThat(event.getMDCPropertyMap()).containsEntry("requestId", requestId);
-                    });
+            assertThat(errors.events()).anySatisfy(event -> {
+                assertThat(event.getLevel().toString()).isEqualTo("ERROR");
+                assertThat(event.getThrowableProxy().getMessage()).contains("hunter2");
+                assertThat(event.getMDCPropertyMap()).containsEntry("requestId", requestId);
+            });
         }
     }
 
@@ -169,7 +181,9 @@ class ApiServerRoutingTest {
     @Test
     void requestIdIsAvailableToHandlersThroughRequestIdsAndTheMdc() {
         HttpResponse<String> response = send(request(server.port(), "/request-id")
-                                                      .header("X-Request-Id", "trace-123").GET().build());
+                .header("X-Request-Id", "trace-123")
+                .GET()
+                .build());
 
         assertThat(response.body()).isEqualTo("trace-123 trace-123");
     }
@@ -179,8 +193,8 @@ class ApiServerRoutingTest {
         Route one = Route.get("/x", (req, res) -> res.send());
         Route two = new Route(Method.GET, "/x", (req, res) -> res.send(), Set.of());
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ApiServer.create(
-                        HttpTestSupport.apiConfig(1024, Duration.ZERO), List.of(one, two)))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ZERO), List.of(one, two)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("GET /x");
     }

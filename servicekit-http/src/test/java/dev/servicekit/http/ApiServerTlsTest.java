@@ -1,14 +1,11 @@
 package dev.servicekit.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
 import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
-import ch.qos.logback.classic.Level;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,13 +17,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** TLS on real sockets with certificates generated at test time (issue 5, done-when 4). */
 class ApiServerTlsTest {
@@ -36,6 +33,7 @@ class ApiServerTlsTest {
 
     @TempDir
     static Path generated;
+
     private static TestCertificates.Identity first;
     private static TestCertificates.Identity second;
     private static TestCertificates.Identity ec;
@@ -48,8 +46,8 @@ class ApiServerTlsTest {
 
     @BeforeAll
     static void generateCertificates() throws Exception {
-        List<TestCertificates.Identity> identities = TestCertificates.generate(
-                generated, "first:RSA", "second:RSA", "ec:EC", "client:EC");
+        List<TestCertificates.Identity> identities =
+                TestCertificates.generate(generated, "first:RSA", "second:RSA", "ec:EC", "client:EC");
         first = identities.get(0);
         second = identities.get(1);
         ec = identities.get(2);
@@ -71,12 +69,14 @@ class ApiServerTlsTest {
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
         HttpResponse<String> response = https.send(
-                HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + server.port() + "/ok")).build(),
+                HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + server.port() + "/ok"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("ok");
-        assertThat(response.sslSession()).hasValueSatisfying(session -> assertThat(session.getProtocol()).isEqualTo("TLSv1.3"));
+        assertThat(response.sslSession())
+                .hasValueSatisfying(session -> assertThat(session.getProtocol()).isEqualTo("TLSv1.3"));
         assertThat(response.headers().firstValue("Strict-Transport-Security")).contains("max-age=31536000");
     }
 
@@ -104,14 +104,19 @@ class ApiServerTlsTest {
         TlsSettings settings = TlsSettings.pem(first.certificatePem(), first.privateKeyPem());
         // Explicit, not the JDK default: this JVM's own defaults already refuse TLS 1.1, so the socket test
         // below cannot tell an explicit setting from a default; this assertion can.
-        assertThat(TlsMaterialLoader.load("API", settings).toHelidonTls().sslParameters().getProtocols())
+        assertThat(TlsMaterialLoader.load("API", settings)
+                        .toHelidonTls()
+                        .sslParameters()
+                        .getProtocols())
                 .containsExactly("TLSv1.3", "TLSv1.2");
         ApiServer server = started(settings);
 
         // The probe JVM has TLS 1.1 enabled on its side; the protocol_version alert can only come from the server.
         assertThat(TestCertificates.probe(server.port(), "TLSv1.1", first.certificatePem()))
-                .startsWith("FAIL").contains("protocol_version");
-        assertThat(TestCertificates.probe(server.port(), "TLSv1.2", first.certificatePem())).isEqualTo("OK TLSv1.2");
+                .startsWith("FAIL")
+                .contains("protocol_version");
+        assertThat(TestCertificates.probe(server.port(), "TLSv1.2", first.certificatePem()))
+                .isEqualTo("OK TLSv1.2");
     }
 
     @Test
@@ -129,8 +134,11 @@ class ApiServerTlsTest {
             TestCertificates.replaceAtomically(second.privateKeyPem(), key);
             TestCertificates.replaceAtomically(second.certificatePem(), certificate);
 
-            Poll.until(SWITCH_DEADLINE, "new connections are served the replacement certificate",
-                       () -> serialServed(server.port(), both).equals(second.certificate().getSerialNumber().toString()));
+            Poll.until(
+                    SWITCH_DEADLINE,
+                    "new connections are served the replacement certificate",
+                    () -> serialServed(server.port(), both)
+                            .equals(second.certificate().getSerialNumber().toString()));
             assertThat(TestCertificates.servedCertificate(server.port(), both).getSubjectX500Principal())
                     .isEqualTo(second.certificate().getSubjectX500Principal());
             // The connection opened before the switch still works, on its original session.
@@ -150,12 +158,17 @@ class ApiServerTlsTest {
             ApiServer server = started(TlsSettings.pem(certificate, key));
 
             Path garbage = dir.resolve("garbage.pem");
-            Files.writeString(garbage, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+            Files.writeString(
+                    garbage, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
             TestCertificates.replaceAtomically(garbage, certificate);
 
-            Poll.until(SWITCH_DEADLINE, "the watcher warns about the corrupt certificate",
-                       () -> log.events().stream().anyMatch(e -> e.getLevel() == Level.WARN));
-            assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.WARN).first()
+            Poll.until(
+                    SWITCH_DEADLINE,
+                    "the watcher warns about the corrupt certificate",
+                    () -> log.events().stream().anyMatch(e -> e.getLevel() == Level.WARN));
+            assertThat(log.events())
+                    .filteredOn(e -> e.getLevel() == Level.WARN)
+                    .first()
                     .satisfies(e -> assertThat(e.getFormattedMessage())
                             .contains("keeps its current TLS certificate")
                             .contains("\"" + certificate + "\"")
@@ -164,22 +177,27 @@ class ApiServerTlsTest {
 
             TestCertificates.replaceAtomically(second.privateKeyPem(), key);
             TestCertificates.replaceAtomically(second.certificatePem(), certificate);
-            Poll.until(SWITCH_DEADLINE, "the good replacement is served after the corrupt one",
-                       () -> serialServed(server.port(), both).equals(second.certificate().getSerialNumber().toString()));
+            Poll.until(
+                    SWITCH_DEADLINE,
+                    "the good replacement is served after the corrupt one",
+                    () -> serialServed(server.port(), both)
+                            .equals(second.certificate().getSerialNumber().toString()));
         }
     }
 
     @Test
     void aKeyFromAnotherCertificateIsRefusedAtStartWithBothFilesNamed() {
-        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO)).routes(ROUTES)
-                .tls(TlsSettings.pem(first.certificatePem(), second.privateKeyPem())).build();
+        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
+                .routes(ROUTES)
+                .tls(TlsSettings.pem(first.certificatePem(), second.privateKeyPem()))
+                .build();
         cleanup.add(server::stop);
 
         assertThatThrownBy(server::start)
                 .isInstanceOf(TlsConfigurationException.class)
                 .hasMessageContaining("TLS for the API server cannot be set up")
                 .hasMessageContaining("\"" + second.privateKeyPem() + "\" does not belong to the certificate in \""
-                                              + first.certificatePem() + "\"");
+                        + first.certificatePem() + "\"");
         assertThatThrownBy(server::port).isInstanceOf(IllegalStateException.class);
     }
 
@@ -187,51 +205,66 @@ class ApiServerTlsTest {
     void everyFileProblemIsReportedAtOnce() throws IOException {
         Path missing = dir.resolve("missing-cert.pem");
         Path notPem = Files.writeString(dir.resolve("key.txt"), "hello");
-        Path clientCa = Files.writeString(dir.resolve("ca.pem"), TestCertificates.pem("PRIVATE KEY", new byte[] {1, 2, 3}));
-        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO)).routes(ROUTES)
-                .tls(TlsSettings.pem(missing, notPem).withClientCa(clientCa)).build();
+        Path clientCa =
+                Files.writeString(dir.resolve("ca.pem"), TestCertificates.pem("PRIVATE KEY", new byte[] {1, 2, 3}));
+        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
+                .routes(ROUTES)
+                .tls(TlsSettings.pem(missing, notPem).withClientCa(clientCa))
+                .build();
         cleanup.add(server::stop);
 
         assertThatThrownBy(server::start)
-                .isInstanceOfSatisfying(TlsConfigurationException.class, e -> assertThat(e.problems()).containsExactly(
-                        "Certificate file \"" + missing + "\" does not exist; check the path (relative paths are resolved from \""
-                                + Path.of("").toAbsolutePath() + "\")",
-                        "Private key file \"" + notPem + "\" is not PEM (no \"-----BEGIN PRIVATE KEY-----\" line); provide "
-                                + "the key in PEM, PKCS#8 format",
-                        "Client CA file \"" + clientCa + "\" holds PRIVATE KEY but no CERTIFICATE; did you swap the "
-                                + "certificate and key settings?"));
+                .isInstanceOfSatisfying(
+                        TlsConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "Certificate file \"" + missing
+                                                + "\" does not exist; check the path (relative paths are resolved from \""
+                                                + Path.of("").toAbsolutePath() + "\")",
+                                        "Private key file \"" + notPem
+                                                + "\" is not PEM (no \"-----BEGIN PRIVATE KEY-----\" line); provide "
+                                                + "the key in PEM, PKCS#8 format",
+                                        "Client CA file \"" + clientCa
+                                                + "\" holds PRIVATE KEY but no CERTIFICATE; did you swap the "
+                                                + "certificate and key settings?"));
     }
 
     @Test
     void aWrongKeystorePasswordIsAClearErrorAtStart() {
-        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO)).routes(ROUTES)
-                .tls(TlsSettings.pkcs12(first.pkcs12(), "not-the-password")).build();
+        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
+                .routes(ROUTES)
+                .tls(TlsSettings.pkcs12(first.pkcs12(), "not-the-password"))
+                .build();
         cleanup.add(server::stop);
 
         assertThatThrownBy(server::start)
                 .isInstanceOf(TlsConfigurationException.class)
-                .hasMessageContaining("Keystore \"" + first.pkcs12() + "\" cannot be opened with the configured keystore "
-                                              + "password (wrong password?)")
+                .hasMessageContaining("Keystore \"" + first.pkcs12()
+                        + "\" cannot be opened with the configured keystore " + "password (wrong password?)")
                 .hasMessageNotContaining("not-the-password");
     }
 
     @Test
     void anEncryptedOrSec1KeySaysHowToConvertIt() throws IOException {
         Path sec1 = Files.writeString(dir.resolve("ec.pem"), TestCertificates.pem("EC PRIVATE KEY", new byte[] {1}));
-        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO)).routes(ROUTES)
-                .tls(TlsSettings.pem(ec.certificatePem(), sec1)).build();
+        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
+                .routes(ROUTES)
+                .tls(TlsSettings.pem(ec.certificatePem(), sec1))
+                .build();
         cleanup.add(server::stop);
 
         assertThatThrownBy(server::start)
                 .isInstanceOf(TlsConfigurationException.class)
-                .hasMessageContaining("\"" + sec1 + "\" is a \"EC PRIVATE KEY\" key, not PKCS#8; convert it: openssl pkcs8 -topk8");
+                .hasMessageContaining(
+                        "\"" + sec1 + "\" is a \"EC PRIVATE KEY\" key, not PKCS#8; convert it: openssl pkcs8 -topk8");
     }
 
     @Test
     void managementServerWithClientCaRequiresAClientCertificate() throws Exception {
         ManagementServer management = ManagementServer.create(
                 new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
-                () -> Readiness.ready("RUNNING", java.util.Map.of()), List.of(),
+                () -> Readiness.ready("RUNNING", java.util.Map.of()),
+                List.of(),
                 TlsSettings.pem(first.certificatePem(), first.privateKeyPem()).withClientCa(client.certificatePem()));
         cleanup.add(management::stop);
         management.start();
@@ -239,26 +272,32 @@ class ApiServerTlsTest {
 
         try (SSLSocket withCertificate = TestCertificates.connect(
                 TestCertificates.clientContext(trusted, Optional.of(client)), management.port())) {
-            assertThat(TestCertificates.get(withCertificate, "/health/live").status()).isEqualTo(200);
+            assertThat(TestCertificates.get(withCertificate, "/health/live").status())
+                    .isEqualTo(200);
         }
         // TLS 1.3 sends the server's refusal after the client's handshake completes: it surfaces on first use.
         assertThatThrownBy(() -> {
-            try (SSLSocket without = TestCertificates.connect(
-                    TestCertificates.clientContext(trusted, Optional.empty()), management.port())) {
-                TestCertificates.get(without, "/health/live");
-            }
-        }).isInstanceOfAny(SSLException.class, java.net.SocketException.class, IOException.class);
+                    try (SSLSocket without = TestCertificates.connect(
+                            TestCertificates.clientContext(trusted, Optional.empty()), management.port())) {
+                        TestCertificates.get(without, "/health/live");
+                    }
+                })
+                .isInstanceOfAny(SSLException.class, java.net.SocketException.class, IOException.class);
         // A certificate from a CA the server does not trust is refused too.
         assertThatThrownBy(() -> {
-            try (SSLSocket other = TestCertificates.connect(
-                    TestCertificates.clientContext(trusted, Optional.of(second)), management.port())) {
-                TestCertificates.get(other, "/health/live");
-            }
-        }).isInstanceOf(IOException.class);
+                    try (SSLSocket other = TestCertificates.connect(
+                            TestCertificates.clientContext(trusted, Optional.of(second)), management.port())) {
+                        TestCertificates.get(other, "/health/live");
+                    }
+                })
+                .isInstanceOf(IOException.class);
     }
 
     private ApiServer started(TlsSettings tls) {
-        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO)).routes(ROUTES).tls(tls).build();
+        ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
+                .routes(ROUTES)
+                .tls(tls)
+                .build();
         cleanup.add(server::stop);
         server.start();
         return server;
@@ -269,6 +308,8 @@ class ApiServerTlsTest {
     }
 
     private static String serialServed(int port, List<X509Certificate> trusted) {
-        return TestCertificates.servedCertificate(port, trusted).getSerialNumber().toString();
+        return TestCertificates.servedCertificate(port, trusted)
+                .getSerialNumber()
+                .toString();
     }
 }

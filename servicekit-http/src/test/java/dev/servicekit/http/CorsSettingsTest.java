@@ -1,28 +1,27 @@
 package dev.servicekit.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigException;
 import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
-
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.Test;
 
 class CorsSettingsTest {
 
     @Test
     void acceptsExactOrigins() {
-        CorsSettings settings = CorsSettings.allowing(List.of("https://app.example.com", "http://localhost:3000",
-                                                              "https://[::1]:8443", "http://127.0.0.1:8080"));
+        CorsSettings settings = CorsSettings.allowing(List.of(
+                "https://app.example.com", "http://localhost:3000",
+                "https://[::1]:8443", "http://127.0.0.1:8080"));
 
         assertThat(settings.maxAge()).isEqualTo(CorsSettings.DEFAULT_MAX_AGE);
         assertThat(settings.allows("https://app.example.com")).isTrue();
@@ -46,13 +45,20 @@ class CorsSettingsTest {
     @Test
     void rejectsEveryMalformedOriginAtOnceNamingEach() {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> CorsSettings.allowing(List.of("https://ok.example", "*", "https://app.example.com/",
-                                                                "https://app.example.com/path", "app.example.com",
-                                                                "ftp://files.example", "https://*.example.com",
-                                                                "https://app.example.com:443", "https://app.example.com:70000")))
+                .isThrownBy(() -> CorsSettings.allowing(List.of(
+                        "https://ok.example",
+                        "*",
+                        "https://app.example.com/",
+                        "https://app.example.com/path",
+                        "app.example.com",
+                        "ftp://files.example",
+                        "https://*.example.com",
+                        "https://app.example.com:443",
+                        "https://app.example.com:70000")))
                 .withMessageContaining("\"*\" contains a wildcard")
                 .withMessageContaining("\"https://*.example.com\" contains a wildcard")
-                .withMessageContaining("\"https://app.example.com/\" ends with a slash; remove it (\"https://app.example.com\")")
+                .withMessageContaining(
+                        "\"https://app.example.com/\" ends with a slash; remove it (\"https://app.example.com\")")
                 .withMessageContaining("\"https://app.example.com/path\" has a path")
                 .withMessageContaining("\"app.example.com\" has no scheme")
                 .withMessageContaining("\"ftp://files.example\" has the scheme \"ftp\"")
@@ -70,12 +76,18 @@ class CorsSettingsTest {
     }
 
     private static final ConfigSchema SCHEMA = ConfigSchema.builder()
-            .add(HttpConfigKeys.all()).add(CoreConfigKeys.all())
-            .check(HttpConfigKeys::check).check(CoreConfigKeys::check)
+            .add(HttpConfigKeys.all())
+            .add(CoreConfigKeys.all())
+            .check(HttpConfigKeys::check)
+            .check(CoreConfigKeys::check)
             .build();
 
     private static Config load(String... overrides) {
-        return ConfigLoader.builder(SCHEMA).environment(Map.of()).overrides(List.of(overrides)).build().load();
+        return ConfigLoader.builder(SCHEMA)
+                .environment(Map.of())
+                .overrides(List.of(overrides))
+                .build()
+                .load();
     }
 
     @Test
@@ -87,19 +99,23 @@ class CorsSettingsTest {
     void configuredOriginsBecomeCorsSettings() {
         Config config = load("http.cors.allowed-origins=https://app.example.com, http://localhost:3000");
 
-        assertThat(HttpConfigKeys.apiCors(config)).hasValueSatisfying(cors -> assertThat(cors.allowedOrigins())
-                .containsExactly("https://app.example.com", "http://localhost:3000"));
+        assertThat(HttpConfigKeys.apiCors(config))
+                .hasValueSatisfying(cors -> assertThat(cors.allowedOrigins())
+                        .containsExactly("https://app.example.com", "http://localhost:3000"));
     }
 
     @Test
     void configCheckReportsEachBadOriginUnderTheKey() {
-        ConfigException thrown = catchThrowableOfType(ConfigException.class,
+        ConfigException thrown = catchThrowableOfType(
+                ConfigException.class,
                 () -> load("http.cors.allowed-origins=https://app.example.com/,*,https://ok.example"));
 
         assertThat(thrown).isNotNull();
-        assertThat(thrown.problems()).extracting(ConfigProblem::key)
+        assertThat(thrown.problems())
+                .extracting(ConfigProblem::key)
                 .containsExactly("http.cors.allowed-origins", "http.cors.allowed-origins");
-        assertThat(thrown.problems()).extracting(ConfigProblem::message)
+        assertThat(thrown.problems())
+                .extracting(ConfigProblem::message)
                 .anySatisfy(message -> assertThat(message).contains("\"https://app.example.com/\" ends with a slash"))
                 .anySatisfy(message -> assertThat(message).contains("\"*\" contains a wildcard"));
     }

@@ -1,15 +1,14 @@
 package dev.servicekit.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.spi.ServiceState;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The host's meters, read through a real scrape of a management listener on port 0. */
 class HostMetricsTest {
@@ -21,7 +20,7 @@ class HostMetricsTest {
     @BeforeEach
     void start() {
         metrics = HttpMetrics.create();
-        host = ServiceHost.builder("svc", context -> { }).build();
+        host = ServiceHost.builder("svc", context -> {}).build();
         HostMetrics.of(host).bindTo(metrics.registry());
         management = HttpTestSupport.startedMetricsServer(metrics);
     }
@@ -34,7 +33,8 @@ class HostMetricsTest {
     }
 
     private PrometheusSamples scrape() {
-        return PrometheusSamples.parse(HttpTestSupport.get(management.port(), "/metrics").body());
+        return PrometheusSamples.parse(
+                HttpTestSupport.get(management.port(), "/metrics").body());
     }
 
     @Test
@@ -55,16 +55,22 @@ class HostMetricsTest {
     @Test
     void reloadsAreCountedByResult() {
         PrometheusSamples before = scrape();
-        assertThat(before.value("servicekit_reloads_total", Map.of("result", "ok"))).isZero();
-        assertThat(before.value("servicekit_reloads_total", Map.of("result", "failed"))).isZero();
+        assertThat(before.value("servicekit_reloads_total", Map.of("result", "ok")))
+                .isZero();
+        assertThat(before.value("servicekit_reloads_total", Map.of("result", "failed")))
+                .isZero();
 
         host.start();
-        assertThat(host.reload().ok()).as("a host built in code has no configuration to reload").isFalse();
+        assertThat(host.reload().ok())
+                .as("a host built in code has no configuration to reload")
+                .isFalse();
         host.reload();
 
         PrometheusSamples after = scrape();
-        assertThat(after.value("servicekit_reloads_total", Map.of("result", "failed"))).isEqualTo(2);
-        assertThat(after.value("servicekit_reloads_total", Map.of("result", "ok"))).isZero();
+        assertThat(after.value("servicekit_reloads_total", Map.of("result", "failed")))
+                .isEqualTo(2);
+        assertThat(after.value("servicekit_reloads_total", Map.of("result", "ok")))
+                .isZero();
     }
 
     private static void assertStates(PrometheusSamples samples, ServiceState current) {
@@ -73,6 +79,7 @@ class HostMetricsTest {
                     .as("servicekit_service_state{state=\"%s\"}", state)
                     .isEqualTo(state == current ? 1 : 0);
         }
-        assertThat(samples.find("servicekit_service_state", Map.of())).hasSize(Arrays.asList(ServiceState.values()).size());
+        assertThat(samples.find("servicekit_service_state", Map.of()))
+                .hasSize(Arrays.asList(ServiceState.values()).size());
     }
 }

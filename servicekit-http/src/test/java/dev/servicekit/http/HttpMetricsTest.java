@@ -1,13 +1,11 @@
 package dev.servicekit.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.servicekit.testing.Poll;
 import io.helidon.http.Status;
-
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,9 +19,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Real sockets: an instrumented API server, its metrics scraped from a management server. */
 class HttpMetricsTest {
@@ -40,8 +38,13 @@ class HttpMetricsTest {
         metrics = HttpMetrics.create();
         api = ApiServer.builder(HttpTestSupport.apiConfig(BODY_LIMIT, Duration.ofSeconds(5)))
                 .routes(List.of(
-                        Route.get("/items/{id}", (req, res) -> res.send("item " + req.path().pathParameters().get("id"))),
-                        Route.post("/items", (req, res) -> res.status(Status.CREATED_201).send("created")),
+                        Route.get(
+                                "/items/{id}",
+                                (req, res) -> res.send(
+                                        "item " + req.path().pathParameters().get("id"))),
+                        Route.post(
+                                "/items",
+                                (req, res) -> res.status(Status.CREATED_201).send("created")),
                         Route.get("/boom", (req, res) -> {
                             throw new IllegalStateException("boom");
                         })))
@@ -60,15 +63,21 @@ class HttpMetricsTest {
 
     private void sendKnownSequence() {
         for (String id : List.of("1", "42", "7")) {
-            assertThat(HttpTestSupport.get(api.port(), "/items/" + id).statusCode()).isEqualTo(200);
+            assertThat(HttpTestSupport.get(api.port(), "/items/" + id).statusCode())
+                    .isEqualTo(200);
         }
-        assertThat(HttpTestSupport.get(api.port(), "/nothing-here").statusCode()).isEqualTo(404);
-        assertThat(HttpTestSupport.get(api.port(), "/items/42/unknown").statusCode()).isEqualTo(404);
-        assertThat(HttpTestSupport.postJson(api.port(), "/items", "application/json", "{}").statusCode()).isEqualTo(201);
+        assertThat(HttpTestSupport.get(api.port(), "/nothing-here").statusCode())
+                .isEqualTo(404);
+        assertThat(HttpTestSupport.get(api.port(), "/items/42/unknown").statusCode())
+                .isEqualTo(404);
+        assertThat(HttpTestSupport.postJson(api.port(), "/items", "application/json", "{}")
+                        .statusCode())
+                .isEqualTo(201);
     }
 
     private HttpResponse<String> scrape(Optional<String> accept) {
-        HttpRequest.Builder request = HttpTestSupport.request(management.port(), "/metrics").GET();
+        HttpRequest.Builder request =
+                HttpTestSupport.request(management.port(), "/metrics").GET();
         accept.ifPresent(value -> request.header("Accept", value));
         HttpResponse<String> response = HttpTestSupport.send(request.build());
         assertThat(response.statusCode()).isEqualTo(200);
@@ -85,13 +94,18 @@ class HttpMetricsTest {
         try {
             return Poll.until(Duration.ofSeconds(10), requests + " requests are recorded and none is active", () -> {
                 last[0] = samples();
-                double total = last[0].find(TIMER_COUNT, Map.of()).stream().mapToDouble(PrometheusSamples.Sample::value).sum();
+                double total = last[0].find(TIMER_COUNT, Map.of()).stream()
+                        .mapToDouble(PrometheusSamples.Sample::value)
+                        .sum();
                 return total == requests && last[0].value("http_server_requests_active", Map.of()) == 0
-                        ? Optional.of(last[0]) : Optional.empty();
+                        ? Optional.of(last[0])
+                        : Optional.empty();
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; recorded: "
-                    + (last[0] == null ? "no scrape" : last[0].find(TIMER_COUNT, Map.of())), e);
+            throw new AssertionError(
+                    e.getMessage() + "; recorded: "
+                            + (last[0] == null ? "no scrape" : last[0].find(TIMER_COUNT, Map.of())),
+                    e);
         }
     }
 
@@ -109,7 +123,8 @@ class HttpMetricsTest {
                 .extracting(PrometheusSamples.Sample::labels, PrometheusSamples.Sample::value)
                 .containsExactlyInAnyOrder(
                         org.assertj.core.groups.Tuple.tuple(labels("GET", "/items/{id}", "200", "SUCCESS"), 3.0),
-                        org.assertj.core.groups.Tuple.tuple(labels("GET", HttpMetrics.URI_NOT_FOUND, "404", "CLIENT_ERROR"), 2.0),
+                        org.assertj.core.groups.Tuple.tuple(
+                                labels("GET", HttpMetrics.URI_NOT_FOUND, "404", "CLIENT_ERROR"), 2.0),
                         org.assertj.core.groups.Tuple.tuple(labels("POST", "/items", "201", "SUCCESS"), 1.0));
         assertThat(samples.value("http_server_requests_active", Map.of())).isZero();
     }
@@ -154,15 +169,19 @@ class HttpMetricsTest {
 
         PrometheusSamples samples = awaitRecorded(1);
 
-        assertThat(samples.value(TIMER_COUNT, labels("GET", "/boom", "500", "SERVER_ERROR"))).isEqualTo(1.0);
+        assertThat(samples.value(TIMER_COUNT, labels("GET", "/boom", "500", "SERVER_ERROR")))
+                .isEqualTo(1.0);
     }
 
     @Test
     void countsPausedAndOversizedRequestsAsRejected() {
         PrometheusSamples before = samples();
-        assertThat(before.value("http_server_requests_rejected_total", Map.of("reason", "paused"))).isZero();
-        assertThat(before.value("http_server_requests_rejected_total", Map.of("reason", "shutting_down"))).isZero();
-        assertThat(before.value("http_server_requests_rejected_total", Map.of("reason", "payload_too_large"))).isZero();
+        assertThat(before.value("http_server_requests_rejected_total", Map.of("reason", "paused")))
+                .isZero();
+        assertThat(before.value("http_server_requests_rejected_total", Map.of("reason", "shutting_down")))
+                .isZero();
+        assertThat(before.value("http_server_requests_rejected_total", Map.of("reason", "payload_too_large")))
+                .isZero();
 
         api.pause();
         assertThat(HttpTestSupport.get(api.port(), "/items/1").statusCode()).isEqualTo(503);
@@ -173,11 +192,16 @@ class HttpMetricsTest {
 
         // Both are answered before a route is chosen, so both are timed as unmatched.
         PrometheusSamples after = awaitRecorded(2);
-        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "paused"))).isEqualTo(1.0);
-        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "payload_too_large"))).isEqualTo(1.0);
-        assertThat(after.value(TIMER_COUNT, labels("GET", HttpMetrics.URI_UNMATCHED, "503", "SERVER_ERROR"))).isEqualTo(1.0);
-        assertThat(after.value(TIMER_COUNT, labels("POST", HttpMetrics.URI_UNMATCHED, "413", "CLIENT_ERROR"))).isEqualTo(1.0);
-        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "overloaded"))).isZero();
+        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "paused")))
+                .isEqualTo(1.0);
+        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "payload_too_large")))
+                .isEqualTo(1.0);
+        assertThat(after.value(TIMER_COUNT, labels("GET", HttpMetrics.URI_UNMATCHED, "503", "SERVER_ERROR")))
+                .isEqualTo(1.0);
+        assertThat(after.value(TIMER_COUNT, labels("POST", HttpMetrics.URI_UNMATCHED, "413", "CLIENT_ERROR")))
+                .isEqualTo(1.0);
+        assertThat(after.value("http_server_requests_rejected_total", Map.of("reason", "overloaded")))
+                .isZero();
     }
 
     @Test
@@ -193,43 +217,57 @@ class HttpMetricsTest {
         sendKnownSequence();
         awaitRecorded(6);
 
-        HttpResponse<String> response = scrape(Optional.of(
-                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+        HttpResponse<String> response = scrape(
+                Optional.of("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
 
         assertThat(response.headers().firstValue("Content-Type"))
                 .hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
         assertThat(response.body()).endsWith("# EOF\n");
         PrometheusSamples samples = PrometheusSamples.parse(response.body());
-        assertThat(samples.value(TIMER_COUNT, labels("GET", "/items/{id}", "200", "SUCCESS"))).isEqualTo(3.0);
+        assertThat(samples.value(TIMER_COUNT, labels("GET", "/items/{id}", "200", "SUCCESS")))
+                .isEqualTo(3.0);
     }
 
     @Test
     void exposesJvmAndProcessMetrics() {
         PrometheusSamples samples = samples();
 
-        assertThat(Stream.of("jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total", "jvm_threads_live_threads",
-                             "jvm_threads_states_threads", "jvm_classes_loaded_classes", "process_cpu_usage",
-                             "system_cpu_count", "process_uptime_seconds", "process_files_open_files"))
-                .allSatisfy(name -> assertThat(samples.has(name)).as(name + " is exposed").isTrue());
+        assertThat(Stream.of(
+                        "jvm_memory_used_bytes",
+                        "jvm_gc_memory_allocated_bytes_total",
+                        "jvm_threads_live_threads",
+                        "jvm_threads_states_threads",
+                        "jvm_classes_loaded_classes",
+                        "process_cpu_usage",
+                        "system_cpu_count",
+                        "process_uptime_seconds",
+                        "process_files_open_files"))
+                .allSatisfy(name ->
+                        assertThat(samples.has(name)).as(name + " is exposed").isTrue());
     }
 
     @Test
     void exposesTheVirtualThreadSchedulerButNotTheJfrEventMetersByDefault() {
         PrometheusSamples samples = samples();
 
-        assertThat(samples.has("jvm_threads_virtual_live_threads")).as("scheduler gauge, JDK 24+").isEqualTo(Runtime.version().feature() >= 24);
+        assertThat(samples.has("jvm_threads_virtual_live_threads"))
+                .as("scheduler gauge, JDK 24+")
+                .isEqualTo(Runtime.version().feature() >= 24);
         assertThat(samples.has("jvm_threads_virtual_pinned_seconds_count")).isFalse();
         assertThat(samples.has("jvm_threads_virtual_submit_failed_total")).isFalse();
     }
 
     @Test
     void virtualThreadEventMetersAreOptIn() {
-        try (HttpMetrics withEvents = HttpMetrics.builder().virtualThreadEvents(true).build()) {
-            PrometheusSamples samples = PrometheusSamples.parse(((PrometheusMeterRegistry) withEvents.registry()).scrape());
+        try (HttpMetrics withEvents =
+                HttpMetrics.builder().virtualThreadEvents(true).build()) {
+            PrometheusSamples samples =
+                    PrometheusSamples.parse(((PrometheusMeterRegistry) withEvents.registry()).scrape());
 
             assertThat(samples.has("jvm_threads_virtual_pinned_seconds_count")).isTrue();
             assertThat(samples.has("jvm_threads_virtual_submit_failed_total")).isTrue();
-            assertThat(samples.has("jvm_threads_virtual_live_threads")).isEqualTo(Runtime.version().feature() >= 24);
+            assertThat(samples.has("jvm_threads_virtual_live_threads"))
+                    .isEqualTo(Runtime.version().feature() >= 24);
         }
     }
 
@@ -242,16 +280,21 @@ class HttpMetricsTest {
 
     @Test
     void promtoolAcceptsTheScrape() throws IOException, InterruptedException {
-        Optional<Path> promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+        Optional<Path> promtool = Stream.of(
+                        System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
                 .map(dir -> Path.of(dir, "promtool"))
                 .filter(Files::isExecutable)
                 .findFirst();
-        assumeTrue(promtool.isPresent(), "promtool is not installed (Debian package \"prometheus\"); skipping `promtool check metrics`");
+        assumeTrue(
+                promtool.isPresent(),
+                "promtool is not installed (Debian package \"prometheus\"); skipping `promtool check metrics`");
         sendKnownSequence();
         awaitRecorded(6);
         String text = scrape(Optional.empty()).body();
 
-        Process process = new ProcessBuilder(promtool.get().toString(), "check", "metrics").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(promtool.get().toString(), "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -259,7 +302,9 @@ class HttpMetricsTest {
 
         // Exit 3 means lint findings only: Micrometer's own names draw two (process_cpu_time_ns_total,
         // system_cpu_count); a parse or format error exits 1.
-        assertThat(process.exitValue()).as("promtool check metrics said:%n%s", output).isIn(0, 3);
+        assertThat(process.exitValue())
+                .as("promtool check metrics said:%n%s", output)
+                .isIn(0, 3);
         assertThat(output).as("promtool check metrics output").doesNotContainIgnoringCase("error");
     }
 }

@@ -1,7 +1,6 @@
 package dev.servicekit.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +29,7 @@ final class HttpTestSupport {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private HttpTestSupport() {
-    }
+    private HttpTestSupport() {}
 
     static ApiServerConfig apiConfig(long maxBodyBytes, Duration drainTimeout) {
         return new ApiServerConfig(HOST, 0, "http.port", maxBodyBytes, drainTimeout);
@@ -39,8 +37,8 @@ final class HttpTestSupport {
 
     /** A started management listener on a free loopback port, always ready, serving {@code metrics}' scrape route. */
     static ManagementServer startedMetricsServer(HttpMetrics metrics) {
-        ManagementServer management = ManagementServer.builder(new ManagementServerConfig(HOST, 0, "management.port"),
-                                                               () -> Readiness.ready("RUNNING"))
+        ManagementServer management = ManagementServer.builder(
+                        new ManagementServerConfig(HOST, 0, "management.port"), () -> Readiness.ready("RUNNING"))
                 .routes(List.of(metrics.scrapeRoute()))
                 .build();
         management.start();
@@ -128,8 +126,8 @@ final class HttpTestSupport {
                 if (head >= 0) {
                     RawResponse parsed = parse(text, head);
                     String length = parsed.headers().get("content-length");
-                    if (length != null && parsed.body().getBytes(StandardCharsets.ISO_8859_1).length
-                            >= Integer.parseInt(length)) {
+                    if (length != null
+                            && parsed.body().getBytes(StandardCharsets.ISO_8859_1).length >= Integer.parseInt(length)) {
                         return parsed;
                     }
                 }
@@ -147,7 +145,9 @@ final class HttpTestSupport {
             Map<String, String> headers = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                headers.put(
+                        lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
             byte[] body = text.substring(head + 4).getBytes(StandardCharsets.ISO_8859_1);
             return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));

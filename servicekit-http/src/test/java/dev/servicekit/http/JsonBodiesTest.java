@@ -1,27 +1,23 @@
 package dev.servicekit.http;
 
+import static dev.servicekit.http.HttpTestSupport.json;
+import static dev.servicekit.http.HttpTestSupport.postJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.helidon.http.Status;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
-import static dev.servicekit.http.HttpTestSupport.json;
-import static dev.servicekit.http.HttpTestSupport.postJson;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class JsonBodiesTest {
 
-    record Address(String city, String zip) {
-    }
+    record Address(String city, String zip) {}
 
     record NewUser(String name, String email, int age, Instant since, Address address) {
         NewUser {
@@ -35,8 +31,11 @@ class JsonBodiesTest {
 
     @BeforeAll
     static void start() {
-        server = ApiServer.create(HttpTestSupport.apiConfig(4096, Duration.ofSeconds(5)), List.of(
-                Route.post("/users", (req, res) -> JsonBodies.send(res, Status.CREATED_201, JsonBodies.read(req, NewUser.class)))));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(4096, Duration.ofSeconds(5)),
+                List.of(Route.post(
+                        "/users",
+                        (req, res) -> JsonBodies.send(res, Status.CREATED_201, JsonBodies.read(req, NewUser.class)))));
         server.start();
     }
 
@@ -70,9 +69,11 @@ class JsonBodiesTest {
 
     @Test
     void acceptsJsonWithCharsetAndStructuredSyntaxSuffix() {
-        assertThat(postJson(server.port(), "/users", "application/json; charset=utf-8", "{\"age\":1}").statusCode())
+        assertThat(postJson(server.port(), "/users", "application/json; charset=utf-8", "{\"age\":1}")
+                        .statusCode())
                 .isEqualTo(201);
-        assertThat(postJson(server.port(), "/users", "application/merge-patch+json", "{\"age\":1}").statusCode())
+        assertThat(postJson(server.port(), "/users", "application/merge-patch+json", "{\"age\":1}")
+                        .statusCode())
                 .isEqualTo(201);
     }
 
@@ -141,8 +142,11 @@ class JsonBodiesTest {
 
     @Test
     void invalidTimestampIs400NamingTheField() {
-        assertThat(problem(post("{\"age\":1,\"since\":\"yesterday\"}"), 400).get("detail").asText())
-                .contains("\"since\"").contains("ISO-8601");
+        assertThat(problem(post("{\"age\":1,\"since\":\"yesterday\"}"), 400)
+                        .get("detail")
+                        .asText())
+                .contains("\"since\"")
+                .contains("ISO-8601");
     }
 
     @Test
@@ -158,7 +162,10 @@ class JsonBodiesTest {
 
     @Test
     void constructorValidationMessageIsReported() {
-        assertThat(problem(post("{\"age\":1,\"name\":\" \"}"), 400).get("detail").asText()).contains("name must not be blank");
+        assertThat(problem(post("{\"age\":1,\"name\":\" \"}"), 400)
+                        .get("detail")
+                        .asText())
+                .contains("name must not be blank");
     }
 
     @Test

@@ -1,5 +1,9 @@
 package dev.servicekit.http;
 
+import static dev.servicekit.http.JwtTestTokens.NOW;
+import static dev.servicekit.http.JwtTestTokens.claims;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.ECKey;
@@ -7,11 +11,6 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -25,10 +24,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static dev.servicekit.http.JwtTestTokens.NOW;
-import static dev.servicekit.http.JwtTestTokens.claims;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 5, done-when #2: key rotation against a JWKS served on a real socket, with the cache lifetime and
@@ -68,7 +66,8 @@ class JwksRotationTest {
                 .keySource(JwtKeySource.jwks(url, Duration.ofMinutes(5), Duration.ofSeconds(30)))
                 .build();
         server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)))
-                .routes(List.of(Route.post(PATH, (req, res) -> res.status(201).send("{}")).requireScopes("users:write")))
+                .routes(List.of(Route.post(PATH, (req, res) -> res.status(201).send("{}"))
+                        .requireScopes("users:write")))
                 .authenticator(JwtAuthenticator.create(settings))
                 .build();
         server.start();
@@ -82,9 +81,10 @@ class JwksRotationTest {
 
     private int post(String token) {
         return HttpTestSupport.send(HttpTestSupport.request(server.port(), PATH)
-                                            .header("Authorization", "Bearer " + token)
-                                            .POST(HttpRequest.BodyPublishers.noBody())
-                                            .build()).statusCode();
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build())
+                .statusCode();
     }
 
     private String tokenOfFirstKey() {
@@ -120,8 +120,11 @@ class JwksRotationTest {
         RSAKey stranger = JwtTestTokens.rsaKey("unused");
         List<String> strangers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            strangers.add(JwtTestTokens.sign(JWSAlgorithm.RS256, "made-up-" + i, new RSASSASigner(stranger),
-                                             claims("mallory", "users:write", b -> b)));
+            strangers.add(JwtTestTokens.sign(
+                    JWSAlgorithm.RS256,
+                    "made-up-" + i,
+                    new RSASSASigner(stranger),
+                    claims("mallory", "users:write", b -> b)));
         }
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> answers = new ArrayList<>();

@@ -1,18 +1,15 @@
 package dev.servicekit.http;
 
+import static dev.servicekit.http.JwtTestTokens.NOW;
+import static dev.servicekit.http.JwtTestTokens.claims;
+import static dev.servicekit.http.JwtTestTokens.rs256;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -27,11 +24,12 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static dev.servicekit.http.JwtTestTokens.NOW;
-import static dev.servicekit.http.JwtTestTokens.claims;
-import static dev.servicekit.http.JwtTestTokens.rs256;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 5, done-when #1: every attack gets 401 with the right RFC 6750 error; a valid token without the
@@ -51,7 +49,10 @@ class JwtAttackTableTest {
     private static ApiServer jwksServer;
     private static String pem;
 
-    enum Target { PEM, JWKS }
+    enum Target {
+        PEM,
+        JWKS
+    }
 
     @BeforeAll
     static void startServers() throws Exception {
@@ -82,7 +83,7 @@ class JwtAttackTableTest {
                 .build();
         ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(64 * 1024, Duration.ofSeconds(5)))
                 .routes(List.of(Route.post(PATH, (req, res) -> res.status(201).send("{\"created\":true}"))
-                                        .requireScopes("users:write")))
+                        .requireScopes("users:write")))
                 .authenticator(JwtAuthenticator.create(settings))
                 .build();
         server.start();
@@ -106,7 +107,8 @@ class JwtAttackTableTest {
      * One row: the Authorization header sent (if any), to which server, the {@code error} expected (empty: a bare
      * challenge) and a fragment of the expected description, so each row fails for its own reason only.
      */
-    record Attack(String name, Target target, Optional<String> authorization, Optional<String> error, String description) {
+    record Attack(
+            String name, Target target, Optional<String> authorization, Optional<String> error, String description) {
         @Override
         public String toString() {
             return name;
@@ -118,46 +120,103 @@ class JwtAttackTableTest {
     }
 
     static Stream<Attack> attacks() {
-        String validPayload = JwtTestTokens.base64Url(claims("mallory", "users:write", b -> b).toString());
+        String validPayload =
+                JwtTestTokens.base64Url(claims("mallory", "users:write", b -> b).toString());
         String unsignedHeader = JwtTestTokens.base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}");
         String valid = rs256(RSA, claims("alice", "users:read", b -> b));
         String[] parts = valid.split("\\.");
-        String tampered = parts[0] + "." + JwtTestTokens.base64Url(claims("alice", "users:write", b -> b).toString())
-                + "." + parts[2];
+        String tampered = parts[0] + "."
+                + JwtTestTokens.base64Url(claims("alice", "users:write", b -> b).toString()) + "." + parts[2];
         String oversized = rs256(RSA, claims("alice", "users:write", b -> b.claim("padding", "x".repeat(9000))));
         RSAKey stranger = JwtTestTokens.rsaKey("unknown-kid");
         String refusedAlgorithm = "signed with an algorithm this service does not accept";
         return Stream.of(
                 new Attack("no token", Target.PEM, Optional.empty(), Optional.empty(), "needs an access token"),
-                new Attack("another auth scheme", Target.PEM, Optional.of("Basic YWxpY2U6cHc="), Optional.empty(),
-                           "needs an access token"),
+                new Attack(
+                        "another auth scheme",
+                        Target.PEM,
+                        Optional.of("Basic YWxpY2U6cHc="),
+                        Optional.empty(),
+                        "needs an access token"),
                 invalid("alg none", Target.PEM, unsignedHeader + "." + validPayload + ".", "(alg none)"),
                 invalid("alg none (JWKS)", Target.JWKS, unsignedHeader + "." + validPayload + ".", "(alg none)"),
-                invalid("HS256 signed with the RSA public key PEM as secret", Target.PEM,
-                        JwtTestTokens.hs256(pem.getBytes(StandardCharsets.US_ASCII), claims("mallory", "users:write", b -> b)),
+                invalid(
+                        "HS256 signed with the RSA public key PEM as secret",
+                        Target.PEM,
+                        JwtTestTokens.hs256(
+                                pem.getBytes(StandardCharsets.US_ASCII), claims("mallory", "users:write", b -> b)),
                         refusedAlgorithm),
-                invalid("HS256 signed with the RSA public key DER as secret", Target.PEM,
-                        JwtTestTokens.hs256(encoded(RSA), claims("mallory", "users:write", b -> b)), refusedAlgorithm),
-                invalid("HS256 signed with the RSA public key PEM as secret (JWKS)", Target.JWKS,
-                        JwtTestTokens.hs256(pem.getBytes(StandardCharsets.US_ASCII), claims("mallory", "users:write", b -> b)),
+                invalid(
+                        "HS256 signed with the RSA public key DER as secret",
+                        Target.PEM,
+                        JwtTestTokens.hs256(encoded(RSA), claims("mallory", "users:write", b -> b)),
                         refusedAlgorithm),
-                invalid("expired", Target.PEM, rs256(RSA, claims("alice", "users:write",
-                        b -> b.expirationTime(Date.from(NOW.minus(Duration.ofMinutes(2)))))), "has expired"),
-                invalid("nbf in the future", Target.PEM, rs256(RSA, claims("alice", "users:write",
-                        b -> b.notBeforeTime(Date.from(NOW.plus(Duration.ofMinutes(5)))))), "not valid yet"),
-                invalid("iat in the future", Target.PEM, rs256(RSA, claims("alice", "users:write",
-                        b -> b.issueTime(Date.from(NOW.plus(Duration.ofMinutes(5)))))), "issued in the future"),
-                invalid("no exp", Target.PEM, rs256(RSA, claims("alice", "users:write", b -> b.expirationTime(null))),
+                invalid(
+                        "HS256 signed with the RSA public key PEM as secret (JWKS)",
+                        Target.JWKS,
+                        JwtTestTokens.hs256(
+                                pem.getBytes(StandardCharsets.US_ASCII), claims("mallory", "users:write", b -> b)),
+                        refusedAlgorithm),
+                invalid(
+                        "expired",
+                        Target.PEM,
+                        rs256(
+                                RSA,
+                                claims(
+                                        "alice",
+                                        "users:write",
+                                        b -> b.expirationTime(Date.from(NOW.minus(Duration.ofMinutes(2)))))),
+                        "has expired"),
+                invalid(
+                        "nbf in the future",
+                        Target.PEM,
+                        rs256(
+                                RSA,
+                                claims(
+                                        "alice",
+                                        "users:write",
+                                        b -> b.notBeforeTime(Date.from(NOW.plus(Duration.ofMinutes(5)))))),
+                        "not valid yet"),
+                invalid(
+                        "iat in the future",
+                        Target.PEM,
+                        rs256(
+                                RSA,
+                                claims(
+                                        "alice",
+                                        "users:write",
+                                        b -> b.issueTime(Date.from(NOW.plus(Duration.ofMinutes(5)))))),
+                        "issued in the future"),
+                invalid(
+                        "no exp",
+                        Target.PEM,
+                        rs256(RSA, claims("alice", "users:write", b -> b.expirationTime(null))),
                         "no expiry"),
-                invalid("wrong iss", Target.PEM, rs256(RSA, claims("alice", "users:write", b -> b.issuer("https://evil.test"))),
+                invalid(
+                        "wrong iss",
+                        Target.PEM,
+                        rs256(RSA, claims("alice", "users:write", b -> b.issuer("https://evil.test"))),
                         "wrong issuer"),
-                invalid("wrong aud", Target.PEM, rs256(RSA, claims("alice", "users:write", b -> b.audience("other-api"))),
+                invalid(
+                        "wrong aud",
+                        Target.PEM,
+                        rs256(RSA, claims("alice", "users:write", b -> b.audience("other-api"))),
                         "not meant for this service"),
-                invalid("no sub", Target.PEM, rs256(RSA, claims("alice", "users:write", b -> b.subject(null))), "no subject"),
+                invalid(
+                        "no sub",
+                        Target.PEM,
+                        rs256(RSA, claims("alice", "users:write", b -> b.subject(null))),
+                        "no subject"),
                 invalid("tampered payload", Target.PEM, tampered, "signature is invalid"),
-                invalid("signed by a key the server does not know", Target.PEM,
-                        rs256(stranger, claims("alice", "users:write", b -> b)), "signature is invalid"),
-                invalid("unknown kid", Target.JWKS, rs256(stranger, claims("alice", "users:write", b -> b)),
+                invalid(
+                        "signed by a key the server does not know",
+                        Target.PEM,
+                        rs256(stranger, claims("alice", "users:write", b -> b)),
+                        "signature is invalid"),
+                invalid(
+                        "unknown kid",
+                        Target.JWKS,
+                        rs256(stranger, claims("alice", "users:write", b -> b)),
                         "not signed by a key this service trusts"),
                 invalid("token over the size limit", Target.PEM, oversized, "longer than 8192 bytes"),
                 invalid("garbage", Target.PEM, "not-a-jwt", "malformed"),
@@ -192,7 +251,8 @@ class JwtAttackTableTest {
         String challenge = response.headers().firstValue("WWW-Authenticate").orElseThrow();
         assertThat(challenge).startsWith("Bearer realm=\"api\"");
         if (attack.error().isPresent()) {
-            assertThat(challenge).contains("error=\"" + attack.error().get() + "\"")
+            assertThat(challenge)
+                    .contains("error=\"" + attack.error().get() + "\"")
                     .contains("error_description=\"")
                     .contains(attack.description().replace('"', '\''));
         } else {
@@ -212,19 +272,23 @@ class JwtAttackTableTest {
 
     @Test
     void expiredTokenSaysSoInTheErrorDescription() {
-        String token = rs256(RSA, claims("alice", "users:write", b -> b.expirationTime(Date.from(NOW.minusSeconds(61)))));
+        String token =
+                rs256(RSA, claims("alice", "users:write", b -> b.expirationTime(Date.from(NOW.minusSeconds(61)))));
 
         HttpResponse<String> response = post(Target.PEM, Optional.of("Bearer " + token));
 
         assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
-                .isEqualTo("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token has expired\"");
+                .isEqualTo(
+                        "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token has expired\"");
     }
 
     @Test
     void tokenExpiredWithinTheClockSkewIsStillAccepted() {
-        String token = rs256(RSA, claims("alice", "users:write", b -> b.expirationTime(Date.from(NOW.minusSeconds(30)))));
+        String token =
+                rs256(RSA, claims("alice", "users:write", b -> b.expirationTime(Date.from(NOW.minusSeconds(30)))));
 
-        assertThat(post(Target.PEM, Optional.of("Bearer " + token)).statusCode()).isEqualTo(201);
+        assertThat(post(Target.PEM, Optional.of("Bearer " + token)).statusCode())
+                .isEqualTo(201);
     }
 
     @Test
@@ -255,22 +319,26 @@ class JwtAttackTableTest {
     void validTokenFromTheJwksServerGets201EvenWithALowercaseScheme() {
         String token = rs256(RSA, claims("alice", "users:write", b -> b));
 
-        assertThat(post(Target.JWKS, Optional.of("bearer " + token)).statusCode()).isEqualTo(201);
+        assertThat(post(Target.JWKS, Optional.of("bearer " + token)).statusCode())
+                .isEqualTo(201);
     }
 
     @Test
     void scopesFromAnScpArrayAreHonoured() {
         String token = rs256(RSA, claims("alice", null, b -> b.claim("scp", List.of("users:read", "users:write"))));
 
-        assertThat(post(Target.PEM, Optional.of("Bearer " + token)).statusCode()).isEqualTo(201);
+        assertThat(post(Target.PEM, Optional.of("Bearer " + token)).statusCode())
+                .isEqualTo(201);
     }
 
     @Test
     void tokenWithAKidIsVerifiedAgainstTheSinglePemKey() {
         // The PEM key has no kid; a kid in the token must neither help nor hurt.
-        String token = JwtTestTokens.sign(JWSAlgorithm.RS256, "whatever", signer(), claims("alice", "users:write", b -> b));
+        String token =
+                JwtTestTokens.sign(JWSAlgorithm.RS256, "whatever", signer(), claims("alice", "users:write", b -> b));
 
-        assertThat(post(Target.PEM, Optional.of("Bearer " + token)).statusCode()).isEqualTo(201);
+        assertThat(post(Target.PEM, Optional.of("Bearer " + token)).statusCode())
+                .isEqualTo(201);
     }
 
     private static com.nimbusds.jose.JWSSigner signer() {

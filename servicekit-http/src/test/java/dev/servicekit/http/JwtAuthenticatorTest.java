@@ -1,16 +1,17 @@
 package dev.servicekit.http;
 
-import dev.servicekit.testing.LogCapture;
-import dev.servicekit.testing.Poll;
+import static dev.servicekit.http.JwtTestTokens.NOW;
+import static dev.servicekit.http.JwtTestTokens.claims;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.SignedJWT;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,11 +23,8 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
-
-import static dev.servicekit.http.JwtTestTokens.NOW;
-import static dev.servicekit.http.JwtTestTokens.claims;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Key sources, the issuer, and what an authenticated request leaves behind (access log, public routes). */
 class JwtAuthenticatorTest {
@@ -47,11 +45,19 @@ class JwtAuthenticatorTest {
 
     private static ApiServer start(JwtKeySource keys) {
         ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)))
-                .routes(List.of(Route.post("/api/v1/users", (req, res) -> res.status(201).send("{}")).requireScopes("users:write"),
-                                Route.get("/api/v1/public", (req, res) -> res.send("open")),
-                                Route.get("/api/v1/me", (req, res) -> res.send(
-                                        req.context().get(AuthenticatedCaller.class).orElseThrow().subject()))
-                                        .requireScopes("users:read")))
+                .routes(List.of(
+                        Route.post(
+                                        "/api/v1/users",
+                                        (req, res) -> res.status(201).send("{}"))
+                                .requireScopes("users:write"),
+                        Route.get("/api/v1/public", (req, res) -> res.send("open")),
+                        Route.get(
+                                        "/api/v1/me",
+                                        (req, res) -> res.send(req.context()
+                                                .get(AuthenticatedCaller.class)
+                                                .orElseThrow()
+                                                .subject()))
+                                .requireScopes("users:read")))
                 .authenticator(JwtAuthenticator.create(settings(keys)))
                 .build();
         server.start();
@@ -59,8 +65,8 @@ class JwtAuthenticatorTest {
     }
 
     private static HttpResponse<String> send(ApiServer server, String method, String path, String token) {
-        HttpRequest.Builder request = HttpTestSupport.request(server.port(), path)
-                .method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder request =
+                HttpTestSupport.request(server.port(), path).method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -77,7 +83,9 @@ class JwtAuthenticatorTest {
 
     @Test
     void secretNeverAppearsInTheKeySourceString() {
-        assertThat(JwtKeySource.hs256Secret(SECRET).toString()).doesNotContain("0123456789").contains("256 bits");
+        assertThat(JwtKeySource.hs256Secret(SECRET).toString())
+                .doesNotContain("0123456789")
+                .contains("256 bits");
     }
 
     @Test
@@ -92,7 +100,8 @@ class JwtAuthenticatorTest {
         assertThat(parsed.getJWTClaimsSet().getIssueTime().toInstant()).isEqualTo(NOW);
         assertThat(parsed.getJWTClaimsSet().getJWTID()).isNotBlank();
         assertThat(parsed.getJWTClaimsSet().getStringClaim("scope")).isEqualTo("users:read users:write");
-        AuthenticatedCaller caller = JwtAuthenticator.create(settings(JwtKeySource.hs256Secret(SECRET))).verify(token);
+        AuthenticatedCaller caller = JwtAuthenticator.create(settings(JwtKeySource.hs256Secret(SECRET)))
+                .verify(token);
         assertThat(caller).isEqualTo(new AuthenticatedCaller("user-42", Set.of("users:read", "users:write")));
     }
 
@@ -103,7 +112,8 @@ class JwtAuthenticatorTest {
         byte[] other = SECRET.clone();
         other[0] ^= 1;
 
-        assertThatThrownBy(() -> JwtAuthenticator.create(settings(JwtKeySource.hs256Secret(other))).verify(token))
+        assertThatThrownBy(() -> JwtAuthenticator.create(settings(JwtKeySource.hs256Secret(other)))
+                        .verify(token))
                 .isInstanceOfSatisfying(ProblemException.class, p -> {
                     assertThat(p.status()).isEqualTo(401);
                     assertThat(p.detail()).contains("signature is invalid");
@@ -122,18 +132,23 @@ class JwtAuthenticatorTest {
     @Test
     void es256TokenIsAcceptedWithAnEcPemKeyAndAnRs256TokenIsNot() throws Exception {
         ECKey ec = JwtTestTokens.ecKey("ec");
-        JwtAuthenticator auth = JwtAuthenticator.create(settings(
-                JwtKeySource.publicKeyPem(JwtTestTokens.writePem(dir, "ec.pem", ec.toECPublicKey()))));
+        JwtAuthenticator auth = JwtAuthenticator.create(
+                settings(JwtKeySource.publicKeyPem(JwtTestTokens.writePem(dir, "ec.pem", ec.toECPublicKey()))));
 
-        assertThat(auth.verify(JwtTestTokens.es256(ec, claims("bob", "users:read", b -> b))).subject()).isEqualTo("bob");
-        assertThatThrownBy(() -> auth.verify(JwtTestTokens.rs256(JwtTestTokens.rsaKey("r"), claims("bob", "users:read", b -> b))))
-                .isInstanceOfSatisfying(ProblemException.class,
-                                        p -> assertThat(p.detail()).contains("algorithm this service does not accept"));
+        assertThat(auth.verify(JwtTestTokens.es256(ec, claims("bob", "users:read", b -> b)))
+                        .subject())
+                .isEqualTo("bob");
+        assertThatThrownBy(() -> auth.verify(
+                        JwtTestTokens.rs256(JwtTestTokens.rsaKey("r"), claims("bob", "users:read", b -> b))))
+                .isInstanceOfSatisfying(
+                        ProblemException.class,
+                        p -> assertThat(p.detail()).contains("algorithm this service does not accept"));
     }
 
     @Test
     void pemFileWithAPrivateKeyIsRefusedWithTheOpensslFix() throws Exception {
-        Path file = Files.writeString(dir.resolve("private.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Path file = Files.writeString(
+                dir.resolve("private.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
 
         assertThatThrownBy(() -> JwtKeySource.publicKeyPem(file))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -164,12 +179,14 @@ class JwtAuthenticatorTest {
         assertThatThrownBy(() -> JwtKeySource.jwks(URI.create("http://idp.example.com/jwks.json")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("must use https");
-        assertThat(JwtKeySource.jwks(URI.create("http://127.0.0.1:9/jwks.json"))).isNotNull();
+        assertThat(JwtKeySource.jwks(URI.create("http://127.0.0.1:9/jwks.json")))
+                .isNotNull();
     }
 
     @Test
     void settingsReportEveryMissingValueAtOnce() {
-        assertThatThrownBy(() -> JwtSettings.builder().clockSkew(Duration.ofHours(1)).build())
+        assertThatThrownBy(() ->
+                        JwtSettings.builder().clockSkew(Duration.ofHours(1)).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("issuer is required")
                 .hasMessageContaining("audience is required")
@@ -188,12 +205,19 @@ class JwtAuthenticatorTest {
                 assertThat(response.statusCode()).isEqualTo(201);
                 String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
 
-                Poll.until(Duration.ofSeconds(10), "the access log line", () -> accessLog.events().stream()
-                        .anyMatch(e -> requestId.equals(e.getMDCPropertyMap().get("requestId"))));
+                Poll.until(
+                        Duration.ofSeconds(10),
+                        "the access log line",
+                        () -> accessLog.events().stream()
+                                .anyMatch(e ->
+                                        requestId.equals(e.getMDCPropertyMap().get("requestId"))));
                 ILoggingEvent line = accessLog.events().stream()
                         .filter(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
-                        .findFirst().orElseThrow();
-                assertThat(line.getFormattedMessage()).endsWith("subject=user-42").doesNotContain(token);
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(line.getFormattedMessage())
+                        .endsWith("subject=user-42")
+                        .doesNotContain(token);
                 assertThat(line.getMDCPropertyMap()).containsEntry("subject", "user-42");
             } finally {
                 server.stop();

@@ -14,7 +14,6 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +36,7 @@ final class JwtTestTokens {
     static final String AUDIENCE = "users-api";
     static final Instant NOW = Instant.parse("2030-01-01T12:00:00Z");
 
-    private JwtTestTokens() {
-    }
+    private JwtTestTokens() {}
 
     static RSAKey rsaKey(String kid) {
         try {
@@ -58,7 +56,8 @@ final class JwtTestTokens {
 
     static String pem(PublicKey key) {
         return "-----BEGIN PUBLIC KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(key.getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
     }
 

@@ -1,30 +1,29 @@
 package dev.servicekit.http;
 
+import static dev.servicekit.http.HttpTestSupport.get;
+import static dev.servicekit.http.HttpTestSupport.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-
-import static dev.servicekit.http.HttpTestSupport.get;
-import static dev.servicekit.http.HttpTestSupport.json;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class ManagementServerTest {
 
     private ManagementServer server;
 
     private ManagementServer start(Supplier<Readiness> readiness) {
-        server = ManagementServer.create(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
-                                         readiness,
-                                         List.of(Route.get("/metrics", (req, res) -> res.send("# metrics"))));
+        server = ManagementServer.create(
+                new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
+                readiness,
+                List.of(Route.get("/metrics", (req, res) -> res.send("# metrics"))));
         server.start();
         return server;
     }
@@ -50,8 +49,8 @@ class ManagementServerTest {
 
     @Test
     void readyFollowsTheSupplierWith200WhenReadyAnd503Otherwise() {
-        AtomicReference<Readiness> readiness = new AtomicReference<>(
-                Readiness.ready("RUNNING", Map.of("store", "UP", "disk", "UP")));
+        AtomicReference<Readiness> readiness =
+                new AtomicReference<>(Readiness.ready("RUNNING", Map.of("store", "UP", "disk", "UP")));
         start(readiness::get);
 
         HttpResponse<String> up = get(server.port(), "/health/ready");
@@ -90,8 +89,8 @@ class ManagementServerTest {
         HttpResponse<String> missing = get(server.port(), "/admin/nothing");
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-        HttpResponse<String> wrongMethod = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/health/live")
-                .DELETE().build());
+        HttpResponse<String> wrongMethod = HttpTestSupport.send(
+                HttpTestSupport.request(server.port(), "/health/live").DELETE().build());
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
     }
@@ -101,7 +100,8 @@ class ManagementServerTest {
         try (ServerSocket occupied = new ServerSocket(0, 50, java.net.InetAddress.getByName(HttpTestSupport.HOST))) {
             ManagementServer blocked = ManagementServer.create(
                     new ManagementServerConfig(HttpTestSupport.HOST, occupied.getLocalPort(), "management.port"),
-                    () -> Readiness.ready("RUNNING"), List.of());
+                    () -> Readiness.ready("RUNNING"),
+                    List.of());
 
             assertThatThrownBy(blocked::start)
                     .isInstanceOf(HttpBindException.class)
@@ -112,25 +112,35 @@ class ManagementServerTest {
     @Test
     void adminRoutesNeedTheAdminScopeWhileHealthStaysOpen() {
         RequestAuthenticator adminOnly = (request, scopes) -> {
-            String header = request.headers().first(io.helidon.http.HeaderNames.AUTHORIZATION).orElse("");
+            String header = request.headers()
+                    .first(io.helidon.http.HeaderNames.AUTHORIZATION)
+                    .orElse("");
             if (!header.equals("Bearer admin-token")) {
                 throw ProblemException.unauthorized("A bearer token is required", "Bearer realm=\"management\"");
             }
             return new AuthenticatedCaller("ops", java.util.Set.of("admin"));
         };
-        server = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"), () -> Readiness.ready("RUNNING"))
-                .routes(List.of(Route.post("/admin/reload", (req, res) -> res.send("reloaded")).requireScopes("admin")))
+        server = ManagementServer.builder(
+                        new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
+                        () -> Readiness.ready("RUNNING"))
+                .routes(List.of(Route.post("/admin/reload", (req, res) -> res.send("reloaded"))
+                        .requireScopes("admin")))
                 .authenticator(adminOnly)
                 .build();
         server.start();
 
         assertThat(get(server.port(), "/health/live").statusCode()).isEqualTo(200);
         assertThat(get(server.port(), "/health/ready").statusCode()).isEqualTo(200);
-        java.net.http.HttpResponse<String> anonymous = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/admin/reload")
-                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        java.net.http.HttpResponse<String> anonymous =
+                HttpTestSupport.send(HttpTestSupport.request(server.port(), "/admin/reload")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build());
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        java.net.http.HttpResponse<String> admin = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/admin/reload")
-                .header("Authorization", "Bearer admin-token").POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+        java.net.http.HttpResponse<String> admin =
+                HttpTestSupport.send(HttpTestSupport.request(server.port(), "/admin/reload")
+                        .header("Authorization", "Bearer admin-token")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build());
         assertThat(admin.statusCode()).isEqualTo(200);
         assertThat(admin.body()).isEqualTo("reloaded");
     }
@@ -140,7 +150,9 @@ class ManagementServerTest {
         RequestAuthenticator nobody = (request, scopes) -> {
             throw ProblemException.unauthorized("A bearer token is required", "Bearer realm=\"management\"");
         };
-        server = ManagementServer.builder(new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"), () -> Readiness.ready("RUNNING"))
+        server = ManagementServer.builder(
+                        new ManagementServerConfig(HttpTestSupport.HOST, 0, "management.port"),
+                        () -> Readiness.ready("RUNNING"))
                 .authenticator(nobody)
                 .healthScope("monitoring")
                 .build();

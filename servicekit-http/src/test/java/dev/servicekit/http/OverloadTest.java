@@ -1,11 +1,10 @@
 package dev.servicekit.http;
 
+import static dev.servicekit.http.HttpTestSupport.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.testing.Poll;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static dev.servicekit.http.HttpTestSupport.json;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Overload shedding over real sockets: handlers block on a latch so the slots stay taken, and the JDK client
@@ -64,8 +62,8 @@ class OverloadTest {
     private List<CompletableFuture<HttpResponse<String>>> fire(int count) {
         List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            responses.add(HttpTestSupport.CLIENT.sendAsync(HttpTestSupport.request(api.port(), "/slow").GET().build(),
-                                                           HttpResponse.BodyHandlers.ofString()));
+            responses.add(HttpTestSupport.CLIENT.sendAsync(
+                    HttpTestSupport.request(api.port(), "/slow").GET().build(), HttpResponse.BodyHandlers.ofString()));
         }
         return responses;
     }
@@ -82,19 +80,27 @@ class OverloadTest {
         List<CompletableFuture<HttpResponse<String>>> responses = fire(6);
         Poll.until(WAIT, "two requests hold the two slots", () -> entered.get() == 2);
         // The overflow gives up after the queue timeout, while the admitted two still hold their slots.
-        Poll.until(WAIT, "four requests were shed", () -> responses.stream().filter(CompletableFuture::isDone).count() == 4);
+        Poll.until(
+                WAIT,
+                "four requests were shed",
+                () -> responses.stream().filter(CompletableFuture::isDone).count() == 4);
         // Health and metrics are on the management listener, which never sheds.
-        assertThat(HttpTestSupport.get(management.port(), "/health/live").statusCode()).isEqualTo(200);
-        assertThat(HttpTestSupport.get(management.port(), "/health/ready").statusCode()).isEqualTo(200);
+        assertThat(HttpTestSupport.get(management.port(), "/health/live").statusCode())
+                .isEqualTo(200);
+        assertThat(HttpTestSupport.get(management.port(), "/health/ready").statusCode())
+                .isEqualTo(200);
         release.countDown();
 
         List<HttpResponse<String>> all = new ArrayList<>();
         for (CompletableFuture<HttpResponse<String>> response : responses) {
             all.add(response.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         }
-        List<HttpResponse<String>> shed = all.stream().filter(r -> r.statusCode() == 503).toList();
+        List<HttpResponse<String>> shed =
+                all.stream().filter(r -> r.statusCode() == 503).toList();
         assertThat(all).extracting(HttpResponse::statusCode).containsOnly(200, 503);
-        assertThat(all.stream().filter(r -> r.statusCode() == 200)).hasSize(2).allSatisfy(r -> assertThat(r.body()).isEqualTo("done"));
+        assertThat(all.stream().filter(r -> r.statusCode() == 200))
+                .hasSize(2)
+                .allSatisfy(r -> assertThat(r.body()).isEqualTo("done"));
         assertThat(shed).hasSize(4).allSatisfy(r -> {
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
             assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -117,7 +123,8 @@ class OverloadTest {
         release.countDown();
 
         for (CompletableFuture<HttpResponse<String>> response : responses) {
-            assertThat(response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode())
+                    .isEqualTo(200);
         }
         assertThat(entered.get()).isEqualTo(2);
         assertThat(rejected("overloaded")).isZero();
@@ -166,7 +173,8 @@ class OverloadTest {
         release.countDown();
 
         for (CompletableFuture<HttpResponse<String>> response : responses) {
-            assertThat(response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(response.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode())
+                    .isEqualTo(200);
         }
     }
 }

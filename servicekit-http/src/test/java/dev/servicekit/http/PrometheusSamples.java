@@ -13,8 +13,7 @@ import java.util.Map;
  */
 record PrometheusSamples(List<Sample> samples) {
 
-    record Sample(String name, Map<String, String> labels, double value) {
-    }
+    record Sample(String name, Map<String, String> labels, double value) {}
 
     static PrometheusSamples parse(String text) {
         List<Sample> samples = new ArrayList<>();
@@ -29,7 +28,8 @@ record PrometheusSamples(List<Sample> samples) {
 
     private static Sample parseLine(String line) {
         int i = 0;
-        while (i < line.length() && (Character.isLetterOrDigit(line.charAt(i)) || line.charAt(i) == '_' || line.charAt(i) == ':')) {
+        while (i < line.length()
+                && (Character.isLetterOrDigit(line.charAt(i)) || line.charAt(i) == '_' || line.charAt(i) == ':')) {
             i++;
         }
         if (i == 0) {
@@ -51,12 +51,13 @@ record PrometheusSamples(List<Sample> samples) {
                     char c = line.charAt(j);
                     if (c == '\\') {
                         char next = line.charAt(++j);
-                        value.append(switch (next) {
-                            case 'n' -> '\n';
-                            case '\\' -> '\\';
-                            case '"' -> '"';
-                            default -> throw new AssertionError("Bad escape \\" + next + " in: " + line);
-                        });
+                        value.append(
+                                switch (next) {
+                                    case 'n' -> '\n';
+                                    case '\\' -> '\\';
+                                    case '"' -> '"';
+                                    default -> throw new AssertionError("Bad escape \\" + next + " in: " + line);
+                                });
                     } else {
                         value.append(c);
                     }

@@ -1,20 +1,18 @@
 package dev.servicekit.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static dev.servicekit.http.HttpTestSupport.json;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.List;
-
-import static dev.servicekit.http.HttpTestSupport.json;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Errors Helidon detects itself (framing, limits, syntax) still come back as problem+json with a request id. */
 class RejectedRequestTest {
@@ -25,9 +23,14 @@ class RejectedRequestTest {
 
     @BeforeEach
     void start() {
-        server = ApiServer.create(HttpTestSupport.apiConfig(LIMIT, Duration.ofSeconds(5)), List.of(
-                Route.get("/ok", (req, res) -> res.send("ok")),
-                Route.post("/upload", (req, res) -> res.send("got " + req.content().inputStream().readAllBytes().length))));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(LIMIT, Duration.ofSeconds(5)),
+                List.of(
+                        Route.get("/ok", (req, res) -> res.send("ok")),
+                        Route.post(
+                                "/upload",
+                                (req, res) -> res.send(
+                                        "got " + req.content().inputStream().readAllBytes().length))));
         server.start();
     }
 
@@ -38,18 +41,21 @@ class RejectedRequestTest {
 
     private static void assertProblem(HttpTestSupport.RawResponse response, int status) {
         assertThat(response.status()).isEqualTo(status);
-        assertThat(response.headers()).containsEntry("content-type", "application/problem+json")
+        assertThat(response.headers())
+                .containsEntry("content-type", "application/problem+json")
                 .containsEntry("x-content-type-options", "nosniff")
                 .containsKey("x-request-id");
         JsonNode problem = json(response.body());
         assertThat(problem.get("status").asInt()).isEqualTo(status);
-        assertThat(problem.get("requestId").asText()).isEqualTo(response.headers().get("x-request-id"));
+        assertThat(problem.get("requestId").asText())
+                .isEqualTo(response.headers().get("x-request-id"));
     }
 
     @Test
     void bodyWithinTheLimitIsAccepted() {
         HttpResponse<String> response = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/upload")
-                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(LIMIT))).build());
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(LIMIT)))
+                .build());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("got " + LIMIT);
@@ -69,8 +75,9 @@ class RejectedRequestTest {
         // One chunk within the limit, then one that takes the body past it; the terminating chunk is never sent:
         // the body is refused as it is read, and the connection closed.
         HttpTestSupport.RawResponse response = HttpTestSupport.raw(
-                server.port(), "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + "200\r\n" + "a".repeat(0x200) + "\r\n" + "300\r\n" + "b".repeat(0x300) + "\r\n");
+                server.port(),
+                "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + "200\r\n" + "a".repeat(0x200)
+                        + "\r\n" + "300\r\n" + "b".repeat(0x300) + "\r\n");
 
         assertProblem(response, 413);
         assertThat(response.headers()).containsEntry("connection", "close");
@@ -79,13 +86,14 @@ class RejectedRequestTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",        // space inside the path
-            "G@T /ok HTTP/1.1\r\nHost: a\r\n\r\n",         // method is not a token
-            "GET  /ok HTTP/1.1\r\nHost: a\r\n\r\n",        // double space
-            "GET /ok HTTP/1.1\r\nHost: a\r\nNo colon here\r\n\r\n",
-            "GET /ok HTTP/1.1\r\n\r\n",                     // no Host
-    })
+    @ValueSource(
+            strings = {
+                "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", // space inside the path
+                "G@T /ok HTTP/1.1\r\nHost: a\r\n\r\n", // method is not a token
+                "GET  /ok HTTP/1.1\r\nHost: a\r\n\r\n", // double space
+                "GET /ok HTTP/1.1\r\nHost: a\r\nNo colon here\r\n\r\n",
+                "GET /ok HTTP/1.1\r\n\r\n", // no Host
+            })
     void malformedRequestIsA400ProblemNotA500(String request) {
         HttpTestSupport.RawResponse response = HttpTestSupport.raw(server.port(), request);
 

@@ -1,10 +1,8 @@
 package dev.servicekit.http;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import static dev.servicekit.http.HttpTestSupport.request;
+import static dev.servicekit.http.HttpTestSupport.send;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +13,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-
-import static dev.servicekit.http.HttpTestSupport.request;
-import static dev.servicekit.http.HttpTestSupport.send;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RequestIdTest {
 
@@ -28,8 +27,9 @@ class RequestIdTest {
 
     @BeforeEach
     void start() {
-        server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)),
-                                  List.of(Route.get("/id", (req, res) -> res.send(RequestIds.current(req)))));
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)),
+                List.of(Route.get("/id", (req, res) -> res.send(RequestIds.current(req)))));
         server.start();
     }
 
@@ -39,7 +39,8 @@ class RequestIdTest {
     }
 
     private HttpResponse<String> getWithRequestId(String id) {
-        return send(request(server.port(), "/id").header("X-Request-Id", id).GET().build());
+        return send(
+                request(server.port(), "/id").header("X-Request-Id", id).GET().build());
     }
 
     @Test
@@ -63,7 +64,8 @@ class RequestIdTest {
     void missingRequestIdIsGenerated() {
         HttpResponse<String> response = HttpTestSupport.get(server.port(), "/id");
 
-        assertThat(response.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(GENERATED));
+        assertThat(response.headers().firstValue("X-Request-Id"))
+                .hasValueSatisfying(id -> assertThat(id).matches(GENERATED));
     }
 
     @ParameterizedTest
@@ -71,7 +73,8 @@ class RequestIdTest {
     void requestIdWithInvalidCharactersIsReplaced(String invalid) {
         HttpResponse<String> response = getWithRequestId(invalid);
 
-        assertThat(response.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(GENERATED));
+        assertThat(response.headers().firstValue("X-Request-Id"))
+                .hasValueSatisfying(id -> assertThat(id).matches(GENERATED));
         assertThat(response.body()).matches(GENERATED);
     }
 
@@ -79,13 +82,15 @@ class RequestIdTest {
     void overLongRequestIdIsReplaced() {
         HttpResponse<String> response = getWithRequestId("a".repeat(129));
 
-        assertThat(response.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(GENERATED));
+        assertThat(response.headers().firstValue("X-Request-Id"))
+                .hasValueSatisfying(id -> assertThat(id).matches(GENERATED));
     }
 
     @Test
     void requestIdContainingCarriageReturnIsNeverEchoed() {
         HttpTestSupport.RawResponse response = HttpTestSupport.raw(
-                server.port(), "GET /id HTTP/1.1\r\nHost: a\r\nX-Request-Id: abc\rX-Injected: 1\r\nConnection: close\r\n\r\n");
+                server.port(),
+                "GET /id HTTP/1.1\r\nHost: a\r\nX-Request-Id: abc\rX-Injected: 1\r\nConnection: close\r\n\r\n");
 
         assertThat(response.headers()).doesNotContainKey("x-injected");
         assertThat(response.headers().get("x-request-id")).matches(GENERATED);
@@ -110,7 +115,8 @@ class RequestIdTest {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
 
-            out.write("GET /id HTTP/1.1\r\nHost: a\r\nX-Request-Id: first-request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("GET /id HTTP/1.1\r\nHost: a\r\nX-Request-Id: first-request\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             HttpTestSupport.RawResponse first = HttpTestSupport.RawResponse.readFrom(in);
             // The second request fails before routing, on the same connection thread as the first.

@@ -18,7 +18,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -32,12 +31,11 @@ final class TestCertificates {
 
     static final String PASSWORD = "test-store-password";
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     /** One generated identity: its PKCS#12 keystore, the same key and chain as PEM files, and the certificate. */
-    record Identity(Path pkcs12, Path certificatePem, Path privateKeyPem, X509Certificate certificate, KeyStore keyStore) {
-    }
+    record Identity(
+            Path pkcs12, Path certificatePem, Path privateKeyPem, X509Certificate certificate, KeyStore keyStore) {}
 
     /** Generates identities concurrently: {@code specs} are {@code name:RSA} or {@code name:EC}. */
     static List<Identity> generate(Path dir, String... specs) throws IOException, InterruptedException {
@@ -49,20 +47,41 @@ final class TestCertificates {
             boolean ec = parts[1].equals("EC");
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                    "-genkeypair", "-alias", name, "-dname", "CN=" + name + ", O=Servicekit Test",
-                    "-validity", "2", "-storetype", "PKCS12", "-keystore", dir.resolve(name + ".p12").toString(),
-                    "-storepass", PASSWORD, "-keypass", PASSWORD, "-ext", "san=ip:127.0.0.1,dns:localhost"));
-            command.addAll(ec ? List.of("-keyalg", "EC", "-groupname", "secp256r1") : List.of("-keyalg", "RSA", "-keysize", "2048"));
+                    "-genkeypair",
+                    "-alias",
+                    name,
+                    "-dname",
+                    "CN=" + name + ", O=Servicekit Test",
+                    "-validity",
+                    "2",
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    dir.resolve(name + ".p12").toString(),
+                    "-storepass",
+                    PASSWORD,
+                    "-keypass",
+                    PASSWORD,
+                    "-ext",
+                    "san=ip:127.0.0.1,dns:localhost"));
+            command.addAll(
+                    ec
+                            ? List.of("-keyalg", "EC", "-groupname", "secp256r1")
+                            : List.of("-keyalg", "RSA", "-keysize", "2048"));
             Path log = dir.resolve(name + ".keytool.log");
             logs.add(log);
-            processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+            processes.add(new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start());
         }
         List<Identity> identities = new ArrayList<>();
         for (int i = 0; i < specs.length; i++) {
             Process process = processes.get(i);
             if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
-                throw new IllegalStateException("keytool failed for " + specs[i] + ": " + Files.readString(logs.get(i)));
+                throw new IllegalStateException(
+                        "keytool failed for " + specs[i] + ": " + Files.readString(logs.get(i)));
             }
             identities.add(exportPem(dir, specs[i].split(":")[0]));
         }
@@ -92,7 +111,8 @@ final class TestCertificates {
 
     static String pem(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + label + "-----\n";
     }
 
@@ -146,7 +166,8 @@ final class TestCertificates {
 
     /** Sends one keep-alive GET on an open connection and reads the response. */
     static HttpTestSupport.RawResponse get(SSLSocket socket, String path) throws IOException {
-        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream()
+                .write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
         return HttpTestSupport.RawResponse.readFrom(socket.getInputStream());
     }
@@ -155,13 +176,23 @@ final class TestCertificates {
     static String probe(int port, String protocol, Path trustedPem) throws IOException, InterruptedException {
         Path classes;
         try {
-            classes = Path.of(TlsProtocolProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            classes = Path.of(TlsProtocolProbe.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                             "-cp", classes.toString(), TlsProtocolProbe.class.getName(),
-                                             HttpTestSupport.HOST, String.valueOf(port), protocol, trustedPem.toString())
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        classes.toString(),
+                        TlsProtocolProbe.class.getName(),
+                        HttpTestSupport.HOST,
+                        String.valueOf(port),
+                        protocol,
+                        trustedPem.toString())
                 .redirectErrorStream(true)
                 .start();
         ByteArrayOutputStream output = new ByteArrayOutputStream();

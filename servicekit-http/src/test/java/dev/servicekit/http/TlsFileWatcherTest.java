@@ -1,16 +1,15 @@
 package dev.servicekit.http;
 
 import dev.servicekit.testing.Poll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TlsFileWatcherTest {
 
@@ -55,8 +54,12 @@ class TlsFileWatcherTest {
     void aBurstOfWritesIsReportedOnceAfterItSettles() throws Exception {
         Path certificate = Files.writeString(dir.resolve("cert.pem"), "cert-1");
         Path key = Files.writeString(dir.resolve("key.pem"), "key-1");
-        watcher = new TlsFileWatcher("test", List.of(certificate, key), Duration.ofSeconds(30), Duration.ofMillis(300),
-                                     changes::incrementAndGet);
+        watcher = new TlsFileWatcher(
+                "test",
+                List.of(certificate, key),
+                Duration.ofSeconds(30),
+                Duration.ofMillis(300),
+                changes::incrementAndGet);
         watcher.start();
 
         for (int i = 2; i < 6; i++) {
@@ -66,7 +69,10 @@ class TlsFileWatcherTest {
 
         // The 30 s poll interval means only file events can trigger this within the deadline.
         Poll.until(DEADLINE, "the watch service reports the burst", () -> changes.get() >= 1);
-        Poll.during(Duration.ofMillis(700), "one change only, for more than two debounce periods", () -> changes.get() == 1);
+        Poll.during(
+                Duration.ofMillis(700),
+                "one change only, for more than two debounce periods",
+                () -> changes.get() == 1);
     }
 
     @Test
@@ -81,8 +87,8 @@ class TlsFileWatcherTest {
     }
 
     private TlsFileWatcher polling(Path file) {
-        TlsFileWatcher polling = new TlsFileWatcher("test", List.of(file), Duration.ofMillis(50), Duration.ofMillis(100),
-                                                    changes::incrementAndGet, false);
+        TlsFileWatcher polling = new TlsFileWatcher(
+                "test", List.of(file), Duration.ofMillis(50), Duration.ofMillis(100), changes::incrementAndGet, false);
         polling.start();
         return polling;
     }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Security;
 import java.security.cert.CertificateFactory;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -22,8 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class TlsProtocolProbe {
 
-    private TlsProtocolProbe() {
-    }
+    private TlsProtocolProbe() {}
 
     public static void main(String[] args) throws Exception {
         Security.setProperty("jdk.tls.disabledAlgorithms", "SSLv3, RC4, DES, NULL, anon");
@@ -33,7 +31,8 @@ public final class TlsProtocolProbe {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(Path.of(args[3]))) {
-            trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            trust.setCertificateEntry(
+                    "server", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);

@@ -57,7 +57,8 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
             String line;
             while ((line = reader.readLine()) != null) {
                 if (line.startsWith("JAVA_VERSION=")) {
-                    return parseVersion(line.substring("JAVA_VERSION=".length()).trim().replace("\"", ""));
+                    return parseVersion(
+                            line.substring("JAVA_VERSION=".length()).trim().replace("\"", ""));
                 }
             }
             return Optional.empty();
@@ -132,8 +133,10 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof JavaRuntime && ((JavaRuntime) o).home.equals(home)
-                && Arrays.equals(((JavaRuntime) o).version, version) && ((JavaRuntime) o).compiler == compiler;
+        return o instanceof JavaRuntime
+                && ((JavaRuntime) o).home.equals(home)
+                && Arrays.equals(((JavaRuntime) o).version, version)
+                && ((JavaRuntime) o).compiler == compiler;
     }
 
     @Override

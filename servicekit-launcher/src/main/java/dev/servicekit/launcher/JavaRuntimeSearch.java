@@ -54,7 +54,8 @@ final class JavaRuntimeSearch {
         }
     }
 
-    JavaRuntimeSearch(Map<String, String> environment, Optional<String> jdkDirsProperty, boolean windows, Path userHome) {
+    JavaRuntimeSearch(
+            Map<String, String> environment, Optional<String> jdkDirsProperty, boolean windows, Path userHome) {
         this.environment = Objects.requireNonNull(environment, "environment");
         this.jdkDirsProperty = Objects.requireNonNull(jdkDirsProperty, "jdkDirsProperty");
         this.windows = windows;
@@ -63,8 +64,11 @@ final class JavaRuntimeSearch {
 
     /** The search this process would do: its environment, system properties and operating system. */
     static JavaRuntimeSearch ofThisProcess() {
-        return new JavaRuntimeSearch(System.getenv(), Optional.ofNullable(System.getProperty(Launcher.JDK_DIRS_PROPERTY)),
-                System.getProperty("os.name", "").startsWith("Windows"), Paths.get(System.getProperty("user.home", ".")));
+        return new JavaRuntimeSearch(
+                System.getenv(),
+                Optional.ofNullable(System.getProperty(Launcher.JDK_DIRS_PROPERTY)),
+                System.getProperty("os.name", "").startsWith("Windows"),
+                Paths.get(System.getProperty("user.home", ".")));
     }
 
     boolean windows() {
@@ -128,7 +132,8 @@ final class JavaRuntimeSearch {
         if (property.isPresent()) {
             return "-D" + Launcher.JDK_DIRS_PROPERTY + " (" + property.get() + ")";
         }
-        Optional<String> variable = Optional.ofNullable(environment.get(Launcher.JDK_DIRS_ENVIRONMENT)).filter(s -> !s.trim().isEmpty());
+        Optional<String> variable = Optional.ofNullable(environment.get(Launcher.JDK_DIRS_ENVIRONMENT))
+                .filter(s -> !s.trim().isEmpty());
         return variable.map(v -> Launcher.JDK_DIRS_ENVIRONMENT + " (" + v + ")").orElse("the usual places");
     }
 
@@ -138,7 +143,8 @@ final class JavaRuntimeSearch {
         for (Place place : places()) {
             for (Path child : children(place)) {
                 Path bundleHome = child.resolve("Contents").resolve("Home");
-                JavaRuntime.at(Files.isDirectory(bundleHome) ? bundleHome : child, windows).ifPresent(found::add);
+                JavaRuntime.at(Files.isDirectory(bundleHome) ? bundleHome : child, windows)
+                        .ifPresent(found::add);
             }
         }
         return found;
@@ -171,8 +177,10 @@ final class JavaRuntimeSearch {
 
     private Optional<String> jdkDirsOverride() {
         Optional<String> property = jdkDirsProperty.filter(s -> !s.trim().isEmpty());
-        return property.isPresent() ? property
-                : Optional.ofNullable(environment.get(Launcher.JDK_DIRS_ENVIRONMENT)).filter(s -> !s.trim().isEmpty());
+        return property.isPresent()
+                ? property
+                : Optional.ofNullable(environment.get(Launcher.JDK_DIRS_ENVIRONMENT))
+                        .filter(s -> !s.trim().isEmpty());
     }
 
     /** Windows spells it Path (System.getenv() there ignores case; a test's map does not). */

@@ -76,8 +76,7 @@ public final class Launcher {
     /** System property that does the same and wins over {@link #JDK_DIRS_ENVIRONMENT}: {@value}. */
     public static final String JDK_DIRS_PROPERTY = "servicekit.jdk-dirs";
 
-    private Launcher() {
-    }
+    private Launcher() {}
 
     /**
      * Runs the real main class on a Java {@value #REQUIRED_FEATURE}+, this one or one found on the machine.
@@ -91,10 +90,12 @@ public final class Launcher {
         PrintStream err = System.err;
         Path jar = ownJar();
         Optional<Manifest> manifest = Optional.empty();
-        Optional<String> mainClass = Optional.ofNullable(System.getProperty(MAIN_CLASS_PROPERTY)).filter(s -> !s.trim().isEmpty());
+        Optional<String> mainClass = Optional.ofNullable(System.getProperty(MAIN_CLASS_PROPERTY))
+                .filter(s -> !s.trim().isEmpty());
         if (!mainClass.isPresent()) {
             manifest = readManifest(jar);
-            mainClass = manifest.map(m -> m.getMainAttributes().getValue(MAIN_CLASS_ATTRIBUTE)).filter(s -> !s.trim().isEmpty());
+            mainClass = manifest.map(m -> m.getMainAttributes().getValue(MAIN_CLASS_ATTRIBUTE))
+                    .filter(s -> !s.trim().isEmpty());
         }
         if (!mainClass.isPresent()) {
             err.println("servicekit launcher: " + jar + " names no main class to run; add the manifest attribute "
@@ -114,22 +115,34 @@ public final class Launcher {
         JavaRuntimeSearch search = JavaRuntimeSearch.ofThisProcess();
         Optional<JavaRuntime> java = search.find(REQUIRED_FEATURE);
         if (!java.isPresent()) {
-            err.println(noJavaMessage(applicationName(attributes), runningFeature, Paths.get(System.getProperty("java.home", "?")),
-                    search.placesDescription(), search.windows()));
+            err.println(noJavaMessage(
+                    applicationName(attributes),
+                    runningFeature,
+                    Paths.get(System.getProperty("java.home", "?")),
+                    search.placesDescription(),
+                    search.windows()));
             System.exit(1);
             return;
         }
-        List<String> command = childCommand(java.get().javaExecutable(search.windows()),
-                ManagementFactory.getRuntimeMXBean().getInputArguments(), System.getenv(), runningFeature, attributes,
-                jar.toString(), mainClass.get().trim(), args);
+        List<String> command = childCommand(
+                java.get().javaExecutable(search.windows()),
+                ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                System.getenv(),
+                runningFeature,
+                attributes,
+                jar.toString(),
+                mainClass.get().trim(),
+                args);
         System.exit(runChild(command, err, runningFeature));
     }
 
     /** The one line printed when no Java {@value #REQUIRED_FEATURE}+ is found. */
-    static String noJavaMessage(String application, int runningFeature, Path runningHome, String places, boolean windows) {
+    static String noJavaMessage(
+            String application, int runningFeature, Path runningHome, String places, boolean windows) {
         String install = windows
                 ? "winget install EclipseAdoptium.Temurin." + REQUIRED_FEATURE + ".JRE, or https://adoptium.net"
-                : "Debian/Ubuntu: apt-get install openjdk-" + REQUIRED_FEATURE + "-jre-headless; elsewhere: https://adoptium.net";
+                : "Debian/Ubuntu: apt-get install openjdk-" + REQUIRED_FEATURE
+                        + "-jre-headless; elsewhere: https://adoptium.net";
         return application + ": running needs Java " + REQUIRED_FEATURE + " or newer; this is Java " + runningFeature
                 + " (" + runningHome + ") and JAVA_HOME, PATH and " + places + " have none. Install one (" + install
                 + ") or set JAVA_HOME to it.";
@@ -140,8 +153,15 @@ public final class Launcher {
      * child reads itself from {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS}), {@code -cp <jar> <main>},
      * the arguments.
      */
-    static List<String> childCommand(Path java, List<String> inputArguments, Map<String, String> environment, int runningFeature,
-            Attributes manifest, String classPath, String mainClass, String[] args) {
+    static List<String> childCommand(
+            Path java,
+            List<String> inputArguments,
+            Map<String, String> environment,
+            int runningFeature,
+            Attributes manifest,
+            String classPath,
+            String mainClass,
+            String[] args) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         String nativeAccess = manifest.getValue("Enable-Native-Access");
@@ -176,13 +196,16 @@ public final class Launcher {
 
     /** The running JVM's feature release, from {@code java.specification.version} ("1.8" on Java 8). */
     static int runningFeature() {
-        return JavaRuntime.parseVersion(System.getProperty("java.specification.version", "0")).map(v -> v[0]).orElse(0);
+        return JavaRuntime.parseVersion(System.getProperty("java.specification.version", "0"))
+                .map(v -> v[0])
+                .orElse(0);
     }
 
     private static void invokeMain(String className, String[] args) throws Throwable {
         Method main;
         try {
-            main = Class.forName(className, true, Launcher.class.getClassLoader()).getMethod("main", String[].class);
+            main = Class.forName(className, true, Launcher.class.getClassLoader())
+                    .getMethod("main", String[].class);
         } catch (ClassNotFoundException | NoSuchMethodException e) {
             System.err.println("servicekit launcher: cannot run " + className + " (" + e + "); " + MAIN_CLASS_ATTRIBUTE
                     + " or -D" + MAIN_CLASS_PROPERTY + " must name a class with public static void main(String[])");
@@ -190,7 +213,8 @@ public final class Launcher {
             return;
         }
         if (!Modifier.isStatic(main.getModifiers())) {
-            System.err.println("servicekit launcher: " + className + ".main is not static; it must be public static void main(String[])");
+            System.err.println("servicekit launcher: " + className
+                    + ".main is not static; it must be public static void main(String[])");
             System.exit(1);
             return;
         }
@@ -213,11 +237,14 @@ public final class Launcher {
         }
         forwarding.childStarted(child);
         // Should this JVM exit some other way (a signal the forwarding could not take over), the child goes too.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (child.isAlive()) {
-                child.destroy();
-            }
-        }, "servicekit-launcher-child-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (child.isAlive()) {
+                                child.destroy();
+                            }
+                        },
+                        "servicekit-launcher-child-stop"));
         return child.waitFor();
     }
 
@@ -231,7 +258,8 @@ public final class Launcher {
         } catch (URISyntaxException | RuntimeException e) {
             // fall through to the class path
         }
-        return Paths.get(System.getProperty("java.class.path", "").split(File.pathSeparator)[0]).toAbsolutePath();
+        return Paths.get(System.getProperty("java.class.path", "").split(File.pathSeparator)[0])
+                .toAbsolutePath();
     }
 
     private static Optional<Manifest> readManifest(Path jar) {
@@ -253,7 +281,9 @@ public final class Launcher {
     }
 
     private static List<String> dropPrefix(List<String> list, List<String> prefix) {
-        if (!prefix.isEmpty() && list.size() >= prefix.size() && list.subList(0, prefix.size()).equals(prefix)) {
+        if (!prefix.isEmpty()
+                && list.size() >= prefix.size()
+                && list.subList(0, prefix.size()).equals(prefix)) {
             return list.subList(prefix.size(), list.size());
         }
         return list;

@@ -36,8 +36,7 @@ final class SignalForwarding {
     void install() {
         handle("TERM", this::terminate);
         handle("HUP", this::reload);
-        handle("INT", () -> {
-        });
+        handle("INT", () -> {});
     }
 
     /** The child to forward to; a SIGTERM that came while it was being started is passed on now. */
@@ -68,12 +67,15 @@ final class SignalForwarding {
             return;
         }
         try {
-            Process kill = new ProcessBuilder("kill", "-HUP", pid.toString()).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-HUP", pid.toString())
+                    .inheritIO()
+                    .start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 err.println("servicekit launcher: kill -HUP " + pid + " failed; send SIGHUP to the child JVM itself");
             }
         } catch (IOException e) {
-            err.println("servicekit launcher: cannot run kill -HUP " + pid + " (" + e.getMessage() + "); send SIGHUP to the child JVM itself");
+            err.println("servicekit launcher: cannot run kill -HUP " + pid + " (" + e.getMessage()
+                    + "); send SIGHUP to the child JVM itself");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -105,7 +107,8 @@ final class SignalForwarding {
                         return "servicekit launcher SIG" + name + " handler";
                 }
             };
-            Object handler = Proxy.newProxyInstance(SignalForwarding.class.getClassLoader(), new Class<?>[] {handlerClass}, dispatch);
+            Object handler = Proxy.newProxyInstance(
+                    SignalForwarding.class.getClassLoader(), new Class<?>[] {handlerClass}, dispatch);
             Object signal = signalClass.getConstructor(String.class).newInstance(name);
             signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
         } catch (InvocationTargetException e) {

@@ -9,8 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 /** Java homes made of a {@code release} file and empty, executable {@code bin/java} (and {@code bin/javac}). */
 final class FakeJavaHomes {
 
-    private FakeJavaHomes() {
-    }
+    private FakeJavaHomes() {}
 
     /** A JDK at {@code home} whose release file says {@code JAVA_VERSION="<javaVersion>"}. */
     static Path jdk(Path home, String javaVersion) {
@@ -31,7 +30,8 @@ final class FakeJavaHomes {
                 executable(home.resolve("bin/javac"));
             }
             if (releaseText != null) {
-                Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"Test\"\n" + releaseText + "OS_NAME=\"Linux\"\n");
+                Files.writeString(
+                        home.resolve("release"), "IMPLEMENTOR=\"Test\"\n" + releaseText + "OS_NAME=\"Linux\"\n");
             }
             return home;
         } catch (IOException e) {

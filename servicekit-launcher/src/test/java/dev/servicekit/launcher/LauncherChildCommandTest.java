@@ -1,7 +1,7 @@
 package dev.servicekit.launcher;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -9,9 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The child JVM's command line, and the real main run in this JVM (the tests run on Java 21+). */
 class LauncherChildCommandTest {
@@ -20,14 +19,30 @@ class LauncherChildCommandTest {
     private final Attributes manifest = new Attributes();
 
     private List<String> command(int runningFeature, List<String> inputArguments, String... args) {
-        return Launcher.childCommand(Paths.get("/jdk-25/bin/java"), inputArguments, environment, runningFeature, manifest,
-                "/srv/app.jar", "com.example.Main", args);
+        return Launcher.childCommand(
+                Paths.get("/jdk-25/bin/java"),
+                inputArguments,
+                environment,
+                runningFeature,
+                manifest,
+                "/srv/app.jar",
+                "com.example.Main",
+                args);
     }
 
     @Test
     void theChildGetsThisJvmsOptionsTheJarTheRealMainAndTheArguments() {
-        assertThat(command(17, List.of("-Xmx128m", "-Dx=1"), "run", "--set", "http.port=0")).containsExactly(
-                "/jdk-25/bin/java", "-Xmx128m", "-Dx=1", "-cp", "/srv/app.jar", "com.example.Main", "run", "--set", "http.port=0");
+        assertThat(command(17, List.of("-Xmx128m", "-Dx=1"), "run", "--set", "http.port=0"))
+                .containsExactly(
+                        "/jdk-25/bin/java",
+                        "-Xmx128m",
+                        "-Dx=1",
+                        "-cp",
+                        "/srv/app.jar",
+                        "com.example.Main",
+                        "run",
+                        "--set",
+                        "http.port=0");
     }
 
     @Test
@@ -36,9 +51,16 @@ class LauncherChildCommandTest {
         manifest.putValue("Add-Opens", "java.base/java.lang java.base/java.io");
         manifest.putValue("Add-Exports", "java.base/sun.nio.ch");
 
-        assertThat(command(17, List.of())).containsExactly("/jdk-25/bin/java", "--enable-native-access=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-                "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "-cp", "/srv/app.jar", "com.example.Main");
+        assertThat(command(17, List.of()))
+                .containsExactly(
+                        "/jdk-25/bin/java",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                        "--add-opens=java.base/java.io=ALL-UNNAMED",
+                        "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+                        "-cp",
+                        "/srv/app.jar",
+                        "com.example.Main");
     }
 
     @Test
@@ -46,8 +68,8 @@ class LauncherChildCommandTest {
         environment.put("JAVA_TOOL_OPTIONS", "-Dtool=1");
         environment.put("JDK_JAVA_OPTIONS", " -Dlauncher=1  -Xss1m ");
 
-        assertThat(command(17, List.of("-Dtool=1", "-Dlauncher=1", "-Xss1m", "-Dmine=1"))).containsExactly(
-                "/jdk-25/bin/java", "-Dmine=1", "-cp", "/srv/app.jar", "com.example.Main");
+        assertThat(command(17, List.of("-Dtool=1", "-Dlauncher=1", "-Xss1m", "-Dmine=1")))
+                .containsExactly("/jdk-25/bin/java", "-Dmine=1", "-cp", "/srv/app.jar", "com.example.Main");
     }
 
     @Test
@@ -78,7 +100,8 @@ class LauncherChildCommandTest {
         System.setProperty(Launcher.MAIN_CLASS_PROPERTY, ThrowingMain.class.getName());
 
         assertThatThrownBy(() -> Launcher.main(new String[0]))
-                .isInstanceOf(IllegalStateException.class).hasMessage("from the real main");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("from the real main");
     }
 
     @AfterEach
@@ -91,8 +114,7 @@ class LauncherChildCommandTest {
     public static final class RecordingMain {
         static final List<String> calls = new ArrayList<>();
 
-        private RecordingMain() {
-        }
+        private RecordingMain() {}
 
         /** Records the thread and the arguments. */
         public static void main(String[] args) {
@@ -102,8 +124,7 @@ class LauncherChildCommandTest {
 
     /** A real main that fails. */
     public static final class ThrowingMain {
-        private ThrowingMain() {
-        }
+        private ThrowingMain() {}
 
         /** Throws. */
         public static void main(String[] args) {

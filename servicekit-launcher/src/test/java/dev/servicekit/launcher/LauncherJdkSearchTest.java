@@ -1,9 +1,9 @@
 package dev.servicekit.launcher;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static dev.servicekit.launcher.FakeJavaHomes.jdk;
+import static dev.servicekit.launcher.FakeJavaHomes.jre;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +11,10 @@ import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static dev.servicekit.launcher.FakeJavaHomes.jdk;
-import static dev.servicekit.launcher.FakeJavaHomes.jre;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** How the launcher finds a Java 21+: release files, JAVA_HOME, PATH, the usual places and their override. */
 class LauncherJdkSearchTest {
@@ -35,18 +34,19 @@ class LauncherJdkSearchTest {
 
     @ParameterizedTest
     @CsvSource({
-            "1.8.0_402, 8",
-            "11.0.22, 11",
-            "17.0.15, 17",
-            "21, 21",
-            "21.0.5, 21",
-            "25.0.3, 25",
-            "22-ea, 22",
+        "1.8.0_402, 8",
+        "11.0.22, 11",
+        "17.0.15, 17",
+        "21, 21",
+        "21.0.5, 21",
+        "25.0.3, 25",
+        "22-ea, 22",
     })
     void readsTheFeatureReleaseFromTheReleaseFile(String javaVersion, int feature) {
         Path home = jdk(dir.resolve("jdk"), javaVersion);
 
-        assertThat(JavaRuntime.at(home, false)).hasValueSatisfying(java -> assertThat(java.feature()).isEqualTo(feature));
+        assertThat(JavaRuntime.at(home, false))
+                .hasValueSatisfying(java -> assertThat(java.feature()).isEqualTo(feature));
     }
 
     @Test
@@ -58,8 +58,11 @@ class LauncherJdkSearchTest {
 
     @Test
     void aReleaseFileWithoutJavaVersionOrWithNonsenseIsNoJava() {
-        assertThat(JavaRuntime.at(FakeJavaHomes.runtime(dir.resolve("a"), "JAVA_RUNTIME_VERSION=\"25\"\n", true), false)).isEmpty();
-        assertThat(JavaRuntime.at(FakeJavaHomes.runtime(dir.resolve("b"), "JAVA_VERSION=\"latest\"\n", true), false)).isEmpty();
+        assertThat(JavaRuntime.at(
+                        FakeJavaHomes.runtime(dir.resolve("a"), "JAVA_RUNTIME_VERSION=\"25\"\n", true), false))
+                .isEmpty();
+        assertThat(JavaRuntime.at(FakeJavaHomes.runtime(dir.resolve("b"), "JAVA_VERSION=\"latest\"\n", true), false))
+                .isEmpty();
     }
 
     @Test
@@ -72,8 +75,10 @@ class LauncherJdkSearchTest {
 
     @Test
     void theSpecificationVersionOfJava8AndOfNewerJavasParses() {
-        assertThat(JavaRuntime.parseVersion("1.8")).hasValueSatisfying(v -> assertThat(v[0]).isEqualTo(8));
-        assertThat(JavaRuntime.parseVersion("17")).hasValueSatisfying(v -> assertThat(v[0]).isEqualTo(17));
+        assertThat(JavaRuntime.parseVersion("1.8"))
+                .hasValueSatisfying(v -> assertThat(v[0]).isEqualTo(8));
+        assertThat(JavaRuntime.parseVersion("17"))
+                .hasValueSatisfying(v -> assertThat(v[0]).isEqualTo(17));
     }
 
     @Test
@@ -117,14 +122,16 @@ class LauncherJdkSearchTest {
         jre(jdks.resolve("jre-21"), "21.0.5");
         environment.put("SERVICEKIT_JDK_DIRS", jdks.toString());
 
-        assertThat(search().find(21)).hasValueSatisfying(java -> assertThat(java.hasCompiler()).isFalse());
+        assertThat(search().find(21))
+                .hasValueSatisfying(java -> assertThat(java.hasCompiler()).isFalse());
     }
 
     @Test
     void severalOverrideDirectoriesAreSearchedTogether() {
         jdk(dir.resolve("one/jdk-21"), "21.0.5");
         jdk(dir.resolve("two/jdk-25"), "25.0.1");
-        environment.put("SERVICEKIT_JDK_DIRS", dir.resolve("one") + ":" + dir.resolve("missing") + ":" + dir.resolve("two"));
+        environment.put(
+                "SERVICEKIT_JDK_DIRS", dir.resolve("one") + ":" + dir.resolve("missing") + ":" + dir.resolve("two"));
 
         assertThat(search().find(21).map(JavaRuntime::home)).contains(dir.resolve("two/jdk-25"));
     }
@@ -135,7 +142,9 @@ class LauncherJdkSearchTest {
         jdk(dir.resolve("from-property/jdk-21"), "21.0.5");
         environment.put("SERVICEKIT_JDK_DIRS", dir.resolve("from-variable").toString());
 
-        assertThat(searchWithProperty(dir.resolve("from-property").toString()).find(21).map(JavaRuntime::home))
+        assertThat(searchWithProperty(dir.resolve("from-property").toString())
+                        .find(21)
+                        .map(JavaRuntime::home))
                 .contains(dir.resolve("from-property/jdk-21"));
     }
 
@@ -174,24 +183,35 @@ class LauncherJdkSearchTest {
         Path bin = Files.createDirectories(dir.resolve("usr-bin"));
         Files.createSymbolicLink(bin.resolve("java"), home.resolve("bin/java"));
         environment.put("PATH", dir.resolve("nothing-here") + ":" + bin);
-        environment.put("SERVICEKIT_JDK_DIRS", Files.createDirectories(dir.resolve("empty")).toString());
+        environment.put(
+                "SERVICEKIT_JDK_DIRS",
+                Files.createDirectories(dir.resolve("empty")).toString());
 
         assertThat(search().find(21).map(JavaRuntime::home)).contains(home.toRealPath());
     }
 
     @Test
     void anEmptyOverrideDirectoryFindsNothing() throws Exception {
-        environment.put("SERVICEKIT_JDK_DIRS", Files.createDirectories(dir.resolve("empty")).toString());
+        environment.put(
+                "SERVICEKIT_JDK_DIRS",
+                Files.createDirectories(dir.resolve("empty")).toString());
 
         assertThat(search().find(21)).isEmpty();
     }
 
     @Test
     void theUsualPlacesOnLinuxAndMacOs() {
-        assertThat(search().places()).extracting(Object::toString).containsExactly(
-                "/usr/lib/jvm/*", "/usr/java/*", "/usr/local/lib/jvm/*", "/opt/java/*", "/opt/jdk*",
-                dir.resolve("home/.sdkman/candidates/java/*").toString(), dir.resolve("home/.jdks/*").toString(),
-                "/Library/Java/JavaVirtualMachines/*");
+        assertThat(search().places())
+                .extracting(Object::toString)
+                .containsExactly(
+                        "/usr/lib/jvm/*",
+                        "/usr/java/*",
+                        "/usr/local/lib/jvm/*",
+                        "/opt/java/*",
+                        "/opt/jdk*",
+                        dir.resolve("home/.sdkman/candidates/java/*").toString(),
+                        dir.resolve("home/.jdks/*").toString(),
+                        "/Library/Java/JavaVirtualMachines/*");
         assertThat(search().placesDescription()).isEqualTo("the usual places");
     }
 
@@ -200,31 +220,45 @@ class LauncherJdkSearchTest {
         environment.put("ProgramFiles", "D:\\Programs");
         JavaRuntimeSearch windows = new JavaRuntimeSearch(environment, Optional.empty(), true, Paths.get("home"));
 
-        assertThat(windows.places()).extracting(p -> p.directory.toString(), p -> p.prefix).containsExactly(
-                tuple(Paths.get("D:\\Programs").resolve("Java").toString(), ""),
-                tuple(Paths.get("D:\\Programs").resolve("Eclipse Adoptium").toString(), ""),
-                tuple(Paths.get("D:\\Programs").resolve("Microsoft").toString(), "jdk-"),
-                tuple(Paths.get("D:\\Programs").resolve("Zulu").toString(), ""),
-                tuple(Paths.get("home", ".jdks").toString(), ""));
+        assertThat(windows.places())
+                .extracting(p -> p.directory.toString(), p -> p.prefix)
+                .containsExactly(
+                        tuple(Paths.get("D:\\Programs").resolve("Java").toString(), ""),
+                        tuple(
+                                Paths.get("D:\\Programs")
+                                        .resolve("Eclipse Adoptium")
+                                        .toString(),
+                                ""),
+                        tuple(Paths.get("D:\\Programs").resolve("Microsoft").toString(), "jdk-"),
+                        tuple(Paths.get("D:\\Programs").resolve("Zulu").toString(), ""),
+                        tuple(Paths.get("home", ".jdks").toString(), ""));
     }
 
     @Test
     void whenNoneQualifiesTheMessageIsOneLineSayingWhatRunsItAndWhatToInstall() {
         environment.put("SERVICEKIT_JDK_DIRS", "/nowhere");
-        String message = Launcher.noJavaMessage("users-service", 17, Paths.get("/usr/lib/jvm/java-17-openjdk-amd64"),
-                search().placesDescription(), false);
+        String message = Launcher.noJavaMessage(
+                "users-service",
+                17,
+                Paths.get("/usr/lib/jvm/java-17-openjdk-amd64"),
+                search().placesDescription(),
+                false);
 
-        assertThat(message).doesNotContain("\n").isEqualTo("users-service: running needs Java 21 or newer; this is Java 17"
-                + " (/usr/lib/jvm/java-17-openjdk-amd64) and JAVA_HOME, PATH and SERVICEKIT_JDK_DIRS (/nowhere) have none."
-                + " Install one (Debian/Ubuntu: apt-get install openjdk-21-jre-headless; elsewhere: https://adoptium.net)"
-                + " or set JAVA_HOME to it.");
+        assertThat(message)
+                .doesNotContain("\n")
+                .isEqualTo("users-service: running needs Java 21 or newer; this is Java 17"
+                        + " (/usr/lib/jvm/java-17-openjdk-amd64) and JAVA_HOME, PATH and SERVICEKIT_JDK_DIRS (/nowhere) have none."
+                        + " Install one (Debian/Ubuntu: apt-get install openjdk-21-jre-headless; elsewhere: https://adoptium.net)"
+                        + " or set JAVA_HOME to it.");
     }
 
     @Test
     void onWindowsTheMessageSuggestsWinget() {
         String message = Launcher.noJavaMessage("users-service", 8, Paths.get("C:\\jre8"), "the usual places", true);
 
-        assertThat(message).contains("this is Java 8").contains("winget install EclipseAdoptium.Temurin.21.JRE")
+        assertThat(message)
+                .contains("this is Java 8")
+                .contains("winget install EclipseAdoptium.Temurin.21.JRE")
                 .contains("the usual places have none");
     }
 }

@@ -1,8 +1,8 @@
 package dev.servicekit.launcher;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -17,10 +17,9 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.as;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The repository's {@code ./mvnw} (through .mvn/select-jdk.sh) on a machine whose default java is older than 21:
@@ -38,14 +37,18 @@ class MavenWrapperJdkSelectionIT {
         JavaRuntime old = olderJdk();
         Path empty = Files.createDirectories(dir.resolve("no-jdks"));
 
-        Result result = mvnw(Map.of("PATH", old.home().resolve("bin") + ":/usr/bin:/bin", "SERVICEKIT_JDK_DIRS", empty.toString()),
+        Result result = mvnw(
+                Map.of("PATH", old.home().resolve("bin") + ":/usr/bin:/bin", "SERVICEKIT_JDK_DIRS", empty.toString()),
                 "--version");
 
         assertThat(result.exitCode).as(result.toString()).isEqualTo(1);
         assertThat(result.stdout).as(result.toString()).isEmpty();
-        assertThat(result.stderr.lines()).as(result.toString()).singleElement(as(STRING))
+        assertThat(result.stderr.lines())
+                .as(result.toString())
+                .singleElement(as(STRING))
                 .startsWith("servicekit: building needs JDK 21 or newer; found only Java " + old.feature() + " (")
-                .contains("apt-get install openjdk-21-jdk-headless").endsWith("or set JAVA_HOME to it.");
+                .contains("apt-get install openjdk-21-jdk-headless")
+                .endsWith("or set JAVA_HOME to it.");
     }
 
     @Test
@@ -55,7 +58,8 @@ class MavenWrapperJdkSelectionIT {
         // The JDK running this test is 21+ (it runs in Maven's JVM, which the enforcer holds to 21+).
         Path jdks = Path.of(System.getProperty("java.home")).toRealPath().getParent();
 
-        Result result = mvnw(Map.of("PATH", old.home().resolve("bin") + ":/usr/bin:/bin", "SERVICEKIT_JDK_DIRS", jdks.toString()),
+        Result result = mvnw(
+                Map.of("PATH", old.home().resolve("bin") + ":/usr/bin:/bin", "SERVICEKIT_JDK_DIRS", jdks.toString()),
                 "--version");
 
         assertThat(result.exitCode).as(result.toString()).isZero();
@@ -71,20 +75,34 @@ class MavenWrapperJdkSelectionIT {
         assumeWrapperHasMaven();
         Path jdks = Path.of(System.getProperty("java.home")).toRealPath().getParent();
 
-        Result result = mvnw(Map.of("PATH", old.home().resolve("bin") + ":/usr/bin:/bin", "JAVA_HOME", old.home().toString(),
-                "SERVICEKIT_JDK_DIRS", jdks.toString()), "--version");
+        Result result = mvnw(
+                Map.of(
+                        "PATH",
+                        old.home().resolve("bin") + ":/usr/bin:/bin",
+                        "JAVA_HOME",
+                        old.home().toString(),
+                        "SERVICEKIT_JDK_DIRS",
+                        jdks.toString()),
+                "--version");
 
         assertThat(result.exitCode).as(result.toString()).isZero();
-        assertThat(result.stderr.lines()).as(result.toString()).singleElement(as(STRING))
+        assertThat(result.stderr.lines())
+                .as(result.toString())
+                .singleElement(as(STRING))
                 .startsWith("servicekit: JAVA_HOME (" + old.home() + ") is not a JDK 21 or newer; building with ");
     }
 
     /** The newest JDK older than 21 under /usr/lib/jvm (Debian's default java lives there). */
     static JavaRuntime olderJdk() {
-        Optional<JavaRuntime> old = new JavaRuntimeSearch(Map.of(), Optional.of("/usr/lib/jvm"), false, Path.of("/nonexistent"))
-                .inPlaces().stream().filter(java -> java.feature() < 21 && java.hasCompiler()).max(Comparator.naturalOrder());
-        Assumptions.assumeTrue(old.isPresent(), "this test needs a JDK older than 21 under /usr/lib/jvm (the machine CI "
-                + "runs on has Debian's openjdk-17-jdk-headless); there is none here");
+        Optional<JavaRuntime> old = new JavaRuntimeSearch(
+                        Map.of(), Optional.of("/usr/lib/jvm"), false, Path.of("/nonexistent"))
+                .inPlaces().stream()
+                        .filter(java -> java.feature() < 21 && java.hasCompiler())
+                        .max(Comparator.naturalOrder());
+        Assumptions.assumeTrue(
+                old.isPresent(),
+                "this test needs a JDK older than 21 under /usr/lib/jvm (the machine CI "
+                        + "runs on has Debian's openjdk-17-jdk-headless); there is none here");
         return old.get();
     }
 
@@ -95,13 +113,17 @@ class MavenWrapperJdkSelectionIT {
             wrapper.load(in);
         }
         String url = wrapper.getProperty("distributionUrl");
-        String name = url.substring(url.lastIndexOf('/') + 1).replaceAll("\\.zip$", "").replaceAll("-bin$", "");
+        String name = url.substring(url.lastIndexOf('/') + 1)
+                .replaceAll("\\.zip$", "")
+                .replaceAll("-bin$", "");
         String userHome = Optional.ofNullable(System.getenv("MAVEN_USER_HOME"))
                 .orElse(Path.of(System.getProperty("user.home"), ".m2").toString());
         // mvnw names the directory after Java's String.hashCode of the URL, in hex.
         Path mavenHome = Path.of(userHome, "wrapper", "dists", name, Integer.toHexString(url.hashCode()));
-        Assumptions.assumeTrue(Files.isDirectory(mavenHome), "the Maven wrapper has not installed Maven in " + mavenHome
-                + " yet (run ./mvnw once); this test does not download it");
+        Assumptions.assumeTrue(
+                Files.isDirectory(mavenHome),
+                "the Maven wrapper has not installed Maven in " + mavenHome
+                        + " yet (run ./mvnw once); this test does not download it");
     }
 
     private Result mvnw(Map<String, String> environment, String... args) throws Exception {
@@ -115,17 +137,24 @@ class MavenWrapperJdkSelectionIT {
         builder.environment().putAll(environment);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
-        Process process = builder.directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process process = builder.directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         try {
-            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("mvnw finished within 2 minutes").isTrue();
+            assertThat(process.waitFor(120, TimeUnit.SECONDS))
+                    .as("mvnw finished within 2 minutes")
+                    .isTrue();
         } finally {
             if (process.isAlive()) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
-        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
-    }
+    record Result(int exitCode, String stdout, String stderr) {}
 }

@@ -11,8 +11,13 @@ package dev.servicekit.scm;
  * @param checkPoint               {@code dwCheckPoint}: increases while pending, 0 otherwise
  * @param waitHintMillis           {@code dwWaitHint}: the time until the next report while pending, 0 otherwise
  */
-public record ScmStatus(int currentState, int controlsAccepted, int win32ExitCode, int serviceSpecificExitCode,
-                        int checkPoint, int waitHintMillis) {
+public record ScmStatus(
+        int currentState,
+        int controlsAccepted,
+        int win32ExitCode,
+        int serviceSpecificExitCode,
+        int checkPoint,
+        int waitHintMillis) {
 
     /** Whether the state is one of the {@code *_PENDING} states. */
     public boolean isPending() {
@@ -21,8 +26,10 @@ public record ScmStatus(int currentState, int controlsAccepted, int win32ExitCod
 
     /** Whether the state is one of the {@code *_PENDING} states. */
     public static boolean isPending(int state) {
-        return state == ScmApi.SERVICE_START_PENDING || state == ScmApi.SERVICE_STOP_PENDING
-                || state == ScmApi.SERVICE_PAUSE_PENDING || state == ScmApi.SERVICE_CONTINUE_PENDING;
+        return state == ScmApi.SERVICE_START_PENDING
+                || state == ScmApi.SERVICE_STOP_PENDING
+                || state == ScmApi.SERVICE_PAUSE_PENDING
+                || state == ScmApi.SERVICE_CONTINUE_PENDING;
     }
 
     /** The Win32 name of a state, e.g. {@code STOP_PENDING}. */
@@ -49,7 +56,8 @@ public record ScmStatus(int currentState, int controlsAccepted, int win32ExitCod
 
     @Override
     public String toString() {
-        return stateName(currentState) + "(controls=0x" + Integer.toHexString(controlsAccepted) + ", exit=" + win32ExitCode
-                + "/" + serviceSpecificExitCode + ", checkPoint=" + checkPoint + ", waitHint=" + waitHintMillis + "ms)";
+        return stateName(currentState) + "(controls=0x" + Integer.toHexString(controlsAccepted) + ", exit="
+                + win32ExitCode + "/" + serviceSpecificExitCode + ", checkPoint=" + checkPoint + ", waitHint="
+                + waitHintMillis + "ms)";
     }
 }

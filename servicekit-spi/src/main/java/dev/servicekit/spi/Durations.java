@@ -9,8 +9,7 @@ public final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /**
      * Parses a short duration.
@@ -20,7 +19,8 @@ public final class Durations {
     public static Duration parse(String text) {
         Matcher m = SHORT.matcher(text.strip());
         if (!m.matches()) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a duration; write e.g. 500ms, 5s, 2m, 1h or 1d");
+            throw new IllegalArgumentException(
+                    "\"" + text + "\" is not a duration; write e.g. 500ms, 5s, 2m, 1h or 1d");
         }
         long n = Long.parseLong(m.group(1));
         switch (m.group(2)) {

@@ -52,7 +52,9 @@ public enum ExitCode {
      * @return the lines, in code order
      */
     public static String[] table() {
-        return Arrays.stream(values()).map(c -> String.format("  %-3d %s", c.code, c.meaning)).toArray(String[]::new);
+        return Arrays.stream(values())
+                .map(c -> String.format("  %-3d %s", c.code, c.meaning))
+                .toArray(String[]::new);
     }
 
     /**
@@ -62,6 +64,8 @@ public enum ExitCode {
      */
     public static String markdownTable() {
         return "| code | meaning |\n|---|---|\n"
-                + Arrays.stream(values()).map(c -> "| " + c.code + " | " + c.meaning + " |\n").collect(Collectors.joining());
+                + Arrays.stream(values())
+                        .map(c -> "| " + c.code + " | " + c.meaning + " |\n")
+                        .collect(Collectors.joining());
     }
 }

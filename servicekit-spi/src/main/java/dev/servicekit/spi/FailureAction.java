@@ -50,8 +50,9 @@ public record FailureAction(Kind kind, Duration delay) {
             } else if (item.equals("restart")) {
                 actions.add(new FailureAction(Kind.RESTART, Duration.ZERO));
             } else {
-                throw new IllegalArgumentException("\"" + raw.strip() + "\" is not a failure action; write restart:<delay> or none, "
-                        + "e.g. --on-failure restart:5s,restart:30s,none");
+                throw new IllegalArgumentException(
+                        "\"" + raw.strip() + "\" is not a failure action; write restart:<delay> or none, "
+                                + "e.g. --on-failure restart:5s,restart:30s,none");
             }
         }
         return List.copyOf(actions);

@@ -23,10 +23,19 @@ import java.util.Optional;
  * @param launch           how to launch the service process
  * @param dryRun           print the plan without changing anything
  */
-public record InstallRequest(ServiceRef service, String displayName, String description, StartType startType,
-                             Optional<String> account, Optional<String> password, List<String> dependsOn,
-                             List<FailureAction> onFailure, Duration resetAfter, Duration stopTimeout,
-                             LaunchCommand launch, boolean dryRun) {
+public record InstallRequest(
+        ServiceRef service,
+        String displayName,
+        String description,
+        StartType startType,
+        Optional<String> account,
+        Optional<String> password,
+        List<String> dependsOn,
+        List<FailureAction> onFailure,
+        Duration resetAfter,
+        Duration stopTimeout,
+        LaunchCommand launch,
+        boolean dryRun) {
 
     /** Copies lists and checks for nulls. */
     public InstallRequest {

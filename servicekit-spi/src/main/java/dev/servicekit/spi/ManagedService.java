@@ -71,8 +71,7 @@ public interface ManagedService {
      * Adds a listener told before and after every reload, on the reloading thread. The default ignores it:
      * hosts that can reload override this, so managers can report reloads (systemd {@code RELOADING=1}).
      */
-    default void addReloadListener(ReloadListener listener) {
-    }
+    default void addReloadListener(ReloadListener listener) {}
 
     /**
      * Runs in the foreground: installs the console stop signals (SIGTERM, SIGINT; a second one exits at

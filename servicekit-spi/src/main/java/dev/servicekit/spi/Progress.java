@@ -12,6 +12,6 @@ public interface Progress {
 
     /** A progress sink that drops everything. */
     static Progress none() {
-        return message -> { };
+        return message -> {};
     }
 }

@@ -46,16 +46,25 @@ public final class ServiceManagers {
     public ServiceManager select(Optional<String> platform) {
         if (platform.isPresent()) {
             String wanted = platform.get().toLowerCase(Locale.ROOT);
-            return managers.stream().filter(m -> m.platform().equals(wanted)).findFirst()
-                    .orElseThrow(() -> new ServiceManagerException("--platform \"" + platform.get() + "\" is not available in this build; "
-                            + "choose one of " + names(), ExitCode.USAGE));
+            return managers.stream()
+                    .filter(m -> m.platform().equals(wanted))
+                    .findFirst()
+                    .orElseThrow(() -> new ServiceManagerException(
+                            "--platform \"" + platform.get() + "\" is not available in this build; " + "choose one of "
+                                    + names(),
+                            ExitCode.USAGE));
         }
-        return managers.stream().filter(ServiceManager::isAvailable).findFirst()
-                .orElseThrow(() -> new ServiceManagerException("No service manager is available here (tried " + names()
-                        + "); choose one with --platform", ExitCode.FAILURE));
+        return managers.stream()
+                .filter(ServiceManager::isAvailable)
+                .findFirst()
+                .orElseThrow(() -> new ServiceManagerException(
+                        "No service manager is available here (tried " + names() + "); choose one with --platform",
+                        ExitCode.FAILURE));
     }
 
     private String names() {
-        return managers.isEmpty() ? "(none installed)" : managers.stream().map(ServiceManager::platform).collect(Collectors.joining(", "));
+        return managers.isEmpty()
+                ? "(none installed)"
+                : managers.stream().map(ServiceManager::platform).collect(Collectors.joining(", "));
     }
 }

@@ -14,8 +14,13 @@ import java.util.OptionalLong;
  * @param lastExitCode  the last exit code the manager recorded
  * @param restarts      how often the manager restarted it, where it counts
  */
-public record ServiceStatus(boolean installed, boolean running, String managerState, OptionalLong pid,
-                            OptionalInt lastExitCode, OptionalInt restarts) {
+public record ServiceStatus(
+        boolean installed,
+        boolean running,
+        String managerState,
+        OptionalLong pid,
+        OptionalInt lastExitCode,
+        OptionalInt restarts) {
 
     /** Checks for nulls. */
     public ServiceStatus {
@@ -27,7 +32,8 @@ public record ServiceStatus(boolean installed, boolean running, String managerSt
 
     /** The status of a service that is not installed. */
     public static ServiceStatus notInstalled() {
-        return new ServiceStatus(false, false, "not installed", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+        return new ServiceStatus(
+                false, false, "not installed", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
     }
 
     /** The {@code status} exit code (SPEC §4): 0 running, 3 not running, 4 not installed. */
@@ -42,8 +48,13 @@ public record ServiceStatus(boolean installed, boolean running, String managerSt
         }
         return (running ? "running" : "not running") + " (" + managerState
                 + pid.stream().mapToObj(p -> ", pid " + p).findFirst().orElse("")
-                + lastExitCode.stream().mapToObj(c -> ", last exit code " + c).findFirst().orElse("")
-                + restarts.stream().mapToObj(r -> ", " + r + " restarts").findFirst().orElse("") + ")";
+                + lastExitCode.stream()
+                        .mapToObj(c -> ", last exit code " + c)
+                        .findFirst()
+                        .orElse("")
+                + restarts.stream()
+                        .mapToObj(r -> ", " + r + " restarts")
+                        .findFirst()
+                        .orElse("") + ")";
     }
-
 }

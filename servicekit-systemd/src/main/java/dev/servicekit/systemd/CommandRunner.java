@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
 /** Runs one command with the C locale, no input and a timeout, and collects its output. */
 final class CommandRunner {
 
-    private CommandRunner() {
-    }
+    private CommandRunner() {}
 
     /**
      * Runs {@code command} and waits for it, at most {@code timeout} (then kills it: exit code 124).
@@ -23,7 +22,8 @@ final class CommandRunner {
      * @param missingHint what to say when the command cannot be started at all
      * @throws UncheckedIOException when the command cannot be started
      */
-    static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout, String missingHint) {
+    static CommandResult run(
+            List<String> command, Map<String, String> environment, Duration timeout, String missingHint) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LC_ALL", "C");
         pb.environment().putAll(environment);
@@ -31,7 +31,8 @@ final class CommandRunner {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot run \"" + String.join(" ", command) + "\": " + e.getMessage() + "; " + missingHint, e);
+            throw new UncheckedIOException(
+                    "Cannot run \"" + String.join(" ", command) + "\": " + e.getMessage() + "; " + missingHint, e);
         }
         try {
             p.getOutputStream().close();
@@ -43,7 +44,8 @@ final class CommandRunner {
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                return new CommandResult(124, out.getNow(""), "\"" + String.join(" ", command) + "\" did not finish within " + timeout);
+                return new CommandResult(
+                        124, out.getNow(""), "\"" + String.join(" ", command) + "\" did not finish within " + timeout);
             }
             return new CommandResult(p.exitValue(), out.join(), err.join());
         } catch (InterruptedException e) {

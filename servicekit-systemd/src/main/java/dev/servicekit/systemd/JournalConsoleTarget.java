@@ -1,7 +1,6 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ConsoleLogTarget;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

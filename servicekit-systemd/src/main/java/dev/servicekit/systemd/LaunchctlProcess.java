@@ -24,6 +24,7 @@ final class LaunchctlProcess implements Launchctl {
         List<String> command = new ArrayList<>();
         command.add(EXECUTABLE.toString());
         command.addAll(arguments);
-        return CommandRunner.run(command, Map.of(), commandTimeout, "launchd exists only on macOS, choose another --platform elsewhere");
+        return CommandRunner.run(
+                command, Map.of(), commandTimeout, "launchd exists only on macOS, choose another --platform elsewhere");
     }
 }

@@ -1,7 +1,6 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ServiceStatus;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -39,11 +38,15 @@ record LaunchdJobStatus(String state, OptionalLong pid, OptionalInt lastExitCode
             }
             int eq = line.indexOf(" = ");
             if (depth == 1 && eq > 0) {
-                top.putIfAbsent(line.substring(0, eq).strip(), line.substring(eq + 3).strip());
+                top.putIfAbsent(
+                        line.substring(0, eq).strip(), line.substring(eq + 3).strip());
             }
         }
-        return new LaunchdJobStatus(top.getOrDefault("state", "unknown"), number(top.get("pid")),
-                toInt(number(top.get("last exit code"))), toInt(number(top.get("runs"))));
+        return new LaunchdJobStatus(
+                top.getOrDefault("state", "unknown"),
+                number(top.get("pid")),
+                toInt(number(top.get("last exit code"))),
+                toInt(number(top.get("runs"))));
     }
 
     /** launchd has started the process and it has not exited. */
@@ -61,15 +64,18 @@ record LaunchdJobStatus(String state, OptionalLong pid, OptionalInt lastExitCode
     }
 
     ServiceStatus toServiceStatus() {
-        OptionalInt restarts = runs.isPresent() ? OptionalInt.of(Math.max(0, runs.getAsInt() - 1)) : OptionalInt.empty();
-        return new ServiceStatus(true, running(), describe(), running() ? pid : OptionalLong.empty(), lastExitCode, restarts);
+        OptionalInt restarts =
+                runs.isPresent() ? OptionalInt.of(Math.max(0, runs.getAsInt() - 1)) : OptionalInt.empty();
+        return new ServiceStatus(
+                true, running(), describe(), running() ? pid : OptionalLong.empty(), lastExitCode, restarts);
     }
 
     private static OptionalLong number(String text) {
         if (text == null) {
             return OptionalLong.empty();
         }
-        Matcher m = LEADING_NUMBER.matcher(text); // "78: EX_CONFIG" on newer macOS, "(never exited)" before the first exit
+        Matcher m =
+                LEADING_NUMBER.matcher(text); // "78: EX_CONFIG" on newer macOS, "(never exited)" before the first exit
         return m.lookingAt() ? OptionalLong.of(Long.parseLong(m.group())) : OptionalLong.empty();
     }
 

@@ -1,7 +1,6 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ServiceRef;
-
 import java.nio.file.Path;
 
 /**
@@ -25,7 +24,8 @@ import java.nio.file.Path;
  * @param logFile          where stdout and stderr go
  * @param liveRoot         what {@code /} is when there is no {@code --root}
  */
-record LaunchdLocation(ServiceRef service, String label, Path plistFile, Path workingDirectory, Path logFile, Path liveRoot) {
+record LaunchdLocation(
+        ServiceRef service, String label, Path plistFile, Path workingDirectory, Path logFile, Path liveRoot) {
 
     static final Path SYSTEM_DAEMON_DIRECTORY = Path.of("/Library/LaunchDaemons");
     static final Path SYSTEM_STATE_DIRECTORY = Path.of("/usr/local/var");
@@ -36,11 +36,21 @@ record LaunchdLocation(ServiceRef service, String label, Path plistFile, Path wo
         String label = label(name);
         if (service.user()) {
             Path library = userHome.resolve("Library");
-            return new LaunchdLocation(service, label, library.resolve("LaunchAgents").resolve(label + ".plist"),
-                    library.resolve("Application Support").resolve(name), library.resolve("Logs").resolve(name).resolve(name + ".log"), liveRoot);
+            return new LaunchdLocation(
+                    service,
+                    label,
+                    library.resolve("LaunchAgents").resolve(label + ".plist"),
+                    library.resolve("Application Support").resolve(name),
+                    library.resolve("Logs").resolve(name).resolve(name + ".log"),
+                    liveRoot);
         }
-        return new LaunchdLocation(service, label, SYSTEM_DAEMON_DIRECTORY.resolve(label + ".plist"), SYSTEM_STATE_DIRECTORY.resolve(name),
-                SYSTEM_LOG_DIRECTORY.resolve(name).resolve(name + ".log"), liveRoot);
+        return new LaunchdLocation(
+                service,
+                label,
+                SYSTEM_DAEMON_DIRECTORY.resolve(label + ".plist"),
+                SYSTEM_STATE_DIRECTORY.resolve(name),
+                SYSTEM_LOG_DIRECTORY.resolve(name).resolve(name + ".log"),
+                liveRoot);
     }
 
     /** The job label: {@code dev.servicekit.<name>}, or the name itself when it is already reverse-DNS-ish (has a dot). */

@@ -8,7 +8,6 @@ import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,8 +67,10 @@ import java.util.regex.Pattern;
 public final class LaunchdServiceManager implements ServiceManager {
 
     private static final int LOG_LINES = 20;
-    private static final ManagerSupport.Wording WORDING = new ManagerSupport.Wording("daemon", "it", "LaunchAgent", "an agent");
-    private static final List<String> REFUSALS = List.of("operation not permitted", "permission denied", "not privileged");
+    private static final ManagerSupport.Wording WORDING =
+            new ManagerSupport.Wording("daemon", "it", "LaunchAgent", "an agent");
+    private static final List<String> REFUSALS =
+            List.of("operation not permitted", "permission denied", "not privileged");
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@%+=,-]+");
 
     private final Launchctl launchctl;
@@ -82,18 +83,32 @@ public final class LaunchdServiceManager implements ServiceManager {
 
     /** The manager for this machine (found by {@link java.util.ServiceLoader}). */
     public LaunchdServiceManager() {
-        // geteuid(2) has the same signature in macOS's libc, so the module's JNA binding serves here too (loaded on first use).
-        this(new LaunchctlProcess(Duration.ofMinutes(5)), () -> LibC.INSTANCE.geteuid(), Path.of("/"),
-                Path.of(System.getProperty("user.home")), () -> Files.isExecutable(LaunchctlProcess.EXECUTABLE),
-                LaunchdServiceManager::changeOwner, Duration.ofMinutes(2), Duration.ofMillis(250));
+        // geteuid(2) has the same signature in macOS's libc, so the module's JNA binding serves here too (loaded on
+        // first use).
+        this(
+                new LaunchctlProcess(Duration.ofMinutes(5)),
+                () -> LibC.INSTANCE.geteuid(),
+                Path.of("/"),
+                Path.of(System.getProperty("user.home")),
+                () -> Files.isExecutable(LaunchctlProcess.EXECUTABLE),
+                LaunchdServiceManager::changeOwner,
+                Duration.ofMinutes(2),
+                Duration.ofMillis(250));
     }
 
     /**
      * @param liveRoot what {@code /} is for files on the live system (a temporary directory in tests)
      * @param chown    gives a directory to {@code user[:group]}
      */
-    LaunchdServiceManager(Launchctl launchctl, LongSupplier effectiveUid, Path liveRoot, Path userHome, BooleanSupplier launchctlPresent,
-                          BiConsumer<Path, String> chown, Duration waitTimeout, Duration pollInterval) {
+    LaunchdServiceManager(
+            Launchctl launchctl,
+            LongSupplier effectiveUid,
+            Path liveRoot,
+            Path userHome,
+            BooleanSupplier launchctlPresent,
+            BiConsumer<Path, String> chown,
+            Duration waitTimeout,
+            Duration pollInterval) {
         this.launchctl = Objects.requireNonNull(launchctl, "launchctl");
         this.effectiveUid = Objects.requireNonNull(effectiveUid, "effectiveUid");
         this.liveRoot = Objects.requireNonNull(liveRoot, "liveRoot");
@@ -134,7 +149,9 @@ public final class LaunchdServiceManager implements ServiceManager {
         String plist = LaunchdPlistRenderer.render(request, location);
         StringBuilder out = new StringBuilder();
         out.append("# ").append(location.plistOnDisk()).append(" (mode 644)\n").append(plist);
-        out.append("\n# Directories (created if missing").append(ownerNote(request)).append("):\n");
+        out.append("\n# Directories (created if missing")
+                .append(ownerNote(request))
+                .append("):\n");
         out.append("#   ").append(location.onDisk(location.workingDirectory())).append('\n');
         out.append("#   ").append(location.onDisk(location.logDirectory())).append('\n');
         List<List<String>> commands = installCommands(request, location);
@@ -174,7 +191,8 @@ public final class LaunchdServiceManager implements ServiceManager {
             support.requireRoot(service, "install");
         }
         if (!service.user() && request.account().isEmpty()) {
-            progress.step("No --account: " + service.name() + " will run as root; reinstall with --account <user> to run it as that user");
+            progress.step("No --account: " + service.name()
+                    + " will run as root; reinstall with --account <user> to run it as that user");
         }
         for (Path directory : List.of(location.workingDirectory(), location.logDirectory())) {
             Path onDisk = location.onDisk(directory);
@@ -188,11 +206,16 @@ public final class LaunchdServiceManager implements ServiceManager {
         List<List<String>> commands = installCommands(request, location);
         if (!live) {
             progress.step("--root: launchctl not called; on the target system run: "
-                    + String.join(" && ", commands.stream().map(LaunchdServiceManager::command).toList()));
+                    + String.join(
+                            " && ",
+                            commands.stream()
+                                    .map(LaunchdServiceManager::command)
+                                    .toList()));
             return;
         }
         if (commands.isEmpty()) {
-            progress.step(service.name() + " is installed but disabled (not loaded); load and start it with: " + command(bootstrap(location)));
+            progress.step(service.name() + " is installed but disabled (not loaded); load and start it with: "
+                    + command(bootstrap(location)));
             return;
         }
         if (print(location).isPresent()) {
@@ -219,8 +242,10 @@ public final class LaunchdServiceManager implements ServiceManager {
         Objects.requireNonNull(progress, "progress");
         LaunchdLocation location = location(service);
         if (!Files.exists(location.plistOnDisk())) {
-            throw new ServiceManagerException(service.name() + " is not installed: there is no property list "
-                    + location.plistOnDisk() + (service.user() ? "" : "; for a --user agent add --user"), ExitCode.NOT_INSTALLED);
+            throw new ServiceManagerException(
+                    service.name() + " is not installed: there is no property list " + location.plistOnDisk()
+                            + (service.user() ? "" : "; for a --user agent add --user"),
+                    ExitCode.NOT_INSTALLED);
         }
         if (service.root().isEmpty()) {
             support.requireRoot(service, "uninstall");
@@ -234,8 +259,8 @@ public final class LaunchdServiceManager implements ServiceManager {
         }
         delete(location.plistOnDisk());
         progress.step("Removed " + location.plistOnDisk());
-        progress.step("Kept " + location.onDisk(location.workingDirectory()) + " and the logs in " + location.onDisk(location.logDirectory())
-                + "; remove them by hand if you no longer need them");
+        progress.step("Kept " + location.onDisk(location.workingDirectory()) + " and the logs in "
+                + location.onDisk(location.logDirectory()) + "; remove them by hand if you no longer need them");
     }
 
     /** {@code launchctl kickstart} (after {@code bootstrap} when the job is not loaded), then waits until it runs. */
@@ -262,7 +287,8 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = requireInstalled(service, "stop");
         Optional<LaunchdJobStatus> current = print(location);
         if (current.isEmpty() || !current.get().running()) {
-            progress.step(service.name() + " is not running (" + current.map(LaunchdJobStatus::describe).orElse("not loaded") + ")");
+            progress.step(service.name() + " is not running ("
+                    + current.map(LaunchdJobStatus::describe).orElse("not loaded") + ")");
             return;
         }
         List<String> kill = List.of("kill", "SIGTERM", target(location));
@@ -272,8 +298,10 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdJobStatus status = await(location, s -> !s.running(), "stop");
         progress.step("stopped (" + ManagerSupport.seconds(begun) + ")");
         if (status.lastExitCode().isPresent() && status.lastExitCode().getAsInt() != 0) {
-            progress.step(service.name() + " exited with code " + status.lastExitCode().getAsInt()
-                    + ", which KeepAlive counts as a failure: launchd will start it again. To keep it stopped: " + command(bootout(location)));
+            progress.step(service.name() + " exited with code "
+                    + status.lastExitCode().getAsInt()
+                    + ", which KeepAlive counts as a failure: launchd will start it again. To keep it stopped: "
+                    + command(bootout(location)));
         }
     }
 
@@ -305,8 +333,11 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = requireInstalled(service, "reload");
         Optional<LaunchdJobStatus> status = print(location);
         if (status.isEmpty() || !status.get().running()) {
-            throw new ServiceManagerException(service.name() + " is not running (" + status.map(LaunchdJobStatus::describe).orElse("not loaded")
-                    + "); start it with: " + command(List.of("kickstart", target(location))), ExitCode.NOT_RUNNING);
+            throw new ServiceManagerException(
+                    service.name() + " is not running ("
+                            + status.map(LaunchdJobStatus::describe).orElse("not loaded") + "); start it with: "
+                            + command(List.of("kickstart", target(location))),
+                    ExitCode.NOT_RUNNING);
         }
         List<String> kill = List.of("kill", "SIGHUP", target(location));
         progress.step(command(kill));
@@ -327,7 +358,8 @@ public final class LaunchdServiceManager implements ServiceManager {
             return job.get().toServiceStatus();
         }
         return plistExists
-                ? new ServiceStatus(true, false, "not loaded", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty())
+                ? new ServiceStatus(
+                        true, false, "not loaded", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty())
                 : ServiceStatus.notInstalled();
     }
 
@@ -358,7 +390,8 @@ public final class LaunchdServiceManager implements ServiceManager {
     }
 
     private List<String> bootstrap(LaunchdLocation location) {
-        return List.of("bootstrap", domain(location.service()), location.plistFile().toString());
+        return List.of(
+                "bootstrap", domain(location.service()), location.plistFile().toString());
     }
 
     private List<String> bootout(LaunchdLocation location) {
@@ -373,7 +406,7 @@ public final class LaunchdServiceManager implements ServiceManager {
                 commands.add(bootstrap(location));
                 commands.add(List.of("kickstart", target(location)));
             }
-            case DISABLED -> { }
+            case DISABLED -> {}
         }
         return commands;
     }
@@ -412,37 +445,58 @@ public final class LaunchdServiceManager implements ServiceManager {
         ManagerSupport.requireLive(service, verb);
         LaunchdLocation location = location(service);
         if (!Files.exists(location.plistOnDisk()) && print(location).isEmpty()) {
-            throw new ServiceManagerException(service.name() + " is not installed as a launchd " + (service.user() ? "agent" : "daemon")
-                    + " (no " + location.plistOnDisk() + "); install it first" + (service.user() ? " with --user" : " (or add --user if it is an agent)"),
+            throw new ServiceManagerException(
+                    service.name() + " is not installed as a launchd " + (service.user() ? "agent" : "daemon") + " (no "
+                            + location.plistOnDisk() + "); install it first"
+                            + (service.user() ? " with --user" : " (or add --user if it is an agent)"),
                     ExitCode.NOT_INSTALLED);
         }
         return location;
     }
 
     private void awaitRunning(LaunchdLocation location, Progress progress) {
-        support.awaitRunning(location.service().name(), progress, () -> poll(location, "start"), LaunchdJobStatus::running,
-                LaunchdJobStatus::exited, (status, what) -> startFailure(location, status, what));
+        support.awaitRunning(
+                location.service().name(),
+                progress,
+                () -> poll(location, "start"),
+                LaunchdJobStatus::running,
+                LaunchdJobStatus::exited,
+                (status, what) -> startFailure(location, status, what));
     }
 
     /** Polls {@code launchctl print} until {@code done} holds or the wait timeout passes. */
     private LaunchdJobStatus await(LaunchdLocation location, Predicate<LaunchdJobStatus> done, String what) {
-        return support.await(location.service().name(), () -> poll(location, what), done, what,
+        return support.await(
+                location.service().name(),
+                () -> poll(location, what),
+                done,
+                what,
                 (status, failure) -> startFailure(location, status, failure));
     }
 
     /** The loaded job; a job that disappeared while we wait for it to {@code what} is a failure. */
     private LaunchdJobStatus poll(LaunchdLocation location, String what) {
-        return print(location).orElseThrow(() -> new ServiceManagerException(location.label()
-                + " disappeared from launchd while waiting for it to " + what + "; see " + command(List.of("print", target(location))),
-                ExitCode.FAILURE));
+        return print(location)
+                .orElseThrow(() -> new ServiceManagerException(
+                        location.label() + " disappeared from launchd while waiting for it to " + what + "; see "
+                                + command(List.of("print", target(location))),
+                        ExitCode.FAILURE));
     }
 
     private ServiceManagerException startFailure(LaunchdLocation location, LaunchdJobStatus status, String what) {
-        StringBuilder message = new StringBuilder(location.service().name()).append(' ').append(what).append(": ").append(status.describe());
-        status.lastExitCode().ifPresent(code -> message.append(", last exit code ").append(code));
+        StringBuilder message = new StringBuilder(location.service().name())
+                .append(' ')
+                .append(what)
+                .append(": ")
+                .append(status.describe());
+        status.lastExitCode()
+                .ifPresent(code -> message.append(", last exit code ").append(code));
         Path log = location.onDisk(location.logFile());
         List<String> lines = tail(log);
-        message.append(lines.isEmpty() ? "\n(no log lines in " + log + ")" : "\nLast lines of " + log + ":\n  " + String.join("\n  ", lines));
+        message.append(
+                lines.isEmpty()
+                        ? "\n(no log lines in " + log + ")"
+                        : "\nLast lines of " + log + ":\n  " + String.join("\n  ", lines));
         message.append("\nSee: ").append(command(List.of("print", target(location))));
         return new ServiceManagerException(message.toString(), ExitCode.FAILURE);
     }
@@ -464,7 +518,9 @@ public final class LaunchdServiceManager implements ServiceManager {
     }
 
     private static String ownerNote(InstallRequest request) {
-        return !request.service().user() && request.account().isPresent() ? ", owned by " + request.account().get().strip() : "";
+        return !request.service().user() && request.account().isPresent()
+                ? ", owned by " + request.account().get().strip()
+                : "";
     }
 
     private static void delete(Path path) {
@@ -486,11 +542,14 @@ public final class LaunchdServiceManager implements ServiceManager {
                 view.setGroup(lookup.lookupPrincipalByGroupName(parts[1]));
             }
         } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-            throw new ServiceManagerException("--account \"" + account + "\" names no user or group on this Mac; create it first "
-                    + "(sysadminctl -addUser, or dscl) or choose another account", ExitCode.USAGE, e);
+            throw new ServiceManagerException(
+                    "--account \"" + account + "\" names no user or group on this Mac; create it first "
+                            + "(sysadminctl -addUser, or dscl) or choose another account",
+                    ExitCode.USAGE,
+                    e);
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot give \"" + directory + "\" to \"" + account + "\": " + e.getMessage(),
-                    ExitCode.FAILURE, e);
+            throw new ServiceManagerException(
+                    "Cannot give \"" + directory + "\" to \"" + account + "\": " + e.getMessage(), ExitCode.FAILURE, e);
         }
     }
 }

@@ -23,7 +23,8 @@ interface LibC extends Library {
 
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
-    NativeLong sendto(int fd, byte[] buffer, NativeLong length, int flags, byte[] address, int addressLength) throws LastErrorException;
+    NativeLong sendto(int fd, byte[] buffer, NativeLong length, int flags, byte[] address, int addressLength)
+            throws LastErrorException;
 
     int close(int fd);
 

@@ -5,7 +5,6 @@ import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -65,23 +64,29 @@ final class ManagerSupport {
     /** Fails with exit 77 when a system (not {@code --user}) service is managed without root. */
     void requireRoot(ServiceRef service, String verb) {
         if (!service.user() && effectiveUid.getAsLong() != 0) {
-            throw new ServiceManagerException("Cannot " + verb + " the system " + wording.systemKind() + " " + service.name()
-                    + " as a regular user: " + verb + " " + wording.sudoObject() + " with sudo, or add --user to " + verb
-                    + " it as a " + wording.userKind() + " of your own user", ExitCode.PERMISSION_DENIED);
+            throw new ServiceManagerException(
+                    "Cannot " + verb + " the system " + wording.systemKind() + " " + service.name()
+                            + " as a regular user: " + verb + " " + wording.sudoObject()
+                            + " with sudo, or add --user to " + verb
+                            + " it as a " + wording.userKind() + " of your own user",
+                    ExitCode.PERMISSION_DENIED);
         }
     }
 
     /** Fails with exit 2 when the service is only staged under {@code --root}: there is nothing to drive. */
     static void requireLive(ServiceRef service, String verb) {
         if (service.root().isPresent()) {
-            throw new ServiceManagerException("Cannot " + verb + " " + service.name() + " under --root " + service.root().get()
-                    + ": --root only stages files; " + verb + " it on the target system", ExitCode.USAGE);
+            throw new ServiceManagerException(
+                    "Cannot " + verb + " " + service.name() + " under --root "
+                            + service.root().get() + ": --root only stages files; " + verb + " it on the target system",
+                    ExitCode.USAGE);
         }
     }
 
     /** The status of a service whose file was written under {@code --root}: installed, not running. */
     static ServiceStatus staged(Path file) {
-        return new ServiceStatus(true, false, "staged at " + file, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+        return new ServiceStatus(
+                true, false, "staged at " + file, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
     }
 
     /**
@@ -95,11 +100,13 @@ final class ManagerSupport {
         String said = result.said();
         String lower = said.toLowerCase(Locale.ROOT);
         if (refusals.stream().anyMatch(lower::contains)) {
-            throw new ServiceManagerException("\"" + command + "\" was refused: " + said + "; run it with sudo, or use --user for "
-                    + wording.ownUserKind() + " of your own user", ExitCode.PERMISSION_DENIED);
+            throw new ServiceManagerException(
+                    "\"" + command + "\" was refused: " + said + "; run it with sudo, or use --user for "
+                            + wording.ownUserKind() + " of your own user",
+                    ExitCode.PERMISSION_DENIED);
         }
-        throw new ServiceManagerException("\"" + command + "\" failed (exit " + result.exitCode() + "): " + said + hint,
-                ExitCode.FAILURE);
+        throw new ServiceManagerException(
+                "\"" + command + "\" failed (exit " + result.exitCode() + "): " + said + hint, ExitCode.FAILURE);
     }
 
     /** Creates a directory and its parents. */
@@ -107,10 +114,14 @@ final class ManagerSupport {
         try {
             Files.createDirectories(directory);
         } catch (AccessDeniedException e) {
-            throw new ServiceManagerException("Cannot create \"" + directory + "\": permission denied; use sudo, or --user for "
-                    + wording.ownUserKind() + " of your own user", ExitCode.PERMISSION_DENIED, e);
+            throw new ServiceManagerException(
+                    "Cannot create \"" + directory + "\": permission denied; use sudo, or --user for "
+                            + wording.ownUserKind() + " of your own user",
+                    ExitCode.PERMISSION_DENIED,
+                    e);
         } catch (IOException e) {
-            throw new ServiceManagerException("Cannot create \"" + directory + "\": " + e.getMessage(), ExitCode.FAILURE, e);
+            throw new ServiceManagerException(
+                    "Cannot create \"" + directory + "\": " + e.getMessage(), ExitCode.FAILURE, e);
         }
     }
 
@@ -128,8 +139,11 @@ final class ManagerSupport {
             }
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AccessDeniedException e) {
-            throw new ServiceManagerException("Cannot write \"" + file + "\": permission denied; use sudo, or --user for "
-                    + wording.ownUserKind() + " of your own user", ExitCode.PERMISSION_DENIED, e);
+            throw new ServiceManagerException(
+                    "Cannot write \"" + file + "\": permission denied; use sudo, or --user for " + wording.ownUserKind()
+                            + " of your own user",
+                    ExitCode.PERMISSION_DENIED,
+                    e);
         } catch (IOException e) {
             throw new ServiceManagerException("Cannot write \"" + file + "\": " + e.getMessage(), ExitCode.FAILURE, e);
         }
@@ -141,8 +155,13 @@ final class ManagerSupport {
      * @param poll    reads the current state
      * @param failure the exception for a service that did not start, given its last state and what went wrong
      */
-    <S> void awaitRunning(String name, Progress progress, Supplier<S> poll, Predicate<S> running, Predicate<S> ended,
-                          BiFunction<S, String, ServiceManagerException> failure) {
+    <S> void awaitRunning(
+            String name,
+            Progress progress,
+            Supplier<S> poll,
+            Predicate<S> running,
+            Predicate<S> ended,
+            BiFunction<S, String, ServiceManagerException> failure) {
         long begun = System.nanoTime();
         progress.step("Starting " + name + "…");
         S status = await(name, poll, running.or(ended), "start", failure);
@@ -158,7 +177,12 @@ final class ManagerSupport {
      * @param what    the verb waited for, as in "did not {@code what} within 120 s"
      * @param failure the exception for the timeout, given the last state and what went wrong
      */
-    <S> S await(String name, Supplier<S> poll, Predicate<S> done, String what, BiFunction<S, String, ServiceManagerException> failure) {
+    <S> S await(
+            String name,
+            Supplier<S> poll,
+            Predicate<S> done,
+            String what,
+            BiFunction<S, String, ServiceManagerException> failure) {
         long deadline = System.nanoTime() + waitTimeout.toNanos();
         while (true) {
             S status = poll.get();
@@ -172,8 +196,8 @@ final class ManagerSupport {
                 Thread.sleep(pollInterval.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ServiceManagerException("Interrupted while waiting for " + name + " to " + what,
-                        ExitCode.FAILURE, e);
+                throw new ServiceManagerException(
+                        "Interrupted while waiting for " + name + " to " + what, ExitCode.FAILURE, e);
             }
         }
     }

@@ -29,7 +29,8 @@ final class ProcessSystemctl implements Systemctl {
 
     @Override
     public List<String> journal(boolean user, String unit, int lines) {
-        List<String> command = new ArrayList<>(List.of("journalctl", "--no-pager", "-o", "short-iso", "-n", Integer.toString(lines)));
+        List<String> command =
+                new ArrayList<>(List.of("journalctl", "--no-pager", "-o", "short-iso", "-n", Integer.toString(lines)));
         if (user) {
             command.add("--user");
         }
@@ -42,7 +43,9 @@ final class ProcessSystemctl implements Systemctl {
             return List.of();
         }
     }
+
     private CommandResult exec(List<String> command) {
-        return CommandRunner.run(command, Map.of("SYSTEMD_PAGER", ""), commandTimeout, "is systemd installed (systemctl on the PATH)?");
+        return CommandRunner.run(
+                command, Map.of("SYSTEMD_PAGER", ""), commandTimeout, "is systemd installed (systemctl on the PATH)?");
     }
 }

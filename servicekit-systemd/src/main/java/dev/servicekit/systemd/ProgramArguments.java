@@ -1,15 +1,13 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.LaunchCommand;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /** The words that start the service, as both systemd's {@code ExecStart=} and launchd's {@code ProgramArguments} run it. */
 final class ProgramArguments {
 
-    private ProgramArguments() {
-    }
+    private ProgramArguments() {}
 
     /** {@code <java> <jvm options> -jar <jar> run <arguments>}, one element per word, unquoted. */
     static List<String> of(LaunchCommand launch) {

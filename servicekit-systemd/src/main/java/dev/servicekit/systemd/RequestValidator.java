@@ -1,11 +1,10 @@
 package dev.servicekit.systemd;
 
-import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.Durations;
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceManagerException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +38,8 @@ final class RequestValidator {
     RequestValidator nameAndLaunch(String what, String javaReason, String jarReason) {
         String name = request.name();
         if (!SERVICE_NAME.matcher(name).matches()) {
-            add("service name \"" + name + "\" cannot name " + what + " and its directories; use letters, digits, '_', '.' and '-', "
+            add("service name \"" + name + "\" cannot name " + what
+                    + " and its directories; use letters, digits, '_', '.' and '-', "
                     + "starting with a letter or digit, e.g. --name users-service");
         }
         LaunchCommand launch = request.launch();
@@ -62,7 +62,8 @@ final class RequestValidator {
         if (request.account().isPresent() && !request.service().user()) {
             String account = request.account().get().strip();
             String[] parts = account.split(":", 2);
-            boolean ok = part.matcher(parts[0]).matches() && (parts.length == 1 || part.matcher(parts[1]).matches());
+            boolean ok = part.matcher(parts[0]).matches()
+                    && (parts.length == 1 || part.matcher(parts[1]).matches());
             if (!ok) {
                 add(problem.apply(account));
             }
@@ -73,7 +74,8 @@ final class RequestValidator {
     /** That the stop timeout is positive. */
     RequestValidator stopTimeout() {
         if (request.stopTimeout().isZero() || request.stopTimeout().isNegative()) {
-            add("--stop-timeout \"" + Durations.format(request.stopTimeout()) + "\" must be positive, e.g. --stop-timeout 30s");
+            add("--stop-timeout \"" + Durations.format(request.stopTimeout())
+                    + "\" must be positive, e.g. --stop-timeout 30s");
         }
         return this;
     }
@@ -90,8 +92,10 @@ final class RequestValidator {
      */
     void throwIfAny(String what) {
         if (!problems.isEmpty()) {
-            throw new ServiceManagerException("Cannot render " + what + " for \"" + request.name() + "\":\n  - "
-                    + String.join("\n  - ", problems), ExitCode.USAGE);
+            throw new ServiceManagerException(
+                    "Cannot render " + what + " for \"" + request.name() + "\":\n  - "
+                            + String.join("\n  - ", problems),
+                    ExitCode.USAGE);
         }
     }
 }

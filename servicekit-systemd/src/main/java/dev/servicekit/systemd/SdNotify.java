@@ -2,15 +2,14 @@ package dev.servicekit.systemd;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code sd_notify(3)} from the JVM itself: sends state lines such as {@code READY=1} to the datagram socket
@@ -124,13 +123,18 @@ public final class SdNotify {
         int fd = -1;
         try {
             fd = LibC.INSTANCE.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
-            long sent = LibC.INSTANCE.sendto(fd, message, new NativeLong(message.length), LibC.MSG_NOSIGNAL, addr, addr.length).longValue();
+            long sent = LibC.INSTANCE
+                    .sendto(fd, message, new NativeLong(message.length), LibC.MSG_NOSIGNAL, addr, addr.length)
+                    .longValue();
             return sent == message.length;
         } catch (LastErrorException | UnsatisfiedLinkError e) {
             if (!warned) {
                 warned = true;
-                LOG.warn("Cannot notify systemd through NOTIFY_SOCKET \"{}\" ({}); systemd may think the service hangs. "
-                        + "Check that the socket exists and the service may write to it.", socket, e.getMessage());
+                LOG.warn(
+                        "Cannot notify systemd through NOTIFY_SOCKET \"{}\" ({}); systemd may think the service hangs. "
+                                + "Check that the socket exists and the service may write to it.",
+                        socket,
+                        e.getMessage());
             }
             return false;
         } finally {
@@ -156,13 +160,17 @@ public final class SdNotify {
             return Optional.empty();
         }
         if (!socket.startsWith("/") && !socket.startsWith("@")) {
-            LOG.warn("NOTIFY_SOCKET \"{}\" is neither a path nor an @abstract name; systemd notifications are off", socket);
+            LOG.warn(
+                    "NOTIFY_SOCKET \"{}\" is neither a path nor an @abstract name; systemd notifications are off",
+                    socket);
             return Optional.empty();
         }
         byte[] path = socket.getBytes(StandardCharsets.UTF_8);
         boolean abstractName = path[0] == '@';
         if (path.length + (abstractName ? 0 : 1) > SOCKADDR_UN_PATH_MAX) {
-            LOG.warn("NOTIFY_SOCKET \"{}\" is longer than a UNIX socket address allows; systemd notifications are off", socket);
+            LOG.warn(
+                    "NOTIFY_SOCKET \"{}\" is longer than a UNIX socket address allows; systemd notifications are off",
+                    socket);
             return Optional.empty();
         }
         if (abstractName) {

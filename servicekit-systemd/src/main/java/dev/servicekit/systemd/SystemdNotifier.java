@@ -4,7 +4,6 @@ import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
-
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 final class SystemdNotifier implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SystemdNotifier.class);
-
 
     private final SdNotify notify;
     private final Duration extendTick;
@@ -74,7 +72,7 @@ final class SystemdNotifier implements AutoCloseable {
 
     synchronized void onState(ServiceState state) {
         switch (state) {
-            case NEW -> { }
+            case NEW -> {}
             case STARTING -> {
                 notify.status("Starting " + service.name());
                 extendWhile(ServiceState.STARTING, service.startTimeout());
@@ -141,7 +139,8 @@ final class SystemdNotifier implements AutoCloseable {
         if (extending != phase || service.state() != phase || System.nanoTime() - begun > bound.toNanos()) {
             return;
         }
-        notify.send("EXTEND_TIMEOUT_USEC=" + 2 * tick / 1000 + "\nSTATUS=" + service.progress().replaceAll("[\\r\\n]+", " "));
+        notify.send("EXTEND_TIMEOUT_USEC=" + 2 * tick / 1000 + "\nSTATUS="
+                + service.progress().replaceAll("[\\r\\n]+", " "));
     }
 
     private void cancelWatchdog() {

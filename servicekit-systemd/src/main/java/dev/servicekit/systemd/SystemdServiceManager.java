@@ -9,7 +9,6 @@ import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,8 +54,10 @@ import java.util.function.Predicate;
 public final class SystemdServiceManager implements ServiceManager {
 
     private static final int JOURNAL_LINES = 20;
-    private static final ManagerSupport.Wording WORDING = new ManagerSupport.Wording("service", "a system service", "service", "a service");
-    private static final List<String> REFUSALS = List.of("access denied", "authentication required", "permission denied");
+    private static final ManagerSupport.Wording WORDING =
+            new ManagerSupport.Wording("service", "a system service", "service", "a service");
+    private static final List<String> REFUSALS =
+            List.of("access denied", "authentication required", "permission denied");
 
     private final Systemctl systemctl;
     private final LongSupplier effectiveUid;
@@ -72,14 +73,30 @@ public final class SystemdServiceManager implements ServiceManager {
 
     /** The manager for this machine (found by {@link java.util.ServiceLoader}). */
     public SystemdServiceManager() {
-        this(new ProcessSystemctl(Duration.ofMinutes(5)), () -> LibC.INSTANCE.geteuid(), System.getenv(),
-                UnitLocation.SYSTEM_UNIT_DIRECTORY, Path.of(System.getProperty("user.home")), () -> Files.isDirectory(Path.of("/run/systemd/system")),
-                SystemdUnitOptions.defaults(), Duration.ofMinutes(2), Duration.ofMillis(250), Duration.ofSeconds(5));
+        this(
+                new ProcessSystemctl(Duration.ofMinutes(5)),
+                () -> LibC.INSTANCE.geteuid(),
+                System.getenv(),
+                UnitLocation.SYSTEM_UNIT_DIRECTORY,
+                Path.of(System.getProperty("user.home")),
+                () -> Files.isDirectory(Path.of("/run/systemd/system")),
+                SystemdUnitOptions.defaults(),
+                Duration.ofMinutes(2),
+                Duration.ofMillis(250),
+                Duration.ofSeconds(5));
     }
 
-    SystemdServiceManager(Systemctl systemctl, LongSupplier effectiveUid, Map<String, String> environment,
-                          Path systemUnitDirectory, Path userHome, BooleanSupplier systemdRunning, SystemdUnitOptions unitOptions, Duration waitTimeout,
-                          Duration pollInterval, Duration extendTick) {
+    SystemdServiceManager(
+            Systemctl systemctl,
+            LongSupplier effectiveUid,
+            Map<String, String> environment,
+            Path systemUnitDirectory,
+            Path userHome,
+            BooleanSupplier systemdRunning,
+            SystemdUnitOptions unitOptions,
+            Duration waitTimeout,
+            Duration pollInterval,
+            Duration extendTick) {
         this.systemctl = Objects.requireNonNull(systemctl, "systemctl");
         this.effectiveUid = Objects.requireNonNull(effectiveUid, "effectiveUid");
         this.environment = Map.copyOf(environment);
@@ -95,8 +112,17 @@ public final class SystemdServiceManager implements ServiceManager {
 
     /** A copy of this manager that renders units with these options (watchdog, privileged ports, drop-in). */
     public SystemdServiceManager withUnitOptions(SystemdUnitOptions options) {
-        return new SystemdServiceManager(systemctl, effectiveUid, environment, systemUnitDirectory, userHome, systemdRunning,
-                Objects.requireNonNull(options, "options"), waitTimeout, pollInterval, extendTick);
+        return new SystemdServiceManager(
+                systemctl,
+                effectiveUid,
+                environment,
+                systemUnitDirectory,
+                userHome,
+                systemdRunning,
+                Objects.requireNonNull(options, "options"),
+                waitTimeout,
+                pollInterval,
+                extendTick);
     }
 
     /** The options units are rendered with. */
@@ -135,11 +161,17 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitLocation location = location(request.service());
         StringBuilder out = new StringBuilder();
         out.append("# ").append(location.unitFile()).append('\n').append(unit);
-        unitOptions.dropIn().ifPresent(dropIn -> out.append("\n# ").append(location.dropInFile()).append('\n').append(withNewline(dropIn)));
+        unitOptions
+                .dropIn()
+                .ifPresent(dropIn -> out.append("\n# ")
+                        .append(location.dropInFile())
+                        .append('\n')
+                        .append(withNewline(dropIn)));
         List<List<String>> commands = installCommands(request);
         if (request.service().root().isPresent()) {
             out.append("\n# --root writes the files only and runs nothing. On the target system, run:\n");
-            commands.forEach(c -> out.append("#   ").append(command(request.service(), c)).append('\n'));
+            commands.forEach(c ->
+                    out.append("#   ").append(command(request.service(), c)).append('\n'));
         } else {
             out.append("\n# Then:\n");
             commands.forEach(c -> out.append(command(request.service(), c)).append('\n'));
@@ -171,12 +203,17 @@ public final class SystemdServiceManager implements ServiceManager {
         support.write(location.unitFile(), unit, Optional.empty());
         progress.step("Wrote " + location.unitFile());
         if (unitOptions.dropIn().isPresent()) {
-            support.write(location.dropInFile(), withNewline(unitOptions.dropIn().get()), Optional.empty());
+            support.write(
+                    location.dropInFile(), withNewline(unitOptions.dropIn().get()), Optional.empty());
             progress.step("Wrote " + location.dropInFile());
         }
         if (service.root().isPresent()) {
             progress.step("--root: systemctl not called; on the target system run: "
-                    + String.join(" && ", installCommands(request).stream().map(c -> command(service, c)).toList()));
+                    + String.join(
+                            " && ",
+                            installCommands(request).stream()
+                                    .map(c -> command(service, c))
+                                    .toList()));
             return;
         }
         for (List<String> c : installCommands(request)) {
@@ -185,8 +222,9 @@ public final class SystemdServiceManager implements ServiceManager {
         }
         switch (request.startType()) {
             case AUTO, DELAYED, MANUAL -> awaitActive(service, progress);
-            case DISABLED -> progress.step(service.name() + " is installed but disabled; enable it with: "
-                    + command(service, List.of("enable", "--now", UnitLocation.unitName(service))));
+            case DISABLED ->
+                progress.step(service.name() + " is installed but disabled; enable it with: "
+                        + command(service, List.of("enable", "--now", UnitLocation.unitName(service))));
         }
     }
 
@@ -202,8 +240,10 @@ public final class SystemdServiceManager implements ServiceManager {
         Objects.requireNonNull(progress, "progress");
         UnitLocation location = location(service);
         if (!Files.exists(location.unitFile())) {
-            throw new ServiceManagerException(service.name() + " is not installed: there is no unit file "
-                    + location.unitFile() + (service.user() ? "" : "; for a --user service add --user"), ExitCode.NOT_INSTALLED);
+            throw new ServiceManagerException(
+                    service.name() + " is not installed: there is no unit file " + location.unitFile()
+                            + (service.user() ? "" : "; for a --user service add --user"),
+                    ExitCode.NOT_INSTALLED);
         }
         String unit = UnitLocation.unitName(service);
         if (service.root().isEmpty()) {
@@ -221,7 +261,9 @@ public final class SystemdServiceManager implements ServiceManager {
             List<String> reload = List.of("daemon-reload");
             progress.step(command(service, reload));
             check(service, systemctl.run(service.user(), reload), reload);
-            systemctl.run(service.user(), List.of("reset-failed", unit)); // forget a failed state; fails harmlessly when there is none
+            systemctl.run(
+                    service.user(),
+                    List.of("reset-failed", unit)); // forget a failed state; fails harmlessly when there is none
         }
     }
 
@@ -270,8 +312,10 @@ public final class SystemdServiceManager implements ServiceManager {
     public void reload(ServiceRef service, Progress progress) {
         UnitStatus status = requireInstalled(service, "reload");
         if (!status.running()) {
-            throw new ServiceManagerException(service.name() + " is not running (" + status.describe() + "); start it with: "
-                    + command(service, List.of("start", UnitLocation.unitName(service))), ExitCode.NOT_RUNNING);
+            throw new ServiceManagerException(
+                    service.name() + " is not running (" + status.describe() + "); start it with: "
+                            + command(service, List.of("start", UnitLocation.unitName(service))),
+                    ExitCode.NOT_RUNNING);
         }
         List<String> c = List.of("reload", UnitLocation.unitName(service));
         progress.step(command(service, c));
@@ -286,7 +330,9 @@ public final class SystemdServiceManager implements ServiceManager {
         Objects.requireNonNull(service, "service");
         if (service.root().isPresent()) {
             UnitLocation location = location(service);
-            return Files.exists(location.unitFile()) ? ManagerSupport.staged(location.unitFile()) : ServiceStatus.notInstalled();
+            return Files.exists(location.unitFile())
+                    ? ManagerSupport.staged(location.unitFile())
+                    : ServiceStatus.notInstalled();
         }
         return show(service).toServiceStatus();
     }
@@ -322,7 +368,7 @@ public final class SystemdServiceManager implements ServiceManager {
         switch (type) {
             case AUTO, DELAYED -> commands.add(List.of("enable", "--now", unit)); // systemd has no "delayed": like AUTO
             case MANUAL -> commands.add(List.of("start", unit));
-            case DISABLED -> { }
+            case DISABLED -> {}
         }
         return commands;
     }
@@ -336,8 +382,10 @@ public final class SystemdServiceManager implements ServiceManager {
         ManagerSupport.requireLive(service, verb);
         UnitStatus status = show(service);
         if (!status.installed()) {
-            throw new ServiceManagerException(service.name() + " is not installed as a systemd " + (service.user() ? "user " : "")
-                    + "unit; install it first" + (service.user() ? " with --user" : " (or add --user if it is a user service)"),
+            throw new ServiceManagerException(
+                    service.name() + " is not installed as a systemd " + (service.user() ? "user " : "")
+                            + "unit; install it first"
+                            + (service.user() ? " with --user" : " (or add --user if it is a user service)"),
                     ExitCode.NOT_INSTALLED);
         }
         return status;
@@ -351,23 +399,47 @@ public final class SystemdServiceManager implements ServiceManager {
     }
 
     private void awaitActive(ServiceRef service, Progress progress) {
-        support.awaitRunning(service.name(), progress, () -> show(service), UnitStatus::running, UnitStatus::ended,
+        support.awaitRunning(
+                service.name(),
+                progress,
+                () -> show(service),
+                UnitStatus::running,
+                UnitStatus::ended,
                 (status, what) -> startFailure(service, status, what));
     }
 
     /** Polls {@code systemctl show} until {@code done} holds or the wait timeout passes. */
     private UnitStatus await(ServiceRef service, Predicate<UnitStatus> done, String what) {
-        return support.await(service.name(), () -> show(service), done, what, (status, failure) -> startFailure(service, status, failure));
+        return support.await(
+                service.name(),
+                () -> show(service),
+                done,
+                what,
+                (status, failure) -> startFailure(service, status, failure));
     }
 
     private ServiceManagerException startFailure(ServiceRef service, UnitStatus status, String what) {
         String unit = UnitLocation.unitName(service);
         List<String> journal = systemctl.journal(service.user(), unit, JOURNAL_LINES);
-        StringBuilder message = new StringBuilder(service.name()).append(' ').append(what).append(": ").append(status.describe());
-        status.execMainStatus().ifPresent(code -> message.append(", last exit status ").append(code));
-        message.append(journal.isEmpty() ? "\n(no journal lines)" : "\nLast journal lines:\n  " + String.join("\n  ", journal));
-        message.append("\nSee: journalctl ").append(service.user() ? "--user " : "").append("-u ").append(unit)
-                .append(" and systemctl ").append(service.user() ? "--user " : "").append("status ").append(unit);
+        StringBuilder message = new StringBuilder(service.name())
+                .append(' ')
+                .append(what)
+                .append(": ")
+                .append(status.describe());
+        status.execMainStatus()
+                .ifPresent(code -> message.append(", last exit status ").append(code));
+        message.append(
+                journal.isEmpty()
+                        ? "\n(no journal lines)"
+                        : "\nLast journal lines:\n  " + String.join("\n  ", journal));
+        message.append("\nSee: journalctl ")
+                .append(service.user() ? "--user " : "")
+                .append("-u ")
+                .append(unit)
+                .append(" and systemctl ")
+                .append(service.user() ? "--user " : "")
+                .append("status ")
+                .append(unit);
         return new ServiceManagerException(message.toString(), ExitCode.FAILURE);
     }
 

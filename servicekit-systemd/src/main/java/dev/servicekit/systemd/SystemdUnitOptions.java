@@ -35,7 +35,8 @@ public record SystemdUnitOptions(Optional<Duration> watchdog, boolean bindPrivil
         Objects.requireNonNull(dropIn, "dropIn");
         watchdog.ifPresent(w -> {
             if (w.isNegative() || w.isZero()) {
-                throw new IllegalArgumentException("watchdog interval must be positive, was \"" + w + "\"; leave it unset to turn the watchdog off");
+                throw new IllegalArgumentException("watchdog interval must be positive, was \"" + w
+                        + "\"; leave it unset to turn the watchdog off");
             }
         });
     }
@@ -56,8 +57,7 @@ public record SystemdUnitOptions(Optional<Duration> watchdog, boolean bindPrivil
         private boolean bindPrivilegedPorts;
         private Optional<String> dropIn = Optional.empty();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Turns the systemd watchdog on with this {@code WatchdogSec=}; the service pings at half of it. */
         public Builder watchdog(Duration interval) {

@@ -1,7 +1,6 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ServiceRef;
-
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -18,7 +17,8 @@ record UnitLocation(Path unitFile, Path dropInFile) {
     /** Where administrators' system units live. */
     static final Path SYSTEM_UNIT_DIRECTORY = Path.of("/etc/systemd/system");
 
-    static UnitLocation of(ServiceRef service, Path systemUnitDirectory, Path userHome, Map<String, String> environment) {
+    static UnitLocation of(
+            ServiceRef service, Path systemUnitDirectory, Path userHome, Map<String, String> environment) {
         Path dir;
         if (service.user()) {
             String xdg = environment.getOrDefault("XDG_CONFIG_HOME", "");
@@ -46,7 +46,8 @@ record UnitLocation(Path unitFile, Path dropInFile) {
     }
 
     private static Path stage(Path root, Path absolute) {
-        Path relative = absolute.getRoot() == null ? absolute : absolute.getRoot().relativize(absolute);
+        Path relative =
+                absolute.getRoot() == null ? absolute : absolute.getRoot().relativize(absolute);
         return root.resolve(relative);
     }
 }

@@ -1,7 +1,6 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ServiceStatus;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +11,17 @@ import java.util.OptionalLong;
  * A unit's state as {@code systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus}
  * prints it ({@code Key=Value} lines).
  */
-record UnitStatus(String loadState, String activeState, String subState, long mainPid, OptionalInt restarts,
-                  OptionalInt execMainStatus) {
+record UnitStatus(
+        String loadState,
+        String activeState,
+        String subState,
+        long mainPid,
+        OptionalInt restarts,
+        OptionalInt execMainStatus) {
 
     /** The properties {@link #parse(String)} reads, for {@code systemctl show -p}. */
-    static final List<String> PROPERTIES = List.of("LoadState", "ActiveState", "SubState", "MainPID", "NRestarts", "ExecMainStatus");
+    static final List<String> PROPERTIES =
+            List.of("LoadState", "ActiveState", "SubState", "MainPID", "NRestarts", "ExecMainStatus");
 
     static UnitStatus parse(String showOutput) {
         Map<String, String> p = new HashMap<>();
@@ -26,9 +31,13 @@ record UnitStatus(String loadState, String activeState, String subState, long ma
                 p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
             }
         });
-        return new UnitStatus(p.getOrDefault("LoadState", "not-found"), p.getOrDefault("ActiveState", "inactive"),
-                p.getOrDefault("SubState", "dead"), number(p.get("MainPID")).orElse(0),
-                toInt(number(p.get("NRestarts"))), toInt(number(p.get("ExecMainStatus"))));
+        return new UnitStatus(
+                p.getOrDefault("LoadState", "not-found"),
+                p.getOrDefault("ActiveState", "inactive"),
+                p.getOrDefault("SubState", "dead"),
+                number(p.get("MainPID")).orElse(0),
+                toInt(number(p.get("NRestarts"))),
+                toInt(number(p.get("ExecMainStatus"))));
     }
 
     /** The unit file exists and systemd loaded it. */
@@ -55,8 +64,13 @@ record UnitStatus(String loadState, String activeState, String subState, long ma
         if (!installed()) {
             return ServiceStatus.notInstalled();
         }
-        return new ServiceStatus(true, running(), describe(), mainPid > 0 ? OptionalLong.of(mainPid) : OptionalLong.empty(),
-                execMainStatus, restarts);
+        return new ServiceStatus(
+                true,
+                running(),
+                describe(),
+                mainPid > 0 ? OptionalLong.of(mainPid) : OptionalLong.empty(),
+                execMainStatus,
+                restarts);
     }
 
     private static OptionalLong number(String text) {

@@ -1,9 +1,5 @@
 package dev.servicekit.systemd;
 
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -12,6 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
 
 /**
  * The {@link Launchctl} seam for tests: a small simulated launchd that keeps the rules the manager depends on, not a
@@ -98,7 +97,8 @@ final class FakeLaunchd implements Launchctl {
         Path onDisk = liveRoot.resolve(plist.getRoot().relativize(plist));
         Document document;
         try {
-            if (Files.getPosixFilePermissions(onDisk).stream().anyMatch(p -> p == PosixFilePermission.GROUP_WRITE || p == PosixFilePermission.OTHERS_WRITE)) {
+            if (Files.getPosixFilePermissions(onDisk).stream()
+                    .anyMatch(p -> p == PosixFilePermission.GROUP_WRITE || p == PosixFilePermission.OTHERS_WRITE)) {
                 return new CommandResult(5, "", "Bootstrap failed: 5: Input/output error");
             }
             document = LaunchdPlists.parse(onDisk);
@@ -165,17 +165,25 @@ final class FakeLaunchd implements Launchctl {
         StringBuilder out = new StringBuilder(target).append(" = {\n");
         out.append("\tactive count = ").append(state.equals("running") ? 1 : 0).append('\n');
         out.append("\tpath = ").append(job.plist).append('\n');
-        out.append("\ttype = ").append(target.startsWith("system/") ? "LaunchDaemon" : "LaunchAgent").append('\n');
+        out.append("\ttype = ")
+                .append(target.startsWith("system/") ? "LaunchDaemon" : "LaunchAgent")
+                .append('\n');
         out.append("\tstate = ").append(state).append("\n\n");
         out.append("\tprogram = /usr/bin/java\n");
         out.append("\targuments = {\n\t\t/usr/bin/java\n\t\t-jar\n\t}\n\n");
         out.append("\tevent triggers = {\n\t\ttrigger = {\n\t\t\tstate = 1\n\t\t\tpid = 1\n\t\t}\n\t}\n\n");
-        out.append("\tdomain = ").append(target.substring(0, target.lastIndexOf('/'))).append('\n');
+        out.append("\tdomain = ")
+                .append(target.substring(0, target.lastIndexOf('/')))
+                .append('\n');
         out.append("\truns = ").append(job.runs).append('\n');
         if (state.equals("running")) {
             out.append("\tpid = ").append(job.pid).append('\n');
         }
-        out.append("\tlast exit code = ").append(job.lastExit == null ? "(never exited)" : job.lastExit + (job.lastExit == 78 ? ": EX_CONFIG" : ""))
+        out.append("\tlast exit code = ")
+                .append(
+                        job.lastExit == null
+                                ? "(never exited)"
+                                : job.lastExit + (job.lastExit == 78 ? ": EX_CONFIG" : ""))
                 .append('\n');
         out.append("}\n");
         return new CommandResult(0, out.toString(), "");
@@ -186,7 +194,10 @@ final class FakeLaunchd implements Launchctl {
     }
 
     private static CommandResult notFound(String target) {
-        return new CommandResult(113, "", "Could not find service \"" + target.substring(target.lastIndexOf('/') + 1) + "\" in domain for port");
+        return new CommandResult(
+                113,
+                "",
+                "Could not find service \"" + target.substring(target.lastIndexOf('/') + 1) + "\" in domain for port");
     }
 
     private static final class Job {

@@ -14,11 +14,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FakeSystemctl implements Systemctl {
 
-    static final String NOT_FOUND = "LoadState=not-found\nActiveState=inactive\nSubState=dead\nMainPID=0\nNRestarts=0\nExecMainStatus=0\n";
-    static final String ACTIVE = "LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=4242\nNRestarts=1\nExecMainStatus=0\n";
-    static final String ACTIVATING = "LoadState=loaded\nActiveState=activating\nSubState=start\nMainPID=4242\nNRestarts=0\nExecMainStatus=0\n";
-    static final String INACTIVE = "LoadState=loaded\nActiveState=inactive\nSubState=dead\nMainPID=0\nNRestarts=0\nExecMainStatus=0\n";
-    static final String FAILED_78 = "LoadState=loaded\nActiveState=failed\nSubState=failed\nMainPID=0\nNRestarts=2\nExecMainStatus=78\n";
+    static final String NOT_FOUND =
+            "LoadState=not-found\nActiveState=inactive\nSubState=dead\nMainPID=0\nNRestarts=0\nExecMainStatus=0\n";
+    static final String ACTIVE =
+            "LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=4242\nNRestarts=1\nExecMainStatus=0\n";
+    static final String ACTIVATING =
+            "LoadState=loaded\nActiveState=activating\nSubState=start\nMainPID=4242\nNRestarts=0\nExecMainStatus=0\n";
+    static final String INACTIVE =
+            "LoadState=loaded\nActiveState=inactive\nSubState=dead\nMainPID=0\nNRestarts=0\nExecMainStatus=0\n";
+    static final String FAILED_78 =
+            "LoadState=loaded\nActiveState=failed\nSubState=failed\nMainPID=0\nNRestarts=2\nExecMainStatus=78\n";
 
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final Deque<String> shows = new ArrayDeque<>();
@@ -50,7 +55,9 @@ final class FakeSystemctl implements Systemctl {
 
     /** The command lines other than {@code show} (the polling). */
     List<String> changes() {
-        return commands.stream().filter(c -> !c.matches("systemctl (--user )?show .*")).toList();
+        return commands.stream()
+                .filter(c -> !c.matches("systemctl (--user )?show .*"))
+                .toList();
     }
 
     @Override

@@ -1,14 +1,13 @@
 package dev.servicekit.systemd;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JournalConsoleTargetTest {
 
@@ -21,10 +20,13 @@ class JournalConsoleTargetTest {
         Path other = Files.writeString(dir.resolve("other"), "");
         String id = JournalConsoleTarget.deviceAndInode(stream).orElseThrow();
 
-        assertThat(new JournalConsoleTarget(stream).readsStdout(Map.of("JOURNAL_STREAM", id))).isTrue();
-        assertThat(new JournalConsoleTarget(other).readsStdout(Map.of("JOURNAL_STREAM", id))).isFalse();
+        assertThat(new JournalConsoleTarget(stream).readsStdout(Map.of("JOURNAL_STREAM", id)))
+                .isTrue();
+        assertThat(new JournalConsoleTarget(other).readsStdout(Map.of("JOURNAL_STREAM", id)))
+                .isFalse();
         assertThat(new JournalConsoleTarget(stream).readsStdout(Map.of())).isFalse();
-        assertThat(new JournalConsoleTarget(stream).readsStdout(Map.of("JOURNAL_STREAM", "garbage"))).isFalse();
+        assertThat(new JournalConsoleTarget(stream).readsStdout(Map.of("JOURNAL_STREAM", "garbage")))
+                .isFalse();
     }
 
     @Test

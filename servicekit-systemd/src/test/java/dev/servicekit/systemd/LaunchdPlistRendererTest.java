@@ -1,16 +1,15 @@
 package dev.servicekit.systemd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.StartType;
-import org.junit.jupiter.api.Test;
-import org.w3c.dom.Document;
-import org.w3c.dom.Node;
-import org.xml.sax.SAXParseException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Node;
+import org.xml.sax.SAXParseException;
 
 class LaunchdPlistRendererTest {
 
@@ -71,18 +70,32 @@ class LaunchdPlistRendererTest {
         assertThat(plists).hasSize(5);
         for (Path plist : plists) {
             Document document = LaunchdPlists.parse(plist);
-            assertThat(LaunchdPlists.problems(document)).as("structure of %s", plist).isEmpty();
-            assertThat(LaunchdPlists.topLevel(document)).as("keys of %s", plist)
-                    .containsKeys("Label", "ProgramArguments", "RunAtLoad", "KeepAlive", "ExitTimeOut", "WorkingDirectory",
-                            "StandardOutPath", "StandardErrorPath", "ProcessType");
+            assertThat(LaunchdPlists.problems(document))
+                    .as("structure of %s", plist)
+                    .isEmpty();
+            assertThat(LaunchdPlists.topLevel(document))
+                    .as("keys of %s", plist)
+                    .containsKeys(
+                            "Label",
+                            "ProgramArguments",
+                            "RunAtLoad",
+                            "KeepAlive",
+                            "ExitTimeOut",
+                            "WorkingDirectory",
+                            "StandardOutPath",
+                            "StandardErrorPath",
+                            "ProcessType");
         }
     }
 
     @Test
     void pythonsPlistlibReadsEveryGoldenPlistAndItsProgramArgumentsUnchanged() throws Exception {
-        // A second, independent plist parser (CPython's plistlib, the one macOS tooling scripts use) where Python is installed.
-        assumeTrue(Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "python3"))), "python3 is not installed");
+        // A second, independent plist parser (CPython's plistlib, the one macOS tooling scripts use) where Python is
+        // installed.
+        assumeTrue(
+                Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                        .anyMatch(dir -> Files.isExecutable(Path.of(dir, "python3"))),
+                "python3 is not installed");
         String script = "import plistlib, sys\n"
                 + "for f in sys.argv[1:]:\n"
                 + "    d = plistlib.load(open(f, 'rb'))\n"
@@ -98,17 +111,24 @@ class LaunchdPlistRendererTest {
 
         assertThat(python.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(python.exitValue()).as("plistlib output: %s", out).isZero();
-        assertThat(out.lines().toList()).hasSize(6).last().isEqualTo("['/Library/Java Runtimes/jdk 21 & more/bin/java', '-Xmx256m', "
-                + "'-Dgreeting=Hello \"world\" <b> 100% $HOME', '-Dwin=C:\\\\temp\\\\x', '-Dtab=a\\tb', '-jar', "
-                + "'/Users/Shared/R&D apps/users service.jar', 'run', '--config', '/Users/Shared/R&D apps/config.yaml', '--set', "
-                + "\"banner=it's ${USER} & <friends>\", ';', '', ']]>']");
+        assertThat(out.lines().toList())
+                .hasSize(6)
+                .last()
+                .isEqualTo("['/Library/Java Runtimes/jdk 21 & more/bin/java', '-Xmx256m', "
+                        + "'-Dgreeting=Hello \"world\" <b> 100% $HOME', '-Dwin=C:\\\\temp\\\\x', '-Dtab=a\\tb', '-jar', "
+                        + "'/Users/Shared/R&D apps/users service.jar', 'run', '--config', '/Users/Shared/R&D apps/config.yaml', '--set', "
+                        + "\"banner=it's ${USER} & <friends>\", ';', '', ']]>']");
     }
 
     @Test
     void wellFormednessCheckCatchesAKeyWithoutAValue() throws Exception {
-        String broken = render(LaunchdRequests.defaults()).replace("\t<key>ProcessType</key>\n\t<string>Background</string>\n", "\t<key>ProcessType</key>\n");
+        String broken = render(LaunchdRequests.defaults())
+                .replace("\t<key>ProcessType</key>\n\t<string>Background</string>\n", "\t<key>ProcessType</key>\n");
 
-        assertThat(LaunchdPlists.problems(LaunchdPlists.parse(broken))).singleElement().asString().contains("odd number");
+        assertThat(LaunchdPlists.problems(LaunchdPlists.parse(broken)))
+                .singleElement()
+                .asString()
+                .contains("odd number");
     }
 
     @Test
@@ -118,10 +138,23 @@ class LaunchdPlistRendererTest {
         List<String> read = LaunchdPlists.strings(parsed(request).get("ProgramArguments"));
 
         assertThat(read).isEqualTo(LaunchdPlistRenderer.programArguments(request.launch()));
-        assertThat(read).containsSubsequence("/Library/Java Runtimes/jdk 21 & more/bin/java", "-Xmx256m",
-                "-Dgreeting=Hello \"world\" <b> 100% $HOME", "-Dwin=C:\\temp\\x", "-Dtab=a\tb", "-jar",
-                "/Users/Shared/R&D apps/users service.jar", "run", "--config", "/Users/Shared/R&D apps/config.yaml",
-                "--set", "banner=it's ${USER} & <friends>", ";", "", "]]>");
+        assertThat(read)
+                .containsSubsequence(
+                        "/Library/Java Runtimes/jdk 21 & more/bin/java",
+                        "-Xmx256m",
+                        "-Dgreeting=Hello \"world\" <b> 100% $HOME",
+                        "-Dwin=C:\\temp\\x",
+                        "-Dtab=a\tb",
+                        "-jar",
+                        "/Users/Shared/R&D apps/users service.jar",
+                        "run",
+                        "--config",
+                        "/Users/Shared/R&D apps/config.yaml",
+                        "--set",
+                        "banner=it's ${USER} & <friends>",
+                        ";",
+                        "",
+                        "]]>");
     }
 
     @Test
@@ -136,8 +169,10 @@ class LaunchdPlistRendererTest {
         assertThat(plist.get("ThrottleInterval").getTextContent()).isEqualTo("5");
         assertThat(plist.get("ExitTimeOut").getTextContent()).isEqualTo("30");
         assertThat(plist.get("WorkingDirectory").getTextContent()).isEqualTo("/usr/local/var/users-service");
-        assertThat(plist.get("StandardOutPath").getTextContent()).isEqualTo("/usr/local/var/log/users-service/users-service.log");
-        assertThat(plist.get("StandardErrorPath").getTextContent()).isEqualTo("/usr/local/var/log/users-service/users-service.log");
+        assertThat(plist.get("StandardOutPath").getTextContent())
+                .isEqualTo("/usr/local/var/log/users-service/users-service.log");
+        assertThat(plist.get("StandardErrorPath").getTextContent())
+                .isEqualTo("/usr/local/var/log/users-service/users-service.log");
         assertThat(plist.get("ProcessType").getTextContent()).isEqualTo("Background");
         assertThat(plist).doesNotContainKeys("UserName", "GroupName", "EnvironmentVariables");
     }
@@ -146,8 +181,10 @@ class LaunchdPlistRendererTest {
     void userAgentUsesTheHomeLibraryAndNeverAUserName() throws Exception {
         Map<String, Node> plist = parsed(LaunchdRequests.user());
 
-        assertThat(plist.get("WorkingDirectory").getTextContent()).isEqualTo("/Users/alice/Library/Application Support/users-service");
-        assertThat(plist.get("StandardOutPath").getTextContent()).isEqualTo("/Users/alice/Library/Logs/users-service/users-service.log");
+        assertThat(plist.get("WorkingDirectory").getTextContent())
+                .isEqualTo("/Users/alice/Library/Application Support/users-service");
+        assertThat(plist.get("StandardOutPath").getTextContent())
+                .isEqualTo("/Users/alice/Library/Logs/users-service/users-service.log");
         assertThat(plist).doesNotContainKeys("UserName", "GroupName");
         assertThat(LaunchdRequests.location(LaunchdRequests.user()).plistFile())
                 .isEqualTo(Path.of("/Users/alice/Library/LaunchAgents/dev.servicekit.users-service.plist"));
@@ -173,9 +210,11 @@ class LaunchdPlistRendererTest {
     void throttleIntervalIsTheFirstRestartDelayRoundedUpToAtLeastOneSecond() {
         assertThat(LaunchdPlistRenderer.throttleSeconds(Duration.ZERO)).isEqualTo(1);
         assertThat(LaunchdPlistRenderer.throttleSeconds(Duration.ofMillis(500))).isEqualTo(1);
-        assertThat(LaunchdPlistRenderer.throttleSeconds(Duration.ofMillis(1500))).isEqualTo(2);
+        assertThat(LaunchdPlistRenderer.throttleSeconds(Duration.ofMillis(1500)))
+                .isEqualTo(2);
         assertThat(LaunchdPlistRenderer.throttleSeconds(Duration.ofMinutes(1))).isEqualTo(60);
-        assertThat(LaunchdPlistRenderer.firstRestartDelay(FailureAction.parseList("none,restart:30s"))).contains(Duration.ofSeconds(30));
+        assertThat(LaunchdPlistRenderer.firstRestartDelay(FailureAction.parseList("none,restart:30s")))
+                .contains(Duration.ofSeconds(30));
     }
 
     @Test
@@ -183,7 +222,8 @@ class LaunchdPlistRendererTest {
         for (StartType type : StartType.values()) {
             Map<String, Node> plist = parsed(Requests.withStartType(LaunchdRequests.defaults(), type));
 
-            assertThat(plist.get("RunAtLoad").getNodeName()).as("RunAtLoad for %s", type)
+            assertThat(plist.get("RunAtLoad").getNodeName())
+                    .as("RunAtLoad for %s", type)
                     .isEqualTo(type == StartType.AUTO || type == StartType.DELAYED ? "true" : "false");
         }
     }
@@ -192,16 +232,22 @@ class LaunchdPlistRendererTest {
     void aNameWithADotIsAlreadyALabel() {
         assertThat(LaunchdLocation.label("com.example.users")).isEqualTo("com.example.users");
         assertThat(LaunchdLocation.label("users-service")).isEqualTo("dev.servicekit.users-service");
-        assertThat(LaunchdLocation.of(ServiceRef.system("com.example.users"), LaunchdRequests.HOME, Path.of("/")).plistFile())
+        assertThat(LaunchdLocation.of(ServiceRef.system("com.example.users"), LaunchdRequests.HOME, Path.of("/"))
+                        .plistFile())
                 .isEqualTo(Path.of("/Library/LaunchDaemons/com.example.users.plist"));
     }
 
     @Test
     void xmlSpecialCharactersAreEscapedAndLineBreaksKeptAsCharacterReferences() throws Exception {
-        assertThat(LaunchdPlistRenderer.escape("a & b <c> \"d\" 'e'")).isEqualTo("a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;");
+        assertThat(LaunchdPlistRenderer.escape("a & b <c> \"d\" 'e'"))
+                .isEqualTo("a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;");
         assertThat(LaunchdPlistRenderer.escape("a\r\nb\tc")).isEqualTo("a&#13;&#10;b&#9;c");
         InstallRequest base = LaunchdRequests.defaults();
-        InstallRequest crlf = Requests.request(base.service(), Optional.empty(), List.of(), base.onFailure(),
+        InstallRequest crlf = Requests.request(
+                base.service(),
+                Optional.empty(),
+                List.of(),
+                base.onFailure(),
                 new LaunchCommand(LaunchdRequests.JAVA, List.of("-Dx=a\r\nb"), LaunchdRequests.JAR, List.of()));
 
         assertThat(LaunchdPlists.strings(parsed(crlf).get("ProgramArguments"))).contains("-Dx=a\r\nb");
@@ -209,8 +255,12 @@ class LaunchdPlistRendererTest {
 
     @Test
     void commentsNeverContainADoubleHyphen() {
-        for (InstallRequest r : List.of(LaunchdRequests.defaults(), LaunchdRequests.user(), LaunchdRequests.account(),
-                LaunchdRequests.restartNone(), LaunchdRequests.specialCharacters())) {
+        for (InstallRequest r : List.of(
+                LaunchdRequests.defaults(),
+                LaunchdRequests.user(),
+                LaunchdRequests.account(),
+                LaunchdRequests.restartNone(),
+                LaunchdRequests.specialCharacters())) {
             String plist = render(r);
             for (int at = plist.indexOf("<!--"); at >= 0; at = plist.indexOf("<!--", at + 4)) {
                 String body = plist.substring(at + 4, plist.indexOf("-->", at));
@@ -221,12 +271,25 @@ class LaunchdPlistRendererTest {
 
     @Test
     void invalidValuesAreAllReportedAtOnceWithTheFix() {
-        InstallRequest r = new InstallRequest(new ServiceRef("users service", false, Optional.empty()), "x", "", StartType.AUTO,
-                Optional.of("NT AUTHORITY\\LocalService"), Optional.empty(), List.of(), List.of(), Duration.ofDays(1), Duration.ZERO,
-                new LaunchCommand(Path.of("java"), List.of("-Dbell=\u0007"), Path.of("app.jar"), List.of()), false);
+        InstallRequest r = new InstallRequest(
+                new ServiceRef("users service", false, Optional.empty()),
+                "x",
+                "",
+                StartType.AUTO,
+                Optional.of("NT AUTHORITY\\LocalService"),
+                Optional.empty(),
+                List.of(),
+                List.of(),
+                Duration.ofDays(1),
+                Duration.ZERO,
+                new LaunchCommand(Path.of("java"), List.of("-Dbell=\u0007"), Path.of("app.jar"), List.of()),
+                false);
 
-        assertThatThrownBy(() -> LaunchdPlistRenderer.render(r, LaunchdLocation.of(r.service(), LaunchdRequests.HOME, Path.of("/"))))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+        assertThatThrownBy(() -> LaunchdPlistRenderer.render(
+                        r, LaunchdLocation.of(r.service(), LaunchdRequests.HOME, Path.of("/"))))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
                 .hasMessageContaining("service name \"users service\"")
                 .hasMessageContaining("java executable \"java\" is not an absolute path")
                 .hasMessageContaining("jar \"app.jar\"")
@@ -237,10 +300,15 @@ class LaunchdPlistRendererTest {
 
     @Test
     void anAccountForAUserAgentIsRejectedWithTheFix() {
-        InstallRequest r = Requests.request(new ServiceRef("users-service", true, Optional.empty()), Optional.of("_users"), List.of(),
-                LaunchdRequests.RESTARTS, LaunchdRequests.launch());
+        InstallRequest r = Requests.request(
+                new ServiceRef("users-service", true, Optional.empty()),
+                Optional.of("_users"),
+                List.of(),
+                LaunchdRequests.RESTARTS,
+                LaunchdRequests.launch());
 
-        assertThatThrownBy(() -> render(r)).isInstanceOf(ServiceManagerException.class)
+        assertThatThrownBy(() -> render(r))
+                .isInstanceOf(ServiceManagerException.class)
                 .hasMessageContaining("--account \"_users\" applies to system daemons only");
     }
 

@@ -1,12 +1,5 @@
 package dev.servicekit.systemd;
 
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
 
 /**
  * Reads property lists with the JDK's XML parser (the external DTD is not loaded: no network in tests) and checks
@@ -24,10 +23,10 @@ import java.util.Set;
  */
 final class LaunchdPlists {
 
-    private static final Set<String> VALUES = Set.of("dict", "array", "string", "integer", "real", "true", "false", "date", "data");
+    private static final Set<String> VALUES =
+            Set.of("dict", "array", "string", "integer", "real", "true", "false", "date", "data");
 
-    private LaunchdPlists() {
-    }
+    private LaunchdPlists() {}
 
     static Document parse(Path file) throws Exception {
         return parse(Files.readString(file, StandardCharsets.UTF_8));
@@ -62,10 +61,13 @@ final class LaunchdPlists {
     static List<String> problems(Document document) {
         List<String> problems = new ArrayList<>();
         Element plist = document.getDocumentElement();
-        if (!plist.getTagName().equals("plist") || !plist.getAttribute("version").equals("1.0")) {
-            problems.add("root element is <" + plist.getTagName() + " version=\"" + plist.getAttribute("version") + "\">, not <plist version=\"1.0\">");
+        if (!plist.getTagName().equals("plist")
+                || !plist.getAttribute("version").equals("1.0")) {
+            problems.add("root element is <" + plist.getTagName() + " version=\"" + plist.getAttribute("version")
+                    + "\">, not <plist version=\"1.0\">");
         }
-        if (document.getDoctype() == null || !"-//Apple//DTD PLIST 1.0//EN".equals(document.getDoctype().getPublicId())) {
+        if (document.getDoctype() == null
+                || !"-//Apple//DTD PLIST 1.0//EN".equals(document.getDoctype().getPublicId())) {
             problems.add("missing the Apple PLIST 1.0 DOCTYPE");
         }
         List<Element> top = elements(plist);
@@ -100,7 +102,8 @@ final class LaunchdPlists {
                     if (i + 1 < children.size()) {
                         Element v = children.get(i + 1);
                         if (v.getTagName().equals("key")) {
-                            problems.add(path + ": key \"" + key.getTextContent() + "\" is followed by another <key>, not a value");
+                            problems.add(path + ": key \"" + key.getTextContent()
+                                    + "\" is followed by another <key>, not a value");
                         } else {
                             value(v, path + "/" + key.getTextContent(), problems);
                         }

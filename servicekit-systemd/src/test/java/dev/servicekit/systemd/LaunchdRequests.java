@@ -4,7 +4,6 @@ import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceRef;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -17,35 +16,62 @@ final class LaunchdRequests {
     static final Path HOME = Path.of("/Users/alice");
     static final List<FailureAction> RESTARTS = FailureAction.parseList("restart:5s,restart:30s,none");
 
-    private LaunchdRequests() {
-    }
+    private LaunchdRequests() {}
 
     static InstallRequest defaults() {
         return Requests.request(ServiceRef.system("users-service"), Optional.empty(), List.of(), RESTARTS, launch());
     }
 
     static InstallRequest user() {
-        return Requests.request(new ServiceRef("users-service", true, Optional.empty()), Optional.empty(), List.of(), RESTARTS, launch());
+        return Requests.request(
+                new ServiceRef("users-service", true, Optional.empty()),
+                Optional.empty(),
+                List.of(),
+                RESTARTS,
+                launch());
     }
 
     static InstallRequest account() {
-        return Requests.request(ServiceRef.system("users-service"), Optional.of("_users:staff"), List.of(), RESTARTS, launch());
+        return Requests.request(
+                ServiceRef.system("users-service"), Optional.of("_users:staff"), List.of(), RESTARTS, launch());
     }
 
     static InstallRequest restartNone() {
-        return Requests.request(ServiceRef.system("users-service"), Optional.empty(), List.of(), FailureAction.parseList("none"), launch());
+        return Requests.request(
+                ServiceRef.system("users-service"),
+                Optional.empty(),
+                List.of(),
+                FailureAction.parseList("none"),
+                launch());
     }
 
     static InstallRequest specialCharacters() {
-        return Requests.request(ServiceRef.system("users-service"), Optional.of("_users"), List.of(), FailureAction.parseList("restart:500ms"),
-                new LaunchCommand(Path.of("/Library/Java Runtimes/jdk 21 & more/bin/java"),
-                        List.of("-Xmx256m", "-Dgreeting=Hello \"world\" <b> 100% $HOME", "-Dwin=C:\\temp\\x", "-Dtab=a\tb"),
+        return Requests.request(
+                ServiceRef.system("users-service"),
+                Optional.of("_users"),
+                List.of(),
+                FailureAction.parseList("restart:500ms"),
+                new LaunchCommand(
+                        Path.of("/Library/Java Runtimes/jdk 21 & more/bin/java"),
+                        List.of(
+                                "-Xmx256m",
+                                "-Dgreeting=Hello \"world\" <b> 100% $HOME",
+                                "-Dwin=C:\\temp\\x",
+                                "-Dtab=a\tb"),
                         Path.of("/Users/Shared/R&D apps/users service.jar"),
-                        List.of("--config", "/Users/Shared/R&D apps/config.yaml", "--set", "banner=it's ${USER} & <friends>", ";", "", "]]>")));
+                        List.of(
+                                "--config",
+                                "/Users/Shared/R&D apps/config.yaml",
+                                "--set",
+                                "banner=it's ${USER} & <friends>",
+                                ";",
+                                "",
+                                "]]>")));
     }
 
     static LaunchCommand launch() {
-        return new LaunchCommand(JAVA, List.of("-Xmx256m"), JAR, List.of("--config", "/usr/local/etc/users-service/config.yaml"));
+        return new LaunchCommand(
+                JAVA, List.of("-Xmx256m"), JAR, List.of("--config", "/usr/local/etc/users-service/config.yaml"));
     }
 
     static LaunchdLocation location(InstallRequest request) {

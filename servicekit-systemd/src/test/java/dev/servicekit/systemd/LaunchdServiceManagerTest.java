@@ -1,6 +1,8 @@
 package dev.servicekit.systemd;
 
-import dev.servicekit.testing.FakeManagedService;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
@@ -9,10 +11,7 @@ import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceState;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.servicekit.testing.FakeManagedService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +22,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 class LaunchdServiceManagerTest {
 
@@ -38,12 +37,20 @@ class LaunchdServiceManagerTest {
 
     @TempDir
     Path live;
+
     private final List<String> progress = new CopyOnWriteArrayList<>();
     private final List<String> chowns = new CopyOnWriteArrayList<>();
 
     private LaunchdServiceManager manager(Launchctl launchctl, long uid) {
-        return new LaunchdServiceManager(launchctl, () -> uid, live, LaunchdRequests.HOME, () -> true,
-                (dir, account) -> chowns.add(live.relativize(dir) + " " + account), Duration.ofSeconds(5), Duration.ofMillis(5));
+        return new LaunchdServiceManager(
+                launchctl,
+                () -> uid,
+                live,
+                LaunchdRequests.HOME,
+                () -> true,
+                (dir, account) -> chowns.add(live.relativize(dir) + " " + account),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(5));
     }
 
     private Path onDisk(String livePath) {
@@ -57,14 +64,20 @@ class LaunchdServiceManagerTest {
         manager(launchd, 0).install(LaunchdRequests.defaults(), progress::add);
 
         Path plist = onDisk(DAEMON_PLIST);
-        assertThat(plist).content().isEqualTo(LaunchdPlistRenderer.render(LaunchdRequests.defaults(),
-                LaunchdLocation.of(SYSTEM, LaunchdRequests.HOME, live)));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(plist))).isEqualTo("rw-r--r--");
+        assertThat(plist)
+                .content()
+                .isEqualTo(LaunchdPlistRenderer.render(
+                        LaunchdRequests.defaults(), LaunchdLocation.of(SYSTEM, LaunchdRequests.HOME, live)));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(plist)))
+                .isEqualTo("rw-r--r--");
         assertThat(onDisk("/usr/local/var/users-service")).isDirectory();
         assertThat(onDisk("/usr/local/var/log/users-service")).isDirectory();
         assertThat(launchd.changes()).containsExactly("launchctl bootstrap system " + DAEMON_PLIST);
-        assertThat(launchd.commands()).filteredOn(c -> c.equals("launchctl print " + DAEMON)).hasSizeGreaterThanOrEqualTo(3);
-        assertThat(progress).contains("Wrote " + plist, "launchctl bootstrap system " + DAEMON_PLIST, "Starting users-service…")
+        assertThat(launchd.commands())
+                .filteredOn(c -> c.equals("launchctl print " + DAEMON))
+                .hasSizeGreaterThanOrEqualTo(3);
+        assertThat(progress)
+                .contains("Wrote " + plist, "launchctl bootstrap system " + DAEMON_PLIST, "Starting users-service…")
                 .anyMatch(p -> p.startsWith("running ("))
                 .anyMatch(p -> p.contains("will run as root"));
     }
@@ -76,7 +89,8 @@ class LaunchdServiceManagerTest {
         manager(launchd, 501).install(LaunchdRequests.user(), progress::add);
 
         assertThat(onDisk(AGENT_PLIST)).exists();
-        assertThat(onDisk("/Users/alice/Library/Application Support/users-service")).isDirectory();
+        assertThat(onDisk("/Users/alice/Library/Application Support/users-service"))
+                .isDirectory();
         assertThat(onDisk("/Users/alice/Library/Logs/users-service")).isDirectory();
         assertThat(launchd.changes()).containsExactly("launchctl bootstrap gui/501 " + AGENT_PLIST);
         assertThat(launchd.isLoaded(AGENT)).isTrue();
@@ -87,7 +101,9 @@ class LaunchdServiceManagerTest {
     void installWithAnAccountGivesTheDirectoriesToIt() {
         manager(new FakeLaunchd(live), 0).install(LaunchdRequests.account(), progress::add);
 
-        assertThat(chowns).containsExactly("usr/local/var/users-service _users:staff", "usr/local/var/log/users-service _users:staff");
+        assertThat(chowns)
+                .containsExactly(
+                        "usr/local/var/users-service _users:staff", "usr/local/var/log/users-service _users:staff");
         assertThat(progress).noneMatch(p -> p.contains("will run as root"));
     }
 
@@ -96,8 +112,11 @@ class LaunchdServiceManagerTest {
         FakeLaunchd launchd = new FakeLaunchd(live);
 
         assertThatThrownBy(() -> manager(launchd, 501).install(LaunchdRequests.defaults(), progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(77))
-                .hasMessageContaining("sudo").hasMessageContaining("--user");
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(77))
+                .hasMessageContaining("sudo")
+                .hasMessageContaining("--user");
         assertThat(launchd.commands()).isEmpty();
         assertThat(onDisk(DAEMON_PLIST)).doesNotExist();
     }
@@ -106,7 +125,8 @@ class LaunchdServiceManagerTest {
     void installUnderRootWritesThePlistAndNothingElseEvenForARegularUser() {
         Path staging = live.resolve("staging");
         FakeLaunchd launchd = new FakeLaunchd(live);
-        InstallRequest staged = Requests.withService(LaunchdRequests.account(), new ServiceRef("users-service", false, Optional.of(staging)));
+        InstallRequest staged = Requests.withService(
+                LaunchdRequests.account(), new ServiceRef("users-service", false, Optional.of(staging)));
 
         manager(launchd, 501).install(staged, progress::add);
 
@@ -115,8 +135,10 @@ class LaunchdServiceManagerTest {
         assertThat(launchd.commands()).isEmpty();
         assertThat(chowns).isEmpty();
         assertThat(onDisk(DAEMON_PLIST)).doesNotExist();
-        assertThat(progress).contains("Wrote " + plist)
-                .anyMatch(p -> p.contains("launchctl not called") && p.contains("launchctl bootstrap system " + DAEMON_PLIST));
+        assertThat(progress)
+                .contains("Wrote " + plist)
+                .anyMatch(p ->
+                        p.contains("launchctl not called") && p.contains("launchctl bootstrap system " + DAEMON_PLIST));
     }
 
     @Test
@@ -143,13 +165,16 @@ class LaunchdServiceManagerTest {
         assertThat(launchd.isLoaded(DAEMON)).isFalse();
         assertThat(onDisk(DAEMON_PLIST)).doesNotExist();
         assertThat(onDisk("/usr/local/var/log/users-service")).isDirectory();
-        assertThat(launchd.changes()).containsExactly("launchctl bootstrap system " + DAEMON_PLIST, "launchctl bootout " + DAEMON);
+        assertThat(launchd.changes())
+                .containsExactly("launchctl bootstrap system " + DAEMON_PLIST, "launchctl bootout " + DAEMON);
     }
 
     @Test
     void uninstallOfAServiceThatIsNotInstalledFailsWith4() {
         assertThatThrownBy(() -> manager(new FakeLaunchd(live), 0).uninstall(SYSTEM, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(4))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(4))
                 .hasMessageContaining("not installed");
     }
 
@@ -161,19 +186,25 @@ class LaunchdServiceManagerTest {
 
         manager.install(LaunchdRequests.account(), progress::add);
 
-        assertThat(launchd.changes()).containsExactly("launchctl bootstrap system " + DAEMON_PLIST, "launchctl bootout " + DAEMON,
-                "launchctl bootstrap system " + DAEMON_PLIST);
+        assertThat(launchd.changes())
+                .containsExactly(
+                        "launchctl bootstrap system " + DAEMON_PLIST,
+                        "launchctl bootout " + DAEMON,
+                        "launchctl bootstrap system " + DAEMON_PLIST);
         assertThat(onDisk(DAEMON_PLIST)).content().contains("<key>UserName</key>");
     }
 
     @Test
     void installThatCrashesFailsWithTheExitCodeAndTheLastLogLines() throws IOException {
         FakeLaunchd launchd = new FakeLaunchd(live).spawnDelay(1).crashOnStart(78);
-        Path log = Files.createDirectories(onDisk("/usr/local/var/log/users-service")).resolve("users-service.log");
+        Path log = Files.createDirectories(onDisk("/usr/local/var/log/users-service"))
+                .resolve("users-service.log");
         Files.writeString(log, "starting\nconfig: http.port \"80800\" is not a port; set 1-65535\n");
 
         assertThatThrownBy(() -> manager(launchd, 0).install(LaunchdRequests.defaults(), progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(1))
                 .hasMessageContaining("users-service did not start: state = not running, last exit code 78")
                 .hasMessageContaining("http.port \"80800\" is not a port")
                 .hasMessageContaining("launchctl print " + DAEMON);
@@ -182,11 +213,19 @@ class LaunchdServiceManagerTest {
     @Test
     void installThatStaysScheduledTimesOut() {
         FakeLaunchd launchd = new FakeLaunchd(live).spawnDelay(Integer.MAX_VALUE);
-        LaunchdServiceManager manager = new LaunchdServiceManager(launchd, () -> 0, live, LaunchdRequests.HOME, () -> true,
-                (d, a) -> { }, Duration.ofMillis(200), Duration.ofMillis(10));
+        LaunchdServiceManager manager = new LaunchdServiceManager(
+                launchd,
+                () -> 0,
+                live,
+                LaunchdRequests.HOME,
+                () -> true,
+                (d, a) -> {},
+                Duration.ofMillis(200),
+                Duration.ofMillis(10));
 
         assertThatThrownBy(() -> manager.install(LaunchdRequests.defaults(), progress::add))
-                .isInstanceOf(ServiceManagerException.class).hasMessageContaining("did not start within");
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageContaining("did not start within");
     }
 
     @Test
@@ -196,10 +235,12 @@ class LaunchdServiceManagerTest {
         FakeLaunchd disabled = new FakeLaunchd(live);
         manager(disabled, 0).install(Requests.withStartType(LaunchdRequests.user(), StartType.DISABLED), progress::add);
 
-        assertThat(manual.changes()).containsExactly("launchctl bootstrap system " + DAEMON_PLIST, "launchctl kickstart " + DAEMON);
+        assertThat(manual.changes())
+                .containsExactly("launchctl bootstrap system " + DAEMON_PLIST, "launchctl kickstart " + DAEMON);
         assertThat(manual.isLoaded(DAEMON)).isTrue();
         assertThat(disabled.commands()).isEmpty();
-        assertThat(progress).anyMatch(p -> p.contains("disabled") && p.contains("launchctl bootstrap gui/0 " + AGENT_PLIST));
+        assertThat(progress)
+                .anyMatch(p -> p.contains("disabled") && p.contains("launchctl bootstrap gui/0 " + AGENT_PLIST));
     }
 
     @Test
@@ -215,8 +256,11 @@ class LaunchdServiceManagerTest {
         assertThat(stopped.running()).isFalse();
         assertThat(stopped.lastExitCode()).hasValue(0);
         assertThat(manager.status(SYSTEM).running()).isTrue();
-        assertThat(launchd.changes()).containsExactly("launchctl bootstrap system " + DAEMON_PLIST, "launchctl kill SIGTERM " + DAEMON,
-                "launchctl kickstart " + DAEMON);
+        assertThat(launchd.changes())
+                .containsExactly(
+                        "launchctl bootstrap system " + DAEMON_PLIST,
+                        "launchctl kill SIGTERM " + DAEMON,
+                        "launchctl kickstart " + DAEMON);
         assertThat(progress).anyMatch(p -> p.startsWith("stopped (")).noneMatch(p -> p.contains("KeepAlive"));
     }
 
@@ -228,7 +272,8 @@ class LaunchdServiceManagerTest {
 
         manager.stop(SYSTEM, progress::add);
 
-        assertThat(progress).anyMatch(p -> p.contains("exited with code 143") && p.contains("launchctl bootout " + DAEMON));
+        assertThat(progress)
+                .anyMatch(p -> p.contains("exited with code 143") && p.contains("launchctl bootout " + DAEMON));
     }
 
     @Test
@@ -251,7 +296,8 @@ class LaunchdServiceManagerTest {
 
         manager.start(USER, progress::add);
 
-        assertThat(launchd.changes()).containsExactly("launchctl bootstrap gui/501 " + AGENT_PLIST, "launchctl kickstart " + AGENT);
+        assertThat(launchd.changes())
+                .containsExactly("launchctl bootstrap gui/501 " + AGENT_PLIST, "launchctl kickstart " + AGENT);
         assertThat(manager.status(USER).running()).isTrue();
     }
 
@@ -280,14 +326,18 @@ class LaunchdServiceManagerTest {
 
         assertThat(launchd.signals(DAEMON)).containsExactly("SIGHUP");
         assertThatThrownBy(() -> manager.reload(SYSTEM, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(3))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(3))
                 .hasMessageContaining("launchctl kickstart " + DAEMON);
     }
 
     @Test
     void startOfAServiceThatIsNotInstalledFailsWith4() {
         assertThatThrownBy(() -> manager(new FakeLaunchd(live), 501).start(USER, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(4))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(4))
                 .hasMessageContaining("with --user");
     }
 
@@ -331,10 +381,13 @@ class LaunchdServiceManagerTest {
 
     @Test
     void launchctlRefusalIsPermissionDenied() {
-        FakeLaunchd launchd = new FakeLaunchd(live).failing("bootstrap", 1, "Bootstrap failed: 1: Operation not permitted");
+        FakeLaunchd launchd =
+                new FakeLaunchd(live).failing("bootstrap", 1, "Bootstrap failed: 1: Operation not permitted");
 
         assertThatThrownBy(() -> manager(launchd, 0).install(LaunchdRequests.defaults(), progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(77))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(77))
                 .hasMessageContaining("sudo");
     }
 
@@ -347,43 +400,86 @@ class LaunchdServiceManagerTest {
         Files.setPosixFilePermissions(onDisk(DAEMON_PLIST), PosixFilePermissions.fromString("rw-rw-rw-"));
 
         assertThatThrownBy(() -> manager.start(SYSTEM, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
-                .hasMessageContaining("Input/output error").hasMessageContaining("plutil -lint").hasMessageContaining("mode 644");
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(1))
+                .hasMessageContaining("Input/output error")
+                .hasMessageContaining("plutil -lint")
+                .hasMessageContaining("mode 644");
     }
 
     @Test
     void describeInstallMatchesGoldenFiles() throws IOException {
-        LaunchdServiceManager manager = new LaunchdServiceManager(new FakeLaunchd(live), () -> 501, Path.of("/"), LaunchdRequests.HOME,
-                () -> true, (d, a) -> { }, Duration.ofSeconds(5), Duration.ofMillis(5));
+        LaunchdServiceManager manager = new LaunchdServiceManager(
+                new FakeLaunchd(live),
+                () -> 501,
+                Path.of("/"),
+                LaunchdRequests.HOME,
+                () -> true,
+                (d, a) -> {},
+                Duration.ofSeconds(5),
+                Duration.ofMillis(5));
 
         Golden.assertMatches("launchd/describe-install-system.txt", manager.describeInstall(LaunchdRequests.account()));
         Golden.assertMatches("launchd/describe-install-user.txt", manager.describeInstall(LaunchdRequests.user()));
-        Golden.assertMatches("launchd/describe-install-root.txt", manager.describeInstall(
-                Requests.withService(LaunchdRequests.user(), new ServiceRef("users-service", true, Optional.of(Path.of("/srv/image"))))));
+        Golden.assertMatches(
+                "launchd/describe-install-root.txt",
+                manager.describeInstall(Requests.withService(
+                        LaunchdRequests.user(),
+                        new ServiceRef("users-service", true, Optional.of(Path.of("/srv/image"))))));
     }
 
     @Test
     void dryRunInstallChangesNothing() {
         FakeLaunchd launchd = new FakeLaunchd(live);
         InstallRequest r = LaunchdRequests.defaults();
-        InstallRequest dry = new InstallRequest(r.service(), r.displayName(), r.description(), r.startType(), r.account(), r.password(),
-                r.dependsOn(), r.onFailure(), r.resetAfter(), r.stopTimeout(), r.launch(), true);
+        InstallRequest dry = new InstallRequest(
+                r.service(),
+                r.displayName(),
+                r.description(),
+                r.startType(),
+                r.account(),
+                r.password(),
+                r.dependsOn(),
+                r.onFailure(),
+                r.resetAfter(),
+                r.stopTimeout(),
+                r.launch(),
+                true);
 
         manager(launchd, 501).install(dry, progress::add);
 
         assertThat(launchd.commands()).isEmpty();
         assertThat(onDisk(DAEMON_PLIST)).doesNotExist();
-        assertThat(progress).singleElement().asString().contains("<key>KeepAlive</key>", "launchctl bootstrap system " + DAEMON_PLIST);
+        assertThat(progress)
+                .singleElement()
+                .asString()
+                .contains("<key>KeepAlive</key>", "launchctl bootstrap system " + DAEMON_PLIST);
     }
 
     @Test
     @Timeout(value = 2, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void runManagedReturnsEmptyPromptlyWithoutTouchingTheService() {
-        FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(5)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+        FakeManagedService service = FakeManagedService.named("users-service")
+                .startTimeout(Duration.ofSeconds(5))
+                .stopTimeout(Duration.ofSeconds(30))
+                .startsAtOnce()
+                .stopsAtOnce();
         LaunchdServiceManager manager = new LaunchdServiceManager(
-                arguments -> { throw new AssertionError("launchctl called: " + arguments); },
-                () -> { throw new AssertionError("uid asked"); }, live, LaunchdRequests.HOME,
-                () -> { throw new AssertionError("availability asked"); }, (d, a) -> { }, Duration.ofSeconds(5), Duration.ofMillis(5));
+                arguments -> {
+                    throw new AssertionError("launchctl called: " + arguments);
+                },
+                () -> {
+                    throw new AssertionError("uid asked");
+                },
+                live,
+                LaunchdRequests.HOME,
+                () -> {
+                    throw new AssertionError("availability asked");
+                },
+                (d, a) -> {},
+                Duration.ofSeconds(5),
+                Duration.ofMillis(5));
 
         OptionalInt result = manager.runManaged(service);
 
@@ -393,22 +489,41 @@ class LaunchdServiceManagerTest {
 
     @Test
     void theDefaultManagerRunsManagedReturnsEmptyOnAnyOperatingSystem() {
-        assertThat(new LaunchdServiceManager().runManaged(FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(5)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce())).isEmpty();
+        assertThat(new LaunchdServiceManager()
+                        .runManaged(FakeManagedService.named("users-service")
+                                .startTimeout(Duration.ofSeconds(5))
+                                .stopTimeout(Duration.ofSeconds(30))
+                                .startsAtOnce()
+                                .stopsAtOnce()))
+                .isEmpty();
     }
 
     @Test
     void isRegisteredForServiceLoaderAsPlatformLaunchdWithOrder30() {
         List<ServiceManager> managers = ServiceManagers.load().all();
 
-        assertThat(managers).filteredOn(m -> m.platform().equals("launchd")).singleElement()
-                .isInstanceOf(LaunchdServiceManager.class).extracting(ServiceManager::order).isEqualTo(30);
+        assertThat(managers)
+                .filteredOn(m -> m.platform().equals("launchd"))
+                .singleElement()
+                .isInstanceOf(LaunchdServiceManager.class)
+                .extracting(ServiceManager::order)
+                .isEqualTo(30);
         assertThat(ServiceManagers.load().select(Optional.of("launchd"))).isInstanceOf(LaunchdServiceManager.class);
     }
 
     @Test
     void isAvailableOnlyWhereLaunchctlExists() {
-        assertThat(new LaunchdServiceManager(new FakeLaunchd(live), () -> 0, live, LaunchdRequests.HOME, () -> false, (d, a) -> { },
-                Duration.ofSeconds(1), Duration.ofMillis(5)).isAvailable()).isFalse();
+        assertThat(new LaunchdServiceManager(
+                                new FakeLaunchd(live),
+                                () -> 0,
+                                live,
+                                LaunchdRequests.HOME,
+                                () -> false,
+                                (d, a) -> {},
+                                Duration.ofSeconds(1),
+                                Duration.ofMillis(5))
+                        .isAvailable())
+                .isFalse();
         assertThat(new LaunchdServiceManager().isAvailable()).isEqualTo(Files.isExecutable(Path.of("/bin/launchctl")));
     }
 
@@ -434,8 +549,13 @@ class LaunchdServiceManagerTest {
 
         LaunchdJobStatus status = LaunchdJobStatus.parse(print);
 
-        assertThat(status).isEqualTo(new LaunchdJobStatus("running", java.util.OptionalLong.of(812), OptionalInt.of(78), OptionalInt.of(3)));
-        assertThat(LaunchdJobStatus.parse("x = {\n\tstate = waiting\n\tlast exit code = (never exited)\n}\n").lastExitCode()).isEmpty();
-        assertThat(Map.of("restarts", status.toServiceStatus().restarts())).containsEntry("restarts", OptionalInt.of(2));
+        assertThat(status)
+                .isEqualTo(new LaunchdJobStatus(
+                        "running", java.util.OptionalLong.of(812), OptionalInt.of(78), OptionalInt.of(3)));
+        assertThat(LaunchdJobStatus.parse("x = {\n\tstate = waiting\n\tlast exit code = (never exited)\n}\n")
+                        .lastExitCode())
+                .isEmpty();
+        assertThat(Map.of("restarts", status.toServiceStatus().restarts()))
+                .containsEntry("restarts", OptionalInt.of(2));
     }
 }

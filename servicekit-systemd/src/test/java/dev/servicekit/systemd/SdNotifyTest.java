@@ -1,15 +1,14 @@
 package dev.servicekit.systemd;
 
-import dev.servicekit.testing.NotifySocketReceiver;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.NotifySocketReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SdNotifyTest {
 
@@ -31,7 +30,9 @@ class SdNotifyTest {
 
             assertThat(notify.ready("listening on 8080\nand more")).isTrue();
 
-            assertThat(socket.next(WAIT)).get().extracting(NotifySocketReceiver.Message::text)
+            assertThat(socket.next(WAIT))
+                    .get()
+                    .extracting(NotifySocketReceiver.Message::text)
                     .isEqualTo("READY=1\nSTATUS=listening on 8080 and more");
         }
     }
@@ -43,7 +44,10 @@ class SdNotifyTest {
 
             assertThat(notify.stopping()).isTrue();
 
-            assertThat(socket.next(WAIT)).get().extracting(NotifySocketReceiver.Message::text).isEqualTo("STOPPING=1");
+            assertThat(socket.next(WAIT))
+                    .get()
+                    .extracting(NotifySocketReceiver.Message::text)
+                    .isEqualTo("STOPPING=1");
         }
     }
 
@@ -86,7 +90,8 @@ class SdNotifyTest {
 
     @Test
     void aMissingSocketIsReportedAsFalseNotThrown(@TempDir Path dir) {
-        SdNotify notify = SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", dir.resolve("nobody-listens.sock").toString()));
+        SdNotify notify = SdNotify.fromEnvironment(
+                Map.of("NOTIFY_SOCKET", dir.resolve("nobody-listens.sock").toString()));
 
         assertThat(notify.enabled()).isTrue();
         assertThat(notify.ready("up")).isFalse();
@@ -96,18 +101,26 @@ class SdNotifyTest {
     void watchdogIntervalHonoursWatchdogPid() {
         String ours = Long.toString(ProcessHandle.current().pid());
 
-        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "400000")).watchdogInterval())
+        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "400000"))
+                        .watchdogInterval())
                 .contains(Duration.ofMillis(400));
-        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "400000", "WATCHDOG_PID", ours))
-                .watchdogInterval()).contains(Duration.ofMillis(400));
-        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "400000", "WATCHDOG_PID", "1"))
-                .watchdogInterval()).isEmpty();
-        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "soon")).watchdogInterval()).isEmpty();
+        assertThat(SdNotify.fromEnvironment(
+                                Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "400000", "WATCHDOG_PID", ours))
+                        .watchdogInterval())
+                .contains(Duration.ofMillis(400));
+        assertThat(SdNotify.fromEnvironment(
+                                Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "400000", "WATCHDOG_PID", "1"))
+                        .watchdogInterval())
+                .isEmpty();
+        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "soon"))
+                        .watchdogInterval())
+                .isEmpty();
     }
 
     @Test
     void socketAddressIsASockaddrUnWithNulTerminatorOrLeadingNulForAbstractNames() {
-        assertThat(SdNotify.socketAddress("/run/n")).get().isEqualTo(new byte[] {1, 0, '/', 'r', 'u', 'n', '/', 'n', 0});
+        assertThat(SdNotify.socketAddress("/run/n")).get().isEqualTo(new byte[] {1, 0, '/', 'r', 'u', 'n', '/', 'n', 0
+        });
         assertThat(SdNotify.socketAddress("@n")).get().isEqualTo(new byte[] {1, 0, 0, 'n'});
         assertThat(SdNotify.socketAddress("relative")).isEmpty();
         assertThat(SdNotify.socketAddress("/" + "x".repeat(200))).isEmpty();

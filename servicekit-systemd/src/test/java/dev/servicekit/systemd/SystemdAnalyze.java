@@ -1,7 +1,5 @@
 package dev.servicekit.systemd;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,17 +8,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /** Runs {@code systemd-analyze verify} on a unit file; it works offline, without a running systemd. */
 final class SystemdAnalyze {
 
-    private SystemdAnalyze() {
-    }
+    private SystemdAnalyze() {}
 
-    record Result(int exitCode, String stderr) { }
+    record Result(int exitCode, String stderr) {}
 
     static void assumeInstalled() {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-analyze")) || Files.isExecutable(Path.of("/bin/systemd-analyze")),
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))
+                        || Files.isExecutable(Path.of("/bin/systemd-analyze")),
                 "systemd-analyze is not installed, so rendered units are not verified here; install it with: apt-get install -y systemd");
     }
 
@@ -40,7 +40,8 @@ final class SystemdAnalyze {
             // A user-mode verify needs a runtime directory, as a logged-in user would have.
             Path runtime = scratch.resolve("xdg-runtime");
             if (!Files.exists(runtime)) {
-                Files.createDirectories(runtime, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(
+                        runtime, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         }

@@ -11,8 +11,7 @@ import java.util.List;
  */
 final class SystemdCommandLine {
 
-    private SystemdCommandLine() {
-    }
+    private SystemdCommandLine() {}
 
     static List<String> split(String value) {
         String s = value.replace("%%", "\u0000PERCENT\u0000");

@@ -1,20 +1,19 @@
 package dev.servicekit.systemd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.servicekit.spi.ServiceState;
 import dev.servicekit.testing.FakeManagedService;
 import dev.servicekit.testing.NotifySocketReceiver;
 import dev.servicekit.testing.Poll;
-import dev.servicekit.spi.ServiceState;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SystemdNotifierTest {
 
@@ -23,8 +22,12 @@ class SystemdNotifierTest {
     @Test
     void reportsReadyReloadAndStoppingInOrder(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
-             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofSeconds(5))) {
-            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+                SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofSeconds(5))) {
+            FakeManagedService service = FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofSeconds(30))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce();
             notifier.attach(service);
 
             service.start();
@@ -44,9 +47,15 @@ class SystemdNotifierTest {
 
     @Test
     void pingsTheWatchdogAtHalfTheIntervalWhileRunningAndNotAfterStop() throws Exception {
-        try (NotifySocketReceiver socket = NotifySocketReceiver.abstractNamed("servicekit-watchdog-" + UUID.randomUUID());
-             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "400000")), Duration.ofSeconds(5))) {
-            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+        try (NotifySocketReceiver socket =
+                        NotifySocketReceiver.abstractNamed("servicekit-watchdog-" + UUID.randomUUID());
+                SystemdNotifier notifier =
+                        new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "400000")), Duration.ofSeconds(5))) {
+            FakeManagedService service = FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofSeconds(30))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce();
             notifier.attach(service);
             service.start();
             socket.until("READY=1", WAIT);
@@ -55,7 +64,9 @@ class SystemdNotifierTest {
             long begun = System.nanoTime();
             List<NotifySocketReceiver.Message> pings = new java.util.ArrayList<>();
             while (System.nanoTime() - begun < Duration.ofMillis(1500).toNanos()) {
-                socket.next(Duration.ofMillis(100)).filter(m -> m.text().equals("WATCHDOG=1")).ifPresent(pings::add);
+                socket.next(Duration.ofMillis(100))
+                        .filter(m -> m.text().equals("WATCHDOG=1"))
+                        .ifPresent(pings::add);
             }
             service.stop();
             socket.until("STOPPING=1", WAIT);
@@ -65,7 +76,8 @@ class SystemdNotifierTest {
 
             assertThat(pings).hasSizeBetween(4, 10); // ~7 in 1.5 s at 200 ms (the first at once)
             for (int i = 1; i < pings.size(); i++) {
-                long gapMillis = (pings.get(i).receivedNanos() - pings.get(i - 1).receivedNanos()) / 1_000_000;
+                long gapMillis =
+                        (pings.get(i).receivedNanos() - pings.get(i - 1).receivedNanos()) / 1_000_000;
                 assertThat(gapMillis).as("gap between watchdog pings").isBetween(100L, 400L);
             }
             assertThat(texts(afterStop)).doesNotContain("WATCHDOG=1");
@@ -75,8 +87,13 @@ class SystemdNotifierTest {
     @Test
     void keepsPingingWhilePausedButNotWhileStopping(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
-             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
-            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+                SystemdNotifier notifier =
+                        new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
+            FakeManagedService service = FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofSeconds(30))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce();
             notifier.attach(service);
             service.start();
             service.pause();
@@ -92,8 +109,13 @@ class SystemdNotifierTest {
     @Test
     void aWedgedServiceStopsPingingTheWatchdogUntilItRecovers(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
-             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
-            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+                SystemdNotifier notifier =
+                        new SystemdNotifier(notify(socket, Map.of("WATCHDOG_USEC", "100000")), Duration.ofSeconds(5))) {
+            FakeManagedService service = FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofSeconds(30))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce();
             notifier.attach(service);
             service.start();
             assertThat(socket.until("WATCHDOG=1", WAIT)).isNotEmpty();
@@ -111,8 +133,12 @@ class SystemdNotifierTest {
     @Test
     void extendsTheStartTimeoutWithProgressWhileStartingWithinTheServicesOwnBound(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
-             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(100))) {
-            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+                SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(100))) {
+            FakeManagedService service = FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofSeconds(30))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce();
             notifier.attach(service);
             service.progress("running migrations");
             service.transition(ServiceState.STARTING);
@@ -132,8 +158,12 @@ class SystemdNotifierTest {
     @Test
     void stopsExtendingOnceTheServicesOwnStartBoundHasPassed(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
-             SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(50))) {
-            FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofMillis(120)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+                SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(50))) {
+            FakeManagedService service = FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofMillis(120))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce();
             notifier.attach(service);
             service.transition(ServiceState.STARTING);
             socket.until("STATUS=Starting users-service", WAIT);
@@ -154,23 +184,49 @@ class SystemdNotifierTest {
     @Test
     void runManagedRunsInTheForegroundUnderNotifySocketAndReportsTheLifecycle(@TempDir Path dir) throws Exception {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"))) {
-            SystemdServiceManager manager = new SystemdServiceManager(new FakeSystemctl(), () -> 0,
-                    Map.of("NOTIFY_SOCKET", socket.notifySocket()), dir, dir, () -> true, SystemdUnitOptions.defaults(),
-                    Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5));
+            SystemdServiceManager manager = new SystemdServiceManager(
+                    new FakeSystemctl(),
+                    () -> 0,
+                    Map.of("NOTIFY_SOCKET", socket.notifySocket()),
+                    dir,
+                    dir,
+                    () -> true,
+                    SystemdUnitOptions.defaults(),
+                    Duration.ofSeconds(5),
+                    Duration.ofMillis(10),
+                    Duration.ofSeconds(5));
 
-            OptionalInt exit = manager.runManaged(FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce());
+            OptionalInt exit = manager.runManaged(FakeManagedService.named("users-service")
+                    .startTimeout(Duration.ofSeconds(30))
+                    .stopTimeout(Duration.ofSeconds(30))
+                    .startsAtOnce()
+                    .stopsAtOnce());
 
             assertThat(exit).hasValue(0);
             assertThat(texts(socket.until("STATUS=Stopped", WAIT)))
-                    .containsExactly("STATUS=Starting users-service", "READY=1\nSTATUS=Running", "STOPPING=1", "STATUS=Stopped");
+                    .containsExactly(
+                            "STATUS=Starting users-service", "READY=1\nSTATUS=Running", "STOPPING=1", "STATUS=Stopped");
         }
     }
 
     @Test
     void runManagedDoesNothingWithoutNotifySocket(@TempDir Path dir) {
-        SystemdServiceManager manager = new SystemdServiceManager(new FakeSystemctl(), () -> 0, Map.of(), dir, dir, () -> true,
-                SystemdUnitOptions.defaults(), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5));
-        FakeManagedService service = FakeManagedService.named("users-service").startTimeout(Duration.ofSeconds(30)).stopTimeout(Duration.ofSeconds(30)).startsAtOnce().stopsAtOnce();
+        SystemdServiceManager manager = new SystemdServiceManager(
+                new FakeSystemctl(),
+                () -> 0,
+                Map.of(),
+                dir,
+                dir,
+                () -> true,
+                SystemdUnitOptions.defaults(),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(10),
+                Duration.ofSeconds(5));
+        FakeManagedService service = FakeManagedService.named("users-service")
+                .startTimeout(Duration.ofSeconds(30))
+                .stopTimeout(Duration.ofSeconds(30))
+                .startsAtOnce()
+                .stopsAtOnce();
 
         assertThat(manager.runManaged(service)).isEmpty();
         assertThat(service.state()).isEqualTo(ServiceState.NEW);

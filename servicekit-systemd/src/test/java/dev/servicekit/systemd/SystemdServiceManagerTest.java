@@ -1,5 +1,8 @@
 package dev.servicekit.systemd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
@@ -7,10 +10,6 @@ import dev.servicekit.spi.ServiceManagers;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SystemdServiceManagerTest {
 
@@ -30,6 +29,7 @@ class SystemdServiceManagerTest {
 
     @TempDir
     Path dir;
+
     private Path etc;
     private Path home;
     private final List<String> progress = new CopyOnWriteArrayList<>();
@@ -41,21 +41,39 @@ class SystemdServiceManagerTest {
     }
 
     private SystemdServiceManager manager(FakeSystemctl systemctl, long uid) {
-        return new SystemdServiceManager(systemctl, () -> uid, Map.of(), etc, home, () -> true, SystemdUnitOptions.defaults(),
-                Duration.ofSeconds(5), Duration.ofMillis(5), Duration.ofSeconds(5));
+        return new SystemdServiceManager(
+                systemctl,
+                () -> uid,
+                Map.of(),
+                etc,
+                home,
+                () -> true,
+                SystemdUnitOptions.defaults(),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(5),
+                Duration.ofSeconds(5));
     }
 
     @Test
     void installWritesTheUnitReloadsEnablesAndWaitsUntilActive() throws IOException {
-        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVATING, FakeSystemctl.ACTIVATING, FakeSystemctl.ACTIVE);
+        FakeSystemctl systemctl =
+                new FakeSystemctl().showing(FakeSystemctl.ACTIVATING, FakeSystemctl.ACTIVATING, FakeSystemctl.ACTIVE);
 
         manager(systemctl, 0).install(Requests.defaults(), progress::add);
 
-        assertThat(etc.resolve("users-service.service")).content().isEqualTo(SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
-        assertThat(systemctl.changes()).containsExactly("systemctl daemon-reload", "systemctl enable --now users-service.service");
-        assertThat(systemctl.commands()).filteredOn(c -> c.startsWith("systemctl show")).hasSize(3)
-                .allMatch(c -> c.equals("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus users-service.service"));
-        assertThat(progress).contains("Wrote " + etc.resolve("users-service.service"), "Starting users-service…")
+        assertThat(etc.resolve("users-service.service"))
+                .content()
+                .isEqualTo(SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        assertThat(systemctl.changes())
+                .containsExactly("systemctl daemon-reload", "systemctl enable --now users-service.service");
+        assertThat(systemctl.commands())
+                .filteredOn(c -> c.startsWith("systemctl show"))
+                .hasSize(3)
+                .allMatch(
+                        c -> c.equals(
+                                "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus users-service.service"));
+        assertThat(progress)
+                .contains("Wrote " + etc.resolve("users-service.service"), "Starting users-service…")
                 .anyMatch(p -> p.startsWith("running ("));
     }
 
@@ -66,7 +84,9 @@ class SystemdServiceManagerTest {
         manager(systemctl, 1000).install(Requests.user(), progress::add);
 
         assertThat(home.resolve(".config/systemd/user/users-service.service")).exists();
-        assertThat(systemctl.changes()).containsExactly("systemctl --user daemon-reload", "systemctl --user enable --now users-service.service");
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl --user daemon-reload", "systemctl --user enable --now users-service.service");
     }
 
     @Test
@@ -74,8 +94,11 @@ class SystemdServiceManagerTest {
         FakeSystemctl systemctl = new FakeSystemctl();
 
         assertThatThrownBy(() -> manager(systemctl, 1000).install(Requests.defaults(), progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(77))
-                .hasMessageContaining("sudo").hasMessageContaining("--user");
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(77))
+                .hasMessageContaining("sudo")
+                .hasMessageContaining("--user");
         assertThat(systemctl.commands()).isEmpty();
         assertThat(etc.resolve("users-service.service")).doesNotExist();
     }
@@ -84,7 +107,8 @@ class SystemdServiceManagerTest {
     void installUnderRootWritesTheUnitAndNothingElseEvenForARegularUser() {
         Path staging = dir.resolve("staging");
         FakeSystemctl systemctl = new FakeSystemctl();
-        InstallRequest staged = Requests.withService(Requests.defaults(), new ServiceRef("users-service", false, Optional.of(staging)));
+        InstallRequest staged =
+                Requests.withService(Requests.defaults(), new ServiceRef("users-service", false, Optional.of(staging)));
 
         manager(systemctl, 1000).install(staged, progress::add);
 
@@ -92,8 +116,10 @@ class SystemdServiceManagerTest {
         assertThat(unit).exists();
         assertThat(systemctl.commands()).isEmpty();
         assertThat(etc.resolve("users-service.service")).doesNotExist();
-        assertThat(progress).contains("Wrote " + unit)
-                .anyMatch(p -> p.contains("systemctl not called") && p.contains("systemctl enable --now users-service.service"));
+        assertThat(progress)
+                .contains("Wrote " + unit)
+                .anyMatch(p -> p.contains("systemctl not called")
+                        && p.contains("systemctl enable --now users-service.service"));
     }
 
     @Test
@@ -102,14 +128,19 @@ class SystemdServiceManagerTest {
         ServiceRef ref = new ServiceRef("users-service", false, Optional.of(staging));
         FakeSystemctl systemctl = new FakeSystemctl();
         SystemdServiceManager manager = manager(systemctl, 1000)
-                .withUnitOptions(SystemdUnitOptions.builder().dropIn("[Service]\nMemoryMax=1G").build());
+                .withUnitOptions(SystemdUnitOptions.builder()
+                        .dropIn("[Service]\nMemoryMax=1G")
+                        .build());
         manager.install(Requests.withService(Requests.defaults(), ref), progress::add);
-        assertThat(staging.resolve("etc/systemd/system/users-service.service.d/override.conf")).content().isEqualTo("[Service]\nMemoryMax=1G\n");
+        assertThat(staging.resolve("etc/systemd/system/users-service.service.d/override.conf"))
+                .content()
+                .isEqualTo("[Service]\nMemoryMax=1G\n");
 
         manager.uninstall(ref, progress::add);
 
         assertThat(staging.resolve("etc/systemd/system/users-service.service")).doesNotExist();
-        assertThat(staging.resolve("etc/systemd/system/users-service.service.d")).doesNotExist();
+        assertThat(staging.resolve("etc/systemd/system/users-service.service.d"))
+                .doesNotExist();
         assertThat(systemctl.commands()).isEmpty();
         assertThat(progress).contains("Removed " + staging.resolve("etc/systemd/system/users-service.service"));
     }
@@ -117,7 +148,9 @@ class SystemdServiceManagerTest {
     @Test
     void uninstallOfAServiceThatIsNotInstalledFailsWith4() {
         assertThatThrownBy(() -> manager(new FakeSystemctl(), 0).uninstall(SYSTEM, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(4))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(4))
                 .hasMessageContaining("not installed");
     }
 
@@ -130,18 +163,26 @@ class SystemdServiceManagerTest {
         manager.uninstall(SYSTEM, progress::add);
 
         assertThat(etc.resolve("users-service.service")).doesNotExist();
-        assertThat(systemctl.changes()).containsExactly("systemctl daemon-reload", "systemctl enable --now users-service.service",
-                "systemctl stop users-service.service", "systemctl disable users-service.service", "systemctl daemon-reload",
-                "systemctl reset-failed users-service.service");
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl daemon-reload",
+                        "systemctl enable --now users-service.service",
+                        "systemctl stop users-service.service",
+                        "systemctl disable users-service.service",
+                        "systemctl daemon-reload",
+                        "systemctl reset-failed users-service.service");
     }
 
     @Test
     void installThatDoesNotBecomeActiveFailsWithTheJournalLines() {
-        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVATING, FakeSystemctl.FAILED_78)
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(FakeSystemctl.ACTIVATING, FakeSystemctl.FAILED_78)
                 .journal("users-service[4242]: config: http.port \"80800\" is not a port; set 1-65535");
 
         assertThatThrownBy(() -> manager(systemctl, 0).install(Requests.defaults(), progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(1))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(1))
                 .hasMessageContaining("users-service did not start: failed (failed), last exit status 78")
                 .hasMessageContaining("http.port \"80800\" is not a port")
                 .hasMessageContaining("journalctl -u users-service.service");
@@ -150,20 +191,33 @@ class SystemdServiceManagerTest {
     @Test
     void installThatStaysActivatingTimesOut() {
         FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVATING);
-        SystemdServiceManager manager = new SystemdServiceManager(systemctl, () -> 0, Map.of(), etc, home, () -> true,
-                SystemdUnitOptions.defaults(), Duration.ofMillis(200), Duration.ofMillis(10), Duration.ofSeconds(5));
+        SystemdServiceManager manager = new SystemdServiceManager(
+                systemctl,
+                () -> 0,
+                Map.of(),
+                etc,
+                home,
+                () -> true,
+                SystemdUnitOptions.defaults(),
+                Duration.ofMillis(200),
+                Duration.ofMillis(10),
+                Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> manager.install(Requests.defaults(), progress::add))
-                .isInstanceOf(ServiceManagerException.class).hasMessageContaining("did not start within");
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageContaining("did not start within");
     }
 
     @Test
     void systemctlRefusalIsPermissionDenied() {
-        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.INACTIVE)
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(FakeSystemctl.INACTIVE)
                 .failing("start", 4, "Failed to start users-service.service: Access denied");
 
         assertThatThrownBy(() -> manager(systemctl, 1000).start(SYSTEM, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(77))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(77))
                 .hasMessageContaining("sudo");
     }
 
@@ -174,16 +228,22 @@ class SystemdServiceManagerTest {
         FakeSystemctl disabled = new FakeSystemctl();
         manager(disabled, 0).install(Requests.withStartType(Requests.defaults(), StartType.DISABLED), progress::add);
 
-        assertThat(manual.changes()).containsExactly("systemctl daemon-reload", "systemctl start users-service.service");
+        assertThat(manual.changes())
+                .containsExactly("systemctl daemon-reload", "systemctl start users-service.service");
         assertThat(disabled.commands()).containsExactly("systemctl daemon-reload");
     }
 
     @Test
     void startStopRestartAndReloadGoThroughSystemctl() {
-        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.INACTIVE, FakeSystemctl.ACTIVE, // start
-                FakeSystemctl.ACTIVE, FakeSystemctl.INACTIVE, // stop
-                FakeSystemctl.ACTIVE, FakeSystemctl.ACTIVE, // restart
-                FakeSystemctl.ACTIVE); // reload
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(
+                        FakeSystemctl.INACTIVE,
+                        FakeSystemctl.ACTIVE, // start
+                        FakeSystemctl.ACTIVE,
+                        FakeSystemctl.INACTIVE, // stop
+                        FakeSystemctl.ACTIVE,
+                        FakeSystemctl.ACTIVE, // restart
+                        FakeSystemctl.ACTIVE); // reload
         SystemdServiceManager manager = manager(systemctl, 0);
 
         manager.start(SYSTEM, progress::add);
@@ -191,23 +251,34 @@ class SystemdServiceManagerTest {
         manager.restart(SYSTEM, progress::add);
         manager.reload(SYSTEM, progress::add);
 
-        assertThat(systemctl.changes()).containsExactly("systemctl start users-service.service", "systemctl stop users-service.service",
-                "systemctl restart users-service.service", "systemctl reload users-service.service");
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl start users-service.service",
+                        "systemctl stop users-service.service",
+                        "systemctl restart users-service.service",
+                        "systemctl reload users-service.service");
     }
 
     @Test
     void reloadOfAStoppedServiceFailsWith3AndStartOfAnUnknownOneWith4() {
-        assertThatThrownBy(() -> manager(new FakeSystemctl().showing(FakeSystemctl.INACTIVE), 0).reload(SYSTEM, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(3));
+        assertThatThrownBy(() -> manager(new FakeSystemctl().showing(FakeSystemctl.INACTIVE), 0)
+                        .reload(SYSTEM, progress::add))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(3));
         assertThatThrownBy(() -> manager(new FakeSystemctl(), 0).start(USER, progress::add))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(4))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(4))
                 .hasMessageContaining("with --user");
     }
 
     @Test
     void statusMapsSystemctlShowToTheExitCodeTable() {
-        ServiceStatus running = manager(new FakeSystemctl().showing(FakeSystemctl.ACTIVE), 1000).status(SYSTEM);
-        ServiceStatus failed = manager(new FakeSystemctl().showing(FakeSystemctl.FAILED_78), 1000).status(SYSTEM);
+        ServiceStatus running =
+                manager(new FakeSystemctl().showing(FakeSystemctl.ACTIVE), 1000).status(SYSTEM);
+        ServiceStatus failed = manager(new FakeSystemctl().showing(FakeSystemctl.FAILED_78), 1000)
+                .status(SYSTEM);
         ServiceStatus missing = manager(new FakeSystemctl(), 1000).status(USER);
 
         assertThat(running.exitCode()).isZero();
@@ -231,15 +302,28 @@ class SystemdServiceManagerTest {
 
     @Test
     void describeInstallMatchesGoldenFiles() throws IOException {
-        SystemdServiceManager manager = new SystemdServiceManager(new FakeSystemctl(), () -> 0, Map.of(),
-                Path.of("/etc/systemd/system"), Path.of("/home/alice"), () -> true, SystemdUnitOptions.defaults(),
-                Duration.ofSeconds(5), Duration.ofMillis(5), Duration.ofSeconds(5));
+        SystemdServiceManager manager = new SystemdServiceManager(
+                new FakeSystemctl(),
+                () -> 0,
+                Map.of(),
+                Path.of("/etc/systemd/system"),
+                Path.of("/home/alice"),
+                () -> true,
+                SystemdUnitOptions.defaults(),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(5),
+                Duration.ofSeconds(5));
 
         Golden.assertMatches("describe-install-system.txt", manager.describeInstall(Requests.defaults()));
         Golden.assertMatches("describe-install-user.txt", manager.describeInstall(Requests.user()));
-        Golden.assertMatches("describe-install-root.txt", manager
-                .withUnitOptions(SystemdUnitOptions.builder().dropIn("[Service]\nEnvironment=JAVA_TOOL_OPTIONS=-Xss512k\n").build())
-                .describeInstall(Requests.withService(Requests.defaults(), new ServiceRef("users-service", false, Optional.of(Path.of("/srv/image"))))));
+        Golden.assertMatches(
+                "describe-install-root.txt",
+                manager.withUnitOptions(SystemdUnitOptions.builder()
+                                .dropIn("[Service]\nEnvironment=JAVA_TOOL_OPTIONS=-Xss512k\n")
+                                .build())
+                        .describeInstall(Requests.withService(
+                                Requests.defaults(),
+                                new ServiceRef("users-service", false, Optional.of(Path.of("/srv/image"))))));
     }
 
     @Test
@@ -254,28 +338,58 @@ class SystemdServiceManagerTest {
     void dryRunInstallChangesNothing() {
         FakeSystemctl systemctl = new FakeSystemctl();
         InstallRequest r = Requests.defaults();
-        InstallRequest dry = new InstallRequest(r.service(), r.displayName(), r.description(), r.startType(), r.account(), r.password(),
-                r.dependsOn(), r.onFailure(), r.resetAfter(), r.stopTimeout(), r.launch(), true);
+        InstallRequest dry = new InstallRequest(
+                r.service(),
+                r.displayName(),
+                r.description(),
+                r.startType(),
+                r.account(),
+                r.password(),
+                r.dependsOn(),
+                r.onFailure(),
+                r.resetAfter(),
+                r.stopTimeout(),
+                r.launch(),
+                true);
 
         manager(systemctl, 1000).install(dry, progress::add);
 
         assertThat(systemctl.commands()).isEmpty();
         assertThat(etc.resolve("users-service.service")).doesNotExist();
-        assertThat(progress).singleElement().asString().contains("Type=notify", "systemctl enable --now users-service.service");
+        assertThat(progress)
+                .singleElement()
+                .asString()
+                .contains("Type=notify", "systemctl enable --now users-service.service");
     }
 
     @Test
     void isRegisteredForServiceLoaderAsPlatformSystemdWithOrder20() {
         List<ServiceManager> managers = ServiceManagers.load().all();
 
-        assertThat(managers).filteredOn(m -> m.platform().equals("systemd")).singleElement()
-                .isInstanceOf(SystemdServiceManager.class).extracting(ServiceManager::order).isEqualTo(20);
+        assertThat(managers)
+                .filteredOn(m -> m.platform().equals("systemd"))
+                .singleElement()
+                .isInstanceOf(SystemdServiceManager.class)
+                .extracting(ServiceManager::order)
+                .isEqualTo(20);
     }
 
     @Test
     void isAvailableOnlyWhenSystemdIsPid1() {
-        assertThat(new SystemdServiceManager(new FakeSystemctl(), () -> 0, Map.of(), etc, home, () -> false, SystemdUnitOptions.defaults(),
-                Duration.ofSeconds(1), Duration.ofMillis(5), Duration.ofSeconds(5)).isAvailable()).isFalse();
-        assertThat(new SystemdServiceManager().isAvailable()).isEqualTo(Files.isDirectory(Path.of("/run/systemd/system")));
+        assertThat(new SystemdServiceManager(
+                                new FakeSystemctl(),
+                                () -> 0,
+                                Map.of(),
+                                etc,
+                                home,
+                                () -> false,
+                                SystemdUnitOptions.defaults(),
+                                Duration.ofSeconds(1),
+                                Duration.ofMillis(5),
+                                Duration.ofSeconds(5))
+                        .isAvailable())
+                .isFalse();
+        assertThat(new SystemdServiceManager().isAvailable())
+                .isEqualTo(Files.isDirectory(Path.of("/run/systemd/system")));
     }
 }

@@ -1,13 +1,13 @@
 package dev.servicekit.systemd;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SystemdUnitRendererTest {
 
@@ -45,17 +44,22 @@ class SystemdUnitRendererTest {
 
     @Test
     void restartForeverUnitMatchesGoldenFile() throws IOException {
-        Golden.assertMatches("restart-forever.service", SystemdUnitRenderer.render(Requests.restartForever(), DEFAULTS));
+        Golden.assertMatches(
+                "restart-forever.service", SystemdUnitRenderer.render(Requests.restartForever(), DEFAULTS));
     }
 
     @Test
     void pathsWithSpacesUnitMatchesGoldenFile() throws IOException {
-        Golden.assertMatches("paths-with-spaces.service", SystemdUnitRenderer.render(Requests.pathsWithSpaces(), DEFAULTS));
+        Golden.assertMatches(
+                "paths-with-spaces.service", SystemdUnitRenderer.render(Requests.pathsWithSpaces(), DEFAULTS));
     }
 
     @Test
     void optionsUnitMatchesGoldenFile() throws IOException {
-        SystemdUnitOptions options = SystemdUnitOptions.builder().watchdog(Duration.ofSeconds(30)).bindPrivilegedPorts(true).build();
+        SystemdUnitOptions options = SystemdUnitOptions.builder()
+                .watchdog(Duration.ofSeconds(30))
+                .bindPrivilegedPorts(true)
+                .build();
         Golden.assertMatches("options.service", SystemdUnitRenderer.render(Requests.defaults(), options));
     }
 
@@ -63,15 +67,36 @@ class SystemdUnitRendererTest {
     void defaultUnitIsANotifyServiceWithHardeningAndADynamicUser() {
         String unit = SystemdUnitRenderer.render(Requests.defaults(), DEFAULTS);
 
-        assertThat(unit.lines()).contains("Type=notify", "NotifyAccess=main", "ExecReload=/bin/kill -HUP $MAINPID",
-                "Restart=on-failure", "RestartSec=5s", "StartLimitIntervalSec=1d", "StartLimitBurst=3", "TimeoutStopSec=30s",
-                "DynamicUser=yes", "StateDirectory=users-service", "LogsDirectory=users-service",
-                "ConfigurationDirectory=users-service", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
-                "PrivateTmp=yes", "PrivateDevices=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
-                "ProtectControlGroups=yes", "RestrictSUIDSGID=yes", "LockPersonality=yes", "RestrictRealtime=yes",
-                "SystemCallArchitectures=native", "CapabilityBoundingSet=", "WantedBy=multi-user.target",
-                "ExecStart=/usr/lib/jvm/temurin-21-jre/bin/java -Xmx256m -jar /opt/users-service/users-service.jar run "
-                        + "--config /etc/users-service/config.yaml");
+        assertThat(unit.lines())
+                .contains(
+                        "Type=notify",
+                        "NotifyAccess=main",
+                        "ExecReload=/bin/kill -HUP $MAINPID",
+                        "Restart=on-failure",
+                        "RestartSec=5s",
+                        "StartLimitIntervalSec=1d",
+                        "StartLimitBurst=3",
+                        "TimeoutStopSec=30s",
+                        "DynamicUser=yes",
+                        "StateDirectory=users-service",
+                        "LogsDirectory=users-service",
+                        "ConfigurationDirectory=users-service",
+                        "NoNewPrivileges=yes",
+                        "ProtectSystem=strict",
+                        "ProtectHome=yes",
+                        "PrivateTmp=yes",
+                        "PrivateDevices=yes",
+                        "ProtectKernelTunables=yes",
+                        "ProtectKernelModules=yes",
+                        "ProtectControlGroups=yes",
+                        "RestrictSUIDSGID=yes",
+                        "LockPersonality=yes",
+                        "RestrictRealtime=yes",
+                        "SystemCallArchitectures=native",
+                        "CapabilityBoundingSet=",
+                        "WantedBy=multi-user.target",
+                        "ExecStart=/usr/lib/jvm/temurin-21-jre/bin/java -Xmx256m -jar /opt/users-service/users-service.jar run "
+                                + "--config /etc/users-service/config.yaml");
         assertThat(unit).doesNotContain("WatchdogSec", "AmbientCapabilities");
         assertThat(unit.lines()).noneMatch(l -> l.startsWith("User=") || l.startsWith("Group="));
     }
@@ -81,8 +106,18 @@ class SystemdUnitRendererTest {
         String unit = SystemdUnitRenderer.render(Requests.user(), DEFAULTS);
 
         assertThat(unit.lines()).contains("WantedBy=default.target", "NoNewPrivileges=yes", "Type=notify");
-        assertThat(unit).doesNotContain("User=", "DynamicUser", "ProtectSystem", "ProtectHome", "PrivateTmp",
-                "PrivateDevices", "ProtectKernel", "CapabilityBoundingSet", "multi-user.target", "network.target");
+        assertThat(unit)
+                .doesNotContain(
+                        "User=",
+                        "DynamicUser",
+                        "ProtectSystem",
+                        "ProtectHome",
+                        "PrivateTmp",
+                        "PrivateDevices",
+                        "ProtectKernel",
+                        "CapabilityBoundingSet",
+                        "multi-user.target",
+                        "network.target");
     }
 
     @Test
@@ -96,46 +131,68 @@ class SystemdUnitRendererTest {
     void dependenciesBecomeAfterAndWantsWithServiceSuffixWhenMissing() {
         String unit = SystemdUnitRenderer.render(Requests.dependencies(), DEFAULTS);
 
-        assertThat(unit.lines()).contains("After=postgresql.service", "Wants=postgresql.service",
-                "After=network-online.target", "Wants=network-online.target", "After=etcd.service", "Wants=etcd.service");
+        assertThat(unit.lines())
+                .contains(
+                        "After=postgresql.service",
+                        "Wants=postgresql.service",
+                        "After=network-online.target",
+                        "Wants=network-online.target",
+                        "After=etcd.service",
+                        "Wants=etcd.service");
     }
 
     @Test
     void restartThatRepeatsForeverHasNoStartLimitAndUsesTheFirstDelay() {
         String unit = SystemdUnitRenderer.render(Requests.restartForever(), DEFAULTS);
 
-        assertThat(unit.lines()).contains("Restart=on-failure", "RestartSec=10s", "StartLimitIntervalSec=0")
+        assertThat(unit.lines())
+                .contains("Restart=on-failure", "RestartSec=10s", "StartLimitIntervalSec=0")
                 .noneMatch(l -> l.startsWith("StartLimitBurst"));
     }
 
     @Test
     void noneAsFirstFailureActionMeansNoRestart() {
-        InstallRequest r = Requests.request(ServiceRef.system("users-service"), Optional.empty(), List.of(),
-                FailureAction.parseList("none"), Requests.defaults().launch());
+        InstallRequest r = Requests.request(
+                ServiceRef.system("users-service"),
+                Optional.empty(),
+                List.of(),
+                FailureAction.parseList("none"),
+                Requests.defaults().launch());
 
         String unit = SystemdUnitRenderer.render(r, DEFAULTS);
 
-        assertThat(unit.lines()).contains("Restart=no").noneMatch(l -> l.startsWith("RestartSec") || l.startsWith("StartLimit"));
+        assertThat(unit.lines())
+                .contains("Restart=no")
+                .noneMatch(l -> l.startsWith("RestartSec") || l.startsWith("StartLimit"));
     }
 
     @Test
     void privilegedPortsGrantOnlyNetBindService() {
-        String unit = SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.builder().bindPrivilegedPorts(true).build());
+        String unit = SystemdUnitRenderer.render(
+                Requests.defaults(),
+                SystemdUnitOptions.builder().bindPrivilegedPorts(true).build());
 
-        assertThat(unit.lines()).contains("CapabilityBoundingSet=CAP_NET_BIND_SERVICE", "AmbientCapabilities=CAP_NET_BIND_SERVICE")
+        assertThat(unit.lines())
+                .contains("CapabilityBoundingSet=CAP_NET_BIND_SERVICE", "AmbientCapabilities=CAP_NET_BIND_SERVICE")
                 .doesNotContain("CapabilityBoundingSet=");
     }
 
     @Test
     void watchdogIsOffByDefaultAndRenderedWhenAsked() {
-        String unit = SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.builder().watchdog(Duration.ofSeconds(20)).build());
+        String unit = SystemdUnitRenderer.render(
+                Requests.defaults(),
+                SystemdUnitOptions.builder().watchdog(Duration.ofSeconds(20)).build());
 
         assertThat(unit.lines()).contains("WatchdogSec=20s");
     }
 
     @Test
     void jarUnderAHomeDirectoryKeepsHomesReadable() {
-        InstallRequest r = Requests.request(ServiceRef.system("users-service"), Optional.empty(), List.of(), List.of(),
+        InstallRequest r = Requests.request(
+                ServiceRef.system("users-service"),
+                Optional.empty(),
+                List.of(),
+                List.of(),
                 Requests.launch(Requests.JAVA, Path.of("/home/alice/apps/users-service.jar"), List.of()));
 
         assertThat(SystemdUnitRenderer.render(r, DEFAULTS).lines()).contains("ProtectHome=read-only");
@@ -143,11 +200,13 @@ class SystemdUnitRendererTest {
 
     @Test
     void execStartQuotesSpacesQuotesBackslashesAndEscapesSpecifiersAndVariables() {
-        String execStart = SystemdUnitRenderer.execStart(Requests.pathsWithSpaces().launch());
+        String execStart =
+                SystemdUnitRenderer.execStart(Requests.pathsWithSpaces().launch());
 
-        assertThat(execStart).isEqualTo("\"/opt/Java Runtimes/jdk 21/bin/java\" -Xmx256m "
-                + "\"-Dgreeting=Hello \\\"world\\\" 100%% $$HOME\" \"-Dwin=C:\\\\temp\\\\x\" -jar \"/srv/my apps/users service.jar\" run "
-                + "--config \"/etc/users service/config.yaml\" --set \"banner=it's $${USER}\" \\; \"\"");
+        assertThat(execStart)
+                .isEqualTo("\"/opt/Java Runtimes/jdk 21/bin/java\" -Xmx256m "
+                        + "\"-Dgreeting=Hello \\\"world\\\" 100%% $$HOME\" \"-Dwin=C:\\\\temp\\\\x\" -jar \"/srv/my apps/users service.jar\" run "
+                        + "--config \"/etc/users service/config.yaml\" --set \"banner=it's $${USER}\" \\; \"\"");
     }
 
     @Test
@@ -161,33 +220,58 @@ class SystemdUnitRendererTest {
         expected.add("run");
         expected.addAll(launch.arguments());
 
-        assertThat(SystemdCommandLine.split(SystemdUnitRenderer.execStart(launch))).isEqualTo(expected);
+        assertThat(SystemdCommandLine.split(SystemdUnitRenderer.execStart(launch)))
+                .isEqualTo(expected);
     }
 
     @Test
     void controlCharactersAreEscapedNotWrittenRaw() {
         assertThat(SystemdUnitRenderer.execArgument("a\nb\tc")).isEqualTo("\"a\\nb\\tc\"");
-        assertThat(SystemdCommandLine.split(SystemdUnitRenderer.execArgument("a\nb\u0001"))).containsExactly("a\nb\u0001");
+        assertThat(SystemdCommandLine.split(SystemdUnitRenderer.execArgument("a\nb\u0001")))
+                .containsExactly("a\nb\u0001");
     }
 
     @Test
     void descriptionWithPercentAndNewlinesStaysOneEscapedLine() {
         InstallRequest base = Requests.defaults();
-        InstallRequest r = new InstallRequest(base.service(), "Users 100% Service\nsecond line", base.description(), base.startType(),
-                base.account(), base.password(), base.dependsOn(), base.onFailure(), base.resetAfter(), base.stopTimeout(),
-                base.launch(), false);
+        InstallRequest r = new InstallRequest(
+                base.service(),
+                "Users 100% Service\nsecond line",
+                base.description(),
+                base.startType(),
+                base.account(),
+                base.password(),
+                base.dependsOn(),
+                base.onFailure(),
+                base.resetAfter(),
+                base.stopTimeout(),
+                base.launch(),
+                false);
 
-        assertThat(SystemdUnitRenderer.render(r, DEFAULTS).lines()).contains("Description=Users 100%% Service second line");
+        assertThat(SystemdUnitRenderer.render(r, DEFAULTS).lines())
+                .contains("Description=Users 100%% Service second line");
     }
 
     @Test
     void invalidValuesAreAllReportedAtOnceWithTheFix() {
-        InstallRequest r = new InstallRequest(new ServiceRef("users service", false, Optional.empty()), "x", "", dev.servicekit.spi.StartType.AUTO,
-                Optional.of("NT AUTHORITY\\LocalService"), Optional.empty(), List.of("bad dep"), List.of(), Duration.ofDays(1),
-                Duration.ZERO, new LaunchCommand(Path.of("java"), List.of(), Path.of("app.jar"), List.of()), false);
+        InstallRequest r = new InstallRequest(
+                new ServiceRef("users service", false, Optional.empty()),
+                "x",
+                "",
+                dev.servicekit.spi.StartType.AUTO,
+                Optional.of("NT AUTHORITY\\LocalService"),
+                Optional.empty(),
+                List.of("bad dep"),
+                List.of(),
+                Duration.ofDays(1),
+                Duration.ZERO,
+                new LaunchCommand(Path.of("java"), List.of(), Path.of("app.jar"), List.of()),
+                false);
 
         assertThatThrownBy(() -> SystemdUnitRenderer.render(r, DEFAULTS))
-                .isInstanceOfSatisfying(ServiceManagerException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
                 .hasMessageContaining("service name \"users service\"")
                 .hasMessageContaining("java executable \"java\" is not an absolute path")
                 .hasMessageContaining("jar \"app.jar\"")
@@ -199,12 +283,14 @@ class SystemdUnitRendererTest {
     @Test
     void systemdAnalyzeVerifyAcceptsEveryRenderedUnit(@TempDir Path dir) throws Exception {
         SystemdAnalyze.assumeInstalled();
-        Path realJava = Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath();
+        Path realJava =
+                Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath();
         // verify checks that the executable exists; a wrapper script stands in for a JVM installed under a spaced path.
-        Path spacedJava = Files.createDirectories(dir.resolve("Java Runtimes/jdk 21/bin")).resolve("java");
+        Path spacedJava =
+                Files.createDirectories(dir.resolve("Java Runtimes/jdk 21/bin")).resolve("java");
         Files.writeString(spacedJava, "#!/bin/sh\nexec '" + realJava + "' \"$@\"\n");
         Files.setPosixFilePermissions(spacedJava, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        record Case(String name, InstallRequest request, SystemdUnitOptions options) { }
+        record Case(String name, InstallRequest request, SystemdUnitOptions options) {}
         List<Case> cases = List.of(
                 new Case("default", Requests.withJava(Requests.defaults(), realJava), DEFAULTS),
                 new Case("user", Requests.withJava(Requests.user(), realJava), DEFAULTS),
@@ -212,28 +298,41 @@ class SystemdUnitRendererTest {
                 new Case("dependencies", Requests.withJava(Requests.dependencies(), realJava), DEFAULTS),
                 new Case("restart-forever", Requests.withJava(Requests.restartForever(), realJava), DEFAULTS),
                 new Case("paths-with-spaces", Requests.withJava(Requests.pathsWithSpaces(), spacedJava), DEFAULTS),
-                new Case("options", Requests.withJava(Requests.defaults(), realJava),
-                        SystemdUnitOptions.builder().watchdog(Duration.ofSeconds(30)).bindPrivilegedPorts(true).build()));
+                new Case(
+                        "options",
+                        Requests.withJava(Requests.defaults(), realJava),
+                        SystemdUnitOptions.builder()
+                                .watchdog(Duration.ofSeconds(30))
+                                .bindPrivilegedPorts(true)
+                                .build()));
 
         for (Case c : cases) {
             Path unitDir = Files.createDirectories(dir.resolve(c.name()));
             Path unit = unitDir.resolve("users-service.service");
             Files.writeString(unit, SystemdUnitRenderer.render(c.request(), c.options()));
 
-            SystemdAnalyze.Result result = SystemdAnalyze.verify(unit, c.request().service().user(), dir);
+            SystemdAnalyze.Result result =
+                    SystemdAnalyze.verify(unit, c.request().service().user(), dir);
 
-            assertThat(result.stderr()).as("systemd-analyze verify stderr for the %s unit", c.name()).isEmpty();
-            assertThat(result.exitCode()).as("systemd-analyze verify exit code for the %s unit", c.name()).isZero();
+            assertThat(result.stderr())
+                    .as("systemd-analyze verify stderr for the %s unit", c.name())
+                    .isEmpty();
+            assertThat(result.exitCode())
+                    .as("systemd-analyze verify exit code for the %s unit", c.name())
+                    .isZero();
         }
     }
 
     @Test
     void systemdAnalyzeVerifyWouldCatchAMistake(@TempDir Path dir) throws Exception {
         SystemdAnalyze.assumeInstalled();
-        Path realJava = Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath();
+        Path realJava =
+                Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath();
         Path unit = dir.resolve("users-service.service");
-        Files.writeString(unit, SystemdUnitRenderer.render(Requests.withJava(Requests.defaults(), realJava), DEFAULTS)
-                .replace("Type=notify", "Type=notifyy"));
+        Files.writeString(
+                unit,
+                SystemdUnitRenderer.render(Requests.withJava(Requests.defaults(), realJava), DEFAULTS)
+                        .replace("Type=notify", "Type=notifyy"));
 
         assertThat(SystemdAnalyze.verify(unit, false, dir).stderr()).contains("notifyy");
     }

@@ -2,7 +2,6 @@ package dev.servicekit.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,8 +41,10 @@ public final class EtcdServer implements AutoCloseable {
     private final Path dir;
     private final int clientPort;
     private final int peerPort;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
     private Process process;
 
     private EtcdServer(Path dir, int clientPort, int peerPort) {
@@ -57,7 +58,8 @@ public final class EtcdServer implements AutoCloseable {
      * reason locally and fail on CI ({@code CI=true}), where {@code .ci/run} installs etcd.
      */
     public static Optional<String> unavailableReason() {
-        return executable().isPresent() ? Optional.empty()
+        return executable().isPresent()
+                ? Optional.empty()
                 : Optional.of("no `etcd` on the PATH (apt-get install etcd-server)");
     }
 
@@ -91,14 +93,32 @@ public final class EtcdServer implements AutoCloseable {
         String peer = "http://127.0.0.1:" + peerPort;
         try {
             Files.createDirectories(dir);
-            process = new ProcessBuilder(executable().map(Path::toString)
-                    .orElseThrow(() -> new IllegalStateException(unavailableReason().orElseThrow())),
-                    "--name", "test", "--data-dir", dir.resolve("data").toString(),
-                    "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
-                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-outputs", "stderr")
+            process = new ProcessBuilder(
+                            executable()
+                                    .map(Path::toString)
+                                    .orElseThrow(() -> new IllegalStateException(
+                                            unavailableReason().orElseThrow())),
+                            "--name",
+                            "test",
+                            "--data-dir",
+                            dir.resolve("data").toString(),
+                            "--listen-client-urls",
+                            endpoint(),
+                            "--advertise-client-urls",
+                            endpoint(),
+                            "--listen-peer-urls",
+                            peer,
+                            "--initial-advertise-peer-urls",
+                            peer,
+                            "--initial-cluster",
+                            "test=" + peer,
+                            "--logger",
+                            "zap",
+                            "--log-outputs",
+                            "stderr")
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("etcd.log").toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("etcd did not start: " + e.getMessage(), e);
@@ -106,9 +126,13 @@ public final class EtcdServer implements AutoCloseable {
         long deadline = System.nanoTime() + HEALTHY.toNanos();
         while (true) {
             try {
-                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() == 200 && JSON.readTree(health.body()).path("health").asText().equals("true")) {
+                HttpResponse<String> health = http.send(
+                        HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200
+                        && JSON.readTree(health.body()).path("health").asText().equals("true")) {
                     return;
                 }
             } catch (IOException e) {
@@ -148,17 +172,26 @@ public final class EtcdServer implements AutoCloseable {
 
     /** Sets a key; returns the revision of the write. */
     public long put(String key, String value) {
-        return post("/v3/kv/put", Map.of("key", b64(key), "value", b64(value))).path("header").path("revision").asLong();
+        return post("/v3/kv/put", Map.of("key", b64(key), "value", b64(value)))
+                .path("header")
+                .path("revision")
+                .asLong();
     }
 
     /** Deletes a key; returns the revision after the delete. */
     public long delete(String key) {
-        return post("/v3/kv/deleterange", Map.of("key", b64(key))).path("header").path("revision").asLong();
+        return post("/v3/kv/deleterange", Map.of("key", b64(key)))
+                .path("header")
+                .path("revision")
+                .asLong();
     }
 
     /** The current revision of the store. */
     public long revision() {
-        return post("/v3/kv/range", Map.of("key", b64("\0"), "count_only", true)).path("header").path("revision").asLong();
+        return post("/v3/kv/range", Map.of("key", b64("\0"), "count_only", true))
+                .path("header")
+                .path("revision")
+                .asLong();
     }
 
     /** Compacts the history up to {@code revision}: older revisions can no longer be watched from. */
@@ -184,12 +217,16 @@ public final class EtcdServer implements AutoCloseable {
 
     private JsonNode post(String path, Map<String, Object> body) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(endpoint() + path))
-                    .timeout(Duration.ofSeconds(10))
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                    .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(endpoint() + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                            .header("Content-Type", "application/json")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                throw new IllegalStateException("etcd " + path + " answered HTTP " + response.statusCode() + ": " + response.body());
+                throw new IllegalStateException(
+                        "etcd " + path + " answered HTTP " + response.statusCode() + ": " + response.body());
             }
             return JSON.readTree(response.body());
         } catch (IOException e) {
@@ -205,7 +242,8 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     private static Optional<Path> executable() {
-        for (String entry : List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))) {
+        for (String entry :
+                List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))) {
             Path candidate = Path.of(entry.isEmpty() ? "." : entry, "etcd");
             if (Files.isExecutable(candidate)) {
                 return Optional.of(candidate);

@@ -5,7 +5,6 @@ import dev.servicekit.spi.ManagedServiceException;
 import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -85,7 +84,8 @@ public final class FakeManagedService implements ManagedService {
 
     /** {@link #start()} fails with this service-specific exit code and the message of a port already in use. */
     public FakeManagedService failsToStartWith(int exitCode) {
-        startFailure = new ManagedServiceException("Port 8080 is already in use by another process; stop it or set http.port", exitCode, null);
+        startFailure = new ManagedServiceException(
+                "Port 8080 is already in use by another process; stop it or set http.port", exitCode, null);
         return this;
     }
 

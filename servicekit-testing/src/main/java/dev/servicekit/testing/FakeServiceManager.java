@@ -7,7 +7,6 @@ import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

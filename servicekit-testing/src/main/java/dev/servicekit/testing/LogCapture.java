@@ -3,9 +3,8 @@ package dev.servicekit.testing;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import org.slf4j.LoggerFactory;
-
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /**
  * Captures what one Logback logger (and its children) logs for the duration of a test.

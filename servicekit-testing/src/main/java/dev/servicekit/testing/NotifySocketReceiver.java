@@ -4,7 +4,6 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,15 +61,15 @@ public final class NotifySocketReceiver implements AutoCloseable {
      * @param text          the datagram, e.g. {@code READY=1\nSTATUS=running}
      * @param receivedNanos {@link System#nanoTime()} at arrival
      */
-    public record Message(String text, long receivedNanos) {
-    }
+    public record Message(String text, long receivedNanos) {}
 
     private NotifySocketReceiver(String name) {
         this.name = name;
         this.fd = Sockets.INSTANCE.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         byte[] address = socketAddress(name);
         Sockets.INSTANCE.bind(fd, address, address.length);
-        Sockets.INSTANCE.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, new long[] {0, 100_000}, 16); // 100 ms, so close() is prompt
+        Sockets.INSTANCE.setsockopt(
+                fd, SOL_SOCKET, SO_RCVTIMEO, new long[] {0, 100_000}, 16); // 100 ms, so close() is prompt
         reader = new Thread(this::read, "notify-socket-reader");
         reader.setDaemon(true);
         reader.start();
@@ -144,7 +143,9 @@ public final class NotifySocketReceiver implements AutoCloseable {
     private void read() {
         byte[] buffer = new byte[4096];
         while (!closed) {
-            long n = Sockets.INSTANCE.recv(fd, buffer, new NativeLong(buffer.length), 0).longValue();
+            long n = Sockets.INSTANCE
+                    .recv(fd, buffer, new NativeLong(buffer.length), 0)
+                    .longValue();
             if (n > 0) {
                 messages.add(new Message(new String(buffer, 0, (int) n, StandardCharsets.UTF_8), System.nanoTime()));
             }

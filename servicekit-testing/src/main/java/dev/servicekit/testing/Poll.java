@@ -25,8 +25,7 @@ public final class Poll {
     /** How long to wait between two attempts. */
     static final Duration INTERVAL = Duration.ofMillis(20);
 
-    private Poll() {
-    }
+    private Poll() {}
 
     /**
      * Waits until {@code condition} is true.
@@ -97,8 +96,8 @@ public final class Poll {
         }
     }
 
-    private static <T> T poll(Duration timeout, String what, Supplier<? extends T> read, Predicate<? super T> done,
-                              boolean showLast) {
+    private static <T> T poll(
+            Duration timeout, String what, Supplier<? extends T> read, Predicate<? super T> done, boolean showLast) {
         Objects.requireNonNull(what, "what");
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastProblem = "";

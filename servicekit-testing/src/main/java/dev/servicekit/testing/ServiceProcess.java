@@ -43,7 +43,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts describing a child JVM running {@code jar} ({@code java -jar}) in {@code workingDir}. */
     public static Builder builder(Path jar, Path workingDir) {
-        return new Builder(List.of("-jar", Objects.requireNonNull(jar, "jar").toAbsolutePath().toString()), workingDir);
+        return new Builder(
+                List.of(
+                        "-jar",
+                        Objects.requireNonNull(jar, "jar").toAbsolutePath().toString()),
+                workingDir);
     }
 
     /**
@@ -51,7 +55,11 @@ public final class ServiceProcess implements AutoCloseable {
      * {@code workingDir}; e.g. the test's own class path, {@code System.getProperty("java.class.path")}.
      */
     public static Builder builder(String mainClass, String classPath, Path workingDir) {
-        return new Builder(List.of("-cp", Objects.requireNonNull(classPath, "classPath"), Objects.requireNonNull(mainClass, "mainClass")),
+        return new Builder(
+                List.of(
+                        "-cp",
+                        Objects.requireNonNull(classPath, "classPath"),
+                        Objects.requireNonNull(mainClass, "mainClass")),
                 workingDir);
     }
 
@@ -68,7 +76,9 @@ public final class ServiceProcess implements AutoCloseable {
     /** Sends a real signal ({@code TERM}, {@code INT}, {@code HUP}, {@code KILL}) with {@code kill(1)}. */
     public void signal(String name) {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid()))
+                    .inheritIO()
+                    .start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
             }
@@ -94,7 +104,8 @@ public final class ServiceProcess implements AutoCloseable {
     public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("process " + pid() + " still running after " + timeout + "; output:\n" + output());
+                throw new AssertionError(
+                        "process " + pid() + " still running after " + timeout + "; output:\n" + output());
             }
             return process.exitValue();
         } catch (InterruptedException e) {
@@ -122,7 +133,8 @@ public final class ServiceProcess implements AutoCloseable {
                         + "/; output:\n" + output());
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("no output matched /" + pattern + "/ within " + timeout + "; output:\n" + output());
+                throw new AssertionError(
+                        "no output matched /" + pattern + "/ within " + timeout + "; output:\n" + output());
             }
             try {
                 Thread.sleep(20);
@@ -216,8 +228,13 @@ public final class ServiceProcess implements AutoCloseable {
 
         /** Starts the child, with the same {@code java} that runs the test unless {@link #java(Path)} says otherwise. */
         public ServiceProcess start() {
-            String java = this.java != null ? this.java.toString() : ProcessHandle.current().info().command()
-                    .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            String java = this.java != null
+                    ? this.java.toString()
+                    : ProcessHandle.current()
+                            .info()
+                            .command()
+                            .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString());
             List<String> command = new ArrayList<>();
             command.add(java);
             command.addAll(jvmOptions);

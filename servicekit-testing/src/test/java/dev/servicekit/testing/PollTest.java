@@ -1,14 +1,13 @@
 package dev.servicekit.testing;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class PollTest {
 
@@ -38,15 +37,18 @@ class PollTest {
         long begin = System.nanoTime();
 
         assertThatThrownBy(() -> Poll.until(Duration.ofMillis(200), "etcd to answer", (BooleanSupplier) () -> {
-            throw new IllegalStateException("connection refused");
-        })).isInstanceOf(AssertionError.class)
-                .hasMessage("Waited PT0.2S for etcd to answer; last attempt threw java.lang.IllegalStateException: connection refused");
+                    throw new IllegalStateException("connection refused");
+                }))
+                .isInstanceOf(AssertionError.class)
+                .hasMessage(
+                        "Waited PT0.2S for etcd to answer; last attempt threw java.lang.IllegalStateException: connection refused");
         assertThat(Duration.ofNanos(System.nanoTime() - begin)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
     }
 
     @Test
     void untilWithAReadReturnsTheAcceptedValueAndOnTimeoutShowsTheLastValueRead() {
-        assertThat(Poll.until(Duration.ofSeconds(10), "three", count::incrementAndGet, n -> n == 3)).isEqualTo(3);
+        assertThat(Poll.until(Duration.ofSeconds(10), "three", count::incrementAndGet, n -> n == 3))
+                .isEqualTo(3);
 
         assertThatThrownBy(() -> Poll.until(Duration.ofMillis(100), "the level DEBUG", () -> "INFO", "DEBUG"::equals))
                 .isInstanceOf(AssertionError.class)
@@ -58,7 +60,8 @@ class PollTest {
         Thread.currentThread().interrupt();
         try {
             assertThatThrownBy(() -> Poll.until(Duration.ofSeconds(10), "never", () -> false))
-                    .isInstanceOf(AssertionError.class).hasMessage("Interrupted while waiting for never");
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessage("Interrupted while waiting for never");
             assertThat(Thread.currentThread().isInterrupted()).isTrue();
         } finally {
             Thread.interrupted();
@@ -79,7 +82,8 @@ class PollTest {
     void duringFailsAtTheFirstCheckThatFindsTheConditionFalse() {
         long begin = System.nanoTime();
 
-        assertThatThrownBy(() -> Poll.during(Duration.ofSeconds(30), "one reload only", () -> count.incrementAndGet() < 3))
+        assertThatThrownBy(
+                        () -> Poll.during(Duration.ofSeconds(30), "one reload only", () -> count.incrementAndGet() < 3))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("Expected one reload only for PT30S, but it stopped holding after ");
         assertThat(count).hasValue(3);

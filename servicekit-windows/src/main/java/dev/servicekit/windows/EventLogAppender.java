@@ -56,7 +56,8 @@ public final class EventLogAppender extends AppenderBase<ILoggingEvent> {
         if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext)) {
             return;
         }
-        ch.qos.logback.classic.LoggerContext context = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        ch.qos.logback.classic.LoggerContext context =
+                (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         if (root.getAppender("EVENTLOG") != null) {
             return;
@@ -81,7 +82,8 @@ public final class EventLogAppender extends AppenderBase<ILoggingEvent> {
     @Override
     public void start() {
         if (source == null || source.isBlank()) {
-            addError("EventLogAppender \"" + getName() + "\" needs <source>: the service name the source was registered under");
+            addError("EventLogAppender \"" + getName()
+                    + "\" needs <source>: the service name the source was registered under");
             return;
         }
         try {
@@ -120,13 +122,16 @@ public final class EventLogAppender extends AppenderBase<ILoggingEvent> {
         Optional<LifecycleEvent> lifecycle = lifecycle(event.getMarkerList());
         String text = text(event);
         if (lifecycle.isPresent()) {
-            return Optional.of(new Entry(lifecycle.get().severity().eventType(), lifecycle.get().eventId(), text));
+            return Optional.of(new Entry(
+                    lifecycle.get().severity().eventType(), lifecycle.get().eventId(), text));
         }
         if (event.getLevel().isGreaterOrEqual(Level.ERROR)) {
-            return Optional.of(new Entry(LifecycleEvent.Severity.ERROR.eventType(), LifecycleEvent.ERROR_EVENT_ID, text));
+            return Optional.of(
+                    new Entry(LifecycleEvent.Severity.ERROR.eventType(), LifecycleEvent.ERROR_EVENT_ID, text));
         }
         if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-            return Optional.of(new Entry(LifecycleEvent.Severity.WARNING.eventType(), LifecycleEvent.WARNING_EVENT_ID, text));
+            return Optional.of(
+                    new Entry(LifecycleEvent.Severity.WARNING.eventType(), LifecycleEvent.WARNING_EVENT_ID, text));
         }
         return Optional.empty();
     }
@@ -149,13 +154,18 @@ public final class EventLogAppender extends AppenderBase<ILoggingEvent> {
         StringBuilder text = new StringBuilder(event.getFormattedMessage());
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
-            text.append("\r\n\r\n").append(ThrowableProxyUtil.asString(thrown).replace("\r\n", "\n").replace("\n", "\r\n"));
+            text.append("\r\n\r\n")
+                    .append(ThrowableProxyUtil.asString(thrown)
+                            .replace("\r\n", "\n")
+                            .replace("\n", "\r\n"));
         }
-        text.append("\r\n\r\nLogger: ").append(event.getLoggerName()).append("; thread: ").append(event.getThreadName());
+        text.append("\r\n\r\nLogger: ")
+                .append(event.getLoggerName())
+                .append("; thread: ")
+                .append(event.getThreadName());
         return text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT) + "..." : text.toString();
     }
 
     /** One Event Log entry. */
-    record Entry(int eventType, int eventId, String text) {
-    }
+    record Entry(int eventType, int eventId, String text) {}
 }

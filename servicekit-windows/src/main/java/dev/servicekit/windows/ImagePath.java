@@ -11,8 +11,7 @@ final class ImagePath {
     /** The verb the SCM runs the jar with; the CLI's {@code service} verb calls {@code runManaged}. */
     static final String SERVICE_VERB = "service";
 
-    private ImagePath() {
-    }
+    private ImagePath() {}
 
     /**
      * The image path, with {@code --set data-dir=<dataDirectory>} added unless the arguments set
@@ -20,8 +19,13 @@ final class ImagePath {
      * would put the database there.
      */
     static String of(LaunchCommand launch, String dataDirectory) {
-        launch = new LaunchCommand(launch.java(), archiveInDataDirectory(launch.jvmOptions(), dataDirectory), launch.jar(), launch.arguments());
-        boolean setsDataDir = launch.arguments().stream().anyMatch(a -> a.startsWith("data-dir=") || a.startsWith("--set=data-dir="));
+        launch = new LaunchCommand(
+                launch.java(),
+                archiveInDataDirectory(launch.jvmOptions(), dataDirectory),
+                launch.jar(),
+                launch.arguments());
+        boolean setsDataDir =
+                launch.arguments().stream().anyMatch(a -> a.startsWith("data-dir=") || a.startsWith("--set=data-dir="));
         if (setsDataDir) {
             return of(launch);
         }
@@ -37,18 +41,24 @@ final class ImagePath {
      */
     static java.util.List<String> archiveInDataDirectory(java.util.List<String> jvmOptions, String dataDirectory) {
         String flag = "-XX:SharedArchiveFile=";
-        return jvmOptions.stream().map(option -> {
-            if (!option.startsWith(flag)) {
-                return option;
-            }
-            String file = option.substring(flag.length());
-            boolean absolute = file.startsWith("\\") || file.startsWith("/") || file.startsWith("%") || file.matches("^[A-Za-z]:.*");
-            return absolute ? option : flag + dataDirectory + "\\" + file;
-        }).toList();
+        return jvmOptions.stream()
+                .map(option -> {
+                    if (!option.startsWith(flag)) {
+                        return option;
+                    }
+                    String file = option.substring(flag.length());
+                    boolean absolute = file.startsWith("\\")
+                            || file.startsWith("/")
+                            || file.startsWith("%")
+                            || file.matches("^[A-Za-z]:.*");
+                    return absolute ? option : flag + dataDirectory + "\\" + file;
+                })
+                .toList();
     }
 
     static String of(LaunchCommand launch) {
-        StringBuilder line = new StringBuilder(WindowsCommandLine.quoteAlways(launch.java().toString()));
+        StringBuilder line =
+                new StringBuilder(WindowsCommandLine.quoteAlways(launch.java().toString()));
         if (!launch.jvmOptions().isEmpty()) {
             line.append(' ').append(WindowsCommandLine.join(launch.jvmOptions()));
         }

@@ -1,11 +1,11 @@
 package dev.servicekit.windows;
 
-import dev.servicekit.scm.ScmApi;
-import dev.servicekit.scm.ScmStatus;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.Advapi32;
 import com.sun.jna.platform.win32.Winsvc;
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,7 +22,8 @@ final class JnaScmApi implements ScmApi {
 
     @Override
     public int startServiceCtrlDispatcher(String serviceName, ServiceMain serviceMain) {
-        main = (argc, argv) -> serviceMain.run(argc > 0 && argv != null ? argv.getWideStringArray(0, argc) : new String[0]);
+        main = (argc, argv) ->
+                serviceMain.run(argc > 0 && argv != null ? argv.getWideStringArray(0, argc) : new String[0]);
         Winsvc.SERVICE_TABLE_ENTRY entry = new Winsvc.SERVICE_TABLE_ENTRY();
         entry.lpServiceName = serviceName;
         entry.lpServiceProc = main;
@@ -34,10 +35,11 @@ final class JnaScmApi implements ScmApi {
     @Override
     public long registerServiceCtrlHandler(String serviceName, ControlHandler handler) {
         Winsvc.HandlerEx native_ = (control, eventType, eventData, context) -> handler.handle(control, eventType);
-        Winsvc.SERVICE_STATUS_HANDLE handle = Advapi32.INSTANCE.RegisterServiceCtrlHandlerEx(serviceName, native_, null);
+        Winsvc.SERVICE_STATUS_HANDLE handle =
+                Advapi32.INSTANCE.RegisterServiceCtrlHandlerEx(serviceName, native_, null);
         if (handle == null || handle.getPointer() == null) {
-            throw new IllegalStateException("RegisterServiceCtrlHandlerEx(\"" + serviceName + "\") failed with Win32 error "
-                    + Native.getLastError());
+            throw new IllegalStateException("RegisterServiceCtrlHandlerEx(\"" + serviceName
+                    + "\") failed with Win32 error " + Native.getLastError());
         }
         long value = Pointer.nativeValue(handle.getPointer());
         handlers.put(value, native_);

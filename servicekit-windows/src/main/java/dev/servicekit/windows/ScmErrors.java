@@ -10,8 +10,7 @@ final class ScmErrors {
     static final int ERROR_ACCESS_DENIED = 5;
     static final int ERROR_SERVICE_DOES_NOT_EXIST = 1060;
 
-    private ScmErrors() {
-    }
+    private ScmErrors() {}
 
     /**
      * 5 → exit 77 with "run from an elevated prompt (Run as Administrator)"; 1060 → exit 4 "not installed";
@@ -19,14 +18,17 @@ final class ScmErrors {
      */
     static ServiceManagerException failure(String what, String name, int error, IntFunction<String> systemMessage) {
         if (error == ERROR_ACCESS_DENIED) {
-            return new ServiceManagerException("Could not " + what + ": access denied; run from an elevated prompt (Run as Administrator)",
+            return new ServiceManagerException(
+                    "Could not " + what + ": access denied; run from an elevated prompt (Run as Administrator)",
                     ExitCode.PERMISSION_DENIED);
         }
         if (error == ERROR_SERVICE_DOES_NOT_EXIST) {
-            return new ServiceManagerException("Service \"" + name + "\" is not installed; install it with the install command",
+            return new ServiceManagerException(
+                    "Service \"" + name + "\" is not installed; install it with the install command",
                     ExitCode.NOT_INSTALLED);
         }
-        return new ServiceManagerException("Could not " + what + ": Win32 error " + error + " (" + systemMessage.apply(error) + ")",
+        return new ServiceManagerException(
+                "Could not " + what + ": Win32 error " + error + " (" + systemMessage.apply(error) + ")",
                 ExitCode.FAILURE);
     }
 }

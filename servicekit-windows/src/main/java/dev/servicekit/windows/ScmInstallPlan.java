@@ -32,9 +32,19 @@ import java.util.Optional;
  * @param resetPeriod              the failure count resets after this long without failure
  * @param preshutdownTimeout       {@code PreshutdownTimeout}: the stop timeout
  */
-record ScmInstallPlan(String name, String displayName, String description, String imagePath, StartType startType,
-                      String objectName, AccountKind account, Optional<String> password, List<String> dependencies,
-                      List<FailureAction> failureActions, Duration resetPeriod, Duration preshutdownTimeout) {
+record ScmInstallPlan(
+        String name,
+        String displayName,
+        String description,
+        String imagePath,
+        StartType startType,
+        String objectName,
+        AccountKind account,
+        Optional<String> password,
+        List<String> dependencies,
+        List<FailureAction> failureActions,
+        Duration resetPeriod,
+        Duration preshutdownTimeout) {
 
     /** {@code SERVICE_WIN32_OWN_PROCESS}. */
     static final int SERVICE_WIN32_OWN_PROCESS = 0x10;
@@ -42,6 +52,7 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
     static final int SERVICE_ERROR_NORMAL = 1;
     /** {@code SERVICE_SID_TYPE_UNRESTRICTED}: the service gets its own SID {@code NT SERVICE\<name>} in its token. */
     static final int SERVICE_SID_TYPE_UNRESTRICTED = 1;
+
     static final String SERVICES_KEY = "SYSTEM\\CurrentControlSet\\Services\\";
     static final String EVENT_LOG_KEY = "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\";
     /**
@@ -79,13 +90,15 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
         List<String> problems = new ArrayList<>();
         String name = request.name();
         if (name.length() > 256 || name.contains("/") || name.contains("\\")) {
-            problems.add("service name \"" + name + "\" must be at most 256 characters without \"/\" or \"\\\"; choose another --name");
+            problems.add("service name \"" + name
+                    + "\" must be at most 256 characters without \"/\" or \"\\\"; choose another --name");
         }
         if (request.service().user()) {
             problems.add("--user is not supported on Windows: services are system-wide; drop --user");
         }
         if (request.service().root().isPresent()) {
-            problems.add("--root \"" + request.service().root().get() + "\" is not supported on Windows: the plan lives in the SCM and the "
+            problems.add("--root \"" + request.service().root().get()
+                    + "\" is not supported on Windows: the plan lives in the SCM and the "
                     + "registry, not in files; use --dry-run to see it");
         }
         String objectName;
@@ -95,7 +108,9 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
         if (account.isEmpty()) {
             objectName = "NT SERVICE\\" + name;
             kind = AccountKind.VIRTUAL;
-        } else if (lower.equals("localsystem") || lower.equals(".\\localsystem") || lower.equals("nt authority\\system")) {
+        } else if (lower.equals("localsystem")
+                || lower.equals(".\\localsystem")
+                || lower.equals("nt authority\\system")) {
             objectName = "LocalSystem";
             kind = AccountKind.BUILT_IN;
         } else if (lower.equals("localservice") || lower.equals("nt authority\\localservice")) {
@@ -115,15 +130,18 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
             kind = AccountKind.USER;
         }
         if (kind == AccountKind.USER && request.password().isEmpty()) {
-            problems.add("account \"" + objectName + "\" is a user account and needs its password; pass --password-stdin and write it to "
+            problems.add("account \"" + objectName
+                    + "\" is a user account and needs its password; pass --password-stdin and write it to "
                     + "stdin, or use the default virtual account (omit --account)");
         }
         if (kind != AccountKind.USER && request.password().isPresent()) {
-            problems.add("account \"" + objectName + "\" has no password; drop --password-stdin (only user accounts take one)");
+            problems.add("account \"" + objectName
+                    + "\" has no password; drop --password-stdin (only user accounts take one)");
         }
         for (String dependency : request.dependsOn()) {
             if (dependency.isBlank() || dependency.contains("/")) {
-                problems.add("--depends-on \"" + dependency + "\" is not a service name; give the service name, e.g. --depends-on Tcpip");
+                problems.add("--depends-on \"" + dependency
+                        + "\" is not a service name; give the service name, e.g. --depends-on Tcpip");
             }
         }
         for (FailureAction action : request.onFailure()) {
@@ -131,19 +149,31 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
                 problems.add("--on-failure delay \"" + action + "\" is longer than Windows allows (49 days)");
             }
         }
-        if (request.resetAfter().getSeconds() > 0xFFFF_FFFFL || request.resetAfter().isNegative()) {
+        if (request.resetAfter().getSeconds() > 0xFFFF_FFFFL
+                || request.resetAfter().isNegative()) {
             problems.add("--reset-after \"" + request.resetAfter() + "\" is out of range (0 .. 136 years)");
         }
         if (request.stopTimeout().isNegative() || request.stopTimeout().toMillis() > 0xFFFF_FFFFL) {
             problems.add("--stop-timeout \"" + request.stopTimeout() + "\" is out of range");
         }
         if (!problems.isEmpty()) {
-            throw new ServiceManagerException("Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems), ExitCode.USAGE);
+            throw new ServiceManagerException(
+                    "Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems),
+                    ExitCode.USAGE);
         }
-        return new ScmInstallPlan(name, request.displayName(), request.description(),
+        return new ScmInstallPlan(
+                name,
+                request.displayName(),
+                request.description(),
                 ImagePath.of(request.launch(), programData() + "\\" + name),
-                request.startType(), objectName, kind, request.password(), request.dependsOn(), request.onFailure(),
-                request.resetAfter(), request.stopTimeout());
+                request.startType(),
+                objectName,
+                kind,
+                request.password(),
+                request.dependsOn(),
+                request.onFailure(),
+                request.resetAfter(),
+                request.stopTimeout());
     }
 
     /** {@code Start}: 2 automatic (also for delayed), 3 manual (demand), 4 disabled. */
@@ -217,8 +247,10 @@ record ScmInstallPlan(String name, String displayName, String description, Strin
     /** Never shows the password. */
     @Override
     public String toString() {
-        return "ScmInstallPlan[name=" + name + ", imagePath=" + imagePath + ", startType=" + startType + ", objectName=" + objectName
+        return "ScmInstallPlan[name=" + name + ", imagePath=" + imagePath + ", startType=" + startType + ", objectName="
+                + objectName
                 + ", password=" + (password.isPresent() ? "******" : "none") + ", dependencies=" + dependencies
-                + ", failureActions=" + failureActions + ", resetPeriod=" + resetPeriod + ", preshutdownTimeout=" + preshutdownTimeout + "]";
+                + ", failureActions=" + failureActions + ", resetPeriod=" + resetPeriod + ", preshutdownTimeout="
+                + preshutdownTimeout + "]";
     }
 }

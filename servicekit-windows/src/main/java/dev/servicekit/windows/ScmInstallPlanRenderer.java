@@ -16,14 +16,14 @@ final class ScmInstallPlanRenderer {
 
     private static final String MASK = "********";
 
-    private ScmInstallPlanRenderer() {
-    }
+    private ScmInstallPlanRenderer() {}
 
     static String render(ScmInstallPlan plan) {
         StringBuilder out = new StringBuilder();
         String n = WindowsCommandLine.quote(plan.name());
         out.append("# Install Windows service \"").append(plan.name()).append("\" (dry run: nothing was changed)\n");
-        out.append("# servicekit calls the SCM API (CreateService, ChangeServiceConfig2) directly; these sc.exe commands do the same.\n\n");
+        out.append(
+                "# servicekit calls the SCM API (CreateService, ChangeServiceConfig2) directly; these sc.exe commands do the same.\n\n");
 
         List<String> create = new ArrayList<>();
         create.add("sc.exe create " + n);
@@ -43,20 +43,34 @@ final class ScmInstallPlanRenderer {
         if (plan.delayedAutoStart()) {
             out.append("sc.exe config ").append(n).append(" start= delayed-auto\n");
         }
-        out.append("sc.exe description ").append(n).append(' ').append(WindowsCommandLine.quote(plan.description())).append('\n');
+        out.append("sc.exe description ")
+                .append(n)
+                .append(' ')
+                .append(WindowsCommandLine.quote(plan.description()))
+                .append('\n');
         if (!plan.failureActions().isEmpty()) {
             String actions = plan.failureActions().stream()
-                    .map(a -> (a.kind() == FailureAction.Kind.RESTART ? "restart" : "") + "/" + a.delay().toMillis())
+                    .map(a -> (a.kind() == FailureAction.Kind.RESTART ? "restart" : "") + "/"
+                            + a.delay().toMillis())
                     .collect(Collectors.joining("/"));
-            out.append("sc.exe failure ").append(n).append(" reset= ").append(plan.resetPeriod().getSeconds())
-                    .append(" actions= ").append(actions).append('\n');
+            out.append("sc.exe failure ")
+                    .append(n)
+                    .append(" reset= ")
+                    .append(plan.resetPeriod().getSeconds())
+                    .append(" actions= ")
+                    .append(actions)
+                    .append('\n');
             out.append("sc.exe failureflag ").append(n).append(" 1\n");
         }
         out.append("sc.exe sidtype ").append(n).append(" unrestricted\n");
         out.append("# PreshutdownTimeout has no sc.exe option: ChangeServiceConfig2(SERVICE_CONFIG_PRESHUTDOWN_INFO, ")
-                .append(plan.preshutdownTimeout().toMillis()).append(" ms)\n\n");
+                .append(plan.preshutdownTimeout().toMillis())
+                .append(" ms)\n\n");
 
-        out.append("# Registry values: HKLM\\").append(ScmInstallPlan.SERVICES_KEY).append(plan.name()).append('\n');
+        out.append("# Registry values: HKLM\\")
+                .append(ScmInstallPlan.SERVICES_KEY)
+                .append(plan.name())
+                .append('\n');
         value(out, "Type", "REG_DWORD", "0x10 (SERVICE_WIN32_OWN_PROCESS)");
         value(out, "Start", "REG_DWORD", plan.startValue() + " (" + startWord(plan.startValue()) + ")");
         if (plan.delayedAutoStart()) {
@@ -72,31 +86,51 @@ final class ScmInstallPlanRenderer {
         }
         if (!plan.failureActions().isEmpty()) {
             value(out, "FailureActions", "REG_BINARY", hex(plan.failureActionsValue()));
-            out.append(String.format(Locale.ROOT, "  %-34s %s\n", "", "reset after " + plan.resetPeriod().getSeconds() + " s; "
-                    + plan.failureActions().stream().map(ScmInstallPlanRenderer::describe).collect(Collectors.joining(", "))));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-34s %s\n",
+                    "",
+                    "reset after " + plan.resetPeriod().getSeconds() + " s; "
+                            + plan.failureActions().stream()
+                                    .map(ScmInstallPlanRenderer::describe)
+                                    .collect(Collectors.joining(", "))));
             value(out, "FailureActionsOnNonCrashFailures", "REG_DWORD", "1");
         }
         value(out, "ServiceSidType", "REG_DWORD", "1 (SERVICE_SID_TYPE_UNRESTRICTED)");
-        value(out, "PreshutdownTimeout", "REG_DWORD", plan.preshutdownTimeout().toMillis() + " (ms, the stop timeout "
-                + Durations.format(plan.preshutdownTimeout()) + ")");
+        value(
+                out,
+                "PreshutdownTimeout",
+                "REG_DWORD",
+                plan.preshutdownTimeout().toMillis() + " (ms, the stop timeout "
+                        + Durations.format(plan.preshutdownTimeout()) + ")");
         out.append('\n');
 
-        out.append("# Event Log source: HKLM\\").append(ScmInstallPlan.EVENT_LOG_KEY).append(plan.name()).append('\n');
+        out.append("# Event Log source: HKLM\\")
+                .append(ScmInstallPlan.EVENT_LOG_KEY)
+                .append(plan.name())
+                .append('\n');
         value(out, "EventMessageFile", "REG_EXPAND_SZ", ScmInstallPlan.EVENT_MESSAGE_FILE);
-        value(out, "TypesSupported", "REG_DWORD", ScmInstallPlan.EVENT_TYPES_SUPPORTED + " (error, warning, information)");
+        value(
+                out,
+                "TypesSupported",
+                "REG_DWORD",
+                ScmInstallPlan.EVENT_TYPES_SUPPORTED + " (error, warning, information)");
         out.append('\n');
 
         out.append("# Data directory (created if missing)\n");
         out.append("  ").append(plan.dataDirectory()).append('\n');
-        out.append("  ACL (replaces the inherited entries): NT AUTHORITY\\SYSTEM full control, BUILTIN\\Administrators full control, ")
-                .append(serviceAccess(plan)).append(" modify\n");
+        out.append(
+                        "  ACL (replaces the inherited entries): NT AUTHORITY\\SYSTEM full control, BUILTIN\\Administrators full control, ")
+                .append(serviceAccess(plan))
+                .append(" modify\n");
         return out.toString();
     }
 
     private static String serviceAccess(ScmInstallPlan plan) {
         String sid = "NT SERVICE\\" + plan.name();
         return plan.objectName().equalsIgnoreCase(sid) || plan.account() == ScmInstallPlan.AccountKind.BUILT_IN
-                ? sid : sid + " and " + plan.objectName();
+                ? sid
+                : sid + " and " + plan.objectName();
     }
 
     private static String accountNote(ScmInstallPlan plan) {
@@ -117,7 +151,9 @@ final class ScmInstallPlanRenderer {
     }
 
     private static String describe(FailureAction action) {
-        return action.kind() == FailureAction.Kind.RESTART ? "restart after " + action.delay().toMillis() + " ms" : "no action";
+        return action.kind() == FailureAction.Kind.RESTART
+                ? "restart after " + action.delay().toMillis() + " ms"
+                : "no action";
     }
 
     private static void value(StringBuilder out, String name, String type, String data) {

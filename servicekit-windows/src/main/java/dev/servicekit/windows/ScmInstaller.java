@@ -1,8 +1,5 @@
 package dev.servicekit.windows;
 
-import dev.servicekit.scm.ScmApi;
-import dev.servicekit.scm.ScmStatus;
-import dev.servicekit.spi.ExitCode;
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
@@ -15,6 +12,9 @@ import com.sun.jna.platform.win32.WinReg;
 import com.sun.jna.platform.win32.Winsvc;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.win32.W32APIOptions;
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
+import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManagerException;
@@ -58,17 +58,31 @@ final class ScmInstaller {
 
     void install(ScmInstallPlan plan, Progress progress) {
         progress.step("Installing " + plan.name() + "...");
-        Winsvc.SC_HANDLE scm = openScm(Winsvc.SC_MANAGER_CONNECT | Winsvc.SC_MANAGER_CREATE_SERVICE, "install " + plan.name());
+        Winsvc.SC_HANDLE scm =
+                openScm(Winsvc.SC_MANAGER_CONNECT | Winsvc.SC_MANAGER_CREATE_SERVICE, "install " + plan.name());
         try {
             String dependencies = plan.dependencies().isEmpty() ? null : String.join("\0", plan.dependencies()) + "\0";
-            Winsvc.SC_HANDLE service = A.CreateService(scm, plan.name(), plan.displayName(), Winsvc.SERVICE_ALL_ACCESS,
-                    ScmInstallPlan.SERVICE_WIN32_OWN_PROCESS, plan.startValue(), ScmInstallPlan.SERVICE_ERROR_NORMAL,
-                    plan.imagePath(), null, null, dependencies, plan.createServiceAccount().orElse(null), plan.password().orElse(null));
+            Winsvc.SC_HANDLE service = A.CreateService(
+                    scm,
+                    plan.name(),
+                    plan.displayName(),
+                    Winsvc.SERVICE_ALL_ACCESS,
+                    ScmInstallPlan.SERVICE_WIN32_OWN_PROCESS,
+                    plan.startValue(),
+                    ScmInstallPlan.SERVICE_ERROR_NORMAL,
+                    plan.imagePath(),
+                    null,
+                    null,
+                    dependencies,
+                    plan.createServiceAccount().orElse(null),
+                    plan.password().orElse(null));
             if (service == null) {
                 int error = Native.getLastError();
                 if (error == ERROR_SERVICE_EXISTS || error == ERROR_SERVICE_MARKED_FOR_DELETE) {
-                    throw new ServiceManagerException("Service \"" + plan.name() + "\" is already installed; run uninstall first, or "
-                            + "choose another --name", ExitCode.FAILURE);
+                    throw new ServiceManagerException(
+                            "Service \"" + plan.name() + "\" is already installed; run uninstall first, or "
+                                    + "choose another --name",
+                            ExitCode.FAILURE);
                 }
                 throw failure("create service \"" + plan.name() + "\"", plan.name(), error);
             }
@@ -76,7 +90,8 @@ final class ScmInstaller {
                 configure(service, plan, progress);
             } catch (RuntimeException e) {
                 if (!A.DeleteService(service)) {
-                    e.addSuppressed(new IllegalStateException("could not delete the half-installed service: Win32 error " + Native.getLastError()));
+                    e.addSuppressed(new IllegalStateException(
+                            "could not delete the half-installed service: Win32 error " + Native.getLastError()));
                 }
                 throw e;
             } finally {
@@ -85,7 +100,8 @@ final class ScmInstaller {
         } finally {
             A.CloseServiceHandle(scm);
         }
-        progress.step("registered with the SCM (" + plan.objectName() + ", start type " + plan.startType().cliName() + ")");
+        progress.step("registered with the SCM (" + plan.objectName() + ", start type "
+                + plan.startType().cliName() + ")");
         try {
             registerEventSource(plan.name());
         } catch (RuntimeException e) {
@@ -101,13 +117,15 @@ final class ScmInstaller {
     private static void deleteAfterFailure(String name, RuntimeException failure) {
         Winsvc.SC_HANDLE scm = A.OpenSCManager(null, null, Winsvc.SC_MANAGER_CONNECT);
         if (scm == null) {
-            failure.addSuppressed(new IllegalStateException("could not remove the half-installed service: Win32 error " + Native.getLastError()));
+            failure.addSuppressed(new IllegalStateException(
+                    "could not remove the half-installed service: Win32 error " + Native.getLastError()));
             return;
         }
         try {
             Winsvc.SC_HANDLE service = A.OpenService(scm, name, WinNtDelete.DELETE);
             if (service == null || !A.DeleteService(service)) {
-                failure.addSuppressed(new IllegalStateException("could not remove the half-installed service: Win32 error " + Native.getLastError()));
+                failure.addSuppressed(new IllegalStateException(
+                        "could not remove the half-installed service: Win32 error " + Native.getLastError()));
             }
             if (service != null) {
                 A.CloseServiceHandle(service);
@@ -129,7 +147,8 @@ final class ScmInstaller {
             actions.dwResetPeriod = (int) plan.resetPeriod().getSeconds();
             actions.cActions = plan.failureActions().size();
             Winsvc.SC_ACTION.ByReference first = new Winsvc.SC_ACTION.ByReference();
-            Winsvc.SC_ACTION[] array = (Winsvc.SC_ACTION[]) first.toArray(plan.failureActions().size());
+            Winsvc.SC_ACTION[] array =
+                    (Winsvc.SC_ACTION[]) first.toArray(plan.failureActions().size());
             for (int i = 0; i < array.length; i++) {
                 FailureAction action = plan.failureActions().get(i);
                 array[i].type = ScmInstallPlan.scActionType(action);
@@ -142,11 +161,22 @@ final class ScmInstaller {
             flag.fFailureActionsOnNonCrashFailures = 1;
             config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, flag, "failure actions flag", progress);
         }
-        config2Dword(service, Winsvc.SERVICE_CONFIG_SERVICE_SID_INFO, ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED, "service SID type", progress);
-        config2Dword(service, Winsvc.SERVICE_CONFIG_PRESHUTDOWN_INFO, (int) plan.preshutdownTimeout().toMillis(), "pre-shutdown timeout", progress);
+        config2Dword(
+                service,
+                Winsvc.SERVICE_CONFIG_SERVICE_SID_INFO,
+                ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED,
+                "service SID type",
+                progress);
+        config2Dword(
+                service,
+                Winsvc.SERVICE_CONFIG_PRESHUTDOWN_INFO,
+                (int) plan.preshutdownTimeout().toMillis(),
+                "pre-shutdown timeout",
+                progress);
     }
 
-    private static void config2(Winsvc.SC_HANDLE service, int level, Winsvc.ChangeServiceConfig2Info info, String what, Progress progress) {
+    private static void config2(
+            Winsvc.SC_HANDLE service, int level, Winsvc.ChangeServiceConfig2Info info, String what, Progress progress) {
         if (!A.ChangeServiceConfig2(service, level, info)) {
             unsupportedOrFail(what, Native.getLastError(), progress);
         }
@@ -158,8 +188,8 @@ final class ScmInstaller {
      */
     private static void unsupportedOrFail(String what, int error, Progress progress) {
         if (error == ERROR_INVALID_LEVEL) {
-            progress.step("warning: this Service Control Manager does not support the " + what + " setting (Win32 error 124); "
-                    + "installed without it");
+            progress.step("warning: this Service Control Manager does not support the " + what
+                    + " setting (Win32 error 124); " + "installed without it");
             return;
         }
         throw failure("set the " + what, "", error);
@@ -172,7 +202,8 @@ final class ScmInstaller {
     private static void config2Dword(Winsvc.SC_HANDLE service, int level, int value, String what, Progress progress) {
         Memory info = new Memory(4);
         info.setInt(0, value);
-        Function f = NativeLibrary.getInstance("Advapi32", W32APIOptions.UNICODE_OPTIONS).getFunction("ChangeServiceConfig2W");
+        Function f = NativeLibrary.getInstance("Advapi32", W32APIOptions.UNICODE_OPTIONS)
+                .getFunction("ChangeServiceConfig2W");
         if (f.invokeInt(new Object[] {service, level, info}) == 0) {
             unsupportedOrFail(what, Native.getLastError(), progress);
         }
@@ -182,8 +213,10 @@ final class ScmInstaller {
         String key = ScmInstallPlan.EVENT_LOG_KEY + name;
         try {
             Advapi32Util.registryCreateKey(WinReg.HKEY_LOCAL_MACHINE, key);
-            Advapi32Util.registrySetExpandableStringValue(WinReg.HKEY_LOCAL_MACHINE, key, "EventMessageFile", ScmInstallPlan.EVENT_MESSAGE_FILE);
-            Advapi32Util.registrySetIntValue(WinReg.HKEY_LOCAL_MACHINE, key, "TypesSupported", ScmInstallPlan.EVENT_TYPES_SUPPORTED);
+            Advapi32Util.registrySetExpandableStringValue(
+                    WinReg.HKEY_LOCAL_MACHINE, key, "EventMessageFile", ScmInstallPlan.EVENT_MESSAGE_FILE);
+            Advapi32Util.registrySetIntValue(
+                    WinReg.HKEY_LOCAL_MACHINE, key, "TypesSupported", ScmInstallPlan.EVENT_TYPES_SUPPORTED);
         } catch (Win32Exception e) {
             throw failure("register the Event Log source HKLM\\" + key, name, e.getErrorCode());
         }
@@ -210,13 +243,15 @@ final class ScmInstaller {
         String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
         Path dir = Path.of(programData, plan.name());
         String serviceSid = "NT SERVICE\\" + plan.name();
-        String fix = "; restrict it by hand: icacls \"" + dir + "\" /inheritance:r /grant:r SYSTEM:(OI)(CI)F Administrators:(OI)(CI)F \""
-                + serviceSid + "\":(OI)(CI)M";
+        String fix = "; restrict it by hand: icacls \"" + dir
+                + "\" /inheritance:r /grant:r SYSTEM:(OI)(CI)F Administrators:(OI)(CI)F \"" + serviceSid
+                + "\":(OI)(CI)M";
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             // the service is installed and can run; the directory is not worth undoing the install for
-            progress.step("warning: could not create the data directory " + dir + ": " + e + "; create it by hand" + fix);
+            progress.step(
+                    "warning: could not create the data directory " + dir + ": " + e + "; create it by hand" + fix);
             return dir;
         }
         AclFileAttributeView view = Files.getFileAttributeView(dir, AclFileAttributeView.class);
@@ -234,43 +269,52 @@ final class ScmInstaller {
             acl.add(allow(lookup.lookupPrincipalByName("NT AUTHORITY\\SYSTEM"), full, inherit));
             acl.add(allow(lookup.lookupPrincipalByName("BUILTIN\\Administrators"), full, inherit));
             acl.add(allow(lookup.lookupPrincipalByName(serviceSid), modify, inherit));
-            if (plan.account() == ScmInstallPlan.AccountKind.USER || plan.account() == ScmInstallPlan.AccountKind.MANAGED) {
+            if (plan.account() == ScmInstallPlan.AccountKind.USER
+                    || plan.account() == ScmInstallPlan.AccountKind.MANAGED) {
                 acl.add(allow(lookup.lookupPrincipalByName(plan.objectName().replace(".\\", "")), modify, inherit));
             }
             view.setAcl(acl);
             progress.step("data directory " + dir + " restricted to SYSTEM, Administrators and " + serviceSid);
         } catch (IOException | UnsupportedOperationException e) {
             // e.g. the service SID cannot be resolved (Wine does not know NT SERVICE\ accounts)
-            progress.step("warning: could not set the ACL of " + dir + " (" + e + "); its permissions stay inherited" + fix);
+            progress.step(
+                    "warning: could not set the ACL of " + dir + " (" + e + "); its permissions stay inherited" + fix);
         }
         return dir;
     }
 
     private static AclEntry allow(UserPrincipal who, Set<AclEntryPermission> permissions, Set<AclEntryFlag> flags) {
-        return AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(who).setPermissions(permissions).setFlags(flags).build();
+        return AclEntry.newBuilder()
+                .setType(AclEntryType.ALLOW)
+                .setPrincipal(who)
+                .setPermissions(permissions)
+                .setFlags(flags)
+                .build();
     }
 
     // -------------------------------------------------------------------------------------------- uninstall
 
     void uninstall(String name, Progress progress) {
         progress.step("Uninstalling " + name + "...");
-        withService(name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | WinNtDelete.DELETE, "uninstall", service -> {
-            Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
-            if (status.dwCurrentState != ScmApi.SERVICE_STOPPED) {
-                stopAndWait(service, name, progress);
-            }
-            if (!A.DeleteService(service)) {
-                int error = Native.getLastError();
-                if (error != ERROR_SERVICE_MARKED_FOR_DELETE) {
-                    throw failure("delete service \"" + name + "\"", name, error);
-                }
-            }
-            progress.step("service \"" + name + "\" deleted");
-            return null;
-        });
+        withService(
+                name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | WinNtDelete.DELETE, "uninstall", service -> {
+                    Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
+                    if (status.dwCurrentState != ScmApi.SERVICE_STOPPED) {
+                        stopAndWait(service, name, progress);
+                    }
+                    if (!A.DeleteService(service)) {
+                        int error = Native.getLastError();
+                        if (error != ERROR_SERVICE_MARKED_FOR_DELETE) {
+                            throw failure("delete service \"" + name + "\"", name, error);
+                        }
+                    }
+                    progress.step("service \"" + name + "\" deleted");
+                    return null;
+                });
         removeEventSource(name, progress);
         String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
-        progress.step("uninstalled " + name + "; the data directory " + Path.of(programData, name) + " was kept (delete it by hand to remove the data)");
+        progress.step("uninstalled " + name + "; the data directory " + Path.of(programData, name)
+                + " was kept (delete it by hand to remove the data)");
     }
 
     /** The {@code DELETE} standard access right. */
@@ -294,10 +338,14 @@ final class ScmInstaller {
             }
             Winsvc.SERVICE_STATUS_PROCESS status = waitWhile(service, name, ScmApi.SERVICE_START_PENDING, progress);
             if (status.dwCurrentState != ScmApi.SERVICE_RUNNING) {
-                throw new ServiceManagerException("Service \"" + name + "\" did not start: it is " + ScmStatus.stateName(status.dwCurrentState)
-                        + exitText(status) + "; see the Application log in Event Viewer (source \"" + name + "\")", ExitCode.FAILURE);
+                throw new ServiceManagerException(
+                        "Service \"" + name + "\" did not start: it is " + ScmStatus.stateName(status.dwCurrentState)
+                                + exitText(status) + "; see the Application log in Event Viewer (source \"" + name
+                                + "\")",
+                        ExitCode.FAILURE);
             }
-            progress.step(String.format(Locale.ROOT, "running (%.1f s, pid %d)", (System.nanoTime() - t0) / 1e9, status.dwProcessId));
+            progress.step(String.format(
+                    Locale.ROOT, "running (%.1f s, pid %d)", (System.nanoTime() - t0) / 1e9, status.dwProcessId));
             return null;
         });
     }
@@ -326,24 +374,31 @@ final class ScmInstaller {
         }
         Winsvc.SERVICE_STATUS_PROCESS after = waitWhile(service, name, ScmApi.SERVICE_STOP_PENDING, progress);
         if (after.dwCurrentState != ScmApi.SERVICE_STOPPED) {
-            throw new ServiceManagerException("Service \"" + name + "\" did not stop: it is " + ScmStatus.stateName(after.dwCurrentState)
-                    + "; try again, or end its process (pid " + after.dwProcessId + ") in Task Manager", ExitCode.FAILURE);
+            throw new ServiceManagerException(
+                    "Service \"" + name + "\" did not stop: it is " + ScmStatus.stateName(after.dwCurrentState)
+                            + "; try again, or end its process (pid " + after.dwProcessId + ") in Task Manager",
+                    ExitCode.FAILURE);
         }
     }
 
     void reload(String name, Progress progress) {
-        withService(name, 0x0040 /* SERVICE_PAUSE_CONTINUE: needed for PARAMCHANGE */ | Winsvc.SERVICE_QUERY_STATUS, "reload", service -> {
-            Winsvc.SERVICE_STATUS status = new Winsvc.SERVICE_STATUS();
-            if (!A.ControlService(service, ScmApi.SERVICE_CONTROL_PARAMCHANGE, status)) {
-                int error = Native.getLastError();
-                if (error == ERROR_SERVICE_NOT_ACTIVE) {
-                    throw new ServiceManagerException("Service \"" + name + "\" is not running; start it first", ExitCode.NOT_RUNNING);
-                }
-                throw failure("send PARAMCHANGE (reload) to \"" + name + "\"", name, error);
-            }
-            progress.step("reload requested (PARAMCHANGE sent); the outcome is logged in the Application log");
-            return null;
-        });
+        withService(
+                name,
+                0x0040 /* SERVICE_PAUSE_CONTINUE: needed for PARAMCHANGE */ | Winsvc.SERVICE_QUERY_STATUS,
+                "reload",
+                service -> {
+                    Winsvc.SERVICE_STATUS status = new Winsvc.SERVICE_STATUS();
+                    if (!A.ControlService(service, ScmApi.SERVICE_CONTROL_PARAMCHANGE, status)) {
+                        int error = Native.getLastError();
+                        if (error == ERROR_SERVICE_NOT_ACTIVE) {
+                            throw new ServiceManagerException(
+                                    "Service \"" + name + "\" is not running; start it first", ExitCode.NOT_RUNNING);
+                        }
+                        throw failure("send PARAMCHANGE (reload) to \"" + name + "\"", name, error);
+                    }
+                    progress.step("reload requested (PARAMCHANGE sent); the outcome is logged in the Application log");
+                    return null;
+                });
     }
 
     ServiceStatus status(String name) {
@@ -361,10 +416,18 @@ final class ScmInstaller {
                 Winsvc.SERVICE_STATUS_PROCESS s = query(service, name);
                 boolean running = s.dwCurrentState == ScmApi.SERVICE_RUNNING;
                 OptionalInt exit = s.dwCurrentState == ScmApi.SERVICE_STOPPED
-                        ? OptionalInt.of(s.dwWin32ExitCode == ScmApi.ERROR_SERVICE_SPECIFIC_ERROR ? s.dwServiceSpecificExitCode : s.dwWin32ExitCode)
+                        ? OptionalInt.of(
+                                s.dwWin32ExitCode == ScmApi.ERROR_SERVICE_SPECIFIC_ERROR
+                                        ? s.dwServiceSpecificExitCode
+                                        : s.dwWin32ExitCode)
                         : OptionalInt.empty();
-                return new ServiceStatus(true, running, ScmStatus.stateName(s.dwCurrentState),
-                        s.dwProcessId > 0 ? OptionalLong.of(s.dwProcessId) : OptionalLong.empty(), exit, OptionalInt.empty());
+                return new ServiceStatus(
+                        true,
+                        running,
+                        ScmStatus.stateName(s.dwCurrentState),
+                        s.dwProcessId > 0 ? OptionalLong.of(s.dwProcessId) : OptionalLong.empty(),
+                        exit,
+                        OptionalInt.empty());
             } finally {
                 A.CloseServiceHandle(service);
             }
@@ -406,7 +469,8 @@ final class ScmInstaller {
 
     private static Winsvc.SERVICE_STATUS_PROCESS query(Winsvc.SC_HANDLE service, String name) {
         Winsvc.SERVICE_STATUS_PROCESS status = new Winsvc.SERVICE_STATUS_PROCESS();
-        if (!A.QueryServiceStatusEx(service, Winsvc.SC_STATUS_TYPE.SC_STATUS_PROCESS_INFO, status, status.size(), new IntByReference())) {
+        if (!A.QueryServiceStatusEx(
+                service, Winsvc.SC_STATUS_TYPE.SC_STATUS_PROCESS_INFO, status, status.size(), new IntByReference())) {
             throw failure("query service \"" + name + "\"", name, Native.getLastError());
         }
         return status;
@@ -416,7 +480,8 @@ final class ScmInstaller {
      * Polls while the service is in {@code pendingState}: every wait hint / 10 (between 100 ms and 1 s); gives up
      * when the checkpoint has not advanced within the wait hint (at least 10 s), or after {@link #DEFAULT_WAIT} overall.
      */
-    private static Winsvc.SERVICE_STATUS_PROCESS waitWhile(Winsvc.SC_HANDLE service, String name, int pendingState, Progress progress) {
+    private static Winsvc.SERVICE_STATUS_PROCESS waitWhile(
+            Winsvc.SC_HANDLE service, String name, int pendingState, Progress progress) {
         long deadline = System.nanoTime() + DEFAULT_WAIT.toNanos();
         Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
         int lastCheckPoint = status.dwCheckPoint;
@@ -427,7 +492,8 @@ final class ScmInstaller {
                 Thread.sleep(Math.min(1000, Math.max(100, status.dwWaitHint / 10)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ServiceManagerException("Interrupted while waiting for \"" + name + "\"", ExitCode.FAILURE, e);
+                throw new ServiceManagerException(
+                        "Interrupted while waiting for \"" + name + "\"", ExitCode.FAILURE, e);
             }
             status = query(service, name);
             long now = System.nanoTime();
@@ -435,8 +501,10 @@ final class ScmInstaller {
                 lastCheckPoint = status.dwCheckPoint;
                 lastProgress = now;
             } else if (now - lastProgress > hint * 1_000_000L || now > deadline) {
-                throw new ServiceManagerException("Service \"" + name + "\" is stuck in " + ScmStatus.stateName(pendingState)
-                        + " (checkpoint " + status.dwCheckPoint + "); check the Application log in Event Viewer", ExitCode.FAILURE);
+                throw new ServiceManagerException(
+                        "Service \"" + name + "\" is stuck in " + ScmStatus.stateName(pendingState) + " (checkpoint "
+                                + status.dwCheckPoint + "); check the Application log in Event Viewer",
+                        ExitCode.FAILURE);
             }
         }
         return status;

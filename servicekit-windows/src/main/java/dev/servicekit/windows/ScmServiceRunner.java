@@ -39,8 +39,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ScmServiceRunner {
 
-    static final int ACCEPTED_WHEN_RUNNING = ScmApi.SERVICE_ACCEPT_STOP | ScmApi.SERVICE_ACCEPT_SHUTDOWN
-            | ScmApi.SERVICE_ACCEPT_PRESHUTDOWN | ScmApi.SERVICE_ACCEPT_PARAMCHANGE | ScmApi.SERVICE_ACCEPT_PAUSE_CONTINUE;
+    static final int ACCEPTED_WHEN_RUNNING = ScmApi.SERVICE_ACCEPT_STOP
+            | ScmApi.SERVICE_ACCEPT_SHUTDOWN
+            | ScmApi.SERVICE_ACCEPT_PRESHUTDOWN
+            | ScmApi.SERVICE_ACCEPT_PARAMCHANGE
+            | ScmApi.SERVICE_ACCEPT_PAUSE_CONTINUE;
     /** How long a pause or continue may honestly take before checkpoints stop advancing. */
     private static final Duration PAUSE_BOUND = Duration.ofSeconds(30);
 
@@ -55,7 +58,7 @@ final class ScmServiceRunner {
      * @param tick how often checkpoints advance while pending (1 s in production)
      */
     ScmServiceRunner(ScmApi api, Duration tick) {
-        this(api, tick, () -> { });
+        this(api, tick, () -> {});
     }
 
     /**
@@ -81,8 +84,10 @@ final class ScmServiceRunner {
         }
         try {
             if (rc != ScmApi.NO_ERROR) {
-                throw new ServiceManagerException("StartServiceCtrlDispatcher for \"" + service.name() + "\" failed with Win32 error "
-                        + rc + "; check that the service is installed under this name", ExitCode.FAILURE);
+                throw new ServiceManagerException(
+                        "StartServiceCtrlDispatcher for \"" + service.name() + "\" failed with Win32 error " + rc
+                                + "; check that the service is installed under this name",
+                        ExitCode.FAILURE);
             }
             session.awaitStopped();
             return OptionalInt.of(session.exitCode);
@@ -117,7 +122,12 @@ final class ScmServiceRunner {
                 handle = api.registerServiceCtrlHandler(service.name(), handler);
             } catch (RuntimeException e) {
                 // without a status handle nothing can be reported; the SCM's start timeout ends the process
-                LOG.error(LifecycleEvent.START_FAILED.marker(), "{} cannot talk to the SCM: {}", service.name(), e.getMessage(), e);
+                LOG.error(
+                        LifecycleEvent.START_FAILED.marker(),
+                        "{} cannot talk to the SCM: {}",
+                        service.name(),
+                        e.getMessage(),
+                        e);
                 return;
             }
             ScmStatusReporter status = new ScmStatusReporter(api, handle, tick, System::nanoTime);
@@ -129,7 +139,12 @@ final class ScmServiceRunner {
             try {
                 service.start();
             } catch (ManagedServiceException e) {
-                LOG.error(LifecycleEvent.START_FAILED.marker(), "{} failed to start: {}", service.name(), e.getMessage(), e);
+                LOG.error(
+                        LifecycleEvent.START_FAILED.marker(),
+                        "{} failed to start: {}",
+                        service.name(),
+                        e.getMessage(),
+                        e);
                 exitCode = e.exitCode();
                 status.stopped(ScmApi.ERROR_SERVICE_SPECIFIC_ERROR, e.exitCode());
                 return;
@@ -159,7 +174,9 @@ final class ScmServiceRunner {
             ScmStatusReporter status = reporter;
             if (status == null) {
                 // a control between handler registration and the first status: nothing is accepted yet
-                return ctl == ScmApi.SERVICE_CONTROL_INTERROGATE ? ScmApi.NO_ERROR : ScmApi.ERROR_SERVICE_CANNOT_ACCEPT_CTRL;
+                return ctl == ScmApi.SERVICE_CONTROL_INTERROGATE
+                        ? ScmApi.NO_ERROR
+                        : ScmApi.ERROR_SERVICE_CANNOT_ACCEPT_CTRL;
             }
             switch (ctl) {
                 case ScmApi.SERVICE_CONTROL_STOP:
@@ -177,8 +194,12 @@ final class ScmServiceRunner {
                     status.enterPending(ScmApi.SERVICE_PAUSE_PENDING, PAUSE_BOUND);
                     control.execute(() -> {
                         service.pause();
-                        if (status.enterIf(ScmApi.SERVICE_PAUSE_PENDING, ScmApi.SERVICE_PAUSED, ACCEPTED_WHEN_RUNNING)) {
-                            LOG.info(LifecycleEvent.PAUSED.marker(), "{} paused: readiness off, the API answers 503", service.name());
+                        if (status.enterIf(
+                                ScmApi.SERVICE_PAUSE_PENDING, ScmApi.SERVICE_PAUSED, ACCEPTED_WHEN_RUNNING)) {
+                            LOG.info(
+                                    LifecycleEvent.PAUSED.marker(),
+                                    "{} paused: readiness off, the API answers 503",
+                                    service.name());
                         }
                     });
                     return ScmApi.NO_ERROR;
@@ -186,7 +207,8 @@ final class ScmServiceRunner {
                     status.enterPending(ScmApi.SERVICE_CONTINUE_PENDING, PAUSE_BOUND);
                     control.execute(() -> {
                         service.resume();
-                        if (status.enterIf(ScmApi.SERVICE_CONTINUE_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING)) {
+                        if (status.enterIf(
+                                ScmApi.SERVICE_CONTINUE_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING)) {
                             LOG.info(LifecycleEvent.CONTINUED.marker(), "{} continued", service.name());
                         }
                     });
@@ -218,7 +240,12 @@ final class ScmServiceRunner {
                 reporter.stopped(ScmApi.NO_ERROR, 0);
             } else {
                 exitCode = 1;
-                LOG.error(LifecycleEvent.STOP_FAILED.marker(), "{} {} with state {}; reporting exit code 1 to the SCM", service.name(), how, result);
+                LOG.error(
+                        LifecycleEvent.STOP_FAILED.marker(),
+                        "{} {} with state {}; reporting exit code 1 to the SCM",
+                        service.name(),
+                        how,
+                        result);
                 reporter.stopped(ScmApi.ERROR_SERVICE_SPECIFIC_ERROR, 1);
             }
         }
@@ -231,10 +258,17 @@ final class ScmServiceRunner {
                 outcome = new ReloadOutcome(false, e.toString());
             }
             if (outcome.ok()) {
-                LOG.info(LifecycleEvent.RELOADED.marker(), "{} reloaded its configuration: {}", service.name(), outcome.message());
+                LOG.info(
+                        LifecycleEvent.RELOADED.marker(),
+                        "{} reloaded its configuration: {}",
+                        service.name(),
+                        outcome.message());
             } else {
-                LOG.warn(LifecycleEvent.RELOAD_FAILED.marker(), "{} kept its configuration, the reload was refused: {}",
-                        service.name(), outcome.message());
+                LOG.warn(
+                        LifecycleEvent.RELOAD_FAILED.marker(),
+                        "{} kept its configuration, the reload was refused: {}",
+                        service.name(),
+                        outcome.message());
             }
         }
 

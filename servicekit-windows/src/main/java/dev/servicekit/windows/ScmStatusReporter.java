@@ -127,7 +127,8 @@ final class ScmStatusReporter {
 
     private void send() {
         boolean pending = ScmStatus.isPending(state);
-        ScmStatus status = new ScmStatus(state, controls, ScmApi.NO_ERROR, 0, pending ? checkPoint : 0, pending ? waitHintMillis : 0);
+        ScmStatus status = new ScmStatus(
+                state, controls, ScmApi.NO_ERROR, 0, pending ? checkPoint : 0, pending ? waitHintMillis : 0);
         if (!api.setServiceStatus(handle, status)) {
             LOG.warn("SetServiceStatus({}) was refused by the SCM", status);
         }

@@ -11,8 +11,7 @@ import java.util.stream.Collectors;
  */
 final class WindowsCommandLine {
 
-    private WindowsCommandLine() {
-    }
+    private WindowsCommandLine() {}
 
     /** The argument as-is when it needs no quotes, else quoted. */
     static String quote(String arg) {

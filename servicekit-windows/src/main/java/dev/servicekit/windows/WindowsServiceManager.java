@@ -132,7 +132,7 @@ public final class WindowsServiceManager implements ServiceManager {
         if (realScm && !isAvailable()) {
             return OptionalInt.empty(); // no SCM off Windows: certainly not started by one
         }
-        Runnable attachEventLog = realScm ? () -> EventLogAppender.attachToRoot(service.name()) : () -> { };
+        Runnable attachEventLog = realScm ? () -> EventLogAppender.attachToRoot(service.name()) : () -> {};
         return new ScmServiceRunner(scmApi.get(), checkpointTick, attachEventLog).run(service);
     }
 }

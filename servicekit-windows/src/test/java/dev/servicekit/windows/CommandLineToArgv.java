@@ -11,8 +11,7 @@ import java.util.List;
  */
 final class CommandLineToArgv {
 
-    private CommandLineToArgv() {
-    }
+    private CommandLineToArgv() {}
 
     static List<String> parse(String line) {
         List<String> args = new ArrayList<>();

@@ -29,8 +29,7 @@ class EventLogAppenderTest {
                 }
 
                 @Override
-                public void close() {
-                }
+                public void close() {}
             };
         });
         appender.setContext(context);
@@ -65,7 +64,8 @@ class EventLogAppenderTest {
         log.warn("disk almost full");
         log.error("store unreachable", new IllegalStateException("connection refused"));
 
-        assertThat(written).extracting(EventLogAppender.Entry::eventId)
+        assertThat(written)
+                .extracting(EventLogAppender.Entry::eventId)
                 .containsExactly(LifecycleEvent.WARNING_EVENT_ID, LifecycleEvent.ERROR_EVENT_ID);
         assertThat(written.get(1).text()).contains("store unreachable", "IllegalStateException: connection refused");
     }

@@ -16,8 +16,7 @@ final class GoldenFiles {
 
     static final Path DIR = Path.of("src", "test", "resources", "golden");
 
-    private GoldenFiles() {
-    }
+    private GoldenFiles() {}
 
     static void assertMatches(String name, String actual) {
         Path file = DIR.resolve(name);
@@ -27,8 +26,11 @@ final class GoldenFiles {
                 Files.writeString(file, actual, StandardCharsets.UTF_8);
                 return;
             }
-            assertThat(file).as("golden file %s is missing; create it with -Dgolden.update=true and review it", file).exists();
-            assertThat(actual).as("output differs from golden file %s (rewrite with -Dgolden.update=true after review)", file)
+            assertThat(file)
+                    .as("golden file %s is missing; create it with -Dgolden.update=true and review it", file)
+                    .exists();
+            assertThat(actual)
+                    .as("output differs from golden file %s (rewrite with -Dgolden.update=true after review)", file)
                     .isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

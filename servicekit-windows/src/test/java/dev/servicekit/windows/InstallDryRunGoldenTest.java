@@ -17,15 +17,34 @@ import org.junit.jupiter.api.Test;
 
 class InstallDryRunGoldenTest {
 
-    private static final LaunchCommand LAUNCH = new LaunchCommand(Path.of("C:\\java\\jdk-21\\bin\\java.exe"), List.of("-Xmx256m"),
-            Path.of("C:\\apps\\users-service\\users-service.jar"), List.of("--config", "C:\\ProgramData\\users-service\\config.yml"));
+    private static final LaunchCommand LAUNCH = new LaunchCommand(
+            Path.of("C:\\java\\jdk-21\\bin\\java.exe"),
+            List.of("-Xmx256m"),
+            Path.of("C:\\apps\\users-service\\users-service.jar"),
+            List.of("--config", "C:\\ProgramData\\users-service\\config.yml"));
 
     private final WindowsServiceManager manager = new WindowsServiceManager();
 
-    private static InstallRequest request(StartType start, Optional<String> account, Optional<String> password, List<String> dependsOn,
-                                          List<FailureAction> onFailure, LaunchCommand launch) {
-        return new InstallRequest(ServiceRef.system("users-service"), "Users Service", "Manages users over an HTTP API.", start, account,
-                password, dependsOn, onFailure, Duration.ofDays(1), Duration.ofSeconds(30), launch, true);
+    private static InstallRequest request(
+            StartType start,
+            Optional<String> account,
+            Optional<String> password,
+            List<String> dependsOn,
+            List<FailureAction> onFailure,
+            LaunchCommand launch) {
+        return new InstallRequest(
+                ServiceRef.system("users-service"),
+                "Users Service",
+                "Manages users over an HTTP API.",
+                start,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                Duration.ofDays(1),
+                Duration.ofSeconds(30),
+                launch,
+                true);
     }
 
     private static InstallRequest defaults() {
@@ -36,21 +55,39 @@ class InstallDryRunGoldenTest {
     void defaultInstallUsesTheVirtualAccountAutomaticStartAndTheEventLogSource() {
         String plan = manager.describeInstall(defaults());
 
-        assertThat(plan).contains("obj= \"NT SERVICE\\users-service\"", "ServiceSidType", "PreshutdownTimeout", "30000",
-                "EventCreate.exe", "%ProgramData%\\users-service");
+        assertThat(plan)
+                .contains(
+                        "obj= \"NT SERVICE\\users-service\"",
+                        "ServiceSidType",
+                        "PreshutdownTimeout",
+                        "30000",
+                        "EventCreate.exe",
+                        "%ProgramData%\\users-service");
         GoldenFiles.assertMatches("default.txt", plan);
     }
 
     @Test
     void explicitVirtualAccountIsKeptAsGiven() {
-        GoldenFiles.assertMatches("virtual-account.txt", manager.describeInstall(
-                request(StartType.MANUAL, Optional.of("NT SERVICE\\users-service"), Optional.empty(), List.of(), List.of(), LAUNCH)));
+        GoldenFiles.assertMatches(
+                "virtual-account.txt",
+                manager.describeInstall(request(
+                        StartType.MANUAL,
+                        Optional.of("NT SERVICE\\users-service"),
+                        Optional.empty(),
+                        List.of(),
+                        List.of(),
+                        LAUNCH)));
     }
 
     @Test
     void userAccountPasswordIsMaskedEverywhere() {
-        String plan = manager.describeInstall(request(StartType.AUTO, Optional.of("CORP\\svc-users"), Optional.of("s3cr3t-Pa55"), List.of(),
-                List.of(), LAUNCH));
+        String plan = manager.describeInstall(request(
+                StartType.AUTO,
+                Optional.of("CORP\\svc-users"),
+                Optional.of("s3cr3t-Pa55"),
+                List.of(),
+                List.of(),
+                LAUNCH));
 
         assertThat(plan).doesNotContain("s3cr3t-Pa55").contains("password= ********");
         GoldenFiles.assertMatches("user-account.txt", plan);
@@ -58,23 +95,39 @@ class InstallDryRunGoldenTest {
 
     @Test
     void dependenciesAreSlashSeparatedForScAndMultiStringInTheRegistry() {
-        GoldenFiles.assertMatches("dependencies.txt", manager.describeInstall(
-                request(StartType.AUTO, Optional.empty(), Optional.empty(), List.of("Tcpip", "Dnscache"), List.of(), LAUNCH)));
+        GoldenFiles.assertMatches(
+                "dependencies.txt",
+                manager.describeInstall(request(
+                        StartType.AUTO,
+                        Optional.empty(),
+                        Optional.empty(),
+                        List.of("Tcpip", "Dnscache"),
+                        List.of(),
+                        LAUNCH)));
     }
 
     @Test
     void failureActionsCarryDelaysResetPeriodAndTheNonCrashFlag() {
-        String plan = manager.describeInstall(request(StartType.AUTO, Optional.empty(), Optional.empty(), List.of(),
-                FailureAction.parseList("restart:5s,restart:30s,none"), LAUNCH));
+        String plan = manager.describeInstall(request(
+                StartType.AUTO,
+                Optional.empty(),
+                Optional.empty(),
+                List.of(),
+                FailureAction.parseList("restart:5s,restart:30s,none"),
+                LAUNCH));
 
-        assertThat(plan).contains("sc.exe failure users-service reset= 86400 actions= restart/5000/restart/30000//0",
-                "sc.exe failureflag users-service 1", "80,51,01,00,00,00,00,00,00,00,00,00,03,00,00,00,14,00,00,00,01,00,00,00,88,13,00,00");
+        assertThat(plan)
+                .contains(
+                        "sc.exe failure users-service reset= 86400 actions= restart/5000/restart/30000//0",
+                        "sc.exe failureflag users-service 1",
+                        "80,51,01,00,00,00,00,00,00,00,00,00,03,00,00,00,14,00,00,00,01,00,00,00,88,13,00,00");
         GoldenFiles.assertMatches("failure-actions.txt", plan);
     }
 
     @Test
     void delayedStartIsAutomaticPlusDelayedAutostart() {
-        String plan = manager.describeInstall(request(StartType.DELAYED, Optional.empty(), Optional.empty(), List.of(), List.of(), LAUNCH));
+        String plan = manager.describeInstall(
+                request(StartType.DELAYED, Optional.empty(), Optional.empty(), List.of(), List.of(), LAUNCH));
 
         assertThat(plan).contains("start= auto", "sc.exe config users-service start= delayed-auto", "DelayedAutostart");
         GoldenFiles.assertMatches("delayed-start.txt", plan);
@@ -82,12 +135,14 @@ class InstallDryRunGoldenTest {
 
     @Test
     void pathsWithSpacesAreQuotedAndEscapedForScExe() {
-        LaunchCommand spaced = new LaunchCommand(Path.of("C:\\Program Files\\Eclipse Adoptium\\jdk-21\\bin\\java.exe"),
-                List.of("-Dservice.title=Users Service"), Path.of("C:\\Program Files\\Users Service\\users-service.jar"),
+        LaunchCommand spaced = new LaunchCommand(
+                Path.of("C:\\Program Files\\Eclipse Adoptium\\jdk-21\\bin\\java.exe"),
+                List.of("-Dservice.title=Users Service"),
+                Path.of("C:\\Program Files\\Users Service\\users-service.jar"),
                 List.of("--config", "C:\\ProgramData\\Users Service\\config.yml"));
 
-        String plan = manager.describeInstall(request(StartType.AUTO, Optional.of("LocalService"), Optional.empty(), List.of(), List.of(),
-                spaced));
+        String plan = manager.describeInstall(
+                request(StartType.AUTO, Optional.of("LocalService"), Optional.empty(), List.of(), List.of(), spaced));
 
         assertThat(plan).contains("binPath= \"\\\"C:\\Program Files\\Eclipse Adoptium\\jdk-21\\bin\\java.exe\\\"");
         GoldenFiles.assertMatches("paths-with-spaces.txt", plan);
@@ -95,20 +150,39 @@ class InstallDryRunGoldenTest {
 
     @Test
     void everyProblemWithTheRequestIsReportedAtOnce() {
-        InstallRequest bad = new InstallRequest(new ServiceRef("bad/name", true, Optional.empty()), "d", "d", StartType.AUTO,
-                Optional.of("LocalSystem"), Optional.of("pw"), List.of("a/b"), List.of(), Duration.ofDays(1), Duration.ofSeconds(30), LAUNCH, true);
+        InstallRequest bad = new InstallRequest(
+                new ServiceRef("bad/name", true, Optional.empty()),
+                "d",
+                "d",
+                StartType.AUTO,
+                Optional.of("LocalSystem"),
+                Optional.of("pw"),
+                List.of("a/b"),
+                List.of(),
+                Duration.ofDays(1),
+                Duration.ofSeconds(30),
+                LAUNCH,
+                true);
 
-        assertThatThrownBy(() -> manager.describeInstall(bad)).isInstanceOf(ServiceManagerException.class)
-                .hasMessageContaining("\"bad/name\"").hasMessageContaining("--user").hasMessageContaining("drop --password-stdin")
-                .hasMessageContaining("--depends-on \"a/b\"").hasMessageNotContaining("pw\"");
+        assertThatThrownBy(() -> manager.describeInstall(bad))
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageContaining("\"bad/name\"")
+                .hasMessageContaining("--user")
+                .hasMessageContaining("drop --password-stdin")
+                .hasMessageContaining("--depends-on \"a/b\"")
+                .hasMessageNotContaining("pw\"");
     }
 
     @Test
     void userAccountWithoutPasswordIsRefusedWithTheFix() {
-        InstallRequest noPassword = request(StartType.AUTO, Optional.of("svc-users"), Optional.empty(), List.of(), List.of(), LAUNCH);
+        InstallRequest noPassword =
+                request(StartType.AUTO, Optional.of("svc-users"), Optional.empty(), List.of(), List.of(), LAUNCH);
 
-        assertThatThrownBy(() -> manager.describeInstall(noPassword)).isInstanceOf(ServiceManagerException.class)
-                .hasMessageContaining("\".\\svc-users\"").hasMessageContaining("--password-stdin")
-                .satisfies(e -> assertThat(((ServiceManagerException) e).exitCode()).isEqualTo(2));
+        assertThatThrownBy(() -> manager.describeInstall(noPassword))
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageContaining("\".\\svc-users\"")
+                .hasMessageContaining("--password-stdin")
+                .satisfies(e ->
+                        assertThat(((ServiceManagerException) e).exitCode()).isEqualTo(2));
     }
 }

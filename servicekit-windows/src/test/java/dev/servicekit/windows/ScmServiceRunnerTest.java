@@ -1,6 +1,5 @@
 package dev.servicekit.windows;
 
-import dev.servicekit.testing.FakeManagedService;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_ACCEPT_PARAMCHANGE;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_ACCEPT_PAUSE_CONTINUE;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_ACCEPT_PRESHUTDOWN;
@@ -20,6 +19,7 @@ import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_STOPPED;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_STOP_PENDING;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.FakeManagedService;
 import dev.servicekit.testing.scm.ScmStatusReport;
 import dev.servicekit.testing.scm.SimulatedScm;
 import java.time.Duration;
@@ -47,13 +47,15 @@ class ScmServiceRunnerTest {
 
     private CompletableFuture<OptionalInt> run(FakeManagedService service) {
         CompletableFuture<OptionalInt> exit = new CompletableFuture<>();
-        Thread main = new Thread(() -> {
-            try {
-                exit.complete(manager.runManaged(service));
-            } catch (Throwable t) {
-                exit.completeExceptionally(t);
-            }
-        }, "test-main");
+        Thread main = new Thread(
+                () -> {
+                    try {
+                        exit.complete(manager.runManaged(service));
+                    } catch (Throwable t) {
+                        exit.completeExceptionally(t);
+                    }
+                },
+                "test-main");
         main.setDaemon(true);
         main.start();
         return exit;
@@ -64,7 +66,10 @@ class ScmServiceRunnerTest {
     }
 
     private void awaitReports(int state, int count) {
-        scm.awaitReport(r -> scm.reportsOf(state).size() >= count, count + " reports of " + SimulatedScm.stateName(state), WAIT);
+        scm.awaitReport(
+                r -> scm.reportsOf(state).size() >= count,
+                count + " reports of " + SimulatedScm.stateName(state),
+                WAIT);
     }
 
     @Test
@@ -72,28 +77,40 @@ class ScmServiceRunnerTest {
         FakeManagedService service = FakeManagedService.named("users-service").stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
 
-        assertThat(service.startEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.startEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         awaitReports(SERVICE_START_PENDING, 4);
         service.openStart();
         ScmStatusReport running = scm.awaitState(SERVICE_RUNNING, WAIT);
 
         List<ScmStatusReport> pending = scm.reportsOf(SERVICE_START_PENDING);
-        assertThat(pending).extracting(ScmStatusReport::checkPoint).isSorted().doesNotHaveDuplicates().startsWith(1, 2, 3);
+        assertThat(pending)
+                .extracting(ScmStatusReport::checkPoint)
+                .isSorted()
+                .doesNotHaveDuplicates()
+                .startsWith(1, 2, 3);
         assertThat(pending).allSatisfy(r -> assertThat(r.waitHintMillis()).isGreaterThanOrEqualTo(2000));
-        assertThat(running.controlsAccepted()).isEqualTo(SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN
-                | SERVICE_ACCEPT_PARAMCHANGE | SERVICE_ACCEPT_PAUSE_CONTINUE);
+        assertThat(running.controlsAccepted())
+                .isEqualTo(SERVICE_ACCEPT_STOP
+                        | SERVICE_ACCEPT_SHUTDOWN
+                        | SERVICE_ACCEPT_PRESHUTDOWN
+                        | SERVICE_ACCEPT_PARAMCHANGE
+                        | SERVICE_ACCEPT_PAUSE_CONTINUE);
         assertThat(running.checkPoint()).isZero();
 
         assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
         assertThat(exitOf(exit)).hasValue(0);
-        assertThat(scm.stoppedReport()).get().satisfies(r -> assertThat(r.win32ExitCode()).isZero());
+        assertThat(scm.stoppedReport())
+                .get()
+                .satisfies(r -> assertThat(r.win32ExitCode()).isZero());
     }
 
     @Test
     void controlsAreRefusedByTheScmWhileStartIsPending() throws Exception {
         FakeManagedService service = FakeManagedService.named("users-service").stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
-        assertThat(service.startEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.startEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         scm.awaitState(SERVICE_START_PENDING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.ERROR_SERVICE_CANNOT_ACCEPT_CTRL);
@@ -106,22 +123,28 @@ class ScmServiceRunnerTest {
 
     @Test
     void paramChangeReloadsAndTheServiceKeepsRunning() throws Exception {
-        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
+        FakeManagedService service =
+                FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_PARAMCHANGE)).isEqualTo(SimulatedScm.NO_ERROR);
 
-        assertThat(service.reloaded().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.reloaded().await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         assertThat(service.reloads()).isEqualTo(1);
-        assertThat(scm.history()).last().extracting(ScmStatusReport::currentState).isEqualTo(SERVICE_RUNNING);
+        assertThat(scm.history())
+                .last()
+                .extracting(ScmStatusReport::currentState)
+                .isEqualTo(SERVICE_RUNNING);
         scm.sendControl(SERVICE_CONTROL_STOP);
         assertThat(exitOf(exit)).hasValue(0);
     }
 
     @Test
     void pauseThenContinueCallPauseAndResumeAndReportPausedThenRunning() throws Exception {
-        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
+        FakeManagedService service =
+                FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
@@ -145,14 +168,19 @@ class ScmServiceRunnerTest {
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
         assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
-        assertThat(service.stopEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(service.stopEntered().await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
         awaitReports(SERVICE_STOP_PENDING, 4);
-        assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).as("no control while stop is pending")
+        assertThat(scm.sendControl(SERVICE_CONTROL_STOP))
+                .as("no control while stop is pending")
                 .isEqualTo(SimulatedScm.ERROR_SERVICE_CANNOT_ACCEPT_CTRL);
         service.openStop();
 
         assertThat(exitOf(exit)).hasValue(0);
-        assertThat(scm.reportsOf(SERVICE_STOP_PENDING)).extracting(ScmStatusReport::checkPoint).isSorted().doesNotHaveDuplicates();
+        assertThat(scm.reportsOf(SERVICE_STOP_PENDING))
+                .extracting(ScmStatusReport::checkPoint)
+                .isSorted()
+                .doesNotHaveDuplicates();
         assertThat(scm.history()).last().satisfies(r -> {
             assertThat(r.currentState()).isEqualTo(SERVICE_STOPPED);
             assertThat(r.win32ExitCode()).isZero();
@@ -165,7 +193,8 @@ class ScmServiceRunnerTest {
         for (int control : new int[] {SERVICE_CONTROL_SHUTDOWN, SERVICE_CONTROL_PRESHUTDOWN}) {
             SimulatedScm own = SimulatedScm.builder("users-service").build();
             WindowsServiceManager m = WindowsServiceManager.withScm(own.api(), TICK);
-            FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
+            FakeManagedService service =
+                    FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
             CompletableFuture<OptionalInt> exit = CompletableFuture.supplyAsync(() -> m.runManaged(service));
             own.awaitState(SERVICE_RUNNING, WAIT);
 
@@ -179,7 +208,8 @@ class ScmServiceRunnerTest {
 
     @Test
     void failedStartReportsStoppedWithTheServiceSpecificExitCode() throws Exception {
-        FakeManagedService service = FakeManagedService.named("users-service").failsToStartWith(75).startsAtOnce();
+        FakeManagedService service =
+                FakeManagedService.named("users-service").failsToStartWith(75).startsAtOnce();
 
         OptionalInt exit = exitOf(run(service));
 
@@ -209,21 +239,27 @@ class ScmServiceRunnerTest {
 
     @Test
     void interrogateReportsTheCurrentStatusAgain() throws Exception {
-        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
+        FakeManagedService service =
+                FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
         int before = scm.history().size();
 
         assertThat(scm.sendControl(SERVICE_CONTROL_INTERROGATE)).isEqualTo(SimulatedScm.NO_ERROR);
 
-        assertThat(scm.history()).hasSize(before + 1).last().extracting(ScmStatusReport::currentState).isEqualTo(SERVICE_RUNNING);
+        assertThat(scm.history())
+                .hasSize(before + 1)
+                .last()
+                .extracting(ScmStatusReport::currentState)
+                .isEqualTo(SERVICE_RUNNING);
         scm.sendControl(SERVICE_CONTROL_STOP);
         assertThat(exitOf(exit)).hasValue(0);
     }
 
     @Test
     void controlsTheServiceDoesNotHandleAreAnsweredCallNotImplemented() throws Exception {
-        FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
+        FakeManagedService service =
+                FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
         scm.awaitState(SERVICE_RUNNING, WAIT);
 
@@ -235,7 +271,8 @@ class ScmServiceRunnerTest {
 
     @Test
     void processNotStartedByTheScmRunsInConsoleMode() {
-        SimulatedScm console = SimulatedScm.builder("users-service").notStartedByScm().build();
+        SimulatedScm console =
+                SimulatedScm.builder("users-service").notStartedByScm().build();
         FakeManagedService service = FakeManagedService.named("users-service");
 
         OptionalInt exit = WindowsServiceManager.withScm(console.api(), TICK).runManaged(service);

@@ -57,9 +57,14 @@ class SimulatedScmRulesTest {
             status(scm, h, SERVICE_STOPPED, 0, 0, 0);
         });
 
-        assertThat(scm.violations()).singleElement().asString().contains("checkpoint did not increase while START_PENDING (1 -> 1)");
-        assertThatThrownBy(scm::assertNoViolations).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("broke 1 SCM rule").hasMessageContaining("status reports:");
+        assertThat(scm.violations())
+                .singleElement()
+                .asString()
+                .contains("checkpoint did not increase while START_PENDING (1 -> 1)");
+        assertThatThrownBy(scm::assertNoViolations)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("broke 1 SCM rule")
+                .hasMessageContaining("status reports:");
     }
 
     @Test
@@ -71,7 +76,8 @@ class SimulatedScmRulesTest {
             status(scm, h, SERVICE_STOPPED, 0, 0, 0);
         });
 
-        assertThat(scm.violations()).anySatisfy(v -> assertThat(v).contains("wait hint > 0"))
+        assertThat(scm.violations())
+                .anySatisfy(v -> assertThat(v).contains("wait hint > 0"))
                 .anySatisfy(v -> assertThat(v).contains("must accept no controls"));
     }
 
@@ -87,7 +93,8 @@ class SimulatedScmRulesTest {
             status(scm, h, SERVICE_RUNNING, SERVICE_ACCEPT_STOP, 0, 0);
         });
 
-        assertThat(scm.violations()).anySatisfy(v -> assertThat(v).contains("STOP_PENDING -> RUNNING is not a legal transition"))
+        assertThat(scm.violations())
+                .anySatisfy(v -> assertThat(v).contains("STOP_PENDING -> RUNNING is not a legal transition"))
                 .anySatisfy(v -> assertThat(v).contains("after STOPPED"));
     }
 
@@ -103,10 +110,14 @@ class SimulatedScmRulesTest {
     @Test
     void aDispatcherCalledAfterTheDeadlineIsRefusedAndReported() {
         AtomicLong now = new AtomicLong(0);
-        SimulatedScm scm = SimulatedScm.builder(NAME).nanoTime(now::get).processStartedAt(0).dispatcherDeadline(Duration.ofSeconds(30)).build();
+        SimulatedScm scm = SimulatedScm.builder(NAME)
+                .nanoTime(now::get)
+                .processStartedAt(0)
+                .dispatcherDeadline(Duration.ofSeconds(30))
+                .build();
         now.set(TimeUnit.SECONDS.toNanos(31));
 
-        int rc = scm.startServiceCtrlDispatcher(NAME, args -> { });
+        int rc = scm.startServiceCtrlDispatcher(NAME, args -> {});
 
         assertThat(rc).isEqualTo(SimulatedScm.ERROR_SERVICE_REQUEST_TIMEOUT);
         assertThat(scm.violations()).singleElement().asString().contains("31000 ms after process start");
@@ -129,24 +140,29 @@ class SimulatedScmRulesTest {
 
     @Test
     void aHandlerThatBlocksIsAViolationAndControlsNotAcceptedAreRefused() throws Exception {
-        SimulatedScm scm = SimulatedScm.builder(NAME).handlerDeadline(Duration.ofMillis(100)).build();
+        SimulatedScm scm = SimulatedScm.builder(NAME)
+                .handlerDeadline(Duration.ofMillis(100))
+                .build();
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Integer> dispatcher = CompletableFuture.supplyAsync(() -> scm.startServiceCtrlDispatcher(NAME, args -> {
-            long h = scm.registerServiceCtrlHandler(NAME, (control, e) -> {
-                try {
-                    release.await();
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-                status(scm, handleOf(scm), SERVICE_STOPPED, 0, 0, 0);
-                return 0;
-            });
-            status(scm, h, SERVICE_RUNNING, SERVICE_ACCEPT_STOP, 0, 0);
-        }));
+        CompletableFuture<Integer> dispatcher =
+                CompletableFuture.supplyAsync(() -> scm.startServiceCtrlDispatcher(NAME, args -> {
+                    long h = scm.registerServiceCtrlHandler(NAME, (control, e) -> {
+                        try {
+                            release.await();
+                        } catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                        }
+                        status(scm, handleOf(scm), SERVICE_STOPPED, 0, 0, 0);
+                        return 0;
+                    });
+                    status(scm, h, SERVICE_RUNNING, SERVICE_ACCEPT_STOP, 0, 0);
+                }));
         scm.awaitState(SERVICE_RUNNING, Duration.ofSeconds(10));
 
-        assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.ERROR_INVALID_SERVICE_CONTROL);
-        assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.ERROR_SERVICE_REQUEST_TIMEOUT);
+        assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PAUSE))
+                .isEqualTo(SimulatedScm.ERROR_INVALID_SERVICE_CONTROL);
+        assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_STOP))
+                .isEqualTo(SimulatedScm.ERROR_SERVICE_REQUEST_TIMEOUT);
         release.countDown();
 
         assertThat(dispatcher.get(10, TimeUnit.SECONDS)).isZero();

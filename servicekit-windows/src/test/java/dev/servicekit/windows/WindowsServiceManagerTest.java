@@ -1,13 +1,13 @@
 package dev.servicekit.windows;
 
-import dev.servicekit.testing.FakeManagedService;
-import dev.servicekit.scm.ScmApi;
-import dev.servicekit.scm.ScmStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.scm.ScmApi;
+import dev.servicekit.scm.ScmStatus;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
+import dev.servicekit.testing.FakeManagedService;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -16,8 +16,12 @@ class WindowsServiceManagerTest {
 
     @Test
     void isFoundByServiceLoaderAsPlatformWindowsWithOrder10() {
-        assertThat(ServiceManagers.load().all()).filteredOn(m -> m.platform().equals("windows")).singleElement()
-                .isInstanceOf(WindowsServiceManager.class).extracting(ServiceManager::order).isEqualTo(10);
+        assertThat(ServiceManagers.load().all())
+                .filteredOn(m -> m.platform().equals("windows"))
+                .singleElement()
+                .isInstanceOf(WindowsServiceManager.class)
+                .extracting(ServiceManager::order)
+                .isEqualTo(10);
     }
 
     @Test
@@ -32,12 +36,14 @@ class WindowsServiceManagerTest {
         if (System.getProperty("os.name").startsWith("Windows")) {
             return; // on Windows this would talk to the real SCM
         }
-        assertThat(new WindowsServiceManager().runManaged(FakeManagedService.named("users-service"))).isEmpty();
+        assertThat(new WindowsServiceManager().runManaged(FakeManagedService.named("users-service")))
+                .isEmpty();
     }
 
     @Test
     void accessDeniedMeansExit77WithTheElevationHint() {
-        ServiceManagerException e = ScmErrors.failure("install users-service", "users-service", 5, code -> "Access is denied.");
+        ServiceManagerException e =
+                ScmErrors.failure("install users-service", "users-service", 5, code -> "Access is denied.");
 
         assertThat(e.exitCode()).isEqualTo(77);
         assertThat(e).hasMessageContaining("run from an elevated prompt (Run as Administrator)");
@@ -45,8 +51,13 @@ class WindowsServiceManagerTest {
 
     @Test
     void missingServiceMeansExit4AndOtherErrorsExit1WithTheSystemMessage() {
-        assertThat(ScmErrors.failure("stop service", "users-service", 1060, code -> "x").exitCode()).isEqualTo(4);
-        ServiceManagerException other = ScmErrors.failure("start service \"users-service\"", "users-service", 1058,
+        assertThat(ScmErrors.failure("stop service", "users-service", 1060, code -> "x")
+                        .exitCode())
+                .isEqualTo(4);
+        ServiceManagerException other = ScmErrors.failure(
+                "start service \"users-service\"",
+                "users-service",
+                1058,
                 code -> "The service cannot be started, either because it is disabled");
 
         assertThat(other.exitCode()).isEqualTo(1);

@@ -3,6 +3,7 @@ package dev.servicekit.windows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.servicekit.testing.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +25,6 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
-import dev.servicekit.testing.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,12 +54,14 @@ class WineScmIT {
 
     @BeforeAll
     void openSession() throws Exception {
-        String jre = Optional.ofNullable(System.getProperty("servicekit.windowsJre")).orElse(System.getenv("SERVICEKIT_WINDOWS_JRE"));
-        String skip = WineSession.wineExecutable().isEmpty() ? "no `wine` on the PATH (apt-get install wine wine64 libwine)"
+        String jre = Optional.ofNullable(System.getProperty("servicekit.windowsJre"))
+                .orElse(System.getenv("SERVICEKIT_WINDOWS_JRE"));
+        String skip = WineSession.wineExecutable().isEmpty()
+                ? "no `wine` on the PATH (apt-get install wine wine64 libwine)"
                 : jre == null || !Files.exists(Path.of(jre, "bin", "java.exe"))
-                ? "no Windows JRE; set -Dservicekit.windowsJre or SERVICEKIT_WINDOWS_JRE to the jre directory of npm "
-                        + "@node-plantuml-2/jre-win32-x64@1.1.8 (was: " + jre + ")"
-                : null;
+                        ? "no Windows JRE; set -Dservicekit.windowsJre or SERVICEKIT_WINDOWS_JRE to the jre directory of npm "
+                                + "@node-plantuml-2/jre-win32-x64@1.1.8 (was: " + jre + ")"
+                        : null;
         if (skip != null && "true".equals(System.getenv("CI"))) {
             // .ci/run installs Wine and the JRE: on CI a missing one is a broken build, not a reason to skip.
             throw new AssertionError("WineScmIT cannot run on CI: " + skip);
@@ -112,8 +114,12 @@ class WineScmIT {
     }
 
     private static String awaitHttp(int port, String expected) {
-        return Poll.until(STATE, "HTTP on port " + port + " to contain \"" + expected + "\"", () -> http(port),
-                          answer -> answer.isPresent() && answer.get().contains(expected)).orElseThrow();
+        return Poll.until(
+                        STATE,
+                        "HTTP on port " + port + " to contain \"" + expected + "\"",
+                        () -> http(port),
+                        answer -> answer.isPresent() && answer.get().contains(expected))
+                .orElseThrow();
     }
 
     private String logOf(String name) throws IOException {
@@ -157,7 +163,9 @@ class WineScmIT {
         assertThat(wine.wine(CMD, "sc", "stop", name).exitCode()).isZero();
         wine.awaitScState(name, s -> s.equals(Optional.of("STOPPED")), STATE);
         awaitPortClosed(port);
-        assertThat(fixture("status", name).exitCode()).as("status of a stopped service").isEqualTo(3);
+        assertThat(fixture("status", name).exitCode())
+                .as("status of a stopped service")
+                .isEqualTo(3);
 
         WineSession.Result start = fixture("start", name);
         assertThat(start.exitCode()).as("start: %s", start.all()).isZero();
@@ -171,11 +179,18 @@ class WineScmIT {
         WineSession.Result uninstall = fixture("uninstall", name);
         assertThat(uninstall.exitCode()).as("uninstall: %s", uninstall.all()).isZero();
         assertThat(wine.scState(name)).as("sc query after uninstall").isEmpty();
-        assertThat(fixture("status", name).exitCode()).as("status of an uninstalled service").isEqualTo(4);
+        assertThat(fixture("status", name).exitCode())
+                .as("status of an uninstalled service")
+                .isEqualTo(4);
 
-        assertThat(logOf(name)).contains("started on port " + port, "reload 1", "pause", "resume", "stopped", "runManaged returned 0");
-        assertThat(wine.sessionLog()).as("Event Log calls in the Wine trace").contains("ReportEventW L\"" + name + " started",
-                "ReportEventW L\"" + name + " reloaded its configuration", "ReportEventW L\"" + name + " stopped");
+        assertThat(logOf(name))
+                .contains("started on port " + port, "reload 1", "pause", "resume", "stopped", "runManaged returned 0");
+        assertThat(wine.sessionLog())
+                .as("Event Log calls in the Wine trace")
+                .contains(
+                        "ReportEventW L\"" + name + " started",
+                        "ReportEventW L\"" + name + " reloaded its configuration",
+                        "ReportEventW L\"" + name + " stopped");
     }
 
     @Test
@@ -184,21 +199,26 @@ class WineScmIT {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = taken.getLocalPort();
-            assertThat(fixture("install", name, String.valueOf(port), fixtureLogArg(name)).exitCode()).isZero();
+            assertThat(fixture("install", name, String.valueOf(port), fixtureLogArg(name))
+                            .exitCode())
+                    .isZero();
             try {
                 wine.wine(CMD, "sc", "start", name);
                 wine.awaitScState(name, s -> s.equals(Optional.of("STOPPED")), STATE);
                 awaitLog(name, "runManaged returned 75");
 
                 WineSession.Result start = fixture("start", name);
-                assertThat(start.exitCode()).as("our start command on a failing service: %s", start.all()).isEqualTo(1);
+                assertThat(start.exitCode())
+                        .as("our start command on a failing service: %s", start.all())
+                        .isEqualTo(1);
                 assertThat(start.stderr()).contains("did not start");
             } finally {
                 assertThat(fixture("uninstall", name).exitCode()).isZero();
             }
         }
         assertThat(logOf(name)).contains("start failed: port");
-        assertThat(wine.sessionLog()).as("the failed start as an Event Log error in the Wine trace")
+        assertThat(wine.sessionLog())
+                .as("the failed start as an Event Log error in the Wine trace")
                 .contains("err:eventlog:ReportEventW L\"" + name + " failed to start: Port");
     }
 
@@ -212,18 +232,29 @@ class WineScmIT {
                 }
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; fixture log:\n" + logOf(name) + "\nsession:\n" + wine.sessionLog(), e);
+            throw new AssertionError(
+                    e.getMessage() + "; fixture log:\n" + logOf(name) + "\nsession:\n" + wine.sessionLog(), e);
         }
     }
 
     private static void awaitPortClosed(int port) {
-        Poll.until(STATE, "port " + port + " to stop answering after the stop", () -> http(port).isEmpty());
+        Poll.until(
+                STATE,
+                "port " + port + " to stop answering after the stop",
+                () -> http(port).isEmpty());
     }
 
     /** Builds fixture.jar (the fixture classes, Class-Path to lib/) and lib/ from this test's class path. */
     static final class FixtureJar {
-        private static final List<String> RUNTIME = List.of("servicekit-spi", "servicekit-scm-api", "servicekit-windows", "jna-5", "jna-platform-", "slf4j-api-",
-                "logback-classic-", "logback-core-");
+        private static final List<String> RUNTIME = List.of(
+                "servicekit-spi",
+                "servicekit-scm-api",
+                "servicekit-windows",
+                "jna-5",
+                "jna-platform-",
+                "slf4j-api-",
+                "logback-classic-",
+                "logback-core-");
 
         static Path build(Path dir) throws IOException {
             Path lib = dir.resolve("lib");
@@ -241,7 +272,9 @@ class WineScmIT {
                 if (kind.isEmpty()) {
                     continue;
                 }
-                String jarName = Files.isDirectory(p) ? kind.get().replaceAll("[-.]$", "") + "-classes.jar" : p.getFileName().toString();
+                String jarName = Files.isDirectory(p)
+                        ? kind.get().replaceAll("[-.]$", "") + "-classes.jar"
+                        : p.getFileName().toString();
                 if (Files.isDirectory(p)) {
                     jarDirectory(p, lib.resolve(jarName), null, path -> true);
                 } else {
@@ -250,21 +283,26 @@ class WineScmIT {
                 classPath.add("lib/" + jarName);
             }
             if (testClasses == null) {
-                throw new IllegalStateException("test-classes not on the class path: " + System.getProperty("java.class.path"));
+                throw new IllegalStateException(
+                        "test-classes not on the class path: " + System.getProperty("java.class.path"));
             }
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "dev.servicekit.windows.fixture.WineFixtureService");
+            manifest.getMainAttributes()
+                    .put(Attributes.Name.MAIN_CLASS, "dev.servicekit.windows.fixture.WineFixtureService");
             manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
             Path jar = dir.resolve("fixture.jar");
             jarDirectory(testClasses, jar, manifest, path -> path.startsWith("dev/servicekit/windows/fixture/"));
             return jar;
         }
 
-        private static void jarDirectory(Path root, Path jar, Manifest manifest, java.util.function.Predicate<String> include) throws IOException {
-            try (JarOutputStream out = manifest == null ? new JarOutputStream(Files.newOutputStream(jar))
-                    : new JarOutputStream(Files.newOutputStream(jar), manifest);
-                 Stream<Path> files = Files.walk(root)) {
+        private static void jarDirectory(
+                Path root, Path jar, Manifest manifest, java.util.function.Predicate<String> include)
+                throws IOException {
+            try (JarOutputStream out = manifest == null
+                            ? new JarOutputStream(Files.newOutputStream(jar))
+                            : new JarOutputStream(Files.newOutputStream(jar), manifest);
+                    Stream<Path> files = Files.walk(root)) {
                 for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                     String name = root.relativize(f).toString().replace('\\', '/');
                     if (!include.test(name)) {

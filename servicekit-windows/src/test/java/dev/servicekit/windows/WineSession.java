@@ -56,12 +56,22 @@ final class WineSession implements AutoCloseable {
         Files.createDirectories(workDir);
         if (!Files.exists(prefix.resolve("system.reg"))) {
             Result boot = run(prefix, Duration.ofSeconds(120), "-all", "wineboot", "-i");
-            run(prefix, Duration.ofSeconds(60), "-all", "wineserver", "-w"); // the registry files are written when the session ends
+            run(
+                    prefix,
+                    Duration.ofSeconds(60),
+                    "-all",
+                    "wineserver",
+                    "-w"); // the registry files are written when the session ends
             if (!Files.exists(prefix.resolve("system.reg"))) {
                 throw new IllegalStateException("wineboot -i did not create the prefix " + prefix + ": " + boot.all());
             }
         }
-        run(prefix, Duration.ofSeconds(60), "-all", "wineserver", "-w"); // let the boot session end: the holder must start the next
+        run(
+                prefix,
+                Duration.ofSeconds(60),
+                "-all",
+                "wineserver",
+                "-w"); // let the boot session end: the holder must start the next
         Path sessionErr = workDir.resolve("wine-session.err");
         ProcessBuilder pb = new ProcessBuilder("wine", "cmd");
         environment(pb.environment(), prefix, "-all,+eventlog");
@@ -74,15 +84,20 @@ final class WineSession implements AutoCloseable {
         // wait for cmd's banner before anything else starts a Wine process
         File banner = holderOut.toFile(); // length() is 0 while the file does not exist
         try {
-            Poll.until(Duration.ofSeconds(60), "the Wine session holder (wine cmd) to print its banner or exit",
-                       () -> banner.length() > 0 || !holder.isAlive());
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    "the Wine session holder (wine cmd) to print its banner or exit",
+                    () -> banner.length() > 0 || !holder.isAlive());
         } catch (AssertionError e) {
             holder.destroyForcibly();
-            throw new IllegalStateException("the Wine session holder (wine cmd) did not come up: " + e.getMessage() + "; stderr: "
-                    + text(sessionErr), e);
+            throw new IllegalStateException(
+                    "the Wine session holder (wine cmd) did not come up: " + e.getMessage() + "; stderr: "
+                            + text(sessionErr),
+                    e);
         }
         if (banner.length() == 0) {
-            throw new IllegalStateException("the Wine session holder (wine cmd) exited before it came up; stderr: " + text(sessionErr));
+            throw new IllegalStateException(
+                    "the Wine session holder (wine cmd) exited before it came up; stderr: " + text(sessionErr));
         }
         return new WineSession(prefix, sessionErr, holder);
     }
@@ -181,7 +196,8 @@ final class WineSession implements AutoCloseable {
         env.remove("DISPLAY");
     }
 
-    private static Result run(Path prefix, Duration timeout, String debug, String... command) throws IOException, InterruptedException {
+    private static Result run(Path prefix, Duration timeout, String debug, String... command)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command);
         environment(pb.environment(), prefix, debug);
         Path out = Files.createTempFile("wine-out", ".txt");

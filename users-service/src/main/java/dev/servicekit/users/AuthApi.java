@@ -2,14 +2,13 @@ package dev.servicekit.users;
 
 import dev.servicekit.http.FieldError;
 import dev.servicekit.http.JsonBodies;
-import dev.servicekit.http.TokenIssuance;
 import dev.servicekit.http.ProblemException;
 import dev.servicekit.http.Route;
+import dev.servicekit.http.TokenIssuance;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -82,8 +81,7 @@ final class AuthApi {
     }
 
     /** The OAuth 2.0 style token response. */
-    record TokenResponse(String access_token, String token_type, long expires_in) {
-    }
+    record TokenResponse(String access_token, String token_type, long expires_in) {}
 
     /** The scopes a user's roles grant: reader → users:read; writer → + users:write; admin → + admin. */
     static Set<String> scopesOf(List<String> roles) {
@@ -103,8 +101,9 @@ final class AuthApi {
     private void token(ServerRequest req, ServerResponse res) {
         Optional<TokenIssuance.Issuing> current = tokens.current();
         if (current.isEmpty()) {
-            throw ProblemException.notFound("This service does not issue tokens: its key source is auth.public-key-file or "
-                    + "auth.jwks-url; get a token from that identity provider");
+            throw ProblemException.notFound(
+                    "This service does not issue tokens: its key source is auth.public-key-file or "
+                            + "auth.jwks-url; get a token from that identity provider");
         }
         TokenIssuance.Issuing issuer = current.get();
         Duration ttl = issuer.ttl();
@@ -123,7 +122,8 @@ final class AuthApi {
         Optional<Duration> wait = limiter.retryAfter(client, body.email());
         if (wait.isPresent()) {
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-            throw ProblemException.of(429, "Too Many Requests", "Too many failed logins; try again in " + seconds + " s")
+            throw ProblemException.of(
+                            429, "Too Many Requests", "Too many failed logins; try again in " + seconds + " s")
                     .withHeader("Retry-After", Long.toString(seconds));
         }
         Optional<UserCredentials> credentials = store.credentials(body.email());
@@ -149,6 +149,7 @@ final class AuthApi {
     private static String clientAddress(ServerRequest req) {
         SocketAddress address = req.remotePeer().address();
         return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(address);
+                ? inet.getAddress().getHostAddress()
+                : String.valueOf(address);
     }
 }

@@ -12,11 +12,12 @@ final class Cursor {
 
     private static final String PREFIX = "v1:";
 
-    private Cursor() {
-    }
+    private Cursor() {}
 
     static String encode(long afterId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((PREFIX + afterId).getBytes(StandardCharsets.US_ASCII));
+        return Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString((PREFIX + afterId).getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The id after which the next page starts, or empty if the text is not a cursor this service issued. */

@@ -11,8 +11,7 @@ import java.util.Locale;
  */
 final class EmailKey {
 
-    private EmailKey() {
-    }
+    private EmailKey() {}
 
     static String of(String email) {
         return email.toLowerCase(Locale.ROOT);

@@ -24,8 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class InMemoryUserStore implements UserStore {
 
     /** A user with its password hash, which {@link User} deliberately does not carry. */
-    private record Row(User user, Optional<String> passwordHash) {
-    }
+    private record Row(User user, Optional<String> passwordHash) {}
 
     private final Clock clock;
     private final ConcurrentNavigableMap<Long, Row> rowsById = new ConcurrentSkipListMap<>();
@@ -101,8 +100,8 @@ final class InMemoryUserStore implements UserStore {
             if (owner != null && owner != id) {
                 throw new DuplicateEmailException(draft.email());
             }
-            User user = new User(id, draft.name(), draft.email(), draft.roles(), old.user().createdAt(), now(),
-                    actual + 1);
+            User user = new User(
+                    id, draft.name(), draft.email(), draft.roles(), old.user().createdAt(), now(), actual + 1);
             rowsById.put(id, new Row(user, draft.passwordHash()));
             if (!oldKey.equals(newKey)) {
                 idsByEmailKey.remove(oldKey);

@@ -131,8 +131,7 @@ public final class PasswordHasher {
         return decode(encoded).iterations() != iterations;
     }
 
-    private record Decoded(int iterations, byte[] salt, byte[] hash) {
-    }
+    private record Decoded(int iterations, byte[] salt, byte[] hash) {}
 
     private static Decoded decode(String encoded) {
         Objects.requireNonNull(encoded, "encoded");
@@ -149,8 +148,8 @@ public final class PasswordHasher {
         } catch (IllegalArgumentException e) { // NumberFormatException or bad Base64
             // fall through to the one message below
         }
-        throw new IllegalArgumentException("Stored password hash is not in the form " + FORMAT
-                + " with 1 to " + MAX_ITERATIONS + " iterations; set the user's password again");
+        throw new IllegalArgumentException("Stored password hash is not in the form " + FORMAT + " with 1 to "
+                + MAX_ITERATIONS + " iterations; set the user's password again");
     }
 
     private static byte[] pbkdf2(char[] password, byte[] salt, int iterations, int bits) {

@@ -105,16 +105,19 @@ final class SqliteUserStore implements UserStore {
      * for the answer unmounted, and the carrier goes on serving (and shedding) other requests.
      */
     private final ExecutorService io;
+
     private volatile boolean closed;
 
-    private SqliteUserStore(Path file, Clock clock, Duration timeout, HikariDataSource pool, Optional<MeterRegistry> metrics) {
+    private SqliteUserStore(
+            Path file, Clock clock, Duration timeout, HikariDataSource pool, Optional<MeterRegistry> metrics) {
         this.file = file;
         this.clock = clock;
         this.timeout = timeout;
         this.pool = pool;
         this.metrics = metrics;
-        this.io = Executors.newFixedThreadPool(pool.getMaximumPoolSize(),
-                                               Thread.ofPlatform().daemon().name("users-sqlite-", 1).factory());
+        this.io = Executors.newFixedThreadPool(
+                pool.getMaximumPoolSize(),
+                Thread.ofPlatform().daemon().name("users-sqlite-", 1).factory());
         // Strong reference: the gauge reads the pool for as long as the store is open; close() removes it.
         this.usageRatio = metrics.map(registry -> Gauge.builder(USAGE_RATIO, pool, SqliteUserStore::usageRatio)
                 .description("Connections of the store's pool in use, as a fraction of its maximum size (0..1)")
@@ -145,8 +148,8 @@ final class SqliteUserStore implements UserStore {
      * Opens the database like {@link #open(Path, int, Duration, Clock)}, reporting the pool's meters to
      * {@code metrics} when present.
      */
-    static SqliteUserStore open(Path file, int poolSize, Duration connectionTimeout, Clock clock,
-            Optional<MeterRegistry> metrics) {
+    static SqliteUserStore open(
+            Path file, int poolSize, Duration connectionTimeout, Clock clock, Optional<MeterRegistry> metrics) {
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(metrics, "metrics");
         Path absolute = file.toAbsolutePath().normalize();
@@ -159,13 +162,17 @@ final class SqliteUserStore implements UserStore {
                     .failOnMissingLocations(true)
                     .load()
                     .migrate();
-            LOG.info("Opened SQLite user store {} (schema version {}, {} migration(s) applied now)", absolute,
+            LOG.info(
+                    "Opened SQLite user store {} (schema version {}, {} migration(s) applied now)",
+                    absolute,
                     result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion,
                     result.migrationsExecuted);
         } catch (FlywayException e) {
             pool.close();
-            throw new StoreException("Cannot migrate the schema of SQLite database '" + absolute + "': "
-                    + e.getMessage() + "; restore a backup or use the application version that wrote this file", e);
+            throw new StoreException(
+                    "Cannot migrate the schema of SQLite database '" + absolute + "': " + e.getMessage()
+                            + "; restore a backup or use the application version that wrote this file",
+                    e);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -185,13 +192,15 @@ final class SqliteUserStore implements UserStore {
         try {
             Files.createDirectories(parent);
         } catch (IOException e) {
-            throw new StoreUnavailableException("Cannot create directory '" + parent + "' for SQLite database '"
-                    + file.getFileName() + "': " + e + "; create it or give the service account write access", e);
+            throw new StoreUnavailableException(
+                    "Cannot create directory '" + parent + "' for SQLite database '" + file.getFileName() + "': " + e
+                            + "; create it or give the service account write access",
+                    e);
         }
     }
 
-    private static HikariDataSource openPool(Path file, int poolSize, Duration connectionTimeout,
-            Optional<MeterRegistry> metrics) {
+    private static HikariDataSource openPool(
+            Path file, int poolSize, Duration connectionTimeout, Optional<MeterRegistry> metrics) {
         SQLiteConfig sqlite = new SQLiteConfig();
         // sqlite-jdbc applies these PRAGMAs to every connection it opens, so every pooled connection has them.
         sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
@@ -211,8 +220,10 @@ final class SqliteUserStore implements UserStore {
             return new HikariDataSource(hikari);
         } catch (HikariPool.PoolInitializationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new StoreUnavailableException("Cannot open SQLite database '" + file + "': " + cause.getMessage()
-                    + "; check that the path names a database file the service account can read and write", e);
+            throw new StoreUnavailableException(
+                    "Cannot open SQLite database '" + file + "': " + cause.getMessage()
+                            + "; check that the path names a database file the service account can read and write",
+                    e);
         }
     }
 
@@ -240,8 +251,8 @@ final class SqliteUserStore implements UserStore {
     @Override
     public Optional<User> find(long id) {
         return read("find user '" + id + "'", connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM users WHERE id = ?")) {
+            try (PreparedStatement select =
+                    connection.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id = ?")) {
                 select.setLong(1, id);
                 try (ResultSet rs = select.executeQuery()) {
                     return rs.next() ? Optional.of(toUser(rs)) : Optional.<User>empty();
@@ -257,8 +268,8 @@ final class SqliteUserStore implements UserStore {
             throw new IllegalArgumentException("Page limit must be at least 1, got '" + limit + "'");
         }
         return read("list users", connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM users WHERE id > ? ORDER BY id LIMIT ?")) {
+            try (PreparedStatement select =
+                    connection.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id > ? ORDER BY id LIMIT ?")) {
                 select.setLong(1, afterId.orElse(Long.MIN_VALUE));
                 select.setLong(2, limit + 1L); // one more than asked tells whether a next page exists
                 List<User> items = new ArrayList<>();
@@ -363,19 +374,22 @@ final class SqliteUserStore implements UserStore {
         // The pool's own wait is bounded by the connection timeout, which may be longer than a readiness
         // probe allows: run the check on an io thread and stop waiting for it after `timeout`.
         String action = "answer a ping";
-        Future<Boolean> check = submit(action, () -> withConnection(action, connection -> writableCheck(connection, deadline, timeout)));
+        Future<Boolean> check = submit(
+                action, () -> withConnection(action, connection -> writableCheck(connection, deadline, timeout)));
         try {
             check.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             check.cancel(true);
-            throw new StoreUnavailableException("SQLite database '" + file + "' did not answer within " + timeout
-                    + "; it may be locked by another process or the disk may be stalled", e);
+            throw new StoreUnavailableException(
+                    "SQLite database '" + file + "' did not answer within " + timeout
+                            + "; it may be locked by another process or the disk may be stalled",
+                    e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof StoreException storeException) {
                 throw storeException;
             }
-            throw new StoreUnavailableException("SQLite database '" + file + "' failed to answer a ping: "
-                    + e.getCause(), e.getCause());
+            throw new StoreUnavailableException(
+                    "SQLite database '" + file + "' failed to answer a ping: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             check.cancel(true);
@@ -457,11 +471,13 @@ final class SqliteUserStore implements UserStore {
             if (e.getCause() instanceof Error error) {
                 throw error;
             }
-            throw new StoreException("Could not " + action + " in SQLite database '" + file + "': " + e.getCause(), e.getCause());
+            throw new StoreException(
+                    "Could not " + action + " in SQLite database '" + file + "': " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             answer.cancel(true);
             Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("Interrupted while waiting to " + action + " in SQLite database '" + file + "'", e);
+            throw new StoreUnavailableException(
+                    "Interrupted while waiting to " + action + " in SQLite database '" + file + "'", e);
         }
     }
 
@@ -469,7 +485,8 @@ final class SqliteUserStore implements UserStore {
         try {
             return io.submit((Callable<T>) work::get);
         } catch (RejectedExecutionException e) {
-            throw new StoreUnavailableException("Could not " + action + ": the SQLite user store '" + file + "' is closed", e);
+            throw new StoreUnavailableException(
+                    "Could not " + action + ": the SQLite user store '" + file + "' is closed", e);
         }
     }
 
@@ -477,13 +494,13 @@ final class SqliteUserStore implements UserStore {
         ensureOpen();
         try {
             if (!writeLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new StoreUnavailableException("Could not " + action + ": other writes to SQLite database '"
-                        + file + "' kept it busy for " + timeout + "; the store is overloaded, retry later");
+                throw new StoreUnavailableException("Could not " + action + ": other writes to SQLite database '" + file
+                        + "' kept it busy for " + timeout + "; the store is overloaded, retry later");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("Interrupted while waiting to " + action + " in SQLite database '"
-                    + file + "'", e);
+            throw new StoreUnavailableException(
+                    "Interrupted while waiting to " + action + " in SQLite database '" + file + "'", e);
         }
         try {
             // The lock is taken on the request's own thread, so waiting writers wait unmounted.
@@ -495,16 +512,20 @@ final class SqliteUserStore implements UserStore {
 
     private StoreException failure(String action, SQLException e) {
         if (closed) {
-            return new StoreUnavailableException("Could not " + action + ": the SQLite user store '" + file
-                    + "' is closed", e);
+            return new StoreUnavailableException(
+                    "Could not " + action + ": the SQLite user store '" + file + "' is closed", e);
         }
         if (e instanceof SQLTransientConnectionException) {
-            return new StoreUnavailableException("Could not " + action + ": no connection to SQLite database '"
-                    + file + "' became free within " + timeout + "; the store is overloaded, retry later", e);
+            return new StoreUnavailableException(
+                    "Could not " + action + ": no connection to SQLite database '" + file + "' became free within "
+                            + timeout + "; the store is overloaded, retry later",
+                    e);
         }
         if (e instanceof SQLiteException sqlite && isUnavailable(sqlite.getResultCode())) {
-            return new StoreUnavailableException("Could not " + action + " in SQLite database '" + file + "': "
-                    + e.getMessage() + "; check the disk and that no other process holds the database locked", e);
+            return new StoreUnavailableException(
+                    "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
+                            + "; check the disk and that no other process holds the database locked",
+                    e);
         }
         return new StoreException("Could not " + action + " in SQLite database '" + file + "': " + e.getMessage(), e);
     }
@@ -539,9 +560,14 @@ final class SqliteUserStore implements UserStore {
 
     private static User toUser(ResultSet rs) throws SQLException {
         String roles = rs.getString(4);
-        return new User(rs.getLong(1), rs.getString(2), rs.getString(3),
+        return new User(
+                rs.getLong(1),
+                rs.getString(2),
+                rs.getString(3),
                 roles.isEmpty() ? List.of() : List.of(roles.split(" ")),
-                Instant.ofEpochMilli(rs.getLong(5)), Instant.ofEpochMilli(rs.getLong(6)), rs.getLong(7));
+                Instant.ofEpochMilli(rs.getLong(5)),
+                Instant.ofEpochMilli(rs.getLong(6)),
+                rs.getLong(7));
     }
 
     private void ensureOpen() {

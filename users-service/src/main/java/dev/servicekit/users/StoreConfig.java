@@ -41,7 +41,8 @@ public record StoreConfig(String url, int poolSize, Duration connectionTimeout) 
 
     static final String MEMORY_URL = "memory:";
     static final String SQLITE_PREFIX = "jdbc:sqlite:";
-    static final String SUPPORTED_FORMS = "'jdbc:sqlite:<path>' (a SQLite file) or 'memory:' (tests and benchmarks only)";
+    static final String SUPPORTED_FORMS =
+            "'jdbc:sqlite:<path>' (a SQLite file) or 'memory:' (tests and benchmarks only)";
 
     /**
      * Validates every field and reports all problems at once.
@@ -78,7 +79,8 @@ public record StoreConfig(String url, int poolSize, Duration connectionTimeout) 
 
     /** The SQLite file, if this is a {@code jdbc:sqlite:} URL. */
     Optional<Path> sqlitePath() {
-        return url.startsWith(SQLITE_PREFIX) ? Optional.of(Path.of(url.substring(SQLITE_PREFIX.length())))
+        return url.startsWith(SQLITE_PREFIX)
+                ? Optional.of(Path.of(url.substring(SQLITE_PREFIX.length())))
                 : Optional.empty();
     }
 

@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param updatedAt when the user was last created or replaced
  * @param version the version of this state, at least 1
  */
-public record User(long id, String name, String email, List<String> roles, Instant createdAt,
-        Instant updatedAt, long version) {
+public record User(
+        long id, String name, String email, List<String> roles, Instant createdAt, Instant updatedAt, long version) {
 
     /** Validates and makes {@code roles} immutable. */
     public User {

@@ -27,8 +27,8 @@ public record UserDraft(String name, String email, List<String> roles, Optional<
         roles = List.copyOf(Objects.requireNonNull(roles, "roles"));
         for (String role : roles) {
             if (role.isEmpty() || role.codePoints().anyMatch(Character::isWhitespace)) {
-                throw new IllegalArgumentException("Role '" + role
-                        + "' is empty or contains whitespace; a role is one token such as 'reader'");
+                throw new IllegalArgumentException(
+                        "Role '" + role + "' is empty or contains whitespace; a role is one token such as 'reader'");
             }
         }
         Objects.requireNonNull(passwordHash, "passwordHash");

@@ -1,7 +1,6 @@
 package dev.servicekit.users;
 
 import dev.servicekit.http.FieldError;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,7 +41,8 @@ record UserInput(String name, String email, List<String> roles, String password)
         if (email == null || email.isBlank()) {
             errors.add(new FieldError("email", "is required"));
         } else if (email.length() > MAX_EMAIL || !EMAIL.matcher(email).matches()) {
-            errors.add(new FieldError("email", "\"" + abbreviate(email) + "\" is not a valid email address, e.g. ada@example.com"));
+            errors.add(new FieldError(
+                    "email", "\"" + abbreviate(email) + "\" is not a valid email address, e.g. ada@example.com"));
         }
         if (roles != null) {
             if (roles.isEmpty()) {
@@ -51,13 +51,15 @@ record UserInput(String name, String email, List<String> roles, String password)
             for (int i = 0; i < roles.size(); i++) {
                 String role = roles.get(i);
                 if (role == null || !ROLES.contains(role)) {
-                    errors.add(new FieldError("roles[" + i + "]", "\"" + abbreviate(String.valueOf(role))
-                            + "\" is not a role; use reader, writer or admin"));
+                    errors.add(new FieldError(
+                            "roles[" + i + "]",
+                            "\"" + abbreviate(String.valueOf(role)) + "\" is not a role; use reader, writer or admin"));
                 }
             }
         }
         if (password != null && (password.length() < MIN_PASSWORD || password.length() > MAX_PASSWORD)) {
-            errors.add(new FieldError("password", "must be " + MIN_PASSWORD + " to " + MAX_PASSWORD + " characters long"));
+            errors.add(
+                    new FieldError("password", "must be " + MIN_PASSWORD + " to " + MAX_PASSWORD + " characters long"));
         }
         return errors;
     }
@@ -77,6 +79,7 @@ record UserInput(String name, String email, List<String> roles, String password)
 
     @Override
     public String toString() {
-        return "UserInput[name=" + name + ", email=" + email + ", roles=" + roles + ", password=" + (password == null ? "none" : "******") + "]";
+        return "UserInput[name=" + name + ", email=" + email + ", roles=" + roles + ", password="
+                + (password == null ? "none" : "******") + "]";
     }
 }

@@ -1,7 +1,6 @@
 package dev.servicekit.users;
 
 import io.micrometer.core.instrument.MeterRegistry;
-
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,8 +14,7 @@ import java.util.Optional;
  */
 public final class UserStores {
 
-    private UserStores() {
-    }
+    private UserStores() {}
 
     /**
      * Opens the store: for {@code jdbc:sqlite:<path>} creates missing parent directories and the file,
@@ -64,8 +62,9 @@ public final class UserStores {
             return new InMemoryUserStore(clock); // no pool, no meters
         }
         return config.sqlitePath()
-                .<UserStore>map(path -> SqliteUserStore.open(path, config.poolSize(), config.connectionTimeout(), clock, metrics))
-                .orElseThrow(() -> new IllegalArgumentException("Store URL '" + config.url()
-                        + "' is not supported; use " + StoreConfig.SUPPORTED_FORMS));
+                .<UserStore>map(path ->
+                        SqliteUserStore.open(path, config.poolSize(), config.connectionTimeout(), clock, metrics))
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "Store URL '" + config.url() + "' is not supported; use " + StoreConfig.SUPPORTED_FORMS));
     }
 }

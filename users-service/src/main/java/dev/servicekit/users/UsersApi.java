@@ -9,7 +9,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -56,17 +55,29 @@ final class UsersApi {
     }
 
     /** One page of users; {@code nextCursor} is null on the last page. */
-    record UserList(List<UserView> items, String nextCursor) {
-    }
+    record UserList(List<UserView> items, String nextCursor) {}
 
     private void list(ServerRequest req, ServerResponse res) {
-        int limit = req.query().first("limit").asOptional().map(UsersApi::parseLimit).orElse(DEFAULT_LIMIT);
-        Optional<Long> after = req.query().first("cursor").asOptional().map(c -> Cursor.decode(c).orElseThrow(() ->
-                ProblemException.badRequest("Query parameter cursor is not a cursor this service issued; "
-                        + "use the nextCursor value of the previous page, or omit cursor for the first page")));
+        int limit = req.query()
+                .first("limit")
+                .asOptional()
+                .map(UsersApi::parseLimit)
+                .orElse(DEFAULT_LIMIT);
+        Optional<Long> after = req.query()
+                .first("cursor")
+                .asOptional()
+                .map(
+                        c -> Cursor.decode(c)
+                                .orElseThrow(
+                                        () -> ProblemException.badRequest(
+                                                "Query parameter cursor is not a cursor this service issued; "
+                                                        + "use the nextCursor value of the previous page, or omit cursor for the first page")));
         UserPage page = store.list(limit, after);
         List<UserView> items = page.items().stream().map(UserView::of).toList();
-        JsonBodies.send(res, Status.OK_200, new UserList(items, page.nextAfterId().map(Cursor::encode).orElse(null)));
+        JsonBodies.send(
+                res,
+                Status.OK_200,
+                new UserList(items, page.nextAfterId().map(Cursor::encode).orElse(null)));
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -99,8 +110,9 @@ final class UsersApi {
         if (ifMatch.isPresent()) {
             User current = store.find(id).orElseThrow(() -> notFound(id));
             if (!matchesAny(ifMatch.get(), current.version(), false)) {
-                throw ProblemException.preconditionFailed("If-Match " + abbreviate(ifMatch.get())
-                        + " does not match the current ETag " + etag(current) + "; GET the user again and retry with its ETag");
+                throw ProblemException.preconditionFailed(
+                        "If-Match " + abbreviate(ifMatch.get()) + " does not match the current ETag " + etag(current)
+                                + "; GET the user again and retry with its ETag");
             }
             expected = OptionalLong.of(current.version());
         }
@@ -162,7 +174,8 @@ final class UsersApi {
         } catch (NumberFormatException ignored) {
             // falls through to the problem below
         }
-        throw ProblemException.badRequest("\"" + abbreviate(text) + "\" is not a valid user id; ids are positive whole numbers");
+        throw ProblemException.badRequest(
+                "\"" + abbreviate(text) + "\" is not a valid user id; ids are positive whole numbers");
     }
 
     static int parseLimit(String text) {
@@ -174,8 +187,8 @@ final class UsersApi {
         } catch (NumberFormatException ignored) {
             // falls through to the problem below
         }
-        throw ProblemException.badRequest("Query parameter limit \"" + abbreviate(text) + "\" must be a whole number from 1 to "
-                + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")");
+        throw ProblemException.badRequest("Query parameter limit \"" + abbreviate(text)
+                + "\" must be a whole number from 1 to " + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")");
     }
 
     private static ProblemException notFound(long id) {
@@ -199,7 +212,8 @@ final class UsersApi {
                 throw ProblemException.preconditionFailed("The user changed while this request ran (now version "
                         + e.actualVersion() + "); GET it again and retry with its ETag");
             } catch (StoreUnavailableException e) {
-                throw ProblemException.serviceUnavailable("The user store is not answering; retry shortly", Duration.ofSeconds(1));
+                throw ProblemException.serviceUnavailable(
+                        "The user store is not answering; retry shortly", Duration.ofSeconds(1));
             }
         };
     }

@@ -2,14 +2,13 @@ package dev.servicekit.users;
 
 import dev.servicekit.http.HttpServiceContext;
 import dev.servicekit.http.Route;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The users domain, started inside the toolkit's HTTP service: opens the store (migrating it), declares the users
@@ -22,6 +21,7 @@ final class UsersService {
     private static final Duration STORE_CHECK_TIMEOUT = Duration.ofSeconds(1);
     /** Failed logins per client and per account allowed within {@link #LOGIN_WINDOW}; the next gets 429. */
     static final int LOGIN_FAILURES = 5;
+
     static final Duration LOGIN_WINDOW = Duration.ofMinutes(1);
     /** How long after start the decoy password hash is made in the background. */
     private static final Duration DECOY_HASH_DELAY = Duration.ofSeconds(2);
@@ -36,7 +36,8 @@ final class UsersService {
 
     void start(HttpServiceContext context) {
         context.progress("opening the store");
-        UserStore store = UserStores.open(UsersConfigKeys.storeConfig(context.config()), clock, context.meterRegistry());
+        UserStore store =
+                UserStores.open(UsersConfigKeys.storeConfig(context.config()), clock, context.meterRegistry());
         context.onStop("store", store::close);
         LOG.info("Store: {}", store.describe());
         context.readinessCheck("store", () -> storeState(store).equals("UP"));
@@ -45,7 +46,8 @@ final class UsersService {
         List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
         if (context.authEnabled()) {
             // The token route exists whenever auth is on; it issues while the key source is an HS256 secret.
-            AuthApi auth = new AuthApi(store, hasher, context.tokens(), new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock));
+            AuthApi auth = new AuthApi(
+                    store, hasher, context.tokens(), new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock));
             routes.addAll(auth.routes());
             // Off the start path: the decoy password hash (a full PBKDF2 run) is made shortly after the first
             // requests are served, unless a login has needed it already.

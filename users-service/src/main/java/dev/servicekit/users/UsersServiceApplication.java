@@ -7,7 +7,6 @@ import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.http.HttpApplication;
 import dev.servicekit.http.HttpServiceContext;
 import dev.servicekit.http.HttpServiceHost;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -20,8 +20,8 @@ public final class VersionConflictException extends StoreException {
      * @param actualVersion the user's current version
      */
     public VersionConflictException(long id, long expectedVersion, long actualVersion) {
-        super("User '" + id + "' is at version '" + actualVersion + "', not the expected version '"
-                + expectedVersion + "'; it was changed by someone else: read it again and retry with its current version");
+        super("User '" + id + "' is at version '" + actualVersion + "', not the expected version '" + expectedVersion
+                + "'; it was changed by someone else: read it again and retry with its current version");
         this.id = id;
         this.expectedVersion = expectedVersion;
         this.actualVersion = actualVersion;

@@ -1,14 +1,11 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** users-service with authentication on (the default): tokens from the CLI and the token endpoint. */
 class AuthEndToEndTest {
@@ -56,8 +55,12 @@ class AuthEndToEndTest {
     }
 
     private TestResponse createUser(String token, String email, String roles, String password) {
-        return api.post("/api/v1/users", "{\"name\":\"U\",\"email\":\"" + email + "\",\"roles\":" + roles + ",\"password\":\"" + password + "\"}",
-                "Authorization", "Bearer " + token);
+        return api.post(
+                "/api/v1/users",
+                "{\"name\":\"U\",\"email\":\"" + email + "\",\"roles\":" + roles + ",\"password\":\"" + password
+                        + "\"}",
+                "Authorization",
+                "Bearer " + token);
     }
 
     private TestResponse login(String email, String password) {
@@ -68,26 +71,34 @@ class AuthEndToEndTest {
     void theFirstStartGeneratesAnOwnerOnlyKeyAndTheApiRequiresATokenWithTheRightScope() throws Exception {
         Path key = dir.resolve("jwt-hs256.key");
         assertThat(key).exists();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                .isEqualTo("rw-------");
 
         TestResponse anonymous = api.get("/api/v1/users");
         assertThat(anonymous.status()).isEqualTo(401);
-        assertThat(anonymous.header("WWW-Authenticate")).hasValueSatisfying(h -> assertThat(h).startsWith("Bearer"));
+        assertThat(anonymous.header("WWW-Authenticate"))
+                .hasValueSatisfying(h -> assertThat(h).startsWith("Bearer"));
 
         String reader = issue("users:read");
-        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + reader).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + reader).status())
+                .isEqualTo(200);
         TestResponse forbidden = createUser(reader, "nope@example.com", "[\"reader\"]", "correct horse battery");
         assertThat(forbidden.status()).isEqualTo(403);
-        assertThat(forbidden.header("WWW-Authenticate")).hasValueSatisfying(h -> assertThat(h).contains("insufficient_scope"));
+        assertThat(forbidden.header("WWW-Authenticate"))
+                .hasValueSatisfying(h -> assertThat(h).contains("insufficient_scope"));
 
         String writer = issue("users:read users:write");
-        assertThat(createUser(writer, "ada@example.com", "[\"writer\"]", "correct horse battery").status()).isEqualTo(201);
+        assertThat(createUser(writer, "ada@example.com", "[\"writer\"]", "correct horse battery")
+                        .status())
+                .isEqualTo(201);
     }
 
     @Test
     void theTokenEndpointTradesAPasswordForATokenThatWorksOnTheApi() {
         String admin = issue("users:read users:write admin");
-        assertThat(createUser(admin, "grace@example.com", "[\"writer\"]", "correct horse battery").status()).isEqualTo(201);
+        assertThat(createUser(admin, "grace@example.com", "[\"writer\"]", "correct horse battery")
+                        .status())
+                .isEqualTo(201);
 
         TestResponse ok = login("Grace@Example.com", "correct horse battery");
         assertThat(ok.status()).isEqualTo(200);
@@ -97,20 +108,26 @@ class AuthEndToEndTest {
         assertThat(body.path("expires_in").asLong()).isEqualTo(3600);
         String token = body.path("access_token").asText();
 
-        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(200);
-        assertThat(createUser(token, "new@example.com", "[\"reader\"]", "another long password").status()).isEqualTo(201);
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token).status())
+                .isEqualTo(200);
+        assertThat(createUser(token, "new@example.com", "[\"reader\"]", "another long password")
+                        .status())
+                .isEqualTo(201);
     }
 
     @Test
     void unknownEmailAndWrongPasswordGetTheSameAnswerAndTheSixthFailureIs429() {
         String admin = issue("users:read users:write admin");
-        assertThat(createUser(admin, "linus@example.com", "[\"reader\"]", "correct horse battery").status()).isEqualTo(201);
+        assertThat(createUser(admin, "linus@example.com", "[\"reader\"]", "correct horse battery")
+                        .status())
+                .isEqualTo(201);
 
         TestResponse wrongPassword = login("linus@example.com", "wrong password!!");
         TestResponse unknownEmail = login("nobody@example.com", "wrong password!!");
         assertThat(wrongPassword.status()).isEqualTo(401).isEqualTo(unknownEmail.status());
         for (String field : List.of("type", "title", "status", "detail", "instance")) {
-            assertThat(wrongPassword.json().path(field)).isEqualTo(unknownEmail.json().path(field));
+            assertThat(wrongPassword.json().path(field))
+                    .isEqualTo(unknownEmail.json().path(field));
         }
 
         for (int i = 0; i < 3; i++) {
@@ -118,19 +135,33 @@ class AuthEndToEndTest {
         }
         TestResponse limited = login("linus@example.com", "correct horse battery");
         assertThat(limited.status()).isEqualTo(429);
-        assertThat(limited.header("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+        assertThat(limited.header("Retry-After"))
+                .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
     }
 
     @Test
     void noSecretAppearsInConfigShowOrErrorBodies() throws Exception {
         String secret = Files.readString(dir.resolve("jwt-hs256.key")).strip();
         cliOut.reset();
-        int code = ServiceCli.builder(RunningUsersService.application()).environment(Map.of())
-                .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8)).err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
-                .build().execute("config", "show", "--set", "data-dir=" + dir, "--set", "http.tls.certificate-file=" + dir.resolve("x.p12"),
-                        "--set", "http.tls.keystore-password=Sup3r-Secret-Passw0rd");
+        int code = ServiceCli.builder(RunningUsersService.application())
+                .environment(Map.of())
+                .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
+                .build()
+                .execute(
+                        "config",
+                        "show",
+                        "--set",
+                        "data-dir=" + dir,
+                        "--set",
+                        "http.tls.certificate-file=" + dir.resolve("x.p12"),
+                        "--set",
+                        "http.tls.keystore-password=Sup3r-Secret-Passw0rd");
         assertThat(code).isZero();
-        assertThat(cliOut.toString(StandardCharsets.UTF_8)).doesNotContain("Sup3r-Secret-Passw0rd").doesNotContain(secret).contains("******");
+        assertThat(cliOut.toString(StandardCharsets.UTF_8))
+                .doesNotContain("Sup3r-Secret-Passw0rd")
+                .doesNotContain(secret)
+                .contains("******");
 
         String token = issue("users:read");
         TestResponse bad = api.get("/api/v1/users/abc", "Authorization", "Bearer " + token + "x");
@@ -141,23 +172,35 @@ class AuthEndToEndTest {
     @Test
     void theGeneratedKeyRotatedInPlaceIsPickedUpByAReload() throws Exception {
         String before = issue("users:read");
-        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + before).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + before).status())
+                .isEqualTo(200);
         byte[] secret = new byte[32];
         new java.security.SecureRandom().nextBytes(secret);
-        Files.writeString(dir.resolve("jwt-hs256.key"), java.util.Base64.getEncoder().encodeToString(secret) + "\n");
+        Files.writeString(
+                dir.resolve("jwt-hs256.key"), java.util.Base64.getEncoder().encodeToString(secret) + "\n");
 
         dev.servicekit.core.ReloadReport report = service.host.reload();
 
         assertThat(report.applied()).as(report.summary()).contains("auth.hs256-secret-file");
-        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + before).status()).as("signed with the old key").isEqualTo(401);
-        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + issue("users:read")).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + before).status())
+                .as("signed with the old key")
+                .isEqualTo(401);
+        assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + issue("users:read"))
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void adminEndpointsNeedTheAdminScopeWhileHealthStaysOpen() {
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
         assertThat(management.get("/admin/status").status()).isEqualTo(401);
-        assertThat(management.get("/admin/status", "Authorization", "Bearer " + issue("users:read users:write")).status()).isEqualTo(403);
-        assertThat(management.get("/admin/status", "Authorization", "Bearer " + issue("admin")).status()).isEqualTo(200);
+        assertThat(management
+                        .get("/admin/status", "Authorization", "Bearer " + issue("users:read users:write"))
+                        .status())
+                .isEqualTo(403);
+        assertThat(management
+                        .get("/admin/status", "Authorization", "Bearer " + issue("admin"))
+                        .status())
+                .isEqualTo(200);
     }
 }

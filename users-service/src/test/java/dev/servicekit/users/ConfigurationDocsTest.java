@@ -1,13 +1,12 @@
 package dev.servicekit.users;
 
-import dev.servicekit.core.ConfigDocumentation;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.core.ConfigDocumentation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * docs/configuration.md lists every key exactly as the code defines it. After changing a key, run
@@ -32,6 +31,8 @@ class ConfigurationDocsTest {
         if (Boolean.getBoolean("servicekit.docs.write")) {
             Files.writeString(DOC, expected);
         }
-        assertThat(doc).as("docs/configuration.md is out of date; regenerate it (see this test's Javadoc)").isEqualTo(expected);
+        assertThat(doc)
+                .as("docs/configuration.md is out of date; regenerate it (see this test's Javadoc)")
+                .isEqualTo(expected);
     }
 }

@@ -1,12 +1,10 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -21,13 +19,15 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code --platform daemon} with real processes: users-service.jar starts, stops and reloads itself in the background. */
 class DaemonModeIT {
 
-    static final Path JAR = Path.of(System.getProperty("users-service.jar", "target/users-service.jar")).toAbsolutePath();
+    static final Path JAR = Path.of(System.getProperty("users-service.jar", "target/users-service.jar"))
+            .toAbsolutePath();
     static final Pattern API = Pattern.compile("API listening on http://127\\.0\\.0\\.1:(\\d+)");
     static final Duration COMMAND = Duration.ofSeconds(120);
 
@@ -51,8 +51,11 @@ class DaemonModeIT {
 
     /** Runs one command of the jar to its end. */
     private ServiceProcess command(String... args) {
-        ServiceProcess process = ServiceProcess.builder(JAR, dir).outputName("cmd" + (++commands))
-                .jvmOptions("-XX:TieredStopAtLevel=1").args(args).start();
+        ServiceProcess process = ServiceProcess.builder(JAR, dir)
+                .outputName("cmd" + (++commands))
+                .jvmOptions("-XX:TieredStopAtLevel=1")
+                .args(args)
+                .start();
         process.awaitExit(COMMAND);
         return process;
     }
@@ -62,7 +65,12 @@ class DaemonModeIT {
     }
 
     private void install(int httpPort) throws IOException {
-        install(httpPort, List.of("--jvm-option=-Xmx128m", "--jvm-option=-XX:+UseSerialGC", "--jvm-option=-XX:TieredStopAtLevel=1"));
+        install(
+                httpPort,
+                List.of(
+                        "--jvm-option=-Xmx128m",
+                        "--jvm-option=-XX:+UseSerialGC",
+                        "--jvm-option=-XX:TieredStopAtLevel=1"));
     }
 
     private void install(int httpPort, List<String> jvmOptions) throws IOException {
@@ -76,13 +84,24 @@ class DaemonModeIT {
                 auth:
                   enabled: false
                 """.formatted(dir.resolve("data"), httpPort));
-        List<String> args = new java.util.ArrayList<>(List.of("install", "--platform", "daemon", "--root", root().toString(),
-                "--config", config.toString(), "--stop-timeout", "40s"));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "install",
+                "--platform",
+                "daemon",
+                "--root",
+                root().toString(),
+                "--config",
+                config.toString(),
+                "--stop-timeout",
+                "40s"));
         args.addAll(jvmOptions);
         try (ServiceProcess install = command(args.toArray(String[]::new))) {
             assertThat(install.awaitExit(COMMAND)).as(install.output()).isZero();
         }
-        assertThat(root().resolve("users-service.daemon.json")).content().contains("\"stopTimeout\" : \"40s\"").contains(config.toString());
+        assertThat(root().resolve("users-service.daemon.json"))
+                .content()
+                .contains("\"stopTimeout\" : \"40s\"")
+                .contains(config.toString());
     }
 
     private long daemonPid() throws IOException {
@@ -109,7 +128,9 @@ class DaemonModeIT {
     }
 
     private static boolean isGone(long pid) {
-        return ProcessHandle.of(pid).map(handle -> !handle.isAlive() || isZombie(pid)).orElse(true);
+        return ProcessHandle.of(pid)
+                .map(handle -> !handle.isAlive() || isZombie(pid))
+                .orElse(true);
     }
 
     private static boolean isZombie(long pid) {
@@ -140,7 +161,9 @@ class DaemonModeIT {
         }
         for (long pid : daemons) {
             Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-            if (handle.isPresent() && handle.get().isAlive() && handle.get().info().commandLine().orElse("").contains(JAR.toString())) {
+            if (handle.isPresent()
+                    && handle.get().isAlive()
+                    && handle.get().info().commandLine().orElse("").contains(JAR.toString())) {
                 handle.get().destroyForcibly();
             }
         }
@@ -150,7 +173,9 @@ class DaemonModeIT {
     void theDefaultJvmOptionsWriteAClassDataArchiveAtTheFirstStopAndMapItAtTheNextStart() throws Exception {
         install(0, List.of()); // the shipped JVM options, with -XX:+AutoCreateSharedArchive
         Path archive = root().resolve("users-service.jsa");
-        assertThat(root().resolve("users-service.daemon.json")).content().contains("-XX:SharedArchiveFile=users-service.jsa");
+        assertThat(root().resolve("users-service.daemon.json"))
+                .content()
+                .contains("-XX:SharedArchiveFile=users-service.jsa");
 
         try (ServiceProcess start = daemonCommand("start")) {
             assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
@@ -167,12 +192,18 @@ class DaemonModeIT {
             assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
         }
         long second = daemonPid();
-        assertThat(Files.readString(Path.of("/proc/" + second + "/maps"))).as("the JVM maps the archive").contains(archive.getFileName().toString());
-        assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort()).get("/api/v1/users").status()).isEqualTo(200);
+        assertThat(Files.readString(Path.of("/proc/" + second + "/maps")))
+                .as("the JVM maps the archive")
+                .contains(archive.getFileName().toString());
+        assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort())
+                        .get("/api/v1/users")
+                        .status())
+                .isEqualTo(200);
         try (ServiceProcess stop = daemonCommand("stop")) {
             assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
         }
-        Poll.until(Duration.ofSeconds(30), "the second daemon JVM (pid " + second + ") to be gone", () -> isGone(second));
+        Poll.until(
+                Duration.ofSeconds(30), "the second daemon JVM (pid " + second + ") to be gone", () -> isGone(second));
     }
 
     @Test
@@ -181,20 +212,26 @@ class DaemonModeIT {
 
         try (ServiceProcess start = daemonCommand("start")) {
             assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
-            assertThat(start.stderr()).contains("Starting users-service").containsPattern("users-service is running \\(\\d+\\.\\d s, pid \\d+\\)");
+            assertThat(start.stderr())
+                    .contains("Starting users-service")
+                    .containsPattern("users-service is running \\(\\d+\\.\\d s, pid \\d+\\)");
         }
         long pid = daemonPid();
         assertThat(ProcessHandle.of(pid)).get().matches(ProcessHandle::isAlive);
         // Readiness came first: the API answers at once, without waiting.
         TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort());
-        assertThat(api.post("/api/v1/users", "{\"name\":\"Daemon\",\"email\":\"daemon@example.com\"}").status()).isEqualTo(201);
+        assertThat(api.post("/api/v1/users", "{\"name\":\"Daemon\",\"email\":\"daemon@example.com\"}")
+                        .status())
+                .isEqualTo(201);
 
         try (ServiceProcess again = daemonCommand("start")) {
             assertThat(again.awaitExit(COMMAND)).as(again.output()).isZero();
             assertThat(again.stderr()).contains("users-service is already running (pid " + pid + ")");
         }
         assertThat(daemonPid()).isEqualTo(pid);
-        assertThat(count(log(), "runs as a detached daemon")).as("daemons launched; log:\n" + log()).isEqualTo(1);
+        assertThat(count(log(), "runs as a detached daemon"))
+                .as("daemons launched; log:\n" + log())
+                .isEqualTo(1);
 
         try (ServiceProcess status = daemonCommand("status")) {
             assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
@@ -204,13 +241,21 @@ class DaemonModeIT {
         try (ServiceProcess reload = daemonCommand("reload")) {
             assertThat(reload.awaitExit(COMMAND)).as(reload.output()).isZero();
         }
-        Poll.until(Duration.ofSeconds(20), "the daemon to log that it received SIGHUP", this::log, log -> log.contains("Received SIGHUP"));
-        assertThat(api.get("/api/v1/users").status()).as("still serving after SIGHUP").isEqualTo(200);
+        Poll.until(
+                Duration.ofSeconds(20),
+                "the daemon to log that it received SIGHUP",
+                this::log,
+                log -> log.contains("Received SIGHUP"));
+        assertThat(api.get("/api/v1/users").status())
+                .as("still serving after SIGHUP")
+                .isEqualTo(200);
 
         long began = System.nanoTime();
         try (ServiceProcess stop = daemonCommand("stop")) {
             assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
-            assertThat(stop.stderr()).contains("Stopping users-service (pid " + pid + ")").contains("users-service stopped");
+            assertThat(stop.stderr())
+                    .contains("Stopping users-service (pid " + pid + ")")
+                    .contains("users-service stopped");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(40 + 30));
         Poll.until(Duration.ofSeconds(30), "pid " + pid + " to be gone", () -> isGone(pid));
@@ -242,12 +287,17 @@ class DaemonModeIT {
         }
         try (ServiceProcess start = daemonCommand("start")) {
             assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
-            assertThat(start.stderr()).contains("Replacing stale pid file").contains("pid " + deadPid + " is not running")
+            assertThat(start.stderr())
+                    .contains("Replacing stale pid file")
+                    .contains("pid " + deadPid + " is not running")
                     .contains("users-service is running");
         }
         long pid = daemonPid();
         assertThat(pid).isNotEqualTo(deadPid);
-        assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort()).get("/api/v1/users").status()).isEqualTo(200);
+        assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort())
+                        .get("/api/v1/users")
+                        .status())
+                .isEqualTo(200);
         try (ServiceProcess status = daemonCommand("status")) {
             assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
         }
@@ -264,8 +314,10 @@ class DaemonModeIT {
             install(taken.getLocalPort());
             try (ServiceProcess start = daemonCommand("start")) {
                 assertThat(start.awaitExit(COMMAND)).as(start.output()).isEqualTo(1);
-                assertThat(start.stderr()).contains("last lines of " + logFile())
-                        .contains("Port " + taken.getLocalPort()).contains("already in use");
+                assertThat(start.stderr())
+                        .contains("last lines of " + logFile())
+                        .contains("Port " + taken.getLocalPort())
+                        .contains("already in use");
             }
             try (ServiceProcess status = daemonCommand("status")) {
                 assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(3);
@@ -275,7 +327,8 @@ class DaemonModeIT {
         try (ServiceProcess uninstall = daemonCommand("uninstall")) {
             assertThat(uninstall.awaitExit(COMMAND)).as(uninstall.output()).isZero();
         }
-        assertThat(List.of(root().resolve("users-service.daemon.json"), root().resolve("users-service.state"), pidFile()))
+        assertThat(List.of(
+                        root().resolve("users-service.daemon.json"), root().resolve("users-service.state"), pidFile()))
                 .allMatch(file -> !Files.exists(file));
     }
 }

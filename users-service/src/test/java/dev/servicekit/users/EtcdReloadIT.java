@@ -1,16 +1,12 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.servicekit.testing.EtcdServer;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,9 +14,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet of two users-service child JVMs sharing one etcd prefix: a change put into etcd reaches both within
@@ -62,7 +61,11 @@ class EtcdReloadIT {
     /** One running instance and its two listeners. */
     record Instance(ServiceProcess process, TestHttpClient api, TestHttpClient management) {
         String rootLevel() {
-            return management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText();
+            return management
+                    .get("/admin/loggers/ROOT")
+                    .json()
+                    .path("effectiveLevel")
+                    .asText();
         }
     }
 
@@ -70,15 +73,26 @@ class EtcdReloadIT {
         return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
                 .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
                 .outputName(name)
-                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "auth.enabled=false",
-                        "--set", "data-dir=" + dir.resolve(name), "--set", "config.etcd.endpoints=" + etcd.endpoint())
+                .args(
+                        "run",
+                        "--set",
+                        "http.port=0",
+                        "--set",
+                        "management.port=0",
+                        "--set",
+                        "auth.enabled=false",
+                        "--set",
+                        "data-dir=" + dir.resolve(name),
+                        "--set",
+                        "config.etcd.endpoints=" + etcd.endpoint())
                 .start();
     }
 
     @Test
     void bothInstancesApplyALogLevelPutIntoEtcdKeepServingWhileEtcdIsDownAndFollowItAfterARestart() throws Exception {
         etcd.put(PREFIX + "log.level", "info");
-        try (ServiceProcess a = launch("a"); ServiceProcess b = launch("b")) {
+        try (ServiceProcess a = launch("a");
+                ServiceProcess b = launch("b")) {
             List<Instance> fleet = List.of(instance(a), instance(b));
             for (Instance instance : fleet) {
                 assertThat(instance.rootLevel()).isEqualTo("INFO");
@@ -92,16 +106,23 @@ class EtcdReloadIT {
                 instance.process().awaitOutput(java.util.regex.Pattern.compile("etcd configuration: lost"), RECONNECT);
                 assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
                 assertThat(instance.management().get("/health/ready").status()).isEqualTo(200);
-                assertThat(instance.rootLevel()).as("the last etcd snapshot stays in force").isEqualTo("DEBUG");
+                assertThat(instance.rootLevel())
+                        .as("the last etcd snapshot stays in force")
+                        .isEqualTo("DEBUG");
             }
 
             etcd.start();
             etcd.put(PREFIX + "log.level", "warn");
-            awaitAll(fleet, RECONNECT, instance -> instance.rootLevel().equals("WARN"), "log.level warn after etcd restarted");
+            awaitAll(
+                    fleet,
+                    RECONNECT,
+                    instance -> instance.rootLevel().equals("WARN"),
+                    "log.level warn after etcd restarted");
             for (Instance instance : fleet) {
                 assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
                 instance.process().signal("TERM");
-                assertThat(instance.process().awaitExit(UsersServiceProcessIT.START)).isZero();
+                assertThat(instance.process().awaitExit(UsersServiceProcessIT.START))
+                        .isZero();
             }
         }
     }
@@ -113,23 +134,33 @@ class EtcdReloadIT {
     @Test
     void bothInstancesApplyAChangedBodyLimitPutIntoEtcd() throws Exception {
         String body = "{\"name\":\"Limit\",\"email\":\"limit@example.com\",\"padding\":\"" + "x".repeat(200) + "\"}";
-        try (ServiceProcess a = launch("a"); ServiceProcess b = launch("b")) {
+        try (ServiceProcess a = launch("a");
+                ServiceProcess b = launch("b")) {
             List<Instance> fleet = List.of(instance(a), instance(b));
             for (Instance instance : fleet) {
-                assertThat(instance.api().post("/api/v1/users", body).status()).as("a 250-byte body under the default 1MB limit")
+                assertThat(instance.api().post("/api/v1/users", body).status())
+                        .as("a 250-byte body under the default 1MB limit")
                         .isNotEqualTo(413);
             }
 
             etcd.put(PREFIX + "limits.max-body-size", "100");
-            awaitAll(fleet, APPLY, instance -> instance.api().post("/api/v1/users", body).status() == 413,
+            awaitAll(
+                    fleet,
+                    APPLY,
+                    instance -> instance.api().post("/api/v1/users", body).status() == 413,
                     "a body over the new 100-byte limit from etcd to get 413");
         }
     }
 
     private Instance instance(ServiceProcess process) {
-        return new Instance(process,
-                TestHttpClient.create("http://127.0.0.1:" + process.awaitOutput(UsersServiceProcessIT.API, UsersServiceProcessIT.START).group(1)),
-                TestHttpClient.create("http://127.0.0.1:" + process.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START).group(1)));
+        return new Instance(
+                process,
+                TestHttpClient.create("http://127.0.0.1:"
+                        + process.awaitOutput(UsersServiceProcessIT.API, UsersServiceProcessIT.START)
+                                .group(1)),
+                TestHttpClient.create("http://127.0.0.1:"
+                        + process.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START)
+                                .group(1)));
     }
 
     /** Waits, within one deadline for the whole fleet, until every instance shows {@code applied}. */
@@ -142,8 +173,11 @@ class EtcdReloadIT {
             });
         } catch (AssertionError e) {
             Instance late = waiting.getFirst();
-            throw new AssertionError(String.format("instance %s did not apply %s within %s; output:%n%s", late.process().pid(), what, within,
-                    late.process().output()), e);
+            throw new AssertionError(
+                    String.format(
+                            "instance %s did not apply %s within %s; output:%n%s",
+                            late.process().pid(), what, within, late.process().output()),
+                    e);
         }
     }
 }

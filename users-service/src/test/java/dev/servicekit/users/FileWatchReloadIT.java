@@ -1,20 +1,19 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reloads nobody asked for by signal: the configuration file watcher in a child JVM, and the {@code reload} verb
@@ -51,26 +50,41 @@ class FileWatchReloadIT {
     void anEditedFileIsReloadedAnInvalidOneKeptOutAndTheNextValidOneRecovers() throws Exception {
         writeConfig("info");
         try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .args("run", "--config", config().toString()).start()) {
+                .args("run", "--config", config().toString())
+                .start()) {
             TestHttpClient management = TestHttpClient.create("http://127.0.0.1:"
-                    + service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, WAIT).group(1));
+                    + service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, WAIT)
+                            .group(1));
             service.awaitOutput(Pattern.compile("Watching .*config\\.yaml for changes"), WAIT);
             assertThat(reloads(management, "ok")).isZero();
 
             writeConfig("debug");
-            Poll.until(EDIT_VISIBLE, "log.level DEBUG applied within " + EDIT_VISIBLE + " of the write", () -> rootLevel(management),
-                       "DEBUG"::equals);
+            Poll.until(
+                    EDIT_VISIBLE,
+                    "log.level DEBUG applied within " + EDIT_VISIBLE + " of the write",
+                    () -> rootLevel(management),
+                    "DEBUG"::equals);
             Poll.until(WAIT, "one ok reload", () -> reloads(management, "ok"), n -> n == 1);
             assertThat(reloads(management, "failed")).isZero();
 
             Files.writeString(config(), Files.readString(config()).replace("level: debug", "level: loud"));
-            JsonNode refused = Poll.until(WAIT, "a refused reload", () -> lastReload(management), r -> !r.path("ok").asBoolean(true));
+            JsonNode refused = Poll.until(
+                    WAIT,
+                    "a refused reload",
+                    () -> lastReload(management),
+                    r -> !r.path("ok").asBoolean(true));
             assertThat(refused.path("error").asText()).contains("log.level").contains("\"loud\"");
-            assertThat(rootLevel(management)).as("the running configuration stays").isEqualTo("DEBUG");
+            assertThat(rootLevel(management))
+                    .as("the running configuration stays")
+                    .isEqualTo("DEBUG");
             Poll.until(WAIT, "one failed reload", () -> reloads(management, "failed"), n -> n == 1);
 
             writeConfig("warn");
-            JsonNode recovered = Poll.until(WAIT, "a successful reload", () -> lastReload(management), r -> r.path("ok").asBoolean(false));
+            JsonNode recovered = Poll.until(
+                    WAIT,
+                    "a successful reload",
+                    () -> lastReload(management),
+                    r -> r.path("ok").asBoolean(false));
             assertThat(recovered.path("applied").toString()).isEqualTo("[\"log.level\"]");
             assertThat(rootLevel(management)).isEqualTo("WARN");
             Poll.until(WAIT, "two ok reloads", () -> reloads(management, "ok"), n -> n == 2);
@@ -97,32 +111,43 @@ class FileWatchReloadIT {
                 """.formatted(dir, managementPort);
         Files.writeString(config(), initial);
         try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .args("run", "--config", config().toString()).start()) {
-            String apiPort = service.awaitOutput(UsersServiceProcessIT.API, WAIT).group(1);
+                .args("run", "--config", config().toString())
+                .start()) {
+            String apiPort =
+                    service.awaitOutput(UsersServiceProcessIT.API, WAIT).group(1);
             service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, WAIT);
 
-            Files.writeString(config(), initial.replace("port: 0", "port: " + newApiPort).replace("level: info", "level: debug"));
+            Files.writeString(
+                    config(), initial.replace("port: 0", "port: " + newApiPort).replace("level: info", "level: debug"));
             try (ServiceProcess reload = verb("reload-ok", "reload", "--config", config().toString())) {
                 assertThat(reload.awaitExit(WAIT)).as(reload.output()).isZero();
-                assertThat(reload.stdout()).contains("users-service reloaded its configuration")
+                assertThat(reload.stdout())
+                        .contains("users-service reloaded its configuration")
                         .contains("applied:          log.level")
                         .contains("requires restart: http.port");
-                assertThat(reload.stderr()).contains("asking the management listener at http://127.0.0.1:" + managementPort);
+                assertThat(reload.stderr())
+                        .contains("asking the management listener at http://127.0.0.1:" + managementPort);
             }
-            assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort).get("/api/v1/users").status())
-                    .as("the API stays on the port it started with (auth is on, so 401)").isEqualTo(401);
+            assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort)
+                            .get("/api/v1/users")
+                            .status())
+                    .as("the API stays on the port it started with (auth is on, so 401)")
+                    .isEqualTo(401);
             assertThat(service.output()).contains("reload-verb");
 
             Files.writeString(config(), initial.replace("level: info", "level: loud"));
             try (ServiceProcess reload = verb("reload-invalid", "reload", "--config", config().toString())) {
                 assertThat(reload.awaitExit(WAIT)).as(reload.output()).isEqualTo(78);
-                assertThat(reload.stderr()).as("the verb reads the same file first and lists its problems")
-                        .contains("log.level").contains("\"loud\"");
+                assertThat(reload.stderr())
+                        .as("the verb reads the same file first and lists its problems")
+                        .contains("log.level")
+                        .contains("\"loud\"");
             }
             Files.writeString(config(), initial.replace("level: info", "level: debug"));
             try (ServiceProcess reload = verb("reload-after", "reload", "--config", config().toString())) {
                 assertThat(reload.awaitExit(WAIT)).as(reload.output()).isZero();
-                assertThat(reload.stdout()).as("the invalid file never reached the service, debug is still in effect")
+                assertThat(reload.stdout())
+                        .as("the invalid file never reached the service, debug is still in effect")
                         .contains("users-service reloaded its configuration: unchanged");
             }
 
@@ -142,17 +167,22 @@ class FileWatchReloadIT {
                 """.formatted(dir, freePort()));
         try (ServiceProcess reload = verb("reload-nothing", "reload", "--config", config().toString())) {
             assertThat(reload.awaitExit(WAIT)).as(reload.output()).isEqualTo(3);
-            assertThat(reload.stderr()).contains("users-service is not running").contains("nothing answers at http://127.0.0.1:");
+            assertThat(reload.stderr())
+                    .contains("users-service is not running")
+                    .contains("nothing answers at http://127.0.0.1:");
         }
-        try (ServiceProcess reload = verb("reload-remote", "reload", "--config", config().toString(),
-                "--set", "management.host=0.0.0.0")) {
+        try (ServiceProcess reload =
+                verb("reload-remote", "reload", "--config", config().toString(), "--set", "management.host=0.0.0.0")) {
             assertThat(reload.awaitExit(WAIT)).as(reload.output()).isEqualTo(1);
             assertThat(reload.stderr()).contains("management.host \"0.0.0.0\" is not a loopback address");
         }
     }
 
     private ServiceProcess verb(String name, String... args) {
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir).outputName(name).args(args).start();
+        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .outputName(name)
+                .args(args)
+                .start();
     }
 
     private static int freePort() throws Exception {
@@ -162,14 +192,19 @@ class FileWatchReloadIT {
     }
 
     private static String rootLevel(TestHttpClient management) {
-        return management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText();
+        return management
+                .get("/admin/loggers/ROOT")
+                .json()
+                .path("effectiveLevel")
+                .asText();
     }
 
     private static JsonNode lastReload(TestHttpClient management) {
         return management.get("/admin/status").json().path("config").path("lastReload");
     }
 
-    private static final Pattern RELOADS = Pattern.compile("^servicekit_reloads_total\\{result=\"(ok|failed)\"} (\\S+)$", Pattern.MULTILINE);
+    private static final Pattern RELOADS =
+            Pattern.compile("^servicekit_reloads_total\\{result=\"(ok|failed)\"} (\\S+)$", Pattern.MULTILINE);
 
     /** {@code servicekit_reloads_total{result=…}} from a real scrape of {@code /metrics}. */
     private static long reloads(TestHttpClient management, String result) {

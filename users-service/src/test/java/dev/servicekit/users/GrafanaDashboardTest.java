@@ -1,13 +1,12 @@
 package dev.servicekit.users;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * deploy/grafana/users-service.json imports into Grafana: valid JSON, a {@code DS_PROMETHEUS} datasource input
@@ -33,14 +32,34 @@ class GrafanaDashboardTest {
         for (JsonNode panel : MonitoringFiles.dashboardPanels()) {
             String title = panel.path("title").asText();
             titles.add(title);
-            assertThat(panel.path("datasource").path("uid").asText()).as("%s datasource", title).isEqualTo("${DS_PROMETHEUS}");
+            assertThat(panel.path("datasource").path("uid").asText())
+                    .as("%s datasource", title)
+                    .isEqualTo("${DS_PROMETHEUS}");
             assertThat(panel.path("targets")).as("%s targets", title).isNotEmpty();
             for (JsonNode target : panel.path("targets")) {
-                assertThat(target.path("expr").asText()).as("%s expr", title).isNotBlank().contains("instance=~\"$instance\"");
+                assertThat(target.path("expr").asText())
+                        .as("%s expr", title)
+                        .isNotBlank()
+                        .contains("instance=~\"$instance\"");
             }
         }
-        assertThat(titles).doesNotHaveDuplicates().contains("Request rate by route", "5xx ratio", "Latency p50 / p99 by route",
-                "In-flight requests", "Rejected requests by reason", "Store pool connections", "Store pool usage ratio",
-                "Reloads", "Service state", "Heap", "GC", "Threads", "CPU", "Open files", "Uptime");
+        assertThat(titles)
+                .doesNotHaveDuplicates()
+                .contains(
+                        "Request rate by route",
+                        "5xx ratio",
+                        "Latency p50 / p99 by route",
+                        "In-flight requests",
+                        "Rejected requests by reason",
+                        "Store pool connections",
+                        "Store pool usage ratio",
+                        "Reloads",
+                        "Service state",
+                        "Heap",
+                        "GC",
+                        "Threads",
+                        "CPU",
+                        "Open files",
+                        "Uptime");
     }
 }

@@ -2,14 +2,14 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.Set;
-import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 
 class InMemoryUserStoreTest extends UserStoreContractTest {
@@ -34,7 +34,8 @@ class InMemoryUserStoreTest extends UserStoreContractTest {
                 duplicates.add(threads.submit(() -> {
                     int rejected = 0;
                     for (int i = 0; i < 200; i++) {
-                        ids.add(store.create(draft("U", "t" + thread + "-" + i + "@example.org")).id());
+                        ids.add(store.create(draft("U", "t" + thread + "-" + i + "@example.org"))
+                                .id());
                         try {
                             store.create(draft("Shared", "shared" + i + "@example.org"));
                         } catch (DuplicateEmailException e) {

@@ -1,13 +1,12 @@
 package dev.servicekit.users;
 
-import dev.servicekit.testing.ServiceProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.ServiceProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What {@code install} puts on the installed command line, read from {@code --dry-run} of the real jar. */
 class InstallCommandLineIT {
@@ -18,10 +17,24 @@ class InstallCommandLineIT {
     @Test
     void installKeepsEverySetOverrideOnTheInstalledCommandLine() throws Exception {
         try (ServiceProcess install = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .args("install", "--dry-run", "--platform", "systemd", "--set", "http.port=8081", "--set", "log.level=debug")
+                .args(
+                        "install",
+                        "--dry-run",
+                        "--platform",
+                        "systemd",
+                        "--set",
+                        "http.port=8081",
+                        "--set",
+                        "log.level=debug")
                 .start()) {
-            assertThat(install.awaitExit(Duration.ofSeconds(60))).as(install.output()).isZero();
-            String execStart = install.stdout().lines().filter(line -> line.startsWith("ExecStart=")).findFirst().orElseThrow();
+            assertThat(install.awaitExit(Duration.ofSeconds(60)))
+                    .as(install.output())
+                    .isZero();
+            String execStart = install.stdout()
+                    .lines()
+                    .filter(line -> line.startsWith("ExecStart="))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(execStart).endsWith("users-service.jar run --set http.port=8081 --set log.level=debug");
         }
     }

@@ -1,12 +1,11 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
+
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.as;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code java -jar users-service.jar} started by a Java older than 21, as on a machine whose default java is
@@ -46,8 +45,10 @@ class Java17LauncherIT {
     @BeforeAll
     static void findAJavaOlderThan21() throws IOException {
         Optional<Path> old = olderJavaHomes(Path.of("/usr/lib/jvm")).stream().findFirst();
-        Assumptions.assumeTrue(old.isPresent(), "this test needs a Java older than 21 under /usr/lib/jvm (CI's Debian has"
-                + " openjdk-17 there as its default java); there is none on this machine");
+        Assumptions.assumeTrue(
+                old.isPresent(),
+                "this test needs a Java older than 21 under /usr/lib/jvm (CI's Debian has"
+                        + " openjdk-17 there as its default java); there is none on this machine");
         oldJavaHome = old.get();
     }
 
@@ -57,10 +58,14 @@ class Java17LauncherIT {
         Result result = run(Map.of("PATH", oldJavaHome.resolve("bin") + ":/usr/bin:/bin"), "version");
 
         assertThat(result.exitCode).as(result.toString()).isZero();
-        assertThat(result.stdout).as(result.toString()).startsWith("users-service " + implementationVersion() + " (Java ");
+        assertThat(result.stdout)
+                .as(result.toString())
+                .startsWith("users-service " + implementationVersion() + " (Java ");
         Matcher java = Pattern.compile("\\(Java (\\d+)").matcher(result.stdout);
         assertThat(java.find()).isTrue();
-        assertThat(Integer.parseInt(java.group(1))).as("the version command ran on Java 21+").isGreaterThanOrEqualTo(21);
+        assertThat(Integer.parseInt(java.group(1)))
+                .as("the version command ran on Java 21+")
+                .isGreaterThanOrEqualTo(21);
         assertThat(result.stderr).as(result.toString()).isEmpty();
     }
 
@@ -72,29 +77,43 @@ class Java17LauncherIT {
         // SIGINT down ignored, and an ignored SIGINT would make the check below pass whatever the launcher does.
         try (ServiceProcess launcher = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
                 .java(Path.of("/usr/bin/env"))
-                .jvmOptions("--default-signal=INT", oldJavaHome.resolve("bin/java").toString())
+                .jvmOptions(
+                        "--default-signal=INT", oldJavaHome.resolve("bin/java").toString())
                 .environment("JAVA_HOME", childJavaHome.toString())
                 .args("run", "--set", "http.port=0", "--set", "management.port=0")
                 .start()) {
             try {
-                int managementPort = Integer.parseInt(launcher.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START).group(1));
+                int managementPort = Integer.parseInt(
+                        launcher.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START)
+                                .group(1));
                 ProcessHandle child = onlyChild(launcher.pid());
                 childPid = child.pid();
-                assertThat(child.info().command()).as("the child runs on the JAVA_HOME's java")
-                        .hasValueSatisfying(command -> assertThat(Path.of(command)).startsWith(childJavaHome));
-                assertThat(TestHttpClient.create("http://127.0.0.1:" + managementPort).get("/health/ready").status()).isEqualTo(200);
+                assertThat(child.info().command())
+                        .as("the child runs on the JAVA_HOME's java")
+                        .hasValueSatisfying(
+                                command -> assertThat(Path.of(command)).startsWith(childJavaHome));
+                assertThat(TestHttpClient.create("http://127.0.0.1:" + managementPort)
+                                .get("/health/ready")
+                                .status())
+                        .isEqualTo(200);
 
-                // Ctrl+C reaches the child from the terminal by itself; the launcher must neither pass SIGINT on nor die of it.
+                // Ctrl+C reaches the child from the terminal by itself; the launcher must neither pass SIGINT on nor
+                // die of it.
                 launcher.signal("INT");
                 launcher.signal("HUP");
                 launcher.awaitOutput(Pattern.compile("Received SIGHUP"), Duration.ofSeconds(20));
-                assertThat(launcher.isAlive()).as("the launcher outlived SIGINT").isTrue();
+                assertThat(launcher.isAlive())
+                        .as("the launcher outlived SIGINT")
+                        .isTrue();
                 assertThat(launcher.output()).doesNotContain("Received SIGINT").doesNotContain("Received SIGTERM");
 
                 launcher.signal("TERM");
-                assertThat(launcher.awaitExit(Duration.ofSeconds(60))).as(launcher.output()).isZero();
+                assertThat(launcher.awaitExit(Duration.ofSeconds(60)))
+                        .as(launcher.output())
+                        .isZero();
                 assertThat(launcher.stdout()).contains("Received SIGTERM").contains("users-service stopped");
-                assertThat(ProcessHandle.of(childPid).filter(ProcessHandle::isAlive)).as("child JVM %d is gone", childPid)
+                assertThat(ProcessHandle.of(childPid).filter(ProcessHandle::isAlive))
+                        .as("child JVM %d is gone", childPid)
                         .isEmpty();
             } finally {
                 if (childPid > 0) {
@@ -108,11 +127,15 @@ class Java17LauncherIT {
     void withNoJava21AnywhereTheJarFailsAtOnceWithOneLineSayingWhatToInstall() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("no-jdks"));
 
-        Result result = run(Map.of("PATH", oldJavaHome.resolve("bin").toString(), "SERVICEKIT_JDK_DIRS", empty.toString()), "version");
+        Result result = run(
+                Map.of("PATH", oldJavaHome.resolve("bin").toString(), "SERVICEKIT_JDK_DIRS", empty.toString()),
+                "version");
 
         assertThat(result.exitCode).as(result.toString()).isEqualTo(1);
         assertThat(result.stdout).as(result.toString()).isEmpty();
-        assertThat(result.stderr.lines()).as(result.toString()).singleElement(as(STRING))
+        assertThat(result.stderr.lines())
+                .as(result.toString())
+                .singleElement(as(STRING))
                 .startsWith("users-service: running needs Java 21 or newer; this is Java ")
                 .contains("(" + oldJavaHome)
                 .contains("apt-get install openjdk-21-jre-headless")
@@ -128,12 +151,17 @@ class Java17LauncherIT {
         try (DirectoryStream<Path> children = Files.newDirectoryStream(parent)) {
             for (Path child : children) {
                 Path home = child.toRealPath(); // java-1.17.0-openjdk-amd64 -> java-17-openjdk-amd64, as java.home says
-                if (!homes.contains(home) && feature(home).filter(f -> f < 21 && Files.isExecutable(home.resolve("bin/java"))).isPresent()) {
+                if (!homes.contains(home)
+                        && feature(home)
+                                .filter(f -> f < 21 && Files.isExecutable(home.resolve("bin/java")))
+                                .isPresent()) {
                     homes.add(home);
                 }
             }
         }
-        homes.sort(Comparator.comparing((Path home) -> feature(home).orElse(0)).reversed().thenComparing(Comparator.naturalOrder()));
+        homes.sort(Comparator.comparing((Path home) -> feature(home).orElse(0))
+                .reversed()
+                .thenComparing(Comparator.naturalOrder()));
         return homes;
     }
 
@@ -143,8 +171,11 @@ class Java17LauncherIT {
             return Optional.empty();
         }
         try {
-            return Files.readAllLines(release, StandardCharsets.ISO_8859_1).stream().map(JAVA_VERSION::matcher)
-                    .filter(Matcher::find).map(m -> Integer.parseInt(m.group(1))).findFirst();
+            return Files.readAllLines(release, StandardCharsets.ISO_8859_1).stream()
+                    .map(JAVA_VERSION::matcher)
+                    .filter(Matcher::find)
+                    .map(m -> Integer.parseInt(m.group(1)))
+                    .findFirst();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -158,14 +189,17 @@ class Java17LauncherIT {
 
     /** The launcher's one child process: by the time the service has logged, the child JVM exists. */
     private static ProcessHandle onlyChild(long launcherPid) {
-        List<ProcessHandle> children = ProcessHandle.of(launcherPid).orElseThrow().children().toList();
+        List<ProcessHandle> children =
+                ProcessHandle.of(launcherPid).orElseThrow().children().toList();
         assertThat(children).as("children of launcher %d", launcherPid).hasSize(1);
         return children.get(0);
     }
 
     /** {@code <old java> -jar users-service.jar <args>} without JAVA_HOME, in {@link #dir}. */
     private Result run(Map<String, String> environment, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(oldJavaHome.resolve("bin/java").toString(), "-jar",
+        List<String> command = new ArrayList<>(List.of(
+                oldJavaHome.resolve("bin/java").toString(),
+                "-jar",
                 UsersServiceProcessIT.JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
@@ -176,17 +210,22 @@ class Java17LauncherIT {
         builder.environment().putAll(environment);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
-        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process process =
+                builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s finished within a minute", command).isTrue();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                    .as("%s finished within a minute", command)
+                    .isTrue();
         } finally {
             // The launcher's child, should there be one left after a failed wait, then the launcher.
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
-    }
+    record Result(int exitCode, String stdout, String stderr) {}
 }

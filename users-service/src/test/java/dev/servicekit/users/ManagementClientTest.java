@@ -1,19 +1,18 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.servicekit.core.ReloadReport;
 import dev.servicekit.core.ServiceException;
 import dev.servicekit.http.ManagementClient;
 import dev.servicekit.spi.ServiceManagerException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The reload verb's HTTP client against the real management listener of users-service (in this JVM, port 0). */
 class ManagementClientTest {
@@ -24,23 +23,28 @@ class ManagementClientTest {
     @Test
     void aRefusedReloadComesBackAsAFailedReportNotAnException() throws Exception {
         try (RunningUsersService service = RunningUsersService.start(dir)) {
-            ManagementClient client = ManagementClient.create(URI.create("http://127.0.0.1:" + service.managementPort()), Optional.empty());
+            ManagementClient client = ManagementClient.create(
+                    URI.create("http://127.0.0.1:" + service.managementPort()), Optional.empty());
             java.nio.file.Files.writeString(dir.resolve("config.yaml"), "log:\n  level: loud\n");
 
             ReloadReport report = client.reload();
 
             assertThat(report.ok()).isFalse();
-            assertThat(report.error()).hasValueSatisfying(e -> assertThat(e).contains("log.level").contains("\"loud\""));
+            assertThat(report.error())
+                    .hasValueSatisfying(e -> assertThat(e).contains("log.level").contains("\"loud\""));
         }
     }
 
     @Test
     void aMissingTokenIsExplained() {
         try (RunningUsersService service = RunningUsersService.start(dir, "auth.enabled=true")) {
-            ManagementClient client = ManagementClient.create(URI.create("http://127.0.0.1:" + service.managementPort()), Optional.empty());
+            ManagementClient client = ManagementClient.create(
+                    URI.create("http://127.0.0.1:" + service.managementPort()), Optional.empty());
 
-            assertThatThrownBy(client::reload).isInstanceOf(ServiceException.class)
-                    .hasMessageContaining("refused the reload (401").hasMessageContaining("admin scope");
+            assertThatThrownBy(client::reload)
+                    .isInstanceOf(ServiceException.class)
+                    .hasMessageContaining("refused the reload (401")
+                    .hasMessageContaining("admin scope");
         }
     }
 
@@ -52,7 +56,9 @@ class ManagementClientTest {
         }
         ManagementClient client = ManagementClient.create(URI.create("http://127.0.0.1:" + port), Optional.empty());
 
-        assertThatThrownBy(client::reload).isInstanceOfSatisfying(ServiceManagerException.class,
-                e -> assertThat(e.exitCode()).isEqualTo(3));
+        assertThatThrownBy(client::reload)
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(3));
     }
 }

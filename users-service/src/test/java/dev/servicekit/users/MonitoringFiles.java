@@ -1,9 +1,11 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,17 +21,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** The monitoring files under {@code deploy/} and the tools that check them, for the tests. */
 final class MonitoringFiles {
 
-    private static final Set<String> PROMQL_KEYWORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without",
-            "on", "ignoring", "group_left", "group_right", "Inf", "NaN", "inf", "nan");
+    private static final Set<String> PROMQL_KEYWORDS = Set.of(
+            "and",
+            "or",
+            "unless",
+            "bool",
+            "offset",
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "Inf",
+            "NaN",
+            "inf",
+            "nan");
 
-    private MonitoringFiles() {
-    }
+    private MonitoringFiles() {}
 
     /** The repository root: the first directory upwards from the working directory that holds {@code deploy/}. */
     static Path repositoryRoot() {
@@ -38,7 +50,8 @@ final class MonitoringFiles {
                 return dir;
             }
         }
-        throw new IllegalStateException("No deploy/prometheus directory above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "No deploy/prometheus directory above " + Path.of("").toAbsolutePath());
     }
 
     static Path alertRules() {
@@ -84,12 +97,15 @@ final class MonitoringFiles {
         List<String> exprs = new ArrayList<>();
         alertRuleNodes().forEach(rule -> exprs.add(rule.path("expr").asText()));
         for (JsonNode panel : dashboardPanels()) {
-            panel.path("targets").forEach(target -> exprs.add(target.path("expr").asText()));
+            panel.path("targets")
+                    .forEach(target -> exprs.add(target.path("expr").asText()));
         }
         for (JsonNode variable : json(dashboard()).path("templating").path("list")) {
-            String query = variable.path("query").isTextual() ? variable.path("query").asText()
+            String query = variable.path("query").isTextual()
+                    ? variable.path("query").asText()
                     : variable.path("query").path("query").asText();
-            Matcher labelValues = Pattern.compile("label_values\\((.*),\\s*\\w+\\)").matcher(query);
+            Matcher labelValues =
+                    Pattern.compile("label_values\\((.*),\\s*\\w+\\)").matcher(query);
             if (labelValues.matches()) {
                 exprs.add(labelValues.group(1));
             }
@@ -124,12 +140,14 @@ final class MonitoringFiles {
      * where .ci/run installs it (Debian package {@code prometheus}).
      */
     static Path promtool() {
-        Optional<Path> promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+        Optional<Path> promtool = Stream.of(
+                        System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
                 .map(dir -> Path.of(dir, "promtool"))
                 .filter(Files::isExecutable)
                 .findFirst();
         if (promtool.isEmpty() && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError("promtool is not on PATH under CI; .ci/run installs it (apt-get install prometheus)");
+            throw new AssertionError(
+                    "promtool is not on PATH under CI; .ci/run installs it (apt-get install prometheus)");
         }
         assumeTrue(promtool.isPresent(), "promtool is not installed (Debian package \"prometheus\"); skipping");
         return promtool.orElseThrow();
@@ -141,10 +159,15 @@ final class MonitoringFiles {
         command.add(promtool().toString());
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process process = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             process.getOutputStream().close();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool %s finished", command).isTrue();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                    .as("promtool %s finished", command)
+                    .isTrue();
             return new PromtoolResult(process.exitValue(), output);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -154,6 +177,5 @@ final class MonitoringFiles {
         }
     }
 
-    record PromtoolResult(int exitCode, String output) {
-    }
+    record PromtoolResult(int exitCode, String output) {}
 }

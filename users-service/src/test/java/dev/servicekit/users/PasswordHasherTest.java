@@ -15,15 +15,18 @@ class PasswordHasherTest {
     void aHashedPasswordMatchesItself() {
         String encoded = hasher.hash("correct horse battery staple".toCharArray());
 
-        assertThat(hasher.matches("correct horse battery staple".toCharArray(), encoded)).isTrue();
+        assertThat(hasher.matches("correct horse battery staple".toCharArray(), encoded))
+                .isTrue();
     }
 
     @Test
     void aWrongPasswordDoesNotMatch() {
         String encoded = hasher.hash("correct horse battery staple".toCharArray());
 
-        assertThat(hasher.matches("correct horse battery stapl".toCharArray(), encoded)).isFalse();
-        assertThat(hasher.matches("Correct horse battery staple".toCharArray(), encoded)).isFalse();
+        assertThat(hasher.matches("correct horse battery stapl".toCharArray(), encoded))
+                .isFalse();
+        assertThat(hasher.matches("Correct horse battery staple".toCharArray(), encoded))
+                .isFalse();
         assertThat(hasher.matches(new char[0], encoded)).isFalse();
     }
 
@@ -78,9 +81,15 @@ class PasswordHasherTest {
 
     @Test
     void aMalformedStoredHashIsRejectedWithoutEchoingIt() {
-        for (String malformed : new String[] {"", "plain-text-secret", "pbkdf2-sha256$x$c2FsdA$aGFzaA",
-                "pbkdf2-sha256$0$c2FsdA$aGFzaA", "bcrypt$1$c2FsdA$aGFzaA", "pbkdf2-sha256$1$***$aGFzaA",
-                "pbkdf2-sha256$1$c2FsdA$aGFzaA$extra"}) {
+        for (String malformed : new String[] {
+            "",
+            "plain-text-secret",
+            "pbkdf2-sha256$x$c2FsdA$aGFzaA",
+            "pbkdf2-sha256$0$c2FsdA$aGFzaA",
+            "bcrypt$1$c2FsdA$aGFzaA",
+            "pbkdf2-sha256$1$***$aGFzaA",
+            "pbkdf2-sha256$1$c2FsdA$aGFzaA$extra"
+        }) {
             assertThatThrownBy(() -> hasher.matches("password".toCharArray(), malformed))
                     .as(malformed)
                     .isInstanceOf(IllegalArgumentException.class)

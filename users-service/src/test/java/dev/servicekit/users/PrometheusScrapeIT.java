@@ -1,17 +1,14 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,9 +32,11 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #6, done-when 1, read by a real Prometheus ({@code prometheus}, Debian package {@code prometheus}):
@@ -60,13 +59,17 @@ class PrometheusScrapeIT {
     static final String TEXT_JOB = "users-service-text";
     static final Duration SCRAPED = Duration.ofSeconds(30);
     static final long MISSING_ID = 424242;
-    static final Set<String> REQUEST_LABELS = Set.of("__name__", "job", "instance", "method", "uri", "status", "outcome");
+    static final Set<String> REQUEST_LABELS =
+            Set.of("__name__", "job", "instance", "method", "uri", "status", "outcome");
 
     /** One request series as Prometheus stores it, without job and instance. */
     record Series(String method, String uri, String status, String outcome) implements Comparable<Series> {
         static Series of(JsonNode metric) {
-            return new Series(metric.path("method").asText(), metric.path("uri").asText(),
-                    metric.path("status").asText(), metric.path("outcome").asText());
+            return new Series(
+                    metric.path("method").asText(),
+                    metric.path("uri").asText(),
+                    metric.path("status").asText(),
+                    metric.path("outcome").asText());
         }
 
         @Override
@@ -95,6 +98,7 @@ class PrometheusScrapeIT {
     static long createdId;
     /** The Accept header Prometheus sent with its scrape, and the Content-Type the service answered the pass-through. */
     static final AtomicReference<String> prometheusAccept = new AtomicReference<>("");
+
     static final AtomicReference<String> textContentType = new AtomicReference<>("");
 
     @BeforeAll
@@ -118,15 +122,22 @@ class PrometheusScrapeIT {
                     metrics_path: /metrics
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
-                """.formatted(OPENMETRICS_JOB, service.managementPort(),
-                TEXT_JOB, textFormatPassThrough.getAddress().getPort()));
-        prometheus = new ProcessBuilder(executable.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + prometheusPort)
+                """.formatted(
+                        OPENMETRICS_JOB,
+                        service.managementPort(),
+                        TEXT_JOB,
+                        textFormatPassThrough.getAddress().getPort()));
+        prometheus = new ProcessBuilder(
+                        executable.toString(),
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                        "--web.listen-address=127.0.0.1:" + prometheusPort)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("prometheus.log").toFile())
                 .start();
         prometheus.getOutputStream().close();
-        awaitPrometheus("/-/ready answers 200", () -> prometheusApi.get("/-/ready").status() == 200);
+        awaitPrometheus(
+                "/-/ready answers 200", () -> prometheusApi.get("/-/ready").status() == 200);
         // Both targets scraped once before the sequence: the counters below start from the first request.
         awaitPrometheus("up is 1 for both jobs", () -> upByJob().equals(Map.of(OPENMETRICS_JOB, 1.0, TEXT_JOB, 1.0)));
 
@@ -135,9 +146,12 @@ class PrometheusScrapeIT {
         // The recording happens just after the response is sent, so wait for a scrape that saw all of them.
         Instant sent = Instant.now();
         long total = EXPECTED.values().stream().mapToLong(Long::longValue).sum();
-        awaitPrometheus("a scrape of both jobs after " + sent + " holding all " + total + " requests",
-                () -> scrapedAfter(OPENMETRICS_JOB, sent) && scrapedAfter(TEXT_JOB, sent)
-                        && totalRequests(OPENMETRICS_JOB) == total && totalRequests(TEXT_JOB) == total);
+        awaitPrometheus(
+                "a scrape of both jobs after " + sent + " holding all " + total + " requests",
+                () -> scrapedAfter(OPENMETRICS_JOB, sent)
+                        && scrapedAfter(TEXT_JOB, sent)
+                        && totalRequests(OPENMETRICS_JOB) == total
+                        && totalRequests(TEXT_JOB) == total);
     }
 
     private static void sendTheSequence() {
@@ -151,7 +165,10 @@ class PrometheusScrapeIT {
         for (int i = 0; i < 2; i++) {
             assertThat(service.api.get("/api/v1/users/" + MISSING_ID).status()).isEqualTo(404);
         }
-        assertThat(service.api.post("/api/v1/users", "{\"name\":\"\",\"email\":\"not-an-email\"}").status()).isEqualTo(400);
+        assertThat(service.api
+                        .post("/api/v1/users", "{\"name\":\"\",\"email\":\"not-an-email\"}")
+                        .status())
+                .isEqualTo(400);
         assertThat(service.api.get("/api/v1/users").status()).isEqualTo(200);
         assertThat(service.api.get("/nope").status()).isEqualTo(404);
         assertThat(service.api.delete("/api/v1/users/" + createdId).status()).isEqualTo(204);
@@ -186,27 +203,37 @@ class PrometheusScrapeIT {
                 sample.path("metric").fieldNames().forEachRemaining(labels::add);
                 assertThat(labels).as("labels of %s", sample.path("metric")).isEqualTo(new TreeSet<>(REQUEST_LABELS));
                 double value = Double.parseDouble(sample.path("value").path(1).asText());
-                assertThat(value).as("%s is a whole count", sample.path("metric")).isEqualTo(Math.rint(value));
+                assertThat(value)
+                        .as("%s is a whole count", sample.path("metric"))
+                        .isEqualTo(Math.rint(value));
                 assertThat(counts.put(Series.of(sample.path("metric")), (long) value))
-                        .as("one series per method, uri, status and outcome in job %s: %s", job, result).isNull();
+                        .as("one series per method, uri, status and outcome in job %s: %s", job, result)
+                        .isNull();
             }
-            assertThat(counts).as("job %s, %s", job, prometheusLogTail()).isNotEmpty().isEqualTo(EXPECTED);
+            assertThat(counts)
+                    .as("job %s, %s", job, prometheusLogTail())
+                    .isNotEmpty()
+                    .isEqualTo(EXPECTED);
         }
     }
 
     @Test
     void theUriLabelHoldsRouteTemplatesNeverARawPath() {
         for (String job : List.of(OPENMETRICS_JOB, TEXT_JOB)) {
-            JsonNode values = prometheusApi.get("/api/v1/label/uri/values?match[]="
-                    + encode("{job=\"" + job + "\"}")).json().path("data");
+            JsonNode values = prometheusApi
+                    .get("/api/v1/label/uri/values?match[]=" + encode("{job=\"" + job + "\"}"))
+                    .json()
+                    .path("data");
             Set<String> uris = new TreeSet<>();
             values.forEach(value -> uris.add(value.asText()));
-            assertThat(uris).as("uri values of job %s", job)
+            assertThat(uris)
+                    .as("uri values of job %s", job)
                     .doesNotContain("/api/v1/users/" + createdId, "/api/v1/users/" + MISSING_ID, "/nope")
                     .containsExactlyInAnyOrder("/api/v1/users", "/api/v1/users/{id}", "NOT_FOUND");
         }
         assertThat(query("count by (job, uri) ({uri=~\".*/users/[0-9]+.*|.*nope.*\"})"))
-                .as("series of any job or metric whose uri holds a raw id or path").isEmpty();
+                .as("series of any job or metric whose uri holds a raw id or path")
+                .isEmpty();
     }
 
     @Test
@@ -228,10 +255,11 @@ class PrometheusScrapeIT {
 
     /** prometheus from the PATH; skipped when missing locally, a failure on CI where .ci/run installs it. */
     private static Path prometheusExecutable() {
-        Optional<Path> found = List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator)).stream()
-                .map(entry -> Path.of(entry.isEmpty() ? "." : entry, "prometheus"))
-                .filter(Files::isExecutable)
-                .findFirst();
+        Optional<Path> found =
+                List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator)).stream()
+                        .map(entry -> Path.of(entry.isEmpty() ? "." : entry, "prometheus"))
+                        .filter(Files::isExecutable)
+                        .findFirst();
         if (found.isEmpty() && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("PrometheusScrapeIT cannot run on CI: no `prometheus` on the PATH;"
                     + " .ci/run installs it (apt-get install prometheus)");
@@ -243,14 +271,18 @@ class PrometheusScrapeIT {
     /** An instant query's {@code data.result}. */
     private static JsonNode query(String promql) {
         TestResponse response = prometheusApi.get("/api/v1/query?query=" + encode(promql));
-        assertThat(response.status()).as("query %s: %s", promql, response.body()).isEqualTo(200);
+        assertThat(response.status())
+                .as("query %s: %s", promql, response.body())
+                .isEqualTo(200);
         return response.json().path("data").path("result");
     }
 
     private static Map<String, Double> upByJob() {
         Map<String, Double> up = new TreeMap<>();
         for (JsonNode sample : query("up")) {
-            up.put(sample.path("metric").path("job").asText(), Double.parseDouble(sample.path("value").path(1).asText()));
+            up.put(
+                    sample.path("metric").path("job").asText(),
+                    Double.parseDouble(sample.path("value").path(1).asText()));
         }
         return up;
     }
@@ -263,7 +295,9 @@ class PrometheusScrapeIT {
 
     private static long totalRequests(String job) {
         JsonNode result = query("sum(http_server_requests_seconds_count{job=\"" + job + "\"})");
-        return result.isEmpty() ? -1 : (long) result.path(0).path("value").path(1).asDouble();
+        return result.isEmpty()
+                ? -1
+                : (long) result.path(0).path("value").path(1).asDouble();
     }
 
     private static void awaitPrometheus(String what, BooleanSupplier condition) {
@@ -287,7 +321,9 @@ class PrometheusScrapeIT {
             }
             throw new AssertionError(e.getMessage() + "; it shows " + seen + "; " + prometheusLogTail(), e);
         }
-        assertThat(prometheus.isAlive()).as("prometheus is running; %s", prometheusLogTail()).isTrue();
+        assertThat(prometheus.isAlive())
+                .as("prometheus is running; %s", prometheusLogTail())
+                .isTrue();
     }
 
     private static String prometheusLogTail() {
@@ -314,7 +350,8 @@ class PrometheusScrapeIT {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/metrics", (HttpExchange exchange) -> {
             try (exchange) {
-                prometheusAccept.set(Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("Accept"), ""));
+                prometheusAccept.set(
+                        Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("Accept"), ""));
                 TestResponse scrape = management.get("/metrics", "Accept", "text/plain; version=0.0.4");
                 textContentType.set(scrape.contentType());
                 byte[] body = scrape.body().getBytes(StandardCharsets.UTF_8);

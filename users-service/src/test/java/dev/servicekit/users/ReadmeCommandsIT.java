@@ -1,9 +1,8 @@
 package dev.servicekit.users;
 
-import dev.servicekit.testing.ServiceProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.ServiceProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,8 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The README's "Try it" curl lines work against the jar, on free ports instead of 8080/9090. */
 class ReadmeCommandsIT {
@@ -27,23 +26,40 @@ class ReadmeCommandsIT {
         assertThat(commands).hasSizeGreaterThanOrEqualTo(5);
 
         try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .args("run", "--set", "http.port=0", "--set", "management.port=0").start()) {
-            String api = service.awaitOutput(UsersServiceProcessIT.API, Duration.ofSeconds(60)).group(1);
-            String management = service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, Duration.ofSeconds(60)).group(1);
+                .args("run", "--set", "http.port=0", "--set", "management.port=0")
+                .start()) {
+            String api = service.awaitOutput(UsersServiceProcessIT.API, Duration.ofSeconds(60))
+                    .group(1);
+            String management = service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, Duration.ofSeconds(60))
+                    .group(1);
             String java = ProcessHandle.current().info().command().orElse("java");
             StringBuilder script = new StringBuilder("set -euo pipefail\n");
             for (String command : commands) {
-                script.append(command.replace("localhost:8080", "localhost:" + api).replace("localhost:9090", "localhost:" + management)
-                        .replace("java -jar users-service/target/users-service.jar", "'" + java + "' -jar '" + UsersServiceProcessIT.JAR.toAbsolutePath() + "'"))
+                script.append(command.replace("localhost:8080", "localhost:" + api)
+                                .replace("localhost:9090", "localhost:" + management)
+                                .replace(
+                                        "java -jar users-service/target/users-service.jar",
+                                        "'" + java + "' -jar '" + UsersServiceProcessIT.JAR.toAbsolutePath() + "'"))
                         .append("\necho\n");
             }
             // One shell, in the service's working directory: the token command finds the key the service generated.
-            Process process = new ProcessBuilder("bash", "-c", script.toString()).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process process = new ProcessBuilder("bash", "-c", script.toString())
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.exitValue()).as("README commands printed:%n%s", output).isZero();
-            assertThat(output).contains("HTTP/1.1 201").contains("\"name\":\"Ada Lovelace\"").contains("\"items\":[")
-                    .contains("\"access_token\"").contains("\"name\":\"Ada King\"").contains("HTTP/1.1 204").contains("\"status\":\"UP\"");
+            assertThat(process.exitValue())
+                    .as("README commands printed:%n%s", output)
+                    .isZero();
+            assertThat(output)
+                    .contains("HTTP/1.1 201")
+                    .contains("\"name\":\"Ada Lovelace\"")
+                    .contains("\"items\":[")
+                    .contains("\"access_token\"")
+                    .contains("\"name\":\"Ada King\"")
+                    .contains("HTTP/1.1 204")
+                    .contains("\"status\":\"UP\"");
             service.signal("TERM");
             assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
         }
@@ -64,5 +80,4 @@ class ReadmeCommandsIT {
         }
         return commands;
     }
-
 }

@@ -1,5 +1,7 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -15,9 +17,6 @@ import dev.servicekit.testing.NotifySocketReceiver;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,8 +27,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A reload is one transaction (SPEC §17), seen from outside a child JVM: it applies every change or none,
@@ -45,7 +44,9 @@ class ReloadTransactionIT {
 
     private Path config(String yaml) throws Exception {
         Path file = dir.resolve("config.yaml");
-        Files.writeString(file, "data-dir: " + dir + "\nhttp:\n  port: 0\nmanagement:\n  port: 0\nreload:\n  watch: false\n" + yaml);
+        Files.writeString(
+                file,
+                "data-dir: " + dir + "\nhttp:\n  port: 0\nmanagement:\n  port: 0\nreload:\n  watch: false\n" + yaml);
         return file;
     }
 
@@ -54,7 +55,8 @@ class ReloadTransactionIT {
     }
 
     private static TestHttpClient client(ServiceProcess service, java.util.regex.Pattern listener) {
-        return TestHttpClient.create("http://127.0.0.1:" + service.awaitOutput(listener, WAIT).group(1));
+        return TestHttpClient.create(
+                "http://127.0.0.1:" + service.awaitOutput(listener, WAIT).group(1));
     }
 
     @Test
@@ -62,16 +64,27 @@ class ReloadTransactionIT {
         Path file = config("auth:\n  enabled: false\nlog:\n  level: info\n");
         try (ServiceProcess service = service(file).start()) {
             TestHttpClient management = client(service, UsersServiceProcessIT.MANAGEMENT);
-            assertThat(management.put("/admin/loggers/dev.servicekit.users", "{\"level\":\"DEBUG\"}").status()).isEqualTo(200);
+            assertThat(management
+                            .put("/admin/loggers/dev.servicekit.users", "{\"level\":\"DEBUG\"}")
+                            .status())
+                    .isEqualTo(200);
 
             config("auth:\n  enabled: false\nlog:\n  level: warn\n");
             TestResponse reload = management.post("/admin/reload", "");
 
             assertThat(reload.status()).isEqualTo(200);
             assertThat(reload.json().path("applied").toString()).isEqualTo("[\"log.level\"]");
-            assertThat(management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText()).isEqualTo("WARN");
-            JsonNode users = management.get("/admin/loggers/dev.servicekit.users").json();
-            assertThat(users.path("configuredLevel").asText()).as("the level set through PUT /admin/loggers").isEqualTo("DEBUG");
+            assertThat(management
+                            .get("/admin/loggers/ROOT")
+                            .json()
+                            .path("effectiveLevel")
+                            .asText())
+                    .isEqualTo("WARN");
+            JsonNode users =
+                    management.get("/admin/loggers/dev.servicekit.users").json();
+            assertThat(users.path("configuredLevel").asText())
+                    .as("the level set through PUT /admin/loggers")
+                    .isEqualTo("DEBUG");
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();
         }
@@ -89,8 +102,13 @@ class ReloadTransactionIT {
 
             assertThat(reload.status()).isEqualTo(422);
             assertThat(reload.json().path("detail").asText()).contains("limits.max-body-size");
-            assertThat(management.get("/admin/loggers/ROOT").json().path("effectiveLevel").asText())
-                    .as("log.level changed in the same refused reload").isEqualTo("INFO");
+            assertThat(management
+                            .get("/admin/loggers/ROOT")
+                            .json()
+                            .path("effectiveLevel")
+                            .asText())
+                    .as("log.level changed in the same refused reload")
+                    .isEqualTo("INFO");
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();
         }
@@ -132,7 +150,9 @@ class ReloadTransactionIT {
         try (ServiceProcess service = service(file).start()) {
             TestHttpClient api = client(service, UsersServiceProcessIT.API);
             TestHttpClient management = client(service, UsersServiceProcessIT.MANAGEMENT);
-            assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(200);
+            assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token)
+                            .status())
+                    .isEqualTo(200);
             jwks.stop(0); // the identity provider goes away; the keys fetched before stay cached
 
             config("auth:\n  jwks-url: " + url + "\nlog:\n  level: warn\n");
@@ -140,8 +160,10 @@ class ReloadTransactionIT {
 
             assertThat(reload.status()).isEqualTo(200);
             assertThat(reload.json().path("applied").toString()).isEqualTo("[\"log.level\"]");
-            assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token).status())
-                    .as("a protected route after a reload that changed only the log level").isEqualTo(200);
+            assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + token)
+                            .status())
+                    .as("a protected route after a reload that changed only the log level")
+                    .isEqualTo(200);
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();
         } finally {
@@ -153,7 +175,9 @@ class ReloadTransactionIT {
     void systemdHearsOfAReloadThroughTheManagementListenerToo() throws Exception {
         Path file = config("auth:\n  enabled: false\nlog:\n  level: info\n");
         try (NotifySocketReceiver systemd = NotifySocketReceiver.atPath(dir.resolve("notify"));
-             ServiceProcess service = service(file).environment("NOTIFY_SOCKET", systemd.notifySocket()).start()) {
+                ServiceProcess service = service(file)
+                        .environment("NOTIFY_SOCKET", systemd.notifySocket())
+                        .start()) {
             systemd.until("READY=1", WAIT);
             TestHttpClient management = client(service, UsersServiceProcessIT.MANAGEMENT);
 
@@ -162,7 +186,10 @@ class ReloadTransactionIT {
 
             List<NotifySocketReceiver.Message> reloading = systemd.until("RELOADING=1", Duration.ofSeconds(10));
             assertThat(reloading.getLast().text()).contains("MONOTONIC_USEC=");
-            assertThat(systemd.until("READY=1", Duration.ofSeconds(10)).getLast().text()).contains("STATUS=Reloaded");
+            assertThat(systemd.until("READY=1", Duration.ofSeconds(10))
+                            .getLast()
+                            .text())
+                    .contains("STATUS=Reloaded");
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();
         }
@@ -173,17 +200,33 @@ class ReloadTransactionIT {
         Path file = config("auth:\n  enabled: false\nlog:\n  level: info\n");
         try (ServiceProcess service = service(file).start()) {
             TestHttpClient management = client(service, UsersServiceProcessIT.MANAGEMENT);
-            String before = management.get("/admin/status").json().path("config").path("hash").asText();
+            String before = management
+                    .get("/admin/status")
+                    .json()
+                    .path("config")
+                    .path("hash")
+                    .asText();
 
             config("auth:\n  enabled: false\nlog:\n  level: warn\n");
             assertThat(management.post("/admin/reload", "").status()).isEqualTo(200);
-            String after = management.get("/admin/status").json().path("config").path("hash").asText();
+            String after = management
+                    .get("/admin/status")
+                    .json()
+                    .path("config")
+                    .path("hash")
+                    .asText();
 
             assertThat(after).isNotEqualTo(before).hasSize(12);
             config("auth:\n  enabled: false\nlog:\n  level: info\n");
             assertThat(management.post("/admin/reload", "").status()).isEqualTo(200);
-            assertThat(management.get("/admin/status").json().path("config").path("hash").asText())
-                    .as("back to the starting values, back to the starting hash").isEqualTo(before);
+            assertThat(management
+                            .get("/admin/status")
+                            .json()
+                            .path("config")
+                            .path("hash")
+                            .asText())
+                    .as("back to the starting values, back to the starting hash")
+                    .isEqualTo(before);
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();
         }
@@ -191,10 +234,19 @@ class ReloadTransactionIT {
 
     /** An RS256 token as an identity provider would issue it: iss servicekit, aud api (the defaults). */
     private static String rs256(RSAKey key, String scope) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer("servicekit").audience("api").subject("ops")
-                .claim("scope", scope).issueTime(new Date()).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))))
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer("servicekit")
+                .audience("api")
+                .subject("ops")
+                .claim("scope", scope)
+                .issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))))
                 .build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(),
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256)
+                        .keyID(key.getKeyID())
+                        .type(JOSEObjectType.JWT)
+                        .build(),
                 claims);
         jwt.sign(new RSASSASigner(key));
         return jwt.serialize();

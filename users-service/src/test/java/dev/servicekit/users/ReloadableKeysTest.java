@@ -1,5 +1,9 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -22,10 +26,6 @@ import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -45,10 +45,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every key the schema marks reloadable is changed on a running users-service (in this JVM, started as {@code run}
@@ -76,20 +75,27 @@ class ReloadableKeysTest {
     @TestFactory
     Stream<DynamicTest> everyReloadableKeyIsAppliedByAReloadOfARunningService() {
         Map<String, Probe> probes = probes();
-        List<String> reloadable = UsersServiceApplication.schema().keys().stream().filter(ConfigKey::reloadable).map(ConfigKey::name).toList();
+        List<String> reloadable = UsersServiceApplication.schema().keys().stream()
+                .filter(ConfigKey::reloadable)
+                .map(ConfigKey::name)
+                .toList();
         assertThat(reloadable).as("the schema has reloadable keys").isNotEmpty();
-        Stream<DynamicTest> keys = reloadable.stream().map(name -> dynamicTest(name, () -> {
-            Probe probe = probes.get(name);
-            if (probe == null) {
-                fail("The reloadable key " + name + " has no test of its effect: add a probe for it to ReloadableKeysTest that changes it on a "
-                        + "running host and observes the effect (or stop marking it reloadable)");
-            }
-            try (Running service = Running.start(dir.resolve(name), probe)) {
-                probe.run(service);
-            }
-        }));
-        Stream<DynamicTest> stale = probes.keySet().stream().filter(name -> !reloadable.contains(name))
-                .map(name -> dynamicTest("probe " + name, () -> fail(name + " has a probe but is not a reloadable key of the schema")));
+        Stream<DynamicTest> keys = reloadable.stream()
+                .map(name -> dynamicTest(name, () -> {
+                    Probe probe = probes.get(name);
+                    if (probe == null) {
+                        fail("The reloadable key " + name
+                                + " has no test of its effect: add a probe for it to ReloadableKeysTest that changes it on a "
+                                + "running host and observes the effect (or stop marking it reloadable)");
+                    }
+                    try (Running service = Running.start(dir.resolve(name), probe)) {
+                        probe.run(service);
+                    }
+                }));
+        Stream<DynamicTest> stale = probes.keySet().stream()
+                .filter(name -> !reloadable.contains(name))
+                .map(name -> dynamicTest(
+                        "probe " + name, () -> fail(name + " has a probe but is not a reloadable key of the schema")));
         return Stream.concat(keys, stale);
     }
 
@@ -97,9 +103,11 @@ class ReloadableKeysTest {
         Map<String, Probe> probes = new LinkedHashMap<>();
         probes.put("limits.max-body-size", service -> {
             String big = "{\"name\":\"" + "a".repeat(3000) + "\",\"email\":\"big@example.com\"}";
-            assertThat(service.api.post("/api/v1/users", big, service.bearer()).status()).isNotEqualTo(413);
+            assertThat(service.api.post("/api/v1/users", big, service.bearer()).status())
+                    .isNotEqualTo(413);
             service.reload("limits.max-body-size", "2KiB");
-            assertThat(service.api.post("/api/v1/users", big, service.bearer()).status()).isEqualTo(413);
+            assertThat(service.api.post("/api/v1/users", big, service.bearer()).status())
+                    .isEqualTo(413);
         });
         probes.put("limits.max-concurrent-requests", new Probe() {
             @Override
@@ -110,11 +118,18 @@ class ReloadableKeysTest {
             @Override
             public void run(Running service) throws Exception {
                 try (Socket held = service.holdARequest()) {
-                    assertThat(service.api.get("/api/v1/users", service.bearer()).status()).isEqualTo(200);
+                    assertThat(service.api
+                                    .get("/api/v1/users", service.bearer())
+                                    .status())
+                            .isEqualTo(200);
                 }
                 service.reload("limits.max-concurrent-requests", "1");
                 try (Socket held = service.holdARequest()) {
-                    assertThat(service.api.get("/api/v1/users", service.bearer()).status()).as("one slot, and it is taken").isEqualTo(503);
+                    assertThat(service.api
+                                    .get("/api/v1/users", service.bearer())
+                                    .status())
+                            .as("one slot, and it is taken")
+                            .isEqualTo(503);
                 }
             }
         });
@@ -127,31 +142,49 @@ class ReloadableKeysTest {
             @Override
             public void run(Running service) throws Exception {
                 try (Socket held = service.holdARequest()) {
-                    assertThat(service.api.get("/api/v1/users", service.bearer()).header("Retry-After")).contains("1");
+                    assertThat(service.api
+                                    .get("/api/v1/users", service.bearer())
+                                    .header("Retry-After"))
+                            .contains("1");
                 }
                 service.reload("limits.queue-timeout", "1500ms");
                 try (Socket held = service.holdARequest()) {
                     long begin = System.nanoTime();
                     TestResponse shed = service.api.get("/api/v1/users", service.bearer());
                     assertThat(shed.status()).isEqualTo(503);
-                    assertThat(shed.header("Retry-After")).as("the new timeout, rounded up to seconds").contains("2");
-                    assertThat(Duration.ofNanos(System.nanoTime() - begin)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
+                    assertThat(shed.header("Retry-After"))
+                            .as("the new timeout, rounded up to seconds")
+                            .contains("2");
+                    assertThat(Duration.ofNanos(System.nanoTime() - begin))
+                            .isGreaterThanOrEqualTo(Duration.ofMillis(1400));
                 }
             }
         });
         probes.put("http.cors.allowed-origins", service -> {
             String origin = "https://app.example.com";
-            assertThat(service.api.get("/api/v1/users", "Origin", origin, "Authorization", service.bearer()[1])
-                    .header("Access-Control-Allow-Origin")).isEmpty();
+            assertThat(service.api
+                            .get("/api/v1/users", "Origin", origin, "Authorization", service.bearer()[1])
+                            .header("Access-Control-Allow-Origin"))
+                    .isEmpty();
             service.reload("http.cors.allowed-origins", origin);
-            assertThat(service.api.get("/api/v1/users", "Origin", origin, "Authorization", service.bearer()[1])
-                    .header("Access-Control-Allow-Origin")).contains(origin);
+            assertThat(service.api
+                            .get("/api/v1/users", "Origin", origin, "Authorization", service.bearer()[1])
+                            .header("Access-Control-Allow-Origin"))
+                    .contains(origin);
         });
         probes.put("log.level", service -> {
-            String before = service.management.get("/admin/loggers/ROOT", service.bearer()).json().path("effectiveLevel").asText();
+            String before = service.management
+                    .get("/admin/loggers/ROOT", service.bearer())
+                    .json()
+                    .path("effectiveLevel")
+                    .asText();
             try {
                 service.reload("log.level", "error");
-                assertThat(service.management.get("/admin/loggers/ROOT", service.bearer()).json().path("effectiveLevel").asText())
+                assertThat(service.management
+                                .get("/admin/loggers/ROOT", service.bearer())
+                                .json()
+                                .path("effectiveLevel")
+                                .asText())
                         .isEqualTo("ERROR");
             } finally {
                 LoggingConfigurator.setLevel(LoggingConfigurator.ROOT, Optional.of(before));
@@ -162,12 +195,19 @@ class ReloadableKeysTest {
                 LoggingConfigurator.setLevel(LoggingConfigurator.ACCESS_LOGGER, Optional.of("INFO"));
                 service.api.get("/api/v1/users/1", service.bearer());
                 // The line is logged just after the response is sent, so it may come after the client has the response.
-                Poll.until(Duration.ofSeconds(5), "the access line of /api/v1/users/1", access::messages,
-                           lines -> lines.stream().anyMatch(line -> line.contains("/api/v1/users/1")));
+                Poll.until(
+                        Duration.ofSeconds(5),
+                        "the access line of /api/v1/users/1",
+                        access::messages,
+                        lines -> lines.stream().anyMatch(line -> line.contains("/api/v1/users/1")));
                 service.reload("log.access", "false");
                 service.api.get("/api/v1/users/2", service.bearer());
-                Poll.during(Duration.ofMillis(500), "no access line for /api/v1/users/2", () -> access.events().stream()
-                        .map(ILoggingEvent::getFormattedMessage).noneMatch(line -> line.contains("/api/v1/users/2")));
+                Poll.during(
+                        Duration.ofMillis(500),
+                        "no access line for /api/v1/users/2",
+                        () -> access.events().stream()
+                                .map(ILoggingEvent::getFormattedMessage)
+                                .noneMatch(line -> line.contains("/api/v1/users/2")));
             } finally {
                 LoggingConfigurator.setLevel(LoggingConfigurator.ACCESS_LOGGER, Optional.empty());
             }
@@ -175,30 +215,57 @@ class ReloadableKeysTest {
         probes.put("auth.hs256-secret-file", new Probe() {
             @Override
             public Map<String, String> initial(Running service) throws Exception {
-                return Map.of("auth.hs256-secret-file", service.secretFile("a.key").toString());
+                return Map.of(
+                        "auth.hs256-secret-file", service.secretFile("a.key").toString());
             }
 
             @Override
             public void run(Running service) throws Exception {
-                String oldToken = service.hs256Token(service.dir.resolve("a.key"), "servicekit", "api", Instant.now().plusSeconds(600), "");
-                assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + oldToken).status()).isEqualTo(200);
+                String oldToken = service.hs256Token(
+                        service.dir.resolve("a.key"),
+                        "servicekit",
+                        "api",
+                        Instant.now().plusSeconds(600),
+                        "");
+                assertThat(service.api
+                                .get("/api/v1/users", "Authorization", "Bearer " + oldToken)
+                                .status())
+                        .isEqualTo(200);
                 Path next = service.secretFile("b.key");
                 service.reload("auth.hs256-secret-file", next.toString());
-                String newToken = service.hs256Token(next, "servicekit", "api", Instant.now().plusSeconds(600), "");
-                assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + oldToken).status()).isEqualTo(401);
-                assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + newToken).status()).isEqualTo(200);
+                String newToken = service.hs256Token(
+                        next, "servicekit", "api", Instant.now().plusSeconds(600), "");
+                assertThat(service.api
+                                .get("/api/v1/users", "Authorization", "Bearer " + oldToken)
+                                .status())
+                        .isEqualTo(401);
+                assertThat(service.api
+                                .get("/api/v1/users", "Authorization", "Bearer " + newToken)
+                                .status())
+                        .isEqualTo(200);
             }
         });
         probes.put("auth.public-key-file", service -> {
             RSAKey key = new RSAKeyGenerator(2048).keyID("pem").generate();
-            Path pem = Files.writeString(service.dir.resolve("public.pem"), "-----BEGIN PUBLIC KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.toRSAPublicKey().getEncoded())
-                    + "\n-----END PUBLIC KEY-----\n");
+            Path pem = Files.writeString(
+                    service.dir.resolve("public.pem"),
+                    "-----BEGIN PUBLIC KEY-----\n"
+                            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                    .encodeToString(key.toRSAPublicKey().getEncoded())
+                            + "\n-----END PUBLIC KEY-----\n");
             String rsaToken = rs256(key, "servicekit", "api");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + rsaToken).status()).isEqualTo(401);
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
+                            .status())
+                    .isEqualTo(401);
             service.reload("auth.public-key-file", pem.toString());
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + rsaToken).status()).isEqualTo(200);
-            assertThat(service.api.get("/api/v1/users", service.bearer()).status()).as("the HS256 key is no longer the source").isEqualTo(401);
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
+                            .status())
+                    .isEqualTo(200);
+            assertThat(service.api.get("/api/v1/users", service.bearer()).status())
+                    .as("the HS256 key is no longer the source")
+                    .isEqualTo(401);
         });
         probes.put("auth.jwks-url", service -> {
             RSAKey key = new RSAKeyGenerator(2048).keyID("jwks").generate();
@@ -213,35 +280,75 @@ class ReloadableKeysTest {
             jwks.start();
             try {
                 String rsaToken = rs256(key, "servicekit", "api");
-                assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + rsaToken).status()).isEqualTo(401);
-                service.reload("auth.jwks-url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json");
-                assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + rsaToken).status()).isEqualTo(200);
+                assertThat(service.api
+                                .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
+                                .status())
+                        .isEqualTo(401);
+                service.reload(
+                        "auth.jwks-url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json");
+                assertThat(service.api
+                                .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
+                                .status())
+                        .isEqualTo(200);
             } finally {
                 jwks.stop(0);
             }
         });
         probes.put("auth.issuer", service -> {
-            String token = service.hs256Token(service.defaultKey(), "https://id.example.com", "api", Instant.now().plusSeconds(600), "");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(401);
+            String token = service.hs256Token(
+                    service.defaultKey(),
+                    "https://id.example.com",
+                    "api",
+                    Instant.now().plusSeconds(600),
+                    "");
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + token)
+                            .status())
+                    .isEqualTo(401);
             service.reload("auth.issuer", "https://id.example.com");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(200);
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + token)
+                            .status())
+                    .isEqualTo(200);
         });
         probes.put("auth.audience", service -> {
-            String token = service.hs256Token(service.defaultKey(), "servicekit", "users-api", Instant.now().plusSeconds(600), "");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(401);
+            String token = service.hs256Token(
+                    service.defaultKey(),
+                    "servicekit",
+                    "users-api",
+                    Instant.now().plusSeconds(600),
+                    "");
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + token)
+                            .status())
+                    .isEqualTo(401);
             service.reload("auth.audience", "users-api");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + token).status()).isEqualTo(200);
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + token)
+                            .status())
+                    .isEqualTo(200);
         });
         probes.put("auth.clock-skew", service -> {
-            String expired = service.hs256Token(service.defaultKey(), "servicekit", "api", Instant.now().minusSeconds(90), "");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + expired).status()).isEqualTo(401);
+            String expired = service.hs256Token(
+                    service.defaultKey(), "servicekit", "api", Instant.now().minusSeconds(90), "");
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + expired)
+                            .status())
+                    .isEqualTo(401);
             service.reload("auth.clock-skew", "3m");
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + expired).status())
-                    .as("expired 90 s ago, within 3 minutes of skew").isEqualTo(200);
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + expired)
+                            .status())
+                    .as("expired 90 s ago, within 3 minutes of skew")
+                    .isEqualTo(200);
         });
         probes.put("auth.max-token-size", service -> {
-            String large = service.hs256Token(service.defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "x".repeat(400));
-            assertThat(service.api.get("/api/v1/users", "Authorization", "Bearer " + large).status()).isEqualTo(200);
+            String large = service.hs256Token(
+                    service.defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "x".repeat(400));
+            assertThat(service.api
+                            .get("/api/v1/users", "Authorization", "Bearer " + large)
+                            .status())
+                    .isEqualTo(200);
             service.reload("auth.max-token-size", "256B");
             TestResponse refused = service.api.get("/api/v1/users", "Authorization", "Bearer " + large);
             assertThat(refused.status()).isEqualTo(401);
@@ -249,25 +356,60 @@ class ReloadableKeysTest {
         });
         probes.put("auth.token-ttl", service -> {
             String user = "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}";
-            assertThat(service.api.post("/api/v1/users", user, service.bearer()).status()).isEqualTo(201);
+            assertThat(service.api.post("/api/v1/users", user, service.bearer()).status())
+                    .isEqualTo(201);
             String login = "{\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}";
-            assertThat(service.api.post("/api/v1/auth/token", login).json().path("expires_in").asLong()).isEqualTo(3600);
+            assertThat(service.api
+                            .post("/api/v1/auth/token", login)
+                            .json()
+                            .path("expires_in")
+                            .asLong())
+                    .isEqualTo(3600);
             service.reload("auth.token-ttl", "5m");
-            assertThat(service.api.post("/api/v1/auth/token", login).json().path("expires_in").asLong()).isEqualTo(300);
+            assertThat(service.api
+                            .post("/api/v1/auth/token", login)
+                            .json()
+                            .path("expires_in")
+                            .asLong())
+                    .isEqualTo(300);
         });
         return probes;
     }
 
     private static String rs256(RSAKey key, String issuer, String audience) throws Exception {
-        return sign(new RSASSASigner(key), JWSAlgorithm.RS256, key.getKeyID(), issuer, audience, Instant.now().plusSeconds(600), "");
+        return sign(
+                new RSASSASigner(key),
+                JWSAlgorithm.RS256,
+                key.getKeyID(),
+                issuer,
+                audience,
+                Instant.now().plusSeconds(600),
+                "");
     }
 
-    private static String sign(JWSSigner signer, JWSAlgorithm algorithm, String keyId, String issuer, String audience, Instant expiry,
-                               String padding) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject("ops" + padding)
-                .claim("scope", "admin users:read users:write").issueTime(Date.from(expiry.minusSeconds(600)))
-                .expirationTime(Date.from(expiry)).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm).keyID(keyId).type(JOSEObjectType.JWT).build(), claims);
+    private static String sign(
+            JWSSigner signer,
+            JWSAlgorithm algorithm,
+            String keyId,
+            String issuer,
+            String audience,
+            Instant expiry,
+            String padding)
+            throws Exception {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .audience(audience)
+                .subject("ops" + padding)
+                .claim("scope", "admin users:read users:write")
+                .issueTime(Date.from(expiry.minusSeconds(600)))
+                .expirationTime(Date.from(expiry))
+                .build();
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(algorithm)
+                        .keyID(keyId)
+                        .type(JOSEObjectType.JWT)
+                        .build(),
+                claims);
         jwt.sign(signer);
         return jwt.serialize();
     }
@@ -284,7 +426,8 @@ class ReloadableKeysTest {
             this.dir = dir;
             this.host = host;
             this.api = TestHttpClient.create(host.endpoints().get("api").toString());
-            this.management = TestHttpClient.create(host.endpoints().get("management").toString());
+            this.management =
+                    TestHttpClient.create(host.endpoints().get("management").toString());
         }
 
         static Running start(Path dir, Probe probe) throws Exception {
@@ -293,8 +436,15 @@ class ReloadableKeysTest {
             Map<String, String> initial = probe.initial(staging);
             staging.file.putAll(initial);
             staging.writeFile();
-            ServiceHost host = ServiceCli.builder(RunningUsersService.application()).environment(Map.of()).build()
-                    .start("http.port=0", "management.port=0", "data-dir=" + dir, "reload.watch=false", "shutdown.drain-timeout=1s");
+            ServiceHost host = ServiceCli.builder(RunningUsersService.application())
+                    .environment(Map.of())
+                    .build()
+                    .start(
+                            "http.port=0",
+                            "management.port=0",
+                            "data-dir=" + dir,
+                            "reload.watch=false",
+                            "shutdown.drain-timeout=1s");
             Running running = new Running(dir, host);
             running.file.putAll(initial);
             return running;
@@ -310,7 +460,8 @@ class ReloadableKeysTest {
 
         private void writeFile() throws IOException {
             StringBuilder yaml = new StringBuilder();
-            file.forEach((key, value) -> yaml.append(key).append(": \"").append(value).append("\"\n"));
+            file.forEach((key, value) ->
+                    yaml.append(key).append(": \"").append(value).append("\"\n"));
             Files.writeString(dir.resolve("config.yaml"), yaml.toString());
         }
 
@@ -319,8 +470,12 @@ class ReloadableKeysTest {
             file.put(key, value);
             writeFile();
             ReloadReport report = host.reload();
-            assertThat(report.ok()).as("reload of %s: %s", key, report.summary()).isTrue();
-            assertThat(report.applied()).as("reload of %s: %s", key, report.summary()).contains(key);
+            assertThat(report.ok())
+                    .as("reload of %s: %s", key, report.summary())
+                    .isTrue();
+            assertThat(report.applied())
+                    .as("reload of %s: %s", key, report.summary())
+                    .contains(key);
             return report;
         }
 
@@ -345,7 +500,12 @@ class ReloadableKeysTest {
 
         /** An {@code Authorization} header with an admin token from the generated key. */
         String[] bearer() throws Exception {
-            return new String[] {"Authorization", "Bearer " + hs256Token(defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "")};
+            return new String[] {
+                "Authorization",
+                "Bearer "
+                        + hs256Token(
+                                defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "")
+            };
         }
 
         /**
@@ -354,9 +514,12 @@ class ReloadableKeysTest {
          */
         Socket holdARequest() throws Exception {
             Poll.until(Duration.ofSeconds(5), "no API request in flight", () -> activeRequests() == 0);
-            Socket socket = new Socket(InetAddress.getLoopbackAddress(), host.endpoints().get("api").getPort());
-            String head = "POST /api/v1/users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-                    + bearer()[0] + ": " + bearer()[1] + "\r\n\r\n{\"name\":";
+            Socket socket = new Socket(
+                    InetAddress.getLoopbackAddress(),
+                    host.endpoints().get("api").getPort());
+            String head =
+                    "POST /api/v1/users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+                            + bearer()[0] + ": " + bearer()[1] + "\r\n\r\n{\"name\":";
             socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             Poll.until(Duration.ofSeconds(5), "the held request to take a slot", () -> activeRequests() == 1);
@@ -365,8 +528,14 @@ class ReloadableKeysTest {
 
         /** The API requests in flight, from the {@code http_server_requests_active} gauge. */
         private int activeRequests() {
-            return management.get("/metrics").body().lines().filter(line -> line.startsWith("http_server_requests_active "))
-                    .map(line -> (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+            return management
+                    .get("/metrics")
+                    .body()
+                    .lines()
+                    .filter(line -> line.startsWith("http_server_requests_active "))
+                    .map(line -> (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .findFirst()
+                    .orElse(-1);
         }
 
         @Override

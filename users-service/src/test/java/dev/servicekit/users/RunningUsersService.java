@@ -5,7 +5,6 @@ import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.http.HttpServiceHost;
 import dev.servicekit.testing.TestHttpClient;
-
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,20 +24,29 @@ final class RunningUsersService implements AutoCloseable {
     private RunningUsersService(ServiceHost host) {
         this.host = host;
         this.api = TestHttpClient.create(host.endpoints().get("api").toString());
-        this.management = TestHttpClient.create(host.endpoints().get("management").toString());
+        this.management =
+                TestHttpClient.create(host.endpoints().get("management").toString());
     }
 
     /** The application as tests run it: a low PBKDF2 iteration count keeps them fast (PasswordHasherTest checks the real one). */
     static ServiceApplication application() {
-        return HttpServiceHost.application(new UsersServiceApplication(Clock.systemUTC(), PasswordHasher.withIterations(1000)));
+        return HttpServiceHost.application(
+                new UsersServiceApplication(Clock.systemUTC(), PasswordHasher.withIterations(1000)));
     }
 
     /** Starts with auth off; {@code overrides} ({@code key=value}) come last and win. */
     static RunningUsersService start(Path dataDir, String... overrides) {
-        List<String> all = new ArrayList<>(List.of("http.port=0", "management.port=0", "data-dir=" + dataDir,
-                "shutdown.drain-timeout=2s", "shutdown.timeout=10s", "auth.enabled=false", "reload.watch=false"));
+        List<String> all = new ArrayList<>(List.of(
+                "http.port=0",
+                "management.port=0",
+                "data-dir=" + dataDir,
+                "shutdown.drain-timeout=2s",
+                "shutdown.timeout=10s",
+                "auth.enabled=false",
+                "reload.watch=false"));
         all.addAll(List.of(overrides));
-        return new RunningUsersService(ServiceCli.builder(application()).environment(Map.of()).build().start(all.toArray(String[]::new)));
+        return new RunningUsersService(
+                ServiceCli.builder(application()).environment(Map.of()).build().start(all.toArray(String[]::new)));
     }
 
     int apiPort() {

@@ -1,5 +1,7 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.spi.ServiceManagers;
 import dev.servicekit.testing.Poll;
@@ -8,11 +10,6 @@ import dev.servicekit.testing.TestResponse;
 import dev.servicekit.testing.scm.ScmStatusReport;
 import dev.servicekit.testing.scm.SimulatedScm;
 import dev.servicekit.windows.WindowsServiceManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -27,8 +24,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The full Java 21 users-service host under a simulated Windows SCM that enforces the SCM's documented rules:
@@ -52,8 +51,18 @@ class ScmHostedUsersServiceTest {
     }
 
     private CompletableFuture<Integer> runUnderScm(String... overrides) {
-        List<String> args = new ArrayList<>(List.of("service", "--set", "management.port=0", "--set", "data-dir=" + dir,
-                "--set", "shutdown.drain-timeout=15s", "--set", "shutdown.timeout=25s", "--set", "auth.enabled=false"));
+        List<String> args = new ArrayList<>(List.of(
+                "service",
+                "--set",
+                "management.port=0",
+                "--set",
+                "data-dir=" + dir,
+                "--set",
+                "shutdown.drain-timeout=15s",
+                "--set",
+                "shutdown.timeout=25s",
+                "--set",
+                "auth.enabled=false"));
         for (String override : overrides) {
             args.add("--set");
             args.add(override);
@@ -65,20 +74,23 @@ class ScmHostedUsersServiceTest {
                 .err(new PrintStream(out, true, StandardCharsets.UTF_8))
                 .build();
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread main = new Thread(() -> {
-            try {
-                exit.complete(cli.execute(args.toArray(String[]::new)));
-            } catch (Throwable t) {
-                exit.completeExceptionally(t);
-            }
-        }, "service-main");
+        Thread main = new Thread(
+                () -> {
+                    try {
+                        exit.complete(cli.execute(args.toArray(String[]::new)));
+                    } catch (Throwable t) {
+                        exit.completeExceptionally(t);
+                    }
+                },
+                "service-main");
         main.setDaemon(true);
         main.start();
         return exit;
     }
 
     private int loggedPort(String listener) {
-        Matcher m = Pattern.compile(listener + " listening on http://127\\.0\\.0\\.1:(\\d+)").matcher(out.toString(StandardCharsets.UTF_8));
+        Matcher m = Pattern.compile(listener + " listening on http://127\\.0\\.0\\.1:(\\d+)")
+                .matcher(out.toString(StandardCharsets.UTF_8));
         assertThat(m.find()).as("log says where %s listens:%n%s", listener, out).isTrue();
         return Integer.parseInt(m.group(1));
     }
@@ -87,29 +99,36 @@ class ScmHostedUsersServiceTest {
     void runsReloadsPausesAndDrainsInFlightRequestsOnStop() throws Exception {
         CompletableFuture<Integer> exit = runUnderScm("http.port=0");
         scm.awaitState(SimulatedScm.SERVICE_RUNNING, WAIT);
-        assertThat(scm.history()).anyMatch(r -> r.currentState() == SimulatedScm.SERVICE_START_PENDING && r.waitHintMillis() > 0);
+        assertThat(scm.history())
+                .anyMatch(r -> r.currentState() == SimulatedScm.SERVICE_START_PENDING && r.waitHintMillis() > 0);
         int apiPort = loggedPort("API");
         TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort);
         TestHttpClient management = TestHttpClient.create("http://127.0.0.1:" + loggedPort("Management"));
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PARAMCHANGE)).isEqualTo(SimulatedScm.NO_ERROR);
-        Poll.until(WAIT, "the log to say the reload found the configuration unchanged",
-                   () -> out.toString(StandardCharsets.UTF_8).contains("Configuration reload: configuration unchanged"));
+        Poll.until(
+                WAIT,
+                "the log to say the reload found the configuration unchanged",
+                () -> out.toString(StandardCharsets.UTF_8).contains("Configuration reload: configuration unchanged"));
 
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
         scm.awaitCurrentState(SimulatedScm.SERVICE_PAUSED, WAIT);
         assertThat(management.get("/health/ready").status()).isEqualTo(503);
         assertThat(api.get("/api/v1/users").status()).isEqualTo(503);
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_CONTINUE)).isEqualTo(SimulatedScm.NO_ERROR);
-        scm.awaitCurrentState(SimulatedScm.SERVICE_RUNNING, WAIT); // the latest report: RUNNING was also reported at start
+        scm.awaitCurrentState(
+                SimulatedScm.SERVICE_RUNNING, WAIT); // the latest report: RUNNING was also reported at start
         assertThat(management.get("/health/ready").status()).isEqualTo(200);
 
         List<SlowPut> inFlight = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            TestResponse created = api.post("/api/v1/users", "{\"name\":\"Scm " + i + "\",\"email\":\"scm" + i + "@example.com\"}");
+            TestResponse created =
+                    api.post("/api/v1/users", "{\"name\":\"Scm " + i + "\",\"email\":\"scm" + i + "@example.com\"}");
             assertThat(created.status()).isEqualTo(201);
-            inFlight.add(SlowPut.begin(apiPort, created.json().path("id").asLong(),
+            inFlight.add(SlowPut.begin(
+                    apiPort,
+                    created.json().path("id").asLong(),
                     "{\"name\":\"Drained " + i + "\",\"email\":\"scm" + i + "@example.com\"}"));
         }
         // Requests on other connections give the server time to take the slow ones into their handlers.
@@ -120,8 +139,11 @@ class ScmHostedUsersServiceTest {
         assertThat(scm.sendControl(SimulatedScm.SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
         ScmStatusReport firstPending = scm.awaitState(SimulatedScm.SERVICE_STOP_PENDING, WAIT);
         // While the 20 requests hold the drain open, checkpoints keep advancing.
-        ScmStatusReport later = scm.awaitReport(r -> r.currentState() == SimulatedScm.SERVICE_STOP_PENDING
-                && r.checkPoint() >= firstPending.checkPoint() + 3, "three more STOP_PENDING checkpoints", WAIT);
+        ScmStatusReport later = scm.awaitReport(
+                r -> r.currentState() == SimulatedScm.SERVICE_STOP_PENDING
+                        && r.checkPoint() >= firstPending.checkPoint() + 3,
+                "three more STOP_PENDING checkpoints",
+                WAIT);
         assertThat(later.waitHintMillis()).isPositive();
         for (SlowPut put : inFlight) {
             put.finish();
@@ -145,10 +167,15 @@ class ScmHostedUsersServiceTest {
             assertThat(stopped.win32ExitCode()).isEqualTo(SimulatedScm.ERROR_SERVICE_SPECIFIC_ERROR);
             assertThat(stopped.serviceSpecificExitCode()).isNotZero();
             assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(stopped.serviceSpecificExitCode());
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("Port " + taken.getLocalPort()).contains("http.port");
-            assertThat(out.toString(StandardCharsets.UTF_8).lines().filter(line -> line.contains(" ERROR ") && line.contains("Port " + taken.getLocalPort())))
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("Port " + taken.getLocalPort())
+                    .contains("http.port");
+            assertThat(out.toString(StandardCharsets.UTF_8)
+                            .lines()
+                            .filter(line -> line.contains(" ERROR ") && line.contains("Port " + taken.getLocalPort())))
                     .as("the failed start is logged once, by the SCM runner with its Event Log marker:%n%s", out)
-                    .hasSize(1).allMatch(line -> line.contains("ScmServiceRunner"));
+                    .hasSize(1)
+                    .allMatch(line -> line.contains("ScmServiceRunner"));
         }
     }
 }

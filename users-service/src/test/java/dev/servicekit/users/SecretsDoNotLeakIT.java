@@ -1,18 +1,17 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every secret the service handles stays out of its logs (debug level, console and file), {@code /admin/status}
@@ -33,37 +32,73 @@ class SecretsDoNotLeakIT {
         String secret;
         String operatorToken;
         String userToken;
-        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir).outputName("service")
-                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + dir,
-                        "--set", "log.level=debug", "--set", "log.file.path=" + logFile)
+        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .outputName("service")
+                .args(
+                        "run",
+                        "--set",
+                        "http.port=0",
+                        "--set",
+                        "management.port=0",
+                        "--set",
+                        "data-dir=" + dir,
+                        "--set",
+                        "log.level=debug",
+                        "--set",
+                        "log.file.path=" + logFile)
                 .start()) {
-            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + service.awaitOutput(UsersServiceProcessIT.API, WAIT).group(1));
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:"
+                    + service.awaitOutput(UsersServiceProcessIT.API, WAIT).group(1));
             secret = Files.readString(dir.resolve("jwt-hs256.key")).strip();
 
-            try (ServiceProcess issue = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir).outputName("issue")
-                    .args("token", "issue", "--subject", "ops", "--scope", "users:read users:write admin", "--set", "data-dir=" + dir)
+            try (ServiceProcess issue = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                    .outputName("issue")
+                    .args(
+                            "token",
+                            "issue",
+                            "--subject",
+                            "ops",
+                            "--scope",
+                            "users:read users:write admin",
+                            "--set",
+                            "data-dir=" + dir)
                     .start()) {
                 assertThat(issue.awaitExit(WAIT)).isZero();
                 operatorToken = issue.stdout().strip();
             }
             String bearer = "Bearer " + operatorToken;
-            assertThat(api.post("/api/v1/users", "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"" + password + "\"}",
-                    "Authorization", bearer).status()).isEqualTo(201);
-            TestResponse login = api.post("/api/v1/auth/token", "{\"email\":\"ada@example.com\",\"password\":\"" + password + "\"}");
+            assertThat(api.post(
+                                    "/api/v1/users",
+                                    "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"" + password
+                                            + "\"}",
+                                    "Authorization",
+                                    bearer)
+                            .status())
+                    .isEqualTo(201);
+            TestResponse login =
+                    api.post("/api/v1/auth/token", "{\"email\":\"ada@example.com\",\"password\":\"" + password + "\"}");
             assertThat(login.status()).isEqualTo(200);
             userToken = login.json().path("access_token").asText();
 
-            TestResponse wrongPassword = api.post("/api/v1/auth/token", "{\"email\":\"ada@example.com\",\"password\":\"" + password + "!\"}");
+            TestResponse wrongPassword = api.post(
+                    "/api/v1/auth/token", "{\"email\":\"ada@example.com\",\"password\":\"" + password + "!\"}");
             TestResponse badToken = api.get("/api/v1/users", "Authorization", bearer + "x");
-            TestResponse shortPassword = api.post("/api/v1/users", "{\"name\":\"B\",\"email\":\"b@example.com\",\"password\":\"hunter2\"}",
-                    "Authorization", bearer);
-            assertThat(List.of(wrongPassword.status(), badToken.status(), shortPassword.status())).containsExactly(401, 401, 400);
+            TestResponse shortPassword = api.post(
+                    "/api/v1/users",
+                    "{\"name\":\"B\",\"email\":\"b@example.com\",\"password\":\"hunter2\"}",
+                    "Authorization",
+                    bearer);
+            assertThat(List.of(wrongPassword.status(), badToken.status(), shortPassword.status()))
+                    .containsExactly(401, 401, 400);
             for (TestResponse r : List.of(wrongPassword, badToken, shortPassword)) {
                 bodies.add(r.body() + r.headers());
             }
-            assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + userToken).status()).isEqualTo(200);
+            assertThat(api.get("/api/v1/users", "Authorization", "Bearer " + userToken)
+                            .status())
+                    .isEqualTo(200);
             TestHttpClient management = TestHttpClient.create("http://127.0.0.1:"
-                    + service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, WAIT).group(1));
+                    + service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, WAIT)
+                            .group(1));
             TestResponse status = management.get("/admin/status", "Authorization", bearer);
             assertThat(status.status()).isEqualTo(200);
             bodies.add(status.body());
@@ -76,8 +111,12 @@ class SecretsDoNotLeakIT {
         assertThat(bodies.getLast()).contains("POST /api/v1/auth/token 200"); // the file log really has the requests
 
         for (String text : bodies) {
-            assertThat(text).doesNotContain(secret).doesNotContain(password).doesNotContain("hunter2")
-                    .doesNotContain(operatorToken).doesNotContain(userToken);
+            assertThat(text)
+                    .doesNotContain(secret)
+                    .doesNotContain(password)
+                    .doesNotContain("hunter2")
+                    .doesNotContain(operatorToken)
+                    .doesNotContain(userToken);
         }
     }
 }

@@ -58,7 +58,8 @@ class SqliteUserStoreTest extends UserStoreContractTest {
     }
 
     private static String query(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
             assertThat(rs.next()).as("a row from %s", sql).isTrue();
             return rs.getString(1);
         }
@@ -75,22 +76,22 @@ class SqliteUserStoreTest extends UserStoreContractTest {
         store.close();
         List<Thread> sqlThreads = Collections.synchronizedList(new ArrayList<>());
         Clock recording = new Clock() { // the store reads the clock inside its SQL work
-            @Override
-            public java.time.Instant instant() {
-                sqlThreads.add(Thread.currentThread());
-                return clock.instant();
-            }
+                    @Override
+                    public java.time.Instant instant() {
+                        sqlThreads.add(Thread.currentThread());
+                        return clock.instant();
+                    }
 
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
+                    @Override
+                    public java.time.ZoneId getZone() {
+                        return java.time.ZoneOffset.UTC;
+                    }
 
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                throw new UnsupportedOperationException();
-            }
-        };
+                    @Override
+                    public Clock withZone(java.time.ZoneId zone) {
+                        throw new UnsupportedOperationException();
+                    }
+                };
         store = open(recording);
 
         Thread request = Thread.ofVirtual().start(() -> store.create(draft("Vera", "vera@example.org")));
@@ -115,7 +116,8 @@ class SqliteUserStoreTest extends UserStoreContractTest {
 
         assertThat(store.find(ada.id())).contains(ada);
         assertThat(store.find(bob.id())).contains(bobV2);
-        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("h");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .contains("h");
         assertThat(store.create(draft("Cy", "cy@example.org")).id()).isGreaterThan(bob.id());
     }
 

@@ -35,17 +35,21 @@ class StoreConfigTest {
     void nearMissesGetADidYouMean() {
         assertThatThrownBy(() -> StoreConfig.create("sqlite:/var/lib/users.db"))
                 .hasMessageContaining("did you mean 'jdbc:sqlite:/var/lib/users.db'?");
-        assertThatThrownBy(() -> StoreConfig.create("memory"))
-                .hasMessageContaining("did you mean 'memory:'?");
+        assertThatThrownBy(() -> StoreConfig.create("memory")).hasMessageContaining("did you mean 'memory:'?");
         assertThatThrownBy(() -> StoreConfig.create("jdbc:postgresql://db/users"))
                 .hasMessageContaining("PostgreSQL is not supported yet");
     }
 
     @Test
     void sqliteUrlsMustNameAPlainFile() {
-        for (String url : new String[] {"jdbc:sqlite:", "jdbc:sqlite::memory:", "jdbc:sqlite:users.db?journal_mode=DELETE",
-                "jdbc:sqlite:file:users.db"}) {
-            assertThatThrownBy(() -> StoreConfig.create(url)).as(url)
+        for (String url : new String[] {
+            "jdbc:sqlite:",
+            "jdbc:sqlite::memory:",
+            "jdbc:sqlite:users.db?journal_mode=DELETE",
+            "jdbc:sqlite:file:users.db"
+        }) {
+            assertThatThrownBy(() -> StoreConfig.create(url))
+                    .as(url)
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("'" + url + "'");
         }

@@ -1,18 +1,17 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The store's pool meters on a real SQLite file: HikariCP's and the usage ratio the alert uses. */
 class StorePoolMetricsTest {
@@ -23,11 +22,17 @@ class StorePoolMetricsTest {
     @Test
     void usageRatioFollowsBorrowedConnectionsAndTheMetersGoAwayWhenTheStoreCloses() throws Exception {
         MeterRegistry registry = new SimpleMeterRegistry();
-        UserStore store = UserStores.open(new StoreConfig("jdbc:sqlite:" + dir.resolve("users.db"), 4, Duration.ofSeconds(2)),
-                Clock.systemUTC(), registry);
+        UserStore store = UserStores.open(
+                new StoreConfig("jdbc:sqlite:" + dir.resolve("users.db"), 4, Duration.ofSeconds(2)),
+                Clock.systemUTC(),
+                registry);
         try {
             assertThat(usageRatio(registry)).isZero();
-            assertThat(registry.get("hikaricp.connections.max").tag("pool", "users-store").gauge().value()).isEqualTo(4.0);
+            assertThat(registry.get("hikaricp.connections.max")
+                            .tag("pool", "users-store")
+                            .gauge()
+                            .value())
+                    .isEqualTo(4.0);
 
             List<Connection> borrowed = new ArrayList<>();
             try {
@@ -58,6 +63,9 @@ class StorePoolMetricsTest {
     }
 
     private static double usageRatio(MeterRegistry registry) {
-        return registry.get(SqliteUserStore.USAGE_RATIO).tag("pool", "users-store").gauge().value();
+        return registry.get(SqliteUserStore.USAGE_RATIO)
+                .tag("pool", "users-store")
+                .gauge()
+                .value();
     }
 }

@@ -1,18 +1,17 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Readiness follows the store without a restart (issue #6): while another process's connection holds the
@@ -42,7 +41,12 @@ class StoreReadinessIT {
                 assertThat(Duration.ofNanos(System.nanoTime() - started))
                         .as("a readiness probe answers within its 1 s check budget (plus the HTTP round trip)")
                         .isLessThan(Duration.ofMillis(1500));
-                assertThat(service.management.get("/admin/status").json().path("store").toString()).contains("DOWN");
+                assertThat(service.management
+                                .get("/admin/status")
+                                .json()
+                                .path("store")
+                                .toString())
+                        .contains("DOWN");
 
                 // Reads still work in WAL mode; a write waits for the lock, then gets a 503 problem, not a 500.
                 assertThat(service.api.get("/api/v1/users").status()).isEqualTo(200);

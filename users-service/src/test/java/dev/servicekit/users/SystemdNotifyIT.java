@@ -1,16 +1,15 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.testing.NotifySocketReceiver;
 import dev.servicekit.testing.ServiceProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** users-service.jar in a child JVM launched the way systemd launches a Type=notify unit. */
 class SystemdNotifyIT {
@@ -21,11 +20,11 @@ class SystemdNotifyIT {
     @Test
     void tellsSystemdWhenReadyReloadingAndStoppingAndPingsTheWatchdog() throws Exception {
         try (NotifySocketReceiver systemd = NotifySocketReceiver.atPath(dir.resolve("notify"));
-             ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                     .environment("NOTIFY_SOCKET", systemd.notifySocket())
-                     .environment("WATCHDOG_USEC", "400000")
-                     .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + dir)
-                     .start()) {
+                ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                        .environment("NOTIFY_SOCKET", systemd.notifySocket())
+                        .environment("WATCHDOG_USEC", "400000")
+                        .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + dir)
+                        .start()) {
             List<NotifySocketReceiver.Message> startup = systemd.until("READY=1", Duration.ofSeconds(60));
             assertThat(startup.getLast().text()).contains("STATUS=");
             service.awaitOutput(UsersServiceProcessIT.API, Duration.ofSeconds(10));
@@ -35,7 +34,8 @@ class SystemdNotifyIT {
             long windowEnd = System.nanoTime() + Duration.ofMillis(1500).toNanos();
             int pings = 0;
             while (System.nanoTime() < windowEnd) {
-                Optional<NotifySocketReceiver.Message> m = systemd.next(Duration.ofNanos(Math.max(1, windowEnd - System.nanoTime())));
+                Optional<NotifySocketReceiver.Message> m =
+                        systemd.next(Duration.ofNanos(Math.max(1, windowEnd - System.nanoTime())));
                 if (m.isPresent() && m.get().text().lines().anyMatch("WATCHDOG=1"::equals)) {
                     pings++;
                 }

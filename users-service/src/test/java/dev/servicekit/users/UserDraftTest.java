@@ -12,9 +12,12 @@ class UserDraftTest {
 
     @Test
     void toStringDoesNotShowThePasswordHash() {
-        UserDraft draft = new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("pbkdf2-sha256$1$salt$secret"));
+        UserDraft draft =
+                new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("pbkdf2-sha256$1$salt$secret"));
 
-        assertThat(draft.toString()).contains("Ada", "ada@example.org", "<redacted>").doesNotContain("secret");
+        assertThat(draft.toString())
+                .contains("Ada", "ada@example.org", "<redacted>")
+                .doesNotContain("secret");
     }
 
     @Test

@@ -77,7 +77,8 @@ abstract class UserStoreContractTest {
 
     @Test
     void rolesRoundTripInOrderIncludingNone() {
-        User many = store.create(new UserDraft("A", "a@example.org", List.of("writer", "admin", "reader"), Optional.empty()));
+        User many = store.create(
+                new UserDraft("A", "a@example.org", List.of("writer", "admin", "reader"), Optional.empty()));
         User none = store.create(new UserDraft("B", "b@example.org", List.of(), Optional.empty()));
 
         assertThat(store.find(many.id()).orElseThrow().roles()).containsExactly("writer", "admin", "reader");
@@ -98,7 +99,8 @@ abstract class UserStoreContractTest {
         assertThatThrownBy(() -> store.create(draft("Other Ada", "ADA@Example.ORG")))
                 .isInstanceOf(DuplicateEmailException.class)
                 .hasMessageContaining("'ADA@Example.ORG'")
-                .satisfies(e -> assertThat(((DuplicateEmailException) e).email()).isEqualTo("ADA@Example.ORG"));
+                .satisfies(
+                        e -> assertThat(((DuplicateEmailException) e).email()).isEqualTo("ADA@Example.ORG"));
         assertThat(store.list(10, Optional.empty()).items()).hasSize(1);
     }
 
@@ -115,7 +117,8 @@ abstract class UserStoreContractTest {
         User ada = store.create(draft("Ada", "ada@example.org"));
         clock.advance(Duration.ofMinutes(5));
 
-        User replaced = store.replace(ada.id(),
+        User replaced = store.replace(
+                ada.id(),
                 new UserDraft("Ada Lovelace", "lovelace@example.org", List.of("admin"), Optional.empty()),
                 OptionalLong.empty());
 
@@ -160,7 +163,8 @@ abstract class UserStoreContractTest {
     @Test
     void replaceOfAnUnknownIdThrowsUserNotFoundEvenWithAnExpectedVersion() {
         assertThatThrownBy(() -> store.replace(999, draft("Nobody", "nobody@example.org"), OptionalLong.empty()))
-                .isInstanceOfSatisfying(UserNotFoundException.class, e -> assertThat(e.id()).isEqualTo(999))
+                .isInstanceOfSatisfying(
+                        UserNotFoundException.class, e -> assertThat(e.id()).isEqualTo(999))
                 .hasMessageContaining("'999'");
         assertThatThrownBy(() -> store.replace(999, draft("Nobody", "nobody@example.org"), OptionalLong.of(1)))
                 .isInstanceOf(UserNotFoundException.class);
@@ -190,11 +194,14 @@ abstract class UserStoreContractTest {
     void replaceMayChangeTheCaseOfTheUsersOwnEmail() {
         User ada = store.create(new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("hash")));
 
-        User replaced = store.replace(ada.id(),
-                new UserDraft("Ada", "ADA@example.org", List.of("reader"), Optional.of("hash")), OptionalLong.empty());
+        User replaced = store.replace(
+                ada.id(),
+                new UserDraft("Ada", "ADA@example.org", List.of("reader"), Optional.of("hash")),
+                OptionalLong.empty());
 
         assertThat(replaced.email()).isEqualTo("ADA@example.org");
-        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("hash");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .contains("hash");
         assertThatThrownBy(() -> store.create(draft("Copy", "ada@EXAMPLE.org")))
                 .isInstanceOf(DuplicateEmailException.class);
     }
@@ -211,20 +218,27 @@ abstract class UserStoreContractTest {
 
     @Test
     void passwordHashIsFoundByEmailIgnoringCase() {
-        store.create(new UserDraft("Ada", "Ada@Example.org", List.of("reader"), Optional.of("pbkdf2-sha256$1$c2FsdA$aGFzaA")));
+        store.create(new UserDraft(
+                "Ada", "Ada@Example.org", List.of("reader"), Optional.of("pbkdf2-sha256$1$c2FsdA$aGFzaA")));
 
-        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
-        assertThat(store.credentials("ADA@EXAMPLE.ORG").map(UserCredentials::passwordHash)).contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
-        assertThat(store.credentials("ada@example.org").map(c -> c.user().name())).contains("Ada");
-        assertThat(store.credentials("ada@example.org").map(c -> c.user().roles())).contains(List.of("reader"));
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
+        assertThat(store.credentials("ADA@EXAMPLE.ORG").map(UserCredentials::passwordHash))
+                .contains("pbkdf2-sha256$1$c2FsdA$aGFzaA");
+        assertThat(store.credentials("ada@example.org").map(c -> c.user().name()))
+                .contains("Ada");
+        assertThat(store.credentials("ada@example.org").map(c -> c.user().roles()))
+                .contains(List.of("reader"));
     }
 
     @Test
     void passwordHashIsEmptyForAnUnknownEmailOrAUserWithoutPassword() {
         store.create(draft("Bob", "bob@example.org"));
 
-        assertThat(store.credentials("nobody@example.org").map(UserCredentials::passwordHash)).isEmpty();
-        assertThat(store.credentials("bob@example.org").map(UserCredentials::passwordHash)).isEmpty();
+        assertThat(store.credentials("nobody@example.org").map(UserCredentials::passwordHash))
+                .isEmpty();
+        assertThat(store.credentials("bob@example.org").map(UserCredentials::passwordHash))
+                .isEmpty();
     }
 
     @Test
@@ -233,17 +247,21 @@ abstract class UserStoreContractTest {
 
         store.replace(ada.id(), draft("Ada", "ada@example.org"), OptionalLong.empty());
 
-        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).isEmpty();
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .isEmpty();
     }
 
     @Test
     void replaceWithAPasswordHashStoresTheNewHash() {
         User ada = store.create(new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("old-hash")));
 
-        store.replace(ada.id(), new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("new-hash")),
+        store.replace(
+                ada.id(),
+                new UserDraft("Ada", "ada@example.org", List.of("reader"), Optional.of("new-hash")),
                 OptionalLong.empty());
 
-        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).contains("new-hash");
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .contains("new-hash");
     }
 
     @Test
@@ -252,7 +270,8 @@ abstract class UserStoreContractTest {
 
         assertThat(store.delete(ada.id())).isTrue();
         assertThat(store.find(ada.id())).isEmpty();
-        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash)).isEmpty();
+        assertThat(store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .isEmpty();
         assertThat(store.delete(ada.id())).isFalse();
         assertThatThrownBy(() -> store.replace(ada.id(), draft("Ada", "ada@example.org"), OptionalLong.empty()))
                 .isInstanceOf(UserNotFoundException.class);
@@ -281,7 +300,8 @@ abstract class UserStoreContractTest {
     void listWalks120UsersInThreePagesOfFiftyWithoutGapsOrDuplicates() {
         List<Long> created = new ArrayList<>();
         for (int i = 0; i < 120; i++) {
-            created.add(store.create(draft("User " + i, "user" + i + "@example.org")).id());
+            created.add(store.create(draft("User " + i, "user" + i + "@example.org"))
+                    .id());
         }
 
         UserPage first = store.list(50, Optional.empty());
@@ -354,6 +374,7 @@ abstract class UserStoreContractTest {
         assertThatThrownBy(() -> store.replace(ada.id(), draft("Ada", "ada@example.org"), OptionalLong.empty()))
                 .isInstanceOf(StoreUnavailableException.class);
         assertThatThrownBy(() -> store.delete(ada.id())).isInstanceOf(StoreUnavailableException.class);
-        assertThatThrownBy(() -> store.credentials("ada@example.org").map(UserCredentials::passwordHash)).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.credentials("ada@example.org").map(UserCredentials::passwordHash))
+                .isInstanceOf(StoreUnavailableException.class);
     }
 }

@@ -1,13 +1,10 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,8 +14,10 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every row of SPEC §6's table (except the token endpoint) over a real socket against real SQLite. */
 class UsersApiTest {
@@ -57,7 +56,9 @@ class UsersApiTest {
         assertThat(problem.path("title").asText()).isNotEmpty();
         assertThat(problem.path("detail").asText()).isNotEmpty();
         assertThat(problem.path("instance").asText()).startsWith("/");
-        assertThat(problem.path("requestId").asText()).isNotEmpty().isEqualTo(response.header("X-Request-Id").orElseThrow());
+        assertThat(problem.path("requestId").asText())
+                .isNotEmpty()
+                .isEqualTo(response.header("X-Request-Id").orElseThrow());
         return problem;
     }
 
@@ -71,19 +72,24 @@ class UsersApiTest {
         JsonNode user = created.json();
         long id = user.path("id").asLong();
         assertThat(created.header("Location")).contains("/api/v1/users/" + id);
-        assertThat(created.header("ETag")).hasValueSatisfying(etag -> assertThat(etag).startsWith("\""));
+        assertThat(created.header("ETag"))
+                .hasValueSatisfying(etag -> assertThat(etag).startsWith("\""));
         assertThat(user.path("name").asText()).isEqualTo("Ada Lovelace");
         assertThat(user.path("email").asText()).isEqualTo(email);
         assertThat(user.path("roles").toString()).isEqualTo("[\"reader\"]");
-        assertThat(user.path("createdAt").asText()).isEqualTo(user.path("updatedAt").asText()).endsWith("Z");
+        assertThat(user.path("createdAt").asText())
+                .isEqualTo(user.path("updatedAt").asText())
+                .endsWith("Z");
         assertThat(user.has("password")).isFalse();
         assertThat(created.header("X-Request-Id")).isPresent();
     }
 
     @Test
     void passwordsAreAcceptedButNeverReturned() {
-        TestResponse created = service.api.post("/api/v1/users",
-                "{\"name\":\"Grace\",\"email\":\"" + uniqueEmail() + "\",\"roles\":[\"writer\",\"admin\"],\"password\":\"correct horse battery\"}");
+        TestResponse created = service.api.post(
+                "/api/v1/users",
+                "{\"name\":\"Grace\",\"email\":\"" + uniqueEmail()
+                        + "\",\"roles\":[\"writer\",\"admin\"],\"password\":\"correct horse battery\"}");
 
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body()).doesNotContain("correct horse").doesNotContain("pbkdf2");
@@ -92,7 +98,8 @@ class UsersApiTest {
 
     @Test
     void createListsEveryFieldError() {
-        TestResponse response = service.api.post("/api/v1/users",
+        TestResponse response = service.api.post(
+                "/api/v1/users",
                 "{\"name\":\"\",\"email\":\"not-an-email\",\"roles\":[\"root\"],\"password\":\"short\"}");
 
         JsonNode problem = assertProblem(response, 400);
@@ -111,7 +118,8 @@ class UsersApiTest {
 
     @Test
     void nonJsonBodyIs415() {
-        TestResponse response = service.api.send("POST", "/api/v1/users", "name=Ada", "Content-Type", "application/x-www-form-urlencoded");
+        TestResponse response = service.api.send(
+                "POST", "/api/v1/users", "name=Ada", "Content-Type", "application/x-www-form-urlencoded");
 
         assertProblem(response, 415);
     }
@@ -119,14 +127,16 @@ class UsersApiTest {
     @Test
     void tooLargeBodyIs413() {
         String big = "x".repeat(8 * 1024);
-        TestResponse response = service.api.post("/api/v1/users", "{\"name\":\"" + big + "\",\"email\":\"a@example.com\"}");
+        TestResponse response =
+                service.api.post("/api/v1/users", "{\"name\":\"" + big + "\",\"email\":\"a@example.com\"}");
 
         assertProblem(response, 413);
     }
 
     @Test
     void unknownJsonFieldIs400NamingTheField() {
-        TestResponse response = service.api.post("/api/v1/users", "{\"name\":\"Ada\",\"email\":\"" + uniqueEmail() + "\",\"nmae\":\"x\"}");
+        TestResponse response = service.api.post(
+                "/api/v1/users", "{\"name\":\"Ada\",\"email\":\"" + uniqueEmail() + "\",\"nmae\":\"x\"}");
 
         assertThat(assertProblem(response, 400).path("detail").asText()).contains("nmae");
     }
@@ -165,8 +175,8 @@ class UsersApiTest {
         String location = created.header("Location").orElseThrow();
         String etag = created.header("ETag").orElseThrow();
 
-        TestResponse replaced = service.api.put(location, "{\"name\":\"After\",\"email\":\"" + email + "\",\"roles\":[\"writer\"]}",
-                "If-Match", etag);
+        TestResponse replaced = service.api.put(
+                location, "{\"name\":\"After\",\"email\":\"" + email + "\",\"roles\":[\"writer\"]}", "If-Match", etag);
         assertThat(replaced.status()).isEqualTo(200);
         assertThat(replaced.json().path("name").asText()).isEqualTo("After");
         assertThat(replaced.json().path("roles").toString()).isEqualTo("[\"writer\"]");
@@ -174,7 +184,8 @@ class UsersApiTest {
         assertThat(replaced.header("ETag")).isPresent().isNotEqualTo(etag);
 
         // The old ETag no longer matches: 412, and nothing changed.
-        TestResponse stale = service.api.put(location, "{\"name\":\"Lost update\",\"email\":\"" + email + "\"}", "If-Match", etag);
+        TestResponse stale =
+                service.api.put(location, "{\"name\":\"Lost update\",\"email\":\"" + email + "\"}", "If-Match", etag);
         assertProblem(stale, 412);
         assertThat(service.api.get(location).json().path("name").asText()).isEqualTo("After");
     }
@@ -186,7 +197,9 @@ class UsersApiTest {
         String location = createUser("Mine", uniqueEmail()).header("Location").orElseThrow();
 
         assertProblem(service.api.put(location, "{\"name\":\"\",\"email\":\"x\"}"), 400);
-        assertProblem(service.api.put("/api/v1/users/999999999", "{\"name\":\"N\",\"email\":\"" + uniqueEmail() + "\"}"), 404);
+        assertProblem(
+                service.api.put("/api/v1/users/999999999", "{\"name\":\"N\",\"email\":\"" + uniqueEmail() + "\"}"),
+                404);
         assertProblem(service.api.put(location, "{\"name\":\"Mine\",\"email\":\"" + taken + "\"}"), 409);
     }
 
@@ -214,18 +227,24 @@ class UsersApiTest {
     void wrongMethodIs405WithAllowAndUnknownPathIs404() {
         TestResponse wrong = service.api.send("PATCH", "/api/v1/users/1", "{}", "Content-Type", "application/json");
         assertProblem(wrong, 405);
-        assertThat(wrong.header("Allow").orElseThrow()).contains("GET").contains("PUT").contains("DELETE");
+        assertThat(wrong.header("Allow").orElseThrow())
+                .contains("GET")
+                .contains("PUT")
+                .contains("DELETE");
 
         TestResponse wrongOnCollection = service.api.delete("/api/v1/users");
         assertProblem(wrongOnCollection, 405);
-        assertThat(wrongOnCollection.header("Allow").orElseThrow()).contains("GET").contains("POST");
+        assertThat(wrongOnCollection.header("Allow").orElseThrow())
+                .contains("GET")
+                .contains("POST");
 
         assertProblem(service.api.get("/api/v1/nope"), 404);
     }
 
     @Test
     void validIncomingRequestIdIsEchoedAndInvalidOneReplaced() {
-        assertThat(service.api.get("/api/v1/users", "X-Request-Id", "abc-123").header("X-Request-Id")).contains("abc-123");
+        assertThat(service.api.get("/api/v1/users", "X-Request-Id", "abc-123").header("X-Request-Id"))
+                .contains("abc-123");
         String longId = "a".repeat(500);
         assertThat(service.api.get("/api/v1/users", "X-Request-Id", longId).header("X-Request-Id"))
                 .hasValueSatisfying(id -> assertThat(id).isNotEqualTo(longId).isNotEmpty());
@@ -277,7 +296,8 @@ class UsersApiTest {
         JsonNode status = response.json();
         assertThat(status.path("name").asText()).isEqualTo("users-service");
         assertThat(status.path("state").asText()).isEqualTo("RUNNING");
-        assertThat(status.path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(status.path("pid").asLong())
+                .isEqualTo(ProcessHandle.current().pid());
         assertThat(status.path("listeners").path("api").asInt()).isEqualTo(service.apiPort());
         assertThat(status.path("store").path("state").asText()).isEqualTo("UP");
         assertThat(status.path("config").path("hash").asText()).hasSize(12);
@@ -287,7 +307,12 @@ class UsersApiTest {
     @Test
     void loggerLevelsCanBeReadAndChangedAtRuntime() {
         String name = "dev.servicekit.users.SomeLogger";
-        assertThat(service.management.get("/admin/loggers/" + name).json().path("configuredLevel").isNull()).isTrue();
+        assertThat(service.management
+                        .get("/admin/loggers/" + name)
+                        .json()
+                        .path("configuredLevel")
+                        .isNull())
+                .isTrue();
 
         TestResponse changed = service.management.put("/admin/loggers/" + name, "{\"level\":\"debug\"}");
         assertThat(changed.status()).isEqualTo(200);
@@ -295,18 +320,29 @@ class UsersApiTest {
         assertThat(org.slf4j.LoggerFactory.getLogger(name).isDebugEnabled()).isTrue();
 
         assertProblem(service.management.put("/admin/loggers/" + name, "{\"level\":\"LOUD\"}"), 400);
-        assertThat(service.management.put("/admin/loggers/" + name, "{\"level\":null}").json().path("configuredLevel").isNull()).isTrue();
+        assertThat(service.management
+                        .put("/admin/loggers/" + name, "{\"level\":null}")
+                        .json()
+                        .path("configuredLevel")
+                        .isNull())
+                .isTrue();
     }
 
     @Test
     void metricsAreLabelledByRouteTemplateNeverByRawPath() throws Exception {
-        String location = createUser("Metered", uniqueEmail()).header("Location").orElseThrow();
+        String location =
+                createUser("Metered", uniqueEmail()).header("Location").orElseThrow();
         assertThat(service.api.get(location).status()).isEqualTo(200);
 
-        String scrape = Poll.until(java.time.Duration.ofSeconds(10), "the request to be recorded under its route template",
-                () -> service.management.get("/metrics").body(), body -> body.contains("uri=\"/api/v1/users/{id}\""));
-        assertThat(scrape).contains("http_server_requests_seconds_count{")
-                .contains("uri=\"/api/v1/users/{id}\"").contains("service_running 1.0")
+        String scrape = Poll.until(
+                java.time.Duration.ofSeconds(10),
+                "the request to be recorded under its route template",
+                () -> service.management.get("/metrics").body(),
+                body -> body.contains("uri=\"/api/v1/users/{id}\""));
+        assertThat(scrape)
+                .contains("http_server_requests_seconds_count{")
+                .contains("uri=\"/api/v1/users/{id}\"")
+                .contains("service_running 1.0")
                 .doesNotContain("uri=\"" + location + "\"");
     }
 }

@@ -1,21 +1,16 @@
 package dev.servicekit.users;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +22,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** users-service.jar in a child JVM, receiving real signals. */
 class UsersServiceProcessIT {
@@ -42,8 +37,16 @@ class UsersServiceProcessIT {
     Path dir;
 
     private ServiceProcess.Builder service(String name, String... extraArgs) {
-        List<String> args = new ArrayList<>(List.of("run", "--set", "http.port=0", "--set", "management.port=0",
-                "--set", "data-dir=" + dir.resolve("data"), "--set", "auth.enabled=false"));
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                "--set",
+                "http.port=0",
+                "--set",
+                "management.port=0",
+                "--set",
+                "data-dir=" + dir.resolve("data"),
+                "--set",
+                "auth.enabled=false"));
         args.addAll(List.of(extraArgs));
         return ServiceProcess.builder(JAR, dir)
                 .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
@@ -57,7 +60,9 @@ class UsersServiceProcessIT {
 
     @Test
     void sigtermDrainsInFlightRequestsThenExitsZero() throws Exception {
-        try (ServiceProcess process = service("drain", "--set", "shutdown.drain-timeout=20s", "--set", "shutdown.timeout=30s").start()) {
+        try (ServiceProcess process = service(
+                        "drain", "--set", "shutdown.drain-timeout=20s", "--set", "shutdown.timeout=30s")
+                .start()) {
             int apiPort = port(process, API);
             int managementPort = port(process, MANAGEMENT);
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort);
@@ -66,21 +71,27 @@ class UsersServiceProcessIT {
 
             List<SlowPut> inFlight = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                TestResponse created = api.post("/api/v1/users", "{\"name\":\"Slow " + i + "\",\"email\":\"slow" + i + "@example.com\"}");
+                TestResponse created = api.post(
+                        "/api/v1/users", "{\"name\":\"Slow " + i + "\",\"email\":\"slow" + i + "@example.com\"}");
                 assertThat(created.status()).isEqualTo(201);
-                inFlight.add(SlowPut.begin(apiPort, created.json().path("id").asLong(),
+                inFlight.add(SlowPut.begin(
+                        apiPort,
+                        created.json().path("id").asLong(),
                         "{\"name\":\"Drained " + i + "\",\"email\":\"slow" + i + "@example.com\"}"));
             }
 
             process.signal("TERM");
 
             // Readiness turns 503 while the API drains (a refused connection counts as not yet).
-            Poll.until(Duration.ofSeconds(10), "/health/ready to be 503 during the drain",
-                       () -> management.get("/health/ready").status() == 503);
+            Poll.until(
+                    Duration.ofSeconds(10),
+                    "/health/ready to be 503 during the drain",
+                    () -> management.get("/health/ready").status() == 503);
 
             // A new connection (a new client, not the pooled keep-alive one) is refused, or answered with 503.
             try {
-                TestResponse late = TestHttpClient.create("http://127.0.0.1:" + apiPort).get("/api/v1/users");
+                TestResponse late =
+                        TestHttpClient.create("http://127.0.0.1:" + apiPort).get("/api/v1/users");
                 assertThat(late.status()).isEqualTo(503);
             } catch (UncheckedIOException e) {
                 assertThat(e.getCause()).isInstanceOf(ConnectException.class);
@@ -99,10 +110,15 @@ class UsersServiceProcessIT {
 
     @Test
     void aSecondSigtermDuringTheDrainExitsAtOnceWith130() throws Exception {
-        try (ServiceProcess process = service("double-term", "--set", "shutdown.drain-timeout=20s", "--set", "shutdown.timeout=30s").start()) {
+        try (ServiceProcess process = service(
+                        "double-term", "--set", "shutdown.drain-timeout=20s", "--set", "shutdown.timeout=30s")
+                .start()) {
             int apiPort = port(process, API);
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort);
-            long id = api.post("/api/v1/users", "{\"name\":\"Stuck\",\"email\":\"stuck@example.com\"}").json().path("id").asLong();
+            long id = api.post("/api/v1/users", "{\"name\":\"Stuck\",\"email\":\"stuck@example.com\"}")
+                    .json()
+                    .path("id")
+                    .asLong();
             SlowPut stuck = SlowPut.begin(apiPort, id, "{\"name\":\"Never\",\"email\":\"stuck@example.com\"}");
             // Requests on another connection after it give the server time to take the slow one into its handler.
             for (int i = 0; i < 5; i++) {
@@ -125,7 +141,8 @@ class UsersServiceProcessIT {
     void kill9LosesNoAcknowledgedWrite() throws Exception {
         Map<Long, String> acknowledged = new ConcurrentHashMap<>();
         try (ServiceProcess process = service("kill9").start()) {
-            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(process, API)).withTimeout(Duration.ofSeconds(5));
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(process, API))
+                    .withTimeout(Duration.ofSeconds(5));
             CountDownLatch enough = new CountDownLatch(150);
             AtomicBoolean killed = new AtomicBoolean();
             List<Thread> writers = new ArrayList<>();
@@ -135,7 +152,8 @@ class UsersServiceProcessIT {
                     for (int i = 0; i < 2000 && !killed.get(); i++) {
                         String email = "w" + thread + "-" + i + "@example.com";
                         try {
-                            TestResponse response = api.post("/api/v1/users", "{\"name\":\"W\",\"email\":\"" + email + "\"}");
+                            TestResponse response =
+                                    api.post("/api/v1/users", "{\"name\":\"W\",\"email\":\"" + email + "\"}");
                             if (response.status() == 201) {
                                 acknowledged.put(response.json().path("id").asLong(), email);
                                 enough.countDown();
@@ -146,7 +164,9 @@ class UsersServiceProcessIT {
                     }
                 }));
             }
-            assertThat(enough.await(60, TimeUnit.SECONDS)).as("150 writes acknowledged").isTrue();
+            assertThat(enough.await(60, TimeUnit.SECONDS))
+                    .as("150 writes acknowledged")
+                    .isTrue();
             process.kill9();
             killed.set(true);
             for (Thread writer : writers) {
@@ -159,7 +179,9 @@ class UsersServiceProcessIT {
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(restarted, API));
             for (Map.Entry<Long, String> entry : acknowledged.entrySet()) {
                 TestResponse got = api.get("/api/v1/users/" + entry.getKey());
-                assertThat(got.status()).as("user %d acknowledged before kill -9", entry.getKey()).isEqualTo(200);
+                assertThat(got.status())
+                        .as("user %d acknowledged before kill -9", entry.getKey())
+                        .isEqualTo(200);
                 assertThat(got.json().path("email").asText()).isEqualTo(entry.getValue());
             }
             restarted.signal("TERM");
@@ -178,14 +200,21 @@ class UsersServiceProcessIT {
                 log:
                   levle: debug
                 """);
-        try (ServiceProcess process = ServiceProcess.builder(JAR, dir).outputName("bad-config")
-                .args("run", "--config", config.toString(), "--set", "http.port=abc").start()) {
+        try (ServiceProcess process = ServiceProcess.builder(JAR, dir)
+                .outputName("bad-config")
+                .args("run", "--config", config.toString(), "--set", "http.port=abc")
+                .start()) {
             assertThat(process.awaitExit(START)).isEqualTo(78);
             String err = process.stderr();
             assertThat(err).contains("3 problems");
-            assertThat(err).contains("http.port (from --set): \"abc\" is not valid; expected a port number from 0 to 65535");
-            assertThat(err).contains("shutdown.drain-timeout (from " + config + "): \"forever\" is not valid; expected a duration such as 500ms, 20s");
-            assertThat(err).contains("log.levle (from " + config + "): is not a known configuration key; did you mean \"log.level\"?");
+            assertThat(err)
+                    .contains("http.port (from --set): \"abc\" is not valid; expected a port number from 0 to 65535");
+            assertThat(err)
+                    .contains("shutdown.drain-timeout (from " + config
+                            + "): \"forever\" is not valid; expected a duration such as 500ms, 20s");
+            assertThat(err)
+                    .contains("log.levle (from " + config
+                            + "): is not a known configuration key; did you mean \"log.level\"?");
         }
     }
 
@@ -194,11 +223,22 @@ class UsersServiceProcessIT {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = taken.getLocalPort();
-            try (ServiceProcess process = ServiceProcess.builder(JAR, dir).outputName("port-in-use")
-                    .args("run", "--set", "http.port=" + port, "--set", "management.port=0", "--set", "data-dir=" + dir.resolve("data"))
+            try (ServiceProcess process = ServiceProcess.builder(JAR, dir)
+                    .outputName("port-in-use")
+                    .args(
+                            "run",
+                            "--set",
+                            "http.port=" + port,
+                            "--set",
+                            "management.port=0",
+                            "--set",
+                            "data-dir=" + dir.resolve("data"))
                     .start()) {
                 assertThat(process.awaitExit(START)).isEqualTo(1);
-                assertThat(process.output()).contains("Port " + port).contains("already in use").contains("http.port");
+                assertThat(process.output())
+                        .contains("Port " + port)
+                        .contains("already in use")
+                        .contains("http.port");
                 // One clear line, no stack trace.
                 assertThat(process.output()).doesNotContain("\tat ");
             }
@@ -219,20 +259,28 @@ class UsersServiceProcessIT {
         assertThat(dir.resolve("data/users.db")).exists();
         try (ServiceProcess second = service("second").start()) {
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + port(second, API));
-            assertThat(api.get("/api/v1/users/" + id).json().path("name").asText()).isEqualTo("Keeper");
+            assertThat(api.get("/api/v1/users/" + id).json().path("name").asText())
+                    .isEqualTo("Keeper");
             second.signal("TERM");
             assertThat(second.awaitExit(Duration.ofSeconds(30))).isZero();
         }
 
-        try (ServiceProcess show = ServiceProcess.builder(JAR, dir).outputName("show")
+        try (ServiceProcess show = ServiceProcess.builder(JAR, dir)
+                .outputName("show")
                 .environment("USERS_SERVICE_HTTP_PORT", "8181")
-                .args("config", "show", "--set", "data-dir=" + dir.resolve("data")).start()) {
+                .args("config", "show", "--set", "data-dir=" + dir.resolve("data"))
+                .start()) {
             assertThat(show.awaitExit(START)).isZero();
-            assertThat(show.stdout()).contains("port: 8181").contains("drain-timeout: 20s").contains("data-dir: " + dir.resolve("data"))
+            assertThat(show.stdout())
+                    .contains("port: 8181")
+                    .contains("drain-timeout: 20s")
+                    .contains("data-dir: " + dir.resolve("data"))
                     .contains("url: jdbc:sqlite:" + dir.resolve("data").resolve("users.db"));
         }
-        try (ServiceProcess show = ServiceProcess.builder(JAR, dir).outputName("show-json")
-                .args("config", "show", "--json").start()) {
+        try (ServiceProcess show = ServiceProcess.builder(JAR, dir)
+                .outputName("show-json")
+                .args("config", "show", "--json")
+                .start()) {
             assertThat(show.awaitExit(START)).isZero();
             assertThat(show.stdout()).contains("\"port\" : 8080");
         }

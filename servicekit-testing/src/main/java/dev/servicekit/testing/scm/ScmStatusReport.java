@@ -11,8 +11,14 @@ package dev.servicekit.testing.scm;
  * @param waitHintMillis          {@code dwWaitHint}
  * @param atNanos                 when it arrived, on the simulator's clock
  */
-public record ScmStatusReport(int currentState, int controlsAccepted, int win32ExitCode, int serviceSpecificExitCode,
-                              int checkPoint, int waitHintMillis, long atNanos) {
+public record ScmStatusReport(
+        int currentState,
+        int controlsAccepted,
+        int win32ExitCode,
+        int serviceSpecificExitCode,
+        int checkPoint,
+        int waitHintMillis,
+        long atNanos) {
 
     /** Whether the state is a {@code *_PENDING} state. */
     public boolean isPending() {
@@ -22,6 +28,7 @@ public record ScmStatusReport(int currentState, int controlsAccepted, int win32E
     @Override
     public String toString() {
         return SimulatedScm.stateName(currentState) + "(controls=0x" + Integer.toHexString(controlsAccepted) + ", exit="
-                + win32ExitCode + "/" + serviceSpecificExitCode + ", checkPoint=" + checkPoint + ", waitHint=" + waitHintMillis + "ms)";
+                + win32ExitCode + "/" + serviceSpecificExitCode + ", checkPoint=" + checkPoint + ", waitHint="
+                + waitHintMillis + "ms)";
     }
 }

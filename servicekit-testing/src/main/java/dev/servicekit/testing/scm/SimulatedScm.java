@@ -2,7 +2,6 @@ package dev.servicekit.testing.scm;
 
 import dev.servicekit.scm.ScmApi;
 import dev.servicekit.scm.ScmStatus;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,12 +133,14 @@ public final class SimulatedScm {
             dispatcherCalled = true;
             long elapsed = nanoTime.getAsLong() - processStartNanos;
             if (elapsed > dispatcherDeadline.toNanos()) {
-                violation("StartServiceCtrlDispatcher was called " + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms after process start; "
-                        + "the SCM waits only " + dispatcherDeadline.toMillis() + " ms and has given up (call it first thing in main)");
+                violation("StartServiceCtrlDispatcher was called " + TimeUnit.NANOSECONDS.toMillis(elapsed)
+                        + " ms after process start; " + "the SCM waits only " + dispatcherDeadline.toMillis()
+                        + " ms and has given up (call it first thing in main)");
                 return ERROR_SERVICE_REQUEST_TIMEOUT;
             }
             if (!serviceName.equals(name)) {
-                violation("StartServiceCtrlDispatcher was given service name \"" + name + "\" but the SCM started \"" + serviceName + "\"");
+                violation("StartServiceCtrlDispatcher was given service name \"" + name + "\" but the SCM started \""
+                        + serviceName + "\"");
             }
         }
         Thread main = new Thread(() -> serviceMain.accept(new String[] {name}), "ServiceMain(" + name + ")");
@@ -177,7 +178,8 @@ public final class SimulatedScm {
                 violation("RegisterServiceCtrlHandlerEx was called outside ServiceMain (no dispatcher yet)");
             }
             if (!serviceName.equals(name)) {
-                violation("RegisterServiceCtrlHandlerEx was given \"" + name + "\" but the service is \"" + serviceName + "\"");
+                violation("RegisterServiceCtrlHandlerEx was given \"" + name + "\" but the service is \"" + serviceName
+                        + "\"");
             }
             handler = controlHandler;
             handle = 0x5C0000L + history.size() + 1;
@@ -186,14 +188,28 @@ public final class SimulatedScm {
     }
 
     /** {@code SetServiceStatus}: checks the report against the rules, records it, and answers like the SCM. */
-    public boolean setServiceStatus(long statusHandle, int serviceType, int state, int controlsAccepted, int win32ExitCode,
-                                    int serviceSpecificExitCode, int checkPoint, int waitHintMillis) {
-        ScmStatusReport report = new ScmStatusReport(state, controlsAccepted, win32ExitCode, serviceSpecificExitCode, checkPoint,
-                waitHintMillis, nanoTime.getAsLong());
+    public boolean setServiceStatus(
+            long statusHandle,
+            int serviceType,
+            int state,
+            int controlsAccepted,
+            int win32ExitCode,
+            int serviceSpecificExitCode,
+            int checkPoint,
+            int waitHintMillis) {
+        ScmStatusReport report = new ScmStatusReport(
+                state,
+                controlsAccepted,
+                win32ExitCode,
+                serviceSpecificExitCode,
+                checkPoint,
+                waitHintMillis,
+                nanoTime.getAsLong());
         boolean stoppedNow;
         synchronized (lock) {
             if (handler == null || statusHandle != handle) {
-                violation("SetServiceStatus(" + report + ") with handle " + statusHandle + " before RegisterServiceCtrlHandlerEx returned it");
+                violation("SetServiceStatus(" + report + ") with handle " + statusHandle
+                        + " before RegisterServiceCtrlHandlerEx returned it");
                 return false;
             }
             ScmStatusReport previous = history.isEmpty() ? null : history.get(history.size() - 1);
@@ -218,7 +234,8 @@ public final class SimulatedScm {
         int from = previous == null ? SERVICE_START_PENDING : previous.currentState();
         int to = next.currentState();
         if (serviceType != SERVICE_WIN32_OWN_PROCESS) {
-            violation(next + ": service type 0x" + Integer.toHexString(serviceType) + " is not SERVICE_WIN32_OWN_PROCESS (0x10)");
+            violation(next + ": service type 0x" + Integer.toHexString(serviceType)
+                    + " is not SERVICE_WIN32_OWN_PROCESS (0x10)");
         }
         if (!legal(from, to)) {
             violation(stateName(from) + " -> " + stateName(to) + " is not a legal transition");
@@ -228,8 +245,8 @@ public final class SimulatedScm {
                 violation(next + ": a pending state needs a wait hint > 0");
             }
             if (previous != null && previous.currentState() == to && next.checkPoint() <= previous.checkPoint()) {
-                violation(next + ": checkpoint did not increase while " + stateName(to) + " (" + previous.checkPoint() + " -> "
-                        + next.checkPoint() + ")");
+                violation(next + ": checkpoint did not increase while " + stateName(to) + " (" + previous.checkPoint()
+                        + " -> " + next.checkPoint() + ")");
             }
             if (next.controlsAccepted() != 0) {
                 violation(next + ": a pending state must accept no controls");
@@ -254,24 +271,38 @@ public final class SimulatedScm {
             violation(next + ": ERROR_SERVICE_SPECIFIC_ERROR with service-specific exit code 0");
         }
         if (next.serviceSpecificExitCode() != 0 && next.win32ExitCode() != ERROR_SERVICE_SPECIFIC_ERROR) {
-            violation(next + ": a service-specific exit code is ignored unless dwWin32ExitCode is ERROR_SERVICE_SPECIFIC_ERROR (1066)");
+            violation(
+                    next
+                            + ": a service-specific exit code is ignored unless dwWin32ExitCode is ERROR_SERVICE_SPECIFIC_ERROR (1066)");
         }
     }
 
     private static boolean legal(int from, int to) {
         switch (from) {
             case SERVICE_START_PENDING:
-                return to == SERVICE_START_PENDING || to == SERVICE_RUNNING || to == SERVICE_STOP_PENDING || to == SERVICE_STOPPED;
+                return to == SERVICE_START_PENDING
+                        || to == SERVICE_RUNNING
+                        || to == SERVICE_STOP_PENDING
+                        || to == SERVICE_STOPPED;
             case SERVICE_RUNNING:
                 return to != SERVICE_START_PENDING && to != SERVICE_CONTINUE_PENDING;
             case SERVICE_PAUSE_PENDING:
-                return to == SERVICE_PAUSE_PENDING || to == SERVICE_PAUSED || to == SERVICE_RUNNING || to == SERVICE_STOP_PENDING
+                return to == SERVICE_PAUSE_PENDING
+                        || to == SERVICE_PAUSED
+                        || to == SERVICE_RUNNING
+                        || to == SERVICE_STOP_PENDING
                         || to == SERVICE_STOPPED;
             case SERVICE_PAUSED:
-                return to == SERVICE_PAUSED || to == SERVICE_CONTINUE_PENDING || to == SERVICE_RUNNING || to == SERVICE_STOP_PENDING
+                return to == SERVICE_PAUSED
+                        || to == SERVICE_CONTINUE_PENDING
+                        || to == SERVICE_RUNNING
+                        || to == SERVICE_STOP_PENDING
                         || to == SERVICE_STOPPED;
             case SERVICE_CONTINUE_PENDING:
-                return to == SERVICE_CONTINUE_PENDING || to == SERVICE_RUNNING || to == SERVICE_PAUSED || to == SERVICE_STOP_PENDING
+                return to == SERVICE_CONTINUE_PENDING
+                        || to == SERVICE_RUNNING
+                        || to == SERVICE_PAUSED
+                        || to == SERVICE_STOP_PENDING
                         || to == SERVICE_STOPPED;
             case SERVICE_STOP_PENDING:
                 return to == SERVICE_STOP_PENDING || to == SERVICE_STOPPED;
@@ -302,8 +333,15 @@ public final class SimulatedScm {
 
             @Override
             public boolean setServiceStatus(long statusHandle, ScmStatus s) {
-                return SimulatedScm.this.setServiceStatus(statusHandle, SERVICE_WIN32_OWN_PROCESS, s.currentState(), s.controlsAccepted(),
-                        s.win32ExitCode(), s.serviceSpecificExitCode(), s.checkPoint(), s.waitHintMillis());
+                return SimulatedScm.this.setServiceStatus(
+                        statusHandle,
+                        SERVICE_WIN32_OWN_PROCESS,
+                        s.currentState(),
+                        s.controlsAccepted(),
+                        s.win32ExitCode(),
+                        s.serviceSpecificExitCode(),
+                        s.checkPoint(),
+                        s.waitHintMillis());
             }
         };
     }
@@ -336,8 +374,8 @@ public final class SimulatedScm {
         try {
             answer = pending.result.get(handlerDeadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            violation("the control handler did not return within " + handlerDeadline.toMillis() + " ms for " + controlName(control)
-                    + "; a handler must hand the work to another thread and return");
+            violation("the control handler did not return within " + handlerDeadline.toMillis() + " ms for "
+                    + controlName(control) + "; a handler must hand the work to another thread and return");
             return log(control, ERROR_SERVICE_REQUEST_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -346,7 +384,8 @@ public final class SimulatedScm {
             throw new IllegalStateException(e);
         }
         if (answer == ERROR_CALL_NOT_IMPLEMENTED && control != SERVICE_CONTROL_INTERROGATE) {
-            violation("the handler answered ERROR_CALL_NOT_IMPLEMENTED for " + controlName(control) + ", which the service said it accepts");
+            violation("the handler answered ERROR_CALL_NOT_IMPLEMENTED for " + controlName(control)
+                    + ", which the service said it accepts");
         }
         return log(control, answer);
     }
@@ -397,7 +436,8 @@ public final class SimulatedScm {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("the service is not " + stateName(state) + " after " + timeout.toMillis() + " ms\n" + reportLocked());
+                    throw new AssertionError("the service is not " + stateName(state) + " after " + timeout.toMillis()
+                            + " ms\n" + reportLocked());
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(lock, left);
@@ -425,7 +465,8 @@ public final class SimulatedScm {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("the service did not report " + what + " within " + timeout.toMillis() + " ms\n" + reportLocked());
+                    throw new AssertionError("the service did not report " + what + " within " + timeout.toMillis()
+                            + " ms\n" + reportLocked());
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(lock, left);
@@ -451,7 +492,9 @@ public final class SimulatedScm {
 
     /** The STOPPED report once there is one: its exit codes are what the SCM recorded. */
     public Optional<ScmStatusReport> stoppedReport() {
-        return history().stream().filter(r -> r.currentState() == SERVICE_STOPPED).findFirst();
+        return history().stream()
+                .filter(r -> r.currentState() == SERVICE_STOPPED)
+                .findFirst();
     }
 
     /** The rules broken so far, each in one sentence. */
@@ -481,7 +524,8 @@ public final class SimulatedScm {
         StringBuilder s = new StringBuilder("Simulated SCM, service \"" + serviceName + "\"\n  status reports:\n");
         long t0 = history.isEmpty() ? 0 : history.get(0).atNanos();
         for (ScmStatusReport r : history) {
-            s.append(String.format(java.util.Locale.ROOT, "    +%6d ms  %s%n", TimeUnit.NANOSECONDS.toMillis(r.atNanos() - t0), r));
+            s.append(String.format(
+                    java.util.Locale.ROOT, "    +%6d ms  %s%n", TimeUnit.NANOSECONDS.toMillis(r.atNanos() - t0), r));
         }
         s.append("  controls:\n");
         controlLog.forEach(c -> s.append("    ").append(c).append('\n'));
@@ -523,34 +567,52 @@ public final class SimulatedScm {
 
     /** Whether a state is one of the {@code *_PENDING} states. */
     public static boolean isPending(int state) {
-        return state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING || state == SERVICE_PAUSE_PENDING
+        return state == SERVICE_START_PENDING
+                || state == SERVICE_STOP_PENDING
+                || state == SERVICE_PAUSE_PENDING
                 || state == SERVICE_CONTINUE_PENDING;
     }
 
     /** The Win32 name of a state. */
     public static String stateName(int state) {
         switch (state) {
-            case SERVICE_STOPPED: return "STOPPED";
-            case SERVICE_START_PENDING: return "START_PENDING";
-            case SERVICE_STOP_PENDING: return "STOP_PENDING";
-            case SERVICE_RUNNING: return "RUNNING";
-            case SERVICE_CONTINUE_PENDING: return "CONTINUE_PENDING";
-            case SERVICE_PAUSE_PENDING: return "PAUSE_PENDING";
-            case SERVICE_PAUSED: return "PAUSED";
-            default: return "state " + state;
+            case SERVICE_STOPPED:
+                return "STOPPED";
+            case SERVICE_START_PENDING:
+                return "START_PENDING";
+            case SERVICE_STOP_PENDING:
+                return "STOP_PENDING";
+            case SERVICE_RUNNING:
+                return "RUNNING";
+            case SERVICE_CONTINUE_PENDING:
+                return "CONTINUE_PENDING";
+            case SERVICE_PAUSE_PENDING:
+                return "PAUSE_PENDING";
+            case SERVICE_PAUSED:
+                return "PAUSED";
+            default:
+                return "state " + state;
         }
     }
 
     private static String controlName(int control) {
         switch (control) {
-            case SERVICE_CONTROL_STOP: return "STOP";
-            case SERVICE_CONTROL_PAUSE: return "PAUSE";
-            case SERVICE_CONTROL_CONTINUE: return "CONTINUE";
-            case SERVICE_CONTROL_INTERROGATE: return "INTERROGATE";
-            case SERVICE_CONTROL_SHUTDOWN: return "SHUTDOWN";
-            case SERVICE_CONTROL_PARAMCHANGE: return "PARAMCHANGE";
-            case SERVICE_CONTROL_PRESHUTDOWN: return "PRESHUTDOWN";
-            default: return "control " + control;
+            case SERVICE_CONTROL_STOP:
+                return "STOP";
+            case SERVICE_CONTROL_PAUSE:
+                return "PAUSE";
+            case SERVICE_CONTROL_CONTINUE:
+                return "CONTINUE";
+            case SERVICE_CONTROL_INTERROGATE:
+                return "INTERROGATE";
+            case SERVICE_CONTROL_SHUTDOWN:
+                return "SHUTDOWN";
+            case SERVICE_CONTROL_PARAMCHANGE:
+                return "PARAMCHANGE";
+            case SERVICE_CONTROL_PRESHUTDOWN:
+                return "PRESHUTDOWN";
+            default:
+                return "control " + control;
         }
     }
 

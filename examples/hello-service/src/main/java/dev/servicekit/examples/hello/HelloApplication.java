@@ -6,7 +6,6 @@ import dev.servicekit.http.HttpServiceHost;
 import dev.servicekit.http.JsonBodies;
 import dev.servicekit.http.Route;
 import io.helidon.http.Status;
-
 import java.util.Map;
 
 /** The README's "your own service in ten lines": {@code GET /hello}, and everything else from the toolkit. */

@@ -1,12 +1,11 @@
 package dev.servicekit.examples.hello;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -14,8 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's ten-line service, built as its jar and run in a child JVM: it gets the toolkit's whole host without
@@ -56,9 +55,13 @@ class HelloServiceIT {
     void theTenLineServiceServesHelloHealthAndAdminAndReloadsThroughItsManagementListener() throws Exception {
         int managementPort = freePort();
         Path config = config(managementPort, "info");
-        try (ServiceProcess service = ServiceProcess.builder(JAR, dir).args("run", "--config", config.toString()).start()) {
-            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + service.awaitOutput(API, WAIT).group(1));
-            TestHttpClient management = TestHttpClient.create("http://127.0.0.1:" + service.awaitOutput(MANAGEMENT, WAIT).group(1));
+        try (ServiceProcess service = ServiceProcess.builder(JAR, dir)
+                .args("run", "--config", config.toString())
+                .start()) {
+            TestHttpClient api = TestHttpClient.create(
+                    "http://127.0.0.1:" + service.awaitOutput(API, WAIT).group(1));
+            TestHttpClient management = TestHttpClient.create(
+                    "http://127.0.0.1:" + service.awaitOutput(MANAGEMENT, WAIT).group(1));
 
             TestResponse hello = api.get("/hello");
             assertThat(hello.status()).isEqualTo(200);
@@ -68,16 +71,25 @@ class HelloServiceIT {
             TestResponse ready = management.get("/health/ready");
             assertThat(ready.status()).isEqualTo(200);
             assertThat(ready.json().path("state").asText()).isEqualTo("RUNNING");
-            assertThat(management.get("/admin/status").status()).as("admin routes need the admin scope").isEqualTo(401);
+            assertThat(management.get("/admin/status").status())
+                    .as("admin routes need the admin scope")
+                    .isEqualTo(401);
             assertThat(management.get("/metrics").body()).contains("http_server_requests_seconds_count");
-            assertThat(dir.resolve("jwt-hs256.key")).as("the signing key the toolkit generated").exists();
+            assertThat(dir.resolve("jwt-hs256.key"))
+                    .as("the signing key the toolkit generated")
+                    .exists();
 
             config(managementPort, "debug");
-            try (ServiceProcess reload = ServiceProcess.builder(JAR, dir).outputName("reload")
-                    .args("reload", "--config", config.toString()).start()) {
+            try (ServiceProcess reload = ServiceProcess.builder(JAR, dir)
+                    .outputName("reload")
+                    .args("reload", "--config", config.toString())
+                    .start()) {
                 assertThat(reload.awaitExit(WAIT)).as(reload.output()).isZero();
-                assertThat(reload.stderr()).contains("asking the management listener at http://127.0.0.1:" + managementPort);
-                assertThat(reload.stdout()).contains("hello-service reloaded its configuration").contains("applied:          log.level");
+                assertThat(reload.stderr())
+                        .contains("asking the management listener at http://127.0.0.1:" + managementPort);
+                assertThat(reload.stdout())
+                        .contains("hello-service reloaded its configuration")
+                        .contains("applied:          log.level");
             }
             assertThat(service.output()).contains("reload-verb").contains("Configuration reload: applied log.level");
 
@@ -89,21 +101,36 @@ class HelloServiceIT {
 
     @Test
     void sigtermFinishesTheRequestInFlightWhileReadinessSaysStopping() throws Exception {
-        try (ServiceProcess service = ServiceProcess.builder(SlowHelloApplication.class.getName(), System.getProperty("java.class.path"), dir)
-                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + dir,
-                        "--set", "shutdown.drain-timeout=10s")
+        try (ServiceProcess service = ServiceProcess.builder(
+                        SlowHelloApplication.class.getName(), System.getProperty("java.class.path"), dir)
+                .args(
+                        "run",
+                        "--set",
+                        "http.port=0",
+                        "--set",
+                        "management.port=0",
+                        "--set",
+                        "data-dir=" + dir,
+                        "--set",
+                        "shutdown.drain-timeout=10s")
                 .start()) {
-            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + service.awaitOutput(API, WAIT).group(1));
-            TestHttpClient management = TestHttpClient.create("http://127.0.0.1:" + service.awaitOutput(MANAGEMENT, WAIT).group(1));
+            TestHttpClient api = TestHttpClient.create(
+                    "http://127.0.0.1:" + service.awaitOutput(API, WAIT).group(1));
+            TestHttpClient management = TestHttpClient.create(
+                    "http://127.0.0.1:" + service.awaitOutput(MANAGEMENT, WAIT).group(1));
             CompletableFuture<TestResponse> slow = CompletableFuture.supplyAsync(() -> api.get("/slow"));
             service.awaitOutput(Pattern.compile("slow request started"), WAIT);
 
             service.signal("TERM");
 
-            Poll.until(Duration.ofSeconds(5), "readiness to answer 503 while the request drains",
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    "readiness to answer 503 while the request drains",
                     () -> management.get("/health/ready").status() == 503);
             TestResponse answered = slow.get();
-            assertThat(answered.status()).as("the request in flight when SIGTERM arrived").isEqualTo(200);
+            assertThat(answered.status())
+                    .as("the request in flight when SIGTERM arrived")
+                    .isEqualTo(200);
             assertThat(answered.json().path("slow").asText()).isEqualTo("done");
             assertThat(service.awaitExit(WAIT)).isZero();
             assertThat(service.output()).contains("1 request(s) in flight");

@@ -6,9 +6,8 @@ import dev.servicekit.http.HttpServiceHost;
 import dev.servicekit.http.JsonBodies;
 import dev.servicekit.http.Route;
 import io.helidon.http.Status;
-import org.slf4j.LoggerFactory;
-
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The example with one slow route added ({@code GET /slow} answers after 1.5 s), so a test can hold a request in
