@@ -227,22 +227,13 @@ class ReloadableKeysTest {
                         "api",
                         Instant.now().plusSeconds(600),
                         "");
-                assertThat(service.api
-                                .get("/api/v1/users", "Authorization", "Bearer " + oldToken)
-                                .status())
-                        .isEqualTo(200);
+                assertThat(service.usersStatus(oldToken)).isEqualTo(200);
                 Path next = service.secretFile("b.key");
                 service.reload("auth.hs256-secret-file", next.toString());
                 String newToken = service.hs256Token(
                         next, "servicekit", "api", Instant.now().plusSeconds(600), "");
-                assertThat(service.api
-                                .get("/api/v1/users", "Authorization", "Bearer " + oldToken)
-                                .status())
-                        .isEqualTo(401);
-                assertThat(service.api
-                                .get("/api/v1/users", "Authorization", "Bearer " + newToken)
-                                .status())
-                        .isEqualTo(200);
+                assertThat(service.usersStatus(oldToken)).isEqualTo(401);
+                assertThat(service.usersStatus(newToken)).isEqualTo(200);
             }
         });
         probes.put("auth.public-key-file", service -> {
@@ -254,15 +245,9 @@ class ReloadableKeysTest {
                                     .encodeToString(key.toRSAPublicKey().getEncoded())
                             + "\n-----END PUBLIC KEY-----\n");
             String rsaToken = rs256(key, "servicekit", "api");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
-                            .status())
-                    .isEqualTo(401);
+            assertThat(service.usersStatus(rsaToken)).isEqualTo(401);
             service.reload("auth.public-key-file", pem.toString());
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
-                            .status())
-                    .isEqualTo(200);
+            assertThat(service.usersStatus(rsaToken)).isEqualTo(200);
             assertThat(service.api.get("/api/v1/users", service.bearer()).status())
                     .as("the HS256 key is no longer the source")
                     .isEqualTo(401);
@@ -280,16 +265,10 @@ class ReloadableKeysTest {
             jwks.start();
             try {
                 String rsaToken = rs256(key, "servicekit", "api");
-                assertThat(service.api
-                                .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
-                                .status())
-                        .isEqualTo(401);
+                assertThat(service.usersStatus(rsaToken)).isEqualTo(401);
                 service.reload(
                         "auth.jwks-url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json");
-                assertThat(service.api
-                                .get("/api/v1/users", "Authorization", "Bearer " + rsaToken)
-                                .status())
-                        .isEqualTo(200);
+                assertThat(service.usersStatus(rsaToken)).isEqualTo(200);
             } finally {
                 jwks.stop(0);
             }
@@ -301,15 +280,9 @@ class ReloadableKeysTest {
                     "api",
                     Instant.now().plusSeconds(600),
                     "");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + token)
-                            .status())
-                    .isEqualTo(401);
+            assertThat(service.usersStatus(token)).isEqualTo(401);
             service.reload("auth.issuer", "https://id.example.com");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + token)
-                            .status())
-                    .isEqualTo(200);
+            assertThat(service.usersStatus(token)).isEqualTo(200);
         });
         probes.put("auth.audience", service -> {
             String token = service.hs256Token(
@@ -318,37 +291,23 @@ class ReloadableKeysTest {
                     "users-api",
                     Instant.now().plusSeconds(600),
                     "");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + token)
-                            .status())
-                    .isEqualTo(401);
+            assertThat(service.usersStatus(token)).isEqualTo(401);
             service.reload("auth.audience", "users-api");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + token)
-                            .status())
-                    .isEqualTo(200);
+            assertThat(service.usersStatus(token)).isEqualTo(200);
         });
         probes.put("auth.clock-skew", service -> {
             String expired = service.hs256Token(
                     service.defaultKey(), "servicekit", "api", Instant.now().minusSeconds(90), "");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + expired)
-                            .status())
-                    .isEqualTo(401);
+            assertThat(service.usersStatus(expired)).isEqualTo(401);
             service.reload("auth.clock-skew", "3m");
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + expired)
-                            .status())
+            assertThat(service.usersStatus(expired))
                     .as("expired 90 s ago, within 3 minutes of skew")
                     .isEqualTo(200);
         });
         probes.put("auth.max-token-size", service -> {
             String large = service.hs256Token(
                     service.defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "x".repeat(400));
-            assertThat(service.api
-                            .get("/api/v1/users", "Authorization", "Bearer " + large)
-                            .status())
-                    .isEqualTo(200);
+            assertThat(service.usersStatus(large)).isEqualTo(200);
             service.reload("auth.max-token-size", "256B");
             TestResponse refused = service.api.get("/api/v1/users", "Authorization", "Bearer " + large);
             assertThat(refused.status()).isEqualTo(401);
@@ -477,6 +436,11 @@ class ReloadableKeysTest {
                     .as("reload of %s: %s", key, report.summary())
                     .contains(key);
             return report;
+        }
+
+        /** The status of {@code GET /api/v1/users} with this bearer token. */
+        int usersStatus(String token) {
+            return api.get("/api/v1/users", "Authorization", "Bearer " + token).status();
         }
 
         /** A base64 HS256 secret in a new owner-only file. */
