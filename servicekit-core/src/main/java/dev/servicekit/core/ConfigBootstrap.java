@@ -33,7 +33,7 @@ final class ConfigBootstrap {
     Loaded load(ServiceCli.ConfigOptions options) {
         Config local = loadLocal(options, Optional.empty());
         Optional<SharedConfigSource> shared = Optional.empty();
-        for (SharedConfigSource.Provider provider : SharedConfigSource.providers()) {
+        for (SharedConfigSource.Provider provider : CoreConfigKeys.SHARED_SOURCES) {
             shared = provider.open(local, app.name());
             if (shared.isPresent()) {
                 break;

@@ -99,6 +99,12 @@ public final class CoreConfigKeys {
                             + "the WatchService cannot be used, e.g. on macOS or when inotify watches run out. At least 100ms.")
             .build();
 
+    /**
+     * The shared configuration sources on the class path, found once: the schema, every check (each load and
+     * reload) and the bootstrap read this list instead of scanning the class path again.
+     */
+    static final List<SharedConfigSource.Provider> SHARED_SOURCES = SharedConfigSource.providers();
+
     /** The smallest {@link #RELOAD_POLL_INTERVAL}. */
     static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(100);
 
@@ -119,7 +125,7 @@ public final class CoreConfigKeys {
                 SHUTDOWN_TIMEOUT,
                 RELOAD_WATCH,
                 RELOAD_POLL_INTERVAL));
-        SharedConfigSource.providers().forEach(provider -> keys.addAll(provider.keys()));
+        SHARED_SOURCES.forEach(provider -> keys.addAll(provider.keys()));
         return List.copyOf(keys);
     }
 
@@ -142,7 +148,7 @@ public final class CoreConfigKeys {
                     config.source(RELOAD_POLL_INTERVAL),
                     "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
         }
-        SharedConfigSource.providers().forEach(provider -> problems.addAll(provider.check(config)));
+        SHARED_SOURCES.forEach(provider -> problems.addAll(provider.check(config)));
         return List.copyOf(problems);
     }
 }

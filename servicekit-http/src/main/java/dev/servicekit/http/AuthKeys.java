@@ -1,7 +1,6 @@
 package dev.servicekit.http;
 
 import dev.servicekit.core.Config;
-import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.SecretFilePermissions;
 import dev.servicekit.core.ServiceException;
 import java.io.IOException;
@@ -35,7 +34,8 @@ final class AuthKeys {
         if (external.isPresent()) {
             return external.get();
         }
-        Path file = secretFile(config);
+        // Without a public key or JWKS the key always has a value: the configured file or its derived default.
+        Path file = config.get(AuthConfigKeys.HS256_SECRET_FILE);
         if (config.source(AuthConfigKeys.HS256_SECRET_FILE).equals("default") && !Files.exists(file)) {
             generate(file, serviceName);
         }
@@ -43,11 +43,6 @@ final class AuthKeys {
             throw new ServiceException("auth.hs256-secret-file: " + problem);
         });
         return JwtKeySource.hs256Secret(read(file));
-    }
-
-    static Path secretFile(Config config) {
-        return config.find(AuthConfigKeys.HS256_SECRET_FILE)
-                .orElseGet(() -> config.get(CoreConfigKeys.DATA_DIR).resolve(AuthConfigKeys.DEFAULT_SECRET_FILE));
     }
 
     private static void generate(Path file, String serviceName) {

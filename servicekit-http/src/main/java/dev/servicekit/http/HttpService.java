@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -334,9 +335,7 @@ final class HttpService implements ReloadableService {
         @Override
         public void readinessCheck(String name, BooleanSupplier up) {
             open("Readiness checks");
-            if (checks.putIfAbsent(
-                            java.util.Objects.requireNonNull(name, "name"), java.util.Objects.requireNonNull(up, "up"))
-                    != null) {
+            if (checks.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(up, "up")) != null) {
                 throw new IllegalArgumentException("Readiness check \"" + name + "\" is declared twice");
             }
         }
@@ -344,9 +343,7 @@ final class HttpService implements ReloadableService {
         @Override
         public void statusSection(String name, Supplier<Object> view) {
             open("Status sections");
-            if (sections.putIfAbsent(
-                            java.util.Objects.requireNonNull(name, "name"),
-                            java.util.Objects.requireNonNull(view, "view"))
+            if (sections.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(view, "view"))
                     != null) {
                 throw new IllegalArgumentException("Status section \"" + name + "\" is declared twice");
             }
@@ -365,7 +362,7 @@ final class HttpService implements ReloadableService {
         @Override
         public void onReload(ReloadStep step) {
             open("Reload steps");
-            appSteps.add(java.util.Objects.requireNonNull(step, "step"));
+            appSteps.add(Objects.requireNonNull(step, "step"));
         }
     }
 }

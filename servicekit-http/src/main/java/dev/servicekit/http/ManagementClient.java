@@ -9,9 +9,7 @@ import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceManagerException;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -66,7 +64,7 @@ public final class ManagementClient implements LocalAdminAccess {
         String host = config.get(HttpConfigKeys.MANAGEMENT_HOST);
         int port = config.get(HttpConfigKeys.MANAGEMENT_PORT);
         List<String> problems = new ArrayList<>();
-        if (!isLoopback(host)) {
+        if (!HttpService.isLoopback(host)) {
             problems.add("management.host \"" + host + "\" is not a loopback address, and this command only talks to a"
                     + " management listener on this machine's loopback (127.0.0.1 or ::1)");
         }
@@ -83,7 +81,7 @@ public final class ManagementClient implements LocalAdminAccess {
                     + String.join("; ", problems) + ". Send SIGHUP to its process (kill -HUP <pid>), or use"
                     + " POST /admin/reload with an admin token where the listener is reachable");
         }
-        return create(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port), bearerToken);
+        return create(URI.create(HttpService.url(host, port, false)), bearerToken);
     }
 
     /** A client for the management listener at {@code base} (no checks; tests and {@link #forConfig}). */
@@ -166,13 +164,5 @@ public final class ManagementClient implements LocalAdminAccess {
         List<String> values = new ArrayList<>();
         array.forEach(node -> values.add(node.asText()));
         return values;
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 }

@@ -85,8 +85,7 @@ class ReloadTransactionIT {
             assertThat(users.path("configuredLevel").asText())
                     .as("the level set through PUT /admin/loggers")
                     .isEqualTo("DEBUG");
-            service.signal("TERM");
-            assertThat(service.awaitExit(WAIT)).isZero();
+            stopsCleanly(service);
         }
     }
 
@@ -109,8 +108,7 @@ class ReloadTransactionIT {
                             .asText())
                     .as("log.level changed in the same refused reload")
                     .isEqualTo("INFO");
-            service.signal("TERM");
-            assertThat(service.awaitExit(WAIT)).isZero();
+            stopsCleanly(service);
         }
     }
 
@@ -126,8 +124,7 @@ class ReloadTransactionIT {
             assertThat(reload.status()).isEqualTo(200);
             assertThat(reload.json().path("applied").toString()).isEqualTo("[\"log.level\"]");
             assertThat(reload.json().path("inactive").toString()).isEqualTo("[\"auth.issuer\"]");
-            service.signal("TERM");
-            assertThat(service.awaitExit(WAIT)).isZero();
+            stopsCleanly(service);
         }
     }
 
@@ -164,8 +161,7 @@ class ReloadTransactionIT {
                             .status())
                     .as("a protected route after a reload that changed only the log level")
                     .isEqualTo(200);
-            service.signal("TERM");
-            assertThat(service.awaitExit(WAIT)).isZero();
+            stopsCleanly(service);
         } finally {
             jwks.stop(0);
         }
@@ -190,8 +186,7 @@ class ReloadTransactionIT {
                             .getLast()
                             .text())
                     .contains("STATUS=Reloaded");
-            service.signal("TERM");
-            assertThat(service.awaitExit(WAIT)).isZero();
+            stopsCleanly(service);
         }
     }
 
@@ -227,9 +222,14 @@ class ReloadTransactionIT {
                             .asText())
                     .as("back to the starting values, back to the starting hash")
                     .isEqualTo(before);
-            service.signal("TERM");
-            assertThat(service.awaitExit(WAIT)).isZero();
+            stopsCleanly(service);
         }
+    }
+
+    /** SIGTERM stops the service with exit code 0: no reload above left it unable to stop. */
+    private static void stopsCleanly(ServiceProcess service) {
+        service.signal("TERM");
+        assertThat(service.awaitExit(WAIT)).isZero();
     }
 
     /** An RS256 token as an identity provider would issue it: iss servicekit, aud api (the defaults). */
