@@ -175,4 +175,30 @@ final class InMemoryUserStore implements UserStore {
             throw new IllegalArgumentException("Page limit must be at least 1, got '" + limit + "'");
         }
     }
+
+    // Placeholder until the data-export and login-throttle work lands (issue 13); replaced, never shipped.
+    @Override
+    public long exportAll(java.util.function.Consumer<? super ExportedUser> sink) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public ImportOutcome importUser(ExportedUser user) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public void recordLoginFailure(String key, Instant at, Instant forgetBefore) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public List<Instant> loginFailures(String key, Instant since) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public void clearLoginFailures(String key) {
+        throw new UnsupportedOperationException("not yet");
+    }
 }

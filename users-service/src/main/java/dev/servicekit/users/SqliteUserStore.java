@@ -580,4 +580,30 @@ final class SqliteUserStore implements UserStore {
         // Stored as epoch milliseconds: truncate so the returned User equals what a later read returns.
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
+
+    // Placeholder until the data-export and login-throttle work lands (issue 13); replaced, never shipped.
+    @Override
+    public long exportAll(java.util.function.Consumer<? super ExportedUser> sink) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public ImportOutcome importUser(ExportedUser user) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public void recordLoginFailure(String key, Instant at, Instant forgetBefore) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public List<Instant> loginFailures(String key, Instant since) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public void clearLoginFailures(String key) {
+        throw new UnsupportedOperationException("not yet");
+    }
 }

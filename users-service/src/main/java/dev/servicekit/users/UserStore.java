@@ -1,8 +1,11 @@
 package dev.servicekit.users;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Where users live: create, read, list, replace and delete users, and look up password hashes.
@@ -117,6 +120,70 @@ public interface UserStore extends AutoCloseable {
      * @throws StoreUnavailableException if the store cannot answer
      */
     Optional<UserCredentials> credentials(String email);
+
+    /**
+     * Passes every user, with its password hash, to {@code sink} in id order, from one consistent snapshot
+     * (users created or changed meanwhile are either all in or all out), without holding them all in memory;
+     * for {@code data export} and backups. {@code sink} runs on a store thread and must not call the store.
+     *
+     * @param sink receives each user
+     * @return how many users were passed
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    long exportAll(Consumer<? super ExportedUser> sink);
+
+    /**
+     * Writes a user exactly as exported: id, timestamps, version and password hash are kept (for
+     * {@code data import}). A user with this id that is already identical is left alone; one that differs is
+     * overwritten with the imported state. Afterwards, users created by {@link #create} get ids greater than
+     * every imported id. Running the same import twice changes nothing the second time.
+     *
+     * @param user the user as exported
+     * @return what was done
+     * @throws DuplicateEmailException if a user with another id has the same email, ignoring case
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    ImportOutcome importUser(ExportedUser user);
+
+    /** What {@link #importUser(ExportedUser)} did. */
+    enum ImportOutcome {
+        /** No user had this id; it was inserted. */
+        CREATED,
+        /** A user with this id differed; it was overwritten. */
+        UPDATED,
+        /** A user with this id was already identical. */
+        UNCHANGED
+    }
+
+    /**
+     * Records a failed login for {@code key} (an account or client key of the login throttle) at {@code at},
+     * and forgets failures of every key at or before {@code forgetBefore}. The record is shared by every
+     * instance on the same database, so the throttle holds fleet-wide.
+     *
+     * @param key what failed, for example {@code "account:ada@example.org"}
+     * @param at when it failed
+     * @param forgetBefore failures at or before this time are no longer needed
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    void recordLoginFailure(String key, Instant at, Instant forgetBefore);
+
+    /**
+     * The times of {@code key}'s failed logins after {@code since}, oldest first (millisecond precision).
+     *
+     * @param key the throttle key
+     * @param since only failures after this time
+     * @return the failure times, oldest first
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    List<Instant> loginFailures(String key, Instant since);
+
+    /**
+     * Forgets every failed login of {@code key} (after a successful login).
+     *
+     * @param key the throttle key
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    void clearLoginFailures(String key);
 
     /**
      * Checks that the store answers a query on the users table and could take a write now (a store whose
