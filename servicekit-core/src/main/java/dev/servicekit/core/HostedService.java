@@ -48,8 +48,22 @@ final class HostedService implements ManagedService {
         } catch (ServiceStartException e) {
             // Not logged here: whoever called start logs it once (runInForeground below; the Windows SCM runner
             // logs it with its Event Log marker).
-            throw new ManagedServiceException(e.getMessage(), START_FAILED, e);
+            throw new ManagedServiceException(e.getMessage(), startFailureExitCode(e), e);
         }
+    }
+
+    /**
+     * {@link ExitCode#CONFIG_ERROR} when the start failed on the configuration (the service threw a
+     * {@link ConfigException}: say, a store URL naming a database this version cannot use), else
+     * {@link #START_FAILED}.
+     */
+    static int startFailureExitCode(ServiceStartException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConfigException) {
+                return ExitCode.CONFIG_ERROR.code();
+            }
+        }
+        return START_FAILED;
     }
 
     @Override

@@ -53,7 +53,10 @@ public interface HttpApplication {
      * ready and before either listener starts; the listeners start once this returns, and stop before the
      * application's stop actions run (so in-flight requests drain while the store is still open).
      *
-     * @throws Exception any failure; what was registered is stopped and the start fails with the message
+     * @throws Exception any failure; what was registered is stopped and the start fails with the message. A
+     *     {@link dev.servicekit.core.ConfigException} says the configuration names something this version cannot use
+     *     (a database with a newer schema, say): {@code run} then exits with 78 like for any configuration error,
+     *     other failures with 1
      */
     void start(HttpServiceContext context) throws Exception;
 

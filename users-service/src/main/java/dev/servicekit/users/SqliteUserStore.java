@@ -36,7 +36,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -94,6 +93,9 @@ final class SqliteUserStore implements UserStore {
     private final Path file;
     private final Clock clock;
     private final Duration timeout;
+    /** How long a request thread waits for any call's answer ({@code store.timeout}). */
+    private final Duration callTimeout;
+
     private final HikariDataSource pool;
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final Optional<MeterRegistry> metrics;
@@ -109,10 +111,16 @@ final class SqliteUserStore implements UserStore {
     private volatile boolean closed;
 
     private SqliteUserStore(
-            Path file, Clock clock, Duration timeout, HikariDataSource pool, Optional<MeterRegistry> metrics) {
+            Path file,
+            Clock clock,
+            Duration timeout,
+            Duration callTimeout,
+            HikariDataSource pool,
+            Optional<MeterRegistry> metrics) {
         this.file = file;
         this.clock = clock;
         this.timeout = timeout;
+        this.callTimeout = callTimeout;
         this.pool = pool;
         this.metrics = metrics;
         this.io = Executors.newFixedThreadPool(
@@ -150,18 +158,28 @@ final class SqliteUserStore implements UserStore {
      */
     static SqliteUserStore open(
             Path file, int poolSize, Duration connectionTimeout, Clock clock, Optional<MeterRegistry> metrics) {
+        return open(file, poolSize, connectionTimeout, StoreConfig.DEFAULT_TIMEOUT, clock, metrics);
+    }
+
+    /**
+     * Opens the database like {@link #open(Path, int, Duration, Clock, Optional)}; a request thread waits at most
+     * {@code callTimeout} for any call ({@code store.timeout}).
+     */
+    static SqliteUserStore open(
+            Path file,
+            int poolSize,
+            Duration connectionTimeout,
+            Duration callTimeout,
+            Clock clock,
+            Optional<MeterRegistry> metrics) {
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(callTimeout, "callTimeout");
         Objects.requireNonNull(metrics, "metrics");
         Path absolute = file.toAbsolutePath().normalize();
         createParentDirectories(absolute);
         HikariDataSource pool = openPool(absolute, poolSize, connectionTimeout, metrics);
         try {
-            MigrateResult result = Flyway.configure(SqliteUserStore.class.getClassLoader())
-                    .dataSource(pool)
-                    .locations(MIGRATIONS)
-                    .failOnMissingLocations(true)
-                    .load()
-                    .migrate();
+            MigrateResult result = SchemaMigrations.migrate(pool, MIGRATIONS, "SQLite database '" + absolute + "'");
             LOG.info(
                     "Opened SQLite user store {} (schema version {}, {} migration(s) applied now)",
                     absolute,
@@ -177,7 +195,7 @@ final class SqliteUserStore implements UserStore {
             pool.close();
             throw e;
         }
-        return new SqliteUserStore(absolute, clock, connectionTimeout, pool, metrics);
+        return new SqliteUserStore(absolute, clock, connectionTimeout, callTimeout, pool, metrics);
     }
 
     private static int busyTimeoutMillis(Duration connectionTimeout) {
@@ -463,7 +481,13 @@ final class SqliteUserStore implements UserStore {
         }
         Future<T> answer = submit(action, work);
         try {
-            return answer.get();
+            return answer.get(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(false); // not begun: never runs; running: finishes on its own, bounded by busy_timeout
+            throw new StoreUnavailableException(
+                    "Could not " + action + ": SQLite database '" + file + "' did not answer within " + callTimeout
+                            + " (store.timeout); the disk may be stalled or the store overloaded, retry later",
+                    e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;

@@ -18,14 +18,16 @@ public final class UserStores {
 
     /**
      * Opens the store: for {@code jdbc:sqlite:<path>} creates missing parent directories and the file,
-     * opens the connection pool and migrates the schema; for {@code memory:} creates an empty store.
+     * opens the connection pool and migrates the schema; for {@code jdbc:postgresql:} reads the password file,
+     * migrates the schema and opens the pool; for {@code memory:} creates an empty store.
      * Blocks until the store is ready. The caller owns the store and must {@link UserStore#close() close} it.
      *
      * @param config where and how to open the store
      * @param clock the clock for {@code createdAt}/{@code updatedAt}
      * @return the open store
      * @throws IllegalArgumentException if the URL is not a supported form (the message lists them)
-     * @throws StoreUnavailableException if the database cannot be created or opened
+     * @throws StoreUnavailableException if the database cannot be created, opened or reached
+     * @throws SchemaTooNewException if a newer release of users-service has migrated the database
      * @throws StoreException if the schema cannot be migrated
      */
     public static UserStore open(StoreConfig config, Clock clock) {
@@ -34,7 +36,7 @@ public final class UserStores {
 
     /**
      * Opens the store like {@link #open(StoreConfig, Clock)} and registers its meters in {@code metrics}: for
-     * SQLite, HikariCP's pool meters ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending},
+     * SQLite and PostgreSQL, HikariCP's pool meters ({@code hikaricp_connections_active}, {@code _idle}, {@code _pending},
      * {@code _max}, …, tagged {@code pool="users-store"}) and {@code store_pool_usage_ratio} (active / max,
      * 0..1). The in-memory store has no pool and registers nothing. Closing the store removes its meters.
      *
@@ -47,7 +49,8 @@ public final class UserStores {
      * @param metrics the registry for the store's meters
      * @return the open store
      * @throws IllegalArgumentException if the URL is not a supported form (the message lists them)
-     * @throws StoreUnavailableException if the database cannot be created or opened
+     * @throws StoreUnavailableException if the database cannot be created, opened or reached
+     * @throws SchemaTooNewException if a newer release of users-service has migrated the database
      * @throws StoreException if the schema cannot be migrated
      */
     public static UserStore open(StoreConfig config, Clock clock, MeterRegistry metrics) {
@@ -61,10 +64,13 @@ public final class UserStores {
         if (config.url().equals(StoreConfig.MEMORY_URL)) {
             return new InMemoryUserStore(clock); // no pool, no meters
         }
+        if (config.isPostgresql()) {
+            return PostgresUserStore.open(config, clock, metrics);
+        }
         return config.sqlitePath()
-                .<UserStore>map(path ->
-                        SqliteUserStore.open(path, config.poolSize(), config.connectionTimeout(), clock, metrics))
-                .orElseThrow(() -> new IllegalArgumentException(
-                        "Store URL '" + config.url() + "' is not supported; use " + StoreConfig.SUPPORTED_FORMS));
+                .<UserStore>map(path -> SqliteUserStore.open(
+                        path, config.poolSize(), config.connectionTimeout(), config.timeout(), clock, metrics))
+                .orElseThrow(() -> new IllegalArgumentException("Store URL '" + StoreConfig.redact(config.url())
+                        + "' is not supported; use " + StoreConfig.SUPPORTED_FORMS));
     }
 }

@@ -1,5 +1,7 @@
 package dev.servicekit.users;
 
+import dev.servicekit.core.ConfigException;
+import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.http.HttpServiceContext;
 import dev.servicekit.http.Route;
 import java.time.Clock;
@@ -12,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The users domain, started inside the toolkit's HTTP service: opens the store (migrating it), declares the users
- * API and, with auth on, the token route; the store is a readiness check and a status section. The toolkit starts
+ * API and, with auth on, the token route; the store is a readiness check and a status section. A store whose schema
+ * is newer than this version knows fails the start as a configuration error (exit 78). The toolkit starts
  * the listeners after this and stops them before the store closes.
  */
 final class UsersService {
@@ -36,8 +39,16 @@ final class UsersService {
 
     void start(HttpServiceContext context) {
         context.progress("opening the store");
-        UserStore store =
-                UserStores.open(UsersConfigKeys.storeConfig(context.config()), clock, context.meterRegistry());
+        UserStore store;
+        try {
+            store = UserStores.open(UsersConfigKeys.storeConfig(context.config()), clock, context.meterRegistry());
+        } catch (SchemaTooNewException e) {
+            // The configuration points this version at a database it cannot use: a configuration error (exit 78).
+            throw new ConfigException(List.of(new ConfigProblem(
+                    UsersConfigKeys.STORE_URL.name(),
+                    context.config().source(UsersConfigKeys.STORE_URL),
+                    e.getMessage())));
+        }
         context.onStop("store", store::close);
         LOG.info("Store: {}", store.describe());
         context.readinessCheck("store", () -> storeState(store).equals("UP"));

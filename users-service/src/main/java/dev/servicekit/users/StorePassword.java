@@ -1,0 +1,67 @@
+package dev.servicekit.users;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The database password from {@code store.password-file}: the file's first line, without the line break. Messages
+ * name the file, never its content. Whether only its owner may read it is checked with every other secret file
+ * when the configuration loads ({@code ConfigType.secretFile()}).
+ */
+final class StorePassword {
+
+    private StorePassword() {}
+
+    /** What keeps {@code file} from giving a password, or empty (also when it does not exist: the loader says so). */
+    static Optional<String> problem(Path file) {
+        try {
+            read(file);
+            return Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(
+                    "\"" + file + "\" cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                            + "); check that the service account may read it");
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /**
+     * The password.
+     *
+     * @throws StoreUnavailableException if the file cannot be read or holds no password
+     */
+    static String load(Path file) {
+        try {
+            return read(file);
+        } catch (IOException e) {
+            throw new StoreUnavailableException(
+                    "Cannot read the database password from store.password-file \"" + file + "\" ("
+                            + e.getClass().getSimpleName() + ": " + e.getMessage()
+                            + "); check that it exists and that the service account may read it",
+                    e);
+        } catch (IllegalArgumentException e) {
+            throw new StoreUnavailableException(e.getMessage(), e);
+        }
+    }
+
+    private static String read(Path file) throws IOException {
+        String content = Files.readString(file, StandardCharsets.UTF_8);
+        int end = content.indexOf('\n');
+        String line = end < 0 ? content : content.substring(0, end);
+        if (line.endsWith("\r")) {
+            line = line.substring(0, line.length() - 1);
+        }
+        if (line.isEmpty()) {
+            throw new IllegalArgumentException("\"" + file + "\" holds no password (its first line is empty);"
+                    + " write the PostgreSQL role's password on its first line");
+        }
+        return line;
+    }
+}
