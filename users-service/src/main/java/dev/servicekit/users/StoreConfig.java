@@ -223,7 +223,12 @@ public record StoreConfig(
      * record itself, so that {@code create(url).withCredentials(...)} works.)
      */
     Optional<Problem> missingRole() {
-        if (!isPostgresql() || username.isPresent()) {
+        return missingRole(url, username);
+    }
+
+    /** {@link #missingRole()} of values that may not make a valid configuration. */
+    static Optional<Problem> missingRole(String url, Optional<String> username) {
+        if (!url.startsWith(POSTGRESQL_PREFIX) || username.isPresent()) {
             return Optional.empty();
         }
         return Optional.of(new Problem(

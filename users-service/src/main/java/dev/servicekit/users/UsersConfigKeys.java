@@ -88,14 +88,9 @@ final class UsersConfigKeys {
             ConfigKey<?> key = key(problem.field());
             problems.add(new ConfigProblem(key.name(), config.source(key), problem.message()));
         }
-        try {
-            storeConfig(config)
-                    .missingRole()
-                    .ifPresent(problem -> problems.add(new ConfigProblem(
-                            STORE_USERNAME.name(), config.source(STORE_USERNAME), problem.message())));
-        } catch (IllegalArgumentException e) {
-            // reported above, key by key
-        }
+        StoreConfig.missingRole(config.get(STORE_URL), config.find(STORE_USERNAME))
+                .ifPresent(problem -> problems.add(
+                        new ConfigProblem(STORE_USERNAME.name(), config.source(STORE_USERNAME), problem.message())));
         config.find(STORE_PASSWORD_FILE)
                 .flatMap(StorePassword::problem)
                 .ifPresent(message -> problems.add(

@@ -1,0 +1,213 @@
+package dev.servicekit.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.core.ServiceCli;
+import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.PostgresServer;
+import dev.servicekit.testing.TestHttpClient;
+import dev.servicekit.testing.TestResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * users-service on a real PostgreSQL, in this JVM: while PostgreSQL is down every API call answers 503 problem+json
+ * with {@code Retry-After} within {@code store.timeout} plus a margin (never 500), readiness is 503, and the service
+ * recovers by itself when PostgreSQL is back, without losing an acknowledged write; and the database password shows
+ * nowhere: not in {@code config show}, {@code /admin/status}, error bodies or the logs at debug level.
+ */
+class PostgresStoreIT {
+
+    static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
+    /** The HTTP round trip and scheduling on top of store.timeout. */
+    static final Duration MARGIN = Duration.ofMillis(1500);
+
+    static PostgresServer postgres;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void launchPostgres() {
+        postgres = TestPostgres.launchOrSkip(PostgresStoreIT.class);
+    }
+
+    @AfterAll
+    static void closePostgres() {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    private String[] settings(String url) {
+        return new String[] {
+            "store.url=" + url,
+            "store.username=" + postgres.username(),
+            "store.password-file=" + TestPostgres.passwordFile(postgres, dir),
+            "store.timeout=" + STORE_TIMEOUT.toSeconds() + "s"
+        };
+    }
+
+    private static TestResponse create(RunningUsersService service, String email) {
+        return service.api.post("/api/v1/users", "{\"name\":\"Grace\",\"email\":\"" + email + "\"}");
+    }
+
+    private static TestResponse timed(Supplier<TestResponse> call, List<Duration> latencies) {
+        long start = System.nanoTime();
+        TestResponse response = call.get();
+        latencies.add(Duration.ofNanos(System.nanoTime() - start));
+        return response;
+    }
+
+    @Test
+    void whilePostgresIsDownEveryCallIsA503WithinTheStoreTimeoutAndTheServiceRecoversWithoutLosingAWrite()
+            throws Exception {
+        try (RunningUsersService service =
+                RunningUsersService.start(dir.resolve("data"), settings(TestPostgres.freshDatabase(postgres)))) {
+            TestHttpClient api = service.api.withTimeout(Duration.ofSeconds(30));
+            List<Long> acknowledged = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                TestResponse created = create(service, "before" + i + "@example.com");
+                assertThat(created.status()).isEqualTo(201);
+                acknowledged.add(created.json().path("id").asLong());
+            }
+            assertThat(service.management.get("/health/ready").status()).isEqualTo(200);
+
+            postgres.stop();
+            List<Duration> latencies = Collections.synchronizedList(new ArrayList<>());
+            List<TestResponse> answers = Collections.synchronizedList(new ArrayList<>());
+            long id = acknowledged.getFirst();
+            String body = "{\"name\":\"Changed\",\"email\":\"before0@example.com\"}";
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> running = new ArrayList<>();
+                for (int client = 0; client < 12; client++) { // more clients than connections and io threads
+                    int c = client;
+                    running.add(clients.submit(() -> {
+                        for (int round = 0; round < 2; round++) {
+                            List<Supplier<TestResponse>> calls = List.of(
+                                    () -> api.get("/api/v1/users"),
+                                    () -> api.get("/api/v1/users/" + id),
+                                    () -> api.post(
+                                            "/api/v1/users",
+                                            "{\"name\":\"X\",\"email\":\"during" + c + "-" + System.nanoTime()
+                                                    + "@example.com\"}"),
+                                    () -> api.put("/api/v1/users/" + id, body),
+                                    () -> api.delete("/api/v1/users/" + (id + 1000)));
+                            answers.add(timed(calls.get((c + round) % calls.size()), latencies));
+                        }
+                        return null;
+                    }));
+                }
+                TestResponse ready = service.management.get("/health/ready");
+                assertThat(ready.status()).as(ready.body()).isEqualTo(503);
+                assertThat(ready.json().path("checks").path("store").asText()).isEqualTo("DOWN");
+                for (Future<?> client : running) {
+                    client.get();
+                }
+            } finally {
+                postgres.start();
+            }
+
+            assertThat(answers).hasSize(24);
+            for (TestResponse answer : answers) {
+                assertThat(answer.status()).as(answer.body()).isEqualTo(503);
+                assertThat(answer.contentType()).startsWith("application/problem+json");
+                assertThat(answer.header("Retry-After")).isPresent();
+                assertThat(answer.body()).doesNotContain(postgres.password()).doesNotContain("SQLSTATE");
+            }
+            assertThat(Collections.max(latencies))
+                    .as("the slowest 503 (store.timeout %s)", STORE_TIMEOUT)
+                    .isLessThan(STORE_TIMEOUT.plus(MARGIN));
+
+            Poll.until(
+                    Duration.ofSeconds(30),
+                    "/health/ready to be 200 again",
+                    () -> service.management.get("/health/ready").status() == 200);
+            for (long acked : acknowledged) {
+                assertThat(api.get("/api/v1/users/" + acked).status()).isEqualTo(200);
+            }
+            assertThat(create(service, "after@example.com").status()).isEqualTo(201);
+        }
+    }
+
+    @Test
+    void thePasswordShowsInNoConfigShowStatusErrorOrDebugLog() throws Exception {
+        String[] settings = settings(TestPostgres.freshDatabase(postgres));
+        List<String> texts = new ArrayList<>();
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<String> show = new ArrayList<>(List.of("config", "show"));
+        for (String setting : settings) {
+            show.addAll(List.of("--set", setting));
+        }
+        show.addAll(List.of("--set", "data-dir=" + dir.resolve("data")));
+        int code = ServiceCli.builder(RunningUsersService.application())
+                .environment(Map.of())
+                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .build()
+                .execute(show.toArray(String[]::new));
+        assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("password-file")
+                .contains("db-password");
+        texts.add(out.toString(StandardCharsets.UTF_8));
+
+        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        Level level = root.getLevel();
+        root.setLevel(Level.DEBUG);
+        try (LogCapture log = LogCapture.of(Logger.ROOT_LOGGER_NAME)) {
+            try (RunningUsersService service = RunningUsersService.start(dir.resolve("data"), settings)) {
+                assertThat(create(service, "ada@example.com").status()).isEqualTo(201);
+                TestResponse status = service.management.get("/admin/status");
+                JsonNode store = status.json().path("store");
+                assertThat(store.path("kind").asText()).startsWith("postgresql 127.0.0.1:" + postgres.port());
+                texts.add(status.body());
+                texts.add(create(service, "ADA@example.com").body()); // 409
+                postgres.stop();
+                try {
+                    texts.add(service.api.get("/api/v1/users").body()); // 503
+                    texts.add(service.management.get("/health/ready").body());
+                } finally {
+                    postgres.start();
+                }
+            }
+            for (ILoggingEvent event : log.events()) {
+                texts.add(event.getFormattedMessage()
+                        + (event.getThrowableProxy() == null
+                                ? ""
+                                : ThrowableProxyUtil.asString(event.getThrowableProxy())));
+            }
+            assertThat(log.messages()).anyMatch(m -> m.contains("Opened PostgreSQL user store"));
+        } finally {
+            root.setLevel(level);
+        }
+
+        assertThat(texts).hasSizeGreaterThan(10);
+        for (String text : texts) {
+            assertThat(text).doesNotContain(postgres.password());
+        }
+    }
+}
