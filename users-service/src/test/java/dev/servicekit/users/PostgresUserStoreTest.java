@@ -9,6 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.PostgresServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -127,6 +129,29 @@ class PostgresUserStoreTest extends UserStoreContractTest {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo("1600ms"); // store.timeout 2 s less a fifth
         }
+    }
+
+    @Test
+    void usageRatioFollowsBorrowedConnectionsAndTheMetersGoAwayWhenTheStoreCloses() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (UserStore metered = UserStores.open(config(), clock, registry)) {
+            assertThat(metered).isInstanceOf(PostgresUserStore.class);
+            assertThat(registry.get("hikaricp.connections.max")
+                            .tag("pool", "users-store")
+                            .gauge()
+                            .value())
+                    .isEqualTo(StoreConfig.DEFAULT_POOL_SIZE);
+            try (Connection one = ((PostgresUserStore) metered).dataSource().getConnection();
+                    Connection two = ((PostgresUserStore) metered).dataSource().getConnection()) {
+                assertThat(registry.get(PostgresUserStore.USAGE_RATIO)
+                                .tag("pool", "users-store")
+                                .gauge()
+                                .value())
+                        .isEqualTo(0.5);
+            }
+        }
+        assertThat(registry.find(PostgresUserStore.USAGE_RATIO).gauges()).isEmpty();
+        assertThat(registry.find("hikaricp.connections.active").gauges()).isEmpty();
     }
 
     @Test
