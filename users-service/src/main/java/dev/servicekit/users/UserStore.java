@@ -23,14 +23,17 @@ import java.util.function.Consumer;
  * <h2>Threads and blocking</h2>
  * Every method is safe to call from many threads at once. Methods block the calling thread on I/O (call
  * them from request threads or virtual threads, not from an event loop); waiting for a connection or for
- * the database is bounded by the store's connection timeout, after which {@link StoreUnavailableException}
- * is thrown. Each call is atomic: readers see a user either before or after a concurrent write, never half
+ * the database is bounded by the store's connection timeout, and a virtual thread's whole wait by the store's
+ * timeout ({@code store.timeout}), after which {@link StoreUnavailableException} is thrown. Each call is atomic: readers see a user either before or after a concurrent write, never half
  * of it.
  *
  * <h2>Durability</h2>
  * When {@code create}, {@code replace} or {@code delete} returns, the change is committed: in the SQLite
  * store it survives the process being killed ({@code kill -9}) and, as far as SQLite, the OS and the disk
- * honour {@code fsync}, a power loss. If one of them throws, the change was not made. The in-memory store
+ * honour {@code fsync}, a power loss; in the PostgreSQL store it is committed in PostgreSQL, as durable as the
+ * server's {@code fsync} and {@code synchronous_commit} make it. If one of them throws, the change was not made
+ * (except a {@link StoreUnavailableException} for a wait cut at the store's timeout while the answer was on its
+ * way: the change may have been made). The in-memory store
  * keeps nothing when the process exits; it exists for tests and benchmarks.
  *
  * <h2>Failures</h2>

@@ -141,13 +141,20 @@ class PostgresUserStoreTest extends UserStoreContractTest {
                             .gauge()
                             .value())
                     .isEqualTo(StoreConfig.DEFAULT_POOL_SIZE);
-            try (Connection one = ((PostgresUserStore) metered).dataSource().getConnection();
-                    Connection two = ((PostgresUserStore) metered).dataSource().getConnection()) {
+            List<Connection> borrowed = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    borrowed.add(((PostgresUserStore) metered).dataSource().getConnection());
+                }
                 assertThat(registry.get(PostgresUserStore.USAGE_RATIO)
                                 .tag("pool", "users-store")
                                 .gauge()
                                 .value())
                         .isEqualTo(0.5);
+            } finally {
+                for (Connection connection : borrowed) {
+                    connection.close();
+                }
             }
         }
         assertThat(registry.find(PostgresUserStore.USAGE_RATIO).gauges()).isEmpty();
@@ -407,6 +414,26 @@ class PostgresUserStoreTest extends UserStoreContractTest {
                 .hasMessageContaining("password authentication failed")
                 .hasMessageContaining("store.password-file")
                 .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(postgres.password()));
+    }
+
+    @Test
+    void openingWhilePostgresIsUnreachableFailsAsUnavailableWithTheFix() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        StoreConfig unreachable = TestPostgres.config(
+                postgres,
+                "jdbc:postgresql://127.0.0.1:" + closedPort + "/app",
+                TestPostgres.passwordFile(postgres, dir),
+                TIMEOUT);
+
+        assertThatThrownBy(() -> PostgresUserStore.open(unreachable, clock, Optional.empty()))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining(
+                        "Cannot open PostgreSQL database 'app' on 127.0.0.1:" + closedPort + " (role 'app')")
+                .hasMessageContaining("check that PostgreSQL runs and accepts connections");
     }
 
     @Test
