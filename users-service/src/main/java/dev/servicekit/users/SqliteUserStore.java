@@ -476,12 +476,17 @@ final class SqliteUserStore implements UserStore {
 
     /** Runs {@code work} on an {@link #io} thread when called from a virtual thread, else right here. */
     private <T> T onIoThread(String action, Supplier<T> work) {
+        return onIoThread(action, work, callTimeout);
+    }
+
+    /** Like {@link #onIoThread(String, Supplier)}, waiting at most {@code wait} for the answer. */
+    private <T> T onIoThread(String action, Supplier<T> work, Duration wait) {
         if (!Thread.currentThread().isVirtual()) {
             return work.get();
         }
         Future<T> answer = submit(action, work);
         try {
-            return answer.get(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return answer.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             answer.cancel(false); // not begun: never runs; running: finishes on its own, bounded by busy_timeout
             throw new StoreUnavailableException(
@@ -516,10 +521,14 @@ final class SqliteUserStore implements UserStore {
 
     private <T> T write(String action, SqlWork<T> work) {
         ensureOpen();
+        // A request thread's whole call, lock wait included, is bounded by store.timeout.
+        long started = System.nanoTime();
+        Duration lockWait =
+                Thread.currentThread().isVirtual() && callTimeout.compareTo(timeout) < 0 ? callTimeout : timeout;
         try {
-            if (!writeLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!writeLock.tryLock(lockWait.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new StoreUnavailableException("Could not " + action + ": other writes to SQLite database '" + file
-                        + "' kept it busy for " + timeout + "; the store is overloaded, retry later");
+                        + "' kept it busy for " + lockWait + "; the store is overloaded, retry later");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -528,7 +537,8 @@ final class SqliteUserStore implements UserStore {
         }
         try {
             // The lock is taken on the request's own thread, so waiting writers wait unmounted.
-            return onIoThread(action, () -> withConnection(action, work));
+            Duration left = callTimeout.minusNanos(System.nanoTime() - started);
+            return onIoThread(action, () -> withConnection(action, work), left.isNegative() ? Duration.ZERO : left);
         } finally {
             writeLock.unlock();
         }

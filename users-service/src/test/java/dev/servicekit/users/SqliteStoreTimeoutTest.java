@@ -51,4 +51,38 @@ class SqliteStoreTimeoutTest {
             assertThat(waited).isBetween(callTimeout, Duration.ofSeconds(2));
         }
     }
+
+    @Test
+    void aWriterQueuedBehindAStuckWriterAlsoStopsWaitingAtTheStoreTimeout() throws Exception {
+        Path file = dir.resolve("users.db");
+        Duration callTimeout = Duration.ofSeconds(1);
+        try (SqliteUserStore store = SqliteUserStore.open(
+                        file, 2, Duration.ofSeconds(5), callTimeout, Clock.systemUTC(), Optional.empty());
+                Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement statement = other.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+
+            List<Duration> waits = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) { // the second waits for the in-process write lock the first holds
+                String email = "w" + i + "@example.org";
+                writers.add(Thread.ofVirtual().start(() -> {
+                    long start = System.nanoTime();
+                    try {
+                        store.create(new UserDraft("W", email, List.of(), Optional.empty()));
+                    } catch (StoreUnavailableException e) {
+                        waits.add(Duration.ofNanos(System.nanoTime() - start));
+                    }
+                }));
+            }
+            for (Thread writer : writers) {
+                writer.join();
+            }
+            statement.execute("ROLLBACK");
+
+            assertThat(waits).hasSize(2);
+            // Without the bound on the lock wait the second writer would wait about twice the timeout.
+            assertThat(waits).allSatisfy(waited -> assertThat(waited).isLessThan(Duration.ofMillis(1600)));
+        }
+    }
 }
