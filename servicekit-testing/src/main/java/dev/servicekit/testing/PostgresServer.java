@@ -66,6 +66,9 @@ public final class PostgresServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final String password;
+    /** Stops the server and deletes its directory if the JVM exits without {@link #close()}. */
+    private final Thread cleanup = new Thread(this::close, "postgres-server-cleanup");
+
     private Process process;
 
     private PostgresServer(Path bin, Path dir, int port, String password) {
@@ -124,6 +127,7 @@ public final class PostgresServer implements AutoCloseable {
         new SecureRandom().nextBytes(secret);
         PostgresServer server =
                 new PostgresServer(bin, dir, freePort(), HexFormat.of().formatHex(secret));
+        Runtime.getRuntime().addShutdownHook(server.cleanup);
         try {
             server.initialize();
             server.start();
@@ -306,6 +310,13 @@ public final class PostgresServer implements AutoCloseable {
     public void close() {
         stop();
         deleteRecursively(dir);
+        if (Thread.currentThread() != cleanup) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // the JVM is exiting: the hook runs or has run
+            }
+        }
     }
 
     private void initialize() {
