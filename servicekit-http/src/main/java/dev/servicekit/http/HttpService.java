@@ -355,6 +355,11 @@ final class HttpService implements ReloadableService {
         }
 
         @Override
+        public ClientAddresses clientAddresses() {
+            return HttpConfigKeys.clientAddresses(config);
+        }
+
+        @Override
         public TokenIssuance tokens() {
             return () -> issuing;
         }
