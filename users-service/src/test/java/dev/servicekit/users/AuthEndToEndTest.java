@@ -310,4 +310,12 @@ class AuthEndToEndTest {
                     .isEqualTo(401);
         }
     }
+
+    @Test
+    void aLoginEmailLongerThanAnyUsersCanHaveIsA400() {
+        TestResponse response = login("a".repeat(250) + "@example.com", "wrong password!!");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.body()).contains("email").contains("at most 254 characters");
+    }
 }

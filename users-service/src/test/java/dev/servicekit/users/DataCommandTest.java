@@ -243,4 +243,30 @@ class DataCommandTest {
                 .isEqualTo(78);
         assertThat(err()).contains("store.url").contains("'memory:'");
     }
+
+    @Test
+    void anImportRunsBesideAServiceOnTheSameSqliteFileAndTheServiceSeesTheUsers() {
+        Path file = dir.resolve("users.jsonl");
+        assertThat(run(on(source, "data", "export", "--to", file.toString()))).isZero();
+        Path serviceDir = dir.resolve("service");
+        try (RunningUsersService service = RunningUsersService.start(serviceDir)) {
+            assertThat(service.api
+                            .post("/api/v1/users", "{\"name\":\"Early\",\"email\":\"early@example.org\"}")
+                            .status())
+                    .isEqualTo(201);
+
+            int code = run(on(serviceDir.resolve("users.db"), "data", "import", "--from", file.toString()));
+
+            assertThat(code).as(err()).isZero();
+            assertThat(out()).contains("5 created");
+            assertThat(service.api.get("/api/v1/users/50").status()).isEqualTo(200);
+            assertThat(service.api
+                            .post("/api/v1/users", "{\"name\":\"Late\",\"email\":\"late@example.org\"}")
+                            .json()
+                            .path("id")
+                            .asLong())
+                    .as("created by the service after the import")
+                    .isGreaterThan(50);
+        }
+    }
 }
