@@ -283,6 +283,7 @@ final class HttpService implements ReloadableService {
         private final List<Route> routes = new ArrayList<>();
         private final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         private final Map<String, Supplier<Object>> sections = new LinkedHashMap<>();
+        private final ClientAddresses clientAddresses = HttpConfigKeys.clientAddresses(config);
         private boolean closed;
 
         ApplicationContext(StartContext start, MeterRegistry registry) {
@@ -356,7 +357,7 @@ final class HttpService implements ReloadableService {
 
         @Override
         public ClientAddresses clientAddresses() {
-            return HttpConfigKeys.clientAddresses(config);
+            return clientAddresses;
         }
 
         @Override
