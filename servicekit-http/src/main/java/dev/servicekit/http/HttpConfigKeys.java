@@ -100,6 +100,15 @@ public final class HttpConfigKeys {
                     "Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly scheme://host[:port] such as https://app.example.com: no path, no trailing slash, no wildcard; matched exactly, never by prefix or suffix. Empty keeps CORS off (no CORS headers, OPTIONS gets 405). Credentials are never allowed.")
             .build();
 
+    /** Reverse proxies whose {@code X-Forwarded-For} names the client; empty (the default) trusts none. */
+    public static final ConfigKey<List<String>> TRUSTED_PROXIES = ConfigKey.builder(
+                    "http.trusted-proxies", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(List.of())
+            .defaultText("(empty: the client is the connection's peer)")
+            .description(
+                    "IP addresses of the reverse proxies in front of the API listener (nginx, a load balancer), comma-separated, each an exact IPv4 or IPv6 address: no host names, no ranges. For a request from one of them the client is the rightmost X-Forwarded-For address that is not one of them; from any other peer X-Forwarded-For is ignored. The client address keys per-client rules such as the login throttle. Empty: the client is the connection's peer, which behind a proxy is the proxy for everybody.")
+            .build();
+
     /** The management listener's certificate; HTTPS when set. */
     public static final ConfigKey<Path> MANAGEMENT_TLS_CERTIFICATE_FILE = ConfigKey.builder(
                     "management.tls.certificate-file", ConfigType.path())
@@ -153,6 +162,7 @@ public final class HttpConfigKeys {
                 TLS_PRIVATE_KEY_FILE,
                 TLS_KEYSTORE_PASSWORD,
                 CORS_ALLOWED_ORIGINS,
+                TRUSTED_PROXIES,
                 MANAGEMENT_HOST,
                 MANAGEMENT_PORT,
                 MANAGEMENT_TLS_CERTIFICATE_FILE,
@@ -268,13 +278,26 @@ public final class HttpConfigKeys {
         return origins.isEmpty() ? Optional.empty() : Optional.of(CorsSettings.allowing(origins));
     }
 
+    /**
+     * Who sent a request, by {@code http.trusted-proxies}; see {@link ClientAddresses}.
+     *
+     * @throws IllegalArgumentException if an entry is not an IP address ({@link #check} reports that first)
+     */
+    public static ClientAddresses clientAddresses(Config config) {
+        List<String> proxies = config.get(TRUSTED_PROXIES);
+        return proxies.isEmpty() ? ClientAddresses.direct() : ClientAddresses.trusting(proxies);
+    }
+
     /** The management listener's settings. */
     public static ManagementServerConfig managementServer(Config config) {
         return new ManagementServerConfig(
                 config.get(MANAGEMENT_HOST), config.get(MANAGEMENT_PORT), MANAGEMENT_PORT.name());
     }
 
-    /** Cross-key checks: TLS key material is consistent, CORS origins are well-formed, the two listeners need different ports. */
+    /**
+     * Cross-key checks: TLS key material is consistent, CORS origins are well-formed, trusted proxies are IP
+     * addresses, the two listeners need different ports.
+     */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new java.util.ArrayList<>();
         problems.addAll(tlsProblems(
@@ -294,6 +317,9 @@ public final class HttpConfigKeys {
                         MANAGEMENT_TLS_CLIENT_CA_FILE)));
         for (String problem : CorsSettings.originProblems(config.get(CORS_ALLOWED_ORIGINS))) {
             problems.add(new ConfigProblem(CORS_ALLOWED_ORIGINS.name(), config.source(CORS_ALLOWED_ORIGINS), problem));
+        }
+        for (String problem : ClientAddresses.problems(config.get(TRUSTED_PROXIES))) {
+            problems.add(new ConfigProblem(TRUSTED_PROXIES.name(), config.source(TRUSTED_PROXIES), problem));
         }
         problems.addAll(portProblems(config));
         java.time.Duration queueTimeout = config.get(LIMITS_QUEUE_TIMEOUT);

@@ -283,6 +283,7 @@ final class HttpService implements ReloadableService {
         private final List<Route> routes = new ArrayList<>();
         private final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         private final Map<String, Supplier<Object>> sections = new LinkedHashMap<>();
+        private final ClientAddresses clientAddresses = HttpConfigKeys.clientAddresses(config);
         private boolean closed;
 
         ApplicationContext(StartContext start, MeterRegistry registry) {
@@ -352,6 +353,11 @@ final class HttpService implements ReloadableService {
         @Override
         public boolean authEnabled() {
             return authEnabled;
+        }
+
+        @Override
+        public ClientAddresses clientAddresses() {
+            return clientAddresses;
         }
 
         @Override

@@ -56,6 +56,13 @@ public interface HttpServiceContext {
     /** Whether requests to routes that declare scopes must carry a valid token ({@code auth.enabled}). */
     boolean authEnabled();
 
+    /**
+     * Who sent a request: the connection's peer or, behind the proxies listed in {@code http.trusted-proxies}, the
+     * client they report in {@code X-Forwarded-For}; for per-client rules such as a login throttle. Fixed at start
+     * ({@code http.trusted-proxies} needs a restart).
+     */
+    ClientAddresses clientAddresses();
+
     /** The token issuer in effect, which a reload may replace; see {@link TokenIssuance}. */
     TokenIssuance tokens();
 

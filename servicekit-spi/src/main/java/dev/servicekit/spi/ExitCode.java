@@ -21,6 +21,11 @@ public enum ExitCode {
     NOT_RUNNING(3, "not running (status, as LSB)"),
     /** The service is not installed. */
     NOT_INSTALLED(4, "not installed"),
+    /**
+     * The input data is invalid (sysexits {@code EX_DATAERR}), for example a line of a file to import; the message
+     * says where and what is wrong.
+     */
+    DATA_ERROR(65, "invalid input data; the message says where (file, line) and what is wrong"),
     /** Permission denied; the message says the fix (run as Administrator / use sudo or --user). */
     PERMISSION_DENIED(77, "permission denied; the message says the fix (Administrator, sudo, --user)"),
     /** The configuration is invalid; every problem is listed. */

@@ -1,5 +1,6 @@
 package dev.servicekit.users;
 
+import dev.servicekit.http.ClientAddresses;
 import dev.servicekit.http.FieldError;
 import dev.servicekit.http.JsonBodies;
 import dev.servicekit.http.ProblemException;
@@ -9,8 +10,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,7 +20,10 @@ import java.util.Set;
 /**
  * {@code POST /api/v1/auth/token}: email and password in, a signed bearer token with the scopes of the
  * user's roles out. Unknown emails and wrong passwords get the same answer after the same amount of work;
- * repeated failures per client and per account get 429 with {@code Retry-After}.
+ * repeated failures per client and per account get 429 with {@code Retry-After}, counted in the store so that
+ * they hold across every instance on one database ({@link LoginRateLimiter}). The client is the peer, or behind
+ * the proxies of {@code http.trusted-proxies} the address they forward ({@link ClientAddresses}). A store that
+ * cannot answer, for the throttle as for the credentials, gets 503 with {@code Retry-After}.
  *
  * <p>Tokens are issued only while the key source is an HS256 secret; with a public key or JWKS the service only
  * verifies, and the route answers 404. The issuer and lifetime are the toolkit's {@link TokenIssuance}, which a
@@ -30,11 +32,13 @@ import java.util.Set;
 final class AuthApi {
 
     static final String TOKEN_PATH = "/api/v1/auth/token";
+    private static final int MAX_EMAIL = 254;
 
     private final UserStore store;
     private final PasswordHasher hasher;
     private final TokenIssuance tokens;
     private final LoginRateLimiter limiter;
+    private final ClientAddresses clients;
     /**
      * Checked against when the email is unknown, so both failures cost one hash. Computing it is a full
      * PBKDF2 run (hundreds of milliseconds), so it is made off the start path: by {@link #prepare()} once the
@@ -42,11 +46,17 @@ final class AuthApi {
      */
     private volatile String decoyHash;
 
-    AuthApi(UserStore store, PasswordHasher hasher, TokenIssuance tokens, LoginRateLimiter limiter) {
+    AuthApi(
+            UserStore store,
+            PasswordHasher hasher,
+            TokenIssuance tokens,
+            LoginRateLimiter limiter,
+            ClientAddresses clients) {
         this.store = store;
         this.hasher = hasher;
         this.tokens = tokens;
         this.limiter = limiter;
+        this.clients = clients;
     }
 
     /** Computes the decoy hash now, if no login has needed it yet (called in the background after start). */
@@ -111,6 +121,12 @@ final class AuthApi {
         List<FieldError> errors = new ArrayList<>();
         if (body.email() == null || body.email().isBlank()) {
             errors.add(new FieldError("email", "is required"));
+        } else if (body.email().length() > MAX_EMAIL) {
+            // No user has one (UserInput), and the throttle's account key is stored: keep it bounded.
+            errors.add(new FieldError(
+                    "email",
+                    "must be at most " + MAX_EMAIL + " characters, was "
+                            + body.email().length()));
         }
         if (body.password() == null || body.password().isEmpty()) {
             errors.add(new FieldError("password", "is required"));
@@ -118,7 +134,7 @@ final class AuthApi {
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);
         }
-        String client = clientAddress(req);
+        String client = clients.of(req);
         Optional<Duration> wait = limiter.retryAfter(client, body.email());
         if (wait.isPresent()) {
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
@@ -144,12 +160,5 @@ final class AuthApi {
         String token = issuer.issue(Long.toString(user.id()), scopesOf(user.roles()));
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         JsonBodies.send(res, Status.OK_200, new TokenResponse(token, "Bearer", ttl.toSeconds()));
-    }
-
-    private static String clientAddress(ServerRequest req) {
-        SocketAddress address = req.remotePeer().address();
-        return address instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress()
-                : String.valueOf(address);
     }
 }

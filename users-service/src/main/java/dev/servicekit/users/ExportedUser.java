@@ -1,5 +1,6 @@
 package dev.servicekit.users;
 
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -21,6 +22,20 @@ public record ExportedUser(User user, Optional<String> passwordHash) {
     /** The user's id. */
     public long id() {
         return user.id();
+    }
+
+    /** This user with its timestamps truncated to milliseconds, the precision every store keeps. */
+    ExportedUser truncatedToMillis() {
+        return new ExportedUser(
+                new User(
+                        user.id(),
+                        user.name(),
+                        user.email(),
+                        user.roles(),
+                        user.createdAt().truncatedTo(ChronoUnit.MILLIS),
+                        user.updatedAt().truncatedTo(ChronoUnit.MILLIS),
+                        user.version()),
+                passwordHash);
     }
 
     /** Never shows the hash. */

@@ -5,15 +5,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * A {@link UserStore} in memory, for tests and benchmarks; same semantics as the SQLite store.
@@ -31,6 +35,7 @@ final class InMemoryUserStore implements UserStore {
     private final Map<String, Long> idsByEmailKey = new ConcurrentHashMap<>();
     private final ReentrantLock writeLock = new ReentrantLock();
     private long lastId; // guarded by writeLock
+    private final LoginFailures loginFailures = new LoginFailures(); // guarded by itself
     private volatile boolean closed;
 
     InMemoryUserStore(Clock clock) {
@@ -176,29 +181,134 @@ final class InMemoryUserStore implements UserStore {
         }
     }
 
-    // Placeholder until the data-export and login-throttle work lands (issue 13); replaced, never shipped.
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The snapshot is a copy of the row references taken under the write lock (the rows themselves are immutable
+     * and already in memory); {@code sink} runs without the lock.
+     */
     @Override
-    public long exportAll(java.util.function.Consumer<? super ExportedUser> sink) {
-        throw new UnsupportedOperationException("not yet");
+    public long exportAll(Consumer<? super ExportedUser> sink) {
+        Objects.requireNonNull(sink, "sink");
+        List<Row> snapshot;
+        writeLock.lock();
+        try {
+            ensureOpen();
+            snapshot = new ArrayList<>(rowsById.values());
+        } finally {
+            writeLock.unlock();
+        }
+        for (Row row : snapshot) {
+            sink.accept(new ExportedUser(row.user(), row.passwordHash()));
+        }
+        return snapshot.size();
     }
 
     @Override
-    public ImportOutcome importUser(ExportedUser user) {
-        throw new UnsupportedOperationException("not yet");
+    public ImportOutcome importUser(ExportedUser exported) {
+        Objects.requireNonNull(exported, "exported");
+        User user = exported.user();
+        // The same checks as the SQLite store: roles are single tokens; timestamps have millisecond precision.
+        new UserDraft(user.name(), user.email(), user.roles(), exported.passwordHash());
+        User stored = exported.truncatedToMillis().user();
+        writeLock.lock();
+        try {
+            ensureOpen();
+            Row old = rowsById.get(user.id());
+            Row imported = new Row(stored, exported.passwordHash());
+            if (imported.equals(old)) {
+                return ImportOutcome.UNCHANGED;
+            }
+            String key = EmailKey.of(user.email());
+            Long owner = idsByEmailKey.get(key);
+            if (owner != null && owner != user.id()) {
+                throw new DuplicateEmailException(user.email());
+            }
+            rowsById.put(user.id(), imported);
+            if (old != null) {
+                idsByEmailKey.remove(EmailKey.of(old.user().email()));
+            }
+            idsByEmailKey.put(key, user.id());
+            lastId = Math.max(lastId, user.id());
+            return old == null ? ImportOutcome.CREATED : ImportOutcome.UPDATED;
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     @Override
     public void recordLoginFailure(String key, Instant at, Instant forgetBefore) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(forgetBefore, "forgetBefore");
+        ensureOpen();
+        synchronized (loginFailures) {
+            loginFailures.forget(forgetBefore);
+            loginFailures.add(key, at.truncatedTo(ChronoUnit.MILLIS));
+        }
     }
 
     @Override
     public List<Instant> loginFailures(String key, Instant since) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(since, "since");
+        ensureOpen();
+        synchronized (loginFailures) {
+            return loginFailures.after(key, since);
+        }
     }
 
     @Override
     public void clearLoginFailures(String key) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(key, "key");
+        ensureOpen();
+        synchronized (loginFailures) {
+            loginFailures.clear(key);
+        }
+    }
+
+    /**
+     * Failed logins by key, and by time for forgetting: the two indexes of the SQLite table
+     * {@code login_failures}. Not thread-safe; the store synchronizes on it.
+     */
+    private static final class LoginFailures {
+        private final Map<String, List<Instant>> byKey = new HashMap<>();
+        private final NavigableMap<Instant, List<String>> keysByTime = new TreeMap<>();
+
+        void add(String key, Instant at) {
+            List<Instant> times = byKey.computeIfAbsent(key, k -> new ArrayList<>());
+            int index = times.size();
+            while (index > 0 && times.get(index - 1).isAfter(at)) {
+                index--; // keep each key's times sorted even if failures arrive out of order
+            }
+            times.add(index, at);
+            keysByTime.computeIfAbsent(at, t -> new ArrayList<>()).add(key);
+        }
+
+        void forget(Instant before) {
+            NavigableMap<Instant, List<String>> old = keysByTime.headMap(before, true);
+            for (List<String> keys : old.values()) {
+                for (String key : keys) {
+                    List<Instant> times = byKey.get(key);
+                    if (times != null) {
+                        times.removeIf(t -> !t.isAfter(before));
+                        if (times.isEmpty()) {
+                            byKey.remove(key);
+                        }
+                    }
+                }
+            }
+            old.clear();
+        }
+
+        List<Instant> after(String key, Instant since) {
+            return byKey.getOrDefault(key, List.of()).stream()
+                    .filter(t -> t.isAfter(since))
+                    .toList();
+        }
+
+        void clear(String key) {
+            byKey.remove(key); // its entries in keysByTime go when their time is forgotten
+        }
     }
 }

@@ -468,7 +468,8 @@ final class PostgresUserStore implements UserStore {
         });
     }
 
-    private static ImportOutcome upsert(Connection connection, ExportedUser exported) throws SQLException {
+    private static ImportOutcome upsert(Connection connection, ExportedUser given) throws SQLException {
+        ExportedUser exported = given.truncatedToMillis();
         User user = exported.user();
         try (Statement lock = connection.createStatement()) {
             lock.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");

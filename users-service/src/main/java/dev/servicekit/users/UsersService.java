@@ -58,7 +58,11 @@ final class UsersService {
         if (context.authEnabled()) {
             // The token route exists whenever auth is on; it issues while the key source is an HS256 secret.
             AuthApi auth = new AuthApi(
-                    store, hasher, context.tokens(), new LoginRateLimiter(LOGIN_FAILURES, LOGIN_WINDOW, clock));
+                    store,
+                    hasher,
+                    context.tokens(),
+                    new LoginRateLimiter(store, LOGIN_FAILURES, LOGIN_WINDOW, clock),
+                    context.clientAddresses());
             routes.addAll(auth.routes());
             // Off the start path: the decoy password hash (a full PBKDF2 run) is made shortly after the first
             // requests are served, unless a login has needed it already.

@@ -4,6 +4,7 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigSchema;
+import dev.servicekit.core.ServiceCli;
 import dev.servicekit.http.HttpApplication;
 import dev.servicekit.http.HttpServiceContext;
 import dev.servicekit.http.HttpServiceHost;
@@ -52,6 +53,12 @@ public final class UsersServiceApplication implements HttpApplication {
     @Override
     public List<ConfigProblem> checkConfig(Config config) {
         return UsersConfigKeys.check(config);
+    }
+
+    /** {@code data export} and {@code data import} ({@link DataCommand}). */
+    @Override
+    public List<Object> commands(ServiceCli.CommandContext context) {
+        return List.of(new DataCommand(context, name(), clock));
     }
 
     @Override

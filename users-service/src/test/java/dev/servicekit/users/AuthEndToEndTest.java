@@ -203,4 +203,119 @@ class AuthEndToEndTest {
                         .status())
                 .isEqualTo(200);
     }
+
+    private static TestResponse login(RunningUsersService on, String email, String password, String... headers) {
+        return on.api.post(
+                "/api/v1/auth/token", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", headers);
+    }
+
+    @Test
+    void failedLoginsSpreadOverTwoInstancesOnOneDatabaseGet429AtTheSameCountAsOnOne() {
+        String admin = issue("users:read users:write admin");
+        assertThat(createUser(admin, "grace@example.com", "[\"reader\"]", "correct horse battery")
+                        .status())
+                .isEqualTo(201);
+        // A second instance on the same data directory: the same SQLite file and the same key.
+        try (RunningUsersService second =
+                RunningUsersService.start(dir, "auth.enabled=true", "shutdown.drain-timeout=1s")) {
+            RunningUsersService[] instances = {service, second};
+            for (int i = 0; i < 5; i++) {
+                assertThat(login(instances[i % 2], "grace@example.com", "wrong password!!")
+                                .status())
+                        .as("failure %d, on instance %d", i + 1, i % 2 + 1)
+                        .isEqualTo(401);
+            }
+
+            for (RunningUsersService instance : instances) {
+                TestResponse limited = login(instance, "grace@example.com", "correct horse battery");
+                assertThat(limited.status()).as(limited.body()).isEqualTo(429);
+                assertThat(limited.header("Retry-After"))
+                        .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+            }
+        }
+    }
+
+    @Test
+    void behindATrustedProxyEachForwardedClientIsThrottledOnItsOwn() {
+        try (RunningUsersService proxied = RunningUsersService.start(
+                dir.resolve("proxied"),
+                "auth.enabled=true",
+                "shutdown.drain-timeout=1s",
+                "http.trusted-proxies=127.0.0.1")) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(login(
+                                        proxied,
+                                        "user" + i + "@example.com",
+                                        "wrong password!!",
+                                        "X-Forwarded-For",
+                                        "203.0.113.7")
+                                .status())
+                        .isEqualTo(401);
+            }
+
+            assertThat(login(proxied, "fresh@example.com", "wrong password!!", "X-Forwarded-For", "203.0.113.7")
+                            .status())
+                    .as("the client that failed five times")
+                    .isEqualTo(429);
+            assertThat(login(
+                                    proxied,
+                                    "other@example.com",
+                                    "wrong password!!",
+                                    "X-Forwarded-For",
+                                    "203.0.113.7, 203.0.113.8")
+                            .status())
+                    .as("another client behind the same proxy (the left entry is the client's own claim)")
+                    .isEqualTo(401);
+        }
+    }
+
+    @Test
+    void withoutTrustedProxiesForwardedForIsIgnoredAndEveryClientOfAProxyIsOne() {
+        for (int i = 0; i < 5; i++) {
+            assertThat(login(
+                                    service,
+                                    "user" + i + "@example.com",
+                                    "wrong password!!",
+                                    "X-Forwarded-For",
+                                    "203.0.113." + i)
+                            .status())
+                    .isEqualTo(401);
+        }
+
+        assertThat(login(service, "fresh@example.com", "wrong password!!", "X-Forwarded-For", "203.0.113.99")
+                        .status())
+                .as("every request came from 127.0.0.1, whatever it forwarded")
+                .isEqualTo(429);
+    }
+
+    @Test
+    void aFailedLoginWhileTheDatabaseIsLockedGets503WithRetryAfterNot401Or500() throws Exception {
+        try (RunningUsersService locked = RunningUsersService.start(
+                        dir.resolve("locked"),
+                        "auth.enabled=true",
+                        "shutdown.drain-timeout=1s",
+                        "store.pool.connection-timeout=1s");
+                java.sql.Connection stuckWriter = java.sql.DriverManager.getConnection(
+                        "jdbc:sqlite:" + dir.resolve("locked").resolve("users.db"));
+                java.sql.Statement statement = stuckWriter.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE"); // holds SQLite's write lock: recording the failure cannot commit
+
+            TestResponse response = login(locked, "ada@example.com", "wrong password!!");
+
+            assertThat(response.status()).as(response.body()).isEqualTo(503);
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.header("Retry-After")).isPresent();
+            statement.execute("ROLLBACK");
+            assertThat(login(locked, "ada@example.com", "wrong password!!").status())
+                    .isEqualTo(401);
+        }
+    }
+
+    @Test
+    void aLoginEmailLongerThanAnyUsersCanHaveIsA400() {
+        TestResponse response = login("a".repeat(250) + "@example.com", "wrong password!!");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.body()).contains("email").contains("at most 254 characters");
+    }
 }

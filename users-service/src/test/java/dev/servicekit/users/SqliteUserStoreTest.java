@@ -131,8 +131,44 @@ class SqliteUserStoreTest extends UserStoreContractTest {
 
         store = open(clock);
 
-        assertThat(query(sqlite().dataSource(), history)).isEqualTo(before).isEqualTo("1:1");
+        assertThat(query(sqlite().dataSource(), history)).isEqualTo(before).isEqualTo("2:1,2");
         assertThat(store.list(10, Optional.empty()).items()).hasSize(1);
+    }
+
+    @Test
+    void anImportedIdMovesTheAutoincrementCounterSoCreatesAfterAReopenGetGreaterIds() throws SQLException {
+        store.create(draft("Ada", "ada@example.org"));
+        store.importUser(exported(1000, "imported@example.org", 3, Optional.of("h")));
+        assertThat(query(sqlite().dataSource(), "SELECT seq FROM sqlite_sequence WHERE name = 'users'"))
+                .isEqualTo("1000");
+        store.close();
+
+        store = open(clock);
+
+        assertThat(store.create(draft("Next", "next@example.org")).id()).isEqualTo(1001);
+    }
+
+    @Test
+    void anExportReadsOneSnapshotWhileAnotherConnectionDeletesEveryUser() throws Exception {
+        for (int i = 1; i <= 200; i++) {
+            store.create(draft("U" + i, "u" + i + "@example.org"));
+        }
+        List<Long> ids = new ArrayList<>();
+
+        store.exportAll(user -> {
+            if (ids.isEmpty()) {
+                try (Connection other = sqlite().dataSource().getConnection();
+                        Statement statement = other.createStatement()) {
+                    statement.execute("DELETE FROM users");
+                } catch (SQLException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            ids.add(user.id());
+        });
+
+        assertThat(ids).hasSize(200).isSorted();
+        assertThat(store.list(10, Optional.empty()).items()).isEmpty();
     }
 
     @Test

@@ -376,5 +376,293 @@ abstract class UserStoreContractTest {
         assertThatThrownBy(() -> store.delete(ada.id())).isInstanceOf(StoreUnavailableException.class);
         assertThatThrownBy(() -> store.credentials("ada@example.org").map(UserCredentials::passwordHash))
                 .isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.exportAll(user -> {})).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.importUser(exported(9, "i@example.org", 1, Optional.empty())))
+                .isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.recordLoginFailure("ip:10.0.0.1", START, START.minusSeconds(60)))
+                .isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.loginFailures("ip:10.0.0.1", START))
+                .isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.clearLoginFailures("ip:10.0.0.1")).isInstanceOf(StoreUnavailableException.class);
+    }
+
+    // --- export and import (data export / data import) ---
+
+    static ExportedUser exported(long id, String email, long version, Optional<String> hash) {
+        return new ExportedUser(
+                new User(
+                        id,
+                        "User " + id,
+                        email,
+                        List.of("reader", "writer"),
+                        Instant.parse("2024-01-02T03:04:05.678Z"),
+                        Instant.parse("2024-06-07T08:09:10.111Z"),
+                        version),
+                hash);
+    }
+
+    private List<ExportedUser> exportAll() {
+        List<ExportedUser> users = new ArrayList<>();
+        long count = store.exportAll(users::add);
+        assertThat(count).isEqualTo(users.size());
+        return users;
+    }
+
+    @Test
+    void exportAllPassesEveryUserInIdOrderWithHashTimestampsAndVersion() {
+        User ada = store.create(new UserDraft("Ada", "ada@example.org", List.of("admin"), Optional.of("hash-a")));
+        User bob = store.create(draft("Bob", "bob@example.org"));
+        User gone = store.create(draft("Gone", "gone@example.org"));
+        clock.advance(Duration.ofMinutes(3));
+        User bobV2 = store.replace(
+                bob.id(),
+                new UserDraft("Bob 2", "bob@example.org", List.of("writer", "reader"), Optional.of("hash-b")),
+                OptionalLong.of(1));
+        store.delete(gone.id());
+
+        assertThat(exportAll())
+                .containsExactly(
+                        new ExportedUser(ada, Optional.of("hash-a")), new ExportedUser(bobV2, Optional.of("hash-b")));
+        assertThat(bobV2.updatedAt()).isAfter(bobV2.createdAt());
+        assertThat(bobV2.version()).isEqualTo(2);
+    }
+
+    @Test
+    void exportOfAnEmptyStorePassesNothing() {
+        assertThat(exportAll()).isEmpty();
+    }
+
+    @Test
+    void importCreatesTheUserAsExportedKeepingIdTimestampsVersionAndHash() {
+        ExportedUser user = exported(42, "ada@example.org", 7, Optional.of("pbkdf2-sha256$1$c2FsdA$aGFzaA"));
+
+        assertThat(store.importUser(user)).isEqualTo(UserStore.ImportOutcome.CREATED);
+
+        assertThat(store.find(42)).contains(user.user());
+        assertThat(store.credentials("ADA@example.org")).hasValueSatisfying(c -> {
+            assertThat(c.user()).isEqualTo(user.user());
+            assertThat(c.passwordHash()).isEqualTo("pbkdf2-sha256$1$c2FsdA$aGFzaA");
+        });
+        assertThat(exportAll()).containsExactly(user);
+    }
+
+    @Test
+    void importOfAnIdenticalUserIsUnchangedAndOfADifferentOneUpdatesIt() {
+        ExportedUser user = exported(5, "ada@example.org", 3, Optional.of("hash"));
+        store.importUser(user);
+
+        assertThat(store.importUser(user)).isEqualTo(UserStore.ImportOutcome.UNCHANGED);
+
+        ExportedUser renamed = new ExportedUser(
+                new User(
+                        5,
+                        "Ada Lovelace",
+                        "lovelace@example.org",
+                        List.of("admin"),
+                        user.user().createdAt(),
+                        user.user().updatedAt().plusSeconds(60),
+                        4),
+                Optional.empty());
+        assertThat(store.importUser(renamed)).isEqualTo(UserStore.ImportOutcome.UPDATED);
+        assertThat(store.find(5)).contains(renamed.user());
+        assertThat(store.credentials("lovelace@example.org"))
+                .as("the hash was removed")
+                .isEmpty();
+        assertThat(store.create(draft("New Ada", "ada@example.org")).id())
+                .as("the old email is free again")
+                .isGreaterThan(5);
+        assertThat(store.importUser(renamed)).isEqualTo(UserStore.ImportOutcome.UNCHANGED);
+    }
+
+    @Test
+    void eachFieldThatDiffersMakesAnImportAnUpdate() {
+        ExportedUser base = exported(9, "a@example.org", 2, Optional.of("h1"));
+        User u = base.user();
+        List<ExportedUser> variants = List.of(
+                new ExportedUser(
+                        new User(9, "Other", u.email(), u.roles(), u.createdAt(), u.updatedAt(), 2), Optional.of("h1")),
+                new ExportedUser(
+                        new User(9, u.name(), "A@example.org", u.roles(), u.createdAt(), u.updatedAt(), 2),
+                        Optional.of("h1")),
+                new ExportedUser(
+                        new User(9, u.name(), u.email(), List.of("writer", "reader"), u.createdAt(), u.updatedAt(), 2),
+                        Optional.of("h1")),
+                new ExportedUser(
+                        new User(
+                                9, u.name(), u.email(), u.roles(), u.createdAt().minusMillis(1), u.updatedAt(), 2),
+                        Optional.of("h1")),
+                new ExportedUser(
+                        new User(
+                                9,
+                                u.name(),
+                                u.email(),
+                                u.roles(),
+                                u.createdAt(),
+                                u.updatedAt().plusMillis(1),
+                                2),
+                        Optional.of("h1")),
+                new ExportedUser(
+                        new User(9, u.name(), u.email(), u.roles(), u.createdAt(), u.updatedAt(), 3),
+                        Optional.of("h1")),
+                new ExportedUser(u, Optional.of("h2")),
+                new ExportedUser(u, Optional.empty()));
+        for (ExportedUser variant : variants) {
+            store.importUser(base);
+
+            assertThat(store.importUser(variant)).as("%s", variant).isEqualTo(UserStore.ImportOutcome.UPDATED);
+            assertThat(exportAll()).as("%s", variant).containsExactly(variant);
+        }
+    }
+
+    @Test
+    void reimportingAnExportIntoTheSameStoreChangesNothing() {
+        store.create(new UserDraft("Ada", "ada@example.org", List.of("admin"), Optional.of("hash-a")));
+        User bob = store.create(draft("Bob", "bob@example.org"));
+        store.replace(bob.id(), draft("Bob 2", "bob@example.org"), OptionalLong.empty());
+        List<ExportedUser> before = exportAll();
+
+        for (ExportedUser user : before) {
+            assertThat(store.importUser(user)).isEqualTo(UserStore.ImportOutcome.UNCHANGED);
+        }
+
+        assertThat(exportAll()).isEqualTo(before);
+    }
+
+    @Test
+    void usersCreatedAfterAnImportGetGreaterIdsThanEveryImportedOne() {
+        store.create(draft("Early", "early@example.org"));
+        store.importUser(exported(1000, "imported@example.org", 1, Optional.empty()));
+        store.importUser(exported(500, "older@example.org", 1, Optional.empty()));
+
+        User next = store.create(draft("Next", "next@example.org"));
+
+        assertThat(next.id()).isGreaterThan(1000);
+        assertThat(exportAll()).extracting(ExportedUser::id).containsExactly(1L, 500L, 1000L, next.id());
+    }
+
+    @Test
+    void importOfAnEmailAnotherUserHasIgnoringCaseThrowsDuplicateEmailAndChangesNothing() {
+        User ada = store.create(draft("Ada", "ada@example.org"));
+        store.importUser(exported(77, "bob@example.org", 1, Optional.empty()));
+
+        assertThatThrownBy(() -> store.importUser(exported(78, "ADA@example.org", 1, Optional.empty())))
+                .isInstanceOf(DuplicateEmailException.class)
+                .hasMessageContaining("'ADA@example.org'");
+        assertThatThrownBy(() -> store.importUser(exported(77, "Ada@Example.org", 2, Optional.empty())))
+                .as("an update to another user's email")
+                .isInstanceOf(DuplicateEmailException.class);
+
+        assertThat(exportAll())
+                .containsExactly(
+                        new ExportedUser(ada, Optional.empty()), exported(77, "bob@example.org", 1, Optional.empty()));
+    }
+
+    @Test
+    void importRejectsARoleWithWhitespaceAsCreateDoes() {
+        ExportedUser bad = new ExportedUser(
+                new User(3, "A", "a@example.org", List.of("read er"), START, START, 1), Optional.empty());
+
+        assertThatThrownBy(() -> store.importUser(bad))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'read er'");
+        assertThat(store.find(3)).isEmpty();
+    }
+
+    @Test
+    void importKeepsMillisecondsSoAReimportOfTheSameFileIsUnchanged() {
+        ExportedUser precise = new ExportedUser(
+                new User(4, "A", "a@example.org", List.of(), START, START.plusSeconds(1), 1), Optional.empty());
+
+        store.importUser(precise);
+
+        assertThat(store.find(4).orElseThrow().createdAt()).isEqualTo(Instant.parse("2025-03-04T05:06:07.123Z"));
+        assertThat(store.importUser(precise)).isEqualTo(UserStore.ImportOutcome.UNCHANGED);
+    }
+
+    @Test
+    void exportOfTenThousandUsersStreamsThemInIdOrderFromASnapshot() throws Exception {
+        int users = 10_000;
+        for (int i = 1; i <= users; i++) {
+            store.importUser(exported(i * 2L, "user" + i + "@example.org", 1, Optional.of("hash-" + i)));
+        }
+        List<Long> ids = new ArrayList<>(users);
+        java.util.concurrent.atomic.AtomicReference<User> createdMeanwhile =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        long count = store.exportAll(user -> {
+            if (ids.isEmpty()) {
+                // A write while the export runs is not blocked by it, and is not part of its snapshot.
+                try (var writer = java.util.concurrent.Executors.newSingleThreadExecutor()) {
+                    createdMeanwhile.set(writer.submit(() -> store.create(draft("Late", "late@example.org")))
+                            .get(10, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    throw new AssertionError("a create during the export failed or waited for it", e);
+                }
+            }
+            ids.add(user.id());
+        });
+
+        assertThat(count).isEqualTo(users);
+        assertThat(ids).hasSize(users).isSorted().doesNotHaveDuplicates();
+        assertThat(ids.getFirst()).isEqualTo(2);
+        assertThat(ids.getLast()).isEqualTo(2L * users);
+        assertThat(createdMeanwhile.get().id()).isGreaterThan(2L * users);
+        assertThat(store.find(createdMeanwhile.get().id())).isPresent();
+    }
+
+    // --- failed logins (the login throttle) ---
+
+    @Test
+    void loginFailuresAreReadBackOldestFirstAfterTheGivenTimeWithMillisecondPrecision() {
+        Instant t0 = START;
+        store.recordLoginFailure("account:ada@example.org", t0.plusSeconds(2), t0.minusSeconds(60));
+        store.recordLoginFailure("account:ada@example.org", t0, t0.minusSeconds(60));
+        store.recordLoginFailure("ip:10.0.0.1", t0.plusSeconds(1), t0.minusSeconds(60));
+        store.recordLoginFailure("account:ada@example.org", t0.plusSeconds(5), t0.minusSeconds(60));
+
+        assertThat(store.loginFailures("account:ada@example.org", t0.minusSeconds(1)))
+                .containsExactly(
+                        Instant.parse("2025-03-04T05:06:07.123Z"),
+                        Instant.parse("2025-03-04T05:06:09.123Z"),
+                        Instant.parse("2025-03-04T05:06:12.123Z"));
+        assertThat(store.loginFailures("account:ada@example.org", Instant.parse("2025-03-04T05:06:09.123Z")))
+                .as("only failures after 'since'")
+                .containsExactly(Instant.parse("2025-03-04T05:06:12.123Z"));
+        assertThat(store.loginFailures("ip:10.0.0.1", t0.minusSeconds(1))).hasSize(1);
+        assertThat(store.loginFailures("account:bob@example.org", t0.minusSeconds(1)))
+                .isEmpty();
+    }
+
+    @Test
+    void recordingAFailureForgetsTheFailuresOfEveryKeyAtOrBeforeForgetBefore() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        store.recordLoginFailure("ip:10.0.0.1", t0, t0.minusSeconds(60));
+        store.recordLoginFailure("account:ada@example.org", t0.plusSeconds(10), t0.minusSeconds(60));
+        store.recordLoginFailure("account:ada@example.org", t0.plusSeconds(20), t0.minusSeconds(60));
+
+        store.recordLoginFailure("account:bob@example.org", t0.plusSeconds(70), t0.plusSeconds(10));
+
+        Instant beginning = Instant.EPOCH;
+        assertThat(store.loginFailures("ip:10.0.0.1", beginning)).isEmpty();
+        assertThat(store.loginFailures("account:ada@example.org", beginning)).containsExactly(t0.plusSeconds(20));
+        assertThat(store.loginFailures("account:bob@example.org", beginning)).containsExactly(t0.plusSeconds(70));
+    }
+
+    @Test
+    void clearingForgetsOneKeysFailuresOnly() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        store.recordLoginFailure("account:ada@example.org", t0, t0.minusSeconds(60));
+        store.recordLoginFailure("account:ada@example.org", t0.plusSeconds(1), t0.minusSeconds(60));
+        store.recordLoginFailure("ip:10.0.0.1", t0.plusSeconds(1), t0.minusSeconds(60));
+
+        store.clearLoginFailures("account:ada@example.org");
+        store.clearLoginFailures("account:nobody@example.org");
+
+        assertThat(store.loginFailures("account:ada@example.org", Instant.EPOCH))
+                .isEmpty();
+        assertThat(store.loginFailures("ip:10.0.0.1", Instant.EPOCH)).hasSize(1);
+        store.recordLoginFailure("account:ada@example.org", t0.plusSeconds(2), t0.minusSeconds(60));
+        assertThat(store.loginFailures("account:ada@example.org", Instant.EPOCH))
+                .containsExactly(t0.plusSeconds(2));
     }
 }

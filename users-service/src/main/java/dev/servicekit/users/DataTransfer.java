@@ -1,0 +1,212 @@
+package dev.servicekit.users;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What {@code data export} and {@code data import} do, on any {@link UserStore}: the command line opens the store
+ * from the configuration; tests (and the move to PostgreSQL) call these directly. The format is {@link ExportFile}.
+ */
+final class DataTransfer {
+
+    private DataTransfer() {}
+
+    /**
+     * Writes every user of {@code store} to {@code out} as an export file, streaming from one snapshot of the store
+     * ({@link UserStore#exportAll}); never holds more than one user. Does not close {@code out}.
+     *
+     * @return how many users were written
+     * @throws StoreException if the store fails (the output then has no end line, so it cannot be imported)
+     * @throws UncheckedIOException if writing fails
+     */
+    static long export(UserStore store, OutputStream out, Instant exportedAt) {
+        ExportFile.Writer writer = new ExportFile.Writer(out, exportedAt, store.describe());
+        store.exportAll(writer::user);
+        return writer.finish();
+    }
+
+    /**
+     * Exports to {@code target} the safe way: into a new owner-only file ({@code rw-------} where the file system
+     * has POSIX permissions; on Windows the directory's ACL applies) next to it, forced to disk, then renamed over
+     * {@code target} in one step. A failure leaves {@code target} as it was and removes the new file. The file holds
+     * password hashes: that is why it is owner-only.
+     *
+     * @return how many users were written
+     * @throws IllegalArgumentException if {@code target} is a directory or its directory does not exist
+     */
+    static long exportToFile(UserStore store, Path target, Instant exportedAt) {
+        Path file = target.toAbsolutePath().normalize();
+        Path dir = Objects.requireNonNull(file.getParent(), "a file has a directory");
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--to '" + target + "' is a directory; name the file to write, e.g. "
+                    + file.resolve("users.jsonl"));
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(
+                    "--to '" + target + "': directory '" + dir + "' does not exist; create it first");
+        }
+        Path temp = ownerOnlyTempFile(dir, file.getFileName().toString());
+        try {
+            long users;
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(channel)) {
+                users = export(store, out, exportedAt);
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return users;
+        } catch (IOException e) {
+            deleteQuietly(temp, e);
+            throw new UncheckedIOException("Cannot write '" + file + "': " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            deleteQuietly(temp, e);
+            throw e;
+        }
+    }
+
+    private static Path ownerOnlyTempFile(Path dir, String name) {
+        try {
+            try {
+                return Files.createTempFile(
+                        dir,
+                        "." + name + ".",
+                        ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                return Files.createTempFile(dir, "." + name + ".", ".tmp"); // Windows: the directory's ACL applies
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Cannot create a file in '" + dir + "' (" + e.getMessage()
+                            + "); choose a directory this account may write to",
+                    e);
+        }
+    }
+
+    private static void deleteQuietly(Path file, Throwable failure) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** How many users an import created, updated and left unchanged. */
+    record Counts(long created, long updated, long unchanged) {
+        long total() {
+            return created + updated + unchanged;
+        }
+
+        @Override
+        public String toString() {
+            return created + " created, " + updated + " updated, " + unchanged + " unchanged";
+        }
+    }
+
+    /**
+     * One import of an export file into a store, in two passes over the file: {@link #check()} reads it all and
+     * stops at the first bad line before anything is written; {@link #run()} then imports the users in file order,
+     * each in its own store transaction ({@link UserStore#importUser}). Neither pass holds more than one line.
+     *
+     * <p>So a file that is damaged, truncated or not an export imports nothing. A failure while importing (another
+     * user in the target has the same email, the store stops answering) stops at that line: the users before it are
+     * imported, none after; {@link #counts()} says how many. Running the same import again is safe: users already
+     * imported are {@code UNCHANGED}.
+     */
+    static final class Import {
+        private final UserStore store;
+        private final Path file;
+        private long created;
+        private long updated;
+        private long unchanged;
+        private String source = "";
+        private String exportedAt = "";
+
+        Import(UserStore store, Path file) {
+            this.store = Objects.requireNonNull(store, "store");
+            this.file = Objects.requireNonNull(file, "file");
+        }
+
+        /**
+         * Reads the whole file and checks every line, writing nothing.
+         *
+         * @return how many users the file holds
+         * @throws ExportFileException at the first bad line
+         * @throws UncheckedIOException if the file cannot be read
+         */
+        long check() {
+            try (ExportFile.Reader reader = ExportFile.Reader.open(file)) {
+                source = reader.source();
+                exportedAt = reader.exportedAt();
+                while (reader.hasNext()) {
+                    reader.next();
+                }
+                return reader.users();
+            }
+        }
+
+        /**
+         * Imports every user of the file, in order.
+         *
+         * @return the counts
+         * @throws ExportFileException at a bad line (the file changed since {@link #check()}) or at a user whose email
+         *     another user of the target store has
+         * @throws StoreException if the store fails; {@link #counts()} says what was imported before
+         */
+        Counts run() {
+            try (ExportFile.Reader reader = ExportFile.Reader.open(file)) {
+                while (reader.hasNext()) {
+                    ExportedUser user = reader.next();
+                    UserStore.ImportOutcome outcome;
+                    try {
+                        outcome = store.importUser(user);
+                    } catch (DuplicateEmailException e) {
+                        throw new ExportFileException(
+                                file,
+                                reader.lineNumber(),
+                                "user " + user.id() + " has email '"
+                                        + user.user().email() + "', which another user"
+                                        + " of the target store has (emails are unique ignoring case); change or"
+                                        + " delete that user in the target, or fix the file");
+                    }
+                    switch (outcome) {
+                        case CREATED -> created++;
+                        case UPDATED -> updated++;
+                        case UNCHANGED -> unchanged++;
+                    }
+                }
+            }
+            return counts();
+        }
+
+        /** What was imported so far. */
+        Counts counts() {
+            return new Counts(created, updated, unchanged);
+        }
+
+        /** The store the file was exported from, as its header says. */
+        String source() {
+            return source;
+        }
+
+        /** When the file was exported, as its header says. */
+        String exportedAt() {
+            return exportedAt;
+        }
+    }
+}
