@@ -106,7 +106,7 @@ final class ProblemDirectHandler implements DirectHandler {
         }
         if (code == Status.HTTP_VERSION_NOT_SUPPORTED_505.code()) {
             // Helidon's one 505: an HTTP/1.0 request on a connection that began with HTTP/1.1 (a connection that
-            // begins with HTTP/1.0 is Http10Connection's, and answers HTTP/1.0 and HTTP/1.1 alike).
+            // begins with HTTP/1.0 is Http1xConnection's, and answers HTTP/1.0 and HTTP/1.1 alike).
             return ProblemException.of(
                     505,
                     ProblemException.reasonPhrase(505),

@@ -192,13 +192,13 @@ final class ServerRouting {
     }
 
     /**
-     * Sends every response to an HTTP/1.0 request ({@link Http10Connection}) whole, with {@code Content-Length}:
+     * Sends every response to an HTTP/1.0 request ({@link Http1xConnection}) whole, with {@code Content-Length}:
      * Helidon would chunk a streamed body, which HTTP/1.0 clients cannot read. HTTP/1.1 requests pass untouched.
      */
     private static final class Http10BodyFilter implements Filter {
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            if (Http10Connection.routingHttp10Request()) {
+            if (Http1xConnection.routingHttp10Request()) {
                 res.streamFilter(helidon -> new WholeBodyOutputStream(helidon, res.headers()));
             }
             chain.proceed();

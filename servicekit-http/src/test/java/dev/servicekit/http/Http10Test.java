@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * HTTP/1.0 requests on real sockets (issue 13): Helidon alone answers them 505; {@link Http10Connection} serves
+ * HTTP/1.0 requests on real sockets (issue 13): Helidon alone answers them 505; {@link Http1xConnection} serves
  * them with Helidon's own HTTP/1 connection under HTTP/1.0's rules (close unless keep-alive, never chunked, no
  * Host needed), through the same routing, middleware and error mapper as HTTP/1.1.
  */

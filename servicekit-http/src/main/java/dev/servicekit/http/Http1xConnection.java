@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.concurrency.limits.Limit;
@@ -33,15 +34,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
 /**
- * A connection whose first request is HTTP/1.0, served by Helidon's own HTTP/1 connection, one request at a time.
+ * One HTTP/1 connection of a Servicekit listener: HTTP/1.1 requests are served by Helidon's own HTTP/1 connection,
+ * untouched; HTTP/1.0 requests, which Helidon's parser refuses (505), by the same Helidon connection, one request at
+ * a time.
  *
  * <p>Helidon's parser refuses the version token {@code HTTP/1.0} and nothing else about such a request: an
  * HTTP/1.0 request is an HTTP/1.1 request with fewer features. So, per request:
  *
  * <ol>
- *   <li>Read the request line (up to its CRLF, as Helidon's selector does to pick a protocol). If it is not
- *       HTTP/1.0 (a later HTTP/1.1 request on the connection, or garbage), hand the connection as it is to a
- *       plain Helidon HTTP/1.1 connection for the rest of its life, and stop here.
+ *   <li>Look at the request line (up to its CRLF, as Helidon's selector does to pick a protocol) without reading
+ *       it. Unless it ends with {@code " HTTP/1.0"} (HTTP/1.1, or garbage that Helidon answers with 400), hand the
+ *       connection as it is to Helidon's HTTP/1.1 connection for the rest of its life, and stop here.
  *   <li>Present the same bytes to a fresh Helidon HTTP/1 connection, with the line's last byte turned from
  *       {@code 0} into {@code 1}. Helidon parses the headers, frames the body, routes, runs every filter and
  *       writes the response exactly as for HTTP/1.1.
@@ -63,9 +66,10 @@ import java.util.function.Supplier;
  * highest version whose major number the client supports); nginx, HAProxy and ApacheBench accept it.
  *
  * <p>All methods but {@link #close(boolean)}, {@link #idleTime()} and {@link #canInterrupt()} run on the
- * connection's single virtual thread, like Helidon's own connection.
+ * connection's single virtual thread, like Helidon's own connection. While it waits for a request line the
+ * connection can be interrupted, so a stop does not wait for a client that connected and sent nothing.
  */
-final class Http10Connection implements ServerConnection, InterruptableTask<Void> {
+final class Http1xConnection implements ServerConnection, InterruptableTask<Void> {
 
     private static final byte[] HTTP_1_0 = " HTTP/1.0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
@@ -83,7 +87,7 @@ final class Http10Connection implements ServerConnection, InterruptableTask<Void
     private volatile ServerConnection current;
     private volatile long idleSince = System.nanoTime();
 
-    Http10Connection(
+    Http1xConnection(
             ConnectionContext ctx,
             Http1ConnectionSelector http10,
             Http1ConnectionSelector http11,
@@ -138,23 +142,16 @@ final class Http10Connection implements ServerConnection, InterruptableTask<Void
             } finally {
                 readingRequestLine = false;
             }
-            if (eol < 0 || eol >= maxPrologueLength) {
-                // Not a request line we can read: Helidon answers it (400 or 414) from the bytes as they are.
+            if (eol < 0 || eol >= maxPrologueLength || !isHttp10(reader.getBuffer(eol))) {
+                // HTTP/1.1, or a line Helidon answers with 400 or 414: the rest is Helidon's, byte for byte.
                 serveRest(reader, limit);
                 return;
             }
             byte[] line = reader.readBytes(eol);
             reader.skip(CRLF.length);
-            boolean http10Request = endsWith(line, HTTP_1_0);
-            if (http10Request) {
-                line[line.length - 1] = '1';
-            }
+            line[line.length - 1] = '1'; // HTTP/1.0 -> HTTP/1.1, for Helidon's parser
             bytes.pushBack(line, CRLF, reader.available() > 0 ? reader.readBytes(reader.available()) : null);
             DataReader next = DataReader.create(bytes);
-            if (!http10Request) {
-                serveRest(next, limit);
-                return;
-            }
             if (!serveOneHttp10Request(next, limit)) {
                 return;
             }
@@ -179,7 +176,7 @@ final class Http10Connection implements ServerConnection, InterruptableTask<Void
         return open && request.keepAlive;
     }
 
-    /** Hands the rest of the connection to Helidon's HTTP/1.1 connection, reading from {@code reader}. */
+    /** Hands the rest of the connection to Helidon's HTTP/1 connection, reading from {@code reader}. */
     private void serveRest(DataReader reader, Limit limit) throws InterruptedException {
         ServerConnection connection =
                 http11.connection(reader == ctx.dataReader() ? ctx : new RequestContext(ctx, reader));
@@ -220,13 +217,14 @@ final class Http10Connection implements ServerConnection, InterruptableTask<Void
         }
     }
 
-    private static boolean endsWith(byte[] line, byte[] suffix) {
-        if (line.length < suffix.length) {
+    /** Whether a request line (without its CRLF) ends with {@code " HTTP/1.0"}; reads nothing. */
+    private static boolean isHttp10(BufferData line) {
+        int length = line.available();
+        if (length < HTTP_1_0.length) {
             return false;
         }
-        int offset = line.length - suffix.length;
-        for (int i = 0; i < suffix.length; i++) {
-            if (line[offset + i] != suffix[i]) {
+        for (int i = 0; i < HTTP_1_0.length; i++) {
+            if (line.get(length - HTTP_1_0.length + i) != HTTP_1_0[i]) {
                 return false;
             }
         }
