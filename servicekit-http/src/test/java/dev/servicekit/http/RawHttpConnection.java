@@ -92,6 +92,15 @@ final class RawHttpConnection implements AutoCloseable {
         return read(false);
     }
 
+    /** Whether nothing has arrived from the server yet (without blocking). */
+    boolean nothingReceived() {
+        try {
+            return in.available() == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Whether the server closed the connection: the next read sees the end of the stream (within 20 s). */
     boolean closedByServer() {
         try {

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * directory; otherwise they run as the current user, as nginx does for a non-root master.
  *
  * {@snippet :
- * try (NginxServer nginx = NginxServer.start(dir, Files.readString(shippedConf), NginxServer.upstreams(a, b, c))) {
+ * try (NginxServer nginx = NginxServer.start(dir, Path.of("deploy/nginx/users-service.conf"), NginxServer.upstreams(a, b, c))) {
  *     URI users = nginx.uri("/api/v1/users");
  *     nginx.reload(changedConf, NginxServer.upstreams(a, b));   // new configuration, same port
  * }
@@ -100,6 +100,20 @@ public final class NginxServer implements AutoCloseable {
         server.test();
         server.startProcess();
         return server;
+    }
+
+    /**
+     * {@link #start(Path, String, Map)} with the server configuration read from a file, such as the shipped
+     * {@code deploy/nginx/users-service.conf}.
+     */
+    public static NginxServer start(Path dir, Path serverConfigFile, Map<String, String> placeholders) {
+        Objects.requireNonNull(serverConfigFile, "serverConfigFile");
+        try {
+            return start(dir, Files.readString(serverConfigFile, StandardCharsets.UTF_8), placeholders);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read the nginx configuration " + serverConfigFile + ": " + e.getMessage(), e);
+        }
     }
 
     /** The port nginx listens on, on 127.0.0.1. */
