@@ -10,10 +10,13 @@ import dev.servicekit.testing.TestResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,12 +26,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * users-service behind a real nginx (issue 13, done-when 6, one instance): once with the shipped
  * {@code deploy/nginx/users-service.conf} (HTTP/1.1 and keep-alive to the instances), once with the same file
  * without its two HTTP/1.1 lines, so nginx speaks its default HTTP/1.0 to the service. Both must answer the API
- * exactly as the service does directly.
+ * exactly as the service does directly. And the shipped file's retry rule: GETs move on to the next instance, POSTs
+ * do not.
  */
 class NginxProxyIT {
 
     static final String HTTP_11 = "proxy_http_version 1.1;";
     static final String KEEP_ALIVE = "proxy_set_header Connection \"\";";
+    static final Path SHIPPED = MonitoringFiles.repositoryRoot().resolve("deploy/nginx/users-service.conf");
 
     @TempDir
     Path dir;
@@ -45,7 +50,7 @@ class NginxProxyIT {
     }
 
     static String shippedConfig() throws IOException {
-        return Files.readString(MonitoringFiles.repositoryRoot().resolve("deploy/nginx/users-service.conf"));
+        return Files.readString(SHIPPED);
     }
 
     /** The shipped file without the lines that make nginx speak HTTP/1.1: nginx's default, HTTP/1.0, remains. */
@@ -125,6 +130,50 @@ class NginxProxyIT {
                         .isNotEqualTo(404);
             }
             assertThat(nginx.errorLog()).as("nginx's error log").doesNotContain("[error]");
+        }
+    }
+
+    /**
+     * The shipped retry rule: an instance answering 503 (as a stopping one does) is skipped for a GET, which goes to
+     * the next instance, while a POST that reached it is not sent again. Instance 1 here is a stand-in that answers
+     * every request with 503; instances 2 and 3 are the service. nginx picks instances in turn (one worker).
+     */
+    @Test
+    void getsAreRetriedOnTheNextInstanceAndPostsAreNot() {
+        try (RunningUsersService service = RunningUsersService.start(dir.resolve("service"));
+                NginxServer stopping = NginxServer.start(
+                        dir.resolve("stopping"),
+                        "server { listen {{LISTEN}}; location / { return 503 \"stopping\\n\"; } }",
+                        Map.of());
+                NginxServer nginx = NginxServer.start(
+                        dir.resolve("nginx"),
+                        SHIPPED,
+                        NginxServer.upstreams(stopping.port(), service.apiPort(), service.apiPort()))) {
+            TestHttpClient client = TestHttpClient.create("http://127.0.0.1:" + nginx.port());
+
+            List<Integer> posts = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                posts.add(client.post("/api/v1/users", "{\"name\":\"U" + i + "\",\"email\":\"u" + i + "@example.com\"}")
+                        .status());
+            }
+            List<Integer> gets = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                gets.add(client.get("/api/v1/users?limit=1").status());
+            }
+
+            assertThat(posts)
+                    .as("one POST in three reaches instance 1 and gets its 503, not a retry")
+                    .containsExactlyInAnyOrder(201, 201, 503);
+            assertThat(gets)
+                    .as("a GET that reaches instance 1 is retried on the next")
+                    .containsOnly(200);
+            assertThat(nginx.accessLog())
+                    .as("nginx's log of a retried GET: two instances, 503 then 200")
+                    .containsPattern("200 \"GET /api/v1/users\\?limit=1 HTTP/1.1\" 127\\.0\\.0\\.1:" + stopping.port()
+                            + ", 127\\.0\\.0\\.1:\\d+ 503, 200");
+            assertThat(client.get("/api/v1/users?limit=10").json().path("items"))
+                    .as("the users the two accepted POSTs created, once each")
+                    .hasSize(2);
         }
     }
 
