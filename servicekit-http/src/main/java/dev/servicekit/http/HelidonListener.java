@@ -176,6 +176,10 @@ final class HelidonListener {
                     .shutdownHook(false)
                     .errorHandling(e -> e.includeEntity(true))
                     .directHandlers(new ProblemDirectHandler(currentBodyLimit, accessLog, metrics).asDirectHandlers())
+                    // HTTP/1.1, and HTTP/1.0 (nginx's default upstream protocol, HAProxy's health check, ab), which
+                    // Helidon alone answers with 505: the only protocol; see Http1xConnectionSelector.
+                    .protocolsDiscoverServices(false)
+                    .addConnectionSelector(Http1xConnectionSelector.create())
                     .routing(routing.get());
             material.ifPresent(m -> builder.tls(m.toHelidonTls()));
             WebServer candidate = builder.build();

@@ -105,7 +105,13 @@ final class ProblemDirectHandler implements DirectHandler {
                     "The request headers are too large; send fewer or shorter headers");
         }
         if (code == Status.HTTP_VERSION_NOT_SUPPORTED_505.code()) {
-            return ProblemException.of(505, ProblemException.reasonPhrase(505), "Only HTTP/1.1 is supported");
+            // Helidon's one 505: an HTTP/1.0 request on a connection that began with HTTP/1.1 (a connection that
+            // begins with HTTP/1.0 is Http1xConnection's, and answers HTTP/1.0 and HTTP/1.1 alike).
+            return ProblemException.of(
+                    505,
+                    ProblemException.reasonPhrase(505),
+                    "HTTP/1.0 is served on connections that begin with it, not after HTTP/1.1 requests; "
+                            + "send HTTP/1.1 on this connection, or HTTP/1.0 on a new one");
         }
         if (code >= 500 || eventType == EventType.INTERNAL_ERROR) {
             return ProblemResponses.internalError(requestId);

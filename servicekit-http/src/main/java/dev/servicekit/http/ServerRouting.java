@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Builds the Helidon routing shared by both servers: the middleware filters in order (request id and the
- * request's settings snapshot, access log, security headers, CORS when configured, pause, body limit, overload
+ * Builds the Helidon routing shared by both servers: the middleware filters in order (whole bodies for HTTP/1.0
+ * clients, request id and the request's settings snapshot, access log, security headers, CORS when configured, pause, body limit, overload
  * shedding on the API listener), the routes, a fallback that answers 404/405, and the single error
  * mapper that turns every exception into problem+json.
  */
@@ -55,6 +55,7 @@ final class ServerRouting {
                 .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
                 .toList();
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(new Http10BodyFilter())
                 .addFilter(new RequestIdFilter(live))
                 .addFilter(new AccessLogFilter(inFlight, accessLog, metrics))
                 .addFilter(new SecurityHeadersFilter())
@@ -187,6 +188,20 @@ final class ServerRouting {
                     HeaderNames.ACCESS_CONTROL_MAX_AGE,
                     Long.toString(settings.maxAge().toSeconds()));
             res.status(Status.NO_CONTENT_204).send();
+        }
+    }
+
+    /**
+     * Sends every response to an HTTP/1.0 request ({@link Http1xConnection}) whole, with {@code Content-Length}:
+     * Helidon would chunk a streamed body, which HTTP/1.0 clients cannot read. HTTP/1.1 requests pass untouched.
+     */
+    private static final class Http10BodyFilter implements Filter {
+        @Override
+        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+            if (Http1xConnection.routingHttp10Request()) {
+                res.streamFilter(helidon -> new WholeBodyOutputStream(helidon, res.headers()));
+            }
+            chain.proceed();
         }
     }
 

@@ -129,6 +129,41 @@ class ApiServerDrainTest {
     }
 
     @Test
+    void aConnectionThatSentNothingYetDoesNotDelayStop() throws Exception {
+        server = ApiServer.create(
+                HttpTestSupport.apiConfig(1024, Duration.ofSeconds(30)),
+                List.of(Route.get("/ok", (req, res) -> res.send("ok"))));
+        server.start();
+        try (Socket silent = new Socket();
+                Socket http10 = new Socket()) {
+            silent.connect(new InetSocketAddress(HttpTestSupport.HOST, server.port()), 5000);
+            silent.setSoTimeout(20_000);
+            // And an HTTP/1.0 keep-alive connection, idle after its first request.
+            http10.connect(new InetSocketAddress(HttpTestSupport.HOST, server.port()), 5000);
+            http10.setSoTimeout(20_000);
+            http10.getOutputStream()
+                    .write("GET /ok HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(HttpTestSupport.RawResponse.readFrom(http10.getInputStream())
+                            .status())
+                    .isEqualTo(200);
+            // The server has taken the silent connection once a request on a later connection is answered.
+            assertThat(HttpTestSupport.get(server.port(), "/ok").statusCode()).isEqualTo(200);
+
+            long started = System.nanoTime();
+            stopper.submit(server::stop).get(40, TimeUnit.SECONDS);
+
+            // far below the 30 s drain timeout: neither connection is waited for
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+            assertThat(silent.getInputStream().read())
+                    .as("silent connection closed")
+                    .isEqualTo(-1);
+            assertThat(http10.getInputStream().read())
+                    .as("idle HTTP/1.0 connection closed")
+                    .isEqualTo(-1);
+        }
+    }
+
+    @Test
     void handlerThatNeverFinishesMakesStopReturnAfterTheDrainTimeout() throws Exception {
         Duration drainTimeout = Duration.ofMillis(500);
         CountDownLatch entered = new CountDownLatch(1);

@@ -1,0 +1,400 @@
+package dev.servicekit.http;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PeerInfo;
+import io.helidon.common.task.InterruptableTask;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
+import io.helidon.webserver.Router;
+import io.helidon.webserver.http.DirectTransportRequest;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+import io.helidon.webserver.http1.Http1ConnectionSelector;
+import io.helidon.webserver.spi.ServerConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * One HTTP/1 connection of a Servicekit listener: HTTP/1.1 requests are served by Helidon's own HTTP/1 connection,
+ * untouched; HTTP/1.0 requests, which Helidon's parser refuses (505), by the same Helidon connection, one request at
+ * a time.
+ *
+ * <p>Helidon's parser refuses the version token {@code HTTP/1.0} and nothing else about such a request: an
+ * HTTP/1.0 request is an HTTP/1.1 request with fewer features. So, per request:
+ *
+ * <ol>
+ *   <li>Look at the request line (up to its CRLF, as Helidon's selector does to pick a protocol) without reading
+ *       it. Unless it ends with {@code " HTTP/1.0"} (HTTP/1.1, or garbage that Helidon answers with 400), hand the
+ *       connection as it is to Helidon's HTTP/1.1 connection for the rest of its life, and stop here.
+ *   <li>Present the same bytes to a fresh Helidon HTTP/1 connection, with the line's last byte turned from
+ *       {@code 0} into {@code 1}. Helidon parses the headers, frames the body, routes, runs every filter and
+ *       writes the response exactly as for HTTP/1.1.
+ *   <li>Its receive listener, which runs after Helidon has read the headers and before it routes, applies what
+ *       HTTP/1.0 differs in (RFC 9112 §9.3, §6.1): without {@code Connection: keep-alive} the request carries
+ *       {@code Connection: close}, so Helidon answers with {@code Connection: close}; with it, Helidon answers
+ *       {@code Connection: keep-alive}; a {@code Transfer-Encoding} is refused with 400 and the connection
+ *       closes. A missing {@code Host} is allowed (the Helidon connection for HTTP/1.0 validates {@code Host}
+ *       only when present).
+ *   <li>Routing knows it serves an HTTP/1.0 request ({@link #routingHttp10Request()}), so the Servicekit
+ *       middleware sends every body whole with {@code Content-Length}, never chunked
+ *       ({@link WholeBodyOutputStream}).
+ *   <li>The Helidon connection ends after this one request ({@code close(false)} from the listener: finish
+ *       the current request, then return). If the request asked for keep-alive and the response did not close,
+ *       go to 1 for the next request on the same socket; otherwise return, and Helidon closes the socket.
+ * </ol>
+ *
+ * <p>The responses' status line says {@code HTTP/1.1}, which RFC 9110 §6.2 prescribes (a server sends its own
+ * highest version whose major number the client supports); nginx, HAProxy and ApacheBench accept it.
+ *
+ * <p>All methods but {@link #close(boolean)}, {@link #idleTime()} and {@link #canInterrupt()} run on the
+ * connection's single virtual thread, like Helidon's own connection. While it waits for a request line the
+ * connection can be interrupted, so a stop does not wait for a client that connected and sent nothing.
+ */
+final class Http1xConnection implements ServerConnection, InterruptableTask<Void> {
+
+    private static final byte[] HTTP_1_0 = " HTTP/1.0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final ThreadLocal<Boolean> ROUTING_HTTP10 = new ThreadLocal<>();
+
+    private final ConnectionContext ctx;
+    private final Http1ConnectionSelector http10;
+    private final Http1ConnectionSelector http11;
+    private final int maxPrologueLength;
+    private final PushbackBytes bytes;
+
+    private volatile boolean open = true;
+    private volatile boolean readingRequestLine;
+    private volatile Thread thread;
+    private volatile ServerConnection current;
+    private volatile long idleSince = System.nanoTime();
+
+    Http1xConnection(
+            ConnectionContext ctx,
+            Http1ConnectionSelector http10,
+            Http1ConnectionSelector http11,
+            int maxPrologueLength) {
+        this.ctx = ctx;
+        this.http10 = http10;
+        this.http11 = http11;
+        this.maxPrologueLength = maxPrologueLength;
+        this.bytes = new PushbackBytes(ctx.dataReader());
+    }
+
+    /**
+     * Whether the current thread is routing an HTTP/1.0 request. Helidon routes on the connection's thread, so
+     * this is true exactly while a filter or handler serves one.
+     */
+    static boolean routingHttp10Request() {
+        return ROUTING_HTTP10.get() != null;
+    }
+
+    /**
+     * The configuration of the Helidon connections that serve one HTTP/1.0 request each: {@code http11}'s,
+     * with the listener that applies HTTP/1.0's rules, the {@code Connection: keep-alive} response header that
+     * HTTP/1.0 keep-alive needs, and {@code Host} validated only when present (HTTP/1.0 does not require it).
+     */
+    @SuppressWarnings("removal") // validateRequestHostHeader: Helidon's switch for the Host check, kept in 4.x
+    static Http1Config http10Config(Http1Config http11) {
+        return Http1Config.builder(http11)
+                .validateRequestHostHeader(false)
+                .sendKeepAliveHeader(true)
+                // Each the only one: Helidon 4.5.0 combines several listeners into one that forwards nothing
+                // (Http1ConnectionListenerUtil.ListFrameListener). Dropped: the TRACE-level "recv"/"send" loggers.
+                .clearReceiveListeners()
+                .addReceiveListener(RequestListener.INSTANCE)
+                .clearSendListeners()
+                .addSendListener(ResponseListener.INSTANCE)
+                .build();
+    }
+
+    @Override
+    public void handle(Limit limit) throws InterruptedException {
+        thread = Thread.currentThread();
+        DataReader reader = ctx.dataReader();
+        while (open) {
+            int eol;
+            readingRequestLine = true;
+            try {
+                eol = reader.findNewLine(maxPrologueLength);
+            } catch (DataReader.InsufficientDataAvailableException e) {
+                throw new CloseConnectionException("No more data available", e);
+            } catch (DataReader.IncorrectNewLineException e) {
+                eol = -1;
+            } finally {
+                readingRequestLine = false;
+            }
+            if (eol < 0 || eol >= maxPrologueLength || !isHttp10(reader.getBuffer(eol))) {
+                // HTTP/1.1, or a line Helidon answers with 400 or 414: the rest is Helidon's, byte for byte.
+                serveRest(reader, limit);
+                return;
+            }
+            byte[] line = reader.readBytes(eol);
+            reader.skip(CRLF.length);
+            line[line.length - 1] = '1'; // HTTP/1.0 -> HTTP/1.1, for Helidon's parser
+            bytes.pushBack(line, CRLF, reader.available() > 0 ? reader.readBytes(reader.available()) : null);
+            DataReader next = DataReader.create(bytes);
+            if (!serveOneHttp10Request(next, limit)) {
+                return;
+            }
+            reader = next;
+        }
+    }
+
+    /** Serves one HTTP/1.0 request; whether the connection stays open for another. */
+    private boolean serveOneHttp10Request(DataReader reader, Limit limit) throws InterruptedException {
+        RequestContext request = new RequestContext(ctx, reader);
+        ServerConnection connection = http10.connection(request);
+        request.connection = connection;
+        current = connection;
+        ROUTING_HTTP10.set(Boolean.TRUE);
+        try {
+            connection.handle(limit);
+        } finally {
+            ROUTING_HTTP10.remove();
+            current = null;
+            idleSince = System.nanoTime();
+        }
+        return open && request.keepAlive;
+    }
+
+    /** Hands the rest of the connection to Helidon's HTTP/1 connection, reading from {@code reader}. */
+    private void serveRest(DataReader reader, Limit limit) throws InterruptedException {
+        ServerConnection connection =
+                http11.connection(reader == ctx.dataReader() ? ctx : new RequestContext(ctx, reader));
+        current = connection;
+        if (!open) {
+            connection.close(false);
+        }
+        connection.handle(limit);
+    }
+
+    @Override
+    public boolean canInterrupt() {
+        ServerConnection connection = current;
+        if (connection != null) {
+            return connection instanceof InterruptableTask<?> task && task.canInterrupt();
+        }
+        return readingRequestLine;
+    }
+
+    @Override
+    public Duration idleTime() {
+        ServerConnection connection = current;
+        return connection != null ? connection.idleTime() : Duration.ofNanos(System.nanoTime() - idleSince);
+    }
+
+    @Override
+    public void close(boolean interrupt) {
+        open = false;
+        ServerConnection connection = current;
+        if (connection != null) {
+            connection.close(interrupt);
+            return;
+        }
+        // Between requests: like Helidon's connection, interrupt a thread that waits for the next request line.
+        Thread t = thread;
+        if (t != null && (interrupt || readingRequestLine)) {
+            t.interrupt();
+        }
+    }
+
+    /** Whether a request line (without its CRLF) ends with {@code " HTTP/1.0"}; reads nothing. */
+    private static boolean isHttp10(BufferData line) {
+        int length = line.available();
+        if (length < HTTP_1_0.length) {
+            return false;
+        }
+        for (int i = 0; i < HTTP_1_0.length; i++) {
+            if (line.get(length - HTTP_1_0.length + i) != HTTP_1_0[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The connection's bytes for the readers of its requests, one after another: first what was handed back (the
+     * request line as Helidon should see it, then what the previous reader had read ahead), then the socket.
+     */
+    private static final class PushbackBytes implements Supplier<byte[]> {
+        private final DataReader socket;
+        private final Deque<byte[]> pending = new ArrayDeque<>();
+
+        PushbackBytes(DataReader socket) {
+            this.socket = socket;
+        }
+
+        /** Puts {@code chunks} (null ones skipped) in front of everything not yet read, in this order. */
+        void pushBack(byte[]... chunks) {
+            for (int i = chunks.length - 1; i >= 0; i--) {
+                if (chunks[i] != null && chunks[i].length > 0) {
+                    pending.addFirst(chunks[i]);
+                }
+            }
+        }
+
+        /** The next bytes, or null at the end of the stream (which DataReader turns into its end-of-data). */
+        @Override
+        public byte[] get() {
+            byte[] next = pending.poll();
+            if (next != null) {
+                return next;
+            }
+            try {
+                socket.ensureAvailable();
+            } catch (DataReader.InsufficientDataAvailableException e) {
+                return null;
+            }
+            return socket.readBytes(socket.available());
+        }
+    }
+
+    /** The connection as one Helidon connection sees it: the same socket, with its own reader. */
+    private static final class RequestContext implements ConnectionContext {
+        private final ConnectionContext socket;
+        private final DataReader reader;
+        private ServerConnection connection;
+        private HttpPrologue prologue;
+        private boolean keepAlive;
+
+        RequestContext(ConnectionContext socket, DataReader reader) {
+            this.socket = socket;
+            this.reader = reader;
+        }
+
+        @Override
+        public DataReader dataReader() {
+            return reader;
+        }
+
+        @Override
+        public PeerInfo remotePeer() {
+            return socket.remotePeer();
+        }
+
+        @Override
+        public PeerInfo localPeer() {
+            return socket.localPeer();
+        }
+
+        @Override
+        public boolean isSecure() {
+            return socket.isSecure();
+        }
+
+        @Override
+        public String socketId() {
+            return socket.socketId();
+        }
+
+        @Override
+        public String childSocketId() {
+            return socket.childSocketId();
+        }
+
+        @Override
+        public ListenerContext listenerContext() {
+            return socket.listenerContext();
+        }
+
+        @Override
+        public ExecutorService executor() {
+            return socket.executor();
+        }
+
+        @Override
+        public DataWriter dataWriter() {
+            return socket.dataWriter();
+        }
+
+        @Override
+        public Router router() {
+            return socket.router();
+        }
+
+        @Override
+        public Optional<ProxyProtocolData> proxyProtocolData() {
+            return socket.proxyProtocolData();
+        }
+
+        @Override
+        public HelidonSocket serverSocket() {
+            return socket.serverSocket();
+        }
+    }
+
+    /**
+     * HTTP/1.0's rules for a request, applied by the Helidon connection of one HTTP/1.0 request after it read the
+     * request line and the headers, before it routes.
+     */
+    private static final class RequestListener implements Http1ConnectionListener {
+        static final RequestListener INSTANCE = new RequestListener();
+
+        @Override
+        public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
+            if (ctx instanceof RequestContext request) {
+                request.prologue = prologue;
+                // Finish this request, then return: the next request line is ours to read first.
+                request.connection.close(false);
+            }
+        }
+
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            if (!(ctx instanceof RequestContext request)) {
+                return;
+            }
+            if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
+                // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing; answer and close.
+                throw RequestException.builder()
+                        .type(DirectHandler.EventType.BAD_REQUEST)
+                        .status(Status.BAD_REQUEST_400)
+                        .request(DirectTransportRequest.create(
+                                "HTTP/1.0",
+                                request.prologue.method().text(),
+                                request.prologue.uriPath().rawPath()))
+                        .setKeepAlive(false)
+                        .message("HTTP/1.0 requests cannot use Transfer-Encoding; send the body with Content-Length")
+                        .safeMessage(true)
+                        .build();
+            }
+            request.keepAlive = headers.containsToken(HeaderValues.CONNECTION_KEEP_ALIVE);
+            if (!request.keepAlive) {
+                // HTTP/1.0 closes by default. Helidon's receive listeners get the request's own writable headers
+                // (4.5.0 Http1Connection), and Helidon reads Connection from them after this to decide on keep-alive.
+                ((WritableHeaders<?>) headers).set(HeaderValues.CONNECTION_CLOSE);
+            }
+        }
+    }
+
+    /** Watches the response's headers: one that closes the connection (an error, a drain) ends keep-alive too. */
+    private static final class ResponseListener implements Http1ConnectionListener {
+        static final ResponseListener INSTANCE = new ResponseListener();
+
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            if (ctx instanceof RequestContext request && headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                request.keepAlive = false;
+            }
+        }
+    }
+}
