@@ -14,8 +14,8 @@ public final class CoreConfigKeys {
     /** Where the service keeps its data (database, generated keys); relative paths are against the working directory. */
     public static final ConfigKey<Path> DATA_DIR = ConfigKey.builder("data-dir", ConfigType.path())
             .defaultValue(Path.of("."))
-            .defaultText(". (run mode); the service manager's data directory when installed, the instance's own with"
-                    + " an instance")
+            .defaultText(". (run mode); the service manager's data directory when installed (<dir>/<instance> for an"
+                    + " instance)")
             .description("Directory for the service's data: the SQLite database and generated files.")
             .build();
 
@@ -41,7 +41,8 @@ public final class CoreConfigKeys {
     public static final ConfigKey<String> LOG_FORMAT = ConfigKey.builder("log.format", ConfigType.oneOf("text", "json"))
             .defaultValue("text")
             .description(
-                    "Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId.")
+                    "Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId"
+                            + " (and instance, for an instance).")
             .build();
 
     /** The log file; no file logging when unset. */
