@@ -15,8 +15,7 @@ final class InstanceOption {
             names = "--instance",
             paramLabel = "NAME",
             converter = NameConverter.class,
-            description = "One of several instances of the service on one host, e.g. --instance a: "
-                    + ServiceRef.INSTANCE_RULE + ".")
+            description = "One of several instances of the service on one host: " + ServiceRef.INSTANCE_RULE + ".")
     String name;
 
     /** The instance given, if any. */

@@ -42,6 +42,11 @@ import java.util.function.Predicate;
  *       {@code READY=1}, {@code RELOADING=1}, {@code STOPPING=1}, watchdog pings and timeout extensions.</li>
  * </ul>
  *
+ * <p>For an instance ({@link ServiceRef#instance()}), the unit file is the template {@code <name>@.service} that
+ * every instance shares ({@link SystemdUnitRenderer}), and the commands act on {@code <name>@<instance>.service}:
+ * {@code install} enables that unit (refusing, with exit 78, an instance whose {@code /etc/<name>/<instance>.yaml}
+ * does not exist), {@code uninstall} removes the template only when no other instance is enabled.
+ *
  * <p>Commands block until the target state or the wait timeout (2 minutes); they throw
  * {@link ServiceManagerException} with SPEC §4's exit code. Instances are immutable and thread-safe.
  *
