@@ -38,9 +38,13 @@ record CliContext(
         return err::println;
     }
 
-    ServiceRef ref(TargetOptions target) {
+    /** The service (or its instance) that {@code target} and {@code --instance} name. */
+    ServiceRef ref(TargetOptions target, InstanceOption instance) {
         return new ServiceRef(
-                target.name != null ? target.name : app.name(), target.user, Optional.ofNullable(target.root));
+                target.name != null ? target.name : app.name(),
+                target.user,
+                Optional.ofNullable(target.root),
+                instance.value());
     }
 
     ServiceManager manager(TargetOptions target) {

@@ -76,9 +76,19 @@ final class ConfigBootstrap {
                 .environmentPrefix(app.environmentPrefix())
                 .environment(environment)
                 .file(configFile(options), options.configFile != null)
-                .overrides(options.overrides);
+                .overrides(overrides(options));
         layer.ifPresent(loader::layer);
         return loader.build().load();
+    }
+
+    /** {@code --set} as given, then {@code --instance} as the {@code instance} key: it wins over every other source. */
+    static List<String> overrides(ServiceCli.ConfigOptions options) {
+        if (options.instance.value().isEmpty()) {
+            return options.overrides;
+        }
+        List<String> all = new java.util.ArrayList<>(options.overrides);
+        all.add(CoreConfigKeys.INSTANCE.name() + "=" + options.instance.value().get());
+        return all;
     }
 
     /** The file {@link #load} reads: {@code --config}, else {@code <data-dir>/config.yaml}. */

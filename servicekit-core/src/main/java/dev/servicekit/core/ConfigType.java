@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.ServiceRef;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
@@ -86,6 +87,19 @@ public final class ConfigType<T> {
     public static ConfigType<String> nonBlankString() {
         return new ConfigType<>(
                 "string", s -> s.isBlank() ? new Parsed.Invalid<>("a non-empty value") : new Parsed.Ok<>(s), s -> s);
+    }
+
+    /**
+     * The name of one of several instances of a service on one host ({@link ServiceRef#INSTANCE_RULE}): plain in a
+     * systemd unit name, a Windows service name, a launchd label, a file name and a Prometheus label value.
+     */
+    public static ConfigType<String> instanceName() {
+        return new ConfigType<>(
+                "instance name",
+                s -> ServiceRef.instanceProblem(s).isEmpty()
+                        ? new Parsed.Ok<>(s)
+                        : new Parsed.Invalid<>(ServiceRef.INSTANCE_RULE),
+                s -> s);
     }
 
     /** A host name or IP address to bind to. */

@@ -14,8 +14,19 @@ public final class CoreConfigKeys {
     /** Where the service keeps its data (database, generated keys); relative paths are against the working directory. */
     public static final ConfigKey<Path> DATA_DIR = ConfigKey.builder("data-dir", ConfigType.path())
             .defaultValue(Path.of("."))
-            .defaultText(". (run mode); the service manager's data directory when installed")
+            .defaultText(". (run mode); the service manager's data directory when installed (<dir>/<instance> for an"
+                    + " instance)")
             .description("Directory for the service's data: the SQLite database and generated files.")
+            .build();
+
+    /**
+     * Which of several instances of the service on one host this process is ({@code --instance NAME} sets it); unset
+     * for the service itself. The process names itself by it in logs, metrics and status; service managers give
+     * each instance its own name, working (data) directory, log and pid files.
+     */
+    public static final ConfigKey<String> INSTANCE = ConfigKey.builder("instance", ConfigType.instanceName())
+            .description("This process's instance name when several instances run on one host (--instance sets it):"
+                    + " log lines, metrics (tag service_instance), /admin/status and status output carry it.")
             .build();
 
     /** Root log level. */
@@ -30,7 +41,8 @@ public final class CoreConfigKeys {
     public static final ConfigKey<String> LOG_FORMAT = ConfigKey.builder("log.format", ConfigType.oneOf("text", "json"))
             .defaultValue("text")
             .description(
-                    "Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId.")
+                    "Console and file log format: text lines, or JSON lines with ts, level, logger, msg and requestId"
+                            + " (and instance, for an instance).")
             .build();
 
     /** The log file; no file logging when unset. */
@@ -114,6 +126,7 @@ public final class CoreConfigKeys {
     public static List<ConfigKey<?>> all() {
         List<ConfigKey<?>> keys = new ArrayList<>(List.of(
                 DATA_DIR,
+                INSTANCE,
                 LOG_LEVEL,
                 LOG_FORMAT,
                 LOG_FILE_PATH,

@@ -69,6 +69,14 @@ record DaemonLaunchSpec(LaunchCommand launch, Duration stopTimeout) {
 
     /** The daemon's command line, behind {@code setsid} when there is one: {@code java <options> -jar <jar> run <arguments>}. */
     List<String> commandLine(Optional<Path> setsid) {
+        return commandLine(setsid, Optional.empty());
+    }
+
+    /**
+     * The command line of an instance: {@code java <options> -jar <jar> run --instance <instance> <arguments>}, behind
+     * {@code setsid} when there is one.
+     */
+    List<String> commandLine(Optional<Path> setsid, Optional<String> instance) {
         List<String> command = new ArrayList<>();
         setsid.ifPresent(path -> command.add(path.toString()));
         command.add(launch.java().toString());
@@ -76,6 +84,10 @@ record DaemonLaunchSpec(LaunchCommand launch, Duration stopTimeout) {
         command.add("-jar");
         command.add(launch.jar().toString());
         command.add("run");
+        instance.ifPresent(name -> {
+            command.add("--instance");
+            command.add(name);
+        });
         command.addAll(launch.arguments());
         return command;
     }

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * launchd win where they are present.
  *
  * <h2>Files</h2>
- * All in the state directory: {@code --root DIR} when given, else the working directory.
+ * All in the state directory: {@code --root DIR} when given, else the working directory. With {@code --instance a},
+ * {@code <name>} below is {@code users-service@a}, so instances share the state directory without sharing a file,
+ * and the instance runs in {@code <state directory>/a}, its default data directory.
  * <ul>
  *   <li>{@code <name>.pid}: the daemon's pid, exclusively locked by the daemon for its whole life
  *       ({@link DaemonPidFile}). Locked means running; present but unlocked means stale (the daemon
@@ -168,17 +170,17 @@ public final class DaemonServiceManager implements ServiceManager {
         DaemonLaunchSpec spec = new DaemonLaunchSpec(request.launch(), request.stopTimeout());
         StringBuilder text = new StringBuilder();
         text.append("# Detached daemon \"")
-                .append(request.name())
+                .append(request.service().id())
                 .append("\" in ")
                 .append(files.dir())
                 .append('\n');
         text.append("# write ").append(files.launchFile()).append(":\n");
         text.append(spec.toJson());
         text.append("# start: ")
-                .append(String.join(" ", spec.commandLine(setsid)))
+                .append(String.join(" ", spec.commandLine(setsid, files.instance())))
                 .append('\n');
         text.append("#   in ")
-                .append(files.dir())
+                .append(files.workingDirectory())
                 .append(", stdin </dev/null, stdout and stderr >>")
                 .append(files.logFile())
                 .append(", ")
@@ -226,8 +228,10 @@ public final class DaemonServiceManager implements ServiceManager {
             progress.step(
                     "Note: the detached daemon runs as the user who starts it and ignores --account and --depends-on");
         }
-        progress.step("Installed " + request.name() + " as a detached daemon; start it with: start --platform daemon"
-                + request.service().root().map(root -> " --root " + root).orElse(""));
+        progress.step("Installed " + request.service().id()
+                + " as a detached daemon; start it with: start --platform daemon"
+                + request.service().root().map(root -> " --root " + root).orElse("")
+                + request.service().instance().map(i -> " --instance " + i).orElse(""));
     }
 
     @Override
@@ -239,7 +243,7 @@ public final class DaemonServiceManager implements ServiceManager {
             try {
                 if (file.equals(files.pidFile()) && DaemonPidFile.inspect(file) instanceof DaemonPidFile.Running) {
                     throw new ServiceManagerException(
-                            service.name() + " started again while uninstalling (pid file " + file
+                            service.id() + " started again while uninstalling (pid file " + file
                                     + " is locked); stop it and run uninstall again",
                             ExitCode.FAILURE);
                 }
@@ -254,7 +258,7 @@ public final class DaemonServiceManager implements ServiceManager {
         if (Files.exists(files.logFile())) {
             progress.step("Kept the log " + files.logFile());
         }
-        progress.step("Uninstalled " + service.name());
+        progress.step("Uninstalled " + service.id());
     }
 
     @Override
@@ -264,7 +268,7 @@ public final class DaemonServiceManager implements ServiceManager {
         DaemonFiles files = DaemonFiles.of(service, workingDir);
         switch (DaemonPidFile.inspect(files.pidFile())) {
             case DaemonPidFile.Running running -> {
-                progress.step(service.name() + " is already running" + pidText(running.pid()));
+                progress.step(service.id() + " is already running" + pidText(running.pid()));
                 return;
             }
             case DaemonPidFile.Stale stale ->
@@ -276,22 +280,22 @@ public final class DaemonServiceManager implements ServiceManager {
         DaemonLaunchSpec spec = launchSpec(files);
         if (setsid.isEmpty()) {
             progress.step(
-                    "Warning: setsid was not found on PATH; " + service.name()
+                    "Warning: setsid was not found on PATH; " + service.id()
                             + " runs as a plain background process in this session and may get its hangup signal (install util-linux)");
         }
         long logOffset = logSize(files.logFile());
         long began = System.nanoTime();
-        progress.step("Starting " + service.name() + "… (log: " + files.logFile() + ")");
+        progress.step("Starting " + service.id() + "… (log: " + files.logFile() + ")");
         Process launched = launch(files, spec);
-        OptionalLong ready = awaitReady(files, launched, logOffset, service.name());
-        progress.step(service.name() + " is running (" + seconds(System.nanoTime() - began) + ", pid "
-                + ready.getAsLong() + ")");
+        OptionalLong ready = awaitReady(files, launched, logOffset, service.id());
+        progress.step(service.id() + " is running (" + seconds(System.nanoTime() - began) + ", pid " + ready.getAsLong()
+                + ")");
     }
 
     private Process launch(DaemonFiles files, DaemonLaunchSpec spec) {
-        List<String> command = spec.commandLine(setsid);
+        List<String> command = spec.commandLine(setsid, files.instance());
         ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(files.dir().toFile())
+                .directory(files.workingDirectory().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(files.logFile().toFile()))
                 .redirectErrorStream(true);
@@ -300,7 +304,7 @@ public final class DaemonServiceManager implements ServiceManager {
         env.put(DIR_VARIABLE, files.dir().toString());
         env.put(NAME_VARIABLE, files.name());
         try {
-            Files.createDirectories(files.dir());
+            Files.createDirectories(files.workingDirectory());
             return builder.start();
         } catch (IOException e) {
             throw new ServiceManagerException(
@@ -362,14 +366,14 @@ public final class DaemonServiceManager implements ServiceManager {
         Objects.requireNonNull(progress, "progress");
         DaemonFiles files = DaemonFiles.of(service, workingDir);
         switch (DaemonPidFile.inspect(files.pidFile())) {
-            case DaemonPidFile.Absent absent -> progress.step(service.name() + " is not running");
+            case DaemonPidFile.Absent absent -> progress.step(service.id() + " is not running");
             case DaemonPidFile.Stale stale ->
-                progress.step(service.name() + " is not running (stale pid file " + files.pidFile() + ": "
+                progress.step(service.id() + " is not running (stale pid file " + files.pidFile() + ": "
                         + stale.reason() + ")");
             case DaemonPidFile.Running running -> {
                 if (running.pid().isEmpty()) {
                     throw new ServiceManagerException(
-                            service.name() + " is still starting (its pid file " + files.pidFile()
+                            service.id() + " is still starting (its pid file " + files.pidFile()
                                     + " is locked but empty); try again in a moment",
                             ExitCode.FAILURE);
                 }
@@ -378,9 +382,9 @@ public final class DaemonServiceManager implements ServiceManager {
                         .orElse(defaultStopTimeout);
                 long began = System.nanoTime();
                 progress.step(
-                        "Stopping " + service.name() + " (pid " + running.pid().getAsLong() + ")…");
+                        "Stopping " + service.id() + " (pid " + running.pid().getAsLong() + ")…");
                 String how = terminate(running.pid(), files, timeout, progress);
-                progress.step(service.name() + " " + how + " (" + seconds(System.nanoTime() - began) + ")");
+                progress.step(service.id() + " " + how + " (" + seconds(System.nanoTime() - began) + ")");
             }
         }
     }
@@ -446,7 +450,7 @@ public final class DaemonServiceManager implements ServiceManager {
         if (!(DaemonPidFile.inspect(files.pidFile()) instanceof DaemonPidFile.Running running)
                 || running.pid().isEmpty()) {
             throw new ServiceManagerException(
-                    service.name() + " is not running; start it with start --platform daemon", ExitCode.NOT_RUNNING);
+                    service.id() + " is not running; start it with start --platform daemon", ExitCode.NOT_RUNNING);
         }
         long pid = running.pid().getAsLong();
         try {
@@ -465,7 +469,7 @@ public final class DaemonServiceManager implements ServiceManager {
             throw new ServiceManagerException("Interrupted while sending SIGHUP to " + pid, ExitCode.FAILURE, e);
         }
         progress.step(
-                "Sent SIGHUP to " + service.name() + " (pid " + pid + "); see " + files.logFile() + " for the outcome");
+                "Sent SIGHUP to " + service.id() + " (pid " + pid + "); see " + files.logFile() + " for the outcome");
     }
 
     @Override
@@ -516,7 +520,9 @@ public final class DaemonServiceManager implements ServiceManager {
         if (dir == null || dir.isBlank()) {
             return OptionalInt.empty();
         }
-        String name = environment.getOrDefault(NAME_VARIABLE, service.name());
+        String name = environment.getOrDefault(
+                NAME_VARIABLE,
+                service.name() + service.instance().map(i -> "@" + i).orElse(""));
         DaemonFiles files = new DaemonFiles(Path.of(dir), name);
         long pid = ProcessHandle.current().pid();
         Optional<DaemonPidFile> held = DaemonPidFile.acquire(files.pidFile(), pid, Duration.ofSeconds(1));

@@ -42,6 +42,11 @@ final class HostedService implements ManagedService {
     }
 
     @Override
+    public java.util.Optional<String> instance() {
+        return host.instance();
+    }
+
+    @Override
     public void start() {
         try {
             host.start();

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code install}: validates the configuration (a service that cannot start is never installed), then registers
  * the service with the manager. The installed command line is the running {@code java}, the JVM options, this jar,
- * {@code service}, and the {@code --config} and every {@code --set} given here.
+ * {@code service}, and the {@code --config} and every {@code --set} given here. With {@code --instance} the manager
+ * installs that instance: it adds {@code --instance NAME} to the command line and names the service, its display
+ * name, directories and files after it.
  */
 @Command(
         name = "install",
@@ -104,7 +106,18 @@ final class InstallCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = cli.loadConfig(options); // never install a service that cannot start
-        ServiceRef service = cli.ref(target);
+        ServiceRef service = cli.ref(target, options.instance);
+        Optional<String> configured = config.find(CoreConfigKeys.INSTANCE);
+        if (configured.isPresent() && !configured.equals(service.instance())) {
+            // The manager names the service, its directories and its files after the instance install is given.
+            cli.err()
+                    .println(cli.app().name() + ": the configuration names instance \"" + configured.get() + "\" ("
+                            + config.source(CoreConfigKeys.INSTANCE) + ") but install was given "
+                            + service.instance().map(i -> "--instance " + i).orElse("no --instance")
+                            + "; name the instance with --instance " + configured.get()
+                            + " and remove it from the configuration");
+            return ExitCode.USAGE.code();
+        }
         List<FailureAction> actions;
         Duration reset;
         Duration stop;

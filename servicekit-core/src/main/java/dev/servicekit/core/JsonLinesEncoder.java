@@ -12,15 +12,28 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Writes each log event as one JSON object per line: {@code ts}, {@code level}, {@code logger},
+ * Writes each log event as one JSON object per line: {@code ts}, {@code level}, {@code instance} (when the process
+ * runs as one of several instances), {@code logger},
  * {@code thread}, {@code msg}, {@code requestId} (when in MDC), other MDC entries, and for errors
  * {@code exception}, {@code exceptionMessage} and {@code stack}. JSON is written with Jackson.
  */
 final class JsonLinesEncoder extends LineEncoder {
 
     private static final JsonFactory JSON = new JsonFactory();
+
+    private final Optional<String> instance;
+
+    JsonLinesEncoder() {
+        this(Optional.empty());
+    }
+
+    /** @param instance the process's instance, written as {@code "instance"} in every line */
+    JsonLinesEncoder(Optional<String> instance) {
+        this.instance = instance;
+    }
 
     @Override
     public byte[] encode(ILoggingEvent event) {
@@ -30,6 +43,9 @@ final class JsonLinesEncoder extends LineEncoder {
             json.writeStringField(
                     "ts", DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(event.getTimeStamp())));
             json.writeStringField("level", event.getLevel().toString());
+            if (instance.isPresent()) {
+                json.writeStringField("instance", instance.get());
+            }
             json.writeStringField("logger", event.getLoggerName());
             json.writeStringField("thread", event.getThreadName());
             json.writeStringField("msg", event.getFormattedMessage());

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param accessLog     whether one access log line per request is written
  * @param consoleTarget the log collector that reads the console (the systemd journal), when one does: console lines
  *                      then get its per-severity prefix, and no timestamp when it records its own
+ * @param instance      the process's instance when several run on one host: every line carries it ({@code instance=a}
+ *                      after the level in text, an {@code "instance"} field in JSON)
  */
 public record LogSettings(
         String level,
@@ -31,7 +33,8 @@ public record LogSettings(
         Duration fileMaxAge,
         long fileTotalCap,
         boolean accessLog,
-        Optional<ConsoleLogTarget> consoleTarget) {
+        Optional<ConsoleLogTarget> consoleTarget,
+        Optional<String> instance) {
 
     /** Checks values. */
     public LogSettings {
@@ -41,9 +44,34 @@ public record LogSettings(
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(fileMaxAge, "fileMaxAge");
         Objects.requireNonNull(consoleTarget, "consoleTarget");
+        Objects.requireNonNull(instance, "instance");
         if (!format.equals("text") && !format.equals("json")) {
             throw new IllegalArgumentException("log format must be text or json, was \"" + format + "\"");
         }
+    }
+
+    /** Settings without an instance. */
+    public LogSettings(
+            String level,
+            String format,
+            PrintStream console,
+            Optional<Path> file,
+            long fileMaxSize,
+            Duration fileMaxAge,
+            long fileTotalCap,
+            boolean accessLog,
+            Optional<ConsoleLogTarget> consoleTarget) {
+        this(
+                level,
+                format,
+                console,
+                file,
+                fileMaxSize,
+                fileMaxAge,
+                fileTotalCap,
+                accessLog,
+                consoleTarget,
+                Optional.empty());
     }
 
     /** Settings from the core configuration keys, with console lines going to {@code console}. */
@@ -57,6 +85,7 @@ public record LogSettings(
                 config.get(CoreConfigKeys.LOG_FILE_MAX_AGE),
                 config.get(CoreConfigKeys.LOG_FILE_TOTAL_SIZE_CAP),
                 config.get(CoreConfigKeys.LOG_ACCESS),
-                consoleTarget);
+                consoleTarget,
+                config.find(CoreConfigKeys.INSTANCE));
     }
 }

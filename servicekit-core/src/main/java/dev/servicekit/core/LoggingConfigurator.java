@@ -40,7 +40,10 @@ public final class LoggingConfigurator {
     /** The logger that writes one line per HTTP request. */
     public static final String ACCESS_LOGGER = "dev.servicekit.http.access";
 
-    /** The text format, as a Logback pattern; {@link TextLineEncoder} writes it. */
+    /**
+     * The text format, as a Logback pattern; {@link TextLineEncoder} writes it. With an instance, {@code instance=<name>}
+     * follows the level (the pattern with {@code "%-5level instance=<name> [%thread]"}).
+     */
     static final String TEXT_PATTERN =
             "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36}%replace( [%X{requestId}]){' \\[\\]', ''} - %msg%n";
 
@@ -229,14 +232,15 @@ public final class LoggingConfigurator {
         }
     }
 
-    private static Encoder<ILoggingEvent> encoder(LoggerContext context, String format) {
+    private static Encoder<ILoggingEvent> encoder(LoggerContext context, String format, Optional<String> instance) {
         if (format.equals("json")) {
-            JsonLinesEncoder json = new JsonLinesEncoder();
+            JsonLinesEncoder json = new JsonLinesEncoder(instance);
             json.setContext(context);
             json.start();
             return json;
         }
-        TextLineEncoder text = new TextLineEncoder(true); // TEXT_PATTERN, without Logback's pattern machinery
+        // TEXT_PATTERN (with " instance=<name>" after the level), without Logback's pattern machinery
+        TextLineEncoder text = new TextLineEncoder(true, instance);
         text.setContext(context);
         text.start();
         return text;
@@ -260,8 +264,8 @@ public final class LoggingConfigurator {
         appender.setContext(context);
         appender.setName("console");
         appender.setEncoder(settings.consoleTarget()
-                .map(target -> targetEncoder(context, settings.format(), target))
-                .orElseGet(() -> encoder(context, settings.format())));
+                .map(target -> targetEncoder(context, settings, target))
+                .orElseGet(() -> encoder(context, settings.format(), settings.instance())));
         appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
         appender.setOutputStream(new BufferedOutputStream(
                 new NonClosingOutputStream(settings.console()), LineBlockAppenders.BLOCK_BYTES));
@@ -270,12 +274,13 @@ public final class LoggingConfigurator {
     }
 
     /** For a collector that reads the console (the journal): its line prefix, and no timestamp if it records its own. */
-    private static Encoder<ILoggingEvent> targetEncoder(LoggerContext context, String format, ConsoleLogTarget target) {
+    private static Encoder<ILoggingEvent> targetEncoder(
+            LoggerContext context, LogSettings settings, ConsoleLogTarget target) {
         Encoder<ILoggingEvent> inner;
-        if (format.equals("json") || target.timestamps()) {
-            inner = encoder(context, format);
+        if (settings.format().equals("json") || target.timestamps()) {
+            inner = encoder(context, settings.format(), settings.instance());
         } else {
-            TextLineEncoder text = new TextLineEncoder(false); // JOURNAL_TEXT_PATTERN
+            TextLineEncoder text = new TextLineEncoder(false, settings.instance()); // JOURNAL_TEXT_PATTERN
             text.setContext(context);
             text.start();
             inner = text;
@@ -300,7 +305,7 @@ public final class LoggingConfigurator {
         policy.setTotalSizeCap(new FileSize(settings.fileTotalCap()));
         policy.start();
         appender.setRollingPolicy(policy);
-        appender.setEncoder(encoder(context, settings.format()));
+        appender.setEncoder(encoder(context, settings.format(), settings.instance()));
         appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
         appender.start();
         return appender;

@@ -41,7 +41,7 @@ final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ServiceRef service = cli.ref(target);
+        ServiceRef service = cli.ref(target, options.instance);
         if (target.platform != null || target.root != null) {
             cli.manager(target).reload(service, cli.progress());
             return ExitCode.OK.code();
@@ -73,23 +73,23 @@ final class ReloadCommand implements Callable<Integer> {
         Optional<LocalAdminAccess> access = cli.app().localAdminAccess(cli.loadConfig(options));
         if (access.isEmpty()) {
             cli.err()
-                    .println(name + ": " + service.name() + " is not running: " + managersSaid + ", and " + name
+                    .println(name + ": " + service.id() + " is not running: " + managersSaid + ", and " + name
                             + " has no management listener to ask; start it, or send SIGHUP to its process");
             return ExitCode.NOT_RUNNING.code();
         }
         cli.err()
-                .println(service.name() + ": " + managersSaid + "; asking the management listener at "
+                .println(service.id() + ": " + managersSaid + "; asking the management listener at "
                         + access.get().managementUri());
         ReloadReport report;
         try {
             report = access.get().reload();
         } catch (ServiceManagerException e) {
             cli.err()
-                    .println(name + ": " + service.name() + " is not running: " + managersSaid + ", and "
+                    .println(name + ": " + service.id() + " is not running: " + managersSaid + ", and "
                             + e.getMessage());
             return e.exitCode();
         }
-        print(service.name(), report);
+        print(service.id(), report);
         return report.ok() ? ExitCode.OK.code() : ExitCode.CONFIG_ERROR.code();
     }
 

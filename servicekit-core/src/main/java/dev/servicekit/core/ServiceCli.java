@@ -115,7 +115,10 @@ public final class ServiceCli {
         return cli;
     }
 
-    /** Options shared by every verb that reads the configuration. */
+    /**
+     * Options shared by every verb that reads the configuration: {@code --config}, {@code --set} and
+     * {@code --instance} (which sets the {@code instance} key, above every other source).
+     */
     public static final class ConfigOptions {
         @Option(
                 names = "--config",
@@ -128,6 +131,9 @@ public final class ServiceCli {
                 paramLabel = "KEY=VALUE",
                 description = "Override one configuration key, e.g. --set http.port=8081 (repeatable).")
         List<String> overrides = new ArrayList<>();
+
+        @CommandLine.Mixin
+        InstanceOption instance = new InstanceOption();
 
         /** For picocli ({@code @Mixin}). */
         public ConfigOptions() {}

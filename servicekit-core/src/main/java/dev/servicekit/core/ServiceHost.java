@@ -93,6 +93,15 @@ public final class ServiceHost {
         return name;
     }
 
+    /**
+     * The instance this host runs as when several instances of the service share one host (the {@code instance}
+     * key, which {@code --instance} sets); empty without one, or for a host built without
+     * {@link Builder#configuration}.
+     */
+    public Optional<String> instance() {
+        return configuration().flatMap(config -> config.find(CoreConfigKeys.INSTANCE));
+    }
+
     /** The current state. */
     public ServiceState state() {
         lock.lock();

@@ -24,6 +24,9 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CliContext.TargetOptions target = new CliContext.TargetOptions();
 
+    @CommandLine.Mixin
+    InstanceOption instance = new InstanceOption();
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -34,11 +37,12 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServiceManager manager = cli.manager(target);
-        ServiceRef service = cli.ref(target);
+        ServiceRef service = cli.ref(target, instance);
         ServiceStatus status = manager.status(service);
         if (json) {
             Map<String, Object> view = new LinkedHashMap<>();
             view.put("name", service.name());
+            view.put("instance", service.instance().orElse(null));
             view.put("platform", manager.platform());
             view.put("installed", status.installed());
             view.put("running", status.running());
@@ -52,7 +56,7 @@ final class StatusCommand implements Callable<Integer> {
                     status.restarts().isPresent() ? status.restarts().getAsInt() : null);
             cli.out().println(new ObjectMapper().writeValueAsString(view));
         } else {
-            cli.out().println(service.name() + ": " + status.summary());
+            cli.out().println(service.id() + ": " + status.summary());
         }
         return status.exitCode();
     }

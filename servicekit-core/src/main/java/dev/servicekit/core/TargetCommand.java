@@ -8,7 +8,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code uninstall}, {@code start}, {@code stop} and {@code restart}: one manager call on the named service, waited for. */
+/**
+ * {@code uninstall}, {@code start}, {@code stop} and {@code restart}: one manager call on the named service (or its
+ * {@code --instance}), waited for.
+ */
 @Command(mixinStandardHelpOptions = true)
 final class TargetCommand implements Callable<Integer> {
 
@@ -46,6 +49,9 @@ final class TargetCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CliContext.TargetOptions target = new CliContext.TargetOptions();
 
+    @CommandLine.Mixin
+    InstanceOption instance = new InstanceOption();
+
     private TargetCommand(CliContext cli, Verb verb) {
         this.cli = cli;
         this.verb = verb;
@@ -59,7 +65,7 @@ final class TargetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        verb.action.run(cli.manager(target), cli.ref(target), cli.progress());
+        verb.action.run(cli.manager(target), cli.ref(target, instance), cli.progress());
         return ExitCode.OK.code();
     }
 }

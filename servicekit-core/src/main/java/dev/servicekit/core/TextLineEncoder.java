@@ -9,6 +9,7 @@ import java.nio.charset.Charset;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 
 /**
  * The text log line, written by hand: exactly what a {@code PatternLayoutEncoder} with
@@ -24,12 +25,24 @@ final class TextLineEncoder extends LineEncoder {
     private static final String EMPTY_REQUEST_ID = " []"; // a literal, as the pattern's regex is: no Matcher per line
 
     private final boolean timestamp;
+    /** {@code " instance=a"} after the level, or empty without an instance. */
+    private final String instance;
+
     private final Abbreviator loggerName = new TargetLengthBasedClassNameAbbreviator(36);
     private final ZoneId zone = ZoneId.systemDefault();
 
     /** @param timestamp whether lines start with the local time ({@code false} for the journal, which records its own) */
     TextLineEncoder(boolean timestamp) {
+        this(timestamp, Optional.empty());
+    }
+
+    /**
+     * @param timestamp whether lines start with the local time
+     * @param instance  the process's instance, written as {@code instance=<name>} after the level of every line
+     */
+    TextLineEncoder(boolean timestamp, Optional<String> instance) {
         this.timestamp = timestamp;
+        this.instance = instance.map(name -> " instance=" + name).orElse("");
     }
 
     @Override
@@ -44,7 +57,8 @@ final class TextLineEncoder extends LineEncoder {
         for (int i = level.length(); i < 5; i++) {
             line.append(' ');
         }
-        line.append(" [")
+        line.append(instance)
+                .append(" [")
                 .append(event.getThreadName())
                 .append("] ")
                 .append(loggerName.abbreviate(event.getLoggerName()));

@@ -5,10 +5,11 @@ import dev.servicekit.spi.ExitCode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code version [--json | --jvm-options]}. */
+/** {@code version [--json | --jvm-options] [--instance NAME]}: with an instance, the name reads {@code users-service@a}. */
 @Command(name = "version", mixinStandardHelpOptions = true, description = "Prints the version.")
 final class VersionCommand implements Callable<Integer> {
 
@@ -16,6 +17,9 @@ final class VersionCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
+
+    @CommandLine.Mixin
+    InstanceOption instance = new InstanceOption();
 
     @Option(names = "--jvm-options", description = "Print the JVM options install gives the service, one per line.")
     boolean jvmOptions;
@@ -34,6 +38,7 @@ final class VersionCommand implements Callable<Integer> {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("name", app.name());
         info.put("version", app.version());
+        instance.value().ifPresent(name -> info.put("instance", name));
         info.put("java", Runtime.version().toString());
         info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         info.put("jvmOptions", app.defaultJvmOptions());
@@ -41,8 +46,8 @@ final class VersionCommand implements Callable<Integer> {
             cli.out().println(new ObjectMapper().writeValueAsString(info));
         } else {
             cli.out()
-                    .println(app.name() + " " + app.version() + " (Java " + info.get("java") + ", " + info.get("os")
-                            + ")");
+                    .println(app.name() + instance.value().map(i -> "@" + i).orElse("") + " " + app.version()
+                            + " (Java " + info.get("java") + ", " + info.get("os") + ")");
         }
         return ExitCode.OK.code();
     }

@@ -192,6 +192,61 @@ class DaemonServiceManagerTest {
     }
 
     @Test
+    void anInstanceHasItsOwnFilesAndRunsAsItselfInItsOwnDirectory() throws Exception {
+        ServiceRef a = ref().withInstance("a");
+        DaemonFiles files = DaemonFiles.of(a, dir);
+        // The "JVM" says where it runs and with what, then exits before it runs, as a JVM with a bad config would.
+        Path fakeJava = script("fake-java", "echo \"cwd=$(pwd) args=$*\"\nexit 3\n");
+        Files.writeString(
+                files.launchFile(),
+                new DaemonLaunchSpec(
+                                new LaunchCommand(
+                                        fakeJava, List.of(), dir.resolve("svc.jar"), List.of("--config", "a.yaml")),
+                                Duration.ofSeconds(5))
+                        .toJson());
+
+        assertThatThrownBy(() -> manager().start(a, progress::add))
+                .hasMessageStartingWith("svc@a exited with code 3 before it was running; last lines of "
+                        + dir.resolve("svc@a.log") + ":")
+                .hasMessageContaining("cwd=" + dir.resolve("a").toRealPath() + " args=-jar " + dir.resolve("svc.jar")
+                        + " run --instance a --config a.yaml");
+        assertThat(files.pidFile()).isEqualTo(dir.resolve("svc@a.pid"));
+        assertThat(files.stateFile()).isEqualTo(dir.resolve("svc@a.state"));
+        assertThat(files.launchFile()).isEqualTo(dir.resolve("svc@a.daemon.json"));
+        assertThat(files.workingDirectory()).isEqualTo(dir.resolve("a"));
+        assertThat(files().logFile()).doesNotExist(); // the service's own files are untouched
+        assertThat(manager().status(ref().withInstance("b")).running()).isFalse();
+    }
+
+    @Test
+    void dryRunOfAnInstanceShowsItsFilesAndItsDirectory() {
+        InstallRequest base = request(true);
+        InstallRequest instance = new InstallRequest(
+                ref().withInstance("a"),
+                base.displayName(),
+                base.description(),
+                base.startType(),
+                base.account(),
+                base.password(),
+                base.dependsOn(),
+                base.onFailure(),
+                base.resetAfter(),
+                base.stopTimeout(),
+                base.launch(),
+                true);
+
+        String text = manager().describeInstall(instance).replace(dir.toString(), "<root>");
+
+        assertThat(text)
+                .contains(
+                        "# Detached daemon \"svc@a\" in <root>\n",
+                        "# write <root>/svc@a.daemon.json:",
+                        " -jar /opt/svc/svc.jar run --instance a --config /etc/svc/config.yaml\n",
+                        "#   in <root>/a, stdin </dev/null, stdout and stderr >><root>/svc@a.log,",
+                        "#   pid file <root>/svc@a.pid (locked while running), readiness via <root>/svc@a.state");
+    }
+
+    @Test
     void startGivesUpAfterTheStartTimeoutAndStopsWhatItLaunched() throws Exception {
         Path fakeJava = script("fake-java", "echo booting\nexec sleep 600\n");
         installWith(fakeJava);

@@ -264,4 +264,70 @@ class LoggingConfiguratorTest {
                         "<6>INFO  [main] test.logger - fine",
                         "<7>DEBUG [main] test.logger - detail");
     }
+
+    @Test
+    void everyLineOfAnInstanceCarriesItsNameInTextJsonFileAndJournalAlike() throws IOException {
+        Path file = dir.resolve("a.log");
+        for (String format : List.of("text", "json")) {
+            console.reset();
+            LoggingConfigurator.configure(LogSettings.from(
+                    ConfigLoader.builder(ConfigSchema.builder()
+                                    .add(CoreConfigKeys.all())
+                                    .build())
+                            .overrides(List.of("instance=eu-1", "log.format=" + format, "log.file.path=" + file))
+                            .build()
+                            .load(),
+                    new PrintStream(console, true, StandardCharsets.UTF_8),
+                    Optional.empty()));
+            MDC.put("requestId", "r-1");
+            log.info("served");
+            MDC.clear();
+            LoggingConfigurator.configureBootstrap(); // flushes and closes the file
+
+            String line = console().strip();
+            if (format.equals("text")) {
+                assertThat(line).endsWith(" INFO  instance=eu-1 [main] test.logger [r-1] - served");
+            } else {
+                assertThat(new ObjectMapper().readTree(line).path("instance").asText())
+                        .isEqualTo("eu-1");
+            }
+            assertThat(Files.readString(file))
+                    .contains(format.equals("text") ? "instance=eu-1" : "\"instance\":\"eu-1\"");
+        }
+        LoggingConfigurator.configure(new LogSettings(
+                "info",
+                "text",
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                Optional.empty(),
+                1024,
+                Duration.ofDays(1),
+                1024,
+                false,
+                Optional.of(new ConsoleLogTarget() {
+                    @Override
+                    public boolean readsStdout(java.util.Map<String, String> environment) {
+                        return true;
+                    }
+
+                    @Override
+                    public String linePrefix(int severity) {
+                        return "<" + severity + ">";
+                    }
+
+                    @Override
+                    public boolean timestamps() {
+                        return false;
+                    }
+
+                    @Override
+                    public String name() {
+                        return "journal";
+                    }
+                }),
+                Optional.of("eu-1")));
+        console.reset();
+        log.info("fine");
+
+        assertThat(console()).isEqualTo("<6>INFO  instance=eu-1 [main] test.logger - fine\n");
+    }
 }

@@ -152,6 +152,99 @@ class ServiceManagerCommandsTest {
     }
 
     @Test
+    void everyManagerVerbActsOnTheInstanceNamedByInstance() throws Exception {
+        manager.reports(new ServiceStatus(
+                true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.empty()));
+
+        assertThat(run("install", "--instance", "a")).isZero();
+        for (String verb : List.of("start", "stop", "restart", "reload", "uninstall")) {
+            assertThat(run(verb, "--instance", "a")).as(verb).isZero();
+        }
+        assertThat(run("status", "--instance", "a")).isZero();
+        assertThat(run("status", "--json", "--instance", "a")).isZero();
+
+        InstallRequest request = manager.installed().getFirst();
+        assertThat(request.service().instance()).contains("a");
+        assertThat(request.name()).isEqualTo("demo-service");
+        assertThat(request.displayName()).isEqualTo("demo-service"); // each manager adds the instance its own way
+        assertThat(request.launch().arguments()).isEmpty(); // each manager passes --instance its own way
+        assertThat(manager.calls())
+                .containsExactly(
+                        "start demo-service@a",
+                        "stop demo-service@a",
+                        "stop demo-service@a", // restart: the default stop then start
+                        "start demo-service@a",
+                        "reload demo-service@a",
+                        "uninstall demo-service@a");
+        assertThat(out()).contains("demo-service@a: running (active (running), pid 42)");
+        JsonNode json = new ObjectMapper().readTree(out().lines().toList().getLast());
+        assertThat(json.path("name").asText()).isEqualTo("demo-service");
+        assertThat(json.path("instance").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void aBadInstanceNameIsAUsageErrorThatQuotesItAndStatesTheRule() {
+        for (List<String> args : List.of(
+                List.of("run", "--instance", "Bad_Name"),
+                List.of("install", "--instance", "Bad_Name"),
+                List.of("start", "--instance", "Bad_Name"),
+                List.of("status", "--instance", "Bad_Name"),
+                List.of("reload", "--instance", "Bad_Name"),
+                List.of("version", "--instance", "Bad_Name"),
+                List.of("config", "show", "--instance", "Bad_Name"),
+                List.of("start", "--instance", "a-very-long-instance-name-of-33-ch"),
+                List.of("start", "--instance", "-a"))) {
+            err.reset();
+
+            assertThat(run(args.toArray(String[]::new))).as("%s", args).isEqualTo(ExitCode.USAGE.code());
+            assertThat(err())
+                    .as("%s", args)
+                    .contains("instance name \"" + args.getLast() + "\" is not valid; use 1 to 32 lower-case letters,"
+                            + " digits and '-', starting with a letter or digit (e.g. a, eu-1)");
+        }
+        assertThat(manager.calls()).isEmpty();
+        assertThat(manager.installed()).isEmpty();
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void anInstanceNameFromTheConfigurationIsCheckedWithEveryOtherProblem() {
+        assertThat(run("config", "validate", "--set", "instance=A!", "--set", "shutdown.timeout=soon"))
+                .isEqualTo(ExitCode.CONFIG_ERROR.code());
+
+        assertThat(err())
+                .contains("2 problems")
+                .contains("instance")
+                .contains("\"A!\"")
+                .contains("1 to 32 lower-case letters");
+    }
+
+    @Test
+    void installRefusesAnInstanceThatOnlyTheConfigurationNames() {
+        assertThat(run("install", "--set", "instance=a")).isEqualTo(ExitCode.USAGE.code());
+
+        assertThat(err())
+                .contains("the configuration names instance \"a\"")
+                .contains("install was given no --instance")
+                .contains("--instance a");
+        assertThat(manager.installed()).isEmpty();
+    }
+
+    @Test
+    void configShowAndVersionNameTheInstance() throws Exception {
+        assertThat(run("config", "show", "--instance", "eu-1")).isZero();
+        assertThat(out()).contains("instance: eu-1");
+
+        out.reset();
+        assertThat(run("version", "--instance", "eu-1")).isZero();
+        assertThat(out()).startsWith("demo-service@eu-1 1.2.3 (Java ");
+
+        out.reset();
+        assertThat(run("version", "--json", "--instance", "eu-1")).isZero();
+        assertThat(new ObjectMapper().readTree(out()).path("instance").asText()).isEqualTo("eu-1");
+    }
+
+    @Test
     void installDryRunPrintsThePlanAndChangesNothing() {
         assertThat(run("install", "--dry-run", "--name", "other-name")).isZero();
 

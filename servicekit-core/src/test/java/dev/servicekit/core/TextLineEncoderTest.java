@@ -12,6 +12,7 @@ import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The hand-written text encoder writes byte for byte what Logback's pattern layout writes for the same pattern. */
@@ -27,6 +28,16 @@ class TextLineEncoderTest {
     @Test
     void writesWhatThePatternLayoutWritesForTheJournal() {
         assertSameOutput(new TextLineEncoder(false), LoggingConfigurator.JOURNAL_TEXT_PATTERN);
+    }
+
+    @Test
+    void writesWhatThePatternLayoutWritesWithTheInstanceAfterTheLevel() {
+        assertSameOutput(
+                new TextLineEncoder(true, Optional.of("eu-1")),
+                LoggingConfigurator.TEXT_PATTERN.replace("%-5level [", "%-5level instance=eu-1 ["));
+        assertSameOutput(
+                new TextLineEncoder(false, Optional.of("a")),
+                LoggingConfigurator.JOURNAL_TEXT_PATTERN.replace("%-5level [", "%-5level instance=a ["));
     }
 
     @Test

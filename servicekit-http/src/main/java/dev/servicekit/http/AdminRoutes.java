@@ -54,6 +54,7 @@ final class AdminRoutes {
     private void status(ServerRequest req, ServerResponse res) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("name", host.name());
+        host.instance().ifPresent(instance -> status.put("instance", instance));
         status.put("version", version);
         status.put("state", host.state().name());
         status.put("pid", ProcessHandle.current().pid());

@@ -176,11 +176,14 @@ public final class HttpConfigKeys {
                 METRICS_VIRTUAL_THREADS);
     }
 
-    /** The metrics registry {@code metrics.*} asks for; close it when the service stops. */
+    /**
+     * The metrics registry {@code metrics.*} asks for, every meter tagged {@code service_instance} when the process
+     * runs as an instance; close it when the service stops.
+     */
     public static HttpMetrics metrics(Config config) {
-        return HttpMetrics.builder()
-                .virtualThreadEvents(config.get(METRICS_VIRTUAL_THREADS))
-                .build();
+        HttpMetrics.Builder metrics = HttpMetrics.builder().virtualThreadEvents(config.get(METRICS_VIRTUAL_THREADS));
+        config.find(CoreConfigKeys.INSTANCE).ifPresent(metrics::instance);
+        return metrics.build();
     }
 
     /** The API listener's settings; its drain timeout is {@code shutdown.drain-timeout}. */

@@ -27,6 +27,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -117,6 +119,9 @@ public final class HttpMetrics implements AutoCloseable {
         }
     }
 
+    /** The tag every meter of an instance carries ({@link Builder#instance}). */
+    public static final String INSTANCE_TAG = "service_instance";
+
     private final PrometheusMeterRegistry registry;
     private final AtomicInteger active = new AtomicInteger();
     private final Map<Rejection, Counter> rejected = new EnumMap<>(Rejection.class);
@@ -193,8 +198,22 @@ public final class HttpMetrics implements AutoCloseable {
     public static final class Builder {
 
         private boolean virtualThreadEvents;
+        private Optional<String> instance = Optional.empty();
 
         private Builder() {}
+
+        /**
+         * Tags every meter with {@code service_instance="<instance>"}, so that instances sharing a host (and a
+         * Prometheus job) stay apart. Not {@code instance}: Prometheus sets that label itself on every scrape (the
+         * target's address) and would rename ours to {@code exported_instance}. Default: no tag.
+         *
+         * @param name the instance name
+         * @return this builder
+         */
+        public Builder instance(String name) {
+            this.instance = Optional.of(Objects.requireNonNull(name, "name"));
+            return this;
+        }
 
         /**
          * Whether to record the virtual-thread events {@code jvm_threads_virtual_pinned_seconds} (pinned longer
@@ -217,7 +236,10 @@ public final class HttpMetrics implements AutoCloseable {
          * @return the metrics; close them when the service stops
          */
         public HttpMetrics build() {
-            return new HttpMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), virtualThreadEvents);
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            // Before any meter is registered: a common tag applies only to meters registered after it.
+            instance.ifPresent(name -> registry.config().commonTags(INSTANCE_TAG, name));
+            return new HttpMetrics(registry, virtualThreadEvents);
         }
     }
 

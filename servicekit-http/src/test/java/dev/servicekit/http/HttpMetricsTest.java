@@ -272,6 +272,26 @@ class HttpMetricsTest {
     }
 
     @Test
+    void everyMeterOfAnInstanceCarriesServiceInstanceAndNoMeterCarriesItOtherwise() {
+        try (HttpMetrics instance = HttpMetrics.builder().instance("eu-1").build()) {
+            instance.registry().counter("users.reload.attempts").increment();
+            PrometheusSamples samples =
+                    PrometheusSamples.parse(((PrometheusMeterRegistry) instance.registry()).scrape());
+
+            assertThat(samples.samples())
+                    .hasSizeGreaterThan(20)
+                    .allSatisfy(sample -> assertThat(sample.labels())
+                            .as(sample.name())
+                            .containsEntry("service_instance", "eu-1")
+                            .doesNotContainKey("instance"));
+        }
+        assertThat(samples().samples())
+                .isNotEmpty()
+                .allSatisfy(
+                        sample -> assertThat(sample.labels()).as(sample.name()).doesNotContainKey("service_instance"));
+    }
+
+    @Test
     void applicationsAddTheirOwnMeters() {
         metrics.registry().counter("users.reload.attempts").increment();
 

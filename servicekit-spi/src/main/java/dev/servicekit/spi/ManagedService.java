@@ -1,6 +1,7 @@
 package dev.servicekit.spi;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +17,15 @@ public interface ManagedService {
 
     /** The service name, e.g. {@code users-service}. */
     String name();
+
+    /**
+     * The instance this process runs as, when several instances of the service share the host (the
+     * {@code --instance} it was started with); empty for the service itself. Managers name what the process
+     * reports to by it, e.g. the Windows Event Log source {@code users-service$a}. The default is empty.
+     */
+    default Optional<String> instance() {
+        return Optional.empty();
+    }
 
     /**
      * Starts the service and blocks until it serves.

@@ -13,6 +13,9 @@ import java.nio.file.Path;
  *       {@code ~/Library/Application Support/<name>}, log {@code ~/Library/Logs/<name>/<name>.log}.</li>
  * </ul>
  *
+ * An instance has the label {@code <label>.<instance>}, the working directory {@code <working directory>/<instance>}
+ * and the log {@code <name>@<instance>.log}.
+ *
  * launchd does not expand {@code ~}, so agents get the user's absolute home. {@link #onDisk(Path)} maps a live path
  * to where it is written: under the {@code --root} staging directory when one is given, else under the live root
  * ({@code /}, a temporary directory in tests).
@@ -33,23 +36,26 @@ record LaunchdLocation(
 
     static LaunchdLocation of(ServiceRef service, Path userHome, Path liveRoot) {
         String name = service.name();
-        String label = label(name);
+        String label = label(name) + service.instance().map(i -> "." + i).orElse("");
+        // An instance works in its own directory under the service's, and its log is named after it.
+        String own = service.instance().orElse("");
+        String log = service.id() + ".log";
         if (service.user()) {
             Path library = userHome.resolve("Library");
             return new LaunchdLocation(
                     service,
                     label,
                     library.resolve("LaunchAgents").resolve(label + ".plist"),
-                    library.resolve("Application Support").resolve(name),
-                    library.resolve("Logs").resolve(name).resolve(name + ".log"),
+                    library.resolve("Application Support").resolve(name).resolve(own),
+                    library.resolve("Logs").resolve(name).resolve(log),
                     liveRoot);
         }
         return new LaunchdLocation(
                 service,
                 label,
                 SYSTEM_DAEMON_DIRECTORY.resolve(label + ".plist"),
-                SYSTEM_STATE_DIRECTORY.resolve(name),
-                SYSTEM_LOG_DIRECTORY.resolve(name).resolve(name + ".log"),
+                SYSTEM_STATE_DIRECTORY.resolve(name).resolve(own),
+                SYSTEM_LOG_DIRECTORY.resolve(name).resolve(log),
                 liveRoot);
     }
 

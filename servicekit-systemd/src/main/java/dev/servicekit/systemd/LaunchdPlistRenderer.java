@@ -48,7 +48,8 @@ final class LaunchdPlistRenderer {
         string(p, 1, location.label());
         key(p, "ProgramArguments");
         p.append("\t<array>\n");
-        for (String word : programArguments(request.launch())) {
+        for (String word :
+                ProgramArguments.of(request.launch(), request.service().instance())) {
             string(p, 2, word);
         }
         p.append("\t</array>\n");
@@ -169,7 +170,8 @@ final class LaunchdPlistRenderer {
                         "a launchd job",
                         "launchd needs one in ProgramArguments",
                         "launchd starts the job in its own working directory");
-        for (String word : programArguments(request.launch())) {
+        for (String word :
+                ProgramArguments.of(request.launch(), request.service().instance())) {
             if (word.chars().anyMatch(c -> c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
                 problems.add("argument \"" + word.replaceAll("\\p{Cntrl}", "?")
                         + "\" contains a control character, which an XML " + "property list cannot hold; remove it");

@@ -191,7 +191,7 @@ public final class LaunchdServiceManager implements ServiceManager {
             support.requireRoot(service, "install");
         }
         if (!service.user() && request.account().isEmpty()) {
-            progress.step("No --account: " + service.name()
+            progress.step("No --account: " + service.id()
                     + " will run as root; reinstall with --account <user> to run it as that user");
         }
         for (Path directory : List.of(location.workingDirectory(), location.logDirectory())) {
@@ -214,7 +214,7 @@ public final class LaunchdServiceManager implements ServiceManager {
             return;
         }
         if (commands.isEmpty()) {
-            progress.step(service.name() + " is installed but disabled (not loaded); load and start it with: "
+            progress.step(service.id() + " is installed but disabled (not loaded); load and start it with: "
                     + command(bootstrap(location)));
             return;
         }
@@ -243,7 +243,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = location(service);
         if (!Files.exists(location.plistOnDisk())) {
             throw new ServiceManagerException(
-                    service.name() + " is not installed: there is no property list " + location.plistOnDisk()
+                    service.id() + " is not installed: there is no property list " + location.plistOnDisk()
                             + (service.user() ? "" : "; for a --user agent add --user"),
                     ExitCode.NOT_INSTALLED);
         }
@@ -287,18 +287,18 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = requireInstalled(service, "stop");
         Optional<LaunchdJobStatus> current = print(location);
         if (current.isEmpty() || !current.get().running()) {
-            progress.step(service.name() + " is not running ("
+            progress.step(service.id() + " is not running ("
                     + current.map(LaunchdJobStatus::describe).orElse("not loaded") + ")");
             return;
         }
         List<String> kill = List.of("kill", "SIGTERM", target(location));
-        progress.step("Stopping " + service.name() + "…");
+        progress.step("Stopping " + service.id() + "…");
         long begun = System.nanoTime();
         check(run(kill), kill);
         LaunchdJobStatus status = await(location, s -> !s.running(), "stop");
         progress.step("stopped (" + ManagerSupport.seconds(begun) + ")");
         if (status.lastExitCode().isPresent() && status.lastExitCode().getAsInt() != 0) {
-            progress.step(service.name() + " exited with code "
+            progress.step(service.id() + " exited with code "
                     + status.lastExitCode().getAsInt()
                     + ", which KeepAlive counts as a failure: launchd will start it again. To keep it stopped: "
                     + command(bootout(location)));
@@ -334,7 +334,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         Optional<LaunchdJobStatus> status = print(location);
         if (status.isEmpty() || !status.get().running()) {
             throw new ServiceManagerException(
-                    service.name() + " is not running ("
+                    service.id() + " is not running ("
                             + status.map(LaunchdJobStatus::describe).orElse("not loaded") + "); start it with: "
                             + command(List.of("kickstart", target(location))),
                     ExitCode.NOT_RUNNING);
@@ -446,7 +446,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         LaunchdLocation location = location(service);
         if (!Files.exists(location.plistOnDisk()) && print(location).isEmpty()) {
             throw new ServiceManagerException(
-                    service.name() + " is not installed as a launchd " + (service.user() ? "agent" : "daemon") + " (no "
+                    service.id() + " is not installed as a launchd " + (service.user() ? "agent" : "daemon") + " (no "
                             + location.plistOnDisk() + "); install it first"
                             + (service.user() ? " with --user" : " (or add --user if it is an agent)"),
                     ExitCode.NOT_INSTALLED);

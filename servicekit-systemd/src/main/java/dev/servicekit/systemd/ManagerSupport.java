@@ -65,7 +65,7 @@ final class ManagerSupport {
     void requireRoot(ServiceRef service, String verb) {
         if (!service.user() && effectiveUid.getAsLong() != 0) {
             throw new ServiceManagerException(
-                    "Cannot " + verb + " the system " + wording.systemKind() + " " + service.name()
+                    "Cannot " + verb + " the system " + wording.systemKind() + " " + service.id()
                             + " as a regular user: " + verb + " " + wording.sudoObject()
                             + " with sudo, or add --user to " + verb
                             + " it as a " + wording.userKind() + " of your own user",
@@ -77,7 +77,7 @@ final class ManagerSupport {
     static void requireLive(ServiceRef service, String verb) {
         if (service.root().isPresent()) {
             throw new ServiceManagerException(
-                    "Cannot " + verb + " " + service.name() + " under --root "
+                    "Cannot " + verb + " " + service.id() + " under --root "
                             + service.root().get() + ": --root only stages files; " + verb + " it on the target system",
                     ExitCode.USAGE);
         }

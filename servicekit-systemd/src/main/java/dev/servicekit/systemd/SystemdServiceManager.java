@@ -42,6 +42,11 @@ import java.util.function.Predicate;
  *       {@code READY=1}, {@code RELOADING=1}, {@code STOPPING=1}, watchdog pings and timeout extensions.</li>
  * </ul>
  *
+ * <p>For an instance ({@link ServiceRef#instance()}), the unit file is the template {@code <name>@.service} that
+ * every instance shares ({@link SystemdUnitRenderer}), and the commands act on {@code <name>@<instance>.service}:
+ * {@code install} enables that unit (refusing, with exit 78, an instance whose {@code /etc/<name>/<instance>.yaml}
+ * does not exist), {@code uninstall} removes the template only when no other instance is enabled.
+ *
  * <p>Commands block until the target state or the wait timeout (2 minutes); they throw
  * {@link ServiceManagerException} with SPEC §4's exit code. Instances are immutable and thread-safe.
  *
@@ -157,7 +162,7 @@ public final class SystemdServiceManager implements ServiceManager {
     @Override
     public String describeInstall(InstallRequest request) {
         Objects.requireNonNull(request, "request");
-        String unit = SystemdUnitRenderer.render(request, unitOptions);
+        String unit = SystemdUnitRenderer.render(request, unitOptions, userHome, environment);
         UnitLocation location = location(request.service());
         StringBuilder out = new StringBuilder();
         out.append("# ").append(location.unitFile()).append('\n').append(unit);
@@ -195,10 +200,11 @@ public final class SystemdServiceManager implements ServiceManager {
             progress.step(describeInstall(request));
             return;
         }
-        String unit = SystemdUnitRenderer.render(request, unitOptions);
+        String unit = SystemdUnitRenderer.render(request, unitOptions, userHome, environment);
         UnitLocation location = location(service);
         if (service.root().isEmpty()) {
             support.requireRoot(service, "install");
+            requireInstanceConfig(service);
         }
         support.write(location.unitFile(), unit, Optional.empty());
         progress.step("Wrote " + location.unitFile());
@@ -223,14 +229,15 @@ public final class SystemdServiceManager implements ServiceManager {
         switch (request.startType()) {
             case AUTO, DELAYED, MANUAL -> awaitActive(service, progress);
             case DISABLED ->
-                progress.step(service.name() + " is installed but disabled; enable it with: "
+                progress.step(service.id() + " is installed but disabled; enable it with: "
                         + command(service, List.of("enable", "--now", UnitLocation.unitName(service))));
         }
     }
 
     /**
      * Stops and disables the unit, removes its file and drop-in, and reloads systemd; with {@code --root} removes
-     * the files only.
+     * the files only. For an instance: stops and disables {@code <name>@<instance>.service} and removes its drop-in;
+     * the template goes too unless another instance is still enabled (a link to it in a {@code *.wants/} directory).
      *
      * @throws ServiceManagerException 4 when no unit file of this name exists; 77 without root for a system unit
      */
@@ -241,7 +248,7 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitLocation location = location(service);
         if (!Files.exists(location.unitFile())) {
             throw new ServiceManagerException(
-                    service.name() + " is not installed: there is no unit file " + location.unitFile()
+                    service.id() + " is not installed: there is no unit file " + location.unitFile()
                             + (service.user() ? "" : "; for a --user service add --user"),
                     ExitCode.NOT_INSTALLED);
         }
@@ -255,8 +262,13 @@ public final class SystemdServiceManager implements ServiceManager {
         }
         delete(location.dropInFile());
         delete(location.dropInDirectory());
-        delete(location.unitFile());
-        progress.step("Removed " + location.unitFile());
+        List<String> others = otherEnabledInstances(service, location);
+        if (others.isEmpty()) {
+            delete(location.unitFile());
+            progress.step("Removed " + location.unitFile());
+        } else {
+            progress.step("Kept " + location.unitFile() + ": " + String.join(", ", others) + " still use it");
+        }
         if (service.root().isEmpty()) {
             List<String> reload = List.of("daemon-reload");
             progress.step(command(service, reload));
@@ -272,7 +284,7 @@ public final class SystemdServiceManager implements ServiceManager {
     public void start(ServiceRef service, Progress progress) {
         requireInstalled(service, "start");
         List<String> c = List.of("start", UnitLocation.unitName(service));
-        progress.step("Starting " + service.name() + "…");
+        progress.step("Starting " + service.id() + "…");
         check(service, systemctl.run(service.user(), c), c);
         awaitActive(service, progress);
     }
@@ -282,7 +294,7 @@ public final class SystemdServiceManager implements ServiceManager {
     public void stop(ServiceRef service, Progress progress) {
         requireInstalled(service, "stop");
         List<String> c = List.of("stop", UnitLocation.unitName(service));
-        progress.step("Stopping " + service.name() + "…");
+        progress.step("Stopping " + service.id() + "…");
         long begun = System.nanoTime();
         check(service, systemctl.run(service.user(), c), c);
         UnitStatus status = await(service, UnitStatus::ended, "stop");
@@ -298,7 +310,7 @@ public final class SystemdServiceManager implements ServiceManager {
     public void restart(ServiceRef service, Progress progress) {
         requireInstalled(service, "restart");
         List<String> c = List.of("restart", UnitLocation.unitName(service));
-        progress.step("Restarting " + service.name() + "…");
+        progress.step("Restarting " + service.id() + "…");
         check(service, systemctl.run(service.user(), c), c);
         awaitActive(service, progress);
     }
@@ -313,7 +325,7 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitStatus status = requireInstalled(service, "reload");
         if (!status.running()) {
             throw new ServiceManagerException(
-                    service.name() + " is not running (" + status.describe() + "); start it with: "
+                    service.id() + " is not running (" + status.describe() + "); start it with: "
                             + command(service, List.of("start", UnitLocation.unitName(service))),
                     ExitCode.NOT_RUNNING);
         }
@@ -356,6 +368,64 @@ public final class SystemdServiceManager implements ServiceManager {
         }
     }
 
+    /**
+     * An instance reads {@code /etc/<name>/<instance>.yaml} (its own ports, at least): without it the unit would
+     * fail at every start, so install refuses first.
+     */
+    private void requireInstanceConfig(ServiceRef service) {
+        if (service.instance().isEmpty()) {
+            return;
+        }
+        Path file = UnitLocation.instanceConfigFile(service, service.instance().get(), userHome, environment);
+        // Read where this manager's /etc is: the system unit directory is <etc>/systemd/system (a temporary one in
+        // tests).
+        Path onDisk = service.user()
+                ? file
+                : systemUnitDirectory
+                        .resolve("../..")
+                        .normalize()
+                        .resolve(Path.of("/etc").relativize(file));
+        if (!Files.exists(onDisk)) {
+            throw new ServiceManagerException(
+                    service.id() + " reads its configuration from " + file + ", which does not exist; create it with"
+                            + " this instance's own http.port and management.port (and data-dir if you set one), then"
+                            + " run install --instance " + service.instance().get() + " again",
+                    ExitCode.CONFIG_ERROR);
+        }
+    }
+
+    /**
+     * The other instances of {@code service}'s template that are enabled: links named {@code <name>@<x>.service} in
+     * the unit directory's {@code *.wants/} directories (where {@code systemctl enable} puts them). Empty for a
+     * service without an instance.
+     */
+    private static List<String> otherEnabledInstances(ServiceRef service, UnitLocation location) {
+        if (service.instance().isEmpty()) {
+            return List.of();
+        }
+        String prefix = service.name() + "@";
+        String own = UnitLocation.unitName(service);
+        List<String> others = new ArrayList<>();
+        try (var wants = Files.newDirectoryStream(location.unitDirectory(), "*.wants")) {
+            for (Path dir : wants) {
+                try (var links = Files.newDirectoryStream(dir, prefix + "?*.service")) {
+                    for (Path link : links) {
+                        String unit = link.getFileName().toString();
+                        if (!unit.equals(own) && !others.contains(unit)) {
+                            others.add(unit);
+                        }
+                    }
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + location.unitDirectory() + ": " + e.getMessage(), e);
+        }
+        others.sort(null);
+        return others;
+    }
+
     private UnitLocation location(ServiceRef service) {
         return UnitLocation.of(service, systemUnitDirectory, userHome, environment);
     }
@@ -383,7 +453,7 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitStatus status = show(service);
         if (!status.installed()) {
             throw new ServiceManagerException(
-                    service.name() + " is not installed as a systemd " + (service.user() ? "user " : "")
+                    service.id() + " is not installed as a systemd " + (service.user() ? "user " : "")
                             + "unit; install it first"
                             + (service.user() ? " with --user" : " (or add --user if it is a user service)"),
                     ExitCode.NOT_INSTALLED);
@@ -400,7 +470,7 @@ public final class SystemdServiceManager implements ServiceManager {
 
     private void awaitActive(ServiceRef service, Progress progress) {
         support.awaitRunning(
-                service.name(),
+                service.id(),
                 progress,
                 () -> show(service),
                 UnitStatus::running,
@@ -411,7 +481,7 @@ public final class SystemdServiceManager implements ServiceManager {
     /** Polls {@code systemctl show} until {@code done} holds or the wait timeout passes. */
     private UnitStatus await(ServiceRef service, Predicate<UnitStatus> done, String what) {
         return support.await(
-                service.name(),
+                service.id(),
                 () -> show(service),
                 done,
                 what,
@@ -421,7 +491,7 @@ public final class SystemdServiceManager implements ServiceManager {
     private ServiceManagerException startFailure(ServiceRef service, UnitStatus status, String what) {
         String unit = UnitLocation.unitName(service);
         List<String> journal = systemctl.journal(service.user(), unit, JOURNAL_LINES);
-        StringBuilder message = new StringBuilder(service.name())
+        StringBuilder message = new StringBuilder(service.id())
                 .append(' ')
                 .append(what)
                 .append(": ")

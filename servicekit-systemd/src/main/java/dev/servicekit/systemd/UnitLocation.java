@@ -7,10 +7,11 @@ import java.util.Map;
 /**
  * Where a service's unit file and drop-in live: {@code /etc/systemd/system/<name>.service} for a system unit,
  * {@code $XDG_CONFIG_HOME/systemd/user/<name>.service} (default {@code ~/.config/systemd/user}) for a
- * {@code --user} unit; under the staging root when {@code --root} is set.
+ * {@code --user} unit; under the staging root when {@code --root} is set. An instance's unit file is the template
+ * {@code <name>@.service} every instance shares, and its drop-in is its own, {@code <name>@<instance>.service.d/}.
  *
- * @param unitFile   the unit file
- * @param dropInFile the user's override, {@code <name>.service.d/override.conf}
+ * @param unitFile   the unit file (the template, for an instance)
+ * @param dropInFile the user's override, {@code <unit>.d/override.conf}
  */
 record UnitLocation(Path unitFile, Path dropInFile) {
 
@@ -32,12 +33,45 @@ record UnitLocation(Path unitFile, Path dropInFile) {
             dir = stage(service.root().get(), dir);
         }
         String unit = unitName(service);
-        return new UnitLocation(dir.resolve(unit), dir.resolve(unit + ".d").resolve("override.conf"));
+        return new UnitLocation(
+                dir.resolve(unitFileName(service)), dir.resolve(unit + ".d").resolve("override.conf"));
     }
 
-    /** {@code users-service.service}. */
+    /** The unit systemctl acts on: {@code users-service.service}, or {@code users-service@a.service} for an instance. */
     static String unitName(ServiceRef service) {
-        return service.name() + ".service";
+        return service.id() + ".service";
+    }
+
+    /** The file that defines the unit: {@code users-service.service}, or the template {@code users-service@.service}. */
+    static String unitFileName(ServiceRef service) {
+        return service.instance().isPresent() ? templateName(service.name()) : service.name() + ".service";
+    }
+
+    /** {@code users-service@.service}. */
+    static String templateName(String name) {
+        return name + "@.service";
+    }
+
+    /**
+     * Where an instance's unit reads its configuration, as the live system sees it: {@code /etc/<name>/<instance>.yaml}
+     * for a system unit, {@code $XDG_CONFIG_HOME/<name>/<instance>.yaml} (default {@code ~/.config}) for a
+     * {@code --user} unit: systemd's {@code %E/<name>/%i.yaml} either way.
+     */
+    static Path instanceConfigFile(
+            ServiceRef service, String instance, Path userHome, Map<String, String> environment) {
+        Path base;
+        if (service.user()) {
+            String xdg = environment.getOrDefault("XDG_CONFIG_HOME", "");
+            base = !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg) : userHome.resolve(".config");
+        } else {
+            base = Path.of("/etc");
+        }
+        return base.resolve(service.name()).resolve(instance + ".yaml");
+    }
+
+    /** The unit directory (where the unit file and the {@code *.wants/} links are). */
+    Path unitDirectory() {
+        return unitFile.getParent();
     }
 
     /** The drop-in directory. */

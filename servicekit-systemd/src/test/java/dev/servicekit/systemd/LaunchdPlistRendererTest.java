@@ -56,6 +56,24 @@ class LaunchdPlistRendererTest {
     }
 
     @Test
+    void instanceMatchesGoldenFile() throws IOException {
+        Golden.assertMatches("launchd/instance.plist", render(LaunchdRequests.instance()));
+    }
+
+    @Test
+    void anInstanceHasItsOwnLabelWorkingDirectoryAndLogAndIsToldItsName() {
+        LaunchdLocation location = LaunchdRequests.location(LaunchdRequests.instance());
+
+        assertThat(location.label()).isEqualTo("dev.servicekit.users-service.a");
+        assertThat(location.plistFile())
+                .isEqualTo(Path.of("/Library/LaunchDaemons/dev.servicekit.users-service.a.plist"));
+        assertThat(location.workingDirectory()).isEqualTo(Path.of("/usr/local/var/users-service/a"));
+        assertThat(location.logFile()).isEqualTo(Path.of("/usr/local/var/log/users-service/users-service@a.log"));
+        assertThat(render(LaunchdRequests.instance()))
+                .contains("\t\t<string>run</string>\n\t\t<string>--instance</string>\n\t\t<string>a</string>\n");
+    }
+
+    @Test
     void pathsWithSpacesAndAmpersandsMatchGoldenFile() throws IOException {
         Golden.assertMatches("launchd/special-characters.plist", render(LaunchdRequests.specialCharacters()));
     }
@@ -67,7 +85,7 @@ class LaunchdPlistRendererTest {
             plists = files.filter(f -> f.toString().endsWith(".plist")).sorted().toList();
         }
 
-        assertThat(plists).hasSize(5);
+        assertThat(plists).hasSize(6);
         for (Path plist : plists) {
             Document document = LaunchdPlists.parse(plist);
             assertThat(LaunchdPlists.problems(document))
@@ -112,7 +130,7 @@ class LaunchdPlistRendererTest {
         assertThat(python.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(python.exitValue()).as("plistlib output: %s", out).isZero();
         assertThat(out.lines().toList())
-                .hasSize(6)
+                .hasSize(7)
                 .last()
                 .isEqualTo("['/Library/Java Runtimes/jdk 21 & more/bin/java', '-Xmx256m', "
                         + "'-Dgreeting=Hello \"world\" <b> 100% $HOME', '-Dwin=C:\\\\temp\\\\x', '-Dtab=a\\tb', '-jar', "

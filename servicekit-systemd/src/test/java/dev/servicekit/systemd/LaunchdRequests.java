@@ -69,6 +69,16 @@ final class LaunchdRequests {
                                 "]]>")));
     }
 
+    static InstallRequest instance() {
+        return Requests.request(
+                ServiceRef.system("users-service").withInstance("a"),
+                Optional.empty(),
+                List.of(),
+                RESTARTS,
+                new LaunchCommand(
+                        JAVA, List.of("-Xmx256m"), JAR, List.of("--config", "/usr/local/etc/users-service/a.yaml")));
+    }
+
     static LaunchCommand launch() {
         return new LaunchCommand(
                 JAVA, List.of("-Xmx256m"), JAR, List.of("--config", "/usr/local/etc/users-service/config.yaml"));

@@ -82,6 +82,30 @@ final class Requests {
                                 "")));
     }
 
+    /** Instance {@code instance} of the system service, installed with its own configuration file or none. */
+    static InstallRequest instance(String instance, boolean withConfig) {
+        return request(
+                ServiceRef.system("users-service").withInstance(instance),
+                Optional.empty(),
+                List.of(),
+                FailureAction.parseList("restart:5s,restart:30s,none"),
+                new LaunchCommand(
+                        JAVA,
+                        List.of("-Xmx256m"),
+                        JAR,
+                        withConfig ? List.of("--config", "/etc/users-service/" + instance + ".yaml") : List.of()));
+    }
+
+    /** Instance {@code instance} of the {@code --user} service, without arguments. */
+    static InstallRequest userInstance(String instance) {
+        return request(
+                new ServiceRef("users-service", true, Optional.empty(), Optional.of(instance)),
+                Optional.empty(),
+                List.of(),
+                FailureAction.parseList("restart:5s,restart:30s,none"),
+                new LaunchCommand(JAVA, List.of("-Xmx256m"), JAR, List.of()));
+    }
+
     static InstallRequest request(
             ServiceRef service,
             Optional<String> account,

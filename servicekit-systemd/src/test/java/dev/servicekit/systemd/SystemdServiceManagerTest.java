@@ -174,6 +174,100 @@ class SystemdServiceManagerTest {
     }
 
     @Test
+    void twoInstancesShareTheTemplateAndAreEnabledEachByItsName() throws IOException {
+        Files.createDirectories(dir.resolve("etc/users-service"));
+        Files.writeString(dir.resolve("etc/users-service/a.yaml"), "http:\n  port: 8081\n");
+        Files.writeString(dir.resolve("etc/users-service/b.yaml"), "http:\n  port: 8082\n");
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        SystemdServiceManager manager = manager(systemctl, 0);
+
+        manager.install(Requests.instance("a", true), progress::add);
+        String afterA = Files.readString(etc.resolve("users-service@.service"));
+        manager.install(Requests.instance("b", false), progress::add);
+
+        assertThat(etc.resolve("users-service@.service"))
+                .content()
+                .isEqualTo(afterA)
+                .isEqualTo(SystemdUnitRenderer.render(Requests.instance("b", false), SystemdUnitOptions.defaults()));
+        assertThat(etc.resolve("users-service.service")).doesNotExist();
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl daemon-reload",
+                        "systemctl enable --now users-service@a.service",
+                        "systemctl daemon-reload",
+                        "systemctl enable --now users-service@b.service");
+        assertThat(systemctl.commands())
+                .contains("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus"
+                        + " users-service@b.service");
+        assertThat(progress).contains("Starting users-service@a…", "Starting users-service@b…");
+    }
+
+    @Test
+    void installOfAnInstanceWithoutItsConfigurationFileFailsWith78AndWritesNothing() {
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+
+        assertThatThrownBy(() -> manager(systemctl, 0).install(Requests.instance("a", false), progress::add))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(78))
+                .hasMessageContaining("users-service@a reads its configuration from /etc/users-service/a.yaml")
+                .hasMessageContaining("http.port and management.port");
+        assertThat(etc.resolve("users-service@.service")).doesNotExist();
+        assertThat(systemctl.commands()).isEmpty();
+    }
+
+    @Test
+    void uninstallOfOneInstanceKeepsTheTemplateWhileAnotherIsEnabled() throws IOException {
+        Path staging = dir.resolve("staging");
+        ServiceRef a = new ServiceRef("users-service", false, Optional.of(staging), Optional.of("a"));
+        ServiceRef b = new ServiceRef("users-service", false, Optional.of(staging), Optional.of("b"));
+        SystemdServiceManager manager = manager(new FakeSystemctl(), 1000);
+        manager.install(Requests.withService(Requests.instance("a", false), a), progress::add);
+        Path units = staging.resolve("etc/systemd/system");
+        // What systemctl enable users-service@b.service leaves behind.
+        Path wants = Files.createDirectories(units.resolve("multi-user.target.wants"));
+        Files.createSymbolicLink(wants.resolve("users-service@b.service"), units.resolve("users-service@.service"));
+
+        manager.uninstall(a, progress::add);
+
+        assertThat(units.resolve("users-service@.service")).exists();
+        assertThat(progress)
+                .contains("Kept " + units.resolve("users-service@.service") + ": users-service@b.service still use it");
+
+        Files.delete(wants.resolve("users-service@b.service"));
+        manager.uninstall(b, progress::add);
+
+        assertThat(units.resolve("users-service@.service")).doesNotExist();
+        assertThat(progress).contains("Removed " + units.resolve("users-service@.service"));
+    }
+
+    @Test
+    void uninstallStartAndStopOfAnInstanceActOnItsUnit() throws IOException {
+        Files.createDirectories(dir.resolve("etc/users-service"));
+        Files.writeString(dir.resolve("etc/users-service/a.yaml"), "");
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        SystemdServiceManager manager = manager(systemctl, 0);
+        ServiceRef a = SYSTEM.withInstance("a");
+        manager.install(Requests.instance("a", false), progress::add);
+
+        manager.restart(a, progress::add);
+        manager.reload(a, progress::add);
+        manager.uninstall(a, progress::add);
+
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl daemon-reload",
+                        "systemctl enable --now users-service@a.service",
+                        "systemctl restart users-service@a.service",
+                        "systemctl reload users-service@a.service",
+                        "systemctl stop users-service@a.service",
+                        "systemctl disable users-service@a.service",
+                        "systemctl daemon-reload",
+                        "systemctl reset-failed users-service@a.service");
+        assertThat(etc.resolve("users-service@.service")).doesNotExist();
+    }
+
+    @Test
     void installThatDoesNotBecomeActiveFailsWithTheJournalLines() {
         FakeSystemctl systemctl = new FakeSystemctl()
                 .showing(FakeSystemctl.ACTIVATING, FakeSystemctl.FAILED_78)
@@ -316,6 +410,7 @@ class SystemdServiceManagerTest {
 
         Golden.assertMatches("describe-install-system.txt", manager.describeInstall(Requests.defaults()));
         Golden.assertMatches("describe-install-user.txt", manager.describeInstall(Requests.user()));
+        Golden.assertMatches("describe-install-instance.txt", manager.describeInstall(Requests.instance("a", true)));
         Golden.assertMatches(
                 "describe-install-root.txt",
                 manager.withUnitOptions(SystemdUnitOptions.builder()

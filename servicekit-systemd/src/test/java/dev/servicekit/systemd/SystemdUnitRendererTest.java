@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +62,106 @@ class SystemdUnitRendererTest {
                 .bindPrivilegedPorts(true)
                 .build();
         Golden.assertMatches("options.service", SystemdUnitRenderer.render(Requests.defaults(), options));
+    }
+
+    @Test
+    void templateUnitMatchesGoldenFile() throws IOException {
+        Golden.assertMatches("template.service", SystemdUnitRenderer.render(Requests.instance("a", false), DEFAULTS));
+    }
+
+    @Test
+    void userTemplateUnitMatchesGoldenFile() throws IOException {
+        Golden.assertMatches(
+                "template-user.service",
+                SystemdUnitRenderer.render(Requests.userInstance("a"), DEFAULTS, Path.of("/home/alice"), Map.of()));
+    }
+
+    @Test
+    void templatePassesTheInstanceAndItsOwnConfigurationFileAndDirectoriesThroughSpecifiers() {
+        String unit = SystemdUnitRenderer.render(Requests.instance("a", true), DEFAULTS);
+
+        assertThat(unit.lines())
+                .contains(
+                        "Description=Users Service (%i)",
+                        "ExecStart=/usr/lib/jvm/temurin-21-jre/bin/java -Xmx256m -jar /opt/users-service/users-service.jar"
+                                + " run --instance %i --config /etc/users-service/%i.yaml",
+                        "StateDirectory=users-service/%i",
+                        "LogsDirectory=users-service/%i",
+                        "ConfigurationDirectory=users-service",
+                        "WorkingDirectory=%S/users-service/%i",
+                        "SyslogIdentifier=users-service@%i",
+                        "DynamicUser=yes",
+                        "WantedBy=multi-user.target");
+        assertThat(unit).doesNotContain("instance a", "/a.yaml", "--instance a");
+    }
+
+    @Test
+    void everyInstanceRendersTheSameTemplate() {
+        assertThat(SystemdUnitRenderer.render(Requests.instance("b", true), DEFAULTS))
+                .isEqualTo(SystemdUnitRenderer.render(Requests.instance("a", false), DEFAULTS))
+                .isEqualTo(SystemdUnitRenderer.render(Requests.instance("eu-1", true), DEFAULTS));
+    }
+
+    @Test
+    void userTemplateReadsEachInstancesFileUnderTheUsersConfigurationDirectory() {
+        InstallRequest base = Requests.userInstance("a");
+        InstallRequest withConfig = Requests.withService(
+                new InstallRequest(
+                        base.service(),
+                        base.displayName(),
+                        base.description(),
+                        base.startType(),
+                        base.account(),
+                        base.password(),
+                        base.dependsOn(),
+                        base.onFailure(),
+                        base.resetAfter(),
+                        base.stopTimeout(),
+                        new LaunchCommand(
+                                Requests.JAVA,
+                                List.of(),
+                                Requests.JAR,
+                                List.of("--config", "/cfg/users-service/a.yaml")),
+                        false),
+                base.service());
+
+        String unit = SystemdUnitRenderer.render(
+                withConfig, DEFAULTS, Path.of("/home/alice"), Map.of("XDG_CONFIG_HOME", "/cfg"));
+
+        assertThat(unit.lines())
+                .anyMatch(l -> l.startsWith("ExecStart=")
+                        && l.endsWith(" run --instance %i --config %E/users-service/%i.yaml"));
+    }
+
+    @Test
+    void instanceArgumentsOtherThanItsOwnConfigurationFileAreRefusedWithWhereTheyGo() {
+        InstallRequest base = Requests.instance("a", false);
+        InstallRequest r = new InstallRequest(
+                base.service(),
+                base.displayName(),
+                base.description(),
+                base.startType(),
+                base.account(),
+                base.password(),
+                base.dependsOn(),
+                base.onFailure(),
+                base.resetAfter(),
+                base.stopTimeout(),
+                new LaunchCommand(
+                        Requests.JAVA,
+                        List.of(),
+                        Requests.JAR,
+                        List.of("--config", "/srv/a.yaml", "--set", "http.port=8081")),
+                false);
+
+        assertThatThrownBy(() -> SystemdUnitRenderer.render(r, DEFAULTS))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("[--config, /srv/a.yaml, --set, http.port=8081]")
+                .hasMessageContaining("users-service@.service, which every instance shares")
+                .hasMessageContaining("instance \"a\" reads /etc/users-service/a.yaml")
+                .hasMessageContaining("--config /etc/users-service/a.yaml or without --config");
     }
 
     @Test
@@ -298,6 +399,8 @@ class SystemdUnitRendererTest {
                 new Case("dependencies", Requests.withJava(Requests.dependencies(), realJava), DEFAULTS),
                 new Case("restart-forever", Requests.withJava(Requests.restartForever(), realJava), DEFAULTS),
                 new Case("paths-with-spaces", Requests.withJava(Requests.pathsWithSpaces(), spacedJava), DEFAULTS),
+                new Case("template", Requests.withJava(Requests.instance("a", true), realJava), DEFAULTS),
+                new Case("user-template", Requests.withJava(Requests.userInstance("a"), realJava), DEFAULTS),
                 new Case(
                         "options",
                         Requests.withJava(Requests.defaults(), realJava),
@@ -308,11 +411,14 @@ class SystemdUnitRendererTest {
 
         for (Case c : cases) {
             Path unitDir = Files.createDirectories(dir.resolve(c.name()));
-            Path unit = unitDir.resolve("users-service.service");
-            Files.writeString(unit, SystemdUnitRenderer.render(c.request(), c.options()));
+            ServiceRef service = c.request().service();
+            Files.writeString(
+                    unitDir.resolve(UnitLocation.unitFileName(service)),
+                    SystemdUnitRenderer.render(c.request(), c.options(), dir, Map.of()));
+            // A template is verified as one of its instances, users-service@a.service, with the template beside it.
+            Path unit = unitDir.resolve(UnitLocation.unitName(service));
 
-            SystemdAnalyze.Result result =
-                    SystemdAnalyze.verify(unit, c.request().service().user(), dir);
+            SystemdAnalyze.Result result = SystemdAnalyze.verify(unit, service.user(), dir);
 
             assertThat(result.stderr())
                     .as("systemd-analyze verify stderr for the %s unit", c.name())
@@ -321,6 +427,21 @@ class SystemdUnitRendererTest {
                     .as("systemd-analyze verify exit code for the %s unit", c.name())
                     .isZero();
         }
+    }
+
+    @Test
+    void systemdAnalyzeVerifyOfAnInstanceWouldCatchAMistakeInTheTemplate(@TempDir Path dir) throws Exception {
+        SystemdAnalyze.assumeInstalled();
+        Path realJava =
+                Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath();
+        Files.writeString(
+                dir.resolve("users-service@.service"),
+                SystemdUnitRenderer.render(Requests.withJava(Requests.instance("a", false), realJava), DEFAULTS)
+                        .replace("Type=notify", "Type=notifyy"));
+
+        assertThat(SystemdAnalyze.verify(dir.resolve("users-service@a.service"), false, dir)
+                        .stderr())
+                .contains("notifyy");
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.servicekit.spi.ServiceState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,10 +48,17 @@ public final class FakeManagedService implements ManagedService {
     private volatile ServiceState state = ServiceState.NEW;
     private volatile String progress = "";
     private volatile boolean live = true;
+    private volatile Optional<String> instance = Optional.empty();
     private volatile ManagedServiceException startFailure;
 
     private FakeManagedService(String name) {
         this.name = Objects.requireNonNull(name, "name");
+    }
+
+    /** Makes the fake run as this instance ({@link ManagedService#instance()}). */
+    public FakeManagedService instance(String name) {
+        this.instance = Optional.of(name);
+        return this;
     }
 
     /** A fake with this name, 20 s start and stop bounds, and closed gates. */
@@ -153,6 +161,11 @@ public final class FakeManagedService implements ManagedService {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public Optional<String> instance() {
+        return instance;
     }
 
     @Override

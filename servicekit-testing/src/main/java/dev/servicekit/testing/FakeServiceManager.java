@@ -86,7 +86,7 @@ public final class FakeServiceManager implements ServiceManager {
             throw e;
         });
         lastRef = Optional.of(ref);
-        calls.add(what + " " + ref.name());
+        calls.add(what + " " + ref.id());
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.servicekit.windows;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceManagerException;
+import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.StartType;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -31,6 +33,8 @@ import java.util.Optional;
  * @param failureActions           recovery actions, in order
  * @param resetPeriod              the failure count resets after this long without failure
  * @param preshutdownTimeout       {@code PreshutdownTimeout}: the stop timeout
+ * @param dataSubdirectory         the data directory under {@code %ProgramData%}: the service name, or
+ *                                 {@code <name>\<instance>} for an instance
  */
 record ScmInstallPlan(
         String name,
@@ -44,7 +48,8 @@ record ScmInstallPlan(
         List<String> dependencies,
         List<FailureAction> failureActions,
         Duration resetPeriod,
-        Duration preshutdownTimeout) {
+        Duration preshutdownTimeout,
+        String dataSubdirectory) {
 
     /** {@code SERVICE_WIN32_OWN_PROCESS}. */
     static final int SERVICE_WIN32_OWN_PROCESS = 0x10;
@@ -77,6 +82,7 @@ record ScmInstallPlan(
 
     ScmInstallPlan {
         Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(dataSubdirectory, "dataSubdirectory");
         dependencies = List.copyOf(dependencies);
         failureActions = List.copyOf(failureActions);
     }
@@ -88,7 +94,7 @@ record ScmInstallPlan(
      */
     static ScmInstallPlan from(InstallRequest request) {
         List<String> problems = new ArrayList<>();
-        String name = request.name();
+        String name = serviceName(request.service());
         if (name.length() > 256 || name.contains("/") || name.contains("\\")) {
             problems.add("service name \"" + name
                     + "\" must be at most 256 characters without \"/\" or \"\\\"; choose another --name");
@@ -161,11 +167,13 @@ record ScmInstallPlan(
                     "Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems),
                     ExitCode.USAGE);
         }
+        String data = dataSubdirectory(request.service());
         return new ScmInstallPlan(
                 name,
-                request.displayName(),
+                request.displayName()
+                        + request.service().instance().map(i -> " (" + i + ")").orElse(""),
                 request.description(),
-                ImagePath.of(request.launch(), programData() + "\\" + name),
+                ImagePath.of(withInstance(request.launch(), request.service()), programData() + "\\" + data),
                 request.startType(),
                 objectName,
                 kind,
@@ -173,7 +181,33 @@ record ScmInstallPlan(
                 request.dependsOn(),
                 request.onFailure(),
                 request.resetAfter(),
-                request.stopTimeout());
+                request.stopTimeout(),
+                data);
+    }
+
+    /**
+     * The SCM's name for the service: its name, or {@code <name>$<instance>} for one of several instances, as SQL
+     * Server names its instances ({@code MSSQL$SQLEXPRESS}). The Event Log source and the virtual account
+     * ({@code NT SERVICE\<name>$<instance>}) take the same name.
+     */
+    static String serviceName(ServiceRef service) {
+        return service.name() + service.instance().map(i -> "$" + i).orElse("");
+    }
+
+    /** The data directory under {@code %ProgramData%}: {@code <name>}, or {@code <name>\<instance>}. */
+    static String dataSubdirectory(ServiceRef service) {
+        return service.name() + service.instance().map(i -> "\\" + i).orElse("");
+    }
+
+    /** {@code --instance <instance>} in front of the launch arguments, for an instance. */
+    private static LaunchCommand withInstance(LaunchCommand launch, ServiceRef service) {
+        if (service.instance().isEmpty()) {
+            return launch;
+        }
+        List<String> arguments =
+                new ArrayList<>(List.of("--instance", service.instance().get()));
+        arguments.addAll(launch.arguments());
+        return new LaunchCommand(launch.java(), launch.jvmOptions(), launch.jar(), arguments);
     }
 
     /** {@code Start}: 2 automatic (also for delayed), 3 manual (demand), 4 disabled. */
@@ -211,7 +245,7 @@ record ScmInstallPlan(
 
     /** The data directory, with the environment variable unexpanded. */
     String dataDirectory() {
-        return "%ProgramData%\\" + name;
+        return "%ProgramData%\\" + dataSubdirectory;
     }
 
     /**

@@ -241,7 +241,7 @@ final class ScmInstaller {
      */
     static Path createDataDirectory(ScmInstallPlan plan, Progress progress) {
         String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
-        Path dir = Path.of(programData, plan.name());
+        Path dir = Path.of(programData, plan.dataSubdirectory());
         String serviceSid = "NT SERVICE\\" + plan.name();
         String fix = "; restrict it by hand: icacls \"" + dir
                 + "\" /inheritance:r /grant:r SYSTEM:(OI)(CI)F Administrators:(OI)(CI)F \"" + serviceSid
@@ -294,7 +294,12 @@ final class ScmInstaller {
 
     // -------------------------------------------------------------------------------------------- uninstall
 
-    void uninstall(String name, Progress progress) {
+    /**
+     * Stops and deletes the service and its Event Log source; keeps the data directory.
+     *
+     * @param dataSubdirectory the data directory under {@code %ProgramData%}, named in the closing message
+     */
+    void uninstall(String name, String dataSubdirectory, Progress progress) {
         progress.step("Uninstalling " + name + "...");
         withService(
                 name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | WinNtDelete.DELETE, "uninstall", service -> {
@@ -313,7 +318,7 @@ final class ScmInstaller {
                 });
         removeEventSource(name, progress);
         String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
-        progress.step("uninstalled " + name + "; the data directory " + Path.of(programData, name)
+        progress.step("uninstalled " + name + "; the data directory " + Path.of(programData, dataSubdirectory)
                 + " was kept (delete it by hand to remove the data)");
     }
 

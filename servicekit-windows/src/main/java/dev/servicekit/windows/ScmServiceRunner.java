@@ -78,14 +78,14 @@ final class ScmServiceRunner {
      */
     OptionalInt run(ManagedService service) {
         Session session = new Session(service);
-        int rc = api.startServiceCtrlDispatcher(service.name(), session.serviceMain);
+        int rc = api.startServiceCtrlDispatcher(scmName(service), session.serviceMain);
         if (rc == ScmApi.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
             return OptionalInt.empty();
         }
         try {
             if (rc != ScmApi.NO_ERROR) {
                 throw new ServiceManagerException(
-                        "StartServiceCtrlDispatcher for \"" + service.name() + "\" failed with Win32 error " + rc
+                        "StartServiceCtrlDispatcher for \"" + scmName(service) + "\" failed with Win32 error " + rc
                                 + "; check that the service is installed under this name",
                         ExitCode.FAILURE);
             }
@@ -94,6 +94,11 @@ final class ScmServiceRunner {
         } finally {
             session.close();
         }
+    }
+
+    /** The name the SCM knows the service by: {@code users-service}, or {@code users-service$a} for an instance. */
+    static String scmName(ManagedService service) {
+        return service.name() + service.instance().map(i -> "$" + i).orElse("");
     }
 
     /** One run: the callbacks (strongly referenced here for as long as the dispatcher may call them) and threads. */
@@ -119,7 +124,7 @@ final class ScmServiceRunner {
             }
             long handle;
             try {
-                handle = api.registerServiceCtrlHandler(service.name(), handler);
+                handle = api.registerServiceCtrlHandler(scmName(service), handler);
             } catch (RuntimeException e) {
                 // without a status handle nothing can be reported; the SCM's start timeout ends the process
                 LOG.error(

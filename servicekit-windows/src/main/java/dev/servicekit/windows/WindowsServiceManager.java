@@ -24,6 +24,11 @@ import java.util.function.Supplier;
  * OptionalInt exit = scm.runManaged(service);   // empty: not started by the SCM, run in the console instead
  * }</pre>
  *
+ * <p>An instance ({@code --instance a}) is the service {@code users-service$a}, as SQL Server names its instances
+ * ({@code MSSQL$SQLEXPRESS}): display name {@code "Users Service (a)"}, virtual account
+ * <code>NT SERVICE&#92;users-service$a</code>, Event Log source {@code users-service$a}, data directory
+ * <code>%ProgramData%&#92;users-service&#92;a</code>, started with {@code service --instance a}.
+ *
  * <p>Everything here compiles for Java 17 so that it runs on the Java 17 Windows JVM used for the real-SCM tests.
  */
 public final class WindowsServiceManager implements ServiceManager {
@@ -95,28 +100,29 @@ public final class WindowsServiceManager implements ServiceManager {
     /** Stops the service (waiting), deletes it and removes its Event Log source; keeps the data directory. */
     @Override
     public void uninstall(ServiceRef service, Progress progress) {
-        new ScmInstaller().uninstall(service.name(), progress);
+        new ScmInstaller()
+                .uninstall(ScmInstallPlan.serviceName(service), ScmInstallPlan.dataSubdirectory(service), progress);
     }
 
     @Override
     public void start(ServiceRef service, Progress progress) {
-        new ScmInstaller().start(service.name(), progress);
+        new ScmInstaller().start(ScmInstallPlan.serviceName(service), progress);
     }
 
     @Override
     public void stop(ServiceRef service, Progress progress) {
-        new ScmInstaller().stop(service.name(), progress);
+        new ScmInstaller().stop(ScmInstallPlan.serviceName(service), progress);
     }
 
     /** Sends {@code SERVICE_CONTROL_PARAMCHANGE}; the service reloads on its own thread and logs the outcome. */
     @Override
     public void reload(ServiceRef service, Progress progress) {
-        new ScmInstaller().reload(service.name(), progress);
+        new ScmInstaller().reload(ScmInstallPlan.serviceName(service), progress);
     }
 
     @Override
     public ServiceStatus status(ServiceRef service) {
-        return new ScmInstaller().status(service.name());
+        return new ScmInstaller().status(ScmInstallPlan.serviceName(service));
     }
 
     /**
@@ -132,7 +138,9 @@ public final class WindowsServiceManager implements ServiceManager {
         if (realScm && !isAvailable()) {
             return OptionalInt.empty(); // no SCM off Windows: certainly not started by one
         }
-        Runnable attachEventLog = realScm ? () -> EventLogAppender.attachToRoot(service.name()) : () -> {};
+        // The Event Log source install registered: the SCM's name, users-service$a for instance a.
+        String source = ScmServiceRunner.scmName(service);
+        Runnable attachEventLog = realScm ? () -> EventLogAppender.attachToRoot(source) : () -> {};
         return new ScmServiceRunner(scmApi.get(), checkpointTick, attachEventLog).run(service);
     }
 }

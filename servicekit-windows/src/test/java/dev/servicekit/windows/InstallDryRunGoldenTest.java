@@ -67,6 +67,43 @@ class InstallDryRunGoldenTest {
     }
 
     @Test
+    void instanceIsTheServiceNameDollarInstanceWithItsOwnAccountEventSourceAndDataDirectory() {
+        InstallRequest base = defaults();
+        InstallRequest instance = new InstallRequest(
+                ServiceRef.system("users-service").withInstance("a"),
+                base.displayName(),
+                base.description(),
+                base.startType(),
+                base.account(),
+                base.password(),
+                base.dependsOn(),
+                FailureAction.parseList("restart:5s,restart:30s,none"),
+                base.resetAfter(),
+                base.stopTimeout(),
+                new LaunchCommand(
+                        LAUNCH.java(),
+                        List.of("-Xmx256m", "-XX:SharedArchiveFile=users-service.jsa"),
+                        LAUNCH.jar(),
+                        List.of("--config", "C:\\ProgramData\\users-service\\a.yml")),
+                true);
+
+        String plan = manager.describeInstall(instance);
+
+        assertThat(plan)
+                .contains(
+                        "sc.exe create users-service$a ",
+                        "DisplayName= \"Users Service (a)\"",
+                        "obj= \"NT SERVICE\\users-service$a\"",
+                        "HKLM\\SYSTEM\\CurrentControlSet\\Services\\users-service$a",
+                        "HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\users-service$a",
+                        "%ProgramData%\\users-service\\a",
+                        " service --instance a --config C:\\ProgramData\\users-service\\a.yml --set"
+                                + " data-dir=C:\\ProgramData\\users-service\\a",
+                        "-XX:SharedArchiveFile=C:\\ProgramData\\users-service\\a\\users-service.jsa");
+        GoldenFiles.assertMatches("instance.txt", plan);
+    }
+
+    @Test
     void explicitVirtualAccountIsKeptAsGiven() {
         GoldenFiles.assertMatches(
                 "virtual-account.txt",

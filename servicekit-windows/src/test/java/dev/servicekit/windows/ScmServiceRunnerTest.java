@@ -106,6 +106,29 @@ class ScmServiceRunnerTest {
     }
 
     @Test
+    void anInstanceConnectsToTheScmUnderItsServiceNameWithTheDollarSuffix() throws Exception {
+        SimulatedScm instanceScm = SimulatedScm.builder("users-service$a").build();
+        FakeManagedService service = FakeManagedService.named("users-service")
+                .instance("a")
+                .startsAtOnce()
+                .stopsAtOnce();
+        CompletableFuture<OptionalInt> exit = new CompletableFuture<>();
+        Thread main = new Thread(
+                () -> exit.complete(
+                        WindowsServiceManager.withScm(instanceScm.api(), TICK).runManaged(service)),
+                "test-main-instance");
+        main.setDaemon(true);
+        main.start();
+
+        instanceScm.awaitState(SERVICE_RUNNING, WAIT);
+        assertThat(instanceScm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
+
+        assertThat(exitOf(exit)).hasValue(0);
+        instanceScm.assertNoViolations();
+        assertThat(ScmServiceRunner.scmName(service)).isEqualTo("users-service$a");
+    }
+
+    @Test
     void controlsAreRefusedByTheScmWhileStartIsPending() throws Exception {
         FakeManagedService service = FakeManagedService.named("users-service").stopsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
