@@ -3,6 +3,7 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.PostgresServer;
 import dev.servicekit.testing.TestResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,9 +81,43 @@ class DataMigrationIT {
         }
     };
 
-    /** The stores users move into; PostgreSQL is one more {@code Named.of("postgresql", ...)} here. */
+    /** The PostgreSQL server of the PostgreSQL target, launched when that case runs; a database per case. */
+    static PostgresServer postgres;
+
+    static final Target POSTGRESQL = new Target() {
+        private String url;
+        private Path passwordFile;
+
+        @Override
+        public UserStore open(Path dir) {
+            if (postgres == null) {
+                postgres = TestPostgres.launchOrSkip(DataMigrationIT.class);
+            }
+            url = TestPostgres.freshDatabase(postgres);
+            passwordFile = TestPostgres.passwordFile(postgres, dir);
+            return UserStores.open(
+                    TestPostgres.config(postgres, url, passwordFile, Duration.ofSeconds(10)), Clock.systemUTC());
+        }
+
+        @Override
+        public Optional<List<String>> serviceOverrides(Path dir) {
+            return Optional.of(List.of(
+                    "store.url=" + url,
+                    "store.username=" + postgres.username(),
+                    "store.password-file=" + passwordFile));
+        }
+    };
+
+    /** The stores users move into: the move the issue is about is SQLite to PostgreSQL. */
     static Stream<Named<Target>> targets() {
-        return Stream.of(Named.of("memory", MEMORY), Named.of("sqlite", SQLITE));
+        return Stream.of(Named.of("memory", MEMORY), Named.of("sqlite", SQLITE), Named.of("postgresql", POSTGRESQL));
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        if (postgres != null) {
+            postgres.close();
+        }
     }
 
     @TempDir
