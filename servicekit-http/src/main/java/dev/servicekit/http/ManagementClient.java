@@ -157,6 +157,7 @@ public final class ManagementClient implements LocalAdminAccess {
         Objects.requireNonNull(target, "target");
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(Objects.requireNonNull(timeout, "timeout"))
+                .version(HttpClient.Version.HTTP_1_1)
                 .POST(HttpRequest.BodyPublishers.noBody());
         bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         HttpResponse.BodyHandler<String> handler = info -> info.statusCode() == 200
