@@ -133,6 +133,14 @@ class BackupRestoreProcessIT {
                     .isNotEmpty();
             Set<String> inBackup = emails(backup, true);
             assertThat(inBackup).containsAll(taken.load().createdBefore(taken.started()));
+            System.out.printf(
+                    "Backup under load: %d users created before it, %d while it ran (%d ms, command JVM included),"
+                            + " %d in the backup, %d errors%n",
+                    taken.load().createdBefore(taken.started()).size(),
+                    taken.load().createdBetween(taken.started(), taken.ended()).size(),
+                    Duration.ofNanos(taken.ended() - taken.started()).toMillis(),
+                    inBackup.size(),
+                    taken.load().errors().size());
 
             Ran verify = verify("verify", backup);
             assertThat(verify.exitCode()).as(verify.output()).isZero();
