@@ -110,10 +110,8 @@ final class BackupCommand implements Callable<Integer> {
                 through = Optional.of(client.get().managementUri().toString());
             } else {
                 if (!Files.isRegularFile(database)) {
-                    err().println(name + "store.url names '" + database + "', which does not exist, and no running"
-                            + " instance answers; check --config, --set store.url or data-dir");
-                    Backups.deleteQuietly(payload, new IOException());
-                    return ExitCode.FAILURE.code();
+                    throw new IllegalArgumentException("store.url names '" + database + "', which does not exist,"
+                            + " and no running instance answers; check --config, --set store.url or data-dir");
                 }
                 taken = new Backups.Taken(BackupManifest.SQLITE, clock.instant(), "sqlite " + database);
                 SqliteBackups.snapshot(database, payload, storeConfig.timeout());
@@ -128,7 +126,12 @@ final class BackupCommand implements Callable<Integer> {
             out.println("  sha256:   " + manifest.sha256());
             out.println("  manifest: " + Backups.manifestOf(file));
             return ExitCode.OK.code();
-        } catch (BackupException | StoreException | ServiceException | UncheckedIOException e) {
+        } catch (BackupException
+                | StoreException
+                | ServiceException
+                | ServiceManagerException
+                | UncheckedIOException
+                | IllegalArgumentException e) {
             Backups.deleteQuietly(payload, e);
             err().println(name + e.getMessage());
             err().println("No backup was written to '" + file + "'.");
