@@ -5,13 +5,15 @@ import dev.servicekit.core.ServiceCli;
 import dev.servicekit.http.HttpConfigKeys;
 import dev.servicekit.spi.ExitCode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -141,7 +143,11 @@ final class RestoreCommand implements Callable<Integer> {
         Path dir = database.getParent();
         Path copy = Backups.ownerOnlyTempFile(dir, database.getFileName() + ".restore");
         try {
-            Files.copy(backup, copy, StandardCopyOption.REPLACE_EXISTING);
+            // Into the owner-only temp file itself: Files.copy would make a new file with the default permissions.
+            try (InputStream in = Files.newInputStream(backup);
+                    OutputStream target = Files.newOutputStream(copy, StandardOpenOption.TRUNCATE_EXISTING)) {
+                in.transferTo(target);
+            }
             Backups.force(copy);
             String sha256 = Backups.sha256(copy);
             if (!sha256.equals(manifest.sha256())) {

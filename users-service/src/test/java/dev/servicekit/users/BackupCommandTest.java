@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +157,9 @@ class BackupCommandTest {
                     .orElseThrow();
             assertThat(Backups.sha256(aside)).isEqualTo(replaced);
         }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("users.db"))))
+                .as("the restored database holds password hashes")
+                .isEqualTo("rw-------");
         try (RunningUsersService service = RunningUsersService.start(dir)) {
             assertThat(service.api.get("/api/v1/users").body()).contains("ada@example.org");
         }

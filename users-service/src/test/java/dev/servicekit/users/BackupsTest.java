@@ -76,6 +76,15 @@ class BackupsTest {
     }
 
     @Test
+    void aBackupInADirectoryWithSpacesAndUrlCharactersVerifies() throws IOException {
+        Path odd = Files.createDirectories(dir.resolve("my backups #1 ?x=%20"));
+        Path file = odd.resolve("users backup.db");
+        backup(file);
+
+        assertThat(Backups.verify(file).users()).isEqualTo(3);
+    }
+
+    @Test
     void aSnapshotHasEveryCommittedUserAndNothingWrittenAfterIt() {
         Path file = dir.resolve("backup.db");
         backup(file);
