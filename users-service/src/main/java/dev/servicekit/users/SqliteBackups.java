@@ -19,6 +19,7 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * Backups of a SQLite store: the snapshot ({@code VACUUM INTO} on a connection of its own, a read transaction, so it
@@ -42,7 +43,7 @@ final class SqliteBackups {
     static void snapshot(Path database, Path target, Duration busyTimeout) {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(Math.toIntExact(Math.min(Integer.MAX_VALUE, busyTimeout.toMillis())));
-        config.setOpenMode(org.sqlite.SQLiteOpenMode.READWRITE); // never creates: a missing database is an error
+        config.resetOpenMode(SQLiteOpenMode.CREATE); // never creates: a missing database is an error
         SQLiteDataSource source = new SQLiteDataSource(config);
         source.setUrl("jdbc:sqlite:" + database);
         try (Connection connection = source.getConnection();

@@ -98,6 +98,17 @@ class BackupsTest {
     }
 
     @Test
+    void aSnapshotOfAMissingDatabaseFailsAndCreatesNothing() {
+        Path missing = dir.resolve("missing.db");
+        Path target = Backups.ownerOnlyTempFile(dir, "t");
+
+        assertThatThrownBy(() -> SqliteBackups.snapshot(missing, target, Duration.ofSeconds(1)))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("Cannot take a snapshot of SQLite database '" + missing + "'");
+        assertThat(missing).doesNotExist();
+    }
+
+    @Test
     void aTruncatedPayloadIsRefusedAsTruncated() throws IOException {
         Path file = dir.resolve("backup.db");
         backup(file);
