@@ -39,7 +39,8 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Takes a consistent backup of the store into FILE and FILE.manifest.json (owner-only), while the service"
                     + " serves (through its management listener) or offline (from the database file).",
-            "'backup verify FILE' checks a backup: manifest, size, SHA-256, SQLite integrity, schema version, users."
+            "'backup verify FILE' checks a backup: manifest, size, SHA-256, the payload in full (SQLite integrity, or"
+                    + " pg_restore reading a pg_dump archive, or the JSON Lines export), schema version, users."
         },
         subcommands = {BackupCommand.Verify.class})
 final class BackupCommand implements Callable<Integer> {
@@ -80,13 +81,8 @@ final class BackupCommand implements Callable<Integer> {
         }
         Config config = context.loadConfig(options);
         StoreConfig storeConfig = DataCommand.persistentStore(config, "backup", serviceName);
-        if (storeConfig.sqlitePath().isEmpty()) {
-            err().println(name + "store.url '" + StoreConfig.redact(storeConfig.url()) + "' is not a SQLite"
-                    + " database, and this release backs up SQLite only; use '" + serviceName + " data export --to"
-                    + " FILE' (or pg_dump) for PostgreSQL");
-            return ExitCode.FAILURE.code();
-        }
-        Path database = storeConfig.sqlitePath().get().toAbsolutePath().normalize();
+        Optional<Path> sqlite =
+                storeConfig.sqlitePath().map(path -> path.toAbsolutePath().normalize());
         Path file;
         try {
             file = Backups.checkTarget(to, force);
@@ -108,7 +104,10 @@ final class BackupCommand implements Callable<Integer> {
             if (online.isPresent()) {
                 taken = taken(online.get(), payload, client.get());
                 through = Optional.of(client.get().managementUri().toString());
+            } else if (sqlite.isEmpty()) {
+                taken = offlinePostgresql(storeConfig, payload);
             } else {
+                Path database = sqlite.get();
                 if (!Files.isRegularFile(database)) {
                     throw new IllegalArgumentException("store.url names '" + database + "', which does not exist,"
                             + " and no running instance answers; check --config, --set store.url or data-dir");
@@ -121,7 +120,10 @@ final class BackupCommand implements Callable<Integer> {
             out.println("Backed up " + manifest.users() + " users (schema version " + manifest.schemaVersion()
                     + ", taken " + manifest.takenAt() + ") from " + manifest.source()
                     + through.map(uri -> " through the running service at " + uri)
-                            .orElse(" (offline, from the database file)"));
+                            .orElse(
+                                    sqlite.isPresent()
+                                            ? " (offline, from the database file)"
+                                            : " (offline, from the database)"));
             out.println("  backup:   " + file + " (" + manifest.size() + " bytes, owner-only)");
             out.println("  sha256:   " + manifest.sha256());
             out.println("  manifest: " + Backups.manifestOf(file));
@@ -139,13 +141,39 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A PostgreSQL snapshot taken by this process: {@code pg_dump} with the store's credentials, or, without it, the
+     * JSON Lines export of the store opened here.
+     */
+    private Backups.Taken offlinePostgresql(StoreConfig storeConfig, Path payload) {
+        PostgresBackups.Target target = PostgresBackups.Target.of(
+                storeConfig, storeConfig.passwordFile().map(StorePassword::load));
+        Instant takenAt = clock.instant();
+        UserStore[] opened = {null};
+        try {
+            String format = PostgresBackups.snapshot(storeConfig, target, payload, () -> {
+                opened[0] = UserStores.open(storeConfig, clock);
+                return opened[0];
+            });
+            String source = opened[0] != null
+                    ? opened[0].describe()
+                    : "postgresql " + target.hosts() + ":" + target.ports() + "/" + target.database() + " as "
+                            + target.role();
+            return new Backups.Taken(format, takenAt, source);
+        } finally {
+            if (opened[0] != null) {
+                opened[0].close();
+            }
+        }
+    }
+
     /** The management listener's client, or empty (with a note) when the configuration names none this can reach. */
     private Optional<ManagementClient> client(Config config) {
         try {
             return Optional.of(HttpServiceHost.managementClient(serviceName, config, clock));
         } catch (ServiceException e) {
             err().println(serviceName + ": backup: not asking a running instance (" + e.getMessage()
-                    + "); taking the snapshot from the database file, which is consistent too");
+                    + "); taking the snapshot itself from the database, which is consistent too");
             return Optional.empty();
         }
     }
@@ -159,7 +187,7 @@ final class BackupCommand implements Callable<Integer> {
                 throw e;
             }
             err().println(serviceName + ": backup: no running instance answers at " + client.managementUri()
-                    + "; taking the snapshot from the database file");
+                    + "; taking the snapshot itself from the database");
             return Optional.empty();
         }
     }

@@ -47,6 +47,10 @@ record BackupManifest(
     static final String FORMAT = "users-service-backup/1";
     /** The payload format of a SQLite store's backup: a SQLite database file. */
     static final String SQLITE = "sqlite";
+    /** The payload format of a PostgreSQL store's backup taken with {@code pg_dump}: a custom-format archive. */
+    static final String PG_DUMP = "pg_dump";
+    /** The payload format of a PostgreSQL store's backup without {@code pg_dump}: the JSON Lines of data export. */
+    static final String JSONL = "jsonl";
     /** The suffix of the manifest next to a payload {@code FILE}: {@code FILE.manifest.json}. */
     static final String SUFFIX = ".manifest.json";
 

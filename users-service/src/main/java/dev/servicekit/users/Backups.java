@@ -22,8 +22,8 @@ import java.util.Objects;
  * Backup files, whatever the store: a payload {@code FILE} and its manifest {@code FILE.manifest.json}
  * ({@link BackupManifest}). {@link #seal} turns a freshly written payload into a backup (checks it, hashes it, writes
  * the manifest, renames both into place, manifest last); {@link #verify} checks a backup before it is trusted. The
- * payload's own checks depend on its format ({@link #inspect}): a SQLite database today; a PostgreSQL store adds its
- * format (a {@code pg_dump} archive or the JSON Lines export) there.
+ * payload's own checks depend on its format ({@link #inspect}): a SQLite database, a {@code pg_dump} archive or the
+ * JSON Lines export ({@link PostgresBackups}).
  */
 final class Backups {
 
@@ -192,6 +192,12 @@ final class Backups {
         if (payloadFormat.equals(BackupManifest.SQLITE)) {
             SqliteBackups.Inspection sqlite = SqliteBackups.inspect(payload, name);
             return new Inspection(sqlite.schemaVersion(), sqlite.users());
+        }
+        if (payloadFormat.equals(BackupManifest.PG_DUMP)) {
+            return PostgresBackups.inspectDump(payload, name);
+        }
+        if (payloadFormat.equals(BackupManifest.JSONL)) {
+            return PostgresBackups.inspectExport(payload, name);
         }
         throw new BackupException("backup '" + name + "' has payload format '" + payloadFormat
                 + "', which this release cannot read; use the release that took it");

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -73,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * driver; the URL may not contain it ({@link StoreConfig}), and {@link #describe()} and every message show host,
  * port, database and role only.
  */
-final class PostgresUserStore implements UserStore {
+final class PostgresUserStore implements UserStore, SnapshotSource {
 
     static final String MIGRATIONS = "classpath:db/migration/postgresql";
     static final String POOL_NAME = SqliteUserStore.POOL_NAME;
@@ -99,10 +100,22 @@ final class PostgresUserStore implements UserStore {
     /** Platform threads, one per pooled connection, that run every JDBC call of a virtual thread. */
     private final ExecutorService io;
 
+    /** For backups ({@link PostgresBackups}): where the store is and the role's password, given to pg_dump only. */
+    private final StoreConfig config;
+
+    private final PostgresBackups.Target backupTarget;
+
     private volatile boolean closed;
 
     private PostgresUserStore(
-            Target target, StoreConfig config, Clock clock, HikariDataSource pool, Optional<MeterRegistry> metrics) {
+            Target target,
+            StoreConfig config,
+            Optional<String> password,
+            Clock clock,
+            HikariDataSource pool,
+            Optional<MeterRegistry> metrics) {
+        this.config = config;
+        this.backupTarget = PostgresBackups.Target.of(config, password);
         this.database = target.database();
         this.description = target.description();
         this.clock = clock;
@@ -186,7 +199,7 @@ final class PostgresUserStore implements UserStore {
             throw openFailure(target, e);
         }
         HikariDataSource pool = openPool(target, config, password, metrics);
-        PostgresUserStore store = new PostgresUserStore(target, config, clock, pool, metrics);
+        PostgresUserStore store = new PostgresUserStore(target, config, password, clock, pool, metrics);
         LOG.info("Opened PostgreSQL user store: {}", store.describe());
         return store;
     }
@@ -614,6 +627,28 @@ final class PostgresUserStore implements UserStore {
         io.shutdown();
         pool.close(); // HikariCP removes its own meters
         LOG.info("Closed PostgreSQL user store {}", description);
+    }
+
+    /** {@value BackupManifest#PG_DUMP} when {@code pg_dump} is found ({@link PostgresBackups#tool}), else JSON Lines. */
+    @Override
+    public String payloadFormat() {
+        return PostgresBackups.payloadFormat();
+    }
+
+    /** The JVM's temp directory: the store has no disk of its own (under systemd, the unit's private /tmp). */
+    @Override
+    public Path stagingDirectory() {
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /**
+     * {@code pg_dump} of the store's tables (one {@code REPEATABLE READ} snapshot, writers never blocked), or the
+     * JSON Lines of {@link #exportAll} without it ({@link PostgresBackups#snapshot}).
+     */
+    @Override
+    public void snapshotTo(Path target) {
+        ensureOpen();
+        PostgresBackups.snapshot(config, backupTarget, target, () -> this);
     }
 
     /** The pool, for tests. */

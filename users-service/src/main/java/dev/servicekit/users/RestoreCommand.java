@@ -73,12 +73,9 @@ final class RestoreCommand implements Callable<Integer> {
         PrintStream err = context.err();
         Config config = context.loadConfig(options);
         StoreConfig storeConfig = DataCommand.persistentStore(config, "restore", serviceName);
-        if (storeConfig.sqlitePath().isEmpty()) {
-            err.println(name + "store.url '" + StoreConfig.redact(storeConfig.url()) + "' is not a SQLite database,"
-                    + " and this release restores SQLite only; use '" + serviceName + " data import' for PostgreSQL");
-            return ExitCode.FAILURE.code();
-        }
-        Path database = storeConfig.sqlitePath().get().toAbsolutePath().normalize();
+        Optional<Path> sqlite =
+                storeConfig.sqlitePath().map(path -> path.toAbsolutePath().normalize());
+        String where = sqlite.map(Path::toString).orElseGet(() -> StoreConfig.redact(storeConfig.url()));
         Optional<String> listener = answeringManagementListener(config);
         if (listener.isPresent()) {
             err.println(name + serviceName + " is running (its management listener answers at " + listener.get()
@@ -92,9 +89,13 @@ final class RestoreCommand implements Callable<Integer> {
             manifest = Backups.verify(backup);
         } catch (BackupException e) {
             err.println(name + e.getMessage());
-            err.println("Nothing was changed: '" + database + "' is as it was.");
+            err.println("Nothing was changed: '" + where + "' is as it was.");
             return ExitCode.DATA_ERROR.code();
         }
+        if (sqlite.isEmpty()) {
+            return restorePostgresql(storeConfig, backup, manifest);
+        }
+        Path database = sqlite.get();
         if (!manifest.payload().equals(BackupManifest.SQLITE)) {
             err.println(name + "backup '" + backup + "' holds a '" + manifest.payload() + "' payload, and the"
                     + " configured store is SQLite; restore it into the store it came from. Nothing was changed.");
@@ -129,6 +130,41 @@ final class RestoreCommand implements Callable<Integer> {
         } catch (IOException | UncheckedIOException e) {
             err.println(name + "cannot restore into '" + database + "': " + e.getMessage()
                     + "; run restore as the service account, which owns the data directory");
+            return ExitCode.FAILURE.code();
+        }
+    }
+
+    /** The PostgreSQL part of {@link #call()}: after the listener check and the verification. */
+    private int restorePostgresql(StoreConfig storeConfig, Path backup, BackupManifest manifest) {
+        String name = serviceName + ": restore: ";
+        PrintStream err = context.err();
+        if (!manifest.payload().equals(BackupManifest.PG_DUMP)
+                && !manifest.payload().equals(BackupManifest.JSONL)) {
+            err.println(name + "backup '" + backup + "' holds a '" + manifest.payload() + "' payload, and the"
+                    + " configured store is PostgreSQL; restore it into the store it came from (or move it with"
+                    + " 'data export'/'data import'). Nothing was changed.");
+            return ExitCode.DATA_ERROR.code();
+        }
+        try {
+            PostgresRestore.Result result = new PostgresRestore(
+                            storeConfig, storeConfig.passwordFile().map(StorePassword::load), clock)
+                    .restore(backup, manifest);
+            PrintStream out = context.out();
+            out.println("Restored " + manifest.users() + " users from " + backup + " into "
+                    + StoreConfig.redact(storeConfig.url()));
+            BackupCommand.printSummary(out, manifest);
+            out.println(result.asideSchema()
+                    .map(schema -> "  replaced: moved aside into schema " + schema + " (tables "
+                            + String.join(", ", result.movedTables()) + ")")
+                    .orElse("  replaced: nothing (there were no tables)"));
+            out.println("Start " + serviceName + " now ('" + serviceName + " start' or 'run').");
+            return ExitCode.OK.code();
+        } catch (PostgresRestore.RunningException e) {
+            err.println(name + e.getMessage() + ", and a restore replaces the tables under it; stop every instance"
+                    + " first ('" + serviceName + " stop' on each host), then restore again. Nothing was changed.");
+            return ExitCode.FAILURE.code();
+        } catch (StoreException | IllegalArgumentException | UncheckedIOException e) {
+            err.println(name + e.getMessage());
             return ExitCode.FAILURE.code();
         }
     }

@@ -1,0 +1,236 @@
+package dev.servicekit.users;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * {@code restore --from FILE} into a PostgreSQL store ({@link RestoreCommand} checks the listener and verifies the
+ * backup first). In order: refuses while any users-service instance is connected to the database (sessions with
+ * {@code application_name} {@value #SERVICE_APPLICATION_NAME} in {@code pg_stat_activity}, from any host); moves
+ * every table of the role's current schema into a new schema {@code before_restore_<UTC time>} in one transaction;
+ * restores ({@code pg_restore --no-owner --no-acl --single-transaction --exit-on-error}, or the JSON Lines import
+ * into a freshly migrated schema); if that fails, drops what it created and moves the tables back.
+ */
+final class PostgresRestore {
+
+    /** The {@code application_name} the store's connections carry ({@link PostgresUserStore}). */
+    static final String SERVICE_APPLICATION_NAME = "users-service";
+    /** The prefix of the schema the replaced tables move to: {@code before_restore_20261204t050102z}. */
+    static final String ASIDE_PREFIX = "before_restore_";
+
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    /** Why the restore did not start: the service runs. Nothing was changed. */
+    static final class RunningException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RunningException(String message) {
+            super(message);
+        }
+    }
+
+    /** What a restore did: the schema the replaced tables moved to (empty when there were none), and which. */
+    record Result(Optional<String> asideSchema, List<String> movedTables) {}
+
+    private final StoreConfig config;
+    private final PostgresBackups.Target target;
+    private final PGSimpleDataSource source;
+    private final Clock clock;
+
+    PostgresRestore(StoreConfig config, Optional<String> password, Clock clock) {
+        this.config = config;
+        this.target = PostgresBackups.Target.of(config, password);
+        this.source = target.dataSource(config, PostgresBackups.TOOL_APPLICATION_NAME);
+        this.clock = clock;
+    }
+
+    /**
+     * Restores {@code payload} (verified, of {@code manifest}'s format) into the store.
+     *
+     * @throws RunningException if an instance is connected (nothing changed)
+     * @throws StoreException if connecting, moving aside or restoring fails (the tables are moved back)
+     */
+    Result restore(Path payload, BackupManifest manifest) {
+        if (manifest.payload().equals(BackupManifest.PG_DUMP)
+                && PostgresBackups.tool("pg_restore").isEmpty()) {
+            throw new StoreException("pg_restore is not on PATH nor in /usr/lib/postgresql/*/bin; install Debian's"
+                    + " postgresql-client to restore a pg_dump backup. Nothing was changed.");
+        }
+        String schema;
+        List<String> tables;
+        String aside = ASIDE_PREFIX + STAMP.format(clock.instant()).toLowerCase(java.util.Locale.ROOT);
+        try (Connection connection = source.getConnection()) {
+            running(connection).ifPresent(message -> {
+                throw new RunningException(message);
+            });
+            connection.setAutoCommit(false);
+            schema = currentSchema(connection);
+            tables = tables(connection, schema);
+            if (!tables.isEmpty()) {
+                aside = freeSchemaName(connection, aside);
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("SET LOCAL lock_timeout = '10s'");
+                    statement.execute("CREATE SCHEMA " + PostgresBackups.quoteIdentifier(aside));
+                    for (String table : tables) {
+                        statement.execute("ALTER TABLE " + qualified(schema, table) + " SET SCHEMA "
+                                + PostgresBackups.quoteIdentifier(aside));
+                    }
+                }
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            throw new StoreException(
+                    "Cannot prepare the restore in PostgreSQL database '" + target.database() + "': " + e.getMessage()
+                            + "; check that PostgreSQL runs, that the role owns the tables and may create a schema"
+                            + " (CREATE on the database). Nothing was changed.",
+                    e);
+        }
+        try {
+            if (manifest.payload().equals(BackupManifest.PG_DUMP)) {
+                pgRestore(payload);
+            } else {
+                importExport(payload);
+            }
+        } catch (RuntimeException e) {
+            try {
+                moveBack(schema, tables, aside);
+            } catch (SQLException | RuntimeException back) {
+                e.addSuppressed(back);
+                throw new StoreException(
+                        "The restore failed (" + e.getMessage() + "), and moving the replaced tables"
+                                + " back from schema '" + aside + "' failed too (" + back.getMessage()
+                                + "); move them back"
+                                + " by hand (ALTER TABLE " + aside + ".<table> SET SCHEMA " + schema + ")",
+                        e);
+            }
+            throw new StoreException(
+                    e.getMessage() + "; the database is as it was (the replaced tables were moved" + " back)", e);
+        }
+        return new Result(tables.isEmpty() ? Optional.empty() : Optional.of(aside), tables);
+    }
+
+    /**
+     * Why the database is in use by the service, or empty: sessions named {@value #SERVICE_APPLICATION_NAME}
+     * connected to this database, from any host.
+     */
+    private Optional<String> running(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT count(*), string_agg(DISTINCT coalesce(host(client_addr), 'local socket'), ', ')"
+                        + " FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND application_name = ? AND pid <> pg_backend_pid()")) {
+            select.setString(1, SERVICE_APPLICATION_NAME);
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                long sessions = rows.getLong(1);
+                if (sessions == 0) {
+                    return Optional.empty();
+                }
+                return Optional.of(sessions + " connection(s) of " + SERVICE_APPLICATION_NAME + " to PostgreSQL"
+                        + " database '" + target.database() + "' are open (from " + rows.getString(2) + ", per"
+                        + " pg_stat_activity): an instance runs");
+            }
+        }
+    }
+
+    private static String currentSchema(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT current_schema()")) {
+            rows.next();
+            String schema = rows.getString(1);
+            if (schema == null) {
+                throw new SQLException("the role has no current schema; set currentSchema in store.url");
+            }
+            return schema;
+        }
+    }
+
+    /** The ordinary tables of {@code schema}, by name. */
+    private static List<String> tables(Connection connection, String schema) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT tablename FROM pg_tables WHERE schemaname = ? ORDER BY tablename")) {
+            select.setString(1, schema);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    private static String freeSchemaName(Connection connection, String wanted) throws SQLException {
+        String name = wanted;
+        for (int n = 2; ; n++) {
+            try (PreparedStatement select =
+                    connection.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+                select.setString(1, name);
+                try (ResultSet rows = select.executeQuery()) {
+                    if (!rows.next()) {
+                        return name;
+                    }
+                }
+            }
+            name = wanted + "_" + n;
+        }
+    }
+
+    private static String qualified(String schema, String table) {
+        return PostgresBackups.quoteIdentifier(schema) + "." + PostgresBackups.quoteIdentifier(table);
+    }
+
+    private void pgRestore(Path payload) {
+        Path pgRestore = PostgresBackups.tool("pg_restore").orElseThrow();
+        List<String> command = new ArrayList<>(
+                List.of(pgRestore.toString(), "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error"));
+        command.addAll(target.arguments());
+        command.addAll(List.of("--dbname=" + target.database(), payload.toString()));
+        PostgresBackups.Ran ran = PostgresBackups.run(command, target, null);
+        if (ran.exitCode() != 0) {
+            throw new StoreException(pgRestore + " failed (exit " + ran.exitCode() + "): "
+                    + ran.stderr().strip());
+        }
+    }
+
+    private void importExport(Path payload) {
+        try (UserStore store = UserStores.open(config, clock)) {
+            DataTransfer.Import load = new DataTransfer.Import(store, payload);
+            load.check();
+            load.run();
+        } catch (ExportFileException e) {
+            throw new StoreException("the import of '" + payload + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops what a failed restore created in {@code schema} and moves the replaced tables back, in one transaction. */
+    private void moveBack(String schema, List<String> tables, String aside) throws SQLException {
+        try (Connection connection = source.getConnection()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                for (String created : tables(connection, schema)) {
+                    statement.execute("DROP TABLE " + qualified(schema, created) + " CASCADE");
+                }
+                for (String table : tables) {
+                    statement.execute("ALTER TABLE " + qualified(aside, table) + " SET SCHEMA "
+                            + PostgresBackups.quoteIdentifier(schema));
+                }
+                if (!tables.isEmpty()) {
+                    statement.execute("DROP SCHEMA " + PostgresBackups.quoteIdentifier(aside));
+                }
+            }
+            connection.commit();
+        }
+    }
+}
