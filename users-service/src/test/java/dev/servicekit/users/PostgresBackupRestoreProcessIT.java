@@ -8,6 +8,7 @@ import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,10 +22,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -364,6 +367,62 @@ class PostgresBackupRestoreProcessIT {
                 command("backup-offline", managementPort, List.of(noTools), "backup", "--to", offline.toString());
         assertThat(offlineBackup.exitCode()).as(offlineBackup.output()).isZero();
         assertThat(offlineBackup.stdout()).contains("Backed up 3 users").contains("(offline, from the database)");
+    }
+
+    @Test
+    void aRestoreThatFailsHalfwayMovesTheReplacedTablesBackAndTheDatabaseIsAsItWas() throws Exception {
+        try (ServiceProcess service = service("service")) {
+            int apiPort = UsersServiceProcessIT.port(service, UsersServiceProcessIT.API);
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + apiPort);
+            assertThat(api.post("/api/v1/users", "{\"name\":\"Kept\",\"email\":\"kept@example.org\"}")
+                            .status())
+                    .isEqualTo(201);
+            service.signal("TERM");
+            assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+        Poll.until(WAIT, "the service's connections to close", () -> serviceSessions() == 0);
+        // A sound export file whose second user has the first one's email: it verifies, and its import fails there.
+        Path backup = dir.resolve("clash.jsonl");
+        Path payload = Backups.ownerOnlyTempFile(dir, "clash.jsonl");
+        Instant at = Instant.parse("2026-12-04T05:00:00Z");
+        try (OutputStream out = Files.newOutputStream(payload)) {
+            ExportFile.Writer writer = new ExportFile.Writer(out, at, "test");
+            writer.user(new ExportedUser(new User(1, "A", "same@example.org", List.of(), at, at, 1), Optional.empty()));
+            writer.user(new ExportedUser(new User(2, "B", "SAME@example.org", List.of(), at, at, 1), Optional.empty()));
+            writer.finish();
+        }
+        Backups.seal(payload, backup, new Backups.Taken(BackupManifest.JSONL, at, "test"), "test");
+        String before = usersChecksum();
+        List<String> tablesBefore = tableList();
+
+        Ran restore = command("restore-clash", "restore", "--from", backup.toString());
+        assertThat(restore.exitCode()).as(restore.output()).isEqualTo(1);
+        assertThat(restore.stderr())
+                .contains("SAME@example.org")
+                .contains("the database is as it was (the replaced tables were moved back)");
+        assertThat(usersChecksum()).isEqualTo(before);
+        assertThat(tableList()).isEqualTo(tablesBefore);
+    }
+
+    @Test
+    void aPgDumpOlderThanTheServerIsRefusedWithTheFix() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("old-bin"));
+        Path fake = bin.resolve("pg_dump");
+        Files.writeString(fake, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n");
+        fake.toFile().setExecutable(true);
+        Ran backup = command(
+                "backup-old-pg-dump",
+                managementPort,
+                List.of("-D" + PostgresBackups.PG_BIN_PROPERTY + "=" + bin),
+                "backup",
+                "--to",
+                dir.resolve("never.pgdump").toString());
+        assertThat(backup.exitCode()).isEqualTo(1);
+        assertThat(backup.stderr())
+                .contains(fake + " is version 9, older than the PostgreSQL server")
+                .contains("pg_dump refuses to dump a newer server")
+                .contains("No backup was written");
+        assertThat(dir.resolve("never.pgdump")).doesNotExist();
     }
 
     private TestHttpClient management() {
