@@ -234,8 +234,9 @@ final class BackupCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             description = {
                 "Checks a backup without changing anything: its manifest is present and well-formed, size and"
-                        + " SHA-256 match, PRAGMA integrity_check is ok, the schema version is one this release"
-                        + " knows, and it holds the manifest's number of users.",
+                        + " SHA-256 match, the payload reads in full (SQLite: PRAGMA integrity_check is ok and the"
+                        + " schema version is one this release knows; pg_dump: pg_restore reads it; JSON Lines: every"
+                        + " line), and it holds the manifest's number of users.",
                 "Exit 0 when it is sound, 65 when it is not (the message names the file and the problem)."
             })
     static final class Verify implements Callable<Integer> {

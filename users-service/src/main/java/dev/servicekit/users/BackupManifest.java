@@ -14,7 +14,7 @@ import java.util.Objects;
 
 /**
  * What {@code FILE.manifest.json} says about a backup payload {@code FILE}: the manifest format, the payload's format
- * ({@value #SQLITE} for a SQLite database; a PostgreSQL store will add its own), when and from which store it was
+ * ({@value #SQLITE} for a SQLite database; {@value #PG_DUMP} or {@value #JSONL} for PostgreSQL), when and from which store it was
  * taken (no secrets), the schema version, the number of users, the payload's SHA-256 and size, and the release that
  * took it.
  *

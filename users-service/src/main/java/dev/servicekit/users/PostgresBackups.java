@@ -166,8 +166,8 @@ final class PostgresBackups {
 
     /**
      * Writes a snapshot of the store into {@code target}: a {@code pg_dump} archive of the tables of the role's
-     * current schema when {@code pg_dump} is found, else the JSON Lines export of the store {@code open} opens (and
-     * this closes). Forces it to disk.
+     * current schema when {@code pg_dump} is found, else the JSON Lines export of the store {@code open} gives (the
+     * caller closes it). Forces it to disk.
      *
      * @return the payload format written
      * @throws StoreException if the snapshot fails (pg_dump's message, e.g. a server newer than pg_dump, included)

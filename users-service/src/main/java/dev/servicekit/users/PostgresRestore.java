@@ -25,7 +25,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 final class PostgresRestore {
 
     /** The {@code application_name} the store's connections carry ({@link PostgresUserStore}). */
-    static final String SERVICE_APPLICATION_NAME = "users-service";
+    static final String SERVICE_APPLICATION_NAME = PostgresUserStore.APPLICATION_NAME;
     /** The prefix of the schema the replaced tables move to: {@code before_restore_20261204t050102z}. */
     static final String ASIDE_PREFIX = "before_restore_";
 

@@ -79,6 +79,11 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     static final String MIGRATIONS = "classpath:db/migration/postgresql";
     static final String POOL_NAME = SqliteUserStore.POOL_NAME;
     static final String USAGE_RATIO = SqliteUserStore.USAGE_RATIO;
+    /**
+     * The {@code application_name} of the store's connections: {@code restore} looks for it in
+     * {@code pg_stat_activity} to tell that an instance runs ({@link PostgresRestore}).
+     */
+    static final String APPLICATION_NAME = "users-service";
     /** The unique index on {@code users.email_key}. */
     static final String EMAIL_KEY = "users_email_key";
     /** How much longer than {@code store.timeout} the driver waits on a socket read before giving the connection up. */
@@ -210,7 +215,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         dataSource.setURL(config.url());
         dataSource.setUser(config.username().orElseThrow());
         password.ifPresent(dataSource::setPassword);
-        dataSource.setApplicationName("users-service");
+        dataSource.setApplicationName(APPLICATION_NAME);
         dataSource.setTcpKeepAlive(true);
         int seconds = Math.toIntExact(Math.max(1, (config.timeout().toMillis() + 999) / 1000));
         dataSource.setConnectTimeout(seconds);

@@ -27,8 +27,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code restore --from FILE}: puts a backup ({@link BackupCommand}) in place of the configured SQLite database.
- * Refuses while the service runs (its management listener answers, or a process holds the database's lock,
+ * {@code restore --from FILE}: puts a backup ({@link BackupCommand}) in place of the configured store. PostgreSQL:
+ * after the listener check and the verification, {@link PostgresRestore} (refuses while any instance is connected,
+ * moves the tables into schema {@code before_restore_<UTC time>}, runs {@code pg_restore} or the import). SQLite:
+ * refuses while the service runs (its management listener answers, or a process holds the database's lock,
  * {@link SqliteFileLock}), verifies the backup first ({@link Backups#verify}; a bad one changes nothing), copies it
  * beside the database under a temp name and forces it to disk, moves the current database (with its {@code -wal} and
  * {@code -shm}) aside as {@code users.db.before-restore-<UTC time>}, and renames the copy into place. Exit codes:
@@ -38,8 +40,8 @@ import picocli.CommandLine.Option;
         name = "restore",
         mixinStandardHelpOptions = true,
         description = {
-            "Replaces the configured SQLite database with a backup, keeping the replaced one aside as"
-                    + " users.db.before-restore-<UTC time>.",
+            "Replaces the configured store's data with a backup, keeping the replaced data aside: SQLite as"
+                    + " users.db.before-restore-<UTC time>, PostgreSQL in schema before_restore_<UTC time>.",
             "Refuses while the service runs (stop it first), and verifies the backup before anything is changed:"
                     + " a truncated or altered backup exits 65 and leaves the database as it was."
         })

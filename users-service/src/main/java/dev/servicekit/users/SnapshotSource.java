@@ -4,8 +4,8 @@ import java.nio.file.Path;
 
 /**
  * A store that can write a consistent snapshot of itself into one file, the payload of a backup ({@link Backups}).
- * The SQLite store writes a SQLite database ({@code VACUUM INTO}); a PostgreSQL store would write a {@code pg_dump}
- * archive, or the JSON Lines export of {@code data export}, and teach {@link Backups#inspect} its format.
+ * The SQLite store writes a SQLite database ({@code VACUUM INTO}); the PostgreSQL store a {@code pg_dump} archive, or
+ * the JSON Lines export of {@code data export} ({@link PostgresBackups}); {@link Backups#inspect} knows each format.
  */
 interface SnapshotSource {
 
