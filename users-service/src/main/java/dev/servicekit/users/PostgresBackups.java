@@ -262,6 +262,11 @@ final class PostgresBackups {
                         + " is not on PATH nor in /usr/lib/postgresql/*/bin; install Debian's postgresql-client to"
                         + " check or restore it"));
         Ran list = run(List.of(pgRestore.toString(), "--list", payload.toString()), null, null);
+        if (list.exitCode() != 0 && list.stderr().contains("unsupported version")) {
+            throw new BackupException("payload '" + name + "' is a pg_dump archive newer than " + pgRestore
+                    + " reads (" + list.stderr().strip() + "); install the postgresql-client of the server it was"
+                    + " taken from (or newer), or set -D" + PG_BIN_PROPERTY + " to its directory");
+        }
         if (list.exitCode() != 0) {
             throw new BackupException("payload '" + name + "' is not a readable pg_dump archive (pg_restore --list: "
                     + list.stderr().strip() + "); it is truncated or corrupt: use another backup");
