@@ -113,7 +113,8 @@ final class PostgresBackups {
      * when set ({@code none}: empty), else on the {@code PATH}, else in Debian's highest
      * {@code /usr/lib/postgresql/<version>/bin}.
      */
-    static Optional<Path> tool(String name) {
+    static Optional<Path> tool(String tool) {
+        String name = File.separatorChar == '\\' ? tool + ".exe" : tool;
         String configured = System.getProperty(PG_BIN_PROPERTY, "").strip();
         if (configured.equals("none")) {
             return Optional.empty();
