@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * (the store's {@link SnapshotSource} into an owner-only temp file, then {@link Backups#seal}), and then deletes its
  * own oldest backups beyond {@code keep}. It never deletes a file whose name it did not make. A backup that fails is
  * logged at WARN and counted; the next interval tries again. Never two at once (one thread); {@link #stop} waits for
- * a backup in progress and leaves no temp file.
+ * a backup in progress (interrupting its snapshot, never the writing of its files) and leaves no temp file.
  *
  * <p>Meters (always registered while the store can back up, so an alert can tell "off" from "failing"):
  * {@value #LAST_SUCCESS} (unix seconds, 0 before the first success), {@value #DURATION} (a timer of the successful
@@ -72,6 +72,10 @@ final class ScheduledBackups {
     private final List<Meter> meters = new ArrayList<>();
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile Thread worker;
+    /** Guards {@link #snapshotting}: stop interrupts the snapshot only, never the writing of the files. */
+    private final Object phase = new Object();
+
+    private boolean snapshotting;
 
     /**
      * @param interval {@link Duration#ZERO} for off (the meters exist, no backup is taken)
@@ -147,7 +151,11 @@ final class ScheduledBackups {
         stopRequested.countDown();
         Thread thread = worker;
         if (thread != null) {
-            thread.interrupt();
+            synchronized (phase) {
+                if (snapshotting) {
+                    thread.interrupt();
+                }
+            }
             if (!thread.join(timeout)) {
                 LOG.warn("Scheduled backup still running after {}; its temp files are removed", timeout);
             }
@@ -182,7 +190,7 @@ final class ScheduledBackups {
         try {
             createDirectory();
             payload = Backups.ownerOnlyTempFile(dir, file.getFileName().toString());
-            store.snapshotTo(payload);
+            snapshot(payload);
             if (stopRequested.getCount() == 0) {
                 Files.deleteIfExists(payload);
                 LOG.info("Scheduled backup {} not kept: the service is stopping", file);
@@ -205,16 +213,31 @@ final class ScheduledBackups {
             if (payload != null) {
                 Backups.deleteQuietly(payload, e);
             }
-            failures.increment();
             if (stopRequested.getCount() == 0) {
                 LOG.info("Scheduled backup {} stopped with the service: {}", file, e.toString());
             } else {
+                failures.increment();
                 LOG.warn(
                         "Scheduled backup {} failed ({} failures so far), next try in {}: {}",
                         file,
                         (long) failures.count(),
                         interval,
                         e.getMessage());
+            }
+        }
+    }
+
+    /** The snapshot, the one phase {@link #stop} may interrupt; the interrupt does not outlive it. */
+    private void snapshot(Path payload) {
+        synchronized (phase) {
+            snapshotting = true;
+        }
+        try {
+            store.snapshotTo(payload);
+        } finally {
+            synchronized (phase) {
+                snapshotting = false;
+                Thread.interrupted(); // a stop's interrupt is for the snapshot only; the flag says the rest
             }
         }
     }

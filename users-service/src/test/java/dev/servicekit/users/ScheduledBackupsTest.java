@@ -193,8 +193,9 @@ class ScheduledBackupsTest {
                 }
             }
         };
-        ScheduledBackups scheduled = new ScheduledBackups(
-                slow, backups, Duration.ofSeconds(1), 3, Clock.systemUTC(), "test", new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ScheduledBackups scheduled =
+                new ScheduledBackups(slow, backups, Duration.ofSeconds(1), 3, Clock.systemUTC(), "test", registry);
         scheduled.start();
         writing.await();
         try (Stream<Path> files = Files.list(backups)) {
@@ -206,6 +207,7 @@ class ScheduledBackupsTest {
         try (Stream<Path> files = Files.list(backups)) {
             assertThat(files).as("nothing left after stop").isEmpty();
         }
+        assertThat(registry.getMeters()).as("the meters are removed at stop").isEmpty();
     }
 
     @Test
