@@ -139,7 +139,7 @@ final class ScheduledBackups {
         }
         createDirectory();
         removeTempFiles();
-        LOG.info("Scheduled backups: every {} into {}, keeping the newest {}", interval, dir, keep);
+        LOG.info("Scheduled backups: every {} into {}, keeping the newest {}", human(interval), dir, keep);
         worker = Thread.ofPlatform().name("scheduled-backups").daemon().start(this::loop);
     }
 
@@ -221,10 +221,15 @@ final class ScheduledBackups {
                         "Scheduled backup {} failed ({} failures so far), next try in {}: {}",
                         file,
                         (long) failures.count(),
-                        interval,
+                        human(interval),
                         e.getMessage());
             }
         }
+    }
+
+    /** {@code 1s}, {@code 1h30m}, {@code 24h}: the duration as the configuration writes it, near enough. */
+    static String human(Duration duration) {
+        return duration.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The snapshot, the one phase {@link #stop} may interrupt; the interrupt does not outlive it. */
