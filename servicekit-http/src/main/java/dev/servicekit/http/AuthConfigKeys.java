@@ -95,7 +95,7 @@ public final class AuthConfigKeys {
             .defaultValue(JwtSettings.DEFAULT_CACHE_MAX_AGE)
             .reloadable()
             .description(
-                    "How long a verified token is answered from the verified-token cache before it is checked again (never past its exp; at most 1h); 0 disables the cache.")
+                    "How long a verified token is answered from the verified-token cache before it is checked again (never past its exp; at most 1h); 0s disables the cache.")
             .build();
 
     /** The bound of the verified-token cache. */
@@ -161,7 +161,7 @@ public final class AuthConfigKeys {
                     CACHE_MAX_AGE.name(),
                     config.source(CACHE_MAX_AGE),
                     "\"" + CACHE_MAX_AGE.type().format(cacheMaxAge)
-                            + "\" is longer than 1h; use at most 1h (tokens are verified again after it), or 0 to disable"
+                            + "\" is longer than 1h; use at most 1h (tokens are verified again after it), or 0s to disable"
                             + " the cache"));
         }
         config.find(JWKS_URL).ifPresent(url -> {
