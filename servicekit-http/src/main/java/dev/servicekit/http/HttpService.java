@@ -125,6 +125,7 @@ final class HttpService implements ReloadableService {
             // Without auth the admin routes are served only on a loopback management listener.
             List<Route> managementRoutes =
                     new ArrayList<>(new AdminRoutes(host, app.version(), clock, declared.sections).routes());
+            declared.adminRoutes.forEach(route -> managementRoutes.add(route.requireScopes(AdminRoutes.ADMIN)));
             managementRoutes.add(scrape);
             managementBuilder.routes(managementRoutes);
         } else {
@@ -306,6 +307,7 @@ final class HttpService implements ReloadableService {
         private final StartContext start;
         private final MeterRegistry registry;
         private final List<Route> routes = new ArrayList<>();
+        private final List<Route> adminRoutes = new ArrayList<>();
         private final Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
         private final Map<String, Supplier<Object>> sections = new LinkedHashMap<>();
         private final ClientAddresses clientAddresses = HttpConfigKeys.clientAddresses(config);
@@ -356,6 +358,18 @@ final class HttpService implements ReloadableService {
         public void routes(List<Route> more) {
             open("Routes");
             routes.addAll(more);
+        }
+
+        @Override
+        public void adminRoutes(List<Route> more) {
+            open("Admin routes");
+            for (Route route : more) {
+                if (!route.pathTemplate().startsWith("/admin/")) {
+                    throw new IllegalArgumentException("Admin route \"" + route.pathTemplate()
+                            + "\" must start with /admin/; declare API routes with routes(...)");
+                }
+                adminRoutes.add(route);
+            }
         }
 
         @Override

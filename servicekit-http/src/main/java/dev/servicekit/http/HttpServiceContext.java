@@ -44,6 +44,16 @@ public interface HttpServiceContext {
     }
 
     /**
+     * Adds routes to the management listener beside {@code /admin/status} and {@code /admin/reload}, under the same
+     * rules: each path starts with {@code /admin/}, each route needs the {@code admin} scope when auth is on, and they
+     * are served only where the toolkit's admin routes are (with auth on, or on a loopback management listener). For
+     * operations such as a backup that the command line asks a running instance to do.
+     *
+     * @throws IllegalArgumentException if a path does not start with {@code /admin/}
+     */
+    void adminRoutes(List<Route> routes);
+
+    /**
      * Adds a readiness check: {@code GET /health/ready} answers 200 only while the host runs and every check is up,
      * and lists each as {@code "UP"} or {@code "DOWN"} (a check that throws is down). Called per request; keep it
      * fast and bounded.

@@ -73,6 +73,33 @@ public final class HttpServiceHost {
                 .build();
     }
 
+    /**
+     * A client for the management listener on loopback that {@code config} names, for commands that ask the running
+     * instance to do something ({@code reload}, an application's {@code backup}). With auth on and the HS256 secret
+     * file, it carries a 60-second token with the {@code admin} scope minted from that file (whoever can read it can
+     * mint any token anyway); with a public key or JWKS this process cannot sign, so it says what to do instead.
+     *
+     * @param name the service name, for messages and key discovery
+     * @throws ServiceException when no client can be made (see {@link ManagementClient#forConfig}, or a key this
+     *         process cannot sign with)
+     */
+    public static ManagementClient managementClient(String name, Config config, Clock clock) {
+        if (!config.get(AuthConfigKeys.ENABLED)) {
+            return ManagementClient.forConfig(config, Optional.empty());
+        }
+        JwtKeySource key = AuthKeys.resolve(config, name);
+        if (!(key instanceof JwtKeySource.HmacSecret)) {
+            throw new ServiceException("Cannot authenticate to the management listener: " + name
+                    + " verifies tokens with "
+                    + (config.find(AuthConfigKeys.JWKS_URL).isPresent() ? "a JWKS URL" : "a public key")
+                    + " and this command cannot sign one. Use the /admin endpoint on the management listener with an"
+                    + " admin token from your identity provider (for a reload, SIGHUP to its process works too)");
+        }
+        String token = JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
+                .issue(RELOAD_SUBJECT, Set.of(AdminRoutes.ADMIN), RELOAD_TOKEN_TTL);
+        return ManagementClient.forConfig(config, Optional.of(token));
+    }
+
     /** An {@link HttpApplication} as core's command line sees it. */
     private static final class Hosted implements ServiceApplication {
         private final HttpApplication app;
@@ -124,19 +151,7 @@ public final class HttpServiceHost {
          */
         @Override
         public Optional<LocalAdminAccess> localAdminAccess(Config config) {
-            if (!config.get(AuthConfigKeys.ENABLED)) {
-                return Optional.of(ManagementClient.forConfig(config, Optional.empty()));
-            }
-            JwtKeySource key = AuthKeys.resolve(config, name());
-            if (!(key instanceof JwtKeySource.HmacSecret)) {
-                throw new ServiceException("Cannot authenticate the reload: " + name() + " verifies tokens with "
-                        + (config.find(AuthConfigKeys.JWKS_URL).isPresent() ? "a JWKS URL" : "a public key")
-                        + " and this command cannot sign one. Use POST /admin/reload on the management listener with an admin"
-                        + " token from your identity provider, or send SIGHUP to its process");
-            }
-            String token = JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
-                    .issue(RELOAD_SUBJECT, Set.of(AdminRoutes.ADMIN), RELOAD_TOKEN_TTL);
-            return Optional.of(ManagementClient.forConfig(config, Optional.of(token)));
+            return Optional.of(managementClient(app.name(), config, clock));
         }
     }
 }

@@ -15,10 +15,15 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -134,6 +139,80 @@ public final class ManagementClient implements LocalAdminAccess {
                 throw new ServiceException("The management listener at " + base + " answered " + response.statusCode()
                         + " to POST /admin/reload: " + body.path("detail").asText(response.body()));
         };
+    }
+
+    /**
+     * Sends {@code POST path} (an admin route the application declared with
+     * {@link HttpServiceContext#adminRoutes}) and writes a 200 answer's body into {@code target}, which must exist
+     * (it is truncated first; create it with the permissions it needs). Waits for the whole body, at most
+     * {@code timeout}.
+     *
+     * @return the answer's headers, lower-case names, first value of each
+     * @throws ServiceManagerException with exit code 3 (not running) when nothing answers at {@link #managementUri()}
+     * @throws ServiceException when the answer is not 200 (the message has its status and problem detail) or the
+     *         transfer fails
+     */
+    public Map<String, String> postForFile(String path, Path target, Duration timeout) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(target, "target");
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Objects.requireNonNull(timeout, "timeout"))
+                .version(HttpClient.Version.HTTP_1_1)
+                .POST(HttpRequest.BodyPublishers.noBody());
+        bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        HttpResponse.BodyHandler<String> handler = info -> info.statusCode() == 200
+                ? HttpResponse.BodySubscribers.mapping(
+                        HttpResponse.BodySubscribers.ofFile(
+                                target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
+                        written -> "")
+                : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+        HttpResponse<String> response;
+        try {
+            response = client.send(request.build(), handler);
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new ServiceManagerException(
+                    "nothing answers at " + base + " (its management listener, from management.host and"
+                            + " management.port)",
+                    ExitCode.NOT_RUNNING,
+                    e);
+        } catch (IOException e) {
+            throw new ServiceException("POST " + base + path + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceException("Interrupted while waiting for " + base + path, e);
+        }
+        int status = response.statusCode();
+        if (status != 200) {
+            String detail = detail(response.body());
+            throw new ServiceException(
+                    switch (status) {
+                        case 401, 403 ->
+                            "The management listener at " + base + " refused POST " + path + " (" + status + " "
+                                    + detail + "); the token needs the admin scope and must be signed with the key"
+                                    + " the running instance uses";
+                        case 404 ->
+                            "The management listener at " + base + " has no " + path + " (404): its admin routes are"
+                                    + " off (auth.enabled is false on a non-loopback management.host?), it is an"
+                                    + " older version, or another program owns the port";
+                        default ->
+                            "The management listener at " + base + " answered " + status + " to POST " + path + ": "
+                                    + detail;
+                    });
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        response.headers()
+                .map()
+                .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
+        return headers;
+    }
+
+    private static String detail(String body) {
+        try {
+            JsonNode problem = JsonBodies.mapper().readTree(body.isEmpty() ? "{}" : body);
+            return problem.path("detail").asText(body);
+        } catch (IOException e) {
+            return body;
+        }
     }
 
     private JsonNode parse(HttpResponse<String> response) {

@@ -49,12 +49,22 @@ final class DataCommand implements Callable<Integer> {
 
     /** The store the configuration names; a store in memory has nothing to export and keeps nothing imported. */
     private StoreConfig storeConfig(Config config, String verb) {
+        return persistentStore(config, "data " + verb, serviceName);
+    }
+
+    /**
+     * The store the configuration names, refusing {@code memory:} (nothing to work on) as a configuration error.
+     *
+     * @param verb the command, for the message, e.g. {@code "data export"}
+     * @throws ConfigException if {@code store.url} is {@code memory:}
+     */
+    static StoreConfig persistentStore(Config config, String verb, String serviceName) {
         StoreConfig store = UsersConfigKeys.storeConfig(config);
         if (store.url().equals(StoreConfig.MEMORY_URL)) {
             throw new ConfigException(List.of(new ConfigProblem(
                     UsersConfigKeys.STORE_URL.name(),
                     config.source(UsersConfigKeys.STORE_URL),
-                    "is 'memory:', a store that lives inside one process only, so 'data " + verb + "' has nothing"
+                    "is 'memory:', a store that lives inside one process only, so '" + verb + "' has nothing"
                             + " to work on; set store.url to the database, e.g. --set store.url=jdbc:sqlite:/var/lib/"
                             + serviceName + "/users.db")));
         }

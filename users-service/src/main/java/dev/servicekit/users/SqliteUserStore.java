@@ -80,7 +80,7 @@ import org.sqlite.SQLiteException;
  * creation timers, all tagged {@code pool}) plus {@value #USAGE_RATIO} (active / maximum, 0..1). They are
  * removed from the registry when the store closes.
  */
-final class SqliteUserStore implements UserStore {
+final class SqliteUserStore implements UserStore, SnapshotSource {
 
     static final String MIGRATIONS = "classpath:db/migration/sqlite";
     /** The HikariCP pool name: the {@code pool} tag of the pool's meters. */
@@ -99,6 +99,9 @@ final class SqliteUserStore implements UserStore {
     private final Duration callTimeout;
 
     private final HikariDataSource pool;
+    /** Held shared while open, so {@code restore} never replaces the file under this store ({@link SqliteFileLock}). */
+    private final SqliteFileLock fileLock;
+
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final Optional<MeterRegistry> metrics;
     private final Optional<Gauge> usageRatio;
@@ -118,8 +121,10 @@ final class SqliteUserStore implements UserStore {
             Duration timeout,
             Duration callTimeout,
             HikariDataSource pool,
+            SqliteFileLock fileLock,
             Optional<MeterRegistry> metrics) {
         this.file = file;
+        this.fileLock = fileLock;
         this.clock = clock;
         this.timeout = timeout;
         this.callTimeout = callTimeout;
@@ -179,7 +184,14 @@ final class SqliteUserStore implements UserStore {
         Objects.requireNonNull(metrics, "metrics");
         Path absolute = file.toAbsolutePath().normalize();
         createParentDirectories(absolute);
-        HikariDataSource pool = openPool(absolute, poolSize, connectionTimeout, metrics);
+        SqliteFileLock fileLock = SqliteFileLock.shared(absolute);
+        HikariDataSource pool;
+        try {
+            pool = openPool(absolute, poolSize, connectionTimeout, metrics);
+        } catch (RuntimeException e) {
+            fileLock.close();
+            throw e;
+        }
         try {
             MigrateResult result = SchemaMigrations.migrate(pool, MIGRATIONS, "SQLite database '" + absolute + "'");
             LOG.info(
@@ -189,15 +201,17 @@ final class SqliteUserStore implements UserStore {
                     result.migrationsExecuted);
         } catch (FlywayException e) {
             pool.close();
+            fileLock.close();
             throw new StoreException(
                     "Cannot migrate the schema of SQLite database '" + absolute + "': " + e.getMessage()
                             + "; restore a backup or use the application version that wrote this file",
                     e);
         } catch (RuntimeException e) {
             pool.close();
+            fileLock.close();
             throw e;
         }
-        return new SqliteUserStore(absolute, clock, connectionTimeout, callTimeout, pool, metrics);
+        return new SqliteUserStore(absolute, clock, connectionTimeout, callTimeout, pool, fileLock, metrics);
     }
 
     private static int busyTimeoutMillis(Duration connectionTimeout) {
@@ -450,10 +464,28 @@ final class SqliteUserStore implements UserStore {
         usageRatio.ifPresent(gauge -> metrics.orElseThrow().remove(gauge));
         io.shutdown();
         pool.close(); // HikariCP removes its own meters
+        fileLock.close();
         LOG.info("Closed SQLite user store {}", file);
     }
 
-    /** The pool, for tests and (later) backup. */
+    @Override
+    public String payloadFormat() {
+        return BackupManifest.SQLITE;
+    }
+
+    @Override
+    public Path stagingDirectory() {
+        return Objects.requireNonNull(file.getParent(), "an absolute file has a directory");
+    }
+
+    /** {@code VACUUM INTO} on a connection of its own, outside the pool ({@link SqliteBackups#snapshot}). */
+    @Override
+    public void snapshotTo(Path target) {
+        ensureOpen();
+        SqliteBackups.snapshot(file, target, timeout);
+    }
+
+    /** The pool, for tests. */
     DataSource dataSource() {
         return pool;
     }

@@ -53,6 +53,9 @@ final class UsersService {
         LOG.info("Store: {}", store.describe());
         context.readinessCheck("store", () -> storeState(store).equals("UP"));
         context.statusSection("store", () -> Map.of("kind", store.describe(), "state", storeState(store)));
+        if (store instanceof SnapshotSource snapshots) {
+            context.adminRoutes(new BackupApi(snapshots, clock).routes());
+        }
 
         List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
         if (context.authEnabled()) {

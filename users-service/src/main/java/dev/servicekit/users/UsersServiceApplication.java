@@ -55,10 +55,13 @@ public final class UsersServiceApplication implements HttpApplication {
         return UsersConfigKeys.check(config);
     }
 
-    /** {@code data export} and {@code data import} ({@link DataCommand}). */
+    /** {@code data export}/{@code import} ({@link DataCommand}), {@code backup} ({@link BackupCommand}), {@code restore}. */
     @Override
     public List<Object> commands(ServiceCli.CommandContext context) {
-        return List.of(new DataCommand(context, name(), clock));
+        return List.of(
+                new DataCommand(context, name(), clock),
+                new BackupCommand(context, name(), version(), clock),
+                new RestoreCommand(context, name(), clock));
     }
 
     @Override

@@ -54,7 +54,7 @@ class UsersServiceProcessIT {
                 .args(args.toArray(String[]::new));
     }
 
-    private static int port(ServiceProcess process, Pattern pattern) {
+    static int port(ServiceProcess process, Pattern pattern) {
         return Integer.parseInt(process.awaitOutput(pattern, START).group(1));
     }
 
