@@ -251,6 +251,30 @@ class VerifiedTokenCacheTest {
     }
 
     @Test
+    void concurrentVerificationsKeepTheBoundOnceTheyReturn() throws Exception {
+        JwtAuthenticator cached = authenticator(Duration.ofHours(1), 16);
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            tokens.add(token("user-" + i, b -> b));
+        }
+        List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool =
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int round = 0; round < 4; round++) {
+                for (String token : tokens) {
+                    answers.add(pool.submit(() -> outcome(cached, token)));
+                }
+            }
+        }
+        for (java.util.concurrent.Future<String> answer : answers) {
+            assertThat(answer.get()).startsWith("accepted");
+        }
+
+        assertThat(cached.cachedTokens()).isBetween(1, 16);
+        assertThat(hits.get() + misses.get()).isEqualTo(800);
+    }
+
+    @Test
     void maxAgeZeroDisablesTheCache() {
         JwtAuthenticator uncached = authenticator(Duration.ZERO, 100);
         String token = token("alice", b -> b);
