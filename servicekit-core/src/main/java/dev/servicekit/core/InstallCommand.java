@@ -161,7 +161,10 @@ final class InstallCommand implements Callable<Integer> {
                 reset,
                 stop,
                 launch,
-                dryRun);
+                dryRun,
+                cli.app().writableDirectories(config).stream()
+                        .map(java.nio.file.Path::toString)
+                        .toList());
         ServiceManager manager = cli.manager(target);
         if (dryRun) {
             cli.out().print(manager.describeInstall(request));

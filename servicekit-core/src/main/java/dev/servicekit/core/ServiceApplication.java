@@ -80,6 +80,15 @@ public interface ServiceApplication {
     }
 
     /**
+     * Directories besides the data directory that {@code config} has the service write (e.g. a backup directory),
+     * as configured (a relative one is under the data directory, the working directory). {@code install} passes them to the service manager, which gives them the data directory's access
+     * where it restricts that (Windows: the same ACL). The default: none.
+     */
+    default java.util.List<java.nio.file.Path> writableDirectories(Config config) {
+        return java.util.List.of();
+    }
+
+    /**
      * The application's own class: {@code install} puts the jar it was loaded from on the installed command line.
      * Adapters (such as the HTTP host's) answer with the class they adapt.
      */

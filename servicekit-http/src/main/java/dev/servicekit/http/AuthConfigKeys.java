@@ -20,7 +20,8 @@ import java.util.Optional;
  * <p>Every key except {@code auth.enabled} is reloadable: a reload that changes a key the authenticator uses (the
  * key source or the file it names, issuer, audience, clock skew, token size) builds a new {@link JwtAuthenticator}
  * and swaps it into both listeners; one that changes what issuing uses (key, issuer, audience, {@code auth.token-ttl})
- * builds a new issuer. If the new key material cannot be loaded the reload fails and nothing changes. A reload that
+ * builds a new issuer. The cache keys ({@code auth.cache.*}) also build a new authenticator, with an empty verified-token
+ * cache of the new size and age. If the new key material cannot be loaded the reload fails and nothing changes. A reload that
  * changes no auth key keeps the running authenticator and its cached JWKS keys. While {@code auth.enabled} is false
  * a changed auth key is reported as not in use.
  */
@@ -88,6 +89,24 @@ public final class AuthConfigKeys {
             .description("Largest bearer token accepted; larger ones get 401.")
             .build();
 
+    /** How long a verified token is served from the verified-token cache. */
+    public static final ConfigKey<Duration> CACHE_MAX_AGE = ConfigKey.builder(
+                    "auth.cache.max-age", ConfigType.duration())
+            .defaultValue(JwtSettings.DEFAULT_CACHE_MAX_AGE)
+            .reloadable()
+            .description(
+                    "How long a verified token is answered from the verified-token cache before it is checked again (never past its exp; at most 1h); 0s disables the cache.")
+            .build();
+
+    /** The bound of the verified-token cache. */
+    public static final ConfigKey<Integer> CACHE_MAX_ENTRIES = ConfigKey.builder(
+                    "auth.cache.max-entries", ConfigType.integer(1, JwtSettings.MAX_CACHE_MAX_ENTRIES))
+            .defaultValue(JwtSettings.DEFAULT_CACHE_MAX_ENTRIES)
+            .reloadable()
+            .description(
+                    "Most tokens the verified-token cache holds; when full, expired entries and then arbitrary ones are evicted.")
+            .build();
+
     /** Lifetime of issued tokens. */
     public static final ConfigKey<Duration> TOKEN_TTL = ConfigKey.builder("auth.token-ttl", ConfigType.duration())
             .defaultValue(Duration.ofHours(1))
@@ -116,6 +135,8 @@ public final class AuthConfigKeys {
                 AUDIENCE,
                 CLOCK_SKEW,
                 MAX_TOKEN_SIZE,
+                CACHE_MAX_AGE,
+                CACHE_MAX_ENTRIES,
                 TOKEN_TTL);
     }
 
@@ -133,6 +154,15 @@ public final class AuthConfigKeys {
                     sources.get(1),
                     config.source(config.schema().key(sources.get(1)).orElseThrow()),
                     "only one key source may be set, but " + String.join(" and ", sources) + " are; keep one"));
+        }
+        Duration cacheMaxAge = config.get(CACHE_MAX_AGE);
+        if (cacheMaxAge.compareTo(JwtSettings.MAX_CACHE_MAX_AGE) > 0) {
+            problems.add(new ConfigProblem(
+                    CACHE_MAX_AGE.name(),
+                    config.source(CACHE_MAX_AGE),
+                    "\"" + CACHE_MAX_AGE.type().format(cacheMaxAge)
+                            + "\" is longer than 1h; use at most 1h (tokens are verified again after it), or 0s to disable"
+                            + " the cache"));
         }
         config.find(JWKS_URL).ifPresent(url -> {
             try {
@@ -167,6 +197,8 @@ public final class AuthConfigKeys {
                 .maxTokenBytes((int) Math.min(Integer.MAX_VALUE, config.get(MAX_TOKEN_SIZE)))
                 .clock(clock)
                 .keySource(keySource)
+                .cacheMaxAge(config.get(CACHE_MAX_AGE))
+                .cacheMaxEntries(config.get(CACHE_MAX_ENTRIES))
                 .build();
     }
 }

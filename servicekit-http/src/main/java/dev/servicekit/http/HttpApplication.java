@@ -4,6 +4,7 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ServiceCli;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -65,6 +66,15 @@ public interface HttpApplication {
      * {@code token issue}.
      */
     default List<Object> commands(ServiceCli.CommandContext context) {
+        return List.of();
+    }
+
+    /**
+     * Directories besides the data directory that {@code config} has the service write (e.g. a backup directory),
+     * as configured; {@code install} gives them the data directory's access (see
+     * {@link dev.servicekit.core.ServiceApplication#writableDirectories}). The default: none.
+     */
+    default List<Path> writableDirectories(Config config) {
         return List.of();
     }
 }

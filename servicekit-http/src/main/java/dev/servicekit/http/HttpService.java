@@ -7,6 +7,7 @@ import dev.servicekit.core.ReloadableService;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.core.StartContext;
 import dev.servicekit.spi.ServiceState;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.URI;
@@ -60,7 +61,9 @@ final class HttpService implements ReloadableService {
             AuthConfigKeys.ISSUER.name(),
             AuthConfigKeys.AUDIENCE.name(),
             AuthConfigKeys.CLOCK_SKEW.name(),
-            AuthConfigKeys.MAX_TOKEN_SIZE.name());
+            AuthConfigKeys.MAX_TOKEN_SIZE.name(),
+            AuthConfigKeys.CACHE_MAX_AGE.name(),
+            AuthConfigKeys.CACHE_MAX_ENTRIES.name());
     /** Keys the issuer reads. */
     private static final Set<String> ISSUE_KEYS = Set.of(
             AuthConfigKeys.HS256_SECRET_FILE.name(),
@@ -78,6 +81,8 @@ final class HttpService implements ReloadableService {
     private volatile Optional<TokenIssuance.Issuing> issuing = Optional.empty();
     /** The listeners a reload applies settings to; set once both run. */
     private volatile Optional<Listeners> listeners = Optional.empty();
+    /** Hit and miss counters shared by every authenticator this service builds (a reload builds a new one). */
+    private VerifiedTokenCache.Meters tokenCacheMeters = VerifiedTokenCache.Meters.NONE;
 
     private record Listeners(String serviceName, ApiServer api, ManagementServer management) {}
 
@@ -99,7 +104,10 @@ final class HttpService implements ReloadableService {
         Optional<JwtSettings> jwt = authEnabled
                 ? Optional.of(AuthConfigKeys.settings(config, AuthKeys.resolve(config, host.name()), clock))
                 : Optional.empty();
-        Optional<JwtAuthenticator> authenticator = jwt.map(JwtAuthenticator::create);
+        if (authEnabled) {
+            tokenCacheMeters = VerifiedTokenCache.Meters.registeredIn(metrics.registry());
+        }
+        Optional<JwtAuthenticator> authenticator = jwt.map(this::authenticator);
         issuing = jwt.flatMap(settings -> issuing(settings, config));
 
         ApplicationContext declared = new ApplicationContext(context, metrics.registry());
@@ -142,6 +150,20 @@ final class HttpService implements ReloadableService {
         apiBuilder.concurrency(limits.maxConcurrentRequests(), limits.queueTimeout());
         apiBuilder.metrics(metrics);
         authenticator.ifPresent(apiBuilder::authenticator);
+        if (authEnabled) {
+            // The cache of the authenticator in use now: a reload that swaps the authenticator swaps what this reads.
+            Gauge.builder(
+                            VerifiedTokenCache.ENTRIES,
+                            () -> listeners
+                                    .flatMap(l -> l.api().settings().authenticator())
+                                    .map(a -> a instanceof JwtAuthenticator jwtAuthenticator
+                                            ? jwtAuthenticator.cachedTokens()
+                                            : 0)
+                                    .orElse(0))
+                    .description("Verified tokens held by the verified-token cache of the authenticator in use")
+                    .strongReference(true)
+                    .register(metrics.registry());
+        }
         if (!authEnabled) {
             LOG.warn(
                     "auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
@@ -205,8 +227,7 @@ final class HttpService implements ReloadableService {
         Optional<JwtSettings> jwt = verify.isEmpty() && issue.isEmpty()
                 ? Optional.empty()
                 : Optional.of(AuthConfigKeys.settings(next, AuthKeys.resolve(next, target.serviceName()), clock));
-        Optional<JwtAuthenticator> authenticator =
-                verify.isEmpty() ? Optional.empty() : jwt.map(JwtAuthenticator::create);
+        Optional<JwtAuthenticator> authenticator = verify.isEmpty() ? Optional.empty() : jwt.map(this::authenticator);
         Optional<Optional<TokenIssuance.Issuing>> issuer =
                 issue.isEmpty() ? Optional.empty() : jwt.map(settings -> issuing(settings, next));
         if (!api.isEmpty() || authenticator.isPresent()) {
@@ -231,6 +252,10 @@ final class HttpService implements ReloadableService {
             plan = plan.and(step.prepare(next, changedKeys));
         }
         return plan;
+    }
+
+    private JwtAuthenticator authenticator(JwtSettings settings) {
+        return JwtAuthenticator.create(settings, tokenCacheMeters);
     }
 
     private static Set<String> intersection(Set<String> changed, Set<String> keys) {

@@ -133,6 +133,11 @@ public final class HttpServiceHost {
         }
 
         @Override
+        public List<java.nio.file.Path> writableDirectories(Config config) {
+            return app.writableDirectories(config);
+        }
+
+        @Override
         public Service createService(Config config) {
             return new HttpService(app, config, clock);
         }

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>Nimbus's {@code JWKSourceBuilder} does the same but reads the system time; this cache uses the injected
  * {@link Clock} so the rate limit and expiry are testable. Parsing stays with Nimbus ({@link JWKSet#parse}).
  *
+ * <p>When a fetch returns a key set other than the one in use, {@code onKeysChanged} runs after the new keys are in
+ * place: the authenticator empties its verified-token cache there, so no token verified with a key that is gone is
+ * served again.
+ *
  * <p>Thread-safe: fetches are serialized under a lock (request threads are virtual, so waiting is cheap), and
  * a thread that waited re-reads the keys another thread just fetched.
  */
@@ -47,6 +51,7 @@ final class JwksKeyCache implements JWKSource<SecurityContext> {
     private final Clock clock;
     private final HttpClient client;
     private final ReentrantLock fetchLock = new ReentrantLock();
+    private final Runnable onKeysChanged;
 
     private record Snapshot(JWKSet keys, Instant fetchedAt) {}
 
@@ -55,6 +60,15 @@ final class JwksKeyCache implements JWKSource<SecurityContext> {
     private Instant lastAttempt;
 
     JwksKeyCache(JwtKeySource.Jwks source, Clock clock) {
+        this(source, clock, () -> {});
+    }
+
+    /**
+     * @param onKeysChanged runs (under the fetch lock, once the new keys are in use) when a fetch returns keys other
+     *                      than the ones fetched before
+     */
+    JwksKeyCache(JwtKeySource.Jwks source, Clock clock, Runnable onKeysChanged) {
+        this.onKeysChanged = onKeysChanged;
         this.url = source.url();
         this.cacheTtl = source.cacheTtl();
         this.minRefreshInterval = source.minRefreshInterval();
@@ -82,6 +96,16 @@ final class JwksKeyCache implements JWKSource<SecurityContext> {
         return matches;
     }
 
+    /**
+     * Whether the keys in use were fetched less than {@code cacheTtl} ago. While they are not, the verified-token cache
+     * is bypassed, so that a verification reaches {@link #get} and refreshes the keys: a cached token never outlives
+     * the key set it was verified with by more than the lifetime the JWKS keys themselves have.
+     */
+    boolean fresh() {
+        Snapshot current = snapshot;
+        return current != null && clock.instant().isBefore(current.fetchedAt().plus(cacheTtl));
+    }
+
     /** Fetches unless a fetch was attempted less than {@code minRefreshInterval} ago; returns the newest keys. */
     private Snapshot refreshIfAllowed() {
         fetchLock.lock();
@@ -93,8 +117,16 @@ final class JwksKeyCache implements JWKSource<SecurityContext> {
             lastAttempt = now;
             try {
                 JWKSet fetched = fetch();
+                Snapshot previous = snapshot;
                 snapshot = new Snapshot(fetched, now);
                 LOG.debug("Fetched {} keys from JWKS {}", fetched.size(), url);
+                if (previous != null && !previous.keys().toJSONObject(true).equals(fetched.toJSONObject(true))) {
+                    LOG.info(
+                            "The JWKS at {} changed ({} keys now); verified tokens are checked again",
+                            url,
+                            fetched.size());
+                    onKeysChanged.run();
+                }
             } catch (IOException | ParseException e) {
                 LOG.warn(
                         "Cannot fetch the JWKS from {}: {}; {}",

@@ -25,11 +25,14 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +67,17 @@ import org.slf4j.LoggerFactory;
  *   <li>JWKS keys that could never be fetched: 503 with {@code Retry-After}.</li>
  * </ul>
  *
- * <p><b>Threading.</b> Immutable after {@link #create} and safe for concurrent use. With a JWKS source,
+ * <p><b>Verified-token cache.</b> A token that passed every check is remembered, keyed by the whole token string,
+ * with its caller and the time window the checks above accept it in; the same token sent again within
+ * {@link JwtSettings#cacheMaxAge()} of its verification, and before its {@code exp} plus the skew (and not before
+ * its {@code nbf}/{@code iat} less the skew), is answered from the cache without parsing or a signature check. A token
+ * that differs in any character is verified in full; refused tokens are never cached. The cache holds at most
+ * {@link JwtSettings#cacheMaxEntries()} tokens, is emptied when a JWKS fetch returns a changed key set (and is not
+ * consulted while the JWKS keys are older than their cache lifetime, so they are fetched again), and belongs to
+ * this instance: settings with another key, issuer, audience or skew make a new authenticator with an empty cache.
+ * A max age of zero disables it.
+ *
+ * <p><b>Threading.</b> Safe for concurrent use; the only mutable state is the verified-token cache and the JWKS keys. With a JWKS source,
  * {@link #authenticate} may block for up to a few seconds while keys are fetched (see {@link JwtKeySource#jwks}).
  */
 public final class JwtAuthenticator implements RequestAuthenticator {
@@ -79,10 +92,19 @@ public final class JwtAuthenticator implements RequestAuthenticator {
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final DefaultJOSEObjectTypeVerifier<SecurityContext> typeVerifier;
+    private final VerifiedTokenCache cache;
+    /** False while JWKS keys are past their lifetime: the cache is bypassed so the keys are fetched again. */
+    private final BooleanSupplier keysCurrent;
 
-    private JwtAuthenticator(JwtSettings settings, JWSVerificationKeySelector<SecurityContext> keySelector) {
+    private JwtAuthenticator(
+            JwtSettings settings,
+            JWSVerificationKeySelector<SecurityContext> keySelector,
+            VerifiedTokenCache cache,
+            BooleanSupplier keysCurrent) {
         this.settings = settings;
         this.keySelector = keySelector;
+        this.cache = cache;
+        this.keysCurrent = keysCurrent;
         this.typeVerifier = new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, ACCESS_TOKEN_TYPE, null);
         this.processor = new DefaultJWTProcessor<>();
         processor.setJWSTypeVerifier(typeVerifier);
@@ -99,26 +121,41 @@ public final class JwtAuthenticator implements RequestAuthenticator {
      * @return the authenticator
      */
     public static JwtAuthenticator create(JwtSettings settings) {
+        return create(settings, VerifiedTokenCache.Meters.NONE);
+    }
+
+    /** As {@link #create(JwtSettings)}, counting verified-token cache hits and misses in {@code meters}. */
+    static JwtAuthenticator create(JwtSettings settings, VerifiedTokenCache.Meters meters) {
         Objects.requireNonNull(settings, "settings");
-        return switch (settings.keySource()) {
+        Objects.requireNonNull(meters, "meters");
+        VerifiedTokenCache cache = new VerifiedTokenCache(settings.cacheMaxAge(), settings.cacheMaxEntries(), meters);
+        if (settings.keySource() instanceof JwtKeySource.Jwks jwks) {
+            JwksKeyCache keys = new JwksKeyCache(jwks, settings.clock(), cache::clear);
+            return new JwtAuthenticator(
+                    settings,
+                    new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), keys),
+                    cache,
+                    keys::fresh);
+        }
+        JWSVerificationKeySelector<SecurityContext> selector = switch (settings.keySource()) {
             case JwtKeySource.HmacSecret hmac ->
-                new JwtAuthenticator(
-                        settings, singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256")));
+                singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256"));
             case JwtKeySource.VerificationKey key ->
                 switch (key.key()) {
-                    case RSAPublicKey rsa -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.RS256, rsa));
-                    case ECPublicKey ec -> new JwtAuthenticator(settings, singleKey(JWSAlgorithm.ES256, ec));
+                    case RSAPublicKey rsa -> singleKey(JWSAlgorithm.RS256, rsa);
+                    case ECPublicKey ec -> singleKey(JWSAlgorithm.ES256, ec);
                     default ->
                         throw new IllegalStateException(
                                 "VerificationKey admitted a " + key.key().getAlgorithm() + " key");
                 };
-            case JwtKeySource.Jwks jwks ->
-                new JwtAuthenticator(
-                        settings,
-                        new JWSVerificationKeySelector<>(
-                                Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
-                                new JwksKeyCache(jwks, settings.clock())));
+            case JwtKeySource.Jwks jwks -> throw new IllegalStateException("handled above");
         };
+        return new JwtAuthenticator(settings, selector, cache, () -> true);
+    }
+
+    /** The number of tokens in the verified-token cache (the {@code auth_token_cache_entries} gauge). */
+    int cachedTokens() {
+        return cache.size();
     }
 
     /**
@@ -173,6 +210,15 @@ public final class JwtAuthenticator implements RequestAuthenticator {
         if (token.length() > settings.maxTokenBytes()) {
             throw invalidToken("The access token is longer than " + settings.maxTokenBytes() + " bytes");
         }
+        Instant now = settings.clock().instant();
+        if (cache.enabled()) {
+            Optional<AuthenticatedCaller> cached = cache.find(token, now, keysCurrent.getAsBoolean());
+            if (cached.isPresent()) {
+                return cached.get();
+            }
+        }
+        // Read before verifying: a JWKS change during the verification then keeps this token out of the cache.
+        long generation = cache.generation();
         try {
             JWT jwt = JWTParser.parse(token);
             SignedJWT signed = switch (jwt) {
@@ -190,7 +236,15 @@ public final class JwtAuthenticator implements RequestAuthenticator {
                 throw invalidToken("The access token has a type (typ) other than JWT or at+jwt");
             }
             JWTClaimsSet claims = processor.process(signed, null);
-            return JwtClaimsRules.caller(claims);
+            AuthenticatedCaller caller = JwtClaimsRules.caller(claims);
+            cache.put(
+                    token,
+                    caller,
+                    JwtClaimsRules.acceptedFrom(claims, settings.clockSkew()),
+                    JwtClaimsRules.acceptedUntil(claims.getExpirationTime(), settings.clockSkew()),
+                    now,
+                    generation);
+            return caller;
         } catch (ParseException e) {
             throw invalidToken("The access token is malformed");
         } catch (JwtClaimsRules.RejectedClaims e) {

@@ -41,15 +41,15 @@ final class JwtClaimsRules implements JWTClaimsSetVerifier<SecurityContext> {
         if (exp == null) {
             throw new RejectedClaims("The access token has no expiry (exp)");
         }
-        if (!now.isBefore(exp.toInstant().plus(skew))) {
+        if (!now.isBefore(acceptedUntil(exp, skew))) {
             throw new RejectedClaims("The access token has expired");
         }
         Date nbf = claims.getNotBeforeTime();
-        if (nbf != null && now.plus(skew).isBefore(nbf.toInstant())) {
+        if (nbf != null && now.isBefore(acceptedFrom(nbf, skew))) {
             throw new RejectedClaims("The access token is not valid yet (nbf)");
         }
         Date iat = claims.getIssueTime();
-        if (iat != null && iat.toInstant().isAfter(now.plus(skew))) {
+        if (iat != null && now.isBefore(acceptedFrom(iat, skew))) {
             throw new RejectedClaims("The access token is issued in the future (iat)");
         }
         if (!issuer.equals(claims.getIssuer())) {
@@ -64,6 +64,30 @@ final class JwtClaimsRules implements JWTClaimsSetVerifier<SecurityContext> {
             throw new RejectedClaims("The access token has no subject (sub)");
         }
         scopes(claims);
+    }
+
+    /**
+     * The first instant the time checks accept a token with this {@code nbf} or {@code iat}: the claim less the skew.
+     * The verified-token cache serves an entry only from here on, so the cached path and this one agree.
+     */
+    static Instant acceptedFrom(Date notBeforeOrIssued, Duration skew) {
+        return notBeforeOrIssued.toInstant().minus(skew);
+    }
+
+    /** The first instant the time checks refuse a token with this {@code exp}: the claim plus the skew. */
+    static Instant acceptedUntil(Date exp, Duration skew) {
+        return exp.toInstant().plus(skew);
+    }
+
+    /** The earliest instant a token that passed {@link #verify} is accepted: the later of its nbf and iat bounds. */
+    static Instant acceptedFrom(JWTClaimsSet claims, Duration skew) {
+        Instant from = Instant.MIN;
+        for (Date claim : new Date[] {claims.getNotBeforeTime(), claims.getIssueTime()}) {
+            if (claim != null && acceptedFrom(claim, skew).isAfter(from)) {
+                from = acceptedFrom(claim, skew);
+            }
+        }
+        return from;
     }
 
     /** The caller of a verified token. */

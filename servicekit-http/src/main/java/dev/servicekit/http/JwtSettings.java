@@ -24,6 +24,10 @@ import java.util.Objects;
  * @param maxTokenBytes longest token accepted, checked before any parsing; default 8 KiB
  * @param clock         the time source for all time checks and for issuing
  * @param keySource     the one key source
+ * @param cacheMaxAge   the longest a verified token is served from the verified-token cache without being verified
+ *                      again (never past its {@code exp} plus the skew); zero disables the cache; default 60 s, at
+ *                      most 1 h
+ * @param cacheMaxEntries how many verified tokens the cache holds at most; default 10,000, from 1 to 1,000,000
  */
 public record JwtSettings(
         String realm,
@@ -32,7 +36,9 @@ public record JwtSettings(
         Duration clockSkew,
         int maxTokenBytes,
         Clock clock,
-        JwtKeySource keySource) {
+        JwtKeySource keySource,
+        Duration cacheMaxAge,
+        int cacheMaxEntries) {
 
     /** The default challenge realm. */
     public static final String DEFAULT_REALM = "api";
@@ -42,6 +48,14 @@ public record JwtSettings(
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
     /** The default token size limit. */
     public static final int DEFAULT_MAX_TOKEN_BYTES = 8 * 1024;
+    /** The default lifetime of an entry in the verified-token cache. */
+    public static final Duration DEFAULT_CACHE_MAX_AGE = Duration.ofSeconds(60);
+    /** The longest lifetime of an entry in the verified-token cache. */
+    public static final Duration MAX_CACHE_MAX_AGE = Duration.ofHours(1);
+    /** The default bound of the verified-token cache. */
+    public static final int DEFAULT_CACHE_MAX_ENTRIES = 10_000;
+    /** The largest bound of the verified-token cache. */
+    public static final int MAX_CACHE_MAX_ENTRIES = 1_000_000;
 
     /**
      * Checks every component and reports all problems at once.
@@ -67,6 +81,14 @@ public record JwtSettings(
         if (maxTokenBytes < 256 || maxTokenBytes > 64 * 1024) {
             problems.add("max token size \"" + maxTokenBytes
                     + "\" must be between 256 and 65536 bytes; the default is 8192");
+        }
+        if (cacheMaxAge == null || cacheMaxAge.isNegative() || cacheMaxAge.compareTo(MAX_CACHE_MAX_AGE) > 0) {
+            problems.add("token cache max age \"" + cacheMaxAge + "\" must be between 0 (no cache) and "
+                    + MAX_CACHE_MAX_AGE + "; the default is 60s");
+        }
+        if (cacheMaxEntries < 1 || cacheMaxEntries > MAX_CACHE_MAX_ENTRIES) {
+            problems.add("token cache max entries \"" + cacheMaxEntries + "\" must be between 1 and "
+                    + MAX_CACHE_MAX_ENTRIES + "; the default is 10000 (set the max age to 0 to disable the cache)");
         }
         if (clock == null) {
             problems.add("clock is required");
@@ -102,6 +124,8 @@ public record JwtSettings(
         private int maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
         private Clock clock = Clock.systemUTC();
         private JwtKeySource keySource;
+        private Duration cacheMaxAge = DEFAULT_CACHE_MAX_AGE;
+        private int cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
 
         private Builder() {}
 
@@ -148,13 +172,29 @@ public record JwtSettings(
         }
 
         /**
+         * The longest a verified token is served from the cache before it is verified again (never past its
+         * {@code exp}); zero disables the cache; default 60 s.
+         */
+        public Builder cacheMaxAge(Duration value) {
+            this.cacheMaxAge = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /** How many verified tokens the cache holds at most; default 10,000. */
+        public Builder cacheMaxEntries(int value) {
+            this.cacheMaxEntries = value;
+            return this;
+        }
+
+        /**
          * Creates the settings.
          *
          * @return the settings
          * @throws IllegalArgumentException listing every missing or invalid value
          */
         public JwtSettings build() {
-            return new JwtSettings(realm, issuer, audience, clockSkew, maxTokenBytes, clock, keySource);
+            return new JwtSettings(
+                    realm, issuer, audience, clockSkew, maxTokenBytes, clock, keySource, cacheMaxAge, cacheMaxEntries);
         }
     }
 }

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 5, done-when #2: key rotation against a JWKS served on a real socket, with the cache lifetime and
- * the refresh rate limit driven by an injected clock (5 min and 30 s, the defaults).
+ * the refresh rate limit driven by an injected clock (5 min and 30 s, the defaults). The verified-token cache is on,
+ * with a max age (1 h) longer than the JWKS lifetime: a key change must reach cached tokens anyway (issue 15).
  */
 class JwksRotationTest {
 
@@ -64,6 +65,8 @@ class JwksRotationTest {
                 .audience(JwtTestTokens.AUDIENCE)
                 .clock(clock)
                 .keySource(JwtKeySource.jwks(url, Duration.ofMinutes(5), Duration.ofSeconds(30)))
+                // Longer than the JWKS lifetime: every test here also holds with verified tokens cached for an hour.
+                .cacheMaxAge(Duration.ofHours(1))
                 .build();
         server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(5)))
                 .routes(List.of(Route.post(PATH, (req, res) -> res.status(201).send("{}"))
@@ -170,5 +173,39 @@ class JwksRotationTest {
         clock.advance(Duration.ofMinutes(6));
 
         assertThat(post(tokenOfFirstKey())).isEqualTo(201);
+    }
+
+    @Test
+    void aCachedTokenIsRefusedOnceARefreshFindsItsKeyWithdrawn() {
+        String cached = tokenOfFirstKey();
+        assertThat(post(cached)).isEqualTo(201);
+        assertThat(post(cached)).as("served from the verified-token cache").isEqualTo(201);
+
+        published.clear();
+        published.add(second.toPublicJWK());
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(post(tokenOfSecondKey()))
+                .as("unknown kid: the JWKS is fetched again")
+                .isEqualTo(201);
+        assertThat(fetches).hasValue(2);
+
+        assertThat(post(cached))
+                .as("within its exp, the token cache's max age and the JWKS lifetime, but its key is gone")
+                .isEqualTo(401);
+    }
+
+    @Test
+    void aCachedTokenIsCheckedAgainOnceTheJwksKeysPassTheirLifetime() {
+        String cached = tokenOfFirstKey();
+        assertThat(post(cached)).isEqualTo(201);
+        published.clear();
+        published.add(second.toPublicJWK());
+
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(post(cached))
+                .as("the keys are fetched again instead of trusting the cache")
+                .isEqualTo(401);
+        assertThat(fetches).hasValue(2);
     }
 }

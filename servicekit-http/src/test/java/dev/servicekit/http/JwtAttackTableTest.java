@@ -244,9 +244,70 @@ class JwtAttackTableTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("attacks")
     void everyAttackIsRefusedWith401AndTheRfc6750Challenge(Attack attack) {
-        Optional<String> authorization = attack.authorization();
-        HttpResponse<String> response = post(attack.target(), authorization);
+        assertRefused(attack, post(attack.target(), attack.authorization()));
+    }
 
+    /** Issue 15: the same table after a valid token was verified and cached by the same server. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("attacks")
+    void everyAttackIsRefusedWithTheVerifiedTokenCacheWarm(Attack attack) {
+        String valid = rs256(RSA, claims("alice", "users:write", b -> b));
+        assertThat(post(attack.target(), Optional.of("Bearer " + valid)).statusCode())
+                .isEqualTo(201);
+        assertThat(post(attack.target(), Optional.of("Bearer " + valid)).statusCode())
+                .as("served from the cache")
+                .isEqualTo(201);
+
+        assertRefused(attack, post(attack.target(), attack.authorization()));
+    }
+
+    /**
+     * Issue 15: tokens that share a long prefix with a cached valid token (the whole header and payload, and all but a
+     * few characters of the signature) are verified, not served from the cache.
+     */
+    static Stream<org.junit.jupiter.params.provider.Arguments> tokensSharingAPrefixWithACachedOne() {
+        List<org.junit.jupiter.params.provider.Arguments> rows = new java.util.ArrayList<>();
+        for (Target target : Target.values()) {
+            rows.add(org.junit.jupiter.params.provider.Arguments.of(
+                    target, "signature char changed", "signature is invalid"));
+            rows.add(
+                    org.junit.jupiter.params.provider.Arguments.of(target, "one char shorter", "signature is invalid"));
+            rows.add(org.junit.jupiter.params.provider.Arguments.of(target, "signature dropped", "malformed"));
+            rows.add(org.junit.jupiter.params.provider.Arguments.of(
+                    target, "payload with more scopes", "signature is invalid"));
+        }
+        return rows.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("tokensSharingAPrefixWithACachedOne")
+    void aTokenSharingAPrefixWithACachedTokenIsVerifiedNotServed(Target target, String variant, String description) {
+        String valid = rs256(RSA, claims("bob", "users:write", b -> b.claim("jti", variant + target)));
+        assertThat(post(target, Optional.of("Bearer " + valid)).statusCode()).isEqualTo(201);
+        String[] parts = valid.split("\\.");
+        String other = switch (variant) {
+            case "signature char changed" -> {
+                int at = valid.length() - 10;
+                yield valid.substring(0, at) + (valid.charAt(at) == 'A' ? 'B' : 'A') + valid.substring(at + 1);
+            }
+            case "one char shorter" -> valid.substring(0, valid.length() - 1);
+            case "signature dropped" -> parts[0] + "." + parts[1];
+            default ->
+                parts[0] + "."
+                        + JwtTestTokens.base64Url(
+                                claims("bob", "users:write admin", b -> b.claim("jti", variant + target))
+                                        .toString())
+                        + "." + parts[2];
+        };
+
+        assertRefused(invalid(variant, target, other, description), post(target, Optional.of("Bearer " + other)));
+        assertThat(post(target, Optional.of("Bearer " + valid)).statusCode())
+                .as("the cached token itself still works")
+                .isEqualTo(201);
+    }
+
+    private static void assertRefused(Attack attack, HttpResponse<String> response) {
+        Optional<String> authorization = attack.authorization();
         assertThat(response.statusCode()).as(attack.name()).isEqualTo(401);
         String challenge = response.headers().firstValue("WWW-Authenticate").orElseThrow();
         assertThat(challenge).startsWith("Bearer realm=\"api\"");

@@ -22,6 +22,10 @@ import java.util.Optional;
  * @param stopTimeout      how long the manager waits for a stop before it kills the process
  * @param launch           how to launch the service process
  * @param dryRun           print the plan without changing anything
+ * @param writableDirectories directories besides the data directory that the configuration has the service write
+ *                         (e.g. a backup directory), as configured; a relative one is under the working directory,
+ *                         the data directory. A manager gives the others the data directory's access where it
+ *                         restricts it (Windows: the same ACL). Empty for most services.
  */
 public record InstallRequest(
         ServiceRef service,
@@ -35,7 +39,38 @@ public record InstallRequest(
         Duration resetAfter,
         Duration stopTimeout,
         LaunchCommand launch,
-        boolean dryRun) {
+        boolean dryRun,
+        List<String> writableDirectories) {
+
+    /** A request whose service writes only its data directory. */
+    public InstallRequest(
+            ServiceRef service,
+            String displayName,
+            String description,
+            StartType startType,
+            Optional<String> account,
+            Optional<String> password,
+            List<String> dependsOn,
+            List<FailureAction> onFailure,
+            Duration resetAfter,
+            Duration stopTimeout,
+            LaunchCommand launch,
+            boolean dryRun) {
+        this(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                List.of());
+    }
 
     /** Copies lists and checks for nulls. */
     public InstallRequest {
@@ -50,6 +85,25 @@ public record InstallRequest(
         Objects.requireNonNull(launch, "launch");
         dependsOn = List.copyOf(dependsOn);
         onFailure = List.copyOf(onFailure);
+        writableDirectories = List.copyOf(writableDirectories);
+    }
+
+    /** The same request with {@code directories} as its {@link #writableDirectories()}. */
+    public InstallRequest withWritableDirectories(List<String> directories) {
+        return new InstallRequest(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                directories);
     }
 
     /** The service name. */
@@ -63,6 +117,7 @@ public record InstallRequest(
         return "InstallRequest[service=" + service + ", displayName=" + displayName + ", startType=" + startType
                 + ", account=" + account + ", password=" + (password.isPresent() ? "******" : "none")
                 + ", dependsOn=" + dependsOn + ", onFailure=" + onFailure + ", resetAfter=" + resetAfter
-                + ", stopTimeout=" + stopTimeout + ", launch=" + launch + ", dryRun=" + dryRun + "]";
+                + ", stopTimeout=" + stopTimeout + ", launch=" + launch + ", dryRun=" + dryRun
+                + ", writableDirectories=" + writableDirectories + "]";
     }
 }

@@ -35,6 +35,8 @@ import java.util.Optional;
  * @param preshutdownTimeout       {@code PreshutdownTimeout}: the stop timeout
  * @param dataSubdirectory         the data directory under {@code %ProgramData%}: the service name, or
  *                                 {@code <name>\<instance>} for an instance
+ * @param writableDirectories      other directories the service writes, outside the data directory (absolute); they
+ *                                 get the data directory's ACL
  */
 record ScmInstallPlan(
         String name,
@@ -49,7 +51,8 @@ record ScmInstallPlan(
         List<FailureAction> failureActions,
         Duration resetPeriod,
         Duration preshutdownTimeout,
-        String dataSubdirectory) {
+        String dataSubdirectory,
+        List<String> writableDirectories) {
 
     /** {@code SERVICE_WIN32_OWN_PROCESS}. */
     static final int SERVICE_WIN32_OWN_PROCESS = 0x10;
@@ -85,6 +88,7 @@ record ScmInstallPlan(
         Objects.requireNonNull(dataSubdirectory, "dataSubdirectory");
         dependencies = List.copyOf(dependencies);
         failureActions = List.copyOf(failureActions);
+        writableDirectories = List.copyOf(writableDirectories);
     }
 
     /**
@@ -182,7 +186,31 @@ record ScmInstallPlan(
                 request.onFailure(),
                 request.resetAfter(),
                 request.stopTimeout(),
-                data);
+                data,
+                outside(request.writableDirectories(), programData() + "\\" + data));
+    }
+
+    /**
+     * The absolute directories not at or under {@code dataDirectory}, compared as Windows does (case-insensitive,
+     * either slash): those need the ACL; a relative one is under the service's working directory, the data directory,
+     * whose ACL it inherits.
+     */
+    static List<String> outside(List<String> directories, String dataDirectory) {
+        String data = trimmed(dataDirectory).toLowerCase(java.util.Locale.ROOT);
+        List<String> outside = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String dir : directories) {
+            String lower = trimmed(dir.replace('/', '\\')).toLowerCase(java.util.Locale.ROOT);
+            boolean absolute = lower.matches("[a-z]:\\\\.*|\\\\\\\\.+");
+            if (absolute && !lower.equals(data) && !lower.startsWith(data + "\\") && seen.add(lower)) {
+                outside.add(trimmed(dir));
+            }
+        }
+        return outside;
+    }
+
+    private static String trimmed(String dir) {
+        return dir.endsWith("\\") && dir.length() > 3 ? dir.substring(0, dir.length() - 1) : dir;
     }
 
     /**

@@ -123,6 +123,14 @@ final class ScmInstallPlanRenderer {
                         "  ACL (replaces the inherited entries): NT AUTHORITY\\SYSTEM full control, BUILTIN\\Administrators full control, ")
                 .append(serviceAccess(plan))
                 .append(" modify\n");
+        if (!plan.writableDirectories().isEmpty()) {
+            out.append('\n');
+            out.append("# Other directories the configuration has the service write (created if missing; the data"
+                    + " directory's ACL)\n");
+            for (String dir : plan.writableDirectories()) {
+                out.append("  ").append(dir).append('\n');
+            }
+        }
         return out.toString();
     }
 

@@ -110,6 +110,9 @@ final class ScmInstaller {
         }
         progress.step("Event Log source \"" + plan.name() + "\" registered");
         Path data = createDataDirectory(plan, progress);
+        for (String dir : plan.writableDirectories()) {
+            createRestrictedDirectory(Path.of(dir), "directory", plan, progress);
+        }
         progress.step("installed " + plan.name() + "; data directory " + data);
     }
 
@@ -241,7 +244,17 @@ final class ScmInstaller {
      */
     static Path createDataDirectory(ScmInstallPlan plan, Progress progress) {
         String programData = System.getenv().getOrDefault("ProgramData", "C:\\ProgramData");
-        Path dir = Path.of(programData, plan.dataSubdirectory());
+        return createRestrictedDirectory(
+                Path.of(programData, plan.dataSubdirectory()), "data directory", plan, progress);
+    }
+
+    /**
+     * {@code dir} (created if missing) with the data directory's explicit ACL ({@link #createDataDirectory}); a
+     * failure is a warning that says how to do it by hand, never an undone install.
+     *
+     * @param what names the directory in messages, e.g. {@code "data directory"}
+     */
+    static Path createRestrictedDirectory(Path dir, String what, ScmInstallPlan plan, Progress progress) {
         String serviceSid = "NT SERVICE\\" + plan.name();
         String fix = "; restrict it by hand: icacls \"" + dir
                 + "\" /inheritance:r /grant:r SYSTEM:(OI)(CI)F Administrators:(OI)(CI)F \"" + serviceSid
@@ -250,8 +263,7 @@ final class ScmInstaller {
             Files.createDirectories(dir);
         } catch (IOException e) {
             // the service is installed and can run; the directory is not worth undoing the install for
-            progress.step(
-                    "warning: could not create the data directory " + dir + ": " + e + "; create it by hand" + fix);
+            progress.step("warning: could not create the " + what + " " + dir + ": " + e + "; create it by hand" + fix);
             return dir;
         }
         AclFileAttributeView view = Files.getFileAttributeView(dir, AclFileAttributeView.class);
@@ -274,7 +286,7 @@ final class ScmInstaller {
                 acl.add(allow(lookup.lookupPrincipalByName(plan.objectName().replace(".\\", "")), modify, inherit));
             }
             view.setAcl(acl);
-            progress.step("data directory " + dir + " restricted to SYSTEM, Administrators and " + serviceSid);
+            progress.step(what + " " + dir + " restricted to SYSTEM, Administrators and " + serviceSid);
         } catch (IOException | UnsupportedOperationException e) {
             // e.g. the service SID cannot be resolved (Wine does not know NT SERVICE\ accounts)
             progress.step(

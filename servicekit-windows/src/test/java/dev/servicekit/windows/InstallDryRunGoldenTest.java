@@ -186,6 +186,31 @@ class InstallDryRunGoldenTest {
     }
 
     @Test
+    void aDirectoryOutsideTheDataDirectoryThatTheServiceWritesGetsTheDataDirectorysAcl() {
+        // e.g. users-service's backup.dir; one under the data directory has the ACL by inheritance already.
+        InstallRequest request = defaults()
+                .withWritableDirectories(List.of(
+                        "D:\\backups\\users-service",
+                        "C:\\ProgramData\\users-service\\backups",
+                        "d:\\Backups\\users-service\\"));
+
+        String plan = manager.describeInstall(request);
+
+        assertThat(plan)
+                .contains("# Other directories the configuration has the service write")
+                .contains("  D:\\backups\\users-service\n")
+                .doesNotContain("users-service\\backups");
+        GoldenFiles.assertMatches("writable-directories.txt", plan);
+    }
+
+    @Test
+    void aRelativeWritableDirectoryIsUnderTheDataDirectoryAndNeedsNothing() {
+        InstallRequest request = defaults().withWritableDirectories(List.of("backups", "./backups"));
+
+        assertThat(manager.describeInstall(request)).isEqualTo(manager.describeInstall(defaults()));
+    }
+
+    @Test
     void everyProblemWithTheRequestIsReportedAtOnce() {
         InstallRequest bad = new InstallRequest(
                 new ServiceRef("bad/name", true, Optional.empty()),

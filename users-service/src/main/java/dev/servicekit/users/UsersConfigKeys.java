@@ -5,14 +5,16 @@ import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.CoreConfigKeys;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The configuration keys of users-service beyond the toolkit's own: the store. None is reloadable: a new store
- * URL, role or pool means a new store, which a restart opens ("requires restart").
+ * The configuration keys of users-service beyond the toolkit's own: the store and the scheduled backups. None is
+ * reloadable: a new store URL, role or pool means a new store, which a restart opens, and the backup schedule is set
+ * up at start ("requires restart").
  */
 final class UsersConfigKeys {
 
@@ -54,6 +56,24 @@ final class UsersConfigKeys {
                     + " connections are freed.")
             .build();
 
+    static final ConfigKey<Duration> BACKUP_INTERVAL = ConfigKey.builder("backup.interval", ConfigType.duration())
+            .defaultValue(Duration.ZERO)
+            .description("How often the service takes a backup of its store by itself (the first right after start),"
+                    + " into backup.dir, as 'backup --to' writes it; 0s turns scheduled backups off. At least 1s."
+                    + " SQLite store only.")
+            .build();
+
+    static final ConfigKey<Path> BACKUP_DIR = ConfigKey.builder("backup.dir", ConfigType.path())
+            .derivedDefault(config -> config.get(CoreConfigKeys.DATA_DIR).resolve("backups"), "<data-dir>/backups")
+            .description("Directory of the scheduled backups (users-<UTC time>.db and its manifest), created"
+                    + " owner-only when missing. Retention deletes only files of that name pattern.")
+            .build();
+
+    static final ConfigKey<Integer> BACKUP_KEEP = ConfigKey.builder("backup.keep", ConfigType.integer(1, 10_000))
+            .defaultValue(7)
+            .description("How many scheduled backups to keep; after each one the oldest beyond this are deleted.")
+            .build();
+
     private UsersConfigKeys() {}
 
     static List<ConfigKey<?>> all() {
@@ -63,7 +83,10 @@ final class UsersConfigKeys {
                 STORE_PASSWORD_FILE,
                 STORE_POOL_SIZE,
                 STORE_POOL_CONNECTION_TIMEOUT,
-                STORE_TIMEOUT);
+                STORE_TIMEOUT,
+                BACKUP_INTERVAL,
+                BACKUP_DIR,
+                BACKUP_KEEP);
     }
 
     static StoreConfig storeConfig(Config config) {
@@ -95,6 +118,37 @@ final class UsersConfigKeys {
                 .flatMap(StorePassword::problem)
                 .ifPresent(message -> problems.add(
                         new ConfigProblem(STORE_PASSWORD_FILE.name(), config.source(STORE_PASSWORD_FILE), message)));
+        problems.addAll(checkBackups(config));
+        return problems;
+    }
+
+    private static List<ConfigProblem> checkBackups(Config config) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        Duration interval = config.get(BACKUP_INTERVAL);
+        if (interval.isZero()) {
+            return problems;
+        }
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            problems.add(new ConfigProblem(
+                    BACKUP_INTERVAL.name(),
+                    config.source(BACKUP_INTERVAL),
+                    "backup.interval '" + interval.toMillis() + "ms' is shorter than 1s; use 0s (off) or at least"
+                            + " 1s, e.g. 1d"));
+        }
+        if (config.get(STORE_URL).startsWith("memory:")) {
+            problems.add(new ConfigProblem(
+                    BACKUP_INTERVAL.name(),
+                    config.source(BACKUP_INTERVAL),
+                    "store.url 'memory:' keeps nothing to back up; set backup.interval: 0s or use a SQLite store"));
+        }
+        Path dir = config.get(BACKUP_DIR);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            problems.add(new ConfigProblem(
+                    BACKUP_DIR.name(),
+                    config.source(BACKUP_DIR),
+                    "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
+                            + " missing)"));
+        }
         return problems;
     }
 

@@ -2,8 +2,10 @@ package dev.servicekit.users;
 
 import dev.servicekit.core.ConfigException;
 import dev.servicekit.core.ConfigProblem;
+import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.http.HttpServiceContext;
 import dev.servicekit.http.Route;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +58,7 @@ final class UsersService {
         if (store instanceof SnapshotSource snapshots) {
             context.adminRoutes(new BackupApi(snapshots, clock).routes());
         }
+        scheduleBackups(context, store);
 
         List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
         if (context.authEnabled()) {
@@ -80,6 +83,42 @@ final class UsersService {
             context.onStop("decoy password hash", decoy::interrupt);
         }
         context.routes(routes);
+    }
+
+    /**
+     * Scheduled backups ({@link ScheduledBackups}) of a store that can take a snapshot; their meters exist even when
+     * {@code backup.interval} is off. Stopped before the store closes (stop actions run in reverse order).
+     */
+    private void scheduleBackups(HttpServiceContext context, UserStore store) {
+        Duration interval = context.config().get(UsersConfigKeys.BACKUP_INTERVAL);
+        if (!(store instanceof SnapshotSource snapshots)) {
+            if (!interval.isZero()) {
+                throw new ConfigException(List.of(new ConfigProblem(
+                        UsersConfigKeys.BACKUP_INTERVAL.name(),
+                        context.config().source(UsersConfigKeys.BACKUP_INTERVAL),
+                        "store '" + store.describe() + "' cannot be backed up by the service in this release; set"
+                                + " backup.interval: 0s and use 'data export' (docs/backup.md)")));
+            }
+            return;
+        }
+        ScheduledBackups backups = new ScheduledBackups(
+                snapshots,
+                context.config().get(UsersConfigKeys.BACKUP_DIR),
+                interval,
+                context.config().get(UsersConfigKeys.BACKUP_KEEP),
+                clock,
+                UsersServiceApplication.Version.VALUE,
+                context.meterRegistry());
+        Duration stopTimeout = context.config().get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT);
+        context.onStop("scheduled backups", () -> backups.stop(stopTimeout));
+        try {
+            backups.start();
+        } catch (UncheckedIOException e) {
+            throw new ConfigException(List.of(new ConfigProblem(
+                    UsersConfigKeys.BACKUP_DIR.name(),
+                    context.config().source(UsersConfigKeys.BACKUP_DIR),
+                    e.getMessage())));
+        }
     }
 
     /** {@code UP} when the store answers within {@link #STORE_CHECK_TIMEOUT}, else {@code DOWN}. */

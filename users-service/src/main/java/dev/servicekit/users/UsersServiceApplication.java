@@ -11,6 +11,7 @@ import dev.servicekit.http.HttpServiceHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Properties;
@@ -62,6 +63,14 @@ public final class UsersServiceApplication implements HttpApplication {
                 new DataCommand(context, name(), clock),
                 new BackupCommand(context, name(), version(), clock),
                 new RestoreCommand(context, name(), clock));
+    }
+
+    /** {@code backup.dir} when scheduled backups are on: {@code install} gives it the data directory's access. */
+    @Override
+    public List<Path> writableDirectories(Config config) {
+        return config.get(UsersConfigKeys.BACKUP_INTERVAL).isZero()
+                ? List.of()
+                : List.of(config.get(UsersConfigKeys.BACKUP_DIR));
     }
 
     @Override

@@ -38,4 +38,36 @@ class InstallCommandLineIT {
             assertThat(execStart).endsWith("users-service.jar run --set http.port=8081 --set log.level=debug");
         }
     }
+
+    @Test
+    void installGivesABackupDirectoryOutsideTheDataDirectoryTheDataDirectorysAclOnWindows() throws Exception {
+        try (ServiceProcess install = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .args(
+                        "install",
+                        "--dry-run",
+                        "--platform",
+                        "windows",
+                        "--set",
+                        "backup.interval=1d",
+                        "--set",
+                        "backup.dir=D:\\backups\\users-service")
+                .start()) {
+            assertThat(install.awaitExit(Duration.ofSeconds(60)))
+                    .as(install.output())
+                    .isZero();
+            assertThat(install.stdout())
+                    .contains("# Other directories the configuration has the service write (created if missing; the"
+                            + " data directory's ACL)\n  D:\\backups\\users-service\n");
+        }
+        try (ServiceProcess install = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .args("install", "--dry-run", "--platform", "windows", "--set", "backup.interval=1d")
+                .start()) {
+            assertThat(install.awaitExit(Duration.ofSeconds(60)))
+                    .as(install.output())
+                    .isZero();
+            assertThat(install.stdout())
+                    .as("the default backup.dir is under the data directory")
+                    .doesNotContain("# Other directories");
+        }
+    }
 }

@@ -313,6 +313,60 @@ class ReloadableKeysTest {
             assertThat(refused.status()).isEqualTo(401);
             assertThat(refused.json().path("detail").asText()).contains("longer than 256 bytes");
         });
+        probes.put("auth.cache.max-age", new Probe() {
+            @Override
+            public Map<String, String> initial(Running service) {
+                return Map.of("auth.cache.max-age", "0s");
+            }
+
+            @Override
+            public void run(Running service) throws Exception {
+                String token = service.hs256Token(
+                        service.defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "-cache");
+                assertThat(service.usersStatus(token)).isEqualTo(200);
+                assertThat(service.usersStatus(token)).isEqualTo(200);
+                assertThat(service.metric("auth_token_cache_requests_total", "result=\"hit\""))
+                        .as("cache off")
+                        .isZero();
+                service.reload("auth.cache.max-age", "1m");
+                assertThat(service.usersStatus(token)).isEqualTo(200);
+                assertThat(service.usersStatus(token)).isEqualTo(200);
+                assertThat(service.metric("auth_token_cache_requests_total", "result=\"hit\""))
+                        .as("the second request is served from the cache")
+                        .isEqualTo(1);
+            }
+        });
+        probes.put("auth.cache.max-entries", new Probe() {
+            @Override
+            public Map<String, String> initial(Running service) {
+                return Map.of("auth.cache.max-entries", "1");
+            }
+
+            @Override
+            public void run(Running service) throws Exception {
+                for (String who : List.of("-a", "-b", "-c")) {
+                    String token = service.hs256Token(
+                            service.defaultKey(),
+                            "servicekit",
+                            "api",
+                            Instant.now().plusSeconds(600),
+                            who);
+                    assertThat(service.usersStatus(token)).isEqualTo(200);
+                }
+                assertThat(service.metric("auth_token_cache_entries", "")).isLessThanOrEqualTo(1);
+                service.reload("auth.cache.max-entries", "100");
+                for (String who : List.of("-a", "-b", "-c")) {
+                    String token = service.hs256Token(
+                            service.defaultKey(),
+                            "servicekit",
+                            "api",
+                            Instant.now().plusSeconds(600),
+                            who);
+                    assertThat(service.usersStatus(token)).isEqualTo(200);
+                }
+                assertThat(service.metric("auth_token_cache_entries", "")).isEqualTo(3);
+            }
+        });
         probes.put("auth.token-ttl", service -> {
             String user = "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}";
             assertThat(service.api.post("/api/v1/users", user, service.bearer()).status())
@@ -333,6 +387,45 @@ class ReloadableKeysTest {
                     .isEqualTo(300);
         });
         return probes;
+    }
+
+    /**
+     * Issue 15: the key file rewritten in place (same path, new secret) and a reload: a token of the old key that the
+     * verified-token cache holds is refused at once.
+     */
+    @org.junit.jupiter.api.Test
+    void aKeyFileRewrittenInPlaceEmptiesTheVerifiedTokenCache() throws Exception {
+        try (Running service = Running.start(dir, new Probe() {
+            @Override
+            public void run(Running ignored) {}
+        })) {
+            String oldToken = service.hs256Token(
+                    service.defaultKey(), "servicekit", "api", Instant.now().plusSeconds(600), "");
+            assertThat(service.usersStatus(oldToken)).isEqualTo(200);
+            assertThat(service.usersStatus(oldToken)).isEqualTo(200);
+            assertThat(service.metric("auth_token_cache_requests_total", "result=\"hit\""))
+                    .as("cached")
+                    .isEqualTo(1);
+
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            Files.writeString(service.defaultKey(), Base64.getEncoder().encodeToString(secret) + "\n");
+            ReloadReport report = service.host.reload();
+            assertThat(report.ok()).as(report.summary()).isTrue();
+            assertThat(report.applied()).as(report.summary()).contains("auth.hs256-secret-file");
+
+            assertThat(service.usersStatus(oldToken)).isEqualTo(401);
+            assertThat(service.usersStatus(service.hs256Token(
+                            service.defaultKey(),
+                            "servicekit",
+                            "api",
+                            Instant.now().plusSeconds(600),
+                            "")))
+                    .isEqualTo(200);
+            assertThat(service.metric("auth_token_cache_entries", ""))
+                    .as("a new, empty cache took only the new token")
+                    .isEqualTo(1);
+        }
     }
 
     private static String rs256(RSAKey key, String issuer, String audience) throws Exception {
@@ -488,6 +581,19 @@ class ReloadableKeysTest {
             socket.getOutputStream().flush();
             Poll.until(Duration.ofSeconds(5), "the held request to take a slot", () -> activeRequests() == 1);
             return socket;
+        }
+
+        /** The value of the first sample of {@code name} whose labels contain {@code label}, from {@code /metrics}. */
+        double metric(String name, String label) {
+            return management
+                    .get("/metrics")
+                    .body()
+                    .lines()
+                    .filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                    .filter(line -> line.contains(label))
+                    .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no sample " + name + " with " + label + " on /metrics"));
         }
 
         /** The API requests in flight, from the {@code http_server_requests_active} gauge. */
