@@ -104,8 +104,13 @@ class PostgresBackupRestoreProcessIT {
     }
 
     private ServiceProcess service(String name, String... jvmOptions) {
+        return service(name, List.of(), jvmOptions);
+    }
+
+    private ServiceProcess service(String name, List<String> extraArgs, String... jvmOptions) {
         List<String> args = new ArrayList<>(List.of("run", "--set", "http.port=0"));
         args.addAll(settings(managementPort));
+        args.addAll(extraArgs);
         List<String> options = new ArrayList<>(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         options.addAll(Arrays.asList(jvmOptions));
         return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
@@ -423,6 +428,44 @@ class PostgresBackupRestoreProcessIT {
                 .contains("pg_dump refuses to dump a newer server")
                 .contains("No backup was written");
         assertThat(dir.resolve("never.pgdump")).doesNotExist();
+    }
+
+    @Test
+    void scheduledBackupsOfThePostgresqlStoreArePgDumpArchivesThatVerify() throws Exception {
+        Path scheduled = dir.resolve("scheduled");
+        try (ServiceProcess service = service(
+                "scheduled",
+                List.of("--set", "backup.interval=1s", "--set", "backup.keep=2", "--set", "backup.dir=" + scheduled))) {
+            UsersServiceProcessIT.port(service, UsersServiceProcessIT.API);
+            Poll.until(
+                    WAIT,
+                    "two scheduled backups",
+                    () -> scheduledBackups(scheduled).size() == 2);
+            Path newest = scheduledBackups(scheduled).getLast();
+            Ran verify = run("verify-scheduled", List.of(), "backup", "verify", newest.toString());
+            assertThat(verify.exitCode()).as(verify.output()).isZero();
+            assertThat(verify.stdout()).contains("payload: pg_dump, ").contains("(schema version 2)");
+            assertThat(service.output()).doesNotContain(postgres.password());
+            service.signal("TERM");
+            assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    /** The complete scheduled backups in {@code directory} (with their manifest), oldest first. */
+    private static List<Path> scheduledBackups(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (var files = Files.list(directory)) {
+            return files.filter(file -> ScheduledBackups.NAME
+                                    .matcher(file.getFileName().toString())
+                                    .matches()
+                            && Files.exists(Backups.manifestOf(file)))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private TestHttpClient management() {
