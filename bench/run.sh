@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Servicekit benchmark (SPEC §12): users-service against a Go net/http peer and a Spring Boot peer.
+# The Servicekit benchmark (SPEC §12, §15): users-service against two Go net/http peers (users in memory; users in
+# SQLite with JWT) and a Spring Boot peer.
 # Usage: bench/run.sh [--quick] [--no-build] [--only NAMES] [--rounds N] [--help]
 # See docs/performance.md for what is measured and what every column means.
 set -euo pipefail
@@ -12,20 +13,28 @@ usage() {
   cat <<'EOF'
 Usage: bench/run.sh [--quick] [--no-build] [--only NAMES] [--rounds N]
 
-Builds users-service, the peers (bench/peers/go-nethttp, bench/peers/spring-boot) and bench's helper,
+Builds users-service, the peers (bench/peers/go-nethttp, bench/peers/go-sqlite-jwt, bench/peers/spring-boot)
+and bench's helper,
 then measures each server, one at a time, interleaved over rounds (A B C A B C): cold start to the
 first 200, RSS, GET-by-id / GET-list / POST throughput and latency, artifact size; then the overload
 scenario. The server runs on CPU 0, wrk and the helpers on CPU 1. A full run writes bench/RESULTS.md.
 
   --quick       1 round, 1 cold start, 2 s warm-ups, 3 s runs, 200 seeded users (< 3 minutes
                 with the artifacts built); prints the table and writes it only under bench/out/.
-                A smoke test: after 2 s the JIT is still cold, so its figures say nothing of speed
+                A smoke test: after 2 s the JIT is still cold, so its figures say nothing of speed.
+                BENCH_QUICK=1 in the environment does the same
   --no-build    use the artifacts as they are (fail if one is missing)
-  --only NAMES  comma-separated subset of: go-nethttp, users-memory, users-sqlite, users-auth,
-                spring-boot, overload (go-nethttp is the ratio anchor; keep it in)
+  --only NAMES  comma-separated subset of: go-nethttp, go-sqlite-jwt, users-memory, users-sqlite,
+                users-auth, users-defaults, spring-boot, overload (go-nethttp and go-sqlite-jwt are the
+                ratio anchors; a ratio against a peer left out is not printed)
   --rounds N    interleaved rounds (default 2; 1 with --quick)
 
+Servers: go-nethttp (Go, users in memory, no auth), go-sqlite-jwt (Go, SQLite WAL + synchronous=FULL,
+HS256 JWT, access log), users-memory, users-sqlite, users-auth (users-service with one feature each),
+users-defaults (users-service as the README runs it: SQLite, JWT on, access log on), spring-boot.
+
 Environment:
+  BENCH_QUICK            1: the same as --quick
   JAVA_HOME              JDK 21+ for building and running (default: the one ./mvnw picks, .mvn/select-jdk.sh:
                          JAVA_HOME, the javac on PATH, else the newest JDK 21+ in the usual places)
   BENCH_JVM_OPTS         JVM options for every users-service run (default: the options `install` ships,
@@ -53,6 +62,11 @@ EOF
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 QUICK=0
+case "${BENCH_QUICK:-0}" in
+  1|true|yes) QUICK=1 ;;
+  0|false|no|"") ;;
+  *) echo "run.sh: BENCH_QUICK='$BENCH_QUICK' is not 1 or 0" >&2; exit 2 ;;
+esac
 BUILD=1
 ONLY=""
 ROUNDS=""
@@ -88,7 +102,7 @@ fi
 : "${BENCH_SPRING_JVM_OPTS:=}" "${BENCH_APP_OPTS:=}" "${BENCH_SERVER_CPU:=0}" "${BENCH_CLIENT_CPU:=1}"
 HALF_WARMUP=$(( (BENCH_WARMUP + 1) / 2 ))
 
-ALL_SERVERS=(go-nethttp users-memory users-sqlite users-auth spring-boot)
+ALL_SERVERS=(go-nethttp go-sqlite-jwt users-memory users-sqlite users-auth users-defaults spring-boot)
 SERVERS=()
 RUN_OVERLOAD=1
 if [[ -n $ONLY ]]; then
@@ -96,9 +110,9 @@ if [[ -n $ONLY ]]; then
   IFS=',' read -r -a wanted <<<"$ONLY"
   for w in "${wanted[@]}"; do
     case "$w" in
-      go-nethttp|users-memory|users-sqlite|users-auth|spring-boot) SERVERS+=("$w") ;;
+      go-nethttp|go-sqlite-jwt|users-memory|users-sqlite|users-auth|users-defaults|spring-boot) SERVERS+=("$w") ;;
       overload) RUN_OVERLOAD=1 ;;
-      *) echo "run.sh: --only '$w' is not a server; use go-nethttp, users-memory, users-sqlite, users-auth, spring-boot or overload" >&2; exit 2 ;;
+      *) echo "run.sh: --only '$w' is not a server; use go-nethttp, go-sqlite-jwt, users-memory, users-sqlite, users-auth, users-defaults, spring-boot or overload" >&2; exit 2 ;;
     esac
   done
 else
@@ -116,7 +130,18 @@ command -v "$JAVA" >/dev/null || die "no java found; set JAVA_HOME to a JDK 21 o
 JAVA_FEATURE=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
 ((JAVA_FEATURE >= 21)) || die "java at '$JAVA' is version $JAVA_FEATURE; users-service needs 21 or later: set JAVA_HOME to a JDK 21+"
 command -v wrk >/dev/null || die "wrk is missing; install it with: apt-get install -y wrk"
-command -v go >/dev/null || die "go is missing; install it with: apt-get install -y golang-go"
+# The Go SQLite peer builds offline against Debian's packaged sources (see its go.mod) and needs cgo (gcc).
+GO_PACKAGES="golang-go golang-github-mattn-go-sqlite3-dev golang-github-golang-jwt-jwt-dev"
+GOCODE=/usr/share/gocode/src/github.com
+command -v go >/dev/null || die "go is missing; install it with: apt-get install -y $GO_PACKAGES"
+if [[ " ${SERVERS[*]} " == *" go-sqlite-jwt "* ]] && ((BUILD)); then
+  missing=()
+  [[ -f $GOCODE/mattn/go-sqlite3/go.mod ]] || missing+=("$GOCODE/mattn/go-sqlite3 (golang-github-mattn-go-sqlite3-dev)")
+  [[ -f $GOCODE/golang-jwt/jwt/go.mod ]] || missing+=("$GOCODE/golang-jwt/jwt (golang-github-golang-jwt-jwt-dev)")
+  command -v gcc >/dev/null || missing+=("gcc, for cgo (gcc)")
+  ((${#missing[@]} == 0)) ||
+    die "the Go SQLite peer cannot be built; missing: ${missing[*]}; install them with: apt-get install -y $GO_PACKAGES gcc"
+fi
 command -v taskset >/dev/null || die "taskset is missing; install it with: apt-get install -y util-linux"
 CPUS=$(nproc)
 if ((CPUS < 2)); then
@@ -135,6 +160,7 @@ mkdir -p "$BIN"
 USERS_JAR=$ROOT/users-service/target/users-service.jar
 SPRING_JAR=$BENCH_DIR/peers/spring-boot/target/spring-boot-peer.jar
 GO_PEER=$BIN/go-nethttp
+GO_SQLITE_PEER=$BIN/go-sqlite-jwt
 BENCHTOOL=$BIN/benchtool
 
 # ------------------------------------------------------------------------------- cleanup of servers
@@ -209,12 +235,21 @@ build() {
       log "building the Go peer"
       (cd "$BENCH_DIR/peers/go-nethttp" && "${gobuild[@]}" -o "$GO_PEER" .) || die "the Go peer build failed"
     fi
+    # go-sqlite-jwt: module mode, its go.mod replaces both dependencies with Debian's sources in /usr/share/gocode
+    # (GOPATH mode, GO111MODULE=off, cannot resolve the /v4 import path of golang-jwt from outside GOPATH).
+    # cgo is on: go-sqlite3 links Debian's libsqlite3. The first build compiles go-sqlite3 (a minute or more).
+    if [[ " ${SERVERS[*]} " == *" go-sqlite-jwt "* ]] && newer_sources "$GO_SQLITE_PEER" "$BENCH_DIR/peers/go-sqlite-jwt"; then
+      log "building the Go SQLite peer (cgo; the first build compiles go-sqlite3)"
+      (cd "$BENCH_DIR/peers/go-sqlite-jwt" && env GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=1 go build -trimpath -o "$GO_SQLITE_PEER" .) ||
+        die "the Go SQLite peer build failed; it needs: apt-get install -y $GO_PACKAGES gcc"
+    fi
     if newer_sources "$BENCHTOOL" "$BENCH_DIR/tools/benchtool"; then
       (cd "$BENCH_DIR/tools/benchtool" && "${gobuild[@]}" -o "$BENCHTOOL" .) || die "the benchtool build failed"
     fi
   fi
   local a
   for a in "$USERS_JAR" "$GO_PEER" "$BENCHTOOL"; do [[ -e $a ]] || die "'$a' is missing; run without --no-build"; done
+  if [[ " ${SERVERS[*]} " == *" go-sqlite-jwt "* ]]; then [[ -e $GO_SQLITE_PEER ]] || die "'$GO_SQLITE_PEER' is missing; run without --no-build"; fi
   if [[ " ${SERVERS[*]} " == *" spring-boot "* ]]; then [[ -e $SPRING_JAR ]] || die "'$SPRING_JAR' is missing; run without --no-build"; fi
   log "artifacts ready ($((SECONDS - t0)) s)"
 }
@@ -236,6 +271,9 @@ server_cmd() {
   HEADERS=()
   case "$name" in
     go-nethttp) CMD=(env "PORT=$port" "$GO_PEER") ;;
+    go-sqlite-jwt)
+      CMD=(env "PORT=$port" "DB=$dir/users.db" "JWT_SECRET_FILE=$AUTH_DIR/jwt-hs256.key" "$GO_SQLITE_PEER")
+      HEADERS=("Authorization: Bearer $TOKEN") ;;
     spring-boot) CMD=(env "PORT=$port" "$JAVA" "${SPRING_JVM[@]}" -jar "$SPRING_JAR") ;;
     users-memory) users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=false ;;
     users-overload) # users-sqlite plus the limits keys (set by overload())
@@ -245,18 +283,23 @@ server_cmd() {
       users_cmd "$dir" "$port" "$mport" --set store.url=memory: --set auth.enabled=true \
         --set "auth.hs256-secret-file=$AUTH_DIR/jwt-hs256.key"
       HEADERS=("Authorization: Bearer $TOKEN") ;;
+    users-defaults) # the README's configuration: nothing set but where it lives; the signing key is the bench's
+      install -m 600 "$AUTH_DIR/jwt-hs256.key" "$dir/jwt-hs256.key" # the default <data-dir>/jwt-hs256.key
+      users_cmd "$dir" "$port" "$mport"
+      HEADERS=("Authorization: Bearer $TOKEN") ;;
     *) die "internal: unknown server '$name'" ;;
   esac
 }
 artifact_bytes() {
   case "$1" in
     go-nethttp) stat -c %s "$GO_PEER" ;;
+    go-sqlite-jwt) stat -c %s "$GO_SQLITE_PEER" ;; # links Debian's libsqlite3 (about 1.4 MB) dynamically
     spring-boot) stat -c %s "$SPRING_JAR" ;;
     *) stat -c %s "$USERS_JAR" ;;
   esac
 }
 
-issue_token() { # one signing key and one token for every users-auth instance
+issue_token() { # one signing key and one token for every users-auth, users-defaults and go-sqlite-jwt instance
   mkdir -p "$AUTH_DIR"
   chmod 700 "$AUTH_DIR"
   TOKEN=$(cd "$AUTH_DIR" && "$JAVA" -jar "$USERS_JAR" token issue --subject bench --scope "users:read users:write" \
@@ -437,11 +480,19 @@ fmt_int() { # 74404.2 -> 74,404
 }
 fmt_mb() { [[ -z $1 || $1 == -1 ]] && { echo "–"; return; }; awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 fmt_ms() { [[ -z $1 ]] && { echo "–"; return; }; awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v; else printf "%.2f", v }'; }
-ratio() { [[ -z $1 || -z $2 ]] && return; awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf " (%.2f×)", a / b }'; }
+ratio() { [[ -z $1 || -z $2 ]] && return; awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b }'; }
+# ratios VALUE METRIC: " (A / B)", the value against go-nethttp (A) and go-sqlite-jwt (B) in this run, "–" for a
+# peer that did not run; nothing when neither ran.
+ratios() {
+  local a b
+  a=$(ratio "$1" "$(med go-nethttp "$2")"); b=$(ratio "$1" "$(med go-sqlite-jwt "$2")")
+  [[ -z $a && -z $b ]] && return
+  echo " (${a:-–} / ${b:-–})"
+}
 
 report() {
-  local go=go-nethttp name
-  echo "| server | startup ms (median of $BENCH_COLD_STARTS cold) | RSS at first 200 MB | RSS idle MB | RSS after load MB | GET id req/s (×Go) | GET id p50 / p99 ms (p99 ×Go) | GET list req/s (×Go) | GET list p50 / p99 ms (p99 ×Go) | POST req/s (×Go) | POST p50 / p99 ms (p99 ×Go) | errors | artifact MB |"
+  local name
+  echo "| server | startup ms (median of $BENCH_COLD_STARTS cold) | RSS at first 200 MB | RSS idle MB | RSS after load MB | GET id req/s (×Go mem / ×Go SQLite) | GET id p50 / p99 ms (p99 ×Go mem / ×Go SQLite) | GET list req/s (×Go mem / ×Go SQLite) | GET list p50 / p99 ms (p99 ×Go mem / ×Go SQLite) | POST req/s (×Go mem / ×Go SQLite) | POST p50 / p99 ms (p99 ×Go mem / ×Go SQLite) | errors | artifact MB |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for name in "${SERVERS[@]}"; do
     local row="| $name | $(fmt_int "$(med "$name" startup_ms)") | $(fmt_mb "$(med "$name" rss_first_kib)") | $(fmt_mb "$(med "$name" rss_idle_kib)") | $(fmt_mb "$(med "$name" rss_after_load_kib)")"
@@ -449,7 +500,7 @@ report() {
     for kind in get_id get_list post; do
       local rps p50 p99
       rps=$(med "$name" "$kind.rps"); p50=$(med "$name" "$kind.p50_ms"); p99=$(med "$name" "$kind.p99_ms")
-      row+=" | $(fmt_int "$rps")$(ratio "$rps" "$(med $go "$kind.rps")") | $(fmt_ms "$p50") / $(fmt_ms "$p99")$(ratio "$p99" "$(med $go "$kind.p99_ms")")"
+      row+=" | $(fmt_int "$rps")$(ratios "$rps" "$kind.rps") | $(fmt_ms "$p50") / $(fmt_ms "$p99")$(ratios "$p99" "$kind.p99_ms")"
     done
     local errors
     errors=$(values "$name" errors | awk '{ s += $1 } END { print s + 0 }')
@@ -518,7 +569,7 @@ write_results() {
     echo
     settings
     echo
-    echo "## Results (medians over rounds; ratios against go-nethttp)"
+    echo "## Results (medians over rounds; ratios against go-nethttp / go-sqlite-jwt)"
     echo
     report
     echo
@@ -541,7 +592,9 @@ build
 [[ -v BENCH_JVM_OPTS ]] || BENCH_JVM_OPTS=$(shipped_jvm_opts "$JAVA" "$USERS_JAR") || die "cannot read the shipped JVM options from $USERS_JAR"
 read -r -a USERS_JVM <<<"$BENCH_JVM_OPTS"
 
-[[ " ${SERVERS[*]} " == *" users-auth "* ]] && issue_token
+if [[ " ${SERVERS[*]} " == *" users-auth "* || " ${SERVERS[*]} " == *" users-defaults "* || " ${SERVERS[*]} " == *" go-sqlite-jwt "* ]]; then
+  issue_token
+fi
 
 log "cold starts: $BENCH_COLD_STARTS per server, interleaved"
 for ((i = 1; i <= BENCH_COLD_STARTS; i++)); do
@@ -562,7 +615,7 @@ done
 ((RUN_OVERLOAD)) && overload
 
 echo
-echo "## Results (medians over $ROUNDS round(s); ratios against go-nethttp)$( ((QUICK)) && echo ' — QUICK RUN, not for RESULTS.md')"
+echo "## Results (medians over $ROUNDS round(s); ratios against go-nethttp / go-sqlite-jwt)$( ((QUICK)) && echo ' — QUICK RUN, not for RESULTS.md')"
 echo
 report
 echo
