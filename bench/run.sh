@@ -19,7 +19,7 @@ then measures each server, one at a time, interleaved over rounds (A B C A B C):
 first 200, RSS, GET-by-id / GET-list / POST throughput and latency, artifact size; then the overload
 scenario. The server runs on CPU 0, wrk and the helpers on CPU 1. A full run writes bench/RESULTS.md.
 
-  --quick       1 round, 1 cold start, 2 s warm-ups, 3 s runs, 200 seeded users (< 3 minutes
+  --quick       1 round, 1 cold start, 2 s warm-ups, 3 s runs, 200 seeded users (< 5 minutes
                 with the artifacts built); prints the table and writes it only under bench/out/.
                 A smoke test: after 2 s the JIT is still cold, so its figures say nothing of speed.
                 BENCH_QUICK=1 in the environment does the same
