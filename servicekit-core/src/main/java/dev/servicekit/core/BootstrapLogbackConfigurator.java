@@ -18,6 +18,7 @@ public final class BootstrapLogbackConfigurator extends ContextAwareBase impleme
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        LoggingConfigurator.markStarted();
         ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
                 ? Thread.currentThread().getContextClassLoader()
                 : BootstrapLogbackConfigurator.class.getClassLoader();

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,9 +22,17 @@ record CliContext(
         PrintStream out,
         PrintStream err,
         InputStream in,
-        ServiceManagers managers,
+        Supplier<ServiceManagers> managerSource,
         Runnable forceExit)
         implements ServiceCli.CommandContext {
+
+    /**
+     * The service managers, found on first use: loading them loads their classes and their loggers (and so
+     * Logback), which verbs such as {@code version} never need.
+     */
+    ServiceManagers managers() {
+        return managerSource.get();
+    }
 
     ConfigBootstrap bootstrap() {
         return new ConfigBootstrap(app, environment, err);
@@ -48,7 +57,7 @@ record CliContext(
     }
 
     ServiceManager manager(TargetOptions target) {
-        return managers.select(Optional.ofNullable(target.platform));
+        return managers().select(Optional.ofNullable(target.platform));
     }
 
     void printProblems(ConfigException e) {

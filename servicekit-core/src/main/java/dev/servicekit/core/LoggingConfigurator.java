@@ -57,6 +57,9 @@ public final class LoggingConfigurator {
     /** Loggers whose level was set through {@link #setLevel} since the last {@link #configure}. */
     private static final Set<String> RUNTIME_LEVELS = ConcurrentHashMap.newKeySet();
 
+    /** Whether Logback has been initialised in this JVM; see {@link #shutdown()}. */
+    private static volatile boolean started;
+
     private LoggingConfigurator() {}
 
     /** Applies the settings, replacing any earlier configuration (appenders and levels alike). */
@@ -152,8 +155,14 @@ public final class LoggingConfigurator {
                 Optional.empty()));
     }
 
-    /** Flushes and stops all appenders; call once before the process exits. */
+    /**
+     * Flushes and stops all appenders; call once before the process exits. Does nothing when nothing has logged or
+     * configured logging yet: starting Logback only to stop it cost a verb such as {@code version} about 100 classes.
+     */
     public static void shutdown() {
+        if (!started) {
+            return;
+        }
         LoggerContext context = context();
         drainAccessLog(context);
         context.stop();
@@ -211,8 +220,14 @@ public final class LoggingConfigurator {
         return level(name);
     }
 
+    /** Logback has been initialised (by its auto-configuration, which calls {@link BootstrapLogbackConfigurator}). */
+    static void markStarted() {
+        started = true;
+    }
+
     private static LoggerContext context() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            started = true;
             return context;
         }
         throw new IllegalStateException("Servicekit configures Logback, but SLF4J is bound to "

@@ -8,10 +8,12 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +42,7 @@ public final class ServiceCli {
                 b.out,
                 b.err,
                 b.in,
-                b.managers != null ? b.managers : ServiceManagers.load(),
+                b.managers != null ? () -> b.managers : new LoadedOnce(),
                 b.forceExit);
     }
 
@@ -58,7 +60,7 @@ public final class ServiceCli {
 
     /** Runs one command and returns its exit code; never calls {@code System.exit}. */
     public int execute(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
     /**
@@ -79,22 +81,30 @@ public final class ServiceCli {
         return host;
     }
 
+    /** The whole command line, every verb built (usage, tests). */
     CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command line for these arguments. Building a picocli command reflects over its annotations, which costs
+     * more than most verbs themselves; when the first argument names a built-in verb only that verb is built (its
+     * own parsing, help and errors are the same), otherwise every verb (the root's usage, suggestions for a
+     * mistyped verb, the application's own commands).
+     */
+    CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Root());
         cli.setCommandName(context.app().name());
         cli.getCommandSpec().usageMessage().footer(ExitCode.table());
-        cli.addSubcommand("run", RunCommand.commandLine(context, false));
-        cli.addSubcommand("service", RunCommand.commandLine(context, true));
-        cli.addSubcommand("install", new InstallCommand(context));
-        for (TargetCommand.Verb verb : TargetCommand.Verb.values()) {
-            cli.addSubcommand(verb.verb(), TargetCommand.commandLine(context, verb));
-        }
-        cli.addSubcommand("status", new StatusCommand(context));
-        cli.addSubcommand("reload", new ReloadCommand(context));
-        cli.addSubcommand("config", ConfigCommand.commandLine(context));
-        cli.addSubcommand("version", new VersionCommand(context));
-        for (Object command : context.app().commands(context)) {
-            cli.addSubcommand(command);
+        Map<String, Supplier<Object>> verbs = builtInVerbs();
+        String first = args.length > 0 ? args[0] : "";
+        if (verbs.containsKey(first)) {
+            cli.addSubcommand(first, verbs.get(first).get());
+        } else {
+            verbs.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+            for (Object command : context.app().commands(context)) {
+                cli.addSubcommand(command);
+            }
         }
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
@@ -113,6 +123,35 @@ public final class ServiceCli {
             return ExitCode.FAILURE.code();
         });
         return cli;
+    }
+
+    /** {@link ServiceManagers#load()} on first use, once. */
+    private static final class LoadedOnce implements Supplier<ServiceManagers> {
+        private ServiceManagers managers;
+
+        @Override
+        public synchronized ServiceManagers get() {
+            if (managers == null) {
+                managers = ServiceManagers.load();
+            }
+            return managers;
+        }
+    }
+
+    /** The built-in verbs in usage order, each built only when asked for. */
+    private Map<String, Supplier<Object>> builtInVerbs() {
+        Map<String, Supplier<Object>> verbs = new LinkedHashMap<>();
+        verbs.put("run", () -> RunCommand.commandLine(context, false));
+        verbs.put("service", () -> RunCommand.commandLine(context, true));
+        verbs.put("install", () -> new InstallCommand(context));
+        for (TargetCommand.Verb verb : TargetCommand.Verb.values()) {
+            verbs.put(verb.verb(), () -> TargetCommand.commandLine(context, verb));
+        }
+        verbs.put("status", () -> new StatusCommand(context));
+        verbs.put("reload", () -> new ReloadCommand(context));
+        verbs.put("config", () -> ConfigCommand.commandLine(context));
+        verbs.put("version", () -> new VersionCommand(context));
+        return verbs;
     }
 
     /**

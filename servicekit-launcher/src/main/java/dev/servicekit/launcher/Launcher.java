@@ -39,7 +39,9 @@ import java.util.jar.Manifest;
  *       newest first. {@code -D}{@value #JDK_DIRS_PROPERTY} or the environment variable
  *       {@value #JDK_DIRS_ENVIRONMENT} (directories whose children are Java homes) replaces the usual places.
  *       The version is read from each installation's {@code release} file.</li>
- *   <li>It starts {@code <that home>/bin/java <this JVM's options> -cp <this jar> <real main> <arguments>} with
+ *   <li>It starts {@code <that home>/bin/java <shipped options> <this JVM's options> -cp <this jar> <real main>
+ *       <arguments>} (the shipped options are the manifest's {@value #JVM_OPTIONS_ATTRIBUTE} and a class-data archive
+ *       per verb in the user's cache directory, see {@link #startupOptions}) with
  *       the standard streams inherited; the manifest's {@code Enable-Native-Access}, {@code Add-Opens} and
  *       {@code Add-Exports}, which only {@code -jar} reads, become the matching options. While the child runs,
  *       SIGTERM to this process is passed on (graceful stop), SIGHUP too (reload; not on Java 8, which prints a
@@ -75,6 +77,15 @@ public final class Launcher {
 
     /** System property that does the same and wins over {@link #JDK_DIRS_ENVIRONMENT}: {@value}. */
     public static final String JDK_DIRS_PROPERTY = "servicekit.jdk-dirs";
+
+    /**
+     * Manifest attribute with the JVM options (space-separated) that a child JVM gets before this JVM's own: the
+     * application's shipped options, without a class-data archive: {@value}.
+     */
+    public static final String JVM_OPTIONS_ATTRIBUTE = "Servicekit-Jvm-Options";
+
+    /** System property that, {@code false}, keeps the child JVM from using a class-data archive: {@value}. */
+    public static final String STARTUP_CACHE_PROPERTY = "servicekit.startup-cache";
 
     private Launcher() {}
 
@@ -124,9 +135,13 @@ public final class Launcher {
             System.exit(1);
             return;
         }
+        List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> startup = startupOptions(
+                attributes, inputArguments, args, jar, java.get().home(), cacheDirectory(System.getenv()));
         List<String> command = childCommand(
                 java.get().javaExecutable(search.windows()),
-                ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                startup,
+                inputArguments,
                 System.getenv(),
                 runningFeature,
                 attributes,
@@ -162,6 +177,32 @@ public final class Launcher {
             String classPath,
             String mainClass,
             String[] args) {
+        return childCommand(
+                java,
+                Collections.<String>emptyList(),
+                inputArguments,
+                environment,
+                runningFeature,
+                manifest,
+                classPath,
+                mainClass,
+                args);
+    }
+
+    /**
+     * The child's command line as above, with {@code startupOptions} (see {@link #startupOptions}) before this JVM's
+     * own options, so that an option given on the command line wins over the shipped one.
+     */
+    static List<String> childCommand(
+            Path java,
+            List<String> startupOptions,
+            List<String> inputArguments,
+            Map<String, String> environment,
+            int runningFeature,
+            Attributes manifest,
+            String classPath,
+            String mainClass,
+            String[] args) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         String nativeAccess = manifest.getValue("Enable-Native-Access");
@@ -174,6 +215,7 @@ public final class Launcher {
         for (String exports : words(manifest.getValue("Add-Exports"))) {
             command.add("--add-exports=" + exports + "=ALL-UNNAMED");
         }
+        command.addAll(startupOptions);
         // The JVM puts JAVA_TOOL_OPTIONS, then (launcher of 9+) JDK_JAVA_OPTIONS, before the command line's own
         // options; the child inherits both variables and would read them a second time.
         List<String> options = dropPrefix(inputArguments, words(environment.get("JAVA_TOOL_OPTIONS")));
@@ -186,6 +228,75 @@ public final class Launcher {
         command.add(mainClass);
         command.addAll(Arrays.asList(args));
         return command;
+    }
+
+    /**
+     * What the child gets before this JVM's own options: the manifest's {@value #JVM_OPTIONS_ATTRIBUTE} (the JVM
+     * options the application ships to installed services, less their class-data archive), and an application
+     * class-data archive for this verb in {@code cacheDirectory} ({@code -XX:SharedArchiveFile} with
+     * {@code -XX:+AutoCreateSharedArchive}: the first run of a verb writes it at exit, every later run maps it, and
+     * the JVM writes a new one after a jar or JDK upgrade). No archive when this JVM was given one
+     * ({@code -XX:SharedArchiveFile}, {@code -XX:AOTCache}, {@code -Xshare}), when there is no cache directory, or
+     * when the verb is not a plain word; one archive per verb, because an archive written by a short verb would be
+     * valid, and nearly useless, for {@code run}.
+     *
+     * @param cacheDirectory where archives go ({@link #cacheDirectory}); {@code null} for none
+     */
+    static List<String> startupOptions(
+            Attributes manifest,
+            List<String> inputArguments,
+            String[] args,
+            Path jar,
+            Path javaHome,
+            Path cacheDirectory) {
+        List<String> options = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
+        for (String option : inputArguments) {
+            if (option.startsWith("-XX:SharedArchiveFile")
+                    || option.startsWith("-XX:AOTCache")
+                    || option.startsWith("-XX:AOTMode")
+                    || option.startsWith("-Xshare")) {
+                return options;
+            }
+        }
+        String verb = args.length > 0 && args[0].matches("[a-z][a-z0-9-]{0,31}") ? args[0] : null;
+        if (cacheDirectory == null || verb == null) {
+            return options;
+        }
+        // One archive per jar and JDK: two checkouts of the same application must not overwrite each other's.
+        String key = Integer.toHexString((jar.toAbsolutePath() + "|" + javaHome.toAbsolutePath()).hashCode());
+        options.add("-XX:SharedArchiveFile=" + cacheDirectory.resolve(verb + "-" + key + ".jsa"));
+        options.add("-XX:+AutoCreateSharedArchive");
+        options.add("-Xlog:cds=off");
+        options.add("-Xlog:cds+dynamic=off");
+        return options;
+    }
+
+    /**
+     * The per-user directory for class-data archives, created if need be: {@code $XDG_CACHE_HOME/servicekit} or
+     * {@code ~/.cache/servicekit} (on Windows {@code %LOCALAPPDATA%\servicekit}); {@code null} when it cannot be
+     * created, or when {@value #STARTUP_CACHE_PROPERTY} is {@code false}.
+     */
+    static Path cacheDirectory(Map<String, String> environment) {
+        if ("false"
+                .equalsIgnoreCase(
+                        System.getProperty(STARTUP_CACHE_PROPERTY, "true").trim())) {
+            return null;
+        }
+        String base = environment.get("XDG_CACHE_HOME");
+        Path dir;
+        if (base != null && !base.trim().isEmpty()) {
+            dir = Paths.get(base.trim(), "servicekit");
+        } else if (environment.get("LOCALAPPDATA") != null
+                && System.getProperty("os.name", "").startsWith("Windows")) {
+            dir = Paths.get(environment.get("LOCALAPPDATA"), "servicekit");
+        } else {
+            dir = Paths.get(System.getProperty("user.home", "."), ".cache", "servicekit");
+        }
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The application's name for messages: {@code Implementation-Title}, else "servicekit". */

@@ -2,7 +2,9 @@ package dev.servicekit.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -77,6 +79,72 @@ class LauncherChildCommandTest {
         environment.put("JDK_JAVA_OPTIONS", "-Dlauncher=1");
 
         assertThat(command(8, List.of("-Dlauncher=1"))).contains("-Dlauncher=1");
+    }
+
+    @Test
+    void theChildGetsTheShippedOptionsAndAnArchivePerVerbBeforeThisJvmsOwnOptions() {
+        manifest.putValue(Launcher.JVM_OPTIONS_ATTRIBUTE, "-XX:+UseSerialGC  -Xmx128m");
+        List<String> startup = Launcher.startupOptions(
+                manifest,
+                List.of("-Xmx512m"),
+                new String[] {"run", "--set", "http.port=0"},
+                Paths.get("/srv/app.jar"),
+                Paths.get("/jdk-25"),
+                Paths.get("/home/me/.cache/servicekit"));
+
+        assertThat(startup).startsWith("-XX:+UseSerialGC", "-Xmx128m").contains("-XX:+AutoCreateSharedArchive");
+        assertThat(startup)
+                .filteredOn(o -> o.startsWith("-XX:SharedArchiveFile="))
+                .singleElement(STRING)
+                .startsWith("-XX:SharedArchiveFile=" + Paths.get("/home/me/.cache/servicekit", "run-"))
+                .endsWith(".jsa");
+        List<String> command = Launcher.childCommand(
+                Paths.get("/jdk-25/bin/java"),
+                startup,
+                List.of("-Xmx512m"),
+                environment,
+                17,
+                manifest,
+                "/srv/app.jar",
+                "com.example.Main",
+                new String[] {"run"});
+        assertThat(command.indexOf("-Xmx512m"))
+                .as("an option given on the command line comes last, so it wins")
+                .isGreaterThan(command.indexOf("-Xmx128m"));
+    }
+
+    @Test
+    void noArchiveWhenTheCommandLineNamesOneOrThereIsNoCacheDirectoryOrNoVerb() {
+        manifest.putValue(Launcher.JVM_OPTIONS_ATTRIBUTE, "-XX:+UseSerialGC");
+        Path cache = Paths.get("/cache");
+        Path jar = Paths.get("/srv/app.jar");
+        Path home = Paths.get("/jdk-25");
+        String[] run = {"run"};
+
+        assertThat(Launcher.startupOptions(manifest, List.of("-XX:AOTCache=app.aot"), run, jar, home, cache))
+                .containsExactly("-XX:+UseSerialGC");
+        assertThat(Launcher.startupOptions(manifest, List.of("-Xshare:off"), run, jar, home, cache))
+                .containsExactly("-XX:+UseSerialGC");
+        assertThat(Launcher.startupOptions(manifest, List.of(), run, jar, home, null))
+                .containsExactly("-XX:+UseSerialGC");
+        assertThat(Launcher.startupOptions(manifest, List.of(), new String[] {"--help"}, jar, home, cache))
+                .containsExactly("-XX:+UseSerialGC");
+        assertThat(Launcher.startupOptions(new Attributes(), List.of(), new String[0], jar, home, cache))
+                .isEmpty();
+    }
+
+    @Test
+    void twoJarsOrTwoJdksNeverShareAnArchive() {
+        Path cache = Paths.get("/cache");
+        String[] run = {"run"};
+        List<String> a =
+                Launcher.startupOptions(manifest, List.of(), run, Paths.get("/a/app.jar"), Paths.get("/jdk-25"), cache);
+        List<String> b =
+                Launcher.startupOptions(manifest, List.of(), run, Paths.get("/b/app.jar"), Paths.get("/jdk-25"), cache);
+        List<String> c =
+                Launcher.startupOptions(manifest, List.of(), run, Paths.get("/a/app.jar"), Paths.get("/jdk-26"), cache);
+
+        assertThat(a.get(0)).isNotEqualTo(b.get(0)).isNotEqualTo(c.get(0));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import dev.servicekit.launcher.Launcher;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,7 @@ class Java17LauncherIT {
                 .jvmOptions(
                         "--default-signal=INT", oldJavaHome.resolve("bin/java").toString())
                 .environment("JAVA_HOME", childJavaHome.toString())
+                .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
                 .args("run", "--set", "http.port=0", "--set", "management.port=0")
                 .start()) {
             try {
@@ -92,6 +95,12 @@ class Java17LauncherIT {
                         .as("the child runs on the JAVA_HOME's java")
                         .hasValueSatisfying(
                                 command -> assertThat(Path.of(command)).startsWith(childJavaHome));
+                assertThat(child.info().arguments())
+                        .as("the child runs with the shipped options and a class-data archive in the user's cache")
+                        .hasValueSatisfying(arguments -> assertThat(arguments)
+                                .contains("-XX:+UseSerialGC", "-Xmx128m", "-XX:+AutoCreateSharedArchive")
+                                .anySatisfy(a -> assertThat(a)
+                                        .startsWith("-XX:SharedArchiveFile=" + dir.resolve("cache/servicekit/run-"))));
                 assertThat(TestHttpClient.create("http://127.0.0.1:" + managementPort)
                                 .get("/health/ready")
                                 .status())
@@ -115,11 +124,36 @@ class Java17LauncherIT {
                 assertThat(ProcessHandle.of(childPid).filter(ProcessHandle::isAlive))
                         .as("child JVM %d is gone", childPid)
                         .isEmpty();
+                try (Stream<Path> archives = Files.list(dir.resolve("cache/servicekit"))) {
+                    assertThat(archives.map(p -> p.getFileName().toString()))
+                            .as("the archive written when the child stopped, mapped by the next run")
+                            .anySatisfy(
+                                    name -> assertThat(name).startsWith("run-").endsWith(".jsa"));
+                }
             } finally {
                 if (childPid > 0) {
                     ProcessHandle.of(childPid).ifPresent(ProcessHandle::destroyForcibly);
                 }
             }
+        }
+    }
+
+    @Test
+    void theManifestCarriesTheShippedJvmOptionsLessTheArchive() throws IOException {
+        List<String> shipped =
+                dev.servicekit.http.HttpServiceHost.application(new UsersServiceApplication())
+                        .defaultJvmOptions()
+                        .stream()
+                        .filter(o -> !o.startsWith("-XX:SharedArchiveFile=")
+                                && !o.equals("-XX:+AutoCreateSharedArchive")
+                                && !o.startsWith("-Xlog:cds"))
+                        .toList();
+        try (JarFile jar = new JarFile(UsersServiceProcessIT.JAR.toFile())) {
+            String attribute = jar.getManifest().getMainAttributes().getValue(Launcher.JVM_OPTIONS_ATTRIBUTE);
+            assertThat(attribute)
+                    .as("users-service/pom.xml's %s", Launcher.JVM_OPTIONS_ATTRIBUTE)
+                    .isNotNull();
+            assertThat(List.of(attribute.trim().split("\\s+"))).isEqualTo(shipped);
         }
     }
 
@@ -207,6 +241,7 @@ class Java17LauncherIT {
         builder.environment().remove("SERVICEKIT_JDK_DIRS");
         builder.environment().remove("JAVA_TOOL_OPTIONS");
         builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
         builder.environment().putAll(environment);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
