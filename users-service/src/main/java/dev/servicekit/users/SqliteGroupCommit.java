@@ -271,8 +271,13 @@ final class SqliteGroupCommit implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             // Undo this write only. If SQLite already ended the whole transaction (I/O error, disk full), the
             // ROLLBACK TO fails and the batch fails with it.
-            statement.execute("ROLLBACK TO write");
-            statement.execute("RELEASE write");
+            try {
+                statement.execute("ROLLBACK TO write");
+                statement.execute("RELEASE write");
+            } catch (SQLException rollback) {
+                rollback.addSuppressed(e);
+                throw rollback;
+            }
             return e instanceof SQLException sql ? failure.apply(write.action, sql) : e;
         }
     }
