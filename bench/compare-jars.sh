@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A quick before/after of two users-service jars on HTTP/1.1 GET-by-id throughput, interleaved over rounds
 # (A B A B ...), for a change on the request path; bench/run.sh is the full benchmark (docs/performance.md).
-# Usage: bench/compare-jars.sh [--http10] [--auth] BEFORE.jar AFTER.jar [ROUNDS]   (default 5 rounds)
+# Usage: bench/compare-jars.sh [--http10] [--auth] [--sqlite] [--post] BEFORE.jar AFTER.jar [ROUNDS]   (default 5 rounds)
 # Per run: users-service `run` with the memory store, auth and the access log off, the shipped JVM options,
 # 200 users seeded, wrk -t2 -c64 5 s warm-up, then 10 s measured with bench/lua/get-by-id.lua. With --http10,
 # also ApacheBench (HTTP/1.0) with and without keep-alive on the same instance after the wrk run. With --auth, auth
 # is on (one HS256 key and one token, issued by BEFORE.jar, for every run) and every request carries the token.
+# With --sqlite, the store is the default SQLite file in the run's data directory instead of memory:. With --post (which
+# implies --sqlite), the measured load is durable creates (bench/lua/post-user.lua, a new email prefix per wrk run)
+# instead of GET by id.
 # BEFORE_SETS / AFTER_SETS (environment): extra space-separated key=value settings for the BEFORE / AFTER runs, so
 # one jar can be compared with itself, e.g. BEFORE_SETS=auth.cache.max-age=0s bench/compare-jars.sh --auth X.jar X.jar
 set -uo pipefail
@@ -13,15 +16,19 @@ set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HTTP10=0
 AUTH=0
+SQLITE=0
+POST=0
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --http10) HTTP10=1 ;;
     --auth) AUTH=1 ;;
-    *) echo "compare-jars.sh: unknown option '$1'; use --http10 or --auth" >&2; exit 2 ;;
+    --sqlite) SQLITE=1 ;;
+    --post) POST=1; SQLITE=1 ;;
+    *) echo "compare-jars.sh: unknown option '$1'; use --http10, --auth, --sqlite or --post" >&2; exit 2 ;;
   esac
   shift
 done
-(($# >= 2)) || { echo "usage: bench/compare-jars.sh [--http10] [--auth] BEFORE.jar AFTER.jar [ROUNDS]" >&2; exit 2; }
+(($# >= 2)) || { echo "usage: bench/compare-jars.sh [--http10] [--auth] [--sqlite] [--post] BEFORE.jar AFTER.jar [ROUNDS]" >&2; exit 2; }
 JARS=("$1" "$2")
 ROUNDS=${3:-5}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -37,6 +44,10 @@ if ((AUTH)); then
   HEADERS=(-H "Authorization: Bearer $TOKEN")
   AUTH_SETS=(--set auth.enabled=true --set "auth.hs256-secret-file=$AUTH_DIR/jwt-hs256.key")
 fi
+STORE_SETS=(--set store.url=memory:)
+((SQLITE)) && STORE_SETS=()
+SCRIPT=get-by-id.lua
+((POST)) && SCRIPT=post-user.lua
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -48,7 +59,7 @@ for round in $(seq 1 "$ROUNDS"); do
     dir=$(mktemp -d)
     port=$(free_port); mport=$(free_port)
     "$JAVA" -XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError -jar "$jar" run \
-      --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" --set store.url=memory: \
+      --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" "${STORE_SETS[@]}" \
       "${AUTH_SETS[@]}" --set log.access=false "${sets[@]}" >"$dir/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$port/api/v1/users?limit=1" && break; sleep 0.1; done
@@ -56,8 +67,9 @@ for round in $(seq 1 "$ROUNDS"); do
       curl -fs -o /dev/null "${HEADERS[@]}" -H 'Content-Type: application/json' \
         -d "{\"name\":\"Seed $i\",\"email\":\"seed-$i@bench.example\"}" "http://127.0.0.1:$port/api/v1/users"
     done
-    wrk -t2 -c64 -d5s "${HEADERS[@]}" -s "$BENCH_DIR/lua/get-by-id.lua" "http://127.0.0.1:$port" -- 200 >/dev/null
-    out=$(wrk -t2 -c64 -d10s --latency "${HEADERS[@]}" -s "$BENCH_DIR/lua/get-by-id.lua" "http://127.0.0.1:$port" -- 200)
+    if ((POST)); then warm_arg=warm-$round-$which; run_arg=run-$round-$which; else warm_arg=200; run_arg=200; fi
+    wrk -t2 -c64 -d5s "${HEADERS[@]}" -s "$BENCH_DIR/lua/$SCRIPT" "http://127.0.0.1:$port" -- "$warm_arg" >/dev/null
+    out=$(wrk -t2 -c64 -d10s --latency "${HEADERS[@]}" -s "$BENCH_DIR/lua/$SCRIPT" "http://127.0.0.1:$port" -- "$run_arg")
     echo "round $round $(basename "$jar") ${extra[*]}: $(awk '/^Requests\/sec:/ {print $2}' <<<"$out") req/s," \
       "p99 $(awk '$1 == "99%" {print $2}' <<<"$out"), non-2xx $(awk '/Non-2xx/ {print $NF}' <<<"$out")," \
       "load $(cut -d' ' -f1 /proc/loadavg)"

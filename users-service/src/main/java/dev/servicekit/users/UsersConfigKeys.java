@@ -53,7 +53,8 @@ final class UsersConfigKeys {
             .defaultValue(StoreConfig.DEFAULT_TIMEOUT)
             .description("Longest any store call may take end to end; after it the request fails with 503 and"
                     + " Retry-After. PostgreSQL's connect, socket and statement timeouts are derived from it, so stuck"
-                    + " connections are freed.")
+                    + " connections are freed. SQLite: a write not started within it is never applied (the 503 means not"
+                    + " applied); one whose batch already started is waited for until its commit, at most twice this.")
             .build();
 
     static final ConfigKey<Duration> BACKUP_INTERVAL = ConfigKey.builder("backup.interval", ConfigType.duration())

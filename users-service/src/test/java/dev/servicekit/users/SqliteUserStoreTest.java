@@ -96,12 +96,12 @@ class SqliteUserStoreTest extends UserStoreContractTest {
 
         Thread request = Thread.ofVirtual().start(() -> store.create(draft("Vera", "vera@example.org")));
         request.join();
-        store.create(draft("Paul", "paul@example.org")); // from this platform thread: run right here
+        store.create(draft("Paul", "paul@example.org")); // writes always run on the one writer (group commit)
 
         assertThat(sqlThreads).hasSize(2);
         assertThat(sqlThreads.get(0).isVirtual()).isFalse();
-        assertThat(sqlThreads.get(0).getName()).startsWith("users-sqlite-");
-        assertThat(sqlThreads.get(1)).isSameAs(Thread.currentThread());
+        assertThat(sqlThreads.get(0).getName()).isEqualTo("users-sqlite-writer");
+        assertThat(sqlThreads.get(1)).isSameAs(sqlThreads.get(0));
         assertThat(store.find(1)).map(User::name).contains("Vera");
     }
 
