@@ -42,6 +42,9 @@ Environment:
                          archive flags; set it to "" for the JVM's defaults)
   BENCH_DEFAULTS_JVM_OPTS  JVM options for users-defaults only (default: none, as the README's
                          `java -jar users-service.jar run`; whatever the jar applies itself is measured)
+  BENCH_README_JAVA      the `java` users-defaults and the `version` timing run (default: the `java` on PATH,
+                         which is what the README's command runs, whatever its version: an older one goes
+                         through the jar's launcher to a JDK 21+; JAVA_HOME's when there is none on PATH)
   BENCH_SPRING_JVM_OPTS  extra JVM options for the Spring Boot peer
   BENCH_APP_OPTS         extra users-service arguments after `run`, e.g. "--set log.access=false"
   BENCH_DURATION         seconds per measured wrk run (default 20; --quick 3)
@@ -89,7 +92,7 @@ done
 # The settings given in the environment, before the defaults fill in the rest: the command line written to
 # RESULTS.md names exactly these.
 declare -A ENV_GIVEN=()
-for v in BENCH_JVM_OPTS BENCH_DEFAULTS_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+for v in BENCH_JVM_OPTS BENCH_DEFAULTS_JVM_OPTS BENCH_README_JAVA BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
   [[ -v $v ]] && ENV_GIVEN[$v]=1
 done
 
@@ -129,6 +132,8 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 . "$ROOT/.mvn/select-jdk.sh" || die "no JDK 21 or newer found (see above)"
 JAVA=$JAVA_HOME/bin/java
 command -v "$JAVA" >/dev/null || die "no java found; set JAVA_HOME to a JDK 21 or later"
+README_JAVA=${BENCH_README_JAVA:-$(command -v java || echo "$JAVA")}
+command -v "$README_JAVA" >/dev/null || die "BENCH_README_JAVA='$README_JAVA' is not a java"
 JAVA_FEATURE=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
 ((JAVA_FEATURE >= 21)) || die "java at '$JAVA' is version $JAVA_FEATURE; users-service needs 21 or later: set JAVA_HOME to a JDK 21+"
 command -v wrk >/dev/null || die "wrk is missing; install it with: apt-get install -y wrk"
@@ -289,7 +294,7 @@ server_cmd() {
     users-defaults) # the README's configuration: nothing set but where it lives; the signing key is the bench's
       # and no JVM options: what the jar does by itself is what a README user gets (SPEC §15)
       install -m 600 "$AUTH_DIR/jwt-hs256.key" "$dir/jwt-hs256.key" # the default <data-dir>/jwt-hs256.key
-      CMD=("$JAVA" "${DEFAULTS_JVM[@]}" -jar "$USERS_JAR" run
+      CMD=("$README_JAVA" "${DEFAULTS_JVM[@]}" -jar "$USERS_JAR" run
            --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" "${USERS_APP[@]}")
       HEADERS=("Authorization: Bearer $TOKEN") ;;
     *) die "internal: unknown server '$name'" ;;
@@ -351,13 +356,15 @@ start_server() {
 time_version() {
   local t0 t1
   t0=$(date +%s%N)
-  (cd "$OUT" && "${SERVER_PIN[@]}" "$JAVA" "${DEFAULTS_JVM[@]}" -jar "$USERS_JAR" version >/dev/null 2>&1) ||
-    die "'java -jar $USERS_JAR version' failed"
+  (cd "$OUT" && "${SERVER_PIN[@]}" "$README_JAVA" "${DEFAULTS_JVM[@]}" -jar "$USERS_JAR" version >/dev/null 2>&1) ||
+    die "'$README_JAVA -jar $USERS_JAR version' failed"
   t1=$(date +%s%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'
 }
 
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo -1; }
+# rss_kib PID: resident memory of the server's whole process group (it leads its own group, see benchtool
+# startup), so a server made of more than one process (a launcher and the JVM it starts) is measured whole.
+rss_kib() { "$BENCHTOOL" rss "$1" 2>/dev/null || echo -1; }
 
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW"; }
 
@@ -590,6 +597,7 @@ machine() {
   echo "- CPU: $model, $CPUS CPUs ($(lscpu | awk -F': +' '/^Hypervisor vendor/ && !seen++ {print "VM, " $2}'))"
   echo "- memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); kernel: $kernel; OS: $( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)"
   echo "- JDK: $jdk; Go: $gov; $wrkv"
+  echo "- the README's \`java\` (users-defaults, \`version\`): $("$README_JAVA" -version 2>&1 | sed -n 2p)"
   echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
@@ -609,7 +617,7 @@ write_results() {
     echo
     echo '```'
     local v
-    for v in BENCH_JVM_OPTS BENCH_DEFAULTS_JVM_OPTS BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
+    for v in BENCH_JVM_OPTS BENCH_DEFAULTS_JVM_OPTS BENCH_README_JAVA BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
       [[ ${ENV_GIVEN[$v]:-0} == 1 ]] && printf '%s=%q ' "$v" "${!v:-}"
     done
     echo "JAVA_HOME=$JAVA_HOME $COMMAND_LINE"

@@ -3,7 +3,8 @@
 //
 //	benchtool freeport                              print a free TCP port on 127.0.0.1
 //	benchtool listening PORT                        exit 0 if something accepts on 127.0.0.1:PORT, else 1
-//	benchtool startup [flags] -- CMD ARGS...        spawn CMD, time spawn → first 200, print VmRSS, stop it
+//	benchtool startup [flags] -- CMD ARGS...        spawn CMD, time spawn → first 200, print VmRSS (its process group), stop it
+//	benchtool rss PGID                              print the VmRSS in KiB summed over process group PGID (-1: none)
 //	benchtool seed -url U -n N [-header H]          POST N users over keep-alive; ids must be 1..N
 //	benchtool check -url U [-header H]              contract check of the API subset (shapes, codes)
 //	benchtool overload -url U -c C -d D [-header H] closed-loop GETs; counts 2xx / 503 / other, p50/p99 per class
@@ -39,7 +40,7 @@ func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(2, "usage: benchtool freeport|listening|startup|seed|check|overload ...")
+		fail(2, "usage: benchtool freeport|listening|startup|rss|seed|check|overload ...")
 	}
 	args := os.Args[2:]
 	switch os.Args[1] {
@@ -55,6 +56,15 @@ func main() {
 		os.Exit(1)
 	case "startup":
 		startup(args)
+	case "rss":
+		if len(args) != 1 {
+			fail(2, "usage: benchtool rss PGID")
+		}
+		pgid, err := strconv.Atoi(args[0])
+		if err != nil {
+			fail(2, "rss: '%s' is not a process group id", args[0])
+		}
+		fmt.Println(groupRSSKiB(pgid))
 	case "seed":
 		seed(args)
 	case "check":
@@ -62,7 +72,7 @@ func main() {
 	case "overload":
 		overload(args)
 	default:
-		fail(2, "unknown command '"+os.Args[1]+"'; use freeport, listening, startup, seed, check or overload")
+		fail(2, "unknown command '"+os.Args[1]+"'; use freeport, listening, startup, rss, seed, check or overload")
 	}
 }
 
@@ -110,6 +120,40 @@ func probe(addr, request string) int {
 	}
 	code, _ := strconv.Atoi(parts[1])
 	return code
+}
+
+// groupRSSKiB is the resident memory of every process in the process group pgid (the server started by
+// startup leads its own group): a server that runs as more than one process (a launcher and its JVM) is
+// measured whole. -1 when no process of the group is found.
+func groupRSSKiB(pgid int) int64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return -1
+	}
+	var sum int64 = -1
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses and may hold spaces: state ppid pgrp ...
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 3 || fields[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		if rss := vmRSSKiB(pid); rss >= 0 {
+			if sum < 0 {
+				sum = 0
+			}
+			sum += rss
+		}
+	}
+	return sum
 }
 
 func vmRSSKiB(pid int) int64 {
@@ -201,7 +245,7 @@ func startup(args []string) {
 		time.Sleep(*interval)
 	}
 	elapsed := time.Since(start)
-	rss := vmRSSKiB(cmd.Process.Pid)
+	rss := groupRSSKiB(cmd.Process.Pid)
 	fmt.Printf("startup_ms=%.1f rss_kib=%d pid=%d\n", float64(elapsed.Microseconds())/1000, rss, cmd.Process.Pid)
 	if *keep {
 		return // the caller owns the process now (it is in its own group: kill -- -PID)
