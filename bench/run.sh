@@ -60,6 +60,8 @@ Environment:
                          queue absorbs 4x the limit and little is shed)
   BENCH_SERVER_CPU / BENCH_CLIENT_CPU  CPUs for the server and the load (default 0 / 1)
   BENCH_OUT              directory for logs and raw results (default bench/out/<UTC timestamp>)
+  BENCH_PROFILE          0: a full run skips the profiles it otherwise appends for unmet targets
+                         (bench/profile-load.sh for throughput, bench/profile-startup.sh for start and memory)
 EOF
 }
 
@@ -337,7 +339,10 @@ start_server() {
   mport=$(free_port)
   [[ $mport != "$PORT" ]] || mport=$(free_port)
   server_cmd "$name" "$SERVER_DIR" "$PORT" "$mport"
-  SERVER_LOG=$SERVER_DIR/server.log
+  # Beside the data directory, not in it: users-service watches its configuration file's directory (the data
+  # directory), and a log written there would give its watcher an event per write that a service logging to a
+  # terminal or the journal never has.
+  SERVER_LOG=$SERVER_DIR.log
   local probe=() h keep=()
   for h in "${HEADERS[@]}"; do probe+=(-header "$h"); done
   [[ $tag == keep* ]] && keep=(-keep)
@@ -532,7 +537,7 @@ report() {
 }
 
 # targets: SPEC §15 and the §12 throughput and footprint targets, each met, not met, or not measured (a server
-# it needs was left out), with its figures. Profile evidence for an unmet one is not produced here.
+# it needs was left out), with its figures. A full run profiles the unmet ones after the table (PROFILES, main).
 target() { # target SPEC TEXT FIGURES VERDICT(0/1/-)
   local verdict="**not met**"
   [[ $4 == 1 ]] && verdict="met"
@@ -641,6 +646,12 @@ write_results() {
     echo
     targets
     echo
+    if [[ -n $PROFILES ]]; then
+      echo "## Profile evidence for the unmet targets"
+      echo
+      echo "$PROFILES"
+      echo
+    fi
     echo "## Overload"
     echo
     echo "$OVERLOAD_SUMMARY"
@@ -698,6 +709,25 @@ targets
 echo
 echo "Overload: $OVERLOAD_SUMMARY"
 echo
+# Profile evidence for what is not met (full runs; BENCH_PROFILE=0 skips it): where the CPU goes under load
+# for an unmet throughput target, where the start and the memory go for an unmet start or RSS target.
+PROFILES=""
+if ((!QUICK)) && [[ -z $ONLY && ${BENCH_PROFILE:-1} != 0 ]]; then
+  unmet=$(targets | grep -F 'not met' || true)
+  if grep -qE 'POST|GET' <<<"$unmet"; then
+    log "profiling the load on users-defaults (bench/profile-load.sh)"
+    PROFILES+="### CPU under load (bench/profile-load.sh)"$'\n\n'
+    PROFILES+=$(BENCH_README_JAVA=$README_JAVA "$BENCH_DIR/profile-load.sh" 2>&1 | sed 's/^### /#### /') || PROFILES+="profile-load.sh failed"
+    PROFILES+=$'\n\n'
+  fi
+  if grep -qE 'first 200|version|RSS' <<<"$unmet"; then
+    log "profiling the start and the idle memory (bench/profile-startup.sh)"
+    PROFILES+="### Start and idle memory (bench/profile-startup.sh: shipped options, no archive, memory store)"$'\n\n'
+    PROFILES+=$("$BENCH_DIR/profile-startup.sh" 2>&1 | sed 's/^### /#### /') || PROFILES+="profile-startup.sh failed"
+    PROFILES+=$'\n'
+  fi
+fi
+
 if ((QUICK)) || [[ -n $ONLY ]]; then
   write_results "$OUT/RESULTS.md" "Benchmark results (quick or partial run, not recorded)" "$STARTED_AT"
   log "quick/partial run: written to $OUT/RESULTS.md only (bench/RESULTS.md is for full runs)"
