@@ -87,6 +87,24 @@ public final class Launcher {
     /** System property that, {@code false}, keeps the child JVM from using a class-data archive: {@value}. */
     public static final String STARTUP_CACHE_PROPERTY = "servicekit.startup-cache";
 
+    /**
+     * System property that, {@code false}, keeps the launcher from replacing its own process with the JVM it
+     * needs ({@code execve}, Linux), so that it starts that JVM as a child process and passes signals on, as it
+     * always does on other systems: {@value}.
+     */
+    public static final String EXEC_PROPERTY = "servicekit.exec";
+
+    /**
+     * System property that says the JVM's options were chosen on purpose: the application's shipped options set it
+     * ({@code -D}{@value}{@code =shipped}), and {@code install} adds {@code -D}{@value}{@code =given} to options given
+     * with {@code --jvm-option}. A JVM that has it (an installed service, or a JVM the launcher started) is never
+     * restarted to get the shipped options: {@value}.
+     */
+    public static final String JVM_OPTIONS_PROPERTY = "servicekit.jvm-options";
+
+    /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
+    static final String RUN_VERB = "run";
+
     private Launcher() {}
 
     /**
@@ -116,6 +134,28 @@ public final class Launcher {
         }
         int runningFeature = runningFeature();
         if (runningFeature >= REQUIRED_FEATURE) {
+            List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+            if (restartsWithShippedOptions(args, inputArguments, System.getProperties())) {
+                if (!manifest.isPresent()) {
+                    manifest = readManifest(jar);
+                }
+                Attributes attributes =
+                        manifest.map(Manifest::getMainAttributes).orElseGet(Attributes::new);
+                Path home = Paths.get(System.getProperty("java.home"));
+                Path cache = cacheDirectory(System.getenv());
+                List<String> command = childCommand(
+                        home.resolve("bin").resolve("java"),
+                        startupOptions(attributes, inputArguments, args, jar, home, cache),
+                        inputArguments,
+                        System.getenv(),
+                        runningFeature,
+                        attributes,
+                        jar.toString(),
+                        mainClass.get().trim(),
+                        args);
+                ExecInPlace.exec(command, jar, cache);
+                // Still here: it did not work; run in this JVM as it is.
+            }
             invokeMain(mainClass.get().trim(), args);
             return;
         }
@@ -136,8 +176,9 @@ public final class Launcher {
             return;
         }
         List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        List<String> startup = startupOptions(
-                attributes, inputArguments, args, jar, java.get().home(), cacheDirectory(System.getenv()));
+        Path cache = cacheDirectory(System.getenv());
+        List<String> startup =
+                startupOptions(attributes, inputArguments, args, jar, java.get().home(), cache);
         List<String> command = childCommand(
                 java.get().javaExecutable(search.windows()),
                 startup,
@@ -148,7 +189,51 @@ public final class Launcher {
                 jar.toString(),
                 mainClass.get().trim(),
                 args);
+        if (ExecInPlace.enabled()) {
+            ExecInPlace.exec(command, jar, cache);
+            // Still here: no JNA, or execve failed; a child process does the same, with signals passed on.
+        }
         System.exit(runChild(command, err, runningFeature));
+    }
+
+    /**
+     * Whether this JVM, a Java {@value #REQUIRED_FEATURE}+, replaces itself ({@code execve}) with the same
+     * {@code java} given the shipped options and the class-data archive ({@link #startupOptions}), as the launcher
+     * does on an older Java: only for {@value #RUN_VERB} (other verbs are short and run in this JVM), only on
+     * Linux and when {@value #EXEC_PROPERTY} and {@value #STARTUP_CACHE_PROPERTY} are not {@code false}, and never
+     * when this JVM already has the shipped options ({@value #JVM_OPTIONS_PROPERTY}, which they set, as the
+     * command line {@code install} writes does) or a class-data archive or AOT cache of its own (what services
+     * installed before that property existed were given). The new JVM runs the real main class directly, so it
+     * cannot restart again.
+     */
+    static boolean restartsWithShippedOptions(
+            String[] args, List<String> inputArguments, java.util.Properties properties) {
+        if (args.length == 0 || !RUN_VERB.equals(args[0]) || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
+            return false;
+        }
+        if ("false"
+                        .equalsIgnoreCase(properties
+                                .getProperty(STARTUP_CACHE_PROPERTY, "true")
+                                .trim())
+                || !properties.getProperty("os.name", "").startsWith("Linux")
+                || "false"
+                        .equalsIgnoreCase(
+                                properties.getProperty(EXEC_PROPERTY, "true").trim())) {
+            return false;
+        }
+        for (String option : inputArguments) {
+            if (namesAnArchive(option)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean namesAnArchive(String option) {
+        return option.startsWith("-XX:SharedArchiveFile")
+                || option.startsWith("-XX:AOTCache")
+                || option.startsWith("-XX:AOTMode")
+                || option.startsWith("-Xshare");
     }
 
     /** The one line printed when no Java {@value #REQUIRED_FEATURE}+ is found. */
@@ -251,10 +336,7 @@ public final class Launcher {
             Path cacheDirectory) {
         List<String> options = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
         for (String option : inputArguments) {
-            if (option.startsWith("-XX:SharedArchiveFile")
-                    || option.startsWith("-XX:AOTCache")
-                    || option.startsWith("-XX:AOTMode")
-                    || option.startsWith("-Xshare")) {
+            if (namesAnArchive(option)) {
                 return options;
             }
         }
