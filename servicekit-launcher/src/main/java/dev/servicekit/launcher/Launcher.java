@@ -30,8 +30,13 @@ import java.util.jar.Manifest;
  * <ol>
  *   <li>The real main class is the system property {@value #MAIN_CLASS_PROPERTY}, else the manifest attribute
  *       {@value #MAIN_CLASS_ATTRIBUTE} of the jar this class is in.</li>
- *   <li>On Java {@value #REQUIRED_FEATURE}+ it calls the real {@code main} in this JVM, on this thread: no child
- *       process; what it costs is reading the manifest once.</li>
+ *   <li>On Java {@value #REQUIRED_FEATURE}+ it calls the real {@code main} in this JVM, on this thread; what it
+ *       costs is reading the manifest once. Except for {@value #RUN_VERB} on Linux (see
+ *       {@link #restartsWithShippedOptions}): this process becomes ({@code execve}) the same {@code java} with the
+ *       shipped options and the {@code run} class-data archive (as below), unless this JVM has them already
+ *       ({@code -D}{@value #JVM_OPTIONS_PROPERTY}, which the shipped options set and {@code install} writes), was
+ *       given an archive of its own, or {@value #STARTUP_CACHE_PROPERTY} or {@value #EXEC_PROPERTY} is
+ *       {@code false}. Should {@code execve} fail, the real {@code main} runs in this JVM as it is.</li>
  *   <li>On an older Java it looks for a Java {@value #REQUIRED_FEATURE}+ the way {@code ./mvnw} looks for a JDK:
  *       {@code JAVA_HOME}, the {@code java} on {@code PATH}, then the usual places ({@code /usr/lib/jvm/*},
  *       {@code /usr/java/*}, {@code /usr/local/lib/jvm/*}, {@code /opt/java/*}, {@code /opt/jdk*}, SDKMAN,
@@ -39,14 +44,18 @@ import java.util.jar.Manifest;
  *       newest first. {@code -D}{@value #JDK_DIRS_PROPERTY} or the environment variable
  *       {@value #JDK_DIRS_ENVIRONMENT} (directories whose children are Java homes) replaces the usual places.
  *       The version is read from each installation's {@code release} file.</li>
- *   <li>It starts {@code <that home>/bin/java <shipped options> <this JVM's options> -cp <this jar> <real main>
+ *   <li>It runs {@code <that home>/bin/java <shipped options> <this JVM's options> -cp <this jar> <real main>
  *       <arguments>} (the shipped options are the manifest's {@value #JVM_OPTIONS_ATTRIBUTE} and a class-data archive
- *       per verb in the user's cache directory, see {@link #startupOptions}) with
- *       the standard streams inherited; the manifest's {@code Enable-Native-Access}, {@code Add-Opens} and
- *       {@code Add-Exports}, which only {@code -jar} reads, become the matching options. While the child runs,
- *       SIGTERM to this process is passed on (graceful stop), SIGHUP too (reload; not on Java 8, which prints a
- *       note instead), and SIGINT is ignored (a terminal's Ctrl+C reaches the child by itself). It exits with
- *       the child's exit code.</li>
+ *       per verb in the user's cache directory, see {@link #startupOptions}); the manifest's
+ *       {@code Enable-Native-Access}, {@code Add-Opens} and {@code Add-Exports}, which only {@code -jar} reads,
+ *       become the matching options. On Linux this process becomes that JVM ({@code execve} through JNA, see
+ *       {@code ExecInPlace}): same pid, same standard streams, no launcher left resident; the exit code, signals
+ *       and {@code kill -9} are the service's own.</li>
+ *   <li>Where that is not possible (another system, no JNA in the jar, {@code execve} failed, or
+ *       {@code -D}{@value #EXEC_PROPERTY}{@code =false}) it starts that command as a child process with the
+ *       standard streams inherited. While the child runs, SIGTERM to this process is passed on (graceful stop),
+ *       SIGHUP too (reload; not on Java 8, which prints a note instead), and SIGINT is ignored (a terminal's
+ *       Ctrl+C reaches the child by itself). It exits with the child's exit code.</li>
  *   <li>When there is none it prints one line on stderr, naming the application ({@code Implementation-Title}),
  *       the Java that ran it and what to install, and exits with 1.</li>
  * </ol>
@@ -134,7 +143,10 @@ public final class Launcher {
         }
         int runningFeature = runningFeature();
         if (runningFeature >= REQUIRED_FEATURE) {
-            List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+            // The management classes cost tens of milliseconds: only for run, the one verb that may restart.
+            List<String> inputArguments = args.length > 0 && RUN_VERB.equals(args[0])
+                    ? ManagementFactory.getRuntimeMXBean().getInputArguments()
+                    : Collections.<String>emptyList();
             if (restartsWithShippedOptions(args, inputArguments, System.getProperties())) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
