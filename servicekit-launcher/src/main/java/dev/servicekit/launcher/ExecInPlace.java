@@ -28,7 +28,7 @@ import java.util.jar.JarFile;
  * ({@code jna.boot.library.path}); JNA itself would write a temporary copy at every start, which costs a secure
  * random generator and a file write.
  *
- * <p>Linux only: elsewhere (macOS refuses {@code execve} in a process with more than one thread in some
+ * <p>Linux only, and on Java 22+ only when native access is enabled for this code: elsewhere (macOS refuses {@code execve} in a process with more than one thread in some
  * versions, Windows has none) and whenever a step fails {@link #exec} returns, and the caller starts a child
  * process instead.
  */
@@ -53,7 +53,25 @@ final class ExecInPlace {
         return System.getProperty("os.name", "").startsWith("Linux")
                 && !"false"
                         .equalsIgnoreCase(System.getProperty(Launcher.EXEC_PROPERTY, "true")
-                                .trim());
+                                .trim())
+                && nativeAccessEnabled();
+    }
+
+    /**
+     * Whether this code may call native code without the JVM printing a warning: always before Java 22; from 22 on
+     * when native access is enabled for it ({@code java -jar} with the manifest's {@code Enable-Native-Access}, or
+     * {@code --enable-native-access}). Read by reflection: {@code Module} is not in Java 8.
+     */
+    private static boolean nativeAccessEnabled() {
+        try {
+            Object module = Class.class.getMethod("getModule").invoke(ExecInPlace.class);
+            return (Boolean)
+                    module.getClass().getMethod("isNativeAccessEnabled").invoke(module);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**

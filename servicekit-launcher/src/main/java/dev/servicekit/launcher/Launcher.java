@@ -147,7 +147,7 @@ public final class Launcher {
             List<String> inputArguments = args.length > 0 && RUN_VERB.equals(args[0])
                     ? ManagementFactory.getRuntimeMXBean().getInputArguments()
                     : Collections.<String>emptyList();
-            if (restartsWithShippedOptions(args, inputArguments, System.getProperties())) {
+            if (restartsWithShippedOptions(args, inputArguments, System.getProperties()) && ExecInPlace.enabled()) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
                 }
