@@ -144,7 +144,7 @@ final class InstallCommand implements Callable<Integer> {
         }
         LaunchCommand launch = new LaunchCommand(
                 javaExecutable(),
-                jvmOptions.isEmpty() ? cli.app().defaultJvmOptions() : jvmOptions,
+                jvmOptions.isEmpty() ? cli.app().defaultJvmOptions() : markedAsGiven(jvmOptions),
                 applicationJar(),
                 serviceArguments(options));
         InstallRequest request = new InstallRequest(
@@ -213,5 +213,20 @@ final class InstallCommand implements Callable<Integer> {
                             + "); run it with java -jar <jar> install",
                     e);
         }
+    }
+
+    /**
+     * The {@code --jvm-option}s with {@code -D}{@value ServiceApplication#JVM_OPTIONS_PROPERTY}{@code =given} first,
+     * unless they set it: the jar's launcher then runs the service with exactly these options.
+     */
+    static List<String> markedAsGiven(List<String> options) {
+        String property = "-D" + ServiceApplication.JVM_OPTIONS_PROPERTY + "=";
+        if (options.stream().anyMatch(o -> o.startsWith(property))) {
+            return options;
+        }
+        List<String> marked = new ArrayList<>();
+        marked.add(property + "given");
+        marked.addAll(options);
+        return marked;
     }
 }

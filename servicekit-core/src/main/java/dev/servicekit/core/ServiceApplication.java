@@ -15,6 +15,14 @@ import java.util.Locale;
  */
 public interface ServiceApplication {
 
+    /**
+     * System property in every JVM option list {@code install} writes ({@code =shipped} in
+     * {@link #defaultJvmOptions()}, {@code =given} added to {@code --jvm-option}s): the jar's launcher
+     * ({@code dev.servicekit.launcher.Launcher#JVM_OPTIONS_PROPERTY}, the same name) never restarts such a JVM to
+     * give it the shipped options: {@value}.
+     */
+    String JVM_OPTIONS_PROPERTY = "servicekit.jvm-options";
+
     /** The service name, lower-case with dashes, e.g. {@code users-service}; also the command name. */
     String name();
 
@@ -41,7 +49,9 @@ public interface ServiceApplication {
      *       directory, which every service manager sets to the data directory) that the JVM writes when the
      *       service first stops and maps at every later start ({@code -XX:+AutoCreateSharedArchive}, JDK 19+;
      *       it is rewritten by itself after a JDK or jar change). Its log lines are silenced: the archive is
-     *       an optimisation, and a start without it is only slower.</li>
+     *       an optimisation, and a start without it is only slower;</li>
+     *   <li>{@code -Dservicekit.jvm-options=shipped}: tells the jar's launcher that this JVM already has them, so
+     *       that {@code run} is not started again to get them (see {@code dev.servicekit.launcher.Launcher}).</li>
      * </ul>
      */
     default java.util.List<String> defaultJvmOptions() {
@@ -50,6 +60,7 @@ public interface ServiceApplication {
                 "-Xms16m",
                 "-Xmx128m",
                 "-XX:+ExitOnOutOfMemoryError",
+                "-D" + JVM_OPTIONS_PROPERTY + "=shipped",
                 "-XX:SharedArchiveFile=" + name() + ".jsa",
                 "-XX:+AutoCreateSharedArchive",
                 "-Xlog:cds=off",

@@ -45,10 +45,17 @@ final class VersionCommand implements Callable<Integer> {
         if (json) {
             cli.out().println(new ObjectMapper().writeValueAsString(info));
         } else {
-            cli.out()
-                    .println(app.name() + instance.value().map(i -> "@" + i).orElse("") + " " + app.version()
-                            + " (Java " + info.get("java") + ", " + info.get("os") + ")");
+            cli.out().println(line(app, instance.value()));
         }
         return ExitCode.OK.code();
+    }
+
+    /**
+     * The text form: {@code users-service@a 1.2.0 (Java 25.0.1+8-LTS, Linux amd64)}, naming the Java that runs this
+     * code. {@link ServiceCli#execute} prints it for a plain {@code version} without building the command line.
+     */
+    static String line(ServiceApplication app, java.util.Optional<String> instance) {
+        return app.name() + instance.map(i -> "@" + i).orElse("") + " " + app.version() + " (Java " + Runtime.version()
+                + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")";
     }
 }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -148,6 +149,35 @@ class ServiceCliTest {
     void versionPrintsNameAndVersion() {
         assertThat(run(Map.of(), "version")).isZero();
         assertThat(out()).startsWith("demo-service 1.2.3 (Java ");
+    }
+
+    @Test
+    void aPlainVersionAnsweredWithoutPicocliPrintsWhatTheVersionCommandPrints() {
+        assertThat(run(Map.of(), "version")).isZero();
+        String shortcut = out();
+        out.reset();
+
+        int code = ServiceCli.builder(app)
+                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
+                .build()
+                .commandLine("version")
+                .execute("version");
+
+        assertThat(code).isZero();
+        assertThat(shortcut)
+                .isEqualTo(out())
+                .startsWith(app.name() + " " + app.version() + " (Java " + Runtime.version() + ", ");
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void installMarksGivenJvmOptionsSoThatTheLauncherNeverRestartsTheService() {
+        assertThat(app.defaultJvmOptions()).contains("-D" + ServiceApplication.JVM_OPTIONS_PROPERTY + "=shipped");
+        assertThat(InstallCommand.markedAsGiven(List.of("-Xmx64m")))
+                .containsExactly("-Dservicekit.jvm-options=given", "-Xmx64m");
+        assertThat(InstallCommand.markedAsGiven(List.of("-Dservicekit.jvm-options=mine", "-Xmx64m")))
+                .containsExactly("-Dservicekit.jvm-options=mine", "-Xmx64m");
     }
 
     @Test

@@ -104,12 +104,11 @@ public final class HttpServiceHost {
     private static final class Hosted implements ServiceApplication {
         private final HttpApplication app;
         private final Clock clock;
-        private final ConfigSchema schema;
+        private ConfigSchema schema;
 
         Hosted(HttpApplication app, Clock clock) {
             this.app = app;
             this.clock = clock;
-            this.schema = schema(app);
         }
 
         @Override
@@ -122,8 +121,12 @@ public final class HttpServiceHost {
             return app.version();
         }
 
+        /** Built on first use: a verb that reads no configuration ({@code version}) does not pay for it. */
         @Override
-        public ConfigSchema configSchema() {
+        public synchronized ConfigSchema configSchema() {
+            if (schema == null) {
+                schema = schema(app);
+            }
             return schema;
         }
 

@@ -30,8 +30,13 @@ import java.util.jar.Manifest;
  * <ol>
  *   <li>The real main class is the system property {@value #MAIN_CLASS_PROPERTY}, else the manifest attribute
  *       {@value #MAIN_CLASS_ATTRIBUTE} of the jar this class is in.</li>
- *   <li>On Java {@value #REQUIRED_FEATURE}+ it calls the real {@code main} in this JVM, on this thread: no child
- *       process; what it costs is reading the manifest once.</li>
+ *   <li>On Java {@value #REQUIRED_FEATURE}+ it calls the real {@code main} in this JVM, on this thread; what it
+ *       costs is reading the manifest once. Except for {@value #RUN_VERB} on Linux (see
+ *       {@link #restartsWithShippedOptions}): this process becomes ({@code execve}) the same {@code java} with the
+ *       shipped options and the {@code run} class-data archive (as below), unless this JVM has them already
+ *       ({@code -D}{@value #JVM_OPTIONS_PROPERTY}, which the shipped options set and {@code install} writes), was
+ *       given an archive of its own, or {@value #STARTUP_CACHE_PROPERTY} or {@value #EXEC_PROPERTY} is
+ *       {@code false}. Should {@code execve} fail, the real {@code main} runs in this JVM as it is.</li>
  *   <li>On an older Java it looks for a Java {@value #REQUIRED_FEATURE}+ the way {@code ./mvnw} looks for a JDK:
  *       {@code JAVA_HOME}, the {@code java} on {@code PATH}, then the usual places ({@code /usr/lib/jvm/*},
  *       {@code /usr/java/*}, {@code /usr/local/lib/jvm/*}, {@code /opt/java/*}, {@code /opt/jdk*}, SDKMAN,
@@ -39,14 +44,18 @@ import java.util.jar.Manifest;
  *       newest first. {@code -D}{@value #JDK_DIRS_PROPERTY} or the environment variable
  *       {@value #JDK_DIRS_ENVIRONMENT} (directories whose children are Java homes) replaces the usual places.
  *       The version is read from each installation's {@code release} file.</li>
- *   <li>It starts {@code <that home>/bin/java <shipped options> <this JVM's options> -cp <this jar> <real main>
+ *   <li>It runs {@code <that home>/bin/java <shipped options> <this JVM's options> -cp <this jar> <real main>
  *       <arguments>} (the shipped options are the manifest's {@value #JVM_OPTIONS_ATTRIBUTE} and a class-data archive
- *       per verb in the user's cache directory, see {@link #startupOptions}) with
- *       the standard streams inherited; the manifest's {@code Enable-Native-Access}, {@code Add-Opens} and
- *       {@code Add-Exports}, which only {@code -jar} reads, become the matching options. While the child runs,
- *       SIGTERM to this process is passed on (graceful stop), SIGHUP too (reload; not on Java 8, which prints a
- *       note instead), and SIGINT is ignored (a terminal's Ctrl+C reaches the child by itself). It exits with
- *       the child's exit code.</li>
+ *       per verb in the user's cache directory, see {@link #startupOptions}); the manifest's
+ *       {@code Enable-Native-Access}, {@code Add-Opens} and {@code Add-Exports}, which only {@code -jar} reads,
+ *       become the matching options. On Linux this process becomes that JVM ({@code execve} through JNA, see
+ *       {@code ExecInPlace}): same pid, same standard streams, no launcher left resident; the exit code, signals
+ *       and {@code kill -9} are the service's own.</li>
+ *   <li>Where that is not possible (another system, no JNA in the jar, {@code execve} failed, or
+ *       {@code -D}{@value #EXEC_PROPERTY}{@code =false}) it starts that command as a child process with the
+ *       standard streams inherited. While the child runs, SIGTERM to this process is passed on (graceful stop),
+ *       SIGHUP too (reload; not on Java 8, which prints a note instead), and SIGINT is ignored (a terminal's
+ *       Ctrl+C reaches the child by itself). It exits with the child's exit code.</li>
  *   <li>When there is none it prints one line on stderr, naming the application ({@code Implementation-Title}),
  *       the Java that ran it and what to install, and exits with 1.</li>
  * </ol>
@@ -87,6 +96,24 @@ public final class Launcher {
     /** System property that, {@code false}, keeps the child JVM from using a class-data archive: {@value}. */
     public static final String STARTUP_CACHE_PROPERTY = "servicekit.startup-cache";
 
+    /**
+     * System property that, {@code false}, keeps the launcher from replacing its own process with the JVM it
+     * needs ({@code execve}, Linux), so that it starts that JVM as a child process and passes signals on, as it
+     * always does on other systems: {@value}.
+     */
+    public static final String EXEC_PROPERTY = "servicekit.exec";
+
+    /**
+     * System property that says the JVM's options were chosen on purpose: the application's shipped options set it
+     * ({@code -D}{@value}{@code =shipped}), and {@code install} adds {@code -D}{@value}{@code =given} to options given
+     * with {@code --jvm-option}. A JVM that has it (an installed service, or a JVM the launcher started) is never
+     * restarted to get the shipped options: {@value}.
+     */
+    public static final String JVM_OPTIONS_PROPERTY = "servicekit.jvm-options";
+
+    /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
+    static final String RUN_VERB = "run";
+
     private Launcher() {}
 
     /**
@@ -116,6 +143,31 @@ public final class Launcher {
         }
         int runningFeature = runningFeature();
         if (runningFeature >= REQUIRED_FEATURE) {
+            // The management classes cost tens of milliseconds: only for run, the one verb that may restart.
+            List<String> inputArguments = args.length > 0 && RUN_VERB.equals(args[0])
+                    ? ManagementFactory.getRuntimeMXBean().getInputArguments()
+                    : Collections.<String>emptyList();
+            if (restartsWithShippedOptions(args, inputArguments, System.getProperties()) && ExecInPlace.enabled()) {
+                if (!manifest.isPresent()) {
+                    manifest = readManifest(jar);
+                }
+                Attributes attributes =
+                        manifest.map(Manifest::getMainAttributes).orElseGet(Attributes::new);
+                Path home = Paths.get(System.getProperty("java.home"));
+                Path cache = cacheDirectory(System.getenv());
+                List<String> command = childCommand(
+                        home.resolve("bin").resolve("java"),
+                        startupOptions(attributes, inputArguments, args, jar, home, cache),
+                        inputArguments,
+                        System.getenv(),
+                        runningFeature,
+                        attributes,
+                        jar.toString(),
+                        mainClass.get().trim(),
+                        args);
+                ExecInPlace.exec(command, jar, cache);
+                // Still here: it did not work; run in this JVM as it is.
+            }
             invokeMain(mainClass.get().trim(), args);
             return;
         }
@@ -136,8 +188,9 @@ public final class Launcher {
             return;
         }
         List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        List<String> startup = startupOptions(
-                attributes, inputArguments, args, jar, java.get().home(), cacheDirectory(System.getenv()));
+        Path cache = cacheDirectory(System.getenv());
+        List<String> startup =
+                startupOptions(attributes, inputArguments, args, jar, java.get().home(), cache);
         List<String> command = childCommand(
                 java.get().javaExecutable(search.windows()),
                 startup,
@@ -148,7 +201,51 @@ public final class Launcher {
                 jar.toString(),
                 mainClass.get().trim(),
                 args);
+        if (ExecInPlace.enabled()) {
+            ExecInPlace.exec(command, jar, cache);
+            // Still here: no JNA, or execve failed; a child process does the same, with signals passed on.
+        }
         System.exit(runChild(command, err, runningFeature));
+    }
+
+    /**
+     * Whether this JVM, a Java {@value #REQUIRED_FEATURE}+, replaces itself ({@code execve}) with the same
+     * {@code java} given the shipped options and the class-data archive ({@link #startupOptions}), as the launcher
+     * does on an older Java: only for {@value #RUN_VERB} (other verbs are short and run in this JVM), only on
+     * Linux and when {@value #EXEC_PROPERTY} and {@value #STARTUP_CACHE_PROPERTY} are not {@code false}, and never
+     * when this JVM already has the shipped options ({@value #JVM_OPTIONS_PROPERTY}, which they set, as the
+     * command line {@code install} writes does) or a class-data archive or AOT cache of its own (what services
+     * installed before that property existed were given). The new JVM runs the real main class directly, so it
+     * cannot restart again.
+     */
+    static boolean restartsWithShippedOptions(
+            String[] args, List<String> inputArguments, java.util.Properties properties) {
+        if (args.length == 0 || !RUN_VERB.equals(args[0]) || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
+            return false;
+        }
+        if ("false"
+                        .equalsIgnoreCase(properties
+                                .getProperty(STARTUP_CACHE_PROPERTY, "true")
+                                .trim())
+                || !properties.getProperty("os.name", "").startsWith("Linux")
+                || "false"
+                        .equalsIgnoreCase(
+                                properties.getProperty(EXEC_PROPERTY, "true").trim())) {
+            return false;
+        }
+        for (String option : inputArguments) {
+            if (namesAnArchive(option)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean namesAnArchive(String option) {
+        return option.startsWith("-XX:SharedArchiveFile")
+                || option.startsWith("-XX:AOTCache")
+                || option.startsWith("-XX:AOTMode")
+                || option.startsWith("-Xshare");
     }
 
     /** The one line printed when no Java {@value #REQUIRED_FEATURE}+ is found. */
@@ -251,10 +348,7 @@ public final class Launcher {
             Path cacheDirectory) {
         List<String> options = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
         for (String option : inputArguments) {
-            if (option.startsWith("-XX:SharedArchiveFile")
-                    || option.startsWith("-XX:AOTCache")
-                    || option.startsWith("-XX:AOTMode")
-                    || option.startsWith("-Xshare")) {
+            if (namesAnArchive(option)) {
                 return options;
             }
         }

@@ -199,4 +199,39 @@ class LauncherChildCommandTest {
             throw new IllegalStateException("from the real main");
         }
     }
+
+    @Test
+    void onJava21OnlyRunIsRestartedAndNeverAJvmThatHasItsOptionsOrAnArchiveOrWasToldNotTo() {
+        java.util.Properties linux = new java.util.Properties();
+        linux.setProperty("os.name", "Linux");
+
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), linux))
+                .isTrue();
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run", "--set", "a=b"}, List.of("-Xmx1g"), linux))
+                .as("options of the user's own are kept by the new JVM, after the shipped ones")
+                .isTrue();
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"version"}, List.of(), linux))
+                .isFalse();
+        assertThat(Launcher.restartsWithShippedOptions(new String[0], List.of(), linux))
+                .isFalse();
+        for (String archive : List.of(
+                "-XX:SharedArchiveFile=users-service.jsa", "-XX:AOTCache=app.aot", "-Xshare:off", "-XX:AOTMode=off")) {
+            assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(archive), linux))
+                    .as(archive)
+                    .isFalse();
+        }
+        for (String property :
+                List.of(Launcher.JVM_OPTIONS_PROPERTY, Launcher.STARTUP_CACHE_PROPERTY, Launcher.EXEC_PROPERTY)) {
+            java.util.Properties properties = new java.util.Properties();
+            properties.putAll(linux);
+            properties.setProperty(property, property.equals(Launcher.JVM_OPTIONS_PROPERTY) ? "shipped" : "false");
+            assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), properties))
+                    .as(property)
+                    .isFalse();
+        }
+        java.util.Properties windows = new java.util.Properties();
+        windows.setProperty("os.name", "Windows 11");
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), windows))
+                .isFalse();
+    }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * users-service as a Servicekit HTTP application: its name, version, store keys, and its domain
@@ -24,16 +25,20 @@ import java.util.Properties;
 public final class UsersServiceApplication implements HttpApplication {
 
     private final Clock clock;
-    private final PasswordHasher hasher;
+    private final Supplier<PasswordHasher> hasher;
 
-    /** The application as shipped. */
+    /**
+     * The application as shipped. Its password hasher (and the secure random generator behind it, which loads the
+     * security providers) is made when the service starts, not for every verb.
+     */
     public UsersServiceApplication() {
-        this(Clock.systemUTC(), PasswordHasher.create());
+        this.clock = Clock.systemUTC();
+        this.hasher = PasswordHasher::create;
     }
 
     UsersServiceApplication(Clock clock, PasswordHasher hasher) {
         this.clock = clock;
-        this.hasher = hasher;
+        this.hasher = () -> hasher;
     }
 
     @Override
@@ -75,7 +80,7 @@ public final class UsersServiceApplication implements HttpApplication {
 
     @Override
     public void start(HttpServiceContext context) {
-        new UsersService(clock, hasher).start(context);
+        new UsersService(clock, hasher.get()).start(context);
     }
 
     /** Every configuration key of users-service, the toolkit's included (docs/configuration.md is rendered from it). */

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code java -jar users-service.jar} started by a Java older than 21, as on a machine whose default java is
- * Debian's 17: the jar's launcher re-runs it on a Java 21+ it finds, passes signals on, or says in one line what
- * to install.
+ * Debian's 17: the jar's launcher replaces its process with a Java 21+ it finds ({@code execve}), or, with that turned
+ * off, runs it as a child and passes signals on; or says in one line what to install.
  */
 class Java17LauncherIT {
 
@@ -57,7 +57,7 @@ class Java17LauncherIT {
     @Test
     void versionStartedByAnOldJavaRunsOnAJava21FoundInTheUsualPlacesAndExitsZero() throws Exception {
         // No JAVA_HOME and the old java first on PATH: what a shell on such a machine looks like.
-        Result result = run(Map.of("PATH", oldJavaHome.resolve("bin") + ":/usr/bin:/bin"), "version");
+        Result result = run(Map.of("PATH", oldJavaHome.resolve("bin") + ":/usr/bin:/bin"), "", "version");
 
         assertThat(result.exitCode).as(result.toString()).isZero();
         assertThat(result.stdout)
@@ -72,7 +72,102 @@ class Java17LauncherIT {
     }
 
     @Test
-    void theServiceRunsUnderTheLauncherWhichPassesSignalsOnAndLeavesNoChildBehind() throws Exception {
+    void theServiceStartedByAnOldJavaIsTheJava21JvmItselfWithTheShippedOptionsAndStopsGracefully() throws Exception {
+        Path newJavaHome = Path.of(System.getProperty("java.home")).toRealPath();
+        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .java(oldJavaHome.resolve("bin/java"))
+                .environment("JAVA_HOME", newJavaHome.toString())
+                .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
+                .args("run", "--set", "http.port=0", "--set", "management.port=0")
+                .start()) {
+            int managementPort =
+                    Integer.parseInt(service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START)
+                            .group(1));
+            ProcessHandle process = ProcessHandle.of(service.pid()).orElseThrow();
+            assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(service.pid()), "exe")))
+                    .as("the pid the old java started is the Java 21+ JVM itself (execve), not a launcher")
+                    .startsWith(newJavaHome);
+            assertThat(process.children()).as("no child process").isEmpty();
+            assertThat(process.info().arguments())
+                    .as("the JVM runs with the shipped options and a class-data archive in the user's cache")
+                    .hasValueSatisfying(arguments -> assertThat(arguments)
+                            .contains("-XX:+UseSerialGC", "-Xmx128m", "-Dservicekit.jvm-options=shipped")
+                            .contains("-XX:+AutoCreateSharedArchive", "dev.servicekit.users.UsersServiceMain")
+                            .anySatisfy(a -> assertThat(a)
+                                    .startsWith("-XX:SharedArchiveFile=" + dir.resolve("cache/servicekit/run-"))));
+            assertThat(TestHttpClient.create("http://127.0.0.1:" + managementPort)
+                            .get("/health/ready")
+                            .status())
+                    .isEqualTo(200);
+            assertThat(Files.readString(Path.of("/proc", Long.toString(service.pid()), "status")))
+                    .as("the signal mask was emptied before execve")
+                    .containsPattern("(?m)^SigBlk:\\s+0+$");
+
+            service.signal("HUP");
+            service.awaitOutput(Pattern.compile("Received SIGHUP"), Duration.ofSeconds(20));
+            service.signal("TERM");
+
+            assertThat(service.awaitExit(Duration.ofSeconds(60)))
+                    .as(service.output())
+                    .isZero();
+            assertThat(service.stdout()).contains("Received SIGTERM").contains("users-service stopped");
+            assertThat(service.stderr()).as("nothing on stderr").isEmpty();
+            try (Stream<Path> archives = Files.list(dir.resolve("cache/servicekit"))) {
+                assertThat(archives.map(p -> p.getFileName().toString()))
+                        .as("the archive written when the service stopped, mapped by the next run")
+                        .anySatisfy(name -> assertThat(name).startsWith("run-").endsWith(".jsa"));
+            }
+        }
+    }
+
+    @Test
+    void killMinus9OfThePidAnOldJavaStartedLeavesNoProcessBehind() throws Exception {
+        String marker = "-Dtest.run=" + dir.getFileName();
+        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .java(oldJavaHome.resolve("bin/java"))
+                .jvmOptions(marker)
+                .environment(
+                        "JAVA_HOME", Path.of(System.getProperty("java.home")).toString())
+                .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
+                .args("run", "--set", "http.port=0", "--set", "management.port=0")
+                .start()) {
+            service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START);
+
+            service.kill9();
+
+            assertThat(ProcessHandle.allProcesses()
+                            .filter(p -> p.info()
+                                    .arguments()
+                                    .map(a -> List.of(a).contains(marker))
+                                    .orElse(false)))
+                    .as("processes started with %s", marker)
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void standardStreamsAndExitCodesPassThroughTheOldJava() throws Exception {
+        Map<String, String> path = Map.of("PATH", oldJavaHome.resolve("bin") + ":/usr/bin:/bin");
+
+        Result token = run(path, "", "token", "issue", "--subject", "me", "--scope", "users:read");
+        assertThat(token.exitCode).as(token.toString()).isZero();
+        assertThat(token.stdout.trim()).as(token.toString()).matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+");
+
+        Result withPassword = run(path, "secret\n", "install", "--dry-run", "--account", "svc", "--password-stdin");
+        assertThat(withPassword.exitCode).as(withPassword.toString()).isZero();
+        assertThat(withPassword.stdout).as(withPassword.toString()).contains("-Dservicekit.jvm-options=shipped");
+
+        Result noPassword = run(path, "", "install", "--dry-run", "--account", "svc", "--password-stdin");
+        assertThat(noPassword.exitCode).as(noPassword.toString()).isEqualTo(2);
+        assertThat(noPassword.stderr).as(noPassword.toString()).contains("standard input had no password line");
+
+        Result badConfig = run(path, "", "config", "validate", "--set", "http.port=not-a-port");
+        assertThat(badConfig.exitCode).as(badConfig.toString()).isEqualTo(78);
+        assertThat(badConfig.stderr).as(badConfig.toString()).contains("http.port");
+    }
+
+    @Test
+    void withExecTurnedOffTheLauncherRunsTheServiceAsAChildPassesSignalsOnAndLeavesNoChildBehind() throws Exception {
         Path childJavaHome = Path.of(System.getProperty("java.home")).toRealPath();
         long childPid = -1;
         // Through env --default-signal=INT (coreutils 8.31+): a build started from a shell's background job hands
@@ -80,7 +175,9 @@ class Java17LauncherIT {
         try (ServiceProcess launcher = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
                 .java(Path.of("/usr/bin/env"))
                 .jvmOptions(
-                        "--default-signal=INT", oldJavaHome.resolve("bin/java").toString())
+                        "--default-signal=INT",
+                        oldJavaHome.resolve("bin/java").toString(),
+                        "-D" + Launcher.EXEC_PROPERTY + "=false")
                 .environment("JAVA_HOME", childJavaHome.toString())
                 .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
                 .args("run", "--set", "http.port=0", "--set", "management.port=0")
@@ -163,6 +260,7 @@ class Java17LauncherIT {
 
         Result result = run(
                 Map.of("PATH", oldJavaHome.resolve("bin").toString(), "SERVICEKIT_JDK_DIRS", empty.toString()),
+                "",
                 "version");
 
         assertThat(result.exitCode).as(result.toString()).isEqualTo(1);
@@ -229,8 +327,8 @@ class Java17LauncherIT {
         return children.get(0);
     }
 
-    /** {@code <old java> -jar users-service.jar <args>} without JAVA_HOME, in {@link #dir}. */
-    private Result run(Map<String, String> environment, String... args) throws Exception {
+    /** {@code <old java> -jar users-service.jar <args>} without JAVA_HOME, in {@link #dir}, {@code stdin} as input. */
+    private Result run(Map<String, String> environment, String stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 oldJavaHome.resolve("bin/java").toString(),
                 "-jar",
@@ -243,10 +341,13 @@ class Java17LauncherIT {
         builder.environment().remove("JDK_JAVA_OPTIONS");
         builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
         builder.environment().putAll(environment);
+        Path in = Files.writeString(dir.resolve("stdin.txt"), stdin, StandardCharsets.UTF_8);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
-        Process process =
-                builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process process = builder.redirectInput(in.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         try {
             assertThat(process.waitFor(60, TimeUnit.SECONDS))
                     .as("%s finished within a minute", command)

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Before/after of two users-service jars on the README's command, interleaved over rounds (A B A B ...), with
+# each JAVA given: `JAVA -jar JAR version` (wall and CPU time) and `JAVA -jar JAR run` to the first authenticated
+# 200 to GET /api/v1/users?limit=1 (benchtool startup -keep), with the CPU time (user + system, from
+# /proc/<pid>/stat) and the summed VmRSS of the service's processes (a launcher and its child, or one JVM) at
+# that moment, then SIGTERM and the time the stop took. The README's configuration: SQLite in a scratch data
+# directory, auth on (the key the first `token issue` makes). Class-data archives go to a scratch
+# XDG_CACHE_HOME; one warm-up round writes them first. Under load, compare the CPU times; wall times swing.
+# Usage: bench/compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]   (default 5 rounds, `java`)
+# Output: one line per measurement, e.g.
+#   java-17-openjdk-amd64-after run startup_ms=2391.8 cpu_ms=2560 rss_kib=115824 stop_ms=2501
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BEFORE=$(realpath "${1:?usage: compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]}")
+AFTER=$(realpath "${2:?usage: compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]}")
+ROUNDS=${3:-5}
+shift 3 2>/dev/null || shift $#
+JAVAS=("$@")
+[ ${#JAVAS[@]} -eq 0 ] && JAVAS=(java)
+BENCHTOOL="$BENCH_DIR/bin/benchtool"
+[ -x "$BENCHTOOL" ] || { echo "compare-starts.sh: $BENCHTOOL is missing; build it (docs/performance.md)" >&2; exit 1; }
+PORT=${PORT:-18080}
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export XDG_CACHE_HOME="$WORK/cache"
+DATA="$WORK/data"
+mkdir -p "$DATA"
+TOKEN=$(cd "$DATA" && java -jar "$BEFORE" token issue --subject bench --scope "users:read users:write" 2>/dev/null)
+[ -n "$TOKEN" ] || { echo "compare-starts.sh: token issue with $BEFORE printed no token" >&2; exit 1; }
+TICKS=$(getconf CLK_TCK)
+
+# run LABEL JAVA JAR: one cold start of `run` to the first 200, measured, then stopped.
+run() {
+  local label=$1 java=$2 jar=$3 out pid ms cpu=0 rss=0 p u s r started
+  out=$("$BENCHTOOL" startup -keep -port "$PORT" -dir "$DATA" -log "$WORK/$label.log" \
+      -path "/api/v1/users?limit=1" -header "Authorization: Bearer $TOKEN" \
+      -- "$java" -jar "$jar" run --set http.port="$PORT" --set management.port=0) || { echo "$label run failed: $out"; return; }
+  pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
+  ms=$(sed -n 's/.*startup_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+  for p in $pid $(pgrep -P "$pid"); do
+    read -r u s < <(awk '{print $14, $15}' "/proc/$p/stat")
+    cpu=$((cpu + (u + s) * 1000 / TICKS))
+    r=$(awk '/VmRSS/{print $2}' "/proc/$p/status")
+    rss=$((rss + r))
+  done
+  kill -TERM "$pid"
+  started=$(date +%s%N)
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  echo "$label run startup_ms=$ms cpu_ms=$cpu rss_kib=$rss stop_ms=$(( ($(date +%s%N) - started) / 1000000 ))"
+}
+
+# version LABEL JAVA JAR: wall and CPU time of `version`.
+version() {
+  local label=$1 java=$2 jar=$3 started ended
+  started=$(date +%s%N)
+  /usr/bin/time -o "$WORK/time" -f "%U %S" "$java" -jar "$jar" version >/dev/null
+  ended=$(date +%s%N)
+  echo "$label version wall_ms=$(( (ended - started) / 1000000 )) cpu_ms=$(awk '{printf "%d", ($1 + $2) * 1000}' "$WORK/time")"
+}
+
+# The Java home's directory name (java-17-openjdk-amd64, temurin-25-jdk-amd64): `java` alone says nothing.
+home_name() {
+  basename "$(dirname "$(dirname "$(readlink -f "$(command -v "$1")")")")"
+}
+
+round() {
+  local java side jar
+  for java in "${JAVAS[@]}"; do
+    for side in before after; do
+      jar=$BEFORE
+      [ "$side" = after ] && jar=$AFTER
+      version "$(home_name "$java")-$side" "$java" "$jar"
+      run "$(home_name "$java")-$side" "$java" "$jar"
+    done
+  done
+}
+
+round >/dev/null # writes the archives
+echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for _ in $(seq 1 "$ROUNDS"); do
+  round
+done
+echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
