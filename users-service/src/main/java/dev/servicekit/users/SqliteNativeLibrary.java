@@ -2,6 +2,9 @@ package dev.servicekit.users;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -14,10 +17,11 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.jar.JarEntry;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +42,10 @@ import org.sqlite.util.OSInfo;
  * <p>Safety:
  *
  * <ul>
- *   <li>The copy is compared byte for byte with the library in this sqlite-jdbc's jar at every start; a copy that
- *       differs (another build, a torn write, a tampered file) is replaced before it is named. The version and the
- *       library's CRC-32 are in the path, so two sqlite-jdbc builds never share a file.
+ *   <li>The copy's size and CRC-32 are checked against the library's entry in this sqlite-jdbc's jar at every start
+ *       (the jar's directory is already read, so this costs one read of the copy); a copy that differs (another
+ *       build, a torn write, a damaged file) is replaced before it is named. The version and the library's CRC-32
+ *       are in the path, so two sqlite-jdbc builds never share a file.
  *   <li>Directories are created owner-only ({@code rwx------}) and the copy is owner-only ({@code r-x------}) where
  *       the file system has POSIX permissions; a directory that others may write to, or that another account owns,
  *       is not used.
@@ -123,24 +128,18 @@ final class SqliteNativeLibrary {
             return Optional.empty();
         }
         String name = System.mapLibraryName("sqlitejdbc");
-        String resource = "/org/sqlite/native/" + folder.get() + "/" + name;
-        byte[] library;
-        try (InputStream in = SQLiteJDBCLoader.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                return Optional.empty(); // no library for this platform in the jar: sqlite-jdbc says so itself
-            }
-            library = in.readAllBytes();
-        } catch (IOException e) {
-            return Optional.empty();
+        URL resource = SQLiteJDBCLoader.class.getResource("/org/sqlite/native/" + folder.get() + "/" + name);
+        if (resource == null) {
+            return Optional.empty(); // no library for this platform in the jar: sqlite-jdbc says so itself
         }
-        CRC32 crc = new CRC32();
-        crc.update(library);
         Path ours = cacheDirectory.resolve("sqlite-jdbc");
         Path version = ours.resolve(SQLiteJDBCLoader.getVersion());
         Path directory = version.resolve(folder.get().replace('/', '-'));
-        int dot = name.lastIndexOf('.');
-        String fileName = name.substring(0, dot) + "-" + Long.toHexString(crc.getValue()) + name.substring(dot);
         try {
+            Library library = Library.of(resource);
+            int dot = name.lastIndexOf('.');
+            Path file = directory.resolve(
+                    name.substring(0, dot) + "-" + Long.toHexString(library.crc()) + name.substring(dot));
             createOwnerOnlyDirectories(directory);
             for (Path level : new Path[] {ours, version, directory}) {
                 if (!ownedByMeAndClosedToOthers(level)) {
@@ -148,15 +147,65 @@ final class SqliteNativeLibrary {
                     return Optional.empty();
                 }
             }
-            Path file = directory.resolve(fileName);
-            if (sameContent(file, library)) {
+            if (library.isCopiedTo(file)) {
                 return Optional.of(file);
             }
-            write(directory, file, library);
-            return sameContent(file, library) ? Optional.of(file) : Optional.empty();
+            write(directory, file, library.bytes());
+            return library.isCopiedTo(file) ? Optional.of(file) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             LOG.debug("Cannot cache sqlite-jdbc's native library in {}", directory, e);
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The library in the jar, known by its size and CRC-32. From a jar these come from the jar's directory, which the
+     * class loader has already read, so a start that finds its copy in place never inflates the library.
+     */
+    private record Library(URL resource, long size, long crc) {
+
+        static Library of(URL resource) throws IOException {
+            if (resource.openConnection() instanceof JarURLConnection jar) {
+                JarEntry entry = jar.getJarEntry();
+                if (entry.getSize() >= 0 && entry.getCrc() >= 0) {
+                    return new Library(resource, entry.getSize(), entry.getCrc());
+                }
+            }
+            byte[] bytes = read(resource);
+            return new Library(resource, bytes.length, crc(bytes));
+        }
+
+        /** The library's bytes, checked against its size and CRC-32. */
+        byte[] bytes() throws IOException {
+            byte[] bytes = read(resource);
+            if (bytes.length != size || crc(bytes) != crc) {
+                throw new IOException("'" + resource + "' does not match its size and CRC-32 in the jar");
+            }
+            return bytes;
+        }
+
+        /** True when {@code file} holds exactly this library (same size and CRC-32). */
+        boolean isCopiedTo(Path file) throws IOException {
+            try {
+                if (Files.size(file) != size) {
+                    return false;
+                }
+                return crc(Files.readAllBytes(file)) == crc;
+            } catch (NoSuchFileException e) {
+                return false;
+            }
+        }
+
+        private static byte[] read(URL resource) throws IOException {
+            try (InputStream in = resource.openStream()) {
+                return in.readAllBytes();
+            }
+        }
+
+        private static long crc(byte[] bytes) {
+            CRC32 crc = new CRC32();
+            crc.update(bytes);
+            return crc.getValue();
         }
     }
 
@@ -180,14 +229,20 @@ final class SqliteNativeLibrary {
                 || Files.exists(Paths.get("/system/lib64/libGLESv1_CM.so"))) {
             return Optional.empty();
         }
-        return Optional.of((OSInfo.isMusl() ? "Linux-Musl" : "Linux") + "/" + OSInfo.getArchName());
+        return linuxFolder().map(linux -> linux + "/" + OSInfo.getArchName());
     }
 
-    private static boolean sameContent(Path file, byte[] library) throws IOException {
+    /**
+     * {@code Linux-Musl} when a musl C library is mapped into this process, else {@code Linux}: what sqlite-jdbc's
+     * {@code OSInfo.isMusl()} decides, from one read of {@code /proc/self/maps} where it resolves every entry of
+     * {@code /proc/self/map_files} (10-60 ms measured here). Empty when the file cannot be read.
+     */
+    private static Optional<String> linuxFolder() {
         try {
-            return Files.size(file) == library.length && Arrays.equals(Files.readAllBytes(file), library);
-        } catch (NoSuchFileException e) {
-            return false;
+            String maps = new String(Files.readAllBytes(Paths.get("/proc/self/maps")), StandardCharsets.ISO_8859_1);
+            return Optional.of(maps.toLowerCase(Locale.ROOT).contains("musl") ? "Linux-Musl" : "Linux");
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

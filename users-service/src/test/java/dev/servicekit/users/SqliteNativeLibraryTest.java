@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteJDBCLoader;
+import org.sqlite.util.OSInfo;
 
 /**
  * sqlite-jdbc's native library is copied once into the user's cache directory, owner-only, and a file there that is
@@ -71,6 +72,18 @@ class SqliteNativeLibraryTest {
     }
 
     @Test
+    void aCopyOfTheRightSizeWithOneByteChangedIsReplaced() throws IOException {
+        Path copy = SqliteNativeLibrary.cachedCopy(cache).orElseThrow();
+        byte[] damaged = libraryInTheJar();
+        damaged[damaged.length / 2] ^= 1;
+        Files.delete(copy);
+        Files.write(copy, damaged);
+
+        assertThat(SqliteNativeLibrary.cachedCopy(cache)).contains(copy);
+        assertThat(copy).hasBinaryContent(libraryInTheJar());
+    }
+
+    @Test
     void aLibraryOfAnotherSqliteJdbcVersionIsNeverUsed() throws IOException {
         Path ours = SqliteNativeLibrary.cachedCopy(cache).orElseThrow();
         Path other = cache.resolve("sqlite-jdbc")
@@ -115,6 +128,12 @@ class SqliteNativeLibraryTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void theFolderIsTheOneSqliteJdbcChoosesItself() {
+        // OSInfo's own answer runs `uname -o` on Linux, which is what nativeFolder avoids at every start.
+        assertThat(SqliteNativeLibrary.nativeFolder()).contains(OSInfo.getNativeLibFolderPathForCurrentOS());
     }
 
     @Test
