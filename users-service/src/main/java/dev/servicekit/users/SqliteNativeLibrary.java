@@ -293,7 +293,11 @@ final class SqliteNativeLibrary {
         }
     }
 
-    /** True where the file system has no POSIX permissions (Windows: the profile's ACL applies). */
+    /**
+     * Whether only this account can change what {@code directory} holds: a directory (not a link) owned by the account
+     * {@code user.name} names and writable by neither group nor others. True where the file system has no POSIX
+     * permissions (Windows: the profile's ACL applies).
+     */
     private static boolean ownedByMeAndClosedToOthers(Path directory) throws IOException {
         if (!posix(directory)) {
             return true;
