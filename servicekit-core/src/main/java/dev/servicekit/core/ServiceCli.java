@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -68,6 +69,15 @@ public final class ServiceCli {
             context.out().println(VersionCommand.line(context.app(), java.util.Optional.empty()));
             return ExitCode.OK.code();
         }
+        Optional<ConfigOptions> plainRun = RunCommand.plainArguments(args);
+        if (plainRun.isPresent()) {
+            // The start of every service, without building picocli's model (see RunCommand.plainArguments).
+            try {
+                return new RunCommand(context, plainRun.get()).call();
+            } catch (Exception e) {
+                return failure(e);
+            }
+        }
         return commandLine(args).execute(args);
     }
 
@@ -117,20 +127,22 @@ public final class ServiceCli {
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ConfigException config) {
-                context.printProblems(config);
-                return ExitCode.CONFIG_ERROR.code();
-            }
-            if (e instanceof ServiceManagerException manager) {
-                context.err().println(context.app().name() + ": " + manager.getMessage());
-                return manager.exitCode();
-            }
-            context.err()
-                    .println(context.app().name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return ExitCode.FAILURE.code();
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(e));
         return cli;
+    }
+
+    /** What a verb that threw exits with, after saying why on stderr. */
+    private int failure(Exception e) {
+        if (e instanceof ConfigException config) {
+            context.printProblems(config);
+            return ExitCode.CONFIG_ERROR.code();
+        }
+        if (e instanceof ServiceManagerException manager) {
+            context.err().println(context.app().name() + ": " + manager.getMessage());
+            return manager.exitCode();
+        }
+        context.err().println(context.app().name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        return ExitCode.FAILURE.code();
     }
 
     /** {@link ServiceManagers#load()} on first use, once. */

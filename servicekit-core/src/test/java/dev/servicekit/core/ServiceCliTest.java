@@ -9,12 +9,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class ServiceCliTest {
 
@@ -219,6 +222,63 @@ class ServiceCliTest {
         assertThat(host.state()).isEqualTo(ServiceState.STOPPED);
         assertThat(stops.get()).isEqualTo(1);
         assertThat(forced.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aPlainRunCommandLineIsParsedWithoutPicocliExactlyAsPicocliParsesIt() {
+        List<List<String>> lines = List.of(
+                List.of("run"),
+                List.of("service"),
+                List.of("run", "--set", "http.port=8081"),
+                List.of("run", "--set=http.port=8081", "--set", "a.b=c=d", "--set", "log.level=debug"),
+                List.of("service", "--config", "/etc/demo/config.yaml", "--set", "data-dir=/var/lib/demo"),
+                List.of("run", "--config=conf.yaml", "--instance", "blue", "--set", "x=1"),
+                List.of("run", "--instance=green-2", "--set", "path=C:\\data dir\\x"));
+        for (List<String> line : lines) {
+            Optional<ServiceCli.ConfigOptions> plain = RunCommand.plainArguments(line.toArray(String[]::new));
+            ServiceCli.ConfigOptions picocli = new ServiceCli.ConfigOptions();
+            new CommandLine(picocli).parseArgs(line.subList(1, line.size()).toArray(String[]::new));
+
+            assertThat(plain).as("%s", line).isPresent();
+            assertThat(plain.get().overrides).as("%s", line).isEqualTo(picocli.overrides);
+            assertThat(plain.get().configFile).as("%s", line).isEqualTo(picocli.configFile);
+            assertThat(plain.get().instance.value()).as("%s", line).isEqualTo(picocli.instance.value());
+        }
+    }
+
+    @Test
+    void everyOtherCommandLineIsLeftToPicocli() {
+        List<String[]> lines = List.of(
+                new String[] {},
+                new String[] {"version"},
+                new String[] {"runx"},
+                new String[] {"run", "--help"},
+                new String[] {"run", "-h"},
+                new String[] {"run", "--version"},
+                new String[] {"run", "--bogus"},
+                new String[] {"run", "--set"},
+                new String[] {"run", "--set", "--config", "x"},
+                new String[] {"run", "--set="},
+                new String[] {"run", "--set", "@args.txt"},
+                new String[] {"run", "@args.txt"},
+                new String[] {"run", "--", "--set", "a=b"},
+                new String[] {"run", "http.port=1"},
+                new String[] {"run", "--config", "a.yaml", "--config", "b.yaml"},
+                new String[] {"run", "--instance", "Bad Name"},
+                new String[] {"run", "--instance", "a", "--instance", "b"},
+                new String[] {"run", "--config", "nul\0.yaml"},
+                new String[] {"run", "--SET", "a=b"});
+        for (String[] line : lines) {
+            assertThat(RunCommand.plainArguments(line))
+                    .as(Arrays.toString(line))
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void aMistakeAfterAPlainPrefixIsStillPicocliUsageError() {
+        assertThat(run(Map.of(), "run", "--set", "http.port=8081", "--bogus")).isEqualTo(2);
+        assertThat(err()).contains("--bogus");
     }
 
     @Test

@@ -1,7 +1,13 @@
 package dev.servicekit.users;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -19,12 +25,57 @@ import org.flywaydb.core.api.output.MigrateResult;
  * versions are compared with the newest local one before migrating, and again after (another instance may have
  * migrated meanwhile), and a newer schema throws {@link SchemaTooNewException}.
  *
+ * <p>{@link #currentVersion} tells, with one query, that a database is already exactly at this build's schema, so
+ * that a start can skip Flyway (its scan of the class path, its validation and its few hundred classes) when Flyway
+ * would change nothing.
+ *
  * <p>Several instances may migrate one PostgreSQL database at once: Flyway holds a PostgreSQL advisory lock while
  * it migrates, so each migration runs exactly once and the others wait, then find nothing to do.
  */
 final class SchemaMigrations {
 
     private SchemaMigrations() {}
+
+    /** One migration script as Flyway records it once applied: its version and Flyway's checksum of it. */
+    record Script(String version, int checksum) {
+        Script {
+            Objects.requireNonNull(version, "version");
+        }
+    }
+
+    /**
+     * The schema version of {@code dataSource} when its Flyway history ({@code flyway_schema_history}) holds exactly
+     * {@code scripts}, each applied successfully with the same checksum and nothing else: then {@link #migrate} would
+     * apply nothing, its validation would pass and there is nothing newer to refuse. Empty in every other case (no
+     * history yet, a migration missing, failed, edited or newer than {@code scripts}, or the query fails), and the
+     * caller runs {@link #migrate}, which decides as before.
+     *
+     * @param scripts every migration script of the location, oldest first, as Flyway resolves them (a test holds
+     *     them equal)
+     */
+    static Optional<String> currentVersion(DataSource dataSource, List<Script> scripts) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        if (scripts.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Script> applied = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "SELECT version, checksum, type, success FROM flyway_schema_history ORDER BY installed_rank")) {
+            while (rows.next()) {
+                String version = rows.getString(1);
+                int checksum = rows.getInt(2);
+                if (version == null || rows.wasNull() || !"SQL".equals(rows.getString(3)) || !rows.getBoolean(4)) {
+                    return Optional.empty();
+                }
+                applied.add(new Script(version, checksum));
+            }
+        } catch (SQLException e) {
+            return Optional.empty(); // most often: no history table yet, a new database
+        }
+        return applied.equals(scripts) ? Optional.of(scripts.getLast().version()) : Optional.empty();
+    }
 
     /**
      * Migrates {@code dataSource} to the newest migration in {@code location}.

@@ -41,6 +41,7 @@ final class SqliteBackups {
      * @throws StoreException if SQLite fails (a missing or unreadable database, a full disk)
      */
     static void snapshot(Path database, Path target, Duration busyTimeout) {
+        SqliteNativeLibrary.useCachedCopy();
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(Math.toIntExact(Math.min(Integer.MAX_VALUE, busyTimeout.toMillis())));
         config.resetOpenMode(SQLiteOpenMode.CREATE); // never creates: a missing database is an error
@@ -72,6 +73,7 @@ final class SqliteBackups {
      *     {@code ok}), has no users table, or its schema is newer than this release knows
      */
     static Inspection inspect(Path payload, String name) {
+        SqliteNativeLibrary.useCachedCopy();
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(true);
         SQLiteDataSource source = new SQLiteDataSource(config);

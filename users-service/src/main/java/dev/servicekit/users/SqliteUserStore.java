@@ -81,6 +81,13 @@ import org.sqlite.SQLiteException;
 final class SqliteUserStore implements UserStore, SnapshotSource {
 
     static final String MIGRATIONS = "classpath:db/migration/sqlite";
+    /**
+     * Every script in {@link #MIGRATIONS}, oldest first, with Flyway's checksum: a database whose history holds exactly
+     * these opens without Flyway ({@link SchemaMigrations#currentVersion}). {@code SchemaMigrationsTest} fails when a
+     * script is added or changed and this list is not.
+     */
+    static final List<SchemaMigrations.Script> MIGRATION_SCRIPTS =
+            List.of(new SchemaMigrations.Script("1", -1588897282), new SchemaMigrations.Script("2", -36453683));
     /** The HikariCP pool name: the {@code pool} tag of the pool's meters. */
     static final String POOL_NAME = "users-store";
     /** The pool-usage gauge (Prometheus {@code store_pool_usage_ratio}). */
@@ -194,12 +201,20 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             throw e;
         }
         try {
-            MigrateResult result = SchemaMigrations.migrate(pool, MIGRATIONS, "SQLite database '" + absolute + "'");
-            LOG.info(
-                    "Opened SQLite user store {} (schema version {}, {} migration(s) applied now)",
-                    absolute,
-                    result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion,
-                    result.migrationsExecuted);
+            Optional<String> current = SchemaMigrations.currentVersion(pool, MIGRATION_SCRIPTS);
+            if (current.isPresent()) {
+                LOG.info(
+                        "Opened SQLite user store {} (schema version {}, 0 migration(s) applied now)",
+                        absolute,
+                        current.get());
+            } else {
+                MigrateResult result = SchemaMigrations.migrate(pool, MIGRATIONS, "SQLite database '" + absolute + "'");
+                LOG.info(
+                        "Opened SQLite user store {} (schema version {}, {} migration(s) applied now)",
+                        absolute,
+                        result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion,
+                        result.migrationsExecuted);
+            }
         } catch (FlywayException e) {
             pool.close();
             fileLock.close();
@@ -236,6 +251,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
 
     private static HikariDataSource openPool(
             Path file, int poolSize, Duration connectionTimeout, Optional<MeterRegistry> metrics) {
+        SqliteNativeLibrary.useCachedCopy();
         SQLiteConfig sqlite = new SQLiteConfig();
         // sqlite-jdbc applies these PRAGMAs to every connection it opens, so every pooled connection has them.
         sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);

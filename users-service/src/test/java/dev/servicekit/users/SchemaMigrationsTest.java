@@ -10,8 +10,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
 
 /**
  * A database that a newer release migrated is refused instead of run on (Flyway alone would ignore the "future"
@@ -47,6 +51,79 @@ class SchemaMigrationsTest {
         try (SqliteUserStore store = SqliteUserStore.open(file, 2, Duration.ofSeconds(1), Clock.systemUTC())) {
             store.ping(Duration.ofSeconds(2));
         }
+    }
+
+    @Test
+    void theScriptsASqliteStartComparesWithAreTheOnesFlywayResolves() {
+        Flyway flyway = Flyway.configure(SchemaMigrations.class.getClassLoader())
+                .dataSource(dataSource(dir.resolve("fresh.db")))
+                .locations(SqliteUserStore.MIGRATIONS)
+                .load();
+
+        List<SchemaMigrations.Script> resolved = Arrays.stream(flyway.info().all())
+                .map(info -> new SchemaMigrations.Script(info.getVersion().getVersion(), info.getChecksum()))
+                .toList();
+
+        assertThat(SqliteUserStore.MIGRATION_SCRIPTS)
+                .as("SqliteUserStore.MIGRATION_SCRIPTS must list every script with Flyway's checksum")
+                .isEqualTo(resolved);
+    }
+
+    @Test
+    void aDatabaseAtThisBuildsSchemaIsRecognisedWithoutFlyway() {
+        Path file = dir.resolve("users.db");
+        assertThat(SchemaMigrations.currentVersion(dataSource(file), SqliteUserStore.MIGRATION_SCRIPTS))
+                .as("a new database")
+                .isEmpty();
+        SqliteUserStore.open(file, 2, Duration.ofSeconds(1), Clock.systemUTC()).close();
+
+        assertThat(SchemaMigrations.currentVersion(dataSource(file), SqliteUserStore.MIGRATION_SCRIPTS))
+                .contains(SqliteUserStore.MIGRATION_SCRIPTS.getLast().version());
+    }
+
+    @Test
+    void anOlderDatabaseIsStillMigratedToTheNewestSchema() throws SQLException {
+        Path file = dir.resolve("users.db");
+        Flyway.configure(SchemaMigrations.class.getClassLoader())
+                .dataSource(dataSource(file))
+                .locations(SqliteUserStore.MIGRATIONS)
+                .target("1")
+                .load()
+                .migrate();
+        assertThat(SchemaMigrations.currentVersion(dataSource(file), SqliteUserStore.MIGRATION_SCRIPTS))
+                .isEmpty();
+
+        try (SqliteUserStore store = SqliteUserStore.open(file, 2, Duration.ofSeconds(1), Clock.systemUTC())) {
+            store.ping(Duration.ofSeconds(2));
+        }
+
+        assertThat(SchemaMigrations.currentVersion(dataSource(file), SqliteUserStore.MIGRATION_SCRIPTS))
+                .contains(SqliteUserStore.MIGRATION_SCRIPTS.getLast().version());
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement statement = connection.createStatement()) {
+            statement.executeQuery("SELECT count(*) FROM login_failures").close(); // V2's table
+        }
+    }
+
+    @Test
+    void aDatabaseWhoseAppliedScriptWasEditedStillFailsFlywaysValidation() throws SQLException {
+        Path file = dir.resolve("users.db");
+        SqliteUserStore.open(file, 2, Duration.ofSeconds(1), Clock.systemUTC()).close();
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement statement = connection.createStatement()) {
+            statement.execute("UPDATE flyway_schema_history SET checksum = 12345 WHERE version = '1'");
+        }
+
+        assertThatThrownBy(() -> SqliteUserStore.open(file, 2, Duration.ofSeconds(1), Clock.systemUTC()))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("Cannot migrate the schema of SQLite database")
+                .hasMessageContaining("checksum mismatch");
+    }
+
+    private static SQLiteDataSource dataSource(Path file) {
+        SQLiteDataSource dataSource = new SQLiteDataSource();
+        dataSource.setUrl("jdbc:sqlite:" + file);
+        return dataSource;
     }
 
     /** What a newer release leaves behind: a successful migration this build has no script for. */

@@ -1,12 +1,14 @@
 package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -26,8 +28,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteJDBCLoader;
 
 /** users-service.jar in a child JVM, receiving real signals. */
 class UsersServiceProcessIT {
@@ -313,6 +317,41 @@ class UsersServiceProcessIT {
                 // One clear line, no stack trace.
                 assertThat(process.output()).doesNotContain("\tat ");
             }
+        }
+    }
+
+    @Test
+    void theSqliteLibraryIsLoadedFromTheUserCacheAfterAForeignFileThereWasReplaced() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "needs /proc/<pid>/maps (Linux)");
+        assumeTrue(SqliteNativeLibrary.nativeFolder().isPresent(), "this platform's library is left to sqlite-jdbc");
+        Path probe = dir.resolve("probe");
+        Path cache = dir.resolve("cache");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        // Where the service will look: the same path under its cache directory. Put something else there first.
+        Path library = cache.resolve("servicekit")
+                .resolve(probe.relativize(SqliteNativeLibrary.cachedCopy(probe).orElseThrow()));
+        Files.createDirectories(library.getParent());
+        Files.write(library, "not sqlite-jdbc's library".getBytes());
+
+        try (ServiceProcess process = service("cached-sqlite")
+                .environment("XDG_CACHE_HOME", cache.toString())
+                .jvmOptions("-Djava.io.tmpdir=" + tmp)
+                .start()) {
+            port(process, API); // the store is open
+            String maps = Files.readString(Path.of("/proc", Long.toString(process.pid()), "maps"));
+
+            assertThat(maps).contains(library.toString());
+            try (InputStream jar = SQLiteJDBCLoader.class.getResourceAsStream("/org/sqlite/native/"
+                    + SqliteNativeLibrary.nativeFolder().orElseThrow() + "/" + System.mapLibraryName("sqlitejdbc"))) {
+                assertThat(library).hasBinaryContent(jar.readAllBytes());
+            }
+            try (Stream<Path> extracted = Files.list(tmp)) {
+                assertThat(extracted.map(Path::getFileName).map(Path::toString))
+                        .as("sqlite-jdbc extracted nothing into the temp directory")
+                        .noneMatch(name -> name.startsWith("sqlite-"));
+            }
+            process.signal("TERM");
+            assertThat(process.awaitExit(Duration.ofSeconds(30))).isZero();
         }
     }
 
