@@ -76,7 +76,7 @@ snapshot() {
        /^Rss:/ { rss[name] += $2 }
        END { for (n in rss) if (rss[n] >= 256) printf "%8d kB  %s\n", rss[n], n }' "/proc/$pid/smaps" | sort -rn >"$dir/smaps-$when.txt"
   ls "/proc/$pid/task" | wc -l >"$dir/threads-$when.txt"
-  for t in /proc/"$pid"/task/*; do cat "$t/comm"; done | sed 's/[0-9]\+$/N/' | sort | uniq -c | sort -rn >>"$dir/threads-$when.txt"
+  for t in /proc/"$pid"/task/*; do cat "$t/comm" 2>/dev/null || true; done | sed 's/[0-9]\+$/N/' | sort | uniq -c | sort -rn >>"$dir/threads-$when.txt"
   if ((NMT)); then
     "$JCMD" "$pid" VM.native_memory summary >"$dir/nmt-$when.txt" 2>&1 || true
     "$JCMD" "$pid" PerfCounter.print 2>/dev/null | grep -E 'java.cls.(loaded|unloaded)Classes|sun.cls.sharedLoadedClasses' >"$dir/classes-$when.txt" || true
