@@ -11,6 +11,9 @@
 # instead of GET by id.
 # BEFORE_SETS / AFTER_SETS (environment): extra space-separated key=value settings for the BEFORE / AFTER runs, so
 # one jar can be compared with itself, e.g. BEFORE_SETS=auth.cache.max-age=0s bench/compare-jars.sh --auth X.jar X.jar
+# BEFORE_JVM / AFTER_JVM (environment): the JVM options of the BEFORE / AFTER runs (default: each jar's shipped options,
+# `version --jvm-options` less the class-data archive), e.g. AFTER_JVM="-XX:+UseSerialGC -Xmx64m" to compare options.
+# The server runs on CPU 0 and wrk on CPU 1 (as bench/run.sh) when the machine has two CPUs or more.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,6 +51,11 @@ STORE_SETS=(--set store.url=memory:)
 ((SQLITE)) && STORE_SETS=()
 SCRIPT=get-by-id.lua
 ((POST)) && SCRIPT=post-user.lua
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
+JVM=("${BEFORE_JVM-$(shipped_jvm_opts "$JAVA" "${JARS[0]}")}" "${AFTER_JVM-$(shipped_jvm_opts "$JAVA" "${JARS[1]}")}")
+SERVER_PIN=() CLIENT_PIN=()
+if (($(nproc) >= 2)) && command -v taskset >/dev/null; then SERVER_PIN=(taskset -c 0) CLIENT_PIN=(taskset -c 1); fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -58,7 +66,8 @@ for round in $(seq 1 "$ROUNDS"); do
     for kv in "${extra[@]}"; do sets+=(--set "$kv"); done
     dir=$(mktemp -d)
     port=$(free_port); mport=$(free_port)
-    "$JAVA" -XX:+UseSerialGC -Xms16m -Xmx128m -XX:+ExitOnOutOfMemoryError -jar "$jar" run \
+    read -r -a jvm <<<"${JVM[$which]}"
+    "${SERVER_PIN[@]}" "$JAVA" "${jvm[@]}" -jar "$jar" run \
       --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$dir" "${STORE_SETS[@]}" \
       "${AUTH_SETS[@]}" --set log.access=false "${sets[@]}" >"$dir/server.log" 2>&1 &
     pid=$!
@@ -68,9 +77,9 @@ for round in $(seq 1 "$ROUNDS"); do
         -d "{\"name\":\"Seed $i\",\"email\":\"seed-$i@bench.example\"}" "http://127.0.0.1:$port/api/v1/users"
     done
     if ((POST)); then warm_arg=warm-$round-$which; run_arg=run-$round-$which; else warm_arg=200; run_arg=200; fi
-    wrk -t2 -c64 -d5s "${HEADERS[@]}" -s "$BENCH_DIR/lua/$SCRIPT" "http://127.0.0.1:$port" -- "$warm_arg" >/dev/null
-    out=$(wrk -t2 -c64 -d10s --latency "${HEADERS[@]}" -s "$BENCH_DIR/lua/$SCRIPT" "http://127.0.0.1:$port" -- "$run_arg")
-    echo "round $round $(basename "$jar") ${extra[*]}: $(awk '/^Requests\/sec:/ {print $2}' <<<"$out") req/s," \
+    "${CLIENT_PIN[@]}" wrk -t2 -c64 -d5s "${HEADERS[@]}" -s "$BENCH_DIR/lua/$SCRIPT" "http://127.0.0.1:$port" -- "$warm_arg" >/dev/null
+    out=$("${CLIENT_PIN[@]}" wrk -t2 -c64 -d10s --latency "${HEADERS[@]}" -s "$BENCH_DIR/lua/$SCRIPT" "http://127.0.0.1:$port" -- "$run_arg")
+    echo "round $round $(basename "$jar") ${extra[*]} [${JVM[$which]}]: $(awk '/^Requests\/sec:/ {print $2}' <<<"$out") req/s," \
       "p99 $(awk '$1 == "99%" {print $2}' <<<"$out"), non-2xx $(awk '/Non-2xx/ {print $NF}' <<<"$out")," \
       "load $(cut -d' ' -f1 /proc/loadavg)"
     if ((HTTP10)); then
