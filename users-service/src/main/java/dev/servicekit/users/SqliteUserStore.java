@@ -65,6 +65,10 @@ import org.sqlite.SQLiteException;
  * write, a fair Java lock queued the writers; measured with 8 threads x 50 creates, it kept p99 at 12 ms where
  * SQLite's busy handler alone gave 80-105 ms.
  *
+ * <p>Reads. The short reads (a user by id, a page, credentials, login failures) run on {@link SqliteReaders}: as many
+ * read connections as the pool's size, outside the pool, each keeping its prepared statements, used on the
+ * request's own thread (see {@link #shortRead}). The export and the ping use the pool on the io threads.
+ *
  * <p>Readiness. {@link #ping(Duration)} checks that the store could take a write now: {@code BEGIN IMMEDIATE}
  * (which takes SQLite's write lock) then {@code ROLLBACK}, on a connection whose {@code busy_timeout} is
  * lowered to the ping's budget for that one check. So readiness goes down while another process holds the
@@ -96,6 +100,14 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteUserStore.class);
 
     private static final String COLUMNS = "id, name, email, roles, created_at, updated_at, version";
+    private static final String FIND = "SELECT " + COLUMNS + " FROM users WHERE id = ?";
+    private static final String LIST = "SELECT " + COLUMNS + " FROM users WHERE id > ? ORDER BY id LIMIT ?";
+    private static final String CREDENTIALS = "SELECT " + COLUMNS + ", password_hash FROM users WHERE email_key = ?";
+    private static final String LOGIN_FAILURES = "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at";
+    /** A short read slower than this sends the short reads of the next {@link #HAND_OFF_FOR} to the io threads. */
+    static final Duration SLOW_READ = Duration.ofMillis(20);
+    /** How long short reads go to the io threads after a slow one. */
+    static final Duration HAND_OFF_FOR = Duration.ofSeconds(1);
 
     private final Path file;
     private final Clock clock;
@@ -109,18 +121,26 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
 
     /** The one writer: every write goes through it. */
     private final SqliteGroupCommit groupCommit;
+    /** The connections of the short reads, outside the pool, with their statements cached. */
+    private final SqliteReaders readers;
 
     private final Optional<MeterRegistry> metrics;
     private final Optional<Gauge> usageRatio;
     /**
-     * Platform threads, one per pooled connection, that run every JDBC call. SQLite runs inside native code,
-     * and a virtual thread in native code pins its carrier: with one carrier per CPU, a commit waiting for the
-     * disk would stop every other request, health checks included. Here the request's virtual thread waits
-     * for the answer unmounted, and the carrier goes on serving (and shedding) other requests.
+     * Platform threads, one per pooled connection, that run the JDBC calls of virtual threads other than the short
+     * reads (the ping, the export) and the short reads for a while after a slow one ({@link #shortRead}). SQLite runs
+     * inside native code, and a virtual thread in native code pins its carrier: with one carrier per CPU, a call
+     * waiting for the disk would stop every other request, health checks included. Here the request's virtual
+     * thread waits for the answer unmounted, and the carrier goes on serving (and shedding) other requests.
      */
     private final ExecutorService io;
 
     private volatile boolean closed;
+    /**
+     * Until when ({@link System#nanoTime()}) short reads from virtual threads go to the {@link #io} threads instead of
+     * running on the request's thread; moved on by every slow read.
+     */
+    private volatile long handOffUntil = System.nanoTime();
 
     private SqliteUserStore(
             Path file,
@@ -128,6 +148,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             Duration timeout,
             Duration callTimeout,
             HikariDataSource pool,
+            SQLiteDataSource dataSource,
             SqliteFileLock fileLock,
             Optional<MeterRegistry> metrics) {
         this.file = file;
@@ -141,6 +162,18 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                 pool.getMaximumPoolSize(),
                 Thread.ofPlatform().daemon().name("users-sqlite-", 1).factory());
         this.groupCommit = new SqliteGroupCommit(file.toString(), pool::getConnection, this::failure, metrics);
+        // A read gives up on SQLite's locks (SQLITE_BUSY, a 503) before its caller stops waiting.
+        int readBusyMillis = busyTimeoutMillis(callTimeout.compareTo(timeout) < 0 ? callTimeout : timeout);
+        this.readers = new SqliteReaders(pool.getMaximumPoolSize(), () -> {
+            Connection connection = dataSource.getConnection();
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("PRAGMA busy_timeout = " + readBusyMillis);
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
+            }
+            return connection;
+        });
         // Strong reference: the gauge reads the pool for as long as the store is open; close() removes it.
         this.usageRatio = metrics.map(registry -> Gauge.builder(USAGE_RATIO, pool, SqliteUserStore::usageRatio)
                 .description("Connections of the store's pool in use, as a fraction of its maximum size (0..1)")
@@ -193,9 +226,10 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         Path absolute = file.toAbsolutePath().normalize();
         createParentDirectories(absolute);
         SqliteFileLock fileLock = SqliteFileLock.shared(absolute);
+        SQLiteDataSource dataSource = dataSource(absolute, connectionTimeout);
         HikariDataSource pool;
         try {
-            pool = openPool(absolute, poolSize, connectionTimeout, metrics);
+            pool = openPool(absolute, dataSource, poolSize, connectionTimeout, metrics);
         } catch (RuntimeException e) {
             fileLock.close();
             throw e;
@@ -227,7 +261,8 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             fileLock.close();
             throw e;
         }
-        return new SqliteUserStore(absolute, clock, connectionTimeout, callTimeout, pool, fileLock, metrics);
+        return new SqliteUserStore(
+                absolute, clock, connectionTimeout, callTimeout, pool, dataSource, fileLock, metrics);
     }
 
     private static int busyTimeoutMillis(Duration connectionTimeout) {
@@ -249,18 +284,25 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         }
     }
 
-    private static HikariDataSource openPool(
-            Path file, int poolSize, Duration connectionTimeout, Optional<MeterRegistry> metrics) {
+    private static SQLiteDataSource dataSource(Path file, Duration connectionTimeout) {
         SqliteNativeLibrary.useCachedCopy();
         SQLiteConfig sqlite = new SQLiteConfig();
-        // sqlite-jdbc applies these PRAGMAs to every connection it opens, so every pooled connection has them.
+        // sqlite-jdbc applies these PRAGMAs to every connection it opens: the pooled ones and the readers.
         sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
         sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         sqlite.setBusyTimeout(busyTimeoutMillis(connectionTimeout));
         sqlite.enforceForeignKeys(true);
         SQLiteDataSource dataSource = new SQLiteDataSource(sqlite);
         dataSource.setUrl("jdbc:sqlite:" + file);
+        return dataSource;
+    }
 
+    private static HikariDataSource openPool(
+            Path file,
+            SQLiteDataSource dataSource,
+            int poolSize,
+            Duration connectionTimeout,
+            Optional<MeterRegistry> metrics) {
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName(POOL_NAME);
         metrics.ifPresent(registry -> hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
@@ -301,13 +343,11 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
 
     @Override
     public Optional<User> find(long id) {
-        return read("find user '" + id + "'", connection -> {
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id = ?")) {
-                select.setLong(1, id);
-                try (ResultSet rs = select.executeQuery()) {
-                    return rs.next() ? Optional.of(toUser(rs)) : Optional.<User>empty();
-                }
+        return shortRead("find user '" + id + "'", reader -> {
+            PreparedStatement select = reader.prepare(FIND);
+            select.setLong(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(toUser(rs)) : Optional.<User>empty();
             }
         });
     }
@@ -318,23 +358,21 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         if (limit < 1) {
             throw new IllegalArgumentException("Page limit must be at least 1, got '" + limit + "'");
         }
-        return read("list users", connection -> {
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id > ? ORDER BY id LIMIT ?")) {
-                select.setLong(1, afterId.orElse(Long.MIN_VALUE));
-                select.setLong(2, limit + 1L); // one more than asked tells whether a next page exists
-                List<User> items = new ArrayList<>();
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        items.add(toUser(rs));
-                    }
+        return shortRead("list users", reader -> {
+            PreparedStatement select = reader.prepare(LIST);
+            select.setLong(1, afterId.orElse(Long.MIN_VALUE));
+            select.setLong(2, limit + 1L); // one more than asked tells whether a next page exists
+            List<User> items = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    items.add(toUser(rs));
                 }
-                if (items.size() > limit) {
-                    items.removeLast();
-                    return new UserPage(items, Optional.of(items.getLast().id()));
-                }
-                return new UserPage(items, Optional.empty());
             }
+            if (items.size() > limit) {
+                items.removeLast();
+                return new UserPage(items, Optional.of(items.getLast().id()));
+            }
+            return new UserPage(items, Optional.empty());
         });
     }
 
@@ -392,16 +430,14 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     @Override
     public Optional<UserCredentials> credentials(String email) {
         Objects.requireNonNull(email, "email");
-        return read("look up credentials", connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + COLUMNS + ", password_hash FROM users WHERE email_key = ?")) {
-                select.setString(1, EmailKey.of(email));
-                try (ResultSet rs = select.executeQuery()) {
-                    if (!rs.next() || rs.getString(8) == null) {
-                        return Optional.<UserCredentials>empty();
-                    }
-                    return Optional.of(new UserCredentials(toUser(rs), rs.getString(8)));
+        return shortRead("look up credentials", reader -> {
+            PreparedStatement select = reader.prepare(CREDENTIALS);
+            select.setString(1, EmailKey.of(email));
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next() || rs.getString(8) == null) {
+                    return Optional.<UserCredentials>empty();
                 }
+                return Optional.of(new UserCredentials(toUser(rs), rs.getString(8)));
             }
         });
     }
@@ -480,6 +516,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         closed = true;
         usageRatio.ifPresent(gauge -> metrics.orElseThrow().remove(gauge));
         groupCommit.close(timeout);
+        readers.close();
         io.shutdown();
         pool.close(); // HikariCP removes its own meters
         fileLock.close();
@@ -513,6 +550,16 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         return groupCommit.taken();
     }
 
+    /** The read connections, for tests. */
+    SqliteReaders readers() {
+        return readers;
+    }
+
+    /** Read connections open now, for tests. */
+    int readConnections() {
+        return readers.openConnections();
+    }
+
     /** The pool, for tests. */
     DataSource dataSource() {
         return pool;
@@ -526,6 +573,67 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     private <T> T read(String action, SqlWork<T> work) {
         ensureOpen();
         return onIoThread(action, () -> withConnection(action, work));
+    }
+
+    /**
+     * A short read (one indexed statement) on one of the {@link #readers}, with its cached statements, on the
+     * caller's own thread: a read by id is a few microseconds of SQLite, less than handing it to an io thread and
+     * back costs. On a virtual thread that pins the carrier for those microseconds. A read that took longer than
+     * {@link #SLOW_READ} (the disk, not SQLite, is slow) sends the short reads of the next {@link #HAND_OFF_FOR} to
+     * the io threads, where a stalled disk holds an io thread instead of a carrier and the request stops waiting at
+     * {@code store.timeout}.
+     */
+    private <T> T shortRead(String action, SqliteReaders.Read<T> work) {
+        ensureOpen();
+        if (Thread.currentThread().isVirtual() && System.nanoTime() - handOffUntil < 0) {
+            return onIoThread(action, () -> timedRead(action, work, timeout));
+        }
+        return timedRead(action, work, callTimeout.compareTo(timeout) < 0 ? callTimeout : timeout);
+    }
+
+    /** Runs {@code work}, timing it (without the wait for a read connection). */
+    private <T> T timedRead(String action, SqliteReaders.Read<T> work, Duration wait) {
+        return readHere(
+                action,
+                reader -> {
+                    long start = System.nanoTime();
+                    try {
+                        return work.run(reader);
+                    } finally {
+                        long end = System.nanoTime();
+                        if (end - start > SLOW_READ.toNanos()) {
+                            handOffUntil = end + HAND_OFF_FOR.toNanos();
+                        }
+                    }
+                },
+                wait);
+    }
+
+    /** Whether short reads from virtual threads go to the io threads now, for tests. */
+    boolean handingOffReads() {
+        return System.nanoTime() - handOffUntil < 0;
+    }
+
+    /** Sends short reads from virtual threads to the io threads for {@code duration}, as a slow read does; for tests. */
+    void handOffReadsFor(Duration duration) {
+        handOffUntil = System.nanoTime() + duration.toNanos();
+    }
+
+    private <T> T readHere(String action, SqliteReaders.Read<T> work, Duration wait) {
+        try {
+            return readers.read(work, wait);
+        } catch (SQLException e) {
+            throw failure(action, e);
+        } catch (TimeoutException e) {
+            throw new StoreUnavailableException(
+                    "Could not " + action + ": SQLite database '" + file + "' did not answer within " + wait
+                            + " (store.timeout); the disk may be stalled or the store overloaded, retry later",
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException(
+                    "Interrupted while waiting to " + action + " in SQLite database '" + file + "'", e);
+        }
     }
 
     private <T> T withConnection(String action, SqlWork<T> work) {
@@ -764,19 +872,17 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     public List<Instant> loginFailures(String key, Instant since) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(since, "since");
-        return read("read failed logins", connection -> {
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at")) {
-                select.setString(1, key);
-                select.setLong(2, since.toEpochMilli());
-                List<Instant> times = new ArrayList<>();
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        times.add(Instant.ofEpochMilli(rs.getLong(1)));
-                    }
+        return shortRead("read failed logins", reader -> {
+            PreparedStatement select = reader.prepare(LOGIN_FAILURES);
+            select.setString(1, key);
+            select.setLong(2, since.toEpochMilli());
+            List<Instant> times = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    times.add(Instant.ofEpochMilli(rs.getLong(1)));
                 }
-                return List.copyOf(times);
             }
+            return List.copyOf(times);
         });
     }
 

@@ -72,7 +72,7 @@ class SqliteUserStoreTest extends UserStoreContractTest {
     }
 
     @Test
-    void sqlFromAVirtualThreadRunsOnAPlatformThreadSoItNeverPinsTheCarrier() throws Exception {
+    void writesFromAVirtualThreadRunOnTheWriterThreadSoACommitNeverPinsTheCarrier() throws Exception {
         store.close();
         List<Thread> sqlThreads = Collections.synchronizedList(new ArrayList<>());
         Clock recording = new Clock() { // the store reads the clock inside its SQL work
