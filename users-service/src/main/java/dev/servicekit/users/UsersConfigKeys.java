@@ -40,7 +40,8 @@ final class UsersConfigKeys {
 
     static final ConfigKey<Integer> STORE_POOL_SIZE = ConfigKey.builder("store.pool.size", ConfigType.integer(1, 64))
             .defaultValue(StoreConfig.DEFAULT_POOL_SIZE)
-            .description("Most database connections held open.")
+            .description("Most database connections held open. SQLite: the pool's, plus as many read connections of"
+                    + " its own for the short reads (by id, a page, credentials), so up to twice this.")
             .build();
 
     static final ConfigKey<Duration> STORE_POOL_CONNECTION_TIMEOUT = ConfigKey.builder(
@@ -54,7 +55,10 @@ final class UsersConfigKeys {
             .description("Longest any store call may take end to end; after it the request fails with 503 and"
                     + " Retry-After. PostgreSQL's connect, socket and statement timeouts are derived from it, so stuck"
                     + " connections are freed. SQLite: a write not started within it is never applied (the 503 means not"
-                    + " applied); one whose batch already started is waited for until its commit, at most twice this.")
+                    + " applied); one whose batch already started is waited for until its commit, at most twice this."
+                    + " A SQLite read runs on the request's thread and waits at most this for a read connection or a"
+                    + " lock; one already inside SQLite when the disk stalls waits for the disk, and the reads after it"
+                    + " go to the store's io threads and are cut at this again.")
             .build();
 
     static final ConfigKey<Duration> BACKUP_INTERVAL = ConfigKey.builder("backup.interval", ConfigType.duration())
