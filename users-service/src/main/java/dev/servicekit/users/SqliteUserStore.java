@@ -368,11 +368,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                     items.add(toUser(rs));
                 }
             }
-            if (items.size() > limit) {
-                items.removeLast();
-                return new UserPage(items, Optional.of(items.getLast().id()));
-            }
-            return new UserPage(items, Optional.empty());
+            return UserPage.ofOneMoreThan(items, limit);
         });
     }
 

@@ -18,4 +18,19 @@ public record UserPage(List<User> items, Optional<Long> nextAfterId) {
         items = List.copyOf(Objects.requireNonNull(items, "items"));
         Objects.requireNonNull(nextAfterId, "nextAfterId");
     }
+
+    /**
+     * The page of a query that asked for one row more than {@code limit}: that extra row, when it came, only says
+     * that a next page exists and is not on this one.
+     *
+     * @param fetched up to {@code limit + 1} users in id order
+     * @param limit the page size asked for
+     */
+    static UserPage ofOneMoreThan(List<User> fetched, int limit) {
+        if (fetched.size() > limit) {
+            List<User> items = fetched.subList(0, limit);
+            return new UserPage(items, Optional.of(items.getLast().id()));
+        }
+        return new UserPage(fetched, Optional.empty());
+    }
 }
