@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,7 +65,8 @@ public final class EtcdServer implements AutoCloseable {
     /** Starts etcd with its data under {@code dir} and waits until it is healthy. */
     public static EtcdServer start(Path dir) {
         Objects.requireNonNull(dir, "dir");
-        EtcdServer server = new EtcdServer(dir.toAbsolutePath(), freePort(), freePort());
+        int[] ports = FreePorts.distinct(2);
+        EtcdServer server = new EtcdServer(dir.toAbsolutePath(), ports[0], ports[1]);
         server.start();
         return server;
     }
@@ -250,13 +250,5 @@ public final class EtcdServer implements AutoCloseable {
             }
         }
         return Optional.empty();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port: " + e.getMessage(), e);
-        }
     }
 }

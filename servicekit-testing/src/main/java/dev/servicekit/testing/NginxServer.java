@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +94,7 @@ public final class NginxServer implements AutoCloseable {
      */
     public static NginxServer start(Path dir, String serverConfig, Map<String, String> placeholders) {
         Objects.requireNonNull(dir, "dir");
-        NginxServer server = new NginxServer(dir.toAbsolutePath(), freePort());
+        NginxServer server = new NginxServer(dir.toAbsolutePath(), FreePorts.one());
         server.writeConfig(serverConfig, placeholders);
         server.test();
         server.startProcess();
@@ -410,14 +409,6 @@ public final class NginxServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for nginx", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port: " + e.getMessage(), e);
         }
     }
 }

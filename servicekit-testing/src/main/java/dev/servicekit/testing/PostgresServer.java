@@ -3,8 +3,6 @@ package dev.servicekit.testing;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -126,7 +124,7 @@ public final class PostgresServer implements AutoCloseable {
         byte[] secret = new byte[16];
         new SecureRandom().nextBytes(secret);
         PostgresServer server =
-                new PostgresServer(bin, dir, freePort(), HexFormat.of().formatHex(secret));
+                new PostgresServer(bin, dir, FreePorts.one(), HexFormat.of().formatHex(secret));
         Runtime.getRuntime().addShutdownHook(server.cleanup);
         try {
             server.initialize();
@@ -476,14 +474,6 @@ public final class PostgresServer implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free loopback port: " + e.getMessage(), e);
         }
     }
 

@@ -3,10 +3,10 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.FreePorts;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,8 +96,9 @@ class FileWatchReloadIT {
 
     @Test
     void theReloadVerbAsksAForegroundRunThroughItsManagementListenerWithAMintedAdminToken() throws Exception {
-        int managementPort = freePort();
-        int newApiPort = freePort();
+        int[] ports = FreePorts.distinct(2);
+        int managementPort = ports[0];
+        int newApiPort = ports[1];
         String initial = """
                 data-dir: %s
                 http:
@@ -164,7 +165,7 @@ class FileWatchReloadIT {
                   port: %d
                 auth:
                   enabled: false
-                """.formatted(dir, freePort()));
+                """.formatted(dir, FreePorts.one()));
         try (ServiceProcess reload = verb("reload-nothing", "reload", "--config", config().toString())) {
             assertThat(reload.awaitExit(WAIT)).as(reload.output()).isEqualTo(3);
             assertThat(reload.stderr())
@@ -183,12 +184,6 @@ class FileWatchReloadIT {
                 .outputName(name)
                 .args(args)
                 .start();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static String rootLevel(TestHttpClient management) {

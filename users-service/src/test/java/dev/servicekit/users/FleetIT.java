@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.servicekit.testing.EtcdServer;
+import dev.servicekit.testing.FreePorts;
 import dev.servicekit.testing.NginxServer;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.PostgresServer;
@@ -11,7 +12,6 @@ import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -103,8 +103,9 @@ class FleetIT {
 
         Instance(String name) {
             this.name = name;
-            this.apiPort = freePort();
-            this.managementPort = freePort();
+            int[] ports = FreePorts.distinct(2);
+            this.apiPort = ports[0];
+            this.managementPort = ports[1];
         }
 
         void launch() {
@@ -215,14 +216,6 @@ class FleetIT {
         Files.writeString(file, content);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private String nginxConfig;
