@@ -173,6 +173,10 @@ final class SystemdUnitRenderer {
         u.append("LogsDirectory=").append(own).append('\n');
         u.append("ConfigurationDirectory=").append(name).append('\n');
         u.append("WorkingDirectory=%S/").append(own).append('\n');
+        // Files the service may rebuild at any time (the SQLite native library of users-service): $XDG_CACHE_HOME
+        // points into the unit's own cache directory, which ProtectSystem=strict leaves writable.
+        u.append("CacheDirectory=").append(own).append('\n');
+        u.append("Environment=XDG_CACHE_HOME=%C/").append(own).append('\n');
         u.append("SyslogIdentifier=").append(name).append(template ? "@%i" : "").append('\n');
 
         u.append('\n');
