@@ -1,7 +1,9 @@
 package dev.servicekit.launcher;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,18 +52,8 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
         if (!Files.isRegularFile(releaseFile)) {
             return Optional.empty();
         }
-        try (BufferedReader reader = Files.newBufferedReader(releaseFile, StandardCharsets.ISO_8859_1)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.startsWith("JAVA_VERSION=")) {
-                    return parseVersion(
-                            line.substring("JAVA_VERSION=".length()).trim().replace("\"", ""));
-                }
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        String version = releaseValues(releaseFile).get("JAVA_VERSION");
+        return version == null ? Optional.<int[]>empty() : parseVersion(version.replace("\"", ""));
     }
 
     /**
@@ -88,23 +80,41 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
         return Optional.of(runtimeVersion);
     }
 
-    /** The {@code KEY="value"} lines of a {@code release} file, quotes removed; empty when it cannot be read. */
+    /**
+     * The {@code KEY="value"} lines of a {@code release} file, quotes removed; empty when it cannot be read. Read
+     * with {@code java.io} and split by hand: the NIO readers load some sixty classes that the JDK's class-data
+     * archive does not hold, milliseconds of the launcher's {@code version} (Launcher#answerVersion).
+     */
     static Map<String, String> releaseValues(Path releaseFile) {
         Map<String, String> values = new HashMap<>();
-        try (BufferedReader reader = Files.newBufferedReader(releaseFile, StandardCharsets.ISO_8859_1)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                int equals = line.indexOf('=');
-                if (equals > 0) {
-                    String value = line.substring(equals + 1).trim();
-                    if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                        value = value.substring(1, value.length() - 1);
-                    }
-                    values.put(line.substring(0, equals).trim(), value);
-                }
+        String text;
+        try (InputStream in = new FileInputStream(releaseFile.toFile())) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                bytes.write(buffer, 0, n);
             }
-        } catch (IOException e) {
-            values.clear();
+            text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        } catch (IOException | RuntimeException e) {
+            return values;
+        }
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            String line = text.substring(start, end);
+            start = end + 1;
+            int equals = line.indexOf('=');
+            if (equals > 0) {
+                String value = line.substring(equals + 1).trim();
+                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                values.put(line.substring(0, equals).trim(), value);
+            }
         }
         return values;
     }

@@ -2,7 +2,6 @@ package dev.servicekit.launcher;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -218,15 +217,25 @@ final class JavaRuntimeSearch {
         if (!Files.isDirectory(place.directory)) {
             return Collections.emptyList();
         }
+        // java.io.File#list, not a DirectoryStream with a glob: those load classes (and compile a regular
+        // expression) that `version` answered by the launcher (Launcher#answerVersion) has no time for.
         List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(place.directory, place.prefix + "*")) {
-            for (Path child : stream) {
+        String[] names;
+        try {
+            names = place.directory.toFile().list();
+        } catch (RuntimeException e) {
+            names = null;
+        }
+        if (names == null) {
+            return children; // an unreadable place holds nothing we can use
+        }
+        for (String name : names) {
+            if (name.startsWith(place.prefix)) {
+                Path child = place.directory.resolve(name);
                 if (Files.isDirectory(child)) {
                     children.add(child);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            return children; // an unreadable place holds nothing we can use
         }
         Collections.sort(children);
         return children;
