@@ -60,12 +60,13 @@ public final class ServiceCli {
     }
 
     /**
-     * Runs one command and returns its exit code; never calls {@code System.exit}. A plain {@code version} (no other
-     * argument) is answered without picocli, whose classes (class-file version 49) no class-data archive holds and
-     * which took most of that verb's time; its output is the same.
+     * Runs one command and returns its exit code; never calls {@code System.exit}. A plain {@code version},
+     * {@code --version} or {@code -V} (no other argument) is answered without picocli, whose classes (class-file
+     * version 49) no class-data archive holds and which took most of that verb's time; its output is the same, the
+     * line of {@code version} (the jar's launcher prints it too, without starting the application).
      */
     public int execute(String... args) {
-        if (args.length == 1 && args[0].equals("version")) {
+        if (args.length == 1 && (args[0].equals("version") || args[0].equals("--version") || args[0].equals("-V"))) {
             context.out().println(VersionCommand.line(context.app(), java.util.Optional.empty()));
             return ExitCode.OK.code();
         }
@@ -114,6 +115,7 @@ public final class ServiceCli {
         CommandLine cli = new CommandLine(new Root());
         cli.setCommandName(context.app().name());
         cli.getCommandSpec().usageMessage().footer(ExitCode.table());
+        cli.getCommandSpec().version(VersionCommand.line(context.app(), Optional.empty()));
         Map<String, Supplier<Object>> verbs = builtInVerbs();
         String first = args.length > 0 ? args[0] : "";
         if (verbs.containsKey(first)) {

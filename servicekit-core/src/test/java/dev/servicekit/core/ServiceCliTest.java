@@ -175,6 +175,28 @@ class ServiceCliTest {
     }
 
     @Test
+    void dashDashVersionAndDashVPrintTheVersionLineWithOrWithoutPicocli() {
+        assertThat(run(Map.of(), "version")).isZero();
+        String version = out();
+        for (String option : List.of("--version", "-V")) {
+            out.reset();
+            assertThat(run(Map.of(), option)).as(option).isZero();
+            assertThat(out()).as(option).isEqualTo(version);
+
+            out.reset();
+            int code = ServiceCli.builder(app)
+                    .out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                    .err(new PrintStream(err, true, StandardCharsets.UTF_8))
+                    .build()
+                    .commandLine(option)
+                    .execute(option);
+            assertThat(code).as(option).isZero();
+            assertThat(out()).as("%s through picocli", option).isEqualTo(version);
+        }
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
     void installMarksGivenJvmOptionsSoThatTheLauncherNeverRestartsTheService() {
         assertThat(app.defaultJvmOptions()).contains("-D" + ServiceApplication.JVM_OPTIONS_PROPERTY + "=shipped");
         assertThat(InstallCommand.markedAsGiven(List.of("-Xmx64m")))

@@ -1,15 +1,17 @@
 package dev.servicekit.launcher;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A Java installation on disk: its home, the version its {@code release} file states, and whether it has
@@ -17,9 +19,6 @@ import java.util.regex.Pattern;
  * machine and must stay fast. (.mvn/select-jdk.sh reads the same file the same way.)
  */
 final class JavaRuntime implements Comparable<JavaRuntime> {
-
-    /** "25.0.3" → 25, 0, 3; "1.8.0_402" → 8, 0, 402 after dropping "1."; "22-ea" → 22. */
-    private static final Pattern VERSION = Pattern.compile("^(\\d+)(?:\\D+(\\d+))?(?:\\D+(\\d+))?");
 
     private final Path home;
     private final int[] version;
@@ -53,18 +52,71 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
         if (!Files.isRegularFile(releaseFile)) {
             return Optional.empty();
         }
-        try (BufferedReader reader = Files.newBufferedReader(releaseFile, StandardCharsets.ISO_8859_1)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.startsWith("JAVA_VERSION=")) {
-                    return parseVersion(
-                            line.substring("JAVA_VERSION=".length()).trim().replace("\"", ""));
-                }
-            }
-            return Optional.empty();
-        } catch (IOException e) {
+        String version = releaseValues(releaseFile).get("JAVA_VERSION");
+        return version == null ? Optional.<int[]>empty() : parseVersion(version.replace("\"", ""));
+    }
+
+    /**
+     * What {@code Runtime.version()} says in this installation's JVM, from its {@code release} file's
+     * {@code JAVA_RUNTIME_VERSION} (the build writes both from the same version string), when a JVM whose
+     * {@code os.name} and {@code os.arch} are {@code osName} and {@code osArch} can speak for it: the file's
+     * {@code OS_NAME} is {@code osName} and its {@code OS_ARCH} the same architecture ({@code x86_64} is
+     * {@code amd64}). Empty otherwise (no such line, another system, a 32-bit JVM asking about a 64-bit one).
+     */
+    Optional<String> runtimeVersionSeenFrom(String osName, String osArch) {
+        Map<String, String> release = releaseValues(home.resolve("release"));
+        String runtimeVersion = release.get("JAVA_RUNTIME_VERSION");
+        String arch = release.get("OS_ARCH");
+        boolean sameArch = arch != null
+                && (arch.equals(osArch)
+                        || (arch.equals("x86_64") && "amd64".equals(osArch))
+                        || (arch.equals("amd64") && "x86_64".equals(osArch)));
+        if (runtimeVersion == null
+                || runtimeVersion.isEmpty()
+                || !sameArch
+                || !String.valueOf(release.get("OS_NAME")).equals(osName)) {
             return Optional.empty();
         }
+        return Optional.of(runtimeVersion);
+    }
+
+    /**
+     * The {@code KEY="value"} lines of a {@code release} file, quotes removed; empty when it cannot be read. Read
+     * with {@code java.io} and split by hand: the NIO readers load some sixty classes that the JDK's class-data
+     * archive does not hold, milliseconds of the launcher's {@code version} (Launcher#answerVersion).
+     */
+    static Map<String, String> releaseValues(Path releaseFile) {
+        Map<String, String> values = new HashMap<>();
+        String text;
+        try (InputStream in = new FileInputStream(releaseFile.toFile())) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                bytes.write(buffer, 0, n);
+            }
+            text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        } catch (IOException | RuntimeException e) {
+            return values;
+        }
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            String line = text.substring(start, end);
+            start = end + 1;
+            int equals = line.indexOf('=');
+            if (equals > 0) {
+                String value = line.substring(equals + 1).trim();
+                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                values.put(line.substring(0, equals).trim(), value);
+            }
+        }
+        return values;
     }
 
     /**
@@ -73,21 +125,37 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
      * {@code "1.8"} (a {@code java.specification.version}) → [8, 0, 0]. Empty when it does not start with a number.
      */
     static Optional<int[]> parseVersion(String text) {
+        // By hand, not with a regular expression: java.util.regex's first use spins method handles, milliseconds
+        // that `version` answered by the launcher (Launcher#answerVersion) does not have.
         String value = text.startsWith("1.") ? text.substring(2) : text;
-        Matcher m = VERSION.matcher(value);
-        if (!m.find()) {
-            return Optional.empty();
-        }
         int[] numbers = new int[3];
-        for (int i = 0; i < 3; i++) {
-            String group = m.group(i + 1);
+        int i = 0;
+        for (int n = 0; n < 3; n++) {
+            int separator = i;
+            while (n > 0 && i < value.length() && !isDigit(value.charAt(i))) {
+                i++;
+            }
+            int digits = i;
+            while (i < value.length() && isDigit(value.charAt(i))) {
+                i++;
+            }
+            if (digits == i || (n > 0 && separator == digits)) {
+                if (n == 0) {
+                    return Optional.empty();
+                }
+                break;
+            }
             try {
-                numbers[i] = group == null ? 0 : Integer.parseInt(group);
+                numbers[n] = Integer.parseInt(value.substring(digits, i));
             } catch (NumberFormatException e) { // more digits than an int holds: not a version
                 return Optional.empty();
             }
         }
         return Optional.of(numbers);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static boolean isExecutable(Path file) {

@@ -2,7 +2,6 @@ package dev.servicekit.launcher;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -77,7 +76,11 @@ final class JavaRuntimeSearch {
 
     /** The Java {@code minimumFeature}+ to use, or empty when there is none. */
     Optional<JavaRuntime> find(int minimumFeature) {
-        Optional<JavaRuntime> javaHome = environmentPath("JAVA_HOME").flatMap(home -> JavaRuntime.at(home, windows));
+        // No lambdas on this path: `version` answered by the launcher (Launcher#answerVersion) comes here, and the
+        // first lambda of a JVM costs milliseconds.
+        Optional<Path> javaHomePath = environmentPath("JAVA_HOME");
+        Optional<JavaRuntime> javaHome =
+                javaHomePath.isPresent() ? JavaRuntime.at(javaHomePath.get(), windows) : Optional.<JavaRuntime>empty();
         if (javaHome.isPresent() && javaHome.get().feature() >= minimumFeature) {
             return javaHome;
         }
@@ -100,8 +103,9 @@ final class JavaRuntimeSearch {
         List<Place> places = new ArrayList<>();
         if (override.isPresent()) {
             for (String dir : override.get().split(windows ? ";" : ":")) {
-                if (!dir.trim().isEmpty()) {
-                    path(dir.trim()).ifPresent(p -> places.add(new Place(p, "")));
+                Optional<Path> path = dir.trim().isEmpty() ? Optional.<Path>empty() : path(dir.trim());
+                if (path.isPresent()) {
+                    places.add(new Place(path.get(), ""));
                 }
             }
             return places;
@@ -143,8 +147,11 @@ final class JavaRuntimeSearch {
         for (Place place : places()) {
             for (Path child : children(place)) {
                 Path bundleHome = child.resolve("Contents").resolve("Home");
-                JavaRuntime.at(Files.isDirectory(bundleHome) ? bundleHome : child, windows)
-                        .ifPresent(found::add);
+                Optional<JavaRuntime> java =
+                        JavaRuntime.at(Files.isDirectory(bundleHome) ? bundleHome : child, windows);
+                if (java.isPresent()) {
+                    found.add(java.get());
+                }
             }
         }
         return found;
@@ -176,11 +183,11 @@ final class JavaRuntimeSearch {
     }
 
     private Optional<String> jdkDirsOverride() {
-        Optional<String> property = jdkDirsProperty.filter(s -> !s.trim().isEmpty());
-        return property.isPresent()
-                ? property
-                : Optional.ofNullable(environment.get(Launcher.JDK_DIRS_ENVIRONMENT))
-                        .filter(s -> !s.trim().isEmpty());
+        if (jdkDirsProperty.isPresent() && !jdkDirsProperty.get().trim().isEmpty()) {
+            return jdkDirsProperty;
+        }
+        String variable = environment.get(Launcher.JDK_DIRS_ENVIRONMENT);
+        return variable == null || variable.trim().isEmpty() ? Optional.<String>empty() : Optional.of(variable);
     }
 
     /** Windows spells it Path (System.getenv() there ignores case; a test's map does not). */
@@ -210,15 +217,25 @@ final class JavaRuntimeSearch {
         if (!Files.isDirectory(place.directory)) {
             return Collections.emptyList();
         }
+        // java.io.File#list, not a DirectoryStream with a glob: those load classes (and compile a regular
+        // expression) that `version` answered by the launcher (Launcher#answerVersion) has no time for.
         List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(place.directory, place.prefix + "*")) {
-            for (Path child : stream) {
+        String[] names;
+        try {
+            names = place.directory.toFile().list();
+        } catch (RuntimeException e) {
+            names = null;
+        }
+        if (names == null) {
+            return children; // an unreadable place holds nothing we can use
+        }
+        for (String name : names) {
+            if (name.startsWith(place.prefix)) {
+                Path child = place.directory.resolve(name);
                 if (Files.isDirectory(child)) {
                     children.add(child);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            return children; // an unreadable place holds nothing we can use
         }
         Collections.sort(children);
         return children;

@@ -56,6 +56,9 @@ import java.util.jar.Manifest;
  *       standard streams inherited. While the child runs, SIGTERM to this process is passed on (graceful stop),
  *       SIGHUP too (reload; not on Java 8, which prints a note instead), and SIGINT is ignored (a terminal's
  *       Ctrl+C reaches the child by itself). It exits with the child's exit code.</li>
+ *   <li>A plain {@code version}, {@code --version} or {@code -V} of a jar whose manifest has
+ *       {@value #VERSION_ATTRIBUTE} is answered by the launcher itself, the same line the application prints, naming
+ *       the Java the application would run on, without starting it or another JVM ({@link #answerVersion}).</li>
  *   <li>When there is none it prints one line on stderr, naming the application ({@code Implementation-Title}),
  *       the Java that ran it and what to install, and exits with 1.</li>
  * </ol>
@@ -111,6 +114,13 @@ public final class Launcher {
      */
     public static final String JVM_OPTIONS_PROPERTY = "servicekit.jvm-options";
 
+    /**
+     * Manifest attribute with the application's name and version as its {@code version} command prints them
+     * ({@code users-service 1.2.0}); with it the launcher answers a plain {@code version}, {@code --version} or
+     * {@code -V} itself (see {@link #answerVersion}): {@value}.
+     */
+    public static final String VERSION_ATTRIBUTE = "Servicekit-Version";
+
     /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
     static final String RUN_VERB = "run";
 
@@ -128,10 +138,20 @@ public final class Launcher {
         PrintStream err = System.err;
         Path jar = ownJar();
         Optional<Manifest> manifest = Optional.empty();
-        Optional<String> mainClass = Optional.ofNullable(System.getProperty(MAIN_CLASS_PROPERTY))
-                .filter(s -> !s.trim().isEmpty());
-        if (!mainClass.isPresent()) {
+        String mainClassProperty = System.getProperty(MAIN_CLASS_PROPERTY);
+        boolean givenMainClass =
+                mainClassProperty != null && !mainClassProperty.trim().isEmpty();
+        if (asksForTheVersion(args) && !givenMainClass) {
             manifest = readManifest(jar);
+            if (manifest.isPresent() && answerVersion(manifest.get().getMainAttributes(), System.out)) {
+                return;
+            }
+        }
+        Optional<String> mainClass = givenMainClass ? Optional.of(mainClassProperty) : Optional.<String>empty();
+        if (!mainClass.isPresent()) {
+            if (!manifest.isPresent()) {
+                manifest = readManifest(jar);
+            }
             mainClass = manifest.map(m -> m.getMainAttributes().getValue(MAIN_CLASS_ATTRIBUTE))
                     .filter(s -> !s.trim().isEmpty());
         }
@@ -246,6 +266,62 @@ public final class Launcher {
                 || option.startsWith("-XX:AOTCache")
                 || option.startsWith("-XX:AOTMode")
                 || option.startsWith("-Xshare");
+    }
+
+    /**
+     * Whether the arguments are a plain {@code version}, {@code --version} or {@code -V}, nothing else: what
+     * {@link #answerVersion} may answer.
+     */
+    static boolean asksForTheVersion(String[] args) {
+        return args.length == 1 && (args[0].equals("version") || args[0].equals("--version") || args[0].equals("-V"));
+    }
+
+    /**
+     * Prints the line the application's {@code version} prints ({@link #versionLine}) without starting it, and
+     * returns {@code true}; or returns {@code false}, having printed nothing, when it cannot be sure of every word
+     * of it, and the real command runs as usual. The name and version are the manifest's
+     * {@value #VERSION_ATTRIBUTE} (none: {@code false}). The Java is the one the service would run on: this JVM on
+     * Java {@value #REQUIRED_FEATURE}+ ({@code java.runtime.version}, what {@code Runtime.version()} prints); on an
+     * older Java the one {@link JavaRuntimeSearch} finds, its version read from its {@code release} file, and only
+     * when that file names this JVM's {@code os.name} and architecture (see
+     * {@link JavaRuntime#runtimeVersionSeenFrom}), so that this JVM's {@code os.name} and {@code os.arch} are the
+     * ones that JVM would print. Loads nothing more than reading the manifest and {@code release} files needs: no
+     * lambdas, no JNA, no management classes, no logging. Two JVM starts (or one start of the whole application)
+     * cost more than the {@code version} budget of 200 ms (docs/performance.md).
+     */
+    static boolean answerVersion(Attributes manifest, PrintStream out) {
+        String nameAndVersion = manifest.getValue(VERSION_ATTRIBUTE);
+        if (nameAndVersion == null || nameAndVersion.trim().isEmpty()) {
+            return false;
+        }
+        String osName = System.getProperty("os.name", "");
+        String osArch = System.getProperty("os.arch", "");
+        String javaVersion;
+        if (runningFeature() >= REQUIRED_FEATURE) {
+            javaVersion = System.getProperty("java.runtime.version");
+        } else {
+            Optional<JavaRuntime> java = JavaRuntimeSearch.ofThisProcess().find(REQUIRED_FEATURE);
+            if (!java.isPresent()) {
+                return false; // the usual path says what to install
+            }
+            Optional<String> seen = java.get().runtimeVersionSeenFrom(osName, osArch);
+            javaVersion = seen.isPresent() ? seen.get() : null;
+        }
+        if (javaVersion == null || javaVersion.trim().isEmpty()) {
+            return false;
+        }
+        out.println(versionLine(nameAndVersion.trim(), javaVersion.trim(), osName, osArch));
+        out.flush();
+        return true;
+    }
+
+    /**
+     * {@code users-service 1.2.0 (Java 25.0.1+8-LTS, Linux amd64)}: the text form of the application's
+     * {@code version} (servicekit-core's {@code VersionCommand.line}, which must stay the same; users-service's
+     * {@code LauncherVersionIT} compares the two byte for byte).
+     */
+    static String versionLine(String nameAndVersion, String javaVersion, String osName, String osArch) {
+        return nameAndVersion + " (Java " + javaVersion + ", " + osName + " " + osArch + ")";
     }
 
     /** The one line printed when no Java {@value #REQUIRED_FEATURE}+ is found. */
@@ -401,9 +477,8 @@ public final class Launcher {
 
     /** The running JVM's feature release, from {@code java.specification.version} ("1.8" on Java 8). */
     static int runningFeature() {
-        return JavaRuntime.parseVersion(System.getProperty("java.specification.version", "0"))
-                .map(v -> v[0])
-                .orElse(0);
+        Optional<int[]> version = JavaRuntime.parseVersion(System.getProperty("java.specification.version", "0"));
+        return version.isPresent() ? version.get()[0] : 0;
     }
 
     private static void invokeMain(String className, String[] args) throws Throwable {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,30 @@ class LauncherJdkSearchTest {
                 .hasValueSatisfying(v -> assertThat(v[0]).isEqualTo(8));
         assertThat(JavaRuntime.parseVersion("17"))
                 .hasValueSatisfying(v -> assertThat(v[0]).isEqualTo(17));
+    }
+
+    @Test
+    void versionStringsParseToFeatureInterimAndUpdate() {
+        Map<String, List<Integer>> expected = new java.util.LinkedHashMap<>();
+        expected.put("25.0.3", List.of(25, 0, 3));
+        expected.put("1.8.0_402", List.of(8, 0, 402));
+        expected.put("21", List.of(21, 0, 0));
+        expected.put("22-ea", List.of(22, 0, 0));
+        expected.put("21.0.2+13-LTS", List.of(21, 0, 2));
+        expected.put("17.0.15", List.of(17, 0, 15));
+        expected.put("21.", List.of(21, 0, 0));
+        expected.put("21.0.", List.of(21, 0, 0));
+        for (Map.Entry<String, List<Integer>> e : expected.entrySet()) {
+            assertThat(JavaRuntime.parseVersion(e.getKey()))
+                    .as(e.getKey())
+                    .hasValueSatisfying(v -> assertThat(v)
+                            .containsExactly(e.getValue().stream()
+                                    .mapToInt(Integer::intValue)
+                                    .toArray()));
+        }
+        for (String nonsense : List.of("", "latest", "v21", "99999999999.0.1", "-21")) {
+            assertThat(JavaRuntime.parseVersion(nonsense)).as(nonsense).isEmpty();
+        }
     }
 
     @Test

@@ -55,7 +55,7 @@ class Java17LauncherIT {
     }
 
     @Test
-    void versionStartedByAnOldJavaRunsOnAJava21FoundInTheUsualPlacesAndExitsZero() throws Exception {
+    void versionStartedByAnOldJavaNamesAJava21FoundInTheUsualPlacesAndExitsZero() throws Exception {
         // No JAVA_HOME and the old java first on PATH: what a shell on such a machine looks like.
         Result result = run(Map.of("PATH", oldJavaHome.resolve("bin") + ":/usr/bin:/bin"), "", "version");
 
@@ -66,7 +66,7 @@ class Java17LauncherIT {
         Matcher java = Pattern.compile("\\(Java (\\d+)").matcher(result.stdout);
         assertThat(java.find()).isTrue();
         assertThat(Integer.parseInt(java.group(1)))
-                .as("the version command ran on Java 21+")
+                .as("the version names the Java 21+ the service would run on")
                 .isGreaterThanOrEqualTo(21);
         assertThat(result.stderr).as(result.toString()).isEmpty();
     }
