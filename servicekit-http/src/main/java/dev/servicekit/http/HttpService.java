@@ -96,6 +96,8 @@ final class HttpService implements ReloadableService {
     @Override
     public void start(StartContext context) throws Exception {
         ServiceHost host = context.host();
+        // Before the first use of Helidon, nimbus-jose-jwt or the management beans: never both threads in them.
+        StartupWarmUp.awaitDone();
         HttpMetrics metrics = HttpConfigKeys.metrics(config);
         context.onStop("metrics", metrics::close);
         HostMetrics.of(host).bindTo(metrics.registry());

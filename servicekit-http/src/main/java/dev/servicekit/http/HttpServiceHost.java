@@ -40,8 +40,16 @@ public final class HttpServiceHost {
 
     private HttpServiceHost() {}
 
-    /** Runs the command line for {@code app} with the process's environment and exits the JVM with the verb's exit code. */
+    /**
+     * Runs the command line for {@code app} with the process's environment and exits the JVM with the verb's exit code.
+     * For {@code run} and {@code service}, work the start needs later (Helidon's service registry, the JVM's management
+     * beans, the first token verification's classes) begins at once on a thread of its own, unless
+     * {@code -Dservicekit.warm-up=false}.
+     */
     public static void main(HttpApplication app, String... args) {
+        // run/service: Helidon's registry, the management beans and the first token check load on another core
+        // while this thread reads the command line and the configuration (StartupWarmUp).
+        StartupWarmUp.begin(args);
         ServiceCli.main(application(app), args);
     }
 

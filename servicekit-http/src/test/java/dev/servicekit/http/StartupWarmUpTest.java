@@ -1,0 +1,57 @@
+package dev.servicekit.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.helidon.service.registry.GlobalServiceRegistry;
+import org.junit.jupiter.api.Test;
+
+class StartupWarmUpTest {
+
+    @Test
+    void onlyTheVerbsThatStartTheServiceWarmUp() {
+        assertThat(StartupWarmUp.startsTheService(new String[] {"run"})).isTrue();
+        assertThat(StartupWarmUp.startsTheService(new String[] {"service", "--instance", "a"}))
+                .isTrue();
+        assertThat(StartupWarmUp.startsTheService(new String[] {"version"})).isFalse();
+        assertThat(StartupWarmUp.startsTheService(new String[] {"token", "issue"}))
+                .isFalse();
+        assertThat(StartupWarmUp.startsTheService(new String[] {"--help"})).isFalse();
+        assertThat(StartupWarmUp.startsTheService(new String[0])).isFalse();
+    }
+
+    /**
+     * One sequence, because the warm-up is once per JVM: nothing to wait for before it starts, not for other verbs,
+     * not when switched off, once for run, every step done without a failure (a Helidon or nimbus upgrade that broke
+     * a step would otherwise only make starts slower, silently), and its thread gone after awaitDone.
+     */
+    @Test
+    void runWarmsUpOnceOnADaemonThreadAndEveryStepWorks() {
+        StartupWarmUp.awaitDone(); // nothing started: returns at once
+
+        assertThat(StartupWarmUp.begin(new String[] {"version"})).isFalse();
+        System.setProperty(StartupWarmUp.PROPERTY, "false");
+        try {
+            assertThat(StartupWarmUp.begin(new String[] {"run"})).isFalse();
+        } finally {
+            System.clearProperty(StartupWarmUp.PROPERTY);
+        }
+
+        assertThat(StartupWarmUp.begin(new String[] {"run", "--set", "http.port=0"}))
+                .isTrue();
+        Thread warmUp = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("servicekit-warm-up"))
+                .findFirst()
+                .orElse(null);
+        assertThat(StartupWarmUp.begin(new String[] {"run"}))
+                .as("a second begin")
+                .isFalse();
+        StartupWarmUp.awaitDone();
+
+        assertThat(StartupWarmUp.failedSteps()).isEmpty();
+        assertThat(GlobalServiceRegistry.configured()).isTrue();
+        if (warmUp != null) { // null only when it had already finished
+            assertThat(warmUp.isDaemon()).isTrue();
+            assertThat(warmUp.isAlive()).isFalse();
+        }
+    }
+}
