@@ -4,7 +4,7 @@
 # 1,000 users, GET by id, then POST, wrk -t2 -c64) and RSS after it and 30 s later. With --nmt the instance
 # also runs with -XX:NativeMemoryTracking=summary and the script saves, idle and after load, `jcmd
 # VM.native_memory summary`, /proc/<pid>/smaps_rollup, the largest mappings of /proc/<pid>/smaps, the thread
-# names and the class count (NMT itself costs a few MB, so compare RSS only between runs with the same flag).
+# names and the class count (`jcmd VM.classes`; NMT itself costs a few MB, so compare RSS only between runs with the same flag).
 # Companion of bench/run.sh, which builds the artifacts (bench/bin/benchtool, users-service/target/users-service.jar).
 #
 # Usage: bench/memory.sh [--rounds N] [--load SECONDS] [--nmt] [--java PATH] [--jar PATH] [SET=OPTIONS...]
@@ -79,7 +79,10 @@ snapshot() {
   for t in /proc/"$pid"/task/*; do cat "$t/comm" 2>/dev/null || true; done | sed 's/[0-9]\+$/N/' | sort | uniq -c | sort -rn >>"$dir/threads-$when.txt"
   if ((NMT)); then
     "$JCMD" "$pid" VM.native_memory summary >"$dir/nmt-$when.txt" 2>&1 || true
-    "$JCMD" "$pid" PerfCounter.print 2>/dev/null | grep -E 'java.cls.(loaded|unloaded)Classes|sun.cls.sharedLoadedClasses' >"$dir/classes-$when.txt" || true
+    # the classes loaded, and those of them from a class-data archive or AOT cache (flag S); the PerfCounters count
+    # only the classes loaded since the JVM started, not those restored from an archive
+    "$JCMD" "$pid" VM.classes 2>/dev/null | awk '$1 ~ /^0x/ { n++; if (NF >= 5 && $4 ~ /S/) s++ }
+      END { printf "classes=%d from_archive=%d\n", n, s }' >"$dir/classes-$when.txt" || true
   fi
 }
 
