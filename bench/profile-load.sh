@@ -121,4 +121,4 @@ wrk_load "$WARMUP" get-by-id.lua 1000 >"$OUT/warmup-get.txt"
 profile_run get-by-id get-by-id.lua 1000
 wrk_load "$(( (WARMUP + 1) / 2 ))" post-user.lua "pw-$RANDOM" >"$OUT/warmup-post.txt"
 profile_run post post-user.lua "pm-$RANDOM"
-echo "Server: \`java -jar users-service.jar run\` as the README runs it ($("$README_JAVA" -version 2>&1 | head -1)), pinned to CPU ${BENCH_SERVER_CPU:-0}; wrk -t2 -c$CONNECTIONS on CPU ${BENCH_CLIENT_CPU:-1}; ${WARMUP} s warm-up. Recordings: \`$OUT\` (not committed)."
+echo "Server: \`java -jar users-service.jar run\` as the README runs it ($("$README_JAVA" -version 2>&1 | head -1)), pinned to CPU ${BENCH_SERVER_CPU:-0}; wrk -t2 -c$CONNECTIONS on CPU ${BENCH_CLIENT_CPU:-1}; ${WARMUP} s warm-up. Recordings: \`${OUT#"$ROOT"/}\` (not committed)."

@@ -63,4 +63,4 @@ awk '/^-/ && /committed=/ { area = $2; for (i = 1; i <= NF; i++) if ($i ~ /^comm
   gsub(/[()]/, "", area); printf "| %s | %s |\n", area, v }
   /^Total:/ { for (i = 1; i <= NF; i++) if ($i ~ /^committed=/) { v = $i; sub(/committed=/, "", v); sub(/MB.*/, "", v) }; printf "| **total** | %s |\n", v }' "$OUT/nmt.txt"
 echo
-echo "Raw: $OUT (classes.log, nmt.txt, server.log)"
+echo "Raw: \`${OUT#"$ROOT"/}\` (classes.log, nmt.txt, server.log; not committed)"

@@ -15,9 +15,10 @@
 //	JWT_AUDIENCE     the aud tokens must carry (default api, as users-service's auth.audience)
 //	ACCESS_LOG       "false" turns the access log (one line per request on stderr) off
 //
-// Built offline from Debian's packages in GOPATH mode (see bench/run.sh):
+// Built offline in module mode against Debian's packaged sources, which go.mod's replace directives name
+// (bench/run.sh does this):
 //
-//	GO111MODULE=off GOPATH=/usr/share/gocode CGO_ENABLED=1 go build -o go-sqlite-jwt .
+//	GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=1 go build -trimpath -o go-sqlite-jwt .
 package main
 
 import (
