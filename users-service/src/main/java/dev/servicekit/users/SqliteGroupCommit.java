@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -60,13 +62,66 @@ final class SqliteGroupCommit implements AutoCloseable {
     /** One write's SQL, run on the writer's connection inside a transaction. */
     @FunctionalInterface
     interface Work<T> {
-        T run(Connection connection) throws SQLException;
+        T run(Statements statements) throws SQLException;
     }
 
-    /** Opens a connection for one batch; failures become the batch's failure. */
+    /** Opens the writer's connection; failures become the batch's failure. */
     @FunctionalInterface
     interface ConnectionSource {
         Connection get() throws SQLException;
+    }
+
+    /**
+     * The writer's connection and the statements prepared on it, kept from batch to batch: preparing a statement
+     * again for every write (sqlite-jdbc's Java objects and {@code sqlite3_prepare_v2}), four times for the
+     * transaction and savepoint commands alone, cost more CPU per create than SQLite's insert. Used by the writer
+     * thread only.
+     */
+    static final class Statements {
+        private final Connection connection;
+        private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
+        private Statements(Connection connection) {
+            this.connection = connection;
+        }
+
+        /**
+         * The statement for {@code sql}, prepared on first use and kept while the connection is; the caller binds
+         * its parameters, closes its result sets and must not close the statement.
+         */
+        PreparedStatement prepare(String sql) throws SQLException {
+            PreparedStatement statement = prepared.get(sql);
+            if (statement == null) {
+                statement = connection.prepareStatement(sql);
+                prepared.put(sql, statement);
+            }
+            return statement;
+        }
+
+        private void execute(String sql) throws SQLException {
+            prepare(sql).execute();
+        }
+
+        /** Forgets the prepared statements, so a statement a failed write left mid-step is prepared afresh. */
+        private void forget() {
+            for (PreparedStatement statement : prepared.values()) {
+                try {
+                    statement.close();
+                } catch (SQLException e) {
+                    LOG.debug("Closing a statement of the SQLite writer failed", e);
+                }
+            }
+            prepared.clear();
+        }
+
+        private void close() {
+            forget();
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.warn("Could not close the SQLite writer's connection: {}", e.getMessage());
+            }
+        }
     }
 
     private final String file;
@@ -81,12 +136,14 @@ final class SqliteGroupCommit implements AutoCloseable {
     private final AtomicLong taken = new AtomicLong();
 
     private volatile boolean closed;
+    /** The writer's connection while it is open; only the writer thread touches it. */
+    private Optional<Statements> statements = Optional.empty();
 
     /**
      * Starts the writer thread.
      *
      * @param file the database, for messages
-     * @param connections lends the writer a connection per batch (the store's pool)
+     * @param connections opens the writer's connection, which it keeps (again after a batch failed)
      * @param failure turns an {@link SQLException} of an action into the store's exception
      */
     SqliteGroupCommit(
@@ -198,43 +255,50 @@ final class SqliteGroupCommit implements AutoCloseable {
                 batch.clear();
             }
         }
+        statements.ifPresent(Statements::close);
+        statements = Optional.empty();
     }
 
     private void runBatch(List<Write<?>> batch) {
         List<Write<?>> started = new ArrayList<>(batch.size());
         List<Object> outcomes = new ArrayList<>(batch.size()); // a result, or the write's own RuntimeException
-        try (Connection connection = connections.get();
-                Statement statement = connection.createStatement()) {
-            statement.execute("BEGIN IMMEDIATE");
+        Statements open = null;
+        try {
+            open = statements.isPresent() ? statements.get() : new Statements(connections.get());
+            statements = Optional.of(open);
+            open.execute("BEGIN IMMEDIATE");
             try {
                 for (Write<?> write : batch) {
                     if (!write.state.compareAndSet(QUEUED, STARTED)) {
                         continue; // cancelled by its caller before it started: never applied
                     }
                     started.add(write);
-                    outcomes.add(runInSavepoint(statement, connection, write));
+                    outcomes.add(runInSavepoint(open, write));
                 }
                 if (started.isEmpty()) {
-                    statement.execute("ROLLBACK");
+                    open.execute("ROLLBACK");
                     return;
                 }
                 long before = System.nanoTime();
-                statement.execute("COMMIT");
+                open.execute("COMMIT");
                 long took = System.nanoTime() - before;
                 commitTimes.ifPresent(timer -> timer.record(took, TimeUnit.NANOSECONDS));
                 batchSizes.ifPresent(summary -> summary.record(started.size()));
             } catch (SQLException | RuntimeException | Error e) {
                 try {
-                    statement.execute("ROLLBACK"); // fails harmlessly if SQLite already ended the transaction
+                    open.forget();
+                    open.execute("ROLLBACK"); // fails harmlessly if SQLite already ended the transaction
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
                 }
                 throw e;
             }
         } catch (SQLException e) {
+            closeConnection(open);
             failAll(batch, failure.apply("commit " + batchDescription(batch), e));
             return;
         } catch (RuntimeException | Error e) {
+            closeConnection(open);
             failAll(batch, e);
             if (e instanceof Error error) {
                 throw error;
@@ -244,6 +308,14 @@ final class SqliteGroupCommit implements AutoCloseable {
         for (int i = 0; i < started.size(); i++) {
             started.get(i).complete(outcomes.get(i));
         }
+    }
+
+    /** After a failed batch the next one starts on a new connection, as it did when each batch borrowed one. */
+    private void closeConnection(Statements open) {
+        if (open != null) {
+            open.close();
+        }
+        statements = Optional.empty();
     }
 
     private static String batchDescription(List<Write<?>> batch) {
@@ -262,18 +334,19 @@ final class SqliteGroupCommit implements AutoCloseable {
         }
     }
 
-    private Object runInSavepoint(Statement statement, Connection connection, Write<?> write) throws SQLException {
-        statement.execute("SAVEPOINT write");
+    private Object runInSavepoint(Statements statements, Write<?> write) throws SQLException {
+        statements.execute("SAVEPOINT write");
         try {
-            Object result = write.work.run(connection);
-            statement.execute("RELEASE write");
+            Object result = write.work.run(statements);
+            statements.execute("RELEASE write");
             return new Success(result);
         } catch (SQLException | RuntimeException e) {
             // Undo this write only. If SQLite already ended the whole transaction (I/O error, disk full), the
-            // ROLLBACK TO fails and the batch fails with it.
+            // ROLLBACK TO fails and the batch fails with it. The write's statements are prepared afresh next time.
+            statements.forget();
             try {
-                statement.execute("ROLLBACK TO write");
-                statement.execute("RELEASE write");
+                statements.execute("ROLLBACK TO write");
+                statements.execute("RELEASE write");
             } catch (SQLException rollback) {
                 rollback.addSuppressed(e);
                 throw rollback;
