@@ -117,6 +117,33 @@ class ConfigFileWatcherTest {
     }
 
     @Test
+    void aBusyDirectoryIsWatchedForNamesAndInPlaceWritesAreFoundByTheirAttributes() throws Exception {
+        Path file = config("log:\n  level: info\n");
+        ConfigFileWatcher watcher = watch(file);
+        Path database = dir.resolve("users.db-wal");
+
+        try (var out = Files.newOutputStream(database)) {
+            for (int i = 0; !watcher.busy(); i++) {
+                out.write(("frame " + i + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+                assertThat(i).as("writes before the directory counts as busy").isLessThan(1_000_000);
+            }
+        }
+        long checks = watcher.checks();
+        Files.writeString(database, "more frames\n", StandardOpenOption.APPEND);
+        Files.writeString(file, "log:\n  level: debug\n");
+        awaitAtLeast(reloads::get, 1);
+
+        Path temporary = Files.writeString(dir.resolve(".config.yaml.swp"), "log:\n  level: warn\n");
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        awaitAtLeast(reloads::get, 2);
+        assertThat(watcher.checks() - checks)
+                .as("one check per change of the configuration, none for the database's writes")
+                .isEqualTo(2);
+        assertThat(watcher.polling()).isFalse();
+    }
+
+    @Test
     void touchingOrRewritingTheSameContentDoesNotReload() throws Exception {
         Path file = config("log:\n  level: info\n");
         ConfigFileWatcher watcher = watch(file);

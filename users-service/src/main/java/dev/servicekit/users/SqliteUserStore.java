@@ -57,7 +57,8 @@ import org.sqlite.SQLiteException;
  * each commit costs an fsync. So every write (create, replace, delete, import, the login-failure records) is
  * queued to one writer thread, which runs whatever is queued when it is free (at most
  * {@value SqliteGroupCommit#MAX_BATCH}) in one {@code BEGIN IMMEDIATE} transaction, each write in a savepoint of
- * its own, and commits once: one fsync for the whole batch. A write is answered only after its batch committed;
+ * its own, and commits once: one fsync for the whole batch. The writer keeps a connection of its own, outside the
+ * pool, with its prepared statements (the transaction and savepoint commands included). A write is answered only after its batch committed;
  * a failing write rolls back only its savepoint. {@code BEGIN IMMEDIATE} takes SQLite's write lock first, so no
  * write upgrades a read to a write (which fails with {@code SQLITE_BUSY} at once instead of waiting), and a write
  * that reads then writes (replace, import) sees no other writer in between. {@code busy_timeout} still covers
@@ -103,6 +104,12 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     private static final String FIND = "SELECT " + COLUMNS + " FROM users WHERE id = ?";
     private static final String LIST = "SELECT " + COLUMNS + " FROM users WHERE id > ? ORDER BY id LIMIT ?";
     private static final String CREDENTIALS = "SELECT " + COLUMNS + ", password_hash FROM users WHERE email_key = ?";
+    private static final String INSERT =
+            "INSERT INTO users (name, email, email_key, roles, password_hash, created_at, updated_at, version)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id";
+    private static final String UPDATE = "UPDATE users SET name = ?, email = ?, email_key = ?, roles = ?,"
+            + " password_hash = ?, updated_at = ?, version = version + 1"
+            + " WHERE id = ? AND (? IS NULL OR version = ?) RETURNING " + COLUMNS;
     private static final String LOGIN_FAILURES = "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at";
     /** A short read slower than this sends the short reads of the next {@link #HAND_OFF_FOR} to the io threads. */
     static final Duration SLOW_READ = Duration.ofMillis(20);
@@ -161,7 +168,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         this.io = Executors.newFixedThreadPool(
                 pool.getMaximumPoolSize(),
                 Thread.ofPlatform().daemon().name("users-sqlite-", 1).factory());
-        this.groupCommit = new SqliteGroupCommit(file.toString(), pool::getConnection, this::failure, metrics);
+        this.groupCommit = new SqliteGroupCommit(file.toString(), dataSource::getConnection, this::failure, metrics);
         // A read gives up on SQLite's locks (SQLITE_BUSY, a 503) before its caller stops waiting.
         int readBusyMillis = busyTimeoutMillis(callTimeout.compareTo(timeout) < 0 ? callTimeout : timeout);
         this.readers = new SqliteReaders(pool.getMaximumPoolSize(), () -> {
@@ -323,11 +330,10 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     @Override
     public User create(UserDraft draft) {
         Objects.requireNonNull(draft, "draft");
-        return write("create a user", connection -> {
+        return write("create a user", statements -> {
             Instant now = now(); // on the one writer, so createdAt follows id order (if the clock does)
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO users (name, email, email_key, roles, password_hash, created_at, updated_at, version)"
-                            + " VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id")) {
+            try {
+                PreparedStatement insert = statements.prepare(INSERT);
                 bindDraft(insert, draft);
                 insert.setLong(6, now.toEpochMilli());
                 insert.setLong(7, now.toEpochMilli());
@@ -376,11 +382,9 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     public User replace(long id, UserDraft draft, OptionalLong expectedVersion) {
         Objects.requireNonNull(draft, "draft");
         Objects.requireNonNull(expectedVersion, "expectedVersion");
-        return write("replace user '" + id + "'", connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE users SET name = ?, email = ?, email_key = ?, roles = ?, password_hash = ?,"
-                            + " updated_at = ?, version = version + 1"
-                            + " WHERE id = ? AND (? IS NULL OR version = ?) RETURNING " + COLUMNS)) {
+        return write("replace user '" + id + "'", statements -> {
+            try {
+                PreparedStatement update = statements.prepare(UPDATE);
                 bindDraft(update, draft);
                 update.setLong(6, now().toEpochMilli());
                 update.setLong(7, id);
@@ -401,25 +405,23 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             }
             // Nothing updated: missing or at another version. The writer holds SQLite's write lock, so the
             // version read here is the one the update saw.
-            try (PreparedStatement select = connection.prepareStatement("SELECT version FROM users WHERE id = ?")) {
-                select.setLong(1, id);
-                try (ResultSet rs = select.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new UserNotFoundException(id);
-                    }
-                    throw new VersionConflictException(id, expectedVersion.orElseThrow(), rs.getLong(1));
+            PreparedStatement select = statements.prepare("SELECT version FROM users WHERE id = ?");
+            select.setLong(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    throw new UserNotFoundException(id);
                 }
+                throw new VersionConflictException(id, expectedVersion.orElseThrow(), rs.getLong(1));
             }
         });
     }
 
     @Override
     public boolean delete(long id) {
-        return write("delete user '" + id + "'", connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM users WHERE id = ?")) {
-                delete.setLong(1, id);
-                return delete.executeUpdate() == 1;
-            }
+        return write("delete user '" + id + "'", statements -> {
+            PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ?");
+            delete.setLong(1, id);
+            return delete.executeUpdate() == 1;
         });
     }
 
@@ -690,11 +692,11 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
      * savepoint of its own, answered once its batch committed. A request thread waits at most {@code store.timeout}
      * for the write to start; other callers at most the connection timeout.
      */
-    private <T> T write(String action, SqlWork<T> work) {
+    private <T> T write(String action, SqliteGroupCommit.Work<T> work) {
         ensureOpen();
         Duration wait =
                 Thread.currentThread().isVirtual() && callTimeout.compareTo(timeout) < 0 ? callTimeout : timeout;
-        return groupCommit.write(action, work::run, wait);
+        return groupCommit.write(action, work, wait);
     }
 
     private StoreException failure(String action, SQLException e) {
@@ -810,16 +812,15 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         User user = imported.user();
         // Validates the roles the way create does: they are stored space-separated.
         UserDraft draft = new UserDraft(user.name(), user.email(), user.roles(), imported.passwordHash());
-        return write("import user '" + user.id() + "'", connection -> {
+        return write("import user '" + user.id() + "'", statements -> {
             Optional<ExportedUser> existing;
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT " + COLUMNS + ", password_hash FROM users WHERE id = ?")) {
-                select.setLong(1, user.id());
-                try (ResultSet rs = select.executeQuery()) {
-                    existing = rs.next()
-                            ? Optional.of(new ExportedUser(toUser(rs), Optional.ofNullable(rs.getString(8))))
-                            : Optional.empty();
-                }
+            PreparedStatement select =
+                    statements.prepare("SELECT " + COLUMNS + ", password_hash FROM users WHERE id = ?");
+            select.setLong(1, user.id());
+            try (ResultSet rs = select.executeQuery()) {
+                existing = rs.next()
+                        ? Optional.of(new ExportedUser(toUser(rs), Optional.ofNullable(rs.getString(8))))
+                        : Optional.empty();
             }
             if (existing.isPresent() && existing.get().equals(imported)) {
                 return ImportOutcome.UNCHANGED;
@@ -829,7 +830,8 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                             + " created_at = ?, updated_at = ?, version = ? WHERE id = ?"
                     : "INSERT INTO users (name, email, email_key, roles, password_hash, created_at, updated_at,"
                             + " version, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-            try (PreparedStatement write = connection.prepareStatement(sql)) {
+            try {
+                PreparedStatement write = statements.prepare(sql);
                 bindDraft(write, draft);
                 write.setLong(6, user.createdAt().toEpochMilli());
                 write.setLong(7, user.updatedAt().toEpochMilli());
@@ -849,17 +851,14 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(forgetBefore, "forgetBefore");
-        write("record a failed login", connection -> {
-            try (PreparedStatement forget = connection.prepareStatement("DELETE FROM login_failures WHERE at <= ?")) {
-                forget.setLong(1, forgetBefore.toEpochMilli());
-                forget.executeUpdate();
-            }
-            try (PreparedStatement insert =
-                    connection.prepareStatement("INSERT INTO login_failures (key, at) VALUES (?, ?)")) {
-                insert.setString(1, key);
-                insert.setLong(2, at.toEpochMilli());
-                insert.executeUpdate();
-            }
+        write("record a failed login", statements -> {
+            PreparedStatement forget = statements.prepare("DELETE FROM login_failures WHERE at <= ?");
+            forget.setLong(1, forgetBefore.toEpochMilli());
+            forget.executeUpdate();
+            PreparedStatement insert = statements.prepare("INSERT INTO login_failures (key, at) VALUES (?, ?)");
+            insert.setString(1, key);
+            insert.setLong(2, at.toEpochMilli());
+            insert.executeUpdate();
             return null;
         });
     }
@@ -885,11 +884,10 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     @Override
     public void clearLoginFailures(String key) {
         Objects.requireNonNull(key, "key");
-        write("clear failed logins", connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM login_failures WHERE key = ?")) {
-                delete.setString(1, key);
-                return delete.executeUpdate();
-            }
+        write("clear failed logins", statements -> {
+            PreparedStatement delete = statements.prepare("DELETE FROM login_failures WHERE key = ?");
+            delete.setString(1, key);
+            return delete.executeUpdate();
         });
     }
 }

@@ -41,7 +41,8 @@ final class UsersConfigKeys {
     static final ConfigKey<Integer> STORE_POOL_SIZE = ConfigKey.builder("store.pool.size", ConfigType.integer(1, 64))
             .defaultValue(StoreConfig.DEFAULT_POOL_SIZE)
             .description("Most database connections held open. SQLite: the pool's, plus as many read connections of"
-                    + " its own for the short reads (by id, a page, credentials), so up to twice this.")
+                    + " its own for the short reads (by id, a page, credentials) and one for the group-commit writer,"
+                    + " so up to twice this plus one.")
             .build();
 
     static final ConfigKey<Duration> STORE_POOL_CONNECTION_TIMEOUT = ConfigKey.builder(
