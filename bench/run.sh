@@ -7,7 +7,7 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-COMMAND_LINE="bench/run.sh $*"
+COMMAND_LINE="bench/run.sh${*:+ $*}"
 
 usage() {
   cat <<'EOF'
@@ -104,6 +104,7 @@ declare -A ENV_GIVEN=()
 for v in BENCH_JVM_OPTS BENCH_DEFAULTS_JVM_OPTS BENCH_README_JAVA BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_GO_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
   [[ -v $v ]] && ENV_GIVEN[$v]=1
 done
+[[ -n ${JAVA_HOME:-} ]] && ENV_GIVEN[JAVA_HOME]=1
 
 if ((QUICK)); then
   : "${ROUNDS:=1}" "${BENCH_DURATION:=3}" "${BENCH_WARMUP:=2}" "${BENCH_GO_WARMUP:=2}" "${BENCH_COLD_STARTS:=1}" "${BENCH_SEED_USERS:=200}"
@@ -641,7 +642,7 @@ machine() {
   jdk=$("$JAVA" -version 2>&1 | sed -n 2p)
   gov=$(go version | awk '{print $3}')
   wrkv=$( (wrk -v 2>&1 || true) | awk 'NR == 1 {print $1, $2}') # wrk -v exits with 1
-  echo "- CPU: $model, $CPUS CPUs ($(lscpu | awk -F': +' '/^Hypervisor vendor/ && !seen++ {print "VM, " $2}'))"
+  hv=$(lscpu | awk -F': +' '/^Hypervisor vendor/ && !seen++ {print "VM, " $2}'); echo "- CPU: $model, $CPUS CPUs${hv:+ ($hv)}"
   echo "- memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); kernel: $kernel; OS: $( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)"
   echo "- JDK: $jdk; Go: $gov; $wrkv"
   echo "- the README's \`java\` (users-defaults, \`version\`): $("$README_JAVA" -version 2>&1 | sed -n 2p)"
@@ -667,8 +668,10 @@ write_results() {
     for v in BENCH_JVM_OPTS BENCH_DEFAULTS_JVM_OPTS BENCH_README_JAVA BENCH_APP_OPTS BENCH_SPRING_JVM_OPTS BENCH_DURATION BENCH_WARMUP BENCH_GO_WARMUP BENCH_COLD_STARTS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED_USERS BENCH_OVERLOAD_LIMIT BENCH_OVERLOAD_QUEUE_TIMEOUT; do
       [[ ${ENV_GIVEN[$v]:-0} == 1 ]] && printf '%s=%q ' "$v" "${!v:-}"
     done
-    echo "JAVA_HOME=$JAVA_HOME $COMMAND_LINE"
+    echo "$COMMAND_LINE"
     echo '```'
+    # The JDK's path is this machine's; its version is under "Machine".
+    [[ ${ENV_GIVEN[JAVA_HOME]:-0} == 1 ]] && echo && echo "(with JAVA_HOME set to the JDK named under Machine)"
     echo
     echo "Commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo ' (with uncommitted changes)')"
     echo
