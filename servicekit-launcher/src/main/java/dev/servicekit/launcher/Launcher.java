@@ -408,7 +408,7 @@ public final class Launcher {
      * options the application ships to installed services, less their class-data archive), and an application
      * class-data archive for this verb in {@code cacheDirectory} ({@code -XX:SharedArchiveFile} with
      * {@code -XX:+AutoCreateSharedArchive}: the first run of a verb writes it at exit, every later run maps it, and
-     * the JVM writes a new one after a jar or JDK upgrade). No archive when this JVM was given one
+     * a jar or JDK changed in place gets an archive of its own, {@link #archiveFile}). No archive when this JVM was given one
      * ({@code -XX:SharedArchiveFile}, {@code -XX:AOTCache}, {@code -Xshare}), when there is no cache directory, or
      * when the verb is not a plain word; one archive per verb, because an archive written by a short verb would be
      * valid, and nearly useless, for {@code run}.
@@ -432,13 +432,45 @@ public final class Launcher {
         if (cacheDirectory == null || verb == null) {
             return options;
         }
-        // One archive per jar and JDK: two checkouts of the same application must not overwrite each other's.
-        String key = Integer.toHexString((jar.toAbsolutePath() + "|" + javaHome.toAbsolutePath()).hashCode());
-        options.add("-XX:SharedArchiveFile=" + cacheDirectory.resolve(verb + "-" + key + ".jsa"));
+        options.add("-XX:SharedArchiveFile=" + archiveFile(cacheDirectory, verb, jar, javaHome));
         options.add("-XX:+AutoCreateSharedArchive");
         options.add("-Xlog:cds=off");
         options.add("-Xlog:cds+dynamic=off");
         return options;
+    }
+
+    /**
+     * The archive of {@code verb} for this jar and JDK: {@code <verb>-<where>-<which>.jsa}, where {@code <where>}
+     * stands for the jar's and the JDK's paths (two checkouts never overwrite each other's archive) and
+     * {@code <which>} for the jar's size and modification time and the JDK's {@code release} file (a jar rebuilt or
+     * upgraded in place, or a JDK updated in place, gets a new archive). The JVM would map an archive written for
+     * the jar that was there before and then ignore its application classes ("shared class paths mismatch"), paying
+     * the archive's memory for nothing, and did not always write a new one. Archives of the same verb, jar path and
+     * JDK path with another {@code <which>} are deleted (best effort: one still mapped elsewhere may stay).
+     */
+    static Path archiveFile(Path cacheDirectory, String verb, Path jar, Path javaHome) {
+        String where = Integer.toHexString((jar.toAbsolutePath() + "|" + javaHome.toAbsolutePath()).hashCode());
+        File jarFile = jar.toFile();
+        File release = new File(javaHome.toFile(), "release");
+        String which = Integer.toHexString((jarFile.length()
+                        + "|" + jarFile.lastModified()
+                        + "|" + release.length()
+                        + "|" + release.lastModified())
+                .hashCode());
+        String prefix = verb + "-" + where;
+        String name = prefix + "-" + which + ".jsa";
+        String[] present = cacheDirectory.toFile().list();
+        if (present != null) {
+            for (String other : present) {
+                boolean stale = !other.equals(name)
+                        && other.endsWith(".jsa")
+                        && (other.equals(prefix + ".jsa") || other.startsWith(prefix + "-"));
+                if (stale && !new File(cacheDirectory.toFile(), other).delete()) {
+                    break; // in use (Windows) or not ours to delete: the next start tries again
+                }
+            }
+        }
+        return cacheDirectory.resolve(name);
     }
 
     /**

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.jar.Attributes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The child JVM's command line, and the real main run in this JVM (the tests run on Java 21+). */
 class LauncherChildCommandTest {
@@ -131,6 +134,40 @@ class LauncherChildCommandTest {
                 .containsExactly("-XX:+UseSerialGC");
         assertThat(Launcher.startupOptions(new Attributes(), List.of(), new String[0], jar, home, cache))
                 .isEmpty();
+    }
+
+    @Test
+    void aJarRebuiltInPlaceGetsANewArchiveAndTheOldOneIsDeleted(@TempDir Path dir) throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Path home = Files.createDirectories(dir.resolve("jdk"));
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"25\"\n");
+        Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
+        Path first = Launcher.archiveFile(cache, "run", jar, home);
+        Files.write(first, new byte[] {0});
+        Path otherVerb = Files.write(Launcher.archiveFile(cache, "token", jar, home), new byte[] {0});
+        Path otherJar = Files.write(
+                Launcher.archiveFile(cache, "run", Files.write(dir.resolve("b.jar"), new byte[] {1}), home),
+                new byte[] {0});
+
+        assertThat(Launcher.archiveFile(cache, "run", jar, home))
+                .as("nothing changed: the same archive")
+                .isEqualTo(first);
+        assertThat(first).exists();
+
+        Files.write(jar, new byte[] {1, 2, 3, 4}); // rebuilt in place: another size and time
+        Files.setLastModifiedTime(
+                jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 2_000));
+        Path second = Launcher.archiveFile(cache, "run", jar, home);
+
+        assertThat(second).isNotEqualTo(first).doesNotExist();
+        assertThat(first).as("the archive of the jar that was there before").doesNotExist();
+        assertThat(otherVerb).as("another verb's archive is its own").exists();
+        assertThat(otherJar).as("another jar's archive is its own").exists();
+
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"25.0.4\"\n");
+        assertThat(Launcher.archiveFile(cache, "run", jar, home))
+                .as("a JDK updated in place")
+                .isNotEqualTo(second);
     }
 
     @Test
