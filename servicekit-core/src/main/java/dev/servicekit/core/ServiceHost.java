@@ -281,6 +281,7 @@ public final class ServiceHost {
             lock.unlock();
         }
         LOG.info("{} is running (started in {} ms)", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        StaleClassDataArchive.discardIfStale(ServiceHost.class);
         if (stopNow) {
             stop();
         }
