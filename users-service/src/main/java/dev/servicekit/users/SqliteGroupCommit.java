@@ -4,13 +4,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -68,66 +65,13 @@ final class SqliteGroupCommit implements AutoCloseable {
     /** One write's SQL, run on the writer's connection inside a transaction. */
     @FunctionalInterface
     interface Work<T> {
-        T run(Statements statements) throws SQLException;
+        T run(SqliteStatements statements) throws SQLException;
     }
 
     /** Opens the writer's connection; failures become the batch's failure. */
     @FunctionalInterface
     interface ConnectionSource {
         Connection get() throws SQLException;
-    }
-
-    /**
-     * The writer's connection and the statements prepared on it, kept from batch to batch: preparing a statement
-     * again for every write (sqlite-jdbc's Java objects and {@code sqlite3_prepare_v2}), four times for the
-     * transaction and savepoint commands alone, cost more CPU per create than SQLite's insert. Used by the writer
-     * thread only.
-     */
-    static final class Statements {
-        private final Connection connection;
-        private final Map<String, PreparedStatement> prepared = new HashMap<>();
-
-        private Statements(Connection connection) {
-            this.connection = connection;
-        }
-
-        /**
-         * The statement for {@code sql}, prepared on first use and kept while the connection is; the caller binds
-         * its parameters, closes its result sets and must not close the statement.
-         */
-        PreparedStatement prepare(String sql) throws SQLException {
-            PreparedStatement statement = prepared.get(sql);
-            if (statement == null) {
-                statement = connection.prepareStatement(sql);
-                prepared.put(sql, statement);
-            }
-            return statement;
-        }
-
-        private void execute(String sql) throws SQLException {
-            prepare(sql).execute();
-        }
-
-        /** Forgets the prepared statements, so a statement a failed write left mid-step is prepared afresh. */
-        private void forget() {
-            for (PreparedStatement statement : prepared.values()) {
-                try {
-                    statement.close();
-                } catch (SQLException e) {
-                    LOG.debug("Closing a statement of the SQLite writer failed", e);
-                }
-            }
-            prepared.clear();
-        }
-
-        private void close() {
-            forget();
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.warn("Could not close the SQLite writer's connection: {}", e.getMessage());
-            }
-        }
     }
 
     private final String file;
@@ -149,7 +93,7 @@ final class SqliteGroupCommit implements AutoCloseable {
 
     private final Thread deadlines;
     /** The writer's connection while it is open; only the writer thread touches it. */
-    private Optional<Statements> statements = Optional.empty();
+    private Optional<SqliteStatements> statements = Optional.empty();
 
     /**
      * Starts the writer thread.
@@ -294,16 +238,18 @@ final class SqliteGroupCommit implements AutoCloseable {
                 current = NONE;
             }
         }
-        statements.ifPresent(Statements::close);
+        statements.ifPresent(SqliteStatements::close);
         statements = Optional.empty();
     }
 
     private void runBatch(List<Write<?>> batch) {
         List<Write<?>> started = new ArrayList<>(batch.size());
         List<Object> outcomes = new ArrayList<>(batch.size()); // a result, or the write's own RuntimeException
-        Statements open = null;
+        SqliteStatements open = null;
         try {
-            open = statements.isPresent() ? statements.get() : new Statements(connections.get());
+            open = statements.isPresent()
+                    ? statements.get()
+                    : new SqliteStatements(connections.get(), "the SQLite writer's connection");
             statements = Optional.of(open);
             open.execute("BEGIN IMMEDIATE");
             try {
@@ -350,7 +296,7 @@ final class SqliteGroupCommit implements AutoCloseable {
     }
 
     /** After a failed batch the next one starts on a new connection, as it did when each batch borrowed one. */
-    private void closeConnection(Statements open) {
+    private void closeConnection(SqliteStatements open) {
         if (open != null) {
             open.close();
         }
@@ -373,7 +319,7 @@ final class SqliteGroupCommit implements AutoCloseable {
         }
     }
 
-    private Object runInSavepoint(Statements statements, Write<?> write) throws SQLException {
+    private Object runInSavepoint(SqliteStatements statements, Write<?> write) throws SQLException {
         statements.execute("SAVEPOINT write");
         try {
             Object result = write.work.run(statements);

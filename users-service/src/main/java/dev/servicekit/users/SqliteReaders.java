@@ -1,13 +1,10 @@
 package dev.servicekit.users;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -51,45 +48,14 @@ final class SqliteReaders implements AutoCloseable {
     /** A read on one lent connection. */
     @FunctionalInterface
     interface Read<T> {
-        T run(Reader reader) throws SQLException;
-    }
-
-    /** One read connection and the statements prepared on it. Used by one thread at a time. */
-    static final class Reader {
-        private final Connection connection;
-        private final Map<String, PreparedStatement> statements = new HashMap<>();
-
-        private Reader(Connection connection) {
-            this.connection = connection;
-        }
-
-        /**
-         * The statement for {@code sql}, prepared on first use and kept until the connection closes. The caller
-         * closes its result set and must not close the statement; parameters are bound again on every use.
-         */
-        PreparedStatement prepare(String sql) throws SQLException {
-            PreparedStatement statement = statements.get(sql);
-            if (statement == null) {
-                statement = connection.prepareStatement(sql);
-                statements.put(sql, statement);
-            }
-            return statement;
-        }
-
-        private void close() {
-            try {
-                connection.close(); // closes its statements too
-            } catch (SQLException e) {
-                LOG.warn("Could not close a SQLite read connection: {}", e.getMessage());
-            }
-        }
+        T run(SqliteStatements reader) throws SQLException;
     }
 
     private final int size;
     private final Opener opener;
-    private final BlockingQueue<Reader> idle;
+    private final BlockingQueue<SqliteStatements> idle;
     /** Every connection opened, lent out or not; guarded by {@code this}. */
-    private final List<Reader> opened = new ArrayList<>();
+    private final List<SqliteStatements> opened = new ArrayList<>();
 
     private volatile boolean closed;
 
@@ -113,7 +79,7 @@ final class SqliteReaders implements AutoCloseable {
      * @throws SQLException if {@code read} failed, or a connection could not be opened, or this is closed
      */
     <T> T read(Read<T> read, Duration wait) throws SQLException, TimeoutException, InterruptedException {
-        Reader reader = take(wait);
+        SqliteStatements reader = take(wait);
         boolean broken = true;
         try {
             T result = read.run(reader);
@@ -124,9 +90,9 @@ final class SqliteReaders implements AutoCloseable {
         }
     }
 
-    private Reader take(Duration wait) throws SQLException, TimeoutException, InterruptedException {
+    private SqliteStatements take(Duration wait) throws SQLException, TimeoutException, InterruptedException {
         ensureOpen();
-        Reader reader = idle.poll();
+        SqliteStatements reader = idle.poll();
         if (reader != null) {
             return reader;
         }
@@ -141,23 +107,22 @@ final class SqliteReaders implements AutoCloseable {
         return reader;
     }
 
-    private Reader openIfBelowSize() throws SQLException {
+    private SqliteStatements openIfBelowSize() throws SQLException {
         synchronized (this) {
             if (opened.size() >= size) {
                 return null;
             }
             ensureOpen();
-            Reader reader = new Reader(opener.open());
+            SqliteStatements reader = new SqliteStatements(opener.open(), "a SQLite read connection");
             opened.add(reader);
             return reader;
         }
     }
 
-    private void giveBack(Reader reader, boolean broken) {
+    private void giveBack(SqliteStatements reader, boolean broken) {
         if (broken) {
             // A failed read may leave a statement mid-step; clear the cache so the next use prepares afresh.
-            reader.statements.values().forEach(SqliteReaders::closeQuietly);
-            reader.statements.clear();
+            reader.forget();
         }
         if (closed) {
             reader.close();
@@ -169,14 +134,6 @@ final class SqliteReaders implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(PreparedStatement statement) {
-        try {
-            statement.close();
-        } catch (SQLException e) {
-            LOG.debug("Could not close a cached SQLite statement: {}", e.getMessage());
-        }
-    }
-
     private void ensureOpen() throws SQLException {
         if (closed) {
             throw new SQLException("The SQLite read connections are closed");
@@ -185,27 +142,19 @@ final class SqliteReaders implements AutoCloseable {
 
     /** Connections open now (idle or lent out), for tests. */
     synchronized int openConnections() {
-        return (int) opened.stream().filter(reader -> !isClosed(reader)).count();
-    }
-
-    private static boolean isClosed(Reader reader) {
-        try {
-            return reader.connection.isClosed();
-        } catch (SQLException e) {
-            return true;
-        }
+        return (int) opened.stream().filter(reader -> !reader.isClosed()).count();
     }
 
     /** Closes the idle connections now and each lent-out one when its read ends. */
     @Override
     public void close() {
         closed = true;
-        Reader reader;
+        SqliteStatements reader;
         while ((reader = idle.poll()) != null) {
             reader.close();
         }
         synchronized (this) {
-            opened.removeIf(SqliteReaders::isClosed);
+            opened.removeIf(SqliteStatements::isClosed);
         }
     }
 }
