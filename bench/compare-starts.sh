@@ -4,8 +4,8 @@
 # 200 to GET /api/v1/users?limit=1 (benchtool startup -keep), with the CPU time (user + system, from
 # /proc/<pid>/stat) and the summed VmRSS of the service's processes (a launcher and its child, or one JVM) at
 # that moment, then SIGTERM and the time the stop took. The README's configuration: SQLite in a scratch data
-# directory, auth on (the key the first `token issue` makes). Class-data archives go to a scratch
-# XDG_CACHE_HOME; one warm-up round writes them first. Under load, compare the CPU times; wall times swing.
+# directory, auth on (the key the first `token issue` makes). Class-data archives and AOT caches go to a scratch
+# XDG_CACHE_HOME; two warm-up rounds write them first (a JDK 24+ AOT cache takes two starts and a background build).
 # Usage: bench/compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]   (default 5 rounds, `java`)
 # Output: one line per measurement, e.g.
 #   java-17-openjdk-amd64-after run startup_ms=2391.8 cpu_ms=2560 rss_kib=115824 stop_ms=2501
@@ -77,7 +77,12 @@ round() {
   done
 }
 
-round >/dev/null # writes the archives
+round >/dev/null # writes the archives, or (JDK 24+) records the AOT cache's training runs
+round >/dev/null # builds the AOT caches in the background
+for _ in $(seq 1 3000); do # and waits for them
+  compgen -G "$XDG_CACHE_HOME/servicekit/run-*.aotconf*" >/dev/null || break
+  sleep 0.1
+done
 echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 "$ROUNDS"); do
   round

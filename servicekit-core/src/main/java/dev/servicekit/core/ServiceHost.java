@@ -282,6 +282,7 @@ public final class ServiceHost {
         }
         LOG.info("{} is running (started in {} ms)", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
         StaleClassDataArchive.discardIfStale(ServiceHost.class);
+        AotTrainingMarker.markRunning();
         if (stopNow) {
             stop();
         }

@@ -121,6 +121,12 @@ public final class Launcher {
      */
     public static final String VERSION_ATTRIBUTE = "Servicekit-Version";
 
+    /**
+     * System property that, {@code false}, gives {@value #RUN_VERB} the class-data archive the other verbs get instead
+     * of the JDK's AOT cache ({@link AotCache}): {@value}.
+     */
+    public static final String AOT_CACHE_PROPERTY = "servicekit.aot-cache";
+
     /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
     static final String RUN_VERB = "run";
 
@@ -175,14 +181,15 @@ public final class Launcher {
                         manifest.map(Manifest::getMainAttributes).orElseGet(Attributes::new);
                 Path home = Paths.get(System.getProperty("java.home"));
                 Path cache = cacheDirectory(System.getenv());
-                List<String> command = childCommand(
+                List<String> command = serviceCommand(
                         home.resolve("bin").resolve("java"),
-                        startupOptions(attributes, inputArguments, args, jar, home, cache),
-                        inputArguments,
-                        System.getenv(),
                         runningFeature,
                         attributes,
-                        jar.toString(),
+                        inputArguments,
+                        runningFeature,
+                        jar,
+                        home,
+                        cache,
                         mainClass.get().trim(),
                         args);
                 ExecInPlace.exec(command, jar, cache);
@@ -209,16 +216,15 @@ public final class Launcher {
         }
         List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
         Path cache = cacheDirectory(System.getenv());
-        List<String> startup =
-                startupOptions(attributes, inputArguments, args, jar, java.get().home(), cache);
-        List<String> command = childCommand(
+        List<String> command = serviceCommand(
                 java.get().javaExecutable(search.windows()),
-                startup,
-                inputArguments,
-                System.getenv(),
-                runningFeature,
+                java.get().feature(),
                 attributes,
-                jar.toString(),
+                inputArguments,
+                runningFeature,
+                jar,
+                java.get().home(),
+                cache,
                 mainClass.get().trim(),
                 args);
         if (ExecInPlace.enabled()) {
@@ -226,6 +232,109 @@ public final class Launcher {
             // Still here: no JNA, or execve failed; a child process does the same, with signals passed on.
         }
         System.exit(runChild(command, err, runningFeature));
+    }
+
+    /**
+     * The command that runs the application: {@link #childCommand} with the startup options, which are an AOT cache's
+     * ({@link #aotPlan}) for {@value #RUN_VERB} on a JDK {@value AotCache#MIN_FEATURE}+ on Linux, else a class-data
+     * archive's ({@link #startupOptions}). When this start claimed a training run to build a cache from, the build is
+     * started (detached) before this returns.
+     */
+    private static List<String> serviceCommand(
+            Path java,
+            int javaFeature,
+            Attributes manifest,
+            List<String> inputArguments,
+            int runningFeature,
+            Path jar,
+            Path javaHome,
+            Path cache,
+            String mainClass,
+            String[] args) {
+        Map<String, String> environment = System.getenv();
+        List<String> plain = childCommand(
+                java,
+                words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)),
+                inputArguments,
+                environment,
+                runningFeature,
+                manifest,
+                jar.toString(),
+                mainClass,
+                args);
+        AotCache.Plan aot = aotPlan(
+                plain, inputArguments, args, jar, javaHome, javaFeature, cache, System.getProperties(), currentPid());
+        List<String> startup = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
+        if (aot != null) {
+            startup.addAll(aot.options);
+        } else {
+            startup = startupOptions(manifest, inputArguments, args, jar, javaHome, cache);
+        }
+        List<String> command = childCommand(
+                java, startup, inputArguments, environment, runningFeature, manifest, jar.toString(), mainClass, args);
+        if (aot != null && aot.builds()) {
+            AotCache.startBuilder(aot, plain); // a build that cannot start leaves this start as it is
+        }
+        return command;
+    }
+
+    /**
+     * This start's part in making and using the JDK's AOT cache ({@link AotCache}), or {@code null} when the
+     * class-data archive is used instead: a verb other than {@value #RUN_VERB}, a JDK before
+     * {@value AotCache#MIN_FEATURE}, another system than Linux, no cache directory, no pid, an archive or cache
+     * option given ({@code -XX:SharedArchiveFile}, {@code -XX:AOTCache}, {@code -XX:AOTMode}, {@code -Xshare}), or
+     * {@code -D}{@value #AOT_CACHE_PROPERTY}{@code =false}.
+     *
+     * @param plainCommand the service's command line without any archive or cache option: its options are part of
+     *     the cache's key
+     */
+    static AotCache.Plan aotPlan(
+            List<String> plainCommand,
+            List<String> inputArguments,
+            String[] args,
+            Path jar,
+            Path javaHome,
+            int javaFeature,
+            Path cacheDirectory,
+            java.util.Properties properties,
+            long pid) {
+        if (args.length == 0
+                || !RUN_VERB.equals(args[0])
+                || javaFeature < AotCache.MIN_FEATURE
+                || cacheDirectory == null
+                || pid <= 0
+                || !properties.getProperty("os.name", "").startsWith("Linux")
+                || "false"
+                        .equalsIgnoreCase(properties
+                                .getProperty(AOT_CACHE_PROPERTY, "true")
+                                .trim())) {
+            return null;
+        }
+        for (String option : inputArguments) {
+            if (namesAnArchive(option)) {
+                return null;
+            }
+        }
+        int classPath = plainCommand.indexOf("-cp");
+        List<String> options = plainCommand.subList(1, classPath < 1 ? plainCommand.size() : classPath);
+        String where = where(jar, javaHome);
+        String key = AotCache.key(where, jar.toFile(), javaHome.toFile(), options);
+        return AotCache.plan(
+                cacheDirectory.toFile(),
+                key,
+                RUN_VERB + "-" + where + "-",
+                pid,
+                System.currentTimeMillis(),
+                AotCache.Processes.LINUX);
+    }
+
+    /** This process's pid on Linux ({@code /proc/self}); {@code -1} elsewhere. */
+    private static long currentPid() {
+        try {
+            return Long.parseLong(new File("/proc/self").getCanonicalFile().getName());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -449,7 +558,7 @@ public final class Launcher {
      * JDK path with another {@code <which>} are deleted (best effort: one still mapped elsewhere may stay).
      */
     static Path archiveFile(Path cacheDirectory, String verb, Path jar, Path javaHome) {
-        String where = Integer.toHexString((jar.toAbsolutePath() + "|" + javaHome.toAbsolutePath()).hashCode());
+        String where = where(jar, javaHome);
         File jarFile = jar.toFile();
         File release = new File(javaHome.toFile(), "release");
         String which = Integer.toHexString((jarFile.length()
@@ -471,6 +580,11 @@ public final class Launcher {
             }
         }
         return cacheDirectory.resolve(name);
+    }
+
+    /** The part of a cache file's name that stands for the jar's and the JDK's paths. */
+    static String where(Path jar, Path javaHome) {
+        return Integer.toHexString((jar.toAbsolutePath() + "|" + javaHome.toAbsolutePath()).hashCode());
     }
 
     /**

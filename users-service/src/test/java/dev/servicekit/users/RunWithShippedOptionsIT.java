@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.servicekit.launcher.Launcher;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,12 +39,11 @@ class RunWithShippedOptionsIT {
                     .containsSubsequence(
                             "-XX:+UseSerialGC",
                             "-Dservicekit.jvm-options=shipped",
-                            "-XX:+AutoCreateSharedArchive",
+                            StartupCacheExpectations.AOT ? "-XX:AOTMode=record" : "-XX:+AutoCreateSharedArchive",
                             "-Dtest.own=1",
                             "dev.servicekit.users.UsersServiceMain",
-                            "run")
-                    .anySatisfy(a ->
-                            assertThat(a).startsWith("-XX:SharedArchiveFile=" + dir.resolve("cache/servicekit/run-")));
+                            "run");
+            StartupCacheExpectations.assertFirstStartOptions(arguments, dir.resolve("cache/servicekit"));
             assertThat(ProcessHandle.of(service.pid()).orElseThrow().children())
                     .as("no child process")
                     .isEmpty();
@@ -59,9 +56,21 @@ class RunWithShippedOptionsIT {
             assertThat(service.stdout()).contains("users-service stopped");
             assertThat(service.stderr()).as("nothing on stderr").isEmpty();
         }
-        try (Stream<Path> archives = Files.list(dir.resolve("cache/servicekit"))) {
-            assertThat(archives.map(p -> p.getFileName().toString()))
-                    .anySatisfy(name -> assertThat(name).startsWith("run-").endsWith(".jsa"));
+        StartupCacheExpectations.assertWrittenAtStop(dir.resolve("cache/servicekit"));
+    }
+
+    @Test
+    void withTheAotCacheTurnedOffRunGetsTheClassDataArchiveTheOtherVerbsGet() throws Exception {
+        try (ServiceProcess service = start("-D" + Launcher.AOT_CACHE_PROPERTY + "=false")) {
+            assertThat(arguments(service))
+                    .contains("-XX:+AutoCreateSharedArchive")
+                    .noneMatch(a -> a.startsWith("-XX:AOT"))
+                    .anySatisfy(a ->
+                            assertThat(a).startsWith("-XX:SharedArchiveFile=" + dir.resolve("cache/servicekit/run-")));
+            service.signal("TERM");
+            assertThat(service.awaitExit(Duration.ofSeconds(60)))
+                    .as(service.output())
+                    .isZero();
         }
     }
 

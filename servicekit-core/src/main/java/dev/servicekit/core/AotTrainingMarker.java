@@ -1,0 +1,51 @@
+package dev.servicekit.core;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the launcher that a training run for the JDK's AOT cache got as far as running the service: when the JVM
+ * records one ({@code -XX:AOTMode=record}), servicekit-launcher's {@code AotCache} sets {@value #PROPERTY} to a file
+ * name, and this creates that file once the service is running. A recording without it (a start that failed on a
+ * bad configuration or a port in use) is deleted instead of being built into a cache that holds only the classes
+ * of a failed start.
+ */
+final class AotTrainingMarker {
+
+    /** The system property naming the file; the same name as servicekit-launcher's {@code AotCache.MARKER_PROPERTY}. */
+    static final String PROPERTY = "servicekit.aot.training-marker";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AotTrainingMarker.class);
+
+    private AotTrainingMarker() {}
+
+    /** Creates the file {@value #PROPERTY} names, if it names one; never throws. */
+    static void markRunning() {
+        markRunning(Optional.ofNullable(System.getProperty(PROPERTY)))
+                .ifPresent(marker -> LOG.info(
+                        "Recording a training run for the JDK's AOT cache: the next start builds the cache (in the background)"
+                                + " and the one after uses it"));
+    }
+
+    /** Creates {@code marker}'s file if it is given and not blank; returns it when it was created or was there. */
+    static Optional<Path> markRunning(Optional<String> marker) {
+        if (marker.isEmpty() || marker.get().isBlank()) {
+            return Optional.empty();
+        }
+        Path file = Paths.get(marker.get().trim());
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+            return Optional.of(file);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("AOT training marker {} not created", file, e);
+            return Optional.empty();
+        }
+    }
+}

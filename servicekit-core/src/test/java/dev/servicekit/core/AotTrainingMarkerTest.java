@@ -1,0 +1,32 @@
+package dev.servicekit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AotTrainingMarkerTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void createsTheNamedFileOnceAndNothingWhenNoneIsNamed() {
+        Path marker = dir.resolve("run-x.1.aotconf.running");
+
+        assertThat(AotTrainingMarker.markRunning(Optional.of(marker.toString())))
+                .contains(marker);
+        assertThat(marker).exists().isEmptyFile();
+        assertThat(AotTrainingMarker.markRunning(Optional.of(marker.toString())))
+                .as("already there")
+                .contains(marker);
+        assertThat(AotTrainingMarker.markRunning(Optional.empty())).isEmpty();
+        assertThat(AotTrainingMarker.markRunning(Optional.of(" "))).isEmpty();
+        assertThat(AotTrainingMarker.markRunning(
+                        Optional.of(dir.resolve("no/such/dir/m").toString())))
+                .as("a directory that is gone: not created, no exception")
+                .isEmpty();
+    }
+}

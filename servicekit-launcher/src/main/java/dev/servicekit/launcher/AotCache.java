@@ -1,0 +1,342 @@
+package dev.servicekit.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+
+/**
+ * The JDK's AOT cache (JDK {@value #MIN_FEATURE}+, {@code -XX:AOTCache}) for the {@code run} verb on Linux: classes
+ * loaded and linked ahead of time, with the training run's method profiles, in place of the class-data archive
+ * the other verbs get. Measured on JDK 25 (docs/performance.md): about a fifth off the start to the first 200 and
+ * 8 MB less resident memory than the archive.
+ *
+ * <p>A cache needs a training run, and a JVM cannot train and use one at once, so the cache is made over three
+ * starts, each an ordinary {@code run}; the files live in the cache directory under a key {@code K}
+ * ({@link #key}):
+ * <ol>
+ *   <li><b>Record.</b> No cache and nothing to build from: the JVM runs with {@code -XX:AOTMode=record
+ *       -XX:AOTConfiguration=K.<pid>.aotconf}, which the JVM writes when it exits (a few seconds added to that one
+ *       stop, as the class-data archive's first stop has). The service, once running, creates
+ *       {@code K.<pid>.aotconf.running} ({@value #MARKER_PROPERTY}): a run that failed before it was running (a
+ *       bad configuration, a port in use) trains nothing worth keeping, and its recording is deleted.</li>
+ *   <li><b>Build.</b> A recording whose JVM has exited and that has its marker is claimed by renaming it to
+ *       {@code K.<pid>.aotconf.build} (one of several concurrent starts wins), and a detached, {@code nice}d
+ *       {@code sh} runs {@code java -XX:AOTMode=create} on it into {@code K.<pid>.aot.part} and renames that to
+ *       {@code K.aot} only when the JVM succeeded: a cache is never seen half-written. This start runs without any
+ *       cache; a build interrupted (the machine stopped, the process group killed) leaves a {@code .build} file that
+ *       a start an hour later deletes, and training begins again.</li>
+ *   <li><b>Use.</b> {@code -XX:AOTCache=K.aot}.</li>
+ * </ol>
+ *
+ * <p>JDK 25.0.3 maps a cache made for another jar at the same path and runs its old classes
+ * ({@code NoSuchMethodError}), so the key is the launcher's, never the JVM's check: it changes with the jar's
+ * central directory (every entry's name, CRC-32 and sizes), size and modification time, the JDK's {@code release}
+ * and {@code lib/modules}, and the JVM options (a cache made with other options is refused by the JVM). Files of the
+ * same jar and JDK paths under another key are deleted.
+ */
+final class AotCache {
+
+    /** The first JDK with {@code -XX:AOTMode=record} and {@code create}: {@value}. */
+    static final int MIN_FEATURE = 24;
+
+    /**
+     * System property naming the file the service creates once it is running, while it records a training run:
+     * {@value}. Read by servicekit-core's {@code ServiceHost}.
+     */
+    static final String MARKER_PROPERTY = "servicekit.aot.training-marker";
+
+    /** A build older than this is taken for dead: its {@code .build} and {@code .part} files are deleted. */
+    static final long BUILD_TIMEOUT_MILLIS = TimeUnit.HOURS.toMillis(1);
+
+    private static final String CONFIGURATION = ".aotconf";
+    private static final String MARKER = ".running";
+    private static final String BUILDING = ".build";
+    private static final String PART = ".aot.part";
+    private static final String CACHE = ".aot";
+
+    /** Whether a process is alive, given its pid. */
+    interface Processes {
+        boolean alive(long pid);
+
+        /** Linux: {@code /proc/<pid>} exists. */
+        Processes LINUX = new Processes() {
+            @Override
+            public boolean alive(long pid) {
+                return new File("/proc/" + pid).exists();
+            }
+        };
+    }
+
+    /** What one start does: its JVM options and, when it claimed a recording, the build to start. */
+    static final class Plan {
+        final List<String> options;
+        final File configuration;
+        final File partial;
+        final File cache;
+
+        private Plan(List<String> options, File configuration, File partial, File cache) {
+            this.options = Collections.unmodifiableList(options);
+            this.configuration = configuration;
+            this.partial = partial;
+            this.cache = cache;
+        }
+
+        /** Whether this start claimed a recording and must start {@link #builderCommand}. */
+        boolean builds() {
+            return configuration != null;
+        }
+    }
+
+    private AotCache() {}
+
+    /**
+     * Decides what this start does ({@link AotCache} above), renaming and deleting files in {@code directory} as it
+     * goes; never throws.
+     *
+     * @param directory the cache directory
+     * @param key this jar's, JDK's and options' key ({@link #key})
+     * @param stalePrefix files starting with it, of another key, are deleted
+     * @param pid this process's pid (the JVM's too: the launcher {@code execve}s it)
+     * @param now the current time in milliseconds
+     */
+    static Plan plan(File directory, String key, String stalePrefix, long pid, long now, Processes processes) {
+        String[] names = directory.list();
+        List<String> present = new ArrayList<>();
+        if (names != null) {
+            for (String name : names) {
+                if (name.startsWith(key + ".")) {
+                    present.add(name);
+                } else if (name.startsWith(stalePrefix) && isOurs(name)) {
+                    new File(directory, name).delete(); // best effort: another start may have deleted it first
+                }
+            }
+        }
+        File cache = new File(directory, key + CACHE);
+        if (cache.isFile()) {
+            List<String> options = new ArrayList<>();
+            options.add("-XX:AOTCache=" + cache);
+            quiet(options);
+            return new Plan(options, null, null, cache);
+        }
+        boolean building = false;
+        for (String name : present) {
+            if (name.endsWith(BUILDING) || name.endsWith(PART)) {
+                File file = new File(directory, name);
+                if (now - file.lastModified() > BUILD_TIMEOUT_MILLIS) {
+                    file.delete();
+                } else {
+                    building = true;
+                }
+            }
+        }
+        if (building) {
+            return plain();
+        }
+        boolean recording = false;
+        for (String name : present) {
+            if (!name.endsWith(CONFIGURATION)) {
+                continue;
+            }
+            long recorder = pidOf(name, key);
+            File configuration = new File(directory, name);
+            File marker = new File(directory, name + MARKER);
+            if (recorder != pid && recorder > 0 && processes.alive(recorder)) {
+                recording = true;
+                continue;
+            }
+            if (!marker.isFile()) {
+                configuration.delete(); // the training run never reached RUNNING
+                continue;
+            }
+            File claimed = new File(directory, key + "." + pid + CONFIGURATION + BUILDING);
+            if (configuration.renameTo(claimed)) {
+                marker.delete();
+                return new Plan(
+                        Collections.<String>emptyList(), claimed, new File(directory, key + "." + pid + PART), cache);
+            }
+        }
+        for (String name : present) {
+            boolean orphan = name.endsWith(CONFIGURATION + MARKER)
+                    && !new File(directory, name.substring(0, name.length() - MARKER.length())).exists();
+            if (orphan) {
+                new File(directory, name).delete();
+            }
+        }
+        if (recording) {
+            return plain();
+        }
+        File configuration = new File(directory, key + "." + pid + CONFIGURATION);
+        List<String> options = new ArrayList<>();
+        options.add("-XX:AOTMode=record");
+        options.add("-XX:AOTConfiguration=" + configuration);
+        options.add("-D" + MARKER_PROPERTY + "=" + configuration + MARKER);
+        quiet(options);
+        return new Plan(options, null, null, cache);
+    }
+
+    /**
+     * The detached command that builds the claimed recording: {@code setsid} where there is one (a new session, so
+     * that a signal to the service's process group, as a terminal or a benchmark harness sends, does not end the
+     * build), {@code sh -c}, which starts in the background (and returns at once) a subshell that ignores SIGINT and SIGHUP (a terminal's Ctrl+C for the service must not
+     * end the build), runs {@code nice -n 10 <java> <options> -XX:AOTMode=create ... -cp <jar>} with the same
+     * options as {@code serviceCommand} (the JVM refuses a cache made with other options), and renames the result
+     * to the cache only when that JVM succeeded; the recording and any partial output are deleted either way.
+     *
+     * @param serviceCommand the service's command line: {@code java}, options, {@code -cp}, jar, main class, args
+     */
+    static List<String> builderCommand(Plan plan, List<String> serviceCommand) {
+        int classPath = serviceCommand.indexOf("-cp");
+        if (!plan.builds() || classPath < 1 || classPath + 1 >= serviceCommand.size()) {
+            throw new IllegalArgumentException("no build planned, or no -cp in " + serviceCommand);
+        }
+        String script = "( trap '' INT HUP; configuration=$1 partial=$2 cache=$3; shift 3;"
+                + " if nice -n 10 \"$@\" && [ -s \"$partial\" ]; then mv -f \"$partial\" \"$cache\"; fi;"
+                + " rm -f \"$partial\" \"$configuration\" ) </dev/null >/dev/null 2>&1 &";
+        List<String> command = new ArrayList<>();
+        for (String setsid : new String[] {"/usr/bin/setsid", "/bin/setsid"}) {
+            if (new File(setsid).canExecute()) {
+                command.add(setsid); // out of the service's process group, which a stop may signal as a whole
+                break;
+            }
+        }
+        command.add("sh");
+        command.add("-c");
+        command.add(script);
+        command.add("sh");
+        command.add(plan.configuration.toString());
+        command.add(plan.partial.toString());
+        command.add(plan.cache.toString());
+        command.addAll(serviceCommand.subList(0, classPath));
+        command.add("-XX:AOTMode=create");
+        command.add("-XX:AOTConfiguration=" + plan.configuration);
+        command.add("-XX:AOTCache=" + plan.partial);
+        quiet(command);
+        command.add("-cp");
+        command.add(serviceCommand.get(classPath + 1));
+        return command;
+    }
+
+    /** Starts {@link #builderCommand} and waits for its {@code sh}, which returns at once; never throws. */
+    static String startBuilder(Plan plan, List<String> serviceCommand) {
+        try {
+            Process shell = new ProcessBuilder(builderCommand(plan, serviceCommand))
+                    .redirectErrorStream(true)
+                    .redirectOutput(new File("/dev/null"))
+                    .start();
+            if (!shell.waitFor(10, TimeUnit.SECONDS)) {
+                shell.destroy();
+                return "the shell that starts the AOT cache build did not return";
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            plan.configuration.delete();
+            return "cannot start the AOT cache build (" + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while starting the AOT cache build";
+        }
+    }
+
+    /**
+     * The key of a cache: {@code run-<where>-<which>}, where {@code <where>} stands for the jar's and the JDK's
+     * paths (as the class-data archive's name) and {@code <which>} for the jar's central directory, size and time,
+     * the JDK's {@code release} and {@code lib/modules}, and {@code options}.
+     */
+    static String key(String where, File jar, File javaHome, List<String> options) {
+        File release = new File(javaHome, "release");
+        File modules = new File(new File(javaHome, "lib"), "modules");
+        StringBuilder facts = new StringBuilder();
+        facts.append(jar.length()).append('|').append(jar.lastModified()).append('|');
+        facts.append(centralDirectoryCrc(jar)).append('|');
+        facts.append(release.length())
+                .append('|')
+                .append(release.lastModified())
+                .append('|');
+        facts.append(modules.length()).append('|').append(modules.lastModified());
+        for (String option : options) {
+            facts.append('|').append(option);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(facts.toString().getBytes(StandardCharsets.UTF_8));
+        return "run-" + where + "-" + Long.toHexString(crc.getValue())
+                + Integer.toHexString(facts.toString().hashCode());
+    }
+
+    /**
+     * CRC-32 of a zip file's central directory (every entry's name, CRC-32, sizes and times), read from the end of
+     * the file; {@code -1} when it cannot be read (no end record in the last 64 KiB, a ZIP64 file, an I/O error).
+     */
+    static long centralDirectoryCrc(File zip) {
+        try (RandomAccessFile file = new RandomAccessFile(zip, "r")) {
+            long length = file.length();
+            int tail = (int) Math.min(length, 65_557); // end record (22) + the longest comment (65,535)
+            byte[] end = new byte[tail];
+            file.seek(length - tail);
+            file.readFully(end);
+            for (int i = tail - 22; i >= 0; i--) {
+                if (end[i] == 0x50 && end[i + 1] == 0x4b && end[i + 2] == 0x05 && end[i + 3] == 0x06) {
+                    long size = uint32(end, i + 12);
+                    long offset = uint32(end, i + 16);
+                    if (size == 0xFFFFFFFFL || offset == 0xFFFFFFFFL || offset + size > length || size > 64 << 20) {
+                        return -1;
+                    }
+                    byte[] directory = new byte[(int) size];
+                    file.seek(offset);
+                    file.readFully(directory);
+                    CRC32 crc = new CRC32();
+                    crc.update(directory);
+                    return crc.getValue();
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static long uint32(byte[] bytes, int at) {
+        return (bytes[at] & 0xFFL)
+                | (bytes[at + 1] & 0xFFL) << 8
+                | (bytes[at + 2] & 0xFFL) << 16
+                | (bytes[at + 3] & 0xFFL) << 24;
+    }
+
+    /** {@code K.<pid>.aotconf} → pid; {@code -1} when the name has no number there. */
+    private static long pidOf(String name, String key) {
+        String middle = name.substring(key.length() + 1, name.length() - CONFIGURATION.length());
+        try {
+            return Long.parseLong(middle);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static boolean isOurs(String name) {
+        return name.endsWith(CACHE)
+                || name.endsWith(".jsa") // the class-data archive run had before it had an AOT cache
+                || name.endsWith(PART)
+                || name.endsWith(CONFIGURATION)
+                || name.endsWith(CONFIGURATION + MARKER)
+                || name.endsWith(CONFIGURATION + BUILDING);
+    }
+
+    /**
+     * JDK 25.0.3 warns at every start with a cache that part of its code could not be linked ({@code Saved blob's
+     * name ... is different}); warnings of the {@code aot} and {@code cds} tags are dropped, errors (a cache refused)
+     * still print.
+     */
+    private static void quiet(List<String> options) {
+        options.add("-Xlog:aot*=error");
+        options.add("-Xlog:cds*=error");
+    }
+
+    private static Plan plain() {
+        return new Plan(Collections.<String>emptyList(), null, null, null);
+    }
+}

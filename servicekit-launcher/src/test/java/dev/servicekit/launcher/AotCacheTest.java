@@ -1,0 +1,267 @@
+package dev.servicekit.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What each start does towards the JDK's AOT cache, decided from the files in the cache directory. */
+class AotCacheTest {
+
+    private static final String KEY = "run-abc-111";
+    private static final long PID = 4242;
+    private static final long NOW = 1_800_000_000_000L;
+    private static final AotCache.Processes NONE_ALIVE = pid -> false;
+
+    @TempDir
+    Path dir;
+
+    private AotCache.Plan plan(AotCache.Processes processes) {
+        return AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, processes);
+    }
+
+    private Set<String> files() throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        }
+    }
+
+    private Path touch(String name) throws IOException {
+        return Files.write(dir.resolve(name), new byte[] {1});
+    }
+
+    @Test
+    void aFirstStartRecordsATrainingRunNamedAfterItsPidAndAsksForTheRunningMarker() {
+        AotCache.Plan plan = plan(NONE_ALIVE);
+
+        assertThat(plan.builds()).isFalse();
+        assertThat(plan.options)
+                .contains(
+                        "-XX:AOTMode=record",
+                        "-XX:AOTConfiguration=" + dir.resolve(KEY + ".4242.aotconf"),
+                        "-D" + AotCache.MARKER_PROPERTY + "=" + dir.resolve(KEY + ".4242.aotconf.running"))
+                .contains("-Xlog:aot*=error");
+    }
+
+    @Test
+    void aFinishedTrainingRunThatReachedRunningIsClaimedForABuildAndThisStartRunsWithoutACache() throws IOException {
+        touch(KEY + ".77.aotconf");
+        touch(KEY + ".77.aotconf.running");
+
+        AotCache.Plan plan = plan(NONE_ALIVE);
+
+        assertThat(plan.builds()).isTrue();
+        assertThat(plan.options).isEmpty();
+        assertThat(plan.configuration)
+                .isEqualTo(dir.resolve(KEY + ".4242.aotconf.build").toFile());
+        assertThat(plan.partial).isEqualTo(dir.resolve(KEY + ".4242.aot.part").toFile());
+        assertThat(plan.cache).isEqualTo(dir.resolve(KEY + ".aot").toFile());
+        assertThat(files()).containsExactly(KEY + ".4242.aotconf.build");
+    }
+
+    @Test
+    void aTrainingRunThatNeverReachedRunningIsDeletedAndTrainingStartsAgain() throws IOException {
+        touch(KEY + ".77.aotconf");
+
+        AotCache.Plan plan = plan(NONE_ALIVE);
+
+        assertThat(plan.builds()).isFalse();
+        assertThat(plan.options).contains("-XX:AOTMode=record");
+        assertThat(files()).isEmpty();
+    }
+
+    @Test
+    void whileAnotherStartIsRecordingThisOneRunsWithoutACacheAndTouchesNothing() throws IOException {
+        touch(KEY + ".77.aotconf");
+        touch(KEY + ".77.aotconf.running");
+
+        AotCache.Plan plan = plan(pid -> pid == 77);
+
+        assertThat(plan.builds()).isFalse();
+        assertThat(plan.options).isEmpty();
+        assertThat(files()).containsExactlyInAnyOrder(KEY + ".77.aotconf", KEY + ".77.aotconf.running");
+    }
+
+    @Test
+    void whileABuildRunsThisStartRunsWithoutACacheAndABuildOlderThanTheTimeoutIsTakenForDead() throws IOException {
+        Path build = touch(KEY + ".77.aotconf.build");
+        Path part = touch(KEY + ".77.aot.part");
+        Files.setLastModifiedTime(build, FileTime.fromMillis(NOW - TimeUnit.MINUTES.toMillis(5)));
+        Files.setLastModifiedTime(part, FileTime.fromMillis(NOW - TimeUnit.MINUTES.toMillis(5)));
+
+        assertThat(plan(NONE_ALIVE).options).isEmpty();
+        assertThat(files()).hasSize(2);
+
+        Files.setLastModifiedTime(build, FileTime.fromMillis(NOW - AotCache.BUILD_TIMEOUT_MILLIS - 1));
+        Files.setLastModifiedTime(part, FileTime.fromMillis(NOW - AotCache.BUILD_TIMEOUT_MILLIS - 1));
+
+        assertThat(plan(NONE_ALIVE).options).contains("-XX:AOTMode=record");
+        assertThat(files()).isEmpty();
+    }
+
+    @Test
+    void aCacheIsUsedAndFilesOfTheSameJarUnderAnotherKeyAreDeletedOthersKept() throws IOException {
+        touch(KEY + ".aot");
+        touch("run-abc-222.aot");
+        touch("run-abc-222.9.aotconf");
+        touch("run-abc-9f9f9f9f.jsa");
+        touch("run-other-222.aot");
+        touch("token-abc-222.jsa");
+
+        AotCache.Plan plan = plan(NONE_ALIVE);
+
+        assertThat(plan.builds()).isFalse();
+        assertThat(plan.options).startsWith("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
+        assertThat(files()).containsExactlyInAnyOrder(KEY + ".aot", "run-other-222.aot", "token-abc-222.jsa");
+    }
+
+    @Test
+    void theBuilderRunsTheServicesJavaAndOptionsInCreateModeOnTheClaimedRecording() throws IOException {
+        touch(KEY + ".77.aotconf");
+        touch(KEY + ".77.aotconf.running");
+        AotCache.Plan plan = plan(NONE_ALIVE);
+        List<String> service = List.of(
+                "/jdk/bin/java",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx128m",
+                "-cp",
+                "/srv/app.jar",
+                "Main",
+                "run");
+
+        List<String> builder = AotCache.builderCommand(plan, service);
+
+        int shell = builder.indexOf("sh");
+        assertThat(builder.subList(0, shell))
+                .as("setsid where there is one")
+                .allMatch(word -> word.endsWith("/setsid"))
+                .hasSizeLessThanOrEqualTo(1);
+        assertThat(builder.subList(shell, shell + 2)).containsExactly("sh", "-c");
+        assertThat(builder.subList(shell + 3, builder.size()))
+                .containsExactly(
+                        "sh",
+                        plan.configuration.toString(),
+                        plan.partial.toString(),
+                        plan.cache.toString(),
+                        "/jdk/bin/java",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-Xmx128m",
+                        "-XX:AOTMode=create",
+                        "-XX:AOTConfiguration=" + plan.configuration,
+                        "-XX:AOTCache=" + plan.partial,
+                        "-Xlog:aot*=error",
+                        "-Xlog:cds*=error",
+                        "-cp",
+                        "/srv/app.jar");
+    }
+
+    @Test
+    void theBuilderRenamesItsOutputToTheCacheOnlyWhenTheJvmSucceededAndCleansUpEitherWay() throws Exception {
+        for (boolean succeeds : new boolean[] {true, false}) {
+            Path fakeJava = Files.writeString(
+                    dir.resolve("java-" + succeeds),
+                    "#!/bin/sh\n"
+                            + "for a in \"$@\"; do case \"$a\" in -XX:AOTCache=*) printf cache > \"${a#-XX:AOTCache=}\";; esac;"
+                            + " done\n"
+                            + (succeeds ? "exit 0\n" : "exit 1\n"));
+            Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
+            Path cacheDir = Files.createDirectories(dir.resolve("cache-" + succeeds));
+            Files.write(cacheDir.resolve(KEY + ".77.aotconf"), new byte[] {1});
+            Files.write(cacheDir.resolve(KEY + ".77.aotconf.running"), new byte[] {1});
+            AotCache.Plan plan = AotCache.plan(cacheDir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE);
+
+            assertThat(AotCache.startBuilder(plan, List.of(fakeJava.toString(), "-Xmx1m", "-cp", "app.jar", "Main")))
+                    .isNull();
+
+            File cache = cacheDir.resolve(KEY + ".aot").toFile();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (plan.configuration.exists() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the build is detached: nothing to wait on but its files
+            }
+            if (succeeds) {
+                assertThat(cacheDir.toFile().list()).containsExactly(KEY + ".aot");
+                assertThat(Files.readString(cache.toPath())).isEqualTo("cache");
+            } else {
+                assertThat(cacheDir.toFile().list())
+                        .as("no cache, no recording, no partial output")
+                        .isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theKeyChangesWithAnyClassInTheJarEvenAtTheSameSizeAndTimeAndWithTheOptions() throws IOException {
+        Path jarA = zip("a.jar", "dev/A.class", "aaaa");
+        Path jarB = zip("b.jar", "dev/A.class", "bbbb");
+        Files.setLastModifiedTime(jarB, Files.getLastModifiedTime(jarA));
+        assertThat(Files.size(jarA)).isEqualTo(Files.size(jarB));
+        File home = Files.createDirectories(dir.resolve("jdk")).toFile();
+
+        String a = AotCache.key("w", jarA.toFile(), home, List.of("-Xmx128m"));
+
+        assertThat(AotCache.key("w", jarA.toFile(), home, List.of("-Xmx128m"))).isEqualTo(a);
+        assertThat(a).startsWith("run-w-");
+        assertThat(AotCache.key("w", jarB.toFile(), home, List.of("-Xmx128m"))).isNotEqualTo(a);
+        assertThat(AotCache.key("w", jarA.toFile(), home, List.of("-Xmx256m"))).isNotEqualTo(a);
+        assertThat(AotCache.centralDirectoryCrc(jarA.toFile())).isNotEqualTo(-1L);
+        assertThat(AotCache.centralDirectoryCrc(touch("not-a.jar").toFile())).isEqualTo(-1L);
+    }
+
+    @Test
+    void onlyRunOnAJdk24PlusOnLinuxWithACacheDirectoryAndNoArchiveOfItsOwnGetsAPlan() throws IOException {
+        Path jar = zip("app.jar", "dev/A.class", "a");
+        Path home = Files.createDirectories(dir.resolve("jdk"));
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        List<String> plain = List.of("/jdk/bin/java", "-Xmx128m", "-cp", jar.toString(), "Main", "run");
+        Properties linux = new Properties();
+        linux.setProperty("os.name", "Linux");
+        String[] run = {"run"};
+
+        assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 25, cache, linux, PID))
+                .isNotNull();
+        assertThat(Launcher.aotPlan(plain, List.of(), new String[] {"token"}, jar, home, 25, cache, linux, PID))
+                .isNull();
+        assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 21, cache, linux, PID))
+                .isNull();
+        assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 25, null, linux, PID))
+                .isNull();
+        assertThat(Launcher.aotPlan(plain, List.of("-Xshare:off"), run, jar, home, 25, cache, linux, PID))
+                .isNull();
+        Properties mac = new Properties();
+        mac.setProperty("os.name", "Mac OS X");
+        assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 25, cache, mac, PID))
+                .isNull();
+        Properties off = new Properties();
+        off.putAll(linux);
+        off.setProperty(Launcher.AOT_CACHE_PROPERTY, "false");
+        assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 25, cache, off, PID))
+                .isNull();
+    }
+
+    private Path zip(String name, String entry, String content) throws IOException {
+        Path file = dir.resolve(name);
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
+            ZipEntry e = new ZipEntry(entry);
+            e.setTime(0);
+            out.putNextEntry(e);
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        return file;
+    }
+}

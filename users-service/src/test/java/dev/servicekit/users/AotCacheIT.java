@@ -1,0 +1,187 @@
+package dev.servicekit.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's {@code java -jar users-service.jar run} on a JDK 24+ makes and uses the JDK's AOT cache over three
+ * ordinary starts (servicekit-launcher's {@code AotCache}): the first records a training run, the second builds the
+ * cache in the background, the third maps it. Real JVMs, real {@code execve}, the real detached build.
+ */
+class AotCacheIT {
+
+    private static final Duration BUILD = Duration.ofMinutes(3);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void threeStartsRecordBuildAndMapTheCacheAndAChangedJarTrainsAgainInsteadOfMappingTheOldOne() throws Exception {
+        Assumptions.assumeTrue(
+                Runtime.version().feature() >= 24,
+                "the AOT cache needs JDK 24+ and the tests run on " + Runtime.version());
+        Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
+        Path cache = dir.resolve("cache/servicekit");
+
+        // A start that fails before it is running trains nothing: its recording is not built into a cache.
+        try (ServerSocket taken = new ServerSocket(0)) {
+            try (ServiceProcess failed = start(jar, "http.port=" + taken.getLocalPort())) {
+                assertThat(failed.awaitExit(UsersServiceProcessIT.START)).isNotZero();
+                assertThat(names(cache))
+                        .as("it recorded a training run, and never marked it as running")
+                        .contains(key(cache) + "." + failed.pid() + ".aotconf")
+                        .noneMatch(n -> n.endsWith(".running"));
+            }
+        }
+
+        long recorder;
+        try (ServiceProcess first = start(jar, "http.port=0")) {
+            awaitReady(first);
+            recorder = first.pid();
+            assertThat(arguments(first))
+                    .as("the first start after a failed one records again: the failed recording was not built")
+                    .contains(
+                            "-XX:AOTMode=record",
+                            "-XX:AOTConfiguration=" + cache.resolve(key(cache) + "." + recorder + ".aotconf"))
+                    .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"));
+            Path marker = cache.resolve(key(cache) + "." + recorder + ".aotconf.running");
+            Poll.until(
+                    UsersServiceProcessIT.START,
+                    "the running service marks its training run with " + marker,
+                    () -> Files.exists(marker),
+                    b -> b);
+            stop(first);
+        }
+        assertThat(cache.resolve(key(cache) + "." + recorder + ".aotconf"))
+                .as("the recording the JVM wrote when it stopped")
+                .isNotEmptyFile();
+
+        try (ServiceProcess second = start(jar, "http.port=0")) {
+            awaitReady(second);
+            assertThat(arguments(second))
+                    .as("the start that builds runs without any cache")
+                    .noneMatch(a -> a.startsWith("-XX:AOT") || a.startsWith("-XX:SharedArchiveFile"));
+            Path built = cache.resolve(key(cache) + ".aot");
+            Poll.until(
+                    BUILD,
+                    "the AOT cache " + built + " built in the background",
+                    () -> Files.isRegularFile(built),
+                    b -> b);
+            stop(second);
+        }
+        Path aot = cache.resolve(key(cache) + ".aot");
+        assertThat(names(cache))
+                .as("nothing left of the recording or the build")
+                .contains(aot.getFileName().toString())
+                .noneMatch(n -> n.contains(".aotconf") || n.endsWith(".part"));
+
+        try (ServiceProcess third = start(jar, "http.port=0")) {
+            int management = awaitReady(third);
+            assertThat(arguments(third)).contains("-XX:AOTCache=" + aot);
+            assertThat(Files.readString(Path.of("/proc", Long.toString(third.pid()), "maps")))
+                    .as("the JVM mapped the cache")
+                    .contains(aot.toString());
+            assertThat(TestHttpClient.create("http://127.0.0.1:" + management)
+                            .get("/health/ready")
+                            .status())
+                    .isEqualTo(200);
+            stop(third);
+            assertThat(third.stderr()).as("nothing on stderr").isEmpty();
+        }
+
+        // The same jar path, size and time, one entry more: JDK 25 would map the old cache and run its classes.
+        rewriteWithAnExtraEntry(jar);
+        try (ServiceProcess rebuilt = start(jar, "http.port=0")) {
+            awaitReady(rebuilt);
+            assertThat(arguments(rebuilt)).contains("-XX:AOTMode=record").noneMatch(a -> a.startsWith("-XX:AOTCache"));
+            assertThat(aot).as("the old jar's cache is deleted").doesNotExist();
+            stop(rebuilt);
+        }
+    }
+
+    private ServiceProcess start(Path jar, String port) {
+        return ServiceProcess.builder(jar, dir)
+                .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
+                .args("run", "--set", port, "--set", "management.port=0")
+                .start();
+    }
+
+    private static int awaitReady(ServiceProcess service) {
+        return Integer.parseInt(service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START)
+                .group(1));
+    }
+
+    private static void stop(ServiceProcess service) {
+        service.signal("TERM");
+        assertThat(service.awaitExit(Duration.ofMinutes(2)))
+                .as(service.output())
+                .isZero();
+    }
+
+    private static List<String> arguments(ServiceProcess service) {
+        Optional<String[]> arguments =
+                ProcessHandle.of(service.pid()).flatMap(p -> p.info().arguments());
+        assertThat(arguments)
+                .as("the arguments of running pid %d", service.pid())
+                .isPresent();
+        return List.of(arguments.get());
+    }
+
+    /** The key of the one jar in use: the common prefix of the cache files' names, up to the first dot. */
+    private static String key(Path cache) throws IOException {
+        return names(cache).stream()
+                .filter(n -> n.startsWith("run-"))
+                .map(n -> n.substring(0, n.indexOf('.')))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no run-* file in " + cache));
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    private static void rewriteWithAnExtraEntry(Path jar) throws IOException {
+        FileTime time = Files.getLastModifiedTime(jar);
+        Path copy = jar.resolveSibling("rewritten.jar");
+        try (ZipFile in = new ZipFile(jar.toFile());
+                ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(copy))) {
+            Enumeration<? extends ZipEntry> entries = in.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                try (InputStream data = in.getInputStream(entry)) {
+                    data.transferTo(out);
+                }
+                out.closeEntry();
+            }
+            out.putNextEntry(new ZipEntry("META-INF/servicekit-test-extra.txt"));
+            out.write('x');
+            out.closeEntry();
+        }
+        Files.move(copy, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setLastModifiedTime(jar, time);
+    }
+}
