@@ -239,7 +239,7 @@ class ConfigReloaderTest {
     @Test
     void aReloadedLogLevelKeepsAttachedAppendersAndLevelsSetAtRuntime() {
         java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-        LoggingConfigurator.configure(LogSettings.from(load(), sink, Optional.empty()));
+        LoggingConfigurator.configure(LogSettings.from(load(), "example", sink, Optional.empty()));
         // An appender attached after start, as the Windows service manager attaches the Event Log appender.
         try (LogCapture eventLog = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
             LoggingConfigurator.setLevel("dev.servicekit.example", Optional.of("DEBUG"));

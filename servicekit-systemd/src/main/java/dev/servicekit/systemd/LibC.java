@@ -26,6 +26,10 @@ interface LibC extends Library {
     NativeLong sendto(int fd, byte[] buffer, NativeLong length, int flags, byte[] address, int addressLength)
             throws LastErrorException;
 
+    int connect(int fd, byte[] address, int addressLength) throws LastErrorException;
+
+    NativeLong send(int fd, byte[] buffer, NativeLong length, int flags) throws LastErrorException;
+
     int close(int fd);
 
     int clock_gettime(int clock, Timespec time) throws LastErrorException;
