@@ -146,15 +146,16 @@ final class SyslogAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         }
     }
 
-    /** Sends the batch, reconnecting and retrying until it is sent or the appender stops. */
+    /** Sends the batch, reconnecting and retrying what is left until it is sent or the appender stops. */
     private void deliver(List<byte[]> messages) throws InterruptedException {
         Duration pause = FIRST_RETRY;
         boolean reported = false;
         while (true) {
+            int batch = messages.size();
             try {
                 transport.connect();
                 transport.send(messages);
-                sent.addAndGet(messages.size());
+                sent.addAndGet(batch);
                 if (reported) {
                     LOG.info("Syslog collector {} reachable again", settings.destination());
                 }
@@ -168,6 +169,7 @@ final class SyslogAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 }
                 return;
             } catch (IOException e) {
+                sent.addAndGet(batch - messages.size());
                 transport.close();
                 if (!running) {
                     return; // stopping: do not wait for a collector that is down

@@ -24,7 +24,10 @@ sealed interface SyslogTransport {
     /** Opens the connection; a no-op when it is open. */
     void connect() throws IOException;
 
-    /** Sends the messages in order. */
+    /**
+     * Sends the messages in order, removing each from the list once it is sent: after a failure the list holds the
+     * ones still to send (for TCP, the whole batch, since how much of a failed write arrived is unknown).
+     */
     void send(List<byte[]> messages) throws IOException;
 
     /** Closes the connection; never throws. */
@@ -60,8 +63,10 @@ sealed interface SyslogTransport {
 
         @Override
         public void send(List<byte[]> messages) throws IOException {
-            for (byte[] message : messages) {
+            while (!messages.isEmpty()) {
+                byte[] message = messages.get(0);
                 socket.send(message, message.length);
+                messages.remove(0);
             }
         }
 
@@ -101,8 +106,9 @@ sealed interface SyslogTransport {
 
         @Override
         public void send(List<byte[]> messages) throws IOException {
-            for (byte[] message : messages) {
-                channel.write(ByteBuffer.wrap(message));
+            while (!messages.isEmpty()) {
+                channel.write(ByteBuffer.wrap(messages.get(0)));
+                messages.remove(0);
             }
         }
 
@@ -161,6 +167,7 @@ sealed interface SyslogTransport {
             while (frames.hasRemaining()) {
                 channel.write(frames);
             }
+            messages.clear();
         }
 
         /** Fails when the collector closed or reset the connection (it sends nothing otherwise). */

@@ -16,7 +16,8 @@ import java.util.ServiceLoader;
 public interface UnixDatagramSocket extends Closeable {
 
     /**
-     * Sends one datagram. Blocks while the receiver's queue is full, as {@code send(2)} on a blocking socket does.
+     * Sends one datagram. Blocks while the receiver's queue is full, as {@code send(2)} on a blocking socket does, for
+     * a bounded time the provider chooses; then it fails.
      *
      * @param datagram the bytes
      * @param length   how many of them, from the start

@@ -15,6 +15,9 @@ import java.util.Optional;
  */
 public final class LibcUnixDatagramSockets implements UnixDatagramSocket.Provider {
 
+    /** How long a send may wait for room in the receiver's queue before it fails ({@code SO_SNDTIMEO}). */
+    static final long SEND_TIMEOUT_SECONDS = 1;
+
     /** Used through ServiceLoader. */
     public LibcUnixDatagramSockets() {}
 
@@ -41,6 +44,9 @@ public final class LibcUnixDatagramSockets implements UnixDatagramSocket.Provide
             throw new IOException("cannot open a UNIX datagram socket: " + e.getMessage(), e);
         }
         try {
+            // A receiver whose queue stays full (a wedged syslog daemon) fails a send after this long instead of
+            // blocking the sending thread for good.
+            LibC.INSTANCE.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDTIMEO, new long[] {SEND_TIMEOUT_SECONDS, 0}, 16);
             LibC.INSTANCE.connect(fd, addr, addr.length);
         } catch (LastErrorException e) {
             LibC.INSTANCE.close(fd);

@@ -44,6 +44,38 @@ class LibcUnixDatagramSocketsTest {
     }
 
     @Test
+    void aSendToAReceiverThatStopsReadingFailsAfterTheTimeoutInsteadOfBlocking() throws Exception {
+        assumeTrue(new LibcUnixDatagramSockets().supported(), "not Linux");
+        Path path = dir.resolve("full.sock");
+        byte[] address = SdNotify.socketAddress(path.toString()).orElseThrow();
+        int receiver = LibC.INSTANCE.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+        try (UnixDatagramSocket socket = bindAndConnect(receiver, address, path)) {
+            byte[] datagram = new byte[1024];
+            IOException failure = null;
+            long start = System.nanoTime();
+            // the receiver never reads: its queue (net.unix.max_dgram_qlen, 10 by default) fills, then a send waits
+            for (int i = 0; i < 10_000 && failure == null; i++) {
+                try {
+                    socket.send(datagram, datagram.length);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            assertThat(failure).as("a send failed once the queue was full").isNotNull();
+            assertThat(failure.getMessage()).contains("\"" + path + "\"");
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(LibcUnixDatagramSockets.SEND_TIMEOUT_SECONDS + 5));
+        } finally {
+            LibC.INSTANCE.close(receiver);
+        }
+    }
+
+    private static UnixDatagramSocket bindAndConnect(int receiver, byte[] address, Path path) throws IOException {
+        LibC.INSTANCE.bind(receiver, address, address.length);
+        return new LibcUnixDatagramSockets().connect(path);
+    }
+
+    @Test
     void aPathWhereNothingListensFailsNamingIt() {
         assumeTrue(new LibcUnixDatagramSockets().supported(), "not Linux");
         Path missing = dir.resolve("nothing.sock");
