@@ -79,6 +79,58 @@ public final class CoreConfigKeys {
             .description("Write one access log line per HTTP request (logger dev.servicekit.http.access).")
             .build();
 
+    /** Where log lines go besides the console and file: nowhere, or a syslog collector over one transport. */
+    public static final ConfigKey<String> LOG_SYSLOG_TRANSPORT = ConfigKey.builder(
+                    "log.syslog.transport", ConfigType.oneOf("off", "unix", "udp", "tcp"))
+            .defaultValue("off")
+            .description("Also send every log line as an RFC 5424 syslog message: unix (datagrams to"
+                    + " log.syslog.socket, Linux), udp or tcp (RFC 6587 octet counting) to log.syslog.host and"
+                    + " log.syslog.port; off sends nothing.")
+            .build();
+
+    /** The local syslog socket for the unix transport. */
+    public static final ConfigKey<Path> LOG_SYSLOG_SOCKET = ConfigKey.builder("log.syslog.socket", ConfigType.path())
+            .defaultValue(Path.of("/dev/log"))
+            .description("The local syslog daemon's datagram socket, for log.syslog.transport unix.")
+            .build();
+
+    /** The collector's host for the udp and tcp transports. */
+    public static final ConfigKey<String> LOG_SYSLOG_HOST = ConfigKey.builder("log.syslog.host", ConfigType.host())
+            .defaultValue("127.0.0.1")
+            .description("The syslog collector's host name or IP address, for log.syslog.transport udp and tcp.")
+            .build();
+
+    /** The collector's port for the udp and tcp transports. */
+    public static final ConfigKey<Integer> LOG_SYSLOG_PORT = ConfigKey.builder(
+                    "log.syslog.port", ConfigType.integer(1, 65535))
+            .defaultValue(514)
+            .description("The syslog collector's port, for log.syslog.transport udp and tcp.")
+            .build();
+
+    /** The syslog facility of every message. */
+    public static final ConfigKey<String> LOG_SYSLOG_FACILITY = ConfigKey.builder(
+                    "log.syslog.facility",
+                    ConfigType.oneOf(SyslogSettings.FACILITIES.keySet().toArray(String[]::new)))
+            .defaultValue("daemon")
+            .description("The syslog facility of every message; its severity follows the level (ERROR err, WARN"
+                    + " warning, INFO info, DEBUG and TRACE debug).")
+            .build();
+
+    /** Longest syslog message; longer ones are cut. */
+    public static final ConfigKey<Long> LOG_SYSLOG_MAX_MESSAGE_SIZE = ConfigKey.builder(
+                    "log.syslog.max-message-size", ConfigType.byteSize())
+            .defaultValue(8L * 1024)
+            .description("Longest syslog message, header included (rsyslog's default maxMessageSize is 8KB); the"
+                    + " text of a longer one is cut at a character boundary. 1KB to 60KB.")
+            .build();
+
+    /** Whether MSG starts with the UTF-8 byte order mark. */
+    public static final ConfigKey<Boolean> LOG_SYSLOG_BOM = ConfigKey.builder("log.syslog.bom", ConfigType.bool())
+            .defaultValue(false)
+            .description("Start each message's text with the UTF-8 byte order mark, as RFC 5424 asks of UTF-8 text."
+                    + " Off by default: rsyslog and most collectors keep it as three stray bytes.")
+            .build();
+
     /** How long in-flight requests may take to finish after a stop request. */
     public static final ConfigKey<Duration> SHUTDOWN_DRAIN_TIMEOUT = ConfigKey.builder(
                     "shutdown.drain-timeout", ConfigType.duration())
@@ -134,6 +186,13 @@ public final class CoreConfigKeys {
                 LOG_FILE_MAX_AGE,
                 LOG_FILE_TOTAL_SIZE_CAP,
                 LOG_ACCESS,
+                LOG_SYSLOG_TRANSPORT,
+                LOG_SYSLOG_SOCKET,
+                LOG_SYSLOG_HOST,
+                LOG_SYSLOG_PORT,
+                LOG_SYSLOG_FACILITY,
+                LOG_SYSLOG_MAX_MESSAGE_SIZE,
+                LOG_SYSLOG_BOM,
                 SHUTDOWN_DRAIN_TIMEOUT,
                 SHUTDOWN_TIMEOUT,
                 RELOAD_WATCH,
@@ -161,6 +220,7 @@ public final class CoreConfigKeys {
                     config.source(RELOAD_POLL_INTERVAL),
                     "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
         }
+        problems.addAll(SyslogSettings.check(config));
         SHARED_SOURCES.forEach(provider -> problems.addAll(provider.check(config)));
         return List.copyOf(problems);
     }

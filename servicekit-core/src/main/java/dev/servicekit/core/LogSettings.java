@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How the host configures logging: root level, console format, optional rolling file and whether the
- * per-request access log is written.
+ * How the host configures logging: root level, console format, optional rolling file, optional syslog collector and
+ * whether the per-request access log is written.
  *
  * @param level         root level: trace, debug, info, warn, error
  * @param format        {@code text} or {@code json} (JSON lines with ts, level, logger, msg, requestId, ...)
@@ -23,6 +23,7 @@ import java.util.Optional;
  *                      then get its per-severity prefix, and no timestamp when it records its own
  * @param instance      the process's instance when several run on one host: every line carries it ({@code instance=a}
  *                      after the level in text, an {@code "instance"} field in JSON)
+ * @param syslog        the syslog collector every line also goes to, when {@code log.syslog.transport} is not off
  */
 public record LogSettings(
         String level,
@@ -34,7 +35,8 @@ public record LogSettings(
         long fileTotalCap,
         boolean accessLog,
         Optional<ConsoleLogTarget> consoleTarget,
-        Optional<String> instance) {
+        Optional<String> instance,
+        Optional<SyslogSettings> syslog) {
 
     /** Checks values. */
     public LogSettings {
@@ -45,12 +47,39 @@ public record LogSettings(
         Objects.requireNonNull(fileMaxAge, "fileMaxAge");
         Objects.requireNonNull(consoleTarget, "consoleTarget");
         Objects.requireNonNull(instance, "instance");
+        Objects.requireNonNull(syslog, "syslog");
         if (!format.equals("text") && !format.equals("json")) {
             throw new IllegalArgumentException("log format must be text or json, was \"" + format + "\"");
         }
     }
 
-    /** Settings without an instance. */
+    /** Settings without syslog. */
+    public LogSettings(
+            String level,
+            String format,
+            PrintStream console,
+            Optional<Path> file,
+            long fileMaxSize,
+            Duration fileMaxAge,
+            long fileTotalCap,
+            boolean accessLog,
+            Optional<ConsoleLogTarget> consoleTarget,
+            Optional<String> instance) {
+        this(
+                level,
+                format,
+                console,
+                file,
+                fileMaxSize,
+                fileMaxAge,
+                fileTotalCap,
+                accessLog,
+                consoleTarget,
+                instance,
+                Optional.empty());
+    }
+
+    /** Settings without an instance or syslog. */
     public LogSettings(
             String level,
             String format,
@@ -71,11 +100,17 @@ public record LogSettings(
                 fileTotalCap,
                 accessLog,
                 consoleTarget,
+                Optional.empty(),
                 Optional.empty());
     }
 
-    /** Settings from the core configuration keys, with console lines going to {@code console}. */
-    public static LogSettings from(Config config, PrintStream console, Optional<ConsoleLogTarget> consoleTarget) {
+    /**
+     * Settings from the core configuration keys, with console lines going to {@code console}.
+     *
+     * @param serviceName the service's name, sent as APP-NAME to syslog
+     */
+    public static LogSettings from(
+            Config config, String serviceName, PrintStream console, Optional<ConsoleLogTarget> consoleTarget) {
         return new LogSettings(
                 config.get(CoreConfigKeys.LOG_LEVEL),
                 config.get(CoreConfigKeys.LOG_FORMAT),
@@ -86,6 +121,7 @@ public record LogSettings(
                 config.get(CoreConfigKeys.LOG_FILE_TOTAL_SIZE_CAP),
                 config.get(CoreConfigKeys.LOG_ACCESS),
                 consoleTarget,
-                config.find(CoreConfigKeys.INSTANCE));
+                config.find(CoreConfigKeys.INSTANCE),
+                SyslogSettings.from(config, serviceName));
     }
 }

@@ -24,7 +24,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Configures Logback from {@link LogSettings}: console (text or JSON lines), an optional rolling file
- * (daily and by size, gzip-compressed, with age and total-size caps), and the access logger. Also routes
+ * (daily and by size, gzip-compressed, with age and total-size caps), an optional syslog collector (RFC 5424, see
+ * {@link SyslogSettings}), and the access logger, whose lines go to each of them. Also routes
  * {@code java.util.logging} (used by Helidon) into SLF4J.
  *
  * <p>{@link #configure} runs once when the process starts (each call replaces the whole configuration). A reload
@@ -72,9 +73,12 @@ public final class LoggingConfigurator {
 
         LineBlockAppenders.Console console = consoleAppender(context, settings);
         Optional<LineBlockAppenders.File> file = settings.file().map(path -> fileAppender(context, settings, path));
+        Optional<SyslogAppender> syslog =
+                settings.syslog().map(syslogSettings -> syslogAppender(context, syslogSettings, settings));
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(console);
         file.ifPresent(root::addAppender);
+        syslog.ifPresent(root::addAppender);
         applyRootLevel(context, settings.level());
 
         Logger access = context.getLogger(ACCESS_LOGGER);
@@ -87,6 +91,7 @@ public final class LoggingConfigurator {
         List<LineBlockAppenders.LineBlockAppender> targets = new ArrayList<>();
         targets.add(console);
         file.ifPresent(targets::add);
+        syslog.ifPresent(targets::add);
         access.addAppender(accessAppender(context, targets));
     }
 
@@ -322,6 +327,15 @@ public final class LoggingConfigurator {
         appender.setRollingPolicy(policy);
         appender.setEncoder(encoder(context, settings.format(), settings.instance()));
         appender.setImmediateFlush(false); // flushed per line of the service's log, per block of access lines
+        appender.start();
+        return appender;
+    }
+
+    /** Sends to the collector from its own thread; a logging thread only queues (see {@link SyslogAppender}). */
+    private static SyslogAppender syslogAppender(LoggerContext context, SyslogSettings syslog, LogSettings settings) {
+        SyslogAppender appender = new SyslogAppender(syslog, settings.instance());
+        appender.setContext(context);
+        appender.setName("syslog");
         appender.start();
         return appender;
     }

@@ -117,6 +117,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             LoggingConfigurator.configure(LogSettings.from(
                     loaded.config(),
+                    cli.app().name(),
                     cli.out(),
                     cli.out() == System.out ? ConsoleLogTarget.detect(cli.environment()) : java.util.Optional.empty()));
             host = host(cli, loaded);

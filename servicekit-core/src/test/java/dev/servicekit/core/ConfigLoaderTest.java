@@ -203,6 +203,59 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void syslogKeysAreCheckedTogether() {
+        ConfigException typo = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("log.syslog.facility=deamon"))
+                        .build()
+                        .load());
+        assertThat(typo.problems()).singleElement().satisfies(p -> {
+            assertThat(p.key()).isEqualTo("log.syslog.facility");
+            assertThat(p.message()).contains("\"deamon\"").contains("did you mean \"daemon\"?");
+        });
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("log.syslog.transport=unix", "log.syslog.max-message-size=100KB"))
+                        .build()
+                        .load());
+        assertThat(e.problems()).hasSize(2);
+        assertThat(e.problems()).anySatisfy(p -> {
+            assertThat(p.key()).isEqualTo("log.syslog.max-message-size");
+            assertThat(p.message()).contains("\"100KB\"").contains("1KB to 60KB");
+        });
+        // servicekit-systemd, which provides UNIX datagram sockets, is not on core's test class path
+        assertThat(e.problems()).anySatisfy(p -> {
+            assertThat(p.key()).isEqualTo("log.syslog.transport");
+            assertThat(p.message()).contains("\"unix\"").contains("use udp or tcp");
+        });
+    }
+
+    @Test
+    void syslogSettingsComeFromTheKeysAndAreOffByDefault() {
+        assertThat(SyslogSettings.from(loader().build().load(), "svc")).isEmpty();
+
+        Config config = loader().overrides(List.of(
+                        "log.syslog.transport=TCP",
+                        "log.syslog.host=logs.example.com",
+                        "log.syslog.port=6514",
+                        "log.syslog.facility=local3",
+                        "log.syslog.bom=true"))
+                .build()
+                .load();
+        assertThat(SyslogSettings.from(config, "svc"))
+                .contains(new SyslogSettings(
+                        SyslogSettings.Transport.TCP,
+                        Path.of("/dev/log"),
+                        "logs.example.com",
+                        6514,
+                        19,
+                        8192,
+                        true,
+                        "svc"));
+    }
+
+    @Test
     void secretsAreMaskedInProblemsAndInTheEffectiveConfig() {
         Config config = loader().overrides(List.of("auth.secret=hunter2hunter2"))
                 .build()

@@ -239,7 +239,7 @@ class ConfigReloaderTest {
     @Test
     void aReloadedLogLevelKeepsAttachedAppendersAndLevelsSetAtRuntime() {
         java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-        LoggingConfigurator.configure(LogSettings.from(load(), sink, Optional.empty()));
+        LoggingConfigurator.configure(LogSettings.from(load(), "example", sink, Optional.empty()));
         // An appender attached after start, as the Windows service manager attaches the Event Log appender.
         try (LogCapture eventLog = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
             LoggingConfigurator.setLevel("dev.servicekit.example", Optional.of("DEBUG"));
@@ -265,6 +265,65 @@ class ConfigReloaderTest {
                             .configuredLevel())
                     .contains("OFF");
         }
+    }
+
+    @Test
+    void aChangedSyslogDestinationNeedsARestartAndLinesKeepGoingToTheRunningOne() throws java.io.IOException {
+        try (java.nio.channels.DatagramChannel running = udpReceiver();
+                java.nio.channels.DatagramChannel other = udpReceiver()) {
+            overrides.set(List.of("log.syslog.transport=udp", "log.syslog.port=" + port(running)));
+            java.io.PrintStream sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+            LoggingConfigurator.configure(LogSettings.from(load(), "example", sink, Optional.empty()));
+            ConfigReloader reloader = reloader(LoggingConfigurator.reloadStep());
+            overrides.set(List.of("log.syslog.transport=udp", "log.syslog.port=" + port(other)));
+
+            ReloadReport report = reloader.reload();
+            LoggerFactory.getLogger("dev.servicekit.example").warn("after the reload");
+            LoggerFactory.getLogger(LoggingConfigurator.ACCESS_LOGGER).info("GET / 200");
+
+            assertThat(report.requiresRestart()).containsExactly("log.syslog.port");
+            java.nio.ByteBuffer datagram = java.nio.ByteBuffer.allocate(8192);
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            running.configureBlocking(false);
+            dev.servicekit.testing.Poll.until(
+                    java.time.Duration.ofSeconds(10),
+                    "the reload's line, the warning and the access line at the running port",
+                    () -> {
+                        try {
+                            while (running.receive(datagram.clear()) != null) {
+                                datagram.flip();
+                                received.add(java.nio.charset.StandardCharsets.UTF_8
+                                        .decode(datagram)
+                                        .toString());
+                            }
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        return received.size() >= 3;
+                    });
+            assertThat(received)
+                    .hasSize(3)
+                    .anySatisfy(m -> assertThat(m).contains(" requires restart: log.syslog.port"))
+                    .anySatisfy(m -> assertThat(m)
+                            .startsWith("<28>1 ")
+                            .endsWith(" example " + ProcessHandle.current().pid()
+                                    + " dev.servicekit.example - after the reload"))
+                    .anySatisfy(m ->
+                            assertThat(m).startsWith("<30>1 ").endsWith(" dev.servicekit.http.access - GET / 200"));
+            other.configureBlocking(false);
+            assertThat(other.receive(datagram.clear()))
+                    .as("nothing sent to the new port")
+                    .isNull();
+        }
+    }
+
+    private static java.nio.channels.DatagramChannel udpReceiver() throws java.io.IOException {
+        return java.nio.channels.DatagramChannel.open()
+                .bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+    }
+
+    private static int port(java.nio.channels.DatagramChannel channel) throws java.io.IOException {
+        return ((java.net.InetSocketAddress) channel.getLocalAddress()).getPort();
     }
 
     @Test

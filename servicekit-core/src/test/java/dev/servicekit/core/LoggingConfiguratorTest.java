@@ -277,6 +277,7 @@ class LoggingConfiguratorTest {
                             .overrides(List.of("instance=eu-1", "log.format=" + format, "log.file.path=" + file))
                             .build()
                             .load(),
+                    "example",
                     new PrintStream(console, true, StandardCharsets.UTF_8),
                     Optional.empty()));
             MDC.put("requestId", "r-1");

@@ -20,11 +20,23 @@ interface LibC extends Library {
     int SOCK_CLOEXEC = 0x80000;
     int MSG_NOSIGNAL = 0x4000;
     int CLOCK_MONOTONIC = 1;
+    int SOL_SOCKET = 1;
+    /** {@code SO_SNDTIMEO} on x86-64 and arm64 Linux (the asm-generic value). */
+    int SO_SNDTIMEO = 21;
 
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
     NativeLong sendto(int fd, byte[] buffer, NativeLong length, int flags, byte[] address, int addressLength)
             throws LastErrorException;
+
+    int bind(int fd, byte[] address, int addressLength) throws LastErrorException;
+
+    int connect(int fd, byte[] address, int addressLength) throws LastErrorException;
+
+    NativeLong send(int fd, byte[] buffer, NativeLong length, int flags) throws LastErrorException;
+
+    /** With a {@code struct timeval} (two longs on LP64) for the time-out options. */
+    int setsockopt(int fd, int level, int option, long[] value, int length) throws LastErrorException;
 
     int close(int fd);
 
