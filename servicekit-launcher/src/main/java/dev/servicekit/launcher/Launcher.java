@@ -158,8 +158,9 @@ public final class Launcher {
             if (!manifest.isPresent()) {
                 manifest = readManifest(jar);
             }
-            mainClass = manifest.map(m -> m.getMainAttributes().getValue(MAIN_CLASS_ATTRIBUTE))
-                    .filter(s -> !s.trim().isEmpty());
+            String named =
+                    manifest.isPresent() ? manifest.get().getMainAttributes().getValue(MAIN_CLASS_ATTRIBUTE) : null;
+            mainClass = named == null || named.trim().isEmpty() ? Optional.<String>empty() : Optional.of(named);
         }
         if (!mainClass.isPresent()) {
             err.println("servicekit launcher: " + jar + " names no main class to run; add the manifest attribute "
@@ -170,15 +171,13 @@ public final class Launcher {
         int runningFeature = runningFeature();
         if (runningFeature >= REQUIRED_FEATURE) {
             // The management classes cost tens of milliseconds: only for run, the one verb that may restart.
-            List<String> inputArguments = args.length > 0 && RUN_VERB.equals(args[0])
-                    ? ManagementFactory.getRuntimeMXBean().getInputArguments()
-                    : Collections.<String>emptyList();
+            List<String> inputArguments =
+                    args.length > 0 && RUN_VERB.equals(args[0]) ? inputArguments() : Collections.<String>emptyList();
             if (restartsWithShippedOptions(args, inputArguments, System.getProperties()) && ExecInPlace.enabled()) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
                 }
-                Attributes attributes =
-                        manifest.map(Manifest::getMainAttributes).orElseGet(Attributes::new);
+                Attributes attributes = attributes(manifest);
                 Path home = Paths.get(System.getProperty("java.home"));
                 Path cache = cacheDirectory(System.getenv());
                 List<String> command = serviceCommand(
@@ -201,7 +200,7 @@ public final class Launcher {
         if (!manifest.isPresent()) {
             manifest = readManifest(jar);
         }
-        Attributes attributes = manifest.map(Manifest::getMainAttributes).orElseGet(Attributes::new);
+        Attributes attributes = attributes(manifest);
         JavaRuntimeSearch search = JavaRuntimeSearch.ofThisProcess();
         Optional<JavaRuntime> java = search.find(REQUIRED_FEATURE);
         if (!java.isPresent()) {
@@ -214,7 +213,7 @@ public final class Launcher {
             System.exit(1);
             return;
         }
-        List<String> inputArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> inputArguments = inputArguments();
         Path cache = cacheDirectory(System.getenv());
         List<String> command = serviceCommand(
                 java.get().javaExecutable(search.windows()),
@@ -326,6 +325,31 @@ public final class Launcher {
                 pid,
                 System.currentTimeMillis(),
                 AotCache.Processes.LINUX);
+    }
+
+    /**
+     * This JVM's options, as {@code RuntimeMXBean.getInputArguments()} gives them: from {@code
+     * jdk.internal.misc.VM.getRuntimeArguments()}, which that method reads too, when the jar's manifest exports the
+     * package to the launcher ({@code Add-Exports: java.base/jdk.internal.misc}); else through the management
+     * classes, which on Java 17 cost about 75 ms of the start (decisions.md, "The launcher on Java 17").
+     */
+    static List<String> inputArguments() {
+        try {
+            Object arguments = Class.forName("jdk.internal.misc.VM")
+                    .getMethod("getRuntimeArguments")
+                    .invoke(null);
+            if (arguments instanceof String[]) {
+                return Collections.unmodifiableList(Arrays.asList((String[]) arguments));
+            }
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            // not exported to this code, or not this JDK's: the public way below
+        }
+        return ManagementFactory.getRuntimeMXBean().getInputArguments();
+    }
+
+    /** The manifest's main attributes, or none. */
+    private static Attributes attributes(Optional<Manifest> manifest) {
+        return manifest.isPresent() ? manifest.get().getMainAttributes() : new Attributes();
     }
 
     /** This process's pid on Linux ({@code /proc/self}); {@code -1} elsewhere. */
