@@ -181,6 +181,79 @@ class SqliteGroupCommitTest {
     }
 
     @Test
+    void aWriteWhoseBatchStartedButDidNotCommitInTimeIsAnsweredOutcomeUnknownAndTheNextWriteWaitsItsTurn()
+            throws Exception {
+        // A batch stalled inside its transaction (as a COMMIT whose fsync hangs): its work blocks until released.
+        String url = "jdbc:sqlite:" + dir.resolve("stalled.db");
+        try (Connection setup = DriverManager.getConnection(url);
+                Statement statement = setup.createStatement()) {
+            statement.execute("CREATE TABLE t (v TEXT)");
+        }
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (SqliteGroupCommit commits = new SqliteGroupCommit(
+                        "stalled.db",
+                        () -> DriverManager.getConnection(url),
+                        (action, e) -> new StoreException(action + ": " + e.getMessage(), e),
+                        Optional.empty());
+                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Duration wait = Duration.ofMillis(200);
+            long begun = System.nanoTime();
+            Future<Object> stalled = inVirtualThreads(
+                            threads,
+                            List.of(() -> commits.write(
+                                    "insert stalled",
+                                    statements -> {
+                                        statements.execute("INSERT INTO t VALUES ('stalled')");
+                                        try {
+                                            release.await();
+                                        } catch (InterruptedException e) {
+                                            Thread.currentThread().interrupt();
+                                        }
+                                        return "done";
+                                    },
+                                    wait)))
+                    .getFirst();
+            Object answer = stalled.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            long waitedMillis = Duration.ofNanos(System.nanoTime() - begun).toMillis();
+
+            assertThat(answer)
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .extracting(e -> ((Exception) e).getMessage())
+                    .asString()
+                    .contains("did not finish within twice PT0.2S (store.timeout)")
+                    .contains("may or may not be applied");
+            assertThat(waitedMillis)
+                    .as("answered after twice the wait, not before (nor long after: one deadline tick)")
+                    .isGreaterThanOrEqualTo(2 * wait.toMillis());
+
+            release.countDown(); // the disk comes back: the batch commits after its caller was told "unknown"
+            Object next = inVirtualThreads(
+                            threads,
+                            List.of(() -> commits.write(
+                                    "insert next",
+                                    statements -> {
+                                        statements.execute("INSERT INTO t VALUES ('next')");
+                                        return "next";
+                                    },
+                                    Duration.ofSeconds(10))))
+                    .getFirst()
+                    .get();
+            assertThat(next).isEqualTo("next");
+        }
+        try (Connection check = DriverManager.getConnection(url);
+                Statement statement = check.createStatement();
+                java.sql.ResultSet rows = statement.executeQuery("SELECT v FROM t ORDER BY rowid")) {
+            List<String> values = new ArrayList<>();
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+            assertThat(values)
+                    .as("\"may or may not\": here it was, once its commit finished")
+                    .containsExactly("stalled", "next");
+        }
+    }
+
+    @Test
     void closingAnswersQueuedWritesAndRemovesTheMeters() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SqliteUserStore store = open(Duration.ofSeconds(5), registry);
