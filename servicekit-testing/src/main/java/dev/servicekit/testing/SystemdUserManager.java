@@ -292,12 +292,14 @@ public final class SystemdUserManager implements AutoCloseable {
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         try {
             Process process = builder.start();
-            // Output is read on its own thread: a chatty command must not block on a full pipe.
-            var output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            // Output is read on a thread of its own (not a pool's, which a caller's own tasks may hold): a chatty
+            // command must not block on a full pipe.
+            var output = new java.util.concurrent.CompletableFuture<String>();
+            Thread.ofPlatform().daemon().name("systemd-user-manager-output").start(() -> {
                 try {
-                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    output.complete(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
                 } catch (IOException e) {
-                    return "(output unreadable: " + e.getMessage() + ")";
+                    output.complete("(output unreadable: " + e.getMessage() + ")");
                 }
             });
             if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
