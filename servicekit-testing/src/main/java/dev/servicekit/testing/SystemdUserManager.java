@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * {@code /work/shared/tools/systemd-user-manager}, unchanged), or the one named by the system property
  * {@value #SCRIPT_PROPERTY} or the environment variable {@value #SCRIPT_ENV}. Where PID 1 is systemd (hosted CI
  * runners) the script refuses to run; there this helper uses the calling user's own manager ({@code systemctl
- * --user} as it is), its {@code ~/.config/systemd/user} and {@code journalctl --user}, and {@link #close()} leaves
- * that manager running.
+ * --user}, with {@code XDG_RUNTIME_DIR} defaulting to {@code /run/user/<uid>}; as root it starts
+ * {@code user@0.service} if needed), its {@code ~/.config/systemd/user} and {@code journalctl --user}, and
+ * {@link #close()} leaves that manager running. That path is not exercised on the project's own machine.
  *
  * {@snippet :
  * try (SystemdUserManager systemd = SystemdUserManager.start(tempDir)) {
@@ -84,19 +85,21 @@ public final class SystemdUserManager implements AutoCloseable {
             return Optional.of("no `systemctl` and `journalctl` on the PATH (apt-get install systemd)");
         }
         if (pid1IsSystemd()) {
-            Result state = run(List.of("systemctl", "--user", "show", "-p", "SystemState", "--value"), Map.of());
+            Result state = hostManager();
             return state.ok()
                     ? Optional.empty()
-                    : Optional.of("PID 1 is systemd but `systemctl --user` reaches no user manager: "
-                            + state.output().strip());
+                    : Optional.of(
+                            "PID 1 is systemd but `systemctl --user` reaches no user manager (as root, this helper"
+                                    + " starts user@0.service; otherwise run `loginctl enable-linger $USER`): "
+                                    + state.output().strip());
         }
         if (Files.notExists(Path.of("/lib/systemd/systemd")) && Files.notExists(Path.of("/usr/lib/systemd/systemd"))) {
             return Optional.of("no /lib/systemd/systemd (apt-get install systemd)");
         }
-        Result id = run(List.of("id", "-u"), Map.of());
-        if (!id.ok() || !id.output().strip().equals("0")) {
-            return Optional.of("systemd-user-manager needs root (it mounts and creates a cgroup); running as uid "
-                    + id.output().strip());
+        String uid = uid();
+        if (!uid.equals("0")) {
+            return Optional.of(
+                    "systemd-user-manager needs root (it mounts and creates a cgroup); running as uid \"" + uid + "\"");
         }
         return Optional.empty();
     }
@@ -111,13 +114,17 @@ public final class SystemdUserManager implements AutoCloseable {
         Objects.requireNonNull(dir, "dir");
         Path absolute = dir.toAbsolutePath().normalize();
         if (pid1IsSystemd()) {
-            Map<String, String> env = new LinkedHashMap<>();
+            Result state = hostManager();
+            if (!state.ok()) {
+                throw new IllegalStateException(
+                        "PID 1 is systemd but `systemctl --user` reaches no user manager: " + state.output());
+            }
             String config = System.getenv().getOrDefault("XDG_CONFIG_HOME", "");
             Path configHome = config.isEmpty() ? Path.of(System.getProperty("user.home"), ".config") : Path.of(config);
             return new SystemdUserManager(
                     absolute,
                     Optional.empty(),
-                    env,
+                    Map.of("XDG_RUNTIME_DIR", hostRuntimeDirectory()),
                     configHome.resolve("systemd").resolve("user"));
         }
         try {
@@ -145,7 +152,8 @@ public final class SystemdUserManager implements AutoCloseable {
     /**
      * What a process needs in its environment to reach this manager with {@code systemctl --user}
      * ({@code XDG_RUNTIME_DIR}) and to put {@code --user} units where it reads them ({@code XDG_CONFIG_HOME}), plus
-     * the manager's {@code XDG_STATE_HOME} and {@code XDG_CACHE_HOME}; empty for the user's own manager.
+     * the manager's {@code XDG_STATE_HOME} and {@code XDG_CACHE_HOME}; only {@code XDG_RUNTIME_DIR} for the user's own
+     * manager.
      */
     public Map<String, String> environment() {
         return environment;
@@ -265,6 +273,35 @@ public final class SystemdUserManager implements AutoCloseable {
             throw new UncheckedIOException("Cannot write " + copy + ": " + e.getMessage(), e);
         }
         return copy;
+    }
+
+    /**
+     * Where PID 1 is systemd: asks the caller's own user manager for its state, with {@code XDG_RUNTIME_DIR} defaulting
+     * to {@code /run/user/<uid>} (CI jobs often run without a login session that sets it); as root, starts
+     * {@code user@0.service} first if that manager is not running.
+     */
+    private static Result hostManager() {
+        Map<String, String> env = Map.of("XDG_RUNTIME_DIR", hostRuntimeDirectory());
+        List<String> ask = List.of("systemctl", "--user", "show", "-p", "SystemState", "--value");
+        Result state = run(ask, env);
+        if (!state.ok() && uid().equals("0")) {
+            Result started = run(List.of("systemctl", "start", "user@0.service"), Map.of());
+            if (!started.ok()) {
+                return started;
+            }
+            state = run(ask, env);
+        }
+        return state;
+    }
+
+    private static String hostRuntimeDirectory() {
+        String runtime = System.getenv().getOrDefault("XDG_RUNTIME_DIR", "");
+        return runtime.isEmpty() ? "/run/user/" + uid() : runtime;
+    }
+
+    private static String uid() {
+        Result id = run(List.of("id", "-u"), Map.of());
+        return id.ok() ? id.output().strip() : "";
     }
 
     private static boolean pid1IsSystemd() {
