@@ -133,6 +133,22 @@ class SystemdManagerIT {
                     .contains("Reloading users-service")
                     .contains("Reloaded users-service");
 
+            // POST /admin/reload under the manager: the file's earlier values are back in effect, same process, active.
+            writeConfig(config, ports, "info");
+            TestResponse posted = management.post("/admin/reload", "");
+            assertThat(posted.status()).as(posted.body()).isEqualTo(200);
+            assertThat(management
+                            .get("/admin/status")
+                            .json()
+                            .path("config")
+                            .path("hash")
+                            .asText())
+                    .isEqualTo(hashBefore);
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID", "StatusText"))
+                    .containsEntry("ActiveState", "active")
+                    .containsEntry("MainPID", Long.toString(pid))
+                    .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
+
             // SIGSTOP: no pings, the watchdog fires, Restart=on-failure starts a new JVM that serves again.
             signal(pid, "STOP");
             Map<String, String> afterWatchdog = Poll.until(
