@@ -96,6 +96,13 @@ final class InstallCommand implements Callable<Integer> {
             description = "A JVM option for the service (repeatable; replaces the defaults).")
     List<String> jvmOptions = new ArrayList<>();
 
+    @Option(
+            names = "--watchdog",
+            paramLabel = "DURATION",
+            description = "systemd only: restart the service when it stops reporting itself alive (it does so while its"
+                    + " liveness check passes) for this long; 0 or off turns the watchdog off (default: 30s).")
+    String watchdog;
+
     @Option(names = "--dry-run", description = "Print exactly what would be done, and do nothing.")
     boolean dryRun;
 
@@ -121,7 +128,9 @@ final class InstallCommand implements Callable<Integer> {
         List<FailureAction> actions;
         Duration reset;
         Duration stop;
+        Optional<Duration> watchdogInterval;
         try {
+            watchdogInterval = watchdog(watchdog);
             actions = FailureAction.parseList(onFailure);
             reset = Durations.parse(resetAfter);
             stop = stopTimeout != null
@@ -164,7 +173,8 @@ final class InstallCommand implements Callable<Integer> {
                 dryRun,
                 cli.app().writableDirectories(config).stream()
                         .map(java.nio.file.Path::toString)
-                        .toList());
+                        .toList(),
+                watchdogInterval);
         ServiceManager manager = cli.manager(target);
         if (dryRun) {
             cli.out().print(manager.describeInstall(request));
@@ -172,6 +182,30 @@ final class InstallCommand implements Callable<Integer> {
         }
         manager.install(request, cli.progress());
         return ExitCode.OK.code();
+    }
+
+    /**
+     * {@code --watchdog}: empty when not given (the manager's default), {@link Duration#ZERO} for {@code 0} or
+     * {@code off}.
+     *
+     * @throws IllegalArgumentException for anything else that is not a duration
+     */
+    static Optional<Duration> watchdog(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        String v = value.strip();
+        if (v.equals("0") || v.equalsIgnoreCase("off")) {
+            return Optional.of(Duration.ZERO);
+        }
+        try {
+            return Optional.of(Durations.parse(v));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "--watchdog \"" + value + "\" is not a duration; write e.g. --watchdog 30s, or 0 (or off) to turn"
+                            + " the watchdog off",
+                    e);
+        }
     }
 
     /** What the installed service is started with after its verb: the configuration options given here, as given. */

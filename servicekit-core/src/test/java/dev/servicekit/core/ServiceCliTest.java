@@ -206,6 +206,18 @@ class ServiceCliTest {
     }
 
     @Test
+    void installWatchdogTakesADurationOrZeroOrOffAndRefusesAnythingElseWithTheFix() {
+        assertThat(InstallCommand.watchdog(null)).isEmpty();
+        assertThat(InstallCommand.watchdog("10s")).contains(java.time.Duration.ofSeconds(10));
+        assertThat(InstallCommand.watchdog("0")).contains(java.time.Duration.ZERO);
+        assertThat(InstallCommand.watchdog("off")).contains(java.time.Duration.ZERO);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> InstallCommand.watchdog("soon"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--watchdog \"soon\" is not a duration")
+                .hasMessageContaining("--watchdog 30s, or 0 (or off)");
+    }
+
+    @Test
     void versionPrintsTheJvmOptionsInstallUsesOnePerLine() throws Exception {
         assertThat(run(Map.of(), "version", "--jvm-options")).isZero();
         assertThat(out().lines())

@@ -26,6 +26,10 @@ import java.util.Optional;
  *                         (e.g. a backup directory), as configured; a relative one is under the working directory,
  *                         the data directory. A manager gives the others the data directory's access where it
  *                         restricts it (Windows: the same ACL). Empty for most services.
+ * @param watchdog         how long the service may go without telling the manager it is alive before the manager
+ *                         restarts it ({@code install --watchdog}); empty: the manager's default (systemd: 30 s,
+ *                         {@code WatchdogSec=}); {@link Duration#ZERO}: no watchdog. Managers without a watchdog
+ *                         (Windows, launchd, the detached daemon) ignore it.
  */
 public record InstallRequest(
         ServiceRef service,
@@ -40,7 +44,40 @@ public record InstallRequest(
         Duration stopTimeout,
         LaunchCommand launch,
         boolean dryRun,
-        List<String> writableDirectories) {
+        List<String> writableDirectories,
+        Optional<Duration> watchdog) {
+
+    /** A request with the manager's default watchdog. */
+    public InstallRequest(
+            ServiceRef service,
+            String displayName,
+            String description,
+            StartType startType,
+            Optional<String> account,
+            Optional<String> password,
+            List<String> dependsOn,
+            List<FailureAction> onFailure,
+            Duration resetAfter,
+            Duration stopTimeout,
+            LaunchCommand launch,
+            boolean dryRun,
+            List<String> writableDirectories) {
+        this(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                writableDirectories,
+                Optional.empty());
+    }
 
     /** A request whose service writes only its data directory. */
     public InstallRequest(
@@ -83,6 +120,7 @@ public record InstallRequest(
         Objects.requireNonNull(resetAfter, "resetAfter");
         Objects.requireNonNull(stopTimeout, "stopTimeout");
         Objects.requireNonNull(launch, "launch");
+        Objects.requireNonNull(watchdog, "watchdog");
         dependsOn = List.copyOf(dependsOn);
         onFailure = List.copyOf(onFailure);
         writableDirectories = List.copyOf(writableDirectories);
@@ -103,7 +141,27 @@ public record InstallRequest(
                 stopTimeout,
                 launch,
                 dryRun,
-                directories);
+                directories,
+                watchdog);
+    }
+
+    /** The same request with this {@link #watchdog()}: empty for the manager's default, zero for none. */
+    public InstallRequest withWatchdog(Optional<Duration> interval) {
+        return new InstallRequest(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                writableDirectories,
+                interval);
     }
 
     /** The service name. */
@@ -118,6 +176,6 @@ public record InstallRequest(
                 + ", account=" + account + ", password=" + (password.isPresent() ? "******" : "none")
                 + ", dependsOn=" + dependsOn + ", onFailure=" + onFailure + ", resetAfter=" + resetAfter
                 + ", stopTimeout=" + stopTimeout + ", launch=" + launch + ", dryRun=" + dryRun
-                + ", writableDirectories=" + writableDirectories + "]";
+                + ", writableDirectories=" + writableDirectories + ", watchdog=" + watchdog + "]";
     }
 }

@@ -8,8 +8,9 @@ import java.util.Optional;
  * What a systemd unit needs beyond the platform-neutral {@link dev.servicekit.spi.InstallRequest}: the
  * watchdog, the capability to bind ports below 1024, and the user's own overrides.
  *
- * <p>Immutable; build with {@link #builder()}. The defaults render the hardened unit of SPEC §10: no watchdog,
- * an empty capability bounding set, no drop-in.
+ * <p>Immutable; build with {@link #builder()}. The defaults render the hardened unit of SPEC §10: a
+ * {@value #DEFAULT_WATCHDOG_SECONDS} s watchdog, an empty capability bounding set, no drop-in. A request's own
+ * {@link dev.servicekit.spi.InstallRequest#watchdog()} ({@code install --watchdog}) overrides the watchdog here.
  *
  * <pre>{@code
  * SystemdUnitOptions options = SystemdUnitOptions.builder()
@@ -20,7 +21,7 @@ import java.util.Optional;
  * }</pre>
  *
  * @param watchdog            {@code WatchdogSec=}: systemd restarts the service when it misses pings for this long;
- *                            empty means no watchdog (the default)
+ *                            empty means no watchdog; {@value #DEFAULT_WATCHDOG_SECONDS} s by default
  * @param bindPrivilegedPorts grant {@code CAP_NET_BIND_SERVICE} (bounding and ambient set) so a non-root service
  *                            can listen on a port below 1024; otherwise the bounding set is empty
  * @param dropIn              the content of {@code <name>.service.d/override.conf}, written next to the unit at
@@ -28,6 +29,12 @@ import java.util.Optional;
  *                            exactly as {@code systemctl edit <name>} would
  */
 public record SystemdUnitOptions(Optional<Duration> watchdog, boolean bindPrivilegedPorts, Optional<String> dropIn) {
+
+    /**
+     * {@code WatchdogSec=} unless told otherwise: pings every 15 s, so a wedged service is restarted within half a
+     * minute, while a full GC pause or a loaded machine (seconds) is far from missing one.
+     */
+    public static final int DEFAULT_WATCHDOG_SECONDS = 30;
 
     /** Checks values. */
     public SystemdUnitOptions {
@@ -41,7 +48,7 @@ public record SystemdUnitOptions(Optional<Duration> watchdog, boolean bindPrivil
         });
     }
 
-    /** The defaults: no watchdog, no privileged ports, no drop-in. */
+    /** The defaults: a {@value #DEFAULT_WATCHDOG_SECONDS} s watchdog, no privileged ports, no drop-in. */
     public static SystemdUnitOptions defaults() {
         return builder().build();
     }
@@ -53,7 +60,7 @@ public record SystemdUnitOptions(Optional<Duration> watchdog, boolean bindPrivil
 
     /** Builds {@link SystemdUnitOptions}. Not thread-safe. */
     public static final class Builder {
-        private Optional<Duration> watchdog = Optional.empty();
+        private Optional<Duration> watchdog = Optional.of(Duration.ofSeconds(DEFAULT_WATCHDOG_SECONDS));
         private boolean bindPrivilegedPorts;
         private Optional<String> dropIn = Optional.empty();
 
@@ -62,6 +69,12 @@ public record SystemdUnitOptions(Optional<Duration> watchdog, boolean bindPrivil
         /** Turns the systemd watchdog on with this {@code WatchdogSec=}; the service pings at half of it. */
         public Builder watchdog(Duration interval) {
             this.watchdog = Optional.of(Objects.requireNonNull(interval, "interval"));
+            return this;
+        }
+
+        /** Turns the systemd watchdog off: no {@code WatchdogSec=}. */
+        public Builder noWatchdog() {
+            this.watchdog = Optional.empty();
             return this;
         }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -153,9 +154,12 @@ final class SystemdUnitRenderer {
         u.append("TimeoutStopSec=")
                 .append(Durations.format(request.stopTimeout()))
                 .append('\n');
-        options.watchdog()
-                .ifPresent(w ->
-                        u.append("WatchdogSec=").append(Durations.format(w)).append('\n'));
+        watchdog(request, options).ifPresent(w -> {
+            u.append(
+                    "# The service pings every WatchdogSec/2 while it passes its liveness check; systemd restarts it\n");
+            u.append("# when the pings stop (install --watchdog 0 turns this off).\n");
+            u.append("WatchdogSec=").append(Durations.format(w)).append('\n');
+        });
         if (!user) {
             if (request.account().isPresent()) {
                 String[] parts = request.account().get().strip().split(":", 2);
@@ -226,6 +230,11 @@ final class SystemdUnitRenderer {
                 .append(user ? "default.target" : "multi-user.target")
                 .append('\n');
         return u.toString();
+    }
+
+    /** The unit's {@code WatchdogSec=}: the request's own ({@code install --watchdog}; zero: none), else the options'. */
+    static Optional<Duration> watchdog(InstallRequest request, SystemdUnitOptions options) {
+        return request.watchdog().isPresent() ? request.watchdog().filter(w -> !w.isZero()) : options.watchdog();
     }
 
     /** {@code ExecStart=}'s value: {@code <java> <jvm options> -jar <jar> run <arguments>}. */
@@ -368,6 +377,10 @@ final class SystemdUnitRenderer {
                                 + " --config " + file + " or without --config");
             }
         });
+        request.watchdog()
+                .filter(w -> w.isNegative() || (!w.isZero() && w.toMillis() < 1000))
+                .ifPresent(w -> problems.add("--watchdog \"" + Durations.format(w) + "\" must be at least 1s (systemd"
+                        + " needs time between pings), e.g. --watchdog 30s, or 0 to turn the watchdog off"));
         if (request.resetAfter().isNegative()) {
             problems.add("--reset-after \"" + request.resetAfter() + "\" must not be negative, e.g. --reset-after 1d");
         }

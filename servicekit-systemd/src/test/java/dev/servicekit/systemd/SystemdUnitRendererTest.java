@@ -198,7 +198,8 @@ class SystemdUnitRendererTest {
                         "WantedBy=multi-user.target",
                         "ExecStart=/usr/lib/jvm/temurin-21-jre/bin/java -Xmx256m -jar /opt/users-service/users-service.jar run "
                                 + "--config /etc/users-service/config.yaml");
-        assertThat(unit).doesNotContain("WatchdogSec", "AmbientCapabilities");
+        assertThat(unit.lines()).contains("WatchdogSec=30s");
+        assertThat(unit).doesNotContain("AmbientCapabilities");
         assertThat(unit.lines()).noneMatch(l -> l.startsWith("User=") || l.startsWith("Group="));
     }
 
@@ -279,12 +280,46 @@ class SystemdUnitRendererTest {
     }
 
     @Test
-    void watchdogIsOffByDefaultAndRenderedWhenAsked() {
-        String unit = SystemdUnitRenderer.render(
-                Requests.defaults(),
-                SystemdUnitOptions.builder().watchdog(Duration.ofSeconds(20)).build());
+    void watchdogIsOnByDefaultAndTheOptionsChangeIt() {
+        assertThat(SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults())
+                        .lines())
+                .contains("WatchdogSec=" + SystemdUnitOptions.DEFAULT_WATCHDOG_SECONDS + "s");
+        assertThat(SystemdUnitRenderer.render(
+                                Requests.defaults(),
+                                SystemdUnitOptions.builder()
+                                        .watchdog(Duration.ofSeconds(20))
+                                        .build())
+                        .lines())
+                .contains("WatchdogSec=20s");
+        assertThat(SystemdUnitRenderer.render(
+                        Requests.defaults(),
+                        SystemdUnitOptions.builder().noWatchdog().build()))
+                .doesNotContain("WatchdogSec");
+    }
 
-        assertThat(unit.lines()).contains("WatchdogSec=20s");
+    @Test
+    void theRequestsWatchdogWinsAndZeroTurnsItOff() {
+        SystemdUnitOptions twenty =
+                SystemdUnitOptions.builder().watchdog(Duration.ofSeconds(20)).build();
+
+        assertThat(SystemdUnitRenderer.render(
+                                Requests.defaults().withWatchdog(Optional.of(Duration.ofSeconds(4))), twenty)
+                        .lines())
+                .contains("WatchdogSec=4s")
+                .doesNotContain("WatchdogSec=20s");
+        assertThat(SystemdUnitRenderer.render(Requests.defaults().withWatchdog(Optional.of(Duration.ZERO)), twenty))
+                .doesNotContain("WatchdogSec");
+    }
+
+    @Test
+    void aWatchdogUnderASecondIsRefusedWithTheFix() {
+        assertThatThrownBy(() -> SystemdUnitRenderer.render(
+                        Requests.defaults().withWatchdog(Optional.of(Duration.ofMillis(500))), DEFAULTS))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("--watchdog \"500ms\" must be at least 1s")
+                .hasMessageContaining("or 0 to turn the watchdog off");
     }
 
     @Test

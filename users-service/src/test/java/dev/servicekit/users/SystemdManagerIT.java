@@ -1,0 +1,392 @@
+package dev.servicekit.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.testing.FreePorts;
+import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.SystemdUserManager;
+import dev.servicekit.testing.TestHttpClient;
+import dev.servicekit.testing.TestResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded users-service jar installed with {@code install --user --platform systemd} into a real systemd user
+ * manager ({@link SystemdUserManager}) and driven through its whole life: start after READY, status, reload, a
+ * watchdog restart, a crash restart, a graceful stop with requests in flight, uninstall, and what the journal holds.
+ */
+class SystemdManagerIT {
+
+    static final Path JAR = UsersServiceProcessIT.JAR;
+    static final String UNIT = "users-service.service";
+    static final Duration WAIT = Duration.ofSeconds(90);
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** An ISO-8601 or Logback timestamp at the start of a message: journald records its own. */
+    static final Pattern TIMESTAMP = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}");
+
+    @TempDir
+    Path dir;
+
+    /** Skips without systemd locally; on CI (CI=true) .ci/run installs it, so a missing one fails. */
+    @BeforeAll
+    static void systemdInstalled() {
+        Optional<String> missing = SystemdUserManager.unavailableReason();
+        if (missing.isPresent() && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("SystemdManagerIT cannot run on CI: " + missing.get());
+        }
+        missing.ifPresent(reason -> System.out.println("SystemdManagerIT skipped: " + reason));
+        assumeTrue(missing.isEmpty(), "systemd tests skipped: " + missing.orElse(""));
+        assertThat(JAR).as("the shaded jar (built by the package phase)").exists();
+    }
+
+    @Test
+    void usersServiceLivesItsWholeLifeUnderARealSystemdManager() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+        TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);
+        TestHttpClient management = TestHttpClient.create("http://127.0.0.1:" + ports[1]);
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            // install: renders the unit into the manager's unit directory, daemon-reload, enable --now, waits.
+            Cli installed = cli(
+                    systemd,
+                    "install",
+                    "--config",
+                    config.toString(),
+                    "--watchdog",
+                    "5s",
+                    "--on-failure",
+                    "restart:1s");
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+            Path unitFile = systemd.unitDirectory().resolve(UNIT);
+            assertThat(Files.readAllLines(unitFile)).contains("WatchdogSec=5s", "Type=notify");
+            assertThat(systemd.show(UNIT, "UnitFileState")).containsEntry("UnitFileState", "enabled");
+
+            // start returns after READY: the manager says active, with the service's own status text, at once.
+            Cli stopped = cli(systemd, "stop");
+            assertThat(stopped.exitCode()).as(stopped.output()).isZero();
+            assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "inactive");
+            Cli started = cli(systemd, "start");
+            assertThat(started.exitCode()).as(started.output()).isZero();
+            Map<String, String> afterStart = systemd.show(UNIT, "ActiveState", "StatusText", "MainPID", "NRestarts");
+            assertThat(afterStart).containsEntry("ActiveState", "active").containsEntry("StatusText", "Running");
+            long pid = Long.parseLong(afterStart.get("MainPID"));
+
+            // The API answers, and status --json shows the manager's pid, which is the application's own.
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+            JsonNode appStatus = management.get("/admin/status").json();
+            assertThat(appStatus.path("pid").asLong()).isEqualTo(pid);
+            Cli status = cli(systemd, "status", "--json");
+            assertThat(status.exitCode()).as(status.output()).isZero();
+            JsonNode managerStatus = JSON.readTree(status.stdout());
+            assertThat(managerStatus.path("running").asBoolean()).isTrue();
+            assertThat(managerStatus.path("pid").asLong()).isEqualTo(pid);
+
+            // systemctl reload: SIGHUP, RELOADING=1 then READY=1; the edited file's change is in effect.
+            String hashBefore = appStatus.path("config").path("hash").asText();
+            writeConfig(config, ports, "warn");
+            Set<String> states = watchActiveState(systemd, () -> {
+                SystemdUserManager.Result reloaded = systemd.systemctl("reload", UNIT);
+                assertThat(reloaded.ok()).as(reloaded.output()).isTrue();
+                Poll.until(
+                        WAIT,
+                        "StatusText Reloaded",
+                        () -> systemd.show(UNIT, "StatusText").get("StatusText").startsWith("Reloaded"));
+            });
+            assertThat(states).contains("active");
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID"))
+                    .containsEntry("ActiveState", "active")
+                    .containsEntry("MainPID", Long.toString(pid));
+            assertThat(management
+                            .get("/admin/status")
+                            .json()
+                            .path("config")
+                            .path("hash")
+                            .asText())
+                    .as("the configuration hash after the reload")
+                    .isNotEqualTo(hashBefore);
+            assertThat(systemd.journal("-o", "cat"))
+                    .as("the manager's reload lines")
+                    .contains("Reloading users-service")
+                    .contains("Reloaded users-service");
+
+            // POST /admin/reload under the manager: the file's earlier values are back in effect, same process, active.
+            writeConfig(config, ports, "info");
+            TestResponse posted = management.post("/admin/reload", "");
+            assertThat(posted.status()).as(posted.body()).isEqualTo(200);
+            assertThat(management
+                            .get("/admin/status")
+                            .json()
+                            .path("config")
+                            .path("hash")
+                            .asText())
+                    .isEqualTo(hashBefore);
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID", "StatusText"))
+                    .containsEntry("ActiveState", "active")
+                    .containsEntry("MainPID", Long.toString(pid))
+                    .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
+
+            // SIGSTOP: no pings, the watchdog fires, Restart=on-failure starts a new JVM that serves again.
+            signal(pid, "STOP");
+            Map<String, String> afterWatchdog = Poll.until(
+                    WAIT,
+                    "a new main pid after the watchdog fired",
+                    () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts", "StatusText"),
+                    shown -> shown.get("ActiveState").equals("active")
+                            && !shown.get("MainPID").equals(Long.toString(pid))
+                            && !shown.get("MainPID").equals("0"));
+            assertThat(afterWatchdog).containsEntry("NRestarts", "1").containsEntry("StatusText", "Running");
+            assertThat(systemd.journal("-o", "cat")).contains("users-service.service: Watchdog timeout (limit 5s)!");
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            // kill -9: a crash, restarted by Restart=on-failure.
+            long second = Long.parseLong(afterWatchdog.get("MainPID"));
+            signal(second, "KILL");
+            Map<String, String> afterKill = Poll.until(
+                    WAIT,
+                    "a new main pid after kill -9",
+                    () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts"),
+                    shown -> shown.get("ActiveState").equals("active")
+                            && !shown.get("MainPID").equals(Long.toString(second))
+                            && !shown.get("MainPID").equals("0"));
+            assertThat(afterKill).containsEntry("NRestarts", "2");
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            // stop while 20 slow requests are in flight: every one completes, then the unit is inactive.
+            List<SlowPut> inFlight = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                TestResponse created = api.post(
+                        "/api/v1/users", "{\"name\":\"Slow " + i + "\",\"email\":\"slow" + i + "@example.com\"}");
+                assertThat(created.status()).isEqualTo(201);
+                inFlight.add(SlowPut.begin(
+                        ports[0],
+                        created.json().path("id").asLong(),
+                        "{\"name\":\"Drained " + i + "\",\"email\":\"slow" + i + "@example.com\"}"));
+            }
+            CompletableFuture<Cli> stopping = new CompletableFuture<>();
+            Thread.ofPlatform().name("stop").start(() -> stopping.complete(cli(systemd, "stop")));
+            // Readiness turns 503 while the API drains (the management listener stops last).
+            Poll.until(
+                    WAIT,
+                    "/health/ready to be 503 during the drain",
+                    () -> management.get("/health/ready").status() == 503);
+            // The drain outlasts WatchdogSec (5 s) without a watchdog kill: pings end at STOPPING=1, and systemd does
+            // not hold a stopping unit to its watchdog.
+            Poll.during(
+                    Duration.ofSeconds(7),
+                    "the unit deactivating, its drain not cut short by the watchdog",
+                    () -> systemd.show(UNIT, "ActiveState").get("ActiveState").equals("deactivating"));
+
+            for (SlowPut put : inFlight) {
+                put.finish();
+            }
+            for (SlowPut put : inFlight) {
+                assertThat(put.statusLine()).startsWith("HTTP/1.1 200");
+            }
+            Cli stoppedAgain = stopping.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(stoppedAgain.exitCode()).as(stoppedAgain.output()).isZero();
+            assertThat(systemd.show(UNIT, "ActiveState", "Result"))
+                    .containsEntry("ActiveState", "inactive")
+                    .containsEntry("Result", "success");
+
+            // A service that cannot start (its port is taken) logs an ERROR line; install fails and says why.
+            String brokenUnit = "users-service-broken.service";
+            try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                Path brokenConfig = dir.resolve("broken.yaml");
+                writeConfig(brokenConfig, new int[] {taken.getLocalPort(), FreePorts.one()}, "info");
+                Cli broken = cli(
+                        systemd,
+                        "install",
+                        "--name",
+                        "users-service-broken",
+                        "--config",
+                        brokenConfig.toString(),
+                        "--on-failure",
+                        "none");
+                assertThat(broken.exitCode()).as(broken.output()).isEqualTo(1);
+                assertThat(broken.output()).contains("users-service-broken");
+                Cli removed = cli(systemd, "uninstall", "--name", "users-service-broken");
+                assertThat(removed.exitCode()).as(removed.output()).isZero();
+            }
+
+            // uninstall leaves no unit behind.
+            Cli uninstalled = cli(systemd, "uninstall");
+            assertThat(uninstalled.exitCode()).as(uninstalled.output()).isZero();
+            assertThat(unitFile).doesNotExist();
+            assertThat(systemd.unitDirectory().resolve("users-service-broken.service"))
+                    .doesNotExist();
+            try (var left = Files.walk(systemd.unitDirectory())) {
+                assertThat(left.filter(p -> p.getFileName().toString().startsWith("users-service")))
+                        .as("unit files and links under " + systemd.unitDirectory())
+                        .isEmpty();
+            }
+            assertThat(systemd.show(UNIT, "LoadState")).containsEntry("LoadState", "not-found");
+            Cli gone = cli(systemd, "status");
+            assertThat(gone.exitCode()).as(gone.output()).isEqualTo(4);
+
+            // The journal: priorities from the <N> prefixes, no timestamps of the service's own.
+            List<JsonNode> service = entries(systemd.journal("-u", UNIT, "-o", "json"));
+            List<JsonNode> brokenEntries = entries(systemd.journal("-u", brokenUnit, "-o", "json"));
+            assertThat(service)
+                    .as("users-service's INFO lines at priority info")
+                    .anyMatch(e -> message(e).startsWith("INFO ")
+                            && e.path("PRIORITY").asText().equals("6"));
+            assertThat(brokenEntries)
+                    .as("the broken service's ERROR line at priority err")
+                    .anyMatch(e -> message(e).startsWith("ERROR ")
+                            && e.path("PRIORITY").asText().equals("3"));
+            List<JsonNode> all = new ArrayList<>(service);
+            all.addAll(brokenEntries);
+            for (JsonNode entry : all) {
+                String text = message(entry);
+                if (text.startsWith("INFO ") || text.startsWith("ERROR ") || text.startsWith("WARN ")) {
+                    String level = text.substring(0, text.indexOf(' '));
+                    String priority =
+                            Map.of("INFO", "6", "WARN", "4", "ERROR", "3").get(level);
+                    assertThat(entry.path("PRIORITY").asText()).as(text).isEqualTo(priority);
+                }
+                assertThat(text).as("a journal line of the service").doesNotMatch("(?s)^<\\d>.*");
+                assertThat(TIMESTAMP.matcher(text).find())
+                        .as("a timestamp of its own in: " + text)
+                        .isFalse();
+            }
+        }
+    }
+
+    private static String message(JsonNode entry) {
+        JsonNode m = entry.path("MESSAGE");
+        if (m.isArray()) { // journald stores a message that is not valid UTF-8 as bytes
+            byte[] bytes = new byte[m.size()];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) m.get(i).asInt();
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return m.asText();
+    }
+
+    private static List<JsonNode> entries(String jsonLines) throws IOException {
+        List<JsonNode> entries = new ArrayList<>();
+        for (String line : jsonLines.lines().toList()) {
+            if (!line.isBlank()) {
+                entries.add(JSON.readTree(line));
+            }
+        }
+        return entries;
+    }
+
+    private void writeConfig(Path file, int[] ports, String level) throws IOException {
+        Files.writeString(file, """
+                data-dir: %s
+                http:
+                  port: %d
+                management:
+                  port: %d
+                auth:
+                  enabled: false
+                log:
+                  level: %s
+                reload:
+                  watch: false
+                shutdown:
+                  drain-timeout: 20s
+                  timeout: 30s
+                """.formatted(dir.resolve(file.getFileName() + ".data"), ports[0], ports[1], level));
+    }
+
+    /**
+     * The unit's {@code ActiveState}s seen while {@code action} runs, polled as fast as systemctl answers: a reload
+     * may pass through {@code reloading} quicker than one poll.
+     */
+    private static Set<String> watchActiveState(SystemdUserManager systemd, Runnable action) throws Exception {
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        AtomicBoolean done = new AtomicBoolean();
+        Thread watcher = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                seen.add(systemd.show(UNIT, "ActiveState").get("ActiveState"));
+            }
+        });
+        try {
+            action.run();
+        } finally {
+            done.set(true);
+            watcher.join(30_000);
+        }
+        System.out.println("SystemdManagerIT: ActiveStates during the reload: " + seen);
+        return seen;
+    }
+
+    private static void signal(long pid, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                .redirectErrorStream(true)
+                .start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -%s %d", signal, pid).isZero();
+    }
+
+    /** How one command of the jar ended. */
+    record Cli(int exitCode, String stdout, String stderr) {
+        String output() {
+            return "stdout:\n" + stdout + "\nstderr:\n" + stderr;
+        }
+    }
+
+    /** {@code java -jar users-service.jar VERB --platform systemd --user ARGS} against this manager. */
+    private Cli cli(SystemdUserManager systemd, String verb, String... arguments) {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-jar",
+                JAR.toAbsolutePath().toString(),
+                verb,
+                "--platform",
+                "systemd",
+                "--user"));
+        command.addAll(List.of(arguments));
+        try {
+            Path out = Files.createTempFile(dir, verb, ".out");
+            Path err = Files.createTempFile(dir, verb, ".err");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().putAll(systemd.environment());
+            Process process = builder.start();
+            if (!process.waitFor(3, TimeUnit.MINUTES)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError(command + " did not end within 3 minutes");
+            }
+            Cli result = new Cli(process.exitValue(), Files.readString(out), Files.readString(err));
+            System.out.println("SystemdManagerIT: " + String.join(" ", command.subList(3, command.size())) + " -> "
+                    + result.exitCode());
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
