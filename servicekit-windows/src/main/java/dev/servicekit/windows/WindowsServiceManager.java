@@ -1,7 +1,7 @@
 package dev.servicekit.windows;
 
-import Advapi32Util;
-import WinReg;
+import com.sun.jna.platform.win32.Advapi32Util;
+import com.sun.jna.platform.win32.WinReg;
 import dev.servicekit.scm.ScmApi;
 import dev.servicekit.spi.Diagnosis;
 import dev.servicekit.spi.InstallRequest;
@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import Optional;
-import OptionalInt;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 
 /**
@@ -95,10 +95,8 @@ public final class WindowsServiceManager implements ServiceManager {
             @Override
             public Optional<String> value(String key, String name) {
                 try {
-                    return Advapi32Util.registryValueExists(
-                                    WinReg.HKEY_LOCAL_MACHINE, key, name)
-                            ? Optional.of(Advapi32Util.registryGetValue(
-                                            WinReg.HKEY_LOCAL_MACHINE, key, name)
+                    return Advapi32Util.registryValueExists(WinReg.HKEY_LOCAL_MACHINE, key, name)
+                            ? Optional.of(Advapi32Util.registryGetValue(WinReg.HKEY_LOCAL_MACHINE, key, name)
                                     .toString())
                             : Optional.empty();
                 } catch (RuntimeException e) {
@@ -109,8 +107,7 @@ public final class WindowsServiceManager implements ServiceManager {
             @Override
             public boolean exists(String key) {
                 try {
-                    return Advapi32Util.registryKeyExists(
-                            WinReg.HKEY_LOCAL_MACHINE, key);
+                    return Advapi32Util.registryKeyExists(WinReg.HKEY_LOCAL_MACHINE, key);
                 } catch (RuntimeException e) {
                     return false;
                 }
