@@ -328,7 +328,7 @@ final class DoctorCommand implements Callable<Integer> {
         List<String> summary = new ArrayList<>();
         counts.forEach((verdict, count) -> summary.add(count + " " + verdict.word()));
         cli.out()
-                .println(service.id() + ": " + (failed ? "problems found" : "no failure") + " ("
+                .println(service.id() + ": " + (failed ? "fix the failures above" : "nothing failed") + " ("
                         + String.join(", ", summary) + ")");
     }
 }
