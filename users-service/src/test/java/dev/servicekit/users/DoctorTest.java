@@ -172,6 +172,22 @@ class DoctorTest {
         assertThat(out()).containsPattern("failure        certificate api: \"" + expired + "\" .* expired on ");
     }
 
+    @Test
+    void adminStatusShowsTheCertificatesExpiryForStatusToPrint() throws Exception {
+        Path soon = keystore("status", "-validity", "5");
+        try (RunningUsersService service = RunningUsersService.start(
+                data, "http.tls.certificate-file=" + soon, "http.tls.keystore-password=changeit")) {
+            JsonNode tls = service.management.get("/admin/status").json().path("tls");
+
+            assertThat(tls.path("api").path("certificateFile").asText()).isEqualTo(soon.toString());
+            assertThat(java.time.Instant.parse(tls.path("api").path("notAfter").asText()))
+                    .isBetween(
+                            java.time.Instant.now().plus(java.time.Duration.ofDays(4)),
+                            java.time.Instant.now().plus(java.time.Duration.ofDays(6)));
+            assertThat(tls.has("management")).isFalse();
+        }
+    }
+
     /** A PKCS#12 keystore with a self-signed EC certificate, made by the JDK's keytool. */
     private Path keystore(String name, String... validity) throws Exception {
         Path file = dir.resolve(name + ".p12");
