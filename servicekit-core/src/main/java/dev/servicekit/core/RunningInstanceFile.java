@@ -44,7 +44,8 @@ record RunningInstanceFile(Path file) {
 
     /** {@code <dataDir>/<id>.running.json}; {@code id} is the service name, or {@code <name>@<instance>}. */
     static RunningInstanceFile in(Path dataDir, String id) {
-        return new RunningInstanceFile(dataDir.resolve(id + ".running.json"));
+        return new RunningInstanceFile(
+                dataDir.resolve(id + ".running.json").toAbsolutePath().normalize());
     }
 
     /**
