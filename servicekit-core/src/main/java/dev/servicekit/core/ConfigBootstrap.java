@@ -17,11 +17,23 @@ final class ConfigBootstrap {
     private final ServiceApplication app;
     private final Map<String, String> environment;
     private final PrintStream err;
+    private final boolean checkSecretFiles;
 
     ConfigBootstrap(ServiceApplication app, Map<String, String> environment, PrintStream err) {
+        this(app, environment, err, true);
+    }
+
+    private ConfigBootstrap(
+            ServiceApplication app, Map<String, String> environment, PrintStream err, boolean checkSecretFiles) {
         this.app = app;
         this.environment = environment;
         this.err = err;
+        this.checkSecretFiles = checkSecretFiles;
+    }
+
+    /** The same bootstrap, without the secret files' permissions among its problems ({@code doctor} checks them apart). */
+    ConfigBootstrap withoutSecretFilePermissions() {
+        return new ConfigBootstrap(app, environment, err, false);
     }
 
     /**
@@ -77,6 +89,9 @@ final class ConfigBootstrap {
                 .environment(environment)
                 .file(configFile(options), options.configFile != null)
                 .overrides(overrides(options));
+        if (!checkSecretFiles) {
+            loader.skipSecretFilePermissions();
+        }
         layer.ifPresent(loader::layer);
         return loader.build().load();
     }

@@ -23,4 +23,16 @@ public interface LocalAdminAccess {
      *         program on the port); the message says what it answered and what to do
      */
     ReloadReport reload();
+
+    /**
+     * Asks the running instance how it is, for {@code status}: {@code GET /health/ready}, then
+     * {@code GET /admin/status}. Each answer it cannot get (refused, not JSON) is a note in the view, never an
+     * exception. Blocks for at most a few seconds.
+     *
+     * @return the view; empty when nothing answers at {@link #managementUri()}. The default: empty (this access
+     *     cannot ask)
+     */
+    default java.util.Optional<ApplicationView> view() {
+        return java.util.Optional.empty();
+    }
 }

@@ -125,6 +125,12 @@ final class RunCommand implements Callable<Integer> {
             loaded.close();
             throw e;
         }
+        // status and doctor find this process through its data directory, whoever launched it.
+        ServiceHost running = host;
+        RunningInstanceFile instanceFile = RunningInstanceFile.in(
+                loaded.config().get(CoreConfigKeys.DATA_DIR),
+                cli.app().name() + host.instance().map(i -> "@" + i).orElse(""));
+        host.addListener(change -> instanceFile.update(running, change.to()));
         HostedService service = new HostedService(host, START_TIMEOUT, cli.forceExit());
         // Every manager is asked, available or not: systemd may have launched this process in a container
         // where it is not PID 1. Each one answers empty at once unless it launched the process.

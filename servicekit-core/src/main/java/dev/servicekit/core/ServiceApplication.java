@@ -98,6 +98,36 @@ public interface ServiceApplication {
     }
 
     /**
+     * The same access as {@link #localAdminAccess(Config)}, but to the management listener at {@code managementUri}:
+     * the address a running instance recorded in its data directory ({@code status} and {@code doctor} use it, so a
+     * listener on a port chosen at start is found too). The default: {@link #localAdminAccess(Config)}, which ignores
+     * the address.
+     *
+     * @throws RuntimeException (a {@link ServiceException}) as {@link #localAdminAccess(Config)}
+     */
+    default java.util.Optional<LocalAdminAccess> localAdminAccess(Config config, java.net.URI managementUri) {
+        return localAdminAccess(config);
+    }
+
+    /**
+     * The sockets the service listens on with {@code config}, by name ({@code api}, {@code management}), each with
+     * the keys that set it, for {@code doctor}'s "port free or held by whom" check. A port 0 (chosen at start) is
+     * not checked. The default: none.
+     */
+    default java.util.List<ListenAddress> listenAddresses(Config config) {
+        return java.util.List.of();
+    }
+
+    /**
+     * The application's own {@code doctor} checks with a valid {@code config} (an HTTP host: TLS certificates and
+     * their expiry). Must not start anything or change any file; never throws: a check that cannot run is a finding.
+     * The default: none.
+     */
+    default java.util.List<dev.servicekit.spi.Diagnosis> diagnose(Config config) {
+        return java.util.List.of();
+    }
+
+    /**
      * Directories besides the data directory that {@code config} has the service write (e.g. a backup directory),
      * as configured (a relative one is under the data directory, the working directory). {@code install} passes them to the service manager, which gives them the data directory's access
      * where it restricts that (Windows: the same ACL). The default: none.

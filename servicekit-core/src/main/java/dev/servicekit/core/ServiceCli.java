@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The command line of a Servicekit application, and its composition root: {@code run}, {@code install},
- * {@code uninstall}, {@code start}, {@code stop}, {@code restart}, {@code status}, {@code reload},
+ * {@code uninstall}, {@code start}, {@code stop}, {@code restart}, {@code status}, {@code reload}, {@code doctor},
  * {@code config validate|show}, {@code version}, and the application's own commands. Results go to stdout,
  * diagnostics to stderr, and every verb ends with one of the {@link ExitCode}s (the help footer is rendered from
  * that table).
@@ -171,6 +171,7 @@ public final class ServiceCli {
         }
         verbs.put("status", () -> new StatusCommand(context));
         verbs.put("reload", () -> new ReloadCommand(context));
+        verbs.put("doctor", () -> new DoctorCommand(context));
         verbs.put("config", () -> ConfigCommand.commandLine(context));
         verbs.put("version", () -> new VersionCommand(context));
         return verbs;

@@ -65,6 +65,10 @@ final class AdminRoutes {
         Map<String, Object> listeners = new TreeMap<>();
         host.endpoints().forEach((name, uri) -> listeners.put(name, uri.getPort()));
         status.put("listeners", listeners);
+        host.configuration()
+                .map(TlsCertificateCheck::expiries)
+                .filter(tls -> !tls.isEmpty())
+                .ifPresent(tls -> status.put("tls", tls));
         sections.forEach((name, view) -> status.put(name, view.get()));
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("hash", host.configuration().map(c -> c.hash()).orElse(null));

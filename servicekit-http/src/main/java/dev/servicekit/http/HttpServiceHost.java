@@ -3,11 +3,13 @@ package dev.servicekit.http;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.core.ListenAddress;
 import dev.servicekit.core.LocalAdminAccess;
 import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceException;
+import dev.servicekit.spi.Diagnosis;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,8 +94,13 @@ public final class HttpServiceHost {
      *         process cannot sign with)
      */
     public static ManagementClient managementClient(String name, Config config, Clock clock) {
+        return ManagementClient.forConfig(config, adminToken(name, config, clock));
+    }
+
+    /** A 60-second admin token minted from the HS256 secret file; empty when auth is off. */
+    private static Optional<String> adminToken(String name, Config config, Clock clock) {
         if (!config.get(AuthConfigKeys.ENABLED)) {
-            return ManagementClient.forConfig(config, Optional.empty());
+            return Optional.empty();
         }
         JwtKeySource key = AuthKeys.resolve(config, name);
         if (!(key instanceof JwtKeySource.HmacSecret)) {
@@ -103,9 +110,8 @@ public final class HttpServiceHost {
                     + " and this command cannot sign one. Use the /admin endpoint on the management listener with an"
                     + " admin token from your identity provider (for a reload, SIGHUP to its process works too)");
         }
-        String token = JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
-                .issue(RELOAD_SUBJECT, Set.of(AdminRoutes.ADMIN), RELOAD_TOKEN_TTL);
-        return ManagementClient.forConfig(config, Optional.of(token));
+        return Optional.of(JwtIssuer.create(AuthConfigKeys.settings(config, key, clock))
+                .issue(RELOAD_SUBJECT, Set.of(AdminRoutes.ADMIN), RELOAD_TOKEN_TTL));
     }
 
     /** An {@link HttpApplication} as core's command line sees it. */
@@ -168,6 +174,47 @@ public final class HttpServiceHost {
         @Override
         public Optional<LocalAdminAccess> localAdminAccess(Config config) {
             return Optional.of(managementClient(app.name(), config, clock));
+        }
+
+        /**
+         * The management listener a running instance recorded, on loopback only and without TLS (this client speaks
+         * plain HTTP, so a token never leaves the machine). Without a token this process can mint, the health route
+         * still answers and {@code /admin/status} says it was refused.
+         */
+        @Override
+        public Optional<LocalAdminAccess> localAdminAccess(Config config, java.net.URI managementUri) {
+            if (!"http".equals(managementUri.getScheme()) || !HttpService.isLoopback(managementUri.getHost())) {
+                throw new ServiceException("the management listener at " + managementUri
+                        + " is not plain HTTP on loopback, which this command does not ask; use GET /admin/status"
+                        + " there with an admin token");
+            }
+            Optional<String> token;
+            try {
+                token = adminToken(app.name(), config, clock);
+            } catch (RuntimeException e) {
+                token = Optional.empty();
+            }
+            return Optional.of(ManagementClient.create(managementUri, token));
+        }
+
+        @Override
+        public List<ListenAddress> listenAddresses(Config config) {
+            return List.of(
+                    new ListenAddress(
+                            "api",
+                            config.get(HttpConfigKeys.HTTP_HOST),
+                            config.get(HttpConfigKeys.HTTP_PORT),
+                            HttpConfigKeys.HTTP_PORT.name()),
+                    new ListenAddress(
+                            "management",
+                            config.get(HttpConfigKeys.MANAGEMENT_HOST),
+                            config.get(HttpConfigKeys.MANAGEMENT_PORT),
+                            HttpConfigKeys.MANAGEMENT_PORT.name()));
+        }
+
+        @Override
+        public List<Diagnosis> diagnose(Config config) {
+            return TlsCertificateCheck.diagnose(config, clock);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.servicekit.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.core.ApplicationView;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.LocalAdminAccess;
 import dev.servicekit.core.ReloadReport;
@@ -42,6 +43,8 @@ public final class ManagementClient implements LocalAdminAccess {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** Bound on each request of {@link #view()}: status should answer at once or say it could not. */
+    private static final Duration VIEW_TIMEOUT = Duration.ofSeconds(5);
 
     private final URI base;
     private final Optional<String> bearerToken;
@@ -139,6 +142,70 @@ public final class ManagementClient implements LocalAdminAccess {
                 throw new ServiceException("The management listener at " + base + " answered " + response.statusCode()
                         + " to POST /admin/reload: " + body.path("detail").asText(response.body()));
         };
+    }
+
+    /**
+     * {@code GET /health/ready}, then {@code GET /admin/status} (with the token, if any), each bounded by
+     * {@link #VIEW_TIMEOUT}; an answer it cannot use is a note in the view.
+     *
+     * @return empty when nothing answers at {@link #managementUri()}
+     */
+    @Override
+    public Optional<ApplicationView> view() {
+        List<String> notes = new ArrayList<>();
+        HttpResponse<String> ready;
+        try {
+            ready = get("/health/ready", false);
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            notes.add("GET " + base + "/health/ready failed: " + e.getMessage());
+            return Optional.of(new ApplicationView(base, Optional.empty(), Map.of(), notes));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        Optional<Boolean> isReady = switch (ready.statusCode()) {
+            case 200 -> Optional.of(true);
+            case 503 -> Optional.of(false);
+            default -> {
+                notes.add("GET /health/ready answered " + ready.statusCode()
+                        + " (a health scope is set, or another program owns the port)");
+                yield Optional.empty();
+            }
+        };
+        Map<String, Object> status = Map.of();
+        try {
+            HttpResponse<String> response = get("/admin/status", true);
+            if (response.statusCode() == 200) {
+                status = JsonBodies.mapper().readValue(response.body(), MAP);
+            } else {
+                notes.add("GET /admin/status answered " + response.statusCode() + " " + detail(response.body())
+                        + (bearerToken.isEmpty() && (response.statusCode() == 401 || response.statusCode() == 403)
+                                ? " (it needs an admin token, which this command can mint only from the HS256 secret"
+                                        + " file: check that this account may read it)"
+                                : ""));
+            }
+        } catch (IOException e) {
+            notes.add("GET " + base + "/admin/status failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Optional.of(new ApplicationView(base, isReady, status, notes));
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
+    private HttpResponse<String> get(String path, boolean authorized) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(VIEW_TIMEOUT)
+                .header("Accept", "application/json, application/problem+json")
+                .GET();
+        if (authorized) {
+            bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /**

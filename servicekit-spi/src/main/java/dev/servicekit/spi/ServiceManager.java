@@ -60,6 +60,20 @@ public interface ServiceManager {
     ServiceStatus status(ServiceRef service);
 
     /**
+     * What {@code doctor} should know about the service as this manager would run it (systemd: the unit's
+     * {@code systemd-analyze verify} and {@code security} exposure; Windows: the image path's quoting, the account's
+     * "log on as a service" right, the Event Log source). Called for every registered manager, available or not:
+     * return an empty list when nothing of this manager concerns the service here (not its platform, nothing
+     * installed), and {@link Diagnosis.Verdict#NOT_CHECKED} for a check that applies but is not implemented. Never
+     * throws: a check that cannot run is a finding. May run external tools; bounded to about a minute.
+     *
+     * @return the findings, in the order to print them; the default: none
+     */
+    default java.util.List<Diagnosis> diagnose(ServiceRef service) {
+        return java.util.List.of();
+    }
+
+    /**
      * Runs the service under this manager if this manager launched the current process, and blocks until
      * it stopped (Windows: the SCM dispatcher; systemd: {@code sd_notify} around a foreground run; daemon:
      * the pid file and readiness handshake).

@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import dev.servicekit.spi.Diagnosis;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
@@ -347,6 +348,20 @@ public final class SystemdServiceManager implements ServiceManager {
                     : ServiceStatus.notInstalled();
         }
         return show(service).toServiceStatus();
+    }
+
+    /**
+     * The unit file's {@code systemd-analyze verify} and {@code security} exposure ({@link SystemdUnitChecks}); none
+     * where systemd does not run and no unit file was staged or installed.
+     */
+    @Override
+    public List<Diagnosis> diagnose(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        Path unitFile = location(service).unitFile();
+        if (!isAvailable() && !Files.exists(unitFile)) {
+            return List.of();
+        }
+        return SystemdUnitChecks.diagnose(unitFile, SystemdUnitChecks.findAnalyze(environment.get("PATH")));
     }
 
     /**

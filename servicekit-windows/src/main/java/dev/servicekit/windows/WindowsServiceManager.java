@@ -1,6 +1,9 @@
 package dev.servicekit.windows;
 
+import com.sun.jna.platform.win32.Advapi32Util;
+import com.sun.jna.platform.win32.WinReg;
 import dev.servicekit.scm.ScmApi;
+import dev.servicekit.spi.Diagnosis;
 import dev.servicekit.spi.InstallRequest;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
@@ -8,8 +11,10 @@ import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
@@ -74,6 +79,40 @@ public final class WindowsServiceManager implements ServiceManager {
     @Override
     public boolean isAvailable() {
         return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    }
+
+    /**
+     * On Windows: the installed service's {@code ImagePath} quoting and Event Log source, read from the registry, and
+     * the "log on as a service" right reported as not checked ({@link WindowsServiceChecks}). Elsewhere: none.
+     */
+    @Override
+    public List<Diagnosis> diagnose(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        if (!isAvailable()) {
+            return List.of();
+        }
+        return WindowsServiceChecks.diagnose(service, new WindowsServiceChecks.Registry() {
+            @Override
+            public Optional<String> value(String key, String name) {
+                try {
+                    return Advapi32Util.registryValueExists(WinReg.HKEY_LOCAL_MACHINE, key, name)
+                            ? Optional.of(Advapi32Util.registryGetValue(WinReg.HKEY_LOCAL_MACHINE, key, name)
+                                    .toString())
+                            : Optional.empty();
+                } catch (RuntimeException e) {
+                    return Optional.empty();
+                }
+            }
+
+            @Override
+            public boolean exists(String key) {
+                try {
+                    return Advapi32Util.registryKeyExists(WinReg.HKEY_LOCAL_MACHINE, key);
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            }
+        });
     }
 
     /** The equivalent {@code sc.exe} commands and the registry values; pure, works on any OS; never prints the password. */

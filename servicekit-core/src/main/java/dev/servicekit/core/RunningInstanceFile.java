@@ -1,0 +1,170 @@
+package dev.servicekit.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.spi.ServiceState;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a running service leaves in its data directory so that {@code status} and {@code doctor} find it however it
+ * was started (a foreground {@code run}, a detached daemon, a service manager): {@code <data-dir>/<id>.running.json}
+ * with its pid, the process's start time, its lifecycle state and where it listens, e.g.
+ * {@code {"pid":4242,"processStart":"…","state":"RUNNING","endpoints":{"api":"http://0.0.0.0:8080",…}}}. Written
+ * atomically (temp file, then rename) after every lifecycle transition, deleted when the service stops; a file left
+ * by a killed process names a pid that is gone, or one that now belongs to a process started at another time, and
+ * reads as not running ({@link Found#alive()}). It holds nothing secret.
+ *
+ * @param file the file
+ */
+record RunningInstanceFile(Path file) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunningInstanceFile.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How far a recorded process start may be from the one the OS reports for the same pid (clock granularity). */
+    private static final Duration START_TOLERANCE = Duration.ofSeconds(2);
+
+    RunningInstanceFile {
+        Objects.requireNonNull(file, "file");
+    }
+
+    /** {@code <dataDir>/<id>.running.json}; {@code id} is the service name, or {@code <name>@<instance>}. */
+    static RunningInstanceFile in(Path dataDir, String id) {
+        return new RunningInstanceFile(
+                dataDir.resolve(id + ".running.json").toAbsolutePath().normalize());
+    }
+
+    /**
+     * What was read: the pid, when the process started (empty where the OS does not say), the state it last wrote,
+     * and its endpoints by name.
+     */
+    record Found(Path file, long pid, Optional<Instant> processStart, String state, Map<String, URI> endpoints) {
+
+        /**
+         * Whether the process that wrote the file still runs: its pid is alive, not a zombie, and (where both are
+         * known) started when the file says.
+         */
+        boolean alive() {
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+            if (handle.isEmpty() || !handle.get().isAlive() || isZombie(pid)) {
+                return false;
+            }
+            Optional<Instant> started = handle.get().info().startInstant();
+            return processStart.isEmpty()
+                    || started.isEmpty()
+                    || Duration.between(processStart.get(), started.get()).abs().compareTo(START_TOLERANCE) <= 0;
+        }
+
+        /** The management listener's base URI, when the service has one. */
+        Optional<URI> management() {
+            return Optional.ofNullable(endpoints.get("management"));
+        }
+    }
+
+    /** Records the host's state and endpoints; removes the file once the state is final. Never throws. */
+    void update(ServiceHost host, ServiceState state) {
+        if (state.isFinal()) {
+            delete();
+            return;
+        }
+        if (!Files.isDirectory(file.toAbsolutePath().getParent())) {
+            return; // the data directory appears during start (the service creates it); the RUNNING write follows
+        }
+        ProcessHandle self = ProcessHandle.current();
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("pid", self.pid());
+        view.put(
+                "processStart",
+                self.info().startInstant().map(Instant::toString).orElse(null));
+        view.put("name", host.name());
+        host.instance().ifPresent(instance -> view.put("instance", instance));
+        view.put("state", state.name());
+        Map<String, String> endpoints = new TreeMap<>();
+        host.endpoints().forEach((name, uri) -> endpoints.put(name, uri.toString()));
+        view.put("endpoints", endpoints);
+        Path temp = file.resolveSibling(file.getFileName() + "." + self.pid() + ".tmp");
+        try {
+            Files.writeString(temp, JSON.writeValueAsString(view) + "\n", StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("Cannot write {} ({}); status and doctor will not find this process", file, e.getMessage());
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+
+    /** Removes the file if this process wrote it. Never throws. */
+    void delete() {
+        Optional<Found> found = read();
+        if (found.isPresent() && found.get().pid() != ProcessHandle.current().pid()) {
+            return; // another process took over the data directory
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.debug("Cannot remove {}: {}", file, e.getMessage());
+        }
+    }
+
+    /** Reads the file; empty when it is absent or not in the expected form. */
+    Optional<Found> read() {
+        JsonNode json;
+        try {
+            json = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (json == null
+                || !json.path("pid").canConvertToLong()
+                || json.path("pid").asLong() <= 0) {
+            return Optional.empty();
+        }
+        Optional<Instant> start = Optional.empty();
+        if (json.path("processStart").isTextual()) {
+            try {
+                start = Optional.of(Instant.parse(json.path("processStart").asText()));
+            } catch (RuntimeException e) {
+                start = Optional.empty();
+            }
+        }
+        Map<String, URI> endpoints = new TreeMap<>();
+        json.path("endpoints").properties().forEach(entry -> {
+            try {
+                endpoints.put(entry.getKey(), URI.create(entry.getValue().asText()));
+            } catch (IllegalArgumentException e) {
+                // an endpoint that is not a URI is left out
+            }
+        });
+        return Optional.of(new Found(
+                file, json.path("pid").asLong(), start, json.path("state").asText("UNKNOWN"), Map.copyOf(endpoints)));
+    }
+
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            int end = stat.lastIndexOf(')');
+            return end >= 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return false; // no /proc (macOS): the JDK's isAlive is all there is
+        }
+    }
+}

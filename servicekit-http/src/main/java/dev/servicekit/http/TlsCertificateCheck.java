@@ -1,0 +1,122 @@
+package dev.servicekit.http;
+
+import dev.servicekit.core.Config;
+import dev.servicekit.core.ConfigKey;
+import dev.servicekit.spi.Diagnosis;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The TLS certificates of both listeners as {@code doctor} and {@code /admin/status} see them: loaded with the same
+ * checks as a start ({@link TlsMaterialLoader}), and the served certificate's expiry: a failure once expired, a
+ * warning within {@link #WARN_BEFORE} of it.
+ */
+final class TlsCertificateCheck {
+
+    /** How long before its expiry a certificate is a warning. */
+    static final Duration WARN_BEFORE = Duration.ofDays(14);
+
+    private TlsCertificateCheck() {}
+
+    private record Listener(String name, Optional<TlsSettings> settings, ConfigKey<Path> certificateKey) {}
+
+    private static List<Listener> listeners(Config config) {
+        return List.of(
+                new Listener("api", HttpConfigKeys.apiTls(config), HttpConfigKeys.TLS_CERTIFICATE_FILE),
+                new Listener(
+                        "management",
+                        HttpConfigKeys.managementTls(config),
+                        HttpConfigKeys.MANAGEMENT_TLS_CERTIFICATE_FILE));
+    }
+
+    /** One finding per listener. Never throws. */
+    static List<Diagnosis> diagnose(Config config, Clock clock) {
+        List<Diagnosis> findings = new ArrayList<>();
+        for (Listener listener : listeners(config)) {
+            String check = "certificate " + listener.name();
+            if (listener.settings().isEmpty()) {
+                findings.add(Diagnosis.notApplicable(
+                        check,
+                        listener.certificateKey().name() + " is not set: the " + listener.name()
+                                + " listener serves plain HTTP"));
+                continue;
+            }
+            Path file = listener.settings().get().certificate();
+            X509Certificate leaf;
+            try {
+                leaf = TlsMaterialLoader.load(
+                                listener.name(), listener.settings().get())
+                        .chain()
+                        .getFirst();
+            } catch (TlsConfigurationException e) {
+                findings.add(Diagnosis.failure(
+                        check,
+                        String.join("; ", e.problems()),
+                        "fix the files named above ("
+                                + listener.certificateKey().name() + " and its key)"));
+                continue;
+            } catch (RuntimeException e) {
+                findings.add(Diagnosis.failure(
+                        check,
+                        "\"" + file + "\" cannot be loaded: " + e.getMessage(),
+                        "check " + listener.certificateKey().name() + " and its key"));
+                continue;
+            }
+            Instant notAfter = leaf.getNotAfter().toInstant();
+            Instant now = clock.instant();
+            long days = Duration.between(now, notAfter).toDays();
+            String subject = "\"" + file + "\" (subject \""
+                    + leaf.getSubjectX500Principal().getName() + "\")";
+            String renew = "put a renewed certificate (and its key) at " + file
+                    + "; the running service loads it without a restart";
+            if (!notAfter.isAfter(now)) {
+                findings.add(Diagnosis.failure(check, subject + " expired on " + notAfter, renew));
+            } else if (Duration.between(now, notAfter).compareTo(WARN_BEFORE) <= 0) {
+                findings.add(Diagnosis.warning(
+                        check, subject + " expires on " + notAfter + ", in " + days + " days", renew));
+            } else if (leaf.getNotBefore().toInstant().isAfter(now)) {
+                findings.add(Diagnosis.warning(
+                        check,
+                        subject + " is not valid before " + leaf.getNotBefore().toInstant(),
+                        "check this machine's clock, or use a certificate valid now"));
+            } else {
+                findings.add(Diagnosis.ok(check, subject + " is valid until " + notAfter + " (" + days + " days)"));
+            }
+        }
+        return findings;
+    }
+
+    /**
+     * For {@code /admin/status}: each TLS listener's certificate file and expiry ({@code notAfter}), or the error
+     * that keeps it from loading.
+     */
+    static Map<String, Object> expiries(Config config) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        for (Listener listener : listeners(config)) {
+            if (listener.settings().isEmpty()) {
+                continue;
+            }
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("certificateFile", listener.settings().get().certificate().toString());
+            try {
+                X509Certificate leaf = TlsMaterialLoader.load(
+                                listener.name(), listener.settings().get())
+                        .chain()
+                        .getFirst();
+                entry.put("notAfter", leaf.getNotAfter().toInstant().toString());
+            } catch (RuntimeException e) {
+                entry.put("error", e.getMessage());
+            }
+            view.put(listener.name(), entry);
+        }
+        return view;
+    }
+}

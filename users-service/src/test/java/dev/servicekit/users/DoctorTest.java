@@ -1,0 +1,219 @@
+package dev.servicekit.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.core.ServiceCli;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code doctor} on the users-service command line, in this JVM: each problem it must find (a port taken, a
+ * group-readable secret file, an invalid configuration, a certificate expiring within 14 days or expired) and a
+ * clean install it must pass. The ports are real sockets; the certificates come from the JDK's keytool.
+ */
+class DoctorTest {
+
+    @TempDir
+    Path dir;
+
+    private Path data;
+    private int apiPort;
+    private int managementPort;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void cleanInstall() throws IOException {
+        data = Files.createDirectory(
+                dir.resolve("data"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        apiPort = freePort();
+        managementPort = freePort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private int doctor(String... extra) {
+        out.reset();
+        err.reset();
+        List<String> args = new ArrayList<>(List.of(
+                "doctor",
+                "--set",
+                "data-dir=" + data,
+                "--set",
+                "http.port=" + apiPort,
+                "--set",
+                "management.port=" + managementPort));
+        args.addAll(List.of(extra));
+        return ServiceCli.builder(RunningUsersService.application())
+                .environment(Map.of())
+                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
+                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
+                .build()
+                .execute(args.toArray(String[]::new));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private JsonNode check(JsonNode report, String name) {
+        for (JsonNode check : report.path("checks")) {
+            if (check.path("check").asText().equals(name)) {
+                return check;
+            }
+        }
+        throw new AssertionError("no check \"" + name + "\" in " + report);
+    }
+
+    @Test
+    void aCleanInstallIsOkInEveryCheck() throws Exception {
+        assertThat(doctor()).as(out()).isZero();
+        assertThat(out())
+                .contains("ok             configuration: valid")
+                .contains("ok             port api: " + apiPort + " (http.port) on 127.0.0.1 is free")
+                .contains(
+                        "ok             port management: " + managementPort + " (management.port) on 127.0.0.1 is free")
+                .contains("ok             data dir: \"" + data + "\" (rwx------)")
+                .contains("not applicable certificate api: http.tls.certificate-file is not set")
+                // On a host where systemd runs, its unit checks add "not applicable" lines (no unit installed).
+                .containsPattern("users-service: nothing failed \\(5 ok, \\d+ not applicable\\)")
+                .doesNotContain("failure")
+                .doesNotContain("warning");
+
+        assertThat(doctor("--json")).isZero();
+        JsonNode report = new ObjectMapper().readTree(out());
+        assertThat(report.path("ok").asBoolean()).isTrue();
+        assertThat(check(report, "port api").path("verdict").asText()).isEqualTo("ok");
+        assertThat(check(report, "secret files").path("verdict").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void aTakenPortIsAFailureNamingTheHoldersPid() throws Exception {
+        try (ServerSocket taken = new ServerSocket(apiPort, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(taken.getLocalPort()).isEqualTo(apiPort);
+            assertThat(doctor()).as(out()).isEqualTo(1);
+        }
+        long self = ProcessHandle.current().pid();
+        assertThat(out())
+                .contains("failure        port api: " + apiPort + " (http.port) on 127.0.0.1 is held by pid " + self)
+                .contains("fix: stop pid " + self + ", or set http.port to a free port")
+                .contains("ok             port management");
+    }
+
+    @Test
+    void aGroupReadableSecretFileIsAFailureWithTheChmodFix() throws Exception {
+        Path key = data.resolve("jwt-hs256.key");
+        Files.writeString(key, "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+
+        assertThat(doctor("--json")).isEqualTo(1);
+
+        JsonNode secrets = check(new ObjectMapper().readTree(out()), "secret files");
+        assertThat(secrets.path("verdict").asText()).isEqualTo("failure");
+        assertThat(secrets.path("finding").asText()).contains("\"" + key + "\"").contains("rw-r-----");
+        assertThat(secrets.path("fix").asText()).startsWith("chmod 600 " + key);
+        // The rest of the configuration is valid, so it is checked too.
+        assertThat(check(new ObjectMapper().readTree(out()), "configuration")
+                        .path("verdict")
+                        .asText())
+                .isEqualTo("ok");
+    }
+
+    @Test
+    void anInvalidConfigurationListsEveryProblem() {
+        assertThat(doctor("--set", "http.port=eighty", "--set", "shutdown.timeout=soon"))
+                .isEqualTo(1);
+
+        assertThat(out())
+                .contains("failure        configuration: http.port (from --set): \"eighty\"")
+                .contains("failure        configuration: shutdown.timeout (from --set): \"soon\"")
+                .contains("not applicable ports: not checked: the configuration is invalid");
+    }
+
+    @Test
+    void aCertificateExpiringWithin14DaysIsAWarningAndAnExpiredOneAFailure() throws Exception {
+        Path soon = keystore("soon", "-validity", "5");
+        assertThat(doctor("--set", "http.tls.certificate-file=" + soon, "--set", "http.tls.keystore-password=changeit"))
+                .as(out())
+                .isZero();
+        assertThat(out())
+                .containsPattern("warning        certificate api: \"" + soon
+                        + "\" \\(subject \"CN=localhost\"\\) expires" + " on \\S+, in [45] days")
+                .contains("fix: put a renewed certificate (and its key) at " + soon);
+
+        Path expired = keystore("expired", "-startdate", "-10d", "-validity", "5");
+        assertThat(doctor(
+                        "--set",
+                        "http.tls.certificate-file=" + expired,
+                        "--set",
+                        "http.tls.keystore-password=changeit"))
+                .isEqualTo(1);
+        assertThat(out()).containsPattern("failure        certificate api: \"" + expired + "\" .* expired on ");
+    }
+
+    @Test
+    void adminStatusShowsTheCertificatesExpiryForStatusToPrint() throws Exception {
+        Path soon = keystore("status", "-validity", "5");
+        try (RunningUsersService service = RunningUsersService.start(
+                data, "http.tls.certificate-file=" + soon, "http.tls.keystore-password=changeit")) {
+            JsonNode tls = service.management.get("/admin/status").json().path("tls");
+
+            assertThat(tls.path("api").path("certificateFile").asText()).isEqualTo(soon.toString());
+            assertThat(java.time.Instant.parse(tls.path("api").path("notAfter").asText()))
+                    .isBetween(
+                            java.time.Instant.now().plus(java.time.Duration.ofDays(4)),
+                            java.time.Instant.now().plus(java.time.Duration.ofDays(6)));
+            assertThat(tls.has("management")).isFalse();
+        }
+    }
+
+    /** A PKCS#12 keystore with a self-signed EC certificate, made by the JDK's keytool. */
+    private Path keystore(String name, String... validity) throws Exception {
+        Path file = dir.resolve(name + ".p12");
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        List<String> command = new ArrayList<>(List.of(
+                keytool.toString(),
+                "-genkeypair",
+                "-alias",
+                "server",
+                "-keyalg",
+                "EC",
+                "-dname",
+                "CN=localhost",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                file.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit"));
+        command.addAll(List.of(validity));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return file;
+    }
+}

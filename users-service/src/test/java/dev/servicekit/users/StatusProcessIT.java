@@ -1,0 +1,235 @@
+package dev.servicekit.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code status} and {@code doctor} of the real jar, in child JVMs, against a foreground {@code run} in another
+ * process, a detached daemon, and nothing at all: the answer, the merged JSON and the exit code of each. (Under a
+ * real systemd manager: SystemdManagerIT.)
+ */
+class StatusProcessIT {
+
+    static final Path JAR = UsersServiceProcessIT.JAR.toAbsolutePath();
+    static final Duration COMMAND = Duration.ofSeconds(120);
+
+    @TempDir
+    Path dir;
+
+    private int commands;
+    private final List<Long> started = new ArrayList<>();
+
+    /** Exit code of {@code status} when nothing runs: 4 where systemd registers services, else 3 (the daemon's). */
+    private static int nothingThere() {
+        return Files.isDirectory(Path.of("/run/systemd/system")) ? 4 : 3;
+    }
+
+    private ServiceProcess command(Path workingDir, String... args) {
+        ServiceProcess process = ServiceProcess.builder(JAR, workingDir)
+                .outputName("cmd" + (++commands))
+                .jvmOptions("-XX:TieredStopAtLevel=1")
+                .args(args)
+                .start();
+        process.awaitExit(COMMAND);
+        return process;
+    }
+
+    @AfterEach
+    void killLeftovers() {
+        for (long pid : started) {
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+            if (handle.isPresent()
+                    && handle.get().isAlive()
+                    && handle.get().info().commandLine().orElse("").contains(JAR.toString())) {
+                handle.get().destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void withNothingAtAllStatusSaysNotRunningOrNotInstalled() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+
+        try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(nothingThere());
+            assertThat(status.stdout())
+                    .startsWith(nothingThere() == 4 ? "users-service: not installed" : "users-service: not running");
+        }
+        try (ServiceProcess status = command(dir, "status", "--json", "--set", "data-dir=" + data)) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(nothingThere());
+            JsonNode json = new ObjectMapper().readTree(status.stdout());
+            assertThat(json.path("running").asBoolean()).isFalse();
+            assertThat(json.path("process").isNull()).isTrue();
+            assertThat(json.path("application").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void aForegroundRunInAnotherProcessIsRunningWithTheApplicationsViewAndDoctorSaysItsPortsAreItsOwn()
+            throws Exception {
+        Path data = dir.resolve("data");
+        try (ServiceProcess run = ServiceProcess.builder(JAR, dir)
+                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                .outputName("run")
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start()) {
+            started.add(run.pid());
+            int apiPort = UsersServiceProcessIT.port(run, UsersServiceProcessIT.API);
+            int managementPort = UsersServiceProcessIT.port(run, UsersServiceProcessIT.MANAGEMENT);
+            TestHttpClient management = TestHttpClient.create("http://127.0.0.1:" + managementPort);
+            Poll.until(
+                    Duration.ofSeconds(30),
+                    "the run to be ready",
+                    () -> management.get("/health/ready").status() == 200);
+            Path recorded = data.resolve("users-service.running.json");
+            Poll.until(Duration.ofSeconds(10), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
+
+            // Auth is on (the default): status mints its admin token from the key file in the data directory.
+            try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
+                assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+                assertThat(status.stdout())
+                        .startsWith(
+                                "users-service: running (pid " + run.pid() + ", running, not under a service manager")
+                        .contains("readiness:       UP (RUNNING) at http://127.0.0.1:" + managementPort)
+                        .contains("configuration:   hash ")
+                        .contains("listeners:       api " + apiPort + ", management " + managementPort);
+            }
+            try (ServiceProcess status = command(dir, "status", "--json", "--set", "data-dir=" + data)) {
+                assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+                JsonNode json = new ObjectMapper().readTree(status.stdout());
+                assertThat(json.path("running").asBoolean()).isTrue();
+                assertThat(json.path("pid").asLong()).isEqualTo(run.pid());
+                assertThat(json.path("manager").path("running").asBoolean()).isFalse();
+                assertThat(json.path("process").path("pid").asLong()).isEqualTo(run.pid());
+                assertThat(json.path("application").path("pid").asLong()).isEqualTo(run.pid());
+                assertThat(json.path("application").path("readiness").asText()).isEqualTo("UP");
+                assertThat(json.path("application").path("version").asText()).isNotEmpty();
+                assertThat(json.path("application").path("config").path("hash").asText())
+                        .isNotEmpty();
+            }
+            try (ServiceProcess doctor = command(
+                    dir,
+                    "doctor",
+                    "--set",
+                    "data-dir=" + data,
+                    "--set",
+                    "http.port=" + apiPort,
+                    "--set",
+                    "management.port=" + managementPort)) {
+                assertThat(doctor.awaitExit(COMMAND)).as(doctor.output()).isZero();
+                assertThat(doctor.stdout())
+                        .contains("ok             port api: " + apiPort + " (http.port) on 127.0.0.1 is held by"
+                                + " users-service itself (pid " + run.pid() + "), which is running")
+                        .contains("ok             port management: " + managementPort);
+            }
+
+            run.signal("TERM");
+            assertThat(run.awaitExit(Duration.ofSeconds(60))).isZero();
+            assertThat(recorded).as("removed at a clean stop").doesNotExist();
+        }
+        try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(nothingThere());
+        }
+    }
+
+    @Test
+    void aKilledRunLeavesAStaleFileThatStatusDoesNotTakeForRunning() throws Exception {
+        Path data = dir.resolve("data");
+        try (ServiceProcess run = ServiceProcess.builder(JAR, dir)
+                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                .outputName("run")
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start()) {
+            started.add(run.pid());
+            Path recorded = data.resolve("users-service.running.json");
+            Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
+            run.kill9();
+            run.awaitExit(Duration.ofSeconds(30));
+        }
+        try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(nothingThere());
+            assertThat(status.stdout()).contains("which is no longer running").contains("stale");
+        }
+    }
+
+    @Test
+    void aDetachedDaemonIsRunningWithTheManagersPidEqualToTheApplicationsPid() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("state"));
+        Path data = dir.resolve("data");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                data-dir: %s
+                http:
+                  port: 0
+                management:
+                  port: 0
+                auth:
+                  enabled: false
+                """.formatted(data));
+        try (ServiceProcess install = command(
+                dir,
+                "install",
+                "--platform",
+                "daemon",
+                "--root",
+                root.toString(),
+                "--config",
+                config.toString(),
+                "--jvm-option=-Xmx128m",
+                "--jvm-option=-XX:TieredStopAtLevel=1")) {
+            assertThat(install.awaitExit(COMMAND)).as(install.output()).isZero();
+        }
+        try (ServiceProcess start = command(dir, "start", "--platform", "daemon", "--root", root.toString())) {
+            assertThat(start.awaitExit(COMMAND)).as(start.output()).isZero();
+        }
+        long pid = Long.parseLong(
+                Files.readString(root.resolve("users-service.pid")).strip());
+        started.add(pid);
+        try {
+            // No --platform: the daemon's state directory is the working directory, as for a user who cd'd there.
+            try (ServiceProcess status = command(root, "status", "--config", config.toString())) {
+                assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+                assertThat(status.stdout())
+                        .startsWith("users-service: running (running, pid " + pid + ")")
+                        .contains("service manager: daemon")
+                        .contains("readiness:       UP (RUNNING)");
+            }
+            try (ServiceProcess status = command(root, "status", "--json", "--config", config.toString())) {
+                assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+                JsonNode json = new ObjectMapper().readTree(status.stdout());
+                assertThat(json.path("manager").path("platform").asText()).isEqualTo("daemon");
+                assertThat(json.path("manager").path("pid").asLong()).isEqualTo(pid);
+                assertThat(json.path("application").path("pid").asLong()).isEqualTo(pid);
+                assertThat(json.path("application").path("readiness").asText()).isEqualTo("UP");
+                assertThat(json.path("notes")).isEmpty();
+            }
+        } finally {
+            try (ServiceProcess stop = command(dir, "stop", "--platform", "daemon", "--root", root.toString())) {
+                assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+            }
+        }
+    }
+
+    private static boolean contains(Path file, String text) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
