@@ -99,11 +99,20 @@ class SystemdManagerIT {
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
             JsonNode appStatus = management.get("/admin/status").json();
             assertThat(appStatus.path("pid").asLong()).isEqualTo(pid);
-            Cli status = cli(systemd, "status", "--json");
+            Cli status = cli(systemd, "status", "--json", "--config", config.toString());
             assertThat(status.exitCode()).as(status.output()).isZero();
             JsonNode managerStatus = JSON.readTree(status.stdout());
             assertThat(managerStatus.path("running").asBoolean()).isTrue();
             assertThat(managerStatus.path("pid").asLong()).isEqualTo(pid);
+            assertThat(managerStatus.path("manager").path("pid").asLong())
+                    .as(status.stdout())
+                    .isEqualTo(pid);
+            assertThat(managerStatus.path("application").path("pid").asLong())
+                    .as("the application's own view, from its management listener: %s", status.stdout())
+                    .isEqualTo(pid);
+            assertThat(managerStatus.path("application").path("readiness").asText())
+                    .as(status.stdout())
+                    .isEqualTo("UP");
 
             // systemctl reload: SIGHUP, RELOADING=1 then READY=1; the edited file's change is in effect.
             String hashBefore = appStatus.path("config").path("hash").asText();
