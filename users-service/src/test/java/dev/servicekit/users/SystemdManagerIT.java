@@ -171,7 +171,9 @@ class SystemdManagerIT {
             assertThat(systemd.journal("-o", "cat")).contains("users-service.service: Watchdog timeout (limit 5s)!");
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
 
-            // kill -9: a crash, restarted by Restart=on-failure.
+            // kill -9: a crash, restarted by Restart=on-failure. The file now turns the watcher on for the next JVM
+            // (reload.watch needs a restart), so that the file edit below is the only trigger of its reload.
+            writeConfig(config, ports, "info", true);
             long second = Long.parseLong(afterWatchdog.get("MainPID"));
             signal(second, "KILL");
             Map<String, String> afterKill = Poll.until(
@@ -183,6 +185,38 @@ class SystemdManagerIT {
                             && !shown.get("MainPID").equals("0"));
             assertThat(afterKill).containsEntry("NRestarts", "2");
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            // A configuration file edit, the third trigger: the watcher reloads, the manager is told (RELOADING=1,
+            // then READY=1 with the status text), same process, active, the change in effect.
+            String third = afterKill.get("MainPID");
+            String hashAfterKill = management
+                    .get("/admin/status")
+                    .json()
+                    .path("config")
+                    .path("hash")
+                    .asText();
+            Set<String> edited = watchActiveState(systemd, () -> {
+                try {
+                    writeConfig(config, ports, "warn", true);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                Poll.until(
+                        WAIT,
+                        "the configuration hash to change after the file edit",
+                        () -> !management
+                                .get("/admin/status")
+                                .json()
+                                .path("config")
+                                .path("hash")
+                                .asText()
+                                .equals(hashAfterKill));
+            });
+            assertThat(edited).contains("active");
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID", "StatusText"))
+                    .containsEntry("ActiveState", "active")
+                    .containsEntry("MainPID", third)
+                    .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
 
             // stop while 20 slow requests are in flight: every one completes, then the unit is inactive.
             List<SlowPut> inFlight = new ArrayList<>();
@@ -308,7 +342,12 @@ class SystemdManagerIT {
     }
 
     private void writeConfig(Path file, int[] ports, String level) throws IOException {
-        Files.writeString(file, """
+        writeConfig(file, ports, level, false);
+    }
+
+    private void writeConfig(Path file, int[] ports, String level, boolean watch) throws IOException {
+        Files.writeString(
+                file, """
                 data-dir: %s
                 http:
                   port: %d
@@ -319,11 +358,11 @@ class SystemdManagerIT {
                 log:
                   level: %s
                 reload:
-                  watch: false
+                  watch: %s
                 shutdown:
                   drain-timeout: 20s
                   timeout: 30s
-                """.formatted(dir.resolve(file.getFileName() + ".data"), ports[0], ports[1], level));
+                """.formatted(dir.resolve(file.getFileName() + ".data"), ports[0], ports[1], level, watch));
     }
 
     /**
