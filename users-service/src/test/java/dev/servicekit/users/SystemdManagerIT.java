@@ -81,6 +81,9 @@ class SystemdManagerIT {
                     "--on-failure",
                     "restart:1s");
             assertThat(installed.exitCode()).as(installed.output()).isZero();
+            // The manager logs its units' state changes at debug level: "Changed running -> reload", "Changed reload
+            // -> running", the record of each reload whatever its trigger, which a poll of ActiveState can miss.
+            assertThat(systemd.systemctl("log-level", "debug").ok()).isTrue();
             Path unitFile = systemd.unitDirectory().resolve(UNIT);
             assertThat(Files.readAllLines(unitFile)).contains("WatchdogSec=5s", "Type=notify");
             assertThat(systemd.show(UNIT, "UnitFileState")).containsEntry("UnitFileState", "enabled");
@@ -141,6 +144,7 @@ class SystemdManagerIT {
                     .as("the manager's reload lines")
                     .contains("Reloading users-service")
                     .contains("Reloaded users-service");
+            awaitReloads(systemd, 1);
 
             // POST /admin/reload under the manager: the file's earlier values are back in effect, same process, active.
             writeConfig(config, ports, "info");
@@ -157,6 +161,7 @@ class SystemdManagerIT {
                     .containsEntry("ActiveState", "active")
                     .containsEntry("MainPID", Long.toString(pid))
                     .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
+            awaitReloads(systemd, 2);
 
             // SIGSTOP: no pings, the watchdog fires, Restart=on-failure starts a new JVM that serves again.
             signal(pid, "STOP");
@@ -217,6 +222,7 @@ class SystemdManagerIT {
                     .containsEntry("ActiveState", "active")
                     .containsEntry("MainPID", third)
                     .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
+            awaitReloads(systemd, 3);
 
             // stop while 20 slow requests are in flight: every one completes, then the unit is inactive.
             List<SlowPut> inFlight = new ArrayList<>();
@@ -339,6 +345,26 @@ class SystemdManagerIT {
             }
         }
         return entries;
+    }
+
+    /**
+     * Waits until the manager's journal records {@code reloads} reloads of the unit, each as the state change into
+     * {@code reload} (the unit {@code reloading}) and back to {@code running} ({@code active}).
+     */
+    private static void awaitReloads(SystemdUserManager systemd, int reloads) {
+        Poll.until(WAIT, reloads + " reload(s) recorded by the manager as running -> reload -> running", () -> {
+            String journal = systemd.journal("-o", "cat");
+            return count(journal, UNIT + ": Changed running -> reload") >= reloads
+                    && count(journal, UNIT + ": Changed reload -> running") >= reloads;
+        });
+    }
+
+    private static int count(String text, String line) {
+        int count = 0;
+        for (int at = text.indexOf(line); at >= 0; at = text.indexOf(line, at + 1)) {
+            count++;
+        }
+        return count;
     }
 
     private void writeConfig(Path file, int[] ports, String level) throws IOException {
