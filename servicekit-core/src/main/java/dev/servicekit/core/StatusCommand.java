@@ -192,6 +192,7 @@ final class StatusCommand implements Callable<Integer> {
                 status.lastExitCode().isPresent() ? status.lastExitCode().getAsInt() : null);
         managerView.put(
                 "restarts", status.restarts().isPresent() ? status.restarts().getAsInt() : null);
+        managerView.put("since", status.since().map(Object::toString).orElse(null));
         view.put("manager", managerView);
         view.put(
                 "process",
@@ -239,7 +240,9 @@ final class StatusCommand implements Callable<Integer> {
                             + " manager; " + manager.platform() + ": " + status.summary() + ")");
         }
         if (status.running() || process.isPresent()) {
-            cli.out().println("  service manager: " + manager.platform() + ", " + status.summary());
+            cli.out()
+                    .println("  service manager: " + manager.platform() + ", " + status.summary()
+                            + status.since().map(since -> ", since " + since).orElse(""));
         }
         process.ifPresent(p -> cli.out().println("  process:         pid " + p.pid() + " (" + p.file() + ")"));
         application.ifPresent(this::printApplication);

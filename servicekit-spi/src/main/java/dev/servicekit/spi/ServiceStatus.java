@@ -1,6 +1,8 @@
 package dev.servicekit.spi;
 
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -13,6 +15,7 @@ import java.util.OptionalLong;
  * @param pid           the main process id when running
  * @param lastExitCode  the last exit code the manager recorded
  * @param restarts      how often the manager restarted it, where it counts
+ * @param since         when the manager last changed the service's state (started, stopped, failed), where it says
  */
 public record ServiceStatus(
         boolean installed,
@@ -20,7 +23,8 @@ public record ServiceStatus(
         String managerState,
         OptionalLong pid,
         OptionalInt lastExitCode,
-        OptionalInt restarts) {
+        OptionalInt restarts,
+        Optional<Instant> since) {
 
     /** Checks for nulls. */
     public ServiceStatus {
@@ -28,6 +32,18 @@ public record ServiceStatus(
         Objects.requireNonNull(pid, "pid");
         Objects.requireNonNull(lastExitCode, "lastExitCode");
         Objects.requireNonNull(restarts, "restarts");
+        Objects.requireNonNull(since, "since");
+    }
+
+    /** A status from a manager that does not say since when. */
+    public ServiceStatus(
+            boolean installed,
+            boolean running,
+            String managerState,
+            OptionalLong pid,
+            OptionalInt lastExitCode,
+            OptionalInt restarts) {
+        this(installed, running, managerState, pid, lastExitCode, restarts, Optional.empty());
     }
 
     /** The status of a service that is not installed. */

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -347,7 +348,7 @@ public final class SystemdServiceManager implements ServiceManager {
                     ? ManagerSupport.staged(location.unitFile())
                     : ServiceStatus.notInstalled();
         }
-        return show(service).toServiceStatus();
+        return show(service).toServiceStatus(Instant.now(), System.nanoTime() / 1000); // nanoTime: CLOCK_MONOTONIC
     }
 
     /**

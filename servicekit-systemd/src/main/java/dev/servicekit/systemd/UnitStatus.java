@@ -1,9 +1,12 @@
 package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ServiceStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -17,11 +20,18 @@ record UnitStatus(
         String subState,
         long mainPid,
         OptionalInt restarts,
-        OptionalInt execMainStatus) {
+        OptionalInt execMainStatus,
+        OptionalLong stateChangeMonotonicMicros) {
 
     /** The properties {@link #parse(String)} reads, for {@code systemctl show -p}. */
-    static final List<String> PROPERTIES =
-            List.of("LoadState", "ActiveState", "SubState", "MainPID", "NRestarts", "ExecMainStatus");
+    static final List<String> PROPERTIES = List.of(
+            "LoadState",
+            "ActiveState",
+            "SubState",
+            "MainPID",
+            "NRestarts",
+            "ExecMainStatus",
+            "StateChangeTimestampMonotonic");
 
     static UnitStatus parse(String showOutput) {
         Map<String, String> p = new HashMap<>();
@@ -37,7 +47,10 @@ record UnitStatus(
                 p.getOrDefault("SubState", "dead"),
                 number(p.get("MainPID")).orElse(0),
                 toInt(number(p.get("NRestarts"))),
-                toInt(number(p.get("ExecMainStatus"))));
+                toInt(number(p.get("ExecMainStatus"))),
+                number(p.get("StateChangeTimestampMonotonic")).stream()
+                        .filter(micros -> micros > 0)
+                        .findFirst());
     }
 
     /** The unit file exists and systemd loaded it. */
@@ -60,17 +73,29 @@ record UnitStatus(
         return activeState + " (" + subState + ")" + (loadState.equals("loaded") ? "" : ", " + loadState);
     }
 
-    ServiceStatus toServiceStatus() {
+    /**
+     * The status; {@code since} is the state change's {@code CLOCK_MONOTONIC} time (what systemd prints as
+     * {@code StateChangeTimestampMonotonic}, the "since" of {@code systemctl status}) turned into wall-clock time with
+     * {@code nowMonotonicMicros}, the same clock now (the JVM's {@link System#nanoTime()} on Linux), and
+     * {@code now}: one clock for both ends, whatever the machine's wall clock did meanwhile.
+     */
+    ServiceStatus toServiceStatus(Instant now, long nowMonotonicMicros) {
         if (!installed()) {
             return ServiceStatus.notInstalled();
         }
+        Optional<Instant> since = stateChangeMonotonicMicros.isPresent()
+                        && stateChangeMonotonicMicros.getAsLong() <= nowMonotonicMicros
+                ? Optional.of(now.minus(nowMonotonicMicros - stateChangeMonotonicMicros.getAsLong(), ChronoUnit.MICROS)
+                        .truncatedTo(ChronoUnit.SECONDS))
+                : Optional.empty();
         return new ServiceStatus(
                 true,
                 running(),
                 describe(),
                 mainPid > 0 ? OptionalLong.of(mainPid) : OptionalLong.empty(),
                 execMainStatus,
-                restarts);
+                restarts,
+                since);
     }
 
     private static OptionalLong number(String text) {

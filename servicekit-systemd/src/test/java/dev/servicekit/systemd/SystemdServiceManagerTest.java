@@ -69,9 +69,9 @@ class SystemdServiceManagerTest {
         assertThat(systemctl.commands())
                 .filteredOn(c -> c.startsWith("systemctl show"))
                 .hasSize(3)
-                .allMatch(
-                        c -> c.equals(
-                                "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus users-service.service"));
+                .allMatch(c ->
+                        c.equals("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus,"
+                                + "StateChangeTimestampMonotonic users-service.service"));
         assertThat(progress)
                 .contains("Wrote " + etc.resolve("users-service.service"), "Starting users-service…")
                 .anyMatch(p -> p.startsWith("running ("));
@@ -197,8 +197,9 @@ class SystemdServiceManagerTest {
                         "systemctl daemon-reload",
                         "systemctl enable --now users-service@b.service");
         assertThat(systemctl.commands())
-                .contains("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus"
-                        + " users-service@b.service");
+                .contains(
+                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus,StateChangeTimestampMonotonic"
+                                + " users-service@b.service");
         assertThat(progress).contains("Starting users-service@a…", "Starting users-service@b…");
     }
 

@@ -92,6 +92,7 @@ class SystemdManagerIT {
             Cli stopped = cli(systemd, "stop");
             assertThat(stopped.exitCode()).as(stopped.output()).isZero();
             assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "inactive");
+            java.time.Instant beforeStart = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             Cli started = cli(systemd, "start");
             assertThat(started.exitCode()).as(started.output()).isZero();
             Map<String, String> afterStart = systemd.show(UNIT, "ActiveState", "StatusText", "MainPID", "NRestarts");
@@ -116,6 +117,10 @@ class SystemdManagerIT {
             assertThat(managerStatus.path("application").path("readiness").asText())
                     .as(status.stdout())
                     .isEqualTo("UP");
+            assertThat(java.time.Instant.parse(
+                            managerStatus.path("manager").path("since").asText()))
+                    .as("the manager's 'since': when it started the unit")
+                    .isBetween(beforeStart, java.time.Instant.now());
 
             // systemctl reload: SIGHUP, RELOADING=1 then READY=1; the edited file's change is in effect.
             String hashBefore = appStatus.path("config").path("hash").asText();
