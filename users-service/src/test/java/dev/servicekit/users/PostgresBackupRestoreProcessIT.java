@@ -436,13 +436,15 @@ class PostgresBackupRestoreProcessIT {
                     WAIT,
                     "two scheduled backups",
                     () -> scheduledBackups(scheduled).size() == 2);
+            // Stopped before the verify: with a backup every second and two kept, the running service would prune
+            // the file being verified whenever the verify (a JVM of its own) takes longer than two intervals.
+            service.signal("TERM");
+            assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
             Path newest = scheduledBackups(scheduled).getLast();
             Ran verify = run("verify-scheduled", List.of(), "backup", "verify", newest.toString());
             assertThat(verify.exitCode()).as(verify.output()).isZero();
             assertThat(verify.stdout()).contains("payload: pg_dump, ").contains("(schema version 2)");
             assertThat(service.output()).doesNotContain(postgres.password());
-            service.signal("TERM");
-            assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
         }
     }
 
