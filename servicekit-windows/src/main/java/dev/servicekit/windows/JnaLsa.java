@@ -12,6 +12,7 @@ import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 import com.sun.jna.win32.StdCallLibrary;
 import com.sun.jna.win32.W32APIOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,17 +96,7 @@ final class JnaLsa implements WindowsServiceChecks.Lsa {
                 return failed(lsa, "LsaEnumerateAccountRights", status);
             }
             try {
-                List<String> names = new ArrayList<>();
-                if (count.getValue() > 0 && rights.getValue() != null) {
-                    LSA_UNICODE_STRING first = Structure.newInstance(LSA_UNICODE_STRING.class, rights.getValue());
-                    first.read();
-                    for (Structure s : first.toArray(count.getValue())) {
-                        // Length is in bytes and the buffer need not end with a NUL
-                        LSA_UNICODE_STRING right = (LSA_UNICODE_STRING) s;
-                        names.add(new String(right.Buffer.getCharArray(0, (right.Length & 0xFFFF) / 2)));
-                    }
-                }
-                return new WindowsServiceChecks.Rights.Listed(names);
+                return new WindowsServiceChecks.Rights.Listed(rightNames(rights.getValue(), count.getValue()));
             } finally {
                 if (rights.getValue() != null) {
                     lsa.LsaFreeMemory(rights.getValue());
@@ -114,6 +105,24 @@ final class JnaLsa implements WindowsServiceChecks.Lsa {
         } finally {
             lsa.LsaClose(policy.getValue());
         }
+    }
+
+    /**
+     * The names in {@code LsaEnumerateAccountRights}' array of {@code count} {@code LSA_UNICODE_STRING}s. Each
+     * {@code Length} is in bytes and its buffer need not end with a NUL.
+     */
+    static List<String> rightNames(Pointer array, int count) {
+        List<String> names = new ArrayList<>();
+        if (count > 0 && array != null) {
+            LSA_UNICODE_STRING first = Structure.newInstance(LSA_UNICODE_STRING.class, array);
+            first.read();
+            for (Structure s : first.toArray(count)) {
+                LSA_UNICODE_STRING right = (LSA_UNICODE_STRING) s;
+                // UTF-16LE bytes, not getCharArray: JNA reads a char as wchar_t, 4 bytes outside Windows
+                names.add(new String(right.Buffer.getByteArray(0, right.Length & 0xFFFF), StandardCharsets.UTF_16LE));
+            }
+        }
+        return names;
     }
 
     private static WindowsServiceChecks.Rights failed(LsaAdvapi32 lsa, String call, int status) {
