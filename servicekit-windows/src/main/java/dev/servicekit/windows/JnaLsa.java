@@ -19,8 +19,8 @@ import java.util.List;
 /**
  * The real {@link WindowsServiceChecks.Lsa}: the account's SID ({@code LookupAccountName}), then
  * {@code LsaOpenPolicy(POLICY_LOOKUP_NAMES)} and {@code LsaEnumerateAccountRights} of advapi32. Windows only (advapi32
- * is loaded on the first call). Reading another account's rights needs no elevation on a default Windows policy; a
- * refusal is returned as {@link WindowsServiceChecks.Rights.Failed}, never thrown.
+ * is loaded on the first call). Windows may refuse the calls to a process that is not elevated (access denied); every
+ * failure, a refusal included, is returned as {@link WindowsServiceChecks.Rights.Failed}, never thrown.
  */
 final class JnaLsa implements WindowsServiceChecks.Lsa {
 
