@@ -83,7 +83,8 @@ public final class WindowsServiceManager implements ServiceManager {
 
     /**
      * On Windows: the installed service's {@code ImagePath} quoting and Event Log source, read from the registry, and
-     * the "log on as a service" right reported as not checked ({@link WindowsServiceChecks}). Elsewhere: none.
+     * the account's "log on as a service" right, read from the LSA policy ({@link WindowsServiceChecks}, {@link JnaLsa}).
+     * Elsewhere: none.
      */
     @Override
     public List<Diagnosis> diagnose(ServiceRef service) {
@@ -91,28 +92,31 @@ public final class WindowsServiceManager implements ServiceManager {
         if (!isAvailable()) {
             return List.of();
         }
-        return WindowsServiceChecks.diagnose(service, new WindowsServiceChecks.Registry() {
-            @Override
-            public Optional<String> value(String key, String name) {
-                try {
-                    return Advapi32Util.registryValueExists(WinReg.HKEY_LOCAL_MACHINE, key, name)
-                            ? Optional.of(Advapi32Util.registryGetValue(WinReg.HKEY_LOCAL_MACHINE, key, name)
-                                    .toString())
-                            : Optional.empty();
-                } catch (RuntimeException e) {
-                    return Optional.empty();
-                }
-            }
+        return WindowsServiceChecks.diagnose(
+                service,
+                new WindowsServiceChecks.Registry() {
+                    @Override
+                    public Optional<String> value(String key, String name) {
+                        try {
+                            return Advapi32Util.registryValueExists(WinReg.HKEY_LOCAL_MACHINE, key, name)
+                                    ? Optional.of(Advapi32Util.registryGetValue(WinReg.HKEY_LOCAL_MACHINE, key, name)
+                                            .toString())
+                                    : Optional.empty();
+                        } catch (RuntimeException e) {
+                            return Optional.empty();
+                        }
+                    }
 
-            @Override
-            public boolean exists(String key) {
-                try {
-                    return Advapi32Util.registryKeyExists(WinReg.HKEY_LOCAL_MACHINE, key);
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }
-        });
+                    @Override
+                    public boolean exists(String key) {
+                        try {
+                            return Advapi32Util.registryKeyExists(WinReg.HKEY_LOCAL_MACHINE, key);
+                        } catch (RuntimeException e) {
+                            return false;
+                        }
+                    }
+                },
+                new JnaLsa());
     }
 
     /** The equivalent {@code sc.exe} commands and the registry values; pure, works on any OS; never prints the password. */

@@ -222,6 +222,49 @@ class WineScmIT {
                 .contains("err:eventlog:ReportEventW L\"" + name + " failed to start: Port");
     }
 
+    /**
+     * The "log on as a service" check through the real advapi32 LSA calls of {@link JnaLsa} under Wine
+     * ({@link LsaProbe}): LocalSystem and a virtual account are ok without asking the LSA; the current Wine user is
+     * answered by the LSA (a list of its rights, or Wine's STATUS_OBJECT_NAME_NOT_FOUND for none: a warning), never
+     * "not checked"; an account that does not exist is "not checked" with the lookup's Windows error.
+     */
+    @Test
+    void theLogonRightCheckCallsTheRealLsaAndMapsItsAnswer() throws Exception {
+        Path probe = FixtureJar.build(
+                work.resolve("fixture"),
+                "lsa-probe.jar",
+                "dev.servicekit.windows.LsaProbe",
+                path -> path.startsWith("dev/servicekit/windows/LsaProbe"));
+        String missing = "skNoSuchAccount" + ProcessHandle.current().pid();
+
+        WineSession.Result r = wine.wine(
+                CMD,
+                windowsPath(javaExe),
+                "-jar",
+                windowsPath(probe),
+                "LocalSystem",
+                "NT SERVICE\\skProbe",
+                "--current-user",
+                missing);
+
+        System.out.println("LsaProbe under Wine:\n" + r.all());
+        assertThat(r.exitCode()).as("LsaProbe: %s", r.all()).isZero();
+        List<String> lines = r.stdout().replace("\r", "").lines().toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).startsWith("account=LocalSystem | lsa=not asked | verdict=OK");
+        assertThat(lines.get(1)).startsWith("account=NT SERVICE\\skProbe | lsa=not asked | verdict=OK");
+        assertThat(lines.get(2))
+                .as("the current user's rights, answered by the LSA")
+                .doesNotContain("lsa=not asked")
+                .containsAnyOf(
+                        "lsa=Listed[",
+                        "lsa=LsaEnumerateAccountRights 0xC0000034 ") // STATUS_OBJECT_NAME_NOT_FOUND: no rights
+                .containsAnyOf("verdict=OK", "verdict=WARNING");
+        assertThat(lines.get(3))
+                .startsWith("account=" + missing + " | lsa=LookupAccountName(\"" + missing + "\")")
+                .contains("verdict=NOT_CHECKED", "could not read the rights of \"" + missing + "\"");
+    }
+
     private void awaitLog(String name, String expected) throws Exception {
         try {
             Poll.until(STATE, "the fixture log to contain \"" + expected + "\"", () -> {
@@ -257,6 +300,16 @@ class WineScmIT {
                 "logback-core-");
 
         static Path build(Path dir) throws IOException {
+            return build(
+                    dir,
+                    "fixture.jar",
+                    "dev.servicekit.windows.fixture.WineFixtureService",
+                    path -> path.startsWith("dev/servicekit/windows/fixture/"));
+        }
+
+        /** A jar in {@code dir} of the test classes {@code include} takes, run with {@code mainClass}, lib/ as above. */
+        static Path build(Path dir, String jarFile, String mainClass, java.util.function.Predicate<String> include)
+                throws IOException {
             Path lib = dir.resolve("lib");
             Files.createDirectories(lib);
             List<String> classPath = new ArrayList<>();
@@ -288,11 +341,10 @@ class WineScmIT {
             }
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            manifest.getMainAttributes()
-                    .put(Attributes.Name.MAIN_CLASS, "dev.servicekit.windows.fixture.WineFixtureService");
+            manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, mainClass);
             manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
-            Path jar = dir.resolve("fixture.jar");
-            jarDirectory(testClasses, jar, manifest, path -> path.startsWith("dev/servicekit/windows/fixture/"));
+            Path jar = dir.resolve(jarFile);
+            jarDirectory(testClasses, jar, manifest, include);
             return jar;
         }
 
