@@ -251,20 +251,14 @@ public final class Launcher {
             String mainClass,
             String[] args) {
         Map<String, String> environment = System.getenv();
+        List<String> shipped = words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE));
         List<String> plain = childCommand(
-                java,
-                words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)),
-                inputArguments,
-                environment,
-                runningFeature,
-                manifest,
-                jar.toString(),
-                mainClass,
-                args);
+                java, shipped, inputArguments, environment, runningFeature, manifest, jar.toString(), mainClass, args);
         AotCache.Plan aot = aotPlan(
                 plain, inputArguments, args, jar, javaHome, javaFeature, cache, System.getProperties(), currentPid());
-        List<String> startup = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
+        List<String> startup;
         if (aot != null) {
+            startup = new ArrayList<>(shipped);
             startup.addAll(aot.options);
         } else {
             startup = startupOptions(manifest, inputArguments, args, jar, javaHome, cache);
