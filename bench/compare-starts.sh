@@ -12,6 +12,8 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 BEFORE=$(realpath "${1:?usage: compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]}")
 AFTER=$(realpath "${2:?usage: compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]}")
 ROUNDS=${3:-5}
@@ -79,10 +81,7 @@ round() {
 
 round >/dev/null # writes the archives, or (JDK 24+) records the AOT cache's training runs
 round >/dev/null # builds the AOT caches in the background
-for _ in $(seq 1 3000); do # and waits for them
-  compgen -G "$XDG_CACHE_HOME/servicekit/run-*.aotconf*" >/dev/null || break
-  sleep 0.1
-done
+await_aot_builds "$XDG_CACHE_HOME/servicekit" # and waits for them
 echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 "$ROUNDS"); do
   round

@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/jvm-options.sh; source it.
+# Shared by bench/run.sh, bench/jvm-options.sh and bench/compare-starts.sh; source it.
 
 # shipped_jvm_opts JAVA JAR: the JVM options `install` gives the service (`version --jvm-options`, i.e.
 # ServiceApplication.defaultJvmOptions), without the class-data archive flags, on one line. The throughput
@@ -7,4 +7,15 @@ shipped_jvm_opts() {
   local options
   options=$("$1" -jar "$2" version --jvm-options) || { echo "'$2 version --jvm-options' failed" >&2; return 1; }
   grep -v -e '^-XX:SharedArchiveFile=' -e '^-XX:+AutoCreateSharedArchive$' -e '^-Xlog:cds' <<<"$options" | paste -sd' ' -
+}
+
+# await_aot_builds CACHE_DIR: waits (up to 5 minutes) until no `run` AOT cache is being recorded or built in
+# CACHE_DIR (the launcher's `run-*.aotconf*` and `run-*.aot.part` files; docs/performance.md, "Startup caches").
+await_aot_builds() {
+  local t
+  for ((t = 0; t < 3000; t++)); do
+    compgen -G "$1/run-*.aotconf*" >/dev/null || compgen -G "$1/run-*.aot.part" >/dev/null || return 0
+    sleep 0.1
+  done
+  echo "AOT cache build in $1 still unfinished after 5 minutes" >&2
 }

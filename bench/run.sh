@@ -757,10 +757,7 @@ prime_startup_cache() {
       kill -0 "$SERVER_PID" 2>/dev/null && stop_group "$SERVER_PID"
       forget "$SERVER_PID"
     done
-    for ((t = 0; t < 3000; t++)); do
-      compgen -G "$cache/run-*.aotconf*" >/dev/null || compgen -G "$cache/run-*.aot.part" >/dev/null || break
-      sleep 0.1
-    done
+    await_aot_builds "$cache"
     log "  $name: startup cache primed ($(cd "$cache" 2>/dev/null && ls run-*.aot run-*.jsa 2>/dev/null | tr '\n' ' '))"
     return 0 # users-defaults and users-defaults-noauth share the jar and options, hence the cache
   done
