@@ -2,6 +2,7 @@ package dev.servicekit.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.Poll;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -189,10 +191,11 @@ class AotCacheTest {
                     .isNull();
 
             File cache = cacheDir.resolve(KEY + ".aot").toFile();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (plan.configuration.exists() && System.nanoTime() < deadline) {
-                Thread.sleep(20); // the build is detached: nothing to wait on but its files
-            }
+            // The build is detached: nothing to wait on but its files.
+            Poll.until(
+                    Duration.ofSeconds(20),
+                    "the build to remove its recording " + plan.configuration,
+                    () -> !plan.configuration.exists());
             if (succeeds) {
                 assertThat(cacheDir.toFile().list()).containsExactly(KEY + ".aot");
                 assertThat(Files.readString(cache.toPath())).isEqualTo("cache");
