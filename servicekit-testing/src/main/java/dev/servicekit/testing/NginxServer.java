@@ -210,17 +210,17 @@ public final class NginxServer implements AutoCloseable {
 
     /** What nginx wrote to its error log (startup, reloads, upstream failures) so far. */
     public String errorLog() {
-        return read(dir.resolve("logs/error.log"));
+        return ServerFiles.read(dir.resolve("logs/error.log"));
     }
 
     /** nginx's access log so far, one line per request: {@code $status $request $upstream_addr $upstream_status}. */
     public String accessLog() {
-        return read(dir.resolve("logs/access.log"));
+        return ServerFiles.read(dir.resolve("logs/access.log"));
     }
 
     /** The rendered server configuration, as nginx reads it. */
     public String serverConfig() {
-        return read(dir.resolve("conf/server.conf"));
+        return ServerFiles.read(dir.resolve("conf/server.conf"));
     }
 
     /** Stops nginx. */
@@ -316,7 +316,7 @@ public final class NginxServer implements AutoCloseable {
         long deadline = System.nanoTime() + READY.toNanos();
         while (!accepts()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                String log = errorLog() + read(dir.resolve("logs/stdout.log"));
+                String log = errorLog() + ServerFiles.read(dir.resolve("logs/stdout.log"));
                 boolean alive = process.isAlive();
                 stop();
                 throw new IllegalStateException("nginx on port " + port + " did not accept connections within " + READY
@@ -392,14 +392,6 @@ public final class NginxServer implements AutoCloseable {
             return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
         } catch (IOException | UnsupportedOperationException e) {
             return "root".equals(System.getProperty("user.name"));
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e.getMessage() + ")";
         }
     }
 

@@ -168,12 +168,12 @@ public final class RsyslogServer implements AutoCloseable {
 
     /** The output file so far: one tab-separated line of parsed fields per message. */
     public String output() {
-        return read(dir.resolve("messages.log"));
+        return ServerFiles.read(dir.resolve("messages.log"));
     }
 
     /** What rsyslogd printed (start-up errors). */
     public String console() {
-        return read(dir.resolve("rsyslogd.out"));
+        return ServerFiles.read(dir.resolve("rsyslogd.out"));
     }
 
     /** Stops rsyslogd: SIGTERM to its pid, SIGKILL after 10 s; waits until it exited. Does nothing when it is not running. */
@@ -250,7 +250,7 @@ public final class RsyslogServer implements AutoCloseable {
             }
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("rsyslogd refuses the configuration (exit " + p.exitValue() + "):\n"
-                        + output + "\n" + read(dir.resolve("rsyslog.conf")));
+                        + output + "\n" + ServerFiles.read(dir.resolve("rsyslog.conf")));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run `" + String.join(" ", command) + "`: " + e.getMessage(), e);
@@ -315,14 +315,6 @@ public final class RsyslogServer implements AutoCloseable {
                 List.of(EXECUTABLE.toString(), "-f", dir.resolve("rsyslog.conf").toString()));
         command.addAll(List.of(args));
         return command;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e.getMessage() + ")";
-        }
     }
 
     private static void pause() {
