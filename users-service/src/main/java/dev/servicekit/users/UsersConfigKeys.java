@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The configuration keys of users-service beyond the toolkit's own: the store and the scheduled backups. None is
- * reloadable: a new store URL, role or pool means a new store, which a restart opens, and the backup schedule is set
- * up at start ("requires restart").
+ * The configuration keys of users-service beyond the toolkit's own: the store, the scheduled backups and the password
+ * hash's work factor. None is reloadable: a new store URL, role or pool means a new store, which a restart opens, and
+ * the backup schedule and the password hasher are set up at start ("requires restart").
  */
 final class UsersConfigKeys {
 
@@ -80,6 +80,19 @@ final class UsersConfigKeys {
             .description("How many scheduled backups to keep; after each one the oldest beyond this are deleted.")
             .build();
 
+    /** Below this, a start logs a warning: OWASP's Password Storage Cheat Sheet value for PBKDF2-HMAC-SHA256. */
+    static final int RECOMMENDED_PASSWORD_ITERATIONS = PasswordHasher.DEFAULT_ITERATIONS;
+
+    static final ConfigKey<Integer> PASSWORD_ITERATIONS = ConfigKey.builder(
+                    "password.pbkdf2-iterations", ConfigType.integer(10_000, 100_000_000))
+            .defaultValue(PasswordHasher.DEFAULT_ITERATIONS)
+            .description("PBKDF2-HMAC-SHA256 iterations for the password hashes the service writes (create, replace)"
+                    + " and for the decoy hash an unknown email is checked against. A stored hash keeps the count it"
+                    + " was made with and is checked with it, so changing this never locks anyone out. Below 600000"
+                    + " (OWASP's value) the service logs a warning at start; lower it only where logins must be cheap,"
+                    + " such as tests, never below 10000.")
+            .build();
+
     private UsersConfigKeys() {}
 
     static List<ConfigKey<?>> all() {
@@ -92,7 +105,8 @@ final class UsersConfigKeys {
                 STORE_TIMEOUT,
                 BACKUP_INTERVAL,
                 BACKUP_DIR,
-                BACKUP_KEEP);
+                BACKUP_KEEP,
+                PASSWORD_ITERATIONS);
     }
 
     static StoreConfig storeConfig(Config config) {

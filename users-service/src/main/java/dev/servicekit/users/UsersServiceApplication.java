@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Properties;
-import java.util.function.Supplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * users-service as a Servicekit HTTP application: its name, version, store keys, and its domain
@@ -24,21 +26,35 @@ import java.util.function.Supplier;
  */
 public final class UsersServiceApplication implements HttpApplication {
 
+    private static final Logger LOG = LoggerFactory.getLogger(UsersServiceApplication.class);
+
     private final Clock clock;
-    private final Supplier<PasswordHasher> hasher;
+    private final Function<Config, PasswordHasher> hasher;
 
     /**
      * The application as shipped. Its password hasher (and the secure random generator behind it, which loads the
-     * security providers) is made when the service starts, not for every verb.
+     * security providers) is made when the service starts, not for every verb, with {@code password.pbkdf2-iterations}.
      */
     public UsersServiceApplication() {
         this.clock = Clock.systemUTC();
-        this.hasher = PasswordHasher::create;
+        this.hasher = UsersServiceApplication::configuredHasher;
     }
 
     UsersServiceApplication(Clock clock, PasswordHasher hasher) {
         this.clock = clock;
-        this.hasher = () -> hasher;
+        this.hasher = config -> hasher;
+    }
+
+    private static PasswordHasher configuredHasher(Config config) {
+        int iterations = config.get(UsersConfigKeys.PASSWORD_ITERATIONS);
+        if (iterations < UsersConfigKeys.RECOMMENDED_PASSWORD_ITERATIONS) {
+            LOG.warn(
+                    "password.pbkdf2-iterations is {}, below the {} OWASP recommends for PBKDF2-HMAC-SHA256: new"
+                            + " password hashes are cheaper to guess",
+                    iterations,
+                    UsersConfigKeys.RECOMMENDED_PASSWORD_ITERATIONS);
+        }
+        return PasswordHasher.withIterations(iterations);
     }
 
     @Override
@@ -80,7 +96,7 @@ public final class UsersServiceApplication implements HttpApplication {
 
     @Override
     public void start(HttpServiceContext context) {
-        new UsersService(clock, hasher.get()).start(context);
+        new UsersService(clock, hasher.apply(context.config())).start(context);
     }
 
     /** Every configuration key of users-service, the toolkit's included (docs/configuration.md is rendered from it). */
