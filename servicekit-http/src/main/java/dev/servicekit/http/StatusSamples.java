@@ -124,8 +124,8 @@ final class StatusSamples {
             Sample sample = new Sample(
                     nanos / 1_000_000L,
                     requests / seconds,
-                    percentileMillis(delta, requests, 0.50),
-                    percentileMillis(delta, requests, 0.99),
+                    percentileMillis(delta, 0.50),
+                    percentileMillis(delta, 0.99),
                     requests == 0 ? 0.0 : (double) (errors - lastErrors) / requests,
                     heapUsed(),
                     inFlight());
@@ -143,14 +143,16 @@ final class StatusSamples {
 
     /**
      * The q-quantile of the requests of one interval, from the interval's cumulative ("at or below") bucket counts
-     * keyed by upper bound in nanoseconds: linear inside the bucket that holds it, the largest bound when it lies
-     * above every bucket. Empty without requests.
+     * keyed by upper bound in nanoseconds, linear inside the bucket that holds it; empty without requests. The rank
+     * counts the requests in the buckets, not the timers' request count: a timer counts a request a moment before it
+     * files it in a bucket, so a sample taken in between would otherwise find a rank above every bucket (and report
+     * the largest bound, 30 s). Requests slower than the largest bucket are left out for the same reason.
      */
-    static Optional<Double> percentileMillis(TreeMap<Double, Double> cumulative, long requests, double q) {
-        if (requests <= 0 || cumulative.isEmpty()) {
+    static Optional<Double> percentileMillis(TreeMap<Double, Double> cumulative, double q) {
+        if (cumulative.isEmpty() || cumulative.lastEntry().getValue() <= 0) {
             return Optional.empty();
         }
-        double rank = q * requests;
+        double rank = q * cumulative.lastEntry().getValue();
         double lowerBound = 0;
         double lowerCount = 0;
         for (Map.Entry<Double, Double> bucket : cumulative.entrySet()) {

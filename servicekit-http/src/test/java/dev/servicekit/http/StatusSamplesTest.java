@@ -106,11 +106,12 @@ class StatusSamplesTest {
     }
 
     @Test
-    void aPercentileIsInterpolatedInsideItsBucketAndCappedAtTheLastBound() {
+    void aPercentileIsInterpolatedInsideItsBucketOverTheRequestsInTheBuckets() {
         TreeMap<Double, Double> cumulative = new TreeMap<>(Map.of(1e6, 0.0, 2e6, 50.0, 4e6, 100.0));
-        assertThat(StatusSamples.percentileMillis(cumulative, 100, 0.25)).hasValue(1.5);
-        assertThat(StatusSamples.percentileMillis(cumulative, 100, 0.75)).hasValue(3.0);
-        assertThat(StatusSamples.percentileMillis(cumulative, 200, 0.99)).hasValue(4.0);
-        assertThat(StatusSamples.percentileMillis(cumulative, 0, 0.5)).isEmpty();
+        assertThat(StatusSamples.percentileMillis(cumulative, 0.25)).hasValue(1.5);
+        assertThat(StatusSamples.percentileMillis(cumulative, 0.75)).hasValue(3.0);
+        assertThat(StatusSamples.percentileMillis(cumulative, 1.0)).hasValue(4.0);
+        assertThat(StatusSamples.percentileMillis(new TreeMap<>(Map.of(1e6, 0.0, 2e6, 0.0)), 0.5))
+                .isEmpty();
     }
 }
