@@ -382,6 +382,15 @@ public final class HeadlessChromium implements AutoCloseable {
     /** Ends the browser and its child processes; idempotent. */
     @Override
     public void close() {
+        try {
+            // A browser that closes itself removes its singleton directory in /tmp; a signalled one may not.
+            call("Browser.close", Map.of());
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (RuntimeException e) {
+            // Already gone, or not answering: the signals below end it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         socket.abort();
         end(process);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.testing.HeadlessChromium;
+import dev.servicekit.testing.NginxServer;
 import dev.servicekit.testing.Poll;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +43,7 @@ class StatusPageBrowserTest {
 
     static final Duration WAIT = Duration.ofSeconds(30);
     static final Path SCREENSHOT = Path.of("target", "status-page.png");
+    static final Path NGINX_SNIPPET = MonitoringFiles.repositoryRoot().resolve("deploy/nginx/status-page.conf");
 
     @TempDir
     static Path dir;
@@ -176,6 +179,28 @@ class StatusPageBrowserTest {
             assertThat(inked).as("non-white pixels in " + png).isGreaterThan(10_000);
             assertThat(blue).as("pixels of the chart lines in " + png).isGreaterThan(200);
 
+            assertThat(chromium.problems()).as("console errors").isEmpty();
+        }
+    }
+
+    @Test
+    void aPlainBrowserOpensThePageThroughTheShippedNginxSnippetThatAddsTheToken() {
+        Optional<String> missing = NginxServer.unavailableReason();
+        assumeTrue(missing.isEmpty(), () -> "skipping the nginx case: " + missing.orElseThrow());
+        URI management = service.host.endpoints().get("management");
+        try (NginxServer nginx = NginxServer.start(
+                        dir.resolve("nginx"),
+                        NGINX_SNIPPET,
+                        Map.of("MANAGEMENT", "127.0.0.1:" + management.getPort(), "ADMIN_TOKEN", adminToken));
+                HeadlessChromium chromium = HeadlessChromium.start(dir.resolve("chromium-nginx"))) {
+            chromium.navigate(nginx.uri("/"));
+            Poll.until(
+                    WAIT,
+                    "the page, through nginx, has drawn a sample",
+                    () -> number(chromium, "document.documentElement.dataset.samples") >= 1);
+            assertThat(chromium.evaluate("document.querySelector('[data-path=state]').textContent")
+                            .asText())
+                    .isEqualTo("RUNNING");
             assertThat(chromium.problems()).as("console errors").isEmpty();
         }
     }
