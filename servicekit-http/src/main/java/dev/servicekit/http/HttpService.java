@@ -101,9 +101,6 @@ final class HttpService implements ReloadableService {
         HttpMetrics metrics = HttpConfigKeys.metrics(config);
         context.onStop("metrics", metrics::close);
         HostMetrics.of(host).bindTo(metrics.registry());
-        StatusSamples samples = new StatusSamples(metrics.registry(), clock, StatusSamples.CAPACITY);
-        samples.start();
-        context.onStop("status page samples", samples::stop);
 
         // One authenticator for both listeners: admin routes on the management listener need the admin scope.
         Optional<JwtSettings> jwt = authEnabled
@@ -130,6 +127,10 @@ final class HttpService implements ReloadableService {
             // Without auth the admin routes are served only on a loopback management listener.
             AdminRoutes admin = new AdminRoutes(host, app.version(), clock, declared.sections);
             List<Route> managementRoutes = new ArrayList<>(admin.routes());
+            // The status page's series are sampled only where the page is served.
+            StatusSamples samples = new StatusSamples(metrics.registry(), clock, StatusSamples.CAPACITY);
+            samples.start();
+            context.onStop("status page samples", samples::stop);
             managementRoutes.addAll(new StatusPage(admin::status, samples).routes());
             declared.adminRoutes.forEach(route -> managementRoutes.add(route.requireScopes(AdminRoutes.ADMIN)));
             managementRoutes.add(scrape);

@@ -6,7 +6,7 @@
   const SAMPLES = "/admin/status/samples";
   const COLORS = ["#2563eb", "#dc2626"];
   let intervalMillis = 2000;
-  let timer = 0;
+  let last = null;
 
   function duration(seconds) {
     let s = Math.max(0, Math.floor(seconds));
@@ -150,6 +150,7 @@
   }
 
   function render(body) {
+    last = body;
     intervalMillis = body.intervalMillis || intervalMillis;
     const samples = Array.isArray(body.samples) ? body.samples : [];
     for (const canvas of document.querySelectorAll("canvas[data-series]")) draw(canvas, samples);
@@ -178,7 +179,7 @@
         show("The service does not answer; retrying.");
       })
       .finally(function () {
-        timer = window.setTimeout(poll, intervalMillis);
+        window.setTimeout(poll, intervalMillis);
       });
   }
 
@@ -188,8 +189,7 @@
     charts.hidden = false;
     poll();
     window.addEventListener("resize", function () {
-      window.clearTimeout(timer);
-      poll();
+      if (last) render(last);
     });
   }
 
