@@ -187,6 +187,8 @@
     const charts = document.getElementById("charts");
     if (!charts) return;
     charts.hidden = false;
+    // Axes and "waiting for samples" at once; the first answer follows within a moment.
+    for (const canvas of document.querySelectorAll("canvas[data-series]")) draw(canvas, []);
     poll();
     window.addEventListener("resize", function () {
       if (last) render(last);
