@@ -10,8 +10,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +111,61 @@ class StatusPageAccessTest {
                         .doesNotContain(reader)
                         .doesNotContainIgnoringCase("password")
                         .doesNotContain("jwt-hs256.key");
+            }
+        }
+    }
+
+    @Test
+    void thePageShowsTheCertificatesExpiryButNotTheKeystorePassword() throws Exception {
+        String keystorePassword = "keystore-secret-7f3a9c";
+        Path keystore = dir.resolve("api.p12");
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "server",
+                        "-keyalg",
+                        "EC",
+                        "-dname",
+                        "CN=localhost",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        keystore.toString(),
+                        "-storepass",
+                        keystorePassword,
+                        "-validity",
+                        "30")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).as(output).isZero();
+
+        try (RunningUsersService service = RunningUsersService.start(
+                dir,
+                "auth.enabled=true",
+                "http.tls.certificate-file=" + keystore,
+                "http.tls.keystore-password=" + keystorePassword)) {
+            String admin = issue("admin");
+            TestResponse page = service.management.get("/", "Authorization", "Bearer " + admin);
+            TestResponse samples = service.management.get("/admin/status/samples", "Authorization", "Bearer " + admin);
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(samples.status()).isEqualTo(200);
+            String notAfter = samples.json()
+                    .path("status")
+                    .path("tls")
+                    .path("api")
+                    .path("notAfter")
+                    .asText();
+            assertThat(Instant.parse(notAfter)).isAfter(Instant.now().plus(Duration.ofDays(29)));
+            assertThat(page.body())
+                    .contains("<h2>Certificates</h2>")
+                    .contains("<td data-path=\"tls.api.notAfter\">" + notAfter + "</td>");
+            String secret = Files.readString(dir.resolve("jwt-hs256.key")).strip();
+            for (TestResponse shown : List.of(page, samples)) {
+                assertThat(shown.body()).doesNotContain(keystorePassword).doesNotContain(secret);
             }
         }
     }
