@@ -52,6 +52,11 @@ final class AdminRoutes {
     record LevelRequest(String level) {}
 
     private void status(ServerRequest req, ServerResponse res) {
+        JsonBodies.send(res, Status.OK_200, status());
+    }
+
+    /** The body of {@code GET /admin/status}, also what the status page shows. */
+    Map<String, Object> status() {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("name", host.name());
         host.instance().ifPresent(instance -> status.put("instance", instance));
@@ -83,7 +88,7 @@ final class AdminRoutes {
         jvm.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
         jvm.put("availableProcessors", Runtime.getRuntime().availableProcessors());
         status.put("jvm", jvm);
-        JsonBodies.send(res, Status.OK_200, status);
+        return status;
     }
 
     private void reload(ServerRequest req, ServerResponse res) {

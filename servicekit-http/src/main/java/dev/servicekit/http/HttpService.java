@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the metrics registry (closed last) and the host's meters;</li>
  *   <li>the JWT key — found, or generated in the data directory — and the authenticator and issuer made from it;</li>
  *   <li>the application's {@link HttpApplication#start}: its store, routes, checks, status sections, reload steps;</li>
- *   <li>the management listener: health, {@code /metrics}, the admin routes;</li>
+ *   <li>the management listener: health, {@code /metrics}, the admin routes and the status page ({@code GET /});</li>
  *   <li>the API listener with the application's routes, TLS, CORS, limits and the authenticator;</li>
  *   <li>on the host's state changes: STOPPING refuses new API requests before anything stops, PAUSED answers 503,
  *       a resume serves again; readiness follows the state and the application's checks.</li>
@@ -125,8 +125,13 @@ final class HttpService implements ReloadableService {
                 .orElse(metrics.scrapeRoute());
         if (authenticator.isPresent() || isLoopback(managementConfig.host())) {
             // Without auth the admin routes are served only on a loopback management listener.
-            List<Route> managementRoutes =
-                    new ArrayList<>(new AdminRoutes(host, app.version(), clock, declared.sections).routes());
+            AdminRoutes admin = new AdminRoutes(host, app.version(), clock, declared.sections);
+            List<Route> managementRoutes = new ArrayList<>(admin.routes());
+            // The status page's series are sampled only where the page is served.
+            StatusSamples samples = new StatusSamples(metrics.registry(), clock, StatusSamples.CAPACITY);
+            samples.start();
+            context.onStop("status page samples", samples::stop);
+            managementRoutes.addAll(new StatusPage(admin::status, samples).routes());
             declared.adminRoutes.forEach(route -> managementRoutes.add(route.requireScopes(AdminRoutes.ADMIN)));
             managementRoutes.add(scrape);
             managementBuilder.routes(managementRoutes);

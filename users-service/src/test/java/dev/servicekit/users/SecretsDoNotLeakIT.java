@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every secret the service handles stays out of its logs (debug level, console and file), {@code /admin/status}
- * and error bodies.
+ * Every secret the service handles stays out of its logs (debug level, console and file), {@code /admin/status}, the
+ * status page and its data, and error bodies.
  */
 class SecretsDoNotLeakIT {
 
@@ -102,6 +102,11 @@ class SecretsDoNotLeakIT {
             TestResponse status = management.get("/admin/status", "Authorization", bearer);
             assertThat(status.status()).isEqualTo(200);
             bodies.add(status.body());
+            for (String page : List.of("/", "/admin/status/samples")) { // the status page and its data
+                TestResponse shown = management.get(page, "Authorization", bearer);
+                assertThat(shown.status()).as(page).isEqualTo(200);
+                bodies.add(shown.body());
+            }
 
             service.signal("TERM");
             assertThat(service.awaitExit(WAIT)).isZero();

@@ -74,6 +74,9 @@ class HelloServiceIT {
             assertThat(management.get("/admin/status").status())
                     .as("admin routes need the admin scope")
                     .isEqualTo(401);
+            assertThat(management.get("/").status())
+                    .as("the status page is the toolkit's too, and needs the admin scope")
+                    .isEqualTo(401);
             assertThat(management.get("/metrics").body()).contains("http_server_requests_seconds_count");
             assertThat(dir.resolve("jwt-hs256.key"))
                     .as("the signing key the toolkit generated")
