@@ -94,6 +94,7 @@ public final class HttpConfigKeys {
     public static final ConfigKey<List<String>> TLS_PROTOCOLS = ConfigKey.builder(
                     "http.tls.protocols", ConfigType.listOf(ConfigType.nonBlankString()))
             .defaultValue(TlsSettings.DEFAULT_PROTOCOLS)
+            .defaultText("TLSv1.3, TLSv1.2")
             .description(
                     "TLS protocols of the API listener, comma-separated: TLSv1.3, TLSv1.2 or both. TLSv1.1 and older are refused (RFC 8996). Default: Mozilla's intermediate profile (docs/security.md).")
             .build();
@@ -157,6 +158,7 @@ public final class HttpConfigKeys {
     public static final ConfigKey<List<String>> MANAGEMENT_TLS_PROTOCOLS = ConfigKey.builder(
                     "management.tls.protocols", ConfigType.listOf(ConfigType.nonBlankString()))
             .defaultValue(TlsSettings.DEFAULT_PROTOCOLS)
+            .defaultText("TLSv1.3, TLSv1.2")
             .description("TLS protocols of the management listener; as http.tls.protocols.")
             .build();
 
