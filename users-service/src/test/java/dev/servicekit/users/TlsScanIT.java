@@ -59,6 +59,7 @@ class TlsScanIT {
     private static CompletableFuture<JsonNode> apiScan;
     private static CompletableFuture<JsonNode> managementScan;
     private static int mutualTlsPort;
+    private static final List<Process> scanners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startBothServicesAndScanEveryListener() throws Exception {
@@ -90,6 +91,10 @@ class TlsScanIT {
 
     @AfterAll
     static void stopServices() {
+        for (Process scanner : scanners) {
+            scanner.descendants().forEach(ProcessHandle::destroyForcibly);
+            scanner.destroyForcibly();
+        }
         for (ServiceProcess process : new ServiceProcess[] {service, mutualTlsService}) {
             if (process != null) {
                 process.close();
@@ -151,9 +156,11 @@ class TlsScanIT {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new AssertionError("cannot run " + TESTSSL, e));
         }
+        scanners.add(process);
         return process.onExit().orTimeout(SCAN.toSeconds(), TimeUnit.SECONDS).handle((done, failure) -> {
             try {
                 if (failure != null) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
                     throw new AssertionError("testssl did not finish within " + SCAN + "; output:\n" + read(output));
                 }
