@@ -151,6 +151,8 @@ final class HelidonListener {
                         TlsFileWatcher.DEFAULT_DEBOUNCE,
                         () -> reloadTls(tlsSettings)));
                 material = Optional.of(TlsMaterialLoader.load(settings.name(), tlsSettings));
+                // Before the listener exists, so before this JVM's first server-side handshake reads the switch.
+                TlsProfile.refuseClientInitiatedRenegotiation();
             }
             InetAddress address = resolve();
             if (tls.isEmpty() && !address.isLoopbackAddress()) {
@@ -194,9 +196,10 @@ final class HelidonListener {
             LOG.debug("{} server listening on {}:{}", settings.name(), settings.host(), boundPort);
             if (material.isPresent()) {
                 LOG.info(
-                        "{} server serves HTTPS ({}) with the certificate {}{}",
+                        "{} server serves HTTPS ({}; {} cipher suites) with the certificate {}{}",
                         settings.name(),
-                        String.join(", ", TlsMaterial.PROTOCOLS),
+                        String.join(", ", material.get().protocols()),
+                        material.get().cipherSuites().size(),
                         material.get().describe(),
                         material.get().clientCas().isEmpty() ? "" : "; client certificates required");
             }

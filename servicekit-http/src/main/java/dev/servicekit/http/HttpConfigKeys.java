@@ -90,6 +90,24 @@ public final class HttpConfigKeys {
             .description("Password of the PKCS#12 keystore in http.tls.certificate-file.")
             .build();
 
+    /** The API listener's TLS protocols. */
+    public static final ConfigKey<List<String>> TLS_PROTOCOLS = ConfigKey.builder(
+                    "http.tls.protocols", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(TlsSettings.DEFAULT_PROTOCOLS)
+            .defaultText("TLSv1.3, TLSv1.2")
+            .description(
+                    "TLS protocols of the API listener, comma-separated: TLSv1.3, TLSv1.2 or both. TLSv1.1 and older are refused (RFC 8996). Default: Mozilla's intermediate profile (docs/security.md).")
+            .build();
+
+    /** The API listener's TLS cipher suites. */
+    public static final ConfigKey<List<String>> TLS_CIPHER_SUITES = ConfigKey.builder(
+                    "http.tls.cipher-suites", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(TlsSettings.DEFAULT_CIPHER_SUITES)
+            .defaultText("(Mozilla intermediate: TLS 1.3 suites, ECDHE with AES-GCM or ChaCha20-Poly1305)")
+            .description(
+                    "TLS cipher suites of the API listener, comma-separated IANA names as the JDK spells them (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, not ECDHE-ECDSA-AES128-GCM-SHA256); unknown names and suites this JVM does not offer are refused, weak ones (CBC, no forward secrecy) are allowed and reported by doctor. Default: the TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305 (docs/security.md).")
+            .build();
+
     /** Browser origins that may call the API cross-origin; empty (the default) keeps CORS off. */
     public static final ConfigKey<List<String>> CORS_ALLOWED_ORIGINS = ConfigKey.builder(
                     "http.cors.allowed-origins", ConfigType.listOf(ConfigType.nonBlankString()))
@@ -136,6 +154,22 @@ public final class HttpConfigKeys {
                     "PEM CA certificates; when set, management clients must present a certificate from one of them (mutual TLS).")
             .build();
 
+    /** The management listener's TLS protocols. */
+    public static final ConfigKey<List<String>> MANAGEMENT_TLS_PROTOCOLS = ConfigKey.builder(
+                    "management.tls.protocols", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(TlsSettings.DEFAULT_PROTOCOLS)
+            .defaultText("TLSv1.3, TLSv1.2")
+            .description("TLS protocols of the management listener; as http.tls.protocols.")
+            .build();
+
+    /** The management listener's TLS cipher suites. */
+    public static final ConfigKey<List<String>> MANAGEMENT_TLS_CIPHER_SUITES = ConfigKey.builder(
+                    "management.tls.cipher-suites", ConfigType.listOf(ConfigType.nonBlankString()))
+            .defaultValue(TlsSettings.DEFAULT_CIPHER_SUITES)
+            .defaultText("(as http.tls.cipher-suites)")
+            .description("TLS cipher suites of the management listener; as http.tls.cipher-suites.")
+            .build();
+
     /** A scope the health (and metrics) routes require; unset: open. */
     public static final ConfigKey<String> MANAGEMENT_HEALTH_SCOPE = ConfigKey.builder(
                     "management.health-scope", ConfigType.nonBlankString())
@@ -161,6 +195,8 @@ public final class HttpConfigKeys {
                 TLS_CERTIFICATE_FILE,
                 TLS_PRIVATE_KEY_FILE,
                 TLS_KEYSTORE_PASSWORD,
+                TLS_PROTOCOLS,
+                TLS_CIPHER_SUITES,
                 CORS_ALLOWED_ORIGINS,
                 TRUSTED_PROXIES,
                 MANAGEMENT_HOST,
@@ -169,6 +205,8 @@ public final class HttpConfigKeys {
                 MANAGEMENT_TLS_PRIVATE_KEY_FILE,
                 MANAGEMENT_TLS_KEYSTORE_PASSWORD,
                 MANAGEMENT_TLS_CLIENT_CA_FILE,
+                MANAGEMENT_TLS_PROTOCOLS,
+                MANAGEMENT_TLS_CIPHER_SUITES,
                 MANAGEMENT_HEALTH_SCOPE,
                 LIMITS_MAX_BODY_SIZE,
                 LIMITS_MAX_CONCURRENT_REQUESTS,
@@ -220,7 +258,9 @@ public final class HttpConfigKeys {
 
     /** TLS for the API listener, when {@code http.tls.certificate-file} is set. */
     public static Optional<TlsSettings> apiTls(Config config) {
-        return tls(config, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD);
+        return tls(config, TLS_CERTIFICATE_FILE, TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD)
+                .map(settings -> settings.withProtocols(names(config, TLS_PROTOCOLS))
+                        .withCipherSuites(names(config, TLS_CIPHER_SUITES)));
     }
 
     /** TLS (and mutual TLS) for the management listener, when {@code management.tls.certificate-file} is set. */
@@ -230,6 +270,8 @@ public final class HttpConfigKeys {
                         MANAGEMENT_TLS_CERTIFICATE_FILE,
                         MANAGEMENT_TLS_PRIVATE_KEY_FILE,
                         MANAGEMENT_TLS_KEYSTORE_PASSWORD)
+                .map(settings -> settings.withProtocols(names(config, MANAGEMENT_TLS_PROTOCOLS))
+                        .withCipherSuites(names(config, MANAGEMENT_TLS_CIPHER_SUITES)))
                 .map(settings -> config.find(MANAGEMENT_TLS_CLIENT_CA_FILE)
                         .map(settings::withClientCa)
                         .orElse(settings));
@@ -270,6 +312,25 @@ public final class HttpConfigKeys {
         return problems;
     }
 
+    /** A list of protocol or suite names, each without the blanks around it ({@code TLSv1.3, TLSv1.2}). */
+    private static List<String> names(Config config, ConfigKey<List<String>> key) {
+        return config.get(key).stream().map(String::strip).toList();
+    }
+
+    /**
+     * The protocol and suite lists, checked whether or not the listener has a certificate yet: a value that would be
+     * refused later is refused now.
+     */
+    private static List<ConfigProblem> tlsProfileProblems(
+            Config config, ConfigKey<List<String>> protocolsKey, ConfigKey<List<String>> suitesKey) {
+        List<ConfigProblem> problems = new java.util.ArrayList<>();
+        for (TlsProfile.Problem problem : TlsProfile.problems(names(config, protocolsKey), names(config, suitesKey))) {
+            ConfigKey<List<String>> key = problem.setting() == TlsProfile.Setting.PROTOCOLS ? protocolsKey : suitesKey;
+            problems.add(new ConfigProblem(key.name(), config.source(key), problem.message()));
+        }
+        return problems;
+    }
+
     /**
      * CORS for the API listener, when {@code http.cors.allowed-origins} lists at least one origin; preflight
      * answers are cached for {@link CorsSettings#DEFAULT_MAX_AGE}.
@@ -298,7 +359,7 @@ public final class HttpConfigKeys {
     }
 
     /**
-     * Cross-key checks: TLS key material is consistent, CORS origins are well-formed, trusted proxies are IP
+     * Cross-key checks: TLS key material is consistent, TLS protocols and cipher suites are usable, CORS origins are well-formed, trusted proxies are IP
      * addresses, the two listeners need different ports.
      */
     public static List<ConfigProblem> check(Config config) {
@@ -309,6 +370,7 @@ public final class HttpConfigKeys {
                 TLS_PRIVATE_KEY_FILE,
                 TLS_KEYSTORE_PASSWORD,
                 List.of(TLS_PRIVATE_KEY_FILE, TLS_KEYSTORE_PASSWORD)));
+        problems.addAll(tlsProfileProblems(config, TLS_PROTOCOLS, TLS_CIPHER_SUITES));
         problems.addAll(tlsProblems(
                 config,
                 MANAGEMENT_TLS_CERTIFICATE_FILE,
@@ -318,6 +380,7 @@ public final class HttpConfigKeys {
                         MANAGEMENT_TLS_PRIVATE_KEY_FILE,
                         MANAGEMENT_TLS_KEYSTORE_PASSWORD,
                         MANAGEMENT_TLS_CLIENT_CA_FILE)));
+        problems.addAll(tlsProfileProblems(config, MANAGEMENT_TLS_PROTOCOLS, MANAGEMENT_TLS_CIPHER_SUITES));
         for (String problem : CorsSettings.originProblems(config.get(CORS_ALLOWED_ORIGINS))) {
             problems.add(new ConfigProblem(CORS_ALLOWED_ORIGINS.name(), config.source(CORS_ALLOWED_ORIGINS), problem));
         }

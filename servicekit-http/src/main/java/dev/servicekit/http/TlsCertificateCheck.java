@@ -49,6 +49,7 @@ final class TlsCertificateCheck {
                                 + " listener serves plain HTTP"));
                 continue;
             }
+            findings.add(profile(listener.name(), listener.settings().get()));
             Path file = listener.settings().get().certificate();
             X509Certificate leaf;
             try {
@@ -92,6 +93,53 @@ final class TlsCertificateCheck {
             }
         }
         return findings;
+    }
+
+    /**
+     * The listener's protocols and suites against the default profile: a warning naming each weak suite the operator
+     * configured (and a JVM option that allows client-initiated renegotiation), a failure for a list that would be
+     * refused at start.
+     */
+    static Diagnosis profile(String listener, TlsSettings settings) {
+        String check = "tls " + listener;
+        String prefix = listener.equals("api") ? "http.tls." : "management.tls.";
+        List<TlsProfile.Problem> problems = TlsProfile.problems(settings.protocols(), settings.cipherSuites());
+        if (!problems.isEmpty()) {
+            return Diagnosis.failure(
+                    check,
+                    String.join(
+                            "; ",
+                            problems.stream()
+                                    .map(p -> prefix
+                                            + (p.setting() == TlsProfile.Setting.PROTOCOLS
+                                                    ? "protocols"
+                                                    : "cipher-suites")
+                                            + " " + p.message())
+                                    .toList()),
+                    "fix the values named above; the service refuses to start with them");
+        }
+        List<String> weak = new ArrayList<>();
+        List<String> weakSuites = TlsProfile.weaknesses(settings.cipherSuites());
+        if (!weakSuites.isEmpty()) {
+            weak.add(prefix + "cipher-suites enables weak suites: " + String.join("; ", weakSuites));
+        }
+        TlsProfile.renegotiationWeakness().ifPresent(weak::add);
+        if (!weak.isEmpty()) {
+            return Diagnosis.warning(
+                    check,
+                    String.join("; ", weak),
+                    "remove " + prefix + "cipher-suites (and any -D" + TlsProfile.REJECT_RENEGOTIATION_PROPERTY
+                            + " option) for the default profile, or list only ECDHE suites with AES-GCM or "
+                            + "ChaCha20-Poly1305; see docs/security.md");
+        }
+        boolean defaults = settings.protocols().equals(TlsSettings.DEFAULT_PROTOCOLS)
+                && settings.cipherSuites().equals(TlsSettings.DEFAULT_CIPHER_SUITES);
+        return Diagnosis.ok(
+                check,
+                (defaults ? "Mozilla intermediate profile: " : "configured profile: ")
+                        + String.join(", ", settings.protocols()) + " with "
+                        + settings.cipherSuites().size()
+                        + " forward-secret AEAD cipher suites; client-initiated renegotiation refused");
     }
 
     /**

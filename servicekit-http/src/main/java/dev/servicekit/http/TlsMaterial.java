@@ -12,31 +12,34 @@ import java.util.Objects;
  * client CAs (empty: no client certificates). Turned into Helidon's {@link Tls} for the listener at start
  * and for {@code WebServer#reloadTls} when the files change.
  */
-record TlsMaterial(List<X509Certificate> chain, PrivateKey privateKey, List<X509Certificate> clientCas) {
-
-    /**
-     * TLS 1.3 and 1.2, set explicitly rather than left to the JDK default, so an older or reconfigured
-     * runtime cannot re-enable TLS 1.1 or older. Cipher suites stay the JDK's defaults for these protocols:
-     * the JDK keeps that list current (and {@code jdk.tls.disabledAlgorithms} lets operators trim it), while a
-     * list copied here would age with every release.
-     */
-    static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+record TlsMaterial(
+        List<X509Certificate> chain,
+        PrivateKey privateKey,
+        List<X509Certificate> clientCas,
+        List<String> protocols,
+        List<String> cipherSuites) {
 
     TlsMaterial {
         chain = List.copyOf(chain);
         Objects.requireNonNull(privateKey, "privateKey");
         clientCas = List.copyOf(clientCas);
+        protocols = List.copyOf(protocols);
+        cipherSuites = List.copyOf(cipherSuites);
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("chain must not be empty");
         }
     }
 
-    /** The Helidon TLS configuration: server certificate, TLS 1.2+ only, client certificates required when CAs are set. */
+    /**
+     * The Helidon TLS configuration: server certificate, the protocols and suites set explicitly (never the JDK's
+     * defaults, which include CBC suites), client certificates required when CAs are set.
+     */
     Tls toHelidonTls() {
         var builder = Tls.builder()
                 .privateKey(privateKey)
                 .privateKeyCertChain(chain)
-                .enabledProtocols(PROTOCOLS)
+                .enabledProtocols(protocols)
+                .enabledCipherSuites(cipherSuites)
                 // Host name verification is a client concern; a server must not check its clients' names.
                 .endpointIdentificationAlgorithm(Tls.ENDPOINT_IDENTIFICATION_NONE);
         if (!clientCas.isEmpty()) {

@@ -96,6 +96,11 @@ final class TlsMaterialLoader {
                 .map(path -> readPemCertificates("Client CA", path, problems, causes))
                 .orElse(List.of());
 
+        for (TlsProfile.Problem problem : TlsProfile.problems(settings.protocols(), settings.cipherSuites())) {
+            problems.add((problem.setting() == TlsProfile.Setting.PROTOCOLS ? "TLS protocols: " : "TLS cipher suites: ")
+                    + problem.message());
+        }
+
         if (!problems.isEmpty() || key.isEmpty() || chain.isEmpty()) {
             if (problems.isEmpty()) {
                 problems.add("TLS material from \"" + settings.certificate()
@@ -106,7 +111,7 @@ final class TlsMaterialLoader {
             causes.stream().skip(1).forEach(failure::addSuppressed);
             throw failure;
         }
-        return new TlsMaterial(chain, key.get(), clientCas);
+        return new TlsMaterial(chain, key.get(), clientCas, settings.protocols(), settings.cipherSuites());
     }
 
     private record KeyEntry(List<X509Certificate> chain, PrivateKey key) {

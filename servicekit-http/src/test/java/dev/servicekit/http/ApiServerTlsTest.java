@@ -120,6 +120,87 @@ class ApiServerTlsTest {
     }
 
     @Test
+    void theListenerEnablesExactlyTheProfilesSuitesAndRefusesAClientOfferingOnlyCbc() throws Exception {
+        TlsSettings settings = TlsSettings.pem(ec.certificatePem(), ec.privateKeyPem());
+        assertThat(TlsMaterialLoader.load("API", settings)
+                        .toHelidonTls()
+                        .sslParameters()
+                        .getCipherSuites())
+                .containsExactlyElementsOf(TlsSettings.DEFAULT_CIPHER_SUITES);
+        ApiServer server = started(settings);
+        SSLContext context = TestCertificates.clientContext(List.of(ec.certificate()), Optional.empty());
+
+        // This JVM's client still offers CBC suites by default; one that offers nothing else must be refused.
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
+            socket.connect(new java.net.InetSocketAddress(HttpTestSupport.HOST, server.port()), 5000);
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.setEnabledCipherSuites(
+                    new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"});
+            assertThatThrownBy(socket::startHandshake)
+                    .isInstanceOf(SSLException.class)
+                    .hasMessageContaining("handshake_failure");
+        }
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
+            socket.connect(new java.net.InetSocketAddress(HttpTestSupport.HOST, server.port()), 5000);
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.startHandshake();
+            assertThat(socket.getSession().getCipherSuite()).isIn(TlsSettings.DEFAULT_CIPHER_SUITES);
+        }
+    }
+
+    @Test
+    void aClientThatRenegotiatesOnTls12IsRefused() throws Exception {
+        ApiServer server = started(TlsSettings.pem(ec.certificatePem(), ec.privateKeyPem()));
+        SSLContext context = TestCertificates.clientContext(List.of(ec.certificate()), Optional.empty());
+
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
+            socket.connect(new java.net.InetSocketAddress(HttpTestSupport.HOST, server.port()), 5000);
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.startHandshake();
+            assertThat(TestCertificates.get(socket, "/ok").status()).isEqualTo(200);
+            assertThat(System.getProperty(TlsProfile.REJECT_RENEGOTIATION_PROPERTY))
+                    .isEqualTo("true");
+
+            // A second handshake on the same TLS 1.2 connection is a client-initiated renegotiation.
+            assertThatThrownBy(() -> {
+                        socket.startHandshake();
+                        TestCertificates.get(socket, "/ok");
+                    })
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("handshake_failure");
+        }
+    }
+
+    @Test
+    void configuredProtocolsApplyAndBadOnesFailTheStartNamingEach() throws Exception {
+        TlsSettings tls13Only = TlsSettings.pem(first.certificatePem(), first.privateKeyPem())
+                .withProtocols(List.of("TLSv1.3"))
+                .withCipherSuites(List.of("TLS_AES_256_GCM_SHA384"));
+        ApiServer server = started(tls13Only);
+        assertThat(TestCertificates.probe(server.port(), "TLSv1.2", first.certificatePem()))
+                .startsWith("FAIL")
+                .contains("protocol_version");
+
+        ApiServer refused = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
+                .routes(ROUTES)
+                .tls(tls13Only.withProtocols(List.of("TLSv1.1")).withCipherSuites(List.of("TLS_NO_SUCH_SUITE")))
+                .build();
+        assertThatThrownBy(refused::start)
+                .isInstanceOfSatisfying(
+                        TlsConfigurationException.class,
+                        e -> assertThat(e.problems())
+                                .satisfiesExactly(
+                                        p -> assertThat(p)
+                                                .startsWith("TLS protocols: \"TLSv1.1\" is refused: TLS 1.0 and 1.1"),
+                                        p -> assertThat(p)
+                                                .startsWith(
+                                                        "TLS cipher suites: \"TLS_NO_SUCH_SUITE\" is not a known cipher")));
+    }
+
+    @Test
     void replacingTheFilesSwitchesTheCertificateForNewConnectionsAndKeepsOpenConnectionsWorking() throws Exception {
         Path certificate = copy(first.certificatePem(), "cert.pem");
         Path key = copy(first.privateKeyPem(), "key.pem");

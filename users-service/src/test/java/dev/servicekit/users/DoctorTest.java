@@ -188,6 +188,28 @@ class DoctorTest {
         }
     }
 
+    @Test
+    void aWeakCipherSuiteTheOperatorConfiguredIsAWarningNamingItAndTheDefaultProfileIsOk() throws Exception {
+        Path store = keystore("profile", "-validity", "365");
+        String[] tls = {"--set", "http.tls.certificate-file=" + store, "--set", "http.tls.keystore-password=changeit"};
+
+        assertThat(doctor(tls)).as(out()).isZero();
+        assertThat(out())
+                .contains("ok             tls api: Mozilla intermediate profile: TLSv1.3, TLSv1.2 with 9 "
+                        + "forward-secret AEAD cipher suites; client-initiated renegotiation refused");
+
+        List<String> weak = new ArrayList<>(List.of(tls));
+        weak.addAll(List.of(
+                "--set",
+                "http.tls.cipher-suites=TLS_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,"
+                        + "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"));
+        assertThat(doctor(weak.toArray(String[]::new))).as(out()).isZero();
+        assertThat(out())
+                .contains("warning        tls api: http.tls.cipher-suites enables weak suites: "
+                        + "\"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256\": CBC mode (LUCKY13 and padding-oracle attacks)")
+                .contains("fix: remove http.tls.cipher-suites");
+    }
+
     /** A PKCS#12 keystore with a self-signed EC certificate, made by the JDK's keytool. */
     private Path keystore(String name, String... validity) throws Exception {
         Path file = dir.resolve(name + ".p12");
