@@ -4,13 +4,25 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 
-/** "Did you mean" suggestions by edit distance. */
-final class Suggestions {
+/** "Did you mean" suggestions by edit distance, ignoring case; shared by the config checks of every module. */
+public final class Suggestions {
 
     private Suggestions() {}
 
-    /** The candidate closest to {@code input}, if it is close enough to be a plausible typo. */
-    static Optional<String> nearest(String input, Collection<String> candidates) {
+    /**
+     * The candidate closest to {@code input}, if it is close enough to be a plausible typo: at most a third of the
+     * input's length (and at least 2) edits away.
+     */
+    public static Optional<String> nearest(String input, Collection<String> candidates) {
+        return nearest(input, candidates, 3);
+    }
+
+    /**
+     * The candidate closest to {@code input} (as written in {@code candidates}), if at most {@code 1/lengthDivisor}
+     * of the input's length (and at least 2) edits away: a larger divisor for long names that share most letters,
+     * such as cipher suites.
+     */
+    public static Optional<String> nearest(String input, Collection<String> candidates, int lengthDivisor) {
         String needle = input.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
@@ -21,7 +33,7 @@ final class Suggestions {
                 best = candidate;
             }
         }
-        int allowed = Math.max(2, needle.length() / 3);
+        int allowed = Math.max(2, needle.length() / lengthDivisor);
         return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
     }
 
