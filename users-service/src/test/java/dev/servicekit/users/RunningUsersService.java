@@ -4,6 +4,7 @@ import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.http.HttpServiceHost;
+import dev.servicekit.testing.OpenApiContract;
 import dev.servicekit.testing.TestHttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,16 +15,26 @@ import java.util.Map;
 /**
  * users-service started in this JVM as {@code run} starts it ({@link ServiceCli#start}), on free ports (port 0)
  * with its real SQLite store in a temp directory, for tests that need real sockets but not a child process.
+ *
+ * <p>Every response {@link #api} receives is checked against the OpenAPI document the service serves
+ * ({@link OpenApiContract}): a test that sees an answer the document does not describe fails.
  */
 final class RunningUsersService implements AutoCloseable {
 
     final ServiceHost host;
+    /** The API listener, every response checked against the service's OpenAPI document. */
     final TestHttpClient api;
+    /** The API listener without the contract check, for what the document need not describe. */
+    final TestHttpClient unchecked;
+
+    final OpenApiContract contract;
     final TestHttpClient management;
 
     private RunningUsersService(ServiceHost host) {
         this.host = host;
-        this.api = TestHttpClient.create(host.endpoints().get("api").toString());
+        this.unchecked = TestHttpClient.create(host.endpoints().get("api").toString());
+        this.contract = OpenApiContract.fetch(unchecked);
+        this.api = unchecked.withResponseCheck(contract);
         this.management =
                 TestHttpClient.create(host.endpoints().get("management").toString());
     }
