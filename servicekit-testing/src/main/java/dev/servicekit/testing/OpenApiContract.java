@@ -256,7 +256,8 @@ public final class OpenApiContract implements TestHttpClient.ResponseCheck {
                         SchemaLocation.of("urn:servicekit:contract:" + Integer.toHexString(k.hashCode())),
                         absoluteRefs(schemaNode)));
         for (Error error : schema.validate(instance)) {
-            violations.add(what + " at " + error.getInstanceLocation() + ": " + error.getMessage());
+            String at = error.getInstanceLocation().toString();
+            violations.add(what + (at.isEmpty() || at.equals("$") ? "" : " at " + at) + ": " + error.getMessage());
         }
     }
 
