@@ -36,7 +36,7 @@ class OpenApiDocumentTest {
     @BeforeAll
     static void start() throws Exception {
         service = RunningUsersService.start(dataDir, "auth.enabled=true");
-        document = service.contract.document();
+        document = service.contract().document();
     }
 
     @AfterAll
@@ -135,7 +135,7 @@ class OpenApiDocumentTest {
                 "Authorization",
                 "Bearer " + adminToken());
         assertThat(created.status()).isEqualTo(201);
-        OpenApiContract contract = service.contract;
+        OpenApiContract contract = service.contract();
         assertThat(contract.violations("POST", "/api/v1/users", created)).isEmpty();
 
         ObjectNode extra = (ObjectNode) created.json().deepCopy();

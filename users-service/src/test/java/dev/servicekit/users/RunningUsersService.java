@@ -27,14 +27,15 @@ final class RunningUsersService implements AutoCloseable {
     /** The API listener without the contract check, for what the document need not describe. */
     final TestHttpClient unchecked;
 
-    final OpenApiContract contract;
     final TestHttpClient management;
+    /** Fetched on the first response {@link #api} checks: a test of a TLS listener never uses the plain client. */
+    private OpenApiContract contract;
 
     private RunningUsersService(ServiceHost host) {
         this.host = host;
         this.unchecked = TestHttpClient.create(host.endpoints().get("api").toString());
-        this.contract = OpenApiContract.fetch(unchecked);
-        this.api = unchecked.withResponseCheck(contract);
+        this.api = unchecked.withResponseCheck(
+                (method, path, response) -> contract().check(method, path, response));
         this.management =
                 TestHttpClient.create(host.endpoints().get("management").toString());
     }
@@ -58,6 +59,14 @@ final class RunningUsersService implements AutoCloseable {
         all.addAll(List.of(overrides));
         return new RunningUsersService(
                 ServiceCli.builder(application()).environment(Map.of()).build().start(all.toArray(String[]::new)));
+    }
+
+    /** The OpenAPI document the service serves, as a contract. */
+    synchronized OpenApiContract contract() {
+        if (contract == null) {
+            contract = OpenApiContract.fetch(unchecked);
+        }
+        return contract;
     }
 
     int apiPort() {
