@@ -47,12 +47,18 @@ public final class RedoclyLint {
      * that holds the working directory.
      *
      * @return the executable, or empty when it is not installed
+     * @throws IllegalStateException when {@value #ENVIRONMENT_VARIABLE} names a file that is not an executable
      */
     public static Optional<Path> find() {
         String configured = System.getenv(ENVIRONMENT_VARIABLE);
         if (configured != null && !configured.isBlank()) {
             Path path = Path.of(configured);
-            return Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
+            if (!Files.isExecutable(path)) {
+                // Named but missing is a broken install (CI names it), never a reason to skip the lint.
+                throw new IllegalStateException(ENVIRONMENT_VARIABLE + " names \"" + configured
+                        + "\", which is not an executable; install @redocly/cli there or unset it");
+            }
+            return Optional.of(path);
         }
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve(".ci/cache/redocly/node_modules/.bin/redocly");
