@@ -42,6 +42,7 @@ final class OpenApiDocument {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES)
             .build());
     private static final Pattern TEMPLATE_PARAMETER = Pattern.compile("\\{([^}:]+)(?::[^}]*)?}");
     private static final Pattern COMPONENT_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -316,7 +317,7 @@ final class OpenApiDocument {
             String reason = ProblemException.reasonPhrase(status);
             return switch (status) {
                 case 400 -> reason + ": a malformed request, or invalid fields (listed under `errors`)";
-                case 401 -> reason + ": no valid bearer token";
+                case 401 -> reason + ": no valid bearer token (a login route: wrong credentials)";
                 case 403 -> reason + ": the token lacks a scope the operation needs";
                 case 413 -> reason + ": the body is larger than the limit (`limits.max-body-size`)";
                 case 415 -> reason + ": the body is not `application/json`";

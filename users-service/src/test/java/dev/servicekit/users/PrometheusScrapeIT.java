@@ -231,7 +231,7 @@ class PrometheusScrapeIT {
             assertThat(uris)
                     .as("uri values of job %s", job)
                     .doesNotContain("/api/v1/users/" + createdId, "/api/v1/users/" + MISSING_ID, "/nope")
-                    .containsExactlyInAnyOrder("/api/v1/users", "/api/v1/users/{id}", "NOT_FOUND");
+                    .containsExactlyInAnyOrder("/api/v1/users", "/api/v1/users/{id}", "/openapi.json", "NOT_FOUND");
         }
         assertThat(query("count by (job, uri) ({uri=~\".*/users/[0-9]+.*|.*nope.*\"})"))
                 .as("series of any job or metric whose uri holds a raw id or path")
