@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the metrics registry (closed last) and the host's meters;</li>
  *   <li>the JWT key — found, or generated in the data directory — and the authenticator and issuer made from it;</li>
  *   <li>the application's {@link HttpApplication#start}: its store, routes, checks, status sections, reload steps;</li>
+ *   <li>the OpenAPI document of the application's routes, served at {@code /openapi.yaml} and {@code /openapi.json};</li>
  *   <li>the management listener: health, {@code /metrics}, the admin routes and the status page ({@code GET /});</li>
  *   <li>the API listener with the application's routes, TLS, CORS, limits and the authenticator;</li>
  *   <li>on the host's state changes: STOPPING refuses new API requests before anything stops, PAUSED answers 503,
@@ -115,6 +116,10 @@ final class HttpService implements ReloadableService {
         ApplicationContext declared = new ApplicationContext(context, metrics.registry());
         app.start(declared);
         declared.closed = true;
+        // Generated once from the routes that will serve requests; a route that cannot be described fails the start.
+        OpenApiDocument openApi = OpenApiDocument.generate(app.name(), app.version(), declared.routes, authEnabled);
+        List<Route> apiRoutes = new ArrayList<>(declared.routes);
+        apiRoutes.addAll(openApi.routes());
 
         context.progress("starting the management listener");
         ManagementServerConfig managementConfig = HttpConfigKeys.managementServer(config);
@@ -177,7 +182,7 @@ final class HttpService implements ReloadableService {
                     apiConfig.host(),
                     apiConfig.port());
         }
-        ApiServer api = apiBuilder.routes(declared.routes).build();
+        ApiServer api = apiBuilder.routes(apiRoutes).build();
         api.start();
         context.onStop("API listener", api::stop);
         // PAUSED (Windows PAUSE) and STOPPING answer 503 on the API; readiness already follows the host's state.

@@ -35,7 +35,11 @@ public interface HttpServiceContext {
     /** Reports what start is doing now (service managers show it). */
     void progress(String message);
 
-    /** Adds API routes; each method and path template at most once. */
+    /**
+     * Adds API routes; each method and path template at most once. The OpenAPI document the API listener serves at
+     * {@code /openapi.yaml} and {@code /openapi.json} is generated from them ({@link Route#summary}, {@link
+     * Route#response}, …), so those two paths are the toolkit's.
+     */
     void routes(List<Route> routes);
 
     /** Adds API routes. */

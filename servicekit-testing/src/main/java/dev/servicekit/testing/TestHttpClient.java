@@ -24,10 +24,26 @@ public final class TestHttpClient {
     private final URI base;
     private final HttpClient client;
     private final Duration timeout;
+    private final ResponseCheck check;
 
-    private TestHttpClient(URI base, Duration timeout) {
+    /**
+     * Checks every response a client receives, for example against the service's OpenAPI document
+     * ({@link OpenApiContract}); throws {@link AssertionError} to fail the test that sent the request.
+     */
+    @FunctionalInterface
+    public interface ResponseCheck {
+        /**
+         * @param method   the request's method
+         * @param path     the request's path and query as sent
+         * @param response what came back
+         */
+        void check(String method, String path, TestResponse response);
+    }
+
+    private TestHttpClient(URI base, Duration timeout, ResponseCheck check) {
         this.base = base;
         this.timeout = timeout;
+        this.check = check;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)
@@ -36,12 +52,23 @@ public final class TestHttpClient {
 
     /** A client for a base URL such as {@code http://127.0.0.1:8080}, with a 10 s timeout per request. */
     public static TestHttpClient create(String baseUrl) {
-        return new TestHttpClient(URI.create(Objects.requireNonNull(baseUrl, "baseUrl")), Duration.ofSeconds(10));
+        return new TestHttpClient(
+                URI.create(Objects.requireNonNull(baseUrl, "baseUrl")), Duration.ofSeconds(10), (m, p, r) -> {});
     }
 
     /** A copy with another per-request timeout. */
     public TestHttpClient withTimeout(Duration value) {
-        return new TestHttpClient(base, value);
+        return new TestHttpClient(base, value, check);
+    }
+
+    /** A copy that passes every response to {@code next} (after this client's own check) before returning it. */
+    public TestHttpClient withResponseCheck(ResponseCheck next) {
+        Objects.requireNonNull(next, "next");
+        ResponseCheck first = check;
+        return new TestHttpClient(base, timeout, (method, path, response) -> {
+            first.check(method, path, response);
+            next.check(method, path, response);
+        });
     }
 
     /** {@code GET path}. */
@@ -68,6 +95,7 @@ public final class TestHttpClient {
      * Sends any request. {@code headers} are name, value pairs; a {@code null} body sends none.
      *
      * @throws UncheckedIOException when the connection fails (refused, reset, timed out)
+     * @throws AssertionError       when a {@linkplain #withResponseCheck response check} finds the response wrong
      */
     public TestResponse send(String method, String path, String body, String... headers) {
         if (headers.length % 2 != 0) {
@@ -83,7 +111,10 @@ public final class TestHttpClient {
         }
         try {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            return new TestResponse(response.statusCode(), response.headers().map(), response.body());
+            TestResponse received =
+                    new TestResponse(response.statusCode(), response.headers().map(), response.body());
+            check.check(method, path, received);
+            return received;
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + " failed: " + e, e);
         } catch (InterruptedException e) {

@@ -3,8 +3,10 @@ package dev.servicekit.users;
 import dev.servicekit.http.ClientAddresses;
 import dev.servicekit.http.FieldError;
 import dev.servicekit.http.JsonBodies;
+import dev.servicekit.http.JsonSchemas;
 import dev.servicekit.http.ProblemException;
 import dev.servicekit.http.Route;
+import dev.servicekit.http.RouteDoc;
 import dev.servicekit.http.TokenIssuance;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -79,7 +81,26 @@ final class AuthApi {
     }
 
     List<Route> routes() {
-        return List.of(Route.post(TOKEN_PATH, UsersApi.guard(this::token)));
+        return List.of(Route.post(TOKEN_PATH, UsersApi.guard(this::token))
+                .operationId("issueToken")
+                .summary("Exchange a user's email and password for a bearer token")
+                .description("The token carries the scopes of the user's roles. Wrong email or password: 401;"
+                        + " repeated failures per client or per account: 429 with `Retry-After`. 404 when the service"
+                        + " only verifies tokens (its key is a public key or JWKS).")
+                .requestSchema(JsonSchemas.object("TokenRequest")
+                        .required("email", JsonSchemas.string().put("maxLength", MAX_EMAIL))
+                        .required("password", JsonSchemas.string().put("writeOnly", true))
+                        .build())
+                .response(RouteDoc.Response.of(200, "A signed bearer token")
+                        .json(JsonSchemas.object("TokenResponse")
+                                .required("access_token", JsonSchemas.string().put("minLength", 1))
+                                .required("token_type", JsonSchemas.enumOf("Bearer"))
+                                .required(
+                                        "expires_in",
+                                        JsonSchemas.integer().put("minimum", 0).put("description", "Seconds"))
+                                .build())
+                        .header("Cache-Control", "Tokens are never cached", JsonSchemas.enumOf("no-store")))
+                .problems(401, 404, 429));
     }
 
     /** The body of a token request. */

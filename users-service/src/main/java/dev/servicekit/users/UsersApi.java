@@ -1,9 +1,12 @@
 package dev.servicekit.users;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.servicekit.http.FieldError;
 import dev.servicekit.http.JsonBodies;
+import dev.servicekit.http.JsonSchemas;
 import dev.servicekit.http.ProblemException;
 import dev.servicekit.http.Route;
+import dev.servicekit.http.RouteDoc;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -38,13 +41,128 @@ final class UsersApi {
         this.hasher = hasher;
     }
 
+    /** The routes, each described for the OpenAPI document as it behaves (UsersApiTest checks every answer). */
     List<Route> routes() {
         return List.of(
-                Route.get(BASE, guard(this::list)).requireScopes(READ),
-                Route.post(BASE, guard(this::create)).requireScopes(WRITE),
-                Route.get(BASE + "/{id}", guard(this::get)).requireScopes(READ),
-                Route.put(BASE + "/{id}", guard(this::replace)).requireScopes(WRITE),
-                Route.delete(BASE + "/{id}", guard(this::delete)).requireScopes(WRITE));
+                Route.get(BASE, guard(this::list))
+                        .requireScopes(READ)
+                        .operationId("listUsers")
+                        .summary("List users, oldest first, one page at a time")
+                        .parameter(RouteDoc.Parameter.query(
+                                "limit",
+                                "Users per page, 1 to " + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")",
+                                JsonSchemas.integer()
+                                        .put("minimum", 1)
+                                        .put("maximum", MAX_LIMIT)
+                                        .put("default", DEFAULT_LIMIT)))
+                        .parameter(RouteDoc.Parameter.query(
+                                "cursor",
+                                "The `nextCursor` of the previous page; omit it for the first page",
+                                JsonSchemas.string().put("minLength", 1)))
+                        .response(200, Docs.USER_LIST)
+                        .problems(400),
+                Route.post(BASE, guard(this::create))
+                        .requireScopes(WRITE)
+                        .operationId("createUser")
+                        .summary("Create a user")
+                        .description("Every invalid field is listed under `errors` of the 400 problem. The email is"
+                                + " unique ignoring case (409). A password is stored only as a slow salted hash and"
+                                + " never returned.")
+                        .requestSchema(Docs.USER_INPUT)
+                        .response(RouteDoc.Response.of(201, "Created")
+                                .json(Docs.USER)
+                                .header("Location", "The new user's path, `/api/v1/users/{id}`", Docs.LOCATION)
+                                .header("ETag", "The user's version, for `If-Match`", Docs.ETAG))
+                        .problems(409),
+                Route.get(BASE + "/{id}", guard(this::get))
+                        .requireScopes(READ)
+                        .operationId("getUser")
+                        .summary("Read one user")
+                        .parameter(Docs.ID)
+                        .parameter(RouteDoc.Parameter.header(
+                                "If-None-Match",
+                                "ETags (weak comparison) or `*`: 304 when the user's current ETag is one of them",
+                                JsonSchemas.string()))
+                        .response(RouteDoc.Response.of(200, "The user")
+                                .json(Docs.USER)
+                                .header("ETag", "The user's version, for `If-Match`", Docs.ETAG))
+                        .response(RouteDoc.Response.of(
+                                        304, "Not Modified: the user still has the ETag sent in" + " `If-None-Match`")
+                                .header("ETag", "The user's version", Docs.ETAG))
+                        .problems(400, 404),
+                Route.put(BASE + "/{id}", guard(this::replace))
+                        .requireScopes(WRITE)
+                        .operationId("replaceUser")
+                        .summary("Replace a user (all fields)")
+                        .description("Roles left out become `[\"reader\"]`; a password left out stays as it was."
+                                + " With `If-Match`, the user is replaced only while its ETag still matches (412"
+                                + " otherwise).")
+                        .parameter(Docs.ID)
+                        .parameter(RouteDoc.Parameter.header(
+                                "If-Match",
+                                "ETags (strong comparison) or `*`: replace only while the user's ETag is one of them",
+                                JsonSchemas.string()))
+                        .requestSchema(Docs.USER_INPUT)
+                        .response(RouteDoc.Response.of(200, "The replaced user")
+                                .json(Docs.USER)
+                                .header("ETag", "The user's new version", Docs.ETAG))
+                        .problems(404, 409, 412),
+                Route.delete(BASE + "/{id}", guard(this::delete))
+                        .requireScopes(WRITE)
+                        .operationId("deleteUser")
+                        .summary("Delete a user")
+                        .parameter(Docs.ID)
+                        .response(RouteDoc.Response.of(204, "Deleted"))
+                        .problems(400, 404));
+    }
+
+    /** The schemas and parameters the routes share. */
+    static final class Docs {
+        static final ObjectNode ROLE = JsonSchemas.enumOf("reader", "writer", "admin");
+        static final ObjectNode ETAG = JsonSchemas.string().put("pattern", "^\"[0-9]+\"$");
+        static final ObjectNode LOCATION = JsonSchemas.string().put("pattern", "^/api/v1/users/[1-9][0-9]*$");
+        static final ObjectNode USER = JsonSchemas.object("User")
+                .required("id", JsonSchemas.integer().put("minimum", 1).put("format", "int64"))
+                .required("name", JsonSchemas.string().put("minLength", 1).put("maxLength", 200))
+                .required("email", JsonSchemas.string().put("minLength", 3).put("maxLength", 254))
+                .required("roles", JsonSchemas.array(ROLE).put("minItems", 1).put("uniqueItems", true))
+                .required("createdAt", JsonSchemas.dateTime())
+                .required("updatedAt", JsonSchemas.dateTime())
+                .build();
+        static final ObjectNode USER_LIST = JsonSchemas.object("UserList")
+                .required("items", JsonSchemas.array(USER))
+                .required(
+                        "nextCursor",
+                        JsonSchemas.nullable(JsonSchemas.string())
+                                .put("description", "The cursor of the next page; null on the last page"))
+                .build();
+        static final ObjectNode USER_INPUT = JsonSchemas.object("UserInput")
+                .description("A user as sent; unknown fields are refused")
+                .required("name", JsonSchemas.string().put("minLength", 1).put("maxLength", 200))
+                .required(
+                        "email",
+                        JsonSchemas.string()
+                                .put("maxLength", 254)
+                                .put("description", "Unique ignoring case, for example ada@example.com"))
+                .optional(
+                        "roles",
+                        JsonSchemas.array(ROLE)
+                                .put("minItems", 1)
+                                .put(
+                                        "description",
+                                        "Default [\"reader\"]; reader → users:read, writer → also"
+                                                + " users:write, admin → also admin"))
+                .optional(
+                        "password",
+                        JsonSchemas.string()
+                                .put("minLength", UserInput.MIN_PASSWORD)
+                                .put("maxLength", UserInput.MAX_PASSWORD)
+                                .put("writeOnly", true))
+                .build();
+        static final RouteDoc.Parameter ID = RouteDoc.Parameter.path(
+                "id", "The user's id", JsonSchemas.integer().put("minimum", 1).put("format", "int64"));
+
+        private Docs() {}
     }
 
     /** A user as the API shows it: never the password hash, never the internal version. */

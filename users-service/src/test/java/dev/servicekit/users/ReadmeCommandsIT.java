@@ -59,7 +59,8 @@ class ReadmeCommandsIT {
                     .contains("\"access_token\"")
                     .contains("\"name\":\"Ada King\"")
                     .contains("HTTP/1.1 204")
-                    .contains("\"status\":\"UP\"");
+                    .contains("\"status\":\"UP\"")
+                    .contains("openapi: 3.1.0");
             service.signal("TERM");
             assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
         }

@@ -4,6 +4,7 @@ import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
 import dev.servicekit.core.ServiceHost;
 import dev.servicekit.http.HttpServiceHost;
+import dev.servicekit.testing.OpenApiContract;
 import dev.servicekit.testing.TestHttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -14,16 +15,27 @@ import java.util.Map;
 /**
  * users-service started in this JVM as {@code run} starts it ({@link ServiceCli#start}), on free ports (port 0)
  * with its real SQLite store in a temp directory, for tests that need real sockets but not a child process.
+ *
+ * <p>Every response {@link #api} receives is checked against the OpenAPI document the service serves
+ * ({@link OpenApiContract}): a test that sees an answer the document does not describe fails.
  */
 final class RunningUsersService implements AutoCloseable {
 
     final ServiceHost host;
+    /** The API listener, every response checked against the service's OpenAPI document. */
     final TestHttpClient api;
+    /** The API listener without the contract check, for what the document need not describe. */
+    final TestHttpClient unchecked;
+
     final TestHttpClient management;
+    /** Fetched on the first response {@link #api} checks: a test of a TLS listener never uses the plain client. */
+    private OpenApiContract contract;
 
     private RunningUsersService(ServiceHost host) {
         this.host = host;
-        this.api = TestHttpClient.create(host.endpoints().get("api").toString());
+        this.unchecked = TestHttpClient.create(host.endpoints().get("api").toString());
+        this.api = unchecked.withResponseCheck(
+                (method, path, response) -> contract().check(method, path, response));
         this.management =
                 TestHttpClient.create(host.endpoints().get("management").toString());
     }
@@ -47,6 +59,14 @@ final class RunningUsersService implements AutoCloseable {
         all.addAll(List.of(overrides));
         return new RunningUsersService(
                 ServiceCli.builder(application()).environment(Map.of()).build().start(all.toArray(String[]::new)));
+    }
+
+    /** The OpenAPI document the service serves, as a contract. */
+    synchronized OpenApiContract contract() {
+        if (contract == null) {
+            contract = OpenApiContract.fetch(unchecked);
+        }
+        return contract;
     }
 
     int apiPort() {
