@@ -176,6 +176,9 @@ final class HelidonListener {
                     .maxPayloadSize(settings.maxBodyBytes())
                     .shutdownGracePeriod(settings.drainTimeout())
                     .shutdownHook(false)
+                    // Clients alone never use up the file descriptors: accept failing with EMFILE ends
+                    // Helidon's listener for good (ConnectionBudget).
+                    .maxTcpConnections(ConnectionBudget.perListener())
                     .errorHandling(e -> e.includeEntity(true))
                     .directHandlers(new ProblemDirectHandler(currentBodyLimit, accessLog, metrics).asDirectHandlers())
                     // HTTP/1.1, and HTTP/1.0 (nginx's default upstream protocol, HAProxy's health check, ab), which

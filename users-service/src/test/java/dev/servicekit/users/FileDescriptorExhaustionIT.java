@@ -1,0 +1,110 @@
+package dev.servicekit.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.servicekit.testing.FreePorts;
+import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Clients holding more connections than the process has file descriptors (the shaded jar under {@code prlimit
+ * --nofile=160}): the API listener stops accepting at its connection budget instead of dying on EMFILE (Helidon ends
+ * a listener whose {@code accept} fails), the service stays ready and alive, and the API answers again as soon as
+ * the connections close.
+ */
+class FileDescriptorExhaustionIT {
+
+    static final int OPEN_FILES = 160;
+    static final int CLIENTS = 300;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void connectionsBeyondTheDescriptorLimitWaitAndTheListenerServesAgainWhenTheyClose() throws Exception {
+        Path prlimit = Path.of("/usr/bin/prlimit");
+        assumeTrue(Files.isExecutable(prlimit), "util-linux's prlimit is missing; apt-get install util-linux");
+        // The test's java started under the limit; the launcher's exec and the JVM keep it (soft raised to hard).
+        Path java = Files.writeString(
+                dir.resolve("java-with-few-files"),
+                "#!/bin/sh\nexec " + prlimit + " --nofile=" + OPEN_FILES + ":" + OPEN_FILES + " "
+                        + Path.of(System.getProperty("java.home"), "bin", "java") + " \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        int[] ports = FreePorts.distinct(2);
+        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .java(java)
+                .args(
+                        "run",
+                        "--set",
+                        "http.port=" + ports[0],
+                        "--set",
+                        "management.port=" + ports[1],
+                        "--set",
+                        "auth.enabled=false",
+                        "--set",
+                        "log.access=false")
+                .start()) {
+            TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);
+            TestHttpClient management =
+                    TestHttpClient.create("http://127.0.0.1:" + ports[1]).withTimeout(Duration.ofSeconds(3));
+            Poll.until(UsersServiceProcessIT.START, "the service to be ready", () -> {
+                try {
+                    return management.get("/health/ready").status() == 200;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+            assertThat(Files.readString(Path.of("/proc/" + service.pid() + "/limits")))
+                    .as("the JVM runs under the test's limit")
+                    .containsPattern("Max open files\\s+" + OPEN_FILES + "\\s+" + OPEN_FILES);
+
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < CLIENTS; i++) {
+                    held.add(new Socket(InetAddress.getLoopbackAddress(), ports[0]));
+                }
+                Poll.during(Duration.ofSeconds(3), "the service to stay ready and under its limit", () -> {
+                    long open;
+                    try (var fds = Files.list(Path.of("/proc/" + service.pid() + "/fd"))) {
+                        open = fds.count();
+                    } catch (IOException e) {
+                        return false;
+                    }
+                    return service.isAlive()
+                            && open < OPEN_FILES
+                            && management.get("/health/ready").status() == 200;
+                });
+            } finally {
+                for (Socket socket : held) {
+                    socket.close();
+                }
+            }
+
+            Poll.until(Duration.ofSeconds(15), "the API to answer again once the connections closed", () -> {
+                try {
+                    return api.get("/api/v1/users?limit=1").status() == 200;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+            assertThat(service.isAlive()).isTrue();
+            assertThat(service.output())
+                    .as("Helidon's listener never hit EMFILE")
+                    .doesNotContain("Too many open files")
+                    .doesNotContain("this server socket is terminating");
+        }
+    }
+}
