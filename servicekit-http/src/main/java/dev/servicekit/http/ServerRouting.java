@@ -537,6 +537,14 @@ final class ServerRouting {
                     yield ProblemException.badRequest("The request body ended before the length it announced"
                             + " (Content-Length, or the last chunk of a chunked body); send the whole body");
                 }
+                case Throwable t
+                when badEntityFraming(t) -> {
+                    // Helidon's reader failed on the body's framing (a chunk size that is not a number or too
+                    // large): the client's mistake; Helidon's exception text stays in the debug log.
+                    LOG.debug("Request {} {} rejected: the body's framing is malformed", method, path, t);
+                    yield ProblemException.badRequest("The request body's chunked framing is malformed; send chunk"
+                            + " sizes as hexadecimal numbers and end the body with a zero-size chunk");
+                }
                 default -> {
                     LOG.error("Unhandled exception while handling {} {} (request {})", method, path, requestId, thrown);
                     yield ProblemResponses.internalError(requestId);
@@ -550,6 +558,23 @@ final class ServerRouting {
             for (Throwable t = thrown; t != null; t = t.getCause()) {
                 if (t instanceof DataReader.InsufficientDataAvailableException) {
                     return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * An exception thrown inside Helidon's HTTP/1 entity reader (for example a {@code NumberFormatException}
+         * for the chunk size {@code ffffffffffffffffffff}): its type says nothing, where it was thrown does.
+         */
+        private static boolean badEntityFraming(Throwable thrown) {
+            for (Throwable t = thrown; t != null; t = t.getCause()) {
+                StackTraceElement[] stack = t.getStackTrace();
+                for (int i = 0; i < Math.min(stack.length, 8); i++) {
+                    if (stack[i].getClassName().equals("io.helidon.webserver.http1.Http1Connection")
+                            && stack[i].getMethodName().startsWith("read")) {
+                        return true;
+                    }
                 }
             }
             return false;
