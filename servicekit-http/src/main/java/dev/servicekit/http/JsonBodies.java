@@ -23,7 +23,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -178,7 +177,11 @@ public final class JsonBodies {
             // pass through unchanged, so the server answers them itself.
             return request.content().inputStream().readAllBytes();
         } catch (IOException e) {
-            throw new UncheckedIOException("Failed to read the request body", e);
+            // The connection failed while the body was arriving: the client's side went away.
+            ProblemException problem = ProblemException.badRequest(
+                    "The request body could not be read to its end; send the whole body again");
+            problem.initCause(e);
+            throw problem;
         }
     }
 
@@ -258,8 +261,10 @@ public final class JsonBodies {
     }
 
     private static ProblemException fieldProblem(String field, String message, String detail) {
+        // A field whose name is empty or blank ({"": 1}) is named in quotes, as FieldError needs a visible name.
+        String named = field.isBlank() ? "\"" + field + "\"" : field;
         return ProblemException.of(400, ProblemException.VALIDATION, "Request validation failed", detail)
-                .withExtension("errors", List.of(new FieldError(field, message)));
+                .withExtension("errors", List.of(new FieldError(named, message)));
     }
 
     private static String fieldSuffix(JsonMappingException e) {

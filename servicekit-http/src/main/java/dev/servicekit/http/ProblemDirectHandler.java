@@ -6,6 +6,7 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -112,6 +113,13 @@ final class ProblemDirectHandler implements DirectHandler {
                     ProblemException.reasonPhrase(505),
                     "HTTP/1.0 is served on connections that begin with it, not after HTTP/1.1 requests; "
                             + "send HTTP/1.1 on this connection, or HTTP/1.0 on a new one");
+        }
+        if (message != null && message.toLowerCase(Locale.ROOT).contains("unsupported request transfer encoding")) {
+            // Helidon 4.5.0 answers a Transfer-Encoding other than "chunked" (such as "gzip, chunked") with 500.
+            // RFC 9112 §6.1 suggests 501, but it is the client's request that is wrong, and a 5xx would count
+            // against the service's error rate (the HighErrorRatio alert): 400. Found by the hostile-input run.
+            return ProblemException.badRequest("The request's Transfer-Encoding is not supported; send the body"
+                    + " with Content-Length, or with Transfer-Encoding: chunked alone");
         }
         if (code >= 500 || eventType == EventType.INTERNAL_ERROR) {
             return ProblemResponses.internalError(requestId);

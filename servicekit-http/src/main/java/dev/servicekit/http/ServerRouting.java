@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.common.uri.UriPath;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -528,12 +529,55 @@ final class ServerRouting {
                             ProblemException.reasonPhrase(status),
                             "The request cannot be processed: " + h.getMessage());
                 }
+                case Throwable t
+                when endedEarly(t) -> {
+                    // The client closed its side before the body it announced was complete (Content-Length not
+                    // reached, no last chunk): its mistake, not the server's, and no ERROR in the log.
+                    LOG.debug("Request {} {} rejected: the body ended early", method, path, t);
+                    yield ProblemException.badRequest("The request body ended before the length it announced"
+                            + " (Content-Length, or the last chunk of a chunked body); send the whole body");
+                }
+                case Throwable t
+                when badEntityFraming(t) -> {
+                    // Helidon's reader failed on the body's framing (a chunk size that is not a number or too
+                    // large): the client's mistake; Helidon's exception text stays in the debug log.
+                    LOG.debug("Request {} {} rejected: the body's framing is malformed", method, path, t);
+                    yield ProblemException.badRequest("The request body's chunked framing is malformed; send chunk"
+                            + " sizes as hexadecimal numbers and end the body with a zero-size chunk");
+                }
                 default -> {
                     LOG.error("Unhandled exception while handling {} {} (request {})", method, path, requestId, thrown);
                     yield ProblemResponses.internalError(requestId);
                 }
             };
             ProblemResponses.send(req, res, problem);
+        }
+
+        /** Helidon's "the connection ended before the entity did", wherever a handler met it. */
+        private static boolean endedEarly(Throwable thrown) {
+            for (Throwable t = thrown; t != null; t = t.getCause()) {
+                if (t instanceof DataReader.InsufficientDataAvailableException) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * An exception thrown inside Helidon's HTTP/1 entity reader (for example a {@code NumberFormatException}
+         * for the chunk size {@code ffffffffffffffffffff}): its type says nothing, where it was thrown does.
+         */
+        private static boolean badEntityFraming(Throwable thrown) {
+            for (Throwable t = thrown; t != null; t = t.getCause()) {
+                StackTraceElement[] stack = t.getStackTrace();
+                for (int i = 0; i < Math.min(stack.length, 8); i++) {
+                    if (stack[i].getClassName().equals("io.helidon.webserver.http1.Http1Connection")
+                            && stack[i].getMethodName().startsWith("read")) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
     }
 }

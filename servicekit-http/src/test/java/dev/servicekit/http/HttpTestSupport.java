@@ -98,6 +98,21 @@ final class HttpTestSupport {
         }
     }
 
+    /** Sends raw bytes, half-closes (the client has nothing more to send), and reads until the server closes. */
+    static RawResponse rawHalfClosed(int port, String request) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST, port), 5000);
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            socket.shutdownOutput();
+            return RawResponse.readFrom(socket.getInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static boolean connectionRefused(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(HOST, port), 1000);

@@ -118,6 +118,16 @@ class JsonBodiesTest {
     }
 
     @Test
+    void anUnknownFieldWithAnEmptyOrBlankNameIs400NamingItInQuotes() {
+        // Found by the hostile-input run (issue 18): FieldError refused the blank path and the answer was a 500.
+        JsonNode empty = problem(post("{\"age\":1,\"\":1}"), 400);
+        assertThat(empty.get("errors").get(0).get("field").asText()).isEqualTo("\"\"");
+        assertThat(empty.get("detail").asText()).startsWith("unknown field \"\"");
+        JsonNode blank = problem(post("{\"age\":1,\" \":1}"), 400);
+        assertThat(blank.get("errors").get(0).get("field").asText()).isEqualTo("\" \"");
+    }
+
+    @Test
     void unknownNestedFieldIsNamedWithItsPath() {
         JsonNode problem = problem(post("{\"age\":1,\"address\":{\"city\":\"x\",\"country\":\"UK\"}}"), 400);
 

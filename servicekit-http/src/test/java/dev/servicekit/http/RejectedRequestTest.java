@@ -101,6 +101,36 @@ class RejectedRequestTest {
         assertThat(json(response.body()).get("detail").asText()).startsWith("The request is malformed");
     }
 
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n{\"a\":1}", // shorter than announced
+                "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", // no last chunk
+            })
+    void aBodyThatEndsBeforeItsLengthIsA400ProblemNotA500(String request) {
+        // Found by the hostile-input run (issue 18): the client half-closes in the middle of its body, Helidon's
+        // reader throws InsufficientDataAvailableException, and it was answered 500 and logged as an ERROR.
+        HttpTestSupport.RawResponse response = HttpTestSupport.rawHalfClosed(server.port(), request);
+
+        assertProblem(response, 400);
+        assertThat(json(response.body()).get("detail").asText()).startsWith("The request body ended before");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+                "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            })
+    void aBodyWithBrokenFramingIsA400ProblemNotA500(String request) {
+        // Found by the hostile-input run (issue 18): a chunk size past the int range (NumberFormatException in
+        // Helidon's reader) and an unsupported transfer coding (Helidon's own 500) were answered 500.
+        HttpTestSupport.RawResponse response = HttpTestSupport.rawHalfClosed(server.port(), request);
+
+        assertProblem(response, 400);
+        assertThat(json(response.body()).get("detail").asText()).doesNotContain("Exception");
+    }
+
     @Test
     void oversizedHeadersAreAProblemNotADroppedConnection() {
         HttpTestSupport.RawResponse response = HttpTestSupport.raw(
