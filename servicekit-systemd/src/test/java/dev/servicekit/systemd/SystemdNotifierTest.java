@@ -160,7 +160,8 @@ class SystemdNotifierTest {
         try (NotifySocketReceiver socket = NotifySocketReceiver.atPath(dir.resolve("notify.sock"));
                 SystemdNotifier notifier = new SystemdNotifier(notify(socket, Map.of()), Duration.ofMillis(50))) {
             FakeManagedService service = FakeManagedService.named("users-service")
-                    .startTimeout(Duration.ofMillis(120))
+                    // Long against the 50 ms interval, so a loaded machine still sees extensions before it ends.
+                    .startTimeout(Duration.ofMillis(1500))
                     .stopTimeout(Duration.ofSeconds(30))
                     .startsAtOnce()
                     .stopsAtOnce();
@@ -169,8 +170,8 @@ class SystemdNotifierTest {
             socket.until("STATUS=Starting users-service", WAIT);
             socket.until("EXTEND_TIMEOUT_USEC=100000", WAIT);
 
-            // The start hangs: after its 120 ms bound the extensions stop, leaving it to systemd's TimeoutStartSec.
-            Poll.until(Duration.ofSeconds(3), "the extensions to stop (300 ms without a datagram)", () -> {
+            // The start hangs: after its 1.5 s bound the extensions stop, leaving it to systemd's TimeoutStartSec.
+            Poll.until(Duration.ofSeconds(10), "the extensions to stop (300 ms without a datagram)", () -> {
                 try {
                     return socket.next(Duration.ofMillis(300)).isEmpty();
                 } catch (InterruptedException e) {
