@@ -338,7 +338,12 @@ public final class Launcher {
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             // not exported to this code, or not this JDK's: the public way below
         }
-        return ManagementFactory.getRuntimeMXBean().getInputArguments();
+        try {
+            return ManagementFactory.getRuntimeMXBean().getInputArguments();
+        } catch (LinkageError e) {
+            // A runtime image without java.management (jlink): none known, rather than no start at all.
+            return Collections.emptyList();
+        }
     }
 
     /** The manifest's main attributes, or none. */
