@@ -14,6 +14,7 @@ set "SK_JAR=%~dp0%~n0.jar"
 set "SK_NEED=21"
 set "SK_JAVA="
 set "SK_FOUND="
+set "SK_SEEN_N=0"
 
 if defined JAVA_HOME (
   if exist "%JAVA_HOME%\bin\java.exe" (
@@ -72,8 +73,13 @@ if exist "%SK_HOME%\bin\java.exe" (
 )
 exit /b 0
 
-rem :consider <java.exe> <source>: takes it when its major version is %SK_NEED% or more.
+rem :consider <java.exe> <source>: takes it when its major version is %SK_NEED% or more (each java.exe once).
 :consider
+set "SK_DUP="
+for /f "tokens=1,* delims==" %%A in ('set SK_SEEN_') do if /i "%%B"=="%~1" set "SK_DUP=1"
+if defined SK_DUP exit /b 0
+set /a SK_SEEN_N+=1
+set "SK_SEEN_%SK_SEEN_N%=%~1"
 set "SK_VERSION="
 for %%H in ("%~dp1..") do set "SK_RELEASE=%%~fH\release"
 if exist "%SK_RELEASE%" (

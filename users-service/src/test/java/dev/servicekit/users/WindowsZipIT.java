@@ -171,15 +171,25 @@ class WindowsZipIT {
             assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
             assertThat(r.stdout).as(r.toString()).isEmpty();
             assertThat(r.stderr)
+                    .as("each java.exe named once, though the registry lists it three times")
                     .isEqualTo(NEEDS + "JAVA_HOME C:\\no-such-jdk without bin\\java.exe; Java 17.0.17 from registry"
-                            + " JavaSoft\\JDK\\17 at " + exe
-                            + "; Java 17.0.17 from registry HKLM\\SOFTWARE\\JavaSoft at "
-                            + exe + "; Java 17.0.17 from registry HKLM\\SOFTWARE\\Eclipse Adoptium at " + exe + INSTALL
-                            + "\r\n");
+                            + " JavaSoft\\JDK\\17 at " + exe + INSTALL + "\r\n");
         } finally {
             reg("delete", "HKLM\\SOFTWARE\\JavaSoft", "/f");
             reg("delete", "HKLM\\SOFTWARE\\Eclipse Adoptium", "/f");
         }
+    }
+
+    @Test
+    void withoutAReleaseFileTheVersionIsWhatJavaDashVersionPrints() throws Exception {
+        Path noRelease = javaHomeLinkedToTheJre("java-17-without-release");
+
+        Result r = usersServiceCmd(Map.of("JAVA_HOME", windowsPath(noRelease)), "version");
+
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.stderr)
+                .isEqualTo(NEEDS + "Java 17.0.17 from JAVA_HOME at " + windowsPath(noRelease.resolve("bin/java.exe"))
+                        + INSTALL + "\r\n");
     }
 
     @Test
@@ -198,13 +208,7 @@ class WindowsZipIT {
      */
     @Test
     void aJava21HomeRunsTheJarNextToTheScriptWithTheArgumentsAndItsExitCode() throws Exception {
-        Path fake21 = work.resolve("fake-java-21");
-        Files.createDirectories(fake21);
-        for (String dir : List.of("bin", "conf", "lib", "legal")) {
-            Path link = fake21.resolve(dir);
-            Files.deleteIfExists(link);
-            Files.createSymbolicLink(link, jre.resolve(dir));
-        }
+        Path fake21 = javaHomeLinkedToTheJre("fake-java-21");
         Files.writeString(fake21.resolve("release"), "JAVA_VERSION=\"21.0.5\"\nIMPLEMENTOR=\"test\"\n");
         Path probeDir = prefix.resolve("drive_c/probe");
         Files.createDirectories(probeDir);
@@ -231,6 +235,19 @@ class WindowsZipIT {
     }
 
     // ---- helpers
+
+    /** A Java home of links to the Windows JRE's directories, without its release file. */
+    private Path javaHomeLinkedToTheJre(String name) throws IOException {
+        skipWithoutWine();
+        Path home = work.resolve(name);
+        Files.createDirectories(home);
+        for (String dir : List.of("bin", "conf", "lib", "legal")) {
+            Path link = home.resolve(dir);
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, jre.resolve(dir));
+        }
+        return home;
+    }
 
     record Result(int exitCode, String stdout, String stderr) {}
 
