@@ -5,6 +5,8 @@ rem   2. java.exe on the PATH
 rem   3. the registry: every JavaHome under HKLM\SOFTWARE\JavaSoft (JDK\<version>, JRE\<version>; the JDK's
 rem      CurrentVersion first), then every Path under HKLM\SOFTWARE\Eclipse Adoptium and HKLM\SOFTWARE\Microsoft\JDK
 rem      (their MSI installers' keys)
+rem   4. the folders the jar's own launcher searches: %ProgramFiles%\Java\*, %ProgramFiles%\Eclipse Adoptium\*,
+rem      %ProgramFiles%\Microsoft\jdk-*, %ProgramFiles%\Zulu\*, %USERPROFILE%\.jdks\*
 rem A candidate's version is the JAVA_VERSION of its release file, or, without one, what "java -version" prints.
 rem Exit code: the application's; 1 when no Java 21+ is found (one line on stderr naming what was found),
 rem the same code and wording as the jar's own launcher (see docs/windows.md, "Download and run on Windows").
@@ -31,6 +33,11 @@ if not defined SK_JAVA call :currentJdk
 if not defined SK_JAVA call :registry "HKLM\SOFTWARE\JavaSoft" JavaHome
 if not defined SK_JAVA call :registry "HKLM\SOFTWARE\Eclipse Adoptium" Path
 if not defined SK_JAVA call :registry "HKLM\SOFTWARE\Microsoft\JDK" Path
+if not defined SK_JAVA call :folder "%ProgramFiles%\Java" "*"
+if not defined SK_JAVA call :folder "%ProgramFiles%\Eclipse Adoptium" "*"
+if not defined SK_JAVA call :folder "%ProgramFiles%\Microsoft" "jdk-*"
+if not defined SK_JAVA call :folder "%ProgramFiles%\Zulu" "*"
+if not defined SK_JAVA call :folder "%USERPROFILE%\.jdks" "*"
 
 if not defined SK_JAVA goto none
 endlocal & set "SK_JAVA=%SK_JAVA%" & set "SK_JAR=%SK_JAR%"
@@ -39,7 +46,7 @@ exit /b %ERRORLEVEL%
 
 rem No Java 21+: one line on stderr, exit code 1.
 :none
-if not defined SK_FOUND set "SK_FOUND=no Java in JAVA_HOME, on the PATH or in the registry"
+if not defined SK_FOUND set "SK_FOUND=no Java in JAVA_HOME, on the PATH, in the registry or in the usual folders"
 >&2 echo %SK_APP% needs Java %SK_NEED% or newer; found %SK_FOUND%. Install a Java %SK_NEED%+, e.g. winget install EclipseAdoptium.Temurin.%SK_NEED%.JRE or https://adoptium.net, or set JAVA_HOME to one.
 exit /b 1
 
@@ -60,6 +67,12 @@ rem :registry <key> <value name>: every <value name> under <key> and its subkeys
 for /f "tokens=1,2,*" %%A in ('reg query "%~1" /s /v %~2 2^>nul') do (
   if /i "%%A"=="%~2" if "%%B"=="REG_SZ" if not defined SK_JAVA call :considerHome "%%C" "registry %~1"
 )
+exit /b 0
+
+rem :folder <dir> <pattern>: every <dir>\<pattern> with a bin\java.exe (the jar's launcher looks in the same places).
+:folder
+if not exist "%~1\" exit /b 0
+for /f "delims=" %%D in ('dir /b /ad "%~1\%~2" 2^>nul') do if exist "%~1\%%D\bin\java.exe" call :consider "%~1\%%D\bin\java.exe" "%~1"
 exit /b 0
 
 rem :considerHome <home> <source>

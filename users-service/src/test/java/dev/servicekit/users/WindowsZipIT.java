@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -137,6 +138,7 @@ class WindowsZipIT {
 
     @Test
     void aJava17InJavaHomeIsRefusedNamingJava21() throws Exception {
+        skipWithoutWine();
         Result r = usersServiceCmd(Map.of("JAVA_HOME", windowsPath(jre)), "version");
 
         assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
@@ -148,6 +150,7 @@ class WindowsZipIT {
 
     @Test
     void aJava17OnThePathIsRefusedNamingJava21() throws Exception {
+        skipWithoutWine();
         Result r = usersServiceCmd(Map.of("WINEPATH", windowsPath(jre.resolve("bin"))), "version");
 
         assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
@@ -159,6 +162,7 @@ class WindowsZipIT {
 
     @Test
     void aJava17InTheRegistryIsRefusedNamingJava21AndAJavaHomeWithoutJavaExeIsNamed() throws Exception {
+        skipWithoutWine();
         String home = windowsPath(jre);
         String adoptium = "HKLM\\SOFTWARE\\Eclipse Adoptium\\JRE\\17.0.17.10\\hotspot\\MSI";
         reg("add", "HKLM\\SOFTWARE\\JavaSoft\\JDK", "/v", "CurrentVersion", "/d", "17", "/f");
@@ -182,6 +186,7 @@ class WindowsZipIT {
 
     @Test
     void withoutAReleaseFileTheVersionIsWhatJavaDashVersionPrints() throws Exception {
+        skipWithoutWine();
         Path noRelease = javaHomeLinkedToTheJre("java-17-without-release");
 
         Result r = usersServiceCmd(Map.of("JAVA_HOME", windowsPath(noRelease)), "version");
@@ -193,12 +198,43 @@ class WindowsZipIT {
     }
 
     @Test
+    void aJava17InProgramFilesJavaIsRefusedNamingJava21() throws Exception {
+        skipWithoutWine();
+        Path programFilesJava = prefix.resolve("drive_c/Program Files/Java");
+        Path jdk17 = programFilesJava.resolve("jdk-17");
+        Files.createDirectories(jdk17);
+        Files.createDirectories(programFilesJava.resolve("not-a-jdk"));
+        for (String dir : List.of("bin", "conf", "lib", "legal")) {
+            Files.deleteIfExists(jdk17.resolve(dir));
+            Files.createSymbolicLink(jdk17.resolve(dir), jre.resolve(dir));
+        }
+        Files.copy(jre.resolve("release"), jdk17.resolve("release"), StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Result r = usersServiceCmd(Map.of(), "version");
+
+            assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+            assertThat(r.stderr)
+                    .isEqualTo(NEEDS + "Java 17.0.17 from C:\\Program Files\\Java at C:\\Program Files\\Java\\jdk-17"
+                            + "\\bin\\java.exe" + INSTALL + "\r\n");
+        } finally {
+            for (String dir : List.of("bin", "conf", "lib", "legal")) {
+                Files.deleteIfExists(jdk17.resolve(dir));
+            }
+            Files.deleteIfExists(jdk17.resolve("release"));
+            Files.deleteIfExists(jdk17);
+            Files.deleteIfExists(programFilesJava.resolve("not-a-jdk"));
+        }
+    }
+
+    @Test
     void withNoJavaAnywhereItSaysSo() throws Exception {
+        skipWithoutWine();
         Result r = usersServiceCmd(Map.of(), "version");
 
         assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
         assertThat(r.stderr)
-                .isEqualTo(NEEDS + "no Java in JAVA_HOME, on the PATH or in the registry" + INSTALL + "\r\n");
+                .isEqualTo(NEEDS + "no Java in JAVA_HOME, on the PATH, in the registry or in the usual folders"
+                        + INSTALL + "\r\n");
     }
 
     /**
@@ -208,6 +244,7 @@ class WindowsZipIT {
      */
     @Test
     void aJava21HomeRunsTheJarNextToTheScriptWithTheArgumentsAndItsExitCode() throws Exception {
+        skipWithoutWine();
         Path fake21 = javaHomeLinkedToTheJre("fake-java-21");
         Files.writeString(fake21.resolve("release"), "JAVA_VERSION=\"21.0.5\"\nIMPLEMENTOR=\"test\"\n");
         Path probeDir = prefix.resolve("drive_c/probe");
@@ -215,7 +252,7 @@ class WindowsZipIT {
         Files.copy(
                 prefix.resolve("drive_c/users-service-" + version() + "/users-service.cmd"),
                 probeDir.resolve("probe.cmd"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                StandardCopyOption.REPLACE_EXISTING);
         probeJar(probeDir.resolve("probe.jar"));
 
         Result r = wine(
@@ -339,7 +376,7 @@ class WindowsZipIT {
                 } else {
                     Files.createDirectories(target.getParent());
                     try (InputStream in = z.getInputStream(e)) {
-                        Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
             }
