@@ -10,7 +10,10 @@ rem      %ProgramFiles%\Microsoft\jdk-*, %ProgramFiles%\Zulu\*, %USERPROFILE%\.j
 rem A candidate's version is the JAVA_VERSION of its release file, or, without one, what "java -version" prints.
 rem Exit code: the application's; 1 when no Java 21+ is found (one line on stderr naming what was found),
 rem the same code and wording as the jar's own launcher (see docs/windows.md, "Download and run on Windows").
-setlocal EnableExtensions EnableDelayedExpansion
+rem Two scopes: the outer keeps SK_* out of the caller's environment; the inner one, with delayed expansion, ends
+rem before the jar runs, so a "!" in an argument reaches it unchanged.
+setlocal EnableExtensions DisableDelayedExpansion
+setlocal EnableDelayedExpansion
 set "SK_APP=%~n0"
 set "SK_JAR=%~dp0%~n0.jar"
 set "SK_NEED=21"

@@ -263,11 +263,13 @@ class WindowsZipIT {
                 "/c",
                 "C:\\probe\\probe.cmd",
                 "one",
-                "two");
+                "two!",
+                "th ree");
 
         assertThat(r.exitCode).as(r.toString()).isEqualTo(3);
         assertThat(r.stdout.replace("\r", ""))
-                .isEqualTo("java.home=" + windowsPath(fake21) + "\njar=C:\\probe\\probe.jar\nargs=[one, two]\n");
+                .isEqualTo(
+                        "java.home=" + windowsPath(fake21) + "\njar=C:\\probe\\probe.jar\nargs=[one, two!, th ree]\n");
         assertThat(r.stderr).as(r.toString()).isEmpty();
     }
 
