@@ -124,6 +124,17 @@ class JsonBodiesTest {
         assertThat(problem.get("detail").asText()).startsWith("unknown field \"address.country\"");
     }
 
+    /** Found by UserBodyFuzzTest: an empty key made FieldError throw, and the request answered 500. */
+    @Test
+    void unknownEmptyOrBlankFieldNameIs400WithABracketedPath() {
+        JsonNode empty = problem(post("{\"age\":1,\"\":\"\"}"), 400);
+        assertThat(empty.get("errors").get(0).get("field").asText()).isEqualTo("[\"\"]");
+        assertThat(empty.get("detail").asText()).startsWith("unknown field \"[\"\"]\"");
+
+        JsonNode nested = problem(post("{\"age\":1,\"address\":{\" \":1}}"), 400);
+        assertThat(nested.get("errors").get(0).get("field").asText()).isEqualTo("address[\" \"]");
+    }
+
     @Test
     void wrongTypeIs400NamingTheFieldAndTheExpectedType() {
         JsonNode problem = problem(post("{\"age\":\"old\"}"), 400);
