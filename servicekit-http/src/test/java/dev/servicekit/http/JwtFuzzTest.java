@@ -46,7 +46,7 @@ class JwtFuzzTest {
             .build();
     private static final JwtAuthenticator AUTHENTICATOR = JwtAuthenticator.create(SETTINGS);
 
-    @FuzzTest(maxDuration = "2m")
+    @FuzzTest(maxDuration = "5m")
     void verify(byte[] input) {
         String token = token(input);
         AuthenticatedCaller caller;

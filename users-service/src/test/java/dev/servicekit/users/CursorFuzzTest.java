@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 class CursorFuzzTest {
 
-    @FuzzTest(maxDuration = "2m")
+    @FuzzTest(maxDuration = "5m")
     void decode(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);
         Optional<Long> id = Cursor.decode(text);
@@ -27,7 +27,7 @@ class CursorFuzzTest {
         });
     }
 
-    @FuzzTest(maxDuration = "1m")
+    @FuzzTest(maxDuration = "5m")
     void roundTrip(long id) {
         long afterId = id == Long.MIN_VALUE ? 0 : Math.abs(id);
         assertThat(Cursor.decode(Cursor.encode(afterId))).contains(afterId);

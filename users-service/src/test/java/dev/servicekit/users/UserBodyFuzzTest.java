@@ -15,7 +15,7 @@ import dev.servicekit.http.ProblemException;
  */
 class UserBodyFuzzTest {
 
-    @FuzzTest(maxDuration = "2m")
+    @FuzzTest(maxDuration = "5m")
     void body(byte[] body) {
         UserDraft draft;
         try {
