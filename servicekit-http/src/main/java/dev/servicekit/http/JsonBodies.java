@@ -102,7 +102,22 @@ public final class JsonBodies {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(type, "type");
         requireJsonContentType(request);
-        byte[] body = readBytes(request);
+        return parse(readBytes(request), type);
+    }
+
+    /**
+     * Parses a JSON body already read into {@code type}, with the same strict rules and problems as
+     * {@link #read(ServerRequest, Class)} (which calls this after checking the content type).
+     *
+     * @param body the raw body bytes
+     * @param type the target type, typically a record
+     * @param <T>  the target type
+     * @return the value, never {@code null}
+     * @throws ProblemException 400 for an empty or malformed body, a value of the wrong type or an unknown field
+     */
+    public static <T> T parse(byte[] body, Class<T> type) {
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(type, "type");
         if (isBlank(body)) {
             throw ProblemException.badRequest("The request body is empty; send " + describe(type) + " as JSON");
         }
@@ -261,10 +276,11 @@ public final class JsonBodies {
     }
 
     private static ProblemException fieldProblem(String field, String message, String detail) {
-        // A field whose name is empty or blank ({"": 1}) is named in quotes, as FieldError needs a visible name.
-        String named = field.isBlank() ? "\"" + field + "\"" : field;
+        if (field.isBlank()) {
+            return ProblemException.badRequest("The request body is not valid: " + message);
+        }
         return ProblemException.of(400, ProblemException.VALIDATION, "Request validation failed", detail)
-                .withExtension("errors", List.of(new FieldError(named, message)));
+                .withExtension("errors", List.of(new FieldError(field, message)));
     }
 
     private static String fieldSuffix(JsonMappingException e) {
@@ -272,15 +288,19 @@ public final class JsonBodies {
         return field.isEmpty() ? "" : " (at field \"" + field + "\")";
     }
 
-    /** JSON path such as {@code address.zip} or {@code items[2].name}. */
+    /** JSON path such as {@code address.zip}, {@code items[2].name} or {@code [""]} (an empty key); never blank when the path has a member. */
     private static String path(JsonMappingException e) {
         StringBuilder path = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
+            String name = ref.getFieldName();
+            if (name != null && name.isBlank()) {
+                // An empty or blank key ({"": 1}) gets bracket notation so the path is never blank.
+                path.append("[\"").append(name).append("\"]");
+            } else if (name != null) {
                 if (!path.isEmpty()) {
                     path.append('.');
                 }
-                path.append(ref.getFieldName());
+                path.append(name);
             } else if (ref.getIndex() >= 0) {
                 path.append('[').append(ref.getIndex()).append(']');
             }

@@ -20,7 +20,11 @@ final class Cursor {
                 .encodeToString((PREFIX + afterId).getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** The id after which the next page starts, or empty if the text is not a cursor this service issued. */
+    /**
+     * The id after which the next page starts, or empty if the text is not a cursor this service issued.
+     * Only the exact text {@link #encode} produces is accepted: no padding, no {@code +} sign or leading
+     * zeros, no other base64 spelling of the same bytes, so each id has exactly one cursor.
+     */
     static Optional<Long> decode(String cursor) {
         if (cursor.length() > 64) {
             return Optional.empty();
@@ -31,7 +35,7 @@ final class Cursor {
                 return Optional.empty();
             }
             long id = Long.parseLong(text.substring(PREFIX.length()));
-            return id >= 0 ? Optional.of(id) : Optional.empty();
+            return id >= 0 && encode(id).equals(cursor) ? Optional.of(id) : Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The users REST API (SPEC §6): list with cursor pagination, create, read, full replace with
@@ -248,12 +249,17 @@ final class UsersApi {
     }
 
     private UserDraft draft(UserInput input) {
+        return draft(input, p -> hasher.hash(p.toCharArray()));
+    }
+
+    /** The draft for valid input (hashing a password with {@code hash}), or the 400 validation problem. */
+    static UserDraft draft(UserInput input, Function<String, String> hash) {
         List<FieldError> errors = input.validate();
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);
         }
-        Optional<String> hash = input.optionalPassword().map(p -> hasher.hash(p.toCharArray()));
-        return new UserDraft(input.name().strip(), input.email().strip(), input.effectiveRoles(), hash);
+        Optional<String> passwordHash = input.optionalPassword().map(hash);
+        return new UserDraft(input.name().strip(), input.email().strip(), input.effectiveRoles(), passwordHash);
     }
 
     static String etag(User user) {
