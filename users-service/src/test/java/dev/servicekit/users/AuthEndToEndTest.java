@@ -43,15 +43,7 @@ class AuthEndToEndTest {
     }
 
     private String issue(String scopes) {
-        cliOut.reset();
-        int code = ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(cliOut, true, StandardCharsets.UTF_8))
-                .build()
-                .execute("token", "issue", "--subject", "operator", "--scope", scopes, "--set", "data-dir=" + dir);
-        assertThat(code).as(cliOut.toString(StandardCharsets.UTF_8)).isZero();
-        return cliOut.toString(StandardCharsets.UTF_8).strip();
+        return RunningUsersService.issueToken(dir, "operator", scopes);
     }
 
     private TestResponse createUser(String token, String email, String roles, String password) {

@@ -2,18 +2,13 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.servicekit.core.ServiceCli;
 import dev.servicekit.testing.HostileInput;
 import dev.servicekit.testing.TestResponse;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,14 +65,6 @@ class HostileInputTest {
     }
 
     private String issue(String scopes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .build()
-                .execute("token", "issue", "--subject", "hostile", "--scope", scopes, "--set", "data-dir=" + dir);
-        assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
-        return out.toString(StandardCharsets.UTF_8).strip();
+        return RunningUsersService.issueToken(dir, "hostile", scopes);
     }
 }

@@ -69,6 +69,26 @@ final class RunningUsersService implements AutoCloseable {
         return contract;
     }
 
+    /**
+     * A token from the real {@code token issue} verb, signed with the key in {@code dataDir} (the one a service
+     * started there with auth on generates and verifies with).
+     */
+    static String issueToken(Path dataDir, String subject, String scopes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        int code = ServiceCli.builder(application())
+                .environment(Map.of())
+                .out(print)
+                .err(print)
+                .build()
+                .execute("token", "issue", "--subject", subject, "--scope", scopes, "--set", "data-dir=" + dataDir);
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        if (code != 0) {
+            throw new AssertionError("token issue exited with " + code + ": " + printed);
+        }
+        return printed.strip();
+    }
+
     int apiPort() {
         return host.endpoints().get("api").getPort();
     }

@@ -3,17 +3,13 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.servicekit.core.ServiceCli;
 import dev.servicekit.testing.TestResponse;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,15 +28,7 @@ class StatusPageAccessTest {
     Path dir;
 
     private String issue(String scopes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .build()
-                .execute("token", "issue", "--subject", "operator", "--scope", scopes, "--set", "data-dir=" + dir);
-        assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
-        return out.toString(StandardCharsets.UTF_8).strip();
+        return RunningUsersService.issueToken(dir, "operator", scopes);
     }
 
     @Test

@@ -3,15 +3,11 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.servicekit.core.ServiceCli;
 import dev.servicekit.testing.HeadlessChromium;
 import dev.servicekit.testing.NginxServer;
 import dev.servicekit.testing.Poll;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -94,15 +90,7 @@ class StatusPageBrowserTest {
     }
 
     static String issue(String scopes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .build()
-                .execute("token", "issue", "--subject", "operator", "--scope", scopes, "--set", "data-dir=" + dir);
-        assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
-        return out.toString(StandardCharsets.UTF_8).strip();
+        return RunningUsersService.issueToken(dir, "operator", scopes);
     }
 
     static URI page() {
