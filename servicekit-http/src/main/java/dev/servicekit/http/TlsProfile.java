@@ -56,8 +56,13 @@ final class TlsProfile {
 
     private static final Map<String, String> REFUSED_PROTOCOLS = refusedProtocols();
 
-    /** IANA name → OpenSSL name ("-" when none), from the bundled list. */
-    private static final Map<String, String> KNOWN_SUITES = knownSuites();
+    /**
+     * IANA name → OpenSSL name ("-" when none), from the bundled list, read on first use (only a configured suite
+     * list needs it).
+     */
+    private static final class Known {
+        static final Map<String, String> SUITES = knownSuites();
+    }
 
     private TlsProfile() {}
 
@@ -120,6 +125,11 @@ final class TlsProfile {
      * both can be used.
      */
     static List<Problem> problems(List<String> protocols, List<String> suites) {
+        if (protocols.equals(PROTOCOLS) && suites.equals(CIPHER_SUITES)) {
+            // The shipped profile (TlsProfileTest holds it against this JVM): no need to start the JVM's TLS
+            // provider, about 400 classes, on every start of a service that may not use TLS at all.
+            return List.of();
+        }
         List<Problem> problems = new ArrayList<>();
         protocolProblems(protocols).forEach(p -> problems.add(new Problem(Setting.PROTOCOLS, p)));
         suiteProblems(suites).forEach(p -> problems.add(new Problem(Setting.CIPHER_SUITES, p)));
@@ -180,14 +190,14 @@ final class TlsProfile {
             if (offered.contains(suite)) {
                 continue;
             }
-            Optional<String> iana = KNOWN_SUITES.entrySet().stream()
+            Optional<String> iana = Known.SUITES.entrySet().stream()
                     .filter(entry -> entry.getValue().equals(suite))
                     .map(Map.Entry::getKey)
                     .findFirst();
-            if (iana.isPresent() && !KNOWN_SUITES.containsKey(suite)) {
+            if (iana.isPresent() && !Known.SUITES.containsKey(suite)) {
                 problems.add("\"" + suite + "\" is an OpenSSL name; use its IANA name \"" + iana.get() + "\""
                         + (offered.contains(iana.get()) ? "" : " (which this JVM does not offer either)"));
-            } else if (KNOWN_SUITES.containsKey(suite)) {
+            } else if (Known.SUITES.containsKey(suite)) {
                 problems.add("\"" + suite + "\" is a cipher suite this JVM does not offer (not implemented, or turned "
                         + "off by jdk.tls.disabledAlgorithms in its java.security); remove it, or choose from the "
                         + "suites it offers: "

@@ -24,6 +24,10 @@ class TlsProfileTest {
                 .contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
         assertThat(TlsProfile.problems(TlsSettings.DEFAULT_PROTOCOLS, TlsSettings.DEFAULT_CIPHER_SUITES))
                 .isEmpty();
+        // problems() skips the JVM's provider for the shipped profile; this is what makes that safe.
+        assertThat(TlsProfile.offeredByThisJvm()).containsAll(TlsSettings.DEFAULT_CIPHER_SUITES);
+        assertThat(TlsProfile.suiteProblems(TlsSettings.DEFAULT_CIPHER_SUITES)).isEmpty();
+        assertThat(TlsProfile.protocolProblems(TlsSettings.DEFAULT_PROTOCOLS)).isEmpty();
         assertThat(TlsProfile.weaknesses(TlsSettings.DEFAULT_CIPHER_SUITES)).isEmpty();
     }
 
