@@ -86,27 +86,24 @@ final class HttpTestSupport {
 
     /** Sends raw bytes (never half-closing) and reads until the server closes the connection. */
     static RawResponse raw(int port, String request) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, port), 5000);
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            return RawResponse.readFrom(socket.getInputStream());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return raw(port, request, false);
     }
 
     /** Sends raw bytes, half-closes (the client has nothing more to send), and reads until the server closes. */
     static RawResponse rawHalfClosed(int port, String request) {
+        return raw(port, request, true);
+    }
+
+    private static RawResponse raw(int port, String request, boolean halfClose) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(HOST, port), 5000);
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            socket.shutdownOutput();
+            if (halfClose) {
+                socket.shutdownOutput();
+            }
             return RawResponse.readFrom(socket.getInputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -397,14 +397,7 @@ public final class HeadlessChromium implements AutoCloseable {
 
     private static void end(Process process) {
         List<ProcessHandle> children = process.descendants().toList();
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.terminate(process);
         children.forEach(ProcessHandle::destroyForcibly);
     }
 
