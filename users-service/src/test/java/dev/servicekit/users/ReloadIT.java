@@ -153,6 +153,8 @@ class ReloadIT {
                   issuer: %s
                 limits:
                   max-body-size: %s
+                reload:
+                  watch: false
                 """.formatted(dir, origins, secret, issuer, bodyLimit));
     }
 
