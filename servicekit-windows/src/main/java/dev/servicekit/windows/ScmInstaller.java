@@ -155,7 +155,6 @@ final class ScmInstaller {
                 Winsvc.SERVICE_CONFIG_DESCRIPTION,
                 description,
                 "description",
-                progress,
                 () -> registry.warn("description"));
         if (plan.delayedAutoStart()) {
             config2Dword(
@@ -163,7 +162,6 @@ final class ScmInstaller {
                     Winsvc.SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
                     1,
                     "delayed auto-start",
-                    progress,
                     () -> registry.dword("delayed auto-start", "DelayedAutostart", 1));
         }
         if (!plan.failureActions().isEmpty()) {
@@ -182,13 +180,7 @@ final class ScmInstaller {
             actions.lpsaActions = first;
             Runnable writeFailureActions =
                     () -> registry.binary("failure actions", "FailureActions", plan.failureActionsValue());
-            if (config2(
-                            service,
-                            Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS,
-                            actions,
-                            "failure actions",
-                            progress,
-                            writeFailureActions)
+            if (config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS, actions, "failure actions", writeFailureActions)
                     && !failureActionsKept(service)) {
                 // Wine's SCM accepts the call, keeps nothing and cannot answer the read-back (124)
                 writeFailureActions.run();
@@ -200,7 +192,6 @@ final class ScmInstaller {
                     Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
                     flag,
                     "failure actions flag",
-                    progress,
                     () -> registry.dword("failure actions flag", "FailureActionsOnNonCrashFailures", 1));
         }
         config2Dword(
@@ -208,7 +199,6 @@ final class ScmInstaller {
                 Winsvc.SERVICE_CONFIG_SERVICE_SID_INFO,
                 ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED,
                 "service SID type",
-                progress,
                 () -> registry.dword(
                         "service SID type", "ServiceSidType", ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED));
         int preshutdown = (int) plan.preshutdownTimeout().toMillis();
@@ -217,7 +207,6 @@ final class ScmInstaller {
                 Winsvc.SERVICE_CONFIG_PRESHUTDOWN_INFO,
                 preshutdown,
                 "pre-shutdown timeout",
-                progress,
                 () -> registry.dword("pre-shutdown timeout", "PreshutdownTimeout", preshutdown));
     }
 
@@ -285,7 +274,6 @@ final class ScmInstaller {
             int level,
             Winsvc.ChangeServiceConfig2Info info,
             String what,
-            Progress progress,
             Runnable unsupported) {
         if (!A.ChangeServiceConfig2(service, level, info)) {
             unsupportedOrFail(what, Native.getLastError(), unsupported);
@@ -312,7 +300,7 @@ final class ScmInstaller {
      * pass a 4-byte buffer to {@code ChangeServiceConfig2W} directly.
      */
     private static void config2Dword(
-            Winsvc.SC_HANDLE service, int level, int value, String what, Progress progress, Runnable unsupported) {
+            Winsvc.SC_HANDLE service, int level, int value, String what, Runnable unsupported) {
         Memory info = new Memory(4);
         info.setInt(0, value);
         Function f = NativeLibrary.getInstance("Advapi32", W32APIOptions.UNICODE_OPTIONS)
