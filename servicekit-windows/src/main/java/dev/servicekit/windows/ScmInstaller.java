@@ -20,6 +20,7 @@ import dev.servicekit.scm.ScmStatus;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceStatus;
 import java.io.IOException;
@@ -622,9 +623,7 @@ final class ScmInstaller {
                                     OptionalLong.empty(),
                                     OptionalInt.empty(),
                                     OptionalInt.empty())
-                            .withConfiguration(ScmConfigurationReader.read(
-                                    ScmConfigurationReader.jna(service, name),
-                                    ScmConfigurationReader.jnaRegistry(name)));
+                            .withConfiguration(configuration(service, name));
                 }
                 boolean running = s.dwCurrentState == ScmApi.SERVICE_RUNNING;
                 OptionalInt exit = s.dwCurrentState == ScmApi.SERVICE_STOPPED
@@ -640,13 +639,37 @@ final class ScmInstaller {
                                 s.dwProcessId > 0 ? OptionalLong.of(s.dwProcessId) : OptionalLong.empty(),
                                 exit,
                                 OptionalInt.empty())
-                        .withConfiguration(ScmConfigurationReader.read(
-                                ScmConfigurationReader.jna(service, name), ScmConfigurationReader.jnaRegistry(name)));
+                        .withConfiguration(configuration(service, name));
             } finally {
                 A.CloseServiceHandle(service);
             }
         } finally {
             A.CloseServiceHandle(scm);
+        }
+    }
+
+    /**
+     * The configuration read back ({@link ScmConfigurationReader}); when even {@code QueryServiceConfig} fails, an
+     * empty one whose note says why, so that {@code status} still answers.
+     */
+    private static ServiceConfiguration configuration(Winsvc.SC_HANDLE service, String name) {
+        try {
+            return ScmConfigurationReader.read(
+                    ScmConfigurationReader.jna(service, name), ScmConfigurationReader.jnaRegistry(name));
+        } catch (RuntimeException e) {
+            return new ServiceConfiguration(
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of("the configuration could not be read: " + e.getMessage()));
         }
     }
 
