@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Timeout;
  * Skips with the reason when either is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-// the kill runs last: it leaves Wine's SCM a dead RUNNING service, and a start after it once failed with 1055
+// the kill runs last: it leaves Wine's SCM a service marked RUNNING whose process is dead
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class WineScmIT {
@@ -293,113 +293,126 @@ class WineScmIT {
         assertThat(fixture("install", dep, String.valueOf(depPort), fixtureLogArg(dep))
                         .exitCode())
                 .isZero();
-        WineSession.Result install = fixture(
-                "install",
-                name,
-                String.valueOf(port),
-                fixtureLogArg(name),
-                "--start-type",
-                "delayed",
-                "--display-name",
-                "Servicekit all options " + me,
-                "--description",
-                "Every install option, read back.",
-                "--depends-on",
-                dep,
-                "--depends-on",
-                "eventlog",
-                "--on-failure",
-                "restart:2s,restart:30s,none",
-                "--reset-after",
-                "2h",
-                "--stop-timeout",
-                "45s");
-        assertThat(install.exitCode()).as("install: %s", install.all()).isZero();
-        assertThat(install.stdout().replace("\r", "").lines().filter(l -> l.contains("Win32 error 124")))
-                .as("the settings Wine's SCM does not keep, each written to the registry by the installer")
-                .containsExactly(
-                        registryNote("delayed auto-start", "DelayedAutostart"),
-                        registryNote("failure actions", "FailureActions"),
-                        registryNote("failure actions flag", "FailureActionsOnNonCrashFailures"),
-                        registryNote("service SID type", "ServiceSidType"));
+        boolean uninstalled = false;
+        try {
+            WineSession.Result install = fixture(
+                    "install",
+                    name,
+                    String.valueOf(port),
+                    fixtureLogArg(name),
+                    "--start-type",
+                    "delayed",
+                    "--display-name",
+                    "Servicekit all options " + me,
+                    "--description",
+                    "Every install option, read back.",
+                    "--depends-on",
+                    dep,
+                    "--depends-on",
+                    "eventlog",
+                    "--on-failure",
+                    "restart:2s,restart:30s,none",
+                    "--reset-after",
+                    "2h",
+                    "--stop-timeout",
+                    "45s");
+            assertThat(install.exitCode()).as("install: %s", install.all()).isZero();
+            assertThat(install.stdout().replace("\r", "").lines().filter(l -> l.contains("Win32 error 124")))
+                    .as("the settings Wine's SCM does not keep, each written to the registry by the installer")
+                    .containsExactly(
+                            registryNote("delayed auto-start", "DelayedAutostart"),
+                            registryNote("failure actions", "FailureActions"),
+                            registryNote("failure actions flag", "FailureActionsOnNonCrashFailures"),
+                            registryNote("service SID type", "ServiceSidType"));
 
-        // (a) through the SCM API, as status --json reports it
-        JsonNode status = statusJson(name);
-        JsonNode config = status.path("configuration");
-        assertThat(status.path("installed").asBoolean()).isTrue();
-        assertThat(config.path("startType").asText()).isEqualTo("delayed");
-        assertThat(config.path("delayedAutoStart").asBoolean()).isTrue();
-        assertThat(config.path("account").asText()).isEqualTo("NT SERVICE\\" + name);
-        assertThat(config.path("displayName").asText()).isEqualTo("Servicekit all options " + me);
-        assertThat(config.path("description").asText()).isEqualTo("Every install option, read back.");
-        assertThat(texts(config.path("dependencies"))).containsExactly(dep, "eventlog");
-        assertThat(config.path("failureActions").toString())
-                .isEqualTo("[{\"action\":\"restart\",\"delayMillis\":2000},"
-                        + "{\"action\":\"restart\",\"delayMillis\":30000},{\"action\":\"none\",\"delayMillis\":0}]");
-        assertThat(config.path("resetAfterSeconds").asLong()).isEqualTo(7200);
-        assertThat(config.path("failureActionsOnNonCrashFailures").asBoolean()).isTrue();
-        assertThat(config.path("serviceSidType").asText()).isEqualTo("unrestricted");
-        assertThat(config.path("preshutdownTimeoutMillis").asLong()).isEqualTo(45_000);
-        assertThat(config.path("command").asText())
-                .startsWith("\"" + windowsPath(javaExe) + "\" -Xmx64m -jar \"" + windowsPath(fixtureJar) + "\" service "
-                        + name + " " + port);
-        assertThat(texts(config.path("notes")))
-                .as("what Wine's SCM API cannot answer, read from the registry instead (Windows answers all of it)")
-                .hasSize(5)
-                .anySatisfy(n -> assertThat(n).startsWith("delayed auto-start: this SCM does not know the setting"))
-                .anySatisfy(n -> assertThat(n).startsWith("failure actions: this SCM does not know the setting"))
-                .anySatisfy(n -> assertThat(n)
-                        .startsWith("failure actions on non-crash failures: this SCM does not know the setting"))
-                .anySatisfy(n -> assertThat(n).startsWith("service SID type: this SCM does not know the setting"))
-                .anySatisfy(n -> assertThat(n)
-                        .isEqualTo("dependencies: QueryServiceConfig returned none but the registry value "
-                                + "DependOnService lists " + dep + ", eventlog; read from the registry"));
+            // (a) through the SCM API, as status --json reports it
+            JsonNode status = statusJson(name);
+            JsonNode config = status.path("configuration");
+            assertThat(status.path("installed").asBoolean()).isTrue();
+            assertThat(config.path("startType").asText()).isEqualTo("delayed");
+            assertThat(config.path("delayedAutoStart").asBoolean()).isTrue();
+            assertThat(config.path("account").asText()).isEqualTo("NT SERVICE\\" + name);
+            assertThat(config.path("displayName").asText()).isEqualTo("Servicekit all options " + me);
+            assertThat(config.path("description").asText()).isEqualTo("Every install option, read back.");
+            assertThat(texts(config.path("dependencies"))).containsExactly(dep, "eventlog");
+            assertThat(config.path("failureActions").toString())
+                    .isEqualTo(
+                            "[{\"action\":\"restart\",\"delayMillis\":2000},"
+                                    + "{\"action\":\"restart\",\"delayMillis\":30000},{\"action\":\"none\",\"delayMillis\":0}]");
+            assertThat(config.path("resetAfterSeconds").asLong()).isEqualTo(7200);
+            assertThat(config.path("failureActionsOnNonCrashFailures").asBoolean())
+                    .isTrue();
+            assertThat(config.path("serviceSidType").asText()).isEqualTo("unrestricted");
+            assertThat(config.path("preshutdownTimeoutMillis").asLong()).isEqualTo(45_000);
+            assertThat(config.path("command").asText())
+                    .startsWith("\"" + windowsPath(javaExe) + "\" -Xmx64m -jar \"" + windowsPath(fixtureJar)
+                            + "\" service " + name + " " + port);
+            assertThat(texts(config.path("notes")))
+                    .as("what Wine's SCM API cannot answer, read from the registry instead (Windows answers all of it)")
+                    .hasSize(5)
+                    .anySatisfy(n -> assertThat(n).startsWith("delayed auto-start: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n).startsWith("failure actions: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n)
+                            .startsWith("failure actions on non-crash failures: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n).startsWith("service SID type: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n)
+                            .isEqualTo("dependencies: QueryServiceConfig returned none but the registry value "
+                                    + "DependOnService lists " + dep + ", eventlog; read from the registry"));
 
-        // (b) from Wine's registry
-        Map<String, String> reg = registry(name);
-        assertThat(reg)
-                .containsEntry("Start", "REG_DWORD 0x2")
-                .containsEntry("DelayedAutostart", "REG_DWORD 0x1")
-                .containsEntry("DisplayName", "REG_SZ Servicekit all options " + me)
-                .containsEntry("Description", "REG_SZ Every install option, read back.")
-                .containsEntry("DependOnService", "REG_MULTI_SZ " + dep + "\\0eventlog")
-                .containsEntry("ObjectName", "REG_SZ NT SERVICE\\" + name)
-                .containsEntry(
-                        "FailureActions",
-                        "REG_BINARY 201C0000" + "00000000" + "00000000" + "03000000" + "14000000" // 7200 s, 3 actions
-                                + "01000000D0070000" + "0100000030750000"
-                                + "0000000000000000") // restart 2 s, 30 s, none
-                .containsEntry("FailureActionsOnNonCrashFailures", "REG_DWORD 0x1")
-                .containsEntry("ServiceSidType", "REG_DWORD 0x1")
-                .containsEntry("PreshutdownTimeout", "REG_DWORD 0xafc8") // 45000 ms
-                .containsEntry("Type", "REG_DWORD 0x10");
-        assertThat(reg.get("ImagePath"))
-                .isEqualTo("REG_SZ " + config.path("command").asText());
+            // (b) from Wine's registry
+            Map<String, String> reg = registry(name);
+            assertThat(reg)
+                    .containsEntry("Start", "REG_DWORD 0x2")
+                    .containsEntry("DelayedAutostart", "REG_DWORD 0x1")
+                    .containsEntry("DisplayName", "REG_SZ Servicekit all options " + me)
+                    .containsEntry("Description", "REG_SZ Every install option, read back.")
+                    .containsEntry("DependOnService", "REG_MULTI_SZ " + dep + "\\0eventlog")
+                    .containsEntry("ObjectName", "REG_SZ NT SERVICE\\" + name)
+                    .containsEntry(
+                            "FailureActions",
+                            "REG_BINARY 201C0000" + "00000000" + "00000000" + "03000000"
+                                    + "14000000" // 7200 s, 3 actions
+                                    + "01000000D0070000" + "0100000030750000"
+                                    + "0000000000000000") // restart 2 s, 30 s, none
+                    .containsEntry("FailureActionsOnNonCrashFailures", "REG_DWORD 0x1")
+                    .containsEntry("ServiceSidType", "REG_DWORD 0x1")
+                    .containsEntry("PreshutdownTimeout", "REG_DWORD 0xafc8") // 45000 ms
+                    .containsEntry("Type", "REG_DWORD 0x10");
+            assertThat(reg.get("ImagePath"))
+                    .isEqualTo("REG_SZ " + config.path("command").asText());
 
-        // dependencies: Wine starts a service without starting what it depends on (Windows starts those first)
-        assertThat(fixture("start", name).exitCode()).isZero();
-        assertThat(wine.scState(dep))
-                .as("the dependency after starting its dependent under Wine")
-                .contains("STOPPED");
-        assertThat(fixture("start", dep).exitCode()).isZero();
-        awaitHttp(depPort, "state=RUNNING");
-        WineSession.Result refused = fixture("stop", dep);
-        assertThat(refused.exitCode())
-                .as("stop of a dependency under a running dependent: %s", refused.all())
-                .isEqualTo(1);
-        assertThat(refused.stderr())
-                .contains("error: Could not stop service \"" + dep + "\": services that depend on it are running: "
-                        + name + " (Win32 error 1051); stop it first, then stop \"" + dep + "\" again");
-        assertThat(wine.scState(dep)).contains("RUNNING");
-        assertThat(http(depPort)).as("the dependency still serves").isPresent();
+            // dependencies: Wine starts a service without starting what it depends on (Windows starts those first)
+            assertThat(fixture("start", name).exitCode()).isZero();
+            assertThat(wine.scState(dep))
+                    .as("the dependency after starting its dependent under Wine")
+                    .contains("STOPPED");
+            assertThat(fixture("start", dep).exitCode()).isZero();
+            awaitHttp(depPort, "state=RUNNING");
+            WineSession.Result refused = fixture("stop", dep);
+            assertThat(refused.exitCode())
+                    .as("stop of a dependency under a running dependent: %s", refused.all())
+                    .isEqualTo(1);
+            assertThat(refused.stderr())
+                    .contains("error: Could not stop service \"" + dep + "\": services that depend on it are running: "
+                            + name + " (Win32 error 1051); stop it first, then stop \"" + dep + "\" again");
+            assertThat(wine.scState(dep)).contains("RUNNING");
+            assertThat(http(depPort)).as("the dependency still serves").isPresent();
 
-        assertThat(fixture("stop", name).exitCode()).isZero();
-        assertThat(fixture("stop", dep).exitCode())
-                .as("the dependency stops once its dependent has")
-                .isZero();
-        assertThat(fixture("uninstall", name).exitCode()).isZero();
-        assertThat(fixture("uninstall", dep).exitCode()).isZero();
-        assertThat(registry(name)).as("the service key after uninstall").isEmpty();
+            assertThat(fixture("stop", name).exitCode()).isZero();
+            assertThat(fixture("stop", dep).exitCode())
+                    .as("the dependency stops once its dependent has")
+                    .isZero();
+            assertThat(fixture("uninstall", name).exitCode()).isZero();
+            assertThat(fixture("uninstall", dep).exitCode()).isZero();
+            assertThat(registry(name)).as("the service key after uninstall").isEmpty();
+            uninstalled = true;
+        } finally {
+            if (!uninstalled) {
+                // a delayed-start leftover would start two minutes into the next session and hold Wine's start lock
+                fixture("uninstall", name);
+                fixture("uninstall", dep);
+            }
+        }
     }
 
     /**
