@@ -2,6 +2,7 @@ package dev.servicekit.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ExitCode;
+import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
@@ -193,6 +194,9 @@ final class StatusCommand implements Callable<Integer> {
         managerView.put(
                 "restarts", status.restarts().isPresent() ? status.restarts().getAsInt() : null);
         managerView.put("since", status.since().map(Object::toString).orElse(null));
+        managerView.put(
+                "configuration",
+                status.configuration().map(ServiceConfiguration::toMap).orElse(null));
         view.put("manager", managerView);
         view.put(
                 "process",

@@ -2,11 +2,13 @@ package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
 import dev.servicekit.spi.ServiceStatus;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -99,6 +102,60 @@ class ServiceManagerCommandsTest {
                 .contains("demo-service is not running")
                 .contains("fake: not running (inactive (dead))")
                 .contains("has no management listener to ask");
+    }
+
+    @Test
+    void statusJsonReportsTheConfigurationTheManagerReadBack() throws Exception {
+        manager.reports(
+                new ServiceStatus(true, false, "STOPPED", OptionalLong.empty(), OptionalInt.of(0), OptionalInt.empty())
+                        .withConfiguration(new ServiceConfiguration(
+                                Optional.of(StartType.DELAYED),
+                                Optional.of("NT SERVICE\\demo-service"),
+                                Optional.of("Demo Service"),
+                                Optional.of("A demo."),
+                                List.of("Tcpip", "other"),
+                                FailureAction.parseList("restart:5s,none"),
+                                Optional.of(Duration.ofDays(1)),
+                                Optional.of(true),
+                                Optional.of("unrestricted"),
+                                Optional.of(Duration.ofSeconds(35)),
+                                Optional.of("java.exe -jar demo.jar service"),
+                                List.of("failure actions: read from the registry"))));
+
+        assertThat(run("status", "--json", "--set", "data-dir=" + dir)).isEqualTo(3);
+
+        JsonNode configuration =
+                new ObjectMapper().readTree(out()).path("manager").path("configuration");
+        assertThat(new ObjectMapper().convertValue(configuration, new TypeReference<Map<String, Object>>() {}))
+                .containsEntry("startType", "delayed")
+                .containsEntry("delayedAutoStart", true)
+                .containsEntry("account", "NT SERVICE\\demo-service")
+                .containsEntry("displayName", "Demo Service")
+                .containsEntry("description", "A demo.")
+                .containsEntry("dependencies", List.of("Tcpip", "other"))
+                .containsEntry(
+                        "failureActions",
+                        List.of(
+                                Map.of("action", "restart", "delayMillis", 5000),
+                                Map.of("action", "none", "delayMillis", 0)))
+                .containsEntry("resetAfterSeconds", 86400)
+                .containsEntry("failureActionsOnNonCrashFailures", true)
+                .containsEntry("serviceSidType", "unrestricted")
+                .containsEntry("preshutdownTimeoutMillis", 35000)
+                .containsEntry("command", "java.exe -jar demo.jar service")
+                .containsEntry("notes", List.of("failure actions: read from the registry"));
+    }
+
+    @Test
+    void statusJsonHasNoConfigurationWhenTheManagerReportsNone() throws Exception {
+        manager.reports(new ServiceStatus(
+                true, false, "inactive (dead)", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty()));
+
+        assertThat(run("status", "--json", "--set", "data-dir=" + dir)).isEqualTo(3);
+
+        JsonNode manager = new ObjectMapper().readTree(out()).path("manager");
+        assertThat(manager.has("configuration")).isTrue();
+        assertThat(manager.path("configuration").isNull()).isTrue();
     }
 
     private int run(String... args) {

@@ -16,6 +16,7 @@ import java.util.OptionalLong;
  * @param lastExitCode  the last exit code the manager recorded
  * @param restarts      how often the manager restarted it, where it counts
  * @param since         when the manager last changed the service's state (started, stopped, failed), where it says
+ * @param configuration how the manager has the service configured, read back from it, where it says
  */
 public record ServiceStatus(
         boolean installed,
@@ -24,7 +25,8 @@ public record ServiceStatus(
         OptionalLong pid,
         OptionalInt lastExitCode,
         OptionalInt restarts,
-        Optional<Instant> since) {
+        Optional<Instant> since,
+        Optional<ServiceConfiguration> configuration) {
 
     /** Checks for nulls. */
     public ServiceStatus {
@@ -33,6 +35,26 @@ public record ServiceStatus(
         Objects.requireNonNull(lastExitCode, "lastExitCode");
         Objects.requireNonNull(restarts, "restarts");
         Objects.requireNonNull(since, "since");
+        Objects.requireNonNull(configuration, "configuration");
+    }
+
+    /** A status from a manager that does not report the configuration. */
+    public ServiceStatus(
+            boolean installed,
+            boolean running,
+            String managerState,
+            OptionalLong pid,
+            OptionalInt lastExitCode,
+            OptionalInt restarts,
+            Optional<Instant> since) {
+        this(installed, running, managerState, pid, lastExitCode, restarts, since, Optional.empty());
+    }
+
+    /** This status with the configuration the manager reported. */
+    public ServiceStatus withConfiguration(ServiceConfiguration configuration) {
+        Objects.requireNonNull(configuration, "configuration");
+        return new ServiceStatus(
+                installed, running, managerState, pid, lastExitCode, restarts, since, Optional.of(configuration));
     }
 
     /** A status from a manager that does not say since when. */
@@ -43,7 +65,7 @@ public record ServiceStatus(
             OptionalLong pid,
             OptionalInt lastExitCode,
             OptionalInt restarts) {
-        this(installed, running, managerState, pid, lastExitCode, restarts, Optional.empty());
+        this(installed, running, managerState, pid, lastExitCode, restarts, Optional.empty(), Optional.empty());
     }
 
     /** The status of a service that is not installed. */

@@ -2,6 +2,7 @@ package dev.servicekit.windows;
 
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceManagerException;
+import java.util.List;
 import java.util.function.IntFunction;
 
 /** Turns Win32 errors of SCM calls into {@link ServiceManagerException}s with the exit codes of SPEC §4. */
@@ -29,6 +30,23 @@ final class ScmErrors {
         }
         return new ServiceManagerException(
                 "Could not " + what + ": Win32 error " + error + " (" + systemMessage.apply(error) + ")",
+                ExitCode.FAILURE);
+    }
+
+    /**
+     * ERROR_DEPENDENT_SERVICES_RUNNING (1051): Windows refuses to stop a service while services that depend on it
+     * run. Exit 1, naming them (when the SCM said which) and the fix.
+     */
+    static ServiceManagerException dependentServicesRunning(String name, List<String> dependents) {
+        String which = dependents.isEmpty()
+                ? "services that depend on it are running"
+                : "services that depend on it are running: " + String.join(", ", dependents);
+        String fix = dependents.isEmpty()
+                ? "stop the services whose dependencies name \"" + name + "\" first"
+                : "stop " + (dependents.size() == 1 ? "it" : "them") + " first";
+        return new ServiceManagerException(
+                "Could not stop service \"" + name + "\": " + which + " (Win32 error 1051); " + fix + ", then stop \""
+                        + name + "\" again",
                 ExitCode.FAILURE);
     }
 }

@@ -295,6 +295,42 @@ record ScmInstallPlan(
         return out.toByteArray();
     }
 
+    /** A {@code FailureActions} registry value, read: the reset period and the actions. */
+    record FailureActionsValue(Duration resetPeriod, List<FailureAction> actions) {}
+
+    /**
+     * Reads a {@code FailureActions} registry value (the layout {@link #failureActionsValue()} writes, which is what
+     * Windows keeps): action types other than restart and none (reboot 2, run a command 3) read as none.
+     *
+     * @throws IllegalArgumentException when the value is shorter than its header or its action count says
+     */
+    static FailureActionsValue parseFailureActionsValue(byte[] value) {
+        if (value.length < 20) {
+            throw new IllegalArgumentException(
+                    "a FailureActions value has a 20-byte header; this one has " + value.length + " bytes");
+        }
+        long reset = dword(value, 0);
+        long count = dword(value, 12);
+        if (value.length < 20 + 8 * count) {
+            throw new IllegalArgumentException("a FailureActions value with " + count + " actions needs "
+                    + (20 + 8 * count) + " bytes; this one has " + value.length);
+        }
+        List<FailureAction> actions = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long type = dword(value, 20 + 8 * i);
+            long delay = dword(value, 24 + 8 * i);
+            actions.add(
+                    type == 1
+                            ? new FailureAction(FailureAction.Kind.RESTART, Duration.ofMillis(delay))
+                            : new FailureAction(FailureAction.Kind.NONE, Duration.ofMillis(delay)));
+        }
+        return new FailureActionsValue(Duration.ofSeconds(reset), List.copyOf(actions));
+    }
+
+    private static long dword(byte[] b, int at) {
+        return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24;
+    }
+
     /** {@code SC_ACTION_NONE} 0 or {@code SC_ACTION_RESTART} 1. */
     static int scActionType(FailureAction action) {
         return action.kind() == FailureAction.Kind.RESTART ? 1 : 0;

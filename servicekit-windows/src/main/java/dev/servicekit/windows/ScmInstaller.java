@@ -6,8 +6,11 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.platform.win32.Advapi32;
 import com.sun.jna.platform.win32.Advapi32Util;
+import com.sun.jna.platform.win32.Kernel32;
 import com.sun.jna.platform.win32.Kernel32Util;
+import com.sun.jna.platform.win32.W32ServiceManager;
 import com.sun.jna.platform.win32.Win32Exception;
+import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.platform.win32.WinReg;
 import com.sun.jna.platform.win32.Winsvc;
 import com.sun.jna.ptr.IntByReference;
@@ -17,6 +20,7 @@ import dev.servicekit.scm.ScmStatus;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.Progress;
+import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceStatus;
 import java.io.IOException;
@@ -34,6 +38,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -46,6 +51,10 @@ import java.util.Set;
 final class ScmInstaller {
 
     static final int ERROR_INVALID_LEVEL = 124;
+    static final int ERROR_DEPENDENT_SERVICES_RUNNING = 1051;
+    /** {@code SERVICE_ENUMERATE_DEPENDENTS}: to name the running dependents when a stop is refused. */
+    private static final int SERVICE_ENUMERATE_DEPENDENTS = 0x0008;
+
     static final int ERROR_SERVICE_ALREADY_RUNNING = 1056;
     static final int ERROR_SERVICE_NOT_ACTIVE = 1062;
     static final int ERROR_SERVICE_MARKED_FOR_DELETE = 1072;
@@ -139,11 +148,22 @@ final class ScmInstaller {
     }
 
     private static void configure(Winsvc.SC_HANDLE service, ScmInstallPlan plan, Progress progress) {
+        RegistryFallback registry = new RegistryFallback(plan.name(), progress);
         Winsvc.SERVICE_DESCRIPTION description = new Winsvc.SERVICE_DESCRIPTION();
         description.lpDescription = plan.description();
-        config2(service, Winsvc.SERVICE_CONFIG_DESCRIPTION, description, "description", progress);
+        config2(
+                service,
+                Winsvc.SERVICE_CONFIG_DESCRIPTION,
+                description,
+                "description",
+                () -> registry.warn("description"));
         if (plan.delayedAutoStart()) {
-            config2Dword(service, Winsvc.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, 1, "delayed auto-start", progress);
+            config2Dword(
+                    service,
+                    Winsvc.SERVICE_CONFIG_DELAYED_AUTO_START_INFO,
+                    1,
+                    "delayed auto-start",
+                    () -> registry.dword("delayed auto-start", "DelayedAutostart", 1));
         }
         if (!plan.failureActions().isEmpty()) {
             Winsvc.SERVICE_FAILURE_ACTIONS actions = new Winsvc.SERVICE_FAILURE_ACTIONS();
@@ -159,40 +179,118 @@ final class ScmInstaller {
                 array[i].write();
             }
             actions.lpsaActions = first;
-            config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS, actions, "failure actions", progress);
+            Runnable writeFailureActions =
+                    () -> registry.binary("failure actions", "FailureActions", plan.failureActionsValue());
+            if (config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS, actions, "failure actions", writeFailureActions)
+                    && !failureActionsKept(service)) {
+                // Wine's SCM accepts the call, keeps nothing and cannot answer the read-back (124)
+                writeFailureActions.run();
+            }
             Winsvc.SERVICE_FAILURE_ACTIONS_FLAG flag = new Winsvc.SERVICE_FAILURE_ACTIONS_FLAG();
             flag.fFailureActionsOnNonCrashFailures = 1;
-            config2(service, Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, flag, "failure actions flag", progress);
+            config2(
+                    service,
+                    Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
+                    flag,
+                    "failure actions flag",
+                    () -> registry.dword("failure actions flag", "FailureActionsOnNonCrashFailures", 1));
         }
         config2Dword(
                 service,
                 Winsvc.SERVICE_CONFIG_SERVICE_SID_INFO,
                 ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED,
                 "service SID type",
-                progress);
+                () -> registry.dword(
+                        "service SID type", "ServiceSidType", ScmInstallPlan.SERVICE_SID_TYPE_UNRESTRICTED));
+        int preshutdown = (int) plan.preshutdownTimeout().toMillis();
         config2Dword(
                 service,
                 Winsvc.SERVICE_CONFIG_PRESHUTDOWN_INFO,
-                (int) plan.preshutdownTimeout().toMillis(),
+                preshutdown,
                 "pre-shutdown timeout",
-                progress);
+                () -> registry.dword("pre-shutdown timeout", "PreshutdownTimeout", preshutdown));
     }
 
-    private static void config2(
-            Winsvc.SC_HANDLE service, int level, Winsvc.ChangeServiceConfig2Info info, String what, Progress progress) {
-        if (!A.ChangeServiceConfig2(service, level, info)) {
-            unsupportedOrFail(what, Native.getLastError(), progress);
+    /**
+     * Whether the SCM can report the failure actions it was just given. Only ERROR_INVALID_LEVEL counts as "not
+     * kept" (the SCM does not know the level at all); Windows answers this level since Vista.
+     */
+    private static boolean failureActionsKept(Winsvc.SC_HANDLE service) {
+        Memory buffer = new Memory(8192);
+        return A.QueryServiceConfig2(
+                        service,
+                        Winsvc.SERVICE_CONFIG_FAILURE_ACTIONS,
+                        buffer,
+                        (int) buffer.size(),
+                        new IntByReference())
+                || Native.getLastError() != ERROR_INVALID_LEVEL;
+    }
+
+    /**
+     * The registry value Windows keeps a setting in, written by the installer itself, but only when the SCM does not
+     * know the setting's {@code ChangeServiceConfig2} level (ERROR_INVALID_LEVEL, 124: Wine's SCM; Windows knows every
+     * level used here since Vista). The values and their layout are the ones {@code --dry-run} lists.
+     */
+    private static final class RegistryFallback {
+        private final String key;
+        private final Progress progress;
+
+        RegistryFallback(String name, Progress progress) {
+            this.key = ScmInstallPlan.SERVICES_KEY + name;
+            this.progress = progress;
         }
+
+        void dword(String what, String value, int data) {
+            try {
+                Advapi32Util.registrySetIntValue(WinReg.HKEY_LOCAL_MACHINE, key, value, data);
+            } catch (Win32Exception e) {
+                throw failure("write the registry value HKLM\\" + key + "\\" + value, "", e.getErrorCode());
+            }
+            note(what, value);
+        }
+
+        void binary(String what, String value, byte[] data) {
+            try {
+                Advapi32Util.registrySetBinaryValue(WinReg.HKEY_LOCAL_MACHINE, key, value, data);
+            } catch (Win32Exception e) {
+                throw failure("write the registry value HKLM\\" + key + "\\" + value, "", e.getErrorCode());
+            }
+            note(what, value);
+        }
+
+        void warn(String what) {
+            progress.step("warning: this Service Control Manager does not support the " + what
+                    + " setting (Win32 error 124); installed without it");
+        }
+
+        private void note(String what, String value) {
+            progress.step("note: this Service Control Manager does not keep the " + what
+                    + " setting (Win32 error 124); wrote the registry value " + value + " that Windows keeps it in");
+        }
+    }
+
+    /** {@code true} when the SCM took the setting; on error 124 runs {@code unsupported} and returns false. */
+    private static boolean config2(
+            Winsvc.SC_HANDLE service,
+            int level,
+            Winsvc.ChangeServiceConfig2Info info,
+            String what,
+            Runnable unsupported) {
+        if (!A.ChangeServiceConfig2(service, level, info)) {
+            unsupportedOrFail(what, Native.getLastError(), unsupported);
+            return false;
+        }
+        return true;
     }
 
     /**
      * ERROR_INVALID_LEVEL: this SCM does not know the setting at all (Windows has known every level used here since
-     * Vista; Wine's SCM knows only some). Installing without it beats failing; the warning says what is missing.
+     * Vista; Wine's SCM knows only some): {@code unsupported} writes the registry value Windows would hold. Any other
+     * error fails the install.
      */
-    private static void unsupportedOrFail(String what, int error, Progress progress) {
+    private static void unsupportedOrFail(String what, int error, Runnable unsupported) {
         if (error == ERROR_INVALID_LEVEL) {
-            progress.step("warning: this Service Control Manager does not support the " + what
-                    + " setting (Win32 error 124); " + "installed without it");
+            unsupported.run();
             return;
         }
         throw failure("set the " + what, "", error);
@@ -202,13 +300,14 @@ final class ScmInstaller {
      * The one-DWORD infos (delayed auto-start, SID type, pre-shutdown timeout) have no jna-platform structure;
      * pass a 4-byte buffer to {@code ChangeServiceConfig2W} directly.
      */
-    private static void config2Dword(Winsvc.SC_HANDLE service, int level, int value, String what, Progress progress) {
+    private static void config2Dword(
+            Winsvc.SC_HANDLE service, int level, int value, String what, Runnable unsupported) {
         Memory info = new Memory(4);
         info.setInt(0, value);
         Function f = NativeLibrary.getInstance("Advapi32", W32APIOptions.UNICODE_OPTIONS)
                 .getFunction("ChangeServiceConfig2W");
         if (f.invokeInt(new Object[] {service, level, info}) == 0) {
-            unsupportedOrFail(what, Native.getLastError(), progress);
+            unsupportedOrFail(what, Native.getLastError(), unsupported);
         }
     }
 
@@ -314,9 +413,20 @@ final class ScmInstaller {
     void uninstall(String name, String dataSubdirectory, Progress progress) {
         progress.step("Uninstalling " + name + "...");
         withService(
-                name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | WinNtDelete.DELETE, "uninstall", service -> {
+                name,
+                Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | SERVICE_ENUMERATE_DEPENDENTS | WinNtDelete.DELETE,
+                "uninstall",
+                service -> {
                     Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
-                    if (status.dwCurrentState != ScmApi.SERVICE_STOPPED) {
+                    Optional<String> gone = status.dwCurrentState != ScmApi.SERVICE_STOPPED && status.dwProcessId > 0
+                            ? processGone(status.dwProcessId)
+                            : Optional.empty();
+                    if (gone.isPresent()) {
+                        // Wine's SCM after the process was killed: a stop cannot reach it (error 232)
+                        progress.step("its process " + status.dwProcessId + " " + gone.get()
+                                + " although the SCM says " + ScmStatus.stateName(status.dwCurrentState)
+                                + "; deleting it without a stop");
+                    } else if (status.dwCurrentState != ScmApi.SERVICE_STOPPED) {
                         stopAndWait(service, name, progress);
                     }
                     if (!A.DeleteService(service)) {
@@ -370,20 +480,33 @@ final class ScmInstaller {
     void stop(String name, Progress progress) {
         progress.step("Stopping " + name + "...");
         long t0 = System.nanoTime();
-        withService(name, Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS, "stop", service -> {
-            stopAndWait(service, name, progress);
-            progress.step(String.format(Locale.ROOT, "stopped (%.1f s)", (System.nanoTime() - t0) / 1e9));
-            return null;
-        });
+        withService(
+                name,
+                Winsvc.SERVICE_STOP | Winsvc.SERVICE_QUERY_STATUS | SERVICE_ENUMERATE_DEPENDENTS,
+                "stop",
+                service -> {
+                    stopAndWait(service, name, progress);
+                    progress.step(String.format(Locale.ROOT, "stopped (%.1f s)", (System.nanoTime() - t0) / 1e9));
+                    return null;
+                });
     }
 
     private static void stopAndWait(Winsvc.SC_HANDLE service, String name, Progress progress) {
+        // Windows refuses the stop itself (1051) while dependents run; asking first names them, and gives the same
+        // answer on an SCM that would stop the service under its dependents (Wine's)
+        List<String> dependents = runningDependents(service, name);
+        if (!dependents.isEmpty()) {
+            throw ScmErrors.dependentServicesRunning(name, dependents);
+        }
         Winsvc.SERVICE_STATUS status = new Winsvc.SERVICE_STATUS();
         if (!A.ControlService(service, ScmApi.SERVICE_CONTROL_STOP, status)) {
             int error = Native.getLastError();
             if (error == ERROR_SERVICE_NOT_ACTIVE) {
                 progress.step("not running");
                 return;
+            }
+            if (error == ERROR_DEPENDENT_SERVICES_RUNNING) {
+                throw ScmErrors.dependentServicesRunning(name, runningDependents(service, name));
             }
             if (error != 1061) { // ERROR_SERVICE_CANNOT_ACCEPT_CTRL: already stopping, wait below
                 throw failure("stop service \"" + name + "\"", name, error);
@@ -397,6 +520,62 @@ final class ScmInstaller {
                     ExitCode.FAILURE);
         }
     }
+
+    /**
+     * The names of the running services that depend on this one: {@code EnumDependentServices}, else a scan of the
+     * running services' dependencies ({@code QueryServiceConfig}, else their {@code DependOnService}) for an SCM whose
+     * {@code EnumDependentServices} returns nothing (Wine's). Empty if none, or if they cannot be read.
+     */
+    private static List<String> runningDependents(Winsvc.SC_HANDLE service, String name) {
+        IntByReference needed = new IntByReference();
+        IntByReference count = new IntByReference();
+        Memory buffer = new Memory(16384);
+        List<String> names = new ArrayList<>();
+        if (A.EnumDependentServices(service, Winsvc.SERVICE_ACTIVE, buffer, (int) buffer.size(), needed, count)
+                && count.getValue() > 0) {
+            Winsvc.ENUM_SERVICE_STATUS first =
+                    com.sun.jna.Structure.newInstance(Winsvc.ENUM_SERVICE_STATUS.class, buffer);
+            first.read();
+            for (com.sun.jna.Structure s : first.toArray(count.getValue())) {
+                names.add(((Winsvc.ENUM_SERVICE_STATUS) s).lpServiceName);
+            }
+            return names;
+        }
+        try (W32ServiceManager manager = new W32ServiceManager()) {
+            manager.open(Winsvc.SC_MANAGER_CONNECT | Winsvc.SC_MANAGER_ENUMERATE_SERVICE);
+            for (Winsvc.ENUM_SERVICE_STATUS_PROCESS running :
+                    manager.enumServicesStatusExProcess(SERVICE_WIN32, Winsvc.SERVICE_ACTIVE, null)) {
+                String other = running.lpServiceName;
+                if (other.equalsIgnoreCase(name)) {
+                    continue;
+                }
+                Winsvc.SC_HANDLE handle = A.OpenService(manager.getHandle(), other, Winsvc.SERVICE_QUERY_CONFIG);
+                if (handle == null) {
+                    continue;
+                }
+                try {
+                    List<String> dependencies =
+                            ScmConfigurationReader.jna(handle, other).base().dependencies();
+                    if (dependencies.isEmpty()) {
+                        dependencies = ScmConfigurationReader.jnaRegistry(other).multiString("DependOnService");
+                    }
+                    if (dependencies.stream().anyMatch(name::equalsIgnoreCase)) {
+                        names.add(other);
+                    }
+                } catch (RuntimeException e) {
+                    // a service whose configuration cannot be read is not known to depend on this one
+                } finally {
+                    A.CloseServiceHandle(handle);
+                }
+            }
+        } catch (RuntimeException e) {
+            return List.of(); // Windows still refuses with 1051 itself
+        }
+        return names;
+    }
+
+    /** {@code SERVICE_WIN32}: own-process and shared-process services. */
+    private static final int SERVICE_WIN32 = 0x30;
 
     void reload(String name, Progress progress) {
         withService(
@@ -421,7 +600,8 @@ final class ScmInstaller {
     ServiceStatus status(String name) {
         Winsvc.SC_HANDLE scm = openScm(Winsvc.SC_MANAGER_CONNECT, "query " + name);
         try {
-            Winsvc.SC_HANDLE service = A.OpenService(scm, name, Winsvc.SERVICE_QUERY_STATUS);
+            Winsvc.SC_HANDLE service =
+                    A.OpenService(scm, name, Winsvc.SERVICE_QUERY_STATUS | Winsvc.SERVICE_QUERY_CONFIG);
             if (service == null) {
                 int error = Native.getLastError();
                 if (error == ScmErrors.ERROR_SERVICE_DOES_NOT_EXIST) {
@@ -431,6 +611,20 @@ final class ScmInstaller {
             }
             try {
                 Winsvc.SERVICE_STATUS_PROCESS s = query(service, name);
+                Optional<String> gone = s.dwCurrentState != ScmApi.SERVICE_STOPPED && s.dwProcessId > 0
+                        ? processGone(s.dwProcessId)
+                        : Optional.empty();
+                if (gone.isPresent()) {
+                    return new ServiceStatus(
+                                    true,
+                                    false,
+                                    ScmStatus.stateName(s.dwCurrentState) + ", but its process " + s.dwProcessId + " "
+                                            + gone.get() + " and the SCM has not noticed",
+                                    OptionalLong.empty(),
+                                    OptionalInt.empty(),
+                                    OptionalInt.empty())
+                            .withConfiguration(configuration(service, name));
+                }
                 boolean running = s.dwCurrentState == ScmApi.SERVICE_RUNNING;
                 OptionalInt exit = s.dwCurrentState == ScmApi.SERVICE_STOPPED
                         ? OptionalInt.of(
@@ -439,12 +633,13 @@ final class ScmInstaller {
                                         : s.dwWin32ExitCode)
                         : OptionalInt.empty();
                 return new ServiceStatus(
-                        true,
-                        running,
-                        ScmStatus.stateName(s.dwCurrentState),
-                        s.dwProcessId > 0 ? OptionalLong.of(s.dwProcessId) : OptionalLong.empty(),
-                        exit,
-                        OptionalInt.empty());
+                                true,
+                                running,
+                                ScmStatus.stateName(s.dwCurrentState),
+                                s.dwProcessId > 0 ? OptionalLong.of(s.dwProcessId) : OptionalLong.empty(),
+                                exit,
+                                OptionalInt.empty())
+                        .withConfiguration(configuration(service, name));
             } finally {
                 A.CloseServiceHandle(service);
             }
@@ -452,6 +647,58 @@ final class ScmInstaller {
             A.CloseServiceHandle(scm);
         }
     }
+
+    /**
+     * The configuration read back ({@link ScmConfigurationReader}); when even {@code QueryServiceConfig} fails, an
+     * empty one whose note says why, so that {@code status} still answers.
+     */
+    private static ServiceConfiguration configuration(Winsvc.SC_HANDLE service, String name) {
+        try {
+            return ScmConfigurationReader.read(
+                    ScmConfigurationReader.jna(service, name), ScmConfigurationReader.jnaRegistry(name));
+        } catch (RuntimeException e) {
+            return new ServiceConfiguration(
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of("the configuration could not be read: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * Empty while {@code pid} runs; otherwise how it ended ({@code "has exited with code 1"}, {@code "is gone"}).
+     * Windows' SCM notices a service process that dies at once (STOPPED, error 1067, then the recovery actions);
+     * Wine's keeps reporting RUNNING with the dead pid, so {@code status} asks the process itself.
+     */
+    private static Optional<String> processGone(int pid) {
+        WinNT.HANDLE process = Kernel32.INSTANCE.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, pid);
+        if (process == null) {
+            return Native.getLastError() == ERROR_INVALID_PARAMETER ? Optional.of("is gone") : Optional.empty();
+        }
+        try {
+            IntByReference code = new IntByReference();
+            if (Kernel32.INSTANCE.GetExitCodeProcess(process, code) && code.getValue() != STILL_ACTIVE) {
+                return Optional.of("has exited with code " + code.getValue());
+            }
+            return Optional.empty();
+        } finally {
+            Kernel32.INSTANCE.CloseHandle(process);
+        }
+    }
+
+    private static final int PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+    /** OpenProcess of a process id that no longer exists. */
+    private static final int ERROR_INVALID_PARAMETER = 87;
+
+    private static final int STILL_ACTIVE = 259;
 
     // -------------------------------------------------------------------------------------------- helpers
 

@@ -152,6 +152,7 @@ public final class WindowsServiceManager implements ServiceManager {
         new ScmInstaller().start(ScmInstallPlan.serviceName(service), progress);
     }
 
+    /** Stops the service and waits; refuses (exit 1, naming them) while services that depend on it run. */
     @Override
     public void stop(ServiceRef service, Progress progress) {
         new ScmInstaller().stop(ScmInstallPlan.serviceName(service), progress);
@@ -163,6 +164,11 @@ public final class WindowsServiceManager implements ServiceManager {
         new ScmInstaller().reload(ScmInstallPlan.serviceName(service), progress);
     }
 
+    /**
+     * The SCM's status with the configuration read back ({@code QueryServiceConfig}/{@code QueryServiceConfig2}, the
+     * registry only where the SCM answers error 124); a service the SCM calls running whose process has ended is
+     * reported not running.
+     */
     @Override
     public ServiceStatus status(ServiceRef service) {
         return new ScmInstaller().status(ScmInstallPlan.serviceName(service));

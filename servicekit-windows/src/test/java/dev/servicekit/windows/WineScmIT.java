@@ -3,6 +3,8 @@ package dev.servicekit.windows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.testing.Poll;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -27,8 +31,11 @@ import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -41,6 +48,8 @@ import org.junit.jupiter.api.Timeout;
  * Skips with the reason when either is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// the kill runs last: it leaves Wine's SCM a service marked RUNNING whose process is dead
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class WineScmIT {
 
@@ -265,6 +274,245 @@ class WineScmIT {
                 .contains("verdict=NOT_CHECKED", "could not read the rights of \"" + missing + "\"");
     }
 
+    /**
+     * Every {@code install} option, read back twice: through the SCM API (the fixture's {@code status-json}, the
+     * {@code manager} section of {@code status --json}: {@code QueryServiceConfig}/{@code QueryServiceConfig2}) and
+     * from Wine's registry ({@code reg query}). Wine's SCM answers error 124 for delayed auto-start, the non-crash flag
+     * and the SID type, and keeps nothing of the failure actions it accepts: the installer writes those four registry
+     * values itself and {@code status} reads them from there, saying so. Then the dependencies: Wine starts a service
+     * without its dependencies and would stop a dependency under a running dependent; the product's {@code stop}
+     * refuses that as Windows does (error 1051), naming the dependent.
+     */
+    @Test
+    void everyInstallOptionReadsBackThroughTheScmApiAndFromTheRegistry() throws Exception {
+        long me = ProcessHandle.current().pid();
+        String dep = "skE2EDep" + me;
+        String name = "skE2EAll" + me;
+        int depPort = freePort();
+        int port = freePort();
+        assertThat(fixture("install", dep, String.valueOf(depPort), fixtureLogArg(dep))
+                        .exitCode())
+                .isZero();
+        boolean uninstalled = false;
+        try {
+            WineSession.Result install = fixture(
+                    "install",
+                    name,
+                    String.valueOf(port),
+                    fixtureLogArg(name),
+                    "--start-type",
+                    "delayed",
+                    "--display-name",
+                    "Servicekit all options " + me,
+                    "--description",
+                    "Every install option, read back.",
+                    "--depends-on",
+                    dep,
+                    "--depends-on",
+                    "eventlog",
+                    "--on-failure",
+                    "restart:2s,restart:30s,none",
+                    "--reset-after",
+                    "2h",
+                    "--stop-timeout",
+                    "45s");
+            assertThat(install.exitCode()).as("install: %s", install.all()).isZero();
+            assertThat(install.stdout().replace("\r", "").lines().filter(l -> l.contains("Win32 error 124")))
+                    .as("the settings Wine's SCM does not keep, each written to the registry by the installer")
+                    .containsExactly(
+                            registryNote("delayed auto-start", "DelayedAutostart"),
+                            registryNote("failure actions", "FailureActions"),
+                            registryNote("failure actions flag", "FailureActionsOnNonCrashFailures"),
+                            registryNote("service SID type", "ServiceSidType"));
+
+            // (a) through the SCM API, as status --json reports it
+            JsonNode status = statusJson(name);
+            JsonNode config = status.path("configuration");
+            assertThat(status.path("installed").asBoolean()).isTrue();
+            assertThat(config.path("startType").asText()).isEqualTo("delayed");
+            assertThat(config.path("delayedAutoStart").asBoolean()).isTrue();
+            assertThat(config.path("account").asText()).isEqualTo("NT SERVICE\\" + name);
+            assertThat(config.path("displayName").asText()).isEqualTo("Servicekit all options " + me);
+            assertThat(config.path("description").asText()).isEqualTo("Every install option, read back.");
+            assertThat(texts(config.path("dependencies"))).containsExactly(dep, "eventlog");
+            assertThat(config.path("failureActions").toString())
+                    .isEqualTo(
+                            "[{\"action\":\"restart\",\"delayMillis\":2000},"
+                                    + "{\"action\":\"restart\",\"delayMillis\":30000},{\"action\":\"none\",\"delayMillis\":0}]");
+            assertThat(config.path("resetAfterSeconds").asLong()).isEqualTo(7200);
+            assertThat(config.path("failureActionsOnNonCrashFailures").asBoolean())
+                    .isTrue();
+            assertThat(config.path("serviceSidType").asText()).isEqualTo("unrestricted");
+            assertThat(config.path("preshutdownTimeoutMillis").asLong()).isEqualTo(45_000);
+            assertThat(config.path("command").asText())
+                    .startsWith("\"" + windowsPath(javaExe) + "\" -Xmx64m -jar \"" + windowsPath(fixtureJar)
+                            + "\" service " + name + " " + port);
+            assertThat(texts(config.path("notes")))
+                    .as("what Wine's SCM API cannot answer, read from the registry instead (Windows answers all of it)")
+                    .hasSize(5)
+                    .anySatisfy(n -> assertThat(n).startsWith("delayed auto-start: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n).startsWith("failure actions: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n)
+                            .startsWith("failure actions on non-crash failures: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n).startsWith("service SID type: this SCM does not know the setting"))
+                    .anySatisfy(n -> assertThat(n)
+                            .isEqualTo("dependencies: QueryServiceConfig returned none but the registry value "
+                                    + "DependOnService lists " + dep + ", eventlog; read from the registry"));
+
+            // (b) from Wine's registry
+            Map<String, String> reg = registry(name);
+            assertThat(reg)
+                    .containsEntry("Start", "REG_DWORD 0x2")
+                    .containsEntry("DelayedAutostart", "REG_DWORD 0x1")
+                    .containsEntry("DisplayName", "REG_SZ Servicekit all options " + me)
+                    .containsEntry("Description", "REG_SZ Every install option, read back.")
+                    .containsEntry("DependOnService", "REG_MULTI_SZ " + dep + "\\0eventlog")
+                    .containsEntry("ObjectName", "REG_SZ NT SERVICE\\" + name)
+                    .containsEntry(
+                            "FailureActions",
+                            "REG_BINARY 201C0000" + "00000000" + "00000000" + "03000000"
+                                    + "14000000" // 7200 s, 3 actions
+                                    + "01000000D0070000" + "0100000030750000"
+                                    + "0000000000000000") // restart 2 s, 30 s, none
+                    .containsEntry("FailureActionsOnNonCrashFailures", "REG_DWORD 0x1")
+                    .containsEntry("ServiceSidType", "REG_DWORD 0x1")
+                    .containsEntry("PreshutdownTimeout", "REG_DWORD 0xafc8") // 45000 ms
+                    .containsEntry("Type", "REG_DWORD 0x10");
+            assertThat(reg.get("ImagePath"))
+                    .isEqualTo("REG_SZ " + config.path("command").asText());
+
+            // dependencies: Wine starts a service without starting what it depends on (Windows starts those first)
+            assertThat(fixture("start", name).exitCode()).isZero();
+            assertThat(wine.scState(dep))
+                    .as("the dependency after starting its dependent under Wine")
+                    .contains("STOPPED");
+            assertThat(fixture("start", dep).exitCode()).isZero();
+            awaitHttp(depPort, "state=RUNNING");
+            WineSession.Result refused = fixture("stop", dep);
+            assertThat(refused.exitCode())
+                    .as("stop of a dependency under a running dependent: %s", refused.all())
+                    .isEqualTo(1);
+            assertThat(refused.stderr())
+                    .contains("error: Could not stop service \"" + dep + "\": services that depend on it are running: "
+                            + name + " (Win32 error 1051); stop it first, then stop \"" + dep + "\" again");
+            assertThat(wine.scState(dep)).contains("RUNNING");
+            assertThat(http(depPort)).as("the dependency still serves").isPresent();
+
+            assertThat(fixture("stop", name).exitCode()).isZero();
+            assertThat(fixture("stop", dep).exitCode())
+                    .as("the dependency stops once its dependent has")
+                    .isZero();
+            assertThat(fixture("uninstall", name).exitCode()).isZero();
+            assertThat(fixture("uninstall", dep).exitCode()).isZero();
+            assertThat(registry(name)).as("the service key after uninstall").isEmpty();
+            uninstalled = true;
+        } finally {
+            if (!uninstalled) {
+                // a delayed-start leftover would start two minutes into the next session and hold Wine's start lock
+                fixture("uninstall", name);
+                fixture("uninstall", dep);
+            }
+        }
+    }
+
+    /**
+     * A killed service process under Wine's SCM: Windows' SCM would see the process end (STOPPED, error 1067) and
+     * apply the failure actions; Wine's keeps reporting RUNNING with the dead pid and never restarts it. The product's
+     * part: {@code status} asks the process itself and says it is gone (exit 3, not running), and {@code uninstall}
+     * deletes the service without the stop that cannot reach it.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aKilledServiceIsNotRestartedByWinesScmAndStatusSaysItsProcessIsGone() throws Exception {
+        String name = "skE2EKill" + ProcessHandle.current().pid();
+        int port = freePort();
+        assertThat(fixture(
+                                "install",
+                                name,
+                                String.valueOf(port),
+                                fixtureLogArg(name),
+                                "--on-failure",
+                                "restart:1s,restart:1s,none")
+                        .exitCode())
+                .isZero();
+        assertThat(fixture("start", name).exitCode()).isZero();
+        awaitHttp(port, "state=RUNNING");
+        JsonNode running = statusJson(name);
+        long pid = running.path("pid").asLong();
+        assertThat(pid).isPositive();
+
+        WineSession.Result kill = wine.wine(CMD, "taskkill", "/F", "/PID", String.valueOf(pid));
+        assertThat(kill.exitCode()).as("taskkill: %s", kill.all()).isZero();
+        awaitPortClosed(port);
+        Poll.during(
+                Duration.ofSeconds(5), // five times the 1 s restart delay
+                "Wine's SCM to leave the killed service as it was (no failure actions, no STOPPED)",
+                () -> {
+                    try {
+                        return wine.scState(name).equals(Optional.of("RUNNING"))
+                                && http(port).isEmpty();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                });
+
+        WineSession.Result status = fixture("status", name);
+        assertThat(status.exitCode())
+                .as("status of the killed service: %s", status.all())
+                .isEqualTo(3);
+        assertThat(status.stdout())
+                .contains("not running (RUNNING, but its process " + pid + " ")
+                .contains(" and the SCM has not noticed");
+        JsonNode after = statusJson(name);
+        assertThat(after.path("running").asBoolean()).isFalse();
+        assertThat(after.path("state").asText()).startsWith("RUNNING, but its process " + pid + " ");
+        assertThat(after.path("pid").isNull()).isTrue();
+
+        WineSession.Result uninstall = fixture("uninstall", name);
+        assertThat(uninstall.exitCode()).as("uninstall: %s", uninstall.all()).isZero();
+        assertThat(uninstall.stdout()).contains("deleting it without a stop");
+        assertThat(logOf(name)).contains("started on port " + port).doesNotContain("stopped");
+    }
+
+    private static String registryNote(String what, String value) {
+        return "progress: note: this Service Control Manager does not keep the " + what
+                + " setting (Win32 error 124); wrote the registry value " + value + " that Windows keeps it in";
+    }
+
+    private JsonNode statusJson(String name) throws Exception {
+        WineSession.Result r = fixture("status-json", name);
+        assertThat(r.stderr()).as("status-json: %s", r.all()).isEmpty();
+        return new ObjectMapper().readTree(r.stdout());
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** {@code reg query} of the service's key: value name to "TYPE data"; empty when the key does not exist. */
+    private Map<String, String> registry(String name) throws Exception {
+        WineSession.Result r = wine.wine(CMD, "reg", "query", "HKLM\\System\\CurrentControlSet\\Services\\" + name);
+        Map<String, String> values = new LinkedHashMap<>();
+        if (r.exitCode() != 0) {
+            return values;
+        }
+        for (String line : r.stdout().replace("\r", "").split("\n")) {
+            if (!line.startsWith("    ")) {
+                continue; // the key's own line, blank lines
+            }
+            String[] parts = line.strip().split(" {4}", 3);
+            if (parts.length >= 2) {
+                values.put(parts[0], parts[1] + " " + (parts.length == 3 ? parts[2] : ""));
+            }
+        }
+        return values;
+    }
+
     private void awaitLog(String name, String expected) throws Exception {
         try {
             Poll.until(STATE, "the fixture log to contain \"" + expected + "\"", () -> {
@@ -297,7 +545,10 @@ class WineScmIT {
                 "jna-platform-",
                 "slf4j-api-",
                 "logback-classic-",
-                "logback-core-");
+                "logback-core-",
+                "jackson-databind-",
+                "jackson-core-",
+                "jackson-annotations-");
 
         static Path build(Path dir) throws IOException {
             return build(

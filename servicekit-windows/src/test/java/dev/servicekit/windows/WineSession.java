@@ -52,6 +52,16 @@ final class WineSession implements AutoCloseable {
     }
 
     static WineSession open(Path workDir) throws IOException, InterruptedException {
+        return open(workDir, "skE2E");
+    }
+
+    /**
+     * Opens a session; first removes, in a session of their own, the services whose names start with
+     * {@code leftoverPrefix} that an earlier, interrupted run left in the prefix: Wine's SCM starts automatic ones
+     * in every new session (delayed ones two minutes in, holding its start lock while their JVM comes up, so that a
+     * test's own start meanwhile fails with 1055, service database locked).
+     */
+    static WineSession open(Path workDir, String leftoverPrefix) throws IOException, InterruptedException {
         Path prefix = workDir.resolve("wineprefix");
         Files.createDirectories(workDir);
         if (!Files.exists(prefix.resolve("system.reg"))) {
@@ -66,6 +76,7 @@ final class WineSession implements AutoCloseable {
                 throw new IllegalStateException("wineboot -i did not create the prefix " + prefix + ": " + boot.all());
             }
         }
+        removeLeftoverServices(prefix, leftoverPrefix);
         run(
                 prefix,
                 Duration.ofSeconds(60),
@@ -100,6 +111,28 @@ final class WineSession implements AutoCloseable {
                     "the Wine session holder (wine cmd) exited before it came up; stderr: " + text(sessionErr));
         }
         return new WineSession(prefix, sessionErr, holder);
+    }
+
+    private static void removeLeftoverServices(Path prefix, String namePrefix)
+            throws IOException, InterruptedException {
+        Path systemReg = prefix.resolve("system.reg");
+        String marker = "[System\\\\CurrentControlSet\\\\Services\\\\" + namePrefix;
+        List<String> leftovers = new ArrayList<>();
+        for (String line : text(systemReg).split("\n")) {
+            if (line.startsWith(marker)) {
+                String key = line.substring(1, line.indexOf(']')).replace("\\\\", "\\");
+                if (key.indexOf('\\', "System\\CurrentControlSet\\Services\\".length()) < 0) {
+                    leftovers.add(key); // the service's own key, not a subkey of it
+                }
+            }
+        }
+        for (String key : leftovers) {
+            Result r = run(prefix, Duration.ofSeconds(60), "-all", "wine", "reg", "delete", "HKLM\\" + key, "/f");
+            if (r.exitCode() != 0) {
+                throw new IllegalStateException(
+                        "could not remove the leftover service key HKLM\\" + key + ": " + r.all());
+            }
+        }
     }
 
     Path prefix() {
