@@ -373,12 +373,10 @@ class SystemdManagerIT {
             long pid = Long.parseLong(before.get("MainPID"));
 
             // jcmd of the service's own JDK loads the agent; its thread fills the heap.
-            Path java = Path.of("/proc/" + pid + "/exe").toRealPath();
+            Path jcmdPath = Path.of("/proc/" + pid + "/exe").toRealPath().resolveSibling("jcmd");
+            assertThat(jcmdPath).as("jcmd of the JDK that runs the service").isExecutable();
             Process jcmd = new ProcessBuilder(
-                            java.resolveSibling("jcmd").toString(),
-                            Long.toString(pid),
-                            "JVMTI.agent_load",
-                            agent.toString())
+                            jcmdPath.toString(), Long.toString(pid), "JVMTI.agent_load", agent.toString())
                     .redirectErrorStream(true)
                     .start();
             assertThat(jcmd.waitFor(60, TimeUnit.SECONDS))
