@@ -384,6 +384,7 @@ class SystemdManagerIT {
                     .isTrue();
             String jcmdOutput = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(jcmd.exitValue()).as(jcmdOutput).isZero();
+            assertThat(jcmdOutput).as("the agent loaded").contains("return code: 0");
 
             Map<String, String> after = Poll.until(
                     WAIT,
