@@ -155,7 +155,8 @@ sample() {
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
   fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
-  metrics=$(curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics") || metrics=
+  metrics=$(curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics") ||
+    { log "t=$1 s: GET /metrics on 127.0.0.1:$MPORT failed; this row has no heap figures"; metrics=; }
   ok=$(cat "$WORK/access-2xx" 2>/dev/null || echo 0)
   awk -v t="$1" -v rss="$rss" -v threads="$threads" -v fds="$fds" -v ok="$ok" '
     /^jvm_gc_live_data_size_bytes / { live = $2 + 0 }
