@@ -11,6 +11,7 @@ import dev.servicekit.testing.SystemdUserManager;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -27,6 +28,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shaded users-service jar installed with {@code install --user --platform systemd} into a real systemd user
  * manager ({@link SystemdUserManager}) and driven through its whole life: start after READY, status, reload, a
- * watchdog restart, a crash restart, a graceful stop with requests in flight, uninstall, and what the journal holds.
+ * watchdog restart, a crash restart, a graceful stop with requests in flight, uninstall, and what the journal holds;
+ * and, in a manager of its own, an out-of-memory exit and the restart that follows.
  */
 class SystemdManagerIT {
 
@@ -328,6 +334,98 @@ class SystemdManagerIT {
                         .isFalse();
             }
         }
+    }
+
+    /**
+     * A real {@link OutOfMemoryError} in a service installed with the shipped JVM options: the JVM exits with status
+     * 3 ({@code -XX:+ExitOnOutOfMemoryError}), {@code Restart=on-failure} starts a new one, and it serves the data
+     * written before. The heap is filled by {@link OutOfMemoryAgent}, loaded into the running service with
+     * {@code jcmd JVMTI.agent_load}, so the unit keeps exactly the shipped options (docs/decisions.md).
+     */
+    @Test
+    void anOutOfMemoryErrorEndsTheJvmAndTheManagerRestartsIt() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+        TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);
+        Path agent = outOfMemoryAgentJar(dir.resolve("out-of-memory-agent.jar"));
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString(), "--on-failure", "restart:1s");
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+            // The unit runs the JVM with the shipped options, -XX:+ExitOnOutOfMemoryError and the 128 MB heap among
+            // them.
+            List<String> options = dev.servicekit.http.HttpServiceHost.application(new UsersServiceApplication())
+                    .defaultJvmOptions();
+            assertThat(options).contains("-XX:+ExitOnOutOfMemoryError", "-Xmx128m");
+            String execStart = Files.readAllLines(systemd.unitDirectory().resolve(UNIT)).stream()
+                    .filter(line -> line.startsWith("ExecStart="))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(execStart.split(" ")).as(execStart).containsSubsequence(options);
+
+            TestResponse created =
+                    api.post("/api/v1/users", "{\"name\":\"Kept Through OOM\",\"email\":\"kept@example.com\"}");
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            long id = created.json().path("id").asLong();
+            Map<String, String> before = systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts");
+            assertThat(before).containsEntry("ActiveState", "active").containsEntry("NRestarts", "0");
+            long pid = Long.parseLong(before.get("MainPID"));
+
+            // jcmd of the service's own JDK loads the agent; its thread fills the heap.
+            Path jcmdPath = Path.of("/proc/" + pid + "/exe").toRealPath().resolveSibling("jcmd");
+            assertThat(jcmdPath).as("jcmd of the JDK that runs the service").isExecutable();
+            Process jcmd = new ProcessBuilder(
+                            jcmdPath.toString(), Long.toString(pid), "JVMTI.agent_load", agent.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            assertThat(jcmd.waitFor(60, TimeUnit.SECONDS))
+                    .as("jcmd JVMTI.agent_load")
+                    .isTrue();
+            String jcmdOutput = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(jcmd.exitValue()).as(jcmdOutput).isZero();
+            assertThat(jcmdOutput).as("the agent loaded").contains("return code: 0");
+
+            Map<String, String> after = Poll.until(
+                    WAIT,
+                    "a new main pid after the OutOfMemoryError",
+                    () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts"),
+                    shown -> shown.get("ActiveState").equals("active")
+                            && !shown.get("MainPID").equals(Long.toString(pid))
+                            && !shown.get("MainPID").equals("0"));
+            assertThat(after).containsEntry("NRestarts", "1");
+            assertThat(systemd.journal("-u", UNIT, "-o", "cat"))
+                    .as("the JVM's own line, in the service's output")
+                    .contains("Terminating due to java.lang.OutOfMemoryError: Java heap space");
+            assertThat(systemd.journal("-o", "cat"))
+                    .as("the manager's record of a non-zero exit, and of the restart")
+                    .contains(UNIT + ": Main process exited, code=exited, status=3/")
+                    .contains(UNIT + ": Failed with result 'exit-code'.");
+
+            // The new JVM serves, with what was written before.
+            TestResponse kept = api.get("/api/v1/users/" + id);
+            assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+            assertThat(kept.json().path("name").asText()).isEqualTo("Kept Through OOM");
+            assertThat(kept.json().path("email").asText()).isEqualTo("kept@example.com");
+            TestResponse more = api.post("/api/v1/users", "{\"name\":\"After OOM\",\"email\":\"after@example.com\"}");
+            assertThat(more.status()).as(more.body()).isEqualTo(201);
+        } // closing the manager stops the unit; uninstall is covered above
+    }
+
+    /** A jar of {@link OutOfMemoryAgent} alone, with the manifest a dynamically loaded agent needs. */
+    private static Path outOfMemoryAgentJar(Path jar) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Agent-Class", OutOfMemoryAgent.class.getName());
+        String entry = OutOfMemoryAgent.class.getName().replace('.', '/') + ".class";
+        try (InputStream in = OutOfMemoryAgent.class.getClassLoader().getResourceAsStream(entry);
+                JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            assertThat(in).as(entry + " on the test class path").isNotNull();
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
     }
 
     private static String message(JsonNode entry) {
