@@ -710,6 +710,20 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                             + timeout + "; the store is overloaded, retry later",
                     e);
         }
+        if (e instanceof SQLiteException sqlite && (sqlite.getResultCode().code & 0xff) == 13) { // SQLITE_FULL
+            return new StoreFullException(
+                    "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
+                            + "; the disk is full: free space on the file system of the data directory (reads still"
+                            + " work, writes resume by themselves)",
+                    e);
+        }
+        if (e instanceof SQLiteException sqlite && (sqlite.getResultCode().code & 0xff) == 8) { // SQLITE_READONLY
+            return new StoreReadOnlyException(
+                    "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
+                            + "; the database or its directory cannot be written: check the file system's mount"
+                            + " (read-only after an error?) and the file's owner and mode",
+                    e);
+        }
         if (e instanceof SQLiteException sqlite && isUnavailable(sqlite.getResultCode())) {
             return new StoreUnavailableException(
                     "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
