@@ -2,7 +2,8 @@ package dev.servicekit.users;
 
 /**
  * Thrown when a write cannot be applied because the database cannot be written now: SQLite's {@code SQLITE_READONLY}
- * (the file, its directory or the file system became read-only), PostgreSQL's {@code 25006} (a standby). The write was
+ * (the file, its directory or the file system became read-only) or an I/O error on a write or fsync (what a file system
+ * the kernel remounted read-only after an error answers), PostgreSQL's {@code 25006} (a standby). The write was
  * not applied; reads still work. The HTTP layer answers 503 with a detail that says so.
  */
 public final class StoreReadOnlyException extends StoreUnavailableException {

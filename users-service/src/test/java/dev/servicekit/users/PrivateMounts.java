@@ -67,14 +67,22 @@ final class PrivateMounts {
      * {@code prefix} (e.g. {@code prlimit --nofile=...}) before {@code java} when given.
      */
     static Path javaOnTmpfs(Path scriptDir, Path dataDir, String size, String... prefix) {
+        return javaWithMount(scriptDir, "-t tmpfs -o size=" + size + " tmpfs", dataDir, prefix);
+    }
+
+    /**
+     * Like {@link #javaOnTmpfs}, mounting {@code mountArguments} (e.g. {@code -o loop,errors=remount-ro image.ext4})
+     * on {@code dataDir}.
+     */
+    static Path javaWithMount(Path scriptDir, String mountArguments, Path dataDir, String... prefix) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         String script = "#!/bin/sh\n"
-                + "# the data dir on a private tmpfs of " + size + ", then this same process becomes the JVM\n"
-                + "exec " + UNSHARE + " -m --propagation private sh -c 'mount -t tmpfs -o size=" + size + " tmpfs \""
+                + "# the data dir mounted in a private mount namespace, then this same process becomes the JVM\n"
+                + "exec " + UNSHARE + " -m --propagation private sh -c 'mount " + mountArguments + " \""
                 + dataDir + "\" && exec \"$@\"' sh " + String.join(" ", prefix) + " " + java + " \"$@\"\n";
         try {
             Files.createDirectories(dataDir);
-            Path file = Files.writeString(scriptDir.resolve("java-on-tmpfs"), script);
+            Path file = Files.writeString(scriptDir.resolve("java-with-mount"), script);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
             return file;
         } catch (IOException e) {
@@ -95,11 +103,21 @@ final class PrivateMounts {
     static String inNamespaceOf(long pid, String... command) {
         List<String> all = new ArrayList<>(List.of(NSENTER.toString(), "-t", Long.toString(pid), "-m", "--"));
         all.addAll(List.of(command));
+        return run(all, 0);
+    }
+
+    /**
+     * Runs {@code command} and returns its output.
+     *
+     * @throws AssertionError if it exits with a code above {@code maxExitCode}
+     */
+    static String run(List<String> command, int maxExitCode) {
         try {
-            Process process = new ProcessBuilder(all).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new AssertionError(all + " failed: " + output);
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() > maxExitCode) {
+                throw new AssertionError(command + " failed: " + output);
             }
             return output;
         } catch (IOException e) {
