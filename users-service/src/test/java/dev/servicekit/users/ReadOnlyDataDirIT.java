@@ -99,6 +99,7 @@ class ReadOnlyDataDirIT {
                     .as("reads work: the instance stays in rotation (docs/decisions.md)")
                     .isEqualTo(200);
             assertThat(service.output()).as("the operator is told why").contains("cannot be written");
+            assertThat(service.output()).as("no request ended in a 500").doesNotContain("Unhandled exception");
 
             service.signal("TERM");
             service.awaitExit(Duration.ofSeconds(30));
