@@ -349,8 +349,8 @@ final class UsersApi {
             } catch (StoreReadOnlyException e) {
                 LOG.warn("{}", e.getMessage());
                 throw ProblemException.serviceUnavailable(
-                        "The user store cannot write to its disk now (read-only or failing): the change was not"
-                                + " applied. Reads still work; retry later",
+                        "The user store cannot write now (read-only or failing): the change was not applied."
+                                + " Reads still work; retry later",
                         Duration.ofSeconds(5));
             } catch (StoreUnavailableException e) {
                 throw ProblemException.serviceUnavailable(
