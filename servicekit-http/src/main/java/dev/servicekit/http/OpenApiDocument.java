@@ -359,6 +359,7 @@ final class OpenApiDocument {
                 case 500 -> reason + ": an unexpected error; details are only in the server log, under the requestId";
                 case 503 ->
                     reason + ": the service is starting, stopping, paused or overloaded, or its store does not answer";
+                case 507 -> reason + ": the store's disk is full; the change was not applied, reads still work";
                 default -> reason;
             };
         }

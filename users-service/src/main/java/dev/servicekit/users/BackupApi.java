@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -50,13 +51,13 @@ final class BackupApi {
     }
 
     private void backup(ServerRequest request, ServerResponse response) throws IOException {
-        Path staged = Backups.ownerOnlyTempFile(store.stagingDirectory(), "backup");
+        Path staged = staging(() -> Backups.ownerOnlyTempFile(store.stagingDirectory(), "backup"));
         try {
             Instant takenAt = clock.instant();
             long begin = System.nanoTime();
             snapshot(staged);
-            String sha256 = Backups.sha256(staged);
-            long size = Files.size(staged);
+            String sha256 = staging(() -> Backups.sha256(staged));
+            long size = staging(() -> Files.size(staged));
             LOG.info(
                     "Backup snapshot of {} taken ({} bytes in {} ms); sending it",
                     store.describe(),
@@ -74,6 +75,35 @@ final class BackupApi {
             }
         } finally {
             Files.deleteIfExists(staged);
+        }
+    }
+
+    /** A step that reads or writes the staged snapshot. */
+    private interface StagingStep<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs a step on the staged snapshot; an {@link IOException} there (no descriptor left, a full disk, a staging
+     * directory that cannot be written) is the service's state, not a bug: a 503 problem that names it, not a 500.
+     */
+    private <T> T staging(StagingStep<T> step) {
+        try {
+            try {
+                return step.run();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        } catch (IOException e) {
+            String message = String.valueOf(e.getMessage());
+            String why = message.contains("Too many open files")
+                    ? "the service is out of file descriptors (Too many open files)"
+                    : message.contains("No space left")
+                            ? "the disk is full (No space left on device)"
+                            : "the staging file could not be written or read (" + e + ")";
+            LOG.warn("Backup of {} could not stage its snapshot: {}", store.describe(), e.toString());
+            throw ProblemException.serviceUnavailable(
+                    "The backup could not stage its snapshot: " + why + "; retry later", Duration.ofSeconds(5));
         }
     }
 
@@ -96,7 +126,10 @@ final class BackupApi {
                     store.describe(),
                     e.getCause().toString());
             throw ProblemException.of(
-                    503, "Backup failed", "The snapshot failed: " + e.getCause().getMessage() + "; retry later");
+                            503,
+                            "Backup failed",
+                            "The snapshot failed: " + e.getCause().getMessage() + "; retry later")
+                    .withHeader("Retry-After", "5");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted during the snapshot"));

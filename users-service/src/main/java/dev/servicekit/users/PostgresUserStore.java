@@ -735,6 +735,18 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                             + "; PostgreSQL may be down or the store overloaded, retry later",
                     e);
         }
+        if ("53100".equals(e.getSQLState())) { // disk_full
+            return new StoreFullException(
+                    "Could not " + action + " in " + database + ": " + e.getMessage() + " (SQLSTATE 53100); the"
+                            + " PostgreSQL server's disk is full: free space there (reads still work)",
+                    e);
+        }
+        if ("25006".equals(e.getSQLState())) { // read_only_sql_transaction
+            return new StoreReadOnlyException(
+                    "Could not " + action + " in " + database + ": " + e.getMessage() + " (SQLSTATE 25006); the"
+                            + " server takes no writes (a standby?): point store.url at the primary",
+                    e);
+        }
         if (isUnavailable(e.getSQLState())) {
             return new StoreUnavailableException(
                     "Could not " + action + " in " + database + ": " + e.getMessage() + " (SQLSTATE " + e.getSQLState()

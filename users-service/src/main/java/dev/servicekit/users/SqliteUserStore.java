@@ -710,6 +710,21 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                             + timeout + "; the store is overloaded, retry later",
                     e);
         }
+        if (e instanceof SQLiteException sqlite && (sqlite.getResultCode().code & 0xff) == 13) { // SQLITE_FULL
+            return new StoreFullException(
+                    "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
+                            + "; the disk is full: free space on the file system of the data directory (reads still"
+                            + " work, writes resume by themselves)",
+                    e);
+        }
+        if (e instanceof SQLiteException sqlite && cannotWrite(sqlite.getResultCode())) {
+            return new StoreReadOnlyException(
+                    "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
+                            + "; the database or its directory cannot be written: check the file system (read-only,"
+                            + " or remounted read-only by the kernel after an I/O error: see dmesg) and the file's owner"
+                            + " and mode",
+                    e);
+        }
         if (e instanceof SQLiteException sqlite && isUnavailable(sqlite.getResultCode())) {
             return new StoreUnavailableException(
                     "Could not " + action + " in SQLite database '" + file + "': " + e.getMessage()
@@ -717,6 +732,18 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                     e);
         }
         return new StoreException("Could not " + action + " in SQLite database '" + file + "': " + e.getMessage(), e);
+    }
+
+    /**
+     * SQLite could not write (the file system or the file is read-only, or the disk fails writes): the write was not
+     * applied and reads may still work.
+     */
+    private static boolean cannotWrite(SQLiteErrorCode code) {
+        return (code.code & 0xff) == 8 // SQLITE_READONLY and its extended codes
+                || code == SQLiteErrorCode.SQLITE_IOERR_WRITE
+                || code == SQLiteErrorCode.SQLITE_IOERR_FSYNC
+                || code == SQLiteErrorCode.SQLITE_IOERR_DIR_FSYNC
+                || code == SQLiteErrorCode.SQLITE_IOERR_TRUNCATE;
     }
 
     private static boolean isUnavailable(SQLiteErrorCode code) {

@@ -5,7 +5,8 @@ package dev.servicekit.users;
  *
  * <p>Unchecked. The subclasses name the failures a caller can act on: {@link DuplicateEmailException},
  * {@link UserNotFoundException}, {@link VersionConflictException} (user errors, mapped to 409, 404 and
- * 412 by the HTTP layer) and {@link StoreUnavailableException} (the store cannot answer now; 503). A
+ * 412 by the HTTP layer) and {@link StoreUnavailableException} (the store cannot answer now; 503, or 507 for
+ * {@link StoreFullException}). A
  * plain {@code StoreException} is an unexpected failure (a bug or a damaged database): log it, answer 500.
  */
 public class StoreException extends RuntimeException {

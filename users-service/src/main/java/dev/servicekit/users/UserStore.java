@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * <h2>Failures</h2>
  * All exceptions are unchecked {@link StoreException}s: {@link DuplicateEmailException},
  * {@link UserNotFoundException} and {@link VersionConflictException} for requests that conflict with the
- * data; {@link StoreUnavailableException} when the store cannot answer (including after {@link #close()});
+ * data; {@link StoreUnavailableException} when the store cannot answer (including after {@link #close()}), with
+ * {@link StoreFullException} (the disk is full) and {@link StoreReadOnlyException} (it cannot write) for writes;
  * a plain {@code StoreException} for anything unexpected. Arguments are never {@code null}.
  *
  * <p>{@code Optional} parameters ({@code afterId}, {@code expectedVersion}) deviate from the house rule

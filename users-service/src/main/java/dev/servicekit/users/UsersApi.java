@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The users REST API (SPEC §6): list with cursor pagination, create, read, full replace with
@@ -33,6 +35,8 @@ final class UsersApi {
     static final int MAX_LIMIT = 500;
     static final String READ = "users:read";
     static final String WRITE = "users:write";
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsersApi.class);
 
     private final UserStore store;
     private final PasswordHasher hasher;
@@ -74,7 +78,7 @@ final class UsersApi {
                                 .json(Docs.USER)
                                 .header("Location", "The new user's path, `/api/v1/users/{id}`", Docs.LOCATION)
                                 .header("ETag", "The user's version, for `If-Match`", Docs.ETAG))
-                        .problems(409),
+                        .problems(409, 507),
                 Route.get(BASE + "/{id}", guard(this::get))
                         .requireScopes(READ)
                         .operationId("getUser")
@@ -107,14 +111,14 @@ final class UsersApi {
                         .response(RouteDoc.Response.of(200, "The replaced user")
                                 .json(Docs.USER)
                                 .header("ETag", "The user's new version", Docs.ETAG))
-                        .problems(404, 409, 412),
+                        .problems(404, 409, 412, 507),
                 Route.delete(BASE + "/{id}", guard(this::delete))
                         .requireScopes(WRITE)
                         .operationId("deleteUser")
                         .summary("Delete a user")
                         .parameter(Docs.ID)
                         .response(RouteDoc.Response.of(204, "Deleted"))
-                        .problems(400, 404));
+                        .problems(400, 404, 507));
     }
 
     /** The schemas and parameters the routes share. */
@@ -335,6 +339,19 @@ final class UsersApi {
             } catch (VersionConflictException e) {
                 throw ProblemException.preconditionFailed("The user changed while this request ran (now version "
                         + e.actualVersion() + "); GET it again and retry with its ETag");
+            } catch (StoreFullException e) {
+                LOG.warn("{}", e.getMessage());
+                throw ProblemException.of(
+                        507,
+                        "Insufficient Storage",
+                        "The user store's disk is full: the change was not applied. Reads still work; retry once"
+                                + " space has been freed");
+            } catch (StoreReadOnlyException e) {
+                LOG.warn("{}", e.getMessage());
+                throw ProblemException.serviceUnavailable(
+                        "The user store cannot write now (read-only or failing): the change was not applied."
+                                + " Reads still work; retry later",
+                        Duration.ofSeconds(5));
             } catch (StoreUnavailableException e) {
                 throw ProblemException.serviceUnavailable(
                         "The user store is not answering; retry shortly", Duration.ofSeconds(1));

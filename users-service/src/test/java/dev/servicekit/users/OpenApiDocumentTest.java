@@ -84,7 +84,8 @@ class OpenApiDocumentTest {
                 .containsExactly("#/components/parameters/RequestId");
         assertThat(statuses(list)).containsExactly("200", "400", "401", "403", "500", "503");
         JsonNode create = paths.path("/api/v1/users").path("post");
-        assertThat(statuses(create)).containsExactly("201", "400", "401", "403", "409", "413", "415", "500", "503");
+        assertThat(statuses(create))
+                .containsExactly("201", "400", "401", "403", "409", "413", "415", "500", "503", "507");
         assertThat(create.path("responses").path("201").path("headers").properties().stream()
                         .map(Map.Entry::getKey))
                 .containsExactly("X-Request-Id", "Location", "ETag");
@@ -93,9 +94,9 @@ class OpenApiDocumentTest {
         JsonNode put = paths.path("/api/v1/users/{id}").path("put");
         assertThat(put.path("parameters").findValuesAsText("name")).contains("id", "If-Match");
         assertThat(statuses(put))
-                .containsExactly("200", "400", "401", "403", "404", "409", "412", "413", "415", "500", "503");
+                .containsExactly("200", "400", "401", "403", "404", "409", "412", "413", "415", "500", "503", "507");
         assertThat(statuses(paths.path("/api/v1/users/{id}").path("delete")))
-                .containsExactly("204", "400", "401", "403", "404", "500", "503");
+                .containsExactly("204", "400", "401", "403", "404", "500", "503", "507");
         JsonNode token = paths.path("/api/v1/auth/token").path("post");
         assertThat(token.path("security")).isEmpty();
         assertThat(statuses(token)).containsExactly("200", "400", "401", "404", "413", "415", "429", "500", "503");
