@@ -21,17 +21,17 @@ if ! command -v "${bin}javac" >/dev/null 2>&1; then
   echo "drill: no javac ('${bin}javac'); install a JDK 17 or newer, or set DRILL_JAVA_HOME to one" >&2
   exit 78
 fi
-sum=$(cat "$here/Drills.java" "$jar" | cksum | cut -d' ' -f1)
+sum=$(cat "$here/Drills.java" "$here/LocalFleet.java" "$jar" | cksum | cut -d' ' -f1)
 cache=${DRILL_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/servicekit-drills}
 classes=$cache/$sum
 if [ ! -f "$classes/Drills.class" ]; then
   mkdir -p "$cache"
   staging=$(mktemp -d "$cache/compiling.XXXXXX")
-  if ! "${bin}javac" -nowarn -encoding UTF-8 -d "$staging" -cp "$jar" "$here/Drills.java" >&2; then
+  if ! "${bin}javac" -nowarn -encoding UTF-8 -d "$staging" -cp "$jar" "$here/Drills.java" "$here/LocalFleet.java" >&2; then
     rm -rf "$staging"
     echo "drill: $here/Drills.java does not compile with ${bin}javac (a JDK 17 or newer is needed)" >&2
     exit 78
   fi
   mv "$staging" "$classes" 2>/dev/null || rm -rf "$staging"
 fi
-DRILL_HOME=$here DRILL_JAR=$jar exec "${bin}java" -cp "$classes:$jar" Drills "$@"
+DRILL_HOME=$here DRILL_JAR=$jar exec "${bin}java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$classes:$jar" Drills "$@"

@@ -120,12 +120,12 @@ class DrillsIT {
                             + " restore-backup PASS");
             assertThat(drills.exitCode()).as(out).isZero();
 
-            // A fault that does not happen is caught: a "stop" command that stops nothing fails the drill.
+            // A fault that does not happen is caught: stop and start commands that do nothing fail the drill.
             Result noOutage = run(
                     Map.of("DRILL_DB_STOP_CMD", "true", "DRILL_DB_DOWN_SECONDS", "1", "DRILL_TIMEOUT", "5"),
                     "sh",
                     "-c",
-                    ". \"$1/fleet.env\" && export DRILL_DB_STOP_CMD=true && exec ./drill.sh stop-database",
+                    ". \"$1/fleet.env\" && export DRILL_DB_STOP_CMD=true DRILL_DB_START_CMD=true && exec ./drill.sh stop-database",
                     "drills",
                     fleet.toString());
             System.out.println(
