@@ -593,7 +593,9 @@ final class LocalFleet {
         Map<String, ProcessHandle> running = new LinkedHashMap<>();
         Map<String, List<ProcessHandle>> children = new HashMap<>();
         for (String name : names) {
-            Optional<ProcessHandle> process = process(name);
+            // The watchdog runs 'down' in place of itself (exec): it must not stop the process doing the stopping.
+            Optional<ProcessHandle> process =
+                    process(name).filter(p -> p.pid() != ProcessHandle.current().pid());
             if (process.isEmpty()) {
                 deletePid(name);
                 continue;
