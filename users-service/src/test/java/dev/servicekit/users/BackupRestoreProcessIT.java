@@ -65,8 +65,7 @@ class BackupRestoreProcessIT {
     }
 
     private ServiceProcess service(String name) {
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        return UsersServiceProcessIT.smallJvm(dir)
                 .outputName(name)
                 .args(common("run", "--set", "http.port=0"))
                 .start();

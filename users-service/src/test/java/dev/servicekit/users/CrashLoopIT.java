@@ -127,21 +127,14 @@ class CrashLoopIT {
     }
 
     private ServiceProcess start(Path data, String name) {
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        return UsersServiceProcessIT.smallJvm(dir)
                 .outputName(name)
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=0",
-                        "--set",
                         "management.port=0",
-                        "--set",
                         "data-dir=" + data,
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
-                        "log.access=false")
+                        "log.access=false"))
                 .start();
     }
 

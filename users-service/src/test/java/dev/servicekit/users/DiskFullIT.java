@@ -40,21 +40,14 @@ class DiskFullIT {
         Optional<String> unavailable = PrivateMounts.unavailable(dir);
         assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElseThrow());
         Path data = dir.resolve("data");
-        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+        try (ServiceProcess service = UsersServiceProcessIT.smallJvm(dir)
                 .java(PrivateMounts.javaOnTmpfs(dir, data, "4m"))
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=0",
-                        "--set",
                         "management.port=0",
-                        "--set",
                         "data-dir=" + data,
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
-                        "log.access=false")
+                        "log.access=false"))
                 .start()) {
             TestHttpClient api = TestHttpClient.create(
                     "http://127.0.0.1:" + UsersServiceProcessIT.port(service, UsersServiceProcessIT.API));

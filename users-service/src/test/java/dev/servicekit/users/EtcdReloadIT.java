@@ -70,21 +70,14 @@ class EtcdReloadIT {
     }
 
     private ServiceProcess launch(String name) {
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        return UsersServiceProcessIT.smallJvm(dir)
                 .outputName(name)
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=0",
-                        "--set",
                         "management.port=0",
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
                         "data-dir=" + dir.resolve(name),
-                        "--set",
-                        "config.etcd.endpoints=" + etcd.endpoint())
+                        "config.etcd.endpoints=" + etcd.endpoint()))
                 .start();
     }
 

@@ -49,16 +49,11 @@ class FileDescriptorExhaustionIT {
         int[] ports = FreePorts.distinct(2);
         try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
                 .java(java)
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=" + ports[0],
-                        "--set",
                         "management.port=" + ports[1],
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
-                        "log.access=false")
+                        "log.access=false"))
                 .start()) {
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);
             TestHttpClient management =
@@ -116,20 +111,13 @@ class FileDescriptorExhaustionIT {
         Path prlimit = Path.of("/usr/bin/prlimit");
         assumeTrue(Files.isExecutable(prlimit), "util-linux's prlimit is missing; apt-get install util-linux");
         int[] ports = FreePorts.distinct(2);
-        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
-                .args(
-                        "run",
-                        "--set",
+        try (ServiceProcess service = UsersServiceProcessIT.smallJvm(dir)
+                .args(UsersServiceProcessIT.run(
                         "http.port=" + ports[0],
-                        "--set",
                         "management.port=" + ports[1],
-                        "--set",
                         "data-dir=" + dir.resolve("data"),
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
-                        "log.access=false")
+                        "log.access=false"))
                 .start()) {
             // One client per listener, each keeping its one connection: no accept is needed while the limit is low.
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);

@@ -62,8 +62,7 @@ class PostgresStoreProcessIT {
         for (String setting : settings) {
             args.addAll(List.of("--set", setting));
         }
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        return UsersServiceProcessIT.smallJvm(dir)
                 .outputName(name)
                 .args(args.toArray(String[]::new))
                 .start();

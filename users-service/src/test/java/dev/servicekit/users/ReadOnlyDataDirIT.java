@@ -126,22 +126,15 @@ class ReadOnlyDataDirIT {
     }
 
     private ServiceProcess service(Path image, Path data, String name) {
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+        return UsersServiceProcessIT.smallJvm(dir)
                 .java(PrivateMounts.javaWithMount(dir, "-o loop,errors=remount-ro " + image, data))
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
                 .outputName(name)
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=0",
-                        "--set",
                         "management.port=0",
-                        "--set",
                         "data-dir=" + data,
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
-                        "log.access=false")
+                        "log.access=false"))
                 .start();
     }
 

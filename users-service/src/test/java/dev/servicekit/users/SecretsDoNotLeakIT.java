@@ -34,18 +34,12 @@ class SecretsDoNotLeakIT {
         String userToken;
         try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
                 .outputName("service")
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=0",
-                        "--set",
                         "management.port=0",
-                        "--set",
                         "data-dir=" + dir,
-                        "--set",
                         "log.level=debug",
-                        "--set",
-                        "log.file.path=" + logFile)
+                        "log.file.path=" + logFile))
                 .start()) {
             TestHttpClient api = TestHttpClient.create("http://127.0.0.1:"
                     + service.awaitOutput(UsersServiceProcessIT.API, WAIT).group(1));

@@ -83,8 +83,7 @@ class StatusProcessIT {
     void aForegroundRunInAnotherProcessIsRunningWithTheApplicationsViewAndDoctorSaysItsPortsAreItsOwn()
             throws Exception {
         Path data = dir.resolve("data");
-        try (ServiceProcess run = ServiceProcess.builder(JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        try (ServiceProcess run = UsersServiceProcessIT.smallJvm(dir)
                 .outputName("run")
                 .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
                 .start()) {
@@ -150,8 +149,7 @@ class StatusProcessIT {
     @Test
     void aKilledRunLeavesAStaleFileThatStatusDoesNotTakeForRunning() throws Exception {
         Path data = dir.resolve("data");
-        try (ServiceProcess run = ServiceProcess.builder(JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        try (ServiceProcess run = UsersServiceProcessIT.smallJvm(dir)
                 .outputName("run")
                 .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
                 .start()) {

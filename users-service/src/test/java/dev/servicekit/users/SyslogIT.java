@@ -66,8 +66,7 @@ class SyslogIT {
         };
         String requestId = "syslog-it-" + transport;
         long pid;
-        try (ServiceProcess process = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        try (ServiceProcess process = UsersServiceProcessIT.smallJvm(dir)
                 .outputName("syslog-" + transport)
                 .args(
                         "run",

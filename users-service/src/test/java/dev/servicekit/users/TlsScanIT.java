@@ -117,8 +117,7 @@ class TlsScanIT {
             args.add("--set");
             args.add(setting);
         }
-        return ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        return UsersServiceProcessIT.smallJvm(dir)
                 .outputName(name)
                 .args(args.toArray(String[]::new))
                 .start();

@@ -56,10 +56,22 @@ class UsersServiceProcessIT {
                 "--set",
                 "auth.enabled=false"));
         args.addAll(List.of(extraArgs));
-        return ServiceProcess.builder(JAR, dir)
-                .jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
-                .outputName(name)
-                .args(args.toArray(String[]::new));
+        return smallJvm(dir).outputName(name).args(args.toArray(String[]::new));
+    }
+
+    /** {@code run} with one {@code --set} per setting: the command line the process ITs start the service with. */
+    static String[] run(String... settings) {
+        List<String> args = new ArrayList<>(List.of("run"));
+        for (String setting : settings) {
+            args.add("--set");
+            args.add(setting);
+        }
+        return args.toArray(String[]::new);
+    }
+
+    /** The service's jar in a child JVM sized for tests that start many: a small heap, the serial GC, C1 only. */
+    static ServiceProcess.Builder smallJvm(Path dir) {
+        return ServiceProcess.builder(JAR, dir).jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     }
 
     static int port(ServiceProcess process, Pattern pattern) {
@@ -300,14 +312,7 @@ class UsersServiceProcessIT {
             int port = taken.getLocalPort();
             try (ServiceProcess process = ServiceProcess.builder(JAR, dir)
                     .outputName("port-in-use")
-                    .args(
-                            "run",
-                            "--set",
-                            "http.port=" + port,
-                            "--set",
-                            "management.port=0",
-                            "--set",
-                            "data-dir=" + dir.resolve("data"))
+                    .args(run("http.port=" + port, "management.port=0", "data-dir=" + dir.resolve("data")))
                     .start()) {
                 assertThat(process.awaitExit(START)).isEqualTo(1);
                 assertThat(process.output())
