@@ -91,13 +91,7 @@ class DiskFullIT {
                 assertFullProblem(create(api, "still-full" + i + "@example.com"));
             }
 
-            for (Map.Entry<Long, String> user : acknowledged.entrySet()) {
-                TestResponse got = api.get("/api/v1/users/" + user.getKey());
-                assertThat(got.status()).as(got.body()).isEqualTo(200);
-                assertThat(got.json().path("email").asText()).isEqualTo(user.getValue());
-            }
-            assertThat(api.get("/api/v1/users?limit=500").json().path("items").size())
-                    .isEqualTo(acknowledged.size());
+            assertAcknowledgedReadable(api, acknowledged);
             assertThat(management.get("/health/ready").status())
                     .as("reads work: the instance stays in rotation")
                     .isEqualTo(200);
@@ -157,5 +151,16 @@ class DiskFullIT {
             assertThat(rs.next()).isTrue();
             return rs.getString(1);
         }
+    }
+
+    /** Every acknowledged create answers GET with its email, and the list holds exactly them (at most 500). */
+    static void assertAcknowledgedReadable(TestHttpClient api, Map<Long, String> acknowledged) {
+        for (Map.Entry<Long, String> user : acknowledged.entrySet()) {
+            TestResponse got = api.get("/api/v1/users/" + user.getKey());
+            assertThat(got.status()).as(got.body()).isEqualTo(200);
+            assertThat(got.json().path("email").asText()).isEqualTo(user.getValue());
+        }
+        assertThat(api.get("/api/v1/users?limit=500").json().path("items").size())
+                .isEqualTo(acknowledged.size());
     }
 }

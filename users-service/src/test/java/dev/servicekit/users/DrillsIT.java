@@ -1,11 +1,7 @@
 package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.servicekit.testing.EtcdServer;
-import dev.servicekit.testing.NginxServer;
-import dev.servicekit.testing.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,15 +34,7 @@ class DrillsIT {
 
     @BeforeAll
     static void serversInstalled() {
-        List<String> missing = new ArrayList<>();
-        PostgresServer.unavailableReason().ifPresent(missing::add);
-        NginxServer.unavailableReason().ifPresent(missing::add);
-        EtcdServer.unavailableReason().ifPresent(missing::add);
-        if (!missing.isEmpty() && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("DrillsIT cannot run on CI: " + missing);
-        }
-        missing.forEach(reason -> System.out.println("DrillsIT skipped: " + reason));
-        assumeTrue(missing.isEmpty(), "DrillsIT skipped: " + missing);
+        FleetIT.assumeFleetServers("DrillsIT");
     }
 
     record Result(int exitCode, String output) {}

@@ -75,15 +75,23 @@ class FleetIT {
 
     @BeforeAll
     static void serversInstalled() {
+        assumeFleetServers("FleetIT");
+    }
+
+    /**
+     * Skips {@code test} where PostgreSQL, nginx or etcd cannot be had, saying which; on CI ({@code CI=true}) fails
+     * instead, because there every one of them is installed.
+     */
+    static void assumeFleetServers(String test) {
         List<String> missing = new ArrayList<>();
         PostgresServer.unavailableReason().ifPresent(missing::add);
         NginxServer.unavailableReason().ifPresent(missing::add);
         EtcdServer.unavailableReason().ifPresent(missing::add);
         if (!missing.isEmpty() && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("FleetIT cannot run on CI: " + missing);
+            throw new AssertionError(test + " cannot run on CI: " + missing);
         }
-        missing.forEach(reason -> System.out.println("FleetIT skipped: " + reason));
-        assumeTrue(missing.isEmpty(), "FleetIT skipped: " + missing);
+        missing.forEach(reason -> System.out.println(test + " skipped: " + reason));
+        assumeTrue(missing.isEmpty(), test + " skipped: " + missing);
     }
 
     /** The two ways nginx may talk to the instances. */
