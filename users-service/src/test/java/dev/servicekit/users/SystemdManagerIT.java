@@ -176,13 +176,7 @@ class SystemdManagerIT {
 
             // SIGSTOP: no pings, the watchdog fires, Restart=on-failure starts a new JVM that serves again.
             signal(pid, "STOP");
-            Map<String, String> afterWatchdog = Poll.until(
-                    WAIT,
-                    "a new main pid after the watchdog fired",
-                    () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts", "StatusText"),
-                    shown -> shown.get("ActiveState").equals("active")
-                            && !shown.get("MainPID").equals(Long.toString(pid))
-                            && !shown.get("MainPID").equals("0"));
+            Map<String, String> afterWatchdog = awaitRestarted(systemd, pid, "the watchdog fired");
             assertThat(afterWatchdog).containsEntry("NRestarts", "1").containsEntry("StatusText", "Running");
             assertThat(systemd.journal("-o", "cat")).contains("users-service.service: Watchdog timeout (limit 5s)!");
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
@@ -192,13 +186,7 @@ class SystemdManagerIT {
             writeConfig(config, ports, "info", true);
             long second = Long.parseLong(afterWatchdog.get("MainPID"));
             signal(second, "KILL");
-            Map<String, String> afterKill = Poll.until(
-                    WAIT,
-                    "a new main pid after kill -9",
-                    () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts"),
-                    shown -> shown.get("ActiveState").equals("active")
-                            && !shown.get("MainPID").equals(Long.toString(second))
-                            && !shown.get("MainPID").equals("0"));
+            Map<String, String> afterKill = awaitRestarted(systemd, second, "kill -9");
             assertThat(afterKill).containsEntry("NRestarts", "2");
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
 
@@ -386,13 +374,7 @@ class SystemdManagerIT {
             assertThat(jcmd.exitValue()).as(jcmdOutput).isZero();
             assertThat(jcmdOutput).as("the agent loaded").contains("return code: 0");
 
-            Map<String, String> after = Poll.until(
-                    WAIT,
-                    "a new main pid after the OutOfMemoryError",
-                    () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts"),
-                    shown -> shown.get("ActiveState").equals("active")
-                            && !shown.get("MainPID").equals(Long.toString(pid))
-                            && !shown.get("MainPID").equals("0"));
+            Map<String, String> after = awaitRestarted(systemd, pid, "the OutOfMemoryError");
             assertThat(after).containsEntry("NRestarts", "1");
             assertThat(systemd.journal("-u", UNIT, "-o", "cat"))
                     .as("the JVM's own line, in the service's output")
@@ -448,6 +430,20 @@ class SystemdManagerIT {
             }
         }
         return entries;
+    }
+
+    /**
+     * Waits until the manager has started a new main process in place of {@code oldPid} and says the unit is active;
+     * returns ActiveState, MainPID, NRestarts and StatusText as the manager shows them then.
+     */
+    private static Map<String, String> awaitRestarted(SystemdUserManager systemd, long oldPid, String after) {
+        return Poll.until(
+                WAIT,
+                "a new main pid after " + after,
+                () -> systemd.show(UNIT, "ActiveState", "MainPID", "NRestarts", "StatusText"),
+                shown -> shown.get("ActiveState").equals("active")
+                        && !shown.get("MainPID").equals(Long.toString(oldPid))
+                        && !shown.get("MainPID").equals("0"));
     }
 
     /**
