@@ -523,7 +523,7 @@ final class ScmInstaller {
 
     /**
      * The names of the running services that depend on this one: {@code EnumDependentServices}, else a scan of the
-     * running services' dependencies ({@code QueryServiceConfig}, else their {@code DependOnService}) for an SCM whose
+     * running services' registry value {@code DependOnService} (one read each) for an SCM whose
      * {@code EnumDependentServices} returns nothing (Wine's). Empty if none, or if they cannot be read.
      */
     private static List<String> runningDependents(Winsvc.SC_HANDLE service, String name) {
@@ -549,23 +549,15 @@ final class ScmInstaller {
                 if (other.equalsIgnoreCase(name)) {
                     continue;
                 }
-                Winsvc.SC_HANDLE handle = A.OpenService(manager.getHandle(), other, Winsvc.SERVICE_QUERY_CONFIG);
-                if (handle == null) {
-                    continue;
-                }
                 try {
-                    List<String> dependencies =
-                            ScmConfigurationReader.jna(handle, other).base().dependencies();
-                    if (dependencies.isEmpty()) {
-                        dependencies = ScmConfigurationReader.jnaRegistry(other).multiString("DependOnService");
-                    }
-                    if (dependencies.stream().anyMatch(name::equalsIgnoreCase)) {
+                    // DependOnService is where both keep a service's dependencies: Windows' QueryServiceConfig
+                    // answers exactly this value, Wine's answers none although it writes it
+                    if (ScmConfigurationReader.jnaRegistry(other).multiString("DependOnService").stream()
+                            .anyMatch(name::equalsIgnoreCase)) {
                         names.add(other);
                     }
                 } catch (RuntimeException e) {
                     // a service whose configuration cannot be read is not known to depend on this one
-                } finally {
-                    A.CloseServiceHandle(handle);
                 }
             }
         } catch (RuntimeException e) {
