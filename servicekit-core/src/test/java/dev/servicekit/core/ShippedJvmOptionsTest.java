@@ -59,6 +59,8 @@ class ShippedJvmOptionsTest {
                 .anySatisfy(line -> assertThat(line).startsWith("bool UseSerialGC = true"))
                 .anySatisfy(line -> assertThat(line).startsWith("size_t MaxHeapSize = 134217728"))
                 .anySatisfy(line -> assertThat(line).startsWith("bool ExitOnOutOfMemoryError = true"))
+                .anySatisfy(line -> assertThat(line).startsWith("intx Tier4InvocationThreshold = 25000"))
+                .anySatisfy(line -> assertThat(line).startsWith("intx Tier4BackEdgeThreshold = 200000"))
                 .anySatisfy(line -> assertThat(line).startsWith("uint TrimNativeHeapInterval = 1000"));
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,9 +13,13 @@ import java.util.zip.CRC32;
 
 /**
  * The JDK's AOT cache (JDK {@value #MIN_FEATURE}+, {@code -XX:AOTCache}) for the {@code run} verb on Linux: classes
- * loaded and linked ahead of time, with the training run's method profiles, in place of the class-data archive
- * the other verbs get. Measured on JDK 25 (docs/performance.md): about a fifth off the start to the first 200 and
- * 8 MB less resident memory than the archive.
+ * loaded and linked ahead of time, in place of the class-data archive the other verbs get. Measured on JDK 25
+ * (docs/performance.md): about a fifth off the start to the first 200 and 8 MB less resident memory than the archive.
+ *
+ * <p>Without the training run's method profiles ({@link #NO_TRAINING}): a training run is a start, and what was hot
+ * in it is what JDK 25 compiles with C2 as soon as the cache is mapped, on the core the start needs. Measured on one
+ * pinned core (docs/performance.md): the first 200 about 0.1 s sooner without them (0.3 s with the shipped C2
+ * thresholds) and no difference in throughput once warm; the cache is also 1.6 MB smaller.
  *
  * <p>A cache needs a training run, and a JVM cannot train and use one at once, so the cache is made over three
  * starts, each an ordinary {@code run}; the files live in the cache directory under a key {@code K}
@@ -59,6 +64,13 @@ final class AotCache {
     private static final String BUILDING = ".build";
     private static final String PART = ".aot.part";
     private static final String CACHE = ".aot";
+
+    /**
+     * Neither recorded nor replayed: the training run's method profiles ({@code AOTRecordTraining} at record,
+     * {@code AOTReplayTraining} at use, for caches recorded with them before). Diagnostic options of JDK 25.
+     */
+    static final List<String> NO_TRAINING = Collections.unmodifiableList(
+            Arrays.asList("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining", "-XX:-AOTReplayTraining"));
 
     /** Whether a process is alive, given its pid. */
     interface Processes {
@@ -121,6 +133,7 @@ final class AotCache {
         if (cache.isFile()) {
             List<String> options = new ArrayList<>();
             options.add("-XX:AOTCache=" + cache);
+            options.addAll(NO_TRAINING);
             quiet(options);
             return new Plan(options, null, null, cache);
         }
@@ -176,6 +189,7 @@ final class AotCache {
         options.add("-XX:AOTMode=record");
         options.add("-XX:AOTConfiguration=" + configuration);
         options.add("-D" + MARKER_PROPERTY + "=" + configuration + MARKER);
+        options.addAll(NO_TRAINING);
         quiet(options);
         return new Plan(options, null, null, cache);
     }
@@ -216,6 +230,7 @@ final class AotCache {
         command.add("-XX:AOTMode=create");
         command.add("-XX:AOTConfiguration=" + plan.configuration);
         command.add("-XX:AOTCache=" + plan.partial);
+        command.addAll(NO_TRAINING);
         quiet(command);
         command.add("-cp");
         command.add(serviceCommand.get(classPath + 1));

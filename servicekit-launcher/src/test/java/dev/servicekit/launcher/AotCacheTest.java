@@ -57,6 +57,8 @@ class AotCacheTest {
                         "-XX:AOTMode=record",
                         "-XX:AOTConfiguration=" + dir.resolve(KEY + ".4242.aotconf"),
                         "-D" + AotCache.MARKER_PROPERTY + "=" + dir.resolve(KEY + ".4242.aotconf.running"))
+                .as("no method profiles recorded: the JIT would replay the start's at the next start")
+                .containsSubsequence("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining")
                 .contains("-Xlog:aot*=error");
     }
 
@@ -128,7 +130,10 @@ class AotCacheTest {
         AotCache.Plan plan = plan(NONE_ALIVE);
 
         assertThat(plan.builds()).isFalse();
-        assertThat(plan.options).startsWith("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
+        assertThat(plan.options)
+                .startsWith("-XX:AOTCache=" + dir.resolve(KEY + ".aot"))
+                .as("a cache recorded with method profiles (before they were left out) is used without them")
+                .containsSubsequence("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
         assertThat(files()).containsExactlyInAnyOrder(KEY + ".aot", "run-other-222.aot", "token-abc-222.jsa");
     }
 
@@ -166,6 +171,9 @@ class AotCacheTest {
                         "-XX:AOTMode=create",
                         "-XX:AOTConfiguration=" + plan.configuration,
                         "-XX:AOTCache=" + plan.partial,
+                        "-XX:+UnlockDiagnosticVMOptions",
+                        "-XX:-AOTRecordTraining",
+                        "-XX:-AOTReplayTraining",
                         "-Xlog:aot*=error",
                         "-Xlog:cds*=error",
                         "-cp",
