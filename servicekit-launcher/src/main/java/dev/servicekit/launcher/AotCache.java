@@ -50,6 +50,9 @@ final class AotCache {
     /** The first JDK with {@code -XX:AOTMode=record} and {@code create}: {@value}. */
     static final int MIN_FEATURE = 24;
 
+    /** The first JDK with method profiles in the cache and the options of {@link #NO_TRAINING}: {@value}. */
+    static final int TRAINING_FEATURE = 25;
+
     /**
      * System property naming the file the service creates once it is running, while it records a training run:
      * {@value}. Read by servicekit-core's {@code ServiceHost}.
@@ -91,12 +94,15 @@ final class AotCache {
         final File configuration;
         final File partial;
         final File cache;
+        /** {@link #NO_TRAINING} on a JDK that knows those options, else empty; the build gets them too. */
+        final List<String> training;
 
-        private Plan(List<String> options, File configuration, File partial, File cache) {
+        private Plan(List<String> options, File configuration, File partial, File cache, List<String> training) {
             this.options = Collections.unmodifiableList(options);
             this.configuration = configuration;
             this.partial = partial;
             this.cache = cache;
+            this.training = training;
         }
 
         /** Whether this start claimed a recording and must start {@link #builderCommand}. */
@@ -116,8 +122,12 @@ final class AotCache {
      * @param stalePrefix files starting with it, of another key, are deleted
      * @param pid this process's pid (the JVM's too: the launcher {@code execve}s it)
      * @param now the current time in milliseconds
+     * @param javaFeature the feature version of the JDK that runs the service: {@link #NO_TRAINING} only from
+     *     {@value #TRAINING_FEATURE} on (JDK 24 does not know those options and would not start with them)
      */
-    static Plan plan(File directory, String key, String stalePrefix, long pid, long now, Processes processes) {
+    static Plan plan(
+            File directory, String key, String stalePrefix, long pid, long now, Processes processes, int javaFeature) {
+        List<String> training = javaFeature >= TRAINING_FEATURE ? NO_TRAINING : Collections.<String>emptyList();
         String[] names = directory.list();
         List<String> present = new ArrayList<>();
         if (names != null) {
@@ -133,9 +143,9 @@ final class AotCache {
         if (cache.isFile()) {
             List<String> options = new ArrayList<>();
             options.add("-XX:AOTCache=" + cache);
-            options.addAll(NO_TRAINING);
+            options.addAll(training);
             quiet(options);
-            return new Plan(options, null, null, cache);
+            return new Plan(options, null, null, cache, training);
         }
         boolean building = false;
         for (String name : present) {
@@ -149,7 +159,7 @@ final class AotCache {
             }
         }
         if (building) {
-            return plain();
+            return plain(training);
         }
         boolean recording = false;
         for (String name : present) {
@@ -171,7 +181,11 @@ final class AotCache {
             if (configuration.renameTo(claimed)) {
                 marker.delete();
                 return new Plan(
-                        Collections.<String>emptyList(), claimed, new File(directory, key + "." + pid + PART), cache);
+                        Collections.<String>emptyList(),
+                        claimed,
+                        new File(directory, key + "." + pid + PART),
+                        cache,
+                        training);
             }
         }
         for (String name : present) {
@@ -182,16 +196,16 @@ final class AotCache {
             }
         }
         if (recording) {
-            return plain();
+            return plain(training);
         }
         File configuration = new File(directory, key + "." + pid + CONFIGURATION);
         List<String> options = new ArrayList<>();
         options.add("-XX:AOTMode=record");
         options.add("-XX:AOTConfiguration=" + configuration);
         options.add("-D" + MARKER_PROPERTY + "=" + configuration + MARKER);
-        options.addAll(NO_TRAINING);
+        options.addAll(training);
         quiet(options);
-        return new Plan(options, null, null, cache);
+        return new Plan(options, null, null, cache, training);
     }
 
     /**
@@ -230,7 +244,7 @@ final class AotCache {
         command.add("-XX:AOTMode=create");
         command.add("-XX:AOTConfiguration=" + plan.configuration);
         command.add("-XX:AOTCache=" + plan.partial);
-        command.addAll(NO_TRAINING);
+        command.addAll(plan.training);
         quiet(command);
         command.add("-cp");
         command.add(serviceCommand.get(classPath + 1));
@@ -351,7 +365,7 @@ final class AotCache {
         options.add("-Xlog:cds*=error");
     }
 
-    private static Plan plain() {
-        return new Plan(Collections.<String>emptyList(), null, null, null);
+    private static Plan plain(List<String> training) {
+        return new Plan(Collections.<String>emptyList(), null, null, null, training);
     }
 }

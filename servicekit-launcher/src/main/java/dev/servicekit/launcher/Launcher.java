@@ -318,7 +318,8 @@ public final class Launcher {
                 RUN_VERB + "-" + where + "-",
                 pid,
                 System.currentTimeMillis(),
-                AotCache.Processes.LINUX);
+                AotCache.Processes.LINUX,
+                javaFeature);
     }
 
     /**

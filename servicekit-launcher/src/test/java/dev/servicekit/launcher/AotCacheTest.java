@@ -34,7 +34,7 @@ class AotCacheTest {
     Path dir;
 
     private AotCache.Plan plan(AotCache.Processes processes) {
-        return AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, processes);
+        return AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, processes, 25);
     }
 
     private Set<String> files() throws IOException {
@@ -119,6 +119,27 @@ class AotCacheTest {
     }
 
     @Test
+    void onJdk24WhichHasNoMethodProfilesNoStartOrBuildGetsTheOptionsItDoesNotKnow() throws IOException {
+        AotCache.Plan record = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 24);
+        assertThat(record.options).contains("-XX:AOTMode=record").noneMatch(o -> o.contains("Training"));
+
+        touch(KEY + ".77.aotconf");
+        touch(KEY + ".77.aotconf.running");
+        AotCache.Plan build = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID + 1, NOW, NONE_ALIVE, 24);
+        assertThat(build.builds()).isTrue();
+        assertThat(AotCache.builderCommand(build, List.of("/jdk/bin/java", "-Xmx128m", "-cp", "/srv/app.jar")))
+                .contains("-XX:AOTMode=create")
+                .noneMatch(o -> o.contains("Training") || o.contains("UnlockDiagnostic"));
+
+        Files.delete(dir.resolve(KEY + ".%d.aotconf.build".formatted(PID + 1)));
+        touch(KEY + ".aot");
+        AotCache.Plan use = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 24);
+        assertThat(use.options)
+                .contains("-XX:AOTCache=" + dir.resolve(KEY + ".aot"))
+                .noneMatch(o -> o.contains("Training"));
+    }
+
+    @Test
     void aCacheIsUsedAndFilesOfTheSameJarUnderAnotherKeyAreDeletedOthersKept() throws IOException {
         touch(KEY + ".aot");
         touch("run-abc-222.aot");
@@ -193,7 +214,7 @@ class AotCacheTest {
             Path cacheDir = Files.createDirectories(dir.resolve("cache-" + succeeds));
             Files.write(cacheDir.resolve(KEY + ".77.aotconf"), new byte[] {1});
             Files.write(cacheDir.resolve(KEY + ".77.aotconf.running"), new byte[] {1});
-            AotCache.Plan plan = AotCache.plan(cacheDir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE);
+            AotCache.Plan plan = AotCache.plan(cacheDir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 25);
 
             assertThat(AotCache.startBuilder(plan, List.of(fakeJava.toString(), "-Xmx1m", "-cp", "app.jar", "Main")))
                     .isNull();
