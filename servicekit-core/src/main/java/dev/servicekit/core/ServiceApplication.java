@@ -48,9 +48,9 @@ public interface ServiceApplication {
      *   <li>C2's thresholds five times the JVM's ({@code -XX:Tier4*Threshold}): on one core the compilers took more
      *       CPU than the start itself, C2 most of it, on methods the start runs a few thousand times and a request
      *       never again; under load the methods that matter reach five times the count within seconds. Measured on
-     *       one pinned core: the first 200 about 0.15 s sooner, the same throughput once warm. C1's thresholds stay:
-     *       scaling them too ({@code -XX:CompileThresholdScaling=5}) saved 0.1 s more and cost about 5 % of the
-     *       throughput;</li>
+     *       one pinned core: the first 200 0.15–0.3 s sooner, the same throughput once warm. C1's thresholds stay:
+     *       scaling them too ({@code -XX:CompileThresholdScaling=5}) saved 0.1 s more and cost 4–11 % more CPU per
+     *       request;</li>
      *   <li>the native heap given back to the system every second ({@code -XX:TrimNativeHeapInterval}, glibc):
      *       glibc keeps what the start-up and the JIT compilers freed, about 17 MB at idle and 50 MB after load.
      *       The option is experimental in the first JDK 21 updates that have it (hence the unlock) and unknown to
