@@ -159,7 +159,7 @@ final class AotCache {
             }
         }
         if (building) {
-            return plain(training);
+            return plain();
         }
         boolean recording = false;
         for (String name : present) {
@@ -196,7 +196,7 @@ final class AotCache {
             }
         }
         if (recording) {
-            return plain(training);
+            return plain();
         }
         File configuration = new File(directory, key + "." + pid + CONFIGURATION);
         List<String> options = new ArrayList<>();
@@ -365,7 +365,7 @@ final class AotCache {
         options.add("-Xlog:cds*=error");
     }
 
-    private static Plan plain(List<String> training) {
-        return new Plan(Collections.<String>emptyList(), null, null, null, training);
+    private static Plan plain() {
+        return new Plan(Collections.<String>emptyList(), null, null, null, Collections.<String>emptyList());
     }
 }

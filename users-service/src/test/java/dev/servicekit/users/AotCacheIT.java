@@ -8,7 +8,6 @@ import dev.servicekit.testing.TestHttpClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -104,7 +102,7 @@ class AotCacheIT {
             assertThat(Files.readString(Path.of("/proc", Long.toString(third.pid()), "maps")))
                     .as("the JVM mapped the cache")
                     .contains(aot.toString());
-            assertThat(flagsInEffect(third))
+            assertThat(UsersServiceProcessIT.jcmd(third.pid(), "VM.flags"))
                     .as("the JVM took the start options: no replay of the training run's profiles, the shipped"
                             + " C2 thresholds (docs/performance.md)")
                     .contains("-XX:-AOTReplayTraining", "-XX:Tier4InvocationThreshold=25000");
@@ -143,18 +141,6 @@ class AotCacheIT {
         assertThat(service.awaitExit(Duration.ofMinutes(2)))
                 .as(service.output())
                 .isZero();
-    }
-
-    /** The non-default flags of the running JVM, as its own JDK's {@code jcmd PID VM.flags} prints them. */
-    private static String flagsInEffect(ServiceProcess service) throws IOException, InterruptedException {
-        Path jcmd = Path.of("/proc/" + service.pid() + "/exe").toRealPath().resolveSibling("jcmd");
-        Process process = new ProcessBuilder(jcmd.toString(), Long.toString(service.pid()), "VM.flags")
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("jcmd VM.flags").isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
-        return output;
     }
 
     private static List<String> arguments(ServiceProcess service) {

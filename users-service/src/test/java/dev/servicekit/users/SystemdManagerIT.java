@@ -361,17 +361,7 @@ class SystemdManagerIT {
             long pid = Long.parseLong(before.get("MainPID"));
 
             // jcmd of the service's own JDK loads the agent; its thread fills the heap.
-            Path jcmdPath = Path.of("/proc/" + pid + "/exe").toRealPath().resolveSibling("jcmd");
-            assertThat(jcmdPath).as("jcmd of the JDK that runs the service").isExecutable();
-            Process jcmd = new ProcessBuilder(
-                            jcmdPath.toString(), Long.toString(pid), "JVMTI.agent_load", agent.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            assertThat(jcmd.waitFor(60, TimeUnit.SECONDS))
-                    .as("jcmd JVMTI.agent_load")
-                    .isTrue();
-            String jcmdOutput = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(jcmd.exitValue()).as(jcmdOutput).isZero();
+            String jcmdOutput = UsersServiceProcessIT.jcmd(pid, "JVMTI.agent_load", agent.toString());
             assertThat(jcmdOutput).as("the agent loaded").contains("return code: 0");
 
             Map<String, String> after = awaitRestarted(systemd, pid, "the OutOfMemoryError");

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -72,6 +73,22 @@ class UsersServiceProcessIT {
     /** The service's jar in a child JVM sized for tests that start many: a small heap, the serial GC, C1 only. */
     static ServiceProcess.Builder smallJvm(Path dir) {
         return ServiceProcess.builder(JAR, dir).jvmOptions("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    }
+
+    /**
+     * Runs the {@code jcmd} of the JDK that runs {@code pid} (found through {@code /proc/<pid>/exe}) with
+     * {@code command}, waits up to a minute, asserts that it exited 0 and returns what it printed.
+     */
+    static String jcmd(long pid, String... command) throws IOException, InterruptedException {
+        Path jcmd = Path.of("/proc/" + pid + "/exe").toRealPath().resolveSibling("jcmd");
+        assertThat(jcmd).as("jcmd of the JDK that runs pid %d", pid).isExecutable();
+        List<String> line = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+        line.addAll(List.of(command));
+        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("jcmd %s", line).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return output;
     }
 
     static int port(ServiceProcess process, Pattern pattern) {
