@@ -248,6 +248,22 @@ class Java17LauncherIT {
     }
 
     @Test
+    void theToolkitGuidesManifestExampleCarriesTheSameOptions() throws IOException {
+        String attribute;
+        try (JarFile jar = new JarFile(UsersServiceProcessIT.JAR.toFile())) {
+            attribute = jar.getManifest().getMainAttributes().getValue(Launcher.JVM_OPTIONS_ATTRIBUTE);
+        }
+        Matcher example = Pattern.compile("<Servicekit-Jvm-Options>([^<]*)</Servicekit-Jvm-Options>")
+                .matcher(Files.readString(Path.of("..", "docs", "toolkit.md")));
+        assertThat(example.find())
+                .as("docs/toolkit.md shows a Servicekit-Jvm-Options attribute")
+                .isTrue();
+        assertThat(example.group(1).trim())
+                .as("docs/toolkit.md's example of %s", Launcher.JVM_OPTIONS_ATTRIBUTE)
+                .isEqualTo(attribute.trim());
+    }
+
+    @Test
     void withNoJava21AnywhereTheJarFailsAtOnceWithOneLineSayingWhatToInstall() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("no-jdks"));
 
