@@ -44,6 +44,27 @@ class SchemaMigrationsTest {
     }
 
     @Test
+    void onlyADatabaseWithFlywaysHistoryHasOneAndAFreshOneIsMigratedWithoutTheCheckBefore() {
+        Path file = dir.resolve("users.db");
+        SQLiteDataSource dataSource = dataSource(file);
+        assertThat(SchemaMigrations.hasHistory(dataSource)).as("a new database").isFalse();
+
+        assertThat(SchemaMigrations.migrate(dataSource, SqliteUserStore.MIGRATIONS, "test").migrationsExecuted)
+                .isEqualTo(SqliteUserStore.MIGRATION_SCRIPTS.size());
+        assertThat(SchemaMigrations.hasHistory(dataSource))
+                .as("after the first migration")
+                .isTrue();
+    }
+
+    @Test
+    void aDatabaseThatCannotBeReadIsTreatedAsHavingAHistorySoTheCheckRuns() {
+        SQLiteDataSource unreadable =
+                dataSource(dir.resolve("missing-directory").resolve("users.db"));
+
+        assertThat(SchemaMigrations.hasHistory(unreadable)).isTrue();
+    }
+
+    @Test
     void aSchemaAtTheNewestKnownVersionOpens() {
         Path file = dir.resolve("users.db");
         SqliteUserStore.open(file, 2, Duration.ofSeconds(1), Clock.systemUTC()).close();
