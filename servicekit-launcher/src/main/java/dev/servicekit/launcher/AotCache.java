@@ -141,6 +141,7 @@ final class AotCache {
         }
         File cache = new File(directory, key + CACHE);
         if (cache.isFile()) {
+            cache.setLastModified(now); // when it was last used, for CacheCleanup
             List<String> options = new ArrayList<>();
             options.add("-XX:AOTCache=" + cache);
             options.addAll(training);

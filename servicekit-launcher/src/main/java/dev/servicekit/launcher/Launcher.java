@@ -127,6 +127,9 @@ public final class Launcher {
      */
     public static final String AOT_CACHE_PROPERTY = "servicekit.aot-cache";
 
+    /** The option that names a class-data archive. */
+    private static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
+
     /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
     static final String RUN_VERB = "run";
 
@@ -265,10 +268,32 @@ public final class Launcher {
         }
         List<String> command = childCommand(
                 java, startup, inputArguments, environment, runningFeature, manifest, jar.toString(), mainClass, args);
+        if (cache != null) {
+            CacheCleanup.sweep(
+                    cache.toFile(), inUse(aot, startup), System.currentTimeMillis(), AotCache.Processes.LINUX);
+        }
         if (aot != null && aot.builds()) {
             AotCache.startBuilder(aot, plain); // a build that cannot start leaves this start as it is
         }
         return command;
+    }
+
+    /**
+     * The prefixes of the startup files this start uses, which {@link CacheCleanup} leaves alone: the AOT cache's key
+     * followed by a dot (every file of that key), else the class-data archive's name.
+     */
+    static List<String> inUse(AotCache.Plan aot, List<String> startupOptions) {
+        List<String> names = new ArrayList<>();
+        if (aot != null) {
+            String cacheName = aot.cache.getName();
+            names.add(cacheName.substring(0, cacheName.length() - ".aot".length()) + ".");
+        }
+        for (String option : startupOptions) {
+            if (option.startsWith(ARCHIVE_OPTION)) {
+                names.add(new File(option.substring(ARCHIVE_OPTION.length())).getName());
+            }
+        }
+        return names;
     }
 
     /**
@@ -565,7 +590,7 @@ public final class Launcher {
         if (cacheDirectory == null || verb == null) {
             return options;
         }
-        options.add("-XX:SharedArchiveFile=" + archiveFile(cacheDirectory, verb, jar, javaHome));
+        options.add(ARCHIVE_OPTION + archiveFile(cacheDirectory, verb, jar, javaHome));
         options.add("-XX:+AutoCreateSharedArchive");
         options.add("-Xlog:cds=off");
         options.add("-Xlog:cds+dynamic=off");
@@ -592,6 +617,10 @@ public final class Launcher {
                 .hashCode());
         String prefix = verb + "-" + where;
         String name = prefix + "-" + which + ".jsa";
+        File existing = new File(cacheDirectory.toFile(), name);
+        if (existing.isFile()) {
+            existing.setLastModified(System.currentTimeMillis()); // when it was last used, for CacheCleanup
+        }
         String[] present = cacheDirectory.toFile().list();
         if (present != null) {
             for (String other : present) {

@@ -124,6 +124,36 @@ class AotCacheIT {
         }
     }
 
+    @Test
+    void aStartDeletesOtherJarsStartupFilesLeftUnusedOrDeadAndKeepsRecentOnes() throws Exception {
+        Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
+        Path cache = Files.createDirectories(dir.resolve("cache/servicekit"));
+        long day = Duration.ofDays(1).toMillis();
+        // What other checkouts and copies of the jar leave behind.
+        Path unusedCache = Files.write(cache.resolve("run-1234abcd-5678.aot"), new byte[] {1});
+        Files.setLastModifiedTime(unusedCache, FileTime.fromMillis(System.currentTimeMillis() - 31 * day));
+        Path unusedArchive = Files.write(cache.resolve("token-1234abcd-9abc.jsa"), new byte[] {1});
+        Files.setLastModifiedTime(unusedArchive, FileTime.fromMillis(System.currentTimeMillis() - 31 * day));
+        Path killedRecording = Files.write(cache.resolve("run-2345bcde-6789.999999999.aotconf"), new byte[0]);
+        Path recentCache = Files.write(cache.resolve("run-3456cdef-789a.aot"), new byte[] {1});
+        Path notOurs = Files.write(cache.resolve("notes.txt"), new byte[] {1});
+        Files.setLastModifiedTime(notOurs, FileTime.fromMillis(System.currentTimeMillis() - 400 * day));
+
+        try (ServerSocket taken = new ServerSocket(0)) {
+            try (ServiceProcess failed = start(jar, "http.port=" + taken.getLocalPort())) {
+                assertThat(failed.awaitExit(UsersServiceProcessIT.START)).isNotZero();
+            }
+        }
+
+        assertThat(unusedCache).as("an AOT cache unused for 31 days").doesNotExist();
+        assertThat(unusedArchive).as("a class-data archive unused for 31 days").doesNotExist();
+        assertThat(killedRecording)
+                .as("a recording whose JVM died before it was running")
+                .doesNotExist();
+        assertThat(recentCache).as("another jar's cache used recently").exists();
+        assertThat(notOurs).as("a file the launcher did not name").exists();
+    }
+
     private ServiceProcess start(Path jar, String port) {
         return ServiceProcess.builder(jar, dir)
                 .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())

@@ -1,0 +1,168 @@
+package dev.servicekit.launcher;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Keeps the per-user startup cache directory ({@link Launcher#cacheDirectory}) bounded. Every jar path and JDK path
+ * gets startup files of its own (an AOT cache of about 50 MB for {@code run}, a class-data archive of about 10 MB
+ * per other verb), and the launcher only replaces the files of the jar and JDK it runs: without this, every checkout,
+ * every copy of the jar and every versioned install directory would leave its files behind for good.
+ *
+ * <p>At every start that uses the directory, after this start's files are chosen (and touched, so that their
+ * modification time says when they were last used):
+ * <ul>
+ *   <li>a file not used for {@value #UNUSED_DAYS} days is deleted;</li>
+ *   <li>of the other jars' AOT caches and finished training runs (recordings whose JVM has exited, waiting for a
+ *       start of their jar to build them), the {@value #MAX_OTHER_AOT} most recently used are kept;</li>
+ *   <li>of the other class-data archives, the {@value #MAX_OTHER_ARCHIVES} most recently used are kept;</li>
+ *   <li>a recording whose JVM has exited without reaching RUNNING (killed, or a failed start), a build or partial
+ *       cache older than {@link AotCache#BUILD_TIMEOUT_MILLIS}, and a marker without its recording are deleted.</li>
+ * </ul>
+ * Only files named as the launcher names them are touched; deleting a file that another JVM maps is safe on Linux
+ * (the mapping stays), and where the system refuses (Windows, a file in use) the next start tries again.
+ */
+final class CacheCleanup {
+
+    /** A startup file not used for this many days is deleted: {@value}. */
+    static final int UNUSED_DAYS = 30;
+
+    /** AOT caches and finished recordings of other jars kept, the most recently used: {@value}. */
+    static final int MAX_OTHER_AOT = 3;
+
+    /** Class-data archives other than this start's kept, the most recently used: {@value}. */
+    static final int MAX_OTHER_ARCHIVES = 15;
+
+    /**
+     * The launcher's names: {@code <verb>-<where>[-<which>].jsa} ({@link Launcher#archiveFile}) and
+     * {@code run-<where>-<key>[.<pid>].aot…} ({@link AotCache}); group 1 is the pid of a recording, group 2 the suffix.
+     */
+    private static final Pattern OURS =
+            Pattern.compile("[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
+                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build)");
+
+    private CacheCleanup() {}
+
+    /** One file of ours, with what the rules need. */
+    private static final class Entry {
+        final File file;
+        final String name;
+        final long pid;
+        final String suffix;
+        final long modified;
+
+        Entry(File file, String name, long pid, String suffix, long modified) {
+            this.file = file;
+            this.name = name;
+            this.pid = pid;
+            this.suffix = suffix;
+            this.modified = modified;
+        }
+    }
+
+    /**
+     * Applies the rules above to {@code directory}; never throws.
+     *
+     * @param inUse prefixes of the names this start uses (its AOT key followed by a dot, its archive's name): files
+     *     starting with one are left alone
+     * @param now the current time in milliseconds
+     * @param processes tells whether a recording's JVM is still alive
+     * @return the names deleted, for tests
+     */
+    static List<String> sweep(File directory, Collection<String> inUse, long now, AotCache.Processes processes) {
+        List<String> deleted = new ArrayList<>();
+        try {
+            String[] names = directory.list();
+            if (names == null) {
+                return deleted;
+            }
+            List<String> present = new ArrayList<>();
+            Collections.addAll(present, names);
+            List<Entry> aot = new ArrayList<>();
+            List<Entry> archives = new ArrayList<>();
+            long unusedBefore = now - TimeUnit.DAYS.toMillis(UNUSED_DAYS);
+            for (String name : names) {
+                Matcher matcher = OURS.matcher(name);
+                if (!matcher.matches() || isInUse(name, inUse)) {
+                    continue;
+                }
+                File file = new File(directory, name);
+                long pid = matcher.group(1) == null ? -1 : Long.parseLong(matcher.group(1));
+                Entry entry = new Entry(file, name, pid, matcher.group(2), file.lastModified());
+                if (entry.modified < unusedBefore) {
+                    delete(entry, deleted);
+                } else if (entry.suffix.equals(".aotconf.build") || entry.suffix.equals(".aot.part")) {
+                    if (now - entry.modified > AotCache.BUILD_TIMEOUT_MILLIS) {
+                        delete(entry, deleted);
+                    }
+                } else if (entry.suffix.equals(".aotconf.running")) {
+                    if (!present.contains(name.substring(0, name.length() - ".running".length()))) {
+                        delete(entry, deleted); // its recording is gone
+                    }
+                } else if (entry.suffix.equals(".aotconf")) {
+                    if (pid > 0 && processes.alive(pid)) {
+                        continue; // still recording
+                    }
+                    if (!present.contains(name + ".running")) {
+                        delete(entry, deleted); // its JVM never reached RUNNING, or was killed
+                    } else {
+                        aot.add(entry);
+                    }
+                } else if (entry.suffix.equals(".aot")) {
+                    aot.add(entry);
+                } else {
+                    archives.add(entry);
+                }
+            }
+            keepNewest(aot, MAX_OTHER_AOT, deleted, directory);
+            keepNewest(archives, MAX_OTHER_ARCHIVES, deleted, directory);
+        } catch (RuntimeException e) {
+            // best effort: a start never fails for its cache directory
+        }
+        return deleted;
+    }
+
+    private static boolean isInUse(String name, Collection<String> inUse) {
+        for (String prefix : inUse) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void keepNewest(List<Entry> entries, int keep, List<String> deleted, File directory) {
+        if (entries.size() <= keep) {
+            return;
+        }
+        Collections.sort(entries, new Comparator<Entry>() {
+            @Override
+            public int compare(Entry a, Entry b) {
+                return Long.compare(b.modified, a.modified);
+            }
+        });
+        for (Entry entry : entries.subList(keep, entries.size())) {
+            delete(entry, deleted);
+            if (entry.suffix.equals(".aotconf")) {
+                delete(new File(directory, entry.name + ".running"), deleted);
+            }
+        }
+    }
+
+    private static void delete(Entry entry, List<String> deleted) {
+        delete(entry.file, deleted);
+    }
+
+    private static void delete(File file, List<String> deleted) {
+        if (file.delete()) {
+            deleted.add(file.getName());
+        }
+    }
+}
