@@ -270,7 +270,10 @@ public final class Launcher {
                 java, startup, inputArguments, environment, runningFeature, manifest, jar.toString(), mainClass, args);
         if (cache != null) {
             CacheCleanup.sweep(
-                    cache.toFile(), inUse(aot, startup), System.currentTimeMillis(), AotCache.Processes.LINUX);
+                    cache.toFile(),
+                    inUse(aot != null, where(jar, javaHome), startup),
+                    System.currentTimeMillis(),
+                    AotCache.Processes.LINUX);
         }
         if (aot != null && aot.builds()) {
             AotCache.startBuilder(aot, plain); // a build that cannot start leaves this start as it is
@@ -279,14 +282,14 @@ public final class Launcher {
     }
 
     /**
-     * The prefixes of the startup files this start uses, which {@link CacheCleanup} leaves alone: the AOT cache's key
-     * followed by a dot (every file of that key), else the class-data archive's name.
+     * The prefixes of the startup files this start uses, which {@link CacheCleanup} leaves alone: when it takes part
+     * in the AOT cache, every {@value #RUN_VERB} file of this jar and JDK ({@code where}), which {@link AotCache#plan}
+     * looks after itself (a recording, a build, the cache); and the class-data archive it names, if any.
      */
-    static List<String> inUse(AotCache.Plan aot, List<String> startupOptions) {
+    static List<String> inUse(boolean aot, String where, List<String> startupOptions) {
         List<String> names = new ArrayList<>();
-        if (aot != null) {
-            String cacheName = aot.cache.getName();
-            names.add(cacheName.substring(0, cacheName.length() - ".aot".length()) + ".");
+        if (aot) {
+            names.add(RUN_VERB + "-" + where + "-");
         }
         for (String option : startupOptions) {
             if (option.startsWith(ARCHIVE_OPTION)) {

@@ -154,11 +154,24 @@ class CacheCleanupTest {
     }
 
     @Test
-    void theNamesInUseAreTheAotKeysFilesOrTheArchiveGiven() {
-        AotCache.Plan aot = AotCache.plan(dir.toFile(), "run-abc-111", "run-abc-", 4242, NOW, NONE_ALIVE, 25);
-
-        assertThat(Launcher.inUse(aot, List.of("-Xmx1g"))).containsExactly("run-abc-111.");
-        assertThat(Launcher.inUse(null, List.of("-Xmx1g", "-XX:SharedArchiveFile=" + dir.resolve("token-abc-2.jsa"))))
+    void theNamesInUseAreEveryRunFileOfThisJarAndJdkOrTheArchiveGiven() {
+        assertThat(Launcher.inUse(true, "abc", List.of("-Xmx1g"))).containsExactly("run-abc-");
+        assertThat(Launcher.inUse(
+                        false, "abc", List.of("-Xmx1g", "-XX:SharedArchiveFile=" + dir.resolve("token-abc-2.jsa"))))
                 .containsExactly("token-abc-2.jsa");
+    }
+
+    @Test
+    void aStartThatRunsWithoutTheCacheWhileAnotherBuildsItLeavesThatBuildAlone() throws IOException {
+        // Another start of this jar recorded, and a third is building from it: this one runs plain.
+        file("run-abc-111.77.aotconf.build", 60_000);
+        file("run-abc-111.77.aot.part", 60_000);
+        AotCache.Plan plain = AotCache.plan(dir.toFile(), "run-abc-111", "run-abc-", 4242, NOW, NONE_ALIVE, 25);
+        assertThat(plain.options).isEmpty();
+        assertThat(plain.cache).isNull();
+
+        assertThat(CacheCleanup.sweep(dir.toFile(), Launcher.inUse(true, "abc", List.of()), NOW, NONE_ALIVE))
+                .isEmpty();
+        assertThat(files()).containsExactlyInAnyOrder("run-abc-111.77.aotconf.build", "run-abc-111.77.aot.part");
     }
 }

@@ -139,10 +139,17 @@ class AotCacheIT {
         Path notOurs = Files.write(cache.resolve("notes.txt"), new byte[] {1});
         Files.setLastModifiedTime(notOurs, FileTime.fromMillis(System.currentTimeMillis() - 400 * day));
 
-        try (ServerSocket taken = new ServerSocket(0)) {
+        // A start while another start of this jar records its training run runs without a cache (and sweeps).
+        try (ServiceProcess recording = start(jar, "http.port=0");
+                ServerSocket taken = new ServerSocket(0)) {
+            awaitReady(recording);
             try (ServiceProcess failed = start(jar, "http.port=" + taken.getLocalPort())) {
                 assertThat(failed.awaitExit(UsersServiceProcessIT.START)).isNotZero();
+                assertThat(failed.stderr())
+                        .as("it failed for the port in use, not in the launcher")
+                        .doesNotContain("Exception in thread");
             }
+            stop(recording);
         }
 
         assertThat(unusedCache).as("an AOT cache unused for 31 days").doesNotExist();
