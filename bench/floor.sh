@@ -3,7 +3,8 @@
 # the floors under it, on the same machine and JDK, every process pinned to one CPU, interleaved over rounds.
 #   jvm            the JDK 24+ JVM the launcher picks, running a main that returns at once (wall and CPU)
 #   helidon-cds    bench/peers/helidon-bare: a Helidon SE WebServer with one route, the JDK's default class data
-#   helidon-aot    the same with an AOT cache of its own (trained once, as the launcher trains users-service's)
+#   helidon-aot    the same with an AOT cache of its own (trained once, as the launcher trains users-service's,
+#                  without method profiles on JDK 25+)
 #   users-direct   users-service `run` started by that JDK directly with the launcher's options and AOT cache
 #   users-readme   the README's command, `java -jar users-service.jar run` on the default java (the launcher hop)
 # For the servers: wall time from fork to the first 200 (`benchtool startup -keep`; users-service's with a token,
@@ -79,6 +80,11 @@ JAVA=$LAST_EXE
 mapfile -t DIRECT <"$WORK/users-readme.cmdline"
 grep -q -- '-XX:AOTCache=' "$WORK/users-readme.cmdline" ||
   { echo "floor.sh: the README command did not map an AOT cache: $(paste -sd' ' "$WORK/users-readme.cmdline")" >&2; exit 1; }
+# The launcher's cache carries no training profiles on JDK 25+ (servicekit-launcher's AotCache.NO_TRAINING): the bare
+# peer's cache is made and used the same way, so that the floor stays comparable.
+NO_TRAINING=()
+grep -qx -- '-XX:-AOTReplayTraining' "$WORK/users-readme.cmdline" &&
+  NO_TRAINING=(-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -XX:-AOTReplayTraining)
 JDK_BIN=$(dirname "$JAVA")
 [ -x "$JDK_BIN/javac" ] || { echo "floor.sh: $JDK_BIN has no javac (a JDK, not a JRE, is needed)" >&2; exit 1; }
 
@@ -87,19 +93,20 @@ mkdir -p "$WORK/classes"
 "$JDK_BIN/javac" -nowarn -cp "$JAR" -d "$WORK/classes" "$BENCH_DIR/peers/helidon-bare/"*.java || exit 1
 "$JDK_BIN/jar" cf "$WORK/bare.jar" -C "$WORK/classes" . || exit 1
 BARE=("$JAVA" "${SHIPPED[@]}" -cp "$JAR:$WORK/bare.jar" BareHelidon "$PORT")
-(cd "$WORK" && "${BARE[0]}" -XX:AOTMode=record -XX:AOTConfiguration="$WORK/bare.aotconf" "${BARE[@]:1}" 4000 \
+(cd "$WORK" && "${BARE[0]}" -XX:AOTMode=record -XX:AOTConfiguration="$WORK/bare.aotconf" "${NO_TRAINING[@]}" \
+  "${BARE[@]:1}" 4000 \
   >"$WORK/bare-record.log" 2>&1) &
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do sleep 0.05; done
 wait
 "${BARE[0]}" -XX:AOTMode=create -XX:AOTConfiguration="$WORK/bare.aotconf" -XX:AOTCache="$WORK/bare.aot" \
-  "${BARE[@]:1}" >"$WORK/bare-create.log" 2>&1 || { cat "$WORK/bare-create.log" >&2; exit 1; }
+  "${NO_TRAINING[@]}" "${BARE[@]:1}" >"$WORK/bare-create.log" 2>&1 || { cat "$WORK/bare-create.log" >&2; exit 1; }
 
 echo "# $(date -u +%FT%TZ) $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) jdk=$("$JAVA" -version 2>&1 | head -1)"
 echo "# pinned to CPU $CPU; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 "$ROUNDS"); do
   empty
   serve helidon-cds / "X-Bench: floor" "${BARE[@]}"
-  serve helidon-aot / "X-Bench: floor" "${BARE[0]}" -XX:AOTCache="$WORK/bare.aot" "${BARE[@]:1}"
+  serve helidon-aot / "X-Bench: floor" "${BARE[0]}" -XX:AOTCache="$WORK/bare.aot" "${NO_TRAINING[@]}" "${BARE[@]:1}"
   serve users-direct "/api/v1/users?limit=1" "Authorization: Bearer $TOKEN" "${DIRECT[@]}"
   readme
 done | tee "$WORK/lines"
