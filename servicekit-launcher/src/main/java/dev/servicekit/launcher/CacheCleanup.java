@@ -54,14 +54,12 @@ final class CacheCleanup {
     private static final class Entry {
         final File file;
         final String name;
-        final long pid;
         final String suffix;
         final long modified;
 
-        Entry(File file, String name, long pid, String suffix, long modified) {
+        Entry(File file, String name, String suffix, long modified) {
             this.file = file;
             this.name = name;
-            this.pid = pid;
             this.suffix = suffix;
             this.modified = modified;
         }
@@ -95,7 +93,7 @@ final class CacheCleanup {
                 }
                 File file = new File(directory, name);
                 long pid = matcher.group(1) == null ? -1 : Long.parseLong(matcher.group(1));
-                Entry entry = new Entry(file, name, pid, matcher.group(2), file.lastModified());
+                Entry entry = new Entry(file, name, matcher.group(2), file.lastModified());
                 if (entry.modified < unusedBefore) {
                     delete(entry, deleted);
                 } else if (entry.suffix.equals(".aotconf.build") || entry.suffix.equals(".aot.part")) {
