@@ -50,7 +50,7 @@ public interface ServiceApplication {
      *       never again; under load the methods that matter reach five times the count within seconds. Measured on
      *       one pinned core: the first 200 0.15–0.3 s sooner, the same throughput once warm. C1's thresholds stay:
      *       raising them too ({@code -XX:Tier3*Threshold} × 5, or {@code -XX:CompileThresholdScaling=5}, which
-     *       also scales these four) saved 0.07–0.1 s more and cost 4–10 % more CPU per request;</li>
+     *       scales C2's four given here as well) saved 0.07–0.1 s more and cost 4–10 % more CPU per request;</li>
      *   <li>the native heap given back to the system every second ({@code -XX:TrimNativeHeapInterval}, glibc):
      *       glibc keeps what the start-up and the JIT compilers freed, about 17 MB at idle and 50 MB after load.
      *       The option is experimental in the first JDK 21 updates that have it (hence the unlock) and unknown to
