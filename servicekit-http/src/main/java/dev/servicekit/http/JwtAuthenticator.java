@@ -27,7 +27,6 @@ import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -85,6 +84,7 @@ public final class JwtAuthenticator implements RequestAuthenticator {
     private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
     private static final Duration KEYS_UNAVAILABLE_RETRY_AFTER = Duration.ofSeconds(30);
     private static final JOSEObjectType ACCESS_TOKEN_TYPE = new JOSEObjectType("at+jwt");
+    private static final String BEARER = "bearer";
 
     private final JwtSettings settings;
     /** Holds the allow-list of algorithms for the key source; checked before anything else. */
@@ -187,6 +187,9 @@ public final class JwtAuthenticator implements RequestAuthenticator {
                     "Bearer realm=\"" + settings.realm() + "\"");
         }
         AuthenticatedCaller caller = verify(token);
+        if (caller.scopes().containsAll(requiredScopes)) {
+            return caller; // every request of a caller with its scopes: no sets built
+        }
         Set<String> missing = new TreeSet<>(requiredScopes);
         missing.removeAll(caller.scopes());
         if (!missing.isEmpty()) {
@@ -272,8 +275,9 @@ public final class JwtAuthenticator implements RequestAuthenticator {
     private String bearerToken(String header) {
         String value = header.strip();
         int space = value.indexOf(' ');
-        String scheme = space < 0 ? value : value.substring(0, space);
-        if (!scheme.toLowerCase(Locale.ROOT).equals("bearer")) {
+        int schemeLength = space < 0 ? value.length() : space;
+        // The scheme is case-insensitive (RFC 9110 §11.1); compared in place, without a lower-cased copy.
+        if (schemeLength != BEARER.length() || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return null;
         }
         String token = space < 0 ? "" : value.substring(space + 1).strip();

@@ -385,6 +385,23 @@ class JwtAttackTableTest {
     }
 
     @Test
+    void theSchemeIsBearerInAnyCaseAndNothingLongerOrShorter() {
+        String token = rs256(RSA, claims("alice", "users:write", b -> b));
+
+        assertThat(post(Target.PEM, Optional.of("BEARER " + token)).statusCode())
+                .isEqualTo(201);
+        assertThat(post(Target.PEM, Optional.of("BeArEr " + token)).statusCode())
+                .isEqualTo(201);
+        for (String other : List.of("Bearers ", "Beare ", "Bearer-", "XBearer ")) {
+            HttpResponse<String> response = post(Target.PEM, Optional.of(other + token));
+            assertThat(response.statusCode()).as(other).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate"))
+                    .as(other)
+                    .hasValueSatisfying(challenge -> assertThat(challenge).doesNotContain("invalid_token"));
+        }
+    }
+
+    @Test
     void scopesFromAnScpArrayAreHonoured() {
         String token = rs256(RSA, claims("alice", null, b -> b.claim("scp", List.of("users:read", "users:write"))));
 

@@ -68,6 +68,25 @@ final class SqliteGroupCommit implements AutoCloseable {
         T run(SqliteStatements statements) throws SQLException;
     }
 
+    /**
+     * Told when a batch holds SQLite's write lock ({@link #begun}, after {@code BEGIN IMMEDIATE}) and when it ended
+     * ({@link #ended}: committed, rolled back or failed), on the writer thread; {@link #ended} follows every
+     * {@link #begun}.
+     */
+    interface BatchObserver {
+        BatchObserver NONE = new BatchObserver() {
+            @Override
+            public void begun() {}
+
+            @Override
+            public void ended() {}
+        };
+
+        void begun();
+
+        void ended();
+    }
+
     /** Opens the writer's connection; failures become the batch's failure. */
     @FunctionalInterface
     interface ConnectionSource {
@@ -77,6 +96,7 @@ final class SqliteGroupCommit implements AutoCloseable {
     private final String file;
     private final ConnectionSource connections;
     private final BiFunction<String, SQLException, StoreException> failure;
+    private final BatchObserver observer;
     private final BlockingQueue<Write<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final Optional<MeterRegistry> metrics;
@@ -107,6 +127,17 @@ final class SqliteGroupCommit implements AutoCloseable {
             ConnectionSource connections,
             BiFunction<String, SQLException, StoreException> failure,
             Optional<MeterRegistry> metrics) {
+        this(file, connections, failure, metrics, BatchObserver.NONE);
+    }
+
+    /** Starts the writer thread, telling {@code observer} when each batch begins and ends. */
+    SqliteGroupCommit(
+            String file,
+            ConnectionSource connections,
+            BiFunction<String, SQLException, StoreException> failure,
+            Optional<MeterRegistry> metrics,
+            BatchObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.file = Objects.requireNonNull(file, "file");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.failure = Objects.requireNonNull(failure, "failure");
@@ -252,6 +283,7 @@ final class SqliteGroupCommit implements AutoCloseable {
                     : new SqliteStatements(connections.get(), "the SQLite writer's connection");
             statements = Optional.of(open);
             open.execute("BEGIN IMMEDIATE");
+            observer.begun();
             try {
                 for (Write<?> write : batch) {
                     if (!write.state.compareAndSet(QUEUED, STARTED)) {
@@ -277,6 +309,8 @@ final class SqliteGroupCommit implements AutoCloseable {
                     e.addSuppressed(rollback);
                 }
                 throw e;
+            } finally {
+                observer.ended();
             }
         } catch (SQLException e) {
             closeConnection(open);

@@ -131,6 +131,9 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     /** The connections of the short reads, outside the pool, with their statements cached. */
     private final SqliteReaders readers;
 
+    /** Users by id, coherent with every writer of the file ({@code store.cache.max-entries}). */
+    private final SqliteUserCache cache;
+
     private final Optional<MeterRegistry> metrics;
     private final Optional<Gauge> usageRatio;
     /**
@@ -157,6 +160,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             HikariDataSource pool,
             SQLiteDataSource dataSource,
             SqliteFileLock fileLock,
+            int cacheMaxEntries,
             Optional<MeterRegistry> metrics) {
         this.file = file;
         this.fileLock = fileLock;
@@ -168,7 +172,9 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         this.io = Executors.newFixedThreadPool(
                 pool.getMaximumPoolSize(),
                 Thread.ofPlatform().daemon().name("users-sqlite-", 1).factory());
-        this.groupCommit = new SqliteGroupCommit(file.toString(), dataSource::getConnection, this::failure, metrics);
+        this.cache = SqliteUserCache.open(file, cacheMaxEntries, dataSource::getConnection, metrics);
+        this.groupCommit =
+                new SqliteGroupCommit(file.toString(), dataSource::getConnection, this::failure, metrics, cache);
         // A read gives up on SQLite's locks (SQLITE_BUSY, a 503) before its caller stops waiting.
         int readBusyMillis = busyTimeoutMillis(callTimeout.compareTo(timeout) < 0 ? callTimeout : timeout);
         this.readers = new SqliteReaders(pool.getMaximumPoolSize(), () -> {
@@ -227,6 +233,22 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             Duration callTimeout,
             Clock clock,
             Optional<MeterRegistry> metrics) {
+        return open(
+                file, poolSize, connectionTimeout, callTimeout, StoreConfig.DEFAULT_CACHE_MAX_ENTRIES, clock, metrics);
+    }
+
+    /**
+     * Opens the database like {@link #open(Path, int, Duration, Duration, Clock, Optional)}, its cache of reads by id
+     * holding at most {@code cacheMaxEntries} users (0: no cache; {@link SqliteUserCache}).
+     */
+    static SqliteUserStore open(
+            Path file,
+            int poolSize,
+            Duration connectionTimeout,
+            Duration callTimeout,
+            int cacheMaxEntries,
+            Clock clock,
+            Optional<MeterRegistry> metrics) {
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(callTimeout, "callTimeout");
         Objects.requireNonNull(metrics, "metrics");
@@ -269,7 +291,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             throw e;
         }
         return new SqliteUserStore(
-                absolute, clock, connectionTimeout, callTimeout, pool, dataSource, fileLock, metrics);
+                absolute, clock, connectionTimeout, callTimeout, pool, dataSource, fileLock, cacheMaxEntries, metrics);
     }
 
     private static int busyTimeoutMillis(Duration connectionTimeout) {
@@ -339,6 +361,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                 insert.setLong(7, now.toEpochMilli());
                 try (ResultSet rs = insert.executeQuery()) {
                     rs.next();
+                    cache.evict(rs.getLong(1)); // an id is never reused (AUTOINCREMENT); evicted all the same
                     return new User(rs.getLong(1), draft.name(), draft.email(), draft.roles(), now, now, 1);
                 }
             } catch (SQLException e) {
@@ -349,13 +372,20 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
 
     @Override
     public Optional<User> find(long id) {
-        return shortRead("find user '" + id + "'", reader -> {
+        User cached = cache.get(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<SqliteUserCache.Mark> mark = cache.mark(); // taken before the read: see SqliteUserCache
+        Optional<User> found = shortRead("find user '" + id + "'", reader -> {
             PreparedStatement select = reader.prepare(FIND);
             select.setLong(1, id);
             try (ResultSet rs = select.executeQuery()) {
                 return rs.next() ? Optional.of(toUser(rs)) : Optional.<User>empty();
             }
         });
+        found.ifPresent(user -> cache.fill(user, mark));
+        return found;
     }
 
     @Override
@@ -383,6 +413,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         Objects.requireNonNull(draft, "draft");
         Objects.requireNonNull(expectedVersion, "expectedVersion");
         return write("replace user '" + id + "'", statements -> {
+            cache.evict(id);
             try {
                 PreparedStatement update = statements.prepare(UPDATE);
                 bindDraft(update, draft);
@@ -419,6 +450,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     @Override
     public boolean delete(long id) {
         return write("delete user '" + id + "'", statements -> {
+            cache.evict(id);
             PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ?");
             delete.setLong(1, id);
             return delete.executeUpdate() == 1;
@@ -515,6 +547,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         usageRatio.ifPresent(gauge -> metrics.orElseThrow().remove(gauge));
         groupCommit.close(timeout);
         readers.close();
+        cache.close();
         io.shutdown();
         pool.close(); // HikariCP removes its own meters
         fileLock.close();
@@ -546,6 +579,11 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     /** Writes the writer has taken since the store opened, for tests. */
     long writesTaken() {
         return groupCommit.taken();
+    }
+
+    /** The cache of reads by id, for tests. */
+    SqliteUserCache cache() {
+        return cache;
     }
 
     /** The read connections, for tests. */
@@ -840,6 +878,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         // Validates the roles the way create does: they are stored space-separated.
         UserDraft draft = new UserDraft(user.name(), user.email(), user.roles(), imported.passwordHash());
         return write("import user '" + user.id() + "'", statements -> {
+            cache.evict(user.id());
             Optional<ExportedUser> existing;
             PreparedStatement select =
                     statements.prepare("SELECT " + COLUMNS + ", password_hash FROM users WHERE id = ?");

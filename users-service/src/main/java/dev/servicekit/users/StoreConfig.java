@@ -48,6 +48,8 @@ import java.util.stream.Collectors;
  * @param username the PostgreSQL role to log in as; only allowed with a PostgreSQL URL, and needed to open one
  * @param passwordFile a file holding the PostgreSQL role's password (its first line); only with a PostgreSQL
  *     URL
+ * @param cacheMaxEntries SQLite only: the most users its cache of reads by id holds, 0 to turn it off (default
+ *     {@value #DEFAULT_CACHE_MAX_ENTRIES}; at most {@value #MAX_CACHE_MAX_ENTRIES}); ignored by the other stores
  */
 public record StoreConfig(
         String url,
@@ -55,7 +57,8 @@ public record StoreConfig(
         Duration connectionTimeout,
         Duration timeout,
         Optional<String> username,
-        Optional<Path> passwordFile) {
+        Optional<Path> passwordFile,
+        int cacheMaxEntries) {
 
     /** The default {@link #poolSize()}. */
     public static final int DEFAULT_POOL_SIZE = 4;
@@ -65,6 +68,12 @@ public record StoreConfig(
 
     /** The default {@link #timeout()}. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The default {@link #cacheMaxEntries()}. */
+    public static final int DEFAULT_CACHE_MAX_ENTRIES = 10_000;
+
+    /** The largest {@link #cacheMaxEntries()}. */
+    public static final int MAX_CACHE_MAX_ENTRIES = 1_000_000;
 
     static final String MEMORY_URL = "memory:";
     static final String SQLITE_PREFIX = "jdbc:sqlite:";
@@ -113,6 +122,25 @@ public record StoreConfig(
             throw new IllegalArgumentException("Invalid store configuration: "
                     + problems.stream().map(Problem::message).collect(Collectors.joining("; ")));
         }
+        if (cacheMaxEntries < 0 || cacheMaxEntries > MAX_CACHE_MAX_ENTRIES) {
+            throw new IllegalArgumentException("Invalid store configuration: store cache entries '" + cacheMaxEntries
+                    + "' must be 0 (off) to " + MAX_CACHE_MAX_ENTRIES + " (default " + DEFAULT_CACHE_MAX_ENTRIES + ")");
+        }
+    }
+
+    /**
+     * A configuration with the default cache size.
+     *
+     * @throws IllegalArgumentException listing each invalid field
+     */
+    public StoreConfig(
+            String url,
+            int poolSize,
+            Duration connectionTimeout,
+            Duration timeout,
+            Optional<String> username,
+            Optional<Path> passwordFile) {
+        this(url, poolSize, connectionTimeout, timeout, username, passwordFile, DEFAULT_CACHE_MAX_ENTRIES);
     }
 
     /**
@@ -145,7 +173,17 @@ public record StoreConfig(
      * @return the new configuration
      */
     public StoreConfig withTimeout(Duration callTimeout) {
-        return new StoreConfig(url, poolSize, connectionTimeout, callTimeout, username, passwordFile);
+        return new StoreConfig(url, poolSize, connectionTimeout, callTimeout, username, passwordFile, cacheMaxEntries);
+    }
+
+    /**
+     * This configuration with another {@link #cacheMaxEntries()}.
+     *
+     * @param maxEntries the most users the SQLite store's cache of reads by id holds; 0 turns it off
+     * @return the new configuration
+     */
+    public StoreConfig withCacheMaxEntries(int maxEntries) {
+        return new StoreConfig(url, poolSize, connectionTimeout, timeout, username, passwordFile, maxEntries);
     }
 
     /**
@@ -163,7 +201,8 @@ public record StoreConfig(
                 connectionTimeout,
                 timeout,
                 Optional.of(Objects.requireNonNull(role, "role")),
-                Optional.of(Objects.requireNonNull(passwordFileOfRole, "passwordFileOfRole")));
+                Optional.of(Objects.requireNonNull(passwordFileOfRole, "passwordFileOfRole")),
+                cacheMaxEntries);
     }
 
     /** The SQLite file, if this is a {@code jdbc:sqlite:} URL. */

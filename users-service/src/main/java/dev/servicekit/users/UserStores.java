@@ -69,7 +69,13 @@ public final class UserStores {
         }
         return config.sqlitePath()
                 .<UserStore>map(path -> SqliteUserStore.open(
-                        path, config.poolSize(), config.connectionTimeout(), config.timeout(), clock, metrics))
+                        path,
+                        config.poolSize(),
+                        config.connectionTimeout(),
+                        config.timeout(),
+                        config.cacheMaxEntries(),
+                        clock,
+                        metrics))
                 .orElseThrow(() -> new IllegalArgumentException("Store URL '" + StoreConfig.redact(config.url())
                         + "' is not supported; use " + StoreConfig.SUPPORTED_FORMS));
     }

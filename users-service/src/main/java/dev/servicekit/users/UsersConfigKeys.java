@@ -41,8 +41,9 @@ final class UsersConfigKeys {
     static final ConfigKey<Integer> STORE_POOL_SIZE = ConfigKey.builder("store.pool.size", ConfigType.integer(1, 64))
             .defaultValue(StoreConfig.DEFAULT_POOL_SIZE)
             .description("Most database connections held open. SQLite: the pool's, plus as many read connections of"
-                    + " its own for the short reads (by id, a page, credentials) and one for the group-commit writer,"
-                    + " so up to twice this plus one.")
+                    + " its own for the short reads (by id, a page, credentials), one for the group-commit writer and one the"
+                    + " cache of reads by id keeps open,"
+                    + " so up to twice this plus two.")
             .build();
 
     static final ConfigKey<Duration> STORE_POOL_CONNECTION_TIMEOUT = ConfigKey.builder(
@@ -60,6 +61,14 @@ final class UsersConfigKeys {
                     + " A SQLite read runs on the request's thread and waits at most this for a read connection or a"
                     + " lock; one already inside SQLite when the disk stalls waits for the disk, and the reads after it"
                     + " go to the store's io threads and are cut at this again.")
+            .build();
+
+    static final ConfigKey<Integer> STORE_CACHE_MAX_ENTRIES = ConfigKey.builder(
+                    "store.cache.max-entries", ConfigType.integer(0, StoreConfig.MAX_CACHE_MAX_ENTRIES))
+            .defaultValue(StoreConfig.DEFAULT_CACHE_MAX_ENTRIES)
+            .description("SQLite only: the most users kept in memory for reads by id (GET /api/v1/users/{id}); 0 turns"
+                    + " the cache off. A commit by anything else (data import, another process, the sqlite3 shell)"
+                    + " is seen by the next read, through SQLite's WAL index; off on Windows.")
             .build();
 
     static final ConfigKey<Duration> BACKUP_INTERVAL = ConfigKey.builder("backup.interval", ConfigType.duration())
@@ -103,6 +112,7 @@ final class UsersConfigKeys {
                 STORE_POOL_SIZE,
                 STORE_POOL_CONNECTION_TIMEOUT,
                 STORE_TIMEOUT,
+                STORE_CACHE_MAX_ENTRIES,
                 BACKUP_INTERVAL,
                 BACKUP_DIR,
                 BACKUP_KEEP,
@@ -116,7 +126,8 @@ final class UsersConfigKeys {
                 config.get(STORE_POOL_CONNECTION_TIMEOUT),
                 config.get(STORE_TIMEOUT),
                 config.find(STORE_USERNAME),
-                config.find(STORE_PASSWORD_FILE));
+                config.find(STORE_PASSWORD_FILE),
+                config.get(STORE_CACHE_MAX_ENTRIES));
     }
 
     static List<ConfigProblem> check(Config config) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.testing.ServiceProcess;
+import dev.servicekit.testing.TestHttpClient;
+import dev.servicekit.testing.TestResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,6 +81,73 @@ class DataCommandProcessIT {
         }
         try (UserStore store = SqliteUserStore.open(untouched, 2, Duration.ofSeconds(5), Clock.systemUTC())) {
             assertThat(store.list(10, Optional.empty()).items()).isEmpty();
+        }
+    }
+
+    /**
+     * docs/cli.md: an import runs beside the service on the same SQLite file and the service sees its changes. The
+     * service has the user in its cache of reads by id when another process's import rewrites it; the next GET
+     * answers the imported row.
+     */
+    @Test
+    void aRunningServiceSeesAUserItHasCachedRewrittenByAnImportInAnotherProcess() throws Exception {
+        Path database = dir.resolve("service.db");
+        try (ServiceProcess service = UsersServiceProcessIT.smallJvm(dir)
+                .outputName("service")
+                .args(
+                        "run",
+                        "--set",
+                        "http.port=0",
+                        "--set",
+                        "management.port=0",
+                        "--set",
+                        "auth.enabled=false",
+                        "--set",
+                        "data-dir=" + dir,
+                        "--set",
+                        "store.url=jdbc:sqlite:" + database)
+                .start()) {
+            TestHttpClient api = TestHttpClient.create(
+                    "http://127.0.0.1:" + UsersServiceProcessIT.port(service, UsersServiceProcessIT.API));
+            TestResponse created = api.post("/api/v1/users", "{\"name\":\"Ada\",\"email\":\"ada@example.org\"}");
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            ObjectMapper json = new ObjectMapper();
+            long id = json.readTree(created.body()).path("id").asLong();
+            for (int i = 0; i < 3; i++) { // the first read fills the cache, the others are answered from it
+                assertThat(json.readTree(api.get("/api/v1/users/" + id).body())
+                                .path("name")
+                                .asText())
+                        .isEqualTo("Ada");
+            }
+
+            Path file = dir.resolve("rewrite.jsonl");
+            try (ServiceProcess export = run("export-running", database, "data", "export")) {
+                assertThat(export.awaitExit(Duration.ofSeconds(60)))
+                        .as(export.output())
+                        .isZero();
+                String rewritten = export.stdout()
+                        .lines()
+                        .map(line -> line.contains("\"email\":\"ada@example.org\"")
+                                ? line.replace("\"name\":\"Ada\"", "\"name\":\"Ada King\"")
+                                        .replace("\"version\":1", "\"version\":2")
+                                : line)
+                        .collect(Collectors.joining("\n", "", "\n"));
+                assertThat(rewritten).contains("Ada King");
+                Files.writeString(file, rewritten);
+            }
+            try (ServiceProcess imported =
+                    run("import-running", database, "data", "import", "--from", file.toString())) {
+                assertThat(imported.awaitExit(Duration.ofSeconds(60)))
+                        .as(imported.output())
+                        .isZero();
+                assertThat(imported.stdout()).contains("0 created, 1 updated, 0 unchanged");
+            }
+
+            TestResponse read = api.get("/api/v1/users/" + id);
+            assertThat(json.readTree(read.body()).path("name").asText()).isEqualTo("Ada King");
+            assertThat(read.headers().get("etag")).containsExactly("\"2\"");
+            service.signal("TERM");
+            assertThat(service.awaitExit(Duration.ofSeconds(30))).isZero();
         }
     }
 }
