@@ -94,18 +94,12 @@ class DataCommandProcessIT {
         Path database = dir.resolve("service.db");
         try (ServiceProcess service = UsersServiceProcessIT.smallJvm(dir)
                 .outputName("service")
-                .args(
-                        "run",
-                        "--set",
+                .args(UsersServiceProcessIT.run(
                         "http.port=0",
-                        "--set",
                         "management.port=0",
-                        "--set",
                         "auth.enabled=false",
-                        "--set",
                         "data-dir=" + dir,
-                        "--set",
-                        "store.url=jdbc:sqlite:" + database)
+                        "store.url=jdbc:sqlite:" + database))
                 .start()) {
             TestHttpClient api = TestHttpClient.create(
                     "http://127.0.0.1:" + UsersServiceProcessIT.port(service, UsersServiceProcessIT.API));

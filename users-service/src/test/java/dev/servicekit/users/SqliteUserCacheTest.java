@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -76,6 +77,13 @@ class SqliteUserCacheTest {
         return new UserDraft(name, email, List.of("reader"), Optional.empty());
     }
 
+    /** A new user, read once by id, so the cache holds it. */
+    private static User createAndRead(SqliteUserStore store, String name) {
+        User user = store.create(draft(name, name.toLowerCase(Locale.ROOT) + "@example.org"));
+        assertThat(store.find(user.id())).contains(user);
+        return user;
+    }
+
     @Test
     void aSecondReadOfAUserIsAnsweredFromTheCacheAndCountedAsAHit() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -105,10 +113,8 @@ class SqliteUserCacheTest {
     @Test
     void theStoresOwnReplaceAndDeleteAreSeenByTheNextReadAndOtherEntriesStay() {
         SqliteUserStore store = open();
-        User ada = store.create(draft("Ada", "ada@example.org"));
-        User bob = store.create(draft("Bob", "bob@example.org"));
-        store.find(ada.id());
-        store.find(bob.id());
+        User ada = createAndRead(store, "Ada");
+        User bob = createAndRead(store, "Bob");
         assertThat(store.cache().size()).isEqualTo(2);
 
         User king = store.replace(ada.id(), draft("Ada King", "ada@example.org"), OptionalLong.of(1));
@@ -126,10 +132,8 @@ class SqliteUserCacheTest {
     @Test
     void aWriteThatFailsInItsBatchLeavesTheCacheCoherent() {
         SqliteUserStore store = open();
-        User ada = store.create(draft("Ada", "ada@example.org"));
-        User bob = store.create(draft("Bob", "bob@example.org"));
-        store.find(ada.id());
-        store.find(bob.id());
+        User ada = createAndRead(store, "Ada");
+        User bob = createAndRead(store, "Bob");
 
         assertThatThrownBy(() -> store.replace(bob.id(), draft("Bob", "ada@example.org"), OptionalLong.empty()))
                 .isInstanceOf(DuplicateEmailException.class);
@@ -158,10 +162,8 @@ class SqliteUserCacheTest {
     @Test
     void aCommitByAPlainConnectionIsSeenByTheNextReadAndEmptiesTheCache() throws Exception {
         SqliteUserStore store = open();
-        User ada = store.create(draft("Ada", "ada@example.org"));
-        User bob = store.create(draft("Bob", "bob@example.org"));
-        store.find(ada.id());
-        store.find(bob.id());
+        User ada = createAndRead(store, "Ada");
+        User bob = createAndRead(store, "Bob");
         assertThat(store.cache().size()).isEqualTo(2);
 
         try (PreparedStatement update = plainConnection()
