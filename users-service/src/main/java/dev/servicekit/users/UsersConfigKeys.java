@@ -41,9 +41,8 @@ final class UsersConfigKeys {
     static final ConfigKey<Integer> STORE_POOL_SIZE = ConfigKey.builder("store.pool.size", ConfigType.integer(1, 64))
             .defaultValue(StoreConfig.DEFAULT_POOL_SIZE)
             .description("Most database connections held open. SQLite: the pool's, plus as many read connections of"
-                    + " its own for the short reads (by id, a page, credentials), one for the group-commit writer and one the"
-                    + " cache of reads by id keeps open,"
-                    + " so up to twice this plus two.")
+                    + " its own for the short reads (by id, a page, credentials), one for the group-commit writer and"
+                    + " one the cache of reads by id keeps open, so up to twice this plus two.")
             .build();
 
     static final ConfigKey<Duration> STORE_POOL_CONNECTION_TIMEOUT = ConfigKey.builder(

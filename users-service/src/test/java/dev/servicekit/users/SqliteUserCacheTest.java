@@ -130,6 +130,24 @@ class SqliteUserCacheTest {
     }
 
     @Test
+    void anImportIntoTheSameStoreIsSeenByTheNextRead() {
+        SqliteUserStore store = open();
+        User ada = createAndRead(store, "Ada");
+        User bob = createAndRead(store, "Bob");
+        User imported = new User(
+                ada.id(), "Ada King", ada.email(), ada.roles(), ada.createdAt(), ada.updatedAt(), ada.version() + 1);
+
+        assertThat(store.importUser(new ExportedUser(imported, Optional.empty())))
+                .isEqualTo(UserStore.ImportOutcome.UPDATED);
+
+        assertThat(store.cache().size())
+                .as("only the imported user was evicted")
+                .isEqualTo(1);
+        assertThat(store.find(ada.id())).contains(imported);
+        assertThat(store.find(bob.id())).contains(bob);
+    }
+
+    @Test
     void aWriteThatFailsInItsBatchLeavesTheCacheCoherent() {
         SqliteUserStore store = open();
         User ada = createAndRead(store, "Ada");
