@@ -361,8 +361,9 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                 insert.setLong(7, now.toEpochMilli());
                 try (ResultSet rs = insert.executeQuery()) {
                     rs.next();
-                    cache.evict(rs.getLong(1)); // an id is never reused (AUTOINCREMENT); evicted all the same
-                    return new User(rs.getLong(1), draft.name(), draft.email(), draft.roles(), now, now, 1);
+                    long id = rs.getLong(1);
+                    cache.evict(id); // an id is never reused (AUTOINCREMENT); evicted all the same
+                    return new User(id, draft.name(), draft.email(), draft.roles(), now, now, 1);
                 }
             } catch (SQLException e) {
                 throw duplicateEmailOr(e, draft);

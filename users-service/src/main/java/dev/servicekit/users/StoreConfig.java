@@ -99,7 +99,8 @@ public record StoreConfig(
         CONNECTION_TIMEOUT,
         TIMEOUT,
         USERNAME,
-        PASSWORD_FILE
+        PASSWORD_FILE,
+        CACHE_MAX_ENTRIES
     }
 
     /** One invalid value: which one and what is wrong with it (never a password). */
@@ -117,14 +118,11 @@ public record StoreConfig(
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(passwordFile, "passwordFile");
-        List<Problem> problems = problems(url, poolSize, connectionTimeout, timeout, username, passwordFile);
+        List<Problem> problems =
+                problems(url, poolSize, connectionTimeout, timeout, username, passwordFile, cacheMaxEntries);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid store configuration: "
                     + problems.stream().map(Problem::message).collect(Collectors.joining("; ")));
-        }
-        if (cacheMaxEntries < 0 || cacheMaxEntries > MAX_CACHE_MAX_ENTRIES) {
-            throw new IllegalArgumentException("Invalid store configuration: store cache entries '" + cacheMaxEntries
-                    + "' must be 0 (off) to " + MAX_CACHE_MAX_ENTRIES + " (default " + DEFAULT_CACHE_MAX_ENTRIES + ")");
         }
     }
 
@@ -224,7 +222,8 @@ public record StoreConfig(
             Duration connectionTimeout,
             Duration timeout,
             Optional<String> username,
-            Optional<Path> passwordFile) {
+            Optional<Path> passwordFile,
+            int cacheMaxEntries) {
         List<Problem> problems = new ArrayList<>();
         urlProblem(url).ifPresent(message -> problems.add(new Problem(Field.URL, message)));
         if (poolSize < 1) {
@@ -242,6 +241,12 @@ public record StoreConfig(
             problems.add(new Problem(
                     Field.TIMEOUT,
                     "store timeout '" + timeout + "' must be positive (default " + DEFAULT_TIMEOUT + ")"));
+        }
+        if (cacheMaxEntries < 0 || cacheMaxEntries > MAX_CACHE_MAX_ENTRIES) {
+            problems.add(new Problem(
+                    Field.CACHE_MAX_ENTRIES,
+                    "store cache entries '" + cacheMaxEntries + "' must be 0 (off) to " + MAX_CACHE_MAX_ENTRIES
+                            + " (default " + DEFAULT_CACHE_MAX_ENTRIES + ")"));
         }
         boolean postgresql = url.startsWith(POSTGRESQL_PREFIX);
         if (username.isPresent() && username.get().isBlank()) {

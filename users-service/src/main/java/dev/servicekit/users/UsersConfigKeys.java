@@ -137,7 +137,8 @@ final class UsersConfigKeys {
                 config.get(STORE_POOL_CONNECTION_TIMEOUT),
                 config.get(STORE_TIMEOUT),
                 config.find(STORE_USERNAME),
-                config.find(STORE_PASSWORD_FILE))) {
+                config.find(STORE_PASSWORD_FILE),
+                config.get(STORE_CACHE_MAX_ENTRIES))) {
             ConfigKey<?> key = key(problem.field());
             problems.add(new ConfigProblem(key.name(), config.source(key), problem.message()));
         }
@@ -190,6 +191,7 @@ final class UsersConfigKeys {
             case TIMEOUT -> STORE_TIMEOUT;
             case USERNAME -> STORE_USERNAME;
             case PASSWORD_FILE -> STORE_PASSWORD_FILE;
+            case CACHE_MAX_ENTRIES -> STORE_CACHE_MAX_ENTRIES;
         };
     }
 }

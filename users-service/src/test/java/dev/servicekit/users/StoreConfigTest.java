@@ -151,13 +151,25 @@ class StoreConfigTest {
     @Test
     void everyInvalidFieldIsReportedAtOnce() {
         assertThatThrownBy(() -> new StoreConfig(
-                        "nope", 0, Duration.ZERO, Duration.ofSeconds(-1), Optional.of("app"), Optional.empty()))
+                        "nope", 0, Duration.ZERO, Duration.ofSeconds(-1), Optional.of("app"), Optional.empty(), -1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'nope'")
                 .hasMessageContaining("pool size '0'")
                 .hasMessageContaining("connection timeout 'PT0S'")
                 .hasMessageContaining("store timeout 'PT-1S'")
+                .hasMessageContaining("store cache entries '-1' must be 0 (off) to 1000000")
                 .hasMessageContaining("store.username applies only to PostgreSQL");
+    }
+
+    @Test
+    void theCacheSizeIsZeroToAMillionWithTenThousandByDefault() {
+        StoreConfig config = StoreConfig.create("jdbc:sqlite:" + dir.resolve("users.db"));
+        assertThat(config.cacheMaxEntries()).isEqualTo(10_000);
+        assertThat(config.withCacheMaxEntries(0).cacheMaxEntries()).isZero();
+        assertThat(config.withCacheMaxEntries(1_000_000).cacheMaxEntries()).isEqualTo(1_000_000);
+        assertThatThrownBy(() -> config.withCacheMaxEntries(1_000_001))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("store cache entries '1000001' must be 0 (off) to 1000000 (default 10000)");
     }
 
     @Test
