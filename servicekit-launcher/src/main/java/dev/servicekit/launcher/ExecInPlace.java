@@ -13,9 +13,10 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Replaces this process with another program through libc's {@code execve(2)}, called through JNA by reflection
- * (JNA is in the application's jar; this module has no dependencies and is compiled for Java 8, so no FFM). The
- * pid stays the same: what a user, a script or a service manager started and signals is the new JVM itself, no
+ * Replaces this process with another program through libc's {@code execve(2)}: by the launcher's own JNI library
+ * ({@link NativeExec}) when the jar carries one for this architecture, else called through JNA by reflection (JNA is
+ * in the application's jar; this module has no dependencies and is compiled for Java 8, so no FFM), or with
+ * {@code -D}{@value Launcher#EXEC_PROPERTY}{@code =}{@value #JNA_ONLY} through JNA only. The pid stays the same: what a user, a script or a service manager started and signals is the new JVM itself, no
  * launcher JVM stays resident, and {@code kill -9} of that pid ends the service.
  *
  * <p>Before {@code execve}: every file descriptor above 2 is made close-on-exec ({@code close_range(3, ~0U,
@@ -42,6 +43,9 @@ final class ExecInPlace {
     private static final int SIGSET_BYTES = 128; // glibc's and musl's sigset_t
     private static final String JNA_BOOT_PATH = "jna.boot.library.path";
     private static final String JNA_PLATFORM_PATH = "jna.platform.library.path";
+
+    /** {@code -D}{@value Launcher#EXEC_PROPERTY}{@code =}{@value}: {@code execve} through JNA only. */
+    static final String JNA_ONLY = "jna";
 
     private ExecInPlace() {}
 
@@ -82,6 +86,11 @@ final class ExecInPlace {
      *         is unchanged except that its descriptors above 2 may be close-on-exec
      */
     static String exec(List<String> command, Path jar, Path cacheDirectory) {
+        if (!JNA_ONLY.equalsIgnoreCase(
+                        System.getProperty(Launcher.EXEC_PROPERTY, "").trim())
+                && NativeExec.load(jar, cacheDirectory) == null) {
+            return NativeExec.exec(command); // the launcher's own library: no JNA to load
+        }
         boolean bootPathSet = false;
         if (cacheDirectory != null && System.getProperty(JNA_BOOT_PATH) == null) {
             Path dir = unpackedJnaLibrary(jar, cacheDirectory);

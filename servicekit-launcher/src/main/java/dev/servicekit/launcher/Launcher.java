@@ -48,10 +48,10 @@ import java.util.jar.Manifest;
  *       <arguments>} (the shipped options are the manifest's {@value #JVM_OPTIONS_ATTRIBUTE} and a class-data archive
  *       per verb in the user's cache directory, see {@link #startupOptions}); the manifest's
  *       {@code Enable-Native-Access}, {@code Add-Opens} and {@code Add-Exports}, which only {@code -jar} reads,
- *       become the matching options. On Linux this process becomes that JVM ({@code execve} through JNA, see
- *       {@code ExecInPlace}): same pid, same standard streams, no launcher left resident; the exit code, signals
+ *       become the matching options. On Linux this process becomes that JVM ({@code execve} through the
+ *       launcher's own JNI library, else JNA, see {@code ExecInPlace}): same pid, same standard streams, no launcher left resident; the exit code, signals
  *       and {@code kill -9} are the service's own.</li>
- *   <li>Where that is not possible (another system, no JNA in the jar, {@code execve} failed, or
+ *   <li>Where that is not possible (another system, neither library loads, {@code execve} failed, or
  *       {@code -D}{@value #EXEC_PROPERTY}{@code =false}) it starts that command as a child process with the
  *       standard streams inherited. While the child runs, SIGTERM to this process is passed on (graceful stop),
  *       SIGHUP too (reload; not on Java 8, which prints a note instead), and SIGINT is ignored (a terminal's
@@ -102,7 +102,8 @@ public final class Launcher {
     /**
      * System property that, {@code false}, keeps the launcher from replacing its own process with the JVM it
      * needs ({@code execve}, Linux), so that it starts that JVM as a child process and passes signals on, as it
-     * always does on other systems: {@value}.
+     * always does on other systems; {@code jna}, {@code execve} through JNA rather than the launcher's own library:
+     * {@value}.
      */
     public static final String EXEC_PROPERTY = "servicekit.exec";
 
@@ -231,7 +232,7 @@ public final class Launcher {
                 args);
         if (ExecInPlace.enabled()) {
             ExecInPlace.exec(command, jar, cache);
-            // Still here: no JNA, or execve failed; a child process does the same, with signals passed on.
+            // Still here: neither library, or execve failed; a child process does the same, with signals passed on.
         }
         System.exit(runChild(command, err, runningFeature));
     }

@@ -23,10 +23,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code java -jar users-service.jar} started by a Java older than 21, as on a machine whose default java is
@@ -70,11 +73,19 @@ class Java17LauncherIT {
         assertThat(result.stderr).as(result.toString()).isEmpty();
     }
 
-    @Test
-    void theServiceStartedByAnOldJavaIsTheJava21JvmItselfWithTheShippedOptionsAndStopsGracefully() throws Exception {
+    /**
+     * {@code execve} by the launcher's own library, JNA left unloaded (its native part never unpacked); and with
+     * {@code -Dservicekit.exec=jna} through JNA, the way a jar built without gcc does it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"true", "jna"})
+    void theServiceStartedByAnOldJavaIsTheJava21JvmItselfWithTheShippedOptionsAndStopsGracefully(String exec)
+            throws Exception {
         Path newJavaHome = Path.of(System.getProperty("java.home")).toRealPath();
+        Path cache = dir.resolve("cache/servicekit");
         try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
                 .java(oldJavaHome.resolve("bin/java"))
+                .jvmOptions("-D" + Launcher.EXEC_PROPERTY + "=" + exec)
                 .environment("JAVA_HOME", newJavaHome.toString())
                 .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
                 .args("run", "--set", "http.port=0", "--set", "management.port=0")
@@ -87,6 +98,14 @@ class Java17LauncherIT {
                     .as("the pid the old java started is the Java 21+ JVM itself (execve), not a launcher")
                     .startsWith(newJavaHome);
             assertThat(process.children()).as("no child process").isEmpty();
+            String used = exec.equals("jna") ? "jna-" : "exec-";
+            String unused = exec.equals("jna") ? "exec-" : "jna-";
+            try (Stream<Path> files = Files.list(cache)) {
+                assertThat(files.map(file -> file.getFileName().toString()))
+                        .as("the library that did the execve, unpacked into the cache directory, and only that one")
+                        .anyMatch(name -> name.startsWith(used))
+                        .noneMatch(name -> name.startsWith(unused));
+            }
             assertThat(process.info().arguments())
                     .as("the JVM runs with the shipped options and a startup cache in the user's cache directory")
                     .hasValueSatisfying(arguments -> {
