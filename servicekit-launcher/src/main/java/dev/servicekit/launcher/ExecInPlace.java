@@ -16,8 +16,9 @@ import java.util.jar.JarFile;
  * Replaces this process with another program through libc's {@code execve(2)}: by the launcher's own JNI library
  * ({@link NativeExec}) when the jar carries one for this architecture, else called through JNA by reflection (JNA is
  * in the application's jar; this module has no dependencies and is compiled for Java 8, so no FFM), or with
- * {@code -D}{@value Launcher#EXEC_PROPERTY}{@code =}{@value #JNA_ONLY} through JNA only. The pid stays the same: what a user, a script or a service manager started and signals is the new JVM itself, no
- * launcher JVM stays resident, and {@code kill -9} of that pid ends the service.
+ * {@code -D}{@value Launcher#EXEC_PROPERTY}{@code =}{@value #JNA_ONLY} through JNA only. The pid stays the same:
+ * what a user, a script or a service manager started and signals is the new JVM itself, no launcher JVM stays
+ * resident, and {@code kill -9} of that pid ends the service.
  *
  * <p>Before {@code execve}: every file descriptor above 2 is made close-on-exec ({@code close_range(3, ~0U,
  * CLOSE_RANGE_CLOEXEC)}, Linux 5.11+, else each entry of {@code /proc/self/fd} with {@code fcntl}), so the new
@@ -29,9 +30,9 @@ import java.util.jar.JarFile;
  * ({@code jna.boot.library.path}); JNA itself would write a temporary copy at every start, which costs a secure
  * random generator and a file write.
  *
- * <p>Linux only, and on Java 22+ only when native access is enabled for this code: elsewhere (macOS refuses {@code execve} in a process with more than one thread in some
- * versions, Windows has none) and whenever a step fails {@link #exec} returns, and the caller starts a child
- * process instead.
+ * <p>Linux only, and on Java 22+ only when native access is enabled for this code: elsewhere (macOS refuses
+ * {@code execve} in a process with more than one thread in some versions, Windows has none) and whenever a step
+ * fails {@link #exec} returns, and the caller starts a child process instead.
  */
 final class ExecInPlace {
 

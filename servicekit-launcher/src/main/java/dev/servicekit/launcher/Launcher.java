@@ -49,8 +49,8 @@ import java.util.jar.Manifest;
  *       per verb in the user's cache directory, see {@link #startupOptions}); the manifest's
  *       {@code Enable-Native-Access}, {@code Add-Opens} and {@code Add-Exports}, which only {@code -jar} reads,
  *       become the matching options. On Linux this process becomes that JVM ({@code execve} through the
- *       launcher's own JNI library, else JNA, see {@code ExecInPlace}): same pid, same standard streams, no launcher left resident; the exit code, signals
- *       and {@code kill -9} are the service's own.</li>
+ *       launcher's own JNI library, else JNA, see {@code ExecInPlace}): same pid, same standard streams, no
+ *       launcher left resident; the exit code, signals and {@code kill -9} are the service's own.</li>
  *   <li>Where that is not possible (another system, neither library loads, {@code execve} failed, or
  *       {@code -D}{@value #EXEC_PROPERTY}{@code =false}) it starts that command as a child process with the
  *       standard streams inherited. While the child runs, SIGTERM to this process is passed on (graceful stop),

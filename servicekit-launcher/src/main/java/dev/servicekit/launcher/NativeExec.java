@@ -14,11 +14,11 @@ import java.util.jar.JarFile;
 import java.util.zip.CRC32;
 
 /**
- * The launcher's own {@code execve(2)} on Linux: a JNI library of a few dozen lines of C
+ * The launcher's own {@code execve(2)} on Linux: a JNI library of about 100 lines of C
  * ({@code src/main/c/servicekit_exec.c}) that the module's build compiles with gcc into the jar, one per
  * architecture it is built on ({@value #PREFIX}{@code <os.arch>.so}). It does in one native call what
  * {@link ExecInPlace}'s JNA path does in several, without loading JNA: about 50 ms of the java 17 hop on the
- * README's path (docs/decisions.md, "The launcher's own execve").
+ * README's path (docs/decisions.md, "The launcher's own {@code execve}").
  *
  * <p>The library is unpacked into {@code <cacheDirectory>/exec-<crc>/} once (through a temporary name and a rename,
  * so that a concurrent start never loads half a file) and loaded from there when its bytes are the jar's. A jar built
