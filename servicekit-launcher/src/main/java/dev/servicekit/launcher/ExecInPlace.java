@@ -7,7 +7,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -200,13 +199,8 @@ final class ExecInPlace {
             if (Files.isRegularFile(library) && Files.size(library) == entry.getSize()) {
                 return dir;
             }
-            Files.createDirectories(dir);
-            Path partial = dir.resolve("libjnidispatch.so." + System.nanoTime() + ".part");
             try (InputStream in = file.getInputStream(entry)) {
-                Files.copy(in, partial);
-                Files.move(partial, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(partial);
+                CacheFiles.writeAtomically(library, in);
             }
             return dir;
         } catch (IOException | RuntimeException e) {

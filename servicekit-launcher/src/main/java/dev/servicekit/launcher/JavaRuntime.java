@@ -1,6 +1,5 @@
 package dev.servicekit.launcher;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -89,13 +88,7 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
         Map<String, String> values = new HashMap<>();
         String text;
         try (InputStream in = new FileInputStream(releaseFile.toFile())) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                bytes.write(buffer, 0, n);
-            }
-            text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+            text = new String(CacheFiles.readAll(in), StandardCharsets.ISO_8859_1);
         } catch (IOException | RuntimeException e) {
             return values;
         }

@@ -1,12 +1,11 @@
 package dev.servicekit.launcher;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.jar.JarEntry;
@@ -65,24 +64,15 @@ final class NativeExec {
         crc.update(library, 0, library.length);
         Path dir = cacheDirectory.resolve("exec-" + Long.toHexString(crc.getValue()));
         Path file = dir.resolve(FILE_NAME);
-        Path partial = dir.resolve(FILE_NAME + "." + System.nanoTime() + ".part");
         try {
             if (!Files.isRegularFile(file) || !Arrays.equals(Files.readAllBytes(file), library)) {
-                Files.createDirectories(dir);
-                Files.write(partial, library);
-                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                CacheFiles.writeAtomically(file, new ByteArrayInputStream(library));
             }
             System.load(file.toAbsolutePath().toString());
             loaded = true;
             return null;
         } catch (IOException | RuntimeException | LinkageError e) {
             return "cannot load " + file + " (" + e + ")";
-        } finally {
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException e) {
-                // best effort: a leftover part file is never loaded
-            }
         }
     }
 
@@ -129,22 +119,13 @@ final class NativeExec {
                     return null;
                 }
                 try (InputStream in = file.getInputStream(entry)) {
-                    return readAll(in);
+                    return CacheFiles.readAll(in);
                 }
             }
         }
         try (InputStream in = NativeExec.class.getResourceAsStream(resource)) {
-            return in == null ? null : readAll(in);
+            return in == null ? null : CacheFiles.readAll(in);
         }
-    }
-
-    private static byte[] readAll(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(32 * 1024);
-        byte[] buffer = new byte[8192];
-        for (int n; (n = in.read(buffer)) > 0; ) {
-            out.write(buffer, 0, n);
-        }
-        return out.toByteArray();
     }
 
     /**

@@ -1,0 +1,39 @@
+package dev.servicekit.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Reading a stream whole and writing a file in the cache directory, for the launcher's Java 8 code. */
+final class CacheFiles {
+
+    private CacheFiles() {}
+
+    /** Every byte of {@code in} ({@code InputStream.readAllBytes} is Java 9+). */
+    static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes {@code content} to {@code file}, creating its directory, through a temporary name beside it and an
+     * atomic rename, so that a concurrent start never loads half a file; the temporary file is gone afterwards.
+     */
+    static void writeAtomically(Path file, InputStream content) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path partial = file.resolveSibling(file.getFileName() + "." + System.nanoTime() + ".part");
+        try {
+            Files.copy(content, partial);
+            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+}
