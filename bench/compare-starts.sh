@@ -5,7 +5,8 @@
 # /proc/<pid>/stat) and the summed VmRSS of the service's processes (a launcher and its child, or one JVM) at
 # that moment, then SIGTERM and the time the stop took. The README's configuration: SQLite in a scratch data
 # directory, auth on (the key the first `token issue` makes). Class-data archives and AOT caches go to a scratch
-# XDG_CACHE_HOME; two warm-up rounds write them first (a JDK 24+ AOT cache takes two starts and a background build).
+# XDG_CACHE_HOME; three warm-up rounds write them first (a JDK 24+ AOT cache takes up to three starts, the first of
+# a new database not trained on, and a background build).
 # Usage: bench/compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]   (default 5 rounds, `java`)
 # Output: one line per measurement, e.g.
 #   java-17-openjdk-amd64-after run startup_ms=2391.8 cpu_ms=2560 rss_kib=115824 stop_ms=2501
@@ -79,9 +80,12 @@ round() {
   done
 }
 
-round >/dev/null # writes the archives, or (JDK 24+) records the AOT cache's training runs
-round >/dev/null # builds the AOT caches in the background
-await_aot_builds "$XDG_CACHE_HOME/servicekit" # and waits for them
+# Writes the archives, or (JDK 24+) makes the AOT caches: the first run migrates the new database (the launcher
+# records again after it instead of building that recording), a later one records, the next builds in the background.
+for _ in 1 2 3; do
+  round >/dev/null
+  await_aot_builds "$XDG_CACHE_HOME/servicekit"
+done
 echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 "$ROUNDS"); do
   round

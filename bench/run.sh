@@ -339,13 +339,27 @@ free_port() {
   echo "$port"
 }
 
-# start_server NAME ROUND TAG [PROBE_HEADER_ARGS]: cold-starts NAME (pinned) and, with TAG=keep,
-# leaves it running. Sets STARTUP_MS, RSS_FIRST_KIB, SERVER_PID, PORT, SERVER_LOG, SERVER_DIR.
+# start_server NAME TAG: cold-starts NAME (pinned) and, with TAG=keep*, leaves it running. Sets STARTUP_MS,
+# RSS_FIRST_KIB, SERVER_PID, PORT, SERVER_LOG, SERVER_DIR.
+# Every start measures a restart, as a service manager or a user starts a service the second time and every time
+# after: it runs on a copy of a data directory that NAME has opened before (NAME's template, made by one start of
+# its own that is not measured), so the database exists and its schema is current. A service migrates a new
+# database once; users-service's AOT cache is not trained on that start (docs/decisions.md, "Benchmark starts are
+# restarts"). With FRESH=1 in the environment the start gets a new, empty directory instead (the first start of
+# a new installation), which run.sh measures beside for users-defaults.
 start_server() {
   local name=$1 tag=$2; shift 2
+  local template=$OUT/servers/$name-template
+  if [[ ${FRESH:-0} != 1 && ! -d $template ]]; then
+    FRESH=1 start_server "$name" template # benchtool stops it and waits for it to exit
+  fi
   SERVER_DIR=$OUT/servers/$name-$tag
   rm -rf "$SERVER_DIR"
-  mkdir -p "$SERVER_DIR"
+  if [[ ${FRESH:-0} == 1 ]]; then
+    mkdir -p "$SERVER_DIR"
+  else
+    cp -a "$template" "$SERVER_DIR"
+  fi
   PORT=$(free_port)
   local mport
   mport=$(free_port)
@@ -596,12 +610,12 @@ cmp_le() { # cmp_le A LIMIT: 1 when A <= LIMIT, - when either is missing
 }
 targets() {
   local d=users-defaults g=go-sqlite-jwt
-  local dpost gpost dget gget nadget sget mget nget np99 mp99 dstart dver didle dload mstart midle
+  local dpost gpost dget gget nadget sget mget nget np99 mp99 dstart dnew dver didle dload mstart midle
   dpost=$(med $d post.rps); gpost=$(med $g post.rps); dget=$(med $d get_id.rps); gget=$(med $g get_id.rps)
   nadget=$(med users-defaults-noauth get_id.rps)
   sget=$(med users-sqlite get_id.rps); mget=$(med users-memory get_id.rps); nget=$(med go-nethttp get_id.rps)
   np99=$(med go-nethttp get_id.p99_ms); mp99=$(med users-memory get_id.p99_ms)
-  dstart=$(med $d startup_ms); dver=$(med $d version_ms); didle=$(med $d rss_idle_kib); dload=$(med $d rss_after_load_kib)
+  dstart=$(med $d startup_ms); dnew=$(med $d startup_new_ms); dver=$(med $d version_ms); didle=$(med $d rss_idle_kib); dload=$(med $d rss_after_load_kib)
   mstart=$(med users-memory startup_ms); midle=$(med users-memory rss_idle_kib)
   echo "| SPEC | issue 15 done when 2 | target | figures | verdict |"
   echo "|---|---|---|---|---|"
@@ -609,7 +623,7 @@ targets() {
   target §15 yes "POST on the shipped defaults ≥ the Go SQLite peer" "users-defaults $(fmt_int "$dpost"), go-sqlite-jwt $(fmt_int "$gpost")$(pratio "$dpost" "$gpost")" "$(cmp_ge "$dpost" "$gpost")" $d $g
   target §15 yes "GET by id on the shipped defaults ≥ the Go SQLite peer" "users-defaults $(fmt_int "$dget"), go-sqlite-jwt $(fmt_int "$gget")$(pratio "$dget" "$gget")" "$(cmp_ge "$dget" "$gget")" $d $g
   target §15 yes "GET by id with JWT within 10 % of without (users-defaults against users-defaults-noauth: the same command with auth.enabled=false)" "$(fmt_int "$dget") against $(fmt_int "$nadget")$(pratio "$dget" "$nadget")" "$(cmp_ge "$dget" "$nadget" 0.9)" $d users-defaults-noauth
-  target §15 yes "the README's command to first 200 ≤ 500 ms (users-defaults, median of $BENCH_COLD_STARTS cold starts)" "users-defaults $(fmt_int "$dstart") ms" "$(cmp_le "$dstart" 500)"
+  target §15 yes "the README's command to first 200 ≤ 500 ms (users-defaults, median of $BENCH_COLD_STARTS cold starts, each a restart on a migrated database)" "users-defaults $(fmt_int "$dstart") ms (the first start of a new data directory, which migrates it: $(fmt_int "$dnew") ms)" "$(cmp_le "$dstart" 500)"
   target §15 yes "\`version\` ≤ 200 ms (the README's java, median of $BENCH_COLD_STARTS)" "$(fmt_int "$dver") ms" "$(cmp_le "$dver" 200)"
   target §15 yes "idle RSS ≤ 80 MB (shipped defaults)" "users-defaults $(fmt_mb "$didle") MB" "$(cmp_le "$didle" $((80 * 1024)))"
   target §15 yes "RSS after the load runs ≤ 256 MB (shipped defaults)" "users-defaults $(fmt_mb "$dload") MB" "$(cmp_le "$dload" $((256 * 1024)))" $d
@@ -632,6 +646,7 @@ per_round() {
   for name in "${SERVERS[@]}"; do
     echo "- $name: $(awk -F'\t' -v s="$name" '$2 == s && $3 == "startup_ms" { printf "%s%s", sep, $4; sep = ", " }' "$RAW")"
   done
+  echo "- users-defaults on a new data directory: $(awk -F'\t' '$2 == "users-defaults" && $3 == "startup_new_ms" { printf "%s%s", sep, $4; sep = ", " }' "$RAW")"
 }
 
 machine() {
@@ -719,7 +734,7 @@ estimate_seconds() {
     case "$name" in
       go-*) cold=$((cold + 1)); load=$((load + 3 * BENCH_GO_WARMUP)) ;;
       spring-boot) cold=$((cold + 10)); load=$((load + BENCH_WARMUP + 2 * HALF_WARMUP)) ;;
-      users-defaults) cold=$((cold + 5)); load=$((load + BENCH_WARMUP + 2 * HALF_WARMUP)) ;;
+      users-defaults) cold=$((cold + 10)); load=$((load + BENCH_WARMUP + 2 * HALF_WARMUP)) ;;
       *) cold=$((cold + 4)); load=$((load + BENCH_WARMUP + 2 * HALF_WARMUP)) ;;
     esac
     load=$((load + 3 * BENCH_DURATION + 12))
@@ -742,30 +757,37 @@ if [[ " ${SERVERS[*]} " == *" users-auth "* || " ${SERVERS[*]} " == *" users-def
   issue_token
 fi
 
-# prime_startup_cache: the README's command on a JDK 24+ makes its AOT cache over its first starts (the first records
-# a training run, the second builds the cache in the background; docs/performance.md): start and stop it twice and
-# wait for the build, so that every cold start below measures the cache users have from their third start on. On an
-# older JDK the first start writes the class-data archive, and the rest finds nothing to wait for.
+# prime_startup_cache: the README's command on a JDK 24+ makes its AOT cache over its first starts (a start records
+# a training run, the next builds the cache in the background; docs/performance.md): start and stop it until the
+# cache is there (at most 4 starts), so that every measured start below maps the cache users have from then on.
+# start_server's template start comes first: it migrates the new database, and the launcher records again after
+# it rather than building a cache from it. On an older JDK the first start writes the class-data archive, and the
+# rest finds nothing to wait for.
 prime_startup_cache() {
-  local name i t cache=${XDG_CACHE_HOME:-$HOME/.cache}/servicekit
+  local name i t cache=${XDG_CACHE_HOME:-$HOME/.cache}/servicekit stamp=$OUT/prime.stamp
   for name in "${SERVERS[@]}"; do
     [[ $name == users-defaults* ]] || continue
-    for i in 1 2; do
+    touch "$stamp"
+    for i in 1 2 3 4; do
       start_server "$name" "keep-prime$i"
+      local mapped=0
+      grep -qa -e '-XX:AOTCache=' "/proc/$SERVER_PID/cmdline" 2>/dev/null && mapped=1 # a cache of this jar already
       kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
       for ((t = 0; t < 1200; t++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
       kill -0 "$SERVER_PID" 2>/dev/null && stop_group "$SERVER_PID"
       forget "$SERVER_PID"
+      await_aot_builds "$cache"
+      ((mapped)) && break
+      [[ $(find "$cache" -maxdepth 1 -name 'run-*.aot' -newer "$stamp" 2>/dev/null) ]] && break # built now
     done
-    await_aot_builds "$cache"
-    log "  $name: startup cache primed ($(cd "$cache" 2>/dev/null && ls run-*.aot run-*.jsa 2>/dev/null | tr '\n' ' '))"
+    log "  $name: startup cache primed in $i start(s) after its template's ($(cd "$cache" 2>/dev/null && ls run-*.aot run-*.jsa 2>/dev/null | tr '\n' ' '))"
     return 0 # users-defaults and users-defaults-noauth share the jar and options, hence the cache
   done
 }
 log "priming the README command's startup cache"
 prime_startup_cache
 
-log "cold starts: $BENCH_COLD_STARTS per server, interleaved"
+log "cold starts: $BENCH_COLD_STARTS per server, interleaved (restarts: each on a copy of its template data directory)"
 for ((i = 1; i <= BENCH_COLD_STARTS; i++)); do
   for name in "${SERVERS[@]}"; do
     start_server "$name" "cold$i"
@@ -773,6 +795,10 @@ for ((i = 1; i <= BENCH_COLD_STARTS; i++)); do
     record cold "$name" rss_first_kib "$RSS_FIRST_KIB"
     log "  $name cold start $i: $STARTUP_MS ms, RSS at first 200 $((RSS_FIRST_KIB / 1024)) MB"
     if [[ $name == users-defaults ]]; then
+      FRESH=1 start_server "$name" "new$i"
+      record cold "$name" startup_new_ms "$STARTUP_MS"
+      record cold "$name" rss_first_new_kib "$RSS_FIRST_KIB"
+      log "  $name cold start $i on a new data directory (migrates it): $STARTUP_MS ms"
       version_ms=$(time_version)
       record cold "$name" version_ms "$version_ms"
       log "  $name: 'java -jar users-service.jar version' in $version_ms ms"

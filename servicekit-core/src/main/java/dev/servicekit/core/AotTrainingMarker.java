@@ -1,6 +1,7 @@
 package dev.servicekit.core;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * records one ({@code -XX:AOTMode=record}), servicekit-launcher's {@code AotCache} sets {@value #PROPERTY} to a file
  * name, and this creates that file once the service is running. A recording without it (a start that failed on a
  * bad configuration or a port in use) is deleted instead of being built into a cache that holds only the classes
- * of a failed start.
+ * of a failed start. When the start reported one-time work ({@link StartContext#oneTimeWork}), the file says what it
+ * was (it is not empty), and the launcher records again instead of building that recording, once per cache key.
  */
 final class AotTrainingMarker {
 
@@ -24,22 +26,33 @@ final class AotTrainingMarker {
 
     private AotTrainingMarker() {}
 
-    /** Creates the file {@value #PROPERTY} names, if it names one; never throws. */
-    static void markRunning() {
-        markRunning(Optional.ofNullable(System.getProperty(PROPERTY)))
-                .ifPresent(marker -> LOG.info(
-                        "Recording a training run for the JDK's AOT cache: the next start builds the cache (in the background)"
-                                + " and the one after uses it"));
+    /**
+     * Creates the file {@value #PROPERTY} names, if it names one; never throws.
+     *
+     * @param oneTimeWork what {@link StartContext#oneTimeWork} reported, if anything
+     */
+    static void markRunning(Optional<String> oneTimeWork) {
+        markRunning(Optional.ofNullable(System.getProperty(PROPERTY)), oneTimeWork)
+                .ifPresent(marker -> LOG.info(oneTimeWork
+                        .map(what -> "Recording a training run for the JDK's AOT cache, after one-time work (" + what
+                                + "): the next start records again unless this jar has skipped one already")
+                        .orElse("Recording a training run for the JDK's AOT cache: the next start builds the cache"
+                                + " (in the background) and the one after uses it")));
     }
 
-    /** Creates {@code marker}'s file if it is given and not blank; returns it when it was created or was there. */
-    static Optional<Path> markRunning(Optional<String> marker) {
+    /**
+     * Creates {@code marker}'s file if it is given and not blank, writing {@code oneTimeWork} into it when present
+     * (an empty file otherwise); returns it when it was created or was there.
+     */
+    static Optional<Path> markRunning(Optional<String> marker, Optional<String> oneTimeWork) {
         if (marker.isEmpty() || marker.get().isBlank()) {
             return Optional.empty();
         }
         Path file = Paths.get(marker.get().trim());
         try {
-            if (!Files.exists(file)) {
+            if (oneTimeWork.isPresent()) {
+                Files.writeString(file, "one-time work: " + oneTimeWork.get() + "\n", StandardCharsets.UTF_8);
+            } else if (!Files.exists(file)) {
                 Files.createFile(file);
             }
             return Optional.of(file);

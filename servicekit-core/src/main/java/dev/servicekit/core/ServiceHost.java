@@ -57,6 +57,9 @@ public final class ServiceHost {
     private Throwable failure;
     private Instant startedAt;
     private volatile String progress = "";
+    /** What {@link StartContext#oneTimeWork} reported, or null. */
+    private volatile String oneTimeWork;
+
     private final Optional<ConfigReloader> reloader;
     private final Optional<ConfigWatch> configWatch;
     private final List<ReloadListener> reloadListeners = new CopyOnWriteArrayList<>();
@@ -282,7 +285,7 @@ public final class ServiceHost {
         }
         LOG.info("{} is running (started in {} ms)", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
         StaleClassDataArchive.discardIfStale(ServiceHost.class);
-        AotTrainingMarker.markRunning();
+        AotTrainingMarker.markRunning(Optional.ofNullable(oneTimeWork));
         if (stopNow) {
             stop();
         }
@@ -536,6 +539,12 @@ public final class ServiceHost {
         public void progress(String message) {
             progress = Objects.requireNonNull(message, "message");
             LOG.debug("{}: {}", name, message);
+        }
+
+        @Override
+        public void oneTimeWork(String what) {
+            oneTimeWork = Objects.requireNonNull(what, "what");
+            LOG.debug("{}: one-time work: {}", name, what);
         }
     }
 

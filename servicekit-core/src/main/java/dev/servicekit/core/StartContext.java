@@ -21,6 +21,17 @@ public interface StartContext {
     /** Reports what start is doing now (e.g. {@code "migrating the store"}); cheap, may be called often. */
     void progress(String message);
 
+    /**
+     * Reports that this start did work that later starts will not do again, such as applying schema migrations to a
+     * new database. A start that records a training run for the JDK's AOT cache (servicekit-launcher, on the
+     * README's {@code run}) then leaves its recording unbuilt, once for a jar, JDK and options, and the next start
+     * records again: every class a start loads goes into the cache and is loaded at every start that maps it, so a
+     * cache trained on a migrating start would carry the migration tool's classes into starts that never migrate.
+     *
+     * @param what the work done, for the log (e.g. {@code "2 schema migrations applied"})
+     */
+    void oneTimeWork(String what);
+
     /** An action run at stop. */
     @FunctionalInterface
     interface StopAction {

@@ -16,17 +16,30 @@ class AotTrainingMarkerTest {
     void createsTheNamedFileOnceAndNothingWhenNoneIsNamed() {
         Path marker = dir.resolve("run-x.1.aotconf.running");
 
-        assertThat(AotTrainingMarker.markRunning(Optional.of(marker.toString())))
+        assertThat(AotTrainingMarker.markRunning(Optional.of(marker.toString()), Optional.empty()))
                 .contains(marker);
         assertThat(marker).exists().isEmptyFile();
-        assertThat(AotTrainingMarker.markRunning(Optional.of(marker.toString())))
+        assertThat(AotTrainingMarker.markRunning(Optional.of(marker.toString()), Optional.empty()))
                 .as("already there")
                 .contains(marker);
-        assertThat(AotTrainingMarker.markRunning(Optional.empty())).isEmpty();
-        assertThat(AotTrainingMarker.markRunning(Optional.of(" "))).isEmpty();
+        assertThat(AotTrainingMarker.markRunning(Optional.empty(), Optional.empty()))
+                .isEmpty();
+        assertThat(AotTrainingMarker.markRunning(Optional.of(" "), Optional.empty()))
+                .isEmpty();
         assertThat(AotTrainingMarker.markRunning(
-                        Optional.of(dir.resolve("no/such/dir/m").toString())))
+                        Optional.of(dir.resolve("no/such/dir/m").toString()), Optional.of("x")))
                 .as("a directory that is gone: not created, no exception")
                 .isEmpty();
+    }
+
+    @Test
+    void aStartThatDidOneTimeWorkSaysSoInTheFileWhichIsOtherwiseEmpty() throws Exception {
+        Path marker = dir.resolve("run-x.2.aotconf.running");
+
+        assertThat(AotTrainingMarker.markRunning(
+                        Optional.of(marker.toString()), Optional.of("2 schema migrations applied")))
+                .contains(marker);
+
+        assertThat(marker).hasContent("one-time work: 2 schema migrations applied");
     }
 }

@@ -367,6 +367,11 @@ final class HttpService implements ReloadableService {
         }
 
         @Override
+        public void oneTimeWork(String what) {
+            start.oneTimeWork(what);
+        }
+
+        @Override
         public void routes(List<Route> more) {
             open("Routes");
             routes.addAll(more);

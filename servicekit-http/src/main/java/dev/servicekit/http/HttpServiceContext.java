@@ -36,6 +36,12 @@ public interface HttpServiceContext {
     void progress(String message);
 
     /**
+     * Reports that this start did work later starts will not do again, such as applying schema migrations to a new
+     * database ({@link StartContext#oneTimeWork}: the JDK's AOT cache is then not trained on this start).
+     */
+    void oneTimeWork(String what);
+
+    /**
      * Adds API routes; each method and path template at most once. The OpenAPI document the API listener serves at
      * {@code /openapi.yaml} and {@code /openapi.json} is generated from them ({@link Route#summary}, {@link
      * Route#response}, …), so those two paths are the toolkit's.

@@ -29,7 +29,12 @@ import java.util.zip.CRC32;
  *       -XX:AOTConfiguration=K.<pid>.aotconf}, which the JVM writes when it exits (a few seconds added to that one
  *       stop, as the class-data archive's first stop has). The service, once running, creates
  *       {@code K.<pid>.aotconf.running} ({@value #MARKER_PROPERTY}): a run that failed before it was running (a
- *       bad configuration, a port in use) trains nothing worth keeping, and its recording is deleted.</li>
+ *       bad configuration, a port in use) trains nothing worth keeping, and its recording is deleted. A start that
+ *       did one-time work (servicekit-core's {@code StartContext.oneTimeWork}: schema migrations applied to a new
+ *       database) writes what it was into that marker; its recording is deleted too, and {@code K.aotconf.skipped}
+ *       created, so that the next start records again. JDK 25 loads every class of a cache at every start that maps
+ *       it, and a cache trained on the first start of a new database would carry the migration tool's classes into
+ *       every start after it. Once per key only: a service whose every start does such work still gets a cache.</li>
  *   <li><b>Build.</b> A recording whose JVM has exited and that has its marker is claimed by renaming it to
  *       {@code K.<pid>.aotconf.build} (one of several concurrent starts wins), and a detached, {@code nice}d
  *       {@code sh} runs {@code java -XX:AOTMode=create} on it into {@code K.<pid>.aot.part} and renames that to
@@ -66,6 +71,7 @@ final class AotCache {
     private static final String MARKER = ".running";
     private static final String BUILDING = ".build";
     private static final String PART = ".aot.part";
+    private static final String SKIPPED = ".aotconf.skipped";
     private static final String CACHE = ".aot";
 
     /**
@@ -176,6 +182,14 @@ final class AotCache {
             }
             if (!marker.isFile()) {
                 configuration.delete(); // the training run never reached RUNNING
+                continue;
+            }
+            File skipped = new File(directory, key + SKIPPED);
+            if (marker.length() > 0 && !skipped.exists()) {
+                // The training run did one-time work: not built, once per key, and this start records again.
+                configuration.delete();
+                marker.delete();
+                create(skipped);
                 continue;
             }
             File claimed = new File(directory, key + "." + pid + CONFIGURATION + BUILDING);
@@ -353,7 +367,16 @@ final class AotCache {
                 || name.endsWith(PART)
                 || name.endsWith(CONFIGURATION)
                 || name.endsWith(CONFIGURATION + MARKER)
-                || name.endsWith(CONFIGURATION + BUILDING);
+                || name.endsWith(CONFIGURATION + BUILDING)
+                || name.endsWith(SKIPPED);
+    }
+
+    private static void create(File file) {
+        try {
+            file.createNewFile();
+        } catch (IOException e) {
+            // best effort: without it the next one-time recording is skipped too, and the one after is built
+        }
     }
 
     /**

@@ -44,9 +44,9 @@ final class CacheCleanup {
      * The launcher's names: {@code <verb>-<where>[-<which>].jsa} ({@link Launcher#archiveFile}) and
      * {@code run-<where>-<key>[.<pid>].aot…} ({@link AotCache}); group 1 is the pid of a recording, group 2 the suffix.
      */
-    private static final Pattern OURS =
-            Pattern.compile("[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
-                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build)");
+    private static final Pattern OURS = Pattern.compile(
+            "[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
+                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build|\\.aotconf\\.skipped)");
 
     private CacheCleanup() {}
 
@@ -113,6 +113,8 @@ final class CacheCleanup {
                     } else {
                         aot.add(entry);
                     }
+                } else if (entry.suffix.equals(".aotconf.skipped")) {
+                    continue; // an empty note, deleted after the days above like every file unused
                 } else if (entry.suffix.equals(".aot")) {
                     aot.add(entry);
                 } else {

@@ -47,6 +47,11 @@ class AotCacheTest {
         return Files.write(dir.resolve(name), new byte[] {1});
     }
 
+    /** A running marker as servicekit-core writes it after an ordinary start: an empty file. */
+    private Path marker(String name) throws IOException {
+        return Files.write(dir.resolve(name), new byte[0]);
+    }
+
     @Test
     void aFirstStartRecordsATrainingRunNamedAfterItsPidAndAsksForTheRunningMarker() {
         AotCache.Plan plan = plan(NONE_ALIVE);
@@ -65,7 +70,7 @@ class AotCacheTest {
     @Test
     void aFinishedTrainingRunThatReachedRunningIsClaimedForABuildAndThisStartRunsWithoutACache() throws IOException {
         touch(KEY + ".77.aotconf");
-        touch(KEY + ".77.aotconf.running");
+        marker(KEY + ".77.aotconf.running");
 
         AotCache.Plan plan = plan(NONE_ALIVE);
 
@@ -90,9 +95,43 @@ class AotCacheTest {
     }
 
     @Test
+    void aTrainingRunThatDidOneTimeWorkIsDeletedOnceAndTrainingStartsAgainTheNextOneIsBuilt() throws IOException {
+        touch(KEY + ".77.aotconf");
+        Files.writeString(dir.resolve(KEY + ".77.aotconf.running"), "one-time work: 2 schema migration(s) applied\n");
+
+        AotCache.Plan again = plan(NONE_ALIVE);
+
+        assertThat(again.builds()).isFalse();
+        assertThat(again.options)
+                .as("this start records again")
+                .contains("-XX:AOTMode=record", "-XX:AOTConfiguration=" + dir.resolve(KEY + ".4242.aotconf"));
+        assertThat(files()).as("the recording is gone, and the skip noted").containsExactly(KEY + ".aotconf.skipped");
+
+        touch(KEY + ".4242.aotconf");
+        Files.writeString(dir.resolve(KEY + ".4242.aotconf.running"), "one-time work: the same again\n");
+        AotCache.Plan build = AotCache.plan(dir.toFile(), KEY, "run-abc-", 5151, NOW, NONE_ALIVE, 25);
+
+        assertThat(build.builds())
+                .as("one skip per key: a service whose every start does one-time work still gets a cache")
+                .isTrue();
+        assertThat(build.configuration)
+                .isEqualTo(dir.resolve(KEY + ".5151.aotconf.build").toFile());
+    }
+
+    @Test
+    void aSkipNoteOfAnotherKeyOfTheSameJarIsDeletedWithItsOtherFiles() throws IOException {
+        touch("run-abc-999.aotconf.skipped");
+        touch("run-xyz-999.aotconf.skipped");
+
+        plan(NONE_ALIVE);
+
+        assertThat(files()).contains("run-xyz-999.aotconf.skipped").doesNotContain("run-abc-999.aotconf.skipped");
+    }
+
+    @Test
     void whileAnotherStartIsRecordingThisOneRunsWithoutACacheAndTouchesNothing() throws IOException {
         touch(KEY + ".77.aotconf");
-        touch(KEY + ".77.aotconf.running");
+        marker(KEY + ".77.aotconf.running");
 
         AotCache.Plan plan = plan(pid -> pid == 77);
 
@@ -124,7 +163,7 @@ class AotCacheTest {
         assertThat(record.options).contains("-XX:AOTMode=record").noneMatch(o -> o.contains("Training"));
 
         touch(KEY + ".77.aotconf");
-        touch(KEY + ".77.aotconf.running");
+        marker(KEY + ".77.aotconf.running");
         AotCache.Plan build = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID + 1, NOW, NONE_ALIVE, 24);
         assertThat(build.builds()).isTrue();
         assertThat(AotCache.builderCommand(build, List.of("/jdk/bin/java", "-Xmx128m", "-cp", "/srv/app.jar")))
@@ -161,7 +200,7 @@ class AotCacheTest {
     @Test
     void theBuilderRunsTheServicesJavaAndOptionsInCreateModeOnTheClaimedRecording() throws IOException {
         touch(KEY + ".77.aotconf");
-        touch(KEY + ".77.aotconf.running");
+        marker(KEY + ".77.aotconf.running");
         AotCache.Plan plan = plan(NONE_ALIVE);
         List<String> service = List.of(
                 "/jdk/bin/java",
@@ -213,7 +252,7 @@ class AotCacheTest {
             Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
             Path cacheDir = Files.createDirectories(dir.resolve("cache-" + succeeds));
             Files.write(cacheDir.resolve(KEY + ".77.aotconf"), new byte[] {1});
-            Files.write(cacheDir.resolve(KEY + ".77.aotconf.running"), new byte[] {1});
+            Files.write(cacheDir.resolve(KEY + ".77.aotconf.running"), new byte[0]);
             AotCache.Plan plan = AotCache.plan(cacheDir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 25);
 
             assertThat(AotCache.startBuilder(plan, List.of(fakeJava.toString(), "-Xmx1m", "-cp", "app.jar", "Main")))

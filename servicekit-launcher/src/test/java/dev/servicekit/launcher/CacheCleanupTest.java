@@ -95,6 +95,19 @@ class CacheCleanupTest {
     }
 
     @Test
+    void aSkipNoteIsNotCountedAmongTheCachesAndGoesWhenUnusedForThirtyDays() throws IOException {
+        file("run-a1-1.aot", 1 * DAY);
+        file("run-a2-2.aot", 2 * DAY);
+        file("run-a3-3.aot", 3 * DAY);
+        file("run-a1-1.aotconf.skipped", 4 * DAY);
+        file("run-a9-9.aotconf.skipped", (CacheCleanup.UNUSED_DAYS + 1) * DAY);
+
+        assertThat(sweep(NONE_ALIVE)).containsExactly("run-a9-9.aotconf.skipped");
+        assertThat(files())
+                .containsExactlyInAnyOrder("run-a1-1.aot", "run-a2-2.aot", "run-a3-3.aot", "run-a1-1.aotconf.skipped");
+    }
+
+    @Test
     void ofOtherClassDataArchivesTheFifteenMostRecentlyUsedAreKept() throws IOException {
         List<String> expectedDeleted = new ArrayList<>();
         for (int i = 0; i < CacheCleanup.MAX_OTHER_ARCHIVES + 3; i++) {

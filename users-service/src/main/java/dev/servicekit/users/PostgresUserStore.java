@@ -111,6 +111,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     private final PostgresBackups.Target backupTarget;
 
     private volatile boolean closed;
+    private final int migrationsAppliedAtOpen;
 
     private PostgresUserStore(
             Target target,
@@ -118,8 +119,10 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             Optional<String> password,
             Clock clock,
             HikariDataSource pool,
-            Optional<MeterRegistry> metrics) {
+            Optional<MeterRegistry> metrics,
+            int migrationsAppliedAtOpen) {
         this.config = config;
+        this.migrationsAppliedAtOpen = migrationsAppliedAtOpen;
         this.backupTarget = PostgresBackups.Target.of(config, password);
         this.database = target.database();
         this.description = target.description();
@@ -190,11 +193,11 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         });
         Target target = Target.of(config);
         Optional<String> password = config.passwordFile().map(StorePassword::load);
+        MigrateResult result;
         try {
             // Migrations get their own connections without statement or socket timeouts: a future migration may
             // run longer than store.timeout.
-            MigrateResult result =
-                    SchemaMigrations.migrate(dataSource(config, password, false), MIGRATIONS, target.database());
+            result = SchemaMigrations.migrate(dataSource(config, password, false), MIGRATIONS, target.database());
             LOG.info(
                     "Migrated {} (schema version {}, {} migration(s) applied now)",
                     target.database(),
@@ -204,7 +207,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             throw openFailure(target, e);
         }
         HikariDataSource pool = openPool(target, config, password, metrics);
-        PostgresUserStore store = new PostgresUserStore(target, config, password, clock, pool, metrics);
+        PostgresUserStore store =
+                new PostgresUserStore(target, config, password, clock, pool, metrics, result.migrationsExecuted);
         LOG.info("Opened PostgreSQL user store: {}", store.describe());
         return store;
     }
@@ -611,6 +615,11 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             check.cancel(false);
             throw new StoreUnavailableException("Interrupted while pinging " + database, e);
         }
+    }
+
+    @Override
+    public int migrationsAppliedAtOpen() {
+        return migrationsAppliedAtOpen;
     }
 
     @Override

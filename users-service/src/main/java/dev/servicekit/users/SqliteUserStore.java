@@ -146,6 +146,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     private final ExecutorService io;
 
     private volatile boolean closed;
+    private final int migrationsAppliedAtOpen;
     /**
      * Until when ({@link System#nanoTime()}) short reads from virtual threads go to the {@link #io} threads instead of
      * running on the request's thread; moved on by every slow read.
@@ -161,8 +162,10 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             SQLiteDataSource dataSource,
             SqliteFileLock fileLock,
             int cacheMaxEntries,
-            Optional<MeterRegistry> metrics) {
+            Optional<MeterRegistry> metrics,
+            int migrationsAppliedAtOpen) {
         this.file = file;
+        this.migrationsAppliedAtOpen = migrationsAppliedAtOpen;
         this.fileLock = fileLock;
         this.clock = clock;
         this.timeout = timeout;
@@ -263,6 +266,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             fileLock.close();
             throw e;
         }
+        int applied = 0;
         try {
             Optional<String> current = SchemaMigrations.currentVersion(pool, MIGRATION_SCRIPTS);
             if (current.isPresent()) {
@@ -272,6 +276,7 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                         current.get());
             } else {
                 MigrateResult result = SchemaMigrations.migrate(pool, MIGRATIONS, "SQLite database '" + absolute + "'");
+                applied = result.migrationsExecuted;
                 LOG.info(
                         "Opened SQLite user store {} (schema version {}, {} migration(s) applied now)",
                         absolute,
@@ -291,7 +296,16 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             throw e;
         }
         return new SqliteUserStore(
-                absolute, clock, connectionTimeout, callTimeout, pool, dataSource, fileLock, cacheMaxEntries, metrics);
+                absolute,
+                clock,
+                connectionTimeout,
+                callTimeout,
+                pool,
+                dataSource,
+                fileLock,
+                cacheMaxEntries,
+                metrics,
+                applied);
     }
 
     private static int busyTimeoutMillis(Duration connectionTimeout) {
@@ -532,6 +546,11 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
                 statement.execute("PRAGMA busy_timeout = " + busyTimeoutMillis(this.timeout));
             }
         }
+    }
+
+    @Override
+    public int migrationsAppliedAtOpen() {
+        return migrationsAppliedAtOpen;
     }
 
     @Override

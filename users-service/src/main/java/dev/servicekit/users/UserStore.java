@@ -208,6 +208,14 @@ public interface UserStore extends AutoCloseable {
     String describe();
 
     /**
+     * How many schema migrations opening this store applied: more than 0 only on the start that created or upgraded
+     * the database, which the service reports as one-time work ({@code StartContext#oneTimeWork}).
+     */
+    default int migrationsAppliedAtOpen() {
+        return 0;
+    }
+
+    /**
      * Closes the store and releases its connections and files. Call it after the last request has
      * finished; later calls throw {@link StoreUnavailableException}. Idempotent; does not throw.
      */

@@ -52,6 +52,9 @@ final class UsersService {
                     e.getMessage())));
         }
         context.onStop("store", store::close);
+        if (store.migrationsAppliedAtOpen() > 0) {
+            context.oneTimeWork(store.migrationsAppliedAtOpen() + " schema migration(s) applied");
+        }
         LOG.info("Store: {}", store.describe());
         context.readinessCheck("store", () -> storeState(store).equals("UP"));
         context.statusSection("store", () -> Map.of("kind", store.describe(), "state", storeState(store)));

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
@@ -122,6 +123,65 @@ class AotCacheIT {
             assertThat(aot).as("the old jar's cache is deleted").doesNotExist();
             stop(rebuilt);
         }
+    }
+
+    @Test
+    void theStartThatMigratesANewDatabaseIsNotTrainedOnSoFlywayStaysOutOfTheCache() throws Exception {
+        Assumptions.assumeTrue(
+                Runtime.version().feature() >= 24,
+                "the AOT cache needs JDK 24+ and the tests run on " + Runtime.version());
+        Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
+        Path cache = dir.resolve("cache/servicekit");
+        List<String> modes = new ArrayList<>();
+        List<String> markers = new ArrayList<>();
+        List<String> flywayAtUse = null;
+        for (int i = 0; i < 5 && flywayAtUse == null; i++) {
+            try (ServiceProcess start = start(jar, "http.port=0")) {
+                awaitReady(start);
+                List<String> arguments = arguments(start);
+                if (arguments.contains("-XX:AOTMode=record")) {
+                    modes.add("record");
+                    Path marker = cache.resolve(key(cache) + "." + start.pid() + ".aotconf.running");
+                    Poll.until(
+                            UsersServiceProcessIT.START,
+                            "the running service marks its training run with " + marker,
+                            () -> Files.exists(marker),
+                            b -> b);
+                    markers.add(Files.readString(marker));
+                } else if (arguments.stream().anyMatch(a -> a.startsWith("-XX:AOTCache="))) {
+                    modes.add("use");
+                    flywayAtUse = UsersServiceProcessIT.jcmd(start.pid(), "VM.classes")
+                            .lines()
+                            .map(line -> line.trim().split("\\s+"))
+                            .map(fields -> fields[fields.length - 1])
+                            .filter(name -> name.startsWith("org.flywaydb."))
+                            .collect(Collectors.toList());
+                } else {
+                    modes.add("build");
+                    Path built = cache.resolve(key(cache) + ".aot");
+                    Poll.until(
+                            BUILD,
+                            "the AOT cache " + built + " built in the background",
+                            () -> Files.isRegularFile(built),
+                            b -> b);
+                }
+                stop(start);
+            }
+        }
+
+        assertThat(flywayAtUse)
+                .as(
+                        "a start on the migrated database, with the cache: of Flyway only the exception that"
+                                + " SqliteUserStore.open catches (the verifier loads it) and its error code (starts: %s)",
+                        modes)
+                .isNotNull()
+                .isSubsetOf("org.flywaydb.core.api.FlywayException", "org.flywaydb.core.api.ErrorCode");
+        assertThat(modes)
+                .as("the first start migrated the new database: its recording was not built, the second recorded again")
+                .containsExactly("record", "record", "build", "use");
+        assertThat(markers.get(0)).isEqualTo("one-time work: 2 schema migration(s) applied\n");
+        assertThat(markers.get(1)).as("an ordinary start's marker").isEmpty();
+        assertThat(names(cache)).contains(key(cache) + ".aotconf.skipped");
     }
 
     @Test

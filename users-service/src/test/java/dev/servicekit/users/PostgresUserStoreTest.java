@@ -220,6 +220,11 @@ class PostgresUserStoreTest extends UserStoreContractTest {
         assertThat(query("SELECT string_agg(version || ':' || success, ',' ORDER BY installed_rank)"
                         + " FROM flyway_schema_history WHERE version IS NOT NULL"))
                 .isEqualTo("1:true,2:true");
+        assertThat(opened)
+                .as("the one that migrated reports it (one-time work for the AOT cache's training), the others not")
+                .extracting(PostgresUserStore::migrationsAppliedAtOpen)
+                .containsExactlyInAnyOrder(2, 0, 0, 0);
+        assertThat(store.migrationsAppliedAtOpen()).isZero();
     }
 
     @Test

@@ -127,11 +127,15 @@ class SqliteUserStoreTest extends UserStoreContractTest {
         String history = "SELECT count(*) || ':' || group_concat(version) FROM flyway_schema_history WHERE success = 1"
                 + " AND version IS NOT NULL";
         String before = query(sqlite().dataSource(), history);
+        assertThat(store.migrationsAppliedAtOpen())
+                .as("the open that created the file")
+                .isEqualTo(2);
         store.close();
 
         store = open(clock);
 
         assertThat(query(sqlite().dataSource(), history)).isEqualTo(before).isEqualTo("2:1,2");
+        assertThat(store.migrationsAppliedAtOpen()).isZero();
         assertThat(store.list(10, Optional.empty()).items()).hasSize(1);
     }
 
