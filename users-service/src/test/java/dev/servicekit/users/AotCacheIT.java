@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's {@code java -jar users-service.jar run} on a JDK 24+ makes and uses the JDK's AOT cache over three
  * ordinary starts (servicekit-launcher's {@code AotCache}): the first records a training run, the second builds the
- * cache in the background, the third maps it. Real JVMs, real {@code execve}, the real detached build.
+ * cache in the background, the third maps it; a start that migrated a new database is not trained on. Real JVMs,
+ * real {@code execve}, the real detached build.
  */
 class AotCacheIT {
 
