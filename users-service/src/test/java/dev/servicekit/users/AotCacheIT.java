@@ -40,9 +40,7 @@ class AotCacheIT {
 
     @Test
     void threeStartsRecordBuildAndMapTheCacheAndAChangedJarTrainsAgainInsteadOfMappingTheOldOne() throws Exception {
-        Assumptions.assumeTrue(
-                Runtime.version().feature() >= 24,
-                "the AOT cache needs JDK 24+ and the tests run on " + Runtime.version());
+        assumeAotCacheJdk();
         Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
         Path cache = dir.resolve("cache/servicekit");
 
@@ -67,12 +65,7 @@ class AotCacheIT {
                             "-XX:AOTMode=record",
                             "-XX:AOTConfiguration=" + cache.resolve(key(cache) + "." + recorder + ".aotconf"))
                     .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"));
-            Path marker = cache.resolve(key(cache) + "." + recorder + ".aotconf.running");
-            Poll.until(
-                    UsersServiceProcessIT.START,
-                    "the running service marks its training run with " + marker,
-                    () -> Files.exists(marker),
-                    b -> b);
+            awaitTrainingMarker(cache, recorder);
             stop(first);
         }
         assertThat(cache.resolve(key(cache) + "." + recorder + ".aotconf"))
@@ -84,12 +77,7 @@ class AotCacheIT {
             assertThat(arguments(second))
                     .as("the start that builds runs without any cache")
                     .noneMatch(a -> a.startsWith("-XX:AOT") || a.startsWith("-XX:SharedArchiveFile"));
-            Path built = cache.resolve(key(cache) + ".aot");
-            Poll.until(
-                    BUILD,
-                    "the AOT cache " + built + " built in the background",
-                    () -> Files.isRegularFile(built),
-                    b -> b);
+            awaitBuiltCache(cache);
             stop(second);
         }
         Path aot = cache.resolve(key(cache) + ".aot");
@@ -128,9 +116,7 @@ class AotCacheIT {
 
     @Test
     void theStartThatMigratesANewDatabaseIsNotTrainedOnSoFlywayStaysOutOfTheCache() throws Exception {
-        Assumptions.assumeTrue(
-                Runtime.version().feature() >= 24,
-                "the AOT cache needs JDK 24+ and the tests run on " + Runtime.version());
+        assumeAotCacheJdk();
         Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
         Path cache = dir.resolve("cache/servicekit");
         List<String> modes = new ArrayList<>();
@@ -142,13 +128,7 @@ class AotCacheIT {
                 List<String> arguments = arguments(start);
                 if (arguments.contains("-XX:AOTMode=record")) {
                     modes.add("record");
-                    Path marker = cache.resolve(key(cache) + "." + start.pid() + ".aotconf.running");
-                    Poll.until(
-                            UsersServiceProcessIT.START,
-                            "the running service marks its training run with " + marker,
-                            () -> Files.exists(marker),
-                            b -> b);
-                    markers.add(Files.readString(marker));
+                    markers.add(Files.readString(awaitTrainingMarker(cache, start.pid())));
                 } else if (arguments.stream().anyMatch(a -> a.startsWith("-XX:AOTCache="))) {
                     modes.add("use");
                     flywayAtUse = UsersServiceProcessIT.jcmd(start.pid(), "VM.classes")
@@ -159,12 +139,7 @@ class AotCacheIT {
                             .collect(Collectors.toList());
                 } else {
                     modes.add("build");
-                    Path built = cache.resolve(key(cache) + ".aot");
-                    Poll.until(
-                            BUILD,
-                            "the AOT cache " + built + " built in the background",
-                            () -> Files.isRegularFile(built),
-                            b -> b);
+                    awaitBuiltCache(cache);
                 }
                 stop(start);
             }
@@ -220,6 +195,30 @@ class AotCacheIT {
                 .doesNotExist();
         assertThat(recentCache).as("another jar's cache used recently").exists();
         assertThat(notOurs).as("a file the launcher did not name").exists();
+    }
+
+    private static void assumeAotCacheJdk() {
+        Assumptions.assumeTrue(
+                Runtime.version().feature() >= 24,
+                "the AOT cache needs JDK 24+ and the tests run on " + Runtime.version());
+    }
+
+    /** Waits until the running service of {@code pid} has created its training run's marker; returns it. */
+    private static Path awaitTrainingMarker(Path cache, long pid) throws IOException {
+        Path marker = cache.resolve(key(cache) + "." + pid + ".aotconf.running");
+        Poll.until(
+                UsersServiceProcessIT.START,
+                "the running service marks its training run with " + marker,
+                () -> Files.exists(marker),
+                b -> b);
+        return marker;
+    }
+
+    /** Waits until the background build has renamed its output to the cache. */
+    private static void awaitBuiltCache(Path cache) throws IOException {
+        Path built = cache.resolve(key(cache) + ".aot");
+        Poll.until(
+                BUILD, "the AOT cache " + built + " built in the background", () -> Files.isRegularFile(built), b -> b);
     }
 
     private ServiceProcess start(Path jar, String port) {
