@@ -16,7 +16,8 @@ Usage: bench/run.sh [--quick] [--no-build] [--only NAMES] [--rounds N]
 Builds users-service, the peers (bench/peers/go-nethttp, bench/peers/go-sqlite-jwt, bench/peers/spring-boot)
 and bench's helper,
 then measures each server, one at a time, interleaved over rounds (A B C A B C): cold start to the
-first 200, RSS, GET-by-id / GET-list / POST throughput and latency, artifact size; then the overload
+first 200 (every start a restart, on a copy of a data directory the server opened before; users-defaults also on a
+new one), RSS, GET-by-id / GET-list / POST throughput and latency, artifact size; then the overload
 scenario. The server runs on CPU 0, wrk and the helpers on CPU 1. A full run writes bench/RESULTS.md.
 
   --quick       1 round, 1 cold start, 2 s warm-ups, 3 s runs, 200 seeded users (< 5 minutes
