@@ -1,4 +1,4 @@
-# Shared by bench/run.sh, bench/jvm-options.sh and bench/compare-starts.sh; source it.
+# Shared by bench/run.sh, bench/jvm-options.sh, bench/compare-starts.sh and bench/profile-load.sh; source it.
 
 # shipped_jvm_opts JAVA JAR: the JVM options `install` gives the service (`version --jvm-options`, i.e.
 # ServiceApplication.defaultJvmOptions), without the class-data archive flags, on one line. The throughput
@@ -19,4 +19,13 @@ await_aot_builds() {
     sleep 0.1
   done
   echo "AOT cache build in $1 still unfinished after 5 minutes" >&2
+}
+
+# trim_log FILE: a log over 1 MiB keeps its first and last 200 lines and says how many were left out between them
+# (a load run's access log is a line per request: hundreds of MB).
+trim_log() {
+  local f=$1 lines
+  [[ -f $f ]] && (($(stat -c %s "$f") > 1048576)) || return 0
+  lines=$(wc -l <"$f")
+  { head -n 200 "$f"; echo "[bench: $((lines - 400)) lines left out]"; tail -n 200 "$f"; } >"$f.part" && mv "$f.part" "$f"
 }

@@ -11,6 +11,8 @@
 # default the one on PATH, as the README), BENCH_SERVER_CPU / BENCH_CLIENT_CPU (0 / 1), BENCH_CONNECTIONS (64).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 SECONDS_PER_RUN=15
 WARMUP=20
@@ -51,7 +53,14 @@ stop_server() {
   for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
-trap stop_server EXIT
+# On exit: the server stopped, its database (every user the POST run created) deleted and its access log trimmed;
+# the recordings, wrk's output and the ends of the log stay.
+finish() {
+  stop_server
+  rm -rf "$OUT/server"
+  trim_log "$OUT/server.log"
+}
+trap finish EXIT
 # The JVM that serves: the java process of the server's process group that started no other java (the
 # server's pid itself, unless a launcher JVM started it as a child).
 jvm=$(ps -e -o pid=,ppid=,pgid=,comm= | awk -v g="$pid" '$3 == g && $4 == "java" { java[$1] = 1; parent[$1] = $2 }

@@ -215,11 +215,7 @@ stop_group() {
 # 10 GB behind: each load round's database and an access log of a line per request.
 tidy_server() {
   find "$SERVER_DIR" -mindepth 1 -maxdepth 1 ! -name '*.txt' ! -name '*.err' -exec rm -rf {} + 2>/dev/null || true
-  [[ -f $SERVER_LOG ]] && (($(stat -c %s "$SERVER_LOG") > 1048576)) || return 0
-  local lines
-  lines=$(wc -l <"$SERVER_LOG")
-  { head -n 200 "$SERVER_LOG"; echo "[bench/run.sh: $((lines - 400)) lines left out]"; tail -n 200 "$SERVER_LOG"; } >"$SERVER_LOG.part" &&
-    mv "$SERVER_LOG.part" "$SERVER_LOG"
+  trim_log "$SERVER_LOG"
 }
 
 forget() { # drop a stopped pid from STARTED
