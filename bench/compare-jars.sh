@@ -55,6 +55,15 @@ ACCESS_SETS=(--set log.access=false)
 ((DEFAULTS)) && ACCESS_SETS=()
 for tool in wrk curl; do command -v "$tool" >/dev/null || { echo "compare-jars.sh: '$tool' is missing (apt-get install $tool)" >&2; exit 2; }; done
 ((HTTP10)) && { command -v ab >/dev/null || { echo "compare-jars.sh: 'ab' is missing (apt-get install apache2-utils)" >&2; exit 2; }; }
+pid='' dir='' AUTH_DIR=''
+cleanup() { # also when interrupted: the running server stopped, its data directory, its log and the key removed
+  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; fi
+  if [[ -n $dir ]]; then rm -rf "$dir" "$dir.log"; fi
+  if [[ -n $AUTH_DIR ]]; then rm -rf "$AUTH_DIR"; fi
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 HEADERS=()
 AUTH_SETS=(--set auth.enabled=false)
 if ((AUTH)); then
@@ -119,6 +128,6 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     kill "$pid"; wait "$pid" 2>/dev/null
     rm -rf "$dir" "$dir.log"
+    pid='' dir=''
   done
 done
-((AUTH)) && rm -rf "$AUTH_DIR"
