@@ -1,4 +1,4 @@
-# Shared by bench/run.sh, bench/jvm-options.sh, bench/compare-starts.sh and bench/profile-load.sh; source it.
+# Sourced by bench/run.sh, floor.sh, jvm-options.sh, compare-starts.sh, profile-load.sh and profile-startup.sh.
 
 # shipped_jvm_opts JAVA JAR: the JVM options `install` gives the service (`version --jvm-options`, i.e.
 # ServiceApplication.defaultJvmOptions), without the class-data archive flags, on one line. The throughput
