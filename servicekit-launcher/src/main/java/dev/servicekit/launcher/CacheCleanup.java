@@ -7,8 +7,6 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Keeps the per-user startup cache directory ({@link Launcher#cacheDirectory}) bounded. Every jar path and JDK path
@@ -39,14 +37,6 @@ final class CacheCleanup {
 
     /** Class-data archives other than this start's kept, the most recently used: {@value}. */
     static final int MAX_OTHER_ARCHIVES = 15;
-
-    /**
-     * The launcher's names: {@code <verb>-<where>[-<which>].jsa} ({@link Launcher#archiveFile}) and
-     * {@code run-<where>-<key>[.<pid>].aot…} ({@link AotCache}); group 1 is the pid of a recording, group 2 the suffix.
-     */
-    private static final Pattern OURS = Pattern.compile(
-            "[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
-                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build|\\.aotconf\\.skipped)");
 
     private CacheCleanup() {}
 
@@ -87,13 +77,13 @@ final class CacheCleanup {
             List<Entry> archives = new ArrayList<>();
             long unusedBefore = now - TimeUnit.DAYS.toMillis(UNUSED_DAYS);
             for (String name : names) {
-                Matcher matcher = OURS.matcher(name);
-                if (!matcher.matches() || isInUse(name, inUse)) {
+                StartupFileName ours = StartupFileName.parse(name);
+                if (ours == null || isInUse(name, inUse)) {
                     continue;
                 }
                 File file = new File(directory, name);
-                long pid = matcher.group(1) == null ? -1 : Long.parseLong(matcher.group(1));
-                Entry entry = new Entry(file, name, matcher.group(2), file.lastModified());
+                long pid = ours.pid;
+                Entry entry = new Entry(file, name, ours.suffix, file.lastModified());
                 if (entry.modified < unusedBefore) {
                     delete(entry, deleted);
                 } else if (entry.suffix.equals(".aotconf.build") || entry.suffix.equals(".aot.part")) {

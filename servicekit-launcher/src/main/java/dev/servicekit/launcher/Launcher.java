@@ -352,12 +352,18 @@ public final class Launcher {
     }
 
     /**
-     * This JVM's options, as {@code RuntimeMXBean.getInputArguments()} gives them: from {@code
-     * jdk.internal.misc.VM.getRuntimeArguments()}, which that method reads too, when the jar's manifest exports the
-     * package to the launcher ({@code Add-Exports: java.base/jdk.internal.misc}); else through the management
-     * classes, which on Java 17 cost about 75 ms of the start (decisions.md, "The launcher on Java 17").
+     * This JVM's options, as {@code RuntimeMXBean.getInputArguments()} gives them: from its command line when that is
+     * a plain {@code java [options] -jar …} ({@link JvmCommandLine}, Linux); else from {@code
+     * jdk.internal.misc.VM.getRuntimeArguments()}, which that method reads too, when the package is exported to the
+     * launcher ({@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}); else through the management classes,
+     * which on Java 17 cost about 75 ms of the start (decisions.md, "The launcher reads this JVM's options from its
+     * command line").
      */
     static List<String> inputArguments() {
+        List<String> fromCommandLine = JvmCommandLine.options();
+        if (fromCommandLine != null) {
+            return fromCommandLine;
+        }
         try {
             Object arguments = Class.forName("jdk.internal.misc.VM")
                     .getMethod("getRuntimeArguments")
@@ -590,7 +596,7 @@ public final class Launcher {
                 return options;
             }
         }
-        String verb = args.length > 0 && args[0].matches("[a-z][a-z0-9-]{0,31}") ? args[0] : null;
+        String verb = args.length > 0 && StartupFileName.isVerb(args[0]) ? args[0] : null;
         if (cacheDirectory == null || verb == null) {
             return options;
         }
@@ -756,11 +762,31 @@ public final class Launcher {
         }
     }
 
-    private static List<String> words(String text) {
-        if (text == null || text.trim().isEmpty()) {
-            return Collections.emptyList();
+    /**
+     * {@code text} split at runs of whitespace ({@code \s+}), by hand: no {@code java.util.regex} on the start's path
+     * ({@link StartupFileName}).
+     */
+    static List<String> words(String text) {
+        List<String> words = new ArrayList<>();
+        if (text == null) {
+            return words;
         }
-        return Arrays.asList(text.trim().split("\\s+"));
+        int start = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            boolean space = i == text.length() || isSpace(text.charAt(i));
+            if (space && start >= 0) {
+                words.add(text.substring(start, i));
+                start = -1;
+            } else if (!space && start < 0) {
+                start = i;
+            }
+        }
+        return words;
+    }
+
+    /** The characters of the regular expression {@code \s}. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
     }
 
     private static List<String> dropPrefix(List<String> list, List<String> prefix) {

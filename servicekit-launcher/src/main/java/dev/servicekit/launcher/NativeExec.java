@@ -1,6 +1,7 @@
 package dev.servicekit.launcher;
 
 import java.io.ByteArrayInputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
@@ -65,7 +66,7 @@ final class NativeExec {
         Path dir = cacheDirectory.resolve("exec-" + Long.toHexString(crc.getValue()));
         Path file = dir.resolve(FILE_NAME);
         try {
-            if (!Files.isRegularFile(file) || !Arrays.equals(Files.readAllBytes(file), library)) {
+            if (!Files.isRegularFile(file) || !Arrays.equals(readFile(file), library)) {
                 CacheFiles.writeAtomically(file, new ByteArrayInputStream(library));
             }
             System.load(file.toAbsolutePath().toString());
@@ -136,4 +137,11 @@ final class NativeExec {
      * @return the errno of the step that failed; does not return when {@code execve} worked
      */
     private static native int execve(byte[][] argv);
+
+    /** The file's bytes through {@code java.io}: {@code Files.readAllBytes} loads the JDK's file channels, 20-odd classes. */
+    private static byte[] readFile(Path file) throws IOException {
+        try (InputStream in = new FileInputStream(file.toFile())) {
+            return CacheFiles.readAll(in);
+        }
+    }
 }

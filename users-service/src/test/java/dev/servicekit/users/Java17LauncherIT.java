@@ -112,6 +112,12 @@ class Java17LauncherIT {
                         assertThat(arguments)
                                 .contains("-XX:+UseSerialGC", "-Xmx128m", "-Dservicekit.jvm-options=shipped")
                                 .contains("dev.servicekit.users.UsersServiceMain");
+                        assertThat(arguments)
+                                .as("the old java's own option, read from its command line, reaches the new JVM")
+                                .contains("-D" + Launcher.EXEC_PROPERTY + "=" + exec);
+                        assertThat(arguments)
+                                .as("the jar's manifest exports nothing, so no --add-exports")
+                                .noneMatch(argument -> argument.startsWith("--add-exports"));
                         StartupCacheExpectations.assertFirstStartOptions(
                                 List.of(arguments), dir.resolve("cache/servicekit"));
                     });

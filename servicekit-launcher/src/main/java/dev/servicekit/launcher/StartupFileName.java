@@ -1,0 +1,118 @@
+package dev.servicekit.launcher;
+
+/**
+ * A name the launcher gives a startup file, taken apart by hand: {@code <verb>-<where>[-<which>].jsa}
+ * ({@link Launcher#archiveFile}) and {@code run-<where>-<key>[.<pid>].aot…} ({@link AotCache}). The launcher's start
+ * path uses no {@code java.util.regex}: on Java 8 to 17 its character classes are the JVM's first lambdas, and
+ * bootstrapping those costs that start about 20 ms (decisions.md, "The launcher reads this JVM's options from its
+ * command line").
+ */
+final class StartupFileName {
+
+    /** The suffixes the launcher writes. */
+    private static final String[] SUFFIXES = {
+        ".jsa", ".aot", ".aot.part", ".aotconf", ".aotconf.running", ".aotconf.build", ".aotconf.skipped"
+    };
+
+    private static final int MAX_VERB = 32;
+    private static final int MAX_WHERE = 8;
+    private static final int MAX_WHICH = 32;
+    private static final int MAX_PID_DIGITS = 10;
+
+    /** The pid of the JVM that records into the file, or {@code -1} when the name has none. */
+    final long pid;
+
+    /** The suffix, one of {@link #SUFFIXES}. */
+    final String suffix;
+
+    private StartupFileName(long pid, String suffix) {
+        this.pid = pid;
+        this.suffix = suffix;
+    }
+
+    /**
+     * The parts of {@code name} when it is one the launcher gives: {@code [a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}
+     * (-[0-9a-f]{1,32})?(\.[0-9]{1,10})?} followed by one of the suffixes; else {@code null}.
+     */
+    static StartupFileName parse(String name) {
+        String suffix = null;
+        for (String candidate : SUFFIXES) {
+            if (name.endsWith(candidate)) {
+                suffix = candidate;
+                break;
+            }
+        }
+        if (suffix == null) {
+            return null;
+        }
+        String stem = name.substring(0, name.length() - suffix.length());
+        long pid = -1;
+        int dot = stem.indexOf('.');
+        if (dot >= 0) {
+            String digits = stem.substring(dot + 1);
+            if (!isDigits(digits, MAX_PID_DIGITS)) {
+                return null;
+            }
+            pid = Long.parseLong(digits);
+            stem = stem.substring(0, dot);
+        }
+        return isVerbAndHex(stem) ? new StartupFileName(pid, suffix) : null;
+    }
+
+    /** Whether {@code text} is a verb as the launcher names its files after one: {@code [a-z][a-z0-9-]{0,31}}. */
+    static boolean isVerb(String text) {
+        if (text.isEmpty() || text.length() > MAX_VERB || text.charAt(0) < 'a' || text.charAt(0) > 'z') {
+            return false;
+        }
+        for (int i = 1; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code <verb>-<where>} or {@code <verb>-<where>-<which>}. */
+    private static boolean isVerbAndHex(String stem) {
+        int last = stem.lastIndexOf('-');
+        if (last < 0) {
+            return false;
+        }
+        String lastPart = stem.substring(last + 1);
+        String before = stem.substring(0, last);
+        if (isHex(lastPart, MAX_WHERE) && isVerb(before)) {
+            return true; // <verb>-<where>
+        }
+        int previous = before.lastIndexOf('-');
+        return previous >= 0
+                && isHex(lastPart, MAX_WHICH)
+                && isHex(before.substring(previous + 1), MAX_WHERE)
+                && isVerb(before.substring(0, previous));
+    }
+
+    private static boolean isHex(String text, int maxLength) {
+        if (text.isEmpty() || text.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDigits(String text, int maxLength) {
+        if (text.isEmpty() || text.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+}
