@@ -8,6 +8,8 @@
 # XDG_CACHE_HOME; three warm-up rounds write them first (a JDK 24+ AOT cache takes up to three starts, the first of
 # a new database not trained on, and a background build).
 # Usage: bench/compare-starts.sh BEFORE.jar AFTER.jar [ROUNDS] [JAVA...]   (default 5 rounds, `java`)
+# CPU=N pins each measured java process to CPU N (taskset), as bench/run.sh pins its servers; the default runs
+# them unpinned.
 # Output: one line per measurement, e.g.
 #   java-17-openjdk-amd64-after run startup_ms=2391.8 cpu_ms=2560 rss_kib=115824 stop_ms=2501
 set -uo pipefail
@@ -33,13 +35,18 @@ mkdir -p "$DATA"
 TOKEN=$(cd "$DATA" && java -jar "$BEFORE" token issue --subject bench --scope "users:read users:write" 2>/dev/null)
 [ -n "$TOKEN" ] || { echo "compare-starts.sh: token issue with $BEFORE printed no token" >&2; exit 1; }
 TICKS=$(getconf CLK_TCK)
+PIN=()
+if [ -n "${CPU:-}" ]; then
+  command -v taskset >/dev/null || { echo "compare-starts.sh: CPU=$CPU needs taskset (util-linux)" >&2; exit 1; }
+  PIN=(taskset -c "$CPU")
+fi
 
 # run LABEL JAVA JAR: one cold start of `run` to the first 200, measured, then stopped.
 run() {
   local label=$1 java=$2 jar=$3 out pid ms cpu=0 rss=0 p u s r started
   out=$("$BENCHTOOL" startup -keep -port "$PORT" -dir "$DATA" -log "$WORK/$label.log" \
       -path "/api/v1/users?limit=1" -header "Authorization: Bearer $TOKEN" \
-      -- "$java" -jar "$jar" run --set http.port="$PORT" --set management.port=0) || { echo "$label run failed: $out"; return; }
+      -- "${PIN[@]}" "$java" -jar "$jar" run --set http.port="$PORT" --set management.port=0) || { echo "$label run failed: $out"; return; }
   pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
   ms=$(sed -n 's/.*startup_ms=\([0-9.]*\).*/\1/p' <<<"$out")
   for p in $pid $(pgrep -P "$pid"); do
@@ -58,7 +65,7 @@ run() {
 version() {
   local label=$1 java=$2 jar=$3 started ended
   started=$(date +%s%N)
-  /usr/bin/time -o "$WORK/time" -f "%U %S" "$java" -jar "$jar" version >/dev/null
+  "${PIN[@]}" /usr/bin/time -o "$WORK/time" -f "%U %S" "$java" -jar "$jar" version >/dev/null
   ended=$(date +%s%N)
   echo "$label version wall_ms=$(( (ended - started) / 1000000 )) cpu_ms=$(awk '{printf "%d", ($1 + $2) * 1000}' "$WORK/time")"
 }
@@ -86,7 +93,7 @@ for _ in 1 2 3; do
   round >/dev/null
   await_aot_builds "$XDG_CACHE_HOME/servicekit"
 done
-echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# ${CPU:+pinned to CPU $CPU; }load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 "$ROUNDS"); do
   round
 done
