@@ -48,10 +48,7 @@ line=$("${CLIENT_PIN[@]}" "$BENCHTOOL" startup -keep -port "$port" -dir "$OUT/se
          --set "http.port=$port" --set "management.port=$mport" --set "data-dir=$OUT/server")
 pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$line")
 stop_server() {
-  kill -TERM -- "-$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL -- "-$pid" 2>/dev/null || true
+  stop_group "$pid" || echo "profile-load.sh: the server did not stop within 20 s of SIGTERM; killed it" >&2
 }
 # On exit: the server stopped, its database (every user the POST run created) deleted and its access log trimmed;
 # the recordings, wrk's output and the ends of the log stay.

@@ -191,23 +191,16 @@ cleanup() {
   [[ -n $BG_PID ]] && kill "$BG_PID" 2>/dev/null || true
   local pid
   for pid in "${STARTED[@]}"; do
-    stop_group "$pid"
+    stop_server_group "$pid"
   done
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-stop_group() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM -- "-$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "process group $pid did not stop within 20 s of SIGTERM; killing it"
-  kill -KILL -- "-$pid" 2>/dev/null || true
+# stop_server_group PID: lib.sh's stop_group, saying in the run's log when the group had to be killed.
+stop_server_group() {
+  stop_group "$1" || log "process group $1 did not stop within 20 s of SIGTERM; killed it"
 }
 
 # tidy_server: once the server in SERVER_DIR has stopped, keeps what a reader of the run needs (wrk's, seed's and
@@ -487,7 +480,7 @@ load_round() {
   wrk_run "$round" "$name" post "$BENCH_DURATION" post-user.lua "$prefix-m"
   record "$round" "$name" rss_after_load_kib "$(rss_kib "$SERVER_PID")"
   check_log_for_oom "$round" "$name"
-  stop_group "$SERVER_PID"
+  stop_server_group "$SERVER_PID"
   forget "$SERVER_PID"
   tidy_server
 }
@@ -533,7 +526,7 @@ overload() {
   echo "$per_class" >"$SERVER_DIR/overload-client.txt"
   local oom="no OutOfMemoryError in the server log"
   grep -q OutOfMemoryError "$SERVER_LOG" && oom="OutOfMemoryError FOUND in $SERVER_LOG"
-  stop_group "$SERVER_PID"
+  stop_server_group "$SERVER_PID"
   forget "$SERVER_PID"
   tidy_server
   OVERLOAD_SUMMARY="limits.max-concurrent-requests=$limit${BENCH_OVERLOAD_QUEUE_TIMEOUT:+, limits.queue-timeout=$BENCH_OVERLOAD_QUEUE_TIMEOUT}, $conns connections, ${BENCH_DURATION} s each.
@@ -785,7 +778,7 @@ prime_startup_cache() {
       grep -qa -e '-XX:AOTCache=' "/proc/$SERVER_PID/cmdline" 2>/dev/null && mapped=1 # a cache of this jar already
       kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
       for ((t = 0; t < 1200; t++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$SERVER_PID" 2>/dev/null && stop_group "$SERVER_PID"
+      kill -0 "$SERVER_PID" 2>/dev/null && stop_server_group "$SERVER_PID"
       forget "$SERVER_PID"
       await_aot_builds "$cache"
       ((mapped)) && break
