@@ -174,9 +174,11 @@ public final class Launcher {
         }
         int runningFeature = runningFeature();
         if (runningFeature >= REQUIRED_FEATURE) {
-            // The management classes cost tens of milliseconds: only for run, the one verb that may restart.
-            List<String> inputArguments =
-                    args.length > 0 && RUN_VERB.equals(args[0]) ? inputArguments() : Collections.<String>emptyList();
+            // Where the command line cannot be read, that asks the management classes, tens of milliseconds: only
+            // when this start may restart (run, on Linux).
+            List<String> inputArguments = mayRestartWithShippedOptions(args, System.getProperties())
+                    ? inputArguments()
+                    : Collections.<String>emptyList();
             if (restartsWithShippedOptions(args, inputArguments, System.getProperties()) && ExecInPlace.enabled()) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
@@ -408,17 +410,7 @@ public final class Launcher {
      */
     static boolean restartsWithShippedOptions(
             String[] args, List<String> inputArguments, java.util.Properties properties) {
-        if (args.length == 0 || !RUN_VERB.equals(args[0]) || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
-            return false;
-        }
-        if ("false"
-                        .equalsIgnoreCase(properties
-                                .getProperty(STARTUP_CACHE_PROPERTY, "true")
-                                .trim())
-                || !properties.getProperty("os.name", "").startsWith("Linux")
-                || "false"
-                        .equalsIgnoreCase(
-                                properties.getProperty(EXEC_PROPERTY, "true").trim())) {
+        if (!mayRestartWithShippedOptions(args, properties)) {
             return false;
         }
         for (String option : inputArguments) {
@@ -427,6 +419,24 @@ public final class Launcher {
             }
         }
         return true;
+    }
+
+    /**
+     * {@link #restartsWithShippedOptions} without this JVM's options: when this is {@code false} they need not be
+     * read (on Windows and macOS that asks the management classes).
+     */
+    static boolean mayRestartWithShippedOptions(String[] args, java.util.Properties properties) {
+        if (args.length == 0 || !RUN_VERB.equals(args[0]) || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
+            return false;
+        }
+        return !"false"
+                        .equalsIgnoreCase(properties
+                                .getProperty(STARTUP_CACHE_PROPERTY, "true")
+                                .trim())
+                && properties.getProperty("os.name", "").startsWith("Linux")
+                && !"false"
+                        .equalsIgnoreCase(
+                                properties.getProperty(EXEC_PROPERTY, "true").trim());
     }
 
     private static boolean namesAnArchive(String option) {

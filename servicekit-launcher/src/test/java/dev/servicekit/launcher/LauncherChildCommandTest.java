@@ -271,4 +271,25 @@ class LauncherChildCommandTest {
         assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), windows))
                 .isFalse();
     }
+
+    @Test
+    void thisJvmsOptionsAreReadOnlyWhereARestartIsPossible() {
+        java.util.Properties linux = new java.util.Properties();
+        linux.setProperty("os.name", "Linux");
+        java.util.Properties windows = new java.util.Properties();
+        windows.setProperty("os.name", "Windows 11");
+        java.util.Properties noExec = new java.util.Properties();
+        noExec.putAll(linux);
+        noExec.setProperty(Launcher.EXEC_PROPERTY, "false");
+
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, linux))
+                .isTrue();
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, windows))
+                .as("Windows: no execve, so the management classes are not asked")
+                .isFalse();
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"version"}, linux))
+                .isFalse();
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, noExec))
+                .isFalse();
+    }
 }
