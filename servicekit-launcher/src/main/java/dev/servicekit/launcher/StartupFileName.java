@@ -3,9 +3,9 @@ package dev.servicekit.launcher;
 /**
  * A name the launcher gives a startup file, taken apart by hand: {@code <verb>-<where>[-<which>].jsa}
  * ({@link Launcher#archiveFile}) and {@code run-<where>-<key>[.<pid>].aot…} ({@link AotCache}). The launcher's start
- * path uses no {@code java.util.regex}: on Java 8 to 17 its character classes are the JVM's first lambdas, and
- * bootstrapping those costs that start about 20 ms (decisions.md, "The launcher reads this JVM's options from its
- * command line").
+ * path uses no {@code java.util.regex}: since Java 9 its character classes are lambdas, which on the README's java 17
+ * would be that JVM's first, and bootstrapping them costs the start about 20 ms (decisions.md, "The launcher reads
+ * this JVM's options from its command line").
  */
 final class StartupFileName {
 
