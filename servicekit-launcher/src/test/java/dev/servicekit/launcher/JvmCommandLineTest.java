@@ -185,7 +185,15 @@ class JvmCommandLineTest {
                         "-XX:TieredStopAtLevel=1",
                         "--add-opens=java.base/java.lang=ALL-UNNAMED",
                         "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-                        "-Xint"));
+                        "-Xint"),
+                List.of(
+                        "-Xrs",
+                        "-Xbatch",
+                        "-Xmixed",
+                        "--add-reads=java.base=ALL-UNNAMED",
+                        "--enable-native-access=ALL-UNNAMED",
+                        // an agent from the JDK: its debugger, listening on a loopback port of the system's choosing
+                        "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0"));
         for (Path java : javas()) {
             for (List<String> options : optionSets) {
                 Probe probe = probe(java, options, Map.of());
