@@ -289,7 +289,14 @@ class FleetIT {
         }
     }
 
-    /** {@link #CLIENTS} virtual threads sending POSTs and GETs through nginx until stopped, at most 60 s. */
+    /**
+     * How long a {@link Load} sends at most when nobody stops it. It was 60 s, and on a slow two-core machine the
+     * rolling restart of three instances outlasted it (a CI run on 2026-12-05): the load stopped mid-scenario and the
+     * next wait for answers failed.
+     */
+    static final Duration LOAD_BOUND = Duration.ofSeconds(180);
+
+    /** {@link #CLIENTS} virtual threads sending POSTs and GETs through nginx until stopped, at most {@link #LOAD_BOUND}. */
     final class Load implements AutoCloseable {
         final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -300,12 +307,13 @@ class FleetIT {
         final boolean postsOnly;
 
         final String name;
+        final long deadline;
 
         Load(String name, String token, boolean postsOnly) {
             this.name = name;
             this.bearer = "Bearer " + token;
             this.postsOnly = postsOnly;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            deadline = System.nanoTime() + LOAD_BOUND.toNanos();
             TestHttpClient client = TestHttpClient.create("http://127.0.0.1:" + nginx.port())
                     .withTimeout(SLOWEST_ANSWER.plusSeconds(5));
             for (int i = 0; i < CLIENTS; i++) {
@@ -349,6 +357,9 @@ class FleetIT {
 
         /** Waits until the client has seen {@code count} more answers. */
         void awaitMore(int count) {
+            assertThat(System.nanoTime() - deadline)
+                    .as("the load has passed its %s bound and sends no more; the scenario took longer", LOAD_BOUND)
+                    .isNegative();
             int target = outcomes.size() + count;
             Poll.until(Duration.ofSeconds(30), count + " more answers through nginx", () -> outcomes.size() >= target);
         }
