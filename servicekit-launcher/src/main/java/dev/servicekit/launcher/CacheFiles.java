@@ -1,6 +1,8 @@
 package dev.servicekit.launcher;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,6 +22,16 @@ final class CacheFiles {
             out.write(buffer, 0, n);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Every byte of {@code file}, through {@code java.io}: {@code Files.readAllBytes} and the NIO readers load the
+     * JDK's file channels, classes the JDK's class-data archive does not hold.
+     */
+    static byte[] readFile(File file) throws IOException {
+        try (InputStream in = new FileInputStream(file)) {
+            return readAll(in);
+        }
     }
 
     /**

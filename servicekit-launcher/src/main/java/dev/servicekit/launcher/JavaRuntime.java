@@ -1,8 +1,6 @@
 package dev.servicekit.launcher;
 
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +85,8 @@ final class JavaRuntime implements Comparable<JavaRuntime> {
     static Map<String, String> releaseValues(Path releaseFile) {
         Map<String, String> values = new HashMap<>();
         String text;
-        try (InputStream in = new FileInputStream(releaseFile.toFile())) {
-            text = new String(CacheFiles.readAll(in), StandardCharsets.ISO_8859_1);
+        try {
+            text = new String(CacheFiles.readFile(releaseFile.toFile()), StandardCharsets.ISO_8859_1);
         } catch (IOException | RuntimeException e) {
             return values;
         }

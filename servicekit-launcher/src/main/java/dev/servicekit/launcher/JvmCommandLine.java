@@ -1,8 +1,7 @@
 package dev.servicekit.launcher;
 
-import java.io.FileInputStream;
+import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,8 +78,8 @@ final class JvmCommandLine {
      */
     static List<String> options() {
         byte[] cmdline;
-        try (InputStream in = new FileInputStream(PROC_SELF_CMDLINE)) {
-            cmdline = CacheFiles.readAll(in);
+        try {
+            cmdline = CacheFiles.readFile(new File(PROC_SELF_CMDLINE));
         } catch (IOException | RuntimeException e) {
             return null; // not Linux, or /proc not mounted
         }

@@ -174,12 +174,13 @@ public final class Launcher {
         }
         int runningFeature = runningFeature();
         if (runningFeature >= REQUIRED_FEATURE) {
-            // Where the command line cannot be read, that asks the management classes, tens of milliseconds: only
-            // when this start may restart (run, on Linux).
-            List<String> inputArguments = mayRestartWithShippedOptions(args, System.getProperties())
-                    ? inputArguments()
-                    : Collections.<String>emptyList();
-            if (restartsWithShippedOptions(args, inputArguments, System.getProperties()) && ExecInPlace.enabled()) {
+            // This JVM's options are read only when it may restart (run, on Linux): where the command line cannot be
+            // read, that asks the management classes, tens of milliseconds.
+            List<String> inputArguments =
+                    mayRestartWithShippedOptions(args, System.getProperties()) && ExecInPlace.enabled()
+                            ? inputArguments()
+                            : null;
+            if (inputArguments != null && namesNoArchive(inputArguments)) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
                 }
@@ -410,9 +411,11 @@ public final class Launcher {
      */
     static boolean restartsWithShippedOptions(
             String[] args, List<String> inputArguments, java.util.Properties properties) {
-        if (!mayRestartWithShippedOptions(args, properties)) {
-            return false;
-        }
+        return mayRestartWithShippedOptions(args, properties) && namesNoArchive(inputArguments);
+    }
+
+    /** Whether none of this JVM's options names a class-data archive or AOT cache of its own. */
+    private static boolean namesNoArchive(List<String> inputArguments) {
         for (String option : inputArguments) {
             if (namesAnArchive(option)) {
                 return false;

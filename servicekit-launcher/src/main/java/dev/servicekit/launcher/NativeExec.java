@@ -1,7 +1,6 @@
 package dev.servicekit.launcher;
 
 import java.io.ByteArrayInputStream;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
@@ -66,7 +65,7 @@ final class NativeExec {
         Path dir = cacheDirectory.resolve("exec-" + Long.toHexString(crc.getValue()));
         Path file = dir.resolve(FILE_NAME);
         try {
-            if (!Files.isRegularFile(file) || !Arrays.equals(readFile(file), library)) {
+            if (!Files.isRegularFile(file) || !Arrays.equals(CacheFiles.readFile(file.toFile()), library)) {
                 CacheFiles.writeAtomically(file, new ByteArrayInputStream(library));
             }
             System.load(file.toAbsolutePath().toString());
@@ -137,11 +136,4 @@ final class NativeExec {
      * @return the errno of the step that failed; does not return when {@code execve} worked
      */
     private static native int execve(byte[][] argv);
-
-    /** The file's bytes through {@code java.io}: {@code Files.readAllBytes} loads the JDK's file channels, 20-odd classes. */
-    private static byte[] readFile(Path file) throws IOException {
-        try (InputStream in = new FileInputStream(file.toFile())) {
-            return CacheFiles.readAll(in);
-        }
-    }
 }
