@@ -21,13 +21,13 @@ await_aot_builds() {
   echo "AOT cache build in $1 still unfinished after 5 minutes" >&2
 }
 
-# stop_group PID: SIGTERM to the process group that PID leads (each server runs in its own), up to 20 s for PID to
-# exit, then SIGKILL to the group. Returns 1 when it had to kill, for the caller to say so.
+# stop_group PID [SECONDS]: SIGTERM to the process group that PID leads (each server runs in its own), up to SECONDS
+# (default 20) for PID to exit, then SIGKILL to the group. Returns 1 when it had to kill, for the caller to say so.
 stop_group() {
-  local pid=$1 i
+  local pid=$1 seconds=${2:-20} i
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM -- "-$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
+  for ((i = 0; i < seconds * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done

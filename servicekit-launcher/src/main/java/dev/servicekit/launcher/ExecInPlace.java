@@ -50,15 +50,23 @@ final class ExecInPlace {
     private ExecInPlace() {}
 
     /**
-     * Whether {@link #exec} may be tried: Linux, and {@code -D}{@value Launcher#EXEC_PROPERTY} is not
-     * {@code false}. Whether JNA is there is found out by {@link #exec} itself.
+     * Whether {@link #exec} may be tried: {@link #allowedBy} this JVM's system properties, and native access enabled.
+     * Whether JNA is there is found out by {@link #exec} itself.
      */
     static boolean enabled() {
-        return System.getProperty("os.name", "").startsWith("Linux")
+        return allowedBy(System.getProperties()) && nativeAccessEnabled();
+    }
+
+    /**
+     * Whether these system properties allow {@link #exec}: Linux, and {@value Launcher#EXEC_PROPERTY} not
+     * {@code false}. {@link Launcher#mayRestartWithShippedOptions} asks the same before reading this JVM's options.
+     */
+    static boolean allowedBy(java.util.Properties properties) {
+        return properties.getProperty("os.name", "").startsWith("Linux")
                 && !"false"
-                        .equalsIgnoreCase(System.getProperty(Launcher.EXEC_PROPERTY, "true")
-                                .trim())
-                && nativeAccessEnabled();
+                        .equalsIgnoreCase(properties
+                                .getProperty(Launcher.EXEC_PROPERTY, "true")
+                                .trim());
     }
 
     /**

@@ -436,10 +436,7 @@ public final class Launcher {
                         .equalsIgnoreCase(properties
                                 .getProperty(STARTUP_CACHE_PROPERTY, "true")
                                 .trim())
-                && properties.getProperty("os.name", "").startsWith("Linux")
-                && !"false"
-                        .equalsIgnoreCase(
-                                properties.getProperty(EXEC_PROPERTY, "true").trim());
+                && ExecInPlace.allowedBy(properties);
     }
 
     private static boolean namesAnArchive(String option) {
