@@ -8,7 +8,6 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatcher;
-import io.helidon.http.PathMatchers;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ErrorHandler;
 import io.helidon.webserver.http.Filter;
@@ -53,7 +52,7 @@ final class ServerRouting {
             Optional<HttpMetrics> metrics) {
         rejectDuplicates(routes);
         List<CompiledRoute> compiled = routes.stream()
-                .map(r -> new CompiledRoute(r.method(), PathMatchers.create(r.pathTemplate())))
+                .map(r -> new CompiledRoute(r.method(), SegmentPathMatcher.create(r.pathTemplate())))
                 .toList();
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter(new Http10BodyFilter())
@@ -69,11 +68,12 @@ final class ServerRouting {
             routing.addFilter(new OverloadFilter(live, metrics));
         }
         routing.error(Throwable.class, new ProblemErrorMapper());
-        for (Route route : routes) {
+        for (int i = 0; i < routes.size(); i++) {
+            Route route = routes.get(i);
             // Outermost, so even a 401 from the authenticator is recorded under the route's template.
             routing.route(
                     route.method(),
-                    route.pathTemplate(),
+                    compiled.get(i).matcher(),
                     new TemplateRecordingHandler(route.pathTemplate(), guarded(route, live)));
         }
         // Registered last: reached only when no route matched.
