@@ -5,7 +5,10 @@ import io.helidon.common.uri.UriPath;
 import io.helidon.http.PathMatcher;
 import io.helidon.http.PathMatchers;
 import io.helidon.http.RoutedPath;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,23 +31,15 @@ final class SegmentPathMatcher implements PathMatcher {
     private final String template;
     /** Per segment of the template (split at every {@code /}): its text, or {@code null} for a parameter. */
     private final String[] literals;
-
-    private final int parameterCount;
     /** The parameters' names in the order of their segments. */
     private final String[] parameterNames;
     /** Helidon's matcher for the same template: prefix matching, which a route's own match does not use. */
     private final PathMatcher helidon;
 
-    private SegmentPathMatcher(String template, String[] literals, String[] names, int parameterCount) {
+    private SegmentPathMatcher(String template, String[] literals, String[] parameterNames) {
         this.template = template;
         this.literals = literals;
-        this.parameterCount = parameterCount;
-        this.parameterNames = new String[parameterCount];
-        for (int i = 0, p = 0; i < names.length; i++) {
-            if (names[i] != null) {
-                parameterNames[p++] = names[i];
-            }
-        }
+        this.parameterNames = parameterNames;
         this.helidon = PathMatchers.create(template);
     }
 
@@ -56,82 +51,46 @@ final class SegmentPathMatcher implements PathMatcher {
      *     at least one parameter, else Helidon's matcher for it
      */
     static PathMatcher create(String template) {
-        String[] segments = split(template);
-        String[] literals = new String[segments.length];
-        String[] names = new String[segments.length];
-        int parameters = 0;
-        for (int i = 0; i < segments.length; i++) {
-            String segment = segments[i];
+        String[] literals = template.split("/", -1); // every segment, empty ones included; parameters become null
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < literals.length; i++) {
+            String segment = literals[i];
             if (segment.length() > 2 && segment.charAt(0) == '{' && segment.charAt(segment.length() - 1) == '}') {
                 String name = segment.substring(1, segment.length() - 1);
                 if (!plainName(name)) {
                     return PathMatchers.create(template);
                 }
-                names[i] = name;
-                parameters++;
-            } else if (plainLiteral(segment)) {
-                literals[i] = segment;
-            } else {
+                names.add(name);
+                literals[i] = null;
+            } else if (!plainLiteral(segment)) {
                 return PathMatchers.create(template);
             }
         }
-        if (parameters == 0) {
+        // No parameter: Helidon's exact match. A name twice: Helidon keeps one of the two values.
+        if (names.isEmpty() || new HashSet<>(names).size() != names.size()) {
             return PathMatchers.create(template);
         }
-        for (int i = 0; i < names.length; i++) {
-            for (int j = i + 1; names[i] != null && j < names.length; j++) {
-                if (names[i].equals(names[j])) {
-                    return PathMatchers.create(template); // a name twice: Helidon keeps one of the two values
-                }
-            }
-        }
-        return new SegmentPathMatcher(template, literals, names, parameters);
+        return new SegmentPathMatcher(template, literals, names.toArray(new String[0]));
     }
 
-    /** A parameter name Helidon reads as it is: no modifier, expression, brace, slash or surrounding space. */
+    /** A parameter name Helidon reads as it is: plain text without a modifier, an expression or surrounding space. */
     private static boolean plainName(String name) {
-        if (name.isEmpty() || !name.equals(name.trim()) || name.charAt(0) == '+' || name.equals("*")) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == ':' || c == '{' || c == '}' || c == '/' || c == '\\' || c == '[' || c == ']' || c == '*') {
-                return false;
-            }
-        }
-        return true;
+        return !name.isEmpty()
+                && name.equals(name.trim())
+                && name.charAt(0) != '+'
+                && name.indexOf(':') < 0
+                && plainLiteral(name);
     }
 
-    /** A segment that Helidon's pattern matcher compares as plain text. */
-    private static boolean plainLiteral(String segment) {
-        for (int i = 0; i < segment.length(); i++) {
-            char c = segment.charAt(i);
+    /** Text that Helidon's pattern matcher compares as it is: none of its template syntax. */
+    private static boolean plainLiteral(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (c == '{' || c == '}' || c == '[' || c == ']' || c == '*' || c == '\\') {
                 return false;
             }
         }
         return true;
-    }
-
-    /** The text between each {@code /}, empty ones included (a leading {@code /} gives an empty first segment). */
-    private static String[] split(String path) {
-        int count = 1;
-        for (int i = 0; i < path.length(); i++) {
-            if (path.charAt(i) == '/') {
-                count++;
-            }
-        }
-        String[] segments = new String[count];
-        int start = 0;
-        for (int s = 0; s < count; s++) {
-            int end = path.indexOf('/', start);
-            if (end < 0) {
-                end = path.length();
-            }
-            segments[s] = path.substring(start, end);
-            start = end + 1;
-        }
-        return segments;
     }
 
     @Override
@@ -159,7 +118,7 @@ final class SegmentPathMatcher implements PathMatcher {
                     return PathMatchers.MatchResult.notAccepted(); // a parameter is never empty
                 }
                 if (values == null) {
-                    values = new String[parameterCount];
+                    values = new String[parameterNames.length];
                 }
                 values[value++] = path.substring(start, end);
             }
