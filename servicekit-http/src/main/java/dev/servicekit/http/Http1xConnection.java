@@ -34,9 +34,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
 /**
- * One HTTP/1 connection of a Servicekit listener: HTTP/1.1 requests are served by Helidon's own HTTP/1 connection,
- * untouched; HTTP/1.0 requests, which Helidon's parser refuses (505), by the same Helidon connection, one request at
- * a time.
+ * One HTTP/1 connection of a Servicekit listener: HTTP/1.1 requests are served by Helidon's own HTTP/1 connection
+ * (with one change: its check of {@code Host} is made by {@link HostHeaderCheck}, once per connection for each value);
+ * HTTP/1.0 requests, which Helidon's parser refuses (505), by the same Helidon connection, one request at a time.
  *
  * <p>Helidon's parser refuses the version token {@code HTTP/1.0} and nothing else about such a request: an
  * HTTP/1.0 request is an HTTP/1.1 request with fewer features. So, per request:
@@ -52,8 +52,7 @@ import java.util.function.Supplier;
  *       HTTP/1.0 differs in (RFC 9112 §9.3, §6.1): without {@code Connection: keep-alive} the request carries
  *       {@code Connection: close}, so Helidon answers with {@code Connection: close}; with it, Helidon answers
  *       {@code Connection: keep-alive}; a {@code Transfer-Encoding} is refused with 400 and the connection
- *       closes. A missing {@code Host} is allowed (the Helidon connection for HTTP/1.0 validates {@code Host}
- *       only when present).
+ *       closes. A missing {@code Host} is allowed; one that is present is checked as HTTP/1.1's is.
  *   <li>Routing knows it serves an HTTP/1.0 request ({@link #routingHttp10Request()}), so the Servicekit
  *       middleware sends every body whole with {@code Content-Length}, never chunked
  *       ({@link WholeBodyOutputStream}).
@@ -120,9 +119,27 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
                 // Each the only one: Helidon 4.5.0 combines several listeners into one that forwards nothing
                 // (Http1ConnectionListenerUtil.ListFrameListener). Dropped: the TRACE-level "recv"/"send" loggers.
                 .clearReceiveListeners()
-                .addReceiveListener(RequestListener.INSTANCE)
+                .addReceiveListener(new RequestListener(HostHeaderCheck.appliesTo(http11)))
                 .clearSendListeners()
                 .addSendListener(ResponseListener.INSTANCE)
+                .build();
+    }
+
+    /**
+     * The configuration of the Helidon connections that serve HTTP/1.1: {@code base}, with Helidon's {@code Host}
+     * check made by {@link HostHeaderCheck} (once per connection for each value) instead of Helidon's (on every
+     * request), when {@code base} asks for it.
+     */
+    @SuppressWarnings("removal") // validateRequestHostHeader: Helidon's switch for the Host check, kept in 4.x
+    static Http1Config http11Config(Http1Config base) {
+        if (!HostHeaderCheck.appliesTo(base)) {
+            return base;
+        }
+        return Http1Config.builder(base)
+                .validateRequestHostHeader(false) // Helidon still checks that the port is a number
+                // The only one, as above; it passes every event on to base's own (the TRACE-level "recv" logger).
+                .clearReceiveListeners()
+                .addReceiveListener(new Http11Listener(base.compositeReceiveListener()))
                 .build();
     }
 
@@ -178,8 +195,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
 
     /** Hands the rest of the connection to Helidon's HTTP/1 connection, reading from {@code reader}. */
     private void serveRest(DataReader reader, Limit limit) throws InterruptedException {
-        ServerConnection connection =
-                http11.connection(reader == ctx.dataReader() ? ctx : new RequestContext(ctx, reader));
+        ServerConnection connection = http11.connection(new RequestContext(ctx, reader));
         current = connection;
         if (!open) {
             connection.close(false);
@@ -275,6 +291,8 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         private ServerConnection connection;
         private HttpPrologue prologue;
         private boolean keepAlive;
+        /** The {@code Host} value the last request on this connection passed {@link HostHeaderCheck} with. */
+        private String validHost;
 
         RequestContext(ConnectionContext socket, DataReader reader) {
             this.socket = socket;
@@ -347,7 +365,11 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
      * request line and the headers, before it routes.
      */
     private static final class RequestListener implements Http1ConnectionListener {
-        static final RequestListener INSTANCE = new RequestListener();
+        private final boolean checkHost;
+
+        RequestListener(boolean checkHost) {
+            this.checkHost = checkHost;
+        }
 
         @Override
         public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
@@ -362,6 +384,10 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         public void headers(ConnectionContext ctx, Headers headers) {
             if (!(ctx instanceof RequestContext request)) {
                 return;
+            }
+            if (checkHost) {
+                // Optional in HTTP/1.0 (RFC 1945); checked as HTTP/1.1's when present.
+                HostHeaderCheck.check(request.prologue, headers, false, null);
             }
             if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
                 // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing; answer and close.
@@ -383,6 +409,46 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
                 // (4.5.0 Http1Connection), and Helidon reads Connection from them after this to decide on keep-alive.
                 ((WritableHeaders<?>) headers).set(HeaderValues.CONNECTION_CLOSE);
             }
+        }
+    }
+
+    /**
+     * The {@code Host} check of an HTTP/1.1 request ({@link #http11Config}), after Helidon has read the headers and
+     * before it routes, where Helidon would have made its own.
+     */
+    private static final class Http11Listener implements Http1ConnectionListener {
+        private final Http1ConnectionListener helidons;
+
+        Http11Listener(Http1ConnectionListener helidons) {
+            this.helidons = helidons;
+        }
+
+        @Override
+        public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
+            helidons.prologue(ctx, prologue);
+            ((RequestContext) ctx).prologue = prologue;
+        }
+
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            helidons.headers(ctx, headers);
+            RequestContext request = (RequestContext) ctx; // serveRest gives every HTTP/1.1 connection its own
+            request.validHost = HostHeaderCheck.check(request.prologue, headers, true, request.validHost);
+        }
+
+        @Override
+        public void status(ConnectionContext ctx, Status status) {
+            helidons.status(ctx, status);
+        }
+
+        @Override
+        public void data(ConnectionContext ctx, BufferData data) {
+            helidons.data(ctx, data);
+        }
+
+        @Override
+        public void data(ConnectionContext ctx, byte[] data, int position, int length) {
+            helidons.data(ctx, data, position, length);
         }
     }
 

@@ -13,13 +13,14 @@ import java.util.Set;
  * The HTTP/1 protocol of every Servicekit listener, in place of the selector Helidon discovers: HTTP/1.1 as
  * Helidon serves it, and HTTP/1.0, which Helidon 4 alone answers with {@code 505 HTTP Version Not Supported} by
  * design (helidon-io/helidon#9604, #9715). Each connection is an {@link Http1xConnection}, which looks at the first
- * request line and hands HTTP/1.1 untouched to Helidon's own HTTP/1 connection.
+ * request line and hands HTTP/1.1 to Helidon's own HTTP/1 connection, whose {@code Host} check
+ * {@link HostHeaderCheck} makes (the same check, once per connection for each value).
  *
  * <p>It is the listener's only selector (Helidon's discovery of protocols is off), for two reasons. With one
  * selector Helidon creates the connection at once, so a client that connects and sends nothing sits in an
  * interruptible connection and does not hold up a stop; with two, Helidon first waits for bytes to choose, in a
- * wait that a stop cannot interrupt and that lasts until the drain timeout. And HTTP/1.1 gets exactly the
- * connection Helidon's selector would have made. Servicekit serves no protocol upgrade (WebSocket, h2c) and no
+ * wait that a stop cannot interrupt and that lasts until the drain timeout. And HTTP/1.1 gets the connection
+ * Helidon's selector would have made, with that one change. Servicekit serves no protocol upgrade (WebSocket, h2c) and no
  * HTTP/2, which the discovery would otherwise add.
  */
 final class Http1xConnectionSelector implements ServerConnectionSelector {
@@ -33,7 +34,9 @@ final class Http1xConnectionSelector implements ServerConnectionSelector {
 
     private Http1xConnectionSelector(Http1Config http11Config) {
         this.http11Config = http11Config;
-        this.http11 = Http1ConnectionSelector.builder().config(http11Config).build();
+        this.http11 = Http1ConnectionSelector.builder()
+                .config(Http1xConnection.http11Config(http11Config))
+                .build();
         this.http10 = Http1ConnectionSelector.builder()
                 .config(Http1xConnection.http10Config(http11Config))
                 .build();

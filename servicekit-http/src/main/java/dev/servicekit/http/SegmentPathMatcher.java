@@ -26,8 +26,6 @@ import java.util.Optional;
  */
 final class SegmentPathMatcher implements PathMatcher {
 
-    private static final String PARAMETERS_COMPONENT = "http/path";
-
     private final String template;
     /** Per segment of the template (split at every {@code /}): its text, or {@code null} for a parameter. */
     private final String[] literals;
@@ -124,8 +122,7 @@ final class SegmentPathMatcher implements PathMatcher {
             }
             start = end + 1;
         }
-        return new PathMatchers.MatchResult(
-                true, new ParameterPath(uriPath, Parameters.createSingleValueMap(PARAMETERS_COMPONENT, map(values))));
+        return new PathMatchers.MatchResult(true, new ParameterPath(uriPath, new PathParameters(map(values))));
     }
 
     /** The parameters by name; {@code Map.of} for the usual one or two, which Helidon's parameters keep as given. */

@@ -1,13 +1,19 @@
 package dev.servicekit.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.helidon.common.mapper.OptionalValue;
+import io.helidon.common.mapper.Value;
+import io.helidon.common.parameters.Parameters;
 import io.helidon.common.uri.UriPath;
 import io.helidon.http.PathMatcher;
 import io.helidon.http.PathMatchers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class SegmentPathMatcherTest {
@@ -156,5 +162,50 @@ class SegmentPathMatcherTest {
         assertThat(result.accepted()).isTrue();
         assertThat(result.unmatchedPath().path()).isEqualTo("/users");
         assertThat(result.matchedPath().pathParameters().get("version")).isEqualTo("v1");
+    }
+
+    @Test
+    void pathParametersAnswerAsHelidonsDo() {
+        for (Map<String, String> map :
+                List.of(Map.of("id", "42"), Map.of("id", "x", "role", "admin x"), Map.<String, String>of())) {
+            Parameters helidons = Parameters.createSingleValueMap("http/path", map);
+            Parameters ours = new PathParameters(map);
+            assertThat(ours.component()).isEqualTo(helidons.component());
+            assertThat(ours.size()).isEqualTo(helidons.size());
+            assertThat(ours.isEmpty()).isEqualTo(helidons.isEmpty());
+            assertThat(ours.names()).isEqualTo(helidons.names());
+            assertThat(ours.toMap()).isEqualTo(helidons.toMap());
+            assertThat(ours.toString()).isEqualTo(helidons.toString());
+            for (String name : List.of("id", "role", "missing")) {
+                for (Function<Parameters, Object> read : List.<Function<Parameters, Object>>of(
+                        p -> p.contains(name),
+                        p -> p.get(name),
+                        p -> p.all(name),
+                        p -> p.all(name, List::of),
+                        p -> p.allValues(name).stream()
+                                .map(SegmentPathMatcherTest::describe)
+                                .toList(),
+                        p -> describe(p.first(name)),
+                        p -> p.first(name).map(String::length).orElse(-1))) {
+                    assertThat(answer(read, ours)).as("%s of %s", name, map).isEqualTo(answer(read, helidons));
+                }
+            }
+        }
+        assertThat(new PathParameters(Map.of("id", "42")).first("id").asInt().get())
+                .isEqualTo(42);
+    }
+
+    /** The value read, or the exception's type and message. */
+    private static Object answer(Function<Parameters, Object> read, Parameters parameters) {
+        Throwable thrown = catchThrowable(() -> read.apply(parameters));
+        return thrown == null ? read.apply(parameters) : thrown.getClass().getName() + ": " + thrown.getMessage();
+    }
+
+    private static String describe(Value<String> value) {
+        return value.name() + "=" + value.get();
+    }
+
+    private static String describe(OptionalValue<String> value) {
+        return value.name() + "=" + value.orElse("<empty>") + " present=" + value.isPresent();
     }
 }
