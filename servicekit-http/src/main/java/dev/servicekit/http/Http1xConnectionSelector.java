@@ -20,8 +20,8 @@ import java.util.Set;
  * selector Helidon creates the connection at once, so a client that connects and sends nothing sits in an
  * interruptible connection and does not hold up a stop; with two, Helidon first waits for bytes to choose, in a
  * wait that a stop cannot interrupt and that lasts until the drain timeout. And HTTP/1.1 gets the connection
- * Helidon's selector would have made, with that one change. Servicekit serves no protocol upgrade (WebSocket, h2c) and no
- * HTTP/2, which the discovery would otherwise add.
+ * Helidon's selector would have made, with that one change. Servicekit serves no protocol upgrade (WebSocket, h2c)
+ * and no HTTP/2, which the discovery would otherwise add.
  */
 final class Http1xConnectionSelector implements ServerConnectionSelector {
 

@@ -85,7 +85,7 @@ final class InstantText {
         return length;
     }
 
-    /** Writes {@code value} (not negative) as {@code count} decimal digits, zero-padded, ending before offset + count. */
+    /** Writes {@code value} (not negative) as {@code count} zero-padded decimal digits from {@code offset}. */
     private static void digits(char[] text, int offset, int value, int count) {
         for (int i = offset + count - 1; i >= offset; i--) {
             text[i] = (char) ('0' + value % 10);
