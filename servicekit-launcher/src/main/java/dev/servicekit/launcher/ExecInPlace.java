@@ -63,10 +63,7 @@ final class ExecInPlace {
      */
     static boolean allowedBy(java.util.Properties properties) {
         return properties.getProperty("os.name", "").startsWith("Linux")
-                && !"false"
-                        .equalsIgnoreCase(properties
-                                .getProperty(Launcher.EXEC_PROPERTY, "true")
-                                .trim());
+                && !Launcher.turnedOff(properties, Launcher.EXEC_PROPERTY);
     }
 
     /**

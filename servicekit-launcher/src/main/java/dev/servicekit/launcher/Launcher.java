@@ -329,10 +329,7 @@ public final class Launcher {
                 || cacheDirectory == null
                 || pid <= 0
                 || !properties.getProperty("os.name", "").startsWith("Linux")
-                || "false"
-                        .equalsIgnoreCase(properties
-                                .getProperty(AOT_CACHE_PROPERTY, "true")
-                                .trim())) {
+                || turnedOff(properties, AOT_CACHE_PROPERTY)) {
             return null;
         }
         for (String option : inputArguments) {
@@ -432,11 +429,12 @@ public final class Launcher {
         if (args.length == 0 || !RUN_VERB.equals(args[0]) || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
             return false;
         }
-        return !"false"
-                        .equalsIgnoreCase(properties
-                                .getProperty(STARTUP_CACHE_PROPERTY, "true")
-                                .trim())
-                && ExecInPlace.allowedBy(properties);
+        return !turnedOff(properties, STARTUP_CACHE_PROPERTY) && ExecInPlace.allowedBy(properties);
+    }
+
+    /** Whether the switch {@code name} (on unless given) is turned off: {@code -Dname=false}, in any case. */
+    static boolean turnedOff(java.util.Properties properties, String name) {
+        return "false".equalsIgnoreCase(properties.getProperty(name, "true").trim());
     }
 
     private static boolean namesAnArchive(String option) {
@@ -666,9 +664,7 @@ public final class Launcher {
      * created, or when {@value #STARTUP_CACHE_PROPERTY} is {@code false}.
      */
     static Path cacheDirectory(Map<String, String> environment) {
-        if ("false"
-                .equalsIgnoreCase(
-                        System.getProperty(STARTUP_CACHE_PROPERTY, "true").trim())) {
+        if (turnedOff(System.getProperties(), STARTUP_CACHE_PROPERTY)) {
             return null;
         }
         String base = environment.get("XDG_CACHE_HOME");
