@@ -42,13 +42,6 @@ final class InstantText {
 
     private InstantText() {}
 
-    /** The same text as {@code instant.toString()}. */
-    static String format(Instant instant) {
-        char[] text = new char[MAX_LENGTH];
-        int length = formatTo(instant, text);
-        return length < 0 ? instant.toString() : new String(text, 0, length);
-    }
-
     /**
      * Writes {@code instant.toString()}'s text into {@code text} (at least {@value #MAX_LENGTH} long) from its start.
      *
@@ -94,7 +87,7 @@ final class InstantText {
     }
 
     /**
-     * The serializer of {@link Instant}s for JSON bodies: {@link #format}'s text where Jackson's own serializer
+     * The serializer of {@link Instant}s for JSON bodies: {@link #formatTo}'s text where Jackson's own serializer
      * (jackson-datatype-jsr310's {@link InstantSerializer}, configured as {@code JavaTimeModule} configures it) would
      * write {@code Instant.toString()}, and Jackson's own serializer for everything else: timestamps when
      * {@code WRITE_DATES_AS_TIMESTAMPS} is on, and a property with a format of its own ({@code @JsonFormat}, or a

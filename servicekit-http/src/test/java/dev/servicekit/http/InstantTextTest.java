@@ -55,7 +55,7 @@ class InstantTextTest {
         chosen.add(Instant.MAX);
         chosen.add(Instant.EPOCH);
         for (Instant instant : chosen) {
-            assertThat(InstantText.format(instant)).as("%s", instant).isEqualTo(instant.toString());
+            assertWrittenAsToStringWritesIt(instant);
         }
     }
 
@@ -68,7 +68,20 @@ class InstantTextTest {
             int unit = scale[random.nextInt(scale.length)];
             int nano = unit == 1_000_000_000 ? 0 : random.nextInt(1_000_000_000 / unit) * unit;
             Instant instant = Instant.ofEpochSecond(second, nano);
-            assertThat(InstantText.format(instant)).as("%s", instant).isEqualTo(instant.toString());
+            assertWrittenAsToStringWritesIt(instant);
+        }
+    }
+
+    /** {@code formatTo} writes {@code instant.toString()}'s text, or nothing (-1) exactly for years outside 0000–9999. */
+    private static void assertWrittenAsToStringWritesIt(Instant instant) {
+        char[] text = new char[InstantText.MAX_LENGTH];
+        int length = InstantText.formatTo(instant, text);
+        if (instant.getEpochSecond() < FIRST_SECOND || instant.getEpochSecond() > LAST_SECOND) {
+            assertThat(length).as("%s, left to Instant.toString()", instant).isEqualTo(-1);
+        } else {
+            assertThat(new String(text, 0, Math.max(length, 0)))
+                    .as("%s", instant)
+                    .isEqualTo(instant.toString());
         }
     }
 
