@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Builds the Helidon routing shared by both servers: the middleware filters in order (whole bodies for HTTP/1.0
- * clients, request id and the request's settings snapshot, access log, security headers, CORS when configured, pause, body limit, overload
- * shedding on the API listener), the routes, a fallback that answers 404/405, and the single error
- * mapper that turns every exception into problem+json.
+ * Builds the Helidon routing shared by both servers: the middleware as one filter (whole bodies for HTTP/1.0
+ * clients, request id and the request's settings snapshot, access log, security headers, CORS when configured, pause,
+ * body limit, overload shedding on the API listener), the routes, a fallback that answers 404/405, and the single
+ * error mapper that turns every exception into problem+json.
  */
 final class ServerRouting {
 
@@ -54,19 +54,8 @@ final class ServerRouting {
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), SegmentPathMatcher.create(r.pathTemplate())))
                 .toList();
-        HttpRouting.Builder routing = HttpRouting.builder()
-                .addFilter(new Http10BodyFilter())
-                .addFilter(new RequestIdFilter(live))
-                .addFilter(new AccessLogFilter(inFlight, accessLog, metrics))
-                .addFilter(new SecurityHeadersFilter())
-                // Before the pause filter, so a browser can read the 503 of a paused service too.
-                .addFilter(new CorsFilter(live, compiled))
-                .addFilter(new PauseFilter(inFlight, metrics))
-                // Before the overload filter: a body that is refused anyway never takes a slot.
-                .addFilter(new BodyLimitFilter(live, metrics));
-        if (live.shedsOverload()) {
-            routing.addFilter(new OverloadFilter(live, metrics));
-        }
+        HttpRouting.Builder routing =
+                HttpRouting.builder().addFilter(new Middleware(inFlight, accessLog, live, metrics, compiled));
         routing.error(Throwable.class, new ProblemErrorMapper());
         for (int i = 0; i < routes.size(); i++) {
             Route route = routes.get(i);
@@ -124,40 +113,138 @@ final class ServerRouting {
             "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id";
     private static final String CORS_EXPOSED_HEADERS = "ETag, Location, X-Request-Id";
 
+    private static final io.helidon.http.HeaderName STRICT_TRANSPORT_SECURITY =
+            io.helidon.http.HeaderNames.create("Strict-Transport-Security");
+
+    static final java.time.Duration PAUSED_RETRY_AFTER = java.time.Duration.ofSeconds(5);
+
     /**
-     * CORS for exactly the configured origins. A request whose {@code Origin} is allowed gets
-     * {@code Access-Control-Allow-Origin} (its own origin, never {@code *}) and the exposed headers, also on
-     * error responses (the error mapper keeps them). A preflight ({@code OPTIONS} with
-     * {@code Access-Control-Request-Method}) from an allowed origin to a known path is answered here with 204,
-     * before any route or authenticator runs: preflights never carry credentials. A preflight from any other
-     * origin gets 403; its other requests are served without CORS headers, so the browser withholds the
-     * answer from the page. {@code Access-Control-Allow-Credentials} is never sent.
+     * Servicekit's middleware as one Helidon filter, its steps in this order: whole bodies for HTTP/1.0 clients,
+     * the request id and the request's settings snapshot, the access log, security headers, CORS, pause, body limit
+     * and, on the API listener, overload shedding. An exception from a step passes out through the steps before
+     * it, as it would through separate filters, and reaches the error mapper. One filter rather than one for each
+     * step: Helidon's chain costs an iterator step, an allocation and an interface call for each filter, and each
+     * step read the settings snapshot from the request's context again (docs/decisions.md, "The middleware is one
+     * filter").
      */
-    private static final class CorsFilter implements Filter {
+    private static final class Middleware implements Filter {
+        private final InFlightRequests inFlight;
+        private final AccessLog accessLog;
         private final LiveSettings live;
+        private final Optional<HttpMetrics> metrics;
         private final List<CompiledRoute> routes;
 
-        CorsFilter(LiveSettings live, List<CompiledRoute> routes) {
+        Middleware(
+                InFlightRequests inFlight,
+                AccessLog accessLog,
+                LiveSettings live,
+                Optional<HttpMetrics> metrics,
+                List<CompiledRoute> routes) {
+            this.inFlight = inFlight;
+            this.accessLog = accessLog;
             this.live = live;
+            this.metrics = metrics;
             this.routes = routes;
         }
 
         @Override
         public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            Optional<CorsSettings> configured = live.of(req).cors();
-            if (configured.isEmpty()) {
-                // CORS off: no CORS header at all, and OPTIONS falls through to 405 like any unrouted method.
-                chain.proceed();
+            if (Http1xConnection.routingHttp10Request()) {
+                // Helidon would chunk a streamed body, which HTTP/1.0 clients cannot read (Http1xConnection).
+                res.streamFilter(helidon -> new WholeBodyOutputStream(helidon, res.headers()));
+            }
+            String id = RequestIds.acceptOrGenerate(req.headers().first(RequestIds.HEADER));
+            // First thing: from here on the request uses this one snapshot of the settings, whatever a reload does.
+            RequestState state = RequestState.attach(req, live.current(), id);
+            res.header(RequestIds.HEADER, id);
+            MDC.put(RequestIds.MDC_KEY, id);
+            try {
+                logged(chain, req, res, state);
+            } finally {
+                MDC.remove(RequestIds.MDC_KEY);
+            }
+        }
+
+        /**
+         * Counts the request as in flight, logs one line once the response is written and, with metrics, times it
+         * under the route template that {@link TemplateRecordingHandler} left in the {@link RequestState}.
+         */
+        private void logged(FilterChain chain, RoutingRequest req, RoutingResponse res, RequestState state) {
+            long start = System.nanoTime();
+            inFlight.enter();
+            metrics.ifPresent(HttpMetrics::requestStarted);
+            // While draining, tell the client not to reuse this connection: the server closes it anyway.
+            res.beforeSend(() -> {
+                if (inFlight.draining()) {
+                    res.header(HeaderValues.CONNECTION_CLOSE);
+                }
+            });
+            RuntimeException failure = null;
+            try {
+                admitted(chain, req, res, state.settings());
+            } catch (RuntimeException e) {
+                failure = e;
+                throw e;
+            } finally {
+                inFlight.exit();
+                long durationNanos = System.nanoTime() - start;
+                long durationMs = durationNanos / 1_000_000;
+                // An exception from a later step (pause, CORS) leaves here before the error mapper answers it,
+                // so the response still says 200: take the status the mapper is about to send.
+                int status = failure == null || res.isSent() ? res.status().code() : statusFor(failure);
+                metrics.ifPresent(
+                        m -> m.requestFinished(req.prologue().method(), state.routeTemplate(), status, durationNanos));
+                accessLog.log(
+                        req.prologue().method().text(),
+                        req.prologue().uriPath().rawPath(),
+                        status,
+                        bodyBytes(res),
+                        durationMs,
+                        state.requestId(),
+                        state.subject());
+            }
+        }
+
+        /** The steps that may answer the request themselves, then the route unless one of them did. */
+        private void admitted(FilterChain chain, RoutingRequest req, RoutingResponse res, ApiSettings settings) {
+            res.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
+            if (req.isSecure()) {
+                res.header(STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+            }
+            // Before the pause check, so a browser can read the 503 of a paused service too.
+            if (settings.cors().isPresent()
+                    && answeredCors(req, res, settings.cors().get())) {
                 return;
             }
-            CorsSettings settings = configured.get();
+            refuseWhilePaused();
+            // Before the overload check: a body that is refused anyway never takes a slot.
+            limitBody(req, settings.maxBodyBytes());
+            if (live.shedsOverload()) {
+                proceedInSlot(chain, settings);
+            } else {
+                chain.proceed();
+            }
+        }
+
+        /**
+         * CORS for exactly the configured origins. A request whose {@code Origin} is allowed gets
+         * {@code Access-Control-Allow-Origin} (its own origin, never {@code *}) and the exposed headers, also on
+         * error responses (the error mapper keeps them). A preflight ({@code OPTIONS} with
+         * {@code Access-Control-Request-Method}) from an allowed origin to a known path is answered here with 204,
+         * before any route or authenticator runs: preflights never carry credentials. A preflight from any other
+         * origin gets 403; its other requests are served without CORS headers, so the browser withholds the
+         * answer from the page. {@code Access-Control-Allow-Credentials} is never sent. With CORS off there is no
+         * CORS header at all, and OPTIONS falls through to 405 like any unrouted method.
+         *
+         * @return whether the request was answered here (an allowed preflight)
+         */
+        private boolean answeredCors(RoutingRequest req, RoutingResponse res, CorsSettings settings) {
             // Every answer depends on Origin once CORS is on, including those without CORS headers: a shared
             // cache must not hand the answer for one origin (or for none) to another.
             res.header(HeaderNames.VARY, "Origin");
             Optional<String> origin = req.headers().first(HeaderNames.ORIGIN);
             if (origin.isEmpty()) {
-                chain.proceed();
-                return;
+                return false;
             }
             boolean preflight = req.prologue().method().equals(Method.OPTIONS)
                     && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
@@ -167,14 +254,12 @@ final class ServerRouting {
                             "Origin \"" + origin.get() + "\" may not call this API from a browser;"
                                     + " add it to the allowed CORS origins (http.cors.allowed-origins)");
                 }
-                chain.proceed();
-                return;
+                return false;
             }
             res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin.get());
             if (!preflight) {
                 res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, CORS_EXPOSED_HEADERS);
-                chain.proceed();
-                return;
+                return false;
             }
             List<Method> allowed = allowedMethods(routes, req.prologue().uriPath());
             if (allowed.isEmpty()) {
@@ -189,99 +274,36 @@ final class ServerRouting {
                     HeaderNames.ACCESS_CONTROL_MAX_AGE,
                     Long.toString(settings.maxAge().toSeconds()));
             res.status(Status.NO_CONTENT_204).send();
-        }
-    }
-
-    /**
-     * Sends every response to an HTTP/1.0 request ({@link Http1xConnection}) whole, with {@code Content-Length}:
-     * Helidon would chunk a streamed body, which HTTP/1.0 clients cannot read. HTTP/1.1 requests pass untouched.
-     */
-    private static final class Http10BodyFilter implements Filter {
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            if (Http1xConnection.routingHttp10Request()) {
-                res.streamFilter(helidon -> new WholeBodyOutputStream(helidon, res.headers()));
-            }
-            chain.proceed();
-        }
-    }
-
-    /** Assigns the request id and makes it visible to everything that follows, including the log MDC. */
-    private static final class RequestIdFilter implements Filter {
-        private final LiveSettings live;
-
-        RequestIdFilter(LiveSettings live) {
-            this.live = live;
+            return true;
         }
 
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            String id = RequestIds.acceptOrGenerate(req.headers().first(RequestIds.HEADER));
-            // First thing: from here on the request uses this one snapshot of the settings, whatever a reload does.
-            RequestState.attach(req, live.current(), id);
-            res.header(RequestIds.HEADER, id);
-            MDC.put(RequestIds.MDC_KEY, id);
-            try {
-                chain.proceed();
-            } finally {
-                MDC.remove(RequestIds.MDC_KEY);
-            }
-        }
-    }
-
-    /** While the service is paused (Windows PAUSE) or shutting down, answers 503 with Retry-After instead of serving. */
-    private static final class PauseFilter implements Filter {
-        private final InFlightRequests state;
-        private final Optional<HttpMetrics> metrics;
-
-        PauseFilter(InFlightRequests state, Optional<HttpMetrics> metrics) {
-            this.state = state;
-            this.metrics = metrics;
-        }
-
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            if (state.draining()) {
+        /** While the service is paused (Windows PAUSE) or shutting down, answers 503 with Retry-After instead of serving. */
+        private void refuseWhilePaused() {
+            if (inFlight.draining()) {
                 metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.SHUTTING_DOWN));
                 // Stopping: requests already running finish, new ones go elsewhere (readiness already says 503).
                 throw ProblemException.serviceUnavailable(
                         "The service is shutting down; retry on another instance", PAUSED_RETRY_AFTER);
             }
-            if (state.paused()) {
+            if (inFlight.paused()) {
                 metrics.ifPresent(m -> m.rejected(HttpMetrics.Rejection.PAUSED));
                 throw ProblemException.serviceUnavailable(
                         "The service is paused by its operator; retry later", PAUSED_RETRY_AFTER);
             }
-            chain.proceed();
-        }
-    }
-
-    static final java.time.Duration PAUSED_RETRY_AFTER = java.time.Duration.ofSeconds(5);
-
-    /**
-     * The body limit of the request's settings. A {@code Content-Length} over it is refused before the body is read;
-     * a chunked body is counted as the handler reads it and refused once it grows past the limit. Both answers
-     * close the connection, so the rest of the body is never read. (Helidon's own framing limit, fixed at start,
-     * stays as the backstop: see {@link ApiSettings#MAX_BODY_BYTES_CEILING}.)
-     */
-    private static final class BodyLimitFilter implements Filter {
-        private final LiveSettings live;
-        private final Optional<HttpMetrics> metrics;
-
-        BodyLimitFilter(LiveSettings live, Optional<HttpMetrics> metrics) {
-            this.live = live;
-            this.metrics = metrics;
         }
 
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            long limit = live.of(req).maxBodyBytes();
+        /**
+         * The body limit of the request's settings. A {@code Content-Length} over it is refused before the body is
+         * read; a chunked body is counted as the handler reads it and refused once it grows past the limit. Both
+         * answers close the connection, so the rest of the body is never read. (Helidon's own framing limit, fixed
+         * at start, stays as the backstop: see {@link ApiSettings#MAX_BODY_BYTES_CEILING}.)
+         */
+        private void limitBody(RoutingRequest req, long limit) {
             OptionalLong declared = contentLength(req);
             if (declared.isPresent() && declared.getAsLong() > limit) {
                 throw tooLarge(limit);
             }
             req.streamFilter(in -> new BodyLimitInputStream(in, limit, () -> tooLarge(limit)));
-            chain.proceed();
         }
 
         private ProblemException tooLarge(long limit) {
@@ -296,32 +318,13 @@ final class ServerRouting {
                 return OptionalLong.empty(); // Helidon already refused malformed framing before routing
             }
         }
-    }
 
-    /** The 413 for a body over {@code limit} bytes, closing the connection so the rest of the body is not read. */
-    static ProblemException bodyTooLarge(long limit) {
-        return ProblemException.payloadTooLarge(
-                        "The request body is larger than the limit of " + limit + " bytes; send a smaller body")
-                .withHeader("Connection", "close");
-    }
-
-    /**
-     * Overload shedding: at most {@link ApiSettings#maxConcurrentRequests()} requests run at once; the next ones
-     * wait in arrival order for up to {@link ApiSettings#queueTimeout()}, then get 503 with {@code Retry-After}.
-     * Only on the API listener: the management listener never sheds, so health and metrics answer under load.
-     */
-    private static final class OverloadFilter implements Filter {
-        private final LiveSettings live;
-        private final Optional<HttpMetrics> metrics;
-
-        OverloadFilter(LiveSettings live, Optional<HttpMetrics> metrics) {
-            this.live = live;
-            this.metrics = metrics;
-        }
-
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            ApiSettings settings = live.of(req);
+        /**
+         * Overload shedding: at most {@link ApiSettings#maxConcurrentRequests()} requests run at once; the next ones
+         * wait in arrival order for up to {@link ApiSettings#queueTimeout()}, then get 503 with {@code Retry-After}.
+         * Only on the API listener: the management listener never sheds, so health and metrics answer under load.
+         */
+        private void proceedInSlot(FilterChain chain, ApiSettings settings) {
             ConcurrencyLimiter limiter = live.limiter();
             boolean admitted;
             try {
@@ -349,65 +352,18 @@ final class ServerRouting {
         }
     }
 
+    /** The 413 for a body over {@code limit} bytes, closing the connection so the rest of the body is not read. */
+    static ProblemException bodyTooLarge(long limit) {
+        return ProblemException.payloadTooLarge(
+                        "The request body is larger than the limit of " + limit + " bytes; send a smaller body")
+                .withHeader("Connection", "close");
+    }
+
     /** Retry-After for a shed request: the queue timeout rounded up to whole seconds, at least one. */
     static java.time.Duration overloadRetryAfter(ApiSettings settings) {
         return settings.queueTimeout().compareTo(java.time.Duration.ofSeconds(1)) < 0
                 ? java.time.Duration.ofSeconds(1)
                 : settings.queueTimeout();
-    }
-
-    /**
-     * Counts the request as in flight, logs one line once the response is written and, with metrics, times it
-     * under the route template that {@link TemplateRecordingHandler} left in the {@link RequestState}.
-     */
-    private static final class AccessLogFilter implements Filter {
-        private final InFlightRequests inFlight;
-        private final AccessLog accessLog;
-        private final Optional<HttpMetrics> metrics;
-
-        AccessLogFilter(InFlightRequests inFlight, AccessLog accessLog, Optional<HttpMetrics> metrics) {
-            this.inFlight = inFlight;
-            this.accessLog = accessLog;
-            this.metrics = metrics;
-        }
-
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            long start = System.nanoTime();
-            inFlight.enter();
-            metrics.ifPresent(HttpMetrics::requestStarted);
-            // While draining, tell the client not to reuse this connection: the server closes it anyway.
-            res.beforeSend(() -> {
-                if (inFlight.draining()) {
-                    res.header(HeaderValues.CONNECTION_CLOSE);
-                }
-            });
-            RuntimeException failure = null;
-            try {
-                chain.proceed();
-            } catch (RuntimeException e) {
-                failure = e;
-                throw e;
-            } finally {
-                inFlight.exit();
-                long durationNanos = System.nanoTime() - start;
-                long durationMs = durationNanos / 1_000_000;
-                // An exception from a later filter (pause, CORS) leaves here before the error mapper answers it,
-                // so the response still says 200: take the status the mapper is about to send.
-                int status = failure == null || res.isSent() ? res.status().code() : statusFor(failure);
-                RequestState state = RequestState.find(req);
-                metrics.ifPresent(
-                        m -> m.requestFinished(req.prologue().method(), state.routeTemplate(), status, durationNanos));
-                accessLog.log(
-                        req.prologue().method().text(),
-                        req.prologue().uriPath().rawPath(),
-                        status,
-                        bodyBytes(res),
-                        durationMs,
-                        state.requestId(),
-                        state.subject());
-            }
-        }
     }
 
     /** The status {@link ProblemErrorMapper} answers the exception with. */
@@ -427,21 +383,6 @@ final class ServerRouting {
      */
     private static long bodyBytes(RoutingResponse res) {
         return res.headers().contentLength().orElseGet(res::bytesWritten);
-    }
-
-    private static final io.helidon.http.HeaderName STRICT_TRANSPORT_SECURITY =
-            io.helidon.http.HeaderNames.create("Strict-Transport-Security");
-
-    /** {@code X-Content-Type-Options: nosniff} always; {@code Strict-Transport-Security} on TLS connections. */
-    private static final class SecurityHeadersFilter implements Filter {
-        @Override
-        public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-            res.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
-            if (req.isSecure()) {
-                res.header(STRICT_TRANSPORT_SECURITY, "max-age=31536000");
-            }
-            chain.proceed();
-        }
     }
 
     private static final Header CACHE_NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");

@@ -96,8 +96,8 @@ class AccessLogTest {
     }
 
     @Test
-    void requestRefusedByAFilterIsLoggedWithTheStatusItGets() {
-        // Regression: the pause filter's exception reaches the error mapper only after the access log filter's
+    void requestRefusedByTheMiddlewareIsLoggedWithTheStatusItGets() {
+        // Regression: the pause check's exception reaches the error mapper only after the access log step's
         // finally block, which used to log the response's default 200.
         server.pause();
         HttpResponse<String> response = HttpTestSupport.get(server.port(), "/hello");

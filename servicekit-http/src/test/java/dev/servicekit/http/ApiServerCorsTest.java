@@ -125,6 +125,19 @@ class ApiServerCorsTest {
     }
 
     @Test
+    void aPausedServicesAnswerCarriesTheCorsHeadersSoThePageCanReadIt() {
+        startWithCors();
+        server.pause();
+
+        HttpResponse<String> response = get("/api/v1/open", APP);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
+        assertThat(response.headers().firstValue("Vary")).hasValue("Origin");
+        assertThat(json(response.body()).get("detail").asText()).contains("paused");
+    }
+
+    @Test
     void preflightFromAnAllowedOriginIsAnsweredWithoutAskingTheAuthenticator() {
         startWithCors();
 

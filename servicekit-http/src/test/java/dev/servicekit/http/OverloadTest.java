@@ -148,6 +148,26 @@ class OverloadTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsRefusedWithoutWaitingForASlot() throws Exception {
+        // The queue timeout is longer than the test waits: had the body limit come after the overload check, the
+        // POST would queue behind the held slot and end as a 503, not a 413.
+        start(1, WAIT.multipliedBy(2));
+        CompletableFuture<HttpResponse<String>> holder = fire(1).getFirst();
+        Poll.until(WAIT, "the first request holds the slot", () -> entered.get() == 1);
+
+        HttpResponse<String> tooLarge = HttpTestSupport.send(HttpTestSupport.request(api.port(), "/slow")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x".repeat(2048)))
+                .build());
+        release.countDown();
+
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(json(tooLarge.body()).get("detail").asText()).contains("limit of 1024 bytes");
+        assertThat(holder.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(rejected("payload_too_large")).isEqualTo(1.0);
+        assertThat(rejected("overloaded")).isZero();
+    }
+
+    @Test
     void raisingTheLimitByApplyAdmitsTheNextRequestWhileTheOldSlotsAreStillTaken() throws Exception {
         start(1, Duration.ZERO);
         CompletableFuture<HttpResponse<String>> first = fire(1).getFirst();
