@@ -180,7 +180,7 @@ public final class Launcher {
                     mayRestartWithShippedOptions(args, System.getProperties()) && ExecInPlace.enabled()
                             ? inputArguments()
                             : null;
-            if (inputArguments != null && namesNoArchive(inputArguments)) {
+            if (inputArguments != null && restartsWithShippedOptions(args, inputArguments, System.getProperties())) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
                 }
