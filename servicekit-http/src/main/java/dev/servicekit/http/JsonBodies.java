@@ -18,7 +18,6 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.helidon.common.media.type.MediaType;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -62,7 +61,7 @@ public final class JsonBodies {
     /** The content type of every JSON response. */
     public static final String JSON_UTF8 = "application/json; charset=utf-8";
 
-    private static final Header JSON_CONTENT_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, JSON_UTF8);
+    private static final Header JSON_CONTENT_TYPE = ValidatedHeader.of(HeaderNames.CONTENT_TYPE, JSON_UTF8);
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule())

@@ -2,7 +2,6 @@ package dev.servicekit.http;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
@@ -81,7 +80,7 @@ final class ProblemDirectHandler implements DirectHandler {
 
         responseHeaders.set(HeaderNames.CONTENT_TYPE, ProblemResponses.PROBLEM_JSON);
         responseHeaders.set(RequestIds.HEADER, requestId);
-        responseHeaders.set(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
+        responseHeaders.set(ValidatedHeader.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
         problem.headers().forEach((name, value) -> responseHeaders.set(HeaderNames.create(name), value));
         if (inRoutingId == null) {
             accessLog.logUnrouted(request.method(), instance.orElse("-"), problem.status(), body.length, requestId);

@@ -2,7 +2,6 @@ package dev.servicekit.http;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -49,7 +48,7 @@ final class ProblemResponses {
         problem.headers().forEach((name, value) -> response.header(name, value));
         response.header(HeaderNames.CONTENT_TYPE, PROBLEM_JSON);
         response.header(RequestIds.HEADER, requestId);
-        response.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
+        response.header(ValidatedHeader.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
         response.send(body);
     }
 

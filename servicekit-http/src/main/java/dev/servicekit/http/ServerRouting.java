@@ -113,8 +113,8 @@ final class ServerRouting {
             "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id";
     private static final String CORS_EXPOSED_HEADERS = "ETag, Location, X-Request-Id";
 
-    private static final io.helidon.http.HeaderName STRICT_TRANSPORT_SECURITY =
-            io.helidon.http.HeaderNames.create("Strict-Transport-Security");
+    private static final Header STRICT_TRANSPORT_SECURITY =
+            ValidatedHeader.of(HeaderNames.create("Strict-Transport-Security"), "max-age=31536000");
 
     static final java.time.Duration PAUSED_RETRY_AFTER = java.time.Duration.ofSeconds(5);
 
@@ -156,7 +156,7 @@ final class ServerRouting {
             String id = RequestIds.acceptOrGenerate(req.headers().first(RequestIds.HEADER));
             // First thing: from here on the request uses this one snapshot of the settings, whatever a reload does.
             RequestState state = RequestState.attach(req, live.current(), id);
-            res.header(RequestIds.HEADER, id);
+            res.header(ValidatedHeader.requestId(id));
             MDC.put(RequestIds.MDC_KEY, id);
             try {
                 logged(chain, req, res, state);
@@ -207,9 +207,9 @@ final class ServerRouting {
 
         /** The steps that may answer the request themselves, then the route unless one of them did. */
         private void admitted(FilterChain chain, RoutingRequest req, RoutingResponse res, ApiSettings settings) {
-            res.header(HeaderValues.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
+            res.header(ValidatedHeader.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
             if (req.isSecure()) {
-                res.header(STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+                res.header(STRICT_TRANSPORT_SECURITY);
             }
             // Before the pause check, so a browser can read the 503 of a paused service too.
             if (settings.cors().isPresent()
@@ -385,7 +385,7 @@ final class ServerRouting {
         return res.headers().contentLength().orElseGet(res::bytesWritten);
     }
 
-    private static final Header CACHE_NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
+    private static final Header CACHE_NO_STORE = ValidatedHeader.of(HeaderNames.CACHE_CONTROL, "no-store");
 
     /**
      * Runs the authenticator before the route's handler. {@code Cache-Control: no-store} is set first, so
