@@ -46,7 +46,7 @@ final class ValidatedHeader implements Header {
     /**
      * The request id header: {@code id} came from {@link RequestIds#acceptOrGenerate}, which returns only ids of
      * letters, digits and {@code ._:@/+=-}, every one of which Helidon's check lets through, so it is not checked
-     * again (RequestIdTest holds the two to that).
+     * again (ValidatedHeaderTest holds the two to that).
      */
     static Header requestId(String id) {
         return new ValidatedHeader(HeaderValues.createCached(RequestIds.HEADER, id));
