@@ -243,16 +243,18 @@ public final class ConfigLoader {
             Map<String, Object> values,
             Map<String, String> sources,
             List<ConfigProblem> problems) {
-        switch (key.type().parse(raw)) {
-            case ConfigType.Parsed.Ok<T> ok -> {
-                values.put(key.name(), ok.value());
-                sources.put(key.name(), source);
-            }
-            case ConfigType.Parsed.Invalid<T> invalid -> {
-                String shown = key.secret() ? Config.MASK : raw;
-                problems.add(new ConfigProblem(
-                        key.name(), source, "\"" + shown + "\" is not valid; expected " + invalid.expected()));
-            }
+        // instanceof, not a switch on types: each such switch makes the JVM generate a class when it first runs,
+        // even with an AOT cache (docs/performance.md, "Classes generated at run time"). Parsed has these two only.
+        ConfigType.Parsed<T> parsed = key.type().parse(raw);
+        if (parsed instanceof ConfigType.Parsed.Ok<T> ok) {
+            values.put(key.name(), ok.value());
+            sources.put(key.name(), source);
+        } else if (parsed instanceof ConfigType.Parsed.Invalid<T> invalid) {
+            String shown = key.secret() ? Config.MASK : raw;
+            problems.add(new ConfigProblem(
+                    key.name(), source, "\"" + shown + "\" is not valid; expected " + invalid.expected()));
+        } else {
+            throw new IllegalStateException("Unknown parse result " + parsed);
         }
     }
 

@@ -137,19 +137,23 @@ public final class JwtAuthenticator implements RequestAuthenticator {
                     cache,
                     keys::fresh);
         }
-        JWSVerificationKeySelector<SecurityContext> selector = switch (settings.keySource()) {
-            case JwtKeySource.HmacSecret hmac ->
-                singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256"));
-            case JwtKeySource.VerificationKey key ->
-                switch (key.key()) {
-                    case RSAPublicKey rsa -> singleKey(JWSAlgorithm.RS256, rsa);
-                    case ECPublicKey ec -> singleKey(JWSAlgorithm.ES256, ec);
-                    default ->
-                        throw new IllegalStateException(
-                                "VerificationKey admitted a " + key.key().getAlgorithm() + " key");
-                };
-            case JwtKeySource.Jwks jwks -> throw new IllegalStateException("handled above");
-        };
+        // instanceof, not a switch on types: each such switch makes the JVM generate a class when it first runs,
+        // even with an AOT cache (docs/performance.md, "Classes generated at run time").
+        JWSVerificationKeySelector<SecurityContext> selector;
+        if (settings.keySource() instanceof JwtKeySource.HmacSecret hmac) {
+            selector = singleKey(JWSAlgorithm.HS256, new SecretKeySpec(hmac.secret(), "HmacSHA256"));
+        } else if (settings.keySource() instanceof JwtKeySource.VerificationKey key) {
+            if (key.key() instanceof RSAPublicKey rsa) {
+                selector = singleKey(JWSAlgorithm.RS256, rsa);
+            } else if (key.key() instanceof ECPublicKey ec) {
+                selector = singleKey(JWSAlgorithm.ES256, ec);
+            } else {
+                throw new IllegalStateException(
+                        "VerificationKey admitted a " + key.key().getAlgorithm() + " key");
+            }
+        } else {
+            throw new IllegalStateException("Unknown key source " + settings.keySource());
+        }
         return new JwtAuthenticator(settings, selector, cache, () -> true);
     }
 
@@ -224,12 +228,16 @@ public final class JwtAuthenticator implements RequestAuthenticator {
         long generation = cache.generation();
         try {
             JWT jwt = JWTParser.parse(token);
-            SignedJWT signed = switch (jwt) {
-                case SignedJWT s -> s;
-                case PlainJWT p -> throw invalidToken("Unsigned access tokens (alg none) are not accepted");
-                case EncryptedJWT e -> throw invalidToken("Encrypted access tokens are not accepted");
-                default -> throw invalidToken("The access token is malformed");
-            };
+            // instanceof, not a switch on types: see create
+            if (jwt instanceof PlainJWT) {
+                throw invalidToken("Unsigned access tokens (alg none) are not accepted");
+            }
+            if (jwt instanceof EncryptedJWT) {
+                throw invalidToken("Encrypted access tokens are not accepted");
+            }
+            if (!(jwt instanceof SignedJWT signed)) {
+                throw invalidToken("The access token is malformed");
+            }
             if (!keySelector.isAllowed(signed.getHeader().getAlgorithm())) {
                 throw invalidToken("The access token is signed with an algorithm this service does not accept");
             }

@@ -105,18 +105,19 @@ final class JwtClaimsRules implements JWTClaimsSetVerifier<SecurityContext> {
             throw new RejectedClaims("The access token's scope claim is not a space-separated string");
         }
         Object scp = claims.getClaim("scp");
-        switch (scp) {
-            case null -> {}
-            case String s -> addSpaceSeparated(s, scopes);
-            case List<?> list -> {
-                for (Object item : list) {
-                    if (!(item instanceof String s)) {
-                        throw new RejectedClaims("The access token's scp claim is not an array of strings");
-                    }
-                    addSpaceSeparated(s, scopes);
+        // instanceof, not a switch on types: each such switch makes the JVM generate a class when it first runs
+        // (docs/performance.md, "Classes generated at run time").
+        if (scp instanceof String s) {
+            addSpaceSeparated(s, scopes);
+        } else if (scp instanceof List<?> list) {
+            for (Object item : list) {
+                if (!(item instanceof String s)) {
+                    throw new RejectedClaims("The access token's scp claim is not an array of strings");
                 }
+                addSpaceSeparated(s, scopes);
             }
-            default -> throw new RejectedClaims("The access token's scp claim is not an array of strings");
+        } else if (scp != null) {
+            throw new RejectedClaims("The access token's scp claim is not an array of strings");
         }
         return scopes;
     }

@@ -18,7 +18,12 @@ import io.helidon.http.PathMatchers;
 import io.helidon.service.registry.GlobalServiceRegistry;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Duration;
@@ -27,6 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Work that a service start would do later, done early on a thread of its own while the main thread reads the
@@ -36,15 +43,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * configuration: Helidon's global service registry and mappers (which the first listener would start, about 500
  * classes), a listener's configuration prototype and routing builder, the JVM's management beans (the metric
  * binders read them), and nimbus-jose-jwt's parsing and HS256 verification of a token it signs itself with a random
- * key (the JCA provider lookup of the first HMAC). It binds no socket, reads no file, registers nothing, logs nothing
- * and changes no global setting: the registry and mapper manager it creates are the ones the main thread would create
- * with the same defaults. Whatever fails here is ignored; the main thread does the same work again and reports its own
+ * key (the JCA provider lookup of the first HMAC), and a mapping of zero bytes of one of the JDK's files (the JDK's
+ * reflective constructor of mapped buffers). It binds no socket, writes no file and reads no byte of one, registers
+ * nothing, logs nothing and changes no global setting: the registry and mapper manager it creates are the ones the
+ * main thread would create with the same defaults. Whatever fails here is ignored; the main thread does the same work again and reports its own
  * failures.
  *
  * <p>Contract: {@link #begin} starts it only for the verbs that start the service ({@code run}, {@code service}) and
  * not when the system property {@value #PROPERTY} is {@code false}; {@link #awaitDone} must be called before the main
  * thread first uses Helidon, nimbus-jose-jwt or the management beans, so that no class of those libraries is ever
- * initialised by both threads at once (two threads initialising classes that refer to each other can deadlock).
+ * initialised by both threads at once (two threads initialising classes that refer to each other can deadlock). The
+ * file mapping comes after that point and may run beside the main thread: it touches only the JDK's own classes,
+ * which are safe to initialise from two threads.
  */
 final class StartupWarmUp {
 
@@ -56,6 +66,8 @@ final class StartupWarmUp {
 
     private static final Object LOCK = new Object();
     private static Thread running;
+    /** Counted down when the warm-up is done with the libraries; what {@link #awaitDone} waits for. */
+    private static final CountDownLatch LIBRARIES_DONE = new CountDownLatch(1);
     /** The steps that threw, by name, with what they threw; for tests: a failing step would go unnoticed. */
     private static final List<String> FAILED_STEPS = new CopyOnWriteArrayList<>();
 
@@ -86,21 +98,31 @@ final class StartupWarmUp {
     }
 
     /**
-     * Waits until a warm-up started by {@link #begin} has finished (at most {@link #MAX_WAIT}); returns at once when
-     * none was started. Safe to call any number of times, from any thread.
+     * Waits until a warm-up started by {@link #begin} is done with Helidon, nimbus-jose-jwt and the management beans
+     * (at most {@link #MAX_WAIT}); returns at once when none was started. What it does after that uses only the JDK
+     * (the file mapping) and goes on beside the main thread. Safe to call any number of times, from any thread.
      */
     static void awaitDone() {
+        synchronized (LOCK) {
+            if (running == null) {
+                return;
+            }
+        }
+        try {
+            LIBRARIES_DONE.await(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits until a warm-up started by {@link #begin} has run every step (at most {@link #MAX_WAIT}); for tests. */
+    static void awaitFinished() throws InterruptedException {
         Thread thread;
         synchronized (LOCK) {
             thread = running;
         }
-        if (thread == null) {
-            return;
-        }
-        try {
+        if (thread != null) {
             thread.join(MAX_WAIT.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -115,9 +137,15 @@ final class StartupWarmUp {
     }
 
     private static void warmUp() {
-        runIgnoringFailures("helidon", StartupWarmUp::helidon);
-        runIgnoringFailures("management beans", StartupWarmUp::managementBeans);
-        runIgnoringFailures("token verification", StartupWarmUp::tokenVerification);
+        try {
+            runIgnoringFailures("helidon", StartupWarmUp::helidon);
+            runIgnoringFailures("management beans", StartupWarmUp::managementBeans);
+            runIgnoringFailures("token verification", StartupWarmUp::tokenVerification);
+        } finally {
+            LIBRARIES_DONE.countDown();
+        }
+        // Only the JDK from here on, so the main thread need not wait for it.
+        runIgnoringFailures("file mapping", StartupWarmUp::fileMapping);
     }
 
     private static void runIgnoringFailures(String name, Runnable step) {
@@ -149,6 +177,21 @@ final class StartupWarmUp {
         ManagementFactory.getClassLoadingMXBean();
         ManagementFactory.getOperatingSystemMXBean();
         ManagementFactory.getRuntimeMXBean();
+    }
+
+    /**
+     * Maps zero bytes of the JDK's {@code release} file. The JDK makes every mapped buffer through a reflective
+     * constructor, whose first use generates about two dozen method-handle classes at run time, even with an AOT cache
+     * (docs/performance.md, "Classes generated at run time"); a store that maps a file (the SQLite store's cache
+     * maps its database's WAL-index header) then finds them made. Zero bytes map nothing and need no unmapping.
+     */
+    private static void fileMapping() {
+        Path release = Path.of(System.getProperty("java.home"), "release");
+        try (FileChannel channel = FileChannel.open(release, StandardOpenOption.READ)) {
+            channel.map(FileChannel.MapMode.READ_ONLY, 0, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void tokenVerification() {

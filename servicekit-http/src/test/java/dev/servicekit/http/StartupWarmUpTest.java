@@ -21,11 +21,11 @@ class StartupWarmUpTest {
 
     /**
      * One sequence, because the warm-up is once per JVM: nothing to wait for before it starts, not for other verbs,
-     * not when switched off, once for run, every step done without a failure (a Helidon or nimbus upgrade that broke
-     * a step would otherwise only make starts slower, silently), and its thread gone after awaitDone.
+     * not when switched off, once for run, the libraries done when awaitDone returns, every step done without a failure (a Helidon or nimbus upgrade that broke
+     * a step would otherwise only make starts slower, silently), and its thread gone after awaitFinished.
      */
     @Test
-    void runWarmsUpOnceOnADaemonThreadAndEveryStepWorks() {
+    void runWarmsUpOnceOnADaemonThreadAndEveryStepWorks() throws InterruptedException {
         StartupWarmUp.awaitDone(); // nothing started: returns at once
 
         assertThat(StartupWarmUp.begin(new String[] {"version"})).isFalse();
@@ -46,6 +46,10 @@ class StartupWarmUpTest {
                 .as("a second begin")
                 .isFalse();
         StartupWarmUp.awaitDone();
+        assertThat(GlobalServiceRegistry.configured())
+                .as("the registry, before awaitDone returns")
+                .isTrue();
+        StartupWarmUp.awaitFinished();
 
         assertThat(StartupWarmUp.failedSteps()).isEmpty();
         assertThat(GlobalServiceRegistry.configured()).isTrue();

@@ -1,6 +1,5 @@
 package dev.servicekit.users;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
@@ -244,22 +243,22 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
 
     private static HikariDataSource openPool(
             Target target, StoreConfig config, Optional<String> password, Optional<MeterRegistry> metrics) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName(POOL_NAME);
-        metrics.ifPresent(registry -> hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
-        hikari.setDataSource(dataSource(config, password, true));
-        hikari.setMaximumPoolSize(config.poolSize());
+        HikariDataSource pool = new HikariDataSource(); // configured itself: see HikariPools.start
+        pool.setPoolName(POOL_NAME);
+        metrics.ifPresent(registry -> pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
+        pool.setDataSource(dataSource(config, password, true));
+        pool.setMaximumPoolSize(config.poolSize());
         long connectionTimeout = Math.max(250, config.connectionTimeout().toMillis()); // HikariCP's minimum
-        hikari.setConnectionTimeout(connectionTimeout);
-        hikari.setValidationTimeout(Math.max(250, Math.min(connectionTimeout, 5000) / 2));
+        pool.setConnectionTimeout(connectionTimeout);
+        pool.setValidationTimeout(Math.max(250, Math.min(connectionTimeout, 5000) / 2));
         try {
-            return new HikariDataSource(hikari);
-        } catch (HikariPool.PoolInitializationException e) {
+            return HikariPools.start(pool);
+        } catch (SQLException | HikariPool.PoolInitializationException e) {
             throw openFailure(target, e);
         }
     }
 
-    private static StoreException openFailure(Target target, RuntimeException e) {
+    private static StoreException openFailure(Target target, Exception e) {
         Throwable cause = e;
         while (cause.getCause() != null && !(cause instanceof SQLException)) {
             cause = cause.getCause();

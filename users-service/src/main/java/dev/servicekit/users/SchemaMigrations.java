@@ -75,7 +75,27 @@ final class SchemaMigrations {
         } catch (SQLException e) {
             return Optional.empty(); // most often: no history table yet, a new database
         }
-        return applied.equals(scripts) ? Optional.of(scripts.getLast().version()) : Optional.empty();
+        return sameScripts(applied, scripts) ? Optional.of(scripts.getLast().version()) : Optional.empty();
+    }
+
+    /**
+     * Whether both lists hold the same scripts in the same order. Compared field by field, not with the record's
+     * {@code equals}: a record's first {@code equals} links an {@code ObjectMethods} call site, for which the JVM
+     * generates method-handle classes at run time, even with an AOT cache, and this runs on every start
+     * (docs/performance.md, "Classes generated at run time").
+     */
+    static boolean sameScripts(List<Script> a, List<Script> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            Script x = a.get(i);
+            Script y = b.get(i);
+            if (x.checksum() != y.checksum() || !x.version().equals(y.version())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

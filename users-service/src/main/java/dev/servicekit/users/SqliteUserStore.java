@@ -1,6 +1,5 @@
 package dev.servicekit.users;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
@@ -346,16 +345,17 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             int poolSize,
             Duration connectionTimeout,
             Optional<MeterRegistry> metrics) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName(POOL_NAME);
-        metrics.ifPresent(registry -> hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
-        hikari.setDataSource(dataSource);
-        hikari.setMaximumPoolSize(poolSize);
-        hikari.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis())); // HikariCP's minimum
+        HikariDataSource pool = new HikariDataSource(); // configured itself: see HikariPools.start
+        pool.setPoolName(POOL_NAME);
+        metrics.ifPresent(registry -> pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
+        pool.setDataSource(dataSource);
+        pool.setMaximumPoolSize(poolSize);
+        pool.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis())); // HikariCP's minimum
         try {
-            return new HikariDataSource(hikari);
-        } catch (HikariPool.PoolInitializationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return HikariPools.start(pool);
+        } catch (SQLException | HikariPool.PoolInitializationException e) {
+            Throwable cause =
+                    e instanceof HikariPool.PoolInitializationException && e.getCause() != null ? e.getCause() : e;
             throw new StoreUnavailableException(
                     "Cannot open SQLite database '" + file + "': " + cause.getMessage()
                             + "; check that the path names a database file the service account can read and write",

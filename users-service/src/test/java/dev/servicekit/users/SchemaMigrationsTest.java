@@ -103,6 +103,29 @@ class SchemaMigrationsTest {
     }
 
     @Test
+    void scriptsAreTheSameOnlyWithEveryVersionAndChecksumInTheSameOrder() {
+        SchemaMigrations.Script one = new SchemaMigrations.Script("1", 10);
+        SchemaMigrations.Script two = new SchemaMigrations.Script("2", 20);
+        List<SchemaMigrations.Script> both = List.of(one, two);
+
+        assertThat(SchemaMigrations.sameScripts(both, List.of(new SchemaMigrations.Script(new String("1"), 10), two)))
+                .isTrue();
+        assertThat(SchemaMigrations.sameScripts(List.of(), List.of())).isTrue();
+        assertThat(SchemaMigrations.sameScripts(both, List.of(one)))
+                .as("one missing")
+                .isFalse();
+        assertThat(SchemaMigrations.sameScripts(both, List.of(two, one)))
+                .as("other order")
+                .isFalse();
+        assertThat(SchemaMigrations.sameScripts(both, List.of(one, new SchemaMigrations.Script("2", 21))))
+                .as("edited")
+                .isFalse();
+        assertThat(SchemaMigrations.sameScripts(both, List.of(one, new SchemaMigrations.Script("3", 20))))
+                .as("other version")
+                .isFalse();
+    }
+
+    @Test
     void anOlderDatabaseIsStillMigratedToTheNewestSchema() throws SQLException {
         Path file = dir.resolve("users.db");
         Flyway.configure(SchemaMigrations.class.getClassLoader())
