@@ -97,11 +97,13 @@ final class HttpService implements ReloadableService {
     @Override
     public void start(StartContext context) throws Exception {
         ServiceHost host = context.host();
-        // Before the first use of Helidon, nimbus-jose-jwt or the management beans: never both threads in them.
+        // Before the first use of Helidon or the management beans: never both threads in them.
         StartupWarmUp.awaitDone();
         HttpMetrics metrics = HttpConfigKeys.metrics(config);
         context.onStop("metrics", metrics::close);
         HostMetrics.of(host).bindTo(metrics.registry());
+        // Before the first use of nimbus-jose-jwt (the keys and the authenticator), which the warm-up used meanwhile.
+        StartupWarmUp.awaitNimbusDone();
 
         // One authenticator for both listeners: admin routes on the management listener need the admin scope.
         Optional<JwtSettings> jwt = authEnabled

@@ -51,9 +51,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Contract: {@link #begin} starts it only for the verbs that start the service ({@code run}, {@code service}) and
  * not when the system property {@value #PROPERTY} is {@code false}; {@link #awaitDone} must be called before the main
- * thread first uses Helidon, nimbus-jose-jwt or the management beans, so that no class of those libraries is ever
- * initialised by both threads at once (two threads initialising classes that refer to each other can deadlock). The
- * file mapping comes after that point and may run beside the main thread: it touches only the JDK's own classes,
+ * thread first uses Helidon or the management beans, and {@link #awaitNimbusDone} before it first uses
+ * nimbus-jose-jwt, so that no class of those libraries is ever initialised by both threads at once (two threads
+ * initialising classes that refer to each other can deadlock). Between the two the main thread may use Helidon, the
+ * management beans, Micrometer and the JDK, which the warm-up no longer touches, while the warm-up uses nimbus-jose-jwt
+ * and the JDK. The file mapping comes last and may run beside the main thread: it touches only the JDK's own classes,
  * which are safe to initialise from two threads.
  */
 final class StartupWarmUp {
@@ -66,8 +68,12 @@ final class StartupWarmUp {
 
     private static final Object LOCK = new Object();
     private static Thread running;
-    /** Counted down when the warm-up is done with the libraries; what {@link #awaitDone} waits for. */
-    private static final CountDownLatch LIBRARIES_DONE = new CountDownLatch(1);
+    /** Counted down when the warm-up is done with Helidon and the management beans; {@link #awaitDone} waits for it. */
+    private static final CountDownLatch HELIDON_AND_BEANS_DONE = new CountDownLatch(1);
+    /** Counted down when the warm-up is done with nimbus-jose-jwt; {@link #awaitNimbusDone} waits for it. */
+    private static final CountDownLatch NIMBUS_DONE = new CountDownLatch(1);
+    /** The steps of the last warm-up that have run, in order; for tests. */
+    private static final List<String> RUN_STEPS = new CopyOnWriteArrayList<>();
     /** The steps that threw, by name, with what they threw; for tests: a failing step would go unnoticed. */
     private static final List<String> FAILED_STEPS = new CopyOnWriteArrayList<>();
 
@@ -98,18 +104,32 @@ final class StartupWarmUp {
     }
 
     /**
-     * Waits until a warm-up started by {@link #begin} is done with Helidon, nimbus-jose-jwt and the management beans
-     * (at most {@link #MAX_WAIT}); returns at once when none was started. What it does after that uses only the JDK
-     * (the file mapping) and goes on beside the main thread. Safe to call any number of times, from any thread.
+     * Waits until a warm-up started by {@link #begin} is done with Helidon and the management beans (at most
+     * {@link #MAX_WAIT}); returns at once when none was started. What it does after that, nimbus-jose-jwt's token
+     * verification ({@link #awaitNimbusDone}) and then the file mapping, goes on beside the main thread. Safe to call
+     * any number of times, from any thread.
      */
     static void awaitDone() {
+        await(HELIDON_AND_BEANS_DONE);
+    }
+
+    /**
+     * Waits until a warm-up started by {@link #begin} is done with nimbus-jose-jwt as well (at most
+     * {@link #MAX_WAIT}); returns at once when none was started. Call it before the main thread's first use of
+     * nimbus-jose-jwt, after {@link #awaitDone}.
+     */
+    static void awaitNimbusDone() {
+        await(NIMBUS_DONE);
+    }
+
+    private static void await(CountDownLatch latch) {
         synchronized (LOCK) {
             if (running == null) {
                 return;
             }
         }
         try {
-            LIBRARIES_DONE.await(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            latch.await(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -136,13 +156,24 @@ final class StartupWarmUp {
         return List.copyOf(FAILED_STEPS);
     }
 
+    /** The steps of the last warm-up that have run so far, in order, whether they failed or not. */
+    static List<String> runSteps() {
+        return List.copyOf(RUN_STEPS);
+    }
+
     private static void warmUp() {
+        // In the order the main thread first uses them (HttpService.start): the management beans for the metrics,
+        // then nimbus-jose-jwt for the authenticator; Helidon first, being the longest and used by both.
         try {
             runIgnoringFailures("helidon", StartupWarmUp::helidon);
             runIgnoringFailures("management beans", StartupWarmUp::managementBeans);
+        } finally {
+            HELIDON_AND_BEANS_DONE.countDown();
+        }
+        try {
             runIgnoringFailures("token verification", StartupWarmUp::tokenVerification);
         } finally {
-            LIBRARIES_DONE.countDown();
+            NIMBUS_DONE.countDown();
         }
         // Only the JDK from here on, so the main thread need not wait for it.
         runIgnoringFailures("file mapping", StartupWarmUp::fileMapping);
@@ -150,6 +181,7 @@ final class StartupWarmUp {
 
     private static void runIgnoringFailures(String name, Runnable step) {
         try {
+            RUN_STEPS.add(name);
             step.run();
         } catch (RuntimeException | LinkageError e) {
             // The main thread does the same work and reports its own failure; kept for failedSteps() only.

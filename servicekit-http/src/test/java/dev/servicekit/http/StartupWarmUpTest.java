@@ -27,6 +27,7 @@ class StartupWarmUpTest {
     @Test
     void runWarmsUpOnceOnADaemonThreadAndEveryStepWorks() throws InterruptedException {
         StartupWarmUp.awaitDone(); // nothing started: returns at once
+        StartupWarmUp.awaitNimbusDone();
 
         assertThat(StartupWarmUp.begin(new String[] {"version"})).isFalse();
         System.setProperty(StartupWarmUp.PROPERTY, "false");
@@ -49,8 +50,13 @@ class StartupWarmUpTest {
         assertThat(GlobalServiceRegistry.configured())
                 .as("the registry, before awaitDone returns")
                 .isTrue();
+        assertThat(StartupWarmUp.runSteps()).startsWith("helidon", "management beans");
+        StartupWarmUp.awaitNimbusDone();
+        assertThat(StartupWarmUp.runSteps()).startsWith("helidon", "management beans", "token verification");
         StartupWarmUp.awaitFinished();
 
+        assertThat(StartupWarmUp.runSteps())
+                .containsExactly("helidon", "management beans", "token verification", "file mapping");
         assertThat(StartupWarmUp.failedSteps()).isEmpty();
         assertThat(GlobalServiceRegistry.configured()).isTrue();
         if (warmUp != null) { // null only when it had already finished
