@@ -46,8 +46,8 @@ import java.util.concurrent.TimeUnit;
  * key (the JCA provider lookup of the first HMAC), and a mapping of zero bytes of one of the JDK's files (the JDK's
  * reflective constructor of mapped buffers). It binds no socket, writes no file and reads no byte of one, registers
  * nothing, logs nothing and changes no global setting: the registry and mapper manager it creates are the ones the
- * main thread would create with the same defaults. Whatever fails here is ignored; the main thread does the same work again and reports its own
- * failures.
+ * main thread would create with the same defaults. Whatever fails here is ignored; the main thread does the same work
+ * again and reports its own failures.
  *
  * <p>Contract: {@link #begin} starts it only for the verbs that start the service ({@code run}, {@code service}) and
  * not when the system property {@value #PROPERTY} is {@code false}; {@link #awaitDone} must be called before the main

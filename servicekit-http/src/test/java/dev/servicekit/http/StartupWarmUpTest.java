@@ -21,8 +21,9 @@ class StartupWarmUpTest {
 
     /**
      * One sequence, because the warm-up is once per JVM: nothing to wait for before it starts, not for other verbs,
-     * not when switched off, once for run, the libraries done when awaitDone returns, every step done without a failure (a Helidon or nimbus upgrade that broke
-     * a step would otherwise only make starts slower, silently), and its thread gone after awaitFinished.
+     * not when switched off, once for run, Helidon and the management beans done when awaitDone returns and the
+     * token verification when awaitNimbusDone returns, every step done without a failure (a Helidon or nimbus upgrade
+     * that broke a step would otherwise only make starts slower, silently), and its thread gone after awaitFinished.
      */
     @Test
     void runWarmsUpOnceOnADaemonThreadAndEveryStepWorks() throws InterruptedException {
