@@ -141,21 +141,22 @@ public sealed interface JwtKeySource {
         public VerificationKey {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(origin, "origin");
-            switch (key) {
-                case RSAPublicKey rsa
-                when rsa.getModulus().bitLength() < 2048 ->
+            // instanceof, not a switch on types: this runs on every start with a public key, and each such switch
+            // makes the JVM generate a class when it first runs (docs/performance.md, "Classes generated at run time").
+            if (key instanceof RSAPublicKey rsa) {
+                if (rsa.getModulus().bitLength() < 2048) {
                     throw new IllegalArgumentException("The RSA key in " + origin + " has "
                             + rsa.getModulus().bitLength()
                             + " bits; RS256 needs at least 2048. Use a 2048-bit or larger key");
-                case RSAPublicKey rsa -> {}
-                case ECPublicKey ec
-                when !PemPublicKeys.isP256(ec) ->
+                }
+            } else if (key instanceof ECPublicKey ec) {
+                if (!PemPublicKeys.isP256(ec)) {
                     throw new IllegalArgumentException(
                             "The EC key in " + origin + " is not on curve P-256; ES256 needs a P-256 (prime256v1) key");
-                case ECPublicKey ec -> {}
-                default ->
-                    throw new IllegalArgumentException("The key in " + origin + " is a \"" + key.getAlgorithm()
-                            + "\" key; expected an RSA key (RS256) or an EC P-256 key (ES256)");
+                }
+            } else {
+                throw new IllegalArgumentException("The key in " + origin + " is a \"" + key.getAlgorithm()
+                        + "\" key; expected an RSA key (RS256) or an EC P-256 key (ES256)");
             }
         }
     }
