@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what {@code up} started. The drills' own checks are what this test reads: every drill PASS, {@code lost: 0} for
  * each, a recovery time for each.
  */
+@RunsAlone
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class DrillsIT {
 

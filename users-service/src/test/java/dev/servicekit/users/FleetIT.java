@@ -53,6 +53,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * instances. Runs once with the shipped {@code deploy/nginx/users-service.conf} and once with nginx talking its
  * default HTTP/1.0 to the upstreams.
  */
+@RunsAlone
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class FleetIT {
 

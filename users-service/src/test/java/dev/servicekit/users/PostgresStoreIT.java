@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * recovers by itself when PostgreSQL is back, without losing an acknowledged write; and the database password shows
  * nowhere: not in {@code config show}, {@code /admin/status}, error bodies or the logs at debug level.
  */
+@RunsAlone
 class PostgresStoreIT {
 
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);

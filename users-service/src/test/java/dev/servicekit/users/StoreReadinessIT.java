@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SQLite write lock, {@code /health/ready} answers 503 with {@code checks.store=DOWN} and writes answer a
  * clean 503 problem; once the lock is released both recover in the same process.
  */
+@RunsAlone
 class StoreReadinessIT {
 
     @TempDir

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** users-service.jar in a child JVM launched the way systemd launches a Type=notify unit. */
+@RunsAlone
 class SystemdNotifyIT {
 
     @TempDir
