@@ -18,6 +18,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -172,6 +175,39 @@ class JwtAuthenticatorTest {
         assertThatThrownBy(() -> JwtKeySource.publicKey(weak.toRSAPublicKey()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1024 bits");
+    }
+
+    @Test
+    void ecKeysOffCurveP256AreRefusedNamingTheFile() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp384r1"));
+        PublicKey p384 = generator.generateKeyPair().getPublic();
+        Path file = JwtTestTokens.writePem(dir, "p384.pem", p384);
+
+        assertThatThrownBy(() -> JwtKeySource.publicKeyPem(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("is not on curve P-256; ES256 needs a P-256 (prime256v1) key");
+        assertThatThrownBy(() -> JwtKeySource.publicKey(p384))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not on curve P-256");
+    }
+
+    @Test
+    void keysOfOtherAlgorithmsAreRefusedNamingTheAlgorithm() throws Exception {
+        PublicKey ed25519 =
+                KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic();
+
+        assertThatThrownBy(() -> JwtKeySource.publicKey(ed25519))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is a \"" + ed25519.getAlgorithm() + "\" key")
+                .hasMessageContaining("expected an RSA key (RS256) or an EC P-256 key (ES256)");
+        // From a PEM file the JDK's key factories already refuse it, before the key source sees a key.
+        Path file = JwtTestTokens.writePem(dir, "ed25519.pem", ed25519);
+        assertThatThrownBy(() -> JwtKeySource.publicKeyPem(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("neither RSA nor EC");
     }
 
     @Test
