@@ -25,22 +25,33 @@ final class AccessLog {
         if (ownsRequestId) {
             MDC.put(RequestIds.MDC_KEY, requestId);
         }
+        String statusText = Integer.toString(status);
+        String bytesText = Long.toString(bytes);
+        String durationText = Long.toString(durationMs);
         MDC.put("method", method);
         MDC.put("path", path);
-        MDC.put("status", Integer.toString(status));
-        MDC.put("bytes", Long.toString(bytes));
-        MDC.put("durationMs", Long.toString(durationMs));
+        MDC.put("status", statusText);
+        MDC.put("bytes", bytesText);
+        MDC.put("durationMs", durationText);
         MDC.put("subject", subject);
         try {
-            LOG.info(
-                    "{} {} {} {}B {}ms requestId={} subject={}",
-                    method,
-                    path,
-                    status,
-                    bytes,
-                    durationMs,
-                    requestId,
-                    subject);
+            // The line is built here, not from a "{} {} …" pattern: SLF4J's formatter scans the pattern and boxes the
+            // numbers on every request, 4 % of the CPU of a GET by id on the shipped defaults (docs/performance.md).
+            LOG.info(new StringBuilder(128)
+                    .append(method)
+                    .append(' ')
+                    .append(path)
+                    .append(' ')
+                    .append(statusText)
+                    .append(' ')
+                    .append(bytesText)
+                    .append("B ")
+                    .append(durationText)
+                    .append("ms requestId=")
+                    .append(requestId)
+                    .append(" subject=")
+                    .append(subject)
+                    .toString());
         } finally {
             for (String key : FIELD_KEYS) {
                 MDC.remove(key);
