@@ -61,6 +61,9 @@ class AccessLogTest {
                 .contains("requestId=" + requestId)
                 .endsWith("subject=-")
                 .doesNotContain("secret");
+        // The line is logged finished: its message is the whole line and carries no arguments (CHANGELOG).
+        assertThat(line.getMessage()).isEqualTo(line.getFormattedMessage());
+        assertThat(line.getArgumentArray()).isNullOrEmpty();
         Map<String, String> mdc = line.getMDCPropertyMap();
         assertThat(mdc)
                 .containsEntry("method", "GET")
