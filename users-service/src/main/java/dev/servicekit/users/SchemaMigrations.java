@@ -112,6 +112,11 @@ final class SchemaMigrations {
                 .dataSource(dataSource)
                 .locations(location)
                 .failOnMissingLocations(true)
+                // All pending migrations in one transaction, under one hold of Flyway's lock (PostgreSQL's advisory
+                // lock). Without it Flyway takes the lock again for each migration, so instances starting together
+                // could each apply some of them; a failure would leave the first ones applied. With it, one instance
+                // upgrades the schema as a whole and the others wait, then find nothing to do (docs/fleet.md).
+                .group(true)
                 .load();
         if (hasHistory(dataSource)) {
             // A database without Flyway's history has nothing newer to refuse: the check before is skipped there

@@ -3,9 +3,11 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteDataSource;
@@ -54,6 +57,29 @@ class SchemaMigrationsTest {
         assertThat(SchemaMigrations.hasHistory(dataSource))
                 .as("after the first migration")
                 .isTrue();
+    }
+
+    @Test
+    void pendingMigrationsAreAppliedTogetherOrNotAtAll() throws Exception {
+        Path scripts = Files.createDirectories(dir.resolve("migrations"));
+        Files.writeString(scripts.resolve("V1__first.sql"), "CREATE TABLE first (x INTEGER);\n");
+        Files.writeString(
+                scripts.resolve("V2__second.sql"),
+                "CREATE TABLE second (x INTEGER);\nINSERT INTO absent VALUES (1);\n");
+        SQLiteDataSource dataSource = dataSource(dir.resolve("users.db"));
+
+        assertThatThrownBy(() -> SchemaMigrations.migrate(dataSource, "filesystem:" + scripts, "test"))
+                .isInstanceOf(FlywayException.class)
+                .hasMessageContaining("absent");
+
+        // One transaction for both: the second's failure takes the first back too (without Flyway's group, V1 would
+        // stay applied, and instances starting together could each apply part of the pending migrations).
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet tables = statement.executeQuery(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('first', 'second')")) {
+            assertThat(tables.next()).as("a table of the failed group").isFalse();
+        }
     }
 
     @Test
