@@ -12,6 +12,10 @@
 # them unpinned.
 # Output: one line per measurement, e.g.
 #   java-17-openjdk-amd64-after run startup_ms=2391.8 cpu_ms=2560 rss_kib=115824 stop_ms=2501
+# then a summary per java and measure: each side's median and range, and the difference within each round (after
+# less before: median, mean, and in how many rounds AFTER was lower), e.g.
+#   # java-17-openjdk-amd64 run startup_ms: before 1231 (1153-1313), after 1226 (1145-1368); after - before, same
+#   round: median 6, mean 8.7, lower in 9 of 20
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -93,8 +97,33 @@ for _ in 1 2 3; do
   round >/dev/null
   await_aot_builds "$XDG_CACHE_HOME/servicekit"
 done
+# summary FILE: for each java and measure, the medians (and ranges) of each side, and the difference within each
+# round (after less before, the two measured minutes apart): its median and mean, and in how many rounds AFTER was
+# lower. The paired difference sees a small change that the medians' ranges hide on a machine whose speed drifts.
+summary() {
+  awk '
+    { split($1, l, "-"); side = l[length(l)]; home = substr($1, 1, length($1) - length(side) - 1); kind = $2
+      for (i = 3; i <= NF; i++) {
+        split($i, kv, "="); if (kv[1] == "stop_ms") continue
+        k = home SUBSEP kind SUBSEP kv[1]; keys[k] = 1
+        n = ++count[k, side]; v[k, side, n] = kv[2] } }
+    function median(a, m,   i, j, t, b) { for (i = 1; i <= m; i++) b[i] = a[i]
+      for (i = 2; i <= m; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j + 1] = b[j]; b[j + 1] = t }
+      lo = b[1]; hi = b[m]; return (m % 2) ? b[(m + 1) / 2] : (b[m / 2] + b[m / 2 + 1]) / 2 }
+    END { for (k in keys) { split(k, p, SUBSEP); m = count[k, "before"] < count[k, "after"] ? count[k, "before"] : count[k, "after"]
+        if (m == 0) continue
+        delete x; for (i = 1; i <= m; i++) x[i] = v[k, "before", i]; mb = median(x, m); lb = lo; hb = hi
+        delete x; for (i = 1; i <= m; i++) x[i] = v[k, "after", i]; ma = median(x, m); la = lo; ha = hi
+        delete x; sum = 0; lower = 0
+        for (i = 1; i <= m; i++) { x[i] = v[k, "after", i] - v[k, "before", i]; sum += x[i]; if (x[i] < 0) lower++ }
+        md = median(x, m)
+        printf "# %s %s %s: before %g (%g-%g), after %g (%g-%g); after - before, same round: median %g, mean %.1f, lower in %d of %d\n",
+          p[1], p[2], p[3], mb, lb, hb, ma, la, ha, md, sum / m, lower, m } }' "$1" | sort
+}
+
 echo "# ${CPU:+pinned to CPU $CPU; }load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq 1 "$ROUNDS"); do
   round
-done
+done | tee "$WORK/rounds"
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+summary "$WORK/rounds"
