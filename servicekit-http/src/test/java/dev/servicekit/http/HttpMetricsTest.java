@@ -212,6 +212,25 @@ class HttpMetricsTest {
         assertThat(response.body()).doesNotContain("# EOF");
     }
 
+    /**
+     * A scraper that prefers Prometheus's protobuf format (Prometheus with native histograms on asks for it first)
+     * gets Prometheus text: the route serves the text formats only, and the Prometheus client is shipped without its
+     * protobuf writer (servicekit-http's pom).
+     */
+    @Test
+    void aScraperThatPrefersProtobufGetsPrometheusText() {
+        HttpResponse<String> response = scrape(Optional.of(
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5,"
+                        + "text/plain;version=0.0.4;q=0.4,*/*;q=0.1"));
+
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(PrometheusSamples.parse(response.body()).find("jvm_threads_live_threads", Map.of()))
+                .isNotEmpty();
+        assertThat(new io.prometheus.metrics.expositionformats.PrometheusProtobufWriter().isAvailable())
+                .as("the Prometheus client's protobuf writer, left out with prometheus-metrics-exposition-formats")
+                .isFalse();
+    }
+
     @Test
     void servesOpenMetricsWhenTheScraperAsksForIt() {
         sendKnownSequence();
