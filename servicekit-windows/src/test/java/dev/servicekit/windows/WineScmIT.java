@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.WineCrash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,9 +53,6 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class WineScmIT {
-
-    /** What Wine prints when a Windows process crashes. */
-    static final String WINE_CRASH = "wine: Unhandled page fault";
 
     private static final Duration CMD = Duration.ofSeconds(90);
     private static final Duration STATE = Duration.ofSeconds(30);
@@ -486,14 +484,9 @@ class WineScmIT {
     }
 
     private JsonNode statusJson(String name) throws Exception {
-        WineSession.Result r = fixture("status-json", name);
-        if (r.stderr().contains(WINE_CRASH)) {
-            // The Windows Java 17 under Wine crashed once while exiting (users-service's WindowsZipIT, CI,
-            // 2026-12-06), after its output; status only reads, so it is asked once more. Two in a row fail the test.
-            System.out.println("WineScmIT: Wine crashed running status-json, run again: "
-                    + r.stderr().strip());
-            r = fixture("status-json", name);
-        }
+        // status only reads, so it may run twice.
+        WineSession.Result r =
+                WineCrash.runAgainOnce("status-json", () -> fixture("status-json", name), WineSession.Result::stderr);
         assertThat(r.stderr()).as("status-json: %s", r.all()).isEmpty();
         return new ObjectMapper().readTree(r.stdout());
     }

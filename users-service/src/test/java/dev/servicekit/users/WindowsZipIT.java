@@ -3,6 +3,7 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.servicekit.testing.WineCrash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,9 +49,6 @@ class WindowsZipIT {
     static final String NEEDS = "users-service needs Java 21 or newer; found ";
     static final String INSTALL = ". Install a Java 21+, e.g. winget install EclipseAdoptium.Temurin.21.JRE or"
             + " https://adoptium.net, or set JAVA_HOME to one.";
-
-    /** What Wine prints when a Windows process crashes. */
-    static final String WINE_CRASH = "wine: Unhandled page fault";
 
     private Path work;
     private Path prefix;
@@ -313,20 +311,12 @@ class WindowsZipIT {
     }
 
     /**
-     * Runs a Wine command in this class's prefix, with no JAVA_HOME unless given (Maven's would leak in). A run in
-     * which Wine reports an unhandled page fault is run once more: the Windows Java 17 under Wine crashed once in
-     * CI (2026-12-06) while exiting, after it had printed everything and set its exit code, and Wine's message on
-     * stderr would fail an assertion about the script's own output. A second crash in a row fails the test.
+     * Runs a Wine command in this class's prefix, with no JAVA_HOME unless given (Maven's would leak in); once more
+     * when Wine reports that it crashed ({@link WineCrash}).
      */
-    private Result wine(Map<String, String> env, int timeoutSeconds, String... command)
-            throws IOException, InterruptedException {
-        Result first = wineOnce(env, timeoutSeconds, command);
-        if (!first.stderr.contains(WINE_CRASH)) {
-            return first;
-        }
-        System.out.println("WindowsZipIT: Wine crashed running " + String.join(" ", command) + ", run again: "
-                + first.stderr.strip());
-        return wineOnce(env, timeoutSeconds, command);
+    private Result wine(Map<String, String> env, int timeoutSeconds, String... command) throws Exception {
+        return WineCrash.runAgainOnce(
+                String.join(" ", command), () -> wineOnce(env, timeoutSeconds, command), Result::stderr);
     }
 
     private Result wineOnce(Map<String, String> env, int timeoutSeconds, String... command)
