@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.testing.Poll;
-import dev.servicekit.testing.WineCrash;
+import dev.servicekit.testing.WineFault;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -486,7 +486,7 @@ class WineScmIT {
     private JsonNode statusJson(String name) throws Exception {
         // status only reads, so it may run twice.
         WineSession.Result r =
-                WineCrash.runAgainOnce("status-json", () -> fixture("status-json", name), WineSession.Result::stderr);
+                WineFault.runAgainOnce("status-json", () -> fixture("status-json", name), WineSession.Result::all);
         assertThat(r.stderr()).as("status-json: %s", r.all()).isEmpty();
         return new ObjectMapper().readTree(r.stdout());
     }

@@ -1,7 +1,7 @@
 package dev.servicekit.windows;
 
 import dev.servicekit.testing.Poll;
-import java.io.File;
+import dev.servicekit.testing.WineSessionHolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +32,9 @@ final class WineSession implements AutoCloseable {
 
     private final Path prefix;
     private final Path sessionErr;
-    private final Process holder;
+    private final WineSessionHolder holder;
 
-    private WineSession(Path prefix, Path sessionErr, Process holder) {
+    private WineSession(Path prefix, Path sessionErr, WineSessionHolder holder) {
         this.prefix = prefix;
         this.sessionErr = sessionErr;
         this.holder = holder;
@@ -84,32 +84,9 @@ final class WineSession implements AutoCloseable {
                 "wineserver",
                 "-w"); // let the boot session end: the holder must start the next
         Path sessionErr = workDir.resolve("wine-session.err");
-        ProcessBuilder pb = new ProcessBuilder("wine", "cmd");
-        environment(pb.environment(), prefix, "-all,+eventlog");
-        Path holderOut = workDir.resolve("wine-holder.out");
-        Files.deleteIfExists(holderOut);
-        pb.redirectOutput(holderOut.toFile());
-        pb.redirectError(sessionErr.toFile());
-        Process holder = pb.start(); // stdin stays an open pipe: cmd waits on it for as long as we hold it
-        // the holder must own the session (services.exe inherits its stderr, where the eventlog trace goes):
-        // wait for cmd's banner before anything else starts a Wine process
-        File banner = holderOut.toFile(); // length() is 0 while the file does not exist
-        try {
-            Poll.until(
-                    Duration.ofSeconds(60),
-                    "the Wine session holder (wine cmd) to print its banner or exit",
-                    () -> banner.length() > 0 || !holder.isAlive());
-        } catch (AssertionError e) {
-            holder.destroyForcibly();
-            throw new IllegalStateException(
-                    "the Wine session holder (wine cmd) did not come up: " + e.getMessage() + "; stderr: "
-                            + text(sessionErr),
-                    e);
-        }
-        if (banner.length() == 0) {
-            throw new IllegalStateException(
-                    "the Wine session holder (wine cmd) exited before it came up; stderr: " + text(sessionErr));
-        }
+        // the holder owns the session: services.exe inherits its stderr, where the eventlog trace goes
+        WineSessionHolder holder = WineSessionHolder.start(
+                env -> environment(env, prefix, "-all,+eventlog"), workDir.resolve("wine-holder.out"), sessionErr);
         return new WineSession(prefix, sessionErr, holder);
     }
 
@@ -204,17 +181,12 @@ final class WineSession implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        holder.getOutputStream().close();
-        holder.destroy();
+        holder.close();
         try {
-            if (!holder.waitFor(10, TimeUnit.SECONDS)) {
-                holder.destroyForcibly();
-            }
             // ends this prefix's wineserver and whatever still runs in it (only our session uses the prefix)
             run(prefix, Duration.ofSeconds(30), "-all", "wineserver", "-k");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            holder.destroyForcibly();
         }
     }
 

@@ -3,7 +3,8 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.servicekit.testing.WineCrash;
+import dev.servicekit.testing.WineFault;
+import dev.servicekit.testing.WineSessionHolder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,6 +55,7 @@ class WindowsZipIT {
     private Path prefix;
     private Path jre;
     private String skipWine;
+    private WineSessionHolder holder;
 
     @BeforeAll
     void prepare() throws Exception {
@@ -83,11 +85,24 @@ class WindowsZipIT {
             assertThat(prefix.resolve("system.reg")).as("wineboot -i: %s", boot).exists();
         }
         unzip(ZIP, prefix.resolve("drive_c"));
+        // one live session for the whole class: a wine command started while a session winds down may not start
+        holder = WineSessionHolder.start(
+                env -> {
+                    env.put("WINEPREFIX", prefix.toString());
+                    env.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
+                    env.put("WINEDEBUG", "-all");
+                    env.remove("DISPLAY");
+                },
+                work.resolve("holder.out"),
+                work.resolve("holder.err"));
     }
 
     @AfterAll
     void endWine() throws Exception {
         if (skipWine == null) {
+            if (holder != null) {
+                holder.close();
+            }
             wine(Map.of(), 30, "wineserver", "-k"); // only this class uses the prefix
         }
     }
@@ -312,11 +327,11 @@ class WindowsZipIT {
 
     /**
      * Runs a Wine command in this class's prefix, with no JAVA_HOME unless given (Maven's would leak in); once more
-     * when Wine reports that it crashed ({@link WineCrash}).
+     * when Wine reports that the command crashed or did not start ({@link WineFault}).
      */
     private Result wine(Map<String, String> env, int timeoutSeconds, String... command) throws Exception {
-        return WineCrash.runAgainOnce(
-                String.join(" ", command), () -> wineOnce(env, timeoutSeconds, command), Result::stderr);
+        return WineFault.runAgainOnce(
+                String.join(" ", command), () -> wineOnce(env, timeoutSeconds, command), r -> r.stdout() + r.stderr());
     }
 
     private Result wineOnce(Map<String, String> env, int timeoutSeconds, String... command)
