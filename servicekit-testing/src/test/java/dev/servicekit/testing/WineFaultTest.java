@@ -7,6 +7,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class WineFaultTest {
 
@@ -23,22 +25,18 @@ class WineFaultTest {
         assertThat(outputs).containsExactly(CRASH);
     }
 
-    @Test
-    void aCrashIsRunOnceMore() throws Exception {
-        Deque<String> outputs = new ArrayDeque<>(List.of(CRASH, "", ""));
+    @ParameterizedTest
+    @MethodSource("faults")
+    void aFaultIsRunOnceMore(String fault) throws Exception {
+        Deque<String> outputs = new ArrayDeque<>(List.of(fault, "", ""));
 
         assertThat(WineFault.runAgainOnce("probe", outputs::removeFirst, Function.identity()))
                 .isEmpty();
         assertThat(outputs).hasSize(1);
     }
 
-    @Test
-    void aCommandWineCouldNotStartIsRunOnceMore() throws Exception {
-        Deque<String> outputs = new ArrayDeque<>(List.of(NOT_STARTED, "", ""));
-
-        assertThat(WineFault.runAgainOnce("probe", outputs::removeFirst, Function.identity()))
-                .isEmpty();
-        assertThat(outputs).hasSize(1);
+    static List<String> faults() {
+        return List.of(CRASH, NOT_STARTED);
     }
 
     @Test
