@@ -70,7 +70,8 @@ Environment:
   BENCH_SERVER_CPU / BENCH_CLIENT_CPU  CPUs for the server and the load (default 0 / 1)
   BENCH_OUT              directory for logs and raw results (default bench/out/<UTC timestamp>)
   BENCH_PROFILE          0: a full run skips the profiles it otherwise appends for unmet targets
-                         (bench/profile-load.sh for throughput, bench/profile-startup.sh for start and memory)
+                         (bench/profile-load.sh for throughput, bench/profile-startup.sh and bench/floor.sh
+                         for start and memory)
 EOF
 }
 
@@ -738,7 +739,7 @@ write_results() {
 # estimate_seconds: how long the measuring takes with these settings, builds not counted. Per cold start about
 # 4 s for a JVM (start, first 200, stop; 1 more for users-defaults' \`version\`), 10 for Spring Boot, 1 for Go;
 # per load round the warm-ups and runs plus about 12 s (start, seed, check, stop); the overload scenario;
-# about 110 s of profiles in a full run.
+# about 230 s of profiles and the floor in a full run.
 estimate_seconds() {
   local name cold=0 load=0 total
   for name in "${SERVERS[@]}"; do
@@ -752,7 +753,7 @@ estimate_seconds() {
   done
   total=$((BENCH_COLD_STARTS * cold + ROUNDS * load))
   ((RUN_OVERLOAD)) && total=$((total + BENCH_WARMUP + 2 * BENCH_DURATION + 15))
-  ((!QUICK)) && [[ -z $ONLY && ${BENCH_PROFILE:-1} != 0 ]] && total=$((total + 110))
+  ((!QUICK)) && [[ -z $ONLY && ${BENCH_PROFILE:-1} != 0 ]] && total=$((total + 230))
   echo "$total"
 }
 
@@ -855,6 +856,15 @@ if ((!QUICK)) && [[ -z $ONLY && ${BENCH_PROFILE:-1} != 0 ]]; then
     PROFILES+="### Start and idle memory (bench/profile-startup.sh: shipped options, no archive, memory store)"$'\n\n'
     PROFILES+=$("$BENCH_DIR/profile-startup.sh" 2>&1 | sed 's/^### /#### /') || PROFILES+="profile-startup.sh failed"
     PROFILES+=$'\n'
+    # The same start beside the stack's floor, in this run: how far a start figure is the machine's speed that day.
+    log "measuring the floor under the start (bench/floor.sh 2 5)"
+    PROFILES+="### The floor under the start on this machine, in this run (CPU=0 bench/floor.sh 2 5)"$'\n\n'
+    PROFILES+="The JVM alone, the bare Helidon SE server with one route (with the JDK's class data, then with an AOT"
+    PROFILES+=" cache of its own), users-service started directly with the launcher's options and cache, and the"
+    PROFILES+=" README's command; each pinned to CPU 0 (docs/performance.md, \"Running the benchmark\")."
+    PROFILES+=$'\n\n```\n'
+    PROFILES+=$(CPU=0 "$BENCH_DIR/floor.sh" 2 5 2>&1) || PROFILES+=$'\nfloor.sh failed'
+    PROFILES+=$'\n```\n'
   fi
 fi
 
