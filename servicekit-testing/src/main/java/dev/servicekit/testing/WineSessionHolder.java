@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * {@code wineserver -k} ends the rest.
  *
  * {@snippet :
- * try (WineSessionHolder holder = WineSessionHolder.start(env -> env.put("WINEPREFIX", prefix.toString()),
+ * try (WineSessionHolder holder = WineSessionHolder.start(env -> WineSessionHolder.environment(env, prefix, "-all"),
  *         work.resolve("holder.out"), work.resolve("holder.err"))) {
  *     // wine commands with the same WINEPREFIX run in the holder's session
  * }
@@ -67,6 +67,21 @@ public final class WineSessionHolder implements AutoCloseable {
                     "the Wine session holder (wine cmd) exited before it came up; stderr: " + text(stderr));
         }
         return new WineSessionHolder(holder);
+    }
+
+    /**
+     * Sets what every Wine command of a headless test session runs with: its own prefix, no display, no prompt to
+     * install Mono or Gecko, and {@code debug} as {@code WINEDEBUG}; for the holder and for the commands alike.
+     *
+     * @param env the environment to change, e.g. a {@link ProcessBuilder}'s
+     * @param prefix the Wine prefix
+     * @param debug Wine's debug channels, e.g. {@code -all}
+     */
+    public static void environment(Map<String, String> env, Path prefix, String debug) {
+        env.put("WINEPREFIX", prefix.toString());
+        env.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
+        env.put("WINEDEBUG", debug);
+        env.remove("DISPLAY");
     }
 
     /** Ends the holder: closes its stdin, then ends it by its pid. */

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -86,7 +85,9 @@ final class WineSession implements AutoCloseable {
         Path sessionErr = workDir.resolve("wine-session.err");
         // the holder owns the session: services.exe inherits its stderr, where the eventlog trace goes
         WineSessionHolder holder = WineSessionHolder.start(
-                env -> environment(env, prefix, "-all,+eventlog"), workDir.resolve("wine-holder.out"), sessionErr);
+                env -> WineSessionHolder.environment(env, prefix, "-all,+eventlog"),
+                workDir.resolve("wine-holder.out"),
+                sessionErr);
         return new WineSession(prefix, sessionErr, holder);
     }
 
@@ -194,17 +195,10 @@ final class WineSession implements AutoCloseable {
         return new String(Files.readAllBytes(file), StandardCharsets.UTF_8); // lenient: Wine may print other encodings
     }
 
-    private static void environment(Map<String, String> env, Path prefix, String debug) {
-        env.put("WINEPREFIX", prefix.toString());
-        env.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
-        env.put("WINEDEBUG", debug);
-        env.remove("DISPLAY");
-    }
-
     private static Result run(Path prefix, Duration timeout, String debug, String... command)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command);
-        environment(pb.environment(), prefix, debug);
+        WineSessionHolder.environment(pb.environment(), prefix, debug);
         Path out = Files.createTempFile("wine-out", ".txt");
         Path err = Files.createTempFile("wine-err", ".txt");
         pb.redirectOutput(out.toFile());

@@ -87,12 +87,7 @@ class WindowsZipIT {
         unzip(ZIP, prefix.resolve("drive_c"));
         // one live session for the whole class: a wine command started while a session winds down may not start
         holder = WineSessionHolder.start(
-                env -> {
-                    env.put("WINEPREFIX", prefix.toString());
-                    env.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
-                    env.put("WINEDEBUG", "-all");
-                    env.remove("DISPLAY");
-                },
+                env -> WineSessionHolder.environment(env, prefix, "-all"),
                 work.resolve("holder.out"),
                 work.resolve("holder.err"));
     }
@@ -340,10 +335,7 @@ class WindowsZipIT {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> environment = pb.environment();
         environment.remove("JAVA_HOME");
-        environment.remove("DISPLAY");
-        environment.put("WINEPREFIX", prefix.toString());
-        environment.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
-        environment.put("WINEDEBUG", "-all");
+        WineSessionHolder.environment(environment, prefix, "-all");
         environment.putAll(new HashMap<>(env));
         Path out = Files.createTempFile(work, "out", ".txt");
         Path err = Files.createTempFile(work, "err", ".txt");
