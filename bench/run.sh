@@ -872,7 +872,12 @@ if ((QUICK)) || [[ -n $ONLY ]]; then
   write_results "$OUT/RESULTS.md" "Benchmark results (quick or partial run, not recorded)" "$STARTED_AT"
   log "quick/partial run: written to $OUT/RESULTS.md only (bench/RESULTS.md is for full runs)"
 else
+  # The addenda of other scripts and partial runs (RESULTS.md's last section, to its end) stay: this run does not
+  # measure them. Which of them this run supersedes is for whoever commits it to prune.
+  CARRIED=
+  [[ -f $BENCH_DIR/RESULTS.md ]] && CARRIED=$(sed -n '/^## Carried over from earlier runs$/,$p' "$BENCH_DIR/RESULTS.md")
   write_results "$BENCH_DIR/RESULTS.md" "Benchmark results" "$STARTED_AT"
+  [[ -n $CARRIED ]] && printf '\n%s\n' "$CARRIED" >>"$BENCH_DIR/RESULTS.md"
   cp "$BENCH_DIR/RESULTS.md" "$OUT/RESULTS.md"
   log "written to bench/RESULTS.md"
 fi
