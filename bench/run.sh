@@ -858,12 +858,13 @@ if ((!QUICK)) && [[ -z $ONLY && ${BENCH_PROFILE:-1} != 0 ]]; then
     PROFILES+=$'\n'
     # The same start beside the stack's floor, in this run: how far a start figure is the machine's speed that day.
     log "measuring the floor under the start (bench/floor.sh 2 5)"
-    PROFILES+="### The floor under the start on this machine, in this run (CPU=0 bench/floor.sh 2 5)"$'\n\n'
+    PROFILES+="### The floor under the start on this machine, in this run (CPU=$BENCH_SERVER_CPU bench/floor.sh 2 5)"$'\n\n'
     PROFILES+="The JVM alone, the bare Helidon SE server with one route (with the JDK's class data, then with an AOT"
     PROFILES+=" cache of its own), users-service started directly with the launcher's options and cache, and the"
-    PROFILES+=" README's command; each pinned to CPU 0 (docs/performance.md, \"Running the benchmark\")."
+    PROFILES+=" README's command; each pinned to the servers' CPU, $BENCH_SERVER_CPU (docs/performance.md, \"Running the"
+    PROFILES+=" benchmark\")."
     PROFILES+=$'\n\n```\n'
-    PROFILES+=$(CPU=0 "$BENCH_DIR/floor.sh" 2 5 2>&1) || PROFILES+=$'\nfloor.sh failed'
+    PROFILES+=$(CPU=$BENCH_SERVER_CPU "$BENCH_DIR/floor.sh" 2 5 2>&1) || PROFILES+=$'\nfloor.sh failed'
     PROFILES+=$'\n```\n'
   fi
 fi
