@@ -2,15 +2,18 @@ package dev.servicekit.core;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Loads an application's configuration the one way every verb does: the file, then the shared source (etcd) when
  * the file, environment or {@code --set} name one, then the environment and {@code --set}. The local part is read
- * once to find the shared source; the source is read once; the result is validated once.
+ * once to find the shared source, checked then only for what the source's own keys need (the source's values may be
+ * what makes the rest valid); the source is read once; the combined result is validated once.
  */
 final class ConfigBootstrap {
 
@@ -43,7 +46,21 @@ final class ConfigBootstrap {
      * @throws ConfigException listing every problem
      */
     Loaded load(ServiceCli.ConfigOptions options) {
-        Config local = loadLocal(options, Optional.empty());
+        // The local part is read without the cross-key and secret-file checks: a value the shared source sets may
+        // be what makes the combination valid (docs/decisions.md, "Shared-source discovery skips cross-key checks").
+        ConfigLoader localLoader = loader(options, Optional.empty());
+        Config local = localLoader.read();
+        Path file = configFile(options);
+        Set<ConfigProblem> sourceProblems = new LinkedHashSet<>();
+        for (SharedConfigSource.Provider provider : CoreConfigKeys.SHARED_SOURCES) {
+            sourceProblems.addAll(provider.check(local));
+        }
+        if (!sourceProblems.isEmpty()) {
+            // The local configuration cannot say where the shared source is: report it with every other local problem.
+            Set<ConfigProblem> problems = new LinkedHashSet<>(localLoader.check(local));
+            problems.addAll(sourceProblems);
+            throw new ConfigException(List.copyOf(problems));
+        }
         Optional<SharedConfigSource> shared = Optional.empty();
         for (SharedConfigSource.Provider provider : CoreConfigKeys.SHARED_SOURCES) {
             shared = provider.open(local, app.name());
@@ -51,8 +68,11 @@ final class ConfigBootstrap {
                 break;
             }
         }
-        Path file = configFile(options);
         if (shared.isEmpty()) {
+            List<ConfigProblem> problems = localLoader.check(local);
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
             return new Loaded(local, Optional.empty(), () -> loadLocal(options, Optional.empty()), file, true);
         }
         SharedConfigSource source = shared.get();
@@ -82,8 +102,15 @@ final class ConfigBootstrap {
         }
     }
 
-    /** File, then the layer (the shared source's snapshot) if any, then environment and {@code --set}; no network I/O. */
+    /**
+     * File, then the layer (the shared source's snapshot) if any, then environment and {@code --set}, validated; no
+     * network I/O.
+     */
     private Config loadLocal(ServiceCli.ConfigOptions options, Optional<ConfigLayer> layer) {
+        return loader(options, layer).load();
+    }
+
+    private ConfigLoader loader(ServiceCli.ConfigOptions options, Optional<ConfigLayer> layer) {
         ConfigLoader.Builder loader = ConfigLoader.builder(app.configSchema())
                 .environmentPrefix(app.environmentPrefix())
                 .environment(environment)
@@ -93,7 +120,7 @@ final class ConfigBootstrap {
             loader.skipSecretFilePermissions();
         }
         layer.ifPresent(loader::layer);
-        return loader.build().load();
+        return loader.build();
     }
 
     /** {@code --set} as given, then {@code --instance} as the {@code instance} key: it wins over every other source. */

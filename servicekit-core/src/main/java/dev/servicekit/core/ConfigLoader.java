@@ -71,6 +71,22 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem found
      */
     public Config load() {
+        Config config = read();
+        List<ConfigProblem> problems = check(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    /**
+     * Reads every source without the schema's cross-key checks and the secret files' permissions: what
+     * {@link ConfigBootstrap} needs to find a shared source, whose values may be what makes the combination valid.
+     * Run {@link #check(Config)} on the result (or {@link #load()} with the shared source's layer) before using it.
+     *
+     * @throws ConfigException listing every unknown key, value that does not parse and YAML error
+     */
+    Config read() {
         List<ConfigProblem> problems = new ArrayList<>();
         Map<String, Object> values = new HashMap<>();
         Map<String, String> sources = new HashMap<>();
@@ -80,17 +96,22 @@ public final class ConfigLoader {
         readEnvironment(values, sources, problems);
         readOverrides(values, sources, problems);
 
-        if (problems.isEmpty()) {
-            Config config = new Config(schema, values, sources);
-            problems.addAll(schema.check(config));
-            if (checkSecretFiles) {
-                problems.addAll(SecretFilePermissions.check(config, file));
-            }
-            if (problems.isEmpty()) {
-                return config;
-            }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
         }
-        throw new ConfigException(problems);
+        return new Config(schema, values, sources);
+    }
+
+    /**
+     * The schema's cross-key checks and, unless {@linkplain Builder#skipSecretFilePermissions skipped}, the secret
+     * files' permissions, on a configuration {@link #read()} returned; empty when it is valid.
+     */
+    List<ConfigProblem> check(Config config) {
+        List<ConfigProblem> problems = new ArrayList<>(schema.check(config));
+        if (checkSecretFiles) {
+            problems.addAll(SecretFilePermissions.check(config, file));
+        }
+        return problems;
     }
 
     private void readFile(

@@ -203,6 +203,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readLeavesCrossKeyAndSecretFileChecksToCheckAndLoadRunsBoth() throws IOException {
+        Path file = yaml("""
+                shutdown:
+                  drain-timeout: 40s
+                auth:
+                  secret: hunter2hunter2
+                """);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        ConfigLoader loader = loader().file(file, true).build();
+
+        Config read = loader.read();
+
+        assertThat(read.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT)).isEqualTo(Duration.ofSeconds(40));
+        assertThat(loader.check(read))
+                .extracting(ConfigProblem::key)
+                .containsExactly("shutdown.drain-timeout", file.toString());
+        assertThat(catchThrowableOfType(ConfigException.class, loader::load).problems())
+                .isEqualTo(loader.check(read));
+    }
+
+    @Test
+    void readStillListsEveryProblemOfParsing() throws IOException {
+        Path file = yaml("""
+                log:
+                  levle: debug
+                """);
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(file, true)
+                        .overrides(List.of("http.port=abc", "shutdown.drain-timeout=40s"))
+                        .build()
+                        .read());
+
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("log.levle", "http.port");
+    }
+
+    @Test
     void syslogKeysAreCheckedTogether() {
         ConfigException typo = catchThrowableOfType(
                 ConfigException.class,

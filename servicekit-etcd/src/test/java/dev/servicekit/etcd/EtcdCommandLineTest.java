@@ -8,15 +8,32 @@ import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.Service;
 import dev.servicekit.core.ServiceApplication;
 import dev.servicekit.core.ServiceCli;
+import dev.servicekit.core.ServiceHost;
+import dev.servicekit.testing.EtcdServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The command line with etcd as the shared configuration source, when etcd does not answer. */
+/**
+ * The command line with etcd as the shared configuration source: a real etcd on loopback ({@link EtcdServer}), and
+ * one that does not answer.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class EtcdCommandLineTest {
+
+    static final String PREFIX = "/demo-service/config/";
+
+    @TempDir
+    Path dir;
 
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -48,12 +65,22 @@ class EtcdCommandLineTest {
     };
 
     private int run(Map<String, String> env, String... args) {
+        return cli(env).execute(args);
+    }
+
+    private ServiceCli cli(Map<String, String> env) {
         return ServiceCli.builder(app)
                 .environment(env)
                 .out(new PrintStream(out, true, StandardCharsets.UTF_8))
                 .err(new PrintStream(err, true, StandardCharsets.UTF_8))
-                .build()
-                .execute(args);
+                .build();
+    }
+
+    /** The data directory's config.yaml (the file every verb reads by default) with these lines and etcd's address. */
+    private Map<String, String> dataDirWithConfig(EtcdServer etcd, String yaml) throws Exception {
+        Files.writeString(
+                dir.resolve("config.yaml"), yaml + "config:\n  etcd:\n    endpoints: [" + etcd.endpoint() + "]\n");
+        return Map.of("DEMO_SERVICE_DATA_DIR", dir.toString());
     }
 
     private String out() {
@@ -99,6 +126,69 @@ class EtcdCommandLineTest {
                 .contains("demo-service: note: etcd (" + endpoint
                         + ") did not answer; this is the local configuration only");
         assertThat(out()).contains("level: debug");
+    }
+
+    @Test
+    void aFileValueThatIsValidOnlyWithEtcdsValueIsAcceptedByValidateAndRun() throws Exception {
+        EtcdConfigSourceTest.requireEtcd();
+        try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
+            etcd.put(PREFIX + "shutdown.timeout", "60s");
+            // 40s is not shorter than the default shutdown.timeout (30s), but is shorter than etcd's 60s.
+            Map<String, String> env = dataDirWithConfig(etcd, "shutdown:\n  drain-timeout: 40s\n");
+
+            int code = run(env, "config", "validate");
+
+            assertThat(code).as(err()).isZero();
+            assertThat(out()).contains("Configuration is valid");
+            ServiceHost host = cli(env).start("reload.watch=false");
+            try {
+                assertThat(started.getCount()).isZero();
+                assertThat(host.configuration().orElseThrow().get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
+                        .isEqualTo(Duration.ofSeconds(60));
+                assertThat(host.configuration().orElseThrow().get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT))
+                        .isEqualTo(Duration.ofSeconds(40));
+            } finally {
+                host.stop();
+            }
+        }
+    }
+
+    @Test
+    void theSameFileWithoutEtcdsValueExits78NamingTheKey() throws Exception {
+        EtcdConfigSourceTest.requireEtcd();
+        try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
+            Map<String, String> env = dataDirWithConfig(etcd, "shutdown:\n  drain-timeout: 40s\n");
+
+            int validate = run(env, "config", "validate");
+            int start = run(env, "run");
+
+            assertThat(validate).isEqualTo(78);
+            assertThat(start).isEqualTo(78);
+            assertThat(err())
+                    .contains("shutdown.drain-timeout (from " + dir.resolve("config.yaml")
+                            + "): \"40s\" must be shorter than shutdown.timeout (\"30s\")");
+            assertThat(started.getCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aProblemWithTheEtcdKeysIsListedWithEveryOtherLocalProblemBeforeEtcdIsAsked() throws Exception {
+        Files.writeString(dir.resolve("config.yaml"), "shutdown:\n  drain-timeout: 40s\n");
+
+        int code = run(
+                Map.of("DEMO_SERVICE_DATA_DIR", dir.toString()),
+                "config",
+                "validate",
+                "--set",
+                "config.etcd.endpoints=http://127.0.0.1:" + closedPort(),
+                "--set",
+                "config.etcd.timeout=0s");
+
+        assertThat(code).isEqualTo(78);
+        assertThat(err())
+                .contains("config.etcd.timeout (from --set): \"0s\" leaves no time to reach etcd")
+                .contains("shutdown.drain-timeout (from " + dir.resolve("config.yaml") + "): \"40s\" must be shorter")
+                .doesNotContain("did not answer");
     }
 
     private static int closedPort() throws java.io.IOException {
