@@ -32,7 +32,8 @@ public final class EtcdConfigKeys {
             .defaultText("/<service name>/config/ (e.g. /users-service/config/)")
             .description(
                     "etcd key prefix: the value of etcd key <prefix><dotted.key> (e.g. /users-service/config/log.level) "
-                            + "sets that configuration key. Read only from the file, environment or --set.")
+                            + "sets that configuration key; a / is added when it does not end with one. Read only from "
+                            + "the file, environment or --set.")
             .build();
 
     /** Whether the service refuses to start when no etcd endpoint answers. */

@@ -109,7 +109,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
      * Starts a source.
      *
      * @param endpoints etcd client URLs ({@code http://} or {@code https://}), tried in order; not empty
-     * @param prefix    the etcd key prefix, e.g. {@code /users-service/config/}
+     * @param prefix    the etcd key prefix, e.g. {@code /users-service/config/}; a {@code /} is added when it does not
+     *                  end with one
      */
     public static Builder builder(List<URI> endpoints, String prefix) {
         return new Builder(endpoints, prefix);
@@ -145,7 +146,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 + ")";
     }
 
-    /** The etcd key prefix. */
+    /** The etcd key prefix, ending with {@code /}. */
     public String prefix() {
         return prefix;
     }
@@ -527,7 +528,9 @@ public final class EtcdConfigSource implements SharedConfigSource {
                         "The etcd prefix must not be blank; use e.g. /users-service/config/");
             }
             this.endpoints = List.copyOf(endpoints);
-            this.prefix = prefix;
+            // Each etcd key is <prefix><dotted.key>: without the slash every key would start with one ("/log.level")
+            // and a sibling such as /svc/configx/ would be read as well.
+            this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
         }
 
         /** When true, {@link #layer()} reports a problem if the first read found no endpoint answering (default false). */

@@ -247,6 +247,28 @@ class EtcdConfigSourceTest {
         awaitCount(reloads, 1);
     }
 
+    @Test
+    void aPrefixWithoutATrailingSlashGetsOneSoItsKeysAreKnownAndItsSiblingsAreNotRead() throws Exception {
+        etcd.put(PREFIX + "log.level", "debug");
+        etcd.put("/svc/configx/log.level", "error"); // under "/svc/config" as text, not under "/svc/config/"
+        Config local = ConfigLoader.builder(SCHEMA)
+                .overrides(List.of("config.etcd.endpoints=" + etcd.endpoint(), "config.etcd.prefix=/svc/config"))
+                .build()
+                .load();
+        AtomicInteger reloads = new AtomicInteger();
+        source = EtcdConfigSource.fromConfig(local, "svc").orElseThrow();
+
+        assertThat(source.load()).isTrue();
+        assertThat(values(source.layer())).isEqualTo(Map.of("log.level", "debug"));
+        assertThat(source.prefix()).isEqualTo(PREFIX);
+        assertThat(load(source.layer(), Map.of()).get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("debug");
+
+        source.watch(reloads::incrementAndGet);
+        etcd.put(PREFIX + "log.format", "text");
+        awaitLayer(values -> "text".equals(values.get("log.format")));
+        assertThat(values(source.layer())).containsOnlyKeys("log.level", "log.format");
+    }
+
     private void awaitLayer(Predicate<Map<String, String>> condition) {
         Poll.until(WAIT, "the etcd snapshot to match", () -> values(source.layer()), condition);
     }
