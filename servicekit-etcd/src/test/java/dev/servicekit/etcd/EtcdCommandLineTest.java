@@ -191,6 +191,28 @@ class EtcdCommandLineTest {
                 .doesNotContain("did not answer");
     }
 
+    @Test
+    void endpointsAreTriedInOrderSoADeadFirstOneStillReadsTheConfigurationFromTheSecond() throws Exception {
+        EtcdConfigSourceTest.requireEtcd();
+        try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
+            etcd.put(PREFIX + "log.level", "debug");
+            String dead = "http://127.0.0.1:" + closedPort();
+
+            int code = run(
+                    Map.of(),
+                    "config",
+                    "show",
+                    "--set",
+                    "config.etcd.endpoints=" + dead + "," + etcd.endpoint(),
+                    "--set",
+                    "config.etcd.required=true");
+
+            assertThat(code).as(err()).isZero();
+            assertThat(err()).doesNotContain("did not answer");
+            assertThat(out()).contains("level: debug");
+        }
+    }
+
     private static int closedPort() throws java.io.IOException {
         try (java.net.ServerSocket socket =
                 new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

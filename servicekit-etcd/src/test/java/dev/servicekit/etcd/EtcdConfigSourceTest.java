@@ -11,6 +11,7 @@ import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.testing.EtcdServer;
+import dev.servicekit.testing.FreePorts;
 import dev.servicekit.testing.Poll;
 import java.net.URI;
 import java.nio.file.Files;
@@ -244,6 +245,27 @@ class EtcdConfigSourceTest {
 
         etcd.start();
         awaitLayer(values -> "error".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
+    }
+
+    @Test
+    void aDeadFirstEndpointIsSkippedAndTheNextOneIsReadAndWatched() throws Exception {
+        etcd.put(PREFIX + "log.level", "debug");
+        String dead = "http://127.0.0.1:" + FreePorts.one(); // nothing listens there: connection refused
+        AtomicInteger reloads = new AtomicInteger();
+        source = EtcdConfigSource.builder(List.of(URI.create(dead), URI.create(etcd.endpoint())), PREFIX)
+                .timeout(Duration.ofSeconds(2))
+                .required(true)
+                .build();
+
+        assertThat(source.load()).isTrue();
+        assertThat(source.layer().problems()).isEmpty();
+        assertThat(load(source.layer(), Map.of()).source(CoreConfigKeys.LOG_LEVEL))
+                .isEqualTo("etcd " + etcd.endpoint() + " " + PREFIX + "log.level");
+
+        source.watch(reloads::incrementAndGet);
+        etcd.put(PREFIX + "log.level", "trace");
+        awaitLayer(values -> "trace".equals(values.get("log.level")));
         awaitCount(reloads, 1);
     }
 
