@@ -3,6 +3,7 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.testing.EtcdServer;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
@@ -118,6 +119,52 @@ class EtcdReloadIT {
                         .isZero();
             }
         }
+    }
+
+    @Test
+    void aBadValuePutIntoEtcdIsRefusedTheRunningValueStaysAndStatusAndTheLogSayWhy() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        try (ServiceProcess a = launch("a")) {
+            Instance instance = instance(a);
+            assertThat(instance.rootLevel()).isEqualTo("INFO");
+            String hash = config(instance).path("hash").asText();
+
+            etcd.put(PREFIX + "log.level", "loud");
+
+            JsonNode last = Poll.until(
+                    APPLY,
+                    "the reload after etcd's bad value to show in /admin/status",
+                    () -> config(instance).path("lastReload"),
+                    report -> !report.isNull() && !report.isMissingNode());
+            String problem = "log.level (from etcd " + etcd.endpoint() + " " + PREFIX
+                    + "log.level): \"loud\" is not valid; expected one of trace, debug, info, warn, error";
+            assertThat(last.path("ok").asBoolean()).isFalse();
+            assertThat(last.path("error").asText()).contains(problem);
+            assertThat(instance.rootLevel()).as("the running log level stays").isEqualTo("INFO");
+            assertThat(config(instance).path("hash").asText())
+                    .as("the running configuration stays")
+                    .isEqualTo(hash);
+            a.awaitOutput(
+                    java.util.regex.Pattern.compile(
+                            "WARN .*Configuration reload: reload refused, the running configuration stays"),
+                    APPLY);
+            assertThat(a.output()).contains(problem);
+            assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
+
+            etcd.put(PREFIX + "log.level", "debug");
+            awaitAll(
+                    List.of(instance),
+                    APPLY,
+                    i -> i.rootLevel().equals("DEBUG"),
+                    "log.level debug from etcd after the bad value");
+            a.signal("TERM");
+            assertThat(a.awaitExit(UsersServiceProcessIT.START)).isZero();
+        }
+    }
+
+    /** The {@code config} section of {@code /admin/status}: {@code hash} and {@code lastReload}. */
+    private static JsonNode config(Instance instance) {
+        return instance.management().get("/admin/status").json().path("config");
     }
 
     /**
