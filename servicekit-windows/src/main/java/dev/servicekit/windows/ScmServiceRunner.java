@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *       while {@link ManagedService#start()} blocks (bounded by {@link ManagedService#startTimeout()}).</li>
  *   <li>RUNNING, accepting STOP, SHUTDOWN, PRESHUTDOWN, PARAMCHANGE and PAUSE/CONTINUE. A failed start reports
  *       STOPPED with {@code ERROR_SERVICE_SPECIFIC_ERROR} and the {@link ManagedServiceException#exitCode()}, so
- *       the recovery actions fire.</li>
+ *       the recovery actions fire. A service already STOPPED or FAILED when start returns is reported STOPPED
+ *       (exit code 0 or 1) instead of RUNNING.</li>
  *   <li>The handler only records the control (and the pending state) and returns; the work runs on the
  *       {@code scm-control} thread, one control after another: STOP/SHUTDOWN/PRESHUTDOWN → STOP_PENDING with
  *       advancing checkpoints while {@link ManagedService#stop()} drains, then STOPPED; PARAMCHANGE →
@@ -162,8 +163,19 @@ final class ScmServiceRunner {
                 return;
             }
             service.addStateListener(this::onStateChange);
-            status.enter(ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING);
-            LOG.info(LifecycleEvent.STARTED.marker(), "{} started", service.name());
+            // The listener hears only what comes after it was added: read the state once, for a service that
+            // failed, or stopped (a stop asked for during start), as start() returned. (Listening from before
+            // start() would also hear the FAILED of a failed start, which the catch above reports with its code.)
+            ServiceState now = service.state();
+            if (now.isFinal()) {
+                if (stopRequested.compareAndSet(false, true)) {
+                    finish(now, "stopped as its start returned");
+                }
+                return;
+            }
+            if (status.enterIf(ScmApi.SERVICE_START_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING)) {
+                LOG.info(LifecycleEvent.STARTED.marker(), "{} started", service.name());
+            }
         }
 
         /** The service stopped or failed by itself (not through a control): tell the SCM so recovery can act. */

@@ -313,6 +313,21 @@ class ScmServiceRunnerTest {
     }
 
     @Test
+    void serviceThatFailsAsItsStartReturnsIsReportedStoppedInsteadOfRunning() throws Exception {
+        FakeManagedService service =
+                FakeManagedService.named("users-service").startsAtOnce().failsAsStartReturns();
+
+        OptionalInt exit = exitOf(run(service));
+
+        assertThat(exit).hasValue(1);
+        assertThat(scm.stoppedReport()).get().satisfies(r -> {
+            assertThat(r.win32ExitCode()).isEqualTo(SimulatedScm.ERROR_SERVICE_SPECIFIC_ERROR);
+            assertThat(r.serviceSpecificExitCode()).isEqualTo(1);
+        });
+        assertThat(scm.reportsOf(SERVICE_RUNNING)).isEmpty();
+    }
+
+    @Test
     void serviceThatFailsWhileRunningIsReportedStoppedWithAServiceSpecificCode() throws Exception {
         FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
