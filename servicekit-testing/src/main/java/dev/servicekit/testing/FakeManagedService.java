@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * <p>{@link #start()} and {@link #stop()} block on gates the test opens ({@link #startsAtOnce()},
  * {@link #openStart()}, {@link #stopsAtOnce()}, {@link #openStop()}), so a test can look at the manager while a start
  * or a drain is under way; a gate not opened within 20 s fails the test. It counts reloads, pauses and resumes, and
- * can fail its start, fail while running, or stop answering its liveness check.
+ * can fail its start, fail as its start returns, fail while running, fail to pause or resume, or stop answering its
+ * liveness check.
  *
  * {@snippet :
  * FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce().stopsAtOnce();
@@ -50,6 +51,9 @@ public final class FakeManagedService implements ManagedService {
     private volatile boolean live = true;
     private volatile Optional<String> instance = Optional.empty();
     private volatile ManagedServiceException startFailure;
+    private volatile boolean failsAsStartReturns;
+    private volatile boolean failsToPause;
+    private volatile boolean failsToResume;
 
     private FakeManagedService(String name) {
         this.name = Objects.requireNonNull(name, "name");
@@ -94,6 +98,27 @@ public final class FakeManagedService implements ManagedService {
     public FakeManagedService failsToStartWith(int exitCode) {
         startFailure = new ManagedServiceException(
                 "Port 8080 is already in use by another process; stop it or set http.port", exitCode, null);
+        return this;
+    }
+
+    /**
+     * {@link #start()} reaches RUNNING, then fails and returns normally in state FAILED: a host that failed on its own
+     * as start returned, before a manager listening from then on could hear it.
+     */
+    public FakeManagedService failsAsStartReturns() {
+        failsAsStartReturns = true;
+        return this;
+    }
+
+    /** {@link #pause()} counts the pause, then throws an {@link IllegalStateException}; the state stays as it was. */
+    public FakeManagedService failsToPause() {
+        failsToPause = true;
+        return this;
+    }
+
+    /** {@link #resume()} counts the resume, then throws an {@link IllegalStateException}; the state stays as it was. */
+    public FakeManagedService failsToResume() {
+        failsToResume = true;
         return this;
     }
 
@@ -178,6 +203,9 @@ public final class FakeManagedService implements ManagedService {
             throw startFailure;
         }
         transition(ServiceState.RUNNING);
+        if (failsAsStartReturns) {
+            transition(ServiceState.FAILED);
+        }
     }
 
     @Override
@@ -192,12 +220,18 @@ public final class FakeManagedService implements ManagedService {
     @Override
     public void pause() {
         pauses.incrementAndGet();
+        if (failsToPause) {
+            throw new IllegalStateException("pause failed: the readiness check could not be turned off");
+        }
         transition(ServiceState.PAUSED);
     }
 
     @Override
     public void resume() {
         resumes.incrementAndGet();
+        if (failsToResume) {
+            throw new IllegalStateException("resume failed: the readiness check could not be turned on");
+        }
         transition(ServiceState.RUNNING);
     }
 

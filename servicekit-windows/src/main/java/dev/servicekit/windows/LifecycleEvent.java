@@ -29,7 +29,11 @@ public enum LifecycleEvent {
     /** Start failed; the SCM got the service-specific exit code. */
     START_FAILED(8, Severity.ERROR),
     /** Stop did not finish cleanly. */
-    STOP_FAILED(9, Severity.ERROR);
+    STOP_FAILED(9, Severity.ERROR),
+    /** Pause failed; the service stays running. */
+    PAUSE_FAILED(10, Severity.ERROR),
+    /** Continue failed; the service stays paused. */
+    CONTINUE_FAILED(11, Severity.ERROR);
 
     /** The event id of WARN events without a lifecycle marker. */
     public static final int WARNING_EVENT_ID = 100;

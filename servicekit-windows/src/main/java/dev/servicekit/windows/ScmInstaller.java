@@ -33,7 +33,6 @@ import java.nio.file.attribute.AclEntryType;
 import java.nio.file.attribute.AclFileAttributeView;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -61,7 +60,6 @@ final class ScmInstaller {
     static final int ERROR_SERVICE_EXISTS = 1073;
 
     private static final Advapi32 A = Advapi32.INSTANCE;
-    private static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
 
     // -------------------------------------------------------------------------------------------- install
 
@@ -732,38 +730,21 @@ final class ScmInstaller {
         return status;
     }
 
-    /**
-     * Polls while the service is in {@code pendingState}: every wait hint / 10 (between 100 ms and 1 s); gives up
-     * when the checkpoint has not advanced within the wait hint (at least 10 s), or after {@link #DEFAULT_WAIT} overall.
-     */
+    /** Polls while the service is in {@code pendingState}, at most {@link ScmPendingWait#DEFAULT_BOUND} overall. */
     private static Winsvc.SERVICE_STATUS_PROCESS waitWhile(
             Winsvc.SC_HANDLE service, String name, int pendingState, Progress progress) {
-        long deadline = System.nanoTime() + DEFAULT_WAIT.toNanos();
-        Winsvc.SERVICE_STATUS_PROCESS status = query(service, name);
-        int lastCheckPoint = status.dwCheckPoint;
-        long lastProgress = System.nanoTime();
-        while (status.dwCurrentState == pendingState) {
-            long hint = Math.max(status.dwWaitHint, 10_000);
-            try {
-                Thread.sleep(Math.min(1000, Math.max(100, status.dwWaitHint / 10)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ServiceManagerException(
-                        "Interrupted while waiting for \"" + name + "\"", ExitCode.FAILURE, e);
-            }
-            status = query(service, name);
-            long now = System.nanoTime();
-            if (status.dwCheckPoint != lastCheckPoint) {
-                lastCheckPoint = status.dwCheckPoint;
-                lastProgress = now;
-            } else if (now - lastProgress > hint * 1_000_000L || now > deadline) {
-                throw new ServiceManagerException(
-                        "Service \"" + name + "\" is stuck in " + ScmStatus.stateName(pendingState) + " (checkpoint "
-                                + status.dwCheckPoint + "); check the Application log in Event Viewer",
-                        ExitCode.FAILURE);
-            }
-        }
-        return status;
+        return ScmPendingWait.system()
+                .whilePending(
+                        name,
+                        pendingState,
+                        () -> query(service, name),
+                        s -> new ScmStatus(
+                                s.dwCurrentState,
+                                s.dwControlsAccepted,
+                                s.dwWin32ExitCode,
+                                s.dwServiceSpecificExitCode,
+                                s.dwCheckPoint,
+                                s.dwWaitHint));
     }
 
     private static String exitText(Winsvc.SERVICE_STATUS_PROCESS status) {

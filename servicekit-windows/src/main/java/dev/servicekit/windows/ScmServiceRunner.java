@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  *       while {@link ManagedService#start()} blocks (bounded by {@link ManagedService#startTimeout()}).</li>
  *   <li>RUNNING, accepting STOP, SHUTDOWN, PRESHUTDOWN, PARAMCHANGE and PAUSE/CONTINUE. A failed start reports
  *       STOPPED with {@code ERROR_SERVICE_SPECIFIC_ERROR} and the {@link ManagedServiceException#exitCode()}, so
- *       the recovery actions fire.</li>
+ *       the recovery actions fire. A service already STOPPED or FAILED when start returns is reported STOPPED
+ *       (exit code 0 or 1) instead of RUNNING.</li>
  *   <li>The handler only records the control (and the pending state) and returns; the work runs on the
  *       {@code scm-control} thread, one control after another: STOP/SHUTDOWN/PRESHUTDOWN → STOP_PENDING with
  *       advancing checkpoints while {@link ManagedService#stop()} drains, then STOPPED; PARAMCHANGE →
  *       {@link ManagedService#reload()}; PAUSE → {@link ManagedService#pause()} then PAUSED; CONTINUE →
- *       {@link ManagedService#resume()} then RUNNING; INTERROGATE → the current status again.</li>
+ *       {@link ManagedService#resume()} then RUNNING; a pause or resume that throws is logged
+ *       ({@link LifecycleEvent#PAUSE_FAILED}, {@link LifecycleEvent#CONTINUE_FAILED}) and reports the state before
+ *       it again (RUNNING, PAUSED); INTERROGATE → the current status again.</li>
  *   <li>The dispatcher returns after STOPPED; the process exit code is 0 after a clean stop.</li>
  * </ol>
  */
@@ -160,8 +163,19 @@ final class ScmServiceRunner {
                 return;
             }
             service.addStateListener(this::onStateChange);
-            status.enter(ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING);
-            LOG.info(LifecycleEvent.STARTED.marker(), "{} started", service.name());
+            // The listener hears only what comes after it was added: read the state once, for a service that
+            // failed, or stopped (a stop asked for during start), as start() returned. (Listening from before
+            // start() would also hear the FAILED of a failed start, which the catch above reports with its code.)
+            ServiceState now = service.state();
+            if (now.isFinal()) {
+                if (stopRequested.compareAndSet(false, true)) {
+                    finish(now, "stopped as its start returned");
+                }
+                return;
+            }
+            if (status.enterIf(ScmApi.SERVICE_START_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING)) {
+                LOG.info(LifecycleEvent.STARTED.marker(), "{} started", service.name());
+            }
         }
 
         /** The service stopped or failed by itself (not through a control): tell the SCM so recovery can act. */
@@ -197,32 +211,62 @@ final class ScmServiceRunner {
                     return ScmApi.NO_ERROR;
                 case ScmApi.SERVICE_CONTROL_PAUSE:
                     status.enterPending(ScmApi.SERVICE_PAUSE_PENDING, PAUSE_BOUND);
-                    control.execute(() -> {
-                        service.pause();
-                        if (status.enterIf(
-                                ScmApi.SERVICE_PAUSE_PENDING, ScmApi.SERVICE_PAUSED, ACCEPTED_WHEN_RUNNING)) {
-                            LOG.info(
-                                    LifecycleEvent.PAUSED.marker(),
-                                    "{} paused: readiness off, the API answers 503",
-                                    service.name());
-                        }
-                    });
+                    control.execute(() -> pause(status));
                     return ScmApi.NO_ERROR;
                 case ScmApi.SERVICE_CONTROL_CONTINUE:
                     status.enterPending(ScmApi.SERVICE_CONTINUE_PENDING, PAUSE_BOUND);
-                    control.execute(() -> {
-                        service.resume();
-                        if (status.enterIf(
-                                ScmApi.SERVICE_CONTINUE_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING)) {
-                            LOG.info(LifecycleEvent.CONTINUED.marker(), "{} continued", service.name());
-                        }
-                    });
+                    control.execute(() -> resume(status));
                     return ScmApi.NO_ERROR;
                 case ScmApi.SERVICE_CONTROL_INTERROGATE:
                     status.interrogate();
                     return ScmApi.NO_ERROR;
                 default:
                     return ScmApi.ERROR_CALL_NOT_IMPLEMENTED;
+            }
+        }
+
+        /**
+         * PAUSE, on the control thread. A pause that throws goes back to RUNNING (a pending state accepts no
+         * controls, so staying PAUSE_PENDING would leave the service unstoppable) and is logged for the Event Log.
+         */
+        private void pause(ScmStatusReporter status) {
+            try {
+                service.pause();
+            } catch (RuntimeException e) {
+                LOG.error(
+                        LifecycleEvent.PAUSE_FAILED.marker(),
+                        "{} failed to pause: {}; it stays running, reported RUNNING to the SCM",
+                        service.name(),
+                        e,
+                        e);
+                status.enterIf(ScmApi.SERVICE_PAUSE_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING);
+                return;
+            }
+            if (status.enterIf(ScmApi.SERVICE_PAUSE_PENDING, ScmApi.SERVICE_PAUSED, ACCEPTED_WHEN_RUNNING)) {
+                LOG.info(
+                        LifecycleEvent.PAUSED.marker(),
+                        "{} paused: readiness off, the API answers 503",
+                        service.name());
+            }
+        }
+
+        /** CONTINUE, on the control thread; a resume that throws goes back to PAUSED, as {@link #pause} does. */
+        private void resume(ScmStatusReporter status) {
+            try {
+                service.resume();
+            } catch (RuntimeException e) {
+                LOG.error(
+                        LifecycleEvent.CONTINUE_FAILED.marker(),
+                        "{} failed to continue: {}; it stays paused (the API answers 503), reported PAUSED to the SCM;"
+                                + " send continue again, or stop it",
+                        service.name(),
+                        e,
+                        e);
+                status.enterIf(ScmApi.SERVICE_CONTINUE_PENDING, ScmApi.SERVICE_PAUSED, ACCEPTED_WHEN_RUNNING);
+                return;
+            }
+            if (status.enterIf(ScmApi.SERVICE_CONTINUE_PENDING, ScmApi.SERVICE_RUNNING, ACCEPTED_WHEN_RUNNING)) {
+                LOG.info(LifecycleEvent.CONTINUED.marker(), "{} continued", service.name());
             }
         }
 

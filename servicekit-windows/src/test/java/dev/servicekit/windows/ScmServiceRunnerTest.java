@@ -19,7 +19,9 @@ import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_STOPPED;
 import static dev.servicekit.testing.scm.SimulatedScm.SERVICE_STOP_PENDING;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.servicekit.testing.FakeManagedService;
+import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.scm.ScmStatusReport;
 import dev.servicekit.testing.scm.SimulatedScm;
 import java.time.Duration;
@@ -185,6 +187,71 @@ class ScmServiceRunnerTest {
     }
 
     @Test
+    void aPauseThatThrowsIsLoggedForTheEventLogAndReportsRunningAgainSoStopStillWorks() throws Exception {
+        FakeManagedService service = FakeManagedService.named("users-service")
+                .startsAtOnce()
+                .stopsAtOnce()
+                .failsToPause();
+        try (LogCapture log = LogCapture.of(ScmServiceRunner.class.getName())) {
+            CompletableFuture<OptionalInt> exit = run(service);
+            scm.awaitState(SERVICE_RUNNING, WAIT);
+
+            assertThat(scm.sendControl(SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
+
+            ScmStatusReport running = scm.awaitCurrentState(SERVICE_RUNNING, WAIT);
+            assertThat(running.controlsAccepted()).isEqualTo(ScmServiceRunner.ACCEPTED_WHEN_RUNNING);
+            assertThat(service.pauses()).isEqualTo(1);
+            assertThat(scm.reportsOf(SERVICE_PAUSED)).isEmpty();
+            assertThat(log.events())
+                    .filteredOn(e -> hasMarker(e, LifecycleEvent.PAUSE_FAILED))
+                    .singleElement()
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .asString()
+                    .contains("users-service failed to pause")
+                    .contains("the readiness check could not be turned off");
+
+            assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
+            assertThat(exitOf(exit)).hasValue(0);
+        }
+    }
+
+    @Test
+    void aContinueThatThrowsIsLoggedForTheEventLogAndReportsPausedAgainSoStopStillWorks() throws Exception {
+        FakeManagedService service = FakeManagedService.named("users-service")
+                .startsAtOnce()
+                .stopsAtOnce()
+                .failsToResume();
+        try (LogCapture log = LogCapture.of(ScmServiceRunner.class.getName())) {
+            CompletableFuture<OptionalInt> exit = run(service);
+            scm.awaitState(SERVICE_RUNNING, WAIT);
+            assertThat(scm.sendControl(SERVICE_CONTROL_PAUSE)).isEqualTo(SimulatedScm.NO_ERROR);
+            scm.awaitCurrentState(SERVICE_PAUSED, WAIT);
+
+            assertThat(scm.sendControl(SERVICE_CONTROL_CONTINUE)).isEqualTo(SimulatedScm.NO_ERROR);
+
+            ScmStatusReport paused = scm.awaitCurrentState(SERVICE_PAUSED, WAIT);
+            assertThat(paused.controlsAccepted()).isEqualTo(ScmServiceRunner.ACCEPTED_WHEN_RUNNING);
+            assertThat(service.resumes()).isEqualTo(1);
+            assertThat(scm.reportsOf(SERVICE_PAUSED)).hasSize(2);
+            assertThat(log.events())
+                    .filteredOn(e -> hasMarker(e, LifecycleEvent.CONTINUE_FAILED))
+                    .singleElement()
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .asString()
+                    .contains("users-service failed to continue")
+                    .contains("the readiness check could not be turned on");
+
+            assertThat(scm.sendControl(SERVICE_CONTROL_STOP)).isEqualTo(SimulatedScm.NO_ERROR);
+            assertThat(exitOf(exit)).hasValue(0);
+        }
+    }
+
+    private static boolean hasMarker(ILoggingEvent event, LifecycleEvent lifecycle) {
+        return event.getMarkerList() != null
+                && event.getMarkerList().stream().anyMatch(m -> m.contains(lifecycle.marker()));
+    }
+
+    @Test
     void stopReportsAdvancingStopPendingCheckpointsWhileTheDrainRunsThenStoppedWithExitCodeZero() throws Exception {
         FakeManagedService service = FakeManagedService.named("users-service").startsAtOnce();
         CompletableFuture<OptionalInt> exit = run(service);
@@ -241,6 +308,21 @@ class ScmServiceRunnerTest {
             assertThat(r.currentState()).isEqualTo(SERVICE_STOPPED);
             assertThat(r.win32ExitCode()).isEqualTo(SimulatedScm.ERROR_SERVICE_SPECIFIC_ERROR);
             assertThat(r.serviceSpecificExitCode()).isEqualTo(75);
+        });
+        assertThat(scm.reportsOf(SERVICE_RUNNING)).isEmpty();
+    }
+
+    @Test
+    void serviceThatFailsAsItsStartReturnsIsReportedStoppedInsteadOfRunning() throws Exception {
+        FakeManagedService service =
+                FakeManagedService.named("users-service").startsAtOnce().failsAsStartReturns();
+
+        OptionalInt exit = exitOf(run(service));
+
+        assertThat(exit).hasValue(1);
+        assertThat(scm.stoppedReport()).get().satisfies(r -> {
+            assertThat(r.win32ExitCode()).isEqualTo(SimulatedScm.ERROR_SERVICE_SPECIFIC_ERROR);
+            assertThat(r.serviceSpecificExitCode()).isEqualTo(1);
         });
         assertThat(scm.reportsOf(SERVICE_RUNNING)).isEmpty();
     }

@@ -1,6 +1,7 @@
 package dev.servicekit.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.servicekit.scm.ScmApi;
 import dev.servicekit.scm.ScmStatus;
@@ -33,9 +34,9 @@ class WindowsServiceManagerTest {
 
     @Test
     void runManagedOffWindowsIsNotStartedByAnScmAndTouchesNoNativeCode() {
-        if (System.getProperty("os.name").startsWith("Windows")) {
-            return; // on Windows this would talk to the real SCM
-        }
+        assumeFalse(
+                System.getProperty("os.name").startsWith("Windows"),
+                "runs off Windows only: on Windows runManaged would talk to the real SCM");
         assertThat(new WindowsServiceManager().runManaged(FakeManagedService.named("users-service")))
                 .isEmpty();
     }
