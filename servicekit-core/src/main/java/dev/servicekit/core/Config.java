@@ -23,11 +23,21 @@ public final class Config {
     private final ConfigSchema schema;
     private final Map<String, Object> values;
     private final Map<String, String> sources;
+    private final Set<String> unparsed;
 
     Config(ConfigSchema schema, Map<String, Object> values, Map<String, String> sources) {
+        this(schema, values, sources, Set.of());
+    }
+
+    /**
+     * A configuration some of whose keys did not parse: only for running the checks that do not read them, so that
+     * one load lists every problem ({@link ConfigLoader#load()}); reading such a key throws {@link UnparsedKey}.
+     */
+    Config(ConfigSchema schema, Map<String, Object> values, Map<String, String> sources, Set<String> unparsed) {
         this.schema = schema;
         this.values = Map.copyOf(values);
         this.sources = Map.copyOf(sources);
+        this.unparsed = Set.copyOf(unparsed);
     }
 
     /** The schema this configuration was validated against. */
@@ -52,6 +62,9 @@ public final class Config {
         if (schema.key(key.name()).isEmpty()) {
             throw new IllegalArgumentException(
                     "Config key \"" + key.name() + "\" is not part of this configuration's schema");
+        }
+        if (unparsed.contains(key.name())) {
+            throw new UnparsedKey(key.name());
         }
         @SuppressWarnings("unchecked")
         T value = (T) values.get(key.name());
@@ -83,6 +96,23 @@ public final class Config {
             }
         }
         return new Config(schema, mergedValues, mergedSources);
+    }
+
+    /** Whether the key's value did not parse (only in the configuration {@link ConfigLoader#load()} checks on failure). */
+    boolean isUnparsed(ConfigKey<?> key) {
+        return unparsed.contains(key.name());
+    }
+
+    /**
+     * Thrown by {@link #find} for a key whose value did not parse: a check that reads it cannot judge the combination,
+     * so the loader skips that check; the key's own problem is already listed.
+     */
+    static final class UnparsedKey extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnparsedKey(String name) {
+            super("Config key \"" + name + "\" did not parse", null, false, false);
+        }
     }
 
     /** Where the key's value came from: {@code default}, a file name, {@code environment NAME}, or {@code --set}. */

@@ -10,11 +10,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -39,6 +41,8 @@ import java.util.stream.StreamSupport;
  * }
  */
 public final class ConfigLoader {
+
+    private static final String UNKNOWN_KEY = "is not a known configuration key; ";
 
     private final ConfigSchema schema;
     private final String environmentPrefix;
@@ -71,12 +75,23 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem found
      */
     public Config load() {
-        Config config = read();
-        List<ConfigProblem> problems = check(config);
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+        Reading reading = readAll();
+        if (reading.problems().isEmpty()) {
+            Config config = new Config(schema, reading.values(), reading.sources());
+            List<ConfigProblem> problems = check(config);
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return config;
         }
-        return config;
+        // Some values did not parse. The checks that read none of them still run, so that one run lists every
+        // problem (a bad port and a store URL with credentials in it, say), unless a source could not be read at
+        // all: then any check would judge defaults in place of values nobody has seen.
+        List<ConfigProblem> problems = new ArrayList<>(reading.problems());
+        if (reading.everySourceRead()) {
+            problems.addAll(check(new Config(schema, reading.values(), reading.sources(), reading.unparsedKeys())));
+        }
+        throw new ConfigException(problems);
     }
 
     /**
@@ -87,6 +102,25 @@ public final class ConfigLoader {
      * @throws ConfigException listing every unknown key, value that does not parse and YAML error
      */
     Config read() {
+        Reading reading = readAll();
+        if (!reading.problems().isEmpty()) {
+            throw new ConfigException(reading.problems());
+        }
+        return new Config(schema, reading.values(), reading.sources());
+    }
+
+    /**
+     * What the sources gave: the values that parsed, where each came from, every problem, the keys with a value
+     * that did not parse, and whether every source could be read (a file with a syntax error cannot).
+     */
+    private record Reading(
+            Map<String, Object> values,
+            Map<String, String> sources,
+            List<ConfigProblem> problems,
+            Set<String> unparsedKeys,
+            boolean everySourceRead) {}
+
+    private Reading readAll() {
         List<ConfigProblem> problems = new ArrayList<>();
         Map<String, Object> values = new HashMap<>();
         Map<String, String> sources = new HashMap<>();
@@ -96,10 +130,20 @@ public final class ConfigLoader {
         readEnvironment(values, sources, problems);
         readOverrides(values, sources, problems);
 
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+        // A problem names a schema key (its value did not parse, or has no value), an unknown key, or a source as a
+        // whole (a file that cannot be read or parsed, a --set that is not key=value); a layer's own problems (etcd
+        // did not answer) are about the whole layer, whatever key they name.
+        Set<String> unparsed = new HashSet<>();
+        boolean everySourceRead =
+                layers.stream().allMatch(layer -> layer.problems().isEmpty());
+        for (ConfigProblem problem : problems) {
+            if (schema.key(problem.key()).isPresent()) {
+                unparsed.add(problem.key());
+            } else if (!problem.message().startsWith(UNKNOWN_KEY)) {
+                everySourceRead = false;
+            }
         }
-        return new Config(schema, values, sources);
+        return new Reading(values, sources, problems, unparsed, everySourceRead);
     }
 
     /**
@@ -159,7 +203,7 @@ public final class ConfigLoader {
             return;
         }
         Map<String, JsonNode> flat = new LinkedHashMap<>();
-        flatten("", root, flat);
+        flatten(root, flat);
         for (Map.Entry<String, JsonNode> entry : flat.entrySet()) {
             String name = entry.getKey();
             JsonNode node = entry.getValue();
@@ -207,14 +251,30 @@ public final class ConfigLoader {
         }
     }
 
-    private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {
-        if (node.isObject() && (prefix.isEmpty() || !node.isEmpty())) {
+    /** The dotted name of every leaf of the file's mapping. */
+    private static void flatten(JsonNode root, Map<String, JsonNode> out) {
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
+            flatten(segment(field.getKey()), field.getValue(), out);
+        }
+    }
+
+    private static void flatten(String name, JsonNode node, Map<String, JsonNode> out) {
+        if (node.isObject() && !node.isEmpty()) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
-                flatten(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), out);
+                flatten(name + "." + segment(field.getKey()), field.getValue(), out);
             }
         } else {
-            out.put(prefix, node);
+            out.put(name, node);
         }
+    }
+
+    /**
+     * A part of a dotted name as a problem shows it: a blank one quoted, so that a YAML key {@code ""} is named
+     * {@code ""} (no key has a blank part, so it is reported as unknown) instead of by nothing, and is never taken
+     * for the top of the file.
+     */
+    private static String segment(String key) {
+        return key.isBlank() ? "\"" + key + "\"" : key;
     }
 
     private void readEnvironment(
@@ -254,7 +314,7 @@ public final class ConfigLoader {
         String hint = schema.suggest(name)
                 .map(s -> "did you mean \"" + s + "\"?")
                 .orElse("see docs/configuration.md for every key");
-        return new ConfigProblem(name, source, "is not a known configuration key; " + hint);
+        return new ConfigProblem(segment(name), source, UNKNOWN_KEY + hint);
     }
 
     private static <T> void accept(

@@ -57,7 +57,11 @@ public final class ConfigSchema {
     List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
         for (Function<Config, List<ConfigProblem>> check : checks) {
-            problems.addAll(check.apply(config));
+            try {
+                problems.addAll(check.apply(config));
+            } catch (Config.UnparsedKey e) {
+                // The check reads a key whose value did not parse; that key's problem is listed already.
+            }
         }
         return problems;
     }
@@ -84,7 +88,11 @@ public final class ConfigSchema {
             return add(List.of(more));
         }
 
-        /** Adds a check across keys; it runs only when every key parsed, and returns its problems. */
+        /**
+         * Adds a check across keys, which returns its problems. When some keys did not parse, the check still runs
+         * (so that one load lists every problem) unless it reads one of them: then it is skipped, since it could
+         * only judge a default in that value's place.
+         */
         public Builder check(Function<Config, List<ConfigProblem>> check) {
             checks.add(Objects.requireNonNull(check, "check"));
             return this;

@@ -33,6 +33,9 @@ public final class SecretFilePermissions {
         List<ConfigProblem> problems = new ArrayList<>();
         boolean fileHoldsSecret = false;
         for (ConfigKey<?> key : config.schema().keys()) {
+            if (config.isUnparsed(key)) {
+                continue; // its own problem is listed
+            }
             Optional<?> value = config.find(key);
             if (value.isEmpty()) {
                 continue;

@@ -241,6 +241,120 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aValueThatDoesNotParseIsListedWithTheProblemsOfChecksThatDoNotReadIt() {
+        ConfigSchema schema = ConfigSchema.builder()
+                .add(CoreConfigKeys.all())
+                .add(PORT, HOST)
+                .check(CoreConfigKeys::check)
+                .check(config -> config.get(PORT) < 1024
+                        ? List.of(new ConfigProblem(PORT.name(), config.source(PORT), "is a privileged port"))
+                        : List.of())
+                .build();
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> ConfigLoader.builder(schema)
+                        .overrides(List.of("http.port=abc", "shutdown.drain-timeout=40s"))
+                        .build()
+                        .load());
+
+        // The drain timeout's check reads nothing that failed, so it is listed in the same run; the port check
+        // reads the port that did not parse and is skipped rather than judging the default 8080.
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("http.port", "shutdown.drain-timeout");
+        assertThat(e.problems().get(1).message()).contains("\"40s\"").contains("shutdown.timeout");
+    }
+
+    @Test
+    void aCheckThatReadsAValueThatDidNotParseIsSkippedNotRunOnTheDefault() {
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("shutdown.timeout=soon", "shutdown.drain-timeout=40s"))
+                        .build()
+                        .load());
+
+        // With the default shutdown.timeout (30s) in place of "soon", the check would report the 40s drain.
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.key()).isEqualTo("shutdown.timeout");
+            assertThat(p.message()).contains("\"soon\" is not valid");
+        });
+    }
+
+    @Test
+    void noCheckRunsWhenTheFileCannotBeParsed() throws IOException {
+        Path file = yaml("shutdown: [unclosed\n");
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(file, true)
+                        .overrides(List.of("shutdown.drain-timeout=40s"))
+                        .build()
+                        .load());
+
+        // The file may set shutdown.timeout: nothing is judged against a default in its place.
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("is not valid YAML"));
+    }
+
+    @Test
+    void aSecretFileIsCheckedWhenAnotherValueDidNotParse() throws IOException {
+        Path secret = dir.resolve("secret.txt");
+        Files.writeString(secret, "hunter2hunter2");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        ConfigKey<Path> secretFile = ConfigKey.builder("auth.secret-file", ConfigType.secretFile())
+                .description("secret file")
+                .build();
+        ConfigSchema schema = ConfigSchema.builder()
+                .add(CoreConfigKeys.all())
+                .add(PORT, secretFile)
+                .build();
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> ConfigLoader.builder(schema)
+                        .overrides(List.of("http.port=abc", "auth.secret-file=" + secret))
+                        .build()
+                        .load());
+
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("http.port", "auth.secret-file");
+    }
+
+    @Test
+    void aBlankYamlKeyIsNamedQuotedAndNeverTakenForTheTopOfTheFile() throws IOException {
+        Path file = yaml("""
+                "":
+                  http:
+                    port: 9
+                http:
+                  "": 1
+                """);
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> loader().file(file, true).build().load());
+        ConfigException scalar = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(yaml("\"\": empty key\n"), true).build().load());
+
+        // Before, a mapping under "" was read as the top of the file (http.port 9), and the key "" was reported
+        // with no name at all (the fuzz input crash-blank-yaml-key replays that).
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("\"\".http.port", "http.\"\"");
+        assertThat(scalar.problems()).extracting(ConfigProblem::key).containsExactly("\"\"");
+        assertThat(e.problems())
+                .allSatisfy(p -> assertThat(p.message()).startsWith("is not a known configuration key"));
+    }
+
+    @Test
+    void aBlankKeyInSetIsNamedQuoted() {
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of(" =1")).build().load());
+
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.key()).isEqualTo("\"\""));
+    }
+
+    @Test
     void syslogKeysAreCheckedTogether() {
         ConfigException typo = catchThrowableOfType(
                 ConfigException.class,
