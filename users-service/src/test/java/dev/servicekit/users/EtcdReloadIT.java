@@ -167,10 +167,7 @@ class EtcdReloadIT {
         return instance.management().get("/admin/status").json().path("config");
     }
 
-    /**
-     * Needs {@code limits.max-body-size} to be reloadable (a separate change); until that is merged this fails,
-     * because the reload reports the key as "requires restart" and the old 1MB limit stays.
-     */
+    /** {@code limits.max-body-size} is reloadable: a new limit put into etcd reaches both instances' body checks. */
     @Test
     void bothInstancesApplyAChangedBodyLimitPutIntoEtcd() throws Exception {
         String body = "{\"name\":\"Limit\",\"email\":\"limit@example.com\",\"padding\":\"" + "x".repeat(200) + "\"}";
