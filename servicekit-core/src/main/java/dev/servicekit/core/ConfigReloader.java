@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  *       such as {@code auth.hs256-secret-file}) a file whose content changed since it was last applied;</li>
  *   <li>let every {@link ReloadStep} prepare from the new configuration (logging, the service's listeners, the
  *       application's own keys); if one cannot, nothing changes and the reload is refused with its reason;</li>
- *   <li>commit every plan, then record what is in effect: the keys a step applied or found without effect here.</li>
+ *   <li>commit every plan, then record what is in effect: the keys a step applied or found without effect here.
+ *       A commit that throws (a defect: commits must not fail) refuses the reload with its reason, logged with its
+ *       stack trace, and leaves the recorded configuration as it was.</li>
  * </ol>
  * A changed key that is not reloadable, or reloadable but applied by no step, is reported as needing a restart and
  * keeps its running value, so the next reload reports it again until a restart. Thread-safe: reloads run one at a
@@ -115,7 +117,20 @@ final class ConfigReloader {
         }
         Set<String> claimed = new LinkedHashSet<>(plan.applied());
         claimed.addAll(plan.inactive());
-        plan.commit().run();
+        try {
+            plan.commit().run();
+        } catch (RuntimeException e) {
+            // A commit must not fail (ReloadPlan); when one does, the steps before it may have swapped already. The
+            // recorded configuration is not advanced, so the next reload sees these keys as changed again.
+            return finish(
+                    ReloadReport.refused(
+                            clock.instant(),
+                            List.copyOf(restartOnly),
+                            "applying the new configuration failed (" + String.join(", ", changed) + "): "
+                                    + describe(e) + "; changes committed before the failure may be in effect;"
+                                    + " restart the service to run on one configuration"),
+                    e);
+        }
         current = current.withKeysOf(next, claimed);
         Map<String, Optional<String>> digests = new HashMap<>(fileDigests);
         claimed.forEach(name -> digests.put(name, nextDigests.get(name)));
@@ -190,5 +205,12 @@ final class ConfigReloader {
             LOG.warn("Configuration reload: {}", report.summary());
         }
         return report;
+    }
+
+    /** {@link #finish} for a reload refused by an exception that is a defect: logged with its stack trace. */
+    private ReloadReport finish(ReloadReport refused, RuntimeException defect) {
+        last = Optional.of(refused);
+        LOG.warn("Configuration reload: {}", refused.summary(), defect);
+        return refused;
     }
 }

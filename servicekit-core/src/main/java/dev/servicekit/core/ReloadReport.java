@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param at              when it finished
  * @param ok              whether the new configuration passed every check and every change was applied (if not,
- *                        nothing changed and the old configuration stays)
+ *                        nothing changed and the old configuration stays; only a step whose commit failed, a defect
+ *                        the error names, may leave part of a change in effect)
  * @param applied         reloadable keys whose new values are now in effect
  * @param inactive        changed keys that nothing uses in this configuration (e.g. {@code auth.*} while
  *                        {@code auth.enabled} is false); recorded, without effect

@@ -66,6 +66,8 @@ public final class ServiceHost {
     private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
     private final AtomicLong reloadFailures = new AtomicLong();
     private final AtomicLong reloadSuccesses = new AtomicLong();
+    /** Held for a whole {@link #reload()}; a lock rather than {@code synchronized}, not to pin a virtual thread. */
+    private final ReentrantLock reloadLock = new ReentrantLock();
 
     private ServiceHost(Builder b) {
         this.name = b.name;
@@ -146,21 +148,51 @@ public final class ServiceHost {
      * {@code POST /admin/reload}, the file watcher, etcd. {@linkplain #addReloadListener Reload listeners} hear of
      * it before and after (systemd gets {@code RELOADING=1} and {@code READY=1}). Without a configuration to reload
      * from (a host built in code without {@link Builder#configuration}), the reload is refused. Never throws for a
-     * bad configuration: the report says why it was refused.
+     * bad configuration, nor for a step whose commit failed: the report says why it was refused.
+     *
+     * <p>Reloads run one at a time: a caller waits here while another thread reloads, so listeners always hear
+     * starting and finished in turn. Every reload that started is finished for the listeners and counted, even
+     * one that ends in an {@link Error}, which is then thrown on.
      */
     public ReloadReport reload() {
-        reloadListeners.forEach(ReloadListener::reloadStarting);
-        ReloadReport report = reloader.map(ConfigReloader::reload)
-                .orElseGet(() -> ReloadReport.refused(
-                        clock.instant(),
-                        List.of(),
-                        name + " was started without a reloadable configuration; restart it to apply changes"));
+        reloadLock.lock();
+        try {
+            tellReloadListeners("reloadStarting", ReloadListener::reloadStarting);
+            ReloadReport report;
+            try {
+                report = reloader.map(ConfigReloader::reload)
+                        .orElseGet(() -> ReloadReport.refused(
+                                clock.instant(),
+                                List.of(),
+                                name + " was started without a reloadable configuration; restart it to apply changes"));
+            } catch (RuntimeException | Error e) {
+                reloadFinished(new ReloadOutcome(false, "reload failed: " + e));
+                throw e;
+            }
+            reloadFinished(new ReloadOutcome(report.ok(), report.summary()));
+            return report;
+        } finally {
+            reloadLock.unlock();
+        }
+    }
+
+    /** Counts the reload and tells the listeners it finished. */
+    private void reloadFinished(ReloadOutcome outcome) {
         // Each outcome counter moves on its own, so a scrape never sees an attempt that is neither (see
         // reloadSuccesses).
-        (report.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
-        ReloadOutcome outcome = new ReloadOutcome(report.ok(), report.summary());
-        reloadListeners.forEach(listener -> listener.reloadFinished(outcome));
-        return report;
+        (outcome.ok() ? reloadSuccesses : reloadFailures).incrementAndGet();
+        tellReloadListeners("reloadFinished", listener -> listener.reloadFinished(outcome));
+    }
+
+    /** Tells every reload listener; one that throws is logged and does not keep the others from hearing it. */
+    private void tellReloadListeners(String what, Consumer<ReloadListener> call) {
+        for (ReloadListener listener : reloadListeners) {
+            try {
+                call.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.warn("A reload listener failed in {}: {}", what, describe(e), e);
+            }
+        }
     }
 
     /** Adds a listener told before and after every {@link #reload()}, on the reloading thread. */

@@ -1,20 +1,25 @@
 package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import dev.servicekit.spi.ReloadListener;
 import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -413,5 +418,119 @@ class ConfigReloaderTest {
         assertThat(heard).containsExactly("starting", "reloaded", "starting", "refused", "starting", "refused");
         assertThat(applied).isNotEqualTo(hash);
         assertThat(host.configuration().orElseThrow().hash()).isEqualTo(applied);
+    }
+
+    /** Records what reload listeners hear, in order: "starting", "reloaded", "refused: message". */
+    private static ReloadListener recorder(List<String> heard) {
+        return new ReloadListener() {
+            @Override
+            public void reloadStarting() {
+                heard.add("starting");
+            }
+
+            @Override
+            public void reloadFinished(ReloadOutcome outcome) {
+                heard.add(outcome.ok() ? "reloaded" : "refused: " + outcome.message());
+            }
+        };
+    }
+
+    @Test
+    void aCommitThatThrowsIsARefusedReloadThatListenersHearFinishedAndStatusShows() {
+        ReloadStep failingCommit = (next, changed) -> changed.contains(LIMIT.name())
+                ? ReloadPlan.applying(Set.of(LIMIT.name()), () -> {
+                    throw new IllegalStateException("the rate limiter cannot be swapped");
+                })
+                : ReloadPlan.none();
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {})
+                .configuration(load(), this::load)
+                .reloadStep(failingCommit)
+                .build();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        host.addReloadListener(recorder(heard));
+        overrides.set(List.of("limits.rate=20"));
+
+        ReloadReport report;
+        try (LogCapture log = LogCapture.of(ConfigReloader.class.getName())) {
+            report = host.reload();
+            assertThat(log.events()).singleElement().satisfies(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                assertThat(event.getThrowableProxy().getMessage()).isEqualTo("the rate limiter cannot be swapped");
+            });
+        }
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.error())
+                .hasValueSatisfying(e -> assertThat(e)
+                        .startsWith("applying the new configuration failed (limits.rate): ")
+                        .contains("the rate limiter cannot be swapped"));
+        assertThat(heard).containsExactly("starting", "refused: " + report.summary());
+        assertThat(host.reloadFailures()).isEqualTo(1);
+        assertThat(host.reloadSuccesses()).isZero();
+        assertThat(host.lastReload())
+                .as("what /admin/status shows as lastReload")
+                .contains(report);
+        assertThat(host.configuration().orElseThrow().get(LIMIT))
+                .as("the recorded configuration is not advanced")
+                .isEqualTo(10);
+    }
+
+    @Test
+    void anErrorDuringAReloadIsThrownOnAfterListenersHeardTheReloadFinished() {
+        LinkageError error = new LinkageError("a class of the new configuration could not be loaded");
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {})
+                .configuration(load(), () -> {
+                    throw error;
+                })
+                .build();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        host.addReloadListener(recorder(heard));
+
+        assertThatThrownBy(host::reload).isSameAs(error);
+
+        assertThat(heard).containsExactly("starting", "refused: reload failed: " + error);
+        assertThat(host.reloadFailures()).isEqualTo(1);
+    }
+
+    @Test
+    void reloadsFromSeveralThreadsRunOneAtATime() throws Exception {
+        CountDownLatch firstPreparing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ReloadStep slowStep = (next, changed) -> {
+            firstPreparing.countDown();
+            try {
+                assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return ReloadPlan.applying(Set.copyOf(changed), () -> {});
+        };
+        ServiceHost host = ServiceHost.builder("svc", ctx -> {})
+                .configuration(load(), this::load)
+                .reloadStep(slowStep)
+                .build();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        host.addReloadListener(recorder(heard));
+        overrides.set(List.of("limits.rate=20"));
+
+        Thread first = Thread.ofPlatform().name("reload-1").start(host::reload);
+        assertThat(firstPreparing.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread second = Thread.ofPlatform().name("reload-2").start(host::reload);
+        // The second reload is parked on the host's lock (without it, it would be blocked in the reloader's
+        // monitor, having told the listeners it started).
+        Poll.until(
+                Duration.ofSeconds(10),
+                "the second reload to wait",
+                () -> second.getState() == Thread.State.WAITING || second.getState() == Thread.State.BLOCKED);
+        release.countDown();
+        first.join(Duration.ofSeconds(10).toMillis());
+        second.join(Duration.ofSeconds(10).toMillis());
+
+        assertThat(first.isAlive() || second.isAlive()).as("both reloads ended").isFalse();
+        assertThat(heard)
+                .as("starting and finished strictly in turn")
+                .containsExactly("starting", "reloaded", "starting", "reloaded");
+        assertThat(host.reloadSuccesses()).isEqualTo(2);
     }
 }
