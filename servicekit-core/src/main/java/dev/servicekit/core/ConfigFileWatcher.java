@@ -179,7 +179,10 @@ final class ConfigFileWatcher implements AutoCloseable {
         return busy;
     }
 
-    /** How often the file's content was compared (each debounced event or changed stat); for tests. */
+    /**
+     * How many checks are complete: the file's content compared (each debounced event or changed stat) and, when it
+     * had changed, the callback returned. For tests: once it moved, what that check did is done.
+     */
     long checks() {
         return checks.get();
     }
@@ -348,20 +351,24 @@ final class ConfigFileWatcher implements AutoCloseable {
         symlink = link;
     }
 
+    /** Compares the content and reloads when it changed; counted in {@link #checks} only once all that is done. */
     private void check() {
-        checks.incrementAndGet();
-        learnLink();
-        Optional<String> now = ConfigReloader.digest(file);
-        if (now.isEmpty() || now.equals(lastHash)) {
-            return; // missing (mid-swap) or the same bytes: nothing to reload
-        }
-        lastHash = now;
-        changes.incrementAndGet();
-        LOG.info("{} changed; reloading the configuration", file);
         try {
-            onChange.run();
-        } catch (RuntimeException e) {
-            LOG.warn("Reloading after a change to {} failed: {}", file, describe(e), e);
+            learnLink();
+            Optional<String> now = ConfigReloader.digest(file);
+            if (now.isEmpty() || now.equals(lastHash)) {
+                return; // missing (mid-swap) or the same bytes: nothing to reload
+            }
+            lastHash = now;
+            changes.incrementAndGet();
+            LOG.info("{} changed; reloading the configuration", file);
+            try {
+                onChange.run();
+            } catch (RuntimeException e) {
+                LOG.warn("Reloading after a change to {} failed: {}", file, describe(e), e);
+            }
+        } finally {
+            checks.incrementAndGet();
         }
     }
 

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -110,7 +112,8 @@ class ConfigFileWatcherTest {
         }
         Files.writeString(file, "log:\n  level: warn\n");
 
-        awaitAtLeast(reloads::get, 1);
+        awaitAtLeast(watcher::checks, 1);
+        assertThat(reloads.get()).isEqualTo(1);
         assertThat(watcher.checks())
                 .as("only the configuration's own events lead to a check")
                 .isEqualTo(1);
@@ -132,11 +135,13 @@ class ConfigFileWatcherTest {
         long checks = watcher.checks();
         Files.writeString(database, "more frames\n", StandardOpenOption.APPEND);
         Files.writeString(file, "log:\n  level: debug\n");
-        awaitAtLeast(reloads::get, 1);
+        awaitAtLeast(watcher::checks, checks + 1);
+        assertThat(reloads.get()).as("the first check was the in-place write's").isEqualTo(1);
 
         Path temporary = Files.writeString(dir.resolve(".config.yaml.swp"), "log:\n  level: warn\n");
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        awaitAtLeast(reloads::get, 2);
+        awaitAtLeast(watcher::checks, checks + 2);
+        assertThat(reloads.get()).isEqualTo(2);
         assertThat(watcher.checks() - checks)
                 .as("one check per change of the configuration, none for the database's writes")
                 .isEqualTo(2);
@@ -175,7 +180,7 @@ class ConfigFileWatcherTest {
             Files.writeString(file, "n: " + i + "\n");
         }
 
-        awaitAtLeast(reloads::get, 1);
+        awaitAtLeast(watcher::checks, 1);
         Poll.during(ConfigFileWatcher.DEBOUNCE.multipliedBy(3), "one reload only", () -> reloads.get() == 1);
         assertThat(watcher.checks())
                 .as("one debounced check for the whole burst")
@@ -189,7 +194,8 @@ class ConfigFileWatcherTest {
         ConfigFileWatcher watcher = watch(file);
 
         Files.writeString(file, "log:\n  level: debug\n");
-        awaitAtLeast(reloads::get, 1);
+        awaitAtLeast(watcher::checks, 1);
+        assertThat(reloads.get()).isEqualTo(1);
 
         Files.delete(file);
         awaitAtLeast(watcher::checks, 2);
@@ -230,6 +236,37 @@ class ConfigFileWatcherTest {
         Files.writeString(file, "log:\n  level: warn\n");
 
         awaitAtLeast(reloads::get, 1);
+    }
+
+    @Test
+    void aCheckIsCountedOnlyOnceTheReloadItStartedHasReturned() throws Exception {
+        Path file = config("a: 1\n");
+        CountDownLatch reloading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ConfigFileWatcher watcher = ConfigFileWatcher.start(file, POLL, () -> {
+            reloading.countDown();
+            try {
+                release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reloads.incrementAndGet();
+        });
+        started.add(watcher);
+        try {
+            Files.writeString(file, "a: 2\n");
+            assertThat(reloading.await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("the change reached the callback")
+                    .isTrue();
+
+            assertThat(watcher.checks())
+                    .as("so that a test waiting for a check then sees what the check did")
+                    .isZero();
+        } finally {
+            release.countDown();
+        }
+        awaitAtLeast(watcher::checks, 1);
+        assertThat(reloads.get()).isEqualTo(1);
     }
 
     @Test
