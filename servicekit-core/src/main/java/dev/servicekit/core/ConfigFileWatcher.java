@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *       exist at start) with new content, it is reloaded.</li>
  *   <li>Polling fallback: when the directory cannot be registered (no WatchService, inotify watch limit
  *       reached, the directory does not exist) or the JDK's WatchService is itself a polling one, the file's
- *       modification time and size are read every {@code pollInterval} and, when they changed, its hash.</li>
+ *       modification time and size are read every {@code pollInterval} and, when they changed, its hash. So too,
+ *       with a warning, once the directory can no longer be watched: removed, or not registered again when found
+ *       busy (moved away, the inotify watch limit).</li>
  * </ul>
  *
  * <p>How fast it is: on Linux the JDK's WatchService is built on inotify and events arrive at once, so a change
@@ -196,9 +198,10 @@ final class ConfigFileWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed.countDown();
-        if (watchService.isPresent()) {
+        Optional<WatchService> service = watchService; // read once: the watcher thread may empty it (pollInstead)
+        if (service.isPresent()) {
             try {
-                watchService.get().close();
+                service.get().close();
             } catch (IOException e) {
                 LOG.debug("Closing the WatchService failed", e);
             }
@@ -249,12 +252,7 @@ final class ConfigFileWatcher implements AutoCloseable {
                         dueAt = System.nanoTime() + debounce.toNanos();
                     }
                     if (!valid) {
-                        LOG.warn(
-                                "{} can no longer be watched (the directory was removed?); polling every {} instead",
-                                directory,
-                                ConfigType.formatDuration(pollInterval));
-                        service.close();
-                        poll();
+                        pollInstead(service, "the directory was removed?");
                         return;
                     }
                     if (!busy) {
@@ -263,7 +261,12 @@ final class ConfigFileWatcher implements AutoCloseable {
                             windowStart = at;
                             otherEvents = 0;
                         } else if (otherEvents > BUSY_EVENTS) {
-                            watchNamesOnly(service);
+                            try {
+                                watchNamesOnly(service);
+                            } catch (IOException e) {
+                                pollInstead(service, "registering it again for names only failed: " + describe(e));
+                                return;
+                            }
                             statDueAt = at + pollInterval.toNanos();
                         }
                     }
@@ -286,8 +289,28 @@ final class ConfigFileWatcher implements AutoCloseable {
             // closed: done
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Gives up the WatchService and polls from now on, on this thread. A change made since the last check is still
+     * found: {@link #lastStat} is as of that check.
+     */
+    private void pollInstead(WatchService service, String why) {
+        LOG.warn(
+                "{} can no longer be watched ({}); polling {} every {} instead",
+                directory,
+                why,
+                name,
+                ConfigType.formatDuration(pollInterval));
+        watchService = Optional.empty();
+        try {
+            service.close();
         } catch (IOException e) {
             LOG.debug("Closing the WatchService failed", e);
+        }
+        if (!isClosed()) {
+            poll();
         }
     }
 

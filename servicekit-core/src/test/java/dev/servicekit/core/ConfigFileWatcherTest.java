@@ -2,8 +2,11 @@ package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -267,6 +270,42 @@ class ConfigFileWatcherTest {
         }
         awaitAtLeast(watcher::checks, 1);
         assertThat(reloads.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aBusyDirectoryThatCannotBeRegisteredAgainIsPolledAndLaterChangesStillReload() throws Exception {
+        Path configDir = Files.createDirectory(dir.resolve("conf"));
+        Path file = Files.writeString(configDir.resolve("config.yaml"), "log:\n  level: info\n");
+        ConfigFileWatcher watcher = watch(file);
+        assertThat(watcher.polling()).isFalse();
+        // inotify follows the moved directory, so its events keep coming; its path no longer exists to register.
+        Path moved = Files.move(configDir, dir.resolve("conf-moved"));
+
+        AtomicInteger written = new AtomicInteger();
+        try (LogCapture log = LogCapture.of(ConfigFileWatcher.class.getName())) {
+            Poll.until(WAIT, "the watcher to poll once the directory could not be registered again", () -> {
+                for (int i = 0; i < 2 * ConfigFileWatcher.BUSY_EVENTS; i++) {
+                    try {
+                        Files.writeString(moved.resolve("frame-" + written.incrementAndGet()), "frame\n");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return watcher.polling();
+            });
+            assertThat(log.events())
+                    .filteredOn(event -> event.getLevel() == Level.WARN)
+                    .singleElement()
+                    .satisfies(event -> assertThat(event.getFormattedMessage())
+                            .contains("can no longer be watched (registering it again for names only failed: ")
+                            .contains("polling config.yaml every " + ConfigType.formatDuration(POLL) + " instead"));
+        }
+        assertThat(watcher.busy()).isFalse();
+
+        Files.move(moved, configDir);
+        Files.writeString(file, "log:\n  level: debug\n");
+
+        awaitAtLeast(reloads::get, 1);
     }
 
     @Test
