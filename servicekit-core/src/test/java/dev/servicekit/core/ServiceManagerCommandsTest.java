@@ -322,6 +322,16 @@ class ServiceManagerCommandsTest {
     }
 
     @Test
+    void aDurationTooLargeToHoldIsAUsageError() {
+        assertThat(run("install", "--reset-after", "999999999999999d")).isEqualTo(ExitCode.USAGE.code());
+        assertThat(err())
+                .startsWith("demo-service: \"999999999999999d\" is not a duration: the most that can be written in d"
+                        + " is 106751991167d;");
+        assertThat(run("install", "--stop-timeout", "99999999999999999999s")).isEqualTo(ExitCode.USAGE.code());
+        assertThat(manager.installed()).isEmpty();
+    }
+
+    @Test
     void passwordComesFromStdinAndIsNeverPrinted() {
         assertThat(runWithInput("hunter2hunter2\n", "install", "--account", ".\\svc", "--password-stdin"))
                 .isZero();

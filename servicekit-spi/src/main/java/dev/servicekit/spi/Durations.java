@@ -12,9 +12,10 @@ public final class Durations {
     private Durations() {}
 
     /**
-     * Parses a short duration.
+     * Parses a short duration, at most {@link Long#MAX_VALUE} milliseconds (so that {@link #format} and
+     * {@link Duration#toMillis()} work on every result).
      *
-     * @throws IllegalArgumentException with the accepted forms
+     * @throws IllegalArgumentException with the accepted forms, also for a number too large to hold
      */
     public static Duration parse(String text) {
         Matcher m = SHORT.matcher(text.strip());
@@ -22,19 +23,30 @@ public final class Durations {
             throw new IllegalArgumentException(
                     "\"" + text + "\" is not a duration; write e.g. 500ms, 5s, 2m, 1h or 1d");
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "ms":
-                return Duration.ofMillis(n);
-            case "s":
-                return Duration.ofSeconds(n);
-            case "m":
-                return Duration.ofMinutes(n);
-            case "h":
-                return Duration.ofHours(n);
-            default:
-                return Duration.ofDays(n);
+        String unit = m.group(2);
+        long millisPerUnit = switch (unit) {
+            case "ms" -> 1;
+            case "s" -> 1_000;
+            case "m" -> 60_000;
+            case "h" -> 3_600_000;
+            default -> 86_400_000;
+        };
+        long most = Long.MAX_VALUE / millisPerUnit;
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException onlyDigitsSoTooLarge) {
+            throw tooLarge(text, unit, most);
         }
+        if (n > most) {
+            throw tooLarge(text, unit, most);
+        }
+        return Duration.ofMillis(n * millisPerUnit); // n <= most: cannot overflow
+    }
+
+    private static IllegalArgumentException tooLarge(String text, String unit, long most) {
+        return new IllegalArgumentException("\"" + text + "\" is not a duration: the most that can be written in "
+                + unit + " is " + most + unit + "; write e.g. 500ms, 5s, 2m, 1h or 1d");
     }
 
     /** The shortest exact short spelling: {@code 90s}, {@code 2m}, {@code 1d}, {@code 250ms}. */
