@@ -102,10 +102,15 @@ final class DaemonPidFile implements AutoCloseable {
      */
     static Optional<DaemonPidFile> acquire(Path path, long pid, Duration patience) {
         Objects.requireNonNull(path, "path");
+        FileChannel channel;
         try {
             Files.createDirectories(path.toAbsolutePath().getParent());
-            FileChannel channel = FileChannel.open(
+            channel = FileChannel.open(
                     path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw cannotCreate(path, e);
+        }
+        try {
             long deadline = System.nanoTime() + patience.toNanos();
             FileLock lock = null;
             while (lock == null) {
@@ -127,13 +132,31 @@ final class DaemonPidFile implements AutoCloseable {
             channel.force(true);
             return Optional.of(new DaemonPidFile(path, channel, lock));
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "cannot create pid file " + path + ": " + e.getMessage()
-                            + "; check that the directory exists and is writable",
-                    e);
+            closeAfter(e, channel);
+            throw cannotCreate(path, e);
         } catch (InterruptedException e) {
+            closeAfter(e, channel);
             Thread.currentThread().interrupt();
             return Optional.empty();
+        } catch (RuntimeException | Error e) {
+            closeAfter(e, channel);
+            throw e;
+        }
+    }
+
+    private static UncheckedIOException cannotCreate(Path path, IOException e) {
+        return new UncheckedIOException(
+                "cannot create pid file " + path + ": " + e.getMessage()
+                        + "; check that the directory exists and is writable",
+                e);
+    }
+
+    /** Closes the channel after {@code failure}, which releases a lock taken before it; keeps the first failure. */
+    private static void closeAfter(Throwable failure, FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -453,20 +453,37 @@ public final class DaemonServiceManager implements ServiceManager {
                     service.id() + " is not running; start it with start --platform daemon", ExitCode.NOT_RUNNING);
         }
         long pid = running.pid().getAsLong();
+        Process kill;
         try {
-            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid))
+            kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid))
                     .redirectErrorStream(true)
                     .start();
-            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        } catch (IOException e) {
+            throw new ServiceManagerException(
+                    "Cannot run kill -HUP " + pid + " (" + e.getMessage() + ")", ExitCode.FAILURE, e);
+        }
+        try {
+            // Wait first, then read: kill writes at most a line, far less than a pipe holds, and a read first would
+            // block past the bound for as long as kill did not end.
+            if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+                throw new ServiceManagerException(
+                        "kill -HUP " + pid + " did not finish within 10 s; send SIGHUP to " + pid + " yourself",
+                        ExitCode.FAILURE);
+            }
+            if (kill.exitValue() != 0) {
+                String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 throw new ServiceManagerException("kill -HUP " + pid + " failed: " + output, ExitCode.FAILURE);
             }
         } catch (IOException e) {
             throw new ServiceManagerException(
-                    "Cannot run kill -HUP " + pid + " (" + e.getMessage() + ")", ExitCode.FAILURE, e);
+                    "Cannot read what kill -HUP " + pid + " printed (" + e.getMessage() + ")", ExitCode.FAILURE, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceManagerException("Interrupted while sending SIGHUP to " + pid, ExitCode.FAILURE, e);
+        } finally {
+            if (kill.isAlive()) {
+                kill.destroyForcibly(); // timed out or interrupted: no kill process is left behind
+            }
         }
         progress.step(
                 "Sent SIGHUP to " + service.id() + " (pid " + pid + "); see " + files.logFile() + " for the outcome");

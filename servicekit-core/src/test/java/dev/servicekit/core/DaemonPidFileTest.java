@@ -1,13 +1,20 @@
 package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +56,27 @@ class DaemonPidFileTest {
             assertThat(second).isEmpty();
             assertThat(DaemonPidFile.readPid(file)).hasValue(4242);
         }
+    }
+
+    @Test
+    void aPidFileThatCannotBeWrittenAfterTheLockWasTakenIsNotLeftLocked() {
+        // Linux's /dev/full can be opened and locked, and fails every write with ENOSPC.
+        Path full = Path.of("/dev/full");
+        Assumptions.assumeTrue(Files.isWritable(full), "no /dev/full here (not Linux)");
+
+        assertThatThrownBy(() -> DaemonPidFile.acquire(full, 4242, Duration.ofSeconds(10)))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("No space left on device");
+
+        // A lock this JVM still held would make tryLock throw; one another process holds for a moment returns null.
+        assertThatCode(() -> {
+                    try (FileChannel other = FileChannel.open(full, StandardOpenOption.WRITE);
+                            FileLock lock = other.tryLock()) {
+                        // taken and released, or held elsewhere: either way not by a channel leaked here
+                    }
+                })
+                .as("the failed acquire closed its channel and so released its lock")
+                .doesNotThrowAnyException();
     }
 
     @Test
