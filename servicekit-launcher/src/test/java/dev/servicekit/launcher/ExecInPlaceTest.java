@@ -34,6 +34,10 @@ class ExecInPlaceTest {
     @TempDir
     Path cache;
 
+    /** Where the probes' output goes; not {@link #cache}, which the tests list. */
+    @TempDir
+    Path outputs;
+
     private byte[] library;
 
     @BeforeEach
@@ -141,12 +145,28 @@ class ExecInPlaceTest {
         line.add(ExecProbe.class.getName());
         line.add(cache.toString());
         line.addAll(List.of(command));
-        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true);
+        // Into a file, not a pipe read to its end: reading first would wait for as long as the probe ran, past any
+        // bound.
+        Path output = Files.createTempFile(outputs, "probe-", ".txt");
+        ProcessBuilder builder =
+                new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("LC_ALL", "C.UTF-8");
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(process.pid(), process.exitValue(), output);
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the probe did not finish within 60 s; its output so far:\n" + read(output));
+            }
+        } finally {
+            if (process.isAlive()) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        return new Run(process.pid(), process.exitValue(), read(output));
+    }
+
+    private static String read(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     }
 
     private record Run(long pid, int exit, String output) {

@@ -247,14 +247,28 @@ class JvmCommandLineTest {
         command.add("-jar");
         command.add(probeJar.toString());
         command.add("run");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // Into a file, not a pipe read to its end: reading first would wait for as long as the probe ran, past any
+        // bound.
+        Path outputFile = Files.createTempFile(dir, "probe-", ".txt");
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(outputFile.toFile());
         for (String variable : JvmCommandLine.OPTION_VARIABLES) {
             builder.environment().remove(variable);
         }
         builder.environment().putAll(environment);
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError(command + " did not finish within 60 s; its output so far:\n"
+                        + new String(Files.readAllBytes(outputFile), StandardCharsets.UTF_8));
+            }
+        } finally {
+            if (process.isAlive()) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly); // a JVM the launcher started
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        String output = new String(Files.readAllBytes(outputFile), StandardCharsets.UTF_8);
         assertThat(process.exitValue()).as(command + "\n" + output).isZero();
         List<String> fromCommandLine = new ArrayList<>();
         List<String> fromJvm = new ArrayList<>();
