@@ -179,18 +179,21 @@ final class ServerRouting {
                     res.header(HeaderValues.CONNECTION_CLOSE);
                 }
             });
-            RuntimeException failure = null;
+            Throwable failure = null;
             try {
                 admitted(chain, req, res, state.settings());
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Any throwable, Errors too: Helidon hands those to the error mapper as well (a 500).
                 failure = e;
                 throw e;
             } finally {
                 inFlight.exit();
                 long durationNanos = System.nanoTime() - start;
                 long durationMs = durationNanos / 1_000_000;
-                // An exception from a later step (pause, CORS) leaves here before the error mapper answers it,
-                // so the response still says 200: take the status the mapper is about to send.
+                // A failure of a route is answered inside chain.proceed() (Helidon runs the routes under the error
+                // handlers), so the response already has the mapper's status. A failure of a step here (pause,
+                // CORS, body limit, overload) leaves before the mapper answers it and the response still says 200:
+                // take the status the mapper is about to send.
                 int status = failure == null || res.isSent() ? res.status().code() : statusFor(failure);
                 metrics.ifPresent(
                         m -> m.requestFinished(req.prologue().method(), state.routeTemplate(), status, durationNanos));
@@ -366,15 +369,97 @@ final class ServerRouting {
                 : settings.queueTimeout();
     }
 
-    /** The status {@link ProblemErrorMapper} answers the exception with. */
+    /** The status {@link ProblemErrorMapper} answers the throwable with. */
     private static int statusFor(Throwable thrown) {
-        return switch (thrown) {
-            case ProblemException p -> p.status();
-            case HttpException h
-            when h.status().code() >= 400 && h.status().code() < 500 ->
-                h.status().code();
-            default -> 500;
-        };
+        return Failure.of(thrown).status();
+    }
+
+    /**
+     * What a throwable is to the error mapper: the one classification that the mapper answers from and that the
+     * access log and the request metrics take a failed request's status from, so that the two cannot disagree.
+     */
+    private sealed interface Failure {
+
+        /** The status the error mapper answers with. */
+        int status();
+
+        /** A typed problem from a handler or a middleware step, answered as it is. */
+        record Problem(ProblemException problem) implements Failure {
+            @Override
+            public int status() {
+                return problem.status();
+            }
+        }
+
+        /** Helidon's own client error (4xx), for example an unparsable query parameter. */
+        record HelidonClientError(HttpException exception) implements Failure {
+            @Override
+            public int status() {
+                return exception.status().code();
+            }
+        }
+
+        /** The client closed its side before the body it announced was complete: 400. */
+        record BodyEndedEarly() implements Failure {
+            @Override
+            public int status() {
+                return 400;
+            }
+        }
+
+        /** Helidon's reader failed on the body's chunked framing: 400. */
+        record MalformedFraming() implements Failure {
+            @Override
+            public int status() {
+                return 400;
+            }
+        }
+
+        /** Anything else, Errors included: a generic 500, details only in the log. */
+        record Unhandled() implements Failure {
+            @Override
+            public int status() {
+                return 500;
+            }
+        }
+
+        static Failure of(Throwable thrown) {
+            return switch (thrown) {
+                case ProblemException p -> new Problem(p);
+                case HttpException h
+                when h.status().code() >= 400 && h.status().code() < 500 -> new HelidonClientError(h);
+                case Throwable t when endedEarly(t) -> new BodyEndedEarly();
+                case Throwable t when malformedFraming(t) -> new MalformedFraming();
+                default -> new Unhandled();
+            };
+        }
+
+        /** Helidon's "the connection ended before the entity did", wherever a handler met it. */
+        private static boolean endedEarly(Throwable thrown) {
+            for (Throwable t = thrown; t != null; t = t.getCause()) {
+                if (t instanceof DataReader.InsufficientDataAvailableException) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * An exception thrown inside Helidon's HTTP/1 entity reader (for example a {@code NumberFormatException}
+         * for the chunk size {@code ffffffffffffffffffff}): its type says nothing, where it was thrown does.
+         */
+        private static boolean malformedFraming(Throwable thrown) {
+            for (Throwable t = thrown; t != null; t = t.getCause()) {
+                StackTraceElement[] stack = t.getStackTrace();
+                for (int i = 0; i < Math.min(stack.length, 8); i++) {
+                    if (stack[i].getClassName().equals("io.helidon.webserver.http1.Http1Connection")
+                            && stack[i].getMethodName().startsWith("read")) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     /**
@@ -451,8 +536,8 @@ final class ServerRouting {
             String requestId = RequestIds.current(req);
             String method = req.prologue().method().text();
             String path = req.prologue().uriPath().rawPath();
-            ProblemException problem = switch (thrown) {
-                case ProblemException p -> {
+            ProblemException problem = switch (Failure.of(thrown)) {
+                case Failure.Problem(ProblemException p) -> {
                     if (p.status() >= 500) {
                         LOG.warn("Request {} {} failed: {}", method, path, p.getMessage());
                     } else {
@@ -460,9 +545,7 @@ final class ServerRouting {
                     }
                     yield p;
                 }
-                case HttpException h
-                when h.status().code() >= 400 && h.status().code() < 500 -> {
-                    // Helidon's own client errors, for example an unparsable query parameter.
+                case Failure.HelidonClientError(HttpException h) -> {
                     LOG.debug("Request {} {} rejected by Helidon", method, path, h);
                     int status = h.status().code();
                     yield ProblemException.of(
@@ -470,55 +553,25 @@ final class ServerRouting {
                             ProblemException.reasonPhrase(status),
                             "The request cannot be processed: " + h.getMessage());
                 }
-                case Throwable t
-                when endedEarly(t) -> {
-                    // The client closed its side before the body it announced was complete (Content-Length not
-                    // reached, no last chunk): its mistake, not the server's, and no ERROR in the log.
-                    LOG.debug("Request {} {} rejected: the body ended early", method, path, t);
+                case Failure.BodyEndedEarly ended -> {
+                    // The client's mistake, not the server's, and no ERROR in the log.
+                    LOG.debug("Request {} {} rejected: the body ended early", method, path, thrown);
                     yield ProblemException.badRequest("The request body ended before the length it announced"
                             + " (Content-Length, or the last chunk of a chunked body); send the whole body");
                 }
-                case Throwable t
-                when badEntityFraming(t) -> {
-                    // Helidon's reader failed on the body's framing (a chunk size that is not a number or too
-                    // large): the client's mistake; Helidon's exception text stays in the debug log.
-                    LOG.debug("Request {} {} rejected: the body's framing is malformed", method, path, t);
+                case Failure.MalformedFraming framing -> {
+                    // A chunk size that is not a number or too large: the client's mistake; Helidon's exception
+                    // text stays in the debug log.
+                    LOG.debug("Request {} {} rejected: the body's framing is malformed", method, path, thrown);
                     yield ProblemException.badRequest("The request body's chunked framing is malformed; send chunk"
                             + " sizes as hexadecimal numbers and end the body with a zero-size chunk");
                 }
-                default -> {
+                case Failure.Unhandled unhandled -> {
                     LOG.error("Unhandled exception while handling {} {} (request {})", method, path, requestId, thrown);
                     yield ProblemResponses.internalError(requestId);
                 }
             };
             ProblemResponses.send(req, res, problem);
-        }
-
-        /** Helidon's "the connection ended before the entity did", wherever a handler met it. */
-        private static boolean endedEarly(Throwable thrown) {
-            for (Throwable t = thrown; t != null; t = t.getCause()) {
-                if (t instanceof DataReader.InsufficientDataAvailableException) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /**
-         * An exception thrown inside Helidon's HTTP/1 entity reader (for example a {@code NumberFormatException}
-         * for the chunk size {@code ffffffffffffffffffff}): its type says nothing, where it was thrown does.
-         */
-        private static boolean badEntityFraming(Throwable thrown) {
-            for (Throwable t = thrown; t != null; t = t.getCause()) {
-                StackTraceElement[] stack = t.getStackTrace();
-                for (int i = 0; i < Math.min(stack.length, 8); i++) {
-                    if (stack[i].getClassName().equals("io.helidon.webserver.http1.Http1Connection")
-                            && stack[i].getMethodName().startsWith("read")) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
     }
 }

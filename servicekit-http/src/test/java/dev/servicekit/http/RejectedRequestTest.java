@@ -3,40 +3,65 @@ package dev.servicekit.http;
 import static dev.servicekit.http.HttpTestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.servicekit.testing.LogCapture;
+import dev.servicekit.testing.Poll;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Errors Helidon detects itself (framing, limits, syntax) still come back as problem+json with a request id. */
+/**
+ * Errors Helidon detects itself (framing, limits, syntax) still come back as problem+json with a request id, and the
+ * access log and the request metrics record the status the client got.
+ */
 class RejectedRequestTest {
 
     private static final int LIMIT = 1024;
 
+    private static final String TIMER_COUNT = "http_server_requests_seconds_count";
+
+    private LogCapture accessLog;
+    private HttpMetrics metrics;
     private ApiServer server;
+    private ManagementServer management;
 
     @BeforeEach
     void start() {
-        server = ApiServer.create(
-                HttpTestSupport.apiConfig(LIMIT, Duration.ofSeconds(5)),
-                List.of(
+        accessLog = LogCapture.of(AccessLog.LOGGER_NAME);
+        metrics = HttpMetrics.create();
+        server = ApiServer.builder(HttpTestSupport.apiConfig(LIMIT, Duration.ofSeconds(5)))
+                .routes(List.of(
                         Route.get("/ok", (req, res) -> res.send("ok")),
+                        Route.get("/error", (req, res) -> {
+                            throw new NoClassDefFoundError("dev/example/Missing");
+                        }),
                         Route.post(
                                 "/upload",
                                 (req, res) -> res.send(
-                                        "got " + req.content().inputStream().readAllBytes().length))));
+                                        "got " + req.content().inputStream().readAllBytes().length))))
+                .metrics(metrics)
+                .build();
         server.start();
+        management = HttpTestSupport.startedMetricsServer(metrics);
     }
 
     @AfterEach
     void stop() {
         server.stop();
+        management.stop();
+        metrics.close();
+        accessLog.close();
     }
 
     private static void assertProblem(HttpTestSupport.RawResponse response, int status) {
@@ -49,6 +74,38 @@ class RejectedRequestTest {
         assertThat(problem.get("status").asInt()).isEqualTo(status);
         assertThat(problem.get("requestId").asText())
                 .isEqualTo(response.headers().get("x-request-id"));
+    }
+
+    /**
+     * The access log line and the request timer of {@code response}'s request both carry the status the client got,
+     * not the 500 of the exception behind it. {@code routed}: whether the request reached routing and so is timed;
+     * a request Helidon refuses before routing is logged (by {@link ProblemDirectHandler}) but not timed.
+     */
+    private void assertRecordedAs(HttpTestSupport.RawResponse response, boolean routed) {
+        String requestId = response.headers().get("x-request-id");
+        String status = Integer.toString(response.status());
+        ILoggingEvent line = Poll.until(
+                Duration.ofSeconds(10),
+                "the access log line of request " + requestId,
+                () -> accessLog.events().stream()
+                        .filter(e -> requestId.equals(e.getMDCPropertyMap().get("requestId")))
+                        .findFirst());
+        assertThat(line.getMDCPropertyMap()).as("access log line").containsEntry("status", status);
+        // The middleware times a request before it writes its log line: the timer is there by now.
+        List<PrometheusSamples.Sample> timed = PrometheusSamples.parse(
+                        HttpTestSupport.get(management.port(), "/metrics").body())
+                .find(TIMER_COUNT, Map.of());
+        if (routed) {
+            assertThat(timed)
+                    .singleElement()
+                    .extracting(PrometheusSamples.Sample::labels)
+                    .satisfies(labels -> assertThat(labels)
+                            .as("request timer")
+                            .containsEntry("status", status)
+                            .containsEntry("outcome", response.status() >= 500 ? "SERVER_ERROR" : "CLIENT_ERROR"));
+        } else {
+            assertThat(timed).as("request timer").isEmpty();
+        }
     }
 
     @Test
@@ -114,21 +171,43 @@ class RejectedRequestTest {
 
         assertProblem(response, 400);
         assertThat(json(response.body()).get("detail").asText()).startsWith("The request body ended before");
+        assertRecordedAs(response, true);
+    }
+
+    static Stream<Arguments> brokenFraming() {
+        return Stream.of(
+                // Met by the handler as it reads the body: answered by the error mapper.
+                Arguments.of(
+                        "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + "ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+                        true),
+                // Refused by Helidon before routing.
+                Arguments.of(
+                        "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                                + "3\r\nabc\r\n0\r\n\r\n",
+                        false));
     }
 
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nabc\r\n0\r\n\r\n",
-                "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-            })
-    void aBodyWithBrokenFramingIsA400ProblemNotA500(String request) {
+    @MethodSource("brokenFraming")
+    void aBodyWithBrokenFramingIsA400ProblemNotA500(String request, boolean routed) {
         // Found by the hostile-input run (issue 18): a chunk size past the int range (NumberFormatException in
         // Helidon's reader) and an unsupported transfer coding (Helidon's own 500) were answered 500.
         HttpTestSupport.RawResponse response = HttpTestSupport.rawHalfClosed(server.port(), request);
 
         assertProblem(response, 400);
         assertThat(json(response.body()).get("detail").asText()).doesNotContain("Exception");
+        assertRecordedAs(response, routed);
+    }
+
+    @Test
+    void anErrorFromAHandlerIsA500ProblemAndRecordedAs500() {
+        HttpTestSupport.RawResponse response =
+                HttpTestSupport.raw(server.port(), "GET /error HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertProblem(response, 500);
+        assertThat(json(response.body()).get("detail").asText()).doesNotContain("Missing");
+        assertRecordedAs(response, true);
     }
 
     @Test
