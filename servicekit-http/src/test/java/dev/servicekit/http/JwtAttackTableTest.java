@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 5, done-when #1: every attack gets 401 with the right RFC 6750 error; a valid token without the
@@ -130,6 +131,7 @@ class JwtAttackTableTest {
         String oversized = rs256(RSA, claims("alice", "users:write", b -> b.claim("padding", "x".repeat(9000))));
         RSAKey stranger = JwtTestTokens.rsaKey("unknown-kid");
         String refusedAlgorithm = "signed with an algorithm this service does not accept";
+        String refusedType = "has a type (typ) other than JWT or at+jwt";
         return Stream.of(
                 new Attack("no token", Target.PEM, Optional.empty(), Optional.empty(), "needs an access token"),
                 new Attack(
@@ -207,6 +209,22 @@ class JwtAttackTableTest {
                         Target.PEM,
                         rs256(RSA, claims("alice", "users:write", b -> b.subject(null))),
                         "no subject"),
+                invalid(
+                        "typ JOSE+JSON",
+                        Target.PEM,
+                        JwtTestTokens.rs256Typed(RSA, "JOSE+JSON", claims("alice", "users:write", b -> b)),
+                        refusedType),
+                invalid(
+                        "typ JOSE (JWKS)",
+                        Target.JWKS,
+                        JwtTestTokens.rs256Typed(RSA, "JOSE", claims("alice", "users:write", b -> b)),
+                        refusedType),
+                // Token confusion: a security event token (RFC 8417) from the same issuer is not an access token.
+                invalid(
+                        "typ secevent+jwt",
+                        Target.PEM,
+                        JwtTestTokens.rs256Typed(RSA, "secevent+jwt", claims("alice", "users:write", b -> b)),
+                        refusedType),
                 invalid("tampered payload", Target.PEM, tampered, "signature is invalid"),
                 invalid(
                         "signed by a key the server does not know",
@@ -398,6 +416,33 @@ class JwtAttackTableTest {
             assertThat(response.headers().firstValue("WWW-Authenticate"))
                     .as(other)
                     .hasValueSatisfying(challenge -> assertThat(challenge).doesNotContain("invalid_token"));
+        }
+    }
+
+    /** docs/security.md, "What a token must satisfy": {@code typ} absent, {@code JWT} or {@code at+jwt}. */
+    @ParameterizedTest
+    @ValueSource(strings = {"JWT", "at+jwt"})
+    void aTokenTypedJwtOrAtJwtIsAccepted(String type) {
+        for (Target target : Target.values()) {
+            String token =
+                    JwtTestTokens.rs256Typed(RSA, type, claims("alice", "users:write", b -> b.claim("jti", type)));
+
+            assertThat(post(target, Optional.of("Bearer " + token)).statusCode())
+                    .as(target + " " + type)
+                    .isEqualTo(201);
+        }
+    }
+
+    @Test
+    void aTokenWithoutATypIsAccepted() throws java.text.ParseException {
+        String token = rs256(RSA, claims("alice", "users:write", b -> b.claim("jti", "untyped")));
+        assertThat(com.nimbusds.jwt.SignedJWT.parse(token).getHeader().getType())
+                .isNull();
+
+        for (Target target : Target.values()) {
+            assertThat(post(target, Optional.of("Bearer " + token)).statusCode())
+                    .as(target.toString())
+                    .isEqualTo(201);
         }
     }
 
