@@ -158,13 +158,23 @@ class ApiServerLifecycleTest {
     void refusingNewRequestsAnswers503WithConnectionCloseBeforeStop() {
         ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
         server.start();
-        try {
-            assertThat(HttpTestSupport.get(server.port(), "/ok").statusCode()).isEqualTo(200);
+        try (RawHttpConnection connection = RawHttpConnection.open(server.port())) {
+            // A connection kept alive from before: its next request is refused, telling the client not to reuse it.
+            String request = "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n";
+            RawHttpConnection.Response served = connection.send(request).read();
+            assertThat(served.status()).isEqualTo(200);
+            assertThat(served.header("Connection")).isEqualTo("keep-alive");
+
             server.refuseNewRequests();
-            java.net.http.HttpResponse<String> refused = HttpTestSupport.get(server.port(), "/ok");
-            assertThat(refused.statusCode()).isEqualTo(503);
-            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-            assertThat(refused.body()).contains("shutting down");
+
+            RawHttpConnection.Response refused = connection.send(request).read();
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isNotNull();
+            assertThat(refused.header("Connection")).isEqualTo("close");
+            assertThat(refused.text()).contains("shutting down");
+            java.net.http.HttpResponse<String> onANewConnection = HttpTestSupport.get(server.port(), "/ok");
+            assertThat(onANewConnection.statusCode()).isEqualTo(503);
+            assertThat(onANewConnection.headers().firstValue("Connection")).hasValue("close");
         } finally {
             server.stop();
         }
