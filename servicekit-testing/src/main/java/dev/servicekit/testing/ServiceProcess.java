@@ -35,7 +35,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final Path stdout;
     private final Path stderr;
 
-    private ServiceProcess(Process process, Path stdout, Path stderr) {
+    /** Package-private for ServiceProcessTest, which hands in a process that exits at a chosen moment. */
+    ServiceProcess(Process process, Path stdout, Path stderr) {
         this.process = process;
         this.stdout = stdout;
         this.stderr = stderr;
@@ -122,15 +123,20 @@ public final class ServiceProcess implements AutoCloseable {
     public Matcher awaitOutput(Pattern pattern, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            for (String line : output().split("\n")) {
+            // Whether it exited, then what it printed: a process that prints the line and exits between the two
+            // reads is then found by this round's read, never reported as exiting first. (A dead process's output
+            // is all in the files: the child wrote them itself.)
+            boolean exited = !process.isAlive();
+            String output = output();
+            for (String line : output.split("\n")) {
                 Matcher m = pattern.matcher(line);
                 if (m.find()) {
                     return m;
                 }
             }
-            if (!process.isAlive()) {
+            if (exited) {
                 throw new AssertionError("process exited with " + process.exitValue() + " before printing /" + pattern
-                        + "/; output:\n" + output());
+                        + "/; output:\n" + output);
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(
