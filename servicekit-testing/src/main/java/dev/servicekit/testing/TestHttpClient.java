@@ -8,10 +8,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * A small HTTP client for tests against a service on loopback: JSON in, {@link TestResponse} out,
  * with a timeout on every request so a hung server fails the test instead of hanging it.
+ *
+ * <p>Instances are cheap and need no closing: they share one JDK {@link HttpClient} per timeout for the life of the
+ * JVM (each JDK client holds a selector thread and a connection pool), as a browser shares its connections between
+ * tabs. Connections a server closes leave the pool with them.
  *
  * {@snippet :
  * TestHttpClient http = TestHttpClient.create("http://127.0.0.1:" + port);
@@ -40,14 +46,19 @@ public final class TestHttpClient {
         void check(String method, String path, TestResponse response);
     }
 
+    /** The JDK clients, one per connect timeout: a test run uses a handful of timeouts. */
+    private static final ConcurrentMap<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
+
     private TestHttpClient(URI base, Duration timeout, ResponseCheck check) {
         this.base = base;
         this.timeout = timeout;
         this.check = check;
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .build();
+        this.client = CLIENTS.computeIfAbsent(
+                timeout,
+                connectTimeout -> HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(connectTimeout)
+                        .build());
     }
 
     /** A client for a base URL such as {@code http://127.0.0.1:8080}, with a 10 s timeout per request. */
@@ -56,7 +67,7 @@ public final class TestHttpClient {
                 URI.create(Objects.requireNonNull(baseUrl, "baseUrl")), Duration.ofSeconds(10), (m, p, r) -> {});
     }
 
-    /** A copy with another per-request timeout. */
+    /** A copy with another per-request (and connect) timeout. */
     public TestHttpClient withTimeout(Duration value) {
         return new TestHttpClient(base, value, check);
     }
