@@ -148,6 +148,9 @@ final class AuthApi {
                     "email",
                     "must be at most " + MAX_EMAIL + " characters, was "
                             + body.email().length()));
+        } else if (UserInput.hasControlCharacters(body.email())) {
+            // No user has one (UserInput), and PostgreSQL refuses U+0000 in the throttle's account key.
+            errors.add(new FieldError("email", UserInput.CONTROL_CHARACTERS));
         }
         if (body.password() == null || body.password().isEmpty()) {
             errors.add(new FieldError("password", "is required"));

@@ -310,4 +310,18 @@ class AuthEndToEndTest {
         assertThat(response.status()).as(response.body()).isEqualTo(400);
         assertThat(response.body()).contains("email").contains("at most 254 characters");
     }
+
+    @Test
+    void aLoginEmailWithAControlCharacterIsA400NamingTheField() {
+        for (String control : List.of("\\u0000", "\\u0007", "\\u007f", "\\u0085")) {
+            TestResponse response = login("ada" + control + "@example.com", "wrong password!!");
+
+            assertThat(response.status()).as(response.body()).isEqualTo(400);
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.json().path("errors")).singleElement().satisfies(error -> {
+                assertThat(error.path("field").asText()).isEqualTo("email");
+                assertThat(error.path("message").asText()).isEqualTo("must not contain control characters");
+            });
+        }
+    }
 }
