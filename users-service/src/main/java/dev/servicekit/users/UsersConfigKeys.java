@@ -92,7 +92,7 @@ final class UsersConfigKeys {
     static final int RECOMMENDED_PASSWORD_ITERATIONS = PasswordHasher.DEFAULT_ITERATIONS;
 
     static final ConfigKey<Integer> PASSWORD_ITERATIONS = ConfigKey.builder(
-                    "password.pbkdf2-iterations", ConfigType.integer(10_000, 100_000_000))
+                    "password.pbkdf2-iterations", ConfigType.integer(10_000, PasswordHasher.MAX_ITERATIONS))
             .defaultValue(PasswordHasher.DEFAULT_ITERATIONS)
             .description("PBKDF2-HMAC-SHA256 iterations for the password hashes the service writes (create, replace)"
                     + " and for the decoy hash an unknown email is checked against. A stored hash keeps the count it"
