@@ -74,7 +74,7 @@ final class UsersConfigKeys {
             .defaultValue(Duration.ZERO)
             .description("How often the service takes a backup of its store by itself (the first right after start),"
                     + " into backup.dir, as 'backup --to' writes it; 0s turns scheduled backups off. At least 1s."
-                    + " SQLite store only.")
+                    + " SQLite or PostgreSQL store (not memory:).")
             .build();
 
     static final ConfigKey<Path> BACKUP_DIR = ConfigKey.builder("backup.dir", ConfigType.path())
@@ -170,7 +170,8 @@ final class UsersConfigKeys {
             problems.add(new ConfigProblem(
                     BACKUP_INTERVAL.name(),
                     config.source(BACKUP_INTERVAL),
-                    "store.url 'memory:' keeps nothing to back up; set backup.interval: 0s or use a SQLite store"));
+                    "store.url 'memory:' keeps nothing to back up; set backup.interval: 0s or use a SQLite or"
+                            + " PostgreSQL store"));
         }
         Path dir = config.get(BACKUP_DIR);
         if (Files.exists(dir) && !Files.isDirectory(dir)) {

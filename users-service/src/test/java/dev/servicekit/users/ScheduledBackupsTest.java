@@ -254,6 +254,17 @@ class ScheduledBackupsTest {
                 .contains("store.url 'memory:' keeps nothing to back up");
     }
 
+    @Test
+    void theBackupIntervalDescriptionNamesEveryKindOfStoreThatCanBeBackedUp() {
+        assertThat(SnapshotSource.class).isAssignableFrom(SqliteUserStore.class);
+        assertThat(SnapshotSource.class).isAssignableFrom(PostgresUserStore.class);
+        assertThat(SnapshotSource.class.isAssignableFrom(InMemoryUserStore.class))
+                .isFalse();
+        assertThat(UsersConfigKeys.BACKUP_INTERVAL.description())
+                .contains("SQLite or PostgreSQL store (not memory:)")
+                .doesNotContain("SQLite store only");
+    }
+
     /** {@code config validate} with these {@code --set}s: asserts exit 78 and returns what it printed. */
     private String validate(String... sets) {
         List<String> args = new java.util.ArrayList<>(List.of("config", "validate", "--set", "data-dir=" + dir));
