@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The configuration keys of users-service beyond the toolkit's own: the store, the scheduled backups and the password
@@ -174,14 +175,27 @@ final class UsersConfigKeys {
                             + " PostgreSQL store"));
         }
         Path dir = config.get(BACKUP_DIR);
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            problems.add(new ConfigProblem(
-                    BACKUP_DIR.name(),
-                    config.source(BACKUP_DIR),
-                    "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
-                            + " missing)"));
+        Optional<Path> existing = nearestExisting(dir);
+        if (existing.isPresent() && !Files.isDirectory(existing.get())) {
+            String problem = existing.get().equals(dir.toAbsolutePath())
+                    ? "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
+                            + " missing)"
+                    : "backup.dir '" + dir + "' cannot be created: '" + existing.get() + "' exists and is not a"
+                            + " directory; remove that file or choose another backup.dir";
+            problems.add(new ConfigProblem(BACKUP_DIR.name(), config.source(BACKUP_DIR), problem));
         }
+        // Not whether it is writable: 'config validate' may run as another account than the service (root writes
+        // anywhere). A backup.dir the service's account cannot create still fails the start (exit 78).
         return problems;
+    }
+
+    /** {@code path} itself or its nearest ancestor that exists (absolute); empty if none does. */
+    private static Optional<Path> nearestExisting(Path path) {
+        Path candidate = path.toAbsolutePath();
+        while (candidate != null && !Files.exists(candidate)) {
+            candidate = candidate.getParent();
+        }
+        return Optional.ofNullable(candidate);
     }
 
     private static ConfigKey<?> key(StoreConfig.Field field) {

@@ -255,6 +255,18 @@ class ScheduledBackupsTest {
     }
 
     @Test
+    void aBackupDirectoryThatCannotBeCreatedIsRefusedByConfigValidate() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "a file where a parent directory would be");
+        Path backups = file.resolve("deeper").resolve("backups");
+
+        assertThat(validate("backup.interval=1d", "backup.dir=" + backups))
+                .contains("backup.dir (from --set): backup.dir '" + backups + "' cannot be created: '" + file
+                        + "' exists and is not a directory; remove that file or choose another backup.dir");
+        assertThat(validate("backup.interval=1d", "backup.dir=" + file))
+                .contains("backup.dir '" + file + "' exists and is not a directory");
+    }
+
+    @Test
     void theBackupIntervalDescriptionNamesEveryKindOfStoreThatCanBeBackedUp() {
         assertThat(SnapshotSource.class).isAssignableFrom(SqliteUserStore.class);
         assertThat(SnapshotSource.class).isAssignableFrom(PostgresUserStore.class);
