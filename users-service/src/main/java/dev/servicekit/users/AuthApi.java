@@ -18,6 +18,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /api/v1/auth/token}: email and password in, a signed bearer token with the scopes of the
@@ -35,6 +37,7 @@ final class AuthApi {
 
     static final String TOKEN_PATH = "/api/v1/auth/token";
     private static final int MAX_EMAIL = 254;
+    private static final Logger LOG = LoggerFactory.getLogger(AuthApi.class);
 
     private final UserStore store;
     private final PasswordHasher hasher;
@@ -129,6 +132,27 @@ final class AuthApi {
         return scopes;
     }
 
+    /**
+     * Whether the password matches the user's stored hash. A hash that cannot be checked (edited in the database, or
+     * imported before {@code data import} checked hashes) is a failed login like a wrong password, after the same
+     * work, and an ERROR for the operator: only setting the password again lets the user in.
+     */
+    private boolean matches(char[] password, UserCredentials credentials) {
+        try {
+            return hasher.matches(password, credentials.passwordHash());
+        } catch (IllegalArgumentException e) {
+            long id = credentials.user().id();
+            LOG.error(
+                    "User {} cannot log in: {}; the login was refused as a wrong password. Set the user's password"
+                            + " again (PUT /api/v1/users/{} with a password)",
+                    id,
+                    e.getMessage(),
+                    id);
+            hasher.matches(password, decoyHash()); // the work of a real check, so the answer takes as long
+            return false;
+        }
+    }
+
     private void token(ServerRequest req, ServerResponse res) {
         Optional<TokenIssuance.Issuing> current = tokens.current();
         if (current.isEmpty()) {
@@ -148,6 +172,9 @@ final class AuthApi {
                     "email",
                     "must be at most " + MAX_EMAIL + " characters, was "
                             + body.email().length()));
+        } else if (UserInput.hasControlCharacters(body.email())) {
+            // No user has one (UserInput), and PostgreSQL refuses U+0000 in the throttle's account key.
+            errors.add(new FieldError("email", UserInput.CONTROL_CHARACTERS));
         }
         if (body.password() == null || body.password().isEmpty()) {
             errors.add(new FieldError("password", "is required"));
@@ -167,7 +194,7 @@ final class AuthApi {
         char[] password = body.password().toCharArray();
         boolean ok;
         if (credentials.isPresent()) {
-            ok = hasher.matches(password, credentials.get().passwordHash());
+            ok = matches(password, credentials.get());
         } else {
             hasher.matches(password, decoyHash()); // the same work as for a known email, and always a failure
             ok = false;

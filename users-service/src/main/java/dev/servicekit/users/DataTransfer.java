@@ -127,19 +127,36 @@ final class DataTransfer {
      * user in the target has the same email, the store stops answering) stops at that line: the users before it are
      * imported, none after; {@link #counts()} says how many. Running the same import again is safe: users already
      * imported are {@code UNCHANGED}.
+     *
+     * <p>{@code data import} also refuses, in both passes, a password hash that {@link PasswordHasher} could not
+     * check at login or only beyond its limits ({@link PasswordHasher#checkEncoded}): such a user could never log in,
+     * and a tampered iteration count would stall each try. A restore ({@link #restoring}) takes the hashes as the
+     * backup holds them: it gives back what was backed up, and a backup does not fail for one damaged row.
      */
     static final class Import {
         private final UserStore store;
         private final Path file;
+        private final boolean checkHashes;
         private long created;
         private long updated;
         private long unchanged;
         private String source = "";
         private String exportedAt = "";
 
+        /** The import of {@code data import}: password hashes are checked. */
         Import(UserStore store, Path file) {
+            this(store, file, true);
+        }
+
+        private Import(UserStore store, Path file, boolean checkHashes) {
             this.store = Objects.requireNonNull(store, "store");
             this.file = Objects.requireNonNull(file, "file");
+            this.checkHashes = checkHashes;
+        }
+
+        /** The import of a restore: password hashes are written as the backup holds them. */
+        static Import restoring(UserStore store, Path file) {
+            return new Import(store, file, false);
         }
 
         /**
@@ -154,7 +171,7 @@ final class DataTransfer {
                 source = reader.source();
                 exportedAt = reader.exportedAt();
                 while (reader.hasNext()) {
-                    reader.next();
+                    checkHash(reader, reader.next());
                 }
                 return reader.users();
             }
@@ -171,7 +188,7 @@ final class DataTransfer {
         Counts run() {
             try (ExportFile.Reader reader = ExportFile.Reader.open(file)) {
                 while (reader.hasNext()) {
-                    ExportedUser user = reader.next();
+                    ExportedUser user = checkHash(reader, reader.next());
                     UserStore.ImportOutcome outcome;
                     try {
                         outcome = store.importUser(user);
@@ -192,6 +209,22 @@ final class DataTransfer {
                 }
             }
             return counts();
+        }
+
+        private ExportedUser checkHash(ExportFile.Reader reader, ExportedUser user) {
+            if (checkHashes && user.passwordHash().isPresent()) {
+                try {
+                    PasswordHasher.checkEncoded(user.passwordHash().get());
+                } catch (IllegalArgumentException e) {
+                    throw new ExportFileException(
+                            file,
+                            reader.lineNumber(),
+                            "\"passwordHash\" of user " + user.id() + " cannot be checked at login: " + e.getMessage()
+                                    + "; the file was changed or damaged: export again, or set it to null and give"
+                                    + " the user a new password after the import");
+                }
+            }
+            return user;
         }
 
         /** What was imported so far. */

@@ -36,8 +36,18 @@ public final class PasswordHasher {
     private static final String FORMAT = PREFIX + "$<iterations>$<base64 salt>$<base64 hash>";
     private static final int SALT_BYTES = 16;
     private static final int HASH_BITS = 256;
-    /** Upper bound on iterations accepted from an encoded hash, so a tampered row cannot stall a login. */
-    private static final int MAX_ITERATIONS = 100_000_000;
+
+    /**
+     * The most iterations a hasher uses and an encoded hash may name: about 17 times {@value #DEFAULT_ITERATIONS}, a
+     * few seconds of one CPU. Higher, a tampered row or import line would stall each login for minutes.
+     */
+    public static final int MAX_ITERATIONS = 10_000_000;
+
+    /**
+     * The longest hash an encoded hash may hold. Each 32 bytes cost one more full run of the iterations; this
+     * hasher writes 32, and a tampered hash of kilobytes would multiply the cost of a login.
+     */
+    static final int MAX_HASH_BYTES = 64;
 
     private final int iterations;
     private final SecureRandom random;
@@ -63,7 +73,7 @@ public final class PasswordHasher {
     /**
      * A hasher with another iteration count, for tests (fewer, faster) or a later raise.
      *
-     * @param iterations PBKDF2 iterations for new hashes, 1 to 100,000,000
+     * @param iterations PBKDF2 iterations for new hashes, 1 to {@value #MAX_ITERATIONS}
      * @return the hasher
      * @throws IllegalArgumentException if {@code iterations} is out of range
      */
@@ -131,6 +141,18 @@ public final class PasswordHasher {
         return decode(encoded).iterations() != iterations;
     }
 
+    /**
+     * Checks that {@code encoded} is a hash {@link #matches} can check: the encoded form, 1 to
+     * {@value #MAX_ITERATIONS} iterations, a non-empty salt and a hash of 1 to 64 bytes. {@code data import} uses it
+     * so that no line it accepts fails or stalls a login later.
+     *
+     * @param encoded the encoded hash
+     * @throws IllegalArgumentException if it is not; the message names the form and the limits, not the value
+     */
+    public static void checkEncoded(String encoded) {
+        decode(encoded);
+    }
+
     private record Decoded(int iterations, byte[] salt, byte[] hash) {}
 
     private static Decoded decode(String encoded) {
@@ -141,15 +163,19 @@ public final class PasswordHasher {
                 int iterations = Integer.parseInt(parts[1]);
                 byte[] salt = Base64.getDecoder().decode(parts[2]);
                 byte[] hash = Base64.getDecoder().decode(parts[3]);
-                if (iterations >= 1 && iterations <= MAX_ITERATIONS && salt.length > 0 && hash.length > 0) {
+                if (iterations >= 1
+                        && iterations <= MAX_ITERATIONS
+                        && salt.length > 0
+                        && hash.length > 0
+                        && hash.length <= MAX_HASH_BYTES) {
                     return new Decoded(iterations, salt, hash);
                 }
             }
         } catch (IllegalArgumentException e) { // NumberFormatException or bad Base64
             // fall through to the one message below
         }
-        throw new IllegalArgumentException("Stored password hash is not in the form " + FORMAT + " with 1 to "
-                + MAX_ITERATIONS + " iterations; set the user's password again");
+        throw new IllegalArgumentException("the password hash is not in the form " + FORMAT + " with 1 to "
+                + MAX_ITERATIONS + " iterations and a hash of at most " + MAX_HASH_BYTES + " bytes");
     }
 
     private static byte[] pbkdf2(char[] password, byte[] salt, int iterations, int bits) {

@@ -206,7 +206,7 @@ final class PostgresRestore {
 
     private void importExport(Path payload) {
         try (UserStore store = UserStores.open(config, clock)) {
-            DataTransfer.Import load = new DataTransfer.Import(store, payload);
+            DataTransfer.Import load = DataTransfer.Import.restoring(store, payload);
             load.check();
             load.run();
         } catch (ExportFileException e) {

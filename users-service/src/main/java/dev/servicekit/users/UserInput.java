@@ -28,6 +28,14 @@ record UserInput(String name, String email, List<String> roles, String password)
     // Deliberately simple: one @, no spaces, a dot in the domain. Real verification is sending mail.
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s.]+");
 
+    /** The field error for a name or email with a control character (U+0000..U+001F, U+007F..U+009F). */
+    static final String CONTROL_CHARACTERS = "must not contain control characters";
+
+    /** Whether {@code value} has a character that no name or email may contain: an ISO control character. */
+    static boolean hasControlCharacters(String value) {
+        return value.chars().anyMatch(Character::isISOControl);
+    }
+
     /** Every problem with this input; empty when valid. */
     List<FieldError> validate() {
         List<FieldError> errors = new ArrayList<>();
@@ -35,11 +43,14 @@ record UserInput(String name, String email, List<String> roles, String password)
             errors.add(new FieldError("name", "is required"));
         } else if (name.length() > MAX_NAME) {
             errors.add(new FieldError("name", "must be at most " + MAX_NAME + " characters, was " + name.length()));
-        } else if (name.chars().anyMatch(Character::isISOControl)) {
-            errors.add(new FieldError("name", "must not contain control characters"));
+        } else if (hasControlCharacters(name)) {
+            errors.add(new FieldError("name", CONTROL_CHARACTERS));
         }
         if (email == null || email.isBlank()) {
             errors.add(new FieldError("email", "is required"));
+        } else if (hasControlCharacters(email)) {
+            // Before the pattern, which lets most of them through: PostgreSQL refuses U+0000 in text (SQLSTATE 22021).
+            errors.add(new FieldError("email", CONTROL_CHARACTERS));
         } else if (email.length() > MAX_EMAIL || !EMAIL.matcher(email).matches()) {
             errors.add(new FieldError(
                     "email", "\"" + abbreviate(email) + "\" is not a valid email address, e.g. ada@example.com"));

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The configuration keys of users-service beyond the toolkit's own: the store, the scheduled backups and the password
@@ -74,7 +75,7 @@ final class UsersConfigKeys {
             .defaultValue(Duration.ZERO)
             .description("How often the service takes a backup of its store by itself (the first right after start),"
                     + " into backup.dir, as 'backup --to' writes it; 0s turns scheduled backups off. At least 1s."
-                    + " SQLite store only.")
+                    + " SQLite or PostgreSQL store (not memory:).")
             .build();
 
     static final ConfigKey<Path> BACKUP_DIR = ConfigKey.builder("backup.dir", ConfigType.path())
@@ -92,7 +93,7 @@ final class UsersConfigKeys {
     static final int RECOMMENDED_PASSWORD_ITERATIONS = PasswordHasher.DEFAULT_ITERATIONS;
 
     static final ConfigKey<Integer> PASSWORD_ITERATIONS = ConfigKey.builder(
-                    "password.pbkdf2-iterations", ConfigType.integer(10_000, 100_000_000))
+                    "password.pbkdf2-iterations", ConfigType.integer(10_000, PasswordHasher.MAX_ITERATIONS))
             .defaultValue(PasswordHasher.DEFAULT_ITERATIONS)
             .description("PBKDF2-HMAC-SHA256 iterations for the password hashes the service writes (create, replace)"
                     + " and for the decoy hash an unknown email is checked against. A stored hash keeps the count it"
@@ -170,17 +171,31 @@ final class UsersConfigKeys {
             problems.add(new ConfigProblem(
                     BACKUP_INTERVAL.name(),
                     config.source(BACKUP_INTERVAL),
-                    "store.url 'memory:' keeps nothing to back up; set backup.interval: 0s or use a SQLite store"));
+                    "store.url 'memory:' keeps nothing to back up; set backup.interval: 0s or use a SQLite or"
+                            + " PostgreSQL store"));
         }
         Path dir = config.get(BACKUP_DIR);
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            problems.add(new ConfigProblem(
-                    BACKUP_DIR.name(),
-                    config.source(BACKUP_DIR),
-                    "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
-                            + " missing)"));
+        Optional<Path> existing = nearestExisting(dir);
+        if (existing.isPresent() && !Files.isDirectory(existing.get())) {
+            String problem = existing.get().equals(dir.toAbsolutePath())
+                    ? "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
+                            + " missing)"
+                    : "backup.dir '" + dir + "' cannot be created: '" + existing.get() + "' exists and is not a"
+                            + " directory; remove that file or choose another backup.dir";
+            problems.add(new ConfigProblem(BACKUP_DIR.name(), config.source(BACKUP_DIR), problem));
         }
+        // Not whether it is writable: 'config validate' may run as another account than the service (root writes
+        // anywhere). A backup.dir the service's account cannot create still fails the start (exit 78).
         return problems;
+    }
+
+    /** {@code path} itself or its nearest ancestor that exists (absolute); empty if none does. */
+    private static Optional<Path> nearestExisting(Path path) {
+        Path candidate = path.toAbsolutePath();
+        while (candidate != null && !Files.exists(candidate)) {
+            candidate = candidate.getParent();
+        }
+        return Optional.ofNullable(candidate);
     }
 
     private static ConfigKey<?> key(StoreConfig.Field field) {

@@ -2,8 +2,10 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.core.ServiceCli;
+import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.TestHttpClient;
 import dev.servicekit.testing.TestResponse;
 import java.io.ByteArrayOutputStream;
@@ -309,5 +311,50 @@ class AuthEndToEndTest {
 
         assertThat(response.status()).as(response.body()).isEqualTo(400);
         assertThat(response.body()).contains("email").contains("at most 254 characters");
+    }
+
+    @Test
+    void aLoginEmailWithAControlCharacterIsA400NamingTheField() {
+        for (String control : List.of("\\u0000", "\\u0007", "\\u007f", "\\u0085")) {
+            TestResponse response = login("ada" + control + "@example.com", "wrong password!!");
+
+            assertThat(response.status()).as(response.body()).isEqualTo(400);
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.json().path("errors")).singleElement().satisfies(error -> {
+                assertThat(error.path("field").asText()).isEqualTo("email");
+                assertThat(error.path("message").asText()).isEqualTo("must not contain control characters");
+            });
+        }
+    }
+
+    @Test
+    void aStoredHashThatCannotBeCheckedIsA401LikeAWrongPasswordAndAnErrorInTheLog() throws Exception {
+        String admin = issue("users:read users:write admin");
+        TestResponse created = createUser(admin, "edsger@example.com", "[\"reader\"]", "correct horse battery");
+        assertThat(created.status()).isEqualTo(201);
+        long id = created.json().path("id").asLong();
+        try (java.sql.Connection connection =
+                        java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("users.db"));
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE users SET password_hash = 'edited-by-hand' WHERE id = " + id);
+        }
+
+        try (LogCapture log = LogCapture.of(AuthApi.class.getName())) {
+            TestResponse damaged = login("edsger@example.com", "correct horse battery");
+            TestResponse wrong = login("nobody@example.com", "correct horse battery");
+
+            assertThat(damaged.status()).as(damaged.body()).isEqualTo(401);
+            assertThat(damaged.contentType()).startsWith("application/problem+json");
+            assertThat(damaged.json().path("detail").asText())
+                    .isEqualTo(wrong.json().path("detail").asText());
+            assertThat(log.events()).singleElement().satisfies(event -> {
+                assertThat(event.getLevel()).isEqualTo(Level.ERROR);
+                assertThat(event.getFormattedMessage())
+                        .contains("User " + id + " cannot log in")
+                        .contains("pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash>")
+                        .contains("PUT /api/v1/users/" + id)
+                        .doesNotContain("edited-by-hand");
+            });
+        }
     }
 }

@@ -41,7 +41,10 @@ class DataCommandProcessIT {
         try (UserStore store = SqliteUserStore.open(source, 2, Duration.ofSeconds(5), Clock.systemUTC())) {
             for (int i = 1; i <= 3; i++) {
                 store.create(new UserDraft(
-                        "User " + i, "user" + i + "@example.org", List.of("reader"), Optional.of("hash-" + i)));
+                        "User " + i,
+                        "user" + i + "@example.org",
+                        List.of("reader"),
+                        Optional.of(DataTransferTest.storedHash(i))));
             }
         }
 

@@ -56,7 +56,7 @@ class DataCommandTest {
                         Instant.parse("2026-01-01T00:00:00.001Z"),
                         Instant.parse("2026-01-01T00:00:01.002Z"),
                         id % 3 + 1),
-                Optional.of("hash-" + id));
+                Optional.of(DataTransferTest.storedHash(id)));
     }
 
     private int run(String... args) {
@@ -101,7 +101,9 @@ class DataCommandTest {
         assertThat(lines).hasSize(7);
         assertThat(lines.getFirst()).startsWith("{\"format\":\"users-service/export\",\"version\":1,");
         assertThat(lines.getFirst()).contains("\"source\":\"sqlite " + source.toAbsolutePath());
-        assertThat(lines.get(1)).startsWith("{\"id\":10,").contains("\"passwordHash\":\"hash-10\"");
+        assertThat(lines.get(1))
+                .startsWith("{\"id\":10,")
+                .contains("\"passwordHash\":\"" + DataTransferTest.storedHash(10) + "\"");
         assertThat(lines.getLast()).isEqualTo("{\"end\":true,\"users\":5}");
         assertThat(err()).contains("Exported 5 users from sqlite " + source.toAbsolutePath());
     }
@@ -212,6 +214,26 @@ class DataCommandTest {
                 .isZero();
         assertThat(out()).contains("3 created, 0 updated, 2 unchanged");
         assertThat(usersOf(target)).isEqualTo(usersOf(source));
+    }
+
+    @Test
+    void aPasswordHashALoginCouldNotCheckIsRefusedWithItsLineAndNothingIsImported() throws IOException {
+        Path file = dir.resolve("users.jsonl");
+        assertThat(run(on(source, "data", "export", "--to", file.toString()))).isZero();
+        String whole = Files.readString(file);
+        for (String hash : List.of("not-a-hash", "pbkdf2-sha256$100000000$c2FsdA$aGFzaA")) {
+            Files.writeString(file, whole.replace(DataTransferTest.storedHash(30), hash)); // user 30, line 4
+
+            int code = run(on(target, "data", "import", "--from", file.toString()));
+
+            assertThat(code).as(err()).isEqualTo(65);
+            assertThat(err())
+                    .contains("data import: '" + file + "' line 4: \"passwordHash\" of user 30 cannot be checked at"
+                            + " login")
+                    .contains("Nothing was imported")
+                    .doesNotContain(hash);
+            assertThat(usersOf(target)).isEmpty();
+        }
     }
 
     @Test

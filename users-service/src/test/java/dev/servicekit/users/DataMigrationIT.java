@@ -160,7 +160,7 @@ class DataMigrationIT {
                     insert.setString(3, email);
                     insert.setString(4, email);
                     insert.setString(5, i % 5 == 0 ? "" : "reader " + (i % 2 == 0 ? "writer" : "admin"));
-                    insert.setString(6, i % 7 == 0 ? null : "pbkdf2-sha256$1000$c2FsdA" + i + "$aGFzaA" + i);
+                    insert.setString(6, i % 7 == 0 ? null : DataTransferTest.storedHash(i));
                     insert.setLong(7, created);
                     insert.setLong(8, created + (i % 13) * 1000L);
                     insert.setLong(9, 1 + i % 4);

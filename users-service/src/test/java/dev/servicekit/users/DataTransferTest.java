@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +29,98 @@ class DataTransferTest {
 
     final MutableClock clock = new MutableClock(NOW);
 
+    /**
+     * A well-formed stored hash, different for each {@code seed}, of one iteration: what {@code data import} accepts,
+     * for tests that move users (no password matches it that a test would know).
+     */
+    static String storedHash(long seed) {
+        Base64.Encoder base64 = Base64.getEncoder().withoutPadding();
+        return "pbkdf2-sha256$1$" + base64.encodeToString(("salt-" + seed).getBytes(StandardCharsets.UTF_8)) + "$"
+                + base64.encodeToString(("hash-" + seed).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An export of three users, the second with {@code hash}. */
+    private Path exportWithSecondHash(String hash) {
+        UserStore source = new InMemoryUserStore(clock);
+        source.create(new UserDraft("U1", "u1@example.org", List.of("reader"), Optional.of(storedHash(1))));
+        source.create(new UserDraft("U2", "u2@example.org", List.of("reader"), Optional.of(hash)));
+        source.create(new UserDraft("U3", "u3@example.org", List.of("reader"), Optional.empty()));
+        Path file = dir.resolve("users.jsonl");
+        DataTransfer.exportToFile(source, file, NOW);
+        return file;
+    }
+
+    @Test
+    void dataImportRefusesAPasswordHashALoginCouldNotCheckOrOnlyBeyondItsLimitsNamingTheLine() {
+        String sixtyFiveBytes = Base64.getEncoder().withoutPadding().encodeToString(new byte[65]);
+        for (String hash : List.of(
+                "hash-2",
+                "pbkdf2-sha256$x$c2FsdA$aGFzaA",
+                "pbkdf2-sha256$0$c2FsdA$aGFzaA",
+                "pbkdf2-sha256$100000000$c2FsdA$aGFzaA",
+                "pbkdf2-sha256$" + (PasswordHasher.MAX_ITERATIONS + 1) + "$c2FsdA$aGFzaA",
+                "pbkdf2-sha256$1000$c2FsdA$" + sixtyFiveBytes,
+                "pbkdf2-sha256$1000$c2FsdA$***",
+                "bcrypt$1000$c2FsdA$aGFzaA")) {
+            Path file = exportWithSecondHash(hash);
+            UserStore target = new InMemoryUserStore(clock);
+            for (ThrowingCallable pass : List.<ThrowingCallable>of(
+                    () -> new DataTransfer.Import(target, file).check(),
+                    () -> new DataTransfer.Import(target, file).run())) {
+                assertThatThrownBy(pass)
+                        .as(hash)
+                        .isInstanceOfSatisfying(
+                                ExportFileException.class,
+                                e -> assertThat(e.line()).isEqualTo(3))
+                        .hasMessageStartingWith("'" + file + "' line 3: ")
+                        .hasMessageContainingAll(
+                                "\"passwordHash\" of user 2 cannot be checked at login",
+                                "pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash>",
+                                "1 to " + PasswordHasher.MAX_ITERATIONS + " iterations",
+                                "set it to null")
+                        .hasMessageNotContaining(hash);
+            }
+            assertThat(target.list(10, Optional.empty()).items())
+                    .as("the second pass stopped at line 3: user 1 only")
+                    .extracting(User::id)
+                    .containsExactly(1L);
+        }
+    }
+
+    @Test
+    void dataImportTakesEveryHashALoginCanCheckWithinTheLimits() {
+        String sixtyFourBytes = Base64.getEncoder().withoutPadding().encodeToString(new byte[64]);
+        for (String hash : List.of(
+                "pbkdf2-sha256$1$c2FsdA$aGFzaA",
+                "pbkdf2-sha256$" + PasswordHasher.MAX_ITERATIONS + "$c2FsdA$aGFzaA",
+                "pbkdf2-sha256$600000$c2FsdA$" + sixtyFourBytes,
+                PasswordHasher.withIterations(1).hash("correct horse battery".toCharArray()))) {
+            UserStore target = new InMemoryUserStore(clock);
+            DataTransfer.Import load = new DataTransfer.Import(target, exportWithSecondHash(hash));
+            assertThat(load.check()).as(hash).isEqualTo(3);
+            assertThat(load.run()).isEqualTo(new DataTransfer.Counts(3, 0, 0));
+            assertThat(target.credentials("u2@example.org"))
+                    .hasValueSatisfying(c -> assertThat(c.passwordHash()).isEqualTo(hash));
+        }
+    }
+
+    @Test
+    void aRestoreWritesTheHashesAsTheBackupHoldsThemEvenOneALoginCannotCheck() {
+        Path file = exportWithSecondHash("damaged");
+        UserStore target = new InMemoryUserStore(clock);
+
+        DataTransfer.Import restore = DataTransfer.Import.restoring(target, file);
+        assertThat(restore.check()).isEqualTo(3);
+        assertThat(restore.run()).isEqualTo(new DataTransfer.Counts(3, 0, 0));
+        assertThat(target.credentials("u2@example.org"))
+                .hasValueSatisfying(c -> assertThat(c.passwordHash()).isEqualTo("damaged"));
+    }
+
     private UserStore storeWith(int users) {
         UserStore store = new InMemoryUserStore(clock);
         for (int i = 1; i <= users; i++) {
-            store.create(new UserDraft("U" + i, "u" + i + "@example.org", List.of("reader"), Optional.of("h" + i)));
+            store.create(
+                    new UserDraft("U" + i, "u" + i + "@example.org", List.of("reader"), Optional.of(storedHash(i))));
         }
         return store;
     }

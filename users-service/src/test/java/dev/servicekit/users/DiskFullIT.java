@@ -122,6 +122,9 @@ class DiskFullIT {
         assertThat(response.status()).as(response.body()).isEqualTo(507);
         assertThat(response.contentType()).startsWith("application/problem+json");
         assertThat(response.json().path("detail").asText()).contains("disk").contains("full");
+        assertThat(response.header("Retry-After"))
+                .as("no Retry-After on a 507: only freeing space helps (docs/operations.md)")
+                .isEmpty();
         assertThat(response.body())
                 .doesNotContain("SQLITE")
                 .doesNotContain("users.db")

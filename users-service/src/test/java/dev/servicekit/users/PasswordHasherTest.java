@@ -99,6 +99,33 @@ class PasswordHasherTest {
     }
 
     @Test
+    void anEncodedHashBeyondTheCostLimitsIsRejectedBeforeAnyWork() {
+        String sixtyFourBytes = Base64.getEncoder().withoutPadding().encodeToString(new byte[64]);
+        String sixtyFiveBytes = Base64.getEncoder().withoutPadding().encodeToString(new byte[65]);
+
+        PasswordHasher.checkEncoded("pbkdf2-sha256$" + PasswordHasher.MAX_ITERATIONS + "$c2FsdA$" + sixtyFourBytes);
+        PasswordHasher.checkEncoded(hasher.hash("correct horse battery".toCharArray()));
+        for (String tooCostly : new String[] {
+            "pbkdf2-sha256$100000000$c2FsdA$aGFzaA",
+            "pbkdf2-sha256$" + (PasswordHasher.MAX_ITERATIONS + 1) + "$c2FsdA$aGFzaA",
+            "pbkdf2-sha256$1000$c2FsdA$" + sixtyFiveBytes
+        }) {
+            assertThatThrownBy(() -> PasswordHasher.checkEncoded(tooCostly))
+                    .as(tooCostly)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("1 to " + PasswordHasher.MAX_ITERATIONS + " iterations")
+                    .hasMessageContaining("at most 64 bytes");
+            assertThatThrownBy(() -> hasher.matches("password".toCharArray(), tooCostly))
+                    .as("refused when decoded, before PBKDF2 runs")
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(PasswordHasher.withIterations(PasswordHasher.MAX_ITERATIONS).iterations())
+                .isEqualTo(PasswordHasher.MAX_ITERATIONS);
+        assertThatThrownBy(() -> PasswordHasher.withIterations(PasswordHasher.MAX_ITERATIONS + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void anEmptyPasswordCannotBeHashed() {
         assertThatThrownBy(() -> hasher.hash(new char[0])).isInstanceOf(IllegalArgumentException.class);
     }

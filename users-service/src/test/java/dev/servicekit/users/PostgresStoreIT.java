@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,8 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * users-service on a real PostgreSQL, in this JVM: while PostgreSQL is down every API call answers 503 problem+json
  * with {@code Retry-After} within {@code store.timeout} plus a margin (never 500), readiness is 503, and the service
- * recovers by itself when PostgreSQL is back, without losing an acknowledged write; and the database password shows
- * nowhere: not in {@code config show}, {@code /admin/status}, error bodies or the logs at debug level.
+ * recovers by itself when PostgreSQL is back, without losing an acknowledged write; an email PostgreSQL cannot store
+ * (U+0000) is a 400 problem on create, replace and login, never a 500; and the database password shows nowhere: not in
+ * {@code config show}, {@code /admin/status}, error bodies or the logs at debug level.
  */
 @RunsAlone
 class PostgresStoreIT {
@@ -150,6 +153,40 @@ class PostgresStoreIT {
                 assertThat(api.get("/api/v1/users/" + acked).status()).isEqualTo(200);
             }
             assertThat(create(service, "after@example.com").status()).isEqualTo(201);
+        }
+    }
+
+    @Test
+    void aNulInAnEmailIsA400ProblemOnCreateReplaceAndLoginNotA500() {
+        Path data = dir.resolve("data");
+        String[] settings = Stream.concat(
+                        Arrays.stream(settings(TestPostgres.freshDatabase(postgres))), Stream.of("auth.enabled=true"))
+                .toArray(String[]::new);
+        try (RunningUsersService service = RunningUsersService.start(data, settings)) {
+            String[] admin = {
+                "Authorization", "Bearer " + RunningUsersService.issueToken(data, "operator", "users:read users:write")
+            };
+            TestResponse created =
+                    service.api.post("/api/v1/users", "{\"name\":\"Grace\",\"email\":\"grace@example.com\"}", admin);
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            String location = created.header("Location").orElseThrow();
+            String withNul = "{\"name\":\"Grace\",\"email\":\"gr\\u0000ace@example.com\"}";
+
+            List<TestResponse> answers = List.of(
+                    service.api.post("/api/v1/users", withNul, admin),
+                    service.api.put(location, withNul, admin),
+                    service.api.post(AuthApi.TOKEN_PATH, "{\"email\":\"\\u0000\",\"password\":\"x\"}"));
+
+            for (TestResponse answer : answers) {
+                assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+                assertThat(answer.contentType()).startsWith("application/problem+json");
+                assertThat(answer.json().path("errors")).singleElement().satisfies(error -> {
+                    assertThat(error.path("field").asText()).isEqualTo("email");
+                    assertThat(error.path("message").asText()).isEqualTo("must not contain control characters");
+                });
+            }
+            assertThat(service.api.get(location, admin).json().path("email").asText())
+                    .isEqualTo("grace@example.com");
         }
     }
 

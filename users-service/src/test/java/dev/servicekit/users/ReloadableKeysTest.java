@@ -251,6 +251,7 @@ class ReloadableKeysTest {
             assertThat(service.api.get("/api/v1/users", service.bearer()).status())
                     .as("the HS256 key is no longer the source")
                     .isEqualTo(401);
+            service.assertIssuesNoTokens("auth.public-key-file");
         });
         probes.put("auth.jwks-url", service -> {
             RSAKey key = new RSAKeyGenerator(2048).keyID("jwks").generate();
@@ -269,6 +270,7 @@ class ReloadableKeysTest {
                 service.reload(
                         "auth.jwks-url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json");
                 assertThat(service.usersStatus(rsaToken)).isEqualTo(200);
+                service.assertIssuesNoTokens("auth.jwks-url");
             } finally {
                 jwks.stop(0);
             }
@@ -529,6 +531,22 @@ class ReloadableKeysTest {
                     .as("reload of %s: %s", key, report.summary())
                     .contains(key);
             return report;
+        }
+
+        /**
+         * docs/security.md: with a public key or JWKS the service cannot sign, and the token endpoint answers 404
+         * problem+json naming the key source.
+         */
+        void assertIssuesNoTokens(String keySource) {
+            TestResponse response = api.post(
+                    AuthApi.TOKEN_PATH, "{\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}");
+            assertThat(response.status())
+                    .as("%s: %s", keySource, response.body())
+                    .isEqualTo(404);
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.json().path("detail").asText())
+                    .contains("does not issue tokens")
+                    .contains(keySource);
         }
 
         /** The status of {@code GET /api/v1/users} with this bearer token. */

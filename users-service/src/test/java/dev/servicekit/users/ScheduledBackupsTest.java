@@ -254,6 +254,29 @@ class ScheduledBackupsTest {
                 .contains("store.url 'memory:' keeps nothing to back up");
     }
 
+    @Test
+    void aBackupDirectoryThatCannotBeCreatedIsRefusedByConfigValidate() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "a file where a parent directory would be");
+        Path backups = file.resolve("deeper").resolve("backups");
+
+        assertThat(validate("backup.interval=1d", "backup.dir=" + backups))
+                .contains("backup.dir (from --set): backup.dir '" + backups + "' cannot be created: '" + file
+                        + "' exists and is not a directory; remove that file or choose another backup.dir");
+        assertThat(validate("backup.interval=1d", "backup.dir=" + file))
+                .contains("backup.dir '" + file + "' exists and is not a directory");
+    }
+
+    @Test
+    void theBackupIntervalDescriptionNamesEveryKindOfStoreThatCanBeBackedUp() {
+        assertThat(SnapshotSource.class).isAssignableFrom(SqliteUserStore.class);
+        assertThat(SnapshotSource.class).isAssignableFrom(PostgresUserStore.class);
+        assertThat(SnapshotSource.class.isAssignableFrom(InMemoryUserStore.class))
+                .isFalse();
+        assertThat(UsersConfigKeys.BACKUP_INTERVAL.description())
+                .contains("SQLite or PostgreSQL store (not memory:)")
+                .doesNotContain("SQLite store only");
+    }
+
     /** {@code config validate} with these {@code --set}s: asserts exit 78 and returns what it printed. */
     private String validate(String... sets) {
         List<String> args = new java.util.ArrayList<>(List.of("config", "validate", "--set", "data-dir=" + dir));

@@ -102,6 +102,7 @@ class SqliteReadPathTest {
         open(2, CONNECTION_TIMEOUT); // fewer read connections than readers: they wait for one in turn
         AtomicLong lastCommitted = new AtomicLong();
         AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong reads = new AtomicLong();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> readers = new ArrayList<>();
         for (int r = 0; r < 16; r++) {
@@ -113,6 +114,7 @@ class SqliteReadPathTest {
                             assertThat(store.find(committed))
                                     .as("user %s", committed)
                                     .isPresent();
+                            reads.incrementAndGet();
                         }
                     }
                 } catch (Throwable e) {
@@ -123,11 +125,15 @@ class SqliteReadPathTest {
         for (int i = 0; i < 200; i++) {
             lastCommitted.set(store.create(draft("U", "u" + i + "@example.org")).id());
         }
+        long readsWhileWriting = reads.get();
         writing.set(false);
         for (Thread reader : readers) {
             reader.join();
         }
         assertThat(failures).isEmpty();
+        assertThat(readsWhileWriting)
+                .as("reads of a committed user while the 200 writes ran (else this test checked nothing)")
+                .isPositive();
     }
 
     @Test

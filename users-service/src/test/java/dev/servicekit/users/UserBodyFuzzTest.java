@@ -9,8 +9,9 @@ import dev.servicekit.http.ProblemException;
 /**
  * Coverage-guided fuzzing of the body of {@code POST /api/v1/users} and {@code PUT /api/v1/users/{id}}: the
  * raw bytes go through the same strict JSON binding ({@link JsonBodies#parse}) and validation
- * ({@link UsersApi#draft}) as a request. Invariant: the result is a draft that satisfies every field rule,
- * or a 400 {@link ProblemException}; any other exception fails the test. Seeds and regression inputs:
+ * ({@link UsersApi#draft}) as a request. Invariant: the result is a draft that satisfies every field rule (no
+ * control character in the name or the email among them), or a 400 {@link ProblemException}; any other exception
+ * fails the test. Seeds and regression inputs:
  * {@code src/test/resources/dev/servicekit/users/UserBodyFuzzTestInputs/body/}. See docs/fuzzing.md.
  */
 class UserBodyFuzzTest {
@@ -35,6 +36,9 @@ class UserBodyFuzzTest {
                 .contains("@")
                 .hasSizeLessThanOrEqualTo(254)
                 .isEqualTo(draft.email().strip());
+        assertThat(draft.email().chars().noneMatch(Character::isISOControl))
+                .as("no control character in an accepted email (PostgreSQL refuses U+0000)")
+                .isTrue();
         assertThat(draft.roles()).isNotEmpty().doesNotHaveDuplicates().allMatch(UserInput.ROLES::contains);
     }
 }

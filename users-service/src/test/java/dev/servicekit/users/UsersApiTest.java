@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -106,6 +107,24 @@ class UsersApiTest {
         Set<String> fields = new HashSet<>();
         problem.path("errors").forEach(e -> fields.add(e.path("field").asText()));
         assertThat(fields).containsExactlyInAnyOrder("name", "email", "roles[0]", "password");
+    }
+
+    @Test
+    void anEmailWithAControlCharacterIs400NamingTheFieldOnCreateAndReplace() {
+        String location = createUser("Mine", uniqueEmail()).header("Location").orElseThrow();
+        for (String control : List.of("\\u0000", "\\u0007", "\\u007f", "\\u0085")) {
+            String body = "{\"name\":\"Ada\",\"email\":\"ada" + control + "@example.com\"}";
+            for (TestResponse response :
+                    List.of(service.api.post("/api/v1/users", body), service.api.put(location, body))) {
+                assertThat(assertProblem(response, 400).path("errors"))
+                        .as(control)
+                        .singleElement()
+                        .satisfies(error -> {
+                            assertThat(error.path("field").asText()).isEqualTo("email");
+                            assertThat(error.path("message").asText()).isEqualTo("must not contain control characters");
+                        });
+            }
+        }
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -319,6 +320,33 @@ class UsersServiceProcessIT {
             assertThat(err)
                     .contains("log.levle (from " + config
                             + "): is not a known configuration key; did you mean \"log.level\"?");
+        }
+    }
+
+    @Test
+    void aBackupDirThatCannotBeCreatedExits78FromConfigValidateAndFromRun() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "a file where a parent directory would be");
+        String[] settings = {
+            "http.port=0",
+            "management.port=0",
+            "data-dir=" + dir.resolve("data"),
+            "backup.interval=1d",
+            "backup.dir=" + file.resolve("backups")
+        };
+        String[] run = run(settings);
+        String[] validate = Stream.concat(
+                        Stream.of("config", "validate"), Arrays.stream(run).skip(1))
+                .toArray(String[]::new);
+        for (String[] args : List.of(validate, run)) {
+            try (ServiceProcess process = ServiceProcess.builder(JAR, dir)
+                    .outputName("uncreatable-backup-dir-" + args[0])
+                    .args(args)
+                    .start()) {
+                assertThat(process.awaitExit(START)).as(process.output()).isEqualTo(78);
+                assertThat(process.stderr())
+                        .contains("backup.dir (from --set)")
+                        .contains("'" + file + "' exists and is not a directory");
+            }
         }
     }
 
