@@ -17,6 +17,12 @@ import java.util.function.Supplier;
  */
 final class ConfigBootstrap {
 
+    /** The keys that name a shared source (etcd's endpoints and the rest): read only from local sources. */
+    private static final Set<String> SHARED_SOURCE_KEYS = CoreConfigKeys.SHARED_SOURCES.stream()
+            .flatMap(provider -> provider.keys().stream())
+            .map(ConfigKey::name)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     private final ServiceApplication app;
     private final Map<String, String> environment;
     private final PrintStream err;
@@ -49,7 +55,7 @@ final class ConfigBootstrap {
         // The local part is read without the cross-key and secret-file checks: a value the shared source sets may
         // be what makes the combination valid (docs/decisions.md, "Shared-source discovery skips cross-key checks").
         ConfigLoader localLoader = loader(options, Optional.empty());
-        Config local = localLoader.read();
+        Config local = localLoader.read(SHARED_SOURCE_KEYS);
         Path file = configFile(options);
         Set<ConfigProblem> sourceProblems = new LinkedHashSet<>();
         for (SharedConfigSource.Provider provider : CoreConfigKeys.SHARED_SOURCES) {

@@ -76,22 +76,15 @@ public final class ConfigLoader {
      */
     public Config load() {
         Reading reading = readAll();
-        if (reading.problems().isEmpty()) {
-            Config config = new Config(schema, reading.values(), reading.sources());
-            List<ConfigProblem> problems = check(config);
-            if (!problems.isEmpty()) {
-                throw new ConfigException(problems);
-            }
-            return config;
+        if (!reading.problems().isEmpty()) {
+            throw everyProblem(reading);
         }
-        // Some values did not parse. The checks that read none of them still run, so that one run lists every
-        // problem (a bad port and a store URL with credentials in it, say), unless a source could not be read at
-        // all: then any check would judge defaults in place of values nobody has seen.
-        List<ConfigProblem> problems = new ArrayList<>(reading.problems());
-        if (reading.everySourceRead()) {
-            problems.addAll(check(new Config(schema, reading.values(), reading.sources(), reading.unparsedKeys())));
+        Config config = new Config(schema, reading.values(), reading.sources());
+        List<ConfigProblem> problems = check(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
         }
-        throw new ConfigException(problems);
+        return config;
     }
 
     /**
@@ -99,14 +92,34 @@ public final class ConfigLoader {
      * {@link ConfigBootstrap} needs to find a shared source, whose values may be what makes the combination valid.
      * Run {@link #check(Config)} on the result (or {@link #load()} with the shared source's layer) before using it.
      *
+     * @param sharedSourceKeys the keys that name a shared source: when a value did not parse and none of them is
+     *                         set, no shared source can change the combination, so the exception lists the checks'
+     *                         problems too, as {@link #load()}'s does; when one is set it lists only what did not
+     *                         parse, since the source's values are not known
      * @throws ConfigException listing every unknown key, value that does not parse and YAML error
      */
-    Config read() {
+    Config read(Set<String> sharedSourceKeys) {
         Reading reading = readAll();
         if (!reading.problems().isEmpty()) {
-            throw new ConfigException(reading.problems());
+            boolean sharedSourceNamed = sharedSourceKeys.stream()
+                    .anyMatch(name -> reading.sources().containsKey(name)
+                            || reading.unparsedKeys().contains(name));
+            throw sharedSourceNamed ? new ConfigException(reading.problems()) : everyProblem(reading);
         }
         return new Config(schema, reading.values(), reading.sources());
+    }
+
+    /**
+     * Some values did not parse. The checks that read none of them still run, so that one run lists every problem
+     * (a bad port and a store URL with credentials in it, say), unless a source could not be read at all: then any
+     * check would judge defaults in place of values nobody has seen.
+     */
+    private ConfigException everyProblem(Reading reading) {
+        List<ConfigProblem> problems = new ArrayList<>(reading.problems());
+        if (reading.everySourceRead()) {
+            problems.addAll(check(new Config(schema, reading.values(), reading.sources(), reading.unparsedKeys())));
+        }
+        return new ConfigException(problems);
     }
 
     /**

@@ -213,7 +213,7 @@ class ConfigLoaderTest {
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         ConfigLoader loader = loader().file(file, true).build();
 
-        Config read = loader.read();
+        Config read = loader.read(java.util.Set.of());
 
         assertThat(read.get(CoreConfigKeys.SHUTDOWN_DRAIN_TIMEOUT)).isEqualTo(Duration.ofSeconds(40));
         assertThat(loader.check(read))
@@ -233,11 +233,24 @@ class ConfigLoaderTest {
         ConfigException e = catchThrowableOfType(
                 ConfigException.class,
                 () -> loader().file(file, true)
+                        .overrides(List.of("http.port=abc", "shutdown.drain-timeout=40s", "log.level=debug"))
+                        .build()
+                        .read(java.util.Set.of("log.level")));
+
+        // log.level stands in for a key that names a shared source: its values may change the combination, so the
+        // drain timeout is not judged yet.
+        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("log.levle", "http.port");
+
+        // When no key that names a shared source is set, nothing can change the combination: checked as load() does.
+        ConfigException unshared = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(file, true)
                         .overrides(List.of("http.port=abc", "shutdown.drain-timeout=40s"))
                         .build()
-                        .read());
-
-        assertThat(e.problems()).extracting(ConfigProblem::key).containsExactly("log.levle", "http.port");
+                        .read(java.util.Set.of("log.level")));
+        assertThat(unshared.problems())
+                .extracting(ConfigProblem::key)
+                .containsExactly("log.levle", "http.port", "shutdown.drain-timeout");
     }
 
     @Test

@@ -277,6 +277,17 @@ class ScheduledBackupsTest {
                 .doesNotContain("SQLite store only");
     }
 
+    @Test
+    void aValueThatDoesNotParseAndTheStoreChecksAreListedInOneRun() {
+        String both = validate("http.port=abc", "store.url=jdbc:postgresql://me:secret@127.0.0.1/users");
+
+        // Before, the port alone was reported, and the store URL only on the next try.
+        assertThat(both)
+                .contains("http.port (from --set): \"abc\" is not valid")
+                .contains("holds credentials")
+                .doesNotContain("secret@");
+    }
+
     /** {@code config validate} with these {@code --set}s: asserts exit 78 and returns what it printed. */
     private String validate(String... sets) {
         List<String> args = new java.util.ArrayList<>(List.of("config", "validate", "--set", "data-dir=" + dir));
