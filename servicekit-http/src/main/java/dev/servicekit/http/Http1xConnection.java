@@ -35,8 +35,9 @@ import java.util.function.Supplier;
 
 /**
  * One HTTP/1 connection of a Servicekit listener: HTTP/1.1 requests are served by Helidon's own HTTP/1 connection
- * (with one change: its check of {@code Host} is made by {@link HostHeaderCheck}, once per connection for each value);
- * HTTP/1.0 requests, which Helidon's parser refuses (505), by the same Helidon connection, one request at a time.
+ * (with two changes: its check of {@code Host} is made by {@link HostHeaderCheck}, once per connection for each value;
+ * and it closes the connection after a response that says {@code Connection: close}, see below); HTTP/1.0 requests,
+ * which Helidon's parser refuses (505), by the same Helidon connection, one request at a time.
  *
  * <p>Helidon's parser refuses the version token {@code HTTP/1.0} and nothing else about such a request: an
  * HTTP/1.0 request is an HTTP/1.1 request with fewer features. So, per request:
@@ -60,6 +61,15 @@ import java.util.function.Supplier;
  *       the current request, then return). If the request asked for keep-alive and the response did not close,
  *       go to 1 for the next request on the same socket; otherwise return, and Helidon closes the socket.
  * </ol>
+ *
+ * <p>Helidon's HTTP/1.1 connection decides whether to keep a connection from the request alone: after a response
+ * that says {@code Connection: close} (the drain's 503, a 413 that leaves the body unread, or the answer to a request
+ * that said {@code close}) it would wait for the next request on the same socket, and after a 413 read the unread body
+ * as one. RFC 9112 §9.6 has the server close the connection after such a response. So the HTTP/1.1 connection's
+ * listeners ({@link #http11Config}) look at the request's and the response's {@code Connection} header and, when
+ * either says {@code close}, call {@code close(false)} on the Helidon connection: it finishes writing the response,
+ * leaves its loop instead of reading another request line, and Helidon closes the socket. The same check as
+ * {@code ResponseListener} makes for HTTP/1.0, one header lookup per request and per response, nothing allocated.
  *
  * <p>The responses' status line says {@code HTTP/1.1}, which RFC 9110 §6.2 prescribes (a server sends its own
  * highest version whose major number the client supports); nginx, HAProxy and ApacheBench accept it.
@@ -128,18 +138,23 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     /**
      * The configuration of the Helidon connections that serve HTTP/1.1: {@code base}, with Helidon's {@code Host}
      * check made by {@link HostHeaderCheck} (once per connection for each value) instead of Helidon's (on every
-     * request), when {@code base} asks for it.
+     * request), when {@code base} asks for it, and with the connection closed after a request or a response that
+     * says {@code Connection: close}.
      */
     @SuppressWarnings("removal") // validateRequestHostHeader: Helidon's switch for the Host check, kept in 4.x
     static Http1Config http11Config(Http1Config base) {
-        if (!HostHeaderCheck.appliesTo(base)) {
-            return base;
+        boolean checkHost = HostHeaderCheck.appliesTo(base);
+        Http1Config.Builder config = Http1Config.builder(base);
+        if (checkHost) {
+            config.validateRequestHostHeader(false); // Helidon still checks that the port is a number
         }
-        return Http1Config.builder(base)
-                .validateRequestHostHeader(false) // Helidon still checks that the port is a number
-                // The only one, as above; it passes every event on to base's own (the TRACE-level "recv" logger).
+        return config
+                // Each the only one, as above; each passes every event on to base's own (the TRACE-level "recv" and
+                // "send" loggers).
                 .clearReceiveListeners()
-                .addReceiveListener(new Http11Listener(base.compositeReceiveListener()))
+                .addReceiveListener(new Http11Listener(base.compositeReceiveListener(), checkHost))
+                .clearSendListeners()
+                .addSendListener(new Http11ResponseListener(base.compositeSendListener()))
                 .build();
     }
 
@@ -195,7 +210,9 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
 
     /** Hands the rest of the connection to Helidon's HTTP/1 connection, reading from {@code reader}. */
     private void serveRest(DataReader reader, Limit limit) throws InterruptedException {
-        ServerConnection connection = http11.connection(new RequestContext(ctx, reader));
+        RequestContext context = new RequestContext(ctx, reader);
+        ServerConnection connection = http11.connection(context);
+        context.connection = connection;
         current = connection;
         if (!open) {
             connection.close(false);
@@ -297,6 +314,19 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         RequestContext(ConnectionContext socket, DataReader reader) {
             this.socket = socket;
             this.reader = reader;
+        }
+
+        /**
+         * Ends the Helidon connection once the response now being written is complete: Helidon's {@code close(false)}
+         * ends its loop after the current request, and Helidon then closes the socket.
+         */
+        void closeAfterResponse() {
+            // close(false) also interrupts the thread if Helidon is reading a request line: only so while it answers
+            // a malformed one (400, 414), after which it ends the connection anyway, and an interrupt would cut that
+            // answer off.
+            if (connection instanceof InterruptableTask<?> task && !task.canInterrupt()) {
+                connection.close(false);
+            }
         }
 
         @Override
@@ -413,14 +443,18 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     }
 
     /**
-     * The {@code Host} check of an HTTP/1.1 request ({@link #http11Config}), after Helidon has read the headers and
-     * before it routes, where Helidon would have made its own.
+     * What {@link #http11Config} adds when Helidon has read an HTTP/1.1 request's headers, before it routes: the
+     * {@code Host} check, where Helidon would have made its own, and a request that says {@code Connection: close}
+     * ends the connection after its response (Helidon answers it with {@code Connection: close}, then would wait for
+     * another request).
      */
     private static final class Http11Listener implements Http1ConnectionListener {
         private final Http1ConnectionListener helidons;
+        private final boolean checkHost;
 
-        Http11Listener(Http1ConnectionListener helidons) {
+        Http11Listener(Http1ConnectionListener helidons, boolean checkHost) {
             this.helidons = helidons;
+            this.checkHost = checkHost;
         }
 
         @Override
@@ -433,7 +467,53 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         public void headers(ConnectionContext ctx, Headers headers) {
             helidons.headers(ctx, headers);
             RequestContext request = (RequestContext) ctx; // serveRest gives every HTTP/1.1 connection its own
-            request.validHost = HostHeaderCheck.check(request.prologue, headers, true, request.validHost);
+            if (checkHost) {
+                request.validHost = HostHeaderCheck.check(request.prologue, headers, true, request.validHost);
+            }
+            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                request.closeAfterResponse();
+            }
+        }
+
+        @Override
+        public void status(ConnectionContext ctx, Status status) {
+            helidons.status(ctx, status);
+        }
+
+        @Override
+        public void data(ConnectionContext ctx, BufferData data) {
+            helidons.data(ctx, data);
+        }
+
+        @Override
+        public void data(ConnectionContext ctx, byte[] data, int position, int length) {
+            helidons.data(ctx, data, position, length);
+        }
+    }
+
+    /**
+     * Watches an HTTP/1.1 response's headers, as Helidon is about to write them (after the response's
+     * {@code beforeSend} hooks): one that says {@code Connection: close} (a drain, a 413, an error answer) ends the
+     * connection after it.
+     */
+    private static final class Http11ResponseListener implements Http1ConnectionListener {
+        private final Http1ConnectionListener helidons;
+
+        Http11ResponseListener(Http1ConnectionListener helidons) {
+            this.helidons = helidons;
+        }
+
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            helidons.headers(ctx, headers);
+            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                ((RequestContext) ctx).closeAfterResponse();
+            }
+        }
+
+        @Override
+        public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
+            helidons.prologue(ctx, prologue);
         }
 
         @Override

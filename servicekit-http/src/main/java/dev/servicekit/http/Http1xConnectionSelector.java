@@ -14,13 +14,14 @@ import java.util.Set;
  * Helidon serves it, and HTTP/1.0, which Helidon 4 alone answers with {@code 505 HTTP Version Not Supported} by
  * design (helidon-io/helidon#9604, #9715). Each connection is an {@link Http1xConnection}, which looks at the first
  * request line and hands HTTP/1.1 to Helidon's own HTTP/1 connection, whose {@code Host} check
- * {@link HostHeaderCheck} makes (the same check, once per connection for each value).
+ * {@link HostHeaderCheck} makes (the same check, once per connection for each value) and which closes the connection
+ * after a response that says {@code Connection: close}.
  *
  * <p>It is the listener's only selector (Helidon's discovery of protocols is off), for two reasons. With one
  * selector Helidon creates the connection at once, so a client that connects and sends nothing sits in an
  * interruptible connection and does not hold up a stop; with two, Helidon first waits for bytes to choose, in a
  * wait that a stop cannot interrupt and that lasts until the drain timeout. And HTTP/1.1 gets the connection
- * Helidon's selector would have made, with that one change. Servicekit serves no protocol upgrade (WebSocket, h2c)
+ * Helidon's selector would have made, with those changes. Servicekit serves no protocol upgrade (WebSocket, h2c)
  * and no HTTP/2, which the discovery would otherwise add.
  */
 final class Http1xConnectionSelector implements ServerConnectionSelector {

@@ -181,6 +181,62 @@ class ApiServerLifecycleTest {
     }
 
     @Test
+    void serverClosesAKeptAliveConnectionAfterTheDrains503() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        try (RawHttpConnection connection = RawHttpConnection.open(server.port())) {
+            String request = "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n";
+            assertThat(connection.send(request).read().status()).isEqualTo(200);
+
+            server.refuseNewRequests();
+
+            RawHttpConnection.Response refused = connection.send(request).read();
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Connection")).isEqualTo("close");
+            // RFC 9112 §9.6: having said close, the server closes; it does not wait for the client or the stop.
+            assertThat(connection.closedByServer(Duration.ofSeconds(5))).isTrue();
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void keptAliveConnectionServesOneRequestAfterAnother() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        try (RawHttpConnection connection = RawHttpConnection.open(server.port())) {
+            String request = "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n";
+            RawHttpConnection.Response first = connection.send(request).read();
+            RawHttpConnection.Response second = connection.send(request).read();
+
+            assertThat(List.of(first, second)).allSatisfy(response -> {
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("ok");
+                assertThat(response.header("Connection")).isEqualTo("keep-alive");
+            });
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void serverClosesTheConnectionAfterAnsweringARequestThatSaysClose() {
+        ApiServer server = ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ofSeconds(1)), ROUTES);
+        server.start();
+        try (RawHttpConnection connection = RawHttpConnection.open(server.port())) {
+            RawHttpConnection.Response served = connection
+                    .send("GET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                    .read();
+
+            assertThat(served.status()).isEqualTo(200);
+            assertThat(served.header("Connection")).isEqualTo("close");
+            assertThat(connection.closedByServer(Duration.ofSeconds(5))).isTrue();
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
     void listeningOnAllInterfacesWithoutTlsLogsAWarning() {
         try (LogCapture log = LogCapture.of("dev.servicekit.http.HelidonListener")) {
             ApiServer wide = ApiServer.create(

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -109,6 +110,21 @@ final class RawHttpConnection implements AutoCloseable {
             return false;
         } catch (IOException e) {
             return true; // reset by the server
+        }
+    }
+
+    /** Whether the server closes the connection within {@code within}: the next read sees the end of the stream. */
+    boolean closedByServer(Duration within) {
+        try {
+            int timeout = socket.getSoTimeout();
+            socket.setSoTimeout(Math.toIntExact(within.toMillis()));
+            try {
+                return closedByServer();
+            } finally {
+                socket.setSoTimeout(timeout);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

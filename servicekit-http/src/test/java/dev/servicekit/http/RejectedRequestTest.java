@@ -128,6 +128,26 @@ class RejectedRequestTest {
     }
 
     @Test
+    void contentLengthOverTheLimitClosesAKeptAliveConnectionAfterThe413() {
+        try (RawHttpConnection connection = RawHttpConnection.open(server.port())) {
+            assertThat(connection
+                            .send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
+                            .read()
+                            .status())
+                    .isEqualTo(200);
+
+            RawHttpConnection.Response refused = connection
+                    .send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + (LIMIT + 1) + "\r\n\r\n")
+                    .read();
+
+            assertThat(refused.status()).isEqualTo(413);
+            assertThat(refused.header("Connection")).isEqualTo("close");
+            // The body is left unread: the server closes rather than read it as the next request.
+            assertThat(connection.closedByServer(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
     void chunkedBodyGrowingOverTheLimitIsA413Problem() {
         // One chunk within the limit, then one that takes the body past it; the terminating chunk is never sent:
         // the body is refused as it is read, and the connection closed.
