@@ -130,7 +130,9 @@ public final class Config {
 
     /**
      * A short, stable hash of the effective configuration (SHA-256, first 12 hex digits), shown in status
-     * output so operators can tell whether two instances run the same configuration.
+     * output so operators can tell whether two instances run the same configuration. Secret values count only as
+     * set ({@link #MASK}), never by their text: the hash is shown to every admin, who could otherwise test guesses
+     * of a secret (a keystore password) against it offline. So a change of a secret alone keeps the hash.
      */
     public String hash() {
         try {
@@ -145,8 +147,8 @@ public final class Config {
     private void toFlatText(MessageDigest digest) {
         for (ConfigKey<?> key : schema.keys()) {
             find(key)
-                    .ifPresent(v -> digest.update(
-                            (key.name() + "=" + formatted(key, v) + "\n").getBytes(StandardCharsets.UTF_8)));
+                    .ifPresent(v -> digest.update((key.name() + "=" + (key.secret() ? MASK : formatted(key, v)) + "\n")
+                            .getBytes(StandardCharsets.UTF_8)));
         }
     }
 

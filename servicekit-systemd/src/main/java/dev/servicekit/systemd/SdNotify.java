@@ -71,6 +71,11 @@ public final class SdNotify {
         }
         try {
             long micros = Long.parseLong(usec);
+            if (micros > Long.MAX_VALUE / 1000) {
+                // Over 292 years: as nanoseconds it would overflow into a negative period (a ping loop).
+                LOG.warn("WATCHDOG_USEC \"{}\" is too large to wait for; the systemd watchdog pings are off", usec);
+                return Optional.empty();
+            }
             return micros > 0 ? Optional.of(Duration.ofNanos(micros * 1000)) : Optional.empty();
         } catch (NumberFormatException e) {
             LOG.warn("WATCHDOG_USEC \"{}\" is not a number of microseconds; the systemd watchdog pings are off", usec);

@@ -280,10 +280,15 @@ class LaunchdPlistRendererTest {
                 LaunchdRequests.restartNone(),
                 LaunchdRequests.specialCharacters())) {
             String plist = render(r);
+            int comments = 0;
             for (int at = plist.indexOf("<!--"); at >= 0; at = plist.indexOf("<!--", at + 4)) {
                 String body = plist.substring(at + 4, plist.indexOf("-->", at));
                 assertThat(body).as("comment in the plist").doesNotContain("--");
+                comments++;
             }
+            assertThat(comments)
+                    .as("comments in the plist, so the check above ran")
+                    .isPositive();
         }
     }
 

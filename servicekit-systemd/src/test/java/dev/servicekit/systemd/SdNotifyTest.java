@@ -118,6 +118,18 @@ class SdNotifyTest {
     }
 
     @Test
+    void aWatchdogIntervalTooLargeForNanosecondsTurnsThePingsOffInsteadOfOverflowing() {
+        // 10^16 µs: as nanoseconds it overflowed into a negative interval, which the notifier ran as a 1 ns ping loop.
+        assertThat(SdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", "10000000000000000"))
+                        .watchdogInterval())
+                .isEmpty();
+        assertThat(SdNotify.fromEnvironment(Map.of(
+                                "NOTIFY_SOCKET", "/run/x", "WATCHDOG_USEC", Long.toString(Long.MAX_VALUE / 1000)))
+                        .watchdogInterval())
+                .hasValueSatisfying(interval -> assertThat(interval).isPositive());
+    }
+
+    @Test
     void socketAddressIsASockaddrUnWithNulTerminatorOrLeadingNulForAbstractNames() {
         assertThat(SdNotify.socketAddress("/run/n")).get().isEqualTo(new byte[] {1, 0, '/', 'r', 'u', 'n', '/', 'n', 0
         });
