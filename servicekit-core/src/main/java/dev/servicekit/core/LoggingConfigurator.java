@@ -187,9 +187,20 @@ public final class LoggingConfigurator {
     /** The root logger's name in the admin API. */
     public static final String ROOT = "ROOT";
 
-    /** The configured and effective level of a logger ({@link #ROOT} for the root logger). */
-    public static LoggerLevel level(String name) {
-        Logger logger = context().getLogger(name.equals(ROOT) ? org.slf4j.Logger.ROOT_LOGGER_NAME : name);
+    /**
+     * The configured and effective level of an existing logger ({@link #ROOT} for the root logger); empty when no
+     * logger of that name exists. Asking never creates one: Logback keeps every logger it creates for the life of
+     * the process, so {@code GET /admin/loggers/{name}} with made-up names would otherwise grow it without bound.
+     */
+    public static Optional<LoggerLevel> level(String name) {
+        LoggerContext context = context();
+        // Logback's getLogger matches the root's name in any case; its cache lookup does not.
+        String logbackName = name.equalsIgnoreCase(ROOT) ? org.slf4j.Logger.ROOT_LOGGER_NAME : name;
+        Logger logger = context.exists(logbackName);
+        return Optional.ofNullable(logger).map(existing -> level(name, existing));
+    }
+
+    private static LoggerLevel level(String name, Logger logger) {
         return new LoggerLevel(
                 name,
                 Optional.ofNullable(logger.getLevel()).map(Level::toString),
@@ -222,7 +233,7 @@ public final class LoggingConfigurator {
             logger.setLevel(Level.toLevel(wanted));
             RUNTIME_LEVELS.add(name);
         }
-        return level(name);
+        return level(name, logger);
     }
 
     /** Logback has been initialised (by its auto-configuration, which calls {@link BootstrapLogbackConfigurator}). */

@@ -259,14 +259,19 @@ class ConfigReloaderTest {
             assertThat(rootLevel()).isEqualTo(Level.ERROR);
             assertThat(eventLog.attached()).isTrue();
             assertThat(eventLog.messages()).contains("after the reload");
-            assertThat(LoggingConfigurator.level("dev.servicekit.example").configuredLevel())
+            assertThat(LoggingConfigurator.level("dev.servicekit.example")
+                            .orElseThrow()
+                            .configuredLevel())
                     .contains("DEBUG");
-            assertThat(LoggingConfigurator.level("io.helidon").configuredLevel())
+            assertThat(LoggingConfigurator.level("io.helidon").orElseThrow().configuredLevel())
                     .as("a quieted library set at runtime")
                     .contains("TRACE");
-            assertThat(LoggingConfigurator.level("com.zaxxer.hikari").configuredLevel())
+            assertThat(LoggingConfigurator.level("com.zaxxer.hikari")
+                            .orElseThrow()
+                            .configuredLevel())
                     .contains("WARN");
             assertThat(LoggingConfigurator.level(LoggingConfigurator.ACCESS_LOGGER)
+                            .orElseThrow()
                             .configuredLevel())
                     .contains("OFF");
         }

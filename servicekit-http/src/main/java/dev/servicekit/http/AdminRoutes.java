@@ -10,12 +10,18 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Management routes that need the {@code admin} scope, served by every HTTP service the toolkit hosts:
@@ -25,10 +31,28 @@ final class AdminRoutes {
 
     static final String ADMIN = "admin";
 
+    /** The top-level names of {@link #status()} the toolkit fills; an application section may not take one. */
+    static final Set<String> RESERVED_SECTIONS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of(
+            "name",
+            "instance",
+            "version",
+            "state",
+            "pid",
+            "startedAt",
+            "uptimeSeconds",
+            "listeners",
+            "tls",
+            "config",
+            "jvm")));
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminRoutes.class);
+
     private final ServiceHost host;
     private final String version;
     private final Clock clock;
     private final Map<String, Supplier<Object>> sections;
+    /** The last failure of each section that is failing now, so a failure is logged once, not per request. */
+    private final Map<String, String> failingSections = new ConcurrentHashMap<>();
 
     /**
      * @param sections the application's own status sections (e.g. {@code store}), in order
@@ -74,7 +98,7 @@ final class AdminRoutes {
                 .map(TlsCertificateCheck::expiries)
                 .filter(tls -> !tls.isEmpty())
                 .ifPresent(tls -> status.put("tls", tls));
-        sections.forEach((name, view) -> status.put(name, view.get()));
+        sections.forEach((name, view) -> status.put(name, section(name, view)));
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("hash", host.configuration().map(c -> c.hash()).orElse(null));
         configuration.put("lastReload", host.lastReload().map(AdminRoutes::view).orElse(null));
@@ -89,6 +113,25 @@ final class AdminRoutes {
         jvm.put("availableProcessors", Runtime.getRuntime().availableProcessors());
         status.put("jvm", jvm);
         return status;
+    }
+
+    /**
+     * One application section; one that throws shows {@code {"error": "<class>: <message>"}} instead of failing the
+     * whole document (and with it the status page). Logged at WARN when a section starts failing or fails
+     * differently, not at every request while it keeps failing the same way.
+     */
+    private Object section(String name, Supplier<Object> view) {
+        try {
+            Object value = view.get();
+            failingSections.remove(name);
+            return value;
+        } catch (RuntimeException e) {
+            String failure = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            if (!failure.equals(failingSections.put(name, failure))) {
+                LOG.warn("Status section \"{}\" failed; /admin/status shows the error in its place", name, e);
+            }
+            return Map.of("error", failure);
+        }
     }
 
     private void reload(ServerRequest req, ServerResponse res) {
@@ -111,11 +154,13 @@ final class AdminRoutes {
         return view;
     }
 
+    /** An existing logger's levels; an unknown name is 404 and, unlike PUT, does not create the logger. */
     private void logger(ServerRequest req, ServerResponse res) {
-        JsonBodies.send(
-                res,
-                Status.OK_200,
-                view(LoggingConfigurator.level(req.path().pathParameters().get("name"))));
+        String name = req.path().pathParameters().get("name");
+        LoggingConfigurator.LoggerLevel level = LoggingConfigurator.level(name)
+                .orElseThrow(() -> ProblemException.notFound("No logger is named \"" + name
+                        + "\"; use a logger or package name the service logs under, or ROOT for the root logger"));
+        JsonBodies.send(res, Status.OK_200, view(level));
     }
 
     private void setLogger(ServerRequest req, ServerResponse res) {

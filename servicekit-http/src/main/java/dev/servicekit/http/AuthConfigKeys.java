@@ -140,9 +140,21 @@ public final class AuthConfigKeys {
                 TOKEN_TTL);
     }
 
-    /** At most one key source; a JWKS URL must be a URL. */
+    /**
+     * At most one key source; a JWKS URL must be a URL; {@code management.health-scope} needs {@code auth.enabled}
+     * (without an authenticator no route checks scopes, so the key would promise a token it never asks for).
+     */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
+        if (!config.get(ENABLED)) {
+            config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE)
+                    .ifPresent(scope -> problems.add(new ConfigProblem(
+                            HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE.name(),
+                            config.source(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE),
+                            "\"" + scope + "\" is set but auth.enabled is false, so no token would be asked for and"
+                                    + " /health/* and /metrics would be open to anyone; set auth.enabled to true, or"
+                                    + " remove management.health-scope to keep them open on purpose")));
+        }
         List<String> sources = new ArrayList<>();
         if (!config.source(HS256_SECRET_FILE).equals("default")) {
             sources.add(HS256_SECRET_FILE.name());

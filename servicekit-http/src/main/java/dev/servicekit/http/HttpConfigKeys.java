@@ -174,7 +174,7 @@ public final class HttpConfigKeys {
     public static final ConfigKey<String> MANAGEMENT_HEALTH_SCOPE = ConfigKey.builder(
                     "management.health-scope", ConfigType.nonBlankString())
             .description(
-                    "Require a token with this scope for /health/* (and /metrics) too; unset keeps them open, as probes expect on a loopback or private management listener.")
+                    "Require a token with this scope for /health/* (and /metrics) too; needs auth.enabled: true (set with auth off, the service refuses to start or reload). Unset keeps them open, as probes expect on a loopback or private management listener.")
             .build();
 
     /** Opt-in virtual-thread event meters, from a JFR recording stream (see {@link HttpMetrics.Builder#virtualThreadEvents}). */

@@ -70,7 +70,15 @@ public interface HttpServiceContext {
      */
     void readinessCheck(String name, BooleanSupplier up);
 
-    /** Adds a section to {@code GET /admin/status} (e.g. {@code "store"}); its value must serialize to JSON. */
+    /**
+     * Adds a section to {@code GET /admin/status} (e.g. {@code "store"}); its value must serialize to JSON. Called per
+     * request; a view that throws shows {@code {"error": "<class>: <message>"}} in its place (and is logged at WARN),
+     * the rest of the document is unaffected.
+     *
+     * @throws IllegalArgumentException if the name is declared twice or is one of the toolkit's own entries
+     *         ({@code name}, {@code instance}, {@code version}, {@code state}, {@code pid}, {@code startedAt},
+     *         {@code uptimeSeconds}, {@code listeners}, {@code tls}, {@code config}, {@code jvm})
+     */
     void statusSection(String name, Supplier<Object> view);
 
     /** Whether requests to routes that declare scopes must carry a valid token ({@code auth.enabled}). */

@@ -326,6 +326,8 @@ class UsersApiTest {
     @Test
     void loggerLevelsCanBeReadAndChangedAtRuntime() {
         String name = "dev.servicekit.users.SomeLogger";
+        assertProblem(service.management.get("/admin/loggers/" + name), 404);
+        org.slf4j.LoggerFactory.getLogger(name);
         assertThat(service.management
                         .get("/admin/loggers/" + name)
                         .json()
