@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -130,8 +131,10 @@ final class DataTransfer {
      *
      * <p>{@code data import} also refuses, in both passes, a password hash that {@link PasswordHasher} could not
      * check at login or only beyond its limits ({@link PasswordHasher#checkEncoded}): such a user could never log in,
-     * and a tampered iteration count would stall each try. A restore ({@link #restoring}) takes the hashes as the
-     * backup holds them: it gives back what was backed up, and a backup does not fail for one damaged row.
+     * and a tampered iteration count would stall each try. It refuses a name or email with a control character
+     * too, as the API does, before anything is written (PostgreSQL cannot store U+0000). A restore
+     * ({@link #restoring}) takes the users as the backup holds them: it gives back what was backed up, and a backup
+     * does not fail for one damaged row.
      */
     static final class Import {
         private final UserStore store;
@@ -171,7 +174,7 @@ final class DataTransfer {
                 source = reader.source();
                 exportedAt = reader.exportedAt();
                 while (reader.hasNext()) {
-                    checkHash(reader, reader.next());
+                    checked(reader, reader.next());
                 }
                 return reader.users();
             }
@@ -188,7 +191,7 @@ final class DataTransfer {
         Counts run() {
             try (ExportFile.Reader reader = ExportFile.Reader.open(file)) {
                 while (reader.hasNext()) {
-                    ExportedUser user = checkHash(reader, reader.next());
+                    ExportedUser user = checked(reader, reader.next());
                     UserStore.ImportOutcome outcome;
                     try {
                         outcome = store.importUser(user);
@@ -209,6 +212,27 @@ final class DataTransfer {
                 }
             }
             return counts();
+        }
+
+        private ExportedUser checked(ExportFile.Reader reader, ExportedUser user) {
+            if (checkHashes) {
+                // As the API refuses them (UserInput): PostgreSQL cannot store U+0000, and it would fail this line
+                // halfway through the import instead of refusing the file before anything is written.
+                for (String field : List.of("name", "email")) {
+                    String value = field.equals("name")
+                            ? user.user().name()
+                            : user.user().email();
+                    if (UserInput.hasControlCharacters(value)) {
+                        throw new ExportFileException(
+                                file,
+                                reader.lineNumber(),
+                                "\"" + field + "\" of user " + user.id() + " contains a control character, which the"
+                                        + " API refuses (and PostgreSQL cannot store U+0000); fix the file, e.g. remove"
+                                        + " the character");
+                    }
+                }
+            }
+            return checkHash(reader, user);
         }
 
         private ExportedUser checkHash(ExportFile.Reader reader, ExportedUser user) {

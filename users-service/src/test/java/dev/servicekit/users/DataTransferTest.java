@@ -88,6 +88,30 @@ class DataTransferTest {
     }
 
     @Test
+    void dataImportRefusesANameOrEmailWithAControlCharacterBeforeWritingAnything() {
+        for (String[] bad : List.of(
+                new String[] {"U\u00002", "u2@example.org", "name"},
+                new String[] {"U2", "u2\u0000@example.org", "email"},
+                new String[] {"U2", "u2@exa\u0085mple.org", "email"})) {
+            UserStore source = new InMemoryUserStore(clock);
+            source.create(new UserDraft("U1", "u1@example.org", List.of("reader"), Optional.empty()));
+            source.create(new UserDraft(bad[0], bad[1], List.of("reader"), Optional.empty()));
+            Path file = dir.resolve("users.jsonl");
+            DataTransfer.exportToFile(source, file, NOW);
+            UserStore target = new InMemoryUserStore(clock);
+
+            assertThatThrownBy(() -> new DataTransfer.Import(target, file).check())
+                    .as(bad[2])
+                    .isInstanceOfSatisfying(
+                            ExportFileException.class, e -> assertThat(e.line()).isEqualTo(3))
+                    .hasMessageContaining("\"" + bad[2] + "\" of user 2 contains a control character");
+            assertThat(target.list(10, Optional.empty()).items()).isEmpty();
+            // A restore gives back what the backup holds.
+            assertThat(DataTransfer.Import.restoring(target, file).run()).isEqualTo(new DataTransfer.Counts(2, 0, 0));
+        }
+    }
+
+    @Test
     void dataImportTakesEveryHashALoginCanCheckWithinTheLimits() {
         String sixtyFourBytes = Base64.getEncoder().withoutPadding().encodeToString(new byte[64]);
         for (String hash : List.of(
