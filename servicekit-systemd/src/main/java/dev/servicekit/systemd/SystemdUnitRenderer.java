@@ -31,7 +31,10 @@ final class SystemdUnitRenderer {
             Pattern.compile(".*\\.(service|socket|device|mount|automount|swap|target|path|timer|slice|scope)");
     /** A POSIX-ish user or group name, or a numeric id; optionally {@code user:group}. */
     private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*\\$?|[0-9]+");
-    /** Where a jar or JVM under a home directory needs {@code ProtectHome=read-only} instead of {@code yes}. */
+    /**
+     * Where a jar, JVM or file named in the arguments or JVM options needs {@code ProtectHome=read-only} instead of
+     * {@code yes}.
+     */
     private static final List<String> HOME_ROOTS = List.of("/home/", "/root/", "/run/user/");
 
     private SystemdUnitRenderer() {}
@@ -334,11 +337,23 @@ final class SystemdUnitRenderer {
         return text.replaceAll("[\\r\\n\\t]+", " ").strip();
     }
 
+    /**
+     * Whether the service reads something under a home directory: the JVM, the jar, or a path in an argument or a JVM
+     * option ({@code --config /home/…}, {@code -javaagent:/root/…}, {@code -Dx=/run/user/…}). A word that merely
+     * contains such a path costs only the step from {@code yes} to {@code read-only}; one missed costs the start.
+     */
     private static boolean underHome(LaunchCommand launch) {
         for (Path p : List.of(launch.java(), launch.jar())) {
             String s = p.toString();
             if (HOME_ROOTS.stream().anyMatch(s::startsWith)) {
                 return true;
+            }
+        }
+        for (List<String> words : List.of(launch.jvmOptions(), launch.arguments())) {
+            for (String word : words) {
+                if (HOME_ROOTS.stream().anyMatch(word::contains)) {
+                    return true;
+                }
             }
         }
         return false;

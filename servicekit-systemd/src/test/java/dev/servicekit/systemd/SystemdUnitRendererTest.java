@@ -335,6 +335,35 @@ class SystemdUnitRendererTest {
     }
 
     @Test
+    void aFileUnderAHomeDirectoryNamedInTheArgumentsOrJvmOptionsKeepsHomesReadable() {
+        // With ProtectHome=yes the service could not read them and failed at start.
+        for (LaunchCommand launch : List.of(
+                new LaunchCommand(
+                        Requests.JAVA,
+                        List.of(),
+                        Path.of("/opt/users-service.jar"),
+                        List.of("--config", "/home/alice/users-service/config.yaml")),
+                new LaunchCommand(
+                        Requests.JAVA,
+                        List.of("-javaagent:/root/agents/agent.jar"),
+                        Path.of("/opt/users-service.jar"),
+                        List.of()),
+                new LaunchCommand(
+                        Requests.JAVA,
+                        List.of("-Dkeys=/run/user/1000/keys"),
+                        Path.of("/opt/users-service.jar"),
+                        List.of()))) {
+            InstallRequest r = Requests.request(
+                    ServiceRef.system("users-service"), Optional.empty(), List.of(), List.of(), launch);
+
+            assertThat(SystemdUnitRenderer.render(r, DEFAULTS).lines())
+                    .as(launch.toString())
+                    .contains("ProtectHome=read-only")
+                    .doesNotContain("ProtectHome=yes");
+        }
+    }
+
+    @Test
     void execStartQuotesSpacesQuotesBackslashesAndEscapesSpecifiersAndVariables() {
         String execStart =
                 SystemdUnitRenderer.execStart(Requests.pathsWithSpaces().launch());
