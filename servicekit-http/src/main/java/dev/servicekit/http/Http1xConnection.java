@@ -443,36 +443,25 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     }
 
     /**
-     * What {@link #http11Config} adds when Helidon has read an HTTP/1.1 request's headers, before it routes: the
-     * {@code Host} check, where Helidon would have made its own, and a request that says {@code Connection: close}
-     * ends the connection after its response (Helidon answers it with {@code Connection: close}, then would wait for
-     * another request).
+     * A listener that passes every event on to Helidon's own ({@code base}'s, the TRACE-level "recv" or "send"
+     * logger): Helidon 4.5.0 merges several listeners into one that forwards nothing, so each of ours is the only
+     * one and forwards itself. Subclasses add to an event after forwarding it.
      */
-    private static final class Http11Listener implements Http1ConnectionListener {
+    private abstract static class ForwardingListener implements Http1ConnectionListener {
         private final Http1ConnectionListener helidons;
-        private final boolean checkHost;
 
-        Http11Listener(Http1ConnectionListener helidons, boolean checkHost) {
+        ForwardingListener(Http1ConnectionListener helidons) {
             this.helidons = helidons;
-            this.checkHost = checkHost;
         }
 
         @Override
         public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
             helidons.prologue(ctx, prologue);
-            ((RequestContext) ctx).prologue = prologue;
         }
 
         @Override
         public void headers(ConnectionContext ctx, Headers headers) {
             helidons.headers(ctx, headers);
-            RequestContext request = (RequestContext) ctx; // serveRest gives every HTTP/1.1 connection its own
-            if (checkHost) {
-                request.validHost = HostHeaderCheck.check(request.prologue, headers, true, request.validHost);
-            }
-            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
-                request.closeAfterResponse();
-            }
         }
 
         @Override
@@ -492,43 +481,55 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     }
 
     /**
-     * Watches an HTTP/1.1 response's headers, as Helidon is about to write them (after the response's
-     * {@code beforeSend} hooks): one that says {@code Connection: close} (a drain, a 413, an error answer) ends the
-     * connection after it.
+     * What {@link #http11Config} adds when Helidon has read an HTTP/1.1 request's headers, before it routes: the
+     * {@code Host} check, where Helidon would have made its own, and a request that says {@code Connection: close}
+     * ends the connection after its response (Helidon answers it with {@code Connection: close}, then would wait for
+     * another request).
      */
-    private static final class Http11ResponseListener implements Http1ConnectionListener {
-        private final Http1ConnectionListener helidons;
+    private static final class Http11Listener extends ForwardingListener {
+        private final boolean checkHost;
 
-        Http11ResponseListener(Http1ConnectionListener helidons) {
-            this.helidons = helidons;
-        }
-
-        @Override
-        public void headers(ConnectionContext ctx, Headers headers) {
-            helidons.headers(ctx, headers);
-            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
-                ((RequestContext) ctx).closeAfterResponse();
-            }
+        Http11Listener(Http1ConnectionListener helidons, boolean checkHost) {
+            super(helidons);
+            this.checkHost = checkHost;
         }
 
         @Override
         public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-            helidons.prologue(ctx, prologue);
+            super.prologue(ctx, prologue);
+            ((RequestContext) ctx).prologue = prologue;
         }
 
         @Override
-        public void status(ConnectionContext ctx, Status status) {
-            helidons.status(ctx, status);
+        public void headers(ConnectionContext ctx, Headers headers) {
+            super.headers(ctx, headers);
+            RequestContext request = (RequestContext) ctx; // serveRest gives every HTTP/1.1 connection its own
+            if (checkHost) {
+                request.validHost = HostHeaderCheck.check(request.prologue, headers, true, request.validHost);
+            }
+            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                request.closeAfterResponse();
+            }
+        }
+    }
+
+    /**
+     * Watches an HTTP/1.1 response's headers, as Helidon is about to write them (after the response's
+     * {@code beforeSend} hooks): one that says {@code Connection: close} (a drain, a 413, an error answer) ends the
+     * connection after it.
+     */
+    private static final class Http11ResponseListener extends ForwardingListener {
+
+        Http11ResponseListener(Http1ConnectionListener helidons) {
+            super(helidons);
         }
 
         @Override
-        public void data(ConnectionContext ctx, BufferData data) {
-            helidons.data(ctx, data);
-        }
-
-        @Override
-        public void data(ConnectionContext ctx, byte[] data, int position, int length) {
-            helidons.data(ctx, data, position, length);
+        public void headers(ConnectionContext ctx, Headers headers) {
+            super.headers(ctx, headers);
+            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+                ((RequestContext) ctx).closeAfterResponse();
+            }
         }
     }
 
