@@ -3,14 +3,15 @@ package dev.servicekit.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.servicekit.testing.BoundedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,21 +153,8 @@ class ExecInPlaceTest {
                 new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("LC_ALL", "C.UTF-8");
         Process process = builder.start();
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                throw new AssertionError("the probe did not finish within 60 s; its output so far:\n" + read(output));
-            }
-        } finally {
-            if (process.isAlive()) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        return new Run(process.pid(), process.exitValue(), read(output));
-    }
-
-    private static String read(Path file) throws IOException {
-        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        int exit = BoundedProcess.awaitExit(process, Duration.ofSeconds(60), "the probe", output);
+        return new Run(process.pid(), exit, Files.readString(output, StandardCharsets.UTF_8));
     }
 
     private record Run(long pid, int exit, String output) {

@@ -3,17 +3,18 @@ package dev.servicekit.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.servicekit.testing.BoundedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -256,20 +257,9 @@ class JvmCommandLineTest {
             builder.environment().remove(variable);
         }
         builder.environment().putAll(environment);
-        Process process = builder.start();
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                throw new AssertionError(command + " did not finish within 60 s; its output so far:\n"
-                        + new String(Files.readAllBytes(outputFile), StandardCharsets.UTF_8));
-            }
-        } finally {
-            if (process.isAlive()) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly); // a JVM the launcher started
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        String output = new String(Files.readAllBytes(outputFile), StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as(command + "\n" + output).isZero();
+        int exit = BoundedProcess.awaitExit(builder.start(), Duration.ofSeconds(60), command.toString(), outputFile);
+        String output = Files.readString(outputFile, StandardCharsets.UTF_8);
+        assertThat(exit).as(command + "\n" + output).isZero();
         List<String> fromCommandLine = new ArrayList<>();
         List<String> fromJvm = new ArrayList<>();
         String commandLine = "";
