@@ -402,13 +402,13 @@ final class HttpService implements ReloadableService {
         @Override
         public void statusSection(String name, Supplier<Object> view) {
             open("Status sections");
-            if (AdminRoutes.RESERVED_SECTIONS.contains(Objects.requireNonNull(name, "name"))) {
+            Objects.requireNonNull(name, "name");
+            if (AdminRoutes.RESERVED_SECTIONS.contains(name)) {
                 throw new IllegalArgumentException("Status section \"" + name
                         + "\" would replace the toolkit's own entry of /admin/status; name it after what it shows"
                         + " (e.g. \"store\"), but not one of " + String.join(", ", AdminRoutes.RESERVED_SECTIONS));
             }
-            if (sections.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(view, "view"))
-                    != null) {
+            if (sections.putIfAbsent(name, Objects.requireNonNull(view, "view")) != null) {
                 throw new IllegalArgumentException("Status section \"" + name + "\" is declared twice");
             }
         }
