@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +43,6 @@ import java.util.stream.StreamSupport;
  * }
  */
 public final class ConfigLoader {
-
-    private static final String UNKNOWN_KEY = "is not a known configuration key; ";
 
     private final ConfigSchema schema;
     private final String environmentPrefix;
@@ -134,7 +134,7 @@ public final class ConfigLoader {
             boolean everySourceRead) {}
 
     private Reading readAll() {
-        List<ConfigProblem> problems = new ArrayList<>();
+        ReadProblems problems = new ReadProblems();
         Map<String, Object> values = new HashMap<>();
         Map<String, String> sources = new HashMap<>();
 
@@ -149,14 +149,44 @@ public final class ConfigLoader {
         Set<String> unparsed = new HashSet<>();
         boolean everySourceRead =
                 layers.stream().allMatch(layer -> layer.problems().isEmpty());
-        for (ConfigProblem problem : problems) {
+        for (ConfigProblem problem : problems.all()) {
             if (schema.key(problem.key()).isPresent()) {
                 unparsed.add(problem.key());
-            } else if (!problem.message().startsWith(UNKNOWN_KEY)) {
+            } else if (!problems.isUnknownKey(problem)) {
                 everySourceRead = false;
             }
         }
-        return new Reading(values, sources, problems, unparsed, everySourceRead);
+        return new Reading(values, sources, problems.all(), unparsed, everySourceRead);
+    }
+
+    /**
+     * The problems found while reading, in the order found, each unknown key marked as such where it is made: an
+     * unknown key leaves the rest of its source readable, where the other problems that name no schema key do not.
+     */
+    private static final class ReadProblems {
+        private final List<ConfigProblem> all = new ArrayList<>();
+        private final Set<ConfigProblem> unknownKeys = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        void add(ConfigProblem problem) {
+            all.add(problem);
+        }
+
+        void addAll(List<ConfigProblem> problems) {
+            all.addAll(problems);
+        }
+
+        void addUnknownKey(ConfigProblem problem) {
+            all.add(problem);
+            unknownKeys.add(problem);
+        }
+
+        boolean isUnknownKey(ConfigProblem problem) {
+            return unknownKeys.contains(problem);
+        }
+
+        List<ConfigProblem> all() {
+            return all;
+        }
     }
 
     /**
@@ -171,8 +201,7 @@ public final class ConfigLoader {
         return problems;
     }
 
-    private void readFile(
-            Path path, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+    private void readFile(Path path, Map<String, Object> values, Map<String, String> sources, ReadProblems problems) {
         String source = path.toString();
         String text;
         try {
@@ -222,7 +251,7 @@ public final class ConfigLoader {
             JsonNode node = entry.getValue();
             Optional<ConfigKey<?>> key = schema.key(name);
             if (key.isEmpty()) {
-                problems.add(unknownKey(name, source));
+                problems.addUnknownKey(unknownKey(name, source));
                 continue;
             }
             if (node.isNull()) {
@@ -252,12 +281,12 @@ public final class ConfigLoader {
     }
 
     private void readLayer(
-            ConfigLayer layer, Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+            ConfigLayer layer, Map<String, Object> values, Map<String, String> sources, ReadProblems problems) {
         problems.addAll(layer.problems());
         for (ConfigLayer.Value value : layer.values()) {
             Optional<ConfigKey<?>> key = schema.key(value.key());
             if (key.isEmpty()) {
-                problems.add(unknownKey(value.key(), value.source()));
+                problems.addUnknownKey(unknownKey(value.key(), value.source()));
                 continue;
             }
             accept(key.get(), value.raw(), value.source(), values, sources, problems);
@@ -290,8 +319,7 @@ public final class ConfigLoader {
         return key.isBlank() ? "\"" + key + "\"" : key;
     }
 
-    private void readEnvironment(
-            Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+    private void readEnvironment(Map<String, Object> values, Map<String, String> sources, ReadProblems problems) {
         if (environmentPrefix == null) {
             return;
         }
@@ -304,7 +332,7 @@ public final class ConfigLoader {
         }
     }
 
-    private void readOverrides(Map<String, Object> values, Map<String, String> sources, List<ConfigProblem> problems) {
+    private void readOverrides(Map<String, Object> values, Map<String, String> sources, ReadProblems problems) {
         for (String override : overrides) {
             int eq = override.indexOf('=');
             if (eq <= 0) {
@@ -316,7 +344,7 @@ public final class ConfigLoader {
             String raw = override.substring(eq + 1);
             Optional<ConfigKey<?>> key = schema.key(name);
             if (key.isEmpty()) {
-                problems.add(unknownKey(name, "--set"));
+                problems.addUnknownKey(unknownKey(name, "--set"));
                 continue;
             }
             accept(key.get(), raw, "--set", values, sources, problems);
@@ -327,7 +355,7 @@ public final class ConfigLoader {
         String hint = schema.suggest(name)
                 .map(s -> "did you mean \"" + s + "\"?")
                 .orElse("see docs/configuration.md for every key");
-        return new ConfigProblem(segment(name), source, UNKNOWN_KEY + hint);
+        return new ConfigProblem(segment(name), source, "is not a known configuration key; " + hint);
     }
 
     private static <T> void accept(
@@ -336,7 +364,7 @@ public final class ConfigLoader {
             String source,
             Map<String, Object> values,
             Map<String, String> sources,
-            List<ConfigProblem> problems) {
+            ReadProblems problems) {
         // instanceof, not a switch on types: each such switch makes the JVM generate a class when it first runs,
         // even with an AOT cache (docs/performance.md, "Classes generated at run time"). Parsed has these two only.
         ConfigType.Parsed<T> parsed = key.type().parse(raw);

@@ -254,6 +254,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anUnknownKeyFromALayerOrSetLeavesTheChecksToRun() {
+        ConfigLayer etcd = new ConfigLayer(
+                "etcd", List.of(new ConfigLayer.Value("log.levle", "debug", "etcd e /p/log.levle")), List.of());
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().layer(etcd)
+                        .overrides(List.of("http.prot=1", "shutdown.drain-timeout=40s"))
+                        .build()
+                        .load());
+
+        // An unknown key names no value any check reads, so the drain timeout is judged in the same run, as it is
+        // after an unknown key in the file (readStillListsEveryProblemOfParsing).
+        assertThat(e.problems())
+                .extracting(ConfigProblem::key)
+                .containsExactly("log.levle", "http.prot", "shutdown.drain-timeout");
+    }
+
+    @Test
     void aValueThatDoesNotParseIsListedWithTheProblemsOfChecksThatDoNotReadIt() {
         ConfigSchema schema = ConfigSchema.builder()
                 .add(CoreConfigKeys.all())
