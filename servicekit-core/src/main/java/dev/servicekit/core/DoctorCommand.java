@@ -179,11 +179,9 @@ final class DoctorCommand implements Callable<Integer> {
         Path dir = config.get(CoreConfigKeys.DATA_DIR).toAbsolutePath().normalize();
         String check = "data dir";
         if (!Files.exists(dir)) {
-            Path parent = dir.getParent();
-            while (parent != null && !Files.exists(parent)) {
-                parent = parent.getParent();
-            }
-            return parent != null && Files.isWritable(parent)
+            return ExistingPaths.nearestAncestorOrSelf(dir)
+                            .filter(Files::isWritable)
+                            .isPresent()
                     ? Diagnosis.ok(check, "\"" + dir + "\" does not exist yet; the service creates it at start")
                     : Diagnosis.failure(
                             check,

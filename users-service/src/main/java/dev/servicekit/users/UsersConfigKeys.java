@@ -5,6 +5,7 @@ import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.core.ExistingPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,7 +176,7 @@ final class UsersConfigKeys {
                             + " PostgreSQL store"));
         }
         Path dir = config.get(BACKUP_DIR);
-        Optional<Path> existing = nearestExisting(dir);
+        Optional<Path> existing = ExistingPaths.nearestAncestorOrSelf(dir);
         if (existing.isPresent() && !Files.isDirectory(existing.get())) {
             String problem = existing.get().equals(dir.toAbsolutePath())
                     ? "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
@@ -187,15 +188,6 @@ final class UsersConfigKeys {
         // Not whether it is writable: 'config validate' may run as another account than the service (root writes
         // anywhere). A backup.dir the service's account cannot create still fails the start (exit 78).
         return problems;
-    }
-
-    /** {@code path} itself or its nearest ancestor that exists (absolute); empty if none does. */
-    private static Optional<Path> nearestExisting(Path path) {
-        Path candidate = path.toAbsolutePath();
-        while (candidate != null && !Files.exists(candidate)) {
-            candidate = candidate.getParent();
-        }
-        return Optional.ofNullable(candidate);
     }
 
     private static ConfigKey<?> key(StoreConfig.Field field) {

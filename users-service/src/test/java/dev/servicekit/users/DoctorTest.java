@@ -108,6 +108,18 @@ class DoctorTest {
     }
 
     @Test
+    void aDataDirThatDoesNotExistYetIsOkWhenItsNearestExistingAncestorIsWritable() throws Exception {
+        data = dir.resolve("not-yet").resolve("data");
+
+        doctor("--json");
+
+        JsonNode dataDir = check(new ObjectMapper().readTree(out()), "data dir");
+        assertThat(dataDir.path("verdict").asText()).as(out()).isEqualTo("ok");
+        assertThat(dataDir.path("finding").asText())
+                .isEqualTo("\"" + data + "\" does not exist yet; the service creates it at start");
+    }
+
+    @Test
     void aTakenPortIsAFailureNamingTheHoldersPid() throws Exception {
         try (ServerSocket taken = new ServerSocket(apiPort, 1, InetAddress.getLoopbackAddress())) {
             assertThat(taken.getLocalPort()).isEqualTo(apiPort);
