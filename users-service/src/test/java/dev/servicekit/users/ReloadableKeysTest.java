@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every key the schema marks reloadable is changed on a running users-service (in this JVM, started as {@code run}
  * starts it, auth on) and its effect is observed before and after the reload. The tests are generated from the
  * schema: a new reloadable key without a probe here fails the build, and so does a probe for a key that is no
- * longer reloadable (SPEC §17, HOUSE-STYLE 24).
+ * longer reloadable (SPEC §17, HOUSE-STYLE 24). Next to them, what a probe shows only after a reload and a service
+ * must also do when configured so from its start (the token endpoint's 404 with a public key or JWKS).
  */
 @SuppressWarnings("try") // held requests are sockets kept open for the block and closed by it
 class ReloadableKeysTest {
@@ -238,12 +239,7 @@ class ReloadableKeysTest {
         });
         probes.put("auth.public-key-file", service -> {
             RSAKey key = new RSAKeyGenerator(2048).keyID("pem").generate();
-            Path pem = Files.writeString(
-                    service.dir.resolve("public.pem"),
-                    "-----BEGIN PUBLIC KEY-----\n"
-                            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                                    .encodeToString(key.toRSAPublicKey().getEncoded())
-                            + "\n-----END PUBLIC KEY-----\n");
+            Path pem = publicKeyPem(service.dir, key);
             String rsaToken = rs256(key, "servicekit", "api");
             assertThat(service.usersStatus(rsaToken)).isEqualTo(401);
             service.reload("auth.public-key-file", pem.toString());
@@ -255,20 +251,11 @@ class ReloadableKeysTest {
         });
         probes.put("auth.jwks-url", service -> {
             RSAKey key = new RSAKeyGenerator(2048).keyID("jwks").generate();
-            HttpServer jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            jwks.createContext("/jwks.json", exchange -> {
-                byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            });
-            jwks.start();
+            HttpServer jwks = serveJwks(key);
             try {
                 String rsaToken = rs256(key, "servicekit", "api");
                 assertThat(service.usersStatus(rsaToken)).isEqualTo(401);
-                service.reload(
-                        "auth.jwks-url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json");
+                service.reload("auth.jwks-url", jwksUrl(jwks));
                 assertThat(service.usersStatus(rsaToken)).isEqualTo(200);
                 service.assertIssuesNoTokens("auth.jwks-url");
             } finally {
@@ -428,6 +415,81 @@ class ReloadableKeysTest {
                     .as("a new, empty cache took only the new token")
                     .isEqualTo(1);
         }
+    }
+
+    /**
+     * docs/security.md: with a public key the service cannot sign, and the token endpoint answers 404. The probe of
+     * auth.public-key-file shows it after a reload; this, for a service configured so from its start.
+     */
+    @org.junit.jupiter.api.Test
+    void aServiceStartedWithAPublicKeyFileAnswersTheTokenEndpointWith404() throws Exception {
+        RSAKey key = new RSAKeyGenerator(2048).keyID("pem").generate();
+        try (Running service = Running.start(dir, new Probe() {
+            @Override
+            public Map<String, String> initial(Running staging) throws Exception {
+                return Map.of(
+                        "auth.public-key-file", publicKeyPem(staging.dir, key).toString());
+            }
+
+            @Override
+            public void run(Running ignored) {}
+        })) {
+            assertThat(service.usersStatus(rs256(key, "servicekit", "api")))
+                    .as("the public key is the key source")
+                    .isEqualTo(200);
+            service.assertIssuesNoTokens("auth.public-key-file");
+        }
+    }
+
+    /** As {@link #aServiceStartedWithAPublicKeyFileAnswersTheTokenEndpointWith404}, with a JWKS URL from the start. */
+    @org.junit.jupiter.api.Test
+    void aServiceStartedWithAJwksUrlAnswersTheTokenEndpointWith404() throws Exception {
+        RSAKey key = new RSAKeyGenerator(2048).keyID("jwks").generate();
+        HttpServer jwks = serveJwks(key);
+        try (Running service = Running.start(dir, new Probe() {
+            @Override
+            public Map<String, String> initial(Running staging) {
+                return Map.of("auth.jwks-url", jwksUrl(jwks));
+            }
+
+            @Override
+            public void run(Running ignored) {}
+        })) {
+            assertThat(service.usersStatus(rs256(key, "servicekit", "api")))
+                    .as("the JWKS is the key source")
+                    .isEqualTo(200);
+            service.assertIssuesNoTokens("auth.jwks-url");
+        } finally {
+            jwks.stop(0);
+        }
+    }
+
+    /** {@code key}'s public half in a PEM file in {@code dir}, as {@code auth.public-key-file} reads it. */
+    private static Path publicKeyPem(Path dir, RSAKey key) throws Exception {
+        return Files.writeString(
+                dir.resolve("public.pem"),
+                "-----BEGIN PUBLIC KEY-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                .encodeToString(key.toRSAPublicKey().getEncoded())
+                        + "\n-----END PUBLIC KEY-----\n");
+    }
+
+    /** A started server on a free loopback port that serves {@code key}'s public half at {@link #jwksUrl}. */
+    private static HttpServer serveJwks(RSAKey key) throws IOException {
+        HttpServer jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        jwks.createContext("/jwks.json", exchange -> {
+            byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        jwks.start();
+        return jwks;
+    }
+
+    private static String jwksUrl(HttpServer jwks) {
+        return "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json";
     }
 
     private static String rs256(RSAKey key, String issuer, String audience) throws Exception {
