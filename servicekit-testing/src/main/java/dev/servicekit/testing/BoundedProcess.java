@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,10 +26,39 @@ public final class BoundedProcess {
      */
     public static int awaitExit(Process process, Duration bound, String what, Path output)
             throws InterruptedException, IOException {
+        return awaitExit(process, bound, what, List.of(new Output("output", output)));
+    }
+
+    /**
+     * As {@link #awaitExit(Process, Duration, String, Path)}, for a process whose standard output and standard error
+     * are redirected to two files: a process that did not exit in time fails the test with both.
+     */
+    public static int awaitExit(Process process, Duration bound, String what, Path stdout, Path stderr)
+            throws InterruptedException, IOException {
+        return awaitExit(
+                process,
+                bound,
+                what,
+                List.of(new Output("standard output", stdout), new Output("standard error", stderr)));
+    }
+
+    private record Output(String name, Path file) {}
+
+    private static int awaitExit(Process process, Duration bound, String what, List<Output> outputs)
+            throws InterruptedException, IOException {
         try {
             if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(what + " did not finish within " + bound.toSeconds()
-                        + " s; its output so far:\n" + Files.readString(output, StandardCharsets.UTF_8));
+                StringBuilder message = new StringBuilder(what + " did not finish within " + bound.toSeconds() + " s");
+                String separator = "; ";
+                for (Output output : outputs) {
+                    message.append(separator)
+                            .append("its ")
+                            .append(output.name())
+                            .append(" so far:\n")
+                            .append(Files.readString(output.file(), StandardCharsets.UTF_8));
+                    separator = "\n";
+                }
+                throw new AssertionError(message.toString());
             }
         } finally {
             if (process.isAlive()) {
