@@ -2,10 +2,12 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.BoundedProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,13 +61,8 @@ class DrillsIT {
         env.put("LOCAL_FLEET_LIFETIME", "600"); // a fleet this test forgot stops by itself
         env.putAll(extra);
         Process process = builder.start();
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not finish within 5 minutes:\n"
-                    + Files.readString(output, StandardCharsets.UTF_8));
-        }
-        return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        int exitCode = BoundedProcess.awaitExit(process, Duration.ofMinutes(5), String.join(" ", command), output);
+        return new Result(exitCode, Files.readString(output, StandardCharsets.UTF_8));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.servicekit.launcher.Launcher;
+import dev.servicekit.testing.BoundedProcess;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -382,19 +382,10 @@ class Java17LauncherIT {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .start();
-        try {
-            assertThat(process.waitFor(60, TimeUnit.SECONDS))
-                    .as("%s finished within a minute", command)
-                    .isTrue();
-        } finally {
-            // The launcher's child, should there be one left after a failed wait, then the launcher.
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        // The launcher's child, should there be one left after a failed wait, is killed with the launcher.
+        int exitCode = BoundedProcess.awaitExit(process, Duration.ofSeconds(60), String.join(" ", command), out, err);
         return new Result(
-                process.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+                exitCode, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
     record Result(int exitCode, String stdout, String stderr) {}

@@ -2,15 +2,16 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.testing.BoundedProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,18 +132,9 @@ class LauncherVersionIT {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .start();
-        try {
-            assertThat(process.waitFor(60, TimeUnit.SECONDS))
-                    .as("%s finished within a minute", List.of(command))
-                    .isTrue();
-        } finally {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        int exitCode = BoundedProcess.awaitExit(process, Duration.ofSeconds(60), String.join(" ", command), out, err);
         return new Result(
-                process.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+                exitCode, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
     record Result(int exitCode, String stdout, String stderr) {}
