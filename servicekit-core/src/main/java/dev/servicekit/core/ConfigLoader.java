@@ -201,18 +201,35 @@ public final class ConfigLoader {
         return problems;
     }
 
+    private void missingFile(String source, ReadProblems problems) {
+        if (fileRequired) {
+            problems.add(new ConfigProblem(
+                    source, source, "the configuration file does not exist; check the path given to --config"));
+        }
+    }
+
+    /** Whether the nearest existing ancestor of {@code path} is a file: then {@code path} cannot exist. */
+    private static boolean underAFile(Path path) {
+        return ExistingPaths.nearestAncestorOrSelf(path)
+                .filter(existing -> !existing.equals(path.toAbsolutePath()) && !Files.isDirectory(existing))
+                .isPresent();
+    }
+
     private void readFile(Path path, Map<String, Object> values, Map<String, String> sources, ReadProblems problems) {
         String source = path.toString();
         String text;
         try {
             text = Files.readString(path);
         } catch (NoSuchFileException e) {
-            if (fileRequired) {
-                problems.add(new ConfigProblem(
-                        source, source, "the configuration file does not exist; check the path given to --config"));
-            }
+            missingFile(source, problems);
             return;
         } catch (IOException e) {
+            if (underAFile(path)) {
+                // ENOTDIR: a file stands where a directory of the path should be (a data-dir under a regular file),
+                // so the file cannot exist; the default file is simply absent, and doctor names the file in the way.
+                missingFile(source, problems);
+                return;
+            }
             problems.add(new ConfigProblem(
                     source,
                     source,

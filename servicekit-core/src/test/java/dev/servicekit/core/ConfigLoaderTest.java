@@ -189,6 +189,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFileUnderARegularFileDoesNotExistRatherThanFailsToRead() throws IOException {
+        Path notADirectory = Files.writeString(dir.resolve("data"), "a file where a directory should be\n");
+        Path missing = notADirectory.resolve("config.yaml");
+
+        assertThat(loader().file(missing, false).build().load().get(PORT)).isEqualTo(8080);
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().file(missing, true).build().load());
+        assertThat(e.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.message())
+                        .isEqualTo("the configuration file does not exist; check the path given to --config"));
+    }
+
+    @Test
     void crossKeyChecksRunAfterParsing() {
         ConfigException e = catchThrowableOfType(
                 ConfigException.class,

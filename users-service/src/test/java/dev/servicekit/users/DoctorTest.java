@@ -120,6 +120,21 @@ class DoctorTest {
     }
 
     @Test
+    void aDataDirUnderARegularFileIsAFailureNamingTheFile() throws Exception {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "not a directory\n");
+        data = file.resolve("data");
+
+        assertThat(doctor("--json")).as(out()).isEqualTo(1);
+
+        JsonNode dataDir = check(new ObjectMapper().readTree(out()), "data dir");
+        assertThat(dataDir.path("verdict").asText()).as(out()).isEqualTo("failure");
+        assertThat(dataDir.path("finding").asText())
+                .isEqualTo("\"" + data + "\" cannot be created: \"" + file + "\" is a file, not a directory");
+        assertThat(dataDir.path("fix").asText()).contains("move that file away");
+    }
+
+    @Test
     void aTakenPortIsAFailureNamingTheHoldersPid() throws Exception {
         try (ServerSocket taken = new ServerSocket(apiPort, 1, InetAddress.getLoopbackAddress())) {
             assertThat(taken.getLocalPort()).isEqualTo(apiPort);
