@@ -71,6 +71,21 @@ import java.util.function.Supplier;
  * leaves its loop instead of reading another request line, and Helidon closes the socket. The same check as
  * {@code ResponseListener} makes for HTTP/1.0, one header lookup per request and per response, nothing allocated.
  *
+ * <p>Before that close, when the client may still be sending, the connection lingers (RFC 9112 §9.6, nginx's
+ * {@code lingering_close}): Helidon closes the socket at once, and a socket closed with input it has not read
+ * answers that input with a reset, so a client still writing its request body fails with "broken pipe" or
+ * "connection reset" and never reads the response (the JDK's {@code HttpURLConnection} reports "Error writing request
+ * body to server" instead of the 413). The client may still be sending when the response that closes answers a
+ * request with a body ({@code Content-Length} other than 0, or {@code Transfer-Encoding}), one whose headers were never
+ * read (a 400 or 431 from Helidon's parser), or when bytes of a next request are already buffered. The connection
+ * then reads and discards what arrives until the client closes, until nothing has arrived for
+ * {@link #LINGER_QUIET}, until {@link #LINGER_TIME} has passed or {@link #LINGER_MAX_BYTES} are discarded,
+ * whichever comes first; then Helidon closes the socket. A stop ends a linger at once. Keep-alive connections never
+ * linger, and a request without a body that says {@code Connection: close} does not either. The write side is not
+ * half-closed first, as RFC 9112 would have it: Helidon's {@code HelidonSocket} offers no half-close, and every
+ * response Servicekit writes says its own length, so the client knows it has the whole of it without the end of the
+ * stream (docs/decisions.md, "Lingering close").
+ *
  * <p>The responses' status line says {@code HTTP/1.1}, which RFC 9110 §6.2 prescribes (a server sends its own
  * highest version whose major number the client supports); nginx, HAProxy and ApacheBench accept it.
  *
@@ -84,6 +99,15 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     private static final byte[] CRLF = {'\r', '\n'};
     private static final ThreadLocal<Boolean> ROUTING_HTTP10 = new ThreadLocal<>();
 
+    /** The longest a lingering close reads in all (nginx's {@code lingering_time}, 30 s, scaled down). */
+    static final Duration LINGER_TIME = Duration.ofSeconds(2);
+
+    /** A lingering close ends when nothing has arrived for this long (nginx's {@code lingering_timeout}, 5 s). */
+    static final Duration LINGER_QUIET = Duration.ofMillis(500);
+
+    /** The most a lingering close reads and discards. */
+    static final long LINGER_MAX_BYTES = 8L * 1024 * 1024;
+
     private final ConnectionContext ctx;
     private final Http1ConnectionSelector http10;
     private final Http1ConnectionSelector http11;
@@ -95,6 +119,13 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     private volatile Thread thread;
     private volatile ServerConnection current;
     private volatile long idleSince = System.nanoTime();
+
+    /** Orders the start and end of a linger with the interrupts that end it early (its timer, a stop). */
+    private final Object lingerLock = new Object();
+    /** Whether the thread reads to discard before the close; changed under {@link #lingerLock}. */
+    private volatile boolean lingering;
+    /** When the lingering close last received bytes ({@link System#nanoTime()}). */
+    private volatile long lingerLastRead;
 
     Http1xConnection(
             ConnectionContext ctx,
@@ -205,7 +236,11 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
             current = null;
             idleSince = System.nanoTime();
         }
-        return open && request.keepAlive;
+        if (open && request.keepAlive) {
+            return true;
+        }
+        lingerIfClientMaySend(request, reader);
+        return false;
     }
 
     /** Hands the rest of the connection to Helidon's HTTP/1 connection, reading from {@code reader}. */
@@ -217,11 +252,82 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         if (!open) {
             connection.close(false);
         }
+        // Returns normally once a response that says Connection: close is written (or at a stop); the client's end
+        // of the stream and a broken socket end it with an exception, and then there is nothing to linger for.
         connection.handle(limit);
+        lingerIfClientMaySend(context, reader);
+    }
+
+    /**
+     * The lingering close (see the class comment): when the response that ends the connection may leave the client
+     * still sending, reads and discards its bytes within the bounds before Helidon closes the socket.
+     */
+    private void lingerIfClientMaySend(RequestContext request, DataReader reader) {
+        if (!request.clientMaySend && reader.available() == 0) {
+            return;
+        }
+        synchronized (lingerLock) {
+            if (!open) {
+                return; // a stop: close at once
+            }
+            lingering = true;
+        }
+        long start = System.nanoTime();
+        lingerLastRead = start;
+        Thread timer = Thread.ofVirtual().start(() -> endLingerInTime(start));
+        long discarded = 0;
+        try {
+            while (discarded < LINGER_MAX_BYTES) {
+                reader.ensureAvailable();
+                int available = reader.available();
+                reader.skip(available);
+                discarded += available;
+                lingerLastRead = System.nanoTime();
+            }
+        } catch (RuntimeException e) {
+            // The client closed or reset the connection, or the timer or a stop interrupted the read: close now.
+        } finally {
+            synchronized (lingerLock) {
+                lingering = false;
+            }
+            timer.interrupt();
+            Thread.interrupted(); // an interrupt that ended the read was for the linger only
+        }
+    }
+
+    /**
+     * The lingering close's timer, on its own virtual thread: interrupts the read (which closes the socket) once
+     * nothing has arrived for {@link #LINGER_QUIET} or {@link #LINGER_TIME} has passed since {@code start}; ends
+     * early when interrupted, as the linger ended first.
+     */
+    private void endLingerInTime(long start) {
+        long end = start + LINGER_TIME.toNanos();
+        try {
+            for (long wait = LINGER_QUIET.toNanos(); wait > 0; ) {
+                Thread.sleep(Duration.ofNanos(wait));
+                wait = Math.min(end, lingerLastRead + LINGER_QUIET.toNanos()) - System.nanoTime();
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        interruptLinger();
+    }
+
+    /** Ends a lingering close now, if one is under way; whether one was. */
+    private boolean interruptLinger() {
+        synchronized (lingerLock) {
+            if (lingering) {
+                thread.interrupt();
+            }
+            return lingering;
+        }
     }
 
     @Override
     public boolean canInterrupt() {
+        if (lingering) {
+            return true;
+        }
         ServerConnection connection = current;
         if (connection != null) {
             return connection instanceof InterruptableTask<?> task && task.canInterrupt();
@@ -238,6 +344,9 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     @Override
     public void close(boolean interrupt) {
         open = false;
+        if (interruptLinger()) {
+            return; // the response is written; a stop does not wait for the client to finish sending
+        }
         ServerConnection connection = current;
         if (connection != null) {
             connection.close(interrupt);
@@ -310,6 +419,10 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         private boolean keepAlive;
         /** The {@code Host} value the last request on this connection passed {@link HostHeaderCheck} with. */
         private String validHost;
+        /** The headers of the request being served; null once its response is under way, or if never read. */
+        private Headers requestHeaders;
+        /** Whether the client may still be sending its request when the response that closes is written. */
+        private boolean clientMaySend;
 
         RequestContext(ConnectionContext socket, DataReader reader) {
             this.socket = socket;
@@ -327,6 +440,24 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
             if (connection instanceof InterruptableTask<?> task && !task.canInterrupt()) {
                 connection.close(false);
             }
+        }
+
+        /**
+         * Notes a response as Helidon is about to write it: one that closes the connection while the request's body
+         * may be unread (or the request was never read whole) may leave the client sending.
+         */
+        void respond(boolean closesConnection) {
+            if (closesConnection) {
+                clientMaySend = requestHeaders == null || announcesBody(requestHeaders);
+            }
+            requestHeaders = null;
+        }
+
+        private static boolean announcesBody(Headers headers) {
+            return headers.contains(HeaderNames.TRANSFER_ENCODING)
+                    || headers.first(HeaderNames.CONTENT_LENGTH)
+                            .filter(length -> !length.equals("0"))
+                            .isPresent();
         }
 
         @Override
@@ -415,6 +546,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
             if (!(ctx instanceof RequestContext request)) {
                 return;
             }
+            request.requestHeaders = headers;
             if (checkHost) {
                 // Optional in HTTP/1.0 (RFC 1945); checked as HTTP/1.1's when present.
                 HostHeaderCheck.check(request.prologue, headers, false, null);
@@ -504,6 +636,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         public void headers(ConnectionContext ctx, Headers headers) {
             super.headers(ctx, headers);
             RequestContext request = (RequestContext) ctx; // serveRest gives every HTTP/1.1 connection its own
+            request.requestHeaders = headers;
             if (checkHost) {
                 request.validHost = HostHeaderCheck.check(request.prologue, headers, true, request.validHost);
             }
@@ -516,7 +649,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     /**
      * Watches an HTTP/1.1 response's headers, as Helidon is about to write them (after the response's
      * {@code beforeSend} hooks): one that says {@code Connection: close} (a drain, a 413, an error answer) ends the
-     * connection after it.
+     * connection after it, with a lingering close if the client may still be sending.
      */
     private static final class Http11ResponseListener extends ForwardingListener {
 
@@ -527,19 +660,30 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         @Override
         public void headers(ConnectionContext ctx, Headers headers) {
             super.headers(ctx, headers);
-            if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
-                ((RequestContext) ctx).closeAfterResponse();
+            RequestContext request = (RequestContext) ctx;
+            boolean closes = headers.containsToken(HeaderValues.CONNECTION_CLOSE);
+            request.respond(closes);
+            if (closes) {
+                request.closeAfterResponse();
             }
         }
     }
 
-    /** Watches the response's headers: one that closes the connection (an error, a drain) ends keep-alive too. */
+    /**
+     * Watches the response's headers: one that closes the connection (an error, a drain) ends keep-alive too, with a
+     * lingering close if the client may still be sending.
+     */
     private static final class ResponseListener implements Http1ConnectionListener {
         static final ResponseListener INSTANCE = new ResponseListener();
 
         @Override
         public void headers(ConnectionContext ctx, Headers headers) {
-            if (ctx instanceof RequestContext request && headers.containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            if (!(ctx instanceof RequestContext request)) {
+                return;
+            }
+            boolean closes = headers.containsToken(HeaderValues.CONNECTION_CLOSE);
+            request.respond(closes);
+            if (closes) {
                 request.keepAlive = false;
             }
         }
