@@ -364,7 +364,10 @@ final class LocalFleet {
 
     void launchInstance(String name) {
         alreadyRunning(name);
-        long pid = launch(name, List.of(state.getProperty("java"), "-Xmx160m", "-XX:+UseSerialGC",
+        // The shipped 128 MB heap, and the options of users-service's process tests (UsersServiceProcessIT.smallJvm):
+        // the launcher keys its AOT cache by the JVM options and keeps one key per jar, so DrillsIT's fleet uses the
+        // cache those tests trained instead of training one of its own and deleting theirs.
+        long pid = launch(name, List.of(state.getProperty("java"), "-Xmx128m", "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1", "-jar", state.getProperty("jar"), "run", "--config",
                         dir.resolve(name + ".yaml").toString()),
                 dir.resolve("logs/" + name + ".log"), dir.resolve(name));

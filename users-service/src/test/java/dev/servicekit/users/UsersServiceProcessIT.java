@@ -338,7 +338,7 @@ class UsersServiceProcessIT {
                         Stream.of("config", "validate"), Arrays.stream(run).skip(1))
                 .toArray(String[]::new);
         for (String[] args : List.of(validate, run)) {
-            try (ServiceProcess process = ServiceProcess.builder(JAR, dir)
+            try (ServiceProcess process = smallJvm(dir)
                     .outputName("uncreatable-backup-dir-" + args[0])
                     .args(args)
                     .start()) {
@@ -355,7 +355,11 @@ class UsersServiceProcessIT {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = taken.getLocalPort();
-            try (ServiceProcess process = ServiceProcess.builder(JAR, dir)
+            // The options of the other process tests: the launcher keys its AOT cache by the JVM options and keeps
+            // one key per jar, and a start that fails trains nothing (its recording is deleted). Under options of its
+            // own this start would record and write a recording as it exits (seconds, in every build) and delete the
+            // other tests' cache; under theirs it uses that cache.
+            try (ServiceProcess process = smallJvm(dir)
                     .outputName("port-in-use")
                     .args(run("http.port=" + port, "management.port=0", "data-dir=" + dir.resolve("data")))
                     .start()) {
