@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * client certificate (openssl s_client, as testssl makes it) is refused and the admin API stays closed to curl without
  * one. Certificates come from the openssl command line.
  *
- * <p>testssl runs only the checks these assertions need ({@code --protocols --each-cipher --renegotiation}), on
+ * <p>testssl runs only the checks these assertions need ({@code --protocols --cipher-per-proto --renegotiation}), on
  * both listeners at once, so the class takes about half a minute rather than the minutes of a full scan.
  */
 class TlsScanIT {
