@@ -177,22 +177,18 @@ class ConfigLoaderTest {
 
     @Test
     void aNamedFileMustExistButTheDefaultFileMayNot() {
-        Path missing = dir.resolve("nope.yaml");
-
-        assertThat(loader().file(missing, false).build().load().get(PORT)).isEqualTo(8080);
-        ConfigException e = catchThrowableOfType(
-                ConfigException.class,
-                () -> loader().file(missing, true).build().load());
-        assertThat(e.problems())
-                .singleElement()
-                .satisfies(p -> assertThat(p.message()).contains("does not exist"));
+        assertMissing(dir.resolve("nope.yaml"));
     }
 
     @Test
     void aFileUnderARegularFileDoesNotExistRatherThanFailsToRead() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("data"), "a file where a directory should be\n");
-        Path missing = notADirectory.resolve("config.yaml");
 
+        assertMissing(notADirectory.resolve("config.yaml"));
+    }
+
+    /** {@code missing} as the default file is no problem (the defaults apply); named with --config, it is one. */
+    private void assertMissing(Path missing) {
         assertThat(loader().file(missing, false).build().load().get(PORT)).isEqualTo(8080);
         ConfigException e = catchThrowableOfType(
                 ConfigException.class,

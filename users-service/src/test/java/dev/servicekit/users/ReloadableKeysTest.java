@@ -424,21 +424,10 @@ class ReloadableKeysTest {
     @org.junit.jupiter.api.Test
     void aServiceStartedWithAPublicKeyFileAnswersTheTokenEndpointWith404() throws Exception {
         RSAKey key = new RSAKeyGenerator(2048).keyID("pem").generate();
-        try (Running service = Running.start(dir, new Probe() {
-            @Override
-            public Map<String, String> initial(Running staging) throws Exception {
-                return Map.of(
-                        "auth.public-key-file", publicKeyPem(staging.dir, key).toString());
-            }
-
-            @Override
-            public void run(Running ignored) {}
-        })) {
-            assertThat(service.usersStatus(rs256(key, "servicekit", "api")))
-                    .as("the public key is the key source")
-                    .isEqualTo(200);
-            service.assertIssuesNoTokens("auth.public-key-file");
-        }
+        assertStartedWithKeySourceIssuesNoTokens(
+                key,
+                "auth.public-key-file",
+                staging -> publicKeyPem(staging.dir, key).toString());
     }
 
     /** As {@link #aServiceStartedWithAPublicKeyFileAnswersTheTokenEndpointWith404}, with a JWKS URL from the start. */
@@ -446,21 +435,37 @@ class ReloadableKeysTest {
     void aServiceStartedWithAJwksUrlAnswersTheTokenEndpointWith404() throws Exception {
         RSAKey key = new RSAKeyGenerator(2048).keyID("jwks").generate();
         HttpServer jwks = serveJwks(key);
+        try {
+            assertStartedWithKeySourceIssuesNoTokens(key, "auth.jwks-url", staging -> jwksUrl(jwks));
+        } finally {
+            jwks.stop(0);
+        }
+    }
+
+    /** A key source's value, made once the service's directory exists. */
+    interface KeySourceValue {
+        String of(Running staging) throws Exception;
+    }
+
+    /**
+     * Starts the service with {@code keySource} in its configuration file, checks that a token signed with {@code key}
+     * is accepted (so the key source is in force), then that the token endpoint answers 404.
+     */
+    private void assertStartedWithKeySourceIssuesNoTokens(RSAKey key, String keySource, KeySourceValue value)
+            throws Exception {
         try (Running service = Running.start(dir, new Probe() {
             @Override
-            public Map<String, String> initial(Running staging) {
-                return Map.of("auth.jwks-url", jwksUrl(jwks));
+            public Map<String, String> initial(Running staging) throws Exception {
+                return Map.of(keySource, value.of(staging));
             }
 
             @Override
             public void run(Running ignored) {}
         })) {
             assertThat(service.usersStatus(rs256(key, "servicekit", "api")))
-                    .as("the JWKS is the key source")
+                    .as("%s is the key source", keySource)
                     .isEqualTo(200);
-            service.assertIssuesNoTokens("auth.jwks-url");
-        } finally {
-            jwks.stop(0);
+            service.assertIssuesNoTokens(keySource);
         }
     }
 
