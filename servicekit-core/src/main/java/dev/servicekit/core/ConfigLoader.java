@@ -210,8 +210,8 @@ public final class ConfigLoader {
 
     /** Whether the nearest existing ancestor of {@code path} is a file: then {@code path} cannot exist. */
     private static boolean underAFile(Path path) {
-        return ExistingPaths.nearestAncestorOrSelf(path)
-                .filter(existing -> !existing.equals(path.toAbsolutePath()) && !Files.isDirectory(existing))
+        return ExistingPaths.fileInTheWay(path)
+                .filter(file -> !file.equals(path.toAbsolutePath()))
                 .isPresent();
     }
 

@@ -179,14 +179,16 @@ final class DoctorCommand implements Callable<Integer> {
         Path dir = config.get(CoreConfigKeys.DATA_DIR).toAbsolutePath().normalize();
         String check = "data dir";
         if (!Files.exists(dir)) {
-            Optional<Path> existing = ExistingPaths.nearestAncestorOrSelf(dir);
-            if (existing.isPresent() && !Files.isDirectory(existing.get())) {
+            Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
+            if (inTheWay.isPresent()) {
                 return Diagnosis.failure(
                         check,
-                        "\"" + dir + "\" cannot be created: \"" + existing.get() + "\" is a file, not a directory",
+                        "\"" + dir + "\" cannot be created: \"" + inTheWay.get() + "\" is a file, not a directory",
                         "set data-dir to a path under a directory, or move that file away");
             }
-            return existing.filter(Files::isWritable).isPresent()
+            return ExistingPaths.nearestAncestorOrSelf(dir)
+                            .filter(Files::isWritable)
+                            .isPresent()
                     ? Diagnosis.ok(check, "\"" + dir + "\" does not exist yet; the service creates it at start")
                     : Diagnosis.failure(
                             check,

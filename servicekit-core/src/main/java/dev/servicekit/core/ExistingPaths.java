@@ -34,4 +34,18 @@ public final class ExistingPaths {
         }
         return Optional.ofNullable(candidate);
     }
+
+    /**
+     * What keeps a directory from being made at {@code path}: {@link #nearestAncestorOrSelf} when it is not a directory
+     * (a regular file at the path itself, or at one of its ancestors), as an absolute path; empty when the path is a
+     * directory or could be created as one. Whether this account may create it is not checked.
+     *
+     * {@snippet :
+     * // data-dir /srv/users/data where /srv/users is a regular file: /srv/users
+     * Optional<Path> inTheWay = ExistingPaths.fileInTheWay(Path.of("/srv/users/data"));
+     * }
+     */
+    public static Optional<Path> fileInTheWay(Path path) {
+        return nearestAncestorOrSelf(path).filter(existing -> !Files.isDirectory(existing));
+    }
 }

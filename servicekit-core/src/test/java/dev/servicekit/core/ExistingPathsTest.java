@@ -33,6 +33,20 @@ class ExistingPathsTest {
     }
 
     @Test
+    void theFileInTheWayIsTheFileAtThePathOrAboveIt() throws IOException {
+        Path file = Files.writeString(dir.resolve("file"), "in the way");
+
+        assertThat(ExistingPaths.fileInTheWay(file)).contains(file.toAbsolutePath());
+        assertThat(ExistingPaths.fileInTheWay(file.resolve("a").resolve("b"))).contains(file.toAbsolutePath());
+    }
+
+    @Test
+    void nothingIsInTheWayOfADirectoryOrOfAPathUnderOne() {
+        assertThat(ExistingPaths.fileInTheWay(dir)).isEmpty();
+        assertThat(ExistingPaths.fileInTheWay(dir.resolve("a").resolve("b"))).isEmpty();
+    }
+
+    @Test
     void aRelativePathIsLookedUpFromTheWorkingDirectory() {
         assertThat(ExistingPaths.nearestAncestorOrSelf(Path.of("no-such-dir-" + System.nanoTime(), "x")))
                 .contains(Path.of("").toAbsolutePath());

@@ -6,7 +6,6 @@ import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.core.ExistingPaths;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,12 +175,12 @@ final class UsersConfigKeys {
                             + " PostgreSQL store"));
         }
         Path dir = config.get(BACKUP_DIR);
-        Optional<Path> existing = ExistingPaths.nearestAncestorOrSelf(dir);
-        if (existing.isPresent() && !Files.isDirectory(existing.get())) {
-            String problem = existing.get().equals(dir.toAbsolutePath())
+        Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
+        if (inTheWay.isPresent()) {
+            String problem = inTheWay.get().equals(dir.toAbsolutePath())
                     ? "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
                             + " missing)"
-                    : "backup.dir '" + dir + "' cannot be created: '" + existing.get() + "' exists and is not a"
+                    : "backup.dir '" + dir + "' cannot be created: '" + inTheWay.get() + "' exists and is not a"
                             + " directory; remove that file or choose another backup.dir";
             problems.add(new ConfigProblem(BACKUP_DIR.name(), config.source(BACKUP_DIR), problem));
         }
