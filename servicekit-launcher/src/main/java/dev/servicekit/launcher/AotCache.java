@@ -48,7 +48,10 @@ import java.util.zip.CRC32;
  * ({@code NoSuchMethodError}), so the key is the launcher's, never the JVM's check: it changes with the jar's
  * central directory (every entry's name, CRC-32 and sizes), size and modification time, the JDK's {@code release}
  * and {@code lib/modules}, and the JVM options (a cache made with other options is refused by the JVM). Files of the
- * same jar and JDK paths under another key are deleted.
+ * same jar and JDK paths from another build of either are deleted. Those of the same build under other JVM options
+ * are kept: another instance of the service, or a {@code run} from a terminal beside the installed service, would
+ * otherwise delete the other's cache at every start and both would train forever; {@link CacheCleanup} bounds them
+ * with the other jars' caches.
  */
 final class AotCache {
 
@@ -63,6 +66,12 @@ final class AotCache {
      * {@value}. Read by servicekit-core's {@code ServiceHost}.
      */
     static final String MARKER_PROPERTY = "servicekit.aot.training-marker";
+
+    /** Hex digits of a key's jar-and-JDK part ({@link #key}): {@value}. */
+    static final int JAR_DIGITS = 16;
+
+    /** Hex digits of a key's options part ({@link #key}): {@value}. */
+    static final int OPTIONS_DIGITS = 8;
 
     /** A build older than this is taken for dead: its {@code .build} and {@code .part} files are deleted. */
     static final long BUILD_TIMEOUT_MILLIS = TimeUnit.HOURS.toMillis(1);
@@ -96,6 +105,9 @@ final class AotCache {
 
     /** What one start does: its JVM options and, when it claimed a recording, the build to start. */
     static final class Plan {
+        /** The key this start's files are named after ({@link #key}). */
+        final String key;
+
         final List<String> options;
         final File configuration;
         final File partial;
@@ -103,7 +115,9 @@ final class AotCache {
         /** {@link #NO_TRAINING} on a JDK that knows those options, else empty; the build gets them too. */
         final List<String> training;
 
-        private Plan(List<String> options, File configuration, File partial, File cache, List<String> training) {
+        private Plan(
+                String key, List<String> options, File configuration, File partial, File cache, List<String> training) {
+            this.key = key;
             this.options = Collections.unmodifiableList(options);
             this.configuration = configuration;
             this.partial = partial;
@@ -125,7 +139,9 @@ final class AotCache {
      *
      * @param directory the cache directory
      * @param key this jar's, JDK's and options' key ({@link #key})
-     * @param stalePrefix files starting with it, of another key, are deleted
+     * @param stalePrefix files starting with it are of this jar path and JDK path ({@code run-<where>-}): those of
+     *     another build of the jar or JDK ({@link #jarPart} differs) are deleted, those of the same build with other
+     *     JVM options are another cache and left to {@link CacheCleanup}
      * @param pid this process's pid (the JVM's too: the launcher {@code execve}s it)
      * @param now the current time in milliseconds
      * @param javaFeature the feature version of the JDK that runs the service: {@link #NO_TRAINING} only from
@@ -136,11 +152,12 @@ final class AotCache {
         List<String> training = javaFeature >= TRAINING_FEATURE ? NO_TRAINING : Collections.<String>emptyList();
         String[] names = directory.list();
         List<String> present = new ArrayList<>();
+        String sameBuild = jarPart(key);
         if (names != null) {
             for (String name : names) {
                 if (name.startsWith(key + ".")) {
                     present.add(name);
-                } else if (name.startsWith(stalePrefix) && isOurs(name)) {
+                } else if (name.startsWith(stalePrefix) && !name.startsWith(sameBuild) && isOurs(name)) {
                     new File(directory, name).delete(); // best effort: another start may have deleted it first
                 }
             }
@@ -152,7 +169,7 @@ final class AotCache {
             options.add("-XX:AOTCache=" + cache);
             options.addAll(training);
             quiet(options);
-            return new Plan(options, null, null, cache, training);
+            return new Plan(key, options, null, null, cache, training);
         }
         boolean building = false;
         for (String name : present) {
@@ -166,7 +183,7 @@ final class AotCache {
             }
         }
         if (building) {
-            return plain();
+            return plain(key);
         }
         boolean recording = false;
         for (String name : present) {
@@ -196,6 +213,7 @@ final class AotCache {
             if (configuration.renameTo(claimed)) {
                 marker.delete();
                 return new Plan(
+                        key,
                         Collections.<String>emptyList(),
                         claimed,
                         new File(directory, key + "." + pid + PART),
@@ -211,7 +229,7 @@ final class AotCache {
             }
         }
         if (recording) {
-            return plain();
+            return plain(key);
         }
         File configuration = new File(directory, key + "." + pid + CONFIGURATION);
         List<String> options = new ArrayList<>();
@@ -220,7 +238,7 @@ final class AotCache {
         options.add("-D" + MARKER_PROPERTY + "=" + configuration + MARKER);
         options.addAll(training);
         quiet(options);
-        return new Plan(options, null, null, cache, training);
+        return new Plan(key, options, null, null, cache, training);
     }
 
     /**
@@ -288,9 +306,12 @@ final class AotCache {
     }
 
     /**
-     * The key of a cache: {@code run-<where>-<which>}, where {@code <where>} stands for the jar's and the JDK's
-     * paths (as the class-data archive's name) and {@code <which>} for the jar's central directory, size and time,
-     * the JDK's {@code release} and {@code lib/modules}, and {@code options}.
+     * The key of a cache: {@code run-<where>-<jar><options>}, where {@code <where>} stands for the jar's and the JDK's
+     * paths (as the class-data archive's name), {@code <jar>} ({@value #JAR_DIGITS} hex digits) for the jar's central
+     * directory, size and time and the JDK's {@code release} and {@code lib/modules}, and {@code <options>}
+     * ({@value #OPTIONS_DIGITS} hex digits) for the JVM options. The two parts are apart so that {@link #plan} can tell
+     * another build of the jar or JDK (its files are stale) from the same build run with other options (its files
+     * are another cache, kept).
      */
     static String key(String where, File jar, File javaHome, List<String> options) {
         File release = new File(javaHome, "release");
@@ -303,13 +324,33 @@ final class AotCache {
                 .append(release.lastModified())
                 .append('|');
         facts.append(modules.length()).append('|').append(modules.lastModified());
+        StringBuilder optionFacts = new StringBuilder();
         for (String option : options) {
-            facts.append('|').append(option);
+            optionFacts.append('|').append(option);
         }
+        return "run-" + where + "-" + hex(crc(facts), 8) + hex(facts.toString().hashCode() & 0xFFFFFFFFL, 8)
+                + hex(crc(optionFacts), OPTIONS_DIGITS);
+    }
+
+    /** {@code key} without its options part: every key of the same jar and JDK build starts with it. */
+    static String jarPart(String key) {
+        return key.substring(0, Math.max(0, key.length() - OPTIONS_DIGITS));
+    }
+
+    private static long crc(CharSequence text) {
         CRC32 crc = new CRC32();
-        crc.update(facts.toString().getBytes(StandardCharsets.UTF_8));
-        return "run-" + where + "-" + Long.toHexString(crc.getValue())
-                + Integer.toHexString(facts.toString().hashCode());
+        crc.update(text.toString().getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    /** {@code value} as exactly {@code digits} lower-case hex digits, zero-padded. */
+    private static String hex(long value, int digits) {
+        String text = Long.toHexString(value);
+        StringBuilder padded = new StringBuilder(digits);
+        for (int i = text.length(); i < digits; i++) {
+            padded.append('0');
+        }
+        return padded.append(text).toString();
     }
 
     /**
@@ -389,7 +430,7 @@ final class AotCache {
         options.add("-Xlog:cds*=error");
     }
 
-    private static Plan plain() {
-        return new Plan(Collections.<String>emptyList(), null, null, null, Collections.<String>emptyList());
+    private static Plan plain(String key) {
+        return new Plan(key, Collections.<String>emptyList(), null, null, null, Collections.<String>emptyList());
     }
 }

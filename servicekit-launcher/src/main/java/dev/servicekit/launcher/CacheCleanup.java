@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * modification time says when they were last used):
  * <ul>
  *   <li>a file not used for {@value #UNUSED_DAYS} days is deleted;</li>
- *   <li>of the other jars' AOT caches and finished training runs (recordings whose JVM has exited, waiting for a
- *       start of their jar to build them), the {@value #MAX_OTHER_AOT} most recently used are kept;</li>
+ *   <li>of the other AOT caches and finished training runs (recordings whose JVM has exited, waiting for a start
+ *       of their jar to build them), those of other jars and those of this jar under other JVM options, the
+ *       {@value #MAX_OTHER_AOT} most recently used are kept;</li>
  *   <li>of the other class-data archives, the {@value #MAX_OTHER_ARCHIVES} most recently used are kept;</li>
  *   <li>a recording whose JVM has exited without reaching RUNNING (killed, or a failed start), a build or partial
  *       cache older than {@link AotCache#BUILD_TIMEOUT_MILLIS}, and a marker without its recording are deleted.</li>

@@ -275,7 +275,7 @@ public final class Launcher {
         if (cache != null) {
             CacheCleanup.sweep(
                     cache.toFile(),
-                    inUse(aot != null, where(jar, javaHome), startup),
+                    inUse(aot != null ? aot.key : null, startup),
                     System.currentTimeMillis(),
                     AotCache.Processes.LINUX);
         }
@@ -287,13 +287,16 @@ public final class Launcher {
 
     /**
      * The prefixes of the startup files this start uses, which {@link CacheCleanup} leaves alone: when it takes part
-     * in the AOT cache, every {@value #RUN_VERB} file of this jar and JDK ({@code where}), which {@link AotCache#plan}
-     * looks after itself (a recording, a build, the cache); and the class-data archive it names, if any.
+     * in the AOT cache, the files of its key ({@code aotKey}), which {@link AotCache#plan} looks after itself (a
+     * recording, a build, the cache); and the class-data archive it names, if any. The caches of this jar under
+     * other JVM options are not in use: they are kept and bounded as the other jars' are.
+     *
+     * @param aotKey the AOT cache key of this start, {@code null} when it does not take part
      */
-    static List<String> inUse(boolean aot, String where, List<String> startupOptions) {
+    static List<String> inUse(String aotKey, List<String> startupOptions) {
         List<String> names = new ArrayList<>();
-        if (aot) {
-            names.add(RUN_VERB + "-" + where + "-");
+        if (aotKey != null) {
+            names.add(aotKey + ".");
         }
         for (String option : startupOptions) {
             if (option.startsWith(ARCHIVE_OPTION)) {

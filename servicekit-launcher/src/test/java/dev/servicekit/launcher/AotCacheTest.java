@@ -25,7 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** What each start does towards the JDK's AOT cache, decided from the files in the cache directory. */
 class AotCacheTest {
 
-    private static final String KEY = "run-abc-111";
+    /** A key as {@link AotCache#key} makes it: jar and JDK part, then options part. */
+    private static final String KEY = "run-abc-0123456789abcdef" + "0000aaaa";
+    /** The same jar and JDK under other JVM options. */
+    private static final String OTHER_OPTIONS = "run-abc-0123456789abcdef" + "0000bbbb";
+    /** Another build of the jar (or JDK) at the same paths. */
+    private static final String OTHER_BUILD = "run-abc-fedcba9876543210" + "0000aaaa";
+
     private static final long PID = 4242;
     private static final long NOW = 1_800_000_000_000L;
     private static final AotCache.Processes NONE_ALIVE = pid -> false;
@@ -119,13 +125,16 @@ class AotCacheTest {
     }
 
     @Test
-    void aSkipNoteOfAnotherKeyOfTheSameJarIsDeletedWithItsOtherFiles() throws IOException {
-        touch("run-abc-999.aotconf.skipped");
+    void aSkipNoteOfAnotherBuildOfTheSameJarIsDeletedWithItsOtherFilesAndOneOfOtherOptionsKept() throws IOException {
+        touch(OTHER_BUILD + ".aotconf.skipped");
+        touch(OTHER_OPTIONS + ".aotconf.skipped");
         touch("run-xyz-999.aotconf.skipped");
 
         plan(NONE_ALIVE);
 
-        assertThat(files()).contains("run-xyz-999.aotconf.skipped").doesNotContain("run-abc-999.aotconf.skipped");
+        assertThat(files())
+                .contains("run-xyz-999.aotconf.skipped", OTHER_OPTIONS + ".aotconf.skipped")
+                .doesNotContain(OTHER_BUILD + ".aotconf.skipped");
     }
 
     @Test
@@ -179,11 +188,12 @@ class AotCacheTest {
     }
 
     @Test
-    void aCacheIsUsedAndFilesOfTheSameJarUnderAnotherKeyAreDeletedOthersKept() throws IOException {
+    void aCacheIsUsedAndFilesOfAnotherBuildOfTheSameJarAreDeletedOthersKept() throws IOException {
         touch(KEY + ".aot");
-        touch("run-abc-222.aot");
-        touch("run-abc-222.9.aotconf");
+        touch(OTHER_BUILD + ".aot");
+        touch(OTHER_BUILD + ".9.aotconf");
         touch("run-abc-9f9f9f9f.jsa");
+        touch("run-abc-222.aot"); // the key before it had a jar part and an options part
         touch("run-other-222.aot");
         touch("token-abc-222.jsa");
 
@@ -195,6 +205,29 @@ class AotCacheTest {
                 .as("a cache recorded with method profiles (before they were left out) is used without them")
                 .containsSubsequence("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
         assertThat(files()).containsExactlyInAnyOrder(KEY + ".aot", "run-other-222.aot", "token-abc-222.jsa");
+    }
+
+    @Test
+    void theSameJarUnderOtherJvmOptionsKeepsItsCacheAndItsTrainingRunBesideThisOne() throws IOException {
+        // Another instance of the service, or a run from a terminal beside the installed service: other options.
+        touch(OTHER_OPTIONS + ".aot");
+        touch(OTHER_OPTIONS + ".77.aotconf");
+        marker(OTHER_OPTIONS + ".77.aotconf.running");
+
+        AotCache.Plan record = plan(NONE_ALIVE);
+
+        assertThat(record.options)
+                .as("this start has no cache of its own options yet: it records one")
+                .contains("-XX:AOTMode=record")
+                .noneMatch(o -> o.contains(OTHER_OPTIONS));
+        assertThat(files())
+                .as("and leaves the other options' cache and finished training run alone")
+                .containsExactlyInAnyOrder(
+                        OTHER_OPTIONS + ".aot", OTHER_OPTIONS + ".77.aotconf", OTHER_OPTIONS + ".77.aotconf.running");
+
+        AotCache.Plan other = AotCache.plan(dir.toFile(), OTHER_OPTIONS, "run-abc-", PID + 1, NOW, NONE_ALIVE, 25);
+
+        assertThat(other.options).contains("-XX:AOTCache=" + dir.resolve(OTHER_OPTIONS + ".aot"));
     }
 
     @Test
@@ -283,12 +316,21 @@ class AotCacheTest {
         assertThat(Files.size(jarA)).isEqualTo(Files.size(jarB));
         File home = Files.createDirectories(dir.resolve("jdk")).toFile();
 
-        String a = AotCache.key("w", jarA.toFile(), home, List.of("-Xmx128m"));
+        String a = AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx128m"));
 
-        assertThat(AotCache.key("w", jarA.toFile(), home, List.of("-Xmx128m"))).isEqualTo(a);
-        assertThat(a).startsWith("run-w-");
-        assertThat(AotCache.key("w", jarB.toFile(), home, List.of("-Xmx128m"))).isNotEqualTo(a);
-        assertThat(AotCache.key("w", jarA.toFile(), home, List.of("-Xmx256m"))).isNotEqualTo(a);
+        assertThat(AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx128m"))).isEqualTo(a);
+        assertThat(a).startsWith("run-ab-").hasSize("run-ab-".length() + AotCache.JAR_DIGITS + AotCache.OPTIONS_DIGITS);
+        assertThat(StartupFileName.parse(a + ".aot"))
+                .as("a name the cleanup knows")
+                .isNotNull();
+        assertThat(AotCache.jarPart(AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx256m"))))
+                .as("other options: the same jar-and-JDK part")
+                .isEqualTo(AotCache.jarPart(a));
+        assertThat(AotCache.jarPart(AotCache.key("ab", jarB.toFile(), home, List.of("-Xmx128m"))))
+                .as("another jar: another jar-and-JDK part")
+                .isNotEqualTo(AotCache.jarPart(a));
+        assertThat(AotCache.key("ab", jarB.toFile(), home, List.of("-Xmx128m"))).isNotEqualTo(a);
+        assertThat(AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx256m"))).isNotEqualTo(a);
         assertThat(AotCache.centralDirectoryCrc(jarA.toFile())).isNotEqualTo(-1L);
         assertThat(AotCache.centralDirectoryCrc(touch("not-a.jar").toFile())).isEqualTo(-1L);
     }

@@ -23,6 +23,10 @@ class CacheCleanupTest {
     private static final AotCache.Processes NONE_ALIVE = pid -> false;
     /** This start's AOT key and archive, left alone whatever their age. */
     private static final List<String> IN_USE = List.of("run-abc-111.", "token-abc-222.jsa");
+    /** An AOT key as {@link AotCache#key} makes it, and the same jar under other JVM options. */
+    private static final String KEY = "run-abc-0123456789abcdef" + "0000aaaa";
+
+    private static final String OTHER_OPTIONS = "run-abc-0123456789abcdef" + "0000bbbb";
 
     @TempDir
     Path dir;
@@ -153,8 +157,8 @@ class CacheCleanupTest {
 
     @Test
     void usingACacheOrAnArchiveMarksItAsUsedNow() throws IOException {
-        Path cache = file("run-abc-111.aot", 20 * DAY);
-        AotCache.plan(dir.toFile(), "run-abc-111", "run-abc-", 4242, NOW, NONE_ALIVE, 25);
+        Path cache = file(KEY + ".aot", 20 * DAY);
+        AotCache.plan(dir.toFile(), KEY, "run-abc-", 4242, NOW, NONE_ALIVE, 25);
         assertThat(Files.getLastModifiedTime(cache).toMillis()).isEqualTo(NOW);
 
         Path jar = file("app.jar", 0);
@@ -167,24 +171,42 @@ class CacheCleanupTest {
     }
 
     @Test
-    void theNamesInUseAreEveryRunFileOfThisJarAndJdkOrTheArchiveGiven() {
-        assertThat(Launcher.inUse(true, "abc", List.of("-Xmx1g"))).containsExactly("run-abc-");
-        assertThat(Launcher.inUse(
-                        false, "abc", List.of("-Xmx1g", "-XX:SharedArchiveFile=" + dir.resolve("token-abc-2.jsa"))))
+    void theNamesInUseAreTheFilesOfThisStartsAotKeyOrTheArchiveGiven() {
+        assertThat(Launcher.inUse(KEY, List.of("-Xmx1g"))).containsExactly(KEY + ".");
+        assertThat(Launcher.inUse(null, List.of("-Xmx1g", "-XX:SharedArchiveFile=" + dir.resolve("token-abc-2.jsa"))))
                 .containsExactly("token-abc-2.jsa");
     }
 
     @Test
     void aStartThatRunsWithoutTheCacheWhileAnotherBuildsItLeavesThatBuildAlone() throws IOException {
         // Another start of this jar recorded, and a third is building from it: this one runs plain.
-        file("run-abc-111.77.aotconf.build", 60_000);
-        file("run-abc-111.77.aot.part", 60_000);
-        AotCache.Plan plain = AotCache.plan(dir.toFile(), "run-abc-111", "run-abc-", 4242, NOW, NONE_ALIVE, 25);
+        file(KEY + ".77.aotconf.build", 60_000);
+        file(KEY + ".77.aot.part", 60_000);
+        AotCache.Plan plain = AotCache.plan(dir.toFile(), KEY, "run-abc-", 4242, NOW, NONE_ALIVE, 25);
         assertThat(plain.options).isEmpty();
         assertThat(plain.cache).isNull();
 
-        assertThat(CacheCleanup.sweep(dir.toFile(), Launcher.inUse(true, "abc", List.of()), NOW, NONE_ALIVE))
+        assertThat(CacheCleanup.sweep(dir.toFile(), Launcher.inUse(plain.key, List.of()), NOW, NONE_ALIVE))
                 .isEmpty();
-        assertThat(files()).containsExactlyInAnyOrder("run-abc-111.77.aotconf.build", "run-abc-111.77.aot.part");
+        assertThat(files()).containsExactlyInAnyOrder(KEY + ".77.aotconf.build", KEY + ".77.aot.part");
+    }
+
+    @Test
+    void theCachesOfThisJarUnderOtherOptionsAreBoundedWithTheOtherJarsCaches() throws IOException {
+        file(OTHER_OPTIONS + ".aot", 1 * DAY);
+        file("run-a2-2.aot", 2 * DAY);
+        file("run-a3-3.aot", 3 * DAY);
+        file("run-a4-4.aot", 4 * DAY);
+        file("run-abc-0123456789abcdef" + "0000cccc.aot", 5 * DAY);
+        file(KEY + ".aot", 6 * DAY);
+        AotCache.Plan use = AotCache.plan(dir.toFile(), KEY, "run-abc-", 4242, NOW, NONE_ALIVE, 25);
+
+        assertThat(CacheCleanup.sweep(dir.toFile(), Launcher.inUse(use.key, List.of()), NOW, NONE_ALIVE))
+                .as(
+                        "this start's cache is in use; of the others, the %d most recently used stay",
+                        CacheCleanup.MAX_OTHER_AOT)
+                .containsExactlyInAnyOrder("run-a4-4.aot", "run-abc-0123456789abcdef" + "0000cccc.aot");
+        assertThat(files())
+                .containsExactlyInAnyOrder(KEY + ".aot", OTHER_OPTIONS + ".aot", "run-a2-2.aot", "run-a3-3.aot");
     }
 }

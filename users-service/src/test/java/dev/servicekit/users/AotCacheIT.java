@@ -104,12 +104,42 @@ class AotCacheIT {
             assertThat(third.stderr()).as("nothing on stderr").isEmpty();
         }
 
+        // The same jar under other JVM options (another instance, a run from a terminal beside the installed
+        // service) trains a cache of its own and leaves this one for the next start with the first options.
+        String firstKey = aot.getFileName().toString().replace(".aot", "");
+        Path otherRecording;
+        try (ServiceProcess other = start(jar, "http.port=0", "-Xmx96m")) {
+            awaitReady(other);
+            assertThat(arguments(other)).contains("-XX:AOTMode=record").noneMatch(a -> a.startsWith("-XX:AOTCache"));
+            stop(other);
+            otherRecording = names(cache).stream()
+                    .filter(n -> n.endsWith("." + other.pid() + ".aotconf"))
+                    .map(cache::resolve)
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no training run of pid " + other.pid() + " in " + cache));
+        }
+        assertThat(otherRecording.getFileName().toString()).doesNotStartWith(firstKey);
+        assertThat(aot).as("the first options' cache is kept").exists();
+        try (ServiceProcess again = start(jar, "http.port=0")) {
+            awaitReady(again);
+            assertThat(arguments(again))
+                    .as("the first options map their cache again: nothing to train")
+                    .contains("-XX:AOTCache=" + aot);
+            stop(again);
+        }
+        assertThat(otherRecording)
+                .as("the other options' training run, left for their next start")
+                .exists();
+
         // The same jar path, size and time, one entry more: JDK 25 would map the old cache and run its classes.
         rewriteWithAnExtraEntry(jar);
         try (ServiceProcess rebuilt = start(jar, "http.port=0")) {
             awaitReady(rebuilt);
             assertThat(arguments(rebuilt)).contains("-XX:AOTMode=record").noneMatch(a -> a.startsWith("-XX:AOTCache"));
             assertThat(aot).as("the old jar's cache is deleted").doesNotExist();
+            assertThat(otherRecording)
+                    .as("and the old jar's training run under the other options")
+                    .doesNotExist();
             stop(rebuilt);
         }
     }
@@ -221,8 +251,9 @@ class AotCacheIT {
                 BUILD, "the AOT cache " + built + " built in the background", () -> Files.isRegularFile(built), b -> b);
     }
 
-    private ServiceProcess start(Path jar, String port) {
+    private ServiceProcess start(Path jar, String port, String... jvmOptions) {
         return ServiceProcess.builder(jar, dir)
+                .jvmOptions(jvmOptions)
                 .environment("XDG_CACHE_HOME", dir.resolve("cache").toString())
                 .args("run", "--set", port, "--set", "management.port=0")
                 .start();
@@ -249,7 +280,7 @@ class AotCacheIT {
         return List.of(arguments.get());
     }
 
-    /** The key of the one jar in use: the common prefix of the cache files' names, up to the first dot. */
+    /** The key of the one jar and options in use: the prefix of the cache files' names, up to the first dot. */
     private static String key(Path cache) throws IOException {
         return names(cache).stream()
                 .filter(n -> n.startsWith("run-"))
