@@ -226,7 +226,8 @@ public final class ConfigLoader {
         } catch (IOException e) {
             if (underAFile(path)) {
                 // ENOTDIR: a file stands where a directory of the path should be (a data-dir under a regular file),
-                // so the file cannot exist; the default file is simply absent, and doctor names the file in the way.
+                // so the file cannot exist; the default file is simply absent, and the data-dir check names the file in
+                // the way (CoreConfigKeys.check).
                 missingFile(source, problems);
                 return;
             }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The configuration keys every Servicekit host understands: data directory, logging, shutdown, reload; and those
@@ -220,8 +221,28 @@ public final class CoreConfigKeys {
                     config.source(RELOAD_POLL_INTERVAL),
                     "\"" + ConfigType.formatDuration(poll) + "\" is too short; use at least 100ms (default 1s)"));
         }
+        dataDirectory(config).ifPresent(problems::add);
         problems.addAll(SyslogSettings.check(config));
         SHARED_SOURCES.forEach(provider -> problems.addAll(provider.check(config)));
         return List.copyOf(problems);
+    }
+
+    /**
+     * A data-dir that is a file, or lies under one, can never be the service's directory: a configuration problem
+     * (exit 78, listed with the others), not the I/O failure of the first file the start would write in it.
+     */
+    private static Optional<ConfigProblem> dataDirectory(Config config) {
+        Path dir = config.get(DATA_DIR);
+        // Not whether it exists or is writable: the service creates it at start, and 'config validate' or 'install'
+        // may run as another account than the service's (doctor checks that part).
+        Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
+        if (inTheWay.isEmpty()) {
+            return Optional.empty();
+        }
+        String message = inTheWay.get().equals(dir.toAbsolutePath())
+                ? "\"" + dir + "\" is a file, not a directory; set data-dir to a directory, or move that file away"
+                : "\"" + dir + "\" cannot be created: \"" + inTheWay.get() + "\" is a file, not a directory; set"
+                        + " data-dir to a path under a directory, or move that file away";
+        return Optional.of(new ConfigProblem(DATA_DIR.name(), config.source(DATA_DIR), message));
     }
 }

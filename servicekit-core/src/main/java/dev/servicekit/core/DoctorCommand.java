@@ -178,6 +178,8 @@ final class DoctorCommand implements Callable<Integer> {
     private static Diagnosis dataDirectory(Config config) {
         Path dir = config.get(CoreConfigKeys.DATA_DIR).toAbsolutePath().normalize();
         String check = "data dir";
+        // CoreConfigKeys.check refuses a data-dir that is a file or lies under one (a configuration failure above);
+        // the two file cases here serve an application whose schema leaves that check out.
         if (!Files.exists(dir)) {
             Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
             if (inTheWay.isPresent()) {

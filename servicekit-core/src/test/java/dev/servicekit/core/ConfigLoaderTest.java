@@ -214,6 +214,49 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aDataDirUnderARegularFileIsAProblemNamingTheFileInTheWay() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "a file where a directory should be\n");
+        Path data = file.resolve("data");
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("data-dir=" + data)).build().load());
+
+        assertThat(e.problems())
+                .singleElement()
+                .hasToString("data-dir (from --set): \"" + data + "\" cannot be created: \"" + file
+                        + "\" is a file, not a directory; set data-dir to a path under a directory, or move that file"
+                        + " away");
+    }
+
+    @Test
+    void aDataDirThatIsARegularFileIsAProblem() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "a file where a directory should be\n");
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().environment(Map.of("MY_APP_DATA_DIR", file.toString()))
+                        .build()
+                        .load());
+
+        assertThat(e.problems())
+                .singleElement()
+                .hasToString("data-dir (from environment MY_APP_DATA_DIR): \"" + file
+                        + "\" is a file, not a directory; set data-dir to a directory, or move that file away");
+    }
+
+    @Test
+    void aDataDirThatDoesNotExistYetUnderADirectoryIsNoProblem() {
+        Path data = dir.resolve("not-yet").resolve("data");
+
+        assertThat(loader().overrides(List.of("data-dir=" + data))
+                        .build()
+                        .load()
+                        .get(CoreConfigKeys.DATA_DIR))
+                .isEqualTo(data);
+    }
+
+    @Test
     void readLeavesCrossKeyAndSecretFileChecksToCheckAndLoadRunsBoth() throws IOException {
         Path file = yaml("""
                 shutdown:

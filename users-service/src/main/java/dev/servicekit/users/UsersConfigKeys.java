@@ -176,7 +176,12 @@ final class UsersConfigKeys {
         }
         Path dir = config.get(BACKUP_DIR);
         Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
-        if (inTheWay.isPresent()) {
+        // The default <data-dir>/backups under a data-dir that cannot be a directory: the data-dir problem names the
+        // file in the way and its fix (CoreConfigKeys.check); choosing another backup.dir would not fix it.
+        boolean dataDirProblem = config.source(BACKUP_DIR).equals("default")
+                && ExistingPaths.fileInTheWay(config.get(CoreConfigKeys.DATA_DIR))
+                        .isPresent();
+        if (inTheWay.isPresent() && !dataDirProblem) {
             String problem = inTheWay.get().equals(dir.toAbsolutePath())
                     ? "backup.dir '" + dir + "' exists and is not a directory; name a directory (it is created when"
                             + " missing)"

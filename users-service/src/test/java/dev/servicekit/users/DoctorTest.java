@@ -120,18 +120,21 @@ class DoctorTest {
     }
 
     @Test
-    void aDataDirUnderARegularFileIsAFailureNamingTheFile() throws Exception {
+    void aDataDirUnderARegularFileIsAConfigurationFailureNamingTheFile() throws Exception {
         Path file = dir.resolve("a-file");
         Files.writeString(file, "not a directory\n");
         data = file.resolve("data");
 
         assertThat(doctor("--json")).as(out()).isEqualTo(1);
 
-        JsonNode dataDir = check(new ObjectMapper().readTree(out()), "data dir");
-        assertThat(dataDir.path("verdict").asText()).as(out()).isEqualTo("failure");
-        assertThat(dataDir.path("finding").asText())
-                .isEqualTo("\"" + data + "\" cannot be created: \"" + file + "\" is a file, not a directory");
-        assertThat(dataDir.path("fix").asText()).contains("move that file away");
+        JsonNode report = new ObjectMapper().readTree(out());
+        JsonNode configuration = check(report, "configuration");
+        assertThat(configuration.path("verdict").asText()).as(out()).isEqualTo("failure");
+        assertThat(configuration.path("finding").asText())
+                .isEqualTo("data-dir (from --set): \"" + data + "\" cannot be created: \"" + file
+                        + "\" is a file, not a directory; set data-dir to a path under a directory, or move that file"
+                        + " away");
+        assertThat(check(report, "data dir").path("verdict").asText()).isEqualTo("not applicable");
     }
 
     @Test

@@ -267,6 +267,21 @@ class ScheduledBackupsTest {
     }
 
     @Test
+    void theDefaultBackupDirectoryUnderADataDirThatCannotBeCreatedIsTheDataDirsProblemOnly() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "a file where a parent directory would be");
+
+        assertThat(validate("backup.interval=1d", "data-dir=" + file.resolve("data")))
+                .contains("1 problem:")
+                .contains("data-dir (from --set): \"" + file.resolve("data") + "\" cannot be created: \"" + file
+                        + "\" is a file, not a directory")
+                .doesNotContain("backup.dir");
+        assertThat(validate("backup.interval=1d", "data-dir=" + file, "backup.dir=" + file.resolve("backups")))
+                .as("a backup.dir given is judged on its own")
+                .contains("2 problems:")
+                .contains("backup.dir (from --set): backup.dir '" + file.resolve("backups") + "' cannot be created");
+    }
+
+    @Test
     void theBackupIntervalDescriptionNamesEveryKindOfStoreThatCanBeBackedUp() {
         assertThat(SnapshotSource.class).isAssignableFrom(SqliteUserStore.class);
         assertThat(SnapshotSource.class).isAssignableFrom(PostgresUserStore.class);

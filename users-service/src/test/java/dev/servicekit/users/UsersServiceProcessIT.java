@@ -351,6 +351,46 @@ class UsersServiceProcessIT {
     }
 
     @Test
+    void aDataDirUnderARegularFileExits78FromRunAndConfigValidateNamingTheFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "a file where a parent directory would be");
+        Path data = file.resolve("data");
+        String[] run = run("http.port=0", "management.port=0", "data-dir=" + data);
+        String[] validate = Stream.concat(
+                        Stream.of("config", "validate"), Arrays.stream(run).skip(1))
+                .toArray(String[]::new);
+        for (String[] args : List.of(run, validate)) {
+            try (ServiceProcess process = smallJvm(dir)
+                    .outputName("data-dir-under-a-file-" + args[0])
+                    .args(args)
+                    .start()) {
+                assertThat(process.awaitExit(START)).as(process.output()).isEqualTo(78);
+                assertThat(process.stderr())
+                        .contains("data-dir (from --set): \"" + data + "\" cannot be created: \"" + file
+                                + "\" is a file, not a directory; set data-dir to a path under a directory, or move"
+                                + " that file away");
+                // One clear line, no stack trace; not the I/O failure of the JWT key the start would write there.
+                assertThat(process.output()).doesNotContain("\tat ").doesNotContain("Not a directory");
+            }
+        }
+    }
+
+    @Test
+    void aDataDirThatIsARegularFileExits78FromRun() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "a file where the data directory would be");
+        try (ServiceProcess process = smallJvm(dir)
+                .outputName("data-dir-a-file")
+                .environment("USERS_SERVICE_DATA_DIR", file.toString())
+                .args(run("http.port=0", "management.port=0"))
+                .start()) {
+            assertThat(process.awaitExit(START)).as(process.output()).isEqualTo(78);
+            assertThat(process.stderr())
+                    .contains("data-dir (from environment USERS_SERVICE_DATA_DIR): \"" + file
+                            + "\" is a file, not a directory; set data-dir to a directory, or move that file away");
+            assertThat(process.output()).doesNotContain("\tat ").doesNotContain("Not a directory");
+        }
+    }
+
+    @Test
     void portAlreadyInUseExitsNonZeroNamingThePortAndTheKey() throws IOException {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
