@@ -4,10 +4,15 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
+import dev.servicekit.core.PasswordFile;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code config.etcd.*} keys: where the shared configuration lives. They are part of every application's schema
@@ -55,14 +60,40 @@ public final class EtcdConfigKeys {
                             + "stays open). Read only from the file, environment or --set.")
             .build();
 
+    /** The etcd user to authenticate as, when etcd has authentication on. */
+    public static final ConfigKey<String> CONFIG_ETCD_USERNAME = ConfigKey.builder(
+                    "config.etcd.username", ConfigType.nonBlankString())
+            .description("etcd user the service authenticates as, for an etcd with authentication on (etcdctl auth "
+                    + "enable); it needs read permission on config.etcd.prefix, and config.etcd.password-file. Unset: no "
+                    + "authentication. Read only from the file, environment or --set.")
+            .build();
+
+    /** The file holding the etcd user's password. */
+    public static final ConfigKey<Path> CONFIG_ETCD_PASSWORD_FILE = ConfigKey.builder(
+                    "config.etcd.password-file", ConfigType.secretFile())
+            .description("File whose first line is config.etcd.username's password, read at each authentication (a "
+                    + "changed password is used from the next one on); owner-only permissions (chmod 600). The password "
+                    + "never appears in config show, status, logs or errors. Read only from the file, environment or "
+                    + "--set.")
+            .build();
+
     private EtcdConfigKeys() {}
 
     /** Every etcd key, in documentation order. */
     public static List<ConfigKey<?>> all() {
-        return List.of(CONFIG_ETCD_ENDPOINTS, CONFIG_ETCD_PREFIX, CONFIG_ETCD_REQUIRED, CONFIG_ETCD_TIMEOUT);
+        return List.of(
+                CONFIG_ETCD_ENDPOINTS,
+                CONFIG_ETCD_PREFIX,
+                CONFIG_ETCD_REQUIRED,
+                CONFIG_ETCD_TIMEOUT,
+                CONFIG_ETCD_USERNAME,
+                CONFIG_ETCD_PASSWORD_FILE);
     }
 
-    /** Cross-key checks: a required source needs an endpoint; the timeout is not zero. */
+    /**
+     * Cross-key checks: a required source needs an endpoint; the timeout is not zero; a user needs a password file
+     * that gives a password, and a password file a user.
+     */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
         if (config.get(CONFIG_ETCD_REQUIRED)
@@ -78,6 +109,36 @@ public final class EtcdConfigKeys {
                     CONFIG_ETCD_TIMEOUT.name(),
                     config.source(CONFIG_ETCD_TIMEOUT),
                     "\"0s\" leaves no time to reach etcd; use e.g. 5s"));
+        }
+        Optional<String> user = config.find(CONFIG_ETCD_USERNAME);
+        Optional<Path> passwordFile = config.find(CONFIG_ETCD_PASSWORD_FILE);
+        if (user.isPresent() && passwordFile.isEmpty()) {
+            problems.add(new ConfigProblem(
+                    CONFIG_ETCD_USERNAME.name(),
+                    config.source(CONFIG_ETCD_USERNAME),
+                    "\"" + user.get() + "\" needs its password: set config.etcd.password-file to a file (chmod 600)"
+                            + " whose first line is the password"));
+        }
+        if (passwordFile.isPresent() && user.isEmpty()) {
+            problems.add(new ConfigProblem(
+                    CONFIG_ETCD_PASSWORD_FILE.name(),
+                    config.source(CONFIG_ETCD_PASSWORD_FILE),
+                    "a password needs its user: set config.etcd.username, or unset config.etcd.password-file"));
+        }
+        if (passwordFile.isPresent() && Files.exists(passwordFile.get())) {
+            try {
+                PasswordFile.read(passwordFile.get(), "the etcd user's");
+            } catch (IOException e) {
+                problems.add(new ConfigProblem(
+                        CONFIG_ETCD_PASSWORD_FILE.name(),
+                        config.source(CONFIG_ETCD_PASSWORD_FILE),
+                        "\"" + passwordFile.get() + "\" cannot be read ("
+                                + e.getClass().getSimpleName() + ": " + e.getMessage()
+                                + "); check that the service account may read it"));
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigProblem(
+                        CONFIG_ETCD_PASSWORD_FILE.name(), config.source(CONFIG_ETCD_PASSWORD_FILE), e.getMessage()));
+            }
         }
         return problems;
     }

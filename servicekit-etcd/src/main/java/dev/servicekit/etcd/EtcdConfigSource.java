@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigLayer;
 import dev.servicekit.core.ConfigProblem;
+import dev.servicekit.core.PasswordFile;
 import dev.servicekit.core.SharedConfigSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -33,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * Configuration kept in etcd v3: every configuration key is one etcd key {@code <prefix><dotted.key>} holding
  * the raw string value (e.g. {@code /users-service/config/limits.max-body-size} = {@code 100}). Talks to etcd's
  * documented JSON gRPC gateway ({@code POST /v3/kv/range}, streaming {@code POST /v3/watch}) with the JDK
- * HTTP client; etcd authentication and client certificates are not supported (see docs/etcd.md).
+ * HTTP client. With a {@linkplain Builder#user user}, it authenticates ({@code POST /v3/auth/authenticate}) before
+ * its first request to each endpoint and sends the token etcd gives in the {@code Authorization} header; a token
+ * etcd no longer knows (it expired, or the member restarted) is replaced by a new authentication, which reads the
+ * password file again. Client certificates are not supported (see docs/etcd.md).
  *
  * <ol>
  *   <li>{@link #load()} reads the prefix once, synchronously, bounded by the timeout per endpoint. If no endpoint
@@ -65,6 +71,10 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdConfigSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BOOTSTRAP_PREFIX = "config.etcd.";
+    /** etcd's message for a token it does not know (expired, or issued before the member restarted). */
+    private static final String INVALID_TOKEN = "invalid auth token";
+    /** etcd's message for a request without a token when authentication is on. */
+    private static final String NO_USER = "user name is empty";
 
     private final List<URI> endpoints;
     private final String prefix;
@@ -74,6 +84,11 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private final Duration backoffMax;
     private final Duration debounce;
     private final HttpClient http;
+    private final String user;
+    private final Path passwordFile;
+    /** The token each endpoint gave; {@code ""} where etcd has authentication off. */
+    private final Map<URI, String> tokens = new ConcurrentHashMap<>();
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean changePending = new AtomicBoolean();
     private final Object lock = new Object();
@@ -99,6 +114,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
         this.backoffInitial = b.backoffInitial;
         this.backoffMax = b.backoffMax;
         this.debounce = b.debounce;
+        this.user = b.user;
+        this.passwordFile = b.passwordFile;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)
@@ -127,12 +144,17 @@ public final class EtcdConfigSource implements SharedConfigSource {
         if (endpoints.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(builder(
+        Builder builder = builder(
                         endpoints,
                         bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX).orElse(defaultPrefix(serviceName)))
                 .required(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_REQUIRED))
-                .timeout(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_TIMEOUT))
-                .build());
+                .timeout(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_TIMEOUT));
+        Optional<String> user = bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_USERNAME);
+        Optional<Path> passwordFile = bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PASSWORD_FILE);
+        if (user.isPresent() && passwordFile.isPresent()) { // one without the other is a problem of the keys' check
+            builder.user(user.get(), passwordFile.get());
+        }
+        return Optional.of(builder.build());
     }
 
     /** The prefix used when {@code config.etcd.prefix} is not set: {@code /<service name>/config/}. */
@@ -310,9 +332,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         create.put("key", b64(prefix));
         create.put("range_end", b64(rangeEnd(prefix)));
         create.put("start_revision", Long.toString(fromRevision));
-        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/watch"))
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("create_request", create))))
-                .header("Content-Type", "application/json")
+        HttpRequest request = post(endpoint, "/v3/watch", JSON.writeValueAsString(Map.of("create_request", create)))
                 .build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         synchronized (lock) {
@@ -325,6 +345,10 @@ public final class EtcdConfigSource implements SharedConfigSource {
         try (BufferedReader lines =
                 new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             if (response.statusCode() != 200) {
+                if (response.statusCode() == 401) {
+                    tokens.remove(endpoint); // authenticate again at the next attempt
+                }
+                // (a token etcd refuses on the watch itself comes as a cancelled watch, below)
                 throw new IOException("watch answered HTTP " + response.statusCode());
             }
             String line;
@@ -340,10 +364,17 @@ public final class EtcdConfigSource implements SharedConfigSource {
                                     .asText(message.path("error").toString()));
                 }
                 JsonNode result = message.path("result");
-                if (result.path("compact_revision").asLong(0) > 0
-                        || result.path("canceled").asBoolean(false)) {
+                if (result.path("compact_revision").asLong(0) > 0) {
                     throw new IOException("the watch was cancelled by etcd (compacted at revision "
-                            + result.path("compact_revision").asText("?") + "); re-reading the prefix");
+                            + result.path("compact_revision").asText() + "); re-reading the prefix");
+                }
+                if (result.path("canceled").asBoolean(false)) {
+                    String reason = result.path("cancel_reason").asText("");
+                    if (tokenRefused(0, reason)) {
+                        tokens.remove(endpoint); // authenticate again at the next attempt
+                    }
+                    throw new IOException("the watch was cancelled by etcd"
+                            + (reason.isEmpty() ? "" : " (" + hint(etcdMessage(reason)) + ")"));
                 }
                 if (applyEvents(result)) {
                     changed(onChange);
@@ -421,15 +452,19 @@ public final class EtcdConfigSource implements SharedConfigSource {
 
     private Snapshot range(URI endpoint) throws IOException, InterruptedException {
         String body = JSON.writeValueAsString(Map.of("key", b64(prefix), "range_end", b64(rangeEnd(prefix))));
-        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/kv/range"))
-                .timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json")
-                .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(
+                post(endpoint, "/v3/kv/range", body).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+        if (user != null && tokenRefused(response.statusCode(), etcdMessage(response.body()))) {
+            // The token expired, the member forgot it (a restart), or authentication was turned on since: once more
+            // with a new one.
+            tokens.remove(endpoint);
+            response = http.send(
+                    post(endpoint, "/v3/kv/range", body).timeout(timeout).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
         if (response.statusCode() != 200) {
-            throw new IOException("range answered HTTP " + response.statusCode() + ": "
-                    + response.body().strip());
+            throw new IOException(
+                    "range answered HTTP " + response.statusCode() + ": " + hint(etcdMessage(response.body())));
         }
         JsonNode root = JSON.readTree(response.body());
         Map<String, String> values = new TreeMap<>();
@@ -440,6 +475,107 @@ public final class EtcdConfigSource implements SharedConfigSource {
         }
         return new Snapshot(
                 Map.copyOf(values), root.path("header").path("revision").asLong(0), endpoint.toString());
+    }
+
+    /**
+     * A JSON {@code POST} of {@code body} to {@code path} on {@code endpoint}, with the endpoint's token when there is
+     * a user (authenticating first when there is none yet).
+     */
+    private HttpRequest.Builder post(URI endpoint, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        String token = token(endpoint);
+        if (!token.isEmpty()) {
+            request.header("Authorization", token);
+        }
+        return request;
+    }
+
+    /** The endpoint's token: {@code ""} without a user or where etcd has authentication off. */
+    private String token(URI endpoint) throws IOException, InterruptedException {
+        if (user == null) {
+            return "";
+        }
+        String token = tokens.get(endpoint);
+        if (token == null) {
+            token = authenticate(endpoint);
+            tokens.put(endpoint, token);
+        }
+        return token;
+    }
+
+    /** Authenticates as the user with the password file's password; the token, or {@code ""} when auth is off. */
+    private String authenticate(URI endpoint) throws IOException, InterruptedException {
+        String password;
+        try {
+            password = PasswordFile.read(passwordFile, "the etcd user's");
+        } catch (IOException e) {
+            throw new IOException(
+                    "cannot read the etcd password from config.etcd.password-file \"" + passwordFile
+                            + "\" (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                            + "); check that it exists and that the service account may read it",
+                    e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/auth/authenticate"))
+                .timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        JSON.writeValueAsString(Map.of("name", user, "password", password))))
+                .header("Content-Type", "application/json")
+                .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        String message = etcdMessage(response.body());
+        if (response.statusCode() == 200) {
+            String token = JSON.readTree(response.body()).path("token").asText("");
+            if (token.isEmpty()) {
+                throw new IOException("etcd authenticated user \"" + user + "\" but gave no token");
+            }
+            return token;
+        }
+        if (message.contains("authentication is not enabled")) {
+            return ""; // the user is not needed there: requests go without a token
+        }
+        if (message.contains("authentication failed")) {
+            throw new IOException("etcd refused user \"" + user + "\" (" + message
+                    + "); check config.etcd.username and the password in config.etcd.password-file");
+        }
+        throw new IOException(
+                "authenticating as \"" + user + "\" answered HTTP " + response.statusCode() + ": " + message);
+    }
+
+    /**
+     * Whether etcd refused the token a request carried (HTTP 401: expired, or unknown since the member restarted) or
+     * wanted one it did not carry (authentication turned on since the token was found unneeded).
+     */
+    private static boolean tokenRefused(int status, String message) {
+        return status == 401 || message.contains(INVALID_TOKEN) || message.contains(NO_USER);
+    }
+
+    /** What etcd's gateway says went wrong: the {@code message} of its JSON error, else the body as it is. */
+    private static String etcdMessage(String body) {
+        try {
+            JsonNode error = JSON.readTree(body);
+            if (error.hasNonNull("message")) {
+                return error.path("message").asText();
+            }
+        } catch (IOException | RuntimeException e) {
+            // not JSON: the body as it is
+        }
+        return body.strip();
+    }
+
+    /** {@code message} with what to do about it, for the errors that authentication brings. */
+    private String hint(String message) {
+        if (message.contains(NO_USER)) {
+            return message + "; etcd has authentication on: set config.etcd.username and config.etcd.password-file";
+        }
+        if (message.contains("permission denied")) {
+            return message + "; etcd user \"" + user + "\" needs read permission on " + prefix
+                    + " (etcdctl role grant-permission <role> --prefix=true read " + prefix + ")";
+        }
+        return message;
     }
 
     private void markConnected(String endpoint, String what) {
@@ -515,6 +651,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
         private Duration backoffInitial = Duration.ofMillis(100);
         private Duration backoffMax = Duration.ofSeconds(5);
         private Duration debounce = Duration.ofMillis(100);
+        private String user;
+        private Path passwordFile;
 
         private Builder(List<URI> endpoints, String prefix) {
             Objects.requireNonNull(endpoints, "endpoints");
@@ -559,6 +697,21 @@ public final class EtcdConfigSource implements SharedConfigSource {
         /** How long to wait after a change before calling {@code onChange}, so bursts become one call (default 100ms). */
         public Builder debounce(Duration value) {
             this.debounce = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Authenticates as {@code name} (etcd with authentication on), with the password on the first line of
+         * {@code passwordFile}, read at each authentication. Without it, requests carry no token.
+         */
+        public Builder user(String name, Path passwordFile) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(passwordFile, "passwordFile");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("The etcd user name must not be blank");
+            }
+            this.user = name;
+            this.passwordFile = passwordFile;
             return this;
         }
 

@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -167,6 +168,36 @@ class EtcdCommandLineTest {
             assertThat(err())
                     .contains("shutdown.drain-timeout (from " + dir.resolve("config.yaml")
                             + "): \"40s\" must be shorter than shutdown.timeout (\"30s\")");
+            assertThat(started.getCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void withEtcdAuthenticationTheUserFromTheFileReadsAndAWrongPasswordExits78WithoutShowingIt() throws Exception {
+        EtcdConfigSourceTest.requireEtcd();
+        try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
+            etcd.put(PREFIX + "log.level", "debug");
+            etcd.enableAuth("root-secret", "demo", "demo-secret", PREFIX);
+            Path password = Files.writeString(dir.resolve("etcd-password"), "demo-secret\n");
+            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(
+                    dir.resolve("config.yaml"),
+                    "config:\n  etcd:\n    endpoints: [" + etcd.endpoint() + "]\n    required: true\n"
+                            + "    username: demo\n    password-file: " + password + "\n");
+            Map<String, String> env = Map.of("DEMO_SERVICE_DATA_DIR", dir.toString());
+
+            assertThat(run(env, "config", "show")).as(err()).isZero();
+            assertThat(out()).contains("level: debug");
+
+            Files.writeString(password, "not-the-password\n");
+            int code = run(env, "run");
+
+            assertThat(code).isEqualTo(78);
+            assertThat(err())
+                    .contains("etcd refused user \"demo\" (etcdserver: authentication failed, invalid user ID or"
+                            + " password)")
+                    .doesNotContain("not-the-password")
+                    .doesNotContain("demo-secret");
             assertThat(started.getCount()).isEqualTo(1);
         }
     }

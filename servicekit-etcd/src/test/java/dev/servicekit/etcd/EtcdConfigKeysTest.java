@@ -9,8 +9,12 @@ import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The config.etcd.* keys join every schema built from CoreConfigKeys while this module is on the class path. */
 class EtcdConfigKeysTest {
@@ -59,5 +63,60 @@ class EtcdConfigKeysTest {
                 .extracting(Object::toString)
                 .containsExactly("https://etcd-1:2379", "http://127.0.0.1:2379");
         assertThat(ok.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX)).isEmpty();
+    }
+
+    @Test
+    void aUserNeedsAPasswordFileThatGivesOneAndAPasswordFileAUser(@TempDir Path dir) throws Exception {
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("config.etcd.username=svc"))
+                        .build()
+                        .load());
+        assertThat(e.problems())
+                .extracting(ConfigProblem::toString)
+                .containsExactly("config.etcd.username (from --set): \"svc\" needs its password: set"
+                        + " config.etcd.password-file to a file (chmod 600) whose first line is the password");
+
+        Path password = Files.writeString(dir.resolve("etcd-password"), "secret\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("config.etcd.password-file=" + password))
+                        .build()
+                        .load());
+        assertThat(e.problems())
+                .extracting(ConfigProblem::toString)
+                .containsExactly("config.etcd.password-file (from --set): a password needs its user: set"
+                        + " config.etcd.username, or unset config.etcd.password-file");
+
+        Path empty = Files.writeString(dir.resolve("empty-password"), "\nsecret on the second line\n");
+        Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
+        e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("config.etcd.username=svc", "config.etcd.password-file=" + empty))
+                        .build()
+                        .load());
+        assertThat(e.problems())
+                .extracting(ConfigProblem::toString)
+                .containsExactly("config.etcd.password-file (from --set): \"" + empty + "\" holds no password (its"
+                        + " first line is empty); write the etcd user's password on its first line");
+
+        Path shared = Files.writeString(dir.resolve("shared-password"), "secret\n");
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+        e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("config.etcd.username=svc", "config.etcd.password-file=" + shared))
+                        .build()
+                        .load());
+        assertThat(e.problems())
+                .as("a secret file: refused when others may read it")
+                .extracting(ConfigProblem::key)
+                .containsExactly("config.etcd.password-file");
+
+        Config ok = loader().overrides(List.of("config.etcd.username=svc", "config.etcd.password-file=" + password))
+                .build()
+                .load();
+        assertThat(ok.find(EtcdConfigKeys.CONFIG_ETCD_USERNAME)).contains("svc");
+        assertThat(ok.find(EtcdConfigKeys.CONFIG_ETCD_PASSWORD_FILE)).contains(password);
     }
 }

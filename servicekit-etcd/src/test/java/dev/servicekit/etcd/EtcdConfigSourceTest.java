@@ -291,6 +291,96 @@ class EtcdConfigSourceTest {
         assertThat(values(source.layer())).containsOnlyKeys("log.level", "log.format");
     }
 
+    @Test
+    void withAuthenticationOnAUserWhoMayReadThePrefixReadsAndWatchesItAndEveryRefusalSaysWhatToDo() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        etcd.enableAuth("root-secret", "svc", "svc-secret", PREFIX);
+        Path password = password("svc-secret\n");
+        AtomicInteger reloads = new AtomicInteger();
+        source = source().user("svc", password).build();
+
+        assertThat(source.load()).isTrue();
+        assertThat(values(source.layer())).containsEntry("log.level", "info");
+        source.watch(reloads::incrementAndGet);
+        etcd.put(PREFIX + "log.level", "debug");
+        awaitLayer(values -> "debug".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
+
+        assertThat(refusal(source()))
+                .contains("user name is empty; etcd has authentication on: set config.etcd.username and"
+                        + " config.etcd.password-file");
+        assertThat(refusal(source().user("svc", password("not-the-password"))))
+                .contains("etcd refused user \"svc\" (etcdserver: authentication failed, invalid user ID or password);"
+                        + " check config.etcd.username and the password in config.etcd.password-file")
+                .doesNotContain("not-the-password");
+        assertThat(refusal(EtcdConfigSource.builder(List.of(URI.create(etcd.endpoint())), "/other/config/")
+                        .timeout(Duration.ofSeconds(2))
+                        .user("svc", password)))
+                .contains("permission denied; etcd user \"svc\" needs read permission on /other/config/");
+        assertThat(refusal(source().user("svc", password("")))).contains("holds no password (its first line is empty)");
+    }
+
+    @Test
+    void aTokenEtcdForgotInARestartIsReplacedWithTheRotatedPasswordFromTheFile() throws Exception {
+        etcd.enableAuth("root-secret", "svc", "first-secret", PREFIX);
+        Path password = password("first-secret\n");
+        AtomicInteger reloads = new AtomicInteger();
+        source = source().user("svc", password)
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                .build();
+        source.load();
+        source.watch(reloads::incrementAndGet);
+        Poll.until(WAIT, "connected", source::connected);
+
+        // The operator rotates the password: in etcd, then in the file. etcd's simple tokens live in the member's
+        // memory, so after the restart the source's token is unknown and only a new authentication gets in.
+        etcd.changePassword("svc", "second-secret");
+        Files.writeString(password, "second-secret\n");
+        etcd.stop();
+        Poll.until(WAIT, "disconnected", () -> !source.connected());
+        etcd.start();
+        etcd.put(PREFIX + "log.level", "debug");
+
+        awaitLayer(values -> "debug".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
+        assertThat(source.connected()).isTrue();
+    }
+
+    @Test
+    void theConfigKeysBuildASourceThatAuthenticates() throws Exception {
+        etcd.put(PREFIX + "log.level", "debug");
+        etcd.enableAuth("root-secret", "svc", "svc-secret", PREFIX);
+        Path password = password("svc-secret\n");
+        Config bootstrap = load(
+                new ConfigLayer("none", List.of(), List.of()),
+                Map.of(),
+                "config.etcd.endpoints=" + etcd.endpoint(),
+                "config.etcd.prefix=" + PREFIX,
+                "config.etcd.username=svc",
+                "config.etcd.password-file=" + password);
+
+        source = EtcdConfigSource.fromConfig(bootstrap, "svc").orElseThrow();
+
+        assertThat(source.load()).isTrue();
+        assertThat(values(source.layer())).containsEntry("log.level", "debug");
+    }
+
+    /** A password file as an operator writes one: owner-only. */
+    private Path password(String content) throws Exception {
+        Path file = Files.createTempFile(dir, "etcd-password", "");
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    /** What a required source built from {@code builder} says when its first read is refused. */
+    private static String refusal(EtcdConfigSource.Builder builder) {
+        try (EtcdConfigSource refused = builder.required(true).build()) {
+            assertThat(refused.load()).isFalse();
+            return refused.layer().problems().get(0).message();
+        }
+    }
+
     private void awaitLayer(Predicate<Map<String, String>> condition) {
         Poll.until(WAIT, "the etcd snapshot to match", () -> values(source.layer()), condition);
     }

@@ -44,6 +44,10 @@ public final class EtcdServer implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2))
             .build();
     private Process process;
+    /** The root user's password once {@link #enableAuth} turned authentication on; {@code null} before. */
+    private String rootPassword;
+    /** The root user's token for this class's own requests; {@code null} until it authenticates. */
+    private String rootToken;
 
     private EtcdServer(Path dir, int clientPort, int peerPort) {
         this.dir = dir;
@@ -191,6 +195,36 @@ public final class EtcdServer implements AutoCloseable {
         post("/v3/kv/compaction", Map.of("revision", Long.toString(revision), "physical", true));
     }
 
+    /**
+     * Turns etcd's authentication on (what {@code etcdctl user add root; etcdctl auth enable} does): a {@code root}
+     * user with {@code rootPassword}, and {@code user} with {@code password}, who may read the keys under
+     * {@code readPrefix} and nothing else. This class's own requests authenticate as {@code root} from then on.
+     */
+    public void enableAuth(String rootPassword, String user, String password, String readPrefix) {
+        post("/v3/auth/user/add", Map.of("name", "root", "password", rootPassword));
+        post("/v3/auth/role/add", Map.of("name", "root"));
+        post("/v3/auth/user/grant", Map.of("user", "root", "role", "root"));
+        post("/v3/auth/user/add", Map.of("name", user, "password", password));
+        post("/v3/auth/role/add", Map.of("name", user + "-reader"));
+        post(
+                "/v3/auth/role/grant",
+                Map.of(
+                        "name",
+                        user + "-reader",
+                        "perm",
+                        Map.of("permType", "READ", "key", b64(readPrefix), "range_end", b64(prefixEnd(readPrefix)))));
+        post("/v3/auth/user/grant", Map.of("user", user, "role", user + "-reader"));
+        post("/v3/auth/enable", Map.of());
+        synchronized (this) {
+            this.rootPassword = rootPassword;
+        }
+    }
+
+    /** Changes {@code user}'s password (as root, once {@link #enableAuth} turned authentication on). */
+    public void changePassword(String user, String password) {
+        post("/v3/auth/user/changepw", Map.of("name", user, "password", password));
+    }
+
     /** What etcd wrote to its log so far. */
     public String log() {
         try {
@@ -209,13 +243,14 @@ public final class EtcdServer implements AutoCloseable {
 
     private JsonNode post(String path, Map<String, Object> body) {
         try {
-            HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(URI.create(endpoint() + path))
-                            .timeout(Duration.ofSeconds(10))
-                            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                            .header("Content-Type", "application/json")
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = send(path, body);
+            if (response.statusCode() == 401 && rootPassword() != null) {
+                // The root token expired, or etcd restarted and forgot it: once more with a new one.
+                synchronized (this) {
+                    rootToken = null;
+                }
+                response = send(path, body);
+            }
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(
                         "etcd " + path + " answered HTTP " + response.statusCode() + ": " + response.body());
@@ -227,6 +262,57 @@ public final class EtcdServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted calling etcd " + path, e);
         }
+    }
+
+    private HttpResponse<String> send(String path, Map<String, Object> body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(endpoint() + path))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .header("Content-Type", "application/json");
+        String token = rootToken();
+        if (token != null) {
+            request.header("Authorization", token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The root user's token once authentication is on, authenticating when there is none; else {@code null}. */
+    private String rootToken() throws IOException, InterruptedException {
+        String password = rootPassword();
+        if (password == null) {
+            return null;
+        }
+        synchronized (this) {
+            if (rootToken != null) {
+                return rootToken;
+            }
+        }
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(endpoint() + "/v3/auth/authenticate"))
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                JSON.writeValueAsString(Map.of("name", "root", "password", password))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(
+                    "etcd refused root: HTTP " + response.statusCode() + ": " + response.body());
+        }
+        String token = JSON.readTree(response.body()).path("token").asText();
+        synchronized (this) {
+            rootToken = token;
+        }
+        return token;
+    }
+
+    private synchronized String rootPassword() {
+        return rootPassword;
+    }
+
+    /** The range end that selects every key starting with {@code prefix}: its last byte plus one (ASCII prefixes). */
+    private static String prefixEnd(String prefix) {
+        char last = prefix.charAt(prefix.length() - 1);
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
     }
 
     private static String b64(String text) {

@@ -1,8 +1,7 @@
 package dev.servicekit.users;
 
+import dev.servicekit.core.PasswordFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -52,16 +51,6 @@ final class StorePassword {
     }
 
     private static String read(Path file) throws IOException {
-        String content = Files.readString(file, StandardCharsets.UTF_8);
-        int end = content.indexOf('\n');
-        String line = end < 0 ? content : content.substring(0, end);
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
-        }
-        if (line.isEmpty()) {
-            throw new IllegalArgumentException("\"" + file + "\" holds no password (its first line is empty);"
-                    + " write the PostgreSQL role's password on its first line");
-        }
-        return line;
+        return PasswordFile.read(file, "the PostgreSQL role's");
     }
 }
