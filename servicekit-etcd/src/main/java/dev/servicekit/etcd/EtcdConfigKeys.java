@@ -77,6 +77,28 @@ public final class EtcdConfigKeys {
                     + "--set.")
             .build();
 
+    /** CA certificates for the endpoints' server certificates, instead of the JVM's trust store. */
+    public static final ConfigKey<Path> CONFIG_ETCD_TLS_CA_FILE = ConfigKey.builder(
+                    "config.etcd.tls.ca-file", ConfigType.path())
+            .description("PEM file of the CA certificates that sign the https:// endpoints' certificates (etcdctl "
+                    + "--cacert); unset: the JVM's trust store. Read only from the file, environment or --set.")
+            .build();
+
+    /** The client certificate for an etcd that asks for one. */
+    public static final ConfigKey<Path> CONFIG_ETCD_TLS_CERT_FILE = ConfigKey.builder(
+                    "config.etcd.tls.cert-file", ConfigType.path())
+            .description("PEM file of the client certificate (the certificate first, then its chain) the service "
+                    + "presents to an etcd with --client-cert-auth (etcdctl --cert); needs config.etcd.tls.key-file. "
+                    + "Read only from the file, environment or --set.")
+            .build();
+
+    /** The client certificate's private key. */
+    public static final ConfigKey<Path> CONFIG_ETCD_TLS_KEY_FILE = ConfigKey.builder(
+                    "config.etcd.tls.key-file", ConfigType.secretFile())
+            .description("PEM file of config.etcd.tls.cert-file's private key, unencrypted PKCS#8 (etcdctl --key); "
+                    + "owner-only permissions (chmod 600). Read only from the file, environment or --set.")
+            .build();
+
     private EtcdConfigKeys() {}
 
     /** Every etcd key, in documentation order. */
@@ -87,12 +109,16 @@ public final class EtcdConfigKeys {
                 CONFIG_ETCD_REQUIRED,
                 CONFIG_ETCD_TIMEOUT,
                 CONFIG_ETCD_USERNAME,
-                CONFIG_ETCD_PASSWORD_FILE);
+                CONFIG_ETCD_PASSWORD_FILE,
+                CONFIG_ETCD_TLS_CA_FILE,
+                CONFIG_ETCD_TLS_CERT_FILE,
+                CONFIG_ETCD_TLS_KEY_FILE);
     }
 
     /**
      * Cross-key checks: a required source needs an endpoint; the timeout is not zero; a user needs a password file
-     * that gives a password, and a password file a user.
+     * that gives a password, and a password file a user; the TLS files make a TLS context, for an https://
+     * endpoint.
      */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
@@ -140,6 +166,64 @@ public final class EtcdConfigKeys {
                         CONFIG_ETCD_PASSWORD_FILE.name(), config.source(CONFIG_ETCD_PASSWORD_FILE), e.getMessage()));
             }
         }
+        problems.addAll(tlsProblems(config));
         return problems;
+    }
+
+    /** The TLS files' problems ({@link EtcdTls}), when any is set; each named file must exist. */
+    private static List<ConfigProblem> tlsProblems(Config config) {
+        EtcdTls.TlsFiles files = tlsFiles(config);
+        if (!files.any()) {
+            return List.of();
+        }
+        List<ConfigProblem> problems = new ArrayList<>();
+        if (config.get(CONFIG_ETCD_ENDPOINTS).stream().noneMatch(e -> "https".equalsIgnoreCase(e.getScheme()))) {
+            ConfigKey<Path> first = files.ca().isPresent()
+                    ? CONFIG_ETCD_TLS_CA_FILE
+                    : files.certificate().isPresent() ? CONFIG_ETCD_TLS_CERT_FILE : CONFIG_ETCD_TLS_KEY_FILE;
+            problems.add(new ConfigProblem(
+                    first.name(),
+                    config.source(first),
+                    "applies to https:// endpoints, and config.etcd.endpoints has none; use https:// endpoints, or"
+                            + " unset the config.etcd.tls.* keys"));
+        }
+        boolean missing = false;
+        for (ConfigKey<Path> key :
+                List.of(CONFIG_ETCD_TLS_CA_FILE, CONFIG_ETCD_TLS_CERT_FILE, CONFIG_ETCD_TLS_KEY_FILE)) {
+            Optional<Path> file = config.find(key);
+            if (file.isPresent() && !Files.exists(file.get())) {
+                missing = true;
+                // The secret-file check words a missing key file the same way: listed once.
+                problems.add(new ConfigProblem(
+                        key.name(),
+                        config.source(key),
+                        key.type().isSecretFile()
+                                ? "\"" + file.get()
+                                        + "\" does not exist; create it (owner-only: chmod 600) or fix the path"
+                                : "\"" + file.get() + "\" does not exist; check the path"));
+            }
+        }
+        if (!missing) {
+            try {
+                EtcdTls.context(files);
+            } catch (EtcdTls.Problems e) {
+                for (EtcdTls.Problem problem : e.problems()) {
+                    ConfigKey<?> key = all().stream()
+                            .filter(k -> k.name().equals(problem.key()))
+                            .findFirst()
+                            .orElse(CONFIG_ETCD_TLS_CERT_FILE);
+                    problems.add(new ConfigProblem(key.name(), config.source(key), problem.message()));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The {@code config.etcd.tls.*} files of {@code config}. */
+    static EtcdTls.TlsFiles tlsFiles(Config config) {
+        return new EtcdTls.TlsFiles(
+                config.find(CONFIG_ETCD_TLS_CA_FILE),
+                config.find(CONFIG_ETCD_TLS_CERT_FILE),
+                config.find(CONFIG_ETCD_TLS_KEY_FILE));
     }
 }

@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * HTTP client. With a {@linkplain Builder#user user}, it authenticates ({@code POST /v3/auth/authenticate}) before
  * its first request to each endpoint and sends the token etcd gives in the {@code Authorization} header; a token
  * etcd no longer knows (it expired, or the member restarted) is replaced by a new authentication, which reads the
- * password file again. Client certificates are not supported (see docs/etcd.md).
+ * password file again. {@code https://} endpoints use the {@linkplain Builder#tls TLS context} given: a CA of its own
+ * and a client certificate for an etcd with {@code --client-cert-auth} ({@code config.etcd.tls.*}).
  *
  * <ol>
  *   <li>{@link #load()} reads the prefix once, synchronously, bounded by the timeout per endpoint. If no endpoint
@@ -116,10 +118,12 @@ public final class EtcdConfigSource implements SharedConfigSource {
         this.debounce = b.debounce;
         this.user = b.user;
         this.passwordFile = b.passwordFile;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .build();
+        HttpClient.Builder http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
+        if (b.tls != null) {
+            http.sslContext(b.tls);
+        }
+        this.http = http.build();
     }
 
     /**
@@ -153,6 +157,15 @@ public final class EtcdConfigSource implements SharedConfigSource {
         Optional<Path> passwordFile = bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PASSWORD_FILE);
         if (user.isPresent() && passwordFile.isPresent()) { // one without the other is a problem of the keys' check
             builder.user(user.get(), passwordFile.get());
+        }
+        EtcdTls.TlsFiles tls = EtcdConfigKeys.tlsFiles(bootstrap);
+        if (tls.any()) {
+            try {
+                builder.tls(EtcdTls.context(tls));
+            } catch (EtcdTls.Problems e) {
+                // The keys' check reads the same files first: they changed since.
+                throw new IllegalArgumentException("config.etcd.tls.*: " + e.getMessage(), e);
+            }
         }
         return Optional.of(builder.build());
     }
@@ -638,8 +651,31 @@ public final class EtcdConfigSource implements SharedConfigSource {
         if (e instanceof java.net.http.HttpTimeoutException) {
             return "no answer within the timeout (config.etcd.timeout)";
         }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof javax.net.ssl.SSLHandshakeException handshake) {
+                return describeHandshake(String.valueOf(handshake.getMessage()));
+            }
+        }
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    /** A failed TLS handshake with what to do about it, for the failures that a setting fixes. */
+    private static String describeHandshake(String message) {
+        if (message.contains("PKIX") || message.contains("unable to find valid certification path")) {
+            return "etcd's certificate is not trusted (" + message + "); set config.etcd.tls.ca-file to the CA"
+                    + " certificate that signed it";
+        }
+        if (message.contains("bad_certificate") || message.contains("certificate_required")) {
+            return "etcd refused the TLS handshake (" + message + "): it asks for a client certificate, and none was"
+                    + " given or it does not trust the one given; set config.etcd.tls.cert-file and"
+                    + " config.etcd.tls.key-file to one its --trusted-ca-file signs";
+        }
+        if (message.contains("No subject alternative") || message.contains("No name matching")) {
+            return "etcd's certificate does not name the endpoint's host (" + message + "); use a host name the"
+                    + " certificate names in config.etcd.endpoints";
+        }
+        return "TLS handshake failed (" + message + ")";
     }
 
     /** Builds an {@link EtcdConfigSource}. */
@@ -653,6 +689,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         private Duration debounce = Duration.ofMillis(100);
         private String user;
         private Path passwordFile;
+        private SSLContext tls;
 
         private Builder(List<URI> endpoints, String prefix) {
             Objects.requireNonNull(endpoints, "endpoints");
@@ -712,6 +749,15 @@ public final class EtcdConfigSource implements SharedConfigSource {
             }
             this.user = name;
             this.passwordFile = passwordFile;
+            return this;
+        }
+
+        /**
+         * The TLS context of the {@code https://} endpoints: whom to trust, and the client certificate to present
+         * when etcd asks for one (default: the JVM's, without a client certificate).
+         */
+        public Builder tls(SSLContext context) {
+            this.tls = Objects.requireNonNull(context, "context");
             return this;
         }
 

@@ -9,6 +9,7 @@ import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.testing.TestIdentities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -118,5 +119,90 @@ class EtcdConfigKeysTest {
                 .load();
         assertThat(ok.find(EtcdConfigKeys.CONFIG_ETCD_USERNAME)).contains("svc");
         assertThat(ok.find(EtcdConfigKeys.CONFIG_ETCD_PASSWORD_FILE)).contains(password);
+    }
+
+    @Test
+    void theTlsFilesMustMakeATlsContextForAnHttpsEndpoint(@TempDir Path dir) throws Exception {
+        List<TestIdentities.Identity> identities = TestIdentities.generate(dir, "client:EC", "other:EC");
+        TestIdentities.Identity client = identities.get(0);
+        TestIdentities.Identity other = identities.get(1);
+        for (TestIdentities.Identity identity : identities) {
+            Files.setPosixFilePermissions(identity.privateKeyPem(), PosixFilePermissions.fromString("rw-------"));
+        }
+        String https = "config.etcd.endpoints=https://etcd-1:2379";
+
+        assertThat(tlsProblems(https, "config.etcd.tls.cert-file=" + client.certificatePem()))
+                .containsExactly("config.etcd.tls.cert-file (from --set): a client certificate needs its private key:"
+                        + " set config.etcd.tls.key-file");
+        assertThat(tlsProblems(
+                        "config.etcd.endpoints=http://127.0.0.1:2379",
+                        "config.etcd.tls.ca-file=" + client.certificatePem()))
+                .containsExactly("config.etcd.tls.ca-file (from --set): applies to https:// endpoints, and"
+                        + " config.etcd.endpoints has none; use https:// endpoints, or unset the config.etcd.tls.*"
+                        + " keys");
+        assertThat(tlsProblems(https, "config.etcd.tls.ca-file=" + dir.resolve("missing.pem")))
+                .containsExactly("config.etcd.tls.ca-file (from --set): \"" + dir.resolve("missing.pem")
+                        + "\" does not exist; check the path");
+        assertThat(tlsProblems(
+                        https,
+                        "config.etcd.tls.cert-file=" + client.privateKeyPem(),
+                        "config.etcd.tls.key-file=" + client.privateKeyPem()))
+                .singleElement()
+                .asString()
+                .startsWith("config.etcd.tls.cert-file (from --set): \"" + client.privateKeyPem()
+                        + "\" holds no PEM certificate")
+                .contains("did you swap config.etcd.tls.cert-file and config.etcd.tls.key-file?");
+        assertThat(tlsProblems(
+                        https,
+                        "config.etcd.tls.cert-file=" + client.certificatePem(),
+                        "config.etcd.tls.key-file=" + other.privateKeyPem()))
+                .singleElement()
+                .asString()
+                .startsWith("config.etcd.tls.key-file (from --set): \"" + other.privateKeyPem()
+                        + "\" is not the key of the certificate in \"" + client.certificatePem() + "\"");
+        Path sec1 = Files.writeString(dir.resolve("sec1.pem"), TestIdentities.pem("EC PRIVATE KEY", new byte[] {1}));
+        Path encrypted =
+                Files.writeString(dir.resolve("enc.pem"), TestIdentities.pem("ENCRYPTED PRIVATE KEY", new byte[] {1}));
+        for (Path key : List.of(sec1, encrypted, client.certificatePem())) {
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        }
+        assertThat(tlsProblems(
+                        https,
+                        "config.etcd.tls.cert-file=" + client.certificatePem(),
+                        "config.etcd.tls.key-file=" + sec1))
+                .singleElement()
+                .asString()
+                .contains("is an EC key in SEC 1 form, not PKCS#8; convert it: openssl pkcs8 -topk8 -nocrypt");
+        assertThat(tlsProblems(
+                        https,
+                        "config.etcd.tls.cert-file=" + client.certificatePem(),
+                        "config.etcd.tls.key-file=" + encrypted))
+                .singleElement()
+                .asString()
+                .contains("is encrypted; store it unencrypted with owner-only permissions");
+        assertThat(tlsProblems(
+                        https,
+                        "config.etcd.tls.cert-file=" + client.certificatePem(),
+                        "config.etcd.tls.key-file=" + client.certificatePem()))
+                .singleElement()
+                .asString()
+                .contains("holds no PEM private key")
+                .contains("it holds a certificate: did you swap");
+        assertThat(tlsProblems(
+                        https,
+                        "config.etcd.tls.ca-file=" + other.certificatePem(),
+                        "config.etcd.tls.cert-file=" + client.certificatePem(),
+                        "config.etcd.tls.key-file=" + client.privateKeyPem()))
+                .isEmpty();
+    }
+
+    /** The problems of a configuration with these {@code --set} values, as "key (from source): message". */
+    private List<String> tlsProblems(String... overrides) {
+        try {
+            loader().overrides(List.of(overrides)).build().load();
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
     }
 }

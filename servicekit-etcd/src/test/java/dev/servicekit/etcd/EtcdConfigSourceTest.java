@@ -13,6 +13,7 @@ import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.testing.EtcdServer;
 import dev.servicekit.testing.FreePorts;
 import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.TestIdentities;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -363,6 +364,86 @@ class EtcdConfigSourceTest {
 
         assertThat(source.load()).isTrue();
         assertThat(values(source.layer())).containsEntry("log.level", "debug");
+    }
+
+    @Test
+    void overTlsWithAClientCertificateTheSourceReadsAndWatchesAndWithoutOneOrTheCaItIsRefused() throws Exception {
+        List<TestIdentities.Identity> identities =
+                TestIdentities.generate(Files.createDirectories(dir.resolve("pki")), "etcd-server:EC", "svc:EC");
+        TestIdentities.Identity server = identities.get(0);
+        TestIdentities.Identity client = identities.get(1);
+        etcd.close();
+        etcd = EtcdServer.startWithTls(
+                dir.resolve("etcd-tls"), server.certificatePem(), server.privateKeyPem(), clientCas(server, client));
+        etcd.put(PREFIX + "log.level", "info");
+        URI tls = URI.create(etcd.tlsEndpoint());
+        AtomicInteger reloads = new AtomicInteger();
+        source = EtcdConfigSource.builder(List.of(tls), PREFIX)
+                .timeout(Duration.ofSeconds(2))
+                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
+                        Optional.of(server.certificatePem()),
+                        Optional.of(client.certificatePem()),
+                        Optional.of(client.privateKeyPem()))))
+                .build();
+
+        assertThat(source.load()).isTrue();
+        assertThat(values(source.layer())).containsEntry("log.level", "info");
+        source.watch(reloads::incrementAndGet);
+        etcd.put(PREFIX + "log.level", "debug");
+        awaitLayer(values -> "debug".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
+
+        EtcdConfigSource.Builder noClientCertificate = EtcdConfigSource.builder(List.of(tls), PREFIX)
+                .timeout(Duration.ofSeconds(2))
+                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
+                        Optional.of(server.certificatePem()), Optional.empty(), Optional.empty())));
+        assertThat(refusal(noClientCertificate))
+                .contains("no etcd endpoint answered (" + tls + ": etcd refused the TLS handshake (")
+                .contains("it asks for a client certificate, and none was given or it does not trust the one given;"
+                        + " set config.etcd.tls.cert-file and config.etcd.tls.key-file");
+        EtcdConfigSource.Builder jvmTrustStore =
+                EtcdConfigSource.builder(List.of(tls), PREFIX).timeout(Duration.ofSeconds(2));
+        assertThat(refusal(jvmTrustStore))
+                .as("the self-signed server certificate is not in the JVM's trust store")
+                .contains("no etcd endpoint answered (" + tls + ": etcd's certificate is not trusted (")
+                .contains("set config.etcd.tls.ca-file to the CA certificate that signed it");
+    }
+
+    @Test
+    void theTlsKeysBuildASourceThatPresentsTheClientCertificate() throws Exception {
+        List<TestIdentities.Identity> identities =
+                TestIdentities.generate(Files.createDirectories(dir.resolve("pki")), "etcd-server:RSA", "svc:RSA");
+        TestIdentities.Identity server = identities.get(0);
+        TestIdentities.Identity client = identities.get(1);
+        etcd.close();
+        etcd = EtcdServer.startWithTls(
+                dir.resolve("etcd-tls"), server.certificatePem(), server.privateKeyPem(), clientCas(server, client));
+        etcd.put(PREFIX + "log.level", "debug");
+        Files.setPosixFilePermissions(
+                client.privateKeyPem(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Config bootstrap = load(
+                new ConfigLayer("none", List.of(), List.of()),
+                Map.of(),
+                "config.etcd.endpoints=" + etcd.tlsEndpoint(),
+                "config.etcd.prefix=" + PREFIX,
+                "config.etcd.tls.ca-file=" + server.certificatePem(),
+                "config.etcd.tls.cert-file=" + client.certificatePem(),
+                "config.etcd.tls.key-file=" + client.privateKeyPem());
+
+        source = EtcdConfigSource.fromConfig(bootstrap, "svc").orElseThrow();
+
+        assertThat(source.load()).isTrue();
+        assertThat(values(source.layer())).containsEntry("log.level", "debug");
+    }
+
+    /**
+     * The CAs etcd trusts for client certificates: the client's, and its own server certificate, which etcd 3.4's
+     * JSON gateway presents when it calls etcd's gRPC server on the same listener.
+     */
+    private Path clientCas(TestIdentities.Identity server, TestIdentities.Identity client) throws Exception {
+        return Files.writeString(
+                dir.resolve("pki/client-cas.pem"),
+                Files.readString(client.certificatePem()) + Files.readString(server.certificatePem()));
     }
 
     /** A password file as an operator writes one: owner-only. */

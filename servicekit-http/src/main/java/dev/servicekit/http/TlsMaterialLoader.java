@@ -1,5 +1,6 @@
 package dev.servicekit.http;
 
+import dev.servicekit.core.TlsKeys;
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
 import io.helidon.common.pki.PemReader;
@@ -14,8 +15,6 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -70,7 +69,7 @@ final class TlsMaterialLoader {
             key = readPemPrivateKey(settings.privateKey().get(), problems, causes);
             if (!chain.isEmpty()
                     && key.isPresent()
-                    && !matches(key.get(), chain.getFirst().getPublicKey())) {
+                    && !TlsKeys.matches(key.get(), chain.getFirst().getPublicKey())) {
                 problems.add("Private key file \"" + settings.privateKey().get()
                         + "\" does not belong to the certificate in \""
                         + settings.certificate() + "\" (subject \""
@@ -175,7 +174,7 @@ final class TlsMaterialLoader {
         try {
             return List.copyOf(PemReader.readCertificates(new ByteArrayInputStream(bytes.get())));
         } catch (RuntimeException e) {
-            problems.add(what + " file \"" + path + "\" has a certificate that cannot be parsed (" + reason(e)
+            problems.add(what + " file \"" + path + "\" has a certificate that cannot be parsed (" + TlsKeys.reason(e)
                     + "); replace it with an intact PEM copy");
             causes.add(e);
             return List.of();
@@ -237,7 +236,7 @@ final class TlsMaterialLoader {
             }
             return key;
         } catch (RuntimeException e) {
-            problems.add("Private key file \"" + path + "\" cannot be parsed (" + reason(e)
+            problems.add("Private key file \"" + path + "\" cannot be parsed (" + TlsKeys.reason(e)
                     + "); provide an unencrypted " + "RSA or EC key in PEM, PKCS#8 format (" + CONVERT_TO_PKCS8 + ")");
             causes.add(e);
             return Optional.empty();
@@ -261,15 +260,16 @@ final class TlsMaterialLoader {
                 problems.add("Keystore \"" + path + "\" cannot be opened with the configured keystore password (wrong "
                         + "password?); set the password the keystore was created with");
             } else {
-                problems.add(
-                        "Keystore \"" + path + "\" is not a readable PKCS#12 keystore (" + reason(e) + "); provide a "
-                                + "PKCS#12 file (.p12/.pfx), or for PEM files set the private key instead of a "
-                                + "keystore password");
+                problems.add("Keystore \"" + path + "\" is not a readable PKCS#12 keystore (" + TlsKeys.reason(e)
+                        + "); provide a "
+                        + "PKCS#12 file (.p12/.pfx), or for PEM files set the private key instead of a "
+                        + "keystore password");
             }
             causes.add(e);
             return Optional.empty();
         } catch (GeneralSecurityException e) {
-            problems.add("Keystore \"" + path + "\" cannot be loaded (" + reason(e) + "); provide a PKCS#12 keystore");
+            problems.add("Keystore \"" + path + "\" cannot be loaded (" + TlsKeys.reason(e)
+                    + "); provide a PKCS#12 keystore");
             causes.add(e);
             return Optional.empty();
         }
@@ -309,43 +309,11 @@ final class TlsMaterialLoader {
                             + "password; give the key the same password as the keystore");
             causes.add(e);
         } catch (GeneralSecurityException e) {
-            problems.add("Keystore \"" + path + "\" cannot be read (" + reason(e) + "); recreate the PKCS#12 keystore");
+            problems.add("Keystore \"" + path + "\" cannot be read (" + TlsKeys.reason(e)
+                    + "); recreate the PKCS#12 keystore");
             causes.add(e);
         }
         return Optional.empty();
-    }
-
-    /**
-     * Whether the private key belongs to the public key: a signature made with one verifies with the other,
-     * using the JDK's signature implementations.
-     */
-    static boolean matches(PrivateKey privateKey, PublicKey publicKey) {
-        if (!privateKey.getAlgorithm().equals(publicKey.getAlgorithm())) {
-            return false;
-        }
-        String algorithm = switch (privateKey.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "EdDSA", "Ed25519", "Ed448" -> privateKey.getAlgorithm();
-            default -> null;
-        };
-        if (algorithm == null) {
-            // An algorithm without a well-known signature scheme here (e.g. RSASSA-PSS): let the handshake tell.
-            return true;
-        }
-        try {
-            byte[] challenge = "servicekit TLS key check".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(privateKey);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(publicKey);
-            verifier.update(challenge);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
     }
 
     private static List<String> pemLabels(String text) {
@@ -361,18 +329,5 @@ final class TlsMaterialLoader {
 
     private static boolean looksBinary(byte[] bytes) {
         return bytes.length > 0 && bytes[0] == 0x30; // an ASN.1 SEQUENCE: DER certificate or PKCS#12
-    }
-
-    private static String reason(Throwable e) {
-        Throwable deepest = e;
-        while (deepest.getCause() != null && deepest.getCause() != deepest) {
-            deepest = deepest.getCause();
-        }
-        String message = e.getMessage();
-        String inner = deepest == e ? null : deepest.getMessage();
-        if (inner != null && !inner.equals(message)) {
-            return message + ": " + inner;
-        }
-        return message == null ? e.getClass().getSimpleName() : message;
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Level;
 import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.TestIdentities;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,10 +35,10 @@ class ApiServerTlsTest {
     @TempDir
     static Path generated;
 
-    private static TestCertificates.Identity first;
-    private static TestCertificates.Identity second;
-    private static TestCertificates.Identity ec;
-    private static TestCertificates.Identity client;
+    private static TestIdentities.Identity first;
+    private static TestIdentities.Identity second;
+    private static TestIdentities.Identity ec;
+    private static TestIdentities.Identity client;
 
     @TempDir
     Path dir;
@@ -46,8 +47,8 @@ class ApiServerTlsTest {
 
     @BeforeAll
     static void generateCertificates() throws Exception {
-        List<TestCertificates.Identity> identities =
-                TestCertificates.generate(generated, "first:RSA", "second:RSA", "ec:EC", "client:EC");
+        List<TestIdentities.Identity> identities =
+                TestIdentities.generate(generated, "first:RSA", "second:RSA", "ec:EC", "client:EC");
         first = identities.get(0);
         second = identities.get(1);
         ec = identities.get(2);
@@ -90,7 +91,7 @@ class ApiServerTlsTest {
 
     @Test
     void servesHttpsFromAPkcs12Keystore() throws Exception {
-        ApiServer server = started(TlsSettings.pkcs12(first.pkcs12(), TestCertificates.PASSWORD));
+        ApiServer server = started(TlsSettings.pkcs12(first.pkcs12(), TestIdentities.PASSWORD));
 
         try (SSLSocket socket = TestCertificates.connect(
                 TestCertificates.clientContext(List.of(first.certificate()), Optional.empty()), server.port())) {
@@ -287,7 +288,7 @@ class ApiServerTlsTest {
         Path missing = dir.resolve("missing-cert.pem");
         Path notPem = Files.writeString(dir.resolve("key.txt"), "hello");
         Path clientCa =
-                Files.writeString(dir.resolve("ca.pem"), TestCertificates.pem("PRIVATE KEY", new byte[] {1, 2, 3}));
+                Files.writeString(dir.resolve("ca.pem"), TestIdentities.pem("PRIVATE KEY", new byte[] {1, 2, 3}));
         ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
                 .routes(ROUTES)
                 .tls(TlsSettings.pem(missing, notPem).withClientCa(clientCa))
@@ -327,7 +328,7 @@ class ApiServerTlsTest {
 
     @Test
     void anEncryptedOrSec1KeySaysHowToConvertIt() throws IOException {
-        Path sec1 = Files.writeString(dir.resolve("ec.pem"), TestCertificates.pem("EC PRIVATE KEY", new byte[] {1}));
+        Path sec1 = Files.writeString(dir.resolve("ec.pem"), TestIdentities.pem("EC PRIVATE KEY", new byte[] {1}));
         ApiServer server = ApiServer.builder(HttpTestSupport.apiConfig(1024, Duration.ZERO))
                 .routes(ROUTES)
                 .tls(TlsSettings.pem(ec.certificatePem(), sec1))

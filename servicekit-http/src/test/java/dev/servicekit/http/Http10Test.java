@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.TestIdentities;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import java.io.IOException;
@@ -343,8 +344,8 @@ class Http10Test {
 
     @Test
     void http10OverTlsIsServedToo() throws Exception {
-        List<TestCertificates.Identity> identities = TestCertificates.generate(dir, "server:EC");
-        TestCertificates.Identity identity = identities.getFirst();
+        List<TestIdentities.Identity> identities = TestIdentities.generate(dir, "server:EC");
+        TestIdentities.Identity identity = identities.getFirst();
         ApiServer tlsServer =
                 started(Optional.of(TlsSettings.pem(identity.certificatePem(), identity.privateKeyPem())));
         try (SSLSocket socket = TestCertificates.connect(

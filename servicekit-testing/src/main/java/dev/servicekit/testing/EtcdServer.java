@@ -39,6 +39,12 @@ public final class EtcdServer implements AutoCloseable {
     private final Path dir;
     private final int clientPort;
     private final int peerPort;
+    /** The TLS listener's port, with its certificate, key and the CA of client certificates; 0 without TLS. */
+    private final int tlsPort;
+
+    private final Path certificate;
+    private final Path key;
+    private final Path clientCa;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -49,10 +55,14 @@ public final class EtcdServer implements AutoCloseable {
     /** The root user's token for this class's own requests; {@code null} until it authenticates. */
     private String rootToken;
 
-    private EtcdServer(Path dir, int clientPort, int peerPort) {
+    private EtcdServer(Path dir, int clientPort, int peerPort, int tlsPort, Path certificate, Path key, Path clientCa) {
         this.dir = dir;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.tlsPort = tlsPort;
+        this.certificate = certificate;
+        this.key = key;
+        this.clientCa = clientCa;
     }
 
     /**
@@ -69,9 +79,34 @@ public final class EtcdServer implements AutoCloseable {
     public static EtcdServer start(Path dir) {
         Objects.requireNonNull(dir, "dir");
         int[] ports = FreePorts.distinct(2);
-        EtcdServer server = new EtcdServer(dir.toAbsolutePath(), ports[0], ports[1]);
+        EtcdServer server = new EtcdServer(dir.toAbsolutePath(), ports[0], ports[1], 0, null, null, null);
         server.start();
         return server;
+    }
+
+    /**
+     * Starts etcd with a second client listener on TLS ({@link #tlsEndpoint()}) beside the plain one this class
+     * writes keys through: {@code certificate} and {@code key} (PEM) are its server identity, and when
+     * {@code clientCa} is not null it asks every TLS client for a certificate signed by it ({@code
+     * --client-cert-auth}).
+     */
+    public static EtcdServer startWithTls(Path dir, Path certificate, Path key, Path clientCa) {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(certificate, "certificate");
+        Objects.requireNonNull(key, "key");
+        int[] ports = FreePorts.distinct(3);
+        EtcdServer server =
+                new EtcdServer(dir.toAbsolutePath(), ports[0], ports[1], ports[2], certificate, key, clientCa);
+        server.start();
+        return server;
+    }
+
+    /** The TLS client URL, {@code https://127.0.0.1:<port>}; only for a server from {@link #startWithTls}. */
+    public String tlsEndpoint() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException("this etcd has no TLS listener; start it with startWithTls");
+        }
+        return "https://127.0.0.1:" + tlsPort;
     }
 
     /** The client URL, {@code http://127.0.0.1:<port>}. */
@@ -94,31 +129,39 @@ public final class EtcdServer implements AutoCloseable {
             throw new IllegalStateException("etcd is already running on " + endpoint());
         }
         String peer = "http://127.0.0.1:" + peerPort;
+        String clients = tlsPort == 0 ? endpoint() : endpoint() + "," + tlsEndpoint();
+        List<String> command = new java.util.ArrayList<>(List.of(
+                executable()
+                        .map(Path::toString)
+                        .orElseThrow(() ->
+                                new IllegalStateException(unavailableReason().orElseThrow())),
+                "--name",
+                "test",
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--listen-client-urls",
+                clients,
+                "--advertise-client-urls",
+                clients,
+                "--listen-peer-urls",
+                peer,
+                "--initial-advertise-peer-urls",
+                peer,
+                "--initial-cluster",
+                "test=" + peer,
+                "--logger",
+                "zap",
+                "--log-outputs",
+                "stderr"));
+        if (tlsPort != 0) {
+            command.addAll(List.of("--cert-file", certificate.toString(), "--key-file", key.toString()));
+            if (clientCa != null) {
+                command.addAll(List.of("--client-cert-auth", "--trusted-ca-file", clientCa.toString()));
+            }
+        }
         try {
             Files.createDirectories(dir);
-            process = new ProcessBuilder(
-                            executable()
-                                    .map(Path::toString)
-                                    .orElseThrow(() -> new IllegalStateException(
-                                            unavailableReason().orElseThrow())),
-                            "--name",
-                            "test",
-                            "--data-dir",
-                            dir.resolve("data").toString(),
-                            "--listen-client-urls",
-                            endpoint(),
-                            "--advertise-client-urls",
-                            endpoint(),
-                            "--listen-peer-urls",
-                            peer,
-                            "--initial-advertise-peer-urls",
-                            peer,
-                            "--initial-cluster",
-                            "test=" + peer,
-                            "--logger",
-                            "zap",
-                            "--log-outputs",
-                            "stderr")
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(
                             dir.resolve("etcd.log").toFile()))
