@@ -368,13 +368,9 @@ class EtcdConfigSourceTest {
 
     @Test
     void overTlsWithAClientCertificateTheSourceReadsAndWatchesAndWithoutOneOrTheCaItIsRefused() throws Exception {
-        List<TestIdentities.Identity> identities =
-                TestIdentities.generate(Files.createDirectories(dir.resolve("pki")), "etcd-server:EC", "svc:EC");
+        List<TestIdentities.Identity> identities = etcdWithClientCertificates("EC");
         TestIdentities.Identity server = identities.get(0);
         TestIdentities.Identity client = identities.get(1);
-        etcd.close();
-        etcd = EtcdServer.startWithTls(
-                dir.resolve("etcd-tls"), server.certificatePem(), server.privateKeyPem(), clientCas(server, client));
         etcd.put(PREFIX + "log.level", "info");
         URI tls = URI.create(etcd.tlsEndpoint());
         AtomicInteger reloads = new AtomicInteger();
@@ -411,13 +407,9 @@ class EtcdConfigSourceTest {
 
     @Test
     void theTlsKeysBuildASourceThatPresentsTheClientCertificate() throws Exception {
-        List<TestIdentities.Identity> identities =
-                TestIdentities.generate(Files.createDirectories(dir.resolve("pki")), "etcd-server:RSA", "svc:RSA");
+        List<TestIdentities.Identity> identities = etcdWithClientCertificates("RSA");
         TestIdentities.Identity server = identities.get(0);
         TestIdentities.Identity client = identities.get(1);
-        etcd.close();
-        etcd = EtcdServer.startWithTls(
-                dir.resolve("etcd-tls"), server.certificatePem(), server.privateKeyPem(), clientCas(server, client));
         etcd.put(PREFIX + "log.level", "debug");
         Files.setPosixFilePermissions(
                 client.privateKeyPem(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -437,13 +429,22 @@ class EtcdConfigSourceTest {
     }
 
     /**
-     * The CAs etcd trusts for client certificates: the client's, and its own server certificate, which etcd 3.4's
-     * JSON gateway presents when it calls etcd's gRPC server on the same listener.
+     * Replaces this test's etcd with one that also listens on TLS and asks for client certificates; returns its server
+     * identity and a client identity it trusts ({@code algorithm} RSA or EC). The CAs it trusts are the client's
+     * certificate and its own server certificate, which etcd 3.4's JSON gateway presents when it calls etcd's gRPC
+     * server on the same listener.
      */
-    private Path clientCas(TestIdentities.Identity server, TestIdentities.Identity client) throws Exception {
-        return Files.writeString(
+    private List<TestIdentities.Identity> etcdWithClientCertificates(String algorithm) throws Exception {
+        List<TestIdentities.Identity> identities = TestIdentities.generate(
+                Files.createDirectories(dir.resolve("pki")), "etcd-server:" + algorithm, "svc:" + algorithm);
+        TestIdentities.Identity server = identities.get(0);
+        Path clientCas = Files.writeString(
                 dir.resolve("pki/client-cas.pem"),
-                Files.readString(client.certificatePem()) + Files.readString(server.certificatePem()));
+                Files.readString(identities.get(1).certificatePem()) + Files.readString(server.certificatePem()));
+        etcd.close();
+        etcd = EtcdServer.startWithTls(
+                dir.resolve("etcd-tls"), server.certificatePem(), server.privateKeyPem(), clientCas);
+        return identities;
     }
 
     /** A password file as an operator writes one: owner-only. */
