@@ -14,9 +14,15 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The TLS of the connections to etcd ({@code config.etcd.tls.*}), as {@code etcdctl --cacert --cert --key} takes it:
@@ -26,6 +32,8 @@ import javax.net.ssl.TrustManagerFactory;
  * fix of each problem.
  */
 final class EtcdTls {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdTls.class);
 
     /** The files, each optional; a client certificate needs its key and the other way round. */
     record TlsFiles(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
@@ -60,11 +68,31 @@ final class EtcdTls {
 
     /**
      * The TLS context the files describe: the CA file's certificates trusted (else the JVM's trust store), the client
-     * certificate and key presented when etcd asks for one.
+     * certificate and key presented when etcd asks for one. Each handshake uses the files as they are then: when one
+     * changed (a renewed certificate, a new CA), it is read again; when the new files do not make a context (a file
+     * half written, a key that is not the certificate's), the last good material stays and a warning says why.
      *
      * @throws Problems listing every problem with the files
      */
     static SSLContext context(TlsFiles files) throws Problems {
+        Reloading reloading = new Reloading(files, load(files), System::nanoTime);
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[] {reloading.keys}, new TrustManager[] {reloading.trust}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new Problems(List.of(new Problem(
+                    EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE.name(),
+                    "the JDK refused the TLS material (" + e.getMessage() + ")")));
+        }
+    }
+
+    /** The managers one reading of the files made, with the files' stamp at that reading. */
+    record Material(X509ExtendedKeyManager keys, X509ExtendedTrustManager trust, String stamp) {}
+
+    /** Reads the files into key and trust managers. */
+    static Material load(TlsFiles files) throws Problems {
+        String stamp = stamp(files);
         List<Problem> problems = new ArrayList<>();
         List<X509Certificate> cas = files.ca()
                 .map(ca -> certificates(EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE.name(), ca, problems))
@@ -119,15 +147,182 @@ final class EtcdTls {
                 identity.setKeyEntry("client", key.get(), none, chain.toArray(new X509Certificate[0]));
             }
             keys.init(identity, none);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-            return context;
+            return new Material(
+                    only(X509ExtendedKeyManager.class, keys.getKeyManagers()),
+                    only(X509ExtendedTrustManager.class, trust.getTrustManagers()),
+                    stamp);
         } catch (GeneralSecurityException | IOException e) {
             throw new Problems(List.of(new Problem(
                     files.certificate().isPresent()
                             ? EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE.name()
                             : EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE.name(),
                     "the JDK refused the TLS material (" + e.getMessage() + ")")));
+        }
+    }
+
+    private static <T> T only(Class<T> type, Object[] managers) throws GeneralSecurityException {
+        for (Object manager : managers) {
+            if (type.isInstance(manager)) {
+                return type.cast(manager);
+            }
+        }
+        throw new GeneralSecurityException("the JDK's default " + type.getSimpleName() + " is not available");
+    }
+
+    /** What tells that a file changed: each named file's size and modification time (or that it is missing). */
+    static String stamp(TlsFiles files) {
+        StringBuilder stamp = new StringBuilder();
+        for (Optional<Path> file : List.of(files.ca(), files.certificate(), files.key())) {
+            if (file.isEmpty()) {
+                stamp.append("-|");
+                continue;
+            }
+            try {
+                stamp.append(Files.size(file.get()))
+                        .append('@')
+                        .append(Files.getLastModifiedTime(file.get()).toMillis())
+                        .append('|');
+            } catch (IOException e) {
+                stamp.append("missing|");
+            }
+        }
+        return stamp.toString();
+    }
+
+    /**
+     * The managers of the current files: a handshake asks {@link #current()}, which looks at the files' stamp at most
+     * once a second and reads them again when it changed.
+     */
+    static final class Reloading {
+        private static final long CHECK_NANOS = 1_000_000_000L;
+
+        private final TlsFiles files;
+        private final java.util.function.LongSupplier clock;
+        private final X509ExtendedKeyManager keys = new CurrentKeys();
+        private final X509ExtendedTrustManager trust = new CurrentTrust();
+        private Material material;
+        private long checked;
+        private String refused = "";
+
+        Reloading(TlsFiles files, Material material, java.util.function.LongSupplier clock) {
+            this.files = files;
+            this.material = material;
+            this.clock = clock;
+            this.checked = clock.getAsLong();
+        }
+
+        synchronized Material current() {
+            long now = clock.getAsLong();
+            if (now - checked < CHECK_NANOS) {
+                return material;
+            }
+            checked = now;
+            String stamp = stamp(files);
+            if (stamp.equals(material.stamp()) || stamp.equals(refused)) {
+                return material;
+            }
+            try {
+                material = load(files);
+                refused = "";
+                LOG.info("etcd TLS: the files of config.etcd.tls.* changed; new connections use them");
+            } catch (Problems e) {
+                refused = stamp;
+                LOG.warn(
+                        "etcd TLS: the changed files of config.etcd.tls.* cannot be used ({}); new connections keep"
+                                + " the ones read before",
+                        e.getMessage());
+            }
+            return material;
+        }
+
+        private final class CurrentKeys extends X509ExtendedKeyManager {
+            @Override
+            public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+                return current().keys().getClientAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket s) {
+                return current().keys().chooseClientAlias(keyType, issuers, s);
+            }
+
+            @Override
+            public String chooseEngineClientAlias(
+                    String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+                return current().keys().chooseEngineClientAlias(keyType, issuers, engine);
+            }
+
+            @Override
+            public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+                return current().keys().getServerAliases(keyType, issuers);
+            }
+
+            @Override
+            public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket s) {
+                return current().keys().chooseServerAlias(keyType, issuers, s);
+            }
+
+            @Override
+            public X509Certificate[] getCertificateChain(String alias) {
+                return material().keys().getCertificateChain(alias);
+            }
+
+            @Override
+            public PrivateKey getPrivateKey(String alias) {
+                return material().keys().getPrivateKey(alias);
+            }
+        }
+
+        private final class CurrentTrust extends X509ExtendedTrustManager {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                    throws java.security.cert.CertificateException {
+                current().trust().checkClientTrusted(chain, authType, socket);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                    throws java.security.cert.CertificateException {
+                current().trust().checkServerTrusted(chain, authType, socket);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                    throws java.security.cert.CertificateException {
+                current().trust().checkClientTrusted(chain, authType, engine);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                    throws java.security.cert.CertificateException {
+                current().trust().checkServerTrusted(chain, authType, engine);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType)
+                    throws java.security.cert.CertificateException {
+                current().trust().checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType)
+                    throws java.security.cert.CertificateException {
+                current().trust().checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return current().trust().getAcceptedIssuers();
+            }
+        }
+
+        /**
+         * The material without a look at the files, for the key and chain of the alias a handshake chose. Another
+         * handshake may read changed files in between; every material names its entry "client", and a key and chain
+         * taken from two of them fail that one handshake, which the source retries.
+         */
+        private synchronized Material material() {
+            return material;
         }
     }
 

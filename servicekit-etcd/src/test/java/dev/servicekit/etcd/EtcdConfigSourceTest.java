@@ -17,6 +17,7 @@ import dev.servicekit.testing.TestIdentities;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -403,6 +404,41 @@ class EtcdConfigSourceTest {
                 .as("the self-signed server certificate is not in the JVM's trust store")
                 .contains("no etcd endpoint answered (" + tls + ": etcd's certificate is not trusted (")
                 .contains("set config.etcd.tls.ca-file to the CA certificate that signed it");
+    }
+
+    @Test
+    void aRenewedClientCertificateIsPresentedAtTheNextConnectionWithoutARestart() throws Exception {
+        List<TestIdentities.Identity> identities = etcdWithClientCertificates("EC");
+        TestIdentities.Identity server = identities.get(0);
+        TestIdentities.Identity renewed =
+                TestIdentities.generate(dir.resolve("pki"), "svc-renewed:EC").get(0);
+        Path certificate = Files.copy(identities.get(1).certificatePem(), dir.resolve("client.pem"));
+        Path key = Files.copy(identities.get(1).privateKeyPem(), dir.resolve("client-key.pem"));
+        AtomicInteger reloads = new AtomicInteger();
+        source = EtcdConfigSource.builder(List.of(URI.create(etcd.tlsEndpoint())), PREFIX)
+                .timeout(Duration.ofSeconds(2))
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
+                        Optional.of(server.certificatePem()), Optional.of(certificate), Optional.of(key))))
+                .build();
+        source.load();
+        source.watch(reloads::incrementAndGet);
+        Poll.until(WAIT, "connected", source::connected);
+
+        // The certificate is renewed: the new files replace the old ones, and etcd trusts only the new one from its
+        // restart on. The running source was given the files once, at start.
+        Files.copy(renewed.certificatePem(), certificate, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.privateKeyPem(), key, StandardCopyOption.REPLACE_EXISTING);
+        etcd.stop();
+        Files.writeString(
+                dir.resolve("pki/client-cas.pem"),
+                Files.readString(renewed.certificatePem()) + Files.readString(server.certificatePem()));
+        Poll.until(WAIT, "disconnected", () -> !source.connected());
+        etcd.start();
+        etcd.put(PREFIX + "log.level", "debug");
+
+        awaitLayer(values -> "debug".equals(values.get("log.level")));
+        awaitCount(reloads, 1);
     }
 
     @Test
