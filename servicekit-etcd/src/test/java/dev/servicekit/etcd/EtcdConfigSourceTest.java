@@ -312,6 +312,68 @@ class EtcdConfigSourceTest {
     }
 
     @Test
+    void aPartitionShowsAsALostConnectionAndTheChangesMadeMeanwhileArriveWhenItHeals() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
+                LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
+            source = throughProxy(proxy)
+                    .resyncInterval(Duration.ofSeconds(1))
+                    .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                    .build();
+            source.load();
+            source.watch(reloads::incrementAndGet);
+            Poll.until(WAIT, "the watch request to pass the proxy", () -> proxy.watches() == 1);
+            etcd.put(PREFIX + "log.format", "json"); // delivered by the watch: its stream is open
+            awaitLayer(values -> "json".equals(values.get("log.format")));
+            awaitCount(reloads, 1);
+
+            proxy.partition(); // every connection, open or new, goes silent: the resync read gets no answer
+            Poll.until(WAIT, "the source to see it lost etcd", () -> !source.connected());
+            assertThat(log.events())
+                    .filteredOn(event -> event.getLevel() == Level.WARN)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith("etcd configuration: the resync read from " + proxy.endpoint()
+                            + " failed (no answer within the timeout (config.etcd.timeout)); serving the last"
+                            + " configuration (revision ");
+            etcd.put(PREFIX + "log.level", "debug");
+            proxy.heal();
+
+            awaitLayer(values -> "debug".equals(values.get("log.level")));
+            awaitCount(reloads, 2);
+            Poll.until(WAIT, "connected again", source::connected);
+        }
+    }
+
+    @Test
+    void aWatchRequestWhoseResponseNeverBeginsIsRetriedAfterTheTimeout() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
+                LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
+            // The reads pass; each watch request is swallowed: no stream ever opens, so the resync has none to check.
+            proxy.swallowWatchRequests(true);
+            source = throughProxy(proxy)
+                    .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                    .build();
+            source.load();
+            source.watch(reloads::incrementAndGet);
+
+            Poll.until(WAIT, "the source to see it lost etcd", () -> !source.connected());
+            assertThat(log.messages())
+                    .contains("etcd configuration: lost " + proxy.endpoint() + " (no answer within the timeout"
+                            + " (config.etcd.timeout)); serving the last configuration (revision 2) and reconnecting");
+            proxy.swallowWatchRequests(false);
+            etcd.put(PREFIX + "log.level", "debug");
+
+            awaitLayer(values -> "debug".equals(values.get("log.level")));
+            awaitCount(reloads, 1);
+            Poll.until(WAIT, "connected again", source::connected);
+        }
+    }
+
+    @Test
     void changesThatRaceTheResyncReadsOfALiveWatchCauseNoReconnect() throws Exception {
         try (LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
             source = source().resyncInterval(Duration.ofSeconds(1)).build();

@@ -17,13 +17,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * does: {@link #freeze()} stops forwarding on every connection open at that moment without closing it (no FIN, no
  * RST; what either side sends is swallowed), while connections accepted later are forwarded as usual.
  * {@link #freezeWatches()} does it to the connections that carry an etcd watch only, as a member whose watch stream
- * stalls while it still answers reads. One thread per direction per connection.
+ * stalls while it still answers reads. {@link #partition()} freezes every connection, open or accepted later, until
+ * {@link #heal()}. {@link #swallowWatchRequests} freezes a connection as its watch request arrives, before etcd sees
+ * it: the request is sent and no answer ever begins. One thread per direction per connection.
  */
 final class FreezableProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final List<Link> links = new CopyOnWriteArrayList<>();
+    private volatile boolean partitioned;
+    private volatile boolean swallowWatches;
 
     /** One proxied connection: the client's socket and the one to the target. */
     private static final class Link {
@@ -65,6 +69,22 @@ final class FreezableProxy implements AutoCloseable {
         links.forEach(link -> link.frozen = true);
     }
 
+    /** Freezes the connections open now and those accepted until {@link #heal()}: a network partition. */
+    void partition() {
+        partitioned = true;
+        freeze();
+    }
+
+    /** Ends a {@linkplain #partition() partition}: connections accepted from now on are forwarded; frozen ones stay so. */
+    void heal() {
+        partitioned = false;
+    }
+
+    /** While {@code on}, a connection is frozen as a watch request arrives on it, and the request is not forwarded. */
+    void swallowWatchRequests(boolean on) {
+        swallowWatches = on;
+    }
+
     /** How many connections carry a watch request and still forward. */
     int watches() {
         return (int) links.stream().filter(link -> link.watch && !link.frozen).count();
@@ -92,6 +112,7 @@ final class FreezableProxy implements AutoCloseable {
             try {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
                 Link link = new Link(client, upstream);
+                link.frozen = partitioned;
                 links.add(link);
                 Thread.ofPlatform().daemon().name("freezable-proxy-up").start(() -> pump(link, client, upstream, true));
                 Thread.ofPlatform()
@@ -105,7 +126,7 @@ final class FreezableProxy implements AutoCloseable {
     }
 
     /** Copies {@code from} to {@code to} until either ends; a frozen link swallows the bytes and forwards no end. */
-    private static void pump(Link link, Socket from, Socket to, boolean fromClient) {
+    private void pump(Link link, Socket from, Socket to, boolean fromClient) {
         byte[] buffer = new byte[8192];
         try {
             InputStream in = from.getInputStream();
@@ -114,6 +135,7 @@ final class FreezableProxy implements AutoCloseable {
             while ((n = in.read(buffer)) >= 0) {
                 if (fromClient && new String(buffer, 0, n, StandardCharsets.ISO_8859_1).contains("POST /v3/watch ")) {
                     link.watch = true;
+                    link.frozen = link.frozen || swallowWatches;
                 }
                 if (!link.frozen) {
                     out.write(buffer, 0, n);
