@@ -60,6 +60,17 @@ public final class EtcdConfigKeys {
                             + "stays open). Read only from the file, environment or --set.")
             .build();
 
+    /** How often, while watching, the prefix is read again to catch a watch that hangs silently. */
+    public static final ConfigKey<Duration> CONFIG_ETCD_RESYNC_INTERVAL = ConfigKey.builder(
+                    "config.etcd.resync-interval", ConfigType.duration())
+            .defaultValue(Duration.ofSeconds(30))
+            .description(
+                    "While watching, how often the prefix is read again and compared with the watched values: a watch "
+                            + "that missed a change (its connection dropped silently, by a NAT or firewall idle timeout "
+                            + "or a partition) is re-established, so a change is seen within about this long. At least "
+                            + "1s. Read only from the file, environment or --set.")
+            .build();
+
     /** The etcd user to authenticate as, when etcd has authentication on. */
     public static final ConfigKey<String> CONFIG_ETCD_USERNAME = ConfigKey.builder(
                     "config.etcd.username", ConfigType.nonBlankString())
@@ -108,6 +119,7 @@ public final class EtcdConfigKeys {
                 CONFIG_ETCD_PREFIX,
                 CONFIG_ETCD_REQUIRED,
                 CONFIG_ETCD_TIMEOUT,
+                CONFIG_ETCD_RESYNC_INTERVAL,
                 CONFIG_ETCD_USERNAME,
                 CONFIG_ETCD_PASSWORD_FILE,
                 CONFIG_ETCD_TLS_CA_FILE,
@@ -136,6 +148,7 @@ public final class EtcdConfigKeys {
                     config.source(CONFIG_ETCD_TIMEOUT),
                     "\"0s\" leaves no time to reach etcd; use e.g. 5s"));
         }
+        checkResyncInterval(config).ifPresent(problems::add);
         Optional<String> user = config.find(CONFIG_ETCD_USERNAME);
         Optional<Path> passwordFile = config.find(CONFIG_ETCD_PASSWORD_FILE);
         if (user.isPresent() && passwordFile.isEmpty()) {
@@ -225,5 +238,18 @@ public final class EtcdConfigKeys {
                 config.find(CONFIG_ETCD_TLS_CA_FILE),
                 config.find(CONFIG_ETCD_TLS_CERT_FILE),
                 config.find(CONFIG_ETCD_TLS_KEY_FILE));
+    }
+
+    /** The resync interval is at least 1s: a shorter one reads etcd often for nothing. */
+    private static Optional<ConfigProblem> checkResyncInterval(Config config) {
+        Duration interval = config.get(CONFIG_ETCD_RESYNC_INTERVAL);
+        if (interval.compareTo(Duration.ofSeconds(1)) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new ConfigProblem(
+                CONFIG_ETCD_RESYNC_INTERVAL.name(),
+                config.source(CONFIG_ETCD_RESYNC_INTERVAL),
+                "\"" + dev.servicekit.spi.Durations.format(interval)
+                        + "\" is too short, it would read etcd's prefix that often; use at least 1s (default 30s)"));
     }
 }

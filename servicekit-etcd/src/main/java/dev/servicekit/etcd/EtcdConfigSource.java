@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  *       breaks it keeps the last snapshot, retries with exponential backoff and jitter, and on reconnect
  *       re-reads the whole prefix (so a compaction or a missed event cannot lose a change), calling
  *       {@code onChange} if the snapshot differs. Connects and disconnects are logged once per transition.</li>
+ *   <li>While it watches, a second daemon thread reads the prefix again every {@linkplain Builder#resyncInterval
+ *       resync interval} (one read per interval). When the values differ from the snapshot and the watch does not
+ *       deliver the change within a second, the watch is taken for dead (its connection dropped silently, which
+ *       TCP does not report for a long time): it logs one warning and aborts the stream, and the reconnect above
+ *       re-reads the prefix and opens a new watch. A resync read that fails aborts the stream the same way.</li>
  *   <li>{@link #close()} stops the threads and aborts the stream; it is idempotent.</li>
  * </ol>
  *
@@ -77,6 +82,10 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private static final String INVALID_TOKEN = "invalid auth token";
     /** etcd's message for a request without a token when authentication is on. */
     private static final String NO_USER = "user name is empty";
+    /** How long a resync waits for a live watch to deliver a change its read saw before taking the watch for dead. */
+    private static final Duration RESYNC_GRACE = Duration.ofSeconds(1);
+    /** How often, during that grace, it looks whether the watch caught up. */
+    private static final Duration RESYNC_POLL = Duration.ofMillis(20);
 
     private final List<URI> endpoints;
     private final String prefix;
@@ -85,6 +94,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private final Duration backoffInitial;
     private final Duration backoffMax;
     private final Duration debounce;
+    private final Duration resyncInterval;
     private final HttpClient http;
     private final String user;
     private final Path passwordFile;
@@ -101,6 +111,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private volatile boolean connected;
     private int endpointIndex;
     private Thread watcher;
+    private Thread resyncer;
     private InputStream stream;
 
     /** One read of the prefix: dotted key to raw value, the revision it reflects and the endpoint that served it. */
@@ -116,6 +127,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         this.backoffInitial = b.backoffInitial;
         this.backoffMax = b.backoffMax;
         this.debounce = b.debounce;
+        this.resyncInterval = b.resyncInterval;
         this.user = b.user;
         this.passwordFile = b.passwordFile;
         HttpClient.Builder http =
@@ -153,6 +165,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
                         bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX).orElse(defaultPrefix(serviceName)))
                 .required(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_REQUIRED))
                 .timeout(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_TIMEOUT));
+        builder.resyncInterval(bootstrap.get(EtcdConfigKeys.CONFIG_ETCD_RESYNC_INTERVAL));
         Optional<String> user = bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_USERNAME);
         Optional<Path> passwordFile = bootstrap.find(EtcdConfigKeys.CONFIG_ETCD_PASSWORD_FILE);
         if (user.isPresent() && passwordFile.isPresent()) { // one without the other is a problem of the keys' check
@@ -271,6 +284,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
                         "etcd source for " + prefix + " is already watching or closed; build a new one");
             }
             watcher = Thread.ofPlatform().daemon().name("etcd-config-watch").start(() -> followLoop(onChange));
+            startResync();
         }
     }
 
@@ -286,6 +300,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
             closeStream();
         }
         http.shutdownNow();
+        stopResync();
         if (running != null) {
             running.interrupt();
             try {
@@ -346,6 +361,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         create.put("range_end", b64(rangeEnd(prefix)));
         create.put("start_revision", Long.toString(fromRevision));
         HttpRequest request = post(endpoint, "/v3/watch", JSON.writeValueAsString(Map.of("create_request", create)))
+                .timeout(timeout) // until the response's headers only: a stream that never opens is not waited on
                 .build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         synchronized (lock) {
@@ -447,6 +463,115 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 }
             }
         });
+    }
+
+    /** Starts the resync thread; called by {@link #watch}, under the lock. */
+    private void startResync() {
+        resyncer = Thread.ofPlatform().daemon().name("etcd-config-resync").start(this::resyncLoop);
+    }
+
+    /** Stops the resync thread (interrupt, then wait at most the timeout); called by {@link #close}. */
+    private void stopResync() {
+        Thread running;
+        synchronized (lock) {
+            running = resyncer;
+        }
+        if (running == null) {
+            return;
+        }
+        running.interrupt();
+        try {
+            running.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void resyncLoop() {
+        while (!closed.get()) {
+            try {
+                Thread.sleep(resyncInterval.toMillis());
+                resync();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) { // never let the thread die: the next interval tries again
+                LOG.warn("etcd configuration: the resync of {} failed: {}", prefix, describe(e), e);
+            }
+        }
+    }
+
+    /**
+     * One resync: reads the prefix from the endpoint being watched and compares it with the snapshot. The watch is
+     * taken for dead, and its stream aborted so that {@link #followLoop} reconnects, when the read fails, or when the
+     * values differ and the watch has not caught up with the read's revision within {@link #RESYNC_GRACE}. A change
+     * that merely races the read is delivered by a live watch within that grace and costs nothing.
+     */
+    private void resync() throws InterruptedException {
+        InputStream watched;
+        synchronized (lock) {
+            watched = stream;
+        }
+        if (watched == null || !connected) {
+            return; // not watching right now: the reconnect re-reads the prefix anyway
+        }
+        URI endpoint = currentEndpoint();
+        Snapshot read;
+        try {
+            read = range(endpoint);
+        } catch (IOException | RuntimeException e) {
+            if (abortWatch(watched)) {
+                LOG.warn(
+                        "etcd configuration: the resync read from {} failed ({}); serving the last configuration"
+                                + " (revision {}) and re-establishing the watch",
+                        endpoint,
+                        describe(e),
+                        snapshot.revision());
+            }
+            return;
+        }
+        long deadline = System.nanoTime() + RESYNC_GRACE.toNanos();
+        while (!caughtUp(read)) {
+            if (System.nanoTime() - deadline >= 0) {
+                long behind = snapshot.revision();
+                if (abortWatch(watched)) {
+                    LOG.warn(
+                            "etcd configuration: the watch on {} missed a change (it is at revision {}, a read at"
+                                    + " revision {} differs); re-establishing the watch, which re-reads {}",
+                            endpoint,
+                            behind,
+                            read.revision(),
+                            prefix);
+                }
+                return;
+            }
+            Thread.sleep(RESYNC_POLL.toMillis());
+        }
+    }
+
+    /**
+     * Whether the snapshot reflects {@code read}: the same values, or a revision at least the read's (the watch
+     * delivered everything up to it; a later change may differ again). Unrelated keys raise etcd's revision without
+     * an event for the prefix, so the revision alone would not do.
+     */
+    private boolean caughtUp(Snapshot read) {
+        Snapshot current = snapshot;
+        return current.values().equals(read.values()) || current.revision() >= read.revision();
+    }
+
+    /**
+     * Aborts the watch stream {@code watched} if it is still the open one: {@link #followLoop} then takes the
+     * reconnect path. Marks the source disconnected first, so that the caller's warning is the only one logged for
+     * this transition. False (nothing done) when the source closed or the stream was replaced meanwhile.
+     */
+    private boolean abortWatch(InputStream watched) {
+        synchronized (lock) {
+            if (closed.get() || stream != watched) {
+                return false;
+            }
+            connected = false;
+            closeStream();
+            return true;
+        }
     }
 
     private Snapshot rangeAnyEndpoint() throws IOException, InterruptedException {
@@ -687,6 +812,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         private Duration backoffInitial = Duration.ofMillis(100);
         private Duration backoffMax = Duration.ofSeconds(5);
         private Duration debounce = Duration.ofMillis(100);
+        private Duration resyncInterval = Duration.ofSeconds(30);
         private String user;
         private Path passwordFile;
         private SSLContext tls;
@@ -734,6 +860,21 @@ public final class EtcdConfigSource implements SharedConfigSource {
         /** How long to wait after a change before calling {@code onChange}, so bursts become one call (default 100ms). */
         public Builder debounce(Duration value) {
             this.debounce = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * How often, while watching, the prefix is read again to catch a watch that hangs silently (default 30s, at
+         * least 1s); see the class documentation. A change is seen within about this long even when the watch's
+         * connection was dropped without a FIN or RST.
+         */
+        public Builder resyncInterval(Duration value) {
+            Objects.requireNonNull(value, "value");
+            if (value.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException(
+                        "The etcd resync interval must be at least 1s, was " + value + "; use e.g. 30s");
+            }
+            this.resyncInterval = value;
             return this;
         }
 

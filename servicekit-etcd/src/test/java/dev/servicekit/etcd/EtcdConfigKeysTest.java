@@ -13,6 +13,7 @@ import dev.servicekit.testing.TestIdentities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +65,27 @@ class EtcdConfigKeysTest {
                 .extracting(Object::toString)
                 .containsExactly("https://etcd-1:2379", "http://127.0.0.1:2379");
         assertThat(ok.find(EtcdConfigKeys.CONFIG_ETCD_PREFIX)).isEmpty();
+    }
+
+    @Test
+    void theResyncIntervalDefaultsTo30sAndMustBeAtLeastOneSecond() {
+        assertThat(loader().build().load().get(EtcdConfigKeys.CONFIG_ETCD_RESYNC_INTERVAL))
+                .isEqualTo(Duration.ofSeconds(30));
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
+                () -> loader().overrides(List.of("config.etcd.resync-interval=500ms"))
+                        .build()
+                        .load());
+        assertThat(e.problems())
+                .extracting(ConfigProblem::toString)
+                .containsExactly("config.etcd.resync-interval (from --set): \"500ms\" is too short, it would read"
+                        + " etcd's prefix that often; use at least 1s (default 30s)");
+
+        Config ok = loader().overrides(List.of("config.etcd.resync-interval=1s"))
+                .build()
+                .load();
+        assertThat(ok.get(EtcdConfigKeys.CONFIG_ETCD_RESYNC_INTERVAL)).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

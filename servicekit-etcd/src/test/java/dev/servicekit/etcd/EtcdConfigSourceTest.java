@@ -1,9 +1,12 @@
 package dev.servicekit.etcd;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigException;
 import dev.servicekit.core.ConfigLayer;
@@ -12,6 +15,7 @@ import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
 import dev.servicekit.testing.EtcdServer;
 import dev.servicekit.testing.FreePorts;
+import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.TestIdentities;
 import java.net.URI;
@@ -25,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +83,11 @@ class EtcdConfigSourceTest {
     private EtcdConfigSource.Builder source() {
         return EtcdConfigSource.builder(List.of(URI.create(etcd.endpoint())), PREFIX)
                 .timeout(Duration.ofSeconds(2));
+    }
+
+    /** A source that reaches etcd through {@code proxy}. */
+    private static EtcdConfigSource.Builder throughProxy(FreezableProxy proxy) {
+        return EtcdConfigSource.builder(List.of(proxy.endpoint()), PREFIX).timeout(Duration.ofSeconds(2));
     }
 
     private Config load(ConfigLayer layer, Map<String, String> environment, String... overrides) throws Exception {
@@ -232,6 +242,165 @@ class EtcdConfigSourceTest {
 
         etcd.put(PREFIX + "log.level", "trace"); // and the new watch follows live changes again
         awaitLayer(values -> "trace".equals(values.get("log.level")));
+    }
+
+    @Test
+    void aWatchWhoseConnectionIsDroppedSilentlyIsReEstablishedByTheResyncAndWithoutItStaysStale() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        AtomicInteger staleReloads = new AtomicInteger();
+        try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
+                EtcdConfigSource stale =
+                        throughProxy(proxy).resyncInterval(Duration.ofHours(1)).build()) {
+            source = throughProxy(proxy).resyncInterval(Duration.ofSeconds(1)).build();
+            source.load();
+            stale.load();
+            source.watch(reloads::incrementAndGet);
+            stale.watch(staleReloads::incrementAndGet);
+            // Once both watch requests passed the proxy, a put is delivered by the watches (the reads came before).
+            Poll.until(WAIT, "both watch requests to pass the proxy", () -> proxy.watches() == 2);
+            etcd.put(PREFIX + "log.format", "json"); // both watches deliver it: their streams are open
+            awaitLayer(values -> "json".equals(values.get("log.format")));
+            Poll.until(WAIT, "the second watch to deliver", () -> values(stale.layer()), values -> values.size() == 2);
+            awaitCount(reloads, 1);
+            awaitCount(staleReloads, 1);
+
+            proxy.freeze(); // every connection open now, the watches' and idle ones, goes silent: no FIN, no RST
+            etcd.put(PREFIX + "log.level", "debug");
+            long start = System.nanoTime();
+
+            awaitLayer(values -> "debug".equals(values.get("log.level")));
+            awaitCount(reloads, 2);
+            Duration left = WAIT.minus(Duration.ofNanos(System.nanoTime() - start));
+            Poll.during(
+                    left.isNegative() ? Duration.ZERO : left,
+                    "the source without a resync to keep the stale value for as long",
+                    () -> "info".equals(values(stale.layer()).get("log.level")) && staleReloads.get() == 1);
+            assertThat(stale.connected()).as("and it believes it is connected").isTrue();
+
+            etcd.put(PREFIX + "log.level", "trace"); // the new watch follows live changes again
+            awaitLayer(values -> "trace".equals(values.get("log.level")));
+        }
+    }
+
+    @Test
+    void aWatchThatStallsWhileReadsStillWorkIsTakenForDeadWithOneWarning() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
+                LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
+            source = throughProxy(proxy).resyncInterval(Duration.ofSeconds(1)).build();
+            source.load();
+            source.watch(reloads::incrementAndGet);
+            Poll.until(WAIT, "the watch request to pass the proxy", () -> proxy.watches() == 1);
+            etcd.put(PREFIX + "log.format", "json"); // delivered by the watch: its stream is open
+            awaitLayer(values -> "json".equals(values.get("log.format")));
+
+            proxy.freezeWatches(); // the watch goes silent; reads on other connections are answered
+            etcd.put(PREFIX + "log.level", "debug");
+
+            awaitLayer(values -> "debug".equals(values.get("log.level")));
+            awaitCount(reloads, 2);
+            Poll.until(WAIT, "connected again", source::connected);
+            assertThat(log.events())
+                    .filteredOn(event -> event.getLevel() == Level.WARN)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith("etcd configuration: the watch on " + proxy.endpoint() + " missed a change")
+                    .endsWith("; re-establishing the watch, which re-reads " + PREFIX);
+            etcd.put(PREFIX + "log.level", "trace"); // the new watch follows live changes again
+            awaitLayer(values -> "trace".equals(values.get("log.level")));
+        }
+    }
+
+    @Test
+    void aPartitionShowsAsALostConnectionAndTheChangesMadeMeanwhileArriveWhenItHeals() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
+                LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
+            source = throughProxy(proxy)
+                    .resyncInterval(Duration.ofSeconds(1))
+                    .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                    .build();
+            source.load();
+            source.watch(reloads::incrementAndGet);
+            Poll.until(WAIT, "the watch request to pass the proxy", () -> proxy.watches() == 1);
+            etcd.put(PREFIX + "log.format", "json"); // delivered by the watch: its stream is open
+            awaitLayer(values -> "json".equals(values.get("log.format")));
+            awaitCount(reloads, 1);
+
+            proxy.partition(); // every connection, open or new, goes silent: the resync read gets no answer
+            Poll.until(WAIT, "the source to see it lost etcd", () -> !source.connected());
+            assertThat(log.events())
+                    .filteredOn(event -> event.getLevel() == Level.WARN)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith("etcd configuration: the resync read from " + proxy.endpoint()
+                            + " failed (no answer within the timeout (config.etcd.timeout)); serving the last"
+                            + " configuration (revision ");
+            etcd.put(PREFIX + "log.level", "debug");
+            proxy.heal();
+
+            awaitLayer(values -> "debug".equals(values.get("log.level")));
+            awaitCount(reloads, 2);
+            Poll.until(WAIT, "connected again", source::connected);
+        }
+    }
+
+    @Test
+    void aWatchRequestWhoseResponseNeverBeginsIsRetriedAfterTheTimeout() throws Exception {
+        etcd.put(PREFIX + "log.level", "info");
+        AtomicInteger reloads = new AtomicInteger();
+        try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
+                LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
+            // The reads pass; each watch request is swallowed: no stream ever opens, so the resync has none to check.
+            proxy.swallowWatchRequests(true);
+            source = throughProxy(proxy)
+                    .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                    .build();
+            source.load();
+            source.watch(reloads::incrementAndGet);
+
+            Poll.until(WAIT, "the source to see it lost etcd", () -> !source.connected());
+            assertThat(log.messages())
+                    .contains("etcd configuration: lost " + proxy.endpoint() + " (no answer within the timeout"
+                            + " (config.etcd.timeout)); serving the last configuration (revision 2) and reconnecting");
+            proxy.swallowWatchRequests(false);
+            etcd.put(PREFIX + "log.level", "debug");
+
+            awaitLayer(values -> "debug".equals(values.get("log.level")));
+            awaitCount(reloads, 1);
+            Poll.until(WAIT, "connected again", source::connected);
+        }
+    }
+
+    @Test
+    void changesThatRaceTheResyncReadsOfALiveWatchCauseNoReconnect() throws Exception {
+        try (LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
+            source = source().resyncInterval(Duration.ofSeconds(1)).build();
+            source.load();
+            source.watch(() -> {});
+            Poll.until(WAIT, "connected", source::connected);
+
+            // Writes without pause for several resync intervals: each resync read sees a revision the watch has
+            // not delivered yet, or the watch is ahead of it; either way the values differ for a moment.
+            long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
+            int puts = 0;
+            while (System.nanoTime() < end) {
+                etcd.put(PREFIX + "log.file.max-size", ++puts + "MB");
+                assertThat(source.connected()).as("connected after put " + puts).isTrue();
+            }
+            String last = puts + "MB";
+            awaitLayer(values -> last.equals(values.get("log.file.max-size")));
+
+            assertThat(source.connected()).isTrue();
+            assertThat(log.events())
+                    .as("no warning: a watch taken for dead, or lost for any reason, logs one")
+                    .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .isEmpty();
+        }
     }
 
     @Test
