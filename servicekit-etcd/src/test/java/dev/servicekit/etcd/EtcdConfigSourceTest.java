@@ -290,11 +290,7 @@ class EtcdConfigSourceTest {
         try (FreezableProxy proxy = FreezableProxy.to(URI.create(etcd.endpoint()));
                 LogCapture log = LogCapture.of(EtcdConfigSource.class.getName())) {
             source = throughProxy(proxy).resyncInterval(Duration.ofSeconds(1)).build();
-            source.load();
-            source.watch(reloads::incrementAndGet);
-            Poll.until(WAIT, "the watch request to pass the proxy", () -> proxy.watches() == 1);
-            etcd.put(PREFIX + "log.format", "json"); // delivered by the watch: its stream is open
-            awaitLayer(values -> "json".equals(values.get("log.format")));
+            watchWithAnOpenStream(proxy, reloads);
 
             proxy.freezeWatches(); // the watch goes silent; reads on other connections are answered
             etcd.put(PREFIX + "log.level", "debug");
@@ -323,11 +319,7 @@ class EtcdConfigSourceTest {
                     .resyncInterval(Duration.ofSeconds(1))
                     .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
                     .build();
-            source.load();
-            source.watch(reloads::incrementAndGet);
-            Poll.until(WAIT, "the watch request to pass the proxy", () -> proxy.watches() == 1);
-            etcd.put(PREFIX + "log.format", "json"); // delivered by the watch: its stream is open
-            awaitLayer(values -> "json".equals(values.get("log.format")));
+            watchWithAnOpenStream(proxy, reloads);
             awaitCount(reloads, 1);
 
             proxy.partition(); // every connection, open or new, goes silent: the resync read gets no answer
@@ -666,6 +658,15 @@ class EtcdConfigSourceTest {
             assertThat(refused.load()).isFalse();
             return refused.layer().problems().get(0).message();
         }
+    }
+
+    /** Loads and watches {@link #source} through {@code proxy}; returns once a change came through the watch stream. */
+    private void watchWithAnOpenStream(FreezableProxy proxy, AtomicInteger reloads) {
+        source.load();
+        source.watch(reloads::incrementAndGet);
+        Poll.until(WAIT, "the watch request to pass the proxy", () -> proxy.watches() == 1);
+        etcd.put(PREFIX + "log.format", "json"); // delivered by the watch: its stream is open
+        awaitLayer(values -> "json".equals(values.get("log.format")));
     }
 
     private void awaitLayer(Predicate<Map<String, String>> condition) {
