@@ -1,17 +1,21 @@
 package dev.servicekit.etcd;
 
 import dev.servicekit.core.TlsKeys;
-import io.helidon.common.configurable.Resource;
-import io.helidon.common.pki.Keys;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.KeyManager;
@@ -28,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The TLS of the connections to etcd ({@code config.etcd.tls.*}), as {@code etcdctl --cacert --cert --key} takes it:
  * a PEM file of the CA certificates that may sign the endpoints' certificates (instead of the JVM's trust store), and
  * a client certificate (PEM, the leaf first) with its unencrypted PKCS#8 private key, for an etcd that asks for one
- * ({@code --client-cert-auth}). Parsing is Helidon's ({@link Keys}) and the JDK's; this class names the file and the
- * fix of each problem.
+ * ({@code --client-cert-auth}). Parsing is the JDK's (its X.509 certificate factory reads PEM, its key factories
+ * PKCS#8; servicekit-etcd stays free of Helidon); this class cuts the PEM blocks out, and names the file and the fix
+ * of each problem.
  */
 final class EtcdTls {
 
@@ -364,16 +369,23 @@ final class EtcdTls {
                                     : "; give the certificates in PEM, as etcdctl takes them")));
             return List.of();
         }
+        // The JDK's X.509 factory reads PEM certificates; it is given the blocks alone, without the text lines (such
+        // as openssl's "subject=") some tools write around them.
+        StringBuilder blocks = new StringBuilder();
+        for (String block : blocks(text.get(), "CERTIFICATE")) {
+            blocks.append(block).append('\n');
+        }
         try {
-            List<X509Certificate> certificates = Keys.builder()
-                    .pem(pem -> pem.certificates(Resource.create(file.toString(), bytes(text.get()))))
-                    .build()
-                    .certs();
+            List<X509Certificate> certificates = new ArrayList<>();
+            for (Certificate certificate : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(bytes(blocks.toString())))) {
+                certificates.add((X509Certificate) certificate);
+            }
             if (certificates.isEmpty()) {
                 problems.add(new Problem(key, "\"" + file + "\" holds no certificate that can be read"));
             }
             return certificates;
-        } catch (RuntimeException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             problems.add(new Problem(
                     key, "\"" + file + "\" has a certificate that cannot be read (" + TlsKeys.reason(e) + ")"));
             return List.of();
@@ -399,11 +411,13 @@ final class EtcdTls {
                     new Problem(key, "\"" + file + "\" is an EC key in SEC 1 form, not PKCS#8; convert it: " + pkcs8));
             return Optional.empty();
         }
-        int begin = text.get().indexOf("-----BEGIN PRIVATE KEY-----");
-        if (begin < 0) {
-            begin = text.get().indexOf("-----BEGIN RSA PRIVATE KEY-----");
+        if (text.get().contains("-----BEGIN RSA PRIVATE KEY-----")) {
+            problems.add(new Problem(
+                    key, "\"" + file + "\" is an RSA key in PKCS#1 form, not PKCS#8; convert it: " + pkcs8));
+            return Optional.empty();
         }
-        if (begin < 0) {
+        List<String> blocks = blocks(text.get(), "PRIVATE KEY");
+        if (blocks.isEmpty()) {
             problems.add(new Problem(
                     key,
                     "\"" + file + "\" holds no PEM private key (no \"-----BEGIN PRIVATE KEY-----\" line)"
@@ -413,25 +427,54 @@ final class EtcdTls {
                                     : "")));
             return Optional.empty();
         }
-        // Helidon's reader takes the key type from the first line: give it the key block alone, without the
-        // attribute lines some tools write before it.
-        String block = text.get().substring(begin);
+        // PKCS#8 names its algorithm inside; the JDK's key factories are asked in turn which one it is.
+        PKCS8EncodedKeySpec spec;
         try {
-            Optional<PrivateKey> privateKey = Keys.builder()
-                    .pem(pem -> pem.key(Resource.create(file.toString(), bytes(block))))
-                    .build()
-                    .privateKey();
-            if (privateKey.isEmpty()) {
-                problems.add(new Problem(key, "\"" + file + "\" holds no private key that can be read"));
-            }
-            return privateKey;
-        } catch (RuntimeException e) {
-            problems.add(new Problem(
-                    key,
-                    "\"" + file + "\" has a private key that cannot be read (" + TlsKeys.reason(e)
-                            + "); give an unencrypted RSA or EC key in PEM, PKCS#8 form (" + pkcs8 + ")"));
+            spec = new PKCS8EncodedKeySpec(der(blocks.get(0)));
+        } catch (IllegalArgumentException e) {
+            problems.add(
+                    new Problem(key, "\"" + file + "\" has a private key that is not Base64 (" + e.getMessage() + ")"));
             return Optional.empty();
         }
+        GeneralSecurityException last = null;
+        for (String algorithm : List.of("RSA", "EC", "EdDSA", "RSASSA-PSS")) {
+            try {
+                return Optional.of(KeyFactory.getInstance(algorithm).generatePrivate(spec));
+            } catch (GeneralSecurityException e) {
+                last = e;
+            }
+        }
+        problems.add(new Problem(
+                key,
+                "\"" + file + "\" has a private key that cannot be read (" + TlsKeys.reason(last)
+                        + "); give an unencrypted RSA or EC key in PEM, PKCS#8 form (" + pkcs8 + ")"));
+        return Optional.empty();
+    }
+
+    /** The PEM blocks labelled {@code label} in {@code text}, each from its BEGIN line to its END line. */
+    private static List<String> blocks(String text, String label) {
+        String begin = "-----BEGIN " + label + "-----";
+        String end = "-----END " + label + "-----";
+        List<String> blocks = new ArrayList<>();
+        int from = text.indexOf(begin);
+        while (from >= 0) {
+            int to = text.indexOf(end, from);
+            if (to < 0) {
+                blocks.add(text.substring(from)); // cut short: the parser says so
+                break;
+            }
+            blocks.add(text.substring(from, to + end.length()));
+            from = text.indexOf(begin, to);
+        }
+        return blocks;
+    }
+
+    /** The DER bytes of one PEM block: the Base64 between its BEGIN and END lines. */
+    private static byte[] der(String block) {
+        int start = block.indexOf('\n');
+        int end = block.lastIndexOf("-----END");
+        String body = start < 0 ? "" : block.substring(start + 1, end < 0 ? block.length() : end);
+        return Base64.getMimeDecoder().decode(body);
     }
 
     private static byte[] bytes(String text) {

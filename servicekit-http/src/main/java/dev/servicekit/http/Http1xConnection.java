@@ -81,7 +81,8 @@ import java.util.function.Supplier;
  * then reads and discards what arrives until the client closes, until nothing has arrived for
  * {@link #LINGER_QUIET}, until {@link #LINGER_TIME} has passed or {@link #LINGER_MAX_BYTES} are discarded,
  * whichever comes first; then Helidon closes the socket. A stop ends a linger at once. Keep-alive connections never
- * linger, and a request without a body that says {@code Connection: close} does not either. The write side is not
+ * linger, and a request without a body that says {@code Connection: close} does not either; nor does an HTTP/1.0
+ * request once exactly its announced body has arrived (its reader's bytes are counted, {@link PushbackBytes}). The write side is not
  * half-closed first, as RFC 9112 would have it: Helidon's {@code HelidonSocket} offers no half-close, and every
  * response Servicekit writes says its own length, so the client knows it has the whole of it without the end of the
  * stream (docs/decisions.md, "Lingering close").
@@ -214,6 +215,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
             reader.skip(CRLF.length);
             line[line.length - 1] = '1'; // HTTP/1.0 -> HTTP/1.1, for Helidon's parser
             bytes.pushBack(line, CRLF, reader.available() > 0 ? reader.readBytes(reader.available()) : null);
+            bytes.countFromHere();
             DataReader next = DataReader.create(bytes);
             if (!serveOneHttp10Request(next, limit)) {
                 return;
@@ -225,6 +227,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     /** Serves one HTTP/1.0 request; whether the connection stays open for another. */
     private boolean serveOneHttp10Request(DataReader reader, Limit limit) throws InterruptedException {
         RequestContext request = new RequestContext(ctx, reader);
+        request.received = bytes::counted;
         ServerConnection connection = http10.connection(request);
         request.connection = connection;
         current = connection;
@@ -266,6 +269,9 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         if (!request.clientMaySend && reader.available() == 0) {
             return;
         }
+        if (request.bodyArrivedWhole()) {
+            return; // nothing of it is left for the close to reset, and the client sends nothing after it
+        }
         synchronized (lingerLock) {
             if (!open) {
                 return; // a stop: close at once
@@ -283,6 +289,9 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
                 reader.skip(available);
                 discarded += available;
                 lingerLastRead = System.nanoTime();
+                if (request.bodyArrivedWhole()) {
+                    break; // the rest of the body came: a client that reads until the close need not wait for quiet
+                }
             }
         } catch (RuntimeException e) {
             // The client closed or reset the connection, or the timer or a stop interrupted the read: close now.
@@ -380,6 +389,8 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
     private static final class PushbackBytes implements Supplier<byte[]> {
         private final DataReader socket;
         private final Deque<byte[]> pending = new ArrayDeque<>();
+        /** Bytes given out since {@link #countFromHere()}: all the socket has received since, as this drains it. */
+        private long counted;
 
         PushbackBytes(DataReader socket) {
             this.socket = socket;
@@ -394,19 +405,29 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
             }
         }
 
+        /** Starts counting the bytes given out from the next one on: those of one request's reader. */
+        void countFromHere() {
+            counted = 0;
+        }
+
+        long counted() {
+            return counted;
+        }
+
         /** The next bytes, or null at the end of the stream (which DataReader turns into its end-of-data). */
         @Override
         public byte[] get() {
             byte[] next = pending.poll();
-            if (next != null) {
-                return next;
+            if (next == null) {
+                try {
+                    socket.ensureAvailable();
+                } catch (DataReader.InsufficientDataAvailableException e) {
+                    return null;
+                }
+                next = socket.readBytes(socket.available());
             }
-            try {
-                socket.ensureAvailable();
-            } catch (DataReader.InsufficientDataAvailableException e) {
-                return null;
-            }
-            return socket.readBytes(socket.available());
+            counted += next.length;
+            return next;
         }
     }
 
@@ -423,6 +444,15 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
         private Headers requestHeaders;
         /** Whether the client may still be sending its request when the response that closes is written. */
         private boolean clientMaySend;
+        /**
+         * How many bytes of the connection this request's reader has received (HTTP/1.0 only, where the reader is
+         * fed through {@link PushbackBytes}); null where that is not counted.
+         */
+        private java.util.function.LongSupplier received;
+        /** Where the request's body starts in {@link #received}'s count; -1 until its headers are read. */
+        private long bodyStart = -1;
+        /** The body's {@code Content-Length}; -1 when the request has none that can be read. */
+        private long announcedLength = -1;
 
         RequestContext(ConnectionContext socket, DataReader reader) {
             this.socket = socket;
@@ -451,6 +481,41 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
                 clientMaySend = requestHeaders == null || announcesBody(requestHeaders);
             }
             requestHeaders = null;
+        }
+
+        /**
+         * Notes where the body starts, as the request's headers have just been read: every byte the reader has but
+         * not yet given out is the body's, or after it (HTTP/1.0 only).
+         */
+        void headersRead(Headers headers) {
+            if (received == null) {
+                return;
+            }
+            bodyStart = received.getAsLong() - reader.available();
+            announcedLength = headers.first(HeaderNames.CONTENT_LENGTH)
+                    .map(RequestContext::length)
+                    .orElse(0L);
+        }
+
+        /**
+         * Whether exactly the announced body has arrived from the socket, neither less nor more: nothing of the
+         * request is on its way, so a close resets nothing and needs no linger. Known for HTTP/1.0 only (its reader
+         * is fed through {@link PushbackBytes}); false elsewhere, and while the count says more may come.
+         */
+        boolean bodyArrivedWhole() {
+            return received != null
+                    && bodyStart >= 0
+                    && announcedLength >= 0
+                    && received.getAsLong() - bodyStart == announcedLength;
+        }
+
+        private static long length(String value) {
+            try {
+                long length = Long.parseLong(value.trim());
+                return length >= 0 ? length : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
         }
 
         private static boolean announcesBody(Headers headers) {
@@ -547,6 +612,7 @@ final class Http1xConnection implements ServerConnection, InterruptableTask<Void
                 return;
             }
             request.requestHeaders = headers;
+            request.headersRead(headers);
             if (checkHost) {
                 // Optional in HTTP/1.0 (RFC 1945); checked as HTTP/1.1's when present.
                 HostHeaderCheck.check(request.prologue, headers, false, null);

@@ -34,6 +34,8 @@ class LingeringCloseTest {
     /** A lost response shows in most attempts; 20 make a pass by chance unlikely. */
     private static final int ATTEMPTS = 20;
 
+    private static final Duration LINGER_QUIET = Http1xConnection.LINGER_QUIET;
+
     private ApiServer server;
 
     @BeforeEach
@@ -152,6 +154,29 @@ class LingeringCloseTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start))
                     .isLessThan(Http1xConnection.LINGER_QUIET.plusSeconds(1));
         }
+    }
+
+    @Test
+    void anHttp10ClientThatReadsUntilTheCloseIsNotKeptWaitingOnceItsWholeBodyArrived() {
+        // ApacheBench and other HTTP/1.0 clients read a response until the connection closes. Once exactly the
+        // announced body has arrived, read by the handler or not, nothing is left for the close to reset: no linger,
+        // where waiting for quiet would hold each such request half a second.
+        List<String> outcomes = new ArrayList<>();
+        for (String request : List.of(
+                uploadHead("HTTP/1.0", 10) + "0123456789", // read by the handler
+                uploadHead("HTTP/1.0", 2 * LIMIT) + "x".repeat(2 * LIMIT))) { // over the limit, never read
+            try (RawHttpConnection connection = RawHttpConnection.open(server.port())) {
+                RawHttpConnection.Response response = connection.send(request).read();
+                long start = System.nanoTime();
+                boolean closed = connection.closedByServer(Duration.ofSeconds(5));
+                Duration waited = Duration.ofNanos(System.nanoTime() - start);
+                outcomes.add(response.status() + (closed && waited.compareTo(LINGER_QUIET.dividedBy(2)) < 0
+                        ? " closed at once"
+                        : " closed after " + waited.toMillis() + " ms"));
+            }
+        }
+
+        assertThat(outcomes).containsExactly("200 closed at once", "413 closed at once");
     }
 
     @Test
