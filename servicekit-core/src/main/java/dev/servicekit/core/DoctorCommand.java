@@ -86,8 +86,8 @@ final class DoctorCommand implements Callable<Integer> {
         List<Diagnosis> findings = new ArrayList<>();
         ConfigBootstrap bootstrap = cli.bootstrap().withoutSecretFilePermissions();
         Optional<Config> config = Optional.empty();
-        try {
-            config = Optional.of(bootstrap.read(options));
+        try (ConfigBootstrap.Loaded loaded = bootstrap.load(options)) {
+            config = Optional.of(loaded.config());
             findings.add(Diagnosis.ok(
                     "configuration",
                     "valid ("
@@ -96,6 +96,7 @@ final class DoctorCommand implements Callable<Integer> {
                                     : "no file at " + bootstrap.configFile(options)
                                             + "; defaults, environment and --set")
                             + ")"));
+            findings.add(sharedConfig(loaded));
         } catch (ConfigException e) {
             for (ConfigProblem problem : e.problems()) {
                 findings.add(Diagnosis.failure(
@@ -132,6 +133,30 @@ final class DoctorCommand implements Callable<Integer> {
         return findings.stream().anyMatch(d -> d.verdict() == Verdict.FAILURE)
                 ? ExitCode.FAILURE.code()
                 : ExitCode.OK.code();
+    }
+
+    /**
+     * The shared configuration source (etcd): read, or why not. One that is required and did not answer is a
+     * configuration failure already; one that is not required only warns, as the service then starts without it.
+     */
+    private static Diagnosis sharedConfig(ConfigBootstrap.Loaded loaded) {
+        String check = "shared config";
+        if (loaded.shared().isEmpty()) {
+            return Diagnosis.notApplicable(check, "no shared configuration source is configured");
+        }
+        SharedConfigSource source = loaded.shared().get();
+        if (loaded.sharedAnswered()) {
+            return Diagnosis.ok(
+                    check,
+                    source.describe() + ": read " + source.layer().values().size() + " key(s)");
+        }
+        return Diagnosis.warning(
+                check,
+                source.describe() + " did not answer: " + source.lastFailure().orElse("no reason given")
+                        + "; the service starts from the local configuration and takes the shared values once it"
+                        + " answers",
+                "fix what the reason names (the endpoints, the source's user, password or certificates); config"
+                        + " show prints the local configuration meanwhile");
     }
 
     private static List<Diagnosis> guarded(String what, java.util.function.Supplier<List<Diagnosis>> checks) {

@@ -36,6 +36,14 @@ public interface SharedConfigSource extends AutoCloseable {
     /** What and where the source is, for messages, e.g. {@code etcd (http://127.0.0.1:2379)}. */
     String describe();
 
+    /**
+     * Why the last {@link #load()} did not answer, with what to do about it where the source knows (for {@code
+     * doctor}); empty after one that answered, or when the source does not say.
+     */
+    default Optional<String> lastFailure() {
+        return Optional.empty();
+    }
+
     /** Stops following; idempotent, never throws. */
     @Override
     void close();

@@ -194,6 +194,11 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 + ")";
     }
 
+    @Override
+    public Optional<String> lastFailure() {
+        return unreachable;
+    }
+
     /** The etcd key prefix, ending with {@code /}. */
     public String prefix() {
         return prefix;

@@ -203,6 +203,35 @@ class EtcdCommandLineTest {
     }
 
     @Test
+    void doctorSaysWhetherEtcdWasReadAndWhyNot() throws Exception {
+        EtcdConfigSourceTest.requireEtcd();
+        try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
+            etcd.put(PREFIX + "log.level", "debug");
+            etcd.enableAuth("root-secret", "demo", "demo-secret", PREFIX);
+            Path password = Files.writeString(dir.resolve("etcd-password"), "demo-secret\n");
+            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(
+                    dir.resolve("config.yaml"),
+                    "config:\n  etcd:\n    endpoints: [" + etcd.endpoint() + "]\n    timeout: 2s\n"
+                            + "    username: demo\n    password-file: " + password + "\n");
+            Map<String, String> env = Map.of("DEMO_SERVICE_DATA_DIR", dir.toString());
+
+            run(env, "doctor");
+            assertThat(out()).contains("ok             shared config: etcd (" + etcd.endpoint() + "): read 1 key(s)");
+
+            out.reset();
+            Files.writeString(password, "not-the-password\n");
+            run(env, "doctor");
+            assertThat(out())
+                    .contains("warning        shared config: etcd (" + etcd.endpoint() + ") did not answer: no etcd"
+                            + " endpoint answered (" + etcd.endpoint() + ": etcd refused user \"demo\"")
+                    .contains("the service starts from the local configuration")
+                    .doesNotContain("not-the-password");
+            assertThat(err()).as("the finding says it, not a note on stderr").doesNotContain("did not answer");
+        }
+    }
+
+    @Test
     void aProblemWithTheEtcdKeysIsListedWithEveryOtherLocalProblemBeforeEtcdIsAsked() throws Exception {
         Files.writeString(dir.resolve("config.yaml"), "shutdown:\n  drain-timeout: 40s\n");
 
