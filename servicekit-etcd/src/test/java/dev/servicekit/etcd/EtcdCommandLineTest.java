@@ -84,6 +84,23 @@ class EtcdCommandLineTest {
         return Map.of("DEMO_SERVICE_DATA_DIR", dir.toString());
     }
 
+    /**
+     * Puts log.level=debug under the prefix, turns etcd's authentication on with a user "demo" who may read the
+     * prefix, and writes the data directory's config.yaml naming etcd, that user, its password file (returned) and
+     * {@code etcdLines} (more config.etcd keys, indented by four).
+     */
+    private Path withUserDemo(EtcdServer etcd, String etcdLines) throws Exception {
+        etcd.put(PREFIX + "log.level", "debug");
+        etcd.enableAuth("root-secret", "demo", "demo-secret", PREFIX);
+        Path password = Files.writeString(dir.resolve("etcd-password"), "demo-secret\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(
+                dir.resolve("config.yaml"),
+                "config:\n  etcd:\n    endpoints: [" + etcd.endpoint() + "]\n" + etcdLines
+                        + "    username: demo\n    password-file: " + password + "\n");
+        return password;
+    }
+
     private String out() {
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -176,14 +193,7 @@ class EtcdCommandLineTest {
     void withEtcdAuthenticationTheUserFromTheFileReadsAndAWrongPasswordExits78WithoutShowingIt() throws Exception {
         EtcdConfigSourceTest.requireEtcd();
         try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
-            etcd.put(PREFIX + "log.level", "debug");
-            etcd.enableAuth("root-secret", "demo", "demo-secret", PREFIX);
-            Path password = Files.writeString(dir.resolve("etcd-password"), "demo-secret\n");
-            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
-            Files.writeString(
-                    dir.resolve("config.yaml"),
-                    "config:\n  etcd:\n    endpoints: [" + etcd.endpoint() + "]\n    required: true\n"
-                            + "    username: demo\n    password-file: " + password + "\n");
+            Path password = withUserDemo(etcd, "    required: true\n");
             Map<String, String> env = Map.of("DEMO_SERVICE_DATA_DIR", dir.toString());
 
             assertThat(run(env, "config", "show")).as(err()).isZero();
@@ -206,14 +216,7 @@ class EtcdCommandLineTest {
     void doctorSaysWhetherEtcdWasReadAndWhyNot() throws Exception {
         EtcdConfigSourceTest.requireEtcd();
         try (EtcdServer etcd = EtcdServer.start(dir.resolve("etcd"))) {
-            etcd.put(PREFIX + "log.level", "debug");
-            etcd.enableAuth("root-secret", "demo", "demo-secret", PREFIX);
-            Path password = Files.writeString(dir.resolve("etcd-password"), "demo-secret\n");
-            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
-            Files.writeString(
-                    dir.resolve("config.yaml"),
-                    "config:\n  etcd:\n    endpoints: [" + etcd.endpoint() + "]\n    timeout: 2s\n"
-                            + "    username: demo\n    password-file: " + password + "\n");
+            Path password = withUserDemo(etcd, "    timeout: 2s\n");
             Map<String, String> env = Map.of("DEMO_SERVICE_DATA_DIR", dir.toString());
 
             run(env, "doctor");
