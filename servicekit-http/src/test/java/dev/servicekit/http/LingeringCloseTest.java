@@ -170,9 +170,10 @@ class LingeringCloseTest {
                 long start = System.nanoTime();
                 boolean closed = connection.closedByServer(Duration.ofSeconds(5));
                 Duration waited = Duration.ofNanos(System.nanoTime() - start);
-                outcomes.add(response.status() + (closed && waited.compareTo(LINGER_QUIET.dividedBy(2)) < 0
-                        ? " closed at once"
-                        : " closed after " + waited.toMillis() + " ms"));
+                outcomes.add(response.status()
+                        + (closed && waited.compareTo(LINGER_QUIET.dividedBy(2)) < 0
+                                ? " closed at once"
+                                : " closed after " + waited.toMillis() + " ms"));
             }
         }
 
