@@ -165,6 +165,7 @@ final class RunCommand implements Callable<Integer> {
                 .shutdownTimeout(config.get(CoreConfigKeys.SHUTDOWN_TIMEOUT))
                 .configuration(config, loaded.reload())
                 .reloadStep(LoggingConfigurator.reloadStep());
+        loaded.shared().ifPresent(builder::sharedSource);
         if (config.get(CoreConfigKeys.RELOAD_WATCH)) {
             // The file given with --config, else the default one even if it does not exist yet: one that appears
             // later is picked up (a missing file is never a change, see ConfigFileWatcher).

@@ -62,6 +62,7 @@ public final class ServiceHost {
 
     private final Optional<ConfigReloader> reloader;
     private final Optional<ConfigWatch> configWatch;
+    private final Optional<SharedConfigSource> sharedSource;
     private final List<ReloadListener> reloadListeners = new CopyOnWriteArrayList<>();
     private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
     private final AtomicLong reloadFailures = new AtomicLong();
@@ -76,6 +77,7 @@ public final class ServiceHost {
         this.clock = b.clock;
         this.listeners.addAll(b.listeners);
         this.configWatch = Optional.ofNullable(b.configWatch);
+        this.sharedSource = Optional.ofNullable(b.sharedSource);
         this.reloader = Optional.ofNullable(b.initialConfig).map(initial -> {
             List<ReloadStep> steps = new ArrayList<>(b.reloadSteps);
             if (service instanceof ReloadableService reloadable) {
@@ -245,6 +247,11 @@ public final class ServiceHost {
      */
     public long reloadFailures() {
         return reloadFailures.get();
+    }
+
+    /** The shared configuration source the configuration comes from too (etcd), if any: for status. */
+    public Optional<SharedConfigSource> sharedSource() {
+        return sharedSource;
     }
 
     /** What the last reload did, if there was one. */
@@ -591,6 +598,7 @@ public final class ServiceHost {
         private Supplier<Config> reloadLoader;
         private final List<ReloadStep> reloadSteps = new ArrayList<>();
         private ConfigWatch configWatch;
+        private SharedConfigSource sharedSource;
 
         private Builder(String name, Service service) {
             this.name = Objects.requireNonNull(name, "name");
@@ -632,6 +640,12 @@ public final class ServiceHost {
         /** Adds a step to every reload transaction, before the service's own (the bootstrap adds logging's). */
         public Builder reloadStep(ReloadStep step) {
             reloadSteps.add(Objects.requireNonNull(step, "step"));
+            return this;
+        }
+
+        /** The shared source the configuration comes from too, shown by status; the host does not close it. */
+        Builder sharedSource(SharedConfigSource source) {
+            this.sharedSource = Objects.requireNonNull(source, "source");
             return this;
         }
 

@@ -44,6 +44,14 @@ public interface SharedConfigSource extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Whether the last read, or the watch, reached the source (for {@code /admin/status}); a source that does not
+     * tell says true.
+     */
+    default boolean connected() {
+        return true;
+    }
+
     /** Stops following; idempotent, never throws. */
     @Override
     void close();

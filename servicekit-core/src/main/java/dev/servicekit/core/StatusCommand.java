@@ -277,6 +277,13 @@ final class StatusCommand implements Callable<Integer> {
                             + (Boolean.TRUE.equals(r.get("ok")) ? " (applied)" : " (refused: " + r.get("error") + ")")
                     : "none";
             cli.out().println("  configuration:   hash " + configuration.get("hash") + ", last reload " + reload);
+            if (configuration.get("shared") instanceof Map<?, ?> shared) {
+                cli.out()
+                        .println("  shared config:   " + shared.get("source")
+                                + (Boolean.TRUE.equals(shared.get("connected"))
+                                        ? " (connected)"
+                                        : " (not connected: " + shared.get("lastFailure") + ")"));
+            }
         }
         if (s.get("listeners") instanceof Map<?, ?> listeners && !listeners.isEmpty()) {
             List<String> parts = new ArrayList<>();

@@ -205,6 +205,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     }
 
     /** Whether the last read or watch succeeded and the watch stream (if started) is open. */
+    @Override
     public boolean connected() {
         return connected;
     }
@@ -336,6 +337,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
                 if (closed.get()) {
                     return;
                 }
+                unreachable = Optional.of(endpoint + ": " + describe(e)); // for status, until a read answers again
                 if (connected) {
                     connected = false;
                     LOG.warn(

@@ -102,6 +102,14 @@ final class AdminRoutes {
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("hash", host.configuration().map(c -> c.hash()).orElse(null));
         configuration.put("lastReload", host.lastReload().map(AdminRoutes::view).orElse(null));
+        host.sharedSource().ifPresent(source -> {
+            Map<String, Object> shared = new LinkedHashMap<>();
+            shared.put("source", source.describe());
+            boolean connected = source.connected();
+            shared.put("connected", connected);
+            shared.put("lastFailure", connected ? null : source.lastFailure().orElse(null));
+            configuration.put("shared", shared);
+        });
         status.put("config", configuration);
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         Map<String, Object> jvm = new LinkedHashMap<>();

@@ -95,9 +95,35 @@ class EtcdReloadIT {
             etcd.put(PREFIX + "log.level", "debug");
             awaitAll(fleet, APPLY, instance -> instance.rootLevel().equals("DEBUG"), "log.level debug from etcd");
 
+            for (Instance instance : fleet) {
+                assertThat(shared(instance).path("source").asText()).isEqualTo("etcd (" + etcd.endpoint() + ")");
+                assertThat(shared(instance).path("connected").asBoolean()).isTrue();
+                assertThat(shared(instance).path("lastFailure").isNull()).isTrue();
+            }
+            try (ServiceProcess status = UsersServiceProcessIT.smallJvm(dir)
+                    .outputName("status-a")
+                    .args(
+                            "status",
+                            "--set",
+                            "data-dir=" + dir.resolve("a"),
+                            "--set",
+                            "auth.enabled=false",
+                            "--set",
+                            "config.etcd.endpoints=" + etcd.endpoint())
+                    .start()) {
+                assertThat(status.awaitExit(UsersServiceProcessIT.START))
+                        .as(status.output())
+                        .isZero();
+                assertThat(status.stdout()).contains("shared config:   etcd (" + etcd.endpoint() + ") (connected)");
+            }
+
             etcd.stop();
             for (Instance instance : fleet) {
                 instance.process().awaitOutput(java.util.regex.Pattern.compile("etcd configuration: lost"), RECONNECT);
+                assertThat(shared(instance).path("connected").asBoolean())
+                        .as("status says etcd is away")
+                        .isFalse();
+                assertThat(shared(instance).path("lastFailure").asText()).startsWith(etcd.endpoint() + ": ");
                 assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
                 assertThat(instance.management().get("/health/ready").status()).isEqualTo(200);
                 assertThat(instance.rootLevel())
@@ -113,12 +139,18 @@ class EtcdReloadIT {
                     instance -> instance.rootLevel().equals("WARN"),
                     "log.level warn after etcd restarted");
             for (Instance instance : fleet) {
+                assertThat(shared(instance).path("connected").asBoolean()).isTrue();
                 assertThat(instance.api().get("/api/v1/users").status()).isEqualTo(200);
                 instance.process().signal("TERM");
                 assertThat(instance.process().awaitExit(UsersServiceProcessIT.START))
                         .isZero();
             }
         }
+    }
+
+    /** {@code config.shared} of {@code /admin/status}: the shared source, whether it is connected, and why not. */
+    private static com.fasterxml.jackson.databind.JsonNode shared(Instance instance) {
+        return instance.management().get("/admin/status").json().path("config").path("shared");
     }
 
     @Test
