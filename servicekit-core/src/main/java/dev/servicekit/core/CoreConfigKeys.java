@@ -232,17 +232,25 @@ public final class CoreConfigKeys {
      * (exit 78, listed with the others), not the I/O failure of the first file the start would write in it.
      */
     private static Optional<ConfigProblem> dataDirectory(Config config) {
-        Path dir = config.get(DATA_DIR);
         // Not whether it exists or is writable: the service creates it at start, and 'config validate' or 'install'
         // may run as another account than the service's (doctor checks that part).
-        Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
-        if (inTheWay.isEmpty()) {
-            return Optional.empty();
-        }
-        String message = inTheWay.get().equals(dir.toAbsolutePath())
-                ? "\"" + dir + "\" is a file, not a directory; set data-dir to a directory, or move that file away"
-                : "\"" + dir + "\" cannot be created: \"" + inTheWay.get() + "\" is a file, not a directory; set"
-                        + " data-dir to a path under a directory, or move that file away";
-        return Optional.of(new ConfigProblem(DATA_DIR.name(), config.source(DATA_DIR), message));
+        return fileInTheWayOfDataDir(config.get(DATA_DIR))
+                .map(problem -> new ConfigProblem(
+                        DATA_DIR.name(), config.source(DATA_DIR), problem.finding() + "; " + problem.fix()));
+    }
+
+    /** What a regular file at a data-dir, or above it, makes wrong, and the fix: for this check and for doctor. */
+    record DataDirProblem(String finding, String fix) {}
+
+    /** The problem when a regular file stands at {@code dir} or at one of its ancestors; else empty. */
+    static Optional<DataDirProblem> fileInTheWayOfDataDir(Path dir) {
+        return ExistingPaths.fileInTheWay(dir)
+                .map(inTheWay -> inTheWay.equals(dir.toAbsolutePath())
+                        ? new DataDirProblem(
+                                "\"" + dir + "\" is a file, not a directory",
+                                "set data-dir to a directory, or move that file away")
+                        : new DataDirProblem(
+                                "\"" + dir + "\" cannot be created: \"" + inTheWay + "\" is a file, not a directory",
+                                "set data-dir to a path under a directory, or move that file away"));
     }
 }

@@ -206,12 +206,10 @@ final class DoctorCommand implements Callable<Integer> {
         // CoreConfigKeys.check refuses a data-dir that is a file or lies under one (a configuration failure above);
         // the two file cases here serve an application whose schema leaves that check out.
         if (!Files.exists(dir)) {
-            Optional<Path> inTheWay = ExistingPaths.fileInTheWay(dir);
+            Optional<CoreConfigKeys.DataDirProblem> inTheWay = CoreConfigKeys.fileInTheWayOfDataDir(dir);
             if (inTheWay.isPresent()) {
                 return Diagnosis.failure(
-                        check,
-                        "\"" + dir + "\" cannot be created: \"" + inTheWay.get() + "\" is a file, not a directory",
-                        "set data-dir to a path under a directory, or move that file away");
+                        check, inTheWay.get().finding(), inTheWay.get().fix());
             }
             return ExistingPaths.nearestAncestorOrSelf(dir)
                             .filter(Files::isWritable)

@@ -3,7 +3,9 @@ package dev.servicekit.core;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A password kept in a file named by a {@link ConfigType#secretFile()} key ({@code store.password-file},
@@ -14,6 +16,27 @@ import java.nio.file.Path;
 public final class PasswordFile {
 
     private PasswordFile() {}
+
+    /**
+     * What keeps {@code file} from giving a password, for a configuration check; empty when it gives one, and when it
+     * does not exist (the secret-file check says so).
+     *
+     * @param whose as for {@link #read}
+     */
+    public static Optional<String> problem(Path file, String whose) {
+        try {
+            read(file, whose);
+            return Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(
+                    "\"" + file + "\" cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                            + "); check that the service account may read it");
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
 
     /**
      * The password in {@code file}.

@@ -29,6 +29,14 @@ public final class SecretFilePermissions {
         return message(file, false);
     }
 
+    /**
+     * The problem of a secret file that is named but does not exist; a check that reports it itself words it so, and
+     * it is listed once beside this check's.
+     */
+    public static String missing(Path file) {
+        return "\"" + file + "\" does not exist; create it (owner-only: chmod 600) or fix the path";
+    }
+
     static List<ConfigProblem> check(Config config, Optional<Path> configFile) {
         List<ConfigProblem> problems = new ArrayList<>();
         boolean fileHoldsSecret = false;
@@ -65,9 +73,7 @@ public final class SecretFilePermissions {
         } catch (UnsupportedOperationException e) {
             return Optional.empty();
         } catch (NoSuchFileException e) {
-            return mustExist
-                    ? Optional.of("\"" + file + "\" does not exist; create it (owner-only: chmod 600) or fix the path")
-                    : Optional.empty();
+            return mustExist ? Optional.of(missing(file)) : Optional.empty();
         } catch (IOException e) {
             return Optional.of("\"" + file + "\" cannot be read (" + e.getMessage()
                     + "); check that it exists and that this account may read it");

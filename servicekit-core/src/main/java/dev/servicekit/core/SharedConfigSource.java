@@ -37,8 +37,9 @@ public interface SharedConfigSource extends AutoCloseable {
     String describe();
 
     /**
-     * Why the last {@link #load()} did not answer, with what to do about it where the source knows (for {@code
-     * doctor}); empty after one that answered, or when the source does not say.
+     * Why the source was last not reached, by {@link #load()} or while following it, with what to do about it where
+     * the source knows (for {@code doctor} and {@code /admin/status}); empty once a read answered again, or when the
+     * source does not say.
      */
     default Optional<String> lastFailure() {
         return Optional.empty();

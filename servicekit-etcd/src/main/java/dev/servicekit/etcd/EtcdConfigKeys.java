@@ -5,7 +5,7 @@ import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.PasswordFile;
-import java.io.IOException;
+import dev.servicekit.core.SecretFilePermissions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,6 +110,9 @@ public final class EtcdConfigKeys {
                     + "owner-only permissions (chmod 600). Read only from the file, environment or --set.")
             .build();
 
+    /** Whose password {@code config.etcd.password-file} holds, for {@link PasswordFile}'s messages. */
+    static final String PASSWORD_WHOSE = "the etcd user's";
+
     private EtcdConfigKeys() {}
 
     /** Every etcd key, in documentation order. */
@@ -164,21 +167,10 @@ public final class EtcdConfigKeys {
                     config.source(CONFIG_ETCD_PASSWORD_FILE),
                     "a password needs its user: set config.etcd.username, or unset config.etcd.password-file"));
         }
-        if (passwordFile.isPresent() && Files.exists(passwordFile.get())) {
-            try {
-                PasswordFile.read(passwordFile.get(), "the etcd user's");
-            } catch (IOException e) {
-                problems.add(new ConfigProblem(
-                        CONFIG_ETCD_PASSWORD_FILE.name(),
-                        config.source(CONFIG_ETCD_PASSWORD_FILE),
-                        "\"" + passwordFile.get() + "\" cannot be read ("
-                                + e.getClass().getSimpleName() + ": " + e.getMessage()
-                                + "); check that the service account may read it"));
-            } catch (IllegalArgumentException e) {
-                problems.add(new ConfigProblem(
-                        CONFIG_ETCD_PASSWORD_FILE.name(), config.source(CONFIG_ETCD_PASSWORD_FILE), e.getMessage()));
-            }
-        }
+        passwordFile
+                .flatMap(file -> PasswordFile.problem(file, PASSWORD_WHOSE))
+                .ifPresent(problem -> problems.add(new ConfigProblem(
+                        CONFIG_ETCD_PASSWORD_FILE.name(), config.source(CONFIG_ETCD_PASSWORD_FILE), problem)));
         problems.addAll(tlsProblems(config));
         return problems;
     }
@@ -206,26 +198,22 @@ public final class EtcdConfigKeys {
             Optional<Path> file = config.find(key);
             if (file.isPresent() && !Files.exists(file.get())) {
                 missing = true;
-                // The secret-file check words a missing key file the same way: listed once.
+                // Worded as the secret-file check words a missing key file: listed once.
                 problems.add(new ConfigProblem(
                         key.name(),
                         config.source(key),
                         key.type().isSecretFile()
-                                ? "\"" + file.get()
-                                        + "\" does not exist; create it (owner-only: chmod 600) or fix the path"
+                                ? SecretFilePermissions.missing(file.get())
                                 : "\"" + file.get() + "\" does not exist; check the path"));
             }
         }
         if (!missing) {
             try {
-                EtcdTls.context(files);
+                EtcdTls.load(files);
             } catch (EtcdTls.Problems e) {
                 for (EtcdTls.Problem problem : e.problems()) {
-                    ConfigKey<?> key = all().stream()
-                            .filter(k -> k.name().equals(problem.key()))
-                            .findFirst()
-                            .orElse(CONFIG_ETCD_TLS_CERT_FILE);
-                    problems.add(new ConfigProblem(key.name(), config.source(key), problem.message()));
+                    problems.add(
+                            new ConfigProblem(problem.key().name(), config.source(problem.key()), problem.message()));
                 }
             }
         }

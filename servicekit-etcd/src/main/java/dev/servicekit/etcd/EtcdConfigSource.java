@@ -290,30 +290,38 @@ public final class EtcdConfigSource implements SharedConfigSource {
                         "etcd source for " + prefix + " is already watching or closed; build a new one");
             }
             watcher = Thread.ofPlatform().daemon().name("etcd-config-watch").start(() -> followLoop(onChange));
-            startResync();
+            resyncer = Thread.ofPlatform().daemon().name("etcd-config-resync").start(this::resyncLoop);
         }
     }
 
-    /** Stops the watch thread and aborts the stream; waits at most the timeout for the thread to end. */
+    /** Stops the watch and resync threads and aborts the stream; waits at most the timeout for each thread to end. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Thread running;
+        Thread watching;
+        Thread resyncing;
         synchronized (lock) {
-            running = watcher;
+            watching = watcher;
+            resyncing = resyncer;
             closeStream();
         }
         http.shutdownNow();
-        stopResync();
-        if (running != null) {
-            running.interrupt();
-            try {
-                running.join(timeout.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        stop(resyncing);
+        stop(watching);
+    }
+
+    /** Interrupts {@code thread} (null: none was started) and waits at most the timeout for it to end. */
+    private void stop(Thread thread) {
+        if (thread == null) {
+            return;
+        }
+        thread.interrupt();
+        try {
+            thread.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -472,28 +480,6 @@ public final class EtcdConfigSource implements SharedConfigSource {
         });
     }
 
-    /** Starts the resync thread; called by {@link #watch}, under the lock. */
-    private void startResync() {
-        resyncer = Thread.ofPlatform().daemon().name("etcd-config-resync").start(this::resyncLoop);
-    }
-
-    /** Stops the resync thread (interrupt, then wait at most the timeout); called by {@link #close}. */
-    private void stopResync() {
-        Thread running;
-        synchronized (lock) {
-            running = resyncer;
-        }
-        if (running == null) {
-            return;
-        }
-        running.interrupt();
-        try {
-            running.join(timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private void resyncLoop() {
         while (!closed.get()) {
             try {
@@ -627,14 +613,19 @@ public final class EtcdConfigSource implements SharedConfigSource {
      * a user (authenticating first when there is none yet).
      */
     private HttpRequest.Builder post(URI endpoint, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.resolve(path))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json");
+        HttpRequest.Builder request = jsonPost(endpoint, path, body);
         String token = token(endpoint);
         if (!token.isEmpty()) {
             request.header("Authorization", token);
         }
         return request;
+    }
+
+    /** A JSON {@code POST} of {@code body} to {@code path} on {@code endpoint}, without a token. */
+    private static HttpRequest.Builder jsonPost(URI endpoint, String path, String body) {
+        return HttpRequest.newBuilder(endpoint.resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
     }
 
     /** The endpoint's token: {@code ""} without a user or where etcd has authentication off. */
@@ -654,7 +645,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private String authenticate(URI endpoint) throws IOException, InterruptedException {
         String password;
         try {
-            password = PasswordFile.read(passwordFile, "the etcd user's");
+            password = PasswordFile.read(passwordFile, EtcdConfigKeys.PASSWORD_WHOSE);
         } catch (IOException e) {
             throw new IOException(
                     "cannot read the etcd password from config.etcd.password-file \"" + passwordFile
@@ -664,11 +655,11 @@ public final class EtcdConfigSource implements SharedConfigSource {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v3/auth/authenticate"))
+        HttpRequest request = jsonPost(
+                        endpoint,
+                        "/v3/auth/authenticate",
+                        JSON.writeValueAsString(Map.of("name", user, "password", password)))
                 .timeout(timeout)
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        JSON.writeValueAsString(Map.of("name", user, "password", password))))
-                .header("Content-Type", "application/json")
                 .build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         String message = etcdMessage(response.body());

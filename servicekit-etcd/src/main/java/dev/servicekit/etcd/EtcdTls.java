@@ -1,5 +1,6 @@
 package dev.servicekit.etcd;
 
+import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.TlsKeys;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -67,7 +68,7 @@ final class EtcdTls {
     }
 
     /** One problem with one {@code config.etcd.tls.*} key. */
-    record Problem(String key, String message) {}
+    record Problem(ConfigKey<?> key, String message) {}
 
     private EtcdTls() {}
 
@@ -87,7 +88,7 @@ final class EtcdTls {
             return context;
         } catch (GeneralSecurityException e) {
             throw new Problems(List.of(new Problem(
-                    EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE.name(),
+                    EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE,
                     "the JDK refused the TLS material (" + e.getMessage() + ")")));
         }
     }
@@ -100,7 +101,7 @@ final class EtcdTls {
         String stamp = stamp(files);
         List<Problem> problems = new ArrayList<>();
         List<X509Certificate> cas = files.ca()
-                .map(ca -> certificates(EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE.name(), ca, problems))
+                .map(ca -> certificates(EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE, ca, problems))
                 .orElse(List.of());
         List<X509Certificate> chain = List.of();
         Optional<PrivateKey> key = Optional.empty();
@@ -108,14 +109,14 @@ final class EtcdTls {
             problems.add(
                     files.certificate().isPresent()
                             ? new Problem(
-                                    EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE.name(),
+                                    EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE,
                                     "a client certificate needs its private key: set config.etcd.tls.key-file")
                             : new Problem(
-                                    EtcdConfigKeys.CONFIG_ETCD_TLS_KEY_FILE.name(),
+                                    EtcdConfigKeys.CONFIG_ETCD_TLS_KEY_FILE,
                                     "a private key needs its client certificate: set config.etcd.tls.cert-file"));
         } else if (files.certificate().isPresent()) {
             chain = certificates(
-                    EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE.name(),
+                    EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE,
                     files.certificate().get(),
                     problems);
             key = privateKey(files.key().get(), problems);
@@ -123,7 +124,7 @@ final class EtcdTls {
                     && key.isPresent()
                     && !TlsKeys.matches(key.get(), chain.get(0).getPublicKey())) {
                 problems.add(new Problem(
-                        EtcdConfigKeys.CONFIG_ETCD_TLS_KEY_FILE.name(),
+                        EtcdConfigKeys.CONFIG_ETCD_TLS_KEY_FILE,
                         "\"" + files.key().get() + "\" is not the key of the certificate in \""
                                 + files.certificate().get() + "\" (subject \""
                                 + chain.get(0).getSubjectX500Principal().getName()
@@ -159,8 +160,8 @@ final class EtcdTls {
         } catch (GeneralSecurityException | IOException e) {
             throw new Problems(List.of(new Problem(
                     files.certificate().isPresent()
-                            ? EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE.name()
-                            : EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE.name(),
+                            ? EtcdConfigKeys.CONFIG_ETCD_TLS_CERT_FILE
+                            : EtcdConfigKeys.CONFIG_ETCD_TLS_CA_FILE,
                     "the JDK refused the TLS material (" + e.getMessage() + ")")));
         }
     }
@@ -337,7 +338,7 @@ final class EtcdTls {
         return store;
     }
 
-    private static Optional<String> text(String key, Path file, List<Problem> problems) {
+    private static Optional<String> text(ConfigKey<?> key, Path file, List<Problem> problems) {
         try {
             String text = Files.readString(file, StandardCharsets.ISO_8859_1);
             if (text.isBlank()) {
@@ -354,7 +355,7 @@ final class EtcdTls {
         }
     }
 
-    private static List<X509Certificate> certificates(String key, Path file, List<Problem> problems) {
+    private static List<X509Certificate> certificates(ConfigKey<?> key, Path file, List<Problem> problems) {
         Optional<String> text = text(key, file, problems);
         if (text.isEmpty()) {
             return List.of();
@@ -393,7 +394,7 @@ final class EtcdTls {
     }
 
     private static Optional<PrivateKey> privateKey(Path file, List<Problem> problems) {
-        String key = EtcdConfigKeys.CONFIG_ETCD_TLS_KEY_FILE.name();
+        ConfigKey<?> key = EtcdConfigKeys.CONFIG_ETCD_TLS_KEY_FILE;
         Optional<String> text = text(key, file, problems);
         if (text.isEmpty()) {
             return Optional.empty();

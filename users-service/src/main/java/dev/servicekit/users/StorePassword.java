@@ -2,7 +2,6 @@ package dev.servicekit.users;
 
 import dev.servicekit.core.PasswordFile;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -13,22 +12,13 @@ import java.util.Optional;
  */
 final class StorePassword {
 
+    private static final String WHOSE = "the PostgreSQL role's";
+
     private StorePassword() {}
 
     /** What keeps {@code file} from giving a password, or empty (also when it does not exist: the loader says so). */
     static Optional<String> problem(Path file) {
-        try {
-            read(file);
-            return Optional.empty();
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.of(
-                    "\"" + file + "\" cannot be read (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-                            + "); check that the service account may read it");
-        } catch (IllegalArgumentException e) {
-            return Optional.of(e.getMessage());
-        }
+        return PasswordFile.problem(file, WHOSE);
     }
 
     /**
@@ -51,6 +41,6 @@ final class StorePassword {
     }
 
     private static String read(Path file) throws IOException {
-        return PasswordFile.read(file, "the PostgreSQL role's");
+        return PasswordFile.read(file, WHOSE);
     }
 }
