@@ -328,7 +328,8 @@ final class AotCache {
         for (String option : options) {
             optionFacts.append('|').append(option);
         }
-        return "run-" + where + "-" + hex(crc(facts), 8) + hex(facts.toString().hashCode() & 0xFFFFFFFFL, 8)
+        return "run-" + where + "-" + hex(crc(facts), JAR_DIGITS / 2)
+                + hex(facts.toString().hashCode() & 0xFFFFFFFFL, JAR_DIGITS / 2)
                 + hex(crc(optionFacts), OPTIONS_DIGITS);
     }
 
