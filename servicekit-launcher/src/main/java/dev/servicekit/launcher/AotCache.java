@@ -55,6 +55,9 @@ import java.util.zip.CRC32;
  */
 final class AotCache {
 
+    /** Sends the JVM's own output (the recording's "AOTConfiguration recorded" line) to stderr: {@value}. */
+    static final String VM_OUTPUT_TO_STDERR = "-XX:+DisplayVMOutputToStderr";
+
     /** The first JDK with {@code -XX:AOTMode=record} and {@code create}: {@value}. */
     static final int MIN_FEATURE = 24;
 
@@ -235,6 +238,10 @@ final class AotCache {
         List<String> options = new ArrayList<>();
         options.add("-XX:AOTMode=record");
         options.add("-XX:AOTConfiguration=" + configuration);
+        // The JVM says "AOTConfiguration recorded: <file>" when it stops, through its own output, which is stdout
+        // by default: there it would land in the service's log stream (JSON lines on stdout). Only in this start,
+        // the JVM's output goes to stderr instead.
+        options.add(VM_OUTPUT_TO_STDERR);
         options.add("-D" + MARKER_PROPERTY + "=" + configuration + MARKER);
         options.addAll(training);
         quiet(options);

@@ -70,7 +70,9 @@ class AotCacheTest {
                         "-D" + AotCache.MARKER_PROPERTY + "=" + dir.resolve(KEY + ".4242.aotconf.running"))
                 .as("no method profiles recorded: the JIT would replay the start's at the next start")
                 .containsSubsequence("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTRecordTraining")
-                .contains("-Xlog:aot*=error");
+                .contains("-Xlog:aot*=error")
+                .as("the JVM's 'AOTConfiguration recorded' line at stop goes to stderr, out of the log on stdout")
+                .contains("-XX:+DisplayVMOutputToStderr");
     }
 
     @Test

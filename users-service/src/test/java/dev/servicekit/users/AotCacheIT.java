@@ -67,6 +67,10 @@ class AotCacheIT {
                     .noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"));
             awaitTrainingMarker(cache, recorder);
             stop(first);
+            assertThat(first.stdout())
+                    .as("stdout, where the service logs, has no line of the JVM's about its recording")
+                    .doesNotContain("AOTConfiguration recorded");
+            assertThat(first.stderr()).as("the JVM says it on stderr").contains("AOTConfiguration recorded");
         }
         assertThat(cache.resolve(key(cache) + "." + recorder + ".aotconf"))
                 .as("the recording the JVM wrote when it stopped")
@@ -88,7 +92,10 @@ class AotCacheIT {
 
         try (ServiceProcess third = start(jar, "http.port=0")) {
             int management = awaitReady(third);
-            assertThat(arguments(third)).contains("-XX:AOTCache=" + aot);
+            assertThat(arguments(third))
+                    .contains("-XX:AOTCache=" + aot)
+                    .as("only the recording start sends the JVM's output to stderr")
+                    .doesNotContain("-XX:+DisplayVMOutputToStderr");
             assertThat(Files.readString(Path.of("/proc", Long.toString(third.pid()), "maps")))
                     .as("the JVM mapped the cache")
                     .contains(aot.toString());
