@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The tutorial's four drills against a fleet of users-service instances behind a load balancer (docs/fleet.md); the
@@ -47,7 +50,8 @@ import java.util.stream.Collectors;
  * check, a {@code lost:} line and a {@code recovery:} line (docs/operations.md, "Drills"). Exit 0 when every check
  * passed, 1 when one failed, 78 when the settings are wrong (every problem listed), 2 for a wrong command line.
  *
- * <p>Written for Java 17 so that any JDK 17 or newer can run it; the jar it drives needs 21.
+ * <p>Written for Java 17 so that any JDK 17 or newer can run it; the jar it drives needs 21, and so does reading etcd's
+ * TLS files, which is the jar's code ({@link #etcdTlsContext}).
  */
 public final class Drills {
 
@@ -122,6 +126,7 @@ public final class Drills {
             int clients,
             int rate,
             Duration timeout,
+            Optional<SSLContext> etcdTls,
             Map<String, String> env) {
 
         static Settings read(Map<String, String> env, List<String> drills) {
@@ -191,11 +196,14 @@ public final class Drills {
                         + " e.g. 'sudo systemctl start postgresql'");
                 number(env, "DRILL_DB_DOWN_SECONDS", 5, 1, 600, problems);
             }
+            Optional<SSLContext> etcdTls = Optional.empty();
             if (drills.contains("stop-etcd")) {
                 required(env, "DRILL_ETCD_STOP_CMD", problems, "the command that stops etcd,"
                         + " e.g. 'sudo systemctl stop etcd'");
                 required(env, "DRILL_ETCD_START_CMD", problems, "the command that starts etcd again");
-                uri(env, "DRILL_ETCD_ENDPOINT", problems, true);
+                URI endpoint = uri(env, "DRILL_ETCD_ENDPOINT", problems, true);
+                etcdUser(env, problems);
+                etcdTls = etcdTls(env, endpoint, problems);
                 number(env, "DRILL_ETCD_DOWN_SECONDS", 5, 1, 600, problems);
                 String prefix = env.getOrDefault("DRILL_ETCD_PREFIX", "/users-service/config/");
                 if (!prefix.startsWith("/") || !prefix.endsWith("/")) {
@@ -226,7 +234,7 @@ public final class Drills {
                 throw new Problems("drill: the settings are not usable; nothing was done", problems);
             }
             return new Settings(url, token, List.copyOf(instances), clients, rate, Duration.ofSeconds(timeout),
-                    Map.copyOf(env));
+                    etcdTls, Map.copyOf(env));
         }
 
         String get(String name) {
@@ -252,6 +260,80 @@ public final class Drills {
                 return null;
             }
             return env.get(name);
+        }
+
+        /** DRILL_ETCD_USERNAME and DRILL_ETCD_PASSWORD_FILE: both or neither, and a password in the file. */
+        private static void etcdUser(Map<String, String> env, List<String> problems) {
+            boolean user = !blank(env, "DRILL_ETCD_USERNAME");
+            boolean passwordFile = !blank(env, "DRILL_ETCD_PASSWORD_FILE");
+            if (user && !passwordFile) {
+                problems.add("DRILL_ETCD_PASSWORD_FILE is not set: DRILL_ETCD_USERNAME '"
+                        + env.get("DRILL_ETCD_USERNAME") + "' needs the file whose first line is its password"
+                        + " (as config.etcd.password-file)");
+            } else if (passwordFile && !user) {
+                problems.add("DRILL_ETCD_USERNAME is not set: DRILL_ETCD_PASSWORD_FILE is the password of an etcd"
+                        + " user; name the user (as config.etcd.username)");
+            }
+            if (passwordFile) {
+                try {
+                    etcdPassword(Path.of(env.get("DRILL_ETCD_PASSWORD_FILE")));
+                } catch (IOException | RuntimeException e) {
+                    problems.add("DRILL_ETCD_PASSWORD_FILE: " + e.getMessage());
+                }
+            }
+        }
+
+        /**
+         * The TLS context of DRILL_ETCD_CA_FILE, DRILL_ETCD_CERT_FILE and DRILL_ETCD_KEY_FILE, or empty when none is
+         * set (an https:// endpoint is then checked against the JVM's trust store).
+         */
+        private static Optional<SSLContext> etcdTls(Map<String, String> env, URI endpoint, List<String> problems) {
+            List<String> set = Stream.of("DRILL_ETCD_CA_FILE", "DRILL_ETCD_CERT_FILE", "DRILL_ETCD_KEY_FILE")
+                    .filter(name -> !blank(env, name))
+                    .toList();
+            if (set.isEmpty()) {
+                return Optional.empty();
+            }
+            int before = problems.size();
+            if (endpoint != null && !"https".equals(endpoint.getScheme())) {
+                problems.add("DRILL_ETCD_ENDPOINT: '" + endpoint + "' is not an https:// URL, and "
+                        + String.join(", ", set) + " are for etcd's TLS:"
+                        + " give its https:// client URL (as etcdctl --endpoints)");
+            }
+            if (set.contains("DRILL_ETCD_CERT_FILE") != set.contains("DRILL_ETCD_KEY_FILE")) {
+                problems.add(set.contains("DRILL_ETCD_CERT_FILE")
+                        ? "DRILL_ETCD_KEY_FILE is not set: DRILL_ETCD_CERT_FILE needs its private key (etcdctl --key)"
+                        : "DRILL_ETCD_CERT_FILE is not set: DRILL_ETCD_KEY_FILE needs its client certificate"
+                                + " (etcdctl --cert)");
+            }
+            if (!set.contains("DRILL_ETCD_CA_FILE")) {
+                problems.add("DRILL_ETCD_CA_FILE is not set: with a client certificate, give the CA that signed etcd's"
+                        + " certificate too (etcdctl --cacert, as config.etcd.tls.ca-file)");
+            }
+            for (String name : set) {
+                Path file = Path.of(env.get(name));
+                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                    problems.add(name + ": '" + file + "' is not a file this user may read");
+                }
+            }
+            if (problems.size() > before) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(etcdTlsContext(Path.of(env.get("DRILL_ETCD_CA_FILE")),
+                        set.contains("DRILL_ETCD_CERT_FILE") ? Path.of(env.get("DRILL_ETCD_CERT_FILE")) : null,
+                        set.contains("DRILL_ETCD_KEY_FILE") ? Path.of(env.get("DRILL_ETCD_KEY_FILE")) : null));
+            } catch (IllegalArgumentException e) {
+                // One line per problem, each naming its config.etcd.tls.* key: named here by the setting that set it.
+                for (String line : e.getMessage().split("\n")) {
+                    problems.add(line.replace("config.etcd.tls.ca-file", "DRILL_ETCD_CA_FILE")
+                            .replace("config.etcd.tls.cert-file", "DRILL_ETCD_CERT_FILE")
+                            .replace("config.etcd.tls.key-file", "DRILL_ETCD_KEY_FILE"));
+                }
+            } catch (IllegalStateException e) {
+                problems.add(String.join(", ", set) + ": " + e.getMessage());
+            }
+            return Optional.empty();
         }
 
         private static URI uri(Map<String, String> env, String name, List<String> problems, boolean needed) {
@@ -287,6 +369,51 @@ public final class Drills {
             problems.add(name + ": '" + value + "' is not a whole number from " + min + " to " + max
                     + " (default " + fallback + ")");
             return fallback;
+        }
+    }
+
+    /** The etcd user's password: the first line of DRILL_ETCD_PASSWORD_FILE, as config.etcd.password-file. */
+    static String etcdPassword(Path file) throws IOException {
+        String password;
+        try (java.io.BufferedReader lines = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            password = lines.readLine();
+        } catch (IOException e) {
+            throw new IOException("cannot read '" + file + "' (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); its first line is the etcd user's password", e);
+        }
+        if (password == null || password.isEmpty()) {
+            throw new IllegalArgumentException("'" + file + "' holds no password (its first line is empty)");
+        }
+        return password;
+    }
+
+    /**
+     * The TLS context the service makes of config.etcd.tls.* ({@code EtcdConfigSource.tlsContext} of servicekit-etcd,
+     * in the users-service jar on the class path), so that the drill reads the PEM files exactly as the instances do.
+     * Called by name: the jar's classes are Java 21 class files, and this file still compiles with a JDK 17 when no
+     * TLS is asked for. {@code certificate} and {@code key} are both null or both set.
+     *
+     * @throws IllegalArgumentException one line per problem with the files, each starting with its config.etcd.tls.*
+     *     key
+     * @throws IllegalStateException when the jar's code cannot run here (an older JVM, another jar)
+     */
+    static SSLContext etcdTlsContext(Path ca, Path certificate, Path key) {
+        try {
+            Class<?> source = Class.forName("dev.servicekit.etcd.EtcdConfigSource");
+            Object context = certificate == null
+                    ? source.getMethod("tlsContext", Path.class).invoke(null, ca)
+                    : source.getMethod("tlsContext", Path.class, Path.class, Path.class)
+                            .invoke(null, ca, certificate, key);
+            return (SSLContext) context;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException(String.valueOf(e.getCause()), e);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("the TLS of etcd is read by the users-service jar's"
+                    + " EtcdConfigSource.tlsContext, which cannot run here (" + e + "); run drill.sh with the JDK 21"
+                    + " or newer the jar needs (DRILL_JAVA_HOME) and the jar of this version (DRILL_JAR)", e);
         }
     }
 
@@ -380,6 +507,12 @@ public final class Drills {
         Drill(String name, Settings settings) {
             this.name = name;
             this.settings = settings;
+            this.etcdHttp = settings.etcdTls()
+                    .map(tls -> HttpClient.newBuilder().sslContext(tls))
+                    .orElseGet(HttpClient::newBuilder)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
         }
 
         boolean passed() {
@@ -426,8 +559,12 @@ public final class Drills {
         // ---- HTTP
 
         HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
+            return send(http, request);
+        }
+
+        HttpResponse<String> send(HttpClient client, HttpRequest.Builder request) throws IOException {
             try {
-                return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
@@ -921,12 +1058,12 @@ public final class Drills {
                 boolean put = await(settings.timeout(), () -> etcdPut(key, value));
                 if (!put) {
                     throw new DrillAborted("etcd did not take " + key + " within " + settings.timeout().toSeconds()
-                            + " s after it was started");
+                            + " s after it was started: " + etcdFailure);
                 }
                 say("changed in etcd: " + key + "=" + value + " (was " + before.orElse("unset") + ")");
                 faultCaused("undo the change in etcd (" + key + ")", () -> {
                     if (!(before.isPresent() ? etcdPut(key, before.get()) : etcdDelete(key))) {
-                        throw new DrillAborted("etcd did not answer");
+                        throw new DrillAborted("etcd did not answer: " + etcdFailure);
                     }
                 });
                 boolean applied = await(settings.timeout(), () -> settings.instances().stream()
@@ -957,7 +1094,7 @@ public final class Drills {
 
         Optional<String> etcdGet(String key) {
             return etcdGet(key, false).orElseThrow(() -> new DrillAborted("etcd at "
-                    + settings.get("DRILL_ETCD_ENDPOINT") + " does not answer /v3/kv/range"));
+                    + settings.get("DRILL_ETCD_ENDPOINT") + " did not give " + key + ": " + etcdFailure));
         }
 
         /** The key's value (empty when unset), or empty when etcd does not answer. */
@@ -981,17 +1118,158 @@ public final class Drills {
             return etcd("/v3/kv/deleterange", JSON.createObjectNode().put("key", b64(key))).isPresent();
         }
 
+        /** etcd's client: TLS from DRILL_ETCD_CA_FILE, DRILL_ETCD_CERT_FILE and DRILL_ETCD_KEY_FILE when set. */
+        final HttpClient etcdHttp;
+        /** The token of DRILL_ETCD_USERNAME: null until it authenticated, "" without a user or with auth off. */
+        private String etcdToken;
+        /** Why the last call to etcd did not succeed, with the setting to fix when one does. */
+        private String etcdFailure = "";
+
+        /**
+         * A call to etcd's JSON gateway, with DRILL_ETCD_USERNAME's token when there is a user; a token etcd no longer
+         * knows (it expired, or etcd restarted) is replaced by a new one and the call made once more. Empty when etcd
+         * does not answer or refuses the call ({@link #etcdFailure} says why).
+         *
+         * @throws DrillAborted when etcd refuses the user's name or password: a wait for etcd cannot end well
+         */
         Optional<JsonNode> etcd(String path, ObjectNode body) {
             try {
-                HttpResponse<String> response = send(HttpRequest.newBuilder(
-                                URI.create(settings.get("DRILL_ETCD_ENDPOINT").replaceAll("/+$", "") + path))
-                        .timeout(Duration.ofSeconds(3))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
-                return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body())) : Optional.empty();
+                for (boolean retried = false; ; retried = true) {
+                    String token = etcdToken();
+                    HttpRequest.Builder request = etcdRequest(path, body);
+                    if (!token.isEmpty()) {
+                        request.header("Authorization", token);
+                    }
+                    HttpResponse<String> response = send(etcdHttp, request);
+                    if (response.statusCode() == 200) {
+                        etcdFailure = "";
+                        return Optional.of(JSON.readTree(response.body()));
+                    }
+                    String message = etcdMessage(response.body());
+                    if (!retried && !token.isEmpty()
+                            && (response.statusCode() == 401 || message.contains("invalid auth token"))) {
+                        etcdToken = null;
+                        continue;
+                    }
+                    etcdFailure = path + " answered HTTP " + response.statusCode() + " (" + message + ")"
+                            + etcdHint(response.statusCode(), message);
+                    return Optional.empty();
+                }
             } catch (IOException e) {
+                etcdFailure = etcdTrouble(e);
                 return Optional.empty();
             }
+        }
+
+        HttpRequest.Builder etcdRequest(String path, ObjectNode body) throws IOException {
+            return HttpRequest.newBuilder(URI.create(settings.get("DRILL_ETCD_ENDPOINT").replaceAll("/+$", "") + path))
+                    .timeout(Duration.ofSeconds(3))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        }
+
+        /** DRILL_ETCD_USERNAME's token, authenticating when there is none; "" without a user or where auth is off. */
+        String etcdToken() throws IOException {
+            String user = settings.get("DRILL_ETCD_USERNAME", "");
+            if (user.isEmpty()) {
+                return "";
+            }
+            if (etcdToken != null) {
+                return etcdToken;
+            }
+            String password = etcdPassword(Path.of(settings.get("DRILL_ETCD_PASSWORD_FILE")));
+            HttpResponse<String> response = send(etcdHttp, etcdRequest("/v3/auth/authenticate",
+                    JSON.createObjectNode().put("name", user).put("password", password)));
+            String message = etcdMessage(response.body());
+            if (response.statusCode() == 200 && !JSON.readTree(response.body()).path("token").asText("").isEmpty()) {
+                etcdToken = JSON.readTree(response.body()).path("token").asText();
+            } else if (message.contains("authentication is not enabled")) {
+                etcdToken = "";
+            } else if (message.contains("authentication failed")) {
+                throw new DrillAborted("etcd refused user '" + user + "' (" + message + "); check DRILL_ETCD_USERNAME"
+                        + " and the password on the first line of DRILL_ETCD_PASSWORD_FILE ("
+                        + settings.get("DRILL_ETCD_PASSWORD_FILE") + ")");
+            } else {
+                throw new IOException("authenticating as '" + user + "' answered HTTP " + response.statusCode() + " ("
+                        + message + ")");
+            }
+            return etcdToken;
+        }
+
+        /** What to do about etcd's refusal, when a setting fixes it. */
+        String etcdHint(int status, String message) {
+            String user = settings.get("DRILL_ETCD_USERNAME", "");
+            if (message.contains("CommonName of client")) {
+                return "; with authentication on, etcd 3.4's JSON gateway refuses a client certificate whose subject"
+                        + " has a CommonName (CN): give DRILL_ETCD_CERT_FILE one without, e.g. subject /O=drills";
+            }
+            if (user.isEmpty() && (status == 401 || message.contains("user name is empty")
+                    || message.contains("permission denied"))) {
+                return "; etcd has authentication on: set DRILL_ETCD_USERNAME and DRILL_ETCD_PASSWORD_FILE (as the"
+                        + " instances' config.etcd.username and config.etcd.password-file)";
+            }
+            if (message.contains("permission denied")) {
+                return "; etcd user '" + user + "' needs a role with readwrite on DRILL_ETCD_PREFIX ("
+                        + settings.get("DRILL_ETCD_PREFIX", "/users-service/config/") + "), or set another"
+                        + " DRILL_ETCD_USERNAME";
+            }
+            if (message.contains("HTTP request to an HTTPS server")) {
+                return "; etcd speaks TLS there: make DRILL_ETCD_ENDPOINT https:// and set DRILL_ETCD_CA_FILE";
+            }
+            if (status == 401) {
+                return "; etcd refused the token of DRILL_ETCD_USERNAME '" + user + "' just after it authenticated";
+            }
+            return "";
+        }
+
+        /** Why etcd could not be reached, naming the DRILL_ETCD_* setting that fixes a failed TLS handshake. */
+        String etcdTrouble(IOException e) {
+            if (e instanceof java.net.ConnectException) {
+                return "connection refused (is etcd running at " + settings.get("DRILL_ETCD_ENDPOINT") + "?)";
+            }
+            if (e instanceof java.net.http.HttpTimeoutException) {
+                return "no answer within 3 s";
+            }
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (!(cause instanceof SSLException)) {
+                    continue;
+                }
+                String what = String.valueOf(cause.getMessage());
+                if (what.contains("PKIX") || what.contains("certification path")) {
+                    return "the TLS handshake failed: etcd's certificate is not trusted (" + what + "); set"
+                            + " DRILL_ETCD_CA_FILE to the CA certificate that signed it (etcdctl --cacert)";
+                }
+                if (what.contains("bad_certificate") || what.contains("certificate_required")
+                        || what.contains("unknown_ca")) {
+                    return "the TLS handshake failed: etcd refused the client certificate or wants one (" + what
+                            + "); set DRILL_ETCD_CERT_FILE and DRILL_ETCD_KEY_FILE to one signed by etcd's"
+                            + " --trusted-ca-file (etcdctl --cert --key)";
+                }
+                if (what.contains("subject alternative") || what.contains("No name matching")) {
+                    return "the TLS handshake failed: etcd's certificate does not name the host of"
+                            + " DRILL_ETCD_ENDPOINT (" + what + "); use a host name it names";
+                }
+                return "the TLS handshake failed (" + what + "); check DRILL_ETCD_ENDPOINT, DRILL_ETCD_CA_FILE,"
+                        + " DRILL_ETCD_CERT_FILE and DRILL_ETCD_KEY_FILE";
+            }
+            return e + (settings.get("DRILL_ETCD_ENDPOINT").startsWith("http:")
+                    ? "; if etcd speaks TLS there, make DRILL_ETCD_ENDPOINT https:// and set DRILL_ETCD_CA_FILE" : "");
+        }
+
+        /** The message of etcd's JSON error, else the body as it is. */
+        static String etcdMessage(String body) {
+            try {
+                JsonNode error = JSON.readTree(body);
+                if (error.hasNonNull("message")) {
+                    return error.path("message").asText();
+                }
+                if (error.hasNonNull("error")) {
+                    return error.path("error").asText();
+                }
+            } catch (IOException | RuntimeException e) {
+                // not JSON
+            }
+            return body.strip();
         }
 
         static String b64(String text) {

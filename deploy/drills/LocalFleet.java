@@ -29,18 +29,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 
 /**
  * {@code local-fleet.sh up DIR} starts Debian's PostgreSQL, etcd, three instances of the jar and nginx with the
  * shipped {@code deploy/nginx/users-service.conf}, all on free loopback ports, with everything they write in DIR
  * (PostgreSQL's data in a temp directory of its own when run as root, since it runs as the postgres user), and
- * writes {@code DIR/fleet.env} for the drills. Pids go to {@code DIR/run/*.pid}; {@code down} stops exactly those
+ * writes {@code DIR/fleet.env} for the drills. etcd is secured as production's should be: TLS only, with a CA of the
+ * fleet's own (openssl, {@code DIR/pki}) and client certificates ({@code --client-cert-auth}), and authentication on,
+ * the instances and the drills logging in as the user {@code users-service}, whose role may read and write the
+ * instances' prefix. Pids go to {@code DIR/run/*.pid}; {@code down} stops exactly those
  * processes (checking each pid still runs a command naming DIR) and a watchdog runs {@code down} after
  * {@code LOCAL_FLEET_LIFETIME} seconds (default 7200) if nobody did.
  */
 final class LocalFleet {
     static final List<String> INSTANCES = List.of("a", "b", "c");
     static final String RUN_AS = "postgres";
+    /** The etcd user of the instances and the drills. */
+    static final String ETCD_USER = "users-service";
 
     final Path dir;
     final Properties state = new Properties();
@@ -106,6 +112,14 @@ final class LocalFleet {
         if (etcd.isEmpty()) {
             problems.add("no etcd on the PATH: apt-get install etcd-server");
         }
+        if (Runtime.version().feature() < 21) {
+            problems.add("this is Java " + Runtime.version() + "; the fleet runs the jar with it and reads etcd's TLS"
+                    + " files with the jar's code, which need Java 21 or newer: set DRILL_JAVA_HOME to a JDK 21");
+        }
+        Optional<Path> openssl = onPath("openssl");
+        if (openssl.isEmpty()) {
+            problems.add("no openssl on the PATH (it makes etcd's CA and certificates): apt-get install openssl");
+        }
         Path nginx = Path.of("/usr/sbin/nginx");
         if (!Files.isExecutable(nginx)) {
             nginx = onPath("nginx").orElse(null);
@@ -148,6 +162,7 @@ final class LocalFleet {
             state.setProperty("etcd", etcd.orElseThrow().toString());
             state.setProperty("etcd.port", Integer.toString(ports[1]));
             state.setProperty("etcd.peer-port", Integer.toString(ports[2]));
+            state.setProperty("openssl", openssl.orElseThrow().toString());
             state.setProperty("nginx", nginx.toString());
             for (int i = 0; i < INSTANCES.size(); i++) {
                 state.setProperty(INSTANCES.get(i) + ".port", Integer.toString(ports[3 + 2 * i]));
@@ -155,16 +170,16 @@ final class LocalFleet {
             }
             save();
             watchdog(home, Long.parseLong(lifetime));
-            byte[] secret = new byte[16];
-            new SecureRandom().nextBytes(secret);
-            String password = HexFormat.of().formatHex(secret);
+            String password = randomPassword();
             ownerOnly(dir.resolve("db-password"), password + "\n");
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
             ownerOnly(dir.resolve("jwt-hs256.key"), Base64.getEncoder().encodeToString(key) + "\n");
 
             initPostgres(password);
+            etcdCertificates(Long.parseLong(lifetime));
             startEtcd();
+            etcdAuth();
             for (String name : INSTANCES) {
                 writeInstanceConfig(name);
                 launchInstance(name);
@@ -297,7 +312,109 @@ final class LocalFleet {
     // ---- etcd, instances, nginx
 
     String etcdUrl() {
-        return "http://127.0.0.1:" + state.getProperty("etcd.port");
+        return "https://127.0.0.1:" + state.getProperty("etcd.port");
+    }
+
+    /** etcd's TLS files, all in DIR/pki; etcd restarts with the same ones. */
+    Path pki(String file) {
+        return dir.resolve("pki").resolve(file);
+    }
+
+    /**
+     * A CA of this fleet's own, etcd's server certificate (for 127.0.0.1 and localhost) and the client certificate of
+     * the instances and the drills, all P-256 and PEM (the keys unencrypted PKCS#8, owner-only), valid for the fleet's
+     * lifetime and a day. etcd trusts client certificates of that CA only; its own certificate can be a client's too,
+     * since etcd 3.4's JSON gateway calls etcd's gRPC server on the same listener with it (docs/etcd.md). The subjects
+     * have no CommonName: with authentication on, etcd 3.4's gateway refuses a request whose client certificate has
+     * one ("CommonName of client sending a request against gateway will be ignored and not used as expected").
+     */
+    void etcdCertificates(long lifetimeSeconds) throws IOException {
+        Files.createDirectories(dir.resolve("pki"));
+        String days = Long.toString(TimeUnit.SECONDS.toDays(lifetimeSeconds) + 2);
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                "ca.key", "-out", "ca.pem", "-days", days, "-subj", "/CN=local fleet etcd CA " + dir.getFileName(),
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        Map<String, String> leaves = new LinkedHashMap<>();
+        leaves.put("etcd-server",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
+        leaves.put("client", "extendedKeyUsage=clientAuth\n");
+        for (Map.Entry<String, String> leaf : leaves.entrySet()) {
+            String name = leaf.getKey();
+            Files.writeString(pki(name + ".ext"), leaf.getValue());
+            openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    name + ".key", "-out", name + ".csr", "-subj", "/O=local fleet " + name);
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-days", days, "-extfile", name + ".ext", "-out", name + ".pem");
+        }
+        for (String key : List.of("ca.key", "etcd-server.key", "client.key")) {
+            Files.setPosixFilePermissions(pki(key), PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    void openssl(String... args) {
+        List<String> command = new ArrayList<>(List.of(state.getProperty("openssl")));
+        command.addAll(List.of(args));
+        run(command, dir.resolve("pki"));
+    }
+
+    /** The TLS of etcd's clients here: the fleet's CA and client certificate, read by the jar's own code. */
+    SSLContext etcdTls() {
+        return Drills.etcdTlsContext(pki("ca.pem"), pki("client.pem"), pki("client.key"));
+    }
+
+    /**
+     * Turns etcd's authentication on, as etcd's guide has it: a root user (etcd 3.4 enables authentication only
+     * once there is one) with a random password kept in DIR/etcd-root-password, and the user users-service with a
+     * role that may read and write the instances' prefix, its password in DIR/etcd-password.
+     */
+    void etcdAuth() throws IOException {
+        String root = randomPassword();
+        String password = randomPassword();
+        ownerOnly(dir.resolve("etcd-root-password"), root + "\n");
+        ownerOnly(dir.resolve("etcd-password"), password + "\n");
+        String prefix = "/users-service/config/";
+        String end = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        HttpClient http = HttpClient.newBuilder().sslContext(etcdTls()).build();
+        etcdPost(http, "/v3/auth/user/add", Map.of("name", "root", "password", root));
+        etcdPost(http, "/v3/auth/role/add", Map.of("name", "root"));
+        etcdPost(http, "/v3/auth/user/grant", Map.of("user", "root", "role", "root"));
+        etcdPost(http, "/v3/auth/user/add", Map.of("name", ETCD_USER, "password", password));
+        etcdPost(http, "/v3/auth/role/add", Map.of("name", ETCD_USER));
+        etcdPost(http, "/v3/auth/role/grant", Map.of("name", ETCD_USER, "perm", Map.of("permType", "READWRITE",
+                "key", b64(prefix), "range_end", b64(end))));
+        etcdPost(http, "/v3/auth/user/grant", Map.of("user", ETCD_USER, "role", ETCD_USER));
+        etcdPost(http, "/v3/auth/enable", Map.of());
+        System.out.println("etcd authentication on: user " + ETCD_USER + " may read and write " + prefix);
+    }
+
+    void etcdPost(HttpClient http, String path, Map<String, Object> body) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcdUrl() + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(Drills.JSON.writeValueAsString(body)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("etcd " + path + " answered HTTP " + response.statusCode() + ": "
+                        + response.body());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("etcd " + path + " at " + etcdUrl() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static String randomPassword() {
+        byte[] secret = new byte[16];
+        new SecureRandom().nextBytes(secret);
+        return HexFormat.of().formatHex(secret);
+    }
+
+    static String b64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     String apiUrl() {
@@ -306,13 +423,18 @@ final class LocalFleet {
 
     void startEtcd() {
         alreadyRunning("etcd");
-        String peer = "http://127.0.0.1:" + state.getProperty("etcd.peer-port");
+        String peer = "https://127.0.0.1:" + state.getProperty("etcd.peer-port");
+        String server = pki("etcd-server.pem").toString();
+        String key = pki("etcd-server.key").toString();
+        String ca = pki("ca.pem").toString();
         long pid = launch("etcd", List.of(state.getProperty("etcd"), "--name", "drills", "--data-dir",
                 dir.resolve("etcd").toString(), "--listen-client-urls", etcdUrl(), "--advertise-client-urls",
                 etcdUrl(), "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "drills=" + peer, "--logger", "zap", "--log-outputs", "stderr"),
-                dir.resolve("logs/etcd.log"), null);
-        HttpClient http = HttpClient.newHttpClient();
+                "--initial-cluster", "drills=" + peer, "--cert-file", server, "--key-file", key,
+                "--client-cert-auth", "--trusted-ca-file", ca, "--peer-cert-file", server, "--peer-key-file", key,
+                "--peer-client-cert-auth", "--peer-trusted-ca-file", ca, "--logger", "zap", "--log-outputs",
+                "stderr"), dir.resolve("logs/etcd.log"), null);
+        HttpClient http = HttpClient.newBuilder().sslContext(etcdTls()).build();
         awaitUp("etcd at " + etcdUrl(), pid, dir.resolve("logs/etcd.log"), () -> {
             try {
                 HttpResponse<String> health = http.send(
@@ -329,7 +451,8 @@ final class LocalFleet {
                 return false;
             }
         });
-        System.out.println("etcd runs at " + etcdUrl() + " (pid " + pid + ")");
+        System.out.println("etcd runs at " + etcdUrl() + " (pid " + pid + "; TLS with client certificates of "
+                + pki("ca.pem") + ")");
     }
 
     void writeInstanceConfig(String name) throws IOException {
@@ -356,6 +479,12 @@ final class LocalFleet {
                 "config:",
                 "  etcd:",
                 "    endpoints: [" + etcdUrl() + "]",
+                "    username: " + ETCD_USER,
+                "    password-file: " + dir.resolve("etcd-password"),
+                "    tls:",
+                "      ca-file: " + pki("ca.pem"),
+                "      cert-file: " + pki("client.pem"),
+                "      key-file: " + pki("client.key"),
                 "password:",
                 "  pbkdf2-iterations: 10000",
                 "");
@@ -508,6 +637,11 @@ final class LocalFleet {
         env.put("DRILL_ETCD_STOP_CMD", script + " stop-etcd " + d);
         env.put("DRILL_ETCD_START_CMD", script + " start-etcd " + d);
         env.put("DRILL_ETCD_ENDPOINT", etcdUrl());
+        env.put("DRILL_ETCD_USERNAME", ETCD_USER);
+        env.put("DRILL_ETCD_PASSWORD_FILE", dir.resolve("etcd-password").toString());
+        env.put("DRILL_ETCD_CA_FILE", pki("ca.pem").toString());
+        env.put("DRILL_ETCD_CERT_FILE", pki("client.pem").toString());
+        env.put("DRILL_ETCD_KEY_FILE", pki("client.key").toString());
         env.put("DRILL_FLEET_STOP_CMD", script + " stop-instances " + d);
         env.put("DRILL_FLEET_START_CMD", script + " start-instances " + d);
         env.put("DRILL_JAR", state.getProperty("jar"));
@@ -652,8 +786,17 @@ final class LocalFleet {
 
     /** Runs a short command to its end (60 s at most) and returns its output; fails when it fails. */
     static String run(List<String> command) {
+        return run(command, null);
+    }
+
+    /** {@link #run(List)} in {@code workDir} (null: this process's). */
+    static String run(List<String> command, Path workDir) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            if (workDir != null) {
+                builder.directory(workDir.toFile());
+            }
+            Process process = builder.start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -5,8 +5,9 @@
 # DIR/fleet.env with all of them for a fleet on loopback.
 #
 # Compiles Drills.java (beside this file) once per version of it into a cache directory and runs it with the
-# users-service jar on the class path (for Jackson). Needs a JDK 17 or newer: $DRILL_JAVA_HOME, else $JAVA_HOME,
-# else `java` and `javac` on the PATH. The jar: $DRILL_JAR, else the one the build makes in this repository.
+# users-service jar on the class path (for Jackson, and servicekit-etcd's reading of etcd's TLS files). Needs a JDK 17
+# or newer (21 or newer for etcd's TLS files and local-fleet.sh): $DRILL_JAVA_HOME, else $JAVA_HOME, else `java` and
+# `javac` on the PATH. The jar: $DRILL_JAR, else the one the build makes in this repository.
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 jar=${DRILL_JAR:-$here/../../users-service/target/users-service.jar}

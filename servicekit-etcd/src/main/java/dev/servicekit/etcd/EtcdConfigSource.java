@@ -183,6 +183,53 @@ public final class EtcdConfigSource implements SharedConfigSource {
         return Optional.of(builder.build());
     }
 
+    /**
+     * The TLS context {@code config.etcd.tls.ca-file} alone makes, for another client of the same etcd (the drills of
+     * {@code deploy/drills} use it): it trusts the PEM CA certificates in {@code caFile} instead of the JVM's trust
+     * store and presents no client certificate. See {@link #tlsContext(Path, Path, Path)}.
+     *
+     * @throws IllegalArgumentException listing every problem with the file, as that method does
+     */
+    public static SSLContext tlsContext(Path caFile) {
+        Objects.requireNonNull(caFile, "caFile");
+        return tlsContext(new EtcdTls.TlsFiles(Optional.of(caFile), Optional.empty(), Optional.empty()));
+    }
+
+    /**
+     * The TLS context {@code config.etcd.tls.*} makes, for another client of the same etcd (the drills of {@code
+     * deploy/drills} use it): it trusts the PEM CA certificates in {@code caFile} instead of the JVM's trust store,
+     * and presents the PEM client certificate (then its chain) in {@code certificateFile} with its unencrypted PKCS#8
+     * key in {@code keyFile} when etcd asks for one ({@code --client-cert-auth}); the files {@code etcdctl --cacert
+     * --cert --key} takes. They are read now, as the service reads its own, and again at a handshake when one changed
+     * (looked at at most once a second; changed files that do not make a valid set leave the last good ones in use).
+     *
+     * {@snippet :
+     * SSLContext tls = EtcdConfigSource.tlsContext(Path.of("ca.pem"), Path.of("client.pem"), Path.of("client.key"));
+     * HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
+     * }
+     *
+     * @throws IllegalArgumentException listing every problem with the files (unreadable, not PEM, a key that is not
+     *     the certificate's, …), one a line, each line starting with the key of the file at fault and a colon, e.g.
+     *     {@code config.etcd.tls.key-file: "client-key.pem" is encrypted; …}
+     */
+    public static SSLContext tlsContext(Path caFile, Path certificateFile, Path keyFile) {
+        Objects.requireNonNull(caFile, "caFile");
+        Objects.requireNonNull(certificateFile, "certificateFile");
+        Objects.requireNonNull(keyFile, "keyFile");
+        return tlsContext(
+                new EtcdTls.TlsFiles(Optional.of(caFile), Optional.of(certificateFile), Optional.of(keyFile)));
+    }
+
+    private static SSLContext tlsContext(EtcdTls.TlsFiles files) {
+        try {
+            return EtcdTls.context(files);
+        } catch (EtcdTls.Problems e) {
+            throw new IllegalArgumentException(e.problems().stream()
+                    .map(problem -> problem.key().name() + ": " + problem.message())
+                    .collect(java.util.stream.Collectors.joining("\n")));
+        }
+    }
+
     /** The prefix used when {@code config.etcd.prefix} is not set: {@code /<service name>/config/}. */
     public static String defaultPrefix(String serviceName) {
         return "/" + Objects.requireNonNull(serviceName, "serviceName") + "/config/";

@@ -1,6 +1,7 @@
 package dev.servicekit.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.testing.TestIdentities;
 import java.nio.file.Files;
@@ -43,6 +44,36 @@ class EtcdTlsTest {
         assertThat(presented(reloading)).as("the last good material stays").isEqualTo("CN=second,O=Servicekit Test");
         assertThat(reloading.current().keys().getPrivateKey("client").getAlgorithm())
                 .isEqualTo("RSA");
+    }
+
+    @Test
+    void thePublicContextReadsTheFilesAsTheServiceDoesAndNamesTheKeyOfEveryFileAtFault() throws Exception {
+        List<TestIdentities.Identity> identities = TestIdentities.generate(dir, "server:EC", "client:EC", "other:EC");
+        Path ca = identities.get(0).certificatePem();
+        Path certificate = identities.get(1).certificatePem();
+
+        assertThat(EtcdConfigSource.tlsContext(
+                                ca, certificate, identities.get(1).privateKeyPem())
+                        .getProtocol())
+                .isEqualTo("TLS");
+        assertThat(EtcdConfigSource.tlsContext(ca)).isNotNull();
+
+        Path empty = Files.writeString(dir.resolve("empty-ca.pem"), "");
+        assertThatThrownBy(() -> EtcdConfigSource.tlsContext(
+                        empty, certificate, identities.get(2).privateKeyPem()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .message()
+                .satisfies(message -> assertThat(message.lines())
+                        .hasSize(2)
+                        .anySatisfy(line -> assertThat(line).startsWith("config.etcd.tls.ca-file: \"" + empty))
+                        .anySatisfy(line -> assertThat(line)
+                                .startsWith("config.etcd.tls.key-file: \""
+                                        + identities.get(2).privateKeyPem())
+                                .contains("is not the key of the certificate")));
+        assertThatThrownBy(() -> EtcdConfigSource.tlsContext(dir.resolve("missing.pem")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(
+                        "config.etcd.tls.ca-file: \"" + dir.resolve("missing.pem") + "\" cannot be read");
     }
 
     /** The subject of the certificate a handshake would present. */

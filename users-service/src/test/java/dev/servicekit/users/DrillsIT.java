@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * up} starts PostgreSQL, etcd, three instances of the shipped jar and nginx on loopback, {@code drill.sh all} runs
  * the four drills against it with the settings {@code fleet.env} gives, and {@code local-fleet.sh down} stops exactly
  * what {@code up} started. The drills' own checks are what this test reads: every drill PASS, {@code lost: 0} for
- * each, a recovery time for each.
+ * each, a recovery time for each. The fleet's etcd is secured (TLS with client certificates of the fleet's CA,
+ * authentication on), so the etcd drill passing proves the drill and the instances work against such an etcd; the
+ * drill with a wrong password, or without the fleet's CA, stops before its fault and names the setting to fix.
  */
 @RunsAlone
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -116,11 +118,52 @@ class DrillsIT {
                     fleet.toString());
             System.out.println(
                     "DrillsIT drill.sh stop-database with a stop command that stops nothing:\n" + noOutage.output());
+            assertThat(Files.readString(fleet.resolve("fleet.env")))
+                    .contains("DRILL_ETCD_ENDPOINT='https://127.0.0.1:")
+                    .contains("DRILL_ETCD_USERNAME=")
+                    .contains("DRILL_ETCD_CA_FILE=");
+
             assertThat(noOutage.exitCode()).as(noOutage.output()).isEqualTo(1);
             assertThat(noOutage.output())
                     .contains("check FAILED: every instance reported not ready")
                     .contains("check FAILED: the outage was seen")
                     .contains("result stop-database: FAIL");
+
+            // The secured etcd refuses a wrong password, and a client without the fleet's CA does not trust it: the
+            // etcd drill stops at its first call to etcd, before it stops etcd, and names the setting to fix.
+            Path wrongPassword = Files.writeString(dir.resolve("wrong-etcd-password"), "not-the-password\n");
+            Result refused = run(
+                    Map.of(),
+                    "sh",
+                    "-c",
+                    ". \"$1/fleet.env\" && export DRILL_ETCD_PASSWORD_FILE=\"$2\" && exec ./drill.sh stop-etcd",
+                    "drills",
+                    fleet.toString(),
+                    wrongPassword.toString());
+            System.out.println("DrillsIT drill.sh stop-etcd with a wrong etcd password:\n" + refused.output());
+            assertThat(refused.exitCode()).as(refused.output()).isEqualTo(1);
+            assertThat(refused.output())
+                    .contains("etcd refused user 'users-service'")
+                    .contains("check DRILL_ETCD_USERNAME and the password on the first line of"
+                            + " DRILL_ETCD_PASSWORD_FILE (" + wrongPassword + ")")
+                    .doesNotContain("not-the-password")
+                    .doesNotContain("ran DRILL_ETCD_STOP_CMD")
+                    .contains("result stop-etcd: FAIL");
+            Result untrusted = run(
+                    Map.of(),
+                    "sh",
+                    "-c",
+                    ". \"$1/fleet.env\" && unset DRILL_ETCD_CA_FILE DRILL_ETCD_CERT_FILE DRILL_ETCD_KEY_FILE"
+                            + " && exec ./drill.sh stop-etcd",
+                    "drills",
+                    fleet.toString());
+            System.out.println("DrillsIT drill.sh stop-etcd without the fleet's CA:\n" + untrusted.output());
+            assertThat(untrusted.exitCode()).as(untrusted.output()).isEqualTo(1);
+            assertThat(untrusted.output())
+                    .contains("etcd's certificate is not trusted")
+                    .contains("set DRILL_ETCD_CA_FILE to the CA certificate that signed it")
+                    .doesNotContain("ran DRILL_ETCD_STOP_CMD")
+                    .contains("result stop-etcd: FAIL");
         } finally {
             Result down = run(Map.of(), "./local-fleet.sh", "down", fleet.toString());
             System.out.println("DrillsIT local-fleet.sh down:\n" + down.output());
@@ -150,6 +193,24 @@ class DrillsIT {
                 .contains("DRILL_ETCD_ENDPOINT is not set")
                 .contains("DRILL_FLEET_STOP_CMD is not set")
                 .contains("DRILL_ALLOW_RESTORE");
+
+        Path emptyPassword = Files.writeString(dir.resolve("empty-etcd-password"), "\n");
+        Result etcd = run(
+                Map.of(
+                        "DRILL_ETCD_ENDPOINT", "http://127.0.0.1:2379",
+                        "DRILL_ETCD_PASSWORD_FILE", emptyPassword.toString(),
+                        "DRILL_ETCD_CA_FILE", dir.resolve("no-such-ca.pem").toString(),
+                        "DRILL_ETCD_CERT_FILE", emptyPassword.toString()),
+                "./drill.sh",
+                "stop-etcd");
+        assertThat(etcd.exitCode()).as(etcd.output()).isEqualTo(78);
+        assertThat(etcd.output())
+                .contains("DRILL_ETCD_USERNAME is not set: DRILL_ETCD_PASSWORD_FILE is the password of an etcd user")
+                .contains("DRILL_ETCD_PASSWORD_FILE: '" + emptyPassword + "' holds no password")
+                .contains("DRILL_ETCD_ENDPOINT: 'http://127.0.0.1:2379' is not an https:// URL")
+                .contains("DRILL_ETCD_KEY_FILE is not set: DRILL_ETCD_CERT_FILE needs its private key")
+                .contains(
+                        "DRILL_ETCD_CA_FILE: '" + dir.resolve("no-such-ca.pem") + "' is not a file this user may read");
 
         Result unknown = run(Map.of(), "./drill.sh", "kill-everything");
         assertThat(unknown.exitCode()).isEqualTo(2);
