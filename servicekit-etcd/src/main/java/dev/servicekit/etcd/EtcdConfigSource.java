@@ -82,6 +82,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private static final String INVALID_TOKEN = "invalid auth token";
     /** etcd's message for a request without a token when authentication is on. */
     private static final String NO_USER = "user name is empty";
+    /** etcd 3.4's gateway, auth on, client certificate with a CN: "CommonName of client sending a request …". */
+    private static final String GATEWAY_COMMON_NAME = "CommonName of client";
     /** How long a resync waits for a live watch to deliver a change its read saw before taking the watch for dead. */
     private static final Duration RESYNC_GRACE = Duration.ofSeconds(1);
     /** How often, during that grace, it looks whether the watch caught up. */
@@ -725,7 +727,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
                     + "); check config.etcd.username and the password in config.etcd.password-file");
         }
         throw new IOException(
-                "authenticating as \"" + user + "\" answered HTTP " + response.statusCode() + ": " + message);
+                "authenticating as \"" + user + "\" answered HTTP " + response.statusCode() + ": " + hint(message));
     }
 
     /**
@@ -753,6 +755,11 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private String hint(String message) {
         if (message.contains(NO_USER)) {
             return message + "; etcd has authentication on: set config.etcd.username and config.etcd.password-file";
+        }
+        if (message.contains(GATEWAY_COMMON_NAME)) {
+            return message + "; with authentication on, etcd 3.4's JSON gateway refuses a client certificate whose"
+                    + " subject has a CommonName: give the service one without a CN in config.etcd.tls.cert-file"
+                    + " (a subject such as O=<organization> alone); the user comes from config.etcd.username";
         }
         if (message.contains("permission denied")) {
             return message + "; etcd user \"" + user + "\" needs read permission on " + prefix

@@ -625,6 +625,27 @@ class EtcdConfigSourceTest {
         assertThat(values(source.layer())).containsEntry("log.level", "debug");
     }
 
+    @Test
+    void withAuthenticationOnEtcd34sGatewayRefusesAClientCertificateWithACommonNameAndTheRefusalSaysWhatToDo()
+            throws Exception {
+        List<TestIdentities.Identity> identities = etcdWithClientCertificates("EC");
+        TestIdentities.Identity server = identities.get(0);
+        TestIdentities.Identity client = identities.get(1); // CN=svc, O=Servicekit Test
+        etcd.enableAuth("root-secret", "svc", "svc-secret", PREFIX);
+        EtcdConfigSource.Builder commonName = EtcdConfigSource.builder(List.of(URI.create(etcd.tlsEndpoint())), PREFIX)
+                .timeout(Duration.ofSeconds(2))
+                .user("svc", password("svc-secret\n"))
+                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
+                        Optional.of(server.certificatePem()),
+                        Optional.of(client.certificatePem()),
+                        Optional.of(client.privateKeyPem()))));
+
+        assertThat(refusal(commonName))
+                .contains("CommonName of client sending a request against gateway will be ignored")
+                .contains("give the service one without a CN in config.etcd.tls.cert-file")
+                .doesNotContain("svc-secret");
+    }
+
     /**
      * Replaces this test's etcd with one that also listens on TLS and asks for client certificates; returns its server
      * identity and a client identity it trusts ({@code algorithm} RSA or EC). The CAs it trusts are the client's
