@@ -56,10 +56,16 @@ class WineScmIT {
 
     private static final Duration CMD = Duration.ofSeconds(90);
     private static final Duration STATE = Duration.ofSeconds(30);
+    /**
+     * Each fixture verb is a short JVM under Wine: C1 alone and the serial collector cost it less CPU (the whole test,
+     * measured in a cgroup: 201 s of CPU before, 184 s after). The service's own JVM keeps the defaults.
+     */
+    private static final List<String> SHORT_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
     private WineSession wine;
     private Path work;
     private Path javaExe;
+
     private Path fixtureJar;
 
     @BeforeAll
@@ -94,7 +100,9 @@ class WineScmIT {
     }
 
     private WineSession.Result fixture(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(windowsPath(javaExe), "-jar", windowsPath(fixtureJar)));
+        List<String> command = new ArrayList<>(List.of(windowsPath(javaExe)));
+        command.addAll(SHORT_JVM);
+        command.addAll(List.of("-jar", windowsPath(fixtureJar)));
         command.addAll(List.of(args));
         return wine.wine(CMD, command.toArray(new String[0]));
     }
