@@ -37,16 +37,18 @@ import javax.net.ssl.SSLContext;
  * (PostgreSQL's data in a temp directory of its own when run as root, since it runs as the postgres user), and
  * writes {@code DIR/fleet.env} for the drills. etcd is secured as production's should be: TLS only, with a CA of the
  * fleet's own (openssl, {@code DIR/pki}) and client certificates ({@code --client-cert-auth}), and authentication on,
- * the instances and the drills logging in as the user {@code users-service}, whose role may read and write the
- * instances' prefix. Pids go to {@code DIR/run/*.pid}; {@code down} stops exactly those
+ * the instances logging in as the user {@code users-service}, whose role may read their prefix, and the drills as
+ * {@code drills}, whose role may read and write it. Pids go to {@code DIR/run/*.pid}; {@code down} stops exactly those
  * processes (checking each pid still runs a command naming DIR) and a watchdog runs {@code down} after
  * {@code LOCAL_FLEET_LIFETIME} seconds (default 7200) if nobody did.
  */
 final class LocalFleet {
     static final List<String> INSTANCES = List.of("a", "b", "c");
     static final String RUN_AS = "postgres";
-    /** The etcd user of the instances and the drills. */
+    /** The etcd user of the instances: it may read their prefix, nothing else. */
     static final String ETCD_USER = "users-service";
+    /** The etcd user of the drills: it may read and write the instances' prefix (the etcd drill changes a key). */
+    static final String DRILL_ETCD_USER = "drills";
 
     final Path dir;
     final Properties state = new Properties();
@@ -364,27 +366,36 @@ final class LocalFleet {
 
     /**
      * Turns etcd's authentication on, as etcd's guide has it: a root user (etcd 3.4 enables authentication only
-     * once there is one) with a random password kept in DIR/etcd-root-password, and the user users-service with a
-     * role that may read and write the instances' prefix, its password in DIR/etcd-password.
+     * once there is one) with a random password kept in DIR/etcd-root-password; the instances' user users-service
+     * with a role that may read their prefix, its password in DIR/etcd-password; and the drills' user drills with a
+     * role that may read and write it, its password in DIR/etcd-drills-password. Each has only what it needs.
      */
     void etcdAuth() throws IOException {
         String root = randomPassword();
-        String password = randomPassword();
         ownerOnly(dir.resolve("etcd-root-password"), root + "\n");
-        ownerOnly(dir.resolve("etcd-password"), password + "\n");
         String prefix = "/users-service/config/";
         String end = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
         HttpClient http = HttpClient.newBuilder().sslContext(etcdTls()).build();
         etcdPost(http, "/v3/auth/user/add", Map.of("name", "root", "password", root));
         etcdPost(http, "/v3/auth/role/add", Map.of("name", "root"));
         etcdPost(http, "/v3/auth/user/grant", Map.of("user", "root", "role", "root"));
-        etcdPost(http, "/v3/auth/user/add", Map.of("name", ETCD_USER, "password", password));
-        etcdPost(http, "/v3/auth/role/add", Map.of("name", ETCD_USER));
-        etcdPost(http, "/v3/auth/role/grant", Map.of("name", ETCD_USER, "perm", Map.of("permType", "READWRITE",
-                "key", b64(prefix), "range_end", b64(end))));
-        etcdPost(http, "/v3/auth/user/grant", Map.of("user", ETCD_USER, "role", ETCD_USER));
+        etcdUser(http, ETCD_USER, "READ", dir.resolve("etcd-password"), prefix, end);
+        etcdUser(http, DRILL_ETCD_USER, "READWRITE", dir.resolve("etcd-drills-password"), prefix, end);
         etcdPost(http, "/v3/auth/enable", Map.of());
-        System.out.println("etcd authentication on: user " + ETCD_USER + " may read and write " + prefix);
+        System.out.println("etcd authentication on: user " + ETCD_USER + " may read " + prefix + ", user "
+                + DRILL_ETCD_USER + " may read and write it");
+    }
+
+    /** An etcd user with a random password (owner-only in {@code passwordFile}) and a role of its own name. */
+    void etcdUser(HttpClient http, String user, String permission, Path passwordFile, String prefix, String end)
+            throws IOException {
+        String password = randomPassword();
+        ownerOnly(passwordFile, password + "\n");
+        etcdPost(http, "/v3/auth/user/add", Map.of("name", user, "password", password));
+        etcdPost(http, "/v3/auth/role/add", Map.of("name", user));
+        etcdPost(http, "/v3/auth/role/grant", Map.of("name", user, "perm", Map.of("permType", permission,
+                "key", b64(prefix), "range_end", b64(end))));
+        etcdPost(http, "/v3/auth/user/grant", Map.of("user", user, "role", user));
     }
 
     void etcdPost(HttpClient http, String path, Map<String, Object> body) {
@@ -637,8 +648,8 @@ final class LocalFleet {
         env.put("DRILL_ETCD_STOP_CMD", script + " stop-etcd " + d);
         env.put("DRILL_ETCD_START_CMD", script + " start-etcd " + d);
         env.put("DRILL_ETCD_ENDPOINT", etcdUrl());
-        env.put("DRILL_ETCD_USERNAME", ETCD_USER);
-        env.put("DRILL_ETCD_PASSWORD_FILE", dir.resolve("etcd-password").toString());
+        env.put("DRILL_ETCD_USERNAME", DRILL_ETCD_USER);
+        env.put("DRILL_ETCD_PASSWORD_FILE", dir.resolve("etcd-drills-password").toString());
         env.put("DRILL_ETCD_CA_FILE", pki("ca.pem").toString());
         env.put("DRILL_ETCD_CERT_FILE", pki("client.pem").toString());
         env.put("DRILL_ETCD_KEY_FILE", pki("client.key").toString());

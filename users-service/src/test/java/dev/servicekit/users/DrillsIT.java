@@ -143,7 +143,7 @@ class DrillsIT {
             System.out.println("DrillsIT drill.sh stop-etcd with a wrong etcd password:\n" + refused.output());
             assertThat(refused.exitCode()).as(refused.output()).isEqualTo(1);
             assertThat(refused.output())
-                    .contains("etcd refused user 'users-service'")
+                    .contains("etcd refused user 'drills'")
                     .contains("check DRILL_ETCD_USERNAME and the password on the first line of"
                             + " DRILL_ETCD_PASSWORD_FILE (" + wrongPassword + ")")
                     .doesNotContain("not-the-password")

@@ -36,6 +36,23 @@ final class StartupCacheExpectations {
         }
     }
 
+    /**
+     * The first start's stderr: nothing, but for the line the JDK's recording JVM writes when it stops ({@code
+     * AOTConfiguration recorded: <file>}), which the launcher sends to stderr, away from the log on stdout.
+     */
+    static void assertFirstStartStderr(String stderr, Path cacheDirectory) {
+        if (AOT) {
+            assertThat(stderr.lines())
+                    .as("nothing on stderr but the JVM's line about its recording")
+                    .singleElement()
+                    .satisfies(line -> assertThat(line.strip())
+                            .startsWith("AOTConfiguration recorded: " + cacheDirectory.resolve("run-"))
+                            .endsWith(".aotconf"));
+        } else {
+            assertThat(stderr).as("nothing on stderr").isEmpty();
+        }
+    }
+
     /** What the first start left in the cache directory when it stopped, for the next start to use. */
     static void assertWrittenAtStop(Path cacheDirectory) throws IOException {
         try (Stream<Path> files = Files.list(cacheDirectory)) {
