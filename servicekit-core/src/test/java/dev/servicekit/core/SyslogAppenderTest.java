@@ -213,6 +213,11 @@ class SyslogAppenderTest {
     }
 
     private LoggingEvent event(String message, Map<String, String> mdc) {
+        return event(context, message, mdc);
+    }
+
+    /** An INFO event of logger {@code test.logger} on thread main, now, with the MDC given. */
+    static LoggingEvent event(LoggerContext context, String message, Map<String, String> mdc) {
         LoggingEvent event =
                 new LoggingEvent("fqcn", context.getLogger("test.logger"), Level.INFO, message, null, null);
         event.setThreadName("main");
