@@ -198,7 +198,8 @@ public final class ConfigLoader {
         if (checkSecretFiles) {
             problems.addAll(SecretFilePermissions.check(config, file));
         }
-        return problems;
+        // A key file that does not exist is found by its TLS check and by the secret-file check, worded alike: once.
+        return problems.stream().distinct().toList();
     }
 
     private void missingFile(String source, ReadProblems problems) {

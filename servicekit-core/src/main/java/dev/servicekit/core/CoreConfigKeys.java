@@ -82,11 +82,13 @@ public final class CoreConfigKeys {
 
     /** Where log lines go besides the console and file: nowhere, or a syslog collector over one transport. */
     public static final ConfigKey<String> LOG_SYSLOG_TRANSPORT = ConfigKey.builder(
-                    "log.syslog.transport", ConfigType.oneOf("off", "unix", "udp", "tcp"))
+                    "log.syslog.transport", ConfigType.oneOf("off", "unix", "udp", "tcp", "tls"))
             .defaultValue("off")
             .description("Also send every log line as an RFC 5424 syslog message: unix (datagrams to"
-                    + " log.syslog.socket, Linux), udp or tcp (RFC 6587 octet counting) to log.syslog.host and"
-                    + " log.syslog.port; off sends nothing.")
+                    + " log.syslog.socket, Linux), udp, tcp (RFC 6587 octet counting) or tls (RFC 5425: TCP with"
+                    + " octet counting inside TLS, the collector's certificate checked against log.syslog.tls.ca-file"
+                    + " and its name against log.syslog.host) to log.syslog.host and log.syslog.port; off sends"
+                    + " nothing.")
             .build();
 
     /** The local syslog socket for the unix transport. */
@@ -95,17 +97,44 @@ public final class CoreConfigKeys {
             .description("The local syslog daemon's datagram socket, for log.syslog.transport unix.")
             .build();
 
-    /** The collector's host for the udp and tcp transports. */
+    /** The collector's host for the udp, tcp and tls transports. */
     public static final ConfigKey<String> LOG_SYSLOG_HOST = ConfigKey.builder("log.syslog.host", ConfigType.host())
             .defaultValue("127.0.0.1")
-            .description("The syslog collector's host name or IP address, for log.syslog.transport udp and tcp.")
+            .description("The syslog collector's host name or IP address, for log.syslog.transport udp, tcp and tls;"
+                    + " with tls, the collector's certificate must name it (as a DNS name or an IP address).")
             .build();
 
-    /** The collector's port for the udp and tcp transports. */
+    /** The collector's port for the udp, tcp and tls transports; unset: 514, or 6514 for tls. */
     public static final ConfigKey<Integer> LOG_SYSLOG_PORT = ConfigKey.builder(
                     "log.syslog.port", ConfigType.integer(1, 65535))
-            .defaultValue(514)
-            .description("The syslog collector's port, for log.syslog.transport udp and tcp.")
+            .derivedDefault(
+                    config -> config.get(LOG_SYSLOG_TRANSPORT).equals("tls") ? SyslogSettings.TLS_PORT : 514,
+                    "514; 6514 for log.syslog.transport tls (RFC 5425)")
+            .description("The syslog collector's port, for log.syslog.transport udp, tcp and tls.")
+            .build();
+
+    /** The CA certificates that may sign the collector's certificate, for the tls transport. */
+    public static final ConfigKey<Path> LOG_SYSLOG_TLS_CA_FILE = ConfigKey.builder(
+                    "log.syslog.tls.ca-file", ConfigType.path())
+            .description("PEM file of the CA certificates that sign the syslog collector's certificate, for"
+                    + " log.syslog.transport tls (rsyslog's DefaultNetstreamDriverCAFile on the collector's side);"
+                    + " unset: the JVM's trust store. A changed file is read at the next connection.")
+            .build();
+
+    /** The client certificate for a collector that asks for one (mutual TLS). */
+    public static final ConfigKey<Path> LOG_SYSLOG_TLS_CERT_FILE = ConfigKey.builder(
+                    "log.syslog.tls.cert-file", ConfigType.path())
+            .description("PEM file of the client certificate (the certificate first, then its chain) presented to a"
+                    + " syslog collector that asks for one (rsyslog's StreamDriver.AuthMode x509/certvalid or"
+                    + " x509/name), for log.syslog.transport tls; needs log.syslog.tls.key-file. A renewed file is read"
+                    + " at the next connection.")
+            .build();
+
+    /** The client certificate's private key. */
+    public static final ConfigKey<Path> LOG_SYSLOG_TLS_KEY_FILE = ConfigKey.builder(
+                    "log.syslog.tls.key-file", ConfigType.secretFile())
+            .description("PEM file of log.syslog.tls.cert-file's private key, unencrypted PKCS#8; owner-only"
+                    + " permissions (chmod 600).")
             .build();
 
     /** The syslog facility of every message. */
@@ -131,6 +160,13 @@ public final class CoreConfigKeys {
             .description("Start each message's text with the UTF-8 byte order mark, as RFC 5424 asks of UTF-8 text."
                     + " Off by default: rsyslog and most collectors keep it as three stray bytes.")
             .build();
+
+    /**
+     * The {@code log.syslog.tls.*} keys together, for their files' problems; here, after the keys, since this class
+     * and {@link SyslogSettings} initialize each other ({@link #LOG_SYSLOG_FACILITY}).
+     */
+    static final PemTlsFiles.Keys LOG_SYSLOG_TLS_FILES =
+            new PemTlsFiles.Keys(LOG_SYSLOG_TLS_CA_FILE, LOG_SYSLOG_TLS_CERT_FILE, LOG_SYSLOG_TLS_KEY_FILE);
 
     /** How long in-flight requests may take to finish after a stop request. */
     public static final ConfigKey<Duration> SHUTDOWN_DRAIN_TIMEOUT = ConfigKey.builder(
@@ -194,6 +230,9 @@ public final class CoreConfigKeys {
                 LOG_SYSLOG_FACILITY,
                 LOG_SYSLOG_MAX_MESSAGE_SIZE,
                 LOG_SYSLOG_BOM,
+                LOG_SYSLOG_TLS_CA_FILE,
+                LOG_SYSLOG_TLS_CERT_FILE,
+                LOG_SYSLOG_TLS_KEY_FILE,
                 SHUTDOWN_DRAIN_TIMEOUT,
                 SHUTDOWN_TIMEOUT,
                 RELOAD_WATCH,

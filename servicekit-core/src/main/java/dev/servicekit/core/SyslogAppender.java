@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@link #QUEUE_SIZE}; one platform thread formats and sends in batches. When the collector cannot be reached
  * (nothing listens, the connection broke, the host does not resolve), that thread keeps the batch, logs one WARN,
  * and retries after 0.5 s, doubling to at most 30 s; the queue fills meanwhile, and once it is full new events are
- * dropped and counted. When a send succeeds again, a WARN says how many were dropped. A UDP collector that is down
+ * dropped and counted. A TLS collector that refuses the connection (a certificate not trusted, a name that does not
+ * match, a client certificate wanted) is treated the same way; its WARN says what failed and which setting fixes it.
+ * When a send succeeds again, a WARN says how many were dropped. A UDP collector that is down
  * usually goes unnoticed (datagrams are not acknowledged), so its lines are lost without a count.
  *
  * <p>{@link #stop()} gives the writer up to {@link #STOP_DRAIN} to send what is queued, then drops the rest; it
@@ -150,6 +152,7 @@ final class SyslogAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
     private void deliver(List<byte[]> messages) throws InterruptedException {
         Duration pause = FIRST_RETRY;
         boolean reported = false;
+        String reason = null;
         while (true) {
             int batch = messages.size();
             try {
@@ -174,14 +177,20 @@ final class SyslogAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
                 if (!running) {
                     return; // stopping: do not wait for a collector that is down
                 }
-                if (!reported) {
+                if (!reported
+                        || (e instanceof SyslogTransport.TlsRefused
+                                && !e.getMessage().equals(reason))) {
+                    // once per outage, and again when a TLS refusal says something new (the collector came up)
                     reported = true;
+                    reason = e.getMessage();
                     LOG.warn(
-                            "Cannot send log lines to syslog {} ({}); retrying, and dropping lines once {} wait."
-                                    + " Check that the collector runs and listens there (log.syslog.*).",
+                            "Cannot send log lines to syslog {} ({}); retrying, and dropping lines once {} wait.{}",
                             settings.destination(),
                             e.getMessage(),
-                            QUEUE_SIZE);
+                            QUEUE_SIZE,
+                            e instanceof SyslogTransport.TlsRefused
+                                    ? ""
+                                    : " Check that the collector runs and listens there (log.syslog.*).");
                 }
                 TimeUnit.MILLISECONDS.sleep(pause.toMillis());
                 pause = pause.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : pause.multipliedBy(2);

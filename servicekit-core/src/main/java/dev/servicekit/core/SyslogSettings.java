@@ -14,12 +14,15 @@ import java.util.Optional;
  *
  * @param transport       how messages travel
  * @param socket          the local daemon's datagram socket, for {@link Transport#UNIX}
- * @param host            the collector's host, for {@link Transport#UDP} and {@link Transport#TCP}
- * @param port            the collector's port, for {@link Transport#UDP} and {@link Transport#TCP}
+ * @param host            the collector's host, for {@link Transport#UDP}, {@link Transport#TCP} and
+ *                        {@link Transport#TLS}; with TLS, the name the collector's certificate must carry
+ * @param port            the collector's port, for {@link Transport#UDP}, {@link Transport#TCP} and
+ *                        {@link Transport#TLS}
  * @param facility        the syslog facility number, 0 to 23 (3 is daemon)
  * @param maxMessageBytes the longest message, header included; the text of a longer one is cut
  * @param bom             whether the text starts with the UTF-8 byte order mark
  * @param appName         APP-NAME: the service's name
+ * @param tls             the CA file and client certificate, for {@link Transport#TLS}
  */
 public record SyslogSettings(
         Transport transport,
@@ -29,13 +32,17 @@ public record SyslogSettings(
         int facility,
         int maxMessageBytes,
         boolean bom,
-        String appName) {
+        String appName,
+        Tls tls) {
 
     /** The facilities by name, as {@code log.syslog.facility} takes them (RFC 5424 §6.2.1). */
     static final Map<String, Integer> FACILITIES = facilities();
 
     /** The smallest {@code log.syslog.max-message-size}: every header fits in it. */
     static final int MIN_MESSAGE_BYTES = 1024;
+
+    /** The port of {@link Transport#TLS} when {@code log.syslog.port} is not set (RFC 5425 §4.1). */
+    static final int TLS_PORT = 6514;
 
     /** The largest {@code log.syslog.max-message-size}: below the largest UDP datagram (65,507 bytes). */
     static final int MAX_MESSAGE_BYTES = 60 * 1024;
@@ -47,7 +54,46 @@ public record SyslogSettings(
         /** One UDP datagram per message (RFC 5426). */
         UDP,
         /** A TCP connection with octet-counting framing (RFC 6587 §3.4.1). */
-        TCP
+        TCP,
+        /** TLS over TCP with the same framing (RFC 5425), the collector's certificate and name checked. */
+        TLS
+    }
+
+    /**
+     * The files of {@code log.syslog.tls.*}, each optional: the CA certificates trusted for the collector (else the
+     * JVM's trust store), and a client certificate with its key for a collector that asks for one.
+     *
+     * @param ca          {@code log.syslog.tls.ca-file}
+     * @param certificate {@code log.syslog.tls.cert-file}
+     * @param key         {@code log.syslog.tls.key-file}
+     */
+    public record Tls(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
+        /** No files: the JVM's trust store, no client certificate. */
+        public static final Tls DEFAULT = new Tls(Optional.empty(), Optional.empty(), Optional.empty());
+
+        /** Checks values. */
+        public Tls {
+            Objects.requireNonNull(ca, "ca");
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(key, "key");
+        }
+
+        PemTlsFiles files() {
+            return new PemTlsFiles(CoreConfigKeys.LOG_SYSLOG_TLS_FILES, ca, certificate, key);
+        }
+    }
+
+    /** Settings without TLS files. */
+    public SyslogSettings(
+            Transport transport,
+            Path socket,
+            String host,
+            int port,
+            int facility,
+            int maxMessageBytes,
+            boolean bom,
+            String appName) {
+        this(transport, socket, host, port, facility, maxMessageBytes, bom, appName, Tls.DEFAULT);
     }
 
     /** Checks values. */
@@ -56,6 +102,7 @@ public record SyslogSettings(
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(appName, "appName");
+        Objects.requireNonNull(tls, "tls");
         if (facility < 0 || facility > 23) {
             throw new IllegalArgumentException("syslog facility must be 0 to 23, was " + facility);
         }
@@ -86,7 +133,11 @@ public record SyslogSettings(
                 FACILITIES.get(config.get(CoreConfigKeys.LOG_SYSLOG_FACILITY)),
                 (int) Math.min(Integer.MAX_VALUE, config.get(CoreConfigKeys.LOG_SYSLOG_MAX_MESSAGE_SIZE)),
                 config.get(CoreConfigKeys.LOG_SYSLOG_BOM),
-                appName));
+                appName,
+                new Tls(
+                        config.find(CoreConfigKeys.LOG_SYSLOG_TLS_CA_FILE),
+                        config.find(CoreConfigKeys.LOG_SYSLOG_TLS_CERT_FILE),
+                        config.find(CoreConfigKeys.LOG_SYSLOG_TLS_KEY_FILE))));
     }
 
     /** Where messages go, for log lines: {@code unix /dev/log}, {@code tcp 10.0.0.5:514}. */
@@ -95,6 +146,7 @@ public record SyslogSettings(
             case UNIX -> "unix " + socket;
             case UDP -> "udp " + host + ":" + port;
             case TCP -> "tcp " + host + ":" + port;
+            case TLS -> "tls " + host + ":" + port;
         };
     }
 
@@ -114,9 +166,28 @@ public record SyslogSettings(
                     CoreConfigKeys.LOG_SYSLOG_TRANSPORT.name(),
                     config.source(CoreConfigKeys.LOG_SYSLOG_TRANSPORT),
                     "\"unix\" needs UNIX datagram sockets, which servicekit-systemd provides on Linux only;"
-                            + " put it on the class path, or use udp or tcp to a collector"));
+                            + " put it on the class path, or use udp, tcp or tls to a collector"));
         }
+        problems.addAll(tlsProblems(config));
         return problems;
+    }
+
+    /** The problems of the {@code log.syslog.tls.*} files, when any is set: they must make a TLS context. */
+    private static List<ConfigProblem> tlsProblems(Config config) {
+        PemTlsFiles files = PemTlsFiles.of(config, CoreConfigKeys.LOG_SYSLOG_TLS_FILES);
+        if (!files.any()) {
+            return List.of();
+        }
+        if (!config.get(CoreConfigKeys.LOG_SYSLOG_TRANSPORT).equals("tls")) {
+            ConfigKey<Path> first = files.firstNamed();
+            return List.of(new ConfigProblem(
+                    first.name(),
+                    config.source(first),
+                    "applies to log.syslog.transport tls, and log.syslog.transport is \""
+                            + config.get(CoreConfigKeys.LOG_SYSLOG_TRANSPORT)
+                            + "\"; set log.syslog.transport=tls, or unset the log.syslog.tls.* keys"));
+        }
+        return files.check(config);
     }
 
     private static Map<String, Integer> facilities() {

@@ -465,7 +465,7 @@ class ConfigLoaderTest {
         // servicekit-systemd, which provides UNIX datagram sockets, is not on core's test class path
         assertThat(e.problems()).anySatisfy(p -> {
             assertThat(p.key()).isEqualTo("log.syslog.transport");
-            assertThat(p.message()).contains("\"unix\"").contains("use udp or tcp");
+            assertThat(p.message()).contains("\"unix\"").contains("use udp, tcp or tls");
         });
     }
 

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import dev.servicekit.testing.FreePorts;
 import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
+import dev.servicekit.testing.TestIdentities;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -29,12 +30,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ServerSocketFactory;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocketFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The syslog appender against collectors on real loopback sockets: TCP framing, reconnecting, lines waiting while
- * the collector is down, a full queue, UDP datagrams, and a bounded stop.
+ * The syslog appender against collectors on real loopback sockets: TCP framing, reconnecting (over TLS too), lines
+ * waiting while the collector is down, a full queue, UDP datagrams, and a bounded stop.
  */
 class SyslogAppenderTest {
 
@@ -149,6 +155,45 @@ class SyslogAppenderTest {
     }
 
     @Test
+    void aTlsConnectionTheCollectorClosedIsReplacedWithoutLosingTheNextLine(@TempDir Path dir) throws Exception {
+        TestIdentities.Identity identity =
+                TestIdentities.generate(dir, "collector:EC").get(0);
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(identity.keyStore(), TestIdentities.PASSWORD.toCharArray());
+        SSLContext server = SSLContext.getInstance("TLS");
+        server.init(keys.getKeyManagers(), null, null);
+        TcpCollector collector = new TcpCollector(0, server.getServerSocketFactory());
+        cleanup.add(collector);
+        SyslogSettings settings = new SyslogSettings(
+                SyslogSettings.Transport.TLS,
+                Path.of("/dev/log"),
+                "127.0.0.1",
+                collector.port(),
+                3,
+                8192,
+                false,
+                "users-service",
+                new SyslogSettings.Tls(Optional.of(identity.certificatePem()), Optional.empty(), Optional.empty()));
+        SyslogAppender appender = started(new SyslogAppender(settings, Optional.empty()));
+        appender.doAppend(event("before", Map.of()));
+        Poll.until(
+                ARRIVAL,
+                "the first message over TLS",
+                () -> collector.messages().size() == 1);
+
+        collector.closeConnections(); // a TLS close_notify, as a collector that restarts sends
+        appender.doAppend(event("after", Map.of()));
+
+        Poll.until(
+                ARRIVAL,
+                "the message sent after the close",
+                () -> collector.messages().size() == 2);
+        assertThat(collector.messages().get(0)).endsWith(" before");
+        assertThat(collector.messages().get(1)).endsWith(" after");
+        assertThat(collector.connections()).isEqualTo(2);
+    }
+
+    @Test
     void udpSendsOneDatagramPerMessage() throws IOException {
         DatagramChannel receiver =
                 DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -198,7 +243,10 @@ class SyslogAppenderTest {
     private SyslogAppender appender(SyslogSettings.Transport transport, int port) {
         SyslogSettings settings =
                 new SyslogSettings(transport, Path.of("/dev/log"), "127.0.0.1", port, 3, 8192, false, "users-service");
-        SyslogAppender appender = new SyslogAppender(settings, Optional.empty());
+        return started(new SyslogAppender(settings, Optional.empty()));
+    }
+
+    private SyslogAppender started(SyslogAppender appender) {
         appender.setContext(context);
         appender.setName("syslog");
         appender.start();
@@ -213,6 +261,11 @@ class SyslogAppenderTest {
     }
 
     private LoggingEvent event(String message, Map<String, String> mdc) {
+        return event(context, message, mdc);
+    }
+
+    /** An INFO event of logger {@code test.logger} on thread main, now, with the MDC given. */
+    static LoggingEvent event(LoggerContext context, String message, Map<String, String> mdc) {
         LoggingEvent event =
                 new LoggingEvent("fqcn", context.getLogger("test.logger"), Level.INFO, message, null, null);
         event.setThreadName("main");
@@ -230,7 +283,12 @@ class SyslogAppenderTest {
         private final Thread acceptor;
 
         TcpCollector(int port) throws IOException {
-            server = new ServerSocket();
+            this(port, ServerSocketFactory.getDefault());
+        }
+
+        /** A collector on sockets of {@code sockets}: an {@link SSLServerSocketFactory}'s for TLS (RFC 5425). */
+        TcpCollector(int port, ServerSocketFactory sockets) throws IOException {
+            server = sockets.createServerSocket();
             server.setReuseAddress(true);
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             acceptor = Thread.ofPlatform().daemon().start(this::accept);

@@ -5,9 +5,7 @@ import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.PasswordFile;
-import dev.servicekit.core.SecretFilePermissions;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -183,40 +181,14 @@ public final class EtcdConfigKeys {
         }
         List<ConfigProblem> problems = new ArrayList<>();
         if (config.get(CONFIG_ETCD_ENDPOINTS).stream().noneMatch(e -> "https".equalsIgnoreCase(e.getScheme()))) {
-            ConfigKey<Path> first = files.ca().isPresent()
-                    ? CONFIG_ETCD_TLS_CA_FILE
-                    : files.certificate().isPresent() ? CONFIG_ETCD_TLS_CERT_FILE : CONFIG_ETCD_TLS_KEY_FILE;
+            ConfigKey<Path> first = files.pem().firstNamed();
             problems.add(new ConfigProblem(
                     first.name(),
                     config.source(first),
                     "applies to https:// endpoints, and config.etcd.endpoints has none; use https:// endpoints, or"
                             + " unset the config.etcd.tls.* keys"));
         }
-        boolean missing = false;
-        for (ConfigKey<Path> key :
-                List.of(CONFIG_ETCD_TLS_CA_FILE, CONFIG_ETCD_TLS_CERT_FILE, CONFIG_ETCD_TLS_KEY_FILE)) {
-            Optional<Path> file = config.find(key);
-            if (file.isPresent() && !Files.exists(file.get())) {
-                missing = true;
-                // Worded as the secret-file check words a missing key file: listed once.
-                problems.add(new ConfigProblem(
-                        key.name(),
-                        config.source(key),
-                        key.type().isSecretFile()
-                                ? SecretFilePermissions.missing(file.get())
-                                : "\"" + file.get() + "\" does not exist; check the path"));
-            }
-        }
-        if (!missing) {
-            try {
-                EtcdTls.load(files);
-            } catch (EtcdTls.Problems e) {
-                for (EtcdTls.Problem problem : e.problems()) {
-                    problems.add(
-                            new ConfigProblem(problem.key().name(), config.source(problem.key()), problem.message()));
-                }
-            }
-        }
+        problems.addAll(files.pem().check(config));
         return problems;
     }
 

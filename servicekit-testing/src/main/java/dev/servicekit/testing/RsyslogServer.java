@@ -23,7 +23,10 @@ import java.util.concurrent.TimeUnit;
  * ({@code -n}) with its own configuration, pid file, work directory and output file in a directory the test gives.
  * It listens on a UNIX datagram socket in that directory ({@link #socket()}, {@code imuxsock}, a stand-in for
  * {@code /dev/log}), on a free loopback UDP port ({@code imudp}) and a free loopback TCP port ({@code imtcp}, which
- * takes RFC 6587 octet-counted frames), and never touches the system's {@code /dev/log}.
+ * takes RFC 6587 octet-counted frames), and never touches the system's {@code /dev/log}. Started with
+ * {@link TlsListener}s, it also listens for RFC 5425 syslog over TLS on one free loopback port each ({@code imtcp}
+ * with rsyslog's OpenSSL stream driver, Debian package {@code rsyslog-openssl}), with its own certificate, and with
+ * or without requiring a client certificate ({@link #tlsPort(int)}).
  *
  * <p>Every message it receives becomes one line of its output file, written with a template of the fields rsyslog
  * parsed from it (RFC 5424 when the message is one); {@link #received()} reads them back as {@link Message}s.
@@ -41,22 +44,50 @@ public final class RsyslogServer implements AutoCloseable {
     /** Where Debian's {@code rsyslog} package installs the daemon. */
     public static final Path EXECUTABLE = Path.of("/usr/sbin/rsyslogd");
 
+    /** Where Debian's {@code rsyslog-openssl} package installs the OpenSSL stream driver the TLS listeners use. */
+    public static final Path TLS_DRIVER = Path.of("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so");
+
+    /** The input name of the messages received over TLS ({@link Message#input()}). */
+    public static final String TLS_INPUT = "imtcp-tls";
+
     /** The APP-NAME of the messages {@link #start} sends to see that every input is up; {@link #received()} skips them. */
     static final String PROBE = "servicekit-rsyslog-probe";
 
-    private static final List<String> INPUTS = List.of("imuxsock", "imudp", "imtcp");
+    private static final List<String> INPUTS = List.of("imuxsock", "imudp", "imtcp", TLS_INPUT);
     private static final Duration READY = Duration.ofSeconds(20);
     private static final Duration STOP = Duration.ofSeconds(10);
 
     private final Path dir;
     private final int udpPort;
     private final int tcpPort;
+    private final List<TlsListener> tls;
+    private final int[] tlsPorts;
     private Process process;
+
+    /**
+     * A TLS listener (RFC 5425): rsyslog presents {@code certificate} (PEM, with its PKCS#8 {@code key}); with a
+     * {@code clientCa}, it requires a client certificate that CA file's certificates sign ({@code AuthMode}
+     * {@code x509/certvalid}), else it asks for none ({@code anon}).
+     *
+     * @param certificate the listener's certificate, PEM
+     * @param key         its private key, PEM
+     * @param clientCa    the CA certificates a client certificate must chain to (a self-signed client certificate
+     *                    itself will do); empty for no client certificate
+     */
+    public record TlsListener(Path certificate, Path key, Optional<Path> clientCa) {
+        /** Checks values. */
+        public TlsListener {
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(clientCa, "clientCa");
+        }
+    }
 
     /**
      * One received message, as rsyslog parsed it.
      *
-     * @param input           the input it came through: {@code imuxsock}, {@code imudp} or {@code imtcp}
+     * @param input           the input it came through: {@code imuxsock}, {@code imudp}, {@code imtcp} or
+     *                        {@link #TLS_INPUT}
      * @param protocolVersion {@code 1} for an RFC 5424 message, {@code 0} for a legacy (RFC 3164) one
      * @param facility        the facility number
      * @param severity        the severity number
@@ -81,10 +112,12 @@ public final class RsyslogServer implements AutoCloseable {
             String structuredData,
             String msg) {}
 
-    private RsyslogServer(Path dir, int udpPort, int tcpPort) {
+    private RsyslogServer(Path dir, int udpPort, int tcpPort, List<TlsListener> tls, int[] tlsPorts) {
         this.dir = dir;
         this.udpPort = udpPort;
         this.tcpPort = tcpPort;
+        this.tls = List.copyOf(tls);
+        this.tlsPorts = tlsPorts.clone();
     }
 
     /**
@@ -98,6 +131,18 @@ public final class RsyslogServer implements AutoCloseable {
     }
 
     /**
+     * Why rsyslog cannot listen for TLS here (no rsyslogd, or no OpenSSL stream driver at {@link #TLS_DRIVER}), or
+     * empty when it can.
+     */
+    public static Optional<String> tlsUnavailableReason() {
+        return unavailableReason()
+                .or(() -> Files.isRegularFile(TLS_DRIVER)
+                        ? Optional.empty()
+                        : Optional.of("no rsyslog OpenSSL stream driver at " + TLS_DRIVER
+                                + " (apt-get install rsyslog-openssl)"));
+    }
+
+    /**
      * Checks the configuration ({@code rsyslogd -N1}), starts rsyslog in the foreground and waits until each of its
      * three inputs has delivered a probe message to the output file.
      *
@@ -106,13 +151,26 @@ public final class RsyslogServer implements AutoCloseable {
      *                               holds what it printed
      */
     public static RsyslogServer start(Path dir) {
+        return start(dir, List.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, and listens for syslog over TLS on one loopback port per listener; each is ready (it
+     * accepts connections) when this returns.
+     *
+     * @param tls the TLS listeners, in the order of {@link #tlsPort(int)}
+     */
+    public static RsyslogServer start(Path dir, List<TlsListener> tls) {
         Objects.requireNonNull(dir, "dir");
-        if (!Files.isExecutable(EXECUTABLE)) {
-            throw new IllegalStateException(unavailableReason().orElseThrow());
+        Objects.requireNonNull(tls, "tls");
+        Optional<String> unavailable = tls.isEmpty() ? unavailableReason() : tlsUnavailableReason();
+        if (unavailable.isPresent()) {
+            throw new IllegalStateException(unavailable.get());
         }
-        int[] ports = FreePorts.distinct(2);
+        int[] ports = FreePorts.distinct(2 + tls.size());
         // The socket path must fit in a sockaddr_un (108 bytes); JUnit's temp directories do.
-        RsyslogServer server = new RsyslogServer(dir.toAbsolutePath(), ports[0], ports[1]);
+        RsyslogServer server = new RsyslogServer(
+                dir.toAbsolutePath(), ports[0], ports[1], tls, java.util.Arrays.copyOfRange(ports, 2, ports.length));
         server.writeConfig();
         server.check();
         server.startProcess();
@@ -132,6 +190,11 @@ public final class RsyslogServer implements AutoCloseable {
     /** The loopback TCP port rsyslog listens on (octet-counted or newline-terminated frames). */
     public int tcpPort() {
         return tcpPort;
+    }
+
+    /** The loopback port of the {@code index}th {@link TlsListener} (RFC 5425: octet-counted frames in TLS). */
+    public int tlsPort(int index) {
+        return tlsPorts[index];
     }
 
     /** The pid of rsyslogd. */
@@ -226,6 +289,7 @@ public final class RsyslogServer implements AutoCloseable {
                 "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" + udpPort + "\")",
                 "module(load=\"imtcp\")",
                 "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + tcpPort + "\")",
+                tlsInputs(),
                 "template(name=\"fields\" type=\"string\" string=\"" + fields + "\\n\")",
                 "*.* action(type=\"omfile\" file=\"" + dir.resolve("messages.log") + "\" template=\"fields\")",
                 "");
@@ -236,6 +300,22 @@ public final class RsyslogServer implements AutoCloseable {
             throw new UncheckedIOException(
                     "cannot write the rsyslog configuration under " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** One imtcp input with the OpenSSL stream driver per TLS listener, each with its own certificate. */
+    private String tlsInputs() {
+        StringBuilder inputs = new StringBuilder();
+        for (int i = 0; i < tls.size(); i++) {
+            TlsListener listener = tls.get(i);
+            inputs.append("input(type=\"imtcp\" name=\"" + TLS_INPUT + "\" address=\"127.0.0.1\" port=\""
+                    + tlsPorts[i] + "\" StreamDriver.Name=\"ossl\" StreamDriver.Mode=\"1\""
+                    + " StreamDriver.AuthMode=\"" + (listener.clientCa().isPresent() ? "x509/certvalid" : "anon")
+                    + "\" StreamDriver.CertFile=\"" + listener.certificate().toAbsolutePath()
+                    + "\" StreamDriver.KeyFile=\"" + listener.key().toAbsolutePath()
+                    + "\" StreamDriver.CAFile=\""
+                    + listener.clientCa().orElse(listener.certificate()).toAbsolutePath() + "\")\n");
+        }
+        return inputs.toString();
     }
 
     /** {@code rsyslogd -N1}: a configuration rsyslog refuses fails here, with its own words. */
@@ -282,6 +362,27 @@ public final class RsyslogServer implements AutoCloseable {
             }
             probe();
             pause();
+        }
+        for (int port : tlsPorts) {
+            while (!accepts(port)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    boolean alive = process.isAlive();
+                    stop();
+                    throw new IllegalStateException("rsyslogd's TLS listener on port " + port + " did not accept"
+                            + " within " + READY + " (alive: " + alive + "); it printed:\n" + console());
+                }
+                pause();
+            }
+        }
+    }
+
+    /** Whether a TCP connection to the port succeeds (it is closed at once, before any TLS handshake). */
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

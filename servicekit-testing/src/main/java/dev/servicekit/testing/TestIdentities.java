@@ -36,13 +36,18 @@ public final class TestIdentities {
     public record Identity(
             Path pkcs12, Path certificatePem, Path privateKeyPem, X509Certificate certificate, KeyStore keyStore) {}
 
-    /** Generates identities concurrently: {@code specs} are {@code name:RSA} or {@code name:EC}. */
+    /**
+     * Generates identities concurrently: {@code specs} are {@code name:RSA} or {@code name:EC}, valid for 127.0.0.1
+     * and localhost; {@code name:EC:dns:collector.example} names other subject alternative names instead (keytool's
+     * {@code -ext san=} syntax), e.g. for a certificate that does not match the host a client connects to.
+     */
     public static List<Identity> generate(Path dir, String... specs) throws IOException, InterruptedException {
         List<Process> processes = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         for (String spec : specs) {
-            String[] parts = spec.split(":");
+            String[] parts = spec.split(":", 3);
             String name = parts[0];
+            String san = parts.length > 2 ? parts[2] : "ip:127.0.0.1,dns:localhost";
             boolean ec = parts[1].equals("EC");
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
@@ -62,7 +67,7 @@ public final class TestIdentities {
                     "-keypass",
                     PASSWORD,
                     "-ext",
-                    "san=ip:127.0.0.1,dns:localhost"));
+                    "san=" + san));
             command.addAll(
                     ec
                             ? List.of("-keyalg", "EC", "-groupname", "secp256r1")

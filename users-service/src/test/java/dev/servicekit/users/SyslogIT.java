@@ -7,7 +7,10 @@ import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.RsyslogServer;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
+import dev.servicekit.testing.TestIdentities;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +18,17 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * users-service.jar sends its log to a real rsyslog over each transport of {@code log.syslog.transport}: a
- * {@code /dev/log}-style UNIX datagram socket, UDP and TCP with octet counting. rsyslog parses every line as RFC 5424:
- * its severity follows the level, APP-NAME is the service, PROCID its pid, and the access log line carries the
- * request id in the structured data.
+ * {@code /dev/log}-style UNIX datagram socket, UDP, TCP with octet counting, and TLS (RFC 5425) to a listener that
+ * requires a client certificate. rsyslog parses every line as RFC 5424: its severity follows the level, APP-NAME is
+ * the service, PROCID its pid, and the access log line carries the request id in the structured data. A collector
+ * whose certificate the service does not trust gets nothing, and the service's WARN says which setting fixes it.
  */
 class SyslogIT {
 
@@ -34,19 +39,43 @@ class SyslogIT {
 
     static RsyslogServer rsyslog;
 
+    /** rsyslog's TLS listener's certificate, and the service's client certificate; null without TLS. */
+    static TestIdentities.Identity collector;
+
+    static TestIdentities.Identity client;
+
+    /** Why rsyslog has no TLS listener here, or empty. */
+    static Optional<String> tlsMissing;
+
     @TempDir
     Path dir;
 
-    /** Skips without rsyslogd locally; on CI (CI=true) .ci/run installs it, so a missing rsyslogd fails. */
+    /**
+     * Skips without rsyslogd locally, and the TLS cases without its OpenSSL driver; on CI (CI=true) .ci/run installs
+     * both, so a missing one fails.
+     */
     @BeforeAll
-    static void startRsyslog() {
+    static void startRsyslog() throws Exception {
         Optional<String> missing = RsyslogServer.unavailableReason();
-        if (missing.isPresent() && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("SyslogIT cannot run on CI: " + missing.get());
+        tlsMissing = RsyslogServer.tlsUnavailableReason();
+        if (tlsMissing.isPresent() && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("SyslogIT cannot run on CI: " + tlsMissing.get());
         }
         missing.ifPresent(reason -> System.out.println("SyslogIT skipped: " + reason));
         assumeTrue(missing.isEmpty(), "syslog tests skipped: " + missing.orElse(""));
-        rsyslog = RsyslogServer.start(rsyslogDir);
+        if (tlsMissing.isPresent()) {
+            System.out.println("SyslogIT's TLS cases skipped: " + tlsMissing.get());
+            rsyslog = RsyslogServer.start(rsyslogDir);
+            return;
+        }
+        List<TestIdentities.Identity> identities = TestIdentities.generate(rsyslogDir, "collector:EC", "client:EC");
+        collector = identities.get(0);
+        client = identities.get(1);
+        Files.setPosixFilePermissions(client.privateKeyPem(), PosixFilePermissions.fromString("rw-------"));
+        rsyslog = RsyslogServer.start(
+                rsyslogDir.resolve("rsyslog"),
+                List.of(new RsyslogServer.TlsListener(
+                        collector.certificatePem(), collector.privateKeyPem(), Optional.of(client.certificatePem()))));
     }
 
     @AfterAll
@@ -57,38 +86,38 @@ class SyslogIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"unix", "udp", "tcp"})
+    @ValueSource(strings = {"unix", "udp", "tcp", "tls"})
     void theServicesLinesReachRsyslogAndParseAsRfc5424(String transport) {
+        if (transport.equals("tls")) {
+            assumeTrue(tlsMissing.isEmpty(), "syslog over TLS skipped: " + tlsMissing.orElse(""));
+        }
         String input = switch (transport) {
             case "unix" -> "imuxsock";
             case "udp" -> "imudp";
+            case "tls" -> RsyslogServer.TLS_INPUT;
             default -> "imtcp";
         };
+        int port = switch (transport) {
+            case "udp" -> rsyslog.udpPort();
+            case "tls" -> rsyslog.tlsPort(0);
+            default -> rsyslog.tcpPort();
+        };
+        List<String> settings = new ArrayList<>(List.of(
+                "auth.enabled=false", // logs a WARN at start
+                "log.syslog.transport=" + transport,
+                "log.syslog.socket=" + rsyslog.socket(),
+                "log.syslog.host=127.0.0.1",
+                "log.syslog.port=" + port,
+                "log.syslog.facility=local4"));
+        if (transport.equals("tls")) {
+            settings.addAll(List.of(
+                    "log.syslog.tls.ca-file=" + collector.certificatePem(),
+                    "log.syslog.tls.cert-file=" + client.certificatePem(),
+                    "log.syslog.tls.key-file=" + client.privateKeyPem()));
+        }
         String requestId = "syslog-it-" + transport;
         long pid;
-        try (ServiceProcess process = UsersServiceProcessIT.smallJvm(dir)
-                .outputName("syslog-" + transport)
-                .args(
-                        "run",
-                        "--set",
-                        "http.port=0",
-                        "--set",
-                        "management.port=0",
-                        "--set",
-                        "data-dir=" + dir.resolve("data"),
-                        "--set",
-                        "auth.enabled=false", // logs a WARN at start
-                        "--set",
-                        "log.syslog.transport=" + transport,
-                        "--set",
-                        "log.syslog.socket=" + rsyslog.socket(),
-                        "--set",
-                        "log.syslog.host=127.0.0.1",
-                        "--set",
-                        "log.syslog.port=" + (transport.equals("udp") ? rsyslog.udpPort() : rsyslog.tcpPort()),
-                        "--set",
-                        "log.syslog.facility=local4")
-                .start()) {
+        try (ServiceProcess process = start("syslog-" + transport, settings)) {
             pid = process.pid();
             int apiPort = UsersServiceProcessIT.port(process, UsersServiceProcessIT.API);
             assertThat(TestHttpClient.create("http://127.0.0.1:" + apiPort)
@@ -129,6 +158,54 @@ class SyslogIT {
                     assertThat(line.structuredData()).isEqualTo("[servicekit@32473 requestId=\"" + requestId + "\"]");
                     assertThat(line.msg()).contains("GET").contains("200");
                 });
+    }
+
+    @Test
+    void aCollectorWhoseCertificateIsNotTrustedGetsNothingAndTheWarningSaysWhy() throws Exception {
+        assumeTrue(tlsMissing.isEmpty(), "syslog over TLS skipped: " + tlsMissing.orElse(""));
+        long pid;
+        try (ServiceProcess process = start(
+                "syslog-tls-untrusted",
+                List.of(
+                        "log.syslog.transport=tls",
+                        "log.syslog.host=127.0.0.1",
+                        "log.syslog.port=" + rsyslog.tlsPort(0),
+                        "log.syslog.tls.ca-file=" + client.certificatePem(), // not the collector's
+                        "log.syslog.tls.cert-file=" + client.certificatePem(),
+                        "log.syslog.tls.key-file=" + client.privateKeyPem()))) {
+            pid = process.pid();
+            process.awaitOutput(
+                    Pattern.compile("Cannot send log lines to syslog tls 127\\.0\\.0\\.1:" + rsyslog.tlsPort(0)
+                            + " \\(the collector's certificate is not trusted .*set log\\.syslog\\.tls\\.ca-file"),
+                    Duration.ofSeconds(30));
+            UsersServiceProcessIT.port(process, UsersServiceProcessIT.API);
+            process.signal("TERM");
+            assertThat(process.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(process.output())
+                    .as("the warning is logged once, not at every retry")
+                    .containsOnlyOnce("the collector's certificate is not trusted");
+        }
+        assertThat(fromProcess(Long.toString(pid))).as("nothing delivered").isEmpty();
+    }
+
+    /** Starts users-service.jar with free ports, a data directory of its own, and these {@code --set} values. */
+    private ServiceProcess start(String outputName, List<String> settings) {
+        List<String> args = new ArrayList<>(List.of(
+                "run",
+                "--set",
+                "http.port=0",
+                "--set",
+                "management.port=0",
+                "--set",
+                "data-dir=" + dir.resolve("data")));
+        for (String setting : settings) {
+            args.add("--set");
+            args.add(setting);
+        }
+        return UsersServiceProcessIT.smallJvm(dir)
+                .outputName(outputName)
+                .args(args.toArray(String[]::new))
+                .start();
     }
 
     private static List<RsyslogServer.Message> fromProcess(String procId) {
