@@ -821,7 +821,25 @@ public final class EtcdConfigSource implements SharedConfigSource {
         return new String(Base64.getDecoder().decode(text), StandardCharsets.UTF_8);
     }
 
-    private static String describe(Throwable e) {
+    /**
+     * What went wrong, and what to do where a setting fixes it. Over TLS 1.3 etcd refuses a client certificate it did
+     * not get or does not trust after the handshake has finished on the client's side, and closes the connection;
+     * whether the client then reads the alert ({@code bad_certificate}, {@code certificate_required}) or only the
+     * closed connection is a race, so a connection closed without an answer on an {@code https://} endpoint says so.
+     */
+    private String describe(Throwable e) {
+        String described = describeCause(e);
+        boolean tls = endpoints.stream().anyMatch(endpoint -> "https".equalsIgnoreCase(endpoint.getScheme()));
+        String message = String.valueOf(e.getMessage());
+        if (tls && (message.contains("received no bytes") || message.contains("Connection reset"))) {
+            return "etcd closed the connection without an answer (" + described + "); if it asks for client"
+                    + " certificates (--client-cert-auth), TLS 1.3 refuses a missing or untrusted one this way: set"
+                    + " config.etcd.tls.cert-file and config.etcd.tls.key-file to one its --trusted-ca-file signs";
+        }
+        return described;
+    }
+
+    private static String describeCause(Throwable e) {
         if (e instanceof java.net.ConnectException) {
             return "connection refused (is etcd running there?)";
         }
