@@ -190,22 +190,7 @@ class SyslogIT {
 
     /** Starts users-service.jar with free ports, a data directory of its own, and these {@code --set} values. */
     private ServiceProcess start(String outputName, List<String> settings) {
-        List<String> args = new ArrayList<>(List.of(
-                "run",
-                "--set",
-                "http.port=0",
-                "--set",
-                "management.port=0",
-                "--set",
-                "data-dir=" + dir.resolve("data")));
-        for (String setting : settings) {
-            args.add("--set");
-            args.add(setting);
-        }
-        return UsersServiceProcessIT.smallJvm(dir)
-                .outputName(outputName)
-                .args(args.toArray(String[]::new))
-                .start();
+        return UsersServiceProcessIT.startRun(dir, outputName, dir.resolve("data"), settings);
     }
 
     private static List<RsyslogServer.Message> fromProcess(String procId) {

@@ -103,24 +103,9 @@ class TlsScanIT {
     }
 
     private static ServiceProcess start(String name, String... settings) {
-        List<String> args = new ArrayList<>(List.of(
-                "run",
-                "--set",
-                "http.port=0",
-                "--set",
-                "management.port=0",
-                "--set",
-                "data-dir=" + dir.resolve("data-" + name),
-                "--set",
-                "auth.enabled=false"));
-        for (String setting : settings) {
-            args.add("--set");
-            args.add(setting);
-        }
-        return UsersServiceProcessIT.smallJvm(dir)
-                .outputName(name)
-                .args(args.toArray(String[]::new))
-                .start();
+        List<String> all = new ArrayList<>(List.of("auth.enabled=false"));
+        all.addAll(List.of(settings));
+        return UsersServiceProcessIT.startRun(dir, name, dir.resolve("data-" + name), all);
     }
 
     private static int port(ServiceProcess process, Pattern pattern) {

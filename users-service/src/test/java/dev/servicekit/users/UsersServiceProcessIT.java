@@ -77,6 +77,23 @@ class UsersServiceProcessIT {
     }
 
     /**
+     * {@code run} in a {@link #smallJvm} on free ports, with {@code dataDir} and a {@code --set} for each of {@code
+     * settings}; its output files are named after {@code outputName}.
+     */
+    static ServiceProcess startRun(Path dir, String outputName, Path dataDir, List<String> settings) {
+        List<String> args = new ArrayList<>(
+                List.of("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + dataDir));
+        for (String setting : settings) {
+            args.add("--set");
+            args.add(setting);
+        }
+        return smallJvm(dir)
+                .outputName(outputName)
+                .args(args.toArray(String[]::new))
+                .start();
+    }
+
+    /**
      * Runs the {@code jcmd} of the JDK that runs {@code pid} (found through {@code /proc/<pid>/exe}) with
      * {@code command}, waits up to a minute, asserts that it exited 0 and returns what it printed.
      */
