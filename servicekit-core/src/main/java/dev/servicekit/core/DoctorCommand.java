@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -97,6 +98,7 @@ final class DoctorCommand implements Callable<Integer> {
                                             + "; defaults, environment and --set")
                             + ")"));
             findings.add(sharedConfig(loaded));
+            loaded.shared().ifPresent(source -> findings.addAll(source.certificates(Clock.systemUTC())));
         } catch (ConfigException e) {
             for (ConfigProblem problem : e.problems()) {
                 findings.add(Diagnosis.failure(
@@ -110,6 +112,9 @@ final class DoctorCommand implements Callable<Integer> {
             Config valid = config.get();
             findings.addAll(secretFiles(valid, bootstrap.configFile(options)));
             findings.add(dataDirectory(valid));
+            PemTlsFiles.of(valid, CoreConfigKeys.LOG_SYSLOG_TLS_FILES)
+                    .diagnoseCertificate("certificate syslog client", Clock.systemUTC())
+                    .ifPresent(findings::add);
             Optional<RunningInstanceFile.Found> running = RunningInstanceFile.in(
                             valid.get(CoreConfigKeys.DATA_DIR), service.id())
                     .read()

@@ -1,5 +1,6 @@
 package dev.servicekit.core;
 
+import dev.servicekit.spi.Diagnosis;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -153,6 +155,37 @@ public final class PemTlsFiles {
      */
     public SSLContext context() throws Problems {
         return new Reloading(this, load(), System::nanoTime).context();
+    }
+
+    /**
+     * {@code doctor}'s finding on the client certificate, when one is named: the files' problems as a failure, else
+     * its validity ({@link CertificateExpiry}). Never throws.
+     */
+    public Optional<Diagnosis> diagnoseCertificate(String check, Clock clock) {
+        if (certificate.isEmpty()) {
+            return Optional.empty();
+        }
+        String renew = "put a renewed certificate (and its key) at " + certificate.get() + " ("
+                + keys.certificate().name() + "); the running service uses it from its next connection";
+        try {
+            load();
+            List<Problem> problems = new ArrayList<>();
+            List<X509Certificate> chain = certificates(keys.certificate(), certificate.get(), problems);
+            if (chain.isEmpty()) {
+                throw new Problems(problems);
+            }
+            return Optional.of(CertificateExpiry.diagnose(check, certificate.get(), chain.get(0), clock, renew));
+        } catch (Problems e) {
+            return Optional.of(Diagnosis.failure(
+                    check,
+                    e.problems().stream()
+                            .map(problem -> problem.key().name() + ": " + problem.message())
+                            .collect(java.util.stream.Collectors.joining("; ")),
+                    "fix the files named above"));
+        } catch (RuntimeException e) {
+            return Optional.of(
+                    Diagnosis.failure(check, "\"" + certificate.get() + "\" cannot be read: " + e.getMessage(), renew));
+        }
     }
 
     /** Reads the files into key and trust managers. */

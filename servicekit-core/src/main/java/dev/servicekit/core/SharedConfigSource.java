@@ -53,6 +53,14 @@ public interface SharedConfigSource extends AutoCloseable {
         return true;
     }
 
+    /**
+     * {@code doctor}'s findings on the certificates the source presents (a client certificate's validity); none when
+     * it presents none. Never throws.
+     */
+    default java.util.List<dev.servicekit.spi.Diagnosis> certificates(java.time.Clock clock) {
+        return java.util.List.of();
+    }
+
     /** Stops following; idempotent, never throws. */
     @Override
     void close();

@@ -7,6 +7,7 @@ import dev.servicekit.core.ConfigLayer;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.PasswordFile;
 import dev.servicekit.core.SharedConfigSource;
+import dev.servicekit.spi.Diagnosis;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -100,6 +102,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private final HttpClient http;
     private final String user;
     private final Path passwordFile;
+    private final EtcdTls.TlsFiles tlsFiles;
     /** The token each endpoint gave; {@code ""} where etcd has authentication off. */
     private final Map<URI, String> tokens = new ConcurrentHashMap<>();
 
@@ -132,6 +135,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         this.resyncInterval = b.resyncInterval;
         this.user = b.user;
         this.passwordFile = b.passwordFile;
+        this.tlsFiles = b.tlsFiles;
         HttpClient.Builder http =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
         if (b.tls != null) {
@@ -177,6 +181,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         if (tls.any()) {
             try {
                 builder.tls(EtcdTls.context(tls));
+                builder.tlsFiles = tls;
             } catch (EtcdTls.Problems e) {
                 // The keys' check reads the same files first: they changed since.
                 throw new IllegalArgumentException("config.etcd.tls.*: " + e.getMessage(), e);
@@ -235,6 +240,13 @@ public final class EtcdConfigSource implements SharedConfigSource {
     /** The prefix used when {@code config.etcd.prefix} is not set: {@code /<service name>/config/}. */
     public static String defaultPrefix(String serviceName) {
         return "/" + Objects.requireNonNull(serviceName, "serviceName") + "/config/";
+    }
+
+    /** The client certificate of {@code config.etcd.tls.cert-file}, when one is set: its files and its validity. */
+    @Override
+    public List<Diagnosis> certificates(Clock clock) {
+        return tlsFiles.pem().diagnoseCertificate("certificate etcd client", clock).stream()
+                .toList();
     }
 
     @Override
@@ -886,6 +898,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         private String user;
         private Path passwordFile;
         private SSLContext tls;
+        private EtcdTls.TlsFiles tlsFiles = new EtcdTls.TlsFiles(Optional.empty(), Optional.empty(), Optional.empty());
 
         private Builder(List<URI> endpoints, String prefix) {
             Objects.requireNonNull(endpoints, "endpoints");

@@ -1,13 +1,12 @@
 package dev.servicekit.http;
 
+import dev.servicekit.core.CertificateExpiry;
 import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.spi.Diagnosis;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,13 +15,10 @@ import java.util.Optional;
 
 /**
  * The TLS certificates of both listeners as {@code doctor} and {@code /admin/status} see them: loaded with the same
- * checks as a start ({@link TlsMaterialLoader}), and the served certificate's expiry: a failure once expired, a
- * warning within {@link #WARN_BEFORE} of it.
+ * checks as a start ({@link TlsMaterialLoader}), and the served certificate's expiry ({@link CertificateExpiry}: a
+ * failure once expired, a warning within {@link CertificateExpiry#WARN_BEFORE} of it).
  */
 final class TlsCertificateCheck {
-
-    /** How long before its expiry a certificate is a warning. */
-    static final Duration WARN_BEFORE = Duration.ofDays(14);
 
     private TlsCertificateCheck() {}
 
@@ -71,26 +67,13 @@ final class TlsCertificateCheck {
                         "check " + listener.certificateKey().name() + " and its key"));
                 continue;
             }
-            Instant notAfter = leaf.getNotAfter().toInstant();
-            Instant now = clock.instant();
-            long days = Duration.between(now, notAfter).toDays();
-            String subject = "\"" + file + "\" (subject \""
-                    + leaf.getSubjectX500Principal().getName() + "\")";
-            String renew = "put a renewed certificate (and its key) at " + file
-                    + "; the running service loads it without a restart";
-            if (!notAfter.isAfter(now)) {
-                findings.add(Diagnosis.failure(check, subject + " expired on " + notAfter, renew));
-            } else if (Duration.between(now, notAfter).compareTo(WARN_BEFORE) <= 0) {
-                findings.add(Diagnosis.warning(
-                        check, subject + " expires on " + notAfter + ", in " + days + " days", renew));
-            } else if (leaf.getNotBefore().toInstant().isAfter(now)) {
-                findings.add(Diagnosis.warning(
-                        check,
-                        subject + " is not valid before " + leaf.getNotBefore().toInstant(),
-                        "check this machine's clock, or use a certificate valid now"));
-            } else {
-                findings.add(Diagnosis.ok(check, subject + " is valid until " + notAfter + " (" + days + " days)"));
-            }
+            findings.add(CertificateExpiry.diagnose(
+                    check,
+                    file,
+                    leaf,
+                    clock,
+                    "put a renewed certificate (and its key) at " + file
+                            + "; the running service loads it without a restart"));
         }
         return findings;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.core.ServiceCli;
+import dev.servicekit.testing.TestIdentities;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -199,6 +200,45 @@ class DoctorTest {
                         "http.tls.keystore-password=changeit"))
                 .isEqualTo(1);
         assertThat(out()).containsPattern("failure        certificate api: \"" + expired + "\" .* expired on ");
+    }
+
+    @Test
+    void theClientCertificatesOfSyslogAndEtcdAreCheckedForExpiryToo() throws Exception {
+        // keytool's certificates here are valid for 2 days: within 14 days of their expiry, a warning
+        List<TestIdentities.Identity> identities = TestIdentities.generate(
+                Files.createDirectories(dir.resolve("pki")), "syslog-client:EC", "etcd-client:EC");
+        for (TestIdentities.Identity identity : identities) {
+            Files.setPosixFilePermissions(identity.privateKeyPem(), PosixFilePermissions.fromString("rw-------"));
+        }
+        TestIdentities.Identity syslog = identities.get(0);
+        TestIdentities.Identity etcd = identities.get(1);
+
+        doctor(
+                "--set", "log.syslog.transport=tls",
+                "--set", "log.syslog.port=" + freePort(),
+                "--set", "log.syslog.tls.ca-file=" + syslog.certificatePem(),
+                "--set", "log.syslog.tls.cert-file=" + syslog.certificatePem(),
+                "--set", "log.syslog.tls.key-file=" + syslog.privateKeyPem(),
+                "--set", "config.etcd.endpoints=https://127.0.0.1:" + freePort(),
+                "--set", "config.etcd.required=false",
+                "--set", "config.etcd.timeout=1s",
+                "--set", "config.etcd.tls.ca-file=" + etcd.certificatePem(),
+                "--set", "config.etcd.tls.cert-file=" + etcd.certificatePem(),
+                "--set", "config.etcd.tls.key-file=" + etcd.privateKeyPem());
+
+        assertThat(out())
+                .as(out())
+                .containsPattern("warning        certificate syslog client: \"" + syslog.certificatePem()
+                        + "\" \\(subject \"CN=syslog-client,O=Servicekit Test\"\\) expires on \\S+, in [012] days")
+                .contains("fix: put a renewed certificate (and its key) at " + syslog.certificatePem()
+                        + " (log.syslog.tls.cert-file)")
+                .containsPattern("warning        certificate etcd client: \"" + etcd.certificatePem()
+                        + "\" \\(subject \"CN=etcd-client,O=Servicekit Test\"\\) expires on \\S+, in [012] days")
+                .contains("(config.etcd.tls.cert-file); the running service uses it from its next connection");
+
+        // Without a client certificate there is nothing to check, and no line about it
+        doctor("--set", "log.syslog.transport=tls", "--set", "log.syslog.port=" + freePort());
+        assertThat(out()).doesNotContain("certificate syslog client").doesNotContain("certificate etcd client");
     }
 
     @Test
