@@ -43,6 +43,9 @@ public final class PemTlsFiles {
 
     private static final Logger LOG = LoggerFactory.getLogger(PemTlsFiles.class);
 
+    /** The key store entry of the client certificate and its key, in every material. */
+    private static final String CLIENT_ALIAS = "client";
+
     /** The keys that name the files: each problem names its key. */
     public record Keys(ConfigKey<Path> ca, ConfigKey<Path> certificate, ConfigKey<Path> key) {
         /** Checks values. */
@@ -168,13 +171,8 @@ public final class PemTlsFiles {
         String renew = "put a renewed certificate (and its key) at " + certificate.get() + " ("
                 + keys.certificate().name() + "); the running service uses it from its next connection";
         try {
-            load();
-            List<Problem> problems = new ArrayList<>();
-            List<X509Certificate> chain = certificates(keys.certificate(), certificate.get(), problems);
-            if (chain.isEmpty()) {
-                throw new Problems(problems);
-            }
-            return Optional.of(CertificateExpiry.diagnose(check, certificate.get(), chain.get(0), clock, renew));
+            X509Certificate leaf = load().keys().getCertificateChain(CLIENT_ALIAS)[0];
+            return Optional.of(CertificateExpiry.diagnose(check, certificate.get(), leaf, clock, renew));
         } catch (Problems e) {
             return Optional.of(Diagnosis.failure(
                     check,
@@ -240,7 +238,7 @@ public final class PemTlsFiles {
             KeyStore identity = emptyStore();
             char[] none = new char[0];
             if (privateKey.isPresent()) {
-                identity.setKeyEntry("client", privateKey.get(), none, chain.toArray(new X509Certificate[0]));
+                identity.setKeyEntry(CLIENT_ALIAS, privateKey.get(), none, chain.toArray(new X509Certificate[0]));
             }
             keyManagers.init(identity, none);
             return new Material(
@@ -430,7 +428,7 @@ public final class PemTlsFiles {
 
         /**
          * The material without a look at the files, for the key and chain of the alias a handshake chose. Another
-         * handshake may read changed files in between; every material names its entry "client", and a key and chain
+         * handshake may read changed files in between; every material names its entry {@link #CLIENT_ALIAS}, and a key and chain
          * taken from two of them fail that one handshake, which the client retries.
          */
         private synchronized Material material() {

@@ -103,6 +103,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private final String user;
     private final Path passwordFile;
     private final EtcdTls.TlsFiles tlsFiles;
+    /** Whether an endpoint is {@code https://}: a connection closed without an answer may be a TLS refusal. */
+    private final boolean https;
     /** The token each endpoint gave; {@code ""} where etcd has authentication off. */
     private final Map<URI, String> tokens = new ConcurrentHashMap<>();
 
@@ -136,6 +138,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         this.user = b.user;
         this.passwordFile = b.passwordFile;
         this.tlsFiles = b.tlsFiles;
+        this.https = endpoints.stream().anyMatch(endpoint -> "https".equalsIgnoreCase(endpoint.getScheme()));
         HttpClient.Builder http =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
         if (b.tls != null) {
@@ -841,9 +844,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
      */
     private String describe(Throwable e) {
         String described = describeCause(e);
-        boolean tls = endpoints.stream().anyMatch(endpoint -> "https".equalsIgnoreCase(endpoint.getScheme()));
         String message = String.valueOf(e.getMessage());
-        if (tls && (message.contains("received no bytes") || message.contains("Connection reset"))) {
+        if (https && (message.contains("received no bytes") || message.contains("Connection reset"))) {
             return "etcd closed the connection without an answer (" + described + "); if it asks for client"
                     + " certificates (--client-cert-auth), TLS 1.3 refuses a missing or untrusted one this way: set"
                     + " config.etcd.tls.cert-file and config.etcd.tls.key-file to one its --trusted-ca-file signs";
