@@ -2,12 +2,10 @@ package dev.servicekit.core;
 
 import dev.servicekit.spi.ConsoleLogTarget;
 import dev.servicekit.spi.ServiceManager;
-import dev.servicekit.spi.ServiceRef;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,63 +37,15 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The options of a plain {@code run} or {@code service} command line, parsed without picocli: the verb followed
-     * only by {@code --set KEY=VALUE}, {@code --config FILE} and {@code --instance NAME} (each also as
-     * {@code --option=value}; {@code --config} and {@code --instance} at most once), every value non-empty and not
-     * starting with {@code -} or {@code @}, a file name that is a valid path and an instance name that keeps the rule.
-     * Empty for anything else ({@code --help}, a typo, an {@code @file}, {@code --}, a bad value), which picocli then
-     * parses, helps or rejects exactly as before.
-     *
-     * <p>Why: this is what every start of a service runs, and picocli 4.7's classes are Java 5 class files, which
-     * neither the class-data archive nor the AOT cache keeps; building the command model alone took 100-200 ms of
-     * each start (docs/decisions.md, "Start path inside the application"). {@code ServiceCliTest} holds this parse
-     * equal to picocli's for the command lines it accepts.
+     * The options of a plain {@code run} or {@code service} command line ({@link PlainArguments}: {@code --set},
+     * {@code --config} and {@code --instance} only), parsed without picocli; empty for anything else, which picocli
+     * then parses. This is what every start of a service runs.
      */
     static Optional<ServiceCli.ConfigOptions> plainArguments(String... args) {
         if (args.length == 0 || !(args[0].equals("run") || args[0].equals("service"))) {
             return Optional.empty();
         }
-        ServiceCli.ConfigOptions parsed = new ServiceCli.ConfigOptions();
-        for (int i = 1; i < args.length; i++) {
-            String arg = args[i];
-            int equals = arg.indexOf('=');
-            String option = equals < 0 ? arg : arg.substring(0, equals);
-            String value;
-            if (equals >= 0) {
-                value = arg.substring(equals + 1);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                return Optional.empty();
-            }
-            if (value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
-                return Optional.empty();
-            }
-            switch (option) {
-                case "--set" -> parsed.overrides.add(value);
-                case "--config" -> {
-                    if (parsed.configFile != null) {
-                        return Optional.empty();
-                    }
-                    try {
-                        parsed.configFile = Paths.get(value);
-                    } catch (InvalidPathException e) {
-                        return Optional.empty();
-                    }
-                }
-                case "--instance" -> {
-                    if (parsed.instance.name != null
-                            || ServiceRef.instanceProblem(value).isPresent()) {
-                        return Optional.empty();
-                    }
-                    parsed.instance.name = value;
-                }
-                default -> {
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.of(parsed);
+        return PlainArguments.parse(args, false, Set.of()).map(parsed -> parsed.config);
     }
 
     static CommandLine commandLine(CliContext cli, boolean service) {

@@ -1,13 +1,10 @@
 package dev.servicekit.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ServiceState;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -34,7 +31,6 @@ import org.slf4j.LoggerFactory;
 record RunningInstanceFile(Path file) {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunningInstanceFile.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** How far a recorded process start may be from the one the OS reports for the same pid (clock granularity). */
     private static final Duration START_TOLERANCE = Duration.ofSeconds(2);
 
@@ -98,7 +94,7 @@ record RunningInstanceFile(Path file) {
         view.put("endpoints", endpoints);
         Path temp = file.resolveSibling(file.getFileName() + "." + self.pid() + ".tmp");
         try {
-            Files.writeString(temp, JSON.writeValueAsString(view) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(temp, JsonValues.write(view) + "\n", StandardCharsets.UTF_8);
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             LOG.warn("Cannot write {} ({}); status and doctor will not find this process", file, e.getMessage());
@@ -125,37 +121,39 @@ record RunningInstanceFile(Path file) {
 
     /** Reads the file; empty when it is absent or not in the expected form. */
     Optional<Found> read() {
-        JsonNode json;
+        Map<String, Object> json;
         try {
-            json = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
+            json = JsonValues.readObject(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) { // absent (NoSuchFileException), unreadable, or not a JSON object
             return Optional.empty();
         }
-        if (json == null
-                || !json.path("pid").canConvertToLong()
-                || json.path("pid").asLong() <= 0) {
+        if (!(json.get("pid") instanceof Number pid)
+                || !(pid instanceof Integer || pid instanceof Long)
+                || pid.longValue() <= 0) {
             return Optional.empty();
         }
         Optional<Instant> start = Optional.empty();
-        if (json.path("processStart").isTextual()) {
+        if (json.get("processStart") instanceof String text) {
             try {
-                start = Optional.of(Instant.parse(json.path("processStart").asText()));
+                start = Optional.of(Instant.parse(text));
             } catch (RuntimeException e) {
                 start = Optional.empty();
             }
         }
         Map<String, URI> endpoints = new TreeMap<>();
-        json.path("endpoints").properties().forEach(entry -> {
-            try {
-                endpoints.put(entry.getKey(), URI.create(entry.getValue().asText()));
-            } catch (IllegalArgumentException e) {
-                // an endpoint that is not a URI is left out
-            }
-        });
-        return Optional.of(new Found(
-                file, json.path("pid").asLong(), start, json.path("state").asText("UNKNOWN"), Map.copyOf(endpoints)));
+        if (json.get("endpoints") instanceof Map<?, ?> named) {
+            named.forEach((name, uri) -> {
+                try {
+                    if (uri instanceof String text) {
+                        endpoints.put((String) name, URI.create(text));
+                    }
+                } catch (IllegalArgumentException e) {
+                    // an endpoint that is not a URI is left out
+                }
+            });
+        }
+        String state = json.get("state") instanceof String text ? text : "UNKNOWN";
+        return Optional.of(new Found(file, pid.longValue(), start, state, Map.copyOf(endpoints)));
     }
 
     private static boolean isZombie(long pid) {

@@ -79,6 +79,15 @@ public final class ServiceCli {
                 return failure(e);
             }
         }
+        Optional<StatusCommand> plainStatus = StatusCommand.plain(context, args);
+        if (plainStatus.isPresent()) {
+            // Asked by scripts and health checks, often: without building picocli's model as well.
+            try {
+                return plainStatus.get().call();
+            } catch (Exception e) {
+                return failure(e);
+            }
+        }
         return commandLine(args).execute(args);
     }
 

@@ -310,6 +310,65 @@ class ServiceCliTest {
     }
 
     @Test
+    void aPlainStatusCommandLineIsParsedWithoutPicocliExactlyAsPicocliParsesIt() {
+        List<List<String>> lines = List.of(
+                List.of("status"),
+                List.of("status", "--json"),
+                List.of("status", "--set", "data-dir=/var/lib/demo", "--json"),
+                List.of("status", "--config=conf.yaml", "--instance", "blue", "--set", "x=1", "--set=y=2"),
+                List.of("status", "--user", "--name", "other", "--platform=daemon"),
+                List.of("status", "--root", "/tmp/staged", "--platform", "systemd", "--user", "--json"),
+                List.of("status", "--name=demo", "--instance=green-2"));
+        for (List<String> line : lines) {
+            Optional<StatusCommand> plain = StatusCommand.plain(null, line.toArray(String[]::new));
+            StatusCommand picocli = new StatusCommand(null);
+            new CommandLine(picocli).parseArgs(line.subList(1, line.size()).toArray(String[]::new));
+
+            assertThat(plain).as("%s", line).isPresent();
+            assertThat(plain.get().json).as("%s", line).isEqualTo(picocli.json);
+            assertThat(plain.get().options.overrides).as("%s", line).isEqualTo(picocli.options.overrides);
+            assertThat(plain.get().options.configFile).as("%s", line).isEqualTo(picocli.options.configFile);
+            assertThat(plain.get().options.instance.value()).as("%s", line).isEqualTo(picocli.options.instance.value());
+            assertThat(plain.get().target.name).as("%s", line).isEqualTo(picocli.target.name);
+            assertThat(plain.get().target.platform).as("%s", line).isEqualTo(picocli.target.platform);
+            assertThat(plain.get().target.user).as("%s", line).isEqualTo(picocli.target.user);
+            assertThat(plain.get().target.root).as("%s", line).isEqualTo(picocli.target.root);
+        }
+    }
+
+    @Test
+    void everyOtherStatusCommandLineIsLeftToPicocli() {
+        List<String[]> lines = List.of(
+                new String[] {"stat"},
+                new String[] {"status", "--help"},
+                new String[] {"status", "-h"},
+                new String[] {"status", "-V"},
+                new String[] {"status", "--json", "--json"},
+                new String[] {"status", "--json=true"},
+                new String[] {"status", "--user", "--user"},
+                new String[] {"status", "--name", "a", "--name", "b"},
+                new String[] {"status", "--platform"},
+                new String[] {"status", "--root", "nul\0dir"},
+                new String[] {"status", "--instance", "Bad Name"},
+                new String[] {"status", "--bogus"},
+                new String[] {"status", "@args.txt"},
+                new String[] {"status", "--", "--json"});
+        for (String[] line : lines) {
+            assertThat(StatusCommand.plain(null, line))
+                    .as(Arrays.toString(line))
+                    .isEmpty();
+        }
+        assertThat(RunCommand.plainArguments("run", "--json")).isEmpty();
+        assertThat(RunCommand.plainArguments("run", "--name", "x")).isEmpty();
+    }
+
+    @Test
+    void statusHelpStillComesFromPicocli() {
+        assertThat(run(Map.of(), "status", "--help")).isZero();
+        assertThat(out()).contains("Usage: demo-service status").contains("--json");
+    }
+
+    @Test
     void aMistakeAfterAPlainPrefixIsStillPicocliUsageError() {
         assertThat(run(Map.of(), "run", "--set", "http.port=8081", "--bogus")).isEqualTo(2);
         assertThat(err()).contains("--bogus");

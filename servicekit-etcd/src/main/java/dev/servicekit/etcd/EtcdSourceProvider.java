@@ -25,6 +25,10 @@ public final class EtcdSourceProvider implements SharedConfigSource.Provider {
 
     @Override
     public Optional<SharedConfigSource> open(Config local, String serviceName) {
+        if (local.get(EtcdConfigKeys.CONFIG_ETCD_ENDPOINTS).isEmpty()) {
+            // No etcd: the client's class (its JSON mapper, its logger) is not even loaded, as CLI verbs start faster.
+            return Optional.empty();
+        }
         return EtcdConfigSource.fromConfig(local, serviceName).map(source -> source);
     }
 }

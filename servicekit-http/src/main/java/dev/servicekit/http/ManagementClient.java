@@ -3,19 +3,22 @@ package dev.servicekit.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.core.ApplicationView;
 import dev.servicekit.core.Config;
+import dev.servicekit.core.JsonValues;
 import dev.servicekit.core.LocalAdminAccess;
 import dev.servicekit.core.ReloadReport;
 import dev.servicekit.core.ServiceException;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceManagerException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -31,8 +34,13 @@ import java.util.Optional;
 /**
  * The {@code reload} verb's way to a running instance no service manager runs: {@code POST /admin/reload} on
  * the loopback management listener named by the same configuration ({@code management.host},
- * {@code management.port}), with the JDK's HTTP client. Plain HTTP on loopback only: the token (if any) never
- * leaves the machine, and nothing on the network can be asked to reload.
+ * {@code management.port}), with the JDK's {@link HttpURLConnection}. Plain HTTP on loopback only: the token (if
+ * any) never leaves the machine, and nothing on the network can be asked to reload.
+ *
+ * <p>Why not {@code java.net.http.HttpClient}: building one sets up TLS (the JDK's default {@code SSLContext} and
+ * its trust store) and a selector thread even for plain HTTP; its first request loaded about 1,300 more classes
+ * and took about 1 s more CPU than {@code HttpURLConnection}'s, most of {@code status}'s time
+ * (docs/decisions.md, "status answers like version").
  *
  * {@snippet :
  * LocalAdminAccess access = ManagementClient.forConfig(config, Optional.of(adminToken));
@@ -48,15 +56,10 @@ public final class ManagementClient implements LocalAdminAccess {
 
     private final URI base;
     private final Optional<String> bearerToken;
-    private final HttpClient client;
 
     private ManagementClient(URI base, Optional<String> bearerToken) {
         this.base = base;
         this.bearerToken = bearerToken;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
     }
 
     /**
@@ -105,25 +108,17 @@ public final class ManagementClient implements LocalAdminAccess {
 
     @Override
     public ReloadReport reload() {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/admin/reload"))
-                .timeout(REQUEST_TIMEOUT)
-                .header("Accept", "application/json, application/problem+json")
-                .POST(HttpRequest.BodyPublishers.noBody());
-        bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
-        HttpResponse<String> response;
+        Answer response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (ConnectException | HttpConnectTimeoutException e) {
+            response = exchange("POST", "/admin/reload", true, REQUEST_TIMEOUT, null);
+        } catch (NotAnswering e) {
             throw new ServiceManagerException(
                     "nothing answers at " + base + " (its management listener, from management.host"
                             + " and management.port); start it with run or start, or pass the --config/--set it runs with",
                     ExitCode.NOT_RUNNING,
-                    e);
+                    e.getCause());
         } catch (IOException e) {
             throw new ServiceException("POST " + base + "/admin/reload failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServiceException("Interrupted while waiting for " + base + "/admin/reload", e);
         }
         JsonNode body = parse(response);
         return switch (response.statusCode()) {
@@ -153,17 +148,14 @@ public final class ManagementClient implements LocalAdminAccess {
     @Override
     public Optional<ApplicationView> view() {
         List<String> notes = new ArrayList<>();
-        HttpResponse<String> ready;
+        Answer ready;
         try {
-            ready = get("/health/ready", false);
-        } catch (ConnectException | HttpConnectTimeoutException e) {
+            ready = exchange("GET", "/health/ready", false, VIEW_TIMEOUT, null);
+        } catch (NotAnswering e) {
             return Optional.empty();
         } catch (IOException e) {
             notes.add("GET " + base + "/health/ready failed: " + e.getMessage());
             return Optional.of(new ApplicationView(base, Optional.empty(), Map.of(), notes));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
         }
         Optional<Boolean> isReady = switch (ready.statusCode()) {
             case 200 -> Optional.of(true);
@@ -176,9 +168,9 @@ public final class ManagementClient implements LocalAdminAccess {
         };
         Map<String, Object> status = Map.of();
         try {
-            HttpResponse<String> response = get("/admin/status", true);
+            Answer response = exchange("GET", "/admin/status", true, VIEW_TIMEOUT, null);
             if (response.statusCode() == 200) {
-                status = JsonBodies.mapper().readValue(response.body(), MAP);
+                status = JsonValues.readObject(response.body());
             } else {
                 notes.add("GET /admin/status answered " + response.statusCode() + " " + detail(response.body())
                         + (bearerToken.isEmpty() && (response.statusCode() == 401 || response.statusCode() == 403)
@@ -188,24 +180,92 @@ public final class ManagementClient implements LocalAdminAccess {
             }
         } catch (IOException e) {
             notes.add("GET " + base + "/admin/status failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         return Optional.of(new ApplicationView(base, isReady, status, notes));
     }
 
-    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
-            new com.fasterxml.jackson.core.type.TypeReference<>() {};
+    /** One answer: its status, its headers (lower-case names, the first value of each) and, unless saved, its body. */
+    private record Answer(int statusCode, Map<String, String> headers, String body) {}
 
-    private HttpResponse<String> get(String path, boolean authorized) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(VIEW_TIMEOUT)
-                .header("Accept", "application/json, application/problem+json")
-                .GET();
-        if (authorized) {
-            bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+    /** Nothing accepted the connection (refused, or no answer within {@link #CONNECT_TIMEOUT}). */
+    private static final class NotAnswering extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotAnswering(IOException cause) {
+            super(cause.getMessage(), cause);
         }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sends one request without a body and reads the whole answer within {@code timeout} (each read waits at most
+     * that long, and the body stops being read once it has passed).
+     *
+     * @param saveTo where a 200 answer's body is written (truncated first), or null to keep it in the answer
+     * @throws NotAnswering when the connection is refused or times out
+     * @throws IOException when the exchange fails after the connection was made
+     */
+    private Answer exchange(String method, String path, boolean authorized, Duration timeout, Path saveTo)
+            throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpURLConnection connection =
+                (HttpURLConnection) base.resolve(path).toURL().openConnection();
+        try {
+            connection.setRequestMethod(method);
+            connection.setInstanceFollowRedirects(false);
+            connection.setUseCaches(false);
+            connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            connection.setRequestProperty("Accept", "application/json, application/problem+json");
+            if (authorized) {
+                bearerToken.ifPresent(token -> connection.setRequestProperty("Authorization", "Bearer " + token));
+            }
+            if (method.equals("POST")) {
+                connection.setDoOutput(true);
+                connection.setFixedLengthStreamingMode(0);
+            }
+            try {
+                connection.connect();
+            } catch (ConnectException | SocketTimeoutException e) {
+                throw new NotAnswering(e);
+            }
+            if (method.equals("POST")) {
+                connection.getOutputStream().close(); // no body: Content-Length 0
+            }
+            int status = connection.getResponseCode();
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; connection.getHeaderFieldKey(i) != null; i++) {
+                headers.putIfAbsent(
+                        connection.getHeaderFieldKey(i).toLowerCase(Locale.ROOT), connection.getHeaderField(i));
+            }
+            try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+                if (in == null) {
+                    return new Answer(status, headers, "");
+                }
+                if (status == 200 && saveTo != null) {
+                    try (OutputStream out = Files.newOutputStream(
+                            saveTo, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                        copy(in, out, deadline, method, path);
+                    }
+                    return new Answer(status, headers, "");
+                }
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                copy(in, body, deadline, method, path);
+                return new Answer(status, headers, body.toString(StandardCharsets.UTF_8));
+            }
+        } finally {
+            connection.disconnect();
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long deadline, String method, String path)
+            throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            out.write(buffer, 0, n);
+            if (System.nanoTime() - deadline > 0) {
+                throw new SocketTimeoutException("the answer to " + method + " " + path + " took longer than allowed");
+            }
+        }
     }
 
     /**
@@ -222,31 +282,17 @@ public final class ManagementClient implements LocalAdminAccess {
     public Map<String, String> postForFile(String path, Path target, Duration timeout) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(target, "target");
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(Objects.requireNonNull(timeout, "timeout"))
-                .version(HttpClient.Version.HTTP_1_1)
-                .POST(HttpRequest.BodyPublishers.noBody());
-        bearerToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
-        HttpResponse.BodyHandler<String> handler = info -> info.statusCode() == 200
-                ? HttpResponse.BodySubscribers.mapping(
-                        HttpResponse.BodySubscribers.ofFile(
-                                target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
-                        written -> "")
-                : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
-        HttpResponse<String> response;
+        Answer response;
         try {
-            response = client.send(request.build(), handler);
-        } catch (ConnectException | HttpConnectTimeoutException e) {
+            response = exchange("POST", path, true, Objects.requireNonNull(timeout, "timeout"), target);
+        } catch (NotAnswering e) {
             throw new ServiceManagerException(
                     "nothing answers at " + base + " (its management listener, from management.host and"
                             + " management.port)",
                     ExitCode.NOT_RUNNING,
-                    e);
+                    e.getCause());
         } catch (IOException e) {
             throw new ServiceException("POST " + base + path + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServiceException("Interrupted while waiting for " + base + path, e);
         }
         int status = response.statusCode();
         if (status != 200) {
@@ -266,23 +312,21 @@ public final class ManagementClient implements LocalAdminAccess {
                                     + detail;
                     });
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        response.headers()
-                .map()
-                .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
-        return headers;
+        return response.headers();
     }
 
+    /** The problem's {@code detail}, else the whole body. */
     private static String detail(String body) {
         try {
-            JsonNode problem = JsonBodies.mapper().readTree(body.isEmpty() ? "{}" : body);
-            return problem.path("detail").asText(body);
+            return JsonValues.readObject(body.isEmpty() ? "{}" : body).get("detail") instanceof String detail
+                    ? detail
+                    : body;
         } catch (IOException e) {
             return body;
         }
     }
 
-    private JsonNode parse(HttpResponse<String> response) {
+    private JsonNode parse(Answer response) {
         try {
             return JsonBodies.mapper().readTree(response.body().isEmpty() ? "{}" : response.body());
         } catch (IOException e) {
