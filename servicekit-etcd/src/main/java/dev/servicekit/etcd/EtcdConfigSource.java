@@ -7,6 +7,7 @@ import dev.servicekit.core.ConfigLayer;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.PasswordFile;
 import dev.servicekit.core.SharedConfigSource;
+import dev.servicekit.core.TlsRefusal;
 import dev.servicekit.spi.Diagnosis;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -862,29 +863,31 @@ public final class EtcdConfigSource implements SharedConfigSource {
         }
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof javax.net.ssl.SSLHandshakeException handshake) {
-                return describeHandshake(String.valueOf(handshake.getMessage()));
+                return describeHandshake(handshake);
             }
         }
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    /** A failed TLS handshake with what to do about it, for the failures that a setting fixes. */
-    private static String describeHandshake(String message) {
-        if (message.contains("PKIX") || message.contains("unable to find valid certification path")) {
-            return "etcd's certificate is not trusted (" + message + "); set config.etcd.tls.ca-file to the CA"
-                    + " certificate that signed it";
-        }
-        if (message.contains("bad_certificate") || message.contains("certificate_required")) {
-            return "etcd refused the TLS handshake (" + message + "): it asks for a client certificate, and none was"
-                    + " given or it does not trust the one given; set config.etcd.tls.cert-file and"
-                    + " config.etcd.tls.key-file to one its --trusted-ca-file signs";
-        }
-        if (message.contains("No subject alternative") || message.contains("No name matching")) {
-            return "etcd's certificate does not name the endpoint's host (" + message + "); use a host name the"
-                    + " certificate names in config.etcd.endpoints";
-        }
-        return "TLS handshake failed (" + message + ")";
+    /** A failed TLS handshake with what to do about it, for the failures that a setting fixes ({@link TlsRefusal}). */
+    static String describeHandshake(javax.net.ssl.SSLHandshakeException handshake) {
+        String message = String.valueOf(handshake.getMessage());
+        return TlsRefusal.classify(handshake)
+                .map(refusal -> switch (refusal) {
+                    case SERVER_NOT_TRUSTED ->
+                        "etcd's certificate is not trusted (" + message + "); set"
+                                + " config.etcd.tls.ca-file to the CA certificate that signed it";
+                    case SERVER_NAME_MISMATCH ->
+                        "etcd's certificate does not name the endpoint's host (" + message
+                                + "); use a host name the certificate names in config.etcd.endpoints";
+                    case CLIENT_CERTIFICATE_REFUSED ->
+                        "etcd refused the TLS handshake (" + message + "): it asks for"
+                                + " a client certificate, and none was given or it does not trust the one given; set"
+                                + " config.etcd.tls.cert-file and config.etcd.tls.key-file to one its --trusted-ca-file"
+                                + " signs";
+                })
+                .orElse("TLS handshake failed (" + message + ")");
     }
 
     /** Builds an {@link EtcdConfigSource}. */
