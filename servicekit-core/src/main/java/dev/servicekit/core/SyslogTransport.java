@@ -54,7 +54,7 @@ sealed interface SyslogTransport {
             case UNIX -> new Unix(settings.socket());
             case UDP -> new Udp(settings.host(), settings.port());
             case TCP -> new Tcp(settings.host(), settings.port());
-            case TLS -> new Tls(settings.host(), settings.port(), settings.tls().files());
+            case TLS -> new Tls(settings.host(), settings.port(), settings.tls());
         };
     }
 
