@@ -337,15 +337,15 @@ sealed interface SyslogTransport {
             if (refusal.isPresent()) {
                 return switch (refusal.get()) {
                     case SERVER_NOT_TRUSTED ->
-                        "the collector's certificate is not trusted (" + message + "); set"
-                                + " log.syslog.tls.ca-file to the CA certificate that signed it";
+                        "the collector's certificate is not trusted (" + message + "); set log.syslog.tls.ca-file to"
+                                + " the CA certificate that signed it";
                     case SERVER_NAME_MISMATCH ->
-                        "the collector's certificate does not name log.syslog.host ("
-                                + message + "); set log.syslog.host to a name the certificate carries, or give the"
-                                + " collector a certificate for that name";
+                        "the collector's certificate does not name log.syslog.host (" + message + "); set"
+                                + " log.syslog.host to a name the certificate carries, or give the collector a"
+                                + " certificate for that name";
                     case CLIENT_CERTIFICATE_REFUSED ->
-                        "the collector refused the TLS handshake (" + message + "): it"
-                                + " wants a client certificate, and none was given or it does not trust the one given; set"
+                        "the collector refused the TLS handshake (" + message + "): it wants a client certificate,"
+                                + " and none was given or it does not trust the one given; set"
                                 + " log.syslog.tls.cert-file and log.syslog.tls.key-file to one its CA signs";
                 };
             }
