@@ -38,8 +38,16 @@ import org.slf4j.LoggerFactory;
  * asks for one. Parsing is the JDK's (its X.509 certificate factory reads PEM, its key factories PKCS#8); this class
  * cuts the PEM blocks out, and names the key, the file and the fix of each problem. {@link #context()} makes a TLS
  * context whose handshakes follow the files as they change.
+ *
+ * <p>A value: two sets of files are equal when their keys and paths are (a reload compares them to see whether the TLS
+ * files changed). The files' contents are read by {@link #load()} and {@link #context()}, not here.
+ *
+ * @param keys        the keys that name the files, for the problems' messages
+ * @param ca          the PEM file of the CA certificates trusted for the server; empty: the JVM's trust store
+ * @param certificate the PEM file of the client certificate, the leaf first; empty: none is presented
+ * @param key         the PEM file of the client certificate's unencrypted PKCS#8 private key
  */
-public final class PemTlsFiles {
+public record PemTlsFiles(Keys keys, Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
 
     private static final Logger LOG = LoggerFactory.getLogger(PemTlsFiles.class);
 
@@ -88,17 +96,17 @@ public final class PemTlsFiles {
     /** The managers one reading of the files made, with the files' {@linkplain #stamp() stamp} at that reading. */
     public record Material(X509ExtendedKeyManager keys, X509ExtendedTrustManager trust, String stamp) {}
 
-    private final Keys keys;
-    private final Optional<Path> ca;
-    private final Optional<Path> certificate;
-    private final Optional<Path> key;
+    /** Checks values; a client certificate without its key (or the other way round) is a problem of {@link #load()}. */
+    public PemTlsFiles {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(ca, "ca");
+        Objects.requireNonNull(certificate, "certificate");
+        Objects.requireNonNull(key, "key");
+    }
 
-    /** The files, each optional; a client certificate needs its key and the other way round. */
-    public PemTlsFiles(Keys keys, Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
-        this.keys = Objects.requireNonNull(keys, "keys");
-        this.ca = Objects.requireNonNull(ca, "ca");
-        this.certificate = Objects.requireNonNull(certificate, "certificate");
-        this.key = Objects.requireNonNull(key, "key");
+    /** No files, named by {@code keys}: the JVM's trust store, no client certificate. */
+    public static PemTlsFiles none(Keys keys) {
+        return new PemTlsFiles(keys, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** The files the keys name in {@code config}. */
@@ -316,7 +324,7 @@ public final class PemTlsFiles {
                 return context;
             } catch (GeneralSecurityException e) {
                 throw new Problems(List.of(
-                        new Problem(files.keys.ca(), "the JDK refused the TLS material (" + e.getMessage() + ")")));
+                        new Problem(files.keys().ca(), "the JDK refused the TLS material (" + e.getMessage() + ")")));
             }
         }
 
@@ -334,12 +342,14 @@ public final class PemTlsFiles {
             try {
                 material = files.load();
                 refused = "";
-                LOG.info("TLS: the files of {} changed; new connections use them", files.keys.wildcard());
+                LOG.info(
+                        "TLS: the files of {} changed; new connections use them",
+                        files.keys().wildcard());
             } catch (Problems e) {
                 refused = stamp;
                 LOG.warn(
                         "TLS: the changed files of {} cannot be used ({}); new connections keep the ones read before",
-                        files.keys.wildcard(),
+                        files.keys().wildcard(),
                         e.getMessage());
             }
             return material;

@@ -22,7 +22,9 @@ import java.util.Optional;
  * @param maxMessageBytes the longest message, header included; the text of a longer one is cut
  * @param bom             whether the text starts with the UTF-8 byte order mark
  * @param appName         APP-NAME: the service's name
- * @param tls             the CA file and client certificate, for {@link Transport#TLS}
+ * @param tls             the CA file and client certificate of {@code log.syslog.tls.*}, for {@link Transport#TLS}
+ *                        ({@link #tlsFiles}); compared by their paths, as the other settings, when a reload
+ *                        decides whether the syslog settings changed
  */
 public record SyslogSettings(
         Transport transport,
@@ -33,7 +35,7 @@ public record SyslogSettings(
         int maxMessageBytes,
         boolean bom,
         String appName,
-        Tls tls) {
+        PemTlsFiles tls) {
 
     /** The facilities by name, as {@code log.syslog.facility} takes them (RFC 5424 §6.2.1). */
     static final Map<String, Integer> FACILITIES = facilities();
@@ -60,6 +62,14 @@ public record SyslogSettings(
     }
 
     /**
+     * No {@code log.syslog.tls.*} files: the JVM's trust store, no client certificate. A method, not a constant:
+     * {@link CoreConfigKeys} and this class initialize each other, and the keys may not be there yet.
+     */
+    public static PemTlsFiles noTlsFiles() {
+        return PemTlsFiles.none(CoreConfigKeys.LOG_SYSLOG_TLS_FILES);
+    }
+
+    /**
      * The files of {@code log.syslog.tls.*}, each optional: the CA certificates trusted for the collector (else the
      * JVM's trust store), and a client certificate with its key for a collector that asks for one.
      *
@@ -67,20 +77,8 @@ public record SyslogSettings(
      * @param certificate {@code log.syslog.tls.cert-file}
      * @param key         {@code log.syslog.tls.key-file}
      */
-    public record Tls(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
-        /** No files: the JVM's trust store, no client certificate. */
-        public static final Tls DEFAULT = new Tls(Optional.empty(), Optional.empty(), Optional.empty());
-
-        /** Checks values. */
-        public Tls {
-            Objects.requireNonNull(ca, "ca");
-            Objects.requireNonNull(certificate, "certificate");
-            Objects.requireNonNull(key, "key");
-        }
-
-        PemTlsFiles files() {
-            return new PemTlsFiles(CoreConfigKeys.LOG_SYSLOG_TLS_FILES, ca, certificate, key);
-        }
+    public static PemTlsFiles tlsFiles(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
+        return new PemTlsFiles(CoreConfigKeys.LOG_SYSLOG_TLS_FILES, ca, certificate, key);
     }
 
     /** Settings without TLS files. */
@@ -93,7 +91,7 @@ public record SyslogSettings(
             int maxMessageBytes,
             boolean bom,
             String appName) {
-        this(transport, socket, host, port, facility, maxMessageBytes, bom, appName, Tls.DEFAULT);
+        this(transport, socket, host, port, facility, maxMessageBytes, bom, appName, noTlsFiles());
     }
 
     /** Checks values. */
@@ -103,6 +101,10 @@ public record SyslogSettings(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(appName, "appName");
         Objects.requireNonNull(tls, "tls");
+        if (!tls.keys().equals(CoreConfigKeys.LOG_SYSLOG_TLS_FILES)) { // the problems' messages name these keys
+            throw new IllegalArgumentException("the syslog TLS files are named by log.syslog.tls.*, not by "
+                    + tls.keys().wildcard() + "; make them with SyslogSettings.tlsFiles");
+        }
         if (facility < 0 || facility > 23) {
             throw new IllegalArgumentException("syslog facility must be 0 to 23, was " + facility);
         }
@@ -134,10 +136,7 @@ public record SyslogSettings(
                 (int) Math.min(Integer.MAX_VALUE, config.get(CoreConfigKeys.LOG_SYSLOG_MAX_MESSAGE_SIZE)),
                 config.get(CoreConfigKeys.LOG_SYSLOG_BOM),
                 appName,
-                new Tls(
-                        config.find(CoreConfigKeys.LOG_SYSLOG_TLS_CA_FILE),
-                        config.find(CoreConfigKeys.LOG_SYSLOG_TLS_CERT_FILE),
-                        config.find(CoreConfigKeys.LOG_SYSLOG_TLS_KEY_FILE))));
+                PemTlsFiles.of(config, CoreConfigKeys.LOG_SYSLOG_TLS_FILES)));
     }
 
     /** Where messages go, for log lines: {@code unix /dev/log}, {@code tcp 10.0.0.5:514}. */

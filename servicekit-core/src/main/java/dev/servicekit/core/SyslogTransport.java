@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -53,7 +54,7 @@ sealed interface SyslogTransport {
             case UNIX -> new Unix(settings.socket());
             case UDP -> new Udp(settings.host(), settings.port());
             case TCP -> new Tcp(settings.host(), settings.port());
-            case TLS -> new Tls(settings.host(), settings.port(), settings.tls().files());
+            case TLS -> new Tls(settings.host(), settings.port(), settings.tls());
         };
     }
 
@@ -332,22 +333,21 @@ sealed interface SyslogTransport {
         /** A TLS failure with what to do about it, for the failures that a setting fixes. */
         static String describe(SSLException e) {
             String message = String.valueOf(e.getMessage());
-            if (message.contains("PKIX") || message.contains("unable to find valid certification path")) {
-                return "the collector's certificate is not trusted (" + message + "); set log.syslog.tls.ca-file to"
-                        + " the CA certificate that signed it";
-            }
-            if (message.contains("No subject alternative") || message.contains("No name matching")) {
-                return "the collector's certificate does not name log.syslog.host (" + message + "); set"
-                        + " log.syslog.host to a name the certificate carries, or give the collector a certificate"
-                        + " for that name";
-            }
-            if (message.contains("bad_certificate")
-                    || message.contains("certificate_required")
-                    || message.contains("unknown_ca")
-                    || message.contains("access_denied")) {
-                return "the collector refused the TLS handshake (" + message + "): it wants a client certificate,"
-                        + " and none was given or it does not trust the one given; set log.syslog.tls.cert-file and"
-                        + " log.syslog.tls.key-file to one its CA signs";
+            Optional<TlsRefusal> refusal = TlsRefusal.classify(e);
+            if (refusal.isPresent()) {
+                return switch (refusal.get()) {
+                    case SERVER_NOT_TRUSTED ->
+                        "the collector's certificate is not trusted (" + message + "); set log.syslog.tls.ca-file to"
+                                + " the CA certificate that signed it";
+                    case SERVER_NAME_MISMATCH ->
+                        "the collector's certificate does not name log.syslog.host (" + message + "); set"
+                                + " log.syslog.host to a name the certificate carries, or give the collector a"
+                                + " certificate for that name";
+                    case CLIENT_CERTIFICATE_REFUSED ->
+                        "the collector refused the TLS handshake (" + message + "): it wants a client certificate,"
+                                + " and none was given or it does not trust the one given; set"
+                                + " log.syslog.tls.cert-file and log.syslog.tls.key-file to one its CA signs";
+                };
             }
             if (e.getCause() instanceof java.net.SocketException
                     || e.getCause() instanceof java.io.EOFException

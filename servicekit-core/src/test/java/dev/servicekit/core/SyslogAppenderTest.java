@@ -173,7 +173,7 @@ class SyslogAppenderTest {
                 8192,
                 false,
                 "users-service",
-                new SyslogSettings.Tls(Optional.of(identity.certificatePem()), Optional.empty(), Optional.empty()));
+                SyslogSettings.tlsFiles(Optional.of(identity.certificatePem()), Optional.empty(), Optional.empty()));
         SyslogAppender appender = started(new SyslogAppender(settings, Optional.empty()));
         appender.doAppend(event("before", Map.of()));
         Poll.until(

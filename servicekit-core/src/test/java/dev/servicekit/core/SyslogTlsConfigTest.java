@@ -1,6 +1,7 @@
 package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.testing.TestIdentities;
 import java.nio.file.Files;
@@ -61,11 +62,51 @@ class SyslogTlsConfigTest {
                 "log.syslog.tls.key-file=" + client.privateKeyPem());
         assertThat(settings.transport()).isEqualTo(SyslogSettings.Transport.TLS);
         assertThat(settings.tls())
-                .isEqualTo(new SyslogSettings.Tls(
+                .isEqualTo(SyslogSettings.tlsFiles(
                         Optional.of(other.certificatePem()),
                         Optional.of(client.certificatePem()),
                         Optional.of(client.privateKeyPem())));
-        assertThat(settings("log.syslog.transport=tls").tls()).isEqualTo(SyslogSettings.Tls.DEFAULT);
+        assertThat(settings("log.syslog.transport=tls").tls()).isEqualTo(SyslogSettings.noTlsFiles());
+    }
+
+    @Test
+    void settingsWithTheSameFilesAreEqualAndAChangedFileIsAChange() {
+        String ca = "log.syslog.tls.ca-file=" + other.certificatePem();
+        String certificate = "log.syslog.tls.cert-file=" + client.certificatePem();
+        String key = "log.syslog.tls.key-file=" + client.privateKeyPem();
+
+        assertThat(settings("log.syslog.transport=tls", ca, certificate, key))
+                .as("a reload that changes nothing")
+                .isEqualTo(settings("log.syslog.transport=tls", ca, certificate, key))
+                .hasSameHashCodeAs(settings("log.syslog.transport=tls", ca, certificate, key));
+        assertThat(settings("log.syslog.transport=tls", ca, certificate, key))
+                .isNotEqualTo(settings("log.syslog.transport=tls", certificate, key))
+                .isNotEqualTo(settings(
+                        "log.syslog.transport=tls",
+                        "log.syslog.tls.ca-file=" + client.certificatePem(),
+                        certificate,
+                        key));
+    }
+
+    @Test
+    void filesNamedByOtherKeysAreRefusedSinceTheirProblemsWouldNameThoseKeys() {
+        PemTlsFiles.Keys others = new PemTlsFiles.Keys(
+                CoreConfigKeys.LOG_SYSLOG_TLS_KEY_FILE,
+                CoreConfigKeys.LOG_SYSLOG_TLS_CERT_FILE,
+                CoreConfigKeys.LOG_SYSLOG_TLS_CA_FILE);
+
+        assertThatThrownBy(() -> new SyslogSettings(
+                        SyslogSettings.Transport.TLS,
+                        Path.of("/dev/log"),
+                        "127.0.0.1",
+                        6514,
+                        3,
+                        8192,
+                        false,
+                        "svc",
+                        PemTlsFiles.none(others)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("make them with SyslogSettings.tlsFiles");
     }
 
     @Test

@@ -99,7 +99,7 @@ class SyslogTlsRsyslogTest {
         SyslogAppender appender = appender(
                 "tls-intact",
                 rsyslog.tlsPort(ANON),
-                new SyslogSettings.Tls(Optional.of(collector.certificatePem()), Optional.empty(), Optional.empty()));
+                SyslogSettings.tlsFiles(Optional.of(collector.certificatePem()), Optional.empty(), Optional.empty()));
         appender.doAppend(event("grüße über TLS: \"quoted\" [brackets] \\ backslash", Map.of("requestId", "r-tls")));
         for (int i = 0; i < 300; i++) { // more than one batch
             appender.doAppend(event("line " + i, Map.of()));
@@ -126,7 +126,8 @@ class SyslogTlsRsyslogTest {
             SyslogAppender appender = appender(
                     "tls-untrusted",
                     rsyslog.tlsPort(ANON),
-                    new SyslogSettings.Tls(Optional.of(stranger.certificatePem()), Optional.empty(), Optional.empty()));
+                    SyslogSettings.tlsFiles(
+                            Optional.of(stranger.certificatePem()), Optional.empty(), Optional.empty()));
             appender.doAppend(event("must not arrive", Map.of()));
 
             String warning = warning(warnings);
@@ -145,7 +146,7 @@ class SyslogTlsRsyslogTest {
     @Test
     void theJvmsTrustStoreDoesNotTrustAPrivateCollectorCertificate() {
         try (LogCapture warnings = LogCapture.of(SyslogAppender.class.getName())) {
-            appender("tls-default-trust", rsyslog.tlsPort(ANON), SyslogSettings.Tls.DEFAULT)
+            appender("tls-default-trust", rsyslog.tlsPort(ANON), SyslogSettings.noTlsFiles())
                     .doAppend(event("must not arrive", Map.of()));
 
             assertThat(warning(warnings)).contains("the collector's certificate is not trusted");
@@ -162,7 +163,7 @@ class SyslogTlsRsyslogTest {
             SyslogAppender appender = appender(
                     "tls-wrong-name",
                     rsyslog.tlsPort(WRONG_NAME),
-                    new SyslogSettings.Tls(
+                    SyslogSettings.tlsFiles(
                             Optional.of(wrongName.certificatePem()), Optional.empty(), Optional.empty()));
             appender.doAppend(event("must not arrive", Map.of()));
 
@@ -182,7 +183,7 @@ class SyslogTlsRsyslogTest {
         SyslogAppender appender = appender(
                 "tls-mutual",
                 rsyslog.tlsPort(MUTUAL),
-                new SyslogSettings.Tls(
+                SyslogSettings.tlsFiles(
                         Optional.of(collector.certificatePem()),
                         Optional.of(client.certificatePem()),
                         Optional.of(client.privateKeyPem())));
@@ -200,7 +201,7 @@ class SyslogTlsRsyslogTest {
             SyslogAppender appender = appender(
                     "tls-no-client-cert",
                     rsyslog.tlsPort(MUTUAL),
-                    new SyslogSettings.Tls(
+                    SyslogSettings.tlsFiles(
                             Optional.of(collector.certificatePem()), Optional.empty(), Optional.empty()));
             appender.doAppend(event("must not arrive", Map.of()));
 
@@ -225,7 +226,7 @@ class SyslogTlsRsyslogTest {
             SyslogAppender appender = appender(
                     "tls-renewed",
                     rsyslog.tlsPort(MUTUAL),
-                    new SyslogSettings.Tls(
+                    SyslogSettings.tlsFiles(
                             Optional.of(collector.certificatePem()), Optional.of(certificate), Optional.of(key)));
             appender.doAppend(event("sent once the certificate is renewed", Map.of()));
 
@@ -247,7 +248,7 @@ class SyslogTlsRsyslogTest {
         }
     }
 
-    private SyslogAppender appender(String appName, int port, SyslogSettings.Tls tls) {
+    private SyslogAppender appender(String appName, int port, PemTlsFiles tls) {
         SyslogSettings settings = new SyslogSettings(
                 SyslogSettings.Transport.TLS, Path.of("/dev/log"), "127.0.0.1", port, 3, 8192, false, appName, tls);
         SyslogAppender appender = new SyslogAppender(settings, Optional.empty());

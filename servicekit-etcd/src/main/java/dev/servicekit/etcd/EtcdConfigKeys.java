@@ -5,6 +5,7 @@ import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ConfigType;
 import dev.servicekit.core.PasswordFile;
+import dev.servicekit.core.PemTlsFiles;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,6 +109,16 @@ public final class EtcdConfigKeys {
                     + "owner-only permissions (chmod 600). Read only from the file, environment or --set.")
             .build();
 
+    /**
+     * The {@code config.etcd.tls.*} keys together, as {@code etcdctl --cacert --cert --key} takes the files: the CA
+     * certificates that may sign the endpoints' certificates (instead of the JVM's trust store), and a client
+     * certificate with its key for an etcd that asks for one ({@code --client-cert-auth}). servicekit-core's
+     * {@link PemTlsFiles} reads them (the JDK's parsers; servicekit-etcd stays free of Helidon) and names the key and
+     * the file of each problem.
+     */
+    static final PemTlsFiles.Keys TLS_FILES =
+            new PemTlsFiles.Keys(CONFIG_ETCD_TLS_CA_FILE, CONFIG_ETCD_TLS_CERT_FILE, CONFIG_ETCD_TLS_KEY_FILE);
+
     /** Whose password {@code config.etcd.password-file} holds, for {@link PasswordFile}'s messages. */
     static final String PASSWORD_WHOSE = "the etcd user's";
 
@@ -173,31 +184,23 @@ public final class EtcdConfigKeys {
         return problems;
     }
 
-    /** The TLS files' problems ({@link EtcdTls}), when any is set; each named file must exist. */
+    /** The TLS files' problems ({@link #TLS_FILES}), when any is set; each named file must exist. */
     private static List<ConfigProblem> tlsProblems(Config config) {
-        EtcdTls.TlsFiles files = tlsFiles(config);
+        PemTlsFiles files = PemTlsFiles.of(config, TLS_FILES);
         if (!files.any()) {
             return List.of();
         }
         List<ConfigProblem> problems = new ArrayList<>();
         if (config.get(CONFIG_ETCD_ENDPOINTS).stream().noneMatch(e -> "https".equalsIgnoreCase(e.getScheme()))) {
-            ConfigKey<Path> first = files.pem().firstNamed();
+            ConfigKey<Path> first = files.firstNamed();
             problems.add(new ConfigProblem(
                     first.name(),
                     config.source(first),
                     "applies to https:// endpoints, and config.etcd.endpoints has none; use https:// endpoints, or"
                             + " unset the config.etcd.tls.* keys"));
         }
-        problems.addAll(files.pem().check(config));
+        problems.addAll(files.check(config));
         return problems;
-    }
-
-    /** The {@code config.etcd.tls.*} files of {@code config}. */
-    static EtcdTls.TlsFiles tlsFiles(Config config) {
-        return new EtcdTls.TlsFiles(
-                config.find(CONFIG_ETCD_TLS_CA_FILE),
-                config.find(CONFIG_ETCD_TLS_CERT_FILE),
-                config.find(CONFIG_ETCD_TLS_KEY_FILE));
     }
 
     /** The resync interval is at least 1s: a shorter one reads etcd often for nothing. */

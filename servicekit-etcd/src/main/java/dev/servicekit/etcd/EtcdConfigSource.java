@@ -6,7 +6,9 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigLayer;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.PasswordFile;
+import dev.servicekit.core.PemTlsFiles;
 import dev.servicekit.core.SharedConfigSource;
+import dev.servicekit.core.TlsRefusal;
 import dev.servicekit.spi.Diagnosis;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -102,7 +104,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     private final HttpClient http;
     private final String user;
     private final Path passwordFile;
-    private final EtcdTls.TlsFiles tlsFiles;
+    private final PemTlsFiles tlsFiles;
     /** Whether an endpoint is {@code https://}: a connection closed without an answer may be a TLS refusal. */
     private final boolean https;
     /** The token each endpoint gave; {@code ""} where etcd has authentication off. */
@@ -180,12 +182,12 @@ public final class EtcdConfigSource implements SharedConfigSource {
         if (user.isPresent() && passwordFile.isPresent()) { // one without the other is a problem of the keys' check
             builder.user(user.get(), passwordFile.get());
         }
-        EtcdTls.TlsFiles tls = EtcdConfigKeys.tlsFiles(bootstrap);
+        PemTlsFiles tls = PemTlsFiles.of(bootstrap, EtcdConfigKeys.TLS_FILES);
         if (tls.any()) {
             try {
-                builder.tls(EtcdTls.context(tls));
+                builder.tls(tls.context());
                 builder.tlsFiles = tls;
-            } catch (EtcdTls.Problems e) {
+            } catch (PemTlsFiles.Problems e) {
                 // The keys' check reads the same files first: they changed since.
                 throw new IllegalArgumentException("config.etcd.tls.*: " + e.getMessage(), e);
             }
@@ -202,7 +204,8 @@ public final class EtcdConfigSource implements SharedConfigSource {
      */
     public static SSLContext tlsContext(Path caFile) {
         Objects.requireNonNull(caFile, "caFile");
-        return tlsContext(new EtcdTls.TlsFiles(Optional.of(caFile), Optional.empty(), Optional.empty()));
+        return tlsContext(
+                new PemTlsFiles(EtcdConfigKeys.TLS_FILES, Optional.of(caFile), Optional.empty(), Optional.empty()));
     }
 
     /**
@@ -226,14 +229,14 @@ public final class EtcdConfigSource implements SharedConfigSource {
         Objects.requireNonNull(caFile, "caFile");
         Objects.requireNonNull(certificateFile, "certificateFile");
         Objects.requireNonNull(keyFile, "keyFile");
-        return tlsContext(
-                new EtcdTls.TlsFiles(Optional.of(caFile), Optional.of(certificateFile), Optional.of(keyFile)));
+        return tlsContext(new PemTlsFiles(
+                EtcdConfigKeys.TLS_FILES, Optional.of(caFile), Optional.of(certificateFile), Optional.of(keyFile)));
     }
 
-    private static SSLContext tlsContext(EtcdTls.TlsFiles files) {
+    private static SSLContext tlsContext(PemTlsFiles files) {
         try {
-            return EtcdTls.context(files);
-        } catch (EtcdTls.Problems e) {
+            return files.context();
+        } catch (PemTlsFiles.Problems e) {
             throw new IllegalArgumentException(e.problems().stream()
                     .map(problem -> problem.key().name() + ": " + problem.message())
                     .collect(java.util.stream.Collectors.joining("\n")));
@@ -248,7 +251,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
     /** The client certificate of {@code config.etcd.tls.cert-file}, when one is set: its files and its validity. */
     @Override
     public List<Diagnosis> certificates(Clock clock) {
-        return tlsFiles.pem().diagnoseCertificate("certificate etcd client", clock).stream()
+        return tlsFiles.diagnoseCertificate("certificate etcd client", clock).stream()
                 .toList();
     }
 
@@ -862,29 +865,31 @@ public final class EtcdConfigSource implements SharedConfigSource {
         }
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof javax.net.ssl.SSLHandshakeException handshake) {
-                return describeHandshake(String.valueOf(handshake.getMessage()));
+                return describeHandshake(handshake);
             }
         }
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    /** A failed TLS handshake with what to do about it, for the failures that a setting fixes. */
-    private static String describeHandshake(String message) {
-        if (message.contains("PKIX") || message.contains("unable to find valid certification path")) {
-            return "etcd's certificate is not trusted (" + message + "); set config.etcd.tls.ca-file to the CA"
-                    + " certificate that signed it";
-        }
-        if (message.contains("bad_certificate") || message.contains("certificate_required")) {
-            return "etcd refused the TLS handshake (" + message + "): it asks for a client certificate, and none was"
-                    + " given or it does not trust the one given; set config.etcd.tls.cert-file and"
-                    + " config.etcd.tls.key-file to one its --trusted-ca-file signs";
-        }
-        if (message.contains("No subject alternative") || message.contains("No name matching")) {
-            return "etcd's certificate does not name the endpoint's host (" + message + "); use a host name the"
-                    + " certificate names in config.etcd.endpoints";
-        }
-        return "TLS handshake failed (" + message + ")";
+    /** A failed TLS handshake with what to do about it, for the failures that a setting fixes ({@link TlsRefusal}). */
+    static String describeHandshake(javax.net.ssl.SSLHandshakeException handshake) {
+        String message = String.valueOf(handshake.getMessage());
+        return TlsRefusal.classify(handshake)
+                .map(refusal -> switch (refusal) {
+                    case SERVER_NOT_TRUSTED ->
+                        "etcd's certificate is not trusted (" + message + "); set"
+                                + " config.etcd.tls.ca-file to the CA certificate that signed it";
+                    case SERVER_NAME_MISMATCH ->
+                        "etcd's certificate does not name the endpoint's host (" + message
+                                + "); use a host name the certificate names in config.etcd.endpoints";
+                    case CLIENT_CERTIFICATE_REFUSED ->
+                        "etcd refused the TLS handshake (" + message + "): it asks for"
+                                + " a client certificate, and none was given or it does not trust the one given; set"
+                                + " config.etcd.tls.cert-file and config.etcd.tls.key-file to one its --trusted-ca-file"
+                                + " signs";
+                })
+                .orElse("TLS handshake failed (" + message + ")");
     }
 
     /** Builds an {@link EtcdConfigSource}. */
@@ -900,7 +905,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
         private String user;
         private Path passwordFile;
         private SSLContext tls;
-        private EtcdTls.TlsFiles tlsFiles = new EtcdTls.TlsFiles(Optional.empty(), Optional.empty(), Optional.empty());
+        private PemTlsFiles tlsFiles = PemTlsFiles.none(EtcdConfigKeys.TLS_FILES);
 
         private Builder(List<URI> endpoints, String prefix) {
             Objects.requireNonNull(endpoints, "endpoints");

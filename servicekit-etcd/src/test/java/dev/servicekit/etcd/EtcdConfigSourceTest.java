@@ -13,6 +13,7 @@ import dev.servicekit.core.ConfigLayer;
 import dev.servicekit.core.ConfigLoader;
 import dev.servicekit.core.ConfigSchema;
 import dev.servicekit.core.CoreConfigKeys;
+import dev.servicekit.core.PemTlsFiles;
 import dev.servicekit.testing.EtcdServer;
 import dev.servicekit.testing.FreePorts;
 import dev.servicekit.testing.LogCapture;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -538,10 +540,10 @@ class EtcdConfigSourceTest {
         AtomicInteger reloads = new AtomicInteger();
         source = EtcdConfigSource.builder(List.of(tls), PREFIX)
                 .timeout(Duration.ofSeconds(2))
-                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
+                .tls(tlsContext(
                         Optional.of(server.certificatePem()),
                         Optional.of(client.certificatePem()),
-                        Optional.of(client.privateKeyPem()))))
+                        Optional.of(client.privateKeyPem())))
                 .build();
 
         assertThat(source.load()).isTrue();
@@ -553,8 +555,7 @@ class EtcdConfigSourceTest {
 
         EtcdConfigSource.Builder noClientCertificate = EtcdConfigSource.builder(List.of(tls), PREFIX)
                 .timeout(Duration.ofSeconds(2))
-                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
-                        Optional.of(server.certificatePem()), Optional.empty(), Optional.empty())));
+                .tls(tlsContext(Optional.of(server.certificatePem()), Optional.empty(), Optional.empty()));
         // TLS 1.3: the client reads either etcd's alert or only the connection it closed (a race); both say what to do
         assertThat(refusal(noClientCertificate))
                 .containsAnyOf(
@@ -582,8 +583,7 @@ class EtcdConfigSourceTest {
         source = EtcdConfigSource.builder(List.of(URI.create(etcd.tlsEndpoint())), PREFIX)
                 .timeout(Duration.ofSeconds(2))
                 .reconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
-                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
-                        Optional.of(server.certificatePem()), Optional.of(certificate), Optional.of(key))))
+                .tls(tlsContext(Optional.of(server.certificatePem()), Optional.of(certificate), Optional.of(key)))
                 .build();
         source.load();
         source.watch(reloads::incrementAndGet);
@@ -638,10 +638,10 @@ class EtcdConfigSourceTest {
         EtcdConfigSource.Builder commonName = EtcdConfigSource.builder(List.of(URI.create(etcd.tlsEndpoint())), PREFIX)
                 .timeout(Duration.ofSeconds(2))
                 .user("svc", password("svc-secret\n"))
-                .tls(EtcdTls.context(new EtcdTls.TlsFiles(
+                .tls(tlsContext(
                         Optional.of(server.certificatePem()),
                         Optional.of(client.certificatePem()),
-                        Optional.of(client.privateKeyPem()))));
+                        Optional.of(client.privateKeyPem())));
 
         assertThat(refusal(commonName))
                 .contains("CommonName of client sending a request against gateway will be ignored")
@@ -666,6 +666,12 @@ class EtcdConfigSourceTest {
         etcd = EtcdServer.startWithTls(
                 dir.resolve("etcd-tls"), server.certificatePem(), server.privateKeyPem(), clientCas);
         return identities;
+    }
+
+    /** The TLS context of {@code config.etcd.tls.*} files, as the source makes it. */
+    private static SSLContext tlsContext(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key)
+            throws PemTlsFiles.Problems {
+        return new PemTlsFiles(EtcdConfigKeys.TLS_FILES, ca, certificate, key).context();
     }
 
     /** A password file as an operator writes one: owner-only. */

@@ -3,6 +3,7 @@ package dev.servicekit.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.servicekit.core.PemTlsFiles;
 import dev.servicekit.testing.TestIdentities;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +27,10 @@ class EtcdTlsTest {
         Path certificate = dir.resolve("client.pem");
         Path key = dir.resolve("client-key.pem");
         replace(identities.get(0), certificate, key, 1_000);
-        EtcdTls.TlsFiles files = new EtcdTls.TlsFiles(Optional.empty(), Optional.of(certificate), Optional.of(key));
+        PemTlsFiles files =
+                new PemTlsFiles(EtcdConfigKeys.TLS_FILES, Optional.empty(), Optional.of(certificate), Optional.of(key));
         AtomicLong now = new AtomicLong();
-        EtcdTls.Reloading reloading = new EtcdTls.Reloading(files, EtcdTls.load(files), now::get);
+        PemTlsFiles.Reloading reloading = new PemTlsFiles.Reloading(files, files.load(), now::get);
 
         assertThat(presented(reloading)).isEqualTo("CN=first,O=Servicekit Test");
 
@@ -77,7 +79,7 @@ class EtcdTlsTest {
     }
 
     /** The subject of the certificate a handshake would present. */
-    private static String presented(EtcdTls.Reloading reloading) {
+    private static String presented(PemTlsFiles.Reloading reloading) {
         return reloading
                 .current()
                 .keys()
