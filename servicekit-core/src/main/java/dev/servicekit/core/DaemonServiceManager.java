@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -30,6 +32,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +69,9 @@ import org.slf4j.LoggerFactory;
  *       {@code SERVICEKIT_DAEMON_NAME} set and the variables of an enclosing service manager
  *       ({@code NOTIFY_SOCKET}, {@code INVOCATION_ID}, …) removed. It then polls until the pid file is
  *       locked and the state file says {@code RUNNING} with that pid. If the daemon exits or fails
- *       first, it fails (exit 1) with the daemon's last log lines; after the start timeout (60 s) it
- *       stops the daemon and fails.</li>
+ *       first, it fails (exit 1) with the daemon's last log lines; a daemon that exited without one gets how
+ *       it ended, what became of the log, its JVM's crash report if any and the command to run by hand
+ *       ({@link #exitReport}); after the start timeout (60 s) it stops the daemon and fails.</li>
  *   <li>{@code run} in the daemon ({@link #runManaged}): takes the pid-file lock (exit 1 if another
  *       daemon holds it), writes state transitions, and runs the service in the foreground (whose signal
  *       handling makes SIGHUP a reload, SIGTERM a graceful stop); at the end it removes the pid file and, after a clean stop, the state file (a
@@ -283,17 +288,34 @@ public final class DaemonServiceManager implements ServiceManager {
                     "Warning: setsid was not found on PATH; " + service.id()
                             + " runs as a plain background process in this session and may get its hangup signal (install util-linux)");
         }
-        long logOffset = logSize(files.logFile());
+        createLog(files);
+        LogMark logBefore = LogMark.create(files.logFile());
         long began = System.nanoTime();
         progress.step("Starting " + service.id() + "… (log: " + files.logFile() + ")");
-        Process launched = launch(files, spec);
-        OptionalLong ready = awaitReady(files, launched, logOffset, service.id());
+        List<String> command = spec.commandLine(setsid, files.instance());
+        Process launched = launch(files, command);
+        OptionalLong ready = awaitReady(
+                files, launched, logBefore, spec.commandLine(Optional.empty(), files.instance()), service.id());
         progress.step(service.id() + " is running (" + seconds(System.nanoTime() - began) + ", pid " + ready.getAsLong()
                 + ")");
     }
 
-    private Process launch(DaemonFiles files, DaemonLaunchSpec spec) {
-        List<String> command = spec.commandLine(setsid, files.instance());
+    /**
+     * Creates the log before the launch when it is not there yet, so that what the daemon writes goes to the file
+     * {@link LogMark} saw, and a log rotated or removed meanwhile can be told. The launch reports a failure here.
+     */
+    private static void createLog(DaemonFiles files) {
+        try {
+            Files.createDirectories(files.workingDirectory());
+            if (!Files.exists(files.logFile())) {
+                Files.createFile(files.logFile());
+            }
+        } catch (IOException e) {
+            LOG.debug("Cannot create {} before the launch: {}", files.logFile(), e.getMessage());
+        }
+    }
+
+    private Process launch(DaemonFiles files, List<String> command) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(files.workingDirectory().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -316,8 +338,14 @@ public final class DaemonServiceManager implements ServiceManager {
         }
     }
 
-    /** Polls the pid and state files until the daemon runs; fails when it exits, fails or times out. */
-    private OptionalLong awaitReady(DaemonFiles files, Process launched, long logOffset, String name) {
+    /**
+     * Polls the pid and state files until the daemon runs; fails when it exits, fails or times out.
+     *
+     * @param byHand the daemon's command without {@code setsid}, for a user to run when it exits without a word
+     */
+    private OptionalLong awaitReady(
+            DaemonFiles files, Process launched, LogMark logBefore, List<String> byHand, String name) {
+        long logOffset = logBefore.size();
         long deadline = System.nanoTime() + startTimeout.toNanos();
         while (true) {
             DaemonPidFile.Observed observed = DaemonPidFile.inspect(files.pidFile());
@@ -340,8 +368,8 @@ public final class DaemonServiceManager implements ServiceManager {
                 // setsid execs the JVM in place (a ProcessBuilder child is no process-group leader), so the
                 // launched process is the daemon: it is gone, and nobody holds the pid file.
                 throw new ServiceManagerException(
-                        name + " exited with code " + launched.exitValue() + " before it was running; "
-                                + logTail(files.logFile(), logOffset),
+                        name + " " + exited(launched.exitValue()) + " before it was running; "
+                                + exitReport(files, logBefore, launched.pid(), byHand),
                         ExitCode.FAILURE);
             }
             if (System.nanoTime() - deadline > 0) {
@@ -596,6 +624,20 @@ public final class DaemonServiceManager implements ServiceManager {
 
     /** The last lines the daemon wrote to its log since {@code offset}, for a failure message. */
     static String logTail(Path log, long offset) {
+        List<String> lines;
+        try {
+            lines = lastLines(log, offset);
+        } catch (IOException e) {
+            return "its log " + log + " cannot be read (" + e.getMessage() + ")";
+        }
+        if (lines.isEmpty()) {
+            return "it wrote nothing to " + log;
+        }
+        return "last lines of " + log + ":\n  " + String.join("\n  ", lines);
+    }
+
+    /** The last {@value #LOG_TAIL_LINES} lines of {@code log} after {@code offset} that are not blank. */
+    private static List<String> lastLines(Path log, long offset) throws IOException {
         String text;
         try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
             long length = file.length();
@@ -604,8 +646,6 @@ public final class DaemonServiceManager implements ServiceManager {
             file.seek(length - bytes.length);
             file.readFully(bytes);
             text = new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "its log " + log + " cannot be read (" + e.getMessage() + ")";
         }
         Deque<String> lines = new ArrayDeque<>();
         for (String line : text.split("\\R")) {
@@ -616,17 +656,129 @@ public final class DaemonServiceManager implements ServiceManager {
                 }
             }
         }
-        if (lines.isEmpty()) {
-            return "it wrote nothing to " + log;
-        }
-        return "last lines of " + log + ":\n  " + String.join("\n  ", lines);
+        return List.copyOf(lines);
     }
 
-    private static long logSize(Path log) {
-        try {
-            return Files.exists(log) ? Files.size(log) : 0;
-        } catch (IOException e) {
-            return 0;
+    /**
+     * What a daemon that exited before it was running left to explain it: the last lines of its log; when there are
+     * none, whether the log was rotated, replaced or truncated meanwhile (its output went to a file that is no longer
+     * there) or kept its size (the process stopped before it could print, say killed, or its writes failed), and the
+     * command to run by hand to see why. A JVM crash report ({@code hs_err_pid<pid>.log}), when there is one, either
+     * way.
+     *
+     * @param before the log as it was before the launch
+     * @param pid    the daemon's pid ({@code setsid} runs the JVM in place)
+     * @param byHand the daemon's command line without {@code setsid}
+     */
+    static String exitReport(DaemonFiles files, LogMark before, long pid, List<String> byHand) {
+        Path log = files.logFile();
+        String crash = crashReport(files.workingDirectory(), pid, before.at())
+                .map(report -> "; the JVM wrote a crash report, " + report)
+                .orElse("");
+        LogMark after = LogMark.create(log);
+        String why;
+        if (after.replaced(before)) {
+            why = "its log " + log + " was rotated, replaced or truncated while it started (" + before.size()
+                    + " bytes before the launch, " + (after.exists() ? after.size() + " bytes" : "no file") + " now), "
+                    + "so what it wrote is not there (look for a rotated copy)";
+        } else {
+            List<String> lines;
+            try {
+                lines = lastLines(log, before.size());
+            } catch (IOException e) {
+                return "its log " + log + " cannot be read (" + e.getMessage() + ")" + crash;
+            }
+            if (!lines.isEmpty()) {
+                return "last lines of " + log + ":\n  " + String.join("\n  ", lines) + crash;
+            }
+            why = after.size() > before.size()
+                    ? "it wrote only blank lines to " + log
+                    : "it wrote nothing to " + log + " (still " + after.size() + " bytes)";
+        }
+        String command = byHand.stream().map(DaemonServiceManager::shellWord).collect(Collectors.joining(" "));
+        return why + crash + "; to see why, run it by hand: cd "
+                + shellWord(files.workingDirectory().toString()) + " && " + command;
+    }
+
+    /**
+     * How the JDK reports an exit status: {@code exited with code 3}; for a status of 129 to 159, what a shell and the
+     * JDK make of a death by a signal, the signal too: {@code exited with code 137 (128 + 9: SIGKILL)}.
+     */
+    static String exited(int code) {
+        String text = "exited with code " + code;
+        int signal = code - 128;
+        if (signal < 1 || signal > 31) {
+            return text;
+        }
+        String name = switch (signal) {
+            // Numbered alike on Linux, macOS and the BSDs; the others differ, and are only numbered.
+            case 1 -> ": SIGHUP";
+            case 2 -> ": SIGINT";
+            case 3 -> ": SIGQUIT";
+            case 4 -> ": SIGILL";
+            case 6 -> ": SIGABRT";
+            case 8 -> ": SIGFPE";
+            case 9 -> ": SIGKILL";
+            case 11 -> ": SIGSEGV";
+            case 13 -> ": SIGPIPE";
+            case 14 -> ": SIGALRM";
+            case 15 -> ": SIGTERM";
+            default -> ", a signal";
+        };
+        return text + " (128 + " + signal + name + ")";
+    }
+
+    /**
+     * The crash report a JVM of {@code pid} wrote since {@code launch}: in its working directory, else the temporary
+     * directory. An older one is another process's that had the same pid.
+     */
+    static Optional<Path> crashReport(Path workingDirectory, long pid, Instant launch) {
+        String name = "hs_err_pid" + pid + ".log";
+        Instant since = launch.minusSeconds(2); // file systems that keep modification times to the second or two
+        return Stream.of(workingDirectory.resolve(name), Path.of(System.getProperty("java.io.tmpdir"), name))
+                .filter(report -> {
+                    try {
+                        return Files.getLastModifiedTime(report).toInstant().isAfter(since);
+                    } catch (IOException e) {
+                        return false; // none there
+                    }
+                })
+                .findFirst();
+    }
+
+    /** {@code word} as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
+    static String shellWord(String word) {
+        if (!word.isEmpty()
+                && word.chars().allMatch(c -> Character.isLetterOrDigit(c) || "@%+=:,./_-".indexOf(c) >= 0)) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * A log file's size and identity (its inode, where the file system has one) at a moment, taken before a launch to
+     * tell the lines a daemon appended from a file rotated, replaced or truncated meanwhile.
+     */
+    record LogMark(boolean exists, long size, Optional<Object> fileKey, Instant at) {
+
+        static LogMark create(Path log) {
+            Instant now = Instant.now();
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(log, BasicFileAttributes.class);
+                return new LogMark(true, attributes.size(), Optional.ofNullable(attributes.fileKey()), now);
+            } catch (IOException e) {
+                return new LogMark(false, 0, Optional.empty(), now);
+            }
+        }
+
+        /** Whether this, read later, is another file than {@code before}, or the same one shorter. */
+        boolean replaced(LogMark before) {
+            if (!before.exists()) {
+                return false; // the launch created it
+            }
+            return !exists()
+                    || size < before.size()
+                    || (fileKey.isPresent() && before.fileKey().isPresent() && !fileKey.equals(before.fileKey()));
         }
     }
 

@@ -17,7 +17,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +191,94 @@ class DaemonServiceManagerTest {
                 .extracting(e -> ((ServiceManagerException) e).exitCode())
                 .isEqualTo(1);
         assertThat(progress).anyMatch(line -> line.startsWith("Warning: setsid was not found on PATH"));
+    }
+
+    @Test
+    void aDaemonThatExitsWithoutAWordGetsTheLogSizeAndTheCommandToRunByHand() throws Exception {
+        Files.writeString(files().logFile(), "from an earlier run\n");
+        Path fakeJava = script("fake java", "exit 1\n");
+        installWith(fakeJava);
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessage("svc exited with code 1 before it was running; it wrote nothing to " + files().logFile()
+                        + " (still 20 bytes); to see why, run it by hand: cd " + dir + " && '" + fakeJava + "' -jar "
+                        + dir.resolve("svc.jar") + " run");
+    }
+
+    @Test
+    void aDaemonThatPrintsOnlyBlankLinesIsToldApartFromOneThatPrintsNothing() throws Exception {
+        installWith(script("fake-java", "echo\necho '   '\nexit 1\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .hasMessageStartingWith("svc exited with code 1 before it was running; it wrote only blank lines to "
+                        + files().logFile() + "; to see why, run it by hand: cd ");
+    }
+
+    @Test
+    void aDaemonKilledByASignalIsReportedWithTheSignal() throws Exception {
+        installWith(script("fake-java", "echo \"about to be killed\"\nkill -KILL $$\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .hasMessageStartingWith(
+                        "svc exited with code 137 (128 + 9: SIGKILL) before it was running; last lines of "
+                                + files().logFile() + ":\n  about to be killed");
+    }
+
+    @Test
+    void aCrashReportOfTheDaemonsJvmIsNamed() throws Exception {
+        // A JVM that crashes writes hs_err_pid<pid>.log in its working directory and aborts.
+        installWith(
+                script("fake-java", "echo \"# A fatal error has been detected\" > hs_err_pid$$.log\nkill -ABRT $$\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .hasMessageStartingWith("svc exited with code 134 (128 + 6: SIGABRT) before it was running; it wrote "
+                        + "nothing to " + files().logFile() + " (still 0 bytes); the JVM wrote a crash report, "
+                        + dir.resolve("hs_err_pid"))
+                .hasMessageContaining(".log; to see why, run it by hand: cd " + dir + " && ");
+    }
+
+    @Test
+    void aCrashReportOlderThanTheLaunchIsAnotherProcesssWithTheSamePid() throws Exception {
+        Path report = Files.writeString(dir.resolve("hs_err_pid4242.log"), "# A fatal error has been detected\n");
+        Instant launch = Instant.now();
+        Files.setLastModifiedTime(report, FileTime.from(launch.minus(Duration.ofHours(1))));
+
+        assertThat(DaemonServiceManager.crashReport(dir, 4242, launch)).isEmpty();
+
+        Files.setLastModifiedTime(report, FileTime.from(launch.plusMillis(300)));
+        assertThat(DaemonServiceManager.crashReport(dir, 4242, launch)).contains(report);
+    }
+
+    @Test
+    void aLogRotatedWhileTheDaemonStartedIsReportedInsteadOfNothing() throws Exception {
+        Files.writeString(files().logFile(), "from an earlier run\n");
+        // Rotated away (as logrotate without copytruncate would) before the daemon says why it stops.
+        installWith(script("fake-java", "mv svc.log svc.log.1\necho \"Error: the store is locked\"\nexit 1\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .hasMessageStartingWith("svc exited with code 1 before it was running; its log " + files().logFile()
+                        + " was rotated, replaced or truncated while it started (20 bytes before the launch, no file "
+                        + "now), so what it wrote is not there (look for a rotated copy); to see why, run it by hand:");
+        assertThat(dir.resolve("svc.log.1")).content().endsWith("Error: the store is locked\n");
+    }
+
+    @Test
+    void exitCodesAbove128NameTheSignalAShellWouldSee() {
+        assertThat(DaemonServiceManager.exited(1)).isEqualTo("exited with code 1");
+        assertThat(DaemonServiceManager.exited(128)).isEqualTo("exited with code 128");
+        assertThat(DaemonServiceManager.exited(143)).isEqualTo("exited with code 143 (128 + 15: SIGTERM)");
+        assertThat(DaemonServiceManager.exited(135)).isEqualTo("exited with code 135 (128 + 7, a signal)");
+        assertThat(DaemonServiceManager.exited(160)).isEqualTo("exited with code 160");
+    }
+
+    @Test
+    void shellWordsAreQuotedOnlyWhenTheyNeedIt() {
+        assertThat(DaemonServiceManager.shellWord("-Dservicekit.jvm-options=given"))
+                .isEqualTo("-Dservicekit.jvm-options=given");
+        assertThat(DaemonServiceManager.shellWord("/opt/my app/java")).isEqualTo("'/opt/my app/java'");
+        assertThat(DaemonServiceManager.shellWord("it's")).isEqualTo("'it'\\''s'");
+        assertThat(DaemonServiceManager.shellWord("")).isEqualTo("''");
     }
 
     @Test
