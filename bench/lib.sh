@@ -9,13 +9,14 @@ shipped_jvm_opts() {
   grep -v -e '^-XX:SharedArchiveFile=' -e '^-XX:+AutoCreateSharedArchive$' -e '^-Xlog:cds' <<<"$options" | paste -sd' ' -
 }
 
-# await_aot_builds CACHE_DIR: waits (up to 5 minutes) until no `run` AOT cache is being built in CACHE_DIR (the
-# launcher's `run-*.aotconf.build` and `run-*.aot.part` files; docs/performance.md, "Startup caches"). A finished
-# recording (`run-*.aotconf`) waits for the next start, which claims it and starts the build.
+# await_aot_builds CACHE_DIR: waits (up to 5 minutes) until no AOT cache (`run`'s or `status`'s) is being built in
+# CACHE_DIR (the launcher's `<verb>-*.aotconf.build` and `<verb>-*.aot.part` files; docs/performance.md, "Startup
+# caches"). A finished recording (`<verb>-*.aotconf`) waits for the next start of its verb, which claims it and starts
+# the build.
 await_aot_builds() {
   local t
   for ((t = 0; t < 3000; t++)); do
-    compgen -G "$1/run-*.aotconf.build" >/dev/null || compgen -G "$1/run-*.aot.part" >/dev/null || return 0
+    compgen -G "$1/*.aotconf.build" >/dev/null || compgen -G "$1/*.aot.part" >/dev/null || return 0
     sleep 0.1
   done
   echo "AOT cache build in $1 still unfinished after 5 minutes" >&2

@@ -16,15 +16,21 @@ import org.slf4j.LoggerFactory;
  * bad configuration or a port in use) is deleted instead of being built into a cache that holds only the classes
  * of a failed start. When the start reported one-time work ({@link StartContext#oneTimeWork}), the file says what it
  * was (it is not empty), and the launcher records again instead of building that recording, once per cache key.
+ * {@code status} ({@link StatusCommand}) creates it too, silently, once it has answered.
+ *
+ * <p>No logger is created until one is needed: {@code status}'s JVM, which calls the silent form, never starts the
+ * logging framework for it, and its training run does not put those classes into its cache.
  */
 final class AotTrainingMarker {
 
     /** The system property naming the file; the same name as servicekit-launcher's {@code AotCache.MARKER_PROPERTY}. */
     static final String PROPERTY = "servicekit.aot.training-marker";
 
-    private static final Logger LOG = LoggerFactory.getLogger(AotTrainingMarker.class);
-
     private AotTrainingMarker() {}
+
+    private static Logger log() {
+        return LoggerFactory.getLogger(AotTrainingMarker.class);
+    }
 
     /**
      * Creates the file {@value #PROPERTY} names, if it names one; never throws.
@@ -32,17 +38,23 @@ final class AotTrainingMarker {
      * @param oneTimeWork what {@link StartContext#oneTimeWork} reported, if anything
      */
     static void markRunning(Optional<String> oneTimeWork) {
-        markRunning(Optional.ofNullable(System.getProperty(PROPERTY)), oneTimeWork)
-                .ifPresent(marker -> LOG.info(oneTimeWork
-                        .map(what -> "Recording a training run for the JDK's AOT cache, after one-time work (" + what
-                                + "): the next start records again unless this jar has skipped one already")
-                        .orElse("Recording a training run for the JDK's AOT cache: the next start builds the cache"
-                                + " (in the background) and the one after uses it")));
+        Optional<String> named = Optional.ofNullable(System.getProperty(PROPERTY));
+        Optional<Path> marker = markRunning(named, oneTimeWork);
+        if (marker.isPresent()) {
+            log().info(oneTimeWork
+                    .map(what -> "Recording a training run for the JDK's AOT cache, after one-time work (" + what
+                            + "): the next start records again unless this jar has skipped one already")
+                    .orElse("Recording a training run for the JDK's AOT cache: the next start builds the cache"
+                            + " (in the background) and the one after uses it"));
+        } else if (named.filter(name -> !name.isBlank()).isPresent()) {
+            log().debug("AOT training marker {} not created", named.get());
+        }
     }
 
     /**
      * Creates {@code marker}'s file if it is given and not blank, writing {@code oneTimeWork} into it when present
-     * (an empty file otherwise); returns it when it was created or was there.
+     * (an empty file otherwise); returns it when it was created or was there. Logs nothing (a failure too is
+     * silent): {@code status} calls it.
      */
     static Optional<Path> markRunning(Optional<String> marker, Optional<String> oneTimeWork) {
         if (marker.isEmpty() || marker.get().isBlank()) {
@@ -57,8 +69,7 @@ final class AotTrainingMarker {
             }
             return Optional.of(file);
         } catch (IOException | RuntimeException e) {
-            LOG.debug("AOT training marker {} not created", file, e);
-            return Optional.empty();
+            return Optional.empty(); // the one-argument form says so at debug level; status stays silent
         }
     }
 }

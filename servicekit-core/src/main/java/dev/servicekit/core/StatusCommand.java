@@ -35,6 +35,9 @@ import picocli.CommandLine.Option;
  * Exit 0 when a manager runs the service or its file names a live process; otherwise the preferred manager's answer:
  * 3 not running, 4 not installed. With nothing at all, that is 4 where the manager registers services (systemd,
  * Windows) and 3 where only the detached daemon is available (a daemon needs no installation).
+ *
+ * <p>Once it has answered, it creates the JDK AOT cache's training marker when the launcher asked for one
+ * ({@link AotTrainingMarker}): {@code status} gets a cache of its own, as {@code run} does.
  */
 @Command(
         name = "status",
@@ -155,6 +158,13 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             printText(service, manager, status, process, application, notes);
         }
+        // A training run for the JDK's AOT cache (servicekit-launcher's AotCache) is kept only when this file exists
+        // at exit. Whatever status found: one without a running service is as valid a training run (the management
+        // client's classes load from the jar when a later status needs them), and not marking it would make every
+        // status without a running service record again, paying the recording at each exit (decisions.md, "The AOT
+        // cache for status too"). Silent, so status's output stays the same.
+        AotTrainingMarker.markRunning(
+                Optional.ofNullable(System.getProperty(AotTrainingMarker.PROPERTY)), Optional.empty());
         return exitCode;
     }
 

@@ -342,6 +342,43 @@ class ServiceManagerCommandsTest {
     }
 
     @Test
+    void statusMarksTheAotTrainingRunTheLauncherAskedForOnceItAnsweredWithTheSameOutputRunningOrNot() {
+        Path marker = dir.resolve("status-abc-0123.42.aotconf.running");
+        for (boolean running : new boolean[] {true, false}) {
+            manager.reports(new ServiceStatus(
+                    true,
+                    running,
+                    running ? "active (running)" : "inactive (dead)",
+                    running ? OptionalLong.of(42) : OptionalLong.empty(),
+                    OptionalInt.empty(),
+                    OptionalInt.empty()));
+            for (List<String> args : List.of(
+                    List.of("status", "--set", "data-dir=" + dir),
+                    List.of("status", "--json", "--set", "data-dir=" + dir))) {
+                out.reset();
+                int plainCode = run(args.toArray(String[]::new));
+                String plainOut = out();
+                out.reset();
+                int code;
+                System.setProperty(AotTrainingMarker.PROPERTY, marker.toString());
+                try {
+                    code = run(args.toArray(String[]::new));
+                } finally {
+                    System.clearProperty(AotTrainingMarker.PROPERTY);
+                }
+
+                assertThat(marker).as("%s, running %s", args, running).exists().isEmptyFile();
+                assertThat(code).isEqualTo(plainCode).isEqualTo(running ? 0 : 3);
+                assertThat(out()).as("the same output").isEqualTo(plainOut);
+                assertThat(err()).as("nothing said about it").isEmpty();
+                assertThat(marker.toFile().delete()).isTrue();
+            }
+        }
+        run("status", "--set", "data-dir=" + dir);
+        assertThat(marker).as("no marker without the launcher's property").doesNotExist();
+    }
+
+    @Test
     void statusExitCodesFollowTheSpec() throws Exception {
         manager.reports(new ServiceStatus(
                 true, true, "active (running)", OptionalLong.of(42), OptionalInt.empty(), OptionalInt.of(2)));

@@ -12,9 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 /**
- * The JDK's AOT cache (JDK {@value #MIN_FEATURE}+, {@code -XX:AOTCache}) for the {@code run} verb on Linux: classes
- * loaded and linked ahead of time, in place of the class-data archive the other verbs get. Measured on JDK 25
- * (docs/performance.md): about a fifth off the start to the first 200 and 8 MB less resident memory than the archive.
+ * The JDK's AOT cache (JDK {@value #MIN_FEATURE}+, {@code -XX:AOTCache}) for the verbs of {@link Launcher#AOT_VERBS}
+ * ({@code run} and {@code status}) on Linux: classes loaded and linked ahead of time, in place of the class-data
+ * archive the other verbs get. Measured on JDK 25 (docs/performance.md): about a fifth off {@code run}'s start to the
+ * first 200 and 8 MB less resident memory than the archive; about a third less CPU for a {@code status}
+ * (decisions.md, "The AOT cache for status too"). Each verb has a cache of its own, trained on that verb: the key
+ * starts with the verb ({@link #key}).
  *
  * <p>Without the training run's method profiles ({@link #NO_TRAINING}): a training run is a start, and what was hot
  * in it is what JDK 25 compiles with C2 as soon as the cache is mapped, on the core the start needs. Measured on one
@@ -22,16 +25,17 @@ import java.util.zip.CRC32;
  * thresholds) and no difference in throughput once warm; the cache is also 1.6 MB smaller.
  *
  * <p>A cache needs a training run, and a JVM cannot train and use one at once, so the cache is made over three
- * starts, each an ordinary {@code run}; the files live in the cache directory under a key {@code K}
- * ({@link #key}):
+ * starts, each an ordinary {@code run} (or {@code status}); the files live in the cache directory under a key
+ * {@code K} ({@link #key}):
  * <ol>
  *   <li><b>Record.</b> No cache and nothing to build from: the JVM runs with {@code -XX:AOTMode=record
  *       -XX:AOTConfiguration=K.<pid>.aotconf}, which the JVM writes when it exits (a few seconds added to that one
  *       stop, as the class-data archive's first stop has). The service, once running, creates
  *       {@code K.<pid>.aotconf.running} ({@value #MARKER_PROPERTY}): a run that failed before it was running (a
- *       bad configuration, a port in use) trains nothing worth keeping, and its recording is deleted. A start that
- *       did one-time work (servicekit-core's {@code StartContext.oneTimeWork}: schema migrations applied to a new
- *       database) writes what it was into that marker; its recording is deleted too, and {@code K.aotconf.skipped}
+ *       bad configuration, a port in use) trains nothing worth keeping, and its recording is deleted. A
+ *       {@code status} creates it when it has answered. A start that did one-time work (servicekit-core's
+ *       {@code StartContext.oneTimeWork}: schema migrations applied to a new database) writes what it was into
+ *       that marker; its recording is deleted too, and {@code K.aotconf.skipped}
  *       created, so that the next start records again. JDK 25 loads every class of a cache at every start that maps
  *       it, and a cache trained on the first start of a new database would carry the migration tool's classes into
  *       every start after it. Once per key only: a service whose every start does such work still gets a cache.</li>
@@ -142,9 +146,10 @@ final class AotCache {
      *
      * @param directory the cache directory
      * @param key this jar's, JDK's and options' key ({@link #key})
-     * @param stalePrefix files starting with it are of this jar path and JDK path ({@code run-<where>-}): those of
-     *     another build of the jar or JDK ({@link #jarPart} differs) are deleted, those of the same build with other
-     *     JVM options are another cache and left to {@link CacheCleanup}
+     * @param stalePrefix files starting with it are of this verb, jar path and JDK path ({@code <verb>-<where>-}):
+     *     those of another build of the jar or JDK ({@link #jarPart} differs) are deleted, those of the same build
+     *     with other JVM options are another cache and left to {@link CacheCleanup}; another verb's never start
+     *     with it
      * @param pid this process's pid (the JVM's too: the launcher {@code execve}s it)
      * @param now the current time in milliseconds
      * @param javaFeature the feature version of the JDK that runs the service: {@link #NO_TRAINING} only from
@@ -313,14 +318,16 @@ final class AotCache {
     }
 
     /**
-     * The key of a cache: {@code run-<where>-<jar><options>}, where {@code <where>} stands for the jar's and the JDK's
+     * The key of a cache: {@code <verb>-<where>-<jar><options>}, where {@code <verb>} is the verb the cache is trained
+     * on and used for ({@code run}, {@code status}: a cache holds the classes of its verb's training run, and each
+     * verb's files are looked after only by that verb's starts), {@code <where>} stands for the jar's and the JDK's
      * paths (as the class-data archive's name), {@code <jar>} ({@value #JAR_DIGITS} hex digits) for the jar's central
      * directory, size and time and the JDK's {@code release} and {@code lib/modules}, and {@code <options>}
      * ({@value #OPTIONS_DIGITS} hex digits) for the JVM options. The two parts are apart so that {@link #plan} can tell
      * another build of the jar or JDK (its files are stale) from the same build run with other options (its files
      * are another cache, kept).
      */
-    static String key(String where, File jar, File javaHome, List<String> options) {
+    static String key(String verb, String where, File jar, File javaHome, List<String> options) {
         File release = new File(javaHome, "release");
         File modules = new File(new File(javaHome, "lib"), "modules");
         StringBuilder facts = new StringBuilder();
@@ -335,12 +342,25 @@ final class AotCache {
         for (String option : options) {
             optionFacts.append('|').append(option);
         }
-        return "run-" + where + "-" + hex(crc(facts), JAR_DIGITS / 2)
+        return verb + "-" + where + "-" + hex(crc(facts), JAR_DIGITS / 2)
                 + hex(facts.toString().hashCode() & 0xFFFFFFFFL, JAR_DIGITS / 2)
                 + hex(crc(optionFacts), OPTIONS_DIGITS);
     }
 
-    /** {@code key} without its options part: every key of the same jar and JDK build starts with it. */
+    /**
+     * {@code key} ({@code <verb>-<where>-<jar><options>}) for {@code verb} instead: the key of the same jar, JDK and
+     * options under another verb, whose files a start of {@code key} leaves alone ({@link Launcher#inUse}).
+     */
+    static String withVerb(String key, String verb) {
+        int last = key.lastIndexOf('-');
+        int where = last > 0 ? key.lastIndexOf('-', last - 1) : -1;
+        if (where <= 0) {
+            throw new IllegalArgumentException("not a key: " + key);
+        }
+        return verb + key.substring(where);
+    }
+
+    /** {@code key} without its options part: every key of the same verb, jar and JDK build starts with it. */
     static String jarPart(String key) {
         return key.substring(0, Math.max(0, key.length() - OPTIONS_DIGITS));
     }

@@ -6,13 +6,16 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps the per-user startup cache directory ({@link Launcher#cacheDirectory}) bounded. Every jar path and JDK path
- * gets startup files of its own (an AOT cache of about 50 MB for {@code run}, a class-data archive of about 10 MB
- * per other verb), and the launcher only replaces the files of the jar and JDK it runs: without this, every checkout,
- * every copy of the jar and every versioned install directory would leave its files behind for good.
+ * gets startup files of its own (an AOT cache of about 50 MB for {@code run}, one of about 20 MB for
+ * {@code status}, a class-data archive of about 10 MB per other verb), and the launcher only replaces the files of
+ * the jar and JDK it runs: without this, every checkout, every copy of the jar and every versioned install directory
+ * would leave its files behind for good.
  *
  * <p>At every start that uses the directory, after this start's files are chosen (and touched, so that their
  * modification time says when they were last used):
@@ -20,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>a file not used for {@value #UNUSED_DAYS} days is deleted;</li>
  *   <li>of the other AOT caches and finished training runs (recordings whose JVM has exited, waiting for a start
  *       of their jar to build them), those of other jars and those of this jar under other JVM options, the
- *       {@value #MAX_OTHER_AOT} most recently used are kept;</li>
+ *       {@value #MAX_OTHER_AOT} most recently used of each verb are kept (a {@code status} cache, used far more often,
+ *       never pushes a {@code run} cache out);</li>
  *   <li>of the other class-data archives, the {@value #MAX_OTHER_ARCHIVES} most recently used are kept;</li>
  *   <li>a recording whose JVM has exited without reaching RUNNING (killed, or a failed start), a build or partial
  *       cache older than {@link AotCache#BUILD_TIMEOUT_MILLIS}, and a marker without its recording are deleted.</li>
@@ -33,7 +37,7 @@ final class CacheCleanup {
     /** A startup file not used for this many days is deleted: {@value}. */
     static final int UNUSED_DAYS = 30;
 
-    /** AOT caches and finished recordings of other jars kept, the most recently used: {@value}. */
+    /** AOT caches and finished recordings of other jars kept per verb, the most recently used: {@value}. */
     static final int MAX_OTHER_AOT = 3;
 
     /** Class-data archives other than this start's kept, the most recently used: {@value}. */
@@ -74,7 +78,7 @@ final class CacheCleanup {
             }
             List<String> present = new ArrayList<>();
             Collections.addAll(present, names);
-            List<Entry> aot = new ArrayList<>();
+            Map<String, List<Entry>> aot = new TreeMap<>(); // by verb
             List<Entry> archives = new ArrayList<>();
             long unusedBefore = now - TimeUnit.DAYS.toMillis(UNUSED_DAYS);
             for (String name : names) {
@@ -102,22 +106,33 @@ final class CacheCleanup {
                     if (!present.contains(name + ".running")) {
                         delete(entry, deleted); // its JVM never reached RUNNING, or was killed
                     } else {
-                        aot.add(entry);
+                        add(aot, ours.verb, entry);
                     }
                 } else if (entry.suffix.equals(".aotconf.skipped")) {
                     continue; // an empty note, deleted after the days above like every file unused
                 } else if (entry.suffix.equals(".aot")) {
-                    aot.add(entry);
+                    add(aot, ours.verb, entry);
                 } else {
                     archives.add(entry);
                 }
             }
-            keepNewest(aot, MAX_OTHER_AOT, deleted, directory);
+            for (List<Entry> ofOneVerb : aot.values()) {
+                keepNewest(ofOneVerb, MAX_OTHER_AOT, deleted, directory);
+            }
             keepNewest(archives, MAX_OTHER_ARCHIVES, deleted, directory);
         } catch (RuntimeException e) {
             // best effort: a start never fails for its cache directory
         }
         return deleted;
+    }
+
+    private static void add(Map<String, List<Entry>> byVerb, String verb, Entry entry) {
+        List<Entry> entries = byVerb.get(verb);
+        if (entries == null) {
+            entries = new ArrayList<>();
+            byVerb.put(verb, entries);
+        }
+        entries.add(entry);
     }
 
     private static boolean isInUse(String name, Collection<String> inUse) {

@@ -123,8 +123,8 @@ public final class Launcher {
     public static final String VERSION_ATTRIBUTE = "Servicekit-Version";
 
     /**
-     * System property that, {@code false}, gives {@value #RUN_VERB} the class-data archive the other verbs get instead
-     * of the JDK's AOT cache ({@link AotCache}): {@value}.
+     * System property that, {@code false}, gives the verbs of {@link #AOT_VERBS} the class-data archive the other
+     * verbs get instead of the JDK's AOT cache ({@link AotCache}): {@value}.
      */
     public static final String AOT_CACHE_PROPERTY = "servicekit.aot-cache";
 
@@ -133,6 +133,19 @@ public final class Launcher {
 
     /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
     static final String RUN_VERB = "run";
+
+    /** The verb that shows the service's state, which monitoring runs over and over: {@value}. */
+    static final String STATUS_VERB = "status";
+
+    /**
+     * The verbs that get the JDK's AOT cache ({@link #aotPlan}) instead of a class-data archive, each a cache of its
+     * own trained on that verb: {@value #RUN_VERB}, whose start is the service's start, and {@value #STATUS_VERB},
+     * which SPEC wants answered in 200 ms and which people and monitoring scripts run over and over (on JDK 25 its
+     * JVM spends about a third less CPU with a cache than with its archive; decisions.md, "The AOT cache for status
+     * too"). A verb here must create the training marker ({@link AotCache#MARKER_PROPERTY}) once its work is done,
+     * else every start of it records again. The other verbs are rare ({@code install}) or need no speed.
+     */
+    static final List<String> AOT_VERBS = Collections.unmodifiableList(Arrays.asList(RUN_VERB, STATUS_VERB));
 
     private Launcher() {}
 
@@ -242,9 +255,9 @@ public final class Launcher {
 
     /**
      * The command that runs the application: {@link #childCommand} with the startup options, which are an AOT cache's
-     * ({@link #aotPlan}) for {@value #RUN_VERB} on a JDK {@value AotCache#MIN_FEATURE}+ on Linux, else a class-data
-     * archive's ({@link #startupOptions}). When this start claimed a training run to build a cache from, the build is
-     * started (detached) before this returns.
+     * ({@link #aotPlan}) for the verbs of {@link #AOT_VERBS} on a JDK {@value AotCache#MIN_FEATURE}+ on Linux, else a
+     * class-data archive's ({@link #startupOptions}). When this start claimed a training run to build a cache from,
+     * the build is started (detached) before this returns.
      */
     private static List<String> serviceCommand(
             Path java,
@@ -288,15 +301,19 @@ public final class Launcher {
     /**
      * The prefixes of the startup files this start uses, which {@link CacheCleanup} leaves alone: when it takes part
      * in the AOT cache, the files of its key ({@code aotKey}), which {@link AotCache#plan} looks after itself (a
-     * recording, a build, the cache); and the class-data archive it names, if any. The caches of this jar under
-     * other JVM options are not in use: they are kept and bounded as the other jars' are.
+     * recording, a build, the cache), and those of the same key under the other verbs of {@link #AOT_VERBS} (a
+     * {@code status} never deletes the {@code run} cache of the same jar, JDK and options, nor a {@code run} the
+     * {@code status} one); and the class-data archive it names, if any. The caches of this jar under other JVM
+     * options are not in use: they are kept and bounded as the other jars' are.
      *
      * @param aotKey the AOT cache key of this start, {@code null} when it does not take part
      */
     static List<String> inUse(String aotKey, List<String> startupOptions) {
         List<String> names = new ArrayList<>();
         if (aotKey != null) {
-            names.add(aotKey + ".");
+            for (String verb : AOT_VERBS) {
+                names.add(AotCache.withVerb(aotKey, verb) + ".");
+            }
         }
         for (String option : startupOptions) {
             if (option.startsWith(ARCHIVE_OPTION)) {
@@ -308,7 +325,7 @@ public final class Launcher {
 
     /**
      * This start's part in making and using the JDK's AOT cache ({@link AotCache}), or {@code null} when the
-     * class-data archive is used instead: a verb other than {@value #RUN_VERB}, a JDK before
+     * class-data archive is used instead: a verb not in {@link #AOT_VERBS}, a JDK before
      * {@value AotCache#MIN_FEATURE}, another system than Linux, no cache directory, no pid, an archive or cache
      * option given ({@code -XX:SharedArchiveFile}, {@code -XX:AOTCache}, {@code -XX:AOTMode}, {@code -Xshare}), or
      * {@code -D}{@value #AOT_CACHE_PROPERTY}{@code =false}.
@@ -327,7 +344,7 @@ public final class Launcher {
             java.util.Properties properties,
             long pid) {
         if (args.length == 0
-                || !RUN_VERB.equals(args[0])
+                || !AOT_VERBS.contains(args[0])
                 || javaFeature < AotCache.MIN_FEATURE
                 || cacheDirectory == null
                 || pid <= 0
@@ -343,11 +360,11 @@ public final class Launcher {
         int classPath = plainCommand.indexOf("-cp");
         List<String> options = plainCommand.subList(1, classPath < 1 ? plainCommand.size() : classPath);
         String where = where(jar, javaHome);
-        String key = AotCache.key(where, jar.toFile(), javaHome.toFile(), options);
+        String key = AotCache.key(args[0], where, jar.toFile(), javaHome.toFile(), options);
         return AotCache.plan(
                 cacheDirectory.toFile(),
                 key,
-                RUN_VERB + "-" + where + "-",
+                args[0] + "-" + where + "-",
                 pid,
                 System.currentTimeMillis(),
                 AotCache.Processes.LINUX,

@@ -2,10 +2,10 @@ package dev.servicekit.launcher;
 
 /**
  * A name the launcher gives a startup file, taken apart by hand: {@code <verb>-<where>[-<which>].jsa}
- * ({@link Launcher#archiveFile}) and {@code run-<where>-<key>[.<pid>].aot…} ({@link AotCache}). The launcher's start
- * path uses no {@code java.util.regex}: since Java 9 its character classes are lambdas, which on the README's java 17
- * would be that JVM's first, and bootstrapping them costs the start about 20 ms (decisions.md, "The launcher reads
- * this JVM's options from its command line").
+ * ({@link Launcher#archiveFile}) and {@code <verb>-<where>-<key>[.<pid>].aot…} ({@link AotCache}). The launcher's
+ * start path uses no {@code java.util.regex}: since Java 9 its character classes are lambdas, which on the README's
+ * java 17 would be that JVM's first, and bootstrapping them costs the start about 20 ms (decisions.md, "The launcher
+ * reads this JVM's options from its command line").
  */
 final class StartupFileName {
 
@@ -19,13 +19,20 @@ final class StartupFileName {
     private static final int MAX_WHICH = 32;
     private static final int MAX_PID_DIGITS = 10;
 
+    /**
+     * The verb the file is for ({@code run}, {@code status}, {@code token}): {@code <verb>-<where>-<which>} where the
+     * name can be read so, else {@code <verb>-<where>} (a verb may have a hyphen in it).
+     */
+    final String verb;
+
     /** The pid of the JVM that records into the file, or {@code -1} when the name has none. */
     final long pid;
 
     /** The suffix, one of {@link #SUFFIXES}. */
     final String suffix;
 
-    private StartupFileName(long pid, String suffix) {
+    private StartupFileName(String verb, long pid, String suffix) {
+        this.verb = verb;
         this.pid = pid;
         this.suffix = suffix;
     }
@@ -56,7 +63,8 @@ final class StartupFileName {
             pid = Long.parseLong(digits);
             stem = stem.substring(0, dot);
         }
-        return isVerbAndHex(stem) ? new StartupFileName(pid, suffix) : null;
+        String verb = verbBeforeHex(stem);
+        return verb != null ? new StartupFileName(verb, pid, suffix) : null;
     }
 
     /** Whether {@code text} is a verb as the launcher names its files after one: {@code [a-z][a-z0-9-]{0,31}}. */
@@ -73,22 +81,22 @@ final class StartupFileName {
         return true;
     }
 
-    /** {@code <verb>-<where>} or {@code <verb>-<where>-<which>}. */
-    private static boolean isVerbAndHex(String stem) {
+    /** The verb of {@code <verb>-<where>} or {@code <verb>-<where>-<which>}; {@code null} for any other stem. */
+    private static String verbBeforeHex(String stem) {
         int last = stem.lastIndexOf('-');
         if (last < 0) {
-            return false;
+            return null;
         }
         String lastPart = stem.substring(last + 1);
         String before = stem.substring(0, last);
-        if (isHex(lastPart, MAX_WHERE) && isVerb(before)) {
-            return true; // <verb>-<where>
-        }
         int previous = before.lastIndexOf('-');
-        return previous >= 0
+        if (previous >= 0
                 && isHex(lastPart, MAX_WHICH)
                 && isHex(before.substring(previous + 1), MAX_WHERE)
-                && isVerb(before.substring(0, previous));
+                && isVerb(before.substring(0, previous))) {
+            return before.substring(0, previous); // <verb>-<where>-<which>
+        }
+        return isHex(lastPart, MAX_WHERE) && isVerb(before) ? before : null; // <verb>-<where>
     }
 
     private static boolean isHex(String text, int maxLength) {

@@ -233,6 +233,41 @@ class AotCacheTest {
     }
 
     @Test
+    void runAndStatusOfTheSameJarJdkAndOptionsEachTrainBuildAndUseTheirOwnCacheAndLeaveTheOthersFiles()
+            throws IOException {
+        String status = AotCache.withVerb(KEY, "status");
+        String statusOfOtherBuild = AotCache.withVerb(OTHER_BUILD, "status");
+        touch(KEY + ".aot");
+        touch(statusOfOtherBuild + ".aot");
+
+        AotCache.Plan record = AotCache.plan(dir.toFile(), status, "status-abc-", PID, NOW, NONE_ALIVE, 25);
+
+        assertThat(record.options)
+                .as("run's cache is not status's: status records a training run of its own")
+                .contains("-XX:AOTMode=record", "-XX:AOTConfiguration=" + dir.resolve(status + ".4242.aotconf"))
+                .noneMatch(o -> o.startsWith("-XX:AOTCache"));
+        assertThat(files())
+                .as("run's cache left alone, status's of another build of the jar deleted")
+                .containsExactlyInAnyOrder(KEY + ".aot");
+
+        touch(status + ".4242.aotconf");
+        marker(status + ".4242.aotconf.running");
+        touch(OTHER_BUILD + ".aot");
+        AotCache.Plan use = plan(NONE_ALIVE);
+
+        assertThat(use.options).startsWith("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
+        assertThat(files())
+                .as("run neither builds nor deletes status's finished training run; run's of another build deleted")
+                .containsExactlyInAnyOrder(KEY + ".aot", status + ".4242.aotconf", status + ".4242.aotconf.running");
+
+        AotCache.Plan build = AotCache.plan(dir.toFile(), status, "status-abc-", PID + 1, NOW, NONE_ALIVE, 25);
+
+        assertThat(build.builds()).as("the next status builds it").isTrue();
+        assertThat(build.cache).isEqualTo(dir.resolve(status + ".aot").toFile());
+        assertThat(files()).containsExactlyInAnyOrder(KEY + ".aot", status + ".4243.aotconf.build");
+    }
+
+    @Test
     void theBuilderRunsTheServicesJavaAndOptionsInCreateModeOnTheClaimedRecording() throws IOException {
         touch(KEY + ".77.aotconf");
         marker(KEY + ".77.aotconf.running");
@@ -318,27 +353,38 @@ class AotCacheTest {
         assertThat(Files.size(jarA)).isEqualTo(Files.size(jarB));
         File home = Files.createDirectories(dir.resolve("jdk")).toFile();
 
-        String a = AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx128m"));
+        String a = AotCache.key("run", "ab", jarA.toFile(), home, List.of("-Xmx128m"));
 
-        assertThat(AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx128m"))).isEqualTo(a);
+        assertThat(AotCache.key("run", "ab", jarA.toFile(), home, List.of("-Xmx128m")))
+                .isEqualTo(a);
         assertThat(a).startsWith("run-ab-").hasSize("run-ab-".length() + AotCache.JAR_DIGITS + AotCache.OPTIONS_DIGITS);
         assertThat(StartupFileName.parse(a + ".aot"))
                 .as("a name the cleanup knows")
                 .isNotNull();
-        assertThat(AotCache.jarPart(AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx256m"))))
+        assertThat(AotCache.jarPart(AotCache.key("run", "ab", jarA.toFile(), home, List.of("-Xmx256m"))))
                 .as("other options: the same jar-and-JDK part")
                 .isEqualTo(AotCache.jarPart(a));
-        assertThat(AotCache.jarPart(AotCache.key("ab", jarB.toFile(), home, List.of("-Xmx128m"))))
+        assertThat(AotCache.jarPart(AotCache.key("run", "ab", jarB.toFile(), home, List.of("-Xmx128m"))))
                 .as("another jar: another jar-and-JDK part")
                 .isNotEqualTo(AotCache.jarPart(a));
-        assertThat(AotCache.key("ab", jarB.toFile(), home, List.of("-Xmx128m"))).isNotEqualTo(a);
-        assertThat(AotCache.key("ab", jarA.toFile(), home, List.of("-Xmx256m"))).isNotEqualTo(a);
+        assertThat(AotCache.key("run", "ab", jarB.toFile(), home, List.of("-Xmx128m")))
+                .isNotEqualTo(a);
+        assertThat(AotCache.key("run", "ab", jarA.toFile(), home, List.of("-Xmx256m")))
+                .isNotEqualTo(a);
+        String status = AotCache.key("status", "ab", jarA.toFile(), home, List.of("-Xmx128m"));
+        assertThat(status)
+                .as("the same jar, JDK and options for status: a key of its own, the verb first")
+                .isEqualTo("status" + a.substring("run".length()));
+        assertThat(AotCache.withVerb(a, "status")).isEqualTo(status);
+        assertThat(AotCache.withVerb(status, "run")).isEqualTo(a);
+        assertThat(AotCache.jarPart(status)).doesNotStartWith(AotCache.jarPart(a));
+        assertThat(StartupFileName.parse(status + ".12.aotconf.running").verb).isEqualTo("status");
         assertThat(AotCache.centralDirectoryCrc(jarA.toFile())).isNotEqualTo(-1L);
         assertThat(AotCache.centralDirectoryCrc(touch("not-a.jar").toFile())).isEqualTo(-1L);
     }
 
     @Test
-    void onlyRunOnAJdk24PlusOnLinuxWithACacheDirectoryAndNoArchiveOfItsOwnGetsAPlan() throws IOException {
+    void onlyRunAndStatusOnAJdk24PlusOnLinuxWithACacheDirectoryAndNoArchiveOfItsOwnGetPlans() throws IOException {
         Path jar = zip("app.jar", "dev/A.class", "a");
         Path home = Files.createDirectories(dir.resolve("jdk"));
         Path cache = Files.createDirectories(dir.resolve("cache"));
@@ -349,8 +395,14 @@ class AotCacheTest {
 
         assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 25, cache, linux, PID))
                 .isNotNull();
-        assertThat(Launcher.aotPlan(plain, List.of(), new String[] {"token"}, jar, home, 25, cache, linux, PID))
-                .isNull();
+        assertThat(Launcher.aotPlan(
+                        plain, List.of(), new String[] {"status", "--json"}, jar, home, 25, cache, linux, 9))
+                .isNotNull();
+        for (String verb : List.of("token", "doctor", "install", "version", "service")) {
+            assertThat(Launcher.aotPlan(plain, List.of(), new String[] {verb}, jar, home, 25, cache, linux, PID))
+                    .as(verb)
+                    .isNull();
+        }
         assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 21, cache, linux, PID))
                 .isNull();
         assertThat(Launcher.aotPlan(plain, List.of(), run, jar, home, 25, null, linux, PID))

@@ -171,8 +171,10 @@ class CacheCleanupTest {
     }
 
     @Test
-    void theNamesInUseAreTheFilesOfThisStartsAotKeyOrTheArchiveGiven() {
-        assertThat(Launcher.inUse(KEY, List.of("-Xmx1g"))).containsExactly(KEY + ".");
+    void theNamesInUseAreTheFilesOfThisStartsAotKeyUnderEachAotVerbOrTheArchiveGiven() {
+        String status = "status" + KEY.substring("run".length());
+        assertThat(Launcher.inUse(KEY, List.of("-Xmx1g"))).containsExactlyInAnyOrder(KEY + ".", status + ".");
+        assertThat(Launcher.inUse(status, List.of())).containsExactlyInAnyOrder(KEY + ".", status + ".");
         assertThat(Launcher.inUse(null, List.of("-Xmx1g", "-XX:SharedArchiveFile=" + dir.resolve("token-abc-2.jsa"))))
                 .containsExactly("token-abc-2.jsa");
     }
@@ -208,5 +210,47 @@ class CacheCleanupTest {
                 .containsExactlyInAnyOrder("run-a4-4.aot", "run-abc-0123456789abcdef" + "0000cccc.aot");
         assertThat(files())
                 .containsExactlyInAnyOrder(KEY + ".aot", OTHER_OPTIONS + ".aot", "run-a2-2.aot", "run-a3-3.aot");
+    }
+
+    @Test
+    void statusAndRunOfTheSameJarJdkAndOptionsNeverDeleteEachOthersFiles() throws IOException {
+        String status = "status" + KEY.substring("run".length());
+        file(KEY + ".aot", (CacheCleanup.UNUSED_DAYS + 5) * DAY); // an installed service started long ago
+        file(status + ".aot", (CacheCleanup.UNUSED_DAYS + 5) * DAY);
+        file(status + ".88.aotconf", 60_000); // a status that recorded and exited, waiting to be built
+        file(status + ".88.aotconf.running", 60_000);
+        for (int i = 1; i <= CacheCleanup.MAX_OTHER_AOT + 1; i++) {
+            file("run-b" + i + "-" + i + ".aot", i * DAY);
+            file("status-b" + i + "-" + i + ".aot", i * DAY);
+        }
+
+        List<String> byStatus = sweep(Launcher.inUse(status, List.of()));
+        List<String> byRun = sweep(Launcher.inUse(KEY, List.of()));
+
+        assertThat(byStatus)
+                .as("a status start: the other jars' oldest of each verb, not run's cache of this jar")
+                .containsExactlyInAnyOrder(
+                        "run-b" + (CacheCleanup.MAX_OTHER_AOT + 1) + "-" + (CacheCleanup.MAX_OTHER_AOT + 1) + ".aot",
+                        "status-b" + (CacheCleanup.MAX_OTHER_AOT + 1) + "-" + (CacheCleanup.MAX_OTHER_AOT + 1)
+                                + ".aot");
+        assertThat(byRun).as("a run start: nothing of status's").isEmpty();
+        assertThat(files())
+                .contains(KEY + ".aot", status + ".aot", status + ".88.aotconf", status + ".88.aotconf.running");
+    }
+
+    @Test
+    void theOtherJarsStatusCachesAreBoundedApartSoThatStatusUsedOftenNeverPushesARunCacheOut() throws IOException {
+        for (int i = 1; i <= CacheCleanup.MAX_OTHER_AOT; i++) {
+            file("run-a" + i + "-" + i + ".aot", (10 + i) * DAY); // used when those services last started
+            file("status-a" + i + "-" + i + ".aot", i * 60_000); // used a minute ago, and before
+        }
+        file("status-a9-9.aot", 9 * DAY);
+
+        assertThat(sweep(NONE_ALIVE)).as("the oldest status cache only").containsExactly("status-a9-9.aot");
+        assertThat(files()).hasSize(2 * CacheCleanup.MAX_OTHER_AOT);
+    }
+
+    private List<String> sweep(List<String> inUse) {
+        return CacheCleanup.sweep(dir.toFile(), inUse, NOW, NONE_ALIVE);
     }
 }

@@ -185,6 +185,40 @@ class LauncherChildCommandTest {
     }
 
     @Test
+    void statusGetsAnAotCacheOfItsOwnBesideRunsWhereOtherVerbsGetAnArchive(@TempDir Path dir) throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Path home = Files.createDirectories(dir.resolve("jdk"));
+        Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
+        java.util.Properties linux = new java.util.Properties();
+        linux.setProperty("os.name", "Linux");
+        List<String> plain = List.of("/jdk/bin/java", "-XX:+UseSerialGC", "-cp", jar.toString(), "Main", "status");
+
+        AotCache.Plan run = Launcher.aotPlan(plain, List.of(), new String[] {"run"}, jar, home, 25, cache, linux, 41);
+        AotCache.Plan status =
+                Launcher.aotPlan(plain, List.of(), new String[] {"status", "--json"}, jar, home, 25, cache, linux, 42);
+
+        assertThat(run.key).startsWith("run-" + Launcher.where(jar, home) + "-");
+        assertThat(status.key)
+                .as("the same jar, JDK and options: the same key under the verb status")
+                .isEqualTo("status" + run.key.substring("run".length()));
+        assertThat(status.options)
+                .as("the first status records a training run of its own, its JVM output on stderr, off the JSON")
+                .contains(
+                        "-XX:AOTMode=record",
+                        "-XX:AOTConfiguration=" + cache.resolve(status.key + ".42.aotconf"),
+                        "-D" + AotCache.MARKER_PROPERTY + "=" + cache.resolve(status.key + ".42.aotconf.running"),
+                        AotCache.VM_OUTPUT_TO_STDERR);
+        assertThat(run.options)
+                .as("run, recording at the same time, is not taken for status's recording")
+                .contains("-XX:AOTConfiguration=" + cache.resolve(run.key + ".41.aotconf"));
+        assertThat(Launcher.aotPlan(plain, List.of(), new String[] {"doctor"}, jar, home, 25, cache, linux, 43))
+                .isNull();
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"status"}, List.of(), linux))
+                .as("on Java 21+ status runs in the JVM it was started in: its cache is for the older default java's")
+                .isFalse();
+    }
+
+    @Test
     void theApplicationIsNamedByImplementationTitle() {
         assertThat(Launcher.applicationName(manifest)).isEqualTo("servicekit");
         manifest.put(Attributes.Name.IMPLEMENTATION_TITLE, "users-service");

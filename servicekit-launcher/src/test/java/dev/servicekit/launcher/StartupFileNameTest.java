@@ -20,8 +20,15 @@ class StartupFileNameTest {
 
     private static final Pattern VERB = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
+    /** The verb of a name's stem: read as {@code <verb>-<where>-<which>} where it can be, else as below. */
+    private static final Pattern VERB_WHERE_WHICH =
+            Pattern.compile("([a-z][a-z0-9-]{0,31})-[0-9a-f]{1,8}-[0-9a-f]{1,32}");
+
+    private static final Pattern VERB_WHERE = Pattern.compile("([a-z][a-z0-9-]{0,31})-[0-9a-f]{1,8}");
+
     private static final List<String> PIECES = List.of(
             "run",
+            "status",
             "token",
             "a",
             "z9",
@@ -59,11 +66,23 @@ class StartupFileNameTest {
         assertThat(recording).isNotNull();
         assertThat(recording.pid).isEqualTo(4242);
         assertThat(recording.suffix).isEqualTo(".aotconf.running");
+        assertThat(recording.verb).isEqualTo("run");
+
+        StartupFileName status = StartupFileName.parse("status-c30baa0a-4b462d0dda29d91000aa00bb.aot");
+        assertThat(status).isNotNull();
+        assertThat(status.verb).isEqualTo("status");
+        assertThat(status.pid).isEqualTo(-1);
+        assertThat(StartupFileName.parse("status-c30baa0a-4b462d0dda29d91000aa00bb.77.aotconf.build").verb)
+                .isEqualTo("status");
 
         StartupFileName archive = StartupFileName.parse("token-c30baa0a-ded3ad32.jsa");
         assertThat(archive).isNotNull();
         assertThat(archive.pid).isEqualTo(-1);
         assertThat(archive.suffix).isEqualTo(".jsa");
+        assertThat(archive.verb).isEqualTo("token");
+        assertThat(StartupFileName.parse("config-show-c30baa0a.jsa").verb)
+                .as("an archive named before it had a <which>, of a verb with a hyphen")
+                .isEqualTo("config-show");
 
         assertThat(StartupFileName.parse("sqlite-jdbc")).isNull();
         assertThat(StartupFileName.parse("exec-39ef02b4")).isNull();
@@ -107,6 +126,13 @@ class StartupFileNameTest {
                         .as(name)
                         .isEqualTo(matcher.group(1) == null ? -1 : Long.parseLong(matcher.group(1)));
                 assertThat(parsed.suffix).as(name).isEqualTo(matcher.group(2));
+                String stem = name.substring(0, name.length() - parsed.suffix.length())
+                        .replaceAll("\\..*", "");
+                Matcher three = VERB_WHERE_WHICH.matcher(stem);
+                Matcher two = VERB_WHERE.matcher(stem);
+                assertThat(parsed.verb)
+                        .as(name)
+                        .isEqualTo(three.matches() ? three.group(1) : two.matches() ? two.group(1) : "none");
             } else {
                 assertThat(parsed).as(name).isNull();
             }

@@ -2,6 +2,8 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.ServiceProcess;
 import dev.servicekit.testing.TestHttpClient;
@@ -11,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -197,6 +200,131 @@ class AotCacheIT {
         assertThat(names(cache)).contains(key(cache) + ".aotconf.skipped");
     }
 
+    /**
+     * The README's {@code java -jar users-service.jar status} on the machine's default java (older than 21): the
+     * launcher {@code execve}s the JDK 24+ with a cache of status's own, made as run's is. The JDK is reached through
+     * a Java home whose {@code bin/java} writes its command line to a file before it {@code exec}s the real one: a
+     * status is over too soon to read its arguments from {@code /proc}.
+     */
+    @Test
+    void statusOnTheDefaultOldJavaRecordsThenBuildsThenUsesACacheOfItsOwnBesideRunsAndAnswersTheSame()
+            throws Exception {
+        assumeAotCacheJdk();
+        Optional<Path> oldJava = Java17LauncherIT.olderJavaHomes(Path.of("/usr/lib/jvm")).stream()
+                .findFirst()
+                .map(home -> home.resolve("bin/java"));
+        Assumptions.assumeTrue(
+                oldJava.isPresent(), "needs a Java older than 21 under /usr/lib/jvm, as CI's Debian has");
+        Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
+        Path cache = dir.resolve("cache/servicekit");
+        Path data = dir.resolve("data");
+        Path commandLines = dir.resolve("java-command-lines.txt");
+        Path home = loggingJavaHome(Path.of(System.getProperty("java.home")).toRealPath(), commandLines);
+
+        try (ServiceProcess run = viaOldJava(oldJava.get(), home, "run")
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start()) {
+            awaitReady(run);
+            String runKey = keyOf(cache, "run-");
+
+            ServiceProcess first = status(oldJava.get(), home, data, "1");
+            String key = keyOf(cache, "status-");
+            assertThat(key)
+                    .as("the same jar, JDK and options as the running service's: the same key under the verb status")
+                    .isEqualTo("status" + runKey.substring("run".length()));
+            assertThat(lastCommandLine(commandLines))
+                    .contains(
+                            "-XX:AOTMode=record",
+                            "-XX:AOTConfiguration=" + cache.resolve(key + "." + first.pid() + ".aotconf"));
+            assertThat(cache.resolve(key + "." + first.pid() + ".aotconf")).isNotEmptyFile();
+            assertThat(cache.resolve(key + "." + first.pid() + ".aotconf.running"))
+                    .as("status marked its training run when it had answered")
+                    .exists();
+            assertThat(first.stdout().strip())
+                    .as("stdout: the JSON alone, even on the recording run")
+                    .startsWith("{")
+                    .endsWith("}")
+                    .doesNotContain("AOTConfiguration");
+            assertThat(first.stderr().lines())
+                    .as("stderr: only the JVM's line about its recording")
+                    .singleElement()
+                    .satisfies(line -> assertThat(line.strip())
+                            .isEqualTo("AOTConfiguration recorded: "
+                                    + cache.resolve(key + "." + first.pid() + ".aotconf")));
+
+            ServiceProcess second = status(oldJava.get(), home, data, "2");
+            assertThat(lastCommandLine(commandLines))
+                    .as("the status that builds runs without any cache")
+                    .doesNotContain("-XX:AOT", "-XX:SharedArchiveFile");
+            Path aot = cache.resolve(key + ".aot");
+            Poll.until(BUILD, "status's AOT cache " + aot + " built in the background", () -> Files.isRegularFile(aot));
+
+            ServiceProcess third = status(oldJava.get(), home, data, "3");
+            assertThat(lastCommandLine(commandLines))
+                    .contains("-XX:AOTCache=" + aot)
+                    .doesNotContain("-XX:AOTMode=record", "-XX:+DisplayVMOutputToStderr");
+            assertThat(third.stderr()).as("nothing on stderr").isEmpty();
+            assertThat(withoutWhatChangesBetweenTwoStatuses(third.stdout()))
+                    .as("the same answer, recording or mapping the cache")
+                    .isEqualTo(withoutWhatChangesBetweenTwoStatuses(first.stdout()))
+                    .isEqualTo(withoutWhatChangesBetweenTwoStatuses(second.stdout()));
+            assertThat(names(cache))
+                    .as("the running service's training run, untouched by the statuses beside it")
+                    .contains(runKey + "." + run.pid() + ".aotconf.running");
+            stop(run);
+            assertThat(cache.resolve(runKey + "." + run.pid() + ".aotconf")).isNotEmptyFile();
+            assertThat(aot).as("and status's cache, untouched by run").exists();
+        }
+    }
+
+    /** {@code status --json} by the old java, done; its output files are named after {@code name}. */
+    private ServiceProcess status(Path oldJava, Path home, Path data, String name) {
+        ServiceProcess status = viaOldJava(oldJava, home, "status-" + name)
+                .args("status", "--json", "--set", "data-dir=" + data)
+                .start();
+        assertThat(status.awaitExit(Duration.ofMinutes(2))).as(status.output()).isZero();
+        status.close();
+        return status;
+    }
+
+    private ServiceProcess.Builder viaOldJava(Path oldJava, Path home, String outputName) {
+        return ServiceProcess.builder(dir.resolve("users-service.jar"), dir)
+                .java(oldJava)
+                .outputName(outputName)
+                .environment("JAVA_HOME", home.toString())
+                .environment("XDG_CACHE_HOME", dir.resolve("cache").toString());
+    }
+
+    /** A Java home of {@code real}'s files whose {@code bin/java} appends its arguments to {@code log}, a line each. */
+    private Path loggingJavaHome(Path real, Path log) throws IOException {
+        Path home = Files.createDirectories(dir.resolve("jdk/bin")).getParent();
+        Files.createSymbolicLink(home.resolve("release"), real.resolve("release"));
+        Files.createSymbolicLink(home.resolve("lib"), real.resolve("lib"));
+        Path java = Files.writeString(
+                home.resolve("bin/java"),
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\nexec '" + real.resolve("bin/java") + "' \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return home;
+    }
+
+    /** The last JVM command line but the AOT cache builds' ({@code -XX:AOTMode=create}), split at spaces. */
+    private static List<String> lastCommandLine(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log).stream()
+                .filter(line -> !line.contains("-XX:AOTMode=create"))
+                .collect(Collectors.toList());
+        assertThat(lines).as("command lines in %s", log).isNotEmpty();
+        return List.of(lines.get(lines.size() - 1).split(" "));
+    }
+
+    /** A status's JSON without the running service's uptime and JVM figures. */
+    private static String withoutWhatChangesBetweenTwoStatuses(String json) throws IOException {
+        ObjectNode tree = (ObjectNode) new ObjectMapper().readTree(json);
+        ObjectNode application = (ObjectNode) tree.get("application");
+        assertThat(application).as("the application's view in %s", json).isNotNull();
+        application.remove(List.of("uptimeSeconds", "jvm"));
+        return tree.toString();
+    }
+
     @Test
     void aStartDeletesOtherJarsStartupFilesLeftUnusedOrDeadAndKeepsRecentOnes() throws Exception {
         Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
@@ -289,11 +417,16 @@ class AotCacheIT {
 
     /** The key of the one jar and options in use: the prefix of the cache files' names, up to the first dot. */
     private static String key(Path cache) throws IOException {
+        return keyOf(cache, "run-");
+    }
+
+    /** The key of the one jar and options in use for a verb: of the files whose names start with {@code prefix}. */
+    private static String keyOf(Path cache, String prefix) throws IOException {
         return names(cache).stream()
-                .filter(n -> n.startsWith("run-"))
+                .filter(n -> n.startsWith(prefix))
                 .map(n -> n.substring(0, n.indexOf('.')))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("no run-* file in " + cache));
+                .orElseThrow(() -> new AssertionError("no " + prefix + "* file in " + cache));
     }
 
     private static List<String> names(Path dir) throws IOException {
