@@ -147,6 +147,18 @@ public final class Launcher {
      */
     static final List<String> AOT_VERBS = Collections.unmodifiableList(Arrays.asList(RUN_VERB, STATUS_VERB));
 
+    /**
+     * The toolkit's own verbs that answer and exit, which get {@value #SHORT_VERB_OPTION} after the shipped options:
+     * a JVM that lives under a second has no use for C2, whose compiler thread took 10-20 % of {@code status}'s CPU
+     * (decisions.md, "C1 alone for the toolkit's short verbs"). Not {@value #RUN_VERB}, and not an application's own
+     * commands, which may move a whole store ({@code export}, {@code backup}) and want C2.
+     */
+    static final List<String> SHORT_VERBS = Collections.unmodifiableList(Arrays.asList(
+            STATUS_VERB, "start", "stop", "restart", "reload", "install", "uninstall", "doctor", "config", "version"));
+
+    /** What {@link #SHORT_VERBS} get: the C1 compiler alone. A {@code -XX:} option given to {@code java} wins. */
+    static final String SHORT_VERB_OPTION = "-XX:TieredStopAtLevel=1";
+
     private Launcher() {}
 
     /**
@@ -271,7 +283,7 @@ public final class Launcher {
             String mainClass,
             String[] args) {
         Map<String, String> environment = System.getenv();
-        List<String> shipped = words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE));
+        List<String> shipped = shippedOptions(manifest, args);
         List<String> plain = childCommand(
                 java, shipped, inputArguments, environment, runningFeature, manifest, jar.toString(), mainClass, args);
         AotCache.Plan aot = aotPlan(
@@ -618,7 +630,7 @@ public final class Launcher {
             Path jar,
             Path javaHome,
             Path cacheDirectory) {
-        List<String> options = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
+        List<String> options = shippedOptions(manifest, args);
         for (String option : inputArguments) {
             if (namesAnArchive(option)) {
                 return options;
@@ -632,6 +644,18 @@ public final class Launcher {
         options.add("-XX:+AutoCreateSharedArchive");
         options.add("-Xlog:cds=off");
         options.add("-Xlog:cds+dynamic=off");
+        return options;
+    }
+
+    /**
+     * The manifest's {@value #JVM_OPTIONS_ATTRIBUTE}, and {@value #SHORT_VERB_OPTION} after them for a verb of
+     * {@link #SHORT_VERBS}.
+     */
+    static List<String> shippedOptions(Attributes manifest, String[] args) {
+        List<String> options = new ArrayList<>(words(manifest.getValue(JVM_OPTIONS_ATTRIBUTE)));
+        if (args.length > 0 && SHORT_VERBS.contains(args[0])) {
+            options.add(SHORT_VERB_OPTION);
+        }
         return options;
     }
 

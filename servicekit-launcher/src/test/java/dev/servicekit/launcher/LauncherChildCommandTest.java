@@ -117,6 +117,45 @@ class LauncherChildCommandTest {
     }
 
     @Test
+    void theToolkitsShortVerbsGetC1AloneAfterTheShippedOptionsAndAnOptionGivenToJavaStillWins() {
+        manifest.putValue(Launcher.JVM_OPTIONS_ATTRIBUTE, "-XX:+UseSerialGC -Xmx128m");
+        for (String verb : List.of("status", "stop", "start", "restart", "reload", "doctor", "config", "install")) {
+            assertThat(Launcher.shippedOptions(manifest, new String[] {verb, "--json"}))
+                    .as(verb)
+                    .containsExactly("-XX:+UseSerialGC", "-Xmx128m", Launcher.SHORT_VERB_OPTION);
+            assertThat(Launcher.startupOptions(
+                            manifest,
+                            List.of(),
+                            new String[] {verb},
+                            Paths.get("/srv/app.jar"),
+                            Paths.get("/jdk-25"),
+                            Paths.get("/home/me/.cache/servicekit")))
+                    .as(verb)
+                    .startsWith("-XX:+UseSerialGC", "-Xmx128m", Launcher.SHORT_VERB_OPTION);
+        }
+        for (String verb : List.of("run", "service", "backup", "data", "restore", "token", "stat")) {
+            assertThat(Launcher.shippedOptions(manifest, new String[] {verb}))
+                    .as(verb)
+                    .containsExactly("-XX:+UseSerialGC", "-Xmx128m");
+        }
+        assertThat(Launcher.shippedOptions(manifest, new String[0])).containsExactly("-XX:+UseSerialGC", "-Xmx128m");
+
+        List<String> command = Launcher.childCommand(
+                Paths.get("/jdk-25/bin/java"),
+                Launcher.shippedOptions(manifest, new String[] {"status"}),
+                List.of("-XX:TieredStopAtLevel=4"),
+                environment,
+                17,
+                manifest,
+                "/srv/app.jar",
+                "com.example.Main",
+                new String[] {"status"});
+        assertThat(command.lastIndexOf("-XX:TieredStopAtLevel=4"))
+                .as("the user's own option comes after, so it wins")
+                .isGreaterThan(command.indexOf(Launcher.SHORT_VERB_OPTION));
+    }
+
+    @Test
     void noArchiveWhenTheCommandLineNamesOneOrThereIsNoCacheDirectoryOrNoVerb() {
         manifest.putValue(Launcher.JVM_OPTIONS_ATTRIBUTE, "-XX:+UseSerialGC");
         Path cache = Paths.get("/cache");

@@ -36,6 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AotCacheIT {
 
+    /** Hex digits of a cache key's options part (servicekit-launcher's {@code AotCache.OPTIONS_DIGITS}). */
+    private static final int OPTIONS_DIGITS = 8;
+
     private static final Duration BUILD = Duration.ofMinutes(3);
 
     @TempDir
@@ -229,9 +232,13 @@ class AotCacheIT {
 
             ServiceProcess first = status(oldJava.get(), home, data, "1");
             String key = keyOf(cache, "status-");
+            assertThat(key.substring(0, key.length() - OPTIONS_DIGITS))
+                    .as("the same jar and JDK as the running service's: the same build part under the verb status")
+                    .isEqualTo("status" + runKey.substring("run".length(), runKey.length() - OPTIONS_DIGITS));
             assertThat(key)
-                    .as("the same jar, JDK and options as the running service's: the same key under the verb status")
-                    .isEqualTo("status" + runKey.substring("run".length()));
+                    .as(
+                            "and its own options part: status adds C1 alone (-XX:TieredStopAtLevel=1) to the shipped options")
+                    .isNotEqualTo("status" + runKey.substring("run".length()));
             assertThat(lastCommandLine(commandLines))
                     .contains(
                             "-XX:AOTMode=record",
@@ -261,7 +268,7 @@ class AotCacheIT {
 
             ServiceProcess third = status(oldJava.get(), home, data, "3");
             assertThat(lastCommandLine(commandLines))
-                    .contains("-XX:AOTCache=" + aot)
+                    .contains("-XX:AOTCache=" + aot, "-XX:TieredStopAtLevel=1")
                     .doesNotContain("-XX:AOTMode=record", "-XX:+DisplayVMOutputToStderr");
             assertThat(third.stderr()).as("nothing on stderr").isEmpty();
             assertThat(withoutWhatChangesBetweenTwoStatuses(third.stdout()))
