@@ -51,6 +51,13 @@ class EtcdConfigSourceTest {
     @TempDir
     Path dir;
 
+    /** Where {@link #identities} keeps the certificates the TLS tests share. */
+    @TempDir
+    static Path pki;
+
+    /** The TLS tests' certificates by key algorithm, made on first use (see {@link #identities}). */
+    private static final Map<String, List<TestIdentities.Identity>> IDENTITIES = new java.util.HashMap<>();
+
     EtcdServer etcd;
     EtcdConfigSource source;
 
@@ -575,8 +582,7 @@ class EtcdConfigSourceTest {
     void aRenewedClientCertificateIsPresentedAtTheNextConnectionWithoutARestart() throws Exception {
         List<TestIdentities.Identity> identities = etcdWithClientCertificates("EC");
         TestIdentities.Identity server = identities.get(0);
-        TestIdentities.Identity renewed =
-                TestIdentities.generate(dir.resolve("pki"), "svc-renewed:EC").get(0);
+        TestIdentities.Identity renewed = identities.get(2);
         Path certificate = Files.copy(identities.get(1).certificatePem(), dir.resolve("client.pem"));
         Path key = Files.copy(identities.get(1).privateKeyPem(), dir.resolve("client-key.pem"));
         AtomicInteger reloads = new AtomicInteger();
@@ -595,7 +601,7 @@ class EtcdConfigSourceTest {
         Files.copy(renewed.privateKeyPem(), key, StandardCopyOption.REPLACE_EXISTING);
         etcd.stop();
         Files.writeString(
-                dir.resolve("pki/client-cas.pem"),
+                dir.resolve("client-cas.pem"),
                 Files.readString(renewed.certificatePem()) + Files.readString(server.certificatePem()));
         Poll.until(WAIT, "disconnected", () -> !source.connected());
         etcd.start();
@@ -651,16 +657,16 @@ class EtcdConfigSourceTest {
 
     /**
      * Replaces this test's etcd with one that also listens on TLS and asks for client certificates; returns its server
-     * identity and a client identity it trusts ({@code algorithm} RSA or EC). The CAs it trusts are the client's
+     * identity and a client identity it trusts ({@code algorithm} RSA or EC), and for EC a third identity etcd does
+     * not trust yet ({@link #identities}). The CAs it trusts, in this test's {@code client-cas.pem}, are the client's
      * certificate and its own server certificate, which etcd 3.4's JSON gateway presents when it calls etcd's gRPC
      * server on the same listener.
      */
     private List<TestIdentities.Identity> etcdWithClientCertificates(String algorithm) throws Exception {
-        List<TestIdentities.Identity> identities = TestIdentities.generate(
-                Files.createDirectories(dir.resolve("pki")), "etcd-server:" + algorithm, "svc:" + algorithm);
+        List<TestIdentities.Identity> identities = identities(algorithm);
         TestIdentities.Identity server = identities.get(0);
         Path clientCas = Files.writeString(
-                dir.resolve("pki/client-cas.pem"),
+                dir.resolve("client-cas.pem"),
                 Files.readString(identities.get(1).certificatePem()) + Files.readString(server.certificatePem()));
         etcd.close();
         etcd = EtcdServer.startWithTls(
@@ -672,6 +678,25 @@ class EtcdConfigSourceTest {
     private static SSLContext tlsContext(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key)
             throws PemTlsFiles.Problems {
         return new PemTlsFiles(EtcdConfigKeys.TLS_FILES, ca, certificate, key).context();
+    }
+
+    /**
+     * The certificates of {@code algorithm} (EC or RSA): etcd's server identity, the client {@code svc} and, for EC,
+     * the client's renewal {@code svc-renewed}. Made once for the class and only read by the tests (each writes the
+     * CA file its etcd trusts into its own directory): keytool starts a JVM per key, seconds each on a busy machine.
+     */
+    private static synchronized List<TestIdentities.Identity> identities(String algorithm) throws Exception {
+        List<TestIdentities.Identity> identities = IDENTITIES.get(algorithm);
+        if (identities == null) {
+            List<String> specs = new java.util.ArrayList<>(List.of("etcd-server:" + algorithm, "svc:" + algorithm));
+            if (algorithm.equals("EC")) {
+                specs.add("svc-renewed:EC");
+            }
+            identities = TestIdentities.generate(
+                    Files.createDirectories(pki.resolve(algorithm)), specs.toArray(String[]::new));
+            IDENTITIES.put(algorithm, identities);
+        }
+        return identities;
     }
 
     /** A password file as an operator writes one: owner-only. */

@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * a shared database has to prove: several stores ("instances") on one database, migrations under concurrency, a
  * schema newer than this build, outages, timeouts and the password kept secret.
  */
+@RunsAlone
 class PostgresUserStoreTest extends UserStoreContractTest {
 
     static final Duration TIMEOUT = Duration.ofSeconds(2);

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Group commit in the SQLite store: writes share a transaction, fail alone, and are answered only once durable. */
+@RunsAlone
 class SqliteGroupCommitTest {
 
     @TempDir

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The SQLite store's short reads (by id, a page, credentials, login failures) run on read connections of their own
  * with cached statements ({@link SqliteReaders}); what they promise is what the pooled reads promised.
  */
+@RunsAlone
 class SqliteReadPathTest {
 
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);

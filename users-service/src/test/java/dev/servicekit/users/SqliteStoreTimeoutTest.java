@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code store.timeout} bounds a request's wait for the SQLite store too, whatever the store waits for. */
+@RunsAlone
 class SqliteStoreTimeoutTest {
 
     @TempDir

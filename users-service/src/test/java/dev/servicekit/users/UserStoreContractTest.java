@@ -582,8 +582,9 @@ abstract class UserStoreContractTest {
     @Test
     void exportOfTenThousandUsersStreamsThemInIdOrderFromASnapshot() throws Exception {
         int users = 10_000;
-        // Imported from 16 threads: the stores commit concurrent writes together (SQLite's group commit, a pool on
-        // PostgreSQL), so setting up takes seconds, not one commit per user; the ids fix the order, not the threads.
+        // Imported from 16 threads: SQLite commits concurrent writes together (its group commit), so setting up
+        // takes seconds, not one commit per user; PostgreSQL's imports each hold the users table's lock until they
+        // commit, so there they run one at a time. The ids fix the order, not the threads.
         int threads = 16;
         try (var importers = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
