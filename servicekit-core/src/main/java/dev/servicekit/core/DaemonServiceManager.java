@@ -91,7 +91,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class DaemonServiceManager implements ServiceManager {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DaemonServiceManager.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(DaemonServiceManager.class);
+    }
 
     /** Set in the daemon's environment: its state directory. Marks a process launched by {@code start}. */
     static final String DIR_VARIABLE = "SERVICEKIT_DAEMON_DIR";
@@ -311,7 +317,7 @@ public final class DaemonServiceManager implements ServiceManager {
                 Files.createFile(files.logFile());
             }
         } catch (IOException e) {
-            LOG.debug("Cannot create {} before the launch: {}", files.logFile(), e.getMessage());
+            log().debug("Cannot create {} before the launch: {}", files.logFile(), e.getMessage());
         }
     }
 
@@ -572,24 +578,24 @@ public final class DaemonServiceManager implements ServiceManager {
         long pid = ProcessHandle.current().pid();
         Optional<DaemonPidFile> held = DaemonPidFile.acquire(files.pidFile(), pid, Duration.ofSeconds(1));
         if (held.isEmpty()) {
-            LOG.error(
-                    "{} is already running (pid file {} is locked by pid {}); not starting a second instance",
-                    name,
-                    files.pidFile(),
-                    DaemonPidFile.readPid(files.pidFile()).stream()
-                            .mapToObj(Long::toString)
-                            .findFirst()
-                            .orElse("?"));
+            log().error(
+                            "{} is already running (pid file {} is locked by pid {}); not starting a second instance",
+                            name,
+                            files.pidFile(),
+                            DaemonPidFile.readPid(files.pidFile()).stream()
+                                    .mapToObj(Long::toString)
+                                    .findFirst()
+                                    .orElse("?"));
             return OptionalInt.of(ExitCode.FAILURE.code());
         }
         try (DaemonPidFile pidFile = held.get()) {
-            LOG.info("{} runs as a detached daemon (pid {}, pid file {})", name, pid, pidFile.path());
+            log().info("{} runs as a detached daemon (pid {}, pid file {})", name, pid, pidFile.path());
             new DaemonStateFile(service.state(), pid).write(files.stateFile());
             service.addStateListener(state -> {
                 try {
                     new DaemonStateFile(state, pid).write(files.stateFile());
                 } catch (UncheckedIOException e) {
-                    LOG.warn("{}; start and status may not see the state {}", e.getMessage(), state);
+                    log().warn("{}; start and status may not see the state {}", e.getMessage(), state);
                 }
             });
             int code = service.runInForeground();
@@ -597,7 +603,7 @@ public final class DaemonServiceManager implements ServiceManager {
                 try {
                     Files.deleteIfExists(files.stateFile());
                 } catch (IOException e) {
-                    LOG.debug("Cannot remove {}: {}", files.stateFile(), e.getMessage());
+                    log().debug("Cannot remove {}: {}", files.stateFile(), e.getMessage());
                 }
             }
             return OptionalInt.of(code);

@@ -49,7 +49,13 @@ import org.slf4j.LoggerFactory;
  */
 public record PemTlsFiles(Keys keys, Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PemTlsFiles.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(PemTlsFiles.class);
+    }
 
     /** The key store entry of the client certificate and its key, in every material. */
     private static final String CLIENT_ALIAS = "client";
@@ -342,15 +348,15 @@ public record PemTlsFiles(Keys keys, Optional<Path> ca, Optional<Path> certifica
             try {
                 material = files.load();
                 refused = "";
-                LOG.info(
-                        "TLS: the files of {} changed; new connections use them",
-                        files.keys().wildcard());
+                log().info(
+                                "TLS: the files of {} changed; new connections use them",
+                                files.keys().wildcard());
             } catch (Problems e) {
                 refused = stamp;
-                LOG.warn(
-                        "TLS: the changed files of {} cannot be used ({}); new connections keep the ones read before",
-                        files.keys().wildcard(),
-                        e.getMessage());
+                log().warn(
+                                "TLS: the changed files of {} cannot be used ({}); new connections keep the ones read before",
+                                files.keys().wildcard(),
+                                e.getMessage());
             }
             return material;
         }

@@ -30,7 +30,13 @@ import org.slf4j.LoggerFactory;
  */
 record RunningInstanceFile(Path file) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RunningInstanceFile.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(RunningInstanceFile.class);
+    }
     /** How far a recorded process start may be from the one the OS reports for the same pid (clock granularity). */
     private static final Duration START_TOLERANCE = Duration.ofSeconds(2);
 
@@ -97,7 +103,7 @@ record RunningInstanceFile(Path file) {
             Files.writeString(temp, JsonValues.write(view) + "\n", StandardCharsets.UTF_8);
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.warn("Cannot write {} ({}); status and doctor will not find this process", file, e.getMessage());
+            log().warn("Cannot write {} ({}); status and doctor will not find this process", file, e.getMessage());
             try {
                 Files.deleteIfExists(temp);
             } catch (IOException ignored) {
@@ -115,7 +121,7 @@ record RunningInstanceFile(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            LOG.debug("Cannot remove {}: {}", file, e.getMessage());
+            log().debug("Cannot remove {}: {}", file, e.getMessage());
         }
     }
 

@@ -23,7 +23,14 @@ import org.slf4j.LoggerFactory;
  */
 final class AuthKeys {
 
-    private static final Logger LOG = LoggerFactory.getLogger(AuthKeys.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(AuthKeys.class);
+    }
+
     private static final int SECRET_BYTES = 32;
 
     private AuthKeys() {}
@@ -69,11 +76,11 @@ final class AuthKeys {
                             + "); make the data directory writable, or set auth.hs256-secret-file",
                     e);
         }
-        LOG.info(
-                "Generated a 256-bit JWT signing key at {} (owner-only). Issue a token with: {} token issue --subject <you> "
-                        + "--scope \"admin\" (and the scopes your routes require)",
-                file.toAbsolutePath(),
-                serviceName);
+        log().info(
+                        "Generated a 256-bit JWT signing key at {} (owner-only). Issue a token with: {} token issue --subject <you> "
+                                + "--scope \"admin\" (and the scopes your routes require)",
+                        file.toAbsolutePath(),
+                        serviceName);
     }
 
     private static byte[] read(Path file) {

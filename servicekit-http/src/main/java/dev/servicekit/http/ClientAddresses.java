@@ -43,7 +43,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientAddresses {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClientAddresses.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(ClientAddresses.class);
+    }
     /** Dotted-quad IPv4, each part 0..255 in decimal (no octal, hex or short forms that InetAddress accepts). */
     private static final Pattern IPV4 =
             Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -136,12 +142,12 @@ public final class ClientAddresses {
             if (!forwardedFor.isEmpty()
                     && trustedProxies.isEmpty()
                     && warnedAboutIgnoredHeader.compareAndSet(false, true)) {
-                LOG.warn(
-                        "A request from {} carries X-Forwarded-For, which is ignored because http.trusted-proxies is"
-                                + " empty. If this service is behind a reverse proxy, every client now counts as the"
-                                + " proxy's address (the per-client login throttle then locks them out together); list"
-                                + " the proxy's address in http.trusted-proxies. (Logged once.)",
-                        client.getHostAddress());
+                log().warn(
+                                "A request from {} carries X-Forwarded-For, which is ignored because http.trusted-proxies is"
+                                        + " empty. If this service is behind a reverse proxy, every client now counts as the"
+                                        + " proxy's address (the per-client login throttle then locks them out together); list"
+                                        + " the proxy's address in http.trusted-proxies. (Logged once.)",
+                                client.getHostAddress());
             }
             return client.getHostAddress();
         }

@@ -46,7 +46,13 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpService implements ReloadableService {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(HttpService.class);
+    }
 
     /** Keys the API listener's settings read. */
     private static final Set<String> API_KEYS = Set.of(
@@ -143,9 +149,9 @@ final class HttpService implements ReloadableService {
             managementRoutes.add(scrape);
             managementBuilder.routes(managementRoutes);
         } else {
-            LOG.warn(
-                    "auth.enabled is false and management.host {} is not loopback: the /admin endpoints are not served",
-                    managementConfig.host());
+            log().warn(
+                            "auth.enabled is false and management.host {} is not loopback: the /admin endpoints are not served",
+                            managementConfig.host());
             managementBuilder.routes(List.of(scrape));
         }
         HttpConfigKeys.managementTls(config).ifPresent(managementBuilder::tls);
@@ -179,10 +185,10 @@ final class HttpService implements ReloadableService {
                     .register(metrics.registry());
         }
         if (!authEnabled) {
-            LOG.warn(
-                    "auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
-                    apiConfig.host(),
-                    apiConfig.port());
+            log().warn(
+                            "auth.enabled is false: every API route is open to anyone who can reach {}:{}; set auth.enabled: true",
+                            apiConfig.host(),
+                            apiConfig.port());
         }
         ApiServer api = apiBuilder.routes(apiRoutes).build();
         api.start();
@@ -211,8 +217,8 @@ final class HttpService implements ReloadableService {
                         management.port(),
                         HttpConfigKeys.managementTls(config).isPresent())));
         listeners = Optional.of(new Listeners(host.name(), api, management));
-        LOG.info("API listening on {}", host.endpoints().get("api"));
-        LOG.info("Management listening on {}", host.endpoints().get("management"));
+        log().info("API listening on {}", host.endpoints().get("api"));
+        log().info("Management listening on {}", host.endpoints().get("management"));
     }
 
     /**
@@ -294,7 +300,7 @@ final class HttpService implements ReloadableService {
             try {
                 up = check.getValue().getAsBoolean();
             } catch (RuntimeException e) {
-                LOG.debug("Readiness check {} failed", check.getKey(), e);
+                log().debug("Readiness check {} failed", check.getKey(), e);
                 up = false;
             }
             results.put(check.getKey(), up ? "UP" : "DOWN");

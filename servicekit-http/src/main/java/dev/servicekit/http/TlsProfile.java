@@ -33,7 +33,13 @@ import org.slf4j.LoggerFactory;
  */
 final class TlsProfile {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TlsProfile.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(TlsProfile.class);
+    }
 
     /** The JDK's switch; read once, when the first server-side TLS handshake of the JVM loads its class. */
     static final String REJECT_RENEGOTIATION_PROPERTY = "jdk.tls.rejectClientInitiatedRenegotiation";
@@ -282,11 +288,11 @@ final class TlsProfile {
             }
             boolean refused = Boolean.parseBoolean(set.trim());
             if (!refused) {
-                LOG.warn(
-                        "-D{}={} lets TLS 1.2 clients renegotiate, which lets one client make the server repeat "
-                                + "expensive handshakes (a denial-of-service lever); remove the option",
-                        REJECT_RENEGOTIATION_PROPERTY,
-                        set);
+                log().warn(
+                                "-D{}={} lets TLS 1.2 clients renegotiate, which lets one client make the server repeat "
+                                        + "expensive handshakes (a denial-of-service lever); remove the option",
+                                REJECT_RENEGOTIATION_PROPERTY,
+                                set);
             }
             return refused;
         }

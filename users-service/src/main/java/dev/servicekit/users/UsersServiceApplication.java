@@ -26,7 +26,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class UsersServiceApplication implements HttpApplication {
 
-    private static final Logger LOG = LoggerFactory.getLogger(UsersServiceApplication.class);
+    /**
+     * The logger, found when first used: a field would start logging (Logback's auto-configuration) as soon as this
+     * class loads, which CLI verbs such as {@code status} do without ever logging.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(UsersServiceApplication.class);
+    }
 
     private final Clock clock;
     private final Function<Config, PasswordHasher> hasher;
@@ -48,11 +54,11 @@ public final class UsersServiceApplication implements HttpApplication {
     private static PasswordHasher configuredHasher(Config config) {
         int iterations = config.get(UsersConfigKeys.PASSWORD_ITERATIONS);
         if (iterations < UsersConfigKeys.RECOMMENDED_PASSWORD_ITERATIONS) {
-            LOG.warn(
-                    "password.pbkdf2-iterations is {}, below the {} OWASP recommends for PBKDF2-HMAC-SHA256: new"
-                            + " password hashes are cheaper to guess",
-                    iterations,
-                    UsersConfigKeys.RECOMMENDED_PASSWORD_ITERATIONS);
+            log().warn(
+                            "password.pbkdf2-iterations is {}, below the {} OWASP recommends for PBKDF2-HMAC-SHA256: new"
+                                    + " password hashes are cheaper to guess",
+                            iterations,
+                            UsersConfigKeys.RECOMMENDED_PASSWORD_ITERATIONS);
         }
         return PasswordHasher.withIterations(iterations);
     }
