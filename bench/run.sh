@@ -482,14 +482,16 @@ check_log_for_oom() {
 
 # prime_status_cache DIR: `status`'s first runs make its startup cache (docs/performance.md, "Startup caches"): on a
 # JDK 24+ the first records a training run for its own AOT cache and the next builds it in the background, before
-# that the first writes its class-data archive. Runs it (at most 3 times) until its AOT cache is there and no build
-# runs, so that every timed run maps what users' later statuses map.
+# that the first writes its class-data archive. Runs it (at most 3 times) until a `status` AOT cache was built or
+# used after that run began (the launcher touches the cache it maps; another jar's cache in the same directory is not
+# this one's) and no build runs, so that every timed run maps what users' later statuses map.
 prime_status_cache() {
-  local i cache=${XDG_CACHE_HOME:-$HOME/.cache}/servicekit
+  local i cache=${XDG_CACHE_HOME:-$HOME/.cache}/servicekit stamp=$OUT/status-prime.stamp
   for i in 1 2 3; do
+    touch "$stamp"
     time_status "$1" >/dev/null
     await_aot_builds "$cache"
-    compgen -G "$cache/status-*.aot" >/dev/null && return 0
+    [[ -n $(find "$cache" -maxdepth 1 -name 'status-*.aot' -newer "$stamp" 2>/dev/null) ]] && return 0
   done
 }
 
