@@ -10,6 +10,7 @@ import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceState;
 import dev.servicekit.spi.ServiceStatus;
+import dev.servicekit.spi.ShellWords;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -32,7 +33,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -636,9 +636,10 @@ public final class DaemonServiceManager implements ServiceManager {
         } catch (IOException e) {
             return "its log " + log + " cannot be read (" + e.getMessage() + ")";
         }
-        if (lines.isEmpty()) {
-            return "it wrote nothing to " + log;
-        }
+        return lines.isEmpty() ? "it wrote nothing to " + log : tailText(log, lines);
+    }
+
+    private static String tailText(Path log, List<String> lines) {
         return "last lines of " + log + ":\n  " + String.join("\n  ", lines);
     }
 
@@ -695,15 +696,14 @@ public final class DaemonServiceManager implements ServiceManager {
                 return "its log " + log + " cannot be read (" + e.getMessage() + ")" + crash;
             }
             if (!lines.isEmpty()) {
-                return "last lines of " + log + ":\n  " + String.join("\n  ", lines) + crash;
+                return tailText(log, lines) + crash;
             }
             why = after.size() > before.size()
                     ? "it wrote only blank lines to " + log
                     : "it wrote nothing to " + log + " (still " + after.size() + " bytes)";
         }
-        String command = byHand.stream().map(DaemonServiceManager::shellWord).collect(Collectors.joining(" "));
         return why + crash + "; to see why, run it by hand: cd "
-                + shellWord(files.workingDirectory().toString()) + " && " + command;
+                + ShellWords.quote(files.workingDirectory().toString()) + " && " + ShellWords.join(byHand);
     }
 
     /**
@@ -750,15 +750,6 @@ public final class DaemonServiceManager implements ServiceManager {
                     }
                 })
                 .findFirst();
-    }
-
-    /** {@code word} as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
-    static String shellWord(String word) {
-        if (!word.isEmpty()
-                && word.chars().allMatch(c -> Character.isLetterOrDigit(c) || "@%+=:,./_-".indexOf(c) >= 0)) {
-            return word;
-        }
-        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     /**

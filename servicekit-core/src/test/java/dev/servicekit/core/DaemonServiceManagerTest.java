@@ -273,15 +273,6 @@ class DaemonServiceManagerTest {
     }
 
     @Test
-    void shellWordsAreQuotedOnlyWhenTheyNeedIt() {
-        assertThat(DaemonServiceManager.shellWord("-Dservicekit.jvm-options=given"))
-                .isEqualTo("-Dservicekit.jvm-options=given");
-        assertThat(DaemonServiceManager.shellWord("/opt/my app/java")).isEqualTo("'/opt/my app/java'");
-        assertThat(DaemonServiceManager.shellWord("it's")).isEqualTo("'it'\\''s'");
-        assertThat(DaemonServiceManager.shellWord("")).isEqualTo("''");
-    }
-
-    @Test
     void anInstanceHasItsOwnFilesAndRunsAsItselfInItsOwnDirectory() throws Exception {
         ServiceRef a = ref().withInstance("a");
         DaemonFiles files = DaemonFiles.of(a, dir);

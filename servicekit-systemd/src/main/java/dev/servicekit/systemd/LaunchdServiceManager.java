@@ -8,6 +8,7 @@ import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
+import dev.servicekit.spi.ShellWords;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +27,6 @@ import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
  * The launchd service manager ({@code --platform launchd}, macOS): writes a LaunchDaemon (or, with {@code --user},
@@ -71,7 +71,6 @@ public final class LaunchdServiceManager implements ServiceManager {
             new ManagerSupport.Wording("daemon", "it", "LaunchAgent", "an agent");
     private static final List<String> REFUSALS =
             List.of("operation not permitted", "permission denied", "not privileged");
-    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@%+=,-]+");
 
     private final Launchctl launchctl;
     private final LongSupplier effectiveUid;
@@ -416,11 +415,7 @@ public final class LaunchdServiceManager implements ServiceManager {
         StringBuilder b = new StringBuilder("launchctl");
         for (String word : arguments) {
             b.append(' ');
-            if (SHELL_SAFE.matcher(word).matches() || word.startsWith("gui/$(id -u)")) {
-                b.append(word);
-            } else {
-                b.append('\'').append(word.replace("'", "'\\''")).append('\'');
-            }
+            b.append(word.startsWith("gui/$(id -u)") ? word : ShellWords.quote(word));
         }
         return b.toString();
     }
