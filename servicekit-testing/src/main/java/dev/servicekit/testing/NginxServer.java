@@ -303,16 +303,7 @@ public final class NginxServer implements AutoCloseable {
 
     private synchronized void startProcess() {
         List<String> command = command("-g", "daemon off;");
-        try {
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                            dir.resolve("logs/stdout.log").toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "nginx did not start (" + String.join(" ", command) + "): " + e.getMessage(), e);
-        }
+        process = ServerFiles.start("nginx", command, dir.resolve("logs/stdout.log"));
         long deadline = System.nanoTime() + READY.toNanos();
         while (!accepts()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {

@@ -1,7 +1,6 @@
 package dev.servicekit.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -75,17 +74,7 @@ public final class OpensslTlsServer implements AutoCloseable {
                 // certificate it does not trust (a JDK client presents none whose issuer the server does not name)
                 "-verifyCAfile",
                 clientCa.toAbsolutePath().toString());
-        Process process;
-        try {
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                            dir.resolve("s_server.out").toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "openssl s_server did not start (" + String.join(" ", command) + "): " + e.getMessage(), e);
-        }
+        Process process = ServerFiles.start("openssl s_server", command, dir.resolve("s_server.out"));
         OpensslTlsServer server = new OpensslTlsServer(process, port);
         try {
             Poll.until(READY, "openssl s_server to accept on 127.0.0.1:" + port, () -> {

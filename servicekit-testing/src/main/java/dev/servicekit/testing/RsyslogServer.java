@@ -342,16 +342,7 @@ public final class RsyslogServer implements AutoCloseable {
 
     private synchronized void startProcess() {
         List<String> command = command("-n", "-i", dir.resolve("rsyslogd.pid").toString());
-        try {
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                            dir.resolve("rsyslogd.out").toFile()))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "rsyslogd did not start (" + String.join(" ", command) + "): " + e.getMessage(), e);
-        }
+        process = ServerFiles.start("rsyslogd", command, dir.resolve("rsyslogd.out"));
         long deadline = System.nanoTime() + READY.toNanos();
         while (!probesArrived()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
