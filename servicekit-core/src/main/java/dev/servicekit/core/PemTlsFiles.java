@@ -76,7 +76,12 @@ public record PemTlsFiles(Keys keys, Optional<Path> ca, Optional<Path> certifica
     }
 
     /** One problem with one of the files. */
-    public record Problem(ConfigKey<?> key, String message) {}
+    public record Problem(ConfigKey<?> key, String message) {
+        /** The problem as a line of a message outside the configuration's problem list: {@code key: message}. */
+        public String describe() {
+            return key.name() + ": " + message;
+        }
+    }
 
     /** What keeps the files from making a TLS context: one message per problem, each naming its file. */
     public static class Problems extends Exception {
@@ -190,9 +195,7 @@ public record PemTlsFiles(Keys keys, Optional<Path> ca, Optional<Path> certifica
         } catch (Problems e) {
             return Optional.of(Diagnosis.failure(
                     check,
-                    e.problems().stream()
-                            .map(problem -> problem.key().name() + ": " + problem.message())
-                            .collect(java.util.stream.Collectors.joining("; ")),
+                    e.problems().stream().map(Problem::describe).collect(java.util.stream.Collectors.joining("; ")),
                     "fix the files named above"));
         } catch (RuntimeException e) {
             return Optional.of(

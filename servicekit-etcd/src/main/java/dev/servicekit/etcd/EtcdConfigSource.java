@@ -238,7 +238,7 @@ public final class EtcdConfigSource implements SharedConfigSource {
             return files.context();
         } catch (PemTlsFiles.Problems e) {
             throw new IllegalArgumentException(e.problems().stream()
-                    .map(problem -> problem.key().name() + ": " + problem.message())
+                    .map(PemTlsFiles.Problem::describe)
                     .collect(java.util.stream.Collectors.joining("\n")));
         }
     }
