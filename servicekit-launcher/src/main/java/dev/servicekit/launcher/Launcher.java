@@ -31,9 +31,10 @@ import java.util.jar.Manifest;
  *   <li>The real main class is the system property {@value #MAIN_CLASS_PROPERTY}, else the manifest attribute
  *       {@value #MAIN_CLASS_ATTRIBUTE} of the jar this class is in.</li>
  *   <li>On Java {@value #REQUIRED_FEATURE}+ it calls the real {@code main} in this JVM, on this thread; what it
- *       costs is reading the manifest once. Except for {@value #RUN_VERB} on Linux (see
- *       {@link #restartsWithShippedOptions}): this process becomes ({@code execve}) the same {@code java} with the
- *       shipped options and the {@code run} class-data archive (as below), unless this JVM has them already
+ *       costs is reading the manifest once. Except for {@value #RUN_VERB}, and {@value #STATUS_VERB} on a JDK
+ *       {@value AotCache#MIN_FEATURE}+, on Linux (see {@link #restartsWithShippedOptions}): this process becomes
+ *       ({@code execve}) the same {@code java} with the shipped options and the verb's AOT cache or class-data
+ *       archive (as below), unless this JVM has them already
  *       ({@code -D}{@value #JVM_OPTIONS_PROPERTY}, which the shipped options set and {@code install} writes), was
  *       given an archive of its own, or {@value #STARTUP_CACHE_PROPERTY} or {@value #EXEC_PROPERTY} is
  *       {@code false}. Should {@code execve} fail, the real {@code main} runs in this JVM as it is.</li>
@@ -131,10 +132,13 @@ public final class Launcher {
     /** The option that names a class-data archive. */
     private static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
 
-    /** The verb that runs the service, the only one re-started on a Java {@value #REQUIRED_FEATURE}+: {@value}. */
+    /** The verb that runs the service, always re-started on a Java {@value #REQUIRED_FEATURE}+ (Linux): {@value}. */
     static final String RUN_VERB = "run";
 
-    /** The verb that shows the service's state, which monitoring runs over and over: {@value}. */
+    /**
+     * The verb that shows the service's state, which monitoring runs over and over; re-started on a Java
+     * {@value AotCache#MIN_FEATURE}+ (Linux) for its AOT cache: {@value}.
+     */
     static final String STATUS_VERB = "status";
 
     /**
@@ -202,10 +206,11 @@ public final class Launcher {
             // This JVM's options are read only when it may restart (run, on Linux): where the command line cannot be
             // read, that asks the management classes, tens of milliseconds.
             List<String> inputArguments =
-                    mayRestartWithShippedOptions(args, System.getProperties()) && ExecInPlace.enabled()
+                    mayRestartWithShippedOptions(args, runningFeature, System.getProperties()) && ExecInPlace.enabled()
                             ? inputArguments()
                             : null;
-            if (inputArguments != null && restartsWithShippedOptions(args, inputArguments, System.getProperties())) {
+            if (inputArguments != null
+                    && restartsWithShippedOptions(args, runningFeature, inputArguments, System.getProperties())) {
                 if (!manifest.isPresent()) {
                     manifest = readManifest(jar);
                 }
@@ -430,17 +435,21 @@ public final class Launcher {
 
     /**
      * Whether this JVM, a Java {@value #REQUIRED_FEATURE}+, replaces itself ({@code execve}) with the same
-     * {@code java} given the shipped options and the class-data archive ({@link #startupOptions}), as the launcher
-     * does on an older Java: only for {@value #RUN_VERB} (other verbs are short and run in this JVM), only on
-     * Linux and when {@value #EXEC_PROPERTY} and {@value #STARTUP_CACHE_PROPERTY} are not {@code false}, and never
+     * {@code java} given the shipped options and the verb's AOT cache ({@link #aotPlan}) or class-data archive
+     * ({@link #startupOptions}), as the launcher does on an older Java: for {@value #RUN_VERB}, and for
+     * {@value #STATUS_VERB} on a JDK {@value AotCache#MIN_FEATURE}+ unless {@value #AOT_CACHE_PROPERTY} is
+     * {@code false} (in its own JVM, without a cache and with C2, {@code status} took about 1.8 times as long as with
+     * this second JVM start, its cache and C1 alone; decisions.md, "status restarts on a JDK 25 too"); other verbs
+     * are short and run in this JVM. Only on Linux and when {@value #EXEC_PROPERTY} and
+     * {@value #STARTUP_CACHE_PROPERTY} are not {@code false}, and never
      * when this JVM already has the shipped options ({@value #JVM_OPTIONS_PROPERTY}, which they set, as the
      * command line {@code install} writes does) or a class-data archive or AOT cache of its own (what services
      * installed before that property existed were given). The new JVM runs the real main class directly, so it
      * cannot restart again.
      */
     static boolean restartsWithShippedOptions(
-            String[] args, List<String> inputArguments, java.util.Properties properties) {
-        return mayRestartWithShippedOptions(args, properties) && namesNoArchive(inputArguments);
+            String[] args, int runningFeature, List<String> inputArguments, java.util.Properties properties) {
+        return mayRestartWithShippedOptions(args, runningFeature, properties) && namesNoArchive(inputArguments);
     }
 
     /** Whether none of this JVM's options names a class-data archive or AOT cache of its own. */
@@ -457,11 +466,15 @@ public final class Launcher {
      * {@link #restartsWithShippedOptions} without this JVM's options: when this is {@code false} they need not be
      * read (on Windows and macOS that asks the management classes).
      */
-    static boolean mayRestartWithShippedOptions(String[] args, java.util.Properties properties) {
-        if (args.length == 0 || !RUN_VERB.equals(args[0]) || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
+    static boolean mayRestartWithShippedOptions(String[] args, int runningFeature, java.util.Properties properties) {
+        if (args.length == 0 || properties.getProperty(JVM_OPTIONS_PROPERTY) != null) {
             return false;
         }
-        return !turnedOff(properties, STARTUP_CACHE_PROPERTY) && ExecInPlace.allowedBy(properties);
+        boolean verb = RUN_VERB.equals(args[0])
+                || (STATUS_VERB.equals(args[0])
+                        && runningFeature >= AotCache.MIN_FEATURE
+                        && !turnedOff(properties, AOT_CACHE_PROPERTY));
+        return verb && !turnedOff(properties, STARTUP_CACHE_PROPERTY) && ExecInPlace.allowedBy(properties);
     }
 
     /** Whether the switch {@code name} (on unless given) is turned off: {@code -Dname=false}, in any case. */

@@ -252,9 +252,9 @@ class LauncherChildCommandTest {
                 .contains("-XX:AOTConfiguration=" + cache.resolve(run.key + ".41.aotconf"));
         assertThat(Launcher.aotPlan(plain, List.of(), new String[] {"doctor"}, jar, home, 25, cache, linux, 43))
                 .isNull();
-        assertThat(Launcher.restartsWithShippedOptions(new String[] {"status"}, List.of(), linux))
-                .as("on Java 21+ status runs in the JVM it was started in: its cache is for the older default java's")
-                .isFalse();
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"status"}, 25, List.of(), linux))
+                .as("on a JDK 25 as the default java, status restarts for its cache as run does")
+                .isTrue();
     }
 
     @Test
@@ -315,18 +315,19 @@ class LauncherChildCommandTest {
         java.util.Properties linux = new java.util.Properties();
         linux.setProperty("os.name", "Linux");
 
-        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), linux))
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, 21, List.of(), linux))
                 .isTrue();
-        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run", "--set", "a=b"}, List.of("-Xmx1g"), linux))
+        assertThat(Launcher.restartsWithShippedOptions(
+                        new String[] {"run", "--set", "a=b"}, 21, List.of("-Xmx1g"), linux))
                 .as("options of the user's own are kept by the new JVM, after the shipped ones")
                 .isTrue();
-        assertThat(Launcher.restartsWithShippedOptions(new String[] {"version"}, List.of(), linux))
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"version"}, 21, List.of(), linux))
                 .isFalse();
-        assertThat(Launcher.restartsWithShippedOptions(new String[0], List.of(), linux))
+        assertThat(Launcher.restartsWithShippedOptions(new String[0], 21, List.of(), linux))
                 .isFalse();
         for (String archive : List.of(
                 "-XX:SharedArchiveFile=users-service.jsa", "-XX:AOTCache=app.aot", "-Xshare:off", "-XX:AOTMode=off")) {
-            assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(archive), linux))
+            assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, 21, List.of(archive), linux))
                     .as(archive)
                     .isFalse();
         }
@@ -335,14 +336,52 @@ class LauncherChildCommandTest {
             java.util.Properties properties = new java.util.Properties();
             properties.putAll(linux);
             properties.setProperty(property, property.equals(Launcher.JVM_OPTIONS_PROPERTY) ? "shipped" : "false");
-            assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), properties))
+            assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, 21, List.of(), properties))
                     .as(property)
                     .isFalse();
         }
         java.util.Properties windows = new java.util.Properties();
         windows.setProperty("os.name", "Windows 11");
-        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, List.of(), windows))
+        assertThat(Launcher.restartsWithShippedOptions(new String[] {"run"}, 21, List.of(), windows))
                 .isFalse();
+    }
+
+    @Test
+    void statusIsRestartedOnlyOnAJdkWithTheAotCacheAndNeverWithoutIt() {
+        java.util.Properties linux = new java.util.Properties();
+        linux.setProperty("os.name", "Linux");
+        String[] status = {"status", "--json"};
+
+        assertThat(Launcher.restartsWithShippedOptions(status, AotCache.MIN_FEATURE, List.of(), linux))
+                .as("a JDK with the AOT cache: status restarts to map its own")
+                .isTrue();
+        assertThat(Launcher.restartsWithShippedOptions(status, AotCache.MIN_FEATURE - 1, List.of(), linux))
+                .as("JDK 21-23: no AOT cache, so status runs in the JVM it was started in")
+                .isFalse();
+        assertThat(Launcher.restartsWithShippedOptions(status, 25, List.of("-XX:AOTCache=status.aot"), linux))
+                .as("a cache of the user's own")
+                .isFalse();
+        for (String property : List.of(
+                Launcher.AOT_CACHE_PROPERTY,
+                Launcher.STARTUP_CACHE_PROPERTY,
+                Launcher.EXEC_PROPERTY,
+                Launcher.JVM_OPTIONS_PROPERTY)) {
+            java.util.Properties properties = new java.util.Properties();
+            properties.putAll(linux);
+            properties.setProperty(property, property.equals(Launcher.JVM_OPTIONS_PROPERTY) ? "given" : "false");
+            assertThat(Launcher.restartsWithShippedOptions(status, 25, List.of(), properties))
+                    .as(property)
+                    .isFalse();
+        }
+        java.util.Properties mac = new java.util.Properties();
+        mac.setProperty("os.name", "Mac OS X");
+        assertThat(Launcher.restartsWithShippedOptions(status, 25, List.of(), mac))
+                .isFalse();
+        for (String verb : List.of("start", "stop", "doctor", "config", "version")) {
+            assertThat(Launcher.restartsWithShippedOptions(new String[] {verb}, 25, List.of(), linux))
+                    .as("%s stays in its JVM", verb)
+                    .isFalse();
+        }
     }
 
     @Test
@@ -355,14 +394,14 @@ class LauncherChildCommandTest {
         noExec.putAll(linux);
         noExec.setProperty(Launcher.EXEC_PROPERTY, "false");
 
-        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, linux))
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, 21, linux))
                 .isTrue();
-        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, windows))
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, 21, windows))
                 .as("Windows: no execve, so the management classes are not asked")
                 .isFalse();
-        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"version"}, linux))
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"version"}, 21, linux))
                 .isFalse();
-        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, noExec))
+        assertThat(Launcher.mayRestartWithShippedOptions(new String[] {"run"}, 21, noExec))
                 .isFalse();
     }
 }
