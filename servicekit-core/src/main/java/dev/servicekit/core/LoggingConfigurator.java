@@ -5,17 +5,25 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggerContextListener;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.status.StatusListener;
+import ch.qos.logback.core.status.StatusManager;
 import ch.qos.logback.core.util.FileSize;
 import dev.servicekit.spi.ConsoleLogTarget;
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,36 +71,146 @@ public final class LoggingConfigurator {
 
     private LoggingConfigurator() {}
 
-    /** Applies the settings, replacing any earlier configuration (appenders and levels alike). */
-    public static void configure(LogSettings settings) {
+    /**
+     * Applies the settings, replacing any earlier configuration: the appenders of every logger, every logger's level
+     * (levels set through {@link #setLevel} too), additivity, turbo filters and context listeners. Safe while other
+     * threads log: no logger ever accepts a level that both the earlier and the new settings reject. Everything new
+     * is built before anything changes; a line logged in the instant the appenders are swapped may be written by
+     * both the old and the new ones.
+     */
+    public static synchronized void configure(LogSettings settings) {
+        Objects.requireNonNull(settings, "settings");
         LoggerContext context = context();
-        drainAccessLog(context);
-        context.reset();
-        RUNTIME_LEVELS.clear();
-        installJulBridge(context);
-
         LineBlockAppenders.Console console = consoleAppender(context, settings);
         Optional<LineBlockAppenders.File> file = settings.file().map(path -> fileAppender(context, settings, path));
         Optional<SyslogAppender> syslog =
                 settings.syslog().map(syslogSettings -> syslogAppender(context, syslogSettings, settings));
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.addAppender(console);
-        file.ifPresent(root::addAppender);
-        syslog.ifPresent(root::addAppender);
-        applyRootLevel(context, settings.level());
-
-        Logger access = context.getLogger(ACCESS_LOGGER);
-        applyAccessLog(context, settings.accessLog());
-        // One line per request, written in blocks by one platform thread: a request's virtual thread only queues
-        // its line. Blocking file writes from virtual threads make the JDK add carrier threads for every write,
-        // and a write(2) per line halved the throughput on one CPU (bench/RESULTS.md). Nothing is dropped: a full
-        // queue makes requests wait (back-pressure), and stopping the context drains the queue.
-        access.setAdditive(false);
         List<LineBlockAppenders.LineBlockAppender> targets = new ArrayList<>();
         targets.add(console);
         file.ifPresent(targets::add);
         syslog.ifPresent(targets::add);
-        access.addAppender(accessAppender(context, targets));
+        // One line per request, written in blocks by one platform thread: a request's virtual thread only queues
+        // its line. Blocking file writes from virtual threads make the JDK add carrier threads for every write,
+        // and a write(2) per line halved the throughput on one CPU (bench/RESULTS.md). Nothing is dropped: a full
+        // queue makes requests wait (back-pressure), and stopping the appender drains the queue.
+        Appender<ILoggingEvent> access = accessAppender(context, targets);
+
+        // Not LoggerContext.reset(): it sets the root to DEBUG and drops every appender before the new ones and
+        // levels are in place, so a thread logging meanwhile wrote DEBUG lines at log.level info. Instead, first
+        // every level becomes the stricter of the old and the new one, then the appenders are swapped, then the new
+        // levels are set. Each step only makes a level stricter (first) or brings it to the new one (last).
+        Level rootLevel = rootLevel(settings.level());
+        Map<String, Level> levels = configuredLevels(settings);
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        List<Logger> loggers = context.getLoggerList();
+        Map<Logger, List<Appender<ILoggingEvent>>> previous = appenders(loggers);
+        Set<Logger> leveled = new LinkedHashSet<>();
+        loggers.stream()
+                .filter(logger -> logger != root && logger.getLevel() != null)
+                .forEach(leveled::add);
+        levels.keySet().forEach(name -> leveled.add(context.getLogger(name)));
+        root.setLevel(stricter(root.getLevel(), rootLevel));
+        for (Logger logger : leveled) {
+            logger.setLevel(stricter(logger.getEffectiveLevel(), effectiveLevel(logger.getName(), levels, rootLevel)));
+        }
+        context.resetTurboFilterList();
+
+        Logger accessLogger = context.getLogger(ACCESS_LOGGER);
+        accessLogger.setAdditive(false);
+        targets.forEach(root::addAppender);
+        accessLogger.addAppender(access);
+        previous.forEach((logger, appenders) -> appenders.forEach(logger::detachAppender));
+        // The access log's queues first, while the console and file they write to still run.
+        previous.getOrDefault(accessLogger, List.of()).forEach(Appender::stop);
+        previous.values().forEach(appenders -> appenders.forEach(Appender::stop));
+
+        root.setLevel(rootLevel);
+        for (Logger logger : leveled) {
+            logger.setLevel(levels.get(logger.getName()));
+        }
+        loggers.stream().filter(logger -> logger != accessLogger).forEach(logger -> logger.setAdditive(true));
+        RUNTIME_LEVELS.clear();
+        removeListenersAndTasks(context);
+        installJulBridge(context);
+    }
+
+    /**
+     * The rest of what LoggerContext.reset() did that a configuration made here could depend on: turbo filters go
+     * before the swap, and here the context listeners (the earlier LevelChangePropagator among them), status
+     * listeners and scheduled tasks (a logback.xml's scan) go, except those that declare themselves reset resistant.
+     * Not done: clearing the context's properties and objects, which nothing here reads (Logback 1.5 keeps its
+     * file-name collision maps in the configuration run that reads a logback.xml, not in the context, so the same file
+     * configured again starts without a collision), and removing a logback.xml's shutdown hook, which stops the
+     * context whichever configuration it has.
+     */
+    private static void removeListenersAndTasks(LoggerContext context) {
+        for (LoggerContextListener listener : context.getCopyOfListenerList()) {
+            if (!listener.isResetResistant() || listener instanceof LevelChangePropagator) {
+                context.removeListener(listener);
+            }
+        }
+        StatusManager statuses = context.getStatusManager();
+        for (StatusListener listener : statuses.getCopyOfStatusListenerList()) {
+            if (!listener.isResetResistant()) {
+                statuses.remove(listener);
+            }
+        }
+        context.getCopyOfScheduledFutures().forEach(task -> task.cancel(false));
+    }
+
+    /** The appenders attached to each logger that has some. */
+    private static Map<Logger, List<Appender<ILoggingEvent>>> appenders(List<Logger> loggers) {
+        Map<Logger, List<Appender<ILoggingEvent>>> appenders = new LinkedHashMap<>();
+        for (Logger logger : loggers) {
+            List<Appender<ILoggingEvent>> attached = new ArrayList<>();
+            logger.iteratorForAppenders().forEachRemaining(attached::add);
+            if (!attached.isEmpty()) {
+                appenders.put(logger, attached);
+            }
+        }
+        return appenders;
+    }
+
+    /** The levels the settings give loggers other than the root. */
+    private static Map<String, Level> configuredLevels(LogSettings settings) {
+        Map<String, Level> levels = new HashMap<>();
+        quietedLevel(settings.level()).ifPresent(level -> QUIETED.forEach(name -> levels.put(name, level)));
+        levels.put(ACCESS_LOGGER, accessLevel(settings.accessLog()));
+        return levels;
+    }
+
+    /** A logger's effective level under the given levels: its own, else its nearest ancestor's, else the root's. */
+    private static Level effectiveLevel(String name, Map<String, Level> levels, Level rootLevel) {
+        String current = name;
+        while (true) {
+            Level level = levels.get(current);
+            if (level != null) {
+                return level;
+            }
+            // Logback separates a logger's name parts with '.' and '$'.
+            int end = Math.max(current.lastIndexOf('.'), current.lastIndexOf('$'));
+            if (end < 0) {
+                return rootLevel;
+            }
+            current = current.substring(0, end);
+        }
+    }
+
+    private static Level stricter(Level a, Level b) {
+        return a.isGreaterOrEqual(b) ? a : b;
+    }
+
+    private static Level rootLevel(String level) {
+        return Level.toLevel(level.toUpperCase(Locale.ROOT), Level.INFO);
+    }
+
+    /** WARN for the libraries that log routine events at INFO, unless the root level is debug or trace. */
+    private static Optional<Level> quietedLevel(String rootLevel) {
+        return rootLevel.equals("debug") || rootLevel.equals("trace") ? Optional.empty() : Optional.of(Level.WARN);
+    }
+
+    private static Level accessLevel(boolean on) {
+        return on ? Level.INFO : Level.OFF;
     }
 
     /**
@@ -131,19 +249,18 @@ public final class LoggingConfigurator {
 
     /** The root level, and the quieted libraries' levels that follow it (except those set at runtime). */
     private static void applyRootLevel(LoggerContext context, String level) {
-        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-                .setLevel(Level.toLevel(level.toUpperCase(Locale.ROOT), Level.INFO));
-        boolean verbose = level.equals("debug") || level.equals("trace");
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(rootLevel(level));
+        Level quieted = quietedLevel(level).orElse(null);
         for (String name : QUIETED) {
             if (!RUNTIME_LEVELS.contains(name)) {
                 // Helidon logs routine connection events at INFO through JUL; keep them at WARN unless asked.
-                context.getLogger(name).setLevel(verbose ? null : Level.WARN);
+                context.getLogger(name).setLevel(quieted);
             }
         }
     }
 
     private static void applyAccessLog(LoggerContext context, boolean on) {
-        context.getLogger(ACCESS_LOGGER).setLevel(on ? Level.INFO : Level.OFF);
+        context.getLogger(ACCESS_LOGGER).setLevel(accessLevel(on));
     }
 
     /** The configuration used before the service's own configuration is loaded: WARN and up to stderr. */
@@ -175,7 +292,7 @@ public final class LoggingConfigurator {
 
     /**
      * Stops the access log's queues first, while the console and file they write to still run: Logback's own
-     * reset stops the root's appenders before its children's, which would drop the queued lines.
+     * stop resets the context, which stops the root's appenders before its children's and would drop the queued lines.
      */
     private static void drainAccessLog(LoggerContext context) {
         context.getLogger(ACCESS_LOGGER).detachAndStopAllAppenders();
@@ -251,6 +368,7 @@ public final class LoggingConfigurator {
                 + "; remove the other SLF4J provider from the class path");
     }
 
+    /** A new LevelChangePropagator (its start resets JUL's levels to the context's), and the JUL to SLF4J bridge. */
     private static void installJulBridge(LoggerContext context) {
         LevelChangePropagator propagator = new LevelChangePropagator();
         propagator.setContext(context);

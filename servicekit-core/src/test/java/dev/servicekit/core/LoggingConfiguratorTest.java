@@ -2,6 +2,14 @@ package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.spi.FilterReply;
+import ch.qos.logback.core.status.Status;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ConsoleLogTarget;
@@ -20,12 +28,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.Marker;
 
 class LoggingConfiguratorTest {
 
@@ -98,6 +109,158 @@ class LoggingConfiguratorTest {
         log.debug("hidden");
 
         assertThat(console()).isEmpty();
+    }
+
+    @Test
+    void aReconfigureAtInfoNeverLetsADebugLineThroughWhileAnotherThreadLogs() throws Exception {
+        Logger chatty = LoggerFactory.getLogger("test.chatty");
+        LogSettings info = new LogSettings(
+                "info",
+                "text",
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                Optional.empty(),
+                1024,
+                Duration.ofDays(1),
+                1024,
+                false,
+                Optional.empty());
+        LoggingConfigurator.configure(info);
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong debugCalls = new AtomicLong();
+        Thread logging = Thread.ofPlatform().name("chatty").start(() -> {
+            while (!done.get()) {
+                chatty.debug("debug line");
+                chatty.info("info line");
+                debugCalls.incrementAndGet();
+            }
+        });
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (int i = 0; i < 200 && System.nanoTime() < deadline; i++) {
+                LoggingConfigurator.configure(info);
+            }
+        } finally {
+            done.set(true);
+            logging.join(Duration.ofSeconds(5));
+        }
+
+        assertThat(debugCalls.get())
+                .as("the other thread logged while reconfiguring")
+                .isPositive();
+        assertThat(console()).contains("info line").doesNotContain("debug line");
+    }
+
+    private static LoggerContext logback() {
+        return (LoggerContext) LoggerFactory.getILoggerFactory();
+    }
+
+    private LogSettings settings(String level, Optional<Path> file) {
+        return new LogSettings(
+                level,
+                "text",
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                file,
+                10L * 1024 * 1024,
+                Duration.ofDays(7),
+                1024L * 1024 * 1024,
+                true,
+                Optional.empty());
+    }
+
+    @Test
+    void aReconfigureClearsTheLevelsTheEarlierConfigurationAndTheAdminApiSet() {
+        LoggingConfigurator.configure(settings("info", Optional.empty()));
+        LoggingConfigurator.setLevel("test.runtime", Optional.of("DEBUG"));
+        LoggingConfigurator.setLevel("io.helidon", Optional.of("TRACE"));
+        assertThat(logback().getLogger("com.zaxxer.hikari").getLevel()).isEqualTo(Level.WARN);
+
+        LoggingConfigurator.configure(settings("debug", Optional.empty()));
+
+        assertThat(LoggingConfigurator.level("test.runtime").orElseThrow().configuredLevel())
+                .isEmpty();
+        assertThat(LoggingConfigurator.level("test.runtime").orElseThrow().effectiveLevel())
+                .isEqualTo("DEBUG");
+        assertThat(logback().getLogger("io.helidon").getLevel()).isNull();
+        assertThat(logback().getLogger("com.zaxxer.hikari").getLevel())
+                .as("quieted only below debug")
+                .isNull();
+        assertThat(logback().getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel())
+                .isEqualTo(Level.DEBUG);
+
+        LoggingConfigurator.configure(settings("info", Optional.empty()));
+        assertThat(logback().getLogger("com.zaxxer.hikari").getLevel()).isEqualTo(Level.WARN);
+        assertThat(logback().getLogger("io.helidon").getLevel()).isEqualTo(Level.WARN);
+    }
+
+    @Test
+    void aReconfigureDetachesEveryEarlierAppenderAndTurboFilter() {
+        LoggingConfigurator.configure(settings("info", Optional.empty()));
+        ch.qos.logback.classic.Logger logger = logback().getLogger("test.logger");
+        ListAppender<ILoggingEvent> earlier = new ListAppender<>();
+        earlier.setContext(logback());
+        earlier.start();
+        logger.addAppender(earlier);
+        logger.setAdditive(false);
+        logback().addTurboFilter(new TurboFilter() {
+            @Override
+            public FilterReply decide(
+                    Marker marker,
+                    ch.qos.logback.classic.Logger logger,
+                    Level level,
+                    String format,
+                    Object[] params,
+                    Throwable t) {
+                return FilterReply.DENY;
+            }
+        });
+
+        LoggingConfigurator.configure(settings("info", Optional.empty()));
+        log.info("after");
+
+        assertThat(earlier.isStarted()).isFalse();
+        assertThat(earlier.list).isEmpty();
+        assertThat(logback().getTurboFilterList()).isEmpty();
+        assertThat(console()).contains("test.logger - after");
+    }
+
+    @Test
+    void theJulLevelPropagatorIsThereOnceAfterManyConfigurations() {
+        for (String level : List.of("info", "debug", "info", "debug")) {
+            LoggingConfigurator.configure(settings(level, Optional.empty()));
+        }
+
+        assertThat(logback().getCopyOfListenerList())
+                .filteredOn(LevelChangePropagator.class::isInstance)
+                .hasSize(1);
+        assertThat(java.util.logging.Logger.getLogger("").getLevel()).isEqualTo(java.util.logging.Level.FINE);
+        java.util.logging.Logger.getLogger("jul.source").fine("fine from jul");
+        assertThat(console()).contains("jul.source - fine from jul");
+    }
+
+    @Test
+    void theSameLogFileConfiguredAgainKeepsAppending() throws IOException {
+        Path file = dir.resolve("logs/service.log");
+        int errorsBefore = errorStatuses();
+        LoggingConfigurator.configure(settings("info", Optional.of(file)));
+        log.info("first configuration");
+        LoggingConfigurator.configure(settings("info", Optional.of(file)));
+        log.info("second configuration");
+        LoggingConfigurator.configureBootstrap(); // closes the file
+
+        assertThat(Files.readAllLines(file))
+                .filteredOn(line -> line.contains("configuration"))
+                .hasSize(2)
+                .satisfies(lines -> assertThat(lines.get(0)).endsWith("first configuration"))
+                .satisfies(lines -> assertThat(lines.get(1)).endsWith("second configuration"));
+        assertThat(errorStatuses())
+                .as("Logback reported no error (no file collision)")
+                .isEqualTo(errorsBefore);
+    }
+
+    private static int errorStatuses() {
+        return (int) logback().getStatusManager().getCopyOfStatusList().stream()
+                .filter(status -> status.getLevel() == Status.ERROR)
+                .count();
     }
 
     @Test
