@@ -84,8 +84,8 @@ public final class ManagementClient implements LocalAdminAccess {
                     + " set a fixed management.port");
         }
         if (HttpConfigKeys.managementTls(config).isPresent()) {
-            problems.add(
-                    "the management listener uses TLS (management.tls.certificate-file), which this command does not speak");
+            problems.add("the management listener uses TLS (management.tls.certificate-file), which this command does"
+                    + " not speak");
         }
         if (!problems.isEmpty()) {
             throw new ServiceException("Cannot reach the running instance through its management listener: "
@@ -114,28 +114,17 @@ public final class ManagementClient implements LocalAdminAccess {
         } catch (NotAnswering e) {
             throw new ServiceManagerException(
                     "nothing answers at " + base + " (its management listener, from management.host"
-                            + " and management.port); start it with run or start, or pass the --config/--set it runs with",
+                            + " and management.port); start it with run or start, or pass the --config/--set it runs"
+                            + " with",
                     ExitCode.NOT_RUNNING,
                     e.getCause());
         } catch (IOException e) {
             throw new ServiceException("POST " + base + "/admin/reload failed: " + e.getMessage(), e);
         }
-        JsonNode body = parse(response);
         return switch (response.statusCode()) {
-            case 200 -> report(body);
-            case 422 -> report(body.path("lastReload"));
-            case 401, 403 ->
-                throw new ServiceException("The management listener at " + base + " refused the reload ("
-                        + response.statusCode() + " " + body.path("detail").asText("")
-                        + "); the token needs the admin scope"
-                        + " and must be signed with the key the running instance uses");
-            case 404 ->
-                throw new ServiceException("The management listener at " + base + " has no /admin/reload (404): its"
-                        + " admin routes are off (auth.enabled is false on a non-loopback management.host?) or another program"
-                        + " owns the port");
-            default ->
-                throw new ServiceException("The management listener at " + base + " answered " + response.statusCode()
-                        + " to POST /admin/reload: " + body.path("detail").asText(response.body()));
+            case 200 -> report(parse(response));
+            case 422 -> report(parse(response).path("lastReload"));
+            default -> throw new ServiceException(refusal("POST", "/admin/reload", response));
         };
     }
 
@@ -172,11 +161,7 @@ public final class ManagementClient implements LocalAdminAccess {
             if (response.statusCode() == 200) {
                 status = JsonValues.readObject(response.body());
             } else {
-                notes.add("GET /admin/status answered " + response.statusCode() + " " + detail(response.body())
-                        + (bearerToken.isEmpty() && (response.statusCode() == 401 || response.statusCode() == 403)
-                                ? " (it needs an admin token, which this command can mint only from the HS256 secret"
-                                        + " file: check that this account may read it)"
-                                : ""));
+                notes.add(refusal("GET", "/admin/status", response));
             }
         } catch (IOException e) {
             notes.add("GET " + base + "/admin/status failed: " + e.getMessage());
@@ -220,6 +205,8 @@ public final class ManagementClient implements LocalAdminAccess {
                 bearerToken.ifPresent(token -> connection.setRequestProperty("Authorization", "Bearer " + token));
             }
             if (method.equals("POST")) {
+                // Streaming: the JDK never resends a streamed POST (a second reload or backup), but it drops a 401's
+                // body, so a refused POST is worded without the problem's detail.
                 connection.setDoOutput(true);
                 connection.setFixedLengthStreamingMode(0);
             }
@@ -276,8 +263,8 @@ public final class ManagementClient implements LocalAdminAccess {
      *
      * @return the answer's headers, lower-case names, first value of each
      * @throws ServiceManagerException with exit code 3 (not running) when nothing answers at {@link #managementUri()}
-     * @throws ServiceException when the answer is not 200 (the message has its status and problem detail) or the
-     *         transfer fails
+     * @throws ServiceException when the answer is not 200 (the message has its status, the problem's detail but for a
+     *         401, and the likely fix) or the transfer fails
      */
     public Map<String, String> postForFile(String path, Path target, Duration timeout) {
         Objects.requireNonNull(path, "path");
@@ -294,25 +281,40 @@ public final class ManagementClient implements LocalAdminAccess {
         } catch (IOException e) {
             throw new ServiceException("POST " + base + path + " failed: " + e.getMessage(), e);
         }
-        int status = response.statusCode();
-        if (status != 200) {
-            String detail = detail(response.body());
-            throw new ServiceException(
-                    switch (status) {
-                        case 401, 403 ->
-                            "The management listener at " + base + " refused POST " + path + " (" + status + " "
-                                    + detail + "); the token needs the admin scope and must be signed with the key"
-                                    + " the running instance uses";
-                        case 404 ->
-                            "The management listener at " + base + " has no " + path + " (404): its admin routes are"
-                                    + " off (auth.enabled is false on a non-loopback management.host?), it is an"
-                                    + " older version, or another program owns the port";
-                        default ->
-                            "The management listener at " + base + " answered " + status + " to POST " + path + ": "
-                                    + detail;
-                    });
+        if (response.statusCode() != 200) {
+            throw new ServiceException(refusal("POST", path, response));
         }
         return response.headers();
+    }
+
+    /**
+     * How an admin route's answer other than success is worded, the one place for {@link #reload}, {@link #postForFile}
+     * and the notes of {@link #view}: 401 or 403 (no admin token was sent, or the one sent was refused), 404 (the
+     * listener has no such route), and any other status with the problem's detail.
+     */
+    private String refusal(String method, String path, Answer response) {
+        int status = response.statusCode();
+        String detail = detail(response.body()).strip();
+        String listener = "The management listener at " + base;
+        return switch (status) {
+            case 401, 403 ->
+                listener + " refused " + method + " " + path + " (" + status + (detail.isEmpty() ? "" : " " + detail)
+                        + "); "
+                        + (bearerToken.isEmpty()
+                                ? "no admin token was sent: this command mints one only from the HS256 secret file,"
+                                        + " and only when its configuration has auth.enabled true; pass the"
+                                        + " --config/--set the instance runs with, and check that this account may"
+                                        + " read that file"
+                                : "the token needs the admin scope and must be signed with the key the running"
+                                        + " instance uses");
+            case 404 ->
+                listener + " has no " + path + " (404): its admin routes are off (auth.enabled is false on a"
+                        + " non-loopback management.host?), it is an older version without that route, or another"
+                        + " program owns the port";
+            default ->
+                listener + " answered " + status + " to " + method + " " + path
+                        + (detail.isEmpty() ? "" : ": " + detail);
+        };
     }
 
     /** The problem's {@code detail}, else the whole body. */

@@ -43,8 +43,8 @@ class ManagementClientTest {
 
             assertThatThrownBy(client::reload)
                     .isInstanceOf(ServiceException.class)
-                    .hasMessageContaining("refused the reload (401")
-                    .hasMessageContaining("admin scope");
+                    .hasMessageContaining("refused POST /admin/reload (401")
+                    .hasMessageContaining("no admin token was sent");
         }
     }
 
