@@ -114,16 +114,7 @@ class LoggingConfiguratorTest {
     @Test
     void aReconfigureAtInfoNeverLetsADebugLineThroughWhileAnotherThreadLogs() throws Exception {
         Logger chatty = LoggerFactory.getLogger("test.chatty");
-        LogSettings info = new LogSettings(
-                "info",
-                "text",
-                new PrintStream(console, true, StandardCharsets.UTF_8),
-                Optional.empty(),
-                1024,
-                Duration.ofDays(1),
-                1024,
-                false,
-                Optional.empty());
+        LogSettings info = settings("info", Optional.empty());
         LoggingConfigurator.configure(info);
         AtomicBoolean done = new AtomicBoolean();
         AtomicLong debugCalls = new AtomicLong();
