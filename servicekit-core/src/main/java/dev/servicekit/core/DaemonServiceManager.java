@@ -120,6 +120,12 @@ public final class DaemonServiceManager implements ServiceManager {
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private static final int LOG_TAIL_LINES = 20;
+    /**
+     * Less free space than this on the log's file system, and a daemon that wrote nothing is told its writes may have
+     * failed: its first lines, pid and state files take a few kilobytes, its store's first pages somewhat more.
+     */
+    static final long LOW_SPACE_BYTES = 1024 * 1024;
+
     private static final long POLL_MILLIS = 50;
 
     private final Map<String, String> environment;
@@ -295,20 +301,26 @@ public final class DaemonServiceManager implements ServiceManager {
                             + " runs as a plain background process in this session and may get its hangup signal (install util-linux)");
         }
         createLog(files);
-        LogMark logBefore = LogMark.create(files.logFile());
+        FileMark logBefore = FileMark.create(files.logFile());
+        FileMark pidFileBefore = FileMark.create(files.pidFile());
         long began = System.nanoTime();
         progress.step("Starting " + service.id() + "… (log: " + files.logFile() + ")");
         List<String> command = spec.commandLine(setsid, files.instance());
         Process launched = launch(files, command);
         OptionalLong ready = awaitReady(
-                files, launched, logBefore, spec.commandLine(Optional.empty(), files.instance()), service.id());
+                files,
+                launched,
+                logBefore,
+                pidFileBefore,
+                spec.commandLine(Optional.empty(), files.instance()),
+                service.id());
         progress.step(service.id() + " is running (" + seconds(System.nanoTime() - began) + ", pid " + ready.getAsLong()
                 + ")");
     }
 
     /**
      * Creates the log before the launch when it is not there yet, so that what the daemon writes goes to the file
-     * {@link LogMark} saw, and a log rotated or removed meanwhile can be told. The launch reports a failure here.
+     * {@link FileMark} saw, and a log rotated or removed meanwhile can be told. The launch reports a failure here.
      */
     private static void createLog(DaemonFiles files) {
         try {
@@ -347,10 +359,16 @@ public final class DaemonServiceManager implements ServiceManager {
     /**
      * Polls the pid and state files until the daemon runs; fails when it exits, fails or times out.
      *
-     * @param byHand the daemon's command without {@code setsid}, for a user to run when it exits without a word
+     * @param pidFileBefore the pid file as it was before the launch
+     * @param byHand        the daemon's command without {@code setsid}, for a user to run when it exits without a word
      */
     private OptionalLong awaitReady(
-            DaemonFiles files, Process launched, LogMark logBefore, List<String> byHand, String name) {
+            DaemonFiles files,
+            Process launched,
+            FileMark logBefore,
+            FileMark pidFileBefore,
+            List<String> byHand,
+            String name) {
         long logOffset = logBefore.size();
         long deadline = System.nanoTime() + startTimeout.toNanos();
         while (true) {
@@ -375,7 +393,7 @@ public final class DaemonServiceManager implements ServiceManager {
                 // launched process is the daemon: it is gone, and nobody holds the pid file.
                 throw new ServiceManagerException(
                         name + " " + exited(launched.exitValue()) + " before it was running; "
-                                + exitReport(files, logBefore, launched.pid(), byHand),
+                                + exitReport(files, logBefore, pidFileBefore, launched.pid(), byHand),
                         ExitCode.FAILURE);
             }
             if (System.nanoTime() - deadline > 0) {
@@ -669,20 +687,22 @@ public final class DaemonServiceManager implements ServiceManager {
     /**
      * What a daemon that exited before it was running left to explain it: the last lines of its log; when there are
      * none, whether the log was rotated, replaced or truncated meanwhile (its output went to a file that is no longer
-     * there) or kept its size (the process stopped before it could print, say killed, or its writes failed), and the
-     * command to run by hand to see why. A JVM crash report ({@code hs_err_pid<pid>.log}), when there is one, either
-     * way.
+     * there) or kept its size (the process stopped before it could print, say killed, or its writes failed: see
+     * {@link #writeFailureHint}), and the command to run by hand to see why. A JVM crash report
+     * ({@code hs_err_pid<pid>.log}), when there is one, either way.
      *
-     * @param before the log as it was before the launch
-     * @param pid    the daemon's pid ({@code setsid} runs the JVM in place)
-     * @param byHand the daemon's command line without {@code setsid}
+     * @param before        the log as it was before the launch
+     * @param pidFileBefore the pid file as it was before the launch
+     * @param pid           the daemon's pid ({@code setsid} runs the JVM in place)
+     * @param byHand        the daemon's command line without {@code setsid}
      */
-    static String exitReport(DaemonFiles files, LogMark before, long pid, List<String> byHand) {
+    static String exitReport(
+            DaemonFiles files, FileMark before, FileMark pidFileBefore, long pid, List<String> byHand) {
         Path log = files.logFile();
         String crash = crashReport(files.workingDirectory(), pid, before.at())
                 .map(report -> "; the JVM wrote a crash report, " + report)
                 .orElse("");
-        LogMark after = LogMark.create(log);
+        FileMark after = FileMark.create(log);
         String why;
         if (after.replaced(before)) {
             why = "its log " + log + " was rotated, replaced or truncated while it started (" + before.size()
@@ -700,10 +720,51 @@ public final class DaemonServiceManager implements ServiceManager {
             }
             why = after.size() > before.size()
                     ? "it wrote only blank lines to " + log
-                    : "it wrote nothing to " + log + " (still " + after.size() + " bytes)";
+                    : "it wrote nothing to " + log + " (still " + after.size() + " bytes)"
+                            + writeFailureHint(
+                                    files.pidFile(), leftEmpty(files.pidFile(), pidFileBefore), usableSpace(log));
         }
         return why + crash + "; to see why, run it by hand: cd "
                 + ShellWords.quote(files.workingDirectory().toString()) + " && " + ShellWords.join(byHand);
+    }
+
+    /**
+     * What tells that a daemon which wrote nothing did run, but its writes failed, as on a full file system or past a
+     * quota: the JVM starts, writing its pid fails (or its store's first pages), it exits 1, and its error message
+     * fails to reach the log like every other line. The tells: its pid file is left empty (the daemon created or
+     * truncated it, holding its lock, and writing its pid failed), and the log's file system has less than
+     * {@value #LOW_SPACE_BYTES} bytes left for this user. The space may be back by the time this looks; the empty pid
+     * file stays. Empty when neither tells.
+     *
+     * @param pidFileLeftEmpty whether the pid file is empty now and was not an empty file before the launch
+     * @param usableBytes      the space left on the log's file system, when known
+     */
+    static String writeFailureHint(Path pidFile, boolean pidFileLeftEmpty, OptionalLong usableBytes) {
+        String free = usableBytes.isPresent() ? usableBytes.getAsLong() + " bytes free now" : "free space unknown";
+        if (pidFileLeftEmpty) {
+            return "; it left its pid file " + pidFile + " empty, so its writes failed, as they do on a full file "
+                    + "system (" + free + ") or past a quota; make room, then start it again";
+        }
+        if (usableBytes.isPresent() && usableBytes.getAsLong() < LOW_SPACE_BYTES) {
+            return "; its file system is full (" + free + "), so its writes may have failed; make room, then start it "
+                    + "again";
+        }
+        return "";
+    }
+
+    /** Whether {@code pidFile} is an empty file now and was not one {@code before}. */
+    private static boolean leftEmpty(Path pidFile, FileMark before) {
+        FileMark now = FileMark.create(pidFile);
+        return now.exists() && now.size() == 0 && !(before.exists() && before.size() == 0);
+    }
+
+    /** The space this user can still write on the file system of {@code file}, when it can be asked. */
+    private static OptionalLong usableSpace(Path file) {
+        try {
+            return OptionalLong.of(Files.getFileStore(file).getUsableSpace());
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /**
@@ -753,23 +814,24 @@ public final class DaemonServiceManager implements ServiceManager {
     }
 
     /**
-     * A log file's size and identity (its inode, where the file system has one) at a moment, taken before a launch to
-     * tell the lines a daemon appended from a file rotated, replaced or truncated meanwhile.
+     * A file's size and identity (its inode, where the file system has one) at a moment, taken before a launch: the
+     * log's, to tell the lines a daemon appended from a file rotated, replaced or truncated meanwhile; the pid file's,
+     * to tell a pid file the daemon left empty from one that was empty already.
      */
-    record LogMark(boolean exists, long size, Optional<Object> fileKey, Instant at) {
+    record FileMark(boolean exists, long size, Optional<Object> fileKey, Instant at) {
 
-        static LogMark create(Path log) {
+        static FileMark create(Path file) {
             Instant now = Instant.now();
             try {
-                BasicFileAttributes attributes = Files.readAttributes(log, BasicFileAttributes.class);
-                return new LogMark(true, attributes.size(), Optional.ofNullable(attributes.fileKey()), now);
+                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+                return new FileMark(true, attributes.size(), Optional.ofNullable(attributes.fileKey()), now);
             } catch (IOException e) {
-                return new LogMark(false, 0, Optional.empty(), now);
+                return new FileMark(false, 0, Optional.empty(), now);
             }
         }
 
         /** Whether this, read later, is another file than {@code before}, or the same one shorter. */
-        boolean replaced(LogMark before) {
+        boolean replaced(FileMark before) {
             if (!before.exists()) {
                 return false; // the launch created it
             }

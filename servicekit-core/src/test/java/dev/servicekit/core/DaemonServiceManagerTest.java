@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -204,6 +205,49 @@ class DaemonServiceManagerTest {
                 .hasMessage("svc exited with code 1 before it was running; it wrote nothing to " + files().logFile()
                         + " (still 20 bytes); to see why, run it by hand: cd " + dir + " && '" + fakeJava + "' -jar "
                         + dir.resolve("svc.jar") + " run");
+    }
+
+    @Test
+    void aDaemonThatLeftItsPidFileEmptyIsToldItsWritesFailedAsOnAFullFileSystem() throws Exception {
+        // What a daemon on a full file system leaves: the pid file it created and locked, empty because writing its
+        // pid failed, and not a line in the log (its error message failed to be written too), then exit 1.
+        installWith(script("fake-java", ": > svc.pid\nexit 1\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .hasMessageStartingWith("svc exited with code 1 before it was running; it wrote nothing to "
+                        + files().logFile() + " (still 0 bytes); it left its pid file " + files().pidFile()
+                        + " empty, so its writes failed, as they do on a full file system (")
+                .hasMessageContaining(" bytes free now) or past a quota; make room, then start it again; "
+                        + "to see why, run it by hand: ");
+    }
+
+    @Test
+    void aPidFileThatWasEmptyBeforeTheLaunchTellsNothing() throws Exception {
+        Files.createFile(files().pidFile());
+        installWith(script("fake-java", "exit 1\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .hasMessageStartingWith("svc exited with code 1 before it was running; it wrote nothing to "
+                        + files().logFile() + " (still 0 bytes); to see why, run it by hand: ");
+    }
+
+    @Test
+    void aFullFileSystemIsNamedWhenTheDaemonWroteNothing() {
+        Path pidFile = files().pidFile();
+        long low = DaemonServiceManager.LOW_SPACE_BYTES - 1;
+
+        assertThat(DaemonServiceManager.writeFailureHint(pidFile, false, OptionalLong.of(4096)))
+                .isEqualTo("; its file system is full (4096 bytes free now), so its writes may have failed; make "
+                        + "room, then start it again");
+        assertThat(DaemonServiceManager.writeFailureHint(pidFile, false, OptionalLong.of(low)))
+                .startsWith("; its file system is full (");
+        assertThat(DaemonServiceManager.writeFailureHint(pidFile, false, OptionalLong.of(low + 1)))
+                .isEmpty();
+        assertThat(DaemonServiceManager.writeFailureHint(pidFile, false, OptionalLong.empty()))
+                .isEmpty();
+        assertThat(DaemonServiceManager.writeFailureHint(pidFile, true, OptionalLong.empty()))
+                .isEqualTo("; it left its pid file " + pidFile + " empty, so its writes failed, as they do on a "
+                        + "full file system (free space unknown) or past a quota; make room, then start it again");
     }
 
     @Test
