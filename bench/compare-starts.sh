@@ -3,7 +3,9 @@
 # each JAVA given: `JAVA -jar JAR version` (wall and CPU time) and `JAVA -jar JAR run` to the first authenticated
 # 200 to GET /api/v1/users?limit=1 (benchtool startup -keep), with the CPU time (user + system, from
 # /proc/<pid>/stat) and the summed VmRSS of the service's processes (a launcher and its child, or one JVM) at
-# that moment, then SIGTERM and the time the stop took. The README's configuration: SQLite in a scratch data
+# that moment; then, STATUS_WAIT seconds later (default 2), `JAVA -jar JAR status` against that running service,
+# once untimed (the service's first answer to it is its slowest) and once timed (wall and CPU time; it must answer
+# 0); then SIGTERM and the time the stop took. The README's configuration: SQLite in a scratch data
 # directory, auth on (the key the first `token issue` makes). Class-data archives and AOT caches go to a scratch
 # XDG_CACHE_HOME; three warm-up rounds write them first (a JDK 24+ AOT cache takes up to three starts, the first of
 # a new database not trained on, and a background build).
@@ -12,6 +14,7 @@
 # them unpinned.
 # Output: one line per measurement, e.g.
 #   java-17-openjdk-amd64-after run startup_ms=2391.8 cpu_ms=2560 rss_kib=115824 stop_ms=2501
+#   java-17-openjdk-amd64-after status wall_ms=480 cpu_ms=460
 # then a summary per java and measure: each side's median and range, and the difference within each round (after
 # less before: median, mean, and in how many rounds AFTER was lower), e.g.
 #   # java-17-openjdk-amd64 run startup_ms: before 1231 (1153-1313), after 1226 (1145-1368); after - before, same
@@ -30,6 +33,7 @@ JAVAS=("$@")
 BENCHTOOL="$BENCH_DIR/bin/benchtool"
 [ -x "$BENCHTOOL" ] || { echo "compare-starts.sh: $BENCHTOOL is missing; build it (docs/performance.md)" >&2; exit 1; }
 PORT=${PORT:-18080}
+STATUS_WAIT=${STATUS_WAIT:-2}
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -59,10 +63,14 @@ run() {
     r=$(awk '/VmRSS/{print $2}' "/proc/$p/status")
     rss=$((rss + r))
   done
+  sleep "$STATUS_WAIT"
+  status "$label" "$java" "$jar"
+  status "$label" "$java" "$jar"
   kill -TERM "$pid"
   started=$(date +%s%N)
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   echo "$label run startup_ms=$ms cpu_ms=$cpu rss_kib=$rss stop_ms=$(( ($(date +%s%N) - started) / 1000000 ))"
+  echo "$STATUS_LINE"
 }
 
 # version LABEL JAVA JAR: wall and CPU time of `version`.
@@ -72,6 +80,21 @@ version() {
   "${PIN[@]}" /usr/bin/time -o "$WORK/time" -f "%U %S" "$java" -jar "$jar" version >/dev/null
   ended=$(date +%s%N)
   echo "$label version wall_ms=$(( (ended - started) / 1000000 )) cpu_ms=$(awk '{printf "%d", ($1 + $2) * 1000}' "$WORK/time")"
+}
+
+# status LABEL JAVA JAR: wall and CPU time of `status` against the running service (printed after the run's line).
+status() {
+  local label=$1 java=$2 jar=$3 started ended code
+  started=$(date +%s%N)
+  "${PIN[@]}" /usr/bin/time -o "$WORK/time" -f "%U %S" "$java" -jar "$jar" status --set data-dir="$DATA" \
+      >"$WORK/status.out" 2>&1
+  code=$?
+  ended=$(date +%s%N)
+  if [ "$code" -ne 0 ]; then
+    STATUS_LINE="# $label status failed with exit code $code: $(head -c 300 "$WORK/status.out" | tr '\n' ' ')"
+  else
+    STATUS_LINE="$label status wall_ms=$(( (ended - started) / 1000000 )) cpu_ms=$(awk 'END {printf "%d", ($1 + $2) * 1000}' "$WORK/time")"
+  fi
 }
 
 # The Java home's directory name (java-17-openjdk-amd64, temurin-25-jdk-amd64): `java` alone says nothing.
@@ -102,6 +125,7 @@ done
 # lower. The paired difference sees a small change that the medians' ranges hide on a machine whose speed drifts.
 summary() {
   awk '
+    /^#/ { next }
     { split($1, l, "-"); side = l[length(l)]; home = substr($1, 1, length($1) - length(side) - 1); kind = $2
       for (i = 3; i <= NF; i++) {
         split($i, kv, "="); if (kv[1] == "stop_ms") continue
