@@ -23,6 +23,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -179,10 +180,34 @@ public final class DaemonServiceManager implements ServiceManager {
         return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
+    /**
+     * {@code --bind-privileged-ports} and {@code --drop-in} change what the service may do; the daemon cannot honour
+     * them, so it refuses them (exit 2) rather than ignore them as it ignores {@code --watchdog} (docs/decisions.md).
+     */
+    private static void refuseSystemdOnly(InstallRequest request) {
+        List<String> problems = new ArrayList<>();
+        if (request.bindPrivilegedPorts()) {
+            problems.add("--bind-privileged-ports is systemd only: the detached daemon runs as the user who starts it"
+                    + " and cannot grant a capability; start it as root, listen on a port of 1024 or above, or install"
+                    + " with --platform systemd");
+        }
+        if (request.dropIn().isPresent()) {
+            problems.add("--drop-in is systemd only: the detached daemon has no unit to apply it to; drop it, or"
+                    + " install with --platform systemd");
+        }
+        if (!problems.isEmpty()) {
+            throw new ServiceManagerException(
+                    "Cannot install \"" + request.service().id() + "\" as a detached daemon:\n  - "
+                            + String.join("\n  - ", problems),
+                    ExitCode.USAGE);
+        }
+    }
+
     /** The launch file it would write and how start and stop would work. Pure. */
     @Override
     public String describeInstall(InstallRequest request) {
         Objects.requireNonNull(request, "request");
+        refuseSystemdOnly(request);
         DaemonFiles files = DaemonFiles.of(request.service(), workingDir);
         DaemonLaunchSpec spec = new DaemonLaunchSpec(request.launch(), request.stopTimeout());
         StringBuilder text = new StringBuilder();
@@ -222,6 +247,7 @@ public final class DaemonServiceManager implements ServiceManager {
     public void install(InstallRequest request, Progress progress) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(progress, "progress");
+        refuseSystemdOnly(request);
         DaemonFiles files = DaemonFiles.of(request.service(), workingDir);
         String json = new DaemonLaunchSpec(request.launch(), request.stopTimeout()).toJson();
         try {

@@ -9,9 +9,14 @@ import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.StartType;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,6 +108,19 @@ final class InstallCommand implements Callable<Integer> {
                     + " liveness check passes) for this long; 0 or off turns the watchdog off (default: 30s).")
     String watchdog;
 
+    @Option(
+            names = "--bind-privileged-ports",
+            description = "systemd only: let the service listen on a port below 1024 without running as root"
+                    + " (CAP_NET_BIND_SERVICE; system units only).")
+    boolean bindPrivilegedPorts;
+
+    @Option(
+            names = "--drop-in",
+            paramLabel = "FILE",
+            description = "systemd only: install FILE (UTF-8, e.g. [Service] and MemoryMax=1G) as the unit's drop-in,"
+                    + " override.conf, which systemd applies on top of the unit; uninstall removes it.")
+    Path dropInFile;
+
     @Option(names = "--dry-run", description = "Print exactly what would be done, and do nothing.")
     boolean dryRun;
 
@@ -129,8 +147,10 @@ final class InstallCommand implements Callable<Integer> {
         Duration reset;
         Duration stop;
         Optional<Duration> watchdogInterval;
+        Optional<String> dropIn;
         try {
             watchdogInterval = watchdog(watchdog);
+            dropIn = dropIn(dropInFile);
             actions = FailureAction.parseList(onFailure);
             reset = Durations.parse(resetAfter);
             stop = stopTimeout != null
@@ -174,7 +194,9 @@ final class InstallCommand implements Callable<Integer> {
                 cli.app().writableDirectories(config).stream()
                         .map(java.nio.file.Path::toString)
                         .toList(),
-                watchdogInterval);
+                watchdogInterval,
+                bindPrivilegedPorts,
+                dropIn);
         ServiceManager manager = cli.manager(target);
         if (dryRun) {
             cli.out().print(manager.describeInstall(request));
@@ -206,6 +228,50 @@ final class InstallCommand implements Callable<Integer> {
                             + " the watchdog off",
                     e);
         }
+    }
+
+    /**
+     * {@code --drop-in FILE}: the file's contents, read now, so that a file install cannot use is refused before
+     * anything is installed; empty when not given.
+     *
+     * @throws IllegalArgumentException when the file is missing, not a regular file, unreadable, not UTF-8 or empty
+     */
+    static Optional<String> dropIn(Path file) {
+        if (file == null) {
+            return Optional.empty();
+        }
+        String named = "--drop-in \"" + file + "\"";
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(named + " does not exist; give the path of a drop-in file, e.g. one"
+                    + " holding the two lines [Service] and MemoryMax=1G");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(named + " is not a file; give the path of a drop-in file");
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    named + " cannot be read (" + e.getMessage() + "); make it readable by the user running install",
+                    e);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(named + " is not UTF-8 text, which systemd reads; save it as UTF-8", e);
+        }
+        if (text.isBlank()) {
+            throw new IllegalArgumentException(named + " is empty; write the settings to apply on top of the unit"
+                    + " in it, e.g. the two lines [Service] and MemoryMax=1G, or leave --drop-in out");
+        }
+        return Optional.of(text);
     }
 
     /** What the installed service is started with after its verb: the configuration options given here, as given. */

@@ -136,6 +136,28 @@ class DaemonServiceManagerTest {
     }
 
     @Test
+    void systemdOnlyCapabilityAndDropInAreRefusedBeforeAnythingIsWrittenWhileTheWatchdogIsIgnored() {
+        DaemonServiceManager manager = manager();
+        InstallRequest systemdOnly =
+                request(false).withBindPrivilegedPorts(true).withDropIn(Optional.of("[Service]\nMemoryMax=1G\n"));
+
+        for (Runnable attempt : List.<Runnable>of(
+                () -> manager.install(systemdOnly, progress::add), () -> manager.describeInstall(systemdOnly))) {
+            assertThatThrownBy(attempt::run)
+                    .isInstanceOfSatisfying(
+                            ServiceManagerException.class,
+                            e -> assertThat(e.exitCode()).isEqualTo(2))
+                    .hasMessageStartingWith("Cannot install \"svc\" as a detached daemon:")
+                    .hasMessageContaining("--bind-privileged-ports is systemd only")
+                    .hasMessageContaining("start it as root, listen on a port of 1024 or above")
+                    .hasMessageContaining("--drop-in is systemd only");
+        }
+        assertThat(dir).isEmptyDirectory();
+        assertThat(manager.describeInstall(request(true).withWatchdog(Optional.of(Duration.ofSeconds(10)))))
+                .isEqualTo(manager.describeInstall(request(true)));
+    }
+
+    @Test
     void statusFollowsThePidFileLock() throws Exception {
         DaemonServiceManager manager = manager();
         assertThat(manager.status(ref())).satisfies(status -> {

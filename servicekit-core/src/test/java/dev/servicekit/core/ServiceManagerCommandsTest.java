@@ -316,6 +316,53 @@ class ServiceManagerCommandsTest {
     }
 
     @Test
+    void installBindPrivilegedPortsAndDropInGoIntoTheRequestWithTheFilesContents() throws Exception {
+        Path dropIn = dir.resolve("override.conf");
+        Files.writeString(dropIn, "[Service]\nEnvironment=GREETING=grüezi\n");
+
+        assertThat(run("install")).isZero();
+        assertThat(run("install", "--bind-privileged-ports", "--drop-in", dropIn.toString()))
+                .isZero();
+
+        InstallRequest plain = manager.installed().getFirst();
+        assertThat(plain.bindPrivilegedPorts()).isFalse();
+        assertThat(plain.dropIn()).isEmpty();
+        InstallRequest given = manager.installed().getLast();
+        assertThat(given.bindPrivilegedPorts()).isTrue();
+        assertThat(given.dropIn()).contains("[Service]\nEnvironment=GREETING=grüezi\n");
+        assertThat(given.toString()).contains("dropIn=").doesNotContain("GREETING");
+    }
+
+    @Test
+    void aDropInFileInstallCannotUseIsAUsageErrorOfOneLineNamingTheFileAndNothingIsInstalled() throws Exception {
+        Path missing = dir.resolve("missing.conf");
+        Path empty = Files.writeString(dir.resolve("empty.conf"), " \n\n");
+        Path latin1 = Files.write(
+                dir.resolve("latin1.conf"),
+                "[Service]\nEnvironment=A=gr\u00fcezi\n".getBytes(StandardCharsets.ISO_8859_1));
+        record Case(Path file, String problem) {}
+
+        for (Case c : List.of(
+                new Case(missing, "does not exist; give the path of a drop-in file"),
+                new Case(empty, "is empty; write the settings to apply on top of the unit"),
+                new Case(latin1, "is not UTF-8 text, which systemd reads; save it as UTF-8"),
+                new Case(dir, "is not a file"))) {
+            err.reset();
+            assertThat(run("install", "--drop-in", c.file().toString()))
+                    .as(c.problem())
+                    .isEqualTo(ExitCode.USAGE.code());
+            assertThat(err().lines())
+                    .as(c.problem())
+                    .singleElement()
+                    .asString()
+                    .startsWith("demo-service: --drop-in \"" + c.file() + "\" " + c.problem());
+        }
+        assertThat(run("install", "--dry-run", "--drop-in", missing.toString())).isEqualTo(ExitCode.USAGE.code());
+        assertThat(manager.installed()).isEmpty();
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
     void badFailureActionsAreAUsageError() {
         assertThat(run("install", "--on-failure", "reboot")).isEqualTo(2);
         assertThat(err()).contains("\"reboot\" is not a failure action");

@@ -30,6 +30,15 @@ import java.util.Optional;
  *                         restarts it ({@code install --watchdog}); empty: the manager's default (systemd: 30 s,
  *                         {@code WatchdogSec=}); {@link Duration#ZERO}: no watchdog. Managers without a watchdog
  *                         (Windows, launchd, the detached daemon) ignore it.
+ * @param bindPrivilegedPorts whether the service may listen on a port below 1024 without running as root
+ *                         ({@code install --bind-privileged-ports}; systemd: {@code CAP_NET_BIND_SERVICE}, on top of
+ *                         what the application's own unit options grant). A manager that cannot grant it refuses the
+ *                         request (exit 2) rather than ignore it.
+ * @param dropIn           the settings the service manager applies on top of what it generates
+ *                         ({@code install --drop-in FILE}, the file's contents; systemd: the unit's
+ *                         {@code override.conf}, replacing one the application's own unit options set); empty: none
+ *                         from the command line. A manager without drop-ins refuses the request (exit 2) rather than
+ *                         ignore it.
  */
 public record InstallRequest(
         ServiceRef service,
@@ -45,7 +54,44 @@ public record InstallRequest(
         LaunchCommand launch,
         boolean dryRun,
         List<String> writableDirectories,
-        Optional<Duration> watchdog) {
+        Optional<Duration> watchdog,
+        boolean bindPrivilegedPorts,
+        Optional<String> dropIn) {
+
+    /** A request without privileged ports or a drop-in of its own. */
+    public InstallRequest(
+            ServiceRef service,
+            String displayName,
+            String description,
+            StartType startType,
+            Optional<String> account,
+            Optional<String> password,
+            List<String> dependsOn,
+            List<FailureAction> onFailure,
+            Duration resetAfter,
+            Duration stopTimeout,
+            LaunchCommand launch,
+            boolean dryRun,
+            List<String> writableDirectories,
+            Optional<Duration> watchdog) {
+        this(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                writableDirectories,
+                watchdog,
+                false,
+                Optional.empty());
+    }
 
     /** A request with the manager's default watchdog. */
     public InstallRequest(
@@ -121,6 +167,7 @@ public record InstallRequest(
         Objects.requireNonNull(stopTimeout, "stopTimeout");
         Objects.requireNonNull(launch, "launch");
         Objects.requireNonNull(watchdog, "watchdog");
+        Objects.requireNonNull(dropIn, "dropIn");
         dependsOn = List.copyOf(dependsOn);
         onFailure = List.copyOf(onFailure);
         writableDirectories = List.copyOf(writableDirectories);
@@ -142,7 +189,9 @@ public record InstallRequest(
                 launch,
                 dryRun,
                 directories,
-                watchdog);
+                watchdog,
+                bindPrivilegedPorts,
+                dropIn);
     }
 
     /** The same request with this {@link #watchdog()}: empty for the manager's default, zero for none. */
@@ -161,7 +210,51 @@ public record InstallRequest(
                 launch,
                 dryRun,
                 writableDirectories,
-                interval);
+                interval,
+                bindPrivilegedPorts,
+                dropIn);
+    }
+
+    /** The same request with this {@link #bindPrivilegedPorts()}. */
+    public InstallRequest withBindPrivilegedPorts(boolean bind) {
+        return new InstallRequest(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                writableDirectories,
+                watchdog,
+                bind,
+                dropIn);
+    }
+
+    /** The same request with this {@link #dropIn()}: empty for none of its own. */
+    public InstallRequest withDropIn(Optional<String> content) {
+        return new InstallRequest(
+                service,
+                displayName,
+                description,
+                startType,
+                account,
+                password,
+                dependsOn,
+                onFailure,
+                resetAfter,
+                stopTimeout,
+                launch,
+                dryRun,
+                writableDirectories,
+                watchdog,
+                bindPrivilegedPorts,
+                content);
     }
 
     /** The service name. */
@@ -169,13 +262,15 @@ public record InstallRequest(
         return service.name();
     }
 
-    /** Never shows the password. */
+    /** Never shows the password, nor the drop-in's contents (which may set secrets in the environment): its size. */
     @Override
     public String toString() {
         return "InstallRequest[service=" + service + ", displayName=" + displayName + ", startType=" + startType
                 + ", account=" + account + ", password=" + (password.isPresent() ? "******" : "none")
                 + ", dependsOn=" + dependsOn + ", onFailure=" + onFailure + ", resetAfter=" + resetAfter
                 + ", stopTimeout=" + stopTimeout + ", launch=" + launch + ", dryRun=" + dryRun
-                + ", writableDirectories=" + writableDirectories + ", watchdog=" + watchdog + "]";
+                + ", writableDirectories=" + writableDirectories + ", watchdog=" + watchdog
+                + ", bindPrivilegedPorts=" + bindPrivilegedPorts + ", dropIn="
+                + dropIn.map(d -> d.length() + " characters").orElse("none") + "]";
     }
 }

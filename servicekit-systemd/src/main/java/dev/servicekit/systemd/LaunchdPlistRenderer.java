@@ -186,6 +186,15 @@ final class LaunchdPlistRenderer {
                 ACCOUNT,
                 account -> "--account \"" + account + "\" is not a macOS user name; write e.g. --account _users "
                         + "(or user:group), or leave it out to run as root");
+        // systemd-only requests that change what the service may do: refused, not ignored (docs/decisions.md).
+        if (request.bindPrivilegedPorts()) {
+            problems.add("--bind-privileged-ports is systemd only, and macOS needs nothing of the kind: any process may"
+                    + " listen on a port below 1024; drop it");
+        }
+        if (request.dropIn().isPresent()) {
+            problems.add("--drop-in is systemd only: launchd has no drop-in to apply on top of the property list; drop"
+                    + " it (--jvm-option and --account set what launchd runs)");
+        }
         problems.stopTimeout();
         problems.throwIfAny("the launchd property list");
     }

@@ -168,12 +168,11 @@ public final class SystemdServiceManager implements ServiceManager {
         UnitLocation location = location(request.service());
         StringBuilder out = new StringBuilder();
         out.append("# ").append(location.unitFile()).append('\n').append(unit);
-        unitOptions
-                .dropIn()
+        SystemdUnitRenderer.dropIn(request, unitOptions)
                 .ifPresent(dropIn -> out.append("\n# ")
                         .append(location.dropInFile())
                         .append('\n')
-                        .append(withNewline(dropIn)));
+                        .append(dropIn));
         List<List<String>> commands = installCommands(request);
         if (request.service().root().isPresent()) {
             out.append("\n# --root writes the files only and runs nothing. On the target system, run:\n");
@@ -210,9 +209,9 @@ public final class SystemdServiceManager implements ServiceManager {
         }
         support.write(location.unitFile(), unit, Optional.empty());
         progress.step("Wrote " + location.unitFile());
-        if (unitOptions.dropIn().isPresent()) {
-            support.write(
-                    location.dropInFile(), withNewline(unitOptions.dropIn().get()), Optional.empty());
+        Optional<String> dropIn = SystemdUnitRenderer.dropIn(request, unitOptions);
+        if (dropIn.isPresent()) {
+            support.write(location.dropInFile(), dropIn.get(), Optional.empty());
             progress.step("Wrote " + location.dropInFile());
         }
         if (service.root().isPresent()) {
@@ -541,9 +540,5 @@ public final class SystemdServiceManager implements ServiceManager {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot remove \"" + path + "\": " + e.getMessage(), e);
         }
-    }
-
-    private static String withNewline(String text) {
-        return text.endsWith("\n") ? text : text + "\n";
     }
 }

@@ -9,8 +9,11 @@ import java.util.Optional;
  * watchdog, the capability to bind ports below 1024, and the user's own overrides.
  *
  * <p>Immutable; build with {@link #builder()}. The defaults render the hardened unit of SPEC §10: a
- * {@value #DEFAULT_WATCHDOG_SECONDS} s watchdog, an empty capability bounding set, no drop-in. A request's own
- * {@link dev.servicekit.spi.InstallRequest#watchdog()} ({@code install --watchdog}) overrides the watchdog here.
+ * {@value #DEFAULT_WATCHDOG_SECONDS} s watchdog, an empty capability bounding set, no drop-in. What the request
+ * gives wins: its {@link dev.servicekit.spi.InstallRequest#watchdog()} ({@code install --watchdog}) overrides the
+ * watchdog here, its {@link dev.servicekit.spi.InstallRequest#dropIn()} ({@code install --drop-in FILE}) the drop-in,
+ * and its {@link dev.servicekit.spi.InstallRequest#bindPrivilegedPorts()} ({@code install --bind-privileged-ports})
+ * grants the capability whether or not these options do.
  *
  * <pre>{@code
  * SystemdUnitOptions options = SystemdUnitOptions.builder()

@@ -219,7 +219,7 @@ final class SystemdUnitRenderer {
             u.append("LockPersonality=yes\n");
             u.append("RestrictRealtime=yes\n");
             u.append("SystemCallArchitectures=native\n");
-            if (options.bindPrivilegedPorts()) {
+            if (bindPrivilegedPorts(request, options)) {
                 u.append("# Binds a port below 1024 without running as root.\n");
                 u.append("CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n");
                 u.append("AmbientCapabilities=CAP_NET_BIND_SERVICE\n");
@@ -233,6 +233,23 @@ final class SystemdUnitRenderer {
                 .append(user ? "default.target" : "multi-user.target")
                 .append('\n');
         return u.toString();
+    }
+
+    /**
+     * Whether the unit grants {@code CAP_NET_BIND_SERVICE}: when the request asks ({@code install
+     * --bind-privileged-ports}) or the options do. A {@code --user} unit never does (a user manager cannot grant a
+     * capability); {@link #validate} refuses the request's own ask for one.
+     */
+    static boolean bindPrivilegedPorts(InstallRequest request, SystemdUnitOptions options) {
+        return request.bindPrivilegedPorts() || options.bindPrivilegedPorts();
+    }
+
+    /**
+     * The unit's drop-in, {@code override.conf}: the request's own ({@code install --drop-in FILE}), else the
+     * options'; always ending in a newline.
+     */
+    static Optional<String> dropIn(InstallRequest request, SystemdUnitOptions options) {
+        return request.dropIn().or(options::dropIn).map(text -> text.endsWith("\n") ? text : text + "\n");
     }
 
     /** The unit's {@code WatchdogSec=}: the request's own ({@code install --watchdog}; zero: none), else the options'. */
@@ -396,10 +413,33 @@ final class SystemdUnitRenderer {
                 .filter(w -> w.isNegative() || (!w.isZero() && w.toMillis() < 1000))
                 .ifPresent(w -> problems.add("--watchdog \"" + Durations.format(w) + "\" must be at least 1s (systemd"
                         + " needs time between pings), e.g. --watchdog 30s, or 0 to turn the watchdog off"));
+        if (request.bindPrivilegedPorts() && request.service().user()) {
+            problems.add("--bind-privileged-ports needs the system manager: a --user unit cannot be granted"
+                    + " CAP_NET_BIND_SERVICE; install without --user (with sudo), or listen on a port of"
+                    + " 1024 or above");
+        }
+        request.dropIn()
+                .flatMap(SystemdUnitRenderer::settingOutsideSection)
+                .ifPresent(line -> problems.add("the drop-in's setting \"" + line
+                        + "\" comes before any section, and systemd would ignore it; start"
+                        + " the file with the section it belongs to, e.g. [Service]"));
         if (request.resetAfter().isNegative()) {
             problems.add("--reset-after \"" + request.resetAfter() + "\" must not be negative, e.g. --reset-after 1d");
         }
         problems.throwIfAny("the systemd unit");
+    }
+
+    /** The first setting of a drop-in that comes before its first {@code [Section]} line, if any. */
+    static Optional<String> settingOutsideSection(String dropIn) {
+        for (String line : dropIn.lines().map(String::strip).toList()) {
+            if (line.startsWith("[")) {
+                return Optional.empty();
+            }
+            if (!line.isEmpty() && !line.startsWith("#") && !line.startsWith(";")) {
+                return Optional.of(line);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -336,6 +336,23 @@ class LaunchdPlistRendererTest {
     }
 
     @Test
+    void systemdOnlyCapabilityAndDropInAreRefusedNotIgnoredWhileTheWatchdogIsIgnored() {
+        InstallRequest systemdOnly = LaunchdRequests.defaults()
+                .withBindPrivilegedPorts(true)
+                .withDropIn(Optional.of("[Service]\nMemoryMax=1G\n"));
+
+        assertThatThrownBy(() -> render(systemdOnly))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("--bind-privileged-ports is systemd only")
+                .hasMessageContaining("any process may listen on a port below 1024; drop it")
+                .hasMessageContaining("--drop-in is systemd only");
+        assertThat(render(LaunchdRequests.defaults().withWatchdog(Optional.of(java.time.Duration.ofSeconds(10)))))
+                .isEqualTo(render(LaunchdRequests.defaults()));
+    }
+
+    @Test
     void theParserRejectsAnUnescapedAmpersandSoTheEscapingTestsCanFail() {
         String raw = render(LaunchdRequests.defaults()).replace("<string>Background</string>", "<string>R&D</string>");
 

@@ -146,6 +146,51 @@ class SystemdServiceManagerTest {
     }
 
     @Test
+    void installWritesTheRequestsDropInInsteadOfTheOneSetInCodeAndUninstallRemovesIt() {
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        SystemdServiceManager manager = manager(systemctl, 0)
+                .withUnitOptions(SystemdUnitOptions.builder()
+                        .dropIn("[Service]\nMemoryMax=1G\n")
+                        .build());
+        InstallRequest request = Requests.defaults()
+                .withBindPrivilegedPorts(true)
+                .withDropIn(Optional.of("[Service]\nEnvironment=SERVICEKIT_DROPIN_TEST=yes"));
+        Path dropIn = etc.resolve("users-service.service.d/override.conf");
+
+        manager.install(request, progress::add);
+
+        assertThat(dropIn).content().isEqualTo("[Service]\nEnvironment=SERVICEKIT_DROPIN_TEST=yes\n");
+        assertThat(etc.resolve("users-service.service"))
+                .content()
+                .contains("\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n");
+        assertThat(progress).containsSubsequence("Wrote " + etc.resolve("users-service.service"), "Wrote " + dropIn);
+        assertThat(systemctl.changes())
+                .containsExactly("systemctl daemon-reload", "systemctl enable --now users-service.service");
+
+        manager.uninstall(SYSTEM, progress::add);
+
+        assertThat(dropIn).doesNotExist();
+        assertThat(dropIn.getParent()).doesNotExist();
+    }
+
+    @Test
+    void aRefusedDropInOrCapabilityWritesNothingAndRunsNothing() {
+        FakeSystemctl systemctl = new FakeSystemctl();
+
+        assertThatThrownBy(() -> manager(systemctl, 0)
+                        .install(
+                                Requests.user().withBindPrivilegedPorts(true).withDropIn(Optional.of("MemoryMax=1G\n")),
+                                progress::add))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("--bind-privileged-ports needs the system manager")
+                .hasMessageContaining("\"MemoryMax=1G\" comes before any section");
+        assertThat(systemctl.commands()).isEmpty();
+        assertThat(home.resolve(".config/systemd/user")).doesNotExist();
+    }
+
+    @Test
     void uninstallOfAServiceThatIsNotInstalledFailsWith4() {
         assertThatThrownBy(() -> manager(new FakeSystemctl(), 0).uninstall(SYSTEM, progress::add))
                 .isInstanceOfSatisfying(
@@ -420,6 +465,27 @@ class SystemdServiceManagerTest {
                         .describeInstall(Requests.withService(
                                 Requests.defaults(),
                                 new ServiceRef("users-service", false, Optional.of(Path.of("/srv/image"))))));
+    }
+
+    @Test
+    void describeInstallShowsTheCapabilityAndTheDropInOfTheCommandLine() throws IOException {
+        SystemdServiceManager manager = new SystemdServiceManager(
+                new FakeSystemctl(),
+                () -> 0,
+                Map.of(),
+                Path.of("/etc/systemd/system"),
+                Path.of("/home/alice"),
+                () -> true,
+                SystemdUnitOptions.defaults(),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(5),
+                Duration.ofSeconds(5));
+
+        Golden.assertMatches(
+                "describe-install-options.txt",
+                manager.describeInstall(Requests.defaults()
+                        .withBindPrivilegedPorts(true)
+                        .withDropIn(Optional.of("[Service]\nEnvironment=SERVICEKIT_DROPIN_TEST=yes\nMemoryMax=1G\n"))));
     }
 
     @Test

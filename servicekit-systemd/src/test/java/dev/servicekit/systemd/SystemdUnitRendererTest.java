@@ -280,6 +280,69 @@ class SystemdUnitRendererTest {
     }
 
     @Test
+    void installBindPrivilegedPortsRendersWhatTheOptionsInCodeRender() throws IOException {
+        // options.service is the defaults (a 30 s watchdog) with bindPrivilegedPorts(true) set in code.
+        Golden.assertMatches(
+                "options.service",
+                SystemdUnitRenderer.render(Requests.defaults().withBindPrivilegedPorts(true), DEFAULTS));
+    }
+
+    @Test
+    void privilegedPortsAreGrantedWhenTheRequestOrTheOptionsAskAndOnlyThen() {
+        SystemdUnitOptions inCode =
+                SystemdUnitOptions.builder().bindPrivilegedPorts(true).build();
+
+        assertThat(SystemdUnitRenderer.render(Requests.defaults().withBindPrivilegedPorts(true), inCode)
+                        .lines())
+                .containsOnlyOnce("AmbientCapabilities=CAP_NET_BIND_SERVICE");
+        assertThat(SystemdUnitRenderer.render(Requests.defaults(), inCode).lines())
+                .as("not given on the command line: the options set in code still grant it")
+                .contains("AmbientCapabilities=CAP_NET_BIND_SERVICE");
+        assertThat(SystemdUnitRenderer.render(Requests.defaults(), DEFAULTS).lines())
+                .contains("CapabilityBoundingSet=")
+                .noneMatch(l -> l.startsWith("AmbientCapabilities"));
+    }
+
+    @Test
+    void installBindPrivilegedPortsForAUserUnitIsRefusedWithTheFix() {
+        assertThatThrownBy(() -> SystemdUnitRenderer.render(Requests.user().withBindPrivilegedPorts(true), DEFAULTS))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("--bind-privileged-ports needs the system manager")
+                .hasMessageContaining("install without --user (with sudo), or listen on a port of 1024 or above");
+    }
+
+    @Test
+    void theRequestsDropInWinsOverTheOptionsAndEndsInANewline() {
+        SystemdUnitOptions inCode =
+                SystemdUnitOptions.builder().dropIn("[Service]\nMemoryMax=1G").build();
+
+        assertThat(SystemdUnitRenderer.dropIn(Requests.defaults(), inCode)).contains("[Service]\nMemoryMax=1G\n");
+        assertThat(SystemdUnitRenderer.dropIn(
+                        Requests.defaults().withDropIn(Optional.of("[Service]\nEnvironment=A=b\n")), inCode))
+                .contains("[Service]\nEnvironment=A=b\n");
+        assertThat(SystemdUnitRenderer.dropIn(
+                        Requests.defaults().withDropIn(Optional.of("[Service]\nEnvironment=A=b")), DEFAULTS))
+                .contains("[Service]\nEnvironment=A=b\n");
+        assertThat(SystemdUnitRenderer.dropIn(Requests.defaults(), DEFAULTS)).isEmpty();
+    }
+
+    @Test
+    void aDropInWhoseFirstSettingIsOutsideASectionIsRefusedWithTheFix() {
+        InstallRequest noSection = Requests.defaults().withDropIn(Optional.of("# limits\n\nMemoryMax=1G\n"));
+
+        assertThatThrownBy(() -> SystemdUnitRenderer.render(noSection, DEFAULTS))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("the drop-in's setting \"MemoryMax=1G\" comes before any section")
+                .hasMessageContaining("start the file with the section it belongs to, e.g. [Service]");
+        assertThat(SystemdUnitRenderer.settingOutsideSection("# limits\n[Service]\nMemoryMax=1G\n"))
+                .isEmpty();
+    }
+
+    @Test
     void watchdogIsOnByDefaultAndTheOptionsChangeIt() {
         assertThat(SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults())
                         .lines())

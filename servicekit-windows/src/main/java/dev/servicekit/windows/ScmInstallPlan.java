@@ -166,6 +166,15 @@ record ScmInstallPlan(
         if (request.stopTimeout().isNegative() || request.stopTimeout().toMillis() > 0xFFFF_FFFFL) {
             problems.add("--stop-timeout \"" + request.stopTimeout() + "\" is out of range");
         }
+        // systemd-only requests that change what the service may do: refused, not ignored (docs/decisions.md).
+        if (request.bindPrivilegedPorts()) {
+            problems.add("--bind-privileged-ports is systemd only, and Windows needs nothing of the kind: any service"
+                    + " account may listen on a port below 1024; drop it");
+        }
+        if (request.dropIn().isPresent()) {
+            problems.add("--drop-in is systemd only: a Windows service has no unit drop-in to apply it to; drop it"
+                    + " (--jvm-option, --account and --depends-on set what the SCM runs)");
+        }
         if (!problems.isEmpty()) {
             throw new ServiceManagerException(
                     "Cannot install \"" + name + "\" on Windows:\n  - " + String.join("\n  - ", problems),

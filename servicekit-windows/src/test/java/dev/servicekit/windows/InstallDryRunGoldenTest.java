@@ -247,4 +247,20 @@ class InstallDryRunGoldenTest {
                 .satisfies(e ->
                         assertThat(((ServiceManagerException) e).exitCode()).isEqualTo(2));
     }
+
+    @Test
+    void systemdOnlyCapabilityAndDropInAreRefusedNotIgnoredWhileTheWatchdogIsIgnored() {
+        InstallRequest systemdOnly =
+                defaults().withBindPrivilegedPorts(true).withDropIn(Optional.of("[Service]\nMemoryMax=1G\n"));
+
+        assertThatThrownBy(() -> manager.describeInstall(systemdOnly))
+                .isInstanceOfSatisfying(
+                        ServiceManagerException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageContaining("--bind-privileged-ports is systemd only")
+                .hasMessageContaining("any service account may listen on a port below 1024; drop it")
+                .hasMessageContaining("--drop-in is systemd only");
+        assertThat(manager.describeInstall(defaults().withWatchdog(Optional.of(Duration.ofSeconds(10)))))
+                .isEqualTo(manager.describeInstall(defaults()));
+    }
 }

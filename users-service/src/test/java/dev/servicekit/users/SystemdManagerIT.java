@@ -332,6 +332,91 @@ class SystemdManagerIT {
     }
 
     /**
+     * {@code install --drop-in FILE} and {@code --bind-privileged-ports} as the manager reads them. A {@code --user}
+     * unit with the drop-in is installed, runs with the drop-in's environment, and uninstall removes the drop-in; a
+     * {@code --user} unit cannot be granted a capability, so that is refused. A system unit with both, which only a
+     * system manager installs, is staged with {@code --root} and loaded (not started: a user manager cannot grant the
+     * capability) into the user manager, whose {@code show} is the proof that systemd parsed what install wrote.
+     */
+    @Test
+    void installDropInAndBindPrivilegedPortsAreWhatTheManagerLoadsAndUninstallRemovesTheDropIn() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+        Path dropIn = dir.resolve("users-service-override.conf");
+        Files.writeString(dropIn, "[Service]\nEnvironment=SERVICEKIT_DROPIN_TEST=yes\n");
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString(), "--drop-in", dropIn.toString());
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+            Path override = systemd.unitDirectory().resolve(UNIT + ".d").resolve("override.conf");
+            assertThat(override).content().isEqualTo("[Service]\nEnvironment=SERVICEKIT_DROPIN_TEST=yes\n");
+            Map<String, String> shown = systemd.show(UNIT, "ActiveState", "Environment", "DropInPaths", "MainPID");
+            assertThat(shown).containsEntry("ActiveState", "active").containsEntry("DropInPaths", override.toString());
+            assertThat(shown.get("Environment").split(" ")).contains("SERVICEKIT_DROPIN_TEST=yes");
+            assertThat(Files.readString(Path.of("/proc", shown.get("MainPID"), "environ"))
+                            .split("\0"))
+                    .as("the environment the manager started the JVM with")
+                    .contains("SERVICEKIT_DROPIN_TEST=yes");
+
+            Cli refused = cli(systemd, "install", "--config", config.toString(), "--bind-privileged-ports");
+            assertThat(refused.exitCode()).as(refused.output()).isEqualTo(2);
+            assertThat(refused.stderr()).contains("--bind-privileged-ports needs the system manager");
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID"))
+                    .as("the refused install changed nothing")
+                    .containsEntry("ActiveState", "active")
+                    .containsEntry("MainPID", shown.get("MainPID"));
+
+            Cli uninstalled = cli(systemd, "uninstall");
+            assertThat(uninstalled.exitCode()).as(uninstalled.output()).isZero();
+            assertThat(override).doesNotExist();
+            assertThat(override.getParent()).doesNotExist();
+            assertThat(systemd.show(UNIT, "LoadState")).containsEntry("LoadState", "not-found");
+
+            // The system unit, staged: the files install writes, loaded as install loads them (daemon-reload).
+            Path stage = dir.resolve("stage");
+            Cli staged = cli(
+                    systemd,
+                    false,
+                    "install",
+                    "--root",
+                    stage.toString(),
+                    "--config",
+                    config.toString(),
+                    "--bind-privileged-ports",
+                    "--drop-in",
+                    dropIn.toString());
+            assertThat(staged.exitCode()).as(staged.output()).isZero();
+            Path stagedUnit = stage.resolve("etc/systemd/system").resolve(UNIT);
+            Path stagedDropIn = stage.resolve("etc/systemd/system").resolve(UNIT + ".d/override.conf");
+            assertThat(stagedDropIn).hasSameTextualContentAs(dropIn);
+            Path loadedDropIn = Files.createDirectories(systemd.unitDirectory().resolve(UNIT + ".d"))
+                    .resolve("override.conf");
+            Files.copy(stagedUnit, systemd.unitDirectory().resolve(UNIT));
+            Files.copy(stagedDropIn, loadedDropIn);
+            SystemdUserManager.Result reloaded = systemd.systemctl("daemon-reload");
+            assertThat(reloaded.ok()).as(reloaded.output()).isTrue();
+            Map<String, String> system = systemd.show(
+                    UNIT, "LoadState", "AmbientCapabilities", "CapabilityBoundingSet", "Environment", "DropInPaths");
+            assertThat(system)
+                    .as("the staged system unit as the manager parsed it")
+                    .containsEntry("LoadState", "loaded")
+                    .containsEntry("AmbientCapabilities", "cap_net_bind_service")
+                    .containsEntry("CapabilityBoundingSet", "cap_net_bind_service")
+                    .containsEntry("DropInPaths", loadedDropIn.toString());
+            assertThat(system.get("Environment").split(" ")).contains("SERVICEKIT_DROPIN_TEST=yes");
+            Files.delete(loadedDropIn);
+            Files.delete(systemd.unitDirectory().resolve(UNIT));
+            assertThat(systemd.systemctl("daemon-reload").ok()).isTrue();
+
+            Cli unstaged = cli(systemd, false, "uninstall", "--root", stage.toString());
+            assertThat(unstaged.exitCode()).as(unstaged.output()).isZero();
+            assertThat(stagedDropIn).doesNotExist();
+            assertThat(stagedUnit).doesNotExist();
+        }
+    }
+
+    /**
      * A real {@link OutOfMemoryError} in a service installed with the shipped JVM options: the JVM exits with status
      * 3 ({@code -XX:+ExitOnOutOfMemoryError}), {@code Restart=on-failure} starts a new one, and it serves the data
      * written before. The heap is filled by {@link OutOfMemoryAgent}, loaded into the running service with
@@ -534,14 +619,21 @@ class SystemdManagerIT {
 
     /** {@code java -jar users-service.jar VERB --platform systemd --user ARGS} against this manager. */
     private Cli cli(SystemdUserManager systemd, String verb, String... arguments) {
+        return cli(systemd, true, verb, arguments);
+    }
+
+    /** {@code java -jar users-service.jar VERB --platform systemd [--user] ARGS} against this manager. */
+    private Cli cli(SystemdUserManager systemd, boolean user, String verb, String... arguments) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-jar",
                 JAR.toAbsolutePath().toString(),
                 verb,
                 "--platform",
-                "systemd",
-                "--user"));
+                "systemd"));
+        if (user) {
+            command.add("--user");
+        }
         command.addAll(List.of(arguments));
         try {
             Path out = Files.createTempFile(dir, verb, ".out");
