@@ -175,6 +175,27 @@ public record InstallRequest(
 
     /** The same request with {@code directories} as its {@link #writableDirectories()}. */
     public InstallRequest withWritableDirectories(List<String> directories) {
+        return copy(directories, watchdog, bindPrivilegedPorts, dropIn);
+    }
+
+    /** The same request with this {@link #watchdog()}: empty for the manager's default, zero for none. */
+    public InstallRequest withWatchdog(Optional<Duration> interval) {
+        return copy(writableDirectories, interval, bindPrivilegedPorts, dropIn);
+    }
+
+    /** The same request with this {@link #bindPrivilegedPorts()}. */
+    public InstallRequest withBindPrivilegedPorts(boolean bind) {
+        return copy(writableDirectories, watchdog, bind, dropIn);
+    }
+
+    /** The same request with this {@link #dropIn()}: empty for none of its own. */
+    public InstallRequest withDropIn(Optional<String> content) {
+        return copy(writableDirectories, watchdog, bindPrivilegedPorts, content);
+    }
+
+    /** This request with the fields the {@code with…} methods change. */
+    private InstallRequest copy(
+            List<String> directories, Optional<Duration> interval, boolean bind, Optional<String> content) {
         return new InstallRequest(
                 service,
                 displayName,
@@ -189,71 +210,8 @@ public record InstallRequest(
                 launch,
                 dryRun,
                 directories,
-                watchdog,
-                bindPrivilegedPorts,
-                dropIn);
-    }
-
-    /** The same request with this {@link #watchdog()}: empty for the manager's default, zero for none. */
-    public InstallRequest withWatchdog(Optional<Duration> interval) {
-        return new InstallRequest(
-                service,
-                displayName,
-                description,
-                startType,
-                account,
-                password,
-                dependsOn,
-                onFailure,
-                resetAfter,
-                stopTimeout,
-                launch,
-                dryRun,
-                writableDirectories,
                 interval,
-                bindPrivilegedPorts,
-                dropIn);
-    }
-
-    /** The same request with this {@link #bindPrivilegedPorts()}. */
-    public InstallRequest withBindPrivilegedPorts(boolean bind) {
-        return new InstallRequest(
-                service,
-                displayName,
-                description,
-                startType,
-                account,
-                password,
-                dependsOn,
-                onFailure,
-                resetAfter,
-                stopTimeout,
-                launch,
-                dryRun,
-                writableDirectories,
-                watchdog,
                 bind,
-                dropIn);
-    }
-
-    /** The same request with this {@link #dropIn()}: empty for none of its own. */
-    public InstallRequest withDropIn(Optional<String> content) {
-        return new InstallRequest(
-                service,
-                displayName,
-                description,
-                startType,
-                account,
-                password,
-                dependsOn,
-                onFailure,
-                resetAfter,
-                stopTimeout,
-                launch,
-                dryRun,
-                writableDirectories,
-                watchdog,
-                bindPrivilegedPorts,
                 content);
     }
 
