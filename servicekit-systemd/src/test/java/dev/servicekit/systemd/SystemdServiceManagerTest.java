@@ -440,9 +440,9 @@ class SystemdServiceManagerTest {
         assertThat(systemctl.commands()).isEmpty();
     }
 
-    @Test
-    void describeInstallMatchesGoldenFiles() throws IOException {
-        SystemdServiceManager manager = new SystemdServiceManager(
+    /** A manager for describeInstall's golden files: nothing runs, the machine's paths are fixed. */
+    private static SystemdServiceManager describingManager() {
+        return new SystemdServiceManager(
                 new FakeSystemctl(),
                 () -> 0,
                 Map.of(),
@@ -453,6 +453,11 @@ class SystemdServiceManagerTest {
                 Duration.ofSeconds(5),
                 Duration.ofMillis(5),
                 Duration.ofSeconds(5));
+    }
+
+    @Test
+    void describeInstallMatchesGoldenFiles() throws IOException {
+        SystemdServiceManager manager = describingManager();
 
         Golden.assertMatches("describe-install-system.txt", manager.describeInstall(Requests.defaults()));
         Golden.assertMatches("describe-install-user.txt", manager.describeInstall(Requests.user()));
@@ -469,17 +474,7 @@ class SystemdServiceManagerTest {
 
     @Test
     void describeInstallShowsTheCapabilityAndTheDropInOfTheCommandLine() throws IOException {
-        SystemdServiceManager manager = new SystemdServiceManager(
-                new FakeSystemctl(),
-                () -> 0,
-                Map.of(),
-                Path.of("/etc/systemd/system"),
-                Path.of("/home/alice"),
-                () -> true,
-                SystemdUnitOptions.defaults(),
-                Duration.ofSeconds(5),
-                Duration.ofMillis(5),
-                Duration.ofSeconds(5));
+        SystemdServiceManager manager = describingManager();
 
         Golden.assertMatches(
                 "describe-install-options.txt",
