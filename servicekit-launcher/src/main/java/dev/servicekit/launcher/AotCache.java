@@ -157,6 +157,24 @@ final class AotCache {
      */
     static Plan plan(
             File directory, String key, String stalePrefix, long pid, long now, Processes processes, int javaFeature) {
+        return plan(directory, key, stalePrefix, pid, now, processes, javaFeature, directory.canWrite());
+    }
+
+    /**
+     * {@link #plan}, told whether this user may write {@code directory}. Where it may not (a read-only home, a cache
+     * directory of another user's), a cache already there is still mapped, but nothing is recorded or built: the JVM
+     * would print an error when it cannot create the recording at the start and again when it cannot write it at the
+     * exit, at every start of {@code run} and every {@code status}.
+     */
+    static Plan plan(
+            File directory,
+            String key,
+            String stalePrefix,
+            long pid,
+            long now,
+            Processes processes,
+            int javaFeature,
+            boolean writable) {
         List<String> training = javaFeature >= TRAINING_FEATURE ? NO_TRAINING : Collections.<String>emptyList();
         String[] names = directory.list();
         List<String> present = new ArrayList<>();
@@ -178,6 +196,9 @@ final class AotCache {
             options.addAll(training);
             quiet(options);
             return new Plan(key, options, null, null, cache, training);
+        }
+        if (!writable) {
+            return plain(key);
         }
         boolean building = false;
         for (String name : present) {

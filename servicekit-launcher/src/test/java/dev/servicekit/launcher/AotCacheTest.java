@@ -92,6 +92,28 @@ class AotCacheTest {
     }
 
     @Test
+    void inADirectoryThisUserCannotWriteACacheThereIsMappedButNothingIsRecordedOrBuilt() throws IOException {
+        AotCache.Plan first = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 25, false);
+        assertThat(first.options)
+                .as("no recording: the JVM would print errors at the start and the exit")
+                .isEmpty();
+        assertThat(first.builds()).isFalse();
+
+        touch(KEY + ".77.aotconf");
+        marker(KEY + ".77.aotconf.running");
+        AotCache.Plan second = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 25, false);
+        assertThat(second.builds())
+                .as("a finished recording is not claimed for a build")
+                .isFalse();
+        assertThat(second.options).isEmpty();
+        assertThat(files()).containsExactlyInAnyOrder(KEY + ".77.aotconf", KEY + ".77.aotconf.running");
+
+        touch(KEY + ".aot");
+        AotCache.Plan third = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 25, false);
+        assertThat(third.options).as("a cache already there").contains("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
+    }
+
+    @Test
     void aTrainingRunThatNeverReachedRunningIsDeletedAndTrainingStartsAgain() throws IOException {
         touch(KEY + ".77.aotconf");
 
