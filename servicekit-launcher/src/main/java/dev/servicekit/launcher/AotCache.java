@@ -191,6 +191,9 @@ final class AotCache {
         File cache = new File(directory, key + CACHE);
         if (cache.isFile()) {
             cache.setLastModified(now); // when it was last used, for CacheCleanup
+            if (writable) {
+                deleteSpareRecordings(directory, key, present, pid, now, processes);
+            }
             List<String> options = new ArrayList<>();
             options.add("-XX:AOTCache=" + cache);
             options.addAll(training);
@@ -439,6 +442,34 @@ final class AotCache {
                 | (bytes[at + 1] & 0xFFL) << 8
                 | (bytes[at + 2] & 0xFFL) << 16
                 | (bytes[at + 3] & 0xFFL) << 24;
+    }
+
+    /**
+     * With the cache built, the recordings of this key that no start will build any more: those of concurrent first
+     * starts (each recorded, one was built), whose JVMs have exited, with their markers, and builds dead for longer
+     * than {@link #BUILD_TIMEOUT_MILLIS}. {@link CacheCleanup} leaves a key's files alone while the key is in use, so
+     * without this they would stay as long as the cache is used (about 12 MB each for {@code status}, 50 for
+     * {@code run}). A recording whose JVM still runs is left: it is being written.
+     */
+    private static void deleteSpareRecordings(
+            File directory, String key, List<String> present, long pid, long now, Processes processes) {
+        for (String name : present) {
+            File file = new File(directory, name);
+            if (name.endsWith(CONFIGURATION)) {
+                long recorder = pidOf(name, key);
+                if (recorder != pid && (recorder <= 0 || !processes.alive(recorder))) {
+                    file.delete();
+                    new File(directory, name + MARKER).delete();
+                }
+            } else if (name.endsWith(CONFIGURATION + MARKER)) {
+                if (!new File(directory, name.substring(0, name.length() - MARKER.length())).exists()) {
+                    file.delete();
+                }
+            } else if ((name.endsWith(BUILDING) || name.endsWith(PART))
+                    && now - file.lastModified() > BUILD_TIMEOUT_MILLIS) {
+                file.delete();
+            }
+        }
     }
 
     /** {@code K.<pid>.aotconf} → pid; {@code -1} when the name has no number there. */

@@ -232,6 +232,31 @@ class AotCacheTest {
     }
 
     @Test
+    void onceTheCacheIsBuiltTheRecordingsOfConcurrentFirstStartsAreDeletedButOneStillBeingWritten() throws IOException {
+        touch(KEY + ".aot");
+        touch(KEY + ".77.aotconf"); // a first start beside the one that was built; its JVM has exited
+        marker(KEY + ".77.aotconf.running");
+        touch(KEY + ".99.aotconf"); // one whose JVM still runs: being written
+        marker(KEY + ".99.aotconf.running");
+        marker(KEY + ".55.aotconf.running"); // a marker without its recording
+        Path deadBuild = touch(KEY + ".66.aotconf.build");
+        Files.setLastModifiedTime(deadBuild, FileTime.fromMillis(NOW - AotCache.BUILD_TIMEOUT_MILLIS - 1));
+        Files.setLastModifiedTime(touch(KEY + ".88.aot.part"), FileTime.fromMillis(NOW)); // a build of now
+        touch(OTHER_OPTIONS + ".44.aotconf"); // another key's: CacheCleanup's
+
+        AotCache.Plan plan = plan(pid -> pid == 99);
+
+        assertThat(plan.options).startsWith("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
+        assertThat(files())
+                .containsExactlyInAnyOrder(
+                        KEY + ".aot",
+                        KEY + ".99.aotconf",
+                        KEY + ".99.aotconf.running",
+                        KEY + ".88.aot.part",
+                        OTHER_OPTIONS + ".44.aotconf");
+    }
+
+    @Test
     void theSameJarUnderOtherJvmOptionsKeepsItsCacheAndItsTrainingRunBesideThisOne() throws IOException {
         // Another instance of the service, or a run from a terminal beside the installed service: other options.
         touch(OTHER_OPTIONS + ".aot");
