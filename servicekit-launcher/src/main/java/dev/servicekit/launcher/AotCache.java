@@ -192,7 +192,9 @@ final class AotCache {
         if (cache.isFile()) {
             cache.setLastModified(now); // when it was last used, for CacheCleanup
             if (writable) {
-                deleteSpareRecordings(directory, key, present, pid, now, processes);
+                deleteExitedRecordings(directory, key, present, pid, processes);
+                deleteDeadBuilds(directory, present, now);
+                deleteOrphanMarkers(directory, present);
             }
             List<String> options = new ArrayList<>();
             options.add("-XX:AOTCache=" + cache);
@@ -203,18 +205,7 @@ final class AotCache {
         if (!writable) {
             return plain(key);
         }
-        boolean building = false;
-        for (String name : present) {
-            if (name.endsWith(BUILDING) || name.endsWith(PART)) {
-                File file = new File(directory, name);
-                if (now - file.lastModified() > BUILD_TIMEOUT_MILLIS) {
-                    file.delete();
-                } else {
-                    building = true;
-                }
-            }
-        }
-        if (building) {
+        if (deleteDeadBuilds(directory, present, now)) {
             return plain(key);
         }
         boolean recording = false;
@@ -253,13 +244,7 @@ final class AotCache {
                         training);
             }
         }
-        for (String name : present) {
-            boolean orphan = name.endsWith(CONFIGURATION + MARKER)
-                    && !new File(directory, name.substring(0, name.length() - MARKER.length())).exists();
-            if (orphan) {
-                new File(directory, name).delete();
-            }
-        }
+        deleteOrphanMarkers(directory, present);
         if (recording) {
             return plain(key);
         }
@@ -446,28 +431,50 @@ final class AotCache {
 
     /**
      * With the cache built, the recordings of this key that no start will build any more: those of concurrent first
-     * starts (each recorded, one was built), whose JVMs have exited, with their markers, and builds dead for longer
-     * than {@link #BUILD_TIMEOUT_MILLIS}. {@link CacheCleanup} leaves a key's files alone while the key is in use, so
-     * without this they would stay as long as the cache is used (about 12 MB each for {@code status}, 50 for
-     * {@code run}). A recording whose JVM still runs is left: it is being written.
+     * starts (each recorded, one was built) whose JVMs have exited, with their markers. {@link CacheCleanup} leaves a
+     * key's files alone while the key is in use, so without this they would stay as long as the cache is used (about
+     * 12 MB each for {@code status}, 50 for {@code run}). A recording whose JVM still runs is left: it is being
+     * written.
      */
-    private static void deleteSpareRecordings(
-            File directory, String key, List<String> present, long pid, long now, Processes processes) {
+    private static void deleteExitedRecordings(
+            File directory, String key, List<String> present, long pid, Processes processes) {
         for (String name : present) {
-            File file = new File(directory, name);
             if (name.endsWith(CONFIGURATION)) {
                 long recorder = pidOf(name, key);
                 if (recorder != pid && (recorder <= 0 || !processes.alive(recorder))) {
-                    file.delete();
+                    new File(directory, name).delete();
                     new File(directory, name + MARKER).delete();
                 }
-            } else if (name.endsWith(CONFIGURATION + MARKER)) {
-                if (!new File(directory, name.substring(0, name.length() - MARKER.length())).exists()) {
+            }
+        }
+    }
+
+    /**
+     * Deletes the builds and partial caches among {@code present} older than {@link #BUILD_TIMEOUT_MILLIS} (taken for
+     * dead); returns whether a younger one is there (a build still running).
+     */
+    private static boolean deleteDeadBuilds(File directory, List<String> present, long now) {
+        boolean building = false;
+        for (String name : present) {
+            if (name.endsWith(BUILDING) || name.endsWith(PART)) {
+                File file = new File(directory, name);
+                if (now - file.lastModified() > BUILD_TIMEOUT_MILLIS) {
                     file.delete();
+                } else {
+                    building = true;
                 }
-            } else if ((name.endsWith(BUILDING) || name.endsWith(PART))
-                    && now - file.lastModified() > BUILD_TIMEOUT_MILLIS) {
-                file.delete();
+            }
+        }
+        return building;
+    }
+
+    /** Deletes the running markers among {@code present} whose recording is gone. */
+    private static void deleteOrphanMarkers(File directory, List<String> present) {
+        for (String name : present) {
+            boolean orphan = name.endsWith(CONFIGURATION + MARKER)
+                    && !new File(directory, name.substring(0, name.length() - MARKER.length())).exists();
+            if (orphan) {
+                new File(directory, name).delete();
             }
         }
     }
