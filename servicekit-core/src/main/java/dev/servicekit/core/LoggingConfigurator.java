@@ -228,7 +228,7 @@ public final class LoggingConfigurator {
             }
             String rootLevel = next.get(CoreConfigKeys.LOG_LEVEL);
             boolean accessLog = next.get(CoreConfigKeys.LOG_ACCESS);
-            Set<String> keys = new java.util.LinkedHashSet<>();
+            Set<String> keys = new LinkedHashSet<>();
             if (level) {
                 keys.add(CoreConfigKeys.LOG_LEVEL.name());
             }

@@ -362,11 +362,9 @@ public final class Launcher {
             long pid) {
         if (args.length == 0
                 || !AOT_VERBS.contains(args[0])
-                || javaFeature < AotCache.MIN_FEATURE
+                || !aotCacheAvailable(javaFeature, properties)
                 || cacheDirectory == null
-                || pid <= 0
-                || !properties.getProperty("os.name", "").startsWith("Linux")
-                || turnedOff(properties, AOT_CACHE_PROPERTY)) {
+                || pid <= 0) {
             return null;
         }
         for (String option : inputArguments) {
@@ -471,10 +469,19 @@ public final class Launcher {
             return false;
         }
         boolean verb = RUN_VERB.equals(args[0])
-                || (STATUS_VERB.equals(args[0])
-                        && runningFeature >= AotCache.MIN_FEATURE
-                        && !turnedOff(properties, AOT_CACHE_PROPERTY));
+                || (STATUS_VERB.equals(args[0]) && aotCacheAvailable(runningFeature, properties));
         return verb && !turnedOff(properties, STARTUP_CACHE_PROPERTY) && ExecInPlace.allowedBy(properties);
+    }
+
+    /**
+     * Whether a JVM of {@code javaFeature} here may use the JDK's AOT cache: a JDK {@value AotCache#MIN_FEATURE}+, on
+     * Linux, and {@value #AOT_CACHE_PROPERTY} not {@code false}. {@link #aotPlan} asks it, and so does the restart of
+     * {@value #STATUS_VERB}, which is worth its second JVM start only for the cache.
+     */
+    static boolean aotCacheAvailable(int javaFeature, java.util.Properties properties) {
+        return javaFeature >= AotCache.MIN_FEATURE
+                && properties.getProperty("os.name", "").startsWith("Linux")
+                && !turnedOff(properties, AOT_CACHE_PROPERTY);
     }
 
     /** Whether the switch {@code name} (on unless given) is turned off: {@code -Dname=false}, in any case. */
