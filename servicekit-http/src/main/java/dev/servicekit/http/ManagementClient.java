@@ -124,7 +124,7 @@ public final class ManagementClient implements LocalAdminAccess {
         return switch (response.statusCode()) {
             case 200 -> report(parse(response));
             case 422 -> report(parse(response).path("lastReload"));
-            default -> throw new ServiceException(refusal("POST", "/admin/reload", response));
+            default -> throw new ServiceException(refusalOfPost("/admin/reload", response));
         };
     }
 
@@ -206,7 +206,7 @@ public final class ManagementClient implements LocalAdminAccess {
             }
             if (method.equals("POST")) {
                 // Streaming: the JDK never resends a streamed POST (a second reload or backup), but it drops a 401's
-                // body, so a refused POST is worded without the problem's detail.
+                // body (refusalOfPost asks for the detail again).
                 connection.setDoOutput(true);
                 connection.setFixedLengthStreamingMode(0);
             }
@@ -263,8 +263,8 @@ public final class ManagementClient implements LocalAdminAccess {
      *
      * @return the answer's headers, lower-case names, first value of each
      * @throws ServiceManagerException with exit code 3 (not running) when nothing answers at {@link #managementUri()}
-     * @throws ServiceException when the answer is not 200 (the message has its status, the problem's detail but for a
-     *         401, and the likely fix) or the transfer fails
+     * @throws ServiceException when the answer is not 200 (the message has its status, the problem's detail and the
+     *         likely fix) or the transfer fails
      */
     public Map<String, String> postForFile(String path, Path target, Duration timeout) {
         Objects.requireNonNull(path, "path");
@@ -282,9 +282,28 @@ public final class ManagementClient implements LocalAdminAccess {
             throw new ServiceException("POST " + base + path + " failed: " + e.getMessage(), e);
         }
         if (response.statusCode() != 200) {
-            throw new ServiceException(refusal("POST", path, response));
+            throw new ServiceException(refusalOfPost(path, response));
         }
         return response.headers();
+    }
+
+    /**
+     * {@link #refusal} of a POST. HttpURLConnection drops the body of a 401 to a streamed POST (streamed so that the JDK
+     * never resends a reload or a backup), so the problem's detail (an expired token, a key the instance does not
+     * trust) is asked for again by {@code GET /admin/status} with the same token, which the same authenticator refuses
+     * for the same reason; where that one is not refused too, the POST's refusal is worded without a detail.
+     */
+    private String refusalOfPost(String path, Answer response) {
+        if (response.statusCode() != 401 || !response.body().isEmpty()) {
+            return refusal("POST", path, response);
+        }
+        Answer again;
+        try {
+            again = exchange("GET", "/admin/status", true, VIEW_TIMEOUT, null);
+        } catch (IOException e) {
+            return refusal("POST", path, response);
+        }
+        return refusal("POST", path, again.statusCode() == 401 ? again : response);
     }
 
     /**

@@ -97,7 +97,8 @@ class ManagementClientRefusalTest {
 
     /**
      * The refusal's first part. HttpURLConnection drops the body of a 401 to a streamed POST (streamed so that it is
-     * never resent), so only a 403 carries the problem's detail.
+     * never resent), and this listener answers the client's second ask for it, {@code GET /admin/status}, with 200: so
+     * only a 403 carries the problem's detail here.
      */
     private String refusedPost(String path, int status) {
         return "The management listener at " + base + " refused POST " + path + " (" + status
@@ -131,6 +132,21 @@ class ManagementClientRefusalTest {
         assertThat(reloadRefusal(Optional.empty())).isEqualTo(refusedPost("/admin/reload", status) + NO_TOKEN);
         assertThat(backupRefusal(Optional.empty())).isEqualTo(refusedPost(BACKUP, status) + NO_TOKEN);
         assertThat(authorizations).containsEntry("/admin/reload", "null").containsEntry(BACKUP, "null");
+    }
+
+    @Test
+    void aPostRefusedWith401GetsTheProblemsDetailFromTheSameTokenRefusedOnStatus() throws IOException {
+        statuses.put("/admin/reload", 401);
+        statuses.put(BACKUP, 401);
+        statuses.put("/admin/status", 401);
+
+        assertThat(reloadRefusal(Optional.of(TOKEN)))
+                .isEqualTo("The management listener at " + base + " refused POST /admin/reload (401 said no); "
+                        + TOKEN_REFUSED);
+        assertThat(backupRefusal(Optional.of(TOKEN)))
+                .isEqualTo("The management listener at " + base + " refused POST " + BACKUP + " (401 said no); "
+                        + TOKEN_REFUSED);
+        assertThat(authorizations).containsEntry("/admin/status", "Bearer " + TOKEN);
     }
 
     @Test

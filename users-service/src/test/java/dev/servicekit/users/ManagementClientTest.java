@@ -49,6 +49,21 @@ class ManagementClientTest {
     }
 
     @Test
+    void aTokenSignedWithAnotherKeyIsRefusedWithTheAuthenticatorsReason() throws Exception {
+        Path other = java.nio.file.Files.createDirectory(dir.resolve("other"));
+        String foreign = RunningUsersService.issueToken(other, "operator", "admin");
+        try (RunningUsersService service = RunningUsersService.start(dir, "auth.enabled=true")) {
+            ManagementClient client = ManagementClient.create(
+                    URI.create("http://127.0.0.1:" + service.managementPort()), Optional.of(foreign));
+
+            assertThatThrownBy(client::reload)
+                    .isInstanceOf(ServiceException.class)
+                    .hasMessageContaining("refused POST /admin/reload (401 The access token signature is invalid)")
+                    .hasMessageContaining("must be signed with the key the running instance uses");
+        }
+    }
+
+    @Test
     void nothingListeningMeansNotRunning() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
