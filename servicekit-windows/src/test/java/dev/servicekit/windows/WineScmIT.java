@@ -391,11 +391,15 @@ class WineScmIT {
                     .isEqualTo("REG_SZ " + config.path("command").asText());
 
             // dependencies: Wine starts a service without starting what it depends on (Windows starts those first)
-            assertThat(fixture("start", name).exitCode()).isZero();
+            WineSession.Result started = fixture("start", name);
+            assertThat(started.exitCode()).as("start: %s", started.all()).isZero();
             assertThat(wine.scState(dep))
                     .as("the dependency after starting its dependent under Wine")
                     .contains("STOPPED");
-            assertThat(fixture("start", dep).exitCode()).isZero();
+            WineSession.Result startedDependency = fixture("start", dep);
+            assertThat(startedDependency.exitCode())
+                    .as("start of the dependency: %s", startedDependency.all())
+                    .isZero();
             awaitHttp(depPort, "state=RUNNING");
             WineSession.Result refused = fixture("stop", dep);
             assertThat(refused.exitCode())
@@ -444,7 +448,8 @@ class WineScmIT {
                                 "restart:1s,restart:1s,none")
                         .exitCode())
                 .isZero();
-        assertThat(fixture("start", name).exitCode()).isZero();
+        WineSession.Result started = fixture("start", name);
+        assertThat(started.exitCode()).as("start: %s", started.all()).isZero();
         awaitHttp(port, "state=RUNNING");
         JsonNode running = statusJson(name);
         long pid = running.path("pid").asLong();
