@@ -41,7 +41,12 @@ public record ConfigKey<T>(
 
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*(\\.[a-z][a-z0-9]*(-[a-z0-9]+)*)*");
 
-    /** Validates the name and the description. */
+    /**
+     * Validates the name, the description and the default.
+     *
+     * @throws IllegalArgumentException if the name is not dotted kebab-case, the description is blank, or the default
+     *     is not a value the type accepts from configuration (e.g. {@code 100} for {@code ConfigType.integer(1, 10)})
+     */
     public ConfigKey {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -55,6 +60,12 @@ public record ConfigKey<T>(
         }
         if (description.isBlank()) {
             throw new IllegalArgumentException("Config key \"" + name + "\" needs a description for the docs");
+        }
+        Optional<String> badDefault =
+                defaultValue.isPresent() ? type.problemWith(defaultValue.get()) : Optional.empty();
+        if (badDefault.isPresent()) {
+            throw new IllegalArgumentException("Config key \"" + name + "\" has a default its own type refuses: "
+                    + badDefault.get() + "; change the default or the type");
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.StringJoiner;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +72,33 @@ public final class ConfigType<T> {
     /** The value as it is shown by {@code config show} (a string, number, boolean or list). */
     public Object format(T value) {
         return formatter.apply(value);
+    }
+
+    /**
+     * Why {@code value} is not a value configuration text could give this type (out of range, blank where a value is
+     * needed, or read back differently from how it is written), or empty when it is one. The check a key's default
+     * gets, so that a default outside the key's own rules fails where the key is declared.
+     */
+    Optional<String> problemWith(T value) {
+        Object shown = format(value);
+        String text;
+        if (shown instanceof List<?> list) {
+            StringJoiner items = new StringJoiner(",");
+            for (Object item : list) {
+                items.add(String.valueOf(item));
+            }
+            text = items.toString();
+        } else {
+            text = String.valueOf(shown);
+        }
+        Parsed<T> parsed = parse(text);
+        if (parsed instanceof Parsed.Invalid<T> invalid) {
+            return Optional.of("\"" + text + "\" is not valid; expected " + invalid.expected());
+        }
+        T read = ((Parsed.Ok<T>) parsed).value();
+        return read.equals(value)
+                ? Optional.empty()
+                : Optional.of("it is written \"" + text + "\", which configuration reads as \"" + format(read) + "\"");
     }
 
     /** The type's name in {@code docs/configuration.md}, e.g. {@code duration}. */
