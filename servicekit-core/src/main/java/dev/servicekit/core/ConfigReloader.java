@@ -117,6 +117,9 @@ final class ConfigReloader {
         }
         Set<String> claimed = new LinkedHashSet<>(plan.applied());
         claimed.addAll(plan.inactive());
+        // Only a changed reloadable key can be applied: a step that names a restart-only key (one not marked
+        // reloadable) or an unchanged one must not make the recorded configuration take a value nothing applied.
+        claimed.retainAll(changed);
         try {
             plan.commit().run();
         } catch (RuntimeException e) {

@@ -364,6 +364,22 @@ class ConfigReloaderTest {
     }
 
     @Test
+    void aStepThatNamesARestartOnlyKeyDoesNotApplyItAndLaterReloadsStillReportIt() {
+        // As a step written for a key its author forgot to mark reloadable(): it names the key whatever changed.
+        ReloadStep claimsThePort = (next, changed) -> ReloadPlan.applying(Set.of(PORT.name(), LIMIT.name()), () -> {});
+        ConfigReloader reloader = reloader(claimsThePort);
+        overrides.set(List.of("limits.rate=20", "http.port=9999"));
+
+        ReloadReport first = reloader.reload();
+        ReloadReport second = reloader.reload();
+
+        assertThat(first.applied()).containsExactly("limits.rate");
+        assertThat(first.requiresRestart()).containsExactly("http.port");
+        assertThat(second.requiresRestart()).as("still pending until a restart").containsExactly("http.port");
+        assertThat(reloader.current().get(PORT)).as("the value in effect").isEqualTo(8080);
+    }
+
+    @Test
     void theStepsAreGivenTheRunningValuesOfRestartOnlyKeys() {
         ConfigReloader reloader = reloader(serviceStep);
         overrides.set(List.of("limits.rate=20", "http.port=9999"));
