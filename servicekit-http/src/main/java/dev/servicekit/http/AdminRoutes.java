@@ -124,13 +124,16 @@ final class AdminRoutes {
     }
 
     /**
-     * One application section; one that throws shows {@code {"error": "<class>: <message>"}} instead of failing the
-     * whole document (and with it the status page). Logged at WARN when a section starts failing or fails
-     * differently, not at every request while it keeps failing the same way.
+     * One application section; one that throws, or whose value cannot be written as JSON, shows
+     * {@code {"error": "<class>: <message>"}} instead of failing the whole document (and with it the status page and
+     * the {@code status} verb). Logged at WARN when a section starts failing or fails differently, not at every request
+     * while it keeps failing the same way.
      */
     private Object section(String name, Supplier<Object> view) {
         try {
-            Object value = view.get();
+            // Written as JSON here (read back as maps and lists, which the status page shows as tables), so a value
+            // that cannot be written fails this section and not the whole response.
+            Object value = JsonBodies.mapper().convertValue(view.get(), Object.class);
             failingSections.remove(name);
             return value;
         } catch (RuntimeException e) {

@@ -72,8 +72,9 @@ public interface HttpServiceContext {
 
     /**
      * Adds a section to {@code GET /admin/status} (e.g. {@code "store"}); its value must serialize to JSON. Called per
-     * request; a view that throws shows {@code {"error": "<class>: <message>"}} in its place (and is logged at WARN),
-     * the rest of the document is unaffected.
+     * request; a view that throws, or whose value cannot be written as JSON, shows
+     * {@code {"error": "<class>: <message>"}} in its place (and is logged at WARN), the rest of the document is
+     * unaffected.
      *
      * @throws IllegalArgumentException if the name is declared twice or is one of the toolkit's own entries
      *         ({@code name}, {@code instance}, {@code version}, {@code state}, {@code pid}, {@code startedAt},

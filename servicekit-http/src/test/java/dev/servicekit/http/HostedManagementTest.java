@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -219,6 +220,32 @@ class HostedManagementTest {
                     .filteredOn(message -> message.contains("Status section \"broken\" failed"))
                     .as("logged once while it keeps failing the same way")
                     .hasSize(1);
+        } finally {
+            host.stop();
+        }
+    }
+
+    @Test
+    void aStatusSectionWhoseValueCannotBeWrittenAsJsonShowsItsErrorAndTheRestOfTheStatusIsServed() {
+        HttpApplication app = app(context -> {
+            context.statusSection("unwritable", () -> Map.of("handle", new Object()));
+            context.statusSection("store", () -> Map.of("state", "UP", "checkedAt", Instant.EPOCH));
+        });
+        ServiceHost host = start(app, "auth.enabled=false");
+        try (LogCapture log = LogCapture.of(AdminRoutes.class.getName())) {
+            TestHttpClient management = management(host);
+
+            TestResponse status = management.get("/admin/status");
+            assertThat(status.status()).isEqualTo(200);
+            assertThat(status.json().path("unwritable").path("error").asText())
+                    .startsWith("java.lang.IllegalArgumentException: No serializer found for class java.lang.Object");
+            assertThat(status.json().path("store").path("state").asText()).isEqualTo("UP");
+            assertThat(status.json().path("store").path("checkedAt").asText()).isEqualTo("1970-01-01T00:00:00Z");
+            assertThat(management.get("/").status()).as("the status page").isEqualTo(200);
+            assertThat(management.get("/").body())
+                    .as("a section is still a table")
+                    .contains("store.state");
+            assertThat(log.messages()).anyMatch(message -> message.contains("Status section \"unwritable\" failed"));
         } finally {
             host.stop();
         }
