@@ -142,7 +142,8 @@ public final class AuthConfigKeys {
 
     /**
      * At most one key source; a JWKS URL must be a URL; {@code management.health-scope} needs {@code auth.enabled}
-     * (without an authenticator no route checks scopes, so the key would promise a token it never asks for).
+     * (without an authenticator no route checks scopes, so the key would promise a token it never asks for) and is one
+     * scope (a route requiring a scope with a space would refuse every token).
      */
     public static List<ConfigProblem> check(Config config) {
         List<ConfigProblem> problems = new ArrayList<>();
@@ -155,6 +156,13 @@ public final class AuthConfigKeys {
                                     + " /health/* and /metrics would be open to anyone; set auth.enabled to true, or"
                                     + " remove management.health-scope to keep them open on purpose")));
         }
+        config.find(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE)
+                .filter(scope -> scope.chars().anyMatch(Character::isWhitespace))
+                .ifPresent(scope -> problems.add(new ConfigProblem(
+                        HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE.name(),
+                        config.source(HttpConfigKeys.MANAGEMENT_HEALTH_SCOPE),
+                        "\"" + scope + "\" is not one scope: a token's scopes are separated by spaces, so no token"
+                                + " could hold it; set one scope, e.g. monitoring")));
         List<String> sources = new ArrayList<>();
         if (!config.source(HS256_SECRET_FILE).equals("default")) {
             sources.add(HS256_SECRET_FILE.name());

@@ -43,6 +43,28 @@ public record Route(Method method, String pathTemplate, Handler handler, Set<Str
         if (!pathTemplate.startsWith("/")) {
             throw new IllegalArgumentException("Route path \"" + pathTemplate + "\" must start with '/'");
         }
+        for (String scope : scopes) {
+            checkScope(method, pathTemplate, scope);
+        }
+    }
+
+    /**
+     * A scope no token can hold would make the route answer 403 to everyone: a token's {@code scope} claim is a
+     * space-separated list of scopes (RFC 6749 §3.3), so a scope with a space in it is never held.
+     */
+    private static void checkScope(Method method, String pathTemplate, String scope) {
+        String route = method.text() + " " + pathTemplate;
+        if (scope.isBlank()) {
+            throw new IllegalArgumentException("Route " + route + " requires a blank scope, which no token holds; "
+                    + "name each scope, e.g. requireScopes(\"notes:read\")");
+        }
+        if (scope.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("Route " + route + " requires the scope \"" + scope
+                    + "\", which no token holds: a token's scopes are separated by spaces; pass each scope as its own"
+                    + " argument, e.g. requireScopes(\""
+                    + String.join("\", \"", scope.strip().split("\\s+"))
+                    + "\")");
+        }
     }
 
     /**
@@ -102,10 +124,12 @@ public record Route(Method method, String pathTemplate, Handler handler, Set<Str
     }
 
     /**
-     * A copy of this route that requires the given scopes.
+     * A copy of this route that requires the given scopes (all of them, instead of those it required before).
      *
-     * @param required the scopes a caller must hold
+     * @param required the scopes a caller must hold, one per argument: {@code requireScopes("notes:read",
+     *     "notes:write")}
      * @return the new route
+     * @throws IllegalArgumentException if a scope is blank or has a space in it (no token could hold it)
      */
     public Route requireScopes(String... required) {
         return new Route(method, pathTemplate, handler, Set.of(required), doc);

@@ -78,6 +78,17 @@ class HostedManagementTest {
     }
 
     @Test
+    void aHealthScopeWithASpaceIsRefusedAsConfiguration() {
+        Throwable thrown = catchThrowable(
+                () -> start(PLAIN, "management.health-scope=monitoring metrics").stop());
+
+        assertThat(thrown)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("management.health-scope (from --set): \"monitoring metrics\" is not one scope")
+                .hasMessageContaining("set one scope");
+    }
+
+    @Test
     void healthScopeWithAuthDisabledIsRefusedAtStartWithExitCode78() {
         Throwable thrown = catchThrowable(() -> start(PLAIN, "auth.enabled=false", "management.health-scope=monitoring")
                 .stop());
