@@ -9,11 +9,14 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.helidon.common.media.type.MediaType;
 import io.helidon.http.Header;
@@ -52,7 +55,8 @@ import java.util.stream.Collectors;
  * }
  *
  * <p>Strictness: unknown fields, trailing content after the value, {@code null} for primitives,
- * duplicate keys and scalar coercion (for example {@code "42"} for a number) are all rejected.
+ * duplicate keys and scalar coercion (for example {@code "42"} for a number, or {@code 42} or {@code true} for a
+ * string) are all rejected.
  * Instants are written as ISO-8601 strings. Both methods block the calling (virtual) thread while the
  * body is transferred; the body size is bounded by the server's {@code maxBodyBytes}.
  */
@@ -76,6 +80,12 @@ public final class JsonBodies {
             .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // ALLOW_COERCION_OF_SCALARS leaves a number or boolean for a string field to be taken as its text.
+            .withCoercionConfig(
+                    LogicalType.Textual,
+                    strings -> strings.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     private JsonBodies() {}

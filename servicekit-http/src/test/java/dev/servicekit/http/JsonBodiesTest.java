@@ -153,6 +153,21 @@ class JsonBodiesTest {
     }
 
     @Test
+    void aNumberOrABooleanForAStringFieldIs400NamingTheField() {
+        for (String body :
+                List.of("{\"age\":1,\"name\":42}", "{\"age\":1,\"name\":4.2}", "{\"age\":1,\"name\":true}")) {
+            JsonNode problem = problem(post(body), 400);
+
+            assertThat(problem.get("detail").asText()).as(body).isEqualTo("field \"name\" must be a string");
+            assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("name");
+        }
+        assertThat(problem(post("{\"age\":1,\"address\":{\"zip\":12345}}"), 400)
+                        .get("detail")
+                        .asText())
+                .isEqualTo("field \"address.zip\" must be a string");
+    }
+
+    @Test
     void nullOrMissingPrimitiveIs400NamingTheField() {
         assertThat(problem(post("{\"age\":null}"), 400).get("detail").asText())
                 .isEqualTo("field \"age\" is missing or null; it must be an integer");
