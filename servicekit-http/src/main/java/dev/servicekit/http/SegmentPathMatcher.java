@@ -72,7 +72,7 @@ final class SegmentPathMatcher implements PathMatcher {
     }
 
     /** A parameter name Helidon reads as it is: plain text without a modifier, an expression or surrounding space. */
-    private static boolean plainName(String name) {
+    static boolean plainName(String name) {
         return !name.isEmpty()
                 && name.equals(name.trim())
                 && name.charAt(0) != '+'

@@ -19,9 +19,10 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -81,19 +82,40 @@ final class ServerRouting {
         return new AuthenticatedHandler(live, route.scopes(), route.handler());
     }
 
+    /**
+     * Refuses two routes with one method whose templates match the same paths: the same template, or templates that
+     * differ only in a parameter's name ({@code /notes/{id}} and {@code /notes/{name}}), where the second would never
+     * be reached.
+     */
     private static void rejectDuplicates(List<Route> routes) {
-        Set<String> seen = new HashSet<>();
+        Map<String, String> firstByShape = new HashMap<>();
         Set<String> duplicates = new LinkedHashSet<>();
         for (Route route : routes) {
             String key = route.method().text() + " " + route.pathTemplate();
-            if (!seen.add(key)) {
-                duplicates.add(key);
+            String first = firstByShape.putIfAbsent(route.method().text() + " " + shape(route.pathTemplate()), key);
+            if (first != null) {
+                duplicates.add(first.equals(key) ? key : first + " and " + key + " (they match the same paths)");
             }
         }
         if (!duplicates.isEmpty()) {
             throw new IllegalArgumentException("Routes registered more than once: " + String.join(", ", duplicates)
                     + "; register each method and path once");
         }
+    }
+
+    /** The template with the name of each whole-segment parameter left out ({@code /notes/{}}). */
+    private static String shape(String template) {
+        String[] segments = template.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            if (segment.length() > 2
+                    && segment.startsWith("{")
+                    && segment.endsWith("}")
+                    && SegmentPathMatcher.plainName(segment.substring(1, segment.length() - 1))) {
+                segments[i] = "{}";
+            }
+        }
+        return String.join("/", segments);
     }
 
     private record CompiledRoute(Method method, PathMatcher matcher) {}

@@ -198,4 +198,22 @@ class ApiServerRoutingTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("GET /x");
     }
+
+    @Test
+    void routesWhoseTemplatesDifferOnlyInAParameterNameAreRejectedAtCreate() {
+        // The second would never be reached: both match every /notes/<segment>.
+        Route byId = Route.get("/notes/{id}", (req, res) -> res.send());
+        Route byName = Route.get("/notes/{name}", (req, res) -> res.send());
+        Route putByName = Route.put("/notes/{name}", (req, res) -> res.send());
+        Route constrained = Route.get("/notes/{id:\\d+}/tags", (req, res) -> res.send());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ApiServer.create(
+                        HttpTestSupport.apiConfig(1024, Duration.ZERO), List.of(byId, putByName, byName)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Routes registered more than once: GET /notes/{id} and GET /notes/{name} (they match the"
+                        + " same paths); register each method and path once");
+        ApiServer distinct =
+                ApiServer.create(HttpTestSupport.apiConfig(1024, Duration.ZERO), List.of(byId, putByName, constrained));
+        org.assertj.core.api.Assertions.assertThat(distinct).isNotNull();
+    }
 }
