@@ -61,7 +61,8 @@ public final class Config {
         Objects.requireNonNull(key, "key");
         if (schema.key(key.name()).isEmpty()) {
             throw new IllegalArgumentException(
-                    "Config key \"" + key.name() + "\" is not part of this configuration's schema");
+                    "Config key \"" + key.name() + "\" is not part of this configuration's schema; declare it with the"
+                            + " application's keys (HttpApplication.configKeys(), or ServiceApplication.configSchema())");
         }
         if (unparsed.contains(key.name())) {
             throw new UnparsedKey(key.name());

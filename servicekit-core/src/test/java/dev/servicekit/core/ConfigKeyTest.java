@@ -57,6 +57,20 @@ class ConfigKeyTest {
         assertThat(CoreConfigKeys.all()).isNotEmpty();
     }
 
+    @Test
+    void readingAKeyTheApplicationDidNotDeclareSaysWhereToDeclareIt() {
+        Config config = ConfigLoader.builder(
+                        ConfigSchema.builder().add(CoreConfigKeys.all()).build())
+                .build()
+                .load();
+        ConfigKey<Integer> undeclared = key(ConfigType.integer(1, 10), 5);
+
+        assertThatThrownBy(() -> config.get(undeclared))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Config key \"notes.key\" is not part of this configuration's schema; declare it with the"
+                        + " application's keys (HttpApplication.configKeys(), or ServiceApplication.configSchema())");
+    }
+
     private static <T> ConfigKey<T> key(ConfigType<T> type, T value) {
         return ConfigKey.builder("notes.key", type)
                 .defaultValue(value)
