@@ -28,7 +28,11 @@ import java.util.List;
  */
 public interface HttpApplication {
 
-    /** The service name, lower-case with dashes, e.g. {@code users-service}; also the command name. */
+    /**
+     * The service name, lower-case letters and digits in words joined by dashes, e.g. {@code users-service}; also the
+     * command name, the installed service's name and the environment prefix. {@link HttpServiceHost} refuses any other
+     * name with {@link IllegalArgumentException}.
+     */
     String name();
 
     /** The application version, shown by {@code version} and {@code /admin/status}. */

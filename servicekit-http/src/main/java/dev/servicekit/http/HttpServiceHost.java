@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Hosts an {@link HttpApplication}: the whole command line ({@code run}, {@code install}, {@code reload},
@@ -60,10 +61,32 @@ public final class HttpServiceHost {
         return application(app, Clock.systemUTC());
     }
 
-    /** The application as the command line runs it, with {@code clock} for token times and timestamps (tests). */
+    /**
+     * The application as the command line runs it, with {@code clock} for token times and timestamps (tests).
+     *
+     * @throws IllegalArgumentException if {@link HttpApplication#name()} is not lower-case words joined by dashes
+     */
     public static ServiceApplication application(HttpApplication app, Clock clock) {
-        return new Hosted(Objects.requireNonNull(app, "app"), Objects.requireNonNull(clock, "clock"));
+        Objects.requireNonNull(app, "app");
+        checkName(app.name());
+        return new Hosted(app, Objects.requireNonNull(clock, "clock"));
     }
+
+    /**
+     * The name is the command's, the service manager's (a systemd unit, a Windows service, a launchd label), part of
+     * file names and the environment prefix: a space, an upper-case letter or an underscore breaks one of them only
+     * later (a unit systemd refuses at install, variables no shell can set), so it is refused before anything runs.
+     */
+    private static void checkName(String name) {
+        Objects.requireNonNull(name, "name()");
+        if (!SERVICE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("The service name \"" + name + "\" must be lower-case letters and"
+                    + " digits in words joined by '-', starting with a letter (e.g. notes-service): it names the"
+                    + " command, the installed service, its files and its environment variables (NOTES_SERVICE_...)");
+        }
+    }
+
+    private static final Pattern SERVICE_NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
 
     /**
      * Every key the hosted application accepts, in documentation order: the API and management listeners, limits,
