@@ -2,6 +2,7 @@ package dev.servicekit.http;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -32,6 +33,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -227,6 +229,13 @@ public final class JsonBodies {
             case UnrecognizedPropertyException u -> unknownField(u);
             case ValueInstantiationException v -> invalidValue(v, type);
             case MismatchedInputException m -> mismatchedInput(m, type);
+            case StreamReadException s
+            when duplicateField(s).isPresent() -> duplicate(duplicateField(s).orElseThrow());
+            // Inside a nested value the parser's exception arrives wrapped, with the path to that value.
+            case JsonMappingException j
+            when j.getCause() instanceof StreamReadException s
+                    && duplicateField(s).isPresent() ->
+                duplicate(duplicateField(s).orElseThrow());
             case StreamReadException s ->
                 ProblemException.badRequest("The request body is not valid JSON" + at(s.getLocation())
                         + "; check quotes, commas and brackets");
@@ -299,6 +308,39 @@ public final class JsonBodies {
     private static String fieldSuffix(JsonMappingException e) {
         String field = path(e);
         return field.isEmpty() ? "" : " (at field \"" + field + "\")";
+    }
+
+    private static ProblemException duplicate(String field) {
+        return fieldProblem(
+                field,
+                "appears more than once; send each field once",
+                "field \"" + field + "\" appears more than once; send each field once");
+    }
+
+    /**
+     * The path of the field a duplicate-key check refused ({@code StreamReadFeature.STRICT_DUPLICATE_DETECTION}), in
+     * the notation of {@link #path(JsonMappingException)}; empty for any other parse error.
+     */
+    private static Optional<String> duplicateField(StreamReadException e) {
+        String original = e.getOriginalMessage();
+        if (original == null || !original.startsWith("Duplicate field ") || e.getProcessor() == null) {
+            return Optional.empty();
+        }
+        List<String> segments = new ArrayList<>();
+        for (JsonStreamContext context = e.getProcessor().getParsingContext();
+                context != null && !context.inRoot();
+                context = context.getParent()) {
+            String name = context.getCurrentName();
+            if (context.inArray()) {
+                segments.add(0, "[" + context.getCurrentIndex() + "]");
+            } else if (name != null && name.isBlank()) {
+                segments.add(0, "[\"" + name + "\"]");
+            } else if (name != null) {
+                segments.add(0, "." + name);
+            }
+        }
+        String path = String.join("", segments);
+        return Optional.of(path.startsWith(".") ? path.substring(1) : path);
     }
 
     /** JSON path such as {@code address.zip}, {@code items[2].name} or {@code [""]} (an empty key); never blank when the path has a member. */

@@ -168,6 +168,19 @@ class JsonBodiesTest {
     }
 
     @Test
+    void aDuplicateFieldIs400NamingTheFieldNotAsMalformedJson() {
+        JsonNode problem = problem(post("{\"age\":1,\"name\":\"a\",\"name\":\"b\"}"), 400);
+
+        assertThat(problem.get("detail").asText())
+                .isEqualTo("field \"name\" appears more than once; send each field once");
+        assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("name");
+        assertThat(problem(post("{\"age\":1,\"address\":{\"zip\":\"1\",\"zip\":\"2\"}}"), 400)
+                        .get("detail")
+                        .asText())
+                .isEqualTo("field \"address.zip\" appears more than once; send each field once");
+    }
+
+    @Test
     void nullOrMissingPrimitiveIs400NamingTheField() {
         assertThat(problem(post("{\"age\":null}"), 400).get("detail").asText())
                 .isEqualTo("field \"age\" is missing or null; it must be an integer");
