@@ -76,6 +76,12 @@ import org.slf4j.LoggerFactory;
 final class PostgresUserStore implements UserStore, SnapshotSource {
 
     static final String MIGRATIONS = "classpath:db/migration/postgresql";
+    /**
+     * The newest schema version in {@link #MIGRATIONS}: a backup with a newer one fails its checks
+     * ({@link PostgresBackups}). A test holds it equal to what Flyway applies to a new database.
+     */
+    static final String SCHEMA_VERSION = "2";
+
     static final String POOL_NAME = SqliteUserStore.POOL_NAME;
     static final String USAGE_RATIO = SqliteUserStore.USAGE_RATIO;
     /**

@@ -2,6 +2,7 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -247,6 +248,43 @@ class PostgresUserStoreTest extends UserStoreContractTest {
                 .hasMessageContaining("newest '2'")
                 .hasMessageContaining("Run that release")
                 .hasMessageContaining("restore a backup");
+    }
+
+    @Test
+    void theSchemaVersionBackupsAreCheckedAgainstIsTheNewestMigrationFlywayApplies() throws SQLException {
+        assertThat(query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC"))
+                .as("PostgresUserStore.SCHEMA_VERSION must be the newest script of %s", PostgresUserStore.MIGRATIONS)
+                .isEqualTo(PostgresUserStore.SCHEMA_VERSION);
+    }
+
+    @Test
+    void aPgDumpBackupOfASchemaNewerThanThisBuildKnowsFailsItsChecksSoNoRestoreStartsFromIt() throws Exception {
+        assumeTrue(
+                PostgresBackups.tool("pg_dump").isPresent()
+                        && PostgresBackups.tool("pg_restore").isPresent(),
+                "pg_dump and pg_restore (Debian package postgresql-client)");
+        PostgresUserStore postgresStore = (PostgresUserStore) store;
+        Path current = dir.resolve("current.pgdump");
+        Files.createFile(current);
+        postgresStore.snapshotTo(current);
+        assertThat(Backups.inspect(BackupManifest.PG_DUMP, current, "current.pgdump")
+                        .schemaVersion())
+                .isEqualTo(PostgresUserStore.SCHEMA_VERSION);
+        try (Connection connection = DriverManager.getConnection(url, postgres.username(), postgres.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                    + " checksum, installed_by, execution_time, success) VALUES (3, '3', 'from the future', 'SQL',"
+                    + " 'V3__from_the_future.sql', 0, 'app', 1, true)");
+        }
+        Path newer = dir.resolve("newer.pgdump");
+        Files.createFile(newer);
+        postgresStore.snapshotTo(newer);
+
+        assertThatThrownBy(() -> Backups.inspect(BackupManifest.PG_DUMP, newer, "newer.pgdump"))
+                .isInstanceOf(BackupException.class)
+                .hasMessageContaining("'newer.pgdump' has schema version 3")
+                .hasMessageContaining("newer than this release knows (newest " + PostgresUserStore.SCHEMA_VERSION)
+                .hasMessageContaining("restore it with the release that took it");
     }
 
     @Test
