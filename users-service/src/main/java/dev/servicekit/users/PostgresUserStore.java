@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -109,6 +110,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     private final Optional<Gauge> usageRatio;
     /** Platform threads, one per pooled connection, that run every JDBC call of a virtual thread. */
     private final ExecutorService io;
+    /** The pool's data source, which remembers why connections fail to open. */
+    private final ConnectFailures connections;
 
     /** For backups ({@link PostgresBackups}): where the store is and the role's password, given to pg_dump only. */
     private final StoreConfig config;
@@ -135,6 +138,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         this.callTimeout = config.timeout();
         this.connectionTimeout = config.connectionTimeout();
         this.pool = pool;
+        this.connections = (ConnectFailures) pool.getDataSource();
         this.metrics = metrics;
         this.io = Executors.newFixedThreadPool(
                 pool.getMaximumPoolSize(),
@@ -252,7 +256,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         HikariDataSource pool = new HikariDataSource(); // configured itself: see HikariPools.start
         pool.setPoolName(POOL_NAME);
         metrics.ifPresent(registry -> pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
-        pool.setDataSource(dataSource(config, password, true));
+        pool.setDataSource(new ConnectFailures(dataSource(config, password, true)));
         pool.setMaximumPoolSize(config.poolSize());
         long connectionTimeout = Math.max(250, config.connectionTimeout().toMillis()); // HikariCP's minimum
         pool.setConnectionTimeout(connectionTimeout);
@@ -611,7 +615,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         } catch (TimeoutException e) {
             check.cancel(false);
             throw new StoreUnavailableException(
-                    database + " did not answer within " + timeout + "; check that PostgreSQL runs and is reachable",
+                    database + " did not answer within " + timeout + whyNoConnection()
+                            + "; check that PostgreSQL runs and is reachable",
                     e);
         } catch (ExecutionException e) {
             throw rethrow(action, e);
@@ -706,7 +711,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             answer.cancel(false);
             throw new StoreUnavailableException(
                     "Could not " + action + ": " + database + " did not answer within " + timeout.orElseThrow()
-                            + " (store.timeout); PostgreSQL may be down, unreachable or overloaded, retry later",
+                            + " (store.timeout)" + whyNoConnection()
+                            + "; PostgreSQL may be down, unreachable or overloaded, retry later",
                     e);
         } catch (ExecutionException e) {
             throw rethrow(action, e);
@@ -742,8 +748,9 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                     "Could not " + action + ": the user store on " + database + " is closed", e);
         }
         if (e instanceof SQLTransientConnectionException) {
-            String why =
-                    e.getCause() != null ? " (last failure: " + e.getCause().getMessage() + ")" : "";
+            String why = e.getCause() != null
+                    ? " (last failure: " + e.getCause().getMessage() + loginHint(e.getCause()) + ")"
+                    : "";
             return new StoreUnavailableException(
                     "Could not " + action + ": no connection to " + database + " within " + connectionTimeout + why
                             + "; PostgreSQL may be down or the store overloaded, retry later",
@@ -771,6 +778,107 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                 "Could not " + action + " in " + database + ": " + e.getMessage() + " (SQLSTATE " + e.getSQLState()
                         + ")",
                 e);
+    }
+
+    /**
+     * Why no connection opens now, for the messages of calls that timed out waiting for one: {@code " (connecting
+     * fails: <PostgreSQL's message>)"}, or empty while connections open. Without it a refused login, a dropped
+     * database or a full {@code max_connections} would all read as "did not answer".
+     */
+    private String whyNoConnection() {
+        return connections
+                .lastFailure()
+                .map(e -> " (connecting fails: " + e.getMessage() + loginHint(e) + ")")
+                .orElse("");
+    }
+
+    /** The fix for a refused login (SQLSTATE class 28), after PostgreSQL's message; empty for other failures. */
+    private static String loginHint(Throwable failure) {
+        if (failure instanceof SQLException sql
+                && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("28")) {
+            return "; PostgreSQL refuses the login: check the role's password and pg_hba.conf; store.password-file is"
+                    + " read when the service starts, so restart it after changing that file";
+        }
+        return "";
+    }
+
+    /**
+     * The pool's data source: PostgreSQL's, remembering the last failure to open a connection until one opens again
+     * ({@link #whyNoConnection}). HikariCP opens connections on its own thread, so a call that times out waiting for
+     * one would otherwise never learn why none opened.
+     */
+    private static final class ConnectFailures implements DataSource {
+
+        private final PGSimpleDataSource target;
+        private final AtomicReference<SQLException> last = new AtomicReference<>();
+
+        ConnectFailures(PGSimpleDataSource target) {
+            this.target = target;
+        }
+
+        Optional<SQLException> lastFailure() {
+            return Optional.ofNullable(last.get());
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            try {
+                Connection connection = target.getConnection();
+                last.set(null);
+                return connection;
+            } catch (SQLException e) {
+                last.set(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            try {
+                Connection connection = target.getConnection(username, password);
+                last.set(null);
+                return connection;
+            } catch (SQLException e) {
+                last.set(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() throws SQLException {
+            return target.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) throws SQLException {
+            target.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            target.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return target.getLoginTimeout();
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+            return target.getParentLogger();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            return type.isInstance(this) ? type.cast(this) : target.unwrap(type);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) throws SQLException {
+            return type.isInstance(this) || target.isWrapperFor(type);
+        }
     }
 
     /** SQLSTATEs after which a later try may succeed: PostgreSQL is away, busy, restarting or read-only. */

@@ -12,6 +12,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -37,6 +38,8 @@ final class UsersApi {
     static final String WRITE = "users:write";
 
     private static final Logger LOG = LoggerFactory.getLogger(UsersApi.class);
+    /** Why the store failed requests, for the operator: the 503's detail does not say (one for every route). */
+    private static final StoreFailureLog STORE_FAILURES = new StoreFailureLog(Clock.systemUTC());
 
     private final UserStore store;
     private final PasswordHasher hasher;
@@ -353,6 +356,7 @@ final class UsersApi {
                                 + " Reads still work; retry later",
                         Duration.ofSeconds(5));
             } catch (StoreUnavailableException e) {
+                STORE_FAILURES.failed(e);
                 throw ProblemException.serviceUnavailable(
                         "The user store is not answering; retry shortly", Duration.ofSeconds(1));
             }

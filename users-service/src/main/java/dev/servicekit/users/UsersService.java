@@ -57,7 +57,7 @@ final class UsersService {
         }
         LOG.info("Store: {}", store.describe());
         context.readinessCheck("store", () -> storeState(store).equals("UP"));
-        context.statusSection("store", () -> Map.of("kind", store.describe(), "state", storeState(store)));
+        context.statusSection("store", () -> storeStatus(store));
         if (store instanceof SnapshotSource snapshots) {
             context.adminRoutes(new BackupApi(snapshots, clock).routes());
         }
@@ -121,6 +121,20 @@ final class UsersService {
                     UsersConfigKeys.BACKUP_DIR.name(),
                     context.config().source(UsersConfigKeys.BACKUP_DIR),
                     e.getMessage())));
+        }
+    }
+
+    /**
+     * The store's status section: {@code kind} and {@code state}, and when it is {@code DOWN} the {@code reason} the
+     * store gave (e.g. PostgreSQL refused the login), which readiness does not show. The store's messages name host,
+     * database and role, never the password.
+     */
+    static Map<String, String> storeStatus(UserStore store) {
+        try {
+            store.ping(STORE_CHECK_TIMEOUT);
+            return Map.of("kind", store.describe(), "state", "UP");
+        } catch (RuntimeException e) {
+            return Map.of("kind", store.describe(), "state", "DOWN", "reason", String.valueOf(e.getMessage()));
         }
     }
 
