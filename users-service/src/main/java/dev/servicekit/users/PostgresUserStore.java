@@ -63,10 +63,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Outages. SQLSTATEs that mean "not now" — connection failures (class 08), the server shutting down or
  * restarting (57P01..57P03), no resources (class 53), a cancelled statement (57014), serialization failures and
- * deadlocks (40001, 40P01), a read-only server (25006), a refused login (class 28) — and an exhausted pool throw
- * {@link StoreUnavailableException} (503 with {@code Retry-After}); anything else is a plain
- * {@link StoreException}. HikariCP evicts connections that failed with class 08 or 57P01..57P03 and validates idle
- * connections before lending them, so after PostgreSQL comes back the pool reconnects by itself.
+ * deadlocks (40001, 40P01), a read-only server (25006), a refused login (class 28), a missing database or table
+ * (3D000, 42P01) — and an exhausted pool throw {@link StoreUnavailableException} (503 with {@code Retry-After});
+ * anything else is a plain {@link StoreException}. HikariCP evicts connections that failed with class 08 or
+ * 57P01..57P03 and validates idle connections before lending them, so after PostgreSQL comes back the pool
+ * reconnects by itself.
  *
  * <p>Metrics as {@link SqliteUserStore}: HikariCP's meters (pool {@value #POOL_NAME}) and {@value #USAGE_RATIO}.
  *
@@ -769,9 +770,13 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                     e);
         }
         if (isUnavailable(e.getSQLState())) {
+            String why = UNDEFINED_TABLE.equals(e.getSQLState())
+                    ? "; the store's tables are missing: a restore is under way, or they were moved or dropped"
+                            + " (restore a backup)"
+                    : "";
             return new StoreUnavailableException(
                     "Could not " + action + " in " + database + ": " + e.getMessage() + " (SQLSTATE " + e.getSQLState()
-                            + "); retry later",
+                            + ")" + why + "; retry later",
                     e);
         }
         return new StoreException(
@@ -881,6 +886,13 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         }
     }
 
+    /**
+     * SQLSTATE undefined_table: the store's tables are not there while it runs, as while a {@code restore} has moved
+     * them aside (it refuses while it sees an instance connected, but one that had no open connection at its check
+     * is not seen). A 503 like a missing database (3D000), not a 500: readiness is DOWN meanwhile.
+     */
+    static final String UNDEFINED_TABLE = "42P01";
+
     /** SQLSTATEs after which a later try may succeed: PostgreSQL is away, busy, restarting or read-only. */
     static boolean isUnavailable(String sqlState) {
         if (sqlState == null) {
@@ -895,7 +907,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                 || sqlState.equals("40P01") // deadlock
                 || sqlState.equals("25006") // read-only transaction (a standby after failover)
                 || sqlState.equals("55P03") // lock not available
-                || sqlState.equals("3D000"); // the database does not exist (dropped or not yet restored)
+                || sqlState.equals("3D000") // the database does not exist (dropped or not yet restored)
+                || sqlState.equals(UNDEFINED_TABLE); // a table is missing (moved aside by a restore, or dropped)
     }
 
     private static SQLException duplicateEmailOr(SQLException e, String email) {

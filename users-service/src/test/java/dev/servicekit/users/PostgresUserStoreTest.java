@@ -504,6 +504,30 @@ class PostgresUserStoreTest extends UserStoreContractTest {
     }
 
     @Test
+    void tablesMovedAsideUnderARunningStoreMakeCallsUnavailableNotInternalErrorsUntilTheyAreBack() throws Exception {
+        User ada = store.create(new UserDraft("Ada", "ada@example.com", List.of("reader"), Optional.empty()));
+        try (Connection connection = DriverManager.getConnection(url, postgres.username(), postgres.password());
+                Statement statement = connection.createStatement()) {
+            // What restore's step 3 does, here under a store it did not see.
+            statement.execute("CREATE SCHEMA before_restore_test");
+            statement.execute("ALTER TABLE users SET SCHEMA before_restore_test");
+            try {
+                assertThatThrownBy(() -> onVirtualThread(() -> store.find(ada.id())))
+                        .isInstanceOf(StoreUnavailableException.class)
+                        .hasMessageContaining("relation \"users\" does not exist")
+                        .hasMessageContaining("SQLSTATE 42P01")
+                        .hasMessageContaining("a restore is under way");
+                assertThatThrownBy(() -> store.ping(Duration.ofSeconds(1)))
+                        .isInstanceOf(StoreUnavailableException.class);
+            } finally {
+                statement.execute("ALTER TABLE before_restore_test.users SET SCHEMA public");
+            }
+        }
+
+        assertThat(onVirtualThread(() -> store.find(ada.id()))).contains(ada);
+    }
+
+    @Test
     void whilePostgresIsDownCallsFailAsUnavailableWithinTheTimeoutAndTheStoreRecoversByItself() throws Exception {
         User ada = store.create(draft("Ada", "ada@example.org"));
         postgres.stop();
