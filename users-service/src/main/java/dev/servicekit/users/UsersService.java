@@ -63,7 +63,9 @@ final class UsersService {
         }
         scheduleBackups(context, store);
 
-        List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
+        // One per service, shared by its routes: at most one WARN line per interval, whichever route failed.
+        StoreFailureLog storeFailures = new StoreFailureLog(clock);
+        List<Route> routes = new ArrayList<>(new UsersApi(store, hasher, storeFailures).routes());
         if (context.authEnabled()) {
             // The token route exists whenever auth is on; it issues while the key source is an HS256 secret.
             AuthApi auth = new AuthApi(
@@ -71,7 +73,8 @@ final class UsersService {
                     hasher,
                     context.tokens(),
                     new LoginRateLimiter(store, LOGIN_FAILURES, LOGIN_WINDOW, clock),
-                    context.clientAddresses());
+                    context.clientAddresses(),
+                    storeFailures);
             routes.addAll(auth.routes());
             // Off the start path: the decoy password hash (a full PBKDF2 run) is made shortly after the first
             // requests are served, unless a login has needed it already.
