@@ -276,6 +276,14 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         }
         String fix = "; check that PostgreSQL runs and accepts connections, and check store.url, store.username and"
                 + " store.password-file";
+        String state = cause instanceof SQLException sql ? Objects.requireNonNullElse(sql.getSQLState(), "") : "";
+        if (state.startsWith("28")) {
+            fix = "; PostgreSQL refuses the login: check store.username, the password in store.password-file (its"
+                    + " first line) and the server's pg_hba.conf";
+        } else if (state.equals("3D000")) {
+            fix = "; create it (CREATE DATABASE <name> OWNER <role>, docs/fleet.md) or correct the database in"
+                    + " store.url";
+        }
         if (cause instanceof SQLException sql && isUnavailable(sql.getSQLState())) {
             return new StoreUnavailableException("Cannot open " + target.database() + ": " + sql.getMessage() + fix, e);
         }

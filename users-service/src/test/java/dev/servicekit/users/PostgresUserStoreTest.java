@@ -456,8 +456,23 @@ class PostgresUserStoreTest extends UserStoreContractTest {
                         StoreConfig.create(url).withCredentials("app", wrong), clock, Optional.empty()))
                 .isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("password authentication failed")
-                .hasMessageContaining("store.password-file")
+                .hasMessageContaining(
+                        "PostgreSQL refuses the login: check store.username, the password in" + " store.password-file")
+                .hasMessageNotContaining("check that PostgreSQL runs")
                 .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(postgres.password()));
+    }
+
+    @Test
+    void aMissingDatabaseFailsTheOpenSayingToCreateIt() {
+        String missing = url.substring(0, url.lastIndexOf('/') + 1) + "no_such_database";
+
+        assertThatThrownBy(() -> PostgresUserStore.open(
+                        TestPostgres.config(postgres, missing, TestPostgres.passwordFile(postgres, dir), TIMEOUT),
+                        Clock.systemUTC(),
+                        Optional.empty()))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("database \"no_such_database\" does not exist")
+                .hasMessageContaining("create it (CREATE DATABASE");
     }
 
     @Test
