@@ -41,6 +41,7 @@ final class AuthApi {
 
     private final UserStore store;
     private final PasswordHasher hasher;
+    private final StoreFailureLog storeFailures;
     private final TokenIssuance tokens;
     private final LoginRateLimiter limiter;
     private final ClientAddresses clients;
@@ -56,8 +57,10 @@ final class AuthApi {
             PasswordHasher hasher,
             TokenIssuance tokens,
             LoginRateLimiter limiter,
-            ClientAddresses clients) {
+            ClientAddresses clients,
+            StoreFailureLog storeFailures) {
         this.store = store;
+        this.storeFailures = storeFailures;
         this.hasher = hasher;
         this.tokens = tokens;
         this.limiter = limiter;
@@ -84,7 +87,7 @@ final class AuthApi {
     }
 
     List<Route> routes() {
-        return List.of(Route.post(TOKEN_PATH, UsersApi.guard(this::token))
+        return List.of(Route.post(TOKEN_PATH, UsersApi.guard(storeFailures, this::token))
                 .operationId("issueToken")
                 .summary("Exchange a user's email and password for a bearer token")
                 .description("The token carries the scopes of the user's roles. Wrong email or password: 401;"

@@ -253,7 +253,7 @@ final class PostgresBackups {
     /**
      * Checks a {@code pg_dump} archive in full: {@code pg_restore --list} reads its table of contents, the users
      * table's data is in it, and reading that data and the schema history to their end succeeds (a truncated or
-     * altered archive fails here).
+     * altered archive fails here), and its schema version is one this release knows.
      *
      * @throws BackupException if a check fails, or {@code pg_restore} cannot be found
      */
@@ -339,6 +339,12 @@ final class PostgresBackups {
         if (newest == null) {
             throw new BackupException(
                     "payload '" + name + "' has no applied schema migration; it is not a users-service backup");
+        }
+        // As SqliteBackups does: a restore of it would leave a database this release refuses to start on (exit 78).
+        if (newest.compareTo(MigrationVersion.fromVersion(PostgresUserStore.SCHEMA_VERSION)) > 0) {
+            throw new BackupException("payload '" + name + "' has schema version " + newest.getVersion()
+                    + ", newer than this release knows (newest " + PostgresUserStore.SCHEMA_VERSION + "); restore it"
+                    + " with the release that took it (see the manifest's release) or a newer one");
         }
         return newest.getVersion();
     }

@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -62,10 +63,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Outages. SQLSTATEs that mean "not now" — connection failures (class 08), the server shutting down or
  * restarting (57P01..57P03), no resources (class 53), a cancelled statement (57014), serialization failures and
- * deadlocks (40001, 40P01), a read-only server (25006), a refused login (class 28) — and an exhausted pool throw
- * {@link StoreUnavailableException} (503 with {@code Retry-After}); anything else is a plain
- * {@link StoreException}. HikariCP evicts connections that failed with class 08 or 57P01..57P03 and validates idle
- * connections before lending them, so after PostgreSQL comes back the pool reconnects by itself.
+ * deadlocks (40001, 40P01), a read-only server (25006), a refused login (class 28), a missing database or table
+ * (3D000, 42P01) — and an exhausted pool throw {@link StoreUnavailableException} (503 with {@code Retry-After});
+ * anything else is a plain {@link StoreException}. HikariCP evicts connections that failed with class 08 or
+ * 57P01..57P03 and validates idle connections before lending them, so after PostgreSQL comes back the pool
+ * reconnects by itself.
  *
  * <p>Metrics as {@link SqliteUserStore}: HikariCP's meters (pool {@value #POOL_NAME}) and {@value #USAGE_RATIO}.
  *
@@ -76,6 +78,12 @@ import org.slf4j.LoggerFactory;
 final class PostgresUserStore implements UserStore, SnapshotSource {
 
     static final String MIGRATIONS = "classpath:db/migration/postgresql";
+    /**
+     * The newest schema version in {@link #MIGRATIONS}: a backup with a newer one fails its checks
+     * ({@link PostgresBackups}). A test holds it equal to what Flyway applies to a new database.
+     */
+    static final String SCHEMA_VERSION = "2";
+
     static final String POOL_NAME = SqliteUserStore.POOL_NAME;
     static final String USAGE_RATIO = SqliteUserStore.USAGE_RATIO;
     /**
@@ -103,6 +111,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     private final Optional<Gauge> usageRatio;
     /** Platform threads, one per pooled connection, that run every JDBC call of a virtual thread. */
     private final ExecutorService io;
+    /** The pool's data source, which remembers why connections fail to open. */
+    private final ConnectFailures connections;
 
     /** For backups ({@link PostgresBackups}): where the store is and the role's password, given to pg_dump only. */
     private final StoreConfig config;
@@ -129,6 +139,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         this.callTimeout = config.timeout();
         this.connectionTimeout = config.connectionTimeout();
         this.pool = pool;
+        this.connections = (ConnectFailures) pool.getDataSource();
         this.metrics = metrics;
         this.io = Executors.newFixedThreadPool(
                 pool.getMaximumPoolSize(),
@@ -246,7 +257,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         HikariDataSource pool = new HikariDataSource(); // configured itself: see HikariPools.start
         pool.setPoolName(POOL_NAME);
         metrics.ifPresent(registry -> pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry)));
-        pool.setDataSource(dataSource(config, password, true));
+        pool.setDataSource(new ConnectFailures(dataSource(config, password, true)));
         pool.setMaximumPoolSize(config.poolSize());
         long connectionTimeout = Math.max(250, config.connectionTimeout().toMillis()); // HikariCP's minimum
         pool.setConnectionTimeout(connectionTimeout);
@@ -265,6 +276,14 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         }
         String fix = "; check that PostgreSQL runs and accepts connections, and check store.url, store.username and"
                 + " store.password-file";
+        String state = cause instanceof SQLException sql ? Objects.requireNonNullElse(sql.getSQLState(), "") : "";
+        if (state.startsWith("28")) {
+            fix = "; PostgreSQL refuses the login: check store.username, the password in store.password-file (its"
+                    + " first line) and the server's pg_hba.conf";
+        } else if (state.equals("3D000")) {
+            fix = "; create it (CREATE DATABASE <name> OWNER <role>, docs/fleet.md) or correct the database in"
+                    + " store.url";
+        }
         if (cause instanceof SQLException sql && isUnavailable(sql.getSQLState())) {
             return new StoreUnavailableException("Cannot open " + target.database() + ": " + sql.getMessage() + fix, e);
         }
@@ -605,7 +624,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         } catch (TimeoutException e) {
             check.cancel(false);
             throw new StoreUnavailableException(
-                    database + " did not answer within " + timeout + "; check that PostgreSQL runs and is reachable",
+                    database + " did not answer within " + timeout + whyNoConnection()
+                            + "; check that PostgreSQL runs and is reachable",
                     e);
         } catch (ExecutionException e) {
             throw rethrow(action, e);
@@ -700,7 +720,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             answer.cancel(false);
             throw new StoreUnavailableException(
                     "Could not " + action + ": " + database + " did not answer within " + timeout.orElseThrow()
-                            + " (store.timeout); PostgreSQL may be down, unreachable or overloaded, retry later",
+                            + " (store.timeout)" + whyNoConnection()
+                            + "; PostgreSQL may be down, unreachable or overloaded, retry later",
                     e);
         } catch (ExecutionException e) {
             throw rethrow(action, e);
@@ -736,8 +757,9 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                     "Could not " + action + ": the user store on " + database + " is closed", e);
         }
         if (e instanceof SQLTransientConnectionException) {
-            String why =
-                    e.getCause() != null ? " (last failure: " + e.getCause().getMessage() + ")" : "";
+            String why = e.getCause() != null
+                    ? " (last failure: " + e.getCause().getMessage() + loginHint(e.getCause()) + ")"
+                    : "";
             return new StoreUnavailableException(
                     "Could not " + action + ": no connection to " + database + " within " + connectionTimeout + why
                             + "; PostgreSQL may be down or the store overloaded, retry later",
@@ -756,9 +778,13 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                     e);
         }
         if (isUnavailable(e.getSQLState())) {
+            String why = UNDEFINED_TABLE.equals(e.getSQLState())
+                    ? "; the store's tables are missing: a restore is under way, or they were moved or dropped"
+                            + " (restore a backup)"
+                    : "";
             return new StoreUnavailableException(
                     "Could not " + action + " in " + database + ": " + e.getMessage() + " (SQLSTATE " + e.getSQLState()
-                            + "); retry later",
+                            + ")" + why + "; retry later",
                     e);
         }
         return new StoreException(
@@ -766,6 +792,114 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                         + ")",
                 e);
     }
+
+    /**
+     * Why no connection opens now, for the messages of calls that timed out waiting for one: {@code " (connecting
+     * fails: <PostgreSQL's message>)"}, or empty while connections open. Without it a refused login, a dropped
+     * database or a full {@code max_connections} would all read as "did not answer".
+     */
+    private String whyNoConnection() {
+        return connections
+                .lastFailure()
+                .map(e -> " (connecting fails: " + e.getMessage() + loginHint(e) + ")")
+                .orElse("");
+    }
+
+    /** The fix for a refused login (SQLSTATE class 28), after PostgreSQL's message; empty for other failures. */
+    private static String loginHint(Throwable failure) {
+        if (failure instanceof SQLException sql
+                && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("28")) {
+            return "; PostgreSQL refuses the login: check the role's password and pg_hba.conf; store.password-file is"
+                    + " read when the service starts, so restart it after changing that file";
+        }
+        return "";
+    }
+
+    /**
+     * The pool's data source: PostgreSQL's, remembering the last failure to open a connection until one opens again
+     * ({@link #whyNoConnection}). HikariCP opens connections on its own thread, so a call that times out waiting for
+     * one would otherwise never learn why none opened.
+     */
+    private static final class ConnectFailures implements DataSource {
+
+        private final PGSimpleDataSource target;
+        private final AtomicReference<SQLException> last = new AtomicReference<>();
+
+        ConnectFailures(PGSimpleDataSource target) {
+            this.target = target;
+        }
+
+        Optional<SQLException> lastFailure() {
+            return Optional.ofNullable(last.get());
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            try {
+                Connection connection = target.getConnection();
+                last.set(null);
+                return connection;
+            } catch (SQLException e) {
+                last.set(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            try {
+                Connection connection = target.getConnection(username, password);
+                last.set(null);
+                return connection;
+            } catch (SQLException e) {
+                last.set(e);
+                throw e;
+            }
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() throws SQLException {
+            return target.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) throws SQLException {
+            target.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            target.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return target.getLoginTimeout();
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+            return target.getParentLogger();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            return type.isInstance(this) ? type.cast(this) : target.unwrap(type);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) throws SQLException {
+            return type.isInstance(this) || target.isWrapperFor(type);
+        }
+    }
+
+    /**
+     * SQLSTATE undefined_table: the store's tables are not there while it runs, as while a {@code restore} has moved
+     * them aside (it refuses while it sees an instance connected, but one that had no open connection at its check
+     * is not seen). A 503 like a missing database (3D000), not a 500: readiness is DOWN meanwhile.
+     */
+    static final String UNDEFINED_TABLE = "42P01";
 
     /** SQLSTATEs after which a later try may succeed: PostgreSQL is away, busy, restarting or read-only. */
     static boolean isUnavailable(String sqlState) {
@@ -781,7 +915,8 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                 || sqlState.equals("40P01") // deadlock
                 || sqlState.equals("25006") // read-only transaction (a standby after failover)
                 || sqlState.equals("55P03") // lock not available
-                || sqlState.equals("3D000"); // the database does not exist (dropped or not yet restored)
+                || sqlState.equals("3D000") // the database does not exist (dropped or not yet restored)
+                || sqlState.equals(UNDEFINED_TABLE); // a table is missing (moved aside by a restore, or dropped)
     }
 
     private static SQLException duplicateEmailOr(SQLException e, String email) {

@@ -40,16 +40,19 @@ final class UsersApi {
 
     private final UserStore store;
     private final PasswordHasher hasher;
+    /** Why the store failed requests, for the operator: the 503's detail does not say. */
+    private final StoreFailureLog storeFailures;
 
-    UsersApi(UserStore store, PasswordHasher hasher) {
+    UsersApi(UserStore store, PasswordHasher hasher, StoreFailureLog storeFailures) {
         this.store = store;
         this.hasher = hasher;
+        this.storeFailures = storeFailures;
     }
 
     /** The routes, each described for the OpenAPI document as it behaves (UsersApiTest checks every answer). */
     List<Route> routes() {
         return List.of(
-                Route.get(BASE, guard(this::list))
+                Route.get(BASE, guard(storeFailures, this::list))
                         .requireScopes(READ)
                         .operationId("listUsers")
                         .summary("List users, oldest first, one page at a time")
@@ -66,7 +69,7 @@ final class UsersApi {
                                 JsonSchemas.string().put("minLength", 1)))
                         .response(200, Docs.USER_LIST)
                         .problems(400),
-                Route.post(BASE, guard(this::create))
+                Route.post(BASE, guard(storeFailures, this::create))
                         .requireScopes(WRITE)
                         .operationId("createUser")
                         .summary("Create a user")
@@ -79,7 +82,7 @@ final class UsersApi {
                                 .header("Location", "The new user's path, `/api/v1/users/{id}`", Docs.LOCATION)
                                 .header("ETag", "The user's version, for `If-Match`", Docs.ETAG))
                         .problems(409, 507),
-                Route.get(BASE + "/{id}", guard(this::get))
+                Route.get(BASE + "/{id}", guard(storeFailures, this::get))
                         .requireScopes(READ)
                         .operationId("getUser")
                         .summary("Read one user")
@@ -95,7 +98,7 @@ final class UsersApi {
                                         304, "Not Modified: the user still has the ETag sent in" + " `If-None-Match`")
                                 .header("ETag", "The user's version", Docs.ETAG))
                         .problems(400, 404),
-                Route.put(BASE + "/{id}", guard(this::replace))
+                Route.put(BASE + "/{id}", guard(storeFailures, this::replace))
                         .requireScopes(WRITE)
                         .operationId("replaceUser")
                         .summary("Replace a user (all fields)")
@@ -112,7 +115,7 @@ final class UsersApi {
                                 .json(Docs.USER)
                                 .header("ETag", "The user's new version", Docs.ETAG))
                         .problems(404, 409, 412, 507),
-                Route.delete(BASE + "/{id}", guard(this::delete))
+                Route.delete(BASE + "/{id}", guard(storeFailures, this::delete))
                         .requireScopes(WRITE)
                         .operationId("deleteUser")
                         .summary("Delete a user")
@@ -328,7 +331,7 @@ final class UsersApi {
     }
 
     /** Maps the store's typed failures to problems, in one place for every route. */
-    static Handler guard(Handler handler) {
+    static Handler guard(StoreFailureLog storeFailures, Handler handler) {
         return (req, res) -> {
             try {
                 handler.handle(req, res);
@@ -353,6 +356,7 @@ final class UsersApi {
                                 + " Reads still work; retry later",
                         Duration.ofSeconds(5));
             } catch (StoreUnavailableException e) {
+                storeFailures.failed(e);
                 throw ProblemException.serviceUnavailable(
                         "The user store is not answering; retry shortly", Duration.ofSeconds(1));
             }

@@ -57,13 +57,15 @@ final class UsersService {
         }
         LOG.info("Store: {}", store.describe());
         context.readinessCheck("store", () -> storeState(store).equals("UP"));
-        context.statusSection("store", () -> Map.of("kind", store.describe(), "state", storeState(store)));
+        context.statusSection("store", () -> storeStatus(store));
         if (store instanceof SnapshotSource snapshots) {
             context.adminRoutes(new BackupApi(snapshots, clock).routes());
         }
         scheduleBackups(context, store);
 
-        List<Route> routes = new ArrayList<>(new UsersApi(store, hasher).routes());
+        // One per service, shared by its routes: at most one WARN line per interval, whichever route failed.
+        StoreFailureLog storeFailures = new StoreFailureLog(clock);
+        List<Route> routes = new ArrayList<>(new UsersApi(store, hasher, storeFailures).routes());
         if (context.authEnabled()) {
             // The token route exists whenever auth is on; it issues while the key source is an HS256 secret.
             AuthApi auth = new AuthApi(
@@ -71,7 +73,8 @@ final class UsersService {
                     hasher,
                     context.tokens(),
                     new LoginRateLimiter(store, LOGIN_FAILURES, LOGIN_WINDOW, clock),
-                    context.clientAddresses());
+                    context.clientAddresses(),
+                    storeFailures);
             routes.addAll(auth.routes());
             // Off the start path: the decoy password hash (a full PBKDF2 run) is made shortly after the first
             // requests are served, unless a login has needed it already.
@@ -121,6 +124,20 @@ final class UsersService {
                     UsersConfigKeys.BACKUP_DIR.name(),
                     context.config().source(UsersConfigKeys.BACKUP_DIR),
                     e.getMessage())));
+        }
+    }
+
+    /**
+     * The store's status section: {@code kind} and {@code state}, and when it is {@code DOWN} the {@code reason} the
+     * store gave (e.g. PostgreSQL refused the login), which readiness does not show. The store's messages name host,
+     * database and role, never the password.
+     */
+    static Map<String, String> storeStatus(UserStore store) {
+        try {
+            store.ping(STORE_CHECK_TIMEOUT);
+            return Map.of("kind", store.describe(), "state", "UP");
+        } catch (RuntimeException e) {
+            return Map.of("kind", store.describe(), "state", "DOWN", "reason", String.valueOf(e.getMessage()));
         }
     }
 

@@ -157,6 +157,55 @@ class PostgresStoreIT {
     }
 
     @Test
+    void aLoginPostgresqlRefusesLaterIsNamedInTheLogAndInStatusAndTheServiceRecoversOnceItIsAcceptedAgain()
+            throws Exception {
+        String role = postgres.username();
+        try (LogCapture log = LogCapture.of(StoreFailureLog.class.getName());
+                RunningUsersService service = RunningUsersService.start(
+                        dir.resolve("data"), settings(TestPostgres.freshDatabase(postgres)))) {
+            assertThat(create(service, "ada@example.com").status()).isEqualTo(201);
+
+            // A DBA changes the role's password; store.password-file still holds the old one.
+            postgres.psql("postgres", "ALTER ROLE " + role + " PASSWORD 'changed-by-the-dba'");
+            try {
+                postgres.psql(
+                        "postgres",
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                                + PostgresUserStore.APPLICATION_NAME + "'");
+                TestResponse answer =
+                        service.api.withTimeout(Duration.ofSeconds(30)).get("/api/v1/users");
+                assertThat(answer.status()).as(answer.body()).isEqualTo(503);
+                assertThat(answer.header("Retry-After")).isPresent();
+                assertThat(answer.body()).doesNotContain("password authentication");
+
+                assertThat(log.messages())
+                        .as("the operator's log says why requests fail")
+                        .anySatisfy(line -> assertThat(line)
+                                .contains("answered 503")
+                                .contains("password authentication failed for user \"" + role + "\"")
+                                .contains("restart it after changing that file"));
+                JsonNode store = service.management.get("/admin/status").json().path("store");
+                assertThat(store.path("state").asText()).isEqualTo("DOWN");
+                assertThat(store.path("reason").asText())
+                        .contains("password authentication failed")
+                        .doesNotContain(postgres.password());
+                assertThat(service.management.get("/health/ready").status()).isEqualTo(503);
+            } finally {
+                postgres.psql("postgres", "ALTER ROLE " + role + " PASSWORD '" + postgres.password() + "'");
+            }
+
+            Poll.until(
+                    Duration.ofSeconds(30),
+                    "/health/ready to be 200 again once the login is accepted",
+                    () -> service.management.get("/health/ready").status() == 200);
+            JsonNode store = service.management.get("/admin/status").json().path("store");
+            assertThat(store.path("state").asText()).isEqualTo("UP");
+            assertThat(store.has("reason")).isFalse();
+            assertThat(create(service, "grace@example.com").status()).isEqualTo(201);
+        }
+    }
+
+    @Test
     void aNulInAnEmailIsA400ProblemOnCreateReplaceAndLoginNotA500() {
         Path data = dir.resolve("data");
         String[] settings = Stream.concat(

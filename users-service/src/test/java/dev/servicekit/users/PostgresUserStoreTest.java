@@ -2,6 +2,7 @@ package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -250,6 +251,43 @@ class PostgresUserStoreTest extends UserStoreContractTest {
     }
 
     @Test
+    void theSchemaVersionBackupsAreCheckedAgainstIsTheNewestMigrationFlywayApplies() throws SQLException {
+        assertThat(query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC"))
+                .as("PostgresUserStore.SCHEMA_VERSION must be the newest script of %s", PostgresUserStore.MIGRATIONS)
+                .isEqualTo(PostgresUserStore.SCHEMA_VERSION);
+    }
+
+    @Test
+    void aPgDumpBackupOfASchemaNewerThanThisBuildKnowsFailsItsChecksSoNoRestoreStartsFromIt() throws Exception {
+        assumeTrue(
+                PostgresBackups.tool("pg_dump").isPresent()
+                        && PostgresBackups.tool("pg_restore").isPresent(),
+                "pg_dump and pg_restore (Debian package postgresql-client)");
+        PostgresUserStore postgresStore = (PostgresUserStore) store;
+        Path current = dir.resolve("current.pgdump");
+        Files.createFile(current);
+        postgresStore.snapshotTo(current);
+        assertThat(Backups.inspect(BackupManifest.PG_DUMP, current, "current.pgdump")
+                        .schemaVersion())
+                .isEqualTo(PostgresUserStore.SCHEMA_VERSION);
+        try (Connection connection = DriverManager.getConnection(url, postgres.username(), postgres.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                    + " checksum, installed_by, execution_time, success) VALUES (3, '3', 'from the future', 'SQL',"
+                    + " 'V3__from_the_future.sql', 0, 'app', 1, true)");
+        }
+        Path newer = dir.resolve("newer.pgdump");
+        Files.createFile(newer);
+        postgresStore.snapshotTo(newer);
+
+        assertThatThrownBy(() -> Backups.inspect(BackupManifest.PG_DUMP, newer, "newer.pgdump"))
+                .isInstanceOf(BackupException.class)
+                .hasMessageContaining("'newer.pgdump' has schema version 3")
+                .hasMessageContaining("newer than this release knows (newest " + PostgresUserStore.SCHEMA_VERSION)
+                .hasMessageContaining("restore it with the release that took it");
+    }
+
+    @Test
     void concurrentCreatesWithOneEmailFromTwoInstancesCreateExactlyOne() throws Exception {
         try (PostgresUserStore other = open(clock);
                 ExecutorService threads = Executors.newFixedThreadPool(8)) {
@@ -418,8 +456,23 @@ class PostgresUserStoreTest extends UserStoreContractTest {
                         StoreConfig.create(url).withCredentials("app", wrong), clock, Optional.empty()))
                 .isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("password authentication failed")
-                .hasMessageContaining("store.password-file")
+                .hasMessageContaining(
+                        "PostgreSQL refuses the login: check store.username, the password in" + " store.password-file")
+                .hasMessageNotContaining("check that PostgreSQL runs")
                 .satisfies(e -> assertThat(stackTrace(e)).doesNotContain(postgres.password()));
+    }
+
+    @Test
+    void aMissingDatabaseFailsTheOpenSayingToCreateIt() {
+        String missing = url.substring(0, url.lastIndexOf('/') + 1) + "no_such_database";
+
+        assertThatThrownBy(() -> PostgresUserStore.open(
+                        TestPostgres.config(postgres, missing, TestPostgres.passwordFile(postgres, dir), TIMEOUT),
+                        Clock.systemUTC(),
+                        Optional.empty()))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("database \"no_such_database\" does not exist")
+                .hasMessageContaining("create it (CREATE DATABASE");
     }
 
     @Test
@@ -463,6 +516,30 @@ class PostgresUserStoreTest extends UserStoreContractTest {
         for (int i = 0; i < StoreConfig.DEFAULT_POOL_SIZE * 2; i++) {
             assertThat(onVirtualThread(() -> store.find(ada.id()))).contains(ada);
         }
+    }
+
+    @Test
+    void tablesMovedAsideUnderARunningStoreMakeCallsUnavailableNotInternalErrorsUntilTheyAreBack() throws Exception {
+        User ada = store.create(new UserDraft("Ada", "ada@example.com", List.of("reader"), Optional.empty()));
+        try (Connection connection = DriverManager.getConnection(url, postgres.username(), postgres.password());
+                Statement statement = connection.createStatement()) {
+            // What restore's step 3 does, here under a store it did not see.
+            statement.execute("CREATE SCHEMA before_restore_test");
+            statement.execute("ALTER TABLE users SET SCHEMA before_restore_test");
+            try {
+                assertThatThrownBy(() -> onVirtualThread(() -> store.find(ada.id())))
+                        .isInstanceOf(StoreUnavailableException.class)
+                        .hasMessageContaining("relation \"users\" does not exist")
+                        .hasMessageContaining("SQLSTATE 42P01")
+                        .hasMessageContaining("a restore is under way");
+                assertThatThrownBy(() -> store.ping(Duration.ofSeconds(1)))
+                        .isInstanceOf(StoreUnavailableException.class);
+            } finally {
+                statement.execute("ALTER TABLE before_restore_test.users SET SCHEMA public");
+            }
+        }
+
+        assertThat(onVirtualThread(() -> store.find(ada.id()))).contains(ada);
     }
 
     @Test
