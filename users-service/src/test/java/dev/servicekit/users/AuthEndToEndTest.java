@@ -109,6 +109,34 @@ class AuthEndToEndTest {
                 .isEqualTo(201);
     }
 
+    /** What the OpenAPI document says of PUT (replaceUser): a password left out is removed, as decisions.md has it. */
+    @Test
+    void aReplaceWithoutAPasswordRemovesItAndOneWithAPasswordSetsIt() {
+        String admin = issue("users:read users:write admin");
+        TestResponse created = createUser(admin, "edsger@example.com", "[\"reader\"]", "correct horse battery");
+        assertThat(created.status()).isEqualTo(201);
+        String user = created.header("Location").orElseThrow();
+
+        assertThat(api.put(
+                                user,
+                                "{\"name\":\"E\",\"email\":\"edsger@example.com\"}",
+                                "Authorization",
+                                "Bearer " + admin)
+                        .status())
+                .isEqualTo(200);
+        assertThat(login("edsger@example.com", "correct horse battery").status())
+                .isEqualTo(401);
+
+        assertThat(api.put(
+                                user,
+                                "{\"name\":\"E\",\"email\":\"edsger@example.com\",\"password\":\"a new long password\"}",
+                                "Authorization",
+                                "Bearer " + admin)
+                        .status())
+                .isEqualTo(200);
+        assertThat(login("edsger@example.com", "a new long password").status()).isEqualTo(200);
+    }
+
     @Test
     void unknownEmailAndWrongPasswordGetTheSameAnswerAndTheSixthFailureIs429() {
         String admin = issue("users:read users:write admin");
