@@ -223,12 +223,16 @@ public final class SystemdServiceManager implements ServiceManager {
                                     .toList()));
             return;
         }
+        long begun = System.nanoTime(); // enable --now and start block until READY=1: the start is timed from here
         for (List<String> c : installCommands(request)) {
             progress.step(command(service, c));
             check(service, systemctl.run(service.user(), c), c);
         }
         switch (request.startType()) {
-            case AUTO, DELAYED, MANUAL -> awaitActive(service, progress);
+            case AUTO, DELAYED, MANUAL -> {
+                progress.step("Starting " + service.id() + "…");
+                awaitActive(service, progress, begun);
+            }
             case DISABLED ->
                 progress.step(service.id() + " is installed but disabled; enable it with: "
                         + command(service, List.of("enable", "--now", UnitLocation.unitName(service))));
@@ -280,14 +284,24 @@ public final class SystemdServiceManager implements ServiceManager {
         }
     }
 
-    /** {@code systemctl start}, then waits until the unit is active. */
+    /**
+     * {@code systemctl start}, then waits until the unit is active. A unit that is not running has its failed state
+     * and its start rate limit counter cleared first ({@code systemctl reset-failed}): systemd counts every start,
+     * an operator's too, against the {@code StartLimitBurst=} that {@code --on-failure} sets for automatic restarts,
+     * and refuses the start once it is used up ("start of the service was attempted too often").
+     */
     @Override
     public void start(ServiceRef service, Progress progress) {
-        requireInstalled(service, "start");
-        List<String> c = List.of("start", UnitLocation.unitName(service));
+        UnitStatus before = requireInstalled(service, "start");
+        String unit = UnitLocation.unitName(service);
         progress.step("Starting " + service.id() + "…");
+        long begun = System.nanoTime();
+        if (!before.running()) {
+            resetFailed(service);
+        }
+        List<String> c = List.of("start", unit);
         check(service, systemctl.run(service.user(), c), c);
-        awaitActive(service, progress);
+        awaitActive(service, progress, begun);
     }
 
     /** {@code systemctl stop}, then waits until the unit is inactive or failed. */
@@ -303,17 +317,29 @@ public final class SystemdServiceManager implements ServiceManager {
     }
 
     /**
-     * {@code systemctl restart}, then waits until the unit is active again.
+     * {@code systemctl restart}, then waits until the unit is active again. Like {@link #start}, it clears the unit's
+     * start rate limit counter first ({@code systemctl reset-failed}), so that restarts an operator asks for do not use
+     * up the automatic restarts {@code StartLimitBurst=} allows (a manual restart resets {@code NRestarts} anyway).
      *
      * @throws ServiceManagerException 4 not installed, 77 permission denied, 1 when it does not become active
      */
     @Override
     public void restart(ServiceRef service, Progress progress) {
         requireInstalled(service, "restart");
-        List<String> c = List.of("restart", UnitLocation.unitName(service));
         progress.step("Restarting " + service.id() + "…");
+        long begun = System.nanoTime();
+        resetFailed(service);
+        List<String> c = List.of("restart", UnitLocation.unitName(service));
         check(service, systemctl.run(service.user(), c), c);
-        awaitActive(service, progress);
+        awaitActive(service, progress, begun);
+    }
+
+    /**
+     * {@code systemctl reset-failed}: forgets a failed state and zeroes the start rate limit counter. Its outcome is
+     * not checked: the start that follows reports any problem (a permission refusal included) in its own words.
+     */
+    private void resetFailed(ServiceRef service) {
+        systemctl.run(service.user(), List.of("reset-failed", UnitLocation.unitName(service)));
     }
 
     /**
@@ -483,10 +509,12 @@ public final class SystemdServiceManager implements ServiceManager {
         return UnitStatus.parse(result.stdout());
     }
 
-    private void awaitActive(ServiceRef service, Progress progress) {
+    /** Waits until the unit is active and reports "running (n s)", timed from {@code begunNanos}. */
+    private void awaitActive(ServiceRef service, Progress progress, long begunNanos) {
         support.awaitRunning(
                 service.id(),
                 progress,
+                begunNanos,
                 () -> show(service),
                 UnitStatus::running,
                 UnitStatus::ended,

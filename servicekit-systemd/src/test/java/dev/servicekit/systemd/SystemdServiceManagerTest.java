@@ -304,6 +304,7 @@ class SystemdServiceManagerTest {
                 .containsExactly(
                         "systemctl daemon-reload",
                         "systemctl enable --now users-service@a.service",
+                        "systemctl reset-failed users-service@a.service",
                         "systemctl restart users-service@a.service",
                         "systemctl reload users-service@a.service",
                         "systemctl stop users-service@a.service",
@@ -393,10 +394,58 @@ class SystemdServiceManagerTest {
 
         assertThat(systemctl.changes())
                 .containsExactly(
+                        "systemctl reset-failed users-service.service",
                         "systemctl start users-service.service",
                         "systemctl stop users-service.service",
+                        "systemctl reset-failed users-service.service",
                         "systemctl restart users-service.service",
                         "systemctl reload users-service.service");
+    }
+
+    /**
+     * systemd counts an operator's starts against the {@code StartLimitBurst=} meant for automatic restarts, so start
+     * and restart clear the counter first; a start of a running unit changes nothing, so it keeps its counters.
+     * ({@code SystemdManagerIT.restartsAnOperatorAsksForDoNotUseUpTheAutomaticRestarts} shows it under systemd.)
+     */
+    @Test
+    void startOfAStoppedUnitAndRestartClearTheStartLimitCounterButStartOfARunningOneDoesNot() {
+        FakeSystemctl failed = new FakeSystemctl().showing(FakeSystemctl.FAILED_78, FakeSystemctl.ACTIVE);
+        FakeSystemctl running = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+
+        manager(failed, 0).start(USER, progress::add);
+        manager(running, 0).start(USER, progress::add);
+
+        assertThat(failed.changes())
+                .containsExactly(
+                        "systemctl --user reset-failed users-service.service",
+                        "systemctl --user start users-service.service");
+        assertThat(running.changes()).containsExactly("systemctl --user start users-service.service");
+    }
+
+    /**
+     * {@code systemctl start} of a {@code Type=notify} unit returns only after {@code READY=1}: the time start and
+     * restart show is the whole start, and "Starting users-service…" is said once.
+     */
+    @Test
+    void startAndRestartSayStartingOnceAndShowTheTimeOfTheWholeStart() {
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(FakeSystemctl.INACTIVE, FakeSystemctl.ACTIVE)
+                .taking("start", Duration.ofMillis(400))
+                .taking("restart", Duration.ofMillis(400));
+        SystemdServiceManager manager = manager(systemctl, 0);
+
+        manager.start(SYSTEM, progress::add);
+        manager.restart(SYSTEM, progress::add);
+
+        assertThat(progress).hasSize(4);
+        assertThat(progress.get(0)).isEqualTo("Starting users-service…");
+        assertThat(progress.get(2)).isEqualTo("Restarting users-service…");
+        for (String running : List.of(progress.get(1), progress.get(3))) {
+            assertThat(running).matches("running \\(\\d+\\.\\d s\\)");
+            assertThat(Double.parseDouble(running.substring("running (".length(), running.indexOf(' ', 9))))
+                    .as(running)
+                    .isGreaterThanOrEqualTo(0.4);
+        }
     }
 
     @Test
