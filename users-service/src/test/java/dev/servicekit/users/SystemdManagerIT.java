@@ -332,6 +332,97 @@ class SystemdManagerIT {
     }
 
     /**
+     * systemd counts every start of a unit against {@code StartLimitBurst=}, an operator's as well as its own
+     * automatic restarts, and refuses a start once the burst is used up. {@code --on-failure restart:1s,none} allows
+     * one automatic restart a day ({@code StartLimitBurst=2}): three {@code restart}s in a row must still work (they
+     * clear the counter first) and must leave that one automatic restart; the crash after it leaves the unit failed,
+     * which {@code start} brings back.
+     */
+    @Test
+    void restartsAnOperatorAsksForDoNotUseUpTheAutomaticRestarts() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+        TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString(), "--on-failure", "restart:1s,none");
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+            assertThat(Files.readAllLines(systemd.unitDirectory().resolve(UNIT)))
+                    .contains("StartLimitBurst=2");
+
+            for (int i = 1; i <= 3; i++) {
+                Cli restarted = cli(systemd, "restart");
+                assertThat(restarted.exitCode())
+                        .as("restart %d: %s", i, restarted.output())
+                        .isZero();
+                assertThat(restarted.stdout() + restarted.stderr())
+                        .as("'Restarting users-service…', then the time of the whole restart, no second 'Starting'")
+                        .contains("Restarting users-service…")
+                        .doesNotContain("Starting users-service…");
+            }
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            // The automatic restart is still there.
+            long pid = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
+            signal(pid, "KILL");
+            Map<String, String> afterKill = awaitRestarted(systemd, pid, "kill -9");
+            assertThat(afterKill).containsEntry("NRestarts", "1");
+
+            // The next crash finds the burst used up: the restart is refused and the unit stays failed (systemd 252
+            // keeps the crash's result, "signal", and logs the refusal).
+            signal(Long.parseLong(afterKill.get("MainPID")), "KILL");
+            Poll.until(
+                    WAIT,
+                    "the restart after the second crash refused by the start limit",
+                    () -> systemd.journal("-o", "cat").contains(UNIT + ": Start request repeated too quickly."));
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID"))
+                    .containsEntry("ActiveState", "failed")
+                    .containsEntry("MainPID", "0");
+
+            Cli started = cli(systemd, "start");
+            assertThat(started.exitCode()).as(started.output()).isZero();
+            assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A multi-line WARN (a reload refused, with its problems on the lines below) reaches the journal whole at
+     * priority warning: journald takes each line's priority from that line's own prefix.
+     */
+    @Test
+    void aRefusedReloadIsInTheJournalWithEveryProblemAtPriorityWarning() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString());
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+
+            writeConfig(config, ports, "loud");
+            SystemdUserManager.Result reloaded = systemd.systemctl("reload", UNIT);
+            assertThat(reloaded.ok()).as(reloaded.output()).isTrue();
+
+            List<JsonNode> warnings = Poll.until(
+                    WAIT,
+                    "the refused reload's problem line at priority warning",
+                    () -> journalEntries(systemd, "-u", UNIT, "-p", "warning", "-o", "json"),
+                    found -> found.stream().anyMatch(e -> message(e).contains("log.level")));
+            assertThat(warnings)
+                    .as("the refusal and its problem, both at priority warning")
+                    .anyMatch(e -> message(e).startsWith("WARN ")
+                            && message(e).contains("reload refused")
+                            && e.path("PRIORITY").asText().equals("4"))
+                    .anyMatch(e -> message(e).startsWith("  - log.level")
+                            && message(e).contains("\"loud\" is not valid")
+                            && e.path("PRIORITY").asText().equals("4"));
+            assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
+        }
+    }
+
+    /**
      * {@code install --drop-in FILE} and {@code --bind-privileged-ports} as the manager reads them. A {@code --user}
      * unit with the drop-in is installed, runs with the drop-in's environment, and uninstall removes the drop-in; a
      * {@code --user} unit cannot be granted a capability, so that is refused. A system unit with both, which only a
