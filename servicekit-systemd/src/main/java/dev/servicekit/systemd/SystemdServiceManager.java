@@ -223,6 +223,11 @@ public final class SystemdServiceManager implements ServiceManager {
                                     .toList()));
             return;
         }
+        // A reinstall over a running unit: enable --now and start leave the running process alone, so it keeps the
+        // command line and settings of the unit it was started with until it restarts.
+        Optional<UnitStatus> running = request.startType() == StartType.DISABLED
+                ? Optional.empty()
+                : Optional.of(show(service)).filter(UnitStatus::running);
         long begun = System.nanoTime(); // enable --now and start block until READY=1: the start is timed from here
         for (List<String> c : installCommands(request)) {
             progress.step(command(service, c));
@@ -230,8 +235,15 @@ public final class SystemdServiceManager implements ServiceManager {
         }
         switch (request.startType()) {
             case AUTO, DELAYED, MANUAL -> {
-                progress.step("Starting " + service.id() + "…");
-                awaitActive(service, progress, begun);
+                if (running.isPresent()) {
+                    long pid = running.get().mainPid();
+                    progress.step(service.id() + " was already running" + (pid > 0 ? " (pid " + pid + ")" : "")
+                            + " and runs the unit it was started with until it restarts; apply the new unit with: "
+                            + command(service, List.of("restart", UnitLocation.unitName(service))));
+                } else {
+                    progress.step("Starting " + service.id() + "…");
+                    awaitActive(service, progress, begun);
+                }
             }
             case DISABLED ->
                 progress.step(service.id() + " is installed but disabled; enable it with: "
@@ -278,10 +290,29 @@ public final class SystemdServiceManager implements ServiceManager {
             List<String> reload = List.of("daemon-reload");
             progress.step(command(service, reload));
             check(service, systemctl.run(service.user(), reload), reload);
-            systemctl.run(
-                    service.user(),
-                    List.of("reset-failed", unit)); // forget a failed state; fails harmlessly when there is none
+            resetFailed(service); // forget a failed state; fails harmlessly when there is none
+            List<String> kept = UnitLocation.serviceDirectories(service, userHome, environment).stream()
+                    .filter(path -> Files.exists(service.user() ? path : onDisk(path)))
+                    .map(Path::toString)
+                    .toList();
+            if (!kept.isEmpty()) {
+                progress.step("Kept " + String.join(", ", kept)
+                        + " (data, logs and configuration); remove them yourself if you no longer need them");
+            }
         }
+    }
+
+    /**
+     * Where an absolute path of the live system (a system unit's) is on this manager's disk: itself, except in tests,
+     * whose system unit directory is {@code <dir>/etc/systemd/system} under a temporary directory that stands for
+     * {@code /}.
+     */
+    private Path onDisk(Path path) {
+        if (systemUnitDirectory.equals(UnitLocation.SYSTEM_UNIT_DIRECTORY) || !path.isAbsolute()) {
+            return path;
+        }
+        Path root = systemUnitDirectory.resolve("../../..").normalize();
+        return root.resolve(path.getRoot().relativize(path));
     }
 
     /**

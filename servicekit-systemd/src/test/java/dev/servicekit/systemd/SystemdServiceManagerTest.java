@@ -218,12 +218,67 @@ class SystemdServiceManagerTest {
                         "systemctl reset-failed users-service.service");
     }
 
+    /**
+     * A reinstall over a running unit: {@code enable --now} does not restart it, so the process keeps the unit it was
+     * started with (its JVM options, its arguments). install says so and how to apply the new unit, instead of
+     * "running (0.0 s)".
+     */
+    @Test
+    void reinstallOverARunningUnitSaysTheRunningProcessKeepsThePreviousUnitUntilRestarted() {
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+
+        manager(systemctl, 1000).install(Requests.user(), progress::add);
+
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl --user daemon-reload", "systemctl --user enable --now users-service.service");
+        assertThat(progress)
+                .doesNotContain("Starting users-service…")
+                .last()
+                .isEqualTo("users-service was already running (pid 4242) and runs the unit it was started with until it"
+                        + " restarts; apply the new unit with: systemctl --user restart users-service.service");
+    }
+
+    /**
+     * uninstall keeps the service's data, logs and configuration, and says so with where they are: the directories
+     * systemd created for the unit that exist (a {@code --user} unit's under {@code $XDG_CONFIG_HOME} with systemd
+     * 252, {@code $XDG_STATE_HOME} with newer ones).
+     */
+    @Test
+    void uninstallSaysWhichDirectoriesOfTheServiceItKeeps() throws IOException {
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        SystemdServiceManager system = manager(systemctl, 0);
+        system.install(Requests.defaults(), progress::add);
+        Files.createDirectories(dir.resolve("var/lib/users-service"));
+        Files.createDirectories(dir.resolve("etc/users-service"));
+        Path config = Files.createDirectories(home.resolve(".config/users-service"));
+        Path cache = Files.createDirectories(home.resolve(".cache/users-service"));
+
+        system.uninstall(SYSTEM, progress::add);
+        List<String> systemLines = List.copyOf(progress);
+        progress.clear();
+        Path userUnit =
+                Files.createDirectories(home.resolve(".config/systemd/user")).resolve("users-service.service");
+        Files.writeString(userUnit, "[Service]\n");
+        manager(systemctl, 1000).uninstall(USER, progress::add);
+
+        assertThat(systemLines)
+                .last()
+                .isEqualTo("Kept /var/lib/users-service, /etc/users-service (data, logs and configuration); remove them"
+                        + " yourself if you no longer need them");
+        assertThat(progress)
+                .last()
+                .isEqualTo("Kept " + config + ", " + cache
+                        + " (data, logs and configuration); remove them yourself if you no longer need them");
+    }
+
     @Test
     void twoInstancesShareTheTemplateAndAreEnabledEachByItsName() throws IOException {
         Files.createDirectories(dir.resolve("etc/users-service"));
         Files.writeString(dir.resolve("etc/users-service/a.yaml"), "http:\n  port: 8081\n");
         Files.writeString(dir.resolve("etc/users-service/b.yaml"), "http:\n  port: 8082\n");
-        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(FakeSystemctl.NOT_FOUND, FakeSystemctl.ACTIVE, FakeSystemctl.NOT_FOUND, FakeSystemctl.ACTIVE);
         SystemdServiceManager manager = manager(systemctl, 0);
 
         manager.install(Requests.instance("a", true), progress::add);
