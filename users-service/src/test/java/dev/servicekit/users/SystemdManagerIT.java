@@ -336,7 +336,9 @@ class SystemdManagerIT {
      * automatic restarts, and refuses a start once the burst is used up. {@code --on-failure restart:1s,none} allows
      * one automatic restart a day ({@code StartLimitBurst=2}): three {@code restart}s in a row must still work (they
      * clear the counter first) and must leave that one automatic restart; the crash after it leaves the unit failed,
-     * which {@code start} brings back.
+     * which {@code start} brings back. On the way: a reinstall over the running unit says the process keeps the unit it
+     * was started with (systemd's {@code enable --now} does not restart it), the restart applies the new one, and
+     * uninstall says which of the service's directories it keeps.
      */
     @Test
     void restartsAnOperatorAsksForDoNotUseUpTheAutomaticRestarts() throws Exception {
@@ -351,6 +353,28 @@ class SystemdManagerIT {
             assertThat(Files.readAllLines(systemd.unitDirectory().resolve(UNIT)))
                     .contains("StartLimitBurst=2");
 
+            // A reinstall over the running unit: enable --now leaves the process alone, and install says so.
+            String firstPid = systemd.show(UNIT, "MainPID").get("MainPID");
+            Cli reinstalled = cli(
+                    systemd,
+                    "install",
+                    "--config",
+                    config.toString(),
+                    "--on-failure",
+                    "restart:1s,none",
+                    "--jvm-option",
+                    "-Dservicekit.test.reinstalled=yes");
+            assertThat(reinstalled.exitCode()).as(reinstalled.output()).isZero();
+            assertThat(reinstalled.stdout() + reinstalled.stderr())
+                    .contains("users-service was already running (pid " + firstPid
+                            + ") and runs the unit it was started"
+                            + " with until it restarts; apply the new unit with: systemctl --user restart " + UNIT)
+                    .doesNotContain("Starting users-service…");
+            assertThat(systemd.show(UNIT, "MainPID")).containsEntry("MainPID", firstPid);
+            assertThat(Files.readString(Path.of("/proc", firstPid, "cmdline")))
+                    .as("the running JVM's command line, from the unit it was started with")
+                    .doesNotContain("-Dservicekit.test.reinstalled=yes");
+
             for (int i = 1; i <= 3; i++) {
                 Cli restarted = cli(systemd, "restart");
                 assertThat(restarted.exitCode())
@@ -362,6 +386,10 @@ class SystemdManagerIT {
                         .doesNotContain("Starting users-service…");
             }
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+            String restartedPid = systemd.show(UNIT, "MainPID").get("MainPID");
+            assertThat(Files.readString(Path.of("/proc", restartedPid, "cmdline")))
+                    .as("after restart, the JVM runs the reinstalled unit")
+                    .contains("-Dservicekit.test.reinstalled=yes");
 
             // The automatic restart is still there.
             long pid = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
@@ -384,6 +412,17 @@ class SystemdManagerIT {
             assertThat(started.exitCode()).as(started.output()).isZero();
             assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            // uninstall says what it keeps: the state directory systemd created (the working directory; systemd 252
+            // puts a user unit's under $XDG_CONFIG_HOME).
+            Path stateDirectory = Path.of(systemd.show(UNIT, "WorkingDirectory").get("WorkingDirectory"));
+            assertThat(stateDirectory).isDirectory();
+            Cli uninstalled = cli(systemd, "uninstall");
+            assertThat(uninstalled.exitCode()).as(uninstalled.output()).isZero();
+            assertThat(stateDirectory).isDirectory();
+            assertThat(uninstalled.stdout() + uninstalled.stderr())
+                    .contains("Kept " + stateDirectory)
+                    .contains("remove them yourself if you no longer need them");
         }
     }
 
