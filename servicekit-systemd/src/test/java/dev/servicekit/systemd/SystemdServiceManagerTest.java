@@ -69,8 +69,8 @@ class SystemdServiceManagerTest {
         assertThat(systemctl.commands())
                 .filteredOn(c -> c.startsWith("systemctl show"))
                 .hasSize(3)
-                .allMatch(c ->
-                        c.equals("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus,"
+                .allMatch(c -> c.equals(
+                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,"
                                 + "StateChangeTimestampMonotonic users-service.service"));
         assertThat(progress)
                 .contains("Wrote " + etc.resolve("users-service.service"), "Starting users-service…")
@@ -298,7 +298,7 @@ class SystemdServiceManagerTest {
                         "systemctl enable --now users-service@b.service");
         assertThat(systemctl.commands())
                 .contains(
-                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus,StateChangeTimestampMonotonic"
+                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,StateChangeTimestampMonotonic"
                                 + " users-service@b.service");
         assertThat(progress).contains("Starting users-service@a…", "Starting users-service@b…");
     }
