@@ -337,8 +337,9 @@ class SystemdManagerIT {
      * one automatic restart a day ({@code StartLimitBurst=2}): three {@code restart}s in a row must still work (they
      * clear the counter first) and must leave that one automatic restart; the crash after it leaves the unit failed,
      * which {@code start} brings back. On the way: a reinstall over the running unit says the process keeps the unit it
-     * was started with (systemd's {@code enable --now} does not restart it), the restart applies the new one, and
-     * uninstall says which of the service's directories it keeps.
+     * was started with (systemd's {@code enable --now} does not restart it), the restart applies the new one,
+     * {@code status} names the signal that killed the JVM (and no exit code while one runs), and uninstall says which
+     * of the service's directories it keeps.
      */
     @Test
     void restartsAnOperatorAsksForDoNotUseUpTheAutomaticRestarts() throws Exception {
@@ -407,11 +408,22 @@ class SystemdManagerIT {
             assertThat(systemd.show(UNIT, "ActiveState", "MainPID"))
                     .containsEntry("ActiveState", "failed")
                     .containsEntry("MainPID", "0");
+            Cli crashed = cli(systemd, "status");
+            assertThat(crashed.exitCode()).as(crashed.output()).isEqualTo(3);
+            assertThat(crashed.stdout())
+                    .as("how the last JVM ended: killed by SIGKILL, not 'exit code 9'")
+                    .contains("users-service: not running (failed (failed), killed by SIGKILL, last exit code 137");
 
             Cli started = cli(systemd, "start");
             assertThat(started.exitCode()).as(started.output()).isZero();
             assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+            Cli running = cli(systemd, "status");
+            assertThat(running.exitCode()).as(running.output()).isZero();
+            assertThat(running.stdout())
+                    .as("no 'last exit code' while the main process runs")
+                    .startsWith("users-service: running (active (running), pid ")
+                    .doesNotContain("last exit code");
 
             // uninstall says what it keeps: the state directory systemd created (the working directory; systemd 252
             // puts a user unit's under $XDG_CONFIG_HOME).
