@@ -75,10 +75,11 @@ record UnitLocation(Path unitFile, Path dropInFile) {
      * The directories systemd creates for the unit ({@code StateDirectory=}, {@code LogsDirectory=},
      * {@code ConfigurationDirectory=}, {@code CacheDirectory=}) that {@code uninstall} leaves in place, as the live
      * system names them, each where systemd puts it: {@code /var/lib}, {@code /var/log}, {@code /etc} and
-     * {@code /var/cache} for a system unit; for a {@code --user} unit {@code $XDG_CONFIG_HOME} (state, configuration,
-     * and logs under {@code log/}; systemd 252's systemd.exec(5)), {@code $XDG_STATE_HOME} (where newer versions may put
-     * state and logs: both are listed, and the caller keeps those that exist) and {@code $XDG_CACHE_HOME}. An
-     * instance's are its own subdirectories, and its configuration file in the shared configuration directory.
+     * {@code /var/cache} for a system unit; for a {@code --user} unit {@code $XDG_CONFIG_HOME} (state,
+     * configuration, and logs under {@code log/}; systemd 252's systemd.exec(5)), {@code $XDG_STATE_HOME} (where newer
+     * versions may put state and logs: both are listed, and the caller keeps those that exist) and
+     * {@code $XDG_CACHE_HOME}. An instance's are its own subdirectories, and its configuration file in the shared
+     * configuration directory.
      */
     static List<Path> serviceDirectories(ServiceRef service, Path userHome, Map<String, String> environment) {
         String name = service.name();

@@ -69,9 +69,9 @@ class SystemdServiceManagerTest {
         assertThat(systemctl.commands())
                 .filteredOn(c -> c.startsWith("systemctl show"))
                 .hasSize(3)
-                .allMatch(c -> c.equals(
-                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,"
-                                + "StateChangeTimestampMonotonic users-service.service"));
+                .allMatch(
+                        c -> c.equals("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,"
+                                + "ExecMainStatus,StateChangeTimestampMonotonic users-service.service"));
         assertThat(progress)
                 .contains("Wrote " + etc.resolve("users-service.service"), "Starting users-service…")
                 .anyMatch(p -> p.startsWith("running ("));
