@@ -316,8 +316,8 @@ public final class SystemdServiceManager implements ServiceManager {
     }
 
     /**
-     * {@code systemctl start}, then waits until the unit is active. A unit that is not running has its failed state
-     * and its start rate limit counter cleared first ({@code systemctl reset-failed}): systemd counts every start,
+     * {@code systemctl start}, then waits until the unit is active; a unit already running is left alone ("already
+     * running", exit 0). The unit has its failed state and its start rate limit counter cleared first ({@code systemctl reset-failed}): systemd counts every start,
      * an operator's too, against the {@code StartLimitBurst=} that {@code --on-failure} sets for automatic restarts,
      * and refuses the start once it is used up ("start of the service was attempted too often").
      */
@@ -325,11 +325,14 @@ public final class SystemdServiceManager implements ServiceManager {
     public void start(ServiceRef service, Progress progress) {
         UnitStatus before = requireInstalled(service, "start");
         String unit = UnitLocation.unitName(service);
+        if (before.running()) { // systemctl start would change nothing; say so, as the detached daemon does
+            progress.step(service.id() + " is already running ("
+                    + (before.mainPid() > 0 ? "pid " + before.mainPid() + ", " : "") + before.describe() + ")");
+            return;
+        }
         progress.step("Starting " + service.id() + "…");
         long begun = System.nanoTime();
-        if (!before.running()) {
-            resetFailed(service);
-        }
+        resetFailed(service);
         List<String> c = List.of("start", unit);
         check(service, systemctl.run(service.user(), c), c);
         awaitActive(service, progress, begun);
