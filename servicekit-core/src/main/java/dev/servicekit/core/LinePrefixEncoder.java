@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Puts the {@link ConsoleLogTarget}'s prefix for the event's syslog severity in front of each line another encoder
- * writes (for the journal: {@code <3>} error, {@code <4>} warning, {@code <6>} info, {@code <7>} debug and trace).
+ * writes, every line of a multi-line message or a stack trace included (for the journal: {@code <3>} error,
+ * {@code <4>} warning, {@code <6>} info, {@code <7>} debug and trace).
  */
 final class LinePrefixEncoder extends LineEncoder {
 
@@ -32,13 +33,36 @@ final class LinePrefixEncoder extends LineEncoder {
         };
     }
 
+    /**
+     * The inner encoder's bytes with the prefix in front of every line, not only the first: journald reads a stream
+     * line by line and takes the priority of each line from its own prefix, so the lines after the first of a
+     * multi-line message or a stack trace would otherwise be stored at the stream's default, info, and be missing
+     * from {@code journalctl -p warning} or {@code -p err}.
+     */
     @Override
     public byte[] encode(ILoggingEvent event) {
         byte[] prefix = prefixes[severity(event.getLevel())];
         byte[] body = inner.encode(event);
-        byte[] line = new byte[prefix.length + body.length];
-        System.arraycopy(prefix, 0, line, 0, prefix.length);
-        System.arraycopy(body, 0, line, prefix.length, body.length);
-        return line;
+        if (prefix.length == 0) {
+            return body;
+        }
+        int lines = 1;
+        for (int i = 0; i < body.length - 1; i++) { // a line break that ends the body starts no line
+            if (body[i] == '\n') {
+                lines++;
+            }
+        }
+        byte[] out = new byte[body.length + lines * prefix.length];
+        int at = 0;
+        boolean lineStart = true;
+        for (byte b : body) {
+            if (lineStart) {
+                System.arraycopy(prefix, 0, out, at, prefix.length);
+                at += prefix.length;
+            }
+            out[at++] = b;
+            lineStart = b == '\n';
+        }
+        return out;
     }
 }

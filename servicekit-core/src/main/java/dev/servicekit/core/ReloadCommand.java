@@ -22,8 +22,8 @@ import picocli.CommandLine.Command;
         description = {
             "Asks the running service to reload its configuration: through the service manager that runs it,"
                     + " else through the management listener on loopback (taken from --config/--set).",
-            "Exit 0 when reloaded, 78 when the service refused the new configuration (it keeps the running one),"
-                    + " 3 when nothing is running."
+            "Exit 0 when reloaded (through a service manager: when the manager delivered the request), 78 when the"
+                    + " service refused the new configuration (it keeps the running one), 3 when nothing is running."
         })
 final class ReloadCommand implements Callable<Integer> {
 
@@ -43,7 +43,9 @@ final class ReloadCommand implements Callable<Integer> {
     public Integer call() {
         ServiceRef service = cli.ref(target, options.instance);
         if (target.platform != null || target.root != null) {
-            cli.manager(target).reload(service, cli.progress());
+            ServiceManager manager = cli.manager(target);
+            manager.reload(service, cli.progress());
+            askedThrough(manager, service);
             return ExitCode.OK.code();
         }
         List<String> seen = new ArrayList<>();
@@ -62,6 +64,7 @@ final class ReloadCommand implements Callable<Integer> {
             // installed but stopped may still run in the foreground elsewhere.
             if (status.running()) {
                 manager.reload(service, cli.progress());
+                askedThrough(manager, service);
                 return ExitCode.OK.code();
             }
             seen.add(manager.platform() + ": " + status.summary());
@@ -91,6 +94,17 @@ final class ReloadCommand implements Callable<Integer> {
         }
         print(service.id(), report);
         return report.ok() ? ExitCode.OK.code() : ExitCode.CONFIG_ERROR.code();
+    }
+
+    /**
+     * A service manager delivers a reload (systemd's {@code systemctl reload}: SIGHUP) and returns before the service
+     * has checked the new configuration, so exit 0 means delivered, not applied; says where the answer is.
+     */
+    private void askedThrough(ServiceManager manager, ServiceRef service) {
+        cli.err()
+                .println(service.id() + ": " + manager.platform() + " delivered the reload request; the service applies"
+                        + " the new configuration only if all of it is valid, else keeps the running one, and says which"
+                        + " in its log and in status (configuration: last reload)");
     }
 
     private void print(String service, ReloadReport report) {

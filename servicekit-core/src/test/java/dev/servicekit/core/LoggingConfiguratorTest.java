@@ -419,6 +419,65 @@ class LoggingConfiguratorTest {
                         "<7>DEBUG [main] test.logger - detail");
     }
 
+    /**
+     * journald takes each line's priority from that line's own prefix: the lines after the first of a multi-line
+     * message or a stack trace need it too, or {@code journalctl -p warning} shows a reload refusal without its
+     * problems and {@code -p err} an exception without its frames.
+     */
+    @Test
+    void everyLineOfAMultiLineMessageAndOfAStackTraceCarriesTheSeverityPrefix() {
+        LoggingConfigurator.configure(new LogSettings(
+                "info",
+                "text",
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                Optional.empty(),
+                1024,
+                Duration.ofDays(1),
+                1024,
+                true,
+                Optional.of(journalTarget())));
+        log.warn("reload refused (2 problems):\n  - http.port: bad\n  - log.level: bad");
+        log.error("store failed", new IllegalStateException("disk full", new java.io.IOException("no space")));
+        log.info("after");
+
+        String[] lines = console().split("\n");
+        assertThat(lines)
+                .startsWith(
+                        "<4>WARN  [main] test.logger - reload refused (2 problems):",
+                        "<4>  - http.port: bad",
+                        "<4>  - log.level: bad",
+                        "<3>ERROR [main] test.logger - store failed",
+                        "<3>java.lang.IllegalStateException: disk full")
+                .endsWith("<6>INFO  [main] test.logger - after");
+        assertThat(lines).anyMatch(line -> line.startsWith("<3>\tat "));
+        assertThat(lines).anyMatch(line -> line.startsWith("<3>Caused by: java.io.IOException: no space"));
+        assertThat(lines).allMatch(line -> line.matches("<[346]>.*"), "every line has a priority prefix");
+    }
+
+    private static ConsoleLogTarget journalTarget() {
+        return new ConsoleLogTarget() {
+            @Override
+            public boolean readsStdout(java.util.Map<String, String> environment) {
+                return true;
+            }
+
+            @Override
+            public String linePrefix(int severity) {
+                return "<" + severity + ">";
+            }
+
+            @Override
+            public boolean timestamps() {
+                return false;
+            }
+
+            @Override
+            public String name() {
+                return "journal";
+            }
+        };
+    }
+
     @Test
     void everyLineOfAnInstanceCarriesItsNameInTextJsonFileAndJournalAlike() throws IOException {
         Path file = dir.resolve("a.log");

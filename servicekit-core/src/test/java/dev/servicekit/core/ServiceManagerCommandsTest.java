@@ -88,6 +88,10 @@ class ServiceManagerCommandsTest {
         assertThat(run("reload")).isZero();
 
         assertThat(manager.calls()).containsExactly("reload demo-service");
+        assertThat(err())
+                .as("exit 0 means delivered: the manager returns before the service checked the new configuration")
+                .contains("demo-service: fake delivered the reload request; the service applies the new configuration"
+                        + " only if all of it is valid, else keeps the running one");
     }
 
     @Test

@@ -164,11 +164,29 @@ final class ManagerSupport {
             BiFunction<S, String, ServiceManagerException> failure) {
         long begun = System.nanoTime();
         progress.step("Starting " + name + "…");
+        awaitRunning(name, progress, begun, poll, running, ended, failure);
+    }
+
+    /**
+     * Waits until the service runs or has ended and reports "running (n s)", the time since {@code begunNanos}: for a
+     * manager whose start command itself blocks until the service is up (systemd's {@code Type=notify}), the moment
+     * the caller reported "Starting name…" and asked for the start, so the time shown is the whole start.
+     *
+     * @param begunNanos {@link System#nanoTime()} when the start was asked for
+     */
+    <S> void awaitRunning(
+            String name,
+            Progress progress,
+            long begunNanos,
+            Supplier<S> poll,
+            Predicate<S> running,
+            Predicate<S> ended,
+            BiFunction<S, String, ServiceManagerException> failure) {
         S status = await(name, poll, running.or(ended), "start", failure);
         if (!running.test(status)) {
             throw failure.apply(status, "did not start");
         }
-        progress.step("running (" + seconds(begun) + ")");
+        progress.step("running (" + seconds(begunNanos) + ")");
     }
 
     /**

@@ -65,9 +65,24 @@ final class SystemdNotifier implements AutoCloseable {
 
             @Override
             public void reloadFinished(ReloadOutcome outcome) {
-                notify.ready((outcome.ok() ? "Reloaded: " : "Reload refused: ") + outcome.message());
+                notify.ready(statusText(outcome));
             }
         });
+    }
+
+    /**
+     * The {@code STATUS=} after a reload, what {@code systemctl status} shows: {@code Reloaded: applied log.level}, or
+     * {@code Reload refused, the running configuration stays: …}. A refusal's message already starts with "reload
+     * refused" (the host's one-line summary); it is not said twice.
+     */
+    static String statusText(ReloadOutcome outcome) {
+        String message = outcome.message();
+        if (outcome.ok()) {
+            return "Reloaded: " + message;
+        }
+        return message.regionMatches(true, 0, "reload refused", 0, "reload refused".length())
+                ? "R" + message.substring(1)
+                : "Reload refused: " + message;
     }
 
     synchronized void onState(ServiceState state) {

@@ -223,12 +223,28 @@ public final class SystemdServiceManager implements ServiceManager {
                                     .toList()));
             return;
         }
+        // A reinstall over a running unit: enable --now and start leave the running process alone, so it keeps the
+        // command line and settings of the unit it was started with until it restarts.
+        Optional<UnitStatus> running = request.startType() == StartType.DISABLED
+                ? Optional.empty()
+                : Optional.of(show(service)).filter(UnitStatus::running);
+        long begun = System.nanoTime(); // enable --now and start block until READY=1: the start is timed from here
         for (List<String> c : installCommands(request)) {
             progress.step(command(service, c));
             check(service, systemctl.run(service.user(), c), c);
         }
         switch (request.startType()) {
-            case AUTO, DELAYED, MANUAL -> awaitActive(service, progress);
+            case AUTO, DELAYED, MANUAL -> {
+                if (running.isPresent()) {
+                    long pid = running.get().mainPid();
+                    progress.step(service.id() + " was already running" + (pid > 0 ? " (pid " + pid + ")" : "")
+                            + " and runs the unit it was started with until it restarts; apply the new unit with: "
+                            + command(service, List.of("restart", UnitLocation.unitName(service))));
+                } else {
+                    progress.step("Starting " + service.id() + "…");
+                    awaitActive(service, progress, begun);
+                }
+            }
             case DISABLED ->
                 progress.step(service.id() + " is installed but disabled; enable it with: "
                         + command(service, List.of("enable", "--now", UnitLocation.unitName(service))));
@@ -274,20 +290,52 @@ public final class SystemdServiceManager implements ServiceManager {
             List<String> reload = List.of("daemon-reload");
             progress.step(command(service, reload));
             check(service, systemctl.run(service.user(), reload), reload);
-            systemctl.run(
-                    service.user(),
-                    List.of("reset-failed", unit)); // forget a failed state; fails harmlessly when there is none
+            resetFailed(service); // forget a failed state; fails harmlessly when there is none
+            List<String> kept = UnitLocation.serviceDirectories(service, userHome, environment).stream()
+                    .filter(path -> Files.exists(service.user() ? path : onDisk(path)))
+                    .map(Path::toString)
+                    .toList();
+            if (!kept.isEmpty()) {
+                progress.step("Kept " + String.join(", ", kept)
+                        + " (data, logs and configuration); remove them yourself if you no longer need them");
+            }
         }
     }
 
-    /** {@code systemctl start}, then waits until the unit is active. */
+    /**
+     * Where an absolute path of the live system (a system unit's) is on this manager's disk: itself, except in tests,
+     * whose system unit directory is {@code <dir>/etc/systemd/system} under a temporary directory that stands for
+     * {@code /}.
+     */
+    private Path onDisk(Path path) {
+        if (systemUnitDirectory.equals(UnitLocation.SYSTEM_UNIT_DIRECTORY) || !path.isAbsolute()) {
+            return path;
+        }
+        Path root = systemUnitDirectory.resolve("../../..").normalize();
+        return root.resolve(path.getRoot().relativize(path));
+    }
+
+    /**
+     * {@code systemctl start}, then waits until the unit is active; a unit already running is left alone ("already
+     * running", exit 0). The unit has its failed state and its start rate limit counter cleared first ({@code systemctl reset-failed}): systemd counts every start,
+     * an operator's too, against the {@code StartLimitBurst=} that {@code --on-failure} sets for automatic restarts,
+     * and refuses the start once it is used up ("start of the service was attempted too often").
+     */
     @Override
     public void start(ServiceRef service, Progress progress) {
-        requireInstalled(service, "start");
-        List<String> c = List.of("start", UnitLocation.unitName(service));
+        UnitStatus before = requireInstalled(service, "start");
+        String unit = UnitLocation.unitName(service);
+        if (before.running()) { // systemctl start would change nothing; say so, as the detached daemon does
+            progress.step(service.id() + " is already running ("
+                    + (before.mainPid() > 0 ? "pid " + before.mainPid() + ", " : "") + before.describe() + ")");
+            return;
+        }
         progress.step("Starting " + service.id() + "…");
+        long begun = System.nanoTime();
+        resetFailed(service);
+        List<String> c = List.of("start", unit);
         check(service, systemctl.run(service.user(), c), c);
-        awaitActive(service, progress);
+        awaitActive(service, progress, begun);
     }
 
     /** {@code systemctl stop}, then waits until the unit is inactive or failed. */
@@ -303,17 +351,29 @@ public final class SystemdServiceManager implements ServiceManager {
     }
 
     /**
-     * {@code systemctl restart}, then waits until the unit is active again.
+     * {@code systemctl restart}, then waits until the unit is active again. Like {@link #start}, it clears the unit's
+     * start rate limit counter first ({@code systemctl reset-failed}), so that restarts an operator asks for do not use
+     * up the automatic restarts {@code StartLimitBurst=} allows (a manual restart resets {@code NRestarts} anyway).
      *
      * @throws ServiceManagerException 4 not installed, 77 permission denied, 1 when it does not become active
      */
     @Override
     public void restart(ServiceRef service, Progress progress) {
         requireInstalled(service, "restart");
-        List<String> c = List.of("restart", UnitLocation.unitName(service));
         progress.step("Restarting " + service.id() + "…");
+        long begun = System.nanoTime();
+        resetFailed(service);
+        List<String> c = List.of("restart", UnitLocation.unitName(service));
         check(service, systemctl.run(service.user(), c), c);
-        awaitActive(service, progress);
+        awaitActive(service, progress, begun);
+    }
+
+    /**
+     * {@code systemctl reset-failed}: forgets a failed state and zeroes the start rate limit counter. Its outcome is
+     * not checked: the start that follows reports any problem (a permission refusal included) in its own words.
+     */
+    private void resetFailed(ServiceRef service) {
+        systemctl.run(service.user(), List.of("reset-failed", UnitLocation.unitName(service)));
     }
 
     /**
@@ -483,10 +543,12 @@ public final class SystemdServiceManager implements ServiceManager {
         return UnitStatus.parse(result.stdout());
     }
 
-    private void awaitActive(ServiceRef service, Progress progress) {
+    /** Waits until the unit is active and reports "running (n s)", timed from {@code begunNanos}. */
+    private void awaitActive(ServiceRef service, Progress progress, long begunNanos) {
         support.awaitRunning(
                 service.id(),
                 progress,
+                begunNanos,
                 () -> show(service),
                 UnitStatus::running,
                 UnitStatus::ended,

@@ -130,6 +130,10 @@ final class SystemdUnitRenderer {
                         .append(" restart(s) per ")
                         .append(Durations.format(request.resetAfter()))
                         .append(", then the unit stays failed (systemctl reset-failed clears it).\n");
+                // systemd counts every start against the burst, an operator's too; the CLI's start and restart run
+                // reset-failed first (decisions.md), someone typing systemctl has to know.
+                u.append(
+                        "# systemd counts your own starts and restarts too: run systemctl reset-failed before them.\n");
                 u.append("StartLimitIntervalSec=")
                         .append(Durations.format(request.resetAfter()))
                         .append('\n');

@@ -2,6 +2,8 @@ package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ServiceRef;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,6 +69,47 @@ record UnitLocation(Path unitFile, Path dropInFile) {
             base = Path.of("/etc");
         }
         return base.resolve(service.name()).resolve(instance + ".yaml");
+    }
+
+    /**
+     * The directories systemd creates for the unit ({@code StateDirectory=}, {@code LogsDirectory=},
+     * {@code ConfigurationDirectory=}, {@code CacheDirectory=}) that {@code uninstall} leaves in place, as the live
+     * system names them, each where systemd puts it: {@code /var/lib}, {@code /var/log}, {@code /etc} and
+     * {@code /var/cache} for a system unit; for a {@code --user} unit {@code $XDG_CONFIG_HOME} (state,
+     * configuration, and logs under {@code log/}; systemd 252's systemd.exec(5)), {@code $XDG_STATE_HOME} (where newer
+     * versions may put state and logs: both are listed, and the caller keeps those that exist) and
+     * {@code $XDG_CACHE_HOME}. An instance's are its own subdirectories, and its configuration file in the shared
+     * configuration directory.
+     */
+    static List<Path> serviceDirectories(ServiceRef service, Path userHome, Map<String, String> environment) {
+        String name = service.name();
+        String own = service.instance().map(i -> name + "/" + i).orElse(name);
+        Path config = service.instance().isPresent()
+                ? instanceConfigFile(service, service.instance().get(), userHome, environment)
+                : null;
+        List<Path> directories = new ArrayList<>();
+        if (service.user()) {
+            Path configHome = xdg(environment, "XDG_CONFIG_HOME", userHome.resolve(".config"));
+            Path stateHome = xdg(environment, "XDG_STATE_HOME", userHome.resolve(".local/state"));
+            Path cacheHome = xdg(environment, "XDG_CACHE_HOME", userHome.resolve(".cache"));
+            directories.add(configHome.resolve(own));
+            directories.add(stateHome.resolve(own));
+            directories.add(configHome.resolve("log").resolve(own));
+            directories.add(stateHome.resolve("log").resolve(own));
+            directories.add(config != null ? config : configHome.resolve(name));
+            directories.add(cacheHome.resolve(own));
+        } else {
+            directories.add(Path.of("/var/lib").resolve(own));
+            directories.add(Path.of("/var/log").resolve(own));
+            directories.add(config != null ? config : Path.of("/etc").resolve(name));
+            directories.add(Path.of("/var/cache").resolve(own));
+        }
+        return directories.stream().distinct().toList();
+    }
+
+    private static Path xdg(Map<String, String> environment, String variable, Path fallback) {
+        String value = environment.getOrDefault(variable, "");
+        return !value.isEmpty() && Path.of(value).isAbsolute() ? Path.of(value) : fallback;
     }
 
     /** The unit directory (where the unit file and the {@code *.wants/} links are). */

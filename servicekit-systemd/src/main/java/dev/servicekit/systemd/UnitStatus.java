@@ -11,8 +11,13 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * A unit's state as {@code systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus}
+ * A unit's state as {@code systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,…}
  * prints it ({@code Key=Value} lines).
+ *
+ * @param execMainStatus how the last main process ended, as a shell reports it: its exit code, or 128 + the signal
+ *                       that killed it; empty while the main process has not exited (systemd then shows
+ *                       {@code ExecMainStatus=0}, which is no exit code at all)
+ * @param killedBy       the signal that killed the last main process, e.g. {@code SIGKILL}
  */
 record UnitStatus(
         String loadState,
@@ -21,6 +26,7 @@ record UnitStatus(
         long mainPid,
         OptionalInt restarts,
         OptionalInt execMainStatus,
+        Optional<String> killedBy,
         OptionalLong stateChangeMonotonicMicros) {
 
     /** The properties {@link #parse(String)} reads, for {@code systemctl show -p}. */
@@ -30,8 +36,12 @@ record UnitStatus(
             "SubState",
             "MainPID",
             "NRestarts",
+            "ExecMainCode",
             "ExecMainStatus",
             "StateChangeTimestampMonotonic");
+
+    private static final long CLD_KILLED = 2;
+    private static final long CLD_DUMPED = 3;
 
     static UnitStatus parse(String showOutput) {
         Map<String, String> p = new HashMap<>();
@@ -41,13 +51,25 @@ record UnitStatus(
                 p.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
             }
         });
+        OptionalInt status = toInt(number(p.get("ExecMainStatus")));
+        OptionalLong code = number(p.get("ExecMainCode")); // the waitid() si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED
+        Optional<String> killedBy = Optional.empty();
+        if (code.isPresent() && code.getAsLong() == 0) {
+            status = OptionalInt.empty(); // the main process has not exited
+        } else if (code.isPresent() && (code.getAsLong() == CLD_KILLED || code.getAsLong() == CLD_DUMPED)) {
+            if (status.isPresent()) {
+                killedBy = Optional.of(signalName(status.getAsInt()));
+                status = OptionalInt.of(128 + status.getAsInt());
+            }
+        }
         return new UnitStatus(
                 p.getOrDefault("LoadState", "not-found"),
                 p.getOrDefault("ActiveState", "inactive"),
                 p.getOrDefault("SubState", "dead"),
                 number(p.get("MainPID")).orElse(0),
                 toInt(number(p.get("NRestarts"))),
-                toInt(number(p.get("ExecMainStatus"))),
+                status,
+                killedBy,
                 number(p.get("StateChangeTimestampMonotonic")).stream()
                         .filter(micros -> micros > 0)
                         .findFirst());
@@ -68,9 +90,28 @@ record UnitStatus(
         return activeState.equals("inactive") || activeState.equals("failed");
     }
 
-    /** systemctl's own words: {@code active (running)}. */
+    /** systemctl's own words, {@code active (running)}, and the signal that killed the last main process. */
     String describe() {
-        return activeState + " (" + subState + ")" + (loadState.equals("loaded") ? "" : ", " + loadState);
+        return activeState + " (" + subState + ")" + (loadState.equals("loaded") ? "" : ", " + loadState)
+                + killedBy.map(signal -> ", killed by " + signal).orElse("");
+    }
+
+    /** {@code SIGKILL} for 9: the signals numbered alike on every Linux architecture; others by number. */
+    static String signalName(int signal) {
+        return switch (signal) {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 3 -> "SIGQUIT";
+            case 4 -> "SIGILL";
+            case 6 -> "SIGABRT";
+            case 8 -> "SIGFPE";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            case 13 -> "SIGPIPE";
+            case 14 -> "SIGALRM";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
     }
 
     /**

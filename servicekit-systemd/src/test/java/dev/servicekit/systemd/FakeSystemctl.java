@@ -1,5 +1,6 @@
 package dev.servicekit.systemd;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -28,6 +29,7 @@ final class FakeSystemctl implements Systemctl {
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final Deque<String> shows = new ArrayDeque<>();
     private final Map<String, CommandResult> failures = new HashMap<>();
+    private final Map<String, Duration> durations = new HashMap<>();
     private List<String> journal = List.of();
     private String lastShow = NOT_FOUND;
 
@@ -40,6 +42,15 @@ final class FakeSystemctl implements Systemctl {
     /** Makes {@code systemctl <verb> …} fail. */
     FakeSystemctl failing(String verb, int exitCode, String stderr) {
         failures.put(verb, new CommandResult(exitCode, "", stderr));
+        return this;
+    }
+
+    /**
+     * Makes {@code systemctl <verb> …} take this long, as {@code systemctl start} of a {@code Type=notify} unit
+     * blocks until the service sent {@code READY=1}.
+     */
+    FakeSystemctl taking(String verb, Duration duration) {
+        durations.put(verb, duration);
         return this;
     }
 
@@ -69,6 +80,15 @@ final class FakeSystemctl implements Systemctl {
         line.addAll(arguments);
         commands.add(String.join(" ", line));
         String verb = arguments.get(0);
+        Duration duration = durations.get(verb);
+        if (duration != null) {
+            try {
+                Thread.sleep(duration.toMillis()); // the blocking command itself, not a wait for a result
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
         if (failures.containsKey(verb)) {
             return failures.get(verb);
         }

@@ -2,6 +2,7 @@ package dev.servicekit.systemd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.servicekit.spi.ReloadOutcome;
 import dev.servicekit.spi.ServiceState;
 import dev.servicekit.testing.FakeManagedService;
 import dev.servicekit.testing.NotifySocketReceiver;
@@ -43,6 +44,21 @@ class SystemdNotifierTest {
             assertThat(reload.get(1)).isEqualTo("READY=1\nSTATUS=Reloaded: log level changed");
             assertThat(stop).containsExactly("STOPPING=1", "STATUS=Stopped");
         }
+    }
+
+    /**
+     * systemctl status shows the status text: a refused reload says "refused" once, not "Reload refused: reload
+     * refused".
+     */
+    @Test
+    void theStatusAfterARefusedReloadSaysRefusedOnce() {
+        assertThat(SystemdNotifier.statusText(new ReloadOutcome(
+                        false, "reload refused, the running configuration stays: log.level \"loud\" is not valid")))
+                .isEqualTo("Reload refused, the running configuration stays: log.level \"loud\" is not valid");
+        assertThat(SystemdNotifier.statusText(new ReloadOutcome(false, "reload failed: boom")))
+                .isEqualTo("Reload refused: reload failed: boom");
+        assertThat(SystemdNotifier.statusText(new ReloadOutcome(true, "applied log.level")))
+                .isEqualTo("Reloaded: applied log.level");
     }
 
     @Test

@@ -69,9 +69,9 @@ class SystemdServiceManagerTest {
         assertThat(systemctl.commands())
                 .filteredOn(c -> c.startsWith("systemctl show"))
                 .hasSize(3)
-                .allMatch(c ->
-                        c.equals("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus,"
-                                + "StateChangeTimestampMonotonic users-service.service"));
+                .allMatch(
+                        c -> c.equals("systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,"
+                                + "ExecMainStatus,StateChangeTimestampMonotonic users-service.service"));
         assertThat(progress)
                 .contains("Wrote " + etc.resolve("users-service.service"), "Starting users-service…")
                 .anyMatch(p -> p.startsWith("running ("));
@@ -218,12 +218,67 @@ class SystemdServiceManagerTest {
                         "systemctl reset-failed users-service.service");
     }
 
+    /**
+     * A reinstall over a running unit: {@code enable --now} does not restart it, so the process keeps the unit it was
+     * started with (its JVM options, its arguments). install says so and how to apply the new unit, instead of
+     * "running (0.0 s)".
+     */
+    @Test
+    void reinstallOverARunningUnitSaysTheRunningProcessKeepsThePreviousUnitUntilRestarted() {
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+
+        manager(systemctl, 1000).install(Requests.user(), progress::add);
+
+        assertThat(systemctl.changes())
+                .containsExactly(
+                        "systemctl --user daemon-reload", "systemctl --user enable --now users-service.service");
+        assertThat(progress)
+                .doesNotContain("Starting users-service…")
+                .last()
+                .isEqualTo("users-service was already running (pid 4242) and runs the unit it was started with until it"
+                        + " restarts; apply the new unit with: systemctl --user restart users-service.service");
+    }
+
+    /**
+     * uninstall keeps the service's data, logs and configuration, and says so with where they are: the directories
+     * systemd created for the unit that exist (a {@code --user} unit's under {@code $XDG_CONFIG_HOME} with systemd
+     * 252, {@code $XDG_STATE_HOME} with newer ones).
+     */
+    @Test
+    void uninstallSaysWhichDirectoriesOfTheServiceItKeeps() throws IOException {
+        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        SystemdServiceManager system = manager(systemctl, 0);
+        system.install(Requests.defaults(), progress::add);
+        Files.createDirectories(dir.resolve("var/lib/users-service"));
+        Files.createDirectories(dir.resolve("etc/users-service"));
+        Path config = Files.createDirectories(home.resolve(".config/users-service"));
+        Path cache = Files.createDirectories(home.resolve(".cache/users-service"));
+
+        system.uninstall(SYSTEM, progress::add);
+        List<String> systemLines = List.copyOf(progress);
+        progress.clear();
+        Path userUnit =
+                Files.createDirectories(home.resolve(".config/systemd/user")).resolve("users-service.service");
+        Files.writeString(userUnit, "[Service]\n");
+        manager(systemctl, 1000).uninstall(USER, progress::add);
+
+        assertThat(systemLines)
+                .last()
+                .isEqualTo("Kept /var/lib/users-service, /etc/users-service (data, logs and configuration); remove them"
+                        + " yourself if you no longer need them");
+        assertThat(progress)
+                .last()
+                .isEqualTo("Kept " + config + ", " + cache
+                        + " (data, logs and configuration); remove them yourself if you no longer need them");
+    }
+
     @Test
     void twoInstancesShareTheTemplateAndAreEnabledEachByItsName() throws IOException {
         Files.createDirectories(dir.resolve("etc/users-service"));
         Files.writeString(dir.resolve("etc/users-service/a.yaml"), "http:\n  port: 8081\n");
         Files.writeString(dir.resolve("etc/users-service/b.yaml"), "http:\n  port: 8082\n");
-        FakeSystemctl systemctl = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(FakeSystemctl.NOT_FOUND, FakeSystemctl.ACTIVE, FakeSystemctl.NOT_FOUND, FakeSystemctl.ACTIVE);
         SystemdServiceManager manager = manager(systemctl, 0);
 
         manager.install(Requests.instance("a", true), progress::add);
@@ -243,7 +298,7 @@ class SystemdServiceManagerTest {
                         "systemctl enable --now users-service@b.service");
         assertThat(systemctl.commands())
                 .contains(
-                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainStatus,StateChangeTimestampMonotonic"
+                        "systemctl show -p LoadState,ActiveState,SubState,MainPID,NRestarts,ExecMainCode,ExecMainStatus,StateChangeTimestampMonotonic"
                                 + " users-service@b.service");
         assertThat(progress).contains("Starting users-service@a…", "Starting users-service@b…");
     }
@@ -304,6 +359,7 @@ class SystemdServiceManagerTest {
                 .containsExactly(
                         "systemctl daemon-reload",
                         "systemctl enable --now users-service@a.service",
+                        "systemctl reset-failed users-service@a.service",
                         "systemctl restart users-service@a.service",
                         "systemctl reload users-service@a.service",
                         "systemctl stop users-service@a.service",
@@ -393,10 +449,62 @@ class SystemdServiceManagerTest {
 
         assertThat(systemctl.changes())
                 .containsExactly(
+                        "systemctl reset-failed users-service.service",
                         "systemctl start users-service.service",
                         "systemctl stop users-service.service",
+                        "systemctl reset-failed users-service.service",
                         "systemctl restart users-service.service",
                         "systemctl reload users-service.service");
+    }
+
+    /**
+     * systemd counts an operator's starts against the {@code StartLimitBurst=} meant for automatic restarts, so start
+     * and restart clear the counter first; a start of a running unit changes nothing, keeps its counters and says
+     * "already running".
+     * ({@code SystemdManagerIT.restartsAnOperatorAsksForDoNotUseUpTheAutomaticRestarts} shows it under systemd.)
+     */
+    @Test
+    void startOfAStoppedUnitAndRestartClearTheStartLimitCounterButStartOfARunningOneDoesNot() {
+        FakeSystemctl failed = new FakeSystemctl().showing(FakeSystemctl.FAILED_78, FakeSystemctl.ACTIVE);
+        FakeSystemctl running = new FakeSystemctl().showing(FakeSystemctl.ACTIVE);
+
+        manager(failed, 0).start(USER, progress::add);
+        manager(running, 0).start(USER, progress::add);
+
+        assertThat(failed.changes())
+                .containsExactly(
+                        "systemctl --user reset-failed users-service.service",
+                        "systemctl --user start users-service.service");
+        assertThat(running.changes())
+                .as("a start of a running unit changes nothing")
+                .isEmpty();
+        assertThat(progress).last().isEqualTo("users-service is already running (pid 4242, active (running))");
+    }
+
+    /**
+     * {@code systemctl start} of a {@code Type=notify} unit returns only after {@code READY=1}: the time start and
+     * restart show is the whole start, and "Starting users-service…" is said once.
+     */
+    @Test
+    void startAndRestartSayStartingOnceAndShowTheTimeOfTheWholeStart() {
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(FakeSystemctl.INACTIVE, FakeSystemctl.ACTIVE)
+                .taking("start", Duration.ofMillis(400))
+                .taking("restart", Duration.ofMillis(400));
+        SystemdServiceManager manager = manager(systemctl, 0);
+
+        manager.start(SYSTEM, progress::add);
+        manager.restart(SYSTEM, progress::add);
+
+        assertThat(progress).hasSize(4);
+        assertThat(progress.get(0)).isEqualTo("Starting users-service…");
+        assertThat(progress.get(2)).isEqualTo("Restarting users-service…");
+        for (String running : List.of(progress.get(1), progress.get(3))) {
+            assertThat(running).matches("running \\(\\d+\\.\\d s\\)");
+            assertThat(Double.parseDouble(running.substring("running (".length(), running.indexOf(' ', 9))))
+                    .as(running)
+                    .isGreaterThanOrEqualTo(0.4);
+        }
     }
 
     @Test

@@ -332,6 +332,148 @@ class SystemdManagerIT {
     }
 
     /**
+     * systemd counts every start of a unit against {@code StartLimitBurst=}, an operator's as well as its own
+     * automatic restarts, and refuses a start once the burst is used up. {@code --on-failure restart:1s,none} allows
+     * one automatic restart a day ({@code StartLimitBurst=2}): three {@code restart}s in a row must still work (they
+     * clear the counter first) and must leave that one automatic restart; the crash after it leaves the unit failed,
+     * which {@code start} brings back. On the way: a reinstall over the running unit says the process keeps the unit it
+     * was started with (systemd's {@code enable --now} does not restart it), the restart applies the new one,
+     * {@code status} names the signal that killed the JVM (and no exit code while one runs), and uninstall says which
+     * of the service's directories it keeps.
+     */
+    @Test
+    void restartsAnOperatorAsksForDoNotUseUpTheAutomaticRestarts() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+        TestHttpClient api = TestHttpClient.create("http://127.0.0.1:" + ports[0]);
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString(), "--on-failure", "restart:1s,none");
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+            assertThat(Files.readAllLines(systemd.unitDirectory().resolve(UNIT)))
+                    .contains("StartLimitBurst=2");
+
+            // A reinstall over the running unit: enable --now leaves the process alone, and install says so.
+            String firstPid = systemd.show(UNIT, "MainPID").get("MainPID");
+            Cli reinstalled = cli(
+                    systemd,
+                    "install",
+                    "--config",
+                    config.toString(),
+                    "--on-failure",
+                    "restart:1s,none",
+                    "--jvm-option",
+                    "-Dservicekit.test.reinstalled=yes");
+            assertThat(reinstalled.exitCode()).as(reinstalled.output()).isZero();
+            assertThat(reinstalled.stdout() + reinstalled.stderr())
+                    .contains("users-service was already running (pid " + firstPid
+                            + ") and runs the unit it was started"
+                            + " with until it restarts; apply the new unit with: systemctl --user restart " + UNIT)
+                    .doesNotContain("Starting users-service…");
+            assertThat(systemd.show(UNIT, "MainPID")).containsEntry("MainPID", firstPid);
+            assertThat(Files.readString(Path.of("/proc", firstPid, "cmdline")))
+                    .as("the running JVM's command line, from the unit it was started with")
+                    .doesNotContain("-Dservicekit.test.reinstalled=yes");
+
+            for (int i = 1; i <= 3; i++) {
+                Cli restarted = cli(systemd, "restart");
+                assertThat(restarted.exitCode())
+                        .as("restart %d: %s", i, restarted.output())
+                        .isZero();
+                assertThat(restarted.stdout() + restarted.stderr())
+                        .as("'Restarting users-service…', then the time of the whole restart, no second 'Starting'")
+                        .contains("Restarting users-service…")
+                        .doesNotContain("Starting users-service…");
+            }
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+            String restartedPid = systemd.show(UNIT, "MainPID").get("MainPID");
+            assertThat(Files.readString(Path.of("/proc", restartedPid, "cmdline")))
+                    .as("after restart, the JVM runs the reinstalled unit")
+                    .contains("-Dservicekit.test.reinstalled=yes");
+
+            // The automatic restart is still there.
+            long pid = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
+            signal(pid, "KILL");
+            Map<String, String> afterKill = awaitRestarted(systemd, pid, "kill -9");
+            assertThat(afterKill).containsEntry("NRestarts", "1");
+
+            // The next crash finds the burst used up: the restart is refused and the unit stays failed (systemd 252
+            // keeps the crash's result, "signal", and logs the refusal).
+            signal(Long.parseLong(afterKill.get("MainPID")), "KILL");
+            Poll.until(
+                    WAIT,
+                    "the restart after the second crash refused by the start limit",
+                    () -> systemd.journal("-o", "cat").contains(UNIT + ": Start request repeated too quickly."));
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID"))
+                    .containsEntry("ActiveState", "failed")
+                    .containsEntry("MainPID", "0");
+            Cli crashed = cli(systemd, "status");
+            assertThat(crashed.exitCode()).as(crashed.output()).isEqualTo(3);
+            assertThat(crashed.stdout())
+                    .as("how the last JVM ended: killed by SIGKILL, not 'exit code 9'")
+                    .contains("users-service: not running (failed (failed), killed by SIGKILL, last exit code 137");
+
+            Cli started = cli(systemd, "start");
+            assertThat(started.exitCode()).as(started.output()).isZero();
+            assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+            Cli running = cli(systemd, "status");
+            assertThat(running.exitCode()).as(running.output()).isZero();
+            assertThat(running.stdout())
+                    .as("no 'last exit code' while the main process runs")
+                    .startsWith("users-service: running (active (running), pid ")
+                    .doesNotContain("last exit code");
+
+            // uninstall says what it keeps: the state directory systemd created (the working directory; systemd 252
+            // puts a user unit's under $XDG_CONFIG_HOME).
+            Path stateDirectory = Path.of(systemd.show(UNIT, "WorkingDirectory").get("WorkingDirectory"));
+            assertThat(stateDirectory).isDirectory();
+            Cli uninstalled = cli(systemd, "uninstall");
+            assertThat(uninstalled.exitCode()).as(uninstalled.output()).isZero();
+            assertThat(stateDirectory).isDirectory();
+            assertThat(uninstalled.stdout() + uninstalled.stderr())
+                    .contains("Kept " + stateDirectory)
+                    .contains("remove them yourself if you no longer need them");
+        }
+    }
+
+    /**
+     * A multi-line WARN (a reload refused, with its problems on the lines below) reaches the journal whole at
+     * priority warning: journald takes each line's priority from that line's own prefix.
+     */
+    @Test
+    void aRefusedReloadIsInTheJournalWithEveryProblemAtPriorityWarning() throws Exception {
+        int[] ports = FreePorts.distinct(2);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString());
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+
+            writeConfig(config, ports, "loud");
+            SystemdUserManager.Result reloaded = systemd.systemctl("reload", UNIT);
+            assertThat(reloaded.ok()).as(reloaded.output()).isTrue();
+
+            List<JsonNode> warnings = Poll.until(
+                    WAIT,
+                    "the refused reload's problem line at priority warning",
+                    () -> journalEntries(systemd, "-u", UNIT, "-p", "warning", "-o", "json"),
+                    found -> found.stream().anyMatch(e -> message(e).contains("log.level")));
+            assertThat(warnings)
+                    .as("the refusal and its problem, both at priority warning")
+                    .anyMatch(e -> message(e).startsWith("WARN ")
+                            && message(e).contains("reload refused")
+                            && e.path("PRIORITY").asText().equals("4"))
+                    .anyMatch(e -> message(e).startsWith("  - log.level")
+                            && message(e).contains("\"loud\" is not valid")
+                            && e.path("PRIORITY").asText().equals("4"));
+            assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
+        }
+    }
+
+    /**
      * {@code install --drop-in FILE} and {@code --bind-privileged-ports} as the manager reads them. A {@code --user}
      * unit with the drop-in is installed, runs with the drop-in's environment, and uninstall removes the drop-in; a
      * {@code --user} unit cannot be granted a capability, so that is refused. A system unit with both, which only a
