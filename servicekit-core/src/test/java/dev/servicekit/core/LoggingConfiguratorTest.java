@@ -375,27 +375,7 @@ class LoggingConfiguratorTest {
 
     @Test
     void linesForAConsoleCollectorCarryItsSeverityPrefixAndNoTimestamp() {
-        ConsoleLogTarget journal = new ConsoleLogTarget() {
-            @Override
-            public boolean readsStdout(java.util.Map<String, String> environment) {
-                return true;
-            }
-
-            @Override
-            public String linePrefix(int severity) {
-                return "<" + severity + ">";
-            }
-
-            @Override
-            public boolean timestamps() {
-                return false;
-            }
-
-            @Override
-            public String name() {
-                return "journal";
-            }
-        };
+        ConsoleLogTarget journal = journalTarget();
         LoggingConfigurator.configure(new LogSettings(
                 "debug",
                 "text",

@@ -836,20 +836,23 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
 
         @Override
         public Connection getConnection() throws SQLException {
-            try {
-                Connection connection = target.getConnection();
-                last.set(null);
-                return connection;
-            } catch (SQLException e) {
-                last.set(e);
-                throw e;
-            }
+            return remembered(target::getConnection);
         }
 
         @Override
         public Connection getConnection(String username, String password) throws SQLException {
+            return remembered(() -> target.getConnection(username, password));
+        }
+
+        /** One way to open a connection. */
+        private interface Opening {
+            Connection open() throws SQLException;
+        }
+
+        /** Opens a connection, forgetting the last failure when it opens and remembering this one when it fails. */
+        private Connection remembered(Opening opening) throws SQLException {
             try {
-                Connection connection = target.getConnection(username, password);
+                Connection connection = opening.open();
                 last.set(null);
                 return connection;
             } catch (SQLException e) {
