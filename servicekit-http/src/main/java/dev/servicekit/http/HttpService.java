@@ -400,7 +400,9 @@ final class HttpService implements ReloadableService {
         @Override
         public void readinessCheck(String name, BooleanSupplier up) {
             open("Readiness checks");
-            if (checks.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(up, "up")) != null) {
+            if (checks.putIfAbsent(
+                            named("A readiness check", "GET /health/ready", name), Objects.requireNonNull(up, "up"))
+                    != null) {
                 throw new IllegalArgumentException("Readiness check \"" + name + "\" is declared twice");
             }
         }
@@ -408,7 +410,7 @@ final class HttpService implements ReloadableService {
         @Override
         public void statusSection(String name, Supplier<Object> view) {
             open("Status sections");
-            Objects.requireNonNull(name, "name");
+            named("A status section", "GET /admin/status", name);
             if (AdminRoutes.RESERVED_SECTIONS.contains(name)) {
                 throw new IllegalArgumentException("Status section \"" + name
                         + "\" would replace the toolkit's own entry of /admin/status; name it after what it shows"
@@ -417,6 +419,16 @@ final class HttpService implements ReloadableService {
             if (sections.putIfAbsent(name, Objects.requireNonNull(view, "view")) != null) {
                 throw new IllegalArgumentException("Status section \"" + name + "\" is declared twice");
             }
+        }
+
+        /** {@code name}, refused when blank: it is the entry's key in {@code document}, which no one could read. */
+        private static String named(String what, String document, String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException(
+                        what + " needs a name that is not blank: it is its key in " + document);
+            }
+            return name;
         }
 
         @Override

@@ -68,6 +68,8 @@ public interface HttpServiceContext {
      * Adds a readiness check: {@code GET /health/ready} answers 200 only while the host runs and every check is up,
      * and lists each as {@code "UP"} or {@code "DOWN"} (a check that throws is down). Called per request; keep it
      * fast and bounded.
+     *
+     * @throws IllegalArgumentException if the name is blank or declared twice
      */
     void readinessCheck(String name, BooleanSupplier up);
 
@@ -77,7 +79,7 @@ public interface HttpServiceContext {
      * {@code {"error": "<class>: <message>"}} in its place (and is logged at WARN), the rest of the document is
      * unaffected.
      *
-     * @throws IllegalArgumentException if the name is declared twice or is one of the toolkit's own entries
+     * @throws IllegalArgumentException if the name is blank, declared twice or one of the toolkit's own entries
      *         ({@code name}, {@code instance}, {@code version}, {@code state}, {@code pid}, {@code startedAt},
      *         {@code uptimeSeconds}, {@code listeners}, {@code tls}, {@code config}, {@code jvm})
      */

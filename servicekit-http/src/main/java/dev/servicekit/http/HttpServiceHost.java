@@ -64,11 +64,17 @@ public final class HttpServiceHost {
     /**
      * The application as the command line runs it, with {@code clock} for token times and timestamps (tests).
      *
-     * @throws IllegalArgumentException if {@link HttpApplication#name()} is not lower-case words joined by dashes
+     * @throws IllegalArgumentException if {@link HttpApplication#name()} is not lower-case words joined by dashes, or
+     *     {@link HttpApplication#version()} is blank
      */
     public static ServiceApplication application(HttpApplication app, Clock clock) {
         Objects.requireNonNull(app, "app");
         checkName(app.name());
+        String version = Objects.requireNonNull(app.version(), "version()");
+        if (version.isBlank()) {
+            throw new IllegalArgumentException("The version of \"" + app.name() + "\" is blank: version, status and"
+                    + " /admin/status show it; return the release (e.g. \"1.0\")");
+        }
         return new Hosted(app, Objects.requireNonNull(clock, "clock"));
     }
 

@@ -271,6 +271,19 @@ class HostedManagementTest {
     }
 
     @Test
+    void aBlankStatusSectionOrReadinessCheckNameIsRefused() {
+        HttpApplication section = app(context -> context.statusSection(" ", () -> "mine"));
+        HttpApplication check = app(context -> context.readinessCheck("", () -> true));
+
+        assertThatThrownBy(() -> start(section, "auth.enabled=false").stop())
+                .hasStackTraceContaining(
+                        "A status section needs a name that is not blank: it is its key in GET /admin/status");
+        assertThatThrownBy(() -> start(check, "auth.enabled=false").stop())
+                .hasStackTraceContaining(
+                        "A readiness check needs a name that is not blank: it is its key in GET /health/ready");
+    }
+
+    @Test
     void everyEntryTheToolkitFillsIsReservedForIt() {
         ServiceHost host = start(PLAIN, "auth.enabled=false");
         try {

@@ -9,6 +9,10 @@ import org.junit.jupiter.api.Test;
 class HttpServiceHostTest {
 
     private static HttpApplication named(String name) {
+        return versioned(name, "1");
+    }
+
+    private static HttpApplication versioned(String name, String version) {
         return new HttpApplication() {
             @Override
             public String name() {
@@ -17,7 +21,7 @@ class HttpServiceHostTest {
 
             @Override
             public String version() {
-                return "1";
+                return version;
             }
 
             @Override
@@ -43,6 +47,16 @@ class HttpServiceHostTest {
     void lowerCaseWordsJoinedByDashesAreAccepted() {
         for (String name : new String[] {"notes", "notes-service", "users-service", "s3-proxy", "svc2"}) {
             assertThat(HttpServiceHost.application(named(name)).name()).isEqualTo(name);
+        }
+    }
+
+    @Test
+    void aBlankVersionIsRefusedBeforeAnythingRuns() {
+        for (String version : new String[] {"", " "}) {
+            assertThatThrownBy(() -> HttpServiceHost.application(versioned("notes", version)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("The version of \"notes\" is blank: version, status and /admin/status show it;"
+                            + " return the release (e.g. \"1.0\")");
         }
     }
 }
