@@ -497,27 +497,7 @@ class LoggingConfiguratorTest {
                 Duration.ofDays(1),
                 1024,
                 false,
-                Optional.of(new ConsoleLogTarget() {
-                    @Override
-                    public boolean readsStdout(java.util.Map<String, String> environment) {
-                        return true;
-                    }
-
-                    @Override
-                    public String linePrefix(int severity) {
-                        return "<" + severity + ">";
-                    }
-
-                    @Override
-                    public boolean timestamps() {
-                        return false;
-                    }
-
-                    @Override
-                    public String name() {
-                        return "journal";
-                    }
-                }),
+                Optional.of(journalTarget()),
                 Optional.of("eu-1")));
         console.reset();
         log.info("fine");
