@@ -375,17 +375,7 @@ class LoggingConfiguratorTest {
 
     @Test
     void linesForAConsoleCollectorCarryItsSeverityPrefixAndNoTimestamp() {
-        ConsoleLogTarget journal = journalTarget();
-        LoggingConfigurator.configure(new LogSettings(
-                "debug",
-                "text",
-                new PrintStream(console, true, StandardCharsets.UTF_8),
-                Optional.empty(),
-                1024,
-                Duration.ofDays(1),
-                1024,
-                true,
-                Optional.of(journal)));
+        configureForJournal("debug");
         log.error("bad");
         log.warn("careful");
         log.info("fine");
@@ -406,16 +396,7 @@ class LoggingConfiguratorTest {
      */
     @Test
     void everyLineOfAMultiLineMessageAndOfAStackTraceCarriesTheSeverityPrefix() {
-        LoggingConfigurator.configure(new LogSettings(
-                "info",
-                "text",
-                new PrintStream(console, true, StandardCharsets.UTF_8),
-                Optional.empty(),
-                1024,
-                Duration.ofDays(1),
-                1024,
-                true,
-                Optional.of(journalTarget())));
+        configureForJournal("info");
         log.warn("reload refused (2 problems):\n  - http.port: bad\n  - log.level: bad");
         log.error("store failed", new IllegalStateException("disk full", new java.io.IOException("no space")));
         log.info("after");
@@ -432,6 +413,20 @@ class LoggingConfiguratorTest {
         assertThat(lines).anyMatch(line -> line.startsWith("<3>\tat "));
         assertThat(lines).anyMatch(line -> line.startsWith("<3>Caused by: java.io.IOException: no space"));
         assertThat(lines).allMatch(line -> line.matches("<[346]>.*"), "every line has a priority prefix");
+    }
+
+    /** Text lines at {@code level} on the console, as a journal reads them, with the access log. */
+    private void configureForJournal(String level) {
+        LoggingConfigurator.configure(new LogSettings(
+                level,
+                "text",
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                Optional.empty(),
+                1024,
+                Duration.ofDays(1),
+                1024,
+                true,
+                Optional.of(journalTarget())));
     }
 
     private static ConsoleLogTarget journalTarget() {
