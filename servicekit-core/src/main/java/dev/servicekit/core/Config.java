@@ -62,7 +62,8 @@ public final class Config {
         if (schema.key(key.name()).isEmpty()) {
             throw new IllegalArgumentException(
                     "Config key \"" + key.name() + "\" is not part of this configuration's schema; declare it with the"
-                            + " application's keys (HttpApplication.configKeys(), or ServiceApplication.configSchema())");
+                            + " application's keys (HttpApplication.configKeys(),"
+                            + " or ServiceApplication.configSchema())");
         }
         if (unparsed.contains(key.name())) {
             throw new UnparsedKey(key.name());

@@ -103,8 +103,8 @@ final class ReloadCommand implements Callable<Integer> {
     private void askedThrough(ServiceManager manager, ServiceRef service) {
         cli.err()
                 .println(service.id() + ": " + manager.platform() + " delivered the reload request; the service applies"
-                        + " the new configuration only if all of it is valid, else keeps the running one, and says which"
-                        + " in its log and in status (configuration: last reload)");
+                        + " the new configuration only if all of it is valid, else keeps the running one, and says"
+                        + " which in its log and in status (configuration: last reload)");
     }
 
     private void print(String service, ReloadReport report) {

@@ -43,9 +43,9 @@ public interface HttpServiceContext {
 
     /**
      * Adds API routes; each method and path template at most once (templates that differ only in a parameter's name,
-     * such as {@code /notes/{id}} and {@code /notes/{name}}, match the same paths and count as one; the start fails). The OpenAPI document the API listener serves at
-     * {@code /openapi.yaml} and {@code /openapi.json} is generated from them ({@link Route#summary}, {@link
-     * Route#response}, …), so those two paths are the toolkit's.
+     * such as {@code /notes/{id}} and {@code /notes/{name}}, match the same paths and count as one; the start fails).
+     * The OpenAPI document the API listener serves at {@code /openapi.yaml} and {@code /openapi.json} is generated from
+     * them ({@link Route#summary}, {@link Route#response}, …), so those two paths are the toolkit's.
      */
     void routes(List<Route> routes);
 

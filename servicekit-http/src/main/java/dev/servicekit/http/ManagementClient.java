@@ -288,8 +288,8 @@ public final class ManagementClient implements LocalAdminAccess {
     }
 
     /**
-     * {@link #refusal} of a POST. HttpURLConnection drops the body of a 401 to a streamed POST (streamed so that the JDK
-     * never resends a reload or a backup), so the problem's detail (an expired token, a key the instance does not
+     * {@link #refusal} of a POST. HttpURLConnection drops the body of a 401 to a streamed POST (streamed so that the
+     * JDK never resends a reload or a backup), so the problem's detail (an expired token, a key the instance does not
      * trust) is asked for again by {@code GET /admin/status} with the same token, which the same authenticator refuses
      * for the same reason; where that one is not refused too, the POST's refusal is worded without a detail.
      */

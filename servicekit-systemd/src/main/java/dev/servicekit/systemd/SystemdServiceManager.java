@@ -317,9 +317,10 @@ public final class SystemdServiceManager implements ServiceManager {
 
     /**
      * {@code systemctl start}, then waits until the unit is active; a unit already running is left alone ("already
-     * running", exit 0). The unit has its failed state and its start rate limit counter cleared first ({@code systemctl reset-failed}): systemd counts every start,
-     * an operator's too, against the {@code StartLimitBurst=} that {@code --on-failure} sets for automatic restarts,
-     * and refuses the start once it is used up ("start of the service was attempted too often").
+     * running", exit 0). The unit has its failed state and its start rate limit counter cleared first
+     * ({@code systemctl reset-failed}): systemd counts every start, an operator's too, against the
+     * {@code StartLimitBurst=} that {@code --on-failure} sets for automatic restarts, and refuses the start once it is
+     * used up ("start of the service was attempted too often").
      */
     @Override
     public void start(ServiceRef service, Progress progress) {

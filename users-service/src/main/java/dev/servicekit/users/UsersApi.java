@@ -105,8 +105,8 @@ final class UsersApi {
                         .description(
                                 "Roles left out become `[\"reader\"]`; a password left out is removed (the user can no"
                                         + " longer get a token with a password until a replace sets one)."
-                                        + " With `If-Match`, the user is replaced only while its ETag still matches (412"
-                                        + " otherwise).")
+                                        + " With `If-Match`, the user is replaced only while its ETag still matches"
+                                        + " (412 otherwise).")
                         .parameter(Docs.ID)
                         .parameter(RouteDoc.Parameter.header(
                                 "If-Match",

@@ -129,7 +129,8 @@ class AuthEndToEndTest {
 
         assertThat(api.put(
                                 user,
-                                "{\"name\":\"E\",\"email\":\"edsger@example.com\",\"password\":\"a new long password\"}",
+                                "{\"name\":\"E\",\"email\":\"edsger@example.com\","
+                                        + "\"password\":\"a new long password\"}",
                                 "Authorization",
                                 "Bearer " + admin)
                         .status())
