@@ -53,8 +53,8 @@ final class SegmentPathMatcher implements PathMatcher {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < literals.length; i++) {
             String segment = literals[i];
-            if (segment.length() > 2 && segment.charAt(0) == '{' && segment.charAt(segment.length() - 1) == '}') {
-                String name = segment.substring(1, segment.length() - 1);
+            String name = parameterName(segment);
+            if (name != null) {
                 if (!plainName(name)) {
                     return PathMatchers.create(template);
                 }
@@ -69,6 +69,13 @@ final class SegmentPathMatcher implements PathMatcher {
             return PathMatchers.create(template);
         }
         return new SegmentPathMatcher(template, literals, names.toArray(new String[0]));
+    }
+
+    /** The text inside a whole-segment parameter ({@code id} of {@code {id}}), or null for any other segment. */
+    static String parameterName(String segment) {
+        return segment.length() > 2 && segment.charAt(0) == '{' && segment.charAt(segment.length() - 1) == '}'
+                ? segment.substring(1, segment.length() - 1)
+                : null;
     }
 
     /** A parameter name Helidon reads as it is: plain text without a modifier, an expression or surrounding space. */

@@ -107,11 +107,8 @@ final class ServerRouting {
     private static String shape(String template) {
         String[] segments = template.split("/", -1);
         for (int i = 0; i < segments.length; i++) {
-            String segment = segments[i];
-            if (segment.length() > 2
-                    && segment.startsWith("{")
-                    && segment.endsWith("}")
-                    && SegmentPathMatcher.plainName(segment.substring(1, segment.length() - 1))) {
+            String name = SegmentPathMatcher.parameterName(segments[i]);
+            if (name != null && SegmentPathMatcher.plainName(name)) {
                 segments[i] = "{}";
             }
         }
