@@ -326,41 +326,45 @@ public final class JsonBodies {
         if (original == null || !original.startsWith("Duplicate field ") || e.getProcessor() == null) {
             return Optional.empty();
         }
-        List<String> segments = new ArrayList<>();
+        List<JsonStreamContext> outermostFirst = new ArrayList<>();
         for (JsonStreamContext context = e.getProcessor().getParsingContext();
                 context != null && !context.inRoot();
                 context = context.getParent()) {
-            String name = context.getCurrentName();
+            outermostFirst.add(0, context);
+        }
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext context : outermostFirst) {
             if (context.inArray()) {
-                segments.add(0, "[" + context.getCurrentIndex() + "]");
-            } else if (name != null && name.isBlank()) {
-                segments.add(0, "[\"" + name + "\"]");
-            } else if (name != null) {
-                segments.add(0, "." + name);
+                appendStep(path, null, context.getCurrentIndex());
+            } else {
+                appendStep(path, context.getCurrentName(), -1);
             }
         }
-        String path = String.join("", segments);
-        return Optional.of(path.startsWith(".") ? path.substring(1) : path);
+        return Optional.of(path.toString());
     }
 
     /** JSON path such as {@code address.zip}, {@code items[2].name} or {@code [""]} (an empty key); never blank when the path has a member. */
     private static String path(JsonMappingException e) {
         StringBuilder path = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
-            String name = ref.getFieldName();
-            if (name != null && name.isBlank()) {
-                // An empty or blank key ({"": 1}) gets bracket notation so the path is never blank.
-                path.append("[\"").append(name).append("\"]");
-            } else if (name != null) {
-                if (!path.isEmpty()) {
-                    path.append('.');
-                }
-                path.append(name);
-            } else if (ref.getIndex() >= 0) {
-                path.append('[').append(ref.getIndex()).append(']');
-            }
+            appendStep(path, ref.getFieldName(), ref.getIndex());
         }
         return path.toString();
+    }
+
+    /** One step of a path in {@link #path}'s notation: a member's {@code name}, else an array's {@code index} (≥ 0). */
+    private static void appendStep(StringBuilder path, String name, int index) {
+        if (name != null && name.isBlank()) {
+            // An empty or blank key ({"": 1}) gets bracket notation so the path is never blank.
+            path.append("[\"").append(name).append("\"]");
+        } else if (name != null) {
+            if (!path.isEmpty()) {
+                path.append('.');
+            }
+            path.append(name);
+        } else if (index >= 0) {
+            path.append('[').append(index).append(']');
+        }
     }
 
     private static String at(JsonLocation location) {
