@@ -276,11 +276,10 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         }
         String fix = "; check that PostgreSQL runs and accepts connections, and check store.url, store.username and"
                 + " store.password-file";
-        String state = cause instanceof SQLException sql ? Objects.requireNonNullElse(sql.getSQLState(), "") : "";
-        if (state.startsWith("28")) {
+        if (loginRefused(cause)) {
             fix = "; PostgreSQL refuses the login: check store.username, the password in store.password-file (its"
                     + " first line) and the server's pg_hba.conf";
-        } else if (state.equals("3D000")) {
+        } else if (cause instanceof SQLException sql && "3D000".equals(sql.getSQLState())) {
             fix = "; create it (CREATE DATABASE <name> OWNER <role>, docs/fleet.md) or correct the database in"
                     + " store.url";
         }
@@ -807,13 +806,18 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
 
     /** The fix for a refused login (SQLSTATE class 28), after PostgreSQL's message; empty for other failures. */
     private static String loginHint(Throwable failure) {
-        if (failure instanceof SQLException sql
-                && sql.getSQLState() != null
-                && sql.getSQLState().startsWith("28")) {
+        if (loginRefused(failure)) {
             return "; PostgreSQL refuses the login: check the role's password and pg_hba.conf; store.password-file is"
                     + " read when the service starts, so restart it after changing that file";
         }
         return "";
+    }
+
+    /** Whether PostgreSQL refused the login (SQLSTATE class 28: a wrong password, a pg_hba.conf rule). */
+    private static boolean loginRefused(Throwable failure) {
+        return failure instanceof SQLException sql
+                && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("28");
     }
 
     /**

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,21 +134,23 @@ final class UsersService {
      * database and role, never the password.
      */
     static Map<String, String> storeStatus(UserStore store) {
-        try {
-            store.ping(STORE_CHECK_TIMEOUT);
-            return Map.of("kind", store.describe(), "state", "UP");
-        } catch (RuntimeException e) {
-            return Map.of("kind", store.describe(), "state", "DOWN", "reason", String.valueOf(e.getMessage()));
-        }
+        return whyDown(store)
+                .map(reason -> Map.of("kind", store.describe(), "state", "DOWN", "reason", reason))
+                .orElseGet(() -> Map.of("kind", store.describe(), "state", "UP"));
     }
 
     /** {@code UP} when the store answers within {@link #STORE_CHECK_TIMEOUT}, else {@code DOWN}. */
     static String storeState(UserStore store) {
+        return whyDown(store).isEmpty() ? "UP" : "DOWN";
+    }
+
+    /** Empty when the store answers within {@link #STORE_CHECK_TIMEOUT}, else why it did not. */
+    private static Optional<String> whyDown(UserStore store) {
         try {
             store.ping(STORE_CHECK_TIMEOUT);
-            return "UP";
+            return Optional.empty();
         } catch (RuntimeException e) {
-            return "DOWN";
+            return Optional.of(String.valueOf(e.getMessage()));
         }
     }
 }
