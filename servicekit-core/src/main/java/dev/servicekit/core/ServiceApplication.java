@@ -23,11 +23,36 @@ public interface ServiceApplication {
      */
     String JVM_OPTIONS_PROPERTY = "servicekit.jvm-options";
 
-    /** The service name, lower-case with dashes, e.g. {@code users-service}; also the command name. */
+    /**
+     * The service name, lower-case letters and digits in words joined by dashes, e.g. {@code users-service}; also the
+     * command name, the installed service's name and the environment prefix ({@link #checkIdentity}).
+     */
     String name();
 
-    /** The application version, shown by {@code version} and {@code /admin/status}. */
+    /** The application version, shown by {@code version} and {@code /admin/status}; not blank. */
     String version();
+
+    /**
+     * Refuses a name and a version that would break only later: the name is the command's, the service manager's (a
+     * systemd unit, a Windows service, a launchd label), part of file names and the environment prefix, so a space, an
+     * upper-case letter or an underscore breaks one of them (a unit systemd refuses at install, variables no shell can
+     * set); a blank version is what {@code version}, {@code status} and {@code /admin/status} would show. Called by
+     * {@link ServiceCli#builder} (and by hosts that wrap an application of their own, before anything runs).
+     *
+     * @throws IllegalArgumentException if the name is not lower-case words joined by dashes, or the version is blank
+     */
+    static void checkIdentity(ServiceApplication app) {
+        String name = java.util.Objects.requireNonNull(app.name(), "name()");
+        if (!name.matches("[a-z][a-z0-9]*(-[a-z0-9]+)*")) {
+            throw new IllegalArgumentException("The service name \"" + name + "\" must be lower-case letters and"
+                    + " digits in words joined by '-', starting with a letter (e.g. notes-service): it names the"
+                    + " command, the installed service, its files and its environment variables (NOTES_SERVICE_...)");
+        }
+        if (java.util.Objects.requireNonNull(app.version(), "version()").isBlank()) {
+            throw new IllegalArgumentException("The version of \"" + name + "\" is blank: version, status and"
+                    + " /admin/status show it; return the release (e.g. \"1.0\")");
+        }
+    }
 
     /** Every configuration key the application accepts, including {@link CoreConfigKeys#all()}. */
     ConfigSchema configSchema();

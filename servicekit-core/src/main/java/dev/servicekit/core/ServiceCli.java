@@ -259,6 +259,7 @@ public final class ServiceCli {
 
         private Builder(ServiceApplication app) {
             this.app = Objects.requireNonNull(app, "app");
+            ServiceApplication.checkIdentity(app);
         }
 
         /** The environment variables to read configuration from. */

@@ -1,6 +1,7 @@
 package dev.servicekit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.ServiceState;
@@ -82,6 +83,41 @@ class ServiceCliTest {
 
     private String err() {
         return err.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Any application, not only one hosted by servicekit-http, whose name or version would break only later. */
+    @Test
+    void anApplicationNamedOtherThanLowerCaseWordsJoinedByDashesOrWithABlankVersionIsRefusedByTheBuilder() {
+        assertThatThrownBy(() -> ServiceCli.builder(identified("Notes Lite", "1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("The service name \"Notes Lite\" must be lower-case letters and digits");
+        assertThatThrownBy(() -> ServiceCli.builder(identified("notes", " ")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("The version of \"notes\" is blank");
+    }
+
+    private ServiceApplication identified(String name, String version) {
+        return new ServiceApplication() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String version() {
+                return version;
+            }
+
+            @Override
+            public ConfigSchema configSchema() {
+                return app.configSchema();
+            }
+
+            @Override
+            public Service createService(Config config) {
+                return app.createService(config);
+            }
+        };
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Hosts an {@link HttpApplication}: the whole command line ({@code run}, {@code install}, {@code reload},
@@ -68,31 +67,10 @@ public final class HttpServiceHost {
      *     {@link HttpApplication#version()} is blank
      */
     public static ServiceApplication application(HttpApplication app, Clock clock) {
-        Objects.requireNonNull(app, "app");
-        checkName(app.name());
-        String version = Objects.requireNonNull(app.version(), "version()");
-        if (version.isBlank()) {
-            throw new IllegalArgumentException("The version of \"" + app.name() + "\" is blank: version, status and"
-                    + " /admin/status show it; return the release (e.g. \"1.0\")");
-        }
-        return new Hosted(app, Objects.requireNonNull(clock, "clock"));
+        Hosted hosted = new Hosted(Objects.requireNonNull(app, "app"), Objects.requireNonNull(clock, "clock"));
+        ServiceApplication.checkIdentity(hosted);
+        return hosted;
     }
-
-    /**
-     * The name is the command's, the service manager's (a systemd unit, a Windows service, a launchd label), part of
-     * file names and the environment prefix: a space, an upper-case letter or an underscore breaks one of them only
-     * later (a unit systemd refuses at install, variables no shell can set), so it is refused before anything runs.
-     */
-    private static void checkName(String name) {
-        Objects.requireNonNull(name, "name()");
-        if (!SERVICE_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("The service name \"" + name + "\" must be lower-case letters and"
-                    + " digits in words joined by '-', starting with a letter (e.g. notes-service): it names the"
-                    + " command, the installed service, its files and its environment variables (NOTES_SERVICE_...)");
-        }
-    }
-
-    private static final Pattern SERVICE_NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
 
     /**
      * Every key the hosted application accepts, in documentation order: the API and management listeners, limits,
