@@ -60,6 +60,16 @@ public interface ServiceManager {
     ServiceStatus status(ServiceRef service);
 
     /**
+     * How the manager starts the installed service ({@link InstalledLaunch}): the arguments and working directory
+     * it gives the process, read back from where the manager keeps them, for {@code status}, {@code reload} and
+     * {@code doctor} to read the configuration the service reads. Empty when the service is not installed here, the
+     * manager does not keep them, or they cannot be read (never throws). The default: empty.
+     */
+    default java.util.Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * What {@code doctor} should know about the service as this manager would run it (systemd: the unit's
      * {@code systemd-analyze verify} and {@code security} exposure; Windows: the image path's quoting, the account's
      * "log on as a service" right, the Event Log source). Called for every registered manager, available or not:
