@@ -56,6 +56,13 @@ final class ConfigBootstrap {
         // be what makes the combination valid (docs/decisions.md, "Shared-source discovery skips cross-key checks").
         ConfigLoader localLoader = loader(options, Optional.empty());
         Config local = localLoader.read(SHARED_SOURCE_KEYS);
+        Path dataDir = local.get(CoreConfigKeys.DATA_DIR);
+        if (options.workingDirectory != null && !dataDir.isAbsolute()) {
+            // An installed service's relative data directory is under the directory its manager starts it in; said
+            // as the last --set, every value derived from it (the database, the key files) follows.
+            return load(options.withOverride(CoreConfigKeys.DATA_DIR.name() + "="
+                    + options.workingDirectory.resolve(dataDir).normalize()));
+        }
         Path file = configFile(options);
         Set<ConfigProblem> sourceProblems = new LinkedHashSet<>();
         for (SharedConfigSource.Provider provider : CoreConfigKeys.SHARED_SOURCES) {
@@ -141,19 +148,25 @@ final class ConfigBootstrap {
 
     /** The file {@link #load} reads: {@code --config}, else {@code <data-dir>/config.yaml}. */
     Path configFile(ServiceCli.ConfigOptions options) {
-        return options.configFile != null ? options.configFile : defaultConfigFile(options.overrides);
+        return options.configFile != null ? options.configFile : defaultConfigFile(options);
     }
 
-    /** {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory. */
-    private Path defaultConfigFile(List<String> overrides) {
+    /**
+     * {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory
+     * (the options' own, when they name one).
+     */
+    private Path defaultConfigFile(ServiceCli.ConfigOptions options) {
         String dataDir = environment.get(CoreConfigKeys.DATA_DIR.environmentVariable(app.environmentPrefix()));
-        for (String override : overrides) {
+        for (String override : options.overrides) {
             if (override.startsWith(CoreConfigKeys.DATA_DIR.name() + "=")) {
                 dataDir = override.substring(CoreConfigKeys.DATA_DIR.name().length() + 1);
             }
         }
-        return Path.of(dataDir == null || dataDir.isBlank() ? "." : dataDir.strip())
+        Path file = Path.of(dataDir == null || dataDir.isBlank() ? "." : dataDir.strip())
                 .resolve("config.yaml");
+        return options.workingDirectory == null
+                ? file
+                : options.workingDirectory.resolve(file).normalize();
     }
 
     /**

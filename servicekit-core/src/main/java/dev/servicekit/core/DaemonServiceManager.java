@@ -3,6 +3,7 @@ package dev.servicekit.core;
 import dev.servicekit.spi.Durations;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
@@ -602,6 +603,27 @@ public final class DaemonServiceManager implements ServiceManager {
                         OptionalInt.empty(),
                         OptionalInt.empty());
         };
+    }
+
+    /**
+     * The arguments in {@code <name>.daemon.json} (none when the daemon was started without {@code install}) and
+     * the directory {@code start} launches it in; empty when neither that file nor a live daemon is there.
+     */
+    @Override
+    public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        DaemonFiles files = DaemonFiles.of(service, workingDir);
+        Optional<DaemonLaunchSpec> spec;
+        try {
+            spec = DaemonLaunchSpec.read(files.launchFile());
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            return Optional.empty();
+        }
+        if (spec.isEmpty() && !(DaemonPidFile.inspect(files.pidFile()) instanceof DaemonPidFile.Running)) {
+            return Optional.empty();
+        }
+        return Optional.of(new InstalledLaunch(
+                spec.map(s -> s.launch().arguments()).orElse(List.of()), Optional.of(files.workingDirectory())));
     }
 
     /**

@@ -81,20 +81,35 @@ final class DoctorCommand implements Callable<Integer> {
         this.portHolders = portHolders;
     }
 
+    /** The options as the preferred manager (or {@code --platform}'s) starts the service, else those typed here. */
+    private InstalledConfig installed(ServiceRef service) {
+        try {
+            ServiceManager manager = cli.manager(target);
+            return InstalledConfig.of(options, manager, service);
+        } catch (RuntimeException e) {
+            return InstalledConfig.typed(options); // no manager here: the managers' own checks below say so
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         ServiceRef service = cli.ref(target, options.instance);
         List<Diagnosis> findings = new ArrayList<>();
+        // The configuration the service manager starts the service with, when it has it installed: doctor checks
+        // what the service will read, from any directory.
+        InstalledConfig installed = installed(service);
+        installed.launch().ifPresent(launch -> findings.add(Diagnosis.ok("launch", launch.summary())));
+        ServiceCli.ConfigOptions effective = installed.options();
         ConfigBootstrap bootstrap = cli.bootstrap().withoutSecretFilePermissions();
         Optional<Config> config = Optional.empty();
-        try (ConfigBootstrap.Loaded loaded = bootstrap.load(options)) {
+        try (ConfigBootstrap.Loaded loaded = bootstrap.load(effective)) {
             config = Optional.of(loaded.config());
             findings.add(Diagnosis.ok(
                     "configuration",
                     "valid ("
-                            + (Files.exists(bootstrap.configFile(options))
-                                    ? "file " + bootstrap.configFile(options)
-                                    : "no file at " + bootstrap.configFile(options)
+                            + (Files.exists(bootstrap.configFile(effective))
+                                    ? "file " + bootstrap.configFile(effective)
+                                    : "no file at " + bootstrap.configFile(effective)
                                             + "; defaults, environment and --set")
                             + ")"));
             findings.add(sharedConfig(loaded));
@@ -110,7 +125,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         if (config.isPresent()) {
             Config valid = config.get();
-            findings.addAll(secretFiles(valid, bootstrap.configFile(options)));
+            findings.addAll(secretFiles(valid, bootstrap.configFile(effective)));
             findings.add(dataDirectory(valid));
             PemTlsFiles.of(valid, CoreConfigKeys.LOG_SYSLOG_TLS_FILES)
                     .diagnoseCertificate("certificate syslog client", Clock.systemUTC())

@@ -206,8 +206,26 @@ public final class ServiceCli {
         @CommandLine.Mixin
         InstanceOption instance = new InstanceOption();
 
+        /**
+         * The directory a relative {@code data-dir} (the default {@code .} among them) and so the default
+         * configuration file are under: null for this process's working directory; an installed service's own
+         * ({@link InstalledConfig}) for the verbs that read the configuration it runs with.
+         */
+        Path workingDirectory;
+
         /** For picocli ({@code @Mixin}). */
         public ConfigOptions() {}
+
+        /** A copy with {@code override} after the other {@code --set} values. */
+        ConfigOptions withOverride(String override) {
+            ConfigOptions copy = new ConfigOptions();
+            copy.configFile = configFile;
+            copy.overrides = new ArrayList<>(overrides);
+            copy.overrides.add(override);
+            copy.instance = instance;
+            copy.workingDirectory = workingDirectory;
+            return copy;
+        }
     }
 
     /**

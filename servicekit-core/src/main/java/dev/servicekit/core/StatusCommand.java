@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
  *       one; when it does not run the service, every other available manager is asked whether it does (a detached
  *       daemon on a systemd host).</li>
  *   <li>The process: the file a running service keeps in its data directory ({@link RunningInstanceFile}; the data
- *       directory comes from {@code --config}/{@code --set}/the environment, as for {@code run}), which finds a
- *       foreground {@code run} no manager knows of.</li>
+ *       directory comes from the configuration the manager starts the service with when a manager runs it and no
+ *       {@code --config} is given ({@link InstalledConfig}), else from {@code --config}/{@code --set}/the
+ *       environment, as for {@code run}), which also finds a foreground {@code run} no manager knows of.</li>
  *   <li>The application: its management listener (the address in that file, else the configured one when a manager
  *       runs the service), asked for {@code /health/ready} and {@code /admin/status}.</li>
  * </ol>
@@ -45,7 +46,8 @@ import picocli.CommandLine.Option;
         description = {
             "Shows the service manager's view of the service merged with the running application's own (readiness,"
                     + " version, configuration hash, last reload, listeners, certificate expiry).",
-            "Finds a foreground run or a detached daemon through the data directory (taken from --config/--set).",
+            "Under a service manager, reads the configuration the manager starts the service with (unless --config"
+                    + " is given); finds a foreground run through the data directory (taken from --config/--set).",
             "Exit 0 running, 3 not running, 4 not installed."
         })
 final class StatusCommand implements Callable<Integer> {
@@ -110,9 +112,13 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
 
+        // Under a manager, the configuration it starts the service with (its --config, --set and working directory):
+        // from any directory, the service's own data directory and management listener.
+        InstalledConfig installed =
+                status.running() ? InstalledConfig.of(options, manager, service) : InstalledConfig.typed(options);
         Optional<Config> config = Optional.empty();
         try {
-            config = Optional.of(cli.loadConfig(options));
+            config = Optional.of(cli.loadConfig(installed.options()));
         } catch (ConfigException e) {
             notes.add("the configuration is invalid (" + e.problems().size()
                     + " problems; config validate lists them), so the data directory and management listener are not"
@@ -154,9 +160,9 @@ final class StatusCommand implements Callable<Integer> {
         if (json) {
             cli.out()
                     .println(JsonValues.write(
-                            jsonView(service, manager, status, running, pid, process, application, notes)));
+                            jsonView(service, manager, status, running, pid, installed, process, application, notes)));
         } else {
-            printText(service, manager, status, process, application, notes);
+            printText(service, manager, status, installed, process, application, notes);
         }
         // A training run for the JDK's AOT cache (servicekit-launcher's AotCache) is kept only when this file exists
         // at exit. Whatever status found: one without a running service is as valid a training run (the management
@@ -195,6 +201,7 @@ final class StatusCommand implements Callable<Integer> {
             ServiceStatus status,
             boolean running,
             OptionalLong pid,
+            InstalledConfig installed,
             Optional<RunningInstanceFile.Found> process,
             Optional<ApplicationView> application,
             List<String> notes) {
@@ -225,6 +232,23 @@ final class StatusCommand implements Callable<Integer> {
         managerView.put(
                 "configuration",
                 status.configuration().map(ServiceConfiguration::toMap).orElse(null));
+        managerView.put(
+                "launch",
+                installed
+                        .launch()
+                        .map(described -> {
+                            Map<String, Object> launch = new LinkedHashMap<>();
+                            launch.put("arguments", described.launch().arguments());
+                            launch.put(
+                                    "workingDirectory",
+                                    described
+                                            .launch()
+                                            .workingDirectory()
+                                            .map(Object::toString)
+                                            .orElse(null));
+                            return launch;
+                        })
+                        .orElse(null));
         view.put("manager", managerView);
         view.put(
                 "process",
@@ -260,6 +284,7 @@ final class StatusCommand implements Callable<Integer> {
             ServiceRef service,
             ServiceManager manager,
             ServiceStatus status,
+            InstalledConfig installed,
             Optional<RunningInstanceFile.Found> process,
             Optional<ApplicationView> application,
             List<String> notes) {
@@ -276,6 +301,7 @@ final class StatusCommand implements Callable<Integer> {
                     .println("  service manager: " + manager.platform() + ", " + status.summary()
                             + status.since().map(since -> ", since " + since).orElse(""));
         }
+        installed.launch().ifPresent(launch -> cli.out().println("  started with:    " + launch.summary()));
         process.ifPresent(p -> cli.out().println("  process:         pid " + p.pid() + " (" + p.file() + ")"));
         application.ifPresent(this::printApplication);
         for (String note : notes) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.ReloadOutcome;
@@ -110,6 +111,23 @@ class DaemonServiceManagerTest {
                 # not applied by the daemon: start at boot, account, dependencies, recovery actions
                 """);
         assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void installedLaunchIsTheLaunchFilesArgumentsInTheDirectoryStartRunsItIn() {
+        DaemonServiceManager manager = manager();
+        assertThat(manager.installedLaunch(ref()))
+                .as("nothing installed, nothing running")
+                .isEmpty();
+
+        manager.install(request(false), progress::add);
+
+        assertThat(manager.installedLaunch(ref()))
+                .hasValue(new InstalledLaunch(List.of("--config", "/etc/svc/config.yaml"), Optional.of(dir)));
+        ServiceRef instance = new ServiceRef("svc", false, Optional.of(dir), Optional.of("a"));
+        assertThat(manager.installedLaunch(instance))
+                .as("another instance, not installed")
+                .isEmpty();
     }
 
     @Test

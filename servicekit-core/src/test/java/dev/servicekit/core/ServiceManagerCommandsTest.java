@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
@@ -17,10 +18,12 @@ import dev.servicekit.testing.FakeServiceManager;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +43,10 @@ class ServiceManagerCommandsTest {
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
     final FakeServiceManager manager = FakeServiceManager.named("fake", true);
     final List<String> events = new CopyOnWriteArrayList<>();
+    /** The application's management listener as reload sees it; null: none. */
+    volatile LocalAdminAccess admin;
+    /** The configurations the CLI asked the application's management listener for. */
+    final List<Config> adminConfigs = new CopyOnWriteArrayList<>();
 
     final ServiceApplication app = new ServiceApplication() {
         @Override
@@ -58,6 +65,12 @@ class ServiceManagerCommandsTest {
                     .add(CoreConfigKeys.all())
                     .check(CoreConfigKeys::check)
                     .build();
+        }
+
+        @Override
+        public Optional<LocalAdminAccess> localAdminAccess(Config config) {
+            adminConfigs.add(config);
+            return Optional.ofNullable(admin);
         }
 
         @Override
@@ -90,8 +103,171 @@ class ServiceManagerCommandsTest {
         assertThat(manager.calls()).containsExactly("reload demo-service");
         assertThat(err())
                 .as("exit 0 means delivered: the manager returns before the service checked the new configuration")
-                .contains("demo-service: fake delivered the reload request; the service applies the new configuration"
-                        + " only if all of it is valid, else keeps the running one");
+                .contains("demo-service: fake delivered the reload request (the service itself was not asked: neither"
+                        + " --config nor the configuration fake starts it with is known here); the service applies the"
+                        + " new configuration only if all of it is valid, else keeps the running one");
+    }
+
+    /** A management listener whose process is {@code pid} and which answers a reload with {@code report}. */
+    private LocalAdminAccess listener(long pid, ReloadReport report) {
+        return new LocalAdminAccess() {
+            @Override
+            public URI managementUri() {
+                return URI.create("http://127.0.0.1:9090");
+            }
+
+            @Override
+            public ReloadReport reload() {
+                events.add("POST /admin/reload");
+                return report;
+            }
+
+            @Override
+            public Optional<ApplicationView> view() {
+                return Optional.of(
+                        new ApplicationView(managementUri(), Optional.of(true), Map.of("pid", pid), List.of()));
+            }
+        };
+    }
+
+    private static ServiceStatus runningAs(long pid) {
+        return new ServiceStatus(
+                true, true, "active (running)", OptionalLong.of(pid), OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    /** The service as the manager starts it: {@code --config <dir>/etc/demo.yaml --set log.level=error} in a home. */
+    private Path installedIn(String yaml) throws Exception {
+        Path home = Files.createDirectories(dir.resolve("var/demo"));
+        Path config = Files.createDirectories(dir.resolve("etc")).resolve("demo.yaml");
+        Files.writeString(config, yaml);
+        manager.launches(new InstalledLaunch(
+                List.of("--config", config.toString(), "--set", "log.level=error"), Optional.of(home)));
+        return home;
+    }
+
+    @Test
+    void reloadUnderAManagerAsksTheServiceItselfWithTheConfigurationTheManagerStartsItWith() throws Exception {
+        Path home = installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(
+                42,
+                new ReloadReport(Instant.now(), true, List.of("log.level"), List.of(), List.of(), Optional.empty()));
+
+        assertThat(run("reload", "--set", "log.level=debug")).as(err()).isZero();
+
+        assertThat(events).containsExactly("POST /admin/reload");
+        assertThat(manager.calls()).as("the manager only delivers: not used").doesNotContain("reload demo-service");
+        assertThat(out()).contains("demo-service reloaded its configuration:").contains("applied:          log.level");
+        Config read = adminConfigs.get(adminConfigs.size() - 1);
+        assertThat(read.get(CoreConfigKeys.DATA_DIR))
+                .as("the directory the manager starts it in")
+                .isEqualTo(home);
+        assertThat(read.get(CoreConfigKeys.LOG_FORMAT)).as("its --config file").isEqualTo("json");
+        assertThat(read.get(CoreConfigKeys.LOG_LEVEL))
+                .as("its --set, then the one typed here")
+                .isEqualTo("debug");
+    }
+
+    @Test
+    void aReloadTheServiceRefusesUnderAManagerExits78WithItsReason() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(
+                42,
+                new ReloadReport(
+                        Instant.now(), false, List.of(), List.of(), List.of(), Optional.of("http.port: not a port")));
+
+        assertThat(run("reload")).isEqualTo(ExitCode.CONFIG_ERROR.code());
+
+        assertThat(out())
+                .contains("demo-service refused the new configuration and keeps running with the old one:")
+                .contains("error: http.port: not a port");
+        assertThat(manager.calls()).doesNotContain("reload demo-service");
+    }
+
+    @Test
+    void anInvalidConfigurationTheManagerStartsItWithIsNotDeliveredAndExits78WithItsProblems() throws Exception {
+        installedIn("log:\n  format: loud\n");
+        manager.reports(runningAs(42));
+        admin = listener(42, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+
+        assertThat(run("reload")).isEqualTo(ExitCode.CONFIG_ERROR.code());
+
+        assertThat(manager.calls()).doesNotContain("reload demo-service");
+        assertThat(events).doesNotContain("POST /admin/reload");
+        assertThat(err())
+                .contains("demo-service: invalid configuration, 1 problem:")
+                .contains("log.format")
+                .contains("demo-service: not reloaded: the configuration fake starts it with is invalid, which the"
+                        + " service would refuse; it keeps running with the one it has");
+    }
+
+    @Test
+    void aListenerOfAnotherProcessIsNotAskedTheManagerDeliversAndSaysWhy() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(7, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+
+        assertThat(run("reload")).isZero();
+
+        assertThat(events).doesNotContain("POST /admin/reload");
+        assertThat(manager.calls()).contains("reload demo-service");
+        assertThat(err())
+                .contains("fake delivered the reload request (the service itself was not asked: the management"
+                        + " listener at http://127.0.0.1:9090 belongs to pid 7, not to the pid 42 fake runs)");
+    }
+
+    @Test
+    void statusUnderAManagerFindsTheProcessInTheDataDirectoryTheManagerStartsItIn() throws Exception {
+        Path home = installedIn("log:\n  format: json\n");
+        long pid = ProcessHandle.current().pid();
+        manager.reports(runningAs(pid));
+        String start = ProcessHandle.current()
+                .info()
+                .startInstant()
+                .map(i -> "\"" + i + "\"")
+                .orElse("null");
+        Files.writeString(
+                RunningInstanceFile.in(home, "demo-service").file(),
+                "{\"pid\":" + pid + ",\"processStart\":" + start + ",\"state\":\"RUNNING\",\"endpoints\":{}}");
+
+        assertThat(run("status", "--json")).as(err()).isZero();
+
+        JsonNode status = new ObjectMapper().readTree(out());
+        assertThat(status.path("process").path("file").asText())
+                .isEqualTo(RunningInstanceFile.in(home, "demo-service").file().toString());
+        assertThat(status.path("manager")
+                        .path("launch")
+                        .path("workingDirectory")
+                        .asText())
+                .isEqualTo(home.toString());
+        assertThat(status.path("manager").path("launch").path("arguments").toString())
+                .contains("--config", "log.level=error");
+        assertThat(status.path("notes").toString()).doesNotContain("another copy");
+
+        out.reset();
+        assertThat(run("status")).isZero();
+        assertThat(out())
+                .contains("  started with:    --config " + dir.resolve("etc/demo.yaml")
+                        + " --set log.level=error (fake," + " in " + home + ")")
+                .contains("  process:         pid " + pid);
+    }
+
+    @Test
+    void aConfigGivenHereWinsOverTheOneTheManagerStartsTheServiceWith() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        Path mine = dir.resolve("mine.yaml");
+        Files.writeString(mine, "log:\n  format: text\n");
+        admin = listener(42, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+
+        assertThat(run("reload", "--config", mine.toString())).isZero();
+
+        Config read = adminConfigs.get(adminConfigs.size() - 1);
+        assertThat(read.get(CoreConfigKeys.LOG_FORMAT)).isEqualTo("text");
+        assertThat(read.get(CoreConfigKeys.LOG_LEVEL))
+                .as("not the installed --set")
+                .isEqualTo("info");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.servicekit.testing;
 
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
@@ -36,6 +37,7 @@ public final class FakeServiceManager implements ServiceManager {
     private volatile Optional<ServiceManagerException> failure = Optional.empty();
     private volatile Optional<ServiceRef> lastRef = Optional.empty();
     private volatile Function<ManagedService, OptionalInt> runManaged = service -> OptionalInt.empty();
+    private volatile Optional<InstalledLaunch> launch = Optional.empty();
 
     private FakeServiceManager(String platform, boolean available, int order) {
         this.platform = Objects.requireNonNull(platform, "platform");
@@ -57,6 +59,12 @@ public final class FakeServiceManager implements ServiceManager {
     /** Every call from now on throws {@code value}. */
     public FakeServiceManager failsWith(ServiceManagerException value) {
         this.failure = Optional.of(value);
+        return this;
+    }
+
+    /** What {@link #installedLaunch} answers from now on (empty until set). */
+    public FakeServiceManager launches(InstalledLaunch value) {
+        launch = Optional.of(value);
         return this;
     }
 
@@ -144,6 +152,12 @@ public final class FakeServiceManager implements ServiceManager {
             throw e;
         });
         return status;
+    }
+
+    @Override
+    public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
+        lastRef = Optional.of(service);
+        return launch;
     }
 
     @Override

@@ -174,6 +174,53 @@ class InstancesOnOneHostIT {
             assertThat(status.awaitExit(COMMAND)).isZero();
             assertThat(status.stdout()).contains("users-service@a: running");
         }
+        // From a directory that is not theirs and without --config, status, reload and doctor read the
+        // configuration the daemon manager starts each instance with (its --config, its working directory).
+        try (ServiceProcess status =
+                command("status", "--json", "--platform", "daemon", "--root", root().toString(), "--instance", "b")) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+            JsonNode view = new ObjectMapper().readTree(status.stdout());
+            assertThat(view.path("application").path("instance").asText())
+                    .as("b's own management listener answered: %s", status.stdout())
+                    .isEqualTo("b");
+            assertThat(view.path("application").path("pid").asLong()).isEqualTo(pid("b"));
+            assertThat(view.path("process").path("file").asText())
+                    .isEqualTo(root().resolve("b/users-service@b.running.json").toString());
+            assertThat(view.path("manager").path("launch").path("arguments").toString())
+                    .contains(dir.resolve("b.yaml").toString());
+        }
+        Path aConfig = dir.resolve("a.yaml");
+        String aText = Files.readString(aConfig);
+        Files.writeString(aConfig, aText.replace("format: text", "format: text\n  level: debug"));
+        try (ServiceProcess reload =
+                command("reload", "--platform", "daemon", "--root", root().toString(), "--instance", "a")) {
+            assertThat(reload.awaitExit(COMMAND)).as(reload.output()).isZero();
+            assertThat(reload.stdout())
+                    .as("the service's own answer, not only a delivered signal: %s", reload.output())
+                    .contains("users-service@a reloaded its configuration"); // "unchanged" once the watcher was first
+        }
+        Files.writeString(aConfig, aText.replace("format: text", "format: text\n  level: loud"));
+        try (ServiceProcess reload =
+                command("reload", "--platform", "daemon", "--root", root().toString(), "--instance", "a")) {
+            assertThat(reload.awaitExit(COMMAND)).as(reload.output()).isEqualTo(78);
+            assertThat(reload.output())
+                    .contains("log.level")
+                    .contains("users-service@a: not reloaded: the configuration daemon starts it with is invalid");
+            assertThat(reload.output()).as("nothing delivered").doesNotContain("SIGHUP");
+        }
+        Files.writeString(aConfig, aText);
+        assertThat(api("a").get("/api/v1/users/" + id).status())
+                .as("a refused reload changes nothing")
+                .isEqualTo(200);
+        try (ServiceProcess doctor =
+                command("doctor", "--platform", "daemon", "--root", root().toString(), "--instance", "a")) {
+            doctor.awaitExit(COMMAND);
+            assertThat(doctor.stdout())
+                    .as(doctor.output())
+                    .contains("--config " + aConfig + " (daemon, in " + root().resolve("a") + ")")
+                    .contains("file " + aConfig);
+        }
+
         for (String instance : List.of("a", "b")) {
             JsonNode admin = management(instance).get("/admin/status").json();
             assertThat(admin.path("instance").asText()).isEqualTo(instance);
