@@ -1,10 +1,13 @@
 package dev.servicekit.windows;
 
 import dev.servicekit.spi.LaunchCommand;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The service's {@code ImagePath}: the quoted {@code java.exe}, the JVM options, {@code -jar}, the quoted jar,
- * the verb {@code service} and the launch arguments (e.g. {@code --config <file>}).
+ * the verb {@code service} and the launch arguments (e.g. {@code --config <file>}); {@link #launchArguments} reads
+ * the arguments back.
  */
 final class ImagePath {
 
@@ -68,5 +71,21 @@ final class ImagePath {
             line.append(' ').append(WindowsCommandLine.join(launch.arguments()));
         }
         return line.toString();
+    }
+
+    /**
+     * The launch arguments of an image path written by {@link #of}: the words after {@code -jar <jar> service}, split
+     * as {@code java.exe} splits them ({@link WindowsCommandLine#split}), unquoted; with the {@code --set data-dir=}
+     * that {@link #of(LaunchCommand, String)} added. Empty when the image path is not {@code <java> [options] -jar
+     * <jar> service [arguments]} (a service this toolkit did not install, or one edited by hand into another shape).
+     */
+    static Optional<List<String>> launchArguments(String imagePath) {
+        List<String> words = WindowsCommandLine.split(imagePath);
+        // java.exe takes the word after the first -jar as the jar and everything after that as the program's
+        int option = words.isEmpty() ? -1 : words.subList(1, words.size()).indexOf("-jar") + 1;
+        if (option <= 0 || option + 2 >= words.size() || !words.get(option + 2).equals(SERVICE_VERB)) {
+            return Optional.empty();
+        }
+        return Optional.of(List.copyOf(words.subList(option + 3, words.size())));
     }
 }

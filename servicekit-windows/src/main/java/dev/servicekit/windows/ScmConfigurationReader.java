@@ -10,6 +10,7 @@ import com.sun.jna.platform.win32.WinReg;
 import com.sun.jna.platform.win32.Winsvc;
 import com.sun.jna.ptr.IntByReference;
 import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.StartType;
 import java.time.Duration;
@@ -143,6 +144,24 @@ final class ScmConfigurationReader {
                 preshutdown,
                 Optional.ofNullable(base.command()),
                 notes);
+    }
+
+    /**
+     * How the SCM starts the service: the launch arguments of its image path ({@link ImagePath#launchArguments}) and
+     * no working directory (the SCM has no such setting: a service starts in {@code System32}, and {@code install}
+     * puts the data directory into the arguments as {@code --set data-dir=}). Empty when {@code QueryServiceConfig}
+     * fails or the image path is not one {@code install} writes; never throws.
+     */
+    static Optional<InstalledLaunch> installedLaunch(Scm scm) {
+        String command;
+        try {
+            command = scm.base().command();
+        } catch (RuntimeException e) {
+            return Optional.empty(); // unreadable: status says why; the callers fall back to their defaults
+        }
+        return Optional.ofNullable(command)
+                .flatMap(ImagePath::launchArguments)
+                .map(arguments -> new InstalledLaunch(arguments, Optional.empty()));
     }
 
     private static <T> Optional<T> orRegistry(

@@ -19,6 +19,7 @@ import dev.servicekit.scm.ScmApi;
 import dev.servicekit.scm.ScmStatus;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceConfiguration;
 import dev.servicekit.spi.ServiceManagerException;
@@ -630,6 +631,30 @@ final class ScmInstaller {
                                 exit,
                                 OptionalInt.empty())
                         .withConfiguration(configuration(service, name));
+            } finally {
+                A.CloseServiceHandle(service);
+            }
+        } finally {
+            A.CloseServiceHandle(scm);
+        }
+    }
+
+    /**
+     * The launch read back from the image path ({@link ScmConfigurationReader#installedLaunch}); empty when the
+     * service does not exist or the SCM will not say (any error: the callers fall back to their defaults).
+     */
+    Optional<InstalledLaunch> installedLaunch(String name) {
+        Winsvc.SC_HANDLE scm = A.OpenSCManager(null, null, Winsvc.SC_MANAGER_CONNECT);
+        if (scm == null) {
+            return Optional.empty();
+        }
+        try {
+            Winsvc.SC_HANDLE service = A.OpenService(scm, name, Winsvc.SERVICE_QUERY_CONFIG);
+            if (service == null) {
+                return Optional.empty(); // not installed (1060), or not ours to read
+            }
+            try {
+                return ScmConfigurationReader.installedLaunch(ScmConfigurationReader.jna(service, name));
             } finally {
                 A.CloseServiceHandle(service);
             }

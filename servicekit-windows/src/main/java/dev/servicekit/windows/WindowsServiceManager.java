@@ -5,6 +5,7 @@ import com.sun.jna.platform.win32.WinReg;
 import dev.servicekit.scm.ScmApi;
 import dev.servicekit.spi.Diagnosis;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
@@ -172,6 +173,26 @@ public final class WindowsServiceManager implements ServiceManager {
     @Override
     public ServiceStatus status(ServiceRef service) {
         return new ScmInstaller().status(ScmInstallPlan.serviceName(service));
+    }
+
+    /**
+     * On Windows: the arguments after {@code service} in the image path the SCM starts the service with
+     * ({@code QueryServiceConfig}), split as {@code java.exe} splits them; among them the {@code --set data-dir=} that
+     * {@code install} adds. No working directory: the SCM has none to give (a service starts in {@code System32}).
+     * Empty when the service is not installed, its image path is not one {@code install} writes, or it cannot be read;
+     * elsewhere empty at once, without native calls. Never throws.
+     */
+    @Override
+    public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        if (!isAvailable()) {
+            return Optional.empty(); // no SCM off Windows, nor its DLLs to call
+        }
+        try {
+            return new ScmInstaller().installedLaunch(ScmInstallPlan.serviceName(service));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // the SPI promises no exception: the callers fall back to their defaults
+        }
     }
 
     /**

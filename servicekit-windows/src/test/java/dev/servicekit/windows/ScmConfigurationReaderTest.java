@@ -4,14 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.spi.FailureAction;
+import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
+import dev.servicekit.spi.LaunchCommand;
 import dev.servicekit.spi.ServiceConfiguration;
+import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.StartType;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +57,12 @@ class ScmConfigurationReaderTest {
     /** An SCM that answers every level with the given value, or with {@code error} for the levels listed. */
     private static ScmConfigurationReader.Scm scm(
             ScmConfigurationReader.BaseConfig base, int error, List<Integer> failingLevels) {
+        return scm(() -> base, error, failingLevels);
+    }
+
+    /** As above, with {@code QueryServiceConfig} answered by {@code base}, which may throw as the real one does. */
+    private static ScmConfigurationReader.Scm scm(
+            Supplier<ScmConfigurationReader.BaseConfig> base, int error, List<Integer> failingLevels) {
         return new ScmConfigurationReader.Scm() {
             <T> ScmConfigurationReader.Answer<T> answer(int level, T value) {
                 return failingLevels.contains(level)
@@ -60,7 +72,7 @@ class ScmConfigurationReaderTest {
 
             @Override
             public ScmConfigurationReader.BaseConfig base() {
-                return base;
+                return base.get();
             }
 
             @Override
@@ -250,5 +262,71 @@ class ScmConfigurationReaderTest {
                         "s",
                         List.of())
                 .failureActionsValue();
+    }
+
+    @Test
+    void theInstalledLaunchIsTheImagePathsArgumentsAfterServiceWithTheDataDirectoryAndNoWorkingDirectory() {
+        List<String> arguments = List.of("--config", "C:\\ProgramData\\users service\\a.yaml", "--set", "x=\"y\" \\");
+        ScmInstallPlan plan = ScmInstallPlan.from(new InstallRequest(
+                ServiceRef.system("users-service").withInstance("a"),
+                "Users Service",
+                "Users over HTTP.",
+                StartType.AUTO,
+                Optional.empty(),
+                Optional.empty(),
+                List.of(),
+                List.of(),
+                Duration.ofDays(1),
+                Duration.ofSeconds(30),
+                new LaunchCommand(
+                        Path.of("C:\\Program Files\\Java\\bin\\java.exe"),
+                        List.of("-Xmx256m"),
+                        Path.of("C:\\Program Files\\Users Service\\users-service.jar"),
+                        arguments),
+                false));
+        ScmConfigurationReader.BaseConfig base = new ScmConfigurationReader.BaseConfig(
+                2, "NT SERVICE\\users-service$a", "Users Service (a)", List.of(), plan.imagePath());
+
+        Optional<InstalledLaunch> launch = ScmConfigurationReader.installedLaunch(scm(base, 0, List.of()));
+
+        assertThat(launch)
+                .contains(new InstalledLaunch(
+                        List.of(
+                                "--instance",
+                                "a",
+                                "--config",
+                                "C:\\ProgramData\\users service\\a.yaml",
+                                "--set",
+                                "x=\"y\" \\",
+                                "--set",
+                                "data-dir=" + ScmInstallPlan.programData() + "\\users-service\\a"),
+                        Optional.empty()));
+    }
+
+    @Test
+    void noInstalledLaunchWhenTheConfigurationCannotBeReadOrTheImagePathIsNotOurs() {
+        ScmConfigurationReader.Scm unreadable = scm(
+                () -> {
+                    throw ScmErrors.failure(
+                            "read the configuration of \"users-service\" (QueryServiceConfig)",
+                            "users-service",
+                            5,
+                            e -> "x");
+                },
+                0,
+                List.of());
+        ScmConfigurationReader.BaseConfig noCommand =
+                new ScmConfigurationReader.BaseConfig(3, "LocalSystem", "Users", List.of(), null);
+        ScmConfigurationReader.BaseConfig svchost = new ScmConfigurationReader.BaseConfig(
+                2, "LocalSystem", "Other", List.of(), "C:\\Windows\\system32\\svchost.exe -k netsvcs");
+
+        assertThat(ScmConfigurationReader.installedLaunch(unreadable)).isEmpty();
+        assertThat(ScmConfigurationReader.installedLaunch(scm(noCommand, 0, List.of())))
+                .isEmpty();
+        assertThat(ScmConfigurationReader.installedLaunch(scm(svchost, 0, List.of())))
+                .isEmpty();
+        assertThat(ScmConfigurationReader.installedLaunch(scm(BASE, 0, List.of())))
+                .as("java.exe -jar u.jar service: no arguments")
+                .contains(new InstalledLaunch(List.of(), Optional.empty()));
     }
 }

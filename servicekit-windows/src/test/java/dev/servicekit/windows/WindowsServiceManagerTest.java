@@ -8,6 +8,7 @@ import dev.servicekit.scm.ScmStatus;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
+import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.testing.FakeManagedService;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,16 @@ class WindowsServiceManagerTest {
                 System.getProperty("os.name").startsWith("Windows"),
                 "runs off Windows only: on Windows runManaged would talk to the real SCM");
         assertThat(new WindowsServiceManager().runManaged(FakeManagedService.named("users-service")))
+                .isEmpty();
+    }
+
+    @Test
+    void installedLaunchOffWindowsIsEmptyAtOnceAndTouchesNoNativeCode() {
+        assumeFalse(
+                System.getProperty("os.name").startsWith("Windows"),
+                "runs off Windows only: on Windows installedLaunch would ask the real SCM");
+        // without the availability check this fails: loading advapi32 throws an Error here, which nothing catches
+        assertThat(new WindowsServiceManager().installedLaunch(ServiceRef.system("users-service")))
                 .isEmpty();
     }
 

@@ -290,7 +290,9 @@ class WineScmIT {
      * and the SID type, and keeps nothing of the failure actions it accepts: the installer writes those four registry
      * values itself and {@code status} reads them from there, saying so. Then the dependencies: Wine starts a service
      * without its dependencies and would stop a dependency under a running dependent; the product's {@code stop}
-     * refuses that as Windows does (error 1051), naming the dependent.
+     * refuses that as Windows does (error 1051), naming the dependent. The launch arguments, {@code --config} and the
+     * {@code --set data-dir=} that {@code install} adds among them, read back from the image path
+     * ({@code installedLaunch}).
      */
     @Test
     void everyInstallOptionReadsBackThroughTheScmApiAndFromTheRegistry() throws Exception {
@@ -299,6 +301,7 @@ class WineScmIT {
         String name = "skE2EAll" + me;
         int depPort = freePort();
         int port = freePort();
+        String configFile = "C:\\Program Files\\servicekit e2e\\" + name + ".yaml";
         assertThat(fixture("install", dep, String.valueOf(depPort), fixtureLogArg(dep))
                         .exitCode())
                 .isZero();
@@ -324,7 +327,11 @@ class WineScmIT {
                     "--reset-after",
                     "2h",
                     "--stop-timeout",
-                    "45s");
+                    "45s",
+                    "--config",
+                    configFile,
+                    "--set",
+                    "motto=say \"hi\"");
             assertThat(install.exitCode()).as("install: %s", install.all()).isZero();
             assertThat(install.stdout().replace("\r", "").lines().filter(l -> l.contains("Win32 error 124")))
                     .as("the settings Wine's SCM does not keep, each written to the registry by the installer")
@@ -389,6 +396,27 @@ class WineScmIT {
                     .containsEntry("Type", "REG_DWORD 0x10");
             assertThat(reg.get("ImagePath"))
                     .isEqualTo("REG_SZ " + config.path("command").asText());
+
+            // (c) how the SCM starts it, read back from the image path for status, reload and doctor
+            JsonNode launches = installedLaunch(name);
+            assertThat(texts(launches.path(name).path("arguments")))
+                    .as("installedLaunch: the launch arguments, the data directory install added last")
+                    .containsExactly(
+                            name,
+                            String.valueOf(port),
+                            fixtureLogArg(name),
+                            "--config",
+                            configFile,
+                            "--set",
+                            "motto=say \"hi\"",
+                            "--set",
+                            "data-dir=C:\\ProgramData\\" + name);
+            assertThat(launches.path(name).path("workingDirectory").isNull())
+                    .as("no working directory: the SCM has none")
+                    .isTrue();
+            assertThat(launches.path(name + "Missing").isNull())
+                    .as("a service that is not installed")
+                    .isTrue();
 
             // dependencies: Wine starts a service without starting what it depends on (Windows starts those first)
             WineSession.Result started = fixture("start", name);
@@ -501,6 +529,14 @@ class WineScmIT {
         WineSession.Result r =
                 WineFault.runAgainOnce("status-json", () -> fixture("status-json", name), WineSession.Result::all);
         assertThat(r.stderr()).as("status-json: %s", r.all()).isEmpty();
+        return new ObjectMapper().readTree(r.stdout());
+    }
+
+    private JsonNode installedLaunch(String name) throws Exception {
+        WineSession.Result r = WineFault.runAgainOnce(
+                "installed-launch", () -> fixture("installed-launch", name), WineSession.Result::all);
+        assertThat(r.exitCode()).as("installed-launch: %s", r.all()).isZero();
+        assertThat(r.stderr()).as("installed-launch: %s", r.all()).isEmpty();
         return new ObjectMapper().readTree(r.stdout());
     }
 
