@@ -238,9 +238,16 @@ class DaemonModeIT {
             assertThat(status.stdout()).contains("users-service: running").contains("pid " + pid);
         }
 
+        // reload asks the daemon itself (its launch file names the configuration) and prints its answer...
         try (ServiceProcess reload = daemonCommand("reload")) {
             assertThat(reload.awaitExit(COMMAND)).as(reload.output()).isZero();
+            assertThat(reload.stdout()).contains("users-service reloaded its configuration");
         }
+        // ...and SIGHUP, what the manager delivers where the service cannot be asked, reloads it too.
+        Process hangup = new ProcessBuilder("kill", "-HUP", Long.toString(pid))
+                .redirectErrorStream(true)
+                .start();
+        assertThat(hangup.waitFor()).isZero();
         Poll.until(
                 Duration.ofSeconds(20),
                 "the daemon to log that it received SIGHUP",
