@@ -2,6 +2,7 @@ package dev.servicekit.systemd;
 
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
@@ -360,6 +361,25 @@ public final class LaunchdServiceManager implements ServiceManager {
                 ? new ServiceStatus(
                         true, false, "not loaded", OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty())
                 : ServiceStatus.notInstalled();
+    }
+
+    /**
+     * How launchd starts the installed job, read back from its plist ({@link LaunchdPlistReader}): the words after
+     * {@code run} in {@code ProgramArguments} and the {@code WorkingDirectory}. Empty with {@code --root} (a staged
+     * plist runs nowhere), without a plist, and when the plist cannot be read back. Never throws; reads one file.
+     */
+    @Override
+    public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        if (service.root().isPresent()) {
+            return Optional.empty();
+        }
+        try {
+            Path plist = location(service).plistOnDisk();
+            return Files.isRegularFile(plist) ? LaunchdPlistReader.launch(Files.readAllBytes(plist)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: the caller does without, as for a manager that keeps nothing
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.servicekit.systemd;
 import dev.servicekit.spi.Diagnosis;
 import dev.servicekit.spi.ExitCode;
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ManagedService;
 import dev.servicekit.spi.Progress;
 import dev.servicekit.spi.ServiceManager;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -409,6 +411,123 @@ public final class SystemdServiceManager implements ServiceManager {
                     : ServiceStatus.notInstalled();
         }
         return show(service).toServiceStatus(Instant.now(), System.nanoTime() / 1000); // nanoTime: CLOCK_MONOTONIC
+    }
+
+    /**
+     * How systemd starts the installed unit: the words after {@code run} in its {@code ExecStart=} (read from the unit
+     * file and the drop-ins systemd lists for it, an instance's {@code %i} and {@code %E} resolved, so its
+     * {@code --config} is a real path), and the working directory {@code systemctl show -p WorkingDirectory} gives
+     * (where systemd cannot be asked: the state directory, {@code WorkingDirectory=%S/<name>}, that exists). Empty with
+     * {@code --root} (a staged unit runs nowhere), when there is no unit file or systemd does not know the unit, and
+     * when the command line cannot be read back: not {@code -jar <jar> run …}, an environment variable, a specifier
+     * other than {@code %i %I %n %N %p %P %E}. Never throws; blocks for one {@code systemctl show}.
+     */
+    @Override
+    public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
+        Objects.requireNonNull(service, "service");
+        if (service.root().isPresent()) {
+            return Optional.empty();
+        }
+        try {
+            return readLaunch(service);
+        } catch (IOException | RuntimeException e) {
+            // Unreadable (a file, systemctl, a word): the caller does without, as for a manager that keeps nothing.
+            return Optional.empty();
+        }
+    }
+
+    private Optional<InstalledLaunch> readLaunch(ServiceRef service) throws IOException {
+        UnitLocation location = location(service);
+        if (!Files.isRegularFile(location.unitFile())) {
+            return Optional.empty();
+        }
+        List<String> c = List.of(
+                "show", "-p", "LoadState,FragmentPath,DropInPaths,WorkingDirectory", UnitLocation.unitName(service));
+        CommandResult shown = systemctl.run(service.user(), c);
+        Map<String, String> p = shown.ok() ? properties(shown.stdout()) : Map.of();
+        if (p.getOrDefault("LoadState", "").equals("not-found")) {
+            return Optional.empty();
+        }
+        // The files systemd read the unit from, in the order it applied them; the unit file alone when it cannot say.
+        List<String> files = new ArrayList<>();
+        String fragment = p.getOrDefault("FragmentPath", "");
+        files.add(Files.readString(fragment.isEmpty() ? location.unitFile() : Path.of(fragment)));
+        for (String dropIn : p.getOrDefault("DropInPaths", "").split(" ")) { // a path with a space: unreadable
+            if (!dropIn.isEmpty()) {
+                files.add(Files.readString(Path.of(dropIn)));
+            }
+        }
+        Optional<String> execStart = SystemdCommandLine.execStart(files);
+        if (execStart.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> words = new ArrayList<>(SystemdCommandLine.split(execStart.get(), specifiers(service)));
+        if (!words.isEmpty()) { // the prefixes of systemd.service(5): -, @, :, +, ! and !!
+            words.set(0, words.get(0).replaceFirst("^[-@:+!]+", ""));
+        }
+        int jar = words.indexOf("-jar");
+        if (jar < 0 || words.size() < jar + 3 || !words.get(jar + 2).equals("run")) {
+            return Optional.empty();
+        }
+        Optional<Path> workingDirectory = shown.ok()
+                ? workingDirectory(service, p.getOrDefault("WorkingDirectory", ""))
+                : stateDirectory(service);
+        return Optional.of(new InstalledLaunch(words.subList(jar + 3, words.size()), workingDirectory));
+    }
+
+    /**
+     * The specifiers a unit of ours may use in {@code ExecStart=}, as systemd resolves them for this unit:
+     * {@code %i}/{@code %I} the instance, {@code %n}/{@code %N} the unit name with and without its suffix,
+     * {@code %p}/{@code %P} its prefix, {@code %E} the configuration directory
+     * ({@link UnitLocation#configurationHome}).
+     */
+    private Map<Character, String> specifiers(ServiceRef service) {
+        String unit = UnitLocation.unitName(service);
+        Map<Character, String> specifiers = new HashMap<>();
+        specifiers.put('n', unit);
+        specifiers.put('N', unit.substring(0, unit.length() - ".service".length()));
+        specifiers.put('p', service.name());
+        specifiers.put('P', service.name());
+        specifiers.put(
+                'E',
+                UnitLocation.configurationHome(service, userHome, environment).toString());
+        service.instance().ifPresent(instance -> {
+            specifiers.put('i', instance);
+            specifiers.put('I', instance);
+        });
+        return specifiers;
+    }
+
+    /**
+     * {@code WorkingDirectory} as {@code systemctl show} prints it: systemd 252 resolves the specifiers
+     * ({@code /var/lib/users-service}; {@code $XDG_CONFIG_HOME/users-service} for a user unit) and marks a directory
+     * that may be missing ({@code WorkingDirectory=-…}, and a user unit's default, the home directory) with a leading
+     * {@code !}; {@code ~} is the home directory.
+     */
+    private Optional<Path> workingDirectory(ServiceRef service, String shown) {
+        String dir = shown.startsWith("!") ? shown.substring(1) : shown;
+        if (dir.equals("~")) {
+            return service.user() ? Optional.of(userHome) : Optional.empty(); // the system unit's User='s home
+        }
+        return dir.startsWith("/") ? Optional.of(Path.of(dir)) : Optional.empty();
+    }
+
+    /** The unit's state directory ({@code WorkingDirectory=%S/<name>}), the first that exists where systemd puts it. */
+    private Optional<Path> stateDirectory(ServiceRef service) {
+        return UnitLocation.stateDirectories(service, userHome, environment).stream()
+                .filter(dir -> Files.isDirectory(service.user() ? dir : onDisk(dir)))
+                .findFirst();
+    }
+
+    private static Map<String, String> properties(String showOutput) {
+        Map<String, String> properties = new HashMap<>();
+        showOutput.lines().forEach(line -> {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                properties.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        });
+        return properties;
     }
 
     /**

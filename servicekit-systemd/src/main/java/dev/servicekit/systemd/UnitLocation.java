@@ -61,14 +61,34 @@ record UnitLocation(Path unitFile, Path dropInFile) {
      */
     static Path instanceConfigFile(
             ServiceRef service, String instance, Path userHome, Map<String, String> environment) {
-        Path base;
+        return configurationHome(service, userHome, environment)
+                .resolve(service.name())
+                .resolve(instance + ".yaml");
+    }
+
+    /**
+     * What systemd's {@code %E} specifier stands for: {@code /etc} for a system unit, {@code $XDG_CONFIG_HOME} (default
+     * {@code ~/.config}) for a {@code --user} unit.
+     */
+    static Path configurationHome(ServiceRef service, Path userHome, Map<String, String> environment) {
+        return service.user() ? xdg(environment, "XDG_CONFIG_HOME", userHome.resolve(".config")) : Path.of("/etc");
+    }
+
+    /**
+     * Where systemd puts the unit's {@code StateDirectory=} (its working directory, {@code %S/<own>}): {@code /var/lib}
+     * for a system unit; for a {@code --user} unit {@code $XDG_CONFIG_HOME} (systemd 252) or {@code $XDG_STATE_HOME}
+     * (newer versions), both listed, in that order.
+     */
+    static List<Path> stateDirectories(ServiceRef service, Path userHome, Map<String, String> environment) {
+        String own = service.instance().map(i -> service.name() + "/" + i).orElse(service.name());
         if (service.user()) {
-            String xdg = environment.getOrDefault("XDG_CONFIG_HOME", "");
-            base = !xdg.isEmpty() && Path.of(xdg).isAbsolute() ? Path.of(xdg) : userHome.resolve(".config");
-        } else {
-            base = Path.of("/etc");
+            return List.of(
+                    xdg(environment, "XDG_CONFIG_HOME", userHome.resolve(".config"))
+                            .resolve(own),
+                    xdg(environment, "XDG_STATE_HOME", userHome.resolve(".local/state"))
+                            .resolve(own));
         }
-        return base.resolve(service.name()).resolve(instance + ".yaml");
+        return List.of(Path.of("/var/lib").resolve(own));
     }
 
     /**

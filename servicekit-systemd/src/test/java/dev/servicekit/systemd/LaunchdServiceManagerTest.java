@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
@@ -557,5 +558,63 @@ class LaunchdServiceManagerTest {
                 .isEmpty();
         assertThat(Map.of("restarts", status.toServiceStatus().restarts()))
                 .containsEntry("restarts", OptionalInt.of(2));
+    }
+
+    @Test
+    void installedLaunchReadsProgramArgumentsAfterRunAndTheWorkingDirectoryFromThePlist() {
+        LaunchdServiceManager manager = manager(new FakeLaunchd(live), 0);
+        manager.install(LaunchdRequests.specialCharacters(), progress::add);
+
+        assertThat(manager.installedLaunch(SYSTEM))
+                .contains(new InstalledLaunch(
+                        LaunchdRequests.specialCharacters().launch().arguments(),
+                        Optional.of(Path.of("/usr/local/var/users-service"))));
+        assertThat(LaunchdRequests.specialCharacters().launch().arguments())
+                .contains("/Users/Shared/R&D apps/config.yaml", "banner=it's ${USER} & <friends>", "");
+    }
+
+    @Test
+    void installedLaunchOfAnInstanceAndOfAnAgent() {
+        LaunchdServiceManager manager = manager(new FakeLaunchd(live), 0);
+        manager.install(LaunchdRequests.instance(), progress::add);
+
+        assertThat(manager.installedLaunch(SYSTEM.withInstance("a")))
+                .contains(new InstalledLaunch(
+                        List.of("--instance", "a", "--config", "/usr/local/etc/users-service/a.yaml"),
+                        Optional.of(Path.of("/usr/local/var/users-service/a"))));
+        assertThat(manager.installedLaunch(SYSTEM)).isEmpty();
+
+        LaunchdServiceManager agents = manager(new FakeLaunchd(live), 501);
+        agents.install(LaunchdRequests.user(), progress::add);
+        assertThat(agents.installedLaunch(USER))
+                .contains(new InstalledLaunch(
+                        List.of("--config", "/usr/local/etc/users-service/config.yaml"),
+                        Optional.of(Path.of("/Users/alice/Library/Application Support/users-service"))));
+    }
+
+    @Test
+    void installedLaunchIsEmptyWhenNotInstalledStagedOrUnreadable() throws IOException {
+        LaunchdServiceManager manager = manager(new FakeLaunchd(live), 0);
+        assertThat(manager.installedLaunch(SYSTEM)).isEmpty();
+
+        ServiceRef staged = new ServiceRef("users-service", false, Optional.of(live.resolve("staging")));
+        manager.install(Requests.withService(LaunchdRequests.defaults(), staged), progress::add);
+        assertThat(manager.installedLaunch(staged)).isEmpty();
+
+        Path plist = onDisk(DAEMON_PLIST);
+        Files.createDirectories(plist.getParent());
+        Files.writeString(plist, "<plist version=\"1.0\"><dict><key>ProgramArguments</key><array>");
+        assertThat(manager.installedLaunch(SYSTEM)).as("not well-formed").isEmpty();
+        // An external entity is not loaded: the file would otherwise become an argument.
+        Path secret = Files.writeString(live.resolve("secret.txt"), "secret");
+        Files.writeString(plist, """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE plist [<!ENTITY secret SYSTEM "%s">]>
+                <plist version="1.0"><dict><key>ProgramArguments</key><array>
+                <string>/usr/bin/java</string><string>-jar</string><string>/opt/u.jar</string><string>run</string>
+                <string>&secret;</string></array></dict></plist>
+                """.formatted(secret.toUri()));
+        assertThat(manager.installedLaunch(SYSTEM))
+                .hasValueSatisfying(launch -> assertThat(launch.arguments()).doesNotContain("secret"));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.servicekit.spi.InstallRequest;
+import dev.servicekit.spi.InstalledLaunch;
 import dev.servicekit.spi.ServiceManager;
 import dev.servicekit.spi.ServiceManagerException;
 import dev.servicekit.spi.ServiceManagers;
@@ -656,5 +657,177 @@ class SystemdServiceManagerTest {
                 .isFalse();
         assertThat(new SystemdServiceManager().isAvailable())
                 .isEqualTo(Files.isDirectory(Path.of("/run/systemd/system")));
+    }
+
+    private static final String SHOW_LAUNCH = "systemctl show -p LoadState,FragmentPath,DropInPaths,WorkingDirectory ";
+
+    private static String shownLaunch(String workingDirectory, String dropInPaths) {
+        return "LoadState=loaded\nFragmentPath=\nDropInPaths=" + dropInPaths + "\nWorkingDirectory=" + workingDirectory
+                + "\n";
+    }
+
+    @Test
+    void installedLaunchIsTheUnitsArgumentsAfterRunUnquotedAndTheWorkingDirectorySystemdShows() throws IOException {
+        InstallRequest request = Requests.withService(Requests.pathsWithSpaces(), SYSTEM);
+        List<String> arguments = List.of(
+                "--config",
+                "/etc/users service/a b.yaml",
+                "--set",
+                "banner=it's $HOME ${USER} 100% \"quoted\" \\ %i",
+                "--set",
+                "empty=");
+        request = new InstallRequest(
+                request.service(),
+                request.displayName(),
+                request.description(),
+                request.startType(),
+                request.account(),
+                request.password(),
+                request.dependsOn(),
+                request.onFailure(),
+                request.resetAfter(),
+                request.stopTimeout(),
+                new dev.servicekit.spi.LaunchCommand(
+                        request.launch().java(),
+                        request.launch().jvmOptions(),
+                        request.launch().jar(),
+                        arguments),
+                false);
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(request, SystemdUnitOptions.defaults()));
+        FakeSystemctl systemctl = new FakeSystemctl().showing(shownLaunch("/var/lib/users-service", ""));
+
+        Optional<InstalledLaunch> launch = manager(systemctl, 1000).installedLaunch(SYSTEM);
+
+        assertThat(launch).contains(new InstalledLaunch(arguments, Optional.of(Path.of("/var/lib/users-service"))));
+        assertThat(systemctl.commands()).containsExactly(SHOW_LAUNCH + "users-service.service");
+    }
+
+    @Test
+    void installedLaunchOfATemplateInstanceHasItsOwnConfigurationFileAndDirectory() throws IOException {
+        Files.writeString(
+                etc.resolve("users-service@.service"),
+                SystemdUnitRenderer.render(Requests.instance("a", true), SystemdUnitOptions.defaults()));
+        FakeSystemctl systemctl = new FakeSystemctl().showing(shownLaunch("/var/lib/users-service/a", ""));
+
+        Optional<InstalledLaunch> launch = manager(systemctl, 0).installedLaunch(SYSTEM.withInstance("a"));
+
+        assertThat(launch)
+                .contains(new InstalledLaunch(
+                        List.of("--instance", "a", "--config", "/etc/users-service/a.yaml"),
+                        Optional.of(Path.of("/var/lib/users-service/a"))));
+        assertThat(systemctl.commands()).containsExactly(SHOW_LAUNCH + "users-service@a.service");
+    }
+
+    @Test
+    void installedLaunchOfAUserTemplateInstanceResolvesTheConfigurationHome() throws IOException {
+        ServiceRef b = USER.withInstance("b");
+        Path template =
+                Files.createDirectories(home.resolve(".config/systemd/user")).resolve("users-service@.service");
+        Files.writeString(
+                template,
+                SystemdUnitRenderer.render(Requests.userInstance("b"), SystemdUnitOptions.defaults(), home, Map.of()));
+        assertThat(template).content().contains("--config %E/users-service/%i.yaml");
+        Path workingDirectory = home.resolve(".config/users-service/b");
+        // A directory that may be missing: systemd marks it with "!" (WorkingDirectory=-…, or the default).
+        FakeSystemctl systemctl = new FakeSystemctl().showing(shownLaunch("!" + workingDirectory, ""));
+
+        Optional<InstalledLaunch> launch = manager(systemctl, 1000).installedLaunch(b);
+
+        assertThat(launch)
+                .contains(new InstalledLaunch(
+                        List.of(
+                                "--instance",
+                                "b",
+                                "--config",
+                                UnitLocation.instanceConfigFile(b, "b", home, Map.of())
+                                        .toString()),
+                        Optional.of(workingDirectory)));
+        assertThat(launch.get().arguments().get(3)).isEqualTo(home + "/.config/users-service/b.yaml");
+        assertThat(systemctl.commands())
+                .containsExactly("systemctl --user " + SHOW_LAUNCH.substring(10) + "users-service@b.service");
+    }
+
+    @Test
+    void installedLaunchTakesTheExecStartOfADropInThatReplacesIt() throws IOException {
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        Path dropIn =
+                Files.createDirectories(etc.resolve("users-service.service.d")).resolve("override.conf");
+        Files.writeString(dropIn, """
+                # systemctl edit users-service
+                [Service]
+                ExecStart=
+                ExecStart=/usr/bin/java -Xmx1g -jar /opt/users-service/users-service.jar run \\
+                    --config "/etc/users-service/other config.yaml"
+                """);
+        FakeSystemctl systemctl = new FakeSystemctl().showing(shownLaunch("/var/lib/users-service", dropIn.toString()));
+
+        assertThat(manager(systemctl, 0).installedLaunch(SYSTEM))
+                .contains(new InstalledLaunch(
+                        List.of("--config", "/etc/users-service/other config.yaml"),
+                        Optional.of(Path.of("/var/lib/users-service"))));
+    }
+
+    @Test
+    void installedLaunchIsEmptyWhenNothingIsInstalledSystemdDoesNotKnowTheUnitOrItIsOnlyStaged() throws IOException {
+        FakeSystemctl none = new FakeSystemctl();
+        assertThat(manager(none, 0).installedLaunch(SYSTEM)).isEmpty();
+        assertThat(manager(none, 0).installedLaunch(SYSTEM.withInstance("a"))).isEmpty();
+        assertThat(none.commands()).as("no unit file: systemctl is not asked").isEmpty();
+
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        FakeSystemctl notFound = new FakeSystemctl().showing(FakeSystemctl.NOT_FOUND);
+        assertThat(manager(notFound, 0).installedLaunch(SYSTEM)).isEmpty();
+
+        Path staging = dir.resolve("staging");
+        ServiceRef staged = new ServiceRef("users-service", false, Optional.of(staging));
+        FakeSystemctl stagedSystemctl = new FakeSystemctl();
+        manager(stagedSystemctl, 0).install(Requests.withService(Requests.defaults(), staged), progress::add);
+        assertThat(manager(stagedSystemctl, 0).installedLaunch(staged)).isEmpty();
+        assertThat(stagedSystemctl.commands()).isEmpty();
+    }
+
+    @Test
+    void installedLaunchIsEmptyForACommandLineItCannotReadBack() throws IOException {
+        Path unit = etc.resolve("users-service.service");
+        FakeSystemctl systemctl = new FakeSystemctl().showing(shownLaunch("/var/lib/users-service", ""));
+        for (String execStart : List.of(
+                "/usr/bin/java $JAVA_OPTS -jar /opt/u.jar run --config /etc/u.yaml", // the unit's environment
+                "/usr/bin/java -jar /opt/u.jar run --config %S/u.yaml", // a specifier it does not resolve
+                "/usr/bin/java -cp /opt/u.jar Main run --config /etc/u.yaml", // not -jar <jar> run
+                "/usr/bin/java -jar /opt/u.jar")) {
+            Files.writeString(unit, "[Service]\nType=notify\nExecStart=" + execStart + "\n");
+
+            assertThat(manager(systemctl, 0).installedLaunch(SYSTEM))
+                    .as(execStart)
+                    .isEmpty();
+        }
+        Files.writeString(unit, "[Service]\nExecStart=-/usr/bin/java -jar /opt/u.jar run --set \"a=$$b\"\n");
+        assertThat(manager(systemctl, 0).installedLaunch(SYSTEM))
+                .as("a prefix (-) on the command, and $$")
+                .map(InstalledLaunch::arguments)
+                .contains(List.of("--set", "a=$b"));
+    }
+
+    @Test
+    void installedLaunchWithoutSystemdReadsTheUnitFileAndFindsTheStateDirectory() throws IOException {
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        FakeSystemctl systemctl =
+                new FakeSystemctl().failing("show", 1, "Failed to connect to bus: No such file or directory");
+        SystemdServiceManager manager = manager(systemctl, 0);
+
+        assertThat(manager.installedLaunch(SYSTEM))
+                .contains(new InstalledLaunch(List.of("--config", "/etc/users-service/config.yaml"), Optional.empty()));
+
+        Files.createDirectories(dir.resolve("var/lib/users-service"));
+        assertThat(manager.installedLaunch(SYSTEM).flatMap(InstalledLaunch::workingDirectory))
+                .contains(Path.of("/var/lib/users-service"));
     }
 }

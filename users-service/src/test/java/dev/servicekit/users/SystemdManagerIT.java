@@ -478,7 +478,8 @@ class SystemdManagerIT {
      * unit with the drop-in is installed, runs with the drop-in's environment, and uninstall removes the drop-in; a
      * {@code --user} unit cannot be granted a capability, so that is refused. A system unit with both, which only a
      * system manager installs, is staged with {@code --root} and loaded (not started: a user manager cannot grant the
-     * capability) into the user manager, whose {@code show} is the proof that systemd parsed what install wrote.
+     * capability) into the user manager, whose {@code show} is the proof that systemd parsed what install wrote. On
+     * the way, {@code installedLaunch} reads back the unit's and an instance's {@code --config} and working directory.
      */
     @Test
     void installDropInAndBindPrivilegedPortsAreWhatTheManagerLoadsAndUninstallRemovesTheDropIn() throws Exception {
@@ -500,6 +501,47 @@ class SystemdManagerIT {
                             .split("\0"))
                     .as("the environment the manager started the JVM with")
                     .contains("SERVICEKIT_DROPIN_TEST=yes");
+
+            // installedLaunch (what status, reload and doctor read the configuration from) reads back how the manager
+            // starts the unit, drop-in and all: the --config install gave, and the directory the JVM runs in.
+            Path unitDirectory = Files.readSymbolicLink(Path.of("/proc", shown.get("MainPID"), "cwd"));
+            assertThat(installedLaunch(systemd, "users-service"))
+                    .containsExactly("argument=--config", "argument=" + config, "workingDirectory=" + unitDirectory);
+            assertThat(unitDirectory).endsWith(Path.of("users-service"));
+
+            // An instance: its own configuration file (%E/users-service/%i.yaml resolved) and its own directory, where
+            // it keeps its database, as its configuration sets no data-dir.
+            int[] instancePorts = FreePorts.distinct(2);
+            Path configHome = systemd.unitDirectory().getParent().getParent();
+            Path instanceConfig =
+                    Files.createDirectories(configHome.resolve("users-service")).resolve("a.yaml");
+            Files.writeString(instanceConfig, """
+                    http:
+                      port: %d
+                    management:
+                      port: %d
+                    auth:
+                      enabled: false
+                    """.formatted(instancePorts[0], instancePorts[1]));
+            Cli instance = cli(systemd, "install", "--instance", "a");
+            assertThat(instance.exitCode()).as(instance.output()).isZero();
+            String instancePid =
+                    systemd.show("users-service@a.service", "MainPID").get("MainPID");
+            Path instanceDirectory = Files.readSymbolicLink(Path.of("/proc", instancePid, "cwd"));
+            assertThat(installedLaunch(systemd, "users-service", "a"))
+                    .containsExactly(
+                            "argument=--instance",
+                            "argument=a",
+                            "argument=--config",
+                            "argument=" + instanceConfig,
+                            "workingDirectory=" + instanceDirectory);
+            assertThat(instanceDirectory).endsWith(Path.of("users-service/a"));
+            assertThat(instanceDirectory.resolve("users.db"))
+                    .as("the instance's database, in its working directory")
+                    .exists();
+            Cli instanceRemoved = cli(systemd, "uninstall", "--instance", "a");
+            assertThat(instanceRemoved.exitCode()).as(instanceRemoved.output()).isZero();
+            assertThat(installedLaunch(systemd, "users-service", "a")).containsExactly("empty");
 
             Cli refused = cli(systemd, "install", "--config", config.toString(), "--bind-privileged-ports");
             assertThat(refused.exitCode()).as(refused.output()).isEqualTo(2);
@@ -750,6 +792,37 @@ class SystemdManagerIT {
                 .start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).as("kill -%s %d", signal, pid).isZero();
+    }
+
+    /**
+     * {@code new SystemdServiceManager().installedLaunch} of the {@code --user} service {@code NAME [INSTANCE]}, in a
+     * JVM of its own ({@link InstalledLaunchProbe}) with the environment of a CLI started against this manager: its
+     * lines, {@code argument=WORD}… {@code workingDirectory=DIR}, or {@code empty}.
+     */
+    private List<String> installedLaunch(SystemdUserManager systemd, String... service) throws Exception {
+        String classPath = JAR.toAbsolutePath()
+                + java.io.File.pathSeparator
+                + Path.of(InstalledLaunchProbe.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI());
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                classPath,
+                InstalledLaunchProbe.class.getName()));
+        command.addAll(List.of(service));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(systemd.environment());
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(1, TimeUnit.MINUTES)).as(command.toString()).isTrue();
+        assertThat(process.exitValue()).as(command + ": " + out).isZero();
+        return out.lines().toList();
     }
 
     /** How one command of the jar ended. */
