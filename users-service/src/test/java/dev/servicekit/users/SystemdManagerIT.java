@@ -174,6 +174,40 @@ class SystemdManagerIT {
                     .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
             awaitReloads(systemd, 2);
 
+            // The CLI from a directory that is not the service's and without --config: status and reload read the
+            // configuration the unit starts the service with (ExecStart's --config, WorkingDirectory), and reload asks
+            // the service itself and prints its answer rather than only delivering a SIGHUP.
+            Cli fromUnit = cli(systemd, "status", "--json");
+            assertThat(fromUnit.exitCode()).as(fromUnit.output()).isZero();
+            JsonNode foundStatus = JSON.readTree(fromUnit.stdout());
+            assertThat(foundStatus.path("application").path("pid").asLong())
+                    .as("the service's own management listener, found from the unit: %s", fromUnit.stdout())
+                    .isEqualTo(pid);
+            assertThat(foundStatus
+                            .path("manager")
+                            .path("launch")
+                            .path("arguments")
+                            .toString())
+                    .contains(config.toString());
+            writeConfig(config, ports, "warn");
+            Cli reloadedByCli = cli(systemd, "reload");
+            assertThat(reloadedByCli.exitCode()).as(reloadedByCli.output()).isZero();
+            assertThat(reloadedByCli.stdout())
+                    .as(reloadedByCli.output())
+                    .contains("users-service reloaded its configuration:")
+                    .contains("log.level");
+            awaitReloads(systemd, 3);
+            Files.writeString(config, Files.readString(config).replace("level: warn", "level: loud"));
+            Cli refusedByCli = cli(systemd, "reload");
+            assertThat(refusedByCli.exitCode()).as(refusedByCli.output()).isEqualTo(78);
+            assertThat(refusedByCli.stderr())
+                    .contains("log.level")
+                    .contains("users-service: not reloaded: the configuration systemd starts it with is invalid");
+            writeConfig(config, ports, "info");
+            assertThat(systemd.show(UNIT, "ActiveState", "MainPID"))
+                    .containsEntry("ActiveState", "active")
+                    .containsEntry("MainPID", Long.toString(pid));
+
             // SIGSTOP: no pings, the watchdog fires, Restart=on-failure starts a new JVM that serves again.
             signal(pid, "STOP");
             Map<String, String> afterWatchdog = awaitRestarted(systemd, pid, "the watchdog fired");
@@ -221,7 +255,7 @@ class SystemdManagerIT {
                     .containsEntry("ActiveState", "active")
                     .containsEntry("MainPID", third)
                     .hasEntrySatisfying("StatusText", text -> assertThat(text).startsWith("Reloaded"));
-            awaitReloads(systemd, 3);
+            awaitReloads(systemd, 4);
 
             // stop while 20 slow requests are in flight: every one completes, then the unit is inactive.
             List<SlowPut> inFlight = new ArrayList<>();
