@@ -232,6 +232,11 @@ public final class SystemdServiceManager implements ServiceManager {
                 : Optional.of(show(service)).filter(UnitStatus::running);
         long begun = System.nanoTime(); // enable --now and start block until READY=1: the start is timed from here
         for (List<String> c : installCommands(request)) {
+            if (running.isEmpty() && !c.get(0).equals("daemon-reload")) {
+                // A reinstall over a unit that failed and used up its start limit (a crash loop the new unit may fix)
+                // would be refused "attempted too often", as an operator's start would: start counts afresh.
+                resetFailed(service);
+            }
             progress.step(command(service, c));
             check(service, systemctl.run(service.user(), c), c);
         }

@@ -66,7 +66,11 @@ class SystemdServiceManagerTest {
                 .content()
                 .isEqualTo(SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
         assertThat(systemctl.changes())
-                .containsExactly("systemctl daemon-reload", "systemctl enable --now users-service.service");
+                .as("a unit that does not run has its start limit counter cleared before its start")
+                .containsExactly(
+                        "systemctl daemon-reload",
+                        "systemctl reset-failed users-service.service",
+                        "systemctl enable --now users-service.service");
         assertThat(systemctl.commands())
                 .filteredOn(c -> c.startsWith("systemctl show"))
                 .hasSize(3)
@@ -294,8 +298,10 @@ class SystemdServiceManagerTest {
         assertThat(systemctl.changes())
                 .containsExactly(
                         "systemctl daemon-reload",
+                        "systemctl reset-failed users-service@a.service",
                         "systemctl enable --now users-service@a.service",
                         "systemctl daemon-reload",
+                        "systemctl reset-failed users-service@b.service",
                         "systemctl enable --now users-service@b.service");
         assertThat(systemctl.commands())
                 .contains(

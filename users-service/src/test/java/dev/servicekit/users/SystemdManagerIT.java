@@ -370,7 +370,7 @@ class SystemdManagerIT {
      * automatic restarts, and refuses a start once the burst is used up. {@code --on-failure restart:1s,none} allows
      * one automatic restart a day ({@code StartLimitBurst=2}): three {@code restart}s in a row must still work (they
      * clear the counter first) and must leave that one automatic restart; the crash after it leaves the unit failed,
-     * which {@code start} brings back. On the way: a reinstall over the running unit says the process keeps the unit it
+     * which a reinstall brings back (it clears the counter too), and, failed again, {@code start}. On the way: a reinstall over the running unit says the process keeps the unit it
      * was started with (systemd's {@code enable --now} does not restart it), the restart applies the new one,
      * {@code status} names the signal that killed the JVM (and no exit code while one runs), and uninstall says which
      * of the service's directories it keeps.
@@ -447,6 +447,23 @@ class SystemdManagerIT {
             assertThat(crashed.stdout())
                     .as("how the last JVM ended: killed by SIGKILL, not 'exit code 9'")
                     .contains("users-service: not running (failed (failed), killed by SIGKILL, last exit code 137");
+
+            // A reinstall over the unit that used up its start limit (the operator's fix for a crash loop) starts it:
+            // install clears the counter first, as start does, instead of failing "attempted too often".
+            Cli fixed = cli(systemd, "install", "--config", config.toString(), "--on-failure", "restart:1s,none");
+            assertThat(fixed.exitCode()).as(fixed.output()).isZero();
+            assertThat(systemd.show(UNIT, "ActiveState")).containsEntry("ActiveState", "active");
+            assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
+
+            // Used up again (one automatic restart, then a refused one), and start brings it back.
+            long reinstalled = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
+            signal(reinstalled, "KILL");
+            Map<String, String> afterThirdKill = awaitRestarted(systemd, reinstalled, "kill -9 after the reinstall");
+            signal(Long.parseLong(afterThirdKill.get("MainPID")), "KILL");
+            Poll.until(
+                    WAIT,
+                    "the unit failed again, its restart refused by the start limit",
+                    () -> systemd.show(UNIT, "ActiveState").get("ActiveState").equals("failed"));
 
             Cli started = cli(systemd, "start");
             assertThat(started.exitCode()).as(started.output()).isZero();
