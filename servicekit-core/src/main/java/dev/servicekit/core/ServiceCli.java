@@ -149,11 +149,22 @@ public final class ServiceCli {
             return ExitCode.CONFIG_ERROR.code();
         }
         if (e instanceof ServiceManagerException manager) {
-            context.err().println(context.app().name() + ": " + manager.getMessage());
+            context.err().println(named(manager.getMessage()));
             return manager.exitCode();
         }
-        context.err().println(context.app().name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        context.err().println(named(e.getMessage() == null ? e.toString() : e.getMessage()));
         return ExitCode.FAILURE.code();
+    }
+
+    /**
+     * {@code <name>: <message>}, unless the message names the service first already ({@code users-service is not
+     * installed: …}, {@code users-service@a exited …}), which would read {@code users-service: users-service …}.
+     */
+    private String named(String message) {
+        String name = context.app().name();
+        boolean namesIt = message.startsWith(name)
+                && (message.length() == name.length() || " @:".indexOf(message.charAt(name.length())) >= 0);
+        return namesIt ? message : name + ": " + message;
     }
 
     /** {@link ServiceManagers#load()} on first use, once. */

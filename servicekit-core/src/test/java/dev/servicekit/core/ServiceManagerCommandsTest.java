@@ -630,7 +630,25 @@ class ServiceManagerCommandsTest {
                 new ServiceManagerException("Access denied; run from an elevated prompt", ExitCode.PERMISSION_DENIED));
 
         assertThat(run("start")).isEqualTo(77);
-        assertThat(err()).contains("Access denied; run from an elevated prompt");
+        assertThat(err()).isEqualTo("demo-service: Access denied; run from an elevated prompt\n");
+    }
+
+    @Test
+    void aFailureThatNamesTheServiceFirstIsNotPrefixedWithItsNameAgain() {
+        manager.failsWith(new ServiceManagerException(
+                "demo-service is not installed: there is no unit file", ExitCode.NOT_INSTALLED));
+        assertThat(run("stop")).isEqualTo(4);
+        assertThat(err()).isEqualTo("demo-service is not installed: there is no unit file\n");
+
+        err.reset();
+        manager.failsWith(new ServiceManagerException("demo-service@a exited with 1", ExitCode.FAILURE));
+        assertThat(run("stop")).isEqualTo(1);
+        assertThat(err()).isEqualTo("demo-service@a exited with 1\n");
+
+        err.reset();
+        manager.failsWith(new ServiceManagerException("demo-services are many", ExitCode.FAILURE));
+        assertThat(run("stop")).isEqualTo(1);
+        assertThat(err()).as("another word that merely begins the same").startsWith("demo-service: demo-services");
     }
 
     @Test
