@@ -4,6 +4,7 @@ import dev.servicekit.core.Config;
 import dev.servicekit.core.ConfigKey;
 import dev.servicekit.core.ConfigProblem;
 import dev.servicekit.core.ServiceCli;
+import dev.servicekit.spi.Diagnosis;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -79,6 +80,17 @@ public interface HttpApplication {
      * {@link dev.servicekit.core.ServiceApplication#writableDirectories}). The default: none.
      */
     default List<Path> writableDirectories(Config config) {
+        return List.of();
+    }
+
+    /**
+     * The application's own {@code doctor} checks with a valid {@code config}, printed after the toolkit's (the
+     * listeners' certificates): say, whether its database answers with the configured credentials. Must not start
+     * anything or change any file, and should be bounded to a few seconds; a check that cannot run is a finding
+     * ({@link Diagnosis#notChecked}), and an exception becomes one failure of {@code application checks} without
+     * losing the toolkit's. The default: none.
+     */
+    default List<Diagnosis> diagnose(Config config) {
         return List.of();
     }
 }

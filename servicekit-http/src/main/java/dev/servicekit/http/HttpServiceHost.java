@@ -221,7 +221,16 @@ public final class HttpServiceHost {
 
         @Override
         public List<Diagnosis> diagnose(Config config) {
-            return TlsCertificateCheck.diagnose(config, clock);
+            List<Diagnosis> findings = new ArrayList<>(TlsCertificateCheck.diagnose(config, clock));
+            try {
+                findings.addAll(app.diagnose(config));
+            } catch (RuntimeException e) {
+                findings.add(Diagnosis.failure(
+                        "application checks",
+                        "the check itself failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()),
+                        "report this; the other checks are unaffected"));
+            }
+            return findings;
         }
     }
 }
