@@ -160,7 +160,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     }
 
     /** Where the store connects, for messages: never the password. */
-    private record Target(String database, String description) {
+    record Target(String database, String description) {
         static Target of(StoreConfig config) {
             Properties parsed = org.postgresql.Driver.parseURL(config.url(), null);
             if (parsed == null) {
@@ -224,7 +224,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     }
 
     /** A data source for the role; with {@code bounded}, the timeouts derived from {@code store.timeout}. */
-    private static PGSimpleDataSource dataSource(StoreConfig config, Optional<String> password, boolean bounded) {
+    static PGSimpleDataSource dataSource(StoreConfig config, Optional<String> password, boolean bounded) {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL(config.url());
         dataSource.setUser(config.username().orElseThrow());
@@ -274,23 +274,35 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         while (cause.getCause() != null && !(cause instanceof SQLException)) {
             cause = cause.getCause();
         }
-        String fix = "; check that PostgreSQL runs and accepts connections, and check store.url, store.username and"
-                + " store.password-file";
-        if (loginRefused(cause)) {
-            fix = "; PostgreSQL refuses the login: check store.username, the password in store.password-file (its"
-                    + " first line) and the server's pg_hba.conf";
-        } else if (cause instanceof SQLException sql && "3D000".equals(sql.getSQLState())) {
-            fix = "; create it (CREATE DATABASE <name> OWNER <role>, docs/fleet.md) or correct the database in"
-                    + " store.url";
-        }
         if (cause instanceof SQLException sql && isUnavailable(sql.getSQLState())) {
-            return new StoreUnavailableException("Cannot open " + target.database() + ": " + sql.getMessage() + fix, e);
+            return new StoreUnavailableException(
+                    "Cannot open " + target.database() + ": " + sql.getMessage() + "; " + openFix(sql), e);
         }
         return new StoreException(
                 "Cannot migrate the schema of " + target.database() + ": " + cause.getMessage()
                         + "; restore a backup or use the application version that migrated it last",
                 e);
     }
+
+    /**
+     * What to do when a connection cannot be opened because of {@code failure} (the store's start, {@code doctor}): a
+     * refused login (SQLSTATE class 28), a missing database (3D000), or else PostgreSQL away or the target wrong.
+     */
+    static String openFix(Throwable failure) {
+        if (loginRefused(failure)) {
+            return "PostgreSQL refuses the login: check store.username, the password in store.password-file (its"
+                    + " first line) and the server's pg_hba.conf";
+        }
+        if (failure instanceof SQLException sql && "3D000".equals(sql.getSQLState())) {
+            return "create it (CREATE DATABASE <name> OWNER <role>, docs/fleet.md) or correct the database in"
+                    + " store.url";
+        }
+        return UNREACHABLE_FIX;
+    }
+
+    /** What to do when PostgreSQL does not answer, or refuses for another reason than the login or the database. */
+    static final String UNREACHABLE_FIX = "check that PostgreSQL runs and accepts connections, and check store.url,"
+            + " store.username and store.password-file";
 
     @Override
     public User create(UserDraft draft) {

@@ -134,13 +134,40 @@ final class SchemaMigrations {
      */
     static boolean hasHistory(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {
-            DatabaseMetaData metadata = connection.getMetaData();
-            try (ResultSet tables = metadata.getTables(null, null, "flyway_schema_history", null)) {
-                return tables.next();
-            }
+            return hasHistory(connection);
         } catch (SQLException e) {
             return true; // the check runs, as before, and Flyway reports what is wrong with the database
         }
+    }
+
+    /** Whether {@code connection}'s database has a table named {@code flyway_schema_history} in any schema. */
+    static boolean hasHistory(Connection connection) throws SQLException {
+        DatabaseMetaData metadata = connection.getMetaData();
+        try (ResultSet tables = metadata.getTables(null, null, "flyway_schema_history", null)) {
+            return tables.next();
+        }
+    }
+
+    /**
+     * The newest version {@code flyway_schema_history} records as applied successfully, read with one query that
+     * changes nothing; empty when it records none. For {@code doctor} ({@link StoreCheck}), which reads a database
+     * without Flyway: Flyway would scan the class path and log.
+     *
+     * @throws SQLException if the table is missing or cannot be read
+     */
+    static Optional<MigrationVersion> newestApplied(Connection connection) throws SQLException {
+        MigrationVersion newest = null;
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL")) {
+            while (rows.next()) {
+                MigrationVersion version = MigrationVersion.fromVersion(rows.getString(1));
+                if (newest == null || version.compareTo(newest) > 0) {
+                    newest = version;
+                }
+            }
+        }
+        return Optional.ofNullable(newest);
     }
 
     private static void refuseNewer(Flyway flyway, String database) {

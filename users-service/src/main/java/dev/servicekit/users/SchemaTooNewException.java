@@ -22,14 +22,21 @@ public final class SchemaTooNewException extends StoreException {
      * @param newestKnown the newest schema version this build has migrations for
      */
     public SchemaTooNewException(String database, String schemaVersion, String newestKnown) {
-        super(Objects.requireNonNull(database, "database") + " has schema version '"
+        super(finding(database, schemaVersion, newestKnown) + ". R" + FIX.substring(1)); // a new sentence
+        this.schemaVersion = schemaVersion;
+        this.newestKnown = newestKnown;
+    }
+
+    /** What to do about it, also {@code doctor}'s fix ({@link StoreCheck}). */
+    static final String FIX = "run that release (or a newer one), or restore a backup taken before the upgrade";
+
+    /** What is wrong, without the fix: the start of the message, also {@code doctor}'s finding. */
+    static String finding(String database, String schemaVersion, String newestKnown) {
+        return Objects.requireNonNull(database, "database") + " has schema version '"
                 + Objects.requireNonNull(schemaVersion, "schemaVersion")
                 + "', newer than this version of users-service knows (newest '"
                 + Objects.requireNonNull(newestKnown, "newestKnown")
-                + "'): a newer release migrated it. Run that release (or a newer one), or restore a backup taken"
-                + " before the upgrade");
-        this.schemaVersion = schemaVersion;
-        this.newestKnown = newestKnown;
+                + "'): a newer release migrated it";
     }
 
     /** The database's schema version. */

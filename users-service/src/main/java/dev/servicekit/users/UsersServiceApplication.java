@@ -8,6 +8,7 @@ import dev.servicekit.core.ServiceCli;
 import dev.servicekit.http.HttpApplication;
 import dev.servicekit.http.HttpServiceContext;
 import dev.servicekit.http.HttpServiceHost;
+import dev.servicekit.spi.Diagnosis;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -98,6 +99,15 @@ public final class UsersServiceApplication implements HttpApplication {
         return config.get(UsersConfigKeys.BACKUP_INTERVAL).isZero()
                 ? List.of()
                 : List.of(config.get(UsersConfigKeys.BACKUP_DIR));
+    }
+
+    /**
+     * {@code store}: whether {@code run} could open the configured store and at which schema version, read-only and
+     * bounded by {@code store.timeout} plus a few seconds ({@link StoreCheck}).
+     */
+    @Override
+    public List<Diagnosis> diagnose(Config config) {
+        return List.of(StoreCheck.diagnose(UsersConfigKeys.storeConfig(config)));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.servicekit.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -8,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.servicekit.core.ServiceCli;
+import dev.servicekit.spi.Diagnosis;
 import dev.servicekit.testing.LogCapture;
 import dev.servicekit.testing.Poll;
 import dev.servicekit.testing.PostgresServer;
@@ -16,7 +18,10 @@ import dev.servicekit.testing.TestResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * with {@code Retry-After} within {@code store.timeout} plus a margin (never 500), readiness is 503, and the service
  * recovers by itself when PostgreSQL is back, without losing an acknowledged write; an email PostgreSQL cannot store
  * (U+0000) is a 400 problem on create, replace and login, never a 500; and the database password shows nowhere: not in
- * {@code config show}, {@code /admin/status}, error bodies or the logs at debug level.
+ * {@code config show}, {@code /admin/status}, error bodies or the logs at debug level. And {@code doctor}'s
+ * {@code store} check ({@link StoreCheck}) on the real server: an empty and a migrated database, a refused login, a
+ * missing database and a schema newer than this release.
  */
 @RunsAlone
 class PostgresStoreIT {
@@ -306,5 +313,89 @@ class PostgresStoreIT {
         for (String text : texts) {
             assertThat(text).doesNotContain(postgres.password());
         }
+    }
+
+    /** The store configuration doctor's {@code store} check reads, for {@code url} and the role's password file. */
+    private StoreConfig storeConfig(String url, Path passwordFile) {
+        return TestPostgres.config(postgres, url, passwordFile, STORE_TIMEOUT);
+    }
+
+    private static String databaseName(String url) {
+        return url.substring(url.lastIndexOf('/') + 1);
+    }
+
+    @Test
+    void doctorsStoreCheckIsOkOnAnEmptyAndOnAMigratedDatabaseAndNeverShowsThePassword() {
+        String url = TestPostgres.freshDatabase(postgres);
+        StoreConfig config = storeConfig(url, TestPostgres.passwordFile(postgres, dir));
+        String target =
+                "postgresql 127.0.0.1:" + postgres.port() + "/" + databaseName(url) + " as " + postgres.username();
+
+        assertThat(StoreCheck.diagnose(config))
+                .isEqualTo(Diagnosis.ok("store", target + ": empty database: run creates the schema version 2"));
+        assertThat(postgres.psql(databaseName(url), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
+                .as("the check created nothing")
+                .isEqualTo("0");
+
+        UserStores.open(config, Clock.systemUTC()).close();
+        Diagnosis migrated = StoreCheck.diagnose(config);
+        assertThat(migrated).isEqualTo(Diagnosis.ok("store", target + ", schema version 2"));
+        assertThat(migrated.toString()).doesNotContain(postgres.password());
+    }
+
+    @Test
+    void doctorsStoreCheckFailsAWrongPasswordWithTheLoginFix() throws Exception {
+        Path wrong = Files.writeString(dir.resolve("wrong-password"), "not-the-password\n");
+        Files.setPosixFilePermissions(wrong, PosixFilePermissions.fromString("rw-------"));
+
+        Diagnosis finding = StoreCheck.diagnose(storeConfig(TestPostgres.freshDatabase(postgres), wrong));
+
+        assertThat(finding.verdict()).isEqualTo(Diagnosis.Verdict.FAILURE);
+        assertThat(finding.finding())
+                .startsWith("cannot open PostgreSQL database '")
+                .contains("password authentication failed for user \"" + postgres.username() + "\"")
+                .doesNotContain("not-the-password");
+        assertThat(finding.fix())
+                .contains("PostgreSQL refuses the login: check store.username, the password in store.password-file"
+                        + " (its first line) and the server's pg_hba.conf");
+    }
+
+    @Test
+    void doctorsStoreCheckFailsAMissingDatabaseWithTheCreateDatabaseFix() {
+        Diagnosis finding = StoreCheck.diagnose(
+                storeConfig(postgres.jdbcUrl("no_such_database"), TestPostgres.passwordFile(postgres, dir)));
+
+        assertThat(finding.verdict()).isEqualTo(Diagnosis.Verdict.FAILURE);
+        assertThat(finding.finding())
+                .startsWith("cannot open PostgreSQL database 'no_such_database' on 127.0.0.1:" + postgres.port())
+                .contains("no_such_database");
+        assertThat(finding.fix())
+                .contains("create it (CREATE DATABASE <name> OWNER <role>, docs/fleet.md) or correct the database in"
+                        + " store.url");
+    }
+
+    @Test
+    void doctorsStoreCheckFailsASchemaNewerThanThisReleaseAsRunRefusesIt() {
+        String url = TestPostgres.freshDatabase(postgres);
+        StoreConfig config = storeConfig(url, TestPostgres.passwordFile(postgres, dir));
+        UserStores.open(config, Clock.systemUTC()).close();
+        postgres.psql(
+                databaseName(url),
+                "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum,"
+                        + " installed_by, execution_time, success) VALUES (99, '3', 'from the future', 'SQL',"
+                        + " 'V3__from_the_future.sql', 0, 'app', 1, true)");
+
+        Diagnosis finding = StoreCheck.diagnose(config);
+
+        assertThat(finding.verdict()).isEqualTo(Diagnosis.Verdict.FAILURE);
+        assertThat(finding.finding())
+                .startsWith("PostgreSQL database '" + databaseName(url) + "' on 127.0.0.1:" + postgres.port())
+                .contains("has schema version '3', newer than this version of users-service knows (newest '2')");
+        assertThat(finding.fix())
+                .contains("run that release (or a newer one), or restore a backup taken before the upgrade");
+        assertThatThrownBy(() -> UserStores.open(config, Clock.systemUTC()))
+                .as("run refuses it with the same words")
+                .isInstanceOf(SchemaTooNewException.class)
+                .hasMessageStartingWith(finding.finding());
     }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code status} and {@code doctor} of the real jar, in child JVMs, against a foreground {@code run} in another
- * process, a detached daemon, and nothing at all: the answer, the merged JSON and the exit code of each. (Under a
+ * process, a detached daemon, and nothing at all: the answer, the merged JSON and the exit code of each; doctor
+ * ({@code --config FILE}) reads the running store's schema version. (Under a
  * real systemd manager: SystemdManagerIT.)
  */
 class StatusProcessIT {
@@ -121,20 +122,21 @@ class StatusProcessIT {
                 assertThat(json.path("application").path("config").path("hash").asText())
                         .isNotEmpty();
             }
-            try (ServiceProcess doctor = command(
-                    dir,
-                    "doctor",
-                    "--set",
-                    "data-dir=" + data,
-                    "--set",
-                    "http.port=" + apiPort,
-                    "--set",
-                    "management.port=" + managementPort)) {
+            Path config = Files.writeString(dir.resolve("doctor.yaml"), """
+                    data-dir: %s
+                    http:
+                      port: %d
+                    management:
+                      port: %d
+                    """.formatted(data, apiPort, managementPort));
+            try (ServiceProcess doctor = command(dir, "doctor", "--config", config.toString())) {
                 assertThat(doctor.awaitExit(COMMAND)).as(doctor.output()).isZero();
                 assertThat(doctor.stdout())
                         .contains("ok             port api: " + apiPort + " (http.port) on 127.0.0.1 is held by"
                                 + " users-service itself (pid " + run.pid() + "), which is running")
-                        .contains("ok             port management: " + managementPort);
+                        .contains("ok             port management: " + managementPort)
+                        // Read-only, through the WAL of the running store.
+                        .contains("ok             store: sqlite " + data.resolve("users.db") + ", schema version 2");
             }
 
             run.signal("TERM");

@@ -456,9 +456,9 @@ class SystemdManagerIT {
             assertThat(api.get("/api/v1/users").status()).isEqualTo(200);
 
             // Used up again (one automatic restart, then a refused one), and start brings it back.
-            long reinstalled = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
-            signal(reinstalled, "KILL");
-            Map<String, String> afterThirdKill = awaitRestarted(systemd, reinstalled, "kill -9 after the reinstall");
+            long fixedPid = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
+            signal(fixedPid, "KILL");
+            Map<String, String> afterThirdKill = awaitRestarted(systemd, fixedPid, "kill -9 after the reinstall");
             signal(Long.parseLong(afterThirdKill.get("MainPID")), "KILL");
             Poll.until(
                     WAIT,
