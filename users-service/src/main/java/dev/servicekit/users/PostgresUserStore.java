@@ -327,7 +327,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
 
     @Override
     public Optional<User> find(long id) {
-        return call("find user '" + id + "'", connection -> {
+        return read("find user '" + id + "'", connection -> {
             try (PreparedStatement select =
                     connection.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id = ?")) {
                 select.setLong(1, id);
@@ -344,7 +344,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         if (limit < 1) {
             throw new IllegalArgumentException("Page limit must be at least 1, got '" + limit + "'");
         }
-        return call("list users", connection -> {
+        return read("list users", connection -> {
             try (PreparedStatement select =
                     connection.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id > ? ORDER BY id LIMIT ?")) {
                 select.setLong(1, afterId.orElse(Long.MIN_VALUE));
@@ -424,7 +424,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     @Override
     public Optional<UserCredentials> credentials(String email) {
         Objects.requireNonNull(email, "email");
-        return call("look up credentials", connection -> {
+        return read("look up credentials", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT " + COLUMNS + ", password_hash FROM users WHERE email_key = ?")) {
                 select.setString(1, EmailKey.of(email));
@@ -572,7 +572,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     public List<Instant> loginFailures(String key, Instant since) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(since, "since");
-        return call("read failed logins", connection -> {
+        return read("read failed logins", connection -> {
             try (PreparedStatement select =
                     connection.prepareStatement("SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at")) {
                 select.setString(1, key);
@@ -616,7 +616,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         String action = "answer a ping";
         Future<Boolean> check = submit(
                 action,
-                () -> withConnection(action, connection -> {
+                () -> withConnection(action, readAttempts(), connection -> {
                     try (Statement statement = connection.createStatement();
                             ResultSet rs = statement.executeQuery(
                                     "SELECT pg_is_in_recovery(),"
@@ -704,15 +704,56 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     /** Runs {@code work} with a pooled connection, bounded by {@code store.timeout} for virtual threads. */
     private <T> T call(String action, SqlWork<T> work) {
         ensureOpen();
-        return onIoThread(action, Optional.of(callTimeout), () -> withConnection(action, work));
+        return onIoThread(action, Optional.of(callTimeout), () -> withConnection(action, 1, work));
     }
 
+    /**
+     * As {@link #call}, for work that only reads: when the connection turns out to be one PostgreSQL had already
+     * ended ({@link #connectionEnded}: a failover, {@code pg_terminate_backend}, an idle-session timeout), which
+     * HikariCP lends unchecked when it was used within the last 500 ms, the work runs again on another connection,
+     * within the same {@code store.timeout}: up to once per pooled connection and once more, since every one of
+     * them may have been ended together (a restart of PostgreSQL), and HikariCP evicts each dead one it is given
+     * back. Writes are not tried again: whether the server applied one before the connection ended is not known.
+     */
+    private <T> T read(String action, SqlWork<T> work) {
+        ensureOpen();
+        return onIoThread(action, Optional.of(callTimeout), () -> withConnection(action, readAttempts(), work));
+    }
+
+    /** How many connections a read tries when each one turns out to be ended by PostgreSQL: the pool's and one. */
+    private int readAttempts() {
+        return config.poolSize() + 1;
+    }
+
+    /** Once: an export's rows already went to its sink, so it is not run again. */
     private <T> T withConnection(String action, SqlWork<T> work) {
-        try (Connection connection = pool.getConnection()) {
-            return work.run(connection);
-        } catch (SQLException e) {
-            throw failure(action, e);
+        return withConnection(action, 1, work);
+    }
+
+    private <T> T withConnection(String action, int attempts, SqlWork<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection connection = pool.getConnection()) {
+                return work.run(connection);
+            } catch (SQLException e) {
+                if (attempt >= attempts || closed || !connectionEnded(e)) {
+                    throw failure(action, e);
+                }
+                LOG.debug("{}: the connection had been ended ({}); trying another one", action, e.getMessage());
+            }
         }
+    }
+
+    /**
+     * Whether {@code e} says the server ended this connection (SQLSTATE 57P01 admin shutdown, as
+     * {@code pg_terminate_backend} and a fast shutdown send, 57P02 crash shutdown) or it broke (08006, 08003), not
+     * that no connection could be had ({@link SQLTransientConnectionException}: the pool's wait ran out).
+     */
+    static boolean connectionEnded(SQLException e) {
+        if (e instanceof SQLTransientConnectionException) {
+            return false;
+        }
+        String state = e.getSQLState();
+        return "57P01".equals(state) || "57P02".equals(state) || "08006".equals(state) || "08003".equals(state);
     }
 
     /**
