@@ -47,7 +47,7 @@ public record ReloadReport(
             return "reload refused, the running configuration stays: " + error.orElse("");
         }
         if (applied.isEmpty() && inactive.isEmpty() && requiresRestart.isEmpty()) {
-            return "configuration unchanged";
+            return dev.servicekit.spi.ReloadOutcome.UNCHANGED;
         }
         List<String> parts = new ArrayList<>();
         parts.add(applied.isEmpty() ? "nothing applied" : "applied " + String.join(", ", applied));

@@ -10,8 +10,16 @@ import java.util.Objects;
  */
 public record ReloadOutcome(boolean ok, String message) {
 
+    /** The message of a reload that found nothing to change. */
+    public static final String UNCHANGED = "configuration unchanged";
+
     /** Checks for null. */
     public ReloadOutcome {
         Objects.requireNonNull(message, "message");
+    }
+
+    /** Whether the reload found the configuration it already runs with: nothing applied, nothing refused. */
+    public boolean unchanged() {
+        return ok && UNCHANGED.equals(message);
     }
 }

@@ -43,6 +43,13 @@ final class SystemdNotifier implements AutoCloseable {
     private boolean pinging;
     private ServiceState extending;
 
+    /**
+     * The last reload that changed something or was refused: an edit under systemd makes two reloads when the file
+     * watcher is on (the watcher's and {@code systemctl reload}'s), and the second, unchanged, would otherwise hide
+     * what the first did.
+     */
+    private volatile Optional<ReloadOutcome> lastChange = Optional.empty();
+
     SystemdNotifier(SdNotify notify, Duration extendTick) {
         this.notify = Objects.requireNonNull(notify, "notify");
         this.extendTick = Objects.requireNonNull(extendTick, "extendTick");
@@ -65,9 +72,23 @@ final class SystemdNotifier implements AutoCloseable {
 
             @Override
             public void reloadFinished(ReloadOutcome outcome) {
-                notify.ready(statusText(outcome));
+                notify.ready(statusText(outcome, lastChange));
+                if (!outcome.unchanged()) {
+                    lastChange = Optional.of(outcome);
+                }
             }
         });
+    }
+
+    /**
+     * As {@link #statusText(ReloadOutcome)}; an unchanged reload after one that changed something or was refused says
+     * so and keeps that one's text: {@code Reloaded: configuration unchanged; last change: applied log.level}.
+     */
+    static String statusText(ReloadOutcome outcome, Optional<ReloadOutcome> lastChange) {
+        if (outcome.unchanged() && lastChange.isPresent()) {
+            return statusText(outcome) + "; last change: " + lastChange.get().message();
+        }
+        return statusText(outcome);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,31 @@ class SystemdNotifierTest {
                 .isEqualTo("Reload refused: reload failed: boom");
         assertThat(SystemdNotifier.statusText(new ReloadOutcome(true, "applied log.level")))
                 .isEqualTo("Reloaded: applied log.level");
+    }
+
+    /**
+     * One file edit under systemd with the watcher on makes two reloads (the watcher's, then systemctl reload's): the
+     * second, unchanged, keeps what the first did in the status text.
+     */
+    @Test
+    void anUnchangedReloadKeepsTheLastChangeInTheStatusText() {
+        ReloadOutcome applied = new ReloadOutcome(true, "applied log.level");
+        ReloadOutcome unchanged = new ReloadOutcome(true, ReloadOutcome.UNCHANGED);
+        assertThat(unchanged.unchanged()).isTrue();
+        assertThat(SystemdNotifier.statusText(unchanged, Optional.of(applied)))
+                .isEqualTo("Reloaded: configuration unchanged; last change: applied log.level");
+        assertThat(SystemdNotifier.statusText(unchanged, Optional.empty()))
+                .isEqualTo("Reloaded: configuration unchanged");
+        assertThat(SystemdNotifier.statusText(applied, Optional.of(new ReloadOutcome(true, "applied http.cors"))))
+                .isEqualTo("Reloaded: applied log.level");
+        assertThat(SystemdNotifier.statusText(
+                        unchanged,
+                        Optional.of(new ReloadOutcome(
+                                false,
+                                "reload refused, the running configuration"
+                                        + " stays: log.level \"loud\" is not valid"))))
+                .isEqualTo("Reloaded: configuration unchanged; last change: reload refused, the running"
+                        + " configuration stays: log.level \"loud\" is not valid");
     }
 
     @Test
