@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -131,19 +133,56 @@ public final class JsonBodies {
      * @throws ProblemException 400 for an empty or malformed body, a value of the wrong type or an unknown field
      */
     public static <T> T parse(byte[] body, Class<T> type) {
-        Objects.requireNonNull(body, "body");
         Objects.requireNonNull(type, "type");
+        return parse(body, MAPPER.constructType(type));
+    }
+
+    /**
+     * Reads the request body as JSON into a generic type, e.g. {@code new TypeReference<List<Note>>() {}}, with the
+     * same rules and problems as {@link #read(ServerRequest, Class)}; a problem in an element names it by its index
+     * ({@code [1].title}).
+     *
+     * @param request the request; its body is consumed
+     * @param type    the target type
+     * @param <T>     the target type
+     * @return the value, never {@code null}
+     * @throws ProblemException as {@link #read(ServerRequest, Class)}
+     */
+    public static <T> T read(ServerRequest request, TypeReference<T> type) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(type, "type");
+        requireJsonContentType(request);
+        return parse(readBytes(request), type);
+    }
+
+    /**
+     * Parses a JSON body already read into a generic type, as {@link #parse(byte[], Class)}.
+     *
+     * @param body the raw body bytes
+     * @param type the target type, e.g. {@code new TypeReference<List<Note>>() {}}
+     * @param <T>  the target type
+     * @return the value, never {@code null}
+     * @throws ProblemException as {@link #parse(byte[], Class)}
+     */
+    public static <T> T parse(byte[] body, TypeReference<T> type) {
+        Objects.requireNonNull(type, "type");
+        return parse(body, MAPPER.constructType(type));
+    }
+
+    private static <T> T parse(byte[] body, JavaType type) {
+        Objects.requireNonNull(body, "body");
+        Class<?> raw = type.getRawClass();
         if (isBlank(body)) {
-            throw ProblemException.badRequest("The request body is empty; send " + describe(type) + " as JSON");
+            throw ProblemException.badRequest("The request body is empty; send " + describe(raw) + " as JSON");
         }
         T value;
         try {
             value = MAPPER.readerFor(type).readValue(body);
         } catch (IOException e) {
-            throw toProblem(e, type);
+            throw toProblem(e, raw);
         }
         if (value == null) {
-            throw ProblemException.badRequest("The request body is null; send " + describe(type) + " as JSON");
+            throw ProblemException.badRequest("The request body is null; send " + describe(raw) + " as JSON");
         }
         return value;
     }

@@ -4,6 +4,7 @@ import static dev.servicekit.http.HttpTestSupport.json;
 import static dev.servicekit.http.HttpTestSupport.postJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.Status;
 import java.net.http.HttpResponse;
@@ -33,9 +34,17 @@ class JsonBodiesTest {
     static void start() {
         server = ApiServer.create(
                 HttpTestSupport.apiConfig(4096, Duration.ofSeconds(5)),
-                List.of(Route.post(
-                        "/users",
-                        (req, res) -> JsonBodies.send(res, Status.CREATED_201, JsonBodies.read(req, NewUser.class)))));
+                List.of(
+                        Route.post(
+                                "/users",
+                                (req, res) ->
+                                        JsonBodies.send(res, Status.CREATED_201, JsonBodies.read(req, NewUser.class))),
+                        Route.post(
+                                "/users/batch",
+                                (req, res) -> JsonBodies.send(
+                                        res,
+                                        Status.CREATED_201,
+                                        JsonBodies.read(req, new TypeReference<List<NewUser>>() {})))));
         server.start();
     }
 
@@ -106,6 +115,39 @@ class JsonBodiesTest {
                 .contains("not valid JSON")
                 .contains("line 2, column")
                 .doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void aGenericTypeReadsEveryElementAndAProblemInOneNamesItsIndex() {
+        HttpResponse<String> created = postJson(
+                server.port(),
+                "/users/batch",
+                "application/json",
+                "[{\"name\":\"Ada\",\"age\":36},{\"name\":\"Bo\",\"age\":7}]");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created.body()).findValuesAsText("name")).containsExactly("Ada", "Bo");
+
+        JsonNode wrongType = problem(
+                postJson(server.port(), "/users/batch", "application/json", "[{\"age\":1},{\"age\":\"old\"}]"), 400);
+        assertThat(wrongType.get("errors").get(0).get("field").asText()).isEqualTo("[1].age");
+        assertThat(wrongType.get("detail").asText()).isEqualTo("field \"[1].age\" must be an integer");
+
+        JsonNode unknown = problem(
+                postJson(server.port(), "/users/batch", "application/json", "[{\"age\":1,\"nmae\":\"Ada\"}]"), 400);
+        assertThat(unknown.get("detail").asText()).isEqualTo("unknown field \"[0].nmae\"; did you mean \"name\"?");
+
+        assertThat(problem(postJson(server.port(), "/users/batch", "application/json", "{\"name\":\"Ada\"}"), 400)
+                        .get("detail")
+                        .asText())
+                .startsWith("The request body must be an array");
+        assertThat(problem(postJson(server.port(), "/users/batch", "application/json", ""), 400)
+                        .get("detail")
+                        .asText())
+                .isEqualTo("The request body is empty; send an array as JSON");
+        assertThat(problem(postJson(server.port(), "/users/batch", "text/plain", "[]"), 415)
+                        .get("status")
+                        .asInt())
+                .isEqualTo(415);
     }
 
     @Test
