@@ -125,10 +125,17 @@ final class ReloadCommand implements Callable<Integer> {
                 Optional<LocalAdminAccess> access = adminAccess(cli.loadConfig(installed.options()), service);
                 whyNot = Optional.of(cli.app().name() + " has no management listener on loopback to ask");
                 if (access.isPresent()) {
-                    Optional<Long> pid = access.get().view().flatMap(ApplicationView::pid);
-                    if (pid.isEmpty()) {
+                    Optional<ApplicationView> view = access.get().view();
+                    Optional<Long> pid = view.flatMap(ApplicationView::pid);
+                    if (view.isEmpty()) {
                         whyNot =
                                 Optional.of("nothing answers at " + access.get().managementUri());
+                    } else if (pid.isEmpty()) {
+                        whyNot = Optional.of(
+                                "the management listener at " + access.get().managementUri()
+                                        + " did not say which process it is ("
+                                        + String.join("; ", view.get().notes())
+                                        + ")");
                     } else if (status.pid().isPresent()
                             && pid.get() != status.pid().getAsLong()) {
                         whyNot = Optional.of(
@@ -146,13 +153,15 @@ final class ReloadCommand implements Callable<Integer> {
                 // As apachectl graceful runs configtest first: the service would refuse this configuration and keep
                 // its own, so nothing is delivered and the problems are the answer (docs/decisions.md).
                 cli.printProblems(e);
+                String which = installed.launch().isPresent()
+                        ? "the configuration " + manager.platform() + " starts it with"
+                        : "the configuration " + options.configFile;
                 cli.err()
-                        .println(service.id() + ": not reloaded: the configuration " + manager.platform()
-                                + " starts it with is invalid, which the service would refuse; it keeps running with"
-                                + " the one it has");
+                        .println(service.id() + ": not reloaded: " + which + " is invalid, which the service would"
+                                + " refuse; it keeps running with the one it has");
                 return ExitCode.CONFIG_ERROR.code();
             } catch (RuntimeException e) {
-                whyNot = Optional.of(e.getMessage());
+                whyNot = Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
             }
         }
         manager.reload(service, cli.progress());

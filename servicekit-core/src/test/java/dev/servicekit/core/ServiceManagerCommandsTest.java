@@ -218,6 +218,38 @@ class ServiceManagerCommandsTest {
     }
 
     @Test
+    void aListenerThatDoesNotSayItsPidIsNotAskedTheManagerDeliversAndSaysWhatItAnswered() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = new LocalAdminAccess() {
+            @Override
+            public URI managementUri() {
+                return URI.create("http://127.0.0.1:9090");
+            }
+
+            @Override
+            public ReloadReport reload() {
+                events.add("POST /admin/reload");
+                throw new AssertionError("not to be asked");
+            }
+
+            @Override
+            public Optional<ApplicationView> view() {
+                return Optional.of(new ApplicationView(
+                        managementUri(), Optional.of(true), Map.of(), List.of("/admin/status refused: 401")));
+            }
+        };
+
+        assertThat(run("reload")).isZero();
+
+        assertThat(events).doesNotContain("POST /admin/reload");
+        assertThat(manager.calls()).contains("reload demo-service");
+        assertThat(err())
+                .contains("(the service itself was not asked: the management listener at http://127.0.0.1:9090 did"
+                        + " not say which process it is (/admin/status refused: 401))");
+    }
+
+    @Test
     void statusUnderAManagerFindsTheProcessInTheDataDirectoryTheManagerStartsItIn() throws Exception {
         Path home = installedIn("log:\n  format: json\n");
         long pid = ProcessHandle.current().pid();
