@@ -110,6 +110,11 @@ class ServiceManagerCommandsTest {
 
     /** A management listener whose process is {@code pid} and which answers a reload with {@code report}. */
     private LocalAdminAccess listener(long pid, ReloadReport report) {
+        return listener(Map.of("pid", pid), List.of(), report);
+    }
+
+    /** A management listener whose {@code /admin/status} is {@code status} (with {@code notes}). */
+    private LocalAdminAccess listener(Map<String, Object> status, List<String> notes, ReloadReport report) {
         return new LocalAdminAccess() {
             @Override
             public URI managementUri() {
@@ -124,8 +129,7 @@ class ServiceManagerCommandsTest {
 
             @Override
             public Optional<ApplicationView> view() {
-                return Optional.of(
-                        new ApplicationView(managementUri(), Optional.of(true), Map.of("pid", pid), List.of()));
+                return Optional.of(new ApplicationView(managementUri(), Optional.of(true), status, notes));
             }
         };
     }
@@ -221,24 +225,10 @@ class ServiceManagerCommandsTest {
     void aListenerThatDoesNotSayItsPidIsNotAskedTheManagerDeliversAndSaysWhatItAnswered() throws Exception {
         installedIn("log:\n  format: json\n");
         manager.reports(runningAs(42));
-        admin = new LocalAdminAccess() {
-            @Override
-            public URI managementUri() {
-                return URI.create("http://127.0.0.1:9090");
-            }
-
-            @Override
-            public ReloadReport reload() {
-                events.add("POST /admin/reload");
-                throw new AssertionError("not to be asked");
-            }
-
-            @Override
-            public Optional<ApplicationView> view() {
-                return Optional.of(new ApplicationView(
-                        managementUri(), Optional.of(true), Map.of(), List.of("/admin/status refused: 401")));
-            }
-        };
+        admin = listener(
+                Map.of(),
+                List.of("/admin/status refused: 401"),
+                new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
 
         assertThat(run("reload")).isZero();
 
