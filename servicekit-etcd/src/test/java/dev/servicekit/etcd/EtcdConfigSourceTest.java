@@ -333,6 +333,11 @@ class EtcdConfigSourceTest {
 
             proxy.partition(); // every connection, open or new, goes silent: the resync read gets no answer
             Poll.until(WAIT, "the source to see it lost etcd", () -> !source.connected());
+            // The source marks itself disconnected, then logs: wait for the line, not only for the flag.
+            Poll.until(
+                    WAIT,
+                    "the lost connection logged",
+                    () -> log.events().stream().anyMatch(event -> event.getLevel() == Level.WARN));
             assertThat(log.events())
                     .filteredOn(event -> event.getLevel() == Level.WARN)
                     .extracting(ILoggingEvent::getFormattedMessage)
@@ -364,9 +369,10 @@ class EtcdConfigSourceTest {
             source.watch(reloads::incrementAndGet);
 
             Poll.until(WAIT, "the source to see it lost etcd", () -> !source.connected());
-            assertThat(log.messages())
-                    .contains("etcd configuration: lost " + proxy.endpoint() + " (no answer within the timeout"
-                            + " (config.etcd.timeout)); serving the last configuration (revision 2) and reconnecting");
+            String lost = "etcd configuration: lost " + proxy.endpoint() + " (no answer within the timeout"
+                    + " (config.etcd.timeout)); serving the last configuration (revision 2) and reconnecting";
+            // The source marks itself disconnected, then logs: wait for the line, not only for the flag.
+            Poll.until(WAIT, "the lost connection logged", () -> log.messages().contains(lost));
             proxy.swallowWatchRequests(false);
             etcd.put(PREFIX + "log.level", "debug");
 
