@@ -410,6 +410,13 @@ public final class DaemonServiceManager implements ServiceManager {
                 }
                 if (current.isFinal() || current == ServiceState.STOPPING) {
                     awaitGone(lockedPid, KILL_WAIT);
+                    if (exitsWithin(launched, Duration.ofSeconds(1))) {
+                        // Gone as well: said as when the exit is seen first, whichever the poll saw first.
+                        throw new ServiceManagerException(
+                                name + " " + exited(launched.exitValue()) + " before it was running; "
+                                        + exitReport(files, logBefore, pidFileBefore, launched.pid(), byHand),
+                                ExitCode.FAILURE);
+                    }
                     throw new ServiceManagerException(
                             name + " failed to start (state " + current + "); " + logTail(files.logFile(), logOffset),
                             ExitCode.FAILURE);
@@ -492,6 +499,16 @@ public final class DaemonServiceManager implements ServiceManager {
                     ExitCode.FAILURE);
         }
         return "killed after " + Durations.format(timeout);
+    }
+
+    /** Whether {@code process} has ended or ends within {@code timeout} (the JDK reaps it a moment after it died). */
+    private static boolean exitsWithin(Process process, Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
     }
 
     /**
