@@ -118,8 +118,7 @@ public final class JsonBodies {
     public static <T> T read(ServerRequest request, Class<T> type) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(type, "type");
-        requireJsonContentType(request);
-        return parse(readBytes(request), type);
+        return read(request, MAPPER.constructType(type));
     }
 
     /**
@@ -151,8 +150,7 @@ public final class JsonBodies {
     public static <T> T read(ServerRequest request, TypeReference<T> type) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(type, "type");
-        requireJsonContentType(request);
-        return parse(readBytes(request), type);
+        return read(request, MAPPER.constructType(type));
     }
 
     /**
@@ -167,6 +165,12 @@ public final class JsonBodies {
     public static <T> T parse(byte[] body, TypeReference<T> type) {
         Objects.requireNonNull(type, "type");
         return parse(body, MAPPER.constructType(type));
+    }
+
+    /** The one way a request body is read, whatever the type was given as: the content type, then the bytes. */
+    private static <T> T read(ServerRequest request, JavaType type) {
+        requireJsonContentType(request);
+        return parse(readBytes(request), type);
     }
 
     private static <T> T parse(byte[] body, JavaType type) {
