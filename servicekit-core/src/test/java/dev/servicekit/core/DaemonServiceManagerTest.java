@@ -235,6 +235,43 @@ class DaemonServiceManagerTest {
     }
 
     @Test
+    void aDaemonThatWroteFailedAndThenExitedIsReportedByItsExitAsWhenTheExitIsSeenFirst() throws Exception {
+        // A real JVM, as a failing daemon does it: holds the pid-file lock, writes FAILED with its pid, lingers so
+        // that start's poll sees FAILED before the exit, then exits 3.
+        Path source = dir.resolve("FailingDaemon.java");
+        Files.writeString(source, """
+                import java.nio.ByteBuffer;
+                import java.nio.channels.FileChannel;
+                import java.nio.file.Files;
+                import java.nio.file.Path;
+                import static java.nio.file.StandardOpenOption.*;
+
+                public class FailingDaemon {
+                    public static void main(String[] args) throws Exception {
+                        FileChannel channel = FileChannel.open(Path.of(args[0]), CREATE, READ, WRITE);
+                        channel.lock();
+                        long pid = ProcessHandle.current().pid();
+                        channel.write(ByteBuffer.wrap((pid + "\\n").getBytes()));
+                        System.out.println("Error: cannot open the store");
+                        Files.writeString(Path.of(args[1]), "FAILED " + pid + "\\n");
+                        Thread.sleep(700);
+                        System.exit(3);
+                    }
+                }
+                """);
+        installWith(script(
+                "fake-java",
+                "exec '" + InstallCommand.javaExecutable() + "' -XX:TieredStopAtLevel=1 '" + source + "' '"
+                        + files().pidFile() + "' '" + files().stateFile() + "'\n"));
+
+        assertThatThrownBy(() -> manager().start(ref(), progress::add))
+                .isInstanceOf(ServiceManagerException.class)
+                .hasMessageStartingWith(
+                        "svc exited with code 3 before it was running; last lines of " + files().logFile() + ":")
+                .hasMessageContaining("Error: cannot open the store");
+    }
+
+    @Test
     void aDaemonThatExitsWithoutAWordGetsTheLogSizeAndTheCommandToRunByHand() throws Exception {
         Files.writeString(files().logFile(), "from an earlier run\n");
         Path fakeJava = script("fake java", "exit 1\n");
