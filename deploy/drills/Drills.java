@@ -218,7 +218,7 @@ public final class Drills {
                     problems.add("DRILL_JAR: '" + jar + "' is not a file; point it at users-service.jar");
                 }
                 required(env, "DRILL_FLEET_STOP_CMD", problems, "the command that stops every instance"
-                        + " (restore refuses while one is connected)");
+                        + " (restore refuses while one runs)");
                 required(env, "DRILL_FLEET_START_CMD", problems, "the command that starts every instance again");
                 if (!"yes".equals(env.get("DRILL_ALLOW_RESTORE"))) {
                     problems.add("DRILL_ALLOW_RESTORE: the restore drill deletes and changes users, then replaces the"

@@ -193,28 +193,59 @@ final class PostgresBackups {
         return BackupManifest.JSONL;
     }
 
-    /** {@code pg_dump --format=custom} of the current schema's tables into {@code file}, checking versions first. */
+    /**
+     * {@code pg_dump --format=custom} of the current schema's tables into {@code file}, checking versions first. The
+     * {@link PostgresStoreLock} is held shared while {@code pg_dump} runs, so no restore replaces the tables under it;
+     * while a restore holds it, the backup is refused at once.
+     */
     static void dump(StoreConfig config, Target target, Path pgDump, Path file) {
+        Connection lock;
+        try {
+            lock = target.dataSource(config, TOOL_APPLICATION_NAME).getConnection();
+        } catch (SQLException e) {
+            throw unreachable(target, e);
+        }
+        try {
+            dumpHolding(lock, target, pgDump, file);
+        } finally {
+            PostgresStoreLock.closeQuietly(lock); // ends the session: releases the lock
+        }
+    }
+
+    private static StoreUnavailableException unreachable(Target target, SQLException e) {
+        return new StoreUnavailableException(
+                "Cannot connect to PostgreSQL database '" + target.database() + "' for the backup: " + e.getMessage()
+                        + "; check that PostgreSQL runs, and store.url, store.username and store.password-file",
+                e);
+    }
+
+    private static void dumpHolding(Connection connection, Target target, Path pgDump, Path file) {
         String schema;
         int serverMajor;
-        try (Connection connection =
-                        target.dataSource(config, TOOL_APPLICATION_NAME).getConnection();
-                Statement statement = connection.createStatement();
+        try (Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery(
                         "SELECT current_schema(), current_setting('server_version_num')::int / 10000")) {
             rows.next();
             schema = rows.getString(1);
             serverMajor = rows.getInt(2);
         } catch (SQLException e) {
-            throw new StoreUnavailableException(
-                    "Cannot connect to PostgreSQL database '" + target.database() + "' for the backup: "
-                            + e.getMessage() + "; check that PostgreSQL runs, and store.url, store.username and"
-                            + " store.password-file",
-                    e);
+            throw unreachable(target, e);
         }
         if (schema == null) {
             throw new StoreException("The role '" + target.role() + "' has no current schema in database '"
                     + target.database() + "'; set currentSchema in store.url or the role's search_path");
+        }
+        try {
+            PostgresStoreLock.Key key = PostgresStoreLock.key(connection);
+            if (!PostgresStoreLock.tryShared(connection, key)) {
+                String by = PostgresStoreLock.Holder.describe(
+                        PostgresStoreLock.holders(connection, key), "another session");
+                throw new StoreUnavailableException("A restore into schema '" + schema + "' of PostgreSQL database '"
+                        + target.database() + "' is running (" + key.describe() + " is held by " + by
+                        + "); back up once it has ended");
+            }
+        } catch (SQLException e) {
+            throw unreachable(target, e);
         }
         int toolMajor = toolMajor(pgDump);
         if (toolMajor < serverMajor) {

@@ -16,11 +16,15 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * {@code restore --from FILE} into a PostgreSQL store ({@link RestoreCommand} checks the listener and verifies the
- * backup first). In order: refuses while any users-service instance is connected to the database (sessions with
- * {@code application_name} {@value #SERVICE_APPLICATION_NAME} in {@code pg_stat_activity}, from any host); moves
- * every table of the role's current schema into a new schema {@code before_restore_<UTC time>} in one transaction;
- * restores ({@code pg_restore --no-owner --no-acl --single-transaction --exit-on-error}, or the JSON Lines import
- * into a freshly migrated schema); if that fails, drops what it created and moves the tables back.
+ * backup first). In order: takes the schema's {@link PostgresStoreLock} exclusively without waiting, and refuses when
+ * it cannot (every open store, a running {@code pg_dump} backup and another restore hold it, from any host); refuses
+ * too while sessions with {@code application_name} {@value #SERVICE_APPLICATION_NAME} are connected to the database
+ * (an instance of a release without the lock, or one that lost its lock connection and has not taken it again);
+ * moves every table of the role's current schema into a new schema {@code before_restore_<UTC time>} in one
+ * transaction; restores ({@code pg_restore --no-owner --no-acl --single-transaction --exit-on-error}, or the JSON
+ * Lines import into a freshly migrated schema); if that fails, drops what it created and moves the tables back. The
+ * lock is held on one connection from before the move until the restore or the move back has ended, so no store
+ * opens (and migrates an empty schema) halfway through.
  */
 final class PostgresRestore {
 
@@ -32,12 +36,20 @@ final class PostgresRestore {
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    /** Why the restore did not start: the service runs. Nothing was changed. */
+    /** Why the restore did not start: the service runs, or a backup or another restore does. Nothing was changed. */
     static final class RunningException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        RunningException(String message) {
+        /** Whether an instance of the service holds the store (else a backup, another restore or a session by hand). */
+        private final boolean instance;
+
+        RunningException(String message, boolean instance) {
             super(message);
+            this.instance = instance;
+        }
+
+        boolean instance() {
+            return instance;
         }
     }
 
@@ -59,7 +71,8 @@ final class PostgresRestore {
     /**
      * Restores {@code payload} (verified, of {@code manifest}'s format) into the store.
      *
-     * @throws RunningException if an instance is connected (nothing changed)
+     * @throws RunningException if a store, a backup or another restore holds the lock, or an instance is connected
+     *     (nothing changed)
      * @throws StoreException if connecting, moving aside or restoring fails (the tables are moved back)
      */
     Result restore(Path payload, BackupManifest manifest) {
@@ -68,15 +81,45 @@ final class PostgresRestore {
             throw new StoreException("pg_restore is not on PATH nor in /usr/lib/postgresql/*/bin; install Debian's"
                     + " postgresql-client to restore a pg_dump backup. Nothing was changed.");
         }
+        Connection lock;
+        try {
+            lock = source.getConnection();
+        } catch (SQLException e) {
+            throw prepareFailure(e);
+        }
+        try {
+            return restoreHolding(lock, payload, manifest);
+        } finally {
+            PostgresStoreLock.closeQuietly(lock); // ends the session: releases the lock
+        }
+    }
+
+    private StoreException prepareFailure(SQLException e) {
+        return new StoreException(
+                "Cannot prepare the restore in PostgreSQL database '" + target.database() + "': " + e.getMessage()
+                        + "; check that PostgreSQL runs, that the role owns the tables and may create a schema"
+                        + " (CREATE on the database). Nothing was changed.",
+                e);
+    }
+
+    /** The restore, on {@code connection}, which holds the lock exclusively once this has taken it. */
+    private Result restoreHolding(Connection connection, Path payload, BackupManifest manifest) {
         String schema;
         List<String> tables;
         String aside = ASIDE_PREFIX + STAMP.format(clock.instant()).toLowerCase(java.util.Locale.ROOT);
-        try (Connection connection = source.getConnection()) {
+        try {
+            PostgresStoreLock.Key key = PostgresStoreLock.key(connection);
+            if (!PostgresStoreLock.tryExclusive(connection, key)) {
+                throw held(connection, key);
+            }
             running(connection).ifPresent(message -> {
-                throw new RunningException(message);
+                throw new RunningException(
+                        message + " that does not hold the store's " + key.describe() + " (a release before the lock,"
+                                + " or one that lost its lock connection and has not taken the lock again)",
+                        true);
             });
             connection.setAutoCommit(false);
-            schema = currentSchema(connection);
+            schema = key.schema();
             tables = tables(connection, schema);
             if (!tables.isEmpty()) {
                 aside = freeSchemaName(connection, aside);
@@ -90,12 +133,9 @@ final class PostgresRestore {
                 }
             }
             connection.commit();
+            connection.setAutoCommit(true);
         } catch (SQLException e) {
-            throw new StoreException(
-                    "Cannot prepare the restore in PostgreSQL database '" + target.database() + "': " + e.getMessage()
-                            + "; check that PostgreSQL runs, that the role owns the tables and may create a schema"
-                            + " (CREATE on the database). Nothing was changed.",
-                    e);
+            throw prepareFailure(e);
         }
         try {
             if (manifest.payload().equals(BackupManifest.PG_DUMP)) {
@@ -105,7 +145,7 @@ final class PostgresRestore {
             }
         } catch (RuntimeException e) {
             try {
-                moveBack(schema, tables, aside);
+                moveBack(connection, schema, tables, aside);
             } catch (SQLException | RuntimeException back) {
                 e.addSuppressed(back);
                 throw new StoreException(
@@ -119,6 +159,21 @@ final class PostgresRestore {
                     e.getMessage() + "; the database is as it was (the replaced tables were moved" + " back)", e);
         }
         return new Result(tables.isEmpty() ? Optional.empty() : Optional.of(aside), tables);
+    }
+
+    /** Why the lock could not be taken: who holds it, and the sessions of the service connected. */
+    private RunningException held(Connection connection, PostgresStoreLock.Key key) throws SQLException {
+        List<PostgresStoreLock.Holder> holders = PostgresStoreLock.holders(connection, key);
+        Optional<String> sessions = running(connection);
+        boolean instance = sessions.isPresent()
+                || holders.stream().anyMatch(holder -> holder.applicationName().equals(SERVICE_APPLICATION_NAME));
+        String by = " is held by " + PostgresStoreLock.Holder.describe(holders, "another session");
+        String what =
+                instance ? "an instance of " + SERVICE_APPLICATION_NAME + " holds the store" : "the store is in use";
+        return new RunningException(
+                what + ": the " + key.describe() + " in PostgreSQL database '" + target.database() + "'" + by
+                        + sessions.map(s -> "; " + s).orElse(""),
+                instance);
     }
 
     /**
@@ -141,18 +196,6 @@ final class PostgresRestore {
                         + " database '" + target.database() + "' are open (from " + rows.getString(2) + ", per"
                         + " pg_stat_activity): an instance runs");
             }
-        }
-    }
-
-    private static String currentSchema(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT current_schema()")) {
-            rows.next();
-            String schema = rows.getString(1);
-            if (schema == null) {
-                throw new SQLException("the role has no current schema; set currentSchema in store.url");
-            }
-            return schema;
         }
     }
 
@@ -205,7 +248,8 @@ final class PostgresRestore {
     }
 
     private void importExport(Path payload) {
-        try (UserStore store = UserStores.open(config, clock)) {
+        // Without the lock: this restore holds it exclusively, on another session.
+        try (UserStore store = PostgresUserStore.openForRestore(config, clock)) {
             DataTransfer.Import load = DataTransfer.Import.restoring(store, payload);
             load.check();
             load.run();
@@ -214,23 +258,42 @@ final class PostgresRestore {
         }
     }
 
-    /** Drops what a failed restore created in {@code schema} and moves the replaced tables back, in one transaction. */
-    private void moveBack(String schema, List<String> tables, String aside) throws SQLException {
+    /**
+     * Drops what a failed restore created in {@code schema} and moves the replaced tables back, in one transaction: on
+     * the lock's connection, or on a new one when that one has ended (the lock with it: the move back matters more).
+     */
+    private void moveBack(Connection lock, String schema, List<String> tables, String aside) throws SQLException {
+        if (lock.isValid(5)) {
+            moveBackOn(lock, schema, tables, aside);
+            return;
+        }
         try (Connection connection = source.getConnection()) {
-            connection.setAutoCommit(false);
-            try (Statement statement = connection.createStatement()) {
-                for (String created : tables(connection, schema)) {
-                    statement.execute("DROP TABLE " + qualified(schema, created) + " CASCADE");
-                }
-                for (String table : tables) {
-                    statement.execute("ALTER TABLE " + qualified(aside, table) + " SET SCHEMA "
-                            + PostgresBackups.quoteIdentifier(schema));
-                }
-                if (!tables.isEmpty()) {
-                    statement.execute("DROP SCHEMA " + PostgresBackups.quoteIdentifier(aside));
-                }
+            moveBackOn(connection, schema, tables, aside);
+        }
+    }
+
+    private static void moveBackOn(Connection connection, String schema, List<String> tables, String aside)
+            throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            for (String created : tables(connection, schema)) {
+                statement.execute("DROP TABLE " + qualified(schema, created) + " CASCADE");
+            }
+            for (String table : tables) {
+                statement.execute("ALTER TABLE " + qualified(aside, table) + " SET SCHEMA "
+                        + PostgresBackups.quoteIdentifier(schema));
+            }
+            if (!tables.isEmpty()) {
+                statement.execute("DROP SCHEMA " + PostgresBackups.quoteIdentifier(aside));
             }
             connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
         }
     }
 }

@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -71,6 +72,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics as {@link SqliteUserStore}: HikariCP's meters (pool {@value #POOL_NAME}) and {@value #USAGE_RATIO}.
  *
+ * <p>Restore. The store holds the {@link PostgresStoreLock} of its schema shared, on a connection of its own, from
+ * before the migration until {@link #close()}; {@code restore} takes it exclusively, so neither runs under the
+ * other. A store that opens while a restore holds it waits up to {@code store.timeout}, then fails with
+ * {@link StoreUnavailableException} (the service exits 1 and its service manager restarts it later). While the store
+ * has lost the lock (its connection ended) and not taken it again, every call fails with
+ * {@link StoreUnavailableException} and readiness is DOWN.
+ *
  * <p>Secrets. The password, read from {@code store.password-file} when the store opens, is given only to the
  * driver; the URL may not contain it ({@link StoreConfig}), and {@link #describe()} and every message show host,
  * port, database and role only.
@@ -87,8 +95,9 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     static final String POOL_NAME = SqliteUserStore.POOL_NAME;
     static final String USAGE_RATIO = SqliteUserStore.USAGE_RATIO;
     /**
-     * The {@code application_name} of the store's connections: {@code restore} looks for it in
-     * {@code pg_stat_activity} to tell that an instance runs ({@link PostgresRestore}).
+     * The {@code application_name} of the store's connections, its lock connection's too: {@code restore} names the
+     * instances holding the lock by it, and also refuses while sessions of that name are connected
+     * ({@link PostgresRestore}).
      */
     static final String APPLICATION_NAME = "users-service";
     /** The unique index on {@code users.email_key}. */
@@ -122,6 +131,9 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     private volatile boolean closed;
     private final int migrationsAppliedAtOpen;
 
+    /** Held shared while open, so that no restore runs under the store; empty when a restore opened it. */
+    private final Optional<PostgresStoreLock> lock;
+
     private PostgresUserStore(
             Target target,
             StoreConfig config,
@@ -129,8 +141,10 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             Clock clock,
             HikariDataSource pool,
             Optional<MeterRegistry> metrics,
-            int migrationsAppliedAtOpen) {
+            int migrationsAppliedAtOpen,
+            Optional<PostgresStoreLock> lock) {
         this.config = config;
+        this.lock = lock;
         this.migrationsAppliedAtOpen = migrationsAppliedAtOpen;
         this.backupTarget = PostgresBackups.Target.of(config, password);
         this.database = target.database();
@@ -183,14 +197,28 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     }
 
     /**
-     * Reads the password, migrates the schema and opens the pool.
+     * Reads the password, takes the {@link PostgresStoreLock} shared (waiting up to {@code store.timeout} while a
+     * restore holds it), migrates the schema and opens the pool.
      *
-     * @throws StoreUnavailableException if the password file cannot be read or the database cannot be reached or
-     *     refuses the login
+     * @throws StoreUnavailableException if the password file cannot be read, the database cannot be reached or
+     *     refuses the login, or a restore still held the lock after {@code store.timeout}
      * @throws SchemaTooNewException if a newer release has migrated the database
      * @throws StoreException if the schema cannot be migrated
      */
     static PostgresUserStore open(StoreConfig config, Clock clock, Optional<MeterRegistry> metrics) {
+        return open(config, clock, metrics, true);
+    }
+
+    /**
+     * As {@link #open(StoreConfig, Clock, Optional)} without taking the lock, for the import of a {@code restore}
+     * that holds it exclusively ({@link PostgresRestore}).
+     */
+    static PostgresUserStore openForRestore(StoreConfig config, Clock clock) {
+        return open(config, clock, Optional.empty(), false);
+    }
+
+    private static PostgresUserStore open(
+            StoreConfig config, Clock clock, Optional<MeterRegistry> metrics, boolean takeLock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(metrics, "metrics");
@@ -203,6 +231,49 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         });
         Target target = Target.of(config);
         Optional<String> password = config.passwordFile().map(StorePassword::load);
+        AtomicLong usersTable = new AtomicLong();
+        Optional<PostgresStoreLock> lock = Optional.empty();
+        if (takeLock) {
+            try {
+                lock = Optional.of(PostgresStoreLock.hold(
+                        lockDataSource(config, password), target.database(), config.timeout(), connection -> {
+                            if (usersTable(connection) != usersTable.get()) {
+                                LOG.warn(
+                                        "The tables of {} were replaced while the store did not hold its lock (a"
+                                                + " restore); migrating the schema as at start",
+                                        target.database());
+                                SchemaMigrations.migrate(
+                                        dataSource(config, password, false), MIGRATIONS, target.database());
+                                usersTable.set(usersTable(connection));
+                            }
+                        }));
+            } catch (SQLException e) {
+                throw openFailure(target, e);
+            }
+        }
+        try {
+            PostgresUserStore store = open(target, config, password, clock, metrics, lock);
+            try (Connection connection = store.pool.getConnection()) {
+                usersTable.set(usersTable(connection));
+            } catch (SQLException e) {
+                store.close();
+                throw openFailure(target, e);
+            }
+            lock.ifPresent(PostgresStoreLock::watch);
+            return store;
+        } catch (RuntimeException e) {
+            lock.ifPresent(PostgresStoreLock::close);
+            throw e;
+        }
+    }
+
+    private static PostgresUserStore open(
+            Target target,
+            StoreConfig config,
+            Optional<String> password,
+            Clock clock,
+            Optional<MeterRegistry> metrics,
+            Optional<PostgresStoreLock> lock) {
         MigrateResult result;
         try {
             // Migrations get their own connections without statement or socket timeouts: a future migration may
@@ -218,9 +289,28 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         }
         HikariDataSource pool = openPool(target, config, password, metrics);
         PostgresUserStore store =
-                new PostgresUserStore(target, config, password, clock, pool, metrics, result.migrationsExecuted);
+                new PostgresUserStore(target, config, password, clock, pool, metrics, result.migrationsExecuted, lock);
         LOG.info("Opened PostgreSQL user store: {}", store.describe());
         return store;
+    }
+
+    /**
+     * The data source of the lock connection: no {@code statement_timeout} (the wait for the lock at start is bounded
+     * by {@code lock_timeout}), a socket timeout of {@code store.timeout} plus {@value #SOCKET_MARGIN_SECONDS} s.
+     */
+    private static PGSimpleDataSource lockDataSource(StoreConfig config, Optional<String> password) {
+        PGSimpleDataSource dataSource = dataSource(config, password, false);
+        dataSource.setSocketTimeout(dataSource.getConnectTimeout() + SOCKET_MARGIN_SECONDS);
+        return dataSource;
+    }
+
+    /** The identity ({@code oid}) of the {@code users} table, 0 when there is none: another one after a restore. */
+    private static long usersTable(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT coalesce(to_regclass('users')::oid::bigint, 0)")) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     /** A data source for the role; with {@code bounded}, the timeouts derived from {@code store.timeout}. */
@@ -666,6 +756,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         usageRatio.ifPresent(gauge -> metrics.orElseThrow().remove(gauge));
         io.shutdown();
         pool.close(); // HikariCP removes its own meters
+        lock.ifPresent(PostgresStoreLock::close); // last: no restore starts while a connection of the store is open
         LOG.info("Closed PostgreSQL user store {}", description);
     }
 
@@ -858,7 +949,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     }
 
     /** The fix for a refused login (SQLSTATE class 28), after PostgreSQL's message; empty for other failures. */
-    private static String loginHint(Throwable failure) {
+    static String loginHint(Throwable failure) {
         if (loginRefused(failure)) {
             return "; PostgreSQL refuses the login: check the role's password and pg_hba.conf; store.password-file is"
                     + " read when the service starts, so restart it after changing that file";
@@ -955,9 +1046,9 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
     }
 
     /**
-     * SQLSTATE undefined_table: the store's tables are not there while it runs, as while a {@code restore} has moved
-     * them aside (it refuses while it sees an instance connected, but one that had no open connection at its check
-     * is not seen). A 503 like a missing database (3D000), not a 500: readiness is DOWN meanwhile.
+     * SQLSTATE undefined_table: the store's tables are not there while it runs (dropped or moved by hand; a
+     * {@code restore} cannot move them while the store holds its {@link PostgresStoreLock}). A 503 like a missing
+     * database (3D000), not a 500: readiness is DOWN meanwhile.
      */
     static final String UNDEFINED_TABLE = "42P01";
 
@@ -1022,6 +1113,7 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
             throw new StoreUnavailableException(
                     "The PostgreSQL user store on " + database + " is closed; open a new store");
         }
+        lock.ifPresent(PostgresStoreLock::ensureHeld);
     }
 
     private Instant now() {

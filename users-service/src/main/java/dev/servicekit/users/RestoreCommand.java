@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code restore --from FILE}: puts a backup ({@link BackupCommand}) in place of the configured store. PostgreSQL:
- * after the listener check and the verification, {@link PostgresRestore} (refuses while any instance is connected,
+ * after the listener check and the verification, {@link PostgresRestore} (refuses unless it gets the store's advisory
+ * lock exclusively, which every running instance holds shared, or while an instance is connected; holds it throughout,
  * moves the tables into schema {@code before_restore_<UTC time>}, runs {@code pg_restore} or the import). SQLite:
  * refuses while the service runs (its management listener answers, or a process holds the database's lock,
  * {@link SqliteFileLock}), verifies the backup first ({@link Backups#verify}; a bad one changes nothing), copies it
@@ -162,8 +163,14 @@ final class RestoreCommand implements Callable<Integer> {
             out.println("Start " + serviceName + " now ('" + serviceName + " start' or 'run').");
             return ExitCode.OK.code();
         } catch (PostgresRestore.RunningException e) {
-            err.println(name + e.getMessage() + ", and a restore replaces the tables under it; stop every instance"
-                    + " first ('" + serviceName + " stop' on each host), then restore again. Nothing was changed.");
+            if (e.instance()) {
+                err.println(name + e.getMessage() + ", and a restore replaces the tables under it; stop every"
+                        + " instance first ('" + serviceName + " stop' on each host), then restore again. Nothing was"
+                        + " changed.");
+            } else {
+                err.println(name + e.getMessage() + "; a backup or another restore runs: let it end, then restore"
+                        + " again. Nothing was changed.");
+            }
             return ExitCode.FAILURE.code();
         } catch (StoreException | IllegalArgumentException | UncheckedIOException e) {
             err.println(name + e.getMessage());

@@ -35,6 +35,9 @@ import org.sqlite.SQLiteException;
  * version before a migration, never damage the file). One a running store holds open is read through its WAL like
  * any reader, which takes no write lock.
  *
+ * <p>PostgreSQL: while a {@code restore} holds the store's {@link PostgresStoreLock} exclusively, a warning that says
+ * so (the schema is moved aside meanwhile); the check reads {@code pg_locks} and takes no lock itself.
+ *
  * <p>Bounded: the whole check runs on a thread of its own and gives up after {@code store.timeout} plus
  * {@link #MARGIN}; PostgreSQL's connect and socket timeouts are the store's, derived from {@code store.timeout}.
  */
@@ -160,6 +163,15 @@ final class StoreCheck {
                     CHECK, "cannot open " + target.database() + ": " + e.getMessage(), PostgresUserStore.openFix(e));
         }
         try (connection) {
+            Optional<String> restore = PostgresStoreLock.restoreRunning(connection);
+            if (restore.isPresent()) {
+                return Diagnosis.warning(
+                        CHECK,
+                        target.description() + ": " + restore.get() + ": run waits for it up to store.timeout, then"
+                                + " fails",
+                        "let the restore end (it holds the store's advisory lock until then), then start the"
+                                + " service");
+            }
             return schema(
                     connection,
                     target.description(),
