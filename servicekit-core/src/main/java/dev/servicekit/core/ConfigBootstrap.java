@@ -126,7 +126,7 @@ final class ConfigBootstrap {
     private ConfigLoader loader(ServiceCli.ConfigOptions options, Optional<ConfigLayer> layer) {
         ConfigLoader.Builder loader = ConfigLoader.builder(app.configSchema())
                 .environmentPrefix(app.environmentPrefix())
-                .environment(environment)
+                .environment(environment(options))
                 .file(configFile(options), options.configFile != null)
                 .overrides(overrides(options));
         if (!checkSecretFiles) {
@@ -152,11 +152,35 @@ final class ConfigBootstrap {
     }
 
     /**
+     * The environment {@code options} are read with: this process's own, or, when they carry the installed service's
+     * ({@link InstalledConfig}), this process's without the variables with the application's prefix and the
+     * service's with it: this process's prefixed variables do not reach the service, the service's do.
+     */
+    Map<String, String> environment(ServiceCli.ConfigOptions options) {
+        if (options.serviceEnvironment == null) {
+            return environment;
+        }
+        String prefix = app.environmentPrefix() + "_";
+        Map<String, String> merged = new java.util.HashMap<>();
+        environment.forEach((name, value) -> {
+            if (!name.startsWith(prefix)) {
+                merged.put(name, value);
+            }
+        });
+        options.serviceEnvironment.forEach((name, value) -> {
+            if (name.startsWith(prefix)) {
+                merged.put(name, value);
+            }
+        });
+        return merged;
+    }
+
+    /**
      * {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory
      * (the options' own, when they name one).
      */
     private Path defaultConfigFile(ServiceCli.ConfigOptions options) {
-        String dataDir = environment.get(CoreConfigKeys.DATA_DIR.environmentVariable(app.environmentPrefix()));
+        String dataDir = environment(options).get(CoreConfigKeys.DATA_DIR.environmentVariable(app.environmentPrefix()));
         for (String override : options.overrides) {
             if (override.startsWith(CoreConfigKeys.DATA_DIR.name() + "=")) {
                 dataDir = override.substring(CoreConfigKeys.DATA_DIR.name().length() + 1);

@@ -623,8 +623,11 @@ public final class DaemonServiceManager implements ServiceManager {
     }
 
     /**
-     * The arguments in {@code <name>.daemon.json} (none when the daemon was started without {@code install}) and
-     * the directory {@code start} launches it in; empty when neither that file nor a live daemon is there.
+     * The arguments in {@code <name>.daemon.json} (none when the daemon was started without {@code install}), the
+     * directory {@code start} launches it in, and, while it runs, the environment it runs with: the one of the
+     * {@code start} that launched it, read from {@code /proc/<pid>/environ} (Linux; the same user or root); not read
+     * where that cannot be read or nothing runs (the next {@code start} gives its own). Empty when neither that file
+     * nor a live daemon is there.
      */
     @Override
     public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
@@ -636,11 +639,31 @@ public final class DaemonServiceManager implements ServiceManager {
         } catch (IllegalArgumentException | UncheckedIOException e) {
             return Optional.empty();
         }
-        if (spec.isEmpty() && !(DaemonPidFile.inspect(files.pidFile()) instanceof DaemonPidFile.Running)) {
+        DaemonPidFile.Observed observed = DaemonPidFile.inspect(files.pidFile());
+        if (spec.isEmpty() && !(observed instanceof DaemonPidFile.Running)) {
             return Optional.empty();
         }
-        return Optional.of(new InstalledLaunch(
-                spec.map(s -> s.launch().arguments()).orElse(List.of()), Optional.of(files.workingDirectory())));
+        InstalledLaunch launch = new InstalledLaunch(
+                spec.map(s -> s.launch().arguments()).orElse(List.of()), Optional.of(files.workingDirectory()));
+        if (observed instanceof DaemonPidFile.Running running && running.pid().isPresent()) {
+            Optional<InstalledLaunch.Environment> environment =
+                    processEnvironment(running.pid().getAsLong());
+            if (environment.isPresent()) {
+                return Optional.of(launch.withEnvironment(environment.get()));
+            }
+        }
+        return Optional.of(launch);
+    }
+
+    /** {@code /proc/<pid>/environ}: the environment the process started with; empty where it cannot be read. */
+    static Optional<InstalledLaunch.Environment> processEnvironment(long pid) {
+        Path environ = Path.of("/proc", Long.toString(pid), "environ");
+        try {
+            return Optional.of(
+                    InstalledLaunch.Environment.ofEnvironBlock(Files.readAllBytes(environ), environ.toString()));
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty(); // not Linux, another user's process, gone: the caller says it was not read
+        }
     }
 
     /**

@@ -85,7 +85,7 @@ final class DoctorCommand implements Callable<Integer> {
     private InstalledConfig installed(ServiceRef service) {
         try {
             ServiceManager manager = cli.manager(target);
-            return InstalledConfig.of(options, manager, service);
+            return InstalledConfig.of(options, manager, service, cli.app().environmentPrefix());
         } catch (RuntimeException e) {
             return InstalledConfig.typed(options); // no manager here: the managers' own checks below say so
         }

@@ -117,7 +117,8 @@ final class ReloadCommand implements Callable<Integer> {
      * be read and the listener is that process's, else has the manager deliver the request.
      */
     private int throughManager(ServiceManager manager, ServiceRef service, ServiceStatus status) {
-        InstalledConfig installed = InstalledConfig.of(options, manager, service);
+        InstalledConfig installed =
+                InstalledConfig.of(options, manager, service, cli.app().environmentPrefix());
         Optional<String> whyNot = Optional.of(
                 "neither --config nor the configuration " + manager.platform() + " starts it with is known here");
         if (status.running() && (installed.launch().isPresent() || options.configFile != null)) {

@@ -224,6 +224,13 @@ public final class ServiceCli {
          */
         Path workingDirectory;
 
+        /**
+         * The application's environment variables (those with its prefix) as the installed service gets them, in place
+         * of this process's own: null for this process's own; the service's ({@link InstalledConfig}) when its manager
+         * said what they are.
+         */
+        Map<String, String> serviceEnvironment;
+
         /** For picocli ({@code @Mixin}). */
         public ConfigOptions() {}
 
@@ -235,6 +242,7 @@ public final class ServiceCli {
             copy.overrides.add(override);
             copy.instance = instance;
             copy.workingDirectory = workingDirectory;
+            copy.serviceEnvironment = serviceEnvironment;
             return copy;
         }
     }

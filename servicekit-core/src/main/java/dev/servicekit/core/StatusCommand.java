@@ -114,8 +114,9 @@ final class StatusCommand implements Callable<Integer> {
 
         // Under a manager, the configuration it starts the service with (its --config, --set and working directory):
         // from any directory, the service's own data directory and management listener.
-        InstalledConfig installed =
-                status.running() ? InstalledConfig.of(options, manager, service) : InstalledConfig.typed(options);
+        InstalledConfig installed = status.running()
+                ? InstalledConfig.of(options, manager, service, cli.app().environmentPrefix())
+                : InstalledConfig.typed(options);
         Optional<Config> config = Optional.empty();
         try {
             config = Optional.of(cli.loadConfig(installed.options()));
@@ -246,6 +247,7 @@ final class StatusCommand implements Callable<Integer> {
                                             .workingDirectory()
                                             .map(Object::toString)
                                             .orElse(null));
+                            launch.put("environment", environmentView(described));
                             return launch;
                         })
                         .orElse(null));
@@ -278,6 +280,25 @@ final class StatusCommand implements Callable<Integer> {
                         .orElse(null));
         view.put("notes", notes);
         return view;
+    }
+
+    /**
+     * Where the environment the configuration was read with came from: the service's (the names of its prefixed
+     * variables, never their values; what could not be read), or null when the manager did not say and this command's
+     * own applied.
+     */
+    private static Map<String, Object> environmentView(InstalledConfig.Described described) {
+        return described
+                .launch()
+                .environment()
+                .map(environment -> {
+                    Map<String, Object> view = new LinkedHashMap<>();
+                    view.put("source", environment.source());
+                    view.put("variables", described.variableNames());
+                    view.put("unread", environment.unread());
+                    return view;
+                })
+                .orElse(null);
     }
 
     private void printText(

@@ -131,6 +131,31 @@ class DaemonServiceManagerTest {
     }
 
     @Test
+    void aRunningDaemonsEnvironmentIsTheOneItsProcessStartedWithNotThisProcesss() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "Linux /proc");
+        DaemonServiceManager manager = manager();
+        manager.install(request(false), progress::add);
+        assertThat(manager.installedLaunch(ref()).orElseThrow().environment())
+                .as("not running: the next start gives its own")
+                .isEmpty();
+
+        ProcessBuilder sleeper = new ProcessBuilder("sleep", "60");
+        sleeper.environment().put("SVC_MANAGEMENT_PORT", "9100");
+        Process daemon = sleeper.start();
+        children.add(daemon);
+        try (DaemonPidFile held = DaemonPidFile.acquire(files().pidFile(), daemon.pid(), Duration.ofSeconds(1))
+                .orElseThrow()) {
+            InstalledLaunch.Environment environment =
+                    manager.installedLaunch(ref()).orElseThrow().environment().orElseThrow();
+
+            assertThat(environment.variables()).containsEntry("SVC_MANAGEMENT_PORT", "9100");
+            assertThat(environment.source()).isEqualTo("/proc/" + daemon.pid() + "/environ");
+            assertThat(environment.unread()).isEmpty();
+            assertThat(System.getenv()).doesNotContainKey("SVC_MANAGEMENT_PORT");
+        }
+    }
+
+    @Test
     void installWritesTheLaunchFileAndUninstallRemovesItButKeepsTheLog() throws Exception {
         DaemonServiceManager manager = manager();
 

@@ -48,12 +48,14 @@ class InstalledConfigTest {
     void aConfigTypedHereOrNoLaunchLeavesTheOperatorsOptionsAlone() {
         FakeServiceManager manager = FakeServiceManager.named("fake", true);
         ServiceCli.ConfigOptions typed = typed("x=2");
-        assertThat(InstalledConfig.of(typed, manager, service).options()).isSameAs(typed);
-        assertThat(InstalledConfig.of(typed, manager, service).launch()).isEmpty();
+        assertThat(InstalledConfig.of(typed, manager, service, "DEMO").options())
+                .isSameAs(typed);
+        assertThat(InstalledConfig.of(typed, manager, service, "DEMO").launch()).isEmpty();
 
         manager.launches(new InstalledLaunch(List.of("--config", "/etc/demo.yaml"), Optional.empty()));
         typed.configFile = dir.resolve("mine.yaml");
-        assertThat(InstalledConfig.of(typed, manager, service).options()).isSameAs(typed);
+        assertThat(InstalledConfig.of(typed, manager, service, "DEMO").options())
+                .isSameAs(typed);
     }
 
     @Test
@@ -75,7 +77,55 @@ class InstalledConfigTest {
         assertThat(bootstrap().read(options).get(CoreConfigKeys.DATA_DIR)).isEqualTo(dir.resolve("elsewhere"));
     }
 
+    @Test
+    void theServicesPrefixedVariablesReplaceThisProcesssOwnAndTheOthersStay() {
+        InstalledLaunch launch = new InstalledLaunch(List.of(), Optional.of(dir))
+                .withEnvironment(InstalledLaunch.Environment.of(
+                        Map.of("DEMO_LOG_LEVEL", "warn", "DEMO_DATA_DIR", "data", "HOME", "/home/svc"), "the unit"));
+        ServiceCli.ConfigOptions options = InstalledConfig.merged(typed(), launch);
+        ConfigBootstrap bootstrap = bootstrap(Map.of("DEMO_LOG_FORMAT", "json", "HOME", "/root", "TERM", "xterm"));
+
+        assertThat(bootstrap.environment(options))
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("DEMO_LOG_LEVEL", "warn", "DEMO_DATA_DIR", "data", "HOME", "/root", "TERM", "xterm"));
+        Config config = bootstrap.read(options);
+        assertThat(config.get(CoreConfigKeys.LOG_LEVEL)).isEqualTo("warn");
+        assertThat(config.get(CoreConfigKeys.LOG_FORMAT))
+                .as("this process's own does not apply")
+                .isEqualTo("text");
+        assertThat(config.get(CoreConfigKeys.DATA_DIR))
+                .as("a relative data-dir from the environment is under the working directory")
+                .isEqualTo(dir.resolve("data"));
+        assertThat(bootstrap.configFile(options)).isEqualTo(dir.resolve("data/config.yaml"));
+
+        ServiceCli.ConfigOptions unread =
+                InstalledConfig.merged(typed(), new InstalledLaunch(List.of(), Optional.of(dir)));
+        assertThat(bootstrap.read(unread).get(CoreConfigKeys.LOG_FORMAT))
+                .as("no environment read: this process's own, as before")
+                .isEqualTo("json");
+    }
+
+    @Test
+    void theSummaryNamesThePrefixedVariablesAndWhatWasNotReadNeverTheValues() {
+        InstalledLaunch launch = new InstalledLaunch(List.of("--config", "/etc/demo.yaml"), Optional.empty())
+                .withEnvironment(new InstalledLaunch.Environment(
+                        Map.of("DEMO_LOG_LEVEL", "s3cr3t", "PATH", "/usr/bin"),
+                        "the unit's Environment=",
+                        List.of("/etc/demo.env is not readable by this user")));
+
+        String summary = new InstalledConfig.Described("systemd", launch, "DEMO").summary();
+
+        assertThat(summary)
+                .isEqualTo("--config /etc/demo.yaml (systemd); environment: DEMO_LOG_LEVEL (the unit's Environment=);"
+                        + " not read: /etc/demo.env is not readable by this user")
+                .doesNotContain("s3cr3t");
+    }
+
     private ConfigBootstrap bootstrap() {
+        return bootstrap(Map.of());
+    }
+
+    private ConfigBootstrap bootstrap(Map<String, String> environment) {
         ServiceApplication app = new ServiceApplication() {
             @Override
             public String name() {
@@ -101,6 +151,6 @@ class InstalledConfigTest {
             }
         };
         return new ConfigBootstrap(
-                app, Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                app, environment, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
 }

@@ -48,6 +48,15 @@ class ServiceManagerCommandsTest {
     /** The configurations the CLI asked the application's management listener for. */
     final List<Config> adminConfigs = new CopyOnWriteArrayList<>();
 
+    /** A management listener's port, as an application declares one (the HTTP host's {@code management.port}). */
+    static final ConfigKey<Integer> MANAGEMENT_PORT = ConfigKey.builder("management.port", ConfigType.port())
+            .defaultValue(9090)
+            .description("The management listener's port.")
+            .build();
+
+    /** This CLI's own environment. */
+    volatile Map<String, String> cliEnvironment = Map.of();
+
     final ServiceApplication app = new ServiceApplication() {
         @Override
         public String name() {
@@ -63,6 +72,7 @@ class ServiceManagerCommandsTest {
         public ConfigSchema configSchema() {
             return ConfigSchema.builder()
                     .add(CoreConfigKeys.all())
+                    .add(MANAGEMENT_PORT)
                     .check(CoreConfigKeys::check)
                     .build();
         }
@@ -84,7 +94,7 @@ class ServiceManagerCommandsTest {
 
     private int runWithInput(String stdin, String... args) {
         return ServiceCli.builder(app)
-                .environment(Map.of())
+                .environment(cliEnvironment)
                 .managers(ServiceManagers.of(List.of(manager, FakeServiceManager.named("other", false))))
                 .in(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)))
                 .out(new PrintStream(out, true, StandardCharsets.UTF_8))
@@ -139,13 +149,17 @@ class ServiceManagerCommandsTest {
                 true, true, "active (running)", OptionalLong.of(pid), OptionalInt.empty(), OptionalInt.empty());
     }
 
+    /** What {@link #installedIn} has the manager answer. */
+    InstalledLaunch installed;
+
     /** The service as the manager starts it: {@code --config <dir>/etc/demo.yaml --set log.level=error} in a home. */
     private Path installedIn(String yaml) throws Exception {
         Path home = Files.createDirectories(dir.resolve("var/demo"));
         Path config = Files.createDirectories(dir.resolve("etc")).resolve("demo.yaml");
         Files.writeString(config, yaml);
-        manager.launches(new InstalledLaunch(
-                List.of("--config", config.toString(), "--set", "log.level=error"), Optional.of(home)));
+        installed = new InstalledLaunch(
+                List.of("--config", config.toString(), "--set", "log.level=error"), Optional.of(home));
+        manager.launches(installed);
         return home;
     }
 
@@ -271,8 +285,96 @@ class ServiceManagerCommandsTest {
         assertThat(run("status")).isZero();
         assertThat(out())
                 .contains("  started with:    --config " + dir.resolve("etc/demo.yaml")
-                        + " --set log.level=error (fake," + " in " + home + ")")
+                        + " --set log.level=error (fake," + " in " + home + "); environment: not read")
                 .contains("  process:         pid " + pid);
+    }
+
+    /** The installed launch of {@link #installedIn} with {@code environment} as what the manager gives the process. */
+    private void withServiceEnvironment(Map<String, String> environment) {
+        manager.launches(installed.withEnvironment(new InstalledLaunch.Environment(
+                environment, "/proc/42/environ", List.of("/etc/demo.env: not readable"))));
+    }
+
+    @Test
+    void statusReadsTheManagementPortFromTheServicesEnvironmentNotFromThisCommandsOwn() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(42, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+        cliEnvironment = Map.of("DEMO_SERVICE_MANAGEMENT_PORT", "9300", "DEMO_SERVICE_LOG_FORMAT", "text");
+        withServiceEnvironment(Map.of("DEMO_SERVICE_MANAGEMENT_PORT", "9100", "PATH", "/usr/bin"));
+
+        assertThat(run("status", "--json")).as(err()).isZero();
+
+        Config read = adminConfigs.get(adminConfigs.size() - 1);
+        assertThat(read.get(MANAGEMENT_PORT)).as("the service's environment").isEqualTo(9100);
+        assertThat(read.get(CoreConfigKeys.LOG_FORMAT))
+                .as("this command's DEMO_SERVICE_LOG_FORMAT does not reach the service: its file's value")
+                .isEqualTo("json");
+        JsonNode environment = new ObjectMapper()
+                .readTree(out())
+                .path("manager")
+                .path("launch")
+                .path("environment");
+        assertThat(environment.path("source").asText()).isEqualTo("/proc/42/environ");
+        assertThat(environment.path("variables").toString()).isEqualTo("[\"DEMO_SERVICE_MANAGEMENT_PORT\"]");
+        assertThat(environment.path("unread").toString()).contains("/etc/demo.env: not readable");
+        assertThat(out()).as("names, never values").doesNotContain("9100");
+
+        out.reset();
+        assertThat(run("status")).isZero();
+        assertThat(out())
+                .contains("; environment: DEMO_SERVICE_MANAGEMENT_PORT (/proc/42/environ); not read: /etc/demo.env:"
+                        + " not readable")
+                .doesNotContain("9100");
+    }
+
+    @Test
+    void aSetTypedHereWinsOverTheServicesEnvironment() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(42, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+        withServiceEnvironment(Map.of("DEMO_SERVICE_MANAGEMENT_PORT", "9100", "DEMO_SERVICE_LOG_LEVEL", "warn"));
+
+        assertThat(run("reload", "--set", "management.port=9200")).as(err()).isZero();
+
+        Config read = adminConfigs.get(adminConfigs.size() - 1);
+        assertThat(read.get(MANAGEMENT_PORT)).isEqualTo(9200);
+        assertThat(read.get(CoreConfigKeys.LOG_LEVEL))
+                .as("the installed --set log.level=error wins over the environment, as in the service")
+                .isEqualTo("error");
+    }
+
+    @Test
+    void thisCommandsOwnInvalidVariableDoesNotMakeReloadRefuseButTheServicesOwnDoes() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(42, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+        cliEnvironment = Map.of("DEMO_SERVICE_LOG_FORMAT", "loud");
+        withServiceEnvironment(Map.of("PATH", "/usr/bin"));
+
+        assertThat(run("reload"))
+                .as("this command's own invalid variable reaches nothing")
+                .isZero();
+        assertThat(events).containsExactly("POST /admin/reload");
+
+        withServiceEnvironment(Map.of("DEMO_SERVICE_LOG_FORMAT", "loud"));
+        assertThat(run("reload")).as("the service's own is invalid").isEqualTo(ExitCode.CONFIG_ERROR.code());
+        assertThat(err()).contains("environment DEMO_SERVICE_LOG_FORMAT");
+    }
+
+    @Test
+    void whereTheManagerDoesNotSayTheEnvironmentThisCommandsOwnAppliesAndStatusSaysSo() throws Exception {
+        installedIn("log:\n  format: json\n");
+        manager.reports(runningAs(42));
+        admin = listener(42, new ReloadReport(Instant.now(), true, List.of(), List.of(), List.of(), Optional.empty()));
+        cliEnvironment = Map.of("DEMO_SERVICE_MANAGEMENT_PORT", "9300");
+
+        assertThat(run("status")).as(err()).isZero();
+
+        assertThat(adminConfigs.get(adminConfigs.size() - 1).get(MANAGEMENT_PORT))
+                .isEqualTo(9300);
+        assertThat(out())
+                .contains("; environment: not read from fake, so this command's own DEMO_SERVICE_* variables apply");
     }
 
     @Test

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -20,8 +22,9 @@ import org.xml.sax.SAXParseException;
 
 /**
  * Reads back from a launchd property list what {@link LaunchdPlistRenderer} wrote of the launch: the words after
- * {@code run} in {@code ProgramArguments} and the {@code WorkingDirectory}. Pure. The JDK's XML parser reads it with
- * no external DTD or entity loaded (the plist's {@code <!DOCTYPE>} names Apple's DTD by URL).
+ * {@code run} in {@code ProgramArguments}, the {@code WorkingDirectory} and the {@code EnvironmentVariables}. Pure.
+ * The JDK's XML parser reads it with no external DTD or entity loaded (the plist's {@code <!DOCTYPE>} names Apple's
+ * DTD by URL).
  */
 final class LaunchdPlistReader {
 
@@ -63,7 +66,40 @@ final class LaunchdPlistReader {
         if (directory.isPresent() && !directory.get().startsWith("/")) {
             return Optional.empty();
         }
-        return Optional.of(new InstalledLaunch(words.subList(jar + 3, words.size()), directory.map(Path::of)));
+        InstalledLaunch launch = new InstalledLaunch(words.subList(jar + 3, words.size()), directory.map(Path::of));
+        return Optional.of(environment(top).map(launch::withEnvironment).orElse(launch));
+    }
+
+    /**
+     * The plist's {@code EnvironmentVariables} dict: what launchd sets for the job over its own environment (which
+     * {@code launchctl setenv} changes, and which is not read here). None, when the plist has none. Empty when it is
+     * not a dict; a value that is not a string is left out and said to be unread (launchd takes only strings).
+     */
+    static Optional<InstalledLaunch.Environment> environment(Element top) {
+        Optional<Element> dict = value(top, "EnvironmentVariables");
+        if (dict.isPresent() && !dict.get().getTagName().equals("dict")) {
+            return Optional.empty();
+        }
+        Map<String, String> variables = new LinkedHashMap<>();
+        List<String> unread = new ArrayList<>();
+        List<Element> children = dict.map(LaunchdPlistReader::elements).orElse(List.of());
+        for (int i = 0; i + 1 < children.size(); i += 2) {
+            Element key = children.get(i);
+            Element value = children.get(i + 1);
+            if (!key.getTagName().equals("key")) {
+                return Optional.empty();
+            }
+            if (value.getTagName().equals("string")) {
+                variables.put(key.getTextContent(), value.getTextContent());
+            } else {
+                unread.add("EnvironmentVariables " + key.getTextContent() + " is a <" + value.getTagName()
+                        + ">, not a <string>");
+            }
+        }
+        if (children.size() % 2 != 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new InstalledLaunch.Environment(variables, "the plist's EnvironmentVariables", unread));
     }
 
     private static Element topLevelDict(byte[] plist) throws IOException, SAXException, ParserConfigurationException {

@@ -365,8 +365,9 @@ public final class LaunchdServiceManager implements ServiceManager {
 
     /**
      * How launchd starts the installed job, read back from its plist ({@link LaunchdPlistReader}): the words after
-     * {@code run} in {@code ProgramArguments} and the {@code WorkingDirectory}. Empty with {@code --root} (a staged
-     * plist runs nowhere), without a plist, and when the plist cannot be read back. Never throws; reads one file.
+     * {@code run} in {@code ProgramArguments}, the {@code WorkingDirectory} and the {@code EnvironmentVariables} it
+     * sets over launchd's own environment (which is not read). Empty with {@code --root} (a staged plist runs
+     * nowhere), without a plist, and when the plist cannot be read back. Never throws; reads one file.
      */
     @Override
     public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {

@@ -425,7 +425,9 @@ public final class SystemdServiceManager implements ServiceManager {
      * (where systemd cannot be asked: the state directory, {@code WorkingDirectory=%S/<name>}, that exists). Empty with
      * {@code --root} (a staged unit runs nowhere), when there is no unit file or systemd does not know the unit, and
      * when the command line cannot be read back: not {@code -jar <jar> run …}, an environment variable, a specifier
-     * other than {@code %i %I %n %N %p %P %E}. Never throws; blocks for one {@code systemctl show}.
+     * other than {@code %i %I %n %N %p %P %E}. The environment: the running process's own, else as systemd would
+     * compose it for the next start; not read where systemd cannot be asked. Never throws; blocks for one or
+     * two {@code systemctl show}.
      */
     @Override
     public Optional<InstalledLaunch> installedLaunch(ServiceRef service) {
@@ -446,8 +448,7 @@ public final class SystemdServiceManager implements ServiceManager {
         if (!Files.isRegularFile(location.unitFile())) {
             return Optional.empty();
         }
-        List<String> c = List.of(
-                "show", "-p", "LoadState,FragmentPath,DropInPaths,WorkingDirectory", UnitLocation.unitName(service));
+        List<String> c = List.of("show", "-p", LAUNCH_PROPERTIES, UnitLocation.unitName(service));
         CommandResult shown = systemctl.run(service.user(), c);
         Map<String, String> p = shown.ok() ? properties(shown.stdout()) : Map.of();
         if (p.getOrDefault("LoadState", "").equals("not-found")) {
@@ -477,7 +478,90 @@ public final class SystemdServiceManager implements ServiceManager {
         Optional<Path> workingDirectory = shown.ok()
                 ? workingDirectory(service, p.getOrDefault("WorkingDirectory", ""))
                 : stateDirectory(service);
-        return Optional.of(new InstalledLaunch(words.subList(jar + 3, words.size()), workingDirectory));
+        InstalledLaunch launch = new InstalledLaunch(words.subList(jar + 3, words.size()), workingDirectory);
+        if (!shown.ok()) {
+            return Optional.of(launch); // systemd cannot be asked: its environment is not known
+        }
+        return Optional.of(environment(service, p, shown.stdout())
+                .map(launch::withEnvironment)
+                .orElse(launch));
+    }
+
+    /** What {@link #installedLaunch} asks {@code systemctl show} of the unit. */
+    static final String LAUNCH_PROPERTIES = "LoadState,FragmentPath,DropInPaths,WorkingDirectory,MainPID,Environment,"
+            + "EnvironmentFiles,UnsetEnvironment,PassEnvironment";
+
+    /**
+     * The environment the unit's process gets. While it runs, exactly: its {@code /proc/<MainPID>/environ} (readable
+     * by root and by the service's own user). Otherwise, or where that is not readable, as systemd composes it for
+     * the next start: its own environment block ({@code systemctl show -p Environment} of the manager), the unit's
+     * {@code Environment=} over it and its {@code EnvironmentFile=}s over that, in order, then its
+     * {@code UnsetEnvironment=}; a file this user may not read, a pattern, and {@code PassEnvironment=} (from
+     * systemd's own process environment) are said to be unread. Empty when what systemd shows cannot be read back
+     * exactly ({@link SystemdEnvironment#shownAssignments}).
+     */
+    private Optional<InstalledLaunch.Environment> environment(
+            ServiceRef service, Map<String, String> shown, String showOutput) {
+        long pid = 0;
+        try {
+            pid = Long.parseLong(shown.getOrDefault("MainPID", "0").strip());
+        } catch (NumberFormatException e) {
+            pid = 0; // an older systemd or a fake without it: as not running
+        }
+        String why = "the unit does not run";
+        if (pid > 0) {
+            Path environ = Path.of("/proc", Long.toString(pid), "environ");
+            try {
+                return Optional.of(InstalledLaunch.Environment.ofEnvironBlock(
+                        Files.readAllBytes(onDisk(environ)), environ.toString()));
+            } catch (IOException e) {
+                why = environ + " is not readable by this user (root and the service's own user may read it)";
+            }
+        }
+        CommandResult managerShown = systemctl.run(service.user(), List.of("show", "-p", "Environment"));
+        Optional<Map<String, String>> block = managerShown.ok()
+                ? SystemdEnvironment.shownAssignments(
+                        properties(managerShown.stdout()).getOrDefault("Environment", ""))
+                : Optional.empty();
+        Optional<Map<String, String>> assigned =
+                SystemdEnvironment.shownAssignments(shown.getOrDefault("Environment", ""));
+        Optional<Map<String, Optional<String>>> unsets =
+                SystemdEnvironment.shownUnsets(shown.getOrDefault("UnsetEnvironment", ""));
+        Optional<List<String>> passed = SystemdEnvironment.shownWords(shown.getOrDefault("PassEnvironment", ""));
+        if (block.isEmpty() || assigned.isEmpty() || unsets.isEmpty() || passed.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> variables = new java.util.LinkedHashMap<>(block.get());
+        variables.putAll(assigned.get());
+        List<String> unread = new ArrayList<>();
+        for (SystemdEnvironment.EnvironmentFile file : SystemdEnvironment.shownEnvironmentFiles(showOutput)) {
+            if (file.path().chars().anyMatch(ch -> "*?[".indexOf(ch) >= 0)) {
+                unread.add("EnvironmentFile=" + file.path() + " is a pattern, which is not expanded here");
+                continue;
+            }
+            Path path = Path.of(file.path());
+            try {
+                variables.putAll(
+                        SystemdEnvironment.environmentFile(Files.readString(service.user() ? path : onDisk(path))));
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (!file.ignoreErrors()) {
+                    unread.add("EnvironmentFile=" + path + " does not exist (without it the unit does not start)");
+                }
+            } catch (java.nio.file.AccessDeniedException e) {
+                unread.add("EnvironmentFile=" + path + " is not readable by this user");
+            } catch (IOException | UncheckedIOException e) {
+                unread.add("EnvironmentFile=" + path + " cannot be read (" + e.getMessage() + ")");
+            }
+        }
+        SystemdEnvironment.unset(variables, unsets.get());
+        for (String name : passed.get()) {
+            unread.add("PassEnvironment=" + name + " (from systemd's own process environment)");
+        }
+        return Optional.of(new InstalledLaunch.Environment(
+                variables,
+                "the unit's Environment= and EnvironmentFile= over systemd's environment block, as "
+                        + UnitLocation.unitName(service) + " would start now (" + why + ")",
+                unread));
     }
 
     /**

@@ -560,6 +560,54 @@ class LaunchdServiceManagerTest {
                 .containsEntry("restarts", OptionalInt.of(2));
     }
 
+    /** What a plist {@code install} wrote gives the job: no variables of its own. */
+    private static final InstalledLaunch.Environment NO_VARIABLES =
+            InstalledLaunch.Environment.of(Map.of(), "the plist's EnvironmentVariables");
+
+    private static byte[] plistWith(String environmentVariables) {
+        return ("""
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+                <plist version="1.0">
+                <dict>
+                	<key>ProgramArguments</key>
+                	<array><string>/usr/bin/java</string><string>-jar</string><string>/opt/u.jar</string>\
+                <string>run</string></array>
+                """ + environmentVariables + """
+                </dict>
+                </plist>
+                """).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void thePlistsEnvironmentVariablesAreTheJobsEnvironment() {
+        byte[] plist = plistWith("""
+                	<key>EnvironmentVariables</key>
+                	<dict>
+                		<key>USERS_SERVICE_MANAGEMENT_PORT</key><string>9100</string>
+                		<key>USERS_SERVICE_LOG_LEVEL</key><string>a &amp; b</string>
+                		<key>NUMBER</key><integer>3</integer>
+                	</dict>
+                """);
+
+        InstalledLaunch.Environment environment =
+                LaunchdPlistReader.launch(plist).orElseThrow().environment().orElseThrow();
+
+        assertThat(environment.variables())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("USERS_SERVICE_MANAGEMENT_PORT", "9100", "USERS_SERVICE_LOG_LEVEL", "a & b"));
+        assertThat(environment.source()).isEqualTo("the plist's EnvironmentVariables");
+        assertThat(environment.unread()).containsExactly("EnvironmentVariables NUMBER is a <integer>, not a <string>");
+
+        assertThat(LaunchdPlistReader.launch(plistWith("")).orElseThrow().environment())
+                .contains(NO_VARIABLES);
+        assertThat(LaunchdPlistReader.launch(plistWith("<key>EnvironmentVariables</key><array/>"))
+                        .orElseThrow()
+                        .environment())
+                .as("not a dict: not read")
+                .isEmpty();
+    }
+
     @Test
     void installedLaunchReadsProgramArgumentsAfterRunAndTheWorkingDirectoryFromThePlist() {
         LaunchdServiceManager manager = manager(new FakeLaunchd(live), 0);
@@ -567,8 +615,9 @@ class LaunchdServiceManagerTest {
 
         assertThat(manager.installedLaunch(SYSTEM))
                 .contains(new InstalledLaunch(
-                        LaunchdRequests.specialCharacters().launch().arguments(),
-                        Optional.of(Path.of("/usr/local/var/users-service"))));
+                                LaunchdRequests.specialCharacters().launch().arguments(),
+                                Optional.of(Path.of("/usr/local/var/users-service")))
+                        .withEnvironment(NO_VARIABLES));
         assertThat(LaunchdRequests.specialCharacters().launch().arguments())
                 .contains("/Users/Shared/R&D apps/config.yaml", "banner=it's ${USER} & <friends>", "");
     }
@@ -580,16 +629,18 @@ class LaunchdServiceManagerTest {
 
         assertThat(manager.installedLaunch(SYSTEM.withInstance("a")))
                 .contains(new InstalledLaunch(
-                        List.of("--instance", "a", "--config", "/usr/local/etc/users-service/a.yaml"),
-                        Optional.of(Path.of("/usr/local/var/users-service/a"))));
+                                List.of("--instance", "a", "--config", "/usr/local/etc/users-service/a.yaml"),
+                                Optional.of(Path.of("/usr/local/var/users-service/a")))
+                        .withEnvironment(NO_VARIABLES));
         assertThat(manager.installedLaunch(SYSTEM)).isEmpty();
 
         LaunchdServiceManager agents = manager(new FakeLaunchd(live), 501);
         agents.install(LaunchdRequests.user(), progress::add);
         assertThat(agents.installedLaunch(USER))
                 .contains(new InstalledLaunch(
-                        List.of("--config", "/usr/local/etc/users-service/config.yaml"),
-                        Optional.of(Path.of("/Users/alice/Library/Application Support/users-service"))));
+                                List.of("--config", "/usr/local/etc/users-service/config.yaml"),
+                                Optional.of(Path.of("/Users/alice/Library/Application Support/users-service")))
+                        .withEnvironment(NO_VARIABLES));
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.servicekit.spi.ServiceRef;
 import dev.servicekit.spi.ServiceStatus;
 import dev.servicekit.spi.StartType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -665,7 +666,15 @@ class SystemdServiceManagerTest {
                 .isEqualTo(Files.isDirectory(Path.of("/run/systemd/system")));
     }
 
-    private static final String SHOW_LAUNCH = "systemctl show -p LoadState,FragmentPath,DropInPaths,WorkingDirectory ";
+    private static final String SHOW_LAUNCH = "systemctl show -p " + SystemdServiceManager.LAUNCH_PROPERTIES + " ";
+
+    /** The manager's own environment block, asked for when the unit's process cannot be read. */
+    private static final String SHOW_MANAGER_ENVIRONMENT = "systemctl show -p Environment";
+
+    /** The launch's arguments and working directory alone. */
+    private static InstalledLaunch withoutEnvironment(InstalledLaunch launch) {
+        return new InstalledLaunch(launch.arguments(), launch.workingDirectory());
+    }
 
     private static String shownLaunch(String workingDirectory, String dropInPaths) {
         return "LoadState=loaded\nFragmentPath=\nDropInPaths=" + dropInPaths + "\nWorkingDirectory=" + workingDirectory
@@ -706,8 +715,10 @@ class SystemdServiceManagerTest {
 
         Optional<InstalledLaunch> launch = manager(systemctl, 1000).installedLaunch(SYSTEM);
 
-        assertThat(launch).contains(new InstalledLaunch(arguments, Optional.of(Path.of("/var/lib/users-service"))));
-        assertThat(systemctl.commands()).containsExactly(SHOW_LAUNCH + "users-service.service");
+        assertThat(launch.map(SystemdServiceManagerTest::withoutEnvironment))
+                .contains(new InstalledLaunch(arguments, Optional.of(Path.of("/var/lib/users-service"))));
+        assertThat(systemctl.commands())
+                .containsExactly(SHOW_LAUNCH + "users-service.service", SHOW_MANAGER_ENVIRONMENT);
     }
 
     @Test
@@ -719,11 +730,12 @@ class SystemdServiceManagerTest {
 
         Optional<InstalledLaunch> launch = manager(systemctl, 0).installedLaunch(SYSTEM.withInstance("a"));
 
-        assertThat(launch)
+        assertThat(launch.map(SystemdServiceManagerTest::withoutEnvironment))
                 .contains(new InstalledLaunch(
                         List.of("--instance", "a", "--config", "/etc/users-service/a.yaml"),
                         Optional.of(Path.of("/var/lib/users-service/a"))));
-        assertThat(systemctl.commands()).containsExactly(SHOW_LAUNCH + "users-service@a.service");
+        assertThat(systemctl.commands())
+                .containsExactly(SHOW_LAUNCH + "users-service@a.service", SHOW_MANAGER_ENVIRONMENT);
     }
 
     @Test
@@ -741,7 +753,7 @@ class SystemdServiceManagerTest {
 
         Optional<InstalledLaunch> launch = manager(systemctl, 1000).installedLaunch(b);
 
-        assertThat(launch)
+        assertThat(launch.map(SystemdServiceManagerTest::withoutEnvironment))
                 .contains(new InstalledLaunch(
                         List.of(
                                 "--instance",
@@ -752,7 +764,9 @@ class SystemdServiceManagerTest {
                         Optional.of(workingDirectory)));
         assertThat(launch.get().arguments().get(3)).isEqualTo(home + "/.config/users-service/b.yaml");
         assertThat(systemctl.commands())
-                .containsExactly("systemctl --user " + SHOW_LAUNCH.substring(10) + "users-service@b.service");
+                .containsExactly(
+                        "systemctl --user " + SHOW_LAUNCH.substring(10) + "users-service@b.service",
+                        "systemctl --user show -p Environment");
     }
 
     @Test
@@ -771,7 +785,7 @@ class SystemdServiceManagerTest {
                 """);
         FakeSystemctl systemctl = new FakeSystemctl().showing(shownLaunch("/var/lib/users-service", dropIn.toString()));
 
-        assertThat(manager(systemctl, 0).installedLaunch(SYSTEM))
+        assertThat(manager(systemctl, 0).installedLaunch(SYSTEM).map(SystemdServiceManagerTest::withoutEnvironment))
                 .contains(new InstalledLaunch(
                         List.of("--config", "/etc/users-service/other config.yaml"),
                         Optional.of(Path.of("/var/lib/users-service"))));
@@ -818,6 +832,94 @@ class SystemdServiceManagerTest {
                 .as("a prefix (-) on the command, and $$")
                 .map(InstalledLaunch::arguments)
                 .contains(List.of("--set", "a=$b"));
+    }
+
+    @Test
+    void theEnvironmentOfARunningUnitIsItsProcesssOwn() throws IOException {
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        Path environ = Files.createDirectories(dir.resolve("proc/4242")).resolve("environ");
+        Files.write(environ, "PATH=/usr/bin\0USERS_SERVICE_MANAGEMENT_PORT=9100\0".getBytes(StandardCharsets.UTF_8));
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(shownLaunch("/var/lib/users-service", "")
+                        + "MainPID=4242\nEnvironment=USERS_SERVICE_MANAGEMENT_PORT=9200\n");
+
+        InstalledLaunch.Environment environment = manager(systemctl, 0)
+                .installedLaunch(SYSTEM)
+                .orElseThrow()
+                .environment()
+                .orElseThrow();
+
+        assertThat(environment.variables())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("PATH", "/usr/bin", "USERS_SERVICE_MANAGEMENT_PORT", "9100"));
+        assertThat(environment.source()).isEqualTo("/proc/4242/environ");
+        assertThat(systemctl.commands()).containsExactly(SHOW_LAUNCH + "users-service.service");
+    }
+
+    @Test
+    void withoutTheProcessTheEnvironmentIsTheUnitsSettingsOverTheManagersInSystemdsOrder() throws IOException {
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        Path env = Files.createDirectories(dir.resolve("etc/users-service")).resolve("env");
+        Files.writeString(env, "USERS_SERVICE_DATA_DIR=/srv/users\nUSERS_SERVICE_LOG_LEVEL='from file'\n");
+        Files.createDirectories(dir.resolve("etc/users-service/dir.env"));
+        String unit = shownLaunch("/var/lib/users-service", "")
+                + "MainPID=4242\n" // running, but its /proc/4242/environ is not there to read
+                + "Environment=\"USERS_SERVICE_MANAGEMENT_PORT=9100\" \"USERS_SERVICE_LOG_LEVEL=a b\" GONE=x\n"
+                + "EnvironmentFiles=/etc/users-service/env (ignore_errors=no)\n"
+                + "EnvironmentFiles=/etc/users-service/missing (ignore_errors=yes)\n"
+                + "EnvironmentFiles=/etc/users-service/required (ignore_errors=no)\n"
+                + "EnvironmentFiles=/etc/users-service/dir.env (ignore_errors=no)\n"
+                + "EnvironmentFiles=/etc/users-service/*.env (ignore_errors=yes)\n"
+                + "UnsetEnvironment=GONE\n"
+                + "PassEnvironment=USERS_SERVICE_SECRET\n";
+        String managerBlock = "Environment=PATH=/usr/bin USERS_SERVICE_DATA_DIR=/var/lib/x \"LANG=C.UTF-8\"\n";
+        FakeSystemctl systemctl = new FakeSystemctl().showing(unit, managerBlock);
+
+        InstalledLaunch.Environment environment = manager(systemctl, 0)
+                .installedLaunch(SYSTEM)
+                .orElseThrow()
+                .environment()
+                .orElseThrow();
+
+        assertThat(environment.variables())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "PATH", "/usr/bin",
+                        "LANG", "C.UTF-8",
+                        "USERS_SERVICE_DATA_DIR", "/srv/users",
+                        "USERS_SERVICE_MANAGEMENT_PORT", "9100",
+                        "USERS_SERVICE_LOG_LEVEL", "from file"));
+        assertThat(environment.source())
+                .startsWith("the unit's Environment= and EnvironmentFile= over systemd's environment block")
+                .contains("/proc/4242/environ is not readable by this user");
+        assertThat(environment.unread())
+                .containsExactly(
+                        "EnvironmentFile=/etc/users-service/required does not exist (without it the unit does not"
+                                + " start)",
+                        "EnvironmentFile=/etc/users-service/dir.env cannot be read (Is a directory)",
+                        "EnvironmentFile=/etc/users-service/*.env is a pattern, which is not expanded here",
+                        "PassEnvironment=USERS_SERVICE_SECRET (from systemd's own process environment)");
+        assertThat(systemctl.commands())
+                .containsExactly(SHOW_LAUNCH + "users-service.service", SHOW_MANAGER_ENVIRONMENT);
+    }
+
+    @Test
+    void anEnvironmentSystemdShowsThatCannotBeReadBackExactlyIsNotRead() throws IOException {
+        Files.writeString(
+                etc.resolve("users-service.service"),
+                SystemdUnitRenderer.render(Requests.defaults(), SystemdUnitOptions.defaults()));
+        FakeSystemctl systemctl = new FakeSystemctl()
+                .showing(shownLaunch("/var/lib/users-service", "") + "Environment=A=b c\n", "Environment=\n");
+
+        Optional<InstalledLaunch> launch = manager(systemctl, 0).installedLaunch(SYSTEM);
+
+        assertThat(launch).isPresent();
+        assertThat(launch.get().environment())
+                .as("an older systemd's unquoted value with a space")
+                .isEmpty();
     }
 
     @Test

@@ -150,18 +150,54 @@ final class ScmConfigurationReader {
      * How the SCM starts the service: the launch arguments of its image path ({@link ImagePath#launchArguments}) and
      * no working directory (the SCM has no such setting: a service starts in {@code System32}, and {@code install}
      * puts the data directory into the arguments as {@code --set data-dir=}). Empty when {@code QueryServiceConfig}
-     * fails or the image path is not one {@code install} writes; never throws.
+     * fails or the image path is not one {@code install} writes; never throws. The environment: the service key's
+     * {@code Environment} value ({@link #environment}); not read when the registry will not give it.
      */
-    static Optional<InstalledLaunch> installedLaunch(Scm scm) {
+    static Optional<InstalledLaunch> installedLaunch(Scm scm, Registry registry) {
         String command;
         try {
             command = scm.base().command();
         } catch (RuntimeException e) {
             return Optional.empty(); // unreadable: status says why; the callers fall back to their defaults
         }
-        return Optional.ofNullable(command)
+        Optional<InstalledLaunch> launch = Optional.ofNullable(command)
                 .flatMap(ImagePath::launchArguments)
                 .map(arguments -> new InstalledLaunch(arguments, Optional.empty()));
+        if (launch.isEmpty()) {
+            return launch;
+        }
+        List<String> entries;
+        try {
+            entries = registry.multiString(ENVIRONMENT_VALUE);
+        } catch (RuntimeException e) {
+            return launch; // access denied, or not a REG_MULTI_SZ: the environment is not known
+        }
+        return Optional.of(launch.get().withEnvironment(environment(entries)));
+    }
+
+    /** The service key's value the SCM adds to a service's environment, one {@code NAME=value} per string. */
+    static final String ENVIRONMENT_VALUE = "Environment";
+
+    /**
+     * The variables of the service key's {@code Environment} value ({@code REG_MULTI_SZ}, absent: none), which the SCM
+     * sets for the service process over the environment it gives every service (the system's as the SCM started,
+     * which is not read here): {@code NAME=value} strings, split at the first {@code =}; of a name given twice the
+     * later counts. A string that is not {@code NAME=value} is left out and said to be unread, without its text (it
+     * may be a value).
+     */
+    static InstalledLaunch.Environment environment(List<String> entries) {
+        java.util.Map<String, String> variables = new java.util.LinkedHashMap<>();
+        List<String> unread = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String entry = entries.get(i);
+            int equals = entry.indexOf('=');
+            if (equals <= 0) {
+                unread.add("string " + (i + 1) + " of the Environment value is not NAME=value");
+                continue;
+            }
+            variables.put(entry.substring(0, equals), entry.substring(equals + 1));
+        }
+        return new InstalledLaunch.Environment(variables, "the service key's Environment value", unread);
     }
 
     private static <T> Optional<T> orRegistry(

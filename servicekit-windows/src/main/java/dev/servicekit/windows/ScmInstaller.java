@@ -654,7 +654,8 @@ final class ScmInstaller {
                 return Optional.empty(); // not installed (1060), or not ours to read
             }
             try {
-                return ScmConfigurationReader.installedLaunch(ScmConfigurationReader.jna(service, name));
+                return ScmConfigurationReader.installedLaunch(
+                        ScmConfigurationReader.jna(service, name), ScmConfigurationReader.jnaRegistry(name));
             } finally {
                 A.CloseServiceHandle(service);
             }

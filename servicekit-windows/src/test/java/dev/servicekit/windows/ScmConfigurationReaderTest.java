@@ -287,20 +287,22 @@ class ScmConfigurationReaderTest {
         ScmConfigurationReader.BaseConfig base = new ScmConfigurationReader.BaseConfig(
                 2, "NT SERVICE\\users-service$a", "Users Service (a)", List.of(), plan.imagePath());
 
-        Optional<InstalledLaunch> launch = ScmConfigurationReader.installedLaunch(scm(base, 0, List.of()));
+        Optional<InstalledLaunch> launch =
+                ScmConfigurationReader.installedLaunch(scm(base, 0, List.of()), new Registry());
 
         assertThat(launch)
                 .contains(new InstalledLaunch(
-                        List.of(
-                                "--instance",
-                                "a",
-                                "--config",
-                                "C:\\ProgramData\\users service\\a.yaml",
-                                "--set",
-                                "x=\"y\" \\",
-                                "--set",
-                                "data-dir=" + ScmInstallPlan.programData() + "\\users-service\\a"),
-                        Optional.empty()));
+                                List.of(
+                                        "--instance",
+                                        "a",
+                                        "--config",
+                                        "C:\\ProgramData\\users service\\a.yaml",
+                                        "--set",
+                                        "x=\"y\" \\",
+                                        "--set",
+                                        "data-dir=" + ScmInstallPlan.programData() + "\\users-service\\a"),
+                                Optional.empty())
+                        .withEnvironment(NO_VARIABLES));
     }
 
     @Test
@@ -320,13 +322,77 @@ class ScmConfigurationReaderTest {
         ScmConfigurationReader.BaseConfig svchost = new ScmConfigurationReader.BaseConfig(
                 2, "LocalSystem", "Other", List.of(), "C:\\Windows\\system32\\svchost.exe -k netsvcs");
 
-        assertThat(ScmConfigurationReader.installedLaunch(unreadable)).isEmpty();
-        assertThat(ScmConfigurationReader.installedLaunch(scm(noCommand, 0, List.of())))
+        assertThat(ScmConfigurationReader.installedLaunch(unreadable, new Registry()))
                 .isEmpty();
-        assertThat(ScmConfigurationReader.installedLaunch(scm(svchost, 0, List.of())))
+        assertThat(ScmConfigurationReader.installedLaunch(scm(noCommand, 0, List.of()), new Registry()))
                 .isEmpty();
-        assertThat(ScmConfigurationReader.installedLaunch(scm(BASE, 0, List.of())))
-                .as("java.exe -jar u.jar service: no arguments")
+        assertThat(ScmConfigurationReader.installedLaunch(scm(svchost, 0, List.of()), new Registry()))
+                .isEmpty();
+        assertThat(ScmConfigurationReader.installedLaunch(scm(BASE, 0, List.of()), new Registry()))
+                .as("java.exe -jar u.jar service: no arguments, no Environment value")
+                .contains(new InstalledLaunch(List.of(), Optional.empty()).withEnvironment(NO_VARIABLES));
+    }
+
+    /** What a service key without an {@code Environment} value gives the service: no variables of its own. */
+    private static final InstalledLaunch.Environment NO_VARIABLES =
+            InstalledLaunch.Environment.of(Map.of(), "the service key's Environment value");
+
+    @Test
+    void theServiceKeysEnvironmentValueIsTheServicesVariablesNamesAsWritten() {
+        Registry registry = new Registry();
+        registry.values.put(
+                "Environment",
+                List.of(
+                        "USERS_SERVICE_MANAGEMENT_PORT=9100",
+                        "USERS_SERVICE_DATA_DIR=C:\\data\\users service",
+                        "EQUALS=a=b",
+                        "EMPTY=",
+                        "s3cr3t-without-a-name",
+                        "=C:=C:\\",
+                        "EQUALS=later"));
+
+        InstalledLaunch.Environment environment = ScmConfigurationReader.installedLaunch(
+                        scm(BASE, 0, List.of()), registry)
+                .orElseThrow()
+                .environment()
+                .orElseThrow();
+
+        assertThat(registry.read).containsExactly("Environment");
+        assertThat(environment.variables())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "USERS_SERVICE_MANAGEMENT_PORT", "9100",
+                        "USERS_SERVICE_DATA_DIR", "C:\\data\\users service",
+                        "EQUALS", "later",
+                        "EMPTY", ""));
+        assertThat(environment.source()).isEqualTo("the service key's Environment value");
+        assertThat(environment.unread())
+                .containsExactly(
+                        "string 5 of the Environment value is not NAME=value",
+                        "string 6 of the Environment value is not NAME=value")
+                .noneMatch(note -> note.contains("s3cr3t"));
+    }
+
+    @Test
+    void anEnvironmentValueTheRegistryWillNotGiveIsNotRead() {
+        ScmConfigurationReader.Registry denied = new ScmConfigurationReader.Registry() {
+            @Override
+            public Optional<Integer> dword(String value) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<byte[]> binary(String value) {
+                return Optional.empty();
+            }
+
+            @Override
+            public List<String> multiString(String value) {
+                // As Advapi32Util throws Win32Exception (not constructed here: its message needs kernel32)
+                throw new IllegalStateException("Access is denied.");
+            }
+        };
+
+        assertThat(ScmConfigurationReader.installedLaunch(scm(BASE, 0, List.of()), denied))
                 .contains(new InstalledLaunch(List.of(), Optional.empty()));
     }
 }

@@ -279,6 +279,56 @@ class DaemonModeIT {
         }
     }
 
+    /**
+     * The daemon runs with the environment of the {@code start} that launched it: a {@code status} without that
+     * environment reads the daemon's own ({@code /proc/<pid>/environ}), so it finds the daemon through the data
+     * directory only the daemon's {@code USERS_SERVICE_DATA_DIR} names, and says where that came from.
+     */
+    @Test
+    void statusReadsTheConfigurationWithTheEnvironmentTheDaemonWasStartedWith() throws Exception {
+        install(0);
+        Path startedData = dir.resolve("started-data");
+
+        ServiceProcess start = ServiceProcess.builder(JAR, dir)
+                .outputName("start-with-environment")
+                .jvmOptions("-XX:TieredStopAtLevel=1")
+                .environment("USERS_SERVICE_DATA_DIR", startedData.toString())
+                .args("start", "--platform", "daemon", "--root", root().toString())
+                .start();
+        try (start) {
+            assertThat(start.awaitExit(COMMAND)).as(start.output() + log()).isZero();
+        }
+        long pid = daemonPid();
+        assertThat(startedData)
+                .as("the daemon's data directory, from its environment")
+                .isDirectory();
+
+        try (ServiceProcess status = command("status", "--json", "--platform", "daemon", "--root", root().toString())) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+            com.fasterxml.jackson.databind.JsonNode view =
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.stdout());
+            assertThat(view.path("process").path("file").asText())
+                    .as("found through the daemon's USERS_SERVICE_DATA_DIR: %s", status.stdout())
+                    .startsWith(startedData.toString());
+            assertThat(view.path("application").path("pid").asLong()).isEqualTo(pid);
+            assertThat(view.path("manager")
+                            .path("launch")
+                            .path("environment")
+                            .path("source")
+                            .asText())
+                    .isEqualTo("/proc/" + pid + "/environ");
+            assertThat(view.path("manager")
+                            .path("launch")
+                            .path("environment")
+                            .path("variables")
+                            .toString())
+                    .isEqualTo("[\"USERS_SERVICE_DATA_DIR\"]");
+        }
+        try (ServiceProcess stop = daemonCommand("stop")) {
+            assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+        }
+    }
+
     @Test
     void aStalePidFileIsDetectedAndReplaced() throws Exception {
         install(0);

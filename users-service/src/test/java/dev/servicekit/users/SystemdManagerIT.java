@@ -652,6 +652,63 @@ class SystemdManagerIT {
     }
 
     /**
+     * The environment a unit gives the service is what {@code status}, {@code reload} and {@code doctor} read the
+     * configuration with, not the CLI's own: a drop-in's {@code Environment=USERS_SERVICE_MANAGEMENT_PORT=} moves the
+     * management listener away from the port in the file (and {@code USERS_SERVICE_DATA_DIR=} the data directory), and
+     * {@code status} without {@code --config}, from another directory and with the file's port in its own environment,
+     * finds the process and the listener on the unit's port (read from the running process's
+     * {@code /proc/<pid>/environ}); once stopped, {@code doctor} reads them from the unit.
+     */
+    @Test
+    void statusWithoutConfigFindsTheManagementListenerOnThePortTheUnitsEnvironmentGives() throws Exception {
+        int[] ports = FreePorts.distinct(3);
+        Path config = dir.resolve("config.yaml");
+        writeConfig(config, ports, "info");
+        Path dropIn = dir.resolve("environment.conf");
+        Path unitData = dir.resolve("unit-data");
+        Files.writeString(
+                dropIn,
+                "[Service]\nEnvironment=USERS_SERVICE_MANAGEMENT_PORT=" + ports[2] + " \"USERS_SERVICE_DATA_DIR="
+                        + unitData + "\"\n");
+        Map<String, String> cliEnvironment = Map.of("USERS_SERVICE_MANAGEMENT_PORT", Integer.toString(ports[1]));
+
+        try (SystemdUserManager systemd = SystemdUserManager.start(dir.resolve("systemd"))) {
+            Cli installed = cli(systemd, "install", "--config", config.toString(), "--drop-in", dropIn.toString());
+            assertThat(installed.exitCode()).as(installed.output()).isZero();
+            long pid = Long.parseLong(systemd.show(UNIT, "MainPID").get("MainPID"));
+            assertThat(pid).isPositive();
+
+            Cli status = cli(systemd, cliEnvironment, true, "status", "--json");
+            assertThat(status.exitCode()).as(status.output()).isZero();
+            JsonNode view = JSON.readTree(status.stdout());
+            assertThat(view.path("application").path("managementUri").asText())
+                    .as("the unit's port, not the file's nor this CLI's: %s", status.stdout())
+                    .endsWith(":" + ports[2]);
+            assertThat(view.path("application").path("pid").asLong()).isEqualTo(pid);
+            assertThat(view.path("process").path("file").asText())
+                    .as("found in the data directory only the unit's environment names")
+                    .startsWith(unitData.toString());
+            JsonNode environment = view.path("manager").path("launch").path("environment");
+            assertThat(environment.path("source").asText()).isEqualTo("/proc/" + pid + "/environ");
+            assertThat(environment.path("variables").toString())
+                    .isEqualTo("[\"USERS_SERVICE_DATA_DIR\",\"USERS_SERVICE_MANAGEMENT_PORT\"]");
+            assertThat(status.stdout()).as("names, never values").doesNotContain("\"" + ports[2] + "\"");
+
+            Cli stopped = cli(systemd, "stop");
+            assertThat(stopped.exitCode()).as(stopped.output()).isZero();
+            Cli doctor = cli(systemd, cliEnvironment, true, "doctor");
+            assertThat(doctor.stdout())
+                    .as(doctor.output())
+                    .contains("environment: USERS_SERVICE_DATA_DIR, USERS_SERVICE_MANAGEMENT_PORT (the unit's"
+                            + " Environment= and EnvironmentFile= over systemd's environment block")
+                    .contains(ports[2] + " (management.port)");
+
+            Cli uninstalled = cli(systemd, "uninstall");
+            assertThat(uninstalled.exitCode()).as(uninstalled.output()).isZero();
+        }
+    }
+
+    /**
      * A real {@link OutOfMemoryError} in a service installed with the shipped JVM options: the JVM exits with status
      * 3 ({@code -XX:+ExitOnOutOfMemoryError}), {@code Restart=on-failure} starts a new one, and it serves the data
      * written before. The heap is filled by {@link OutOfMemoryAgent}, loaded into the running service with
@@ -890,6 +947,16 @@ class SystemdManagerIT {
 
     /** {@code java -jar users-service.jar VERB --platform systemd [--user] ARGS} against this manager. */
     private Cli cli(SystemdUserManager systemd, boolean user, String verb, String... arguments) {
+        return cli(systemd, Map.of(), user, verb, arguments);
+    }
+
+    /** As above, with {@code environment} added to the CLI's own. */
+    private Cli cli(
+            SystemdUserManager systemd,
+            Map<String, String> environment,
+            boolean user,
+            String verb,
+            String... arguments) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-jar",
@@ -909,6 +976,7 @@ class SystemdManagerIT {
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().putAll(systemd.environment());
+            builder.environment().putAll(environment);
             Process process = builder.start();
             if (!process.waitFor(3, TimeUnit.MINUTES)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
