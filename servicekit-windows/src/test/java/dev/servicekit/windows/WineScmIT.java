@@ -418,6 +418,37 @@ class WineScmIT {
                     .as("a service that is not installed")
                     .isTrue();
 
+            // (d) the environment the SCM gives the process: the service key's Environment value (REG_MULTI_SZ)
+            assertThat(launches.path(name).path("environment").path("variables").size())
+                    .as("installedLaunch without an Environment value: read, none set: %s", launches)
+                    .isZero();
+            WineSession.Result added = wine.wine(
+                    CMD,
+                    "reg",
+                    "add",
+                    "HKLM\\System\\CurrentControlSet\\Services\\" + name,
+                    "/v",
+                    "Environment",
+                    "/t",
+                    "REG_MULTI_SZ",
+                    "/d",
+                    "USERS_SERVICE_MANAGEMENT_PORT=9123\\0GREETING=two words\\0not a variable",
+                    "/f");
+            assertThat(added.exitCode())
+                    .as("reg add Environment: %s", added.all())
+                    .isZero();
+            JsonNode environment = installedLaunch(name).path(name).path("environment");
+            assertThat(environment
+                            .path("variables")
+                            .path("USERS_SERVICE_MANAGEMENT_PORT")
+                            .asText())
+                    .as("installedLaunch's environment: %s", environment)
+                    .isEqualTo("9123");
+            assertThat(environment.path("variables").path("GREETING").asText()).isEqualTo("two words");
+            assertThat(environment.path("variables").size()).isEqualTo(2);
+            assertThat(texts(environment.path("unread")))
+                    .containsExactly("string 3 of the Environment value is not NAME=value");
+
             // dependencies: Wine starts a service without starting what it depends on (Windows starts those first)
             WineSession.Result started = fixture("start", name);
             assertThat(started.exitCode()).as("start: %s", started.all()).isZero();
