@@ -43,6 +43,16 @@ record CliContext(
         return bootstrap().read(options);
     }
 
+    /**
+     * The application's admin access to the management listener a live process recorded ({@code recorded}, from its
+     * {@link RunningInstanceFile}: the port it chose when configured as 0), else to the configured one.
+     *
+     * @throws RuntimeException as {@link ServiceApplication#localAdminAccess(Config)}
+     */
+    Optional<LocalAdminAccess> adminAccess(Config config, Optional<java.net.URI> recorded) {
+        return recorded.isPresent() ? app.localAdminAccess(config, recorded.get()) : app.localAdminAccess(config);
+    }
+
     Progress progress() {
         return err::println;
     }

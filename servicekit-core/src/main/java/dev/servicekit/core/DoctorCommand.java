@@ -101,16 +101,16 @@ final class DoctorCommand implements Callable<Integer> {
         installed.launch().ifPresent(launch -> findings.add(Diagnosis.ok("launch", launch.summary())));
         ServiceCli.ConfigOptions effective = installed.options();
         ConfigBootstrap bootstrap = cli.bootstrap().withoutSecretFilePermissions();
+        Path configFile = bootstrap.configFile(effective);
         Optional<Config> config = Optional.empty();
         try (ConfigBootstrap.Loaded loaded = bootstrap.load(effective)) {
             config = Optional.of(loaded.config());
             findings.add(Diagnosis.ok(
                     "configuration",
                     "valid ("
-                            + (Files.exists(bootstrap.configFile(effective))
-                                    ? "file " + bootstrap.configFile(effective)
-                                    : "no file at " + bootstrap.configFile(effective)
-                                            + "; defaults, environment and --set")
+                            + (Files.exists(configFile)
+                                    ? "file " + configFile
+                                    : "no file at " + configFile + "; defaults, environment and --set")
                             + ")"));
             findings.add(sharedConfig(loaded));
             loaded.shared().ifPresent(source -> findings.addAll(source.certificates(Clock.systemUTC())));
@@ -125,15 +125,13 @@ final class DoctorCommand implements Callable<Integer> {
         }
         if (config.isPresent()) {
             Config valid = config.get();
-            findings.addAll(secretFiles(valid, bootstrap.configFile(effective)));
+            findings.addAll(secretFiles(valid, configFile));
             findings.add(dataDirectory(valid));
             PemTlsFiles.of(valid, CoreConfigKeys.LOG_SYSLOG_TLS_FILES)
                     .diagnoseCertificate("certificate syslog client", Clock.systemUTC())
                     .ifPresent(findings::add);
-            Optional<RunningInstanceFile.Found> running = RunningInstanceFile.in(
-                            valid.get(CoreConfigKeys.DATA_DIR), service.id())
-                    .read()
-                    .filter(RunningInstanceFile.Found::alive);
+            Optional<RunningInstanceFile.Found> running =
+                    RunningInstanceFile.live(valid.get(CoreConfigKeys.DATA_DIR), service.id());
             for (ListenAddress address : cli.app().listenAddresses(valid)) {
                 findings.add(port(address, running));
             }

@@ -103,13 +103,10 @@ final class ReloadCommand implements Callable<Integer> {
      * it chose, when configured as 0), else the configured one.
      */
     private Optional<LocalAdminAccess> adminAccess(Config config, ServiceRef service) {
-        Optional<java.net.URI> recorded = RunningInstanceFile.in(config.get(CoreConfigKeys.DATA_DIR), service.id())
-                .read()
-                .filter(RunningInstanceFile.Found::alive)
-                .flatMap(RunningInstanceFile.Found::management);
-        return recorded.isPresent()
-                ? cli.app().localAdminAccess(config, recorded.get())
-                : cli.app().localAdminAccess(config);
+        return cli.adminAccess(
+                config,
+                RunningInstanceFile.live(config.get(CoreConfigKeys.DATA_DIR), service.id())
+                        .flatMap(RunningInstanceFile.Found::management));
     }
 
     /**

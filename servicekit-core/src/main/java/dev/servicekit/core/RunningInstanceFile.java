@@ -125,6 +125,11 @@ record RunningInstanceFile(Path file) {
         }
     }
 
+    /** What the process running in {@code dataDir} as {@code id} recorded; empty when none is alive there. */
+    static Optional<Found> live(Path dataDir, String id) {
+        return in(dataDir, id).read().filter(Found::alive);
+    }
+
     /** Reads the file; empty when it is absent or not in the expected form. */
     Optional<Found> read() {
         Map<String, Object> json;

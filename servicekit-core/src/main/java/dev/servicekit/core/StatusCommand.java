@@ -179,9 +179,7 @@ final class StatusCommand implements Callable<Integer> {
     private Optional<ApplicationView> application(Config config, Optional<URI> recorded, List<String> notes) {
         Optional<LocalAdminAccess> access;
         try {
-            access = recorded.isPresent()
-                    ? cli.app().localAdminAccess(config, recorded.get())
-                    : cli.app().localAdminAccess(config);
+            access = cli.adminAccess(config, recorded);
         } catch (RuntimeException e) {
             notes.add("the application's view is not available: " + e.getMessage());
             return Optional.empty();
