@@ -37,6 +37,29 @@ assert jsonExit == 0 : json
 assert json.startsWith('{"name":"notes","version":"1.0",') : json
 assert json.contains('"jvmOptions":[' + shippedJvmOptions.split(' ').collect { '"' + it + '"' }.join(',') + ',') : json
 
+// The libraries an outside project gets are the ones this repository builds and tests with: every library in both this
+// jar and the reactor's hello-service jar (built with servicekit-parent's dependency management, Helidon's included)
+// has one version. A version only Maven's nearest-wins picks outside (snakeyaml through Jackson's YAML module) fails.
+def libraries = { File file ->
+    new JarFile(file).withCloseable { j ->
+        j.entries().toList()
+                .findAll { it.name ==~ /META-INF\/maven\/[^\/]+\/[^\/]+\/pom\.properties/ }
+                .collectEntries { entry ->
+                    def properties = new Properties()
+                    j.getInputStream(entry).withCloseable { properties.load(it) }
+                    [(properties.groupId + ':' + properties.artifactId): properties.version]
+                }
+    }
+}
+File reference = new File(referenceJar)
+assert reference.isFile() : "the reactor's hello-service jar, built before this: ${reference}"
+def ours = libraries(jar)
+def theirs = libraries(reference)
+assert ours.size() > 20 : "pom.properties of the libraries in ${jar}: ${ours}"
+def differing = ours.keySet().intersect(theirs.keySet()).findAll { ours[it] != theirs[it] && !it.startsWith('dev.servicekit:') }
+        .collect { "${it}: ${ours[it]} here, ${theirs[it]} in hello-service" }
+assert differing.isEmpty() : "an outside project resolves other versions than this build tests: ${differing}"
+
 // docs/toolkit.md shows this pom as "a whole pom": the first xml block of its "Packaging" section is this file, the
 // version filled in.
 String guide = new File(toolkitGuide).getText('UTF-8')
