@@ -658,12 +658,8 @@ public final class DaemonServiceManager implements ServiceManager {
     /** {@code /proc/<pid>/environ}: the environment the process started with; empty where it cannot be read. */
     static Optional<InstalledLaunch.Environment> processEnvironment(long pid) {
         Path environ = Path.of("/proc", Long.toString(pid), "environ");
-        try {
-            return Optional.of(
-                    InstalledLaunch.Environment.ofEnvironBlock(Files.readAllBytes(environ), environ.toString()));
-        } catch (IOException | UncheckedIOException e) {
-            return Optional.empty(); // not Linux, another user's process, gone: the caller says it was not read
-        }
+        // not Linux, another user's process, gone: empty, and the caller says it was not read
+        return InstalledLaunch.Environment.readEnvironBlock(environ, environ.toString());
     }
 
     /**

@@ -89,6 +89,21 @@ public record InstalledLaunch(
             return of(variables, source);
         }
 
+        /**
+         * {@link #ofEnvironBlock} of the file {@code environ}, a process's {@code /proc/<pid>/environ}; empty when it
+         * cannot be read (not Linux, another user's process, the process gone).
+         *
+         * @param environ the file to read (where a test keeps it, too)
+         * @param source  where it was read, e.g. {@code /proc/1234/environ}
+         */
+        public static Optional<Environment> readEnvironBlock(Path environ, String source) {
+            try {
+                return Optional.of(ofEnvironBlock(java.nio.file.Files.readAllBytes(environ), source));
+            } catch (java.io.IOException e) {
+                return Optional.empty();
+            }
+        }
+
         /** Every variable read, nothing left unread. */
         public static Environment of(Map<String, String> variables, String source) {
             return new Environment(variables, source, List.of());

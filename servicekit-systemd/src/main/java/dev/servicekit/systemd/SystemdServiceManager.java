@@ -511,12 +511,12 @@ public final class SystemdServiceManager implements ServiceManager {
         String why = "the unit does not run";
         if (pid > 0) {
             Path environ = Path.of("/proc", Long.toString(pid), "environ");
-            try {
-                return Optional.of(InstalledLaunch.Environment.ofEnvironBlock(
-                        Files.readAllBytes(onDisk(environ)), environ.toString()));
-            } catch (IOException e) {
-                why = environ + " is not readable by this user (root and the service's own user may read it)";
+            Optional<InstalledLaunch.Environment> running =
+                    InstalledLaunch.Environment.readEnvironBlock(onDisk(environ), environ.toString());
+            if (running.isPresent()) {
+                return running;
             }
+            why = environ + " is not readable by this user (root and the service's own user may read it)";
         }
         CommandResult managerShown = systemctl.run(service.user(), List.of("show", "-p", "Environment"));
         Optional<Map<String, String>> block = managerShown.ok()
