@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  *       {@value #MAX_OTHER_AOT} most recently used of each verb are kept (a {@code status} cache, used far more often,
  *       never pushes a {@code run} cache out);</li>
  *   <li>of the other class-data archives, the {@value #MAX_OTHER_ARCHIVES} most recently used are kept;</li>
+ *   <li>of the notes that a verb was given before (which let an application's verb have its archive from its
+ *       second use on), the {@value #MAX_SEEN_NOTES} most recently used are kept;</li>
  *   <li>a recording whose JVM has exited without reaching RUNNING (killed, or a failed start), a build or partial
  *       cache older than {@link AotCache#BUILD_TIMEOUT_MILLIS}, and a marker without its recording are deleted.</li>
  * </ul>
@@ -42,6 +44,11 @@ final class CacheCleanup {
 
     /** Class-data archives other than this start's kept, the most recently used: {@value}. */
     static final int MAX_OTHER_ARCHIVES = 15;
+
+    /**
+     * Notes of verbs given before ({@link Launcher#seenBefore}, empty files) kept, the most recently used: {@value}.
+     */
+    static final int MAX_SEEN_NOTES = 30;
 
     private CacheCleanup() {}
 
@@ -80,6 +87,7 @@ final class CacheCleanup {
             Collections.addAll(present, names);
             Map<String, List<Entry>> aot = new TreeMap<>(); // by verb
             List<Entry> archives = new ArrayList<>();
+            List<Entry> seenNotes = new ArrayList<>();
             long unusedBefore = now - TimeUnit.DAYS.toMillis(UNUSED_DAYS);
             for (String name : names) {
                 StartupFileName ours = StartupFileName.parse(name);
@@ -112,6 +120,8 @@ final class CacheCleanup {
                     continue; // an empty note, deleted after the days above like every file unused
                 } else if (entry.suffix.equals(".aot")) {
                     add(aot, ours.verb, entry);
+                } else if (entry.suffix.equals(Launcher.SEEN_SUFFIX)) {
+                    seenNotes.add(entry);
                 } else {
                     archives.add(entry);
                 }
@@ -120,6 +130,7 @@ final class CacheCleanup {
                 keepNewest(ofOneVerb, MAX_OTHER_AOT, deleted, directory);
             }
             keepNewest(archives, MAX_OTHER_ARCHIVES, deleted, directory);
+            keepNewest(seenNotes, MAX_SEEN_NOTES, deleted, directory);
         } catch (RuntimeException e) {
             // best effort: a start never fails for its cache directory
         }

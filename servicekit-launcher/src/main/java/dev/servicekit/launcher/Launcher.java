@@ -160,6 +160,28 @@ public final class Launcher {
     static final List<String> SHORT_VERBS = Collections.unmodifiableList(Arrays.asList(
             STATUS_VERB, "start", "stop", "restart", "reload", "install", "uninstall", "doctor", "config", "version"));
 
+    /**
+     * The toolkit's own verbs, which get their class-data archive at their first use ({@link #startupOptions}): the
+     * verbs every Servicekit application has (servicekit-core's {@code ServiceCli}). Any other word is an
+     * application's own verb or a mistyped one, and gets its archive at its second use ({@link #seenBefore}).
+     */
+    static final List<String> TOOLKIT_VERBS = Collections.unmodifiableList(Arrays.asList(
+            RUN_VERB,
+            "service",
+            "install",
+            "uninstall",
+            "start",
+            "stop",
+            "restart",
+            STATUS_VERB,
+            "reload",
+            "doctor",
+            "config",
+            "version"));
+
+    /** The suffix of the note that a word other than {@link #TOOLKIT_VERBS} was a verb before: {@value}. */
+    static final String SEEN_SUFFIX = ".seen";
+
     /** What {@link #SHORT_VERBS} get: the C1 compiler alone. A {@code -XX:} option given to {@code java} wins. */
     static final String SHORT_VERB_OPTION = "-XX:TieredStopAtLevel=1";
 
@@ -639,7 +661,9 @@ public final class Launcher {
      * a jar or JDK changed in place gets an archive of its own, {@link #archiveFile}). No archive when this JVM was given one
      * ({@code -XX:SharedArchiveFile}, {@code -XX:AOTCache}, {@code -Xshare}), when there is no cache directory, or
      * when the verb is not a plain word; one archive per verb, because an archive written by a short verb would be
-     * valid, and nearly useless, for {@code run}.
+     * valid, and nearly useless, for {@code run}. A verb not among {@link #TOOLKIT_VERBS} gets its archive only from
+     * its second use on ({@link #seenBefore}): writing one costs its JVM 2-3 s at exit and about 7 MB of the cache,
+     * which a mistyped verb ({@code users-service stauts}) would pay for an archive never used again.
      *
      * @param cacheDirectory where archives go ({@link #cacheDirectory}); {@code null} for none
      */
@@ -660,7 +684,13 @@ public final class Launcher {
         if (cacheDirectory == null || verb == null) {
             return options;
         }
-        options.add(ARCHIVE_OPTION + archiveFile(cacheDirectory, verb, jar, javaHome));
+        Path archive = archiveFile(cacheDirectory, verb, jar, javaHome);
+        if (!TOOLKIT_VERBS.contains(verb)
+                && !seenBefore(cacheDirectory, verb, jar, javaHome)
+                && !Files.isRegularFile(archive)) {
+            return options;
+        }
+        options.add(ARCHIVE_OPTION + archive);
         options.add("-XX:+AutoCreateSharedArchive");
         options.add("-Xlog:cds=off");
         options.add("-Xlog:cds+dynamic=off");
@@ -715,6 +745,24 @@ public final class Launcher {
             }
         }
         return cacheDirectory.resolve(name);
+    }
+
+    /**
+     * Whether {@code verb} was given to this jar under this JDK before: notes it in {@code cacheDirectory} as
+     * {@code <verb>-<where>}{@value #SEEN_SUFFIX} (an empty file, its modification time when the verb was last given,
+     * for {@link CacheCleanup}), and answers whether the note was there already. {@code false} when it cannot be
+     * written: no archive is asked for where the JVM could not write one either.
+     */
+    static boolean seenBefore(Path cacheDirectory, String verb, Path jar, Path javaHome) {
+        File note = new File(cacheDirectory.toFile(), verb + "-" + where(jar, javaHome) + SEEN_SUFFIX);
+        try {
+            if (note.createNewFile()) {
+                return false;
+            }
+            return note.setLastModified(System.currentTimeMillis());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The part of a cache file's name that stands for the jar's and the JDK's paths. */

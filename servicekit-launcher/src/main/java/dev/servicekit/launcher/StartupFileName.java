@@ -2,16 +2,17 @@ package dev.servicekit.launcher;
 
 /**
  * A name the launcher gives a startup file, taken apart by hand: {@code <verb>-<where>[-<which>].jsa}
- * ({@link Launcher#archiveFile}) and {@code <verb>-<where>-<key>[.<pid>].aot…} ({@link AotCache}). The launcher's
- * start path uses no {@code java.util.regex}: since Java 9 its character classes are lambdas, which on the README's
- * java 17 would be that JVM's first, and bootstrapping them costs the start about 20 ms (decisions.md, "The launcher
- * reads this JVM's options from its command line").
+ * ({@link Launcher#archiveFile}), {@code <verb>-<where>.seen} ({@link Launcher#seenBefore}) and
+ * {@code <verb>-<where>-<key>[.<pid>].aot…} ({@link AotCache}). The launcher's start path uses no
+ * {@code java.util.regex}: since Java 9 its character classes are lambdas, which on the README's java 17 would be
+ * that JVM's first, and bootstrapping them costs the start about 20 ms (decisions.md, "The launcher reads this
+ * JVM's options from its command line").
  */
 final class StartupFileName {
 
     /** The suffixes the launcher writes. */
     private static final String[] SUFFIXES = {
-        ".jsa", ".aot", ".aot.part", ".aotconf", ".aotconf.running", ".aotconf.build", ".aotconf.skipped"
+        ".jsa", ".aot", ".aot.part", ".aotconf", ".aotconf.running", ".aotconf.build", ".aotconf.skipped", ".seen"
     };
 
     private static final int MAX_VERB = 32;

@@ -127,6 +127,27 @@ class CacheCleanupTest {
     }
 
     @Test
+    void ofTheNotesOfVerbsGivenBeforeTheThirtyMostRecentlyUsedAreKeptApartFromTheArchives() throws IOException {
+        List<String> expectedDeleted = new ArrayList<>();
+        for (int i = 0; i < CacheCleanup.MAX_SEEN_NOTES + 2; i++) {
+            String name = "typo" + i + "-b1.seen";
+            file(name, (i + 1) * 1000L);
+            if (i >= CacheCleanup.MAX_SEEN_NOTES) {
+                expectedDeleted.add(name);
+            }
+        }
+        for (int i = 0; i < CacheCleanup.MAX_OTHER_ARCHIVES; i++) {
+            file("version-c" + Integer.toHexString(i) + "-1.jsa", 100_000L + i);
+        }
+
+        assertThat(sweep(NONE_ALIVE))
+                .as("the oldest notes only: notes never push an archive out, nor archives a note")
+                .containsExactlyInAnyOrderElementsOf(expectedDeleted);
+        file("token-b1.seen", 31 * DAY);
+        assertThat(sweep(NONE_ALIVE)).as("a note unused for thirty days").containsExactly("token-b1.seen");
+    }
+
+    @Test
     void aRecordingWhoseJvmDiedBeforeRunningIsDeletedAndOneStillRecordingIsKept() throws IOException {
         file("run-c1-1.1001.aotconf", 60_000); // its JVM was killed, or failed to start
         file("run-c2-2.1002.aotconf", 60_000); // its JVM is still recording

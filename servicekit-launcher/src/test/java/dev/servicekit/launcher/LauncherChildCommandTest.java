@@ -210,6 +210,54 @@ class LauncherChildCommandTest {
     }
 
     @Test
+    void anApplicationsVerbOrAMistypedOneGetsItsArchiveFromItsSecondUseOnAndTheToolkitsVerbsAtTheirFirst(
+            @TempDir Path dir) throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Path home = Files.createDirectories(dir.resolve("jdk"));
+        Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
+        Path seen = cache.resolve("token-" + Launcher.where(jar, home) + Launcher.SEEN_SUFFIX);
+
+        assertThat(archive(cache, jar, home, "token", "issue"))
+                .as("the first use of a word that is not the toolkit's: no archive written at its exit")
+                .isEmpty();
+        assertThat(seen).as("but noted").exists();
+        assertThat(archive(cache, jar, home, "token", "issue"))
+                .as("its second use writes the archive at exit")
+                .contains(Launcher.archiveFile(cache, "token", jar, home).toString());
+        assertThat(archive(cache, jar, home, "stauts"))
+                .as("a mistyped verb, once")
+                .isEmpty();
+
+        for (String verb : Launcher.TOOLKIT_VERBS) {
+            assertThat(archive(cache, jar, home, verb))
+                    .as(verb)
+                    .contains(Launcher.archiveFile(cache, verb, jar, home).toString());
+        }
+        assertThat(cache.resolve("status-" + Launcher.where(jar, home) + Launcher.SEEN_SUFFIX))
+                .as("no note for the toolkit's verbs")
+                .doesNotExist();
+
+        Files.delete(seen); // swept by CacheCleanup after thirty days unused
+        Files.write(Launcher.archiveFile(cache, "token", jar, home), new byte[] {0});
+        assertThat(archive(cache, jar, home, "token"))
+                .as("an archive written before is used without its note")
+                .contains(Launcher.archiveFile(cache, "token", jar, home).toString());
+
+        Path notADirectory = Files.write(dir.resolve("file"), new byte[] {0});
+        assertThat(Launcher.startupOptions(manifest, List.of(), new String[] {"export"}, jar, home, notADirectory))
+                .as("no note can be written: no archive asked for")
+                .noneMatch(o -> o.startsWith("-XX:SharedArchiveFile="));
+    }
+
+    /** The archive {@link Launcher#startupOptions} names for these arguments, if any. */
+    private java.util.Optional<String> archive(Path cache, Path jar, Path home, String... args) {
+        return Launcher.startupOptions(manifest, List.of(), args, jar, home, cache).stream()
+                .filter(o -> o.startsWith("-XX:SharedArchiveFile="))
+                .map(o -> o.substring("-XX:SharedArchiveFile=".length()))
+                .findFirst();
+    }
+
+    @Test
     void twoJarsOrTwoJdksNeverShareAnArchive() {
         Path cache = Paths.get("/cache");
         String[] run = {"run"};

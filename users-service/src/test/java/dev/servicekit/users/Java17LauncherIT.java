@@ -189,6 +189,45 @@ class Java17LauncherIT {
     }
 
     @Test
+    void aMistypedVerbLeavesNoArchiveAndAnApplicationsVerbGetsOneAtItsSecondUseTheToolkitsAtTheFirst()
+            throws Exception {
+        Map<String, String> path = Map.of("PATH", oldJavaHome.resolve("bin") + ":/usr/bin:/bin");
+        Path cache = dir.resolve("cache/servicekit");
+
+        Result typo = run(path, "", "stauts");
+        assertThat(typo.exitCode).as(typo.toString()).isEqualTo(2);
+        assertThat(typo.stderr).as(typo.toString()).contains("stauts");
+        assertThat(cacheFiles(cache, "stauts-"))
+                .as("a mistyped verb is noted, and its JVM spent nothing writing an archive at exit")
+                .singleElement(STRING)
+                .endsWith(".seen");
+
+        Result first = run(path, "", "token", "issue", "--subject", "me", "--scope", "users:read");
+        assertThat(first.exitCode).as(first.toString()).isZero();
+        assertThat(cacheFiles(cache, "token-"))
+                .as("the application's verb, once")
+                .noneMatch(n -> n.endsWith(".jsa"));
+        Result second = run(path, "", "token", "issue", "--subject", "me", "--scope", "users:read");
+        assertThat(second.exitCode).as(second.toString()).isZero();
+        assertThat(cacheFiles(cache, "token-")).as("twice").anyMatch(n -> n.endsWith(".jsa"));
+
+        Result config = run(path, "", "config", "validate");
+        assertThat(config.exitCode).as(config.toString()).isZero();
+        assertThat(cacheFiles(cache, "config-"))
+                .as("a verb of the toolkit's, at its first use")
+                .singleElement(STRING)
+                .endsWith(".jsa");
+    }
+
+    private static List<String> cacheFiles(Path cache, String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith(prefix))
+                    .toList();
+        }
+    }
+
+    @Test
     void withExecTurnedOffTheLauncherRunsTheServiceAsAChildPassesSignalsOnAndLeavesNoChildBehind() throws Exception {
         Path childJavaHome = Path.of(System.getProperty("java.home")).toRealPath();
         long childPid = -1;
