@@ -114,8 +114,8 @@ round() {
   done
 }
 
-# Writes the archives, or (JDK 24+) makes the AOT caches: the first run migrates the new database (the launcher
-# records again after it instead of building that recording), a later one records, the next builds in the background.
+# Writes the archives, or (JDK 24+) makes the AOT caches: the first run migrates the new database (a start of a jar
+# that has not yet run the service records nothing), the second records, the third builds in the background.
 for _ in 1 2 3; do
   round >/dev/null
   await_aot_builds "$XDG_CACHE_HOME/servicekit"

@@ -73,8 +73,8 @@ empty() {
 readme() { serve users-readme "/api/v1/users?limit=1" "Authorization: Bearer $TOKEN" java -jar "$JAR" run \
   --set "http.port=$PORT" --set management.port=0; }
 
-# Prime the README command's AOT cache: a training start (after the first, which migrates the new database and whose
-# recording the launcher does not build), a start that builds the cache, the build itself; at most 4 starts.
+# Prime the README command's AOT cache: the first start (it migrates the new database and records nothing), a
+# training start, a start that builds the cache, the build itself; at most 4 starts.
 for _ in 1 2 3 4; do
   readme >/dev/null || exit 1
   grep -q -- '-XX:AOTCache=' "$WORK/users-readme.cmdline" && break

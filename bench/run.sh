@@ -481,13 +481,14 @@ check_log_for_oom() {
 }
 
 # prime_status_cache DIR: `status`'s first runs make its startup cache (docs/performance.md, "Startup caches"): on a
-# JDK 24+ the first records a training run for its own AOT cache and the next builds it in the background, before
-# that the first writes its class-data archive. Runs it (at most 3 times) until a `status` AOT cache was built or
+# JDK 24+ the first notes that it answered, the next records a training run for its own AOT cache and the one after
+# builds it in the background; before that the first writes its class-data archive. Runs it (at most 4 times) until
+# a `status` AOT cache was built or
 # used after that run began (the launcher touches the cache it maps; another jar's cache in the same directory is not
 # this one's) and no build runs, so that every timed run maps what users' later statuses map.
 prime_status_cache() {
   local i cache=${XDG_CACHE_HOME:-$HOME/.cache}/servicekit stamp=$OUT/status-prime.stamp
-  for i in 1 2 3; do
+  for i in 1 2 3 4; do
     touch "$stamp"
     time_status "$1" >/dev/null
     await_aot_builds "$cache"
@@ -810,11 +811,11 @@ if [[ " ${SERVERS[*]} " == *" users-auth "* || " ${SERVERS[*]} " == *" users-def
   issue_token
 fi
 
-# prime_startup_cache: the README's command on a JDK 24+ makes its AOT cache over its first starts (a start records
-# a training run, the next builds the cache in the background; docs/performance.md): start and stop it until the
-# cache is there (at most 4 starts), so that every measured start below maps the cache users have from then on.
-# start_server's template start comes first: it migrates the new database, and the launcher records again after
-# it rather than building a cache from it. On an older JDK the first start writes the class-data archive, and the
+# prime_startup_cache: the README's command on a JDK 24+ makes its AOT cache over its first starts (once a start has
+# run the service, the next records a training run and the one after builds the cache in the background;
+# docs/performance.md): start and stop it until the cache is there (at most 4 starts), so that every measured start
+# below maps the cache users have from then on. start_server's template start comes first: it migrates the new
+# database and records nothing. On an older JDK the first start writes the class-data archive, and the
 # rest finds nothing to wait for.
 prime_startup_cache() {
   local name i cache=${XDG_CACHE_HOME:-$HOME/.cache}/servicekit stamp=$OUT/prime.stamp

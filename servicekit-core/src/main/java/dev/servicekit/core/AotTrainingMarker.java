@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * bad configuration or a port in use) is deleted instead of being built into a cache that holds only the classes
  * of a failed start. When the start reported one-time work ({@link StartContext#oneTimeWork}), the file says what it
  * was (it is not empty), and the launcher records again instead of building that recording, once per cache key.
- * {@code status} ({@link StatusCommand}) creates it too, silently, once it has answered.
+ * {@code status} ({@link StatusCommand}) creates it too, silently, once it has answered. Before any start of a key
+ * has run the service, the launcher records nothing and sets {@value #RAN_PROPERTY} instead, whose file is created
+ * the same way, silently: the next start records.
  *
  * <p>No logger is created until one is needed: {@code status}'s JVM, which calls the silent form, never starts the
  * logging framework for it, and its training run does not put those classes into its cache.
@@ -25,6 +27,13 @@ final class AotTrainingMarker {
 
     /** The system property naming the file; the same name as servicekit-launcher's {@code AotCache.MARKER_PROPERTY}. */
     static final String PROPERTY = "servicekit.aot.training-marker";
+
+    /**
+     * The system property naming the file to create once running in a start that records nothing, because no start
+     * of its cache key has run the service yet (the launcher records at the next start once the file is there); the
+     * same name as servicekit-launcher's {@code AotCache.RAN_PROPERTY}.
+     */
+    static final String RAN_PROPERTY = "servicekit.aot.ran-marker";
 
     private AotTrainingMarker() {}
 
@@ -38,6 +47,7 @@ final class AotTrainingMarker {
      * @param oneTimeWork what {@link StartContext#oneTimeWork} reported, if anything
      */
     static void markRunning(Optional<String> oneTimeWork) {
+        markRan();
         Optional<String> named = Optional.ofNullable(System.getProperty(PROPERTY));
         Optional<Path> marker = markRunning(named, oneTimeWork);
         if (marker.isPresent()) {
@@ -49,6 +59,14 @@ final class AotTrainingMarker {
         } else if (named.filter(name -> !name.isBlank()).isPresent()) {
             log().debug("AOT training marker {} not created", named.get());
         }
+    }
+
+    /**
+     * Creates the file {@value #RAN_PROPERTY} names, if it names one, empty; silent, never throws ({@code status} calls
+     * it too).
+     */
+    static void markRan() {
+        markRunning(Optional.ofNullable(System.getProperty(RAN_PROPERTY)), Optional.empty());
     }
 
     /**

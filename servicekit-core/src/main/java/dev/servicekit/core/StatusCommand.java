@@ -172,6 +172,7 @@ final class StatusCommand implements Callable<Integer> {
         // cache for status too"). Silent, so status's output stays the same.
         AotTrainingMarker.markRunning(
                 Optional.ofNullable(System.getProperty(AotTrainingMarker.PROPERTY)), Optional.empty());
+        AotTrainingMarker.markRan();
         return exitCode;
     }
 

@@ -33,6 +33,23 @@ class AotTrainingMarkerTest {
     }
 
     @Test
+    void aStartThatRecordsNothingCreatesTheFileTheRanPropertyNamesEmptyEvenAfterOneTimeWork() {
+        Path ran = dir.resolve("run-x.ran");
+        System.setProperty(AotTrainingMarker.RAN_PROPERTY, ran.toString());
+        try {
+            AotTrainingMarker.markRunning(Optional.of("2 schema migrations applied"));
+        } finally {
+            System.clearProperty(AotTrainingMarker.RAN_PROPERTY);
+        }
+
+        assertThat(ran)
+                .as("the next start records: it will not migrate again")
+                .exists()
+                .isEmptyFile();
+        assertThat(dir.resolve("run-x.1.aotconf.running")).doesNotExist();
+    }
+
+    @Test
     void aStartThatDidOneTimeWorkSaysSoInTheFileWhichIsOtherwiseEmpty() throws Exception {
         Path marker = dir.resolve("run-x.2.aotconf.running");
 

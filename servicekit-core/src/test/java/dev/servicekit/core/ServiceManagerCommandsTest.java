@@ -711,14 +711,22 @@ class ServiceManagerCommandsTest {
                 String plainOut = out();
                 out.reset();
                 int code;
+                Path ran = marker.resolveSibling("status-x.ran");
                 System.setProperty(AotTrainingMarker.PROPERTY, marker.toString());
+                System.setProperty(AotTrainingMarker.RAN_PROPERTY, ran.toString());
                 try {
                     code = run(args.toArray(String[]::new));
                 } finally {
                     System.clearProperty(AotTrainingMarker.PROPERTY);
+                    System.clearProperty(AotTrainingMarker.RAN_PROPERTY);
                 }
 
                 assertThat(marker).as("%s, running %s", args, running).exists().isEmptyFile();
+                assertThat(ran)
+                        .as("the note a status that records nothing leaves for the next one")
+                        .exists()
+                        .isEmptyFile();
+                assertThat(ran.toFile().delete()).isTrue();
                 assertThat(code).isEqualTo(plainCode).isEqualTo(running ? 0 : 3);
                 assertThat(out()).as("the same output").isEqualTo(plainOut);
                 assertThat(err()).as("nothing said about it").isEmpty();

@@ -24,10 +24,16 @@ import java.util.zip.CRC32;
  * pinned core (docs/performance.md): the first 200 about 0.1 s sooner without them (0.3 s with the shipped C2
  * thresholds) and no difference in throughput once warm; the cache is also 1.6 MB smaller.
  *
- * <p>A cache needs a training run, and a JVM cannot train and use one at once, so the cache is made over three
+ * <p>A cache needs a training run, and a JVM cannot train and use one at once, so the cache is made over four
  * starts, each an ordinary {@code run} (or {@code status}); the files live in the cache directory under a key
  * {@code K} ({@link #key}):
  * <ol>
+ *   <li><b>Run first.</b> Until a start of the key has run the service, none records: a first start is often a
+ *       failed one (a bad configuration, a port in use, a mistyped option) or one that does one-time work (a new
+ *       database's migrations), and a recording costs its JVM a few seconds at exit, prints a line on stderr and
+ *       would be thrown away. The start gets {@code -D}{@value #RAN_PROPERTY}{@code =J.ran}, where {@code J} is
+ *       the key without its options part ({@link #jarPart}: this jar and JDK under any JVM options), and the service,
+ *       once running (a {@code status}, once it has answered), creates that empty file.</li>
  *   <li><b>Record.</b> No cache and nothing to build from: the JVM runs with {@code -XX:AOTMode=record
  *       -XX:AOTConfiguration=K.<pid>.aotconf}, which the JVM writes when it exits (a few seconds added to that one
  *       stop, as the class-data archive's first stop has). The service, once running, creates
@@ -74,6 +80,13 @@ final class AotCache {
      */
     static final String MARKER_PROPERTY = "servicekit.aot.training-marker";
 
+    /**
+     * System property naming the file the service creates once it is running, in a start that records nothing
+     * because no start of its key has got that far yet: {@value}. Read by servicekit-core's {@code ServiceHost} and
+     * {@code StatusCommand}.
+     */
+    static final String RAN_PROPERTY = "servicekit.aot.ran-marker";
+
     /** Hex digits of a key's jar-and-JDK part ({@link #key}): {@value}. */
     static final int JAR_DIGITS = 16;
 
@@ -88,6 +101,7 @@ final class AotCache {
     private static final String BUILDING = ".build";
     private static final String PART = ".aot.part";
     private static final String SKIPPED = ".aotconf.skipped";
+    private static final String RAN = ".ran";
     private static final String CACHE = ".aot";
 
     /**
@@ -247,6 +261,13 @@ final class AotCache {
         deleteOrphanMarkers(directory, present);
         if (recording) {
             return plain(key);
+        }
+        File ran = new File(directory, sameBuild + RAN); // this jar and JDK under any options
+        if (!ran.isFile()) {
+            // No start of this key has run the service yet: this one records nothing, and says when it runs.
+            List<String> options = new ArrayList<>();
+            options.add("-D" + RAN_PROPERTY + "=" + ran);
+            return new Plan(key, options, null, null, cache, Collections.<String>emptyList());
         }
         File configuration = new File(directory, key + "." + pid + CONFIGURATION);
         List<String> options = new ArrayList<>();
@@ -496,7 +517,8 @@ final class AotCache {
                 || name.endsWith(CONFIGURATION)
                 || name.endsWith(CONFIGURATION + MARKER)
                 || name.endsWith(CONFIGURATION + BUILDING)
-                || name.endsWith(SKIPPED);
+                || name.endsWith(SKIPPED)
+                || name.endsWith(RAN);
     }
 
     private static void create(File file) {

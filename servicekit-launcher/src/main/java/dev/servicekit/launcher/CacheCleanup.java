@@ -116,7 +116,7 @@ final class CacheCleanup {
                     } else {
                         add(aot, ours.verb, entry);
                     }
-                } else if (entry.suffix.equals(".aotconf.skipped")) {
+                } else if (entry.suffix.equals(".aotconf.skipped") || entry.suffix.equals(".ran")) {
                     continue; // an empty note, deleted after the days above like every file unused
                 } else if (entry.suffix.equals(".aot")) {
                     add(aot, ours.verb, entry);

@@ -146,8 +146,9 @@ public final class Launcher {
      * own trained on that verb: {@value #RUN_VERB}, whose start is the service's start, and {@value #STATUS_VERB},
      * which SPEC wants answered in 200 ms and which people and monitoring scripts run over and over (on JDK 25 its
      * JVM spends about a third less CPU with a cache than with its archive; decisions.md, "The AOT cache for status
-     * too"). A verb here must create the training marker ({@link AotCache#MARKER_PROPERTY}) once its work is done,
-     * else every start of it records again. The other verbs are rare ({@code install}) or need no speed.
+     * too"). A verb here must create the training marker ({@link AotCache#MARKER_PROPERTY}) and the note that it ran
+     * ({@link AotCache#RAN_PROPERTY}) once its work is done, else every start of it records again, or none ever
+     * does. The other verbs are rare ({@code install}) or need no speed.
      */
     static final List<String> AOT_VERBS = Collections.unmodifiableList(Arrays.asList(RUN_VERB, STATUS_VERB));
 

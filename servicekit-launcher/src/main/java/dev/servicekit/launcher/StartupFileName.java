@@ -12,7 +12,15 @@ final class StartupFileName {
 
     /** The suffixes the launcher writes. */
     private static final String[] SUFFIXES = {
-        ".jsa", ".aot", ".aot.part", ".aotconf", ".aotconf.running", ".aotconf.build", ".aotconf.skipped", ".seen"
+        ".jsa",
+        ".aot",
+        ".aot.part",
+        ".aotconf",
+        ".aotconf.running",
+        ".aotconf.build",
+        ".aotconf.skipped",
+        ".seen",
+        ".ran"
     };
 
     private static final int MAX_VERB = 32;

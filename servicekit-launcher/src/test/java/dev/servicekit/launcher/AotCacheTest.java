@@ -58,8 +58,36 @@ class AotCacheTest {
         return Files.write(dir.resolve(name), new byte[0]);
     }
 
+    /** What servicekit-core leaves once a start of {@code key} that recorded nothing has run the service. */
+    private Path ran(String key) throws IOException {
+        return marker(AotCache.jarPart(key) + ".ran");
+    }
+
     @Test
-    void aFirstStartRecordsATrainingRunNamedAfterItsPidAndAsksForTheRunningMarker() {
+    void aFirstStartRecordsNothingAndAsksToBeToldWhenItRunsOnlyTheStartAfterOneThatRanRecords() throws IOException {
+        AotCache.Plan first = plan(NONE_ALIVE);
+
+        assertThat(first.builds()).isFalse();
+        assertThat(first.options)
+                .as("no recording before a start of this key has run the service: a first start often fails or"
+                        + " migrates, and its recording would cost seconds at exit and a line on stderr for nothing")
+                .containsExactly("-D" + AotCache.RAN_PROPERTY + "=" + dir.resolve(AotCache.jarPart(KEY) + ".ran"));
+        assertThat(files()).isEmpty();
+        assertThat(plan(NONE_ALIVE).options)
+                .as("a first start that failed left no file: the next one records nothing either")
+                .containsExactly("-D" + AotCache.RAN_PROPERTY + "=" + dir.resolve(AotCache.jarPart(KEY) + ".ran"));
+
+        ran(KEY);
+        assertThat(AotCache.plan(dir.toFile(), OTHER_OPTIONS, "run-abc-", PID, NOW, NONE_ALIVE, 25).options)
+                .as("the note is the jar's and JDK's: under other JVM options it records at once")
+                .contains("-XX:AOTMode=record");
+        assertThat(AotCache.plan(dir.toFile(), OTHER_BUILD, "run-abc-", PID, NOW, NONE_ALIVE, 25).options)
+                .as("another build of the jar at the same path has not run")
+                .noneMatch(o -> o.startsWith("-XX:AOTMode"));
+        assertThat(files())
+                .as("and the note of the build it replaced is deleted")
+                .isEmpty();
+        ran(KEY);
         AotCache.Plan plan = plan(NONE_ALIVE);
 
         assertThat(plan.builds()).isFalse();
@@ -115,17 +143,19 @@ class AotCacheTest {
 
     @Test
     void aTrainingRunThatNeverReachedRunningIsDeletedAndTrainingStartsAgain() throws IOException {
+        ran(KEY);
         touch(KEY + ".77.aotconf");
 
         AotCache.Plan plan = plan(NONE_ALIVE);
 
         assertThat(plan.builds()).isFalse();
         assertThat(plan.options).contains("-XX:AOTMode=record");
-        assertThat(files()).isEmpty();
+        assertThat(files()).containsExactly(AotCache.jarPart(KEY) + ".ran");
     }
 
     @Test
     void aTrainingRunThatDidOneTimeWorkIsDeletedOnceAndTrainingStartsAgainTheNextOneIsBuilt() throws IOException {
+        ran(KEY);
         touch(KEY + ".77.aotconf");
         Files.writeString(dir.resolve(KEY + ".77.aotconf.running"), "one-time work: 2 schema migration(s) applied\n");
 
@@ -135,7 +165,9 @@ class AotCacheTest {
         assertThat(again.options)
                 .as("this start records again")
                 .contains("-XX:AOTMode=record", "-XX:AOTConfiguration=" + dir.resolve(KEY + ".4242.aotconf"));
-        assertThat(files()).as("the recording is gone, and the skip noted").containsExactly(KEY + ".aotconf.skipped");
+        assertThat(files())
+                .as("the recording is gone, and the skip noted")
+                .containsExactlyInAnyOrder(AotCache.jarPart(KEY) + ".ran", KEY + ".aotconf.skipped");
 
         touch(KEY + ".4242.aotconf");
         Files.writeString(dir.resolve(KEY + ".4242.aotconf.running"), "one-time work: the same again\n");
@@ -175,23 +207,27 @@ class AotCacheTest {
 
     @Test
     void whileABuildRunsThisStartRunsWithoutACacheAndABuildOlderThanTheTimeoutIsTakenForDead() throws IOException {
+        ran(KEY);
         Path build = touch(KEY + ".77.aotconf.build");
         Path part = touch(KEY + ".77.aot.part");
         Files.setLastModifiedTime(build, FileTime.fromMillis(NOW - TimeUnit.MINUTES.toMillis(5)));
         Files.setLastModifiedTime(part, FileTime.fromMillis(NOW - TimeUnit.MINUTES.toMillis(5)));
 
         assertThat(plan(NONE_ALIVE).options).isEmpty();
-        assertThat(files()).hasSize(2);
+        assertThat(files()).hasSize(3);
 
         Files.setLastModifiedTime(build, FileTime.fromMillis(NOW - AotCache.BUILD_TIMEOUT_MILLIS - 1));
         Files.setLastModifiedTime(part, FileTime.fromMillis(NOW - AotCache.BUILD_TIMEOUT_MILLIS - 1));
 
         assertThat(plan(NONE_ALIVE).options).contains("-XX:AOTMode=record");
-        assertThat(files()).isEmpty();
+        assertThat(files()).containsExactly(AotCache.jarPart(KEY) + ".ran");
     }
 
     @Test
     void onJdk24WhichHasNoMethodProfilesNoStartOrBuildGetsTheOptionsItDoesNotKnow() throws IOException {
+        assertThat(AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 24).options)
+                .noneMatch(o -> o.contains("Training"));
+        ran(KEY);
         AotCache.Plan record = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 24);
         assertThat(record.options).contains("-XX:AOTMode=record").noneMatch(o -> o.contains("Training"));
 
@@ -259,6 +295,7 @@ class AotCacheTest {
     @Test
     void theSameJarUnderOtherJvmOptionsKeepsItsCacheAndItsTrainingRunBesideThisOne() throws IOException {
         // Another instance of the service, or a run from a terminal beside the installed service: other options.
+        ran(KEY);
         touch(OTHER_OPTIONS + ".aot");
         touch(OTHER_OPTIONS + ".77.aotconf");
         marker(OTHER_OPTIONS + ".77.aotconf.running");
@@ -272,7 +309,10 @@ class AotCacheTest {
         assertThat(files())
                 .as("and leaves the other options' cache and finished training run alone")
                 .containsExactlyInAnyOrder(
-                        OTHER_OPTIONS + ".aot", OTHER_OPTIONS + ".77.aotconf", OTHER_OPTIONS + ".77.aotconf.running");
+                        AotCache.jarPart(KEY) + ".ran",
+                        OTHER_OPTIONS + ".aot",
+                        OTHER_OPTIONS + ".77.aotconf",
+                        OTHER_OPTIONS + ".77.aotconf.running");
 
         AotCache.Plan other = AotCache.plan(dir.toFile(), OTHER_OPTIONS, "run-abc-", PID + 1, NOW, NONE_ALIVE, 25);
 
@@ -286,6 +326,8 @@ class AotCacheTest {
         String statusOfOtherBuild = AotCache.withVerb(OTHER_BUILD, "status");
         touch(KEY + ".aot");
         touch(statusOfOtherBuild + ".aot");
+        touch(AotCache.jarPart(statusOfOtherBuild) + ".ran");
+        ran(status);
 
         AotCache.Plan record = AotCache.plan(dir.toFile(), status, "status-abc-", PID, NOW, NONE_ALIVE, 25);
 
@@ -295,7 +337,7 @@ class AotCacheTest {
                 .noneMatch(o -> o.startsWith("-XX:AOTCache"));
         assertThat(files())
                 .as("run's cache left alone, status's of another build of the jar deleted")
-                .containsExactlyInAnyOrder(KEY + ".aot");
+                .containsExactlyInAnyOrder(KEY + ".aot", AotCache.jarPart(status) + ".ran");
 
         touch(status + ".4242.aotconf");
         marker(status + ".4242.aotconf.running");
@@ -305,13 +347,19 @@ class AotCacheTest {
         assertThat(use.options).startsWith("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
         assertThat(files())
                 .as("run neither builds nor deletes status's finished training run; run's of another build deleted")
-                .containsExactlyInAnyOrder(KEY + ".aot", status + ".4242.aotconf", status + ".4242.aotconf.running");
+                .containsExactlyInAnyOrder(
+                        KEY + ".aot",
+                        AotCache.jarPart(status) + ".ran",
+                        status + ".4242.aotconf",
+                        status + ".4242.aotconf.running");
 
         AotCache.Plan build = AotCache.plan(dir.toFile(), status, "status-abc-", PID + 1, NOW, NONE_ALIVE, 25);
 
         assertThat(build.builds()).as("the next status builds it").isTrue();
         assertThat(build.cache).isEqualTo(dir.resolve(status + ".aot").toFile());
-        assertThat(files()).containsExactlyInAnyOrder(KEY + ".aot", status + ".4243.aotconf.build");
+        assertThat(files())
+                .containsExactlyInAnyOrder(
+                        KEY + ".aot", AotCache.jarPart(status) + ".ran", status + ".4243.aotconf.build");
     }
 
     @Test

@@ -99,16 +99,25 @@ class CacheCleanupTest {
     }
 
     @Test
-    void aSkipNoteIsNotCountedAmongTheCachesAndGoesWhenUnusedForThirtyDays() throws IOException {
+    void skipAndRanNotesAreNotCountedAmongTheCachesAndGoWhenUnusedForThirtyDays() throws IOException {
         file("run-a1-1.aot", 1 * DAY);
         file("run-a2-2.aot", 2 * DAY);
         file("run-a3-3.aot", 3 * DAY);
         file("run-a1-1.aotconf.skipped", 4 * DAY);
+        file("run-a1-1.ran", 4 * DAY);
+        file("status-a4-4.ran", 5 * DAY);
         file("run-a9-9.aotconf.skipped", (CacheCleanup.UNUSED_DAYS + 1) * DAY);
+        file("run-a9-9.ran", (CacheCleanup.UNUSED_DAYS + 1) * DAY);
 
-        assertThat(sweep(NONE_ALIVE)).containsExactly("run-a9-9.aotconf.skipped");
+        assertThat(sweep(NONE_ALIVE)).containsExactlyInAnyOrder("run-a9-9.aotconf.skipped", "run-a9-9.ran");
         assertThat(files())
-                .containsExactlyInAnyOrder("run-a1-1.aot", "run-a2-2.aot", "run-a3-3.aot", "run-a1-1.aotconf.skipped");
+                .containsExactlyInAnyOrder(
+                        "run-a1-1.aot",
+                        "run-a2-2.aot",
+                        "run-a3-3.aot",
+                        "run-a1-1.aotconf.skipped",
+                        "run-a1-1.ran",
+                        "status-a4-4.ran");
     }
 
     @Test

@@ -283,6 +283,16 @@ class LauncherChildCommandTest {
         AotCache.Plan run = Launcher.aotPlan(plain, List.of(), new String[] {"run"}, jar, home, 25, cache, linux, 41);
         AotCache.Plan status =
                 Launcher.aotPlan(plain, List.of(), new String[] {"status", "--json"}, jar, home, 25, cache, linux, 42);
+        assertThat(status.options)
+                .as("the first status records nothing, and says when it has answered")
+                .containsExactly(
+                        "-D" + AotCache.RAN_PROPERTY + "=" + cache.resolve(AotCache.jarPart(status.key) + ".ran"));
+        Files.write(
+                cache.resolve(AotCache.jarPart(run.key) + ".ran"),
+                new byte[0]); // what servicekit-core leaves, run or status
+        Files.write(cache.resolve(AotCache.jarPart(status.key) + ".ran"), new byte[0]);
+        run = Launcher.aotPlan(plain, List.of(), new String[] {"run"}, jar, home, 25, cache, linux, 41);
+        status = Launcher.aotPlan(plain, List.of(), new String[] {"status", "--json"}, jar, home, 25, cache, linux, 42);
 
         assertThat(run.key).startsWith("run-" + Launcher.where(jar, home) + "-");
         assertThat(status.key)

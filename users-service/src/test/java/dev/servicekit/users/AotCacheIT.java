@@ -45,20 +45,33 @@ class AotCacheIT {
     Path dir;
 
     @Test
-    void threeStartsRecordBuildAndMapTheCacheAndAChangedJarTrainsAgainInsteadOfMappingTheOldOne() throws Exception {
+    void aStartThatRanThenThreeStartsRecordBuildAndMapTheCacheAndAChangedJarTrainsAgainInsteadOfMappingTheOldOne()
+            throws Exception {
         assumeAotCacheJdk();
         Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
         Path cache = dir.resolve("cache/servicekit");
 
-        // A start that fails before it is running trains nothing: its recording is not built into a cache.
+        // Until a start of this jar has run the service, none records: a failed first start costs nothing more.
         try (ServerSocket taken = new ServerSocket(0)) {
             try (ServiceProcess failed = start(jar, "http.port=" + taken.getLocalPort())) {
                 assertThat(failed.awaitExit(UsersServiceProcessIT.START)).isNotZero();
                 assertThat(names(cache))
-                        .as("it recorded a training run, and never marked it as running")
-                        .contains(key(cache) + "." + failed.pid() + ".aotconf")
-                        .noneMatch(n -> n.endsWith(".running"));
+                        .as("it recorded nothing, and noted nothing")
+                        .noneMatch(n -> n.startsWith("run-"));
+                assertThat(failed.stderr())
+                        .as("no line of the JVM's about a recording after the error")
+                        .doesNotContain("AOTConfiguration");
             }
+        }
+        try (ServiceProcess ran = start(jar, "http.port=0")) {
+            awaitReady(ran);
+            assertThat(arguments(ran))
+                    .as("the start after a failed one records nothing either, and says when it runs")
+                    .anyMatch(a -> a.startsWith("-Dservicekit.aot.ran-marker=" + cache.resolve("run-")))
+                    .noneMatch(a -> a.startsWith("-XX:AOTMode") || a.startsWith("-XX:AOTCache"));
+            Poll.until(UsersServiceProcessIT.START, "the running service notes that it ran", () -> hasRunNote(cache));
+            stop(ran);
+            assertThat(ran.stderr()).as("nothing on stderr").isEmpty();
         }
 
         long recorder;
@@ -66,7 +79,7 @@ class AotCacheIT {
             awaitReady(first);
             recorder = first.pid();
             assertThat(arguments(first))
-                    .as("the first start after a failed one records again: the failed recording was not built")
+                    .as("the start after one that ran records a training run")
                     .contains(
                             "-XX:AOTMode=record",
                             "-XX:AOTConfiguration=" + cache.resolve(key(cache) + "." + recorder + ".aotconf"))
@@ -148,7 +161,10 @@ class AotCacheIT {
         rewriteWithAnExtraEntry(jar);
         try (ServiceProcess rebuilt = start(jar, "http.port=0")) {
             awaitReady(rebuilt);
-            assertThat(arguments(rebuilt)).contains("-XX:AOTMode=record").noneMatch(a -> a.startsWith("-XX:AOTCache"));
+            assertThat(arguments(rebuilt))
+                    .as("another build of the jar: it has not run yet")
+                    .anyMatch(a -> a.startsWith("-Dservicekit.aot.ran-marker="))
+                    .noneMatch(a -> a.startsWith("-XX:AOTMode") || a.startsWith("-XX:AOTCache"));
             assertThat(aot).as("the old jar's cache is deleted").doesNotExist();
             assertThat(otherRecording)
                     .as("and the old jar's training run under the other options")
@@ -169,7 +185,9 @@ class AotCacheIT {
             try (ServiceProcess start = start(jar, "http.port=0")) {
                 awaitReady(start);
                 List<String> arguments = arguments(start);
-                if (arguments.contains("-XX:AOTMode=record")) {
+                if (arguments.stream().anyMatch(a -> a.startsWith("-Dservicekit.aot.ran-marker="))) {
+                    modes.add("ran");
+                } else if (arguments.contains("-XX:AOTMode=record")) {
                     modes.add("record");
                     markers.add(Files.readString(awaitTrainingMarker(cache, start.pid())));
                 } else if (arguments.stream().anyMatch(a -> a.startsWith("-XX:AOTCache="))) {
@@ -196,11 +214,12 @@ class AotCacheIT {
                 .isNotNull()
                 .isSubsetOf("org.flywaydb.core.api.FlywayException", "org.flywaydb.core.api.ErrorCode");
         assertThat(modes)
-                .as("the first start migrated the new database: its recording was not built, the second recorded again")
-                .containsExactly("record", "record", "build", "use");
-        assertThat(markers.get(0)).isEqualTo("one-time work: 2 schema migration(s) applied\n");
-        assertThat(markers.get(1)).as("an ordinary start's marker").isEmpty();
-        assertThat(names(cache)).contains(key(cache) + ".aotconf.skipped");
+                .as("the first start, which migrated the new database, recorded nothing; the second recorded")
+                .containsExactly("ran", "record", "build", "use");
+        assertThat(markers)
+                .as("an ordinary start's marker: no one-time work in the training run")
+                .containsExactly("");
+        assertThat(names(cache)).noneMatch(n -> n.endsWith(".aotconf.skipped"));
     }
 
     /**
@@ -224,11 +243,26 @@ class AotCacheIT {
         Path commandLines = dir.resolve("java-command-lines.txt");
         Path home = loggingJavaHome(Path.of(System.getProperty("java.home")).toRealPath(), commandLines);
 
+        // A first run, which records nothing (it migrates the new database), so that the run beside the statuses
+        // records its training run.
+        try (ServiceProcess first = viaOldJava(oldJava.get(), home, "run-first")
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start()) {
+            awaitReady(first);
+            stop(first);
+        }
         try (ServiceProcess run = viaOldJava(oldJava.get(), home, "run")
                 .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
                 .start()) {
             awaitReady(run);
             String runKey = keyOf(cache, "run-");
+
+            ServiceProcess ran = status(oldJava.get(), home, data, "0");
+            assertThat(lastCommandLine(commandLines))
+                    .as("the first status records nothing, and notes that it answered")
+                    .anyMatch(a -> a.startsWith("-Dservicekit.aot.ran-marker=" + cache.resolve("status-")))
+                    .noneMatch(a -> a.startsWith("-XX:AOTMode") || a.startsWith("-XX:AOTCache"));
+            assertThat(ran.stderr()).as("nothing on stderr").isEmpty();
 
             ServiceProcess first = status(oldJava.get(), home, data, "1");
             String key = keyOf(cache, "status-");
@@ -273,6 +307,7 @@ class AotCacheIT {
             assertThat(third.stderr()).as("nothing on stderr").isEmpty();
             assertThat(withoutWhatChangesBetweenTwoStatuses(third.stdout()))
                     .as("the same answer, recording or mapping the cache")
+                    .isEqualTo(withoutWhatChangesBetweenTwoStatuses(ran.stdout()))
                     .isEqualTo(withoutWhatChangesBetweenTwoStatuses(first.stdout()))
                     .isEqualTo(withoutWhatChangesBetweenTwoStatuses(second.stdout()));
             assertThat(names(cache))
@@ -297,6 +332,11 @@ class AotCacheIT {
         Path cache = dir.resolve("cache/servicekit");
         Path aotLog = dir.resolve("aot.log");
 
+        ServiceProcess ran = statusHere(jar, aotLog, "0");
+        assertThat(names(cache))
+                .as("the first status recorded nothing and noted that it answered")
+                .anyMatch(n -> n.startsWith("status-") && n.endsWith(".ran"))
+                .noneMatch(n -> n.endsWith(".aotconf"));
         ServiceProcess first = statusHere(jar, aotLog, "1");
         String key = keyOf(cache, "status-");
         assertThat(cache.resolve(key + "." + first.pid() + ".aotconf"))
@@ -313,6 +353,7 @@ class AotCacheIT {
         assertThat(third.stderr()).as("nothing on stderr").isEmpty();
         assertThat(third.stdout())
                 .as("the same answer, recording or mapping the cache")
+                .isEqualTo(ran.stdout())
                 .isEqualTo(first.stdout())
                 .isEqualTo(second.stdout());
     }
@@ -393,7 +434,7 @@ class AotCacheIT {
         Path notOurs = Files.write(cache.resolve("notes.txt"), new byte[] {1});
         Files.setLastModifiedTime(notOurs, FileTime.fromMillis(System.currentTimeMillis() - 400 * day));
 
-        // A start while another start of this jar records its training run runs without a cache (and sweeps).
+        // A start while another start of this jar runs without a cache runs without one too (and sweeps).
         try (ServiceProcess recording = start(jar, "http.port=0");
                 ServerSocket taken = new ServerSocket(0)) {
             awaitReady(recording);
@@ -476,10 +517,19 @@ class AotCacheIT {
     /** The key of the one jar and options in use for a verb: of the files whose names start with {@code prefix}. */
     private static String keyOf(Path cache, String prefix) throws IOException {
         return names(cache).stream()
-                .filter(n -> n.startsWith(prefix))
+                .filter(n -> n.startsWith(prefix) && !n.endsWith(".ran")) // a note is named without the options
                 .map(n -> n.substring(0, n.indexOf('.')))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + prefix + "* file in " + cache));
+    }
+
+    /** Whether a start of {@code run} has noted in {@code cache} that it ran the service. */
+    private static boolean hasRunNote(Path cache) {
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.map(f -> f.getFileName().toString()).anyMatch(n -> n.startsWith("run-") && n.endsWith(".ran"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static List<String> names(Path dir) throws IOException {
