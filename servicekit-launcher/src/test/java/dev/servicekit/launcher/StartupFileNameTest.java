@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 class StartupFileNameTest {
 
     /** The names the launcher gives its startup files, as a regular expression: group 1 the pid, 2 the suffix. */
-    private static final Pattern NAME = Pattern.compile(
-            "[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
-                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build|\\.aotconf\\.skipped)");
+    private static final Pattern NAME =
+            Pattern.compile("[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
+                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build|\\.aotconf\\.skipped"
+                    + "|\\.seen|\\.ran)");
 
     private static final Pattern VERB = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
@@ -56,6 +57,8 @@ class StartupFileNameTest {
             ".aotconf.running",
             ".aotconf.build",
             ".aotconf.skipped",
+            ".seen",
+            ".ran",
             ".part",
             ".running",
             "verb-with-many-dashes-up-to-32-c");
@@ -83,6 +86,15 @@ class StartupFileNameTest {
         assertThat(StartupFileName.parse("config-show-c30baa0a.jsa").verb)
                 .as("an archive named before it had a <which>, of a verb with a hyphen")
                 .isEqualTo("config-show");
+
+        StartupFileName ran = StartupFileName.parse("run-c30baa0a-dc1bdca8eab8e856.ran");
+        assertThat(ran).isNotNull();
+        assertThat(ran.verb).isEqualTo("run");
+        assertThat(ran.suffix).isEqualTo(".ran");
+        StartupFileName seen = StartupFileName.parse("token-c30baa0a.seen");
+        assertThat(seen).isNotNull();
+        assertThat(seen.verb).isEqualTo("token");
+        assertThat(seen.suffix).isEqualTo(".seen");
 
         assertThat(StartupFileName.parse("sqlite-jdbc")).isNull();
         assertThat(StartupFileName.parse("exec-39ef02b4")).isNull();
@@ -112,7 +124,7 @@ class StartupFileNameTest {
             if (random.nextBoolean()) {
                 name.append('.').append(text(random, "0189", 0, 11));
             }
-            name.append(PIECES.get(PIECES.indexOf(".jsa") + random.nextInt(9)));
+            name.append(PIECES.get(PIECES.indexOf(".jsa") + random.nextInt(11)));
             names.add(name.toString());
         }
         int matched = 0;
