@@ -16,8 +16,8 @@ class StartupFileNameTest {
     /** The names the launcher gives its startup files, as a regular expression: group 1 the pid, 2 the suffix. */
     private static final Pattern NAME =
             Pattern.compile("[a-z][a-z0-9-]{0,31}-[0-9a-f]{1,8}(?:-[0-9a-f]{1,32})?(?:\\.([0-9]{1,10}))?"
-                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build|\\.aotconf\\.skipped"
-                    + "|\\.seen|\\.ran)");
+                    + "(\\.jsa|\\.aot|\\.aot\\.part|\\.aotconf|\\.aotconf\\.running|\\.aotconf\\.build"
+                    + "|\\.aotconf\\.skipped|\\.seen|\\.ran)");
 
     private static final Pattern VERB = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
