@@ -199,17 +199,13 @@ final class PostgresBackups {
      * while a restore holds it, the backup is refused at once.
      */
     static void dump(StoreConfig config, Target target, Path pgDump, Path file) {
-        Connection lock;
-        try {
-            lock = target.dataSource(config, TOOL_APPLICATION_NAME).getConnection();
-        } catch (SQLException e) {
-            throw unreachable(target, e);
-        }
-        try {
-            dumpHolding(lock, target, pgDump, file);
-        } finally {
-            PostgresStoreLock.closeQuietly(lock); // ends the session: releases the lock
-        }
+        PostgresStoreLock.onOwnSession(
+                () -> target.dataSource(config, TOOL_APPLICATION_NAME).getConnection(),
+                e -> unreachable(target, e),
+                lock -> {
+                    dumpHolding(lock, target, pgDump, file);
+                    return null;
+                });
     }
 
     private static StoreUnavailableException unreachable(Target target, SQLException e) {

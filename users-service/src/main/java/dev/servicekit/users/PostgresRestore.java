@@ -81,17 +81,8 @@ final class PostgresRestore {
             throw new StoreException("pg_restore is not on PATH nor in /usr/lib/postgresql/*/bin; install Debian's"
                     + " postgresql-client to restore a pg_dump backup. Nothing was changed.");
         }
-        Connection lock;
-        try {
-            lock = source.getConnection();
-        } catch (SQLException e) {
-            throw prepareFailure(e);
-        }
-        try {
-            return restoreHolding(lock, payload, manifest);
-        } finally {
-            PostgresStoreLock.closeQuietly(lock); // ends the session: releases the lock
-        }
+        return PostgresStoreLock.onOwnSession(
+                source::getConnection, this::prepareFailure, lock -> restoreHolding(lock, payload, manifest));
     }
 
     private StoreException prepareFailure(SQLException e) {

@@ -382,6 +382,35 @@ final class PostgresStoreLock implements AutoCloseable {
         }
     }
 
+    /** Opens a connection, or fails with an exception of the caller's. */
+    @FunctionalInterface
+    interface Session {
+        Connection open() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on a session of its own, where it takes the lock, and closes the connection afterwards,
+     * whatever happened: ending the session releases every lock taken on it (backup's shared, restore's exclusive).
+     *
+     * @param unreachable what to throw when the connection cannot be opened
+     */
+    static <T> T onOwnSession(
+            Session session,
+            java.util.function.Function<SQLException, RuntimeException> unreachable,
+            java.util.function.Function<Connection, T> work) {
+        Connection connection;
+        try {
+            connection = session.open();
+        } catch (SQLException e) {
+            throw unreachable.apply(e);
+        }
+        try {
+            return work.apply(connection);
+        } finally {
+            closeQuietly(connection); // ends the session: releases the lock
+        }
+    }
+
     static void closeQuietly(Connection connection) {
         try {
             connection.close();
