@@ -203,8 +203,12 @@ final class AotCache {
             }
         }
         File cache = new File(directory, key + CACHE);
+        File ran = new File(directory, sameBuild + RAN); // this jar and JDK under any options
         if (cache.isFile()) {
             cache.setLastModified(now); // when it was last used, for CacheCleanup
+            if (ran.isFile()) {
+                ran.setLastModified(now); // as long as the jar is used, another options' first start records
+            }
             if (writable) {
                 deleteExitedRecordings(directory, key, present, pid, processes);
                 deleteDeadBuilds(directory, present, now);
@@ -262,7 +266,6 @@ final class AotCache {
         if (recording) {
             return plain(key);
         }
-        File ran = new File(directory, sameBuild + RAN); // this jar and JDK under any options
         if (!ran.isFile()) {
             // No start of this key has run the service yet: this one records nothing, and says when it runs.
             List<String> options = new ArrayList<>();

@@ -248,6 +248,17 @@ class AotCacheTest {
     }
 
     @Test
+    void usingACacheMarksTheJarsNoteAsUsedSoTheSweepKeepsIt() throws IOException {
+        touch(KEY + ".aot");
+        Path note = ran(KEY);
+        Files.setLastModifiedTime(note, FileTime.fromMillis(NOW - TimeUnit.DAYS.toMillis(20)));
+
+        plan(NONE_ALIVE);
+
+        assertThat(Files.getLastModifiedTime(note).toMillis()).isEqualTo(NOW);
+    }
+
+    @Test
     void aCacheIsUsedAndFilesOfAnotherBuildOfTheSameJarAreDeletedOthersKept() throws IOException {
         touch(KEY + ".aot");
         touch(OTHER_BUILD + ".aot");
