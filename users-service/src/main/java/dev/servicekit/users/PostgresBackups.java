@@ -200,9 +200,7 @@ final class PostgresBackups {
      */
     static void dump(StoreConfig config, Target target, Path pgDump, Path file) {
         PostgresStoreLock.onOwnSession(
-                () -> target.dataSource(config, TOOL_APPLICATION_NAME).getConnection(),
-                e -> unreachable(target, e),
-                lock -> {
+                target.dataSource(config, TOOL_APPLICATION_NAME), e -> unreachable(target, e), lock -> {
                     dumpHolding(lock, target, pgDump, file);
                     return null;
                 });

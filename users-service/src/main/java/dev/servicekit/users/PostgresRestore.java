@@ -82,7 +82,7 @@ final class PostgresRestore {
                     + " postgresql-client to restore a pg_dump backup. Nothing was changed.");
         }
         return PostgresStoreLock.onOwnSession(
-                source::getConnection, this::prepareFailure, lock -> restoreHolding(lock, payload, manifest));
+                source, this::prepareFailure, lock -> restoreHolding(lock, payload, manifest));
     }
 
     private StoreException prepareFailure(SQLException e) {

@@ -382,25 +382,19 @@ final class PostgresStoreLock implements AutoCloseable {
         }
     }
 
-    /** Opens a connection, or fails with an exception of the caller's. */
-    @FunctionalInterface
-    interface Session {
-        Connection open() throws SQLException;
-    }
-
     /**
      * Runs {@code work} on a session of its own, where it takes the lock, and closes the connection afterwards,
      * whatever happened: ending the session releases every lock taken on it (backup's shared, restore's exclusive).
      *
-     * @param unreachable what to throw when the connection cannot be opened
+     * @param unreachable what to throw when no connection to {@code source} can be opened
      */
     static <T> T onOwnSession(
-            Session session,
+            javax.sql.DataSource source,
             java.util.function.Function<SQLException, RuntimeException> unreachable,
             java.util.function.Function<Connection, T> work) {
         Connection connection;
         try {
-            connection = session.open();
+            connection = source.getConnection();
         } catch (SQLException e) {
             throw unreachable.apply(e);
         }
