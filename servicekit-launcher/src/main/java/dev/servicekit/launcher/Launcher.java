@@ -153,17 +153,8 @@ public final class Launcher {
     static final List<String> AOT_VERBS = Collections.unmodifiableList(Arrays.asList(RUN_VERB, STATUS_VERB));
 
     /**
-     * The toolkit's own verbs that answer and exit, which get {@value #SHORT_VERB_OPTION} after the shipped options:
-     * a JVM that lives under a second has no use for C2, whose compiler thread took 10-20 % of {@code status}'s CPU
-     * (decisions.md, "C1 alone for the toolkit's short verbs"). Not {@value #RUN_VERB}, and not an application's own
-     * commands, which may move a whole store ({@code export}, {@code backup}) and want C2.
-     */
-    static final List<String> SHORT_VERBS = Collections.unmodifiableList(Arrays.asList(
-            STATUS_VERB, "start", "stop", "restart", "reload", "install", "uninstall", "doctor", "config", "version"));
-
-    /**
      * The toolkit's own verbs, which get their class-data archive at their first use ({@link #startupOptions}): the
-     * verbs every Servicekit application has (servicekit-core's {@code ServiceCli}). Any other word is an
+     * verbs every Servicekit application has (servicekit-core's {@code ServiceCli}, in its order). Any other word is an
      * application's own verb or a mistyped one, and gets its archive at its second use ({@link #seenBefore}).
      */
     static final List<String> TOOLKIT_VERBS = Collections.unmodifiableList(Arrays.asList(
@@ -180,6 +171,15 @@ public final class Launcher {
             "config",
             "version"));
 
+    /**
+     * The toolkit's own verbs that answer and exit, which get {@value #SHORT_VERB_OPTION} after the shipped options:
+     * a JVM that lives under a second has no use for C2, whose compiler thread took 10-20 % of {@code status}'s CPU
+     * (decisions.md, "C1 alone for the toolkit's short verbs"). {@link #TOOLKIT_VERBS} but the two that run the
+     * service ({@value #RUN_VERB} and {@code service}), and not an application's own commands, which may move a whole
+     * store ({@code export}, {@code backup}) and want C2.
+     */
+    static final List<String> SHORT_VERBS = toolkitVerbsLess(RUN_VERB, "service");
+
     /** The suffix of the note that a word other than {@link #TOOLKIT_VERBS} was a verb before: {@value}. */
     static final String SEEN_SUFFIX = ".seen";
 
@@ -187,6 +187,12 @@ public final class Launcher {
     static final String SHORT_VERB_OPTION = "-XX:TieredStopAtLevel=1";
 
     private Launcher() {}
+
+    private static List<String> toolkitVerbsLess(String... verbs) {
+        List<String> left = new ArrayList<>(TOOLKIT_VERBS);
+        left.removeAll(Arrays.asList(verbs));
+        return Collections.unmodifiableList(left);
+    }
 
     /**
      * Runs the real main class on a Java {@value #REQUIRED_FEATURE}+, this one or one found on the machine.
@@ -663,8 +669,9 @@ public final class Launcher {
      * ({@code -XX:SharedArchiveFile}, {@code -XX:AOTCache}, {@code -Xshare}), when there is no cache directory, or
      * when the verb is not a plain word; one archive per verb, because an archive written by a short verb would be
      * valid, and nearly useless, for {@code run}. A verb not among {@link #TOOLKIT_VERBS} gets its archive only from
-     * its second use on ({@link #seenBefore}): writing one costs its JVM 2-3 s at exit and about 7 MB of the cache,
-     * which a mistyped verb ({@code users-service stauts}) would pay for an archive never used again.
+     * its second use on ({@link #seenBefore}): writing one costs its JVM about 0.4 s at exit and 6.6 MB of the cache
+     * (decisions.md, "An application's verb gets its archive at its second use"), which a mistyped verb
+     * ({@code users-service stauts}) would pay for an archive never used again.
      *
      * @param cacheDirectory where archives go ({@link #cacheDirectory}); {@code null} for none
      */

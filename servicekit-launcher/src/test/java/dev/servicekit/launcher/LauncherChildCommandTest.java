@@ -118,6 +118,19 @@ class LauncherChildCommandTest {
 
     @Test
     void theToolkitsShortVerbsGetC1AloneAfterTheShippedOptionsAndAnOptionGivenToJavaStillWins() {
+        assertThat(Launcher.SHORT_VERBS)
+                .as("the toolkit's verbs but run and service")
+                .containsExactlyInAnyOrder(
+                        "status",
+                        "start",
+                        "stop",
+                        "restart",
+                        "reload",
+                        "install",
+                        "uninstall",
+                        "doctor",
+                        "config",
+                        "version");
         manifest.putValue(Launcher.JVM_OPTIONS_ATTRIBUTE, "-XX:+UseSerialGC -Xmx128m");
         for (String verb : List.of("status", "stop", "start", "restart", "reload", "doctor", "config", "install")) {
             assertThat(Launcher.shippedOptions(manifest, new String[] {verb, "--json"}))
