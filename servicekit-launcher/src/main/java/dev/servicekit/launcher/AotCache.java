@@ -96,13 +96,13 @@ final class AotCache {
     /** A build older than this is taken for dead: its {@code .build} and {@code .part} files are deleted. */
     static final long BUILD_TIMEOUT_MILLIS = TimeUnit.HOURS.toMillis(1);
 
-    private static final String CONFIGURATION = ".aotconf";
-    private static final String MARKER = ".running";
-    private static final String BUILDING = ".build";
-    private static final String PART = ".aot.part";
-    private static final String SKIPPED = ".aotconf.skipped";
-    private static final String RAN = ".ran";
-    private static final String CACHE = ".aot";
+    private static final String CONFIGURATION = StartupFileName.RECORDING;
+    private static final String MARKER = StartupFileName.RUNNING;
+    private static final String BUILDING = StartupFileName.BUILDING;
+    private static final String PART = StartupFileName.AOT_CACHE_PART;
+    private static final String SKIPPED = StartupFileName.RECORDING_SKIPPED;
+    private static final String RAN = StartupFileName.RAN;
+    private static final String CACHE = StartupFileName.AOT_CACHE;
 
     /**
      * Neither recorded nor replayed: the training run's method profiles ({@code AOTRecordTraining} at record,
@@ -515,7 +515,7 @@ final class AotCache {
 
     private static boolean isOurs(String name) {
         return name.endsWith(CACHE)
-                || name.endsWith(".jsa") // the class-data archive run had before it had an AOT cache
+                || name.endsWith(StartupFileName.ARCHIVE) // the class-data archive run had before it had an AOT cache
                 || name.endsWith(PART)
                 || name.endsWith(CONFIGURATION)
                 || name.endsWith(CONFIGURATION + MARKER)

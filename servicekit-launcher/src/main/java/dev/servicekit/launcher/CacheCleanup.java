@@ -99,28 +99,30 @@ final class CacheCleanup {
                 Entry entry = new Entry(file, name, ours.suffix, file.lastModified());
                 if (entry.modified < unusedBefore) {
                     delete(entry, deleted);
-                } else if (entry.suffix.equals(".aotconf.build") || entry.suffix.equals(".aot.part")) {
+                } else if (entry.suffix.equals(StartupFileName.RECORDING + StartupFileName.BUILDING)
+                        || entry.suffix.equals(StartupFileName.AOT_CACHE_PART)) {
                     if (now - entry.modified > AotCache.BUILD_TIMEOUT_MILLIS) {
                         delete(entry, deleted);
                     }
-                } else if (entry.suffix.equals(".aotconf.running")) {
-                    if (!present.contains(name.substring(0, name.length() - ".running".length()))) {
+                } else if (entry.suffix.equals(StartupFileName.RECORDING + StartupFileName.RUNNING)) {
+                    if (!present.contains(name.substring(0, name.length() - StartupFileName.RUNNING.length()))) {
                         delete(entry, deleted); // its recording is gone
                     }
-                } else if (entry.suffix.equals(".aotconf")) {
+                } else if (entry.suffix.equals(StartupFileName.RECORDING)) {
                     if (pid > 0 && processes.alive(pid)) {
                         continue; // still recording
                     }
-                    if (!present.contains(name + ".running")) {
+                    if (!present.contains(name + StartupFileName.RUNNING)) {
                         delete(entry, deleted); // its JVM never reached RUNNING, or was killed
                     } else {
                         add(aot, ours.verb, entry);
                     }
-                } else if (entry.suffix.equals(".aotconf.skipped") || entry.suffix.equals(".ran")) {
+                } else if (entry.suffix.equals(StartupFileName.RECORDING_SKIPPED)
+                        || entry.suffix.equals(StartupFileName.RAN)) {
                     continue; // an empty note, deleted after the days above like every file unused
-                } else if (entry.suffix.equals(".aot")) {
+                } else if (entry.suffix.equals(StartupFileName.AOT_CACHE)) {
                     add(aot, ours.verb, entry);
-                } else if (entry.suffix.equals(Launcher.SEEN_SUFFIX)) {
+                } else if (entry.suffix.equals(StartupFileName.SEEN)) {
                     seenNotes.add(entry);
                 } else {
                     archives.add(entry);
@@ -167,8 +169,8 @@ final class CacheCleanup {
         });
         for (Entry entry : entries.subList(keep, entries.size())) {
             delete(entry, deleted);
-            if (entry.suffix.equals(".aotconf")) {
-                delete(new File(directory, entry.name + ".running"), deleted);
+            if (entry.suffix.equals(StartupFileName.RECORDING)) {
+                delete(new File(directory, entry.name + StartupFileName.RUNNING), deleted);
             }
         }
     }

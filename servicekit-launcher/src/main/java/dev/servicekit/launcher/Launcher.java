@@ -180,9 +180,6 @@ public final class Launcher {
      */
     static final List<String> SHORT_VERBS = toolkitVerbsLess(RUN_VERB, "service");
 
-    /** The suffix of the note that a word other than {@link #TOOLKIT_VERBS} was a verb before: {@value}. */
-    static final String SEEN_SUFFIX = ".seen";
-
     /** What {@link #SHORT_VERBS} get: the C1 compiler alone. A {@code -XX:} option given to {@code java} wins. */
     static final String SHORT_VERB_OPTION = "-XX:TieredStopAtLevel=1";
 
@@ -736,7 +733,7 @@ public final class Launcher {
                         + "|" + release.lastModified())
                 .hashCode());
         String prefix = verb + "-" + where;
-        String name = prefix + "-" + which + ".jsa";
+        String name = prefix + "-" + which + StartupFileName.ARCHIVE;
         File existing = new File(cacheDirectory.toFile(), name);
         if (existing.isFile()) {
             existing.setLastModified(System.currentTimeMillis()); // when it was last used, for CacheCleanup
@@ -745,8 +742,8 @@ public final class Launcher {
         if (present != null) {
             for (String other : present) {
                 boolean stale = !other.equals(name)
-                        && other.endsWith(".jsa")
-                        && (other.equals(prefix + ".jsa") || other.startsWith(prefix + "-"));
+                        && other.endsWith(StartupFileName.ARCHIVE)
+                        && (other.equals(prefix + StartupFileName.ARCHIVE) || other.startsWith(prefix + "-"));
                 if (stale && !new File(cacheDirectory.toFile(), other).delete()) {
                     break; // in use (Windows) or not ours to delete: the next start tries again
                 }
@@ -757,12 +754,12 @@ public final class Launcher {
 
     /**
      * Whether {@code verb} was given to this jar under this JDK before: notes it in {@code cacheDirectory} as
-     * {@code <verb>-<where>}{@value #SEEN_SUFFIX} (an empty file, its modification time when the verb was last given,
+     * {@code <verb>-<where>}{@value StartupFileName#SEEN} (an empty file, its modification time when the verb was last given,
      * for {@link CacheCleanup}), and answers whether the note was there already. {@code false} when it cannot be
      * written: no archive is asked for where the JVM could not write one either.
      */
     static boolean seenBefore(Path cacheDirectory, String verb, Path jar, Path javaHome) {
-        File note = new File(cacheDirectory.toFile(), verb + "-" + where(jar, javaHome) + SEEN_SUFFIX);
+        File note = new File(cacheDirectory.toFile(), verb + "-" + where(jar, javaHome) + StartupFileName.SEEN);
         try {
             if (note.createNewFile()) {
                 return false;

@@ -10,17 +10,44 @@ package dev.servicekit.launcher;
  */
 final class StartupFileName {
 
+    /** A class-data archive ({@link Launcher#archiveFile}). */
+    static final String ARCHIVE = ".jsa";
+
+    /** An AOT cache ({@link AotCache}). */
+    static final String AOT_CACHE = ".aot";
+
+    /** An AOT cache while a build writes it. */
+    static final String AOT_CACHE_PART = AOT_CACHE + ".part";
+
+    /** A training run's recording (the JVM's {@code -XX:AOTConfiguration}). */
+    static final String RECORDING = ".aotconf";
+
+    /** Appended to a recording's name once its JVM ran the service: it may be built. */
+    static final String RUNNING = ".running";
+
+    /** Appended to a recording's name while a build claims it. */
+    static final String BUILDING = ".build";
+
+    /** A recording after one-time work, not built: the next start records again. */
+    static final String RECORDING_SKIPPED = RECORDING + ".skipped";
+
+    /** A verb given once, whose archive waits for its second use ({@link Launcher#seenBefore}). */
+    static final String SEEN = ".seen";
+
+    /** A start of the jar on this JDK ran the service: the next one may record ({@link AotCache}). */
+    static final String RAN = ".ran";
+
     /** The suffixes the launcher writes. */
     private static final String[] SUFFIXES = {
-        ".jsa",
-        ".aot",
-        ".aot.part",
-        ".aotconf",
-        ".aotconf.running",
-        ".aotconf.build",
-        ".aotconf.skipped",
-        ".seen",
-        ".ran"
+        ARCHIVE,
+        AOT_CACHE,
+        AOT_CACHE_PART,
+        RECORDING,
+        RECORDING + RUNNING,
+        RECORDING + BUILDING,
+        RECORDING_SKIPPED,
+        SEEN,
+        RAN
     };
 
     private static final int MAX_VERB = 32;

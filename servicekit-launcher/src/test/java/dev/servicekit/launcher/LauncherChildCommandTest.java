@@ -228,7 +228,7 @@ class LauncherChildCommandTest {
         Path cache = Files.createDirectories(dir.resolve("cache"));
         Path home = Files.createDirectories(dir.resolve("jdk"));
         Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
-        Path seen = cache.resolve("token-" + Launcher.where(jar, home) + Launcher.SEEN_SUFFIX);
+        Path seen = cache.resolve("token-" + Launcher.where(jar, home) + StartupFileName.SEEN);
 
         assertThat(archive(cache, jar, home, "token", "issue"))
                 .as("the first use of a word that is not the toolkit's: no archive written at its exit")
@@ -246,7 +246,7 @@ class LauncherChildCommandTest {
                     .as(verb)
                     .contains(Launcher.archiveFile(cache, verb, jar, home).toString());
         }
-        assertThat(cache.resolve("status-" + Launcher.where(jar, home) + Launcher.SEEN_SUFFIX))
+        assertThat(cache.resolve("status-" + Launcher.where(jar, home) + StartupFileName.SEEN))
                 .as("no note for the toolkit's verbs")
                 .doesNotExist();
 
