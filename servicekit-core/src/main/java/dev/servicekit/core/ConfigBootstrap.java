@@ -54,7 +54,8 @@ final class ConfigBootstrap {
     Loaded load(ServiceCli.ConfigOptions options) {
         // The local part is read without the cross-key and secret-file checks: a value the shared source sets may
         // be what makes the combination valid (docs/decisions.md, "Shared-source discovery skips cross-key checks").
-        ConfigLoader localLoader = loader(options, Optional.empty());
+        Map<String, String> variables = environment(options);
+        ConfigLoader localLoader = loader(options, variables, Optional.empty());
         Config local = localLoader.read(SHARED_SOURCE_KEYS);
         Path dataDir = local.get(CoreConfigKeys.DATA_DIR);
         if (options.workingDirectory != null && !dataDir.isAbsolute()) {
@@ -63,7 +64,7 @@ final class ConfigBootstrap {
             return load(options.withOverride(CoreConfigKeys.DATA_DIR.name() + "="
                     + options.workingDirectory.resolve(dataDir).normalize()));
         }
-        Path file = configFile(options);
+        Path file = configFile(options, variables);
         Set<ConfigProblem> sourceProblems = new LinkedHashSet<>();
         for (SharedConfigSource.Provider provider : CoreConfigKeys.SHARED_SOURCES) {
             sourceProblems.addAll(provider.check(local));
@@ -86,14 +87,16 @@ final class ConfigBootstrap {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new Loaded(local, Optional.empty(), () -> loadLocal(options, Optional.empty()), file, true);
+            return new Loaded(
+                    local, Optional.empty(), () -> loadLocal(options, variables, Optional.empty()), file, true);
         }
         SharedConfigSource source = shared.get();
         try {
             boolean answered =
                     source.load(); // a failure is a warning, or the layer's problem when the source is required
-            Config config = loadLocal(options, Optional.of(source.layer()));
-            return new Loaded(config, shared, () -> loadLocal(options, Optional.of(source.layer())), file, answered);
+            Config config = loadLocal(options, variables, Optional.of(source.layer()));
+            return new Loaded(
+                    config, shared, () -> loadLocal(options, variables, Optional.of(source.layer())), file, answered);
         } catch (RuntimeException e) {
             source.close();
             throw e;
@@ -119,15 +122,18 @@ final class ConfigBootstrap {
      * File, then the layer (the shared source's snapshot) if any, then environment and {@code --set}, validated; no
      * network I/O.
      */
-    private Config loadLocal(ServiceCli.ConfigOptions options, Optional<ConfigLayer> layer) {
-        return loader(options, layer).load();
+    private Config loadLocal(
+            ServiceCli.ConfigOptions options, Map<String, String> variables, Optional<ConfigLayer> layer) {
+        return loader(options, variables, layer).load();
     }
 
-    private ConfigLoader loader(ServiceCli.ConfigOptions options, Optional<ConfigLayer> layer) {
+    /** {@code variables} is {@link #environment(ServiceCli.ConfigOptions) environment(options)}, made once. */
+    private ConfigLoader loader(
+            ServiceCli.ConfigOptions options, Map<String, String> variables, Optional<ConfigLayer> layer) {
         ConfigLoader.Builder loader = ConfigLoader.builder(app.configSchema())
                 .environmentPrefix(app.environmentPrefix())
-                .environment(environment(options))
-                .file(configFile(options), options.configFile != null)
+                .environment(variables)
+                .file(configFile(options, variables), options.configFile != null)
                 .overrides(overrides(options));
         if (!checkSecretFiles) {
             loader.skipSecretFilePermissions();
@@ -148,7 +154,11 @@ final class ConfigBootstrap {
 
     /** The file {@link #load} reads: {@code --config}, else {@code <data-dir>/config.yaml}. */
     Path configFile(ServiceCli.ConfigOptions options) {
-        return options.configFile != null ? options.configFile : defaultConfigFile(options);
+        return configFile(options, environment(options));
+    }
+
+    private Path configFile(ServiceCli.ConfigOptions options, Map<String, String> variables) {
+        return options.configFile != null ? options.configFile : defaultConfigFile(options, variables);
     }
 
     /**
@@ -179,8 +189,8 @@ final class ConfigBootstrap {
      * {@code <data-dir>/config.yaml}, where data-dir comes from --set or the environment, else the working directory
      * (the options' own, when they name one).
      */
-    private Path defaultConfigFile(ServiceCli.ConfigOptions options) {
-        String dataDir = environment(options).get(CoreConfigKeys.DATA_DIR.environmentVariable(app.environmentPrefix()));
+    private Path defaultConfigFile(ServiceCli.ConfigOptions options, Map<String, String> variables) {
+        String dataDir = variables.get(CoreConfigKeys.DATA_DIR.environmentVariable(app.environmentPrefix()));
         for (String override : options.overrides) {
             if (override.startsWith(CoreConfigKeys.DATA_DIR.name() + "=")) {
                 dataDir = override.substring(CoreConfigKeys.DATA_DIR.name().length() + 1);
