@@ -20,7 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +82,7 @@ class DataMigrationIT {
     };
 
     /** The PostgreSQL server of the PostgreSQL target, launched when that case runs; a database per case. */
+    @AutoClose
     static PostgresServer postgres;
 
     static final Target POSTGRESQL = new Target() {
@@ -111,13 +112,6 @@ class DataMigrationIT {
     /** The stores users move into: the move the issue is about is SQLite to PostgreSQL. */
     static Stream<Named<Target>> targets() {
         return Stream.of(Named.of("memory", MEMORY), Named.of("sqlite", SQLITE), Named.of("postgresql", POSTGRESQL));
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     @TempDir

@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +72,7 @@ class FleetIT {
      * One PostgreSQL server for the class (an {@code initdb} and a start fewer per test), a fresh database for each
      * test's fleet: no test sees another's users or login failures.
      */
+    @AutoClose
     static PostgresServer postgres;
 
     /** The JDBC URL of this test's own database on {@link #postgres}. */
@@ -87,13 +88,6 @@ class FleetIT {
     static void serversInstalled() {
         assumeFleetServers("FleetIT");
         postgres = PostgresServer.launch();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     /**

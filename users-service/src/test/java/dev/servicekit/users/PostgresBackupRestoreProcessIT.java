@@ -29,7 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +46,7 @@ class PostgresBackupRestoreProcessIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
+    @AutoClose
     static PostgresServer postgres;
 
     @TempDir
@@ -59,13 +60,6 @@ class PostgresBackupRestoreProcessIT {
     @BeforeAll
     static void launchPostgres() {
         postgres = TestPostgres.launchOrSkip(PostgresBackupRestoreProcessIT.class);
-    }
-
-    @AfterAll
-    static void closePostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     @BeforeEach

@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +44,7 @@ class PostgresRestoreLockIT {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
     private static final Clock CLOCK = Clock.systemUTC();
 
+    @AutoClose
     static PostgresServer postgres;
 
     @TempDir
@@ -56,13 +57,6 @@ class PostgresRestoreLockIT {
     @BeforeAll
     static void launchPostgres() {
         postgres = TestPostgres.launchOrSkip(PostgresRestoreLockIT.class);
-    }
-
-    @AfterAll
-    static void closePostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     @BeforeEach

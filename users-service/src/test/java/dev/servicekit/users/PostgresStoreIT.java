@@ -33,7 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +55,7 @@ class PostgresStoreIT {
     /** The HTTP round trip and scheduling on top of store.timeout. */
     static final Duration MARGIN = Duration.ofMillis(1500);
 
+    @AutoClose
     static PostgresServer postgres;
 
     @TempDir
@@ -63,13 +64,6 @@ class PostgresStoreIT {
     @BeforeAll
     static void launchPostgres() {
         postgres = TestPostgres.launchOrSkip(PostgresStoreIT.class);
-    }
-
-    @AfterAll
-    static void closePostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     private String[] settings(String url) {

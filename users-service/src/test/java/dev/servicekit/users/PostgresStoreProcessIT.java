@@ -17,7 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +31,7 @@ class PostgresStoreProcessIT {
 
     static final Duration WAIT = Duration.ofSeconds(60);
 
+    @AutoClose
     static PostgresServer postgres;
 
     @TempDir
@@ -39,13 +40,6 @@ class PostgresStoreProcessIT {
     @BeforeAll
     static void launchPostgres() {
         postgres = TestPostgres.launchOrSkip(PostgresStoreProcessIT.class);
-    }
-
-    @AfterAll
-    static void closePostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     private ServiceProcess start(String name, String... settings) {

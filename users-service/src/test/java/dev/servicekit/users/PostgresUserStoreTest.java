@@ -34,7 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +52,7 @@ class PostgresUserStoreTest extends UserStoreContractTest {
     /** How much later than store.timeout a call may fail: scheduling and the round trip. */
     static final Duration MARGIN = Duration.ofSeconds(1);
 
+    @AutoClose
     static PostgresServer postgres;
 
     @TempDir
@@ -62,13 +63,6 @@ class PostgresUserStoreTest extends UserStoreContractTest {
     @BeforeAll
     static void launchPostgres() {
         postgres = TestPostgres.launchOrSkip(PostgresUserStoreTest.class);
-    }
-
-    @AfterAll
-    static void closePostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
     }
 
     private StoreConfig config() {
