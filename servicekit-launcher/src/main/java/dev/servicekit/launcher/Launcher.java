@@ -754,9 +754,9 @@ public final class Launcher {
 
     /**
      * Whether {@code verb} was given to this jar under this JDK before: notes it in {@code cacheDirectory} as
-     * {@code <verb>-<where>}{@value StartupFileName#SEEN} (an empty file, its modification time when the verb was last given,
-     * for {@link CacheCleanup}), and answers whether the note was there already. {@code false} when it cannot be
-     * written: no archive is asked for where the JVM could not write one either.
+     * {@code <verb>-<where>}{@value StartupFileName#SEEN} (an empty file, its modification time when the verb was last
+     * given, for {@link CacheCleanup}), and answers whether the note was there already. {@code false} when it cannot
+     * be written: no archive is asked for where the JVM could not write one either.
      */
     static boolean seenBefore(Path cacheDirectory, String verb, Path jar, Path javaHome) {
         File note = new File(cacheDirectory.toFile(), verb + "-" + where(jar, javaHome) + StartupFileName.SEEN);
