@@ -5,12 +5,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -57,7 +54,7 @@ final class DataTransfer {
             throw new IllegalArgumentException(
                     "--to '" + target + "': directory '" + dir + "' does not exist; create it first");
         }
-        Path temp = ownerOnlyTempFile(dir, file.getFileName().toString());
+        Path temp = Backups.ownerOnlyTempFile(dir, file.getFileName().toString());
         try {
             long users;
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
@@ -65,45 +62,15 @@ final class DataTransfer {
                 users = export(store, out, exportedAt);
                 channel.force(true);
             }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            Backups.move(temp, file);
+            Backups.forceDirectory(dir); // the rename survives a crash right after the command says it is done
             return users;
         } catch (IOException e) {
-            deleteQuietly(temp, e);
+            Backups.deleteQuietly(temp, e);
             throw new UncheckedIOException("Cannot write '" + file + "': " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
-            deleteQuietly(temp, e);
+            Backups.deleteQuietly(temp, e);
             throw e;
-        }
-    }
-
-    private static Path ownerOnlyTempFile(Path dir, String name) {
-        try {
-            try {
-                return Files.createTempFile(
-                        dir,
-                        "." + name + ".",
-                        ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                return Files.createTempFile(dir, "." + name + ".", ".tmp"); // Windows: the directory's ACL applies
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Cannot create a file in '" + dir + "' (" + e.getMessage()
-                            + "); choose a directory this account may write to",
-                    e);
-        }
-    }
-
-    private static void deleteQuietly(Path file, Throwable failure) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            failure.addSuppressed(e);
         }
     }
 
