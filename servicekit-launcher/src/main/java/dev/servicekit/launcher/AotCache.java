@@ -171,14 +171,16 @@ final class AotCache {
      */
     static Plan plan(
             File directory, String key, String stalePrefix, long pid, long now, Processes processes, int javaFeature) {
-        return plan(directory, key, stalePrefix, pid, now, processes, javaFeature, directory.canWrite());
+        return plan(directory, key, stalePrefix, pid, now, processes, javaFeature, CacheFiles.roomToWrite(directory));
     }
 
     /**
-     * {@link #plan}, told whether this user may write {@code directory}. Where it may not (a read-only home, a cache
-     * directory of another user's), a cache already there is still mapped, but nothing is recorded or built: the JVM
-     * would print an error when it cannot create the recording at the start and again when it cannot write it at the
-     * exit, at every start of {@code run} and every {@code status}.
+     * {@link #plan}, told whether a JVM may write in {@code directory} ({@link CacheFiles#roomToWrite}). Where it may
+     * not (a read-only home, a cache directory of another user's, a file system with less than
+     * {@link CacheFiles#MIN_ROOM_BYTES} free), a cache already there is still mapped, but nothing is recorded or
+     * built: the JVM would print an error when it cannot create the recording at the start, and when it cannot write
+     * it at the exit it prints "Error occurred during initialization of VM" and exits with 1 instead of the service's
+     * status, at every start of {@code run} and every {@code status}.
      */
     static Plan plan(
             File directory,

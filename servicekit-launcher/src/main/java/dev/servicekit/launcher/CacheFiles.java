@@ -12,7 +12,24 @@ import java.nio.file.StandardCopyOption;
 /** Reading a stream whole and writing a file in the cache directory, for the launcher's Java 8 code. */
 final class CacheFiles {
 
+    /**
+     * The free space, {@value} bytes (256 MiB), a cache directory must have for the launcher to let a JVM write a
+     * class-data archive (7-18 MB), an AOT recording (about 50 MB for {@code run}) or an AOT cache (about 45 MB)
+     * there. A JVM that cannot write its archive or its recording at exit exits with 1 instead of its own status and
+     * prints "Error occurred during initialization of VM" (on stdout for an archive, into the command's output),
+     * JDK 25 behaviour that no option turns off (decisions.md, "A cache directory without room").
+     */
+    static final long MIN_ROOM_BYTES = 256L * 1024 * 1024;
+
     private CacheFiles() {}
+
+    /**
+     * Whether a JVM may be asked to write a startup file in {@code directory}: this user may write it (a read-only
+     * mount answers no, for root too) and its file system has {@link #MIN_ROOM_BYTES} free for this user.
+     */
+    static boolean roomToWrite(File directory) {
+        return directory.canWrite() && directory.getUsableSpace() >= MIN_ROOM_BYTES;
+    }
 
     /** Every byte of {@code in} ({@code InputStream.readAllBytes} is Java 9+). */
     static byte[] readAll(InputStream in) throws IOException {

@@ -689,14 +689,30 @@ public final class Launcher {
         if (cacheDirectory == null || verb == null) {
             return options;
         }
+        return withArchive(
+                options, verb, jar, javaHome, cacheDirectory, CacheFiles.roomToWrite(cacheDirectory.toFile()));
+    }
+
+    /**
+     * {@code options} with the archive of {@link #startupOptions}, where {@code roomToWrite} says whether the JVM may
+     * write it ({@link CacheFiles#roomToWrite}). Where it may not, an archive already there is mapped without
+     * {@code -XX:+AutoCreateSharedArchive} (the JVM then never writes it, and runs without it when it is not valid),
+     * and none is asked for otherwise: a JVM that cannot write its archive at exit exits with 1 and prints "Error
+     * occurred during initialization of VM" on stdout, after the command's own output.
+     */
+    static List<String> withArchive(
+            List<String> options, String verb, Path jar, Path javaHome, Path cacheDirectory, boolean roomToWrite) {
         Path archive = archiveFile(cacheDirectory, verb, jar, javaHome);
-        if (!TOOLKIT_VERBS.contains(verb)
-                && !seenBefore(cacheDirectory, verb, jar, javaHome)
-                && !Files.isRegularFile(archive)) {
+        boolean present = Files.isRegularFile(archive);
+        if (!present
+                && (!roomToWrite
+                        || !TOOLKIT_VERBS.contains(verb) && !seenBefore(cacheDirectory, verb, jar, javaHome))) {
             return options;
         }
         options.add(ARCHIVE_OPTION + archive);
-        options.add("-XX:+AutoCreateSharedArchive");
+        if (roomToWrite) {
+            options.add("-XX:+AutoCreateSharedArchive");
+        }
         options.add("-Xlog:cds=off");
         options.add("-Xlog:cds+dynamic=off");
         return options;

@@ -85,7 +85,7 @@ class LauncherChildCommandTest {
     }
 
     @Test
-    void theChildGetsTheShippedOptionsAndAnArchivePerVerbBeforeThisJvmsOwnOptions() {
+    void theChildGetsTheShippedOptionsAndAnArchivePerVerbBeforeThisJvmsOwnOptions(@TempDir Path cache) {
         manifest.putValue(Launcher.JVM_OPTIONS_ATTRIBUTE, "-XX:+UseSerialGC  -Xmx128m");
         List<String> startup = Launcher.startupOptions(
                 manifest,
@@ -93,13 +93,16 @@ class LauncherChildCommandTest {
                 new String[] {"run", "--set", "http.port=0"},
                 Paths.get("/srv/app.jar"),
                 Paths.get("/jdk-25"),
-                Paths.get("/home/me/.cache/servicekit"));
+                cache);
 
-        assertThat(startup).startsWith("-XX:+UseSerialGC", "-Xmx128m").contains("-XX:+AutoCreateSharedArchive");
+        assertThat(startup)
+                .as("(the temporary directory needs %d bytes free)", CacheFiles.MIN_ROOM_BYTES)
+                .startsWith("-XX:+UseSerialGC", "-Xmx128m")
+                .contains("-XX:+AutoCreateSharedArchive");
         assertThat(startup)
                 .filteredOn(o -> o.startsWith("-XX:SharedArchiveFile="))
                 .singleElement(STRING)
-                .startsWith("-XX:SharedArchiveFile=" + Paths.get("/home/me/.cache/servicekit", "run-"))
+                .startsWith("-XX:SharedArchiveFile=" + cache.resolve("run-"))
                 .endsWith(".jsa");
         List<String> command = Launcher.childCommand(
                 Paths.get("/jdk-25/bin/java"),
@@ -262,6 +265,44 @@ class LauncherChildCommandTest {
                 .noneMatch(o -> o.startsWith("-XX:SharedArchiveFile="));
     }
 
+    @Test
+    void whereTheJvmCouldNotWriteAnArchiveNoneIsAskedForAndOneAlreadyThereIsOnlyMapped(@TempDir Path dir)
+            throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Path home = Files.createDirectories(dir.resolve("jdk"));
+        Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
+
+        assertThat(Launcher.withArchive(new ArrayList<>(), "config", jar, home, cache, false))
+                .as("no room: no archive for a toolkit verb's first use")
+                .isEmpty();
+        for (int use = 0; use < 2; use++) {
+            assertThat(Launcher.withArchive(new ArrayList<>(), "token", jar, home, cache, false))
+                    .as("nor for an application's verb, at any use")
+                    .isEmpty();
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(cache)) {
+            assertThat(files).as("and nothing noted").isEmpty();
+        }
+
+        Path archive = Files.write(Launcher.archiveFile(cache, "config", jar, home), new byte[] {0});
+        assertThat(Launcher.withArchive(new ArrayList<>(), "config", jar, home, cache, false))
+                .as("an archive already there is mapped; the JVM never writes one it was not told to create")
+                .contains("-XX:SharedArchiveFile=" + archive)
+                .doesNotContain("-XX:+AutoCreateSharedArchive");
+        assertThat(Launcher.withArchive(new ArrayList<>(), "config", jar, home, cache, true))
+                .as("with room, as before")
+                .contains("-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive");
+    }
+
+    @Test
+    void roomToWriteAsksForTheMinimumFreeSpace(@TempDir Path dir) {
+        boolean room = dir.toFile().getUsableSpace() >= CacheFiles.MIN_ROOM_BYTES;
+        assertThat(CacheFiles.roomToWrite(dir.toFile())).isEqualTo(room);
+        assertThat(CacheFiles.roomToWrite(dir.resolve("missing").toFile()))
+                .as("a directory that is not there has no room")
+                .isFalse();
+    }
+
     /** The archive {@link Launcher#startupOptions} names for these arguments, if any. */
     private java.util.Optional<String> archive(Path cache, Path jar, Path home, String... args) {
         return Launcher.startupOptions(manifest, List.of(), args, jar, home, cache).stream()
@@ -273,13 +314,12 @@ class LauncherChildCommandTest {
     @Test
     void twoJarsOrTwoJdksNeverShareAnArchive() {
         Path cache = Paths.get("/cache");
-        String[] run = {"run"};
-        List<String> a =
-                Launcher.startupOptions(manifest, List.of(), run, Paths.get("/a/app.jar"), Paths.get("/jdk-25"), cache);
-        List<String> b =
-                Launcher.startupOptions(manifest, List.of(), run, Paths.get("/b/app.jar"), Paths.get("/jdk-25"), cache);
-        List<String> c =
-                Launcher.startupOptions(manifest, List.of(), run, Paths.get("/a/app.jar"), Paths.get("/jdk-26"), cache);
+        List<String> a = Launcher.withArchive(
+                new ArrayList<>(), "run", Paths.get("/a/app.jar"), Paths.get("/jdk-25"), cache, true);
+        List<String> b = Launcher.withArchive(
+                new ArrayList<>(), "run", Paths.get("/b/app.jar"), Paths.get("/jdk-25"), cache, true);
+        List<String> c = Launcher.withArchive(
+                new ArrayList<>(), "run", Paths.get("/a/app.jar"), Paths.get("/jdk-26"), cache, true);
 
         assertThat(a.get(0)).isNotEqualTo(b.get(0)).isNotEqualTo(c.get(0));
     }
