@@ -323,7 +323,7 @@ public final class ServiceHost {
             lock.unlock();
         }
         LOG.info("{} is running (started in {} ms)", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
-        StaleClassDataArchive.discardIfStale(ServiceHost.class);
+        ClassDataArchive.check(ServiceHost.class);
         AotTrainingMarker.markRunning(Optional.ofNullable(oneTimeWork));
         if (stopNow) {
             stop();

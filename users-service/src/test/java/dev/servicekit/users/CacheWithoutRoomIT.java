@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,6 +176,48 @@ class CacheWithoutRoomIT {
             assertThat(arguments)
                     .as("no training run was recorded where it would not fit")
                     .noneMatch(a -> a.startsWith("-XX:AOTMode") || a.startsWith("-XX:AOTConfiguration"));
+        }
+    }
+
+    /**
+     * An installed service's archive ({@code -XX:SharedArchiveFile} with {@code -XX:+AutoCreateSharedArchive} on its
+     * command line, which the launcher does not choose) in a read-only directory: the JVM will fail to write it when
+     * the service stops, which the service cannot prevent, so it says so at its start, naming the file and the fix.
+     */
+    @Test
+    void aServiceWhoseArchiveCannotBeWrittenAtItsStopSaysSoWhenItStarts() throws Exception {
+        Optional<String> unavailable = PrivateMounts.unavailable(dir);
+        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElseThrow());
+        Path archives = Files.createDirectories(dir.resolve("archives"));
+        Path archive = archives.resolve("users-service.jsa");
+        Path java = executable(
+                dir.resolve("java-read-only-archives"),
+                "#!/bin/sh\n" + "exec " + PrivateMounts.UNSHARE + " -m --propagation private sh -c '"
+                        + "mount -t tmpfs -o size=1m tmpfs \"$ARCHIVES\" && mount -o remount,ro \"$ARCHIVES\""
+                        + " && exec \"$@\"' sh " + Path.of(System.getProperty("java.home"), "bin", "java")
+                        + " \"$@\"\n");
+        try (ServiceProcess service = ServiceProcess.builder(UsersServiceProcessIT.JAR, dir)
+                .java(java)
+                .jvmOptions(
+                        "-Dservicekit.jvm-options=shipped", // as install writes: the launcher starts no other JVM
+                        "-XX:SharedArchiveFile=" + archive,
+                        "-XX:+AutoCreateSharedArchive")
+                .environment("ARCHIVES", archives.toString())
+                .args("run", "--set", "http.port=0", "--set", "management.port=0")
+                .outputName("-read-only-archive")
+                .start()) {
+            service.awaitOutput(UsersServiceProcessIT.MANAGEMENT, UsersServiceProcessIT.START);
+            String warning = service.awaitOutput(
+                            Pattern.compile("WARN .*class-data archive when it stops, and cannot: .*"),
+                            UsersServiceProcessIT.START)
+                    .group();
+            assertThat(warning)
+                    .as("the file, why, what the JVM will do and the fix")
+                    .contains(archive + ": " + archives + " is not writable by this process")
+                    .contains("exit status 1")
+                    .contains("free space there, or take -XX:SharedArchiveFile and -XX:+AutoCreateSharedArchive out");
+            service.signal("TERM");
+            service.awaitExit(UsersServiceProcessIT.START); // its status is the JDK's to give (decisions.md)
         }
     }
 
