@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,10 +36,15 @@ class CacheWithoutRoomIT {
     @TempDir
     Path dir;
 
-    @Test
-    void shortVerbsOnTheReadmesJavaKeepTheirExitStatusAndOutputWhereNoArchiveFits() throws Exception {
+    /** Every test here mounts a file system of its own in a private mount namespace ({@link PrivateMounts}). */
+    @BeforeEach
+    void privateMountsArePermitted() {
         Optional<String> unavailable = PrivateMounts.unavailable(dir);
         assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElseThrow());
+    }
+
+    @Test
+    void shortVerbsOnTheReadmesJavaKeepTheirExitStatusAndOutputWhereNoArchiveFits() throws Exception {
         Optional<Path> oldJavaHome = Java17LauncherIT.olderJavaHomes(Path.of("/usr/lib/jvm")).stream()
                 .findFirst();
         assumeTrue(oldJavaHome.isPresent(), "needs a Java older than 21 under /usr/lib/jvm, as CI's Debian has");
@@ -121,8 +127,6 @@ class CacheWithoutRoomIT {
 
     @Test
     void runStopsWithStatusZeroWhereItsTrainingRunWouldNotFit() throws Exception {
-        Optional<String> unavailable = PrivateMounts.unavailable(dir);
-        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElseThrow());
         assumeTrue(Runtime.version().feature() >= 24, "the AOT cache needs JDK 24+; the tests run on a JDK 21");
         Path jar = Files.copy(UsersServiceProcessIT.JAR, dir.resolve("users-service.jar"));
 
@@ -186,8 +190,6 @@ class CacheWithoutRoomIT {
      */
     @Test
     void aServiceWhoseArchiveCannotBeWrittenAtItsStopSaysSoWhenItStarts() throws Exception {
-        Optional<String> unavailable = PrivateMounts.unavailable(dir);
-        assumeTrue(unavailable.isEmpty(), () -> "skipped: " + unavailable.orElseThrow());
         Path archives = Files.createDirectories(dir.resolve("archives"));
         Path archive = archives.resolve("users-service.jsa");
         Path java = executable(
