@@ -76,21 +76,11 @@ final class ClassDataArchive {
      * free; empty when it can, or writes none.
      */
     static Optional<String> whyItCannotBeWritten(List<String> inputArguments, long minRoomBytes) throws IOException {
-        Objects.requireNonNull(inputArguments, "inputArguments");
-        if (!inputArguments.contains(AUTO_CREATE)) {
-            return Optional.empty();
-        }
-        Optional<Path> named = Optional.empty();
-        for (String argument : inputArguments) {
-            if (argument.startsWith(OPTION)) {
-                named = Optional.of(
-                        Paths.get(argument.substring(OPTION.length())).toAbsolutePath());
-            }
-        }
+        Optional<Path> named = autoCreated(inputArguments);
         if (named.isEmpty() || Files.exists(named.get())) {
             return Optional.empty();
         }
-        Path archive = named.get();
+        Path archive = named.get().toAbsolutePath();
         Path directory = archive.getParent();
         if (directory == null || !Files.isDirectory(directory)) {
             return Optional.of(archive + ": its directory does not exist");
@@ -111,22 +101,35 @@ final class ClassDataArchive {
      * @return the archive deleted, or empty when none is named, it does not exist, or it is newer than the jar
      */
     static Optional<Path> discardIfStale(List<String> inputArguments, Path jar) throws IOException {
-        Objects.requireNonNull(inputArguments, "inputArguments");
         Objects.requireNonNull(jar, "jar");
-        boolean autoCreated = inputArguments.contains("-XX:+AutoCreateSharedArchive");
-        for (String argument : inputArguments) {
-            if (autoCreated && argument.startsWith(OPTION)) {
-                Path archive = Paths.get(argument.substring(OPTION.length()));
-                if (Files.isRegularFile(archive)
-                        && Files.isRegularFile(jar)
-                        && Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(archive)) > 0) {
-                    Files.delete(archive);
-                    return Optional.of(archive);
-                }
-                return Optional.empty();
-            }
+        Optional<Path> named = autoCreated(inputArguments);
+        if (named.isPresent()
+                && Files.isRegularFile(named.get())
+                && Files.isRegularFile(jar)
+                && Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(named.get())) > 0) {
+            Files.delete(named.get());
+            return named;
         }
         return Optional.empty();
+    }
+
+    /**
+     * The archive {@code inputArguments} have the JVM create itself: the value of the last {@value #OPTION} (the one
+     * the JVM uses) when {@value #AUTO_CREATE} is there too; empty otherwise (an archive given without it is the
+     * operator's, never written by this JVM).
+     */
+    private static Optional<Path> autoCreated(List<String> inputArguments) {
+        Objects.requireNonNull(inputArguments, "inputArguments");
+        if (!inputArguments.contains(AUTO_CREATE)) {
+            return Optional.empty();
+        }
+        Optional<Path> named = Optional.empty();
+        for (String argument : inputArguments) {
+            if (argument.startsWith(OPTION)) {
+                named = Optional.of(Paths.get(argument.substring(OPTION.length())));
+            }
+        }
+        return named;
     }
 
     private static Optional<Path> jarOf(Class<?> type) {
