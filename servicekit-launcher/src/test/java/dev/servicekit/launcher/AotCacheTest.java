@@ -142,6 +142,20 @@ class AotCacheTest {
     }
 
     @Test
+    void withoutRoomToWriteACacheIsMappedAndTheRecordingsNoStartWillBuildAreStillDeletedToFreeSpace()
+            throws IOException {
+        touch(KEY + ".aot");
+        touch(KEY + ".77.aotconf"); // a concurrent first start's recording; its JVM has exited
+        marker(KEY + ".77.aotconf.running");
+
+        // writable=false as CacheFiles.roomToWrite answers on a file system with too little free space
+        AotCache.Plan plan = AotCache.plan(dir.toFile(), KEY, "run-abc-", PID, NOW, NONE_ALIVE, 25, false);
+
+        assertThat(plan.options).contains("-XX:AOTCache=" + dir.resolve(KEY + ".aot"));
+        assertThat(files()).as("deleting needs no room, and frees some").containsExactly(KEY + ".aot");
+    }
+
+    @Test
     void aTrainingRunThatNeverReachedRunningIsDeletedAndTrainingStartsAgain() throws IOException {
         ran(KEY);
         touch(KEY + ".77.aotconf");
