@@ -178,9 +178,10 @@ final class AotCache {
      * {@link #plan}, told whether a JVM may write in {@code directory} ({@link CacheFiles#roomToWrite}). Where it may
      * not (a read-only home, a cache directory of another user's, a file system with less than
      * {@link CacheFiles#MIN_ROOM_BYTES} free), a cache already there is still mapped (and, where the directory can be
-     * written, the recordings no start will build are still deleted), but nothing is recorded or built: the JVM would print an error when it cannot create the recording at the start, and when it cannot write
-     * it at the exit it prints "Error occurred during initialization of VM" and exits with 1 instead of the service's
-     * status, at every start of {@code run} and every {@code status}.
+     * written, the recordings no start will build are still deleted), but nothing is recorded or built: the JVM
+     * would print an error when it cannot create the recording at the start, and when it cannot write it at the exit
+     * it prints "Error occurred during initialization of VM" and exits with 1 instead of the service's status, at
+     * every start of {@code run} and every {@code status}.
      */
     static Plan plan(
             File directory,
