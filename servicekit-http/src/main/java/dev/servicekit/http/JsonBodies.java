@@ -71,7 +71,8 @@ public final class JsonBodies {
 
     private static final Header JSON_CONTENT_TYPE = ValidatedHeader.of(HeaderNames.CONTENT_TYPE, JSON_UTF8);
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    // UnicodeJsonFactory: a string with an unpaired surrogate is refused rather than stored as "?".
+    private static final ObjectMapper MAPPER = JsonMapper.builder(new UnicodeJsonFactory())
             .addModule(new JavaTimeModule())
             // After JavaTimeModule, so that its serializer of Instant is the one found.
             .addModule(new SimpleModule("servicekit-instant-text")
@@ -269,6 +270,9 @@ public final class JsonBodies {
 
     private static ProblemException toProblem(IOException e, Class<?> type) {
         ProblemException problem = switch (e) {
+            case UnicodeJsonFactory.NotUnicodeText n -> notUnicode(n);
+            case JsonMappingException j
+            when j.getCause() instanceof UnicodeJsonFactory.NotUnicodeText n -> notUnicode(n);
             case UnrecognizedPropertyException u -> unknownField(u);
             case ValueInstantiationException v -> invalidValue(v, type);
             case MismatchedInputException m -> mismatchedInput(m, type);
@@ -279,9 +283,9 @@ public final class JsonBodies {
             when j.getCause() instanceof StreamReadException s
                     && duplicateField(s).isPresent() ->
                 duplicate(duplicateField(s).orElseThrow());
-            case StreamReadException s ->
-                ProblemException.badRequest("The request body is not valid JSON" + at(s.getLocation())
-                        + "; check quotes, commas and brackets");
+            case StreamReadException s -> malformed(s);
+            // A string's bytes are read when a deserializer asks for its text, which wraps the parser's exception.
+            case JsonMappingException j when j.getCause() instanceof StreamReadException s -> malformed(s);
             case JsonMappingException j ->
                 ProblemException.badRequest("The request body cannot be read as " + describe(type) + fieldSuffix(j));
             default -> ProblemException.badRequest("The request body cannot be read as JSON");
@@ -290,6 +294,21 @@ public final class JsonBodies {
             problem.initCause(e);
         }
         return problem;
+    }
+
+    private static ProblemException malformed(StreamReadException e) {
+        String original = e.getOriginalMessage();
+        if (original != null && original.contains(" surrogate") && original.contains(" in field name")) {
+            // Jackson's own check: "Unexpected low surrogate in field name", "Broken surrogate pair in field name".
+            return ProblemException.badRequest("The request body has a field name that is not Unicode text"
+                    + at(e.getLocation()) + ": it holds an unpaired surrogate; " + SURROGATE_FIX);
+        }
+        if (original != null && original.startsWith("Invalid UTF-8")) {
+            return ProblemException.badRequest(
+                    "The request body is not UTF-8" + at(e.getLocation()) + "; send JSON as UTF-8");
+        }
+        return ProblemException.badRequest(
+                "The request body is not valid JSON" + at(e.getLocation()) + "; check quotes, commas and brackets");
     }
 
     private static ProblemException unknownField(UnrecognizedPropertyException e) {
@@ -369,10 +388,28 @@ public final class JsonBodies {
         if (original == null || !original.startsWith("Duplicate field ") || e.getProcessor() == null) {
             return Optional.empty();
         }
+        return Optional.of(path(e.getProcessor().getParsingContext()));
+    }
+
+    /** What to do instead of sending an unpaired surrogate, for a string value and for a field name. */
+    private static final String SURROGATE_FIX =
+            "send a character beyond U+FFFF as a surrogate pair (for example \\uD83D\\uDE00) or as UTF-8";
+
+    /** A string value with an unpaired surrogate, named by its path as the other field problems are. */
+    private static ProblemException notUnicode(UnicodeJsonFactory.NotUnicodeText e) {
+        String message = String.format(
+                "is not Unicode text: it holds an unpaired surrogate (\\u%04X); %s",
+                (int) e.surrogate(), SURROGATE_FIX);
+        String field = e.getProcessor() == null ? "" : path(e.getProcessor().getParsingContext());
+        return field.isEmpty()
+                ? ProblemException.badRequest("The request body " + message)
+                : fieldProblem(field, message, "field \"" + field + "\" " + message);
+    }
+
+    /** The path of the value a parser is at, in the notation of {@link #path(JsonMappingException)}. */
+    private static String path(JsonStreamContext at) {
         List<JsonStreamContext> outermostFirst = new ArrayList<>();
-        for (JsonStreamContext context = e.getProcessor().getParsingContext();
-                context != null && !context.inRoot();
-                context = context.getParent()) {
+        for (JsonStreamContext context = at; context != null && !context.inRoot(); context = context.getParent()) {
             outermostFirst.add(0, context);
         }
         StringBuilder path = new StringBuilder();
@@ -383,7 +420,7 @@ public final class JsonBodies {
                 appendStep(path, context.getCurrentName(), -1);
             }
         }
-        return Optional.of(path.toString());
+        return path.toString();
     }
 
     /** JSON path such as {@code address.zip}, {@code items[2].name} or {@code [""]} (an empty key); never blank when the path has a member. */

@@ -3,11 +3,14 @@ package dev.servicekit.http;
 import static dev.servicekit.http.HttpTestSupport.json;
 import static dev.servicekit.http.HttpTestSupport.postJson;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.Status;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -220,6 +223,86 @@ class JsonBodiesTest {
                         .get("detail")
                         .asText())
                 .isEqualTo("field \"address.zip\" appears more than once; send each field once");
+    }
+
+    @Test
+    void aStringWithAnUnpairedSurrogateIs400NamingTheFieldAndASurrogatePairIsOneCharacter() {
+        // JSON's escapes can write half a character; Jackson reads it as it is, and UTF-8 would store "?" for it.
+        JsonNode lone = problem(post("{\"age\":1,\"name\":\"Ada \\ud800\"}"), 400);
+        assertThat(lone.get("detail").asText())
+                .isEqualTo("field \"name\" is not Unicode text: it holds an unpaired surrogate (\\uD800); send a"
+                        + " character beyond U+FFFF as a surrogate pair (for example \\uD83D\\uDE00) or as UTF-8");
+        assertThat(lone.get("errors").get(0).get("field").asText()).isEqualTo("name");
+        assertThat(problem(post("{\"age\":1,\"address\":{\"city\":\"\\udc00\"}}"), 400)
+                        .get("detail")
+                        .asText())
+                .startsWith("field \"address.city\" is not Unicode text: it holds an unpaired surrogate (\\uDC00)");
+        // A high surrogate before anything but a low one, and a pair in the wrong order.
+        assertThat(problem(post("{\"age\":1,\"name\":\"\\ud83dx\"}"), 400)
+                        .get("detail")
+                        .asText())
+                .contains("(\\uD83D)");
+        assertThat(problem(post("{\"age\":1,\"name\":\"\\ude00\\ud83d\"}"), 400)
+                        .get("detail")
+                        .asText())
+                .contains("(\\uDE00)");
+        assertThat(problem(
+                                postJson(
+                                        server.port(),
+                                        "/users/batch",
+                                        "application/json",
+                                        "[{\"age\":1},{\"age\":1,\"name\":\"\\udfff\"}]"),
+                                400)
+                        .get("errors")
+                        .get(0)
+                        .get("field")
+                        .asText())
+                .isEqualTo("[1].name");
+
+        HttpResponse<String> pair = post("{\"age\":1,\"name\":\"Ada \\ud83d\\ude00\"}");
+        assertThat(pair.statusCode()).as(pair.body()).isEqualTo(201);
+        assertThat(json(pair.body()).get("name").asText()).isEqualTo("Ada \uD83D\uDE00");
+    }
+
+    @Test
+    void aFieldNameWithAnUnpairedSurrogateIs400SayingWhereAndWhy() {
+        // Jackson refuses these itself, as malformed JSON; the problem says what is wrong with them.
+        for (String name : List.of("\\ud800", "\\udc00", "a\\ud83dx", "\\ude00\\ud83d")) {
+            assertThat(problem(post("{\"age\":1,\"address\":{\"" + name + "\":\"x\"}}"), 400)
+                            .get("detail")
+                            .asText())
+                    .as(name)
+                    .matches("The request body has a field name that is not Unicode text at line 1, column \\d+: it"
+                            + " holds an unpaired surrogate; send a character beyond U\\+FFFF as a surrogate pair .*");
+        }
+        HttpResponse<String> pair = postJson(
+                server.port(), "/users/batch", "application/json", "[{\"age\":1,\"address\":{\"\\ud83d\\ude00\":1}}]");
+        assertThat(problem(pair, 400).get("detail").asText())
+                .as("a pair is read, and is then an unknown field")
+                .startsWith("unknown field \"[0].address.\uD83D\uDE00\"");
+    }
+
+    @Test
+    void theSharedMapperRefusesAnUnpairedSurrogateInATreeToo() {
+        assertThatThrownBy(() -> JsonBodies.mapper().readTree("{\"a\":[\"ok\",\"\\ud800\"]}"))
+                .isInstanceOf(UnicodeJsonFactory.NotUnicodeText.class)
+                .hasMessageStartingWith("A string holds an unpaired surrogate (\\uD800)");
+        assertThatThrownBy(() -> JsonBodies.mapper().copy().readTree("\"\\udc00\""))
+                .as("a copy of the mapper keeps the check")
+                .isInstanceOf(UnicodeJsonFactory.NotUnicodeText.class);
+    }
+
+    @Test
+    void bytesThatAreNotUtf8Are400SayingSo() {
+        byte[] body = "{\"age\":1,\"name\":\"AX\"}".getBytes(StandardCharsets.UTF_8);
+        body["{\"age\":1,\"name\":\"A".length()] = (byte) 0xff;
+        HttpResponse<String> response = HttpTestSupport.send(HttpTestSupport.request(server.port(), "/users")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build());
+
+        assertThat(problem(response, 400).get("detail").asText())
+                .isEqualTo("The request body is not UTF-8 at line 1, column 20; send JSON as UTF-8");
     }
 
     @Test

@@ -371,6 +371,11 @@ final class ExportFile {
             if (!value.isTextual()) {
                 throw problem("\"" + field + "\" must be a string, was " + abbreviate(value.toString()));
             }
+            // JSON's escapes can write half a character, which the store cannot keep (it would keep "?").
+            if (!StandardCharsets.UTF_8.newEncoder().canEncode(value.textValue())) {
+                throw problem("\"" + field + "\" is not Unicode text: it holds an unpaired surrogate (a \\uD800-\\uDFFF"
+                        + " escape without its other half); the file was changed or damaged: export again");
+            }
             return value.textValue();
         }
 

@@ -178,6 +178,18 @@ class ExportFileTest {
         assertRefused(header + ada.replace("\"name\":", "\"name\":1,\"name\":") + "\n", 2, "not complete JSON");
         assertRefused(header + ada + " trailing\n", 2, "not complete JSON");
         assertRefused(header + "\n", 2, "the line is empty");
+        assertRefused(
+                header + ada.replace("\"name\":\"Ada", "\"name\":\"Ada \\udc00") + "\n",
+                2,
+                "\"name\" is not Unicode text",
+                "unpaired surrogate");
+        assertThat(readAll(file(header + ada.replace("\"name\":\"Ada", "\"name\":\"Ada \\ud83d\\ude00")
+                                + "\n{\"end\":true,\"users\":1}\n"))
+                        .getFirst()
+                        .user()
+                        .name())
+                .as("a surrogate pair is one character")
+                .isEqualTo("Ada \uD83D\uDE00 Lovelace");
     }
 
     @Test

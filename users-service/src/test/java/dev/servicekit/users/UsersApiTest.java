@@ -128,6 +128,40 @@ class UsersApiTest {
     }
 
     @Test
+    void halfACharacterInANameOrPasswordIs400OnCreateAndReplaceAndAPairIsKeptAsSent() {
+        // A JSON escape of an unpaired surrogate would be stored as "?": the 201 would not say what was kept, and
+        // passwords differing only there would be one password.
+        String location = createUser("Mine", uniqueEmail()).header("Location").orElseThrow();
+        String before = service.api.get(location).body();
+        for (String field : List.of("name", "password")) {
+            String valid =
+                    "{\"name\":\"Ada\",\"email\":\"" + uniqueEmail() + "\",\"password\":\"correct horse battery\"}";
+            String body = valid.replace("\"" + field + "\":\"", "\"" + field + "\":\"\\udc00");
+            for (TestResponse response : List.of(
+                    service.api.post("/api/v1/users", body), service.api.put(location, body, "If-Match", "\"1\""))) {
+                assertThat(assertProblem(response, 400).path("errors"))
+                        .as(field)
+                        .singleElement()
+                        .satisfies(error -> {
+                            assertThat(error.path("field").asText()).isEqualTo(field);
+                            assertThat(error.path("message").asText())
+                                    .startsWith("is not Unicode text: it holds an unpaired surrogate (\\uDC00)");
+                        });
+            }
+        }
+        assertThat(service.api.get(location).body()).as("the user is as it was").isEqualTo(before);
+
+        TestResponse pair = createUser("Ada \\ud83d\\ude00", uniqueEmail());
+        assertThat(pair.status()).as(pair.body()).isEqualTo(201);
+        assertThat(service.api
+                        .get(pair.header("Location").orElseThrow())
+                        .json()
+                        .path("name")
+                        .asText())
+                .isEqualTo("Ada \uD83D\uDE00");
+    }
+
+    @Test
     void duplicateEmailIs409IgnoringCase() {
         String email = uniqueEmail();
         assertThat(createUser("First", email).status()).isEqualTo(201);
