@@ -119,14 +119,20 @@ final class InMemoryUserStore implements UserStore {
     }
 
     @Override
-    public boolean delete(long id) {
+    public boolean delete(long id, OptionalLong expectedVersion) {
+        Objects.requireNonNull(expectedVersion, "expectedVersion");
         writeLock.lock();
         try {
             ensureOpen();
-            Row old = rowsById.remove(id);
+            Row old = rowsById.get(id);
             if (old == null) {
                 return false;
             }
+            long actual = old.user().version();
+            if (expectedVersion.isPresent() && expectedVersion.getAsLong() != actual) {
+                throw new VersionConflictException(id, expectedVersion.getAsLong(), actual);
+            }
+            rowsById.remove(id);
             idsByEmailKey.remove(EmailKey.of(old.user().email()));
             return true;
         } finally {

@@ -501,13 +501,46 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>As {@link #replace}: one {@code DELETE ... WHERE id = ? [AND version = ?]}, and when it deletes nothing with a
+     * version given, a second read tells a missing user from a changed one.
+     */
     @Override
-    public boolean delete(long id) {
+    public boolean delete(long id, OptionalLong expectedVersion) {
+        Objects.requireNonNull(expectedVersion, "expectedVersion");
         return call("delete user '" + id + "'", connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM users WHERE id = ?")) {
-                delete.setLong(1, id);
-                return delete.executeUpdate() == 1;
+            for (int attempt = 1; attempt <= REPLACE_ATTEMPTS; attempt++) {
+                try (PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM users WHERE id = ?" + (expectedVersion.isPresent() ? " AND version = ?" : ""))) {
+                    delete.setLong(1, id);
+                    if (expectedVersion.isPresent()) {
+                        delete.setLong(2, expectedVersion.getAsLong());
+                    }
+                    if (delete.executeUpdate() == 1) {
+                        return true;
+                    }
+                }
+                if (expectedVersion.isEmpty()) {
+                    return false;
+                }
+                try (PreparedStatement select = connection.prepareStatement("SELECT version FROM users WHERE id = ?")) {
+                    select.setLong(1, id);
+                    try (ResultSet rs = select.executeQuery()) {
+                        if (!rs.next()) {
+                            return false;
+                        }
+                        long actual = rs.getLong(1);
+                        if (actual != expectedVersion.getAsLong()) {
+                            throw new VersionConflictException(id, expectedVersion.getAsLong(), actual);
+                        }
+                        // The user appeared between the two statements (an import): delete it now.
+                    }
+                }
             }
+            throw new StoreUnavailableException("Could not delete user '" + id + "' in " + database
+                    + ": it kept changing under " + REPLACE_ATTEMPTS + " attempts; retry later");
         });
     }
 

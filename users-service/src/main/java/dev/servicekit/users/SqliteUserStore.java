@@ -469,12 +469,31 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
     }
 
     @Override
-    public boolean delete(long id) {
+    public boolean delete(long id, OptionalLong expectedVersion) {
+        Objects.requireNonNull(expectedVersion, "expectedVersion");
         return write("delete user '" + id + "'", statements -> {
             cache.evict(id);
-            PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ?");
+            if (expectedVersion.isEmpty()) {
+                PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ?");
+                delete.setLong(1, id);
+                return delete.executeUpdate() == 1;
+            }
+            PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ? AND version = ?");
             delete.setLong(1, id);
-            return delete.executeUpdate() == 1;
+            delete.setLong(2, expectedVersion.getAsLong());
+            if (delete.executeUpdate() == 1) {
+                return true;
+            }
+            // Nothing deleted: missing or at another version. The writer holds SQLite's write lock, so the
+            // version read here is the one the delete saw.
+            PreparedStatement select = statements.prepare("SELECT version FROM users WHERE id = ?");
+            select.setLong(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                throw new VersionConflictException(id, expectedVersion.getAsLong(), rs.getLong(1));
+            }
         });
     }
 

@@ -108,13 +108,27 @@ public interface UserStore extends AutoCloseable {
     User replace(long id, UserDraft draft, OptionalLong expectedVersion);
 
     /**
-     * Deletes a user. Its email becomes free; its id is never given out again.
+     * Deletes a user whatever its version: {@link #delete(long, OptionalLong)} without an expected version.
      *
      * @param id the user to delete
      * @return {@code true} if the user existed and was deleted, {@code false} if there was none
      * @throws StoreUnavailableException if the store cannot answer
      */
-    boolean delete(long id);
+    default boolean delete(long id) {
+        return delete(id, OptionalLong.empty());
+    }
+
+    /**
+     * Deletes a user. Its email becomes free; its id is never given out again.
+     *
+     * @param id the user to delete
+     * @param expectedVersion if present, delete only if the user is at this version (optimistic locking, HTTP
+     *     {@code If-Match}); if empty, delete whatever the current version is
+     * @return {@code true} if the user existed and was deleted, {@code false} if there was none
+     * @throws VersionConflictException if {@code expectedVersion} is present and not the current version
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    boolean delete(long id, OptionalLong expectedVersion);
 
     /**
      * The user with this email (ignoring case) together with its password hash, for a login.

@@ -121,9 +121,15 @@ final class UsersApi {
                         .requireScopes(WRITE)
                         .operationId("deleteUser")
                         .summary("Delete a user")
+                        .description("With `If-Match`, the user is deleted only while its ETag still matches (412"
+                                + " otherwise).")
                         .parameter(Docs.ID)
+                        .parameter(RouteDoc.Parameter.header(
+                                "If-Match",
+                                "ETags (strong comparison) or `*`: delete only while the user's ETag is one of them",
+                                JsonSchemas.string()))
                         .response(RouteDoc.Response.of(204, "Deleted"))
-                        .problems(400, 404, 507));
+                        .problems(400, 404, 412, 507));
     }
 
     /** The schemas and parameters the routes share. */
@@ -233,28 +239,36 @@ final class UsersApi {
         long id = parseId(req);
         UserInput input = JsonBodies.read(req, UserInput.class);
         UserDraft draft = draft(input);
-        OptionalLong expected = OptionalLong.empty();
-        Optional<String> ifMatch = req.headers().first(HeaderNames.IF_MATCH);
-        if (ifMatch.isPresent()) {
-            User current = store.find(id).orElseThrow(() -> notFound(id));
-            if (!matchesAny(ifMatch.get(), current.version(), false)) {
-                throw ProblemException.preconditionFailed(
-                        "If-Match " + abbreviate(ifMatch.get()) + " does not match the current ETag " + etag(current)
-                                + "; GET the user again and retry with its ETag");
-            }
-            expected = OptionalLong.of(current.version());
-        }
-        User user = store.replace(id, draft, expected);
+        User user = store.replace(id, draft, expectedVersion(req, id));
         res.header(HeaderNames.ETAG, etag(user));
         JsonBodies.send(res, Status.OK_200, UserView.of(user));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
         long id = parseId(req);
-        if (!store.delete(id)) {
+        if (!store.delete(id, expectedVersion(req, id))) {
             throw notFound(id);
         }
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /**
+     * The version a change may apply to under the request's {@code If-Match} (empty without one): the current
+     * version when the header names its ETag or is {@code *}; 404 for a missing user, 412 for any other ETag. The
+     * store checks the version again as it writes, so a change in between is a 412 too.
+     */
+    private OptionalLong expectedVersion(ServerRequest req, long id) {
+        Optional<String> ifMatch = req.headers().first(HeaderNames.IF_MATCH);
+        if (ifMatch.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        User current = store.find(id).orElseThrow(() -> notFound(id));
+        if (!matchesAny(ifMatch.get(), current.version(), false)) {
+            throw ProblemException.preconditionFailed(
+                    "If-Match " + abbreviate(ifMatch.get()) + " does not match the current ETag " + etag(current)
+                            + "; GET the user again and retry with its ETag");
+        }
+        return OptionalLong.of(current.version());
     }
 
     private UserDraft draft(UserInput input) {

@@ -233,8 +233,8 @@ class DataTransferTest {
         }
 
         @Override
-        public boolean delete(long id) {
-            return delegate.delete(id);
+        public boolean delete(long id, OptionalLong expectedVersion) {
+            return delegate.delete(id, expectedVersion);
         }
 
         @Override

@@ -95,8 +95,9 @@ class OpenApiDocumentTest {
         assertThat(put.path("parameters").findValuesAsText("name")).contains("id", "If-Match");
         assertThat(statuses(put))
                 .containsExactly("200", "400", "401", "403", "404", "409", "412", "413", "415", "500", "503", "507");
-        assertThat(statuses(paths.path("/api/v1/users/{id}").path("delete")))
-                .containsExactly("204", "400", "401", "403", "404", "500", "503", "507");
+        JsonNode delete = paths.path("/api/v1/users/{id}").path("delete");
+        assertThat(delete.path("parameters").findValuesAsText("name")).contains("id", "If-Match");
+        assertThat(statuses(delete)).containsExactly("204", "400", "401", "403", "404", "412", "500", "503", "507");
         JsonNode token = paths.path("/api/v1/auth/token").path("post");
         assertThat(token.path("security")).isEmpty();
         assertThat(statuses(token)).containsExactly("200", "400", "401", "404", "413", "415", "429", "500", "503");

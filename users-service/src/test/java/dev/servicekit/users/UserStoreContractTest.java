@@ -278,6 +278,23 @@ abstract class UserStoreContractTest {
     }
 
     @Test
+    void deleteWithAnExpectedVersionDeletesOnlyThatVersion() {
+        User ada = store.create(draft("Ada", "ada@example.org"));
+        User changed = store.replace(ada.id(), draft("Ada L.", "ada@example.org"), OptionalLong.empty());
+
+        assertThatThrownBy(() -> store.delete(ada.id(), OptionalLong.of(ada.version())))
+                .isInstanceOfSatisfying(
+                        VersionConflictException.class,
+                        e -> assertThat(e.actualVersion()).isEqualTo(changed.version()));
+        assertThat(store.find(ada.id())).as("still there").contains(changed);
+        assertThat(store.delete(ada.id(), OptionalLong.of(changed.version()))).isTrue();
+        assertThat(store.find(ada.id())).isEmpty();
+        assertThat(store.delete(ada.id(), OptionalLong.of(changed.version())))
+                .as("a missing user is not a conflict")
+                .isFalse();
+    }
+
+    @Test
     void deletedUsersEmailCanBeUsedAgainButItsIdIsNeverReused() {
         store.create(draft("Ada", "ada@example.org"));
         User bob = store.create(draft("Bob", "bob@example.org"));

@@ -268,6 +268,37 @@ class UsersApiTest {
     }
 
     @Test
+    void deleteHonoursIfMatchSoAUserChangedSinceItWasReadIsNotDeleted() {
+        String email = uniqueEmail();
+        TestResponse created = createUser("Read", email);
+        String location = created.header("Location").orElseThrow();
+        String etag = created.header("ETag").orElseThrow();
+        String changedEtag = service.api
+                .put(location, "{\"name\":\"Changed\",\"email\":\"" + email + "\"}")
+                .header("ETag")
+                .orElseThrow();
+
+        for (String stale : List.of(etag, "W/" + changedEtag, "\"999\", " + etag)) {
+            assertThat(assertProblem(service.api.delete(location, "If-Match", stale), 412)
+                            .path("detail")
+                            .asText())
+                    .isEqualTo("If-Match " + stale + " does not match the current ETag " + changedEtag
+                            + "; GET the user again and retry with its ETag");
+        }
+        assertThat(service.api.get(location).json().path("name").asText())
+                .as("not deleted")
+                .isEqualTo("Changed");
+
+        assertThat(service.api
+                        .delete(location, "If-Match", etag + ", " + changedEtag)
+                        .status())
+                .isEqualTo(204);
+        assertProblem(service.api.delete(location, "If-Match", "*"), 404);
+        String other = createUser("Any", uniqueEmail()).header("Location").orElseThrow();
+        assertThat(service.api.delete(other, "If-Match", "*").status()).isEqualTo(204);
+    }
+
+    @Test
     void listRejectsBadLimitAndCursor() {
         assertProblem(service.api.get("/api/v1/users?limit=0"), 400);
         assertProblem(service.api.get("/api/v1/users?limit=501"), 400);
