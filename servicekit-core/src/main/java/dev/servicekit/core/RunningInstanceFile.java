@@ -77,7 +77,12 @@ record RunningInstanceFile(Path file) {
         }
     }
 
-    /** Records the host's state and endpoints; removes the file once the state is final. Never throws. */
+    /**
+     * Records the host's state and endpoints; removes the file once the state is final. A file that names another
+     * live process is left as it is: a second process of the same service on the same data directory (a {@code run}
+     * beside an installed service, say, which usually fails on a port in use) must not make {@code status} lose the
+     * first, neither while it starts nor when it ends. Never throws.
+     */
     void update(ServiceHost host, ServiceState state) {
         if (state.isFinal()) {
             delete();
@@ -87,6 +92,20 @@ record RunningInstanceFile(Path file) {
             return; // the data directory appears during start (the service creates it); the RUNNING write follows
         }
         ProcessHandle self = ProcessHandle.current();
+        Optional<Found> other = read().filter(found -> found.pid() != self.pid() && found.alive());
+        if (other.isPresent()) {
+            if (state == ServiceState.RUNNING) {
+                log().warn(
+                                "{} already runs on this data directory as pid {}, which {} records; status, doctor, reload"
+                                        + " and stop find that process, not this one (pid {}). Give this one a data-dir or an"
+                                        + " instance of its own to manage both",
+                                host.name(),
+                                other.get().pid(),
+                                file,
+                                self.pid());
+            }
+            return;
+        }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("pid", self.pid());
         view.put(

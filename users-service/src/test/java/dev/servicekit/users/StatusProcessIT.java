@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +146,70 @@ class StatusProcessIT {
         }
         try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
             assertThat(status.awaitExit(COMMAND)).as(status.output()).isEqualTo(nothingThere());
+        }
+    }
+
+    @Test
+    void aSecondRunOnTheSameDataDirectoryNeitherHidesNorReplacesTheFirstInStatus() throws Exception {
+        Path data = dir.resolve("data");
+        Path recorded = data.resolve("users-service.running.json");
+        try (ServiceProcess first = UsersServiceProcessIT.smallJvm(dir)
+                .outputName("first")
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start()) {
+            started.add(first.pid());
+            int managementPort = UsersServiceProcessIT.port(first, UsersServiceProcessIT.MANAGEMENT);
+            Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
+
+            // The usual mistake: a second run of the same service, whose port is taken. It fails, and its start and
+            // its end leave the first one's record alone (it used to take the file over and delete it on the way out,
+            // and status then said "not running" about a service that was).
+            try (ServiceProcess clash = UsersServiceProcessIT.smallJvm(dir)
+                    .outputName("clash")
+                    .args(
+                            "run",
+                            "--set",
+                            "http.port=0",
+                            "--set",
+                            "management.port=" + managementPort,
+                            "--set",
+                            "data-dir=" + data)
+                    .start()) {
+                started.add(clash.pid());
+                assertThat(clash.awaitExit(Duration.ofSeconds(60)))
+                        .as(clash.output())
+                        .isEqualTo(1);
+                assertThat(clash.output()).contains("Port " + managementPort + " on 127.0.0.1 is already in use");
+            }
+            assertFirstIsRunning(data, first.pid());
+
+            // A second run that starts (ports of its own) is not recorded while the first runs, and says so.
+            try (ServiceProcess second = UsersServiceProcessIT.smallJvm(dir)
+                    .outputName("second")
+                    .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                    .start()) {
+                started.add(second.pid());
+                second.awaitOutput(
+                        Pattern.compile("already runs on this data directory as pid " + first.pid()),
+                        Duration.ofSeconds(60));
+                assertFirstIsRunning(data, first.pid());
+                second.signal("TERM");
+                assertThat(second.awaitExit(Duration.ofSeconds(60)))
+                        .as(second.output())
+                        .isZero();
+            }
+            assertFirstIsRunning(data, first.pid());
+
+            first.signal("TERM");
+            assertThat(first.awaitExit(Duration.ofSeconds(60))).isZero();
+            assertThat(recorded).as("removed at the first one's clean stop").doesNotExist();
+        }
+    }
+
+    private void assertFirstIsRunning(Path data, long pid) {
+        try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
+            assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
+            assertThat(status.stdout()).startsWith("users-service: running (pid " + pid + ", running");
         }
     }
 
