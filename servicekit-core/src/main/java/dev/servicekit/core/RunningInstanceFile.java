@@ -96,9 +96,9 @@ record RunningInstanceFile(Path file) {
         if (other.isPresent()) {
             if (state == ServiceState.RUNNING) {
                 log().warn(
-                                "{} already runs on this data directory as pid {}, which {} records; status, doctor, reload"
-                                        + " and stop find that process, not this one (pid {}). Give this one a data-dir or an"
-                                        + " instance of its own to manage both",
+                                "{} already runs on this data directory as pid {}, which {} records; status, doctor,"
+                                        + " reload and stop find that process, not this one (pid {}). Give this one a"
+                                        + " data-dir or an instance of its own to manage both",
                                 host.name(),
                                 other.get().pid(),
                                 file,
