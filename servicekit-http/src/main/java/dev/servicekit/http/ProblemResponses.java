@@ -2,6 +2,7 @@ package dev.servicekit.http;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -49,7 +50,11 @@ final class ProblemResponses {
         response.header(HeaderNames.CONTENT_TYPE, PROBLEM_JSON);
         response.header(RequestIds.HEADER, requestId);
         response.header(ValidatedHeader.X_CONTENT_TYPE_OPTIONS_NOSNIFF);
-        response.send(body);
+        if (Method.HEAD.equals(request.prologue().method())) {
+            HeadResponse.sendWithoutContent(response, body.length); // the problem's headers, never its content
+        } else {
+            response.send(body);
+        }
     }
 
     /** The generic 500: says nothing about the cause, only where to look. */

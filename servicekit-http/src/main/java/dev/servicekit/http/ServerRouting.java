@@ -20,6 +20,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,7 @@ final class ServerRouting {
             LiveSettings live,
             Optional<HttpMetrics> metrics) {
         rejectDuplicates(routes);
+        routes = withHead(routes);
         List<CompiledRoute> compiled = routes.stream()
                 .map(r -> new CompiledRoute(r.method(), SegmentPathMatcher.create(r.pathTemplate())))
                 .toList();
@@ -69,6 +71,34 @@ final class ServerRouting {
         // Registered last: reached only when no route matched.
         routing.any(new UnmatchedRequestHandler(compiled));
         return routing;
+    }
+
+    /**
+     * The routes and, for each GET route whose template has no HEAD route of its own, a HEAD route answered by the
+     * same handler with the content left out ({@link HeadResponse}): RFC 9110 has every server that answers GET
+     * answer HEAD, and load balancers, monitors and {@code curl -I} use it. After the GET it mirrors, so it is
+     * listed, in {@code Allow} too, beside it.
+     */
+    private static List<Route> withHead(List<Route> routes) {
+        Set<String> heads = new HashSet<>();
+        for (Route route : routes) {
+            if (Method.HEAD.equals(route.method())) {
+                heads.add(shape(route.pathTemplate()));
+            }
+        }
+        List<Route> all = new ArrayList<>(routes.size() * 2);
+        for (Route route : routes) {
+            all.add(route);
+            if (Method.GET.equals(route.method()) && !heads.contains(shape(route.pathTemplate()))) {
+                all.add(new Route(
+                        Method.HEAD,
+                        route.pathTemplate(),
+                        HeadResponse.of(route.handler()),
+                        route.scopes(),
+                        route.doc()));
+            }
+        }
+        return all;
     }
 
     /**

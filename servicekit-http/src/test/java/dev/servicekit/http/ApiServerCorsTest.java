@@ -147,7 +147,7 @@ class ApiServerCorsTest {
         assertThat(response.body()).isEmpty();
         HttpHeaders headers = response.headers();
         assertThat(headers.firstValue("Access-Control-Allow-Origin")).hasValue(APP);
-        assertThat(headers.firstValue("Access-Control-Allow-Methods")).hasValue("DELETE, GET");
+        assertThat(headers.firstValue("Access-Control-Allow-Methods")).hasValue("DELETE, GET, HEAD");
         assertThat(headers.firstValue("Access-Control-Allow-Headers"))
                 .hasValue("Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id");
         assertThat(headers.firstValue("Access-Control-Max-Age")).hasValue("300");
@@ -225,7 +225,7 @@ class ApiServerCorsTest {
         assertThat(corsHeaderNames(response.headers())).isEmpty();
         assertThat(response.headers().firstValue("Vary")).isEmpty();
         assertThat(options.statusCode()).isEqualTo(405);
-        assertThat(options.headers().firstValue("Allow")).hasValue("DELETE, GET");
+        assertThat(options.headers().firstValue("Allow")).hasValue("DELETE, GET, HEAD");
         assertThat(corsHeaderNames(options.headers())).isEmpty();
     }
 }

@@ -107,7 +107,7 @@ class ApiServerRoutingTest {
                 .build());
 
         assertThat(response.statusCode()).isEqualTo(405);
-        assertThat(response.headers().firstValue("Allow")).hasValue("DELETE, GET");
+        assertThat(response.headers().firstValue("Allow")).hasValue("DELETE, GET, HEAD");
         JsonNode problem = json(response.body());
         assertThat(problem.get("status").asInt()).isEqualTo(405);
         assertThat(problem.get("detail").asText()).contains("PUT").contains("DELETE, GET");

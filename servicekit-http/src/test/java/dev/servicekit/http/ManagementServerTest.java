@@ -92,7 +92,7 @@ class ManagementServerTest {
         HttpResponse<String> wrongMethod = HttpTestSupport.send(
                 HttpTestSupport.request(server.port(), "/health/live").DELETE().build());
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
-        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET, HEAD");
     }
 
     @Test

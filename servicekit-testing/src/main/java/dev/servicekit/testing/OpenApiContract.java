@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * it lists none), and a JSON body must validate against the schema (JSON Schema 2020-12 in the OpenAPI 3.1
  * dialect, by networknt's json-schema-validator, with format assertions on). A path no operation matches must have
  * answered 404, a known path with another method 405 with {@code Allow}; both with a body of the document's
- * {@code Problem} schema.
+ * {@code Problem} schema. A HEAD request is checked against the GET operation of its path, when the document has
+ * no HEAD operation there (RFC 9110 §9.3.2): its status and headers as the GET's, and no content.
  *
  * <p>Thread-safe; build one per document and share it.
  *
@@ -144,14 +145,25 @@ public final class OpenApiContract implements TestHttpClient.ResponseCheck {
         Optional<PathTemplate> template = paths.stream()
                 .filter(candidate -> candidate.pattern().matcher(rawPath).matches())
                 .min((a, b) -> Integer.compare(a.parameters(), b.parameters()));
+        // HEAD is GET without the content (RFC 9110 §9.3.2): a document describes the GET, and HEAD answers as it.
+        boolean head = method.equalsIgnoreCase("HEAD");
+        if (head && !response.body().isEmpty()) {
+            violations.add(
+                    "a response to HEAD has no content, but " + response.body().length() + " characters were sent");
+            return violations;
+        }
         if (template.isEmpty()) {
-            expectUnrouted(404, "no path of the document matches \"" + rawPath + "\"", response, violations);
+            expectUnrouted(404, "no path of the document matches \"" + rawPath + "\"", head, response, violations);
             return violations;
         }
         String pathPointer = "/paths/" + escape(template.get().template());
         JsonNode operation = document.at(pathPointer + "/" + method.toLowerCase(Locale.ROOT));
+        if (operation.isMissingNode() && head) {
+            operation = document.at(pathPointer + "/get");
+        }
         if (operation.isMissingNode()) {
-            expectUnrouted(405, template.get().template() + " has no " + method + " operation", response, violations);
+            expectUnrouted(
+                    405, template.get().template() + " has no " + method + " operation", head, response, violations);
             if (response.header("Allow").isEmpty()) {
                 violations.add("a 405 must carry Allow");
             }
@@ -166,11 +178,15 @@ public final class OpenApiContract implements TestHttpClient.ResponseCheck {
                     + template.get().template() + " (documented: " + String.join(", ", documented) + ")");
             return violations;
         }
-        checkResponse(resolve(declared), response, violations);
+        checkHeaders(resolve(declared), response, violations);
+        if (!head) {
+            checkBody(resolve(declared), response, violations);
+        }
         return violations;
     }
 
-    private void expectUnrouted(int expected, String why, TestResponse response, List<String> violations) {
+    private void expectUnrouted(
+            int expected, String why, boolean head, TestResponse response, List<String> violations) {
         if (response.status() != expected) {
             violations.add(why + ", so the answer must be " + expected + ", was " + response.status());
             return;
@@ -180,10 +196,12 @@ public final class OpenApiContract implements TestHttpClient.ResponseCheck {
                     "a " + expected + " must be application/problem+json, was \"" + response.contentType() + "\"");
             return;
         }
-        validate("#/components/schemas/Problem", response.json(), "body", violations);
+        if (!head) { // a HEAD's problem has its headers only
+            validate("#/components/schemas/Problem", response.json(), "body", violations);
+        }
     }
 
-    private void checkResponse(JsonNode declared, TestResponse response, List<String> violations) {
+    private void checkHeaders(JsonNode declared, TestResponse response, List<String> violations) {
         for (Map.Entry<String, JsonNode> entry : declared.path("headers").properties()) {
             JsonNode header = resolve(entry.getValue());
             Optional<String> value = response.header(entry.getKey());
@@ -198,6 +216,9 @@ public final class OpenApiContract implements TestHttpClient.ResponseCheck {
                 validate(schema, headerValue(schema, value.get()), "header " + entry.getKey(), violations);
             }
         }
+    }
+
+    private void checkBody(JsonNode declared, TestResponse response, List<String> violations) {
         JsonNode content = declared.path("content");
         if (content.isMissingNode() || content.isEmpty()) {
             if (!response.body().isEmpty()) {

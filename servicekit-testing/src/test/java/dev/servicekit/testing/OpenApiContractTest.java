@@ -100,6 +100,29 @@ class OpenApiContractTest {
     }
 
     @Test
+    void headIsCheckedAsTheGetOfItsPathWithoutContent() {
+        assertThat(contract.violations("HEAD", "/items/7", json(200, "", "Retry-After", "3")))
+                .isEmpty();
+        assertThat(contract.violations("HEAD", "/items/7", json(200, "")))
+                .singleElement()
+                .asString()
+                .contains("required header Retry-After is missing");
+        assertThat(contract.violations("HEAD", "/items/7", json(200, "{\"id\":7}", "Retry-After", "3")))
+                .singleElement()
+                .asString()
+                .contains("a response to HEAD has no content");
+        assertThat(contract.violations("HEAD", "/items/7", json(500, "")))
+                .singleElement()
+                .asString()
+                .contains("status 500 is not documented");
+        TestResponse notFound = new TestResponse(404, Map.of("Content-Type", List.of("application/problem+json")), "");
+        assertThat(contract.violations("HEAD", "/nope", notFound)).isEmpty();
+        assertThat(contract.violations("GET", "/nope", notFound))
+                .as("a GET's problem has its body")
+                .isNotEmpty();
+    }
+
+    @Test
     void checkThrowsWithEveryViolationAndTheBody() {
         assertThatThrownBy(() -> contract.check("GET", "/items/7", json(200, "{\"id\":\"seven\"}")))
                 .isInstanceOf(AssertionError.class)

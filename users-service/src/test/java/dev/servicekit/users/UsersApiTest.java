@@ -299,6 +299,37 @@ class UsersApiTest {
     }
 
     @Test
+    void headAnswersLikeGetWithoutContentOnTheApiAndTheManagementListener() {
+        String location = createUser("Headed", uniqueEmail()).header("Location").orElseThrow();
+        TestResponse get = service.api.get(location);
+
+        TestResponse head = service.api.send("HEAD", location, null);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("ETag")).isEqualTo(get.header("ETag"));
+        assertThat(head.header("Content-Length"))
+                .hasValue(String.valueOf(get.body().length()));
+        assertThat(service.api
+                        .send(
+                                "HEAD",
+                                location,
+                                null,
+                                "If-None-Match",
+                                get.header("ETag").orElseThrow())
+                        .status())
+                .isEqualTo(304);
+        assertThat(service.api.send("HEAD", "/api/v1/users/999999", null).status())
+                .isEqualTo(404);
+
+        TestResponse ready = service.management.send("HEAD", "/health/ready", null);
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.body()).isEmpty();
+        assertThat(ready.header("Content-Length"))
+                .hasValue(String.valueOf(
+                        service.management.get("/health/ready").body().length()));
+    }
+
+    @Test
     void listRejectsBadLimitAndCursor() {
         assertProblem(service.api.get("/api/v1/users?limit=0"), 400);
         assertProblem(service.api.get("/api/v1/users?limit=501"), 400);
@@ -311,16 +342,11 @@ class UsersApiTest {
     void wrongMethodIs405WithAllowAndUnknownPathIs404() {
         TestResponse wrong = service.api.send("PATCH", "/api/v1/users/1", "{}", "Content-Type", "application/json");
         assertProblem(wrong, 405);
-        assertThat(wrong.header("Allow").orElseThrow())
-                .contains("GET")
-                .contains("PUT")
-                .contains("DELETE");
+        assertThat(wrong.header("Allow").orElseThrow()).isEqualTo("DELETE, GET, HEAD, PUT");
 
         TestResponse wrongOnCollection = service.api.delete("/api/v1/users");
         assertProblem(wrongOnCollection, 405);
-        assertThat(wrongOnCollection.header("Allow").orElseThrow())
-                .contains("GET")
-                .contains("POST");
+        assertThat(wrongOnCollection.header("Allow").orElseThrow()).isEqualTo("GET, HEAD, POST");
 
         assertProblem(service.api.get("/api/v1/nope"), 404);
     }
