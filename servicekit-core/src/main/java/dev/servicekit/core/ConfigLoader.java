@@ -1,9 +1,14 @@
 package dev.servicekit.core;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -43,6 +48,11 @@ import java.util.stream.StreamSupport;
  * }
  */
 public final class ConfigLoader {
+
+    /** The file's reader; a key set twice is refused, as Jackson would otherwise keep the last without a word. */
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final ConfigSchema schema;
     private final String environmentPrefix;
@@ -241,10 +251,21 @@ public final class ConfigLoader {
         }
         JsonNode root;
         try {
-            root = new YAMLMapper().readTree(text);
+            root = YAML.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            if (e instanceof StreamReadException read
+                    && read.getOriginalMessage() != null
+                    && read.getOriginalMessage().startsWith("Duplicate field ")
+                    && read.getProcessor() != null) {
+                problems.add(new ConfigProblem(
+                        yamlPath(read.getProcessor().getParsingContext()),
+                        source,
+                        "is set twice in the file (again at line " + (at == null ? "?" : at.getLineNr())
+                                + "); keep one of them"));
+                return;
+            }
             problems.add(new ConfigProblem(
                     source,
                     source,
@@ -255,12 +276,17 @@ public final class ConfigLoader {
         if (root == null || root.isMissingNode() || root.isNull()) {
             return; // an empty file means "all defaults"
         }
+        List<ConfigProblem> aliases = aliases(text, source);
+        if (!aliases.isEmpty()) {
+            aliases.forEach(problems::add);
+            return;
+        }
         if (!root.isObject()) {
             problems.add(new ConfigProblem(
                     source,
                     source,
-                    "must be a YAML mapping of keys (e.g. 'http:' then '  port: 8080'), not a "
-                            + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+                    "must be a YAML mapping of keys (e.g. 'http:' then '  port: 8080'), not "
+                            + (root.isArray() ? "a list" : "a single value")));
             return;
         }
         Map<String, JsonNode> flat = new LinkedHashMap<>();
@@ -327,6 +353,42 @@ public final class ConfigLoader {
         } else {
             out.put(name, node);
         }
+    }
+
+    /**
+     * The YAML aliases in {@code text} ({@code port: *base}), one problem each. Jackson reads an alias as the text of
+     * its anchor's name, not as the value the anchor names, so {@code management.port: *a} would be read as "a" and
+     * a string key would silently get the anchor's name.
+     */
+    private static List<ConfigProblem> aliases(String text, String source) {
+        List<ConfigProblem> found = new ArrayList<>();
+        try (JsonParser parser = YAML.createParser(text)) {
+            while (parser.nextToken() != null) {
+                if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+                    found.add(new ConfigProblem(
+                            yamlPath(parser.getParsingContext()),
+                            source,
+                            "is the YAML alias *" + parser.getText() + " (line "
+                                    + parser.currentTokenLocation().getLineNr()
+                                    + "), which is not read as the value its anchor names; write the"
+                                    + " value out"));
+                }
+            }
+        } catch (IOException e) {
+            // The text was read as YAML a moment ago; nothing more to find.
+        }
+        return found;
+    }
+
+    /** The dotted name of the key a YAML parser is at ({@code management.port}), as a problem names a key. */
+    private static String yamlPath(JsonStreamContext at) {
+        List<String> names = new ArrayList<>();
+        for (JsonStreamContext context = at; context != null && !context.inRoot(); context = context.getParent()) {
+            if (context.inObject() && context.getCurrentName() != null) {
+                names.add(0, context.getCurrentName());
+            }
+        }
+        return String.join(".", names);
     }
 
     /**

@@ -176,6 +176,51 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeySetTwiceInTheFileIsAProblemNamingItAndTheLine() throws IOException {
+        Path file = yaml("http:\n  port: 1000\n  host: 0.0.0.0\n  port: 2000\n");
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> loader().file(file, true).build().load());
+
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.key()).isEqualTo("http.port");
+            assertThat(p.message()).isEqualTo("is set twice in the file (again at line 4); keep one of them");
+        });
+    }
+
+    @Test
+    void aYamlAliasIsAProblemRatherThanItsAnchorsNameReadAsTheValue() throws IOException {
+        Path file = yaml("""
+                http:
+                  port: &shared 1000
+                  host: *shared
+                log:
+                  level: *shared
+                """);
+
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> loader().file(file, true).build().load());
+
+        assertThat(e.problems())
+                .extracting(ConfigProblem::key, ConfigProblem::message)
+                .containsExactly(
+                        org.assertj.core.api.Assertions.tuple(
+                                "http.host",
+                                "is the YAML alias *shared (line 3), which is not read as the value its anchor names;"
+                                        + " write the value out"),
+                        org.assertj.core.api.Assertions.tuple(
+                                "log.level",
+                                "is the YAML alias *shared (line 5), which is not read as the value its anchor names;"
+                                        + " write the value out"));
+        assertThat(loader().file(yaml("http:\n  port: &shared 1000\n"), true)
+                        .build()
+                        .load()
+                        .get(PORT))
+                .as("an anchor alone is harmless")
+                .isEqualTo(1000);
+    }
+
+    @Test
     void aNamedFileMustExistButTheDefaultFileMayNot() {
         assertMissing(dir.resolve("nope.yaml"));
     }
