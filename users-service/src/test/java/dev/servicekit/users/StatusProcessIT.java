@@ -206,6 +206,36 @@ class StatusProcessIT {
         }
     }
 
+    @Test
+    void stopWithNoManagedServiceButAForegroundRunSaysWhichProcessRunsAndFails() throws Exception {
+        Path data = dir.resolve("data");
+        Path recorded = data.resolve("users-service.running.json");
+        try (ServiceProcess run = UsersServiceProcessIT.smallJvm(dir)
+                .outputName("run")
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start()) {
+            started.add(run.pid());
+            Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
+
+            // From the data directory, as a user in a second terminal would type it: it used to say "users-service
+            // is not running" and exit 0 while the run served.
+            try (ServiceProcess stop = command(data, "stop", "--platform", "daemon")) {
+                assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isEqualTo(1);
+                assertThat(stop.output())
+                        .contains("users-service is not running under daemon, but a foreground run of it is: pid "
+                                + run.pid() + " (" + recorded + ")")
+                        .contains("kill -TERM " + run.pid());
+            }
+            assertThat(run.isAlive()).isTrue();
+            run.signal("TERM");
+            assertThat(run.awaitExit(Duration.ofSeconds(60))).isZero();
+        }
+        try (ServiceProcess stop = command(data, "stop", "--platform", "daemon")) {
+            assertThat(stop.awaitExit(COMMAND)).as(stop.output()).isZero();
+            assertThat(stop.output()).contains("users-service is not running");
+        }
+    }
+
     private void assertFirstIsRunning(Path data, long pid) {
         try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
             assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
