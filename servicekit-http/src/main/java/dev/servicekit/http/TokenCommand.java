@@ -93,7 +93,16 @@ final class TokenCommand implements Callable<Integer> {
             }
             Set<String> scopes = new LinkedHashSet<>(List.of(scope.strip().split("\\s+")));
             JwtSettings settings = AuthConfigKeys.settings(config, key, parent.clock);
-            parent.context.out().println(JwtIssuer.create(settings).issue(subject, scopes, lifetime));
+            JwtIssuer issuer = JwtIssuer.create(settings);
+            String token;
+            try {
+                token = issuer.issue(subject, scopes, lifetime);
+            } catch (IllegalArgumentException e) {
+                // A subject, scope or lifetime the options gave that no token may carry: a usage error, as --ttl's.
+                parent.context.err().println(parent.serviceName + ": " + e.getMessage());
+                return ExitCode.USAGE.code();
+            }
+            parent.context.out().println(token);
             return ExitCode.OK.code();
         }
     }
