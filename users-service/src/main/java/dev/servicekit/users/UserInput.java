@@ -41,8 +41,8 @@ record UserInput(String name, String email, List<String> roles, String password)
         List<FieldError> errors = new ArrayList<>();
         if (name == null || name.isBlank()) {
             errors.add(new FieldError("name", "is required"));
-        } else if (name.length() > MAX_NAME) {
-            errors.add(new FieldError("name", "must be at most " + MAX_NAME + " characters, was " + name.length()));
+        } else if (characters(name) > MAX_NAME) {
+            errors.add(new FieldError("name", "must be at most " + MAX_NAME + " characters, was " + characters(name)));
         } else if (hasControlCharacters(name)) {
             errors.add(new FieldError("name", CONTROL_CHARACTERS));
         }
@@ -51,7 +51,7 @@ record UserInput(String name, String email, List<String> roles, String password)
         } else if (hasControlCharacters(email)) {
             // Before the pattern, which lets most of them through: PostgreSQL refuses U+0000 in text (SQLSTATE 22021).
             errors.add(new FieldError("email", CONTROL_CHARACTERS));
-        } else if (email.length() > MAX_EMAIL || !EMAIL.matcher(email).matches()) {
+        } else if (characters(email) > MAX_EMAIL || !EMAIL.matcher(email).matches()) {
             errors.add(new FieldError(
                     "email", "\"" + abbreviate(email) + "\" is not a valid email address, e.g. ada@example.com"));
         }
@@ -68,7 +68,7 @@ record UserInput(String name, String email, List<String> roles, String password)
                 }
             }
         }
-        if (password != null && (password.length() < MIN_PASSWORD || password.length() > MAX_PASSWORD)) {
+        if (password != null && (characters(password) < MIN_PASSWORD || characters(password) > MAX_PASSWORD)) {
             errors.add(
                     new FieldError("password", "must be " + MIN_PASSWORD + " to " + MAX_PASSWORD + " characters long"));
         }
@@ -84,8 +84,17 @@ record UserInput(String name, String email, List<String> roles, String password)
         return Optional.ofNullable(password);
     }
 
+    /**
+     * The length the limits count, in characters (code points), as the OpenAPI document's {@code maxLength} does: an
+     * emoji is one character, though two {@code char}s.
+     */
+    private static int characters(String value) {
+        return value.codePointCount(0, value.length());
+    }
+
+    /** At most 64 characters of {@code value}, never half of one. */
     private static String abbreviate(String value) {
-        return value.length() <= 64 ? value : value.substring(0, 61) + "...";
+        return characters(value) <= 64 ? value : value.substring(0, value.offsetByCodePoints(0, 61)) + "...";
     }
 
     @Override

@@ -162,6 +162,32 @@ class UsersApiTest {
     }
 
     @Test
+    void lengthsAreCountedInCharactersAsTheOpenApiDocumentCountsThem() {
+        String emoji = "\uD83D\uDE00"; // one character, two chars
+        TestResponse longest = createUser(emoji.repeat(200), uniqueEmail());
+        assertThat(longest.status()).as(longest.body()).isEqualTo(201);
+        assertThat(longest.json().path("name").asText()).isEqualTo(emoji.repeat(200));
+
+        assertThat(assertProblem(createUser(emoji.repeat(201), uniqueEmail()), 400)
+                        .path("errors")
+                        .get(0)
+                        .path("message")
+                        .asText())
+                .isEqualTo("must be at most 200 characters, was 201");
+
+        // An invalid email is quoted cut short: never through the middle of a character.
+        String detail = assertProblem(createUser("Ada", "a".repeat(60) + emoji.repeat(10)), 400)
+                .path("errors")
+                .get(0)
+                .path("message")
+                .asText();
+        assertThat(detail).startsWith("\"" + "a".repeat(60) + emoji + "...\"");
+        assertThat(java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(detail))
+                .as("no half character")
+                .isTrue();
+    }
+
+    @Test
     void duplicateEmailIs409IgnoringCase() {
         String email = uniqueEmail();
         assertThat(createUser("First", email).status()).isEqualTo(201);
