@@ -3,10 +3,7 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.servicekit.core.ServiceCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,8 +28,7 @@ class DataCommandTest {
 
     Path source;
     Path target;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final UsersCommandLine cli = new UsersCommandLine();
 
     @BeforeEach
     void createSourceStore() {
@@ -60,22 +55,15 @@ class DataCommandTest {
     }
 
     private int run(String... args) {
-        out.reset();
-        err.reset();
-        return ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
-                .build()
-                .execute(args);
+        return cli.run(args);
     }
 
     private String out() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out();
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.err();
     }
 
     private String[] on(Path store, String... args) {

@@ -3,14 +3,9 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.servicekit.core.ReloadReport;
-import dev.servicekit.core.ServiceCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,20 +20,14 @@ class TlsSettingsCommandLineTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final UsersCommandLine cli = new UsersCommandLine();
 
     private int run(String... args) {
-        return ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
-                .build()
-                .execute(args);
+        return cli.run(args);
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.err();
     }
 
     @Test

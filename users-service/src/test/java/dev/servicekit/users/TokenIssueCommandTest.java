@@ -3,13 +3,8 @@ package dev.servicekit.users;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jwt.SignedJWT;
-import dev.servicekit.core.ServiceCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,28 +14,20 @@ class TokenIssueCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final UsersCommandLine cli = new UsersCommandLine();
 
     private int issue(String... options) {
-        out.reset();
-        err.reset();
         String[] args = new String[options.length + 4];
         args[0] = "token";
         args[1] = "issue";
         System.arraycopy(options, 0, args, 2, options.length);
         args[args.length - 2] = "--set";
         args[args.length - 1] = "data-dir=" + dir;
-        return ServiceCli.builder(RunningUsersService.application())
-                .environment(Map.of())
-                .out(new PrintStream(out, true, StandardCharsets.UTF_8))
-                .err(new PrintStream(err, true, StandardCharsets.UTF_8))
-                .build()
-                .execute(args);
+        return cli.run(args);
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.err();
     }
 
     @Test
@@ -49,8 +36,7 @@ class TokenIssueCommandTest {
                 .as(err())
                 .isZero();
 
-        var claims =
-                SignedJWT.parse(out.toString(StandardCharsets.UTF_8).strip()).getJWTClaimsSet();
+        var claims = SignedJWT.parse(cli.out().strip()).getJWTClaimsSet();
         assertThat(claims.getSubject()).isEqualTo("ops");
         assertThat(claims.getStringClaim("scope").split(" ")).containsExactlyInAnyOrder("users:read", "admin");
         assertThat(Duration.between(
@@ -76,6 +62,6 @@ class TokenIssueCommandTest {
 
         assertThat(issue("--subject", "ops", "--scope", "users:\"read\"")).isEqualTo(2);
         assertThat(err()).contains("is not valid; scopes are printable ASCII");
-        assertThat(out.toString(StandardCharsets.UTF_8)).as("no token printed").isEmpty();
+        assertThat(cli.out()).as("no token printed").isEmpty();
     }
 }
