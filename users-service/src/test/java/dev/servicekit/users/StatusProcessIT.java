@@ -153,13 +153,8 @@ class StatusProcessIT {
     void aSecondRunOnTheSameDataDirectoryNeitherHidesNorReplacesTheFirstInStatus() throws Exception {
         Path data = dir.resolve("data");
         Path recorded = data.resolve("users-service.running.json");
-        try (ServiceProcess first = UsersServiceProcessIT.smallJvm(dir)
-                .outputName("first")
-                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
-                .start()) {
-            started.add(first.pid());
+        try (ServiceProcess first = runningIn(data, "first")) {
             int managementPort = UsersServiceProcessIT.port(first, UsersServiceProcessIT.MANAGEMENT);
-            Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
 
             // The usual mistake: a second run of the same service, whose port is taken. It fails, and its start and
             // its end leave the first one's record alone (it used to take the file over and delete it on the way out,
@@ -210,13 +205,7 @@ class StatusProcessIT {
     void stopWithNoManagedServiceButAForegroundRunSaysWhichProcessRunsAndFails() throws Exception {
         Path data = dir.resolve("data");
         Path recorded = data.resolve("users-service.running.json");
-        try (ServiceProcess run = UsersServiceProcessIT.smallJvm(dir)
-                .outputName("run")
-                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
-                .start()) {
-            started.add(run.pid());
-            Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
-
+        try (ServiceProcess run = runningIn(data, "run")) {
             // From the data directory, as a user in a second terminal would type it: it used to say "users-service
             // is not running" and exit 0 while the run served.
             try (ServiceProcess stop = command(data, "stop", "--platform", "daemon")) {
@@ -236,6 +225,18 @@ class StatusProcessIT {
         }
     }
 
+    /** A foreground run on free ports with its data in {@code data}, once its running file says RUNNING. */
+    private ServiceProcess runningIn(Path data, String name) {
+        ServiceProcess run = UsersServiceProcessIT.smallJvm(dir)
+                .outputName(name)
+                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
+                .start();
+        started.add(run.pid());
+        Path recorded = data.resolve("users-service.running.json");
+        Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
+        return run;
+    }
+
     private void assertFirstIsRunning(Path data, long pid) {
         try (ServiceProcess status = command(dir, "status", "--set", "data-dir=" + data)) {
             assertThat(status.awaitExit(COMMAND)).as(status.output()).isZero();
@@ -246,13 +247,7 @@ class StatusProcessIT {
     @Test
     void aKilledRunLeavesAStaleFileThatStatusDoesNotTakeForRunning() throws Exception {
         Path data = dir.resolve("data");
-        try (ServiceProcess run = UsersServiceProcessIT.smallJvm(dir)
-                .outputName("run")
-                .args("run", "--set", "http.port=0", "--set", "management.port=0", "--set", "data-dir=" + data)
-                .start()) {
-            started.add(run.pid());
-            Path recorded = data.resolve("users-service.running.json");
-            Poll.until(Duration.ofSeconds(60), recorded + " to say RUNNING", () -> contains(recorded, "\"RUNNING\""));
+        try (ServiceProcess run = runningIn(data, "run")) {
             run.kill9();
             run.awaitExit(Duration.ofSeconds(30));
         }
