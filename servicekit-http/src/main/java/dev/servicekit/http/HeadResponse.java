@@ -30,6 +30,7 @@ final class HeadResponse implements ServerResponse {
     private static final byte[] NOTHING = new byte[0];
 
     private final ServerResponse response;
+    private OutputStream stream;
 
     private HeadResponse(ServerResponse response) {
         this.response = Objects.requireNonNull(response, "response");
@@ -38,7 +39,14 @@ final class HeadResponse implements ServerResponse {
     /** {@code get} answering HEAD requests: it runs as for a GET, and only the headers go out. */
     static Handler of(Handler get) {
         Objects.requireNonNull(get, "get");
-        return (req, res) -> get.handle(req, new HeadResponse(res));
+        return (req, res) -> {
+            HeadResponse head = new HeadResponse(res);
+            get.handle(req, head);
+            // Helidon closes a handler's output stream when the handler returns without closing it; so does this.
+            if (head.stream != null) {
+                head.stream.close();
+            }
+        };
     }
 
     /**
@@ -105,7 +113,10 @@ final class HeadResponse implements ServerResponse {
     /** Counts what the handler writes, drops it, and sends the headers when the handler closes the stream. */
     @Override
     public OutputStream outputStream() {
-        return new OutputStream() {
+        if (stream != null) {
+            throw new IllegalStateException("OutputStream already obtained");
+        }
+        stream = new OutputStream() {
             private long length;
             private boolean closed;
 
@@ -128,6 +139,7 @@ final class HeadResponse implements ServerResponse {
                 }
             }
         };
+        return stream;
     }
 
     @Override

@@ -47,6 +47,14 @@ class HeadRequestTest {
                                 throw new java.io.UncheckedIOException(e);
                             }
                         }),
+                        Route.get("/left-open", (req, res) -> {
+                            try {
+                                // Not closed: Helidon closes it for a GET, and HEAD must answer all the same.
+                                res.outputStream().write("left open".getBytes(StandardCharsets.US_ASCII));
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }),
                         Route.get(
                                 "/not-modified",
                                 (req, res) -> res.status(Status.NOT_MODIFIED_304)
@@ -86,7 +94,7 @@ class HeadRequestTest {
 
     @Test
     void aGetRouteAnswersHeadWithItsHeadersAndTheLengthOfItsContentButNoContent() {
-        for (String path : List.of("/things/42", "/text", "/streamed")) {
+        for (String path : List.of("/things/42", "/text", "/streamed", "/left-open")) {
             RawHttpConnection.Response[] responses = headThenGet(path);
             RawHttpConnection.Response head = responses[0];
             RawHttpConnection.Response get = responses[1];

@@ -466,7 +466,7 @@ final class ExportFile {
         }
 
         private static String abbreviate(String value) {
-            return value.length() <= 80 ? value : value.substring(0, 77) + "...";
+            return Texts.abbreviate(value, 80);
         }
     }
 }

@@ -92,9 +92,8 @@ record UserInput(String name, String email, List<String> roles, String password)
         return value.codePointCount(0, value.length());
     }
 
-    /** At most 64 characters of {@code value}, never half of one. */
     private static String abbreviate(String value) {
-        return characters(value) <= 64 ? value : value.substring(0, value.offsetByCodePoints(0, 61)) + "...";
+        return Texts.abbreviate(value, 64);
     }
 
     @Override

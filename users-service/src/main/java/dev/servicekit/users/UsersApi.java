@@ -343,7 +343,7 @@ final class UsersApi {
     }
 
     private static String abbreviate(String value) {
-        return value.length() <= 64 ? value : value.substring(0, 61) + "...";
+        return Texts.abbreviate(value, 64);
     }
 
     /** Maps the store's typed failures to problems, in one place for every route. */

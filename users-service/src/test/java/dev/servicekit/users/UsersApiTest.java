@@ -185,6 +185,10 @@ class UsersApiTest {
         assertThat(java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(detail))
                 .as("no half character")
                 .isTrue();
+        String badId = assertProblem(service.api.get("/api/v1/users/1" + "%F0%9F%98%80".repeat(70)), 400)
+                .path("detail")
+                .asText();
+        assertThat(badId).startsWith("\"1" + emoji.repeat(60) + "...\" is not a valid user id");
     }
 
     @Test
