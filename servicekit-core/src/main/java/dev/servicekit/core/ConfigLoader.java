@@ -276,7 +276,8 @@ public final class ConfigLoader {
         if (root == null || root.isMissingNode() || root.isNull()) {
             return; // an empty file means "all defaults"
         }
-        List<ConfigProblem> aliases = aliases(text, source);
+        // An alias is written with '*': a file without one (nearly every file) is not read a second time.
+        List<ConfigProblem> aliases = text.indexOf('*') >= 0 ? aliases(text, source) : List.of();
         if (!aliases.isEmpty()) {
             aliases.forEach(problems::add);
             return;

@@ -482,19 +482,14 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                 } catch (SQLException e) {
                     throw duplicateEmailOr(e, draft.email());
                 }
-                try (PreparedStatement select = connection.prepareStatement("SELECT version FROM users WHERE id = ?")) {
-                    select.setLong(1, id);
-                    try (ResultSet rs = select.executeQuery()) {
-                        if (!rs.next()) {
-                            throw new UserNotFoundException(id);
-                        }
-                        long actual = rs.getLong(1);
-                        if (expectedVersion.isPresent() && actual != expectedVersion.getAsLong()) {
-                            throw new VersionConflictException(id, expectedVersion.getAsLong(), actual);
-                        }
-                        // The user appeared between the two statements (an import): update it now.
-                    }
+                OptionalLong actual = currentVersion(connection, id);
+                if (actual.isEmpty()) {
+                    throw new UserNotFoundException(id);
                 }
+                if (expectedVersion.isPresent() && actual.getAsLong() != expectedVersion.getAsLong()) {
+                    throw new VersionConflictException(id, expectedVersion.getAsLong(), actual.getAsLong());
+                }
+                // The user appeared between the two statements (an import): update it now.
             }
             throw new StoreUnavailableException("Could not replace user '" + id + "' in " + database
                     + ": it kept changing under " + REPLACE_ATTEMPTS + " attempts; retry later");
@@ -525,23 +520,31 @@ final class PostgresUserStore implements UserStore, SnapshotSource {
                 if (expectedVersion.isEmpty()) {
                     return false;
                 }
-                try (PreparedStatement select = connection.prepareStatement("SELECT version FROM users WHERE id = ?")) {
-                    select.setLong(1, id);
-                    try (ResultSet rs = select.executeQuery()) {
-                        if (!rs.next()) {
-                            return false;
-                        }
-                        long actual = rs.getLong(1);
-                        if (actual != expectedVersion.getAsLong()) {
-                            throw new VersionConflictException(id, expectedVersion.getAsLong(), actual);
-                        }
-                        // The user appeared between the two statements (an import): delete it now.
-                    }
+                OptionalLong actual = currentVersion(connection, id);
+                if (actual.isEmpty()) {
+                    return false;
                 }
+                if (actual.getAsLong() != expectedVersion.getAsLong()) {
+                    throw new VersionConflictException(id, expectedVersion.getAsLong(), actual.getAsLong());
+                }
+                // The user appeared between the two statements (an import): delete it now.
             }
             throw new StoreUnavailableException("Could not delete user '" + id + "' in " + database
                     + ": it kept changing under " + REPLACE_ATTEMPTS + " attempts; retry later");
         });
+    }
+
+    /**
+     * The version of user {@code id}, empty when there is none: after an update or delete that matched nothing, it
+     * tells a missing user from a changed one (versions only grow, so a version that differed then still differs).
+     */
+    private static OptionalLong currentVersion(Connection connection, long id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT version FROM users WHERE id = ?")) {
+            select.setLong(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+            }
+        }
     }
 
     @Override

@@ -455,16 +455,12 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
             } catch (SQLException e) {
                 throw duplicateEmailOr(e, draft);
             }
-            // Nothing updated: missing or at another version. The writer holds SQLite's write lock, so the
-            // version read here is the one the update saw.
-            PreparedStatement select = statements.prepare("SELECT version FROM users WHERE id = ?");
-            select.setLong(1, id);
-            try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    throw new UserNotFoundException(id);
-                }
-                throw new VersionConflictException(id, expectedVersion.orElseThrow(), rs.getLong(1));
+            // Nothing updated: missing or at another version.
+            OptionalLong actual = currentVersion(statements, id);
+            if (actual.isEmpty()) {
+                throw new UserNotFoundException(id);
             }
+            throw new VersionConflictException(id, expectedVersion.orElseThrow(), actual.getAsLong());
         });
     }
 
@@ -473,28 +469,34 @@ final class SqliteUserStore implements UserStore, SnapshotSource {
         Objects.requireNonNull(expectedVersion, "expectedVersion");
         return write("delete user '" + id + "'", statements -> {
             cache.evict(id);
-            if (expectedVersion.isEmpty()) {
-                PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ?");
-                delete.setLong(1, id);
-                return delete.executeUpdate() == 1;
-            }
-            PreparedStatement delete = statements.prepare("DELETE FROM users WHERE id = ? AND version = ?");
+            PreparedStatement delete = statements.prepare(
+                    "DELETE FROM users WHERE id = ?" + (expectedVersion.isPresent() ? " AND version = ?" : ""));
             delete.setLong(1, id);
-            delete.setLong(2, expectedVersion.getAsLong());
+            if (expectedVersion.isPresent()) {
+                delete.setLong(2, expectedVersion.getAsLong());
+            }
             if (delete.executeUpdate() == 1) {
                 return true;
             }
-            // Nothing deleted: missing or at another version. The writer holds SQLite's write lock, so the
-            // version read here is the one the delete saw.
-            PreparedStatement select = statements.prepare("SELECT version FROM users WHERE id = ?");
-            select.setLong(1, id);
-            try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    return false;
-                }
-                throw new VersionConflictException(id, expectedVersion.getAsLong(), rs.getLong(1));
+            // Nothing deleted: missing, or (with a version) at another version.
+            OptionalLong actual = expectedVersion.isPresent() ? currentVersion(statements, id) : OptionalLong.empty();
+            if (actual.isEmpty()) {
+                return false;
             }
+            throw new VersionConflictException(id, expectedVersion.getAsLong(), actual.getAsLong());
         });
+    }
+
+    /**
+     * The version of user {@code id}, empty when there is none. Read by the writer, which holds SQLite's write lock,
+     * so it is the version the update or delete before it in the same work saw.
+     */
+    private static OptionalLong currentVersion(SqliteStatements statements, long id) throws SQLException {
+        PreparedStatement select = statements.prepare("SELECT version FROM users WHERE id = ?");
+        select.setLong(1, id);
+        try (ResultSet rs = select.executeQuery()) {
+            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
     }
 
     @Override

@@ -68,7 +68,8 @@ record UserInput(String name, String email, List<String> roles, String password)
                 }
             }
         }
-        if (password != null && (characters(password) < MIN_PASSWORD || characters(password) > MAX_PASSWORD)) {
+        int passwordLength = password == null ? 0 : characters(password);
+        if (password != null && (passwordLength < MIN_PASSWORD || passwordLength > MAX_PASSWORD)) {
             errors.add(
                     new FieldError("password", "must be " + MIN_PASSWORD + " to " + MAX_PASSWORD + " characters long"));
         }
